@@ -1,0 +1,134 @@
+# parsecd: the one non-recursive Makefile. On a fresh clone it installs missing
+# Debian packages (scripts/deps.sh), runs autoreconf and ./configure, then builds.
+
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+
+include config.mk
+
+config.mk: config.mk.in configure
+	./configure $(CONFIGURE_FLAGS)
+
+configure: configure.ac
+	sh scripts/deps.sh
+	autoreconf -fi
+
+WARN_CFLAGS = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
+	-Wmissing-prototypes -Wno-unused-parameter
+BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -DPB_ENABLE_MALLOC -fPIC -MMD -MP \
+	-Icommon -Iproto $(LIBBSD_CFLAGS) $(LIBEVENT_CFLAGS) \
+	-DPARSEC_VERSION='"$(PACKAGE_VERSION)"' -DLIBEXECDIR='"$(libexecdir)/parsec"'
+ALL_CFLAGS = $(BASE_CFLAGS) $(WARN_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
+
+# ---- protobuf (nanopb), generated at build time ----------------------------
+PROTO_NAMES = $(basename $(notdir $(wildcard proto/*.proto)))
+PROTO_SRCS = $(PROTO_NAMES:%=proto/%.pb.c)
+PROTO_HDRS = $(PROTO_NAMES:%=proto/%.pb.h)
+PROTO_OBJS = $(PROTO_SRCS:.c=.o)
+
+proto/%.pb.c proto/%.pb.h: proto/%.proto $(wildcard proto/*.options)
+	cd proto && $(PROTOC) --plugin=protoc-gen-nanopb=$(PROTOC_GEN_NANOPB) \
+		--nanopb_out=. -I. $(notdir $<)
+
+# Generated code is not ours to warn about beyond what nanopb guarantees.
+$(PROTO_OBJS): %.o: %.c
+	$(CC) $(BASE_CFLAGS) -Wall -Werror $(CPPFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) -c -o $@ $<
+
+# ---- common library ---------------------------------------------------------
+COMMON_SRCS = $(filter-out %.pb.c,$(wildcard common/*.c))
+COMMON_OBJS = $(COMMON_SRCS:.c=.o)
+COMMON_LIB = common/libparseccommon.a
+
+$(COMMON_LIB): $(COMMON_OBJS) $(PROTO_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+# Every object waits for the generated headers.
+ALL_OBJS = $(COMMON_OBJS) $(FRONTD_OBJS) $(BROKERD_OBJS) $(PARSECD_OBJS) \
+	$(PROVIDERD_CORE_OBJS) $(PROV_MBED_OBJS) $(TEST_OBJS) $(FUZZ_OBJS)
+$(filter-out $(PROTO_OBJS),$(ALL_OBJS)): | $(PROTO_HDRS)
+
+%.o: %.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+BASE_LIBS = $(LIBEVENT_LIBS) $(LIBBSD_LIBS) $(NANOPB_LIBS) $(SECCOMP_LIBS) $(LIBCAP_LIBS)
+
+# ---- processes --------------------------------------------------------------
+PARSECD_OBJS = $(patsubst %.c,%.o,$(wildcard parsecd/*.c))
+FRONTD_OBJS = $(patsubst %.c,%.o,$(wildcard frontd/*.c))
+BROKERD_OBJS = $(patsubst %.c,%.o,$(wildcard brokerd/*.c))
+PROVIDERD_CORE_OBJS = providerd/providerd.o
+PROV_MBED_OBJS = providerd/prov_mbed.o
+
+PROGRAMS = parsecd/parsecd frontd/parsec-frontd brokerd/parsec-brokerd \
+	providerd/parsec-provider-mbed
+
+parsecd/parsecd: $(PARSECD_OBJS) $(COMMON_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS)
+frontd/parsec-frontd: $(FRONTD_OBJS) $(COMMON_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS)
+brokerd/parsec-brokerd: $(BROKERD_OBJS) $(COMMON_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(SQLITE_LIBS)
+providerd/parsec-provider-mbed: $(PROVIDERD_CORE_OBJS) $(PROV_MBED_OBJS) $(COMMON_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(MBEDCRYPTO_LIBS)
+
+all: $(PROGRAMS)
+
+# ---- tests ------------------------------------------------------------------
+TEST_SRCS = $(wildcard tests/check_*.c)
+TEST_PROGS = $(TEST_SRCS:.c=)
+TEST_OBJS = $(TEST_SRCS:.c=.o) tests/testlib.o
+
+tests/check_%: tests/check_%.o tests/testlib.o $(COMMON_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(CHECK_LIBS)
+
+$(TEST_OBJS): EXTRA_CFLAGS += $(CHECK_CFLAGS) -DBUILD_TOP='"$(CURDIR)"'
+
+.PHONY: all deps check run bench fuzz install uninstall clean distclean
+
+deps:
+	@sh scripts/deps.sh
+
+check: deps all $(TEST_PROGS)
+	@bash tests/run-tests.sh $(TEST_PROGS)
+
+# ---- make run: the service in the foreground on an embedded default ----------
+run: deps all
+	@mkdir -p run
+	./parsecd/parsecd -D $(CURDIR)/run
+
+# ---- fuzzing (clang libFuzzer) ------------------------------------------------
+FUZZ_SRCS = $(wildcard fuzz/fuzz_*.c)
+FUZZ_PROGS = $(FUZZ_SRCS:.c=)
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-std=c11 -D_GNU_SOURCE -DPB_ENABLE_MALLOC -Icommon -Iproto $(LIBBSD_CFLAGS) \
+	$(LIBEVENT_CFLAGS) -DPARSEC_VERSION='"$(PACKAGE_VERSION)"' -DLIBEXECDIR='"$(libexecdir)/parsec"'
+FUZZ_LIB_SRCS = $(COMMON_SRCS) $(PROTO_SRCS) $(wildcard frontd/front_*.c)
+
+fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_SRCS) | $(PROTO_HDRS)
+	$(CLANG) $(FUZZ_CFLAGS) -Ifrontd -o $@ $< $(FUZZ_LIB_SRCS) $(BASE_LIBS)
+
+fuzz: $(FUZZ_PROGS)
+
+# ---- install ------------------------------------------------------------------
+install: all
+	$(INSTALL) -d $(DESTDIR)$(sbindir) $(DESTDIR)$(libexecdir)/parsec \
+		$(DESTDIR)$(sysconfdir)/parsec
+	$(INSTALL) -m 0755 parsecd/parsecd $(DESTDIR)$(sbindir)/parsecd
+	$(INSTALL) -m 0755 frontd/parsec-frontd brokerd/parsec-brokerd \
+		providerd/parsec-provider-mbed $(DESTDIR)$(libexecdir)/parsec/
+	$(INSTALL) -m 0644 etc/config.toml $(DESTDIR)$(sysconfdir)/parsec/config.toml.example
+
+uninstall:
+	rm -f $(DESTDIR)$(sbindir)/parsecd $(DESTDIR)$(sysconfdir)/parsec/config.toml.example
+	rm -rf $(DESTDIR)$(libexecdir)/parsec
+
+clean:
+	rm -f $(PROGRAMS) $(TEST_PROGS) $(FUZZ_PROGS) $(COMMON_LIB)
+	rm -f */*.o */*.d proto/*.pb.c proto/*.pb.h
+	rm -rf tests/tmp tests/interop/target
+
+distclean: clean
+	rm -rf config.mk config.log config.status configure autom4te.cache aclocal.m4 run
+
+-include $(wildcard */*.d)

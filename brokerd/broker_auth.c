@@ -1,0 +1,104 @@
+/*
+ * Authenticators: who a request comes from. Direct trusts the name in the
+ * auth field; UnixPeerCredentials checks the claimed uid against the one the
+ * kernel reported for the connection (read here, never taken from frontd).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "brokerd.h"
+
+/* Strict UTF-8: no overlongs, surrogates or code points past U+10FFFF. */
+static int
+broker_valid_utf8(const uint8_t *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		uint8_t c = s[i];
+		size_t n, k;
+		uint32_t cp;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			return 0;
+		}
+		if (len - i - 1 < n)
+			return 0;
+		for (k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		i += n + 1;
+	}
+	return 1;
+}
+
+uint32_t
+broker_authenticate(uint32_t auth_type, const uint8_t *auth, size_t auth_len, uid_t peer_uid,
+    int have_peer, struct broker_identity *id)
+{
+	memset(id, 0, sizeof(*id));
+	if (auth_type == WIRE_AUTH_NONE)
+		return ST_SUCCESS;
+	if (auth_type > WIRE_AUTH_JWT_SVID)
+		return ST_AUTHENTICATOR_DOES_NOT_EXIST;
+	if (auth_type != broker.setup.auth_type)
+		return ST_AUTHENTICATOR_NOT_REGISTERED;
+
+	switch (auth_type) {
+	case WIRE_AUTH_DIRECT:
+		if (auth_len == 0 || auth_len >= sizeof(id->app_name) ||
+		    memchr(auth, '\0', auth_len) != NULL || !broker_valid_utf8(auth, auth_len))
+			return ST_AUTHENTICATION_ERROR;
+		memcpy(id->app_name, auth, auth_len);
+		id->app_name[auth_len] = '\0';
+		break;
+	case WIRE_AUTH_UNIX_PEER_CREDENTIALS: {
+		uint32_t claimed;
+
+		if (auth_len != 4 || !have_peer)
+			return ST_AUTHENTICATION_ERROR;
+		claimed = (uint32_t)auth[0] | (uint32_t)auth[1] << 8 | (uint32_t)auth[2] << 16 |
+		    (uint32_t)auth[3] << 24;
+		if (claimed != (uint32_t)peer_uid)
+			return ST_AUTHENTICATION_ERROR;
+		snprintf(id->app_name, sizeof(id->app_name), "%u", claimed);
+		break;
+	}
+	default:
+		return ST_AUTHENTICATOR_NOT_REGISTERED;
+	}
+	id->authenticated = 1;
+	id->auth_type = auth_type;
+	return ST_SUCCESS;
+}
+
+int
+broker_is_admin(const struct broker_identity *id)
+{
+	uint32_t i;
+
+	if (!id->authenticated)
+		return 0;
+	for (i = 0; i < broker.setup.admin_count; i++)
+		if (strcmp(broker.setup.admins[i], id->app_name) == 0)
+			return 1;
+	return 0;
+}

@@ -1,0 +1,170 @@
+/* The core provider (id 0): service-level operations answered by brokerd itself. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "brokerd.h"
+#include "log.h"
+
+/* Upstream's core ListOpcodes leaves out the admin operations; so do we. */
+static const uint32_t broker_core_opcodes[] = {
+	OP_PING, OP_LIST_PROVIDERS, OP_LIST_OPCODES, OP_LIST_AUTHENTICATORS, OP_LIST_KEYS,
+};
+
+static void
+broker_version(uint32_t *maj, uint32_t *min, uint32_t *rev)
+{
+	unsigned a = 0, b = 0, c = 0;
+
+	sscanf(PARSEC_VERSION, "%u.%u.%u", &a, &b, &c);
+	*maj = a;
+	*min = b;
+	*rev = c;
+}
+
+/* A growable list buffer; items never exceed what fits an IPC message. */
+struct broker_list {
+	uint8_t *data;
+	size_t cap;
+	struct buf_writer wr;
+	uint32_t count;
+};
+
+static void
+broker_list_init(struct broker_list *l, size_t cap)
+{
+	if ((l->data = malloc(cap)) == NULL)
+		fatal("malloc");
+	l->cap = cap;
+	l->count = 0;
+	buf_writer_init(&l->wr, l->data, cap);
+}
+
+static void
+broker_list_finish(struct broker_list *l, struct op_result *res, uint8_t **list_buf)
+{
+	if (!buf_writer_ok(&l->wr))
+		fatalx("core list does not fit its buffer");
+	res->list.ptr = l->data;
+	res->list.len = l->wr.off;
+	res->list_count = l->count;
+	*list_buf = l->data;
+}
+
+static void
+broker_list_providers(struct op_result *res, uint8_t **list_buf)
+{
+	struct broker_list l;
+	struct op_provider_info core;
+	size_t i;
+
+	broker_list_init(&l, (WIRE_PROVIDER_COUNT + 1) * sizeof(struct op_provider_info) * 2);
+	for (i = 0; i < broker.provider_count; i++) {
+		const struct broker_provider *p = &broker.providers[broker.provider_order[i]];
+
+		op_list_put_provider(&l.wr, &p->info);
+		l.count++;
+	}
+	memset(&core, 0, sizeof(core));
+	strlcpy(core.uuid, wire_provider_uuid(WIRE_PROVIDER_CORE), sizeof(core.uuid));
+	strlcpy(core.description, "Parsec core: service discovery and key listing",
+	    sizeof(core.description));
+	strlcpy(core.vendor, "parsecd", sizeof(core.vendor));
+	broker_version(&core.version_maj, &core.version_min, &core.version_rev);
+	core.id = WIRE_PROVIDER_CORE;
+	op_list_put_provider(&l.wr, &core);
+	l.count++;
+	broker_list_finish(&l, res, list_buf);
+}
+
+static void
+broker_list_opcodes(uint64_t provider_id, struct op_result *res, uint8_t **list_buf)
+{
+	struct broker_list l;
+	const uint32_t *ops;
+	size_t count, i;
+
+	if (provider_id == WIRE_PROVIDER_CORE) {
+		ops = broker_core_opcodes;
+		count = sizeof(broker_core_opcodes) / sizeof(broker_core_opcodes[0]);
+	} else if (provider_id >= WIRE_PROVIDER_COUNT) {
+		op_result_status(res, ST_PROVIDER_DOES_NOT_EXIST);
+		return;
+	} else if (!broker.providers[provider_id].configured) {
+		op_result_status(res, ST_PROVIDER_NOT_REGISTERED);
+		return;
+	} else {
+		ops = broker.providers[provider_id].opcodes;
+		count = broker.providers[provider_id].opcode_count;
+	}
+	broker_list_init(&l, 4 * BROKER_MAX_OPCODES);
+	for (i = 0; i < count; i++) {
+		buf_put_u32le(&l.wr, ops[i]);
+		l.count++;
+	}
+	broker_list_finish(&l, res, list_buf);
+}
+
+static void
+broker_list_authenticators(struct op_result *res, uint8_t **list_buf)
+{
+	struct broker_list l;
+	struct op_authenticator_info info;
+
+	memset(&info, 0, sizeof(info));
+	switch (broker.setup.auth_type) {
+	case WIRE_AUTH_DIRECT:
+		strlcpy(info.description,
+		    "Direct: the application names itself in the authentication field",
+		    sizeof(info.description));
+		break;
+	case WIRE_AUTH_UNIX_PEER_CREDENTIALS:
+		strlcpy(info.description,
+		    "Unix peer credentials: the application is the uid the kernel reports",
+		    sizeof(info.description));
+		break;
+	default:
+		strlcpy(info.description, "JWT-SVID", sizeof(info.description));
+		break;
+	}
+	broker_version(&info.version_maj, &info.version_min, &info.version_rev);
+	info.id = broker.setup.auth_type;
+	broker_list_init(&l, sizeof(info) * 2);
+	op_list_put_authenticator(&l.wr, &info);
+	l.count++;
+	broker_list_finish(&l, res, list_buf);
+}
+
+void
+broker_core_handle(const struct op_request *op, const struct broker_identity *id,
+    struct op_result *res, uint8_t **list_buf)
+{
+	struct broker_list l;
+
+	op_result_status(res, ST_SUCCESS);
+	*list_buf = NULL;
+	switch (op->opcode) {
+	case OP_PING:
+		break;
+	case OP_LIST_PROVIDERS:
+		broker_list_providers(res, list_buf);
+		break;
+	case OP_LIST_OPCODES:
+		broker_list_opcodes(op->number, res, list_buf);
+		break;
+	case OP_LIST_AUTHENTICATORS:
+		broker_list_authenticators(res, list_buf);
+		break;
+	case OP_LIST_KEYS:
+	case OP_LIST_CLIENTS:
+		/* No provider can hold a key until the key store lands (issue 4). */
+		broker_list_init(&l, 16);
+		broker_list_finish(&l, res, list_buf);
+		break;
+	case OP_DELETE_CLIENT:
+		break;
+	default:
+		op_result_status(res, ST_PSA_NOT_SUPPORTED);
+		break;
+	}
+}

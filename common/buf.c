@@ -1,0 +1,185 @@
+/* Bounded little-endian readers and writers with sticky errors. */
+#include <string.h>
+
+#include "buf.h"
+
+void
+buf_reader_init(struct buf_reader *rd, const void *data, size_t len)
+{
+	rd->data = data;
+	rd->len = len;
+	rd->off = 0;
+	rd->failed = 0;
+}
+
+const uint8_t *
+buf_get_bytes(struct buf_reader *rd, size_t len)
+{
+	const uint8_t *p;
+
+	if (rd->failed || len > rd->len - rd->off) {
+		rd->failed = 1;
+		return NULL;
+	}
+	p = rd->data + rd->off;
+	rd->off += len;
+	return p;
+}
+
+uint8_t
+buf_get_u8(struct buf_reader *rd)
+{
+	const uint8_t *p = buf_get_bytes(rd, 1);
+
+	return p ? p[0] : 0;
+}
+
+uint16_t
+buf_get_u16le(struct buf_reader *rd)
+{
+	const uint8_t *p = buf_get_bytes(rd, 2);
+
+	return p ? (uint16_t)(p[0] | p[1] << 8) : 0;
+}
+
+uint32_t
+buf_get_u32le(struct buf_reader *rd)
+{
+	const uint8_t *p = buf_get_bytes(rd, 4);
+
+	return p ? (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24 : 0;
+}
+
+uint64_t
+buf_get_u64le(struct buf_reader *rd)
+{
+	uint64_t lo = buf_get_u32le(rd);
+	uint64_t hi = buf_get_u32le(rd);
+
+	return lo | hi << 32;
+}
+
+const uint8_t *
+buf_get_blob(struct buf_reader *rd, size_t max_len, size_t *out_len)
+{
+	uint32_t len = buf_get_u32le(rd);
+	const uint8_t *p;
+
+	*out_len = 0;
+	if (len > max_len) {
+		rd->failed = 1;
+		return NULL;
+	}
+	p = buf_get_bytes(rd, len);
+	if (p != NULL)
+		*out_len = len;
+	return p;
+}
+
+int
+buf_get_str(struct buf_reader *rd, char *out, size_t outsz)
+{
+	size_t len;
+	const uint8_t *p = buf_get_blob(rd, outsz - 1, &len);
+
+	out[0] = '\0';
+	if (p == NULL || memchr(p, '\0', len) != NULL) {
+		rd->failed = 1;
+		return -1;
+	}
+	memcpy(out, p, len);
+	out[len] = '\0';
+	return 0;
+}
+
+size_t
+buf_remaining(const struct buf_reader *rd)
+{
+	return rd->failed ? 0 : rd->len - rd->off;
+}
+
+int
+buf_reader_ok(const struct buf_reader *rd)
+{
+	return !rd->failed;
+}
+
+int
+buf_reader_done(const struct buf_reader *rd)
+{
+	return !rd->failed && rd->off == rd->len;
+}
+
+void
+buf_writer_init(struct buf_writer *wr, void *data, size_t cap)
+{
+	wr->data = data;
+	wr->cap = cap;
+	wr->off = 0;
+	wr->failed = 0;
+}
+
+void
+buf_put_bytes(struct buf_writer *wr, const void *data, size_t len)
+{
+	if (wr->failed || len > wr->cap - wr->off) {
+		wr->failed = 1;
+		return;
+	}
+	if (len > 0)
+		memcpy(wr->data + wr->off, data, len);
+	wr->off += len;
+}
+
+void
+buf_put_u8(struct buf_writer *wr, uint8_t v)
+{
+	buf_put_bytes(wr, &v, 1);
+}
+
+void
+buf_put_u16le(struct buf_writer *wr, uint16_t v)
+{
+	uint8_t b[2] = { (uint8_t)v, (uint8_t)(v >> 8) };
+
+	buf_put_bytes(wr, b, sizeof(b));
+}
+
+void
+buf_put_u32le(struct buf_writer *wr, uint32_t v)
+{
+	uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+
+	buf_put_bytes(wr, b, sizeof(b));
+}
+
+void
+buf_put_u64le(struct buf_writer *wr, uint64_t v)
+{
+	buf_put_u32le(wr, (uint32_t)v);
+	buf_put_u32le(wr, (uint32_t)(v >> 32));
+}
+
+void
+buf_put_blob(struct buf_writer *wr, const void *data, size_t len)
+{
+	if (len > UINT32_MAX) {
+		wr->failed = 1;
+		return;
+	}
+	buf_put_u32le(wr, (uint32_t)len);
+	buf_put_bytes(wr, data, len);
+}
+
+void
+buf_put_str(struct buf_writer *wr, const char *s)
+{
+	buf_put_blob(wr, s, strlen(s));
+}
+
+int
+buf_writer_ok(const struct buf_writer *wr)
+{
+	return !wr->failed;
+}

@@ -1,0 +1,128 @@
+/*
+ * config.toml as the upstream Parsec service reads it, plus our [privsep] table.
+ * Parsed once, in the parent; children get the pieces they need over IPC.
+ */
+#ifndef PARSEC_CONFIG_H
+#define PARSEC_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CFG_NAME_MAX 64        /* names of providers, key managers, users */
+#define CFG_PATH_MAX 108       /* fits sockaddr_un.sun_path with its NUL */
+#define CFG_LONGPATH_MAX 4096  /* other file system paths */
+#define CFG_SECRET_MAX 256     /* PINs and hierarchy passwords, decoded */
+#define CFG_ADMIN_MAX 32
+#define CFG_ADMIN_NAME_MAX 256
+#define CFG_PROVIDER_MAX 8
+#define CFG_KEY_MANAGER_MAX 8
+#define CFG_ERR_MAX 512
+
+enum cfg_log_level { CFG_LOG_ERROR, CFG_LOG_WARN, CFG_LOG_INFO, CFG_LOG_DEBUG, CFG_LOG_TRACE };
+
+/* Values are the wire auth_type numbers. */
+enum cfg_auth_type {
+	CFG_AUTH_DIRECT = 1,
+	CFG_AUTH_UNIX_PEER_CREDENTIALS = 3,
+	CFG_AUTH_JWT_SVID = 4,
+};
+
+/* Values are the wire provider ids. */
+enum cfg_provider_kind {
+	CFG_PROVIDER_MBED_CRYPTO = 1,
+	CFG_PROVIDER_PKCS11 = 2,
+	CFG_PROVIDER_TPM = 3,
+};
+
+enum cfg_kim_type { CFG_KIM_SQLITE, CFG_KIM_ON_DISK };
+
+struct cfg_key_manager {
+	char name[CFG_NAME_MAX];
+	enum cfg_kim_type type;
+	char sqlite_db_path[CFG_LONGPATH_MAX]; /* SQLite; default /var/lib/parsec/kim-mappings/sqlite/sqlite-key-info-manager.sqlite3 */
+	char store_path[CFG_LONGPATH_MAX];     /* OnDisk; default /var/lib/parsec/mappings */
+	int line;
+};
+
+struct cfg_provider {
+	enum cfg_provider_kind kind;
+	char name[CFG_NAME_MAX];             /* default per kind, as upstream */
+	char key_info_manager[CFG_NAME_MAX]; /* name of a [[key_manager]] */
+	/* Pkcs11 */
+	char library_path[CFG_LONGPATH_MAX];
+	bool has_slot_number;
+	uint64_t slot_number;
+	char serial_number[CFG_NAME_MAX];
+	char user_pin[CFG_SECRET_MAX]; /* decoded from str:/hex: prefixes */
+	size_t user_pin_len;
+	bool has_user_pin;
+	bool software_public_operations;
+	bool allow_export; /* default true, as upstream */
+	/* Tpm */
+	char tcti[CFG_LONGPATH_MAX];
+	char owner_hierarchy_auth[CFG_SECRET_MAX];
+	size_t owner_hierarchy_auth_len;
+	char endorsement_hierarchy_auth[CFG_SECRET_MAX];
+	size_t endorsement_hierarchy_auth_len;
+	bool skip_if_no_tpm;
+	int line; /* line of its [[provider]] header, for messages */
+};
+
+struct parsec_config {
+	char path[CFG_LONGPATH_MAX]; /* file it came from, for messages */
+
+	/* [core_settings] */
+	bool allow_root;
+	uint32_t thread_pool_size;
+	enum cfg_log_level log_level; /* default warn */
+	bool log_timestamp;
+	uint32_t body_len_limit; /* default 1 MiB */
+	bool log_error_details;
+	uint32_t buffer_size_limit; /* default 1 MiB */
+	bool allow_deprecated;
+
+	/* [listener] */
+	uint32_t timeout_ms; /* required */
+	char socket_path[CFG_PATH_MAX]; /* default /run/parsec/parsec.sock */
+
+	/* [authenticator] */
+	enum cfg_auth_type auth_type;
+	char admins[CFG_ADMIN_MAX][CFG_ADMIN_NAME_MAX];
+	size_t admin_count;
+	char workload_endpoint[CFG_LONGPATH_MAX];
+
+	struct cfg_key_manager key_managers[CFG_KEY_MANAGER_MAX];
+	size_t key_manager_count;
+	struct cfg_provider providers[CFG_PROVIDER_MAX]; /* config order */
+	size_t provider_count;
+
+	/* [privsep]: ours */
+	char user[CFG_NAME_MAX];            /* default _parsec */
+	char chroot_dir[CFG_LONGPATH_MAX];  /* frontd's empty dir; default /var/empty */
+	char state_dir[CFG_LONGPATH_MAX];   /* providers' state; default /var/lib/parsec */
+	uint32_t workers;                   /* provider workers; 0 = number of CPUs */
+	uint32_t max_connections;           /* default 1024 */
+	uint32_t max_connections_per_uid;   /* default 256 */
+	uint32_t socket_mode;               /* default 0666 */
+	char socket_group[CFG_NAME_MAX];    /* empty: no group narrowing */
+};
+
+/* Fills every default; a config still needs [listener] timeout and one provider. */
+void config_defaults(struct parsec_config *cfg);
+
+/*
+ * Loads and validates. On failure returns -1 and writes one line to err:
+ * "FILE:LINE: key: what is wrong". Unknown keys are logged as warnings.
+ */
+int config_load_file(const char *path, struct parsec_config *cfg, char *err, size_t errlen);
+int config_load_buffer(const char *name, const char *text, size_t len,
+    struct parsec_config *cfg, char *err, size_t errlen);
+
+/* Wipes secrets (PIN, hierarchy auths) in place. */
+void config_wipe_secrets(struct parsec_config *cfg);
+
+const char *config_auth_type_name(enum cfg_auth_type type);
+const char *config_provider_kind_name(enum cfg_provider_kind kind);
+
+#endif

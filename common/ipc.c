@@ -1,0 +1,481 @@
+/*
+ * Internal IPC channels: framed messages over a non-blocking stream socket,
+ * descriptors passed with SCM_RIGHTS alongside the first byte of their message.
+ * Malformed internal input is fatal to the receiving process.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "buf.h"
+#include "ipc.h"
+#include "log.h"
+
+#define IPC_READ_CHUNK 65536
+
+struct ipc_fd_mark {
+	uint64_t pos; /* absolute output offset of the message that carries it */
+	int fd;
+};
+
+struct ipc_chan {
+	int fd;
+	char peer[32];
+	struct event *ev_read;
+	struct event *ev_write;
+	ipc_msg_cb on_msg;
+	ipc_close_cb on_close;
+	void *arg;
+
+	uint8_t *in;
+	size_t in_len;
+	size_t in_cap;
+	int in_fds[IPC_MAX_FDS_QUEUED];
+	size_t in_fd_count;
+
+	uint8_t *out;
+	size_t out_off; /* first unsent byte */
+	size_t out_len;
+	size_t out_cap;
+	uint64_t out_sent; /* absolute count of bytes written */
+	struct ipc_fd_mark out_fds[IPC_MAX_FDS_QUEUED];
+	size_t out_fd_count;
+	int closing;
+};
+
+static const struct {
+	uint32_t type;
+	const char *name;
+} ipc_types[] = {
+	{ IPC_HELLO, "HELLO" },
+	{ IPC_SETUP, "SETUP" },
+	{ IPC_SETUP_PROVIDER, "SETUP_PROVIDER" },
+	{ IPC_SETUP_DONE, "SETUP_DONE" },
+	{ IPC_READY, "READY" },
+	{ IPC_SHUTDOWN, "SHUTDOWN" },
+	{ IPC_TEST_FORBIDDEN, "TEST_FORBIDDEN" },
+	{ IPC_PROVIDER_DOWN, "PROVIDER_DOWN" },
+	{ IPC_CONN_NEW, "CONN_NEW" },
+	{ IPC_CONN_CLOSED, "CONN_CLOSED" },
+	{ IPC_REQUEST, "REQUEST" },
+	{ IPC_RESPONSE, "RESPONSE" },
+	{ IPC_PROV_INFO, "PROV_INFO" },
+	{ IPC_PROV_REQUEST, "PROV_REQUEST" },
+	{ IPC_PROV_RESPONSE, "PROV_RESPONSE" },
+};
+
+const char *
+ipc_type_name(uint32_t type)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(ipc_types) / sizeof(ipc_types[0]); i++)
+		if (ipc_types[i].type == type)
+			return ipc_types[i].name;
+	return NULL;
+}
+
+void
+ipc_hdr_encode(const struct ipc_hdr *hdr, uint8_t out[IPC_HDR_LEN])
+{
+	struct buf_writer wr;
+
+	buf_writer_init(&wr, out, IPC_HDR_LEN);
+	buf_put_u32le(&wr, hdr->type);
+	buf_put_u32le(&wr, hdr->len);
+	buf_put_u64le(&wr, hdr->req_id);
+	buf_put_u64le(&wr, hdr->conn_id);
+	buf_put_u32le(&wr, hdr->flags);
+	buf_put_u32le(&wr, hdr->version);
+}
+
+int
+ipc_hdr_decode(const uint8_t in[IPC_HDR_LEN], struct ipc_hdr *hdr, const char **why)
+{
+	struct buf_reader rd;
+
+	buf_reader_init(&rd, in, IPC_HDR_LEN);
+	hdr->type = buf_get_u32le(&rd);
+	hdr->len = buf_get_u32le(&rd);
+	hdr->req_id = buf_get_u64le(&rd);
+	hdr->conn_id = buf_get_u64le(&rd);
+	hdr->flags = buf_get_u32le(&rd);
+	hdr->version = buf_get_u32le(&rd);
+	if (hdr->version != IPC_PROTOCOL_VERSION) {
+		*why = "IPC protocol version mismatch";
+		return -1;
+	}
+	if (ipc_type_name(hdr->type) == NULL) {
+		*why = "unknown message type";
+		return -1;
+	}
+	if ((hdr->flags & ~IPC_F_FD) != 0) {
+		*why = "unknown flags";
+		return -1;
+	}
+	if (hdr->len > IPC_MAX_PAYLOAD) {
+		*why = "payload over the size cap";
+		return -1;
+	}
+	return 0;
+}
+
+long
+ipc_frame_len(const uint8_t *data, size_t len, const char **why)
+{
+	struct ipc_hdr hdr;
+
+	if (len < IPC_HDR_LEN)
+		return 0;
+	if (ipc_hdr_decode(data, &hdr, why) == -1)
+		return -1;
+	if (len - IPC_HDR_LEN < hdr.len)
+		return 0;
+	return (long)(IPC_HDR_LEN + hdr.len);
+}
+
+static void ipc_chan_read(evutil_socket_t fd, short events, void *arg);
+static void ipc_chan_write(evutil_socket_t fd, short events, void *arg);
+
+struct ipc_chan *
+ipc_chan_new(struct event_base *base, int fd, const char *peer_name, ipc_msg_cb on_msg,
+    ipc_close_cb on_close, void *arg)
+{
+	struct ipc_chan *chan;
+	int flags;
+
+	if ((chan = calloc(1, sizeof(*chan))) == NULL)
+		fatal("calloc");
+	chan->fd = fd;
+	strlcpy(chan->peer, peer_name, sizeof(chan->peer));
+	chan->on_msg = on_msg;
+	chan->on_close = on_close;
+	chan->arg = arg;
+	if ((flags = fcntl(fd, F_GETFL)) == -1 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
+		fatal("fcntl on channel to %s", peer_name);
+	chan->ev_read = event_new(base, fd, EV_READ | EV_PERSIST, ipc_chan_read, chan);
+	chan->ev_write = event_new(base, fd, EV_WRITE, ipc_chan_write, chan);
+	if (chan->ev_read == NULL || chan->ev_write == NULL)
+		fatalx("event_new failed");
+	event_add(chan->ev_read, NULL);
+	return chan;
+}
+
+void
+ipc_chan_free(struct ipc_chan *chan)
+{
+	size_t i;
+
+	if (chan == NULL)
+		return;
+	event_free(chan->ev_read);
+	event_free(chan->ev_write);
+	close(chan->fd);
+	for (i = 0; i < chan->in_fd_count; i++)
+		close(chan->in_fds[i]);
+	for (i = 0; i < chan->out_fd_count; i++)
+		close(chan->out_fds[i].fd);
+	free(chan->in);
+	free(chan->out);
+	free(chan);
+}
+
+const char *
+ipc_chan_peer(const struct ipc_chan *chan)
+{
+	return chan->peer;
+}
+
+size_t
+ipc_pending(const struct ipc_chan *chan)
+{
+	return chan->out_len - chan->out_off;
+}
+
+static void
+ipc_chan_lost(struct ipc_chan *chan)
+{
+	event_del(chan->ev_read);
+	event_del(chan->ev_write);
+	if (chan->on_close != NULL)
+		chan->on_close(chan, chan->arg);
+	else
+		fatalx("channel to %s closed", chan->peer);
+}
+
+/* Writes as much as the socket takes; fds go with the first byte of their message. */
+static int
+ipc_flush(struct ipc_chan *chan)
+{
+	while (chan->out_off < chan->out_len) {
+		size_t want = chan->out_len - chan->out_off;
+		struct msghdr mh;
+		struct iovec iov;
+		union {
+			struct cmsghdr align;
+			char buf[CMSG_SPACE(sizeof(int))];
+		} cmsgbuf;
+		int send_fd = -1;
+		ssize_t n;
+
+		if (chan->out_fd_count > 0) {
+			uint64_t mark = chan->out_fds[0].pos;
+
+			if (mark == chan->out_sent)
+				send_fd = chan->out_fds[0].fd;
+			else if (mark - chan->out_sent < want)
+				want = (size_t)(mark - chan->out_sent);
+		}
+		memset(&mh, 0, sizeof(mh));
+		iov.iov_base = chan->out + chan->out_off;
+		iov.iov_len = want;
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		if (send_fd != -1) {
+			struct cmsghdr *cm;
+
+			/* Only one byte with the descriptor so it cannot attach to a later message. */
+			iov.iov_len = 1;
+			memset(&cmsgbuf, 0, sizeof(cmsgbuf));
+			mh.msg_control = cmsgbuf.buf;
+			mh.msg_controllen = sizeof(cmsgbuf.buf);
+			cm = CMSG_FIRSTHDR(&mh);
+			cm->cmsg_level = SOL_SOCKET;
+			cm->cmsg_type = SCM_RIGHTS;
+			cm->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(cm), &send_fd, sizeof(int));
+		}
+		n = sendmsg(chan->fd, &mh, MSG_NOSIGNAL);
+		if (n == -1) {
+			if (errno == EAGAIN || errno == EINTR)
+				return 0;
+			return -1;
+		}
+		if (send_fd != -1) {
+			close(send_fd);
+			chan->out_fd_count--;
+			memmove(chan->out_fds, chan->out_fds + 1,
+			    chan->out_fd_count * sizeof(chan->out_fds[0]));
+		}
+		chan->out_off += (size_t)n;
+		chan->out_sent += (uint64_t)n;
+	}
+	chan->out_off = chan->out_len = 0;
+	return 0;
+}
+
+static void
+ipc_chan_write(evutil_socket_t fd, short events, void *arg)
+{
+	struct ipc_chan *chan = arg;
+
+	if (ipc_flush(chan) == -1) {
+		log_warn("write to %s", chan->peer);
+		ipc_chan_lost(chan);
+		return;
+	}
+	if (chan->out_off < chan->out_len)
+		event_add(chan->ev_write, NULL);
+}
+
+static void
+ipc_out_reserve(struct ipc_chan *chan, size_t more)
+{
+	size_t need;
+
+	/* Drop what has been sent before growing. */
+	if (chan->out_off > 0) {
+		memmove(chan->out, chan->out + chan->out_off, chan->out_len - chan->out_off);
+		chan->out_len -= chan->out_off;
+		chan->out_off = 0;
+	}
+	need = chan->out_len + more;
+	if (need > chan->out_cap) {
+		size_t cap = chan->out_cap ? chan->out_cap : 4096;
+		uint8_t *p;
+
+		while (cap < need)
+			cap *= 2;
+		if ((p = realloc(chan->out, cap)) == NULL)
+			fatal("realloc");
+		chan->out = p;
+		chan->out_cap = cap;
+	}
+}
+
+int
+ipc_sendv(struct ipc_chan *chan, uint32_t type, uint64_t conn_id, uint64_t req_id, int fd,
+    const struct iovec *iov, int iovcnt)
+{
+	struct ipc_hdr hdr;
+	size_t total = 0;
+	int i;
+
+	for (i = 0; i < iovcnt; i++)
+		total += iov[i].iov_len;
+	if (total > IPC_MAX_PAYLOAD) {
+		log_warnx("%s message to %s too large (%zu bytes)", ipc_type_name(type), chan->peer,
+		    total);
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	if (fd != -1 && chan->out_fd_count == IPC_MAX_FDS_QUEUED) {
+		log_warnx("too many descriptors queued to %s", chan->peer);
+		close(fd);
+		return -1;
+	}
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.type = type;
+	hdr.len = (uint32_t)total;
+	hdr.req_id = req_id;
+	hdr.conn_id = conn_id;
+	hdr.flags = fd != -1 ? IPC_F_FD : 0;
+	hdr.version = IPC_PROTOCOL_VERSION;
+
+	ipc_out_reserve(chan, IPC_HDR_LEN + total);
+	if (fd != -1) {
+		chan->out_fds[chan->out_fd_count].pos = chan->out_sent + chan->out_len - chan->out_off;
+		chan->out_fds[chan->out_fd_count].fd = fd;
+		chan->out_fd_count++;
+	}
+	ipc_hdr_encode(&hdr, chan->out + chan->out_len);
+	chan->out_len += IPC_HDR_LEN;
+	for (i = 0; i < iovcnt; i++) {
+		if (iov[i].iov_len > 0)
+			memcpy(chan->out + chan->out_len, iov[i].iov_base, iov[i].iov_len);
+		chan->out_len += iov[i].iov_len;
+	}
+	if (ipc_flush(chan) == -1) {
+		/* The read side sees the hang-up and reports it. */
+		log_debug("write to %s failed", chan->peer);
+		return 0;
+	}
+	if (chan->out_off < chan->out_len)
+		event_add(chan->ev_write, NULL);
+	return 0;
+}
+
+int
+ipc_send(struct ipc_chan *chan, uint32_t type, uint64_t conn_id, uint64_t req_id, int fd,
+    const void *data, size_t len)
+{
+	struct iovec iov = { (void *)(uintptr_t)data, len };
+
+	return ipc_sendv(chan, type, conn_id, req_id, fd, &iov, 1);
+}
+
+static void
+ipc_take_fds(struct ipc_chan *chan, struct msghdr *mh)
+{
+	struct cmsghdr *cm;
+
+	for (cm = CMSG_FIRSTHDR(mh); cm != NULL; cm = CMSG_NXTHDR(mh, cm)) {
+		size_t n, i;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < n; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			if (chan->in_fd_count == IPC_MAX_FDS_QUEUED)
+				fatalx("%s sent too many descriptors", chan->peer);
+			chan->in_fds[chan->in_fd_count++] = fd;
+		}
+	}
+	if (mh->msg_flags & MSG_CTRUNC)
+		fatalx("descriptor from %s truncated", chan->peer);
+}
+
+/* Hands every complete message to the handler; internal garbage is fatal. */
+static void
+ipc_dispatch(struct ipc_chan *chan)
+{
+	size_t off = 0;
+
+	while (!chan->closing) {
+		const char *why = NULL;
+		long frame = ipc_frame_len(chan->in + off, chan->in_len - off, &why);
+		struct ipc_msg msg;
+
+		if (frame == -1)
+			fatalx("bad message from %s: %s", chan->peer, why);
+		if (frame == 0)
+			break;
+		ipc_hdr_decode(chan->in + off, &msg.hdr, &why);
+		msg.data = chan->in + off + IPC_HDR_LEN;
+		msg.fd = -1;
+		if (msg.hdr.flags & IPC_F_FD) {
+			if (chan->in_fd_count == 0)
+				fatalx("%s from %s lacks its descriptor", ipc_type_name(msg.hdr.type),
+				    chan->peer);
+			msg.fd = chan->in_fds[0];
+			chan->in_fd_count--;
+			memmove(chan->in_fds, chan->in_fds + 1, chan->in_fd_count * sizeof(int));
+		}
+		off += (size_t)frame;
+		chan->on_msg(chan, &msg, chan->arg);
+		/* A handler that keeps the descriptor sets msg.fd to -1. */
+		if (msg.fd != -1)
+			close(msg.fd);
+	}
+	if (off > 0) {
+		memmove(chan->in, chan->in + off, chan->in_len - off);
+		chan->in_len -= off;
+	}
+}
+
+static void
+ipc_chan_read(evutil_socket_t fd, short events, void *arg)
+{
+	struct ipc_chan *chan = arg;
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int) * 8)];
+	} cmsgbuf;
+	struct msghdr mh;
+	struct iovec iov;
+	ssize_t n;
+
+	if (chan->in_cap - chan->in_len < IPC_READ_CHUNK) {
+		size_t cap = chan->in_cap ? chan->in_cap * 2 : 2 * IPC_READ_CHUNK;
+		uint8_t *p;
+
+		if (cap > 2 * (IPC_MAX_PAYLOAD + IPC_HDR_LEN) + IPC_READ_CHUNK)
+			fatalx("input from %s exceeds the buffer cap", chan->peer);
+		if ((p = realloc(chan->in, cap)) == NULL)
+			fatal("realloc");
+		chan->in = p;
+		chan->in_cap = cap;
+	}
+	memset(&mh, 0, sizeof(mh));
+	iov.iov_base = chan->in + chan->in_len;
+	iov.iov_len = chan->in_cap - chan->in_len;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cmsgbuf.buf;
+	mh.msg_controllen = sizeof(cmsgbuf.buf);
+	n = recvmsg(chan->fd, &mh, MSG_CMSG_CLOEXEC);
+	if (n == -1) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		log_warn("read from %s", chan->peer);
+		ipc_chan_lost(chan);
+		return;
+	}
+	ipc_take_fds(chan, &mh);
+	if (n == 0) {
+		ipc_chan_lost(chan);
+		return;
+	}
+	chan->in_len += (size_t)n;
+	ipc_dispatch(chan);
+}

@@ -1,0 +1,101 @@
+/*
+ * Internal IPC: every message between parsecd, frontd, brokerd and the
+ * providers is one fixed header plus a payload, over a stream socketpair.
+ * The enum below is the whole vocabulary, with explicit numbers in blocks.
+ */
+#ifndef PARSEC_IPC_H
+#define PARSEC_IPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+struct event_base;
+
+#define IPC_PROTOCOL_VERSION 1
+#define IPC_MAX_PAYLOAD (16u * 1024u * 1024u) /* checked on send and on receive */
+#define IPC_HDR_LEN 32
+#define IPC_MAX_FDS_QUEUED 64
+
+/* Fixed descriptors in every child. */
+#define IPC_FD_PARENT 3   /* channel to parsecd */
+#define IPC_FD_PEER 4     /* frontd: brokerd; brokerd: frontd; provider: brokerd */
+#define IPC_FD_LISTENER 5 /* frontd: the listening socket */
+
+enum ipc_type {
+	/* 1..99: parent <-> child control */
+	IPC_HELLO = 1,        /* child -> parent: u32 ipc version, started */
+	IPC_SETUP = 2,        /* parent -> child: settings for its kind */
+	IPC_SETUP_PROVIDER = 3, /* parent -> brokerd: one provider (fd = channel to it) */
+	IPC_SETUP_DONE = 4,   /* parent -> child: no more setup */
+	IPC_READY = 5,        /* child -> parent: serving */
+	IPC_SHUTDOWN = 6,     /* parent -> child: exit cleanly */
+	IPC_TEST_FORBIDDEN = 7, /* test builds: attempt a syscall the sandbox forbids */
+	IPC_PROVIDER_DOWN = 8,  /* parent -> brokerd: u32 provider id died */
+
+	/* 100..199: frontd <-> brokerd */
+	IPC_CONN_NEW = 100,    /* frontd -> brokerd: fd = dup of the client socket */
+	IPC_CONN_CLOSED = 101, /* frontd -> brokerd: forget the connection */
+	IPC_REQUEST = 102,     /* frontd -> brokerd: a decoded request (op.h) */
+	IPC_RESPONSE = 103,    /* brokerd -> frontd: a result (op.h) */
+
+	/* 200..299: brokerd <-> provider */
+	IPC_PROV_INFO = 200,   /* provider -> brokerd: its opcodes, after setup */
+	IPC_PROV_REQUEST = 201, /* brokerd -> provider: an operation on a key reference */
+	IPC_PROV_RESPONSE = 202, /* provider -> brokerd: its result */
+};
+
+#define IPC_F_FD 0x1u /* a descriptor travels with this message */
+
+struct ipc_hdr {
+	uint32_t type;
+	uint32_t len; /* payload bytes after the header */
+	uint64_t req_id;
+	uint64_t conn_id;
+	uint32_t flags;
+	uint32_t version;
+};
+
+struct ipc_msg {
+	struct ipc_hdr hdr;
+	const uint8_t *data; /* valid only during the handler */
+	int fd;              /* attached descriptor, owned by the handler; -1 if none */
+};
+
+struct ipc_chan;
+
+typedef void (*ipc_msg_cb)(struct ipc_chan *chan, struct ipc_msg *msg, void *arg);
+typedef void (*ipc_close_cb)(struct ipc_chan *chan, void *arg);
+
+/* Takes ownership of fd (non-blocking, close-on-exec set here). */
+struct ipc_chan *ipc_chan_new(struct event_base *base, int fd, const char *peer_name,
+    ipc_msg_cb on_msg, ipc_close_cb on_close, void *arg);
+void ipc_chan_free(struct ipc_chan *chan);
+const char *ipc_chan_peer(const struct ipc_chan *chan);
+
+/*
+ * Queues a message and tries to write it at once. fd (or -1) is sent along and
+ * closed here once sent. Returns -1 if the payload is over IPC_MAX_PAYLOAD.
+ */
+int ipc_send(struct ipc_chan *chan, uint32_t type, uint64_t conn_id, uint64_t req_id, int fd,
+    const void *data, size_t len);
+int ipc_sendv(struct ipc_chan *chan, uint32_t type, uint64_t conn_id, uint64_t req_id, int fd,
+    const struct iovec *iov, int iovcnt);
+/* Bytes queued and not yet written. */
+size_t ipc_pending(const struct ipc_chan *chan);
+
+const char *ipc_type_name(uint32_t type);
+
+/* Header codec, shared by the channel and its tests. */
+void ipc_hdr_encode(const struct ipc_hdr *hdr, uint8_t out[IPC_HDR_LEN]);
+/* 0, or -1 with a reason: bad version, flags or length over the cap. */
+int ipc_hdr_decode(const uint8_t in[IPC_HDR_LEN], struct ipc_hdr *hdr, const char **why);
+
+/*
+ * Splits a byte stream into messages: returns the length of the first whole
+ * message in data (header + payload), 0 if more bytes are needed, -1 if the
+ * header is invalid.
+ */
+long ipc_frame_len(const uint8_t *data, size_t len, const char **why);
+
+#endif

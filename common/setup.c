@@ -1,0 +1,114 @@
+/* Codecs for the setup messages; a decode must consume the payload exactly. */
+#include <string.h>
+
+#include "buf.h"
+#include "setup.h"
+
+size_t
+setup_front_encode(const struct setup_front *s, uint8_t *out, size_t cap)
+{
+	struct buf_writer wr;
+
+	buf_writer_init(&wr, out, cap);
+	buf_put_u32le(&wr, s->body_len_limit);
+	buf_put_u32le(&wr, s->timeout_ms);
+	buf_put_u32le(&wr, s->max_connections);
+	buf_put_u32le(&wr, s->max_connections_per_uid);
+	return buf_writer_ok(&wr) ? wr.off : 0;
+}
+
+int
+setup_front_decode(const uint8_t *in, size_t len, struct setup_front *s)
+{
+	struct buf_reader rd;
+
+	buf_reader_init(&rd, in, len);
+	s->body_len_limit = buf_get_u32le(&rd);
+	s->timeout_ms = buf_get_u32le(&rd);
+	s->max_connections = buf_get_u32le(&rd);
+	s->max_connections_per_uid = buf_get_u32le(&rd);
+	return buf_reader_done(&rd) ? 0 : -1;
+}
+
+size_t
+setup_broker_encode(const struct setup_broker *s, uint8_t *out, size_t cap)
+{
+	struct buf_writer wr;
+	uint32_t i;
+
+	buf_writer_init(&wr, out, cap);
+	buf_put_u32le(&wr, s->auth_type);
+	buf_put_u32le(&wr, s->admin_count);
+	for (i = 0; i < s->admin_count && i < CFG_ADMIN_MAX; i++)
+		buf_put_str(&wr, s->admins[i]);
+	buf_put_str(&wr, s->kim_path);
+	buf_put_u32le(&wr, s->provider_count);
+	return buf_writer_ok(&wr) ? wr.off : 0;
+}
+
+int
+setup_broker_decode(const uint8_t *in, size_t len, struct setup_broker *s)
+{
+	struct buf_reader rd;
+	uint32_t i;
+
+	memset(s, 0, sizeof(*s));
+	buf_reader_init(&rd, in, len);
+	s->auth_type = buf_get_u32le(&rd);
+	s->admin_count = buf_get_u32le(&rd);
+	if (s->admin_count > CFG_ADMIN_MAX)
+		return -1;
+	for (i = 0; i < s->admin_count; i++)
+		buf_get_str(&rd, s->admins[i], sizeof(s->admins[i]));
+	buf_get_str(&rd, s->kim_path, sizeof(s->kim_path));
+	s->provider_count = buf_get_u32le(&rd);
+	return buf_reader_done(&rd) ? 0 : -1;
+}
+
+size_t
+setup_provider_ref_encode(const struct setup_provider_ref *s, uint8_t *out, size_t cap)
+{
+	struct buf_writer wr;
+
+	buf_writer_init(&wr, out, cap);
+	buf_put_u32le(&wr, s->id);
+	buf_put_str(&wr, s->name);
+	return buf_writer_ok(&wr) ? wr.off : 0;
+}
+
+int
+setup_provider_ref_decode(const uint8_t *in, size_t len, struct setup_provider_ref *s)
+{
+	struct buf_reader rd;
+
+	buf_reader_init(&rd, in, len);
+	s->id = buf_get_u32le(&rd);
+	buf_get_str(&rd, s->name, sizeof(s->name));
+	return buf_reader_done(&rd) ? 0 : -1;
+}
+
+size_t
+setup_provider_encode(const struct setup_provider *s, uint8_t *out, size_t cap)
+{
+	struct buf_writer wr;
+
+	buf_writer_init(&wr, out, cap);
+	buf_put_u32le(&wr, s->id);
+	buf_put_str(&wr, s->name);
+	buf_put_str(&wr, s->state_dir);
+	buf_put_u32le(&wr, s->workers);
+	return buf_writer_ok(&wr) ? wr.off : 0;
+}
+
+int
+setup_provider_decode(const uint8_t *in, size_t len, struct setup_provider *s)
+{
+	struct buf_reader rd;
+
+	buf_reader_init(&rd, in, len);
+	s->id = buf_get_u32le(&rd);
+	buf_get_str(&rd, s->name, sizeof(s->name));
+	buf_get_str(&rd, s->state_dir, sizeof(s->state_dir));
+	s->workers = buf_get_u32le(&rd);
+	return buf_reader_done(&rd) ? 0 : -1;
+}

@@ -1,0 +1,266 @@
+/* Parsec wire protocol 1.0 header codec and the protocol's tables. */
+#include <string.h>
+
+#include "buf.h"
+#include "wire.h"
+
+enum wire_hdr_check
+wire_decode_request_hdr(const uint8_t *in, size_t len, uint32_t body_limit, struct wire_hdr *hdr)
+{
+	struct buf_reader rd;
+	uint32_t magic;
+	uint16_t hdr_size;
+	uint8_t maj, min, reserved1, reserved2;
+
+	memset(hdr, 0, sizeof(*hdr));
+	if (len < WIRE_HDR_LEN)
+		return WIRE_HDR_BAD_SIZE;
+	buf_reader_init(&rd, in, WIRE_HDR_LEN);
+	magic = buf_get_u32le(&rd);
+	if (magic != WIRE_MAGIC)
+		return WIRE_HDR_BAD_MAGIC;
+	hdr_size = buf_get_u16le(&rd);
+	if (hdr_size != WIRE_HDR_SIZE_FIELD)
+		return WIRE_HDR_BAD_SIZE;
+	maj = buf_get_u8(&rd);
+	min = buf_get_u8(&rd);
+	hdr->flags = buf_get_u16le(&rd);
+	hdr->provider = buf_get_u8(&rd);
+	hdr->session = buf_get_u64le(&rd);
+	hdr->content_type = buf_get_u8(&rd);
+	hdr->accept_type = buf_get_u8(&rd);
+	hdr->auth_type = buf_get_u8(&rd);
+	hdr->body_len = buf_get_u32le(&rd);
+	hdr->auth_len = buf_get_u16le(&rd);
+	hdr->opcode = buf_get_u32le(&rd);
+	hdr->status = buf_get_u16le(&rd);
+	reserved1 = buf_get_u8(&rd);
+	reserved2 = buf_get_u8(&rd);
+
+	if (maj != WIRE_VERSION_MAJ || min != WIRE_VERSION_MIN)
+		return WIRE_HDR_BAD_VERSION;
+	if (reserved1 != 0 || reserved2 != 0)
+		return WIRE_HDR_BAD_RESERVED;
+	if (hdr->content_type != 0)
+		return WIRE_HDR_BAD_CONTENT_TYPE;
+	if (hdr->accept_type != 0)
+		return WIRE_HDR_BAD_ACCEPT_TYPE;
+	if (hdr->body_len > body_limit)
+		return WIRE_HDR_BODY_TOO_LARGE;
+	return WIRE_HDR_OK;
+}
+
+enum wire_status
+wire_hdr_check_status(enum wire_hdr_check check)
+{
+	switch (check) {
+	case WIRE_HDR_OK:
+		return ST_SUCCESS;
+	case WIRE_HDR_BAD_VERSION:
+		return ST_WIRE_PROTOCOL_VERSION_NOT_SUPPORTED;
+	case WIRE_HDR_BAD_CONTENT_TYPE:
+		return ST_CONTENT_TYPE_NOT_SUPPORTED;
+	case WIRE_HDR_BAD_ACCEPT_TYPE:
+		return ST_ACCEPT_TYPE_NOT_SUPPORTED;
+	case WIRE_HDR_BODY_TOO_LARGE:
+		return ST_BODY_SIZE_EXCEEDS_LIMIT;
+	case WIRE_HDR_BAD_MAGIC:
+	case WIRE_HDR_BAD_SIZE:
+	case WIRE_HDR_BAD_RESERVED:
+		break;
+	}
+	return ST_INVALID_HEADER;
+}
+
+const char *
+wire_hdr_check_str(enum wire_hdr_check check)
+{
+	switch (check) {
+	case WIRE_HDR_OK:
+		return "ok";
+	case WIRE_HDR_BAD_MAGIC:
+		return "bad magic number";
+	case WIRE_HDR_BAD_SIZE:
+		return "bad header size";
+	case WIRE_HDR_BAD_VERSION:
+		return "unsupported wire protocol version";
+	case WIRE_HDR_BAD_RESERVED:
+		return "reserved bytes not zero";
+	case WIRE_HDR_BAD_CONTENT_TYPE:
+		return "unsupported content type";
+	case WIRE_HDR_BAD_ACCEPT_TYPE:
+		return "unsupported accept type";
+	case WIRE_HDR_BODY_TOO_LARGE:
+		return "body length exceeds the limit";
+	}
+	return "unknown header fault";
+}
+
+void
+wire_encode_hdr(const struct wire_hdr *hdr, uint8_t out[WIRE_HDR_LEN])
+{
+	struct buf_writer wr;
+
+	buf_writer_init(&wr, out, WIRE_HDR_LEN);
+	buf_put_u32le(&wr, WIRE_MAGIC);
+	buf_put_u16le(&wr, WIRE_HDR_SIZE_FIELD);
+	buf_put_u8(&wr, WIRE_VERSION_MAJ);
+	buf_put_u8(&wr, WIRE_VERSION_MIN);
+	buf_put_u16le(&wr, hdr->flags);
+	buf_put_u8(&wr, hdr->provider);
+	buf_put_u64le(&wr, hdr->session);
+	buf_put_u8(&wr, hdr->content_type);
+	buf_put_u8(&wr, hdr->accept_type);
+	buf_put_u8(&wr, hdr->auth_type);
+	buf_put_u32le(&wr, hdr->body_len);
+	buf_put_u16le(&wr, hdr->auth_len);
+	buf_put_u32le(&wr, hdr->opcode);
+	buf_put_u16le(&wr, hdr->status);
+	buf_put_u8(&wr, 0);
+	buf_put_u8(&wr, 0);
+}
+
+int
+wire_decode_response_hdr(const uint8_t *in, size_t len, struct wire_hdr *hdr)
+{
+	/* A response has the same layout; the body limit is the caller's business. */
+	enum wire_hdr_check check = wire_decode_request_hdr(in, len, UINT32_MAX, hdr);
+
+	return check == WIRE_HDR_OK ? 0 : -1;
+}
+
+struct wire_opcode_info {
+	uint32_t opcode;
+	const char *name;
+	unsigned char core;
+	unsigned char needs_auth;
+	unsigned char admin;
+};
+
+static const struct wire_opcode_info wire_opcodes[] = {
+	{ OP_PING, "Ping", 1, 0, 0 },
+	{ OP_PSA_GENERATE_KEY, "PsaGenerateKey", 0, 1, 0 },
+	{ OP_PSA_DESTROY_KEY, "PsaDestroyKey", 0, 1, 0 },
+	{ OP_PSA_SIGN_HASH, "PsaSignHash", 0, 1, 0 },
+	{ OP_PSA_VERIFY_HASH, "PsaVerifyHash", 0, 1, 0 },
+	{ OP_PSA_IMPORT_KEY, "PsaImportKey", 0, 1, 0 },
+	{ OP_PSA_EXPORT_PUBLIC_KEY, "PsaExportPublicKey", 0, 1, 0 },
+	{ OP_LIST_PROVIDERS, "ListProviders", 1, 0, 0 },
+	{ OP_LIST_OPCODES, "ListOpcodes", 1, 0, 0 },
+	{ OP_PSA_ASYMMETRIC_ENCRYPT, "PsaAsymmetricEncrypt", 0, 1, 0 },
+	{ OP_PSA_ASYMMETRIC_DECRYPT, "PsaAsymmetricDecrypt", 0, 1, 0 },
+	{ OP_PSA_EXPORT_KEY, "PsaExportKey", 0, 1, 0 },
+	{ OP_PSA_GENERATE_RANDOM, "PsaGenerateRandom", 0, 0, 0 },
+	{ OP_LIST_AUTHENTICATORS, "ListAuthenticators", 1, 0, 0 },
+	{ OP_PSA_HASH_COMPUTE, "PsaHashCompute", 0, 0, 0 },
+	{ OP_PSA_HASH_COMPARE, "PsaHashCompare", 0, 0, 0 },
+	{ OP_PSA_AEAD_ENCRYPT, "PsaAeadEncrypt", 0, 1, 0 },
+	{ OP_PSA_AEAD_DECRYPT, "PsaAeadDecrypt", 0, 1, 0 },
+	{ OP_PSA_RAW_KEY_AGREEMENT, "PsaRawKeyAgreement", 0, 1, 0 },
+	{ OP_PSA_CIPHER_ENCRYPT, "PsaCipherEncrypt", 0, 1, 0 },
+	{ OP_PSA_CIPHER_DECRYPT, "PsaCipherDecrypt", 0, 1, 0 },
+	{ OP_PSA_MAC_COMPUTE, "PsaMacCompute", 0, 1, 0 },
+	{ OP_PSA_MAC_VERIFY, "PsaMacVerify", 0, 1, 0 },
+	{ OP_PSA_SIGN_MESSAGE, "PsaSignMessage", 0, 1, 0 },
+	{ OP_PSA_VERIFY_MESSAGE, "PsaVerifyMessage", 0, 1, 0 },
+	{ OP_LIST_KEYS, "ListKeys", 1, 1, 0 },
+	{ OP_LIST_CLIENTS, "ListClients", 1, 1, 1 },
+	{ OP_DELETE_CLIENT, "DeleteClient", 1, 1, 1 },
+	{ OP_ATTEST_KEY, "AttestKey", 0, 1, 0 },
+	{ OP_PREPARE_KEY_ATTESTATION, "PrepareKeyAttestation", 0, 1, 0 },
+	{ OP_CAN_DO_CRYPTO, "CanDoCrypto", 0, 1, 0 },
+};
+
+static const struct wire_opcode_info *
+wire_opcode_lookup(uint32_t opcode)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(wire_opcodes) / sizeof(wire_opcodes[0]); i++)
+		if (wire_opcodes[i].opcode == opcode)
+			return &wire_opcodes[i];
+	return NULL;
+}
+
+int
+wire_opcode_known(uint32_t opcode)
+{
+	return wire_opcode_lookup(opcode) != NULL;
+}
+
+int
+wire_opcode_is_core(uint32_t opcode)
+{
+	const struct wire_opcode_info *info = wire_opcode_lookup(opcode);
+
+	return info != NULL && info->core;
+}
+
+int
+wire_opcode_needs_auth(uint32_t opcode)
+{
+	const struct wire_opcode_info *info = wire_opcode_lookup(opcode);
+
+	return info == NULL || info->needs_auth;
+}
+
+int
+wire_opcode_is_admin(uint32_t opcode)
+{
+	const struct wire_opcode_info *info = wire_opcode_lookup(opcode);
+
+	return info != NULL && info->admin;
+}
+
+const char *
+wire_opcode_name(uint32_t opcode)
+{
+	const struct wire_opcode_info *info = wire_opcode_lookup(opcode);
+
+	return info != NULL ? info->name : "unknown";
+}
+
+const char *
+wire_status_name(uint32_t status)
+{
+	static const char *const base[] = { "Success", "WrongProviderId",
+		"ContentTypeNotSupported", "AcceptTypeNotSupported",
+		"WireProtocolVersionNotSupported", "ProviderNotRegistered", "ProviderDoesNotExist",
+		"DeserializingBodyFailed", "SerializingBodyFailed", "OpcodeDoesNotExist",
+		"ResponseTooLarge", "AuthenticationError", "AuthenticatorDoesNotExist",
+		"AuthenticatorNotRegistered", "KeyInfoManagerError", "ConnectionError",
+		"InvalidEncoding", "InvalidHeader", "WrongProviderUuid", "NotAuthenticated",
+		"BodySizeExceedsLimit", "AdminOperation", "DeprecatedPrimitive" };
+	static const char *const psa[] = { "PsaErrorGenericError", "PsaErrorNotPermitted",
+		"PsaErrorNotSupported", "PsaErrorInvalidArgument", "PsaErrorInvalidHandle",
+		"PsaErrorBadState", "PsaErrorBufferTooSmall", "PsaErrorAlreadyExists",
+		"PsaErrorDoesNotExist", "PsaErrorInsufficientMemory",
+		"PsaErrorInsufficientStorage", "PsaErrorInsufficientData", NULL,
+		"PsaErrorCommunicationFailure", "PsaErrorStorageFailure",
+		"PsaErrorHardwareFailure", "PsaErrorInsufficientEntropy",
+		"PsaErrorInvalidSignature", "PsaErrorInvalidPadding",
+		"PsaErrorCorruptionDetected", "PsaErrorDataCorrupt", "PsaErrorDataInvalid" };
+
+	if (status < sizeof(base) / sizeof(base[0]))
+		return base[status];
+	if (status >= ST_PSA_GENERIC_ERROR &&
+	    status - ST_PSA_GENERIC_ERROR < sizeof(psa) / sizeof(psa[0]) &&
+	    psa[status - ST_PSA_GENERIC_ERROR] != NULL)
+		return psa[status - ST_PSA_GENERIC_ERROR];
+	return "unknown status";
+}
+
+const char *
+wire_provider_uuid(unsigned provider_id)
+{
+	static const char *const uuids[WIRE_PROVIDER_COUNT] = {
+		"47049873-2a43-4845-9d72-831eab668784",
+		"1c1139dc-ad7c-47dc-ad6b-db6fdb466552",
+		"30e39502-eba6-4d60-a4af-c518b7f5e38f",
+		"1e4954a4-ff21-46d3-ab0c-661eeb667e1d",
+		"71129441-508a-4da6-b6e8-7b98a777e4c0",
+		"b8ba81e2-e9f7-4bdd-b096-a29d0019960c",
+	};
+
+	return provider_id < WIRE_PROVIDER_COUNT ? uuids[provider_id] : NULL;
+}

@@ -1,0 +1,487 @@
+/*
+ * Client connections: accept, per-request deadline, header checks before the
+ * body is read, one request in flight per connection, keep-alive.
+ * Bad client input answers that client (or drops it); nobody else notices.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include "tree.h"
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "buf.h"
+#include "frontd.h"
+#include "ipc.h"
+#include "log.h"
+
+#define FRONT_IDLE_TIMEOUT_MS 60000
+#define FRONT_READ_CHUNK 4096
+#define FRONT_ACCEPT_PAUSE_MS 100
+
+enum front_state {
+	CONN_READING, /* waiting for (the rest of) a request */
+	CONN_WAITING, /* request at brokerd */
+	CONN_WRITING, /* response being written */
+};
+
+struct front_conn {
+	RB_ENTRY(front_conn) entry;
+	uint64_t id;
+	int fd;
+	uid_t uid;
+	enum front_state state;
+	struct event *ev_read;
+	struct event *ev_write;
+	struct event *ev_timer;
+	uint8_t *in;
+	size_t in_len;
+	size_t in_cap;
+	int hdr_checked;
+	struct wire_hdr hdr;
+	uint64_t req_id;
+	uint8_t *out;
+	size_t out_len;
+	size_t out_off;
+	int close_after;
+};
+
+struct front_uid_count {
+	RB_ENTRY(front_uid_count) entry;
+	uid_t uid;
+	uint32_t count;
+};
+
+static int front_conn_cmp(const struct front_conn *a, const struct front_conn *b)
+{
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+static int front_uid_cmp(const struct front_uid_count *a, const struct front_uid_count *b)
+{
+	return a->uid < b->uid ? -1 : a->uid > b->uid;
+}
+RB_HEAD(front_conn_tree, front_conn);
+TREE_GENERATE_STATIC(front_conn_tree, front_conn, entry, front_conn_cmp)
+RB_HEAD(front_uid_tree, front_uid_count);
+TREE_GENERATE_STATIC(front_uid_tree, front_uid_count, entry, front_uid_cmp)
+
+static struct {
+	struct event_base *base;
+	int listen_fd;
+	struct event *ev_accept;
+	struct event *ev_accept_pause;
+	struct ipc_chan *broker;
+	struct front_settings settings;
+	struct front_conn_tree conns;
+	struct front_uid_tree uids;
+	uint32_t conn_count;
+	uint64_t next_conn_id;
+	uint64_t next_req_id;
+} fc;
+
+static void front_conn_process(struct front_conn *conn);
+
+static void
+front_conn_arm_timer(struct front_conn *conn, uint32_t ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	evtimer_add(conn->ev_timer, &tv);
+}
+
+static void
+front_conn_close(struct front_conn *conn)
+{
+	struct front_uid_count key = { .uid = conn->uid }, *uc;
+
+	ipc_send(fc.broker, IPC_CONN_CLOSED, conn->id, 0, -1, NULL, 0);
+	RB_REMOVE(front_conn_tree, &fc.conns, conn);
+	if ((uc = RB_FIND(front_uid_tree, &fc.uids, &key)) != NULL && --uc->count == 0) {
+		RB_REMOVE(front_uid_tree, &fc.uids, uc);
+		free(uc);
+	}
+	fc.conn_count--;
+	event_free(conn->ev_read);
+	event_free(conn->ev_write);
+	event_free(conn->ev_timer);
+	close(conn->fd);
+	free(conn->in);
+	free(conn->out);
+	free(conn);
+	/* A slot is free again: accept if we had paused at the cap. */
+	if (fc.ev_accept != NULL && !event_pending(fc.ev_accept, EV_READ, NULL) &&
+	    !event_pending(fc.ev_accept_pause, EV_TIMEOUT, NULL))
+		event_add(fc.ev_accept, NULL);
+}
+
+/* Writes what the socket takes now; the rest waits for EV_WRITE. */
+static void
+front_conn_flush(struct front_conn *conn)
+{
+	while (conn->out_off < conn->out_len) {
+		ssize_t n = send(conn->fd, conn->out + conn->out_off, conn->out_len - conn->out_off,
+		    MSG_NOSIGNAL);
+
+		if (n == -1) {
+			if (errno == EAGAIN || errno == EINTR) {
+				event_add(conn->ev_write, NULL);
+				return;
+			}
+			log_debug("connection %llu: write: %s", (unsigned long long)conn->id,
+			    strerror(errno));
+			front_conn_close(conn);
+			return;
+		}
+		conn->out_off += (size_t)n;
+	}
+	free(conn->out);
+	conn->out = NULL;
+	conn->out_len = conn->out_off = 0;
+	if (conn->close_after) {
+		front_conn_close(conn);
+		return;
+	}
+	conn->state = CONN_READING;
+	conn->hdr_checked = 0;
+	event_add(conn->ev_read, NULL);
+	front_conn_arm_timer(conn, FRONT_IDLE_TIMEOUT_MS);
+	/* A client may already have sent its next request. */
+	if (conn->in_len > 0)
+		front_conn_process(conn);
+}
+
+/* Queues a response header (and body) and starts writing it. */
+static void
+front_conn_reply(struct front_conn *conn, const struct wire_hdr *req_hdr, uint32_t status,
+    const uint8_t *body, size_t body_len, int close_after)
+{
+	struct wire_hdr hdr;
+
+	memset(&hdr, 0, sizeof(hdr));
+	if (req_hdr != NULL) {
+		hdr.provider = req_hdr->provider;
+		hdr.session = req_hdr->session;
+		hdr.opcode = req_hdr->opcode;
+	} else {
+		hdr.opcode = OP_PING; /* upstream's answer to a header it could not read */
+	}
+	hdr.status = (uint16_t)status;
+	hdr.body_len = (uint32_t)body_len;
+	if ((conn->out = malloc(WIRE_HDR_LEN + body_len)) == NULL)
+		fatal("malloc");
+	wire_encode_hdr(&hdr, conn->out);
+	if (body_len > 0)
+		memcpy(conn->out + WIRE_HDR_LEN, body, body_len);
+	conn->out_len = WIRE_HDR_LEN + body_len;
+	conn->out_off = 0;
+	conn->close_after = close_after;
+	conn->state = CONN_WRITING;
+	event_del(conn->ev_read);
+	evtimer_del(conn->ev_timer);
+	front_conn_flush(conn);
+}
+
+static void
+front_conn_consume(struct front_conn *conn, size_t len)
+{
+	memmove(conn->in, conn->in + len, conn->in_len - len);
+	conn->in_len -= len;
+}
+
+static void
+front_conn_forward(struct front_conn *conn, size_t total)
+{
+	struct front_request req;
+	uint32_t status;
+
+	status = front_parse_request(conn->in, total, fc.settings.body_len_limit, &req);
+	if (status != ST_SUCCESS) {
+		struct wire_hdr hdr = req.hdr;
+
+		front_conn_consume(conn, total);
+		log_debug("connection %llu: %s request answered %s", (unsigned long long)conn->id,
+		    wire_opcode_name(hdr.opcode), wire_status_name(status));
+		front_conn_reply(conn, &hdr, status, NULL, 0, 0);
+		return;
+	}
+	{
+		uint8_t head[2 + 4];
+		struct buf_writer wr;
+		size_t op_len = op_request_encoded_len(&req.op);
+		uint8_t *op_buf = malloc(op_len);
+		struct iovec iov[3];
+
+		if (op_buf == NULL)
+			fatal("malloc");
+		buf_writer_init(&wr, op_buf, op_len);
+		op_request_encode(&wr, &req.op);
+		head[0] = req.hdr.provider;
+		head[1] = req.hdr.auth_type;
+		head[2] = (uint8_t)req.auth_len;
+		head[3] = (uint8_t)(req.auth_len >> 8);
+		head[4] = 0;
+		head[5] = 0;
+		iov[0].iov_base = head;
+		iov[0].iov_len = sizeof(head);
+		iov[1].iov_base = (void *)(uintptr_t)req.auth;
+		iov[1].iov_len = req.auth_len;
+		iov[2].iov_base = op_buf;
+		iov[2].iov_len = wr.off;
+		conn->req_id = ++fc.next_req_id;
+		conn->hdr = req.hdr;
+		conn->state = CONN_WAITING;
+		event_del(conn->ev_read);
+		evtimer_del(conn->ev_timer);
+		ipc_sendv(fc.broker, IPC_REQUEST, conn->id, conn->req_id, -1, iov, 3);
+		explicit_bzero(op_buf, wr.off);
+		free(op_buf);
+		front_body_free(req.storage);
+		front_conn_consume(conn, total);
+	}
+}
+
+/* Looks at what has arrived: header faults are answered before any body is read. */
+static void
+front_conn_process(struct front_conn *conn)
+{
+	size_t total;
+
+	if (conn->state != CONN_READING || conn->in_len == 0)
+		return;
+	if (!conn->hdr_checked) {
+		enum wire_hdr_check check;
+
+		if (conn->in_len < WIRE_HDR_LEN)
+			return;
+		check = wire_decode_request_hdr(conn->in, WIRE_HDR_LEN, fc.settings.body_len_limit,
+		    &conn->hdr);
+		if (check != WIRE_HDR_OK) {
+			int untrusted = check == WIRE_HDR_BAD_MAGIC || check == WIRE_HDR_BAD_SIZE;
+
+			log_info("connection %llu (uid %u): %s; answering and closing",
+			    (unsigned long long)conn->id, (unsigned)conn->uid, wire_hdr_check_str(check));
+			conn->in_len = 0;
+			front_conn_reply(conn, untrusted ? NULL : &conn->hdr,
+			    wire_hdr_check_status(check), NULL, 0, 1);
+			return;
+		}
+		conn->hdr_checked = 1;
+	}
+	total = WIRE_HDR_LEN + (size_t)conn->hdr.body_len + conn->hdr.auth_len;
+	if (conn->in_len < total) {
+		if (conn->in_cap < total) {
+			uint8_t *p = realloc(conn->in, total);
+
+			if (p == NULL)
+				fatal("realloc");
+			conn->in = p;
+			conn->in_cap = total;
+		}
+		return;
+	}
+	front_conn_forward(conn, total);
+}
+
+static void
+front_conn_read(evutil_socket_t fd, short events, void *arg)
+{
+	struct front_conn *conn = arg;
+	size_t room;
+	ssize_t n;
+	int was_idle = conn->in_len == 0;
+
+	if (conn->in_cap - conn->in_len < FRONT_READ_CHUNK && !conn->hdr_checked) {
+		uint8_t *p = realloc(conn->in, conn->in_len + FRONT_READ_CHUNK);
+
+		if (p == NULL)
+			fatal("realloc");
+		conn->in = p;
+		conn->in_cap = conn->in_len + FRONT_READ_CHUNK;
+	}
+	room = conn->in_cap - conn->in_len;
+	if (room == 0) {
+		/* Pipelined bytes beyond this request wait until it is answered. */
+		event_del(conn->ev_read);
+		return;
+	}
+	n = recv(fd, conn->in + conn->in_len, room, 0);
+	if (n == -1) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		front_conn_close(conn);
+		return;
+	}
+	if (n == 0) {
+		if (conn->hdr_checked) {
+			/* The client gave up mid-request: say so if it still listens. */
+			log_info("connection %llu: request truncated (%zu of %zu bytes)",
+			    (unsigned long long)conn->id, conn->in_len,
+			    WIRE_HDR_LEN + (size_t)conn->hdr.body_len + conn->hdr.auth_len);
+			conn->in_len = 0;
+			front_conn_reply(conn, &conn->hdr, ST_CONNECTION_ERROR, NULL, 0, 1);
+			return;
+		}
+		front_conn_close(conn);
+		return;
+	}
+	conn->in_len += (size_t)n;
+	if (was_idle)
+		front_conn_arm_timer(conn, fc.settings.timeout_ms);
+	front_conn_process(conn);
+}
+
+static void
+front_conn_write(evutil_socket_t fd, short events, void *arg)
+{
+	front_conn_flush(arg);
+}
+
+static void
+front_conn_timeout(evutil_socket_t fd, short events, void *arg)
+{
+	struct front_conn *conn = arg;
+
+	if (conn->in_len > 0)
+		log_info("connection %llu (uid %u): request not complete within %u ms, closing",
+		    (unsigned long long)conn->id, (unsigned)conn->uid, fc.settings.timeout_ms);
+	front_conn_close(conn);
+}
+
+static void
+front_accept_resume(evutil_socket_t fd, short events, void *arg)
+{
+	event_add(fc.ev_accept, NULL);
+}
+
+static void
+front_accept(evutil_socket_t lfd, short events, void *arg)
+{
+	struct front_conn *conn;
+	struct front_uid_count key, *uc;
+	struct ucred cred;
+	socklen_t credlen = sizeof(cred);
+	int fd, dupfd;
+
+	fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd == -1) {
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+			struct timeval tv = { 0, FRONT_ACCEPT_PAUSE_MS * 1000 };
+
+			log_warn("accept; pausing new connections for %d ms", FRONT_ACCEPT_PAUSE_MS);
+			event_del(fc.ev_accept);
+			evtimer_add(fc.ev_accept_pause, &tv);
+		}
+		return;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &credlen) == -1) {
+		close(fd);
+		return;
+	}
+	if (fc.conn_count >= fc.settings.max_connections) {
+		log_warnx("connection cap (%u) reached; refusing uid %u",
+		    fc.settings.max_connections, (unsigned)cred.uid);
+		close(fd);
+		return;
+	}
+	key.uid = cred.uid;
+	uc = RB_FIND(front_uid_tree, &fc.uids, &key);
+	if (uc != NULL && uc->count >= fc.settings.max_connections_per_uid) {
+		log_warnx("per-uid connection cap (%u) reached for uid %u; refusing",
+		    fc.settings.max_connections_per_uid, (unsigned)cred.uid);
+		close(fd);
+		return;
+	}
+	/* brokerd reads the peer's identity itself from this duplicate. */
+	if ((dupfd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1) {
+		log_warn("dup");
+		close(fd);
+		return;
+	}
+	if (uc == NULL) {
+		if ((uc = calloc(1, sizeof(*uc))) == NULL)
+			fatal("calloc");
+		uc->uid = cred.uid;
+		RB_INSERT(front_uid_tree, &fc.uids, uc);
+	}
+	uc->count++;
+	if ((conn = calloc(1, sizeof(*conn))) == NULL)
+		fatal("calloc");
+	conn->id = ++fc.next_conn_id;
+	conn->fd = fd;
+	conn->uid = cred.uid;
+	conn->state = CONN_READING;
+	conn->ev_read = event_new(fc.base, fd, EV_READ | EV_PERSIST, front_conn_read, conn);
+	conn->ev_write = event_new(fc.base, fd, EV_WRITE, front_conn_write, conn);
+	conn->ev_timer = evtimer_new(fc.base, front_conn_timeout, conn);
+	if (conn->ev_read == NULL || conn->ev_write == NULL || conn->ev_timer == NULL)
+		fatalx("event_new failed");
+	RB_INSERT(front_conn_tree, &fc.conns, conn);
+	fc.conn_count++;
+	ipc_send(fc.broker, IPC_CONN_NEW, conn->id, 0, dupfd, NULL, 0);
+	event_add(conn->ev_read, NULL);
+	front_conn_arm_timer(conn, FRONT_IDLE_TIMEOUT_MS);
+	if (fc.conn_count >= fc.settings.max_connections)
+		event_del(fc.ev_accept);
+}
+
+void
+front_conn_response(uint64_t conn_id, uint64_t req_id, const uint8_t *data, size_t len)
+{
+	struct front_conn key = { .id = conn_id }, *conn;
+	struct buf_reader rd;
+	struct op_result res;
+	uint8_t *body = NULL;
+	size_t body_len = 0;
+	uint32_t status;
+
+	buf_reader_init(&rd, data, len);
+	if (op_result_decode(&rd, &res) == -1 || !buf_reader_done(&rd))
+		fatalx("malformed response from brokerd");
+	conn = RB_FIND(front_conn_tree, &fc.conns, &key);
+	if (conn == NULL || conn->state != CONN_WAITING || conn->req_id != req_id)
+		return; /* the client left; nothing to answer */
+	status = res.status;
+	if (status == ST_SUCCESS)
+		status = front_encode_result(conn->hdr.opcode, &res, &body, &body_len);
+	front_conn_reply(conn, &conn->hdr, status, body, body_len, 0);
+	if (body != NULL) {
+		explicit_bzero(body, body_len);
+		free(body);
+	}
+}
+
+void
+front_conn_init(struct event_base *base, int listen_fd, struct ipc_chan *broker,
+    const struct front_settings *settings)
+{
+	fc.base = base;
+	fc.listen_fd = listen_fd;
+	fc.broker = broker;
+	fc.settings = *settings;
+	RB_INIT(&fc.conns);
+	RB_INIT(&fc.uids);
+}
+
+void
+front_conn_start(void)
+{
+	fc.ev_accept = event_new(fc.base, fc.listen_fd, EV_READ | EV_PERSIST, front_accept, NULL);
+	fc.ev_accept_pause = evtimer_new(fc.base, front_accept_resume, NULL);
+	if (fc.ev_accept == NULL || fc.ev_accept_pause == NULL)
+		fatalx("event_new failed");
+	event_add(fc.ev_accept, NULL);
+}
+
+void
+front_conn_shutdown(void)
+{
+	struct front_conn *conn, *next;
+
+	if (fc.ev_accept != NULL)
+		event_del(fc.ev_accept);
+	RB_FOREACH_SAFE(conn, front_conn_tree, &fc.conns, next)
+		front_conn_close(conn);
+}

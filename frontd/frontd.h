@@ -1,0 +1,61 @@
+/* frontd internals: connections, the request codec, and the channel to brokerd. */
+#ifndef FRONTD_H
+#define FRONTD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "op.h"
+#include "wire.h"
+
+struct event_base;
+struct ipc_chan;
+
+/* Decoded protobuf storage backing an op_request's byte fields. */
+struct front_body;
+
+/*
+ * Decodes a request body for opcode into op. Returns ST_SUCCESS, or
+ * ST_DESERIALIZING_BODY_FAILED for a body that is not that operation.
+ * *storage (possibly NULL) must be freed with front_body_free after op is used.
+ */
+uint32_t front_decode_request(uint32_t opcode, const uint8_t *body, size_t len,
+    struct op_request *op, struct front_body **storage);
+void front_body_free(struct front_body *storage);
+
+/*
+ * Encodes a successful result as opcode's protobuf Result into a malloc'd
+ * buffer. Returns ST_SUCCESS or ST_SERIALIZING_BODY_FAILED.
+ */
+uint32_t front_encode_result(uint32_t opcode, const struct op_result *res, uint8_t **body,
+    size_t *len);
+
+/*
+ * A complete request in a connection's buffer: checks the header, then the
+ * provider id and opcode, then decodes the body. Returns ST_SUCCESS with op
+ * filled, or the status that answers the request.
+ */
+struct front_request {
+	struct wire_hdr hdr;
+	const uint8_t *auth;
+	size_t auth_len;
+	struct op_request op;
+	struct front_body *storage;
+};
+uint32_t front_parse_request(const uint8_t *buf, size_t len, uint32_t body_limit,
+    struct front_request *req);
+
+/* front_conn.c */
+struct front_settings {
+	uint32_t body_len_limit;
+	uint32_t timeout_ms;
+	uint32_t max_connections;
+	uint32_t max_connections_per_uid;
+};
+void front_conn_init(struct event_base *base, int listen_fd, struct ipc_chan *broker,
+    const struct front_settings *settings);
+void front_conn_start(void);
+void front_conn_response(uint64_t conn_id, uint64_t req_id, const uint8_t *data, size_t len);
+void front_conn_shutdown(void);
+
+#endif

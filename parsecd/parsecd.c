@@ -1,0 +1,636 @@
+/*
+ * parsecd: the parent. Reads config.toml, creates the listening socket,
+ * fork+execs frontd, brokerd and one process per provider, wires them with
+ * socketpairs, finishes the setup handshake and then only supervises.
+ * It never reads client data.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "ipc.h"
+#include "log.h"
+#include "parsecd.h"
+#include "proc.h"
+#include "setup.h"
+
+#define SETUP_TIMEOUT_SEC 15
+#define STOP_TIMEOUT_SEC 5
+#define BACKOFF_MAX_MS 30000
+
+struct child {
+	enum proc_kind kind;
+	const char *binary;   /* basename */
+	char name[CFG_NAME_MAX + 16];
+	pid_t pid;
+	struct ipc_chan *chan;
+	int ready;
+	/* providers only */
+	const struct cfg_provider *provider;
+	int broker_end; /* broker's end of the provider channel, until sent */
+	uint32_t backoff_ms;
+	struct event *restart_ev;
+};
+
+static struct parsecd {
+	struct event_base *base;
+	struct parsec_config cfg;
+	char exe_dir[PATH_MAX];
+	int listen_fd;
+	int serving;
+	int stopping;
+	int exit_code;
+	struct child front;
+	struct child broker;
+	struct child providers[CFG_PROVIDER_MAX];
+	size_t provider_count;
+	struct event *setup_timer;
+	struct event *stop_timer;
+} pd;
+
+static void parsecd_child_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg);
+static void parsecd_child_lost(struct ipc_chan *chan, void *arg);
+
+static __attribute__((noreturn)) void
+usage(void)
+{
+	fprintf(stderr, "usage: parsecd [-t] [-v] -c config.toml\n"
+			"       parsecd [-v] -D directory   (built-in development config)\n");
+	exit(2);
+}
+
+/* Children sit next to us in a build tree, or in LIBEXECDIR once installed. */
+static void
+parsecd_child_path(const char *binary, const char *subdir, char *out, size_t outsz)
+{
+	if ((size_t)snprintf(out, outsz, "%s/../%s/%s", pd.exe_dir, subdir, binary) < outsz &&
+	    access(out, X_OK) == 0)
+		return;
+	if ((size_t)snprintf(out, outsz, "%s/%s", LIBEXECDIR, binary) >= outsz)
+		fatalx("path of %s too long", binary);
+}
+
+static const char *
+parsecd_child_subdir(enum proc_kind kind)
+{
+	switch (kind) {
+	case PROC_FRONTD:
+		return "frontd";
+	case PROC_BROKERD:
+		return "brokerd";
+	case PROC_PROVIDER:
+		break;
+	}
+	return "providerd";
+}
+
+static int
+parsecd_spawn(struct child *c, const int *fds, int nfds)
+{
+	char path[PATH_MAX], level[16];
+	char *argv[6];
+	int argc = 0;
+
+	parsecd_child_path(c->binary, parsecd_child_subdir(c->kind), path, sizeof(path));
+	snprintf(level, sizeof(level), "%d", log_getlevel());
+	argv[argc++] = (char *)c->binary;
+	argv[argc++] = "-l";
+	argv[argc++] = level;
+	if (pd.cfg.log_timestamp)
+		argv[argc++] = "-T";
+	argv[argc] = NULL;
+	c->pid = proc_spawn(path, argv, fds, nfds);
+	if (c->pid == -1) {
+		log_warn("fork for %s", c->name);
+		return -1;
+	}
+	log_debug("started %s (%s) as pid %d", c->name, path, (int)c->pid);
+	return 0;
+}
+
+static void
+parsecd_socketpair(int sv[2])
+{
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
+		fatal("socketpair");
+}
+
+/* Starts one provider process with a fresh channel pair; brokerd gets its end at setup. */
+static void
+parsecd_start_provider(struct child *c)
+{
+	int to_parent[2], to_broker[2];
+	int fds[2];
+
+	parsecd_socketpair(to_parent);
+	parsecd_socketpair(to_broker);
+	fds[0] = to_parent[1];
+	fds[1] = to_broker[1];
+	if (parsecd_spawn(c, fds, 2) == -1)
+		fatalx("cannot start %s", c->name);
+	close(to_parent[1]);
+	close(to_broker[1]);
+	c->broker_end = to_broker[0];
+	c->ready = 0;
+	c->chan = ipc_chan_new(pd.base, to_parent[0], c->name, parsecd_child_msg,
+	    parsecd_child_lost, c);
+}
+
+static void
+parsecd_send_setup(struct child *c)
+{
+	uint8_t buf[sizeof(struct setup_broker) + 1024];
+	size_t len = 0;
+
+	switch (c->kind) {
+	case PROC_FRONTD: {
+		struct setup_front s = {
+			.body_len_limit = pd.cfg.body_len_limit,
+			.timeout_ms = pd.cfg.timeout_ms,
+			.max_connections = pd.cfg.max_connections,
+			.max_connections_per_uid = pd.cfg.max_connections_per_uid,
+		};
+		len = setup_front_encode(&s, buf, sizeof(buf));
+		break;
+	}
+	case PROC_BROKERD: {
+		static struct setup_broker s;
+		const struct cfg_key_manager *kim = &pd.cfg.key_managers[0];
+		size_t i;
+
+		memset(&s, 0, sizeof(s));
+		s.auth_type = (uint32_t)pd.cfg.auth_type;
+		s.admin_count = (uint32_t)pd.cfg.admin_count;
+		for (i = 0; i < pd.cfg.admin_count; i++)
+			strlcpy(s.admins[i], pd.cfg.admins[i], sizeof(s.admins[i]));
+		if (pd.cfg.key_manager_count > 0)
+			strlcpy(s.kim_path, kim->sqlite_db_path, sizeof(s.kim_path));
+		s.provider_count = (uint32_t)pd.provider_count;
+		len = setup_broker_encode(&s, buf, sizeof(buf));
+		break;
+	}
+	case PROC_PROVIDER: {
+		struct setup_provider s;
+
+		memset(&s, 0, sizeof(s));
+		s.id = (uint32_t)c->provider->kind;
+		strlcpy(s.name, c->provider->name, sizeof(s.name));
+		if ((size_t)snprintf(s.state_dir, sizeof(s.state_dir), "%s/%s", pd.cfg.state_dir,
+		    c->provider->name) >= sizeof(s.state_dir))
+			fatalx("state_dir too long for provider %s", c->provider->name);
+		s.workers = pd.cfg.workers;
+		len = setup_provider_encode(&s, buf, sizeof(buf));
+		break;
+	}
+	}
+	if (len == 0)
+		fatalx("setup for %s does not fit", c->name);
+	ipc_send(c->chan, IPC_SETUP, 0, 0, -1, buf, len);
+	ipc_send(c->chan, IPC_SETUP_DONE, 0, 0, -1, NULL, 0);
+}
+
+/* Hands brokerd its end of a provider's channel. */
+static void
+parsecd_link_provider(struct child *c)
+{
+	struct setup_provider_ref ref;
+	uint8_t buf[128];
+	size_t len;
+
+	memset(&ref, 0, sizeof(ref));
+	ref.id = (uint32_t)c->provider->kind;
+	strlcpy(ref.name, c->provider->name, sizeof(ref.name));
+	len = setup_provider_ref_encode(&ref, buf, sizeof(buf));
+	ipc_send(pd.broker.chan, IPC_SETUP_PROVIDER, 0, 0, c->broker_end, buf, len);
+	c->broker_end = -1;
+}
+
+static void
+parsecd_check_all_ready(void)
+{
+	size_t i;
+
+	if (pd.serving || !pd.front.ready || !pd.broker.ready)
+		return;
+	for (i = 0; i < pd.provider_count; i++)
+		if (!pd.providers[i].ready)
+			return;
+	pd.serving = 1;
+	evtimer_del(pd.setup_timer);
+	log_info("serving on %s", pd.cfg.socket_path);
+	printf("parsecd: listening on %s\n", pd.cfg.socket_path);
+	fflush(stdout);
+}
+
+static void
+parsecd_child_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
+{
+	struct child *c = arg;
+
+	switch (msg->hdr.type) {
+	case IPC_HELLO:
+		parsecd_send_setup(c);
+		if (c->kind == PROC_BROKERD) {
+			size_t i;
+
+			for (i = 0; i < pd.provider_count; i++)
+				if (pd.providers[i].broker_end != -1)
+					parsecd_link_provider(&pd.providers[i]);
+		}
+		break;
+	case IPC_READY:
+		c->ready = 1;
+		if (c->kind == PROC_PROVIDER) {
+			c->backoff_ms = 0;
+			if (pd.serving)
+				log_info("%s is serving again", c->name);
+		}
+		parsecd_check_all_ready();
+		break;
+	default:
+		fatalx("unexpected %s from %s", ipc_type_name(msg->hdr.type), c->name);
+	}
+}
+
+static void
+parsecd_stop_done(void)
+{
+	if (pd.listen_fd != -1) {
+		close(pd.listen_fd);
+		if (unlink(pd.cfg.socket_path) == -1 && errno != ENOENT)
+			log_warn("unlink %s", pd.cfg.socket_path);
+	}
+	event_base_loopbreak(pd.base);
+}
+
+static int
+parsecd_alive_children(void)
+{
+	size_t i;
+	int n = (pd.front.pid > 0) + (pd.broker.pid > 0);
+
+	for (i = 0; i < pd.provider_count; i++)
+		n += pd.providers[i].pid > 0;
+	return n;
+}
+
+static void
+parsecd_stop_timeout(evutil_socket_t fd, short ev, void *arg)
+{
+	size_t i;
+
+	log_warnx("children did not stop in %d s, killing them", STOP_TIMEOUT_SEC);
+	if (pd.front.pid > 0)
+		kill(pd.front.pid, SIGKILL);
+	if (pd.broker.pid > 0)
+		kill(pd.broker.pid, SIGKILL);
+	for (i = 0; i < pd.provider_count; i++)
+		if (pd.providers[i].pid > 0)
+			kill(pd.providers[i].pid, SIGKILL);
+}
+
+/* Asks every child to exit; the loop ends once all are reaped. */
+static void
+parsecd_stop(int exit_code)
+{
+	struct timeval tv = { STOP_TIMEOUT_SEC, 0 };
+	size_t i;
+
+	if (pd.stopping) {
+		if (exit_code > pd.exit_code)
+			pd.exit_code = exit_code;
+		return;
+	}
+	pd.stopping = 1;
+	pd.exit_code = exit_code;
+	/* New clients get refused at once rather than queue on a dying service. */
+	if (pd.listen_fd != -1)
+		shutdown(pd.listen_fd, SHUT_RDWR);
+	if (pd.front.pid > 0)
+		kill(pd.front.pid, SIGTERM);
+	if (pd.broker.pid > 0)
+		kill(pd.broker.pid, SIGTERM);
+	for (i = 0; i < pd.provider_count; i++) {
+		if (pd.providers[i].restart_ev != NULL)
+			evtimer_del(pd.providers[i].restart_ev);
+		if (pd.providers[i].pid > 0)
+			kill(pd.providers[i].pid, SIGTERM);
+	}
+	pd.stop_timer = evtimer_new(pd.base, parsecd_stop_timeout, NULL);
+	evtimer_add(pd.stop_timer, &tv);
+	if (parsecd_alive_children() == 0)
+		parsecd_stop_done();
+}
+
+static void
+parsecd_child_lost(struct ipc_chan *chan, void *arg)
+{
+	struct child *c = arg;
+
+	/* The exit status arrives through SIGCHLD; here we only drop the channel. */
+	log_debug("channel to %s closed", c->name);
+	ipc_chan_free(c->chan);
+	c->chan = NULL;
+}
+
+static void
+parsecd_restart_provider(evutil_socket_t fd, short ev, void *arg)
+{
+	struct child *c = arg;
+
+	if (pd.stopping)
+		return;
+	log_info("restarting %s", c->name);
+	parsecd_start_provider(c);
+}
+
+static void
+parsecd_describe_exit(const struct child *c, int status, char *out, size_t outsz)
+{
+	if (WIFEXITED(status))
+		snprintf(out, outsz, "%s (pid %d) exited with status %d", c->name, (int)c->pid,
+		    WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(out, outsz, "%s (pid %d) was killed by signal %d (%s)", c->name,
+		    (int)c->pid, WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else
+		snprintf(out, outsz, "%s (pid %d) stopped", c->name, (int)c->pid);
+}
+
+static struct child *
+parsecd_find_child(pid_t pid)
+{
+	size_t i;
+
+	if (pd.front.pid == pid)
+		return &pd.front;
+	if (pd.broker.pid == pid)
+		return &pd.broker;
+	for (i = 0; i < pd.provider_count; i++)
+		if (pd.providers[i].pid == pid)
+			return &pd.providers[i];
+	return NULL;
+}
+
+static void
+parsecd_reap(void)
+{
+	pid_t pid;
+	int status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		struct child *c = parsecd_find_child(pid);
+		char what[256];
+
+		if (c == NULL)
+			continue;
+		parsecd_describe_exit(c, status, what, sizeof(what));
+		c->pid = 0;
+		c->ready = 0;
+		if (c->chan != NULL) {
+			ipc_chan_free(c->chan);
+			c->chan = NULL;
+		}
+		if (pd.stopping) {
+			log_debug("%s", what);
+		} else if (c->kind == PROC_PROVIDER) {
+			struct timeval tv;
+			uint32_t provider_id = (uint32_t)c->provider->kind;
+
+			c->backoff_ms = c->backoff_ms == 0 ? 100 : c->backoff_ms * 2;
+			if (c->backoff_ms > BACKOFF_MAX_MS)
+				c->backoff_ms = BACKOFF_MAX_MS;
+			log_warnx("%s; its requests fail until it is back, restarting in %u ms", what,
+			    c->backoff_ms);
+			if (c->broker_end != -1) {
+				close(c->broker_end);
+				c->broker_end = -1;
+			}
+			if (pd.broker.chan != NULL)
+				ipc_send(pd.broker.chan, IPC_PROVIDER_DOWN, 0, 0, -1, &provider_id,
+				    sizeof(provider_id));
+			tv.tv_sec = c->backoff_ms / 1000;
+			tv.tv_usec = (c->backoff_ms % 1000) * 1000;
+			evtimer_add(c->restart_ev, &tv);
+		} else {
+			log_warnx("%s; stopping the service", what);
+			parsecd_stop(1);
+		}
+	}
+	if (pd.stopping && parsecd_alive_children() == 0)
+		parsecd_stop_done();
+}
+
+static void
+parsecd_signal(evutil_socket_t sig, short ev, void *arg)
+{
+	switch (sig) {
+	case SIGCHLD:
+		parsecd_reap();
+		break;
+	case SIGTERM:
+	case SIGINT:
+		log_info("received %s, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		parsecd_stop(0);
+		break;
+	case SIGHUP:
+		log_warnx("SIGHUP: configuration reload is not supported yet; ignored");
+		break;
+	}
+}
+
+static void
+parsecd_setup_timeout(evutil_socket_t fd, short ev, void *arg)
+{
+	log_warnx("children did not finish setup within %d s", SETUP_TIMEOUT_SEC);
+	parsecd_stop(1);
+}
+
+/* A stale socket file is replaced; a live one means another service runs there. */
+static int
+parsecd_listen(const char *path, unsigned mode)
+{
+	struct sockaddr_un sun;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >= sizeof(sun.sun_path))
+		fatalx("listener.socket_path too long: %s", path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) == -1)
+		fatal("socket");
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
+		fatalx("another service is already listening on %s", path);
+	close(fd);
+	if (unlink(path) == -1 && errno != ENOENT)
+		fatal("unlink stale socket %s", path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) == -1)
+		fatal("socket");
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+		fatal("bind %s", path);
+	if (chmod(path, mode) == -1)
+		fatal("chmod %s", path);
+	if (listen(fd, SOMAXCONN) == -1)
+		fatal("listen %s", path);
+	return fd;
+}
+
+static void
+parsecd_init_child(struct child *c, enum proc_kind kind, const char *binary, const char *name)
+{
+	c->kind = kind;
+	c->binary = binary;
+	strlcpy(c->name, name, sizeof(c->name));
+	c->broker_end = -1;
+}
+
+static void
+parsecd_exe_dir(void)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+
+	if (n <= 0)
+		fatal("readlink /proc/self/exe");
+	exe[n] = '\0';
+	if ((slash = strrchr(exe, '/')) != NULL)
+		*slash = '\0';
+	strlcpy(pd.exe_dir, exe, sizeof(pd.exe_dir));
+}
+
+static void
+parsecd_start(void)
+{
+	int front_parent[2], broker_parent[2], front_broker[2];
+	struct timeval tv = { SETUP_TIMEOUT_SEC, 0 };
+	int fds[3];
+	size_t i;
+
+	pd.listen_fd = parsecd_listen(pd.cfg.socket_path, pd.cfg.socket_mode);
+
+	parsecd_init_child(&pd.front, PROC_FRONTD, "parsec-frontd", "frontd");
+	parsecd_init_child(&pd.broker, PROC_BROKERD, "parsec-brokerd", "brokerd");
+	parsecd_socketpair(front_parent);
+	parsecd_socketpair(broker_parent);
+	parsecd_socketpair(front_broker);
+
+	fds[0] = front_parent[1];
+	fds[1] = front_broker[0];
+	fds[2] = pd.listen_fd;
+	if (parsecd_spawn(&pd.front, fds, 3) == -1)
+		fatalx("cannot start frontd");
+	fds[0] = broker_parent[1];
+	fds[1] = front_broker[1];
+	if (parsecd_spawn(&pd.broker, fds, 2) == -1)
+		fatalx("cannot start brokerd");
+	close(front_parent[1]);
+	close(broker_parent[1]);
+	close(front_broker[0]);
+	close(front_broker[1]);
+	pd.front.chan = ipc_chan_new(pd.base, front_parent[0], "frontd", parsecd_child_msg,
+	    parsecd_child_lost, &pd.front);
+	pd.broker.chan = ipc_chan_new(pd.base, broker_parent[0], "brokerd", parsecd_child_msg,
+	    parsecd_child_lost, &pd.broker);
+
+	for (i = 0; i < pd.cfg.provider_count; i++) {
+		struct child *c = &pd.providers[i];
+		char name[CFG_NAME_MAX + 16];
+
+		snprintf(name, sizeof(name), "provider %s", pd.cfg.providers[i].name);
+		parsecd_init_child(c, PROC_PROVIDER, parsecd_provider_binary(pd.cfg.providers[i].kind),
+		    name);
+		c->provider = &pd.cfg.providers[i];
+		c->restart_ev = evtimer_new(pd.base, parsecd_restart_provider, c);
+		pd.provider_count++;
+		parsecd_start_provider(c);
+	}
+	pd.setup_timer = evtimer_new(pd.base, parsecd_setup_timeout, NULL);
+	evtimer_add(pd.setup_timer, &tv);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *config_path = NULL, *dev_dir = NULL;
+	char err[CFG_ERR_MAX];
+	int check_only = 0, verbose = 0, ch;
+	struct event *sigs[5];
+	const int signums[5] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGPIPE };
+	size_t i;
+
+	log_init("parsecd", LOG_LVL_INFO, 0);
+	while ((ch = getopt(argc, argv, "c:D:tv")) != -1) {
+		switch (ch) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'D':
+			dev_dir = optarg;
+			break;
+		case 't':
+			check_only = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc || (config_path == NULL) == (dev_dir == NULL))
+		usage();
+
+	if (config_path != NULL) {
+		if (config_load_file(config_path, &pd.cfg, err, sizeof(err)) == -1) {
+			fprintf(stderr, "parsecd: %s\n", err);
+			return 1;
+		}
+	} else if (parsecd_dev_config(dev_dir, &pd.cfg, err, sizeof(err)) == -1) {
+		fprintf(stderr, "parsecd: %s\n", err);
+		return 1;
+	}
+	if (check_only) {
+		printf("parsecd: configuration %s OK\n", config_path ? config_path : "(built-in)");
+		return 0;
+	}
+	if (geteuid() == 0 && !pd.cfg.allow_root)
+		log_info("running as root: only this parent keeps root, children drop privileges");
+
+	log_init("parsecd", (int)pd.cfg.log_level + verbose > LOG_LVL_TRACE ? LOG_LVL_TRACE :
+	    (int)pd.cfg.log_level + verbose, pd.cfg.log_timestamp);
+	parsecd_exe_dir();
+	/* Secrets stay here only until the providers that need them are set up. */
+	if ((pd.base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	for (i = 0; i < 5; i++) {
+		if (signums[i] == SIGPIPE) {
+			signal(SIGPIPE, SIG_IGN);
+			sigs[i] = NULL;
+			continue;
+		}
+		sigs[i] = evsignal_new(pd.base, signums[i], parsecd_signal, NULL);
+		evsignal_add(sigs[i], NULL);
+	}
+	pd.listen_fd = -1;
+	parsecd_start();
+	event_base_dispatch(pd.base);
+
+	for (i = 0; i < 5; i++)
+		if (sigs[i] != NULL)
+			event_free(sigs[i]);
+	config_wipe_secrets(&pd.cfg);
+	log_info("stopped%s", pd.exit_code ? " after a failure" : "");
+	return pd.exit_code;
+}

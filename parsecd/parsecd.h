@@ -1,0 +1,15 @@
+/* parsecd internals shared between its files. */
+#ifndef PARSECD_H
+#define PARSECD_H
+
+#include <stddef.h>
+
+#include "config.h"
+
+/* The built-in development config for `parsecd -D DIR` (make run). */
+int parsecd_dev_config(const char *dir, struct parsec_config *cfg, char *err, size_t errlen);
+
+/* The executable name of a provider kind's process. */
+const char *parsecd_provider_binary(enum cfg_provider_kind kind);
+
+#endif

@@ -1,0 +1,213 @@
+/*
+ * The provider core loop shared by every backend binary: setup from the
+ * parent (fd 3), operations from brokerd (fd 4), one backend behind a vtable.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "ipc.h"
+#include "log.h"
+#include "proc.h"
+#include "providerd.h"
+#include "wire.h"
+
+static struct {
+	const struct prov_backend *backend;
+	struct event_base *base;
+	struct ipc_chan *parent;
+	struct ipc_chan *broker;
+	struct setup_provider setup;
+	int have_setup;
+	int stopping;
+} pv;
+
+uint8_t *
+prov_out_alloc(struct prov_out *out, struct op_result *res, int i, size_t len)
+{
+	if ((out->buf[i] = malloc(len ? len : 1)) == NULL)
+		fatal("malloc");
+	out->cap[i] = len;
+	res->out[i].ptr = out->buf[i];
+	res->out[i].len = len;
+	return out->buf[i];
+}
+
+static void
+prov_out_free(struct prov_out *out)
+{
+	int i;
+
+	for (i = 0; i < OP_MAX_OUTPUTS; i++) {
+		if (out->buf[i] == NULL)
+			continue;
+		explicit_bzero(out->buf[i], out->cap[i]);
+		free(out->buf[i]);
+	}
+}
+
+static void
+prov_request(uint64_t req_id, const uint8_t *data, size_t len)
+{
+	struct buf_reader rd;
+	struct buf_writer wr;
+	struct op_request op;
+	struct op_result res;
+	struct prov_out out;
+	const uint8_t *key_ref;
+	size_t key_ref_len, res_len;
+	uint8_t *buf;
+
+	buf_reader_init(&rd, data, len);
+	key_ref = buf_get_blob(&rd, IPC_MAX_PAYLOAD, &key_ref_len);
+	if (op_request_decode(&rd, &op) == -1 || !buf_reader_done(&rd))
+		fatalx("malformed request from brokerd");
+	memset(&out, 0, sizeof(out));
+	op_result_status(&res, ST_PSA_NOT_SUPPORTED);
+	pv.backend->handle(&op, key_ref, key_ref_len, &res, &out);
+	if (res.status != ST_SUCCESS)
+		memset(res.out, 0, sizeof(res.out));
+	res_len = op_result_encoded_len(&res);
+	if ((buf = malloc(res_len)) == NULL)
+		fatal("malloc");
+	buf_writer_init(&wr, buf, res_len);
+	op_result_encode(&wr, &res);
+	if (ipc_send(pv.broker, IPC_PROV_RESPONSE, 0, req_id, -1, buf, wr.off) == -1) {
+		op_result_status(&res, ST_PSA_INSUFFICIENT_MEMORY);
+		buf_writer_init(&wr, buf, res_len);
+		op_result_encode(&wr, &res);
+		ipc_send(pv.broker, IPC_PROV_RESPONSE, 0, req_id, -1, buf, wr.off);
+	}
+	explicit_bzero(buf, res_len);
+	free(buf);
+	prov_out_free(&out);
+}
+
+static void
+prov_broker_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
+{
+	switch (msg->hdr.type) {
+	case IPC_PROV_REQUEST:
+		prov_request(msg->hdr.req_id, msg->data, msg->hdr.len);
+		break;
+	default:
+		fatalx("unexpected %s from brokerd", ipc_type_name(msg->hdr.type));
+	}
+}
+
+/* Tells brokerd who we are and what we serve. */
+static void
+prov_send_info(void)
+{
+	uint8_t buf[1024];
+	struct buf_writer wr;
+	struct op_provider_info info;
+	uint32_t ops[64];
+	size_t n, i;
+
+	memset(&info, 0, sizeof(info));
+	pv.backend->describe(&info);
+	n = pv.backend->opcodes(ops, sizeof(ops) / sizeof(ops[0]));
+	buf_writer_init(&wr, buf, sizeof(buf));
+	op_list_put_provider(&wr, &info);
+	buf_put_u32le(&wr, (uint32_t)n);
+	for (i = 0; i < n; i++)
+		buf_put_u32le(&wr, ops[i]);
+	if (!buf_writer_ok(&wr))
+		fatalx("provider info does not fit");
+	ipc_send(pv.broker, IPC_PROV_INFO, 0, 0, -1, buf, wr.off);
+}
+
+/* The state directory is ours alone: created 0700, and our working directory. */
+static void
+prov_enter_state_dir(const char *dir)
+{
+	char path[CFG_LONGPATH_MAX];
+	char *p;
+
+	strlcpy(path, dir, sizeof(path));
+	for (p = path + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0755) == -1 && errno != EEXIST)
+			fatal("mkdir %s", path);
+		*p = '/';
+	}
+	if (mkdir(path, 0700) == -1 && errno != EEXIST)
+		fatal("mkdir %s", path);
+	if (chdir(path) == -1)
+		fatal("chdir %s", path);
+	umask(077);
+}
+
+static void
+prov_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
+{
+	switch (msg->hdr.type) {
+	case IPC_SETUP:
+		if (setup_provider_decode(msg->data, msg->hdr.len, &pv.setup) == -1 ||
+		    pv.setup.id != pv.backend->provider_id)
+			fatalx("malformed setup from parent");
+		pv.have_setup = 1;
+		break;
+	case IPC_SETUP_DONE:
+		if (!pv.have_setup)
+			fatalx("setup done before setup");
+		prov_enter_state_dir(pv.setup.state_dir);
+		if (pv.backend->init(&pv.setup) == -1)
+			fatalx("%s backend failed to start", pv.backend->name);
+		prov_send_info();
+		ipc_send(chan, IPC_READY, 0, 0, -1, NULL, 0);
+		break;
+	case IPC_SHUTDOWN:
+		pv.stopping = 1;
+		event_base_loopexit(pv.base, NULL);
+		break;
+	default:
+		fatalx("unexpected %s from parent", ipc_type_name(msg->hdr.type));
+	}
+}
+
+static void
+prov_peer_lost(struct ipc_chan *chan, void *arg)
+{
+	if (pv.stopping)
+		exit(0);
+	log_warnx("channel to %s closed; exiting", ipc_chan_peer(chan));
+	exit(1);
+}
+
+static void
+prov_signal(evutil_socket_t sig, short ev, void *arg)
+{
+	pv.stopping = 1;
+	event_base_loopexit(pv.base, NULL);
+}
+
+int
+providerd_main(const struct prov_backend *backend, int argc, char **argv)
+{
+	struct event *ev_term;
+	uint32_t version = IPC_PROTOCOL_VERSION;
+
+	proc_child_init(backend->name, argc, argv);
+	pv.backend = backend;
+	if ((pv.base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	pv.parent = ipc_chan_new(pv.base, IPC_FD_PARENT, "parent", prov_parent_msg, prov_peer_lost,
+	    NULL);
+	pv.broker = ipc_chan_new(pv.base, IPC_FD_PEER, "brokerd", prov_broker_msg, prov_peer_lost,
+	    NULL);
+	ev_term = evsignal_new(pv.base, SIGTERM, prov_signal, NULL);
+	evsignal_add(ev_term, NULL);
+	ipc_send(pv.parent, IPC_HELLO, 0, 0, -1, &version, sizeof(version));
+	event_base_dispatch(pv.base);
+	log_debug("exiting");
+	return 0;
+}

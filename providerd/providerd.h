@@ -1,0 +1,36 @@
+/* The provider core loop and the vtable each backend fills in. */
+#ifndef PROVIDERD_H
+#define PROVIDERD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "op.h"
+#include "setup.h"
+
+/* Output space a backend may fill for one result; freed (wiped) by the core. */
+struct prov_out {
+	uint8_t *buf[OP_MAX_OUTPUTS];
+	size_t cap[OP_MAX_OUTPUTS];
+};
+
+/* Allocates out->buf[i] of len bytes and points res->out[i] at it. */
+uint8_t *prov_out_alloc(struct prov_out *out, struct op_result *res, int i, size_t len);
+
+struct prov_backend {
+	const char *name;
+	uint32_t provider_id;
+	/* Opens the backend, inside its state directory (cwd), before any sandbox. */
+	int (*init)(const struct setup_provider *setup);
+	void (*describe)(struct op_provider_info *info);
+	/* Fills ops with what this backend really serves; returns the count. */
+	size_t (*opcodes)(uint32_t *ops, size_t max);
+	/* Runs one operation; key_ref is the broker's opaque reference (may be empty). */
+	void (*handle)(const struct op_request *op, const uint8_t *key_ref, size_t key_ref_len,
+	    struct op_result *res, struct prov_out *out);
+};
+
+/* Entry of a backend binary: runs the core loop with that backend. */
+int providerd_main(const struct prov_backend *backend, int argc, char **argv);
+
+#endif

@@ -1,0 +1,43 @@
+#!/bin/sh
+# Installs the Debian packages parsecd builds and tests with, when any is missing.
+# Quiet and fast when everything is present; needs root (or sudo) otherwise.
+set -eu
+
+PACKAGES="gcc make autoconf pkg-config clang-14 libclang-rt-14-dev python3 \
+libevent-dev libseccomp-dev libcap-dev libmbedtls-dev nanopb libnanopb-dev \
+python3-protobuf protobuf-compiler libsqlite3-dev libbsd-dev check \
+p11-kit libp11-kit-dev softhsm2 opensc libtss2-dev swtpm swtpm-tools tpm2-tools \
+openssl sqlite3 procps util-linux cargo librust-parsec-interface-dev valgrind"
+
+missing=""
+for p in $PACKAGES; do
+	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case "$st" in
+	*"ok installed") ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+
+if [ -n "$missing" ]; then
+	echo "deps: installing:$missing"
+	if [ "$(id -u)" -eq 0 ]; then
+		SUDO=""
+	elif command -v sudo >/dev/null 2>&1; then
+		SUDO="sudo"
+	else
+		echo "deps: not root and no sudo; install these packages:$missing" >&2
+		exit 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	$SUDO apt-get update -q
+	# shellcheck disable=SC2086
+	$SUDO apt-get install -y -q --no-install-recommends $missing
+fi
+
+# The service user that children drop to when started as root.
+if [ "$(id -u)" -eq 0 ] && ! getent passwd _parsec >/dev/null 2>&1; then
+	useradd --system --no-create-home --home-dir /nonexistent \
+		--shell /usr/sbin/nologin --user-group _parsec
+	echo "deps: created system user _parsec"
+fi
+exit 0

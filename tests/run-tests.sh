@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Runs every test program given, then the proto and interop checks, and prints
+# one total. Each Check program prints its own "Checks: N, Failures: F, Errors: E".
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+total_pass=0
+total_fail=0
+failed_suites=()
+
+count_check_output() {
+	local out=$1 line n f e
+	line=$(grep -E '^[0-9]+%: Checks: [0-9]+, Failures: [0-9]+, Errors: [0-9]+' "$out" | tail -n 1)
+	if [ -z "$line" ]; then
+		return 1
+	fi
+	n=$(sed -E 's/.*Checks: ([0-9]+).*/\1/' <<<"$line")
+	f=$(sed -E 's/.*Failures: ([0-9]+).*/\1/' <<<"$line")
+	e=$(sed -E 's/.*Errors: ([0-9]+).*/\1/' <<<"$line")
+	total_pass=$((total_pass + n - f - e))
+	total_fail=$((total_fail + f + e))
+}
+
+count_plain_output() {
+	local out=$1 line p f
+	line=$(grep -E '^[a-z_]+: [0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
+	if [ -z "$line" ]; then
+		return 1
+	fi
+	p=$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$line")
+	f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+}
+
+run_one() {
+	local name=$1; shift
+	local out rc
+	out=$(mktemp)
+	echo "== $name"
+	"$@" 2>&1 | tee "$out"
+	rc=${PIPESTATUS[0]}
+	if [ "$rc" -eq 77 ]; then
+		echo "== $name: skipped"
+		rm -f "$out"
+		return
+	fi
+	if ! count_check_output "$out" && ! count_plain_output "$out"; then
+		total_fail=$((total_fail + 1))
+		echo "== $name: no summary line (exit $rc)"
+	fi
+	if [ "$rc" -ne 0 ]; then
+		failed_suites+=("$name")
+	fi
+	rm -f "$out"
+}
+
+for prog in "$@"; do
+	run_one "$(basename "$prog")" "$prog"
+done
+
+upstream=$(ls -d /usr/share/cargo/registry/parsec-interface-*/parsec-operations/protobuf 2>/dev/null | tail -n 1)
+if [ -f "$top/tests/proto_compat.py" ]; then
+	run_one proto_compat /usr/bin/python3 "$top/tests/proto_compat.py" "${upstream:-/nonexistent}" "$top/proto"
+fi
+if [ -f "$top/tests/interop.sh" ]; then
+	run_one interop bash "$top/tests/interop.sh" "$top"
+fi
+
+echo
+if [ ${#failed_suites[@]} -gt 0 ]; then
+	echo "failed suites: ${failed_suites[*]}"
+fi
+echo "check: $total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ] && [ ${#failed_suites[@]} -eq 0 ]

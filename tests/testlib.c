@@ -1,0 +1,246 @@
+/* Test helpers: start a real parsecd from the build tree, talk raw wire protocol. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testlib.h"
+
+static void
+test_sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+int
+test_daemon_start(struct test_daemon *d, const char *core_extra, const char *extra)
+{
+	FILE *f;
+	int i, fd;
+
+	memset(d, 0, sizeof(*d));
+	snprintf(d->dir, sizeof(d->dir), "/tmp/parsecd-test.XXXXXX");
+	if (mkdtemp(d->dir) == NULL)
+		return -1;
+	snprintf(d->socket_path, sizeof(d->socket_path), "%s/parsec.sock", d->dir);
+	snprintf(d->config_path, sizeof(d->config_path), "%s/config.toml", d->dir);
+	snprintf(d->log_path, sizeof(d->log_path), "%s/parsecd.log", d->dir);
+	if ((f = fopen(d->config_path, "w")) == NULL)
+		return -1;
+	fprintf(f,
+	    "[core_settings]\nlog_level = \"info\"\n%s\n"
+	    "[listener]\nlistener_type = \"DomainSocket\"\ntimeout = 1000\n"
+	    "socket_path = \"%s\"\n"
+	    "[authenticator]\nauth_type = \"Direct\"\n"
+	    "[[key_manager]]\nname = \"sqlite-manager\"\nmanager_type = \"SQLite\"\n"
+	    "sqlite_db_path = \"%s/kim.sqlite3\"\n"
+	    "[[provider]]\nprovider_type = \"MbedCrypto\"\nkey_info_manager = \"sqlite-manager\"\n"
+	    "[privsep]\nstate_dir = \"%s/state\"\n%s\n",
+	    core_extra ? core_extra : "", d->socket_path, d->dir, d->dir, extra ? extra : "");
+	fclose(f);
+
+	d->pid = fork();
+	if (d->pid == -1)
+		return -1;
+	if (d->pid == 0) {
+		int logfd = open(d->log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (logfd != -1) {
+			dup2(logfd, 1);
+			dup2(logfd, 2);
+		}
+		execl(BUILD_TOP "/parsecd/parsecd", "parsecd", "-c", d->config_path, (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 200; i++) {
+		int status;
+
+		if ((fd = test_connect(d->socket_path)) != -1) {
+			close(fd);
+			/* Connectable is not yet serving: wait for the ready line. */
+			char buf[8192];
+			FILE *lf = fopen(d->log_path, "r");
+			int ready = 0;
+
+			if (lf != NULL) {
+				while (fgets(buf, sizeof(buf), lf) != NULL)
+					if (strstr(buf, "listening on") != NULL)
+						ready = 1;
+				fclose(lf);
+			}
+			if (ready)
+				return 0;
+		}
+		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
+			d->pid = 0;
+			return -1;
+		}
+		test_sleep_ms(50);
+	}
+	return -1;
+}
+
+int
+test_daemon_stop_status(struct test_daemon *d)
+{
+	int status = -1, i;
+
+	if (d->pid > 0) {
+		kill(d->pid, SIGTERM);
+		for (i = 0; i < 100; i++) {
+			if (waitpid(d->pid, &status, WNOHANG) == d->pid)
+				break;
+			test_sleep_ms(50);
+		}
+		if (i == 100) {
+			kill(d->pid, SIGKILL);
+			waitpid(d->pid, &status, 0);
+			status = -1;
+		}
+		d->pid = 0;
+	}
+	return status;
+}
+
+void
+test_daemon_stop(struct test_daemon *d)
+{
+	char cmd[400];
+
+	test_daemon_stop_status(d);
+	if (d->dir[0] != '\0' && getenv("TEST_KEEP_DIR") == NULL) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", d->dir);
+	}
+}
+
+int
+test_connect(const char *socket_path)
+{
+	struct sockaddr_un sun;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", socket_path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+void
+test_build_hdr(uint8_t *out, uint8_t provider, uint32_t opcode, uint8_t auth_type,
+    uint32_t body_len, uint16_t auth_len, uint64_t session)
+{
+	struct wire_hdr hdr;
+
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.provider = provider;
+	hdr.session = session;
+	hdr.auth_type = auth_type;
+	hdr.body_len = body_len;
+	hdr.auth_len = auth_len;
+	hdr.opcode = opcode;
+	wire_encode_hdr(&hdr, out);
+}
+
+int
+test_send_raw(int fd, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	while (len > 0) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (n <= 0) {
+			if (n == -1 && errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+test_send_request(int fd, uint8_t provider, uint32_t opcode, uint8_t auth_type, const void *auth,
+    size_t auth_len, const void *body, size_t body_len, uint64_t session)
+{
+	uint8_t hdr[WIRE_HDR_LEN];
+
+	test_build_hdr(hdr, provider, opcode, auth_type, (uint32_t)body_len, (uint16_t)auth_len,
+	    session);
+	if (test_send_raw(fd, hdr, sizeof(hdr)) == -1 || test_send_raw(fd, body, body_len) == -1 ||
+	    test_send_raw(fd, auth, auth_len) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+test_read_full(int fd, uint8_t *buf, size_t len, int timeout_ms)
+{
+	while (len > 0) {
+		struct pollfd pfd = { fd, POLLIN, 0 };
+		ssize_t n;
+
+		if (poll(&pfd, 1, timeout_ms) <= 0)
+			return -1;
+		n = recv(fd, buf, len, 0);
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+test_read_response(int fd, struct wire_hdr *hdr, uint8_t **body, size_t *body_len)
+{
+	uint8_t raw[WIRE_HDR_LEN];
+
+	*body = NULL;
+	*body_len = 0;
+	if (test_read_full(fd, raw, sizeof(raw), 5000) == -1)
+		return -1;
+	if (wire_decode_response_hdr(raw, sizeof(raw), hdr) == -1)
+		return -1;
+	if (hdr->body_len > 64u * 1024 * 1024)
+		return -1;
+	*body = malloc(hdr->body_len + 1);
+	if (*body == NULL || test_read_full(fd, *body, hdr->body_len, 5000) == -1) {
+		free(*body);
+		*body = NULL;
+		return -1;
+	}
+	*body_len = hdr->body_len;
+	return 0;
+}
+
+int
+test_peer_closed(int fd)
+{
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	uint8_t b;
+
+	if (poll(&pfd, 1, 2000) <= 0)
+		return 0;
+	return recv(fd, &b, 1, MSG_DONTWAIT) == 0;
+}

@@ -1,0 +1,42 @@
+/* Helpers for the test suites: a real daemon on a temp socket, raw wire I/O. */
+#ifndef TESTLIB_H
+#define TESTLIB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "wire.h"
+
+struct test_daemon {
+	char dir[256];
+	char socket_path[300];
+	char config_path[300];
+	char log_path[300];
+	pid_t pid;
+};
+
+/*
+ * Writes a config (the [listener] and [[provider]] basics plus extra, a TOML
+ * fragment appended as is) in a fresh temp dir, starts BUILD_TOP/parsecd/parsecd
+ * on it and waits for the socket. Returns 0 or -1.
+ */
+int test_daemon_start(struct test_daemon *d, const char *core_extra, const char *extra);
+void test_daemon_stop(struct test_daemon *d);
+/* The daemon's exit status after SIGTERM (-1 if it did not exit in 5 s). */
+int test_daemon_stop_status(struct test_daemon *d);
+
+int test_connect(const char *socket_path);
+/* Sends a request with a normal header built from the arguments. */
+int test_send_request(int fd, uint8_t provider, uint32_t opcode, uint8_t auth_type,
+    const void *auth, size_t auth_len, const void *body, size_t body_len, uint64_t session);
+int test_send_raw(int fd, const void *data, size_t len);
+/* Reads one response (5 s limit); *body is malloc'd. 0, or -1 on EOF/timeout/garbage. */
+int test_read_response(int fd, struct wire_hdr *hdr, uint8_t **body, size_t *body_len);
+/* 1 if the peer closed (EOF within 2 s), 0 otherwise. */
+int test_peer_closed(int fd);
+/* Builds a request header into out[WIRE_HDR_LEN]. */
+void test_build_hdr(uint8_t *out, uint8_t provider, uint32_t opcode, uint8_t auth_type,
+    uint32_t body_len, uint16_t auth_len, uint64_t session);
+
+#endif
