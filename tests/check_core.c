@@ -1,0 +1,441 @@
+/*
+ * End to end: a real parsecd on a temp socket, the core operations, keep-alive
+ * and one-request-per-connection, and every wire-header fault answered with its
+ * status while the service keeps serving others.
+ */
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <pb_decode.h>
+#include <pb_encode.h>
+
+#include "list_authenticators.pb.h"
+#include "list_opcodes.pb.h"
+#include "list_providers.pb.h"
+#include "ping.pb.h"
+#include "psa_generate_random.pb.h"
+#include "testlib.h"
+
+static struct test_daemon daemon_under_test;
+
+static void
+setup(void)
+{
+	ck_assert_msg(test_daemon_start(&daemon_under_test, "body_len_limit = 4096", NULL) == 0,
+	    "parsecd did not start (log in %s)", daemon_under_test.log_path);
+}
+
+static void
+teardown(void)
+{
+	test_daemon_stop(&daemon_under_test);
+}
+
+/* One request on a fresh connection; returns the response status. */
+static int
+roundtrip(int fd, uint8_t provider, uint32_t opcode, const void *body, size_t body_len,
+    struct wire_hdr *hdr, uint8_t **rbody, size_t *rlen)
+{
+	ck_assert_int_eq(test_send_request(fd, provider, opcode, 0, NULL, 0, body, body_len, 77), 0);
+	ck_assert_int_eq(test_read_response(fd, hdr, rbody, rlen), 0);
+	ck_assert_uint_eq(hdr->session, 77);
+	ck_assert_uint_eq(hdr->opcode, opcode);
+	return hdr->status;
+}
+
+static void
+ping_ok(int fd)
+{
+	struct wire_hdr hdr;
+	uint8_t *body;
+	size_t len;
+	ping_Result r = ping_Result_init_zero;
+	pb_istream_t in;
+
+	ck_assert_int_eq(roundtrip(fd, 0, OP_PING, NULL, 0, &hdr, &body, &len), ST_SUCCESS);
+	in = pb_istream_from_buffer(body, len);
+	ck_assert(pb_decode(&in, ping_Result_fields, &r));
+	ck_assert_uint_eq(r.wire_protocol_version_maj, 1);
+	ck_assert_uint_eq(r.wire_protocol_version_min, 0);
+	free(body);
+}
+
+START_TEST(t_ping_keepalive_and_per_connection)
+{
+	int fd = test_connect(daemon_under_test.socket_path), i;
+
+	ck_assert_int_ge(fd, 0);
+	for (i = 0; i < 5; i++)
+		ping_ok(fd);
+	close(fd);
+	for (i = 0; i < 5; i++) {
+		fd = test_connect(daemon_under_test.socket_path);
+		ping_ok(fd);
+		close(fd);
+	}
+}
+END_TEST
+
+START_TEST(t_list_providers)
+{
+	int fd = test_connect(daemon_under_test.socket_path);
+	list_providers_Result r = list_providers_Result_init_zero;
+	struct wire_hdr hdr;
+	uint8_t *body;
+	size_t len;
+	pb_istream_t in;
+
+	ck_assert_int_eq(roundtrip(fd, 0, OP_LIST_PROVIDERS, NULL, 0, &hdr, &body, &len),
+	    ST_SUCCESS);
+	in = pb_istream_from_buffer(body, len);
+	ck_assert(pb_decode(&in, list_providers_Result_fields, &r));
+	ck_assert_uint_eq(r.providers_count, 2);
+	ck_assert_uint_eq(r.providers[0].id, 1);
+	ck_assert_str_eq(r.providers[0].uuid, "1c1139dc-ad7c-47dc-ad6b-db6fdb466552");
+	ck_assert_uint_eq(r.providers[1].id, 0);
+	ck_assert_str_eq(r.providers[1].uuid, "47049873-2a43-4845-9d72-831eab668784");
+	ck_assert(strlen(r.providers[0].description) > 0);
+	ck_assert(strlen(r.providers[0].vendor) > 0);
+	free(body);
+	close(fd);
+}
+END_TEST
+
+static size_t
+list_opcodes(int fd, uint32_t provider_id, uint32_t *ops, size_t max, int *status)
+{
+	list_opcodes_Operation op = list_opcodes_Operation_init_zero;
+	list_opcodes_Result r = list_opcodes_Result_init_zero;
+	uint8_t buf[16], *body;
+	pb_ostream_t out = pb_ostream_from_buffer(buf, sizeof(buf));
+	pb_istream_t in;
+	struct wire_hdr hdr;
+	size_t len, i;
+
+	op.provider_id = provider_id;
+	ck_assert(pb_encode(&out, list_opcodes_Operation_fields, &op));
+	*status = roundtrip(fd, 0, OP_LIST_OPCODES, buf, out.bytes_written, &hdr, &body, &len);
+	if (*status != ST_SUCCESS) {
+		free(body);
+		return 0;
+	}
+	in = pb_istream_from_buffer(body, len);
+	ck_assert(pb_decode(&in, list_opcodes_Result_fields, &r));
+	for (i = 0; i < r.opcodes_count && i < max; i++)
+		ops[i] = r.opcodes[i];
+	free(body);
+	return r.opcodes_count;
+}
+
+static int
+contains(const uint32_t *ops, size_t n, uint32_t op)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ops[i] == op)
+			return 1;
+	return 0;
+}
+
+START_TEST(t_list_opcodes)
+{
+	int fd = test_connect(daemon_under_test.socket_path), status;
+	uint32_t ops[64];
+	size_t n;
+
+	n = list_opcodes(fd, 0, ops, 64, &status);
+	ck_assert_int_eq(status, ST_SUCCESS);
+	ck_assert(contains(ops, n, OP_PING));
+	ck_assert(contains(ops, n, OP_LIST_PROVIDERS));
+	ck_assert(contains(ops, n, OP_LIST_OPCODES));
+	ck_assert(contains(ops, n, OP_LIST_AUTHENTICATORS));
+	ck_assert(!contains(ops, n, OP_PSA_SIGN_HASH));
+	n = list_opcodes(fd, 1, ops, 64, &status);
+	ck_assert_int_eq(status, ST_SUCCESS);
+	ck_assert(contains(ops, n, OP_PSA_GENERATE_RANDOM));
+	/* Upstream clients reject an answer with opcodes their crate lacks. */
+	ck_assert(!contains(ops, n, OP_PSA_MAC_COMPUTE));
+	ck_assert(!contains(ops, n, OP_PSA_MAC_VERIFY));
+	list_opcodes(fd, 3, ops, 64, &status);
+	ck_assert_int_eq(status, ST_PROVIDER_NOT_REGISTERED);
+	list_opcodes(fd, 9, ops, 64, &status);
+	ck_assert_int_eq(status, ST_PROVIDER_DOES_NOT_EXIST);
+	close(fd);
+}
+END_TEST
+
+START_TEST(t_list_authenticators)
+{
+	int fd = test_connect(daemon_under_test.socket_path);
+	list_authenticators_Result r = list_authenticators_Result_init_zero;
+	struct wire_hdr hdr;
+	uint8_t *body;
+	size_t len;
+	pb_istream_t in;
+
+	ck_assert_int_eq(roundtrip(fd, 0, OP_LIST_AUTHENTICATORS, NULL, 0, &hdr, &body, &len),
+	    ST_SUCCESS);
+	in = pb_istream_from_buffer(body, len);
+	ck_assert(pb_decode(&in, list_authenticators_Result_fields, &r));
+	ck_assert_uint_eq(r.authenticators_count, 1);
+	ck_assert_uint_eq(r.authenticators[0].id, WIRE_AUTH_DIRECT);
+	free(body);
+	close(fd);
+}
+END_TEST
+
+START_TEST(t_generate_random_through_provider)
+{
+	int fd = test_connect(daemon_under_test.socket_path);
+	psa_generate_random_Operation op = psa_generate_random_Operation_init_zero;
+	psa_generate_random_Result r = psa_generate_random_Result_init_zero;
+	uint8_t buf[16], *body;
+	pb_ostream_t out = pb_ostream_from_buffer(buf, sizeof(buf));
+	pb_istream_t in;
+	struct wire_hdr hdr;
+	size_t len;
+
+	op.size = 32;
+	ck_assert(pb_encode(&out, psa_generate_random_Operation_fields, &op));
+	ck_assert_int_eq(roundtrip(fd, 1, OP_PSA_GENERATE_RANDOM, buf, out.bytes_written, &hdr,
+	    &body, &len), ST_SUCCESS);
+	in = pb_istream_from_buffer(body, len);
+	ck_assert(pb_decode(&in, psa_generate_random_Result_fields, &r));
+	ck_assert_ptr_nonnull(r.random_bytes);
+	ck_assert_uint_eq(r.random_bytes->size, 32);
+	pb_release(psa_generate_random_Result_fields, &r);
+	free(body);
+	/* The same operation sent to core is not core's to serve. */
+	ck_assert_int_eq(roundtrip(fd, 0, OP_PSA_GENERATE_RANDOM, buf, out.bytes_written, &hdr,
+	    &body, &len), ST_PSA_NOT_SUPPORTED);
+	free(body);
+	/* A known provider that is not configured. */
+	ck_assert_int_eq(roundtrip(fd, 3, OP_PSA_GENERATE_RANDOM, buf, out.bytes_written, &hdr,
+	    &body, &len), ST_PROVIDER_NOT_REGISTERED);
+	free(body);
+	close(fd);
+}
+END_TEST
+
+/* Each header fault: the answer's status, and whether the connection then closes. */
+struct header_fault {
+	const char *name;
+	int offset;
+	uint8_t value;
+	uint16_t status;
+	int closes;
+};
+
+static const struct header_fault header_faults[] = {
+	{ "bad magic", 0, 0x00, ST_INVALID_HEADER, 1 },
+	{ "bad header size", 4, 31, ST_INVALID_HEADER, 1 },
+	{ "version 2.0", 6, 2, ST_WIRE_PROTOCOL_VERSION_NOT_SUPPORTED, 1 },
+	{ "version 1.1", 7, 1, ST_WIRE_PROTOCOL_VERSION_NOT_SUPPORTED, 1 },
+	{ "reserved byte", 35, 1, ST_INVALID_HEADER, 1 },
+	{ "content type", 19, 1, ST_CONTENT_TYPE_NOT_SUPPORTED, 1 },
+	{ "accept type", 20, 1, ST_ACCEPT_TYPE_NOT_SUPPORTED, 1 },
+	{ "body over the limit", 24, 0x10, ST_BODY_SIZE_EXCEEDS_LIMIT, 1 },
+	{ "unknown opcode", 28, 0x77, ST_OPCODE_DOES_NOT_EXIST, 0 },
+	{ "unknown provider", 10, 200, ST_PROVIDER_DOES_NOT_EXIST, 0 },
+};
+
+START_TEST(t_header_faults)
+{
+	const struct header_fault *hf = &header_faults[_i];
+	uint8_t raw[WIRE_HDR_LEN];
+	struct wire_hdr hdr;
+	uint8_t *body;
+	size_t len;
+	int fd = test_connect(daemon_under_test.socket_path);
+
+	test_build_hdr(raw, 0, OP_PING, 0, 0, 0, 99);
+	raw[hf->offset] = hf->value;
+	ck_assert_int_eq(test_send_raw(fd, raw, sizeof(raw)), 0);
+	ck_assert_msg(test_read_response(fd, &hdr, &body, &len) == 0, "%s: no answer", hf->name);
+	ck_assert_msg(hdr.status == hf->status, "%s: status %u, expected %u", hf->name,
+	    hdr.status, hf->status);
+	free(body);
+	if (hf->closes) {
+		ck_assert_msg(test_peer_closed(fd), "%s: connection left open", hf->name);
+	} else {
+		ck_assert_uint_eq(hdr.session, 99);
+		ping_ok(fd);
+	}
+	close(fd);
+	/* Everyone else is still served. */
+	fd = test_connect(daemon_under_test.socket_path);
+	ping_ok(fd);
+	close(fd);
+}
+END_TEST
+
+START_TEST(t_body_faults)
+{
+	uint8_t raw[WIRE_HDR_LEN + 3] = { 0 }, garbage[3] = { 0xff, 0xff, 0xff };
+	struct wire_hdr hdr;
+	uint8_t *body;
+	size_t len;
+	int fd = test_connect(daemon_under_test.socket_path);
+
+	/* Undecodable body: answered, and the connection stays usable. */
+	ck_assert_int_eq(test_send_request(fd, 0, OP_LIST_OPCODES, 0, NULL, 0, garbage, 3, 5), 0);
+	ck_assert_int_eq(test_read_response(fd, &hdr, &body, &len), 0);
+	ck_assert_uint_eq(hdr.status, ST_DESERIALIZING_BODY_FAILED);
+	free(body);
+	ping_ok(fd);
+	close(fd);
+
+	/* Truncated body, then the client stops sending. */
+	fd = test_connect(daemon_under_test.socket_path);
+	test_build_hdr(raw, 0, OP_LIST_OPCODES, 0, 10, 0, 6);
+	ck_assert_int_eq(test_send_raw(fd, raw, sizeof(raw)), 0);
+	shutdown(fd, SHUT_WR);
+	ck_assert_int_eq(test_read_response(fd, &hdr, &body, &len), 0);
+	ck_assert_uint_eq(hdr.status, ST_CONNECTION_ERROR);
+	free(body);
+	ck_assert(test_peer_closed(fd));
+	close(fd);
+
+	/* A client that sends half a request and waits is cut at the deadline (1 s). */
+	fd = test_connect(daemon_under_test.socket_path);
+	ck_assert_int_eq(test_send_raw(fd, raw, 20), 0);
+	{
+		time_t start = time(NULL);
+
+		ck_assert(test_peer_closed(fd));
+		ck_assert_int_le(time(NULL) - start, 2);
+	}
+	close(fd);
+
+	fd = test_connect(daemon_under_test.socket_path);
+	ping_ok(fd);
+	close(fd);
+}
+END_TEST
+
+START_TEST(t_auth_faults)
+{
+	struct wire_hdr hdr;
+	uint8_t *body;
+	size_t len;
+	int fd = test_connect(daemon_under_test.socket_path);
+
+	/* Unknown authenticator type; an authenticator that is not configured. */
+	ck_assert_int_eq(test_send_request(fd, 0, OP_PING, 9, "x", 1, NULL, 0, 1), 0);
+	ck_assert_int_eq(test_read_response(fd, &hdr, &body, &len), 0);
+	ck_assert_uint_eq(hdr.status, ST_AUTHENTICATOR_DOES_NOT_EXIST);
+	free(body);
+	ck_assert_int_eq(test_send_request(fd, 0, OP_PING, WIRE_AUTH_UNIX_PEER_CREDENTIALS,
+	    "\0\0\0\0", 4, NULL, 0, 1), 0);
+	ck_assert_int_eq(test_read_response(fd, &hdr, &body, &len), 0);
+	ck_assert_uint_eq(hdr.status, ST_AUTHENTICATOR_NOT_REGISTERED);
+	free(body);
+	/* Direct with a name that is not UTF-8. */
+	ck_assert_int_eq(test_send_request(fd, 0, OP_PING, WIRE_AUTH_DIRECT, "\xff\xfe", 2, NULL,
+	    0, 1), 0);
+	ck_assert_int_eq(test_read_response(fd, &hdr, &body, &len), 0);
+	ck_assert_uint_eq(hdr.status, ST_AUTHENTICATION_ERROR);
+	free(body);
+	/* ListKeys needs an identity. */
+	ck_assert_int_eq(test_send_request(fd, 0, OP_LIST_KEYS, 0, NULL, 0, NULL, 0, 1), 0);
+	ck_assert_int_eq(test_read_response(fd, &hdr, &body, &len), 0);
+	ck_assert_uint_eq(hdr.status, ST_NOT_AUTHENTICATED);
+	free(body);
+	/* Admin operations are for admins only. */
+	ck_assert_int_eq(test_send_request(fd, 0, OP_LIST_CLIENTS, WIRE_AUTH_DIRECT, "app", 3,
+	    NULL, 0, 1), 0);
+	ck_assert_int_eq(test_read_response(fd, &hdr, &body, &len), 0);
+	ck_assert_uint_eq(hdr.status, ST_ADMIN_OPERATION);
+	free(body);
+	close(fd);
+}
+END_TEST
+
+/* Children exist, and SIGTERM stops everything and removes the socket. */
+START_TEST(t_processes_and_stop)
+{
+	char cmd[128], line[64];
+	FILE *p;
+	int children = 0, status;
+	struct stat st;
+
+	snprintf(cmd, sizeof(cmd), "ps -o pid= --ppid %d", (int)daemon_under_test.pid);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	while (fgets(line, sizeof(line), p) != NULL)
+		children++;
+	pclose(p);
+	ck_assert_int_ge(children, 3);
+	status = test_daemon_stop_status(&daemon_under_test);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	ck_assert_int_eq(stat(daemon_under_test.socket_path, &st), -1);
+}
+END_TEST
+
+/* Config errors: parsecd names the file, line and key and exits non-zero. */
+START_TEST(t_config_error_exit)
+{
+	char dir[] = "/tmp/parsecd-cfg.XXXXXX", path[128], cmd[512], out[1024] = "";
+	FILE *f, *p;
+	int status;
+	size_t n;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/config.toml", dir);
+	f = fopen(path, "w");
+	fprintf(f, "[listener]\nlistener_type = \"DomainSocket\"\ntimeout = \"soon\"\n"
+		   "[[provider]]\nprovider_type = \"MbedCrypto\"\n");
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "%s/parsecd/parsecd -t -c %s 2>&1", BUILD_TOP, path);
+	p = popen(cmd, "r");
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	status = pclose(p);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) != 0);
+	ck_assert_msg(strstr(out, "config.toml:3") != NULL, "no file:line in: %s", out);
+	ck_assert_msg(strstr(out, "timeout") != NULL, "no key in: %s", out);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("core");
+	TCase *tc = tcase_create("end-to-end");
+	SRunner *sr;
+	int failed;
+
+	signal(SIGPIPE, SIG_IGN);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, t_ping_keepalive_and_per_connection);
+	tcase_add_test(tc, t_list_providers);
+	tcase_add_test(tc, t_list_opcodes);
+	tcase_add_test(tc, t_list_authenticators);
+	tcase_add_test(tc, t_generate_random_through_provider);
+	tcase_add_loop_test(tc, t_header_faults, 0, sizeof(header_faults) / sizeof(header_faults[0]));
+	tcase_add_test(tc, t_body_faults);
+	tcase_add_test(tc, t_auth_faults);
+	tcase_add_test(tc, t_processes_and_stop);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("config");
+	tcase_add_test(tc, t_config_error_exit);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
