@@ -370,6 +370,7 @@ static int
 toml_int(struct toml_parser *tp, struct toml_node *n)
 {
 	int neg = 0, base = 10, digits = 0;
+	const char *first;
 	uint64_t v = 0, limit;
 
 	if (*tp->p == '+' || *tp->p == '-')
@@ -379,6 +380,7 @@ toml_int(struct toml_parser *tp, struct toml_node *n)
 		tp->p += 2;
 	}
 	limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	first = tp->p;
 	while (tp->p < tp->end) {
 		int d = toml_hex(*tp->p);
 
@@ -396,7 +398,7 @@ toml_int(struct toml_parser *tp, struct toml_node *n)
 	}
 	if (digits == 0)
 		return toml_fail(tp, "expected a value");
-	if (base == 10 && digits > 1 && tp->p[-digits] == '0')
+	if (base == 10 && digits > 1 && *first == '0')
 		return toml_fail(tp, "leading zeros are not allowed");
 	if (tp->p < tp->end && (*tp->p == '.' || *tp->p == 'e' || *tp->p == 'E'))
 		return toml_fail(tp, "floating point values are not supported");

@@ -1,0 +1,229 @@
+/* Unit tests: the config.toml loader, defaults and every precise error. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+
+static const char base[] =
+    "[listener]\nlistener_type = \"DomainSocket\"\ntimeout = 200\n"
+    "[[provider]]\nprovider_type = \"MbedCrypto\"\n";
+
+static int
+load(const char *text, struct parsec_config *cfg, char *err)
+{
+	return config_load_buffer("test.toml", text, strlen(text), cfg, err, CFG_ERR_MAX);
+}
+
+START_TEST(t_defaults)
+{
+	struct parsec_config cfg;
+	char err[CFG_ERR_MAX];
+
+	ck_assert_int_eq(load(base, &cfg, err), 0);
+	ck_assert_uint_eq(cfg.body_len_limit, 1024 * 1024);
+	ck_assert_uint_eq(cfg.buffer_size_limit, 1024 * 1024);
+	ck_assert_str_eq(cfg.socket_path, "/run/parsec/parsec.sock");
+	ck_assert_int_eq(cfg.log_level, CFG_LOG_WARN);
+	ck_assert_int_eq(cfg.auth_type, CFG_AUTH_DIRECT);
+	ck_assert_uint_eq(cfg.timeout_ms, 200);
+	ck_assert_uint_eq(cfg.provider_count, 1);
+	ck_assert_str_eq(cfg.providers[0].name, "mbed-crypto-provider");
+	/* No [[key_manager]]: an implicit SQLite one, as upstream. */
+	ck_assert_uint_eq(cfg.key_manager_count, 1);
+	ck_assert_str_eq(cfg.providers[0].key_info_manager, "sqlite-manager");
+	ck_assert_str_eq(cfg.user, "_parsec");
+	ck_assert_uint_eq(cfg.socket_mode, 0666);
+}
+END_TEST
+
+START_TEST(t_upstream_sample)
+{
+	static const char text[] =
+	    "# an upstream-shaped deployment\n"
+	    "[core_settings]\n"
+	    "thread_pool_size = 8\n"
+	    "idle_listener_sleep_duration = 10 # ms\n"
+	    "log_level = \"info\"\n"
+	    "log_timestamp = false\n"
+	    "body_len_limit = 1_048_576\n"
+	    "log_error_details = false\n"
+	    "allow_root = false\n"
+	    "\n"
+	    "[listener]\n"
+	    "listener_type = \"DomainSocket\"\n"
+	    "timeout = 200\n"
+	    "socket_path = \"/tmp/parsec.sock\"\n"
+	    "\n"
+	    "[authenticator]\n"
+	    "auth_type = \"UnixPeerCredentials\"\n"
+	    "admins = [ { name = \"1000\" }, { name = 'root' } ]\n"
+	    "\n"
+	    "[[key_manager]]\n"
+	    "name = \"sqlite-manager\"\n"
+	    "manager_type = \"SQLite\"\n"
+	    "sqlite_db_path = \"/var/lib/parsec/kim.sqlite3\"\n"
+	    "\n"
+	    "[[provider]]\n"
+	    "provider_type = \"MbedCrypto\"\n"
+	    "key_info_manager = \"sqlite-manager\"\n"
+	    "\n"
+	    "[[provider]]\n"
+	    "name = \"hsm\"\n"
+	    "provider_type = \"Pkcs11\"\n"
+	    "key_info_manager = \"sqlite-manager\"\n"
+	    "library_path = \"/usr/lib/softhsm/libsofthsm2.so\"\n"
+	    "slot_number = 123456789\n"
+	    "user_pin = \"hex:31323334\"\n"
+	    "software_public_operations = true\n"
+	    "allow_export = false\n";
+	struct parsec_config cfg;
+	char err[CFG_ERR_MAX];
+
+	ck_assert_msg(load(text, &cfg, err) == 0, "%s", err);
+	ck_assert_uint_eq(cfg.thread_pool_size, 8);
+	ck_assert_int_eq(cfg.log_level, CFG_LOG_INFO);
+	ck_assert_uint_eq(cfg.body_len_limit, 1048576);
+	ck_assert_str_eq(cfg.socket_path, "/tmp/parsec.sock");
+	ck_assert_int_eq(cfg.auth_type, CFG_AUTH_UNIX_PEER_CREDENTIALS);
+	ck_assert_uint_eq(cfg.admin_count, 2);
+	ck_assert_str_eq(cfg.admins[0], "1000");
+	ck_assert_str_eq(cfg.admins[1], "root");
+	ck_assert_str_eq(cfg.key_managers[0].sqlite_db_path, "/var/lib/parsec/kim.sqlite3");
+	ck_assert_uint_eq(cfg.provider_count, 2);
+	ck_assert_int_eq(cfg.providers[1].kind, CFG_PROVIDER_PKCS11);
+	ck_assert_str_eq(cfg.providers[1].name, "hsm");
+	ck_assert(cfg.providers[1].has_slot_number);
+	ck_assert_uint_eq(cfg.providers[1].slot_number, 123456789);
+	ck_assert_uint_eq(cfg.providers[1].user_pin_len, 4);
+	ck_assert_mem_eq(cfg.providers[1].user_pin, "1234", 4);
+	ck_assert(cfg.providers[1].software_public_operations);
+	ck_assert(!cfg.providers[1].allow_export);
+	config_wipe_secrets(&cfg);
+	ck_assert_uint_eq(cfg.providers[1].user_pin_len, 0);
+	ck_assert_int_eq(cfg.providers[1].user_pin[0], 0);
+}
+END_TEST
+
+struct bad_case {
+	const char *text;
+	const char *expect; /* a substring of the error */
+};
+
+static const struct bad_case bad[] = {
+	/* TOML syntax */
+	{ "[listener\n", "test.toml:1: expected ']' to close the header" },
+	{ "a = \"open\n", "test.toml:1: unterminated string" },
+	{ "a = \"\\q\"\n", "test.toml:1: bad escape '\\q'" },
+	{ "a = 99999999999999999999\n", "test.toml:1: integer out of range" },
+	{ "a = 1\na = 2\n", "test.toml:2: duplicate key 'a'" },
+	{ "[t]\n[t]\n", "test.toml:2: table 't' defined twice" },
+	{ "a = 1.5\n", "floating point values are not supported" },
+	{ "a = [1, 2\n", "expected ',' or ']'" },
+	{ "a = 1 b\n", "test.toml:1: unexpected 'b' after value" },
+	{ "a = 007\n", "leading zeros" },
+	{ "a = \"\\u0000\"\n", "escape is not a valid character" },
+	/* Semantics, with file, line and key */
+	{ "[listener]\nlistener_type = \"DomainSocket\"\ntimeout = \"soon\"\n",
+	    "test.toml:3: listener.timeout: expected an integer, got a string" },
+	{ "[listener]\nlistener_type = \"DomainSocket\"\n[[provider]]\nprovider_type = \"MbedCrypto\"\n",
+	    "test.toml:1: listener.timeout: required" },
+	{ "[listener]\nlistener_type = \"TcpSocket\"\ntimeout = 1\n",
+	    "test.toml:2: listener.listener_type: unknown value \"TcpSocket\"" },
+	{ "[listener]\ntimeout = 0\n", "test.toml:2: listener.timeout: 0 is out of range" },
+	{ "[[provider]]\nprovider_type = \"MbedCrypto\"\n",
+	    "test.toml:0: listener: the [listener] table is required" },
+	{ "[listener]\ntimeout = 5\n", "at least one [[provider]] is required" },
+	{ "[listener]\ntimeout = 5\n[[provider]]\nprovider_type = \"Foo\"\n",
+	    "test.toml:4: provider.provider_type: unknown value \"Foo\"" },
+	{ "[listener]\ntimeout = 5\n[[provider]]\nprovider_type = \"TrustedService\"\n",
+	    "TrustedService is not supported by this build" },
+	{ "[listener]\ntimeout = 5\n[[provider]]\nprovider_type = \"Pkcs11\"\n",
+	    "test.toml:3: provider.library_path: required for Pkcs11" },
+	{ "[listener]\ntimeout = 5\n[[provider]]\nprovider_type = \"MbedCrypto\"\n"
+	  "[[provider]]\nprovider_type = \"MbedCrypto\"\nname = \"b\"\n",
+	    "test.toml:5: provider.provider_type: a MbedCrypto provider is already configured on line 3" },
+	{ "[listener]\ntimeout = 5\n[[provider]]\nprovider_type = \"MbedCrypto\"\n"
+	  "key_info_manager = \"nope\"\n",
+	    "test.toml:3: provider.key_info_manager: no [[key_manager]] is named \"nope\"" },
+	{ "[listener]\ntimeout = 5\n[[key_manager]]\nname = \"a\"\nmanager_type = \"SQLite\"\n"
+	  "[[key_manager]]\nname = \"a\"\nmanager_type = \"SQLite\"\n",
+	    "test.toml:7: key_manager.name: \"a\" is already used on line 3" },
+	{ "[listener]\ntimeout = 5\n[authenticator]\nauth_type = \"Direct\"\nadmins = [\"x\"]\n",
+	    "test.toml:5: authenticator.admins: each admin must be" },
+	{ "[listener]\ntimeout = 5\n[authenticator]\n", "test.toml:3: authenticator.auth_type: required" },
+	{ "[listener]\ntimeout = 5\n[core_settings]\nlog_level = 3\n",
+	    "test.toml:4: core_settings.log_level: expected a string, got an integer" },
+	{ "[listener]\ntimeout = 5\n[core_settings]\nallow_root = \"yes\"\n",
+	    "test.toml:4: core_settings.allow_root: expected true or false" },
+	{ "[listener]\ntimeout = 5\n[[provider]]\nprovider_type = \"Pkcs11\"\nlibrary_path = \"x\"\n"
+	  "user_pin = \"hex:3g\"\n", "test.toml:6: provider.user_pin: hex: has a non-hex digit" },
+	{ "[listener]\ntimeout = 5\n[[provider]]\nprovider_type = \"Pkcs11\"\nlibrary_path = \"x\"\n"
+	  "user_pin = \"hex:123\"\n", "test.toml:6: provider.user_pin: hex: needs an even number" },
+	{ "[listener]\ntimeout = 5\n[privsep]\nsocket_mode = \"999\"\n",
+	    "test.toml:4: privsep.socket_mode: \"999\" is not an octal mode" },
+	{ "[listener]\ntimeout = 5\n[privsep]\nworkers = 65\n",
+	    "test.toml:4: privsep.workers: 65 is out of range" },
+	{ "[listener]\ntimeout = 5\nsocket_path = \"/a/very/long/path/that/does/not/fit/in/sun_path/"
+	  "because/it/goes/on/and/on/and/on/for/well/over/a/hundred/bytes.sock\"\n",
+	    "test.toml:3: listener.socket_path: longer than 107 bytes" },
+};
+
+START_TEST(t_bad_inputs)
+{
+	struct parsec_config cfg;
+	char err[CFG_ERR_MAX] = "";
+
+	ck_assert_int_eq(load(bad[_i].text, &cfg, err), -1);
+	ck_assert_msg(strstr(err, bad[_i].expect) != NULL, "case %d: got \"%s\", want \"%s\"", _i,
+	    err, bad[_i].expect);
+}
+END_TEST
+
+START_TEST(t_file_errors)
+{
+	struct parsec_config cfg;
+	char err[CFG_ERR_MAX];
+
+	ck_assert_int_eq(config_load_file("/nonexistent/config.toml", &cfg, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "/nonexistent/config.toml: No such file or directory");
+	ck_assert_int_eq(config_load_file("/tmp", &cfg, err, sizeof(err)), -1);
+	ck_assert(strstr(err, "not a regular file") != NULL);
+	ck_assert_int_eq(config_load_buffer("nul.toml", "a = 1\0", 6, &cfg, err, sizeof(err)), -1);
+	ck_assert(strstr(err, "NUL byte") != NULL);
+}
+END_TEST
+
+START_TEST(t_unknown_keys_warn_only)
+{
+	static const char text[] = "[listener]\ntimeout = 5\nfuture_key = true\n[shiny]\nx = 1\n"
+				   "[[provider]]\nprovider_type = \"MbedCrypto\"\n";
+	struct parsec_config cfg;
+	char err[CFG_ERR_MAX];
+
+	ck_assert_int_eq(load(text, &cfg, err), 0);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("loader");
+	SRunner *sr;
+	int failed;
+
+	log_init("check_config", LOG_LVL_ERROR, 0);
+	tcase_add_test(tc, t_defaults);
+	tcase_add_test(tc, t_upstream_sample);
+	tcase_add_loop_test(tc, t_bad_inputs, 0, sizeof(bad) / sizeof(bad[0]));
+	tcase_add_test(tc, t_file_errors);
+	tcase_add_test(tc, t_unknown_keys_warn_only);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
