@@ -6,6 +6,15 @@ SHELL := /bin/bash
 
 include config.mk
 
+# V=1 shows whole command lines.
+ifeq ($(V),1)
+Q =
+msg = @true
+else
+Q = @
+msg = @printf '  %-6s %s\n'
+endif
+
 config.mk: config.mk.in configure
 	./configure $(CONFIGURE_FLAGS)
 
@@ -27,12 +36,14 @@ PROTO_HDRS = $(PROTO_NAMES:%=proto/%.pb.h)
 PROTO_OBJS = $(PROTO_SRCS:.c=.o)
 
 proto/%.pb.c proto/%.pb.h: proto/%.proto $(wildcard proto/*.options)
-	cd proto && $(PROTOC) --plugin=protoc-gen-nanopb=$(PROTOC_GEN_NANOPB) \
+	$(msg) PROTO $@
+	$(Q)cd proto && $(PROTOC) --plugin=protoc-gen-nanopb=$(PROTOC_GEN_NANOPB) \
 		--nanopb_out=. -I. $(notdir $<)
 
 # Generated code is not ours to warn about beyond what nanopb guarantees.
 $(PROTO_OBJS): %.o: %.c
-	$(CC) $(BASE_CFLAGS) -Wall -Werror $(CPPFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) -c -o $@ $<
+	$(msg) CC $@
+	$(Q)$(CC) $(BASE_CFLAGS) -Wall -Werror $(CPPFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) -c -o $@ $<
 
 # ---- common library ---------------------------------------------------------
 COMMON_SRCS = $(filter-out %.pb.c,$(wildcard common/*.c))
@@ -40,8 +51,9 @@ COMMON_OBJS = $(COMMON_SRCS:.c=.o)
 COMMON_LIB = common/libparseccommon.a
 
 $(COMMON_LIB): $(COMMON_OBJS) $(PROTO_OBJS)
-	rm -f $@
-	ar rcs $@ $^
+	$(msg) AR $@
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
 
 # Every object waits for the generated headers.
 ALL_OBJS = $(COMMON_OBJS) $(FRONTD_OBJS) $(BROKERD_OBJS) $(PARSECD_OBJS) \
@@ -49,7 +61,8 @@ ALL_OBJS = $(COMMON_OBJS) $(FRONTD_OBJS) $(BROKERD_OBJS) $(PARSECD_OBJS) \
 $(filter-out $(PROTO_OBJS),$(ALL_OBJS)): | $(PROTO_HDRS)
 
 %.o: %.c
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(msg) CC $@
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 BASE_LIBS = $(LIBEVENT_LIBS) $(LIBBSD_LIBS) $(NANOPB_LIBS) $(SECCOMP_LIBS) $(LIBCAP_LIBS)
 
@@ -64,13 +77,17 @@ PROGRAMS = parsecd/parsecd frontd/parsec-frontd brokerd/parsec-brokerd \
 	providerd/parsec-provider-mbed
 
 parsecd/parsecd: $(PARSECD_OBJS) $(COMMON_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS)
+	$(msg) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS)
 frontd/parsec-frontd: $(FRONTD_OBJS) $(COMMON_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS)
+	$(msg) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS)
 brokerd/parsec-brokerd: $(BROKERD_OBJS) $(COMMON_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(SQLITE_LIBS)
+	$(msg) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(SQLITE_LIBS)
 providerd/parsec-provider-mbed: $(PROVIDERD_CORE_OBJS) $(PROV_MBED_OBJS) $(COMMON_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(MBEDCRYPTO_LIBS)
+	$(msg) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(MBEDCRYPTO_LIBS)
 
 all: $(PROGRAMS)
 
@@ -80,7 +97,8 @@ TEST_PROGS = $(TEST_SRCS:.c=)
 TEST_OBJS = $(TEST_SRCS:.c=.o) tests/testlib.o
 
 tests/check_%: tests/check_%.o tests/testlib.o $(COMMON_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(CHECK_LIBS)
+	$(msg) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(CHECK_LIBS)
 
 $(TEST_OBJS): EXTRA_CFLAGS += $(CHECK_CFLAGS) -DBUILD_TOP='"$(CURDIR)"'
 
@@ -106,7 +124,8 @@ FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=a
 FUZZ_LIB_SRCS = $(COMMON_SRCS) $(PROTO_SRCS) $(wildcard frontd/front_*.c)
 
 fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_SRCS) | $(PROTO_HDRS)
-	$(CLANG) $(FUZZ_CFLAGS) -Ifrontd -o $@ $< $(FUZZ_LIB_SRCS) $(BASE_LIBS)
+	$(msg) FUZZ $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Ifrontd -o $@ $< $(FUZZ_LIB_SRCS) $(BASE_LIBS)
 
 fuzz: $(FUZZ_PROGS)
 

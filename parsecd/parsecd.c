@@ -605,9 +605,6 @@ main(int argc, char **argv)
 		printf("parsecd: configuration %s OK\n", config_path ? config_path : "(built-in)");
 		return 0;
 	}
-	if (geteuid() == 0 && !pd.cfg.allow_root)
-		log_info("running as root: only this parent keeps root, children drop privileges");
-
 	log_init("parsecd", (int)pd.cfg.log_level + verbose > LOG_LVL_TRACE ? LOG_LVL_TRACE :
 	    (int)pd.cfg.log_level + verbose, pd.cfg.log_timestamp);
 	parsecd_exe_dir();

@@ -409,6 +409,38 @@ START_TEST(t_config_error_exit)
 }
 END_TEST
 
+/* The per-uid cap refuses a tenant's extra connections, not everyone's. */
+START_TEST(t_connection_caps)
+{
+	struct test_daemon capped;
+	int fds[3], i;
+
+	ck_assert_msg(test_daemon_start(&capped, NULL,
+	    "max_connections_per_uid = 2\nmax_connections = 10") == 0, "parsecd did not start");
+	for (i = 0; i < 2; i++) {
+		fds[i] = test_connect(capped.socket_path);
+		ping_ok(fds[i]);
+	}
+	fds[2] = test_connect(capped.socket_path);
+	ck_assert_int_ge(fds[2], 0);
+	ck_assert(test_peer_closed(fds[2]));
+	close(fds[2]);
+	close(fds[0]);
+	/* A slot is free again once one closes. */
+	for (i = 0; i < 50; i++) {
+		fds[0] = test_connect(capped.socket_path);
+		if (!test_peer_closed_now(fds[0]))
+			break;
+		close(fds[0]);
+		usleep(20000);
+	}
+	ping_ok(fds[0]);
+	close(fds[0]);
+	close(fds[1]);
+	test_daemon_stop(&capped);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -429,6 +461,10 @@ main(void)
 	tcase_add_test(tc, t_body_faults);
 	tcase_add_test(tc, t_auth_faults);
 	tcase_add_test(tc, t_processes_and_stop);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("limits");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, t_connection_caps);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("config");
 	tcase_add_test(tc, t_config_error_exit);

@@ -234,13 +234,25 @@ test_read_response(int fd, struct wire_hdr *hdr, uint8_t **body, size_t *body_le
 	return 0;
 }
 
-int
-test_peer_closed(int fd)
+static int
+test_peer_closed_within(int fd, int ms)
 {
 	struct pollfd pfd = { fd, POLLIN, 0 };
 	uint8_t b;
 
-	if (poll(&pfd, 1, 2000) <= 0)
+	if (poll(&pfd, 1, ms) <= 0)
 		return 0;
 	return recv(fd, &b, 1, MSG_DONTWAIT) == 0;
+}
+
+int
+test_peer_closed(int fd)
+{
+	return test_peer_closed_within(fd, 2000);
+}
+
+int
+test_peer_closed_now(int fd)
+{
+	return test_peer_closed_within(fd, 200);
 }
