@@ -71,7 +71,7 @@ PARSECD_OBJS = $(patsubst %.c,%.o,$(wildcard parsecd/*.c))
 FRONTD_OBJS = $(patsubst %.c,%.o,$(wildcard frontd/*.c))
 BROKERD_OBJS = $(patsubst %.c,%.o,$(wildcard brokerd/*.c))
 PROVIDERD_CORE_OBJS = providerd/providerd.o
-PROV_MBED_OBJS = providerd/prov_mbed.o
+PROV_MBED_OBJS = $(patsubst %.c,%.o,$(wildcard providerd/prov_mbed*.c)) providerd/mbed_main.o
 
 PROGRAMS = parsecd/parsecd frontd/parsec-frontd brokerd/parsec-brokerd \
 	providerd/parsec-provider-mbed
@@ -99,6 +99,12 @@ TEST_OBJS = $(TEST_SRCS:.c=.o) tests/testlib.o
 tests/check_%: tests/check_%.o tests/testlib.o $(COMMON_LIB)
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(CHECK_LIBS)
+
+# The software provider's backend, tested in-process.
+tests/check_mbed: tests/check_mbed.o tests/testlib.o providerd/providerd.o \
+		$(filter-out providerd/mbed_main.o,$(PROV_MBED_OBJS)) $(COMMON_LIB)
+	$(msg) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(CHECK_LIBS) $(MBEDCRYPTO_LIBS)
 
 $(TEST_OBJS): EXTRA_CFLAGS += $(CHECK_CFLAGS) -DBUILD_TOP='"$(CURDIR)"'
 

@@ -87,7 +87,7 @@ prov_mbed_handle(const struct op_request *op, const uint8_t *key_ref, size_t key
 	}
 }
 
-static const struct prov_backend prov_mbed = {
+const struct prov_backend prov_mbed_backend = {
 	.name = "provider-mbed",
 	.provider_id = WIRE_PROVIDER_MBED_CRYPTO,
 	.init = prov_mbed_init,
@@ -95,9 +95,3 @@ static const struct prov_backend prov_mbed = {
 	.opcodes = prov_mbed_opcodes,
 	.handle = prov_mbed_handle,
 };
-
-int
-main(int argc, char **argv)
-{
-	return providerd_main(&prov_mbed, argc, argv);
-}

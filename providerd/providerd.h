@@ -30,6 +30,8 @@ struct prov_backend {
 	    struct op_result *res, struct prov_out *out);
 };
 
+extern const struct prov_backend prov_mbed_backend;
+
 /* Entry of a backend binary: runs the core loop with that backend. */
 int providerd_main(const struct prov_backend *backend, int argc, char **argv);
 
