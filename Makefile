@@ -25,7 +25,7 @@ configure: configure.ac
 WARN_CFLAGS = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-unused-parameter
 BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -DPB_ENABLE_MALLOC -fPIC -MMD -MP \
-	-Icommon -Iproto $(LIBBSD_CFLAGS) $(LIBEVENT_CFLAGS) \
+	-Icommon -Iproto $(LIBBSD_CFLAGS) $(LIBEVENT_CFLAGS) $(SQLITE_CFLAGS) \
 	-DPARSEC_VERSION='"$(PACKAGE_VERSION)"' -DLIBEXECDIR='"$(libexecdir)/parsec"'
 ALL_CFLAGS = $(BASE_CFLAGS) $(WARN_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
 

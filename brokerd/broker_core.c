@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "broker_kim.h"
 #include "brokerd.h"
 #include "log.h"
 
@@ -22,7 +23,7 @@ broker_version(uint32_t *maj, uint32_t *min, uint32_t *rev)
 	*rev = c;
 }
 
-/* A growable list buffer; items never exceed what fits an IPC message. */
+/* A list buffer that grows as items are added. */
 struct broker_list {
 	uint8_t *data;
 	size_t cap;
@@ -38,6 +39,51 @@ broker_list_init(struct broker_list *l, size_t cap)
 	l->cap = cap;
 	l->count = 0;
 	buf_writer_init(&l->wr, l->data, cap);
+}
+
+/* Makes room for an item of at most need bytes. */
+static void
+broker_list_reserve(struct broker_list *l, size_t need)
+{
+	size_t off = l->wr.off;
+	uint8_t *p;
+
+	if (l->cap - off >= need)
+		return;
+	while (l->cap - off < need)
+		l->cap *= 2;
+	if ((p = realloc(l->data, l->cap)) == NULL)
+		fatal("realloc");
+	l->data = p;
+	buf_writer_init(&l->wr, l->data, l->cap);
+	l->wr.off = off;
+}
+
+static int
+broker_list_key(const struct kim_entry *e, void *arg)
+{
+	struct broker_list *l = arg;
+	struct op_key_info info;
+
+	memset(&info, 0, sizeof(info));
+	info.provider_id = e->provider_id;
+	strlcpy(info.name, e->name, sizeof(info.name));
+	info.attrs = e->attrs;
+	broker_list_reserve(l, sizeof(info) + 16);
+	op_list_put_key(&l->wr, &info);
+	l->count++;
+	return 0;
+}
+
+static int
+broker_list_client(const char *app, void *arg)
+{
+	struct broker_list *l = arg;
+
+	broker_list_reserve(l, strlen(app) + 4);
+	buf_put_str(&l->wr, app);
+	l->count++;
+	return 0;
 }
 
 static void
@@ -156,12 +202,22 @@ broker_core_handle(const struct op_request *op, const struct broker_identity *id
 		broker_list_authenticators(res, list_buf);
 		break;
 	case OP_LIST_KEYS:
-	case OP_LIST_CLIENTS:
-		/* No provider can hold a key until the key store lands (issue 4). */
-		broker_list_init(&l, 16);
+		broker_list_init(&l, 4096);
+		if (kim_list_keys(id->auth_type, id->app_name, broker_list_key, &l) == -1) {
+			free(l.data);
+			op_result_status(res, ST_KEY_INFO_MANAGER_ERROR);
+			break;
+		}
 		broker_list_finish(&l, res, list_buf);
 		break;
-	case OP_DELETE_CLIENT:
+	case OP_LIST_CLIENTS:
+		broker_list_init(&l, 4096);
+		if (kim_list_clients(id->auth_type, broker_list_client, &l) == -1) {
+			free(l.data);
+			op_result_status(res, ST_KEY_INFO_MANAGER_ERROR);
+			break;
+		}
+		broker_list_finish(&l, res, list_buf);
 		break;
 	default:
 		op_result_status(res, ST_PSA_NOT_SUPPORTED);

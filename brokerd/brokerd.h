@@ -1,4 +1,4 @@
-/* brokerd internals: connections, providers, authentication, core operations. */
+/* brokerd internals: connections, providers, authentication, routing, core operations. */
 #ifndef BROKERD_H
 #define BROKERD_H
 
@@ -13,13 +13,24 @@
 #define BROKER_MAX_OPCODES 64
 
 struct ipc_chan;
+struct broker_provider;
+
+/* One process serving a provider. */
+struct broker_worker {
+	struct broker_provider *provider;
+	uint32_t index;
+	struct ipc_chan *chan;
+	int up; /* channel open and PROV_INFO received */
+	uint32_t inflight;
+};
 
 struct broker_provider {
 	int configured;
-	int up; /* channel open and PROV_INFO received */
 	uint32_t id;
 	char name[CFG_NAME_MAX];
-	struct ipc_chan *chan;
+	struct broker_worker workers[CFG_WORKERS_MAX];
+	uint32_t worker_count;
+	int have_info;
 	struct op_provider_info info;
 	uint32_t opcodes[BROKER_MAX_OPCODES];
 	size_t opcode_count;
@@ -41,10 +52,31 @@ struct broker_ctx {
 
 extern struct broker_ctx broker;
 
+/* brokerd.c */
+void broker_reply(uint64_t conn_id, uint64_t req_id, const struct op_result *res);
+void broker_reply_status(uint64_t conn_id, uint64_t req_id, uint32_t status);
+int broker_provider_up(const struct broker_provider *p);
+/* Sends an operation to one worker. */
+void broker_worker_send(struct broker_worker *w, uint64_t prov_req_id, const uint8_t *key_ref,
+    size_t key_ref_len, const struct op_request *op);
+/* Start-up work (reconciliation) finished: brokerd may report ready. */
+void broker_startup_progress(void);
+
 /* broker_auth.c: fills id from the auth field and the connection's kernel identity. */
 uint32_t broker_authenticate(uint32_t auth_type, const uint8_t *auth, size_t auth_len,
     uid_t peer_uid, int have_peer, struct broker_identity *id);
 int broker_is_admin(const struct broker_identity *id);
+
+/* broker_route.c: requests, key mappings and provider answers. */
+void broker_route_request(uint64_t conn_id, uint64_t req_id, uid_t peer_uid, const uint8_t *data,
+    size_t len);
+void broker_route_response(struct broker_worker *w, uint64_t prov_req_id, const uint8_t *data,
+    size_t len);
+/* Answers everything a dead worker owed. */
+void broker_route_worker_down(struct broker_worker *w);
+/* Settles the provider's pending and half-destroyed keys; returns jobs started. */
+size_t broker_route_reconcile(struct broker_provider *p);
+size_t broker_route_startup_jobs(void);
 
 /* broker_core.c: answers a provider-0 operation into res (its list in *list_buf). */
 void broker_core_handle(const struct op_request *op, const struct broker_identity *id,

@@ -457,7 +457,7 @@ cfg_privsep(struct cfg_ctx *ctx, const struct toml_node *t, struct parsec_config
 	    cfg_str(ctx, t, "privsep", "chroot_dir", cfg->chroot_dir,
 	    sizeof(cfg->chroot_dir)) == -1 ||
 	    cfg_str(ctx, t, "privsep", "state_dir", cfg->state_dir, sizeof(cfg->state_dir)) == -1 ||
-	    cfg_u32(ctx, t, "privsep", "workers", 0, 64, &cfg->workers) == -1 ||
+	    cfg_u32(ctx, t, "privsep", "workers", 0, CFG_WORKERS_MAX, &cfg->workers) == -1 ||
 	    cfg_u32(ctx, t, "privsep", "max_connections", 1, 65536, &cfg->max_connections) == -1 ||
 	    cfg_u32(ctx, t, "privsep", "max_connections_per_uid", 1, 65536,
 	    &cfg->max_connections_per_uid) == -1 ||

@@ -72,6 +72,7 @@ setup_provider_ref_encode(const struct setup_provider_ref *s, uint8_t *out, size
 
 	buf_writer_init(&wr, out, cap);
 	buf_put_u32le(&wr, s->id);
+	buf_put_u32le(&wr, s->worker);
 	buf_put_str(&wr, s->name);
 	return buf_writer_ok(&wr) ? wr.off : 0;
 }
@@ -83,6 +84,7 @@ setup_provider_ref_decode(const uint8_t *in, size_t len, struct setup_provider_r
 
 	buf_reader_init(&rd, in, len);
 	s->id = buf_get_u32le(&rd);
+	s->worker = buf_get_u32le(&rd);
 	buf_get_str(&rd, s->name, sizeof(s->name));
 	return buf_reader_done(&rd) ? 0 : -1;
 }
@@ -96,6 +98,7 @@ setup_provider_encode(const struct setup_provider *s, uint8_t *out, size_t cap)
 	buf_put_u32le(&wr, s->id);
 	buf_put_str(&wr, s->name);
 	buf_put_str(&wr, s->state_dir);
+	buf_put_u32le(&wr, s->worker);
 	buf_put_u32le(&wr, s->workers);
 	return buf_writer_ok(&wr) ? wr.off : 0;
 }
@@ -109,6 +112,7 @@ setup_provider_decode(const uint8_t *in, size_t len, struct setup_provider *s)
 	s->id = buf_get_u32le(&rd);
 	buf_get_str(&rd, s->name, sizeof(s->name));
 	buf_get_str(&rd, s->state_dir, sizeof(s->state_dir));
+	s->worker = buf_get_u32le(&rd);
 	s->workers = buf_get_u32le(&rd);
 	return buf_reader_done(&rd) ? 0 : -1;
 }

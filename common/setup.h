@@ -23,12 +23,13 @@ struct setup_broker {
 	uint32_t admin_count;
 	char admins[CFG_ADMIN_MAX][CFG_ADMIN_NAME_MAX];
 	char kim_path[CFG_LONGPATH_MAX];
-	uint32_t provider_count; /* IPC_SETUP_PROVIDER messages that follow */
+	uint32_t provider_count; /* IPC_SETUP_PROVIDER messages that follow: one per worker */
 };
 
 /* To brokerd, one per provider, with the broker's end of its channel. */
 struct setup_provider_ref {
 	uint32_t id;
+	uint32_t worker;
 	char name[CFG_NAME_MAX];
 };
 
@@ -36,7 +37,8 @@ struct setup_provider {
 	uint32_t id;
 	char name[CFG_NAME_MAX];
 	char state_dir[CFG_LONGPATH_MAX];
-	uint32_t workers;
+	uint32_t worker;  /* this process's index */
+	uint32_t workers; /* processes serving this provider */
 };
 
 size_t setup_front_encode(const struct setup_front *s, uint8_t *out, size_t cap);

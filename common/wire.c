@@ -135,40 +135,41 @@ struct wire_opcode_info {
 	unsigned char core;
 	unsigned char needs_auth;
 	unsigned char admin;
+	unsigned char key; /* enum wire_key_use */
 };
 
 static const struct wire_opcode_info wire_opcodes[] = {
-	{ OP_PING, "Ping", 1, 0, 0 },
-	{ OP_PSA_GENERATE_KEY, "PsaGenerateKey", 0, 1, 0 },
-	{ OP_PSA_DESTROY_KEY, "PsaDestroyKey", 0, 1, 0 },
-	{ OP_PSA_SIGN_HASH, "PsaSignHash", 0, 1, 0 },
-	{ OP_PSA_VERIFY_HASH, "PsaVerifyHash", 0, 1, 0 },
-	{ OP_PSA_IMPORT_KEY, "PsaImportKey", 0, 1, 0 },
-	{ OP_PSA_EXPORT_PUBLIC_KEY, "PsaExportPublicKey", 0, 1, 0 },
-	{ OP_LIST_PROVIDERS, "ListProviders", 1, 0, 0 },
-	{ OP_LIST_OPCODES, "ListOpcodes", 1, 0, 0 },
-	{ OP_PSA_ASYMMETRIC_ENCRYPT, "PsaAsymmetricEncrypt", 0, 1, 0 },
-	{ OP_PSA_ASYMMETRIC_DECRYPT, "PsaAsymmetricDecrypt", 0, 1, 0 },
-	{ OP_PSA_EXPORT_KEY, "PsaExportKey", 0, 1, 0 },
-	{ OP_PSA_GENERATE_RANDOM, "PsaGenerateRandom", 0, 0, 0 },
-	{ OP_LIST_AUTHENTICATORS, "ListAuthenticators", 1, 0, 0 },
-	{ OP_PSA_HASH_COMPUTE, "PsaHashCompute", 0, 0, 0 },
-	{ OP_PSA_HASH_COMPARE, "PsaHashCompare", 0, 0, 0 },
-	{ OP_PSA_AEAD_ENCRYPT, "PsaAeadEncrypt", 0, 1, 0 },
-	{ OP_PSA_AEAD_DECRYPT, "PsaAeadDecrypt", 0, 1, 0 },
-	{ OP_PSA_RAW_KEY_AGREEMENT, "PsaRawKeyAgreement", 0, 1, 0 },
-	{ OP_PSA_CIPHER_ENCRYPT, "PsaCipherEncrypt", 0, 1, 0 },
-	{ OP_PSA_CIPHER_DECRYPT, "PsaCipherDecrypt", 0, 1, 0 },
-	{ OP_PSA_MAC_COMPUTE, "PsaMacCompute", 0, 1, 0 },
-	{ OP_PSA_MAC_VERIFY, "PsaMacVerify", 0, 1, 0 },
-	{ OP_PSA_SIGN_MESSAGE, "PsaSignMessage", 0, 1, 0 },
-	{ OP_PSA_VERIFY_MESSAGE, "PsaVerifyMessage", 0, 1, 0 },
-	{ OP_LIST_KEYS, "ListKeys", 1, 1, 0 },
-	{ OP_LIST_CLIENTS, "ListClients", 1, 1, 1 },
-	{ OP_DELETE_CLIENT, "DeleteClient", 1, 1, 1 },
-	{ OP_ATTEST_KEY, "AttestKey", 0, 1, 0 },
-	{ OP_PREPARE_KEY_ATTESTATION, "PrepareKeyAttestation", 0, 1, 0 },
-	{ OP_CAN_DO_CRYPTO, "CanDoCrypto", 0, 1, 0 },
+	{ OP_PING, "Ping", 1, 0, 0, WIRE_KEY_NONE },
+	{ OP_PSA_GENERATE_KEY, "PsaGenerateKey", 0, 1, 0, WIRE_KEY_CREATE },
+	{ OP_PSA_DESTROY_KEY, "PsaDestroyKey", 0, 1, 0, WIRE_KEY_DESTROY },
+	{ OP_PSA_SIGN_HASH, "PsaSignHash", 0, 1, 0, WIRE_KEY_USE },
+	{ OP_PSA_VERIFY_HASH, "PsaVerifyHash", 0, 1, 0, WIRE_KEY_USE },
+	{ OP_PSA_IMPORT_KEY, "PsaImportKey", 0, 1, 0, WIRE_KEY_CREATE },
+	{ OP_PSA_EXPORT_PUBLIC_KEY, "PsaExportPublicKey", 0, 1, 0, WIRE_KEY_USE },
+	{ OP_LIST_PROVIDERS, "ListProviders", 1, 0, 0, WIRE_KEY_NONE },
+	{ OP_LIST_OPCODES, "ListOpcodes", 1, 0, 0, WIRE_KEY_NONE },
+	{ OP_PSA_ASYMMETRIC_ENCRYPT, "PsaAsymmetricEncrypt", 0, 1, 0, WIRE_KEY_USE },
+	{ OP_PSA_ASYMMETRIC_DECRYPT, "PsaAsymmetricDecrypt", 0, 1, 0, WIRE_KEY_USE },
+	{ OP_PSA_EXPORT_KEY, "PsaExportKey", 0, 1, 0, WIRE_KEY_USE },
+	{ OP_PSA_GENERATE_RANDOM, "PsaGenerateRandom", 0, 0, 0, WIRE_KEY_NONE },
+	{ OP_LIST_AUTHENTICATORS, "ListAuthenticators", 1, 0, 0, WIRE_KEY_NONE },
+	{ OP_PSA_HASH_COMPUTE, "PsaHashCompute", 0, 0, 0, WIRE_KEY_NONE },
+	{ OP_PSA_HASH_COMPARE, "PsaHashCompare", 0, 0, 0, WIRE_KEY_NONE },
+	{ OP_PSA_AEAD_ENCRYPT, "PsaAeadEncrypt", 0, 1, 0, WIRE_KEY_USE },
+	{ OP_PSA_AEAD_DECRYPT, "PsaAeadDecrypt", 0, 1, 0, WIRE_KEY_USE },
+	{ OP_PSA_RAW_KEY_AGREEMENT, "PsaRawKeyAgreement", 0, 1, 0, WIRE_KEY_USE },
+	{ OP_PSA_CIPHER_ENCRYPT, "PsaCipherEncrypt", 0, 1, 0, WIRE_KEY_USE },
+	{ OP_PSA_CIPHER_DECRYPT, "PsaCipherDecrypt", 0, 1, 0, WIRE_KEY_USE },
+	{ OP_PSA_MAC_COMPUTE, "PsaMacCompute", 0, 1, 0, WIRE_KEY_USE },
+	{ OP_PSA_MAC_VERIFY, "PsaMacVerify", 0, 1, 0, WIRE_KEY_USE },
+	{ OP_PSA_SIGN_MESSAGE, "PsaSignMessage", 0, 1, 0, WIRE_KEY_USE },
+	{ OP_PSA_VERIFY_MESSAGE, "PsaVerifyMessage", 0, 1, 0, WIRE_KEY_USE },
+	{ OP_LIST_KEYS, "ListKeys", 1, 1, 0, WIRE_KEY_NONE },
+	{ OP_LIST_CLIENTS, "ListClients", 1, 1, 1, WIRE_KEY_NONE },
+	{ OP_DELETE_CLIENT, "DeleteClient", 1, 1, 1, WIRE_KEY_NONE },
+	{ OP_ATTEST_KEY, "AttestKey", 0, 1, 0, WIRE_KEY_USE },
+	{ OP_PREPARE_KEY_ATTESTATION, "PrepareKeyAttestation", 0, 1, 0, WIRE_KEY_NONE },
+	{ OP_CAN_DO_CRYPTO, "CanDoCrypto", 0, 1, 0, WIRE_KEY_NONE },
 };
 
 static const struct wire_opcode_info *
@@ -210,6 +211,14 @@ wire_opcode_is_admin(uint32_t opcode)
 	const struct wire_opcode_info *info = wire_opcode_lookup(opcode);
 
 	return info != NULL && info->admin;
+}
+
+enum wire_key_use
+wire_opcode_key_use(uint32_t opcode)
+{
+	const struct wire_opcode_info *info = wire_opcode_lookup(opcode);
+
+	return info != NULL ? (enum wire_key_use)info->key : WIRE_KEY_NONE;
 }
 
 const char *

@@ -166,6 +166,10 @@ int wire_opcode_is_core(uint32_t opcode);
 int wire_opcode_needs_auth(uint32_t opcode);
 int wire_opcode_is_admin(uint32_t opcode);
 
+/* What an operation does with the key it names. */
+enum wire_key_use { WIRE_KEY_NONE, WIRE_KEY_USE, WIRE_KEY_CREATE, WIRE_KEY_DESTROY };
+enum wire_key_use wire_opcode_key_use(uint32_t opcode);
+
 const char *wire_opcode_name(uint32_t opcode);
 const char *wire_status_name(uint32_t status);
 const char *wire_provider_uuid(unsigned provider_id);

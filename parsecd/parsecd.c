@@ -38,6 +38,7 @@ struct child {
 	int ready;
 	/* providers only */
 	const struct cfg_provider *provider;
+	uint32_t worker;
 	int broker_end; /* broker's end of the provider channel, until sent */
 	uint32_t backoff_ms;
 	struct event *restart_ev;
@@ -53,8 +54,9 @@ static struct parsecd {
 	int exit_code;
 	struct child front;
 	struct child broker;
-	struct child providers[CFG_PROVIDER_MAX];
+	struct child providers[CFG_PROVIDER_MAX * CFG_WORKERS_MAX]; /* every worker */
 	size_t provider_count;
+	uint32_t workers; /* per provider */
 	struct event *setup_timer;
 	struct event *stop_timer;
 } pd;
@@ -189,7 +191,8 @@ parsecd_send_setup(struct child *c)
 		if ((size_t)snprintf(s.state_dir, sizeof(s.state_dir), "%s/%s", pd.cfg.state_dir,
 		    c->provider->name) >= sizeof(s.state_dir))
 			fatalx("state_dir too long for provider %s", c->provider->name);
-		s.workers = pd.cfg.workers;
+		s.worker = c->worker;
+		s.workers = pd.workers;
 		len = setup_provider_encode(&s, buf, sizeof(buf));
 		break;
 	}
@@ -210,6 +213,7 @@ parsecd_link_provider(struct child *c)
 
 	memset(&ref, 0, sizeof(ref));
 	ref.id = (uint32_t)c->provider->kind;
+	ref.worker = c->worker;
 	strlcpy(ref.name, c->provider->name, sizeof(ref.name));
 	len = setup_provider_ref_encode(&ref, buf, sizeof(buf));
 	ipc_send(pd.broker.chan, IPC_SETUP_PROVIDER, 0, 0, c->broker_end, buf, len);
@@ -406,7 +410,7 @@ parsecd_reap(void)
 			log_debug("%s", what);
 		} else if (c->kind == PROC_PROVIDER) {
 			struct timeval tv;
-			uint32_t provider_id = (uint32_t)c->provider->kind;
+			uint32_t down[2] = { (uint32_t)c->provider->kind, c->worker };
 
 			c->backoff_ms = c->backoff_ms == 0 ? 100 : c->backoff_ms * 2;
 			if (c->backoff_ms > BACKOFF_MAX_MS)
@@ -418,8 +422,8 @@ parsecd_reap(void)
 				c->broker_end = -1;
 			}
 			if (pd.broker.chan != NULL)
-				ipc_send(pd.broker.chan, IPC_PROVIDER_DOWN, 0, 0, -1, &provider_id,
-				    sizeof(provider_id));
+				ipc_send(pd.broker.chan, IPC_PROVIDER_DOWN, 0, 0, -1, down,
+				    sizeof(down));
 			tv.tv_sec = c->backoff_ms / 1000;
 			tv.tv_usec = (c->backoff_ms % 1000) * 1000;
 			evtimer_add(c->restart_ev, &tv);
@@ -544,17 +548,27 @@ parsecd_start(void)
 	pd.broker.chan = ipc_chan_new(pd.base, broker_parent[0], "brokerd", parsecd_child_msg,
 	    parsecd_child_lost, &pd.broker);
 
-	for (i = 0; i < pd.cfg.provider_count; i++) {
-		struct child *c = &pd.providers[i];
-		char name[CFG_NAME_MAX + 16];
+	pd.workers = pd.cfg.workers;
+	if (pd.workers == 0) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
-		snprintf(name, sizeof(name), "provider %s", pd.cfg.providers[i].name);
-		parsecd_init_child(c, PROC_PROVIDER, parsecd_provider_binary(pd.cfg.providers[i].kind),
-		    name);
-		c->provider = &pd.cfg.providers[i];
-		c->restart_ev = evtimer_new(pd.base, parsecd_restart_provider, c);
-		pd.provider_count++;
-		parsecd_start_provider(c);
+		pd.workers = cpus < 1 ? 1 : cpus > CFG_WORKERS_MAX ? CFG_WORKERS_MAX : (uint32_t)cpus;
+	}
+	for (i = 0; i < pd.cfg.provider_count; i++) {
+		uint32_t w;
+
+		for (w = 0; w < pd.workers; w++) {
+			struct child *c = &pd.providers[pd.provider_count++];
+			char name[CFG_NAME_MAX + 16];
+
+			snprintf(name, sizeof(name), "provider %s/%u", pd.cfg.providers[i].name, w);
+			parsecd_init_child(c, PROC_PROVIDER,
+			    parsecd_provider_binary(pd.cfg.providers[i].kind), name);
+			c->provider = &pd.cfg.providers[i];
+			c->worker = w;
+			c->restart_ev = evtimer_new(pd.base, parsecd_restart_provider, c);
+			parsecd_start_provider(c);
+		}
 	}
 	pd.setup_timer = evtimer_new(pd.base, parsecd_setup_timeout, NULL);
 	evtimer_add(pd.setup_timer, &tv);

@@ -1,0 +1,373 @@
+/* The Key Info Manager on SQLite: prepared statements, durable writes. */
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+#include "broker_kim.h"
+#include "log.h"
+
+#define KIM_MAX_KEY_ID 0x3fffffffu
+
+static sqlite3 *kim_db;
+
+enum kim_stmt {
+	ST_GET,
+	ST_INSERT,
+	ST_COMMIT,
+	ST_REMOVE,
+	ST_MARK_DESTROYING,
+	ST_LIST_KEYS,
+	ST_LIST_CLIENTS,
+	ST_LIST_ALL_OF,
+	ST_LIST_UNSETTLED,
+	ST_NEXT_ID,
+	ST_BUMP_ID,
+	ST_COUNT
+};
+
+static const char *const kim_sql[ST_COUNT] = {
+	[ST_GET] = "SELECT provider_id, key_ref, key_type, key_bits, usage, alg, state FROM keys "
+		   "WHERE auth_type = ?1 AND app = ?2 AND name = ?3",
+	[ST_INSERT] = "INSERT INTO keys (auth_type, app, name, provider_id, key_ref, key_type, "
+		      "key_bits, usage, alg, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0)",
+	[ST_COMMIT] = "UPDATE keys SET state = 1, key_ref = ?4 WHERE auth_type = ?1 AND app = ?2 "
+		      "AND name = ?3 AND state = 0",
+	[ST_REMOVE] = "DELETE FROM keys WHERE auth_type = ?1 AND app = ?2 AND name = ?3",
+	[ST_MARK_DESTROYING] = "UPDATE keys SET state = 2 WHERE auth_type = ?1 AND app = ?2 "
+			       "AND name = ?3",
+	[ST_LIST_KEYS] = "SELECT name, provider_id, key_ref, key_type, key_bits, usage, alg, state "
+			 "FROM keys WHERE auth_type = ?1 AND app = ?2 AND state = 1 ORDER BY name",
+	[ST_LIST_CLIENTS] = "SELECT DISTINCT app FROM keys WHERE auth_type = ?1 ORDER BY app",
+	[ST_LIST_ALL_OF] = "SELECT name, provider_id, key_ref, key_type, key_bits, usage, alg, "
+			   "state FROM keys WHERE auth_type = ?1 AND app = ?2 ORDER BY name",
+	[ST_LIST_UNSETTLED] = "SELECT name, provider_id, key_ref, key_type, key_bits, usage, alg, "
+			      "state, auth_type, app FROM keys WHERE provider_id = ?1 AND state != 1",
+	[ST_NEXT_ID] = "SELECT next_id FROM key_ids WHERE provider_id = ?1",
+	[ST_BUMP_ID] = "INSERT INTO key_ids (provider_id, next_id) VALUES (?1, ?2) "
+		       "ON CONFLICT(provider_id) DO UPDATE SET next_id = ?2",
+};
+
+static sqlite3_stmt *kim_stmts[ST_COUNT];
+
+static const char kim_schema[] =
+    "PRAGMA journal_mode = WAL;"
+    "PRAGMA synchronous = FULL;"
+    "CREATE TABLE IF NOT EXISTS keys ("
+    " auth_type INTEGER NOT NULL, app TEXT NOT NULL, name TEXT NOT NULL,"
+    " provider_id INTEGER NOT NULL, key_ref BLOB NOT NULL,"
+    " key_type INTEGER NOT NULL, key_bits INTEGER NOT NULL, usage INTEGER NOT NULL,"
+    " alg INTEGER NOT NULL, state INTEGER NOT NULL,"
+    " PRIMARY KEY (auth_type, app, name)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS keys_by_provider ON keys (provider_id, state);"
+    "CREATE TABLE IF NOT EXISTS key_ids ("
+    " provider_id INTEGER PRIMARY KEY, next_id INTEGER NOT NULL);";
+
+/* Creates the parent directories of path (0700 for the last one). */
+static int
+kim_mkdirs(const char *path)
+{
+	char dir[4096];
+	char *p;
+
+	if (strlcpy(dir, path, sizeof(dir)) >= sizeof(dir))
+		return -1;
+	if ((p = strrchr(dir, '/')) == NULL || p == dir)
+		return 0;
+	*p = '\0';
+	for (p = dir + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+int
+kim_open(const char *path)
+{
+	char *errmsg = NULL;
+	int i;
+
+	if (kim_mkdirs(path) == -1) {
+		log_warn("cannot create the directory of %s", path);
+		return -1;
+	}
+	if (sqlite3_open_v2(path, &kim_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		log_warnx("cannot open key store %s: %s", path, sqlite3_errmsg(kim_db));
+		return -1;
+	}
+	chmod(path, 0600);
+	sqlite3_busy_timeout(kim_db, 5000);
+	if (sqlite3_exec(kim_db, kim_schema, NULL, NULL, &errmsg) != SQLITE_OK) {
+		log_warnx("key store %s: %s", path, errmsg);
+		sqlite3_free(errmsg);
+		return -1;
+	}
+	for (i = 0; i < ST_COUNT; i++) {
+		if (sqlite3_prepare_v3(kim_db, kim_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+		    &kim_stmts[i], NULL) != SQLITE_OK) {
+			log_warnx("key store %s: %s", path, sqlite3_errmsg(kim_db));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void
+kim_close(void)
+{
+	int i;
+
+	for (i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(kim_stmts[i]);
+	sqlite3_close(kim_db);
+	kim_db = NULL;
+}
+
+static sqlite3_stmt *
+kim_stmt(enum kim_stmt which)
+{
+	sqlite3_stmt *st = kim_stmts[which];
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return st;
+}
+
+static void
+kim_bind_identity(sqlite3_stmt *st, uint32_t auth_type, const char *app, const char *name)
+{
+	sqlite3_bind_int64(st, 1, auth_type);
+	sqlite3_bind_text(st, 2, app, -1, SQLITE_STATIC);
+	if (name != NULL)
+		sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+}
+
+static int
+kim_step_done(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		log_warnx("key store write failed: %s", sqlite3_errmsg(kim_db));
+		return -1;
+	}
+	return 0;
+}
+
+/* Reads columns [first..] = provider_id, key_ref, type, bits, usage, alg, state. */
+static int
+kim_read_row(sqlite3_stmt *st, int first, struct kim_entry *e)
+{
+	const void *ref = sqlite3_column_blob(st, first + 1);
+	int ref_len = sqlite3_column_bytes(st, first + 1);
+
+	if (ref_len < 0 || (size_t)ref_len > sizeof(e->key_ref))
+		return -1;
+	e->provider_id = (uint32_t)sqlite3_column_int64(st, first);
+	if (ref_len > 0)
+		memcpy(e->key_ref, ref, (size_t)ref_len);
+	e->key_ref_len = (size_t)ref_len;
+	e->attrs.type = (uint32_t)sqlite3_column_int64(st, first + 2);
+	e->attrs.bits = (uint32_t)sqlite3_column_int64(st, first + 3);
+	e->attrs.usage = (uint32_t)sqlite3_column_int64(st, first + 4);
+	e->attrs.alg = (uint32_t)sqlite3_column_int64(st, first + 5);
+	e->state = (enum kim_state)sqlite3_column_int(st, first + 6);
+	return 0;
+}
+
+int
+kim_get(uint32_t auth_type, const char *app, const char *name, struct kim_entry *e)
+{
+	sqlite3_stmt *st = kim_stmt(ST_GET);
+	int rc;
+
+	kim_bind_identity(st, auth_type, app, name);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(st);
+		return 1;
+	}
+	if (rc != SQLITE_ROW || kim_read_row(st, 0, e) == -1) {
+		log_warnx("key store read failed: %s", sqlite3_errmsg(kim_db));
+		sqlite3_reset(st);
+		return -1;
+	}
+	sqlite3_reset(st);
+	e->auth_type = auth_type;
+	strlcpy(e->app, app, sizeof(e->app));
+	strlcpy(e->name, name, sizeof(e->name));
+	return 0;
+}
+
+static int
+kim_exec(const char *sql)
+{
+	char *errmsg = NULL;
+
+	if (sqlite3_exec(kim_db, sql, NULL, NULL, &errmsg) != SQLITE_OK) {
+		log_warnx("key store: %s: %s", sql, errmsg);
+		sqlite3_free(errmsg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+kim_begin_create(const struct kim_entry *e, uint8_t *key_ref, size_t *key_ref_len)
+{
+	struct kim_entry existing;
+	sqlite3_stmt *st;
+	uint32_t id = 1;
+	int found;
+
+	if ((found = kim_get(e->auth_type, e->app, e->name, &existing)) != 1)
+		return found == 0 ? 1 : -1;
+	if (kim_exec("BEGIN IMMEDIATE") == -1)
+		return -1;
+	st = kim_stmt(ST_NEXT_ID);
+	sqlite3_bind_int64(st, 1, e->provider_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = (uint32_t)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (id == 0 || id > KIM_MAX_KEY_ID)
+		id = 1; /* wrapped: ids of long-destroyed keys are reused */
+	key_ref[0] = (uint8_t)id;
+	key_ref[1] = (uint8_t)(id >> 8);
+	key_ref[2] = (uint8_t)(id >> 16);
+	key_ref[3] = (uint8_t)(id >> 24);
+	*key_ref_len = 4;
+
+	st = kim_stmt(ST_BUMP_ID);
+	sqlite3_bind_int64(st, 1, e->provider_id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)id + 1);
+	if (kim_step_done(st) == -1)
+		goto fail;
+	st = kim_stmt(ST_INSERT);
+	kim_bind_identity(st, e->auth_type, e->app, e->name);
+	sqlite3_bind_int64(st, 4, e->provider_id);
+	sqlite3_bind_blob(st, 5, key_ref, 4, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, e->attrs.type);
+	sqlite3_bind_int64(st, 7, e->attrs.bits);
+	sqlite3_bind_int64(st, 8, e->attrs.usage);
+	sqlite3_bind_int64(st, 9, e->attrs.alg);
+	if (kim_step_done(st) == -1)
+		goto fail;
+	return kim_exec("COMMIT");
+fail:
+	kim_exec("ROLLBACK");
+	return -1;
+}
+
+int
+kim_commit_create(uint32_t auth_type, const char *app, const char *name, const uint8_t *key_ref,
+    size_t key_ref_len)
+{
+	sqlite3_stmt *st = kim_stmt(ST_COMMIT);
+
+	kim_bind_identity(st, auth_type, app, name);
+	sqlite3_bind_blob(st, 4, key_ref, (int)key_ref_len, SQLITE_STATIC);
+	return kim_step_done(st);
+}
+
+int
+kim_remove(uint32_t auth_type, const char *app, const char *name)
+{
+	sqlite3_stmt *st = kim_stmt(ST_REMOVE);
+
+	kim_bind_identity(st, auth_type, app, name);
+	return kim_step_done(st);
+}
+
+int
+kim_mark_destroying(uint32_t auth_type, const char *app, const char *name)
+{
+	sqlite3_stmt *st = kim_stmt(ST_MARK_DESTROYING);
+
+	kim_bind_identity(st, auth_type, app, name);
+	return kim_step_done(st);
+}
+
+/* Walks rows of name + the common columns, calling cb for each. */
+static int
+kim_walk(sqlite3_stmt *st, uint32_t auth_type, const char *app, kim_entry_cb cb, void *arg,
+    int with_identity)
+{
+	static struct kim_entry e;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *name = sqlite3_column_text(st, 0);
+
+		memset(&e, 0, sizeof(e));
+		if (name == NULL || kim_read_row(st, 1, &e) == -1)
+			continue;
+		strlcpy(e.name, (const char *)name, sizeof(e.name));
+		if (with_identity) {
+			const unsigned char *row_app = sqlite3_column_text(st, 9);
+
+			e.auth_type = (uint32_t)sqlite3_column_int64(st, 8);
+			strlcpy(e.app, row_app ? (const char *)row_app : "", sizeof(e.app));
+		} else {
+			e.auth_type = auth_type;
+			strlcpy(e.app, app, sizeof(e.app));
+		}
+		if (cb(&e, arg) == -1)
+			break;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
+}
+
+int
+kim_list_keys(uint32_t auth_type, const char *app, kim_entry_cb cb, void *arg)
+{
+	sqlite3_stmt *st = kim_stmt(ST_LIST_KEYS);
+
+	kim_bind_identity(st, auth_type, app, NULL);
+	return kim_walk(st, auth_type, app, cb, arg, 0);
+}
+
+int
+kim_list_all_of(uint32_t auth_type, const char *app, kim_entry_cb cb, void *arg)
+{
+	sqlite3_stmt *st = kim_stmt(ST_LIST_ALL_OF);
+
+	kim_bind_identity(st, auth_type, app, NULL);
+	return kim_walk(st, auth_type, app, cb, arg, 0);
+}
+
+int
+kim_list_unsettled(uint32_t provider_id, kim_entry_cb cb, void *arg)
+{
+	sqlite3_stmt *st = kim_stmt(ST_LIST_UNSETTLED);
+
+	sqlite3_bind_int64(st, 1, provider_id);
+	return kim_walk(st, 0, NULL, cb, arg, 1);
+}
+
+int
+kim_list_clients(uint32_t auth_type, int (*cb)(const char *app, void *arg), void *arg)
+{
+	sqlite3_stmt *st = kim_stmt(ST_LIST_CLIENTS);
+	int rc;
+
+	sqlite3_bind_int64(st, 1, auth_type);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *app = sqlite3_column_text(st, 0);
+
+		if (app != NULL && cb((const char *)app, arg) == -1)
+			break;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
+}

@@ -1,0 +1,62 @@
+/*
+ * The Key Info Manager: (authenticator, application, key name) to a
+ * provider's opaque key reference and the key's attributes, in SQLite.
+ * Every write is durable (synchronous=FULL) before the caller answers.
+ */
+#ifndef BROKER_KIM_H
+#define BROKER_KIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "op.h"
+
+#define KIM_KEY_REF_MAX 4096
+
+enum kim_state {
+	KIM_PENDING = 0,    /* creation sent to the provider, not confirmed */
+	KIM_ACTIVE = 1,     /* usable */
+	KIM_DESTROYING = 2, /* destruction sent to the provider, not confirmed */
+};
+
+struct kim_entry {
+	uint32_t auth_type;
+	char app[OP_NAME_MAX];
+	char name[OP_NAME_MAX];
+	uint32_t provider_id;
+	uint8_t key_ref[KIM_KEY_REF_MAX];
+	size_t key_ref_len;
+	struct op_key_attrs attrs;
+	enum kim_state state;
+};
+
+int kim_open(const char *path);
+void kim_close(void);
+
+/* 0 found (any state, see e->state), 1 not found, -1 error. */
+int kim_get(uint32_t auth_type, const char *app, const char *name, struct kim_entry *e);
+
+/*
+ * Phase one of creation: reserves the name with a fresh key id for the
+ * provider (4 bytes, little endian, in 1..0x3fffffff) as a pending entry.
+ * Returns 0, 1 if the name is taken (in any provider), -1 on error.
+ */
+int kim_begin_create(const struct kim_entry *e, uint8_t *key_ref, size_t *key_ref_len);
+/* Phase two: the provider confirmed; ref replaces the proposed one if given. */
+int kim_commit_create(uint32_t auth_type, const char *app, const char *name,
+    const uint8_t *key_ref, size_t key_ref_len);
+/* Removes an entry in any state. */
+int kim_remove(uint32_t auth_type, const char *app, const char *name);
+int kim_mark_destroying(uint32_t auth_type, const char *app, const char *name);
+
+typedef int (*kim_entry_cb)(const struct kim_entry *e, void *arg);
+/* Active keys of one application, by name. */
+int kim_list_keys(uint32_t auth_type, const char *app, kim_entry_cb cb, void *arg);
+/* Applications with at least one key under this authenticator. */
+int kim_list_clients(uint32_t auth_type, int (*cb)(const char *app, void *arg), void *arg);
+/* Every key of one application (for DeleteClient), any state. */
+int kim_list_all_of(uint32_t auth_type, const char *app, kim_entry_cb cb, void *arg);
+/* Entries of one provider left pending or destroying (start-up reconciliation). */
+int kim_list_unsettled(uint32_t provider_id, kim_entry_cb cb, void *arg);
+
+#endif
