@@ -57,7 +57,7 @@ $(COMMON_LIB): $(COMMON_OBJS) $(PROTO_OBJS)
 
 # Every object waits for the generated headers.
 ALL_OBJS = $(COMMON_OBJS) $(FRONTD_OBJS) $(BROKERD_OBJS) $(PARSECD_OBJS) \
-	$(PROVIDERD_CORE_OBJS) $(PROV_MBED_OBJS) $(TEST_OBJS) $(FUZZ_OBJS)
+	$(PROVIDERD_CORE_OBJS) $(PROV_MBED_OBJS) $(TEST_OBJS) bench/bench.o
 $(filter-out $(PROTO_OBJS),$(ALL_OBJS)): | $(PROTO_HDRS)
 
 %.o: %.c
@@ -100,21 +100,37 @@ tests/check_%: tests/check_%.o tests/testlib.o $(COMMON_LIB)
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(CHECK_LIBS)
 
+# frontd's codec, tested in-process.
+FRONT_LIB_OBJS = $(filter-out frontd/frontd.o,$(FRONTD_OBJS))
+tests/check_front: tests/check_front.o tests/testlib.o $(FRONT_LIB_OBJS) $(COMMON_LIB)
+	$(msg) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(CHECK_LIBS)
+
 # The software provider's backend, tested in-process.
 tests/check_mbed: tests/check_mbed.o tests/testlib.o providerd/providerd.o \
 		$(filter-out providerd/mbed_main.o,$(PROV_MBED_OBJS)) $(COMMON_LIB)
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(CHECK_LIBS) $(MBEDCRYPTO_LIBS)
 
-$(TEST_OBJS): EXTRA_CFLAGS += $(CHECK_CFLAGS) -DBUILD_TOP='"$(CURDIR)"'
+$(TEST_OBJS): EXTRA_CFLAGS += $(CHECK_CFLAGS) -DBUILD_TOP='"$(CURDIR)"' -Ifrontd
 
 .PHONY: all deps check run bench fuzz install uninstall clean distclean
 
 deps:
 	@sh scripts/deps.sh
 
-check: deps all $(TEST_PROGS)
-	@bash tests/run-tests.sh $(TEST_PROGS)
+check: deps all $(TEST_PROGS) $(FUZZ_PROGS)
+	@FUZZ_PROGS="$(FUZZ_PROGS)" bash tests/run-tests.sh $(TEST_PROGS)
+
+# ---- make bench: ratios measured in one run -------------------------------------
+bench/parsec-bench: bench/bench.o tests/testlib.o $(COMMON_LIB)
+	$(msg) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(MBEDCRYPTO_LIBS) -pthread
+
+bench/bench.o: EXTRA_CFLAGS += -DBUILD_TOP='"$(CURDIR)"' -pthread
+
+bench: deps all bench/parsec-bench
+	./bench/parsec-bench
 
 # ---- make run: the service in the foreground on an embedded default ----------
 run: deps all
@@ -149,7 +165,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(libexecdir)/parsec
 
 clean:
-	rm -f $(PROGRAMS) $(TEST_PROGS) $(FUZZ_PROGS) $(COMMON_LIB)
+	rm -f $(PROGRAMS) $(TEST_PROGS) $(FUZZ_PROGS) $(COMMON_LIB) bench/parsec-bench
 	rm -f */*.o */*.d proto/*.pb.c proto/*.pb.h
 	rm -rf tests/tmp tests/interop/target
 

@@ -10,6 +10,8 @@
 #include <pb_encode.h>
 
 #include "buf.h"
+#include "front_crypto.h"
+#include "front_psa.h"
 #include "frontd.h"
 
 #include "delete_client.pb.h"
@@ -26,21 +28,14 @@ struct front_body {
 	void *msg;
 };
 
-/* Scratch that a Result encoder allocates, freed after encoding. */
-struct front_scratch {
-	void *ptrs[4];
-};
-
 struct front_codec {
 	uint32_t opcode;
 	const pb_msgdesc_t *op_fields;
 	size_t op_size;
-	/* Copies the decoded Operation into op; -1 if a value is out of range. */
-	int (*to_op)(const void *msg, struct op_request *op);
+	front_to_op_fn to_op;
 	const pb_msgdesc_t *res_fields;
 	size_t res_size;
-	/* Fills the Result from res; -1 if res does not fit it. */
-	int (*from_result)(const struct op_result *res, void *msg, struct front_scratch *scratch);
+	front_from_result_fn from_result;
 };
 
 static void *
@@ -58,8 +53,7 @@ front_scratch_alloc(struct front_scratch *scratch, size_t size)
 	return NULL;
 }
 
-/* Copies bytes into a nanopb FT_POINTER bytes field. */
-static pb_bytes_array_t *
+pb_bytes_array_t *
 front_bytes(struct front_scratch *scratch, const struct op_bytes *b)
 {
 	pb_bytes_array_t *arr;
@@ -121,13 +115,13 @@ list_providers_from(const struct op_result *res, void *msg, struct front_scratch
 	return buf_reader_done(&rd) ? 0 : -1;
 }
 
-static int
+static uint32_t
 list_opcodes_to(const void *msg, struct op_request *op)
 {
 	const list_opcodes_Operation *o = msg;
 
 	op->number = o->provider_id;
-	return 0;
+	return ST_SUCCESS;
 }
 
 static int
@@ -189,11 +183,12 @@ list_keys_from(const struct op_result *res, void *msg, struct front_scratch *scr
 	for (i = 0; i < res->list_count; i++) {
 		struct op_key_info info;
 
-		/* Key attributes join the listing with the key store (issue 4). */
 		if (op_list_get_key(&rd, &info) == -1 ||
-		    front_copy_str(r->keys[i].name, sizeof(r->keys[i].name), info.name) == -1)
+		    front_copy_str(r->keys[i].name, sizeof(r->keys[i].name), info.name) == -1 ||
+		    front_key_attrs_to_pb(&info.attrs, &r->keys[i].attributes) == -1)
 			return -1;
 		r->keys[i].provider_id = info.provider_id;
+		r->keys[i].has_attributes = true;
 	}
 	return buf_reader_done(&rd) ? 0 : -1;
 }
@@ -222,23 +217,24 @@ list_clients_from(const struct op_result *res, void *msg, struct front_scratch *
 	return buf_reader_done(&rd) ? 0 : -1;
 }
 
-static int
+static uint32_t
 delete_client_to(const void *msg, struct op_request *op)
 {
 	const delete_client_Operation *o = msg;
 
-	return front_copy_str(op->client, sizeof(op->client), o->client);
+	return front_copy_str(op->client, sizeof(op->client), o->client) == 0 ?
+	    ST_SUCCESS : ST_INVALID_ENCODING;
 }
 
 /* ---- crypto operations without keys ------------------------------------------ */
 
-static int
+static uint32_t
 generate_random_to(const void *msg, struct op_request *op)
 {
 	const psa_generate_random_Operation *o = msg;
 
 	op->number = o->size;
-	return 0;
+	return ST_SUCCESS;
 }
 
 static int
@@ -264,6 +260,37 @@ static const struct front_codec front_codecs[] = {
 	CODEC(OP_DELETE_CLIENT, delete_client, delete_client_to, NULL),
 	CODEC(OP_PSA_GENERATE_RANDOM, psa_generate_random, generate_random_to,
 	    generate_random_from),
+	CODEC(OP_PSA_GENERATE_KEY, psa_generate_key, front_generate_key_to, NULL),
+	CODEC(OP_PSA_IMPORT_KEY, psa_import_key, front_import_key_to, NULL),
+	CODEC(OP_PSA_DESTROY_KEY, psa_destroy_key, front_destroy_key_to, NULL),
+	CODEC(OP_PSA_EXPORT_KEY, psa_export_key, front_export_key_to, front_export_key_from),
+	CODEC(OP_PSA_EXPORT_PUBLIC_KEY, psa_export_public_key, front_export_public_key_to,
+	    front_export_public_key_from),
+	CODEC(OP_PSA_SIGN_HASH, psa_sign_hash, front_sign_hash_to, front_sign_hash_from),
+	CODEC(OP_PSA_VERIFY_HASH, psa_verify_hash, front_verify_hash_to, NULL),
+	CODEC(OP_PSA_SIGN_MESSAGE, psa_sign_message, front_sign_message_to,
+	    front_sign_message_from),
+	CODEC(OP_PSA_VERIFY_MESSAGE, psa_verify_message, front_verify_message_to, NULL),
+	CODEC(OP_PSA_ASYMMETRIC_ENCRYPT, psa_asymmetric_encrypt, front_asymmetric_encrypt_to,
+	    front_asymmetric_encrypt_from),
+	CODEC(OP_PSA_ASYMMETRIC_DECRYPT, psa_asymmetric_decrypt, front_asymmetric_decrypt_to,
+	    front_asymmetric_decrypt_from),
+	CODEC(OP_PSA_AEAD_ENCRYPT, psa_aead_encrypt, front_aead_encrypt_to,
+	    front_aead_encrypt_from),
+	CODEC(OP_PSA_AEAD_DECRYPT, psa_aead_decrypt, front_aead_decrypt_to,
+	    front_aead_decrypt_from),
+	CODEC(OP_PSA_CIPHER_ENCRYPT, psa_cipher_encrypt, front_cipher_encrypt_to,
+	    front_cipher_encrypt_from),
+	CODEC(OP_PSA_CIPHER_DECRYPT, psa_cipher_decrypt, front_cipher_decrypt_to,
+	    front_cipher_decrypt_from),
+	CODEC(OP_PSA_MAC_COMPUTE, psa_mac_compute, front_mac_compute_to, front_mac_compute_from),
+	CODEC(OP_PSA_MAC_VERIFY, psa_mac_verify, front_mac_verify_to, NULL),
+	CODEC(OP_PSA_HASH_COMPUTE, psa_hash_compute, front_hash_compute_to,
+	    front_hash_compute_from),
+	CODEC(OP_PSA_HASH_COMPARE, psa_hash_compare, front_hash_compare_to, NULL),
+	CODEC(OP_PSA_RAW_KEY_AGREEMENT, psa_raw_key_agreement, front_raw_key_agreement_to,
+	    front_raw_key_agreement_from),
+	CODEC(OP_CAN_DO_CRYPTO, can_do_crypto, front_can_do_crypto_to, NULL),
 };
 
 static const struct front_codec *
@@ -293,6 +320,7 @@ front_decode_request(uint32_t opcode, const uint8_t *body, size_t len, struct op
 {
 	const struct front_codec *codec = front_codec_find(opcode);
 	struct front_body *fb;
+	uint32_t status = ST_SUCCESS;
 	pb_istream_t in;
 
 	*storage = NULL;
@@ -306,12 +334,15 @@ front_decode_request(uint32_t opcode, const uint8_t *body, size_t len, struct op
 	}
 	fb->fields = codec->op_fields;
 	in = pb_istream_from_buffer(body, len);
-	if (!pb_decode(&in, codec->op_fields, fb->msg) ||
-	    (codec->to_op != NULL && codec->to_op(fb->msg, op) == -1)) {
+	if (!pb_decode(&in, codec->op_fields, fb->msg))
+		status = ST_DESERIALIZING_BODY_FAILED;
+	else if (codec->to_op != NULL)
+		status = codec->to_op(fb->msg, op);
+	if (status != ST_SUCCESS) {
 		front_body_free(fb);
 		memset(op, 0, sizeof(*op));
 		op->opcode = opcode;
-		return ST_DESERIALIZING_BODY_FAILED;
+		return status;
 	}
 	*storage = fb;
 	return ST_SUCCESS;

@@ -58,6 +58,23 @@ for prog in "$@"; do
 	run_one "$(basename "$prog")" "$prog"
 done
 
+# Each fuzzer runs a short, fixed number of inputs over its seed corpus (make fuzz-long for hours).
+for fuzzer in ${FUZZ_PROGS:-}; do
+	name=$(basename "$fuzzer")
+	corpus="$top/fuzz/corpus/${name#fuzz_}"
+	work=$(mktemp -d)
+	echo "== $name"
+	if "$top/$fuzzer" -runs=20000 -max_len=65536 "$work" "$corpus" >"$work.log" 2>&1; then
+		total_pass=$((total_pass + 1))
+		echo "ok - $name: $(grep -o 'Done [0-9]* runs' "$work.log")"
+	else
+		total_fail=$((total_fail + 1))
+		failed_suites+=("$name")
+		tail -n 30 "$work.log"
+	fi
+	rm -rf "$work" "$work.log"
+done
+
 upstream=$(ls -d /usr/share/cargo/registry/parsec-interface-*/parsec-operations/protobuf 2>/dev/null | tail -n 1)
 if [ -f "$top/tests/proto_compat.py" ]; then
 	run_one proto_compat /usr/bin/python3 "$top/tests/proto_compat.py" "${upstream:-/nonexistent}" "$top/proto"

@@ -27,7 +27,6 @@ int
 test_daemon_start(struct test_daemon *d, const char *core_extra, const char *extra)
 {
 	FILE *f;
-	int i, fd;
 
 	memset(d, 0, sizeof(*d));
 	snprintf(d->dir, sizeof(d->dir), "/tmp/parsecd-test.XXXXXX");
@@ -49,12 +48,19 @@ test_daemon_start(struct test_daemon *d, const char *core_extra, const char *ext
 	    "[privsep]\nstate_dir = \"%s/state\"\n%s\n",
 	    core_extra ? core_extra : "", d->socket_path, d->dir, d->dir, extra ? extra : "");
 	fclose(f);
+	return test_daemon_launch(d);
+}
+
+int
+test_daemon_launch(struct test_daemon *d)
+{
+	int i, fd;
 
 	d->pid = fork();
 	if (d->pid == -1)
 		return -1;
 	if (d->pid == 0) {
-		int logfd = open(d->log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int logfd = open(d->log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
 
 		if (logfd != -1) {
 			dup2(logfd, 1);
@@ -67,20 +73,21 @@ test_daemon_start(struct test_daemon *d, const char *core_extra, const char *ext
 		int status;
 
 		if ((fd = test_connect(d->socket_path)) != -1) {
-			close(fd);
 			/* Connectable is not yet serving: wait for the ready line. */
 			char buf[8192];
 			FILE *lf = fopen(d->log_path, "r");
 			int ready = 0;
 
+			close(fd);
 			if (lf != NULL) {
 				while (fgets(buf, sizeof(buf), lf) != NULL)
-					if (strstr(buf, "listening on") != NULL)
-						ready = 1;
+					ready += strstr(buf, "listening on") != NULL;
 				fclose(lf);
 			}
-			if (ready)
+			if (ready > d->starts) {
+				d->starts = ready;
 				return 0;
+			}
 		}
 		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
 			d->pid = 0;

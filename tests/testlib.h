@@ -14,6 +14,7 @@ struct test_daemon {
 	char config_path[300];
 	char log_path[300];
 	pid_t pid;
+	int starts; /* ready lines seen in the log so far */
 };
 
 /*
@@ -23,6 +24,8 @@ struct test_daemon {
  */
 int test_daemon_start(struct test_daemon *d, const char *core_extra, const char *extra);
 void test_daemon_stop(struct test_daemon *d);
+/* Starts the daemon again on the same directory (after test_daemon_stop_status). */
+int test_daemon_launch(struct test_daemon *d);
 /* The daemon's exit status after SIGTERM (-1 if it did not exit in 5 s). */
 int test_daemon_stop_status(struct test_daemon *d);
 

@@ -1,0 +1,313 @@
+/*
+ * make bench: measured ratios, all in one run on this machine.
+ *   (a) ECDSA P-256 sign-hash throughput with 8 concurrent clients through
+ *       the service, over the in-process mbedtls ceiling (key parsed once,
+ *       one thread per core, no IPC). Target >= 0.85.
+ *   (b) Ping round-trip p50 on a kept-alive connection, over a raw
+ *       unix-socket echo round trip of the same size. Target <= 4.
+ * The service runs from the build tree on a temp socket.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/ecdsa.h>
+#include <mbedtls/entropy.h>
+#include <pb_encode.h>
+
+#include "psa_generate_key.pb.h"
+#include "psa_sign_hash.pb.h"
+#include "testlib.h"
+
+#define BENCH_CLIENTS 8
+#define BENCH_SECONDS 4
+#define BENCH_PINGS 20000
+
+static struct test_daemon bench_daemon;
+static volatile int bench_stop;
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* ---- (a) the ceiling: in-process ECDSA with the key parsed once ------------- */
+
+static void *
+ceiling_thread(void *arg)
+{
+	long *count = arg;
+	mbedtls_entropy_context entropy;
+	mbedtls_ctr_drbg_context drbg;
+	mbedtls_ecdsa_context key;
+	unsigned char hash[32] = { 1 }, sig[MBEDTLS_ECDSA_MAX_LEN];
+	size_t sig_len;
+
+	mbedtls_entropy_init(&entropy);
+	mbedtls_ctr_drbg_init(&drbg);
+	mbedtls_ecdsa_init(&key);
+	if (mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy, NULL, 0) != 0 ||
+	    mbedtls_ecdsa_genkey(&key, MBEDTLS_ECP_DP_SECP256R1, mbedtls_ctr_drbg_random,
+	    &drbg) != 0) {
+		fprintf(stderr, "bench: mbedtls setup failed\n");
+		exit(1);
+	}
+	while (!bench_stop) {
+		if (mbedtls_ecdsa_write_signature(&key, MBEDTLS_MD_SHA256, hash, sizeof(hash), sig,
+		    &sig_len, mbedtls_ctr_drbg_random, &drbg) != 0)
+			exit(1);
+		(*count)++;
+	}
+	mbedtls_ecdsa_free(&key);
+	mbedtls_ctr_drbg_free(&drbg);
+	mbedtls_entropy_free(&entropy);
+	return NULL;
+}
+
+static double
+run_threads(void *(*fn)(void *), int n)
+{
+	pthread_t threads[64];
+	long counts[64] = { 0 };
+	long total = 0;
+	double start;
+	int i;
+
+	bench_stop = 0;
+	for (i = 0; i < n; i++)
+		pthread_create(&threads[i], NULL, fn, &counts[i]);
+	start = now_s();
+	sleep(BENCH_SECONDS);
+	bench_stop = 1;
+	for (i = 0; i < n; i++) {
+		pthread_join(threads[i], NULL);
+		total += counts[i];
+	}
+	return (double)total / (now_s() - start);
+}
+
+/* ---- (a) through the service ------------------------------------------------ */
+
+static size_t sign_req_len;
+static uint8_t sign_req[512];
+
+static void
+build_sign_request(void)
+{
+	psa_sign_hash_Operation op = psa_sign_hash_Operation_init_zero;
+	uint8_t body[256];
+	pb_ostream_t out = pb_ostream_from_buffer(body, sizeof(body));
+
+	strcpy(op.key_name, "bench-key");
+	op.has_alg = true;
+	op.alg.which_variant = psa_algorithm_Algorithm_AsymmetricSignature_ecdsa_tag;
+	op.alg.variant.ecdsa.has_hash_alg = true;
+	op.alg.variant.ecdsa.hash_alg.which_variant =
+	    psa_algorithm_Algorithm_AsymmetricSignature_SignHash_specific_tag;
+	op.alg.variant.ecdsa.hash_alg.variant.specific = psa_algorithm_Algorithm_Hash_SHA_256;
+	op.hash.size = 32;
+	memset(op.hash.bytes, 7, 32);
+	if (!pb_encode(&out, psa_sign_hash_Operation_fields, &op))
+		exit(1);
+	test_build_hdr(sign_req, 1, OP_PSA_SIGN_HASH, WIRE_AUTH_DIRECT, (uint32_t)out.bytes_written,
+	    5, 1);
+	memcpy(sign_req + WIRE_HDR_LEN, body, out.bytes_written);
+	memcpy(sign_req + WIRE_HDR_LEN + out.bytes_written, "bench", 5);
+	sign_req_len = WIRE_HDR_LEN + out.bytes_written + 5;
+}
+
+static void *
+service_thread(void *arg)
+{
+	long *count = arg;
+	int fd = test_connect(bench_daemon.socket_path);
+
+	while (fd >= 0 && !bench_stop) {
+		struct wire_hdr hdr;
+		uint8_t *body;
+		size_t len;
+
+		if (test_send_raw(fd, sign_req, sign_req_len) == -1 ||
+		    test_read_response(fd, &hdr, &body, &len) == -1) {
+			close(fd);
+			fd = test_connect(bench_daemon.socket_path);
+			continue;
+		}
+		free(body);
+		if (hdr.status != ST_SUCCESS) {
+			fprintf(stderr, "bench: sign failed with status %u\n", hdr.status);
+			exit(1);
+		}
+		(*count)++;
+	}
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+static void
+create_bench_key(void)
+{
+	psa_generate_key_Operation op = psa_generate_key_Operation_init_zero;
+	psa_key_attributes_KeyAttributes *a = &op.attributes;
+	uint8_t body[512], *rbody;
+	pb_ostream_t out = pb_ostream_from_buffer(body, sizeof(body));
+	struct wire_hdr hdr;
+	size_t rlen;
+	int fd;
+
+	strcpy(op.key_name, "bench-key");
+	op.has_attributes = true;
+	a->has_key_type = true;
+	a->key_type.which_variant = psa_key_attributes_KeyType_ecc_key_pair_tag;
+	a->key_type.variant.ecc_key_pair.curve_family = psa_key_attributes_KeyType_EccFamily_SECP_R1;
+	a->key_bits = 256;
+	a->has_key_policy = true;
+	a->key_policy.has_key_usage_flags = true;
+	a->key_policy.key_usage_flags.sign_hash = true;
+	a->key_policy.has_key_algorithm = true;
+	a->key_policy.key_algorithm.which_variant = psa_algorithm_Algorithm_asymmetric_signature_tag;
+	a->key_policy.key_algorithm.variant.asymmetric_signature.which_variant =
+	    psa_algorithm_Algorithm_AsymmetricSignature_ecdsa_tag;
+	a->key_policy.key_algorithm.variant.asymmetric_signature.variant.ecdsa.has_hash_alg = true;
+	a->key_policy.key_algorithm.variant.asymmetric_signature.variant.ecdsa.hash_alg
+	    .which_variant = psa_algorithm_Algorithm_AsymmetricSignature_SignHash_specific_tag;
+	a->key_policy.key_algorithm.variant.asymmetric_signature.variant.ecdsa.hash_alg.variant
+	    .specific = psa_algorithm_Algorithm_Hash_SHA_256;
+	if (!pb_encode(&out, psa_generate_key_Operation_fields, &op))
+		exit(1);
+	fd = test_connect(bench_daemon.socket_path);
+	if (fd < 0 || test_send_request(fd, 1, OP_PSA_GENERATE_KEY, WIRE_AUTH_DIRECT, "bench", 5,
+	    body, out.bytes_written, 1) == -1 || test_read_response(fd, &hdr, &rbody, &rlen) == -1 ||
+	    hdr.status != ST_SUCCESS) {
+		fprintf(stderr, "bench: could not create the key\n");
+		exit(1);
+	}
+	free(rbody);
+	close(fd);
+}
+
+/* ---- (b) round trips ----------------------------------------------------------- */
+
+static double
+ping_p50(void)
+{
+	static double rtt[BENCH_PINGS];
+	uint8_t req[WIRE_HDR_LEN];
+	int fd = test_connect(bench_daemon.socket_path), i;
+
+	test_build_hdr(req, 0, OP_PING, 0, 0, 0, 1);
+	for (i = 0; i < BENCH_PINGS; i++) {
+		struct wire_hdr hdr;
+		uint8_t *body;
+		size_t len;
+		double t0 = now_s();
+
+		if (test_send_raw(fd, req, sizeof(req)) == -1 ||
+		    test_read_response(fd, &hdr, &body, &len) == -1) {
+			fprintf(stderr, "bench: ping failed\n");
+			exit(1);
+		}
+		rtt[i] = now_s() - t0;
+		free(body);
+	}
+	close(fd);
+	qsort(rtt, BENCH_PINGS, sizeof(rtt[0]), cmp_double);
+	return rtt[BENCH_PINGS / 2];
+}
+
+static void *
+echo_thread(void *arg)
+{
+	int fd = *(int *)arg;
+	uint8_t buf[64];
+	ssize_t n;
+
+	while ((n = read(fd, buf, WIRE_HDR_LEN)) > 0)
+		if (write(fd, buf, (size_t)n + 2) < 0)
+			break;
+	return NULL;
+}
+
+/* The same exchange (36 bytes out, 38 back) over a unix socket to an echo thread. */
+static double
+echo_p50(void)
+{
+	static double rtt[BENCH_PINGS];
+	uint8_t req[WIRE_HDR_LEN] = { 0 }, resp[WIRE_HDR_LEN + 2];
+	pthread_t thread;
+	int sv[2], i;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
+		exit(1);
+	pthread_create(&thread, NULL, echo_thread, &sv[1]);
+	for (i = 0; i < BENCH_PINGS; i++) {
+		double t0 = now_s();
+		size_t got = 0;
+
+		if (write(sv[0], req, sizeof(req)) != (ssize_t)sizeof(req))
+			exit(1);
+		while (got < sizeof(resp)) {
+			ssize_t n = read(sv[0], resp + got, sizeof(resp) - got);
+
+			if (n <= 0)
+				exit(1);
+			got += (size_t)n;
+		}
+		rtt[i] = now_s() - t0;
+	}
+	shutdown(sv[0], SHUT_RDWR);
+	pthread_join(thread, NULL);
+	close(sv[0]);
+	close(sv[1]);
+	qsort(rtt, BENCH_PINGS, sizeof(rtt[0]), cmp_double);
+	return rtt[BENCH_PINGS / 2];
+}
+
+int
+main(void)
+{
+	int cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	double ceiling, service, ping, echo;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (cores < 1 || cores > 64)
+		cores = 1;
+	if (test_daemon_start(&bench_daemon, "log_level = \"error\"", NULL) == -1) {
+		fprintf(stderr, "bench: parsecd did not start\n");
+		return 1;
+	}
+	create_bench_key();
+	build_sign_request();
+
+	ceiling = run_threads(ceiling_thread, cores);
+	service = run_threads(service_thread, BENCH_CLIENTS);
+	ping = ping_p50();
+	echo = echo_p50();
+	test_daemon_stop(&bench_daemon);
+
+	printf("(a) ECDSA P-256 sign-hash: service %.0f/s with %d clients, in-process ceiling "
+	       "%.0f/s on %d threads: ratio %.2f (target >= 0.85)\n",
+	    service, BENCH_CLIENTS, ceiling, cores, service / ceiling);
+	printf("(b) round trip p50: Ping %.1f us, raw unix echo %.1f us: ratio %.2f "
+	       "(target <= 4)\n", ping * 1e6, echo * 1e6, ping / echo);
+	return 0;
+}
