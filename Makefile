@@ -127,7 +127,7 @@ bench/parsec-bench: bench/bench.o tests/testlib.o $(COMMON_LIB)
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(MBEDCRYPTO_LIBS) -pthread
 
-bench/bench.o: EXTRA_CFLAGS += -DBUILD_TOP='"$(CURDIR)"' -pthread
+bench/bench.o: EXTRA_CFLAGS += -DBUILD_TOP='"$(CURDIR)"' -pthread -Itests
 
 bench: deps all bench/parsec-bench
 	./bench/parsec-bench

@@ -58,8 +58,8 @@ ceiling_thread(void *arg)
 	mbedtls_entropy_context entropy;
 	mbedtls_ctr_drbg_context drbg;
 	mbedtls_ecdsa_context key;
-	unsigned char hash[32] = { 1 }, sig[MBEDTLS_ECDSA_MAX_LEN];
-	size_t sig_len;
+	unsigned char hash[32] = { 1 };
+	mbedtls_mpi r, s;
 
 	mbedtls_entropy_init(&entropy);
 	mbedtls_ctr_drbg_init(&drbg);
@@ -70,12 +70,17 @@ ceiling_thread(void *arg)
 		fprintf(stderr, "bench: mbedtls setup failed\n");
 		exit(1);
 	}
+	mbedtls_mpi_init(&r);
+	mbedtls_mpi_init(&s);
+	/* The fastest of mbedtls' ECDSA entry points: raw r and s, no encoding. */
 	while (!bench_stop) {
-		if (mbedtls_ecdsa_write_signature(&key, MBEDTLS_MD_SHA256, hash, sizeof(hash), sig,
-		    &sig_len, mbedtls_ctr_drbg_random, &drbg) != 0)
+		if (mbedtls_ecdsa_sign(&key.grp, &r, &s, &key.d, hash, sizeof(hash),
+		    mbedtls_ctr_drbg_random, &drbg) != 0)
 			exit(1);
 		(*count)++;
 	}
+	mbedtls_mpi_free(&r);
+	mbedtls_mpi_free(&s);
 	mbedtls_ecdsa_free(&key);
 	mbedtls_ctr_drbg_free(&drbg);
 	mbedtls_entropy_free(&entropy);
@@ -291,7 +296,7 @@ main(void)
 	signal(SIGPIPE, SIG_IGN);
 	if (cores < 1 || cores > 64)
 		cores = 1;
-	if (test_daemon_start(&bench_daemon, "log_level = \"error\"", NULL) == -1) {
+	if (test_daemon_start(&bench_daemon, NULL, NULL) == -1) {
 		fprintf(stderr, "bench: parsecd did not start\n");
 		return 1;
 	}

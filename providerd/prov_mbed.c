@@ -10,6 +10,7 @@
 #include <psa/crypto.h>
 
 #include "log.h"
+#include "prov_mbed.h"
 #include "providerd.h"
 #include "wire.h"
 
@@ -138,6 +139,7 @@ prov_mbed_keyed(const struct op_request *op, psa_key_id_t id, struct op_result *
 
 	switch (op->opcode) {
 	case OP_PSA_DESTROY_KEY:
+		prov_mbed_fast_forget(id);
 		return psa_destroy_key(id);
 	case OP_PSA_EXPORT_KEY:
 	case OP_PSA_EXPORT_PUBLIC_KEY:
@@ -148,6 +150,11 @@ prov_mbed_keyed(const struct op_request *op, psa_key_id_t id, struct op_result *
 		break;
 	case OP_PSA_SIGN_HASH:
 		p = OUT(PSA_SIGNATURE_MAX_SIZE);
+		if (prov_mbed_fast_sign(id, op->alg, in[0].ptr, in[0].len, p,
+		    PSA_SIGNATURE_MAX_SIZE, &len, &st)) {
+			res->out[0].len = st == PSA_SUCCESS ? len : 0;
+			return st;
+		}
 		st = psa_sign_hash(id, op->alg, in[0].ptr, in[0].len, p, PSA_SIGNATURE_MAX_SIZE,
 		    &len);
 		break;

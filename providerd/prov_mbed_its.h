@@ -1,0 +1,28 @@
+/*
+ * The PSA internal trusted storage API as mbedtls 2.28 calls it (Debian does
+ * not install its header); prov_mbed_its.c implements it.
+ */
+#ifndef PROV_MBED_ITS_H
+#define PROV_MBED_ITS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <psa/crypto.h>
+
+typedef uint64_t psa_storage_uid_t;
+typedef uint32_t psa_storage_create_flags_t;
+struct psa_storage_info_t {
+	uint32_t size;
+	psa_storage_create_flags_t flags;
+};
+#define PROV_ITS_FLAG_WRITE_ONCE ((psa_storage_create_flags_t)1)
+
+psa_status_t psa_its_get_info(psa_storage_uid_t uid, struct psa_storage_info_t *info);
+psa_status_t psa_its_get(psa_storage_uid_t uid, uint32_t offset, uint32_t length, void *data,
+    size_t *data_length);
+psa_status_t psa_its_set(psa_storage_uid_t uid, uint32_t length, const void *data,
+    psa_storage_create_flags_t flags);
+psa_status_t psa_its_remove(psa_storage_uid_t uid);
+
+#endif
