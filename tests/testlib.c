@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -61,6 +62,9 @@ test_daemon_launch(struct test_daemon *d)
 		return -1;
 	if (d->pid == 0) {
 		int logfd = open(d->log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+		/* A test that dies (a failed assertion) must not leave a service behind. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 
 		if (logfd != -1) {
 			dup2(logfd, 1);

@@ -1,0 +1,290 @@
+//! parsecd against upstream Parsec's own codec: requests are built and
+//! responses parsed by the parsec-interface crate, as an upstream client does.
+//! Bad headers are sent as raw bytes. Prints one line per check and a total.
+
+use parsec_interface::operations::{
+    list_authenticators, list_opcodes, list_providers, ping, Convert, NativeOperation,
+    NativeResult,
+};
+use parsec_interface::operations_protobuf::ProtobufConverter;
+use parsec_interface::requests::request::{RequestAuth, RequestHeader};
+use parsec_interface::requests::response::ResponseHeader;
+use parsec_interface::requests::{
+    AuthType, BodyType, Opcode, ProviderId, Request, Response, ResponseStatus,
+};
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::time::Duration;
+
+struct Checks {
+    passed: u32,
+    failed: u32,
+}
+
+impl Checks {
+    fn check(&mut self, name: &str, ok: bool, detail: String) {
+        if ok {
+            println!("ok - {}", name);
+            self.passed += 1;
+        } else {
+            println!("not ok - {}: {}", name, detail);
+            self.failed += 1;
+        }
+    }
+}
+
+fn connect(path: &str) -> UnixStream {
+    let s = UnixStream::connect(path).expect("connect to the service");
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s
+}
+
+fn call(
+    stream: &mut UnixStream,
+    provider: ProviderId,
+    op: NativeOperation,
+    session: u64,
+) -> Result<(ResponseHeader, Option<NativeResult>), String> {
+    let opcode = op.opcode();
+    let body = ProtobufConverter
+        .operation_to_body(op)
+        .map_err(|e| format!("encode: {:?}", e))?;
+    let request = Request {
+        header: RequestHeader {
+            provider,
+            session,
+            content_type: BodyType::Protobuf,
+            accept_type: BodyType::Protobuf,
+            auth_type: AuthType::NoAuth,
+            opcode,
+        },
+        body,
+        auth: RequestAuth::new(Vec::new()),
+    };
+    request
+        .write_to_stream(stream)
+        .map_err(|e| format!("write: {:?}", e))?;
+    let response =
+        Response::read_from_stream(stream, 1 << 20).map_err(|e| format!("read: {:?}", e))?;
+    if response.header.status != ResponseStatus::Success {
+        return Ok((response.header, None));
+    }
+    let header = response.header;
+    let result = ProtobufConverter
+        .body_to_result(response.body, opcode)
+        .map_err(|e| format!("decode result: {:?}", e))?;
+    Ok((header, Some(result)))
+}
+
+/// A 36-byte request header built by hand, little endian.
+fn raw_header(provider: u8, opcode: u32, body_len: u32, session: u64) -> Vec<u8> {
+    let mut h = Vec::with_capacity(36);
+    h.extend_from_slice(&0x5EC0_A710u32.to_le_bytes());
+    h.extend_from_slice(&30u16.to_le_bytes());
+    h.push(1);
+    h.push(0);
+    h.extend_from_slice(&0u16.to_le_bytes());
+    h.push(provider);
+    h.extend_from_slice(&session.to_le_bytes());
+    h.push(0);
+    h.push(0);
+    h.push(0);
+    h.extend_from_slice(&body_len.to_le_bytes());
+    h.extend_from_slice(&0u16.to_le_bytes());
+    h.extend_from_slice(&opcode.to_le_bytes());
+    h.extend_from_slice(&0u16.to_le_bytes());
+    h.push(0);
+    h.push(0);
+    h
+}
+
+struct RawResponse {
+    provider: u8,
+    session: u64,
+    opcode: u32,
+    status: u16,
+}
+
+fn read_raw(stream: &mut UnixStream) -> Option<RawResponse> {
+    let mut h = [0u8; 36];
+    stream.read_exact(&mut h).ok()?;
+    let body_len = u32::from_le_bytes([h[22], h[23], h[24], h[25]]) as usize;
+    let mut body = vec![0u8; body_len];
+    stream.read_exact(&mut body).ok()?;
+    Some(RawResponse {
+        provider: h[10],
+        session: u64::from_le_bytes([h[11], h[12], h[13], h[14], h[15], h[16], h[17], h[18]]),
+        opcode: u32::from_le_bytes([h[28], h[29], h[30], h[31]]),
+        status: u16::from_le_bytes([h[32], h[33]]),
+    })
+}
+
+fn closed(stream: &mut UnixStream) -> bool {
+    let mut b = [0u8; 1];
+    matches!(stream.read(&mut b), Ok(0))
+}
+
+fn ping_ok(path: &str) -> bool {
+    let mut s = connect(path);
+    matches!(
+        call(&mut s, ProviderId::Core, NativeOperation::Ping(ping::Operation), 1),
+        Ok((_, Some(NativeResult::Ping(_))))
+    )
+}
+
+fn main() {
+    let endpoint = std::env::var("PARSEC_SERVICE_ENDPOINT").expect("PARSEC_SERVICE_ENDPOINT");
+    let path = endpoint.trim_start_matches("unix:").to_string();
+    let mut c = Checks { passed: 0, failed: 0 };
+
+    // Ping, twice on one connection (keep-alive), session echoed.
+    let mut s = connect(&path);
+    for session in [7u64, 8u64] {
+        let r = call(&mut s, ProviderId::Core, NativeOperation::Ping(ping::Operation), session);
+        let ok = match &r {
+            Ok((resp, Some(NativeResult::Ping(p)))) => {
+                resp.session == session
+                    && p.wire_protocol_version_maj == 1
+                    && p.wire_protocol_version_min == 0
+            }
+            _ => false,
+        };
+        c.check(&format!("ping on a kept-alive connection (session {})", session), ok,
+            format!("{:?}", r.map(|x| x.0)));
+    }
+    c.check("ping on a fresh connection", ping_ok(&path), String::new());
+
+    // ListProviders: the software provider first, core last, upstream's UUIDs.
+    let r = call(&mut s, ProviderId::Core, NativeOperation::ListProviders(list_providers::Operation), 2);
+    match r {
+        Ok((_, Some(NativeResult::ListProviders(res)))) => {
+            let first = res.providers.first();
+            let last = res.providers.last();
+            c.check(
+                "list providers",
+                res.providers.len() == 2
+                    && first.map(|p| p.id == ProviderId::MbedCrypto
+                        && p.uuid.to_string() == "1c1139dc-ad7c-47dc-ad6b-db6fdb466552"
+                        && !p.description.is_empty() && !p.vendor.is_empty()) == Some(true)
+                    && last.map(|p| p.id == ProviderId::Core
+                        && p.uuid.to_string() == "47049873-2a43-4845-9d72-831eab668784") == Some(true),
+                format!("{:?}", res.providers),
+            );
+        }
+        other => c.check("list providers", false, format!("{:?}", other.map(|x| x.0))),
+    }
+
+    // ListOpcodes for core and the software provider: must parse with the crate.
+    for (provider, name) in [(ProviderId::Core, "core"), (ProviderId::MbedCrypto, "software provider")] {
+        let op = NativeOperation::ListOpcodes(list_opcodes::Operation { provider_id: provider });
+        match call(&mut s, ProviderId::Core, op, 3) {
+            Ok((_, Some(NativeResult::ListOpcodes(res)))) => {
+                let ok = if provider == ProviderId::Core {
+                    [Opcode::Ping, Opcode::ListProviders, Opcode::ListOpcodes, Opcode::ListAuthenticators]
+                        .iter().all(|o| res.opcodes.contains(o))
+                } else {
+                    res.opcodes.contains(&Opcode::PsaSignHash) && res.opcodes.contains(&Opcode::PsaGenerateKey)
+                };
+                c.check(&format!("list opcodes of the {}", name), ok, format!("{:?}", res.opcodes));
+            }
+            other => c.check(&format!("list opcodes of the {}", name), false,
+                format!("{:?}", other.map(|x| x.0))),
+        }
+    }
+
+    // ListAuthenticators: Direct, as configured.
+    match call(&mut s, ProviderId::Core, NativeOperation::ListAuthenticators(list_authenticators::Operation), 4) {
+        Ok((_, Some(NativeResult::ListAuthenticators(res)))) => c.check(
+            "list authenticators",
+            res.authenticators.len() == 1 && res.authenticators[0].id == AuthType::Direct,
+            format!("{:?}", res.authenticators),
+        ),
+        other => c.check("list authenticators", false, format!("{:?}", other.map(|x| x.0))),
+    }
+
+    // Header faults, raw. (name, byte offset, value, expected status, closes)
+    let faults: [(&str, usize, u8, u16, bool); 8] = [
+        ("bad magic", 0, 0x00, 17, true),
+        ("header size 31", 4, 31, 17, true),
+        ("version 2.0", 6, 2, 4, true),
+        ("version 1.1", 7, 1, 4, true),
+        ("reserved byte", 35, 1, 17, true),
+        ("content type 1", 19, 1, 2, true),
+        ("accept type 1", 20, 1, 3, true),
+        ("body over the limit", 24, 0x10, 20, true),
+    ];
+    for (name, offset, value, status, closes) in faults.iter() {
+        let mut s = connect(&path);
+        let mut h = raw_header(0, 1, 0, 99);
+        h[*offset] = *value;
+        s.write_all(&h).unwrap();
+        let r = read_raw(&mut s);
+        let ok = match &r {
+            Some(resp) => resp.status == *status && (!*closes || closed(&mut s)),
+            None => false,
+        };
+        c.check(&format!("{} is answered {}", name, status), ok,
+            format!("status {:?}", r.map(|x| x.status)));
+        // The answer to an unreadable header is one the crate itself can parse.
+        if *offset == 0 {
+            let mut s = connect(&path);
+            s.write_all(&h).unwrap();
+            let parsed = Response::read_from_stream(&mut s, 1 << 20);
+            c.check("bad magic answer parses with the crate", matches!(&parsed,
+                Ok(r) if r.header.status == ResponseStatus::InvalidHeader),
+                format!("{:?}", parsed.map(|r| r.header)));
+        }
+    }
+
+    // Truncated body, then the client stops sending.
+    {
+        let mut s = connect(&path);
+        let mut h = raw_header(0, 9, 10, 5);
+        h.extend_from_slice(&[1, 2, 3]);
+        s.write_all(&h).unwrap();
+        s.shutdown(std::net::Shutdown::Write).unwrap();
+        let r = read_raw(&mut s);
+        c.check("truncated body answered ConnectionError or closed",
+            r.as_ref().map(|x| x.status == 15).unwrap_or(true), format!("{:?}", r.map(|x| x.status)));
+    }
+
+    // Undecodable body: answered, the connection stays usable.
+    {
+        let mut s = connect(&path);
+        let mut h = raw_header(0, 9, 3, 6);
+        h.extend_from_slice(&[0xff, 0xff, 0xff]);
+        s.write_all(&h).unwrap();
+        let r = read_raw(&mut s);
+        let ok = r.as_ref().map(|x| x.status == 7 && x.session == 6 && x.opcode == 9).unwrap_or(false);
+        c.check("undecodable body is DeserializingBodyFailed", ok, format!("{:?}", r.map(|x| x.status)));
+        let again = call(&mut s, ProviderId::Core, NativeOperation::Ping(ping::Operation), 1);
+        c.check("connection usable after a bad body", matches!(again, Ok((_, Some(_)))), String::new());
+    }
+
+    // Unknown opcode, unknown provider, unconfigured provider, crypto op to core.
+    let cases: [(&str, u8, u32, Vec<u8>, u16); 4] = [
+        ("unknown opcode", 0, 0x7777, vec![], 9),
+        ("unknown provider", 200, 1, vec![], 6),
+        ("provider not configured", 3, 0x0D, vec![0x08, 0x10], 5),
+        ("crypto operation sent to core", 0, 0x0D, vec![0x08, 0x10], 1134),
+    ];
+    for (name, provider, opcode, body, status) in cases.iter() {
+        let mut s = connect(&path);
+        let mut h = raw_header(*provider, *opcode, body.len() as u32, 42);
+        h.extend_from_slice(body);
+        s.write_all(&h).unwrap();
+        let r = read_raw(&mut s);
+        let ok = r.as_ref().map(|x| x.status == *status && x.session == 42
+            && x.opcode == *opcode && x.provider == *provider).unwrap_or(false);
+        c.check(&format!("{} is answered {}", name, status), ok,
+            format!("{:?}", r.map(|x| (x.status, x.session, x.opcode, x.provider))));
+    }
+
+    c.check("still serving after every bad request", ping_ok(&path), String::new());
+    if std::env::var("INTEROP_NO_TOTAL").is_err() {
+        println!("interop: {} passed, {} failed", c.passed, c.failed);
+    } else {
+        println!("# rust: {} {}", c.passed, c.failed);
+    }
+    std::process::exit(if c.failed == 0 { 0 } else { 1 });
+}
