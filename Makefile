@@ -119,7 +119,13 @@ $(TEST_OBJS): EXTRA_CFLAGS += $(CHECK_CFLAGS) -DBUILD_TOP='"$(CURDIR)"' -Ifrontd
 deps:
 	@sh scripts/deps.sh
 
-check: deps all $(TEST_PROGS) $(FUZZ_PROGS)
+# Python protobuf modules for the end-to-end scripts in tests/.
+PY_PB = $(PROTO_NAMES:%=tests/pb/%_pb2.py)
+tests/pb/%_pb2.py: proto/%.proto
+	$(msg) PROTO $@
+	$(Q)mkdir -p tests/pb && $(PROTOC) --python_out=tests/pb -Iproto $<
+
+check: deps all $(TEST_PROGS) fuzz $(PY_PB)
 	@FUZZ_PROGS="$(FUZZ_PROGS)" bash tests/run-tests.sh $(TEST_PROGS)
 
 # ---- make bench: ratios measured in one run -------------------------------------
@@ -167,7 +173,7 @@ uninstall:
 clean:
 	rm -f $(PROGRAMS) $(TEST_PROGS) $(FUZZ_PROGS) $(COMMON_LIB) bench/parsec-bench
 	rm -f */*.o */*.d proto/*.pb.c proto/*.pb.h
-	rm -rf tests/tmp tests/interop/target
+	rm -rf tests/tmp tests/interop/target tests/pb
 
 distclean: clean
 	rm -rf config.mk config.log config.status configure autom4te.cache aclocal.m4 run
