@@ -79,6 +79,9 @@ upstream=$(ls -d /usr/share/cargo/registry/parsec-interface-*/parsec-operations/
 if [ -f "$top/tests/proto_compat.py" ]; then
 	run_one proto_compat /usr/bin/python3 "$top/tests/proto_compat.py" "${upstream:-/nonexistent}" "$top/proto"
 fi
+for script in "$top"/tests/e2e_*.py; do
+	[ -f "$script" ] && run_one "$(basename "$script" .py)" /usr/bin/python3 "$script" "$top"
+done
 if [ -f "$top/tests/interop.sh" ]; then
 	run_one interop bash "$top/tests/interop.sh" "$top"
 fi
