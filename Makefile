@@ -100,6 +100,24 @@ tests/check_%: tests/check_%.o tests/testlib.o $(COMMON_LIB)
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(CHECK_LIBS)
 
+# A brokerd with crash points, for the fault tests only; it lives in its own
+# tree so parsecd started from there (a copy) runs it instead of the real one.
+FAULT_TREE = tests/faults
+FAULT_BROKERD_OBJS = $(patsubst brokerd/%.o,$(FAULT_TREE)/obj/%.o,$(BROKERD_OBJS))
+$(FAULT_TREE)/obj/%.o: brokerd/%.c | $(PROTO_HDRS)
+	$(msg) CC $@
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -DPARSEC_TEST_HOOKS -Ibrokerd -c -o $@ $<
+$(FAULT_TREE)/brokerd/parsec-brokerd: $(FAULT_BROKERD_OBJS) tests/broker_fault.o $(COMMON_LIB)
+	$(msg) LINK $@
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(SQLITE_LIBS)
+fault-tree: all $(FAULT_TREE)/brokerd/parsec-brokerd
+	$(Q)mkdir -p $(FAULT_TREE)/parsecd $(FAULT_TREE)/frontd $(FAULT_TREE)/providerd
+	$(Q)cp parsecd/parsecd $(FAULT_TREE)/parsecd/parsecd
+	$(Q)ln -sf $(CURDIR)/frontd/parsec-frontd $(FAULT_TREE)/frontd/parsec-frontd
+	$(Q)ln -sf $(CURDIR)/providerd/parsec-provider-mbed $(FAULT_TREE)/providerd/parsec-provider-mbed
+
 # frontd's codec, tested in-process.
 FRONT_LIB_OBJS = $(filter-out frontd/frontd.o,$(FRONTD_OBJS))
 tests/check_front: tests/check_front.o tests/testlib.o $(FRONT_LIB_OBJS) $(COMMON_LIB)
@@ -114,7 +132,7 @@ tests/check_mbed: tests/check_mbed.o tests/testlib.o providerd/providerd.o \
 
 $(TEST_OBJS): EXTRA_CFLAGS += $(CHECK_CFLAGS) -DBUILD_TOP='"$(CURDIR)"' -Ifrontd
 
-.PHONY: all deps check run bench fuzz install uninstall clean distclean
+.PHONY: all deps check run bench fuzz fault-tree install uninstall clean distclean
 
 deps:
 	@sh scripts/deps.sh
@@ -125,7 +143,7 @@ tests/pb/%_pb2.py: proto/%.proto
 	$(msg) PROTO $@
 	$(Q)mkdir -p tests/pb && $(PROTOC) --python_out=tests/pb -Iproto $<
 
-check: deps all $(TEST_PROGS) fuzz $(PY_PB)
+check: deps all $(TEST_PROGS) fuzz $(PY_PB) fault-tree
 	@FUZZ_PROGS="$(FUZZ_PROGS)" bash tests/run-tests.sh $(TEST_PROGS)
 
 # ---- make bench: ratios measured in one run -------------------------------------
@@ -173,9 +191,9 @@ uninstall:
 clean:
 	rm -f $(PROGRAMS) $(TEST_PROGS) $(FUZZ_PROGS) $(COMMON_LIB) bench/parsec-bench
 	rm -f */*.o */*.d proto/*.pb.c proto/*.pb.h
-	rm -rf tests/tmp tests/interop/target tests/pb
+	rm -rf tests/tmp tests/interop/target tests/pb tests/faults
 
 distclean: clean
 	rm -rf config.mk config.log config.status configure autom4te.cache aclocal.m4 run
 
--include $(wildcard */*.d)
+-include $(wildcard */*.d) $(wildcard $(FAULT_TREE)/obj/*.d)

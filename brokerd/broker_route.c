@@ -12,6 +12,17 @@
 #include "log.h"
 #include "tree.h"
 
+/*
+ * Crash points for the fault tests: a test build (PARSEC_TEST_HOOKS) kills
+ * brokerd where PARSEC_FAULT names; a normal build has no such code.
+ */
+#ifdef PARSEC_TEST_HOOKS
+void broker_fault(const char *point);
+#define BROKER_FAULT(point) broker_fault(point)
+#else
+#define BROKER_FAULT(point) ((void)0)
+#endif
+
 /* A client request (or a start-up task) made of one or more key operations. */
 struct broker_job {
 	uint64_t conn_id; /* 0: internal, nobody to answer */
@@ -134,6 +145,7 @@ broker_keyop_finish(struct broker_keyop *k)
 
 	if (k->kind == KEYOP_CREATE) {
 		if (k->succeeded) {
+			BROKER_FAULT("create-before-commit");
 			if (kim_commit_create(k->auth_type, k->app, k->name, k->key_ref,
 			    k->key_ref_len) == -1)
 				status = ST_KEY_INFO_MANAGER_ERROR;
@@ -147,6 +159,7 @@ broker_keyop_finish(struct broker_keyop *k)
 		}
 	} else if (k->succeeded || k->failure == ST_PSA_DOES_NOT_EXIST) {
 		/* Gone from the provider (now, or already): the name goes too. */
+		BROKER_FAULT("destroy-before-remove");
 		if (kim_remove(k->auth_type, k->app, k->name) == -1)
 			status = ST_KEY_INFO_MANAGER_ERROR;
 	} else {
@@ -319,6 +332,7 @@ broker_create(struct broker_provider *p, uint64_t conn_id, uint64_t req_id,
 		    r == 1 ? ST_PSA_ALREADY_EXISTS : ST_KEY_INFO_MANAGER_ERROR);
 		return;
 	}
+	BROKER_FAULT("create-after-pending");
 	job = broker_job_new(conn_id, req_id);
 	k = broker_keyop_new(KEYOP_CREATE, job, &e);
 	k->acks_left = 1;
@@ -335,6 +349,7 @@ broker_destroy(uint64_t conn_id, uint64_t req_id, const struct kim_entry *e)
 		broker_reply_status(conn_id, req_id, ST_KEY_INFO_MANAGER_ERROR);
 		return;
 	}
+	BROKER_FAULT("destroy-after-mark");
 	job = broker_job_new(conn_id, req_id);
 	job->outstanding = 1;
 	broker_destroy_everywhere(job, e);

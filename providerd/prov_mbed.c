@@ -281,7 +281,11 @@ prov_mbed_handle(const struct op_request *op, const uint8_t *key_ref, size_t key
 			res->status = ST_PSA_INVALID_HANDLE;
 			return;
 		}
-		res->status = prov_mbed_status(prov_mbed_keyed(op, id, res, out));
+		st = prov_mbed_keyed(op, id, res, out);
+		/* mbedtls calls a persistent id with no key behind it an invalid handle. */
+		if (st == PSA_ERROR_INVALID_HANDLE)
+			st = PSA_ERROR_DOES_NOT_EXIST;
+		res->status = prov_mbed_status(st);
 		return;
 	case WIRE_KEY_NONE:
 		break;
