@@ -22,7 +22,7 @@ count_check_output() {
 
 count_plain_output() {
 	local out=$1 line p f
-	line=$(grep -E '^[a-z_]+: [0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
+	line=$(grep -E '^[a-z0-9_]+: [0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
 	if [ -z "$line" ]; then
 		return 1
 	fi
