@@ -67,6 +67,8 @@ struct cfg_provider {
 	char endorsement_hierarchy_auth[CFG_SECRET_MAX];
 	size_t endorsement_hierarchy_auth_len;
 	bool skip_if_no_tpm;
+	/* Ours: list the MAC opcodes (0x16/0x17) in ListOpcodes; see etc/config.toml. */
+	bool advertise_mac_opcodes;
 	int line; /* line of its [[provider]] header, for messages */
 };
 

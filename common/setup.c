@@ -100,6 +100,7 @@ setup_provider_encode(const struct setup_provider *s, uint8_t *out, size_t cap)
 	buf_put_str(&wr, s->state_dir);
 	buf_put_u32le(&wr, s->worker);
 	buf_put_u32le(&wr, s->workers);
+	buf_put_u32le(&wr, s->advertise_mac_opcodes);
 	return buf_writer_ok(&wr) ? wr.off : 0;
 }
 
@@ -114,5 +115,6 @@ setup_provider_decode(const uint8_t *in, size_t len, struct setup_provider *s)
 	buf_get_str(&rd, s->state_dir, sizeof(s->state_dir));
 	s->worker = buf_get_u32le(&rd);
 	s->workers = buf_get_u32le(&rd);
+	s->advertise_mac_opcodes = buf_get_u32le(&rd);
 	return buf_reader_done(&rd) ? 0 : -1;
 }

@@ -39,6 +39,7 @@ struct setup_provider {
 	char state_dir[CFG_LONGPATH_MAX];
 	uint32_t worker;  /* this process's index */
 	uint32_t workers; /* processes serving this provider */
+	uint32_t advertise_mac_opcodes;
 };
 
 size_t setup_front_encode(const struct setup_front *s, uint8_t *out, size_t cap);

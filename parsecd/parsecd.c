@@ -193,6 +193,7 @@ parsecd_send_setup(struct child *c)
 			fatalx("state_dir too long for provider %s", c->provider->name);
 		s.worker = c->worker;
 		s.workers = pd.workers;
+		s.advertise_mac_opcodes = c->provider->advertise_mac_opcodes;
 		len = setup_provider_encode(&s, buf, sizeof(buf));
 		break;
 	}

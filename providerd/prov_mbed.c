@@ -20,7 +20,8 @@
 /*
  * Upstream Rust clients reject a whole ListOpcodes answer that holds an opcode
  * their crate does not know, and the MAC opcodes (0x16/0x17) are such. They
- * are served, but advertised only when a deployment asks for it.
+ * are served, but advertised only when the config asks for it
+ * ([[provider]] advertise_mac_opcodes = true).
  */
 static int prov_mbed_advertise_mac;
 
@@ -50,6 +51,7 @@ prov_mbed_init(const struct setup_provider *setup)
 {
 	psa_status_t st = psa_crypto_init();
 
+	prov_mbed_advertise_mac = setup->advertise_mac_opcodes != 0;
 	if (st != PSA_SUCCESS) {
 		log_warnx("psa_crypto_init failed: %d", (int)st);
 		return -1;

@@ -265,6 +265,29 @@ def peer_credential_tests():
         svc.remove()
 
 
+def authenticator_isolation_tests():
+    svc = Service(auth="Direct")
+    svc.start()
+    try:
+        as_direct = App(svc, str(os.getuid()))
+        check("a key made under Direct", as_direct.generate("cross") == 0)
+        svc.stop()
+        svc = Service(auth="UnixPeerCredentials", directory=svc.dir)
+        svc.start()
+        me = App(svc, str(os.getuid()), AUTH_PEER, os.getuid().to_bytes(4, "little"))
+        check("is invisible under UnixPeerCredentials for the same name",
+              me.keys() == (0, []) and me.public("cross")[0] == 1140, me.keys())
+        check("whose namespace may reuse the name", me.generate("cross") == 0)
+        svc.stop()
+        svc = Service(auth="Direct", directory=svc.dir)
+        svc.start()
+        check("and the Direct key is still there after switching back",
+              App(svc, str(os.getuid())).keys() == (0, ["cross"]))
+    finally:
+        svc.stop()
+        svc.remove()
+
+
 def crash_tests():
     fault_tree = os.path.join(TOP, "tests", "faults")
     if not os.path.exists(os.path.join(fault_tree, "brokerd", "parsec-brokerd")):
@@ -303,6 +326,7 @@ def crash_tests():
 def main():
     admin_tests()
     peer_credential_tests()
+    authenticator_isolation_tests()
     crash_tests()
     print("e2e_broker: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0

@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (  # noqa: E402
     decode_dss_signature, encode_dss_signature)
 from cryptography.hazmat.primitives.ciphers.aead import AESCCM, AESGCM, ChaCha20Poly1305  # noqa: E402
 
+import list_opcodes_pb2 as list_opcodes_pb  # noqa: E402
 import psa_aead_decrypt_pb2 as aead_dec  # noqa: E402
 import psa_aead_encrypt_pb2 as aead_enc  # noqa: E402
 import psa_algorithm_pb2 as alg_pb  # noqa: E402
@@ -57,7 +58,7 @@ OPS = {
     "export_public": 0x07, "asym_encrypt": 0x0A, "asym_decrypt": 0x0B, "export": 0x0C,
     "hash": 0x0F, "hash_compare": 0x10, "aead_encrypt": 0x11, "aead_decrypt": 0x12,
     "ecdh": 0x13, "cipher_encrypt": 0x14, "cipher_decrypt": 0x15, "mac": 0x16,
-    "mac_verify": 0x17, "sign_message": 0x18, "verify_message": 0x19,
+    "mac_verify": 0x17, "sign_message": 0x18, "verify_message": 0x19, "list_opcodes": 0x09,
 }
 ST = {"ok": 0, "not_permitted": 1133, "not_supported": 1134, "invalid_argument": 1135,
       "already_exists": 1139, "does_not_exist": 1140, "invalid_signature": 1149}
@@ -76,7 +77,7 @@ def check(name, ok, detail=""):
 
 
 class Service:
-    def __init__(self):
+    def __init__(self, provider_extra=""):
         self.dir = tempfile.mkdtemp(prefix="parsecd-ops.")
         self.sock = os.path.join(self.dir, "parsec.sock")
         with open(os.path.join(self.dir, "config.toml"), "w") as f:
@@ -95,10 +96,11 @@ sqlite_db_path = "%(d)s/kim.sqlite3"
 [[provider]]
 provider_type = "MbedCrypto"
 key_info_manager = "sqlite-manager"
+%(extra)s
 [privsep]
 state_dir = "%(d)s/state"
 workers = 2
-""" % {"d": self.dir})
+""" % {"d": self.dir, "extra": provider_extra})
         self.log = open(os.path.join(self.dir, "parsecd.log"), "w")
         self.proc = subprocess.Popen([os.path.join(TOP, "parsecd", "parsecd"), "-c",
                                       os.path.join(self.dir, "config.toml")],
@@ -421,6 +423,23 @@ def run(svc):
     st2, _ = svc.call("export", export_pb.Operation(key_name="exportable"))
     check("a destroyed key is gone", st == 0 and st2 == ST["does_not_exist"], (st, st2))
 
+    # Every worker holds the key parsed once it has signed with it; one destroy ends all.
+    svc.call("generate", gen_pb.Operation(key_name="busy", attributes=attrs(
+        ecc_pair(), 256, ["sign_hash"], alg_of(asymmetric_signature=sign_alg("ecdsa")))))
+    before = [svc.call("sign_hash", sign_pb.Operation(key_name="busy", alg=sign_alg("ecdsa"), hash=bytes(32)))[0]
+              for _ in range(20)]
+    st, _ = svc.call("destroy", destroy_pb.Operation(key_name="busy"))
+    after = [svc.call("sign_hash", sign_pb.Operation(key_name="busy", alg=sign_alg("ecdsa"), hash=bytes(32)))[0]
+             for _ in range(20)]
+    check("a key destroyed through one worker is gone for every worker",
+          set(before) == {0} and st == 0 and set(after) == {ST["does_not_exist"]}, (before, st, after))
+    key_files = [f for f in os.listdir(os.path.join(svc.dir, "state", "mbed-crypto-provider")) if f.endswith(".key")]
+    st, out = svc.call("list_opcodes", list_opcodes_pb.Operation(provider_id=1), provider=0)
+    ops = set(list_opcodes_pb.Result.FromString(out).opcodes)
+    check("MAC opcodes are served but not advertised by default", st == 0 and 0x16 not in ops
+          and 0x17 not in ops and 0x04 in ops, ops)
+    check("keys live in the provider's own state directory", len(key_files) > 10, key_files)
+
 
 def main():
     svc = Service()
@@ -428,6 +447,13 @@ def main():
         run(svc)
         ok, _ = svc.call("hash", hash_pb.Operation(alg=A.SHA_256, input=b""))
         check("still serving after the misuse", ok == 0, ok)
+    finally:
+        svc.stop()
+    svc = Service(provider_extra="advertise_mac_opcodes = true")
+    try:
+        st, out = svc.call("list_opcodes", list_opcodes_pb.Operation(provider_id=1), provider=0)
+        ops = set(list_opcodes_pb.Result.FromString(out).opcodes)
+        check("advertise_mac_opcodes lists 0x16 and 0x17", st == 0 and {0x16, 0x17} <= ops, ops)
     finally:
         svc.stop()
     print("e2e_ops: %d passed, %d failed" % (passed, failed))
