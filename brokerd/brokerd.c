@@ -17,6 +17,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "proc.h"
+#include "sandbox.h"
 #include "tree.h"
 
 struct broker_ctx broker;
@@ -300,6 +301,8 @@ broker_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 			fatalx("malformed setup from parent");
 		if (kim_open(broker.setup.kim_path) == -1)
 			fatalx("cannot open the key store %s", broker.setup.kim_path);
+		/* The key store is open; its directory is the only path brokerd still uses. */
+		sandbox_enter(PROC_BROKERD, broker.setup.user, NULL);
 		bd.have_setup = 1;
 		break;
 	case IPC_SETUP_DONE:

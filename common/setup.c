@@ -10,6 +10,8 @@ setup_front_encode(const struct setup_front *s, uint8_t *out, size_t cap)
 	struct buf_writer wr;
 
 	buf_writer_init(&wr, out, cap);
+	buf_put_str(&wr, s->user);
+	buf_put_str(&wr, s->chroot_dir);
 	buf_put_u32le(&wr, s->body_len_limit);
 	buf_put_u32le(&wr, s->timeout_ms);
 	buf_put_u32le(&wr, s->max_connections);
@@ -23,6 +25,8 @@ setup_front_decode(const uint8_t *in, size_t len, struct setup_front *s)
 	struct buf_reader rd;
 
 	buf_reader_init(&rd, in, len);
+	buf_get_str(&rd, s->user, sizeof(s->user));
+	buf_get_str(&rd, s->chroot_dir, sizeof(s->chroot_dir));
 	s->body_len_limit = buf_get_u32le(&rd);
 	s->timeout_ms = buf_get_u32le(&rd);
 	s->max_connections = buf_get_u32le(&rd);
@@ -37,6 +41,7 @@ setup_broker_encode(const struct setup_broker *s, uint8_t *out, size_t cap)
 	uint32_t i;
 
 	buf_writer_init(&wr, out, cap);
+	buf_put_str(&wr, s->user);
 	buf_put_u32le(&wr, s->auth_type);
 	buf_put_u32le(&wr, s->admin_count);
 	for (i = 0; i < s->admin_count && i < CFG_ADMIN_MAX; i++)
@@ -54,6 +59,7 @@ setup_broker_decode(const uint8_t *in, size_t len, struct setup_broker *s)
 
 	memset(s, 0, sizeof(*s));
 	buf_reader_init(&rd, in, len);
+	buf_get_str(&rd, s->user, sizeof(s->user));
 	s->auth_type = buf_get_u32le(&rd);
 	s->admin_count = buf_get_u32le(&rd);
 	if (s->admin_count > CFG_ADMIN_MAX)
@@ -95,6 +101,7 @@ setup_provider_encode(const struct setup_provider *s, uint8_t *out, size_t cap)
 	struct buf_writer wr;
 
 	buf_writer_init(&wr, out, cap);
+	buf_put_str(&wr, s->user);
 	buf_put_u32le(&wr, s->id);
 	buf_put_str(&wr, s->name);
 	buf_put_str(&wr, s->state_dir);
@@ -110,6 +117,7 @@ setup_provider_decode(const uint8_t *in, size_t len, struct setup_provider *s)
 	struct buf_reader rd;
 
 	buf_reader_init(&rd, in, len);
+	buf_get_str(&rd, s->user, sizeof(s->user));
 	s->id = buf_get_u32le(&rd);
 	buf_get_str(&rd, s->name, sizeof(s->name));
 	buf_get_str(&rd, s->state_dir, sizeof(s->state_dir));

@@ -12,6 +12,8 @@
 #include "config.h"
 
 struct setup_front {
+	char user[CFG_NAME_MAX];
+	char chroot_dir[CFG_LONGPATH_MAX];
 	uint32_t body_len_limit;
 	uint32_t timeout_ms;
 	uint32_t max_connections;
@@ -19,6 +21,7 @@ struct setup_front {
 };
 
 struct setup_broker {
+	char user[CFG_NAME_MAX];
 	uint32_t auth_type; /* wire auth type */
 	uint32_t admin_count;
 	char admins[CFG_ADMIN_MAX][CFG_ADMIN_NAME_MAX];
@@ -34,6 +37,7 @@ struct setup_provider_ref {
 };
 
 struct setup_provider {
+	char user[CFG_NAME_MAX];
 	uint32_t id;
 	char name[CFG_NAME_MAX];
 	char state_dir[CFG_LONGPATH_MAX];

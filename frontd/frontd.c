@@ -14,6 +14,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "proc.h"
+#include "sandbox.h"
 #include "setup.h"
 
 static struct {
@@ -23,6 +24,8 @@ static struct {
 	struct front_settings settings;
 	int have_setup;
 	int stopping;
+	char user[CFG_NAME_MAX];
+	char chroot_dir[CFG_LONGPATH_MAX];
 } fd_main;
 
 static void
@@ -46,11 +49,15 @@ frontd_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 		fd_main.settings.timeout_ms = s.timeout_ms;
 		fd_main.settings.max_connections = s.max_connections;
 		fd_main.settings.max_connections_per_uid = s.max_connections_per_uid;
+		strlcpy(fd_main.user, s.user, sizeof(fd_main.user));
+		strlcpy(fd_main.chroot_dir, s.chroot_dir, sizeof(fd_main.chroot_dir));
 		fd_main.have_setup = 1;
 		break;
 	case IPC_SETUP_DONE:
 		if (!fd_main.have_setup)
 			fatalx("setup done before setup");
+		/* Everything frontd needs is open: from here on it holds nothing but sockets. */
+		sandbox_enter(PROC_FRONTD, fd_main.user, fd_main.chroot_dir);
 		front_conn_init(fd_main.base, IPC_FD_LISTENER, fd_main.broker, &fd_main.settings);
 		front_conn_start();
 		ipc_send(chan, IPC_READY, 0, 0, -1, NULL, 0);

@@ -21,7 +21,7 @@ static const char dev_config_template[] =
     "[[key_manager]]\n"
     "name = \"sqlite-manager\"\n"
     "manager_type = \"SQLite\"\n"
-    "sqlite_db_path = \"%1$s/kim.sqlite3\"\n"
+    "sqlite_db_path = \"%1$s/kim/kim.sqlite3\"\n"
     "[[provider]]\n"
     "provider_type = \"MbedCrypto\"\n"
     "key_info_manager = \"sqlite-manager\"\n"

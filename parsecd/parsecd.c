@@ -163,6 +163,9 @@ parsecd_send_setup(struct child *c)
 			.max_connections = pd.cfg.max_connections,
 			.max_connections_per_uid = pd.cfg.max_connections_per_uid,
 		};
+
+		strlcpy(s.user, pd.cfg.user, sizeof(s.user));
+		strlcpy(s.chroot_dir, pd.cfg.chroot_dir, sizeof(s.chroot_dir));
 		len = setup_front_encode(&s, buf, sizeof(buf));
 		break;
 	}
@@ -172,6 +175,7 @@ parsecd_send_setup(struct child *c)
 		size_t i;
 
 		memset(&s, 0, sizeof(s));
+		strlcpy(s.user, pd.cfg.user, sizeof(s.user));
 		s.auth_type = (uint32_t)pd.cfg.auth_type;
 		s.admin_count = (uint32_t)pd.cfg.admin_count;
 		for (i = 0; i < pd.cfg.admin_count; i++)
@@ -186,6 +190,7 @@ parsecd_send_setup(struct child *c)
 		struct setup_provider s;
 
 		memset(&s, 0, sizeof(s));
+		strlcpy(s.user, pd.cfg.user, sizeof(s.user));
 		s.id = (uint32_t)c->provider->kind;
 		strlcpy(s.name, c->provider->name, sizeof(s.name));
 		if ((size_t)snprintf(s.state_dir, sizeof(s.state_dir), "%s/%s", pd.cfg.state_dir,
@@ -524,6 +529,8 @@ parsecd_start(void)
 	size_t i;
 
 	pd.listen_fd = parsecd_listen(pd.cfg.socket_path, pd.cfg.socket_mode);
+	if (geteuid() == 0)
+		parsecd_prepare_dirs(&pd.cfg);
 
 	parsecd_init_child(&pd.front, PROC_FRONTD, "parsec-frontd", "frontd");
 	parsecd_init_child(&pd.broker, PROC_BROKERD, "parsec-brokerd", "brokerd");

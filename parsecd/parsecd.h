@@ -9,6 +9,9 @@
 /* The built-in development config for `parsecd -D DIR` (make run). */
 int parsecd_dev_config(const char *dir, struct parsec_config *cfg, char *err, size_t errlen);
 
+/* As root: the service user's directories, made and owned before children start. */
+void parsecd_prepare_dirs(const struct parsec_config *cfg);
+
 /* The executable name of a provider kind's process. */
 const char *parsecd_provider_binary(enum cfg_provider_kind kind);
 

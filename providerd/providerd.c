@@ -14,6 +14,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "proc.h"
+#include "sandbox.h"
 #include "providerd.h"
 #include "wire.h"
 
@@ -162,6 +163,8 @@ prov_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 		prov_enter_state_dir(pv.setup.state_dir);
 		if (pv.backend->init(&pv.setup) == -1)
 			fatalx("%s backend failed to start", pv.backend->name);
+		/* The backend is open; its state directory becomes the whole file system. */
+		sandbox_enter(PROC_PROVIDER, pv.setup.user, pv.setup.state_dir);
 		prov_send_info();
 		ipc_send(chan, IPC_READY, 0, 0, -1, NULL, 0);
 		break;

@@ -79,6 +79,7 @@ def check(name, ok, detail=""):
 class Service:
     def __init__(self, provider_extra=""):
         self.dir = tempfile.mkdtemp(prefix="parsecd-ops.")
+        os.chmod(self.dir, 0o755)
         self.sock = os.path.join(self.dir, "parsec.sock")
         with open(os.path.join(self.dir, "config.toml"), "w") as f:
             f.write("""[core_settings]
@@ -92,7 +93,7 @@ auth_type = "Direct"
 [[key_manager]]
 name = "sqlite-manager"
 manager_type = "SQLite"
-sqlite_db_path = "%(d)s/kim.sqlite3"
+sqlite_db_path = "%(d)s/kim/kim.sqlite3"
 [[provider]]
 provider_type = "MbedCrypto"
 key_info_manager = "sqlite-manager"

@@ -26,6 +26,7 @@ echo "interop: building the client with $cargo"
 client="$top/tests/interop/target/debug/parsecd-interop"
 
 tmp=$(mktemp -d /tmp/parsecd-interop.XXXXXX)
+chmod 755 "$tmp"
 pid=
 cleanup() {
 	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
@@ -52,7 +53,7 @@ auth_type = "Direct"
 [[key_manager]]
 name = "sqlite-manager"
 manager_type = "SQLite"
-sqlite_db_path = "$tmp/kim.sqlite3"
+sqlite_db_path = "$tmp/kim/kim.sqlite3"
 
 [[provider]]
 provider_type = "MbedCrypto"

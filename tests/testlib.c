@@ -31,7 +31,7 @@ test_daemon_start(struct test_daemon *d, const char *core_extra, const char *ext
 
 	memset(d, 0, sizeof(*d));
 	snprintf(d->dir, sizeof(d->dir), "/tmp/parsecd-test.XXXXXX");
-	if (mkdtemp(d->dir) == NULL)
+	if (mkdtemp(d->dir) == NULL || chmod(d->dir, 0755) == -1)
 		return -1;
 	snprintf(d->socket_path, sizeof(d->socket_path), "%s/parsec.sock", d->dir);
 	snprintf(d->config_path, sizeof(d->config_path), "%s/config.toml", d->dir);
@@ -44,7 +44,7 @@ test_daemon_start(struct test_daemon *d, const char *core_extra, const char *ext
 	    "socket_path = \"%s\"\n"
 	    "[authenticator]\nauth_type = \"Direct\"\n"
 	    "[[key_manager]]\nname = \"sqlite-manager\"\nmanager_type = \"SQLite\"\n"
-	    "sqlite_db_path = \"%s/kim.sqlite3\"\n"
+	    "sqlite_db_path = \"%s/kim/kim.sqlite3\"\n"
 	    "[[provider]]\nprovider_type = \"MbedCrypto\"\nkey_info_manager = \"sqlite-manager\"\n"
 	    "[privsep]\nstate_dir = \"%s/state\"\n%s\n",
 	    core_extra ? core_extra : "", d->socket_path, d->dir, d->dir, extra ? extra : "");

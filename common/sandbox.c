@@ -1,0 +1,73 @@
+/* Privilege drop: chroot, uid/gid, capabilities, rlimits, NO_NEW_PRIVS. */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "sandbox.h"
+
+static void
+sandbox_drop_user(const char *user, const char *chroot_dir)
+{
+	struct passwd *pw;
+	uid_t uid;
+	gid_t gid;
+	int cap;
+
+	/* NSS does not work inside the chroot: look the user up first. */
+	if ((pw = getpwnam(user)) == NULL)
+		fatalx("unknown user %s ([privsep] user)", user);
+	uid = pw->pw_uid;
+	gid = pw->pw_gid;
+	if (uid == 0)
+		fatalx("[privsep] user %s is root", user);
+	for (cap = 0; cap <= CAP_LAST_CAP; cap++)
+		if (cap_drop_bound((cap_value_t)cap) == -1 && errno != EINVAL)
+			fatal("cap_drop_bound(%d)", cap);
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1)
+		fatal("clearing ambient capabilities");
+	if (chroot_dir != NULL) {
+		if (chroot(chroot_dir) == -1)
+			fatal("chroot %s", chroot_dir);
+		if (chdir("/") == -1)
+			fatal("chdir / in %s", chroot_dir);
+	}
+	if (setgroups(1, &gid) == -1)
+		fatal("setgroups");
+	if (setresgid(gid, gid, gid) == -1)
+		fatal("setresgid %u", (unsigned)gid);
+	if (setresuid(uid, uid, uid) == -1)
+		fatal("setresuid %u", (unsigned)uid);
+	/* Proof that root is gone for good. */
+	if (setuid(0) != -1 || seteuid(0) != -1 || getuid() != uid || geteuid() != uid ||
+	    getgid() != gid || getegid() != gid)
+		fatalx("root could be regained after dropping to %s", user);
+}
+
+void
+sandbox_enter(enum proc_kind kind, const char *user, const char *chroot_dir)
+{
+	struct rlimit no_core = { 0, 0 };
+	cap_t none;
+
+	if (geteuid() == 0)
+		sandbox_drop_user(user, chroot_dir);
+	else
+		log_debug("not started as root: keeping uid %u, no chroot", (unsigned)getuid());
+
+	if ((none = cap_init()) == NULL || cap_set_proc(none) == -1)
+		fatal("dropping capabilities");
+	cap_free(none);
+	/* Key material must never land in a core file. */
+	if (setrlimit(RLIMIT_CORE, &no_core) == -1)
+		fatal("setrlimit RLIMIT_CORE");
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		fatal("PR_SET_DUMPABLE");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		fatal("PR_SET_NO_NEW_PRIVS");
+	(void)kind;
+}
