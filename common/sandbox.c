@@ -69,5 +69,5 @@ sandbox_enter(enum proc_kind kind, const char *user, const char *chroot_dir)
 		fatal("PR_SET_DUMPABLE");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		fatal("PR_SET_NO_NEW_PRIVS");
-	(void)kind;
+	sandbox_seccomp(kind);
 }

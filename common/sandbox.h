@@ -15,4 +15,7 @@
  */
 void sandbox_enter(enum proc_kind kind, const char *user, const char *chroot_dir);
 
+/* The allow-list of kind, default kill (seccomp.c). */
+void sandbox_seccomp(enum proc_kind kind);
+
 #endif
