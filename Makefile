@@ -100,23 +100,35 @@ tests/check_%: tests/check_%.o tests/testlib.o $(COMMON_LIB)
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(CHECK_LIBS)
 
-# A brokerd with crash points, for the fault tests only; it lives in its own
-# tree so parsecd started from there (a copy) runs it instead of the real one.
+# The test build: every process compiled with PARSEC_TEST_HOOKS (brokerd's
+# crash points, the forbidden-syscall trigger) in its own tree, so a parsecd
+# started from there runs these children and never the real ones.
 FAULT_TREE = tests/faults
-FAULT_BROKERD_OBJS = $(patsubst brokerd/%.o,$(FAULT_TREE)/obj/%.o,$(BROKERD_OBJS))
-$(FAULT_TREE)/obj/%.o: brokerd/%.c | $(PROTO_HDRS)
+FAULT_OBJ = $(FAULT_TREE)/obj
+fault_objs = $(patsubst %.o,$(FAULT_OBJ)/%.o,$(1))
+$(FAULT_OBJ)/%.o: %.c | $(PROTO_HDRS)
 	$(msg) CC $@
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(ALL_CFLAGS) -DPARSEC_TEST_HOOKS -Ibrokerd -c -o $@ $<
-$(FAULT_TREE)/brokerd/parsec-brokerd: $(FAULT_BROKERD_OBJS) tests/broker_fault.o $(COMMON_LIB)
+	$(Q)$(CC) $(ALL_CFLAGS) -DPARSEC_TEST_HOOKS -I$(dir $<) -c -o $@ $<
+FAULT_COMMON = $(call fault_objs,$(COMMON_OBJS)) $(PROTO_OBJS)
+$(FAULT_TREE)/parsecd/parsecd: $(call fault_objs,$(PARSECD_OBJS)) $(FAULT_COMMON)
+	$(msg) LINK $@
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS)
+$(FAULT_TREE)/frontd/parsec-frontd: $(call fault_objs,$(FRONTD_OBJS)) $(FAULT_COMMON)
+	$(msg) LINK $@
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS)
+$(FAULT_TREE)/brokerd/parsec-brokerd: $(call fault_objs,$(BROKERD_OBJS)) tests/broker_fault.o $(FAULT_COMMON)
 	$(msg) LINK $@
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(SQLITE_LIBS)
-fault-tree: all $(FAULT_TREE)/brokerd/parsec-brokerd
-	$(Q)mkdir -p $(FAULT_TREE)/parsecd $(FAULT_TREE)/frontd $(FAULT_TREE)/providerd
-	$(Q)cp parsecd/parsecd $(FAULT_TREE)/parsecd/parsecd
-	$(Q)ln -sf $(CURDIR)/frontd/parsec-frontd $(FAULT_TREE)/frontd/parsec-frontd
-	$(Q)ln -sf $(CURDIR)/providerd/parsec-provider-mbed $(FAULT_TREE)/providerd/parsec-provider-mbed
+$(FAULT_TREE)/providerd/parsec-provider-mbed: $(call fault_objs,$(PROVIDERD_CORE_OBJS) $(PROV_MBED_OBJS)) $(FAULT_COMMON)
+	$(msg) LINK $@
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(MBEDCRYPTO_LIBS)
+fault-tree: $(FAULT_TREE)/parsecd/parsecd $(FAULT_TREE)/frontd/parsec-frontd \
+	$(FAULT_TREE)/brokerd/parsec-brokerd $(FAULT_TREE)/providerd/parsec-provider-mbed
 
 # frontd's codec, tested in-process.
 FRONT_LIB_OBJS = $(filter-out frontd/frontd.o,$(FRONTD_OBJS))
@@ -196,4 +208,4 @@ clean:
 distclean: clean
 	rm -rf config.mk config.log config.status configure autom4te.cache aclocal.m4 run
 
--include $(wildcard */*.d) $(wildcard $(FAULT_TREE)/obj/*.d)
+-include $(wildcard */*.d) $(wildcard $(FAULT_OBJ)/*/*.d)

@@ -1,5 +1,7 @@
 /* Privilege drop: chroot, uid/gid, capabilities, rlimits, NO_NEW_PRIVS. */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/socket.h>
 #include <grp.h>
 #include <pwd.h>
 #include <sys/capability.h>
@@ -47,6 +49,28 @@ sandbox_drop_user(const char *user, const char *chroot_dir)
 	    getgid() != gid || getegid() != gid)
 		fatalx("root could be regained after dropping to %s", user);
 }
+
+#ifdef PARSEC_TEST_HOOKS
+void
+sandbox_test_forbidden(enum proc_kind kind)
+{
+	char *const argv[] = { "true", NULL };
+
+	log_info("test build: attempting a forbidden system call");
+	switch (kind) {
+	case PROC_FRONTD:
+		(void)open("/", O_RDONLY); /* frontd opens no path */
+		break;
+	case PROC_BROKERD:
+		(void)socket(AF_INET, SOCK_STREAM, 0); /* brokerd makes no socket */
+		break;
+	case PROC_PROVIDER:
+		(void)execv("/bin/true", argv); /* a provider runs nothing */
+		break;
+	}
+	fatalx("the sandbox let a forbidden system call through");
+}
+#endif
 
 void
 sandbox_enter(enum proc_kind kind, const char *user, const char *chroot_dir)

@@ -15,6 +15,11 @@
  */
 void sandbox_enter(enum proc_kind kind, const char *user, const char *chroot_dir);
 
+#ifdef PARSEC_TEST_HOOKS
+/* Test builds: attempt a system call kind's sandbox forbids (it must kill us). */
+void sandbox_test_forbidden(enum proc_kind kind);
+#endif
+
 /* The allow-list of kind, default kill (seccomp.c). */
 void sandbox_seccomp(enum proc_kind kind);
 

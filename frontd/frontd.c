@@ -65,6 +65,11 @@ frontd_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 	case IPC_SHUTDOWN:
 		frontd_stop();
 		break;
+#ifdef PARSEC_TEST_HOOKS
+	case IPC_TEST_FORBIDDEN:
+		sandbox_test_forbidden(PROC_FRONTD);
+		break;
+#endif
 	default:
 		fatalx("unexpected %s from parent", ipc_type_name(msg->hdr.type));
 	}

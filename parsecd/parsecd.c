@@ -413,7 +413,12 @@ parsecd_reap(void)
 			c->chan = NULL;
 		}
 		if (pd.stopping) {
-			log_debug("%s", what);
+			/* A child that dies on its own while we stop may be the cause: say so. */
+			if ((WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM) ||
+			    (WIFEXITED(status) && WEXITSTATUS(status) != 0))
+				log_warnx("%s", what);
+			else
+				log_debug("%s", what);
 		} else if (c->kind == PROC_PROVIDER) {
 			struct timeval tv;
 			uint32_t down[2] = { (uint32_t)c->provider->kind, c->worker };
@@ -457,6 +462,23 @@ parsecd_signal(evutil_socket_t sig, short ev, void *arg)
 	case SIGHUP:
 		log_warnx("SIGHUP: configuration reload is not supported yet; ignored");
 		break;
+#ifdef PARSEC_TEST_HOOKS
+	case SIGUSR1: {
+		/* Test build: make the child named in PARSEC_FORBIDDEN break its sandbox. */
+		const char *target = getenv("PARSEC_FORBIDDEN");
+		struct child *c = NULL;
+
+		if (target != NULL && strcmp(target, "frontd") == 0)
+			c = &pd.front;
+		else if (target != NULL && strcmp(target, "brokerd") == 0)
+			c = &pd.broker;
+		else if (target != NULL && strcmp(target, "provider") == 0 && pd.provider_count > 0)
+			c = &pd.providers[0];
+		if (c != NULL && c->chan != NULL)
+			ipc_send(c->chan, IPC_TEST_FORBIDDEN, 0, 0, -1, NULL, 0);
+		break;
+	}
+#endif
 	}
 }
 
@@ -588,8 +610,8 @@ main(int argc, char **argv)
 	const char *config_path = NULL, *dev_dir = NULL;
 	char err[CFG_ERR_MAX];
 	int check_only = 0, verbose = 0, ch;
-	struct event *sigs[5];
-	const int signums[5] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGPIPE };
+	struct event *sigs[6];
+	const int signums[6] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGUSR1 };
 	size_t i;
 
 	log_init("parsecd", LOG_LVL_INFO, 0);
@@ -633,12 +655,18 @@ main(int argc, char **argv)
 	/* Secrets stay here only until the providers that need them are set up. */
 	if ((pd.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < 6; i++) {
 		if (signums[i] == SIGPIPE) {
 			signal(SIGPIPE, SIG_IGN);
 			sigs[i] = NULL;
 			continue;
 		}
+#ifndef PARSEC_TEST_HOOKS
+		if (signums[i] == SIGUSR1) {
+			sigs[i] = NULL;
+			continue;
+		}
+#endif
 		sigs[i] = evsignal_new(pd.base, signums[i], parsecd_signal, NULL);
 		evsignal_add(sigs[i], NULL);
 	}
@@ -646,7 +674,7 @@ main(int argc, char **argv)
 	parsecd_start();
 	event_base_dispatch(pd.base);
 
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 6; i++)
 		if (sigs[i] != NULL)
 			event_free(sigs[i]);
 	config_wipe_secrets(&pd.cfg);

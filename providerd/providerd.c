@@ -172,6 +172,11 @@ prov_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 		pv.stopping = 1;
 		event_base_loopexit(pv.base, NULL);
 		break;
+#ifdef PARSEC_TEST_HOOKS
+	case IPC_TEST_FORBIDDEN:
+		sandbox_test_forbidden(PROC_PROVIDER);
+		break;
+#endif
 	default:
 		fatalx("unexpected %s from parent", ipc_type_name(msg->hdr.type));
 	}
