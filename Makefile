@@ -195,9 +195,19 @@ install: all
 	$(INSTALL) -m 0755 frontd/parsec-frontd brokerd/parsec-brokerd \
 		providerd/parsec-provider-mbed $(DESTDIR)$(libexecdir)/parsec/
 	$(INSTALL) -m 0644 etc/config.toml $(DESTDIR)$(sysconfdir)/parsec/config.toml.example
+	$(INSTALL) -d $(DESTDIR)$(prefix)/lib/systemd/system $(DESTDIR)$(prefix)/lib/tmpfiles.d \
+		$(DESTDIR)$(prefix)/lib/sysusers.d
+	sed -e 's|@SBINDIR@|$(sbindir)|g' -e 's|@SYSCONFDIR@|$(sysconfdir)|g' etc/parsecd.service \
+		> $(DESTDIR)$(prefix)/lib/systemd/system/parsecd.service
+	$(INSTALL) -m 0644 etc/parsecd.socket $(DESTDIR)$(prefix)/lib/systemd/system/parsecd.socket
+	$(INSTALL) -m 0644 etc/parsecd.tmpfiles $(DESTDIR)$(prefix)/lib/tmpfiles.d/parsecd.conf
+	$(INSTALL) -m 0644 etc/parsecd.sysusers $(DESTDIR)$(prefix)/lib/sysusers.d/parsecd.conf
 
 uninstall:
 	rm -f $(DESTDIR)$(sbindir)/parsecd $(DESTDIR)$(sysconfdir)/parsec/config.toml.example
+	rm -f $(DESTDIR)$(prefix)/lib/systemd/system/parsecd.service \
+		$(DESTDIR)$(prefix)/lib/systemd/system/parsecd.socket \
+		$(DESTDIR)$(prefix)/lib/tmpfiles.d/parsecd.conf $(DESTDIR)$(prefix)/lib/sysusers.d/parsecd.conf
 	rm -rf $(DESTDIR)$(libexecdir)/parsec
 
 clean:

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -49,6 +48,7 @@ static struct parsecd {
 	struct parsec_config cfg;
 	char exe_dir[PATH_MAX];
 	int listen_fd;
+	int activated; /* the listening socket came from systemd */
 	int serving;
 	int stopping;
 	int exit_code;
@@ -241,6 +241,7 @@ parsecd_check_all_ready(void)
 	log_info("serving on %s", pd.cfg.socket_path);
 	printf("parsecd: listening on %s\n", pd.cfg.socket_path);
 	fflush(stdout);
+	parsecd_notify("READY=1");
 }
 
 static void
@@ -278,9 +279,11 @@ parsecd_stop_done(void)
 {
 	if (pd.listen_fd != -1) {
 		close(pd.listen_fd);
-		if (unlink(pd.cfg.socket_path) == -1 && errno != ENOENT)
+		/* A socket the service manager made is the manager's to remove. */
+		if (!pd.activated && unlink(pd.cfg.socket_path) == -1 && errno != ENOENT)
 			log_warn("unlink %s", pd.cfg.socket_path);
 	}
+	parsecd_notify("STOPPING=1");
 	event_base_loopbreak(pd.base);
 }
 
@@ -489,35 +492,6 @@ parsecd_setup_timeout(evutil_socket_t fd, short ev, void *arg)
 	parsecd_stop(1);
 }
 
-/* A stale socket file is replaced; a live one means another service runs there. */
-static int
-parsecd_listen(const char *path, unsigned mode)
-{
-	struct sockaddr_un sun;
-	int fd;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >= sizeof(sun.sun_path))
-		fatalx("listener.socket_path too long: %s", path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) == -1)
-		fatal("socket");
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
-		fatalx("another service is already listening on %s", path);
-	close(fd);
-	if (unlink(path) == -1 && errno != ENOENT)
-		fatal("unlink stale socket %s", path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) == -1)
-		fatal("socket");
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
-		fatal("bind %s", path);
-	if (chmod(path, mode) == -1)
-		fatal("chmod %s", path);
-	if (listen(fd, SOMAXCONN) == -1)
-		fatal("listen %s", path);
-	return fd;
-}
-
 static void
 parsecd_init_child(struct child *c, enum proc_kind kind, const char *binary, const char *name)
 {
@@ -550,7 +524,7 @@ parsecd_start(void)
 	int fds[3];
 	size_t i;
 
-	pd.listen_fd = parsecd_listen(pd.cfg.socket_path, pd.cfg.socket_mode);
+	pd.listen_fd = parsecd_listen(&pd.cfg, &pd.activated);
 	if (geteuid() == 0)
 		parsecd_prepare_dirs(&pd.cfg);
 

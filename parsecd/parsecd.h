@@ -12,6 +12,16 @@ int parsecd_dev_config(const char *dir, struct parsec_config *cfg, char *err, si
 /* As root: the service user's directories, made and owned before children start. */
 void parsecd_prepare_dirs(const struct parsec_config *cfg);
 
+/*
+ * The listening socket: systemd's (LISTEN_FDS) when socket-activated, else
+ * made at listener.socket_path with [privsep] socket_mode and socket_group,
+ * replacing a stale file. *activated tells which.
+ */
+int parsecd_listen(const struct parsec_config *cfg, int *activated);
+
+/* Tells a service manager (NOTIFY_SOCKET) about our state; no-op without one. */
+void parsecd_notify(const char *state);
+
 /* The executable name of a provider kind's process. */
 const char *parsecd_provider_binary(enum cfg_provider_kind kind);
 

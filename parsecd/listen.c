@@ -1,0 +1,135 @@
+/*
+ * The listening socket and the service manager: systemd socket activation
+ * (LISTEN_FDS) and readiness notification (NOTIFY_SOCKET), spoken directly,
+ * with no libsystemd.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "parsecd.h"
+
+#define LISTEN_FDS_START 3
+
+/* The socket systemd passed, if LISTEN_PID names us; -1 otherwise. */
+static int
+listen_activated(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	int type = 0, listening = 0, fd = LISTEN_FDS_START;
+	socklen_t len = sizeof(type);
+
+	if (pid == NULL || fds == NULL || strtol(pid, NULL, 10) != (long)getpid())
+		return -1;
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	if (strtol(fds, NULL, 10) != 1)
+		fatalx("LISTEN_FDS=%s: parsecd takes exactly one socket", fds);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1 || type != SOCK_STREAM)
+		fatalx("the activated descriptor is not a stream socket");
+	len = sizeof(listening);
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) == -1 || !listening)
+		fatalx("the activated socket is not listening");
+	/* Our own descriptors must not collide with the fixed child slots. */
+	if ((fd = fcntl(fd, F_DUPFD_CLOEXEC, 16)) == -1)
+		fatal("dup of the activated socket");
+	close(LISTEN_FDS_START);
+	return fd;
+}
+
+static void
+listen_parent_dir(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *slash;
+
+	strlcpy(dir, path, sizeof(dir));
+	if ((slash = strrchr(dir, '/')) == NULL || slash == dir)
+		return;
+	*slash = '\0';
+	/* Upstream's layout: a root-owned directory anyone may traverse. */
+	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+		fatal("mkdir %s", dir);
+}
+
+int
+parsecd_listen(const struct parsec_config *cfg, int *activated)
+{
+	struct sockaddr_un sun;
+	int fd;
+
+	if ((fd = listen_activated()) != -1) {
+		log_info("using the socket passed by the service manager");
+		*activated = 1;
+		return fd;
+	}
+	*activated = 0;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlcpy(sun.sun_path, cfg->socket_path, sizeof(sun.sun_path)) >= sizeof(sun.sun_path))
+		fatalx("listener.socket_path too long: %s", cfg->socket_path);
+	listen_parent_dir(cfg->socket_path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) == -1)
+		fatal("socket");
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
+		fatalx("another service is already listening on %s", cfg->socket_path);
+	close(fd);
+	if (unlink(cfg->socket_path) == -1 && errno != ENOENT)
+		fatal("unlink stale socket %s", cfg->socket_path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) == -1)
+		fatal("socket");
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+		fatal("bind %s", cfg->socket_path);
+	if (cfg->socket_group[0] != '\0') {
+		struct group *gr = getgrnam(cfg->socket_group);
+
+		if (gr == NULL)
+			fatalx("[privsep] socket_group %s does not exist", cfg->socket_group);
+		if (chown(cfg->socket_path, (uid_t)-1, gr->gr_gid) == -1)
+			fatal("chown %s to group %s", cfg->socket_path, cfg->socket_group);
+	}
+	if (chmod(cfg->socket_path, cfg->socket_mode) == -1)
+		fatal("chmod %s", cfg->socket_path);
+	if (listen(fd, SOMAXCONN) == -1)
+		fatal("listen %s", cfg->socket_path);
+	return fd;
+}
+
+void
+parsecd_notify(const char *state)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sun;
+	socklen_t len;
+	int fd;
+
+	if (path == NULL || path[0] == '\0')
+		return;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		log_warnx("NOTIFY_SOCKET too long");
+		return;
+	}
+	memcpy(sun.sun_path, path, strlen(path));
+	if (sun.sun_path[0] == '@')
+		sun.sun_path[0] = '\0'; /* abstract namespace */
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1) {
+		log_warn("socket for NOTIFY_SOCKET");
+		return;
+	}
+	if (sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&sun, len) == -1)
+		log_warn("notifying the service manager");
+	close(fd);
+}

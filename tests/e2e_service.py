@@ -1,0 +1,106 @@
+#!/usr/bin/python3
+"""parsecd and its service manager: readiness (NOTIFY_SOCKET), socket
+activation (LISTEN_FDS), the socket's mode and group, and SIGHUP reload.
+
+Usage: e2e_service.py TOPDIR
+"""
+import os
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+TOP = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.join(TOP, "tests"))
+sys.path.insert(0, os.path.join(TOP, "tests", "pb"))
+
+import e2e_broker as eb  # noqa: E402
+
+passed = failed = 0
+
+
+def check(name, ok, detail=""):
+    global passed, failed
+    if ok:
+        print("ok - " + name)
+        passed += 1
+    else:
+        print("not ok - %s: %s" % (name, detail))
+        failed += 1
+
+
+def ping(path):
+    hdr = struct.pack("<IHBBHBQBBBIHIHBB", 0x5EC0A710, 30, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0)
+    try:
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(5)
+            s.connect(path)
+            s.sendall(hdr)
+            raw = s.recv(64)
+        return len(raw) >= 36 and struct.unpack("<H", raw[32:34])[0] == 0
+    except OSError:
+        return False
+
+
+def notify_and_socket_mode():
+    svc = eb.Service()
+    notify_path = os.path.join(svc.dir, "notify")
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(notify_path)
+    notify.settimeout(10)
+    os.environ["NOTIFY_SOCKET"] = notify_path
+    try:
+        svc.start()
+        ready = notify.recv(256)
+        check("READY=1 reaches the service manager once serving", ready == b"READY=1", ready)
+        mode = os.stat(svc.sock).st_mode & 0o777
+        check("the socket is world-connectable by default, as upstream", mode == 0o666, oct(mode))
+        svc.proc.terminate()
+        svc.proc.wait(10)
+        stopping = notify.recv(256)
+        check("STOPPING=1 on the way out", stopping == b"STOPPING=1", stopping)
+    finally:
+        os.environ.pop("NOTIFY_SOCKET", None)
+        notify.close()
+        svc.stop()
+        svc.remove()
+
+
+def socket_activation():
+    svc = eb.Service()
+    activated = os.path.join(svc.dir, "activated.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(activated)
+    listener.listen(16)
+    log = open(os.path.join(svc.dir, "parsecd.log"), "w")
+    proc = subprocess.Popen(
+        ["/bin/sh", "-c", 'LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" -c "$1" 3<&%d' % listener.fileno(),
+         os.path.join(TOP, "parsecd", "parsecd"), os.path.join(svc.dir, "config.toml")],
+        pass_fds=(listener.fileno(),), stdout=log, stderr=subprocess.STDOUT)
+    listener.close()
+    try:
+        for _ in range(100):
+            if "listening on" in open(os.path.join(svc.dir, "parsecd.log")).read():
+                break
+            time.sleep(0.1)
+        check("a socket-activated parsecd serves on the socket it was given", ping(activated))
+        check("and makes no socket of its own", not os.path.exists(svc.sock))
+        proc.terminate()
+        proc.wait(10)
+        check("the activated socket is left to the service manager", os.path.exists(activated))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        svc.remove()
+
+
+def main():
+    notify_and_socket_mode()
+    socket_activation()
+    print("e2e_service: %d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
