@@ -285,6 +285,28 @@ broker_link_worker(const uint8_t *data, size_t len, int fd)
 	w->chan = ipc_chan_new(bd.base, fd, peer, broker_worker_msg, broker_worker_lost, w);
 }
 
+/* A provider left the configuration: its keys stay in the store, unreachable. */
+static void
+broker_remove_provider(struct broker_provider *p)
+{
+	uint32_t i;
+	size_t k;
+
+	for (i = 0; i < p->worker_count; i++)
+		if (p->workers[i].provider != NULL)
+			broker_worker_down(&p->workers[i]);
+	for (k = 0; k < broker.provider_count; k++) {
+		if (broker.provider_order[k] != p->id)
+			continue;
+		memmove(&broker.provider_order[k], &broker.provider_order[k + 1],
+		    (broker.provider_count - k - 1) * sizeof(broker.provider_order[0]));
+		broker.provider_count--;
+		break;
+	}
+	log_info("%s removed", p->name);
+	memset(p, 0, sizeof(*p));
+}
+
 static void
 broker_stop(void)
 {
@@ -324,6 +346,29 @@ broker_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 		if (down[0] > 0 && down[0] < WIRE_PROVIDER_COUNT && down[1] < CFG_WORKERS_MAX &&
 		    broker.providers[down[0]].workers[down[1]].provider != NULL)
 			broker_worker_down(&broker.providers[down[0]].workers[down[1]]);
+		break;
+	}
+	case IPC_RELOAD: {
+		struct setup_broker next;
+
+		if (setup_broker_decode(msg->data, msg->hdr.len, &next) == -1)
+			fatalx("malformed reload from parent");
+		/* The key store stays; who may do what changes. */
+		broker.setup.auth_type = next.auth_type;
+		broker.setup.admin_count = next.admin_count;
+		memcpy(broker.setup.admins, next.admins, sizeof(next.admins));
+		log_info("reloaded: authenticator %u, %u admins", next.auth_type, next.admin_count);
+		break;
+	}
+	case IPC_PROVIDER_REMOVED: {
+		uint32_t id;
+
+		if (msg->hdr.len != sizeof(id))
+			fatalx("malformed PROVIDER_REMOVED");
+		memcpy(&id, msg->data, sizeof(id));
+		if (id == 0 || id >= WIRE_PROVIDER_COUNT)
+			fatalx("PROVIDER_REMOVED for provider %u", id);
+		broker_remove_provider(&broker.providers[id]);
 		break;
 	}
 	case IPC_SHUTDOWN:

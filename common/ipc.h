@@ -31,7 +31,9 @@ enum ipc_type {
 	IPC_READY = 5,        /* child -> parent: serving */
 	IPC_SHUTDOWN = 6,     /* parent -> child: exit cleanly */
 	IPC_TEST_FORBIDDEN = 7, /* test builds: attempt a syscall the sandbox forbids */
-	IPC_PROVIDER_DOWN = 8,  /* parent -> brokerd: u32 provider id died */
+	IPC_PROVIDER_DOWN = 8,  /* parent -> brokerd: u32 provider id, u32 worker died */
+	IPC_RELOAD = 9,         /* parent -> frontd, brokerd: new settings (as IPC_SETUP) */
+	IPC_PROVIDER_REMOVED = 10, /* parent -> brokerd: u32 provider id left the config */
 
 	/* 100..199: frontd <-> brokerd */
 	IPC_CONN_NEW = 100,    /* frontd -> brokerd: fd = dup of the client socket */

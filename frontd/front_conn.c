@@ -466,6 +466,15 @@ front_conn_init(struct event_base *base, int listen_fd, struct ipc_chan *broker,
 }
 
 void
+front_conn_reconfigure(const struct front_settings *settings)
+{
+	fc.settings = *settings;
+	log_info("reloaded: body limit %u, timeout %u ms, %u connections (%u per uid)",
+	    settings->body_len_limit, settings->timeout_ms, settings->max_connections,
+	    settings->max_connections_per_uid);
+}
+
+void
 front_conn_start(void)
 {
 	fc.ev_accept = event_new(fc.base, fc.listen_fd, EV_READ | EV_PERSIST, front_accept, NULL);

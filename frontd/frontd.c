@@ -62,6 +62,15 @@ frontd_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 		front_conn_start();
 		ipc_send(chan, IPC_READY, 0, 0, -1, NULL, 0);
 		break;
+	case IPC_RELOAD:
+		if (setup_front_decode(msg->data, msg->hdr.len, &s) == -1)
+			fatalx("malformed reload from parent");
+		fd_main.settings.body_len_limit = s.body_len_limit;
+		fd_main.settings.timeout_ms = s.timeout_ms;
+		fd_main.settings.max_connections = s.max_connections;
+		fd_main.settings.max_connections_per_uid = s.max_connections_per_uid;
+		front_conn_reconfigure(&fd_main.settings);
+		break;
 	case IPC_SHUTDOWN:
 		frontd_stop();
 		break;

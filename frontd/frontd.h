@@ -55,6 +55,8 @@ struct front_settings {
 void front_conn_init(struct event_base *base, int listen_fd, struct ipc_chan *broker,
     const struct front_settings *settings);
 void front_conn_start(void);
+/* New limits from a reload; connections in progress keep running. */
+void front_conn_reconfigure(const struct front_settings *settings);
 void front_conn_response(uint64_t conn_id, uint64_t req_id, const uint8_t *data, size_t len);
 void front_conn_shutdown(void);
 

@@ -37,6 +37,8 @@ struct child {
 	int ready;
 	/* providers only */
 	const struct cfg_provider *provider;
+	enum cfg_provider_kind provider_kind;
+	int retired; /* its provider left the config: not restarted */
 	uint32_t worker;
 	int broker_end; /* broker's end of the provider channel, until sent */
 	uint32_t backoff_ms;
@@ -46,6 +48,8 @@ struct child {
 static struct parsecd {
 	struct event_base *base;
 	struct parsec_config cfg;
+	const char *config_path; /* NULL for the built-in config */
+	int broker_hello;
 	char exe_dir[PATH_MAX];
 	int listen_fd;
 	int activated; /* the listening socket came from systemd */
@@ -62,6 +66,10 @@ static struct parsecd {
 } pd;
 
 static void parsecd_child_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg);
+static void parsecd_link_provider(struct child *c);
+static void parsecd_reload(void);
+static void parsecd_init_child(struct child *c, enum proc_kind kind, const char *binary,
+    const char *name);
 static void parsecd_child_lost(struct ipc_chan *chan, void *arg);
 
 static __attribute__((noreturn)) void
@@ -147,10 +155,13 @@ parsecd_start_provider(struct child *c)
 	c->ready = 0;
 	c->chan = ipc_chan_new(pd.base, to_parent[0], c->name, parsecd_child_msg,
 	    parsecd_child_lost, c);
+	/* A provider started after brokerd (a restart, a reload) is linked at once. */
+	if (pd.broker_hello)
+		parsecd_link_provider(c);
 }
 
 static void
-parsecd_send_setup(struct child *c)
+parsecd_send_settings(struct child *c, uint32_t type)
 {
 	uint8_t buf[sizeof(struct setup_broker) + 1024];
 	size_t len = 0;
@@ -205,7 +216,14 @@ parsecd_send_setup(struct child *c)
 	}
 	if (len == 0)
 		fatalx("setup for %s does not fit", c->name);
-	ipc_send(c->chan, IPC_SETUP, 0, 0, -1, buf, len);
+	if (c->chan != NULL)
+		ipc_send(c->chan, type, 0, 0, -1, buf, len);
+}
+
+static void
+parsecd_send_setup(struct child *c)
+{
+	parsecd_send_settings(c, IPC_SETUP);
 	ipc_send(c->chan, IPC_SETUP_DONE, 0, 0, -1, NULL, 0);
 }
 
@@ -218,7 +236,7 @@ parsecd_link_provider(struct child *c)
 	size_t len;
 
 	memset(&ref, 0, sizeof(ref));
-	ref.id = (uint32_t)c->provider->kind;
+	ref.id = (uint32_t)c->provider_kind;
 	ref.worker = c->worker;
 	strlcpy(ref.name, c->provider->name, sizeof(ref.name));
 	len = setup_provider_ref_encode(&ref, buf, sizeof(buf));
@@ -255,6 +273,7 @@ parsecd_child_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 		if (c->kind == PROC_BROKERD) {
 			size_t i;
 
+			pd.broker_hello = 1;
 			for (i = 0; i < pd.provider_count; i++)
 				if (pd.providers[i].broker_end != -1)
 					parsecd_link_provider(&pd.providers[i]);
@@ -422,9 +441,11 @@ parsecd_reap(void)
 				log_warnx("%s", what);
 			else
 				log_debug("%s", what);
+		} else if (c->kind == PROC_PROVIDER && c->retired) {
+			log_info("%s (its provider left the configuration)", what);
 		} else if (c->kind == PROC_PROVIDER) {
 			struct timeval tv;
-			uint32_t down[2] = { (uint32_t)c->provider->kind, c->worker };
+			uint32_t down[2] = { (uint32_t)c->provider_kind, c->worker };
 
 			c->backoff_ms = c->backoff_ms == 0 ? 100 : c->backoff_ms * 2;
 			if (c->backoff_ms > BACKOFF_MAX_MS)
@@ -450,6 +471,176 @@ parsecd_reap(void)
 		parsecd_stop_done();
 }
 
+static const struct cfg_provider *
+parsecd_find_provider(const struct parsec_config *cfg, enum cfg_provider_kind kind)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->provider_count; i++)
+		if (cfg->providers[i].kind == kind)
+			return &cfg->providers[i];
+	return NULL;
+}
+
+/* Two provider settings are the same, whatever line they sit on. */
+static int
+parsecd_same_provider(const struct cfg_provider *a, const struct cfg_provider *b)
+{
+	struct cfg_provider x = *a, y = *b;
+	int same;
+
+	x.line = y.line = 0;
+	same = memcmp(&x, &y, sizeof(x)) == 0;
+	explicit_bzero(&x, sizeof(x));
+	explicit_bzero(&y, sizeof(y));
+	return same;
+}
+
+/* Stops a provider's workers for good and tells brokerd it is gone. */
+static void
+parsecd_retire_provider(enum cfg_provider_kind kind)
+{
+	uint32_t id = (uint32_t)kind;
+	size_t i;
+
+	for (i = 0; i < pd.provider_count; i++) {
+		struct child *c = &pd.providers[i];
+
+		if (c->retired || c->provider_kind != kind)
+			continue;
+		c->retired = 1;
+		evtimer_del(c->restart_ev);
+		if (c->pid > 0)
+			kill(c->pid, SIGTERM);
+	}
+	ipc_send(pd.broker.chan, IPC_PROVIDER_REMOVED, 0, 0, -1, &id, sizeof(id));
+}
+
+static void
+parsecd_add_provider(const struct cfg_provider *p)
+{
+	uint32_t w;
+	size_t i;
+
+	for (w = 0; w < pd.workers; w++) {
+		struct child *c = NULL;
+		char name[CFG_NAME_MAX + 16];
+
+		/* Reuse the slot of a retired worker that has exited. */
+		for (i = 0; i < pd.provider_count && c == NULL; i++)
+			if (pd.providers[i].retired && pd.providers[i].pid == 0)
+				c = &pd.providers[i];
+		if (c == NULL) {
+			if (pd.provider_count == sizeof(pd.providers) / sizeof(pd.providers[0])) {
+				log_warnx("reload: no room for another provider worker");
+				return;
+			}
+			c = &pd.providers[pd.provider_count++];
+			c->restart_ev = evtimer_new(pd.base, parsecd_restart_provider, c);
+		}
+		snprintf(name, sizeof(name), "provider %s/%u", p->name, w);
+		parsecd_init_child(c, PROC_PROVIDER, parsecd_provider_binary(p->kind), name);
+		c->retired = 0;
+		c->backoff_ms = 0;
+		c->provider = p;
+		c->provider_kind = p->kind;
+		c->worker = w;
+		parsecd_start_provider(c);
+	}
+}
+
+/* Settings a running service cannot take: reported, and the running ones kept. */
+static void
+parsecd_keep_fixed(struct parsec_config *next)
+{
+	const struct parsec_config *cur = &pd.cfg;
+	size_t i;
+	int kim_changed = next->key_manager_count != cur->key_manager_count;
+
+	for (i = 0; !kim_changed && i < cur->key_manager_count; i++)
+		kim_changed = strcmp(next->key_managers[i].sqlite_db_path,
+		    cur->key_managers[i].sqlite_db_path) != 0 ||
+		    strcmp(next->key_managers[i].name, cur->key_managers[i].name) != 0;
+	if (strcmp(next->socket_path, cur->socket_path) != 0)
+		log_warnx("reload: listener.socket_path changes on restart only");
+	if (strcmp(next->user, cur->user) != 0 || strcmp(next->chroot_dir, cur->chroot_dir) != 0 ||
+	    strcmp(next->state_dir, cur->state_dir) != 0 || next->workers != cur->workers)
+		log_warnx("reload: [privsep] user, chroot_dir, state_dir and workers change on "
+		    "restart only");
+	if (kim_changed)
+		log_warnx("reload: [[key_manager]] changes on restart only");
+	strlcpy(next->socket_path, cur->socket_path, sizeof(next->socket_path));
+	strlcpy(next->user, cur->user, sizeof(next->user));
+	strlcpy(next->chroot_dir, cur->chroot_dir, sizeof(next->chroot_dir));
+	strlcpy(next->state_dir, cur->state_dir, sizeof(next->state_dir));
+	next->workers = cur->workers;
+	next->key_manager_count = cur->key_manager_count;
+	memcpy(next->key_managers, cur->key_managers, sizeof(next->key_managers));
+	next->socket_mode = cur->socket_mode;
+	strlcpy(next->socket_group, cur->socket_group, sizeof(next->socket_group));
+}
+
+/*
+ * SIGHUP: read config.toml again. A file that does not load is refused and
+ * the running configuration keeps serving; otherwise limits, admins and the
+ * authenticator change in place and providers come and go, while clients on
+ * other providers keep their connections.
+ */
+static void
+parsecd_reload(void)
+{
+	static struct parsec_config next;
+	enum cfg_provider_kind kind;
+	char err[CFG_ERR_MAX];
+	size_t i;
+
+	if (pd.config_path == NULL) {
+		log_warnx("SIGHUP: the built-in configuration has nothing to reload");
+		return;
+	}
+	if (pd.stopping || !pd.serving)
+		return;
+	if (config_load_file(pd.config_path, &next, err, sizeof(err)) == -1) {
+		log_warnx("reload refused, the running configuration stays: %s", err);
+		return;
+	}
+	parsecd_keep_fixed(&next);
+	for (kind = CFG_PROVIDER_MBED_CRYPTO; kind <= CFG_PROVIDER_TPM; kind++) {
+		const struct cfg_provider *old = parsecd_find_provider(&pd.cfg, kind);
+		const struct cfg_provider *new = parsecd_find_provider(&next, kind);
+
+		if (old != NULL && (new == NULL || !parsecd_same_provider(old, new))) {
+			log_info("reload: %s provider %s %s", config_provider_kind_name(kind),
+			    old->name, new == NULL ? "removed" : "changed, restarting it");
+			parsecd_retire_provider(kind);
+		}
+	}
+	/* Take the new configuration; live children now point into it. */
+	config_wipe_secrets(&pd.cfg);
+	pd.cfg = next;
+	explicit_bzero(&next, sizeof(next));
+	for (i = 0; i < pd.provider_count; i++)
+		if (!pd.providers[i].retired)
+			pd.providers[i].provider =
+			    parsecd_find_provider(&pd.cfg, pd.providers[i].provider_kind);
+	for (i = 0; i < pd.cfg.provider_count; i++) {
+		const struct cfg_provider *p = &pd.cfg.providers[i];
+		size_t k;
+		int running = 0;
+
+		for (k = 0; k < pd.provider_count; k++)
+			running |= !pd.providers[k].retired && pd.providers[k].provider_kind == p->kind;
+		if (!running) {
+			log_info("reload: starting %s provider %s", config_provider_kind_name(p->kind),
+			    p->name);
+			parsecd_add_provider(p);
+		}
+	}
+	parsecd_send_settings(&pd.front, IPC_RELOAD);
+	parsecd_send_settings(&pd.broker, IPC_RELOAD);
+	log_info("reloaded %s", pd.config_path);
+}
+
 static void
 parsecd_signal(evutil_socket_t sig, short ev, void *arg)
 {
@@ -463,7 +654,7 @@ parsecd_signal(evutil_socket_t sig, short ev, void *arg)
 		parsecd_stop(0);
 		break;
 	case SIGHUP:
-		log_warnx("SIGHUP: configuration reload is not supported yet; ignored");
+		parsecd_reload();
 		break;
 #ifdef PARSEC_TEST_HOOKS
 	case SIGUSR1: {
@@ -569,6 +760,7 @@ parsecd_start(void)
 			parsecd_init_child(c, PROC_PROVIDER,
 			    parsecd_provider_binary(pd.cfg.providers[i].kind), name);
 			c->provider = &pd.cfg.providers[i];
+			c->provider_kind = pd.cfg.providers[i].kind;
 			c->worker = w;
 			c->restart_ev = evtimer_new(pd.base, parsecd_restart_provider, c);
 			parsecd_start_provider(c);
@@ -610,6 +802,7 @@ main(int argc, char **argv)
 	if (optind != argc || (config_path == NULL) == (dev_dir == NULL))
 		usage();
 
+	pd.config_path = config_path;
 	if (config_path != NULL) {
 		if (config_load_file(config_path, &pd.cfg, err, sizeof(err)) == -1) {
 			fprintf(stderr, "parsecd: %s\n", err);

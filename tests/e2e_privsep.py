@@ -158,6 +158,16 @@ def kill_provider_under_load():
         log = open(os.path.join(svc.dir, "parsecd.log")).read()
         check("parsecd logs the killed worker and its restart",
               "killed by signal 9" in log and "restarting" in log, log[-600:])
+        # The restarted worker really serves: take the other one away too.
+        survivor = [pid for pid, comm in children(svc.proc.pid)
+                    if comm.startswith("parsec-provide") and pid != workers[0]]
+        restarted = [pid for pid, comm in children(svc.proc.pid)
+                     if comm.startswith("parsec-provide") and pid not in workers]
+        if survivor and restarted:
+            os.kill([p for p in survivor if p not in restarted][0], 9)
+        time.sleep(0.3)
+        ok = [sign_request(svc)[0] for _ in range(10)]
+        check("the restarted worker serves requests", restarted and ok.count(0) >= 5, (restarted, ok))
     finally:
         svc.stop()
         svc.remove()

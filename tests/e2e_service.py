@@ -95,9 +95,67 @@ def socket_activation():
         svc.remove()
 
 
+def list_opcodes(svc):
+    import list_opcodes_pb2
+    st, out = eb.call(svc.sock, 0, 0x09, list_opcodes_pb2.Operation(provider_id=1).SerializeToString(), 0, b"")
+    return st, set(list_opcodes_pb2.Result.FromString(out).opcodes) if st == 0 else set()
+
+
+def reload_tests():
+    svc = eb.Service()
+    config = os.path.join(svc.dir, "config.toml")
+    original = open(config).read()
+    try:
+        svc.start()
+        admin = eb.App(svc, "admin")
+        admin.generate("k")
+        check("before the reload, admin is not an admin", admin.clients()[0] == 21)
+        kept = socket.socket(socket.AF_UNIX)
+        kept.connect(svc.sock)
+        hdr = struct.pack("<IHBBHBQBBBIHIHBB", 0x5EC0A710, 30, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0)
+        kept.sendall(hdr)
+        first = kept.recv(64)
+        with open(config, "w") as f:
+            f.write(original.replace("admins = [  ]", 'admins = [ { name = "admin" } ]')
+                    .replace('log_level = "info"', 'log_level = "info"\nbody_len_limit = 4096')
+                    .replace('key_info_manager = "sqlite-manager"',
+                             'key_info_manager = "sqlite-manager"\nadvertise_mac_opcodes = true'))
+        os.kill(svc.proc.pid, 1)
+        deadline = time.time() + 5
+        while time.time() < deadline and "reloaded" not in open(os.path.join(svc.dir, "parsecd.log")).read():
+            time.sleep(0.1)
+        time.sleep(1)
+        kept.sendall(hdr)
+        second = kept.recv(64)
+        check("a connection open across the reload keeps working", len(first) >= 36 and len(second) >= 36)
+        kept.close()
+        check("admins change on SIGHUP", admin.clients() == (0, ["admin"]), admin.clients())
+        big = struct.pack("<IHBBHBQBBBIHIHBB", 0x5EC0A710, 30, 1, 0, 0, 0, 1, 0, 0, 0, 8192, 0, 1, 0, 0, 0)
+        with socket.socket(socket.AF_UNIX) as c:
+            c.connect(svc.sock)
+            c.sendall(big)
+            status = struct.unpack("<H", c.recv(64)[32:34])[0]
+        check("body_len_limit changes on SIGHUP", status == 20, status)
+        st, ops = list_opcodes(svc)
+        check("a changed provider is restarted with its new settings", st == 0 and 0x16 in ops, ops)
+        check("its keys are still there", admin.public("k")[0] == 0)
+        with open(config, "w") as f:
+            f.write("[listener\nthis is not toml")
+        os.kill(svc.proc.pid, 1)
+        time.sleep(1)
+        log = open(os.path.join(svc.dir, "parsecd.log")).read()
+        check("a broken config is refused with a clear log line", "reload refused" in log and
+              "config.toml:1:" in log, log[-400:])
+        check("and the running configuration keeps serving", admin.clients()[0] == 0 and ping(svc.sock))
+    finally:
+        svc.stop()
+        svc.remove()
+
+
 def main():
     notify_and_socket_mode()
     socket_activation()
+    reload_tests()
     print("e2e_service: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
