@@ -75,20 +75,23 @@ sandbox_test_forbidden(enum proc_kind kind)
 void
 sandbox_enter(enum proc_kind kind, const char *user, const char *chroot_dir)
 {
-	struct rlimit no_core = { 0, 0 };
+	struct rlimit none_at_all = { 0, 0 };
 	cap_t none;
 
 	if (geteuid() == 0)
 		sandbox_drop_user(user, chroot_dir);
 	else
-		log_debug("not started as root: keeping uid %u, no chroot", (unsigned)getuid());
+		log_info("not started as root: uid %u kept, no chroot; the rest of the sandbox applies",
+		    (unsigned)getuid());
 
 	if ((none = cap_init()) == NULL || cap_set_proc(none) == -1)
 		fatal("dropping capabilities");
 	cap_free(none);
-	/* Key material must never land in a core file. */
-	if (setrlimit(RLIMIT_CORE, &no_core) == -1)
+	/* Key material must never land in a core file, and no child ever forks. */
+	if (setrlimit(RLIMIT_CORE, &none_at_all) == -1)
 		fatal("setrlimit RLIMIT_CORE");
+	if (setrlimit(RLIMIT_NPROC, &none_at_all) == -1)
+		fatal("setrlimit RLIMIT_NPROC");
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
 		fatal("PR_SET_DUMPABLE");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)

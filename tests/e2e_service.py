@@ -152,7 +152,27 @@ def reload_tests():
         svc.remove()
 
 
+def socket_group():
+    if os.geteuid() != 0:
+        return
+    import grp
+    svc = eb.Service()
+    config = os.path.join(svc.dir, "config.toml")
+    with open(config, "a") as f:
+        f.write('socket_mode = "0660"\nsocket_group = "nogroup"\n')
+    try:
+        svc.start()
+        st = os.stat(svc.sock)
+        check("socket_group and socket_mode narrow the socket",
+              st.st_mode & 0o777 == 0o660 and st.st_gid == grp.getgrnam("nogroup").gr_gid,
+              (oct(st.st_mode), st.st_gid))
+    finally:
+        svc.stop()
+        svc.remove()
+
+
 def main():
+    socket_group()
     notify_and_socket_mode()
     socket_activation()
     reload_tests()

@@ -94,6 +94,10 @@ fi
 for script in "$top"/tests/e2e_*.py; do
 	[ -f "$script" ] && run_one "$(basename "$script" .py)" /usr/bin/python3 "$script" "$top"
 done
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+	run_one "e2e_ops as nobody" setpriv --reuid=nobody --regid="$(id -gn nobody)" \
+	    --clear-groups /usr/bin/python3 "$top/tests/e2e_ops.py" "$top"
+fi
 if [ -f "$top/tests/interop.sh" ]; then
 	run_one interop bash "$top/tests/interop.sh" "$top"
 fi
