@@ -14,177 +14,11 @@ Usage: e2e_broker.py TOPDIR
 import json
 import os
 import pwd
-import socket
-import struct
 import subprocess
 import sys
-import tempfile
-import time
 
-TOP = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), ".."))
-sys.path.insert(0, os.path.join(TOP, "tests", "pb"))
-
-import delete_client_pb2 as delete_client_pb  # noqa: E402
-import list_clients_pb2 as list_clients_pb  # noqa: E402
-import list_keys_pb2 as list_keys_pb  # noqa: E402
-import psa_algorithm_pb2 as alg_pb  # noqa: E402
-import psa_destroy_key_pb2 as destroy_pb  # noqa: E402
-import psa_export_public_key_pb2 as export_pub_pb  # noqa: E402
-import psa_generate_key_pb2 as gen_pb  # noqa: E402
-
-OP_GENERATE, OP_DESTROY, OP_EXPORT_PUBLIC = 0x02, 0x03, 0x07
-OP_LIST_KEYS, OP_LIST_CLIENTS, OP_DELETE_CLIENT = 0x1A, 0x1B, 0x1C
-AUTH_DIRECT, AUTH_PEER = 1, 3
-
-passed = failed = 0
-
-
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        print("ok - " + name)
-        passed += 1
-    else:
-        print("not ok - %s: %s" % (name, detail))
-        failed += 1
-
-
-def call(sock_path, provider, opcode, body, auth_type, auth):
-    hdr = struct.pack("<IHBBHBQBBBIHIHBB", 0x5EC0A710, 30, 1, 0, 0, provider, 1, 0, 0,
-                      auth_type, len(body), len(auth), opcode, 0, 0, 0)
-    with socket.socket(socket.AF_UNIX) as s:
-        s.settimeout(10)
-        s.connect(sock_path)
-        s.sendall(hdr + body + auth)
-        raw = b""
-        while len(raw) < 36:
-            chunk = s.recv(36 - len(raw))
-            if not chunk:
-                return None, b""
-            raw += chunk
-        fields = struct.unpack("<IHBBHBQBBBIHIHBB", raw)
-        out = b""
-        while len(out) < fields[10]:
-            out += s.recv(fields[10] - len(out))
-        return fields[13], out
-
-
-def p256_attributes():
-    a = gen_pb.Operation().attributes
-    a.key_type.ecc_key_pair.curve_family = a.key_type.SECP_R1
-    a.key_bits = 256
-    a.key_policy.key_usage_flags.sign_hash = True
-    a.key_policy.key_algorithm.asymmetric_signature.ecdsa.hash_alg.specific = alg_pb.Algorithm.SHA_256
-    return a
-
-
-class App:
-    """One application, named by Direct authentication."""
-
-    def __init__(self, service, name, auth_type=AUTH_DIRECT, auth=None):
-        self.service, self.name = service, name
-        self.auth_type = auth_type
-        self.auth = auth if auth is not None else name.encode()
-
-    def _call(self, provider, opcode, msg):
-        return call(self.service.sock, provider, opcode, msg.SerializeToString(), self.auth_type, self.auth)
-
-    def generate(self, key):
-        return self._call(1, OP_GENERATE, gen_pb.Operation(key_name=key, attributes=p256_attributes()))[0]
-
-    def destroy(self, key):
-        return self._call(1, OP_DESTROY, destroy_pb.Operation(key_name=key))[0]
-
-    def public(self, key):
-        st, out = self._call(1, OP_EXPORT_PUBLIC, export_pub_pb.Operation(key_name=key))
-        return st, export_pub_pb.Result.FromString(out).data if st == 0 else None
-
-    def keys(self):
-        st, out = self._call(0, OP_LIST_KEYS, list_keys_pb.Operation())
-        return st, sorted(k.name for k in list_keys_pb.Result.FromString(out).keys) if st == 0 else None
-
-    def clients(self):
-        st, out = self._call(0, OP_LIST_CLIENTS, list_clients_pb.Operation())
-        return st, sorted(list_clients_pb.Result.FromString(out).clients) if st == 0 else None
-
-    def delete_client(self, client):
-        return self._call(0, OP_DELETE_CLIENT, delete_client_pb.Operation(client=client))[0]
-
-
-class Service:
-    def __init__(self, auth="Direct", admins=(), directory=None):
-        self.dir = directory or tempfile.mkdtemp(prefix="parsecd-broker.")
-        os.chmod(self.dir, 0o755)
-        self.sock = os.path.join(self.dir, "parsec.sock")
-        admin_list = ", ".join('{ name = "%s" }' % a for a in admins)
-        with open(os.path.join(self.dir, "config.toml"), "w") as f:
-            f.write("""[core_settings]
-log_level = "info"
-[listener]
-listener_type = "DomainSocket"
-timeout = 3000
-socket_path = "%(d)s/parsec.sock"
-[authenticator]
-auth_type = "%(auth)s"
-admins = [ %(admins)s ]
-[[key_manager]]
-name = "sqlite-manager"
-manager_type = "SQLite"
-sqlite_db_path = "%(d)s/kim/kim.sqlite3"
-[[provider]]
-provider_type = "MbedCrypto"
-key_info_manager = "sqlite-manager"
-[privsep]
-state_dir = "%(d)s/state"
-workers = 2
-""" % {"d": self.dir, "auth": auth, "admins": admin_list})
-        self.proc = None
-
-    def start(self, tree=TOP, fault=None):
-        env = dict(os.environ)
-        env.pop("PARSEC_FAULT", None)
-        if fault:
-            env["PARSEC_FAULT"] = fault
-        log = open(os.path.join(self.dir, "parsecd.log"), "a")
-        before = self.ready_lines()
-        self.proc = subprocess.Popen([os.path.join(tree, "parsecd", "parsecd"), "-c",
-                                      os.path.join(self.dir, "config.toml")],
-                                     stdout=log, stderr=subprocess.STDOUT, env=env)
-        for _ in range(150):
-            if self.ready_lines() > before:
-                return
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.1)
-        raise RuntimeError("parsecd did not start:\n" + open(os.path.join(self.dir, "parsecd.log")).read())
-
-    def ready_lines(self):
-        try:
-            return open(os.path.join(self.dir, "parsecd.log")).read().count("listening on")
-        except FileNotFoundError:
-            return 0
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
-
-    def wait_exit(self, seconds=10):
-        try:
-            return self.proc.wait(seconds)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            return None
-
-    def key_files(self):
-        d = os.path.join(self.dir, "state", "mbed-crypto-provider")
-        return sorted(f for f in os.listdir(d) if f.endswith(".key")) if os.path.isdir(d) else []
-
-    def remove(self):
-        if failed:
-            print(open(os.path.join(self.dir, "parsecd.log")).read()[-4000:])
-        subprocess.run(["rm", "-rf", self.dir])
-
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2elib import AUTH_PEER, TOP, App, Service, check, counts, summary  # noqa: E402,F401
 
 def admin_tests():
     svc = Service(admins=("admin",))
@@ -212,7 +46,7 @@ def admin_tests():
 PEER_CLIENT = r"""
 import json, os, sys
 sys.path.insert(0, sys.argv[1])
-import e2e_broker as t
+import e2elib as t
 svc = type("S", (), {"sock": sys.argv[2]})()
 uid = os.getuid()
 me = t.App(svc, str(uid), t.AUTH_PEER, uid.to_bytes(4, "little"))
@@ -328,8 +162,7 @@ def main():
     peer_credential_tests()
     authenticator_isolation_tests()
     crash_tests()
-    print("e2e_broker: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return summary("e2e_broker")
 
 
 if __name__ == "__main__":

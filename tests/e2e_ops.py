@@ -10,15 +10,11 @@ must give the right PSA status and leave the service serving.
 Usage: e2e_ops.py TOPDIR
 """
 import os
-import socket
-import struct
-import subprocess
 import sys
-import tempfile
-import time
 
-TOP = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), ".."))
-sys.path.insert(0, os.path.join(TOP, "tests", "pb"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2elib as eb  # noqa: E402
+from e2elib import check, summary  # noqa: E402
 
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, x25519  # noqa: E402
@@ -63,84 +59,9 @@ OPS = {
 ST = {"ok": 0, "not_permitted": 1133, "not_supported": 1134, "invalid_argument": 1135,
       "already_exists": 1139, "does_not_exist": 1140, "invalid_signature": 1149}
 
-passed = failed = 0
-
-
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        print("ok - " + name)
-        passed += 1
-    else:
-        print("not ok - %s: %s" % (name, detail))
-        failed += 1
-
-
-class Service:
-    def __init__(self, provider_extra=""):
-        self.dir = tempfile.mkdtemp(prefix="parsecd-ops.")
-        os.chmod(self.dir, 0o755)
-        self.sock = os.path.join(self.dir, "parsec.sock")
-        with open(os.path.join(self.dir, "config.toml"), "w") as f:
-            f.write("""[core_settings]
-log_level = "info"
-[listener]
-listener_type = "DomainSocket"
-timeout = 3000
-socket_path = "%(d)s/parsec.sock"
-[authenticator]
-auth_type = "Direct"
-[[key_manager]]
-name = "sqlite-manager"
-manager_type = "SQLite"
-sqlite_db_path = "%(d)s/kim/kim.sqlite3"
-[[provider]]
-provider_type = "MbedCrypto"
-key_info_manager = "sqlite-manager"
-%(extra)s
-[privsep]
-state_dir = "%(d)s/state"
-workers = 2
-""" % {"d": self.dir, "extra": provider_extra})
-        self.log = open(os.path.join(self.dir, "parsecd.log"), "w")
-        self.proc = subprocess.Popen([os.path.join(TOP, "parsecd", "parsecd"), "-c",
-                                      os.path.join(self.dir, "config.toml")],
-                                     stdout=self.log, stderr=subprocess.STDOUT)
-        for _ in range(100):
-            with open(os.path.join(self.dir, "parsecd.log")) as f:
-                if "listening on" in f.read():
-                    return
-            time.sleep(0.1)
-        raise RuntimeError("parsecd did not start")
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(10)
-        if failed:
-            print(open(os.path.join(self.dir, "parsecd.log")).read())
-        subprocess.run(["rm", "-rf", self.dir])
-
-    def call(self, op, msg, app="app", provider=1):
-        body = msg.SerializeToString()
-        auth = app.encode()
-        hdr = struct.pack("<IHBBHBQBBBIHIHBB", 0x5EC0A710, 30, 1, 0, 0, provider, 1, 0, 0,
-                          1, len(body), len(auth), OPS[op], 0, 0, 0)
-        with socket.socket(socket.AF_UNIX) as s:
-            s.settimeout(10)
-            s.connect(self.sock)
-            s.sendall(hdr + body + auth)
-            raw = b""
-            while len(raw) < 36:
-                chunk = s.recv(36 - len(raw))
-                if not chunk:
-                    raise RuntimeError("connection closed")
-                raw += chunk
-            (_, _, _, _, _, _, _, _, _, _, body_len, _, _, status, _, _) = struct.unpack(
-                "<IHBBHBQBBBIHIHBB", raw)
-            out = b""
-            while len(out) < body_len:
-                out += s.recv(body_len - len(out))
-        return status, out
+def call(svc, op, msg, app="app", provider=1):
+    """One request as application app; returns (status, body)."""
+    return eb.call(svc.sock, provider, OPS[op], msg.SerializeToString(), eb.AUTH_DIRECT, app.encode())
 
 
 def sign_alg(kind, hash_alg=A.SHA_256):
@@ -184,71 +105,71 @@ def alg_of(**kw):
 
 def run(svc):
     # Hashes: FIPS 180 "abc".
-    st, out = svc.call("hash", hash_pb.Operation(alg=A.SHA_256, input=b"abc"))
+    st, out = call(svc, "hash", hash_pb.Operation(alg=A.SHA_256, input=b"abc"))
     check("SHA-256(abc)", st == 0 and hash_pb.Result.FromString(out).hash == bytes.fromhex(
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"), (st, out))
     for h, name in ((A.SHA_224, "sha224"), (A.SHA_384, "sha384"), (A.SHA_512, "sha512")):
         import hashlib
-        st, out = svc.call("hash", hash_pb.Operation(alg=h, input=b"parsecd"))
+        st, out = call(svc, "hash", hash_pb.Operation(alg=h, input=b"parsecd"))
         check("%s matches hashlib" % name, st == 0 and hash_pb.Result.FromString(out).hash ==
               hashlib.new(name, b"parsecd").digest(), (st, out))
-    st, _ = svc.call("hash_compare", hash_cmp.Operation(alg=A.SHA_256, input=b"abc", hash=bytes(32)))
+    st, _ = call(svc, "hash_compare", hash_cmp.Operation(alg=A.SHA_256, input=b"abc", hash=bytes(32)))
     check("hash compare mismatch is InvalidSignature", st == ST["invalid_signature"], st)
 
     # HMAC-SHA256, RFC 4231 test case 1 (MAC opcodes are served though not advertised).
     hmac_alg = A.Mac()
     hmac_alg.full_length.hmac.hash_alg = A.SHA_256
-    st, _ = svc.call("import", import_pb.Operation(
+    st, _ = call(svc, "import", import_pb.Operation(
         key_name="hmac", attributes=attrs(plain("hmac"), 160, ["sign_message", "verify_message", "sign_hash", "verify_hash"], alg_of(mac=hmac_alg)),
         data=b"\x0b" * 20))
     check("import HMAC key", st == 0, st)
-    st, out = svc.call("mac", mac_pb.Operation(key_name="hmac", alg=hmac_alg, input=b"Hi There"))
+    st, out = call(svc, "mac", mac_pb.Operation(key_name="hmac", alg=hmac_alg, input=b"Hi There"))
     mac = mac_pb.Result.FromString(out).mac if st == 0 else b""
     check("HMAC-SHA256 RFC 4231 #1", mac == bytes.fromhex(
         "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"), (st, mac.hex()))
-    st, _ = svc.call("mac_verify", mac_verify_pb.Operation(key_name="hmac", alg=hmac_alg, input=b"Hi There", mac=mac))
+    st, _ = call(svc, "mac_verify", mac_verify_pb.Operation(key_name="hmac", alg=hmac_alg, input=b"Hi There", mac=mac))
     check("HMAC verify", st == 0, st)
-    st, _ = svc.call("mac_verify", mac_verify_pb.Operation(key_name="hmac", alg=hmac_alg, input=b"Hi there", mac=mac))
+    st, _ = call(svc, "mac_verify", mac_verify_pb.Operation(key_name="hmac", alg=hmac_alg, input=b"Hi there", mac=mac))
     check("HMAC verify of other data is InvalidSignature", st == ST["invalid_signature"], st)
 
     # AES: CMAC (RFC 4493), CBC and CTR (SP 800-38A), GCM (test case 2), CCM.
     aes_key = bytes.fromhex("2b7e151628aed2a6abf7158809cf4f3c")
     cmac_alg = A.Mac()
     cmac_alg.full_length.cmac.SetInParent()
-    st, _ = svc.call("import", import_pb.Operation(
+    st, _ = call(svc, "import", import_pb.Operation(
         key_name="cmac", attributes=attrs(plain("aes"), 128, ["sign_message", "verify_message", "sign_hash", "verify_hash"], alg_of(mac=cmac_alg)),
         data=aes_key))
-    st, out = svc.call("mac", mac_pb.Operation(key_name="cmac", alg=cmac_alg, input=bytes.fromhex("6bc1bee22e409f96e93d7e117393172a")))
+    st, out = call(svc, "mac", mac_pb.Operation(key_name="cmac", alg=cmac_alg, input=bytes.fromhex("6bc1bee22e409f96e93d7e117393172a")))
     check("AES-CMAC RFC 4493 #2", st == 0 and mac_pb.Result.FromString(out).mac == bytes.fromhex(
         "070a16b46b4d4144f79bdd9dd04a287c"), (st, out.hex()))
     for mode, iv, ct in ((A.CBC_NO_PADDING, "000102030405060708090a0b0c0d0e0f", "7649abac8119b246cee98e9b12e9197d"),
                          (A.CTR, "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff", "874d6191b620e3261bef6864990db6ce")):
         name = "cbc" if mode == A.CBC_NO_PADDING else "ctr"
-        svc.call("import", import_pb.Operation(key_name="aes-" + name, attributes=attrs(
+        call(svc, "import", import_pb.Operation(key_name="aes-" + name, attributes=attrs(
             plain("aes"), 128, ["encrypt", "decrypt"], alg_of(cipher=mode)), data=aes_key))
-        st, out = svc.call("cipher_decrypt", cipher_dec.Operation(key_name="aes-" + name, alg=mode,
+        st, out = call(svc, "cipher_decrypt", cipher_dec.Operation(key_name="aes-" + name, alg=mode,
                            ciphertext=bytes.fromhex(iv + ct)))
         check("AES-%s SP 800-38A decrypt" % name.upper(), st == 0 and cipher_dec.Result.FromString(out).plaintext ==
               bytes.fromhex("6bc1bee22e409f96e93d7e117393172a"), (st, out.hex()))
-        st, out = svc.call("cipher_encrypt", cipher_enc.Operation(key_name="aes-" + name, alg=mode,
+        st, out = call(svc, "cipher_encrypt", cipher_enc.Operation(key_name="aes-" + name, alg=mode,
                            plaintext=bytes.fromhex("6bc1bee22e409f96e93d7e117393172a")))
         ct_out = cipher_enc.Result.FromString(out).ciphertext if st == 0 else b""
         check("AES-%s encrypt gives IV || ciphertext" % name.upper(), len(ct_out) == 32, (st, ct_out.hex()))
-        st, out = svc.call("cipher_decrypt", cipher_dec.Operation(key_name="aes-" + name, alg=mode, ciphertext=ct_out))
+        st, out = call(svc, "cipher_decrypt", cipher_dec.Operation(key_name="aes-" + name, alg=mode, ciphertext=ct_out))
         check("AES-%s round trip" % name.upper(), st == 0 and cipher_dec.Result.FromString(out).plaintext ==
               bytes.fromhex("6bc1bee22e409f96e93d7e117393172a"), st)
-    svc.call("import", import_pb.Operation(key_name="aes-pkcs7", attributes=attrs(
+    call(svc, "import", import_pb.Operation(key_name="aes-pkcs7", attributes=attrs(
         plain("aes"), 128, ["encrypt", "decrypt"], alg_of(cipher=A.CBC_PKCS7)), data=aes_key))
-    st, out = svc.call("cipher_encrypt", cipher_enc.Operation(key_name="aes-pkcs7", alg=A.CBC_PKCS7, plaintext=b"seven!!"))
+    st, out = call(svc, "cipher_encrypt", cipher_enc.Operation(key_name="aes-pkcs7", alg=A.CBC_PKCS7, plaintext=b"seven!!"))
     ct = cipher_enc.Result.FromString(out).ciphertext if st == 0 else b""
-    st, out = svc.call("cipher_decrypt", cipher_dec.Operation(key_name="aes-pkcs7", alg=A.CBC_PKCS7, ciphertext=ct))
+    st, out = call(svc, "cipher_decrypt", cipher_dec.Operation(key_name="aes-pkcs7", alg=A.CBC_PKCS7, ciphertext=ct))
     check("AES-CBC-PKCS7 pads and unpads", len(ct) == 32 and st == 0 and
           cipher_dec.Result.FromString(out).plaintext == b"seven!!", (len(ct), st))
 
     gcm = A.Aead(aead_with_default_length_tag=A.Aead.GCM)
-    svc.call("import", import_pb.Operation(key_name="gcm", attributes=attrs(
+    call(svc, "import", import_pb.Operation(key_name="gcm", attributes=attrs(
         plain("aes"), 128, ["encrypt", "decrypt"], alg_of(aead=gcm)), data=bytes(16)))
-    st, out = svc.call("aead_encrypt", aead_enc.Operation(key_name="gcm", alg=gcm, nonce=bytes(12),
+    st, out = call(svc, "aead_encrypt", aead_enc.Operation(key_name="gcm", alg=gcm, nonce=bytes(12),
                        additional_data=b"", plaintext=bytes(16)))
     check("AES-GCM test case 2", st == 0 and aead_enc.Result.FromString(out).ciphertext == bytes.fromhex(
         "0388dace60b6a392f328c2b971b2fe78ab6e47d42cec13bdf53a67b21257bddf"), (st, out.hex()))
@@ -259,19 +180,19 @@ def run(svc):
             ("AES-GCM-256", A.Aead.GCM, os.urandom(32), 12, AESGCM)):
         alg = A.Aead(aead_with_default_length_tag=aead_kind)
         key_type = plain("chacha20") if aead_kind == A.Aead.CHACHA20_POLY1305 else plain("aes")
-        st, _ = svc.call("import", import_pb.Operation(key_name=name, attributes=attrs(
+        st, _ = call(svc, "import", import_pb.Operation(key_name=name, attributes=attrs(
             key_type, len(key) * 8, ["encrypt", "decrypt"], alg_of(aead=alg)), data=key))
         nonce, aad, msg = os.urandom(nonce_len), b"header", b"attack at dawn"
-        st, out = svc.call("aead_encrypt", aead_enc.Operation(key_name=name, alg=alg, nonce=nonce,
+        st, out = call(svc, "aead_encrypt", aead_enc.Operation(key_name=name, alg=alg, nonce=nonce,
                            additional_data=aad, plaintext=msg))
         ct = aead_enc.Result.FromString(out).ciphertext if st == 0 else b""
         check("%s ciphertext opens with OpenSSL" % name, ct and ref(key).decrypt(nonce, ct, aad) == msg, st)
         ct2 = ref(key).encrypt(nonce, b"reply", aad)
-        st, out = svc.call("aead_decrypt", aead_dec.Operation(key_name=name, alg=alg, nonce=nonce,
+        st, out = call(svc, "aead_decrypt", aead_dec.Operation(key_name=name, alg=alg, nonce=nonce,
                            additional_data=aad, ciphertext=ct2))
         check("%s opens OpenSSL's ciphertext" % name, st == 0 and aead_dec.Result.FromString(out).plaintext == b"reply", st)
         bad = ct2[:-1] + bytes([ct2[-1] ^ 1])
-        st, _ = svc.call("aead_decrypt", aead_dec.Operation(key_name=name, alg=alg, nonce=nonce,
+        st, _ = call(svc, "aead_decrypt", aead_dec.Operation(key_name=name, alg=alg, nonce=nonce,
                          additional_data=aad, ciphertext=bad))
         check("%s tampered tag is InvalidSignature" % name, st == ST["invalid_signature"], st)
 
@@ -280,15 +201,15 @@ def run(svc):
                                   (384, ec.SECP384R1(), A.SHA_384, hashes.SHA384())):
         name = "ecdsa-%d" % bits
         alg = sign_alg("ecdsa", h)
-        st, _ = svc.call("generate", gen_pb.Operation(key_name=name, attributes=attrs(
+        st, _ = call(svc, "generate", gen_pb.Operation(key_name=name, attributes=attrs(
             ecc_pair(), bits, ["sign_hash", "verify_hash", "sign_message", "verify_message"],
             alg_of(asymmetric_signature=alg))))
         check("generate ECC P-%d" % bits, st == 0, st)
-        st, out = svc.call("export_public", export_pub_pb.Operation(key_name=name))
+        st, out = call(svc, "export_public", export_pub_pb.Operation(key_name=name))
         point = export_pub_pb.Result.FromString(out).data
         pub = ec.EllipticCurvePublicKey.from_encoded_point(curve, point)
         msg = b"signed by parsecd"
-        st, out = svc.call("sign_message", sign_msg_pb.Operation(key_name=name, alg=alg, message=msg))
+        st, out = call(svc, "sign_message", sign_msg_pb.Operation(key_name=name, alg=alg, message=msg))
         sig = sign_msg_pb.Result.FromString(out).signature if st == 0 else bytes(2 * (bits // 8))
         n = len(sig) // 2
         try:
@@ -302,16 +223,16 @@ def run(svc):
         # A private key made by OpenSSL, imported, then its signatures checked by us.
         priv = ec.generate_private_key(curve)
         d = priv.private_numbers().private_value.to_bytes(bits // 8, "big")
-        st, _ = svc.call("import", import_pb.Operation(key_name=name + "-imported", attributes=attrs(
+        st, _ = call(svc, "import", import_pb.Operation(key_name=name + "-imported", attributes=attrs(
             ecc_pair(), bits, ["verify_hash", "verify_message"], alg_of(asymmetric_signature=alg)), data=d))
         check("import an OpenSSL P-%d key pair" % bits, st == 0, st)
         r, s = decode_dss_signature(priv.sign(msg, ec.ECDSA(hname)))
         raw = r.to_bytes(bits // 8, "big") + s.to_bytes(bits // 8, "big")
-        st, _ = svc.call("verify_message", verify_msg_pb.Operation(key_name=name + "-imported", alg=alg, message=msg, signature=raw))
+        st, _ = call(svc, "verify_message", verify_msg_pb.Operation(key_name=name + "-imported", alg=alg, message=msg, signature=raw))
         check("parsecd verifies OpenSSL's P-%d signature" % bits, st == 0, st)
-        st, _ = svc.call("verify_message", verify_msg_pb.Operation(key_name=name + "-imported", alg=alg, message=msg + b"!", signature=raw))
+        st, _ = call(svc, "verify_message", verify_msg_pb.Operation(key_name=name + "-imported", alg=alg, message=msg + b"!", signature=raw))
         check("P-%d signature over other data is InvalidSignature" % bits, st == ST["invalid_signature"], st)
-        st, _ = svc.call("sign_hash", sign_pb.Operation(key_name=name + "-imported", alg=alg, hash=bytes(bits // 8)))
+        st, _ = call(svc, "sign_hash", sign_pb.Operation(key_name=name + "-imported", alg=alg, hash=bytes(bits // 8)))
         check("signing with a verify-only key is NotPermitted", st == ST["not_permitted"], st)
 
     # RSA: PKCS#1 v1.5 and PSS signatures, PKCS#1 v1.5 and OAEP encryption, both ways.
@@ -324,10 +245,10 @@ def run(svc):
             ("pkcs1v15", sign_alg("rsa_pkcs1v15_sign"), padding.PKCS1v15()),
             ("pss", sign_alg("rsa_pss"), padding.PSS(padding.MGF1(hashes.SHA256()), 32))):
         key = "rsa-sign-" + name
-        st, _ = svc.call("import", import_pb.Operation(key_name=key, attributes=attrs(
+        st, _ = call(svc, "import", import_pb.Operation(key_name=key, attributes=attrs(
             plain("rsa_key_pair"), 2048, ["sign_hash", "verify_hash", "sign_message", "verify_message"],
             alg_of(asymmetric_signature=alg)), data=der))
-        st, out = svc.call("sign_message", sign_msg_pb.Operation(key_name=key, alg=alg, message=b"rsa"))
+        st, out = call(svc, "sign_message", sign_msg_pb.Operation(key_name=key, alg=alg, message=b"rsa"))
         sig = sign_msg_pb.Result.FromString(out).signature if st == 0 else b""
         try:
             rsa_pub.verify(sig, b"rsa", pad if name == "pkcs1v15" else
@@ -337,105 +258,105 @@ def run(svc):
             ok = False
         check("OpenSSL verifies an RSA %s signature" % name, ok, st)
         theirs = rsa_priv.sign(b"theirs", pad, hashes.SHA256())
-        st, _ = svc.call("verify_message", verify_msg_pb.Operation(key_name=key, alg=alg, message=b"theirs", signature=theirs))
+        st, _ = call(svc, "verify_message", verify_msg_pb.Operation(key_name=key, alg=alg, message=b"theirs", signature=theirs))
         check("parsecd verifies OpenSSL's RSA %s signature" % name, st == 0, st)
     for name, alg_msg, pad in (
             ("pkcs1v15", A.AsymmetricEncryption(rsa_pkcs1v15_crypt=A.AsymmetricEncryption.RsaPkcs1v15Crypt()), padding.PKCS1v15()),
             ("oaep", A.AsymmetricEncryption(rsa_oaep=A.AsymmetricEncryption.RsaOaep(hash_alg=A.SHA_256)),
              padding.OAEP(padding.MGF1(hashes.SHA256()), hashes.SHA256(), None))):
         key = "rsa-crypt-" + name
-        st, _ = svc.call("import", import_pb.Operation(key_name=key, attributes=attrs(
+        st, _ = call(svc, "import", import_pb.Operation(key_name=key, attributes=attrs(
             plain("rsa_key_pair"), 2048, ["encrypt", "decrypt"], alg_of(asymmetric_encryption=alg_msg)), data=der))
         ct = rsa_pub.encrypt(b"for parsecd", pad)
-        st, out = svc.call("asym_decrypt", asym_dec.Operation(key_name=key, alg=alg_msg, ciphertext=ct))
+        st, out = call(svc, "asym_decrypt", asym_dec.Operation(key_name=key, alg=alg_msg, ciphertext=ct))
         check("parsecd decrypts OpenSSL's RSA %s ciphertext" % name, st == 0 and
               asym_dec.Result.FromString(out).plaintext == b"for parsecd", st)
-        st, out = svc.call("asym_encrypt", asym_enc.Operation(key_name=key, alg=alg_msg, plaintext=b"for openssl"))
+        st, out = call(svc, "asym_encrypt", asym_enc.Operation(key_name=key, alg=alg_msg, plaintext=b"for openssl"))
         ct = asym_enc.Result.FromString(out).ciphertext if st == 0 else b""
         try:
             ok = rsa_priv.decrypt(ct, pad) == b"for openssl"
         except Exception:
             ok = False
         check("OpenSSL decrypts parsecd's RSA %s ciphertext" % name, ok, st)
-    st, out = svc.call("export_public", export_pub_pb.Operation(key_name="rsa-crypt-oaep"))
+    st, out = call(svc, "export_public", export_pub_pb.Operation(key_name="rsa-crypt-oaep"))
     check("RSA public key exports as PKCS#1 DER", st == 0 and serialization.load_der_public_key(
         b"0\x82\x01\"0\r\x06\t*\x86H\x86\xf7\r\x01\x01\x01\x05\x00\x03\x82\x01\x0f\x00" +
         export_pub_pb.Result.FromString(out).data).public_numbers() == rsa_pub.public_numbers(), st)
 
     # ECDH: X25519 (RFC 7748 section 6.1) and P-256 against OpenSSL.
     ka = A.KeyAgreement(raw=A.KeyAgreement.ECDH)
-    st, _ = svc.call("import", import_pb.Operation(key_name="x25519", attributes=attrs(
+    st, _ = call(svc, "import", import_pb.Operation(key_name="x25519", attributes=attrs(
         ecc_pair(KT.MONTGOMERY), 255, ["derive"], alg_of(key_agreement=ka)),
         data=bytes.fromhex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a")))
-    st, out = svc.call("ecdh", ecdh_pb.Operation(alg=A.KeyAgreement.ECDH, private_key_name="x25519",
+    st, out = call(svc, "ecdh", ecdh_pb.Operation(alg=A.KeyAgreement.ECDH, private_key_name="x25519",
                        peer_key=bytes.fromhex("de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f")))
     check("X25519 RFC 7748", st == 0 and ecdh_pb.Result.FromString(out).shared_secret == bytes.fromhex(
         "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742"), (st, out.hex()))
-    svc.call("generate", gen_pb.Operation(key_name="ecdh-p256", attributes=attrs(
+    call(svc, "generate", gen_pb.Operation(key_name="ecdh-p256", attributes=attrs(
         ecc_pair(), 256, ["derive"], alg_of(key_agreement=ka))))
-    st, out = svc.call("export_public", export_pub_pb.Operation(key_name="ecdh-p256"))
+    st, out = call(svc, "export_public", export_pub_pb.Operation(key_name="ecdh-p256"))
     ours = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), export_pub_pb.Result.FromString(out).data)
     peer = ec.generate_private_key(ec.SECP256R1())
-    st, out = svc.call("ecdh", ecdh_pb.Operation(alg=A.KeyAgreement.ECDH, private_key_name="ecdh-p256",
+    st, out = call(svc, "ecdh", ecdh_pb.Operation(alg=A.KeyAgreement.ECDH, private_key_name="ecdh-p256",
                        peer_key=peer.public_key().public_bytes(serialization.Encoding.X962,
                                                                serialization.PublicFormat.UncompressedPoint)))
     check("ECDH P-256 agrees with OpenSSL", st == 0 and ecdh_pb.Result.FromString(out).shared_secret ==
           peer.exchange(ec.ECDH(), ours), st)
     x_peer = x25519.X25519PrivateKey.generate()
-    svc.call("generate", gen_pb.Operation(key_name="x25519-gen", attributes=attrs(
+    call(svc, "generate", gen_pb.Operation(key_name="x25519-gen", attributes=attrs(
         ecc_pair(KT.MONTGOMERY), 255, ["derive"], alg_of(key_agreement=ka))))
-    st, out = svc.call("export_public", export_pub_pb.Operation(key_name="x25519-gen"))
+    st, out = call(svc, "export_public", export_pub_pb.Operation(key_name="x25519-gen"))
     ours_x = x25519.X25519PublicKey.from_public_bytes(export_pub_pb.Result.FromString(out).data)
-    st, out = svc.call("ecdh", ecdh_pb.Operation(alg=A.KeyAgreement.ECDH, private_key_name="x25519-gen",
+    st, out = call(svc, "ecdh", ecdh_pb.Operation(alg=A.KeyAgreement.ECDH, private_key_name="x25519-gen",
                        peer_key=x_peer.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)))
     check("X25519 agrees with OpenSSL", st == 0 and ecdh_pb.Result.FromString(out).shared_secret ==
           x_peer.exchange(ours_x), st)
 
     # Misuse.
-    st, _ = svc.call("sign_hash", sign_pb.Operation(key_name="gcm", alg=sign_alg("ecdsa"), hash=bytes(32)))
+    st, _ = call(svc, "sign_hash", sign_pb.Operation(key_name="gcm", alg=sign_alg("ecdsa"), hash=bytes(32)))
     check("ECDSA with an AES key is refused", st in (ST["not_permitted"], ST["invalid_argument"]), st)
-    st, _ = svc.call("sign_hash", sign_pb.Operation(key_name="ecdsa-256", alg=sign_alg("ecdsa"), hash=bytes(20)))
+    st, _ = call(svc, "sign_hash", sign_pb.Operation(key_name="ecdsa-256", alg=sign_alg("ecdsa"), hash=bytes(20)))
     check("a hash of the wrong length is InvalidArgument", st == ST["invalid_argument"], st)
-    st, _ = svc.call("sign_hash", sign_pb.Operation(key_name="ecdsa-256", alg=sign_alg("ecdsa", A.SHA_512), hash=bytes(64)))
+    st, _ = call(svc, "sign_hash", sign_pb.Operation(key_name="ecdsa-256", alg=sign_alg("ecdsa", A.SHA_512), hash=bytes(64)))
     check("an algorithm outside the key's policy is NotPermitted", st == ST["not_permitted"], st)
-    st, _ = svc.call("export", export_pb.Operation(key_name="ecdsa-256"))
+    st, _ = call(svc, "export", export_pb.Operation(key_name="ecdsa-256"))
     check("exporting a key without the export flag is NotPermitted", st == ST["not_permitted"], st)
-    st, _ = svc.call("sign_hash", sign_pb.Operation(key_name="no-such-key", alg=sign_alg("ecdsa"), hash=bytes(32)))
+    st, _ = call(svc, "sign_hash", sign_pb.Operation(key_name="no-such-key", alg=sign_alg("ecdsa"), hash=bytes(32)))
     check("an unknown key is DoesNotExist", st == ST["does_not_exist"], st)
-    st, _ = svc.call("generate", gen_pb.Operation(key_name="ecdsa-256", attributes=attrs(
+    st, _ = call(svc, "generate", gen_pb.Operation(key_name="ecdsa-256", attributes=attrs(
         ecc_pair(), 256, ["sign_hash"], alg_of(asymmetric_signature=sign_alg("ecdsa")))))
     check("a duplicate name is AlreadyExists", st == ST["already_exists"], st)
-    st, _ = svc.call("verify_hash", verify_pb.Operation(key_name="ecdsa-256", alg=sign_alg("ecdsa"),
+    st, _ = call(svc, "verify_hash", verify_pb.Operation(key_name="ecdsa-256", alg=sign_alg("ecdsa"),
                      hash=bytes(32), signature=bytes(64)))
     check("a zero signature is InvalidSignature", st == ST["invalid_signature"], st)
     # Any-hash wildcard policy.
     wildcard = A.AsymmetricSignature()
     wildcard.ecdsa.hash_alg.any.SetInParent()
-    svc.call("generate", gen_pb.Operation(key_name="any-hash", attributes=attrs(
+    call(svc, "generate", gen_pb.Operation(key_name="any-hash", attributes=attrs(
         ecc_pair(), 256, ["sign_hash"], alg_of(asymmetric_signature=wildcard))))
-    st1, _ = svc.call("sign_hash", sign_pb.Operation(key_name="any-hash", alg=sign_alg("ecdsa", A.SHA_256), hash=bytes(32)))
-    st2, _ = svc.call("sign_hash", sign_pb.Operation(key_name="any-hash", alg=sign_alg("ecdsa", A.SHA_384), hash=bytes(48)))
+    st1, _ = call(svc, "sign_hash", sign_pb.Operation(key_name="any-hash", alg=sign_alg("ecdsa", A.SHA_256), hash=bytes(32)))
+    st2, _ = call(svc, "sign_hash", sign_pb.Operation(key_name="any-hash", alg=sign_alg("ecdsa", A.SHA_384), hash=bytes(48)))
     check("an any-hash policy permits each specific hash", st1 == 0 and st2 == 0, (st1, st2))
-    svc.call("generate", gen_pb.Operation(key_name="exportable", attributes=attrs(
+    call(svc, "generate", gen_pb.Operation(key_name="exportable", attributes=attrs(
         plain("aes"), 256, ["export", "encrypt"], alg_of(cipher=A.CTR))))
-    st, out = svc.call("export", export_pb.Operation(key_name="exportable"))
+    st, out = call(svc, "export", export_pb.Operation(key_name="exportable"))
     check("an exportable AES key exports 32 bytes", st == 0 and len(export_pb.Result.FromString(out).data) == 32, st)
-    st, _ = svc.call("destroy", destroy_pb.Operation(key_name="exportable"))
-    st2, _ = svc.call("export", export_pb.Operation(key_name="exportable"))
+    st, _ = call(svc, "destroy", destroy_pb.Operation(key_name="exportable"))
+    st2, _ = call(svc, "export", export_pb.Operation(key_name="exportable"))
     check("a destroyed key is gone", st == 0 and st2 == ST["does_not_exist"], (st, st2))
 
     # Every worker holds the key parsed once it has signed with it; one destroy ends all.
-    svc.call("generate", gen_pb.Operation(key_name="busy", attributes=attrs(
+    call(svc, "generate", gen_pb.Operation(key_name="busy", attributes=attrs(
         ecc_pair(), 256, ["sign_hash"], alg_of(asymmetric_signature=sign_alg("ecdsa")))))
-    before = [svc.call("sign_hash", sign_pb.Operation(key_name="busy", alg=sign_alg("ecdsa"), hash=bytes(32)))[0]
+    before = [call(svc, "sign_hash", sign_pb.Operation(key_name="busy", alg=sign_alg("ecdsa"), hash=bytes(32)))[0]
               for _ in range(20)]
-    st, _ = svc.call("destroy", destroy_pb.Operation(key_name="busy"))
-    after = [svc.call("sign_hash", sign_pb.Operation(key_name="busy", alg=sign_alg("ecdsa"), hash=bytes(32)))[0]
+    st, _ = call(svc, "destroy", destroy_pb.Operation(key_name="busy"))
+    after = [call(svc, "sign_hash", sign_pb.Operation(key_name="busy", alg=sign_alg("ecdsa"), hash=bytes(32)))[0]
              for _ in range(20)]
     check("a key destroyed through one worker is gone for every worker",
           set(before) == {0} and st == 0 and set(after) == {ST["does_not_exist"]}, (before, st, after))
     key_files = [f for f in os.listdir(os.path.join(svc.dir, "state", "mbed-crypto-provider")) if f.endswith(".key")]
-    st, out = svc.call("list_opcodes", list_opcodes_pb.Operation(provider_id=1), provider=0)
+    st, out = call(svc, "list_opcodes", list_opcodes_pb.Operation(provider_id=1), provider=0)
     ops = set(list_opcodes_pb.Result.FromString(out).opcodes)
     check("MAC opcodes are served but not advertised by default", st == 0 and 0x16 not in ops
           and 0x17 not in ops and 0x04 in ops, ops)
@@ -443,22 +364,25 @@ def run(svc):
 
 
 def main():
-    svc = Service()
+    svc = eb.Service()
+    svc.start()
     try:
         run(svc)
-        ok, _ = svc.call("hash", hash_pb.Operation(alg=A.SHA_256, input=b""))
+        ok, _ = call(svc, "hash", hash_pb.Operation(alg=A.SHA_256, input=b""))
         check("still serving after the misuse", ok == 0, ok)
     finally:
         svc.stop()
-    svc = Service(provider_extra="advertise_mac_opcodes = true")
+        svc.remove()
+    svc = eb.Service(provider_extra="advertise_mac_opcodes = true")
+    svc.start()
     try:
-        st, out = svc.call("list_opcodes", list_opcodes_pb.Operation(provider_id=1), provider=0)
+        st, out = call(svc, "list_opcodes", list_opcodes_pb.Operation(provider_id=1), provider=0)
         ops = set(list_opcodes_pb.Result.FromString(out).opcodes)
         check("advertise_mac_opcodes lists 0x16 and 0x17", st == 0 and {0x16, 0x17} <= ops, ops)
     finally:
         svc.stop()
-    print("e2e_ops: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+        svc.remove()
+    return summary("e2e_ops")
 
 
 if __name__ == "__main__":

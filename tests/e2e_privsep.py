@@ -22,21 +22,11 @@ TOP = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path
 sys.path.insert(0, os.path.join(TOP, "tests"))
 sys.path.insert(0, os.path.join(TOP, "tests", "pb"))
 
-import e2e_broker as eb  # noqa: E402
+import e2elib as eb  # noqa: E402
+from e2elib import check, summary  # noqa: E402
 import psa_sign_hash_pb2 as sign_pb  # noqa: E402
 import psa_algorithm_pb2 as alg_pb  # noqa: E402
 
-passed = failed = 0
-
-
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        print("ok - " + name)
-        passed += 1
-    else:
-        print("not ok - %s: %s" % (name, detail))
-        failed += 1
 
 
 def children(pid):
@@ -180,8 +170,7 @@ def main():
     sandbox_status()
     forbidden_syscalls()
     kill_provider_under_load()
-    print("e2e_privsep: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return summary("e2e_privsep")
 
 
 if __name__ == "__main__":

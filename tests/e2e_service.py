@@ -15,19 +15,9 @@ TOP = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path
 sys.path.insert(0, os.path.join(TOP, "tests"))
 sys.path.insert(0, os.path.join(TOP, "tests", "pb"))
 
-import e2e_broker as eb  # noqa: E402
+import e2elib as eb  # noqa: E402
+from e2elib import check, summary  # noqa: E402
 
-passed = failed = 0
-
-
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        print("ok - " + name)
-        passed += 1
-    else:
-        print("not ok - %s: %s" % (name, detail))
-        failed += 1
 
 
 def ping(path):
@@ -176,8 +166,7 @@ def main():
     notify_and_socket_mode()
     socket_activation()
     reload_tests()
-    print("e2e_service: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return summary("e2e_service")
 
 
 if __name__ == "__main__":
