@@ -144,7 +144,7 @@ tests/check_mbed: tests/check_mbed.o tests/testlib.o providerd/providerd.o \
 
 $(TEST_OBJS): EXTRA_CFLAGS += $(CHECK_CFLAGS) -DBUILD_TOP='"$(CURDIR)"' -Ifrontd
 
-.PHONY: all deps check run bench fuzz fault-tree install uninstall clean distclean
+.PHONY: all deps check run bench fuzz fuzz-long fault-tree install uninstall clean distclean
 
 deps:
 	@sh scripts/deps.sh
@@ -186,6 +186,16 @@ fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_SRCS) | $(PROTO_HDRS)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Ifrontd -o $@ $< $(FUZZ_LIB_SRCS) $(BASE_LIBS)
 
 fuzz: $(FUZZ_PROGS)
+
+# Hours of fuzzing: FUZZ_SECONDS per target (default one hour each).
+FUZZ_SECONDS ?= 3600
+fuzz-long: fuzz
+	@for f in $(FUZZ_PROGS); do \
+		c=fuzz/corpus/$${f#fuzz/fuzz_}; mkdir -p fuzz/work/$${f#fuzz/fuzz_}; \
+		echo "== $$f for $(FUZZ_SECONDS) s"; \
+		./$$f -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=fuzz/ \
+			fuzz/work/$${f#fuzz/fuzz_} $$c || exit 1; \
+	done
 
 # ---- install ------------------------------------------------------------------
 install: all

@@ -45,9 +45,18 @@ front_attrs(bool has, const psa_key_attributes_KeyAttributes *pb, struct op_key_
 }
 
 /* Copies a result into a fixed-size protobuf bytes field. */
-#define PUT_FIXED(field, b) \
-	((b).len <= sizeof((field).bytes) ? \
-	    ((field).size = (pb_size_t)(b).len, memcpy((field).bytes, (b).ptr, (b).len), 0) : -1)
+#define PUT_FIXED(field, b) front_put_fixed((field).bytes, sizeof((field).bytes), &(field).size, &(b))
+
+static int
+front_put_fixed(uint8_t *bytes, size_t cap, pb_size_t *size, const struct op_bytes *b)
+{
+	if (b->len > cap)
+		return -1;
+	*size = (pb_size_t)b->len;
+	if (b->len > 0)
+		memcpy(bytes, b->ptr, b->len);
+	return 0;
+}
 
 uint32_t
 front_generate_key_to(const void *msg, struct op_request *op)

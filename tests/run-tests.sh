@@ -76,7 +76,8 @@ for fuzzer in ${FUZZ_PROGS:-}; do
 	corpus="$top/fuzz/corpus/${name#fuzz_}"
 	work=$(mktemp -d)
 	echo "== $name"
-	if "$top/$fuzzer" -runs=20000 -max_len=65536 "$work" "$corpus" >"$work.log" 2>&1; then
+	if "$top/$fuzzer" -runs=20000 -max_len=65536 -artifact_prefix="$work/" "$work" "$corpus" \
+	    >"$work.log" 2>&1; then
 		total_pass=$((total_pass + 1))
 		echo "ok - $name: $(grep -o 'Done [0-9]* runs' "$work.log")"
 	else
