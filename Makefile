@@ -27,7 +27,7 @@ WARN_CFLAGS = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes
 BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -DPB_ENABLE_MALLOC -fPIC -MMD -MP \
 	-Icommon -Iproto $(LIBBSD_CFLAGS) $(LIBEVENT_CFLAGS) $(SQLITE_CFLAGS) \
 	-DPARSEC_VERSION='"$(PACKAGE_VERSION)"' -DLIBEXECDIR='"$(libexecdir)/parsec"'
-ALL_CFLAGS = $(BASE_CFLAGS) $(WARN_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
+ALL_CFLAGS = $(BASE_CFLAGS) $(WARN_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LOCAL_CFLAGS) $(EXTRA_CFLAGS)
 
 # ---- protobuf (nanopb), generated at build time ----------------------------
 PROTO_NAMES = $(basename $(notdir $(wildcard proto/*.proto)))
@@ -142,9 +142,9 @@ tests/check_mbed: tests/check_mbed.o tests/testlib.o providerd/providerd.o \
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(CHECK_LIBS) $(MBEDCRYPTO_LIBS)
 
-$(TEST_OBJS): EXTRA_CFLAGS += $(CHECK_CFLAGS) -DBUILD_TOP='"$(CURDIR)"' -Ifrontd
+$(TEST_OBJS): LOCAL_CFLAGS += $(CHECK_CFLAGS) -DBUILD_TOP='"$(CURDIR)"' -Ifrontd
 
-.PHONY: all deps check run bench fuzz fuzz-long fault-tree install uninstall clean distclean
+.PHONY: all deps check check-asan run bench fuzz fuzz-long fault-tree install uninstall clean distclean
 
 deps:
 	@sh scripts/deps.sh
@@ -158,12 +158,22 @@ tests/pb/%_pb2.py: proto/%.proto
 check: deps all $(TEST_PROGS) fuzz $(PY_PB) fault-tree
 	@FUZZ_PROGS="$(FUZZ_PROGS)" bash tests/run-tests.sh $(TEST_PROGS)
 
+# ---- make check-asan: the whole suite on an ASan + UBSan build ------------------
+# The build tree is rebuilt with the sanitizers, tested, then cleaned, so the
+# next plain make starts afresh.
+SAN_FLAGS = -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+check-asan: deps
+	$(MAKE) clean
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		PARSEC_SANITIZED=1 $(MAKE) EXTRA_CFLAGS="$(SAN_FLAGS)" LDFLAGS="$(LDFLAGS) $(SAN_FLAGS)" check
+	$(MAKE) clean
+
 # ---- make bench: ratios measured in one run -------------------------------------
 bench/parsec-bench: bench/bench.o tests/testlib.o $(COMMON_LIB)
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(MBEDCRYPTO_LIBS) -pthread
 
-bench/bench.o: EXTRA_CFLAGS += -DBUILD_TOP='"$(CURDIR)"' -pthread -Itests
+bench/bench.o: LOCAL_CFLAGS += -DBUILD_TOP='"$(CURDIR)"' -pthread -Itests
 
 bench: deps all bench/parsec-bench
 	./bench/parsec-bench

@@ -301,7 +301,8 @@ broker_route_reconcile(struct broker_provider *p)
 		if (--job->outstanding == 0)
 			broker_job_done(job);
 	}
-	explicit_bzero(rc.entries, rc.cap * sizeof(*rc.entries));
+	if (rc.entries != NULL)
+		explicit_bzero(rc.entries, rc.cap * sizeof(*rc.entries));
 	free(rc.entries);
 	return started;
 }

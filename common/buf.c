@@ -21,6 +21,9 @@ buf_get_bytes(struct buf_reader *rd, size_t len)
 		rd->failed = 1;
 		return NULL;
 	}
+	/* An empty field of an empty buffer still gets a valid pointer. */
+	if (len == 0)
+		return (const uint8_t *)"";
 	p = rd->data + rd->off;
 	rd->off += len;
 	return p;
@@ -88,7 +91,8 @@ buf_get_str(struct buf_reader *rd, char *out, size_t outsz)
 		rd->failed = 1;
 		return -1;
 	}
-	memcpy(out, p, len);
+	if (len > 0)
+		memcpy(out, p, len);
 	out[len] = '\0';
 	return 0;
 }
