@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (  # noqa: E402
     decode_dss_signature, encode_dss_signature)
 from cryptography.hazmat.primitives.ciphers.aead import AESCCM, AESGCM, ChaCha20Poly1305  # noqa: E402
 
+import can_do_crypto_pb2 as can_do_pb  # noqa: E402
 import list_opcodes_pb2 as list_opcodes_pb  # noqa: E402
 import psa_aead_decrypt_pb2 as aead_dec  # noqa: E402
 import psa_aead_encrypt_pb2 as aead_enc  # noqa: E402
@@ -55,6 +56,7 @@ OPS = {
     "hash": 0x0F, "hash_compare": 0x10, "aead_encrypt": 0x11, "aead_decrypt": 0x12,
     "ecdh": 0x13, "cipher_encrypt": 0x14, "cipher_decrypt": 0x15, "mac": 0x16,
     "mac_verify": 0x17, "sign_message": 0x18, "verify_message": 0x19, "list_opcodes": 0x09,
+    "can_do": 0x20,
 }
 ST = {"ok": 0, "not_permitted": 1133, "not_supported": 1134, "invalid_argument": 1135,
       "already_exists": 1139, "does_not_exist": 1140, "invalid_signature": 1149}
@@ -344,6 +346,17 @@ def run(svc):
     st, _ = call(svc, "destroy", destroy_pb.Operation(key_name="exportable"))
     st2, _ = call(svc, "export", export_pb.Operation(key_name="exportable"))
     check("a destroyed key is gone", st == 0 and st2 == ST["does_not_exist"], (st, st2))
+
+    # CanDoCrypto answers without making a key.
+    sig_p256 = attrs(ecc_pair(), 256, ["sign_hash"], alg_of(asymmetric_signature=sign_alg("ecdsa")))
+    st1, _ = call(svc, "can_do", can_do_pb.Operation(check_type=can_do_pb.GENERATE, attributes=sig_p256))
+    sig_p256.key_bits = 192
+    st2, _ = call(svc, "can_do", can_do_pb.Operation(check_type=can_do_pb.GENERATE, attributes=sig_p256))
+    rsa_pub = attrs(plain("rsa_public_key"), 2048, ["verify_hash"], alg_of(asymmetric_signature=sign_alg("rsa_pss")))
+    st3, _ = call(svc, "can_do", can_do_pb.Operation(check_type=can_do_pb.IMPORT, attributes=rsa_pub))
+    st4, _ = call(svc, "can_do", can_do_pb.Operation(check_type=can_do_pb.GENERATE, attributes=rsa_pub))
+    check("CanDoCrypto: P-256 yes, P-192 no, RSA public import yes, its generation no",
+          (st1, st2, st3, st4) == (0, ST["not_supported"], 0, ST["not_supported"]), (st1, st2, st3, st4))
 
     # Every worker holds the key parsed once it has signed with it; one destroy ends all.
     call(svc, "generate", gen_pb.Operation(key_name="busy", attributes=attrs(
