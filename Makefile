@@ -144,7 +144,7 @@ tests/check_mbed: tests/check_mbed.o tests/testlib.o providerd/providerd.o \
 
 $(TEST_OBJS): LOCAL_CFLAGS += $(CHECK_CFLAGS) -DBUILD_TOP='"$(CURDIR)"' -Ifrontd
 
-.PHONY: all deps check check-asan run bench fuzz fuzz-long fault-tree install uninstall clean distclean
+.PHONY: all deps check check-asan check-long run bench fuzz fuzz-long fault-tree install uninstall clean distclean
 
 deps:
 	@sh scripts/deps.sh
@@ -157,6 +157,10 @@ tests/pb/%_pb2.py: proto/%.proto
 
 check: deps all $(TEST_PROGS) fuzz $(PY_PB) fault-tree
 	@FUZZ_PROGS="$(FUZZ_PROGS)" bash tests/run-tests.sh $(TEST_PROGS)
+
+# ---- make check-long: the load test at full length (a minute of signing) -------
+check-long: deps all $(PY_PB) fault-tree
+	PARSEC_LONG=1 /usr/bin/python3 tests/e2e_load.py $(CURDIR)
 
 # ---- make check-asan: the whole suite on an ASan + UBSan build ------------------
 # The build tree is rebuilt with the sanitizers, tested, then cleaned, so the

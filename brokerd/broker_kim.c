@@ -121,6 +121,15 @@ kim_open(const char *path)
 	return 0;
 }
 
+int
+kim_full(void)
+{
+	int code = sqlite3_extended_errcode(kim_db) & 0xff;
+
+	return code == SQLITE_FULL || (sqlite3_extended_errcode(kim_db) == SQLITE_IOERR_WRITE &&
+	    sqlite3_system_errno(kim_db) == ENOSPC);
+}
+
 void
 kim_close(void)
 {

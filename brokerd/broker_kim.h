@@ -31,6 +31,8 @@ struct kim_entry {
 };
 
 int kim_open(const char *path);
+/* Whether the last failure was a full file system (SQLITE_FULL). */
+int kim_full(void);
 void kim_close(void);
 
 /* 0 found (any state, see e->state), 1 not found, -1 error. */

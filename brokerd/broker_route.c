@@ -148,7 +148,8 @@ broker_keyop_finish(struct broker_keyop *k)
 			BROKER_FAULT("create-before-commit");
 			if (kim_commit_create(k->auth_type, k->app, k->name, k->key_ref,
 			    k->key_ref_len) == -1)
-				status = ST_KEY_INFO_MANAGER_ERROR;
+				status = kim_full() ? ST_PSA_INSUFFICIENT_STORAGE :
+				    ST_KEY_INFO_MANAGER_ERROR;
 		} else if (k->failure == ST_PSA_COMMUNICATION_FAILURE) {
 			/* The provider may have made the key before it died: reconciliation decides. */
 			status = k->failure;
@@ -329,8 +330,8 @@ broker_create(struct broker_provider *p, uint64_t conn_id, uint64_t req_id,
 	e.attrs = op->attrs;
 	r = kim_begin_create(&e, e.key_ref, &e.key_ref_len);
 	if (r != 0) {
-		broker_reply_status(conn_id, req_id,
-		    r == 1 ? ST_PSA_ALREADY_EXISTS : ST_KEY_INFO_MANAGER_ERROR);
+		broker_reply_status(conn_id, req_id, r == 1 ? ST_PSA_ALREADY_EXISTS :
+		    kim_full() ? ST_PSA_INSUFFICIENT_STORAGE : ST_KEY_INFO_MANAGER_ERROR);
 		return;
 	}
 	BROKER_FAULT("create-after-pending");

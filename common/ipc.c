@@ -35,7 +35,7 @@ struct ipc_chan {
 	uint8_t *in;
 	size_t in_len;
 	size_t in_cap;
-	int in_fds[IPC_MAX_FDS_QUEUED];
+	int in_fds[IPC_MAX_FDS_IN];
 	size_t in_fd_count;
 
 	uint8_t *out;
@@ -43,7 +43,8 @@ struct ipc_chan {
 	size_t out_len;
 	size_t out_cap;
 	uint64_t out_sent; /* absolute count of bytes written */
-	struct ipc_fd_mark out_fds[IPC_MAX_FDS_QUEUED];
+	struct ipc_fd_mark *out_fds;
+	size_t out_fd_cap;
 	size_t out_fd_count;
 	int closing;
 };
@@ -185,6 +186,7 @@ ipc_chan_free(struct ipc_chan *chan)
 		close(chan->out_fds[i].fd);
 	free(chan->in);
 	free(chan->out);
+	free(chan->out_fds);
 	free(chan);
 }
 
@@ -328,10 +330,19 @@ ipc_sendv(struct ipc_chan *chan, uint32_t type, uint64_t conn_id, uint64_t req_i
 			close(fd);
 		return -1;
 	}
-	if (fd != -1 && chan->out_fd_count == IPC_MAX_FDS_QUEUED) {
-		log_warnx("too many descriptors queued to %s", chan->peer);
-		close(fd);
-		return -1;
+	if (fd != -1 && chan->out_fd_count == chan->out_fd_cap) {
+		size_t cap = chan->out_fd_cap ? chan->out_fd_cap * 2 : 16;
+		struct ipc_fd_mark *p;
+
+		if (cap > IPC_MAX_FDS_OUT) {
+			log_warnx("too many descriptors queued to %s", chan->peer);
+			close(fd);
+			return -1;
+		}
+		if ((p = reallocarray(chan->out_fds, cap, sizeof(*p))) == NULL)
+			fatal("reallocarray");
+		chan->out_fds = p;
+		chan->out_fd_cap = cap;
 	}
 	memset(&hdr, 0, sizeof(hdr));
 	hdr.type = type;
@@ -388,7 +399,7 @@ ipc_take_fds(struct ipc_chan *chan, struct msghdr *mh)
 			int fd;
 
 			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-			if (chan->in_fd_count == IPC_MAX_FDS_QUEUED)
+			if (chan->in_fd_count == IPC_MAX_FDS_IN)
 				fatalx("%s sent too many descriptors", chan->peer);
 			chan->in_fds[chan->in_fd_count++] = fd;
 		}

@@ -15,7 +15,8 @@ struct event_base;
 #define IPC_PROTOCOL_VERSION 1
 #define IPC_MAX_PAYLOAD (16u * 1024u * 1024u) /* checked on send and on receive */
 #define IPC_HDR_LEN 32
-#define IPC_MAX_FDS_QUEUED 64
+#define IPC_MAX_FDS_IN 64    /* received, waiting for the rest of their message */
+#define IPC_MAX_FDS_OUT 8192 /* queued to send: a burst of new clients waits here */
 
 /* Fixed descriptors in every child. */
 #define IPC_FD_PARENT 3   /* channel to parsecd */

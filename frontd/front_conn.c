@@ -420,7 +420,11 @@ front_accept(evutil_socket_t lfd, short events, void *arg)
 		fatalx("event_new failed");
 	RB_INSERT(front_conn_tree, &fc.conns, conn);
 	fc.conn_count++;
-	ipc_send(fc.broker, IPC_CONN_NEW, conn->id, 0, dupfd, NULL, 0);
+	if (ipc_send(fc.broker, IPC_CONN_NEW, conn->id, 0, dupfd, NULL, 0) == -1) {
+		/* brokerd cannot learn who this is: the client goes. */
+		front_conn_close(conn);
+		return;
+	}
 	event_add(conn->ev_read, NULL);
 	front_conn_arm_timer(conn, FRONT_IDLE_TIMEOUT_MS);
 	if (fc.conn_count >= fc.settings.max_connections)
