@@ -73,8 +73,27 @@ BROKERD_OBJS = $(patsubst %.c,%.o,$(wildcard brokerd/*.c))
 PROVIDERD_CORE_OBJS = providerd/providerd.o
 PROV_MBED_OBJS = $(patsubst %.c,%.o,$(wildcard providerd/prov_mbed*.c)) providerd/mbed_main.o
 
+# ---- libparsec: shared (versioned soname, only parsec_* exported) and static ---
+LIBPARSEC_VERSION = 0.1.0
+LIBPARSEC_SONAME = libparsec.so.0
+LIBPARSEC_OBJS = $(patsubst %.c,%.o,$(wildcard libparsec/*.c))
+LIBPARSEC_DEPS = $(LIBPARSEC_OBJS) common/wire.o common/buf.o frontd/front_psa.o $(PROTO_OBJS)
+$(LIBPARSEC_OBJS): LOCAL_CFLAGS += -Ilibparsec -Ifrontd -pthread
+libparsec/libparsec.so.$(LIBPARSEC_VERSION): $(LIBPARSEC_DEPS) libparsec/libparsec.map
+	$(msg) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -shared -Wl,--no-undefined -Wl,-soname,$(LIBPARSEC_SONAME) \
+		-Wl,--version-script,libparsec/libparsec.map -o $@ $(LIBPARSEC_DEPS) \
+		-Wl,--whole-archive $(NANOPB_A) -Wl,--no-whole-archive -pthread
+	$(Q)ln -sf libparsec.so.$(LIBPARSEC_VERSION) libparsec/$(LIBPARSEC_SONAME)
+	$(Q)ln -sf libparsec.so.$(LIBPARSEC_VERSION) libparsec/libparsec.so
+libparsec/libparsec.a: $(LIBPARSEC_DEPS)
+	$(msg) AR $@
+	$(Q)rm -f $@ && ar rcs $@ $^
+NANOPB_A = $(shell $(CC) -print-file-name=libprotobuf-nanopb.a)
+LIBPARSEC = libparsec/libparsec.so.$(LIBPARSEC_VERSION) libparsec/libparsec.a
+
 PROGRAMS = parsecd/parsecd frontd/parsec-frontd brokerd/parsec-brokerd \
-	providerd/parsec-provider-mbed
+	providerd/parsec-provider-mbed tool/parsec-tool
 
 parsecd/parsecd: $(PARSECD_OBJS) $(COMMON_LIB)
 	$(msg) LINK $@
@@ -89,7 +108,12 @@ providerd/parsec-provider-mbed: $(PROVIDERD_CORE_OBJS) $(PROV_MBED_OBJS) $(COMMO
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(MBEDCRYPTO_LIBS)
 
-all: $(PROGRAMS)
+tool/parsec-tool.o: LOCAL_CFLAGS += -Ilibparsec
+tool/parsec-tool: tool/parsec-tool.o libparsec/libparsec.a
+	$(msg) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(NANOPB_LIBS) -lmbedx509 $(MBEDCRYPTO_LIBS) -pthread
+
+all: $(PROGRAMS) $(LIBPARSEC)
 
 # ---- tests ------------------------------------------------------------------
 TEST_SRCS = $(wildcard tests/check_*.c)
@@ -216,9 +240,20 @@ install: all
 	$(INSTALL) -d $(DESTDIR)$(sbindir) $(DESTDIR)$(libexecdir)/parsec \
 		$(DESTDIR)$(sysconfdir)/parsec
 	$(INSTALL) -m 0755 parsecd/parsecd $(DESTDIR)$(sbindir)/parsecd
+	$(INSTALL) -d $(DESTDIR)$(bindir)
+	$(INSTALL) -m 0755 tool/parsec-tool $(DESTDIR)$(bindir)/parsec-tool
 	$(INSTALL) -m 0755 frontd/parsec-frontd brokerd/parsec-brokerd \
 		providerd/parsec-provider-mbed $(DESTDIR)$(libexecdir)/parsec/
 	$(INSTALL) -m 0644 etc/config.toml $(DESTDIR)$(sysconfdir)/parsec/config.toml.example
+	$(INSTALL) -d $(DESTDIR)$(libdir)/pkgconfig $(DESTDIR)$(includedir)/parsec
+	$(INSTALL) -m 0644 libparsec/parsec/client.h $(DESTDIR)$(includedir)/parsec/client.h
+	$(INSTALL) -m 0755 libparsec/libparsec.so.$(LIBPARSEC_VERSION) $(DESTDIR)$(libdir)/
+	ln -sf libparsec.so.$(LIBPARSEC_VERSION) $(DESTDIR)$(libdir)/$(LIBPARSEC_SONAME)
+	ln -sf libparsec.so.$(LIBPARSEC_VERSION) $(DESTDIR)$(libdir)/libparsec.so
+	$(INSTALL) -m 0644 libparsec/libparsec.a $(DESTDIR)$(libdir)/
+	sed -e 's|@prefix@|$(prefix)|' -e 's|@libdir@|$(libdir)|' -e 's|@includedir@|$(includedir)|' \
+		-e 's|@version@|$(LIBPARSEC_VERSION)|' libparsec/libparsec.pc.in \
+		> $(DESTDIR)$(libdir)/pkgconfig/libparsec.pc
 	$(INSTALL) -d $(DESTDIR)$(prefix)/lib/systemd/system $(DESTDIR)$(prefix)/lib/tmpfiles.d \
 		$(DESTDIR)$(prefix)/lib/sysusers.d
 	sed -e 's|@SBINDIR@|$(sbindir)|g' -e 's|@SYSCONFDIR@|$(sysconfdir)|g' etc/parsecd.service \
@@ -228,14 +263,17 @@ install: all
 	$(INSTALL) -m 0644 etc/parsecd.sysusers $(DESTDIR)$(prefix)/lib/sysusers.d/parsecd.conf
 
 uninstall:
-	rm -f $(DESTDIR)$(sbindir)/parsecd $(DESTDIR)$(sysconfdir)/parsec/config.toml.example
+	rm -f $(DESTDIR)$(sbindir)/parsecd $(DESTDIR)$(bindir)/parsec-tool \
+		$(DESTDIR)$(sysconfdir)/parsec/config.toml.example
 	rm -f $(DESTDIR)$(prefix)/lib/systemd/system/parsecd.service \
 		$(DESTDIR)$(prefix)/lib/systemd/system/parsecd.socket \
 		$(DESTDIR)$(prefix)/lib/tmpfiles.d/parsecd.conf $(DESTDIR)$(prefix)/lib/sysusers.d/parsecd.conf
-	rm -rf $(DESTDIR)$(libexecdir)/parsec
+	rm -rf $(DESTDIR)$(libexecdir)/parsec $(DESTDIR)$(includedir)/parsec
+	rm -f $(DESTDIR)$(libdir)/libparsec.* $(DESTDIR)$(libdir)/pkgconfig/libparsec.pc
 
 clean:
 	rm -f $(PROGRAMS) $(TEST_PROGS) $(FUZZ_PROGS) $(COMMON_LIB) bench/parsec-bench
+	rm -f libparsec/libparsec.so* libparsec/libparsec.a
 	rm -f */*.o */*.d proto/*.pb.c proto/*.pb.h
 	rm -rf tests/tmp tests/interop/target tests/pb tests/faults
 

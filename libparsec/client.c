@@ -1,0 +1,325 @@
+/*
+ * libparsec's connection: endpoint, authentication and provider choice,
+ * one request at a time under the client's lock, reconnecting when the
+ * service has closed the connection, and responses bounded before they are
+ * read.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <pb_decode.h>
+#include <pb_encode.h>
+
+#include "libparsec.h"
+#include "list_authenticators.pb.h"
+#include "list_providers.pb.h"
+
+#define PARSEC_DEFAULT_ENDPOINT "/run/parsec/parsec.sock"
+#define PARSEC_DEFAULT_MAX_RESPONSE (16u * 1024u * 1024u)
+#define PARSEC_IO_TIMEOUT_MS 30000
+
+extern char *program_invocation_short_name;
+
+static int
+parsec_connect(parsec_client *c)
+{
+	struct sockaddr_un sun;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, c->path, strlen(c->path));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		close(fd);
+		return -1;
+	}
+	c->fd = fd;
+	return 0;
+}
+
+static void
+parsec_disconnect(parsec_client *c)
+{
+	if (c->fd != -1)
+		close(c->fd);
+	c->fd = -1;
+}
+
+static int
+parsec_write_all(int fd, const uint8_t *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (n <= 0) {
+			if (n == -1 && errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Reads exactly len bytes; returns bytes read before EOF, or -1 on error/timeout. */
+static ssize_t
+parsec_read_all(int fd, uint8_t *p, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		struct pollfd pfd = { fd, POLLIN, 0 };
+		ssize_t n;
+
+		if (poll(&pfd, 1, PARSEC_IO_TIMEOUT_MS) <= 0)
+			return -1;
+		n = recv(fd, p + got, len - got, 0);
+		if (n == 0)
+			break;
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return got > 0 ? -1 : 0;
+		}
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+/* One exchange on the open connection: 1 if the service had already hung up. */
+static int
+parsec_exchange(parsec_client *c, const uint8_t *req, size_t req_len, struct wire_hdr *hdr,
+    uint8_t **body, int *status)
+{
+	uint8_t raw[WIRE_HDR_LEN];
+	ssize_t n;
+
+	*body = NULL;
+	if (parsec_write_all(c->fd, req, req_len) == -1)
+		return 1;
+	n = parsec_read_all(c->fd, raw, sizeof(raw));
+	if (n == 0)
+		return 1;
+	if (n != WIRE_HDR_LEN || wire_decode_response_hdr(raw, sizeof(raw), hdr) == -1) {
+		*status = n < 0 ? PARSEC_ERR_CONNECTION : PARSEC_ERR_INVALID_ENCODING;
+		return 0;
+	}
+	if (hdr->body_len > c->max_response) {
+		/* Never read what we will not trust; the stream is lost with it. */
+		*status = PARSEC_ERR_RESPONSE_TOO_LARGE;
+		return 0;
+	}
+	if ((*body = malloc(hdr->body_len ? hdr->body_len : 1)) == NULL) {
+		*status = PSA_INSUFFICIENT_MEMORY_STATUS;
+		return 0;
+	}
+	if (parsec_read_all(c->fd, *body, hdr->body_len) != (ssize_t)hdr->body_len) {
+		free(*body);
+		*body = NULL;
+		*status = PARSEC_ERR_CONNECTION;
+		return 0;
+	}
+	*status = hdr->status;
+	return 0;
+}
+
+int
+parsec_call_locked(parsec_client *c, uint32_t provider, uint32_t opcode, int with_auth,
+    const pb_msgdesc_t *op_fields, const void *op, const pb_msgdesc_t *res_fields, void *res)
+{
+	struct wire_hdr hdr;
+	uint8_t *req = NULL, *body = NULL;
+	size_t body_len = 0, auth_len = with_auth ? c->auth_len : 0;
+	int status = PARSEC_SUCCESS, attempt;
+
+	if (!pb_get_encoded_size(&body_len, op_fields, op))
+		return PARSEC_ERR_INVALID_ENCODING;
+	if ((req = malloc(WIRE_HDR_LEN + body_len + auth_len)) == NULL)
+		return PSA_INSUFFICIENT_MEMORY_STATUS;
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.provider = (uint8_t)provider;
+	hdr.session = ++c->session;
+	hdr.auth_type = with_auth ? c->auth_type : 0;
+	hdr.body_len = (uint32_t)body_len;
+	hdr.auth_len = (uint16_t)auth_len;
+	hdr.opcode = opcode;
+	wire_encode_hdr(&hdr, req);
+	{
+		pb_ostream_t out = pb_ostream_from_buffer(req + WIRE_HDR_LEN, body_len);
+
+		if (!pb_encode(&out, op_fields, op)) {
+			free(req);
+			return PARSEC_ERR_INVALID_ENCODING;
+		}
+	}
+	if (auth_len > 0)
+		memcpy(req + WIRE_HDR_LEN + body_len, c->auth, auth_len);
+
+	/* A kept connection may have been closed by the service: then once more, afresh. */
+	for (attempt = 0; attempt < 2; attempt++) {
+		if (c->fd == -1 && parsec_connect(c) == -1) {
+			status = PARSEC_ERR_CONNECTION;
+			break;
+		}
+		if (parsec_exchange(c, req, WIRE_HDR_LEN + body_len + auth_len, &hdr, &body,
+		    &status) == 0)
+			break;
+		parsec_disconnect(c);
+		status = PARSEC_ERR_CONNECTION;
+	}
+	explicit_bzero(req, WIRE_HDR_LEN + body_len + auth_len);
+	free(req);
+	if (status == PARSEC_ERR_CONNECTION || status == PARSEC_ERR_RESPONSE_TOO_LARGE ||
+	    status == PARSEC_ERR_INVALID_ENCODING)
+		parsec_disconnect(c);
+	if (status == PARSEC_SUCCESS && res_fields != NULL) {
+		pb_istream_t in = pb_istream_from_buffer(body, hdr.body_len);
+
+		if (!pb_decode(&in, res_fields, res))
+			status = PARSEC_ERR_INVALID_ENCODING;
+	}
+	if (body != NULL) {
+		explicit_bzero(body, hdr.body_len);
+		free(body);
+	}
+	return status;
+}
+
+/* Unix peer credentials when offered, else Direct; then the first non-core provider. */
+static int
+parsec_discover(parsec_client *c, const char *app_name)
+{
+	list_authenticators_Operation aop = list_authenticators_Operation_init_zero;
+	list_authenticators_Result ares = list_authenticators_Result_init_zero;
+	list_providers_Operation pop = list_providers_Operation_init_zero;
+	list_providers_Result pres = list_providers_Result_init_zero;
+	const char *name;
+	pb_size_t i;
+	int st;
+
+	st = parsec_call_locked(c, 0, OP_LIST_AUTHENTICATORS, 0, list_authenticators_Operation_fields,
+	    &aop, list_authenticators_Result_fields, &ares);
+	if (st != PARSEC_SUCCESS)
+		return st;
+	c->auth_type = WIRE_AUTH_DIRECT;
+	for (i = 0; i < ares.authenticators_count; i++)
+		if (ares.authenticators[i].id == WIRE_AUTH_UNIX_PEER_CREDENTIALS)
+			c->auth_type = WIRE_AUTH_UNIX_PEER_CREDENTIALS;
+	if (c->auth_type == WIRE_AUTH_UNIX_PEER_CREDENTIALS) {
+		uint32_t uid = (uint32_t)getuid();
+
+		c->auth[0] = (uint8_t)uid;
+		c->auth[1] = (uint8_t)(uid >> 8);
+		c->auth[2] = (uint8_t)(uid >> 16);
+		c->auth[3] = (uint8_t)(uid >> 24);
+		c->auth_len = 4;
+	} else {
+		name = app_name ? app_name : getenv("PARSEC_APP_NAME");
+		if (name == NULL || name[0] == '\0')
+			name = program_invocation_short_name;
+		if (strlen(name) > PARSEC_NAME_MAX)
+			return PARSEC_ERR_INVALID_ENCODING;
+		memcpy(c->auth, name, strlen(name));
+		c->auth_len = strlen(name);
+	}
+	st = parsec_call_locked(c, 0, OP_LIST_PROVIDERS, 0, list_providers_Operation_fields, &pop,
+	    list_providers_Result_fields, &pres);
+	if (st != PARSEC_SUCCESS)
+		return st;
+	c->provider = PARSEC_PROVIDER_CORE;
+	for (i = 0; i < pres.providers_count; i++) {
+		if (pres.providers[i].id != PARSEC_PROVIDER_CORE) {
+			c->provider = pres.providers[i].id;
+			break;
+		}
+	}
+	return PARSEC_SUCCESS;
+}
+
+int
+parsec_client_new(parsec_client **out, const char *app_name)
+{
+	const char *endpoint = getenv("PARSEC_SERVICE_ENDPOINT");
+	parsec_client *c;
+	int st;
+
+	*out = NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return PSA_INSUFFICIENT_MEMORY_STATUS;
+	c->fd = -1;
+	c->max_response = PARSEC_DEFAULT_MAX_RESPONSE;
+	pthread_mutex_init(&c->lock, NULL);
+	if (endpoint == NULL || endpoint[0] == '\0')
+		endpoint = "unix:" PARSEC_DEFAULT_ENDPOINT;
+	if (strncmp(endpoint, "unix:", 5) != 0 || strlen(endpoint + 5) == 0 ||
+	    strlen(endpoint + 5) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+		parsec_client_free(c);
+		return PARSEC_ERR_INVALID_ENCODING;
+	}
+	memcpy(c->path, endpoint + 5, strlen(endpoint + 5) + 1);
+	if ((st = parsec_discover(c, app_name)) != PARSEC_SUCCESS) {
+		parsec_client_free(c);
+		return st;
+	}
+	*out = c;
+	return PARSEC_SUCCESS;
+}
+
+void
+parsec_client_free(parsec_client *c)
+{
+	if (c == NULL)
+		return;
+	parsec_disconnect(c);
+	pthread_mutex_destroy(&c->lock);
+	explicit_bzero(c, sizeof(*c));
+	free(c);
+}
+
+int
+parsec_client_set_provider(parsec_client *c, uint32_t provider_id)
+{
+	if (provider_id >= WIRE_PROVIDER_COUNT)
+		return ST_PROVIDER_DOES_NOT_EXIST;
+	pthread_mutex_lock(&c->lock);
+	c->provider = provider_id;
+	pthread_mutex_unlock(&c->lock);
+	return PARSEC_SUCCESS;
+}
+
+uint32_t
+parsec_client_provider(const parsec_client *c)
+{
+	return c->provider;
+}
+
+void
+parsec_client_set_max_response(parsec_client *c, size_t bytes)
+{
+	pthread_mutex_lock(&c->lock);
+	c->max_response = bytes;
+	pthread_mutex_unlock(&c->lock);
+}
+
+int
+parsec_call(parsec_client *c, uint32_t provider, uint32_t opcode, int with_auth,
+    const pb_msgdesc_t *op_fields, const void *op, const pb_msgdesc_t *res_fields, void *res)
+{
+	int st;
+
+	pthread_mutex_lock(&c->lock);
+	if (provider == PARSEC_USE_CLIENT_PROVIDER)
+		provider = c->provider;
+	st = parsec_call_locked(c, provider, opcode, with_auth, op_fields, op, res_fields, res);
+	pthread_mutex_unlock(&c->lock);
+	return st;
+}

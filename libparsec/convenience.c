@@ -1,0 +1,195 @@
+/* libparsec's conveniences: the common cases in one call each. */
+#include <string.h>
+
+#include "libparsec.h"
+
+/* PSA encodings (PSA Crypto API 1.0). */
+#define PSA_ECC_PAIR_SECP_R1 0x7112u
+#define PSA_ECC_PUBLIC_SECP_R1 0x4112u
+#define PSA_RSA_PAIR 0x7001u
+#define PSA_RSA_PUBLIC 0x4001u
+#define PSA_USAGE_SIGNING 0x3C00u /* sign and verify, hashes and messages */
+#define PSA_USAGE_CRYPT 0x0300u   /* encrypt, decrypt */
+#define PSA_SHA_256 0x02000009u
+#define PSA_SHA_384 0x0200000Au
+#define PSA_ECDSA(h) (0x06000600u | ((h) & 0xffu))
+#define PSA_RSA_PKCS1V15_SIGN(h) (0x06000200u | ((h) & 0xffu))
+#define PSA_RSA_PKCS1V15_CRYPT 0x07000200u
+#define PSA_HASH_ANY 0xffu
+
+int
+parsec_create_ecc_signing_key(parsec_client *c, const char *name, uint32_t bits)
+{
+	struct parsec_key_attributes a = { PSA_ECC_PAIR_SECP_R1, bits, PSA_USAGE_SIGNING,
+		PSA_ECDSA(bits == 384 ? PSA_SHA_384 : PSA_SHA_256) };
+
+	if (bits != 256 && bits != 384)
+		return 1134; /* PsaErrorNotSupported */
+	return parsec_generate_key(c, name, &a);
+}
+
+int
+parsec_create_rsa_signing_key(parsec_client *c, const char *name, uint32_t bits)
+{
+	struct parsec_key_attributes a = { PSA_RSA_PAIR, bits, PSA_USAGE_SIGNING,
+		PSA_RSA_PKCS1V15_SIGN(PSA_SHA_256) };
+
+	return parsec_generate_key(c, name, &a);
+}
+
+int
+parsec_create_rsa_encryption_key(parsec_client *c, const char *name, uint32_t bits)
+{
+	/* PKCS#1 v1.5, as upstream's parsec-tool makes encryption keys. */
+	struct parsec_key_attributes a = { PSA_RSA_PAIR, bits, PSA_USAGE_CRYPT,
+		PSA_RSA_PKCS1V15_CRYPT };
+
+	return parsec_generate_key(c, name, &a);
+}
+
+int
+parsec_key_attributes(parsec_client *c, const char *name, struct parsec_key_attributes *attrs)
+{
+	static __thread struct parsec_key_info keys[256];
+	size_t count, i;
+	int st = parsec_list_keys(c, keys, 256, &count);
+
+	if (st != PARSEC_SUCCESS && st != PARSEC_ERR_BUFFER_TOO_SMALL)
+		return st;
+	for (i = 0; i < count && i < 256; i++) {
+		if (strcmp(keys[i].name, name) == 0 && keys[i].provider_id == c->provider) {
+			*attrs = keys[i].attributes;
+			return PARSEC_SUCCESS;
+		}
+	}
+	return 1140; /* PsaErrorDoesNotExist */
+}
+
+/* The key's signature algorithm, with SHA-256 for an any-hash policy. */
+static int
+parsec_signing_alg(parsec_client *c, const char *name, uint32_t *alg)
+{
+	struct parsec_key_attributes a;
+	int st = parsec_key_attributes(c, name, &a);
+
+	if (st != PARSEC_SUCCESS)
+		return st;
+	*alg = a.alg;
+	if ((*alg & 0xffu) == PSA_HASH_ANY)
+		*alg = (*alg & ~0xffu) | (PSA_SHA_256 & 0xffu);
+	return PARSEC_SUCCESS;
+}
+
+int
+parsec_sign(parsec_client *c, const char *name, const uint8_t *message, size_t message_len,
+    uint8_t *out, size_t cap, size_t *len)
+{
+	uint32_t alg;
+	int st = parsec_signing_alg(c, name, &alg);
+
+	*len = 0;
+	return st != PARSEC_SUCCESS ? st :
+	    parsec_sign_message(c, name, alg, message, message_len, out, cap, len);
+}
+
+int
+parsec_verify(parsec_client *c, const char *name, const uint8_t *message, size_t message_len,
+    const uint8_t *signature, size_t signature_len)
+{
+	uint32_t alg;
+	int st = parsec_signing_alg(c, name, &alg);
+
+	return st != PARSEC_SUCCESS ? st :
+	    parsec_verify_message(c, name, alg, message, message_len, signature, signature_len);
+}
+
+int
+parsec_encrypt(parsec_client *c, const char *name, const uint8_t *in, size_t in_len,
+    uint8_t *out, size_t cap, size_t *len)
+{
+	struct parsec_key_attributes a;
+	int st = parsec_key_attributes(c, name, &a);
+
+	*len = 0;
+	return st != PARSEC_SUCCESS ? st :
+	    parsec_asymmetric_encrypt(c, name, a.alg, in, in_len, NULL, 0, out, cap, len);
+}
+
+int
+parsec_decrypt(parsec_client *c, const char *name, const uint8_t *in, size_t in_len,
+    uint8_t *out, size_t cap, size_t *len)
+{
+	struct parsec_key_attributes a;
+	int st = parsec_key_attributes(c, name, &a);
+
+	*len = 0;
+	return st != PARSEC_SUCCESS ? st :
+	    parsec_asymmetric_decrypt(c, name, a.alg, in, in_len, NULL, 0, out, cap, len);
+}
+
+/* DER: a tag and a length, then the content is the caller's. */
+static size_t
+der_head(uint8_t *out, uint8_t tag, size_t len)
+{
+	size_t n = 0;
+
+	out[n++] = tag;
+	if (len < 0x80) {
+		out[n++] = (uint8_t)len;
+	} else if (len < 0x100) {
+		out[n++] = 0x81;
+		out[n++] = (uint8_t)len;
+	} else {
+		out[n++] = 0x82;
+		out[n++] = (uint8_t)(len >> 8);
+		out[n++] = (uint8_t)len;
+	}
+	return n;
+}
+
+int
+parsec_export_public_key_der(parsec_client *c, const char *name, uint8_t *out, size_t cap,
+    size_t *len)
+{
+	/* AlgorithmIdentifier bodies: rsaEncryption + NULL; ecPublicKey + the curve. */
+	static const uint8_t rsa_alg[] = { 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01,
+		0x01, 0x01, 0x05, 0x00 };
+	static const uint8_t ec_p256[] = { 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
+		0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07 };
+	static const uint8_t ec_p384[] = { 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
+		0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22 };
+	struct parsec_key_attributes a;
+	uint8_t key[1100], alg_seq[32], bit_head[8], spki_head[8];
+	const uint8_t *alg;
+	size_t key_len, alg_len, alg_head_len, bit_head_len, spki_head_len, total;
+	int st;
+
+	*len = 0;
+	if ((st = parsec_key_attributes(c, name, &a)) != PARSEC_SUCCESS ||
+	    (st = parsec_export_public_key(c, name, key, sizeof(key), &key_len)) != PARSEC_SUCCESS)
+		return st;
+	if (a.type == PSA_RSA_PAIR || a.type == PSA_RSA_PUBLIC) {
+		alg = rsa_alg;
+		alg_len = sizeof(rsa_alg);
+	} else if ((a.type == PSA_ECC_PAIR_SECP_R1 || a.type == PSA_ECC_PUBLIC_SECP_R1) &&
+	    (a.bits == 256 || a.bits == 384)) {
+		alg = a.bits == 256 ? ec_p256 : ec_p384;
+		alg_len = a.bits == 256 ? sizeof(ec_p256) : sizeof(ec_p384);
+	} else {
+		return 1134; /* PsaErrorNotSupported */
+	}
+	alg_head_len = der_head(alg_seq, 0x30, alg_len);
+	memcpy(alg_seq + alg_head_len, alg, alg_len);
+	bit_head_len = der_head(bit_head, 0x03, key_len + 1);
+	total = alg_head_len + alg_len + bit_head_len + 1 + key_len;
+	spki_head_len = der_head(spki_head, 0x30, total);
+	*len = spki_head_len + total;
+	if (*len > cap)
+		return PARSEC_ERR_BUFFER_TOO_SMALL;
+	memcpy(out, spki_head, spki_head_len);
+	memcpy(out + spki_head_len, alg_seq, alg_head_len + alg_len);
+	memcpy(out + spki_head_len + alg_head_len + alg_len, bit_head, bit_head_len);
+	out[spki_head_len + alg_head_len + alg_len + bit_head_len] = 0; /* no unused bits */
+	memcpy(out + *len - key_len, key, key_len);
+	return PARSEC_SUCCESS;
+}

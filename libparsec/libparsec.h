@@ -1,0 +1,40 @@
+/* libparsec internals shared between its files. */
+#ifndef LIBPARSEC_H
+#define LIBPARSEC_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/un.h>
+
+#include <pb.h>
+
+#include "parsec/client.h"
+#include "wire.h"
+
+#define PSA_INSUFFICIENT_MEMORY_STATUS 1141
+#define PARSEC_USE_CLIENT_PROVIDER UINT32_MAX
+
+struct parsec_client {
+	pthread_mutex_t lock;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int fd;
+	uint64_t session;
+	uint32_t provider;
+	uint8_t auth_type;
+	uint8_t auth[PARSEC_NAME_MAX];
+	size_t auth_len;
+	size_t max_response;
+};
+
+/*
+ * Sends op as opcode to provider (PARSEC_USE_CLIENT_PROVIDER: the client's),
+ * with the client's authentication if with_auth, and decodes a successful
+ * answer into res (pb_release it afterwards). Returns the status.
+ */
+int parsec_call(parsec_client *c, uint32_t provider, uint32_t opcode, int with_auth,
+    const pb_msgdesc_t *op_fields, const void *op, const pb_msgdesc_t *res_fields, void *res);
+int parsec_call_locked(parsec_client *c, uint32_t provider, uint32_t opcode, int with_auth,
+    const pb_msgdesc_t *op_fields, const void *op, const pb_msgdesc_t *res_fields, void *res);
+
+#endif
