@@ -193,7 +193,7 @@ SAN_FLAGS = -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-san
 check-asan: deps
 	$(MAKE) clean
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		PARSEC_SANITIZED=1 $(MAKE) EXTRA_CFLAGS="$(SAN_FLAGS)" LDFLAGS="$(LDFLAGS) $(SAN_FLAGS)" check
+		PARSEC_SANITIZED=1 PARSEC_EXAMPLE_CFLAGS="$(SAN_FLAGS)" $(MAKE) EXTRA_CFLAGS="$(SAN_FLAGS)" LDFLAGS="$(LDFLAGS) $(SAN_FLAGS)" check
 	$(MAKE) clean
 
 # ---- make bench: ratios measured in one run -------------------------------------
