@@ -160,6 +160,12 @@ tests/check_front: tests/check_front.o tests/testlib.o $(FRONT_LIB_OBJS) $(COMMO
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(CHECK_LIBS)
 
+# libparsec against a fake service.
+tests/check_libparsec: tests/check_libparsec.o tests/testlib.o libparsec/libparsec.a $(COMMON_LIB)
+	$(msg) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(CHECK_LIBS) -pthread
+tests/check_libparsec.o: LOCAL_CFLAGS += -Ilibparsec
+
 # The software provider's backend, tested in-process.
 tests/check_mbed: tests/check_mbed.o tests/testlib.o providerd/providerd.o \
 		$(filter-out providerd/mbed_main.o,$(PROV_MBED_OBJS)) $(COMMON_LIB)
