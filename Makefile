@@ -253,6 +253,12 @@ install: all
 	$(INSTALL) -m 0644 etc/config.toml $(DESTDIR)$(sysconfdir)/parsec/config.toml.example
 	$(INSTALL) -d $(DESTDIR)$(libdir)/pkgconfig $(DESTDIR)$(includedir)/parsec
 	$(INSTALL) -m 0644 libparsec/parsec/client.h $(DESTDIR)$(includedir)/parsec/client.h
+	$(INSTALL) -d $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man3 $(DESTDIR)$(mandir)/man5 \
+		$(DESTDIR)$(mandir)/man8
+	$(INSTALL) -m 0644 man/parsec-tool.1 $(DESTDIR)$(mandir)/man1/
+	$(INSTALL) -m 0644 man/libparsec.3 $(DESTDIR)$(mandir)/man3/
+	$(INSTALL) -m 0644 man/parsec.toml.5 $(DESTDIR)$(mandir)/man5/
+	$(INSTALL) -m 0644 man/parsecd.8 $(DESTDIR)$(mandir)/man8/
 	$(INSTALL) -m 0755 libparsec/libparsec.so.$(LIBPARSEC_VERSION) $(DESTDIR)$(libdir)/
 	ln -sf libparsec.so.$(LIBPARSEC_VERSION) $(DESTDIR)$(libdir)/$(LIBPARSEC_SONAME)
 	ln -sf libparsec.so.$(LIBPARSEC_VERSION) $(DESTDIR)$(libdir)/libparsec.so
@@ -275,6 +281,8 @@ uninstall:
 		$(DESTDIR)$(prefix)/lib/systemd/system/parsecd.socket \
 		$(DESTDIR)$(prefix)/lib/tmpfiles.d/parsecd.conf $(DESTDIR)$(prefix)/lib/sysusers.d/parsecd.conf
 	rm -rf $(DESTDIR)$(libexecdir)/parsec $(DESTDIR)$(includedir)/parsec
+	rm -f $(DESTDIR)$(mandir)/man1/parsec-tool.1 $(DESTDIR)$(mandir)/man3/libparsec.3 \
+		$(DESTDIR)$(mandir)/man5/parsec.toml.5 $(DESTDIR)$(mandir)/man8/parsecd.8
 	rm -f $(DESTDIR)$(libdir)/libparsec.* $(DESTDIR)$(libdir)/pkgconfig/libparsec.pc
 
 clean:

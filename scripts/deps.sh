@@ -7,7 +7,7 @@ PACKAGES="gcc make autoconf pkg-config clang-14 libclang-rt-14-dev python3 \
 libevent-dev libseccomp-dev libcap-dev libmbedtls-dev nanopb libnanopb-dev \
 python3-protobuf python3-cryptography protobuf-compiler libsqlite3-dev libbsd-dev check \
 p11-kit libp11-kit-dev softhsm2 opensc libtss2-dev swtpm swtpm-tools tpm2-tools \
-openssl sqlite3 procps util-linux cargo librust-parsec-interface-dev valgrind"
+openssl sqlite3 procps util-linux man-db groff-base cargo librust-parsec-interface-dev valgrind"
 
 missing=""
 for p in $PACKAGES; do

@@ -100,6 +100,7 @@ if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
 	run_one "e2e_ops as nobody" setpriv --reuid=nobody --regid="$(id -gn nobody)" \
 	    --clear-groups /usr/bin/python3 "$top/tests/e2e_ops.py" "$top"
 fi
+run_one man_lint bash "$top/tests/man_lint.sh" "$top"
 if [ -f "$top/tests/interop.sh" ]; then
 	run_one interop bash "$top/tests/interop.sh" "$top"
 fi
