@@ -21,7 +21,14 @@ main(void)
 		fprintf(stderr, "cannot reach the service: %s\n", parsec_status_str(st));
 		return 1;
 	}
-	st = parsec_create_ecc_signing_key(client, "example-key", 256);
+	{
+		/* Ask first: may this provider make such a key? */
+		struct parsec_key_attributes p256 = { 0x7112, 256, 0x3C00, 0x06000609 };
+
+		st = parsec_can_do_crypto(client, 2, &p256);
+	}
+	if (st == PARSEC_SUCCESS)
+		st = parsec_create_ecc_signing_key(client, "example-key", 256);
 	if (st == PARSEC_SUCCESS)
 		st = parsec_sign(client, "example-key", (const uint8_t *)message, strlen(message),
 		    signature, sizeof(signature), &len);

@@ -650,3 +650,16 @@ parsec_generate_random(parsec_client *c, uint8_t *out, size_t len)
 	st = parsec_take(st, res.random_bytes, out, len, &got);
 	return st == PARSEC_SUCCESS && got != len ? PARSEC_ERR_INVALID_ENCODING : st;
 }
+
+int
+parsec_can_do_crypto(parsec_client *c, uint32_t check_type, const struct parsec_key_attributes *attrs)
+{
+	can_do_crypto_Operation op = can_do_crypto_Operation_init_zero;
+	can_do_crypto_Result res = can_do_crypto_Result_init_zero;
+
+	if (check_type < 1 || check_type > 4 || parsec_attrs(attrs, &op.attributes) == -1)
+		return ST_INVALID_ARGUMENT;
+	op.check_type = (can_do_crypto_CheckType)check_type;
+	op.has_attributes = true;
+	return CALL(op, res, OP_CAN_DO_CRYPTO, 1, can_do_crypto);
+}

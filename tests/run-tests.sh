@@ -58,6 +58,17 @@ for prog in "$@"; do
 	run_one "$(basename "$prog")" "$prog"
 done
 
+# The in-process unit suites once more under valgrind (not on sanitizer builds).
+if command -v valgrind >/dev/null 2>&1 && [ -z "${PARSEC_SANITIZED:-}" ]; then
+	for prog in "$@"; do
+		case "$prog" in
+		*check_wire | *check_ipc | *check_config | *check_front | *check_libparsec)
+			run_one "$(basename "$prog") under valgrind" env CK_FORK=no valgrind -q \
+			    --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite "$prog" ;;
+		esac
+	done
+fi
+
 # As root, the end-to-end programs run once more as an ordinary user: the
 # sandbox then skips the uid and chroot steps and keeps everything else.
 if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then

@@ -147,6 +147,9 @@ int parsec_hash_compare(parsec_client *client, uint32_t alg, const uint8_t *in, 
 int parsec_raw_key_agreement(parsec_client *client, const char *private_key_name, uint32_t alg,
     const uint8_t *peer_key, size_t peer_key_len, uint8_t *out, size_t cap, size_t *len);
 int parsec_generate_random(parsec_client *client, uint8_t *out, size_t len);
+/* Whether the provider could use (1), generate (2), import (3) or derive (4) such a key. */
+int parsec_can_do_crypto(parsec_client *client, uint32_t check_type,
+    const struct parsec_key_attributes *attributes);
 
 /* Conveniences for the common cases. */
 /* An ECDSA (SHA-256) signing key on SECP R1 with bits 256 or 384. */
