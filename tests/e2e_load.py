@@ -115,7 +115,10 @@ def sign_hammer(svc):
         if after.get(pid, 0) > kib + 8192:
             grown.append(comm)
     check("32 clients signing for %d s: zero errors" % seconds, results[1] == 0 and results[0] > 0, results)
-    check("no process grew by more than 8 MiB", not grown, grown)
+    if os.environ.get("PARSEC_SANITIZED"):
+        print("# sanitizer build: ASan's quarantine grows RSS by design; the bound is not checked")
+    else:
+        check("no process grew by more than 8 MiB", not grown, grown)
 
 
 def slow_clients(svc):
