@@ -473,6 +473,11 @@ void
 front_conn_reconfigure(const struct front_settings *settings)
 {
 	fc.settings = *settings;
+	/* A raised cap takes effect at once, also when accepting had paused at the old one. */
+	if (fc.ev_accept != NULL && fc.conn_count < fc.settings.max_connections &&
+	    !event_pending(fc.ev_accept, EV_READ, NULL) &&
+	    !event_pending(fc.ev_accept_pause, EV_TIMEOUT, NULL))
+		event_add(fc.ev_accept, NULL);
 	log_info("reloaded: body limit %u, timeout %u ms, %u connections (%u per uid)",
 	    settings->body_len_limit, settings->timeout_ms, settings->max_connections,
 	    settings->max_connections_per_uid);
