@@ -471,6 +471,30 @@ parsecd_reap(void)
 		parsecd_stop_done();
 }
 
+/*
+ * Run as root, the configuration decides what root does: only root may be
+ * able to change it.
+ */
+static int
+parsecd_config_safe(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (geteuid() != 0)
+		return 0;
+	if (stat(path, &st) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		snprintf(err, errlen, "%s: must be owned by root and writable by root alone "
+		    "(owner uid %u, mode %04o)", path, (unsigned)st.st_uid,
+		    (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
 static const struct cfg_provider *
 parsecd_find_provider(const struct parsec_config *cfg, enum cfg_provider_kind kind)
 {
@@ -600,7 +624,8 @@ parsecd_reload(void)
 	}
 	if (pd.stopping || !pd.serving)
 		return;
-	if (config_load_file(pd.config_path, &next, err, sizeof(err)) == -1) {
+	if (parsecd_config_safe(pd.config_path, err, sizeof(err)) == -1 ||
+	    config_load_file(pd.config_path, &next, err, sizeof(err)) == -1) {
 		log_warnx("reload refused, the running configuration stays: %s", err);
 		return;
 	}
@@ -804,7 +829,8 @@ main(int argc, char **argv)
 
 	pd.config_path = config_path;
 	if (config_path != NULL) {
-		if (config_load_file(config_path, &pd.cfg, err, sizeof(err)) == -1) {
+		if (parsecd_config_safe(config_path, err, sizeof(err)) == -1 ||
+		    config_load_file(config_path, &pd.cfg, err, sizeof(err)) == -1) {
 			fprintf(stderr, "parsecd: %s\n", err);
 			return 1;
 		}

@@ -396,6 +396,7 @@ START_TEST(t_config_error_exit)
 	fprintf(f, "[listener]\nlistener_type = \"DomainSocket\"\ntimeout = \"soon\"\n"
 		   "[[provider]]\nprovider_type = \"MbedCrypto\"\n");
 	fclose(f);
+	chmod(path, 0644);
 	snprintf(cmd, sizeof(cmd), "%s/parsecd/parsecd -t -c %s 2>&1", BUILD_TOP, path);
 	p = popen(cmd, "r");
 	n = fread(out, 1, sizeof(out) - 1, p);
@@ -404,6 +405,23 @@ START_TEST(t_config_error_exit)
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) != 0);
 	ck_assert_msg(strstr(out, "config.toml:3") != NULL, "no file:line in: %s", out);
 	ck_assert_msg(strstr(out, "timeout") != NULL, "no key in: %s", out);
+	/* As root, a file others may write is refused before it is read. */
+	if (geteuid() == 0) {
+		f = fopen(path, "w");
+		fprintf(f, "[listener]\nlistener_type = \"DomainSocket\"\ntimeout = 5\n"
+			   "[[provider]]\nprovider_type = \"MbedCrypto\"\n");
+		fclose(f);
+		chmod(path, 0666);
+		p = popen(cmd, "r");
+		n = fread(out, 1, sizeof(out) - 1, p);
+		out[n] = '\0';
+		status = pclose(p);
+		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) != 0);
+		ck_assert_msg(strstr(out, "writable by root alone") != NULL, "got: %s", out);
+		chmod(path, 0644);
+		p = popen(cmd, "r");
+		ck_assert_int_eq(pclose(p), 0);
+	}
 	unlink(path);
 	rmdir(dir);
 }

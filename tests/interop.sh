@@ -63,6 +63,7 @@ key_info_manager = "sqlite-manager"
 state_dir = "$tmp/state"
 TOML
 
+chmod 644 "$tmp/config.toml"
 "$top/parsecd/parsecd" -c "$tmp/config.toml" >"$tmp/parsecd.log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do

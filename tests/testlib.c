@@ -49,6 +49,8 @@ test_daemon_start(struct test_daemon *d, const char *core_extra, const char *ext
 	    "[privsep]\nstate_dir = \"%s/state\"\n%s\n",
 	    core_extra ? core_extra : "", d->socket_path, d->dir, d->dir, extra ? extra : "");
 	fclose(f);
+	/* parsecd refuses, as root, a config others could change; a umask must not decide. */
+	chmod(d->config_path, 0644);
 	return test_daemon_launch(d);
 }
 
