@@ -77,7 +77,8 @@ PROV_MBED_OBJS = $(patsubst %.c,%.o,$(wildcard providerd/prov_mbed*.c)) provider
 LIBPARSEC_VERSION = 0.1.0
 LIBPARSEC_SONAME = libparsec.so.0
 LIBPARSEC_OBJS = $(patsubst %.c,%.o,$(wildcard libparsec/*.c))
-LIBPARSEC_DEPS = $(LIBPARSEC_OBJS) common/wire.o common/buf.o frontd/front_psa.o $(PROTO_OBJS)
+LIBPARSEC_DEPS = $(LIBPARSEC_OBJS) common/wire.o common/buf.o common/pb_bytes.o frontd/front_psa.o \
+	$(PROTO_OBJS)
 $(LIBPARSEC_OBJS): LOCAL_CFLAGS += -Ilibparsec -Ifrontd -pthread
 libparsec/libparsec.so.$(LIBPARSEC_VERSION): $(LIBPARSEC_DEPS) libparsec/libparsec.map
 	$(msg) LINK $@

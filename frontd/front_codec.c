@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "front_crypto.h"
+#include "pb_bytes.h"
 #include "front_psa.h"
 #include "frontd.h"
 
@@ -32,6 +33,7 @@ struct front_codec {
 	uint32_t opcode;
 	const pb_msgdesc_t *op_fields;
 	size_t op_size;
+	front_prep_fn prep;
 	front_to_op_fn to_op;
 	const pb_msgdesc_t *res_fields;
 	size_t res_size;
@@ -240,14 +242,15 @@ generate_random_to(const void *msg, struct op_request *op)
 static int
 generate_random_from(const struct op_result *res, void *msg, struct front_scratch *scratch)
 {
-	psa_generate_random_Result *r = msg;
-
-	r->random_bytes = front_bytes(scratch, &res->out[0]);
-	return r->random_bytes != NULL ? 0 : -1;
+	PB_BYTES_OUT(((psa_generate_random_Result *)msg)->random_bytes, &res->out[0]);
+	return 0;
 }
 
 #define CODEC(op, pkg, to, from) \
-	{ op, pkg##_Operation_fields, sizeof(pkg##_Operation), to, pkg##_Result_fields, \
+	{ op, pkg##_Operation_fields, sizeof(pkg##_Operation), NULL, to, pkg##_Result_fields, \
+	  sizeof(pkg##_Result), from }
+#define CODEC_PREP(op, pkg, prep, to, from) \
+	{ op, pkg##_Operation_fields, sizeof(pkg##_Operation), prep, to, pkg##_Result_fields, \
 	  sizeof(pkg##_Result), from }
 
 static const struct front_codec front_codecs[] = {
@@ -268,26 +271,26 @@ static const struct front_codec front_codecs[] = {
 	    front_export_public_key_from),
 	CODEC(OP_PSA_SIGN_HASH, psa_sign_hash, front_sign_hash_to, front_sign_hash_from),
 	CODEC(OP_PSA_VERIFY_HASH, psa_verify_hash, front_verify_hash_to, NULL),
-	CODEC(OP_PSA_SIGN_MESSAGE, psa_sign_message, front_sign_message_to,
+	CODEC_PREP(OP_PSA_SIGN_MESSAGE, psa_sign_message, front_sign_message_prep, front_sign_message_to,
 	    front_sign_message_from),
-	CODEC(OP_PSA_VERIFY_MESSAGE, psa_verify_message, front_verify_message_to, NULL),
+	CODEC_PREP(OP_PSA_VERIFY_MESSAGE, psa_verify_message, front_verify_message_prep, front_verify_message_to, NULL),
 	CODEC(OP_PSA_ASYMMETRIC_ENCRYPT, psa_asymmetric_encrypt, front_asymmetric_encrypt_to,
 	    front_asymmetric_encrypt_from),
 	CODEC(OP_PSA_ASYMMETRIC_DECRYPT, psa_asymmetric_decrypt, front_asymmetric_decrypt_to,
 	    front_asymmetric_decrypt_from),
-	CODEC(OP_PSA_AEAD_ENCRYPT, psa_aead_encrypt, front_aead_encrypt_to,
+	CODEC_PREP(OP_PSA_AEAD_ENCRYPT, psa_aead_encrypt, front_aead_encrypt_prep, front_aead_encrypt_to,
 	    front_aead_encrypt_from),
-	CODEC(OP_PSA_AEAD_DECRYPT, psa_aead_decrypt, front_aead_decrypt_to,
+	CODEC_PREP(OP_PSA_AEAD_DECRYPT, psa_aead_decrypt, front_aead_decrypt_prep, front_aead_decrypt_to,
 	    front_aead_decrypt_from),
-	CODEC(OP_PSA_CIPHER_ENCRYPT, psa_cipher_encrypt, front_cipher_encrypt_to,
+	CODEC_PREP(OP_PSA_CIPHER_ENCRYPT, psa_cipher_encrypt, front_cipher_encrypt_prep, front_cipher_encrypt_to,
 	    front_cipher_encrypt_from),
-	CODEC(OP_PSA_CIPHER_DECRYPT, psa_cipher_decrypt, front_cipher_decrypt_to,
+	CODEC_PREP(OP_PSA_CIPHER_DECRYPT, psa_cipher_decrypt, front_cipher_decrypt_prep, front_cipher_decrypt_to,
 	    front_cipher_decrypt_from),
-	CODEC(OP_PSA_MAC_COMPUTE, psa_mac_compute, front_mac_compute_to, front_mac_compute_from),
-	CODEC(OP_PSA_MAC_VERIFY, psa_mac_verify, front_mac_verify_to, NULL),
-	CODEC(OP_PSA_HASH_COMPUTE, psa_hash_compute, front_hash_compute_to,
+	CODEC_PREP(OP_PSA_MAC_COMPUTE, psa_mac_compute, front_mac_compute_prep, front_mac_compute_to, front_mac_compute_from),
+	CODEC_PREP(OP_PSA_MAC_VERIFY, psa_mac_verify, front_mac_verify_prep, front_mac_verify_to, NULL),
+	CODEC_PREP(OP_PSA_HASH_COMPUTE, psa_hash_compute, front_hash_compute_prep, front_hash_compute_to,
 	    front_hash_compute_from),
-	CODEC(OP_PSA_HASH_COMPARE, psa_hash_compare, front_hash_compare_to, NULL),
+	CODEC_PREP(OP_PSA_HASH_COMPARE, psa_hash_compare, front_hash_compare_prep, front_hash_compare_to, NULL),
 	CODEC(OP_PSA_RAW_KEY_AGREEMENT, psa_raw_key_agreement, front_raw_key_agreement_to,
 	    front_raw_key_agreement_from),
 	CODEC(OP_CAN_DO_CRYPTO, can_do_crypto, front_can_do_crypto_to, NULL),
@@ -333,6 +336,8 @@ front_decode_request(uint32_t opcode, const uint8_t *body, size_t len, struct op
 		return ST_PSA_INSUFFICIENT_MEMORY;
 	}
 	fb->fields = codec->op_fields;
+	if (codec->prep != NULL)
+		codec->prep(fb->msg, op);
 	in = pb_istream_from_buffer(body, len);
 	if (!pb_decode(&in, codec->op_fields, fb->msg))
 		status = ST_DESERIALIZING_BODY_FAILED;

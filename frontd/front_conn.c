@@ -271,17 +271,8 @@ front_conn_process(struct front_conn *conn)
 		conn->hdr_checked = 1;
 	}
 	total = WIRE_HDR_LEN + (size_t)conn->hdr.body_len + conn->hdr.auth_len;
-	if (conn->in_len < total) {
-		if (conn->in_cap < total) {
-			uint8_t *p = realloc(conn->in, total);
-
-			if (p == NULL)
-				fatal("realloc");
-			conn->in = p;
-			conn->in_cap = total;
-		}
+	if (conn->in_len < total)
 		return;
-	}
 	front_conn_forward(conn, total);
 }
 
@@ -293,13 +284,27 @@ front_conn_read(evutil_socket_t fd, short events, void *arg)
 	ssize_t n;
 	int was_idle = conn->in_len == 0;
 
-	if (conn->in_cap - conn->in_len < FRONT_READ_CHUNK && !conn->hdr_checked) {
-		uint8_t *p = realloc(conn->in, conn->in_len + FRONT_READ_CHUNK);
+	/*
+	 * The buffer grows with what actually arrives, up to the announced request:
+	 * a client announcing a large body costs memory only once it sends it.
+	 */
+	if (conn->in_cap - conn->in_len < FRONT_READ_CHUNK) {
+		size_t want = conn->in_len + FRONT_READ_CHUNK;
+		uint8_t *p;
 
-		if (p == NULL)
-			fatal("realloc");
-		conn->in = p;
-		conn->in_cap = conn->in_len + FRONT_READ_CHUNK;
+		if (conn->hdr_checked) {
+			size_t total = WIRE_HDR_LEN + (size_t)conn->hdr.body_len + conn->hdr.auth_len;
+
+			want = conn->in_cap * 2 > want ? conn->in_cap * 2 : want;
+			if (want > total)
+				want = total > conn->in_cap ? total : conn->in_cap;
+		}
+		if (want > conn->in_cap) {
+			if ((p = realloc(conn->in, want)) == NULL)
+				fatal("realloc");
+			conn->in = p;
+			conn->in_cap = want;
+		}
 	}
 	room = conn->in_cap - conn->in_len;
 	if (room == 0) {

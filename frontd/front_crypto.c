@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "front_crypto.h"
+#include "pb_bytes.h"
 #include "front_psa.h"
 
 #define PTR_BYTES(f) ((struct op_bytes){ (f) != NULL ? (f)->bytes : NULL, (f) != NULL ? (f)->size : 0 })
@@ -147,7 +148,6 @@ front_sign_message_to(const void *msg, struct op_request *op)
 	const psa_sign_message_Operation *o = msg;
 	uint32_t st = front_name(op->key_name, o->key_name);
 
-	op->in[0] = PTR_BYTES(o->message);
 	return st ? st : ALG_MSG(o, psa_algorithm_Algorithm_asymmetric_signature_tag, &op->alg);
 }
 
@@ -163,7 +163,6 @@ front_verify_message_to(const void *msg, struct op_request *op)
 	const psa_verify_message_Operation *o = msg;
 	uint32_t st = front_name(op->key_name, o->key_name);
 
-	op->in[0] = PTR_BYTES(o->message);
 	op->in[1] = FIXED_BYTES(o->signature);
 	return st ? st : ALG_MSG(o, psa_algorithm_Algorithm_asymmetric_signature_tag, &op->alg);
 }
@@ -215,17 +214,14 @@ front_aead_encrypt_to(const void *msg, struct op_request *op)
 	uint32_t st = front_name(op->key_name, o->key_name);
 
 	op->in[0] = FIXED_BYTES(o->nonce);
-	op->in[1] = PTR_BYTES(o->additional_data);
-	op->in[2] = PTR_BYTES(o->plaintext);
 	return st ? st : ALG_MSG(o, psa_algorithm_Algorithm_aead_tag, &op->alg);
 }
 
 int
 front_aead_encrypt_from(const struct op_result *res, void *msg, struct front_scratch *scratch)
 {
-	psa_aead_encrypt_Result *r = msg;
-
-	return (r->ciphertext = front_bytes(scratch, &res->out[0])) != NULL ? 0 : -1;
+	PB_BYTES_OUT(((psa_aead_encrypt_Result *)msg)->ciphertext, &res->out[0]);
+	return 0;
 }
 
 uint32_t
@@ -235,17 +231,14 @@ front_aead_decrypt_to(const void *msg, struct op_request *op)
 	uint32_t st = front_name(op->key_name, o->key_name);
 
 	op->in[0] = FIXED_BYTES(o->nonce);
-	op->in[1] = PTR_BYTES(o->additional_data);
-	op->in[2] = PTR_BYTES(o->ciphertext);
 	return st ? st : ALG_MSG(o, psa_algorithm_Algorithm_aead_tag, &op->alg);
 }
 
 int
 front_aead_decrypt_from(const struct op_result *res, void *msg, struct front_scratch *scratch)
 {
-	psa_aead_decrypt_Result *r = msg;
-
-	return (r->plaintext = front_bytes(scratch, &res->out[0])) != NULL ? 0 : -1;
+	PB_BYTES_OUT(((psa_aead_decrypt_Result *)msg)->plaintext, &res->out[0]);
+	return 0;
 }
 
 uint32_t
@@ -254,16 +247,14 @@ front_cipher_encrypt_to(const void *msg, struct op_request *op)
 	const psa_cipher_encrypt_Operation *o = msg;
 	uint32_t st = front_name(op->key_name, o->key_name);
 
-	op->in[0] = PTR_BYTES(o->plaintext);
 	return st ? st : ALG_ENUM(o, psa_algorithm_Algorithm_cipher_tag, &op->alg);
 }
 
 int
 front_cipher_encrypt_from(const struct op_result *res, void *msg, struct front_scratch *scratch)
 {
-	psa_cipher_encrypt_Result *r = msg;
-
-	return (r->ciphertext = front_bytes(scratch, &res->out[0])) != NULL ? 0 : -1;
+	PB_BYTES_OUT(((psa_cipher_encrypt_Result *)msg)->ciphertext, &res->out[0]);
+	return 0;
 }
 
 uint32_t
@@ -272,16 +263,14 @@ front_cipher_decrypt_to(const void *msg, struct op_request *op)
 	const psa_cipher_decrypt_Operation *o = msg;
 	uint32_t st = front_name(op->key_name, o->key_name);
 
-	op->in[0] = PTR_BYTES(o->ciphertext);
 	return st ? st : ALG_ENUM(o, psa_algorithm_Algorithm_cipher_tag, &op->alg);
 }
 
 int
 front_cipher_decrypt_from(const struct op_result *res, void *msg, struct front_scratch *scratch)
 {
-	psa_cipher_decrypt_Result *r = msg;
-
-	return (r->plaintext = front_bytes(scratch, &res->out[0])) != NULL ? 0 : -1;
+	PB_BYTES_OUT(((psa_cipher_decrypt_Result *)msg)->plaintext, &res->out[0]);
+	return 0;
 }
 
 uint32_t
@@ -290,7 +279,6 @@ front_mac_compute_to(const void *msg, struct op_request *op)
 	const psa_mac_compute_Operation *o = msg;
 	uint32_t st = front_name(op->key_name, o->key_name);
 
-	op->in[0] = PTR_BYTES(o->input);
 	return st ? st : ALG_MSG(o, psa_algorithm_Algorithm_mac_tag, &op->alg);
 }
 
@@ -306,7 +294,6 @@ front_mac_verify_to(const void *msg, struct op_request *op)
 	const psa_mac_verify_Operation *o = msg;
 	uint32_t st = front_name(op->key_name, o->key_name);
 
-	op->in[0] = PTR_BYTES(o->input);
 	op->in[1] = FIXED_BYTES(o->mac);
 	return st ? st : ALG_MSG(o, psa_algorithm_Algorithm_mac_tag, &op->alg);
 }
@@ -316,7 +303,6 @@ front_hash_compute_to(const void *msg, struct op_request *op)
 {
 	const psa_hash_compute_Operation *o = msg;
 
-	op->in[0] = PTR_BYTES(o->input);
 	return ALG_ENUM(o, psa_algorithm_Algorithm_hash_tag, &op->alg);
 }
 
@@ -331,7 +317,6 @@ front_hash_compare_to(const void *msg, struct op_request *op)
 {
 	const psa_hash_compare_Operation *o = msg;
 
-	op->in[0] = PTR_BYTES(o->input);
 	op->in[1] = FIXED_BYTES(o->hash);
 	return ALG_ENUM(o, psa_algorithm_Algorithm_hash_tag, &op->alg);
 }
@@ -370,4 +355,71 @@ front_can_do_crypto_to(const void *msg, struct op_request *op)
 		return ST_INVALID_ENCODING;
 	op->number = (uint64_t)o->check_type;
 	return front_attrs(o->has_attributes, &o->attributes, &op->attrs);
+}
+
+/* Large data fields decode straight into the request's inputs (pb_bytes.h). */
+void
+front_sign_message_prep(void *msg, struct op_request *op)
+{
+	PB_BYTES_IN(((psa_sign_message_Operation *)msg)->message, &op->in[0]);
+}
+
+void
+front_verify_message_prep(void *msg, struct op_request *op)
+{
+	PB_BYTES_IN(((psa_verify_message_Operation *)msg)->message, &op->in[0]);
+}
+
+void
+front_aead_encrypt_prep(void *msg, struct op_request *op)
+{
+	psa_aead_encrypt_Operation *o = msg;
+
+	PB_BYTES_IN(o->additional_data, &op->in[1]);
+	PB_BYTES_IN(o->plaintext, &op->in[2]);
+}
+
+void
+front_aead_decrypt_prep(void *msg, struct op_request *op)
+{
+	psa_aead_decrypt_Operation *o = msg;
+
+	PB_BYTES_IN(o->additional_data, &op->in[1]);
+	PB_BYTES_IN(o->ciphertext, &op->in[2]);
+}
+
+void
+front_cipher_encrypt_prep(void *msg, struct op_request *op)
+{
+	PB_BYTES_IN(((psa_cipher_encrypt_Operation *)msg)->plaintext, &op->in[0]);
+}
+
+void
+front_cipher_decrypt_prep(void *msg, struct op_request *op)
+{
+	PB_BYTES_IN(((psa_cipher_decrypt_Operation *)msg)->ciphertext, &op->in[0]);
+}
+
+void
+front_mac_compute_prep(void *msg, struct op_request *op)
+{
+	PB_BYTES_IN(((psa_mac_compute_Operation *)msg)->input, &op->in[0]);
+}
+
+void
+front_mac_verify_prep(void *msg, struct op_request *op)
+{
+	PB_BYTES_IN(((psa_mac_verify_Operation *)msg)->input, &op->in[0]);
+}
+
+void
+front_hash_compute_prep(void *msg, struct op_request *op)
+{
+	PB_BYTES_IN(((psa_hash_compute_Operation *)msg)->input, &op->in[0]);
+}
+
+void
+front_hash_compare_prep(void *msg, struct op_request *op)
+{
+	PB_BYTES_IN(((psa_hash_compare_Operation *)msg)->input, &op->in[0]);
 }

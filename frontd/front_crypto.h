@@ -42,6 +42,19 @@ typedef uint32_t (*front_to_op_fn)(const void *msg, struct op_request *op);
 typedef int (*front_from_result_fn)(const struct op_result *res, void *msg,
     struct front_scratch *scratch);
 
+/* Points an Operation's callback fields at op's inputs, before decoding. */
+typedef void (*front_prep_fn)(void *msg, struct op_request *op);
+void front_sign_message_prep(void *, struct op_request *);
+void front_verify_message_prep(void *, struct op_request *);
+void front_aead_encrypt_prep(void *, struct op_request *);
+void front_aead_decrypt_prep(void *, struct op_request *);
+void front_cipher_encrypt_prep(void *, struct op_request *);
+void front_cipher_decrypt_prep(void *, struct op_request *);
+void front_mac_compute_prep(void *, struct op_request *);
+void front_mac_verify_prep(void *, struct op_request *);
+void front_hash_compute_prep(void *, struct op_request *);
+void front_hash_compare_prep(void *, struct op_request *);
+
 uint32_t front_generate_key_to(const void *, struct op_request *);
 uint32_t front_import_key_to(const void *, struct op_request *);
 uint32_t front_destroy_key_to(const void *, struct op_request *);

@@ -7,6 +7,7 @@
 #include "front_crypto.h"
 #include "front_psa.h"
 #include "libparsec.h"
+#include "pb_bytes.h"
 
 #include "delete_client.pb.h"
 #include "list_authenticators.pb.h"
@@ -39,6 +40,36 @@ parsec_put(uint8_t *out, size_t cap, size_t *len, const uint8_t *src, size_t src
 	if (src_len > 0)
 		memcpy(out, src, src_len);
 	return PARSEC_SUCCESS;
+}
+
+/* A result's large bytes field, copied straight into the caller's buffer. */
+struct parsec_sink {
+	uint8_t *out;
+	size_t cap;
+	size_t len;
+};
+
+static bool
+parsec_sink_decode(pb_istream_t *stream, const pb_field_t *field, void **arg)
+{
+	struct parsec_sink *sink = *arg;
+
+	sink->len = stream->bytes_left;
+	/* Too large: skip it, keeping the length the caller needs. */
+	return pb_read(stream, sink->len <= sink->cap ? sink->out : NULL, stream->bytes_left);
+}
+
+#define SINK(cb, sink) ((cb).funcs.decode = parsec_sink_decode, (cb).arg = (sink))
+
+static int
+parsec_sunk(int st, const struct parsec_sink *sink, size_t *len)
+{
+	*len = sink->len;
+	if (st == PARSEC_SUCCESS && sink->len > sink->cap)
+		return PARSEC_ERR_BUFFER_TOO_SMALL;
+	if (st != PARSEC_SUCCESS)
+		*len = 0;
+	return st;
 }
 
 /* A heap copy for an FT_POINTER bytes field; NULL for empty input. */
@@ -368,7 +399,8 @@ parsec_sign_message(parsec_client *c, const char *name, uint32_t alg, const uint
 {
 	psa_sign_message_Operation op = psa_sign_message_Operation_init_zero;
 	psa_sign_message_Result res = psa_sign_message_Result_init_zero;
-	int failed = 0, st;
+	struct op_bytes in = { message, message_len };
+	int st;
 
 	*len = 0;
 	if (parsec_name(op.key_name, name) == -1 ||
@@ -376,10 +408,8 @@ parsec_sign_message(parsec_client *c, const char *name, uint32_t alg, const uint
 	    sizeof(op.alg)) == -1)
 		return ST_INVALID_ARGUMENT;
 	op.has_alg = true;
-	op.message = parsec_bytes(message, message_len, &failed);
-	st = failed ? PSA_INSUFFICIENT_MEMORY_STATUS :
-	    CALL(op, res, OP_PSA_SIGN_MESSAGE, 1, psa_sign_message);
-	free(op.message);
+	PB_BYTES_OUT(op.message, &in);
+	st = CALL(op, res, OP_PSA_SIGN_MESSAGE, 1, psa_sign_message);
 	if (st != PARSEC_SUCCESS)
 		return st;
 	return parsec_put(out, cap, len, res.signature.bytes, res.signature.size);
@@ -391,7 +421,7 @@ parsec_verify_message(parsec_client *c, const char *name, uint32_t alg, const ui
 {
 	psa_verify_message_Operation op = psa_verify_message_Operation_init_zero;
 	psa_verify_message_Result res = psa_verify_message_Result_init_zero;
-	int failed = 0, st;
+	struct op_bytes in = { message, message_len };
 
 	if (parsec_name(op.key_name, name) == -1 ||
 	    FIXED(op.signature, signature, signature_len) == -1 ||
@@ -399,11 +429,8 @@ parsec_verify_message(parsec_client *c, const char *name, uint32_t alg, const ui
 	    sizeof(op.alg)) == -1)
 		return ST_INVALID_ARGUMENT;
 	op.has_alg = true;
-	op.message = parsec_bytes(message, message_len, &failed);
-	st = failed ? PSA_INSUFFICIENT_MEMORY_STATUS :
-	    CALL(op, res, OP_PSA_VERIFY_MESSAGE, 1, psa_verify_message);
-	free(op.message);
-	return st;
+	PB_BYTES_OUT(op.message, &in);
+	return CALL(op, res, OP_PSA_VERIFY_MESSAGE, 1, psa_verify_message);
 }
 
 int
@@ -459,20 +486,20 @@ parsec_aead_encrypt(parsec_client *c, const char *name, uint32_t alg, const uint
 {
 	psa_aead_encrypt_Operation op = psa_aead_encrypt_Operation_init_zero;
 	psa_aead_encrypt_Result res = psa_aead_encrypt_Result_init_zero;
-	int failed = 0, st;
+	struct op_bytes ad_b = { ad, ad_len }, in_b = { in, in_len };
+	struct parsec_sink sink = { out, cap, 0 };
+	int st;
 
 	*len = 0;
 	if (parsec_name(op.key_name, name) == -1 || FIXED(op.nonce, nonce, nonce_len) == -1 ||
 	    parsec_alg(alg, psa_algorithm_Algorithm_aead_tag, &op.alg, sizeof(op.alg)) == -1)
 		return ST_INVALID_ARGUMENT;
 	op.has_alg = true;
-	op.additional_data = parsec_bytes(ad, ad_len, &failed);
-	op.plaintext = parsec_bytes(in, in_len, &failed);
-	st = failed ? PSA_INSUFFICIENT_MEMORY_STATUS :
-	    CALL(op, res, OP_PSA_AEAD_ENCRYPT, 1, psa_aead_encrypt);
-	free(op.additional_data);
-	free(op.plaintext);
-	return parsec_take(st, res.ciphertext, out, cap, len);
+	PB_BYTES_OUT(op.additional_data, &ad_b);
+	PB_BYTES_OUT(op.plaintext, &in_b);
+	SINK(res.ciphertext, &sink);
+	st = CALL(op, res, OP_PSA_AEAD_ENCRYPT, 1, psa_aead_encrypt);
+	return parsec_sunk(st, &sink, len);
 }
 
 int
@@ -482,20 +509,20 @@ parsec_aead_decrypt(parsec_client *c, const char *name, uint32_t alg, const uint
 {
 	psa_aead_decrypt_Operation op = psa_aead_decrypt_Operation_init_zero;
 	psa_aead_decrypt_Result res = psa_aead_decrypt_Result_init_zero;
-	int failed = 0, st;
+	struct op_bytes ad_b = { ad, ad_len }, in_b = { in, in_len };
+	struct parsec_sink sink = { out, cap, 0 };
+	int st;
 
 	*len = 0;
 	if (parsec_name(op.key_name, name) == -1 || FIXED(op.nonce, nonce, nonce_len) == -1 ||
 	    parsec_alg(alg, psa_algorithm_Algorithm_aead_tag, &op.alg, sizeof(op.alg)) == -1)
 		return ST_INVALID_ARGUMENT;
 	op.has_alg = true;
-	op.additional_data = parsec_bytes(ad, ad_len, &failed);
-	op.ciphertext = parsec_bytes(in, in_len, &failed);
-	st = failed ? PSA_INSUFFICIENT_MEMORY_STATUS :
-	    CALL(op, res, OP_PSA_AEAD_DECRYPT, 1, psa_aead_decrypt);
-	free(op.additional_data);
-	free(op.ciphertext);
-	return parsec_take(st, res.plaintext, out, cap, len);
+	PB_BYTES_OUT(op.additional_data, &ad_b);
+	PB_BYTES_OUT(op.ciphertext, &in_b);
+	SINK(res.plaintext, &sink);
+	st = CALL(op, res, OP_PSA_AEAD_DECRYPT, 1, psa_aead_decrypt);
+	return parsec_sunk(st, &sink, len);
 }
 
 int
@@ -504,17 +531,18 @@ parsec_cipher_encrypt(parsec_client *c, const char *name, uint32_t alg, const ui
 {
 	psa_cipher_encrypt_Operation op = psa_cipher_encrypt_Operation_init_zero;
 	psa_cipher_encrypt_Result res = psa_cipher_encrypt_Result_init_zero;
-	int failed = 0, st;
+	struct op_bytes in_b = { in, in_len };
+	struct parsec_sink sink = { out, cap, 0 };
+	int st;
 
 	*len = 0;
 	if (parsec_name(op.key_name, name) == -1 ||
 	    parsec_alg(alg, psa_algorithm_Algorithm_cipher_tag, &op.alg, sizeof(op.alg)) == -1)
 		return ST_INVALID_ARGUMENT;
-	op.plaintext = parsec_bytes(in, in_len, &failed);
-	st = failed ? PSA_INSUFFICIENT_MEMORY_STATUS :
-	    CALL(op, res, OP_PSA_CIPHER_ENCRYPT, 1, psa_cipher_encrypt);
-	free(op.plaintext);
-	return parsec_take(st, res.ciphertext, out, cap, len);
+	PB_BYTES_OUT(op.plaintext, &in_b);
+	SINK(res.ciphertext, &sink);
+	st = CALL(op, res, OP_PSA_CIPHER_ENCRYPT, 1, psa_cipher_encrypt);
+	return parsec_sunk(st, &sink, len);
 }
 
 int
@@ -523,17 +551,18 @@ parsec_cipher_decrypt(parsec_client *c, const char *name, uint32_t alg, const ui
 {
 	psa_cipher_decrypt_Operation op = psa_cipher_decrypt_Operation_init_zero;
 	psa_cipher_decrypt_Result res = psa_cipher_decrypt_Result_init_zero;
-	int failed = 0, st;
+	struct op_bytes in_b = { in, in_len };
+	struct parsec_sink sink = { out, cap, 0 };
+	int st;
 
 	*len = 0;
 	if (parsec_name(op.key_name, name) == -1 ||
 	    parsec_alg(alg, psa_algorithm_Algorithm_cipher_tag, &op.alg, sizeof(op.alg)) == -1)
 		return ST_INVALID_ARGUMENT;
-	op.ciphertext = parsec_bytes(in, in_len, &failed);
-	st = failed ? PSA_INSUFFICIENT_MEMORY_STATUS :
-	    CALL(op, res, OP_PSA_CIPHER_DECRYPT, 1, psa_cipher_decrypt);
-	free(op.ciphertext);
-	return parsec_take(st, res.plaintext, out, cap, len);
+	PB_BYTES_OUT(op.ciphertext, &in_b);
+	SINK(res.plaintext, &sink);
+	st = CALL(op, res, OP_PSA_CIPHER_DECRYPT, 1, psa_cipher_decrypt);
+	return parsec_sunk(st, &sink, len);
 }
 
 int
@@ -542,17 +571,16 @@ parsec_mac_compute(parsec_client *c, const char *name, uint32_t alg, const uint8
 {
 	psa_mac_compute_Operation op = psa_mac_compute_Operation_init_zero;
 	psa_mac_compute_Result res = psa_mac_compute_Result_init_zero;
-	int failed = 0, st;
+	struct op_bytes in_b = { in, in_len };
+	int st;
 
 	*len = 0;
 	if (parsec_name(op.key_name, name) == -1 ||
 	    parsec_alg(alg, psa_algorithm_Algorithm_mac_tag, &op.alg, sizeof(op.alg)) == -1)
 		return ST_INVALID_ARGUMENT;
 	op.has_alg = true;
-	op.input = parsec_bytes(in, in_len, &failed);
-	st = failed ? PSA_INSUFFICIENT_MEMORY_STATUS :
-	    CALL(op, res, OP_PSA_MAC_COMPUTE, 1, psa_mac_compute);
-	free(op.input);
+	PB_BYTES_OUT(op.input, &in_b);
+	st = CALL(op, res, OP_PSA_MAC_COMPUTE, 1, psa_mac_compute);
 	if (st != PARSEC_SUCCESS)
 		return st;
 	return parsec_put(out, cap, len, res.mac.bytes, res.mac.size);
@@ -564,17 +592,14 @@ parsec_mac_verify(parsec_client *c, const char *name, uint32_t alg, const uint8_
 {
 	psa_mac_verify_Operation op = psa_mac_verify_Operation_init_zero;
 	psa_mac_verify_Result res = psa_mac_verify_Result_init_zero;
-	int failed = 0, st;
+	struct op_bytes in_b = { in, in_len };
 
 	if (parsec_name(op.key_name, name) == -1 || FIXED(op.mac, mac, mac_len) == -1 ||
 	    parsec_alg(alg, psa_algorithm_Algorithm_mac_tag, &op.alg, sizeof(op.alg)) == -1)
 		return ST_INVALID_ARGUMENT;
 	op.has_alg = true;
-	op.input = parsec_bytes(in, in_len, &failed);
-	st = failed ? PSA_INSUFFICIENT_MEMORY_STATUS :
-	    CALL(op, res, OP_PSA_MAC_VERIFY, 1, psa_mac_verify);
-	free(op.input);
-	return st;
+	PB_BYTES_OUT(op.input, &in_b);
+	return CALL(op, res, OP_PSA_MAC_VERIFY, 1, psa_mac_verify);
 }
 
 int
@@ -583,15 +608,14 @@ parsec_hash_compute(parsec_client *c, uint32_t alg, const uint8_t *in, size_t in
 {
 	psa_hash_compute_Operation op = psa_hash_compute_Operation_init_zero;
 	psa_hash_compute_Result res = psa_hash_compute_Result_init_zero;
-	int failed = 0, st;
+	struct op_bytes in_b = { in, in_len };
+	int st;
 
 	*len = 0;
 	if (parsec_alg(alg, psa_algorithm_Algorithm_hash_tag, &op.alg, sizeof(op.alg)) == -1)
 		return ST_INVALID_ARGUMENT;
-	op.input = parsec_bytes(in, in_len, &failed);
-	st = failed ? PSA_INSUFFICIENT_MEMORY_STATUS :
-	    CALL(op, res, OP_PSA_HASH_COMPUTE, 0, psa_hash_compute);
-	free(op.input);
+	PB_BYTES_OUT(op.input, &in_b);
+	st = CALL(op, res, OP_PSA_HASH_COMPUTE, 0, psa_hash_compute);
 	if (st != PARSEC_SUCCESS)
 		return st;
 	return parsec_put(out, cap, len, res.hash.bytes, res.hash.size);
@@ -603,16 +627,13 @@ parsec_hash_compare(parsec_client *c, uint32_t alg, const uint8_t *in, size_t in
 {
 	psa_hash_compare_Operation op = psa_hash_compare_Operation_init_zero;
 	psa_hash_compare_Result res = psa_hash_compare_Result_init_zero;
-	int failed = 0, st;
+	struct op_bytes in_b = { in, in_len };
 
 	if (FIXED(op.hash, hash, hash_len) == -1 ||
 	    parsec_alg(alg, psa_algorithm_Algorithm_hash_tag, &op.alg, sizeof(op.alg)) == -1)
 		return ST_INVALID_ARGUMENT;
-	op.input = parsec_bytes(in, in_len, &failed);
-	st = failed ? PSA_INSUFFICIENT_MEMORY_STATUS :
-	    CALL(op, res, OP_PSA_HASH_COMPARE, 0, psa_hash_compare);
-	free(op.input);
-	return st;
+	PB_BYTES_OUT(op.input, &in_b);
+	return CALL(op, res, OP_PSA_HASH_COMPARE, 0, psa_hash_compare);
 }
 
 int
@@ -642,12 +663,13 @@ parsec_generate_random(parsec_client *c, uint8_t *out, size_t len)
 {
 	psa_generate_random_Operation op = psa_generate_random_Operation_init_zero;
 	psa_generate_random_Result res = psa_generate_random_Result_init_zero;
+	struct parsec_sink sink = { out, len, 0 };
 	size_t got;
 	int st;
 
 	op.size = len;
-	st = CALL(op, res, OP_PSA_GENERATE_RANDOM, 0, psa_generate_random);
-	st = parsec_take(st, res.random_bytes, out, len, &got);
+	SINK(res.random_bytes, &sink);
+	st = parsec_sunk(CALL(op, res, OP_PSA_GENERATE_RANDOM, 0, psa_generate_random), &sink, &got);
 	return st == PARSEC_SUCCESS && got != len ? PARSEC_ERR_INVALID_ENCODING : st;
 }
 

@@ -347,6 +347,23 @@ def run(svc):
     st2, _ = call(svc, "export", export_pb.Operation(key_name="exportable"))
     check("a destroyed key is gone", st == 0 and st2 == ST["does_not_exist"], (st, st2))
 
+    # Bodies near the 1 MiB limit: far past nanopb's 16-bit field sizes.
+    import hashlib
+    big = os.urandom(1000 * 1024)
+    st, out = call(svc, "hash", hash_pb.Operation(alg=A.SHA_256, input=big))
+    check("hash of a 1000 KiB input", st == 0 and hash_pb.Result.FromString(out).hash ==
+          hashlib.sha256(big).digest(), st)
+    key = os.urandom(32)
+    gcm256 = A.Aead(aead_with_default_length_tag=A.Aead.GCM)
+    call(svc, "import", import_pb.Operation(key_name="big-gcm", attributes=attrs(
+        plain("aes"), 256, ["encrypt", "decrypt"], alg_of(aead=gcm256)), data=key))
+    nonce = os.urandom(12)
+    st, out = call(svc, "aead_encrypt", aead_enc.Operation(key_name="big-gcm", alg=gcm256, nonce=nonce,
+                   additional_data=b"", plaintext=big[:300 * 1024]))
+    ct = aead_enc.Result.FromString(out).ciphertext if st == 0 else b""
+    check("AES-GCM over 300 KiB opens with OpenSSL", ct and AESGCM(key).decrypt(nonce, ct, b"") ==
+          big[:300 * 1024], st)
+
     # CanDoCrypto answers without making a key.
     sig_p256 = attrs(ecc_pair(), 256, ["sign_hash"], alg_of(asymmetric_signature=sign_alg("ecdsa")))
     st1, _ = call(svc, "can_do", can_do_pb.Operation(check_type=can_do_pb.GENERATE, attributes=sig_p256))
