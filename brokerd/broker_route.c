@@ -515,11 +515,10 @@ void
 broker_route_response(struct broker_worker *w, uint64_t prov_req_id, const uint8_t *data,
     size_t len)
 {
-	struct broker_pending key, *pend;
+	struct broker_pending key = { .prov_req_id = prov_req_id }, *pend;
 	struct buf_reader rd;
 	struct op_result res;
 
-	key.prov_req_id = prov_req_id;
 	pend = RB_FIND(broker_pending_tree, &route_pending, &key);
 	if (pend == NULL || pend->worker != w)
 		fatalx("provider %u/%u answered an unknown request", w->provider->id, w->index);

@@ -11,11 +11,22 @@
 
 #include "log.h"
 #include "prov_mbed.h"
+#include "prov_mbed_its.h"
 #include "providerd.h"
 #include "wire.h"
 
 #define PROV_MBED_MAX_RANDOM (1024u * 1024u)
 #define PROV_MBED_MAX_KEY_ID 0x3fffffffu
+/* The largest export: an RSA-4096 key pair, or a raw key of PSA's largest size. */
+#define PROV_MBED_EXPORT_MAX                                                    \
+	(PSA_EXPORT_KEY_PAIR_MAX_SIZE > PSA_BITS_TO_BYTES(PSA_MAX_KEY_BITS) ?        \
+		PSA_EXPORT_KEY_PAIR_MAX_SIZE : PSA_BITS_TO_BYTES(PSA_MAX_KEY_BITS))
+
+/* CanDoCrypto check types (parsec-operations' CheckType). */
+#define PROV_MBED_CHECK_USE 1
+#define PROV_MBED_CHECK_GENERATE 2
+#define PROV_MBED_CHECK_IMPORT 3
+#define PROV_MBED_CHECK_DERIVE 4
 
 /*
  * Upstream Rust clients reject a whole ListOpcodes answer that holds an opcode
@@ -104,6 +115,21 @@ prov_mbed_key_id(const uint8_t *key_ref, size_t key_ref_len, psa_key_id_t *id)
 	return 0;
 }
 
+/*
+ * mbedtls reports any failure of the key store as DATA_INVALID; the store
+ * knows the real cause (a full disk, an I/O error), and that is what the
+ * client should hear.
+ */
+static psa_status_t
+prov_mbed_storage_cause(psa_status_t st)
+{
+	psa_status_t cause = prov_its_take_error();
+
+	if (st == PSA_ERROR_DATA_INVALID && cause != PSA_SUCCESS)
+		return cause;
+	return st;
+}
+
 static psa_status_t
 prov_mbed_create(const struct op_request *op, psa_key_id_t id)
 {
@@ -111,20 +137,45 @@ prov_mbed_create(const struct op_request *op, psa_key_id_t id)
 	psa_key_id_t made;
 	psa_status_t st;
 
+	/* psa_key_type_t is 16 bits: a wider value must not wrap into a valid type. */
+	if (op->attrs.type > 0xffffu)
+		return PSA_ERROR_NOT_SUPPORTED;
 	psa_set_key_id(&attrs, id);
 	psa_set_key_lifetime(&attrs, PSA_KEY_LIFETIME_PERSISTENT);
 	psa_set_key_type(&attrs, (psa_key_type_t)op->attrs.type);
 	psa_set_key_bits(&attrs, op->attrs.bits);
 	psa_set_key_usage_flags(&attrs, op->attrs.usage);
 	psa_set_key_algorithm(&attrs, op->attrs.alg);
+	(void)prov_its_take_error();
 	if (op->opcode == OP_PSA_GENERATE_KEY)
 		st = psa_generate_key(&attrs, &made);
 	else
 		st = psa_import_key(&attrs, op->in[0].ptr, op->in[0].len, &made);
 	psa_reset_key_attributes(&attrs);
+	st = prov_mbed_storage_cause(st);
 	if (st == PSA_SUCCESS)
 		psa_purge_key(made); /* the file is the truth; other workers load it from there */
 	return st;
+}
+
+/*
+ * Checks PSA leaves to the algorithm: a wildcard names a policy, never an
+ * operation, and a hash-and-sign algorithm signs a hash of its own length
+ * (mbedtls' ECDSA would silently truncate or pad anything else).
+ */
+static psa_status_t
+prov_mbed_check_sign(const struct op_request *op)
+{
+	psa_algorithm_t hash = PSA_ALG_SIGN_GET_HASH(op->alg);
+
+	if (!PSA_ALG_IS_SIGN(op->alg))
+		return PSA_ERROR_INVALID_ARGUMENT;
+	if (hash == PSA_ALG_ANY_HASH)
+		return PSA_ERROR_INVALID_ARGUMENT;
+	if ((op->opcode == OP_PSA_SIGN_HASH || op->opcode == OP_PSA_VERIFY_HASH) &&
+	    PSA_ALG_IS_HASH_AND_SIGN(op->alg) && op->in[0].len != PSA_HASH_LENGTH(hash))
+		return PSA_ERROR_INVALID_ARGUMENT;
+	return PSA_SUCCESS;
 }
 
 /* Bytes out: allocates room for max, then records what was written. */
@@ -142,33 +193,54 @@ prov_mbed_keyed(const struct op_request *op, psa_key_id_t id, struct op_result *
 	switch (op->opcode) {
 	case OP_PSA_DESTROY_KEY:
 		prov_mbed_fast_forget(id);
-		return psa_destroy_key(id);
+		(void)prov_its_take_error();
+		st = prov_mbed_storage_cause(psa_destroy_key(id));
+		/* A file PSA cannot load is still the client's to get rid of. */
+		if (st == PSA_ERROR_DATA_CORRUPT || st == PSA_ERROR_DATA_INVALID)
+			st = psa_its_remove(id);
+		return st;
+	case OP_PSA_SIGN_HASH:
+	case OP_PSA_VERIFY_HASH:
+	case OP_PSA_SIGN_MESSAGE:
+	case OP_PSA_VERIFY_MESSAGE:
+		if ((st = prov_mbed_check_sign(op)) != PSA_SUCCESS)
+			return st;
+		break;
+	default:
+		break;
+	}
+
+	p = NULL;
+	switch (op->opcode) {
 	case OP_PSA_EXPORT_KEY:
+		p = OUT(PROV_MBED_EXPORT_MAX);
+		st = psa_export_key(id, p, PROV_MBED_EXPORT_MAX, &len);
+		break;
 	case OP_PSA_EXPORT_PUBLIC_KEY:
-		cap = PSA_EXPORT_KEY_PAIR_MAX_SIZE;
-		p = OUT(cap);
-		st = op->opcode == OP_PSA_EXPORT_KEY ? psa_export_key(id, p, cap, &len) :
-		    psa_export_public_key(id, p, cap, &len);
+		p = OUT(PSA_EXPORT_PUBLIC_KEY_MAX_SIZE);
+		st = psa_export_public_key(id, p, PSA_EXPORT_PUBLIC_KEY_MAX_SIZE, &len);
 		break;
 	case OP_PSA_SIGN_HASH:
 		p = OUT(PSA_SIGNATURE_MAX_SIZE);
 		if (prov_mbed_fast_sign(id, op->alg, in[0].ptr, in[0].len, p,
 		    PSA_SIGNATURE_MAX_SIZE, &len, &st)) {
 			res->out[0].len = st == PSA_SUCCESS ? len : 0;
-			return st;
+			return st; /* PSA never loaded the key: nothing to purge */
 		}
 		st = psa_sign_hash(id, op->alg, in[0].ptr, in[0].len, p, PSA_SIGNATURE_MAX_SIZE,
 		    &len);
 		break;
 	case OP_PSA_VERIFY_HASH:
-		return psa_verify_hash(id, op->alg, in[0].ptr, in[0].len, in[1].ptr, in[1].len);
+		st = psa_verify_hash(id, op->alg, in[0].ptr, in[0].len, in[1].ptr, in[1].len);
+		break;
 	case OP_PSA_SIGN_MESSAGE:
 		p = OUT(PSA_SIGNATURE_MAX_SIZE);
 		st = psa_sign_message(id, op->alg, in[0].ptr, in[0].len, p, PSA_SIGNATURE_MAX_SIZE,
 		    &len);
 		break;
 	case OP_PSA_VERIFY_MESSAGE:
-		return psa_verify_message(id, op->alg, in[0].ptr, in[0].len, in[1].ptr, in[1].len);
+		st = psa_verify_message(id, op->alg, in[0].ptr, in[0].len, in[1].ptr, in[1].len);
+		break;
 	case OP_PSA_ASYMMETRIC_ENCRYPT:
 	case OP_PSA_ASYMMETRIC_DECRYPT:
 		cap = PSA_ASYMMETRIC_ENCRYPT_OUTPUT_MAX_SIZE;
@@ -192,12 +264,13 @@ prov_mbed_keyed(const struct op_request *op, psa_key_id_t id, struct op_result *
 		    in[2].ptr, in[2].len, p, cap, &len);
 		break;
 	case OP_PSA_CIPHER_ENCRYPT:
-		/* Parsec's convention, and PSA's one-shot: IV, then ciphertext. */
+		/* Parsec's convention, and PSA's one-shot: a fresh random IV, then ciphertext. */
 		cap = in[0].len + PSA_CIPHER_IV_MAX_SIZE + PSA_BLOCK_CIPHER_BLOCK_MAX_SIZE;
 		p = OUT(cap);
 		st = psa_cipher_encrypt(id, op->alg, in[0].ptr, in[0].len, p, cap, &len);
 		break;
 	case OP_PSA_CIPHER_DECRYPT:
+		/* IV then ciphertext in; the plaintext is never longer than that. */
 		cap = in[0].len;
 		p = OUT(cap);
 		st = psa_cipher_decrypt(id, op->alg, in[0].ptr, in[0].len, p, cap, &len);
@@ -207,7 +280,8 @@ prov_mbed_keyed(const struct op_request *op, psa_key_id_t id, struct op_result *
 		st = psa_mac_compute(id, op->alg, in[0].ptr, in[0].len, p, PSA_MAC_MAX_SIZE, &len);
 		break;
 	case OP_PSA_MAC_VERIFY:
-		return psa_mac_verify(id, op->alg, in[0].ptr, in[0].len, in[1].ptr, in[1].len);
+		st = psa_mac_verify(id, op->alg, in[0].ptr, in[0].len, in[1].ptr, in[1].len);
+		break;
 	case OP_PSA_RAW_KEY_AGREEMENT:
 		cap = PSA_RAW_KEY_AGREEMENT_OUTPUT_MAX_SIZE;
 		p = OUT(cap);
@@ -216,46 +290,117 @@ prov_mbed_keyed(const struct op_request *op, psa_key_id_t id, struct op_result *
 	default:
 		return PSA_ERROR_NOT_SUPPORTED;
 	}
-	res->out[0].len = st == PSA_SUCCESS ? len : 0;
-	/* Keys stay on disk, not in this worker's few key slots. */
+	if (p != NULL)
+		res->out[0].len = st == PSA_SUCCESS ? len : 0;
+	/*
+	 * Keys stay on disk, not in this worker's few key slots: a slot would
+	 * otherwise keep key material in memory and outlive a destroy made by
+	 * another worker.
+	 */
 	psa_purge_key(id);
 	return st;
 }
 
-/* Whether this backend could handle a key with these attributes. */
-static psa_status_t
-prov_mbed_can_do(uint64_t check, const struct op_key_attrs *a)
+/* The hashes this provider offers inside signature, MAC and OAEP algorithms. */
+static int
+prov_mbed_hash_ok(psa_algorithm_t hash)
 {
-	psa_key_type_t type = (psa_key_type_t)a->type;
-	size_t bits = a->bits;
+	return hash == PSA_ALG_SHA_224 || hash == PSA_ALG_SHA_256 || hash == PSA_ALG_SHA_384 ||
+	    hash == PSA_ALG_SHA_512;
+}
+
+/* Whether a key of this type may carry alg as its policy, here. */
+static int
+prov_mbed_alg_fits(psa_key_type_t type, psa_algorithm_t alg)
+{
+	psa_algorithm_t sign_hash = PSA_ALG_SIGN_GET_HASH(alg);
+	int pair = PSA_KEY_TYPE_IS_KEY_PAIR(type);
+
+	if (alg == PSA_ALG_NONE)
+		return 1;
+	if (PSA_KEY_TYPE_IS_ECC(type)) {
+		if (PSA_KEY_TYPE_ECC_GET_FAMILY(type) == PSA_ECC_FAMILY_MONTGOMERY)
+			return alg == PSA_ALG_ECDH && pair;
+		if (alg == PSA_ALG_ECDH)
+			return pair;
+		return PSA_ALG_IS_ECDSA(alg) && alg != PSA_ALG_ECDSA_ANY &&
+		    (prov_mbed_hash_ok(sign_hash) || sign_hash == PSA_ALG_ANY_HASH);
+	}
+	if (PSA_KEY_TYPE_IS_RSA(type)) {
+		if (alg == PSA_ALG_RSA_PKCS1V15_CRYPT)
+			return 1;
+		if (PSA_ALG_IS_RSA_OAEP(alg))
+			return prov_mbed_hash_ok(PSA_ALG_RSA_OAEP_GET_HASH(alg));
+		if (alg == PSA_ALG_RSA_PKCS1V15_SIGN_RAW)
+			return 1;
+		return (PSA_ALG_IS_RSA_PKCS1V15_SIGN(alg) || PSA_ALG_IS_RSA_PSS(alg)) &&
+		    (prov_mbed_hash_ok(sign_hash) || sign_hash == PSA_ALG_ANY_HASH);
+	}
+	if (type == PSA_KEY_TYPE_AES) {
+		if (PSA_ALG_IS_AEAD(alg)) {
+			psa_algorithm_t base = PSA_ALG_AEAD_WITH_DEFAULT_LENGTH_TAG(alg);
+
+			return base == PSA_ALG_GCM || base == PSA_ALG_CCM;
+		}
+		return alg == PSA_ALG_CTR || alg == PSA_ALG_CBC_NO_PADDING ||
+		    alg == PSA_ALG_CBC_PKCS7 || alg == PSA_ALG_CMAC;
+	}
+	if (type == PSA_KEY_TYPE_CHACHA20)
+		return PSA_ALG_AEAD_WITH_DEFAULT_LENGTH_TAG(alg) == PSA_ALG_CHACHA20_POLY1305;
+	if (type == PSA_KEY_TYPE_HMAC)
+		return PSA_ALG_IS_HMAC(alg) && prov_mbed_hash_ok(PSA_ALG_HMAC_GET_HASH(alg));
+	return 0; /* raw data: no algorithm here uses one */
+}
+
+/*
+ * Whether a key of this type and size is one this provider handles. A size of
+ * zero stands for "whatever the key data says" in imports and uses.
+ */
+static int
+prov_mbed_size_fits(psa_key_type_t type, size_t bits, int generating)
+{
+	int from_data = bits == 0 && !generating;
 
 	if (PSA_KEY_TYPE_IS_ECC(type)) {
 		psa_ecc_family_t family = PSA_KEY_TYPE_ECC_GET_FAMILY(type);
 
-		if (!((family == PSA_ECC_FAMILY_SECP_R1 && (bits == 256 || bits == 384 ||
-		    bits == 521)) || (family == PSA_ECC_FAMILY_MONTGOMERY && bits == 255)))
-			return PSA_ERROR_NOT_SUPPORTED;
-	} else if (PSA_KEY_TYPE_IS_RSA(type)) {
-		if (bits < 1024 || bits > 4096 || bits % 8 != 0)
-			return PSA_ERROR_NOT_SUPPORTED;
-	} else if (type == PSA_KEY_TYPE_AES) {
-		if (bits != 128 && bits != 192 && bits != 256)
-			return PSA_ERROR_NOT_SUPPORTED;
-	} else if (type == PSA_KEY_TYPE_CHACHA20) {
-		if (bits != 256)
-			return PSA_ERROR_NOT_SUPPORTED;
-	} else if (type != PSA_KEY_TYPE_HMAC && type != PSA_KEY_TYPE_RAW_DATA &&
-	    type != PSA_KEY_TYPE_DERIVE) {
-		return PSA_ERROR_NOT_SUPPORTED;
+		if (family == PSA_ECC_FAMILY_SECP_R1)
+			return from_data || bits == 256 || bits == 384 || bits == 521;
+		return family == PSA_ECC_FAMILY_MONTGOMERY && (from_data || bits == 255);
 	}
-	if (check == 2 && PSA_KEY_TYPE_IS_PUBLIC_KEY(type))
-		return PSA_ERROR_NOT_SUPPORTED; /* a public key can be imported, not generated */
-	if (check == 4)
+	if (PSA_KEY_TYPE_IS_RSA(type))
+		return from_data ||
+		    (bits >= 1024 && bits <= PSA_VENDOR_RSA_MAX_KEY_BITS && bits % 8 == 0);
+	if (type == PSA_KEY_TYPE_AES)
+		return from_data || bits == 128 || bits == 192 || bits == 256;
+	if (type == PSA_KEY_TYPE_CHACHA20)
+		return from_data || bits == 256;
+	if (type == PSA_KEY_TYPE_HMAC || type == PSA_KEY_TYPE_RAW_DATA)
+		return (from_data || bits != 0) && bits % 8 == 0 && bits <= PSA_MAX_KEY_BITS;
+	return 0;
+}
+
+/* CanDoCrypto: could this backend use, generate or import such a key? */
+static psa_status_t
+prov_mbed_can_do(uint64_t check, const struct op_key_attrs *a)
+{
+	psa_key_type_t type = (psa_key_type_t)a->type;
+
+	switch (check) {
+	case PROV_MBED_CHECK_USE:
+	case PROV_MBED_CHECK_GENERATE:
+	case PROV_MBED_CHECK_IMPORT:
+		break;
+	case PROV_MBED_CHECK_DERIVE:
 		return PSA_ERROR_NOT_SUPPORTED; /* no key derivation operation is offered */
-	if (a->alg != PSA_ALG_NONE && !(PSA_ALG_IS_SIGN(a->alg) || PSA_ALG_IS_AEAD(a->alg) ||
-	    PSA_ALG_IS_CIPHER(a->alg) || PSA_ALG_IS_MAC(a->alg) ||
-	    PSA_ALG_IS_ASYMMETRIC_ENCRYPTION(a->alg) || PSA_ALG_IS_RAW_KEY_AGREEMENT(a->alg)))
+	default:
+		return PSA_ERROR_INVALID_ARGUMENT;
+	}
+	if (a->type > 0xffffu || !prov_mbed_size_fits(type, a->bits,
+	    check == PROV_MBED_CHECK_GENERATE) || !prov_mbed_alg_fits(type, a->alg))
 		return PSA_ERROR_NOT_SUPPORTED;
+	if (check == PROV_MBED_CHECK_GENERATE && PSA_KEY_TYPE_IS_PUBLIC_KEY(type))
+		return PSA_ERROR_NOT_SUPPORTED; /* a public key can be imported, not generated */
 	return PSA_SUCCESS;
 }
 

@@ -8,6 +8,7 @@
  * every destroy to every worker.
  */
 #include <string.h>
+#include <unistd.h>
 
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/ecdsa.h>
@@ -22,16 +23,27 @@
 #define FAST_SLOTS 64
 #define FAST_FILE_MAX 1024
 
-/* The PSA key file as mbedtls 2.28 writes it (after our storage header). */
+/*
+ * The PSA key file as mbedtls 2.28 writes it (psa_crypto_storage.c), after
+ * our storage header; numbers little-endian: magic "PSA\0KEY\0" (8), version
+ * 0 (4), lifetime (4), type (2), bits (2), policy: usage, alg, alg2 (4 each),
+ * data length (4), data. ECC key pair data is the private scalar, big-endian.
+ */
 #define PSA_FILE_MAGIC "PSA\0KEY\0"
-#define PSA_FILE_FIXED 36 /* magic 8, version 4, lifetime 4, type 2, bits 2, policy 12, len 4 */
-
+#define PSA_FILE_FIXED 36
+#define PSA_FILE_LIFETIME 12
+#define PSA_FILE_TYPE 16
+#define PSA_FILE_BITS 18
+#define PSA_FILE_USAGE 20
+#define PSA_FILE_ALG 24
+#define PSA_FILE_ALG2 28
+#define PSA_FILE_DATA_LEN 32
 
 struct fast_key {
 	psa_key_id_t id;
 	uint64_t last_use;
 	psa_key_usage_t usage;
-	psa_algorithm_t alg;
+	psa_algorithm_t alg, alg2;
 	mbedtls_ecp_group grp;
 	mbedtls_mpi d;
 };
@@ -40,7 +52,7 @@ static struct fast_key fast_keys[FAST_SLOTS];
 static uint64_t fast_clock;
 static mbedtls_ctr_drbg_context fast_drbg;
 static mbedtls_entropy_context fast_entropy;
-static int fast_ready;
+static pid_t fast_drbg_pid; /* the process that seeded fast_drbg; 0 before */
 
 static uint32_t
 fast_le32(const uint8_t *p)
@@ -86,9 +98,9 @@ fast_load(psa_key_id_t id, psa_status_t *status)
 	}
 	if ((*status = psa_its_get(id, 0, info.size, file, &len)) != PSA_SUCCESS)
 		goto out;
-	type = (psa_key_type_t)(file[16] | file[17] << 8);
-	bits = (size_t)(file[18] | file[19] << 8);
-	data_len = fast_le32(file + 32);
+	type = (psa_key_type_t)(file[PSA_FILE_TYPE] | file[PSA_FILE_TYPE + 1] << 8);
+	bits = (size_t)(file[PSA_FILE_BITS] | file[PSA_FILE_BITS + 1] << 8);
+	data_len = fast_le32(file + PSA_FILE_DATA_LEN);
 	if (len != info.size || memcmp(file, PSA_FILE_MAGIC, 8) != 0 || fast_le32(file + 8) != 0 ||
 	    data_len != len - PSA_FILE_FIXED) {
 		*status = PSA_ERROR_DATA_CORRUPT;
@@ -97,8 +109,13 @@ fast_load(psa_key_id_t id, psa_status_t *status)
 	curve = bits == 256 ? MBEDTLS_ECP_DP_SECP256R1 : bits == 384 ? MBEDTLS_ECP_DP_SECP384R1 :
 	    bits == 521 ? MBEDTLS_ECP_DP_SECP521R1 : MBEDTLS_ECP_DP_NONE;
 	if (type != PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_SECP_R1) ||
-	    curve == MBEDTLS_ECP_DP_NONE) {
+	    curve == MBEDTLS_ECP_DP_NONE ||
+	    fast_le32(file + PSA_FILE_LIFETIME) != PSA_KEY_LIFETIME_PERSISTENT) {
 		*status = PSA_ERROR_NOT_SUPPORTED;
+		goto out;
+	}
+	if (data_len != PSA_BITS_TO_BYTES(bits)) {
+		*status = PSA_ERROR_DATA_CORRUPT;
 		goto out;
 	}
 	slot = &fast_keys[0];
@@ -118,22 +135,52 @@ fast_load(psa_key_id_t id, psa_status_t *status)
 		goto out;
 	}
 	slot->id = id;
-	slot->usage = fast_le32(file + 20);
-	slot->alg = fast_le32(file + 24);
+	slot->usage = fast_le32(file + PSA_FILE_USAGE);
+	slot->alg = fast_le32(file + PSA_FILE_ALG);
+	slot->alg2 = fast_le32(file + PSA_FILE_ALG2);
 out:
 	mbedtls_platform_zeroize(file, sizeof(file));
 	return slot;
 }
 
-/* PSA's rule: the key's algorithm, or its any-hash wildcard, permits alg. */
+/*
+ * PSA's rule (psa_key_algorithm_permits) for a signature: the policy names
+ * alg, or is the same scheme with the any-hash wildcard.
+ */
 static int
 fast_permits(psa_algorithm_t policy, psa_algorithm_t alg)
 {
+	if (policy == PSA_ALG_NONE)
+		return 0;
 	if (policy == alg)
 		return 1;
 	return PSA_ALG_IS_SIGN_HASH(policy) && PSA_ALG_SIGN_GET_HASH(policy) == PSA_ALG_ANY_HASH &&
-	    (policy & ~PSA_ALG_HASH_MASK) == (alg & ~PSA_ALG_HASH_MASK) &&
-	    PSA_ALG_IS_HASH(PSA_ALG_SIGN_GET_HASH(alg));
+	    (policy & ~PSA_ALG_HASH_MASK) == (alg & ~PSA_ALG_HASH_MASK);
+}
+
+/* The DRBG for nonces, seeded in this process (a forked copy must not reuse the stream). */
+static int
+fast_rng_ready(void)
+{
+	pid_t pid = getpid();
+
+	if (fast_drbg_pid == pid)
+		return 1;
+	if (fast_drbg_pid != 0) {
+		mbedtls_ctr_drbg_free(&fast_drbg);
+		mbedtls_entropy_free(&fast_entropy);
+		fast_drbg_pid = 0;
+	}
+	mbedtls_entropy_init(&fast_entropy);
+	mbedtls_ctr_drbg_init(&fast_drbg);
+	if (mbedtls_ctr_drbg_seed(&fast_drbg, mbedtls_entropy_func, &fast_entropy,
+	    (const unsigned char *)"parsecd-ecdsa", 13) != 0) {
+		mbedtls_ctr_drbg_free(&fast_drbg);
+		mbedtls_entropy_free(&fast_entropy);
+		return 0;
+	}
+	fast_drbg_pid = pid;
+	return 1;
 }
 
 int
@@ -147,16 +194,13 @@ prov_mbed_fast_sign(psa_key_id_t id, psa_algorithm_t alg, const uint8_t *hash, s
 	size_t i, n;
 	int rc;
 
-	if (!PSA_ALG_IS_ECDSA(alg) || !PSA_ALG_IS_HASH(hash_alg))
+	if (!PSA_ALG_IS_ECDSA(alg))
 		return 0;
-	if (!fast_ready) {
-		mbedtls_entropy_init(&fast_entropy);
-		mbedtls_ctr_drbg_init(&fast_drbg);
-		if (mbedtls_ctr_drbg_seed(&fast_drbg, mbedtls_entropy_func, &fast_entropy,
-		    (const unsigned char *)"parsecd-ecdsa", 13) != 0)
-			return 0;
-		fast_ready = 1;
-	}
+	md = hash_alg == PSA_ALG_SHA_256 ? MBEDTLS_MD_SHA256 : hash_alg == PSA_ALG_SHA_384 ?
+	    MBEDTLS_MD_SHA384 : hash_alg == PSA_ALG_SHA_512 ? MBEDTLS_MD_SHA512 :
+	    hash_alg == PSA_ALG_SHA_224 ? MBEDTLS_MD_SHA224 : MBEDTLS_MD_NONE;
+	if (md == MBEDTLS_MD_NONE || !fast_rng_ready())
+		return 0; /* PSA decides: other hashes, wildcards, no hash at all */
 	for (i = 0; i < FAST_SLOTS; i++)
 		if (fast_keys[i].id == id)
 			k = &fast_keys[i];
@@ -164,7 +208,8 @@ prov_mbed_fast_sign(psa_key_id_t id, psa_algorithm_t alg, const uint8_t *hash, s
 		return *status == PSA_ERROR_NOT_SUPPORTED ? 0 : 1;
 
 	k->last_use = ++fast_clock;
-	if (!(k->usage & PSA_KEY_USAGE_SIGN_HASH) || !fast_permits(k->alg, alg)) {
+	if (!(k->usage & PSA_KEY_USAGE_SIGN_HASH) ||
+	    !(fast_permits(k->alg, alg) || fast_permits(k->alg2, alg))) {
 		*status = PSA_ERROR_NOT_PERMITTED;
 		return 1;
 	}
@@ -177,11 +222,6 @@ prov_mbed_fast_sign(psa_key_id_t id, psa_algorithm_t alg, const uint8_t *hash, s
 		*status = PSA_ERROR_BUFFER_TOO_SMALL;
 		return 1;
 	}
-	md = hash_alg == PSA_ALG_SHA_256 ? MBEDTLS_MD_SHA256 : hash_alg == PSA_ALG_SHA_384 ?
-	    MBEDTLS_MD_SHA384 : hash_alg == PSA_ALG_SHA_512 ? MBEDTLS_MD_SHA512 :
-	    hash_alg == PSA_ALG_SHA_224 ? MBEDTLS_MD_SHA224 : MBEDTLS_MD_NONE;
-	if (md == MBEDTLS_MD_NONE)
-		return 0;
 	mbedtls_mpi_init(&r);
 	mbedtls_mpi_init(&s);
 	if (PSA_ALG_IS_DETERMINISTIC_ECDSA(alg))

@@ -4,6 +4,9 @@
  * (its cwd), written to a unique temporary name, fsync'd, renamed, and the
  * directory fsync'd, so several worker processes can share the directory and
  * a key is on disk before the client hears about it.
+ *
+ * A file is "PITS", the creation flags and the data length (little-endian
+ * 32-bit words), then the data.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +23,49 @@
 #define PROV_ITS_MAGIC "PITS"
 #define PROV_ITS_HDR 12 /* magic, flags, length */
 #define PROV_ITS_MAX (1024u * 1024u)
+#define PROV_ITS_TMP_TRIES 8
+
+/* Why the last write or removal failed, for the caller that mbedtls leaves guessing. */
+static psa_status_t prov_its_error = PSA_SUCCESS;
+
+psa_status_t
+prov_its_take_error(void)
+{
+	psa_status_t st = prov_its_error;
+
+	prov_its_error = PSA_SUCCESS;
+	return st;
+}
+
+static psa_status_t
+prov_its_fail(psa_status_t st)
+{
+	prov_its_error = st;
+	return st;
+}
+
+/* No room for the file, whether the disk, a quota or a file size limit says so. */
+static psa_status_t
+prov_its_errno_status(int err)
+{
+	return err == ENOSPC || err == EDQUOT || err == EFBIG ? PSA_ERROR_INSUFFICIENT_STORAGE :
+	    PSA_ERROR_STORAGE_FAILURE;
+}
+
+static uint32_t
+prov_its_get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void
+prov_its_put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
 
 static void
 prov_its_name(psa_storage_uid_t uid, char *out, size_t outsz)
@@ -36,20 +82,24 @@ prov_its_open(psa_storage_uid_t uid, struct psa_storage_info_t *info, psa_status
 	struct stat st;
 	int fd;
 
+	if (uid == 0) {
+		*status = PSA_ERROR_INVALID_ARGUMENT;
+		return -1;
+	}
 	prov_its_name(uid, name, sizeof(name));
 	if ((fd = open(name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
 		*status = errno == ENOENT ? PSA_ERROR_DOES_NOT_EXIST : PSA_ERROR_STORAGE_FAILURE;
 		return -1;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_size < PROV_ITS_HDR ||
-	    read(fd, hdr, sizeof(hdr)) != (ssize_t)sizeof(hdr) ||
+	    pread(fd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr) ||
 	    memcmp(hdr, PROV_ITS_MAGIC, 4) != 0) {
 		close(fd);
 		*status = PSA_ERROR_DATA_CORRUPT;
 		return -1;
 	}
-	memcpy(&info->flags, hdr + 4, 4);
-	memcpy(&info->size, hdr + 8, 4);
+	info->flags = prov_its_get32(hdr + 4);
+	info->size = prov_its_get32(hdr + 8);
 	if (info->size > PROV_ITS_MAX || (off_t)info->size != st.st_size - PROV_ITS_HDR) {
 		close(fd);
 		*status = PSA_ERROR_DATA_CORRUPT;
@@ -85,7 +135,7 @@ psa_its_get(psa_storage_uid_t uid, uint32_t offset, uint32_t length, void *data,
 		close(fd);
 		return PSA_ERROR_INVALID_ARGUMENT;
 	}
-	n = pread(fd, data, length, PROV_ITS_HDR + (off_t)offset);
+	n = length == 0 ? 0 : pread(fd, data, length, PROV_ITS_HDR + (off_t)offset);
 	close(fd);
 	if (n != (ssize_t)length)
 		return PSA_ERROR_STORAGE_FAILURE;
@@ -105,6 +155,8 @@ prov_its_write_all(int fd, const void *data, size_t len)
 		if (n <= 0) {
 			if (n == -1 && errno == EINTR)
 				continue;
+			if (n == 0)
+				errno = EIO;
 			return -1;
 		}
 		p += n;
@@ -126,46 +178,73 @@ prov_its_sync_dir(void)
 	return r == 0 ? PSA_SUCCESS : PSA_ERROR_STORAGE_FAILURE;
 }
 
+/*
+ * A temporary file no other process can be using: our pid and a counter,
+ * made with O_EXCL. A name left by a crashed process whose pid we now carry
+ * is skipped, not reused.
+ */
+static int
+prov_its_create_tmp(const char *name, char *tmp, size_t tmpsz)
+{
+	static unsigned counter;
+	int fd, i;
+
+	for (i = 0; i < PROV_ITS_TMP_TRIES; i++) {
+		snprintf(tmp, tmpsz, ".%s.%ld.%u.tmp", name, (long)getpid(), counter++);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd != -1 || errno != EEXIST)
+			return fd;
+	}
+	return -1;
+}
+
 psa_status_t
 psa_its_set(psa_storage_uid_t uid, uint32_t length, const void *data,
     psa_storage_create_flags_t flags)
 {
-	static unsigned counter;
 	struct psa_storage_info_t info;
 	uint8_t hdr[PROV_ITS_HDR];
-	char name[32], tmp[64];
+	char name[32], tmp[80];
 	psa_status_t status;
 	int fd;
 
+	if (uid == 0 || (length > 0 && data == NULL))
+		return prov_its_fail(PSA_ERROR_INVALID_ARGUMENT);
+	if ((flags & ~PROV_ITS_FLAG_WRITE_ONCE) != 0)
+		return prov_its_fail(PSA_ERROR_NOT_SUPPORTED);
 	if (length > PROV_ITS_MAX)
-		return PSA_ERROR_INSUFFICIENT_STORAGE;
+		return prov_its_fail(PSA_ERROR_INSUFFICIENT_STORAGE);
 	if ((fd = prov_its_open(uid, &info, &status)) != -1) {
 		close(fd);
 		if (info.flags & PROV_ITS_FLAG_WRITE_ONCE)
-			return PSA_ERROR_NOT_PERMITTED;
+			return prov_its_fail(PSA_ERROR_NOT_PERMITTED);
 	}
 	prov_its_name(uid, name, sizeof(name));
-	snprintf(tmp, sizeof(tmp), ".%s.%ld.%u.tmp", name, (long)getpid(), counter++);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) == -1)
-		return errno == ENOSPC || errno == EDQUOT ? PSA_ERROR_INSUFFICIENT_STORAGE :
-		    PSA_ERROR_STORAGE_FAILURE;
+	if ((fd = prov_its_create_tmp(name, tmp, sizeof(tmp))) == -1)
+		return prov_its_fail(prov_its_errno_status(errno));
 	memcpy(hdr, PROV_ITS_MAGIC, 4);
-	memcpy(hdr + 4, &flags, 4);
-	memcpy(hdr + 8, &length, 4);
+	prov_its_put32(hdr + 4, flags);
+	prov_its_put32(hdr + 8, length);
 	if (prov_its_write_all(fd, hdr, sizeof(hdr)) == -1 ||
 	    prov_its_write_all(fd, data, length) == -1 || fsync(fd) == -1) {
-		status = errno == ENOSPC || errno == EDQUOT ? PSA_ERROR_INSUFFICIENT_STORAGE :
-		    PSA_ERROR_STORAGE_FAILURE;
+		status = prov_its_errno_status(errno);
 		close(fd);
 		unlink(tmp);
-		return status;
+		return prov_its_fail(status);
 	}
-	close(fd);
-	if (rename(tmp, name) == -1) {
+	if (close(fd) == -1) {
+		status = prov_its_errno_status(errno);
 		unlink(tmp);
-		return PSA_ERROR_STORAGE_FAILURE;
+		return prov_its_fail(status);
 	}
-	return prov_its_sync_dir();
+	if (rename(tmp, name) == -1) {
+		status = prov_its_errno_status(errno);
+		unlink(tmp);
+		return prov_its_fail(status);
+	}
+	if ((status = prov_its_sync_dir()) != PSA_SUCCESS)
+		return prov_its_fail(status);
+	return PSA_SUCCESS;
 }
 
 psa_status_t
@@ -176,15 +255,20 @@ psa_its_remove(psa_storage_uid_t uid)
 	char name[32];
 	int fd;
 
-	if ((fd = prov_its_open(uid, &info, &status)) == -1 && status == PSA_ERROR_DOES_NOT_EXIST)
+	/* A damaged file can still be removed; only a write-once one is kept. */
+	if ((fd = prov_its_open(uid, &info, &status)) == -1 &&
+	    (status == PSA_ERROR_DOES_NOT_EXIST || status == PSA_ERROR_INVALID_ARGUMENT))
 		return status;
 	if (fd != -1) {
 		close(fd);
 		if (info.flags & PROV_ITS_FLAG_WRITE_ONCE)
-			return PSA_ERROR_NOT_PERMITTED;
+			return prov_its_fail(PSA_ERROR_NOT_PERMITTED);
 	}
 	prov_its_name(uid, name, sizeof(name));
 	if (unlink(name) == -1)
-		return errno == ENOENT ? PSA_ERROR_DOES_NOT_EXIST : PSA_ERROR_STORAGE_FAILURE;
-	return prov_its_sync_dir();
+		return errno == ENOENT ? PSA_ERROR_DOES_NOT_EXIST :
+		    prov_its_fail(PSA_ERROR_STORAGE_FAILURE);
+	if ((status = prov_its_sync_dir()) != PSA_SUCCESS)
+		return prov_its_fail(status);
+	return PSA_SUCCESS;
 }

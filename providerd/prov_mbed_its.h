@@ -25,4 +25,10 @@ psa_status_t psa_its_set(psa_storage_uid_t uid, uint32_t length, const void *dat
     psa_storage_create_flags_t flags);
 psa_status_t psa_its_remove(psa_storage_uid_t uid);
 
+/*
+ * The cause of the last failed write or removal (PSA_SUCCESS if none), and
+ * forgets it: mbedtls turns every storage failure into DATA_INVALID.
+ */
+psa_status_t prov_its_take_error(void);
+
 #endif
