@@ -206,7 +206,7 @@ check-asan: deps
 # ---- make bench: ratios measured in one run -------------------------------------
 bench/parsec-bench: bench/bench.o tests/testlib.o $(COMMON_LIB)
 	$(msg) LINK $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(MBEDCRYPTO_LIBS) -pthread
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(MBEDCRYPTO_LIBS) $(CHECK_LIBS) -pthread
 
 bench/bench.o: LOCAL_CFLAGS += -DBUILD_TOP='"$(CURDIR)"' -pthread -Itests
 

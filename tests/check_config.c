@@ -5,6 +5,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "testlib.h"
 
 static const char base[] =
     "[listener]\nlistener_type = \"DomainSocket\"\ntimeout = 200\n"
@@ -211,8 +212,6 @@ main(void)
 {
 	Suite *s = suite_create("config");
 	TCase *tc = tcase_create("loader");
-	SRunner *sr;
-	int failed;
 
 	log_init("check_config", LOG_LVL_ERROR, 0);
 	tcase_add_test(tc, t_defaults);
@@ -221,9 +220,5 @@ main(void)
 	tcase_add_test(tc, t_file_errors);
 	tcase_add_test(tc, t_unknown_keys_warn_only);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run_suite(s);
 }

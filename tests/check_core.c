@@ -465,8 +465,6 @@ main(void)
 {
 	Suite *s = suite_create("core");
 	TCase *tc = tcase_create("end-to-end");
-	SRunner *sr;
-	int failed;
 
 	signal(SIGPIPE, SIG_IGN);
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -488,9 +486,5 @@ main(void)
 	tc = tcase_create("config");
 	tcase_add_test(tc, t_config_error_exit);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run_suite(s);
 }

@@ -257,8 +257,6 @@ main(void)
 {
 	Suite *s = suite_create("front");
 	TCase *tc = tcase_create("conversions");
-	SRunner *sr;
-	int failed;
 
 	log_init("check_front", LOG_LVL_ERROR, 0);
 	tcase_add_test(tc, t_alg_literals_and_round_trip);
@@ -266,9 +264,5 @@ main(void)
 	tcase_add_test(tc, t_key_attrs);
 	tcase_add_test(tc, t_parse_sign_request);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run_suite(s);
 }

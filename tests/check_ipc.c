@@ -13,6 +13,7 @@
 
 #include "ipc.h"
 #include "log.h"
+#include "testlib.h"
 
 static void
 make_hdr(uint8_t out[IPC_HDR_LEN], uint32_t type, uint32_t len, uint32_t flags, uint32_t version)
@@ -179,8 +180,6 @@ main(void)
 {
 	Suite *s = suite_create("ipc");
 	TCase *tc = tcase_create("framing");
-	SRunner *sr;
-	int failed;
 
 	log_init("check_ipc", LOG_LVL_ERROR, 0);
 	signal(SIGPIPE, SIG_IGN);
@@ -189,9 +188,5 @@ main(void)
 	tcase_add_test(tc, t_channel_roundtrip);
 	tcase_add_test(tc, t_channel_garbage_fatal);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run_suite(s);
 }

@@ -356,8 +356,6 @@ main(void)
 {
 	Suite *s = suite_create("keys");
 	TCase *tc = tcase_create("software provider");
-	SRunner *sr;
-	int failed;
 
 	signal(SIGPIPE, SIG_IGN);
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -366,9 +364,5 @@ main(void)
 	tcase_add_test(tc, t_namespaces);
 	tcase_add_test(tc, t_survives_restart);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run_suite(s);
 }

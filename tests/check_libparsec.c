@@ -20,6 +20,7 @@
 #include "parsec/client.h"
 #include "ping.pb.h"
 #include "wire.h"
+#include "testlib.h"
 
 enum fake_mode { FAKE_NORMAL, FAKE_CLOSE_EACH, FAKE_DRIBBLE, FAKE_OVERSIZED, FAKE_STATUS };
 
@@ -260,8 +261,6 @@ main(void)
 {
 	Suite *s = suite_create("libparsec");
 	TCase *tc = tcase_create("fake service");
-	SRunner *sr;
-	int failed;
 
 	signal(SIGPIPE, SIG_IGN);
 	tcase_set_timeout(tc, 20);
@@ -272,9 +271,5 @@ main(void)
 	tcase_add_loop_test(tc, t_status_mapping, 0, sizeof(statuses) / sizeof(statuses[0]));
 	tcase_add_test(tc, t_no_service);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run_suite(s);
 }

@@ -5,6 +5,7 @@
 
 #include "buf.h"
 #include "wire.h"
+#include "testlib.h"
 
 static void
 good_hdr(uint8_t out[WIRE_HDR_LEN])
@@ -172,8 +173,6 @@ main(void)
 {
 	Suite *s = suite_create("wire");
 	TCase *tc = tcase_create("header");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, t_roundtrip);
 	tcase_add_loop_test(tc, t_faults, 0, sizeof(faults) / sizeof(faults[0]));
@@ -181,9 +180,5 @@ main(void)
 	tcase_add_test(tc, t_tables);
 	tcase_add_test(tc, t_buf_bounds);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run_suite(s);
 }

@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <check.h>
+
 #include "testlib.h"
 
 static void
@@ -268,4 +270,16 @@ int
 test_peer_closed_now(int fd)
 {
 	return test_peer_closed_within(fd, 200);
+}
+
+int
+test_run_suite(Suite *suite)
+{
+	SRunner *sr = srunner_create(suite);
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -8,6 +8,10 @@
 
 #include "wire.h"
 
+struct Suite;
+/* Runs a Check suite (fork mode) and returns the exit status for main(). */
+int test_run_suite(struct Suite *suite);
+
 struct test_daemon {
 	char dir[256];
 	char socket_path[300];
