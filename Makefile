@@ -57,7 +57,8 @@ $(COMMON_LIB): $(COMMON_OBJS) $(PROTO_OBJS)
 
 # Every object waits for the generated headers.
 ALL_OBJS = $(COMMON_OBJS) $(FRONTD_OBJS) $(BROKERD_OBJS) $(PARSECD_OBJS) \
-	$(PROVIDERD_CORE_OBJS) $(PROV_MBED_OBJS) $(TEST_OBJS) bench/bench.o
+	$(PROVIDERD_CORE_OBJS) $(PROV_MBED_OBJS) $(PROV_PKCS11_OBJS) $(PROV_TPM_OBJS) \
+	$(TEST_OBJS) bench/bench.o
 $(filter-out $(PROTO_OBJS),$(ALL_OBJS)): | $(PROTO_HDRS)
 
 %.o: %.c
@@ -72,6 +73,10 @@ FRONTD_OBJS = $(patsubst %.c,%.o,$(wildcard frontd/*.c))
 BROKERD_OBJS = $(patsubst %.c,%.o,$(wildcard brokerd/*.c))
 PROVIDERD_CORE_OBJS = providerd/providerd.o
 PROV_MBED_OBJS = $(patsubst %.c,%.o,$(wildcard providerd/prov_mbed*.c)) providerd/mbed_main.o
+PROV_PKCS11_OBJS = $(patsubst %.c,%.o,$(wildcard providerd/prov_pkcs11*.c)) providerd/pkcs11_main.o
+PROV_TPM_OBJS = $(patsubst %.c,%.o,$(wildcard providerd/prov_tpm*.c)) providerd/tpm_main.o
+$(PROV_PKCS11_OBJS): LOCAL_CFLAGS += $(P11KIT_CFLAGS)
+$(PROV_TPM_OBJS): LOCAL_CFLAGS += $(TSS2_CFLAGS)
 
 # ---- libparsec: shared (versioned soname, only parsec_* exported) and static ---
 LIBPARSEC_VERSION = 0.1.0
@@ -94,7 +99,8 @@ NANOPB_A = $(shell $(CC) -print-file-name=libprotobuf-nanopb.a)
 LIBPARSEC = libparsec/libparsec.so.$(LIBPARSEC_VERSION) libparsec/libparsec.a
 
 PROGRAMS = parsecd/parsecd frontd/parsec-frontd brokerd/parsec-brokerd \
-	providerd/parsec-provider-mbed tool/parsec-tool
+	providerd/parsec-provider-mbed providerd/parsec-provider-pkcs11 \
+	providerd/parsec-provider-tpm tool/parsec-tool
 
 parsecd/parsecd: $(PARSECD_OBJS) $(COMMON_LIB)
 	$(msg) LINK $@
@@ -108,6 +114,12 @@ brokerd/parsec-brokerd: $(BROKERD_OBJS) $(COMMON_LIB)
 providerd/parsec-provider-mbed: $(PROVIDERD_CORE_OBJS) $(PROV_MBED_OBJS) $(COMMON_LIB)
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(MBEDCRYPTO_LIBS)
+providerd/parsec-provider-pkcs11: $(PROVIDERD_CORE_OBJS) $(PROV_PKCS11_OBJS) $(COMMON_LIB)
+	$(msg) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(P11KIT_LIBS) $(MBEDCRYPTO_LIBS)
+providerd/parsec-provider-tpm: $(PROVIDERD_CORE_OBJS) $(PROV_TPM_OBJS) $(COMMON_LIB)
+	$(msg) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(TSS2_LIBS) $(MBEDCRYPTO_LIBS)
 
 tool/parsec-tool.o: LOCAL_CFLAGS += -Ilibparsec
 tool/parsec-tool: tool/parsec-tool.o libparsec/libparsec.a
@@ -250,7 +262,8 @@ install: all
 	$(INSTALL) -d $(DESTDIR)$(bindir)
 	$(INSTALL) -m 0755 tool/parsec-tool $(DESTDIR)$(bindir)/parsec-tool
 	$(INSTALL) -m 0755 frontd/parsec-frontd brokerd/parsec-brokerd \
-		providerd/parsec-provider-mbed $(DESTDIR)$(libexecdir)/parsec/
+		providerd/parsec-provider-mbed providerd/parsec-provider-pkcs11 \
+		providerd/parsec-provider-tpm $(DESTDIR)$(libexecdir)/parsec/
 	$(INSTALL) -m 0644 etc/config.toml $(DESTDIR)$(sysconfdir)/parsec/config.toml.example
 	$(INSTALL) -d $(DESTDIR)$(libdir)/pkgconfig $(DESTDIR)$(includedir)/parsec
 	$(INSTALL) -m 0644 libparsec/parsec/client.h $(DESTDIR)$(includedir)/parsec/client.h

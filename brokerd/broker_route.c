@@ -224,6 +224,7 @@ broker_destroy_everywhere(struct broker_job *job, const struct kim_entry *e)
 
 	memset(&op, 0, sizeof(op));
 	op.opcode = OP_PSA_DESTROY_KEY;
+	op.attrs = e->attrs;
 	for (i = 0; i < p->worker_count; i++)
 		sent += p->workers[i].up != 0;
 	if (sent == 0) {
@@ -507,6 +508,8 @@ broker_route_request(uint64_t conn_id, uint64_t req_id, uid_t peer_uid, const ui
 		return;
 	}
 	op.key_name[0] = '\0';
+	/* The key's attributes travel with each use: a device keeps no PSA policy of its own. */
+	op.attrs = e.attrs;
 	broker_send(broker_pick_worker(p), conn_id, req_id, NULL, e.key_ref, e.key_ref_len, &op);
 	explicit_bzero(e.key_ref, sizeof(e.key_ref));
 }

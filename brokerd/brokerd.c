@@ -305,6 +305,7 @@ broker_remove_provider(struct broker_provider *p)
 	}
 	log_info("%s removed", p->name);
 	memset(p, 0, sizeof(*p));
+	broker_startup_progress(); /* a provider skipped at start-up is no longer awaited */
 }
 
 static void

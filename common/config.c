@@ -374,7 +374,8 @@ cfg_provider(struct cfg_ctx *ctx, const struct toml_node *t, struct parsec_confi
 	static const char *const known[] = { "provider_type", "name", "key_info_manager",
 		"library_path", "slot_number", "serial_number", "user_pin",
 		"software_public_operations", "allow_export", "tcti", "owner_hierarchy_auth",
-		"endorsement_hierarchy_auth", "skip_if_no_tpm", "advertise_mac_opcodes", NULL };
+		"endorsement_hierarchy_auth", "skip_if_no_tpm", "advertise_mac_opcodes", "relax_seccomp",
+		NULL };
 	static const char *const types[] = { "MbedCrypto", "Pkcs11", "Tpm", "TrustedService",
 		"CryptoAuthLib", NULL };
 	static const char *const default_names[] = { "mbed-crypto-provider", "pkcs11-provider",
@@ -417,6 +418,7 @@ cfg_provider(struct cfg_ctx *ctx, const struct toml_node *t, struct parsec_confi
 	    cfg_str(ctx, t, "provider", "tcti", p->tcti, sizeof(p->tcti)) == -1 ||
 	    cfg_bool(ctx, t, "provider", "skip_if_no_tpm", &p->skip_if_no_tpm) == -1 ||
 	    cfg_bool(ctx, t, "provider", "advertise_mac_opcodes", &p->advertise_mac_opcodes) == -1 ||
+	    cfg_bool(ctx, t, "provider", "relax_seccomp", &p->relax_seccomp) == -1 ||
 	    cfg_secret(ctx, t, "provider", "owner_hierarchy_auth", p->owner_hierarchy_auth,
 	    sizeof(p->owner_hierarchy_auth), &p->owner_hierarchy_auth_len) == -1 ||
 	    cfg_secret(ctx, t, "provider", "endorsement_hierarchy_auth",

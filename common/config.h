@@ -69,6 +69,8 @@ struct cfg_provider {
 	bool skip_if_no_tpm;
 	/* Ours: list the MAC opcodes (0x16/0x17) in ListOpcodes; see etc/config.toml. */
 	bool advertise_mac_opcodes;
+	/* Ours: a module that needs more than the measured filter; logged, not killed. */
+	bool relax_seccomp;
 	int line; /* line of its [[provider]] header, for messages */
 };
 

@@ -270,6 +270,8 @@ ipc_flush(struct ipc_chan *chan)
 		chan->out_off += (size_t)n;
 		chan->out_sent += (uint64_t)n;
 	}
+	/* Sent messages may have carried keys or PINs: nothing of them stays behind. */
+	explicit_bzero(chan->out, chan->out_len);
 	chan->out_off = chan->out_len = 0;
 	return 0;
 }
@@ -296,6 +298,7 @@ ipc_out_reserve(struct ipc_chan *chan, size_t more)
 	/* Drop what has been sent before growing. */
 	if (chan->out_off > 0) {
 		memmove(chan->out, chan->out + chan->out_off, chan->out_len - chan->out_off);
+		explicit_bzero(chan->out + chan->out_len - chan->out_off, chan->out_off);
 		chan->out_len -= chan->out_off;
 		chan->out_off = 0;
 	}
@@ -442,6 +445,7 @@ ipc_dispatch(struct ipc_chan *chan)
 	}
 	if (off > 0) {
 		memmove(chan->in, chan->in + off, chan->in_len - off);
+		explicit_bzero(chan->in + chan->in_len - off, off);
 		chan->in_len -= off;
 	}
 }

@@ -75,6 +75,22 @@ sandbox_test_forbidden(enum proc_kind kind)
 void
 sandbox_enter(enum proc_kind kind, const char *user, const char *chroot_dir)
 {
+	sandbox_drop(user, chroot_dir);
+	sandbox_seccomp(kind, NULL, 0);
+}
+
+void
+sandbox_filter(enum proc_kind kind, const char *const *extra, int relaxed)
+{
+	if (relaxed)
+		log_warnx("relax_seccomp is set: system calls outside the allow-list are logged "
+		    "by the kernel, not refused");
+	sandbox_seccomp(kind, extra, relaxed);
+}
+
+void
+sandbox_drop(const char *user, const char *chroot_dir)
+{
 	struct rlimit none_at_all = { 0, 0 };
 	cap_t none;
 
@@ -96,5 +112,4 @@ sandbox_enter(enum proc_kind kind, const char *user, const char *chroot_dir)
 		fatal("PR_SET_DUMPABLE");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		fatal("PR_SET_NO_NEW_PRIVS");
-	sandbox_seccomp(kind);
 }

@@ -94,7 +94,7 @@ static const struct sc_rule sc_rules[] = {
 };
 
 static void
-sc_allow(scmp_filter_ctx ctx, const char *name, unsigned arg_count,
+sc_allow(scmp_filter_ctx ctx, const char *name, uint32_t def, unsigned arg_count,
     const struct scmp_arg_cmp *cmp)
 {
 	int nr = seccomp_syscall_resolve_name(name);
@@ -103,30 +103,34 @@ sc_allow(scmp_filter_ctx ctx, const char *name, unsigned arg_count,
 	if (nr == __NR_SCMP_ERROR)
 		return;
 	/* With allow as the default (sanitizer builds) libseccomp refuses the rule as redundant. */
-	if (SC_DEFAULT_ACTION != SCMP_ACT_ALLOW &&
+	if (def != SCMP_ACT_ALLOW &&
 	    seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, arg_count, cmp) < 0)
 		fatalx("seccomp: cannot allow %s", name);
 }
 
 void
-sandbox_seccomp(enum proc_kind kind)
+sandbox_seccomp(enum proc_kind kind, const char *const *extra, int relaxed)
 {
 	struct scmp_arg_cmp no_exec = SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0);
+	uint32_t def = relaxed && SC_DEFAULT_ACTION != SCMP_ACT_ALLOW ? SCMP_ACT_LOG :
+	    SC_DEFAULT_ACTION;
 	scmp_filter_ctx ctx;
 	size_t i;
 	int rc;
 
 	/* Anything else, and any foreign architecture, kills the process. */
-	if ((ctx = seccomp_init(SC_DEFAULT_ACTION)) == NULL)
+	if ((ctx = seccomp_init(def)) == NULL)
 		fatalx("seccomp_init failed");
 	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) < 0)
 		fatalx("seccomp: cannot set the architecture check");
 	for (i = 0; i < sizeof(sc_rules) / sizeof(sc_rules[0]); i++)
 		if (sc_rules[i].kinds & (1u << kind))
-			sc_allow(ctx, sc_rules[i].name, 0, NULL);
+			sc_allow(ctx, sc_rules[i].name, def, 0, NULL);
+	for (i = 0; extra != NULL && extra[i] != NULL; i++)
+		sc_allow(ctx, extra[i], def, 0, NULL);
 	/* Memory may be mapped or protected, never made executable. */
-	sc_allow(ctx, "mmap", 1, &no_exec);
-	sc_allow(ctx, "mprotect", 1, &no_exec);
+	sc_allow(ctx, "mmap", def, 1, &no_exec);
+	sc_allow(ctx, "mprotect", def, 1, &no_exec);
 	if ((rc = seccomp_load(ctx)) < 0) {
 		errno = -rc;
 		fatal("seccomp_load");

@@ -95,6 +95,19 @@ setup_provider_ref_decode(const uint8_t *in, size_t len, struct setup_provider_r
 	return buf_reader_done(&rd) ? 0 : -1;
 }
 
+/* A secret of at most cap bytes; a longer one fails the whole decode. */
+static void
+setup_get_secret(struct buf_reader *rd, uint8_t *out, size_t cap, size_t *out_len)
+{
+	const uint8_t *p = buf_get_blob(rd, cap, out_len);
+
+	if (p == NULL) {
+		*out_len = 0;
+		return;
+	}
+	memcpy(out, p, *out_len);
+}
+
 size_t
 setup_provider_encode(const struct setup_provider *s, uint8_t *out, size_t cap)
 {
@@ -108,6 +121,19 @@ setup_provider_encode(const struct setup_provider *s, uint8_t *out, size_t cap)
 	buf_put_u32le(&wr, s->worker);
 	buf_put_u32le(&wr, s->workers);
 	buf_put_u32le(&wr, s->advertise_mac_opcodes);
+	buf_put_u32le(&wr, s->relax_seccomp);
+	buf_put_str(&wr, s->library_path);
+	buf_put_u32le(&wr, s->has_slot_number);
+	buf_put_u64le(&wr, s->slot_number);
+	buf_put_str(&wr, s->serial_number);
+	buf_put_u32le(&wr, s->has_user_pin);
+	buf_put_blob(&wr, s->user_pin, s->user_pin_len);
+	buf_put_u32le(&wr, s->software_public_operations);
+	buf_put_u32le(&wr, s->allow_export);
+	buf_put_str(&wr, s->tcti);
+	buf_put_blob(&wr, s->owner_hierarchy_auth, s->owner_hierarchy_auth_len);
+	buf_put_blob(&wr, s->endorsement_hierarchy_auth, s->endorsement_hierarchy_auth_len);
+	buf_put_u32le(&wr, s->skip_if_no_tpm);
 	return buf_writer_ok(&wr) ? wr.off : 0;
 }
 
@@ -124,5 +150,29 @@ setup_provider_decode(const uint8_t *in, size_t len, struct setup_provider *s)
 	s->worker = buf_get_u32le(&rd);
 	s->workers = buf_get_u32le(&rd);
 	s->advertise_mac_opcodes = buf_get_u32le(&rd);
+	s->relax_seccomp = buf_get_u32le(&rd);
+	buf_get_str(&rd, s->library_path, sizeof(s->library_path));
+	s->has_slot_number = buf_get_u32le(&rd);
+	s->slot_number = buf_get_u64le(&rd);
+	buf_get_str(&rd, s->serial_number, sizeof(s->serial_number));
+	s->has_user_pin = buf_get_u32le(&rd);
+	setup_get_secret(&rd, s->user_pin, sizeof(s->user_pin), &s->user_pin_len);
+	s->software_public_operations = buf_get_u32le(&rd);
+	s->allow_export = buf_get_u32le(&rd);
+	buf_get_str(&rd, s->tcti, sizeof(s->tcti));
+	setup_get_secret(&rd, s->owner_hierarchy_auth, sizeof(s->owner_hierarchy_auth),
+	    &s->owner_hierarchy_auth_len);
+	setup_get_secret(&rd, s->endorsement_hierarchy_auth,
+	    sizeof(s->endorsement_hierarchy_auth), &s->endorsement_hierarchy_auth_len);
+	s->skip_if_no_tpm = buf_get_u32le(&rd);
 	return buf_reader_done(&rd) ? 0 : -1;
+}
+
+void
+setup_provider_wipe(struct setup_provider *s)
+{
+	explicit_bzero(s->user_pin, sizeof(s->user_pin));
+	explicit_bzero(s->owner_hierarchy_auth, sizeof(s->owner_hierarchy_auth));
+	explicit_bzero(s->endorsement_hierarchy_auth, sizeof(s->endorsement_hierarchy_auth));
+	s->user_pin_len = s->owner_hierarchy_auth_len = s->endorsement_hierarchy_auth_len = 0;
 }

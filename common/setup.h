@@ -44,7 +44,31 @@ struct setup_provider {
 	uint32_t worker;  /* this process's index */
 	uint32_t workers; /* processes serving this provider */
 	uint32_t advertise_mac_opcodes;
+	uint32_t relax_seccomp; /* [[provider]] relax_seccomp: log what the filter would kill */
+	/* Pkcs11 */
+	char library_path[CFG_LONGPATH_MAX];
+	uint32_t has_slot_number;
+	uint64_t slot_number;
+	char serial_number[CFG_NAME_MAX];
+	uint32_t has_user_pin;
+	uint8_t user_pin[CFG_SECRET_MAX]; /* secret: wiped by the provider after login */
+	size_t user_pin_len;
+	uint32_t software_public_operations;
+	uint32_t allow_export;
+	/* Tpm */
+	char tcti[CFG_LONGPATH_MAX];
+	uint8_t owner_hierarchy_auth[CFG_SECRET_MAX]; /* secret */
+	size_t owner_hierarchy_auth_len;
+	uint8_t endorsement_hierarchy_auth[CFG_SECRET_MAX]; /* secret */
+	size_t endorsement_hierarchy_auth_len;
+	uint32_t skip_if_no_tpm;
 };
+
+/* A provider's exit status for "no device, and skip_if_no_tpm is set". */
+#define PROV_EXIT_SKIP 3
+
+/* Wipes the secrets a provider setup carries. */
+void setup_provider_wipe(struct setup_provider *s);
 
 size_t setup_front_encode(const struct setup_front *s, uint8_t *out, size_t cap);
 int setup_front_decode(const uint8_t *in, size_t len, struct setup_front *s);

@@ -160,6 +160,39 @@ parsecd_start_provider(struct child *c)
 		parsecd_link_provider(c);
 }
 
+/*
+ * A TPM serves one command at a time (and swtpm one connection): its provider
+ * runs one worker. The others run [privsep] workers.
+ */
+static uint32_t
+parsecd_workers_for(enum cfg_provider_kind kind)
+{
+	return kind == CFG_PROVIDER_TPM ? 1 : pd.workers;
+}
+
+/* The per-kind settings, secrets included: they go to this provider only. */
+static void
+parsecd_provider_settings(const struct cfg_provider *p, struct setup_provider *s)
+{
+	s->relax_seccomp = p->relax_seccomp;
+	strlcpy(s->library_path, p->library_path, sizeof(s->library_path));
+	s->has_slot_number = p->has_slot_number;
+	s->slot_number = p->slot_number;
+	strlcpy(s->serial_number, p->serial_number, sizeof(s->serial_number));
+	s->has_user_pin = p->has_user_pin;
+	memcpy(s->user_pin, p->user_pin, p->user_pin_len);
+	s->user_pin_len = p->user_pin_len;
+	s->software_public_operations = p->software_public_operations;
+	s->allow_export = p->allow_export;
+	strlcpy(s->tcti, p->tcti, sizeof(s->tcti));
+	memcpy(s->owner_hierarchy_auth, p->owner_hierarchy_auth, p->owner_hierarchy_auth_len);
+	s->owner_hierarchy_auth_len = p->owner_hierarchy_auth_len;
+	memcpy(s->endorsement_hierarchy_auth, p->endorsement_hierarchy_auth,
+	    p->endorsement_hierarchy_auth_len);
+	s->endorsement_hierarchy_auth_len = p->endorsement_hierarchy_auth_len;
+	s->skip_if_no_tpm = p->skip_if_no_tpm;
+}
+
 static void
 parsecd_send_settings(struct child *c, uint32_t type)
 {
@@ -193,12 +226,13 @@ parsecd_send_settings(struct child *c, uint32_t type)
 			strlcpy(s.admins[i], pd.cfg.admins[i], sizeof(s.admins[i]));
 		if (pd.cfg.key_manager_count > 0)
 			strlcpy(s.kim_path, kim->sqlite_db_path, sizeof(s.kim_path));
-		s.provider_count = (uint32_t)pd.provider_count;
+		for (i = 0; i < pd.provider_count; i++)
+			s.provider_count += !pd.providers[i].retired;
 		len = setup_broker_encode(&s, buf, sizeof(buf));
 		break;
 	}
 	case PROC_PROVIDER: {
-		struct setup_provider s;
+		static struct setup_provider s;
 
 		memset(&s, 0, sizeof(s));
 		strlcpy(s.user, pd.cfg.user, sizeof(s.user));
@@ -208,9 +242,11 @@ parsecd_send_settings(struct child *c, uint32_t type)
 		    c->provider->name) >= sizeof(s.state_dir))
 			fatalx("state_dir too long for provider %s", c->provider->name);
 		s.worker = c->worker;
-		s.workers = pd.workers;
+		s.workers = parsecd_workers_for(c->provider_kind);
 		s.advertise_mac_opcodes = c->provider->advertise_mac_opcodes;
+		parsecd_provider_settings(c->provider, &s);
 		len = setup_provider_encode(&s, buf, sizeof(buf));
+		setup_provider_wipe(&s);
 		break;
 	}
 	}
@@ -218,6 +254,7 @@ parsecd_send_settings(struct child *c, uint32_t type)
 		fatalx("setup for %s does not fit", c->name);
 	if (c->chan != NULL)
 		ipc_send(c->chan, type, 0, 0, -1, buf, len);
+	explicit_bzero(buf, len); /* a provider's setup carries its PIN or hierarchy auths */
 }
 
 static void
@@ -252,7 +289,7 @@ parsecd_check_all_ready(void)
 	if (pd.serving || !pd.front.ready || !pd.broker.ready)
 		return;
 	for (i = 0; i < pd.provider_count; i++)
-		if (!pd.providers[i].ready)
+		if (!pd.providers[i].ready && !pd.providers[i].retired)
 			return;
 	pd.serving = 1;
 	evtimer_del(pd.setup_timer);
@@ -415,6 +452,23 @@ parsecd_find_child(pid_t pid)
 	return NULL;
 }
 
+/* A provider with skip_if_no_tpm and no TPM: gone from this run, as if not configured. */
+static void
+parsecd_skip_provider(struct child *c)
+{
+	uint32_t id = (uint32_t)c->provider_kind;
+
+	c->retired = 1;
+	if (c->broker_end != -1) {
+		/* Never linked: brokerd does not learn of it at all. */
+		close(c->broker_end);
+		c->broker_end = -1;
+	} else if (pd.broker.chan != NULL) {
+		ipc_send(pd.broker.chan, IPC_PROVIDER_REMOVED, 0, 0, -1, &id, sizeof(id));
+	}
+	parsecd_check_all_ready();
+}
+
 static void
 parsecd_reap(void)
 {
@@ -443,6 +497,14 @@ parsecd_reap(void)
 				log_debug("%s", what);
 		} else if (c->kind == PROC_PROVIDER && c->retired) {
 			log_info("%s (its provider left the configuration)", what);
+		} else if (c->kind == PROC_PROVIDER && WIFEXITED(status) &&
+		    WEXITSTATUS(status) == PROV_EXIT_SKIP) {
+			log_warnx("%s found no device and is skipped (skip_if_no_tpm)", c->name);
+			parsecd_skip_provider(c);
+		} else if (c->kind == PROC_PROVIDER && !pd.serving) {
+			/* No half start: a provider that cannot start stops the service. */
+			log_warnx("%s; the service does not start without it", what);
+			parsecd_stop(1);
 		} else if (c->kind == PROC_PROVIDER) {
 			struct timeval tv;
 			uint32_t down[2] = { (uint32_t)c->provider_kind, c->worker };
@@ -546,7 +608,7 @@ parsecd_add_provider(const struct cfg_provider *p)
 	uint32_t w;
 	size_t i;
 
-	for (w = 0; w < pd.workers; w++) {
+	for (w = 0; w < parsecd_workers_for(p->kind); w++) {
 		struct child *c = NULL;
 		char name[CFG_NAME_MAX + 16];
 
@@ -777,7 +839,7 @@ parsecd_start(void)
 	for (i = 0; i < pd.cfg.provider_count; i++) {
 		uint32_t w;
 
-		for (w = 0; w < pd.workers; w++) {
+		for (w = 0; w < parsecd_workers_for(pd.cfg.providers[i].kind); w++) {
 			struct child *c = &pd.providers[pd.provider_count++];
 			char name[CFG_NAME_MAX + 16];
 

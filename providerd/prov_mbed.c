@@ -470,6 +470,7 @@ prov_mbed_handle(const struct op_request *op, const uint8_t *key_ref, size_t key
 const struct prov_backend prov_mbed_backend = {
 	.name = "provider-mbed",
 	.provider_id = WIRE_PROVIDER_MBED_CRYPTO,
+	.chroot_state_dir = 1,
 	.init = prov_mbed_init,
 	.describe = prov_mbed_describe,
 	.opcodes = prov_mbed_opcodes,

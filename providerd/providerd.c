@@ -26,7 +26,14 @@ static struct {
 	struct setup_provider setup;
 	int have_setup;
 	int stopping;
+	const char *restart_why; /* set by prov_restart_after_reply */
 } pv;
+
+void
+prov_restart_after_reply(const char *why)
+{
+	pv.restart_why = why;
+}
 
 uint8_t *
 prov_out_alloc(struct prov_out *out, struct op_result *res, int i, size_t len)
@@ -87,6 +94,10 @@ prov_request(uint64_t req_id, const uint8_t *data, size_t len)
 	explicit_bzero(buf, res_len);
 	free(buf);
 	prov_out_free(&out);
+	if (pv.restart_why != NULL) {
+		log_warnx("%s; exiting so that a fresh worker reconnects", pv.restart_why);
+		exit(1);
+	}
 }
 
 static void
@@ -150,6 +161,8 @@ prov_enter_state_dir(const char *dir)
 static void
 prov_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 {
+	int r;
+
 	switch (msg->hdr.type) {
 	case IPC_SETUP:
 		if (setup_provider_decode(msg->data, msg->hdr.len, &pv.setup) == -1 ||
@@ -161,10 +174,18 @@ prov_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 		if (!pv.have_setup)
 			fatalx("setup done before setup");
 		prov_enter_state_dir(pv.setup.state_dir);
-		if (pv.backend->init(&pv.setup) == -1)
+		if (!pv.backend->chroot_state_dir)
+			sandbox_drop(pv.setup.user, NULL);
+		r = pv.backend->init(&pv.setup);
+		setup_provider_wipe(&pv.setup);
+		if (r == PROV_INIT_SKIP)
+			exit(PROV_EXIT_SKIP);
+		if (r != 0)
 			fatalx("%s backend failed to start", pv.backend->name);
 		/* The backend is open; its state directory becomes the whole file system. */
-		sandbox_enter(PROC_PROVIDER, pv.setup.user, pv.setup.state_dir);
+		if (pv.backend->chroot_state_dir)
+			sandbox_drop(pv.setup.user, pv.setup.state_dir);
+		sandbox_filter(PROC_PROVIDER, pv.backend->seccomp_extra, pv.setup.relax_seccomp);
 		prov_send_info();
 		ipc_send(chan, IPC_READY, 0, 0, -1, NULL, 0);
 		break;

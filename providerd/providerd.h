@@ -17,10 +17,25 @@ struct prov_out {
 /* Allocates out->buf[i] of len bytes and points res->out[i] at it. */
 uint8_t *prov_out_alloc(struct prov_out *out, struct op_result *res, int i, size_t len);
 
+/* What init returns when there is no device and the setup says to skip then. */
+#define PROV_INIT_SKIP 1
+
 struct prov_backend {
 	const char *name;
 	uint32_t provider_id;
-	/* Opens the backend, inside its state directory (cwd), before any sandbox. */
+	/*
+	 * Set: init runs as root and the process is then chrooted into its state
+	 * directory. Clear: the process drops to the service user first (a
+	 * module or a device is opened as that user) and keeps the file system.
+	 */
+	int chroot_state_dir;
+	/* System calls this backend needs beyond the provider list, NULL-terminated. */
+	const char *const *seccomp_extra;
+	/*
+	 * Opens the backend, inside its state directory (cwd), before the seccomp
+	 * filter: 0, -1 (the log says why), or PROV_INIT_SKIP. The secrets in
+	 * setup are wiped by the core when init returns.
+	 */
 	int (*init)(const struct setup_provider *setup);
 	void (*describe)(struct op_provider_info *info);
 	/* Fills ops with what this backend really serves; returns the count. */
@@ -30,7 +45,16 @@ struct prov_backend {
 	    struct op_result *res, struct prov_out *out);
 };
 
+/*
+ * The device behind the backend is gone (or in an unknown state): the core
+ * sends the current answer, then the process exits and parsecd starts a
+ * fresh one with backoff, which reconnects when the device is back.
+ */
+void prov_restart_after_reply(const char *why);
+
 extern const struct prov_backend prov_mbed_backend;
+extern const struct prov_backend prov_pkcs11_backend;
+extern const struct prov_backend prov_tpm_backend;
 
 /* Entry of a backend binary: runs the core loop with that backend. */
 int providerd_main(const struct prov_backend *backend, int argc, char **argv);
