@@ -72,8 +72,10 @@ PARSECD_OBJS = $(patsubst %.c,%.o,$(wildcard parsecd/*.c))
 FRONTD_OBJS = $(patsubst %.c,%.o,$(wildcard frontd/*.c))
 BROKERD_OBJS = $(patsubst %.c,%.o,$(wildcard brokerd/*.c))
 PROVIDERD_CORE_OBJS = providerd/providerd.o
-PROV_MBED_OBJS = $(patsubst %.c,%.o,$(wildcard providerd/prov_mbed*.c)) providerd/mbed_main.o
-PROV_PKCS11_OBJS = $(patsubst %.c,%.o,$(wildcard providerd/prov_pkcs11*.c)) providerd/pkcs11_main.o
+PROV_MBED_OBJS = $(patsubst %.c,%.o,$(wildcard providerd/prov_mbed*.c)) providerd/prov_policy.o \
+	providerd/mbed_main.o
+PROV_PKCS11_OBJS = $(patsubst %.c,%.o,$(wildcard providerd/prov_pkcs11*.c)) providerd/prov_policy.o \
+	providerd/pkcs11_main.o
 PROV_TPM_OBJS = $(patsubst %.c,%.o,$(wildcard providerd/prov_tpm*.c)) providerd/tpm_main.o
 $(PROV_PKCS11_OBJS): LOCAL_CFLAGS += $(P11KIT_CFLAGS)
 $(PROV_TPM_OBJS): LOCAL_CFLAGS += $(TSS2_CFLAGS)

@@ -76,16 +76,17 @@ void
 sandbox_enter(enum proc_kind kind, const char *user, const char *chroot_dir)
 {
 	sandbox_drop(user, chroot_dir);
-	sandbox_seccomp(kind, NULL, 0);
+	sandbox_seccomp(kind, NULL, NULL, 0);
 }
 
 void
-sandbox_filter(enum proc_kind kind, const char *const *extra, int relaxed)
+sandbox_filter(enum proc_kind kind, const char *const *extra, const char *const *refused,
+    int relaxed)
 {
 	if (relaxed)
 		log_warnx("relax_seccomp is set: system calls outside the allow-list are logged "
 		    "by the kernel, not refused");
-	sandbox_seccomp(kind, extra, relaxed);
+	sandbox_seccomp(kind, extra, refused, relaxed);
 }
 
 void

@@ -20,17 +20,24 @@ void sandbox_enter(enum proc_kind kind, const char *user, const char *chroot_dir
  * as the service user before the filter goes on: every step of sandbox_enter
  * but the filter, then the filter with extra system calls allowed (a NULL-
  * terminated list of names). relaxed logs instead of killing what the list
- * does not allow (for modules that need more, by configuration).
+ * does not allow (for modules that need more, by configuration). The calls
+ * in refused (NULL-terminated) fail with EACCES: a module's attempt to log
+ * to syslog, say, is answered rather than punished.
  */
 void sandbox_drop(const char *user, const char *chroot_dir);
-void sandbox_filter(enum proc_kind kind, const char *const *extra, int relaxed);
+void sandbox_filter(enum proc_kind kind, const char *const *extra, const char *const *refused,
+    int relaxed);
 
 #ifdef PARSEC_TEST_HOOKS
 /* Test builds: attempt a system call kind's sandbox forbids (it must kill us). */
 void sandbox_test_forbidden(enum proc_kind kind);
 #endif
 
-/* The allow-list of kind plus extra, default kill or, relaxed, log (seccomp.c). */
-void sandbox_seccomp(enum proc_kind kind, const char *const *extra, int relaxed);
+/*
+ * The allow-list of kind plus extra, default kill or, relaxed, log; the calls
+ * in refused fail with EACCES instead of killing (seccomp.c).
+ */
+void sandbox_seccomp(enum proc_kind kind, const char *const *extra, const char *const *refused,
+    int relaxed);
 
 #endif

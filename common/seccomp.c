@@ -109,7 +109,8 @@ sc_allow(scmp_filter_ctx ctx, const char *name, uint32_t def, unsigned arg_count
 }
 
 void
-sandbox_seccomp(enum proc_kind kind, const char *const *extra, int relaxed)
+sandbox_seccomp(enum proc_kind kind, const char *const *extra, const char *const *refused,
+    int relaxed)
 {
 	struct scmp_arg_cmp no_exec = SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0);
 	uint32_t def = relaxed && SC_DEFAULT_ACTION != SCMP_ACT_ALLOW ? SCMP_ACT_LOG :
@@ -128,6 +129,13 @@ sandbox_seccomp(enum proc_kind kind, const char *const *extra, int relaxed)
 			sc_allow(ctx, sc_rules[i].name, def, 0, NULL);
 	for (i = 0; extra != NULL && extra[i] != NULL; i++)
 		sc_allow(ctx, extra[i], def, 0, NULL);
+	for (i = 0; refused != NULL && refused[i] != NULL; i++) {
+		int nr = seccomp_syscall_resolve_name(refused[i]);
+
+		if (nr != __NR_SCMP_ERROR && def != SCMP_ACT_ALLOW &&
+		    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), nr, 0) < 0)
+			fatalx("seccomp: cannot refuse %s", refused[i]);
+	}
 	/* Memory may be mapped or protected, never made executable. */
 	sc_allow(ctx, "mmap", def, 1, &no_exec);
 	sc_allow(ctx, "mprotect", def, 1, &no_exec);

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "prov_mbed.h"
 #include "prov_mbed_its.h"
+#include "prov_policy.h"
 #include "providerd.h"
 #include "wire.h"
 
@@ -45,17 +46,6 @@ static const uint32_t prov_mbed_ops[] = {
 	OP_PSA_SIGN_MESSAGE, OP_PSA_VERIFY_MESSAGE, OP_CAN_DO_CRYPTO,
 	OP_PSA_MAC_COMPUTE, OP_PSA_MAC_VERIFY,
 };
-
-/* PSA error -N is wire status 1000 + N, over the published range. */
-static uint32_t
-prov_mbed_status(psa_status_t st)
-{
-	if (st == PSA_SUCCESS)
-		return ST_SUCCESS;
-	if (st <= -132 && st >= -153)
-		return (uint32_t)(1000 - st);
-	return ST_PSA_GENERIC_ERROR;
-}
 
 static int
 prov_mbed_init(const struct setup_provider *setup)
@@ -420,7 +410,7 @@ prov_mbed_handle(const struct op_request *op, const uint8_t *key_ref, size_t key
 			res->status = ST_PSA_INVALID_HANDLE;
 			return;
 		}
-		res->status = prov_mbed_status(prov_mbed_create(op, id));
+		res->status = prov_psa_status(prov_mbed_create(op, id));
 		return;
 	case WIRE_KEY_USE:
 	case WIRE_KEY_DESTROY:
@@ -432,7 +422,7 @@ prov_mbed_handle(const struct op_request *op, const uint8_t *key_ref, size_t key
 		/* mbedtls calls a persistent id with no key behind it an invalid handle. */
 		if (st == PSA_ERROR_INVALID_HANDLE)
 			st = PSA_ERROR_DOES_NOT_EXIST;
-		res->status = prov_mbed_status(st);
+		res->status = prov_psa_status(st);
 		return;
 	case WIRE_KEY_NONE:
 		break;
@@ -464,7 +454,7 @@ prov_mbed_handle(const struct op_request *op, const uint8_t *key_ref, size_t key
 		st = PSA_ERROR_NOT_SUPPORTED;
 		break;
 	}
-	res->status = prov_mbed_status(st);
+	res->status = prov_psa_status(st);
 }
 
 const struct prov_backend prov_mbed_backend = {

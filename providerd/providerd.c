@@ -185,7 +185,8 @@ prov_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 		/* The backend is open; its state directory becomes the whole file system. */
 		if (pv.backend->chroot_state_dir)
 			sandbox_drop(pv.setup.user, pv.setup.state_dir);
-		sandbox_filter(PROC_PROVIDER, pv.backend->seccomp_extra, pv.setup.relax_seccomp);
+		sandbox_filter(PROC_PROVIDER, pv.backend->seccomp_extra, pv.backend->seccomp_refused,
+		    pv.setup.relax_seccomp);
 		prov_send_info();
 		ipc_send(chan, IPC_READY, 0, 0, -1, NULL, 0);
 		break;

@@ -31,6 +31,8 @@ struct prov_backend {
 	int chroot_state_dir;
 	/* System calls this backend needs beyond the provider list, NULL-terminated. */
 	const char *const *seccomp_extra;
+	/* System calls its libraries attempt that fail with EACCES rather than kill. */
+	const char *const *seccomp_refused;
 	/*
 	 * Opens the backend, inside its state directory (cwd), before the seccomp
 	 * filter: 0, -1 (the log says why), or PROV_INIT_SKIP. The secrets in

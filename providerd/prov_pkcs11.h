@@ -1,0 +1,54 @@
+/* Shared by the PKCS#11 backend's files: the open token and its helpers. */
+#ifndef PROV_PKCS11_H
+#define PROV_PKCS11_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <p11-kit/p11-kit.h>
+
+#include "op.h"
+#include "providerd.h"
+
+/* The broker's key reference is the CKA_ID of the key's objects: 4 bytes. */
+#define P11_KEY_ID_LEN 4
+
+struct p11_token {
+	CK_FUNCTION_LIST *module;
+	CK_SLOT_ID slot;
+	CK_SESSION_HANDLE session;
+	int software_public_operations;
+	int allow_export;
+	int has_rng;
+	CK_MECHANISM_TYPE *mechs;
+	CK_MECHANISM_INFO *mech_info;
+	size_t mech_count;
+};
+
+extern struct p11_token p11;
+
+/* The token's answer as a wire status; a lost token also schedules a fresh worker. */
+uint32_t p11_status(CK_RV rv);
+/* Whether the token offers mech with all of flags (CKF_SIGN, ...). */
+int p11_has_mech(CK_MECHANISM_TYPE mech, CK_FLAGS flags);
+/* Key sizes the token states for mech (bits or bytes, as the mechanism defines). */
+int p11_mech_size_ok(CK_MECHANISM_TYPE mech, unsigned long size);
+
+/* The object of class cls with CKA_ID id: 0 found, 1 none, or a CKR_ in *rv. */
+int p11_find(CK_OBJECT_CLASS cls, const uint8_t *id, CK_OBJECT_HANDLE *obj, CK_RV *rv);
+/* An attribute's value, malloc'd (wiped and freed by the caller with p11_free). */
+CK_RV p11_get_attr(CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_TYPE type, uint8_t **val, size_t *len);
+void p11_free(uint8_t *val, size_t len);
+
+/* Curve from CKA_EC_PARAMS, as PSA bits (0 if not a supported SECP R1 curve). */
+size_t p11_ec_params_bits(const uint8_t *params, size_t len);
+/* The public key of a key, in PSA's export format. */
+uint32_t p11_export_public(const uint8_t *id, const struct op_key_attrs *attrs,
+    uint8_t **out, size_t *out_len);
+
+/* Operations on existing keys (prov_pkcs11_ops.c). */
+uint32_t p11_ops_keyed(const struct op_request *op, const uint8_t *id, struct op_result *res,
+    struct prov_out *out);
+uint32_t p11_ops_random(uint64_t size, struct op_result *res, struct prov_out *out);
+
+#endif

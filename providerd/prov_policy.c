@@ -1,0 +1,116 @@
+/* PSA key policy checks for backends whose device keeps no PSA policy. */
+#include <stddef.h>
+
+#include <psa/crypto.h>
+
+#include "prov_policy.h"
+#include "wire.h"
+
+uint32_t
+prov_policy_usage_needed(uint32_t opcode)
+{
+	switch (opcode) {
+	case OP_PSA_SIGN_HASH:
+		return PSA_KEY_USAGE_SIGN_HASH;
+	case OP_PSA_SIGN_MESSAGE:
+		return PSA_KEY_USAGE_SIGN_MESSAGE;
+	case OP_PSA_VERIFY_HASH:
+		return PSA_KEY_USAGE_VERIFY_HASH;
+	case OP_PSA_VERIFY_MESSAGE:
+		return PSA_KEY_USAGE_VERIFY_MESSAGE;
+	case OP_PSA_ASYMMETRIC_ENCRYPT:
+	case OP_PSA_AEAD_ENCRYPT:
+	case OP_PSA_CIPHER_ENCRYPT:
+		return PSA_KEY_USAGE_ENCRYPT;
+	case OP_PSA_ASYMMETRIC_DECRYPT:
+	case OP_PSA_AEAD_DECRYPT:
+	case OP_PSA_CIPHER_DECRYPT:
+		return PSA_KEY_USAGE_DECRYPT;
+	case OP_PSA_RAW_KEY_AGREEMENT:
+		return PSA_KEY_USAGE_DERIVE;
+	case OP_PSA_EXPORT_KEY:
+		return PSA_KEY_USAGE_EXPORT;
+	default:
+		return 0;
+	}
+}
+
+/* As PSA does: permission to sign (verify) a hash includes the message form. */
+static uint32_t
+prov_policy_usage_extended(uint32_t usage)
+{
+	if (usage & PSA_KEY_USAGE_SIGN_HASH)
+		usage |= PSA_KEY_USAGE_SIGN_MESSAGE;
+	if (usage & PSA_KEY_USAGE_VERIFY_HASH)
+		usage |= PSA_KEY_USAGE_VERIFY_MESSAGE;
+	return usage;
+}
+
+/* A specific algorithm is permitted by a policy equal to it or a hash wildcard of it. */
+static int
+prov_policy_alg_permits(uint32_t policy, uint32_t alg)
+{
+	if (policy == alg)
+		return 1;
+	if (PSA_ALG_IS_SIGN_HASH(policy) && PSA_ALG_SIGN_GET_HASH(policy) == PSA_ALG_ANY_HASH &&
+	    PSA_ALG_IS_SIGN_HASH(alg) && PSA_ALG_SIGN_GET_HASH(alg) != PSA_ALG_ANY_HASH)
+		return (policy & ~PSA_ALG_HASH_MASK) == (alg & ~PSA_ALG_HASH_MASK);
+	return 0;
+}
+
+uint32_t
+prov_policy_check(const struct op_key_attrs *attrs, uint32_t opcode, uint32_t alg)
+{
+	uint32_t needed = prov_policy_usage_needed(opcode);
+
+	if ((prov_policy_usage_extended(attrs->usage) & needed) != needed)
+		return ST_PSA_NOT_PERMITTED;
+	if (opcode == OP_PSA_EXPORT_KEY || opcode == OP_PSA_EXPORT_PUBLIC_KEY ||
+	    opcode == OP_PSA_DESTROY_KEY)
+		return ST_SUCCESS;
+	if (PSA_ALG_IS_SIGN_HASH(alg) && PSA_ALG_SIGN_GET_HASH(alg) == PSA_ALG_ANY_HASH)
+		return ST_PSA_INVALID_ARGUMENT;
+	return prov_policy_alg_permits(attrs->alg, alg) ? ST_SUCCESS : ST_PSA_NOT_PERMITTED;
+}
+
+uint32_t
+prov_psa_status(int32_t st)
+{
+	if (st == PSA_SUCCESS)
+		return ST_SUCCESS;
+	if (st <= -132 && st >= -153)
+		return (uint32_t)(1000 - st);
+	return ST_PSA_GENERIC_ERROR;
+}
+
+/* DER DigestInfo headers (RFC 8017, section 9.2, note 1), followed by the hash. */
+static const uint8_t prov_di_sha224[] = { 0x30, 0x2d, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86,
+	0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x04, 0x05, 0x00, 0x04, 0x1c };
+static const uint8_t prov_di_sha256[] = { 0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86,
+	0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20 };
+static const uint8_t prov_di_sha384[] = { 0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86,
+	0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02, 0x05, 0x00, 0x04, 0x30 };
+static const uint8_t prov_di_sha512[] = { 0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86,
+	0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0x04, 0x40 };
+
+const uint8_t *
+prov_policy_digest_info(uint32_t hash_alg, size_t *len)
+{
+	switch (hash_alg) {
+	case PSA_ALG_SHA_224:
+		*len = sizeof(prov_di_sha224);
+		return prov_di_sha224;
+	case PSA_ALG_SHA_256:
+		*len = sizeof(prov_di_sha256);
+		return prov_di_sha256;
+	case PSA_ALG_SHA_384:
+		*len = sizeof(prov_di_sha384);
+		return prov_di_sha384;
+	case PSA_ALG_SHA_512:
+		*len = sizeof(prov_di_sha512);
+		return prov_di_sha512;
+	default:
+		*len = 0;
+		return NULL;
+	}
+}

@@ -1,0 +1,214 @@
+#!/usr/bin/python3
+"""End to end through a real parsecd with the PKCS#11 provider on a real
+SoftHSMv2 token (its own SOFTHSM2_CONF and token directory): the operation
+suite on provider 2 and, in the same service, on provider 1; what the token
+holds (pkcs11-tool); start-up errors; two providers under load; a token that
+goes away and comes back.
+
+Usage: e2e_pkcs11.py TOPDIR
+"""
+import hashlib
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import asym_suite  # noqa: E402
+import e2e_ops as ops  # noqa: E402
+import e2elib as eb  # noqa: E402
+import softhsmlib  # noqa: E402
+from e2elib import check, summary  # noqa: E402
+
+import psa_generate_key_pb2 as gen_pb  # noqa: E402
+import psa_sign_hash_pb2 as sign_pb  # noqa: E402
+
+A, KT, ST = ops.A, ops.KT, ops.ST
+COMM_FAILURE = 1145
+
+
+def key_id(svc, app, name):
+    """The CKA_ID the key store holds for a key, as pkcs11-tool prints it."""
+    db = sqlite3.connect(os.path.join(svc.dir, "kim", "kim.sqlite3"))
+    row = db.execute("SELECT key_ref FROM keys WHERE app = ? AND name = ?", (app, name)).fetchone()
+    db.close()
+    return row[0].hex() if row else None
+
+
+def provider_pids(svc, binary):
+    out = subprocess.run(["pgrep", "-f", binary], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def sign(svc, provider, app, name, digest, alg=None):
+    alg = alg or ops.sign_alg("ecdsa")
+    st, out = ops.call(svc, "sign_hash", sign_pb.Operation(key_name=name, alg=alg, hash=digest),
+                       app=app, provider=provider)
+    return st, sign_pb.Result.FromString(out).signature if st == 0 else None
+
+
+def token_contents(svc, token):
+    app = "holder"
+    r = asym_suite.Runner(svc, 2, app)
+    at = ops.attrs(ops.ecc_pair(), 256, ["sign_hash", "verify_hash"],
+                   ops.alg_of(asymmetric_signature=ops.sign_alg("ecdsa")))
+    r.check("generate a key to look at on the token", r.generate("seen", at) == 0)
+    kid = key_id(svc, app, "seen")
+    objs = token.objects_with_id(kid) if kid else []
+    kinds = sorted(o["kind"].split(";")[0] for o in objs)
+    check("the key is a private and a public object on the token, CKA_ID %s" % kid,
+          kinds == ["Private Key Object", "Public Key Object"], [o["kind"] for o in objs])
+    priv = [o for o in objs if o["kind"].startswith("Private")]
+    access = priv[0].get("Access", "") if priv else ""
+    check("the private key is sensitive and never extractable",
+          "sensitive" in access and "never extractable" in access, access)
+    check("the private key may sign and nothing else",
+          priv and priv[0].get("Usage", "") == "sign", priv and priv[0].get("Usage"))
+    at = ops.attrs(ops.ecc_pair(), 256, ["sign_hash", "export"],
+                   ops.alg_of(asymmetric_signature=ops.sign_alg("ecdsa")))
+    r.generate("exportable", at)
+    objs = token.objects_with_id(key_id(svc, app, "exportable") or "none")
+    priv = [o for o in objs if o["kind"].startswith("Private")]
+    access = priv[0].get("Access", "") if priv else ""
+    check("a key with the export usage is extractable on the token (allow_export)",
+          priv and "never extractable" not in access and "sensitive" not in access.split(",")[0:1],
+          access)
+    check("destroy through the service", r.destroy("seen") == 0)
+    check("the destroyed key's objects are gone from the token", token.objects_with_id(kid) == [],
+          token.objects_with_id(kid))
+
+
+def concurrency(svc):
+    """A slow token operation (RSA-4096 key generation) beside software signing."""
+    app = "busy"
+    at = ops.attrs(ops.ecc_pair(), 256, ["sign_hash"], ops.alg_of(asymmetric_signature=ops.sign_alg("ecdsa")))
+    ops.call(svc, "generate", gen_pb.Operation(key_name="soft", attributes=at), app=app, provider=1)
+    big = ops.attrs(KT(rsa_key_pair={}), 4096, ["sign_hash"],
+                    ops.alg_of(asymmetric_signature=ops.sign_alg("rsa_pkcs1v15_sign")))
+    slow = {}
+
+    def generate_big(i):
+        t0 = time.monotonic()
+        slow[i] = (ops.call(svc, "generate", gen_pb.Operation(key_name="big%d" % i, attributes=big),
+                            app=app, provider=2)[0], time.monotonic() - t0)
+
+    threads = [threading.Thread(target=generate_big, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    latencies, errors = [], 0
+    while any(t.is_alive() for t in threads):
+        t0 = time.monotonic()
+        st, _ = sign(svc, 1, app, "soft", bytes(32))
+        latencies.append(time.monotonic() - t0)
+        errors += st != 0
+    for t in threads:
+        t.join()
+    longest = max(d for _, d in slow.values())
+    latencies.sort()
+    worst = latencies[-1] if latencies else 1e9
+    print("# RSA-4096 generation on the token: %.2f s; %d software signatures meanwhile, "
+          "p50 %.2f ms, max %.2f ms" % (longest, len(latencies), 1e3 * latencies[len(latencies) // 2]
+                                      if latencies else 0, 1e3 * worst))
+    check("two RSA-4096 generations on the token succeed", all(st == 0 for st, _ in slow.values()), slow)
+    check("software signing goes on while the token works (>= 20 signatures, no error)",
+          len(latencies) >= 20 and errors == 0, (len(latencies), errors))
+    check("no software signature waited for the token (max latency < a quarter of its work)",
+          worst < longest / 4, (worst, longest))
+
+    # Both workers serve the same token: a key made by one is usable by the other.
+    ok = []
+
+    def burst():
+        ok.append(sign(svc, 2, "suite2", "rsa-rsa_pss", hashlib.sha256(b"b").digest(),
+                       ops.sign_alg("rsa_pss"))[0] == 0)
+
+    threads = [threading.Thread(target=burst) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    check("16 concurrent signatures on the token, across both workers, all succeed", all(ok) and len(ok) == 16, ok)
+
+
+def token_away(svc, token):
+    """The token's storage disappears and a worker restarts: requests fail, then recover."""
+    app = "away"
+    at = ops.attrs(ops.ecc_pair(), 256, ["sign_hash"], ops.alg_of(asymmetric_signature=ops.sign_alg("ecdsa")))
+    ops.call(svc, "generate", gen_pb.Operation(key_name="k", attributes=at), app=app, provider=2)
+    digest = hashlib.sha256(b"away").digest()
+    check("a token key signs before the token goes away", sign(svc, 2, app, "k", digest)[0] == 0)
+    os.rename(token.tokens, token.tokens + ".away")
+    for pid in provider_pids(svc, "parsec-provider-pkcs11"):
+        os.kill(pid, signal.SIGKILL)
+    seen = set()
+    for _ in range(20):
+        seen.add(sign(svc, 2, app, "k", digest)[0])
+        time.sleep(0.1)
+    check("without the token, requests answer CommunicationFailure", seen == {COMM_FAILURE}, seen)
+    st, _ = sign(svc, 1, "suite1", "rsa-rsa_pss", hashlib.sha256(b"x").digest(), ops.sign_alg("rsa_pss"))
+    check("the software provider keeps serving meanwhile", st == 0, st)
+    os.rename(token.tokens + ".away", token.tokens)
+    t0 = time.monotonic()
+    st = None
+    while time.monotonic() - t0 < 20:
+        st, _ = sign(svc, 2, app, "k", digest)
+        if st == 0:
+            break
+        time.sleep(0.2)
+    check("when the token is back, the same key signs again without a restart of parsecd "
+          "(%.1f s)" % (time.monotonic() - t0), st == 0 and svc.proc.poll() is None, st)
+
+
+def start_fails(token, table, key, what):
+    svc = eb.Service(provider_extra=table)
+    try:
+        svc.start()
+        check("%s: the service does not start" % what, False, "it started")
+        svc.stop()
+    except RuntimeError:
+        code = svc.wait_exit(10)
+        log = open(os.path.join(svc.dir, "parsecd.log")).read()
+        check("%s: parsecd exits non-zero and the log names %s" % (what, key),
+              code not in (0, None) and key in log, (code, log[-600:]))
+        check("%s: the PIN appears nowhere in the log" % what, "wrong-pin-7y" not in log, log[-300:])
+    svc.remove()
+
+
+def main():
+    if not softhsmlib.available():
+        print("SoftHSMv2 or pkcs11-tool missing: skipped")
+        return 77
+    base = eb.Service()
+    token = softhsmlib.Token(base.dir)
+    svc = eb.Service(directory=base.dir, provider_extra=token.provider_table())
+    svc.start()
+    try:
+        asym_suite.run(svc, 2)
+        asym_suite.run(svc, 1)
+        token_contents(svc, token)
+        concurrency(svc)
+        # Keys live on the token: a restart of the service finds them.
+        pub = asym_suite.Runner(svc, 2, "suite2").public("rsa-rsa_pss")
+        svc.stop()
+        svc.start()
+        r = asym_suite.Runner(svc, 2, "suite2")
+        check("after a restart the token key has the same public key", r.public("rsa-rsa_pss") == pub)
+        token_away(svc, token)
+        st, _ = ops.call(svc, "hash", ops.hash_pb.Operation(alg=A.SHA_256, input=b""))
+        check("still serving after all of it", st == 0, st)
+    finally:
+        svc.stop()
+    start_fails(token, token.provider_table(pin="wrong-pin-7y"), "provider.user_pin", "a wrong PIN")
+    start_fails(token, token.provider_table().replace(softhsmlib.MODULE, "/nonexistent/libp11.so"),
+                "provider.library_path", "a missing module")
+    start_fails(token, token.provider_table().replace("slot_number = %d" % token.slot, "slot_number = 4242"),
+                "provider.slot_number", "a missing slot")
+    svc.remove()
+    return summary("e2e_pkcs11")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
