@@ -250,7 +250,8 @@ p11_run_crypt(int encrypt, CK_MECHANISM *mech, CK_OBJECT_HANDLE key, const uint8
 	if (len > (CK_ULONG)(IPC_MAX_PAYLOAD - prefix_len))
 		return CKR_DEVICE_MEMORY;
 	p = prov_out_alloc(out, res, 0, prefix_len + len);
-	memcpy(p, prefix, prefix_len);
+	if (prefix_len > 0)
+		memcpy(p, prefix, prefix_len);
 	rv = encrypt ?
 	    p11.module->C_Encrypt(p11.session, (uint8_t *)in, in_len, p + prefix_len, &len) :
 	    p11.module->C_Decrypt(p11.session, (uint8_t *)in, in_len, p + prefix_len, &len);
