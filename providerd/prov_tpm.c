@@ -372,8 +372,13 @@ prov_tpm_decrypt(const struct op_request *op, const struct tpm_key *key,
 	rc = Esys_RSA_Decrypt(tpm.esys, obj, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
 	    &cipher, &scheme, &label, &plain);
 	prov_tpm_flush(obj);
+	/*
+	 * A ciphertext that does not decode is TPM2_RC_VALUE by the specification;
+	 * libtpms (swtpm) answers TPM2_RC_FAILURE. The key was just loaded, so the
+	 * TPM is not in failure mode: that too is the padding.
+	 */
 	if (rc != TSS2_RC_SUCCESS) {
-		if (!prov_tpm_rc_gone(rc) && prov_tpm_rc_base(rc) == TPM2_RC_VALUE)
+		if (prov_tpm_rc_base(rc) == TPM2_RC_VALUE || rc == TPM2_RC_FAILURE)
 			return PSA_ERROR_INVALID_PADDING;
 		return prov_tpm_fail(rc, "TPM2_RSA_Decrypt");
 	}
