@@ -1,6 +1,7 @@
 /*
- * The TPM backend's key side (prov_tpm_key.c): key references, templates,
- * PSA key formats and PSA policy, none of which talks to the TPM.
+ * The TPM backend's parts: the TPM session (prov_tpm.c), the operations
+ * (prov_tpm_ops.c) and the key side that never talks to the TPM
+ * (prov_tpm_key.c: key references, templates, PSA formats and policy).
  */
 #ifndef PROV_TPM_H
 #define PROV_TPM_H
@@ -9,9 +10,11 @@
 #include <stdint.h>
 
 #include <psa/crypto.h>
+#include <tss2/tss2_esys.h>
 #include <tss2/tss2_tpm2_types.h>
 
 #include "op.h"
+#include "providerd.h"
 
 /*
  * A key as brokerd keeps it: the marshalled TPM2B_PUBLIC then TPM2B_PRIVATE.
@@ -23,6 +26,23 @@ struct tpm_key {
 };
 
 #define PROV_TPM_BLOB_MAX (sizeof(TPM2B_PUBLIC) + sizeof(TPM2B_PRIVATE))
+
+/* prov_tpm.c: the one ESAPI context of this worker, and TPM errors. */
+extern ESYS_CONTEXT *prov_tpm_esys;
+/* A response code without its handle, session or parameter number. */
+TSS2_RC prov_tpm_rc_base(TSS2_RC rc);
+/* Whether rc means the TPM is gone (or was reset under us). */
+int prov_tpm_rc_gone(TSS2_RC rc);
+/* The PSA status of a failed command; a gone TPM also restarts the worker. */
+psa_status_t prov_tpm_fail(TSS2_RC rc, const char *what);
+void prov_tpm_flush(ESYS_TR handle);
+/* Loads the saved primary key, or a key pair under it; the caller flushes. */
+psa_status_t prov_tpm_load_primary(ESYS_TR *primary);
+psa_status_t prov_tpm_load(const struct tpm_key *key, ESYS_TR *obj);
+
+/* prov_tpm_ops.c: one operation, as the backend vtable's handle. */
+void prov_tpm_handle(const struct op_request *op, const uint8_t *key_ref, size_t key_ref_len,
+    struct op_result *res, struct prov_out *out);
 
 /* Parses an untrusted reference exactly (no trailing bytes): 0 or -1. */
 int prov_tpm_blob_decode(const uint8_t *blob, size_t len, struct tpm_key *key);
