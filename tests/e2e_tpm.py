@@ -247,6 +247,28 @@ def run_operations(svc, pubs):
                                                          hash=bytes(32)))
         check("%s: signing with a decryption key is NotPermitted" % name, st == ST["not_permitted"], st)
 
+    # Throughput of TPM signatures through the whole service, one client.
+    alg = sign_alg("ecdsa", A.SHA_256)
+    t0 = time.monotonic()
+    n_ok = sum(sign_hash(svc, "p256", alg, bytes(32))[0] == 0 for _ in range(200))
+    rate = 200 / (time.monotonic() - t0)
+    print("# TPM ECDSA P-256 sign hash through parsecd: %.0f/s" % rate)
+    check("200 TPM signatures in a row succeed", n_ok == 200, n_ok)
+
+    # Client bytes that are not keys must be refused, never crash the worker.
+    for what, kt, data in (("truncated RSA DER", key_type("rsa_public_key"), bytes.fromhex("3082010a0282010100")),
+                           ("RSA DER with trailing bytes", key_type("rsa_public_key"),
+                            bytes.fromhex("300802030100010201") + b"\x03"),
+                           ("compressed point", key_type("ecc_public_key", KT.SECP_R1), b"\x02" + bytes(32)),
+                           ("empty data", key_type("ecc_public_key", KT.SECP_R1), b""),
+                           ("a megabyte", key_type("rsa_public_key"), bytes(1000000))):
+        st, _ = call(svc, "import", import_pb.Operation(key_name="junk", attributes=attrs(
+            kt, 0, ["verify_hash"], sign=sign_alg("ecdsa", A.SHA_256) if "point" in what or "empty" in what
+            else sign_alg("rsa_pss", A.SHA_256)), data=data))
+        check("import of %s is refused" % what, st not in (0, None), st)
+    st, _ = sign_hash(svc, "p256", alg, bytes(32))
+    check("the TPM worker still serves after the junk", st == 0, st)
+
     # Random bytes from the TPM, in many GetRandom commands.
     st, out = call(svc, "random", random_pb.Operation(size=1000))
     r1 = random_pb.Result.FromString(out).random_bytes if st == 0 else b""
