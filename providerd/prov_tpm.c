@@ -116,7 +116,7 @@ prov_tpm_load_primary(ESYS_TR *primary)
 	if ((rc = Esys_ContextLoad(prov_tpm_esys, &tpm.primary, primary)) == TSS2_RC_SUCCESS)
 		return PSA_SUCCESS;
 	*primary = ESYS_TR_NONE;
-	if (prov_tpm_rc_gone(rc))
+	if (prov_tpm_rc_gone(rc) || prov_tpm_rc_base(rc) == TPM2_RC_OBJECT_MEMORY)
 		return prov_tpm_fail(rc, "TPM2_ContextLoad of the primary key");
 	log_warnx("TPM2_ContextLoad of the primary key: %s", Tss2_RC_Decode(rc));
 	prov_restart_after_reply("the TPM was reset: the primary key must be made again");
@@ -288,8 +288,11 @@ prov_tpm_init(const struct setup_provider *setup)
 	TSS2_RC rc;
 	psa_status_t st;
 
-	/* The library's own log would repeat ours on stderr, commands and all. */
-	setenv("TSS2_LOG", "all+none", 0);
+	/*
+	 * The library's own log would repeat ours on stderr and, at its trace
+	 * level, show command buffers with the owner password: always off.
+	 */
+	setenv("TSS2_LOG", "all+none", 1);
 	strlcpy(tpm.info.description, "TPM 2.0 provider", sizeof(tpm.info.description));
 	if ((rc = Tss2_TctiLdr_Initialize(setup->tcti, &tpm.tcti)) != TSS2_RC_SUCCESS)
 		return prov_tpm_absent(setup, rc);
@@ -311,6 +314,11 @@ prov_tpm_init(const struct setup_provider *setup)
 		return -1;
 	}
 	prov_tpm_identify();
+	/*
+	 * No operation here uses the endorsement hierarchy (upstream needs it
+	 * for key attestation, which is not served): its password is left for
+	 * the core to wipe.
+	 */
 	if (prov_tpm_make_primary(setup) == -1)
 		return -1;
 	log_info("%s ready on %s: %s", setup->name, setup->tcti, tpm.info.description);
