@@ -390,6 +390,22 @@ def run_tpm_gone(svc, tpm, pubs):
     check("the TPM is back: the same key signs again within %.1f s, without restarting parsecd" % took,
           st == 0 and openssl_verifies(old, "ecdsa", A.SHA_256, sig, digest, True) and svc.proc.poll() is None, st)
 
+    # A TPM reset between two requests (the saved primary no longer loads): one failure at most.
+    tpm.stop()
+    tpm.start()
+    answers = []
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 20:
+        st, sig = sign_hash(svc, "p256", alg, digest)
+        answers.append(st)
+        if st == 0:
+            break
+        time.sleep(0.1)
+    print("# after a silent TPM reset: %s" % answers)
+    check("a TPM reset between requests: CommunicationFailure, then the key signs again",
+          answers[0] in (0, ST["communication_failure"]) and answers[-1] == 0 and
+          openssl_verifies(old, "ecdsa", A.SHA_256, sig, digest, True), answers)
+
 
 def run_latency(svc):
     """RSA key generations on the TPM in threads; the software provider must not wait for them."""
