@@ -1,0 +1,73 @@
+/*
+ * The TPM backend's parts: the TPM session (prov_tpm.c), the operations
+ * (prov_tpm_ops.c) and the key side that never talks to the TPM
+ * (prov_tpm_key.c: key references, templates, PSA formats and policy).
+ */
+#ifndef PROV_TPM_H
+#define PROV_TPM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <psa/crypto.h>
+#include <tss2/tss2_esys.h>
+#include <tss2/tss2_tpm2_types.h>
+
+#include "op.h"
+#include "providerd.h"
+
+/*
+ * A key as brokerd keeps it: the marshalled TPM2B_PUBLIC then TPM2B_PRIVATE.
+ * An imported public key has an empty private part and never enters the TPM.
+ */
+struct tpm_key {
+	TPM2B_PUBLIC pub;
+	TPM2B_PRIVATE priv;
+};
+
+#define PROV_TPM_BLOB_MAX (sizeof(TPM2B_PUBLIC) + sizeof(TPM2B_PRIVATE))
+
+/* prov_tpm.c: the one ESAPI context of this worker, and TPM errors. */
+extern ESYS_CONTEXT *prov_tpm_esys;
+/* A response code without its handle, session or parameter number. */
+TSS2_RC prov_tpm_rc_base(TSS2_RC rc);
+/* Whether rc means the TPM is gone (or was reset under us). */
+int prov_tpm_rc_gone(TSS2_RC rc);
+/* The PSA status of a failed command; a gone TPM also restarts the worker. */
+psa_status_t prov_tpm_fail(TSS2_RC rc, const char *what);
+void prov_tpm_flush(ESYS_TR handle);
+/* Loads the saved primary key, or a key pair under it; the caller flushes. */
+psa_status_t prov_tpm_load_primary(ESYS_TR *primary);
+psa_status_t prov_tpm_load(const struct tpm_key *key, ESYS_TR *obj);
+
+/* prov_tpm_ops.c: one operation, as the backend vtable's handle. */
+void prov_tpm_handle(const struct op_request *op, const uint8_t *key_ref, size_t key_ref_len,
+    struct op_result *res, struct prov_out *out);
+
+/* Parses an untrusted reference exactly (no trailing bytes): 0 or -1. */
+int prov_tpm_blob_decode(const uint8_t *blob, size_t len, struct tpm_key *key);
+/* 0 or -1; *len is what was written to buf (cap PROV_TPM_BLOB_MAX). */
+int prov_tpm_blob_encode(const struct tpm_key *key, uint8_t *buf, size_t cap, size_t *len);
+/* Whether a decoded reference is the key brokerd's attributes describe. */
+int prov_tpm_key_matches(const struct tpm_key *key, const struct op_key_attrs *attrs);
+/* Size of the key in bits (RSA modulus, ECC curve). */
+size_t prov_tpm_key_bits(const TPMT_PUBLIC *pub);
+
+/* The TPM template of a key to generate, or PSA_ERROR_NOT_SUPPORTED. */
+psa_status_t prov_tpm_template(const struct op_key_attrs *attrs, TPM2B_PUBLIC *tmpl);
+/* The deterministic storage primary every key is created under. */
+void prov_tpm_primary_template(TPM2B_PUBLIC *tmpl);
+/* A public key in PSA import format turned into a public area. */
+psa_status_t prov_tpm_import_public(const struct op_key_attrs *attrs, const uint8_t *data,
+    size_t len, TPM2B_PUBLIC *pub);
+/* The PSA export format of a public area (ECC 0x04||X||Y, RSA DER RSAPublicKey). */
+psa_status_t prov_tpm_export_public(const TPMT_PUBLIC *pub, uint8_t *out, size_t cap,
+    size_t *len);
+
+/* TPM hash algorithm of a PSA hash this backend offers, TPM2_ALG_ERROR otherwise. */
+TPMI_ALG_HASH prov_tpm_hash(psa_algorithm_t hash);
+/* PSA policy: the key's usage flags hold need and its algorithm permits alg. */
+psa_status_t prov_tpm_permitted(const struct op_key_attrs *attrs, psa_key_usage_t need,
+    psa_algorithm_t alg);
+
+#endif

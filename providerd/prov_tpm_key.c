@@ -1,0 +1,477 @@
+/*
+ * TPM backend, key side: the reference blob brokerd stores, the templates of
+ * generated keys, PSA public key formats and PSA policy checks.
+ */
+#include <string.h>
+
+#include <tss2/tss2_mu.h>
+
+#include "prov_tpm.h"
+
+#define TPM_OBJ_KEY                                                              \
+	(TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT | TPMA_OBJECT_SENSITIVEDATAORIGIN | \
+	    TPMA_OBJECT_USERWITHAUTH)
+
+/*
+ * The primary's unique field: a constant of ours, so the primary (and every
+ * key under it) is this service's and not a default SRK other tools share.
+ */
+static const char tpm_primary_unique[] = "parsecd tpm provider primary key";
+
+static size_t
+tpm_curve_bytes(TPMI_ECC_CURVE curve)
+{
+	switch (curve) {
+	case TPM2_ECC_NIST_P256:
+		return 32;
+	case TPM2_ECC_NIST_P384:
+		return 48;
+	default:
+		return 0;
+	}
+}
+
+size_t
+prov_tpm_key_bits(const TPMT_PUBLIC *pub)
+{
+	if (pub->type == TPM2_ALG_RSA)
+		return pub->parameters.rsaDetail.keyBits;
+	return tpm_curve_bytes(pub->parameters.eccDetail.curveID) * 8;
+}
+
+static int
+tpm_rsa_bits_ok(size_t bits)
+{
+	return bits == 1024 || bits == 2048 || bits == 3072 || bits == 4096;
+}
+
+/* Whether a public area is one this backend can have made or imported. */
+static int
+tpm_public_ok(const TPMT_PUBLIC *pub)
+{
+	size_t cb;
+
+	switch (pub->type) {
+	case TPM2_ALG_RSA:
+		return tpm_rsa_bits_ok(pub->parameters.rsaDetail.keyBits) &&
+		    pub->unique.rsa.size == pub->parameters.rsaDetail.keyBits / 8;
+	case TPM2_ALG_ECC:
+		cb = tpm_curve_bytes(pub->parameters.eccDetail.curveID);
+		return cb != 0 && pub->unique.ecc.x.size > 0 && pub->unique.ecc.x.size <= cb &&
+		    pub->unique.ecc.y.size > 0 && pub->unique.ecc.y.size <= cb;
+	default:
+		return 0;
+	}
+}
+
+int
+prov_tpm_blob_decode(const uint8_t *blob, size_t len, struct tpm_key *key)
+{
+	size_t off = 0, pub_len;
+
+	memset(key, 0, sizeof(*key));
+	if (blob == NULL || len < 2 || len > PROV_TPM_BLOB_MAX)
+		return -1;
+	/* The size prefix must cover exactly the public area that follows it. */
+	pub_len = (size_t)blob[0] << 8 | blob[1];
+	if (Tss2_MU_TPM2B_PUBLIC_Unmarshal(blob, len, &off, &key->pub) != TSS2_RC_SUCCESS ||
+	    off != 2 + pub_len)
+		return -1;
+	if (Tss2_MU_TPM2B_PRIVATE_Unmarshal(blob, len, &off, &key->priv) != TSS2_RC_SUCCESS ||
+	    off != len)
+		return -1;
+	if (!tpm_public_ok(&key->pub.publicArea))
+		return -1;
+	return 0;
+}
+
+int
+prov_tpm_blob_encode(const struct tpm_key *key, uint8_t *buf, size_t cap, size_t *len)
+{
+	size_t off = 0;
+
+	if (Tss2_MU_TPM2B_PUBLIC_Marshal(&key->pub, buf, cap, &off) != TSS2_RC_SUCCESS ||
+	    Tss2_MU_TPM2B_PRIVATE_Marshal(&key->priv, buf, cap, &off) != TSS2_RC_SUCCESS)
+		return -1;
+	*len = off;
+	return 0;
+}
+
+int
+prov_tpm_key_matches(const struct tpm_key *key, const struct op_key_attrs *attrs)
+{
+	const TPMT_PUBLIC *pub = &key->pub.publicArea;
+	psa_key_type_t type;
+	int pair = key->priv.size != 0;
+
+	if (attrs->type > 0xffffu)
+		return 0;
+	type = (psa_key_type_t)attrs->type;
+	if (PSA_KEY_TYPE_IS_KEY_PAIR(type) != pair)
+		return 0;
+	if (attrs->bits != 0 && attrs->bits != prov_tpm_key_bits(pub))
+		return 0;
+	if (pub->type == TPM2_ALG_RSA)
+		return PSA_KEY_TYPE_IS_RSA(type);
+	return PSA_KEY_TYPE_IS_ECC(type) &&
+	    PSA_KEY_TYPE_ECC_GET_FAMILY(type) == PSA_ECC_FAMILY_SECP_R1;
+}
+
+TPMI_ALG_HASH
+prov_tpm_hash(psa_algorithm_t hash)
+{
+	switch (hash) {
+	case PSA_ALG_SHA_256:
+		return TPM2_ALG_SHA256;
+	case PSA_ALG_SHA_384:
+		return TPM2_ALG_SHA384;
+	case PSA_ALG_SHA_512:
+		return TPM2_ALG_SHA512;
+	default:
+		return TPM2_ALG_ERROR;
+	}
+}
+
+/* A policy's hash: one this backend offers, or the wildcard. */
+static int
+tpm_policy_hash_ok(psa_algorithm_t hash)
+{
+	return hash == PSA_ALG_ANY_HASH || prov_tpm_hash(hash) != TPM2_ALG_ERROR;
+}
+
+/* Whether alg may be the policy of a key of this family (the TPM can do it). */
+static int
+tpm_alg_fits(int rsa, psa_algorithm_t alg)
+{
+	if (alg == PSA_ALG_NONE)
+		return 1;
+	if (!rsa)
+		return (alg & ~PSA_ALG_HASH_MASK) == PSA_ALG_ECDSA_BASE &&
+		    tpm_policy_hash_ok(PSA_ALG_SIGN_GET_HASH(alg));
+	if (alg == PSA_ALG_RSA_PKCS1V15_CRYPT)
+		return 1;
+	if (PSA_ALG_IS_RSA_OAEP(alg))
+		return prov_tpm_hash(PSA_ALG_RSA_OAEP_GET_HASH(alg)) != TPM2_ALG_ERROR;
+	return (PSA_ALG_IS_RSA_PKCS1V15_SIGN(alg) || PSA_ALG_IS_RSA_PSS(alg)) &&
+	    PSA_ALG_SIGN_GET_HASH(alg) != 0 && tpm_policy_hash_ok(PSA_ALG_SIGN_GET_HASH(alg));
+}
+
+void
+prov_tpm_primary_template(TPM2B_PUBLIC *tmpl)
+{
+	TPMT_PUBLIC *p = &tmpl->publicArea;
+
+	memset(tmpl, 0, sizeof(*tmpl));
+	p->type = TPM2_ALG_ECC;
+	p->nameAlg = TPM2_ALG_SHA256;
+	p->objectAttributes = TPM_OBJ_KEY | TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT |
+	    TPMA_OBJECT_NODA;
+	p->parameters.eccDetail.symmetric.algorithm = TPM2_ALG_AES;
+	p->parameters.eccDetail.symmetric.keyBits.aes = 128;
+	p->parameters.eccDetail.symmetric.mode.aes = TPM2_ALG_CFB;
+	p->parameters.eccDetail.scheme.scheme = TPM2_ALG_NULL;
+	p->parameters.eccDetail.curveID = TPM2_ECC_NIST_P256;
+	p->parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
+	p->unique.ecc.x.size = 32;
+	memcpy(p->unique.ecc.x.buffer, tpm_primary_unique, 32);
+	p->unique.ecc.y.size = 32;
+}
+
+/*
+ * Keys carry no scheme of their own (TPM2_ALG_NULL): the scheme comes with
+ * each command, and PSA policy (checked here, not by the TPM) decides which.
+ * The TPM's sign and decrypt attributes follow the usage flags.
+ */
+psa_status_t
+prov_tpm_template(const struct op_key_attrs *attrs, TPM2B_PUBLIC *tmpl)
+{
+	TPMT_PUBLIC *p = &tmpl->publicArea;
+	psa_key_type_t type;
+	psa_key_usage_t usage = attrs->usage;
+	int sign, decrypt;
+
+	memset(tmpl, 0, sizeof(*tmpl));
+	if (attrs->type > 0xffffu)
+		return PSA_ERROR_NOT_SUPPORTED;
+	type = (psa_key_type_t)attrs->type;
+	p->nameAlg = TPM2_ALG_SHA256;
+	if (type == PSA_KEY_TYPE_RSA_KEY_PAIR) {
+		if (attrs->bits != 2048 || !tpm_alg_fits(1, attrs->alg))
+			return PSA_ERROR_NOT_SUPPORTED;
+		p->type = TPM2_ALG_RSA;
+		p->parameters.rsaDetail.symmetric.algorithm = TPM2_ALG_NULL;
+		p->parameters.rsaDetail.scheme.scheme = TPM2_ALG_NULL;
+		p->parameters.rsaDetail.keyBits = 2048;
+		p->parameters.rsaDetail.exponent = 0; /* 65537 */
+	} else if (type == PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_SECP_R1)) {
+		if ((attrs->bits != 256 && attrs->bits != 384) || !tpm_alg_fits(0, attrs->alg))
+			return PSA_ERROR_NOT_SUPPORTED;
+		p->type = TPM2_ALG_ECC;
+		p->parameters.eccDetail.symmetric.algorithm = TPM2_ALG_NULL;
+		p->parameters.eccDetail.scheme.scheme = TPM2_ALG_NULL;
+		p->parameters.eccDetail.curveID = attrs->bits == 256 ? TPM2_ECC_NIST_P256 :
+		    TPM2_ECC_NIST_P384;
+		p->parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
+	} else
+		return PSA_ERROR_NOT_SUPPORTED;
+
+	sign = (usage & (PSA_KEY_USAGE_SIGN_HASH | PSA_KEY_USAGE_SIGN_MESSAGE)) != 0;
+	decrypt = p->type == TPM2_ALG_RSA && (usage & PSA_KEY_USAGE_DECRYPT) != 0;
+	/* A key the TPM never uses (verify or encrypt only) still needs one role. */
+	if (!sign && !decrypt)
+		sign = 1;
+	p->objectAttributes = TPM_OBJ_KEY | (sign ? TPMA_OBJECT_SIGN_ENCRYPT : 0) |
+	    (decrypt ? TPMA_OBJECT_DECRYPT : 0);
+	return PSA_SUCCESS;
+}
+
+/* DER: reads a tag and a definite, minimally encoded length that fits. */
+static int
+tpm_der_get(const uint8_t **p, const uint8_t *end, uint8_t tag, size_t *len)
+{
+	size_t n, i, nbytes;
+
+	if (end - *p < 2 || (*p)[0] != tag)
+		return -1;
+	n = (*p)[1];
+	*p += 2;
+	if (n & 0x80) {
+		nbytes = n & 0x7f;
+		if (nbytes == 0 || nbytes > 2 || (size_t)(end - *p) < nbytes)
+			return -1;
+		for (n = 0, i = 0; i < nbytes; i++)
+			n = n << 8 | (*p)[i];
+		*p += nbytes;
+		if (n < 0x80 || (nbytes == 2 && n < 0x100))
+			return -1;
+	}
+	if (n > (size_t)(end - *p))
+		return -1;
+	*len = n;
+	return 0;
+}
+
+/* A positive DER INTEGER, minimally encoded, without its sign octet. */
+static int
+tpm_der_uint(const uint8_t **p, const uint8_t *end, const uint8_t **val, size_t *len)
+{
+	size_t n;
+
+	if (tpm_der_get(p, end, 0x02, &n) == -1 || n == 0 || ((*p)[0] & 0x80))
+		return -1;
+	*val = *p;
+	*p += n;
+	if (n > 1 && (*val)[0] == 0) {
+		if (!((*val)[1] & 0x80))
+			return -1;
+		(*val)++;
+		n--;
+	}
+	*len = n;
+	return 0;
+}
+
+static psa_status_t
+tpm_import_rsa(const uint8_t *data, size_t len, size_t bits, TPMT_PUBLIC *p)
+{
+	const uint8_t *cur = data, *end = data + len, *n, *e;
+	size_t seq_len, n_len, e_len, i;
+	uint32_t exponent = 0;
+
+	if (tpm_der_get(&cur, end, 0x30, &seq_len) == -1 || seq_len != (size_t)(end - cur) ||
+	    tpm_der_uint(&cur, end, &n, &n_len) == -1 ||
+	    tpm_der_uint(&cur, end, &e, &e_len) == -1 || cur != end)
+		return PSA_ERROR_INVALID_ARGUMENT;
+	if (!tpm_rsa_bits_ok(n_len * 8) || !(n[0] & 0x80) || (bits != 0 && bits != n_len * 8))
+		return PSA_ERROR_NOT_SUPPORTED;
+	if (e_len > 4)
+		return PSA_ERROR_NOT_SUPPORTED;
+	for (i = 0; i < e_len; i++)
+		exponent = exponent << 8 | e[i];
+	if (exponent < 3 || !(exponent & 1))
+		return PSA_ERROR_INVALID_ARGUMENT;
+	p->type = TPM2_ALG_RSA;
+	p->objectAttributes = TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_SIGN_ENCRYPT |
+	    TPMA_OBJECT_DECRYPT;
+	p->parameters.rsaDetail.symmetric.algorithm = TPM2_ALG_NULL;
+	p->parameters.rsaDetail.scheme.scheme = TPM2_ALG_NULL;
+	p->parameters.rsaDetail.keyBits = (TPMI_RSA_KEY_BITS)(n_len * 8);
+	p->parameters.rsaDetail.exponent = exponent == 65537 ? 0 : exponent;
+	p->unique.rsa.size = (UINT16)n_len;
+	memcpy(p->unique.rsa.buffer, n, n_len);
+	return PSA_SUCCESS;
+}
+
+static psa_status_t
+tpm_import_ecc(const uint8_t *data, size_t len, size_t bits, TPMT_PUBLIC *p)
+{
+	size_t cb = (len - 1) / 2;
+
+	if (len < 1 || data[0] != 0x04 || len != 1 + 2 * cb)
+		return PSA_ERROR_INVALID_ARGUMENT;
+	if ((cb != 32 && cb != 48) || (bits != 0 && bits != cb * 8))
+		return PSA_ERROR_NOT_SUPPORTED;
+	p->type = TPM2_ALG_ECC;
+	p->objectAttributes = TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_SIGN_ENCRYPT;
+	p->parameters.eccDetail.symmetric.algorithm = TPM2_ALG_NULL;
+	p->parameters.eccDetail.scheme.scheme = TPM2_ALG_NULL;
+	p->parameters.eccDetail.curveID = cb == 32 ? TPM2_ECC_NIST_P256 : TPM2_ECC_NIST_P384;
+	p->parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
+	p->unique.ecc.x.size = (UINT16)cb;
+	memcpy(p->unique.ecc.x.buffer, data + 1, cb);
+	p->unique.ecc.y.size = (UINT16)cb;
+	memcpy(p->unique.ecc.y.buffer, data + 1 + cb, cb);
+	return PSA_SUCCESS;
+}
+
+/*
+ * The data is checked by PSA too (an ECC point must be on its curve) before
+ * it is taken apart here.
+ */
+psa_status_t
+prov_tpm_import_public(const struct op_key_attrs *attrs, const uint8_t *data, size_t len,
+    TPM2B_PUBLIC *pub)
+{
+	psa_key_attributes_t check = PSA_KEY_ATTRIBUTES_INIT;
+	mbedtls_svc_key_id_t id;
+	psa_key_type_t type;
+	psa_status_t st;
+
+	memset(pub, 0, sizeof(*pub));
+	if (attrs->type > 0xffffu)
+		return PSA_ERROR_NOT_SUPPORTED;
+	type = (psa_key_type_t)attrs->type;
+	if (type != PSA_KEY_TYPE_RSA_PUBLIC_KEY &&
+	    type != PSA_KEY_TYPE_ECC_PUBLIC_KEY(PSA_ECC_FAMILY_SECP_R1))
+		return PSA_ERROR_NOT_SUPPORTED;
+	if (!tpm_alg_fits(type == PSA_KEY_TYPE_RSA_PUBLIC_KEY, attrs->alg))
+		return PSA_ERROR_NOT_SUPPORTED;
+	if (data == NULL || len == 0)
+		return PSA_ERROR_INVALID_ARGUMENT;
+	psa_set_key_type(&check, type);
+	psa_set_key_bits(&check, attrs->bits);
+	if ((st = psa_import_key(&check, data, len, &id)) != PSA_SUCCESS)
+		return st;
+	psa_destroy_key(id);
+	pub->publicArea.nameAlg = TPM2_ALG_SHA256;
+	if (type == PSA_KEY_TYPE_RSA_PUBLIC_KEY)
+		return tpm_import_rsa(data, len, attrs->bits, &pub->publicArea);
+	return tpm_import_ecc(data, len, attrs->bits, &pub->publicArea);
+}
+
+/* Writes a DER length; returns the bytes it takes (out may be NULL). */
+static size_t
+tpm_der_len(uint8_t *out, size_t n)
+{
+	if (n < 0x80) {
+		if (out != NULL)
+			out[0] = (uint8_t)n;
+		return 1;
+	}
+	if (n < 0x100) {
+		if (out != NULL) {
+			out[0] = 0x81;
+			out[1] = (uint8_t)n;
+		}
+		return 2;
+	}
+	if (out != NULL) {
+		out[0] = 0x82;
+		out[1] = (uint8_t)(n >> 8);
+		out[2] = (uint8_t)n;
+	}
+	return 3;
+}
+
+/* A DER INTEGER of an unsigned big-endian value; returns its size (out may be NULL). */
+static size_t
+tpm_der_int(uint8_t *out, const uint8_t *v, size_t n)
+{
+	size_t pad, hdr;
+
+	while (n > 1 && v[0] == 0) {
+		v++;
+		n--;
+	}
+	pad = (v[0] & 0x80) ? 1 : 0;
+	hdr = 1 + tpm_der_len(NULL, n + pad);
+	if (out != NULL) {
+		out[0] = 0x02;
+		tpm_der_len(out + 1, n + pad);
+		if (pad)
+			out[hdr] = 0;
+		memcpy(out + hdr + pad, v, n);
+	}
+	return hdr + pad + n;
+}
+
+psa_status_t
+prov_tpm_export_public(const TPMT_PUBLIC *pub, uint8_t *out, size_t cap, size_t *len)
+{
+	uint8_t e[4];
+	uint32_t exponent;
+	size_t cb, n_len, e_len, body, total, off;
+
+	if (pub->type == TPM2_ALG_ECC) {
+		cb = tpm_curve_bytes(pub->parameters.eccDetail.curveID);
+		if (cb == 0 || pub->unique.ecc.x.size > cb || pub->unique.ecc.y.size > cb)
+			return PSA_ERROR_DATA_CORRUPT;
+		if (cap < 1 + 2 * cb)
+			return PSA_ERROR_BUFFER_TOO_SMALL;
+		memset(out, 0, 1 + 2 * cb);
+		out[0] = 0x04;
+		memcpy(out + 1 + cb - pub->unique.ecc.x.size, pub->unique.ecc.x.buffer,
+		    pub->unique.ecc.x.size);
+		memcpy(out + 1 + 2 * cb - pub->unique.ecc.y.size, pub->unique.ecc.y.buffer,
+		    pub->unique.ecc.y.size);
+		*len = 1 + 2 * cb;
+		return PSA_SUCCESS;
+	}
+	if (pub->type != TPM2_ALG_RSA || pub->unique.rsa.size == 0)
+		return PSA_ERROR_DATA_CORRUPT;
+	exponent = pub->parameters.rsaDetail.exponent ? pub->parameters.rsaDetail.exponent :
+	    65537;
+	e[0] = (uint8_t)(exponent >> 24);
+	e[1] = (uint8_t)(exponent >> 16);
+	e[2] = (uint8_t)(exponent >> 8);
+	e[3] = (uint8_t)exponent;
+	n_len = tpm_der_int(NULL, pub->unique.rsa.buffer, pub->unique.rsa.size);
+	e_len = tpm_der_int(NULL, e, sizeof(e));
+	body = n_len + e_len;
+	total = 1 + tpm_der_len(NULL, body) + body;
+	if (cap < total)
+		return PSA_ERROR_BUFFER_TOO_SMALL;
+	out[0] = 0x30;
+	off = 1 + tpm_der_len(out + 1, body);
+	off += tpm_der_int(out + off, pub->unique.rsa.buffer, pub->unique.rsa.size);
+	off += tpm_der_int(out + off, e, sizeof(e));
+	*len = off;
+	return PSA_SUCCESS;
+}
+
+/*
+ * PSA's rules: the usage flags must hold need (a hash flag implies the
+ * message one); the algorithm must be the policy's, or match a policy whose
+ * hash is the wildcard.
+ */
+psa_status_t
+prov_tpm_permitted(const struct op_key_attrs *attrs, psa_key_usage_t need, psa_algorithm_t alg)
+{
+	psa_key_usage_t usage = attrs->usage;
+	psa_algorithm_t policy = attrs->alg;
+
+	if (usage & PSA_KEY_USAGE_SIGN_HASH)
+		usage |= PSA_KEY_USAGE_SIGN_MESSAGE;
+	if (usage & PSA_KEY_USAGE_VERIFY_HASH)
+		usage |= PSA_KEY_USAGE_VERIFY_MESSAGE;
+	if ((usage & need) != need)
+		return PSA_ERROR_NOT_PERMITTED;
+	if (alg == policy && alg != PSA_ALG_NONE)
+		return PSA_SUCCESS;
+	if (PSA_ALG_IS_SIGN_HASH(policy) && PSA_ALG_SIGN_GET_HASH(policy) == PSA_ALG_ANY_HASH &&
+	    PSA_ALG_IS_SIGN_HASH(alg) &&
+	    (alg & ~PSA_ALG_HASH_MASK) == (policy & ~PSA_ALG_HASH_MASK) &&
+	    PSA_ALG_IS_HASH(PSA_ALG_SIGN_GET_HASH(alg)))
+		return PSA_SUCCESS;
+	return PSA_ERROR_NOT_PERMITTED;
+}

@@ -1,0 +1,549 @@
+#!/usr/bin/python3
+"""End to end through a real parsecd and a real software TPM (swtpm): the
+TPM provider (id 3).
+
+Signatures are checked by OpenSSL (pyca/cryptography) from the exported
+public key and by the service; RSA ciphertexts cross in both directions.
+Then: keys survive a service restart; a TPM that goes away answers
+CommunicationFailure and comes back without restarting parsecd; slow TPM
+work does not hold up the software provider; no transient object is left
+in the TPM; skip_if_no_tpm. Exits 77 without swtpm.
+
+Usage: e2e_tpm.py TOPDIR
+"""
+import hashlib
+import os
+import statistics
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import swtpmlib  # noqa: E402
+
+if not swtpmlib.available():
+    print("e2e_tpm: swtpm or tpm2-tools missing; skipped")
+    sys.exit(77)
+
+import e2elib as eb  # noqa: E402
+from e2elib import check, summary  # noqa: E402
+
+from cryptography.exceptions import InvalidSignature  # noqa: E402
+from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric.utils import (  # noqa: E402
+    Prehashed, encode_dss_signature)
+
+import list_opcodes_pb2 as list_opcodes_pb  # noqa: E402
+import list_providers_pb2 as list_providers_pb  # noqa: E402
+import psa_algorithm_pb2 as alg_pb  # noqa: E402
+import psa_asymmetric_decrypt_pb2 as asym_dec  # noqa: E402
+import psa_asymmetric_encrypt_pb2 as asym_enc  # noqa: E402
+import psa_destroy_key_pb2 as destroy_pb  # noqa: E402
+import psa_export_public_key_pb2 as export_pub_pb  # noqa: E402
+import psa_generate_key_pb2 as gen_pb  # noqa: E402
+import psa_generate_random_pb2 as random_pb  # noqa: E402
+import psa_import_key_pb2 as import_pb  # noqa: E402
+import psa_key_attributes_pb2 as attr_pb  # noqa: E402
+import psa_sign_hash_pb2 as sign_pb  # noqa: E402
+import psa_sign_message_pb2 as sign_msg_pb  # noqa: E402
+import psa_verify_hash_pb2 as verify_pb  # noqa: E402
+import psa_verify_message_pb2 as verify_msg_pb  # noqa: E402
+
+A = alg_pb.Algorithm
+KT = attr_pb.KeyType
+
+OPS = {"generate": 0x02, "destroy": 0x03, "sign_hash": 0x04, "verify_hash": 0x05,
+       "import": 0x06, "export_public": 0x07, "list_providers": 0x08, "list_opcodes": 0x09,
+       "asym_encrypt": 0x0A, "asym_decrypt": 0x0B, "random": 0x0D, "sign_message": 0x18,
+       "verify_message": 0x19}
+SERVED = {0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x0A, 0x0B, 0x0D, 0x18, 0x19}
+ST = {"ok": 0, "not_permitted": 1133, "not_supported": 1134, "invalid_argument": 1135,
+      "does_not_exist": 1140, "communication_failure": 1145, "invalid_signature": 1149,
+      "invalid_padding": 1150}
+HASHES = {A.SHA_256: hashes.SHA256, A.SHA_384: hashes.SHA384}
+
+
+def call(svc, op, msg, provider=3, app="tpm-app"):
+    return eb.call(svc.sock, provider, OPS[op], msg.SerializeToString(), eb.AUTH_DIRECT, app.encode())
+
+
+def tpm_config(tcti, extra=""):
+    return ('\n[[provider]]\nprovider_type = "Tpm"\nkey_info_manager = "sqlite-manager"\n'
+            'tcti = "%s"\n%s' % (tcti, extra))
+
+
+def sign_alg(kind, hash_alg):
+    a = A.AsymmetricSignature()
+    getattr(a, kind).hash_alg.specific = hash_alg
+    return a
+
+
+def crypt_alg(oaep_hash=None):
+    a = A.AsymmetricEncryption()
+    if oaep_hash is None:
+        a.rsa_pkcs1v15_crypt.SetInParent()
+    else:
+        a.rsa_oaep.hash_alg = oaep_hash
+    return a
+
+
+def attrs(key_type, bits, usage, sign=None, crypt=None):
+    at = attr_pb.KeyAttributes()
+    at.key_type.CopyFrom(key_type)
+    at.key_bits = bits
+    for u in usage:
+        setattr(at.key_policy.key_usage_flags, u, True)
+    if sign is not None:
+        at.key_policy.key_algorithm.asymmetric_signature.CopyFrom(sign)
+    if crypt is not None:
+        at.key_policy.key_algorithm.asymmetric_encryption.CopyFrom(crypt)
+    return at
+
+
+def key_type(name, curve=None):
+    t = KT()
+    if curve is None:
+        getattr(t, name).SetInParent()
+    else:
+        getattr(t, name).curve_family = curve
+    return t
+
+
+SIGN_USAGE = ["sign_hash", "verify_hash", "sign_message", "verify_message"]
+
+
+def generate(svc, name, at):
+    t0 = time.monotonic()
+    st, _ = call(svc, "generate", gen_pb.Operation(key_name=name, attributes=at))
+    return st, time.monotonic() - t0
+
+
+def public_key(svc, name):
+    """The exported public key, as bytes and as an OpenSSL object."""
+    st, out = call(svc, "export_public", export_pub_pb.Operation(key_name=name))
+    if st != 0:
+        return None, None
+    data = export_pub_pb.Result.FromString(out).data
+    if data[:1] == b"\x04":
+        curve = ec.SECP256R1() if len(data) == 65 else ec.SECP384R1()
+        return data, ec.EllipticCurvePublicKey.from_encoded_point(curve, data)
+    return data, serialization.load_der_public_key(
+        serialization.load_pem_public_key(b"-----BEGIN RSA PUBLIC KEY-----\n" +
+                                          __import__("base64").encodebytes(data) +
+                                          b"-----END RSA PUBLIC KEY-----\n").public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo))
+
+
+def openssl_verifies(pub, kind, hash_alg, sig, data, prehashed):
+    h = HASHES[hash_alg]()
+    algo = Prehashed(h) if prehashed else h
+    try:
+        if kind == "ecdsa":
+            n = len(sig) // 2
+            der = encode_dss_signature(int.from_bytes(sig[:n], "big"), int.from_bytes(sig[n:], "big"))
+            pub.verify(der, data, ec.ECDSA(algo))
+        elif kind == "rsa_pss":
+            pub.verify(sig, data, padding.PSS(padding.MGF1(HASHES[hash_alg]()),
+                                              padding.PSS.DIGEST_LENGTH), algo)
+        else:
+            pub.verify(sig, data, padding.PKCS1v15(), algo)
+        return True
+    except InvalidSignature:
+        return False
+
+
+def sign_hash(svc, name, alg, digest):
+    st, out = call(svc, "sign_hash", sign_pb.Operation(key_name=name, alg=alg, hash=digest))
+    return st, sign_pb.Result.FromString(out).signature if st == 0 else b""
+
+
+def tamper(sig):
+    return sig[:-1] + bytes([sig[-1] ^ 1])
+
+
+SIGN_KEYS = (("p256", key_type("ecc_key_pair", KT.SECP_R1), 256, "ecdsa", A.SHA_256),
+             ("p384", key_type("ecc_key_pair", KT.SECP_R1), 384, "ecdsa", A.SHA_384),
+             ("rsa-pkcs1", key_type("rsa_key_pair"), 2048, "rsa_pkcs1v15_sign", A.SHA_256),
+             ("rsa-pss", key_type("rsa_key_pair"), 2048, "rsa_pss", A.SHA_256))
+
+
+def run_operations(svc, pubs):
+    st, out = call(svc, "list_opcodes", list_opcodes_pb.Operation(provider_id=3), provider=0)
+    ops = set(list_opcodes_pb.Result.FromString(out).opcodes) if st == 0 else set()
+    check("ListOpcodes of provider 3 lists exactly what is served", ops == SERVED, sorted(ops))
+
+    for name, kt, bits, kind, h in SIGN_KEYS:
+        alg = sign_alg(kind, h)
+        st, took = generate(svc, name, attrs(kt, bits, SIGN_USAGE, sign=alg))
+        check("generate %s (%.0f ms)" % (name, took * 1000), st == 0, st)
+        data, pub = public_key(svc, name)
+        pubs[name] = data
+        check("%s public key exports in PSA format" % name, pub is not None and (
+            len(data) == 1 + 2 * bits // 8 if kind == "ecdsa" else pub.key_size == bits), data)
+        if pub is None:
+            continue
+        msg = b"parsecd tpm " + name.encode()
+        digest = hashlib.new(HASHES[h].name, msg).digest()
+        st, sig = sign_hash(svc, name, alg, digest)
+        check("%s sign hash: OpenSSL verifies" % name, st == 0 and openssl_verifies(
+            pub, kind, h, sig, digest, True), st)
+        if kind == "ecdsa":
+            check("%s signature is r||s of the curve size" % name, len(sig) == 2 * bits // 8, len(sig))
+        st, _ = call(svc, "verify_hash", verify_pb.Operation(key_name=name, alg=alg, hash=digest, signature=sig))
+        check("%s VerifyHash accepts it" % name, st == 0, st)
+        st, _ = call(svc, "verify_hash", verify_pb.Operation(key_name=name, alg=alg, hash=digest,
+                                                             signature=tamper(sig)))
+        check("%s tampered signature is InvalidSignature" % name, st == ST["invalid_signature"], st)
+        st, out = call(svc, "sign_message", sign_msg_pb.Operation(key_name=name, alg=alg, message=msg))
+        sig = sign_msg_pb.Result.FromString(out).signature if st == 0 else b""
+        check("%s sign message: OpenSSL verifies" % name, st == 0 and openssl_verifies(
+            pub, kind, h, sig, msg, False), st)
+        st, _ = call(svc, "verify_message", verify_msg_pb.Operation(key_name=name, alg=alg, message=msg, signature=sig))
+        check("%s VerifyMessage accepts it" % name, st == 0, st)
+        st, _ = call(svc, "verify_message", verify_msg_pb.Operation(key_name=name, alg=alg, message=msg + b"!",
+                                                                    signature=sig))
+        check("%s VerifyMessage of another message is InvalidSignature" % name,
+              st == ST["invalid_signature"], st)
+        st, _ = sign_hash(svc, name, alg, digest[:-1])
+        check("%s hash of the wrong length is InvalidArgument" % name, st == ST["invalid_argument"], st)
+
+    # Asymmetric encryption: OpenSSL encrypts, the TPM decrypts; the service encrypts, the TPM decrypts.
+    for name, oaep, ossl_pad in (
+            ("rsa-v15", None, padding.PKCS1v15()),
+            ("rsa-oaep", A.SHA_256, padding.OAEP(padding.MGF1(hashes.SHA256()), hashes.SHA256(), None))):
+        alg = crypt_alg(oaep)
+        st, took = generate(svc, name, attrs(key_type("rsa_key_pair"), 2048, ["encrypt", "decrypt"], crypt=alg))
+        check("generate %s (%.0f ms)" % (name, took * 1000), st == 0, st)
+        data, pub = public_key(svc, name)
+        if pub is None:
+            check("%s public key" % name, False, st)
+            continue
+        ct = pub.encrypt(b"secret for the tpm", ossl_pad)
+        st, out = call(svc, "asym_decrypt", asym_dec.Operation(key_name=name, alg=alg, ciphertext=ct))
+        check("%s: the TPM decrypts OpenSSL's ciphertext" % name, st == 0 and
+              asym_dec.Result.FromString(out).plaintext == b"secret for the tpm", st)
+        st, out = call(svc, "asym_encrypt", asym_enc.Operation(key_name=name, alg=alg, plaintext=b"round trip"))
+        ct = asym_enc.Result.FromString(out).ciphertext if st == 0 else b""
+        check("%s: service ciphertext has the modulus size" % name, len(ct) == 256, (st, len(ct)))
+        st, out = call(svc, "asym_decrypt", asym_dec.Operation(key_name=name, alg=alg, ciphertext=ct))
+        check("%s: the TPM decrypts the service's ciphertext" % name, st == 0 and
+              asym_dec.Result.FromString(out).plaintext == b"round trip", st)
+        st, _ = call(svc, "asym_decrypt", asym_dec.Operation(key_name=name, alg=alg, ciphertext=bytes(255) + b"\x01"))
+        check("%s: garbage ciphertext is InvalidPadding" % name, st == ST["invalid_padding"], st)
+        if oaep is not None:
+            label = b"parsec label\x00"
+            ct = pub.encrypt(b"labelled", padding.OAEP(padding.MGF1(hashes.SHA256()), hashes.SHA256(), label))
+            st, out = call(svc, "asym_decrypt", asym_dec.Operation(key_name=name, alg=alg, ciphertext=ct, salt=label))
+            check("OAEP with a label (the salt) decrypts", st == 0 and
+                  asym_dec.Result.FromString(out).plaintext == b"labelled", st)
+            st, _ = call(svc, "asym_decrypt", asym_dec.Operation(key_name=name, alg=alg, ciphertext=ct,
+                                                                 salt=b"other label\x00"))
+            check("OAEP with the wrong label fails", st == ST["invalid_padding"], st)
+            st, _ = call(svc, "asym_decrypt", asym_dec.Operation(key_name=name, alg=alg, ciphertext=ct,
+                                                                 salt=b"no terminating zero"))
+            check("OAEP label the TPM cannot take is NotSupported", st == ST["not_supported"], st)
+        st, _ = call(svc, "sign_hash", sign_pb.Operation(key_name=name, alg=sign_alg("rsa_pkcs1v15_sign", A.SHA_256),
+                                                         hash=bytes(32)))
+        check("%s: signing with a decryption key is NotPermitted" % name, st == ST["not_permitted"], st)
+
+    # Throughput of TPM signatures through the whole service, one client.
+    alg = sign_alg("ecdsa", A.SHA_256)
+    t0 = time.monotonic()
+    n_ok = sum(sign_hash(svc, "p256", alg, bytes(32))[0] == 0 for _ in range(200))
+    rate = 200 / (time.monotonic() - t0)
+    print("# TPM ECDSA P-256 sign hash through parsecd: %.0f/s" % rate)
+    check("200 TPM signatures in a row succeed", n_ok == 200, n_ok)
+
+    # Client bytes that are not keys must be refused, never crash the worker.
+    for what, kt, data in (("truncated RSA DER", key_type("rsa_public_key"), bytes.fromhex("3082010a0282010100")),
+                           ("RSA DER with trailing bytes", key_type("rsa_public_key"),
+                            bytes.fromhex("300802030100010201") + b"\x03"),
+                           ("compressed point", key_type("ecc_public_key", KT.SECP_R1), b"\x02" + bytes(32)),
+                           ("empty data", key_type("ecc_public_key", KT.SECP_R1), b""),
+                           ("a megabyte", key_type("rsa_public_key"), bytes(1000000))):
+        st, _ = call(svc, "import", import_pb.Operation(key_name="junk", attributes=attrs(
+            kt, 0, ["verify_hash"], sign=sign_alg("ecdsa", A.SHA_256) if "point" in what or "empty" in what
+            else sign_alg("rsa_pss", A.SHA_256)), data=data))
+        check("import of %s is refused" % what, st not in (0, None), st)
+    st, _ = sign_hash(svc, "p256", alg, bytes(32))
+    check("the TPM worker still serves after the junk", st == 0, st)
+
+    # Random bytes from the TPM, in many GetRandom commands.
+    st, out = call(svc, "random", random_pb.Operation(size=1000))
+    r1 = random_pb.Result.FromString(out).random_bytes if st == 0 else b""
+    st, out = call(svc, "random", random_pb.Operation(size=1000))
+    r2 = random_pb.Result.FromString(out).random_bytes if st == 0 else b""
+    check("GenerateRandom 1000 bytes, twice different", len(r1) == 1000 and len(r2) == 1000 and r1 != r2
+          and len(set(r1)) > 200, (len(r1), len(r2)))
+
+    # Public keys imported, then used to verify OpenSSL's signatures.
+    priv = ec.generate_private_key(ec.SECP256R1())
+    point = priv.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    alg = sign_alg("ecdsa", A.SHA_256)
+    st, _ = call(svc, "import", import_pb.Operation(key_name="imported-ec", attributes=attrs(
+        key_type("ecc_public_key", KT.SECP_R1), 256, ["verify_hash", "verify_message"], sign=alg), data=point))
+    check("import an ECC P-256 public key", st == 0, st)
+    data, _ = public_key(svc, "imported-ec")
+    check("the imported key exports as imported", data == point, data)
+    digest = hashlib.sha256(b"from openssl").digest()
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+    r, s = decode_dss_signature(priv.sign(digest, ec.ECDSA(Prehashed(hashes.SHA256()))))
+    sig = r.to_bytes(32, "big") + s.to_bytes(32, "big")
+    st, _ = call(svc, "verify_hash", verify_pb.Operation(key_name="imported-ec", alg=alg, hash=digest, signature=sig))
+    check("imported ECC key verifies OpenSSL's signature", st == 0, st)
+    st, _ = call(svc, "verify_hash", verify_pb.Operation(key_name="imported-ec", alg=alg, hash=digest,
+                                                         signature=tamper(sig)))
+    check("imported ECC key rejects a tampered signature", st == ST["invalid_signature"], st)
+    st, _ = sign_hash(svc, "imported-ec", alg, digest)
+    check("signing with an imported public key is NotPermitted", st == ST["not_permitted"], st)
+    st, _ = call(svc, "import", import_pb.Operation(key_name="bad-point", attributes=attrs(
+        key_type("ecc_public_key", KT.SECP_R1), 256, ["verify_hash"], sign=alg), data=b"\x04" + bytes(64)))
+    check("a point off the curve is refused", st not in (0, None), st)
+
+    rpriv = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    der = rpriv.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.PKCS1)
+    alg = sign_alg("rsa_pss", A.SHA_256)
+    st, _ = call(svc, "import", import_pb.Operation(key_name="imported-rsa", attributes=attrs(
+        key_type("rsa_public_key"), 2048, ["verify_hash", "verify_message"], sign=alg), data=der))
+    check("import an RSA 2048 public key", st == 0, st)
+    data, _ = public_key(svc, "imported-rsa")
+    check("the imported RSA key exports as imported", data == der, data)
+    sig = rpriv.sign(b"pss from openssl", padding.PSS(padding.MGF1(hashes.SHA256()), padding.PSS.DIGEST_LENGTH),
+                     hashes.SHA256())
+    st, _ = call(svc, "verify_message", verify_msg_pb.Operation(key_name="imported-rsa", alg=alg,
+                                                                message=b"pss from openssl", signature=sig))
+    check("imported RSA key verifies OpenSSL's PSS signature", st == 0, st)
+
+    # Policy: usage flags and the permitted algorithm, as PSA enforces them.
+    ecdsa = sign_alg("ecdsa", A.SHA_256)
+    st, _ = generate(svc, "verify-only", attrs(key_type("ecc_key_pair", KT.SECP_R1), 256, ["verify_hash"], sign=ecdsa))
+    st, _ = sign_hash(svc, "verify-only", ecdsa, bytes(32))
+    check("sign with a verify-only key is NotPermitted", st == ST["not_permitted"], st)
+    st, _ = sign_hash(svc, "p256", sign_alg("ecdsa", A.SHA_384), bytes(48))
+    check("sign with another hash than the policy's is NotPermitted", st == ST["not_permitted"], st)
+    any_hash = A.AsymmetricSignature()
+    any_hash.ecdsa.hash_alg.any.SetInParent()
+    st, _ = generate(svc, "any-hash", attrs(key_type("ecc_key_pair", KT.SECP_R1), 256, SIGN_USAGE, sign=any_hash))
+    st2, sig = sign_hash(svc, "any-hash", sign_alg("ecdsa", A.SHA_384), bytes(48))
+    check("an any-hash ECDSA policy signs SHA-384", st == 0 and st2 == 0 and len(sig) == 64, (st, st2))
+
+    # What the TPM provider does not do.
+    for what, kt, bits in (("ECC secp256k1", key_type("ecc_key_pair", KT.SECP_K1), 256),
+                           ("ECC brainpool", key_type("ecc_key_pair", KT.BRAINPOOL_P_R1), 256),
+                           ("ECC P-521", key_type("ecc_key_pair", KT.SECP_R1), 521),
+                           ("AES", key_type("aes"), 128)):
+        st, _ = generate(svc, "unsupported", attrs(kt, bits, SIGN_USAGE))
+        check("generate %s is NotSupported" % what, st == ST["not_supported"], st)
+    st, _ = generate(svc, "det", attrs(key_type("ecc_key_pair", KT.SECP_R1), 256, SIGN_USAGE,
+                                       sign=sign_alg("deterministic_ecdsa", A.SHA_256)))
+    check("deterministic ECDSA is NotSupported", st == ST["not_supported"], st)
+
+    # Destroy: the key is gone, others stay.
+    st, _ = call(svc, "destroy", destroy_pb.Operation(key_name="verify-only"))
+    check("destroy a TPM key", st == 0, st)
+    st, _ = call(svc, "export_public", export_pub_pb.Operation(key_name="verify-only"))
+    check("a destroyed key does not exist", st == ST["does_not_exist"], st)
+
+
+def run_restart(svc, pubs):
+    svc.stop()
+    svc.start()
+    for name, kt, bits, kind, h in SIGN_KEYS:
+        data, pub = public_key(svc, name)
+        check("after a service restart %s has the same public key" % name,
+              data is not None and data == pubs.get(name), data)
+    old = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), pubs["p256"])
+    digest = hashlib.sha256(b"after restart").digest()
+    st, sig = sign_hash(svc, "p256", sign_alg("ecdsa", A.SHA_256), digest)
+    check("a signature made after restart verifies with the key exported before",
+          st == 0 and openssl_verifies(old, "ecdsa", A.SHA_256, sig, digest, True), st)
+
+
+def soft_sign(svc):
+    alg = sign_alg("ecdsa", A.SHA_256)
+    return call(svc, "sign_hash", sign_pb.Operation(key_name="soft", alg=alg, hash=bytes(32)), provider=1)[0]
+
+
+def run_tpm_gone(svc, tpm, pubs):
+    alg = sign_alg("ecdsa", A.SHA_256)
+    st, _ = call(svc, "generate", gen_pb.Operation(key_name="soft", attributes=eb.p256_attributes()), provider=1)
+    check("a software key next to the TPM ones", st == 0, st)
+    tpm.stop()
+    st, _ = sign_hash(svc, "p256", alg, bytes(32))
+    check("with the TPM gone, sign is CommunicationFailure", st == ST["communication_failure"], st)
+    ok = all(soft_sign(svc) == 0 for _ in range(5))
+    check("with the TPM gone, the software provider keeps serving", ok)
+    time.sleep(1)
+    st, _ = sign_hash(svc, "p256", alg, bytes(32))
+    check("still gone, still an error (not a hang)", st != 0 and st is not None, st)
+    tpm.start()
+    t0 = time.monotonic()
+    digest = hashlib.sha256(b"back again").digest()
+    while True:
+        st, sig = sign_hash(svc, "p256", alg, digest)
+        if st == 0 or time.monotonic() - t0 > 20:
+            break
+        time.sleep(0.1)
+    took = time.monotonic() - t0
+    old = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), pubs["p256"])
+    check("the TPM is back: the same key signs again within %.1f s, without restarting parsecd" % took,
+          st == 0 and openssl_verifies(old, "ecdsa", A.SHA_256, sig, digest, True) and svc.proc.poll() is None, st)
+
+    # A TPM reset between two requests (the saved primary no longer loads): one failure at most.
+    tpm.stop()
+    tpm.start()
+    answers = []
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 20:
+        st, sig = sign_hash(svc, "p256", alg, digest)
+        answers.append(st)
+        if st == 0:
+            break
+        time.sleep(0.1)
+    print("# after a silent TPM reset: %s" % answers)
+    check("a TPM reset between requests: CommunicationFailure, then the key signs again",
+          answers[0] in (0, ST["communication_failure"]) and answers[-1] == 0 and
+          openssl_verifies(old, "ecdsa", A.SHA_256, sig, digest, True), answers)
+
+
+def run_latency(svc):
+    """RSA key generations on the TPM in threads; the software provider must not wait for them."""
+    tpm_times, soft_times, errors = [], [], []
+    rsa_attrs = attrs(key_type("rsa_key_pair"), 2048, SIGN_USAGE, sign=sign_alg("rsa_pss", A.SHA_256))
+
+    def tpm_work(i):
+        for j in range(3):
+            st, took = generate(svc, "slow-%d-%d" % (i, j), rsa_attrs)
+            if st != 0:
+                errors.append(st)
+            tpm_times.append(took)
+
+    threads = [threading.Thread(target=tpm_work, args=(i,)) for i in range(2)]
+    t0 = time.monotonic()
+    for t in threads:
+        t.start()
+    while any(t.is_alive() for t in threads):
+        s0 = time.monotonic()
+        st = soft_sign(svc)
+        soft_times.append(time.monotonic() - s0)
+        if st != 0:
+            errors.append(("soft", st))
+    for t in threads:
+        t.join()
+    wall = time.monotonic() - t0
+    tpm_p50 = statistics.median(tpm_times)
+    soft_p50, soft_max = statistics.median(soft_times), max(soft_times)
+    print("# 6 TPM RSA-2048 generations in %.2f s (p50 %.0f ms, max %.0f ms); %d provider-1 signs "
+          "during them: p50 %.1f ms, max %.1f ms" % (wall, tpm_p50 * 1000, max(tpm_times) * 1000,
+                                                     len(soft_times), soft_p50 * 1000, soft_max * 1000))
+    check("TPM key generations and software signs all succeed", not errors, errors)
+    # Blocked behind the TPM worker, a software sign would wait about a TPM operation.
+    check("provider 1 latency while the TPM works: p50 %.1f ms < TPM p50 %.0f ms / 10" % (
+        soft_p50 * 1000, tpm_p50 * 1000), soft_p50 < tpm_p50 / 10, (soft_p50, tpm_p50))
+    check("provider 1 kept serving: %d signs during 6 TPM operations" % len(soft_times),
+          len(soft_times) >= 60, len(soft_times))
+
+
+def run_leak_batch(svc):
+    """Operations that load keys, many failing after the load."""
+    alg = sign_alg("ecdsa", A.SHA_256)
+    crypt = crypt_alg(A.SHA_256)
+    fails = 0
+    for i in range(20):
+        st, _ = sign_hash(svc, "p256", alg, bytes(32))
+        fails += st != 0
+        st, _ = call(svc, "asym_decrypt", asym_dec.Operation(key_name="rsa-oaep", alg=crypt, ciphertext=bytes(256)))
+        fails += st != ST["invalid_padding"]
+        st, _ = sign_hash(svc, "p256", alg, bytes(31))
+        fails += st != ST["invalid_argument"]
+        st, _ = generate(svc, "leak-%d" % i, attrs(key_type("ecc_key_pair", KT.SECP_R1), 256, SIGN_USAGE, sign=alg))
+        fails += st != 0
+    check("80 operations, 40 failing on purpose, answer as expected", fails == 0, fails)
+
+
+def run_main(tpm):
+    pubs = {}
+    svc = eb.Service(provider_extra=tpm_config(tpm.tcti))
+    svc.start()
+    try:
+        st, out = call(svc, "list_providers", list_providers_pb.Operation(), provider=0)
+        provs = {p.id: p for p in list_providers_pb.Result.FromString(out).providers} if st == 0 else {}
+        check("ListProviders has the TPM provider with its uuid", 3 in provs and
+              provs[3].uuid == "1e4954a4-ff21-46d3-ab0c-661eeb667e1d", provs.keys())
+        check("its description names the TPM", 3 in provs and "IBM" in provs[3].description,
+              provs.get(3))
+        run_operations(svc, pubs)
+        run_restart(svc, pubs)
+        run_tpm_gone(svc, tpm, pubs)
+        run_latency(svc)
+        run_leak_batch(svc)
+    finally:
+        svc.stop()
+        log = open(os.path.join(svc.dir, "parsecd.log")).read()
+        svc.remove()
+    r = tpm.tool("getcap", "handles-transient")
+    check("no transient object is left in the TPM", r.returncode == 0 and r.stdout.strip() == "",
+          (r.returncode, r.stdout, r.stderr))
+    check("no worker was killed by its sandbox", "SIGSYS" not in log and "signal 31" not in log,
+          log[-2000:])
+
+
+def run_owner_auth(tpm):
+    svc = eb.Service(provider_extra=tpm_config(tpm.tcti, 'owner_hierarchy_auth = "wrong-owner-pw"\n'))
+    try:
+        try:
+            svc.start()
+            started = True
+        except RuntimeError:
+            started = False
+        rc = svc.wait_exit(10)
+        log = open(os.path.join(svc.dir, "parsecd.log")).read()
+        check("a wrong owner hierarchy password stops the service, naming the key",
+              not started and rc not in (0, None) and "provider.owner_hierarchy_auth" in log, (rc, log[-1500:]))
+        check("the password is not in the log", "wrong-owner-pw" not in log)
+    finally:
+        svc.stop()
+        svc.remove()
+
+
+def run_skip():
+    nowhere = "swtpm:path=/nonexistent/parsecd/tpm.sock"
+    svc = eb.Service(provider_extra=tpm_config(nowhere, "skip_if_no_tpm = true\n"))
+    try:
+        svc.start()
+        st, out = call(svc, "list_providers", list_providers_pb.Operation(), provider=0)
+        ids = {p.id for p in list_providers_pb.Result.FromString(out).providers} if st == 0 else set()
+        check("skip_if_no_tpm: parsecd serves without provider 3", st == 0 and 1 in ids and 3 not in ids, ids)
+    except RuntimeError as e:
+        check("skip_if_no_tpm: parsecd starts", False, e)
+    finally:
+        svc.stop()
+        svc.remove()
+    svc = eb.Service(provider_extra=tpm_config(nowhere))
+    try:
+        try:
+            svc.start()
+            started = True
+        except RuntimeError:
+            started = False
+        rc = svc.wait_exit(10)
+        log = open(os.path.join(svc.dir, "parsecd.log")).read()
+        check("without skip_if_no_tpm: parsecd exits non-zero naming provider.tcti",
+              not started and rc not in (0, None) and "provider.tcti: cannot connect" in log, (rc, log[-1500:]))
+    finally:
+        svc.stop()
+        svc.remove()
+
+
+def main():
+    with swtpmlib.Swtpm() as tpm:
+        run_main(tpm)
+    with swtpmlib.Swtpm() as tpm:
+        run_owner_auth(tpm)
+    run_skip()
+    return summary("e2e_tpm")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
