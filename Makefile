@@ -74,9 +74,12 @@ BROKERD_OBJS = $(patsubst %.c,%.o,$(wildcard brokerd/*.c))
 PROVIDERD_CORE_OBJS = providerd/providerd.o
 PROV_MBED_OBJS = $(patsubst %.c,%.o,$(wildcard providerd/prov_mbed*.c)) providerd/prov_policy.o \
 	providerd/mbed_main.o
-PROV_PKCS11_OBJS = $(patsubst %.c,%.o,$(wildcard providerd/prov_pkcs11*.c)) providerd/prov_policy.o \
+# What the device backends share: PSA policy and the DER of RSA public keys.
+PROV_DEVICE_OBJS = providerd/prov_policy.o providerd/prov_der.o
+PROV_PKCS11_OBJS = $(patsubst %.c,%.o,$(wildcard providerd/prov_pkcs11*.c)) $(PROV_DEVICE_OBJS) \
 	providerd/pkcs11_main.o
-PROV_TPM_OBJS = $(patsubst %.c,%.o,$(wildcard providerd/prov_tpm*.c)) providerd/tpm_main.o
+PROV_TPM_OBJS = $(patsubst %.c,%.o,$(wildcard providerd/prov_tpm*.c)) $(PROV_DEVICE_OBJS) \
+	providerd/tpm_main.o
 $(PROV_PKCS11_OBJS): LOCAL_CFLAGS += $(P11KIT_CFLAGS)
 $(PROV_TPM_OBJS): LOCAL_CFLAGS += $(TSS2_CFLAGS)
 

@@ -13,6 +13,7 @@
 #include <psa/crypto.h>
 
 #include "log.h"
+#include "prov_der.h"
 #include "prov_pkcs11.h"
 #include "prov_policy.h"
 #include "wire.h"
@@ -205,125 +206,6 @@ p11_ec_oid(size_t bits, size_t *len)
 	}
 }
 
-/* ---- DER, the little of it PSA's key formats need ---------------------------- */
-
-static size_t
-p11_der_len_size(size_t len)
-{
-	return len < 0x80 ? 1 : len < 0x100 ? 2 : 3;
-}
-
-static uint8_t *
-p11_der_put_hdr(uint8_t *p, uint8_t tag, size_t len)
-{
-	*p++ = tag;
-	if (len >= 0x100) {
-		*p++ = 0x82;
-		*p++ = (uint8_t)(len >> 8);
-	} else if (len >= 0x80) {
-		*p++ = 0x81;
-	}
-	*p++ = (uint8_t)len;
-	return p;
-}
-
-/* Reads a tag and a definite length that fits in what is left. */
-static const uint8_t *
-p11_der_get_hdr(const uint8_t *p, const uint8_t *end, uint8_t tag, size_t *len)
-{
-	size_t n;
-
-	if (end - p < 2 || *p++ != tag)
-		return NULL;
-	n = *p++;
-	if (n == 0x81 || n == 0x82) {
-		size_t bytes = n & 0x7f, i;
-
-		if ((size_t)(end - p) < bytes)
-			return NULL;
-		for (n = 0, i = 0; i < bytes; i++)
-			n = n << 8 | *p++;
-		if (n < 0x80 || (bytes == 2 && n < 0x100))
-			return NULL; /* not the shortest form */
-	} else if (n > 0x7f) {
-		return NULL;
-	}
-	if ((size_t)(end - p) < n)
-		return NULL;
-	*len = n;
-	return p;
-}
-
-/* An unsigned INTEGER's magnitude: leading zeros dropped, positive, non-empty. */
-static const uint8_t *
-p11_der_get_uint(const uint8_t *p, const uint8_t *end, const uint8_t **val, size_t *len)
-{
-	size_t n;
-
-	if ((p = p11_der_get_hdr(p, end, 0x02, &n)) == NULL || n == 0 || (p[0] & 0x80))
-		return NULL;
-	*val = p;
-	*len = n;
-	while (*len > 1 && **val == 0) {
-		(*val)++;
-		(*len)--;
-	}
-	return p + n;
-}
-
-/* PSA's RSA public key: SEQUENCE { INTEGER n, INTEGER e } (RFC 8017 A.1.1). */
-static uint32_t
-p11_rsa_public_der(const uint8_t *n, size_t n_len, const uint8_t *e, size_t e_len,
-    uint8_t **out, size_t *out_len)
-{
-	size_t n_body, e_body, seq_body, total;
-	uint8_t *p;
-
-	while (n_len > 1 && *n == 0) {
-		n++;
-		n_len--;
-	}
-	while (e_len > 1 && *e == 0) {
-		e++;
-		e_len--;
-	}
-	if (n_len == 0 || e_len == 0 || n_len > 1024 || e_len > 1024)
-		return ST_PSA_DATA_INVALID;
-	n_body = n_len + ((n[0] & 0x80) != 0);
-	e_body = e_len + ((e[0] & 0x80) != 0);
-	seq_body = 1 + p11_der_len_size(n_body) + n_body + 1 + p11_der_len_size(e_body) + e_body;
-	total = 1 + p11_der_len_size(seq_body) + seq_body;
-	if ((p = *out = malloc(total)) == NULL)
-		fatal("malloc");
-	p = p11_der_put_hdr(p, 0x30, seq_body);
-	p = p11_der_put_hdr(p, 0x02, n_body);
-	if (n[0] & 0x80)
-		*p++ = 0;
-	memcpy(p, n, n_len);
-	p += n_len;
-	p = p11_der_put_hdr(p, 0x02, e_body);
-	if (e[0] & 0x80)
-		*p++ = 0;
-	memcpy(p, e, e_len);
-	*out_len = total;
-	return ST_SUCCESS;
-}
-
-static int
-p11_rsa_public_parse(const uint8_t *der, size_t len, const uint8_t **n, size_t *n_len,
-    const uint8_t **e, size_t *e_len)
-{
-	const uint8_t *end = der + len, *p;
-	size_t seq;
-
-	if ((p = p11_der_get_hdr(der, end, 0x30, &seq)) == NULL || p + seq != end)
-		return -1;
-	if ((p = p11_der_get_uint(p, end, n, n_len)) == NULL ||
-	    (p = p11_der_get_uint(p, end, e, e_len)) == NULL || p != end)
-		return -1;
-	return 0;
-}
-
 /* CKA_EC_POINT holds a DER OCTET STRING around the point; a few modules give it bare. */
 static int
 p11_ec_point_unwrap(const uint8_t *v, size_t len, size_t point_len, const uint8_t **point)
@@ -335,7 +217,7 @@ p11_ec_point_unwrap(const uint8_t *v, size_t len, size_t point_len, const uint8_
 		*point = v;
 		return 0;
 	}
-	if ((p = p11_der_get_hdr(v, v + len, 0x04, &inner)) == NULL || inner != point_len ||
+	if ((p = prov_der_header(v, v + len, 0x04, &inner)) == NULL || inner != point_len ||
 	    p + inner != v + len || p[0] != 0x04)
 		return -1;
 	*point = p;
@@ -358,10 +240,16 @@ p11_export_public(const uint8_t *id, const struct op_key_attrs *attrs, uint8_t *
 		return r == 1 ? ST_PSA_DOES_NOT_EXIST : p11_status(rv);
 	if (PSA_KEY_TYPE_IS_RSA(attrs->type)) {
 		if ((rv = p11_get_attr(obj, CKA_MODULUS, &a, &a_len)) != CKR_OK ||
-		    (rv = p11_get_attr(obj, CKA_PUBLIC_EXPONENT, &b, &b_len)) != CKR_OK)
+		    (rv = p11_get_attr(obj, CKA_PUBLIC_EXPONENT, &b, &b_len)) != CKR_OK) {
 			st = p11_status(rv);
-		else
-			st = p11_rsa_public_der(a, a_len, b, b_len, out, out_len);
+		} else if ((*out_len = prov_der_rsa_public_write(a, a_len, b, b_len, NULL, 0)) == 0) {
+			st = ST_PSA_DATA_INVALID;
+		} else {
+			if ((*out = malloc(*out_len)) == NULL)
+				fatal("malloc");
+			prov_der_rsa_public_write(a, a_len, b, b_len, *out, *out_len);
+			st = ST_SUCCESS;
+		}
 	} else if (PSA_KEY_TYPE_IS_ECC(attrs->type)) {
 		if ((rv = p11_get_attr(obj, CKA_EC_PARAMS, &a, &a_len)) != CKR_OK ||
 		    (rv = p11_get_attr(obj, CKA_EC_POINT, &b, &b_len)) != CKR_OK) {
@@ -569,7 +457,7 @@ p11_import_ec_public(const struct op_key_attrs *a, const uint8_t *id, const uint
 
 	if ((oid = p11_ec_oid(bits, &oid_len)) == NULL || point_len + 3 > sizeof(wrapped))
 		return ST_PSA_NOT_SUPPORTED;
-	p = p11_der_put_hdr(wrapped, 0x04, point_len);
+	p = prov_der_put_header(wrapped, 0x04, point_len);
 	memcpy(p, point, point_len);
 	p11_common(&t, id, &cls, &kt, 0, a);
 	p11_add(&t, CKA_EC_PARAMS, oid, oid_len);
@@ -711,7 +599,7 @@ p11_import(const struct op_key_attrs *a, const uint8_t *id, const uint8_t *data,
 		return p11_import_ec_public(a, id, data, len, bits);
 	}
 	if (a->type == PSA_KEY_TYPE_RSA_PUBLIC_KEY) {
-		if (p11_rsa_public_parse(data, len, &n, &n_len, &e, &e_len) == -1 ||
+		if (prov_der_rsa_public_parse(data, len, &n, &n_len, &e, &e_len) == -1 ||
 		    (a->bits != 0 && n_len * 8 != a->bits))
 			return ST_PSA_INVALID_ARGUMENT;
 		return p11_import_rsa_public(a, id, n, n_len, e, e_len);

@@ -51,11 +51,18 @@ static int
 prov_policy_alg_permits(uint32_t policy, uint32_t alg)
 {
 	if (policy == alg)
-		return 1;
+		return alg != PSA_ALG_NONE;
 	if (PSA_ALG_IS_SIGN_HASH(policy) && PSA_ALG_SIGN_GET_HASH(policy) == PSA_ALG_ANY_HASH &&
-	    PSA_ALG_IS_SIGN_HASH(alg) && PSA_ALG_SIGN_GET_HASH(alg) != PSA_ALG_ANY_HASH)
+	    PSA_ALG_IS_SIGN_HASH(alg) && PSA_ALG_IS_HASH(PSA_ALG_SIGN_GET_HASH(alg)))
 		return (policy & ~PSA_ALG_HASH_MASK) == (alg & ~PSA_ALG_HASH_MASK);
 	return 0;
+}
+
+int
+prov_policy_permits(const struct op_key_attrs *attrs, uint32_t need, uint32_t alg)
+{
+	return (prov_policy_usage_extended(attrs->usage) & need) == need &&
+	    prov_policy_alg_permits(attrs->alg, alg);
 }
 
 uint32_t
@@ -70,7 +77,7 @@ prov_policy_check(const struct op_key_attrs *attrs, uint32_t opcode, uint32_t al
 		return ST_SUCCESS;
 	if (PSA_ALG_IS_SIGN_HASH(alg) && PSA_ALG_SIGN_GET_HASH(alg) == PSA_ALG_ANY_HASH)
 		return ST_PSA_INVALID_ARGUMENT;
-	return prov_policy_alg_permits(attrs->alg, alg) ? ST_SUCCESS : ST_PSA_NOT_PERMITTED;
+	return prov_policy_permits(attrs, needed, alg) ? ST_SUCCESS : ST_PSA_NOT_PERMITTED;
 }
 
 uint32_t

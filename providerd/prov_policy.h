@@ -13,6 +13,12 @@
 uint32_t prov_policy_usage_needed(uint32_t opcode);
 
 /*
+ * Whether a key's usage flags hold need (a hash flag implies the message one)
+ * and its permitted algorithm is alg, or a hash wildcard of it.
+ */
+int prov_policy_permits(const struct op_key_attrs *attrs, uint32_t need, uint32_t alg);
+
+/*
  * ST_SUCCESS if a key with attrs may run opcode with alg, ST_PSA_NOT_PERMITTED
  * if its policy says no, ST_PSA_INVALID_ARGUMENT for a wildcard algorithm
  * (a policy, never an operation).

@@ -6,6 +6,8 @@
 
 #include <tss2/tss2_mu.h>
 
+#include "prov_der.h"
+#include "prov_policy.h"
 #include "prov_tpm.h"
 
 #define TPM_OBJ_KEY                                                              \
@@ -225,62 +227,14 @@ prov_tpm_template(const struct op_key_attrs *attrs, TPM2B_PUBLIC *tmpl)
 	return PSA_SUCCESS;
 }
 
-/* DER: reads a tag and a definite, minimally encoded length that fits. */
-static int
-tpm_der_get(const uint8_t **p, const uint8_t *end, uint8_t tag, size_t *len)
-{
-	size_t n, i, nbytes;
-
-	if (end - *p < 2 || (*p)[0] != tag)
-		return -1;
-	n = (*p)[1];
-	*p += 2;
-	if (n & 0x80) {
-		nbytes = n & 0x7f;
-		if (nbytes == 0 || nbytes > 2 || (size_t)(end - *p) < nbytes)
-			return -1;
-		for (n = 0, i = 0; i < nbytes; i++)
-			n = n << 8 | (*p)[i];
-		*p += nbytes;
-		if (n < 0x80 || (nbytes == 2 && n < 0x100))
-			return -1;
-	}
-	if (n > (size_t)(end - *p))
-		return -1;
-	*len = n;
-	return 0;
-}
-
-/* A positive DER INTEGER, minimally encoded, without its sign octet. */
-static int
-tpm_der_uint(const uint8_t **p, const uint8_t *end, const uint8_t **val, size_t *len)
-{
-	size_t n;
-
-	if (tpm_der_get(p, end, 0x02, &n) == -1 || n == 0 || ((*p)[0] & 0x80))
-		return -1;
-	*val = *p;
-	*p += n;
-	if (n > 1 && (*val)[0] == 0) {
-		if (!((*val)[1] & 0x80))
-			return -1;
-		(*val)++;
-		n--;
-	}
-	*len = n;
-	return 0;
-}
-
 static psa_status_t
 tpm_import_rsa(const uint8_t *data, size_t len, size_t bits, TPMT_PUBLIC *p)
 {
-	const uint8_t *cur = data, *end = data + len, *n, *e;
-	size_t seq_len, n_len, e_len, i;
+	const uint8_t *n, *e;
+	size_t n_len, e_len, i;
 	uint32_t exponent = 0;
 
-	if (tpm_der_get(&cur, end, 0x30, &seq_len) == -1 || seq_len != (size_t)(end - cur) ||
-	    tpm_der_uint(&cur, end, &n, &n_len) == -1 ||
-	    tpm_der_uint(&cur, end, &e, &e_len) == -1 || cur != end)
+	if (prov_der_rsa_public_parse(data, len, &n, &n_len, &e, &e_len) == -1)
 		return PSA_ERROR_INVALID_ARGUMENT;
 	if (!tpm_rsa_bits_ok(n_len * 8) || !(n[0] & 0x80) || (bits != 0 && bits != n_len * 8))
 		return PSA_ERROR_NOT_SUPPORTED;
@@ -359,58 +313,12 @@ prov_tpm_import_public(const struct op_key_attrs *attrs, const uint8_t *data, si
 	return tpm_import_ecc(data, len, attrs->bits, &pub->publicArea);
 }
 
-/* Writes a DER length; returns the bytes it takes (out may be NULL). */
-static size_t
-tpm_der_len(uint8_t *out, size_t n)
-{
-	if (n < 0x80) {
-		if (out != NULL)
-			out[0] = (uint8_t)n;
-		return 1;
-	}
-	if (n < 0x100) {
-		if (out != NULL) {
-			out[0] = 0x81;
-			out[1] = (uint8_t)n;
-		}
-		return 2;
-	}
-	if (out != NULL) {
-		out[0] = 0x82;
-		out[1] = (uint8_t)(n >> 8);
-		out[2] = (uint8_t)n;
-	}
-	return 3;
-}
-
-/* A DER INTEGER of an unsigned big-endian value; returns its size (out may be NULL). */
-static size_t
-tpm_der_int(uint8_t *out, const uint8_t *v, size_t n)
-{
-	size_t pad, hdr;
-
-	while (n > 1 && v[0] == 0) {
-		v++;
-		n--;
-	}
-	pad = (v[0] & 0x80) ? 1 : 0;
-	hdr = 1 + tpm_der_len(NULL, n + pad);
-	if (out != NULL) {
-		out[0] = 0x02;
-		tpm_der_len(out + 1, n + pad);
-		if (pad)
-			out[hdr] = 0;
-		memcpy(out + hdr + pad, v, n);
-	}
-	return hdr + pad + n;
-}
-
 psa_status_t
 prov_tpm_export_public(const TPMT_PUBLIC *pub, uint8_t *out, size_t cap, size_t *len)
 {
 	uint8_t e[4];
 	uint32_t exponent;
-	size_t cb, n_len, e_len, body, total, off;
+	size_t cb;
 
 	if (pub->type == TPM2_ALG_ECC) {
 		cb = tpm_curve_bytes(pub->parameters.eccDetail.curveID);
@@ -435,43 +343,14 @@ prov_tpm_export_public(const TPMT_PUBLIC *pub, uint8_t *out, size_t cap, size_t 
 	e[1] = (uint8_t)(exponent >> 16);
 	e[2] = (uint8_t)(exponent >> 8);
 	e[3] = (uint8_t)exponent;
-	n_len = tpm_der_int(NULL, pub->unique.rsa.buffer, pub->unique.rsa.size);
-	e_len = tpm_der_int(NULL, e, sizeof(e));
-	body = n_len + e_len;
-	total = 1 + tpm_der_len(NULL, body) + body;
-	if (cap < total)
-		return PSA_ERROR_BUFFER_TOO_SMALL;
-	out[0] = 0x30;
-	off = 1 + tpm_der_len(out + 1, body);
-	off += tpm_der_int(out + off, pub->unique.rsa.buffer, pub->unique.rsa.size);
-	off += tpm_der_int(out + off, e, sizeof(e));
-	*len = off;
-	return PSA_SUCCESS;
+	*len = prov_der_rsa_public_write(pub->unique.rsa.buffer, pub->unique.rsa.size, e,
+	    sizeof(e), out, cap);
+	return *len == 0 ? PSA_ERROR_BUFFER_TOO_SMALL : PSA_SUCCESS;
 }
 
-/*
- * PSA's rules: the usage flags must hold need (a hash flag implies the
- * message one); the algorithm must be the policy's, or match a policy whose
- * hash is the wildcard.
- */
+/* PSA's rules, shared with the PKCS#11 backend (prov_policy.c). */
 psa_status_t
 prov_tpm_permitted(const struct op_key_attrs *attrs, psa_key_usage_t need, psa_algorithm_t alg)
 {
-	psa_key_usage_t usage = attrs->usage;
-	psa_algorithm_t policy = attrs->alg;
-
-	if (usage & PSA_KEY_USAGE_SIGN_HASH)
-		usage |= PSA_KEY_USAGE_SIGN_MESSAGE;
-	if (usage & PSA_KEY_USAGE_VERIFY_HASH)
-		usage |= PSA_KEY_USAGE_VERIFY_MESSAGE;
-	if ((usage & need) != need)
-		return PSA_ERROR_NOT_PERMITTED;
-	if (alg == policy && alg != PSA_ALG_NONE)
-		return PSA_SUCCESS;
-	if (PSA_ALG_IS_SIGN_HASH(policy) && PSA_ALG_SIGN_GET_HASH(policy) == PSA_ALG_ANY_HASH &&
-	    PSA_ALG_IS_SIGN_HASH(alg) &&
-	    (alg & ~PSA_ALG_HASH_MASK) == (policy & ~PSA_ALG_HASH_MASK) &&
-	    PSA_ALG_IS_HASH(PSA_ALG_SIGN_GET_HASH(alg)))
-		return PSA_SUCCESS;
-	return PSA_ERROR_NOT_PERMITTED;
+	return prov_policy_permits(attrs, need, alg) ? PSA_SUCCESS : PSA_ERROR_NOT_PERMITTED;
 }

@@ -7,22 +7,13 @@
 #include <tss2/tss2_esys.h>
 
 #include "log.h"
+#include "prov_policy.h"
 #include "prov_tpm.h"
 #include "providerd.h"
 #include "wire.h"
 
 /* GetRandom answers at most a digest's worth per command; this bounds the loop. */
 #define PROV_TPM_MAX_RANDOM (64u * 1024u)
-
-static uint32_t
-prov_tpm_status(psa_status_t st)
-{
-	if (st == PSA_SUCCESS)
-		return ST_SUCCESS;
-	if (st <= -132 && st >= -153)
-		return (uint32_t)(1000 - st);
-	return ST_PSA_GENERIC_ERROR;
-}
 
 static psa_status_t
 prov_tpm_generate(const struct op_request *op, struct op_result *res, struct prov_out *out)
@@ -422,5 +413,5 @@ prov_tpm_handle(const struct op_request *op, const uint8_t *key_ref, size_t key_
 		st = PSA_ERROR_NOT_SUPPORTED;
 		break;
 	}
-	res->status = prov_tpm_status(st);
+	res->status = prov_psa_status(st);
 }
