@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <mbedtls/bignum.h>
 #include <mbedtls/pk.h>
@@ -19,6 +20,9 @@
 #include "wire.h"
 
 struct p11_token p11;
+
+/* Tries at opening the module and finding the token, 0.1 s more apart each time. */
+#define P11_OPEN_ATTEMPTS 5
 
 static CK_BBOOL p11_true = CK_TRUE;
 static CK_BBOOL p11_false = CK_FALSE;
@@ -687,7 +691,7 @@ p11_export(const struct op_key_attrs *a, const uint8_t *id, uint8_t **out, size_
 /* ---- the backend ---------------------------------------------------------------- */
 
 static int
-p11_pick_slot(const struct setup_provider *setup)
+p11_pick_slot(const struct setup_provider *setup, int report)
 {
 	CK_SLOT_ID *slots;
 	CK_ULONG count = 0, i;
@@ -724,8 +728,8 @@ p11_pick_slot(const struct setup_provider *setup)
 			p11.slot = slots[i];
 	}
 	free(slots);
-	if (found)
-		return 0;
+	if (found || !report)
+		return found ? 0 : -1;
 	if (setup->has_slot_number)
 		log_warnx("provider.slot_number: no token in slot %llu",
 		    (unsigned long long)setup->slot_number);
@@ -736,6 +740,36 @@ p11_pick_slot(const struct setup_provider *setup)
 		log_warnx("provider.slot_number: the module %s shows no slot with a token",
 		    setup->library_path);
 	return -1;
+}
+
+/*
+ * Initialises the module and finds the token, a few times over: a module
+ * starting while another process logs in to a file-backed token (SoftHSM
+ * rewrites its token object then) can miss the token for a moment. A PIN is
+ * never retried here: tokens lock after a few wrong ones.
+ */
+static int
+p11_open_token(const struct setup_provider *setup)
+{
+	struct timespec pause = { 0, 0 };
+	CK_RV rv;
+	int attempt, last;
+
+	for (attempt = 1;; attempt++) {
+		last = attempt == P11_OPEN_ATTEMPTS;
+		if ((rv = p11_kit_module_initialize(p11.module)) == CKR_OK) {
+			if (p11_pick_slot(setup, last) == 0)
+				return 0;
+			(void)p11_kit_module_finalize(p11.module);
+		} else if (last) {
+			log_warnx("provider.library_path: the module %s failed to initialise: "
+			    "0x%lx (%s)", setup->library_path, (unsigned long)rv, p11_kit_message());
+		}
+		if (last)
+			return -1;
+		pause.tv_nsec = 100000000L * attempt;
+		nanosleep(&pause, NULL);
+	}
 }
 
 static void
@@ -777,12 +811,7 @@ prov_pkcs11_init(const struct setup_provider *setup)
 		    setup->library_path, p11_kit_message());
 		return -1;
 	}
-	if ((rv = p11_kit_module_initialize(p11.module)) != CKR_OK) {
-		log_warnx("provider.library_path: the module %s failed to initialise: 0x%lx (%s)",
-		    setup->library_path, (unsigned long)rv, p11_kit_message());
-		return -1;
-	}
-	if (p11_pick_slot(setup) == -1)
+	if (p11_open_token(setup) == -1)
 		return -1;
 	if ((rv = p11.module->C_GetTokenInfo(p11.slot, &info)) != CKR_OK) {
 		log_warnx("provider.slot_number: cannot read the token in slot %lu: 0x%lx",
