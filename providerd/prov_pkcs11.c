@@ -191,6 +191,19 @@ p11_ec_params_bits(const uint8_t *params, size_t len)
 	return 0;
 }
 
+size_t
+p11_ec_key_bits(CK_OBJECT_HANDLE obj)
+{
+	uint8_t *params;
+	size_t len, bits;
+
+	if (p11_get_attr(obj, CKA_EC_PARAMS, &params, &len) != CKR_OK)
+		return 0;
+	bits = p11_ec_params_bits(params, len);
+	p11_free(params, len);
+	return bits;
+}
+
 static const uint8_t *
 p11_ec_oid(size_t bits, size_t *len)
 {
@@ -673,8 +686,8 @@ p11_export(const struct op_key_attrs *a, const uint8_t *id, uint8_t **out, size_
 		return p11_status(rv);
 	if (cls == CKO_PRIVATE_KEY) {
 		/* PSA wants the scalar at the curve's full width; tokens may drop leading zeros. */
-		bytes = PSA_BITS_TO_BYTES(a->bits);
-		if (a->bits != 0 && *out_len < bytes) {
+		bytes = PSA_BITS_TO_BYTES(a->bits != 0 ? a->bits : p11_ec_key_bits(obj));
+		if (*out_len < bytes) {
 			uint8_t *wide = calloc(1, bytes);
 
 			if (wide == NULL)

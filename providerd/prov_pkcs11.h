@@ -42,6 +42,8 @@ void p11_free(uint8_t *val, size_t len);
 
 /* Curve from CKA_EC_PARAMS, as PSA bits (0 if not a supported SECP R1 curve). */
 size_t p11_ec_params_bits(const uint8_t *params, size_t len);
+/* The curve size of an EC key object, in bits (0 if unknown): imports may leave PSA's bits 0. */
+size_t p11_ec_key_bits(CK_OBJECT_HANDLE obj);
 /* The public key of a key, in PSA's export format. */
 uint32_t p11_export_public(const uint8_t *id, const struct op_key_attrs *attrs,
     uint8_t **out, size_t *out_len);

@@ -450,7 +450,7 @@ p11_ecdh(const struct op_request *op, const uint8_t *id, struct op_result *res,
 	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
 	CK_KEY_TYPE kt = CKK_GENERIC_SECRET;
 	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
-	CK_ULONG secret_len = PSA_BITS_TO_BYTES(op->attrs.bits);
+	CK_ULONG secret_len = 0;
 	CK_ATTRIBUTE tmpl[] = {
 		{ CKA_CLASS, &cls, sizeof(cls) },
 		{ CKA_KEY_TYPE, &kt, sizeof(kt) },
@@ -468,10 +468,12 @@ p11_ecdh(const struct op_request *op, const uint8_t *id, struct op_result *res,
 
 	if (op->alg != PSA_ALG_ECDH || !PSA_KEY_TYPE_IS_ECC_KEY_PAIR(op->attrs.type))
 		return ST_PSA_INVALID_ARGUMENT;
-	if (op->attrs.bits == 0 || op->in[0].len != 1 + 2 * secret_len || op->in[0].ptr[0] != 4)
-		return ST_PSA_INVALID_ARGUMENT;
 	if ((st = p11_find_key(CKO_PRIVATE_KEY, id, &key)) != ST_SUCCESS)
 		return st;
+	/* The shared secret is the x coordinate: as wide as the curve's field. */
+	secret_len = PSA_BITS_TO_BYTES(op->attrs.bits != 0 ? op->attrs.bits : p11_ec_key_bits(key));
+	if (secret_len == 0 || op->in[0].len != 1 + 2 * secret_len || op->in[0].ptr[0] != 4)
+		return ST_PSA_INVALID_ARGUMENT;
 	memset(&m, 0, sizeof(m));
 	m.p.ecdh.kdf = CKD_NULL;
 	m.p.ecdh.pPublicData = (uint8_t *)op->in[0].ptr;

@@ -255,6 +255,30 @@ def run_ecdh(r):
             st == 0 and ecdh_pb.Result.FromString(out).shared_secret == peer.exchange(ec.ECDH(), mine), st)
 
 
+def run_pair_import(r):
+    """An EC key pair from OpenSSL, its size left for the key data to say (bits 0)."""
+    priv = ec.generate_private_key(ec.SECP256R1())
+    d = priv.private_numbers().private_value.to_bytes(32, "big")
+    alg = ops.alg_of(key_agreement=A.KeyAgreement(raw=A.KeyAgreement.ECDH))
+    at = ops.attrs(ops.ecc_pair(), 0, ["derive", "export"], alg)
+    st, _ = r.call("import", import_pb.Operation(key_name="pair", attributes=at, data=d))
+    r.check("import an OpenSSL EC key pair without a stated size", st == 0, st)
+    point = priv.public_key().public_bytes(serialization.Encoding.X962,
+                                           serialization.PublicFormat.UncompressedPoint)
+    r.check("its public key is the one OpenSSL computes", r.public("pair") == point)
+    st, out = r.call("export", export_pb.Operation(key_name="pair"))
+    r.check("with the export usage it exports as the same scalar",
+            st == 0 and export_pb.Result.FromString(out).data == d, st)
+    peer = ec.generate_private_key(ec.SECP256R1())
+    peer_point = peer.public_key().public_bytes(serialization.Encoding.X962,
+                                                serialization.PublicFormat.UncompressedPoint)
+    st, out = r.call("ecdh", ecdh_pb.Operation(alg=A.KeyAgreement.ECDH, private_key_name="pair",
+                                              peer_key=peer_point))
+    r.check("ECDH with the imported pair matches OpenSSL",
+            st == 0 and ecdh_pb.Result.FromString(out).shared_secret ==
+            peer.exchange(ec.ECDH(), priv.public_key()), st)
+
+
 def run_aes(r):
     key = os.urandom(32)
     gcm = ops.alg_of(aead=A.Aead(aead_with_default_length_tag=A.Aead.GCM))
@@ -294,7 +318,7 @@ def run_aes(r):
             st == 0 and cipher_dec.Result.FromString(out).plaintext == b"seventeen bytes!!", st)
 
 
-def run(svc, provider, app=None, aes=True, ecdh=True):
+def run(svc, provider, app=None, aes=True, ecdh=True, pair_import=True):
     app = app or "suite%d" % provider
     r = Runner(svc, provider, app)
     served = opcodes(svc, provider)
@@ -305,6 +329,8 @@ def run(svc, provider, app=None, aes=True, ecdh=True):
     run_import(r)
     if ecdh:
         run_ecdh(r)
+    if pair_import:
+        run_pair_import(r)
     if aes:
         run_aes(r)
     st, out = r.call("export", export_pb.Operation(key_name="ec256"))
