@@ -190,6 +190,12 @@ tests/check_mbed: tests/check_mbed.o tests/testlib.o providerd/providerd.o \
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(CHECK_LIBS) $(MBEDCRYPTO_LIBS)
 
+# The device backends' shared code, tested in-process.
+tests/check_device: tests/check_device.o tests/testlib.o $(PROV_DEVICE_OBJS) $(COMMON_LIB)
+	$(msg) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(CHECK_LIBS)
+tests/check_device.o: LOCAL_CFLAGS += -Iproviderd
+
 $(TEST_OBJS): LOCAL_CFLAGS += $(CHECK_CFLAGS) -DBUILD_TOP='"$(CURDIR)"' -Ifrontd
 
 .PHONY: all deps check check-asan check-long run bench fuzz fuzz-long fault-tree install uninstall clean distclean
@@ -241,11 +247,11 @@ FUZZ_PROGS = $(FUZZ_SRCS:.c=)
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-std=c11 -D_GNU_SOURCE -DPB_ENABLE_MALLOC -Icommon -Iproto $(LIBBSD_CFLAGS) \
 	$(LIBEVENT_CFLAGS) -DPARSEC_VERSION='"$(PACKAGE_VERSION)"' -DLIBEXECDIR='"$(libexecdir)/parsec"'
-FUZZ_LIB_SRCS = $(COMMON_SRCS) $(PROTO_SRCS) $(wildcard frontd/front_*.c)
+FUZZ_LIB_SRCS = $(COMMON_SRCS) $(PROTO_SRCS) $(wildcard frontd/front_*.c) providerd/prov_der.c
 
 fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_SRCS) | $(PROTO_HDRS)
 	$(msg) FUZZ $@
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Ifrontd -o $@ $< $(FUZZ_LIB_SRCS) $(BASE_LIBS)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Ifrontd -Iproviderd -o $@ $< $(FUZZ_LIB_SRCS) $(BASE_LIBS)
 
 fuzz: $(FUZZ_PROGS)
 

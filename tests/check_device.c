@@ -1,0 +1,171 @@
+/*
+ * The pieces the PKCS#11 and TPM backends share, in-process: PSA key policy
+ * as PSA defines it, and the DER of RSA public keys (strict in, canonical out).
+ */
+#include <check.h>
+#include <string.h>
+
+#include <psa/crypto.h>
+
+#include "prov_der.h"
+#include "prov_policy.h"
+#include "testlib.h"
+#include "wire.h"
+
+static struct op_key_attrs
+sign_key(uint32_t usage, uint32_t alg)
+{
+	struct op_key_attrs a = { PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_SECP_R1), 256, usage,
+		alg };
+
+	return a;
+}
+
+START_TEST(t_policy_usage)
+{
+	struct op_key_attrs a = sign_key(PSA_KEY_USAGE_SIGN_HASH, PSA_ALG_ECDSA(PSA_ALG_SHA_256));
+
+	ck_assert_uint_eq(prov_policy_check(&a, OP_PSA_SIGN_HASH, PSA_ALG_ECDSA(PSA_ALG_SHA_256)),
+	    ST_SUCCESS);
+	/* Permission for the hash form covers the message form, as in PSA. */
+	ck_assert_uint_eq(prov_policy_check(&a, OP_PSA_SIGN_MESSAGE,
+	    PSA_ALG_ECDSA(PSA_ALG_SHA_256)), ST_SUCCESS);
+	ck_assert_uint_eq(prov_policy_check(&a, OP_PSA_VERIFY_HASH,
+	    PSA_ALG_ECDSA(PSA_ALG_SHA_256)), ST_PSA_NOT_PERMITTED);
+	ck_assert_uint_eq(prov_policy_check(&a, OP_PSA_EXPORT_KEY, 0), ST_PSA_NOT_PERMITTED);
+	ck_assert_uint_eq(prov_policy_check(&a, OP_PSA_EXPORT_PUBLIC_KEY, 0), ST_SUCCESS);
+	a.usage = PSA_KEY_USAGE_SIGN_MESSAGE;
+	ck_assert_uint_eq(prov_policy_check(&a, OP_PSA_SIGN_HASH, PSA_ALG_ECDSA(PSA_ALG_SHA_256)),
+	    ST_PSA_NOT_PERMITTED);
+}
+END_TEST
+
+START_TEST(t_policy_alg)
+{
+	struct op_key_attrs a = sign_key(PSA_KEY_USAGE_SIGN_HASH,
+	    PSA_ALG_ECDSA(PSA_ALG_ANY_HASH));
+
+	/* A wildcard policy permits each specific hash of its family and nothing else. */
+	ck_assert_uint_eq(prov_policy_check(&a, OP_PSA_SIGN_HASH, PSA_ALG_ECDSA(PSA_ALG_SHA_384)),
+	    ST_SUCCESS);
+	ck_assert_uint_eq(prov_policy_check(&a, OP_PSA_SIGN_HASH,
+	    PSA_ALG_DETERMINISTIC_ECDSA(PSA_ALG_SHA_256)), ST_PSA_NOT_PERMITTED);
+	ck_assert_uint_eq(prov_policy_check(&a, OP_PSA_SIGN_HASH,
+	    PSA_ALG_RSA_PKCS1V15_SIGN(PSA_ALG_SHA_256)), ST_PSA_NOT_PERMITTED);
+	/* The wildcard is a policy, never an operation. */
+	ck_assert_uint_eq(prov_policy_check(&a, OP_PSA_SIGN_HASH, PSA_ALG_ECDSA(PSA_ALG_ANY_HASH)),
+	    ST_PSA_INVALID_ARGUMENT);
+	a.alg = PSA_ALG_ECDSA(PSA_ALG_SHA_256);
+	ck_assert_uint_eq(prov_policy_check(&a, OP_PSA_SIGN_HASH, PSA_ALG_ECDSA(PSA_ALG_SHA_384)),
+	    ST_PSA_NOT_PERMITTED);
+	/* A key with no algorithm permits none. */
+	a.alg = PSA_ALG_NONE;
+	ck_assert_int_eq(prov_policy_permits(&a, PSA_KEY_USAGE_SIGN_HASH, PSA_ALG_NONE), 0);
+}
+END_TEST
+
+START_TEST(t_policy_status)
+{
+	ck_assert_uint_eq(prov_psa_status(PSA_SUCCESS), ST_SUCCESS);
+	ck_assert_uint_eq(prov_psa_status(PSA_ERROR_INVALID_SIGNATURE), ST_PSA_INVALID_SIGNATURE);
+	ck_assert_uint_eq(prov_psa_status(PSA_ERROR_NOT_PERMITTED), ST_PSA_NOT_PERMITTED);
+	ck_assert_uint_eq(prov_psa_status(-1000), ST_PSA_GENERIC_ERROR);
+}
+END_TEST
+
+/* SEQUENCE { INTEGER 0x00c1 (sign octet), INTEGER 65537 } */
+static const uint8_t der_small[] = { 0x30, 0x09, 0x02, 0x02, 0x00, 0xc1, 0x02, 0x03, 0x01,
+	0x00, 0x01 };
+
+START_TEST(t_der_roundtrip)
+{
+	const uint8_t *n, *e;
+	size_t n_len, e_len;
+	uint8_t out[16];
+
+	ck_assert_int_eq(prov_der_rsa_public_parse(der_small, sizeof(der_small), &n, &n_len, &e,
+	    &e_len), 0);
+	ck_assert_uint_eq(n_len, 1);
+	ck_assert_uint_eq(n[0], 0xc1);
+	ck_assert_uint_eq(e_len, 3);
+	ck_assert_uint_eq(prov_der_rsa_public_write(n, n_len, e, e_len, NULL, 0), sizeof(der_small));
+	ck_assert_uint_eq(prov_der_rsa_public_write(n, n_len, e, e_len, out, sizeof(out)),
+	    sizeof(der_small));
+	ck_assert_mem_eq(out, der_small, sizeof(der_small));
+	/* Too little room writes nothing. */
+	ck_assert_uint_eq(prov_der_rsa_public_write(n, n_len, e, e_len, out, 5), 0);
+}
+END_TEST
+
+START_TEST(t_der_long_lengths)
+{
+	uint8_t modulus[256], out[300];
+	const uint8_t *n, *e;
+	size_t n_len, e_len, len;
+	static const uint8_t f4[] = { 0x01, 0x00, 0x01 };
+
+	memset(modulus, 0xa5, sizeof(modulus));
+	len = prov_der_rsa_public_write(modulus, sizeof(modulus), f4, sizeof(f4), out,
+	    sizeof(out));
+	/* The 2048-bit RSAPublicKey that PSA exports is 270 bytes. */
+	ck_assert_uint_eq(len, 270);
+	ck_assert_int_eq(prov_der_rsa_public_parse(out, len, &n, &n_len, &e, &e_len), 0);
+	ck_assert_uint_eq(n_len, 256);
+	ck_assert_mem_eq(n, modulus, 256);
+}
+END_TEST
+
+START_TEST(t_der_refused)
+{
+	static const uint8_t *const bad[] = {
+		(const uint8_t *)"\x30\x09\x02\x02\x00\xc1\x02\x03\x01\x00\x01\x00", /* trailing */
+		(const uint8_t *)"\x30\x08\x02\x02\x00\xc1\x02\x03\x01\x00\x01",     /* short seq */
+		(const uint8_t *)"\x30\x09\x02\x02\x00\x41\x02\x03\x01\x00\x01",     /* 00 not needed */
+		(const uint8_t *)"\x30\x09\x02\x02\xc1\x41\x02\x03\x01\x00\x01",     /* negative */
+		(const uint8_t *)"\x30\x81\x09\x02\x02\x00\xc1\x02\x03\x01\x00\x01", /* long form < 128 */
+		(const uint8_t *)"\x31\x09\x02\x02\x00\xc1\x02\x03\x01\x00\x01",     /* not a SEQUENCE */
+		(const uint8_t *)"\x30\x09\x02\x02\x00\xc1\x02\x04\x01\x00\x01",     /* runs past the end */
+	};
+	static const size_t lens[] = { 12, 11, 11, 11, 12, 11, 11 };
+	const uint8_t *n, *e;
+	size_t n_len, e_len, i;
+
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++)
+		ck_assert_msg(prov_der_rsa_public_parse(bad[i], lens[i], &n, &n_len, &e, &e_len) == -1,
+		    "case %zu accepted", i);
+	for (i = 0; i <= sizeof(der_small); i++)
+		if (i != sizeof(der_small))
+			ck_assert_int_eq(prov_der_rsa_public_parse(der_small, i, &n, &n_len, &e,
+			    &e_len), -1);
+}
+END_TEST
+
+START_TEST(t_digest_info)
+{
+	size_t len;
+	const uint8_t *p = prov_policy_digest_info(PSA_ALG_SHA_256, &len);
+
+	/* DigestInfo header + a 32-byte hash is the 51 bytes PKCS#1 v1.5 pads. */
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(len + 32, 51);
+	ck_assert_uint_eq(p[len - 1], 32);
+	ck_assert_ptr_null(prov_policy_digest_info(PSA_ALG_MD5, &len));
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("device");
+	TCase *tc = tcase_create("device");
+
+	tcase_add_test(tc, t_policy_usage);
+	tcase_add_test(tc, t_policy_alg);
+	tcase_add_test(tc, t_policy_status);
+	tcase_add_test(tc, t_der_roundtrip);
+	tcase_add_test(tc, t_der_long_lengths);
+	tcase_add_test(tc, t_der_refused);
+	tcase_add_test(tc, t_digest_info);
+	suite_add_tcase(s, tc);
+	return test_run_suite(s);
+}
