@@ -162,6 +162,33 @@ def token_away(svc, token):
           "(%.1f s)" % (time.monotonic() - t0), st == 0 and svc.proc.poll() is None, st)
 
 
+def junk(svc):
+    """Random key data and inputs: precise PSA errors, and no worker lost on the way."""
+    import random
+    rnd = random.Random(7)
+    app = "junk"
+    types = [ops.ecc_pair(), KT(ecc_public_key={"curve_family": KT.SECP_R1}), KT(rsa_key_pair={}),
+             KT(rsa_public_key={}), KT(aes={})]
+    statuses = set()
+    for i in range(150):
+        at = ops.attrs(rnd.choice(types), rnd.choice([0, 256, 2048]), ["sign_hash", "encrypt", "decrypt"])
+        data = bytes(rnd.getrandbits(8) for _ in range(rnd.choice([0, 1, 31, 32, 65, 97, 270, 600])))
+        if data and rnd.random() < 0.5:
+            data = bytes([rnd.choice([0x04, 0x30])]) + data[1:]
+        st, _ = ops.call(svc, "import", ops.import_pb.Operation(key_name="j%d" % i, attributes=at, data=data),
+                         app=app, provider=2)
+        statuses.add(st)
+    for i in range(50):
+        st, _ = sign(svc, 2, "suite2", "rsa-rsa_pss", os.urandom(rnd.choice([0, 1, 32, 33, 64, 600])),
+                     ops.sign_alg("rsa_pss"))
+        statuses.add(st)
+    log = open(os.path.join(svc.dir, "parsecd.log")).read()
+    check("150 random imports and 50 odd hashes answer PSA statuses (%s)" % sorted(statuses),
+          COMM_FAILURE not in statuses and None not in statuses, statuses)
+    check("and no PKCS#11 worker died on them", "pkcs11-provider/0 (pid" not in log and
+          "pkcs11-provider/1 (pid" not in log, log[-500:])
+
+
 def start_fails(token, table, key, what):
     svc = eb.Service(provider_extra=table)
     try:
@@ -189,6 +216,7 @@ def main():
         asym_suite.run(svc, 2)
         asym_suite.run(svc, 1)
         token_contents(svc, token)
+        junk(svc)
         concurrency(svc)
         # Keys live on the token: a restart of the service finds them.
         pub = asym_suite.Runner(svc, 2, "suite2").public("rsa-rsa_pss")
