@@ -364,7 +364,14 @@ p11_usage_public(struct p11_tmpl *t, const struct op_key_attrs *a)
 	p11_add_bool(t, CKA_VERIFY_RECOVER, 0);
 }
 
-/* Objects left with this id (a key store reset, an interrupted create) are stale. */
+/* Rounds of find-and-destroy before objects that will not go are reported. */
+#define P11_DESTROY_ROUNDS 4
+
+/*
+ * Removes every object with this id; *destroyed counts those found. A destroy
+ * reaches every worker at once, so another may remove an object between our
+ * find and our destroy: what counts is that none is left, whoever removed it.
+ */
 static CK_RV
 p11_destroy_all(const uint8_t *id, int *destroyed)
 {
@@ -374,23 +381,30 @@ p11_destroy_all(const uint8_t *id, int *destroyed)
 	};
 	CK_OBJECT_HANDLE objs[8];
 	CK_ULONG found = 0, i;
-	CK_RV rv;
+	CK_RV rv, refused = CKR_OK;
+	int round;
 
 	*destroyed = 0;
-	do {
+	for (round = 0; round < P11_DESTROY_ROUNDS; round++) {
 		if ((rv = p11.module->C_FindObjectsInit(p11.session, tmpl, 2)) != CKR_OK)
 			return rv;
 		rv = p11.module->C_FindObjects(p11.session, objs, 8, &found);
 		(void)p11.module->C_FindObjectsFinal(p11.session);
 		if (rv != CKR_OK)
 			return rv;
+		if (found == 0)
+			return CKR_OK;
 		for (i = 0; i < found; i++) {
-			if ((rv = p11.module->C_DestroyObject(p11.session, objs[i])) != CKR_OK)
+			rv = p11.module->C_DestroyObject(p11.session, objs[i]);
+			if (p11_rv_lost(rv))
 				return rv;
-			(*destroyed)++;
+			if (rv != CKR_OK)
+				refused = rv; /* gone already, or kept: the next find tells */
 		}
-	} while (found > 0);
-	return CKR_OK;
+		if (round == 0)
+			*destroyed = (int)found;
+	}
+	return refused != CKR_OK ? refused : CKR_GENERAL_ERROR;
 }
 
 static uint32_t

@@ -349,7 +349,8 @@ def run(svc, provider, app=None, aes=True, ecdh=True, pair_import=True):
     st, _ = r.sign_hash("verify-only", ops.sign_alg("ecdsa"), bytes(32))
     r.check("a key without sign usage cannot sign (NotPermitted)", st == ST["not_permitted"], st)
     for name in ("ec256", "ec384", "imported-pub"):
-        r.check("destroy %s" % name, r.destroy(name) == 0)
+        st = r.destroy(name)
+        r.check("destroy %s" % name, st == 0, st)
     st, _ = r.sign_hash("ec256", ops.sign_alg("ecdsa"), bytes(32))
     r.check("a destroyed key is gone (DoesNotExist)", st == ST["does_not_exist"], st)
     return r
