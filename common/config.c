@@ -59,20 +59,38 @@ config_defaults(struct parsec_config *cfg)
 	cfg->socket_mode = 0666;
 }
 
-/* Typed getters: absent keys leave *out alone; wrong types are errors. */
+/*
+ * Typed getters: absent keys leave *out alone (0), wrong types and values are
+ * errors (-1, reported), a value taken is 1. They share cfg_node: the node
+ * at table.key if it has the type, with its full name for messages.
+ */
+static int
+cfg_node(struct cfg_ctx *ctx, const struct toml_node *tbl, const char *table, const char *key,
+    enum toml_type type, const char *expected, char *full, size_t fullsz,
+    const struct toml_node **node)
+{
+	const struct toml_node *n = toml_get(tbl, key);
+
+	snprintf(full, fullsz, "%s.%s", table, key);
+	if ((*node = n) == NULL)
+		return 0;
+	if (n->type != type)
+		return cfg_fail(ctx, n->line, full, "expected %s, got %s", expected,
+		    toml_type_name(n->type));
+	return 1;
+}
+
 static int
 cfg_str(struct cfg_ctx *ctx, const struct toml_node *tbl, const char *table, const char *key,
     char *out, size_t outsz)
 {
-	const struct toml_node *n = toml_get(tbl, key);
+	const struct toml_node *n;
 	char full[128];
+	int r;
 
-	if (n == NULL)
-		return 0;
-	snprintf(full, sizeof(full), "%s.%s", table, key);
-	if (n->type != TOML_STRING)
-		return cfg_fail(ctx, n->line, full, "expected a string, got %s",
-		    toml_type_name(n->type));
+	if ((r = cfg_node(ctx, tbl, table, key, TOML_STRING, "a string", full, sizeof(full),
+	    &n)) <= 0)
+		return r;
 	if (n->str_len >= outsz)
 		return cfg_fail(ctx, n->line, full, "longer than %zu bytes", outsz - 1);
 	memcpy(out, n->str, n->str_len + 1);
@@ -83,15 +101,13 @@ static int
 cfg_uint(struct cfg_ctx *ctx, const struct toml_node *tbl, const char *table, const char *key,
     uint64_t min, uint64_t max, uint64_t *out)
 {
-	const struct toml_node *n = toml_get(tbl, key);
+	const struct toml_node *n;
 	char full[128];
+	int r;
 
-	if (n == NULL)
-		return 0;
-	snprintf(full, sizeof(full), "%s.%s", table, key);
-	if (n->type != TOML_INT)
-		return cfg_fail(ctx, n->line, full, "expected an integer, got %s",
-		    toml_type_name(n->type));
+	if ((r = cfg_node(ctx, tbl, table, key, TOML_INT, "an integer", full, sizeof(full),
+	    &n)) <= 0)
+		return r;
 	if (n->num < 0 || (uint64_t)n->num < min || (uint64_t)n->num > max)
 		return cfg_fail(ctx, n->line, full, "%lld is out of range (%llu to %llu)",
 		    (long long)n->num, (unsigned long long)min, (unsigned long long)max);
@@ -115,17 +131,27 @@ static int
 cfg_bool(struct cfg_ctx *ctx, const struct toml_node *tbl, const char *table, const char *key,
     bool *out)
 {
-	const struct toml_node *n = toml_get(tbl, key);
+	const struct toml_node *n;
 	char full[128];
+	int r;
 
-	if (n == NULL)
-		return 0;
-	snprintf(full, sizeof(full), "%s.%s", table, key);
-	if (n->type != TOML_BOOL)
-		return cfg_fail(ctx, n->line, full, "expected true or false, got %s",
-		    toml_type_name(n->type));
+	if ((r = cfg_node(ctx, tbl, table, key, TOML_BOOL, "true or false", full, sizeof(full),
+	    &n)) <= 0)
+		return r;
 	*out = n->num != 0;
 	return 1;
+}
+
+static int
+cfg_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
 }
 
 /* "str:..." or "hex:..." (upstream's secret syntax); no prefix is a plain string. */
@@ -133,17 +159,15 @@ static int
 cfg_secret(struct cfg_ctx *ctx, const struct toml_node *tbl, const char *table, const char *key,
     char *out, size_t outsz, size_t *out_len)
 {
-	const struct toml_node *n = toml_get(tbl, key);
+	const struct toml_node *n;
 	char full[128];
 	const char *s;
 	size_t len, i;
+	int r, hi, lo;
 
-	if (n == NULL)
-		return 0;
-	snprintf(full, sizeof(full), "%s.%s", table, key);
-	if (n->type != TOML_STRING)
-		return cfg_fail(ctx, n->line, full, "expected a string, got %s",
-		    toml_type_name(n->type));
+	if ((r = cfg_node(ctx, tbl, table, key, TOML_STRING, "a string", full, sizeof(full),
+	    &n)) <= 0)
+		return r;
 	s = n->str;
 	len = n->str_len;
 	if (strncmp(s, "hex:", 4) == 0) {
@@ -153,12 +177,10 @@ cfg_secret(struct cfg_ctx *ctx, const struct toml_node *tbl, const char *table, 
 			return cfg_fail(ctx, n->line, full, "hex: needs an even number of digits, "
 			    "at most %zu bytes", outsz);
 		for (i = 0; i < len / 2; i++) {
-			unsigned v;
-
-			if (sscanf(s + 2 * i, "%2x", &v) != 1 || strchr("0123456789abcdefABCDEF",
-			    s[2 * i]) == NULL || strchr("0123456789abcdefABCDEF", s[2 * i + 1]) == NULL)
+			if ((hi = cfg_hex_digit(s[2 * i])) == -1 ||
+			    (lo = cfg_hex_digit(s[2 * i + 1])) == -1)
 				return cfg_fail(ctx, n->line, full, "hex: has a non-hex digit");
-			out[i] = (char)v;
+			out[i] = (char)(hi << 4 | lo);
 		}
 		*out_len = len / 2;
 		return 1;
