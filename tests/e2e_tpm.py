@@ -492,13 +492,7 @@ def run_main(tpm):
 def run_owner_auth(tpm):
     svc = eb.Service(provider_extra=tpm_config(tpm.tcti, 'owner_hierarchy_auth = "wrong-owner-pw"\n'))
     try:
-        try:
-            svc.start()
-            started = True
-        except RuntimeError:
-            started = False
-        rc = svc.wait_exit(10)
-        log = open(os.path.join(svc.dir, "parsecd.log")).read()
+        started, rc, log = svc.start_refused()
         check("a wrong owner hierarchy password stops the service, naming the key",
               not started and rc not in (0, None) and "provider.owner_hierarchy_auth" in log, (rc, log[-1500:]))
         check("the password is not in the log", "wrong-owner-pw" not in log)
@@ -522,13 +516,7 @@ def run_skip():
         svc.remove()
     svc = eb.Service(provider_extra=tpm_config(nowhere))
     try:
-        try:
-            svc.start()
-            started = True
-        except RuntimeError:
-            started = False
-        rc = svc.wait_exit(10)
-        log = open(os.path.join(svc.dir, "parsecd.log")).read()
+        started, rc, log = svc.start_refused()
         check("without skip_if_no_tpm: parsecd exits non-zero naming provider.tcti",
               not started and rc not in (0, None) and "provider.tcti: cannot connect" in log, (rc, log[-1500:]))
     finally:

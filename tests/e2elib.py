@@ -153,6 +153,16 @@ workers = 2
             time.sleep(0.1)
         raise RuntimeError("parsecd did not start:\n" + open(os.path.join(self.dir, "parsecd.log")).read())
 
+    def start_refused(self):
+        """Starts parsecd expecting it to refuse: (started, exit status, log)."""
+        try:
+            self.start()
+            started = True
+        except RuntimeError:
+            started = False
+        code = self.wait_exit(10)
+        return started, code, open(os.path.join(self.dir, "parsecd.log")).read()
+
     def ready_lines(self):
         try:
             return open(os.path.join(self.dir, "parsecd.log")).read().count("listening on")
