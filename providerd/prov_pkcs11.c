@@ -45,8 +45,10 @@ p11_rv_lost(CK_RV rv)
 	case CKR_SESSION_HANDLE_INVALID:
 	case CKR_SESSION_CLOSED:
 	case CKR_CRYPTOKI_NOT_INITIALIZED:
-	case CKR_USER_NOT_LOGGED_IN:
 		return 1;
+	case CKR_USER_NOT_LOGGED_IN:
+		/* Logged out under us (a token reinserted); never logged in is configuration. */
+		return p11.logged_in;
 	default:
 		return 0;
 	}
@@ -55,6 +57,11 @@ p11_rv_lost(CK_RV rv)
 uint32_t
 p11_status(CK_RV rv)
 {
+	if (p11_rv_lost(rv)) {
+		/* The PIN is gone from this process: a fresh worker logs in again. */
+		prov_restart_after_reply("the token went away or the module failed");
+		return ST_PSA_COMMUNICATION_FAILURE;
+	}
 	switch (rv) {
 	case CKR_OK:
 		return ST_SUCCESS;
@@ -82,6 +89,7 @@ p11_status(CK_RV rv)
 		return ST_PSA_NOT_SUPPORTED;
 	case CKR_KEY_FUNCTION_NOT_PERMITTED:
 	case CKR_KEY_UNEXTRACTABLE:
+	case CKR_USER_NOT_LOGGED_IN: /* without user_pin (p11_rv_lost takes the other case) */
 	case CKR_ATTRIBUTE_SENSITIVE:
 		return ST_PSA_NOT_PERMITTED;
 	case CKR_HOST_MEMORY:
@@ -94,11 +102,6 @@ p11_status(CK_RV rv)
 		return ST_PSA_DOES_NOT_EXIST;
 	default:
 		break;
-	}
-	if (p11_rv_lost(rv)) {
-		/* The PIN is gone from this process: a fresh worker logs in again. */
-		prov_restart_after_reply("the token went away or the module failed");
-		return ST_PSA_COMMUNICATION_FAILURE;
 	}
 	log_warnx("token error 0x%lx", (unsigned long)rv);
 	return ST_PSA_HARDWARE_FAILURE;
@@ -856,7 +859,8 @@ prov_pkcs11_init(const struct setup_provider *setup)
 	if (setup->has_user_pin) {
 		rv = p11.module->C_Login(p11.session, CKU_USER, (CK_UTF8CHAR *)setup->user_pin,
 		    setup->user_pin_len);
-		if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
+		p11.logged_in = rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN;
+		if (!p11.logged_in) {
 			log_warnx("provider.user_pin: the token in slot %lu refused the PIN (%s)",
 			    (unsigned long)p11.slot, rv == CKR_PIN_INCORRECT ? "CKR_PIN_INCORRECT" :
 			    rv == CKR_PIN_LOCKED ? "CKR_PIN_LOCKED" : "login failed");

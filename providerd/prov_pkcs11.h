@@ -20,6 +20,7 @@ struct p11_token {
 	int software_public_operations;
 	int allow_export;
 	int has_rng;
+	int logged_in; /* with user_pin; without, private objects are out of reach */
 	CK_MECHANISM_TYPE *mechs;
 	CK_MECHANISM_INFO *mech_info;
 	size_t mech_count;

@@ -197,17 +197,29 @@ def junk(svc):
 
 def start_fails(token, table, key, what):
     svc = eb.Service(provider_extra=table)
-    try:
-        svc.start()
-        check("%s: the service does not start" % what, False, "it started")
-        svc.stop()
-    except RuntimeError:
-        code = svc.wait_exit(10)
-        log = open(os.path.join(svc.dir, "parsecd.log")).read()
-        check("%s: parsecd exits non-zero and the log names %s" % (what, key),
-              code not in (0, None) and key in log, (code, log[-600:]))
-        check("%s: the PIN appears nowhere in the log" % what, "wrong-pin-7y" not in log, log[-300:])
+    started, code, log = svc.start_refused()
+    check("%s: parsecd exits non-zero and the log names %s" % (what, key),
+          not started and code not in (0, None) and key in log, (started, code, log[-600:]))
+    check("%s: the PIN appears nowhere in the log" % what, "wrong-pin-7y" not in log, log[-300:])
+    svc.stop()
     svc.remove()
+
+
+def without_pin(token):
+    """No user_pin: private keys are out of reach, which is a refusal, not a lost token."""
+    svc = eb.Service(provider_extra=token.provider_table(pin=None))
+    svc.start()
+    try:
+        at = ops.attrs(ops.ecc_pair(), 256, ["sign_hash"], ops.alg_of(asymmetric_signature=ops.sign_alg("ecdsa")))
+        sts = [ops.call(svc, "generate", gen_pb.Operation(key_name="nopin%d" % i, attributes=at),
+                        app="nopin", provider=2)[0] for i in range(3)]
+        log = open(os.path.join(svc.dir, "parsecd.log")).read()
+        check("without user_pin a private key cannot be made (NotPermitted), every time",
+              sts == [ST["not_permitted"]] * 3, sts)
+        check("and no worker is restarted for it", "exiting so that a fresh worker" not in log, log[-500:])
+    finally:
+        svc.stop()
+        svc.remove()
 
 
 def main():
@@ -235,6 +247,7 @@ def main():
         check("still serving after all of it", st == 0, st)
     finally:
         svc.stop()
+    without_pin(token)
     start_fails(token, token.provider_table(pin="wrong-pin-7y"), "provider.user_pin", "a wrong PIN")
     start_fails(token, token.provider_table().replace(softhsmlib.MODULE, "/nonexistent/libp11.so"),
                 "provider.library_path", "a missing module")

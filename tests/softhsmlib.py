@@ -48,14 +48,15 @@ class Token:
         raise RuntimeError("no SoftHSM slot labelled %s:\n%s" % (LABEL, out))
 
     def provider_table(self, pin=USER_PIN, extra=""):
+        """The [[provider]] table for this token; pin=None leaves user_pin out."""
         return """
 [[provider]]
 provider_type = "Pkcs11"
 key_info_manager = "sqlite-manager"
 library_path = "%s"
 slot_number = %d
-user_pin = "%s"
-%s""" % (MODULE, self.slot, pin, extra)
+%s
+%s""" % (MODULE, self.slot, 'user_pin = "%s"' % pin if pin is not None else "", extra)
 
     def objects(self):
         """Every object on the token as a list of dicts (class, type, id, label lines)."""
