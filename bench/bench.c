@@ -127,11 +127,7 @@ build_sign_request(void)
 
 	strcpy(op.key_name, "bench-key");
 	op.has_alg = true;
-	op.alg.which_variant = psa_algorithm_Algorithm_AsymmetricSignature_ecdsa_tag;
-	op.alg.variant.ecdsa.has_hash_alg = true;
-	op.alg.variant.ecdsa.hash_alg.which_variant =
-	    psa_algorithm_Algorithm_AsymmetricSignature_SignHash_specific_tag;
-	op.alg.variant.ecdsa.hash_alg.variant.specific = psa_algorithm_Algorithm_Hash_SHA_256;
+	test_ecdsa_sha256(&op.alg);
 	op.hash.size = 32;
 	memset(op.hash.bytes, 7, 32);
 	if (!pb_encode(&out, psa_sign_hash_Operation_fields, &op))
@@ -185,22 +181,7 @@ create_bench_key(void)
 
 	strcpy(op.key_name, "bench-key");
 	op.has_attributes = true;
-	a->has_key_type = true;
-	a->key_type.which_variant = psa_key_attributes_KeyType_ecc_key_pair_tag;
-	a->key_type.variant.ecc_key_pair.curve_family = psa_key_attributes_KeyType_EccFamily_SECP_R1;
-	a->key_bits = 256;
-	a->has_key_policy = true;
-	a->key_policy.has_key_usage_flags = true;
-	a->key_policy.key_usage_flags.sign_hash = true;
-	a->key_policy.has_key_algorithm = true;
-	a->key_policy.key_algorithm.which_variant = psa_algorithm_Algorithm_asymmetric_signature_tag;
-	a->key_policy.key_algorithm.variant.asymmetric_signature.which_variant =
-	    psa_algorithm_Algorithm_AsymmetricSignature_ecdsa_tag;
-	a->key_policy.key_algorithm.variant.asymmetric_signature.variant.ecdsa.has_hash_alg = true;
-	a->key_policy.key_algorithm.variant.asymmetric_signature.variant.ecdsa.hash_alg
-	    .which_variant = psa_algorithm_Algorithm_AsymmetricSignature_SignHash_specific_tag;
-	a->key_policy.key_algorithm.variant.asymmetric_signature.variant.ecdsa.hash_alg.variant
-	    .specific = psa_algorithm_Algorithm_Hash_SHA_256;
+	test_p256_attributes(a, 0);
 	if (!pb_encode(&out, psa_generate_key_Operation_fields, &op))
 		exit(1);
 	fd = test_connect(bench_daemon.socket_path);

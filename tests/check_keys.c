@@ -57,17 +57,6 @@ call(const char *app, uint8_t provider, uint32_t opcode, const pb_msgdesc_t *fie
 	return status;
 }
 
-static void
-ecdsa_sha256(psa_algorithm_Algorithm_AsymmetricSignature *alg)
-{
-	memset(alg, 0, sizeof(*alg));
-	alg->which_variant = psa_algorithm_Algorithm_AsymmetricSignature_ecdsa_tag;
-	alg->variant.ecdsa.has_hash_alg = true;
-	alg->variant.ecdsa.hash_alg.which_variant =
-	    psa_algorithm_Algorithm_AsymmetricSignature_SignHash_specific_tag;
-	alg->variant.ecdsa.hash_alg.variant.specific = psa_algorithm_Algorithm_Hash_SHA_256;
-}
-
 static int
 generate_p256(const char *app, const char *name)
 {
@@ -79,17 +68,7 @@ generate_p256(const char *app, const char *name)
 
 	strcpy(op.key_name, name);
 	op.has_attributes = true;
-	a->has_key_type = true;
-	a->key_type.which_variant = psa_key_attributes_KeyType_ecc_key_pair_tag;
-	a->key_type.variant.ecc_key_pair.curve_family = psa_key_attributes_KeyType_EccFamily_SECP_R1;
-	a->key_bits = 256;
-	a->has_key_policy = true;
-	a->key_policy.has_key_usage_flags = true;
-	a->key_policy.key_usage_flags.sign_hash = true;
-	a->key_policy.key_usage_flags.verify_hash = true;
-	a->key_policy.has_key_algorithm = true;
-	a->key_policy.key_algorithm.which_variant = psa_algorithm_Algorithm_asymmetric_signature_tag;
-	ecdsa_sha256(&a->key_policy.key_algorithm.variant.asymmetric_signature);
+	test_p256_attributes(a, 1);
 	st = call(app, 1, OP_PSA_GENERATE_KEY, psa_generate_key_Operation_fields, &op, &body, &len);
 	free(body);
 	return st;
@@ -134,7 +113,7 @@ sign_hash(const char *app, const char *name, const uint8_t hash[32], uint8_t *si
 
 	strcpy(op.key_name, name);
 	op.has_alg = true;
-	ecdsa_sha256(&op.alg);
+	test_ecdsa_sha256(&op.alg);
 	op.hash.size = 32;
 	memcpy(op.hash.bytes, hash, 32);
 	st = call(app, 1, OP_PSA_SIGN_HASH, psa_sign_hash_Operation_fields, &op, &body, &len);
@@ -159,7 +138,7 @@ verify_hash(const char *app, const char *name, const uint8_t hash[32], const uin
 
 	strcpy(op.key_name, name);
 	op.has_alg = true;
-	ecdsa_sha256(&op.alg);
+	test_ecdsa_sha256(&op.alg);
 	op.hash.size = 32;
 	memcpy(op.hash.bytes, hash, 32);
 	op.signature.size = (pb_size_t)sig_len;

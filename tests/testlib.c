@@ -283,3 +283,31 @@ test_run_suite(Suite *suite)
 	srunner_free(sr);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+void
+test_ecdsa_sha256(psa_algorithm_Algorithm_AsymmetricSignature *alg)
+{
+	memset(alg, 0, sizeof(*alg));
+	alg->which_variant = psa_algorithm_Algorithm_AsymmetricSignature_ecdsa_tag;
+	alg->variant.ecdsa.has_hash_alg = true;
+	alg->variant.ecdsa.hash_alg.which_variant =
+	    psa_algorithm_Algorithm_AsymmetricSignature_SignHash_specific_tag;
+	alg->variant.ecdsa.hash_alg.variant.specific = psa_algorithm_Algorithm_Hash_SHA_256;
+}
+
+void
+test_p256_attributes(psa_key_attributes_KeyAttributes *a, int verify_too)
+{
+	memset(a, 0, sizeof(*a));
+	a->has_key_type = true;
+	a->key_type.which_variant = psa_key_attributes_KeyType_ecc_key_pair_tag;
+	a->key_type.variant.ecc_key_pair.curve_family = psa_key_attributes_KeyType_EccFamily_SECP_R1;
+	a->key_bits = 256;
+	a->has_key_policy = true;
+	a->key_policy.has_key_usage_flags = true;
+	a->key_policy.key_usage_flags.sign_hash = true;
+	a->key_policy.key_usage_flags.verify_hash = verify_too != 0;
+	a->key_policy.has_key_algorithm = true;
+	a->key_policy.key_algorithm.which_variant = psa_algorithm_Algorithm_asymmetric_signature_tag;
+	test_ecdsa_sha256(&a->key_policy.key_algorithm.variant.asymmetric_signature);
+}

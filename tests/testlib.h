@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "psa_algorithm.pb.h"
+#include "psa_key_attributes.pb.h"
 #include "wire.h"
 
 struct Suite;
@@ -47,5 +49,10 @@ int test_peer_closed_now(int fd);
 /* Builds a request header into out[WIRE_HDR_LEN]. */
 void test_build_hdr(uint8_t *out, uint8_t provider, uint32_t opcode, uint8_t auth_type,
     uint32_t body_len, uint16_t auth_len, uint64_t session);
+
+/* ECDSA with SHA-256, as a signature algorithm. */
+void test_ecdsa_sha256(psa_algorithm_Algorithm_AsymmetricSignature *alg);
+/* A P-256 key pair for sign_hash (and verify_hash if asked) with ECDSA-SHA-256. */
+void test_p256_attributes(psa_key_attributes_KeyAttributes *a, int verify_too);
 
 #endif
