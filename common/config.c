@@ -142,18 +142,6 @@ cfg_bool(struct cfg_ctx *ctx, const struct toml_node *tbl, const char *table, co
 	return 1;
 }
 
-static int
-cfg_hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* "str:..." or "hex:..." (upstream's secret syntax); no prefix is a plain string. */
 static int
 cfg_secret(struct cfg_ctx *ctx, const struct toml_node *tbl, const char *table, const char *key,
@@ -177,8 +165,8 @@ cfg_secret(struct cfg_ctx *ctx, const struct toml_node *tbl, const char *table, 
 			return cfg_fail(ctx, n->line, full, "hex: needs an even number of digits, "
 			    "at most %zu bytes", outsz);
 		for (i = 0; i < len / 2; i++) {
-			if ((hi = cfg_hex_digit(s[2 * i])) == -1 ||
-			    (lo = cfg_hex_digit(s[2 * i + 1])) == -1)
+			if ((hi = toml_hex(s[2 * i])) == -1 ||
+			    (lo = toml_hex(s[2 * i + 1])) == -1)
 				return cfg_fail(ctx, n->line, full, "hex: has a non-hex digit");
 			out[i] = (char)(hi << 4 | lo);
 		}

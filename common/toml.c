@@ -159,7 +159,7 @@ toml_end_of_line(struct toml_parser *tp)
 	return 0;
 }
 
-static int
+int
 toml_hex(char c)
 {
 	if (c >= '0' && c <= '9')

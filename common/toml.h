@@ -34,4 +34,7 @@ void toml_free(struct toml_node *node);
 struct toml_node *toml_get(const struct toml_node *table, const char *key);
 const char *toml_type_name(enum toml_type type);
 
+/* The value of a hexadecimal digit, or -1. */
+int toml_hex(char c);
+
 #endif
