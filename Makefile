@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # parsecd: the one non-recursive Makefile. On a fresh clone it installs missing
 # Debian packages (scripts/deps.sh), runs autoreconf and ./configure, then builds.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * make bench: measured ratios, all in one run on this machine.
  *   (a) ECDSA P-256 sign-hash throughput with 8 concurrent clients through

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Authenticators: who a request comes from. Direct trusts the name in the
  * auth field; UnixPeerCredentials checks the claimed uid against the one the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The core provider (id 0): service-level operations answered by brokerd itself. */
 #include <stdio.h>
 #include <stdlib.h>

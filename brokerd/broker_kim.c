@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The Key Info Manager on SQLite: prepared statements, durable writes. */
 #include <errno.h>
 #include <string.h>

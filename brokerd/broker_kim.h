@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The Key Info Manager: (authenticator, application, key name) to a
  * provider's opaque key reference and the key's attributes, in SQLite.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Routing: a request's identity is settled, its key name becomes the
  * provider's opaque reference, and key creation and destruction go through

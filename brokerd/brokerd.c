@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * parsec-brokerd: decides who a request comes from and where it goes.
  * Talks to the parent (fd 3), frontd (fd 4) and each provider worker

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* brokerd internals: connections, providers, authentication, routing, core operations. */
 #ifndef BROKERD_H
 #define BROKERD_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Bounded little-endian readers and writers with sticky errors. */
 #include <string.h>
 

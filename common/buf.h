@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Bounded byte readers and writers. Errors are sticky: once a read or write
  * would cross the end, every later call is a no-op returning zeros, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * config.toml onto struct parsec_config: upstream Parsec's tables and keys
  * with its defaults, plus our [privsep]. Errors name file, line and key;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * config.toml as the upstream Parsec service reads it, plus our [privsep] table.
  * Parsed once, in the parent; children get the pieces they need over IPC.

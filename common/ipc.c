@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Internal IPC channels: framed messages over a non-blocking stream socket,
  * descriptors passed with SCM_RIGHTS alongside the first byte of their message.

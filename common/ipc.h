@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Internal IPC: every message between parsecd, frontd, brokerd and the
  * providers is one fixed header plus a payload, over a stream socketpair.

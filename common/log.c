@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Logging to stderr with snprintf + write only: stdio may be forbidden by seccomp. */
 #include <errno.h>
 #include <stdio.h>

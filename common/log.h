@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * One logging API for every process: lines go to stderr, prefixed with the
  * process name and the calling function. Never log a secret.

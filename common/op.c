@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Encoding of the internal operation form; every field is bounded on decode. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The fixed internal form of an operation, shared by every hop after frontd:
  * frontd turns a protobuf body into a struct op_request, brokerd and the

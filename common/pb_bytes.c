@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Zero-copy bytes fields for nanopb callbacks. */
 #include "pb_bytes.h"
 

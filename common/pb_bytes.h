@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Bytes fields larger than nanopb's 16-bit sizes allow (Debian's nanopb is
  * built so): decoded as a pointer into the buffer being decoded, encoded from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fork + exec with fixed descriptors, and the common start of a child. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Process plumbing shared by parsecd and its children. */
 #ifndef PARSEC_PROC_H
 #define PARSEC_PROC_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Privilege drop: chroot, uid/gid, capabilities, rlimits, NO_NEW_PRIVS. */
 #include <errno.h>
 #include <fcntl.h>

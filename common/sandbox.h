@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The one privilege drop every child goes through, in a fixed order, each
  * step checked and fatal on failure.

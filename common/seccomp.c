@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * One seccomp allow-list per process kind, as data, default action kill.
  * The lists were measured (strace -f over the end-to-end suites, counting

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Codecs for the setup messages; a decode must consume the payload exactly. */
 #include <string.h>
 

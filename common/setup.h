@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The settings parsecd sends each child in IPC_SETUP (and brokerd in
  * IPC_SETUP_PROVIDER), with their codecs. Secrets travel only to the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The TOML subset parser. Recursive descent over one buffer; every read is
  * bounded by the end pointer, nesting is capped, duplicates are errors.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A small, strict TOML subset: tables, arrays of tables, strings, integers,
  * booleans, arrays and inline tables. Enough for config.toml; every value

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Red-black trees from libbsd's <sys/tree.h>. Its RB_GENERATE_STATIC relies on
  * a __unused macro that libbsd leaves undefined on Linux, so we spell it out.

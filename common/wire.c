@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Parsec wire protocol 1.0 header codec and the protocol's tables. */
 #include <string.h>
 

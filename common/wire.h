@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Parsec wire protocol 1.0: the 36-byte request/response header, opcodes,
  * provider ids and response status codes (facts of the published protocol).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * An application's view of parsecd: create a signing key, sign a message,
  * verify the signature, remove the key. Build it the way an application

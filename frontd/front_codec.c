@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Protobuf bodies (nanopb, every field bounded) to and from the internal
  * operation form. One table row per opcode: how to decode its Operation and

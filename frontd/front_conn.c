@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Client connections: accept, per-request deadline, header checks before the
  * body is read, one request in flight per connection, keep-alive.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Crypto operation bodies: protobuf Operation to the internal form and the
  * internal result back to protobuf Result. Algorithms and key attributes are

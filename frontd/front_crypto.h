@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* frontd's per-operation converters, shared by the codec table. */
 #ifndef FRONT_CRYPTO_H
 #define FRONT_CRYPTO_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Protobuf <-> PSA conversions. Only the PSA headers' macros are used: frontd
  * does not link the crypto library.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Parsec's protobuf algorithm and key-attribute messages to and from PSA
  * Crypto API values. Every function returns 0, or -1 for a value that has no

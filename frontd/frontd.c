@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * parsec-frontd: the only process that touches client bytes. Accepts on the
  * listening socket (fd 5), frames and decodes requests, and talks only to

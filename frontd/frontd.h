@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* frontd internals: connections, the request codec, and the channel to brokerd. */
 #ifndef FRONTD_H
 #define FRONTD_H

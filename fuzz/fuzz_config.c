@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: config.toml text through the TOML parser and the loader. */
 #include <stdint.h>
 #include <stdlib.h>

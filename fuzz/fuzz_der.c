@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer target: an imported RSA public key through the device backends'
  * DER reader; whatever it accepts must write back byte for byte (canonical).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer target: the internal IPC decoders brokerd and the providers run
  * on what they receive: framing, the operation and result forms, the setup

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer target: a client's request as frontd parses it, header and body
  * for every opcode, then the encoding of a result for the same opcode.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer target: a service's response as libparsec reads it: the header,
  * then the body as each operation's Result, with key attributes converted

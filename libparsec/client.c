@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libparsec's connection: endpoint, authentication and provider choice,
  * one request at a time under the client's lock, reconnecting when the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libparsec's conveniences: the common cases in one call each. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libparsec internals shared between its files. */
 #ifndef LIBPARSEC_H
 #define LIBPARSEC_H

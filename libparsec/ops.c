@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libparsec's operations: C values to protobuf requests and back. */
 #include <stdlib.h>
 #include <string.h>

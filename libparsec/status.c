@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Every status has a name and a sentence. */
 #include <stddef.h>
 

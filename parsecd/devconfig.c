@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The embedded default for `make run`: the software provider, Direct
  * authentication, socket and state under one directory.

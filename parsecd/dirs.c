@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Directories the unprivileged children need, made by the root parent before
  * they start: frontd's empty chroot, each provider's state directory and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The listening socket and the service manager: systemd socket activation
  * (LISTEN_FDS) and readiness notification (NOTIFY_SOCKET), spoken directly,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * parsecd: the parent. Reads config.toml, creates the listening socket,
  * fork+execs frontd, brokerd and one process per provider, wires them with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* parsecd internals shared between its files. */
 #ifndef PARSECD_H
 #define PARSECD_H

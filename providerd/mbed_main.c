@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* parsec-provider-mbed: the provider core loop with the mbedtls backend. */
 #include "providerd.h"
 

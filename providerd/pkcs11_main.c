@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* parsec-provider-pkcs11: the provider core loop with the PKCS#11 backend. */
 #include "providerd.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The DER that PSA's RSA public keys need, and no more. */
 #include <string.h>
 

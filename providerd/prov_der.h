@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * PSA's RSA public key format, DER RSAPublicKey (RFC 8017 A.1.1):
  * SEQUENCE { INTEGER modulus, INTEGER publicExponent }, read strictly

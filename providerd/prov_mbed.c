@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The software provider (id 1, "MbedCrypto"): PSA Crypto from mbedtls 2.28.
  * Keys are persistent PSA keys whose ids brokerd chooses; they live in this

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The software provider's internals shared between its files. */
 #ifndef PROV_MBED_H
 #define PROV_MBED_H

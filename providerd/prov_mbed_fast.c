@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The ECDSA hot path: psa_sign_hash in mbedtls 2.28 re-parses the key (and
  * recomputes its public point) on every call, halving throughput. Here each

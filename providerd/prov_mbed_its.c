@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * PSA internal trusted storage for the software provider, replacing
  * mbedtls' file backend: one file per key in the provider's state directory

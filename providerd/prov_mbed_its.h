@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The PSA internal trusted storage API as mbedtls 2.28 calls it (Debian does
  * not install its header); prov_mbed_its.c implements it.

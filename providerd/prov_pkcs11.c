@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The PKCS#11 provider (id 2, "Pkcs11"): keys live on an HSM, smart card or
  * token, driven through any PKCS#11 module that p11-kit loads. This file

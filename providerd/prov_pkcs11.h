@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared by the PKCS#11 backend's files: the open token and its helpers. */
 #ifndef PROV_PKCS11_H
 #define PROV_PKCS11_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The PKCS#11 provider's cryptography: each PSA algorithm mapped to the
  * token's mechanism, with PSA's data formats on the outside. Hashing for the

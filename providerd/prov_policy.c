@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* PSA key policy checks for backends whose device keeps no PSA policy. */
 #include <stddef.h>
 

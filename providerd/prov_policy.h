@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * PSA key policy for backends whose device keeps none (PKCS#11, TPM): the
  * usage flags and the permitted algorithm brokerd sends with each use.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The TPM 2.0 provider (id 3, "Tpm") through tpm2-tss ESAPI. Keys are created
  * under a storage primary derived from a fixed template in the owner

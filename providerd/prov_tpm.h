@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The TPM backend's parts: the TPM session (prov_tpm.c), the operations
  * (prov_tpm_ops.c) and the key side that never talks to the TPM

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * TPM backend, key side: the reference blob brokerd stores, the templates of
  * generated keys, PSA public key formats and PSA policy checks.

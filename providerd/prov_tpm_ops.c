@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * TPM backend, operations: generate, import, sign, decrypt and random on the
  * TPM; verification and encryption with the public key in software (PSA).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The provider core loop shared by every backend binary: setup from the
  * parent (fd 3), operations from brokerd (fd 4), one backend behind a vtable.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The provider core loop and the vtable each backend fills in. */
 #ifndef PROVIDERD_H
 #define PROVIDERD_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* parsec-provider-tpm: the provider core loop with the TPM 2.0 backend. */
 #include "providerd.h"
 

@@ -1,9 +1,10 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Installs the Debian packages parsecd builds and tests with, when any is missing.
 # Quiet and fast when everything is present; needs root (or sudo) otherwise.
 set -eu
 
-PACKAGES="gcc make autoconf pkg-config clang-14 libclang-rt-14-dev python3 \
+PACKAGES="gcc make autoconf automake pkg-config clang clang-14 libclang-rt-14-dev python3 \
 libevent-dev libseccomp-dev libcap-dev libmbedtls-dev nanopb libnanopb-dev \
 python3-protobuf python3-cryptography protobuf-compiler libsqlite3-dev libbsd-dev check \
 p11-kit libp11-kit-dev softhsm2 opensc libtss2-dev swtpm swtpm-tools tpm2-tools \

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """The operation tests every key-holding provider must pass, run against one
 provider id: key pairs made in the service, their signatures and ciphertexts
 checked by OpenSSL (pyca/cryptography) and the other way round, imports,

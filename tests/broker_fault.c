@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fault hooks for the crash tests, linked only into the test build of brokerd
  * (tests/faults/brokerd/parsec-brokerd): dies with SIGKILL at the point named

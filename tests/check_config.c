@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests: the config.toml loader, defaults and every precise error. */
 #include <check.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * End to end: a real parsecd on a temp socket, the core operations, keep-alive
  * and one-request-per-connection, and every wire-header fault answered with its

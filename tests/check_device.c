@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The pieces the PKCS#11 and TPM backends share, in-process: PSA key policy
  * as PSA defines it, and the DER of RSA public keys (strict in, canonical out).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests: frontd's protobuf <-> PSA conversions (literal PSA encodings,
  * round trips, rejection of out-of-range enums) and the request parser.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests: IPC framing (truncated, oversized, unknown type) and real channels. */
 #include <check.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * End to end through a real daemon: key life cycle in the software provider,
  * per-application namespaces with Direct authentication, persistence across

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests: libparsec against a fake service on a temp socket that
  * misbehaves on purpose: closes after every answer, dribbles its answers a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests: the wire header codec and the bounded buffers, every error path. */
 #include <check.h>
 #include <stdlib.h>

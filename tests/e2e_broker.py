@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """End to end through a real parsecd: what brokerd decides.
 
 - Admin operations: ListClients and DeleteClient for admins only; DeleteClient

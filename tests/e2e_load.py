@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Load and faults against a real parsecd, loopback only, bounded, self-stopping.
 
 Load: 1,000 connections held at once; 32 clients signing (10 s, or a minute

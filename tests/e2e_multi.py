@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Three providers in one service: software (1), PKCS#11 on SoftHSMv2 (2) and
 TPM on swtpm (3). The shared operation suite runs on the TPM as it does on
 the others, then all three serve at once while the TPM works slowly: the

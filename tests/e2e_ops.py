@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """End to end through a real parsecd: every software-provider operation.
 
 Known-answer vectors (FIPS 180, RFC 4231, RFC 4493, SP 800-38A, the GCM

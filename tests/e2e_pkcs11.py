@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """End to end through a real parsecd with the PKCS#11 provider on a real
 SoftHSMv2 token (its own SOFTHSM2_CONF and token directory): the operation
 suite on provider 2 and, in the same service, on provider 1; what the token

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Privilege separation under attack, through a real parsecd started as root.
 
 - Every child runs as the service user with no capabilities, NO_NEW_PRIVS and

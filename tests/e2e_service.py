@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """parsecd and its service manager: readiness (NOTIFY_SOCKET), socket
 activation (LISTEN_FDS), the socket's mode and group, and SIGHUP reload.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """parsec-tool and libparsec as users meet them.
 
 - libparsec is installed into a temporary prefix and examples/sign.c is built

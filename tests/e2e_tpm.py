@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """End to end through a real parsecd and a real software TPM (swtpm): the
 TPM provider (id 3).
 

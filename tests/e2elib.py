@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Shared pieces of the end-to-end scripts: a real parsecd in a temp
 directory, raw wire-protocol calls, applications, and the check counter."""
 import os

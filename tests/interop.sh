@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Interop: upstream Parsec's own Rust codec (Debian's parsec-interface crate,
 # built offline) against parsecd started on an upstream-style config.toml.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Every manual page renders with man -l, and groff has no warning about it.
 set -u
 top=$(cd "${1:-$(dirname "$0")/..}" && pwd)

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Checks that our proto/ contracts match upstream's field for field.
 
 Usage: proto_compat.py UPSTREAM_DIR OUR_DIR. Both sets are compiled with

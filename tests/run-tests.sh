@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs every test program given, then the proto and interop checks, and prints
 # one total. Each Check program prints its own "Checks: N, Failures: F, Errors: E".
 set -u

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """A private SoftHSMv2 token for the end-to-end scripts: its own config and
 token directory under a temp dir, readable by the service user, and the
 [[provider]] table that points parsecd at it."""

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """A software TPM (swtpm) on a Unix socket in a temp directory, for tests.
 
     with Swtpm() as tpm:          # started, stopped on the way out, always

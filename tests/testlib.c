@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Test helpers: start a real parsecd from the build tree, talk raw wire protocol. */
 #include <errno.h>
 #include <fcntl.h>

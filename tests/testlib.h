@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers for the test suites: a real daemon on a temp socket, raw wire I/O. */
 #ifndef TESTLIB_H
 #define TESTLIB_H

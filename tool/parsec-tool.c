@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * parsec-tool: the Parsec service from the command line, with upstream
  * parsec-tool's subcommands and flags (plus verify and import-key). Binary

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 //! parsecd against upstream Parsec's own codec: requests are built and
 //! responses parsed by the parsec-interface crate, as an upstream client does.
 //! Bad headers are sent as raw bytes. Prints one line per check and a total.
