@@ -55,6 +55,7 @@ config_defaults(struct parsec_config *cfg)
 	strlcpy(cfg->user, "_parsec", sizeof(cfg->user));
 	strlcpy(cfg->chroot_dir, "/var/empty", sizeof(cfg->chroot_dir));
 	strlcpy(cfg->state_dir, "/var/lib/parsec", sizeof(cfg->state_dir));
+	cfg->keep_alive_timeout_ms = 60000;
 	cfg->max_connections = 1024;
 	cfg->max_connections_per_uid = 256;
 	cfg->socket_mode = 0666;
@@ -463,7 +464,8 @@ static int
 cfg_privsep(struct cfg_ctx *ctx, const struct toml_node *t, struct parsec_config *cfg)
 {
 	static const char *const known[] = { "user", "chroot_dir", "state_dir", "workers",
-		"max_connections", "max_connections_per_uid", "socket_mode", "socket_group", NULL };
+		"max_connections", "max_connections_per_uid", "socket_mode", "socket_group",
+		"keep_alive_timeout", NULL };
 	const struct toml_node *mode;
 
 	cfg_unknown_keys(ctx, t, "privsep", known);
@@ -472,6 +474,8 @@ cfg_privsep(struct cfg_ctx *ctx, const struct toml_node *t, struct parsec_config
 	    sizeof(cfg->chroot_dir)) == -1 ||
 	    cfg_str(ctx, t, "privsep", "state_dir", cfg->state_dir, sizeof(cfg->state_dir)) == -1 ||
 	    cfg_u32(ctx, t, "privsep", "workers", 0, CFG_WORKERS_MAX, &cfg->workers) == -1 ||
+	    cfg_u32(ctx, t, "privsep", "keep_alive_timeout", 1, 3600u * 1000,
+	    &cfg->keep_alive_timeout_ms) == -1 ||
 	    cfg_u32(ctx, t, "privsep", "max_connections", 1, 65536, &cfg->max_connections) == -1 ||
 	    cfg_u32(ctx, t, "privsep", "max_connections_per_uid", 1, 65536,
 	    &cfg->max_connections_per_uid) == -1 ||

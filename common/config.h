@@ -108,6 +108,7 @@ struct parsec_config {
 	char chroot_dir[CFG_LONGPATH_MAX];  /* frontd's empty dir; default /var/empty */
 	char state_dir[CFG_LONGPATH_MAX];   /* providers' state; default /var/lib/parsec */
 	uint32_t workers;                   /* provider workers; 0 = number of CPUs */
+	uint32_t keep_alive_timeout_ms;     /* idle kept-alive connection; default 60 s */
 	uint32_t max_connections;           /* default 1024 */
 	uint32_t max_connections_per_uid;   /* default 256 */
 	uint32_t socket_mode;               /* default 0666 */

@@ -15,6 +15,7 @@ setup_front_encode(const struct setup_front *s, uint8_t *out, size_t cap)
 	buf_put_str(&wr, s->chroot_dir);
 	buf_put_u32le(&wr, s->body_len_limit);
 	buf_put_u32le(&wr, s->timeout_ms);
+	buf_put_u32le(&wr, s->keep_alive_timeout_ms);
 	buf_put_u32le(&wr, s->max_connections);
 	buf_put_u32le(&wr, s->max_connections_per_uid);
 	return buf_writer_ok(&wr) ? wr.off : 0;
@@ -30,6 +31,7 @@ setup_front_decode(const uint8_t *in, size_t len, struct setup_front *s)
 	buf_get_str(&rd, s->chroot_dir, sizeof(s->chroot_dir));
 	s->body_len_limit = buf_get_u32le(&rd);
 	s->timeout_ms = buf_get_u32le(&rd);
+	s->keep_alive_timeout_ms = buf_get_u32le(&rd);
 	s->max_connections = buf_get_u32le(&rd);
 	s->max_connections_per_uid = buf_get_u32le(&rd);
 	return buf_reader_done(&rd) ? 0 : -1;

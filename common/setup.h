@@ -17,6 +17,7 @@ struct setup_front {
 	char chroot_dir[CFG_LONGPATH_MAX];
 	uint32_t body_len_limit;
 	uint32_t timeout_ms;
+	uint32_t keep_alive_timeout_ms;
 	uint32_t max_connections;
 	uint32_t max_connections_per_uid;
 };

@@ -15,6 +15,12 @@
 #define WIRE_VERSION_MAJ 1
 #define WIRE_VERSION_MIN 0
 #define WIRE_DEFAULT_BODY_LIMIT (1024u * 1024u)
+/*
+ * Header flags bit 0, ours: in a request, "keep this connection open after the
+ * reply"; in a response, "the service did". Upstream ignores request flags and
+ * answers 0, so a client asking it learns that the connection will close.
+ */
+#define WIRE_FLAG_KEEP_ALIVE 0x0001u
 
 enum wire_provider {
 	WIRE_PROVIDER_CORE = 0,

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Client connections: accept, per-request deadline, header checks before the
- * body is read, one request in flight per connection, keep-alive.
+ * body is read, one request in flight per connection. As upstream does, the
+ * connection closes after each reply, unless the request asked to keep it
+ * (WIRE_FLAG_KEEP_ALIVE): clients that read to EOF get their EOF at once.
  * Bad client input answers that client (or drops it); nobody else notices.
  */
 #include <errno.h>
@@ -19,7 +21,6 @@
 #include "ipc.h"
 #include "log.h"
 
-#define FRONT_IDLE_TIMEOUT_MS 60000
 #define FRONT_READ_CHUNK 4096
 #define FRONT_ACCEPT_PAUSE_MS 100
 
@@ -81,6 +82,7 @@ static struct {
 	uint32_t conn_count;
 	uint64_t next_conn_id;
 	uint64_t next_req_id;
+	uint64_t replies; /* answers written whole, for the line at shutdown */
 } fc;
 
 static void front_conn_process(struct front_conn *conn);
@@ -141,6 +143,7 @@ front_conn_flush(struct front_conn *conn)
 	free(conn->out);
 	conn->out = NULL;
 	conn->out_len = conn->out_off = 0;
+	fc.replies++;
 	if (conn->close_after) {
 		front_conn_close(conn);
 		return;
@@ -148,7 +151,7 @@ front_conn_flush(struct front_conn *conn)
 	conn->state = CONN_READING;
 	conn->hdr_checked = 0;
 	event_add(conn->ev_read, NULL);
-	front_conn_arm_timer(conn, FRONT_IDLE_TIMEOUT_MS);
+	front_conn_arm_timer(conn, fc.settings.keep_alive_timeout_ms);
 	/* A client may already have sent its next request. */
 	if (conn->in_len > 0)
 		front_conn_process(conn);
@@ -166,6 +169,10 @@ front_conn_reply(struct front_conn *conn, const struct wire_hdr *req_hdr, uint32
 		hdr.provider = req_hdr->provider;
 		hdr.session = req_hdr->session;
 		hdr.opcode = req_hdr->opcode;
+		if (!(req_hdr->flags & WIRE_FLAG_KEEP_ALIVE))
+			close_after = 1;
+		if (!close_after)
+			hdr.flags = WIRE_FLAG_KEEP_ALIVE;
 	} else {
 		hdr.opcode = OP_PING; /* upstream's answer to a header it could not read */
 	}
@@ -432,7 +439,7 @@ front_accept(evutil_socket_t lfd, short events, void *arg)
 		return;
 	}
 	event_add(conn->ev_read, NULL);
-	front_conn_arm_timer(conn, FRONT_IDLE_TIMEOUT_MS);
+	front_conn_arm_timer(conn, fc.settings.keep_alive_timeout_ms);
 	if (fc.conn_count >= fc.settings.max_connections)
 		event_del(fc.ev_accept);
 }
@@ -484,8 +491,9 @@ front_conn_reconfigure(const struct front_settings *settings)
 	    !event_pending(fc.ev_accept, EV_READ, NULL) &&
 	    !event_pending(fc.ev_accept_pause, EV_TIMEOUT, NULL))
 		event_add(fc.ev_accept, NULL);
-	log_info("reloaded: body limit %u, timeout %u ms, %u connections (%u per uid)",
-	    settings->body_len_limit, settings->timeout_ms, settings->max_connections,
+	log_info("reloaded: body limit %u, timeout %u ms, keep-alive %u ms, %u connections "
+	    "(%u per uid)", settings->body_len_limit, settings->timeout_ms,
+	    settings->keep_alive_timeout_ms, settings->max_connections,
 	    settings->max_connections_per_uid);
 }
 
@@ -508,4 +516,6 @@ front_conn_shutdown(void)
 		event_del(fc.ev_accept);
 	RB_FOREACH_SAFE(conn, front_conn_tree, &fc.conns, next)
 		front_conn_close(conn);
+	log_info("stopping: %llu replies written on %llu connections",
+	    (unsigned long long)fc.replies, (unsigned long long)fc.next_conn_id);
 }

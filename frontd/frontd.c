@@ -48,6 +48,7 @@ frontd_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 			fatalx("malformed setup from parent");
 		fd_main.settings.body_len_limit = s.body_len_limit;
 		fd_main.settings.timeout_ms = s.timeout_ms;
+		fd_main.settings.keep_alive_timeout_ms = s.keep_alive_timeout_ms;
 		fd_main.settings.max_connections = s.max_connections;
 		fd_main.settings.max_connections_per_uid = s.max_connections_per_uid;
 		strlcpy(fd_main.user, s.user, sizeof(fd_main.user));
@@ -68,6 +69,7 @@ frontd_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 			fatalx("malformed reload from parent");
 		fd_main.settings.body_len_limit = s.body_len_limit;
 		fd_main.settings.timeout_ms = s.timeout_ms;
+		fd_main.settings.keep_alive_timeout_ms = s.keep_alive_timeout_ms;
 		fd_main.settings.max_connections = s.max_connections;
 		fd_main.settings.max_connections_per_uid = s.max_connections_per_uid;
 		front_conn_reconfigure(&fd_main.settings);

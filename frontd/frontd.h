@@ -50,6 +50,7 @@ uint32_t front_parse_request(const uint8_t *buf, size_t len, uint32_t body_limit
 struct front_settings {
 	uint32_t body_len_limit;
 	uint32_t timeout_ms;
+	uint32_t keep_alive_timeout_ms;
 	uint32_t max_connections;
 	uint32_t max_connections_per_uid;
 };

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libparsec's connection: endpoint, authentication and provider choice,
- * one request at a time under the client's lock, reconnecting when the
- * service has closed the connection, and responses bounded before they are
- * read.
+ * one request at a time under the client's lock, and responses bounded before
+ * they are read. Each request asks the service to keep the connection open
+ * (WIRE_FLAG_KEEP_ALIVE); a reply without the flag (upstream's service, or
+ * ours closing) means the connection is done, and the next call opens a new
+ * one.
  */
 #include <errno.h>
 #include <poll.h>
@@ -153,6 +155,7 @@ parsec_call_locked(parsec_client *c, uint32_t provider, uint32_t opcode, int wit
 	hdr.body_len = (uint32_t)body_len;
 	hdr.auth_len = (uint16_t)auth_len;
 	hdr.opcode = opcode;
+	hdr.flags = WIRE_FLAG_KEEP_ALIVE;
 	wire_encode_hdr(&hdr, req);
 	{
 		pb_ostream_t out = pb_ostream_from_buffer(req + WIRE_HDR_LEN, body_len);
@@ -180,7 +183,7 @@ parsec_call_locked(parsec_client *c, uint32_t provider, uint32_t opcode, int wit
 	explicit_bzero(req, WIRE_HDR_LEN + body_len + auth_len);
 	free(req);
 	if (status == PARSEC_ERR_CONNECTION || status == PARSEC_ERR_RESPONSE_TOO_LARGE ||
-	    status == PARSEC_ERR_INVALID_ENCODING)
+	    status == PARSEC_ERR_INVALID_ENCODING || !(hdr.flags & WIRE_FLAG_KEEP_ALIVE))
 		parsec_disconnect(c);
 	if (status == PARSEC_SUCCESS && res_fields != NULL) {
 		pb_istream_t in = pb_istream_from_buffer(body, hdr.body_len);

@@ -205,6 +205,7 @@ parsecd_send_settings(struct child *c, uint32_t type)
 		struct setup_front s = {
 			.body_len_limit = pd.cfg.body_len_limit,
 			.timeout_ms = pd.cfg.timeout_ms,
+			.keep_alive_timeout_ms = pd.cfg.keep_alive_timeout_ms,
 			.max_connections = pd.cfg.max_connections,
 			.max_connections_per_uid = pd.cfg.max_connections_per_uid,
 		};

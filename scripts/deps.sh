@@ -10,6 +10,13 @@ python3-protobuf python3-cryptography protobuf-compiler libsqlite3-dev libbsd-de
 p11-kit libp11-kit-dev softhsm2 opensc libtss2-dev swtpm swtpm-tools tpm2-tools \
 openssl sqlite3 procps util-linux man-db groff-base cargo librust-parsec-interface-dev valgrind"
 
+# --go: what the official Go client's end-to-end tests build with (tests/e2e_go_client.py).
+if [ "${1:-}" = "--go" ]; then
+	PACKAGES="golang-go golang-github-onsi-ginkgo-dev golang-gomega-dev \
+golang-github-pkg-errors-dev golang-google-protobuf-dev golang-golang-x-sys-dev \
+golang-gopkg-check.v1-dev golang-github-kr-pretty-dev"
+fi
+
 missing=""
 for p in $PACKAGES; do
 	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

@@ -23,7 +23,12 @@
 #include "wire.h"
 #include "testlib.h"
 
-enum fake_mode { FAKE_NORMAL, FAKE_CLOSE_EACH, FAKE_DRIBBLE, FAKE_OVERSIZED, FAKE_STATUS };
+/*
+ * FAKE_CLOSE_EACH promises keep-alive and breaks it (a kept connection timed out);
+ * FAKE_UPSTREAM answers as upstream's service: no keep-alive flag in any reply.
+ */
+enum fake_mode { FAKE_NORMAL, FAKE_CLOSE_EACH, FAKE_UPSTREAM, FAKE_DRIBBLE, FAKE_OVERSIZED,
+	FAKE_STATUS };
 
 static struct {
 	char path[108];
@@ -32,6 +37,7 @@ static struct {
 	uint16_t status;
 	int connections;
 	int requests;
+	int reused_unkept; /* requests on a connection whose last reply did not keep it */
 	pthread_t thread;
 } fake;
 
@@ -86,6 +92,8 @@ fake_serve(void *arg)
 
 		if (fd == -1)
 			return NULL;
+		int answered_unkept = 0;
+
 		fake.connections++;
 		for (;;) {
 			uint8_t raw[WIRE_HDR_LEN], skip[4096], resp[WIRE_HDR_LEN + 256];
@@ -99,6 +107,8 @@ fake_serve(void *arg)
 			    read_full(fd, skip, hdr.body_len + hdr.auth_len) == -1)
 				break;
 			fake.requests++;
+			if (answered_unkept)
+				fake.reused_unkept++;
 			discovery = hdr.opcode == OP_LIST_AUTHENTICATORS || hdr.opcode == OP_LIST_PROVIDERS;
 			body_len = fake_body(hdr.opcode, resp + WIRE_HDR_LEN, 256);
 			hdr.status = 0;
@@ -108,6 +118,10 @@ fake_serve(void *arg)
 			}
 			hdr.body_len = (uint32_t)body_len;
 			hdr.auth_len = 0;
+			if (fake.mode == FAKE_UPSTREAM) {
+				hdr.flags = 0;
+				answered_unkept = 1;
+			}
 			if (!discovery && fake.mode == FAKE_OVERSIZED)
 				hdr.body_len = 64u * 1024 * 1024;
 			wire_encode_hdr(&hdr, resp);
@@ -195,6 +209,24 @@ START_TEST(t_reconnects_when_closed_after_each)
 }
 END_TEST
 
+/* Against upstream's service: a new connection per call, none reused after its reply. */
+START_TEST(t_new_connection_when_not_kept)
+{
+	parsec_client *c;
+	uint8_t maj, min;
+	int i;
+
+	fake_start(FAKE_UPSTREAM, 0);
+	c = connected();
+	for (i = 0; i < 5; i++)
+		ck_assert_int_eq(parsec_ping(c, &maj, &min), PARSEC_SUCCESS);
+	ck_assert_int_eq(fake.requests, 7);
+	ck_assert_int_eq(fake.connections, 7);
+	ck_assert_int_eq(fake.reused_unkept, 0);
+	parsec_client_free(c);
+}
+END_TEST
+
 START_TEST(t_partial_reads)
 {
 	parsec_client *c;
@@ -266,6 +298,7 @@ main(void)
 	signal(SIGPIPE, SIG_IGN);
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, t_keeps_one_connection);
+	tcase_add_test(tc, t_new_connection_when_not_kept);
 	tcase_add_test(tc, t_reconnects_when_closed_after_each);
 	tcase_add_test(tc, t_partial_reads);
 	tcase_add_test(tc, t_oversized_response_refused);

@@ -106,7 +106,8 @@ class App:
 
 
 class Service:
-    def __init__(self, auth="Direct", admins=(), directory=None, provider_extra=""):
+    def __init__(self, auth="Direct", admins=(), directory=None, provider_extra="",
+                 privsep_extra=""):
         self.dir = directory or tempfile.mkdtemp(prefix="parsecd-broker.")
         os.chmod(self.dir, 0o755)
         self.sock = os.path.join(self.dir, "parsec.sock")
@@ -132,7 +133,9 @@ key_info_manager = "sqlite-manager"
 [privsep]
 state_dir = "%(d)s/state"
 workers = 2
-""" % {"d": self.dir, "auth": auth, "admins": admin_list, "extra": provider_extra})
+%(privsep)s
+""" % {"d": self.dir, "auth": auth, "admins": admin_list, "extra": provider_extra,
+       "privsep": privsep_extra})
         os.chmod(os.path.join(self.dir, "config.toml"), 0o644)
         self.proc = None
 

@@ -164,9 +164,18 @@ void
 test_build_hdr(uint8_t *out, uint8_t provider, uint32_t opcode, uint8_t auth_type,
     uint32_t body_len, uint16_t auth_len, uint64_t session)
 {
+	test_build_hdr_flags(out, WIRE_FLAG_KEEP_ALIVE, provider, opcode, auth_type, body_len,
+	    auth_len, session);
+}
+
+void
+test_build_hdr_flags(uint8_t *out, uint16_t flags, uint8_t provider, uint32_t opcode,
+    uint8_t auth_type, uint32_t body_len, uint16_t auth_len, uint64_t session)
+{
 	struct wire_hdr hdr;
 
 	memset(&hdr, 0, sizeof(hdr));
+	hdr.flags = flags;
 	hdr.provider = provider;
 	hdr.session = session;
 	hdr.auth_type = auth_type;

@@ -47,9 +47,15 @@ int test_read_response(int fd, struct wire_hdr *hdr, uint8_t **body, size_t *bod
 int test_peer_closed(int fd);
 /* 1 if the peer has already closed (waits at most 200 ms). */
 int test_peer_closed_now(int fd);
-/* Builds a request header into out[WIRE_HDR_LEN]. */
+/*
+ * Builds a request header into out[WIRE_HDR_LEN] that asks the service to keep
+ * the connection (WIRE_FLAG_KEEP_ALIVE), as libparsec does; test_build_hdr_flags
+ * sets the flags field as given (0: one request per connection, as upstream's clients).
+ */
 void test_build_hdr(uint8_t *out, uint8_t provider, uint32_t opcode, uint8_t auth_type,
     uint32_t body_len, uint16_t auth_len, uint64_t session);
+void test_build_hdr_flags(uint8_t *out, uint16_t flags, uint8_t provider, uint32_t opcode,
+    uint8_t auth_type, uint32_t body_len, uint16_t auth_len, uint64_t session);
 
 /* ECDSA with SHA-256, as a signature algorithm. */
 void test_ecdsa_sha256(psa_algorithm_Algorithm_AsymmetricSignature *alg);
