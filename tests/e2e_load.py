@@ -29,7 +29,8 @@ import psa_algorithm_pb2 as alg_pb  # noqa: E402
 import psa_sign_hash_pb2 as sign_pb  # noqa: E402
 
 LONG = os.environ.get("PARSEC_LONG") == "1"
-PING = struct.pack("<IHBBHBQBBBIHIHBB", 0x5EC0A710, 30, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0)
+# A Ping that asks to keep the connection (flags 0x0001), for the tests that reuse one.
+PING = struct.pack("<IHBBHBQBBBIHIHBB", 0x5EC0A710, 30, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0)
 
 
 def ping_on(sock):
@@ -89,7 +90,8 @@ def sign_hammer(svc):
         with socket.socket(socket.AF_UNIX) as s:
             s.settimeout(10)
             s.connect(svc.sock)
-            hdr = struct.pack("<IHBBHBQBBBIHIHBB", 0x5EC0A710, 30, 1, 0, 0, 1, 1, 0, 0, 1, len(body), 3, 4, 0, 0, 0)
+            # flags 0x0001: keep the connection for the next request
+            hdr = struct.pack("<IHBBHBQBBBIHIHBB", 0x5EC0A710, 30, 1, 0, 1, 1, 1, 0, 0, 1, len(body), 3, 4, 0, 0, 0)
             while not stop.is_set():
                 s.sendall(hdr + body + b"app")
                 raw = b""

@@ -103,7 +103,8 @@ def reload_tests():
         check("before the reload, admin is not an admin", admin.clients()[0] == 21)
         kept = socket.socket(socket.AF_UNIX)
         kept.connect(svc.sock)
-        hdr = struct.pack("<IHBBHBQBBBIHIHBB", 0x5EC0A710, 30, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0)
+        hdr = struct.pack("<IHBBHBQBBBIHIHBB", 0x5EC0A710, 30, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0)
+        # flags 0x0001 asks the service to keep the connection open across the reload.
         kept.sendall(hdr)
         first = kept.recv(64)
         with open(config, "w") as f:

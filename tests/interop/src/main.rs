@@ -100,6 +100,7 @@ fn raw_header(provider: u8, opcode: u32, body_len: u32, session: u64) -> Vec<u8>
 }
 
 struct RawResponse {
+    flags: u16,
     provider: u8,
     session: u64,
     opcode: u32,
@@ -113,6 +114,7 @@ fn read_raw(stream: &mut UnixStream) -> Option<RawResponse> {
     let mut body = vec![0u8; body_len];
     stream.read_exact(&mut body).ok()?;
     Some(RawResponse {
+        flags: u16::from_le_bytes([h[8], h[9]]),
         provider: h[10],
         session: u64::from_le_bytes([h[11], h[12], h[13], h[14], h[15], h[16], h[17], h[18]]),
         opcode: u32::from_le_bytes([h[28], h[29], h[30], h[31]]),
@@ -138,9 +140,10 @@ fn main() {
     let path = endpoint.trim_start_matches("unix:").to_string();
     let mut c = Checks { passed: 0, failed: 0 };
 
-    // Ping, twice on one connection (keep-alive), session echoed.
-    let mut s = connect(&path);
+    // Ping as upstream's client sends it: one request per connection, session echoed,
+    // and the service closes the connection after the reply.
     for session in [7u64, 8u64] {
+        let mut s = connect(&path);
         let r = call(&mut s, ProviderId::Core, NativeOperation::Ping(ping::Operation), session);
         let ok = match &r {
             Ok((resp, Some(NativeResult::Ping(p)))) => {
@@ -150,13 +153,26 @@ fn main() {
             }
             _ => false,
         };
-        c.check(&format!("ping on a kept-alive connection (session {})", session), ok,
-            format!("{:?}", r.map(|x| x.0)));
+        c.check(&format!("ping, one request per connection (session {})", session),
+            ok && closed(&mut s), format!("{:?}", r.map(|x| x.0)));
+    }
+    // Keep-alive at the client's request (header flags bit 0): two pings on one connection.
+    {
+        let mut s = connect(&path);
+        let mut both = true;
+        for session in [9u64, 10u64] {
+            let mut h = raw_header(0, 1, 0, session);
+            h[8] = 1;
+            both &= s.write_all(&h).is_ok()
+                && matches!(read_raw(&mut s), Some(r) if r.status == 0 && r.session == session
+                    && r.flags == 1);
+        }
+        c.check("two pings on a connection kept at the client's request", both, String::new());
     }
     c.check("ping on a fresh connection", ping_ok(&path), String::new());
 
     // ListProviders: the software provider first, core last, upstream's UUIDs.
-    let r = call(&mut s, ProviderId::Core, NativeOperation::ListProviders(list_providers::Operation), 2);
+    let r = call(&mut connect(&path), ProviderId::Core, NativeOperation::ListProviders(list_providers::Operation), 2);
     match r {
         Ok((_, Some(NativeResult::ListProviders(res)))) => {
             let first = res.providers.first();
@@ -178,7 +194,7 @@ fn main() {
     // ListOpcodes for core and the software provider: must parse with the crate.
     for (provider, name) in [(ProviderId::Core, "core"), (ProviderId::MbedCrypto, "software provider")] {
         let op = NativeOperation::ListOpcodes(list_opcodes::Operation { provider_id: provider });
-        match call(&mut s, ProviderId::Core, op, 3) {
+        match call(&mut connect(&path), ProviderId::Core, op, 3) {
             Ok((_, Some(NativeResult::ListOpcodes(res)))) => {
                 let ok = if provider == ProviderId::Core {
                     [Opcode::Ping, Opcode::ListProviders, Opcode::ListOpcodes, Opcode::ListAuthenticators]
@@ -194,7 +210,7 @@ fn main() {
     }
 
     // ListAuthenticators: Direct, as configured.
-    match call(&mut s, ProviderId::Core, NativeOperation::ListAuthenticators(list_authenticators::Operation), 4) {
+    match call(&mut connect(&path), ProviderId::Core, NativeOperation::ListAuthenticators(list_authenticators::Operation), 4) {
         Ok((_, Some(NativeResult::ListAuthenticators(res)))) => c.check(
             "list authenticators",
             res.authenticators.len() == 1 && res.authenticators[0].id == AuthType::Direct,
@@ -258,8 +274,8 @@ fn main() {
         let r = read_raw(&mut s);
         let ok = r.as_ref().map(|x| x.status == 7 && x.session == 6 && x.opcode == 9).unwrap_or(false);
         c.check("undecodable body is DeserializingBodyFailed", ok, format!("{:?}", r.map(|x| x.status)));
-        let again = call(&mut s, ProviderId::Core, NativeOperation::Ping(ping::Operation), 1);
-        c.check("connection usable after a bad body", matches!(again, Ok((_, Some(_)))), String::new());
+        c.check("and the connection is closed after that answer, as upstream's", closed(&mut s),
+            String::new());
     }
 
     // Unknown opcode, unknown provider, unconfigured provider, crypto op to core.
