@@ -227,6 +227,7 @@ parsecd_send_settings(struct child *c, uint32_t type)
 			strlcpy(s.admins[i], pd.cfg.admins[i], sizeof(s.admins[i]));
 		if (pd.cfg.key_manager_count > 0)
 			strlcpy(s.kim_path, kim->sqlite_db_path, sizeof(s.kim_path));
+		strlcpy(s.state_dir, pd.cfg.state_dir, sizeof(s.state_dir));
 		for (i = 0; i < pd.provider_count; i++)
 			s.provider_count += !pd.providers[i].retired;
 		len = setup_broker_encode(&s, buf, sizeof(buf));
@@ -803,9 +804,9 @@ parsecd_start(void)
 	int fds[3];
 	size_t i;
 
+	/* The state directory's lock first: a second instance stops before it touches a thing. */
+	parsecd_prepare_dirs(&pd.cfg);
 	pd.listen_fd = parsecd_listen(&pd.cfg, &pd.activated);
-	if (geteuid() == 0)
-		parsecd_prepare_dirs(&pd.cfg);
 
 	parsecd_init_child(&pd.front, PROC_FRONTD, "parsec-frontd", "frontd");
 	parsecd_init_child(&pd.broker, PROC_BROKERD, "parsec-brokerd", "brokerd");

@@ -4,14 +4,30 @@
 #define PARSECD_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "config.h"
 
 /* The built-in development config for `parsecd -D DIR` (make run). */
 int parsecd_dev_config(const char *dir, struct parsec_config *cfg, char *err, size_t errlen);
 
-/* As root: the service user's directories, made and owned before children start. */
+/*
+ * Before any child starts: the chroot, the state directory (locked against a
+ * second instance) with one directory per provider (leftover temporary key
+ * files removed), and the key store's directory, made or checked (dirs.c).
+ */
 void parsecd_prepare_dirs(const struct parsec_config *cfg);
+
+/*
+ * Opens the directory path (O_RDONLY|O_DIRECTORY), walking from / through
+ * descriptors; with create, missing directories are made (the last with
+ * uid, gid and mode, those on the way root's 0755) and *made tells whether
+ * the last was. A directory that exists must be root's or the service
+ * user's and not writable by others without the sticky bit, or the start
+ * stops naming key and path. Call after parsecd_prepare_dirs.
+ */
+int parsecd_dir_open(const char *key, const char *path, int create, uid_t uid, gid_t gid,
+    mode_t mode, int *made);
 
 /*
  * The listening socket: systemd's (LISTEN_FDS) when socket-activated, else
