@@ -6,6 +6,7 @@
  * It never reads client data.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -77,7 +78,8 @@ static __attribute__((noreturn)) void
 usage(void)
 {
 	fprintf(stderr, "usage: parsecd [-t] [-v] -c config.toml\n"
-			"       parsecd [-v] -D directory   (built-in development config)\n");
+			"       parsecd [-v] -D directory   (built-in development config)\n"
+			"       parsecd --orphans -c config.toml\n");
 	exit(2);
 }
 
@@ -864,13 +866,17 @@ main(int argc, char **argv)
 {
 	const char *config_path = NULL, *dev_dir = NULL;
 	char err[CFG_ERR_MAX];
-	int check_only = 0, verbose = 0, ch;
+	int check_only = 0, orphans = 0, verbose = 0, ch;
+	static const struct option longopts[] = {
+		{ "orphans", no_argument, NULL, 'O' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct event *sigs[6];
 	const int signums[6] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGUSR1 };
 	size_t i;
 
 	log_init("parsecd", LOG_LVL_INFO, 0);
-	while ((ch = getopt(argc, argv, "c:D:tv")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:D:tv", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			config_path = optarg;
@@ -880,6 +886,9 @@ main(int argc, char **argv)
 			break;
 		case 't':
 			check_only = 1;
+			break;
+		case 'O':
+			orphans = 1;
 			break;
 		case 'v':
 			verbose++;
@@ -901,6 +910,12 @@ main(int argc, char **argv)
 	} else if (parsecd_dev_config(dev_dir, &pd.cfg, err, sizeof(err)) == -1) {
 		fprintf(stderr, "parsecd: %s\n", err);
 		return 1;
+	}
+	if (orphans) {
+		int r = parsecd_orphans(&pd.cfg);
+
+		config_wipe_secrets(&pd.cfg);
+		return r;
 	}
 	if (check_only) {
 		printf("parsecd: configuration %s OK\n", config_path ? config_path : "(built-in)");

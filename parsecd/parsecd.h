@@ -39,6 +39,12 @@ int parsecd_listen(const struct parsec_config *cfg, int *activated);
 /* Tells a service manager (NOTIFY_SOCKET) about our state; no-op without one. */
 void parsecd_notify(const char *state);
 
+/*
+ * parsecd --orphans: prints, one a line, the key material providers hold
+ * that no key store entry names; the exit status (orphans.c).
+ */
+int parsecd_orphans(const struct parsec_config *cfg);
+
 /* The executable name of a provider kind's process. */
 const char *parsecd_provider_binary(enum cfg_provider_kind kind);
 
