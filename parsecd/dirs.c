@@ -24,6 +24,7 @@
 
 #define DIRS_MAX_LINKS 16
 #define DIRS_LOCK_NAME "parsecd.lock"
+#define DIRS_DEPLOYMENT "deployment" /* brokerd writes it (broker_deploy.c) */
 
 /* Who the children run as: the service user as root, ourselves otherwise. */
 static struct {
@@ -338,13 +339,99 @@ dirs_key_store(const char *db)
 	close(fd);
 }
 
-void
-parsecd_prepare_dirs(const struct parsec_config *cfg)
+/* A provider's own directory below state_dir: the service user's, made if missing. */
+static int
+dirs_provider(const struct parsec_config *cfg, const struct cfg_provider *p, int at_start)
 {
 	char path[CFG_LONGPATH_MAX + CFG_NAME_MAX + 2];
 	struct stat st;
+	int fd, made;
+
+	snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, p->name);
+	fd = parsecd_dir_open("privsep.state_dir", path, 1, du.uid, du.gid, 0700, &made);
+	if (fstat(fd, &st) == -1)
+		fatal("fstat %s", path);
+	if (!made && st.st_uid != du.uid)
+		fatalx("privsep.state_dir: %s belongs to uid %u; the provider keeps its state "
+		    "there as %s (remove it to have it made, or give it to %s)", path,
+		    (unsigned)st.st_uid, du.name, du.name);
+	/* At a reload, workers of a provider being replaced may still be finishing a write. */
+	if (at_start)
+		dirs_remove_leftovers(fd, path);
+	return fd;
+}
+
+/* Whether a provider directory holds anything but its identity. */
+static int
+dirs_holds_material(int dirfd)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd, found = 0;
+
+	if ((fd = dup(dirfd)) == -1 || (d = fdopendir(fd)) == NULL)
+		return 1;
+	while ((de = readdir(d)) != NULL && !found)
+		found = de->d_name[0] != '.' && strcmp(de->d_name, DIRS_DEPLOYMENT) != 0;
+	closedir(d);
+	return found;
+}
+
+void
+parsecd_prepare_provider_dir(const struct parsec_config *cfg, const struct cfg_provider *p)
+{
+	char id[64];
+	struct dirent *de;
+	ssize_t n = 0;
+	DIR *d;
+	int fd, sfd, state_fd, idfd;
+
+	fd = dirs_provider(cfg, p, 0);
+	if (faccessat(fd, DIRS_DEPLOYMENT, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+		close(fd);
+		return;
+	}
+	if (dirs_holds_material(fd)) {
+		log_warnx("provider state %s/%s holds files of no known deployment: the next start "
+		    "refuses it", cfg->state_dir, p->name);
+		close(fd);
+		return;
+	}
+	/* The identity every other provider directory already carries. */
+	state_fd = parsecd_dir_open("privsep.state_dir", cfg->state_dir, 0, 0, 0, 0, NULL);
+	if ((d = fdopendir(state_fd)) == NULL)
+		fatal("reading %s", cfg->state_dir);
+	while (n <= 0 && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || strcmp(de->d_name, p->name) == 0)
+			continue;
+		if ((sfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC)) == -1)
+			continue;
+		if ((idfd = openat(sfd, DIRS_DEPLOYMENT, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) != -1) {
+			n = read(idfd, id, sizeof(id));
+			close(idfd);
+		}
+		close(sfd);
+	}
+	closedir(d);
+	if (n > 0) {
+		idfd = openat(fd, DIRS_DEPLOYMENT, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
+		if (idfd == -1 || write(idfd, id, (size_t)n) != n || fsync(idfd) == -1 ||
+		    (du.root && fchown(idfd, du.uid, du.gid) == -1))
+			log_warn("writing %s/%s/%s", cfg->state_dir, p->name, DIRS_DEPLOYMENT);
+		if (idfd != -1)
+			close(idfd);
+	}
+	close(fd);
+}
+
+void
+parsecd_prepare_dirs(const struct parsec_config *cfg)
+{
+	struct stat st;
 	size_t i;
-	int fd, state_fd, made;
+	int fd, state_fd;
 
 	dirs_user(cfg);
 	/* frontd's chroot (only as root): empty, root's, nothing to write. */
@@ -362,18 +449,8 @@ parsecd_prepare_dirs(const struct parsec_config *cfg)
 	    du.root ? 0 : du.gid, 0755, NULL);
 	dirs_lock(state_fd, cfg->state_dir);
 	close(state_fd);
-	for (i = 0; i < cfg->provider_count; i++) {
-		snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, cfg->providers[i].name);
-		fd = parsecd_dir_open("privsep.state_dir", path, 1, du.uid, du.gid, 0700, &made);
-		if (fstat(fd, &st) == -1)
-			fatal("fstat %s", path);
-		if (!made && st.st_uid != du.uid)
-			fatalx("privsep.state_dir: %s belongs to uid %u; the provider keeps its state "
-			    "there as %s (remove it to have it made, or give it to %s)", path,
-			    (unsigned)st.st_uid, du.name, du.name);
-		dirs_remove_leftovers(fd, path);
-		close(fd);
-	}
+	for (i = 0; i < cfg->provider_count; i++)
+		close(dirs_provider(cfg, &cfg->providers[i], 1));
 	for (i = 0; i < cfg->key_manager_count; i++)
 		dirs_key_store(cfg->key_managers[i].sqlite_db_path);
 }

@@ -612,6 +612,7 @@ parsecd_add_provider(const struct cfg_provider *p)
 	uint32_t w;
 	size_t i;
 
+	parsecd_prepare_provider_dir(&pd.cfg, p);
 	for (w = 0; w < parsecd_workers_for(p->kind); w++) {
 		struct child *c = NULL;
 		char name[CFG_NAME_MAX + 16];

@@ -19,6 +19,12 @@ int parsecd_dev_config(const char *dir, struct parsec_config *cfg, char *err, si
 void parsecd_prepare_dirs(const struct parsec_config *cfg);
 
 /*
+ * A provider added by a reload: its directory, made as at start-up, and
+ * the deployment identity of its siblings if it holds nothing yet.
+ */
+void parsecd_prepare_provider_dir(const struct parsec_config *cfg, const struct cfg_provider *p);
+
+/*
  * Opens the directory path (O_RDONLY|O_DIRECTORY), walking from / through
  * descriptors; with create, missing directories are made (the last with
  * uid, gid and mode, those on the way root's 0755) and *made tells whether

@@ -405,6 +405,30 @@ def forced_wrap():
               out.returncode == 0 and orphan_ids == ["0x" + bytes.fromhex(carol_id)[::-1].hex()],
               out.stdout + out.stderr)
         del carol_pub
+
+        # A provider added by a reload gets the identity of its siblings: the next start serves.
+        svc.stop()
+        cfg = os.path.join(svc.dir, "config.toml")
+        full = open(cfg).read()
+        table = token.provider_table()
+        open(cfg, "w").write(full.replace(table, ""))
+        p11_state = os.path.join(svc.dir, "state", "pkcs11-provider")
+        subprocess.run(["rm", "-rf", p11_state])
+        svc.start()
+        open(cfg, "w").write(full)
+        svc.proc.send_signal(signal.SIGHUP)
+        for _ in range(100):
+            if "reloaded" in open(os.path.join(svc.dir, "parsecd.log")).read():
+                break
+            time.sleep(0.1)
+        time.sleep(1)
+        ident = open(os.path.join(svc.dir, "state", "mbed-crypto-provider", "deployment")).read()
+        check("a provider added by a reload carries the deployment identity",
+              os.path.exists(os.path.join(p11_state, "deployment")) and
+              open(os.path.join(p11_state, "deployment")).read() == ident)
+        svc.stop()
+        svc.start()
+        check("and the next start serves its keys", signs_under(alice, "a", alice_pub))
     finally:
         svc.stop()
         svc.remove()
