@@ -135,9 +135,10 @@ parsecd_dir_open(const char *key, const char *path, int create, uid_t uid, gid_t
 		made_here = 0;
 		nfd = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (nfd == -1 && errno == ENOENT && create) {
-			if (mkdirat(fd, comp, 0700) == -1 && errno != EEXIST)
+			if (mkdirat(fd, comp, 0700) == 0)
+				made_here = 1;
+			else if (errno != EEXIST)
 				fatal("%s: mkdir %s/%s", key, walked, comp);
-			made_here = errno != EEXIST;
 			nfd = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		}
 		if (nfd == -1 && (errno == ELOOP || errno == ENOTDIR) &&
