@@ -82,6 +82,7 @@ PROV_PKCS11_OBJS = $(patsubst %.c,%.o,$(wildcard providerd/prov_pkcs11*.c)) $(PR
 PROV_TPM_OBJS = $(patsubst %.c,%.o,$(wildcard providerd/prov_tpm*.c)) $(PROV_DEVICE_OBJS) \
 	providerd/tpm_main.o
 $(PROV_PKCS11_OBJS): LOCAL_CFLAGS += $(P11KIT_CFLAGS)
+parsecd/orphans.o tests/faults/obj/parsecd/orphans.o: LOCAL_CFLAGS += $(P11KIT_CFLAGS)
 $(PROV_TPM_OBJS): LOCAL_CFLAGS += $(TSS2_CFLAGS)
 
 # ---- libparsec: shared (versioned soname, only parsec_* exported) and static ---
@@ -110,7 +111,7 @@ PROGRAMS = parsecd/parsecd frontd/parsec-frontd brokerd/parsec-brokerd \
 
 parsecd/parsecd: $(PARSECD_OBJS) $(COMMON_LIB)
 	$(msg) LINK $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(SQLITE_LIBS) $(P11KIT_LIBS)
 frontd/parsec-frontd: $(FRONTD_OBJS) $(COMMON_LIB)
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS)
@@ -157,7 +158,7 @@ FAULT_COMMON = $(call fault_objs,$(COMMON_OBJS)) $(PROTO_OBJS)
 $(FAULT_TREE)/parsecd/parsecd: $(call fault_objs,$(PARSECD_OBJS)) $(FAULT_COMMON)
 	$(msg) LINK $@
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(SQLITE_LIBS) $(P11KIT_LIBS)
 $(FAULT_TREE)/frontd/parsec-frontd: $(call fault_objs,$(FRONTD_OBJS)) $(FAULT_COMMON)
 	$(msg) LINK $@
 	$(Q)mkdir -p $(dir $@)

@@ -1,17 +1,31 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The Key Info Manager on SQLite: prepared statements, durable writes. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
 #include "broker_kim.h"
 #include "log.h"
 
+/*
+ * Key ids: a 64-bit counter per provider that only grows, mapped onto the
+ * providers' id space 1..0x3fffffff (PSA's user range for persistent keys).
+ * Once the counter has gone round that space (2^30 creations), an id that
+ * any entry still names is skipped, and a provider never makes a key over
+ * material it already holds: it answers AlreadyExists and the key takes the
+ * next id (broker_route.c).
+ */
 #define KIM_MAX_KEY_ID 0x3fffffffu
+#define KIM_ID_TRIES 64
 
 static sqlite3 *kim_db;
+static int kim_lock_fd = -1;
 
 enum kim_stmt {
 	ST_GET,
@@ -25,6 +39,11 @@ enum kim_stmt {
 	ST_LIST_UNSETTLED,
 	ST_NEXT_ID,
 	ST_BUMP_ID,
+	ST_ID_IN_USE,
+	ST_SET_REF,
+	ST_GET_DEPLOYMENT,
+	ST_SET_DEPLOYMENT,
+	ST_ANY_ROW,
 	ST_COUNT
 };
 
@@ -48,12 +67,20 @@ static const char *const kim_sql[ST_COUNT] = {
 	[ST_NEXT_ID] = "SELECT next_id FROM key_ids WHERE provider_id = ?1",
 	[ST_BUMP_ID] = "INSERT INTO key_ids (provider_id, next_id) VALUES (?1, ?2) "
 		       "ON CONFLICT(provider_id) DO UPDATE SET next_id = ?2",
+	[ST_ID_IN_USE] = "SELECT 1 FROM keys WHERE provider_id = ?1 AND key_ref = ?2",
+	[ST_SET_REF] = "UPDATE keys SET key_ref = ?4 WHERE auth_type = ?1 AND app = ?2 "
+		       "AND name = ?3 AND state = 0",
+	[ST_GET_DEPLOYMENT] = "SELECT id FROM deployment",
+	[ST_SET_DEPLOYMENT] = "INSERT INTO deployment (id) VALUES (?1)",
+	[ST_ANY_ROW] = "SELECT 1 FROM keys UNION ALL SELECT 1 FROM key_ids LIMIT 1",
 };
 
 static sqlite3_stmt *kim_stmts[ST_COUNT];
 
+static sqlite3_stmt *kim_stmt(enum kim_stmt which);
+static int kim_step_done(sqlite3_stmt *st);
+
 static const char kim_schema[] =
-    "PRAGMA journal_mode = WAL;"
     "PRAGMA synchronous = FULL;"
     "CREATE TABLE IF NOT EXISTS keys ("
     " auth_type INTEGER NOT NULL, app TEXT NOT NULL, name TEXT NOT NULL,"
@@ -63,7 +90,8 @@ static const char kim_schema[] =
     " PRIMARY KEY (auth_type, app, name)) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS keys_by_provider ON keys (provider_id, state);"
     "CREATE TABLE IF NOT EXISTS key_ids ("
-    " provider_id INTEGER PRIMARY KEY, next_id INTEGER NOT NULL);";
+    " provider_id INTEGER PRIMARY KEY, next_id INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS deployment (id TEXT NOT NULL);";
 
 /* Creates the parent directories of path (0700 for the last one). */
 static int
@@ -90,24 +118,98 @@ kim_mkdirs(const char *path)
 	return 0;
 }
 
+/*
+ * A file of the key store, opened without following a link: it must be a
+ * plain file of ours alone, or someone else (in /tmp, say) could read or
+ * plant mappings. Returns the descriptor, or -1 after a log line.
+ */
+static int
+kim_own_file(const char *path, int create)
+{
+	struct stat st;
+	int fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC | (create ? O_CREAT : 0), 0600);
+
+	if (fd == -1) {
+		if (errno == ENOENT && !create)
+			return -2;
+		log_warn("key store file %s", path);
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    st.st_nlink != 1) {
+		log_warnx("key store file %s is not a plain file of uid %u alone: refused", path,
+		    (unsigned)geteuid());
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * WAL where we may make files next to the key store; where we may not (a
+ * directory of root's, such as the socket's), parsecd made the key store and
+ * its journal for us and the journal is kept between transactions.
+ */
+static const char *
+kim_journal_mode(const char *path, char *journal, size_t journal_len)
+{
+	char dir[4096];
+	char *p;
+
+	strlcpy(dir, path, sizeof(dir));
+	if ((p = strrchr(dir, '/')) != NULL)
+		*(p == dir ? p + 1 : p) = '\0';
+	snprintf(journal, journal_len, "%s-journal", path);
+	return access(p != NULL ? dir : ".", W_OK) == 0 ? "WAL" : "PERSIST";
+}
+
 int
 kim_open(const char *path)
 {
-	char *errmsg = NULL;
-	int i;
+	static const char *const wal_files[] = { "-wal", "-shm" };
+	char *errmsg = NULL, name[4096 + 16], sql[64];
+	const char *mode;
+	size_t k;
+	int i, fd;
 
+	umask(077);
 	if (kim_mkdirs(path) == -1) {
 		log_warn("cannot create the directory of %s", path);
 		return -1;
 	}
+	mode = kim_journal_mode(path, name, sizeof(name));
+	if ((kim_lock_fd = kim_own_file(path, 1)) < 0)
+		return -1;
+	if (flock(kim_lock_fd, LOCK_EX | LOCK_NB) == -1) {
+		log_warnx("key store %s is in use by another parsecd; give each instance its own "
+		    "key store and state_dir", path);
+		return -1;
+	}
+	if (strcmp(mode, "WAL") == 0) {
+		for (k = 0; k < sizeof(wal_files) / sizeof(wal_files[0]); k++) {
+			snprintf(name, sizeof(name), "%s%s", path, wal_files[k]);
+			if ((fd = kim_own_file(name, 1)) < 0)
+				return -1;
+			close(fd);
+		}
+	} else if ((fd = kim_own_file(name, 0)) == -1) {
+		return -1;
+	} else if (fd == -2) {
+		log_warnx("key store %s: its directory is not writable by uid %u and %s is "
+		    "missing", path, (unsigned)geteuid(), name);
+		return -1;
+	} else {
+		close(fd);
+	}
 	if (sqlite3_open_v2(path, &kim_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
 		log_warnx("cannot open key store %s: %s", path, sqlite3_errmsg(kim_db));
 		return -1;
 	}
-	chmod(path, 0600);
 	sqlite3_busy_timeout(kim_db, 5000);
-	if (sqlite3_exec(kim_db, kim_schema, NULL, NULL, &errmsg) != SQLITE_OK) {
+	snprintf(sql, sizeof(sql), "PRAGMA journal_mode = %s;", mode);
+	if (sqlite3_exec(kim_db, sql, NULL, NULL, &errmsg) != SQLITE_OK ||
+	    sqlite3_exec(kim_db, kim_schema, NULL, NULL, &errmsg) != SQLITE_OK) {
 		log_warnx("key store %s: %s", path, errmsg);
 		sqlite3_free(errmsg);
 		return -1;
@@ -120,6 +222,51 @@ kim_open(const char *path)
 		}
 	}
 	return 0;
+}
+
+int
+kim_deployment(char *id, size_t idsz)
+{
+	sqlite3_stmt *st = kim_stmt(ST_GET_DEPLOYMENT);
+	const unsigned char *text;
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(st);
+		return 1;
+	}
+	if (rc != SQLITE_ROW || (text = sqlite3_column_text(st, 0)) == NULL) {
+		log_warnx("key store read failed: %s", sqlite3_errmsg(kim_db));
+		sqlite3_reset(st);
+		return -1;
+	}
+	strlcpy(id, (const char *)text, idsz);
+	sqlite3_reset(st);
+	return 0;
+}
+
+int
+kim_set_deployment(const char *id)
+{
+	sqlite3_stmt *st = kim_stmt(ST_SET_DEPLOYMENT);
+
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	return kim_step_done(st);
+}
+
+int
+kim_empty(void)
+{
+	sqlite3_stmt *st = kim_stmt(ST_ANY_ROW);
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return 1;
+	if (rc == SQLITE_ROW)
+		return 0;
+	log_warnx("key store read failed: %s", sqlite3_errmsg(kim_db));
+	return -1;
 }
 
 int
@@ -140,6 +287,9 @@ kim_close(void)
 		sqlite3_finalize(kim_stmts[i]);
 	sqlite3_close(kim_db);
 	kim_db = NULL;
+	if (kim_lock_fd != -1)
+		close(kim_lock_fd);
+	kim_lock_fd = -1;
 }
 
 static sqlite3_stmt *
@@ -232,36 +382,67 @@ kim_exec(const char *sql)
 	return 0;
 }
 
+static void
+kim_put_id(uint32_t id, uint8_t *key_ref)
+{
+	key_ref[0] = (uint8_t)id;
+	key_ref[1] = (uint8_t)(id >> 8);
+	key_ref[2] = (uint8_t)(id >> 16);
+	key_ref[3] = (uint8_t)(id >> 24);
+}
+
+/* The next id of a provider no entry names, the counter moved past it; inside a transaction. */
+static int
+kim_take_id(uint32_t provider_id, uint8_t *key_ref)
+{
+	sqlite3_stmt *st = kim_stmt(ST_NEXT_ID);
+	sqlite3_int64 next = 1;
+	int tries, in_use = 1, rc;
+	uint32_t id = 0;
+
+	sqlite3_bind_int64(st, 1, provider_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		next = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (next < 1)
+		next = 1;
+	for (tries = 0; tries < KIM_ID_TRIES && in_use; tries++) {
+		id = (uint32_t)((uint64_t)(next - 1) % KIM_MAX_KEY_ID) + 1;
+		next++;
+		kim_put_id(id, key_ref);
+		st = kim_stmt(ST_ID_IN_USE);
+		sqlite3_bind_int64(st, 1, provider_id);
+		sqlite3_bind_blob(st, 2, key_ref, 4, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return -1;
+		in_use = rc == SQLITE_ROW;
+	}
+	if (in_use) {
+		log_warnx("no free key id for provider %u in %d tries", provider_id, KIM_ID_TRIES);
+		return -1;
+	}
+	st = kim_stmt(ST_BUMP_ID);
+	sqlite3_bind_int64(st, 1, provider_id);
+	sqlite3_bind_int64(st, 2, next);
+	return kim_step_done(st);
+}
+
 int
 kim_begin_create(const struct kim_entry *e, uint8_t *key_ref, size_t *key_ref_len)
 {
 	struct kim_entry existing;
 	sqlite3_stmt *st;
-	uint32_t id = 1;
 	int found;
 
 	if ((found = kim_get(e->auth_type, e->app, e->name, &existing)) != 1)
 		return found == 0 ? 1 : -1;
 	if (kim_exec("BEGIN IMMEDIATE") == -1)
 		return -1;
-	st = kim_stmt(ST_NEXT_ID);
-	sqlite3_bind_int64(st, 1, e->provider_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		id = (uint32_t)sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (id == 0 || id > KIM_MAX_KEY_ID)
-		id = 1; /* wrapped: ids of long-destroyed keys are reused */
-	key_ref[0] = (uint8_t)id;
-	key_ref[1] = (uint8_t)(id >> 8);
-	key_ref[2] = (uint8_t)(id >> 16);
-	key_ref[3] = (uint8_t)(id >> 24);
-	*key_ref_len = 4;
-
-	st = kim_stmt(ST_BUMP_ID);
-	sqlite3_bind_int64(st, 1, e->provider_id);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)id + 1);
-	if (kim_step_done(st) == -1)
+	if (kim_take_id(e->provider_id, key_ref) == -1)
 		goto fail;
+	*key_ref_len = 4;
 	st = kim_stmt(ST_INSERT);
 	kim_bind_identity(st, e->auth_type, e->app, e->name);
 	sqlite3_bind_int64(st, 4, e->provider_id);
@@ -270,6 +451,28 @@ kim_begin_create(const struct kim_entry *e, uint8_t *key_ref, size_t *key_ref_le
 	sqlite3_bind_int64(st, 7, e->attrs.bits);
 	sqlite3_bind_int64(st, 8, e->attrs.usage);
 	sqlite3_bind_int64(st, 9, e->attrs.alg);
+	if (kim_step_done(st) == -1)
+		goto fail;
+	return kim_exec("COMMIT");
+fail:
+	kim_exec("ROLLBACK");
+	return -1;
+}
+
+int
+kim_retake_id(uint32_t auth_type, const char *app, const char *name, uint32_t provider_id,
+    uint8_t *key_ref, size_t *key_ref_len)
+{
+	sqlite3_stmt *st;
+
+	if (kim_exec("BEGIN IMMEDIATE") == -1)
+		return -1;
+	if (kim_take_id(provider_id, key_ref) == -1)
+		goto fail;
+	*key_ref_len = 4;
+	st = kim_stmt(ST_SET_REF);
+	kim_bind_identity(st, auth_type, app, name);
+	sqlite3_bind_blob(st, 4, key_ref, 4, SQLITE_STATIC);
 	if (kim_step_done(st) == -1)
 		goto fail;
 	return kim_exec("COMMIT");

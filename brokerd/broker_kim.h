@@ -31,7 +31,16 @@ struct kim_entry {
 	enum kim_state state;
 };
 
+/*
+ * Opens (or makes) the key store as the service user, without following a
+ * link, and locks it against a second instance; its files must be ours.
+ */
 int kim_open(const char *path);
+/* The deployment identity the key store carries: 0 (in id), 1 none yet, -1 error. */
+int kim_deployment(char *id, size_t idsz);
+int kim_set_deployment(const char *id);
+/* 1 if the key store has never held a key, 0 if it has, -1 on error. */
+int kim_empty(void);
 /* Whether the last failure was a full file system (SQLITE_FULL). */
 int kim_full(void);
 void kim_close(void);
@@ -41,10 +50,17 @@ int kim_get(uint32_t auth_type, const char *app, const char *name, struct kim_en
 
 /*
  * Phase one of creation: reserves the name with a fresh key id for the
- * provider (4 bytes, little endian, in 1..0x3fffffff) as a pending entry.
+ * provider (4 bytes, little endian, in 1..0x3fffffff, one no entry names,
+ * from a counter that never goes back) as a pending entry.
  * Returns 0, 1 if the name is taken (in any provider), -1 on error.
  */
 int kim_begin_create(const struct kim_entry *e, uint8_t *key_ref, size_t *key_ref_len);
+/*
+ * The provider already holds material under the proposed id (an orphan):
+ * the pending entry takes the next free id, written to key_ref.
+ */
+int kim_retake_id(uint32_t auth_type, const char *app, const char *name, uint32_t provider_id,
+    uint8_t *key_ref, size_t *key_ref_len);
 /* Phase two: the provider confirmed; ref replaces the proposed one if given. */
 int kim_commit_create(uint32_t auth_type, const char *app, const char *name,
     const uint8_t *key_ref, size_t key_ref_len);

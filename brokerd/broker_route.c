@@ -47,7 +47,14 @@ struct broker_keyop {
 	uint32_t acks_left;
 	int succeeded;
 	uint32_t failure;
+	/* Creation: kept to be sent again under a fresh id if the provider holds the id. */
+	struct op_request op;
+	uint8_t *in_copy[OP_MAX_INPUTS];
+	uint32_t retries;
 };
+
+/* Ids in a row a provider may turn down as taken before a creation gives up. */
+#define BROKER_CREATE_RETRIES 16
 
 /* A message at a provider worker, answered by prov_req_id. */
 struct broker_pending {
@@ -137,6 +144,54 @@ broker_job_done(struct broker_job *job)
 	free(job);
 }
 
+static void
+broker_keyop_free(struct broker_keyop *k)
+{
+	size_t i;
+
+	for (i = 0; i < OP_MAX_INPUTS; i++) {
+		if (k->in_copy[i] == NULL)
+			continue;
+		explicit_bzero(k->in_copy[i], k->op.in[i].len);
+		free(k->in_copy[i]);
+	}
+	explicit_bzero(k, sizeof(*k));
+	free(k);
+}
+
+static uint32_t
+broker_key_id(const uint8_t *key_ref, size_t len)
+{
+	return len != 4 ? 0 : (uint32_t)key_ref[0] | (uint32_t)key_ref[1] << 8 |
+	    (uint32_t)key_ref[2] << 16 | (uint32_t)key_ref[3] << 24;
+}
+
+/*
+ * The provider answered AlreadyExists to a creation: the name is new (the key
+ * store said so), so the id is held by material this key store does not name.
+ * That material is left alone and the key takes the next id. Returns 1 if the
+ * creation was sent again.
+ */
+static int
+broker_keyop_retry(struct broker_keyop *k)
+{
+	struct broker_provider *p = &broker.providers[k->provider_id];
+	struct broker_worker *w;
+	uint32_t taken = broker_key_id(k->key_ref, k->key_ref_len);
+
+	if (k->kind != KEYOP_CREATE || k->key_ref_len != 4 || k->retries++ >= BROKER_CREATE_RETRIES ||
+	    (w = broker_pick_worker(p)) == NULL)
+		return 0;
+	if (kim_retake_id(k->auth_type, k->app, k->name, k->provider_id, k->key_ref,
+	    &k->key_ref_len) == -1)
+		return 0;
+	log_warnx("%s already holds key material under id 0x%08x that no key store entry "
+	    "names (an orphan, left alone: parsecd --orphans lists them); the new key takes "
+	    "id 0x%08x", p->name, taken, broker_key_id(k->key_ref, k->key_ref_len));
+	broker_send(w, 0, 0, k, k->key_ref, k->key_ref_len, &k->op);
+	return 1;
+}
+
 /* A key operation has all its answers: settle the key store, then the job. */
 static void
 broker_keyop_finish(struct broker_keyop *k)
@@ -170,8 +225,7 @@ broker_keyop_finish(struct broker_keyop *k)
 	}
 	if (status != ST_SUCCESS && job->status == ST_SUCCESS)
 		job->status = status;
-	explicit_bzero(k->key_ref, sizeof(k->key_ref));
-	free(k);
+	broker_keyop_free(k);
 	if (--job->outstanding == 0)
 		broker_job_done(job);
 }
@@ -179,6 +233,8 @@ broker_keyop_finish(struct broker_keyop *k)
 static void
 broker_keyop_ack(struct broker_keyop *k, uint32_t status, const struct op_result *res)
 {
+	if (status == ST_PSA_ALREADY_EXISTS && broker_keyop_retry(k))
+		return;
 	if (status == ST_SUCCESS) {
 		k->succeeded = 1;
 		/* A provider may choose its own reference (a TPM's wrapped blob). */
@@ -318,6 +374,7 @@ broker_create(struct broker_provider *p, uint64_t conn_id, uint64_t req_id,
 	struct kim_entry e;
 	struct broker_keyop *k;
 	struct broker_job *job;
+	size_t i;
 	int r;
 
 	if (w == NULL) {
@@ -341,6 +398,15 @@ broker_create(struct broker_provider *p, uint64_t conn_id, uint64_t req_id,
 	k = broker_keyop_new(KEYOP_CREATE, job, &e);
 	k->acks_left = 1;
 	op->key_name[0] = '\0';
+	k->op = *op;
+	for (i = 0; i < OP_MAX_INPUTS; i++) {
+		if (op->in[i].len == 0)
+			continue;
+		if ((k->in_copy[i] = malloc(op->in[i].len)) == NULL)
+			fatal("malloc");
+		memcpy(k->in_copy[i], op->in[i].ptr, op->in[i].len);
+		k->op.in[i].ptr = k->in_copy[i];
+	}
 	broker_send(w, 0, 0, k, e.key_ref, e.key_ref_len, op);
 }
 

@@ -323,10 +323,13 @@ broker_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 	case IPC_SETUP:
 		if (setup_broker_decode(msg->data, msg->hdr.len, &broker.setup) == -1)
 			fatalx("malformed setup from parent");
+		/* The key store is opened as the service user: root follows no path of it. */
+		sandbox_drop(broker.setup.user, NULL);
 		if (kim_open(broker.setup.kim_path) == -1)
 			fatalx("cannot open the key store %s", broker.setup.kim_path);
+		broker_deploy_check(broker.setup.kim_path, broker.setup.state_dir);
 		/* The key store is open; its directory is the only path brokerd still uses. */
-		sandbox_enter(PROC_BROKERD, broker.setup.user, NULL);
+		sandbox_filter(PROC_BROKERD, NULL, NULL, 0);
 		bd.have_setup = 1;
 		break;
 	case IPC_SETUP_DONE:

@@ -63,6 +63,13 @@ void broker_worker_send(struct broker_worker *w, uint64_t prov_req_id, const uin
 /* Start-up work (reconciliation) finished: brokerd may report ready. */
 void broker_startup_progress(void);
 
+/*
+ * After the key store is open: it and every provider state below state_dir
+ * must carry one deployment identity (written on the first start), or the
+ * start stops naming both paths (broker_deploy.c).
+ */
+void broker_deploy_check(const char *kim_path, const char *state_dir);
+
 /* broker_auth.c: fills id from the auth field and the connection's kernel identity. */
 uint32_t broker_authenticate(uint32_t auth_type, const uint8_t *auth, size_t auth_len,
     uid_t peer_uid, int have_peer, struct broker_identity *id);

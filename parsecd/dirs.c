@@ -1,104 +1,457 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Directories the unprivileged children need, made by the root parent before
- * they start: frontd's empty chroot, each provider's state directory and the
- * key store's directory, owned by the service user and closed to others.
+ * Directories the children need, made or checked by the parent before they
+ * start: frontd's empty chroot, the state directory with one directory per
+ * provider, the key store's directory and the socket's. Every path is walked
+ * from / one component at a time through descriptors (O_NOFOLLOW), so a
+ * directory swapped for a symbolic link half-way is refused, never followed;
+ * owner and mode change only on directories made here (fchown, fchmod).
  */
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
-#include <libgen.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "parsecd.h"
 
-/* mkdir -p with mode for the last component; parents are made 0755. */
-static void
-dirs_make(const char *path, mode_t mode)
-{
-	char buf[CFG_LONGPATH_MAX];
-	char *p;
+#define DIRS_MAX_LINKS 16
+#define DIRS_LOCK_NAME "parsecd.lock"
+#define DIRS_DEPLOYMENT "deployment" /* brokerd writes it (broker_deploy.c) */
 
-	if (strlcpy(buf, path, sizeof(buf)) >= sizeof(buf))
-		fatalx("path too long: %s", path);
-	for (p = buf + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) == -1 && errno != EEXIST)
-			fatal("mkdir %s", buf);
-		*p = '/';
+/* Who the children run as: the service user as root, ourselves otherwise. */
+static struct {
+	int ready;
+	int root;
+	uid_t uid;
+	gid_t gid;
+	char name[CFG_NAME_MAX];
+} du;
+
+static int dirs_lock_fd = -1;
+
+static void
+dirs_user(const struct parsec_config *cfg)
+{
+	struct passwd *pw;
+
+	if (du.ready)
+		return;
+	du.root = geteuid() == 0;
+	if (du.root) {
+		if ((pw = getpwnam(cfg->user)) == NULL)
+			fatalx("[privsep] user %s does not exist (scripts/deps.sh creates _parsec)",
+			    cfg->user);
+		du.uid = pw->pw_uid;
+		du.gid = pw->pw_gid;
+		strlcpy(du.name, cfg->user, sizeof(du.name));
+	} else {
+		du.uid = geteuid();
+		du.gid = getegid();
+		snprintf(du.name, sizeof(du.name), "uid %u", (unsigned)du.uid);
 	}
-	if (mkdir(buf, mode) == -1 && errno != EEXIST)
-		fatal("mkdir %s", buf);
+	du.ready = 1;
 }
 
-/* The directory and the given files in it become the service user's alone. */
+/*
+ * A directory nobody but root and the service may change: anyone else who
+ * can write it could swap what lies below it between a check and a use.
+ */
 static void
-dirs_own(const char *dir, const struct passwd *pw)
+dirs_check_safe(const char *key, const char *path, const struct stat *st)
 {
-	struct stat st;
-
-	if (lstat(dir, &st) == -1 || !S_ISDIR(st.st_mode))
-		fatalx("%s is not a directory", dir);
-	if (chown(dir, pw->pw_uid, pw->pw_gid) == -1 || chmod(dir, 0700) == -1)
-		fatal("cannot hand %s to %s", dir, pw->pw_name);
+	if (st->st_uid != 0 && st->st_uid != du.uid)
+		fatalx("%s: %s belongs to uid %u, neither root nor %s: refused (whoever owns it "
+		    "can swap what lies below it)", key, path, (unsigned)st->st_uid, du.name);
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0 && (st->st_mode & S_ISVTX) == 0)
+		fatalx("%s: %s is writable by %s without the sticky bit (mode %04o): refused", key,
+		    path, (st->st_mode & S_IWOTH) ? "others" : "its group",
+		    (unsigned)(st->st_mode & 07777));
 }
 
 static void
-dirs_own_file(const char *path, const struct passwd *pw)
+dirs_set(int fd, const char *key, const char *path, uid_t uid, gid_t gid, mode_t mode)
+{
+	if (du.root && fchown(fd, uid, gid) == -1)
+		fatal("%s: fchown %s", key, path);
+	if (fchmod(fd, mode) == -1)
+		fatal("%s: fchmod %s", key, path);
+}
+
+static int
+dirs_open_root(const char *key)
 {
 	struct stat st;
+	int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	if (lstat(path, &st) == -1) {
+	if (fd == -1 || fstat(fd, &st) == -1)
+		fatal("%s: open /", key);
+	dirs_check_safe(key, "/", &st);
+	return fd;
+}
+
+int
+parsecd_dir_open(const char *key, const char *path, int create, uid_t uid, gid_t gid,
+    mode_t mode, int *made)
+{
+	char todo[2 * CFG_LONGPATH_MAX], next[2 * CFG_LONGPATH_MAX], walked[2 * CFG_LONGPATH_MAX];
+	char comp[NAME_MAX + 1], target[CFG_LONGPATH_MAX];
+	const char *p;
+	struct stat st;
+	int fd, nfd, links = 0, last, made_here;
+	size_t n;
+	ssize_t len;
+
+	if (!du.ready)
+		fatalx("parsecd_dir_open before the service user is known");
+	if (made != NULL)
+		*made = 0;
+	if (path[0] != '/')
+		fatalx("%s: %s is not an absolute path", key, path);
+	strlcpy(todo, path, sizeof(todo));
+	walked[0] = '\0';
+	fd = dirs_open_root(key);
+	p = todo;
+	for (;;) {
+		while (*p == '/')
+			p++;
+		if (*p == '\0')
+			break;
+		if ((n = strcspn(p, "/")) > NAME_MAX)
+			fatalx("%s: a component of %s is too long", key, path);
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		p += n;
+		last = p[strspn(p, "/")] == '\0';
+		if (strcmp(comp, ".") == 0)
+			continue;
+		made_here = 0;
+		nfd = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (nfd == -1 && errno == ENOENT && create) {
+			if (mkdirat(fd, comp, 0700) == 0)
+				made_here = 1;
+			else if (errno != EEXIST)
+				fatal("%s: mkdir %s/%s", key, walked, comp);
+			nfd = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
+		if (nfd == -1 && (errno == ELOOP || errno == ENOTDIR) &&
+		    fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+			/* Only root's links are followed: others may point anywhere. */
+			if (st.st_uid != 0)
+				fatalx("%s: %s/%s is a symbolic link owned by uid %u: refused", key,
+				    walked, comp, (unsigned)st.st_uid);
+			if (++links > DIRS_MAX_LINKS)
+				fatalx("%s: too many symbolic links in %s", key, path);
+			if ((len = readlinkat(fd, comp, target, sizeof(target) - 1)) <= 0)
+				fatal("%s: readlink %s/%s", key, walked, comp);
+			target[len] = '\0';
+			if ((size_t)snprintf(next, sizeof(next), "%s/%s", target, p) >= sizeof(todo))
+				fatalx("%s: %s is too long once its links are followed", key, path);
+			strlcpy(todo, next, sizeof(todo));
+			p = todo;
+			if (target[0] == '/') {
+				close(fd);
+				fd = dirs_open_root(key);
+				walked[0] = '\0';
+			}
+			continue;
+		}
+		if (nfd == -1)
+			fatal("%s: %s/%s", key, walked, comp);
+		strlcat(walked, "/", sizeof(walked));
+		strlcat(walked, comp, sizeof(walked));
+		if (fstat(nfd, &st) == -1)
+			fatal("%s: fstat %s", key, walked);
+		if (made_here) {
+			/* Ours: the last one as asked, those on the way root's and traversable. */
+			if (last)
+				dirs_set(nfd, key, walked, uid, gid, mode);
+			else
+				dirs_set(nfd, key, walked, du.root ? 0 : du.uid, du.root ? 0 : du.gid,
+				    0755);
+			if (last && made != NULL)
+				*made = 1;
+		} else {
+			dirs_check_safe(key, walked, &st);
+		}
+		close(fd);
+		fd = nfd;
+	}
+	return fd;
+}
+
+/* `.<16 hex>.key.<pid>.<n>.tmp`: a key file a provider was writing when it was stopped. */
+static int
+dirs_is_key_tmp(const char *name)
+{
+	const char *p = name;
+	int i;
+
+	if (*p++ != '.')
+		return 0;
+	for (i = 0; i < 16; i++)
+		if (!isxdigit((unsigned char)*p++))
+			return 0;
+	if (strncmp(p, ".key.", 5) != 0)
+		return 0;
+	p += 5;
+	for (i = 0; i < 2; i++) {
+		if (!isdigit((unsigned char)*p))
+			return 0;
+		while (isdigit((unsigned char)*p))
+			p++;
+		if (*p++ != '.')
+			return 0;
+	}
+	return strcmp(p, "tmp") == 0;
+}
+
+/* Before any worker starts, nothing can still be writing them. */
+static void
+dirs_remove_leftovers(int dirfd, const char *path)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd, removed = 0;
+
+	if ((fd = dup(dirfd)) == -1 || (d = fdopendir(fd)) == NULL)
+		fatal("reading %s", path);
+	while ((de = readdir(d)) != NULL) {
+		if (!dirs_is_key_tmp(de->d_name))
+			continue;
+		if (unlinkat(dirfd, de->d_name, 0) == -1)
+			log_warn("cannot remove %s/%s", path, de->d_name);
+		else
+			removed++;
+	}
+	closedir(d);
+	if (removed > 0)
+		log_info("removed %d temporary key file%s a stopped provider left in %s", removed,
+		    removed == 1 ? "" : "s", path);
+}
+
+/* One instance per state directory: the lock lives as long as this process. */
+static void
+dirs_lock(int state_fd, const char *state_dir)
+{
+	char pid[32], held[32];
+	ssize_t n;
+	int fd;
+
+	fd = openat(state_fd, DIRS_LOCK_NAME, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd == -1)
+		fatal("privsep.state_dir: %s/%s", state_dir, DIRS_LOCK_NAME);
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno != EWOULDBLOCK)
+			fatal("privsep.state_dir: flock %s/%s", state_dir, DIRS_LOCK_NAME);
+		n = pread(fd, held, sizeof(held) - 1, 0);
+		held[n > 0 ? n : 0] = '\0';
+		held[strcspn(held, "\n")] = '\0';
+		fatalx("privsep.state_dir: %s is in use by another parsecd (pid %s holds %s/%s); "
+		    "give each instance its own state_dir and key store", state_dir,
+		    held[0] != '\0' ? held : "?", state_dir, DIRS_LOCK_NAME);
+	}
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 || pwrite(fd, pid, (size_t)n, 0) != n)
+		log_warn("writing %s/%s", state_dir, DIRS_LOCK_NAME);
+	dirs_lock_fd = fd;
+}
+
+/*
+ * A file of the key store: the service user's. One root made (a key store
+ * that root opened in the past, or made just now) is handed over by its
+ * descriptor; one anybody else owns is refused.
+ */
+static void
+dirs_kim_file(int dirfd, const char *dir, const char *name, int make)
+{
+	struct stat st;
+	int fd;
+
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1 && errno == ENOENT && make)
+		fd = openat(dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1) {
 		if (errno == ENOENT)
 			return;
-		fatal("%s", path);
+		fatal("key_manager.sqlite_db_path: %s/%s", dir, name);
 	}
+	if (fstat(fd, &st) == -1)
+		fatal("key_manager.sqlite_db_path: fstat %s/%s", dir, name);
 	if (!S_ISREG(st.st_mode))
-		fatalx("%s is not a regular file", path);
-	if (chown(path, pw->pw_uid, pw->pw_gid) == -1)
-		fatal("chown %s", path);
+		fatalx("key_manager.sqlite_db_path: %s/%s is not a regular file", dir, name);
+	if (st.st_uid != du.uid) {
+		if (st.st_uid != 0 || st.st_nlink != 1)
+			fatalx("key_manager.sqlite_db_path: %s/%s belongs to uid %u, not %s: refused",
+			    dir, name, (unsigned)st.st_uid, du.name);
+		dirs_set(fd, "key_manager.sqlite_db_path", name, du.uid, du.gid, 0600);
+	}
+	close(fd);
+}
+
+/* Whether the service user may make files in a directory (the key store's journals). */
+static int
+dirs_writable_by_service(const struct stat *st)
+{
+	if (st->st_uid == du.uid)
+		return (st->st_mode & S_IWUSR) != 0;
+	if (st->st_gid == du.gid)
+		return (st->st_mode & S_IWGRP) != 0;
+	return (st->st_mode & S_IWOTH) != 0;
+}
+
+static void
+dirs_key_store(const char *db)
+{
+	static const char *const suffixes[] = { "", "-journal", "-wal", "-shm" };
+	char dir[CFG_LONGPATH_MAX], name[NAME_MAX + 1];
+	const char *slash = strrchr(db, '/');
+	struct stat st;
+	size_t k;
+	int fd, writable;
+
+	if (slash == NULL || slash[1] == '\0')
+		fatalx("key_manager.sqlite_db_path: %s names no file", db);
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - db), db);
+	if (dir[0] == '\0')
+		strlcpy(dir, "/", sizeof(dir));
+	fd = parsecd_dir_open("key_manager.sqlite_db_path", dir, 1, du.uid, du.gid, 0700, NULL);
+	if (fstat(fd, &st) == -1)
+		fatal("fstat %s", dir);
+	writable = dirs_writable_by_service(&st);
+	for (k = 0; k < sizeof(suffixes) / sizeof(suffixes[0]); k++) {
+		if ((size_t)snprintf(name, sizeof(name), "%s%s", slash + 1, suffixes[k]) >=
+		    sizeof(name))
+			fatalx("key_manager.sqlite_db_path: %s: name too long", db);
+		/*
+		 * In a directory the service user cannot write (the socket's, say),
+		 * the key store and its journal are made here for it, and it runs
+		 * with a journal it keeps rather than deletes.
+		 */
+		dirs_kim_file(fd, dir, name, !writable && k < 2);
+	}
+	close(fd);
+}
+
+/* A provider's own directory below state_dir: the service user's, made if missing. */
+static int
+dirs_provider(const struct parsec_config *cfg, const struct cfg_provider *p, int at_start)
+{
+	char path[CFG_LONGPATH_MAX + CFG_NAME_MAX + 2];
+	struct stat st;
+	int fd, made;
+
+	snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, p->name);
+	fd = parsecd_dir_open("privsep.state_dir", path, 1, du.uid, du.gid, 0700, &made);
+	if (fstat(fd, &st) == -1)
+		fatal("fstat %s", path);
+	if (!made && st.st_uid != du.uid)
+		fatalx("privsep.state_dir: %s belongs to uid %u; the provider keeps its state "
+		    "there as %s (remove it to have it made, or give it to %s)", path,
+		    (unsigned)st.st_uid, du.name, du.name);
+	/* At a reload, workers of a provider being replaced may still be finishing a write. */
+	if (at_start)
+		dirs_remove_leftovers(fd, path);
+	return fd;
+}
+
+/* Whether a provider directory holds anything but its identity. */
+static int
+dirs_holds_material(int dirfd)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd, found = 0;
+
+	if ((fd = dup(dirfd)) == -1 || (d = fdopendir(fd)) == NULL)
+		return 1;
+	while ((de = readdir(d)) != NULL && !found)
+		found = de->d_name[0] != '.' && strcmp(de->d_name, DIRS_DEPLOYMENT) != 0;
+	closedir(d);
+	return found;
+}
+
+void
+parsecd_prepare_provider_dir(const struct parsec_config *cfg, const struct cfg_provider *p)
+{
+	char id[64];
+	struct dirent *de;
+	ssize_t n = 0;
+	DIR *d;
+	int fd, sfd, state_fd, idfd;
+
+	fd = dirs_provider(cfg, p, 0);
+	if (faccessat(fd, DIRS_DEPLOYMENT, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+		close(fd);
+		return;
+	}
+	if (dirs_holds_material(fd)) {
+		log_warnx("provider state %s/%s holds files of no known deployment: the next start "
+		    "refuses it", cfg->state_dir, p->name);
+		close(fd);
+		return;
+	}
+	/* The identity every other provider directory already carries. */
+	state_fd = parsecd_dir_open("privsep.state_dir", cfg->state_dir, 0, 0, 0, 0, NULL);
+	if ((d = fdopendir(state_fd)) == NULL)
+		fatal("reading %s", cfg->state_dir);
+	while (n <= 0 && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || strcmp(de->d_name, p->name) == 0)
+			continue;
+		if ((sfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC)) == -1)
+			continue;
+		if ((idfd = openat(sfd, DIRS_DEPLOYMENT, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) != -1) {
+			n = read(idfd, id, sizeof(id));
+			close(idfd);
+		}
+		close(sfd);
+	}
+	closedir(d);
+	if (n > 0) {
+		idfd = openat(fd, DIRS_DEPLOYMENT, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
+		if (idfd == -1 || write(idfd, id, (size_t)n) != n || fsync(idfd) == -1 ||
+		    (du.root && fchown(idfd, du.uid, du.gid) == -1))
+			log_warn("writing %s/%s/%s", cfg->state_dir, p->name, DIRS_DEPLOYMENT);
+		if (idfd != -1)
+			close(idfd);
+	}
+	close(fd);
 }
 
 void
 parsecd_prepare_dirs(const struct parsec_config *cfg)
 {
-	struct passwd *pw = getpwnam(cfg->user);
-	char path[CFG_LONGPATH_MAX + 16], dir[CFG_LONGPATH_MAX];
-	size_t i;
 	struct stat st;
+	size_t i;
+	int fd, state_fd;
 
-	if (pw == NULL)
-		fatalx("[privsep] user %s does not exist (scripts/deps.sh creates _parsec)",
-		    cfg->user);
-	/* frontd's chroot: empty, root's, nothing to write. */
-	dirs_make(cfg->chroot_dir, 0755);
-	if (stat(cfg->chroot_dir, &st) == -1 || st.st_uid != 0 || (st.st_mode & 022) != 0)
-		fatalx("[privsep] chroot_dir %s must be owned by root and not writable by others",
-		    cfg->chroot_dir);
-
-	dirs_make(cfg->state_dir, 0755);
-	for (i = 0; i < cfg->provider_count; i++) {
-		snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, cfg->providers[i].name);
-		dirs_make(path, 0700);
-		dirs_own(path, pw);
+	dirs_user(cfg);
+	/* frontd's chroot (only as root): empty, root's, nothing to write. */
+	if (du.root) {
+		fd = parsecd_dir_open("privsep.chroot_dir", cfg->chroot_dir, 1, 0, 0, 0755, NULL);
+		if (fstat(fd, &st) == -1)
+			fatal("fstat %s", cfg->chroot_dir);
+		if (st.st_uid != 0 || (st.st_mode & 022) != 0)
+			fatalx("privsep.chroot_dir: %s must be owned by root and not writable by "
+			    "others", cfg->chroot_dir);
+		close(fd);
 	}
-	for (i = 0; i < cfg->key_manager_count; i++) {
-		const char *db = cfg->key_managers[i].sqlite_db_path;
-		static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
-		size_t k;
 
-		strlcpy(dir, db, sizeof(dir));
-		dirs_make(dirname(dir), 0700);
-		strlcpy(dir, db, sizeof(dir));
-		dirs_own(dirname(dir), pw);
-		for (k = 0; k < sizeof(suffixes) / sizeof(suffixes[0]); k++) {
-			snprintf(path, sizeof(path), "%s%s", db, suffixes[k]);
-			dirs_own_file(path, pw);
-		}
-	}
+	state_fd = parsecd_dir_open("privsep.state_dir", cfg->state_dir, 1, du.root ? 0 : du.uid,
+	    du.root ? 0 : du.gid, 0755, NULL);
+	dirs_lock(state_fd, cfg->state_dir);
+	close(state_fd);
+	for (i = 0; i < cfg->provider_count; i++)
+		close(dirs_provider(cfg, &cfg->providers[i], 1));
+	for (i = 0; i < cfg->key_manager_count; i++)
+		dirs_key_store(cfg->key_managers[i].sqlite_db_path);
 }

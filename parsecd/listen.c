@@ -48,6 +48,7 @@ listen_activated(void)
 	return fd;
 }
 
+/* The socket's directory: made root's and traversable if missing, else used as it is. */
 static void
 listen_parent_dir(const char *path)
 {
@@ -58,9 +59,37 @@ listen_parent_dir(const char *path)
 	if ((slash = strrchr(dir, '/')) == NULL || slash == dir)
 		return;
 	*slash = '\0';
-	/* Upstream's layout: a root-owned directory anyone may traverse. */
-	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
-		fatal("mkdir %s", dir);
+	close(parsecd_dir_open("listener.socket_path", dir, 1, geteuid(), getegid(), 0755, NULL));
+}
+
+/*
+ * The socket file takes its mode from the umask and its group from our
+ * effective gid at bind time: nothing is changed by path afterwards.
+ */
+static void
+listen_bind(int fd, const struct sockaddr_un *sun, const struct parsec_config *cfg)
+{
+	gid_t gid = getegid();
+	mode_t old;
+	int r, saved;
+
+	if (cfg->socket_group[0] != '\0') {
+		struct group *gr = getgrnam(cfg->socket_group);
+
+		if (gr == NULL)
+			fatalx("[privsep] socket_group %s does not exist", cfg->socket_group);
+		if (setegid(gr->gr_gid) == -1)
+			fatal("setegid %s for listener.socket_path", cfg->socket_group);
+	}
+	old = umask(~(mode_t)cfg->socket_mode & 0777);
+	r = bind(fd, (const struct sockaddr *)sun, sizeof(*sun));
+	saved = errno;
+	umask(old);
+	if (cfg->socket_group[0] != '\0' && setegid(gid) == -1)
+		fatal("setegid back to %u", (unsigned)gid);
+	errno = saved;
+	if (r == -1)
+		fatal("bind %s", cfg->socket_path);
 }
 
 int
@@ -89,18 +118,7 @@ parsecd_listen(const struct parsec_config *cfg, int *activated)
 		fatal("unlink stale socket %s", cfg->socket_path);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) == -1)
 		fatal("socket");
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
-		fatal("bind %s", cfg->socket_path);
-	if (cfg->socket_group[0] != '\0') {
-		struct group *gr = getgrnam(cfg->socket_group);
-
-		if (gr == NULL)
-			fatalx("[privsep] socket_group %s does not exist", cfg->socket_group);
-		if (chown(cfg->socket_path, (uid_t)-1, gr->gr_gid) == -1)
-			fatal("chown %s to group %s", cfg->socket_path, cfg->socket_group);
-	}
-	if (chmod(cfg->socket_path, cfg->socket_mode) == -1)
-		fatal("chmod %s", cfg->socket_path);
+	listen_bind(fd, &sun, cfg);
 	if (listen(fd, SOMAXCONN) == -1)
 		fatal("listen %s", cfg->socket_path);
 	return fd;

@@ -6,6 +6,7 @@
  * It never reads client data.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -77,7 +78,8 @@ static __attribute__((noreturn)) void
 usage(void)
 {
 	fprintf(stderr, "usage: parsecd [-t] [-v] -c config.toml\n"
-			"       parsecd [-v] -D directory   (built-in development config)\n");
+			"       parsecd [-v] -D directory   (built-in development config)\n"
+			"       parsecd --orphans -c config.toml\n");
 	exit(2);
 }
 
@@ -228,6 +230,7 @@ parsecd_send_settings(struct child *c, uint32_t type)
 			strlcpy(s.admins[i], pd.cfg.admins[i], sizeof(s.admins[i]));
 		if (pd.cfg.key_manager_count > 0)
 			strlcpy(s.kim_path, kim->sqlite_db_path, sizeof(s.kim_path));
+		strlcpy(s.state_dir, pd.cfg.state_dir, sizeof(s.state_dir));
 		for (i = 0; i < pd.provider_count; i++)
 			s.provider_count += !pd.providers[i].retired;
 		len = setup_broker_encode(&s, buf, sizeof(buf));
@@ -610,6 +613,7 @@ parsecd_add_provider(const struct cfg_provider *p)
 	uint32_t w;
 	size_t i;
 
+	parsecd_prepare_provider_dir(&pd.cfg, p);
 	for (w = 0; w < parsecd_workers_for(p->kind); w++) {
 		struct child *c = NULL;
 		char name[CFG_NAME_MAX + 16];
@@ -804,9 +808,9 @@ parsecd_start(void)
 	int fds[3];
 	size_t i;
 
+	/* The state directory's lock first: a second instance stops before it touches a thing. */
+	parsecd_prepare_dirs(&pd.cfg);
 	pd.listen_fd = parsecd_listen(&pd.cfg, &pd.activated);
-	if (geteuid() == 0)
-		parsecd_prepare_dirs(&pd.cfg);
 
 	parsecd_init_child(&pd.front, PROC_FRONTD, "parsec-frontd", "frontd");
 	parsecd_init_child(&pd.broker, PROC_BROKERD, "parsec-brokerd", "brokerd");
@@ -864,13 +868,17 @@ main(int argc, char **argv)
 {
 	const char *config_path = NULL, *dev_dir = NULL;
 	char err[CFG_ERR_MAX];
-	int check_only = 0, verbose = 0, ch;
+	int check_only = 0, orphans = 0, verbose = 0, ch;
+	static const struct option longopts[] = {
+		{ "orphans", no_argument, NULL, 'O' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct event *sigs[6];
 	const int signums[6] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGUSR1 };
 	size_t i;
 
 	log_init("parsecd", LOG_LVL_INFO, 0);
-	while ((ch = getopt(argc, argv, "c:D:tv")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:D:tv", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			config_path = optarg;
@@ -880,6 +888,9 @@ main(int argc, char **argv)
 			break;
 		case 't':
 			check_only = 1;
+			break;
+		case 'O':
+			orphans = 1;
 			break;
 		case 'v':
 			verbose++;
@@ -901,6 +912,12 @@ main(int argc, char **argv)
 	} else if (parsecd_dev_config(dev_dir, &pd.cfg, err, sizeof(err)) == -1) {
 		fprintf(stderr, "parsecd: %s\n", err);
 		return 1;
+	}
+	if (orphans) {
+		int r = parsecd_orphans(&pd.cfg);
+
+		config_wipe_secrets(&pd.cfg);
+		return r;
 	}
 	if (check_only) {
 		printf("parsecd: configuration %s OK\n", config_path ? config_path : "(built-in)");

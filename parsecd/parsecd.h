@@ -4,14 +4,36 @@
 #define PARSECD_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "config.h"
 
 /* The built-in development config for `parsecd -D DIR` (make run). */
 int parsecd_dev_config(const char *dir, struct parsec_config *cfg, char *err, size_t errlen);
 
-/* As root: the service user's directories, made and owned before children start. */
+/*
+ * Before any child starts: the chroot, the state directory (locked against a
+ * second instance) with one directory per provider (leftover temporary key
+ * files removed), and the key store's directory, made or checked (dirs.c).
+ */
 void parsecd_prepare_dirs(const struct parsec_config *cfg);
+
+/*
+ * A provider added by a reload: its directory, made as at start-up, and
+ * the deployment identity of its siblings if it holds nothing yet.
+ */
+void parsecd_prepare_provider_dir(const struct parsec_config *cfg, const struct cfg_provider *p);
+
+/*
+ * Opens the directory path (O_RDONLY|O_DIRECTORY), walking from / through
+ * descriptors; with create, missing directories are made (the last with
+ * uid, gid and mode, those on the way root's 0755) and *made tells whether
+ * the last was. A directory that exists must be root's or the service
+ * user's and not writable by others without the sticky bit, or the start
+ * stops naming key and path. Call after parsecd_prepare_dirs.
+ */
+int parsecd_dir_open(const char *key, const char *path, int create, uid_t uid, gid_t gid,
+    mode_t mode, int *made);
 
 /*
  * The listening socket: systemd's (LISTEN_FDS) when socket-activated, else
@@ -22,6 +44,12 @@ int parsecd_listen(const struct parsec_config *cfg, int *activated);
 
 /* Tells a service manager (NOTIFY_SOCKET) about our state; no-op without one. */
 void parsecd_notify(const char *state);
+
+/*
+ * parsecd --orphans: prints, one a line, the key material providers hold
+ * that no key store entry names; the exit status (orphans.c).
+ */
+int parsecd_orphans(const struct parsec_config *cfg);
 
 /* The executable name of a provider kind's process. */
 const char *parsecd_provider_binary(enum cfg_provider_kind kind);

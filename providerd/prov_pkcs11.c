@@ -411,6 +411,26 @@ p11_destroy_all(const uint8_t *id, int *destroyed)
 	return refused != CKR_OK ? refused : CKR_GENERAL_ERROR;
 }
 
+/* Whether any object on the token carries this CKA_ID. */
+static CK_RV
+p11_id_taken(const uint8_t *id, int *taken)
+{
+	CK_ATTRIBUTE tmpl[] = {
+		{ CKA_ID, (void *)id, P11_KEY_ID_LEN },
+		{ CKA_TOKEN, &p11_true, sizeof(p11_true) },
+	};
+	CK_OBJECT_HANDLE obj;
+	CK_ULONG found = 0;
+	CK_RV rv;
+
+	if ((rv = p11.module->C_FindObjectsInit(p11.session, tmpl, 2)) != CKR_OK)
+		return rv;
+	rv = p11.module->C_FindObjects(p11.session, &obj, 1, &found);
+	(void)p11.module->C_FindObjectsFinal(p11.session);
+	*taken = found > 0;
+	return rv;
+}
+
 static uint32_t
 p11_generate(const struct op_key_attrs *a, const uint8_t *id)
 {
@@ -664,10 +684,17 @@ p11_create(const struct op_request *op, const uint8_t *id)
 	CK_RV rv;
 	uint32_t st;
 
-	if ((rv = p11_destroy_all(id, &stale)) != CKR_OK)
+	/*
+	 * Objects that already carry the id are not ours to remove: another
+	 * deployment's, or a key store's that was lost. brokerd takes a fresh id.
+	 */
+	if ((rv = p11_id_taken(id, &stale)) != CKR_OK)
 		return p11_status(rv);
-	if (stale > 0)
-		log_warnx("removed %d stale token objects that carried a new key's id", stale);
+	if (stale) {
+		log_warnx("the token already holds objects with CKA_ID %02x%02x%02x%02x; left "
+		    "alone", id[0], id[1], id[2], id[3]);
+		return ST_PSA_ALREADY_EXISTS;
+	}
 	if (op->opcode == OP_PSA_GENERATE_KEY)
 		st = p11_generate(&op->attrs, id);
 	else
