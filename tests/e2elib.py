@@ -133,7 +133,8 @@ key_info_manager = "sqlite-manager"
 state_dir = "%(d)s/state"
 workers = 2
 """ % {"d": self.dir, "auth": auth, "admins": admin_list, "extra": provider_extra})
-        os.chmod(os.path.join(self.dir, "config.toml"), 0o644)
+        # Configs may hold a PIN: parsecd refuses those that group or others can read.
+        os.chmod(os.path.join(self.dir, "config.toml"), 0o600)
         self.proc = None
 
     def start(self, tree=TOP, fault=None):
