@@ -324,7 +324,7 @@ broker_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 		if (setup_broker_decode(msg->data, msg->hdr.len, &broker.setup) == -1)
 			fatalx("malformed setup from parent");
 		/* The key store is opened as the service user: root follows no path of it. */
-		sandbox_drop(broker.setup.user, NULL);
+		sandbox_drop(broker.setup.user, NULL, SANDBOX_NO_GROUPS);
 		if (kim_open(broker.setup.kim_path) == -1)
 			fatalx("cannot open the key store %s", broker.setup.kim_path);
 		broker_deploy_check(broker.setup.kim_path, broker.setup.state_dir);

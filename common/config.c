@@ -609,9 +609,29 @@ config_load_buffer(const char *name, const char *text, size_t len, struct parsec
 	return r;
 }
 
+/* The first secret the config holds (a setting name), or NULL. */
+static const char *
+config_secret_key(const struct parsec_config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->provider_count; i++) {
+		const struct cfg_provider *p = &cfg->providers[i];
+
+		if (p->user_pin_len > 0)
+			return "provider.user_pin";
+		if (p->owner_hierarchy_auth_len > 0)
+			return "provider.owner_hierarchy_auth";
+		if (p->endorsement_hierarchy_auth_len > 0)
+			return "provider.endorsement_hierarchy_auth";
+	}
+	return NULL;
+}
+
 int
 config_load_file(const char *path, struct parsec_config *cfg, char *err, size_t errlen)
 {
+	const char *secret;
 	struct stat st;
 	char *text;
 	ssize_t n;
@@ -641,6 +661,14 @@ config_load_file(const char *path, struct parsec_config *cfg, char *err, size_t 
 	/* The file may hold a PIN. */
 	explicit_bzero(text, got);
 	free(text);
+	/* A PIN anyone may read is no secret: the mode is the one just read through (fstat). */
+	if (r == 0 && (secret = config_secret_key(cfg)) != NULL &&
+	    (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+		snprintf(err, errlen, "%s: holds %s but group or others may read it (mode %04o): "
+		    "chmod 0600 %s", path, secret, (unsigned)(st.st_mode & 07777), path);
+		config_wipe_secrets(cfg);
+		return -1;
+	}
 	return r;
 }
 

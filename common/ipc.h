@@ -36,6 +36,7 @@ enum ipc_type {
 	IPC_PROVIDER_DOWN = 8,  /* parent -> brokerd: u32 provider id, u32 worker died */
 	IPC_RELOAD = 9,         /* parent -> frontd, brokerd: new settings (as IPC_SETUP) */
 	IPC_PROVIDER_REMOVED = 10, /* parent -> brokerd: u32 provider id left the config */
+	IPC_SERVE = 11,         /* parent -> frontd: every provider is up, accept clients */
 
 	/* 100..199: frontd <-> brokerd */
 	IPC_CONN_NEW = 100,    /* frontd -> brokerd: fd = dup of the client socket */

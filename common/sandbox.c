@@ -8,26 +8,80 @@
 #include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "sandbox.h"
 
+/*
+ * The user's supplementary groups from the group database (getgrouplist:
+ * initgroups' lookup without its setgroups, so it can run before the chroot,
+ * where NSS no longer works). gid comes first; *count is set.
+ */
+static gid_t *
+sandbox_user_groups(const char *user, gid_t gid, int *count)
+{
+	gid_t *groups = NULL;
+	int n = 16, i;
+
+	for (;;) {
+		int want = n;
+
+		if ((groups = reallocarray(groups, (size_t)n, sizeof(*groups))) == NULL)
+			fatal("groups of %s", user);
+		if (getgrouplist(user, gid, groups, &n) != -1)
+			break;
+		if (n <= want)
+			fatalx("cannot list the groups of %s", user);
+	}
+	/* Group root opens what root's files open to it: never a reason to keep one. */
+	for (i = 0; i < n; i++)
+		if (groups[i] == 0 && gid != 0)
+			fatalx("[privsep] user %s is in group root", user);
+	*count = n;
+	return groups;
+}
+
+/* The supplementary groups are exactly the count given in groups. */
+static int
+sandbox_groups_are(const gid_t *groups, int count)
+{
+	gid_t *now;
+	int n, i, k, same;
+
+	if ((n = getgroups(0, NULL)) != count)
+		return 0;
+	if ((now = calloc((size_t)count, sizeof(*now))) == NULL)
+		fatal("calloc");
+	same = getgroups(count, now) == count;
+	for (i = 0; same && i < n; i++) {
+		for (k = 0; k < count && groups[k] != now[i]; k++)
+			;
+		same = k < count;
+	}
+	free(now);
+	return same;
+}
+
 static void
-sandbox_drop_user(const char *user, const char *chroot_dir)
+sandbox_drop_user(const char *user, const char *chroot_dir, enum sandbox_groups which)
 {
 	struct passwd *pw;
 	uid_t uid;
-	gid_t gid;
-	int cap;
+	gid_t gid, own_group, *groups = &own_group;
+	int cap, group_count = 1;
 
-	/* NSS does not work inside the chroot: look the user up first. */
+	/* NSS does not work inside the chroot: look the user and groups up first. */
 	if ((pw = getpwnam(user)) == NULL)
 		fatalx("unknown user %s ([privsep] user)", user);
 	uid = pw->pw_uid;
 	gid = pw->pw_gid;
 	if (uid == 0)
 		fatalx("[privsep] user %s is root", user);
+	own_group = gid;
+	if (which == SANDBOX_USER_GROUPS)
+		groups = sandbox_user_groups(user, gid, &group_count);
 	for (cap = 0; cap <= CAP_LAST_CAP; cap++)
 		if (cap_drop_bound((cap_value_t)cap) == -1 && errno != EINVAL)
 			fatal("cap_drop_bound(%d)", cap);
@@ -39,7 +93,7 @@ sandbox_drop_user(const char *user, const char *chroot_dir)
 		if (chdir("/") == -1)
 			fatal("chdir / in %s", chroot_dir);
 	}
-	if (setgroups(1, &gid) == -1)
+	if (setgroups((size_t)group_count, groups) == -1)
 		fatal("setgroups");
 	if (setresgid(gid, gid, gid) == -1)
 		fatal("setresgid %u", (unsigned)gid);
@@ -49,6 +103,12 @@ sandbox_drop_user(const char *user, const char *chroot_dir)
 	if (setuid(0) != -1 || seteuid(0) != -1 || getuid() != uid || geteuid() != uid ||
 	    getgid() != gid || getegid() != gid)
 		fatalx("root could be regained after dropping to %s", user);
+	if (!sandbox_groups_are(groups, group_count))
+		fatalx("the supplementary groups of %s did not take", user);
+	if (groups != &own_group) {
+		log_debug("kept the %d groups of %s", group_count, user);
+		free(groups);
+	}
 }
 
 #ifdef PARSEC_TEST_HOOKS
@@ -76,7 +136,7 @@ sandbox_test_forbidden(enum proc_kind kind)
 void
 sandbox_enter(enum proc_kind kind, const char *user, const char *chroot_dir)
 {
-	sandbox_drop(user, chroot_dir);
+	sandbox_drop(user, chroot_dir, SANDBOX_NO_GROUPS);
 	sandbox_seccomp(kind, NULL, NULL, 0);
 }
 
@@ -91,13 +151,13 @@ sandbox_filter(enum proc_kind kind, const char *const *extra, const char *const 
 }
 
 void
-sandbox_drop(const char *user, const char *chroot_dir)
+sandbox_drop(const char *user, const char *chroot_dir, enum sandbox_groups groups)
 {
 	struct rlimit none_at_all = { 0, 0 };
 	cap_t none;
 
 	if (geteuid() == 0)
-		sandbox_drop_user(user, chroot_dir);
+		sandbox_drop_user(user, chroot_dir, groups);
 	else
 		log_info("not started as root: uid %u kept, no chroot; the rest of the sandbox applies",
 		    (unsigned)getuid());

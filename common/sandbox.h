@@ -19,13 +19,18 @@ void sandbox_enter(enum proc_kind kind, const char *user, const char *chroot_dir
 /*
  * The same in two steps, for a process that must open a device or a module
  * as the service user before the filter goes on: every step of sandbox_enter
- * but the filter, then the filter with extra system calls allowed (a NULL-
+ * but the filter (sandbox_enter keeps no supplementary group; groups says
+ * whether this drop keeps the user's), then the filter with extra system calls allowed (a NULL-
  * terminated list of names). relaxed logs instead of killing what the list
  * does not allow (for modules that need more, by configuration). The calls
  * in refused (NULL-terminated) fail with EACCES: a module's attempt to log
  * to syslog, say, is answered rather than punished.
  */
-void sandbox_drop(const char *user, const char *chroot_dir);
+enum sandbox_groups {
+	SANDBOX_NO_GROUPS,   /* the user's own group alone */
+	SANDBOX_USER_GROUPS, /* and its supplementary groups (tss, softhsm: device access) */
+};
+void sandbox_drop(const char *user, const char *chroot_dir, enum sandbox_groups groups);
 void sandbox_filter(enum proc_kind kind, const char *const *extra, const char *const *refused,
     int relaxed);
 

@@ -24,6 +24,8 @@ static struct {
 	struct ipc_chan *broker;
 	struct front_settings settings;
 	int have_setup;
+	int setup_done;
+	int serving;
 	int stopping;
 	char user[CFG_NAME_MAX];
 	char chroot_dir[CFG_LONGPATH_MAX];
@@ -61,8 +63,18 @@ frontd_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 		/* Everything frontd needs is open: from here on it holds nothing but sockets. */
 		sandbox_enter(PROC_FRONTD, fd_main.user, fd_main.chroot_dir);
 		front_conn_init(fd_main.base, IPC_FD_LISTENER, fd_main.broker, &fd_main.settings);
-		front_conn_start();
+		fd_main.setup_done = 1;
 		ipc_send(chan, IPC_READY, 0, 0, -1, NULL, 0);
+		break;
+	case IPC_SERVE:
+		/*
+		 * Clients that came early (a socket-activated start) wait in the
+		 * listen queue until every provider is up, rather than get an error.
+		 */
+		if (!fd_main.setup_done || fd_main.serving)
+			fatalx("SERVE out of order");
+		fd_main.serving = 1;
+		front_conn_start();
 		break;
 	case IPC_RELOAD:
 		if (setup_front_decode(msg->data, msg->hdr.len, &s) == -1)

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,8 +90,19 @@ listen_bind(int fd, const struct sockaddr_un *sun, const struct parsec_config *c
 		fatal("setegid back to %u", (unsigned)gid);
 	errno = saved;
 	if (r == -1)
-		fatal("bind %s", cfg->socket_path);
+		fatal("bind %s", sun->sun_path);
 }
+
+/*
+ * Our own socket is made and listening under a name of its own (the path
+ * plus ".<pid>") and renamed onto listener.socket_path only once every
+ * provider is up: a client that sees the path is answered, never told that
+ * the service is still starting.
+ */
+static struct {
+	char building[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int published;
+} ls;
 
 int
 parsecd_listen(const struct parsec_config *cfg, int *activated)
@@ -106,8 +118,12 @@ parsecd_listen(const struct parsec_config *cfg, int *activated)
 	*activated = 0;
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	if (strlcpy(sun.sun_path, cfg->socket_path, sizeof(sun.sun_path)) >= sizeof(sun.sun_path))
-		fatalx("listener.socket_path too long: %s", cfg->socket_path);
+	/* Room for the ".<pid>" of the name it is built under (pids have at most 7 digits). */
+	if (strlen(cfg->socket_path) > sizeof(sun.sun_path) - 1 - 8)
+		fatalx("listener.socket_path too long: %s (at most %zu characters)",
+		    cfg->socket_path, sizeof(sun.sun_path) - 1 - 8);
+	strlcpy(sun.sun_path, cfg->socket_path, sizeof(sun.sun_path));
+	snprintf(ls.building, sizeof(ls.building), "%s.%d", cfg->socket_path, (int)getpid());
 	listen_parent_dir(cfg->socket_path);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) == -1)
 		fatal("socket");
@@ -116,12 +132,51 @@ parsecd_listen(const struct parsec_config *cfg, int *activated)
 	close(fd);
 	if (unlink(cfg->socket_path) == -1 && errno != ENOENT)
 		fatal("unlink stale socket %s", cfg->socket_path);
+	if (unlink(ls.building) == -1 && errno != ENOENT)
+		fatal("unlink stale socket %s", ls.building);
+	strlcpy(sun.sun_path, ls.building, sizeof(sun.sun_path));
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) == -1)
 		fatal("socket");
 	listen_bind(fd, &sun, cfg);
 	if (listen(fd, SOMAXCONN) == -1)
-		fatal("listen %s", cfg->socket_path);
+		fatal("listen %s", ls.building);
 	return fd;
+}
+
+void
+parsecd_listen_publish(const struct parsec_config *cfg)
+{
+	if (ls.published)
+		return;
+	ls.published = 1;
+	if (ls.building[0] != '\0' && rename(ls.building, cfg->socket_path) == -1)
+		fatal("rename %s to %s", ls.building, cfg->socket_path);
+}
+
+void
+parsecd_listen_close(int fd, const struct parsec_config *cfg)
+{
+	const char *path = ls.published ? cfg->socket_path : ls.building;
+
+	if (ls.building[0] == '\0') {
+		/*
+		 * The service manager's socket outlives us. Clients queued on it
+		 * before a start that failed are let go rather than left waiting
+		 * for a service that is not coming; after a normal stop they stay
+		 * queued for the next start.
+		 */
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		int conn;
+
+		while (!ls.published && poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN) &&
+		    (conn = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) != -1)
+			close(conn);
+		close(fd);
+		return;
+	}
+	close(fd);
+	if (unlink(path) == -1 && errno != ENOENT)
+		log_warn("unlink %s", path);
 }
 
 void

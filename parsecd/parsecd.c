@@ -298,6 +298,9 @@ parsecd_check_all_ready(void)
 			return;
 	pd.serving = 1;
 	evtimer_del(pd.setup_timer);
+	/* Only now may clients reach frontd: none is answered by a half-started service. */
+	ipc_send(pd.front.chan, IPC_SERVE, 0, 0, -1, NULL, 0);
+	parsecd_listen_publish(&pd.cfg);
 	log_info("serving on %s", pd.cfg.socket_path);
 	printf("parsecd: listening on %s\n", pd.cfg.socket_path);
 	fflush(stdout);
@@ -338,12 +341,8 @@ parsecd_child_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 static void
 parsecd_stop_done(void)
 {
-	if (pd.listen_fd != -1) {
-		close(pd.listen_fd);
-		/* A socket the service manager made is the manager's to remove. */
-		if (!pd.activated && unlink(pd.cfg.socket_path) == -1 && errno != ENOENT)
-			log_warn("unlink %s", pd.cfg.socket_path);
-	}
+	if (pd.listen_fd != -1)
+		parsecd_listen_close(pd.listen_fd, &pd.cfg);
 	parsecd_notify("STOPPING=1");
 	event_base_loopbreak(pd.base);
 }
@@ -388,8 +387,13 @@ parsecd_stop(int exit_code)
 	}
 	pd.stopping = 1;
 	pd.exit_code = exit_code;
-	/* New clients get refused at once rather than queue on a dying service. */
-	if (pd.listen_fd != -1)
+	/*
+	 * New clients get refused at once rather than queue on a dying service.
+	 * Not on the service manager's socket: shutdown() would refuse every
+	 * client of the next start too (it is the same socket), and queueing
+	 * for that start is what activation is for.
+	 */
+	if (pd.listen_fd != -1 && !pd.activated)
 		shutdown(pd.listen_fd, SHUT_RDWR);
 	if (pd.front.pid > 0)
 		kill(pd.front.pid, SIGTERM);

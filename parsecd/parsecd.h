@@ -37,10 +37,18 @@ int parsecd_dir_open(const char *key, const char *path, int create, uid_t uid, g
 
 /*
  * The listening socket: systemd's (LISTEN_FDS) when socket-activated, else
- * made at listener.socket_path with [privsep] socket_mode and socket_group,
- * replacing a stale file. *activated tells which.
+ * made with [privsep] socket_mode and socket_group, replacing a stale file,
+ * under a name of its own until parsecd_listen_publish() puts it at
+ * listener.socket_path. *activated tells which.
  */
 int parsecd_listen(const struct parsec_config *cfg, int *activated);
+/* Every provider is up: clients may find the socket. */
+void parsecd_listen_publish(const struct parsec_config *cfg);
+/*
+ * Closes and removes our socket; a service manager's is left in place, and
+ * the clients queued on it are let go if the service never served.
+ */
+void parsecd_listen_close(int fd, const struct parsec_config *cfg);
 
 /* Tells a service manager (NOTIFY_SOCKET) about our state; no-op without one. */
 void parsecd_notify(const char *state);

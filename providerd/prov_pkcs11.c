@@ -1033,6 +1033,7 @@ const struct prov_backend prov_pkcs11_backend = {
 	.name = "provider-pkcs11",
 	.provider_id = WIRE_PROVIDER_PKCS11,
 	.chroot_state_dir = 0,
+	.device_groups = 1,
 	.seccomp_extra = prov_pkcs11_syscalls,
 	.seccomp_refused = prov_pkcs11_refused,
 	.init = prov_pkcs11_init,

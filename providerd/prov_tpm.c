@@ -361,6 +361,7 @@ const struct prov_backend prov_tpm_backend = {
 	.name = "provider-tpm",
 	.provider_id = WIRE_PROVIDER_TPM,
 	.chroot_state_dir = 0,
+	.device_groups = 1,
 	.seccomp_extra = prov_tpm_seccomp,
 	.init = prov_tpm_init,
 	.describe = prov_tpm_describe,

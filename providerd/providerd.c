@@ -176,7 +176,8 @@ prov_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 			fatalx("setup done before setup");
 		prov_enter_state_dir(pv.setup.state_dir);
 		if (!pv.backend->chroot_state_dir)
-			sandbox_drop(pv.setup.user, NULL);
+			sandbox_drop(pv.setup.user, NULL, pv.backend->device_groups ?
+			    SANDBOX_USER_GROUPS : SANDBOX_NO_GROUPS);
 		r = pv.backend->init(&pv.setup);
 		setup_provider_wipe(&pv.setup);
 		if (r == PROV_INIT_SKIP)
@@ -185,7 +186,8 @@ prov_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 			fatalx("%s backend failed to start", pv.backend->name);
 		/* The backend is open; its state directory becomes the whole file system. */
 		if (pv.backend->chroot_state_dir)
-			sandbox_drop(pv.setup.user, pv.setup.state_dir);
+			sandbox_drop(pv.setup.user, pv.setup.state_dir, pv.backend->device_groups ?
+			    SANDBOX_USER_GROUPS : SANDBOX_NO_GROUPS);
 		sandbox_filter(PROC_PROVIDER, pv.backend->seccomp_extra, pv.backend->seccomp_refused,
 		    pv.setup.relax_seccomp);
 		prov_send_info();

@@ -30,6 +30,11 @@ struct prov_backend {
 	 * module or a device is opened as that user) and keeps the file system.
 	 */
 	int chroot_state_dir;
+	/*
+	 * Set: runs with the service user's supplementary groups, which is how
+	 * Debian grants a device or a token (tss, softhsm). Clear: none.
+	 */
+	int device_groups;
 	/* System calls this backend needs beyond the provider list, NULL-terminated. */
 	const char *const *seccomp_extra;
 	/* System calls its libraries attempt that fail with EACCES rather than kill. */

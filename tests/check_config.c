@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests: the config.toml loader, defaults and every precise error. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "log.h"
@@ -183,6 +186,57 @@ START_TEST(t_bad_inputs)
 }
 END_TEST
 
+/* Writes text to a fresh file with mode; its path goes to path. */
+static void
+write_config(char *path, size_t pathsz, const char *text, mode_t mode)
+{
+	int fd;
+
+	snprintf(path, pathsz, "/tmp/check_config.XXXXXX");
+	ck_assert_int_ne(fd = mkstemp(path), -1);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	ck_assert_int_eq(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+/* A config holding a PIN or a hierarchy password must be private to its owner. */
+START_TEST(t_secret_modes)
+{
+	static const char *const secrets[][2] = {
+		{ "[[provider]]\nprovider_type = \"Pkcs11\"\nlibrary_path = \"/x.so\"\n"
+		  "user_pin = \"1234\"\n", "provider.user_pin" },
+		{ "[[provider]]\nprovider_type = \"Tpm\"\nowner_hierarchy_auth = \"pw\"\n",
+		  "provider.owner_hierarchy_auth" },
+		{ "[[provider]]\nprovider_type = \"Tpm\"\nendorsement_hierarchy_auth = \"hex:0102\"\n",
+		  "provider.endorsement_hierarchy_auth" },
+	};
+	static const mode_t open_modes[] = { 0644, 0640, 0604, 0660 };
+	struct parsec_config cfg;
+	char err[CFG_ERR_MAX], want[CFG_ERR_MAX], path[64], text[512];
+	size_t i, m;
+
+	for (i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++) {
+		snprintf(text, sizeof(text), "[listener]\ntimeout = 200\n%s", secrets[i][0]);
+		for (m = 0; m < sizeof(open_modes) / sizeof(open_modes[0]); m++) {
+			write_config(path, sizeof(path), text, open_modes[m]);
+			ck_assert_int_eq(config_load_file(path, &cfg, err, sizeof(err)), -1);
+			snprintf(want, sizeof(want), "%s: holds %s but group or others may read it "
+			    "(mode %04o): chmod 0600 %s", path, secrets[i][1], (unsigned)open_modes[m],
+			    path);
+			ck_assert_str_eq(err, want);
+			unlink(path);
+		}
+		write_config(path, sizeof(path), text, 0600);
+		ck_assert_msg(config_load_file(path, &cfg, err, sizeof(err)) == 0, "%s", err);
+		unlink(path);
+	}
+	/* No secret: the mode is not this check's business. */
+	write_config(path, sizeof(path), base, 0644);
+	ck_assert_msg(config_load_file(path, &cfg, err, sizeof(err)) == 0, "%s", err);
+	unlink(path);
+}
+END_TEST
+
 START_TEST(t_file_errors)
 {
 	struct parsec_config cfg;
@@ -219,6 +273,7 @@ main(void)
 	tcase_add_test(tc, t_upstream_sample);
 	tcase_add_loop_test(tc, t_bad_inputs, 0, sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, t_file_errors);
+	tcase_add_test(tc, t_secret_modes);
 	tcase_add_test(tc, t_unknown_keys_warn_only);
 	suite_add_tcase(s, tc);
 	return test_run_suite(s);

@@ -136,7 +136,8 @@ workers = 2
 %(privsep)s
 """ % {"d": self.dir, "auth": auth, "admins": admin_list, "extra": provider_extra,
        "privsep": privsep_extra})
-        os.chmod(os.path.join(self.dir, "config.toml"), 0o644)
+        # Configs may hold a PIN: parsecd refuses those that group or others can read.
+        os.chmod(os.path.join(self.dir, "config.toml"), 0o600)
         self.proc = None
 
     def start(self, tree=TOP, fault=None):
