@@ -95,7 +95,7 @@ else
 
 	step "lintian"
 	changes=$(ls "$W"/src/parsecd_*.changes)
-	lintian --info "$changes" >"$W/lintian.log" 2>&1 || true
+	lintian --display-info "$changes" >"$W/lintian.log" 2>&1 || true
 	sed -n 's/^\([EWI]\): .*/\1/p' "$W/lintian.log" | sort | uniq -c | sed 's/^/  lintian /'
 	grep -E '^[EW]: ' "$W/lintian.log" || true
 	if grep -q '^E: ' "$W/lintian.log"; then
