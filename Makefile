@@ -238,6 +238,12 @@ bench/bench.o: LOCAL_CFLAGS += -DBUILD_TOP='"$(CURDIR)"' -pthread -Itests
 bench: deps all bench/parsec-bench
 	./bench/parsec-bench
 
+# ---- make check-package: the .debs built, installed with apt in a fresh Debian 12
+# root and used there (tests/check-package.sh; needs root and Debian's archive) ----
+.PHONY: check-package
+check-package:
+	bash tests/check-package.sh
+
 # ---- make run: the service in the foreground on an embedded default ----------
 run: deps all
 	@mkdir -p run
