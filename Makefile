@@ -41,8 +41,12 @@ proto/%.pb.c proto/%.pb.h: proto/%.proto $(wildcard proto/*.options)
 	$(Q)cd proto && $(PROTOC) --plugin=protoc-gen-nanopb=$(PROTOC_GEN_NANOPB) \
 		--nanopb_out=. -I. $(notdir $<)
 
-# Generated code is not ours to warn about beyond what nanopb guarantees.
-$(PROTO_OBJS): %.o: %.c
+# Generated code is not ours to warn about beyond what nanopb guarantees. A
+# generated header includes others (can_do_crypto.pb.h includes
+# psa_key_attributes.pb.h), so every object, generated or not, waits for all of
+# them; the order-only prerequisite sits in the rules themselves so that no
+# object list defined later in this file can miss it.
+$(PROTO_OBJS): %.o: %.c | $(PROTO_HDRS)
 	$(msg) CC $@
 	$(Q)$(CC) $(BASE_CFLAGS) -Wall -Werror $(CPPFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) -c -o $@ $<
 
@@ -56,13 +60,7 @@ $(COMMON_LIB): $(COMMON_OBJS) $(PROTO_OBJS)
 	$(Q)rm -f $@
 	$(Q)ar rcs $@ $^
 
-# Every object waits for the generated headers.
-ALL_OBJS = $(COMMON_OBJS) $(FRONTD_OBJS) $(BROKERD_OBJS) $(PARSECD_OBJS) \
-	$(PROVIDERD_CORE_OBJS) $(PROV_MBED_OBJS) $(PROV_PKCS11_OBJS) $(PROV_TPM_OBJS) \
-	$(TEST_OBJS) bench/bench.o
-$(filter-out $(PROTO_OBJS),$(ALL_OBJS)): | $(PROTO_HDRS)
-
-%.o: %.c
+%.o: %.c | $(PROTO_HDRS)
 	$(msg) CC $@
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
