@@ -6,6 +6,7 @@
  * It never reads client data.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -77,7 +78,8 @@ static __attribute__((noreturn)) void
 usage(void)
 {
 	fprintf(stderr, "usage: parsecd [-t] [-v] -c config.toml\n"
-			"       parsecd [-v] -D directory   (built-in development config)\n");
+			"       parsecd [-v] -D directory   (built-in development config)\n"
+			"       parsecd -V | --version\n");
 	exit(2);
 }
 
@@ -114,6 +116,9 @@ parsecd_spawn(struct child *c, const int *fds, int nfds)
 	int argc = 0;
 
 	parsecd_child_path(c->binary, parsecd_child_subdir(c->kind), path, sizeof(path));
+	/* The child's exec failure is only an exit status 127; name the file here. */
+	if (access(path, X_OK) == -1)
+		log_warn("%s: cannot execute %s", c->name, path);
 	snprintf(level, sizeof(level), "%d", log_getlevel());
 	argv[argc++] = (char *)c->binary;
 	argv[argc++] = "-l";
@@ -795,6 +800,34 @@ parsecd_exe_dir(void)
 	strlcpy(pd.exe_dir, exe, sizeof(pd.exe_dir));
 }
 
+/* -t: every helper this configuration would exec is there and executable. */
+static int
+parsecd_check_helpers(void)
+{
+	const char *binaries[2 + CFG_PROVIDER_MAX];
+	enum proc_kind kinds[2 + CFG_PROVIDER_MAX];
+	char path[PATH_MAX];
+	size_t i, n = 0;
+	int bad = 0;
+
+	binaries[n] = "parsec-frontd";
+	kinds[n++] = PROC_FRONTD;
+	binaries[n] = "parsec-brokerd";
+	kinds[n++] = PROC_BROKERD;
+	for (i = 0; i < pd.cfg.provider_count && n < 2 + CFG_PROVIDER_MAX; i++) {
+		binaries[n] = parsecd_provider_binary(pd.cfg.providers[i].kind);
+		kinds[n++] = PROC_PROVIDER;
+	}
+	for (i = 0; i < n; i++) {
+		parsecd_child_path(binaries[i], parsecd_child_subdir(kinds[i]), path, sizeof(path));
+		if (access(path, X_OK) == -1) {
+			fprintf(stderr, "parsecd: helper %s: %s\n", path, strerror(errno));
+			bad = 1;
+		}
+	}
+	return bad ? -1 : 0;
+}
+
 static void
 parsecd_start(void)
 {
@@ -867,9 +900,13 @@ main(int argc, char **argv)
 	struct event *sigs[6];
 	const int signums[6] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGUSR1 };
 	size_t i;
+	static const struct option longopts[] = {
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
 
 	log_init("parsecd", LOG_LVL_INFO, 0);
-	while ((ch = getopt(argc, argv, "c:D:tv")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:D:tvV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			config_path = optarg;
@@ -883,6 +920,9 @@ main(int argc, char **argv)
 		case 'v':
 			verbose++;
 			break;
+		case 'V':
+			printf("parsecd %s\n", PARSEC_VERSION);
+			return 0;
 		default:
 			usage();
 		}
@@ -902,6 +942,13 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (check_only) {
+		parsecd_exe_dir();
+		if (parsecd_check_helpers() == -1) {
+			fprintf(stderr, "parsecd: configuration %s OK, but helpers are missing "
+			    "(installed in %s?)\n", config_path ? config_path : "(built-in)",
+			    LIBEXECDIR);
+			return 1;
+		}
 		printf("parsecd: configuration %s OK\n", config_path ? config_path : "(built-in)");
 		return 0;
 	}

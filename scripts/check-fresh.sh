@@ -3,7 +3,9 @@
 # make check-fresh: what a newcomer sees. Builds a minimal Debian 12 root
 # (debootstrap --variant=minbase bookworm, plus make and git), clones the committed
 # HEAD into it, runs `make run` until a Ping is answered on run/parsec.sock, stops
-# it, then runs `make -j2 check` there. Needs root and Debian's package archive.
+# it, then runs `make -j2 check` there, then installs it (`make install prefix=/usr`
+# after the plain build) and serves a Ping from the installed files and default
+# config. Needs root and Debian's package archive.
 # The base root is cached in $PARSEC_FRESH_BASE (default /var/cache/parsecd-fresh/
 # bookworm); each run works on a copy that is removed afterwards.
 set -euo pipefail
@@ -146,4 +148,43 @@ if ! in_root sh -c "cd $src && make -j2 check" >"$root/var/tmp/make-check.log" 2
 	exit 1
 fi
 grep -E '^check: [0-9]+ passed' "$root/var/tmp/make-check.log" || true
-say "PASS: make run and make -j2 check on a fresh Debian 12"
+say "make -j2 check passed"
+
+# ---- make install prefix=/usr, as a distribution would, into this throw-away root ----
+if ! in_root sh -c "cd $src && make -j2 install prefix=/usr" >"$root/var/tmp/make-install.log" 2>&1; then
+	tail -n 30 "$root/var/tmp/make-install.log" >&2
+	echo "check-fresh: FAIL: make install prefix=/usr" >&2
+	exit 1
+fi
+in_root sh -s <<'INSTALLED' || { echo "check-fresh: FAIL: the installed service" >&2; exit 1; }
+set -eu
+fail() { echo "installed: $*" >&2; exit 1; }
+version=$(sed -n 's/^PACKAGE_VERSION = //p' /src/parsecd/config.mk)
+[ "$(/usr/sbin/parsecd --version)" = "parsecd $version" ] || fail "parsecd --version"
+[ "$(parsec-tool -V)" = "parsec-tool $version" ] || fail "parsec-tool -V"
+[ "$(pkg-config --modversion libparsec)" = "$version" ] || fail "libparsec.pc version"
+conf=/etc/parsec/config.toml
+[ "$(stat -c %a $conf)" = 600 ] || fail "$conf is not mode 0600"
+/usr/sbin/parsecd -t -c $conf >/dev/null || fail "parsecd -t -c $conf"
+# A helper that is not executable is named by -t with its full path.
+chmod -x /usr/libexec/parsec/parsec-provider-mbed
+out=$(/usr/sbin/parsecd -t -c $conf 2>&1) && fail "parsecd -t passed without its provider"
+chmod +x /usr/libexec/parsec/parsec-provider-mbed
+case "$out" in *"/usr/libexec/parsec/parsec-provider-mbed"*) ;; *) fail "-t said: $out" ;; esac
+# The installed daemon on the installed default config answers a Ping.
+/usr/sbin/parsecd -c $conf >/var/tmp/installed.log 2>&1 &
+pid=$!
+i=0
+until parsec-tool ping >/dev/null 2>&1; do
+	i=$((i + 1))
+	[ $i -lt 100 ] && kill -0 $pid 2>/dev/null || { cat /var/tmp/installed.log >&2; fail "no Ping"; }
+	sleep 0.2
+done
+kill -TERM $pid; wait $pid || fail "parsecd did not stop cleanly"
+# A second install keeps the admin's config.
+echo "# edited by the admin" >>$conf
+cd /src/parsecd && make install prefix=/usr >/dev/null
+grep -q "edited by the admin" $conf || fail "make install replaced $conf"
+echo "installed: versions, -t, helper check, Ping and config kept: ok"
+INSTALLED
+say "PASS: make run, make -j2 check and make install on a fresh Debian 12"
