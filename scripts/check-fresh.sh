@@ -109,7 +109,10 @@ say "cloned $commit into $src"
 
 # ---- make run, until a Ping is answered -------------------------------------
 log=$root/var/tmp/make-run.log
-in_root setsid sh -c "cd $src && exec make run" >"$log" 2>&1 </dev/null &
+# A simple command (no function, no subshell), so $! is the process that setsid turns
+# into the leader of make's own group: stopping it is a kill of that group.
+env -i HOME=/root LANG=C.UTF-8 TERM=dumb PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    chroot "$root" setsid sh -c "cd $src && exec make run" >"$log" 2>&1 </dev/null &
 runpid=$!
 say "make run started (log in the root: /var/tmp/make-run.log)"
 answered=0
