@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: Apache-2.0
 # make check-fresh: what a newcomer sees. Builds a minimal Debian 12 root
 # (debootstrap --variant=minbase bookworm, plus make and git), clones the committed
-# HEAD into it, runs `make run` until a Ping is answered on run/parsec.sock, stops
-# it, then runs `make -j2 check` there, then installs it (`make install prefix=/usr`
-# after the plain build) and serves a Ping from the installed files and default
-# config. Needs root and Debian's package archive.
+# HEAD into it, runs `make run` until a Ping is answered on run/parsec.sock and stops
+# it. Then `make dist` there, and from the unpacked tarball alone (HEAD's tracked
+# files, no .git): `make -j2 check`, and `make install prefix=/usr` after its plain
+# build, whose installed daemon, helpers and default config must answer a Ping.
+# Needs root and Debian's package archive.
 # The base root is cached in $PARSEC_FRESH_BASE (default /var/cache/parsecd-fresh/
 # bookworm); each run works on a copy that is removed afterwards.
 set -euo pipefail
@@ -144,14 +145,25 @@ if grep -q "stopped after a failure" "$log"; then
 fi
 say "make run stopped"
 
-# ---- make -j2 check ---------------------------------------------------------
+# ---- make dist, then make -j2 check from the tarball alone --------------------
+if ! in_root sh -c "cd $src && make dist" >"$root/var/tmp/make-dist.log" 2>&1; then
+	tail -n 20 "$root/var/tmp/make-dist.log" >&2
+	echo "check-fresh: FAIL: make dist" >&2
+	exit 1
+fi
+tarball=$(cd "$root$src" && ls parsecd-*.tar.gz)
+files=$(tar -tzf "$root$src/$tarball" | grep -vc '/$')
+mkdir -p "$root/src/dist"
+tar -xzf "$root$src/$tarball" -C "$root/src/dist"
+src=/src/dist/${tarball%.tar.gz}
+say "make dist: $tarball ($files files), unpacked in $src"
 if ! in_root sh -c "cd $src && make -j2 check" >"$root/var/tmp/make-check.log" 2>&1; then
 	tail -n 60 "$root/var/tmp/make-check.log" >&2
 	echo "check-fresh: FAIL: make -j2 check" >&2
 	exit 1
 fi
 grep -E '^check: [0-9]+ passed' "$root/var/tmp/make-check.log" || true
-say "make -j2 check passed"
+say "make -j2 check passed from the tarball"
 
 # ---- make install prefix=/usr, as a distribution would, into this throw-away root ----
 if ! in_root sh -c "cd $src && make -j2 install prefix=/usr" >"$root/var/tmp/make-install.log" 2>&1; then
@@ -162,7 +174,8 @@ fi
 in_root sh -s <<'INSTALLED' || { echo "check-fresh: FAIL: the installed service" >&2; exit 1; }
 set -eu
 fail() { echo "installed: $*" >&2; exit 1; }
-version=$(sed -n 's/^PACKAGE_VERSION = //p' /src/parsecd/config.mk)
+cd /src/dist/parsecd-*
+version=$(sed -n 's/^PACKAGE_VERSION = //p' config.mk)
 [ "$(/usr/sbin/parsecd --version)" = "parsecd $version" ] || fail "parsecd --version"
 [ "$(parsec-tool -V)" = "parsec-tool $version" ] || fail "parsec-tool -V"
 [ "$(pkg-config --modversion libparsec)" = "$version" ] || fail "libparsec.pc version"
@@ -186,8 +199,8 @@ done
 kill -TERM $pid; wait $pid || fail "parsecd did not stop cleanly"
 # A second install keeps the admin's config.
 echo "# edited by the admin" >>$conf
-cd /src/parsecd && make install prefix=/usr >/dev/null
+make install prefix=/usr >/dev/null
 grep -q "edited by the admin" $conf || fail "make install replaced $conf"
 echo "installed: versions, -t, helper check, Ping and config kept: ok"
 INSTALLED
-say "PASS: make run, make -j2 check and make install on a fresh Debian 12"
+say "PASS: make run, make dist, make -j2 check and make install on a fresh Debian 12"
