@@ -58,10 +58,17 @@ fi
 
 # ---- a throw-away copy, with /proc and /dev ---------------------------------
 root=$(mktemp -d /var/tmp/parsecd-fresh.XXXXXX)
+logs=${PARSEC_FRESH_LOGS:-/var/tmp/parsecd-fresh-logs.$(date +%Y%m%d-%H%M%S)}
 runpid=
 cleanup() {
 	local rc=$? p n
 	trap - EXIT INT TERM
+	# On failure the logs outlive the root.
+	if [ "$rc" -ne 0 ] && [ -d "$root/var/tmp" ]; then
+		mkdir -p "$logs"
+		cp "$root"/var/tmp/*.log "$root"/var/tmp/*.out "$logs"/ 2>/dev/null || true
+		echo "check-fresh: logs kept in $logs" >&2
+	fi
 	if [ -n "$runpid" ]; then
 		kill -TERM -- "-$runpid" 2>/dev/null || true
 	fi
