@@ -944,9 +944,9 @@ main(int argc, char **argv)
 	if (check_only) {
 		parsecd_exe_dir();
 		if (parsecd_check_helpers() == -1) {
-			fprintf(stderr, "parsecd: configuration %s OK, but helpers are missing "
-			    "(installed in %s?)\n", config_path ? config_path : "(built-in)",
-			    LIBEXECDIR);
+			fprintf(stderr, "parsecd: configuration %s OK, but a helper cannot be "
+			    "executed (installed helpers belong in %s)\n",
+			    config_path ? config_path : "(built-in)", LIBEXECDIR);
 			return 1;
 		}
 		printf("parsecd: configuration %s OK\n", config_path ? config_path : "(built-in)");
