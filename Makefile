@@ -7,6 +7,28 @@ SHELL := /bin/bash
 
 include config.mk
 
+# Debian's layout: with prefix /usr the configuration lives in /etc and state in
+# /var, also when prefix is given to make install only. An explicit sysconfdir or
+# localstatedir (to configure or make) is kept as given.
+ifeq ($(value sysconfdir),$${prefix}/etc)
+sysconfdir = $(if $(filter /usr,$(prefix)),/etc,$(prefix)/etc)
+endif
+ifeq ($(value localstatedir),$${prefix}/var)
+localstatedir = $(if $(filter /usr,$(prefix)),/var,$(prefix)/var)
+endif
+
+# What the objects have compiled in: the version (AC_INIT in configure.ac, the one
+# source of truth) and where parsecd finds its helpers. When either changes (a new
+# version, or `make install prefix=/usr` after a plain make) the objects are
+# rebuilt, so an installed parsecd never looks for its helpers somewhere else.
+BUILD_VARS = PACKAGE_VERSION=$(PACKAGE_VERSION) LIBEXECDIR=$(libexecdir)/parsec
+.build-vars: FORCE
+	@printf '%s\n' '$(BUILD_VARS)' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else \
+		if [ -f $@ ]; then echo "  note: compiled-in values changed to $(BUILD_VARS); rebuilding"; fi; \
+		mv $@.tmp $@; fi
+FORCE:
+
 # V=1 shows whole command lines.
 ifeq ($(V),1)
 Q =
@@ -41,8 +63,12 @@ proto/%.pb.c proto/%.pb.h: proto/%.proto $(wildcard proto/*.options)
 	$(Q)cd proto && $(PROTOC) --plugin=protoc-gen-nanopb=$(PROTOC_GEN_NANOPB) \
 		--nanopb_out=. -I. $(notdir $<)
 
-# Generated code is not ours to warn about beyond what nanopb guarantees.
-$(PROTO_OBJS): %.o: %.c
+# Generated code is not ours to warn about beyond what nanopb guarantees. A
+# generated header includes others (can_do_crypto.pb.h includes
+# psa_key_attributes.pb.h), so every object, generated or not, waits for all of
+# them; the order-only prerequisite sits in the rules themselves so that no
+# object list defined later in this file can miss it.
+$(PROTO_OBJS): %.o: %.c .build-vars | $(PROTO_HDRS)
 	$(msg) CC $@
 	$(Q)$(CC) $(BASE_CFLAGS) -Wall -Werror $(CPPFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) -c -o $@ $<
 
@@ -56,13 +82,7 @@ $(COMMON_LIB): $(COMMON_OBJS) $(PROTO_OBJS)
 	$(Q)rm -f $@
 	$(Q)ar rcs $@ $^
 
-# Every object waits for the generated headers.
-ALL_OBJS = $(COMMON_OBJS) $(FRONTD_OBJS) $(BROKERD_OBJS) $(PARSECD_OBJS) \
-	$(PROVIDERD_CORE_OBJS) $(PROV_MBED_OBJS) $(PROV_PKCS11_OBJS) $(PROV_TPM_OBJS) \
-	$(TEST_OBJS) bench/bench.o
-$(filter-out $(PROTO_OBJS),$(ALL_OBJS)): | $(PROTO_HDRS)
-
-%.o: %.c
+%.o: %.c .build-vars | $(PROTO_HDRS)
 	$(msg) CC $@
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -86,6 +106,8 @@ parsecd/orphans.o tests/faults/obj/parsecd/orphans.o: LOCAL_CFLAGS += $(P11KIT_C
 $(PROV_TPM_OBJS): LOCAL_CFLAGS += $(TSS2_CFLAGS)
 
 # ---- libparsec: shared (versioned soname, only parsec_* exported) and static ---
+# The library file's ABI version (soname libparsec.so.0), which moves with its interface,
+# not with releases; libparsec.pc carries the package version, PACKAGE_VERSION.
 LIBPARSEC_VERSION = 0.1.0
 LIBPARSEC_SONAME = libparsec.so.0
 LIBPARSEC_OBJS = $(patsubst %.c,%.o,$(wildcard libparsec/*.c))
@@ -150,7 +172,7 @@ tests/check_%: tests/check_%.o tests/testlib.o $(COMMON_LIB)
 FAULT_TREE = tests/faults
 FAULT_OBJ = $(FAULT_TREE)/obj
 fault_objs = $(patsubst %.o,$(FAULT_OBJ)/%.o,$(1))
-$(FAULT_OBJ)/%.o: %.c | $(PROTO_HDRS)
+$(FAULT_OBJ)/%.o: %.c .build-vars | $(PROTO_HDRS)
 	$(msg) CC $@
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -DPARSEC_TEST_HOOKS -I$(dir $<) -c -o $@ $<
@@ -200,7 +222,8 @@ tests/check_device.o: LOCAL_CFLAGS += -Iproviderd
 
 $(TEST_OBJS): LOCAL_CFLAGS += $(CHECK_CFLAGS) -DBUILD_TOP='"$(CURDIR)"' -Ifrontd
 
-.PHONY: all deps check check-asan check-long run bench fuzz fuzz-long fault-tree install uninstall clean distclean
+.PHONY: all deps check check-asan check-long check-fresh run bench fuzz fuzz-long fault-tree \
+	install uninstall dist distcheck clean distclean FORCE
 
 deps:
 	@sh scripts/deps.sh
@@ -244,6 +267,34 @@ bench: deps all bench/parsec-bench
 check-package:
 	bash tests/check-package.sh
 
+# ---- make check-fresh: a minimal Debian 12 root runs make run and make -j2 check ---
+check-fresh:
+	bash scripts/check-fresh.sh $(CURDIR)
+
+# ---- make dist: the committed tree as parsecd-<version>.tar.gz --------------------
+# Exactly the files git tracks at HEAD (no configure: the Makefile makes it on first
+# use, as in a clone). make distcheck unpacks it elsewhere and runs DISTCHECK_TARGET
+# (default check) there, from the tarball alone.
+DIST_NAME = parsecd-$(PACKAGE_VERSION)
+DISTCHECK_TARGET ?= check
+dist:
+	@git rev-parse --verify -q HEAD >/dev/null || { echo "dist: needs a git checkout" >&2; exit 1; }
+	@test -z "$$(git status --porcelain --untracked-files=no)" || \
+		echo "dist: note: uncommitted changes are left out; the tarball is HEAD" >&2
+	@test "$$(git show HEAD:configure.ac | sed -n 's/^AC_INIT(\[parsecd\], \[\([^]]*\)\].*/\1/p')" = \
+		"$(PACKAGE_VERSION)" || { echo "dist: HEAD's configure.ac is not version $(PACKAGE_VERSION); commit it" >&2; exit 1; }
+	git archive --format=tar --prefix=$(DIST_NAME)/ HEAD | gzip -9n > $(DIST_NAME).tar.gz.tmp
+	@mv $(DIST_NAME).tar.gz.tmp $(DIST_NAME).tar.gz
+	@echo "dist: $(DIST_NAME).tar.gz ($$(tar -tzf $(DIST_NAME).tar.gz | grep -vc '/$$') files)"
+
+distcheck: dist
+	@d=$$(mktemp -d /var/tmp/parsecd-distcheck.XXXXXX) && chmod 755 $$d && \
+	tar -xzf $(DIST_NAME).tar.gz -C $$d && \
+	echo "distcheck: make $(DISTCHECK_TARGET) in $$d/$(DIST_NAME)" && \
+	if $(MAKE) -C $$d/$(DIST_NAME) $(DISTCHECK_TARGET); then \
+		rm -rf $$d; echo "distcheck: $(DIST_NAME).tar.gz passes make $(DISTCHECK_TARGET)"; \
+	else echo "distcheck: FAILED in $$d/$(DIST_NAME)" >&2; exit 1; fi
+
 # ---- make run: the service in the foreground on an embedded default ----------
 run: deps all
 	@mkdir -p run
@@ -257,7 +308,7 @@ FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=a
 	$(LIBEVENT_CFLAGS) -DPARSEC_VERSION='"$(PACKAGE_VERSION)"' -DLIBEXECDIR='"$(libexecdir)/parsec"'
 FUZZ_LIB_SRCS = $(COMMON_SRCS) $(PROTO_SRCS) $(wildcard frontd/front_*.c) providerd/prov_der.c
 
-fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_SRCS) | $(PROTO_HDRS)
+fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_SRCS) .build-vars | $(PROTO_HDRS)
 	$(msg) FUZZ $@
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Ifrontd -Iproviderd -o $@ $< $(FUZZ_LIB_SRCS) $(BASE_LIBS)
 
@@ -284,6 +335,14 @@ install: all
 		providerd/parsec-provider-mbed providerd/parsec-provider-pkcs11 \
 		providerd/parsec-provider-tpm $(DESTDIR)$(libexecdir)/parsec/
 	$(INSTALL) -m 0644 etc/config.toml $(DESTDIR)$(sysconfdir)/parsec/config.toml.example
+	@# A working default (software provider, Unix peer credentials); 0600 because an
+	@# admin's edits may add PINs. An existing config.toml is the admin's: never replaced.
+	@if [ -e $(DESTDIR)$(sysconfdir)/parsec/config.toml ]; then \
+		echo "install: keeping the existing $(DESTDIR)$(sysconfdir)/parsec/config.toml"; \
+	else \
+		echo "$(INSTALL) -m 0600 etc/config.toml $(DESTDIR)$(sysconfdir)/parsec/config.toml"; \
+		$(INSTALL) -m 0600 etc/config.toml $(DESTDIR)$(sysconfdir)/parsec/config.toml; \
+	fi
 	$(INSTALL) -d $(DESTDIR)$(libdir)/pkgconfig $(DESTDIR)$(includedir)/parsec
 	$(INSTALL) -m 0644 libparsec/parsec/client.h $(DESTDIR)$(includedir)/parsec/client.h
 	$(INSTALL) -d $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man3 $(DESTDIR)$(mandir)/man5 \
@@ -297,7 +356,7 @@ install: all
 	ln -sf libparsec.so.$(LIBPARSEC_VERSION) $(DESTDIR)$(libdir)/libparsec.so
 	$(INSTALL) -m 0644 libparsec/libparsec.a $(DESTDIR)$(libdir)/
 	sed -e 's|@prefix@|$(prefix)|' -e 's|@libdir@|$(libdir)|' -e 's|@includedir@|$(includedir)|' \
-		-e 's|@version@|$(LIBPARSEC_VERSION)|' libparsec/libparsec.pc.in \
+		-e 's|@version@|$(PACKAGE_VERSION)|' libparsec/libparsec.pc.in \
 		> $(DESTDIR)$(libdir)/pkgconfig/libparsec.pc
 	$(INSTALL) -d $(DESTDIR)$(prefix)/lib/systemd/system $(DESTDIR)$(prefix)/lib/tmpfiles.d \
 		$(DESTDIR)$(prefix)/lib/sysusers.d
@@ -325,6 +384,7 @@ clean:
 	rm -rf tests/tmp tests/interop/target tests/pb tests/faults
 
 distclean: clean
-	rm -rf config.mk config.log config.status configure autom4te.cache aclocal.m4 run
+	rm -rf config.mk config.log config.status configure autom4te.cache aclocal.m4 run .build-vars
+	rm -f parsecd-*.tar.gz
 
 -include $(wildcard */*.d) $(wildcard $(FAULT_OBJ)/*/*.d)

@@ -79,7 +79,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: parsecd [-t] [-v] -c config.toml\n"
 			"       parsecd [-v] -D directory   (built-in development config)\n"
-			"       parsecd --orphans -c config.toml\n");
+			"       parsecd --orphans -c config.toml\n"
+			"       parsecd -V | --version\n");
 	exit(2);
 }
 
@@ -116,6 +117,9 @@ parsecd_spawn(struct child *c, const int *fds, int nfds)
 	int argc = 0;
 
 	parsecd_child_path(c->binary, parsecd_child_subdir(c->kind), path, sizeof(path));
+	/* The child's exec failure is only an exit status 127; name the file here. */
+	if (access(path, X_OK) == -1)
+		log_warn("%s: cannot execute %s", c->name, path);
 	snprintf(level, sizeof(level), "%d", log_getlevel());
 	argv[argc++] = (char *)c->binary;
 	argv[argc++] = "-l";
@@ -804,6 +808,34 @@ parsecd_exe_dir(void)
 	strlcpy(pd.exe_dir, exe, sizeof(pd.exe_dir));
 }
 
+/* -t: every helper this configuration would exec is there and executable. */
+static int
+parsecd_check_helpers(void)
+{
+	const char *binaries[2 + CFG_PROVIDER_MAX];
+	enum proc_kind kinds[2 + CFG_PROVIDER_MAX];
+	char path[PATH_MAX];
+	size_t i, n = 0;
+	int bad = 0;
+
+	binaries[n] = "parsec-frontd";
+	kinds[n++] = PROC_FRONTD;
+	binaries[n] = "parsec-brokerd";
+	kinds[n++] = PROC_BROKERD;
+	for (i = 0; i < pd.cfg.provider_count && n < 2 + CFG_PROVIDER_MAX; i++) {
+		binaries[n] = parsecd_provider_binary(pd.cfg.providers[i].kind);
+		kinds[n++] = PROC_PROVIDER;
+	}
+	for (i = 0; i < n; i++) {
+		parsecd_child_path(binaries[i], parsecd_child_subdir(kinds[i]), path, sizeof(path));
+		if (access(path, X_OK) == -1) {
+			fprintf(stderr, "parsecd: helper %s: %s\n", path, strerror(errno));
+			bad = 1;
+		}
+	}
+	return bad ? -1 : 0;
+}
+
 static void
 parsecd_start(void)
 {
@@ -875,6 +907,7 @@ main(int argc, char **argv)
 	int check_only = 0, orphans = 0, verbose = 0, ch;
 	static const struct option longopts[] = {
 		{ "orphans", no_argument, NULL, 'O' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct event *sigs[6];
@@ -882,7 +915,7 @@ main(int argc, char **argv)
 	size_t i;
 
 	log_init("parsecd", LOG_LVL_INFO, 0);
-	while ((ch = getopt_long(argc, argv, "c:D:tv", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:D:tvV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			config_path = optarg;
@@ -899,6 +932,9 @@ main(int argc, char **argv)
 		case 'v':
 			verbose++;
 			break;
+		case 'V':
+			printf("parsecd %s\n", PARSEC_VERSION);
+			return 0;
 		default:
 			usage();
 		}
@@ -924,6 +960,13 @@ main(int argc, char **argv)
 		return r;
 	}
 	if (check_only) {
+		parsecd_exe_dir();
+		if (parsecd_check_helpers() == -1) {
+			fprintf(stderr, "parsecd: configuration %s OK, but a helper cannot be "
+			    "executed (installed helpers belong in %s)\n",
+			    config_path ? config_path : "(built-in)", LIBEXECDIR);
+			return 1;
+		}
 		printf("parsecd: configuration %s OK\n", config_path ? config_path : "(built-in)");
 		return 0;
 	}

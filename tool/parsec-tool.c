@@ -505,7 +505,8 @@ tool_usage(FILE *out)
 {
 	size_t i;
 
-	fprintf(out, "usage: parsec-tool [--provider ID] SUBCOMMAND [OPTIONS] [INPUT]\n\n");
+	fprintf(out, "usage: parsec-tool [--provider ID] SUBCOMMAND [OPTIONS] [INPUT]\n"
+		     "       parsec-tool -V | --version\n\n");
 	for (i = 0; i < sizeof(tool_cmds) / sizeof(tool_cmds[0]); i++)
 		fprintf(out, "  %-20s %s\n", tool_cmds[i].name, tool_cmds[i].help);
 	fprintf(out, "\nThe service is PARSEC_SERVICE_ENDPOINT (unix:/path), by default "
@@ -532,6 +533,7 @@ main(int argc, char **argv)
 		{ "ou", required_argument, NULL, 6 },
 		{ "serialNumber", required_argument, NULL, 7 },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct tool_args args;
@@ -542,7 +544,7 @@ main(int argc, char **argv)
 	memset(&args, 0, sizeof(args));
 	args.provider = -1;
 	/* Options may come before or after the subcommand, as upstream allows. */
-	while ((ch = getopt_long(argc, argv, "p:k:h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "p:k:hV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'p': args.provider = atoi(optarg); break;
 		case 'k': args.key_name = optarg; break;
@@ -560,6 +562,7 @@ main(int argc, char **argv)
 		case 6: args.ou = optarg; break;
 		case 7: args.serial = optarg; break;
 		case 'h': help = 1; break;
+		case 'V': printf("parsec-tool %s\n", PARSEC_VERSION); return 0;
 		default: tool_usage(stderr); return EXIT_USAGE;
 		}
 	}
