@@ -181,7 +181,7 @@ pc_codec_find(uint32_t opcode)
 #define CB_AT(msg, off) ((pb_callback_t *)AT(msg, off))
 
 static bool
-pc_flag(const void *msg, uint16_t off)
+pc_flag(const void *msg, uint32_t off)
 {
 	bool v;
 
@@ -190,7 +190,7 @@ pc_flag(const void *msg, uint16_t off)
 }
 
 static void
-pc_set_flag(void *msg, uint16_t off)
+pc_set_flag(void *msg, uint32_t off)
 {
 	bool v = true;
 

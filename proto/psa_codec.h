@@ -82,8 +82,8 @@ enum pc_alg_form {
 struct pc_field {
 	uint8_t kind;   /* enum pc_kind */
 	uint8_t slot;   /* pc_args.in index (inputs) */
-	uint16_t off;   /* in the message */
-	uint16_t cap;   /* PC_FIXED: capacity */
+	uint32_t off;   /* in the message */
+	uint32_t cap;   /* PC_FIXED: capacity */
 };
 
 struct pc_codec {
@@ -94,14 +94,14 @@ struct pc_codec {
 	size_t res_size;
 	/* Operation fields */
 	uint8_t name_role; /* 0 none, 1 key_name, 2 client */
-	uint16_t name_off, name_size;
+	uint32_t name_off, name_size;
 	uint8_t alg_form;  /* enum pc_alg_form */
 	pb_size_t alg_tag; /* the Algorithm oneof member */
-	uint16_t alg_off, alg_size, alg_has_off;
-	uint8_t attrs;
-	uint16_t attrs_off, attrs_has_off;
+	uint32_t alg_off, alg_size, alg_has_off;
+	uint8_t attrs;     /* 1: the Operation carries key attributes */
+	uint32_t attrs_off, attrs_has_off;
 	uint8_t num_size;  /* 0 none, 4 or 8 */
-	uint16_t num_off;
+	uint32_t num_off;
 	uint32_t num_min, num_max; /* num_max 0: any value */
 	struct pc_field in[PC_MAX_INPUTS];
 	/* Result field */
