@@ -20,6 +20,7 @@
 #include "frontd.h"
 #include "ipc.h"
 #include "log.h"
+#include "psa_codec.h"
 
 #define FRONT_READ_CHUNK 4096
 #define FRONT_ACCEPT_PAUSE_MS 100
@@ -246,7 +247,7 @@ front_conn_forward(struct front_conn *conn, size_t total)
 		ipc_sendv(fc.broker, IPC_REQUEST, conn->id, conn->req_id, -1, iov, 3);
 		explicit_bzero(op_buf, wr.off);
 		free(op_buf);
-		front_body_free(req.storage);
+		pc_msg_free(req.storage);
 		front_conn_consume(conn, total);
 	}
 }

@@ -12,17 +12,16 @@
 struct event_base;
 struct ipc_chan;
 
-/* Decoded protobuf storage backing an op_request's byte fields. */
-struct front_body;
+/* Decoded protobuf storage backing an op_request's byte fields (psa_codec.h). */
+struct pc_msg;
 
 /*
  * Decodes a request body for opcode into op. Returns ST_SUCCESS, or
  * ST_DESERIALIZING_BODY_FAILED for a body that is not that operation.
- * *storage (possibly NULL) must be freed with front_body_free after op is used.
+ * *storage (possibly NULL) must be freed with pc_msg_free after op is used.
  */
 uint32_t front_decode_request(uint32_t opcode, const uint8_t *body, size_t len,
-    struct op_request *op, struct front_body **storage);
-void front_body_free(struct front_body *storage);
+    struct op_request *op, struct pc_msg **storage);
 
 /*
  * Encodes a successful result as opcode's protobuf Result into a malloc'd
@@ -41,7 +40,7 @@ struct front_request {
 	const uint8_t *auth;
 	size_t auth_len;
 	struct op_request op;
-	struct front_body *storage;
+	struct pc_msg *storage;
 };
 uint32_t front_parse_request(const uint8_t *buf, size_t len, uint32_t body_limit,
     struct front_request *req);

@@ -1,34 +1,43 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * libFuzzer target: a client's request as frontd parses it, header and body
- * for every opcode, then the encoding of a result for the same opcode.
+ * libFuzzer target: a client's request as the service reads it: the header
+ * (wire.c), then the body through the codec library as frontd runs it for
+ * every opcode, then the encoding of a result for the same opcode.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "frontd.h"
-#include "log.h"
+#include "psa_codec.h"
+#include "wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
 fuzz_one(const uint8_t *data, size_t size)
 {
-	struct front_request req;
-	struct op_result res;
+	const struct pc_codec *codec;
+	struct wire_hdr hdr;
+	struct pc_args args;
+	struct pc_msg *msg;
 	uint8_t *body = NULL;
 	size_t body_len = 0;
+	void *res;
 
-	if (front_parse_request(data, size, 1024 * 1024, &req) != ST_SUCCESS)
+	if (wire_decode_request_hdr(data, size, 1024 * 1024, &hdr) != WIRE_HDR_OK ||
+	    size - WIRE_HDR_LEN != (size_t)hdr.body_len + hdr.auth_len ||
+	    (codec = pc_codec_find(hdr.opcode)) == NULL ||
+	    pc_request_decode(codec, data + WIRE_HDR_LEN, hdr.body_len, &args, &msg) != ST_SUCCESS)
 		return;
 	/* Echo the request's own bytes back as a result to exercise the encoders. */
-	memset(&res, 0, sizeof(res));
-	res.out[0] = req.op.in[0];
-	res.out[1] = req.op.in[1];
-	front_encode_result(req.hdr.opcode, &res, &body, &body_len);
-	free(body);
-	front_body_free(req.storage);
+	if ((res = calloc(1, codec->res_size)) != NULL) {
+		if (pc_result_fill(codec, &args.in[0], res) == 0 &&
+		    pc_encode(codec->res_fields, res, &body, &body_len) == 0)
+			free(body);
+		pb_release(codec->res_fields, res);
+		free(res);
+	}
+	pc_msg_free(msg);
 }
 
 /*
@@ -39,14 +48,9 @@ fuzz_one(const uint8_t *data, size_t size)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static int initialised;
 	struct wire_hdr hdr;
 	uint8_t *wrapped;
 
-	if (!initialised) {
-		log_init("fuzz", LOG_LVL_ERROR, 0);
-		initialised = 1;
-	}
 	fuzz_one(data, size);
 	if (size < 1 || size > 1024 * 1024)
 		return 0;

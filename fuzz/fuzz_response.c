@@ -1,47 +1,53 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer target: a service's response as libparsec reads it: the header,
- * then the body as each operation's Result, with key attributes converted
- * back to PSA values as parsec_list_keys does.
+ * then the body as each operation's Result through the codec library's
+ * client side (outputs into a small and a large buffer), with ListKeys' key
+ * attributes converted back to PSA values as parsec_list_keys does.
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include <pb_decode.h>
-
-#include "front_crypto.h"
-#include "front_psa.h"
-#include "list_authenticators.pb.h"
-#include "list_clients.pb.h"
 #include "list_keys.pb.h"
-#include "list_opcodes.pb.h"
-#include "list_providers.pb.h"
-#include "ping.pb.h"
-#include "psa_generate_random.pb.h"
+#include "psa_codec.h"
 #include "wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const pb_msgdesc_t *const fuzz_results[] = {
-	ping_Result_fields, list_providers_Result_fields, list_opcodes_Result_fields,
-	list_authenticators_Result_fields, list_clients_Result_fields,
-	psa_generate_random_Result_fields, psa_export_public_key_Result_fields,
-	psa_sign_hash_Result_fields, psa_asymmetric_decrypt_Result_fields,
-	psa_aead_encrypt_Result_fields, psa_hash_compute_Result_fields,
-	psa_raw_key_agreement_Result_fields,
-};
+static void
+fuzz_result(const struct pc_codec *codec, const uint8_t *body, size_t len, size_t cap)
+{
+	static uint8_t out[64 * 1024];
+	struct pc_sink sink = { out, cap, 0 };
+	pb_istream_t in = pb_istream_from_buffer(body, len);
+	void *res = calloc(1, codec->res_size);
+
+	if (res == NULL)
+		return;
+	pc_result_prepare(codec, res, &sink);
+	(void)pb_decode(&in, codec->res_fields, res);
+	pc_result_collect(codec, res, &sink);
+	if (codec->opcode == OP_LIST_KEYS) {
+		list_keys_Result *keys = res;
+		struct pc_key_attrs attrs;
+		size_t i;
+
+		for (i = 0; i < keys->keys_count && keys->keys != NULL; i++)
+			(void)pc_key_attrs_from_pb(&keys->keys[i].attributes, &attrs);
+	}
+	pb_release(codec->res_fields, res);
+	free(res);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static union {
-		list_keys_Result keys;
-		uint8_t any[64 * 1024];
-	} res;
+	const struct pc_codec *codec;
 	struct wire_hdr hdr;
 	const uint8_t *body;
-	size_t body_len, i;
-	pb_istream_t in;
+	size_t body_len;
+	uint32_t opcode;
 
 	if (wire_decode_response_hdr(data, size, &hdr) == -1)
 		return 0;
@@ -49,21 +55,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	body_len = size - WIRE_HDR_LEN;
 	if (hdr.body_len < body_len)
 		body_len = hdr.body_len;
-	for (i = 0; i < sizeof(fuzz_results) / sizeof(fuzz_results[0]); i++) {
-		memset(&res, 0, sizeof(res));
-		in = pb_istream_from_buffer(body, body_len);
-		if (pb_decode(&in, fuzz_results[i], &res))
-			pb_release(fuzz_results[i], &res);
-	}
-	memset(&res, 0, sizeof(res));
-	in = pb_istream_from_buffer(body, body_len);
-	if (pb_decode(&in, list_keys_Result_fields, &res.keys)) {
-		for (i = 0; i < res.keys.keys_count; i++) {
-			struct op_key_attrs attrs;
-
-			(void)front_key_attrs_from_pb(&res.keys.keys[i].attributes, &attrs);
-		}
-		pb_release(list_keys_Result_fields, &res.keys);
+	for (opcode = 0; opcode <= OP_CAN_DO_CRYPTO; opcode++) {
+		if ((codec = pc_codec_find(opcode)) == NULL)
+			continue;
+		fuzz_result(codec, body, body_len, 16);
+		fuzz_result(codec, body, body_len, 64 * 1024);
 	}
 	return 0;
 }

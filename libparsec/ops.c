@@ -1,25 +1,22 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* libparsec's operations: C values to protobuf requests and back. */
+/*
+ * libparsec's operations: each public function names its arguments as C
+ * values; the codec library's table (proto/psa_codec.h) says which fields of
+ * the request and result they travel in, and wire.c's table which provider
+ * and whether the client's identity goes with it.
+ */
 #include <stdlib.h>
 #include <string.h>
 
-#include <pb_decode.h>
-
-#include "front_crypto.h"
-#include "front_psa.h"
 #include "libparsec.h"
-#include "pb_bytes.h"
+#include "psa_codec.h"
 
-#include "delete_client.pb.h"
 #include "list_authenticators.pb.h"
 #include "list_clients.pb.h"
 #include "list_keys.pb.h"
 #include "list_opcodes.pb.h"
 #include "list_providers.pb.h"
 #include "ping.pb.h"
-#include "psa_generate_random.pb.h"
-
-#define ST_INVALID_ARGUMENT 1135
 
 /* A bounded, always terminated string copy (no libbsd in the library). */
 static void
@@ -31,103 +28,85 @@ parsec_copy(char *dst, const char *src, size_t size)
 	dst[len] = '\0';
 }
 
-/* Copies a result out, or says how much room it needs. */
+/*
+ * One operation: args through opcode's row of the codec table, the output
+ * bytes into out (NULL: none), the decoded Result into typed (NULL: not kept;
+ * else the caller's zeroed Result, which it pb_releases).
+ */
 static int
-parsec_put(uint8_t *out, size_t cap, size_t *len, const uint8_t *src, size_t src_len)
+parsec_run(parsec_client *c, uint32_t opcode, const struct pc_args *args, struct pc_sink *out,
+    void *typed)
 {
-	*len = src_len;
-	if (src_len > cap)
-		return PARSEC_ERR_BUFFER_TOO_SMALL;
-	if (src_len > 0)
-		memcpy(out, src, src_len);
-	return PARSEC_SUCCESS;
-}
+	const struct pc_codec *codec = pc_codec_find(opcode);
+	struct pc_sink none = { NULL, 0, 0 };
+	void *op = calloc(1, codec->op_size);
+	void *res = typed != NULL ? typed : calloc(1, codec->res_size);
+	int st = PSA_INSUFFICIENT_MEMORY_STATUS;
 
-/* A result's large bytes field, copied straight into the caller's buffer. */
-struct parsec_sink {
-	uint8_t *out;
-	size_t cap;
-	size_t len;
-};
-
-static bool
-parsec_sink_decode(pb_istream_t *stream, const pb_field_t *field, void **arg)
-{
-	struct parsec_sink *sink = *arg;
-
-	sink->len = stream->bytes_left;
-	/* Too large: skip it, keeping the length the caller needs. */
-	return pb_read(stream, sink->len <= sink->cap ? sink->out : NULL, stream->bytes_left);
-}
-
-#define SINK(cb, sink) ((cb).funcs.decode = parsec_sink_decode, (cb).arg = (sink))
-
-static int
-parsec_sunk(int st, const struct parsec_sink *sink, size_t *len)
-{
-	*len = sink->len;
-	if (st == PARSEC_SUCCESS && sink->len > sink->cap)
-		return PARSEC_ERR_BUFFER_TOO_SMALL;
-	if (st != PARSEC_SUCCESS)
-		*len = 0;
+	if (out == NULL)
+		out = &none;
+	if (op != NULL && res != NULL &&
+	    (st = (int)pc_request_build(codec, args, op)) == PARSEC_SUCCESS) {
+		pc_result_prepare(codec, res, out);
+		st = parsec_call(c, wire_opcode_is_core(opcode) ? PARSEC_PROVIDER_CORE :
+		    PARSEC_USE_CLIENT_PROVIDER, opcode, wire_opcode_needs_auth(opcode),
+		    codec->op_fields, op, codec->res_fields, res);
+		pc_result_collect(codec, res, out);
+	}
+	if (st == PARSEC_SUCCESS && out->len > out->cap)
+		st = PARSEC_ERR_BUFFER_TOO_SMALL; /* out->len says what is needed */
+	else if (st != PARSEC_SUCCESS)
+		out->len = 0;
+	if (op != NULL)
+		pc_request_wipe(codec, op);
+	free(op);
+	if (typed == NULL && res != NULL)
+		pb_release(codec->res_fields, res);
+	if (typed == NULL)
+		free(res);
 	return st;
 }
 
-/* A heap copy for an FT_POINTER bytes field; NULL for empty input. */
-static pb_bytes_array_t *
-parsec_bytes(const uint8_t *data, size_t len, int *failed)
-{
-	pb_bytes_array_t *b;
-
-	if (len == 0)
-		return NULL;
-	if (len > PB_SIZE_MAX || (b = malloc(PB_BYTES_ARRAY_T_ALLOCSIZE(len))) == NULL) {
-		*failed = 1;
-		return NULL;
-	}
-	b->size = (pb_size_t)len;
-	memcpy(b->bytes, data, len);
-	return b;
-}
-
-#define FIXED(field, data, len) \
-	(((len) <= sizeof((field).bytes)) ? \
-	    ((field).size = (pb_size_t)(len), ((len) ? memcpy((field).bytes, (data), (len)) : NULL), 0) : -1)
-
+/* An operation whose output goes to out[cap], *len its length. */
 static int
-parsec_name(char *dst, const char *name)
+parsec_out(parsec_client *c, uint32_t opcode, const struct pc_args *args, uint8_t *out,
+    size_t cap, size_t *len)
 {
-	if (name == NULL || strlen(name) == 0 || strlen(name) > PARSEC_NAME_MAX)
-		return -1;
-	memcpy(dst, name, strlen(name) + 1);
-	return 0;
+	struct pc_sink sink = { out, cap, 0 };
+	int st = parsec_run(c, opcode, args, &sink, NULL);
+
+	*len = sink.len;
+	return st;
 }
 
-/* Wraps a PSA algorithm into the sub-message an operation carries. */
+static struct pc_key_attrs
+parsec_attrs(const struct parsec_key_attributes *a)
+{
+	return (struct pc_key_attrs){ a->type, a->bits, a->usage, a->alg };
+}
+
+/* The version and id every provider and authenticator description carries. */
+#define COPY_VERSION(d, s) ((d)->version_maj = (s)->version_maj, \
+	(d)->version_min = (s)->version_min, (d)->version_rev = (s)->version_rev, (d)->id = (s)->id)
+
+#define NO_ARGS ((struct pc_args){ NULL, NULL, 0, { 0, 0, 0, 0 }, 0, { { NULL, 0 } } })
+#define BYTES(p, n) { (p), (n) }
+
+/* ---- core operations: typed Results, copied into the caller's structures ---- */
+
+/* count items of which max fit: BUFFER_TOO_SMALL when some did not. */
 static int
-parsec_alg(uint32_t alg, pb_size_t tag, void *sub, size_t sub_size)
+parsec_counted(size_t count, size_t max, size_t *out)
 {
-	psa_algorithm_Algorithm a;
-
-	if (front_alg_to_pb(alg, &a) == -1 || a.which_variant != tag)
-		return -1;
-	memcpy(sub, &a.variant, sub_size);
-	return 0;
+	*out = count;
+	return count > max ? PARSEC_ERR_BUFFER_TOO_SMALL : PARSEC_SUCCESS;
 }
-
-#define CALL(op, res, opcode, auth, pkg) \
-	parsec_call(c, PARSEC_USE_CLIENT_PROVIDER, opcode, auth, pkg##_Operation_fields, &(op), \
-	    pkg##_Result_fields, &(res))
-#define CALL_CORE(op, res, opcode, auth, pkg) \
-	parsec_call(c, PARSEC_PROVIDER_CORE, opcode, auth, pkg##_Operation_fields, &(op), \
-	    pkg##_Result_fields, &(res))
 
 int
 parsec_ping(parsec_client *c, uint8_t *major, uint8_t *minor)
 {
-	ping_Operation op = ping_Operation_init_zero;
 	ping_Result res = ping_Result_init_zero;
-	int st = CALL_CORE(op, res, OP_PING, 0, ping);
+	int st = parsec_run(c, OP_PING, &NO_ARGS, NULL, &res);
 
 	if (st == PARSEC_SUCCESS) {
 		*major = (uint8_t)res.wire_protocol_version_maj;
@@ -140,9 +119,8 @@ int
 parsec_list_providers(parsec_client *c, struct parsec_provider_info *out, size_t max,
     size_t *count)
 {
-	list_providers_Operation op = list_providers_Operation_init_zero;
 	list_providers_Result res = list_providers_Result_init_zero;
-	int st = CALL_CORE(op, res, OP_LIST_PROVIDERS, 0, list_providers);
+	int st = parsec_run(c, OP_LIST_PROVIDERS, &NO_ARGS, NULL, &res);
 	size_t i;
 
 	*count = 0;
@@ -155,83 +133,68 @@ parsec_list_providers(parsec_client *c, struct parsec_provider_info *out, size_t
 		parsec_copy(out[i].uuid, p->uuid, sizeof(out[i].uuid));
 		parsec_copy(out[i].description, p->description, sizeof(out[i].description));
 		parsec_copy(out[i].vendor, p->vendor, sizeof(out[i].vendor));
-		out[i].version_maj = p->version_maj;
-		out[i].version_min = p->version_min;
-		out[i].version_rev = p->version_rev;
-		out[i].id = p->id;
+		COPY_VERSION(&out[i], p);
 	}
-	*count = res.providers_count;
-	return res.providers_count > max ? PARSEC_ERR_BUFFER_TOO_SMALL : PARSEC_SUCCESS;
+	return parsec_counted(res.providers_count, max, count);
 }
 
 int
 parsec_list_opcodes(parsec_client *c, uint32_t provider_id, uint32_t *out, size_t max,
     size_t *count)
 {
-	list_opcodes_Operation op = list_opcodes_Operation_init_zero;
 	list_opcodes_Result res = list_opcodes_Result_init_zero;
+	struct pc_args a = NO_ARGS;
 	int st;
 
-	op.provider_id = provider_id;
+	a.number = provider_id;
 	*count = 0;
-	if ((st = CALL_CORE(op, res, OP_LIST_OPCODES, 0, list_opcodes)) != PARSEC_SUCCESS)
+	if ((st = parsec_run(c, OP_LIST_OPCODES, &a, NULL, &res)) != PARSEC_SUCCESS)
 		return st;
-	*count = res.opcodes_count;
 	memcpy(out, res.opcodes, (res.opcodes_count < max ? res.opcodes_count : max) * sizeof(*out));
-	return res.opcodes_count > max ? PARSEC_ERR_BUFFER_TOO_SMALL : PARSEC_SUCCESS;
+	return parsec_counted(res.opcodes_count, max, count);
 }
 
 int
 parsec_list_authenticators(parsec_client *c, struct parsec_authenticator_info *out, size_t max,
     size_t *count)
 {
-	list_authenticators_Operation op = list_authenticators_Operation_init_zero;
 	list_authenticators_Result res = list_authenticators_Result_init_zero;
+	int st = parsec_run(c, OP_LIST_AUTHENTICATORS, &NO_ARGS, NULL, &res);
 	size_t i;
-	int st;
 
 	*count = 0;
-	if ((st = CALL_CORE(op, res, OP_LIST_AUTHENTICATORS, 0, list_authenticators)) != 0)
+	if (st != PARSEC_SUCCESS)
 		return st;
 	for (i = 0; i < res.authenticators_count && i < max; i++) {
+		const list_authenticators_AuthenticatorInfo *p = &res.authenticators[i];
+
 		memset(&out[i], 0, sizeof(out[i]));
-		parsec_copy(out[i].description, res.authenticators[i].description,
-		    sizeof(out[i].description));
-		out[i].version_maj = res.authenticators[i].version_maj;
-		out[i].version_min = res.authenticators[i].version_min;
-		out[i].version_rev = res.authenticators[i].version_rev;
-		out[i].id = res.authenticators[i].id;
+		parsec_copy(out[i].description, p->description, sizeof(out[i].description));
+		COPY_VERSION(&out[i], p);
 	}
-	*count = res.authenticators_count;
-	return res.authenticators_count > max ? PARSEC_ERR_BUFFER_TOO_SMALL : PARSEC_SUCCESS;
+	return parsec_counted(res.authenticators_count, max, count);
 }
 
 int
 parsec_list_keys(parsec_client *c, struct parsec_key_info *out, size_t max, size_t *count)
 {
-	list_keys_Operation op = list_keys_Operation_init_zero;
 	list_keys_Result res = list_keys_Result_init_zero;
+	int st = parsec_run(c, OP_LIST_KEYS, &NO_ARGS, NULL, &res);
 	size_t i;
-	int st;
 
 	*count = 0;
-	if ((st = CALL_CORE(op, res, OP_LIST_KEYS, 1, list_keys)) != PARSEC_SUCCESS)
-		return st;
-	for (i = 0; i < res.keys_count && i < max; i++) {
-		struct op_key_attrs a;
+	for (i = 0; st == PARSEC_SUCCESS && i < res.keys_count && i < max; i++) {
+		struct pc_key_attrs a;
 
 		memset(&out[i], 0, sizeof(out[i]));
 		parsec_copy(out[i].name, res.keys[i].name, sizeof(out[i].name));
 		out[i].provider_id = res.keys[i].provider_id;
-		if (front_key_attrs_from_pb(&res.keys[i].attributes, &a) == 0) {
-			out[i].attributes.type = a.type;
-			out[i].attributes.bits = a.bits;
-			out[i].attributes.usage = a.usage;
-			out[i].attributes.alg = a.alg;
-		}
+		if (pc_key_attrs_from_pb(&res.keys[i].attributes, &a) == 0)
+			out[i].attributes = (struct parsec_key_attributes){ a.type, a.bits, a.usage,
+				a.alg };
 	}
-	*count = res.keys_count;
-	st = res.keys_count > max ? PARSEC_ERR_BUFFER_TOO_SMALL : PARSEC_SUCCESS;
+	if (st == PARSEC_SUCCESS)
+		st = parsec_counted(res.keys_count, max, count);
 	pb_release(list_keys_Result_fields, &res);
 	return st;
 }
@@ -240,18 +203,15 @@ int
 parsec_list_clients(parsec_client *c, char (*names)[PARSEC_NAME_MAX + 1], size_t max,
     size_t *count)
 {
-	list_clients_Operation op = list_clients_Operation_init_zero;
 	list_clients_Result res = list_clients_Result_init_zero;
+	int st = parsec_run(c, OP_LIST_CLIENTS, &NO_ARGS, NULL, &res);
 	size_t i;
-	int st;
 
 	*count = 0;
-	if ((st = CALL_CORE(op, res, OP_LIST_CLIENTS, 1, list_clients)) != PARSEC_SUCCESS)
-		return st;
-	for (i = 0; i < res.clients_count && i < max; i++)
+	for (i = 0; st == PARSEC_SUCCESS && i < res.clients_count && i < max; i++)
 		parsec_copy(names[i], res.clients[i], sizeof(names[i]));
-	*count = res.clients_count;
-	st = res.clients_count > max ? PARSEC_ERR_BUFFER_TOO_SMALL : PARSEC_SUCCESS;
+	if (st == PARSEC_SUCCESS)
+		st = parsec_counted(res.clients_count, max, count);
 	pb_release(list_clients_Result_fields, &res);
 	return st;
 }
@@ -259,225 +219,152 @@ parsec_list_clients(parsec_client *c, char (*names)[PARSEC_NAME_MAX + 1], size_t
 int
 parsec_delete_client(parsec_client *c, const char *client_name)
 {
-	delete_client_Operation op = delete_client_Operation_init_zero;
-	delete_client_Result res = delete_client_Result_init_zero;
+	struct pc_args a = NO_ARGS;
 
-	if (parsec_name(op.client, client_name) == -1)
-		return ST_INVALID_ARGUMENT;
-	return CALL_CORE(op, res, OP_DELETE_CLIENT, 1, delete_client);
+	a.client = client_name;
+	return parsec_run(c, OP_DELETE_CLIENT, &a, NULL, NULL);
 }
 
-static int
-parsec_attrs(const struct parsec_key_attributes *in, psa_key_attributes_KeyAttributes *pb)
-{
-	struct op_key_attrs a = { in->type, in->bits, in->usage, in->alg };
-
-	return front_key_attrs_to_pb(&a, pb);
-}
+/* ---- PSA operations: arguments into their slots of pc_args ---- */
 
 int
 parsec_generate_key(parsec_client *c, const char *name, const struct parsec_key_attributes *attrs)
 {
-	psa_generate_key_Operation op = psa_generate_key_Operation_init_zero;
-	psa_generate_key_Result res = psa_generate_key_Result_init_zero;
+	struct pc_args a = { .key_name = name, .attrs = parsec_attrs(attrs) };
 
-	if (parsec_name(op.key_name, name) == -1 || parsec_attrs(attrs, &op.attributes) == -1)
-		return ST_INVALID_ARGUMENT;
-	op.has_attributes = true;
-	return CALL(op, res, OP_PSA_GENERATE_KEY, 1, psa_generate_key);
+	return parsec_run(c, OP_PSA_GENERATE_KEY, &a, NULL, NULL);
 }
 
 int
 parsec_import_key(parsec_client *c, const char *name, const struct parsec_key_attributes *attrs,
     const uint8_t *data, size_t data_len)
 {
-	psa_import_key_Operation op = psa_import_key_Operation_init_zero;
-	psa_import_key_Result res = psa_import_key_Result_init_zero;
-	int failed = 0, st;
+	struct pc_args a = { .key_name = name, .attrs = parsec_attrs(attrs),
+		.in = { BYTES(data, data_len) } };
 
-	if (parsec_name(op.key_name, name) == -1 || parsec_attrs(attrs, &op.attributes) == -1)
-		return ST_INVALID_ARGUMENT;
-	op.has_attributes = true;
-	op.data = parsec_bytes(data, data_len, &failed);
-	st = failed ? PSA_INSUFFICIENT_MEMORY_STATUS :
-	    CALL(op, res, OP_PSA_IMPORT_KEY, 1, psa_import_key);
-	if (op.data != NULL)
-		explicit_bzero(op.data, PB_BYTES_ARRAY_T_ALLOCSIZE(data_len));
-	free(op.data);
-	return st;
+	return parsec_run(c, OP_PSA_IMPORT_KEY, &a, NULL, NULL);
 }
 
 int
 parsec_destroy_key(parsec_client *c, const char *name)
 {
-	psa_destroy_key_Operation op = psa_destroy_key_Operation_init_zero;
-	psa_destroy_key_Result res = psa_destroy_key_Result_init_zero;
+	struct pc_args a = { .key_name = name };
 
-	if (parsec_name(op.key_name, name) == -1)
-		return ST_INVALID_ARGUMENT;
-	return CALL(op, res, OP_PSA_DESTROY_KEY, 1, psa_destroy_key);
+	return parsec_run(c, OP_PSA_DESTROY_KEY, &a, NULL, NULL);
 }
 
-/* Operations whose result is one FT_POINTER bytes field. */
+/* A key's data, public or whole. */
 static int
-parsec_take(int st, pb_bytes_array_t *field, uint8_t *out, size_t cap, size_t *len)
+parsec_export(parsec_client *c, uint32_t opcode, const char *name, uint8_t *out, size_t cap,
+    size_t *len)
 {
-	*len = 0;
-	if (st == PARSEC_SUCCESS)
-		st = parsec_put(out, cap, len, field ? field->bytes : NULL, field ? field->size : 0);
-	if (field != NULL) {
-		explicit_bzero(field->bytes, field->size);
-		free(field);
-	}
-	return st;
+	struct pc_args a = { .key_name = name };
+
+	return parsec_out(c, opcode, &a, out, cap, len);
 }
 
 int
 parsec_export_key(parsec_client *c, const char *name, uint8_t *out, size_t cap, size_t *len)
 {
-	psa_export_key_Operation op = psa_export_key_Operation_init_zero;
-	psa_export_key_Result res = psa_export_key_Result_init_zero;
-	int st;
-
-	if (parsec_name(op.key_name, name) == -1)
-		return ST_INVALID_ARGUMENT;
-	st = CALL(op, res, OP_PSA_EXPORT_KEY, 1, psa_export_key);
-	return parsec_take(st, res.data, out, cap, len);
+	return parsec_export(c, OP_PSA_EXPORT_KEY, name, out, cap, len);
 }
 
 int
 parsec_export_public_key(parsec_client *c, const char *name, uint8_t *out, size_t cap,
     size_t *len)
 {
-	psa_export_public_key_Operation op = psa_export_public_key_Operation_init_zero;
-	psa_export_public_key_Result res = psa_export_public_key_Result_init_zero;
-	int st;
+	return parsec_export(c, OP_PSA_EXPORT_PUBLIC_KEY, name, out, cap, len);
+}
 
-	if (parsec_name(op.key_name, name) == -1)
-		return ST_INVALID_ARGUMENT;
-	st = CALL(op, res, OP_PSA_EXPORT_PUBLIC_KEY, 1, psa_export_public_key);
-	return parsec_take(st, res.data, out, cap, len);
+/* A keyed operation on one input with one output: sign, encrypt, MAC, agree. */
+static int
+parsec_keyed(parsec_client *c, uint32_t opcode, const char *name, uint32_t alg,
+    const uint8_t *in, size_t in_len, uint8_t *out, size_t cap, size_t *len)
+{
+	struct pc_args a = { .key_name = name, .alg = alg, .in = { BYTES(in, in_len) } };
+
+	return parsec_out(c, opcode, &a, out, cap, len);
+}
+
+/* A check of in against a reference (signature, MAC, hash): name NULL for keyless ones. */
+static int
+parsec_check(parsec_client *c, uint32_t opcode, const char *name, uint32_t alg,
+    const uint8_t *in, size_t in_len, const uint8_t *ref, size_t ref_len)
+{
+	struct pc_args a = { .key_name = name, .alg = alg,
+		.in = { BYTES(in, in_len), BYTES(ref, ref_len) } };
+
+	return parsec_run(c, opcode, &a, NULL, NULL);
 }
 
 int
 parsec_sign_hash(parsec_client *c, const char *name, uint32_t alg, const uint8_t *hash,
     size_t hash_len, uint8_t *out, size_t cap, size_t *len)
 {
-	psa_sign_hash_Operation op = psa_sign_hash_Operation_init_zero;
-	psa_sign_hash_Result res = psa_sign_hash_Result_init_zero;
-	int st;
-
-	*len = 0;
-	if (parsec_name(op.key_name, name) == -1 || FIXED(op.hash, hash, hash_len) == -1 ||
-	    parsec_alg(alg, psa_algorithm_Algorithm_asymmetric_signature_tag, &op.alg,
-	    sizeof(op.alg)) == -1)
-		return ST_INVALID_ARGUMENT;
-	op.has_alg = true;
-	if ((st = CALL(op, res, OP_PSA_SIGN_HASH, 1, psa_sign_hash)) != PARSEC_SUCCESS)
-		return st;
-	return parsec_put(out, cap, len, res.signature.bytes, res.signature.size);
+	return parsec_keyed(c, OP_PSA_SIGN_HASH, name, alg, hash, hash_len, out, cap, len);
 }
 
 int
 parsec_verify_hash(parsec_client *c, const char *name, uint32_t alg, const uint8_t *hash,
     size_t hash_len, const uint8_t *signature, size_t signature_len)
 {
-	psa_verify_hash_Operation op = psa_verify_hash_Operation_init_zero;
-	psa_verify_hash_Result res = psa_verify_hash_Result_init_zero;
-
-	if (parsec_name(op.key_name, name) == -1 || FIXED(op.hash, hash, hash_len) == -1 ||
-	    FIXED(op.signature, signature, signature_len) == -1 ||
-	    parsec_alg(alg, psa_algorithm_Algorithm_asymmetric_signature_tag, &op.alg,
-	    sizeof(op.alg)) == -1)
-		return ST_INVALID_ARGUMENT;
-	op.has_alg = true;
-	return CALL(op, res, OP_PSA_VERIFY_HASH, 1, psa_verify_hash);
+	return parsec_check(c, OP_PSA_VERIFY_HASH, name, alg, hash, hash_len, signature,
+	    signature_len);
 }
 
 int
 parsec_sign_message(parsec_client *c, const char *name, uint32_t alg, const uint8_t *message,
     size_t message_len, uint8_t *out, size_t cap, size_t *len)
 {
-	psa_sign_message_Operation op = psa_sign_message_Operation_init_zero;
-	psa_sign_message_Result res = psa_sign_message_Result_init_zero;
-	struct op_bytes in = { message, message_len };
-	int st;
-
-	*len = 0;
-	if (parsec_name(op.key_name, name) == -1 ||
-	    parsec_alg(alg, psa_algorithm_Algorithm_asymmetric_signature_tag, &op.alg,
-	    sizeof(op.alg)) == -1)
-		return ST_INVALID_ARGUMENT;
-	op.has_alg = true;
-	PB_BYTES_OUT(op.message, &in);
-	st = CALL(op, res, OP_PSA_SIGN_MESSAGE, 1, psa_sign_message);
-	if (st != PARSEC_SUCCESS)
-		return st;
-	return parsec_put(out, cap, len, res.signature.bytes, res.signature.size);
+	return parsec_keyed(c, OP_PSA_SIGN_MESSAGE, name, alg, message, message_len, out, cap, len);
 }
 
 int
 parsec_verify_message(parsec_client *c, const char *name, uint32_t alg, const uint8_t *message,
     size_t message_len, const uint8_t *signature, size_t signature_len)
 {
-	psa_verify_message_Operation op = psa_verify_message_Operation_init_zero;
-	psa_verify_message_Result res = psa_verify_message_Result_init_zero;
-	struct op_bytes in = { message, message_len };
+	return parsec_check(c, OP_PSA_VERIFY_MESSAGE, name, alg, message, message_len, signature,
+	    signature_len);
+}
 
-	if (parsec_name(op.key_name, name) == -1 ||
-	    FIXED(op.signature, signature, signature_len) == -1 ||
-	    parsec_alg(alg, psa_algorithm_Algorithm_asymmetric_signature_tag, &op.alg,
-	    sizeof(op.alg)) == -1)
-		return ST_INVALID_ARGUMENT;
-	op.has_alg = true;
-	PB_BYTES_OUT(op.message, &in);
-	return CALL(op, res, OP_PSA_VERIFY_MESSAGE, 1, psa_verify_message);
+/* RSA encryption: input and salt. */
+static int
+parsec_asymmetric(parsec_client *c, uint32_t opcode, const char *name, uint32_t alg,
+    const uint8_t *in, size_t in_len, const uint8_t *salt, size_t salt_len, uint8_t *out,
+    size_t cap, size_t *len)
+{
+	struct pc_args a = { .key_name = name, .alg = alg,
+		.in = { BYTES(in, in_len), BYTES(salt, salt_len) } };
+
+	return parsec_out(c, opcode, &a, out, cap, len);
 }
 
 int
 parsec_asymmetric_encrypt(parsec_client *c, const char *name, uint32_t alg, const uint8_t *in,
     size_t in_len, const uint8_t *salt, size_t salt_len, uint8_t *out, size_t cap, size_t *len)
 {
-	psa_asymmetric_encrypt_Operation op = psa_asymmetric_encrypt_Operation_init_zero;
-	psa_asymmetric_encrypt_Result res = psa_asymmetric_encrypt_Result_init_zero;
-	int failed = 0, st;
-
-	*len = 0;
-	if (parsec_name(op.key_name, name) == -1 ||
-	    parsec_alg(alg, psa_algorithm_Algorithm_asymmetric_encryption_tag, &op.alg,
-	    sizeof(op.alg)) == -1)
-		return ST_INVALID_ARGUMENT;
-	op.has_alg = true;
-	op.plaintext = parsec_bytes(in, in_len, &failed);
-	op.salt = parsec_bytes(salt, salt_len, &failed);
-	st = failed ? PSA_INSUFFICIENT_MEMORY_STATUS :
-	    CALL(op, res, OP_PSA_ASYMMETRIC_ENCRYPT, 1, psa_asymmetric_encrypt);
-	free(op.plaintext);
-	free(op.salt);
-	return parsec_take(st, res.ciphertext, out, cap, len);
+	return parsec_asymmetric(c, OP_PSA_ASYMMETRIC_ENCRYPT, name, alg, in, in_len, salt,
+	    salt_len, out, cap, len);
 }
 
 int
 parsec_asymmetric_decrypt(parsec_client *c, const char *name, uint32_t alg, const uint8_t *in,
     size_t in_len, const uint8_t *salt, size_t salt_len, uint8_t *out, size_t cap, size_t *len)
 {
-	psa_asymmetric_decrypt_Operation op = psa_asymmetric_decrypt_Operation_init_zero;
-	psa_asymmetric_decrypt_Result res = psa_asymmetric_decrypt_Result_init_zero;
-	int failed = 0, st;
+	return parsec_asymmetric(c, OP_PSA_ASYMMETRIC_DECRYPT, name, alg, in, in_len, salt,
+	    salt_len, out, cap, len);
+}
 
-	*len = 0;
-	if (parsec_name(op.key_name, name) == -1 ||
-	    parsec_alg(alg, psa_algorithm_Algorithm_asymmetric_encryption_tag, &op.alg,
-	    sizeof(op.alg)) == -1)
-		return ST_INVALID_ARGUMENT;
-	op.has_alg = true;
-	op.ciphertext = parsec_bytes(in, in_len, &failed);
-	op.salt = parsec_bytes(salt, salt_len, &failed);
-	st = failed ? PSA_INSUFFICIENT_MEMORY_STATUS :
-	    CALL(op, res, OP_PSA_ASYMMETRIC_DECRYPT, 1, psa_asymmetric_decrypt);
-	free(op.ciphertext);
-	free(op.salt);
-	return parsec_take(st, res.plaintext, out, cap, len);
+/* AEAD: nonce, additional data, text. */
+static int
+parsec_aead(parsec_client *c, uint32_t opcode, const char *name, uint32_t alg,
+    const uint8_t *nonce, size_t nonce_len, const uint8_t *ad, size_t ad_len, const uint8_t *in,
+    size_t in_len, uint8_t *out, size_t cap, size_t *len)
+{
+	struct pc_args a = { .key_name = name, .alg = alg,
+		.in = { BYTES(nonce, nonce_len), BYTES(ad, ad_len), BYTES(in, in_len) } };
+
+	return parsec_out(c, opcode, &a, out, cap, len);
 }
 
 int
@@ -485,22 +372,8 @@ parsec_aead_encrypt(parsec_client *c, const char *name, uint32_t alg, const uint
     size_t nonce_len, const uint8_t *ad, size_t ad_len, const uint8_t *in, size_t in_len,
     uint8_t *out, size_t cap, size_t *len)
 {
-	psa_aead_encrypt_Operation op = psa_aead_encrypt_Operation_init_zero;
-	psa_aead_encrypt_Result res = psa_aead_encrypt_Result_init_zero;
-	struct op_bytes ad_b = { ad, ad_len }, in_b = { in, in_len };
-	struct parsec_sink sink = { out, cap, 0 };
-	int st;
-
-	*len = 0;
-	if (parsec_name(op.key_name, name) == -1 || FIXED(op.nonce, nonce, nonce_len) == -1 ||
-	    parsec_alg(alg, psa_algorithm_Algorithm_aead_tag, &op.alg, sizeof(op.alg)) == -1)
-		return ST_INVALID_ARGUMENT;
-	op.has_alg = true;
-	PB_BYTES_OUT(op.additional_data, &ad_b);
-	PB_BYTES_OUT(op.plaintext, &in_b);
-	SINK(res.ciphertext, &sink);
-	st = CALL(op, res, OP_PSA_AEAD_ENCRYPT, 1, psa_aead_encrypt);
-	return parsec_sunk(st, &sink, len);
+	return parsec_aead(c, OP_PSA_AEAD_ENCRYPT, name, alg, nonce, nonce_len, ad, ad_len, in,
+	    in_len, out, cap, len);
 }
 
 int
@@ -508,181 +381,77 @@ parsec_aead_decrypt(parsec_client *c, const char *name, uint32_t alg, const uint
     size_t nonce_len, const uint8_t *ad, size_t ad_len, const uint8_t *in, size_t in_len,
     uint8_t *out, size_t cap, size_t *len)
 {
-	psa_aead_decrypt_Operation op = psa_aead_decrypt_Operation_init_zero;
-	psa_aead_decrypt_Result res = psa_aead_decrypt_Result_init_zero;
-	struct op_bytes ad_b = { ad, ad_len }, in_b = { in, in_len };
-	struct parsec_sink sink = { out, cap, 0 };
-	int st;
-
-	*len = 0;
-	if (parsec_name(op.key_name, name) == -1 || FIXED(op.nonce, nonce, nonce_len) == -1 ||
-	    parsec_alg(alg, psa_algorithm_Algorithm_aead_tag, &op.alg, sizeof(op.alg)) == -1)
-		return ST_INVALID_ARGUMENT;
-	op.has_alg = true;
-	PB_BYTES_OUT(op.additional_data, &ad_b);
-	PB_BYTES_OUT(op.ciphertext, &in_b);
-	SINK(res.plaintext, &sink);
-	st = CALL(op, res, OP_PSA_AEAD_DECRYPT, 1, psa_aead_decrypt);
-	return parsec_sunk(st, &sink, len);
+	return parsec_aead(c, OP_PSA_AEAD_DECRYPT, name, alg, nonce, nonce_len, ad, ad_len, in,
+	    in_len, out, cap, len);
 }
 
 int
 parsec_cipher_encrypt(parsec_client *c, const char *name, uint32_t alg, const uint8_t *in,
     size_t in_len, uint8_t *out, size_t cap, size_t *len)
 {
-	psa_cipher_encrypt_Operation op = psa_cipher_encrypt_Operation_init_zero;
-	psa_cipher_encrypt_Result res = psa_cipher_encrypt_Result_init_zero;
-	struct op_bytes in_b = { in, in_len };
-	struct parsec_sink sink = { out, cap, 0 };
-	int st;
-
-	*len = 0;
-	if (parsec_name(op.key_name, name) == -1 ||
-	    parsec_alg(alg, psa_algorithm_Algorithm_cipher_tag, &op.alg, sizeof(op.alg)) == -1)
-		return ST_INVALID_ARGUMENT;
-	PB_BYTES_OUT(op.plaintext, &in_b);
-	SINK(res.ciphertext, &sink);
-	st = CALL(op, res, OP_PSA_CIPHER_ENCRYPT, 1, psa_cipher_encrypt);
-	return parsec_sunk(st, &sink, len);
+	return parsec_keyed(c, OP_PSA_CIPHER_ENCRYPT, name, alg, in, in_len, out, cap, len);
 }
 
 int
 parsec_cipher_decrypt(parsec_client *c, const char *name, uint32_t alg, const uint8_t *in,
     size_t in_len, uint8_t *out, size_t cap, size_t *len)
 {
-	psa_cipher_decrypt_Operation op = psa_cipher_decrypt_Operation_init_zero;
-	psa_cipher_decrypt_Result res = psa_cipher_decrypt_Result_init_zero;
-	struct op_bytes in_b = { in, in_len };
-	struct parsec_sink sink = { out, cap, 0 };
-	int st;
-
-	*len = 0;
-	if (parsec_name(op.key_name, name) == -1 ||
-	    parsec_alg(alg, psa_algorithm_Algorithm_cipher_tag, &op.alg, sizeof(op.alg)) == -1)
-		return ST_INVALID_ARGUMENT;
-	PB_BYTES_OUT(op.ciphertext, &in_b);
-	SINK(res.plaintext, &sink);
-	st = CALL(op, res, OP_PSA_CIPHER_DECRYPT, 1, psa_cipher_decrypt);
-	return parsec_sunk(st, &sink, len);
+	return parsec_keyed(c, OP_PSA_CIPHER_DECRYPT, name, alg, in, in_len, out, cap, len);
 }
 
 int
 parsec_mac_compute(parsec_client *c, const char *name, uint32_t alg, const uint8_t *in,
     size_t in_len, uint8_t *out, size_t cap, size_t *len)
 {
-	psa_mac_compute_Operation op = psa_mac_compute_Operation_init_zero;
-	psa_mac_compute_Result res = psa_mac_compute_Result_init_zero;
-	struct op_bytes in_b = { in, in_len };
-	int st;
-
-	*len = 0;
-	if (parsec_name(op.key_name, name) == -1 ||
-	    parsec_alg(alg, psa_algorithm_Algorithm_mac_tag, &op.alg, sizeof(op.alg)) == -1)
-		return ST_INVALID_ARGUMENT;
-	op.has_alg = true;
-	PB_BYTES_OUT(op.input, &in_b);
-	st = CALL(op, res, OP_PSA_MAC_COMPUTE, 1, psa_mac_compute);
-	if (st != PARSEC_SUCCESS)
-		return st;
-	return parsec_put(out, cap, len, res.mac.bytes, res.mac.size);
+	return parsec_keyed(c, OP_PSA_MAC_COMPUTE, name, alg, in, in_len, out, cap, len);
 }
 
 int
 parsec_mac_verify(parsec_client *c, const char *name, uint32_t alg, const uint8_t *in,
     size_t in_len, const uint8_t *mac, size_t mac_len)
 {
-	psa_mac_verify_Operation op = psa_mac_verify_Operation_init_zero;
-	psa_mac_verify_Result res = psa_mac_verify_Result_init_zero;
-	struct op_bytes in_b = { in, in_len };
-
-	if (parsec_name(op.key_name, name) == -1 || FIXED(op.mac, mac, mac_len) == -1 ||
-	    parsec_alg(alg, psa_algorithm_Algorithm_mac_tag, &op.alg, sizeof(op.alg)) == -1)
-		return ST_INVALID_ARGUMENT;
-	op.has_alg = true;
-	PB_BYTES_OUT(op.input, &in_b);
-	return CALL(op, res, OP_PSA_MAC_VERIFY, 1, psa_mac_verify);
+	return parsec_check(c, OP_PSA_MAC_VERIFY, name, alg, in, in_len, mac, mac_len);
 }
 
 int
 parsec_hash_compute(parsec_client *c, uint32_t alg, const uint8_t *in, size_t in_len,
     uint8_t *out, size_t cap, size_t *len)
 {
-	psa_hash_compute_Operation op = psa_hash_compute_Operation_init_zero;
-	psa_hash_compute_Result res = psa_hash_compute_Result_init_zero;
-	struct op_bytes in_b = { in, in_len };
-	int st;
-
-	*len = 0;
-	if (parsec_alg(alg, psa_algorithm_Algorithm_hash_tag, &op.alg, sizeof(op.alg)) == -1)
-		return ST_INVALID_ARGUMENT;
-	PB_BYTES_OUT(op.input, &in_b);
-	st = CALL(op, res, OP_PSA_HASH_COMPUTE, 0, psa_hash_compute);
-	if (st != PARSEC_SUCCESS)
-		return st;
-	return parsec_put(out, cap, len, res.hash.bytes, res.hash.size);
+	return parsec_keyed(c, OP_PSA_HASH_COMPUTE, NULL, alg, in, in_len, out, cap, len);
 }
 
 int
 parsec_hash_compare(parsec_client *c, uint32_t alg, const uint8_t *in, size_t in_len,
     const uint8_t *hash, size_t hash_len)
 {
-	psa_hash_compare_Operation op = psa_hash_compare_Operation_init_zero;
-	psa_hash_compare_Result res = psa_hash_compare_Result_init_zero;
-	struct op_bytes in_b = { in, in_len };
-
-	if (FIXED(op.hash, hash, hash_len) == -1 ||
-	    parsec_alg(alg, psa_algorithm_Algorithm_hash_tag, &op.alg, sizeof(op.alg)) == -1)
-		return ST_INVALID_ARGUMENT;
-	PB_BYTES_OUT(op.input, &in_b);
-	return CALL(op, res, OP_PSA_HASH_COMPARE, 0, psa_hash_compare);
+	return parsec_check(c, OP_PSA_HASH_COMPARE, NULL, alg, in, in_len, hash, hash_len);
 }
 
 int
 parsec_raw_key_agreement(parsec_client *c, const char *private_key_name, uint32_t alg,
     const uint8_t *peer_key, size_t peer_key_len, uint8_t *out, size_t cap, size_t *len)
 {
-	psa_raw_key_agreement_Operation op = psa_raw_key_agreement_Operation_init_zero;
-	psa_raw_key_agreement_Result res = psa_raw_key_agreement_Result_init_zero;
-	psa_algorithm_Algorithm_KeyAgreement ka;
-	int failed = 0, st;
-
-	*len = 0;
-	if (parsec_name(op.private_key_name, private_key_name) == -1 ||
-	    parsec_alg(alg, psa_algorithm_Algorithm_key_agreement_tag, &ka, sizeof(ka)) == -1 ||
-	    ka.which_variant != psa_algorithm_Algorithm_KeyAgreement_raw_tag)
-		return ST_INVALID_ARGUMENT;
-	op.alg = ka.variant.raw;
-	op.peer_key = parsec_bytes(peer_key, peer_key_len, &failed);
-	st = failed ? PSA_INSUFFICIENT_MEMORY_STATUS :
-	    CALL(op, res, OP_PSA_RAW_KEY_AGREEMENT, 1, psa_raw_key_agreement);
-	free(op.peer_key);
-	return parsec_take(st, res.shared_secret, out, cap, len);
+	return parsec_keyed(c, OP_PSA_RAW_KEY_AGREEMENT, private_key_name, alg, peer_key,
+	    peer_key_len, out, cap, len);
 }
 
 int
 parsec_generate_random(parsec_client *c, uint8_t *out, size_t len)
 {
-	psa_generate_random_Operation op = psa_generate_random_Operation_init_zero;
-	psa_generate_random_Result res = psa_generate_random_Result_init_zero;
-	struct parsec_sink sink = { out, len, 0 };
+	struct pc_args a = NO_ARGS;
 	size_t got;
 	int st;
 
-	op.size = len;
-	SINK(res.random_bytes, &sink);
-	st = parsec_sunk(CALL(op, res, OP_PSA_GENERATE_RANDOM, 0, psa_generate_random), &sink, &got);
+	a.number = len;
+	st = parsec_out(c, OP_PSA_GENERATE_RANDOM, &a, out, len, &got);
 	return st == PARSEC_SUCCESS && got != len ? PARSEC_ERR_INVALID_ENCODING : st;
 }
 
 int
-parsec_can_do_crypto(parsec_client *c, uint32_t check_type, const struct parsec_key_attributes *attrs)
+parsec_can_do_crypto(parsec_client *c, uint32_t check_type,
+    const struct parsec_key_attributes *attrs)
 {
-	can_do_crypto_Operation op = can_do_crypto_Operation_init_zero;
-	can_do_crypto_Result res = can_do_crypto_Result_init_zero;
+	struct pc_args a = { .number = check_type, .attrs = parsec_attrs(attrs) };
 
-	if (check_type < 1 || check_type > 4 || parsec_attrs(attrs, &op.attributes) == -1)
-		return ST_INVALID_ARGUMENT;
-	op.check_type = (can_do_crypto_CheckType)check_type;
-	op.has_attributes = true;
-	return CALL(op, res, OP_CAN_DO_CRYPTO, 1, can_do_crypto);
+	return parsec_run(c, OP_CAN_DO_CRYPTO, &a, NULL, NULL);
 }

@@ -22,7 +22,7 @@
 #include "list_opcodes.pb.h"
 #include "list_providers.pb.h"
 #include "ping.pb.h"
-#include "pb_bytes.h"
+#include "psa_codec.h"
 #include "psa_generate_random.pb.h"
 #include "testlib.h"
 
@@ -200,7 +200,7 @@ START_TEST(t_generate_random_through_provider)
 	int fd = test_connect(daemon_under_test.socket_path);
 	psa_generate_random_Operation op = psa_generate_random_Operation_init_zero;
 	psa_generate_random_Result r = psa_generate_random_Result_init_zero;
-	struct op_bytes random = { NULL, 0 };
+	struct pc_bytes random = { NULL, 0 };
 	uint8_t buf[16], *body;
 	pb_ostream_t out = pb_ostream_from_buffer(buf, sizeof(buf));
 	pb_istream_t in;
@@ -212,7 +212,7 @@ START_TEST(t_generate_random_through_provider)
 	ck_assert_int_eq(roundtrip(fd, 1, OP_PSA_GENERATE_RANDOM, buf, out.bytes_written, &hdr,
 	    &body, &len), ST_SUCCESS);
 	in = pb_istream_from_buffer(body, len);
-	PB_BYTES_IN(r.random_bytes, &random);
+	PC_BYTES_IN(r.random_bytes, &random);
 	ck_assert(pb_decode(&in, psa_generate_random_Result_fields, &r));
 	ck_assert_uint_eq(random.len, 32);
 	free(body);

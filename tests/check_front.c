@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Unit tests: frontd's protobuf <-> PSA conversions (literal PSA encodings,
- * round trips, rejection of out-of-range enums) and the request parser.
+ * Unit tests: the codec library's protobuf <-> PSA conversions (literal PSA
+ * encodings, round trips, rejection of out-of-range enums) and frontd's
+ * request parser.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -9,7 +10,7 @@
 
 #include <pb_encode.h>
 
-#include "front_psa.h"
+#include "psa_codec.h"
 #include "frontd.h"
 #include "log.h"
 #include "psa_sign_hash.pb.h"
@@ -125,6 +126,16 @@ build_cases(void)
 	a.variant.key_agreement.variant.raw = psa_algorithm_Algorithm_KeyAgreement_Raw_ECDH;
 	add_case("ecdh", a, 0x09020000);
 	memset(&a, 0, sizeof(a));
+	a.which_variant = psa_algorithm_Algorithm_key_derivation_tag;
+	a.variant.key_derivation.which_variant = psa_algorithm_Algorithm_KeyDerivation_hkdf_tag;
+	a.variant.key_derivation.variant.hkdf.hash_alg = psa_algorithm_Algorithm_Hash_SHA_256;
+	add_case("hkdf sha256", a, 0x08000109);
+	a.variant.key_derivation.which_variant =
+	    psa_algorithm_Algorithm_KeyDerivation_tls12_psk_to_ms_tag;
+	a.variant.key_derivation.variant.tls12_psk_to_ms.hash_alg =
+	    psa_algorithm_Algorithm_Hash_SHA_384;
+	add_case("tls12 psk to ms sha384", a, 0x0800030a);
+	memset(&a, 0, sizeof(a));
 	a.which_variant = psa_algorithm_Algorithm_none_tag;
 	add_case("none", a, 0);
 }
@@ -137,10 +148,10 @@ START_TEST(t_alg_literals_and_round_trip)
 
 	build_cases();
 	for (i = 0; i < alg_case_count; i++) {
-		ck_assert_msg(front_alg_from_pb(&alg_cases[i].pb, &psa) == 0, "%s", alg_cases[i].name);
+		ck_assert_msg(pc_alg_from_pb(&alg_cases[i].pb, &psa) == 0, "%s", alg_cases[i].name);
 		ck_assert_msg(psa == alg_cases[i].psa, "%s: 0x%08x, want 0x%08x", alg_cases[i].name,
 		    psa, alg_cases[i].psa);
-		ck_assert_msg(front_alg_to_pb(psa, &back) == 0, "%s back", alg_cases[i].name);
+		ck_assert_msg(pc_alg_to_pb(psa, &back) == 0, "%s back", alg_cases[i].name);
 		ck_assert_msg(memcmp(&back, &alg_cases[i].pb, sizeof(back)) == 0, "%s round trip",
 		    alg_cases[i].name);
 	}
@@ -153,31 +164,31 @@ START_TEST(t_alg_rejects)
 	uint32_t psa;
 
 	/* An empty oneof. */
-	ck_assert_int_eq(front_alg_from_pb(&a, &psa), -1);
+	ck_assert_int_eq(pc_alg_from_pb(&a, &psa), -1);
 	/* Enum numbers out of range, as a hostile peer can send. */
 	a.which_variant = psa_algorithm_Algorithm_hash_tag;
 	a.variant.hash = (psa_algorithm_Algorithm_Hash)99;
-	ck_assert_int_eq(front_alg_from_pb(&a, &psa), -1);
+	ck_assert_int_eq(pc_alg_from_pb(&a, &psa), -1);
 	a.variant.hash = (psa_algorithm_Algorithm_Hash)-1;
-	ck_assert_int_eq(front_alg_from_pb(&a, &psa), -1);
+	ck_assert_int_eq(pc_alg_from_pb(&a, &psa), -1);
 	a.variant.hash = psa_algorithm_Algorithm_Hash_HASH_NONE;
-	ck_assert_int_eq(front_alg_from_pb(&a, &psa), -1);
+	ck_assert_int_eq(pc_alg_from_pb(&a, &psa), -1);
 	a.which_variant = psa_algorithm_Algorithm_cipher_tag;
 	a.variant.cipher = (psa_algorithm_Algorithm_Cipher)9;
-	ck_assert_int_eq(front_alg_from_pb(&a, &psa), -1);
+	ck_assert_int_eq(pc_alg_from_pb(&a, &psa), -1);
 	/* A signature without its hash. */
 	a = sig(psa_algorithm_Algorithm_AsymmetricSignature_ecdsa_tag, 7);
 	a.variant.asymmetric_signature.variant.ecdsa.has_hash_alg = false;
-	ck_assert_int_eq(front_alg_from_pb(&a, &psa), -1);
+	ck_assert_int_eq(pc_alg_from_pb(&a, &psa), -1);
 	/* A PSA value with no protobuf form. */
-	ck_assert_int_eq(front_alg_to_pb(0x7f000000, &a), -1);
+	ck_assert_int_eq(pc_alg_to_pb(0x7f000000, &a), -1);
 }
 END_TEST
 
 START_TEST(t_key_attrs)
 {
 	psa_key_attributes_KeyAttributes pb = psa_key_attributes_KeyAttributes_init_zero, back;
-	struct op_key_attrs attrs;
+	struct pc_key_attrs attrs;
 
 	pb.has_key_type = true;
 	pb.key_type.which_variant = psa_key_attributes_KeyType_ecc_key_pair_tag;
@@ -190,23 +201,23 @@ START_TEST(t_key_attrs)
 	pb.key_policy.has_key_algorithm = true;
 	pb.key_policy.key_algorithm = sig(psa_algorithm_Algorithm_AsymmetricSignature_ecdsa_tag,
 	    psa_algorithm_Algorithm_Hash_SHA_256);
-	ck_assert_int_eq(front_key_attrs_from_pb(&pb, &attrs), 0);
+	ck_assert_int_eq(pc_key_attrs_from_pb(&pb, &attrs), 0);
 	ck_assert_uint_eq(attrs.type, 0x7112);
 	ck_assert_uint_eq(attrs.bits, 256);
 	ck_assert_uint_eq(attrs.usage, 0x00001001);
 	ck_assert_uint_eq(attrs.alg, 0x06000609);
-	ck_assert_int_eq(front_key_attrs_to_pb(&attrs, &back), 0);
+	ck_assert_int_eq(pc_key_attrs_to_pb(&attrs, &back), 0);
 	ck_assert_mem_eq(&back, &pb, sizeof(pb));
 
 	pb.key_type.which_variant = psa_key_attributes_KeyType_aes_tag;
-	ck_assert_int_eq(front_key_attrs_from_pb(&pb, &attrs), 0);
+	ck_assert_int_eq(pc_key_attrs_from_pb(&pb, &attrs), 0);
 	ck_assert_uint_eq(attrs.type, 0x2400);
 	pb.key_type.which_variant = psa_key_attributes_KeyType_ecc_public_key_tag;
 	pb.key_type.variant.ecc_public_key.curve_family =
 	    psa_key_attributes_KeyType_EccFamily_ECC_FAMILY_NONE;
-	ck_assert_int_eq(front_key_attrs_from_pb(&pb, &attrs), -1);
+	ck_assert_int_eq(pc_key_attrs_from_pb(&pb, &attrs), -1);
 	pb.has_key_type = false;
-	ck_assert_int_eq(front_key_attrs_from_pb(&pb, &attrs), -1);
+	ck_assert_int_eq(pc_key_attrs_from_pb(&pb, &attrs), -1);
 }
 END_TEST
 
@@ -234,7 +245,7 @@ START_TEST(t_parse_sign_request)
 	ck_assert_uint_eq(req.op.in[0].len, 32);
 	ck_assert_uint_eq(req.auth_len, 3);
 	ck_assert_mem_eq(req.auth, "app", 3);
-	front_body_free(req.storage);
+	pc_msg_free(req.storage);
 
 	/* The signature algorithm missing: the body decodes but means nothing. */
 	op.has_alg = false;

@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Protobuf <-> PSA conversions. Only the PSA headers' macros are used: frontd
- * does not link the crypto library.
+ * Protobuf <-> PSA conversions of algorithms and key attributes. Only the PSA
+ * headers' macros are used: neither frontd nor libparsec links the crypto
+ * library for them.
  */
 #include <stddef.h>
 #include <string.h>
 
 #include <psa/crypto.h>
 
-#include "front_psa.h"
+#include "psa_codec.h"
 
 /* Values from the PSA Crypto API 1.1 that mbedtls 2.28's headers lack. */
 #ifndef PSA_KEY_USAGE_CACHE
@@ -21,25 +22,25 @@
 typedef psa_algorithm_Algorithm Alg;
 
 /* Indexed by the protobuf Hash enum. */
-static const psa_algorithm_t front_hashes[] = {
+static const psa_algorithm_t pc_hashes[] = {
 	0, PSA_ALG_MD2, PSA_ALG_MD4, PSA_ALG_MD5, PSA_ALG_RIPEMD160, PSA_ALG_SHA_1,
 	PSA_ALG_SHA_224, PSA_ALG_SHA_256, PSA_ALG_SHA_384, PSA_ALG_SHA_512, PSA_ALG_SHA_512_224,
 	PSA_ALG_SHA_512_256, PSA_ALG_SHA3_224, PSA_ALG_SHA3_256, PSA_ALG_SHA3_384, PSA_ALG_SHA3_512,
 };
 
 /* Indexed by the protobuf Cipher enum. */
-static const psa_algorithm_t front_ciphers[] = {
+static const psa_algorithm_t pc_ciphers[] = {
 	0, PSA_ALG_STREAM_CIPHER, PSA_ALG_CTR, PSA_ALG_CFB, PSA_ALG_OFB, PSA_ALG_XTS,
 	PSA_ALG_ECB_NO_PADDING, PSA_ALG_CBC_NO_PADDING, PSA_ALG_CBC_PKCS7,
 };
 
 /* Indexed by the protobuf AeadWithDefaultLengthTag enum. */
-static const psa_algorithm_t front_aeads[] = {
+static const psa_algorithm_t pc_aeads[] = {
 	0, PSA_ALG_CCM, PSA_ALG_GCM, PSA_ALG_CHACHA20_POLY1305,
 };
 
 /* Indexed by the protobuf EccFamily enum. */
-static const uint32_t front_ecc_families[] = {
+static const uint32_t pc_ecc_families[] = {
 	0, PSA_ECC_FAMILY_SECP_K1, PSA_ECC_FAMILY_SECP_R1, PSA_ECC_FAMILY_SECP_R2,
 	PSA_ECC_FAMILY_SECT_K1, PSA_ECC_FAMILY_SECT_R1, PSA_ECC_FAMILY_SECT_R2,
 	PSA_ECC_FAMILY_BRAINPOOL_P_R1, PSA_ECC_FAMILY_FRP, PSA_ECC_FAMILY_MONTGOMERY,
@@ -49,7 +50,7 @@ static const uint32_t front_ecc_families[] = {
 
 /* Protobuf enum number to table value; 0 entries and out-of-range numbers fail. */
 static int
-front_lookup(const uint32_t *table, size_t n, int value, uint32_t *out)
+pc_lookup(const uint32_t *table, size_t n, int value, uint32_t *out)
 {
 	if (value <= 0 || (size_t)value >= n || table[value] == 0)
 		return -1;
@@ -59,7 +60,7 @@ front_lookup(const uint32_t *table, size_t n, int value, uint32_t *out)
 
 /* Table value back to its protobuf enum number. */
 static int
-front_rlookup(const uint32_t *table, size_t n, uint32_t value, int *out)
+pc_rlookup(const uint32_t *table, size_t n, uint32_t value, int *out)
 {
 	size_t i;
 
@@ -73,24 +74,36 @@ front_rlookup(const uint32_t *table, size_t n, uint32_t value, int *out)
 }
 
 static int
-front_hash(int pb, psa_algorithm_t *alg)
+pc_hash(int pb, psa_algorithm_t *alg)
 {
-	return front_lookup(front_hashes, NELEM(front_hashes), pb, alg);
+	return pc_lookup(pc_hashes, NELEM(pc_hashes), pb, alg);
 }
 
 static int
-front_hash_pb(psa_algorithm_t alg, psa_algorithm_Algorithm_Hash *pb)
+pc_hash_pb(psa_algorithm_t alg, psa_algorithm_Algorithm_Hash *pb)
 {
 	int v;
 
-	if (front_rlookup(front_hashes, NELEM(front_hashes), alg, &v) == -1)
+	if (pc_rlookup(pc_hashes, NELEM(pc_hashes), alg, &v) == -1)
 		return -1;
 	*pb = (psa_algorithm_Algorithm_Hash)v;
 	return 0;
 }
 
+/* A hash-parameterised algorithm: base with the hash's low bits (PSA's encoding). */
 static int
-front_sign_hash(const psa_algorithm_Algorithm_AsymmetricSignature_SignHash *pb, bool has,
+pc_with_hash(psa_algorithm_t base, int pb_hash, psa_algorithm_t *alg)
+{
+	psa_algorithm_t hash;
+
+	if (pc_hash(pb_hash, &hash) == -1)
+		return -1;
+	*alg = base | (hash & PSA_ALG_HASH_MASK);
+	return 0;
+}
+
+static int
+pc_sign_hash(const psa_algorithm_Algorithm_AsymmetricSignature_SignHash *pb, bool has,
     psa_algorithm_t *alg)
 {
 	if (!has)
@@ -100,13 +113,13 @@ front_sign_hash(const psa_algorithm_Algorithm_AsymmetricSignature_SignHash *pb, 
 		*alg = PSA_ALG_ANY_HASH;
 		return 0;
 	case psa_algorithm_Algorithm_AsymmetricSignature_SignHash_specific_tag:
-		return front_hash(pb->variant.specific, alg);
+		return pc_hash(pb->variant.specific, alg);
 	}
 	return -1;
 }
 
 static int
-front_sign_hash_pb(psa_algorithm_t hash, psa_algorithm_Algorithm_AsymmetricSignature_SignHash *pb,
+pc_sign_hash_pb(psa_algorithm_t hash, psa_algorithm_Algorithm_AsymmetricSignature_SignHash *pb,
     bool *has)
 {
 	*has = true;
@@ -115,20 +128,15 @@ front_sign_hash_pb(psa_algorithm_t hash, psa_algorithm_Algorithm_AsymmetricSigna
 		return 0;
 	}
 	pb->which_variant = psa_algorithm_Algorithm_AsymmetricSignature_SignHash_specific_tag;
-	return front_hash_pb(hash, &pb->variant.specific);
+	return pc_hash_pb(hash, &pb->variant.specific);
 }
 
 static int
-front_full_mac(const psa_algorithm_Algorithm_Mac_FullLength *pb, psa_algorithm_t *alg)
+pc_full_mac(const psa_algorithm_Algorithm_Mac_FullLength *pb, psa_algorithm_t *alg)
 {
-	psa_algorithm_t hash;
-
 	switch (pb->which_variant) {
 	case psa_algorithm_Algorithm_Mac_FullLength_hmac_tag:
-		if (front_hash(pb->variant.hmac.hash_alg, &hash) == -1)
-			return -1;
-		*alg = PSA_ALG_HMAC(hash);
-		return 0;
+		return pc_with_hash(PSA_ALG_HMAC_BASE, pb->variant.hmac.hash_alg, alg);
 	case psa_algorithm_Algorithm_Mac_FullLength_cbc_mac_tag:
 		*alg = PSA_ALG_CBC_MAC;
 		return 0;
@@ -140,11 +148,11 @@ front_full_mac(const psa_algorithm_Algorithm_Mac_FullLength *pb, psa_algorithm_t
 }
 
 static int
-front_full_mac_pb(psa_algorithm_t alg, psa_algorithm_Algorithm_Mac_FullLength *pb)
+pc_full_mac_pb(psa_algorithm_t alg, psa_algorithm_Algorithm_Mac_FullLength *pb)
 {
 	if (PSA_ALG_IS_HMAC(alg)) {
 		pb->which_variant = psa_algorithm_Algorithm_Mac_FullLength_hmac_tag;
-		return front_hash_pb(PSA_ALG_HMAC_GET_HASH(alg), &pb->variant.hmac.hash_alg);
+		return pc_hash_pb(PSA_ALG_HMAC_GET_HASH(alg), &pb->variant.hmac.hash_alg);
 	}
 	if (alg == PSA_ALG_CBC_MAC) {
 		pb->which_variant = psa_algorithm_Algorithm_Mac_FullLength_cbc_mac_tag;
@@ -158,52 +166,42 @@ front_full_mac_pb(psa_algorithm_t alg, psa_algorithm_Algorithm_Mac_FullLength *p
 }
 
 static int
-front_kdf(const psa_algorithm_Algorithm_KeyDerivation *pb, psa_algorithm_t *alg)
+pc_kdf(const psa_algorithm_Algorithm_KeyDerivation *pb, psa_algorithm_t *alg)
 {
-	psa_algorithm_t hash;
-
 	switch (pb->which_variant) {
 	case psa_algorithm_Algorithm_KeyDerivation_hkdf_tag:
-		if (front_hash(pb->variant.hkdf.hash_alg, &hash) == -1)
-			return -1;
-		*alg = PSA_ALG_HKDF(hash);
-		return 0;
+		return pc_with_hash(PSA_ALG_HKDF_BASE, pb->variant.hkdf.hash_alg, alg);
 	case psa_algorithm_Algorithm_KeyDerivation_tls12_prf_tag:
-		if (front_hash(pb->variant.tls12_prf.hash_alg, &hash) == -1)
-			return -1;
-		*alg = PSA_ALG_TLS12_PRF(hash);
-		return 0;
+		return pc_with_hash(PSA_ALG_TLS12_PRF_BASE, pb->variant.tls12_prf.hash_alg, alg);
 	case psa_algorithm_Algorithm_KeyDerivation_tls12_psk_to_ms_tag:
-		if (front_hash(pb->variant.tls12_psk_to_ms.hash_alg, &hash) == -1)
-			return -1;
-		*alg = PSA_ALG_TLS12_PSK_TO_MS(hash);
-		return 0;
+		return pc_with_hash(PSA_ALG_TLS12_PSK_TO_MS_BASE, pb->variant.tls12_psk_to_ms.hash_alg,
+		    alg);
 	}
 	return -1;
 }
 
 static int
-front_kdf_pb(psa_algorithm_t alg, psa_algorithm_Algorithm_KeyDerivation *pb)
+pc_kdf_pb(psa_algorithm_t alg, psa_algorithm_Algorithm_KeyDerivation *pb)
 {
 	psa_algorithm_t hash = PSA_ALG_CATEGORY_HASH | (alg & PSA_ALG_HASH_MASK);
 
 	if (PSA_ALG_IS_HKDF(alg)) {
 		pb->which_variant = psa_algorithm_Algorithm_KeyDerivation_hkdf_tag;
-		return front_hash_pb(hash, &pb->variant.hkdf.hash_alg);
+		return pc_hash_pb(hash, &pb->variant.hkdf.hash_alg);
 	}
 	if (PSA_ALG_IS_TLS12_PRF(alg)) {
 		pb->which_variant = psa_algorithm_Algorithm_KeyDerivation_tls12_prf_tag;
-		return front_hash_pb(hash, &pb->variant.tls12_prf.hash_alg);
+		return pc_hash_pb(hash, &pb->variant.tls12_prf.hash_alg);
 	}
 	if (PSA_ALG_IS_TLS12_PSK_TO_MS(alg)) {
 		pb->which_variant = psa_algorithm_Algorithm_KeyDerivation_tls12_psk_to_ms_tag;
-		return front_hash_pb(hash, &pb->variant.tls12_psk_to_ms.hash_alg);
+		return pc_hash_pb(hash, &pb->variant.tls12_psk_to_ms.hash_alg);
 	}
 	return -1;
 }
 
 static int
-front_raw_ka(int pb, psa_algorithm_t *alg)
+pc_raw_ka(int pb, psa_algorithm_t *alg)
 {
 	switch (pb) {
 	case psa_algorithm_Algorithm_KeyAgreement_Raw_FFDH:
@@ -217,7 +215,7 @@ front_raw_ka(int pb, psa_algorithm_t *alg)
 }
 
 static int
-front_raw_ka_pb(psa_algorithm_t alg, psa_algorithm_Algorithm_KeyAgreement_Raw *pb)
+pc_raw_ka_pb(psa_algorithm_t alg, psa_algorithm_Algorithm_KeyAgreement_Raw *pb)
 {
 	if (alg == PSA_ALG_FFDH)
 		*pb = psa_algorithm_Algorithm_KeyAgreement_Raw_FFDH;
@@ -229,47 +227,50 @@ front_raw_ka_pb(psa_algorithm_t alg, psa_algorithm_Algorithm_KeyAgreement_Raw *p
 }
 
 static int
-front_signature(const psa_algorithm_Algorithm_AsymmetricSignature *s, psa_algorithm_t *alg)
+pc_signature(const psa_algorithm_Algorithm_AsymmetricSignature *s, psa_algorithm_t *alg)
 {
-	psa_algorithm_t hash;
+	const psa_algorithm_Algorithm_AsymmetricSignature_SignHash *hash_alg;
+	psa_algorithm_t base, hash;
+	bool has;
 
 	switch (s->which_variant) {
-	case psa_algorithm_Algorithm_AsymmetricSignature_rsa_pkcs1v15_sign_tag:
-		if (front_sign_hash(&s->variant.rsa_pkcs1v15_sign.hash_alg,
-		    s->variant.rsa_pkcs1v15_sign.has_hash_alg, &hash) == -1)
-			return -1;
-		*alg = PSA_ALG_RSA_PKCS1V15_SIGN(hash);
-		return 0;
 	case psa_algorithm_Algorithm_AsymmetricSignature_rsa_pkcs1v15_sign_raw_tag:
 		*alg = PSA_ALG_RSA_PKCS1V15_SIGN_RAW;
-		return 0;
-	case psa_algorithm_Algorithm_AsymmetricSignature_rsa_pss_tag:
-		if (front_sign_hash(&s->variant.rsa_pss.hash_alg, s->variant.rsa_pss.has_hash_alg,
-		    &hash) == -1)
-			return -1;
-		*alg = PSA_ALG_RSA_PSS(hash);
-		return 0;
-	case psa_algorithm_Algorithm_AsymmetricSignature_ecdsa_tag:
-		if (front_sign_hash(&s->variant.ecdsa.hash_alg, s->variant.ecdsa.has_hash_alg,
-		    &hash) == -1)
-			return -1;
-		*alg = PSA_ALG_ECDSA(hash);
 		return 0;
 	case psa_algorithm_Algorithm_AsymmetricSignature_ecdsa_any_tag:
 		*alg = PSA_ALG_ECDSA_ANY;
 		return 0;
+	case psa_algorithm_Algorithm_AsymmetricSignature_rsa_pkcs1v15_sign_tag:
+		base = PSA_ALG_RSA_PKCS1V15_SIGN_BASE;
+		hash_alg = &s->variant.rsa_pkcs1v15_sign.hash_alg;
+		has = s->variant.rsa_pkcs1v15_sign.has_hash_alg;
+		break;
+	case psa_algorithm_Algorithm_AsymmetricSignature_rsa_pss_tag:
+		base = PSA_ALG_RSA_PSS_BASE;
+		hash_alg = &s->variant.rsa_pss.hash_alg;
+		has = s->variant.rsa_pss.has_hash_alg;
+		break;
+	case psa_algorithm_Algorithm_AsymmetricSignature_ecdsa_tag:
+		base = PSA_ALG_ECDSA_BASE;
+		hash_alg = &s->variant.ecdsa.hash_alg;
+		has = s->variant.ecdsa.has_hash_alg;
+		break;
 	case psa_algorithm_Algorithm_AsymmetricSignature_deterministic_ecdsa_tag:
-		if (front_sign_hash(&s->variant.deterministic_ecdsa.hash_alg,
-		    s->variant.deterministic_ecdsa.has_hash_alg, &hash) == -1)
-			return -1;
-		*alg = PSA_ALG_DETERMINISTIC_ECDSA(hash);
-		return 0;
+		base = PSA_ALG_DETERMINISTIC_ECDSA_BASE;
+		hash_alg = &s->variant.deterministic_ecdsa.hash_alg;
+		has = s->variant.deterministic_ecdsa.has_hash_alg;
+		break;
+	default:
+		return -1;
 	}
-	return -1;
+	if (pc_sign_hash(hash_alg, has, &hash) == -1)
+		return -1;
+	*alg = base | (hash & PSA_ALG_HASH_MASK);
+	return 0;
 }
 
 static int
-front_signature_pb(psa_algorithm_t alg, psa_algorithm_Algorithm_AsymmetricSignature *s)
+pc_signature_pb(psa_algorithm_t alg, psa_algorithm_Algorithm_AsymmetricSignature *s)
 {
 	psa_algorithm_t hash = PSA_ALG_SIGN_GET_HASH(alg);
 
@@ -283,29 +284,29 @@ front_signature_pb(psa_algorithm_t alg, psa_algorithm_Algorithm_AsymmetricSignat
 	}
 	if (PSA_ALG_IS_RSA_PKCS1V15_SIGN(alg)) {
 		s->which_variant = psa_algorithm_Algorithm_AsymmetricSignature_rsa_pkcs1v15_sign_tag;
-		return front_sign_hash_pb(hash, &s->variant.rsa_pkcs1v15_sign.hash_alg,
+		return pc_sign_hash_pb(hash, &s->variant.rsa_pkcs1v15_sign.hash_alg,
 		    &s->variant.rsa_pkcs1v15_sign.has_hash_alg);
 	}
 	if (PSA_ALG_IS_RSA_PSS(alg)) {
 		s->which_variant = psa_algorithm_Algorithm_AsymmetricSignature_rsa_pss_tag;
-		return front_sign_hash_pb(hash, &s->variant.rsa_pss.hash_alg,
+		return pc_sign_hash_pb(hash, &s->variant.rsa_pss.hash_alg,
 		    &s->variant.rsa_pss.has_hash_alg);
 	}
 	if (PSA_ALG_IS_DETERMINISTIC_ECDSA(alg)) {
 		s->which_variant = psa_algorithm_Algorithm_AsymmetricSignature_deterministic_ecdsa_tag;
-		return front_sign_hash_pb(hash, &s->variant.deterministic_ecdsa.hash_alg,
+		return pc_sign_hash_pb(hash, &s->variant.deterministic_ecdsa.hash_alg,
 		    &s->variant.deterministic_ecdsa.has_hash_alg);
 	}
 	if (PSA_ALG_IS_RANDOMIZED_ECDSA(alg)) {
 		s->which_variant = psa_algorithm_Algorithm_AsymmetricSignature_ecdsa_tag;
-		return front_sign_hash_pb(hash, &s->variant.ecdsa.hash_alg,
+		return pc_sign_hash_pb(hash, &s->variant.ecdsa.hash_alg,
 		    &s->variant.ecdsa.has_hash_alg);
 	}
 	return -1;
 }
 
 int
-front_alg_from_pb(const Alg *pb, uint32_t *alg)
+pc_alg_from_pb(const Alg *pb, uint32_t *alg)
 {
 	psa_algorithm_t base, hash;
 
@@ -314,30 +315,30 @@ front_alg_from_pb(const Alg *pb, uint32_t *alg)
 		*alg = PSA_ALG_NONE;
 		return 0;
 	case psa_algorithm_Algorithm_hash_tag:
-		return front_hash(pb->variant.hash, alg);
+		return pc_hash(pb->variant.hash, alg);
 	case psa_algorithm_Algorithm_mac_tag: {
 		const psa_algorithm_Algorithm_Mac *m = &pb->variant.mac;
 
 		if (m->which_variant == psa_algorithm_Algorithm_Mac_full_length_tag)
-			return front_full_mac(&m->variant.full_length, alg);
+			return pc_full_mac(&m->variant.full_length, alg);
 		if (m->which_variant != psa_algorithm_Algorithm_Mac_truncated_tag ||
 		    !m->variant.truncated.has_mac_alg ||
-		    front_full_mac(&m->variant.truncated.mac_alg, &base) == -1 ||
+		    pc_full_mac(&m->variant.truncated.mac_alg, &base) == -1 ||
 		    m->variant.truncated.mac_length == 0 || m->variant.truncated.mac_length > 63)
 			return -1;
 		*alg = PSA_ALG_TRUNCATED_MAC(base, m->variant.truncated.mac_length);
 		return 0;
 	}
 	case psa_algorithm_Algorithm_cipher_tag:
-		return front_lookup(front_ciphers, NELEM(front_ciphers), pb->variant.cipher, alg);
+		return pc_lookup(pc_ciphers, NELEM(pc_ciphers), pb->variant.cipher, alg);
 	case psa_algorithm_Algorithm_aead_tag: {
 		const psa_algorithm_Algorithm_Aead *a = &pb->variant.aead;
 
 		if (a->which_variant == psa_algorithm_Algorithm_Aead_aead_with_default_length_tag_tag)
-			return front_lookup(front_aeads, NELEM(front_aeads),
+			return pc_lookup(pc_aeads, NELEM(pc_aeads),
 			    a->variant.aead_with_default_length_tag, alg);
 		if (a->which_variant != psa_algorithm_Algorithm_Aead_aead_with_shortened_tag_tag ||
-		    front_lookup(front_aeads, NELEM(front_aeads),
+		    pc_lookup(pc_aeads, NELEM(pc_aeads),
 		    a->variant.aead_with_shortened_tag.aead_alg, &base) == -1 ||
 		    a->variant.aead_with_shortened_tag.tag_length == 0 ||
 		    a->variant.aead_with_shortened_tag.tag_length > 63)
@@ -347,7 +348,7 @@ front_alg_from_pb(const Alg *pb, uint32_t *alg)
 		return 0;
 	}
 	case psa_algorithm_Algorithm_asymmetric_signature_tag:
-		return front_signature(&pb->variant.asymmetric_signature, alg);
+		return pc_signature(&pb->variant.asymmetric_signature, alg);
 	case psa_algorithm_Algorithm_asymmetric_encryption_tag: {
 		const psa_algorithm_Algorithm_AsymmetricEncryption *e =
 		    &pb->variant.asymmetric_encryption;
@@ -358,7 +359,7 @@ front_alg_from_pb(const Alg *pb, uint32_t *alg)
 			return 0;
 		}
 		if (e->which_variant != psa_algorithm_Algorithm_AsymmetricEncryption_rsa_oaep_tag ||
-		    front_hash(e->variant.rsa_oaep.hash_alg, &hash) == -1)
+		    pc_hash(e->variant.rsa_oaep.hash_alg, &hash) == -1)
 			return -1;
 		*alg = PSA_ALG_RSA_OAEP(hash);
 		return 0;
@@ -368,23 +369,23 @@ front_alg_from_pb(const Alg *pb, uint32_t *alg)
 		psa_algorithm_t kdf;
 
 		if (k->which_variant == psa_algorithm_Algorithm_KeyAgreement_raw_tag)
-			return front_raw_ka(k->variant.raw, alg);
+			return pc_raw_ka(k->variant.raw, alg);
 		if (k->which_variant != psa_algorithm_Algorithm_KeyAgreement_with_key_derivation_tag ||
-		    front_raw_ka(k->variant.with_key_derivation.ka_alg, &base) == -1 ||
+		    pc_raw_ka(k->variant.with_key_derivation.ka_alg, &base) == -1 ||
 		    !k->variant.with_key_derivation.has_kdf_alg ||
-		    front_kdf(&k->variant.with_key_derivation.kdf_alg, &kdf) == -1)
+		    pc_kdf(&k->variant.with_key_derivation.kdf_alg, &kdf) == -1)
 			return -1;
 		*alg = PSA_ALG_KEY_AGREEMENT(base, kdf);
 		return 0;
 	}
 	case psa_algorithm_Algorithm_key_derivation_tag:
-		return front_kdf(&pb->variant.key_derivation, alg);
+		return pc_kdf(&pb->variant.key_derivation, alg);
 	}
 	return -1;
 }
 
 int
-front_alg_to_pb(uint32_t alg, Alg *pb)
+pc_alg_to_pb(uint32_t alg, Alg *pb)
 {
 	memset(pb, 0, sizeof(*pb));
 	if (alg == PSA_ALG_NONE) {
@@ -393,7 +394,7 @@ front_alg_to_pb(uint32_t alg, Alg *pb)
 	}
 	if (PSA_ALG_IS_HASH(alg)) {
 		pb->which_variant = psa_algorithm_Algorithm_hash_tag;
-		return front_hash_pb(alg, &pb->variant.hash);
+		return pc_hash_pb(alg, &pb->variant.hash);
 	}
 	if (PSA_ALG_IS_MAC(alg)) {
 		psa_algorithm_Algorithm_Mac *m = &pb->variant.mac;
@@ -402,18 +403,18 @@ front_alg_to_pb(uint32_t alg, Alg *pb)
 		pb->which_variant = psa_algorithm_Algorithm_mac_tag;
 		if (length == 0) {
 			m->which_variant = psa_algorithm_Algorithm_Mac_full_length_tag;
-			return front_full_mac_pb(alg, &m->variant.full_length);
+			return pc_full_mac_pb(alg, &m->variant.full_length);
 		}
 		m->which_variant = psa_algorithm_Algorithm_Mac_truncated_tag;
 		m->variant.truncated.has_mac_alg = true;
 		m->variant.truncated.mac_length = (uint32_t)length;
-		return front_full_mac_pb(PSA_ALG_FULL_LENGTH_MAC(alg), &m->variant.truncated.mac_alg);
+		return pc_full_mac_pb(PSA_ALG_FULL_LENGTH_MAC(alg), &m->variant.truncated.mac_alg);
 	}
 	if (PSA_ALG_IS_CIPHER(alg)) {
 		int v;
 
 		pb->which_variant = psa_algorithm_Algorithm_cipher_tag;
-		if (front_rlookup(front_ciphers, NELEM(front_ciphers), alg, &v) == -1)
+		if (pc_rlookup(pc_ciphers, NELEM(pc_ciphers), alg, &v) == -1)
 			return -1;
 		pb->variant.cipher = (psa_algorithm_Algorithm_Cipher)v;
 		return 0;
@@ -424,7 +425,7 @@ front_alg_to_pb(uint32_t alg, Alg *pb)
 		int v;
 
 		pb->which_variant = psa_algorithm_Algorithm_aead_tag;
-		if (front_rlookup(front_aeads, NELEM(front_aeads), base, &v) == -1)
+		if (pc_rlookup(pc_aeads, NELEM(pc_aeads), base, &v) == -1)
 			return -1;
 		if (base == alg) {
 			a->which_variant = psa_algorithm_Algorithm_Aead_aead_with_default_length_tag_tag;
@@ -441,7 +442,7 @@ front_alg_to_pb(uint32_t alg, Alg *pb)
 	}
 	if (PSA_ALG_IS_SIGN(alg)) {
 		pb->which_variant = psa_algorithm_Algorithm_asymmetric_signature_tag;
-		return front_signature_pb(alg, &pb->variant.asymmetric_signature);
+		return pc_signature_pb(alg, &pb->variant.asymmetric_signature);
 	}
 	if (PSA_ALG_IS_ASYMMETRIC_ENCRYPTION(alg)) {
 		psa_algorithm_Algorithm_AsymmetricEncryption *e = &pb->variant.asymmetric_encryption;
@@ -455,7 +456,7 @@ front_alg_to_pb(uint32_t alg, Alg *pb)
 		if (!PSA_ALG_IS_RSA_OAEP(alg))
 			return -1;
 		e->which_variant = psa_algorithm_Algorithm_AsymmetricEncryption_rsa_oaep_tag;
-		return front_hash_pb(PSA_ALG_RSA_OAEP_GET_HASH(alg), &e->variant.rsa_oaep.hash_alg);
+		return pc_hash_pb(PSA_ALG_RSA_OAEP_GET_HASH(alg), &e->variant.rsa_oaep.hash_alg);
 	}
 	if (PSA_ALG_IS_KEY_AGREEMENT(alg)) {
 		psa_algorithm_Algorithm_KeyAgreement *k = &pb->variant.key_agreement;
@@ -464,28 +465,28 @@ front_alg_to_pb(uint32_t alg, Alg *pb)
 		pb->which_variant = psa_algorithm_Algorithm_key_agreement_tag;
 		if (PSA_ALG_IS_RAW_KEY_AGREEMENT(alg)) {
 			k->which_variant = psa_algorithm_Algorithm_KeyAgreement_raw_tag;
-			return front_raw_ka_pb(alg, &k->variant.raw);
+			return pc_raw_ka_pb(alg, &k->variant.raw);
 		}
 		k->which_variant = psa_algorithm_Algorithm_KeyAgreement_with_key_derivation_tag;
 		k->variant.with_key_derivation.has_kdf_alg = true;
-		if (front_raw_ka_pb(base, &k->variant.with_key_derivation.ka_alg) == -1)
+		if (pc_raw_ka_pb(base, &k->variant.with_key_derivation.ka_alg) == -1)
 			return -1;
-		return front_kdf_pb(PSA_ALG_KEY_AGREEMENT_GET_KDF(alg),
+		return pc_kdf_pb(PSA_ALG_KEY_AGREEMENT_GET_KDF(alg),
 		    &k->variant.with_key_derivation.kdf_alg);
 	}
 	if (PSA_ALG_IS_KEY_DERIVATION(alg)) {
 		pb->which_variant = psa_algorithm_Algorithm_key_derivation_tag;
-		return front_kdf_pb(alg, &pb->variant.key_derivation);
+		return pc_kdf_pb(alg, &pb->variant.key_derivation);
 	}
 	return -1;
 }
 
-struct front_plain_type {
+struct pc_plain_type {
 	pb_size_t tag;
 	psa_key_type_t type;
 };
 
-static const struct front_plain_type front_plain_types[] = {
+static const struct pc_plain_type pc_plain_types[] = {
 	{ psa_key_attributes_KeyType_raw_data_tag, PSA_KEY_TYPE_RAW_DATA },
 	{ psa_key_attributes_KeyType_hmac_tag, PSA_KEY_TYPE_HMAC },
 	{ psa_key_attributes_KeyType_derive_tag, PSA_KEY_TYPE_DERIVE },
@@ -499,26 +500,26 @@ static const struct front_plain_type front_plain_types[] = {
 };
 
 static int
-front_key_type(const psa_key_attributes_KeyType *pb, uint32_t *type)
+pc_key_type(const psa_key_attributes_KeyType *pb, uint32_t *type)
 {
 	uint32_t family;
 	size_t i;
 
-	for (i = 0; i < NELEM(front_plain_types); i++) {
-		if (front_plain_types[i].tag == pb->which_variant) {
-			*type = front_plain_types[i].type;
+	for (i = 0; i < NELEM(pc_plain_types); i++) {
+		if (pc_plain_types[i].tag == pb->which_variant) {
+			*type = pc_plain_types[i].type;
 			return 0;
 		}
 	}
 	switch (pb->which_variant) {
 	case psa_key_attributes_KeyType_ecc_key_pair_tag:
-		if (front_lookup(front_ecc_families, NELEM(front_ecc_families),
+		if (pc_lookup(pc_ecc_families, NELEM(pc_ecc_families),
 		    pb->variant.ecc_key_pair.curve_family, &family) == -1)
 			return -1;
 		*type = PSA_KEY_TYPE_ECC_KEY_PAIR(family);
 		return 0;
 	case psa_key_attributes_KeyType_ecc_public_key_tag:
-		if (front_lookup(front_ecc_families, NELEM(front_ecc_families),
+		if (pc_lookup(pc_ecc_families, NELEM(pc_ecc_families),
 		    pb->variant.ecc_public_key.curve_family, &family) == -1)
 			return -1;
 		*type = PSA_KEY_TYPE_ECC_PUBLIC_KEY(family);
@@ -539,19 +540,19 @@ front_key_type(const psa_key_attributes_KeyType *pb, uint32_t *type)
 }
 
 static int
-front_key_type_pb(uint32_t type, psa_key_attributes_KeyType *pb)
+pc_key_type_pb(uint32_t type, psa_key_attributes_KeyType *pb)
 {
 	size_t i;
 	int v;
 
-	for (i = 0; i < NELEM(front_plain_types); i++) {
-		if (front_plain_types[i].type == type) {
-			pb->which_variant = front_plain_types[i].tag;
+	for (i = 0; i < NELEM(pc_plain_types); i++) {
+		if (pc_plain_types[i].type == type) {
+			pb->which_variant = pc_plain_types[i].tag;
 			return 0;
 		}
 	}
 	if (PSA_KEY_TYPE_IS_ECC(type)) {
-		if (front_rlookup(front_ecc_families, NELEM(front_ecc_families),
+		if (pc_rlookup(pc_ecc_families, NELEM(pc_ecc_families),
 		    PSA_KEY_TYPE_ECC_GET_FAMILY(type), &v) == -1)
 			return -1;
 		if (PSA_KEY_TYPE_IS_ECC_KEY_PAIR(type)) {
@@ -575,13 +576,13 @@ front_key_type_pb(uint32_t type, psa_key_attributes_KeyType *pb)
 	return -1;
 }
 
-struct front_usage_bit {
+struct pc_usage_bit {
 	size_t offset; /* of the bool in UsageFlags */
 	psa_key_usage_t bit;
 };
 
 #define USAGE(field, flag) { offsetof(psa_key_attributes_UsageFlags, field), flag }
-static const struct front_usage_bit front_usage_bits[] = {
+static const struct pc_usage_bit pc_usage_bits[] = {
 	USAGE(export, PSA_KEY_USAGE_EXPORT),
 	USAGE(copy, PSA_KEY_USAGE_COPY),
 	USAGE(cache, PSA_KEY_USAGE_CACHE),
@@ -595,12 +596,12 @@ static const struct front_usage_bit front_usage_bits[] = {
 };
 
 int
-front_key_attrs_from_pb(const psa_key_attributes_KeyAttributes *pb, struct op_key_attrs *attrs)
+pc_key_attrs_from_pb(const psa_key_attributes_KeyAttributes *pb, struct pc_key_attrs *attrs)
 {
 	size_t i;
 
 	memset(attrs, 0, sizeof(*attrs));
-	if (!pb->has_key_type || front_key_type(&pb->key_type, &attrs->type) == -1)
+	if (!pb->has_key_type || pc_key_type(&pb->key_type, &attrs->type) == -1)
 		return -1;
 	attrs->bits = pb->key_bits;
 	if (!pb->has_key_policy)
@@ -608,39 +609,39 @@ front_key_attrs_from_pb(const psa_key_attributes_KeyAttributes *pb, struct op_ke
 	if (pb->key_policy.has_key_usage_flags) {
 		const uint8_t *flags = (const uint8_t *)&pb->key_policy.key_usage_flags;
 
-		for (i = 0; i < NELEM(front_usage_bits); i++) {
+		for (i = 0; i < NELEM(pc_usage_bits); i++) {
 			bool set;
 
-			memcpy(&set, flags + front_usage_bits[i].offset, sizeof(set));
+			memcpy(&set, flags + pc_usage_bits[i].offset, sizeof(set));
 			if (set)
-				attrs->usage |= front_usage_bits[i].bit;
+				attrs->usage |= pc_usage_bits[i].bit;
 		}
 	}
 	if (pb->key_policy.has_key_algorithm &&
-	    front_alg_from_pb(&pb->key_policy.key_algorithm, &attrs->alg) == -1)
+	    pc_alg_from_pb(&pb->key_policy.key_algorithm, &attrs->alg) == -1)
 		return -1;
 	return 0;
 }
 
 int
-front_key_attrs_to_pb(const struct op_key_attrs *attrs, psa_key_attributes_KeyAttributes *pb)
+pc_key_attrs_to_pb(const struct pc_key_attrs *attrs, psa_key_attributes_KeyAttributes *pb)
 {
 	uint8_t *flags;
 	size_t i;
 
 	memset(pb, 0, sizeof(*pb));
 	pb->has_key_type = true;
-	if (front_key_type_pb(attrs->type, &pb->key_type) == -1)
+	if (pc_key_type_pb(attrs->type, &pb->key_type) == -1)
 		return -1;
 	pb->key_bits = attrs->bits;
 	pb->has_key_policy = true;
 	pb->key_policy.has_key_usage_flags = true;
 	flags = (uint8_t *)&pb->key_policy.key_usage_flags;
-	for (i = 0; i < NELEM(front_usage_bits); i++) {
-		bool set = (attrs->usage & front_usage_bits[i].bit) != 0;
+	for (i = 0; i < NELEM(pc_usage_bits); i++) {
+		bool set = (attrs->usage & pc_usage_bits[i].bit) != 0;
 
-		memcpy(flags + front_usage_bits[i].offset, &set, sizeof(set));
+		memcpy(flags + pc_usage_bits[i].offset, &set, sizeof(set));
 	}
 	pb->key_policy.has_key_algorithm = true;
-	return front_alg_to_pb(attrs->alg, &pb->key_policy.key_algorithm);
+	return pc_alg_to_pb(attrs->alg, &pb->key_policy.key_algorithm);
 }

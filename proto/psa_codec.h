@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * libparsecproto, the codec library: Parsec's protobuf bodies (nanopb code
+ * generated here from the .proto files) to and from PSA Crypto API C values,
+ * for the service (frontd) and the client (libparsec) alike. It knows the
+ * wire protocol (wire.h: opcodes, statuses) and nothing of the daemons.
+ *
+ * Names carry the prefix pc_ ("protobuf codec"). Files:
+ *   pc_psa.c    algorithms and key attributes <-> their protobuf messages
+ *   pc_table.c  one row per opcode saying which Operation field holds the key
+ *               name, algorithm, attributes, number and input bytes, and which
+ *               Result field the output; requests and results are converted in
+ *               both directions from that row
+ *   pc_bytes.c  zero-copy nanopb callbacks for bytes fields over 64 KiB
+ */
+#ifndef PARSEC_PSA_CODEC_H
+#define PARSEC_PSA_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <pb.h>
+#include <pb_decode.h>
+#include <pb_encode.h>
+
+#include "psa_algorithm.pb.h"
+#include "psa_key_attributes.pb.h"
+
+#define PC_MAX_INPUTS 3
+
+/* Borrowed bytes: the codec never owns what these point to. */
+struct pc_bytes {
+	const uint8_t *ptr;
+	size_t len;
+};
+
+/* PSA key attributes in their PSA Crypto API encoding. */
+struct pc_key_attrs {
+	uint32_t type;  /* psa_key_type_t */
+	uint32_t bits;
+	uint32_t usage; /* psa_key_usage_t */
+	uint32_t alg;   /* permitted psa_algorithm_t */
+};
+
+/*
+ * An operation's arguments as C values; what each opcode uses is its row in
+ * pc_table.c. Strings and bytes are borrowed: on the service side they point
+ * into the request body or the decoded message (valid until pc_msg_free), on
+ * the client side into the caller's arguments (valid until the request is
+ * encoded).
+ */
+struct pc_args {
+	const char *key_name; /* the key, or RawKeyAgreement's private key */
+	const char *client;   /* DeleteClient */
+	uint32_t alg;         /* psa_algorithm_t */
+	struct pc_key_attrs attrs;
+	uint64_t number;      /* GenerateRandom size, ListOpcodes provider, CanDoCrypto check */
+	struct pc_bytes in[PC_MAX_INPUTS];
+};
+
+/* ---- algorithms and key attributes: 0, or -1 for a value with no counterpart ---- */
+int pc_alg_from_pb(const psa_algorithm_Algorithm *pb, uint32_t *alg);
+int pc_alg_to_pb(uint32_t alg, psa_algorithm_Algorithm *pb);
+int pc_key_attrs_from_pb(const psa_key_attributes_KeyAttributes *pb, struct pc_key_attrs *attrs);
+int pc_key_attrs_to_pb(const struct pc_key_attrs *attrs, psa_key_attributes_KeyAttributes *pb);
+
+/* ---- the per-opcode table (pc_table.c) ---- */
+enum pc_kind {
+	PC_NONE,
+	PC_FIXED,    /* a bounded bytes array inside the message */
+	PC_POINTER,  /* a heap pb_bytes_array_t (pb_release frees it) */
+	PC_CALLBACK, /* a callback field: large data, never copied */
+};
+
+enum pc_alg_form {
+	PC_ALG_NONE,
+	PC_ALG_MSG,    /* optional Algorithm sub-message with has_alg */
+	PC_ALG_ENUM,   /* a bare enum (Cipher, Hash) */
+	PC_ALG_RAW_KA, /* RawKeyAgreement's bare KeyAgreement.Raw enum */
+};
+
+struct pc_field {
+	uint8_t kind;   /* enum pc_kind */
+	uint8_t slot;   /* pc_args.in index (inputs) */
+	uint32_t off;   /* in the message */
+	uint32_t cap;   /* PC_FIXED: capacity */
+};
+
+struct pc_codec {
+	uint32_t opcode;
+	const pb_msgdesc_t *op_fields;
+	size_t op_size;
+	const pb_msgdesc_t *res_fields;
+	size_t res_size;
+	/* Operation fields */
+	uint8_t name_role; /* 0 none, 1 key_name, 2 client */
+	uint32_t name_off, name_size;
+	uint8_t alg_form;  /* enum pc_alg_form */
+	pb_size_t alg_tag; /* the Algorithm oneof member */
+	uint32_t alg_off, alg_size, alg_has_off;
+	uint8_t attrs;     /* 1: the Operation carries key attributes */
+	uint32_t attrs_off, attrs_has_off;
+	uint8_t num_size;  /* 0 none, 4 or 8 */
+	uint32_t num_off;
+	uint32_t num_min, num_max; /* num_max 0: any value */
+	struct pc_field in[PC_MAX_INPUTS];
+	/* Result field */
+	struct pc_field out;
+};
+
+/* The row for opcode, or NULL for an operation the codec does not carry. */
+const struct pc_codec *pc_codec_find(uint32_t opcode);
+
+/* ---- service side: requests in, results out ---- */
+struct pc_msg; /* a decoded Operation, backing a pc_args' strings and bytes */
+
+/*
+ * Decodes body as codec's Operation into args. Returns ST_SUCCESS with *msg
+ * to free with pc_msg_free after args is used, ST_DESERIALIZING_BODY_FAILED
+ * for a body that is not that Operation, ST_INVALID_ENCODING for a value with
+ * no PSA counterpart or a missing field, or ST_PSA_INSUFFICIENT_MEMORY.
+ */
+uint32_t pc_request_decode(const struct pc_codec *codec, const uint8_t *body, size_t len,
+    struct pc_args *args, struct pc_msg **msg);
+void pc_msg_free(struct pc_msg *msg);
+
+/*
+ * Puts out into a zeroed Result of codec (res_size bytes): 0, or -1 if it does
+ * not fit. out must stay valid until res is encoded; pb_release frees res.
+ */
+int pc_result_fill(const struct pc_codec *codec, const struct pc_bytes *out, void *res);
+
+/* Encodes msg into a malloc'd buffer: 0, or -1. */
+int pc_encode(const pb_msgdesc_t *fields, const void *msg, uint8_t **body, size_t *len);
+
+/* ---- client side: requests out, results in ---- */
+/*
+ * Fills a zeroed Operation of codec (op_size bytes) from args. Returns
+ * ST_SUCCESS, ST_PSA_INVALID_ARGUMENT for arguments the message cannot carry,
+ * or ST_PSA_INSUFFICIENT_MEMORY. Call pc_request_wipe afterwards either way.
+ */
+uint32_t pc_request_build(const struct pc_codec *codec, const struct pc_args *args, void *op);
+/* Wipes and frees what pc_request_build copied, then the rest of op. */
+void pc_request_wipe(const struct pc_codec *codec, void *op);
+
+/* A caller's buffer for a Result's output bytes; len is what the answer held. */
+struct pc_sink {
+	uint8_t *buf;
+	size_t cap;
+	size_t len;
+};
+
+/* Before decoding a zeroed Result: large outputs go straight into sink. */
+void pc_result_prepare(const struct pc_codec *codec, void *res, struct pc_sink *sink);
+/* After decoding: the output into sink when it fits, heap copies wiped. */
+void pc_result_collect(const struct pc_codec *codec, void *res, struct pc_sink *sink);
+
+/* ---- zero-copy bytes callbacks (pc_bytes.c); the arg is a struct pc_bytes * ---- */
+/* Only for streams made by pb_istream_from_buffer: the bytes stay in that buffer. */
+bool pc_bytes_capture(pb_istream_t *stream, const pb_field_t *field, void **arg);
+bool pc_bytes_emit(pb_ostream_t *stream, const pb_field_t *field, void *const *arg);
+
+/* Sets a callback field to decode into, or encode from, b. */
+#define PC_BYTES_IN(cb, b) ((cb).funcs.decode = pc_bytes_capture, (cb).arg = (b))
+#define PC_BYTES_OUT(cb, b) ((cb).funcs.encode = pc_bytes_emit, (cb).arg = (void *)(b))
+
+#endif
