@@ -223,6 +223,64 @@ def without_pin(token):
         svc.remove()
 
 
+# Distinctive values: found in a process's memory, they can only be these.
+MEMORY_PIN = "pin-7Qx9Vw2eLk5m"
+REJECTED_PIN = "pin-R3jq8Tz0Hc4w"
+
+
+def secrets_in_memory():
+    """The PIN logs the worker in and is then gone from its memory; the parent
+    keeps one copy, in its configuration, to start workers again, and none
+    once the provider leaves the configuration or a reload is refused."""
+    if os.geteuid() != 0:
+        print("# not root: process memory is not read")
+        return
+    conf_before = os.environ.get("SOFTHSM2_CONF")
+    svc = eb.Service()
+    token = softhsmlib.Token(svc.dir, user_pin=MEMORY_PIN)
+    table = token.provider_table(pin=MEMORY_PIN)
+    svc = eb.Service(directory=svc.dir, provider_extra=table)
+    svc.start()
+    try:
+        at = ops.attrs(ops.ecc_pair(), 256, ["sign_hash"], ops.alg_of(asymmetric_signature=ops.sign_alg("ecdsa")))
+        st = ops.call(svc, "generate", gen_pb.Operation(key_name="mem", attributes=at), app="mem", provider=2)[0]
+        st2 = sign(svc, 2, "mem", "mem", bytes(32))[0]
+        check("with the distinctive PIN the token makes and signs a private key", (st, st2) == (0, 0), (st, st2))
+        procs = eb.service_pids(svc.proc.pid)
+        check("the service has its parent and children to look into", len(procs) >= 5, procs)
+        for pid, comm in procs:
+            n = eb.memory_count(pid, MEMORY_PIN.encode())
+            if pid == svc.proc.pid:
+                check("parsecd's memory holds the PIN once (its configuration, to restart workers)",
+                      n == 1, n)
+            else:
+                check("the PIN is nowhere in the memory of %s (pid %d)" % (comm, pid), n == 0, n)
+        # A refused reload carrying another PIN: gone from the parent once refused.
+        eb.Service(directory=svc.dir, provider_extra=token.provider_table(pin=REJECTED_PIN).replace(
+            '"sqlite-manager"', '"no-such-manager"'))
+        refused = svc.log().count("reload refused")
+        os.kill(svc.proc.pid, signal.SIGHUP)
+        log = svc.wait_log("reload refused", refused + 1)
+        check("a reload naming an unknown key manager is refused", log.count("reload refused") == refused + 1,
+              log[-500:])
+        check("the refused configuration's PIN is wiped from parsecd's memory",
+              eb.memory_count(svc.proc.pid, REJECTED_PIN.encode()) == 0)
+        # The provider leaves the configuration: its PIN leaves every process.
+        eb.Service(directory=svc.dir)
+        reloaded = svc.log().count("reloaded")
+        os.kill(svc.proc.pid, signal.SIGHUP)
+        log = svc.wait_log("reloaded", reloaded + 1)
+        check("a reload without the PKCS#11 provider is taken", "Pkcs11 provider" in log and "removed" in log,
+              log[-500:])
+        left = [(comm, pid, eb.memory_count(pid, MEMORY_PIN.encode())) for pid, comm in eb.service_pids(svc.proc.pid)]
+        check("after it the PIN is in no process of the service", all(n == 0 for _, _, n in left), left)
+    finally:
+        svc.stop()
+        svc.remove()
+        if conf_before is not None:
+            os.environ["SOFTHSM2_CONF"] = conf_before
+
+
 def main():
     if not softhsmlib.available():
         print("SoftHSMv2 or pkcs11-tool missing: skipped")
@@ -255,6 +313,7 @@ def main():
     start_fails(token, token.provider_table().replace("slot_number = %d" % token.slot, "slot_number = 4242"),
                 "provider.slot_number", "a missing slot")
     svc.remove()
+    secrets_in_memory()
     return summary("e2e_pkcs11")
 
 

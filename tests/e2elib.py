@@ -63,6 +63,33 @@ def call(sock_path, provider, opcode, body, auth_type, auth):
         return fields[13], out
 
 
+def memory_count(pid, needle):
+    """How often needle appears in the readable memory of process pid (needs
+    root, or CAP_SYS_PTRACE for a sandboxed child): every readable mapping of
+    /proc/PID/maps read through /proc/PID/mem."""
+    count = 0
+    with open("/proc/%d/maps" % pid) as maps, open("/proc/%d/mem" % pid, "rb", 0) as mem:
+        for line in maps:
+            fields = line.split()
+            if not fields[1].startswith("r") or (len(fields) > 5 and fields[5] in ("[vvar]", "[vsyscall]")):
+                continue
+            start, end = (int(x, 16) for x in fields[0].split("-"))
+            try:
+                mem.seek(start)
+                count += mem.read(end - start).count(needle)
+            except (OSError, ValueError, OverflowError):
+                continue
+    return count
+
+
+def service_pids(parent):
+    """The parent's pid and its children's, each with its command name."""
+    out = subprocess.run(["ps", "-o", "pid=,comm=", "--ppid", str(parent)], capture_output=True,
+                         text=True).stdout
+    kids = [(int(p), c.strip()) for p, c in (line.split(None, 1) for line in out.strip().splitlines())]
+    return [(parent, "parsecd")] + kids
+
+
 def p256_attributes():
     a = gen_pb.Operation().attributes
     a.key_type.ecc_key_pair.curve_family = a.key_type.SECP_R1
@@ -169,6 +196,18 @@ workers = 2
             return open(os.path.join(self.dir, "parsecd.log")).read().count("listening on")
         except FileNotFoundError:
             return 0
+
+    def log(self):
+        return open(os.path.join(self.dir, "parsecd.log")).read()
+
+    def wait_log(self, text, count, seconds=20):
+        """Waits (generously) until the log holds text count times; returns the log."""
+        deadline = time.time() + seconds
+        while True:
+            log = self.log()
+            if log.count(text) >= count or time.time() > deadline:
+                return log
+            time.sleep(0.05)
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
