@@ -202,8 +202,40 @@ def start_fails(token, table, key, what):
     check("%s: parsecd exits non-zero and the log names %s" % (what, key),
           not started and code not in (0, None) and key in log, (started, code, log[-600:]))
     check("%s: the PIN appears nowhere in the log" % what, "wrong-pin-7y" not in log, log[-300:])
+    if key == "provider.user_pin":
+        check("a refused PIN is never tried again", "transient device error" not in log and
+              log.count("refused the PIN") <= 2, log[-600:])
     svc.stop()
     svc.remove()
+
+
+def token_busy_at_start(token):
+    """A token that fails for a moment while the workers start (as SoftHSM does
+    when two processes log in at once) is tried again: the service starts."""
+    if os.geteuid() != 0:
+        print("# not root: the token's configuration cannot be hidden from the service user")
+        return
+    os.chmod(token.conf, 0)
+    timer = threading.Timer(0.6, os.chmod, (token.conf, 0o644))
+    svc = eb.Service(provider_extra=token.provider_table())
+    timer.start()
+    try:
+        try:
+            svc.start()
+            started = True
+        except RuntimeError:
+            started = False
+        log = svc.log()
+        check("a token failing for a moment at start is tried again and the service starts",
+              started and "transient device error; attempt 2 of 6" in log, log[-1500:])
+        check("and it signs", started and ops.call(svc, "generate", gen_pb.Operation(
+            key_name="busy", attributes=ops.attrs(ops.ecc_pair(), 256, ["sign_hash"], ops.alg_of(
+                asymmetric_signature=ops.sign_alg("ecdsa"))) ), app="busy", provider=2)[0] == 0)
+    finally:
+        timer.join()
+        os.chmod(token.conf, 0o644)
+        svc.stop()
+        svc.remove()
 
 
 def without_pin(token):
@@ -307,6 +339,7 @@ def main():
     finally:
         svc.stop()
     without_pin(token)
+    token_busy_at_start(token)
     start_fails(token, token.provider_table(pin="wrong-pin-7y"), "provider.user_pin", "a wrong PIN")
     start_fails(token, token.provider_table().replace(softhsmlib.MODULE, "/nonexistent/libp11.so"),
                 "provider.library_path", "a missing module")
