@@ -211,13 +211,19 @@ def start_fails(token, table, key, what):
 
 def token_busy_at_start(token):
     """A token that fails for a moment while the workers start (as SoftHSM does
-    when two processes log in at once) is tried again: the service starts."""
+    when two processes log in at once) is tried again: the service starts.
+    The token's configuration is unreadable until the service logs the failure."""
     if os.geteuid() != 0:
         print("# not root: the token's configuration cannot be hidden from the service user")
         return
     os.chmod(token.conf, 0)
-    timer = threading.Timer(0.6, os.chmod, (token.conf, 0o644))
     svc = eb.Service(provider_extra=token.provider_table())
+
+    def give_back():
+        # The token comes back once the service has met it failing (its own log line).
+        svc.wait_log("transient device error", 1, seconds=10)
+        os.chmod(token.conf, 0o644)
+    timer = threading.Thread(target=give_back)
     timer.start()
     try:
         try:

@@ -198,7 +198,10 @@ workers = 2
             return 0
 
     def log(self):
-        return open(os.path.join(self.dir, "parsecd.log")).read()
+        try:
+            return open(os.path.join(self.dir, "parsecd.log")).read()
+        except FileNotFoundError:
+            return ""
 
     def wait_log(self, text, count, seconds=20):
         """Waits (generously) until the log holds text count times; returns the log."""
