@@ -148,7 +148,7 @@ def slow_clients(svc, deadline):
         s.connect(svc.sock)
         slow.append(s)
     cut_at = [None] * len(slow)
-    latencies = []
+    latencies, answered = [], []
     with socket.socket(socket.AF_UNIX) as fast:
         fast.connect(svc.sock)
         for i in range(8):
@@ -161,7 +161,7 @@ def slow_clients(svc, deadline):
                     except OSError:
                         pass
             t0 = time.time()
-            ping_on(fast)
+            answered.append(ping_on(fast))
             latencies.append(time.time() - t0)
             time.sleep(1)
     for k, s in enumerate(slow):
@@ -171,7 +171,10 @@ def slow_clients(svc, deadline):
     worst = max(latencies)
     print("# slow clients: worst ping among them %.2f ms; cut after %s s" %
           (worst * 1000, sorted(round(t, 1) for t in cut_at if t is not None)))
-    check("slow clients do not slow anyone else", worst < 0.05, worst)
+    # A service held up by its slow clients would keep the fast one for their
+    # deadline; a loaded machine only adds milliseconds.
+    check("slow clients do not hold up a fast one: 8 of 8 pings answered, none waiting 1 s",
+          answered == [True] * 8 and worst < 1.0, (answered, worst))
     check("the service closes every slow client (%d of 20)" % sum(t is not None for t in cut_at),
           all(t is not None for t in cut_at), cut_at)
     check("none before its %.0f s deadline, all within a generous %.0f s" % (deadline, deadline + 5),

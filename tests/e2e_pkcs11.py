@@ -40,7 +40,9 @@ def key_id(svc, app, name):
 
 
 def provider_pids(svc, binary):
-    out = subprocess.run(["pgrep", "-f", binary], capture_output=True, text=True).stdout
+    """This service's workers only: another service on the machine is not ours to kill."""
+    out = subprocess.run(["pgrep", "-P", str(svc.proc.pid), "-f", binary], capture_output=True,
+                         text=True).stdout
     return [int(p) for p in out.split()]
 
 
