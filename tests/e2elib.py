@@ -43,11 +43,11 @@ def summary(suite):
     return 1 if counts["failed"] else 0
 
 
-def call(sock_path, provider, opcode, body, auth_type, auth):
+def call(sock_path, provider, opcode, body, auth_type, auth, timeout=10):
     hdr = struct.pack("<IHBBHBQBBBIHIHBB", 0x5EC0A710, 30, 1, 0, 0, provider, 1, 0, 0,
                       auth_type, len(body), len(auth), opcode, 0, 0, 0)
     with socket.socket(socket.AF_UNIX) as s:
-        s.settimeout(10)
+        s.settimeout(timeout)
         s.connect(sock_path)
         s.sendall(hdr + body + auth)
         raw = b""
