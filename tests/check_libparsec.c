@@ -7,6 +7,7 @@
 #include <check.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,16 +93,16 @@ fake_body(uint32_t opcode, uint8_t *out, size_t cap)
 		pb_encode(&os, psa_sign_hash_Result_fields, &r);
 	} else if (opcode == OP_PSA_EXPORT_PUBLIC_KEY) {
 		psa_export_public_key_Result r = psa_export_public_key_Result_init_zero;
-		union {
-			pb_bytes_array_t a;
-			uint8_t space[PB_BYTES_ARRAY_T_ALLOCSIZE(FAKE_PUBLIC_LEN)];
-		} data;
+		pb_bytes_array_t *data = malloc(PB_BYTES_ARRAY_T_ALLOCSIZE(FAKE_PUBLIC_LEN));
+		uint8_t *bytes = (uint8_t *)data + offsetof(pb_bytes_array_t, bytes);
 
-		data.a.size = FAKE_PUBLIC_LEN;
+		ck_assert_ptr_nonnull(data);
+		data->size = FAKE_PUBLIC_LEN;
 		for (i = 0; i < FAKE_PUBLIC_LEN; i++)
-			data.a.bytes[i] = FAKE_RESULT_BYTE(i);
-		r.data = &data.a;
+			bytes[i] = FAKE_RESULT_BYTE(i);
+		r.data = data;
 		pb_encode(&os, psa_export_public_key_Result_fields, &r);
+		free(data);
 	}
 	return os.bytes_written;
 }
