@@ -843,6 +843,15 @@ p11_login(const struct setup_provider *setup)
 		    (unsigned long)p11.slot, rv == CKR_PIN_INCORRECT ? "CKR_PIN_INCORRECT" :
 		    rv == CKR_PIN_LOCKED ? "CKR_PIN_LOCKED" : "the PIN is invalid or expired");
 		return -1;
+	case CKR_USER_PIN_NOT_INITIALIZED:
+		/*
+		 * SoftHSM also says so when it reads its token file while another
+		 * process rewrites it; a token that really has no user PIN costs a
+		 * few seconds of retries, and no PIN attempt is counted.
+		 */
+		log_warnx("provider.user_pin: the token in slot %lu has no user PIN (yet?)",
+		    (unsigned long)p11.slot);
+		return PROV_INIT_RETRY;
 	default:
 		log_warnx("provider.user_pin: login to the token in slot %lu failed: 0x%lx",
 		    (unsigned long)p11.slot, (unsigned long)rv);
