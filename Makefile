@@ -261,6 +261,14 @@ check: deps all $(TEST_PROGS) fuzz $(PY_PB) fault-tree
 check-long: deps all $(PY_PB) fault-tree
 	PARSEC_LONG=1 /usr/bin/python3 tests/e2e_load.py $(CURDIR)
 
+# ---- make check-repeat N=20: the end-to-end suites N times over (default 10) ----
+# Names every suite that failed even once (REPEAT=20 works too); make check is
+# unchanged. The Check programs listed start a real parsecd.
+E2E_CHECK_PROGS = tests/check_core tests/check_keys
+.PHONY: check-repeat
+check-repeat: deps all $(E2E_CHECK_PROGS) $(PY_PB) fault-tree
+	@bash tests/repeat.sh $(or $(N),$(REPEAT),10) $(E2E_CHECK_PROGS)
+
 # ---- make check-asan: the whole suite on an ASan + UBSan build ------------------
 # The build tree is rebuilt with the sanitizers, tested, then cleaned, so the
 # next plain make starts afresh.

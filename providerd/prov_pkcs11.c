@@ -7,7 +7,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <mbedtls/bignum.h>
 #include <mbedtls/pk.h>
@@ -21,9 +20,6 @@
 #include "wire.h"
 
 struct p11_token p11;
-
-/* Tries at opening the module and finding the token, 0.1 s more apart each time. */
-#define P11_OPEN_ATTEMPTS 5
 
 static CK_BBOOL p11_true = CK_TRUE;
 static CK_BBOOL p11_false = CK_FALSE;
@@ -748,8 +744,39 @@ p11_export(const struct op_key_attrs *a, const uint8_t *id, uint8_t **out, size_
 
 /* ---- the backend ---------------------------------------------------------------- */
 
+/*
+ * Errors that a token gives for a moment while another process uses it:
+ * SoftHSM answers CKR_GENERAL_ERROR to a process reading its token file while
+ * another rewrites it (two workers logging in at once). Start retries them.
+ */
 static int
-p11_pick_slot(const struct setup_provider *setup, int report)
+p11_rv_transient(CK_RV rv)
+{
+	switch (rv) {
+	case CKR_GENERAL_ERROR:
+	case CKR_FUNCTION_FAILED:
+	case CKR_DEVICE_ERROR:
+	case CKR_DEVICE_MEMORY:
+	case CKR_DEVICE_REMOVED:
+	case CKR_TOKEN_NOT_PRESENT:
+	case CKR_TOKEN_NOT_RECOGNIZED:
+	case CKR_SESSION_COUNT:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* -1 for a lasting failure, PROV_INIT_RETRY for a transient one (the log says which). */
+static int
+p11_start_fail(CK_RV rv)
+{
+	return p11_rv_transient(rv) ? PROV_INIT_RETRY : -1;
+}
+
+/* 0, or PROV_INIT_RETRY: a token that is not there may be there a moment later. */
+static int
+p11_pick_slot(const struct setup_provider *setup)
 {
 	CK_SLOT_ID *slots;
 	CK_ULONG count = 0, i;
@@ -760,7 +787,7 @@ p11_pick_slot(const struct setup_provider *setup, int report)
 
 	if ((rv = p11.module->C_GetSlotList(CK_TRUE, NULL, &count)) != CKR_OK) {
 		log_warnx("provider.library_path: C_GetSlotList failed: 0x%lx", (unsigned long)rv);
-		return -1;
+		return p11_start_fail(rv);
 	}
 	if ((slots = calloc(count ? count : 1, sizeof(*slots))) == NULL)
 		fatal("calloc");
@@ -786,8 +813,8 @@ p11_pick_slot(const struct setup_provider *setup, int report)
 			p11.slot = slots[i];
 	}
 	free(slots);
-	if (found || !report)
-		return found ? 0 : -1;
+	if (found)
+		return 0;
 	if (setup->has_slot_number)
 		log_warnx("provider.slot_number: no token in slot %llu",
 		    (unsigned long long)setup->slot_number);
@@ -797,37 +824,7 @@ p11_pick_slot(const struct setup_provider *setup, int report)
 	else
 		log_warnx("provider.slot_number: the module %s shows no slot with a token",
 		    setup->library_path);
-	return -1;
-}
-
-/*
- * Initialises the module and finds the token, a few times over: a module
- * starting while another process logs in to a file-backed token (SoftHSM
- * rewrites its token object then) can miss the token for a moment. A PIN is
- * never retried here: tokens lock after a few wrong ones.
- */
-static int
-p11_open_token(const struct setup_provider *setup)
-{
-	struct timespec pause = { 0, 0 };
-	CK_RV rv;
-	int attempt, last;
-
-	for (attempt = 1;; attempt++) {
-		last = attempt == P11_OPEN_ATTEMPTS;
-		if ((rv = p11_kit_module_initialize(p11.module)) == CKR_OK) {
-			if (p11_pick_slot(setup, last) == 0)
-				return 0;
-			(void)p11_kit_module_finalize(p11.module);
-		} else if (last) {
-			log_warnx("provider.library_path: the module %s failed to initialise: "
-			    "0x%lx (%s)", setup->library_path, (unsigned long)rv, p11_kit_message());
-		}
-		if (last)
-			return -1;
-		pause.tv_nsec = 100000000L * attempt;
-		nanosleep(&pause, NULL);
-	}
+	return PROV_INIT_RETRY;
 }
 
 static void
@@ -835,6 +832,8 @@ p11_load_mechanisms(void)
 {
 	CK_ULONG count = 0, i;
 
+	free(p11.mechs);
+	free(p11.mech_info);
 	if (p11.module->C_GetMechanismList(p11.slot, NULL, &count) != CKR_OK)
 		count = 0;
 	p11.mechs = calloc(count ? count : 1, sizeof(*p11.mechs));
@@ -850,31 +849,62 @@ p11_load_mechanisms(void)
 	p11.mech_count = count;
 }
 
+/* Logs in with the PIN; a PIN the token refuses is never tried again. */
 static int
-prov_pkcs11_init(const struct setup_provider *setup)
+p11_login(const struct setup_provider *setup)
+{
+	CK_RV rv;
+
+	rv = p11.module->C_Login(p11.session, CKU_USER, (CK_UTF8CHAR *)setup->user_pin,
+	    setup->user_pin_len);
+	p11.logged_in = rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN;
+	if (p11.logged_in)
+		return 0;
+	switch (rv) {
+	case CKR_PIN_INCORRECT:
+	case CKR_PIN_INVALID:
+	case CKR_PIN_LEN_RANGE:
+	case CKR_PIN_EXPIRED:
+	case CKR_PIN_LOCKED:
+		log_warnx("provider.user_pin: the token in slot %lu refused the PIN (%s)",
+		    (unsigned long)p11.slot, rv == CKR_PIN_INCORRECT ? "CKR_PIN_INCORRECT" :
+		    rv == CKR_PIN_LOCKED ? "CKR_PIN_LOCKED" : "the PIN is invalid or expired");
+		return -1;
+	case CKR_USER_PIN_NOT_INITIALIZED:
+		/*
+		 * SoftHSM also says so when it reads its token file while another
+		 * process rewrites it; a token that really has no user PIN costs a
+		 * few seconds of retries, and no PIN attempt is counted.
+		 */
+		log_warnx("provider.user_pin: the token in slot %lu has no user PIN (yet?)",
+		    (unsigned long)p11.slot);
+		return PROV_INIT_RETRY;
+	default:
+		log_warnx("provider.user_pin: login to the token in slot %lu failed: 0x%lx",
+		    (unsigned long)p11.slot, (unsigned long)rv);
+		return p11_start_fail(rv);
+	}
+}
+
+/* One attempt at the token: initialise the module, find the token, open a session, log in. */
+static int
+p11_open_token(const struct setup_provider *setup)
 {
 	CK_TOKEN_INFO info;
 	CK_RV rv;
+	int r;
 
-	p11.software_public_operations = setup->software_public_operations != 0;
-	p11.allow_export = setup->allow_export != 0;
-	if (psa_crypto_init() != PSA_SUCCESS) {
-		log_warnx("psa_crypto_init failed");
-		return -1;
+	if ((rv = p11_kit_module_initialize(p11.module)) != CKR_OK) {
+		log_warnx("provider.library_path: the module %s failed to initialise: 0x%lx (%s)",
+		    setup->library_path, (unsigned long)rv, p11_kit_message());
+		return p11_start_fail(rv);
 	}
-	p11.module = p11_kit_module_load(setup->library_path,
-	    P11_KIT_MODULE_UNMANAGED | P11_KIT_MODULE_CRITICAL);
-	if (p11.module == NULL) {
-		log_warnx("provider.library_path: cannot load the PKCS#11 module %s: %s",
-		    setup->library_path, p11_kit_message());
-		return -1;
-	}
-	if (p11_open_token(setup) == -1)
-		return -1;
+	if ((r = p11_pick_slot(setup)) != 0)
+		return r;
 	if ((rv = p11.module->C_GetTokenInfo(p11.slot, &info)) != CKR_OK) {
 		log_warnx("provider.slot_number: cannot read the token in slot %lu: 0x%lx",
 		    (unsigned long)p11.slot, (unsigned long)rv);
-		return -1;
+		return p11_start_fail(rv);
 	}
 	p11.has_rng = (info.flags & CKF_RNG) != 0;
 	p11_load_mechanisms();
@@ -882,20 +912,37 @@ prov_pkcs11_init(const struct setup_provider *setup)
 	    NULL, &p11.session)) != CKR_OK) {
 		log_warnx("provider.slot_number: cannot open a session on slot %lu: 0x%lx",
 		    (unsigned long)p11.slot, (unsigned long)rv);
+		return p11_start_fail(rv);
+	}
+	if (setup->has_user_pin)
+		return p11_login(setup);
+	log_warnx("no provider.user_pin: only public objects can be used");
+	return 0;
+}
+
+static int
+prov_pkcs11_init(const struct setup_provider *setup)
+{
+	int r;
+
+	p11.software_public_operations = setup->software_public_operations != 0;
+	p11.allow_export = setup->allow_export != 0;
+	if (psa_crypto_init() != PSA_SUCCESS) {
+		log_warnx("psa_crypto_init failed");
 		return -1;
 	}
-	if (setup->has_user_pin) {
-		rv = p11.module->C_Login(p11.session, CKU_USER, (CK_UTF8CHAR *)setup->user_pin,
-		    setup->user_pin_len);
-		p11.logged_in = rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN;
-		if (!p11.logged_in) {
-			log_warnx("provider.user_pin: the token in slot %lu refused the PIN (%s)",
-			    (unsigned long)p11.slot, rv == CKR_PIN_INCORRECT ? "CKR_PIN_INCORRECT" :
-			    rv == CKR_PIN_LOCKED ? "CKR_PIN_LOCKED" : "login failed");
-			return -1;
-		}
-	} else {
-		log_warnx("no provider.user_pin: only public objects can be used");
+	if (p11.module == NULL && (p11.module = p11_kit_module_load(setup->library_path,
+	    P11_KIT_MODULE_UNMANAGED | P11_KIT_MODULE_CRITICAL)) == NULL) {
+		log_warnx("provider.library_path: cannot load the PKCS#11 module %s: %s",
+		    setup->library_path, p11_kit_message());
+		return -1;
+	}
+	if ((r = p11_open_token(setup)) != 0) {
+		/* Finalizing closes any session; the next attempt starts afresh. */
+		(void)p11_kit_module_finalize(p11.module);
+		p11.session = CK_INVALID_HANDLE;
+		p11.logged_in = 0;
+		return r;
 	}
 	log_info("%s worker %u: slot %lu, %zu mechanisms, session open", setup->name,
 	    setup->worker, (unsigned long)p11.slot, p11.mech_count);

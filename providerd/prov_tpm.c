@@ -69,6 +69,40 @@ prov_tpm_rc_gone(TSS2_RC rc)
 }
 
 /*
+ * Whether a start-up command may succeed a moment later: the TPM asks to be
+ * asked again (self-test, yielded, cancelled), its object or session memory
+ * is full while another worker holds a context (there may be no resource
+ * manager), or the connection broke after the TPM had answered.
+ */
+static int
+prov_tpm_rc_transient(TSS2_RC rc)
+{
+	if (prov_tpm_rc_gone(rc))
+		return 1;
+	if ((rc & TSS2_RC_LAYER_MASK) != TSS2_TPM_RC_LAYER)
+		return (rc & 0xffffu) == TSS2_BASE_RC_TRY_AGAIN;
+	switch (prov_tpm_rc_base(rc)) {
+	case TPM2_RC_RETRY:
+	case TPM2_RC_YIELDED:
+	case TPM2_RC_CANCELED:
+	case TPM2_RC_TESTING:
+	case TPM2_RC_OBJECT_MEMORY:
+	case TPM2_RC_SESSION_MEMORY:
+	case TPM2_RC_MEMORY:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* What init returns for a failed start-up command: retried when transient. */
+static int
+prov_tpm_start_fail(TSS2_RC rc)
+{
+	return prov_tpm_rc_transient(rc) ? PROV_INIT_RETRY : -1;
+}
+
+/*
  * Turns a failed TPM command into a PSA status. A lost TPM also ends this
  * worker after the answer: a fresh one reconnects when the TPM is back.
  */
@@ -259,7 +293,7 @@ prov_tpm_make_primary(const struct setup_provider *setup)
 		else
 			log_warnx("provider.tcti: %s: cannot create the primary key: %s",
 			    setup->tcti, Tss2_RC_Decode(rc));
-		return -1;
+		return prov_tpm_start_fail(rc);
 	}
 	rc = Esys_ContextSave(prov_tpm_esys, primary, &saved);
 	if (rc == TSS2_RC_SUCCESS) {
@@ -270,7 +304,7 @@ prov_tpm_make_primary(const struct setup_provider *setup)
 	if (rc != TSS2_RC_SUCCESS) {
 		log_warnx("provider.tcti: %s: cannot save the primary key: %s", setup->tcti,
 		    Tss2_RC_Decode(rc));
-		return -1;
+		return prov_tpm_start_fail(rc);
 	}
 	return 0;
 }
@@ -283,18 +317,18 @@ prov_tpm_absent(const struct setup_provider *setup, TSS2_RC rc)
 	return setup->skip_if_no_tpm ? PROV_INIT_SKIP : -1;
 }
 
+/*
+ * One attempt at the TPM. A TPM that cannot be reached at all is absent
+ * (skipped or refused at once); errors after it has answered may be
+ * transient and are retried by the core.
+ */
 static int
-prov_tpm_init(const struct setup_provider *setup)
+prov_tpm_open(const struct setup_provider *setup)
 {
 	TSS2_RC rc;
 	psa_status_t st;
+	int r;
 
-	/*
-	 * The library's own log would repeat ours on stderr and, at its trace
-	 * level, show command buffers with the owner password: always off.
-	 */
-	setenv("TSS2_LOG", "all+none", 1);
-	strlcpy(tpm.info.description, "TPM 2.0 provider", sizeof(tpm.info.description));
 	if ((rc = Tss2_TctiLdr_Initialize(setup->tcti, &tpm.tcti)) != TSS2_RC_SUCCESS)
 		return prov_tpm_absent(setup, rc);
 	if ((rc = Esys_Initialize(&prov_tpm_esys, tpm.tcti, NULL)) != TSS2_RC_SUCCESS) {
@@ -308,7 +342,7 @@ prov_tpm_init(const struct setup_provider *setup)
 		if (prov_tpm_rc_gone(rc))
 			return prov_tpm_absent(setup, rc);
 		log_warnx("provider.tcti: %s: TPM2_Startup: %s", setup->tcti, Tss2_RC_Decode(rc));
-		return -1;
+		return prov_tpm_start_fail(rc);
 	}
 	if ((st = psa_crypto_init()) != PSA_SUCCESS) {
 		log_warnx("psa_crypto_init failed: %d", (int)st);
@@ -320,10 +354,31 @@ prov_tpm_init(const struct setup_provider *setup)
 	 * for key attestation, which is not served): its password is left for
 	 * the core to wipe.
 	 */
-	if (prov_tpm_make_primary(setup) == -1)
-		return -1;
+	if ((r = prov_tpm_make_primary(setup)) != 0)
+		return r;
 	log_info("%s ready on %s: %s", setup->name, setup->tcti, tpm.info.description);
 	return 0;
+}
+
+static int
+prov_tpm_init(const struct setup_provider *setup)
+{
+	int r;
+
+	/*
+	 * The library's own log would repeat ours on stderr and, at its trace
+	 * level, show command buffers with the owner password: always off.
+	 */
+	setenv("TSS2_LOG", "all+none", 1);
+	strlcpy(tpm.info.description, "TPM 2.0 provider", sizeof(tpm.info.description));
+	if ((r = prov_tpm_open(setup)) != 0) {
+		/* The next attempt (or the exit) starts from nothing. */
+		if (prov_tpm_esys != NULL)
+			Esys_Finalize(&prov_tpm_esys);
+		if (tpm.tcti != NULL)
+			Tss2_TctiLdr_Finalize(&tpm.tcti);
+	}
+	return r;
 }
 
 static void

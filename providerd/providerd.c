@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -18,6 +19,14 @@
 #include "sandbox.h"
 #include "providerd.h"
 #include "wire.h"
+
+/*
+ * Start attempts after transient device errors; the pause before the next
+ * one starts at 100 ms and doubles (3.1 s in all, well inside the parent's
+ * setup timeout).
+ */
+#define PROV_INIT_ATTEMPTS 6
+#define PROV_INIT_FIRST_PAUSE_MS 100
 
 static struct {
 	const struct prov_backend *backend;
@@ -159,6 +168,31 @@ prov_enter_state_dir(const char *dir)
 	umask(077);
 }
 
+/* Opens the backend, again after a pause while the device reports transient errors. */
+static int
+prov_init_backend(void)
+{
+	struct timespec pause;
+	long pause_ms = PROV_INIT_FIRST_PAUSE_MS;
+	int attempt, r;
+
+	for (attempt = 1;; attempt++) {
+		if ((r = pv.backend->init(&pv.setup)) != PROV_INIT_RETRY)
+			return r;
+		if (attempt == PROV_INIT_ATTEMPTS) {
+			log_warnx("the device still failed after %d attempts", attempt);
+			return -1;
+		}
+		log_info("transient device error; attempt %d of %d in %ld ms", attempt + 1,
+		    PROV_INIT_ATTEMPTS, pause_ms);
+		pause.tv_sec = pause_ms / 1000;
+		pause.tv_nsec = (pause_ms % 1000) * 1000000L;
+		while (nanosleep(&pause, &pause) == -1 && errno == EINTR)
+			;
+		pause_ms *= 2;
+	}
+}
+
 static void
 prov_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 {
@@ -178,7 +212,7 @@ prov_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 		if (!pv.backend->chroot_state_dir)
 			sandbox_drop(pv.setup.user, NULL, pv.backend->device_groups ?
 			    SANDBOX_USER_GROUPS : SANDBOX_NO_GROUPS);
-		r = pv.backend->init(&pv.setup);
+		r = prov_init_backend();
 		setup_provider_wipe(&pv.setup);
 		if (r == PROV_INIT_SKIP)
 			exit(PROV_EXIT_SKIP);

@@ -20,6 +20,13 @@ uint8_t *prov_out_alloc(struct prov_out *out, struct op_result *res, int i, size
 
 /* What init returns when there is no device and the setup says to skip then. */
 #define PROV_INIT_SKIP 1
+/*
+ * What init returns on a transient device error (a token busy with another
+ * process, a TPM asking to retry), after releasing what it opened: the core
+ * calls init again after a pause, a bounded number of times. Never for a
+ * refused PIN or password: tokens and TPMs lock after a few wrong ones.
+ */
+#define PROV_INIT_RETRY 2
 
 struct prov_backend {
 	const char *name;
@@ -41,8 +48,8 @@ struct prov_backend {
 	const char *const *seccomp_refused;
 	/*
 	 * Opens the backend, inside its state directory (cwd), before the seccomp
-	 * filter: 0, -1 (the log says why), or PROV_INIT_SKIP. The secrets in
-	 * setup are wiped by the core when init returns.
+	 * filter: 0, -1 (the log says why), PROV_INIT_SKIP or PROV_INIT_RETRY.
+	 * The secrets in setup are wiped by the core once the backend is open.
 	 */
 	int (*init)(const struct setup_provider *setup);
 	void (*describe)(struct op_provider_info *info);

@@ -256,9 +256,28 @@ START_TEST(t_unknown_keys_warn_only)
 	static const char text[] = "[listener]\ntimeout = 5\nfuture_key = true\n[shiny]\nx = 1\n"
 				   "[[provider]]\nprovider_type = \"MbedCrypto\"\n";
 	struct parsec_config cfg;
-	char err[CFG_ERR_MAX];
+	char err[CFG_ERR_MAX], path[] = "/tmp/check_config.XXXXXX", said[4096];
+	int fd, saved_stderr, r;
+	ssize_t n;
 
-	ck_assert_int_eq(load(text, &cfg, err), 0);
+	/* The warnings go to stderr: catch them in a file. */
+	ck_assert_int_ne(fd = mkstemp(path), -1);
+	unlink(path);
+	ck_assert_int_ne(saved_stderr = dup(2), -1);
+	log_setlevel(LOG_LVL_WARN);
+	dup2(fd, 2);
+	r = load(text, &cfg, err);
+	dup2(saved_stderr, 2);
+	close(saved_stderr);
+	log_setlevel(LOG_LVL_ERROR);
+	n = pread(fd, said, sizeof(said) - 1, 0);
+	close(fd);
+	said[n > 0 ? n : 0] = '\0';
+	ck_assert_msg(r == 0, "unknown keys refused the file: %s", err);
+	ck_assert_msg(strstr(said, "test.toml:3: listener.future_key: unknown key, ignored") != NULL,
+	    "no warning names the unknown key future_key; the log said: %s", said);
+	ck_assert_msg(strstr(said, "test.toml:4: [shiny]: unknown table, ignored") != NULL,
+	    "no warning names the unknown table [shiny]; the log said: %s", said);
 }
 END_TEST
 

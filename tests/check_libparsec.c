@@ -7,6 +7,7 @@
 #include <check.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,8 @@
 #include "list_providers.pb.h"
 #include "parsec/client.h"
 #include "ping.pb.h"
+#include "psa_export_public_key.pb.h"
+#include "psa_sign_hash.pb.h"
 #include "wire.h"
 #include "testlib.h"
 
@@ -38,6 +41,7 @@ static struct {
 	int connections;
 	int requests;
 	int reused_unkept; /* requests on a connection whose last reply did not keep it */
+	uint32_t announce; /* FAKE_OVERSIZED: the body length it announces, and sends */
 	pthread_t thread;
 } fake;
 
@@ -55,11 +59,17 @@ read_full(int fd, uint8_t *p, size_t len)
 	return 0;
 }
 
+/* What the fake's results hold: a 64-byte signature, a 65-byte public key. */
+#define FAKE_SIGNATURE_LEN 64
+#define FAKE_PUBLIC_LEN 65
+#define FAKE_RESULT_BYTE(i) ((uint8_t)(0x40 + (i)))
+
 /* The body the fake answers each opcode with. */
 static size_t
 fake_body(uint32_t opcode, uint8_t *out, size_t cap)
 {
 	pb_ostream_t os = pb_ostream_from_buffer(out, cap);
+	size_t i;
 
 	if (opcode == OP_LIST_AUTHENTICATORS) {
 		list_authenticators_Result r = list_authenticators_Result_init_zero;
@@ -80,8 +90,76 @@ fake_body(uint32_t opcode, uint8_t *out, size_t cap)
 
 		r.wire_protocol_version_maj = 1;
 		pb_encode(&os, ping_Result_fields, &r);
+	} else if (opcode == OP_PSA_SIGN_HASH) {
+		psa_sign_hash_Result r = psa_sign_hash_Result_init_zero;
+
+		r.signature.size = FAKE_SIGNATURE_LEN;
+		for (i = 0; i < FAKE_SIGNATURE_LEN; i++)
+			r.signature.bytes[i] = FAKE_RESULT_BYTE(i);
+		pb_encode(&os, psa_sign_hash_Result_fields, &r);
+	} else if (opcode == OP_PSA_EXPORT_PUBLIC_KEY) {
+		psa_export_public_key_Result r = psa_export_public_key_Result_init_zero;
+		pb_bytes_array_t *data = malloc(PB_BYTES_ARRAY_T_ALLOCSIZE(FAKE_PUBLIC_LEN));
+		uint8_t *bytes = (uint8_t *)data + offsetof(pb_bytes_array_t, bytes);
+
+		ck_assert_ptr_nonnull(data);
+		data->size = FAKE_PUBLIC_LEN;
+		for (i = 0; i < FAKE_PUBLIC_LEN; i++)
+			bytes[i] = FAKE_RESULT_BYTE(i);
+		r.data = data;
+		pb_encode(&os, psa_export_public_key_Result_fields, &r);
+		free(data);
 	}
 	return os.bytes_written;
+}
+
+static size_t
+varint_len(size_t v)
+{
+	size_t n = 1;
+
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * A ping result of exactly len bytes: major version 1, then an unknown
+ * length-delimited field (number 15) that a decoder skips.
+ */
+static uint8_t *
+padded_ping_result(size_t len)
+{
+	uint8_t *b = calloc(1, len), *p;
+	size_t pad = len - 3, v;
+
+	ck_assert_ptr_nonnull(b);
+	while (1 + varint_len(pad) + pad > len - 2)
+		pad--;
+	b[0] = 0x08;
+	b[1] = 0x01;
+	b[2] = 0x7a;
+	p = b + 3;
+	for (v = pad; v >= 0x80; v >>= 7)
+		*p++ = (uint8_t)(v | 0x80);
+	*p++ = (uint8_t)v;
+	ck_assert_uint_eq((size_t)(p - b) + pad, len);
+	return b;
+}
+
+/* Sends the announced body without ever blocking: a client that stops reading is left. */
+static void
+fake_send_body(int fd, size_t len)
+{
+	uint8_t *body = padded_ping_result(len);
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < len && (n = send(fd, body + off, len - off, MSG_NOSIGNAL | MSG_DONTWAIT)) > 0)
+		off += (size_t)n;
+	free(body);
 }
 
 static void *
@@ -122,8 +200,14 @@ fake_serve(void *arg)
 				hdr.flags = 0;
 				answered_unkept = 1;
 			}
-			if (!discovery && fake.mode == FAKE_OVERSIZED)
-				hdr.body_len = 64u * 1024 * 1024;
+			if (!discovery && fake.mode == FAKE_OVERSIZED) {
+				hdr.body_len = fake.announce;
+				wire_encode_hdr(&hdr, resp);
+				if (write(fd, resp, WIRE_HDR_LEN) != WIRE_HDR_LEN)
+					break;
+				fake_send_body(fd, fake.announce);
+				continue;
+			}
 			wire_encode_hdr(&hdr, resp);
 			if (!discovery && fake.mode == FAKE_DRIBBLE) {
 				for (i = 0; i < WIRE_HDR_LEN + body_len; i++) {
@@ -241,16 +325,103 @@ START_TEST(t_partial_reads)
 }
 END_TEST
 
+/*
+ * A body over max_response is refused from its header, never read; one at
+ * max_response is read. The fake sends every byte it announces, so a client
+ * that read on would get an answer, not hang.
+ */
 START_TEST(t_oversized_response_refused)
 {
 	parsec_client *c;
-	uint8_t maj, min;
+	uint8_t maj = 0, min;
+	int st;
 
 	fake_start(FAKE_OVERSIZED, 0);
 	c = connected();
-	ck_assert_int_eq(parsec_ping(c, &maj, &min), PARSEC_ERR_RESPONSE_TOO_LARGE);
 	parsec_client_set_max_response(c, 1024);
-	ck_assert_int_eq(parsec_ping(c, &maj, &min), PARSEC_ERR_RESPONSE_TOO_LARGE);
+	fake.announce = 1025;
+	st = parsec_ping(c, &maj, &min);
+	ck_assert_msg(st == PARSEC_ERR_RESPONSE_TOO_LARGE,
+	    "a 1025-byte body over max_response 1024: status %d, expected RESPONSE_TOO_LARGE", st);
+	fake.announce = 1024;
+	st = parsec_ping(c, &maj, &min);
+	ck_assert_msg(st == PARSEC_SUCCESS && maj == 1,
+	    "a 1024-byte body at max_response 1024: status %d, expected it read", st);
+	/* The default limit, 16 MiB: one byte over it. */
+	parsec_client_free(c);
+	c = connected();
+	fake.announce = 16u * 1024 * 1024 + 1;
+	st = parsec_ping(c, &maj, &min);
+	ck_assert_msg(st == PARSEC_ERR_RESPONSE_TOO_LARGE,
+	    "a body one byte over the default 16 MiB max_response: status %d, expected "
+	    "RESPONSE_TOO_LARGE", st);
+	parsec_client_free(c);
+}
+END_TEST
+
+/*
+ * A result larger than the caller's buffer: BUFFER_TOO_SMALL, the size
+ * needed in *len, and not one byte written into or around the buffer. Then
+ * a buffer of exactly the size needed takes the whole result.
+ */
+#define ECDSA_SHA_256 0x06000609u /* PSA_ALG_ECDSA(PSA_ALG_SHA_256) */
+#define CANARY 0xa5
+#define CANARY_LEN 32
+
+static void
+assert_untouched(const uint8_t *p, size_t n, const char *what)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		ck_assert_msg(p[i] == CANARY, "%s: byte %zu changed (0x%02x) by a too-small call", what,
+		    i, p[i]);
+}
+
+static void
+check_too_small(const char *op, int st, size_t len, size_t needed, const uint8_t *area, size_t cap)
+{
+	ck_assert_msg(st == PARSEC_ERR_BUFFER_TOO_SMALL,
+	    "%s: a %zu-byte result into a %zu-byte buffer: status %d, expected BUFFER_TOO_SMALL",
+	    op, needed, cap, st);
+	ck_assert_msg(len == needed, "%s: *len %zu, expected the size needed, %zu", op, len, needed);
+	assert_untouched(area, CANARY_LEN, "the canary before the buffer");
+	assert_untouched(area + CANARY_LEN, cap, "the buffer itself");
+	assert_untouched(area + CANARY_LEN + cap, CANARY_LEN, "the canary after the buffer");
+}
+
+START_TEST(t_result_larger_than_buffer)
+{
+	uint8_t area[CANARY_LEN + 128 + CANARY_LEN], *exact, hash[32] = { 0 };
+	size_t len, cap, i;
+	parsec_client *c;
+	int st;
+
+	fake_start(FAKE_NORMAL, 0);
+	c = connected();
+	for (cap = 0; cap < FAKE_SIGNATURE_LEN; cap += 21) {
+		memset(area, CANARY, sizeof(area));
+		len = 12345;
+		st = parsec_sign_hash(c, "k", ECDSA_SHA_256, hash, sizeof(hash), area + CANARY_LEN, cap,
+		    &len);
+		check_too_small("sign_hash", st, len, FAKE_SIGNATURE_LEN, area, cap);
+	}
+	memset(area, CANARY, sizeof(area));
+	len = 12345;
+	st = parsec_export_public_key(c, "k", area + CANARY_LEN, FAKE_PUBLIC_LEN - 1, &len);
+	check_too_small("export_public_key", st, len, FAKE_PUBLIC_LEN, area, FAKE_PUBLIC_LEN - 1);
+	/* Exactly the size needed, on the heap so valgrind and ASan see any write past it. */
+	exact = malloc(FAKE_SIGNATURE_LEN);
+	ck_assert_int_eq(parsec_sign_hash(c, "k", ECDSA_SHA_256, hash,
+	    sizeof(hash), exact, FAKE_SIGNATURE_LEN, &len), PARSEC_SUCCESS);
+	ck_assert_uint_eq(len, FAKE_SIGNATURE_LEN);
+	for (i = 0; i < FAKE_SIGNATURE_LEN; i++)
+		ck_assert_uint_eq(exact[i], FAKE_RESULT_BYTE(i));
+	free(exact);
+	exact = malloc(FAKE_SIGNATURE_LEN - 1);
+	ck_assert_int_eq(parsec_sign_hash(c, "k", ECDSA_SHA_256, hash,
+	    sizeof(hash), exact, FAKE_SIGNATURE_LEN - 1, &len), PARSEC_ERR_BUFFER_TOO_SMALL);
+	free(exact);
 	parsec_client_free(c);
 }
 END_TEST
@@ -302,6 +473,7 @@ main(void)
 	tcase_add_test(tc, t_reconnects_when_closed_after_each);
 	tcase_add_test(tc, t_partial_reads);
 	tcase_add_test(tc, t_oversized_response_refused);
+	tcase_add_test(tc, t_result_larger_than_buffer);
 	tcase_add_loop_test(tc, t_status_mapping, 0, sizeof(statuses) / sizeof(statuses[0]));
 	tcase_add_test(tc, t_no_service);
 	suite_add_tcase(s, tc);

@@ -109,6 +109,10 @@ tcti = "%s"
             concurrent(svc)
         finally:
             svc.stop()
+    # Two PKCS#11 workers log in to one SoftHSM token at once; a moment's
+    # CKR_GENERAL_ERROR is tried again at start (not a refusal to start).
+    print("# start-up attempts repeated after a transient device error: %d" %
+          svc.log().count("transient device error"))
     svc.remove()
     return summary("e2e_multi")
 

@@ -8,8 +8,11 @@
   forbids: the process dies of SIGSYS; a provider is restarted, frontd or
   brokerd take the whole service down (non-zero exit), and parsecd says which
   child died and how.
+- The test build can leave a saved uid of 0 behind the privilege drop: the
+  child's proof that root cannot be regained stops it, and the service.
 - SIGKILL of a provider worker under a load of 8 clients: every in-flight
-  request is answered, signing works again within 2 s, keys are intact.
+  request is answered, the service logs the worker back, and from then on
+  every request is signed; keys are intact.
 
 Usage: e2e_privsep.py TOPDIR (root only; skipped otherwise)
 """
@@ -107,6 +110,24 @@ def forbidden_syscalls():
             svc.remove()
 
 
+def root_regain():
+    """A drop that leaves a saved uid of 0 (test build) must not go unnoticed."""
+    svc = eb.Service()
+    try:
+        svc.start(tree=os.path.join(TOP, "tests", "faults"), fault="keep-saved-uid")
+        started = True
+    except RuntimeError:
+        started = False
+    code = svc.wait_exit()
+    log = open(os.path.join(svc.dir, "parsecd.log")).read()
+    check("a child whose saved uid is still 0 dies saying root could be regained",
+          "root could be regained" in log, log[-800:])
+    check("and parsecd does not serve but exits non-zero", not started and code not in (0, None),
+          (started, code))
+    svc.stop()
+    svc.remove()
+
+
 def kill_provider_under_load():
     svc = eb.Service()
     svc.start()
@@ -141,24 +162,30 @@ def kill_provider_under_load():
         check("every in-flight request got an answer (%d requests)" % len(results),
               all(isinstance(st, int) for st in statuses), statuses)
         check("answers are signatures or CommunicationFailure", statuses <= {0, 1145}, statuses)
-        failures = [t for t, st in results if st != 0 and t >= killed_at]
-        recovered = [t for t, st in results if st == 0 and t > (max(failures) if failures else killed_at)]
-        check("signing goes on within 2 s of the kill", recovered and recovered[0] - killed_at < 2.0,
-              (len(failures), recovered[:1], killed_at))
-        check("the key is intact", app.public("k") == public_before and sign_request(svc)[0] == 0)
-        log = open(os.path.join(svc.dir, "parsecd.log")).read()
+        back = [t for t, st in results if t >= killed_at and st == 0]
+        check("signing goes on after the kill (within a generous 10 s)",
+              back and back[0] - killed_at < 10.0, (len(results), killed_at))
+        # The exact part: once the service says the worker is back, nothing fails.
+        log = svc.wait_log("is serving again", 1)
         check("parsecd logs the killed worker and its restart",
-              "killed by signal 9" in log and "restarting" in log, log[-600:])
+              "(pid %d) was killed by signal 9" % workers[0] in log and "restarting" in log and
+              "is serving again" in log, log[-600:])
+        check("the key is intact", app.public("k") == public_before and sign_request(svc)[0] == 0)
+        after_back = [sign_request(svc)[0] for _ in range(10)]
+        check("once the worker is back, 10 of 10 requests are signed", after_back == [0] * 10, after_back)
         # The restarted worker really serves: take the other one away too.
         survivor = [pid for pid, comm in children(svc.proc.pid)
                     if comm.startswith("parsec-provide") and pid != workers[0]]
         restarted = [pid for pid, comm in children(svc.proc.pid)
                      if comm.startswith("parsec-provide") and pid not in workers]
-        if survivor and restarted:
-            os.kill([p for p in survivor if p not in restarted][0], 9)
-        time.sleep(0.3)
+        check("a new worker replaced the killed one", len(restarted) == 1, (workers, survivor))
+        others = [p for p in survivor if p not in restarted]
+        if others:
+            os.kill(others[0], 9)
+        log = svc.wait_log("is serving again", 2)
         ok = [sign_request(svc)[0] for _ in range(10)]
-        check("the restarted worker serves requests", restarted and ok.count(0) >= 5, (restarted, ok))
+        check("with both first workers gone, the restarted ones sign 10 of 10", ok == [0] * 10,
+              (ok, log[-600:]))
     finally:
         svc.stop()
         svc.remove()
@@ -173,6 +200,7 @@ def main():
         print("# sanitizer build: its seccomp filter lets other calls through; not checked")
     else:
         forbidden_syscalls()
+    root_regain()
     kill_provider_under_load()
     return summary("e2e_privsep")
 

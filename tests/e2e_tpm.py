@@ -14,6 +14,7 @@ Usage: e2e_tpm.py TOPDIR
 """
 import hashlib
 import os
+import signal
 import statistics
 import sys
 import threading
@@ -502,6 +503,45 @@ def run_owner_auth(tpm):
         svc.remove()
 
 
+OWNER_PW = "owner-pw-J6tr0Xs9Qb"  # distinctive: in a process's memory it can only be this
+
+
+def run_owner_secret(tpm):
+    """The owner hierarchy password makes the primary key, then is gone from
+    the worker's memory; the parent keeps one copy (its configuration, to
+    start workers again) and none once the provider leaves the configuration."""
+    if os.geteuid() != 0:
+        print("# not root: process memory is not read")
+        return
+    r = tpm.tool("changeauth", "-c", "owner", OWNER_PW)
+    check("the TPM's owner hierarchy gets a password", r.returncode == 0, r.stderr)
+    svc = eb.Service(provider_extra=tpm_config(tpm.tcti, 'owner_hierarchy_auth = "%s"\n' % OWNER_PW))
+    svc.start()
+    try:
+        st, _ = generate(svc, "mem", attrs(key_type("ecc_key_pair", KT.SECP_R1), 256, SIGN_USAGE,
+                                            sign=sign_alg("ecdsa", A.SHA_256)))
+        check("with the owner password the TPM makes a key", st == 0, st)
+        procs = eb.service_pids(svc.proc.pid)
+        check("the service has its parent and children to look into", len(procs) >= 5, procs)
+        for pid, comm in procs:
+            n = eb.memory_count(pid, OWNER_PW.encode())
+            if pid == svc.proc.pid:
+                check("parsecd's memory holds the owner password once (its configuration)", n == 1, n)
+            else:
+                check("the owner password is nowhere in the memory of %s (pid %d)" % (comm, pid), n == 0, n)
+        eb.Service(directory=svc.dir)
+        reloaded = svc.log().count("reloaded")
+        os.kill(svc.proc.pid, signal.SIGHUP)
+        log = svc.wait_log("reloaded", reloaded + 1)
+        check("a reload without the TPM provider is taken", "Tpm provider" in log and "removed" in log, log[-500:])
+        left = [(comm, pid, eb.memory_count(pid, OWNER_PW.encode())) for pid, comm in eb.service_pids(svc.proc.pid)]
+        check("after it the owner password is in no process of the service", all(n == 0 for _, _, n in left),
+              left)
+    finally:
+        svc.stop()
+        svc.remove()
+
+
 def run_skip():
     nowhere = "swtpm:path=/nonexistent/parsecd/tpm.sock"
     svc = eb.Service(provider_extra=tpm_config(nowhere, "skip_if_no_tpm = true\n"))
@@ -530,6 +570,8 @@ def main():
         run_main(tpm)
     with swtpmlib.Swtpm() as tpm:
         run_owner_auth(tpm)
+    with swtpmlib.Swtpm() as tpm:
+        run_owner_secret(tpm)
     run_skip()
     return summary("e2e_tpm")
 

@@ -43,11 +43,11 @@ def summary(suite):
     return 1 if counts["failed"] else 0
 
 
-def call(sock_path, provider, opcode, body, auth_type, auth):
+def call(sock_path, provider, opcode, body, auth_type, auth, timeout=10):
     hdr = struct.pack("<IHBBHBQBBBIHIHBB", 0x5EC0A710, 30, 1, 0, 0, provider, 1, 0, 0,
                       auth_type, len(body), len(auth), opcode, 0, 0, 0)
     with socket.socket(socket.AF_UNIX) as s:
-        s.settimeout(10)
+        s.settimeout(timeout)
         s.connect(sock_path)
         s.sendall(hdr + body + auth)
         raw = b""
@@ -61,6 +61,33 @@ def call(sock_path, provider, opcode, body, auth_type, auth):
         while len(out) < fields[10]:
             out += s.recv(fields[10] - len(out))
         return fields[13], out
+
+
+def memory_count(pid, needle):
+    """How often needle appears in the readable memory of process pid (needs
+    root, or CAP_SYS_PTRACE for a sandboxed child): every readable mapping of
+    /proc/PID/maps read through /proc/PID/mem."""
+    count = 0
+    with open("/proc/%d/maps" % pid) as maps, open("/proc/%d/mem" % pid, "rb", 0) as mem:
+        for line in maps:
+            fields = line.split()
+            if not fields[1].startswith("r") or (len(fields) > 5 and fields[5] in ("[vvar]", "[vsyscall]")):
+                continue
+            start, end = (int(x, 16) for x in fields[0].split("-"))
+            try:
+                mem.seek(start)
+                count += mem.read(end - start).count(needle)
+            except (OSError, ValueError, OverflowError):
+                continue
+    return count
+
+
+def service_pids(parent):
+    """The parent's pid and its children's, each with its command name."""
+    out = subprocess.run(["ps", "-o", "pid=,comm=", "--ppid", str(parent)], capture_output=True,
+                         text=True).stdout
+    kids = [(int(p), c.strip()) for p, c in (line.split(None, 1) for line in out.strip().splitlines())]
+    return [(parent, "parsecd")] + kids
 
 
 def p256_attributes():
@@ -173,6 +200,21 @@ workers = 2
             return open(os.path.join(self.dir, "parsecd.log")).read().count("listening on")
         except FileNotFoundError:
             return 0
+
+    def log(self):
+        try:
+            return open(os.path.join(self.dir, "parsecd.log")).read()
+        except FileNotFoundError:
+            return ""
+
+    def wait_log(self, text, count, seconds=20):
+        """Waits (generously) until the log holds text count times; returns the log."""
+        deadline = time.time() + seconds
+        while True:
+            log = self.log()
+            if log.count(text) >= count or time.time() > deadline:
+                return log
+            time.sleep(0.05)
 
     def stop(self):
         if self.proc and self.proc.poll() is None:

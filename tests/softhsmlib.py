@@ -19,7 +19,8 @@ def available():
 
 
 class Token:
-    def __init__(self, directory, service_user="_parsec"):
+    def __init__(self, directory, service_user="_parsec", user_pin=USER_PIN):
+        self.user_pin = user_pin
         self.dir = os.path.join(directory, "softhsm")
         self.tokens = os.path.join(self.dir, "tokens")
         os.makedirs(self.tokens)
@@ -32,7 +33,7 @@ class Token:
         # parsecd reads SOFTHSM2_CONF from its environment and passes it to the provider.
         os.environ["SOFTHSM2_CONF"] = self.conf
         subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", LABEL,
-                        "--so-pin", SO_PIN, "--pin", USER_PIN], check=True,
+                        "--so-pin", SO_PIN, "--pin", user_pin], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         # The provider opens the token as the service user.
         if os.geteuid() == 0:
@@ -62,7 +63,7 @@ slot_number = %d
     def objects(self):
         """Every object on the token as a list of dicts (class, type, id, label lines)."""
         out = subprocess.run(["pkcs11-tool", "--module", MODULE, "--slot", str(self.slot),
-                              "--login", "--pin", USER_PIN, "--list-objects"],
+                              "--login", "--pin", self.user_pin, "--list-objects"],
                              capture_output=True, text=True).stdout
         objs, cur = [], None
         for line in out.splitlines():

@@ -259,7 +259,7 @@ test_read_response(int fd, struct wire_hdr *hdr, uint8_t **body, size_t *body_le
 	return 0;
 }
 
-static int
+int
 test_peer_closed_within(int fd, int ms)
 {
 	struct pollfd pfd = { fd, POLLIN, 0 };

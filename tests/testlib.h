@@ -45,6 +45,8 @@ int test_send_raw(int fd, const void *data, size_t len);
 int test_read_response(int fd, struct wire_hdr *hdr, uint8_t **body, size_t *body_len);
 /* 1 if the peer closed (EOF within 2 s), 0 otherwise. */
 int test_peer_closed(int fd);
+/* Whether the peer closes the connection within ms milliseconds. */
+int test_peer_closed_within(int fd, int ms);
 /* 1 if the peer has already closed (waits at most 200 ms). */
 int test_peer_closed_now(int fd);
 /*

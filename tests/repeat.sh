@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# make check-repeat N=20: runs every end-to-end suite (the Check programs that
+# start a real parsecd, and tests/e2e_*.py) N times over and names each suite
+# that failed even once, with the rounds and where its output was kept.
+# Usage: repeat.sh N CHECK_PROGRAM...
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+rounds=${1:?usage: repeat.sh N CHECK_PROGRAM...}
+shift
+case "$rounds" in
+'' | *[!0-9]* | 0) echo "repeat.sh: N must be a positive number, not '$rounds'" >&2; exit 2 ;;
+esac
+logs="$top/tests/tmp/repeat"
+rm -rf "$logs"
+mkdir -p "$logs"
+
+# name, then the command; the same list each round.
+suites=()
+commands=()
+for prog in "$@"; do
+	suites+=("$(basename "$prog")")
+	commands+=("$prog")
+done
+for script in "$top"/tests/e2e_*.py; do
+	suites+=("$(basename "$script" .py)")
+	commands+=("/usr/bin/python3 $script $top")
+done
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+	suites+=("e2e_ops_as_nobody")
+	commands+=("setpriv --reuid=nobody --regid=$(id -gn nobody) --clear-groups /usr/bin/python3 $top/tests/e2e_ops.py $top")
+fi
+
+declare -A failed_rounds skipped
+start=$(date +%s)
+for ((round = 1; round <= rounds; round++)); do
+	for i in "${!suites[@]}"; do
+		name=${suites[$i]}
+		log="$logs/$name.$round.log"
+		t0=$(date +%s)
+		# shellcheck disable=SC2086 # each command is a word list by design
+		${commands[$i]} >"$log" 2>&1
+		rc=$?
+		if [ "$rc" -eq 77 ]; then
+			skipped[$name]=1
+			rm -f "$log"
+			continue
+		fi
+		if [ "$rc" -ne 0 ]; then
+			failed_rounds[$name]="${failed_rounds[$name]:-} $round"
+			echo "round $round/$rounds: $name FAILED (exit $rc, $(($(date +%s) - t0)) s); output kept in $log"
+		else
+			rm -f "$log"
+		fi
+	done
+	echo "round $round/$rounds done after $(($(date +%s) - start)) s; failures so far: ${#failed_rounds[@]} suite(s)"
+done
+
+echo
+for name in "${suites[@]}"; do
+	if [ -n "${skipped[$name]:-}" ]; then
+		echo "$name: skipped (exit 77)"
+	elif [ -n "${failed_rounds[$name]:-}" ]; then
+		echo "$name: FAILED in round(s)${failed_rounds[$name]} of $rounds"
+	else
+		echo "$name: passed $rounds of $rounds"
+	fi
+done
+echo "check-repeat: $rounds rounds of ${#suites[@]} suites in $(($(date +%s) - start)) s;" \
+    "${#failed_rounds[@]} suite(s) failed at least once"
+[ "${#failed_rounds[@]}" -eq 0 ]
