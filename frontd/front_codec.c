@@ -174,20 +174,23 @@ list_keys_from(const struct op_result *res, void *msg, struct front_scratch *scr
 {
 	list_keys_Result *r = msg;
 	struct buf_reader rd;
+	char *names;
 	uint32_t i;
 
 	if (res->list_count > PB_SIZE_MAX)
 		return -1;
 	r->keys_count = (pb_size_t)res->list_count;
 	r->keys = front_scratch_alloc(scratch, res->list_count * sizeof(*r->keys));
-	if (r->keys == NULL)
+	names = front_scratch_alloc(scratch, (size_t)res->list_count * OP_NAME_MAX);
+	if (r->keys == NULL || names == NULL)
 		return -1;
 	buf_reader_init(&rd, res->list.ptr, res->list.len);
 	for (i = 0; i < res->list_count; i++) {
 		struct op_key_info info;
 
+		r->keys[i].name = names + (size_t)i * OP_NAME_MAX;
 		if (op_list_get_key(&rd, &info) == -1 ||
-		    front_copy_str(r->keys[i].name, sizeof(r->keys[i].name), info.name) == -1 ||
+		    front_copy_str(r->keys[i].name, OP_NAME_MAX, info.name) == -1 ||
 		    front_key_attrs_to_pb(&info.attrs, &r->keys[i].attributes) == -1)
 			return -1;
 		r->keys[i].provider_id = info.provider_id;

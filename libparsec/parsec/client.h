@@ -47,16 +47,20 @@ struct parsec_key_attributes {
 	uint32_t alg;   /* the permitted psa_algorithm_t */
 };
 
+/* Descriptions and vendors as long as upstream Parsec's or parsecd's (longer ones are cut). */
+#define PARSEC_DESCRIPTION_MAX 511
+#define PARSEC_VENDOR_MAX 255
+
 struct parsec_provider_info {
 	char uuid[37];
-	char description[128];
-	char vendor[128];
+	char description[PARSEC_DESCRIPTION_MAX + 1];
+	char vendor[PARSEC_VENDOR_MAX + 1];
 	uint32_t version_maj, version_min, version_rev;
 	uint32_t id;
 };
 
 struct parsec_authenticator_info {
-	char description[128];
+	char description[PARSEC_DESCRIPTION_MAX + 1];
 	uint32_t version_maj, version_min, version_rev;
 	uint32_t id; /* 1 Direct, 3 Unix peer credentials, 4 JWT-SVID */
 };
