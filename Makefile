@@ -226,6 +226,12 @@ tests/check_libparsec: tests/check_libparsec.o tests/testlib.o libparsec/libpars
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(CHECK_LIBS) -pthread
 tests/check_libparsec.o: LOCAL_CFLAGS += -Ilibparsec
 
+# libparsec on upstream Parsec's recorded answers (tests/fixtures/upstream-1.1.0).
+tests/check_upstream: tests/check_upstream.o tests/testlib.o libparsec/libparsec.a $(COMMON_LIB)
+	$(msg) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(CHECK_LIBS) $(MBEDCRYPTO_LIBS) -pthread
+tests/check_upstream.o: LOCAL_CFLAGS += -Ilibparsec
+
 # The software provider's backend, tested in-process.
 tests/check_mbed: tests/check_mbed.o tests/testlib.o providerd/providerd.o \
 		$(filter-out providerd/mbed_main.o,$(PROV_MBED_OBJS)) $(PROTO_LIB) $(COMMON_LIB)

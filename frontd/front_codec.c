@@ -75,8 +75,8 @@ key_item(struct buf_reader *rd, void *msg, uint32_t i)
 	struct op_key_info info;
 	struct pc_key_attrs attrs;
 
-	if (op_list_get_key(rd, &info) == -1 ||
-	    front_copy_str(k->name, sizeof(k->name), info.name) == -1)
+	/* The name is a pointer field (FT_POINTER): pb_release frees it with the list. */
+	if (op_list_get_key(rd, &info) == -1 || (k->name = strdup(info.name)) == NULL)
 		return -1;
 	attrs = (struct pc_key_attrs){ info.attrs.type, info.attrs.bits, info.attrs.usage,
 		info.attrs.alg };

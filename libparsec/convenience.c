@@ -81,27 +81,58 @@ parsec_signing_alg(parsec_client *c, const char *name, uint32_t *alg)
 	return PARSEC_SUCCESS;
 }
 
+#define PSA_ERROR_NOT_SUPPORTED_STATUS 1134 /* PsaErrorNotSupported */
+
+/*
+ * The message's hash, by the service, for a provider without the message
+ * operations (upstream Parsec's Mbed Crypto provider has PsaSignHash but not
+ * PsaSignMessage, as upstream's parsec-tool uses it).
+ */
+static int
+parsec_message_hash(parsec_client *c, uint32_t alg, const uint8_t *message, size_t message_len,
+    uint8_t *hash, size_t *hash_len)
+{
+	return parsec_hash_compute(c, 0x02000000u | (alg & 0xffu), message, message_len, hash, 64,
+	    hash_len);
+}
+
 int
 parsec_sign(parsec_client *c, const char *name, const uint8_t *message, size_t message_len,
     uint8_t *out, size_t cap, size_t *len)
 {
+	uint8_t hash[64];
+	size_t hash_len;
 	uint32_t alg;
 	int st = parsec_signing_alg(c, name, &alg);
 
 	*len = 0;
-	return st != PARSEC_SUCCESS ? st :
-	    parsec_sign_message(c, name, alg, message, message_len, out, cap, len);
+	if (st != PARSEC_SUCCESS)
+		return st;
+	st = parsec_sign_message(c, name, alg, message, message_len, out, cap, len);
+	if (st != PSA_ERROR_NOT_SUPPORTED_STATUS)
+		return st;
+	if ((st = parsec_message_hash(c, alg, message, message_len, hash, &hash_len)) != 0)
+		return st;
+	return parsec_sign_hash(c, name, alg, hash, hash_len, out, cap, len);
 }
 
 int
 parsec_verify(parsec_client *c, const char *name, const uint8_t *message, size_t message_len,
     const uint8_t *signature, size_t signature_len)
 {
+	uint8_t hash[64];
+	size_t hash_len;
 	uint32_t alg;
 	int st = parsec_signing_alg(c, name, &alg);
 
-	return st != PARSEC_SUCCESS ? st :
-	    parsec_verify_message(c, name, alg, message, message_len, signature, signature_len);
+	if (st != PARSEC_SUCCESS)
+		return st;
+	st = parsec_verify_message(c, name, alg, message, message_len, signature, signature_len);
+	if (st != PSA_ERROR_NOT_SUPPORTED_STATUS)
+		return st;
+	if ((st = parsec_message_hash(c, alg, message, message_len, hash, &hash_len)) != 0)
+		return st;
+	return parsec_verify_hash(c, name, alg, hash, hash_len, signature, signature_len);
 }
 
 int

@@ -187,7 +187,8 @@ parsec_list_keys(parsec_client *c, struct parsec_key_info *out, size_t max, size
 		struct pc_key_attrs a;
 
 		memset(&out[i], 0, sizeof(out[i]));
-		parsec_copy(out[i].name, res.keys[i].name, sizeof(out[i].name));
+		parsec_copy(out[i].name, res.keys[i].name ? res.keys[i].name : "",
+		    sizeof(out[i].name));
 		out[i].provider_id = res.keys[i].provider_id;
 		if (pc_key_attrs_from_pb(&res.keys[i].attributes, &a) == 0)
 			out[i].attributes = (struct parsec_key_attributes){ a.type, a.bits, a.usage,

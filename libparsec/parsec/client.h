@@ -47,16 +47,20 @@ struct parsec_key_attributes {
 	uint32_t alg;   /* the permitted psa_algorithm_t */
 };
 
+/* Longest description and vendor an answer may carry, in bytes (upstream 1.1.0 sends up to 207). */
+#define PARSEC_DESCRIPTION_MAX 511
+#define PARSEC_VENDOR_MAX 255
+
 struct parsec_provider_info {
 	char uuid[37];
-	char description[128];
-	char vendor[128];
+	char description[PARSEC_DESCRIPTION_MAX + 1];
+	char vendor[PARSEC_VENDOR_MAX + 1];
 	uint32_t version_maj, version_min, version_rev;
 	uint32_t id;
 };
 
 struct parsec_authenticator_info {
-	char description[128];
+	char description[PARSEC_DESCRIPTION_MAX + 1];
 	uint32_t version_maj, version_min, version_rev;
 	uint32_t id; /* 1 Direct, 3 Unix peer credentials, 4 JWT-SVID */
 };
@@ -158,7 +162,11 @@ int parsec_create_ecc_signing_key(parsec_client *client, const char *name, uint3
 /* An RSA PKCS#1 v1.5 SHA-256 signing key, or an RSA OAEP SHA-256 encryption key. */
 int parsec_create_rsa_signing_key(parsec_client *client, const char *name, uint32_t bits);
 int parsec_create_rsa_encryption_key(parsec_client *client, const char *name, uint32_t bits);
-/* Signs or verifies a message with the algorithm the key permits. */
+/*
+ * Signs or verifies a message with the algorithm the key permits: PsaSignMessage,
+ * or, where the provider does not serve it (upstream Parsec's Mbed Crypto
+ * provider), the service's PsaHashCompute and then PsaSignHash / PsaVerifyHash.
+ */
 int parsec_sign(parsec_client *client, const char *name, const uint8_t *message,
     size_t message_len, uint8_t *out, size_t cap, size_t *len);
 int parsec_verify(parsec_client *client, const char *name, const uint8_t *message,
