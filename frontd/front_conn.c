@@ -509,6 +509,13 @@ front_conn_start(void)
 }
 
 void
+front_conn_log_totals(void)
+{
+	log_info("stopping: %llu replies written on %llu connections",
+	    (unsigned long long)fc.replies, (unsigned long long)fc.next_conn_id);
+}
+
+void
 front_conn_shutdown(void)
 {
 	struct front_conn *conn, *next;
@@ -517,6 +524,5 @@ front_conn_shutdown(void)
 		event_del(fc.ev_accept);
 	RB_FOREACH_SAFE(conn, front_conn_tree, &fc.conns, next)
 		front_conn_close(conn);
-	log_info("stopping: %llu replies written on %llu connections",
-	    (unsigned long long)fc.replies, (unsigned long long)fc.next_conn_id);
+	front_conn_log_totals();
 }

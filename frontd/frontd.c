@@ -114,6 +114,8 @@ frontd_broker_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 static void
 frontd_peer_lost(struct ipc_chan *chan, void *arg)
 {
+	/* At a stop brokerd may go before our own SIGTERM is read: the totals still count. */
+	front_conn_log_totals();
 	if (fd_main.stopping)
 		exit(0);
 	log_warnx("channel to %s closed; exiting", ipc_chan_peer(chan));

@@ -60,5 +60,7 @@ void front_conn_start(void);
 void front_conn_reconfigure(const struct front_settings *settings);
 void front_conn_response(uint64_t conn_id, uint64_t req_id, const uint8_t *data, size_t len);
 void front_conn_shutdown(void);
+/* One line with the replies written and connections accepted since the start. */
+void front_conn_log_totals(void);
 
 #endif
