@@ -108,7 +108,7 @@ int
 parsecd_listen(const struct parsec_config *cfg, int *activated)
 {
 	struct sockaddr_un sun;
-	int fd;
+	int fd, n;
 
 	if ((fd = listen_activated()) != -1) {
 		log_info("using the socket passed by the service manager");
@@ -123,7 +123,9 @@ parsecd_listen(const struct parsec_config *cfg, int *activated)
 		fatalx("listener.socket_path too long: %s (at most %zu characters)",
 		    cfg->socket_path, sizeof(sun.sun_path) - 1 - 8);
 	strlcpy(sun.sun_path, cfg->socket_path, sizeof(sun.sun_path));
-	snprintf(ls.building, sizeof(ls.building), "%s.%d", cfg->socket_path, (int)getpid());
+	n = snprintf(ls.building, sizeof(ls.building), "%s.%d", cfg->socket_path, (int)getpid());
+	if (n < 0 || (size_t)n >= sizeof(ls.building))
+		fatalx("listener.socket_path too long: %s", cfg->socket_path);
 	listen_parent_dir(cfg->socket_path);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) == -1)
 		fatal("socket");
