@@ -608,21 +608,37 @@ broker_route_response(struct broker_worker *w, uint64_t prov_req_id, const uint8
 	free(pend);
 }
 
+/* Answers one pending request that no provider will answer. */
+static void
+broker_pending_fail(struct broker_pending *pend, uint32_t status)
+{
+	RB_REMOVE(broker_pending_tree, &route_pending, pend);
+	if (pend->keyop != NULL)
+		broker_keyop_ack(pend->keyop, status, NULL);
+	else
+		broker_reply_status(pend->conn_id, pend->req_id, status);
+	free(pend);
+}
+
 void
 broker_route_worker_down(struct broker_worker *w)
 {
 	struct broker_pending *pend, *next;
 
-	RB_FOREACH_SAFE(pend, broker_pending_tree, &route_pending, next) {
-		if (pend->worker != w)
-			continue;
-		RB_REMOVE(broker_pending_tree, &route_pending, pend);
-		if (pend->keyop != NULL)
-			broker_keyop_ack(pend->keyop, ST_PSA_COMMUNICATION_FAILURE, NULL);
-		else
-			broker_reply_status(pend->conn_id, pend->req_id,
-			    ST_PSA_COMMUNICATION_FAILURE);
-		free(pend);
-	}
+	RB_FOREACH_SAFE(pend, broker_pending_tree, &route_pending, next)
+		if (pend->worker == w)
+			broker_pending_fail(pend, ST_PSA_COMMUNICATION_FAILURE);
 	w->inflight = 0;
+}
+
+void
+broker_route_send_failed(uint64_t prov_req_id, uint32_t status)
+{
+	struct broker_pending key = { .prov_req_id = prov_req_id }, *pend;
+
+	/* Gone already if its worker died in between. */
+	if ((pend = RB_FIND(broker_pending_tree, &route_pending, &key)) == NULL)
+		return;
+	pend->worker->inflight--;
+	broker_pending_fail(pend, status);
 }

@@ -94,6 +94,17 @@ broker_provider_up(const struct broker_provider *p)
 	return 0;
 }
 
+static void
+broker_send_failed(evutil_socket_t fd, short what, void *arg)
+{
+	uint64_t *id = arg;
+
+	(void)fd;
+	(void)what;
+	broker_route_send_failed(*id, ST_BODY_SIZE_EXCEEDS_LIMIT);
+	free(id);
+}
+
 void
 broker_worker_send(struct broker_worker *w, uint64_t prov_req_id, const uint8_t *key_ref,
     size_t key_ref_len, const struct op_request *op)
@@ -107,7 +118,16 @@ broker_worker_send(struct broker_worker *w, uint64_t prov_req_id, const uint8_t 
 	buf_writer_init(&wr, buf, len);
 	buf_put_blob(&wr, key_ref, key_ref_len);
 	op_request_encode(&wr, op);
-	ipc_send(w->chan, IPC_PROV_REQUEST, 0, prov_req_id, -1, buf, wr.off);
+	if (ipc_send(w->chan, IPC_PROV_REQUEST, 0, prov_req_id, -1, buf, wr.off) == -1) {
+		struct timeval now = { 0, 0 };
+		uint64_t *id = malloc(sizeof(*id));
+
+		if (id == NULL)
+			fatal("malloc");
+		*id = prov_req_id;
+		if (event_base_once(bd.base, -1, EV_TIMEOUT, broker_send_failed, id, &now) == -1)
+			fatalx("event_base_once");
+	}
 	explicit_bzero(buf, wr.off);
 	free(buf);
 }

@@ -15,6 +15,12 @@ struct event_base;
 
 #define IPC_PROTOCOL_VERSION 1
 #define IPC_MAX_PAYLOAD (16u * 1024u * 1024u) /* checked on send and on receive */
+/*
+ * The largest client request body the IPC can carry: the cap less 1 MiB kept
+ * for the authentication field (at most 64 KiB) and the decoded operation's
+ * framing. The config loader refuses a body_len_limit above it.
+ */
+#define IPC_MAX_BODY_LEN (IPC_MAX_PAYLOAD - 1024u * 1024u)
 #define IPC_HDR_LEN 32
 #define IPC_MAX_FDS_IN 64    /* received, waiting for the rest of their message */
 #define IPC_MAX_FDS_OUT 8192 /* queued to send: a burst of new clients waits here */

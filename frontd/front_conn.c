@@ -222,6 +222,7 @@ front_conn_forward(struct front_conn *conn, size_t total)
 		size_t op_len = op_request_encoded_len(&req.op);
 		uint8_t *op_buf = malloc(op_len);
 		struct iovec iov[3];
+		int sent;
 
 		if (op_buf == NULL)
 			fatal("malloc");
@@ -240,15 +241,22 @@ front_conn_forward(struct front_conn *conn, size_t total)
 		iov[2].iov_base = op_buf;
 		iov[2].iov_len = wr.off;
 		conn->req_id = ++fc.next_req_id;
-		conn->hdr = req.hdr;
-		conn->state = CONN_WAITING;
-		event_del(conn->ev_read);
-		evtimer_del(conn->ev_timer);
-		ipc_sendv(fc.broker, IPC_REQUEST, conn->id, conn->req_id, -1, iov, 3);
+		sent = ipc_sendv(fc.broker, IPC_REQUEST, conn->id, conn->req_id, -1, iov, 3);
 		explicit_bzero(op_buf, wr.off);
 		free(op_buf);
 		pc_msg_free(req.storage);
 		front_conn_consume(conn, total);
+		if (sent == -1) {
+			/* Too large for the IPC: the client is answered, never left waiting. */
+			log_info("connection %llu: %s request too large to forward",
+			    (unsigned long long)conn->id, wire_opcode_name(req.hdr.opcode));
+			front_conn_reply(conn, &req.hdr, ST_BODY_SIZE_EXCEEDS_LIMIT, NULL, 0, 0);
+			return;
+		}
+		conn->hdr = req.hdr;
+		conn->state = CONN_WAITING;
+		event_del(conn->ev_read);
+		evtimer_del(conn->ev_timer);
 	}
 }
 
