@@ -7,11 +7,12 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "ipc_msg.h"
 #include "op.h"
 #include "setup.h"
 #include "wire.h"
 
-#define BROKER_MAX_OPCODES 64
+#define BROKER_MAX_OPCODES IPC_MSG_MAX_OPCODES
 
 struct ipc_chan;
 struct broker_provider;

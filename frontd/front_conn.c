@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "frontd.h"
 #include "ipc.h"
+#include "ipc_msg.h"
 #include "log.h"
 #include "psa_codec.h"
 
@@ -217,33 +218,24 @@ front_conn_forward(struct front_conn *conn, size_t total)
 		return;
 	}
 	{
-		uint8_t head[2 + 4];
+		struct ipc_request m = { .provider = req.hdr.provider,
+			.auth_type = req.hdr.auth_type, .auth = req.auth, .auth_len = req.auth_len,
+			.op = req.op };
 		struct buf_writer wr;
-		size_t op_len = op_request_encoded_len(&req.op);
-		uint8_t *op_buf = malloc(op_len);
-		struct iovec iov[3];
+		size_t len = ipc_request_encoded_len(&m);
+		uint8_t *buf = malloc(len);
 		int sent;
 
-		if (op_buf == NULL)
+		if (buf == NULL)
 			fatal("malloc");
-		buf_writer_init(&wr, op_buf, op_len);
-		op_request_encode(&wr, &req.op);
-		head[0] = req.hdr.provider;
-		head[1] = req.hdr.auth_type;
-		head[2] = (uint8_t)req.auth_len;
-		head[3] = (uint8_t)(req.auth_len >> 8);
-		head[4] = 0;
-		head[5] = 0;
-		iov[0].iov_base = head;
-		iov[0].iov_len = sizeof(head);
-		iov[1].iov_base = (void *)(uintptr_t)req.auth;
-		iov[1].iov_len = req.auth_len;
-		iov[2].iov_base = op_buf;
-		iov[2].iov_len = wr.off;
+		buf_writer_init(&wr, buf, len);
+		ipc_request_encode(&wr, &m);
+		if (!buf_writer_ok(&wr))
+			fatalx("request encoding overflow");
 		conn->req_id = ++fc.next_req_id;
-		sent = ipc_sendv(fc.broker, IPC_REQUEST, conn->id, conn->req_id, -1, iov, 3);
-		explicit_bzero(op_buf, wr.off);
-		free(op_buf);
+		sent = ipc_send(fc.broker, IPC_REQUEST, conn->id, conn->req_id, -1, buf, wr.off);
+		explicit_bzero(buf, wr.off);
+		free(buf);
 		pc_msg_free(req.storage);
 		front_conn_consume(conn, total);
 		if (sent == -1) {

@@ -13,6 +13,7 @@
 
 #include "frontd.h"
 #include "ipc.h"
+#include "ipc_msg.h"
 #include "log.h"
 #include "proc.h"
 #include "sandbox.h"
@@ -130,7 +131,6 @@ int
 main(int argc, char **argv)
 {
 	struct event *ev_term;
-	uint32_t version = IPC_PROTOCOL_VERSION;
 
 	proc_child_init("frontd", argc, argv);
 	if ((fd_main.base = event_base_new()) == NULL)
@@ -141,7 +141,7 @@ main(int argc, char **argv)
 	    frontd_peer_lost, NULL);
 	ev_term = evsignal_new(fd_main.base, SIGTERM, frontd_signal, NULL);
 	evsignal_add(ev_term, NULL);
-	ipc_send(fd_main.parent, IPC_HELLO, 0, 0, -1, &version, sizeof(version));
+	ipc_send_hello(fd_main.parent);
 	event_base_dispatch(fd_main.base);
 	log_debug("exiting");
 	return 0;
