@@ -153,7 +153,7 @@ broker_startup_progress(void)
 				return;
 	}
 	bd.ready_sent = 1;
-	ipc_send(bd.parent, IPC_READY, 0, 0, -1, NULL, 0);
+	ipc_send_ctl(bd.parent, IPC_READY, 0, -1, NULL, 0);
 }
 
 static void

@@ -6,11 +6,20 @@
 #include "ipc_msg.h"
 #include "log.h"
 
+void
+ipc_send_ctl(struct ipc_chan *chan, uint32_t type, uint64_t conn_id, int fd, const void *data,
+    size_t len)
+{
+	if (ipc_send(chan, type, conn_id, 0, fd, data, len) == -1)
+		fatalx("cannot queue %s to %s", ipc_type_name(type), ipc_chan_peer(chan));
+}
+
 static void
 ipc_send_small(struct ipc_chan *chan, uint32_t type, const struct buf_writer *wr)
 {
-	if (!buf_writer_ok(wr) || ipc_send(chan, type, 0, 0, -1, wr->data, wr->off) == -1)
-		fatalx("cannot send %s", ipc_type_name(type));
+	if (!buf_writer_ok(wr))
+		fatalx("%s does not fit", ipc_type_name(type));
+	ipc_send_ctl(chan, type, 0, -1, wr->data, wr->off);
 }
 
 void

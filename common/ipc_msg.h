@@ -75,10 +75,13 @@ void ipc_prov_info_encode(struct buf_writer *wr, const struct ipc_prov_info *m);
 int ipc_prov_info_decode(const uint8_t *data, size_t len, struct ipc_prov_info *m);
 
 /*
- * The three small parent/child messages, encoded and sent. They cannot be
- * over the cap and carry no descriptor, so a failure is a bug: fatal.
+ * Messages that cannot fail short of a bug: small, fixed-size payloads
+ * (setup, control, the three small ones below), at most one descriptor. A
+ * failure to queue one is fatal rather than ignored.
  */
 struct ipc_chan;
+void ipc_send_ctl(struct ipc_chan *chan, uint32_t type, uint64_t conn_id, int fd,
+    const void *data, size_t len);
 void ipc_send_hello(struct ipc_chan *chan);
 void ipc_send_provider_down(struct ipc_chan *chan, uint32_t provider_id, uint32_t worker);
 void ipc_send_provider_removed(struct ipc_chan *chan, uint32_t provider_id);

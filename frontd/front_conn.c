@@ -102,7 +102,7 @@ front_conn_close(struct front_conn *conn)
 {
 	struct front_uid_count key = { .uid = conn->uid }, *uc;
 
-	ipc_send(fc.broker, IPC_CONN_CLOSED, conn->id, 0, -1, NULL, 0);
+	ipc_send_ctl(fc.broker, IPC_CONN_CLOSED, conn->id, -1, NULL, 0);
 	RB_REMOVE(front_conn_tree, &fc.conns, conn);
 	if ((uc = RB_FIND(front_uid_tree, &fc.uids, &key)) != NULL && --uc->count == 0) {
 		RB_REMOVE(front_uid_tree, &fc.uids, uc);

@@ -65,7 +65,7 @@ frontd_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 		sandbox_enter(PROC_FRONTD, fd_main.user, fd_main.chroot_dir);
 		front_conn_init(fd_main.base, IPC_FD_LISTENER, fd_main.broker, &fd_main.settings);
 		fd_main.setup_done = 1;
-		ipc_send(chan, IPC_READY, 0, 0, -1, NULL, 0);
+		ipc_send_ctl(chan, IPC_READY, 0, -1, NULL, 0);
 		break;
 	case IPC_SERVE:
 		/*

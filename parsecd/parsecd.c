@@ -263,7 +263,7 @@ parsecd_send_settings(struct child *c, uint32_t type)
 	if (len == 0)
 		fatalx("setup for %s does not fit", c->name);
 	if (c->chan != NULL)
-		ipc_send(c->chan, type, 0, 0, -1, buf, len);
+		ipc_send_ctl(c->chan, type, 0, -1, buf, len);
 	explicit_bzero(buf, len); /* a provider's setup carries its PIN or hierarchy auths */
 }
 
@@ -271,7 +271,7 @@ static void
 parsecd_send_setup(struct child *c)
 {
 	parsecd_send_settings(c, IPC_SETUP);
-	ipc_send(c->chan, IPC_SETUP_DONE, 0, 0, -1, NULL, 0);
+	ipc_send_ctl(c->chan, IPC_SETUP_DONE, 0, -1, NULL, 0);
 }
 
 /* Hands brokerd its end of a provider's channel. */
@@ -287,7 +287,7 @@ parsecd_link_provider(struct child *c)
 	ref.worker = c->worker;
 	strlcpy(ref.name, c->provider->name, sizeof(ref.name));
 	len = setup_provider_ref_encode(&ref, buf, sizeof(buf));
-	ipc_send(pd.broker.chan, IPC_SETUP_PROVIDER, 0, 0, c->broker_end, buf, len);
+	ipc_send_ctl(pd.broker.chan, IPC_SETUP_PROVIDER, 0, c->broker_end, buf, len);
 	c->broker_end = -1;
 }
 
@@ -304,7 +304,7 @@ parsecd_check_all_ready(void)
 	pd.serving = 1;
 	evtimer_del(pd.setup_timer);
 	/* Only now may clients reach frontd: none is answered by a half-started service. */
-	ipc_send(pd.front.chan, IPC_SERVE, 0, 0, -1, NULL, 0);
+	ipc_send_ctl(pd.front.chan, IPC_SERVE, 0, -1, NULL, 0);
 	parsecd_listen_publish(&pd.cfg);
 	log_info("serving on %s", pd.cfg.socket_path);
 	printf("parsecd: listening on %s\n", pd.cfg.socket_path);
@@ -776,7 +776,7 @@ parsecd_signal(evutil_socket_t sig, short ev, void *arg)
 		else if (target != NULL && strcmp(target, "provider") == 0 && pd.provider_count > 0)
 			c = &pd.providers[0];
 		if (c != NULL && c->chan != NULL)
-			ipc_send(c->chan, IPC_TEST_FORBIDDEN, 0, 0, -1, NULL, 0);
+			ipc_send_ctl(c->chan, IPC_TEST_FORBIDDEN, 0, -1, NULL, 0);
 		break;
 	}
 #endif

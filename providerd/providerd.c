@@ -87,7 +87,8 @@ prov_request(uint64_t req_id, const uint8_t *data, size_t len)
 		op_result_status(&res, ST_PSA_INSUFFICIENT_MEMORY);
 		buf_writer_init(&wr, buf, res_len);
 		op_result_encode(&wr, &res);
-		ipc_send(pv.broker, IPC_PROV_RESPONSE, 0, req_id, -1, buf, wr.off);
+		if (ipc_send(pv.broker, IPC_PROV_RESPONSE, 0, req_id, -1, buf, wr.off) == -1)
+			fatalx("cannot send a status result");
 	}
 	explicit_bzero(buf, res_len);
 	free(buf);
@@ -182,7 +183,7 @@ prov_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 		sandbox_filter(PROC_PROVIDER, pv.backend->seccomp_extra, pv.backend->seccomp_refused,
 		    pv.setup.relax_seccomp);
 		prov_send_info();
-		ipc_send(chan, IPC_READY, 0, 0, -1, NULL, 0);
+		ipc_send_ctl(chan, IPC_READY, 0, -1, NULL, 0);
 		break;
 	case IPC_SHUTDOWN:
 		pv.stopping = 1;
