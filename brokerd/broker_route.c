@@ -462,23 +462,17 @@ broker_route_request(uint64_t conn_id, uint64_t req_id, uid_t peer_uid, const ui
     size_t len)
 {
 	struct broker_identity id;
+	struct ipc_request m;
 	struct op_request op;
-	struct buf_reader rd;
 	struct broker_provider *p;
 	struct kim_entry e;
-	const uint8_t *auth;
-	uint32_t provider_id, auth_type, status;
-	size_t auth_len;
+	uint32_t provider_id, status;
 	int r;
 
-	buf_reader_init(&rd, data, len);
-	provider_id = buf_get_u8(&rd);
-	auth_type = buf_get_u8(&rd);
-	auth_len = buf_get_u16le(&rd);
-	(void)buf_get_u16le(&rd);
-	auth = buf_get_bytes(&rd, auth_len);
-	if (op_request_decode(&rd, &op) == -1 || !buf_reader_done(&rd))
+	if (ipc_request_decode(data, len, &m) == -1)
 		fatalx("malformed request from frontd");
+	provider_id = m.provider;
+	op = m.op;
 
 	if (provider_id >= WIRE_PROVIDER_COUNT) {
 		broker_reply_status(conn_id, req_id, ST_PROVIDER_DOES_NOT_EXIST);
@@ -492,7 +486,7 @@ broker_route_request(uint64_t conn_id, uint64_t req_id, uid_t peer_uid, const ui
 		broker_reply_status(conn_id, req_id, ST_PSA_NOT_SUPPORTED);
 		return;
 	}
-	status = broker_authenticate(auth_type, auth, auth_len, peer_uid, 1, &id);
+	status = broker_authenticate(m.auth_type, m.auth, m.auth_len, peer_uid, 1, &id);
 	if (status != ST_SUCCESS) {
 		log_info("connection %llu (uid %u): %s refused: %s", (unsigned long long)conn_id,
 		    (unsigned)peer_uid, wire_opcode_name(op.opcode), wire_status_name(status));
@@ -608,21 +602,37 @@ broker_route_response(struct broker_worker *w, uint64_t prov_req_id, const uint8
 	free(pend);
 }
 
+/* Answers one pending request that no provider will answer. */
+static void
+broker_pending_fail(struct broker_pending *pend, uint32_t status)
+{
+	RB_REMOVE(broker_pending_tree, &route_pending, pend);
+	if (pend->keyop != NULL)
+		broker_keyop_ack(pend->keyop, status, NULL);
+	else
+		broker_reply_status(pend->conn_id, pend->req_id, status);
+	free(pend);
+}
+
 void
 broker_route_worker_down(struct broker_worker *w)
 {
 	struct broker_pending *pend, *next;
 
-	RB_FOREACH_SAFE(pend, broker_pending_tree, &route_pending, next) {
-		if (pend->worker != w)
-			continue;
-		RB_REMOVE(broker_pending_tree, &route_pending, pend);
-		if (pend->keyop != NULL)
-			broker_keyop_ack(pend->keyop, ST_PSA_COMMUNICATION_FAILURE, NULL);
-		else
-			broker_reply_status(pend->conn_id, pend->req_id,
-			    ST_PSA_COMMUNICATION_FAILURE);
-		free(pend);
-	}
+	RB_FOREACH_SAFE(pend, broker_pending_tree, &route_pending, next)
+		if (pend->worker == w)
+			broker_pending_fail(pend, ST_PSA_COMMUNICATION_FAILURE);
 	w->inflight = 0;
+}
+
+void
+broker_route_send_failed(uint64_t prov_req_id, uint32_t status)
+{
+	struct broker_pending key = { .prov_req_id = prov_req_id }, *pend;
+
+	/* Gone already if its worker died in between. */
+	if ((pend = RB_FIND(broker_pending_tree, &route_pending, &key)) == NULL)
+		return;
+	pend->worker->inflight--;
+	broker_pending_fail(pend, status);
 }

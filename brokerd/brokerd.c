@@ -16,6 +16,7 @@
 #include "broker_kim.h"
 #include "brokerd.h"
 #include "ipc.h"
+#include "ipc_msg.h"
 #include "log.h"
 #include "proc.h"
 #include "sandbox.h"
@@ -94,20 +95,42 @@ broker_provider_up(const struct broker_provider *p)
 	return 0;
 }
 
+static void
+broker_send_failed(evutil_socket_t fd, short what, void *arg)
+{
+	uint64_t *id = arg;
+
+	(void)fd;
+	(void)what;
+	broker_route_send_failed(*id, ST_BODY_SIZE_EXCEEDS_LIMIT);
+	free(id);
+}
+
 void
 broker_worker_send(struct broker_worker *w, uint64_t prov_req_id, const uint8_t *key_ref,
     size_t key_ref_len, const struct op_request *op)
 {
+	struct ipc_prov_request m = { .key_ref = key_ref, .key_ref_len = key_ref_len, .op = *op };
 	struct buf_writer wr;
-	size_t len = 4 + key_ref_len + op_request_encoded_len(op);
+	size_t len = ipc_prov_request_encoded_len(&m);
 	uint8_t *buf = malloc(len);
 
 	if (buf == NULL)
 		fatal("malloc");
 	buf_writer_init(&wr, buf, len);
-	buf_put_blob(&wr, key_ref, key_ref_len);
-	op_request_encode(&wr, op);
-	ipc_send(w->chan, IPC_PROV_REQUEST, 0, prov_req_id, -1, buf, wr.off);
+	ipc_prov_request_encode(&wr, &m);
+	if (!buf_writer_ok(&wr))
+		fatalx("provider request encoding overflow");
+	if (ipc_send(w->chan, IPC_PROV_REQUEST, 0, prov_req_id, -1, buf, wr.off) == -1) {
+		struct timeval now = { 0, 0 };
+		uint64_t *id = malloc(sizeof(*id));
+
+		if (id == NULL)
+			fatal("malloc");
+		*id = prov_req_id;
+		if (event_base_once(bd.base, -1, EV_TIMEOUT, broker_send_failed, id, &now) == -1)
+			fatalx("event_base_once");
+	}
 	explicit_bzero(buf, wr.off);
 	free(buf);
 }
@@ -130,7 +153,7 @@ broker_startup_progress(void)
 				return;
 	}
 	bd.ready_sent = 1;
-	ipc_send(bd.parent, IPC_READY, 0, 0, -1, NULL, 0);
+	ipc_send_ctl(bd.parent, IPC_READY, 0, -1, NULL, 0);
 }
 
 static void
@@ -206,23 +229,16 @@ static void
 broker_worker_info(struct broker_worker *w, const uint8_t *data, size_t len)
 {
 	struct broker_provider *p = w->provider;
-	struct buf_reader rd;
-	uint32_t count, i;
+	struct ipc_prov_info m;
 
-	buf_reader_init(&rd, data, len);
-	if (op_list_get_provider(&rd, &p->info) == -1)
+	if (ipc_prov_info_decode(data, len, &m) == -1 || m.info.id != p->id)
 		fatalx("malformed PROV_INFO from %s", p->name);
-	count = buf_get_u32le(&rd);
-	if (count > BROKER_MAX_OPCODES)
-		fatalx("%s lists too many opcodes", p->name);
-	for (i = 0; i < count; i++)
-		p->opcodes[i] = buf_get_u32le(&rd);
-	if (!buf_reader_done(&rd) || p->info.id != p->id)
-		fatalx("malformed PROV_INFO from %s", p->name);
-	p->opcode_count = count;
+	p->info = m.info;
+	memcpy(p->opcodes, m.opcodes, m.opcode_count * sizeof(m.opcodes[0]));
+	p->opcode_count = m.opcode_count;
 	p->have_info = 1;
 	w->up = 1;
-	log_debug("%s worker %u is up with %u operations", p->name, w->index, count);
+	log_debug("%s worker %u is up with %u operations", p->name, w->index, m.opcode_count);
 	/* Whatever an interruption left half-done in this provider is settled first. */
 	broker_route_reconcile(p);
 	broker_startup_progress();
@@ -343,14 +359,14 @@ broker_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 		msg->fd = -1;
 		break;
 	case IPC_PROVIDER_DOWN: {
-		uint32_t down[2];
+		struct ipc_provider_down down;
 
-		if (msg->hdr.len != sizeof(down))
+		if (ipc_provider_down_decode(msg->data, msg->hdr.len, &down) == -1)
 			fatalx("malformed PROVIDER_DOWN");
-		memcpy(down, msg->data, sizeof(down));
-		if (down[0] > 0 && down[0] < WIRE_PROVIDER_COUNT && down[1] < CFG_WORKERS_MAX &&
-		    broker.providers[down[0]].workers[down[1]].provider != NULL)
-			broker_worker_down(&broker.providers[down[0]].workers[down[1]]);
+		if (down.provider_id > 0 && down.provider_id < WIRE_PROVIDER_COUNT &&
+		    down.worker < CFG_WORKERS_MAX &&
+		    broker.providers[down.provider_id].workers[down.worker].provider != NULL)
+			broker_worker_down(&broker.providers[down.provider_id].workers[down.worker]);
 		break;
 	}
 	case IPC_RELOAD: {
@@ -366,14 +382,13 @@ broker_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 		break;
 	}
 	case IPC_PROVIDER_REMOVED: {
-		uint32_t id;
+		struct ipc_provider_removed rm;
 
-		if (msg->hdr.len != sizeof(id))
+		if (ipc_provider_removed_decode(msg->data, msg->hdr.len, &rm) == -1)
 			fatalx("malformed PROVIDER_REMOVED");
-		memcpy(&id, msg->data, sizeof(id));
-		if (id == 0 || id >= WIRE_PROVIDER_COUNT)
-			fatalx("PROVIDER_REMOVED for provider %u", id);
-		broker_remove_provider(&broker.providers[id]);
+		if (rm.provider_id == 0 || rm.provider_id >= WIRE_PROVIDER_COUNT)
+			fatalx("PROVIDER_REMOVED for provider %u", rm.provider_id);
+		broker_remove_provider(&broker.providers[rm.provider_id]);
 		break;
 	}
 	case IPC_SHUTDOWN:
@@ -408,7 +423,6 @@ int
 main(int argc, char **argv)
 {
 	struct event *ev_term;
-	uint32_t version = IPC_PROTOCOL_VERSION;
 
 	proc_child_init("brokerd", argc, argv);
 	RB_INIT(&bd.conns);
@@ -420,7 +434,7 @@ main(int argc, char **argv)
 	    NULL);
 	ev_term = evsignal_new(bd.base, SIGTERM, broker_signal, NULL);
 	evsignal_add(ev_term, NULL);
-	ipc_send(bd.parent, IPC_HELLO, 0, 0, -1, &version, sizeof(version));
+	ipc_send_hello(bd.parent);
 	event_base_dispatch(bd.base);
 	kim_close();
 	log_debug("exiting");

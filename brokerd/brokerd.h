@@ -7,11 +7,12 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "ipc_msg.h"
 #include "op.h"
 #include "setup.h"
 #include "wire.h"
 
-#define BROKER_MAX_OPCODES 64
+#define BROKER_MAX_OPCODES IPC_MSG_MAX_OPCODES
 
 struct ipc_chan;
 struct broker_provider;
@@ -57,7 +58,12 @@ extern struct broker_ctx broker;
 void broker_reply(uint64_t conn_id, uint64_t req_id, const struct op_result *res);
 void broker_reply_status(uint64_t conn_id, uint64_t req_id, uint32_t status);
 int broker_provider_up(const struct broker_provider *p);
-/* Sends an operation to one worker. */
+/*
+ * Sends an operation to one worker. If it cannot be sent (over the IPC cap),
+ * the pending request is answered ST_BODY_SIZE_EXCEEDS_LIMIT from the event
+ * loop, once the caller has returned: nothing waits for an answer that will
+ * never come.
+ */
 void broker_worker_send(struct broker_worker *w, uint64_t prov_req_id, const uint8_t *key_ref,
     size_t key_ref_len, const struct op_request *op);
 /* Start-up work (reconciliation) finished: brokerd may report ready. */
@@ -82,6 +88,8 @@ void broker_route_response(struct broker_worker *w, uint64_t prov_req_id, const 
     size_t len);
 /* Answers everything a dead worker owed. */
 void broker_route_worker_down(struct broker_worker *w);
+/* A request to a provider could not be sent: answer it with status. */
+void broker_route_send_failed(uint64_t prov_req_id, uint32_t status);
 /* Settles the provider's pending and half-destroyed keys; returns jobs started. */
 size_t broker_route_reconcile(struct broker_provider *p);
 size_t broker_route_startup_jobs(void);

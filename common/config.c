@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "ipc.h"
 #include "log.h"
 #include "toml.h"
 
@@ -242,7 +243,7 @@ cfg_core_settings(struct cfg_ctx *ctx, const struct toml_node *t, struct parsec_
 	    cfg_uint(ctx, t, "core_settings", "idle_listener_sleep_duration", 0, UINT32_MAX,
 	    &ignored) == -1 ||
 	    cfg_bool(ctx, t, "core_settings", "log_timestamp", &cfg->log_timestamp) == -1 ||
-	    cfg_u32(ctx, t, "core_settings", "body_len_limit", 1, 64u * 1024 * 1024,
+	    cfg_u32(ctx, t, "core_settings", "body_len_limit", 1, IPC_MAX_BODY_LEN,
 	    &cfg->body_len_limit) == -1 ||
 	    cfg_bool(ctx, t, "core_settings", "log_error_details", &cfg->log_error_details) == -1 ||
 	    cfg_u32(ctx, t, "core_settings", "buffer_size_limit", 1, 64u * 1024 * 1024,

@@ -15,6 +15,12 @@ struct event_base;
 
 #define IPC_PROTOCOL_VERSION 1
 #define IPC_MAX_PAYLOAD (16u * 1024u * 1024u) /* checked on send and on receive */
+/*
+ * The largest client request body the IPC can carry: the cap less 1 MiB kept
+ * for the authentication field (at most 64 KiB) and the decoded operation's
+ * framing. The config loader refuses a body_len_limit above it.
+ */
+#define IPC_MAX_BODY_LEN (IPC_MAX_PAYLOAD - 1024u * 1024u)
 #define IPC_HDR_LEN 32
 #define IPC_MAX_FDS_IN 64    /* received, waiting for the rest of their message */
 #define IPC_MAX_FDS_OUT 8192 /* queued to send: a burst of new clients waits here */
@@ -25,29 +31,47 @@ struct event_base;
 #define IPC_FD_LISTENER 5 /* frontd: the listening socket */
 
 enum ipc_type {
+	/*
+	 * Payload layouts: integers little-endian; "blob" is a u32 length and
+	 * that many bytes. Codecs: ipc_msg.h, setup.h and op.h as named.
+	 */
 	/* 1..99: parent <-> child control */
-	IPC_HELLO = 1,        /* child -> parent: u32 ipc version, started */
-	IPC_SETUP = 2,        /* parent -> child: settings for its kind */
-	IPC_SETUP_PROVIDER = 3, /* parent -> brokerd: one provider (fd = channel to it) */
-	IPC_SETUP_DONE = 4,   /* parent -> child: no more setup */
-	IPC_READY = 5,        /* child -> parent: serving */
-	IPC_SHUTDOWN = 6,     /* parent -> child: exit cleanly */
-	IPC_TEST_FORBIDDEN = 7, /* test builds: attempt a syscall the sandbox forbids */
-	IPC_PROVIDER_DOWN = 8,  /* parent -> brokerd: u32 provider id, u32 worker died */
+	IPC_HELLO = 1,        /* child -> parent, started: u32 ipc version (ipc_hello) */
+	IPC_SETUP = 2,        /* parent -> child: settings for its kind (setup.h) */
+	IPC_SETUP_PROVIDER = 3, /* parent -> brokerd: one provider (setup_provider_ref);
+				   fd = channel to it */
+	IPC_SETUP_DONE = 4,   /* parent -> child: no more setup; empty */
+	IPC_READY = 5,        /* child -> parent: serving; empty */
+	IPC_SHUTDOWN = 6,     /* parent -> child: exit cleanly; empty */
+	IPC_PROVIDER_DOWN = 8,  /* parent -> brokerd, a worker died: u32 provider id,
+				   u32 worker index (ipc_provider_down) */
 	IPC_RELOAD = 9,         /* parent -> frontd, brokerd: new settings (as IPC_SETUP) */
-	IPC_PROVIDER_REMOVED = 10, /* parent -> brokerd: u32 provider id left the config */
-	IPC_SERVE = 11,         /* parent -> frontd: every provider is up, accept clients */
+	IPC_PROVIDER_REMOVED = 10, /* parent -> brokerd, it left the config: u32 provider
+				      id (ipc_provider_removed) */
+	IPC_SERVE = 11,         /* parent -> frontd: every provider is up, accept clients;
+				   empty */
 
 	/* 100..199: frontd <-> brokerd */
-	IPC_CONN_NEW = 100,    /* frontd -> brokerd: fd = dup of the client socket */
-	IPC_CONN_CLOSED = 101, /* frontd -> brokerd: forget the connection */
-	IPC_REQUEST = 102,     /* frontd -> brokerd: a decoded request (op.h) */
-	IPC_RESPONSE = 103,    /* brokerd -> frontd: a result (op.h) */
+	IPC_CONN_NEW = 100,    /* frontd -> brokerd: empty; fd = dup of the client socket */
+	IPC_CONN_CLOSED = 101, /* frontd -> brokerd: forget the connection; empty */
+	IPC_REQUEST = 102,     /* frontd -> brokerd, a decoded request: u8 provider id,
+				  u8 auth type, u16 auth length n, u16 zero, n auth bytes,
+				  the operation (op_request) (ipc_request) */
+	IPC_RESPONSE = 103,    /* brokerd -> frontd: a result (op_result) */
 
 	/* 200..299: brokerd <-> provider */
-	IPC_PROV_INFO = 200,   /* provider -> brokerd: its opcodes, after setup */
-	IPC_PROV_REQUEST = 201, /* brokerd -> provider: an operation on a key reference */
-	IPC_PROV_RESPONSE = 202, /* provider -> brokerd: its result */
+	IPC_PROV_INFO = 200,   /* provider -> brokerd, after setup: its provider item
+				  (op_list_put_provider), u32 count n, n u32 opcodes
+				  (ipc_prov_info) */
+	IPC_PROV_REQUEST = 201, /* brokerd -> provider: blob key reference, the operation
+				   (op_request) (ipc_prov_request) */
+	IPC_PROV_RESPONSE = 202, /* provider -> brokerd: its result (op_result) */
+
+#ifdef PARSEC_TEST_HOOKS
+	/* 900..999: test builds only, never in a release binary */
+	IPC_TEST_FORBIDDEN = 900, /* parent -> child: attempt a syscall the sandbox forbids;
+				     empty */
+#endif
 };
 
 #define IPC_F_FD 0x1u /* a descriptor travels with this message */

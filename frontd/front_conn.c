@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "frontd.h"
 #include "ipc.h"
+#include "ipc_msg.h"
 #include "log.h"
 #include "psa_codec.h"
 
@@ -101,7 +102,7 @@ front_conn_close(struct front_conn *conn)
 {
 	struct front_uid_count key = { .uid = conn->uid }, *uc;
 
-	ipc_send(fc.broker, IPC_CONN_CLOSED, conn->id, 0, -1, NULL, 0);
+	ipc_send_ctl(fc.broker, IPC_CONN_CLOSED, conn->id, -1, NULL, 0);
 	RB_REMOVE(front_conn_tree, &fc.conns, conn);
 	if ((uc = RB_FIND(front_uid_tree, &fc.uids, &key)) != NULL && --uc->count == 0) {
 		RB_REMOVE(front_uid_tree, &fc.uids, uc);
@@ -217,38 +218,37 @@ front_conn_forward(struct front_conn *conn, size_t total)
 		return;
 	}
 	{
-		uint8_t head[2 + 4];
+		struct ipc_request m = { .provider = req.hdr.provider,
+			.auth_type = req.hdr.auth_type, .auth = req.auth, .auth_len = req.auth_len,
+			.op = req.op };
 		struct buf_writer wr;
-		size_t op_len = op_request_encoded_len(&req.op);
-		uint8_t *op_buf = malloc(op_len);
-		struct iovec iov[3];
+		size_t len = ipc_request_encoded_len(&m);
+		uint8_t *buf = malloc(len);
+		int sent;
 
-		if (op_buf == NULL)
+		if (buf == NULL)
 			fatal("malloc");
-		buf_writer_init(&wr, op_buf, op_len);
-		op_request_encode(&wr, &req.op);
-		head[0] = req.hdr.provider;
-		head[1] = req.hdr.auth_type;
-		head[2] = (uint8_t)req.auth_len;
-		head[3] = (uint8_t)(req.auth_len >> 8);
-		head[4] = 0;
-		head[5] = 0;
-		iov[0].iov_base = head;
-		iov[0].iov_len = sizeof(head);
-		iov[1].iov_base = (void *)(uintptr_t)req.auth;
-		iov[1].iov_len = req.auth_len;
-		iov[2].iov_base = op_buf;
-		iov[2].iov_len = wr.off;
+		buf_writer_init(&wr, buf, len);
+		ipc_request_encode(&wr, &m);
+		if (!buf_writer_ok(&wr))
+			fatalx("request encoding overflow");
 		conn->req_id = ++fc.next_req_id;
+		sent = ipc_send(fc.broker, IPC_REQUEST, conn->id, conn->req_id, -1, buf, wr.off);
+		explicit_bzero(buf, wr.off);
+		free(buf);
+		pc_msg_free(req.storage);
+		front_conn_consume(conn, total);
+		if (sent == -1) {
+			/* Too large for the IPC: the client is answered, never left waiting. */
+			log_info("connection %llu: %s request too large to forward",
+			    (unsigned long long)conn->id, wire_opcode_name(req.hdr.opcode));
+			front_conn_reply(conn, &req.hdr, ST_BODY_SIZE_EXCEEDS_LIMIT, NULL, 0, 0);
+			return;
+		}
 		conn->hdr = req.hdr;
 		conn->state = CONN_WAITING;
 		event_del(conn->ev_read);
 		evtimer_del(conn->ev_timer);
-		ipc_sendv(fc.broker, IPC_REQUEST, conn->id, conn->req_id, -1, iov, 3);
-		explicit_bzero(op_buf, wr.off);
-		free(op_buf);
-		pc_msg_free(req.storage);
-		front_conn_consume(conn, total);
 	}
 }
 

@@ -13,6 +13,7 @@
 
 #include "frontd.h"
 #include "ipc.h"
+#include "ipc_msg.h"
 #include "log.h"
 #include "proc.h"
 #include "sandbox.h"
@@ -64,7 +65,7 @@ frontd_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 		sandbox_enter(PROC_FRONTD, fd_main.user, fd_main.chroot_dir);
 		front_conn_init(fd_main.base, IPC_FD_LISTENER, fd_main.broker, &fd_main.settings);
 		fd_main.setup_done = 1;
-		ipc_send(chan, IPC_READY, 0, 0, -1, NULL, 0);
+		ipc_send_ctl(chan, IPC_READY, 0, -1, NULL, 0);
 		break;
 	case IPC_SERVE:
 		/*
@@ -132,7 +133,6 @@ int
 main(int argc, char **argv)
 {
 	struct event *ev_term;
-	uint32_t version = IPC_PROTOCOL_VERSION;
 
 	proc_child_init("frontd", argc, argv);
 	if ((fd_main.base = event_base_new()) == NULL)
@@ -143,7 +143,7 @@ main(int argc, char **argv)
 	    frontd_peer_lost, NULL);
 	ev_term = evsignal_new(fd_main.base, SIGTERM, frontd_signal, NULL);
 	evsignal_add(ev_term, NULL);
-	ipc_send(fd_main.parent, IPC_HELLO, 0, 0, -1, &version, sizeof(version));
+	ipc_send_hello(fd_main.parent);
 	event_base_dispatch(fd_main.base);
 	log_debug("exiting");
 	return 0;

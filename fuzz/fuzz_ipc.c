@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * libFuzzer target: the internal IPC decoders brokerd and the providers run
- * on what they receive: framing, the operation and result forms, the setup
+ * libFuzzer target: the daemons' own internal IPC decoders on what they
+ * receive: framing, every ipc_msg.h payload, the result form, the setup
  * messages and list items. Malformed internal input is fatal by design; the
  * decoders themselves must never read out of bounds.
  */
@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "ipc.h"
+#include "ipc_msg.h"
 #include "log.h"
 #include "op.h"
 #include "setup.h"
@@ -25,32 +26,31 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct setup_front front;
 	struct setup_provider provider;
 	struct setup_provider_ref ref;
-	struct op_request req;
+	struct ipc_hello hello;
+	struct ipc_provider_down down;
+	struct ipc_provider_removed removed;
+	struct ipc_request request;
+	struct ipc_prov_request prov_request;
+	static struct ipc_prov_info prov_info;
 	struct op_result res;
 	struct op_provider_info pinfo;
 	struct op_authenticator_info ainfo;
 	struct op_key_info kinfo;
 	struct buf_reader rd;
 	const char *why;
-	size_t len;
 
 	if (!initialised) {
 		log_init("fuzz", LOG_LVL_ERROR, 0);
 		initialised = 1;
 	}
 	(void)ipc_frame_len(data, size, &why);
-	/* brokerd's IPC_REQUEST payload: provider, auth type, auth, operation. */
-	buf_reader_init(&rd, data, size);
-	(void)buf_get_u8(&rd);
-	(void)buf_get_u8(&rd);
-	len = buf_get_u16le(&rd);
-	(void)buf_get_u16le(&rd);
-	(void)buf_get_bytes(&rd, len);
-	(void)op_request_decode(&rd, &req);
-	/* A provider's IPC_PROV_REQUEST: key reference, operation. */
-	buf_reader_init(&rd, data, size);
-	(void)buf_get_blob(&rd, IPC_MAX_PAYLOAD, &len);
-	(void)op_request_decode(&rd, &req);
+	/* Every payload decoder of ipc_msg.h, exactly as the daemons call them. */
+	(void)ipc_hello_decode(data, size, &hello);
+	(void)ipc_provider_down_decode(data, size, &down);
+	(void)ipc_provider_removed_decode(data, size, &removed);
+	(void)ipc_request_decode(data, size, &request);
+	(void)ipc_prov_request_decode(data, size, &prov_request);
+	(void)ipc_prov_info_decode(data, size, &prov_info);
 	/* Results and their list items, as frontd and brokerd read them. */
 	buf_reader_init(&rd, data, size);
 	if (op_result_decode(&rd, &res) == 0) {

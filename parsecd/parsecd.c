@@ -21,6 +21,7 @@
 
 #include "config.h"
 #include "ipc.h"
+#include "ipc_msg.h"
 #include "log.h"
 #include "parsecd.h"
 #include "proc.h"
@@ -262,7 +263,7 @@ parsecd_send_settings(struct child *c, uint32_t type)
 	if (len == 0)
 		fatalx("setup for %s does not fit", c->name);
 	if (c->chan != NULL)
-		ipc_send(c->chan, type, 0, 0, -1, buf, len);
+		ipc_send_ctl(c->chan, type, 0, -1, buf, len);
 	explicit_bzero(buf, len); /* a provider's setup carries its PIN or hierarchy auths */
 }
 
@@ -270,7 +271,7 @@ static void
 parsecd_send_setup(struct child *c)
 {
 	parsecd_send_settings(c, IPC_SETUP);
-	ipc_send(c->chan, IPC_SETUP_DONE, 0, 0, -1, NULL, 0);
+	ipc_send_ctl(c->chan, IPC_SETUP_DONE, 0, -1, NULL, 0);
 }
 
 /* Hands brokerd its end of a provider's channel. */
@@ -286,7 +287,7 @@ parsecd_link_provider(struct child *c)
 	ref.worker = c->worker;
 	strlcpy(ref.name, c->provider->name, sizeof(ref.name));
 	len = setup_provider_ref_encode(&ref, buf, sizeof(buf));
-	ipc_send(pd.broker.chan, IPC_SETUP_PROVIDER, 0, 0, c->broker_end, buf, len);
+	ipc_send_ctl(pd.broker.chan, IPC_SETUP_PROVIDER, 0, c->broker_end, buf, len);
 	c->broker_end = -1;
 }
 
@@ -303,7 +304,7 @@ parsecd_check_all_ready(void)
 	pd.serving = 1;
 	evtimer_del(pd.setup_timer);
 	/* Only now may clients reach frontd: none is answered by a half-started service. */
-	ipc_send(pd.front.chan, IPC_SERVE, 0, 0, -1, NULL, 0);
+	ipc_send_ctl(pd.front.chan, IPC_SERVE, 0, -1, NULL, 0);
 	parsecd_listen_publish(&pd.cfg);
 	log_info("serving on %s", pd.cfg.socket_path);
 	printf("parsecd: listening on %s\n", pd.cfg.socket_path);
@@ -317,7 +318,12 @@ parsecd_child_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 	struct child *c = arg;
 
 	switch (msg->hdr.type) {
-	case IPC_HELLO:
+	case IPC_HELLO: {
+		struct ipc_hello hello;
+
+		if (ipc_hello_decode(msg->data, msg->hdr.len, &hello) == -1 ||
+		    hello.version != IPC_PROTOCOL_VERSION)
+			fatalx("malformed HELLO from %s", ipc_chan_peer(chan));
 		parsecd_send_setup(c);
 		if (c->kind == PROC_BROKERD) {
 			size_t i;
@@ -328,6 +334,7 @@ parsecd_child_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 					parsecd_link_provider(&pd.providers[i]);
 		}
 		break;
+	}
 	case IPC_READY:
 		c->ready = 1;
 		if (c->kind == PROC_PROVIDER) {
@@ -477,7 +484,7 @@ parsecd_skip_provider(struct child *c)
 		close(c->broker_end);
 		c->broker_end = -1;
 	} else if (pd.broker.chan != NULL) {
-		ipc_send(pd.broker.chan, IPC_PROVIDER_REMOVED, 0, 0, -1, &id, sizeof(id));
+		ipc_send_provider_removed(pd.broker.chan, id);
 	}
 	parsecd_check_all_ready();
 }
@@ -520,7 +527,6 @@ parsecd_reap(void)
 			parsecd_stop(1);
 		} else if (c->kind == PROC_PROVIDER) {
 			struct timeval tv;
-			uint32_t down[2] = { (uint32_t)c->provider_kind, c->worker };
 
 			c->backoff_ms = c->backoff_ms == 0 ? 100 : c->backoff_ms * 2;
 			if (c->backoff_ms > BACKOFF_MAX_MS)
@@ -532,8 +538,8 @@ parsecd_reap(void)
 				c->broker_end = -1;
 			}
 			if (pd.broker.chan != NULL)
-				ipc_send(pd.broker.chan, IPC_PROVIDER_DOWN, 0, 0, -1, down,
-				    sizeof(down));
+				ipc_send_provider_down(pd.broker.chan,
+				    (uint32_t)c->provider_kind, c->worker);
 			tv.tv_sec = c->backoff_ms / 1000;
 			tv.tv_usec = (c->backoff_ms % 1000) * 1000;
 			evtimer_add(c->restart_ev, &tv);
@@ -612,7 +618,7 @@ parsecd_retire_provider(enum cfg_provider_kind kind)
 		if (c->pid > 0)
 			kill(c->pid, SIGTERM);
 	}
-	ipc_send(pd.broker.chan, IPC_PROVIDER_REMOVED, 0, 0, -1, &id, sizeof(id));
+	ipc_send_provider_removed(pd.broker.chan, id);
 }
 
 static void
@@ -770,7 +776,7 @@ parsecd_signal(evutil_socket_t sig, short ev, void *arg)
 		else if (target != NULL && strcmp(target, "provider") == 0 && pd.provider_count > 0)
 			c = &pd.providers[0];
 		if (c != NULL && c->chan != NULL)
-			ipc_send(c->chan, IPC_TEST_FORBIDDEN, 0, 0, -1, NULL, 0);
+			ipc_send_ctl(c->chan, IPC_TEST_FORBIDDEN, 0, -1, NULL, 0);
 		break;
 	}
 #endif

@@ -14,6 +14,7 @@
 #include <event2/event.h>
 
 #include "ipc.h"
+#include "ipc_msg.h"
 #include "log.h"
 #include "proc.h"
 #include "sandbox.h"
@@ -72,22 +73,18 @@ prov_out_free(struct prov_out *out)
 static void
 prov_request(uint64_t req_id, const uint8_t *data, size_t len)
 {
-	struct buf_reader rd;
 	struct buf_writer wr;
-	struct op_request op;
+	struct ipc_prov_request m;
 	struct op_result res;
 	struct prov_out out;
-	const uint8_t *key_ref;
-	size_t key_ref_len, res_len;
+	size_t res_len;
 	uint8_t *buf;
 
-	buf_reader_init(&rd, data, len);
-	key_ref = buf_get_blob(&rd, IPC_MAX_PAYLOAD, &key_ref_len);
-	if (op_request_decode(&rd, &op) == -1 || !buf_reader_done(&rd))
+	if (ipc_prov_request_decode(data, len, &m) == -1)
 		fatalx("malformed request from brokerd");
 	memset(&out, 0, sizeof(out));
 	op_result_status(&res, ST_PSA_NOT_SUPPORTED);
-	pv.backend->handle(&op, key_ref, key_ref_len, &res, &out);
+	pv.backend->handle(&m.op, m.key_ref, m.key_ref_len, &res, &out);
 	if (res.status != ST_SUCCESS)
 		memset(res.out, 0, sizeof(res.out));
 	res_len = op_result_encoded_len(&res);
@@ -99,7 +96,8 @@ prov_request(uint64_t req_id, const uint8_t *data, size_t len)
 		op_result_status(&res, ST_PSA_INSUFFICIENT_MEMORY);
 		buf_writer_init(&wr, buf, res_len);
 		op_result_encode(&wr, &res);
-		ipc_send(pv.broker, IPC_PROV_RESPONSE, 0, req_id, -1, buf, wr.off);
+		if (ipc_send(pv.broker, IPC_PROV_RESPONSE, 0, req_id, -1, buf, wr.off) == -1)
+			fatalx("cannot send a status result");
 	}
 	explicit_bzero(buf, res_len);
 	free(buf);
@@ -128,21 +126,15 @@ prov_send_info(void)
 {
 	uint8_t buf[1024];
 	struct buf_writer wr;
-	struct op_provider_info info;
-	uint32_t ops[64];
-	size_t n, i;
+	struct ipc_prov_info m;
 
-	memset(&info, 0, sizeof(info));
-	pv.backend->describe(&info);
-	n = pv.backend->opcodes(ops, sizeof(ops) / sizeof(ops[0]));
+	memset(&m, 0, sizeof(m));
+	pv.backend->describe(&m.info);
+	m.opcode_count = (uint32_t)pv.backend->opcodes(m.opcodes, IPC_MSG_MAX_OPCODES);
 	buf_writer_init(&wr, buf, sizeof(buf));
-	op_list_put_provider(&wr, &info);
-	buf_put_u32le(&wr, (uint32_t)n);
-	for (i = 0; i < n; i++)
-		buf_put_u32le(&wr, ops[i]);
-	if (!buf_writer_ok(&wr))
+	ipc_prov_info_encode(&wr, &m);
+	if (!buf_writer_ok(&wr) || ipc_send(pv.broker, IPC_PROV_INFO, 0, 0, -1, buf, wr.off) == -1)
 		fatalx("provider info does not fit");
-	ipc_send(pv.broker, IPC_PROV_INFO, 0, 0, -1, buf, wr.off);
 }
 
 /* The state directory is ours alone: created 0700, and our working directory. */
@@ -225,7 +217,7 @@ prov_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 		sandbox_filter(PROC_PROVIDER, pv.backend->seccomp_extra, pv.backend->seccomp_refused,
 		    pv.setup.relax_seccomp);
 		prov_send_info();
-		ipc_send(chan, IPC_READY, 0, 0, -1, NULL, 0);
+		ipc_send_ctl(chan, IPC_READY, 0, -1, NULL, 0);
 		break;
 	case IPC_SHUTDOWN:
 		pv.stopping = 1;
@@ -261,7 +253,6 @@ int
 providerd_main(const struct prov_backend *backend, int argc, char **argv)
 {
 	struct event *ev_term;
-	uint32_t version = IPC_PROTOCOL_VERSION;
 
 	proc_child_init(backend->name, argc, argv);
 	pv.backend = backend;
@@ -273,7 +264,7 @@ providerd_main(const struct prov_backend *backend, int argc, char **argv)
 	    NULL);
 	ev_term = evsignal_new(pv.base, SIGTERM, prov_signal, NULL);
 	evsignal_add(ev_term, NULL);
-	ipc_send(pv.parent, IPC_HELLO, 0, 0, -1, &version, sizeof(version));
+	ipc_send_hello(pv.parent);
 	event_base_dispatch(pv.base);
 	log_debug("exiting");
 	return 0;

@@ -168,12 +168,34 @@ static const struct bad_case bad[] = {
 	  "user_pin = \"hex:123\"\n", "test.toml:6: provider.user_pin: hex: needs an even number" },
 	{ "[listener]\ntimeout = 5\n[privsep]\nsocket_mode = \"999\"\n",
 	    "test.toml:4: privsep.socket_mode: \"999\" is not an octal mode" },
+	/* The IPC carries at most 16 MiB: a larger body would get no answer. */
+	{ "[listener]\ntimeout = 5\n[core_settings]\nbody_len_limit = 33554432\n",
+	    "test.toml:4: core_settings.body_len_limit: 33554432 is out of range (1 to 15728640)" },
 	{ "[listener]\ntimeout = 5\n[privsep]\nworkers = 65\n",
 	    "test.toml:4: privsep.workers: 65 is out of range" },
 	{ "[listener]\ntimeout = 5\nsocket_path = \"/a/very/long/path/that/does/not/fit/in/sun_path/"
 	  "because/it/goes/on/and/on/and/on/for/well/over/a/hundred/bytes.sock\"\n",
 	    "test.toml:3: listener.socket_path: longer than 107 bytes" },
 };
+
+/* The largest body the IPC can carry is accepted; one byte more is refused. */
+START_TEST(t_body_len_limit_cap)
+{
+	struct parsec_config cfg;
+	char err[CFG_ERR_MAX] = "", text[512];
+
+	snprintf(text, sizeof(text), "%s[core_settings]\nbody_len_limit = %u\n", base,
+	    15u * 1024 * 1024);
+	ck_assert_msg(load(text, &cfg, err) == 0, "%s", err);
+	ck_assert_uint_eq(cfg.body_len_limit, 15u * 1024 * 1024);
+	config_wipe_secrets(&cfg);
+	snprintf(text, sizeof(text), "%s[core_settings]\nbody_len_limit = %u\n", base,
+	    15u * 1024 * 1024 + 1);
+	ck_assert_int_eq(load(text, &cfg, err), -1);
+	ck_assert_msg(strstr(err, "core_settings.body_len_limit: 15728641 is out of range (1 to "
+	    "15728640)") != NULL, "%s", err);
+}
+END_TEST
 
 START_TEST(t_bad_inputs)
 {
@@ -292,6 +314,7 @@ main(void)
 	tcase_add_test(tc, t_upstream_sample);
 	tcase_add_loop_test(tc, t_bad_inputs, 0, sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, t_file_errors);
+	tcase_add_test(tc, t_body_len_limit_cap);
 	tcase_add_test(tc, t_secret_modes);
 	tcase_add_test(tc, t_unknown_keys_warn_only);
 	suite_add_tcase(s, tc);

@@ -464,6 +464,59 @@ START_TEST(t_config_error_exit)
 END_TEST
 
 /* The per-uid cap refuses a tenant's extra connections, not everyone's. */
+/*
+ * body_len_limit at the largest value the config accepts (what the IPC can
+ * carry): a body at the limit goes through and is answered; a 20 MiB one is
+ * answered BodySizeExceedsLimit and closed; the service keeps serving.
+ */
+START_TEST(t_oversized_request)
+{
+	struct test_daemon big;
+	const size_t limit = 15u * 1024 * 1024, in_len = limit - 16;
+	uint8_t raw[WIRE_HDR_LEN], *body, *rbody;
+	struct wire_hdr hdr;
+	size_t len = 0, rlen;
+	int fd;
+
+	ck_assert_msg(test_daemon_start(&big, "body_len_limit = 15728640", NULL) == 0,
+	    "parsecd did not start (log in %s)", big.log_path);
+	/* PsaHashCompute: alg = SHA_256 (field 1), input (field 2) of in_len bytes. */
+	ck_assert_ptr_nonnull(body = calloc(1, limit));
+	body[len++] = 0x08;
+	body[len++] = 7;
+	body[len++] = 0x12;
+	body[len++] = (uint8_t)(0x80 | (in_len & 0x7f));
+	body[len++] = (uint8_t)(0x80 | ((in_len >> 7) & 0x7f));
+	body[len++] = (uint8_t)(0x80 | ((in_len >> 14) & 0x7f));
+	body[len++] = (uint8_t)(in_len >> 21);
+	len += in_len;
+	ck_assert_uint_le(len, limit);
+	fd = test_connect(big.socket_path);
+	ck_assert_int_eq(test_send_request(fd, 1, OP_PSA_HASH_COMPUTE, 0, NULL, 0, body, len, 8),
+	    0);
+	ck_assert_msg(test_read_response(fd, &hdr, &rbody, &rlen) == 0, "no answer at the limit");
+	ck_assert_uint_eq(hdr.session, 8);
+	ck_assert_uint_eq(hdr.status, ST_SUCCESS);
+	ck_assert_uint_eq(rlen > 32, 1);
+	free(rbody);
+	free(body);
+	close(fd);
+
+	fd = test_connect(big.socket_path);
+	test_build_hdr(raw, 1, OP_PSA_HASH_COMPUTE, 0, 20u * 1024 * 1024, 0, 9);
+	ck_assert_int_eq(test_send_raw(fd, raw, sizeof(raw)), 0);
+	ck_assert_msg(test_read_response(fd, &hdr, &rbody, &rlen) == 0, "20 MiB: no answer");
+	ck_assert_uint_eq(hdr.status, ST_BODY_SIZE_EXCEEDS_LIMIT);
+	free(rbody);
+	ck_assert_msg(test_peer_closed(fd), "20 MiB: connection left open");
+	close(fd);
+	fd = test_connect(big.socket_path);
+	ping_ok(fd);
+	close(fd);
+	test_daemon_stop(&big);
+}
+END_TEST
+
 START_TEST(t_connection_caps)
 {
 	struct test_daemon capped;
@@ -518,6 +571,7 @@ main(void)
 	tc = tcase_create("limits");
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, t_connection_caps);
+	tcase_add_test(tc, t_oversized_request);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("config");
 	tcase_add_test(tc, t_config_error_exit);

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests: IPC framing (truncated, oversized, unknown type) and real channels. */
+/*
+ * Unit tests: IPC framing (truncated, oversized, unknown type), the payload
+ * codecs of ipc_msg.h, and real channels.
+ */
 #include <check.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -13,6 +16,7 @@
 #include <event2/event.h>
 
 #include "ipc.h"
+#include "ipc_msg.h"
 #include "log.h"
 #include "testlib.h"
 
@@ -176,6 +180,102 @@ START_TEST(t_channel_garbage_fatal)
 }
 END_TEST
 
+/* Each payload codec: the bytes on the wire, and every short, long or bad payload refused. */
+START_TEST(t_msg_codecs)
+{
+	static const uint8_t want_req[] = { 2, 1, 3, 0, 0, 0, 'a', 'b', 'c' };
+	struct ipc_provider_down down = { 3, 2 }, down2;
+	struct ipc_request req = { .provider = 2, .auth_type = 1, .auth = (const uint8_t *)"abc",
+		.auth_len = 3 }, req2;
+	struct ipc_prov_request preq = { .key_ref = (const uint8_t *)"kr", .key_ref_len = 2 }, preq2;
+	static struct ipc_prov_info info, info2;
+	struct ipc_hello hello;
+	uint8_t buf[4096];
+	struct buf_writer wr;
+	size_t len;
+
+	/* PROVIDER_DOWN: two u32, little-endian. */
+	buf_writer_init(&wr, buf, sizeof(buf));
+	ipc_provider_down_encode(&wr, &down);
+	ck_assert_uint_eq(wr.off, IPC_PROVIDER_DOWN_LEN);
+	ck_assert_mem_eq(buf, "\3\0\0\0\2\0\0\0", 8);
+	ck_assert_int_eq(ipc_provider_down_decode(buf, 8, &down2), 0);
+	ck_assert_uint_eq(down2.provider_id, 3);
+	ck_assert_uint_eq(down2.worker, 2);
+	ck_assert_int_eq(ipc_provider_down_decode(buf, 7, &down2), -1);
+	ck_assert_int_eq(ipc_provider_down_decode(buf, 9, &down2), -1);
+	ck_assert_int_eq(ipc_hello_decode(buf, 4, &hello), 0);
+	ck_assert_uint_eq(hello.version, 3);
+	ck_assert_int_eq(ipc_hello_decode(buf, 5, &hello), -1);
+
+	/* REQUEST: the 6-byte head, the auth bytes, then the operation. */
+	req.op.opcode = OP_PING;
+	len = ipc_request_encoded_len(&req);
+	buf_writer_init(&wr, buf, sizeof(buf));
+	ipc_request_encode(&wr, &req);
+	ck_assert(buf_writer_ok(&wr));
+	ck_assert_uint_eq(wr.off, len);
+	ck_assert_mem_eq(buf, want_req, sizeof(want_req));
+	ck_assert_int_eq(ipc_request_decode(buf, len, &req2), 0);
+	ck_assert_uint_eq(req2.provider, 2);
+	ck_assert_uint_eq(req2.auth_type, 1);
+	ck_assert_uint_eq(req2.auth_len, 3);
+	ck_assert_mem_eq(req2.auth, "abc", 3);
+	ck_assert_uint_eq(req2.op.opcode, OP_PING);
+	ck_assert_int_eq(ipc_request_decode(buf, len - 1, &req2), -1);
+	buf[len] = 0;
+	ck_assert_int_eq(ipc_request_decode(buf, len + 1, &req2), -1);
+	buf[4] = 1; /* the reserved field */
+	ck_assert_int_eq(ipc_request_decode(buf, len, &req2), -1);
+
+	/* PROV_REQUEST: a blob key reference, then the operation. */
+	preq.op.opcode = OP_PSA_SIGN_HASH;
+	len = ipc_prov_request_encoded_len(&preq);
+	buf_writer_init(&wr, buf, sizeof(buf));
+	ipc_prov_request_encode(&wr, &preq);
+	ck_assert_uint_eq(wr.off, len);
+	ck_assert_mem_eq(buf, "\2\0\0\0kr", 6);
+	ck_assert_int_eq(ipc_prov_request_decode(buf, len, &preq2), 0);
+	ck_assert_mem_eq(preq2.key_ref, "kr", 2);
+	ck_assert_uint_eq(preq2.op.opcode, OP_PSA_SIGN_HASH);
+	ck_assert_int_eq(ipc_prov_request_decode(buf, len - 1, &preq2), -1);
+
+	/* PROV_INFO: the provider item, a count, the opcodes; no more than the cap. */
+	info.info.id = 1;
+	info.opcode_count = 2;
+	info.opcodes[0] = OP_PSA_SIGN_HASH;
+	info.opcodes[1] = OP_PSA_HASH_COMPUTE;
+	buf_writer_init(&wr, buf, sizeof(buf));
+	ipc_prov_info_encode(&wr, &info);
+	ck_assert(buf_writer_ok(&wr));
+	ck_assert_int_eq(ipc_prov_info_decode(buf, wr.off, &info2), 0);
+	ck_assert_uint_eq(info2.info.id, 1);
+	ck_assert_uint_eq(info2.opcode_count, 2);
+	ck_assert_uint_eq(info2.opcodes[1], OP_PSA_HASH_COMPUTE);
+	ck_assert_int_eq(ipc_prov_info_decode(buf, wr.off - 1, &info2), -1);
+	info.opcode_count = IPC_MSG_MAX_OPCODES + 1;
+	buf_writer_init(&wr, buf, sizeof(buf));
+	op_list_put_provider(&wr, &info.info);
+	buf_put_u32le(&wr, info.opcode_count);
+	for (len = 0; len < info.opcode_count; len++)
+		buf_put_u32le(&wr, OP_PING);
+	ck_assert_int_eq(ipc_prov_info_decode(buf, wr.off, &info2), -1);
+}
+END_TEST
+
+/* A release build does not know the test-only messages: their header is refused. */
+START_TEST(t_test_range_release)
+{
+	uint8_t buf[IPC_HDR_LEN];
+	const char *why = NULL;
+
+	ck_assert_ptr_null(ipc_type_name(900));
+	make_hdr(buf, 900, 0, 0, IPC_PROTOCOL_VERSION);
+	ck_assert_int_eq(ipc_frame_len(buf, sizeof(buf), &why), -1);
+	ck_assert_str_eq(why, "unknown message type");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -186,6 +286,8 @@ main(void)
 	signal(SIGPIPE, SIG_IGN);
 	tcase_add_test(tc, t_frame_truncated);
 	tcase_add_test(tc, t_frame_rejects);
+	tcase_add_test(tc, t_msg_codecs);
+	tcase_add_test(tc, t_test_range_release);
 	tcase_add_test(tc, t_channel_roundtrip);
 	tcase_add_test(tc, t_channel_garbage_fatal);
 	suite_add_tcase(s, tc);

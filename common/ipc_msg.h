@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Payload codecs for the internal messages that carry more than a setup or
+ * an op.h form: one encoder and one decoder per message type, all
+ * little-endian through buf.h, every decoder ending with the end-of-message
+ * check. The layouts are written next to their enum values in ipc.h.
+ */
+#ifndef PARSEC_IPC_MSG_H
+#define PARSEC_IPC_MSG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "op.h"
+
+#define IPC_MSG_MAX_OPCODES 64 /* PROV_INFO: opcodes one provider may list */
+
+struct ipc_hello {
+	uint32_t version;
+};
+
+struct ipc_provider_down {
+	uint32_t provider_id;
+	uint32_t worker;
+};
+
+struct ipc_provider_removed {
+	uint32_t provider_id;
+};
+
+struct ipc_request {
+	uint8_t provider;
+	uint8_t auth_type;
+	const uint8_t *auth; /* points into the message */
+	size_t auth_len;     /* at most UINT16_MAX */
+	struct op_request op;
+};
+
+struct ipc_prov_request {
+	const uint8_t *key_ref; /* points into the message */
+	size_t key_ref_len;
+	struct op_request op;
+};
+
+struct ipc_prov_info {
+	struct op_provider_info info;
+	uint32_t opcode_count;
+	uint32_t opcodes[IPC_MSG_MAX_OPCODES];
+};
+
+#define IPC_HELLO_LEN 4
+#define IPC_PROVIDER_DOWN_LEN 8
+#define IPC_PROVIDER_REMOVED_LEN 4
+
+/*
+ * Encoders write into wr (sticky failure as buf.h); the *_len functions give
+ * the exact size. Decoders return 0, or -1 if the payload is short, long or
+ * out of range; pointers they fill point into data.
+ */
+void ipc_hello_encode(struct buf_writer *wr, const struct ipc_hello *m);
+int ipc_hello_decode(const uint8_t *data, size_t len, struct ipc_hello *m);
+void ipc_provider_down_encode(struct buf_writer *wr, const struct ipc_provider_down *m);
+int ipc_provider_down_decode(const uint8_t *data, size_t len, struct ipc_provider_down *m);
+void ipc_provider_removed_encode(struct buf_writer *wr, const struct ipc_provider_removed *m);
+int ipc_provider_removed_decode(const uint8_t *data, size_t len,
+    struct ipc_provider_removed *m);
+size_t ipc_request_encoded_len(const struct ipc_request *m);
+void ipc_request_encode(struct buf_writer *wr, const struct ipc_request *m);
+int ipc_request_decode(const uint8_t *data, size_t len, struct ipc_request *m);
+size_t ipc_prov_request_encoded_len(const struct ipc_prov_request *m);
+void ipc_prov_request_encode(struct buf_writer *wr, const struct ipc_prov_request *m);
+int ipc_prov_request_decode(const uint8_t *data, size_t len, struct ipc_prov_request *m);
+void ipc_prov_info_encode(struct buf_writer *wr, const struct ipc_prov_info *m);
+int ipc_prov_info_decode(const uint8_t *data, size_t len, struct ipc_prov_info *m);
+
+/*
+ * Messages that cannot fail short of a bug: small, fixed-size payloads
+ * (setup, control, the three small ones below), at most one descriptor. A
+ * failure to queue one is fatal rather than ignored.
+ */
+struct ipc_chan;
+void ipc_send_ctl(struct ipc_chan *chan, uint32_t type, uint64_t conn_id, int fd,
+    const void *data, size_t len);
+void ipc_send_hello(struct ipc_chan *chan);
+void ipc_send_provider_down(struct ipc_chan *chan, uint32_t provider_id, uint32_t worker);
+void ipc_send_provider_removed(struct ipc_chan *chan, uint32_t provider_id);
+
+#endif
