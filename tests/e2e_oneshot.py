@@ -31,7 +31,6 @@ import psa_generate_key_pb2 as gen_pb  # noqa: E402
 import psa_hash_compute_pb2 as hash_pb  # noqa: E402
 import psa_sign_hash_pb2 as sign_pb  # noqa: E402
 
-HDR = "<IHBBHBQBBBIHIHBB"
 KEEP_ALIVE = 0x0001
 # An EOF this long after the reply is a close by the service, not an idle timeout.
 CLOSE_BOUND_S = 0.05
@@ -39,27 +38,9 @@ CLOSE_BOUND_S = 0.05
 
 def request(provider, opcode, body=b"", auth=b"app", flags=0, version=(1, 0)):
     auth_type = eb.AUTH_DIRECT if auth else 0
-    hdr = struct.pack(HDR, 0x5EC0A710, 30, version[0], version[1], flags, provider, 7, 0, 0,
+    hdr = struct.pack(eb.HDR_FORMAT, 0x5EC0A710, 30, version[0], version[1], flags, provider, 7, 0, 0,
                       auth_type, len(body), len(auth), opcode, 0, 0, 0)
     return hdr + body + auth
-
-
-def read_reply(s):
-    """One response: (header fields, body), or (None, b'') at EOF."""
-    raw = b""
-    while len(raw) < 36:
-        chunk = s.recv(36 - len(raw))
-        if not chunk:
-            return None, b""
-        raw += chunk
-    fields = struct.unpack(HDR, raw)
-    body = b""
-    while len(body) < fields[10]:
-        chunk = s.recv(fields[10] - len(body))
-        if not chunk:
-            return None, b""
-        body += chunk
-    return fields, body
 
 
 def one_shot(sock_path, req):
@@ -68,7 +49,7 @@ def one_shot(sock_path, req):
         s.settimeout(10)
         s.connect(sock_path)
         s.sendall(req)
-        fields, body = read_reply(s)
+        fields, body = eb.read_response(s)
         t_reply = time.monotonic()
         rest = b""
         try:
@@ -131,17 +112,17 @@ def check_keep_alive(svc):
         s.settimeout(10)
         s.connect(svc.sock)
         s.sendall(request(0, 0x01, flags=KEEP_ALIVE))
-        first, _ = read_reply(s)
+        first, _ = eb.read_response(s)
         check("keep-alive asked: the reply carries the flag", first is not None and first[4] == KEEP_ALIVE,
               first)
         s.sendall(request(1, 0x0F, hash_pb.Operation(alg=alg_pb.Algorithm.SHA_256,
                                                          input=b"abc").SerializeToString(),
                           flags=KEEP_ALIVE))
-        second, body = read_reply(s)
+        second, body = eb.read_response(s)
         check("keep-alive: a second request on the same connection is answered",
               second is not None and second[13] == 0 and len(body) > 32, second)
         s.sendall(request(0, 0x01))
-        third, _ = read_reply(s)
+        third, _ = eb.read_response(s)
         check("a request without the flag on a kept connection: answered, flag clear",
               third is not None and third[13] == 0 and third[4] == 0, third)
         check("and the connection is then closed", s.recv(1) == b"")
@@ -150,7 +131,7 @@ def check_keep_alive(svc):
         s.settimeout(10)
         s.connect(svc.sock)
         s.sendall(request(0, 0x01))
-        fields, _ = read_reply(s)
+        fields, _ = eb.read_response(s)
         check("no flag asked: the reply's flags are 0, as upstream's", fields is not None and fields[4] == 0,
               fields)
 
@@ -163,7 +144,7 @@ def check_idle_timeout():
             s.settimeout(20)
             s.connect(svc.sock)
             s.sendall(request(0, 0x01, flags=KEEP_ALIVE))
-            fields, _ = read_reply(s)
+            fields, _ = eb.read_response(s)
             t0 = time.monotonic()
             eof = s.recv(1) == b""
             idle = time.monotonic() - t0

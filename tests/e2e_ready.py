@@ -85,20 +85,8 @@ def early_requests(tag, old_keys):
 
 
 def read_reply(s):
-    raw = b""
-    while len(raw) < 36:
-        chunk = s.recv(36 - len(raw))
-        if not chunk:
-            return None, b""
-        raw += chunk
-    fields = struct.unpack("<IHBBHBQBBBIHIHBB", raw)
-    body = b""
-    while len(body) < fields[10]:
-        chunk = s.recv(fields[10] - len(body))
-        if not chunk:
-            return None, b""
-        body += chunk
-    return fields[13], body
+    fields, body = eb.read_response(s)
+    return (fields[13] if fields else None), body
 
 
 class Burst:

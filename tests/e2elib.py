@@ -43,6 +43,27 @@ def summary(suite):
     return 1 if counts["failed"] else 0
 
 
+HDR_FORMAT = "<IHBBHBQBBBIHIHBB"
+
+
+def read_response(s):
+    """One response from socket s: (header fields, body), or (None, b'') at EOF."""
+    raw = b""
+    while len(raw) < 36:
+        chunk = s.recv(36 - len(raw))
+        if not chunk:
+            return None, b""
+        raw += chunk
+    fields = struct.unpack(HDR_FORMAT, raw)
+    body = b""
+    while len(body) < fields[10]:
+        chunk = s.recv(fields[10] - len(body))
+        if not chunk:
+            return None, b""
+        body += chunk
+    return fields, body
+
+
 def call(sock_path, provider, opcode, body, auth_type, auth, timeout=10):
     hdr = struct.pack("<IHBBHBQBBBIHIHBB", 0x5EC0A710, 30, 1, 0, 0, provider, 1, 0, 0,
                       auth_type, len(body), len(auth), opcode, 0, 0, 0)
@@ -50,17 +71,8 @@ def call(sock_path, provider, opcode, body, auth_type, auth, timeout=10):
         s.settimeout(timeout)
         s.connect(sock_path)
         s.sendall(hdr + body + auth)
-        raw = b""
-        while len(raw) < 36:
-            chunk = s.recv(36 - len(raw))
-            if not chunk:
-                return None, b""
-            raw += chunk
-        fields = struct.unpack("<IHBBHBQBBBIHIHBB", raw)
-        out = b""
-        while len(out) < fields[10]:
-            out += s.recv(fields[10] - len(out))
-        return fields[13], out
+        fields, out = read_response(s)
+        return (fields[13] if fields else None), out
 
 
 def memory_count(pid, needle):
