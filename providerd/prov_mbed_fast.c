@@ -7,6 +7,12 @@
  * module directly after the same policy checks PSA makes. Destroying a key
  * drops it from the cache of the worker that destroyed it, and brokerd sends
  * every destroy to every worker.
+ *
+ * The key file's layout is mbedtls 2.28's own, not an interface: each key
+ * read this way is checked against what PSA's public API says of it (type,
+ * size, policy, and the public key its scalar gives), and any difference
+ * turns the fast path off, so another mbedtls layout costs speed, not
+ * wrong signatures.
  */
 #include <string.h>
 #include <unistd.h>
@@ -54,6 +60,10 @@ static uint64_t fast_clock;
 static mbedtls_ctr_drbg_context fast_drbg;
 static mbedtls_entropy_context fast_entropy;
 static pid_t fast_drbg_pid; /* the process that seeded fast_drbg; 0 before */
+static int fast_off; /* a key file did not read as PSA describes it: PSA signs everything */
+
+static int fast_matches_psa(psa_key_id_t id, const struct fast_key *k, psa_key_type_t type,
+    size_t bits);
 
 static uint32_t
 fast_le32(const uint8_t *p)
@@ -135,13 +145,54 @@ fast_load(psa_key_id_t id, psa_status_t *status)
 		*status = PSA_ERROR_DATA_CORRUPT;
 		goto out;
 	}
-	slot->id = id;
 	slot->usage = fast_le32(file + PSA_FILE_USAGE);
 	slot->alg = fast_le32(file + PSA_FILE_ALG);
 	slot->alg2 = fast_le32(file + PSA_FILE_ALG2);
+	if (!fast_matches_psa(id, slot, type, bits)) {
+		log_warnx("key %u: its file does not read as PSA describes the key (another "
+		    "mbedtls key file layout?); ECDSA goes through PSA from now on", (unsigned)id);
+		fast_off = 1;
+		fast_drop(slot);
+		slot = NULL;
+		*status = PSA_ERROR_NOT_SUPPORTED;
+		goto out;
+	}
+	slot->id = id;
 out:
 	mbedtls_platform_zeroize(file, sizeof(file));
 	return slot;
+}
+
+static int fast_rng_ready(void);
+
+/* Whether k, read from the file, is the key PSA's public API describes. */
+static int
+fast_matches_psa(psa_key_id_t id, const struct fast_key *k, psa_key_type_t type, size_t bits)
+{
+	psa_key_attributes_t attrs = PSA_KEY_ATTRIBUTES_INIT;
+	uint8_t want[PSA_EXPORT_PUBLIC_KEY_MAX_SIZE], have[PSA_EXPORT_PUBLIC_KEY_MAX_SIZE];
+	size_t want_len = 0, have_len = 0;
+	mbedtls_ecp_point q;
+	int same;
+
+	if (psa_get_key_attributes(id, &attrs) != PSA_SUCCESS)
+		return 0;
+	same = psa_get_key_type(&attrs) == type && psa_get_key_bits(&attrs) == bits &&
+	    psa_get_key_usage_flags(&attrs) == k->usage &&
+	    psa_get_key_algorithm(&attrs) == k->alg &&
+	    psa_get_key_enrollment_algorithm(&attrs) == k->alg2;
+	psa_reset_key_attributes(&attrs);
+	if (!same || psa_export_public_key(id, want, sizeof(want), &want_len) != PSA_SUCCESS ||
+	    !fast_rng_ready())
+		return 0;
+	mbedtls_ecp_point_init(&q);
+	same = mbedtls_ecp_mul((mbedtls_ecp_group *)&k->grp, &q, &k->d, &k->grp.G,
+	    mbedtls_ctr_drbg_random, &fast_drbg) == 0 &&
+	    mbedtls_ecp_point_write_binary(&k->grp, &q, MBEDTLS_ECP_PF_UNCOMPRESSED, &have_len,
+	    have, sizeof(have)) == 0 &&
+	    have_len == want_len && memcmp(have, want, have_len) == 0;
+	mbedtls_ecp_point_free(&q);
+	return same;
 }
 
 /*
@@ -200,7 +251,7 @@ prov_mbed_fast_sign(psa_key_id_t id, psa_algorithm_t alg, const uint8_t *hash, s
 	md = hash_alg == PSA_ALG_SHA_256 ? MBEDTLS_MD_SHA256 : hash_alg == PSA_ALG_SHA_384 ?
 	    MBEDTLS_MD_SHA384 : hash_alg == PSA_ALG_SHA_512 ? MBEDTLS_MD_SHA512 :
 	    hash_alg == PSA_ALG_SHA_224 ? MBEDTLS_MD_SHA224 : MBEDTLS_MD_NONE;
-	if (md == MBEDTLS_MD_NONE || !fast_rng_ready())
+	if (fast_off || md == MBEDTLS_MD_NONE || !fast_rng_ready())
 		return 0; /* PSA decides: other hashes, wildcards, no hash at all */
 	for (i = 0; i < FAST_SLOTS; i++)
 		if (fast_keys[i].id == id)

@@ -401,6 +401,9 @@ def main():
         run(svc)
         ok, _ = call(svc, "hash", hash_pb.Operation(alg=A.SHA_256, input=b""))
         check("still serving after the misuse", ok == 0, ok)
+        log = open(os.path.join(svc.dir, "parsecd.log")).read()
+        check("the ECDSA fast path reads every key file as PSA's API describes the key",
+              "does not read as PSA describes" not in log, log[-2000:])
     finally:
         svc.stop()
         svc.remove()
