@@ -18,6 +18,7 @@
 #include "ipc.h"
 #include "ipc_msg.h"
 #include "log.h"
+#include "peer.h"
 #include "proc.h"
 #include "sandbox.h"
 #include "tree.h"
@@ -30,6 +31,7 @@ struct broker_conn {
 	uint64_t id;
 	uid_t uid;
 	pid_t pid;
+	int refused; /* not one of the service's clients: no identity, every request refused */
 };
 
 static int
@@ -162,20 +164,33 @@ broker_conn_new(uint64_t conn_id, int fd)
 	struct broker_conn *conn;
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
+	char why[160];
 
 	if (fd == -1)
 		fatalx("CONN_NEW without a descriptor");
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
-		fatal("SO_PEERCRED");
 	if ((conn = calloc(1, sizeof(*conn))) == NULL)
 		fatal("calloc");
 	conn->id = conn_id;
-	conn->uid = cred.uid;
-	conn->pid = cred.pid;
+	/*
+	 * Only an accepted client of our own listener says who is connected: the
+	 * credentials of a listener, a socketpair or another socket name whoever
+	 * made it (root, for the listener), never the client frontd serves.
+	 */
+	if (peer_is_client(fd, broker.setup.listen_addr, why, sizeof(why)) == -1) {
+		log_warnx("connection %llu: frontd passed %s, not a client; its requests are "
+		    "refused", (unsigned long long)conn_id, why);
+		conn->refused = 1;
+		conn->uid = (uid_t)-1;
+	} else {
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
+			fatal("SO_PEERCRED");
+		conn->uid = cred.uid;
+		conn->pid = cred.pid;
+	}
 	if (RB_INSERT(broker_conn_tree, &bd.conns, conn) != NULL)
 		fatalx("duplicate connection id %llu", (unsigned long long)conn_id);
 	log_debug("connection %llu from uid %u pid %d", (unsigned long long)conn_id,
-	    (unsigned)cred.uid, (int)cred.pid);
+	    (unsigned)conn->uid, (int)conn->pid);
 }
 
 static void
@@ -206,6 +221,11 @@ broker_front_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 		if ((conn = RB_FIND(broker_conn_tree, &bd.conns, &key)) == NULL)
 			fatalx("request on unknown connection %llu",
 			    (unsigned long long)msg->hdr.conn_id);
+		if (conn->refused) {
+			broker_reply_status(msg->hdr.conn_id, msg->hdr.req_id,
+			    ST_AUTHENTICATION_ERROR);
+			break;
+		}
 		broker_route_request(msg->hdr.conn_id, msg->hdr.req_id, conn->uid, msg->data,
 		    msg->hdr.len);
 		break;

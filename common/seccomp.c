@@ -54,7 +54,8 @@ static const struct sc_rule sc_rules[] = {
 	{ "sendto", ALL },        /* send(): libevent signals, client replies in frontd */
 	{ "recvfrom", FRONT },    /* recv() from clients */
 	{ "accept4", FRONT },     /* new clients */
-	{ "getsockopt", FRONT | BROKER }, /* SO_PEERCRED */
+	{ "getsockopt", FRONT | BROKER }, /* SO_PEERCRED; brokerd: what a client descriptor is */
+	{ "getsockname", BROKER }, /* brokerd: a client descriptor's listener address */
 	{ "shutdown", FRONT },    /* refusing new clients while stopping */
 	{ "fcntl", ALL },         /* O_NONBLOCK on channels, F_DUPFD for the broker's copy; SQLite locks */
 	{ "close", ALL },

@@ -50,6 +50,7 @@ setup_broker_encode(const struct setup_broker *s, uint8_t *out, size_t cap)
 	for (i = 0; i < s->admin_count && i < CFG_ADMIN_MAX; i++)
 		buf_put_str(&wr, s->admins[i]);
 	buf_put_str(&wr, s->kim_path);
+	buf_put_str(&wr, s->listen_addr);
 	buf_put_str(&wr, s->state_dir);
 	buf_put_u32le(&wr, s->provider_count);
 	return buf_writer_ok(&wr) ? wr.off : 0;
@@ -71,6 +72,7 @@ setup_broker_decode(const uint8_t *in, size_t len, struct setup_broker *s)
 	for (i = 0; i < s->admin_count; i++)
 		buf_get_str(&rd, s->admins[i], sizeof(s->admins[i]));
 	buf_get_str(&rd, s->kim_path, sizeof(s->kim_path));
+	buf_get_str(&rd, s->listen_addr, sizeof(s->listen_addr));
 	buf_get_str(&rd, s->state_dir, sizeof(s->state_dir));
 	s->provider_count = buf_get_u32le(&rd);
 	return buf_reader_done(&rd) ? 0 : -1;

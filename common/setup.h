@@ -28,6 +28,7 @@ struct setup_broker {
 	uint32_t admin_count;
 	char admins[CFG_ADMIN_MAX][CFG_ADMIN_NAME_MAX];
 	char kim_path[CFG_LONGPATH_MAX];
+	char listen_addr[CFG_PATH_MAX]; /* the listener's bound address: clients' local address */
 	char state_dir[CFG_LONGPATH_MAX]; /* providers' states: one deployment with the key store */
 	uint32_t provider_count; /* IPC_SETUP_PROVIDER messages that follow: one per worker */
 };

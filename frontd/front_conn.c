@@ -409,6 +409,12 @@ front_accept(evutil_socket_t lfd, short events, void *arg)
 		return;
 	}
 	/* brokerd reads the peer's identity itself from this duplicate. */
+#ifdef PARSEC_TEST_HOOKS
+	/* A compromised frontd's move: its (root-made) listener passed off as the client. */
+	if (getenv("PARSEC_FAULT") != NULL && strcmp(getenv("PARSEC_FAULT"), "pass-listener") == 0)
+		dupfd = fcntl(fc.listen_fd, F_DUPFD_CLOEXEC, 0);
+	else
+#endif
 	if ((dupfd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1) {
 		log_warn("dup");
 		close(fd);

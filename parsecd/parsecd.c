@@ -12,8 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -201,6 +203,29 @@ parsecd_provider_settings(const struct cfg_provider *p, struct setup_provider *s
 	s->skip_if_no_tpm = p->skip_if_no_tpm;
 }
 
+/*
+ * The address the listener is bound to, as every accepted client's local
+ * address reads: brokerd takes only such descriptors for clients.
+ */
+static void
+parsecd_listen_addr(char *out, size_t outsz)
+{
+	struct sockaddr_un sun;
+	socklen_t len = sizeof(sun);
+	size_t n;
+
+	memset(&sun, 0, sizeof(sun));
+	out[0] = '\0';
+	if (pd.listen_fd == -1 || getsockname(pd.listen_fd, (struct sockaddr *)&sun, &len) == -1 ||
+	    len <= offsetof(struct sockaddr_un, sun_path))
+		return;
+	n = strnlen(sun.sun_path, len - offsetof(struct sockaddr_un, sun_path));
+	if (n >= outsz)
+		return;
+	memcpy(out, sun.sun_path, n);
+	out[n] = '\0';
+}
+
 static void
 parsecd_send_settings(struct child *c, uint32_t type)
 {
@@ -236,6 +261,7 @@ parsecd_send_settings(struct child *c, uint32_t type)
 		if (pd.cfg.key_manager_count > 0)
 			strlcpy(s.kim_path, kim->sqlite_db_path, sizeof(s.kim_path));
 		strlcpy(s.state_dir, pd.cfg.state_dir, sizeof(s.state_dir));
+		parsecd_listen_addr(s.listen_addr, sizeof(s.listen_addr));
 		for (i = 0; i < pd.provider_count; i++)
 			s.provider_count += !pd.providers[i].retired;
 		len = setup_broker_encode(&s, buf, sizeof(buf));

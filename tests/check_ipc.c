@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include "ipc.h"
 #include "ipc_msg.h"
 #include "log.h"
+#include "peer.h"
 #include "testlib.h"
 
 static void
@@ -264,6 +266,48 @@ START_TEST(t_msg_codecs)
 END_TEST
 
 /* A release build does not know the test-only messages: their header is refused. */
+/* Only an accepted client of the named listener passes brokerd's check. */
+START_TEST(t_peer_is_client)
+{
+	struct sockaddr_un sun;
+	char dir[] = "/tmp/parsec-peer.XXXXXX", path[sizeof(sun.sun_path)], other[64], why[160];
+	int lfd, cfd, afd, pair[2], loose;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/s.sock", dir);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strcpy(sun.sun_path, path);
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	ck_assert_int_eq(listen(lfd, 4), 0);
+	cfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_eq(connect(cfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	afd = accept(lfd, NULL, NULL);
+	ck_assert_int_ge(afd, 0);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, pair), 0);
+	loose = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	ck_assert_int_eq(peer_is_client(afd, path, why, sizeof(why)), 0);
+	ck_assert_int_eq(peer_is_client(lfd, path, why, sizeof(why)), -1);
+	ck_assert_str_eq(why, "a listening socket");
+	ck_assert_int_eq(peer_is_client(pair[0], path, why, sizeof(why)), -1);
+	ck_assert_int_eq(peer_is_client(cfd, path, why, sizeof(why)), -1);
+	ck_assert_int_eq(peer_is_client(loose, path, why, sizeof(why)), -1);
+	snprintf(other, sizeof(other), "%s/other.sock", dir);
+	ck_assert_int_eq(peer_is_client(afd, other, why, sizeof(why)), -1);
+	ck_assert_int_eq(peer_is_client(afd, "", why, sizeof(why)), -1);
+	close(afd);
+	close(cfd);
+	close(lfd);
+	close(pair[0]);
+	close(pair[1]);
+	close(loose);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 START_TEST(t_test_range_release)
 {
 	uint8_t buf[IPC_HDR_LEN];
@@ -288,6 +332,7 @@ main(void)
 	tcase_add_test(tc, t_frame_rejects);
 	tcase_add_test(tc, t_msg_codecs);
 	tcase_add_test(tc, t_test_range_release);
+	tcase_add_test(tc, t_peer_is_client);
 	tcase_add_test(tc, t_channel_roundtrip);
 	tcase_add_test(tc, t_channel_garbage_fatal);
 	suite_add_tcase(s, tc);

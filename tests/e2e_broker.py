@@ -57,6 +57,16 @@ out = {"create": me.generate("shared"), "keys": me.keys(), "public": me.public("
 print(json.dumps(out))
 """
 
+# Claims to be root: ListKeys and ListClients statuses, as JSON.
+CLAIM_ROOT = r"""
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import e2elib as t
+svc = type("S", (), {"sock": sys.argv[2]})()
+liar = t.App(svc, "0", t.AUTH_PEER, (0).to_bytes(4, "little"))
+print(json.dumps([liar.keys()[0], liar.clients()[0]]))
+"""
+
 
 def ensure_user(name):
     try:
@@ -158,7 +168,38 @@ def crash_tests():
             svc.remove()
 
 
+def passed_listener_tests():
+    """A compromised frontd hands brokerd its listener (made by root) as a client's socket."""
+    fault_tree = os.path.join(TOP, "tests", "faults")
+    if os.geteuid() != 0 or not os.path.exists(os.path.join(fault_tree, "frontd", "parsec-frontd")):
+        print("# a passed listener needs root and the fault build; skipped")
+        return
+    svc = Service(auth="UnixPeerCredentials", admins=("0",))
+    svc.start()
+    try:
+        root = App(svc, "0", AUTH_PEER, (0).to_bytes(4, "little"))
+        check("root makes a key", root.generate("roots-key") == 0)
+        svc.stop()
+        svc.start(tree=fault_tree, fault="pass-listener")
+        user = ensure_user("parsec-test-a")
+        r = subprocess.run(["setpriv", "--reuid=%d" % user.pw_uid, "--regid=%d" % user.pw_gid,
+                            "--clear-groups", "/usr/bin/python3", "-c", CLAIM_ROOT,
+                            os.path.join(TOP, "tests"), svc.sock],
+                           capture_output=True, text=True,
+                           env={"PYTHONPATH": os.path.join(TOP, "tests", "pb")})
+        out = r.stdout.strip().splitlines()[-1] if r.stdout.strip() else r.stderr[-300:]
+        check("a passed listener gives no identity: a user claiming uid 0 gets "
+              "AuthenticationError for ListKeys and ListClients", out == "[11, 11]", out)
+        check("and brokerd says frontd passed a listening socket",
+              "frontd passed a listening socket" in open(os.path.join(svc.dir, "parsecd.log")).read())
+        check("and the service keeps running", svc.proc.poll() is None)
+    finally:
+        svc.stop()
+        svc.remove()
+
+
 def main():
+    passed_listener_tests()
     admin_tests()
     peer_credential_tests()
     authenticator_isolation_tests()
