@@ -584,11 +584,15 @@ broker_route_response(struct broker_worker *w, uint64_t prov_req_id, const uint8
 	struct op_result res;
 
 	pend = RB_FIND(broker_pending_tree, &route_pending, &key);
-	if (pend == NULL || pend->worker != w)
-		fatalx("provider %u/%u answered an unknown request", w->provider->id, w->index);
+	if (pend == NULL || pend->worker != w) {
+		broker_worker_fault(w, "answered a request it was not given");
+		return;
+	}
 	buf_reader_init(&rd, data, len);
-	if (op_result_decode(&rd, &res) == -1 || !buf_reader_done(&rd))
-		fatalx("malformed result from provider %u/%u", w->provider->id, w->index);
+	if (op_result_decode(&rd, &res) == -1 || !buf_reader_done(&rd)) {
+		broker_worker_fault(w, "sent a malformed result");
+		return;
+	}
 	RB_REMOVE(broker_pending_tree, &route_pending, pend);
 	w->inflight--;
 	if (pend->keyop != NULL) {

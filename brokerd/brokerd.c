@@ -245,14 +245,23 @@ broker_worker_down(struct broker_worker *w)
 	broker_route_worker_down(w);
 }
 
+void
+broker_worker_fault(struct broker_worker *w, const char *what)
+{
+	log_warnx("%s worker %u %s; dropping it", w->provider->name, w->index, what);
+	ipc_chan_drop(w->chan);
+}
+
 static void
 broker_worker_info(struct broker_worker *w, const uint8_t *data, size_t len)
 {
 	struct broker_provider *p = w->provider;
 	struct ipc_prov_info m;
 
-	if (ipc_prov_info_decode(data, len, &m) == -1 || m.info.id != p->id)
-		fatalx("malformed PROV_INFO from %s", p->name);
+	if (ipc_prov_info_decode(data, len, &m) == -1 || m.info.id != p->id) {
+		broker_worker_fault(w, "sent a malformed PROV_INFO");
+		return;
+	}
 	p->info = m.info;
 	memcpy(p->opcodes, m.opcodes, m.opcode_count * sizeof(m.opcodes[0]));
 	p->opcode_count = m.opcode_count;
@@ -277,7 +286,7 @@ broker_worker_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 		broker_route_response(w, msg->hdr.req_id, msg->data, msg->hdr.len);
 		break;
 	default:
-		fatalx("unexpected %s from %s", ipc_type_name(msg->hdr.type), w->provider->name);
+		broker_worker_fault(w, "sent a message it may not send");
 	}
 }
 
@@ -320,6 +329,7 @@ broker_link_worker(const uint8_t *data, size_t len, int fd)
 		broker_worker_down(w);
 	snprintf(peer, sizeof(peer), "provider %u/%u", ref.id, ref.worker);
 	w->chan = ipc_chan_new(bd.base, fd, peer, broker_worker_msg, broker_worker_lost, w);
+	ipc_chan_set_untrusted(w->chan);
 }
 
 /* A provider left the configuration: its keys stay in the store, unreachable. */

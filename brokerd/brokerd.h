@@ -57,6 +57,12 @@ extern struct broker_ctx broker;
 /* brokerd.c */
 void broker_reply(uint64_t conn_id, uint64_t req_id, const struct op_result *res);
 void broker_reply_status(uint64_t conn_id, uint64_t req_id, uint32_t status);
+/*
+ * A worker broke the protocol: its channel is dropped, as if it had died (its
+ * requests are answered PsaErrorCommunicationFailure, the parent restarts it).
+ * brokerd goes on serving. Call from the worker's message handler only.
+ */
+void broker_worker_fault(struct broker_worker *w, const char *what);
 int broker_provider_up(const struct broker_provider *p);
 /*
  * Sends an operation to one worker. If it cannot be sent (over the IPC cap),

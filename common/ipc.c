@@ -47,7 +47,8 @@ struct ipc_chan {
 	struct ipc_fd_mark *out_fds;
 	size_t out_fd_cap;
 	size_t out_fd_count;
-	int closing;
+	int closing;   /* ipc_chan_drop: read nothing more, on_close after dispatch */
+	int untrusted; /* a malformed frame drops the channel instead of stopping us */
 };
 
 static const struct {
@@ -192,6 +193,18 @@ ipc_chan_free(struct ipc_chan *chan)
 	free(chan->out);
 	free(chan->out_fds);
 	free(chan);
+}
+
+void
+ipc_chan_set_untrusted(struct ipc_chan *chan)
+{
+	chan->untrusted = 1;
+}
+
+void
+ipc_chan_drop(struct ipc_chan *chan)
+{
+	chan->closing = 1;
 }
 
 const char *
@@ -426,8 +439,13 @@ ipc_dispatch(struct ipc_chan *chan)
 		long frame = ipc_frame_len(chan->in + off, chan->in_len - off, &why);
 		struct ipc_msg msg;
 
-		if (frame == -1)
-			fatalx("bad message from %s: %s", chan->peer, why);
+		if (frame == -1) {
+			if (!chan->untrusted)
+				fatalx("bad message from %s: %s", chan->peer, why);
+			log_warnx("bad message from %s: %s; dropping it", chan->peer, why);
+			chan->closing = 1;
+			break;
+		}
 		if (frame == 0)
 			break;
 		ipc_hdr_decode(chan->in + off, &msg.hdr, &why);
@@ -452,6 +470,9 @@ ipc_dispatch(struct ipc_chan *chan)
 		explicit_bzero(chan->in + chan->in_len - off, off);
 		chan->in_len -= off;
 	}
+	/* Last: on_close may free the channel. */
+	if (chan->closing)
+		ipc_chan_lost(chan);
 }
 
 static void

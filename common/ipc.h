@@ -101,6 +101,16 @@ struct ipc_chan *ipc_chan_new(struct event_base *base, int fd, const char *peer_
     ipc_msg_cb on_msg, ipc_close_cb on_close, void *arg);
 void ipc_chan_free(struct ipc_chan *chan);
 const char *ipc_chan_peer(const struct ipc_chan *chan);
+/*
+ * A peer whose faults cost only itself (a provider worker, seen from brokerd):
+ * a malformed frame closes the channel (on_close runs) instead of stopping us.
+ */
+void ipc_chan_set_untrusted(struct ipc_chan *chan);
+/*
+ * From the channel's own message handler: no further message is read, and
+ * on_close runs once the handler has returned (it may free the channel).
+ */
+void ipc_chan_drop(struct ipc_chan *chan);
 
 /*
  * Queues a message and tries to write it at once. fd (or -1) is sent along and

@@ -92,6 +92,12 @@ prov_request(uint64_t req_id, const uint8_t *data, size_t len)
 		fatal("malloc");
 	buf_writer_init(&wr, buf, res_len);
 	op_result_encode(&wr, &res);
+#ifdef PARSEC_TEST_HOOKS
+	/* A provider gone wrong: answers PsaGenerateRandom under a request id it never got. */
+	if (getenv("PARSEC_FAULT") != NULL && strcmp(getenv("PARSEC_FAULT"), "answer-unknown") == 0 &&
+	    m.op.opcode == OP_PSA_GENERATE_RANDOM)
+		req_id += 1000000;
+#endif
 	if (ipc_send(pv.broker, IPC_PROV_RESPONSE, 0, req_id, -1, buf, wr.off) == -1) {
 		op_result_status(&res, ST_PSA_INSUFFICIENT_MEMORY);
 		buf_writer_init(&wr, buf, res_len);

@@ -198,7 +198,37 @@ def passed_listener_tests():
         svc.remove()
 
 
+def worker_fault_tests():
+    """A provider worker that answers a request it was never given costs only itself."""
+    fault_tree = os.path.join(TOP, "tests", "faults")
+    if not os.path.exists(os.path.join(fault_tree, "providerd", "parsec-provider-mbed")):
+        print("# no fault build (make fault-tree); worker fault tests skipped")
+        return
+    import psa_generate_random_pb2 as random_pb
+    import psa_hash_compute_pb2 as hash_pb
+    import psa_algorithm_pb2 as alg_pb
+    svc = Service()
+    try:
+        svc.start(tree=fault_tree, fault="answer-unknown")
+        app = App(svc, "app")
+        st, _ = app._call(1, 0x0D, random_pb.Operation(size=32))
+        check("a worker answering an unknown request id: that request gets "
+              "PsaErrorCommunicationFailure", st == 1145, st)
+        log = open(os.path.join(svc.dir, "parsecd.log")).read()
+        check("and brokerd drops that worker, saying why",
+              "answered a request it was not given; dropping it" in log, log[-1500:])
+        check("brokerd and the service keep running", svc.proc.poll() is None)
+        results = [app._call(1, 0x0F, hash_pb.Operation(alg=alg_pb.Algorithm.SHA_256,
+                                                         input=b"abc"))[0] for _ in range(20)]
+        check("and the provider's other requests are served", results.count(0) >= 19, results)
+        check("and keys are made as before", app.generate("after-fault") == 0)
+    finally:
+        svc.stop()
+        svc.remove()
+
+
 def main():
+    worker_fault_tests()
     passed_listener_tests()
     admin_tests()
     peer_credential_tests()
