@@ -8,7 +8,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
+#include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 
 #include <seccomp.h>
 
@@ -115,6 +117,9 @@ sandbox_seccomp(enum proc_kind kind, const char *const *extra, const char *const
     int relaxed)
 {
 	struct scmp_arg_cmp no_exec = SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0);
+	struct scmp_arg_cmp unix_only = SCMP_A0(SCMP_CMP_EQ, AF_UNIX);
+	struct scmp_arg_cmp inet_only = SCMP_A0(SCMP_CMP_EQ, AF_INET);
+	struct scmp_arg_cmp inet6_only = SCMP_A0(SCMP_CMP_EQ, AF_INET6);
 	uint32_t def = relaxed && SC_DEFAULT_ACTION != SCMP_ACT_ALLOW ? SCMP_ACT_LOG :
 	    SC_DEFAULT_ACTION;
 	scmp_filter_ctx ctx;
@@ -129,8 +134,17 @@ sandbox_seccomp(enum proc_kind kind, const char *const *extra, const char *const
 	for (i = 0; i < sizeof(sc_rules) / sizeof(sc_rules[0]); i++)
 		if (sc_rules[i].kinds & (1u << kind))
 			sc_allow(ctx, sc_rules[i].name, def, 0, NULL);
-	for (i = 0; extra != NULL && extra[i] != NULL; i++)
-		sc_allow(ctx, extra[i], def, 0, NULL);
+	for (i = 0; extra != NULL && extra[i] != NULL; i++) {
+		/* socket:unix and socket:inet: socket() for those address families only */
+		if (strcmp(extra[i], "socket:unix") == 0) {
+			sc_allow(ctx, "socket", def, 1, &unix_only);
+		} else if (strcmp(extra[i], "socket:inet") == 0) {
+			sc_allow(ctx, "socket", def, 1, &inet_only);
+			sc_allow(ctx, "socket", def, 1, &inet6_only);
+		} else {
+			sc_allow(ctx, extra[i], def, 0, NULL);
+		}
+	}
 	for (i = 0; refused != NULL && refused[i] != NULL; i++) {
 		int nr = seccomp_syscall_resolve_name(refused[i]);
 

@@ -360,6 +360,29 @@ prov_tpm_open(const struct setup_provider *setup)
 	return 0;
 }
 
+/*
+ * The swtpm TCTI opens a new connection to the TPM's socket for every
+ * command (strace -f: socket, connect, then close, per command), so the
+ * socket's path must stay reachable: no chroot; the process drops to the
+ * service user before init. What the filter allows follows the TCTI (set by
+ * prov_tpm_seccomp_for before init): a device needs no socket at all, a
+ * socket path only AF_UNIX, a host and port (mssim, or swtpm without a path)
+ * only AF_INET and AF_INET6.
+ */
+static const char *prov_tpm_seccomp[3];
+
+static void
+prov_tpm_seccomp_for(const char *tcti)
+{
+	if (strncmp(tcti, "device", 6) == 0) {
+		prov_tpm_seccomp[0] = NULL;
+		return;
+	}
+	prov_tpm_seccomp[0] = strstr(tcti, "path=") != NULL ? "socket:unix" : "socket:inet";
+	prov_tpm_seccomp[1] = "connect";
+	prov_tpm_seccomp[2] = NULL;
+}
+
 static int
 prov_tpm_init(const struct setup_provider *setup)
 {
@@ -370,6 +393,7 @@ prov_tpm_init(const struct setup_provider *setup)
 	 * level, show command buffers with the owner password: always off.
 	 */
 	setenv("TSS2_LOG", "all+none", 1);
+	prov_tpm_seccomp_for(setup->tcti);
 	strlcpy(tpm.info.description, "TPM 2.0 provider", sizeof(tpm.info.description));
 	if ((r = prov_tpm_open(setup)) != 0) {
 		/* The next attempt (or the exit) starts from nothing. */
@@ -400,17 +424,6 @@ prov_tpm_opcodes(uint32_t *ops, size_t max)
 	return i;
 }
 
-/*
- * The swtpm TCTI opens a new connection to the TPM's socket for every
- * command (strace -f: socket, connect, then close, per command), so the
- * socket's path must stay reachable: no chroot; the process drops to the
- * service user before init.
- */
-static const char *const prov_tpm_seccomp[] = {
-	"socket",  /* the swtpm TCTI connects anew for every TPM command */
-	"connect", /* to the TPM's socket, by path */
-	NULL,
-};
 
 const struct prov_backend prov_tpm_backend = {
 	.name = "provider-tpm",

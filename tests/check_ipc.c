@@ -15,11 +15,13 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <valgrind/valgrind.h>
 
 #include "ipc.h"
 #include "ipc_msg.h"
 #include "log.h"
 #include "peer.h"
+#include "sandbox.h"
 #include "testlib.h"
 
 static void
@@ -308,6 +310,34 @@ START_TEST(t_peer_is_client)
 }
 END_TEST
 
+/* "socket:unix" in a filter's extras: socket() for AF_UNIX only; another family kills. */
+START_TEST(t_seccomp_socket_family)
+{
+	static const char *const extra[] = { "socket:unix", NULL };
+	int status, fd;
+	pid_t pid;
+
+#if defined(__SANITIZE_ADDRESS__)
+	return; /* sanitizer builds load an allow-by-default filter: nothing to see */
+#endif
+	if (RUNNING_ON_VALGRIND)
+		return; /* valgrind cannot run a seccomp filter; the plain run checks it */
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		sandbox_seccomp(PROC_PROVIDER, extra, NULL, 0);
+		if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
+			_exit(3);
+		close(fd);
+		(void)socket(AF_INET, SOCK_STREAM, 0);
+		_exit(4);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS,
+	    "AF_UNIX allowed and AF_INET killed: status 0x%x", status);
+}
+END_TEST
+
 START_TEST(t_test_range_release)
 {
 	uint8_t buf[IPC_HDR_LEN];
@@ -333,6 +363,7 @@ main(void)
 	tcase_add_test(tc, t_msg_codecs);
 	tcase_add_test(tc, t_test_range_release);
 	tcase_add_test(tc, t_peer_is_client);
+	tcase_add_test(tc, t_seccomp_socket_family);
 	tcase_add_test(tc, t_channel_roundtrip);
 	tcase_add_test(tc, t_channel_garbage_fatal);
 	suite_add_tcase(s, tc);
