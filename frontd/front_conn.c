@@ -190,7 +190,8 @@ front_conn_reply(struct front_conn *conn, const struct wire_hdr *req_hdr, uint32
 	conn->close_after = close_after;
 	conn->state = CONN_WRITING;
 	event_del(conn->ev_read);
-	evtimer_del(conn->ev_timer);
+	/* The answer must be read within the listener timeout too: unread, it goes. */
+	front_conn_arm_timer(conn, fc.settings.timeout_ms);
 	front_conn_flush(conn);
 }
 
@@ -358,7 +359,10 @@ front_conn_timeout(evutil_socket_t fd, short events, void *arg)
 {
 	struct front_conn *conn = arg;
 
-	if (conn->in_len > 0)
+	if (conn->state == CONN_WRITING)
+		log_info("connection %llu (uid %u): answer not read within %u ms, closing",
+		    (unsigned long long)conn->id, (unsigned)conn->uid, fc.settings.timeout_ms);
+	else if (conn->in_len > 0)
 		log_info("connection %llu (uid %u): request not complete within %u ms, closing",
 		    (unsigned long long)conn->id, (unsigned)conn->uid, fc.settings.timeout_ms);
 	front_conn_close(conn);

@@ -4,6 +4,7 @@
  * listening socket (fd 5), frames and decodes requests, and talks only to
  * brokerd (fd 4) and the parent (fd 3).
  */
+#include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,6 +136,14 @@ main(int argc, char **argv)
 	struct event *ev_term;
 
 	proc_child_init("frontd", argc, argv);
+	/*
+	 * Answers of up to a MiB each live only until written: with a fixed
+	 * threshold they are mapped and unmapped, so memory held for clients that
+	 * are gone returns to the system (glibc's own threshold would rise to
+	 * their size and keep them in the heap).
+	 */
+	if (mallopt(M_MMAP_THRESHOLD, 64 * 1024) != 1)
+		log_warnx("mallopt M_MMAP_THRESHOLD failed");
 	if ((fd_main.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	fd_main.parent = ipc_chan_new(fd_main.base, IPC_FD_PARENT, "parent", frontd_parent_msg,

@@ -156,6 +156,62 @@ def check_idle_timeout():
         svc.remove()
 
 
+def rss_kib(pid):
+    for line in open("/proc/%d/status" % pid):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def frontd_pid(svc):
+    out = subprocess.run(["ps", "-o", "pid=,comm=", "--ppid", str(svc.proc.pid)],
+                         capture_output=True, text=True).stdout
+    return [int(p) for p, c in (l.split(None, 1) for l in out.strip().splitlines())
+            if c.strip() == "parsec-frontd"][0]
+
+
+def check_unread_answers():
+    """128 large answers nobody reads: frontd lets them go at the listener timeout (3 s here)."""
+    import psa_generate_random_pb2 as random_pb
+    svc = eb.Service()
+    svc.start()
+    socks = []
+    try:
+        pid = frontd_pid(svc)
+        start = rss_kib(pid)
+        body = random_pb.Operation(size=1000000).SerializeToString()
+        for _ in range(128):
+            s = socket.socket(socket.AF_UNIX)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.connect(svc.sock)
+            s.sendall(request(1, 0x0D, body))
+            socks.append(s)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and rss_kib(pid) < start + 64 * 1024:
+            time.sleep(0.05)
+        peak = rss_kib(pid)
+        t_peak = time.monotonic()
+        log = os.path.join(svc.dir, "parsecd.log")
+        while time.monotonic() < t_peak + 15 and \
+                open(log).read().count("answer not read within") < 128:
+            time.sleep(0.1)
+        cut = time.monotonic() - t_peak
+        time.sleep(1)
+        after = rss_kib(pid)
+        print("# frontd RSS: %d KiB at start, %d KiB holding 128 unread answers, %d KiB 1 s "
+              "after they were cut (%.1f s after the peak)" % (start, peak, after, cut))
+        check("128 unread 1 MB answers are cut at the listener timeout, counted by frontd",
+              open(log).read().count("answer not read within 3000 ms") == 128, cut)
+        check("and frontd's memory is back within 32 MB of its start", after < start + 32 * 1024,
+              (start, peak, after))
+        check("and the service still answers", eb.call(svc.sock, 0, 0x01, b"", 0, b"")[0] == 0)
+    finally:
+        for s in socks:
+            s.close()
+        svc.stop()
+        svc.remove()
+
+
 def check_libparsec_reuse():
     svc = eb.Service()
     svc.start()
@@ -186,6 +242,7 @@ def main():
         svc.stop()
         svc.remove()
     check_idle_timeout()
+    check_unread_answers()
     check_libparsec_reuse()
     return summary("e2e_oneshot")
 
