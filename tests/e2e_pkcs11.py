@@ -291,6 +291,11 @@ def secrets_in_memory():
     if os.geteuid() != 0:
         print("# not root: process memory is not read")
         return
+    if os.environ.get("PARSEC_SANITIZED"):
+        # ASan's terabytes of reserved shadow and heap cannot be read through; the plain
+        # build's run of this suite reads every mapping.
+        print("# sanitizer build: process memory is not read")
+        return
     conf_before = os.environ.get("SOFTHSM2_CONF")
     svc = eb.Service()
     token = softhsmlib.Token(svc.dir, user_pin=MEMORY_PIN)

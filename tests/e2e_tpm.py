@@ -513,6 +513,11 @@ def run_owner_secret(tpm):
     if os.geteuid() != 0:
         print("# not root: process memory is not read")
         return
+    if os.environ.get("PARSEC_SANITIZED"):
+        # ASan's terabytes of reserved shadow and heap cannot be read through; the plain
+        # build's run of this suite reads every mapping.
+        print("# sanitizer build: process memory is not read")
+        return
     r = tpm.tool("changeauth", "-c", "owner", OWNER_PW)
     check("the TPM's owner hierarchy gets a password", r.returncode == 0, r.stderr)
     svc = eb.Service(provider_extra=tpm_config(tpm.tcti, 'owner_hierarchy_auth = "%s"\n' % OWNER_PW))

@@ -86,11 +86,16 @@ def memory_count(pid, needle):
             if not fields[1].startswith("r") or (len(fields) > 5 and fields[5] in ("[vvar]", "[vsyscall]")):
                 continue
             start, end = (int(x, 16) for x in fields[0].split("-"))
-            try:
-                mem.seek(start)
-                count += mem.read(end - start).count(needle)
-            except (OSError, ValueError, OverflowError):
-                continue
+            # In chunks that overlap by the needle's length, so a copy across a border counts once.
+            step, pos = 8 << 20, start
+            while pos < end:
+                try:
+                    mem.seek(pos)
+                    chunk = mem.read(min(end, pos + step + len(needle) - 1) - pos)
+                except (OSError, ValueError, OverflowError):
+                    break
+                count += chunk.count(needle)
+                pos += step
     return count
 
 
