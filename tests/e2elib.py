@@ -75,15 +75,17 @@ def call(sock_path, provider, opcode, body, auth_type, auth, timeout=10):
         return (fields[13] if fields else None), out
 
 
-def memory_count(pid, needle):
+def memory_count(pid, needle, stack=True):
     """How often needle appears in the readable memory of process pid (needs
     root, or CAP_SYS_PTRACE for a sandboxed child): every readable mapping of
-    /proc/PID/maps read through /proc/PID/mem."""
+    /proc/PID/maps read through /proc/PID/mem; stack=False leaves [stack] out."""
     count = 0
     with open("/proc/%d/maps" % pid) as maps, open("/proc/%d/mem" % pid, "rb", 0) as mem:
         for line in maps:
             fields = line.split()
             if not fields[1].startswith("r") or (len(fields) > 5 and fields[5] in ("[vvar]", "[vsyscall]")):
+                continue
+            if not stack and len(fields) > 5 and fields[5] == "[stack]":
                 continue
             start, end = (int(x, 16) for x in fields[0].split("-"))
             # In chunks that overlap by the needle's length, so a copy across a border counts once.
