@@ -202,8 +202,12 @@ def check_unread_answers():
               "after they were cut (%.1f s after the peak)" % (start, peak, after, cut))
         check("128 unread 1 MB answers are cut at the listener timeout, counted by frontd",
               open(log).read().count("answer not read within 3000 ms") == 128, cut)
-        check("and frontd's memory is back within 32 MB of its start", after < start + 32 * 1024,
-              (start, peak, after))
+        if os.environ.get("PARSEC_SANITIZED"):
+            # ASan's allocator keeps freed memory in quarantine: the plain build checks this.
+            print("# sanitizer build: frontd's memory is not measured")
+        else:
+            check("and frontd's memory is back within 32 MB of its start",
+                  after < start + 32 * 1024, (start, peak, after))
         check("and the service still answers", eb.call(svc.sock, 0, 0x01, b"", 0, b"")[0] == 0)
     finally:
         for s in socks:
