@@ -66,6 +66,19 @@ deploy_read_id(struct deploy_state *s)
 	s->has_id = 1;
 }
 
+/* Whether kim_path lies below state_dir/name. */
+static int
+deploy_holds(const char *state_dir, const char *name, const char *kim_path)
+{
+	size_t dir_len = strlen(state_dir), name_len = strlen(name);
+
+	while (dir_len > 1 && state_dir[dir_len - 1] == '/')
+		dir_len--;
+	return strncmp(kim_path, state_dir, dir_len) == 0 && kim_path[dir_len] == '/' &&
+	    strncmp(kim_path + dir_len + 1, name, name_len) == 0 &&
+	    kim_path[dir_len + 1 + name_len] == '/';
+}
+
 static void
 deploy_find_material(struct deploy_state *s)
 {
@@ -81,9 +94,13 @@ deploy_find_material(struct deploy_state *s)
 	closedir(d);
 }
 
-/* Every directory below state_dir is one provider's state (configured now or not). */
+/*
+ * Every directory below state_dir is one provider's state (configured now or
+ * not), but the one that holds the key store (upstream's default puts it in
+ * state_dir/kim-mappings).
+ */
 static size_t
-deploy_scan(const char *state_dir, struct deploy_state *states)
+deploy_scan(const char *state_dir, const char *kim_path, struct deploy_state *states)
 {
 	struct dirent *de;
 	size_t count = 0;
@@ -97,7 +114,7 @@ deploy_scan(const char *state_dir, struct deploy_state *states)
 		struct deploy_state *s = &states[count];
 		int sfd;
 
-		if (de->d_name[0] == '.')
+		if (de->d_name[0] == '.' || deploy_holds(state_dir, de->d_name, kim_path))
 			continue;
 		sfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sfd == -1) {
@@ -152,7 +169,7 @@ broker_deploy_check(const char *kim_path, const char *state_dir)
 	size_t count, i;
 	int r, empty;
 
-	count = deploy_scan(state_dir, states);
+	count = deploy_scan(state_dir, kim_path, states);
 	for (i = 0; i < count; i++) {
 		const struct deploy_state *s = &states[i];
 

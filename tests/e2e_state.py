@@ -434,12 +434,36 @@ def forced_wrap():
         svc.remove()
 
 
+def kim_inside_state_dir():
+    """Upstream's default layout: the key store in state_dir/kim-mappings/sqlite/, which is
+    not a provider's state (the Debian package's configuration)."""
+    svc = eb.Service()
+    config = os.path.join(svc.dir, "config.toml")
+    text = open(config).read()
+    with open(config, "w") as f:
+        f.write(re.sub(r'sqlite_db_path = ".*"', 'sqlite_db_path = "%s/state/kim-mappings/sqlite/'
+                       'sqlite-key-info-manager.sqlite3"' % svc.dir, text))
+    try:
+        svc.start()
+        app = eb.App(svc, "upstream-layout")
+        check("a key store inside state_dir/kim-mappings: the service starts and makes a key",
+              app.generate("k") == 0)
+        svc.stop()
+        svc.start()
+        check("and after a restart the key is still there", app.keys() == (0, ["k"]),
+              app.keys())
+    finally:
+        svc.stop()
+        svc.remove()
+
+
 def main():
     if os.geteuid() != 0:
         print("e2e_state: needs root (ownership, other uids)")
         return 77
     kim_next_to_socket()
     kim_in_tmp()
+    kim_inside_state_dir()
     unsafe_dirs()
     fresh_store_over_old_state()
     symlink_race()
