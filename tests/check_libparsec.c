@@ -45,20 +45,6 @@ static struct {
 	pthread_t thread;
 } fake;
 
-static int
-read_full(int fd, uint8_t *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = read(fd, p, len);
-
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* What the fake's results hold: a 64-byte signature, a 65-byte public key. */
 #define FAKE_SIGNATURE_LEN 64
 #define FAKE_PUBLIC_LEN 65
@@ -179,10 +165,10 @@ fake_serve(void *arg)
 			size_t body_len, i;
 			int discovery;
 
-			if (read_full(fd, raw, sizeof(raw)) == -1 ||
+			if (test_read_full(fd, raw, sizeof(raw), -1) == -1 ||
 			    wire_decode_request_hdr(raw, sizeof(raw), UINT32_MAX, &hdr) != WIRE_HDR_OK ||
 			    hdr.body_len + hdr.auth_len > sizeof(skip) ||
-			    read_full(fd, skip, hdr.body_len + hdr.auth_len) == -1)
+			    test_read_full(fd, skip, hdr.body_len + hdr.auth_len, -1) == -1)
 				break;
 			fake.requests++;
 			if (answered_unkept)

@@ -50,20 +50,6 @@ static struct {
 	pthread_t thread;
 } replay;
 
-static int
-read_full(int fd, uint8_t *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = read(fd, p, len);
-
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* A fixture's bytes (hex, whitespace ignored) into out; its length, or 0. */
 static size_t
 fixture(const char *name, uint8_t *out, size_t cap)
@@ -146,10 +132,10 @@ replay_serve(void *arg)
 		if (fd == -1)
 			return NULL;
 		replay.connections++;
-		if (read_full(fd, raw, sizeof(raw)) == 0 &&
+		if (test_read_full(fd, raw, sizeof(raw), -1) == 0 &&
 		    wire_decode_request_hdr(raw, sizeof(raw), UINT32_MAX, &hdr) == WIRE_HDR_OK &&
 		    hdr.body_len + hdr.auth_len <= sizeof(body) &&
-		    read_full(fd, body, hdr.body_len + hdr.auth_len) == 0) {
+		    test_read_full(fd, body, hdr.body_len + hdr.auth_len, -1) == 0) {
 			replay.last = hdr;
 			memset(replay.last_auth, 0, sizeof(replay.last_auth));
 			if (hdr.auth_len < sizeof(replay.last_auth))

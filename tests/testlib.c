@@ -218,7 +218,7 @@ test_send_request(int fd, uint8_t provider, uint32_t opcode, uint8_t auth_type, 
 	return 0;
 }
 
-static int
+int
 test_read_full(int fd, uint8_t *buf, size_t len, int timeout_ms)
 {
 	while (len > 0) {

@@ -42,6 +42,8 @@ int test_send_request(int fd, uint8_t provider, uint32_t opcode, uint8_t auth_ty
     const void *auth, size_t auth_len, const void *body, size_t body_len, uint64_t session);
 int test_send_raw(int fd, const void *data, size_t len);
 /* Reads one response (5 s limit); *body is malloc'd. 0, or -1 on EOF/timeout/garbage. */
+/* Reads exactly len bytes, waiting at most timeout_ms for each (-1: no limit). 0 or -1. */
+int test_read_full(int fd, uint8_t *buf, size_t len, int timeout_ms);
 int test_read_response(int fd, struct wire_hdr *hdr, uint8_t **body, size_t *body_len);
 /* 1 if the peer closed (EOF within 2 s), 0 otherwise. */
 int test_peer_closed(int fd);
