@@ -44,18 +44,6 @@ def ping_on(sock):
     return struct.unpack("<H", raw[32:34])[0] == 0
 
 
-def rss_kib(pid):
-    for line in open("/proc/%d/status" % pid):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
-
-
-def service_pids(svc):
-    out = subprocess.run(["ps", "-o", "pid=,comm=", "--ppid", str(svc.proc.pid)], capture_output=True, text=True).stdout
-    return [(svc.proc.pid, "parsecd")] + [(int(p), c) for p, c in (l.split(None, 1) for l in out.strip().splitlines())]
-
-
 def sign_op():
     op = sign_pb.Operation(key_name="k", hash=bytes(32))
     op.alg.ecdsa.hash_alg.specific = alg_pb.Algorithm.SHA_256
@@ -82,7 +70,7 @@ def connections_held(svc):
 def sign_hammer(svc):
     App(svc, "app").generate("k")
     body = sign_op()
-    before = {pid: (comm, rss_kib(pid)) for pid, comm in service_pids(svc)}
+    before = {pid: (comm, eb.rss_kib(pid)) for pid, comm in eb.service_pids(svc.proc.pid)}
     seconds = 60 if LONG else 10
     stop, results, lock = threading.Event(), [0, 0], threading.Lock()
 
@@ -110,7 +98,7 @@ def sign_hammer(svc):
     stop.set()
     for t in threads:
         t.join()
-    after = {pid: rss_kib(pid) for pid, _ in service_pids(svc)}
+    after = {pid: eb.rss_kib(pid) for pid, _ in eb.service_pids(svc.proc.pid)}
     print("# 32 clients, %d s: %d signatures (%.0f/s), %d errors" % (seconds, results[0], results[0] / seconds, results[1]))
     grown = []
     for pid, (comm, kib) in before.items():
@@ -310,7 +298,7 @@ def kill_during_storm():
         for t in threads:
             t.start()
         time.sleep(2)
-        for pid, _ in reversed(service_pids(svc)):
+        for pid, _ in reversed(eb.service_pids(svc.proc.pid)):
             os.kill(pid, signal.SIGKILL)
         stop.set()
         for t in threads:

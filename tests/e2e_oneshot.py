@@ -156,20 +156,6 @@ def check_idle_timeout():
         svc.remove()
 
 
-def rss_kib(pid):
-    for line in open("/proc/%d/status" % pid):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
-
-
-def frontd_pid(svc):
-    out = subprocess.run(["ps", "-o", "pid=,comm=", "--ppid", str(svc.proc.pid)],
-                         capture_output=True, text=True).stdout
-    return [int(p) for p, c in (l.split(None, 1) for l in out.strip().splitlines())
-            if c.strip() == "parsec-frontd"][0]
-
-
 def check_unread_answers():
     """128 large answers nobody reads: frontd lets them go at the listener timeout (3 s here)."""
     import psa_generate_random_pb2 as random_pb
@@ -177,8 +163,8 @@ def check_unread_answers():
     svc.start()
     socks = []
     try:
-        pid = frontd_pid(svc)
-        start = rss_kib(pid)
+        pid = [p for p, comm in eb.service_pids(svc.proc.pid) if comm == "parsec-frontd"][0]
+        start = eb.rss_kib(pid)
         body = random_pb.Operation(size=1000000).SerializeToString()
         for _ in range(128):
             s = socket.socket(socket.AF_UNIX)
@@ -187,9 +173,9 @@ def check_unread_answers():
             s.sendall(request(1, 0x0D, body))
             socks.append(s)
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and rss_kib(pid) < start + 64 * 1024:
+        while time.monotonic() < deadline and eb.rss_kib(pid) < start + 64 * 1024:
             time.sleep(0.05)
-        peak = rss_kib(pid)
+        peak = eb.rss_kib(pid)
         t_peak = time.monotonic()
         log = os.path.join(svc.dir, "parsecd.log")
         while time.monotonic() < t_peak + 15 and \
@@ -197,7 +183,7 @@ def check_unread_answers():
             time.sleep(0.1)
         cut = time.monotonic() - t_peak
         time.sleep(1)
-        after = rss_kib(pid)
+        after = eb.rss_kib(pid)
         print("# frontd RSS: %d KiB at start, %d KiB holding 128 unread answers, %d KiB 1 s "
               "after they were cut (%.1f s after the peak)" % (start, peak, after, cut))
         check("128 unread 1 MB answers are cut at the listener timeout, counted by frontd",

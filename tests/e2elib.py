@@ -101,6 +101,14 @@ def memory_count(pid, needle, stack=True):
     return count
 
 
+def rss_kib(pid):
+    """Resident memory of process pid, in KiB."""
+    for line in open("/proc/%d/status" % pid):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
 def service_pids(parent):
     """The parent's pid and its children's, each with its command name."""
     out = subprocess.run(["ps", "-o", "pid=,comm=", "--ppid", str(parent)], capture_output=True,
