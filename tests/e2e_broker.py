@@ -77,6 +77,20 @@ def ensure_user(name):
         return pwd.getpwnam(name)
 
 
+def client_as(user, script, svc):
+    """Runs a client script as user against svc; its answer, parsed from JSON on its last
+    line, or {"error": ...}."""
+    r = subprocess.run(["setpriv", "--reuid=%d" % user.pw_uid, "--regid=%d" % user.pw_gid,
+                        "--clear-groups", "/usr/bin/python3", "-c", script,
+                        os.path.join(TOP, "tests"), svc.sock],
+                       capture_output=True, text=True,
+                       env={"PYTHONPATH": os.path.join(TOP, "tests", "pb")})
+    try:
+        return json.loads(r.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        return {"error": r.stderr[-500:]}
+
+
 def peer_credential_tests():
     if os.geteuid() != 0:
         print("# UnixPeerCredentials with real uids needs root to create users; skipped")
@@ -87,14 +101,7 @@ def peer_credential_tests():
     try:
         results = []
         for u in users:
-            r = subprocess.run(["setpriv", "--reuid=%d" % u.pw_uid, "--regid=%d" % u.pw_gid,
-                                "--clear-groups", "/usr/bin/python3", "-c", PEER_CLIENT,
-                                os.path.join(TOP, "tests"), svc.sock],
-                               capture_output=True, text=True, env={"PYTHONPATH": os.path.join(TOP, "tests", "pb")})
-            try:
-                results.append(json.loads(r.stdout.strip().splitlines()[-1]))
-            except (IndexError, ValueError):
-                results.append({"error": r.stderr[-500:]})
+            results.append(client_as(u, PEER_CLIENT, svc))
         for u, res in zip(users, results):
             check("uid %d creates its key under its own uid" % u.pw_uid,
                   res.get("create") == 0 and res.get("uid") == u.pw_uid, res)
@@ -182,14 +189,9 @@ def passed_listener_tests():
         svc.stop()
         svc.start(tree=fault_tree, fault="pass-listener")
         user = ensure_user("parsec-test-a")
-        r = subprocess.run(["setpriv", "--reuid=%d" % user.pw_uid, "--regid=%d" % user.pw_gid,
-                            "--clear-groups", "/usr/bin/python3", "-c", CLAIM_ROOT,
-                            os.path.join(TOP, "tests"), svc.sock],
-                           capture_output=True, text=True,
-                           env={"PYTHONPATH": os.path.join(TOP, "tests", "pb")})
-        out = r.stdout.strip().splitlines()[-1] if r.stdout.strip() else r.stderr[-300:]
+        out = client_as(user, CLAIM_ROOT, svc)
         check("a passed listener gives no identity: a user claiming uid 0 gets "
-              "AuthenticationError for ListKeys and ListClients", out == "[11, 11]", out)
+              "AuthenticationError for ListKeys and ListClients", out == [11, 11], out)
         check("and brokerd says frontd passed a listening socket",
               "frontd passed a listening socket" in open(os.path.join(svc.dir, "parsecd.log")).read())
         check("and the service keeps running", svc.proc.poll() is None)
