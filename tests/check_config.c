@@ -306,17 +306,14 @@ END_TEST
 int
 main(void)
 {
-	Suite *s = suite_create("config");
-	TCase *tc = tcase_create("loader");
+	const struct test_case cases[] = {
+		{ "loader", 0, NULL, NULL, {
+			TEST(t_defaults), TEST(t_upstream_sample),
+			TEST_LOOP(t_bad_inputs, sizeof(bad) / sizeof(bad[0])), TEST(t_file_errors),
+			TEST(t_body_len_limit_cap), TEST(t_secret_modes), TEST(t_unknown_keys_warn_only)
+		} },
+	};
 
 	log_init("check_config", LOG_LVL_ERROR, 0);
-	tcase_add_test(tc, t_defaults);
-	tcase_add_test(tc, t_upstream_sample);
-	tcase_add_loop_test(tc, t_bad_inputs, 0, sizeof(bad) / sizeof(bad[0]));
-	tcase_add_test(tc, t_file_errors);
-	tcase_add_test(tc, t_body_len_limit_cap);
-	tcase_add_test(tc, t_secret_modes);
-	tcase_add_test(tc, t_unknown_keys_warn_only);
-	suite_add_tcase(s, tc);
-	return test_run_suite(s);
+	return test_main("config", cases, sizeof(cases) / sizeof(cases[0]));
 }

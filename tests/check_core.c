@@ -551,30 +551,22 @@ END_TEST
 int
 main(void)
 {
-	Suite *s = suite_create("core");
-	TCase *tc = tcase_create("end-to-end");
+	const struct test_case cases[] = {
+		{ "end-to-end", 30, setup, teardown, {
+			TEST(t_ping_keepalive_and_per_connection), TEST(t_list_providers),
+			TEST(t_list_opcodes), TEST(t_list_authenticators),
+			TEST(t_generate_random_through_provider),
+			TEST_LOOP(t_header_faults, sizeof(header_faults) / sizeof(header_faults[0])),
+			TEST(t_body_faults), TEST(t_body_at_limit), TEST(t_auth_faults),
+			TEST(t_processes_and_stop)
+		} },
+		{ "limits", 30, NULL, NULL, {
+			TEST(t_connection_caps), TEST(t_oversized_request)
+		} },
+		{ "config", 0, NULL, NULL, {
+			TEST(t_config_error_exit)
+		} },
+	};
 
-	signal(SIGPIPE, SIG_IGN);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, t_ping_keepalive_and_per_connection);
-	tcase_add_test(tc, t_list_providers);
-	tcase_add_test(tc, t_list_opcodes);
-	tcase_add_test(tc, t_list_authenticators);
-	tcase_add_test(tc, t_generate_random_through_provider);
-	tcase_add_loop_test(tc, t_header_faults, 0, sizeof(header_faults) / sizeof(header_faults[0]));
-	tcase_add_test(tc, t_body_faults);
-	tcase_add_test(tc, t_body_at_limit);
-	tcase_add_test(tc, t_auth_faults);
-	tcase_add_test(tc, t_processes_and_stop);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("limits");
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, t_connection_caps);
-	tcase_add_test(tc, t_oversized_request);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("config");
-	tcase_add_test(tc, t_config_error_exit);
-	suite_add_tcase(s, tc);
-	return test_run_suite(s);
+	return test_main("core", cases, sizeof(cases) / sizeof(cases[0]));
 }

@@ -157,16 +157,13 @@ END_TEST
 int
 main(void)
 {
-	Suite *s = suite_create("device");
-	TCase *tc = tcase_create("device");
+	const struct test_case cases[] = {
+		{ "device", 0, NULL, NULL, {
+			TEST(t_policy_usage), TEST(t_policy_alg), TEST(t_policy_status),
+			TEST(t_der_roundtrip), TEST(t_der_long_lengths), TEST(t_der_refused),
+			TEST(t_digest_info)
+		} },
+	};
 
-	tcase_add_test(tc, t_policy_usage);
-	tcase_add_test(tc, t_policy_alg);
-	tcase_add_test(tc, t_policy_status);
-	tcase_add_test(tc, t_der_roundtrip);
-	tcase_add_test(tc, t_der_long_lengths);
-	tcase_add_test(tc, t_der_refused);
-	tcase_add_test(tc, t_digest_info);
-	suite_add_tcase(s, tc);
-	return test_run_suite(s);
+	return test_main("device", cases, sizeof(cases) / sizeof(cases[0]));
 }

@@ -267,14 +267,13 @@ END_TEST
 int
 main(void)
 {
-	Suite *s = suite_create("front");
-	TCase *tc = tcase_create("conversions");
+	const struct test_case cases[] = {
+		{ "conversions", 0, NULL, NULL, {
+			TEST(t_alg_literals_and_round_trip), TEST(t_alg_rejects), TEST(t_key_attrs),
+			TEST(t_parse_sign_request)
+		} },
+	};
 
 	log_init("check_front", LOG_LVL_ERROR, 0);
-	tcase_add_test(tc, t_alg_literals_and_round_trip);
-	tcase_add_test(tc, t_alg_rejects);
-	tcase_add_test(tc, t_key_attrs);
-	tcase_add_test(tc, t_parse_sign_request);
-	suite_add_tcase(s, tc);
-	return test_run_suite(s);
+	return test_main("front", cases, sizeof(cases) / sizeof(cases[0]));
 }

@@ -353,19 +353,14 @@ END_TEST
 int
 main(void)
 {
-	Suite *s = suite_create("ipc");
-	TCase *tc = tcase_create("framing");
+	const struct test_case cases[] = {
+		{ "framing", 0, NULL, NULL, {
+			TEST(t_frame_truncated), TEST(t_frame_rejects), TEST(t_msg_codecs),
+			TEST(t_test_range_release), TEST(t_peer_is_client), TEST(t_seccomp_socket_family),
+			TEST(t_channel_roundtrip), TEST(t_channel_garbage_fatal)
+		} },
+	};
 
 	log_init("check_ipc", LOG_LVL_ERROR, 0);
-	signal(SIGPIPE, SIG_IGN);
-	tcase_add_test(tc, t_frame_truncated);
-	tcase_add_test(tc, t_frame_rejects);
-	tcase_add_test(tc, t_msg_codecs);
-	tcase_add_test(tc, t_test_range_release);
-	tcase_add_test(tc, t_peer_is_client);
-	tcase_add_test(tc, t_seccomp_socket_family);
-	tcase_add_test(tc, t_channel_roundtrip);
-	tcase_add_test(tc, t_channel_garbage_fatal);
-	suite_add_tcase(s, tc);
-	return test_run_suite(s);
+	return test_main("ipc", cases, sizeof(cases) / sizeof(cases[0]));
 }

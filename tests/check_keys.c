@@ -334,15 +334,11 @@ END_TEST
 int
 main(void)
 {
-	Suite *s = suite_create("keys");
-	TCase *tc = tcase_create("software provider");
+	const struct test_case cases[] = {
+		{ "software provider", 60, setup, teardown, {
+			TEST(t_life_cycle_and_openssl), TEST(t_namespaces), TEST(t_survives_restart)
+		} },
+	};
 
-	signal(SIGPIPE, SIG_IGN);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, t_life_cycle_and_openssl);
-	tcase_add_test(tc, t_namespaces);
-	tcase_add_test(tc, t_survives_restart);
-	suite_add_tcase(s, tc);
-	return test_run_suite(s);
+	return test_main("keys", cases, sizeof(cases) / sizeof(cases[0]));
 }

@@ -449,19 +449,15 @@ END_TEST
 int
 main(void)
 {
-	Suite *s = suite_create("libparsec");
-	TCase *tc = tcase_create("fake service");
+	const struct test_case cases[] = {
+		{ "fake service", 20, NULL, NULL, {
+			TEST(t_keeps_one_connection), TEST(t_new_connection_when_not_kept),
+			TEST(t_reconnects_when_closed_after_each), TEST(t_partial_reads),
+			TEST(t_oversized_response_refused), TEST(t_result_larger_than_buffer),
+			TEST_LOOP(t_status_mapping, sizeof(statuses) / sizeof(statuses[0])),
+			TEST(t_no_service)
+		} },
+	};
 
-	signal(SIGPIPE, SIG_IGN);
-	tcase_set_timeout(tc, 20);
-	tcase_add_test(tc, t_keeps_one_connection);
-	tcase_add_test(tc, t_new_connection_when_not_kept);
-	tcase_add_test(tc, t_reconnects_when_closed_after_each);
-	tcase_add_test(tc, t_partial_reads);
-	tcase_add_test(tc, t_oversized_response_refused);
-	tcase_add_test(tc, t_result_larger_than_buffer);
-	tcase_add_loop_test(tc, t_status_mapping, 0, sizeof(statuses) / sizeof(statuses[0]));
-	tcase_add_test(tc, t_no_service);
-	suite_add_tcase(s, tc);
-	return test_run_suite(s);
+	return test_main("libparsec", cases, sizeof(cases) / sizeof(cases[0]));
 }

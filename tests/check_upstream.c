@@ -386,18 +386,13 @@ END_TEST
 int
 main(void)
 {
-	Suite *s = suite_create("upstream");
-	TCase *tc = tcase_create("upstream 1.1.0 answers");
+	const struct test_case cases[] = {
+		{ "upstream 1.1.0 answers", 20, NULL, NULL, {
+			TEST(t_fixtures_present), TEST(t_ping), TEST(t_list_providers),
+			TEST(t_list_opcodes), TEST_LOOP(t_list_authenticators, 2),
+			TEST_LOOP(t_list_keys, 2), TEST(t_key_operations)
+		} },
+	};
 
-	signal(SIGPIPE, SIG_IGN);
-	tcase_set_timeout(tc, 20);
-	tcase_add_test(tc, t_fixtures_present);
-	tcase_add_test(tc, t_ping);
-	tcase_add_test(tc, t_list_providers);
-	tcase_add_test(tc, t_list_opcodes);
-	tcase_add_loop_test(tc, t_list_authenticators, 0, 2);
-	tcase_add_loop_test(tc, t_list_keys, 0, 2);
-	tcase_add_test(tc, t_key_operations);
-	suite_add_tcase(s, tc);
-	return test_run_suite(s);
+	return test_main("upstream", cases, sizeof(cases) / sizeof(cases[0]));
 }

@@ -172,14 +172,12 @@ END_TEST
 int
 main(void)
 {
-	Suite *s = suite_create("wire");
-	TCase *tc = tcase_create("header");
+	const struct test_case cases[] = {
+		{ "header", 0, NULL, NULL, {
+			TEST(t_roundtrip), TEST_LOOP(t_faults, sizeof(faults) / sizeof(faults[0])),
+			TEST(t_short_and_limits), TEST(t_tables), TEST(t_buf_bounds)
+		} },
+	};
 
-	tcase_add_test(tc, t_roundtrip);
-	tcase_add_loop_test(tc, t_faults, 0, sizeof(faults) / sizeof(faults[0]));
-	tcase_add_test(tc, t_short_and_limits);
-	tcase_add_test(tc, t_tables);
-	tcase_add_test(tc, t_buf_bounds);
-	suite_add_tcase(s, tc);
-	return test_run_suite(s);
+	return test_main("wire", cases, sizeof(cases) / sizeof(cases[0]));
 }

@@ -283,11 +283,32 @@ test_peer_closed_now(int fd)
 }
 
 int
-test_run_suite(Suite *suite)
+test_main(const char *name, const struct test_case *cases, size_t n)
 {
-	SRunner *sr = srunner_create(suite);
+	Suite *suite = suite_create(name);
+	SRunner *sr;
 	int failed;
 
+	signal(SIGPIPE, SIG_IGN);
+	for (size_t i = 0; i < n; i++) {
+		const struct test_case *c = &cases[i];
+		TCase *tc = tcase_create(c->name);
+
+		if (c->setup != NULL || c->teardown != NULL)
+			tcase_add_checked_fixture(tc, c->setup, c->teardown);
+		if (c->timeout > 0)
+			tcase_set_timeout(tc, c->timeout);
+		for (size_t t = 0; t < TEST_CASE_MAX && c->tests[t].test != NULL; t++) {
+			const struct test_entry *e = &c->tests[t];
+
+			if (e->loops > 0)
+				tcase_add_loop_test(tc, e->test, 0, e->loops);
+			else
+				tcase_add_test(tc, e->test);
+		}
+		suite_add_tcase(suite, tc);
+	}
+	sr = srunner_create(suite);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -11,9 +11,29 @@
 #include "psa_key_attributes.pb.h"
 #include "wire.h"
 
-struct Suite;
-/* Runs a Check suite (fork mode) and returns the exit status for main(). */
-int test_run_suite(struct Suite *suite);
+struct TTest;
+/* One test of a case: Check's test and, for a loop test, its rounds (_i from 0). */
+struct test_entry {
+	const struct TTest *test;
+	int loops; /* 0: a plain test */
+};
+#define TEST(t) { (t), 0 }
+#define TEST_LOOP(t, n) { (t), (int)(n) }
+#define TEST_CASE_MAX 24
+
+/* One Check test case: a timeout in seconds (0 keeps Check's), an optional
+ * checked fixture, and its tests in order up to the first empty entry. */
+struct test_case {
+	const char *name;
+	int timeout;
+	void (*setup)(void);
+	void (*teardown)(void);
+	struct test_entry tests[TEST_CASE_MAX];
+};
+
+/* main() of a test program: runs suite NAME of the N CASES (fork mode, SIGPIPE
+ * ignored) and returns the exit status. */
+int test_main(const char *name, const struct test_case *cases, size_t n);
 
 struct test_daemon {
 	char dir[256];
