@@ -81,7 +81,7 @@ $(PROTO_OBJS): %.o: %.c .build-vars | $(PROTO_HDRS)
 
 # ---- the codec library: generated code + protobuf <-> PSA (proto/psa_codec.h) ----
 # Linked by frontd, libparsec, the tests and the fuzzers.
-PC_OBJS = proto/pc_bytes.o proto/pc_psa.o proto/pc_table.o
+PC_OBJS = proto/pc_bytes.o proto/pc_names.o proto/pc_psa.o proto/pc_table.o
 PROTO_LIB = proto/libparsecproto.a
 
 $(PROTO_LIB): $(PROTO_OBJS) $(PC_OBJS)
@@ -90,7 +90,7 @@ $(PROTO_LIB): $(PROTO_OBJS) $(PC_OBJS)
 	$(Q)ar rcs $@ $^
 
 # ---- common library ---------------------------------------------------------
-COMMON_OBJS = common/buf.o common/config.o common/ipc.o common/ipc_msg.o common/log.o common/op.o \
+COMMON_OBJS = common/buf.o common/utf8.o common/config.o common/ipc.o common/ipc_msg.o common/log.o common/op.o \
 	common/peer.o common/proc.o common/sandbox.o common/seccomp.o common/setup.o common/toml.o common/wire.o
 COMMON_SRCS = $(COMMON_OBJS:.o=.c)
 COMMON_LIB = common/libparseccommon.a
@@ -129,7 +129,7 @@ $(PROV_TPM_OBJS): LOCAL_CFLAGS += $(TSS2_CFLAGS)
 LIBPARSEC_VERSION = 0.1.0
 LIBPARSEC_SONAME = libparsec.so.0
 LIBPARSEC_OBJS = libparsec/client.o libparsec/convenience.o libparsec/ops.o libparsec/status.o
-LIBPARSEC_DEPS = $(LIBPARSEC_OBJS) common/wire.o common/buf.o $(PC_OBJS) $(PROTO_OBJS)
+LIBPARSEC_DEPS = $(LIBPARSEC_OBJS) common/wire.o common/buf.o common/utf8.o $(PC_OBJS) $(PROTO_OBJS)
 $(LIBPARSEC_OBJS): LOCAL_CFLAGS += -Ilibparsec -pthread
 libparsec/libparsec.so.$(LIBPARSEC_VERSION): $(LIBPARSEC_DEPS) libparsec/libparsec.map
 	$(msg) LINK $@

@@ -8,48 +8,7 @@
 #include <string.h>
 
 #include "brokerd.h"
-
-/* Strict UTF-8: no overlongs, surrogates or code points past U+10FFFF. */
-static int
-broker_valid_utf8(const uint8_t *s, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		uint8_t c = s[i];
-		size_t n, k;
-		uint32_t cp;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			cp = c & 0x07;
-		} else {
-			return 0;
-		}
-		if (len - i - 1 < n)
-			return 0;
-		for (k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		i += n + 1;
-	}
-	return 1;
-}
+#include "utf8.h"
 
 uint32_t
 broker_authenticate(uint32_t auth_type, const uint8_t *auth, size_t auth_len, uid_t peer_uid,
@@ -66,7 +25,7 @@ broker_authenticate(uint32_t auth_type, const uint8_t *auth, size_t auth_len, ui
 	switch (auth_type) {
 	case WIRE_AUTH_DIRECT:
 		if (auth_len == 0 || auth_len >= sizeof(id->app_name) ||
-		    memchr(auth, '\0', auth_len) != NULL || !broker_valid_utf8(auth, auth_len))
+		    !utf8_name_valid(auth, auth_len))
 			return ST_AUTHENTICATION_ERROR;
 		memcpy(id->app_name, auth, auth_len);
 		id->app_name[auth_len] = '\0';

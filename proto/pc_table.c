@@ -322,6 +322,8 @@ pc_request_decode(const struct pc_codec *k, const uint8_t *body, size_t len,
 
 	*out = NULL;
 	memset(args, 0, sizeof(*args));
+	if (!pc_names_valid(k->op_fields, body, len))
+		return ST_PSA_INVALID_ARGUMENT;
 	if ((m = calloc(1, sizeof(*m))) == NULL || (m->msg = calloc(1, k->op_size)) == NULL) {
 		free(m);
 		return ST_PSA_INSUFFICIENT_MEMORY;

@@ -118,8 +118,14 @@ struct pc_msg; /* a decoded Operation, backing a pc_args' strings and bytes */
  * Decodes body as codec's Operation into args. Returns ST_SUCCESS with *msg
  * to free with pc_msg_free after args is used, ST_DESERIALIZING_BODY_FAILED
  * for a body that is not that Operation, ST_INVALID_ENCODING for a value with
- * no PSA counterpart or a missing field, or ST_PSA_INSUFFICIENT_MEMORY.
+ * no PSA counterpart or a missing field, ST_PSA_INVALID_ARGUMENT for a
+ * string (a key or client name) that is not UTF-8 or holds a NUL byte, or
+ * ST_PSA_INSUFFICIENT_MEMORY.
  */
+/* 1 when every string field of BODY, a message DESC, at any depth, is UTF-8
+ * without a NUL byte (pc_names.c); 0 otherwise. */
+int pc_names_valid(const pb_msgdesc_t *desc, const uint8_t *body, size_t len);
+
 uint32_t pc_request_decode(const struct pc_codec *codec, const uint8_t *body, size_t len,
     struct pc_args *args, struct pc_msg **msg);
 void pc_msg_free(struct pc_msg *msg);

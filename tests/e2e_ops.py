@@ -347,6 +347,17 @@ def run(svc):
     st, _ = call(svc, "destroy", destroy_pb.Operation(key_name="exportable"))
     st2, _ = call(svc, "export", export_pb.Operation(key_name="exportable"))
     check("a destroyed key is gone", st == 0 and st2 == ST["does_not_exist"], (st, st2))
+    # Names cross into C strings: an embedded NUL would cut "ecdsa-256\0junk" to
+    # "ecdsa-256", and bytes that are not UTF-8 are not a name at all.
+    st, _ = call(svc, "destroy", destroy_pb.Operation(key_name="ecdsa-256\0junk"))
+    st2, _ = call(svc, "sign_hash", sign_pb.Operation(key_name="ecdsa-256", alg=sign_alg("ecdsa"), hash=bytes(32)))
+    check("a key name with a NUL byte is InvalidArgument and leaves the key before the NUL alone",
+          st == ST["invalid_argument"] and st2 == 0, (st, st2))
+    for label, name in (("a lone continuation byte", b"\x80"), ("an overlong '/'", b"\xc0\xaf"),
+                        ("a surrogate", b"\xed\xa0\x80"), ("a trailing NUL", b"ecdsa-256\x00")):
+        body = b"\x0a" + bytes([len(name)]) + name  # field 1, key_name, as raw bytes
+        st, _ = eb.call(svc.sock, 1, OPS["export_public"], body, eb.AUTH_DIRECT, b"app")
+        check(f"a key name with {label} is InvalidArgument", st == ST["invalid_argument"], st)
 
     # Bodies near the 1 MiB limit: far past nanopb's 16-bit field sizes.
     import hashlib
