@@ -295,6 +295,18 @@ bench/bench.o: LOCAL_CFLAGS += -DBUILD_TOP='"$(CURDIR)"' -pthread -Itests
 bench: deps all bench/parsec-bench
 	./bench/parsec-bench
 
+# make bench-matrix: ops/s and p50 per operation, client count and connection
+# style, beside a raw echo round trip (and upstream, given PARSEC_UPSTREAM_BIN).
+bench/parsec-bench-matrix: bench/matrix.o tests/testlib.o $(PROTO_LIB) $(COMMON_LIB)
+	$(msg) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(CHECK_LIBS) -pthread
+
+bench/matrix.o: LOCAL_CFLAGS += -DBUILD_TOP='"$(CURDIR)"' -pthread -Itests
+
+.PHONY: bench-matrix
+bench-matrix: deps all bench/parsec-bench-matrix $(PY_PB)
+	/usr/bin/python3 bench/matrix.py $(CURDIR)
+
 # ---- make check-package: the .debs built, installed with apt in a fresh Debian 12
 # root and used there (tests/check-package.sh; needs root and Debian's archive) ----
 .PHONY: check-package
@@ -412,7 +424,7 @@ uninstall:
 	rm -f $(DESTDIR)$(libdir)/libparsec.* $(DESTDIR)$(libdir)/pkgconfig/libparsec.pc
 
 clean:
-	rm -f $(PROGRAMS) $(TEST_PROGS) $(FUZZ_PROGS) $(COMMON_LIB) $(PROTO_LIB) bench/parsec-bench
+	rm -f $(PROGRAMS) $(TEST_PROGS) $(FUZZ_PROGS) $(COMMON_LIB) $(PROTO_LIB) bench/parsec-bench bench/parsec-bench-matrix
 	rm -f libparsec/libparsec.so* libparsec/libparsec.a
 	rm -f */*.o */*.d proto/*.pb.c proto/*.pb.h
 	rm -rf tests/tmp tests/interop/target tests/pb tests/faults

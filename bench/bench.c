@@ -27,6 +27,7 @@
 #include "psa_generate_key.pb.h"
 #include "psa_import_key.pb.h"
 #include "psa_sign_hash.pb.h"
+#include "bench_util.h"
 #include "testlib.h"
 
 #define BENCH_CLIENTS 8
@@ -36,23 +37,6 @@
 
 static struct test_daemon bench_daemon;
 static volatile int bench_stop;
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 /* ---- (a) the ceiling: in-process ECDSA with the key parsed once ------------- */
 

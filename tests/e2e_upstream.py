@@ -43,7 +43,7 @@ AUTH_DESC = {
 class Upstream:
     """Upstream's parsec on a temp socket, its key files in its own directory."""
 
-    def __init__(self, binary, auth):
+    def __init__(self, binary, auth, core_extra=""):
         self.dir = tempfile.mkdtemp(prefix="parsec-upstream.")
         os.chmod(self.dir, 0o755)
         self.sock = os.path.join(self.dir, "parsec.sock")
@@ -52,7 +52,7 @@ class Upstream:
             f.write("""[core_settings]
 log_level = "info"
 allow_root = true
-
+%s
 [listener]
 listener_type = "DomainSocket"
 timeout = 200
@@ -70,7 +70,7 @@ sqlite_db_path = "%s/kim.sqlite3"
 name = "mbed-crypto-provider"
 provider_type = "MbedCrypto"
 key_info_manager = "sqlite-manager"
-""" % (self.sock, auth, self.dir))
+""" % (core_extra, self.sock, auth, self.dir))
         with open(self.log, "w") as log:
             self.proc = subprocess.Popen([binary, "-c", "config.toml"], cwd=self.dir, stdout=log,
                                          stderr=subprocess.STDOUT)
