@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* What the adoption of upstream Parsec's keys shares between adopt.c and adopt_ondisk.c. */
+#ifndef PARSECD_ADOPT_H
+#define PARSECD_ADOPT_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../brokerd/broker_kim_adopt.h"
+#include "config.h"
+
+/* One key file upstream's Mbed Crypto provider left: PSA key id and the data mbedtls stored. */
+struct adopt_file {
+	uint32_t id;
+	uint32_t flags;
+	uint8_t *data; /* NULL when the file is not an mbedtls ITS file */
+	size_t len;
+};
+
+/* One key upstream's key store maps. */
+struct adopt_key {
+	uint32_t auth_type;
+	char app[OP_NAME_MAX];
+	char name[OP_NAME_MAX];
+	enum cfg_provider_kind kind;      /* 0: a provider this build lacks */
+	char provider_name[OP_NAME_MAX];  /* SQLite only: OnDisk keys name a provider kind */
+	uint8_t key_id[KIM_UPSTREAM_ID_MAX];
+	size_t key_id_len;
+	const char *unusable;             /* why it cannot be adopted, or NULL */
+};
+
+struct adopt_run {
+	const struct parsec_config *cfg;
+	const struct cfg_key_manager *km;
+	int dry_run;
+	int store_open;
+	char cwd[PATH_MAX];
+	const char *source_kind, *source;
+	struct adopt_file *files;
+	size_t file_count;
+	struct adopt_key *keys;
+	size_t key_count;
+	unsigned adopted[CFG_PROVIDER_MAX];
+	unsigned already, conflicts, skipped;
+	struct {
+		const char *text;
+		unsigned count;
+	} reasons[8];
+	size_t reason_count;
+};
+
+struct adopt_key *adopt_add_key(struct adopt_run *run);
+/* Upstream's OnDisk mappings below km->store_path (adopt_ondisk.c): 0, or -1 on error. */
+int adopt_read_on_disk(struct adopt_run *run);
+
+#endif
