@@ -26,13 +26,18 @@
 #define ADOPT_FILE_MAX (64 * 1024) /* an upstream key or mapping file; RSA-4096 is 3 KiB */
 #define ADOPT_ITS_HDR 16           /* mbedtls' file: "PSA\0ITS\0", data length, flags */
 #define ADOPT_KEY_HDR 36           /* PSA key data: magic, version, lifetime, policy, length */
-#define ADOPT_REASONS (sizeof(((struct adopt_run *)0)->reasons) / sizeof(((struct adopt_run *)0)->reasons[0]))
 
 static const char *const adopt_uuids[] = {
 	[CFG_PROVIDER_MBED_CRYPTO] = "1c1139dc-ad7c-47dc-ad6b-db6fdb466552",
 	[CFG_PROVIDER_PKCS11] = "30e39502-eba6-4d60-a4af-c518b7f5e38f",
 	[CFG_PROVIDER_TPM] = "1e4954a4-ff21-46d3-ab0c-661eeb667e1d",
 };
+
+static const char *
+adopt_auth(const struct adopt_key *k)
+{
+	return config_auth_type_name((enum cfg_auth_type)k->auth_type);
+}
 
 static uint32_t
 adopt_get32(const uint8_t *p)
@@ -159,7 +164,8 @@ adopt_take_row(const struct kim_upstream_row *row, void *arg)
 		if (adopt_uuids[i] != NULL && strcmp(adopt_uuids[i], row->provider_uuid) == 0)
 			k->kind = (enum cfg_provider_kind)i;
 	if (k->kind == 0 && k->unusable == NULL)
-		k->unusable = "a provider this build does not have (CryptoAuthLib, Trusted Service)";
+		k->unusable = "a provider this build does not have (CryptoAuthLib, Trusted "
+		    "Service)";
 	return 0;
 }
 
@@ -195,10 +201,10 @@ adopt_count_skip(struct adopt_run *run, const struct adopt_key *k, const char *r
 		run->reasons[i].count++;
 	run->skipped++;
 	if (run->dry_run)
-		printf("skip %s %s %s: %s%s\n", config_auth_type_name((enum cfg_auth_type)k->auth_type), k->app, k->name,
+		printf("skip %s %s %s: %s%s\n", adopt_auth(k), k->app, k->name,
 		    reason, detail);
 	else
-		log_warnx("upstream key %s/%s/%s not adopted: %s%s", config_auth_type_name((enum cfg_auth_type)k->auth_type),
+		log_warnx("upstream key %s/%s/%s not adopted: %s%s", adopt_auth(k),
 		    k->app, k->name, reason, detail);
 }
 
@@ -314,7 +320,7 @@ adopt_mbed(struct adopt_run *run, const struct adopt_key *k, const struct cfg_pr
 		goto out;
 	if (run->dry_run) {
 		printf("adopt %s %s %s: %s, key file %s/%016llx.psa_its\n",
-		    config_auth_type_name((enum cfg_auth_type)k->auth_type), k->app, k->name, p->name, run->cwd,
+		    adopt_auth(k), k->app, k->name, p->name, run->cwd,
 		    (unsigned long long)adopt_get32(k->key_id));
 		r = 0;
 		goto out;
@@ -359,11 +365,11 @@ adopt_one(struct adopt_run *run, const struct adopt_key *k)
 	if (state == KIM_ADOPT_TAKEN) {
 		run->conflicts++;
 		if (run->dry_run)
-			printf("conflict %s %s %s: the name is taken in parsecd's key store; upstream's "
-			    "key is left alone\n", config_auth_type_name((enum cfg_auth_type)k->auth_type), k->app, k->name);
+			printf("conflict %s %s %s: the name is taken in parsecd's key store; "
+			    "upstream's key is left alone\n", adopt_auth(k), k->app, k->name);
 		else
 			log_warnx("upstream key %s/%s/%s not adopted: the name is taken in the key "
-			    "store; upstream's key is left alone", config_auth_type_name((enum cfg_auth_type)k->auth_type),
+			    "store; upstream's key is left alone", adopt_auth(k),
 			    k->app, k->name);
 		return 0;
 	}

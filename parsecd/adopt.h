@@ -10,6 +10,8 @@
 #include "../brokerd/broker_kim_adopt.h"
 #include "config.h"
 
+#define ADOPT_REASONS 8 /* distinct reasons for skipping a key, in the summary */
+
 /* One key file upstream's Mbed Crypto provider left: PSA key id and the data mbedtls stored. */
 struct adopt_file {
 	uint32_t id;
@@ -46,7 +48,7 @@ struct adopt_run {
 	struct {
 		const char *text;
 		unsigned count;
-	} reasons[8];
+	} reasons[ADOPT_REASONS];
 	size_t reason_count;
 };
 
