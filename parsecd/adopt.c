@@ -164,8 +164,7 @@ adopt_take_row(const struct kim_upstream_row *row, void *arg)
 		if (adopt_uuids[i] != NULL && strcmp(adopt_uuids[i], row->provider_uuid) == 0)
 			k->kind = (enum cfg_provider_kind)i;
 	if (k->kind == 0 && k->unusable == NULL)
-		k->unusable = "a provider this build does not have (CryptoAuthLib, Trusted "
-		    "Service)";
+		k->unusable = ADOPT_NO_PROVIDER;
 	return 0;
 }
 

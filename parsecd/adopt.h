@@ -10,6 +10,7 @@
 #include "../brokerd/broker_kim_adopt.h"
 #include "config.h"
 
+#define ADOPT_NO_PROVIDER "a provider this build does not have (CryptoAuthLib, Trusted Service)"
 #define ADOPT_REASONS 8 /* distinct reasons for skipping a key, in the summary */
 
 /* One key file upstream's Mbed Crypto provider left: PSA key id and the data mbedtls stored. */

@@ -125,8 +125,7 @@ adopt_provider_dir(struct adopt_run *run, int app_fd, const char *app, const cha
 		    id == CFG_PROVIDER_TPM)
 			k->kind = (enum cfg_provider_kind)id;
 		else
-			k->unusable = "a provider this build does not have (CryptoAuthLib, Trusted "
-			    "Service)";
+			k->unusable = ADOPT_NO_PROVIDER;
 		if (k->unusable == NULL)
 			adopt_mapping(k, dirfd(d), de->d_name);
 	}
