@@ -71,6 +71,12 @@ kim_adopt_row(sqlite3_stmt *st, struct kim_upstream_row *row, int schema_ok)
 	} else {
 		memcpy(row->key_id, blob, row->key_id_len);
 	}
+	blob = sqlite3_column_blob(st, 8);
+	row->attributes_len = (size_t)sqlite3_column_bytes(st, 8);
+	if (blob == NULL || row->attributes_len > sizeof(row->attributes))
+		row->attributes_len = 0;
+	else
+		memcpy(row->attributes, blob, row->attributes_len);
 	if (!schema_ok)
 		row->unusable = "upstream's key store schema is not version 1";
 	else if (sqlite3_column_int64(st, 6) != KIM_UPSTREAM_VERSION ||
@@ -108,8 +114,8 @@ kim_upstream_rows(int (*cb)(const struct kim_upstream_row *row, void *arg), void
 	if ((schema_ok = kim_adopt_schema_ok()) == -1)
 		return -1;
 	if ((st = kim_adopt_prepare("SELECT authenticator_id, application_name, key_name, "
-	    "provider_uuid, provider_name, key_id, key_id_version, key_attributes_version "
-	    "FROM key_mapping ORDER BY authenticator_id, application_name, key_name")) == NULL)
+	    "provider_uuid, provider_name, key_id, key_id_version, key_attributes_version, "
+	    "key_attributes FROM key_mapping ORDER BY authenticator_id, application_name, key_name")) == NULL)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		kim_adopt_row(st, &row, schema_ok);
@@ -157,20 +163,10 @@ kim_adopt_state(uint32_t auth_type, const char *app, const char *name)
 	return KIM_ADOPT_NEW;
 }
 
-static void
-kim_adopt_put_id(uint32_t id, uint8_t *ref)
-{
-	ref[0] = (uint8_t)id;
-	ref[1] = (uint8_t)(id >> 8);
-	ref[2] = (uint8_t)(id >> 16);
-	ref[3] = (uint8_t)(id >> 24);
-}
-
 int
-kim_adopt_id_free(uint32_t provider_id, uint32_t id)
+kim_adopt_ref_free(uint32_t provider_id, const uint8_t *ref, size_t ref_len)
 {
 	sqlite3_stmt *st;
-	uint8_t ref[4];
 	int rc;
 
 	if ((rc = kim_adopt_has_table("keys")) != 1)
@@ -178,9 +174,8 @@ kim_adopt_id_free(uint32_t provider_id, uint32_t id)
 	if ((st = kim_adopt_prepare("SELECT 1 FROM keys WHERE provider_id = ?1 AND "
 	    "key_ref = ?2")) == NULL)
 		return -1;
-	kim_adopt_put_id(id, ref);
 	sqlite3_bind_int64(st, 1, provider_id);
-	sqlite3_bind_blob(st, 2, ref, sizeof(ref), SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, ref, (int)ref_len, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 1 : rc == SQLITE_ROW ? 0 : -1;
@@ -258,7 +253,7 @@ kim_adopt_rows(const struct kim_entry *e, const char *source)
 }
 
 int
-kim_adopt_insert(const struct kim_entry *e, const char *source)
+kim_adopt_insert(const struct kim_entry *e, const char *source, int bump_counter)
 {
 	sqlite3_stmt *st;
 	uint32_t id;
@@ -267,7 +262,7 @@ kim_adopt_insert(const struct kim_entry *e, const char *source)
 		return -1;
 	if (kim_adopt_rows(e, source) == -1)
 		goto fail;
-	if (e->key_ref_len == 4) {
+	if (bump_counter && e->key_ref_len == 4) {
 		/* The counter's next value n hands out id n; it moves past the adopted id. */
 		id = (uint32_t)e->key_ref[0] | (uint32_t)e->key_ref[1] << 8 |
 		    (uint32_t)e->key_ref[2] << 16 | (uint32_t)e->key_ref[3] << 24;

@@ -159,6 +159,8 @@ adopt_take_row(const struct kim_upstream_row *row, void *arg)
 	strlcpy(k->provider_name, row->provider_name, sizeof(k->provider_name));
 	memcpy(k->key_id, row->key_id, row->key_id_len);
 	k->key_id_len = row->key_id_len;
+	memcpy(k->attributes, row->attributes, row->attributes_len);
+	k->attributes_len = row->attributes_len;
 	k->unusable = row->unusable;
 	for (i = 0; i < sizeof(adopt_uuids) / sizeof(adopt_uuids[0]); i++)
 		if (adopt_uuids[i] != NULL && strcmp(adopt_uuids[i], row->provider_uuid) == 0)
@@ -254,13 +256,15 @@ adopt_write_key(int dirfd, uint32_t id, const struct adopt_file *f)
 static int
 adopt_mbed_id(const struct adopt_run *run, int dirfd, uint32_t provider, uint32_t *id)
 {
+	uint8_t ref[4];
 	char name[32];
 	int r;
 
 	if (!run->store_open)
 		return 0; /* a dry run before our key store exists */
 	snprintf(name, sizeof(name), "%016llx.key", (unsigned long long)*id);
-	if ((r = kim_adopt_id_free(provider, *id)) == -1)
+	adopt_put32(ref, *id);
+	if ((r = kim_adopt_ref_free(provider, ref, sizeof(ref))) == -1)
 		return -1;
 	if (r == 1 && (dirfd == -1 || faccessat(dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == -1))
 		return 0;
@@ -285,6 +289,60 @@ adopt_state_dir(const struct adopt_run *run, const struct cfg_provider *p)
 	if (fd == -1 && !run->dry_run)
 		log_warn("%s", path);
 	return fd;
+}
+
+static void
+adopt_entry(struct kim_entry *e, const struct adopt_key *k, const struct cfg_provider *p)
+{
+	e->auth_type = k->auth_type;
+	strlcpy(e->app, k->app, sizeof(e->app));
+	strlcpy(e->name, k->name, sizeof(e->name));
+	e->provider_id = (uint32_t)p->kind;
+}
+
+/*
+ * One PKCS#11 key: its objects stay on the token, where upstream gave them
+ * the CKA_ID of its key id's four bytes, big endian; our key reference is
+ * that CKA_ID. 0 adopted (or would be), 1 skipped, -1 failure.
+ */
+static int
+adopt_pkcs11(struct adopt_run *run, const struct adopt_key *k, const struct cfg_provider *p)
+{
+	struct kim_entry e;
+	char source[CFG_LONGPATH_MAX + 64];
+	uint32_t id;
+	int r;
+
+	memset(&e, 0, sizeof(e));
+	if (k->key_id_len != 4) {
+		adopt_count_skip(run, k, "a key id that is not a PKCS#11 provider's", "");
+		return 1;
+	}
+	if (adopt_bincode_attrs(k->attributes, k->attributes_len, &e.attrs) == -1) {
+		adopt_count_skip(run, k, "key attributes this build cannot read", "");
+		return 1;
+	}
+	id = adopt_get32(k->key_id);
+	e.key_ref[0] = (uint8_t)(id >> 24);
+	e.key_ref[1] = (uint8_t)(id >> 16);
+	e.key_ref[2] = (uint8_t)(id >> 8);
+	e.key_ref[3] = (uint8_t)id;
+	e.key_ref_len = 4;
+	if (run->store_open && (r = kim_adopt_ref_free((uint32_t)p->kind, e.key_ref, 4)) != 1) {
+		if (r == -1)
+			return -1;
+		adopt_count_skip(run, k, "a key of parsecd's has the same CKA_ID on the token", "");
+		return 1;
+	}
+	if (run->dry_run) {
+		printf("adopt %s %s %s: %s, token objects with CKA_ID %08x\n", adopt_auth(k), k->app,
+		    k->name, p->name, id);
+		return 0;
+	}
+	adopt_entry(&e, k, p);
+	snprintf(source, sizeof(source), "%s %s, token objects with CKA_ID %08x", run->source_kind,
+	    run->source, id);
+	return kim_adopt_insert(&e, source, 0);
 }
 
 /* One Mbed Crypto key: 0 adopted (or would be), 1 skipped, -1 failure. */
@@ -324,10 +382,7 @@ adopt_mbed(struct adopt_run *run, const struct adopt_key *k, const struct cfg_pr
 		r = 0;
 		goto out;
 	}
-	e.auth_type = k->auth_type;
-	strlcpy(e.app, k->app, sizeof(e.app));
-	strlcpy(e.name, k->name, sizeof(e.name));
-	e.provider_id = (uint32_t)p->kind;
+	adopt_entry(&e, k, p);
 	adopt_put32(e.key_ref, id);
 	e.key_ref_len = 4;
 	snprintf(source, sizeof(source), "%s %s, key file %s/%016llx.psa_its", run->source_kind,
@@ -337,7 +392,7 @@ adopt_mbed(struct adopt_run *run, const struct adopt_key *k, const struct cfg_pr
 		    k->key_id), run->cfg->state_dir, p->name);
 		goto out;
 	}
-	r = kim_adopt_insert(&e, source);
+	r = kim_adopt_insert(&e, source, 1);
 out:
 	if (dirfd != -1)
 		close(dirfd);
@@ -376,15 +431,12 @@ adopt_one(struct adopt_run *run, const struct adopt_key *k)
 		adopt_count_skip(run, k, "its provider is not configured", "");
 		return 0;
 	}
-	if (p->kind == CFG_PROVIDER_PKCS11) {
-		adopt_count_skip(run, k, "PKCS#11 keys are not adopted by this build", "");
-		return 0;
-	}
 	if (p->kind == CFG_PROVIDER_TPM) {
 		adopt_count_skip(run, k, "TPM keys are not adopted by this build", "");
 		return 0;
 	}
-	if ((r = adopt_mbed(run, k, p)) == 0)
+	r = p->kind == CFG_PROVIDER_PKCS11 ? adopt_pkcs11(run, k, p) : adopt_mbed(run, k, p);
+	if (r == 0)
 		run->adopted[p - run->cfg->providers]++;
 	return r == -1 ? -1 : 0;
 }
@@ -411,10 +463,12 @@ adopt_summary(struct adopt_run *run)
 		    run->reasons[i].text, run->reasons[i].count);
 	if (run->reason_count > 0 && off < sizeof(line))
 		snprintf(line + off, sizeof(line) - off, ")");
+	/* What changed the store or needs a look shows at upstream's default level (warn). */
 	if (run->dry_run)
 		printf("%s\n", line);
 	else
-		log_info("%s", line);
+		log_do(total + run->conflicts + run->skipped > 0 ? LOG_LVL_WARN : LOG_LVL_INFO,
+		    __func__, 0, "%s", line);
 }
 
 /* The service user's uid and gids: what our store and provider state belong to. */

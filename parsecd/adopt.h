@@ -30,6 +30,8 @@ struct adopt_key {
 	char provider_name[OP_NAME_MAX];  /* SQLite only: OnDisk keys name a provider kind */
 	uint8_t key_id[KIM_UPSTREAM_ID_MAX];
 	size_t key_id_len;
+	uint8_t attributes[KIM_UPSTREAM_ATTRS_MAX]; /* bincode, as upstream stored them */
+	size_t attributes_len;
 	const char *unusable;             /* why it cannot be adopted, or NULL */
 };
 
@@ -54,6 +56,12 @@ struct adopt_run {
 };
 
 struct adopt_key *adopt_add_key(struct adopt_run *run);
+/*
+ * Upstream's bincode of a key's attributes to PSA values (adopt_bincode.c):
+ * 0, or -1 for what is not a persistent RSA or ECC key with an asymmetric
+ * algorithm (all the PKCS#11 and TPM providers make).
+ */
+int adopt_bincode_attrs(const uint8_t *in, size_t len, struct op_key_attrs *attrs);
 /* Upstream's OnDisk mappings below km->store_path (adopt_ondisk.c): 0, or -1 on error. */
 int adopt_read_on_disk(struct adopt_run *run);
 

@@ -89,6 +89,10 @@ adopt_mapping(struct adopt_key *k, int dirfd, const char *file)
 	} else {
 		memcpy(k->key_id, buf + 8, (size_t)id_len);
 		k->key_id_len = (size_t)id_len;
+		if ((size_t)n - 8 - id_len <= sizeof(k->attributes)) {
+			k->attributes_len = (size_t)n - 8 - (size_t)id_len;
+			memcpy(k->attributes, buf + 8 + id_len, k->attributes_len);
+		}
 	}
 	if (n > 0)
 		explicit_bzero(buf, (size_t)n);

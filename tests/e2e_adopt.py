@@ -24,6 +24,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2elib as eb  # noqa: E402
+import softhsmlib  # noqa: E402
 from e2elib import check, summary  # noqa: E402
 
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
@@ -311,11 +312,118 @@ def missing_key_file():
         dep.remove()
 
 
+# Upstream's SQLite key store schema (parsec 1.1.0, src/key_info_managers/sqlite_manager).
+UPSTREAM_SCHEMA = [
+    "CREATE TABLE kim_metadata (id TEXT NOT NULL, int_value INTEGER NOT NULL, PRIMARY KEY (id))",
+    "INSERT INTO kim_metadata (id, int_value) VALUES ('schema_version', 1)",
+    "CREATE TABLE key_mapping (authenticator_id INTEGER NOT NULL, application_name TEXT NOT NULL, "
+    "key_name TEXT NOT NULL, provider_uuid TEXT NOT NULL, provider_name TEXT NOT NULL, "
+    "key_id BLOB NOT NULL, key_id_version INTEGER NOT NULL, key_attributes BLOB NOT NULL, "
+    "key_attributes_version INTEGER NOT NULL, PRIMARY KEY (authenticator_id, application_name, "
+    "key_name))",
+]
+PKCS11_UUID = "30e39502-eba6-4d60-a4af-c518b7f5e38f"
+
+
+def upstream_p256_attributes():
+    """The bincode of a P-256 ECDSA SHA-256 signing key's attributes, as upstream wrote it."""
+    con = sqlite3.connect(os.path.join(FIXTURES, "sqlite", "kim.sqlite3"))
+    row = con.execute("SELECT key_attributes FROM key_mapping WHERE application_name = 'alice' "
+                      "AND key_name = 'signing'").fetchone()
+    con.close()
+    return row[0]
+
+
+def pkcs11_deployment(d, token):
+    """What upstream's PKCS#11 provider leaves for a key of id 2: a key pair on the token with
+    CKA_ID 00000002 (the id's bytes, big endian) and its row in upstream's key store."""
+    base = ["pkcs11-tool", "--module", softhsmlib.MODULE, "--slot", str(token.slot), "--login",
+            "--pin", softhsmlib.USER_PIN]
+    subprocess.run(base + ["--keypairgen", "--key-type", "EC:prime256v1", "--id", "00000002",
+                           "--label", "upstream", "--usage-sign"], check=True, capture_output=True)
+    der = os.path.join(d, "pub.der")
+    subprocess.run(base + ["--read-object", "--type", "pubkey", "--id", "00000002", "-o", der],
+                   check=True, capture_output=True)
+    if ROOT:
+        subprocess.run(["chown", "-R", "_parsec", token.tokens], check=True)
+    con = sqlite3.connect(os.path.join(d, "kim.sqlite3"))
+    for sql in UPSTREAM_SCHEMA:
+        con.execute(sql)
+    con.execute("INSERT INTO key_mapping VALUES (1, 'alice', 'hsm-key', ?, 'pkcs11-provider', "
+                "?, 1, ?, 1)", (PKCS11_UUID, (2).to_bytes(4, "little"), upstream_p256_attributes()))
+    con.commit()
+    con.close()
+    with open(der, "rb") as f:
+        return serialization.load_der_public_key(f.read()).public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+def default_level_summary():
+    """Without log_level (upstream's default is warn), the start that adopts still says so."""
+    dep = Deployment("ondisk-direct")
+    try:
+        path = os.path.join(dep.dir, AUTHS["Direct"])
+        with open(path) as f:
+            text = f.read().replace('log_level = "info"\n', "")
+        with open(path, "w") as f:
+            f.write(text)
+        dep.start("Direct")
+        lines = dep.summaries()
+        check("at the default log level the adopting start logs its summary line",
+              len(lines) == 1 and "4 adopted" in lines[0], lines)
+    finally:
+        dep.remove()
+
+
+def pkcs11_suite():
+    if not softhsmlib.available():
+        print("# SoftHSMv2 or pkcs11-tool missing; the PKCS#11 adoption is skipped")
+        return
+    d = tempfile.mkdtemp(prefix="parsecd-adopt-p11.")
+    os.chmod(d, 0o755)
+    dep = None
+    try:
+        token = softhsmlib.Token(d)
+        pem = pkcs11_deployment(d, token)
+        with open(os.path.join(d, "config-Direct.toml"), "w") as f:
+            f.write('[core_settings]\nlog_level = "info"\nallow_root = true\n[listener]\nlistener_type = '
+                    '"DomainSocket"\ntimeout = 3000\nsocket_path = "@DIR@/parsec.sock"\n'
+                    '[authenticator]\nauth_type = "Direct"\n[[key_manager]]\n'
+                    'name = "sqlite-manager"\nmanager_type = "SQLite"\n'
+                    'sqlite_db_path = "@DIR@/kim.sqlite3"\n' + token.provider_table())
+        with open(os.path.join(d, "public-keys.json"), "w") as f:
+            json.dump({"Direct": {"alice": {"hsm-key": pem}}}, f)
+        dep = Deployment(d)
+        r = dep.dry_run("Direct")
+        check("PKCS#11: --adopt-dry-run names the token objects it would adopt",
+              "adopt Direct alice hsm-key: pkcs11-provider, token objects with CKA_ID 00000002"
+              in r.stdout, (r.stdout, r.stderr))
+        dep.start("Direct")
+        check("PKCS#11: one summary line: 1 adopted from the pkcs11-provider",
+              "1 adopted (pkcs11-provider 1)" in " ".join(dep.summaries()), dep.log()[-2000:])
+        serves_upstream_keys(dep, "Direct")
+        rc, _, err = dep.tool("alice", "delete-key", "--key-name", "hsm-key")
+        check("PKCS#11: the adopted key is destroyed with its objects on the token",
+              rc == 0 and listed(dep, "alice") == [] and token.objects_with_id("00000002") == [],
+              (rc, err, token.objects()))
+        dep.stop()
+        dep.start("Direct")
+        check("PKCS#11: a second start adopts nothing new",
+              "0 adopted" in dep.summaries()[-1] and "1 already adopted" in dep.summaries()[-1],
+              dep.summaries())
+    finally:
+        if dep is not None:
+            dep.remove()
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def main():
     sqlite_suite()
+    pkcs11_suite()
     ondisk_suite("ondisk-direct", "Direct", True)
     ondisk_suite("ondisk-peer", "UnixPeerCredentials", False)
     missing_key_file()
+    default_level_summary()
     return summary("e2e_adopt")
 
 
