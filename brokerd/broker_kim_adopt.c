@@ -115,7 +115,8 @@ kim_upstream_rows(int (*cb)(const struct kim_upstream_row *row, void *arg), void
 		return -1;
 	if ((st = kim_adopt_prepare("SELECT authenticator_id, application_name, key_name, "
 	    "provider_uuid, provider_name, key_id, key_id_version, key_attributes_version, "
-	    "key_attributes FROM key_mapping ORDER BY authenticator_id, application_name, key_name")) == NULL)
+	    "key_attributes FROM key_mapping ORDER BY authenticator_id, application_name, "
+	    "key_name")) == NULL)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		kim_adopt_row(st, &row, schema_ok);

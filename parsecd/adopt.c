@@ -335,8 +335,8 @@ adopt_pkcs11(struct adopt_run *run, const struct adopt_key *k, const struct cfg_
 		return 1;
 	}
 	if (run->dry_run) {
-		printf("adopt %s %s %s: %s, token objects with CKA_ID %08x\n", adopt_auth(k), k->app,
-		    k->name, p->name, id);
+		printf("adopt %s %s %s: %s, token objects with CKA_ID %08x\n", adopt_auth(k),
+		    k->app, k->name, p->name, id);
 		return 0;
 	}
 	adopt_entry(&e, k, p);
