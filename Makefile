@@ -107,7 +107,9 @@ $(COMMON_LIB): $(COMMON_OBJS)
 BASE_LIBS = $(LIBEVENT_LIBS) $(LIBBSD_LIBS) $(NANOPB_LIBS) $(SECCOMP_LIBS) $(LIBCAP_LIBS)
 
 # ---- processes --------------------------------------------------------------
-PARSECD_OBJS = $(patsubst %.c,%.o,$(wildcard parsecd/*.c))
+# The adoption of upstream's keys writes the key store through brokerd's KIM module.
+PARSECD_OBJS = $(patsubst %.c,%.o,$(wildcard parsecd/*.c)) brokerd/broker_kim.o \
+	brokerd/broker_kim_adopt.o
 FRONTD_OBJS = frontd/frontd.o frontd/front_conn.o frontd/front_codec.o
 BROKERD_OBJS = $(patsubst %.c,%.o,$(wildcard brokerd/*.c))
 PROVIDERD_CORE_OBJS = providerd/providerd.o

@@ -66,7 +66,7 @@ deploy_read_id(struct deploy_state *s)
 	s->has_id = 1;
 }
 
-/* Whether kim_path lies below state_dir/name. */
+/* Whether path is state_dir/name or lies below it. */
 static int
 deploy_holds(const char *state_dir, const char *name, const char *kim_path)
 {
@@ -76,7 +76,7 @@ deploy_holds(const char *state_dir, const char *name, const char *kim_path)
 		dir_len--;
 	return strncmp(kim_path, state_dir, dir_len) == 0 && kim_path[dir_len] == '/' &&
 	    strncmp(kim_path + dir_len + 1, name, name_len) == 0 &&
-	    kim_path[dir_len + 1 + name_len] == '/';
+	    (kim_path[dir_len + 1 + name_len] == '/' || kim_path[dir_len + 1 + name_len] == '\0');
 }
 
 static void
@@ -97,10 +97,11 @@ deploy_find_material(struct deploy_state *s)
 /*
  * Every directory below state_dir is one provider's state (configured now or
  * not), but the one that holds the key store (upstream's default puts it in
- * state_dir/kim-mappings).
+ * state_dir/kim-mappings) and upstream's OnDisk mappings (state_dir/mappings).
  */
 static size_t
-deploy_scan(const char *state_dir, const char *kim_path, struct deploy_state *states)
+deploy_scan(const char *state_dir, const char *kim_path, const char *upstream_store,
+    struct deploy_state *states)
 {
 	struct dirent *de;
 	size_t count = 0;
@@ -114,7 +115,8 @@ deploy_scan(const char *state_dir, const char *kim_path, struct deploy_state *st
 		struct deploy_state *s = &states[count];
 		int sfd;
 
-		if (de->d_name[0] == '.' || deploy_holds(state_dir, de->d_name, kim_path))
+		if (de->d_name[0] == '.' || deploy_holds(state_dir, de->d_name, kim_path) ||
+		    (upstream_store[0] != '\0' && deploy_holds(state_dir, de->d_name, upstream_store)))
 			continue;
 		sfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sfd == -1) {
@@ -161,7 +163,7 @@ deploy_new_id(char *id)
 }
 
 void
-broker_deploy_check(const char *kim_path, const char *state_dir)
+broker_deploy_check(const char *kim_path, const char *state_dir, const char *upstream_store)
 {
 	static struct deploy_state states[DEPLOY_MAX_STATES];
 	const struct deploy_state *with_id = NULL, *with_material = NULL;
@@ -169,7 +171,7 @@ broker_deploy_check(const char *kim_path, const char *state_dir)
 	size_t count, i;
 	int r, empty;
 
-	count = deploy_scan(state_dir, kim_path, states);
+	count = deploy_scan(state_dir, kim_path, upstream_store, states);
 	for (i = 0; i < count; i++) {
 		const struct deploy_state *s = &states[i];
 

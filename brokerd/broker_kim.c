@@ -91,7 +91,10 @@ static const char kim_schema[] =
     "CREATE INDEX IF NOT EXISTS keys_by_provider ON keys (provider_id, state);"
     "CREATE TABLE IF NOT EXISTS key_ids ("
     " provider_id INTEGER PRIMARY KEY, next_id INTEGER NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS deployment (id TEXT NOT NULL);";
+    "CREATE TABLE IF NOT EXISTS deployment (id TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS adopted ("
+    " auth_type INTEGER NOT NULL, app TEXT NOT NULL, name TEXT NOT NULL, source TEXT NOT NULL,"
+    " PRIMARY KEY (auth_type, app, name)) WITHOUT ROWID;";
 
 /* Creates the parent directories of path (0700 for the last one). */
 static int
@@ -278,6 +281,24 @@ kim_full(void)
 	    sqlite3_system_errno(kim_db) == ENOSPC);
 }
 
+int
+kim_open_readonly(const char *path)
+{
+	if (sqlite3_open_v2(path, &kim_db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, NULL) ==
+	    SQLITE_OK)
+		return 0;
+	log_warnx("key store %s: %s", path, sqlite3_errmsg(kim_db));
+	sqlite3_close(kim_db);
+	kim_db = NULL;
+	return -1;
+}
+
+sqlite3 *
+kim_sqlite(void)
+{
+	return kim_db;
+}
+
 void
 kim_close(void)
 {
@@ -392,7 +413,7 @@ kim_put_id(uint32_t id, uint8_t *key_ref)
 }
 
 /* The next id of a provider no entry names, the counter moved past it; inside a transaction. */
-static int
+int
 kim_take_id(uint32_t provider_id, uint8_t *key_ref)
 {
 	sqlite3_stmt *st = kim_stmt(ST_NEXT_ID);

@@ -44,6 +44,12 @@ int kim_empty(void);
 /* Whether the last failure was a full file system (SQLITE_FULL). */
 int kim_full(void);
 void kim_close(void);
+/* Read-only, unlocked, no schema made: for parsecd --adopt-dry-run. */
+int kim_open_readonly(const char *path);
+/* The open key store, for the adoption of upstream's keys (broker_kim_adopt.c). */
+struct sqlite3 *kim_sqlite(void);
+/* Inside a transaction: the next free key id of a provider (4 bytes into key_ref). */
+int kim_take_id(uint32_t provider_id, uint8_t *key_ref);
 
 /* 0 found (any state, see e->state), 1 not found, -1 error. */
 int kim_get(uint32_t auth_type, const char *app, const char *name, struct kim_entry *e);

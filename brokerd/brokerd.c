@@ -373,7 +373,8 @@ broker_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 		sandbox_drop(broker.setup.user, NULL, SANDBOX_NO_GROUPS);
 		if (kim_open(broker.setup.kim_path) == -1)
 			fatalx("cannot open the key store %s", broker.setup.kim_path);
-		broker_deploy_check(broker.setup.kim_path, broker.setup.state_dir);
+		broker_deploy_check(broker.setup.kim_path, broker.setup.state_dir,
+		    broker.setup.upstream_store);
 		/* The key store is open; its directory is the only path brokerd still uses. */
 		sandbox_filter(PROC_BROKERD, NULL, NULL, 0);
 		bd.have_setup = 1;

@@ -80,7 +80,7 @@ void broker_startup_progress(void);
  * must carry one deployment identity (written on the first start), or the
  * start stops naming both paths (broker_deploy.c).
  */
-void broker_deploy_check(const char *kim_path, const char *state_dir);
+void broker_deploy_check(const char *kim_path, const char *state_dir, const char *upstream_store);
 
 /* broker_auth.c: fills id from the auth field and the connection's kernel identity. */
 uint32_t broker_authenticate(uint32_t auth_type, const uint8_t *auth, size_t auth_len,

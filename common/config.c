@@ -365,11 +365,8 @@ cfg_key_manager(struct cfg_ctx *ctx, const struct toml_node *t, struct parsec_co
 		return cfg_fail(ctx, t->line, "key_manager.manager_type", "required");
 	}
 	km->type = type == 0 ? CFG_KIM_SQLITE : CFG_KIM_ON_DISK;
-	if (km->type == CFG_KIM_ON_DISK)
-		return cfg_fail(ctx, toml_get(t, "manager_type")->line, "key_manager.manager_type",
-		    "OnDisk is not supported by this build; use SQLite");
-	if (cfg_str(ctx, t, "key_manager", "sqlite_db_path", km->sqlite_db_path,
-	    sizeof(km->sqlite_db_path)) == -1 ||
+	if ((km->sqlite_db_path_set = cfg_str(ctx, t, "key_manager", "sqlite_db_path",
+	    km->sqlite_db_path, sizeof(km->sqlite_db_path))) == -1 ||
 	    cfg_str(ctx, t, "key_manager", "store_path", km->store_path,
 	    sizeof(km->store_path)) == -1)
 		return -1;
@@ -517,6 +514,16 @@ cfg_link_key_managers(struct cfg_ctx *ctx, struct parsec_config *cfg)
 		    "/var/lib/parsec/kim-mappings/sqlite/sqlite-key-info-manager.sqlite3",
 		    sizeof(km->sqlite_db_path));
 		cfg->key_manager_count = 1;
+	}
+	for (k = 0; k < cfg->key_manager_count; k++) {
+		struct cfg_key_manager *km = &cfg->key_managers[k];
+
+		if (km->type == CFG_KIM_ON_DISK && !km->sqlite_db_path_set &&
+		    (size_t)snprintf(km->sqlite_db_path, sizeof(km->sqlite_db_path),
+		    "%s/kim-mappings/sqlite/sqlite-key-info-manager.sqlite3", cfg->state_dir) >=
+		    sizeof(km->sqlite_db_path))
+			return cfg_fail(ctx, km->line, "key_manager.sqlite_db_path",
+			    "state_dir too long for the key store of OnDisk \"%s\"", km->name);
 	}
 	for (i = 0; i < cfg->provider_count; i++) {
 		struct cfg_provider *p = &cfg->providers[i];

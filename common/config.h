@@ -44,6 +44,11 @@ struct cfg_key_manager {
 	enum cfg_kim_type type;
 	char sqlite_db_path[CFG_LONGPATH_MAX]; /* SQLite; default /var/lib/parsec/kim-mappings/sqlite/sqlite-key-info-manager.sqlite3 */
 	char store_path[CFG_LONGPATH_MAX];     /* OnDisk; default /var/lib/parsec/mappings */
+	/*
+	 * OnDisk mappings are adopted into our SQLite store: sqlite_db_path when
+	 * given, else state_dir/kim-mappings/sqlite/sqlite-key-info-manager.sqlite3.
+	 */
+	int sqlite_db_path_set;
 	int line;
 };
 

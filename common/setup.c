@@ -52,6 +52,7 @@ setup_broker_encode(const struct setup_broker *s, uint8_t *out, size_t cap)
 	buf_put_str(&wr, s->kim_path);
 	buf_put_str(&wr, s->listen_addr);
 	buf_put_str(&wr, s->state_dir);
+	buf_put_str(&wr, s->upstream_store);
 	buf_put_u32le(&wr, s->provider_count);
 	return buf_writer_ok(&wr) ? wr.off : 0;
 }
@@ -74,6 +75,7 @@ setup_broker_decode(const uint8_t *in, size_t len, struct setup_broker *s)
 	buf_get_str(&rd, s->kim_path, sizeof(s->kim_path));
 	buf_get_str(&rd, s->listen_addr, sizeof(s->listen_addr));
 	buf_get_str(&rd, s->state_dir, sizeof(s->state_dir));
+	buf_get_str(&rd, s->upstream_store, sizeof(s->upstream_store));
 	s->provider_count = buf_get_u32le(&rd);
 	return buf_reader_done(&rd) ? 0 : -1;
 }

@@ -30,6 +30,7 @@ struct setup_broker {
 	char kim_path[CFG_LONGPATH_MAX];
 	char listen_addr[CFG_PATH_MAX]; /* the listener's bound address: clients' local address */
 	char state_dir[CFG_LONGPATH_MAX]; /* providers' states: one deployment with the key store */
+	char upstream_store[CFG_LONGPATH_MAX]; /* upstream's OnDisk mappings: not a provider's */
 	uint32_t provider_count; /* IPC_SETUP_PROVIDER messages that follow: one per worker */
 };
 

@@ -83,6 +83,7 @@ usage(void)
 	fprintf(stderr, "usage: parsecd [-t] [-v] -c config.toml\n"
 			"       parsecd [-v] -D directory   (built-in development config)\n"
 			"       parsecd --orphans -c config.toml\n"
+			"       parsecd --adopt-dry-run -c config.toml\n"
 			"       parsecd -V | --version\n");
 	exit(2);
 }
@@ -260,6 +261,8 @@ parsecd_send_settings(struct child *c, uint32_t type)
 			strlcpy(s.admins[i], pd.cfg.admins[i], sizeof(s.admins[i]));
 		if (pd.cfg.key_manager_count > 0)
 			strlcpy(s.kim_path, kim->sqlite_db_path, sizeof(s.kim_path));
+		if (pd.cfg.key_manager_count > 0 && kim->type == CFG_KIM_ON_DISK)
+			strlcpy(s.upstream_store, kim->store_path, sizeof(s.upstream_store));
 		strlcpy(s.state_dir, pd.cfg.state_dir, sizeof(s.state_dir));
 		parsecd_listen_addr(s.listen_addr, sizeof(s.listen_addr));
 		for (i = 0; i < pd.provider_count; i++)
@@ -878,6 +881,9 @@ parsecd_start(void)
 
 	/* The state directory's lock first: a second instance stops before it touches a thing. */
 	parsecd_prepare_dirs(&pd.cfg);
+	if (parsecd_adopt(&pd.cfg, 0) == -1)
+		fatalx("upstream Parsec's keys could not be adopted into the key store %s",
+		    pd.cfg.key_managers[0].sqlite_db_path);
 	pd.listen_fd = parsecd_listen(&pd.cfg, &pd.activated);
 
 	parsecd_init_child(&pd.front, PROC_FRONTD, "parsec-frontd", "frontd");
@@ -936,9 +942,10 @@ main(int argc, char **argv)
 {
 	const char *config_path = NULL, *dev_dir = NULL;
 	char err[CFG_ERR_MAX];
-	int check_only = 0, orphans = 0, verbose = 0, ch;
+	int check_only = 0, orphans = 0, adopt_dry_run = 0, verbose = 0, ch;
 	static const struct option longopts[] = {
 		{ "orphans", no_argument, NULL, 'O' },
+		{ "adopt-dry-run", no_argument, NULL, 'A' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -960,6 +967,9 @@ main(int argc, char **argv)
 			break;
 		case 'O':
 			orphans = 1;
+			break;
+		case 'A':
+			adopt_dry_run = 1;
 			break;
 		case 'v':
 			verbose++;
@@ -985,8 +995,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "parsecd: %s\n", err);
 		return 1;
 	}
-	if (orphans) {
-		int r = parsecd_orphans(&pd.cfg);
+	if (orphans || adopt_dry_run) {
+		int r = orphans ? parsecd_orphans(&pd.cfg) : parsecd_adopt(&pd.cfg, 1) == 0 ? 0 : 1;
 
 		config_wipe_secrets(&pd.cfg);
 		return r;

@@ -59,6 +59,14 @@ void parsecd_notify(const char *state);
  */
 int parsecd_orphans(const struct parsec_config *cfg);
 
+/*
+ * Upstream Parsec's keys (its SQLite or OnDisk key store, its Mbed Crypto
+ * key files in the working directory) copied into ours, once, in a process
+ * of its own, before any child starts; with dry_run, printed, not done
+ * (adopt.c). 0, or -1 if our key store could not be read or written.
+ */
+int parsecd_adopt(const struct parsec_config *cfg, int dry_run);
+
 /* The executable name of a provider kind's process. */
 const char *parsecd_provider_binary(enum cfg_provider_kind kind);
 

@@ -1,0 +1,431 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
+"""parsecd adopts an upstream Parsec 1.1.0 deployment: the key stores and key
+files upstream itself made (tests/fixtures/upstream-adopt/, SQLite and OnDisk,
+two Direct applications and uids 65534 and 4242) are served unchanged.
+
+Each fixture is copied to a temp directory, which is upstream's working
+directory and parsecd's; parsecd is started on upstream's config.toml plus a
+[privsep] table for the test's own state directory. Keys made under Unix peer
+credentials are used by clients running as those uids (root only).
+
+Usage: e2e_adopt.py TOPDIR
+"""
+import base64
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2elib as eb  # noqa: E402
+import softhsmlib  # noqa: E402
+from e2elib import check, summary  # noqa: E402
+
+from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature  # noqa: E402
+
+FIXTURES = os.path.join(eb.TOP, "tests", "fixtures", "upstream-adopt")
+PARSECD = os.path.join(eb.TOP, "parsecd", "parsecd")
+TOOL = os.path.join(eb.TOP, "tool", "parsec-tool")
+AUTHS = {"Direct": "config-Direct.toml", "UnixPeerCredentials": "config-UnixPeerCredentials.toml"}
+ROOT = os.geteuid() == 0
+
+
+class Deployment:
+    """A copy of one fixture: upstream's working directory, config and stores."""
+
+    def __init__(self, fixture, upstream_layout=False):
+        """upstream_layout: the working directory is also state_dir, as /var/lib/parsec is for
+        both upstream and parsecd on a host (the OnDisk store is then state_dir/mappings)."""
+        self.dir = tempfile.mkdtemp(prefix="parsecd-adopt.")
+        os.chmod(self.dir, 0o755)
+        shutil.copytree(os.path.join(FIXTURES, fixture), self.dir, dirs_exist_ok=True)
+        self.sock = os.path.join(self.dir, "parsec.sock")
+        self.chroot = tempfile.mkdtemp(prefix="parsecd-adopt-empty.")
+        os.chmod(self.chroot, 0o755)
+        with open(os.path.join(self.dir, "public-keys.json")) as f:
+            self.public = json.load(f)
+        for name in AUTHS.values():
+            path = os.path.join(self.dir, name)
+            if not os.path.exists(path):
+                continue
+            with open(path) as f:
+                text = f.read().replace("@DIR@", self.dir)
+            with open(path, "w") as f:
+                f.write(text + '\n[privsep]\nstate_dir = "%s"\nchroot_dir = "%s"\n'
+                        % (self.dir if upstream_layout else self.dir + "/state", self.chroot))
+            os.chmod(path, 0o600)
+        self.proc = None
+        self.log_path = os.path.join(self.dir, "parsecd.log")
+
+    def all_files(self):
+        return sorted(os.path.join(root, n) for root, dirs, files in os.walk(self.dir)
+                      for n in files + dirs)
+
+    def upstream_files(self):
+        """Every file upstream left (key files, OnDisk mappings) and its digest; upstream's
+        SQLite rows, for the SQLite store that our own tables join."""
+        out = {}
+        for root, _, files in os.walk(self.dir):
+            for name in files:
+                path = os.path.join(root, name)
+                rel = os.path.relpath(path, self.dir)
+                if name.endswith(".psa_its") or rel.startswith("mappings" + os.sep):
+                    with open(path, "rb") as f:
+                        out[rel] = hashlib.sha256(f.read()).hexdigest()
+        db = os.path.join(self.dir, "kim.sqlite3")
+        if os.path.exists(db):
+            con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+            out["key_mapping"] = sorted(con.execute("SELECT * FROM key_mapping").fetchall())
+            con.close()
+        return out
+
+    def dry_run(self, auth):
+        return subprocess.run([PARSECD, "--adopt-dry-run", "-c", AUTHS[auth]], cwd=self.dir,
+                              capture_output=True, text=True)
+
+    def start(self, auth):
+        log = open(self.log_path, "a")
+        before = self.log().count("listening on")
+        self.proc = subprocess.Popen([PARSECD, "-c", AUTHS[auth]], cwd=self.dir, stdout=log,
+                                     stderr=subprocess.STDOUT)
+        for _ in range(150):
+            if self.log().count("listening on") > before:
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        raise RuntimeError("parsecd did not start:\n" + self.log()[-3000:])
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+    def log(self):
+        try:
+            with open(self.log_path) as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def summaries(self):
+        return [line for line in self.log().splitlines() if "upstream keys in" in line]
+
+    def tool(self, who, *args):
+        """parsec-tool as a Direct application (a name) or as a uid (a number)."""
+        env = {"PARSEC_SERVICE_ENDPOINT": "unix:" + self.sock, "PATH": os.environ["PATH"]}
+        prefix = []
+        if who.isdigit():
+            prefix = ["setpriv", "--reuid=" + who, "--regid=" + who, "--clear-groups"]
+        else:
+            env["PARSEC_APP_NAME"] = who
+        r = subprocess.run(prefix + [TOOL] + list(args), capture_output=True, text=True, env=env)
+        return r.returncode, r.stdout, r.stderr
+
+    def remove(self):
+        self.stop()
+        if eb.counts["failed"]:
+            print(self.log()[-4000:])
+        shutil.rmtree(self.dir, ignore_errors=True)
+        shutil.rmtree(self.chroot, ignore_errors=True)
+
+
+def listed(dep, who):
+    rc, out, err = dep.tool(who, "list-keys")
+    return sorted(line.split(" ")[0] for line in out.splitlines() if "(provider" in line) \
+        if rc == 0 else ("error", err)
+
+
+def verifies(pem, message, sig_b64):
+    try:
+        key = serialization.load_pem_public_key(pem.encode())
+        sig = base64.b64decode(sig_b64.strip())
+        if isinstance(key, rsa.RSAPublicKey):
+            key.verify(sig, message, padding.PKCS1v15(), hashes.SHA256())
+        else:
+            half = len(sig) // 2
+            key.verify(encode_dss_signature(int.from_bytes(sig[:half], "big"),
+                                            int.from_bytes(sig[half:], "big")),
+                       message, ec.ECDSA(hashes.SHA256()))
+        return True
+    except Exception:  # noqa: BLE001 - any failure means it does not verify
+        return False
+
+
+def usable(auth):
+    return auth == "Direct" or ROOT
+
+
+def serves_upstream_keys(dep, auth):
+    """Each application sees exactly its keys, which sign under upstream's public keys."""
+    apps = dep.public[auth]
+    for who, keys in sorted(apps.items()):
+        check("%s %s: list-keys shows exactly its upstream keys" % (auth, who),
+              listed(dep, who) == sorted(keys), (listed(dep, who), sorted(keys)))
+        for name, pem in sorted(keys.items()):
+            rc, out, err = dep.tool(who, "export-public-key", "--key-name", name)
+            check("%s %s/%s: the public key is the one upstream exported" % (auth, who, name),
+                  rc == 0 and out == pem, (rc, out, err))
+            message = ("adopted %s of %s" % (name, who)).encode()
+            rc, sig, err = dep.tool(who, "sign", "--key-name", name, message.decode())
+            check("%s %s/%s: signs, and the signature verifies under upstream's public key"
+                  % (auth, who, name), rc == 0 and verifies(pem, message, sig), (rc, sig, err))
+
+
+def other_namespaces(dep, auth):
+    """Keys of one authenticator are not visible under the other, nor to a stranger."""
+    check("%s: an application upstream never saw has no keys" % auth,
+          listed(dep, "4243" if auth != "Direct" else "carol") == [], listed(dep, "carol"))
+    if auth == "Direct" and "UnixPeerCredentials" in dep.public:
+        check("Direct: application '65534' does not see uid 65534's keys (another authenticator)",
+              listed(dep, "65534") == [], listed(dep, "65534"))
+
+
+def new_and_destroyed(dep, auth):
+    """A new key beside the adopted ones; an adopted key destroyed (upstream's file stays)."""
+    who = sorted(dep.public[auth])[0]
+    before = dep.upstream_files()
+    rc, _, err = dep.tool(who, "create-ecc-key", "--key-name", "made-by-parsecd")
+    rc2, pem, _ = dep.tool(who, "export-public-key", "--key-name", "made-by-parsecd")
+    rc3, sig, _ = dep.tool(who, "sign", "--key-name", "made-by-parsecd", "new")
+    check("%s %s: a new key is created beside the adopted ones and signs" % (auth, who),
+          rc == 0 and rc2 == 0 and rc3 == 0 and verifies(pem, b"new", sig) and
+          "made-by-parsecd" in listed(dep, who), (rc, err))
+    victim = sorted(dep.public[auth][who])[0]
+    rc, _, err = dep.tool(who, "delete-key", "--key-name", victim)
+    check("%s %s/%s: an adopted key can be destroyed" % (auth, who, victim),
+          rc == 0 and victim not in listed(dep, who), (rc, err, listed(dep, who)))
+    check("%s: upstream's files are as they were (copied, never moved or edited)" % auth,
+          dep.upstream_files() == before)
+    return who, victim, pem
+
+
+def first_start(dep, auth, total):
+    pristine = dep.upstream_files()
+    listing = dep.all_files()
+    r = dep.dry_run(auth)
+    plan = [line for line in r.stdout.splitlines() if line.startswith("adopt ")]
+    check("%s: --adopt-dry-run lists the %d keys it would adopt" % (auth, total),
+          r.returncode == 0 and len(plan) == total and
+          "%d to be adopted" % total in r.stdout, (r.returncode, r.stdout, r.stderr))
+    check("%s: --adopt-dry-run writes nothing" % auth,
+          dep.all_files() == listing and dep.upstream_files() == pristine)
+    dep.start(auth)
+    lines = dep.summaries()
+    check("%s: one summary line: %d adopted from the mbed-crypto-provider" % (auth, total),
+          len(lines) == 1 and "%d adopted (mbed-crypto-provider %d)" % (total, total) in lines[0]
+          and "0 skipped" in lines[0], lines)
+
+
+def restart(dep, auth, total, who, victim, pem):
+    dep.stop()
+    dep.start(auth)
+    last = dep.summaries()[-1]
+    check("%s: a second start adopts nothing new (%d already adopted)" % (auth, total),
+          "0 adopted" in last and "%d already adopted" % total in last, last)
+    check("%s %s: the destroyed key stays destroyed, the new key stays" % (auth, who),
+          victim not in listed(dep, who) and "made-by-parsecd" in listed(dep, who),
+          listed(dep, who))
+    rc, out, _ = dep.tool(who, "export-public-key", "--key-name", "made-by-parsecd")
+    check("%s %s: parsecd's own key is unchanged after the restart" % (auth, who),
+          rc == 0 and out == pem)
+
+
+def sqlite_suite():
+    dep = Deployment("sqlite")
+    try:
+        total = sum(len(k) for auth in dep.public.values() for k in auth.values())
+        first_start(dep, "Direct", total)
+        serves_upstream_keys(dep, "Direct")
+        other_namespaces(dep, "Direct")
+        who, victim, pem = new_and_destroyed(dep, "Direct")
+        restart(dep, "Direct", total, who, victim, pem)
+        if ROOT:
+            # Upstream's second authenticator: the same store, now Unix peer credentials.
+            dep.stop()
+            dep.start("UnixPeerCredentials")
+            serves_upstream_keys(dep, "UnixPeerCredentials")
+            other_namespaces(dep, "UnixPeerCredentials")
+            check("UnixPeerCredentials: Direct's keys are not visible to uid 65534",
+                  "alice-rsa" not in listed(dep, "65534"))
+        else:
+            print("# keys of uids 65534 and 4242 need root to run their clients; skipped")
+    finally:
+        dep.remove()
+
+
+def conflict(dep, auth, who):
+    """Upstream holds a key under a name parsecd's store already gives to another key."""
+    app_dir = os.path.join(dep.dir, "mappings", base64.urlsafe_b64encode(who.encode()).decode(), "1")
+    some = sorted(os.listdir(app_dir))[0]
+    taken = base64.urlsafe_b64encode(b"made-by-parsecd").decode()
+    shutil.copy(os.path.join(app_dir, some), os.path.join(app_dir, taken))
+    _, before, _ = dep.tool(who, "export-public-key", "--key-name", "made-by-parsecd")
+    r = dep.dry_run(auth)
+    check("%s: --adopt-dry-run reports the conflict" % auth,
+          "conflict %s %s made-by-parsecd" % (auth, who) in r.stdout, r.stdout)
+    dep.stop()
+    dep.start(auth)
+    last = dep.summaries()[-1]
+    check("%s: a name already in parsecd's store is reported as a conflict" % auth,
+          "1 conflicting" in last and "made-by-parsecd not adopted: the name is taken" in dep.log(),
+          last)
+    _, after, _ = dep.tool(who, "export-public-key", "--key-name", "made-by-parsecd")
+    check("%s: the conflicting key is not overwritten" % auth, before == after and after != "")
+
+
+def ondisk_suite(fixture, auth, upstream_layout):
+    if not usable(auth):
+        print("# %s keys need root to run clients as their uids; skipped" % fixture)
+        return
+    dep = Deployment(fixture, upstream_layout)
+    try:
+        total = sum(len(k) for k in dep.public[auth].values())
+        first_start(dep, auth, total)
+        serves_upstream_keys(dep, auth)
+        other_namespaces(dep, auth)
+        who, victim, pem = new_and_destroyed(dep, auth)
+        restart(dep, auth, total, who, victim, pem)
+        conflict(dep, auth, who)
+    finally:
+        dep.remove()
+
+
+def missing_key_file():
+    """A mapping whose key file upstream's working directory lacks is skipped, and why."""
+    dep = Deployment("ondisk-direct")
+    try:
+        os.unlink(os.path.join(dep.dir, "0000000000000002.psa_its"))
+        r = dep.dry_run("Direct")
+        check("a key without its key file is skipped, naming the file",
+              "its key file is not in the working directory: 1" in r.stdout and
+              "0000000000000002.psa_its" in r.stdout, r.stdout)
+    finally:
+        dep.remove()
+
+
+# Upstream's SQLite key store schema (parsec 1.1.0, src/key_info_managers/sqlite_manager).
+UPSTREAM_SCHEMA = [
+    "CREATE TABLE kim_metadata (id TEXT NOT NULL, int_value INTEGER NOT NULL, PRIMARY KEY (id))",
+    "INSERT INTO kim_metadata (id, int_value) VALUES ('schema_version', 1)",
+    "CREATE TABLE key_mapping (authenticator_id INTEGER NOT NULL, application_name TEXT NOT NULL, "
+    "key_name TEXT NOT NULL, provider_uuid TEXT NOT NULL, provider_name TEXT NOT NULL, "
+    "key_id BLOB NOT NULL, key_id_version INTEGER NOT NULL, key_attributes BLOB NOT NULL, "
+    "key_attributes_version INTEGER NOT NULL, PRIMARY KEY (authenticator_id, application_name, "
+    "key_name))",
+]
+PKCS11_UUID = "30e39502-eba6-4d60-a4af-c518b7f5e38f"
+
+
+def upstream_p256_attributes():
+    """The bincode of a P-256 ECDSA SHA-256 signing key's attributes, as upstream wrote it."""
+    con = sqlite3.connect(os.path.join(FIXTURES, "sqlite", "kim.sqlite3"))
+    row = con.execute("SELECT key_attributes FROM key_mapping WHERE application_name = 'alice' "
+                      "AND key_name = 'signing'").fetchone()
+    con.close()
+    return row[0]
+
+
+def pkcs11_deployment(d, token):
+    """What upstream's PKCS#11 provider leaves for a key of id 2: a key pair on the token with
+    CKA_ID 00000002 (the id's bytes, big endian) and its row in upstream's key store."""
+    base = ["pkcs11-tool", "--module", softhsmlib.MODULE, "--slot", str(token.slot), "--login",
+            "--pin", softhsmlib.USER_PIN]
+    subprocess.run(base + ["--keypairgen", "--key-type", "EC:prime256v1", "--id", "00000002",
+                           "--label", "upstream", "--usage-sign"], check=True, capture_output=True)
+    der = os.path.join(d, "pub.der")
+    subprocess.run(base + ["--read-object", "--type", "pubkey", "--id", "00000002", "-o", der],
+                   check=True, capture_output=True)
+    if ROOT:
+        subprocess.run(["chown", "-R", "_parsec", token.tokens], check=True)
+    con = sqlite3.connect(os.path.join(d, "kim.sqlite3"))
+    for sql in UPSTREAM_SCHEMA:
+        con.execute(sql)
+    con.execute("INSERT INTO key_mapping VALUES (1, 'alice', 'hsm-key', ?, 'pkcs11-provider', "
+                "?, 1, ?, 1)", (PKCS11_UUID, (2).to_bytes(4, "little"), upstream_p256_attributes()))
+    con.commit()
+    con.close()
+    with open(der, "rb") as f:
+        return serialization.load_der_public_key(f.read()).public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+def default_level_summary():
+    """Without log_level (upstream's default is warn), the start that adopts still says so."""
+    dep = Deployment("ondisk-direct")
+    try:
+        path = os.path.join(dep.dir, AUTHS["Direct"])
+        with open(path) as f:
+            text = f.read().replace('log_level = "info"\n', "")
+        with open(path, "w") as f:
+            f.write(text)
+        dep.start("Direct")
+        lines = dep.summaries()
+        check("at the default log level the adopting start logs its summary line",
+              len(lines) == 1 and "4 adopted" in lines[0], lines)
+    finally:
+        dep.remove()
+
+
+def pkcs11_suite():
+    if not softhsmlib.available():
+        print("# SoftHSMv2 or pkcs11-tool missing; the PKCS#11 adoption is skipped")
+        return
+    d = tempfile.mkdtemp(prefix="parsecd-adopt-p11.")
+    os.chmod(d, 0o755)
+    dep = None
+    try:
+        token = softhsmlib.Token(d)
+        pem = pkcs11_deployment(d, token)
+        with open(os.path.join(d, "config-Direct.toml"), "w") as f:
+            f.write('[core_settings]\nlog_level = "info"\nallow_root = true\n[listener]\nlistener_type = '
+                    '"DomainSocket"\ntimeout = 3000\nsocket_path = "@DIR@/parsec.sock"\n'
+                    '[authenticator]\nauth_type = "Direct"\n[[key_manager]]\n'
+                    'name = "sqlite-manager"\nmanager_type = "SQLite"\n'
+                    'sqlite_db_path = "@DIR@/kim.sqlite3"\n' + token.provider_table())
+        with open(os.path.join(d, "public-keys.json"), "w") as f:
+            json.dump({"Direct": {"alice": {"hsm-key": pem}}}, f)
+        dep = Deployment(d)
+        r = dep.dry_run("Direct")
+        check("PKCS#11: --adopt-dry-run names the token objects it would adopt",
+              "adopt Direct alice hsm-key: pkcs11-provider, token objects with CKA_ID 00000002"
+              in r.stdout, (r.stdout, r.stderr))
+        dep.start("Direct")
+        check("PKCS#11: one summary line: 1 adopted from the pkcs11-provider",
+              "1 adopted (pkcs11-provider 1)" in " ".join(dep.summaries()), dep.log()[-2000:])
+        serves_upstream_keys(dep, "Direct")
+        rc, _, err = dep.tool("alice", "delete-key", "--key-name", "hsm-key")
+        check("PKCS#11: the adopted key is destroyed with its objects on the token",
+              rc == 0 and listed(dep, "alice") == [] and token.objects_with_id("00000002") == [],
+              (rc, err, token.objects()))
+        dep.stop()
+        dep.start("Direct")
+        check("PKCS#11: a second start adopts nothing new",
+              "0 adopted" in dep.summaries()[-1] and "1 already adopted" in dep.summaries()[-1],
+              dep.summaries())
+    finally:
+        if dep is not None:
+            dep.remove()
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def main():
+    sqlite_suite()
+    pkcs11_suite()
+    ondisk_suite("ondisk-direct", "Direct", True)
+    ondisk_suite("ondisk-peer", "UnixPeerCredentials", False)
+    missing_key_file()
+    default_level_summary()
+    return summary("e2e_adopt")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
