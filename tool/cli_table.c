@@ -15,11 +15,11 @@ const struct tool_opt tool_global_opts[] = {
 	{ OPT_PROVIDER, 'p', "provider", "PROVIDER", TOOL_NUMBER, 255, 0,
 	    "Provider id the subcommand goes to (default: the service's first provider)", NULL },
 	{ OPT_TIMEOUT, 't', "timeout", "TIMEOUT", TOOL_NUMBER, 4294967295UL, 0,
-	    "Seconds each command may wait for the service (0: wait as long as it takes)", NULL },
+	    "Seconds the subcommand may take (0: no limit of the tool's own)", NULL },
 };
 const size_t tool_global_opt_count = ARRAY_LEN(tool_global_opts);
 
-static const struct tool_opt key_opts[] = { KEY_NAME(NULL) };
+static const struct tool_opt key_opts[] = { KEY_NAME("Name of the key") };
 
 static const struct tool_opt list_opcodes_opts[] = {
 	{ OPT_PROVIDER, 'p', "provider", "PROVIDER", TOOL_NUMBER, 255, 0,
@@ -31,13 +31,13 @@ static const struct tool_opt random_opts[] = {
 };
 
 static const struct tool_opt export_opts[] = {
-	KEY_NAME(NULL),
+	KEY_NAME("Name of the key"),
 	{ OPT_PKCS1, 0, "pkcs1", NULL, TOOL_FLAG, 0, 0,
 	    "Print an RSA public key as PKCS#1 RSAPublicKey (RSA PUBLIC KEY)", NULL },
 };
 
 static const struct tool_opt rsa_opts[] = {
-	KEY_NAME(NULL),
+	KEY_NAME("Name of the key"),
 	{ OPT_FOR_SIGNING, 's', "for-signing", NULL, TOOL_FLAG, 0, 0,
 	    "Make a signing key (PKCS#1 v1.5, SHA-256) instead of an encryption key; wins over "
 	    "--for-signing-pss", NULL },
@@ -49,9 +49,9 @@ static const struct tool_opt rsa_opts[] = {
 	    "Encrypt with RSA-OAEP (SHA-256) instead of PKCS#1 v1.5", NULL },
 };
 
-static const struct tool_opt ecc_opts[] = { KEY_NAME(NULL) };
+static const struct tool_opt ecc_opts[] = { KEY_NAME("Name of the key") };
 
-static const struct tool_opt input_key_opts[] = { KEY_NAME(NULL) };
+static const struct tool_opt input_key_opts[] = { KEY_NAME("Name of the key") };
 
 static const struct tool_opt delete_client_opts[] = {
 	{ OPT_CLIENT, 'c', "client", "CLIENT", TOOL_STRING, 0, 1, NULL, NULL },
@@ -74,13 +74,13 @@ static const struct tool_opt csr_opts[] = {
 };
 
 static const struct tool_opt verify_opts[] = {
-	KEY_NAME(NULL),
+	KEY_NAME("Name of the key"),
 	{ OPT_SIGNATURE, 0, "signature", "SIGNATURE", TOOL_STRING, 0, 1,
 	    "The signature, base64, as sign prints it", NULL },
 };
 
 static const struct tool_opt import_opts[] = {
-	KEY_NAME(NULL),
+	KEY_NAME("Name of the key"),
 	{ OPT_DATA, 0, "data", "FILE", TOOL_STRING, 0, 1,
 	    "A public key (RSA or ECC on SECP R1), PEM or DER", NULL },
 };
