@@ -136,6 +136,10 @@ def cli_surface(svc):
           and "[ERROR] Subcommand failed:" in err and "PsaErrorDoesNotExist" in err, (rc, err))
     rc, _, err = tool(svc, "-p", "9", "list-keys")
     check("-p with no such provider id exits 1", rc == 1 and "does not map with an existing provider" in err, err)
+    rc, _, err = tool(svc, "-p", "3", "list-keys")
+    rc2, _, err2 = tool(svc, "-p", "3", "create-ecc-key", "-k", "nowhere")
+    check("-p names a provider the service lacks: core operations still work, key operations exit 1",
+          rc == 0 and rc2 == 1 and "[ERROR]" in err2, (rc, err, rc2, err2))
     r = subprocess.run([TOOL, "list-keys"], capture_output=True, text=True,
                        env=dict(tool_env(svc), RUST_LOG="error"))
     check("RUST_LOG=error silences the [INFO ] lines", r.returncode == 0 and r.stderr == "", r.stderr)
@@ -217,6 +221,11 @@ def check_encryption(run, scheme, bits):
     rc, out, err = run.tool("decrypt", base64.b64encode(ct).decode(), "--key-name", key)
     check("%s: decrypt takes what OpenSSL encrypted (%s) with the exported key" % (run.name, scheme),
           rc == 0 and len(ct) > 0 and out == text + "\n", (rc, out, err))
+    ct = openssl("pkeyutl", "-encrypt", *opts, "-pubin", "-inkey", run.path(key + ".pem"),
+                 data=b"caf\xc3\xa9 \xff\xe2\x82!").stdout
+    rc, out, err = run.tool("decrypt", base64.b64encode(ct).decode(), "--key-name", key)
+    check("%s: decrypt prints UTF-8 text, each invalid part as U+FFFD (%s)" % (run.name, scheme),
+          rc == 0 and out == "caf\u00e9 \ufffd\ufffd!\n", (rc, out, err))
     run.delete(key)
 
 

@@ -85,9 +85,10 @@ static const struct tool_opt import_opts[] = {
 	    "A public key (RSA or ECC on SECP R1), PEM or DER", NULL },
 };
 
-#define CMD(name, about, opts, input, input_help, auth, run) \
-	{ name, about, NULL, opts, ARRAY_LEN(opts), input, input_help, auth, run }
-#define CMD0(name, about, auth, run) { name, about, NULL, NO_OPTS, NULL, NULL, auth, run }
+/* op: whether the subcommand goes to the --provider (core operations do not). */
+#define CMD(name, about, opts, input, input_help, op, run) \
+	{ name, about, NULL, opts, ARRAY_LEN(opts), input, input_help, op, run }
+#define CMD0(name, about, op, run) { name, about, NULL, NO_OPTS, NULL, NULL, op, run }
 
 const struct tool_cmd tool_cmds[] = {
 	CMD0("ping", "Ask the service for its wire protocol version", 0, tool_ping),
@@ -96,7 +97,7 @@ const struct tool_cmd tool_cmds[] = {
 	    tool_list_authenticators),
 	CMD("list-opcodes", "List the operations a provider serves", list_opcodes_opts, NULL,
 	    NULL, 0, tool_list_opcodes),
-	CMD0("list-keys", "List this application's keys", 1, tool_list_keys),
+	CMD0("list-keys", "List this application's keys", 0, tool_list_keys),
 	CMD("generate-random", "Print random bytes from the provider, in hex", random_opts,
 	    NULL, NULL, 1, tool_generate_random),
 	CMD("export-public-key", "Print a key's public part as PEM", export_opts, NULL, NULL, 1,
@@ -110,10 +111,10 @@ const struct tool_cmd tool_cmds[] = {
 	CMD("sign", "Sign text with the key's algorithm; prints the signature in base64",
 	    input_key_opts, "INPUT_DATA", "Text to sign (UTF-8)", 1, tool_sign),
 	CMD("delete-key", "Destroy a key", key_opts, NULL, NULL, 1, tool_delete_key),
-	CMD0("list-clients", "List the applications holding keys (administrators only)", 1,
+	CMD0("list-clients", "List the applications holding keys (administrators only)", 0,
 	    tool_list_clients),
 	CMD("delete-client", "Destroy every key of an application (administrators only)",
-	    delete_client_opts, NULL, NULL, 1, tool_delete_client),
+	    delete_client_opts, NULL, NULL, 0, tool_delete_client),
 	CMD("create-csr", "Print a PKCS#10 certificate signing request for a key", csr_opts, NULL,
 	    NULL, 1, tool_create_csr),
 	CMD("encrypt", "Encrypt text with the key's algorithm; prints base64", input_key_opts,

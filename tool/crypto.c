@@ -117,7 +117,6 @@ tool_decrypt(parsec_client *client, const struct tool_args *args)
 	    0, out, sizeof(out), &len);
 	if (st != PARSEC_SUCCESS)
 		return tool_status(st);
-	fwrite(out, 1, len, stdout);
-	printf("\n");
+	tool_print_text(out, len);
 	return 0;
 }

@@ -98,3 +98,49 @@ tool_print_pem(const char *label, const uint8_t *der, size_t len)
 	free(pem);
 	return 0;
 }
+
+/* The length of the UTF-8 sequence at s[n], or, negated, of its invalid leading part. */
+static long
+tool_utf8_step(const uint8_t *s, size_t n)
+{
+	uint8_t b = s[0], lo, hi;
+	size_t need, i;
+
+	if (b < 0x80)
+		return 1;
+	if (b >= 0xc2 && b <= 0xdf)
+		need = 1;
+	else if (b >= 0xe0 && b <= 0xef)
+		need = 2;
+	else if (b >= 0xf0 && b <= 0xf4)
+		need = 3;
+	else
+		return -1;
+	/* The second byte's range rules out overlong forms, surrogates and values past U+10FFFF. */
+	lo = b == 0xe0 ? 0xa0 : b == 0xf0 ? 0x90 : 0x80;
+	hi = b == 0xed ? 0x9f : b == 0xf4 ? 0x8f : 0xbf;
+	for (i = 1; i <= need; i++) {
+		if (i >= n || s[i] < lo || s[i] > hi)
+			return -(long)i;
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	return (long)need + 1;
+}
+
+void
+tool_print_text(const uint8_t *text, size_t len)
+{
+	size_t i = 0;
+	long step;
+
+	while (i < len) {
+		step = tool_utf8_step(text + i, len - i);
+		if (step > 0)
+			fwrite(text + i, 1, (size_t)step, stdout);
+		else
+			fputs("\xef\xbf\xbd", stdout); /* U+FFFD, as upstream's lossy decoding */
+		i += (size_t)(step > 0 ? step : -step);
+	}
+	fputc('\n', stdout);
+}

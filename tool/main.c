@@ -60,7 +60,7 @@ main(int argc, char **argv)
 		return TOOL_EXIT_FAILED;
 	}
 	/* Core operations go to the core provider whatever --provider says. */
-	if (cmd->authenticated && args.provider >= 0 &&
+	if (cmd->provider_op && args.provider >= 0 &&
 	    (st = parsec_client_set_provider(client, (uint32_t)args.provider)) != PARSEC_SUCCESS) {
 		parsec_client_free(client);
 		return tool_status(st);

@@ -58,7 +58,7 @@ struct tool_cmd {
 	size_t opt_count;
 	const char *input_name; /* the positional argument's value name, or NULL */
 	const char *input_help;
-	int authenticated; /* upstream makes a client without authentication otherwise */
+	int provider_op; /* goes to the --provider; core operations ignore it */
 	int (*run)(parsec_client *client, const struct tool_args *args);
 };
 
@@ -134,6 +134,8 @@ int tool_ecdsa_to_der(const uint8_t *raw, size_t raw_len, uint8_t *der, size_t c
     size_t *der_len);
 int tool_ecdsa_from_der(const uint8_t *der, size_t der_len, size_t half, uint8_t *raw);
 int tool_print_pem(const char *label, const uint8_t *der, size_t len);
+/* Text and a newline; bytes that are not UTF-8 print as U+FFFD. */
+void tool_print_text(const uint8_t *text, size_t len);
 
 /* The subcommands: core.c, keys.c, crypto.c, csr.c. */
 int tool_ping(parsec_client *client, const struct tool_args *args);
