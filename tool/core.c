@@ -10,6 +10,14 @@
 #define TOOL_MAX_KEYS 4096
 #define TOOL_MAX_CLIENTS 4096
 
+/* Logs a listing's heading, or that it is empty; returns 0 when there is nothing to print. */
+static int
+tool_list_heading(size_t count, const char *empty, const char *heading)
+{
+	tool_info("%s", count == 0 ? empty : heading);
+	return count != 0;
+}
+
 int
 tool_ping(parsec_client *client, const struct tool_args *args)
 {
@@ -96,11 +104,8 @@ tool_list_keys(parsec_client *client, const struct tool_args *args)
 	(void)args;
 	if (st != PARSEC_SUCCESS)
 		return tool_status(st);
-	if (count == 0) {
-		tool_info("No keys currently available.");
+	if (!tool_list_heading(count, "No keys currently available.", "Available keys:"))
 		return 0;
-	}
-	tool_info("Available keys:");
 	for (i = 0; i < count; i++) {
 		tool_type_name(type, sizeof(type), keys[i].attributes.type);
 		tool_alg_name(alg, sizeof(alg), keys[i].attributes.alg);
@@ -120,11 +125,8 @@ tool_list_clients(parsec_client *client, const struct tool_args *args)
 	(void)args;
 	if (st != PARSEC_SUCCESS)
 		return tool_status(st);
-	if (count == 0) {
-		tool_info("No clients in the service.");
+	if (!tool_list_heading(count, "No clients in the service.", "Parsec clients:"))
 		return 0;
-	}
-	tool_info("Parsec clients:");
 	for (i = 0; i < count; i++)
 		printf("%s\n", names[i]);
 	return 0;
