@@ -169,8 +169,11 @@ providerd/parsec-provider-tpm: $(PROVIDERD_CORE_OBJS) $(PROV_TPM_OBJS) $(COMMON_
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(TSS2_LIBS) $(MBEDCRYPTO_LIBS)
 
-tool/parsec-tool.o: LOCAL_CFLAGS += -Ilibparsec
-tool/parsec-tool: tool/parsec-tool.o libparsec/libparsec.a
+TOOL_OBJS = tool/main.o tool/cli.o tool/cli_table.o tool/help.o tool/log.o tool/names.o \
+	tool/psa.o tool/encode.o tool/core.o tool/keys.o tool/crypto.o tool/csr.o
+$(TOOL_OBJS): LOCAL_CFLAGS += -Ilibparsec
+$(TOOL_OBJS): tool/tool.h
+tool/parsec-tool: $(TOOL_OBJS) libparsec/libparsec.a $(COMMON_LIB)
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(NANOPB_LIBS) -lmbedx509 $(MBEDCRYPTO_LIBS) -pthread
 

@@ -199,12 +199,13 @@ prov_tpm_template(const struct op_key_attrs *attrs, TPM2B_PUBLIC *tmpl)
 	type = (psa_key_type_t)attrs->type;
 	p->nameAlg = TPM2_ALG_SHA256;
 	if (type == PSA_KEY_TYPE_RSA_KEY_PAIR) {
-		if (attrs->bits != 2048 || !tpm_alg_fits(1, attrs->alg))
+		/* The sizes TPMs offer; the TPM itself refuses one it lacks. */
+		if (!tpm_rsa_bits_ok(attrs->bits) || !tpm_alg_fits(1, attrs->alg))
 			return PSA_ERROR_NOT_SUPPORTED;
 		p->type = TPM2_ALG_RSA;
 		p->parameters.rsaDetail.symmetric.algorithm = TPM2_ALG_NULL;
 		p->parameters.rsaDetail.scheme.scheme = TPM2_ALG_NULL;
-		p->parameters.rsaDetail.keyBits = 2048;
+		p->parameters.rsaDetail.keyBits = (TPMI_RSA_KEY_BITS)attrs->bits;
 		p->parameters.rsaDetail.exponent = 0; /* 65537 */
 	} else if (type == PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_SECP_R1)) {
 		if ((attrs->bits != 256 && attrs->bits != 384) || !tpm_alg_fits(0, attrs->alg))
