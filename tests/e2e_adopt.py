@@ -29,7 +29,6 @@ from e2elib import check, summary  # noqa: E402
 
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature  # noqa: E402
 
 FIXTURES = os.path.join(eb.TOP, "tests", "fixtures", "upstream-adopt")
 PARSECD = os.path.join(eb.TOP, "parsecd", "parsecd")
@@ -140,7 +139,8 @@ class Deployment:
 
 def listed(dep, who):
     rc, out, err = dep.tool(who, "list-keys")
-    return sorted(line.split(" ")[0] for line in out.splitlines() if "(provider" in line) \
+    # upstream's format: "* NAME (PROVIDER, TYPE, BITS, permitted algorithm: ...)"
+    return sorted(line[2:].split(" (", 1)[0] for line in out.splitlines() if line.startswith("* ")) \
         if rc == 0 else ("error", err)
 
 
@@ -150,11 +150,8 @@ def verifies(pem, message, sig_b64):
         sig = base64.b64decode(sig_b64.strip())
         if isinstance(key, rsa.RSAPublicKey):
             key.verify(sig, message, padding.PKCS1v15(), hashes.SHA256())
-        else:
-            half = len(sig) // 2
-            key.verify(encode_dss_signature(int.from_bytes(sig[:half], "big"),
-                                            int.from_bytes(sig[half:], "big")),
-                       message, ec.ECDSA(hashes.SHA256()))
+        else:  # DER, as upstream's parsec-tool prints it
+            key.verify(sig, message, ec.ECDSA(hashes.SHA256()))
         return True
     except Exception:  # noqa: BLE001 - any failure means it does not verify
         return False
