@@ -128,9 +128,12 @@ $(PROV_TPM_OBJS): LOCAL_CFLAGS += $(TSS2_CFLAGS)
 # ---- libparsec: shared (versioned soname, only parsec_* exported) and static ---
 # The library file's ABI version (soname libparsec.so.0), which moves with its interface,
 # not with releases; libparsec.pc carries the package version, PACKAGE_VERSION.
-LIBPARSEC_VERSION = 0.1.0
+# Debian's nanopb is a static library only: both forms carry it with its names
+# made local, so an application's own nanopb never meets ours (README, Packages).
+LIBPARSEC_VERSION = 0.2.0
 LIBPARSEC_SONAME = libparsec.so.0
-LIBPARSEC_OBJS = libparsec/client.o libparsec/convenience.o libparsec/ops.o libparsec/status.o
+LIBPARSEC_OBJS = libparsec/client.o libparsec/convenience.o libparsec/ops.o libparsec/settings.o \
+	libparsec/status.o
 LIBPARSEC_DEPS = $(LIBPARSEC_OBJS) common/wire.o common/buf.o common/utf8.o $(PC_OBJS) $(PROTO_OBJS)
 $(LIBPARSEC_OBJS): LOCAL_CFLAGS += -Ilibparsec -pthread
 libparsec/libparsec.so.$(LIBPARSEC_VERSION): $(LIBPARSEC_DEPS) libparsec/libparsec.map
@@ -140,9 +143,16 @@ libparsec/libparsec.so.$(LIBPARSEC_VERSION): $(LIBPARSEC_DEPS) libparsec/libpars
 		-Wl,--whole-archive $(NANOPB_A) -Wl,--no-whole-archive -pthread
 	$(Q)ln -sf libparsec.so.$(LIBPARSEC_VERSION) libparsec/$(LIBPARSEC_SONAME)
 	$(Q)ln -sf libparsec.so.$(LIBPARSEC_VERSION) libparsec/libparsec.so
-libparsec/libparsec.a: $(LIBPARSEC_DEPS)
+# The static library: one relocatable object in which only the version map's
+# names stay global.
+libparsec/libparsec.a: $(LIBPARSEC_DEPS) libparsec/libparsec.map
 	$(msg) AR $@
-	$(Q)rm -f $@ && ar rcs $@ $^
+	$(Q)sed -n 's/^[[:space:]]*\(parsec_[a-z0-9_]*\);$$/\1/p' libparsec/libparsec.map \
+		> libparsec/libparsec.keep
+	$(Q)$(CC) -r -nostdlib -o libparsec/libparsec-all.o $(LIBPARSEC_DEPS) \
+		-Wl,--whole-archive $(NANOPB_A) -Wl,--no-whole-archive
+	$(Q)objcopy --keep-global-symbols=libparsec/libparsec.keep libparsec/libparsec-all.o
+	$(Q)rm -f $@ && ar rcs $@ libparsec/libparsec-all.o
 NANOPB_A = $(shell $(CC) -print-file-name=libprotobuf-nanopb.a)
 LIBPARSEC = libparsec/libparsec.so.$(LIBPARSEC_VERSION) libparsec/libparsec.a
 
@@ -427,7 +437,7 @@ uninstall:
 
 clean:
 	rm -f $(PROGRAMS) $(TEST_PROGS) $(FUZZ_PROGS) $(COMMON_LIB) $(PROTO_LIB) bench/parsec-bench bench/parsec-bench-matrix
-	rm -f libparsec/libparsec.so* libparsec/libparsec.a
+	rm -f libparsec/libparsec.so* libparsec/libparsec.a libparsec/libparsec.keep libparsec/libparsec-all.o
 	rm -f */*.o */*.d proto/*.pb.c proto/*.pb.h
 	rm -rf tests/tmp tests/interop/target tests/pb tests/faults
 

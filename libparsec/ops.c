@@ -41,7 +41,7 @@ parsec_run(parsec_client *c, uint32_t opcode, const struct pc_args *args, struct
 	struct pc_sink none = { NULL, 0, 0 };
 	void *op = calloc(1, codec->op_size);
 	void *res = typed != NULL ? typed : calloc(1, codec->res_size);
-	int st = PSA_INSUFFICIENT_MEMORY_STATUS;
+	int st = PARSEC_ERR_INSUFFICIENT_MEMORY;
 
 	if (out == NULL)
 		out = &none;

@@ -54,16 +54,54 @@ static const struct parsec_status_text parsec_sentences[] = {
 	{ 1151, "Tampering was detected." },
 	{ 1152, "Stored data is corrupt." },
 	{ 1153, "Stored data is invalid." },
+	{ PARSEC_ERR_SETTING_ENDPOINT, "The endpoint setting (PARSEC_SERVICE_ENDPOINT or "
+	    "parsec_settings_set_endpoint) must be unix: followed by a socket path of 1 to 107 "
+	    "bytes." },
+	{ PARSEC_ERR_SETTING_APP_NAME, "The application name setting (PARSEC_APP_NAME or "
+	    "parsec_settings_set_app_name), used by the Direct authenticator, must be 1 to 255 "
+	    "bytes." },
+	{ PARSEC_ERR_SETTING_AUTHENTICATOR, "The authenticator setting "
+	    "(parsec_settings_set_authenticator) must be PARSEC_AUTH_AUTO, PARSEC_AUTH_DIRECT or "
+	    "PARSEC_AUTH_UNIX_PEER_CREDENTIALS; this version cannot use JWT-SVID." },
+	{ PARSEC_ERR_SETTING_PROVIDER, "The provider setting (parsec_settings_set_provider) is "
+	    "not a provider id (0 to 5)." },
+	{ PARSEC_ERR_SETTING_TIMEOUT, "The timeout setting (parsec_settings_set_timeout) must "
+	    "be 1 to 86400000 milliseconds." },
+	{ PARSEC_ERR_SETTING_MAX_RESPONSE, "The maximum response setting "
+	    "(parsec_settings_set_max_response) must be at least 1 byte." },
+};
+
+static const struct {
+	int status;
+	const char *name;
+} parsec_setting_names[] = {
+	{ PARSEC_ERR_SETTING_ENDPOINT, "SettingEndpoint" },
+	{ PARSEC_ERR_SETTING_APP_NAME, "SettingAppName" },
+	{ PARSEC_ERR_SETTING_AUTHENTICATOR, "SettingAuthenticator" },
+	{ PARSEC_ERR_SETTING_PROVIDER, "SettingProvider" },
+	{ PARSEC_ERR_SETTING_TIMEOUT, "SettingTimeout" },
+	{ PARSEC_ERR_SETTING_MAX_RESPONSE, "SettingMaxResponse" },
 };
 
 const char *
 parsec_status_name(int status)
 {
+	size_t i;
+
+	for (i = 0; i < sizeof(parsec_setting_names) / sizeof(parsec_setting_names[0]); i++)
+		if (parsec_setting_names[i].status == status)
+			return parsec_setting_names[i].name;
 	return status < 0 ? "unknown status" : wire_status_name((uint32_t)status);
 }
 
 const char *
 parsec_status_str(int status)
+{
+	return parsec_strerror(status);
+}
+
+const char *
+parsec_strerror(int status)
 {
 	size_t i;
 
