@@ -275,6 +275,12 @@ tests/pb/%_pb2.py: proto/%.proto
 check: deps all $(TEST_PROGS) fuzz $(PY_PB) fault-tree
 	@FUZZ_PROGS="$(FUZZ_PROGS)" bash tests/run-tests.sh $(TEST_PROGS)
 
+# ---- make installcheck: make install into a DESTDIR, every example built against
+# it through pkg-config (shared and static) and run against a parsecd; also in make check.
+.PHONY: installcheck
+installcheck: deps all $(PY_PB)
+	/usr/bin/python3 tests/e2e_installcheck.py $(CURDIR)
+
 # ---- make check-long: the load test at full length (a minute of signing) -------
 check-long: deps all $(PY_PB) fault-tree
 	PARSEC_LONG=1 /usr/bin/python3 tests/e2e_load.py $(CURDIR)
@@ -383,6 +389,13 @@ fuzz-long: fuzz
 	done
 
 # ---- install ------------------------------------------------------------------
+# libparsec's pages: libparsec(3) and one per function family, whose NAME lines
+# list the functions; man_links runs "$(1) <page of that name>" for each of them.
+LIBPARSEC_MAN = $(wildcard man/*.3)
+man_links = for page in $(LIBPARSEC_MAN); do base=$$(basename $$page .3); \
+	for fn in $$(sed -n 's/^\.Nm \([a-z0-9_]*\).*/\1/p' $$page); do \
+		[ $$fn = $$base ] || $(1) $(DESTDIR)$(mandir)/man3/$$fn.3; done; done
+
 install: all
 	$(INSTALL) -d $(DESTDIR)$(sbindir) $(DESTDIR)$(libexecdir)/parsec \
 		$(DESTDIR)$(sysconfdir)/parsec
@@ -402,11 +415,13 @@ install: all
 		$(INSTALL) -m 0600 etc/config.toml $(DESTDIR)$(sysconfdir)/parsec/config.toml; \
 	fi
 	$(INSTALL) -d $(DESTDIR)$(libdir)/pkgconfig $(DESTDIR)$(includedir)/parsec
-	$(INSTALL) -m 0644 libparsec/parsec/client.h $(DESTDIR)$(includedir)/parsec/client.h
+	$(INSTALL) -m 0644 libparsec/parsec/client.h libparsec/parsec/psa.h $(DESTDIR)$(includedir)/parsec/
 	$(INSTALL) -d $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man3 $(DESTDIR)$(mandir)/man5 \
 		$(DESTDIR)$(mandir)/man8
 	$(INSTALL) -m 0644 man/parsec-tool.1 $(DESTDIR)$(mandir)/man1/
-	$(INSTALL) -m 0644 man/libparsec.3 $(DESTDIR)$(mandir)/man3/
+	$(INSTALL) -m 0644 $(LIBPARSEC_MAN) $(DESTDIR)$(mandir)/man3/
+	@# A .so link for each further function a page names.
+	@$(call man_links,echo ".so man3/$$base.3" >)
 	$(INSTALL) -m 0644 man/parsec.toml.5 $(DESTDIR)$(mandir)/man5/
 	$(INSTALL) -m 0644 man/parsecd.8 $(DESTDIR)$(mandir)/man8/
 	$(INSTALL) -m 0755 libparsec/libparsec.so.$(LIBPARSEC_VERSION) $(DESTDIR)$(libdir)/
@@ -431,7 +446,8 @@ uninstall:
 		$(DESTDIR)$(prefix)/lib/systemd/system/parsecd.socket \
 		$(DESTDIR)$(prefix)/lib/tmpfiles.d/parsecd.conf $(DESTDIR)$(prefix)/lib/sysusers.d/parsecd.conf
 	rm -rf $(DESTDIR)$(libexecdir)/parsec $(DESTDIR)$(includedir)/parsec
-	rm -f $(DESTDIR)$(mandir)/man1/parsec-tool.1 $(DESTDIR)$(mandir)/man3/libparsec.3 \
+	$(call man_links,rm -f)
+	rm -f $(DESTDIR)$(mandir)/man1/parsec-tool.1 $(LIBPARSEC_MAN:man/%=$(DESTDIR)$(mandir)/man3/%) \
 		$(DESTDIR)$(mandir)/man5/parsec.toml.5 $(DESTDIR)$(mandir)/man8/parsecd.8
 	rm -f $(DESTDIR)$(libdir)/libparsec.* $(DESTDIR)$(libdir)/pkgconfig/libparsec.pc
 

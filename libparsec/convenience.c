@@ -8,11 +8,13 @@
 #define PARSEC_USAGE_SIGNING (PARSEC_PSA_KEY_USAGE_SIGN_HASH | PARSEC_PSA_KEY_USAGE_VERIFY_HASH | \
 	PARSEC_PSA_KEY_USAGE_SIGN_MESSAGE | PARSEC_PSA_KEY_USAGE_VERIFY_MESSAGE)
 #define PARSEC_USAGE_CRYPT (PARSEC_PSA_KEY_USAGE_ENCRYPT | PARSEC_PSA_KEY_USAGE_DECRYPT)
+#define SECP_R1_PAIR PARSEC_PSA_KEY_TYPE_ECC_KEY_PAIR(PARSEC_PSA_ECC_FAMILY_SECP_R1)
+#define SECP_R1_PUBLIC PARSEC_PSA_KEY_TYPE_ECC_PUBLIC_KEY(PARSEC_PSA_ECC_FAMILY_SECP_R1)
 
 int
 parsec_create_ecc_signing_key(parsec_client *c, const char *name, uint32_t bits)
 {
-	struct parsec_key_attributes a = { PARSEC_PSA_KEY_TYPE_ECC_KEY_PAIR(PARSEC_PSA_ECC_FAMILY_SECP_R1), bits, PARSEC_USAGE_SIGNING,
+	struct parsec_key_attributes a = { SECP_R1_PAIR, bits, PARSEC_USAGE_SIGNING,
 		PARSEC_PSA_ALG_ECDSA(bits == 384 ? PARSEC_PSA_ALG_SHA_384 : PARSEC_PSA_ALG_SHA_256) };
 
 	if (bits != 256 && bits != 384)
@@ -91,43 +93,43 @@ parsec_message_hash(parsec_client *c, uint32_t alg, const uint8_t *message, size
 	    hash_len);
 }
 
-int
-parsec_sign(parsec_client *c, const char *name, const uint8_t *message, size_t message_len,
-    uint8_t *out, size_t cap, size_t *len)
+/* Signs message into out, or (verify) checks signature against it. */
+static int
+parsec_message_op(parsec_client *c, int verify, const char *name, const uint8_t *message,
+    size_t message_len, const uint8_t *signature, size_t signature_len, uint8_t *out, size_t cap,
+    size_t *len)
 {
 	uint8_t hash[64];
 	size_t hash_len;
 	uint32_t alg;
 	int st = parsec_signing_alg(c, name, &alg);
 
-	*len = 0;
 	if (st != PARSEC_SUCCESS)
 		return st;
-	st = parsec_sign_message(c, name, alg, message, message_len, out, cap, len);
+	st = verify ? parsec_verify_message(c, name, alg, message, message_len, signature,
+	    signature_len) : parsec_sign_message(c, name, alg, message, message_len, out, cap, len);
 	if (st != PARSEC_ERR_NOT_SUPPORTED)
 		return st;
 	if ((st = parsec_message_hash(c, alg, message, message_len, hash, &hash_len)) != 0)
 		return st;
-	return parsec_sign_hash(c, name, alg, hash, hash_len, out, cap, len);
+	return verify ? parsec_verify_hash(c, name, alg, hash, hash_len, signature, signature_len) :
+	    parsec_sign_hash(c, name, alg, hash, hash_len, out, cap, len);
+}
+
+int
+parsec_sign(parsec_client *c, const char *name, const uint8_t *message, size_t message_len,
+    uint8_t *out, size_t cap, size_t *len)
+{
+	*len = 0;
+	return parsec_message_op(c, 0, name, message, message_len, NULL, 0, out, cap, len);
 }
 
 int
 parsec_verify(parsec_client *c, const char *name, const uint8_t *message, size_t message_len,
     const uint8_t *signature, size_t signature_len)
 {
-	uint8_t hash[64];
-	size_t hash_len;
-	uint32_t alg;
-	int st = parsec_signing_alg(c, name, &alg);
-
-	if (st != PARSEC_SUCCESS)
-		return st;
-	st = parsec_verify_message(c, name, alg, message, message_len, signature, signature_len);
-	if (st != PARSEC_ERR_NOT_SUPPORTED)
-		return st;
-	if ((st = parsec_message_hash(c, alg, message, message_len, hash, &hash_len)) != 0)
-		return st;
-	return parsec_verify_hash(c, name, alg, hash, hash_len, signature, signature_len);
+	return parsec_message_op(c, 1, name, message, message_len, signature, signature_len, NULL, 0,
+	    NULL);
 }
 
 /* RSA encryption or decryption with the algorithm the key permits. */
@@ -203,7 +205,7 @@ parsec_export_public_key_der(parsec_client *c, const char *name, uint8_t *out, s
 	if (a.type == PARSEC_PSA_KEY_TYPE_RSA_KEY_PAIR || a.type == PARSEC_PSA_KEY_TYPE_RSA_PUBLIC_KEY) {
 		alg = rsa_alg;
 		alg_len = sizeof(rsa_alg);
-	} else if ((a.type == PARSEC_PSA_KEY_TYPE_ECC_KEY_PAIR(PARSEC_PSA_ECC_FAMILY_SECP_R1) || a.type == PARSEC_PSA_KEY_TYPE_ECC_PUBLIC_KEY(PARSEC_PSA_ECC_FAMILY_SECP_R1)) &&
+	} else if ((a.type == SECP_R1_PAIR || a.type == SECP_R1_PUBLIC) &&
 	    (a.bits == 256 || a.bits == 384)) {
 		alg = a.bits == 256 ? ec_p256 : ec_p384;
 		alg_len = a.bits == 256 ? sizeof(ec_p256) : sizeof(ec_p384);

@@ -65,7 +65,7 @@ extern "C" {
 #define PARSEC_AUTH_AUTO 0 /* Unix peer credentials when the service offers them, else Direct */
 #define PARSEC_AUTH_DIRECT 1
 #define PARSEC_AUTH_UNIX_PEER_CREDENTIALS 3
-#define PARSEC_AUTH_JWT_SVID 4 /* reserved: this version refuses it (PARSEC_ERR_SETTING_AUTHENTICATOR) */
+#define PARSEC_AUTH_JWT_SVID 4 /* reserved: refused by this version (SETTING_AUTHENTICATOR) */
 
 /* What parsec_can_do_crypto() asks about the attributes. */
 #define PARSEC_CHECK_USE 1
