@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "libparsec.h"
+#include "utf8.h"
 
 #define PARSEC_DEFAULT_ENDPOINT "unix:/run/parsec/parsec.sock"
 #define PARSEC_DEFAULT_MAX_RESPONSE (16u * 1024u * 1024u)
@@ -75,7 +76,8 @@ parsec_settings_set_authenticator(parsec_settings *s, uint32_t auth_id)
 static int
 parsec_name_ok(const char *name)
 {
-	return name != NULL && name[0] != '\0' && strlen(name) <= PARSEC_NAME_MAX;
+	return name != NULL && name[0] != '\0' && strlen(name) <= PARSEC_NAME_MAX &&
+	    utf8_valid((const uint8_t *)name, strlen(name));
 }
 
 int

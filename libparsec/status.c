@@ -60,7 +60,7 @@ static const struct parsec_status_text parsec_sentences[] = {
 	    "bytes.", "SettingEndpoint" },
 	{ PARSEC_ERR_SETTING_APP_NAME, "The application name setting (PARSEC_APP_NAME or "
 	    "parsec_settings_set_app_name), used by the Direct authenticator, must be 1 to 255 "
-	    "bytes.", "SettingAppName" },
+	    "bytes of UTF-8.", "SettingAppName" },
 	{ PARSEC_ERR_SETTING_AUTHENTICATOR, "The authenticator setting "
 	    "(parsec_settings_set_authenticator) must be PARSEC_AUTH_AUTO, PARSEC_AUTH_DIRECT or "
 	    "PARSEC_AUTH_UNIX_PEER_CREDENTIALS; this version cannot use JWT-SVID.",

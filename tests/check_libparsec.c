@@ -480,6 +480,7 @@ START_TEST(t_settings_refused)
 	memcpy(long_name, "unix:", 5);
 	ck_assert_int_eq(parsec_settings_set_endpoint(s, long_name), PARSEC_ERR_SETTING_ENDPOINT);
 	ck_assert_int_eq(parsec_settings_set_app_name(s, ""), PARSEC_ERR_SETTING_APP_NAME);
+	ck_assert_int_eq(parsec_settings_set_app_name(s, "caf\xe9"), PARSEC_ERR_SETTING_APP_NAME);
 	ck_assert_int_eq(parsec_settings_set_app_name(s, long_name + 40), PARSEC_ERR_SETTING_APP_NAME);
 	ck_assert_int_eq(parsec_settings_set_authenticator(s, PARSEC_AUTH_JWT_SVID),
 	    PARSEC_ERR_SETTING_AUTHENTICATOR);

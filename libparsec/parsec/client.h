@@ -49,7 +49,7 @@ extern "C" {
  * names the setting and what it accepts.
  */
 #define PARSEC_ERR_SETTING_ENDPOINT 65537      /* not unix:/path, or the path too long */
-#define PARSEC_ERR_SETTING_APP_NAME 65538      /* empty or longer than PARSEC_NAME_MAX */
+#define PARSEC_ERR_SETTING_APP_NAME 65538      /* empty, over PARSEC_NAME_MAX or not UTF-8 */
 #define PARSEC_ERR_SETTING_AUTHENTICATOR 65539 /* an authenticator the library cannot use */
 #define PARSEC_ERR_SETTING_PROVIDER 65540      /* no such provider id */
 #define PARSEC_ERR_SETTING_TIMEOUT 65541       /* 0 or more than PARSEC_TIMEOUT_MAX_MS */
