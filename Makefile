@@ -128,9 +128,12 @@ $(PROV_TPM_OBJS): LOCAL_CFLAGS += $(TSS2_CFLAGS)
 # ---- libparsec: shared (versioned soname, only parsec_* exported) and static ---
 # The library file's ABI version (soname libparsec.so.0), which moves with its interface,
 # not with releases; libparsec.pc carries the package version, PACKAGE_VERSION.
-LIBPARSEC_VERSION = 0.1.0
+# Debian's nanopb is a static library only: both forms carry it with its names
+# made local, so an application's own nanopb never meets ours (README, Packages).
+LIBPARSEC_VERSION = 0.2.0
 LIBPARSEC_SONAME = libparsec.so.0
-LIBPARSEC_OBJS = libparsec/client.o libparsec/convenience.o libparsec/ops.o libparsec/status.o
+LIBPARSEC_OBJS = libparsec/client.o libparsec/convenience.o libparsec/ops.o libparsec/settings.o \
+	libparsec/status.o
 LIBPARSEC_DEPS = $(LIBPARSEC_OBJS) common/wire.o common/buf.o common/utf8.o $(PC_OBJS) $(PROTO_OBJS)
 $(LIBPARSEC_OBJS): LOCAL_CFLAGS += -Ilibparsec -pthread
 libparsec/libparsec.so.$(LIBPARSEC_VERSION): $(LIBPARSEC_DEPS) libparsec/libparsec.map
@@ -140,9 +143,16 @@ libparsec/libparsec.so.$(LIBPARSEC_VERSION): $(LIBPARSEC_DEPS) libparsec/libpars
 		-Wl,--whole-archive $(NANOPB_A) -Wl,--no-whole-archive -pthread
 	$(Q)ln -sf libparsec.so.$(LIBPARSEC_VERSION) libparsec/$(LIBPARSEC_SONAME)
 	$(Q)ln -sf libparsec.so.$(LIBPARSEC_VERSION) libparsec/libparsec.so
-libparsec/libparsec.a: $(LIBPARSEC_DEPS)
+# The static library: one relocatable object in which only the version map's
+# names stay global.
+libparsec/libparsec.a: $(LIBPARSEC_DEPS) libparsec/libparsec.map
 	$(msg) AR $@
-	$(Q)rm -f $@ && ar rcs $@ $^
+	$(Q)sed -n 's/^[[:space:]]*\(parsec_[a-z0-9_]*\);$$/\1/p' libparsec/libparsec.map \
+		> libparsec/libparsec.keep
+	$(Q)$(CC) -r -nostdlib -o libparsec/libparsec-all.o $(LIBPARSEC_DEPS) \
+		-Wl,--whole-archive $(NANOPB_A) -Wl,--no-whole-archive
+	$(Q)objcopy --keep-global-symbols=libparsec/libparsec.keep libparsec/libparsec-all.o
+	$(Q)rm -f $@ && ar rcs $@ libparsec/libparsec-all.o
 NANOPB_A = $(shell $(CC) -print-file-name=libprotobuf-nanopb.a)
 LIBPARSEC = libparsec/libparsec.so.$(LIBPARSEC_VERSION) libparsec/libparsec.a
 
@@ -268,6 +278,12 @@ tests/pb/%_pb2.py: proto/%.proto
 check: deps all $(TEST_PROGS) fuzz $(PY_PB) fault-tree
 	@FUZZ_PROGS="$(FUZZ_PROGS)" bash tests/run-tests.sh $(TEST_PROGS)
 
+# ---- make installcheck: make install into a DESTDIR, every example built against
+# it through pkg-config (shared and static) and run against a parsecd; also in make check.
+.PHONY: installcheck
+installcheck: deps all $(PY_PB)
+	/usr/bin/python3 tests/e2e_installcheck.py $(CURDIR)
+
 # ---- make check-long: the load test at full length (a minute of signing) -------
 check-long: deps all $(PY_PB) fault-tree
 	PARSEC_LONG=1 /usr/bin/python3 tests/e2e_load.py $(CURDIR)
@@ -376,6 +392,13 @@ fuzz-long: fuzz
 	done
 
 # ---- install ------------------------------------------------------------------
+# libparsec's pages: libparsec(3) and one per function family, whose NAME lines
+# list the functions; man_links runs "$(1) <page of that name>" for each of them.
+LIBPARSEC_MAN = $(wildcard man/*.3)
+man_links = for page in $(LIBPARSEC_MAN); do base=$$(basename $$page .3); \
+	for fn in $$(sed -n 's/^\.Nm \([a-z0-9_]*\).*/\1/p' $$page); do \
+		[ $$fn = $$base ] || $(1) $(DESTDIR)$(mandir)/man3/$$fn.3; done; done
+
 install: all
 	$(INSTALL) -d $(DESTDIR)$(sbindir) $(DESTDIR)$(libexecdir)/parsec \
 		$(DESTDIR)$(sysconfdir)/parsec
@@ -395,11 +418,13 @@ install: all
 		$(INSTALL) -m 0600 etc/config.toml $(DESTDIR)$(sysconfdir)/parsec/config.toml; \
 	fi
 	$(INSTALL) -d $(DESTDIR)$(libdir)/pkgconfig $(DESTDIR)$(includedir)/parsec
-	$(INSTALL) -m 0644 libparsec/parsec/client.h $(DESTDIR)$(includedir)/parsec/client.h
+	$(INSTALL) -m 0644 libparsec/parsec/client.h libparsec/parsec/psa.h $(DESTDIR)$(includedir)/parsec/
 	$(INSTALL) -d $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man3 $(DESTDIR)$(mandir)/man5 \
 		$(DESTDIR)$(mandir)/man8
 	$(INSTALL) -m 0644 man/parsec-tool.1 $(DESTDIR)$(mandir)/man1/
-	$(INSTALL) -m 0644 man/libparsec.3 $(DESTDIR)$(mandir)/man3/
+	$(INSTALL) -m 0644 $(LIBPARSEC_MAN) $(DESTDIR)$(mandir)/man3/
+	@# A .so link for each further function a page names.
+	@$(call man_links,echo ".so man3/$$base.3" >)
 	$(INSTALL) -m 0644 man/parsec.toml.5 $(DESTDIR)$(mandir)/man5/
 	$(INSTALL) -m 0644 man/parsecd.8 $(DESTDIR)$(mandir)/man8/
 	$(INSTALL) -m 0755 libparsec/libparsec.so.$(LIBPARSEC_VERSION) $(DESTDIR)$(libdir)/
@@ -424,13 +449,14 @@ uninstall:
 		$(DESTDIR)$(prefix)/lib/systemd/system/parsecd.socket \
 		$(DESTDIR)$(prefix)/lib/tmpfiles.d/parsecd.conf $(DESTDIR)$(prefix)/lib/sysusers.d/parsecd.conf
 	rm -rf $(DESTDIR)$(libexecdir)/parsec $(DESTDIR)$(includedir)/parsec
-	rm -f $(DESTDIR)$(mandir)/man1/parsec-tool.1 $(DESTDIR)$(mandir)/man3/libparsec.3 \
+	$(call man_links,rm -f)
+	rm -f $(DESTDIR)$(mandir)/man1/parsec-tool.1 $(LIBPARSEC_MAN:man/%=$(DESTDIR)$(mandir)/man3/%) \
 		$(DESTDIR)$(mandir)/man5/parsec.toml.5 $(DESTDIR)$(mandir)/man8/parsecd.8
 	rm -f $(DESTDIR)$(libdir)/libparsec.* $(DESTDIR)$(libdir)/pkgconfig/libparsec.pc
 
 clean:
 	rm -f $(PROGRAMS) $(TEST_PROGS) $(FUZZ_PROGS) $(COMMON_LIB) $(PROTO_LIB) bench/parsec-bench bench/parsec-bench-matrix
-	rm -f libparsec/libparsec.so* libparsec/libparsec.a
+	rm -f libparsec/libparsec.so* libparsec/libparsec.a libparsec/libparsec.keep libparsec/libparsec-all.o
 	rm -f */*.o */*.d proto/*.pb.c proto/*.pb.h
 	rm -rf tests/tmp tests/interop/target tests/pb tests/faults
 

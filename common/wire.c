@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Parsec wire protocol 1.0 header codec and the protocol's tables. */
+#include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "buf.h"
 #include "wire.h"
@@ -273,4 +275,23 @@ wire_provider_uuid(unsigned provider_id)
 	};
 
 	return provider_id < WIRE_PROVIDER_COUNT ? uuids[provider_id] : NULL;
+}
+
+int
+wire_send_all(int fd, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	while (len > 0) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (n <= 0) {
+			if (n == -1 && errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }

@@ -165,6 +165,8 @@ void wire_encode_hdr(const struct wire_hdr *hdr, uint8_t out[WIRE_HDR_LEN]);
 
 /* Decodes a response header: magic, size and version must match. 0 or -1. */
 int wire_decode_response_hdr(const uint8_t *in, size_t len, struct wire_hdr *hdr);
+/* All of len bytes onto a stream socket (no SIGPIPE); 0, or -1 when it failed. */
+int wire_send_all(int fd, const void *data, size_t len);
 
 /* Whether an opcode is one the protocol defines; provider 0 serves only core ones. */
 int wire_opcode_known(uint32_t opcode);

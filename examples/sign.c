@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <parsec/client.h>
+#include <parsec/psa.h>
 
 int
 main(void)
@@ -19,14 +20,20 @@ main(void)
 	int st;
 
 	if ((st = parsec_client_new(&client, "example-signer")) != PARSEC_SUCCESS) {
-		fprintf(stderr, "cannot reach the service: %s\n", parsec_status_str(st));
+		fprintf(stderr, "cannot reach the service: %s\n", parsec_strerror(st));
 		return 1;
 	}
 	{
 		/* Ask first: may this provider make such a key? */
-		struct parsec_key_attributes p256 = { 0x7112, 256, 0x3C00, 0x06000609 };
+		struct parsec_key_attributes p256 = {
+			.type = PARSEC_PSA_KEY_TYPE_ECC_KEY_PAIR(PARSEC_PSA_ECC_FAMILY_SECP_R1),
+			.bits = 256,
+			.usage = PARSEC_PSA_KEY_USAGE_SIGN_HASH | PARSEC_PSA_KEY_USAGE_VERIFY_HASH |
+			    PARSEC_PSA_KEY_USAGE_SIGN_MESSAGE | PARSEC_PSA_KEY_USAGE_VERIFY_MESSAGE,
+			.alg = PARSEC_PSA_ALG_ECDSA(PARSEC_PSA_ALG_SHA_256),
+		};
 
-		st = parsec_can_do_crypto(client, 2, &p256);
+		st = parsec_can_do_crypto(client, PARSEC_CHECK_GENERATE, &p256);
 	}
 	if (st == PARSEC_SUCCESS)
 		st = parsec_create_ecc_signing_key(client, "example-key", 256);
@@ -39,7 +46,7 @@ main(void)
 	if (st == PARSEC_SUCCESS)
 		printf("signed and verified: %zu-byte signature\n", len);
 	else
-		fprintf(stderr, "failed: %s (%s)\n", parsec_status_str(st), parsec_status_name(st));
+		fprintf(stderr, "failed: %s (%s)\n", parsec_strerror(st), parsec_status_name(st));
 	parsec_destroy_key(client, "example-key");
 	parsec_client_free(client);
 	return st == PARSEC_SUCCESS ? 0 : 1;

@@ -23,12 +23,6 @@
 #include "list_authenticators.pb.h"
 #include "list_providers.pb.h"
 
-#define PARSEC_DEFAULT_ENDPOINT "/run/parsec/parsec.sock"
-#define PARSEC_DEFAULT_MAX_RESPONSE (16u * 1024u * 1024u)
-#define PARSEC_IO_TIMEOUT_MS 30000
-
-extern char *program_invocation_short_name;
-
 static int
 parsec_connect(parsec_client *c)
 {
@@ -56,26 +50,9 @@ parsec_disconnect(parsec_client *c)
 	c->fd = -1;
 }
 
-static int
-parsec_write_all(int fd, const uint8_t *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-
-		if (n <= 0) {
-			if (n == -1 && errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Reads exactly len bytes; returns bytes read before EOF, or -1 on error/timeout. */
 static ssize_t
-parsec_read_all(int fd, uint8_t *p, size_t len)
+parsec_read_all(int fd, uint8_t *p, size_t len, int timeout_ms)
 {
 	size_t got = 0;
 
@@ -83,7 +60,7 @@ parsec_read_all(int fd, uint8_t *p, size_t len)
 		struct pollfd pfd = { fd, POLLIN, 0 };
 		ssize_t n;
 
-		if (poll(&pfd, 1, PARSEC_IO_TIMEOUT_MS) <= 0)
+		if (poll(&pfd, 1, timeout_ms) <= 0)
 			return -1;
 		n = recv(fd, p + got, len - got, 0);
 		if (n == 0)
@@ -107,9 +84,9 @@ parsec_exchange(parsec_client *c, const uint8_t *req, size_t req_len, struct wir
 	ssize_t n;
 
 	*body = NULL;
-	if (parsec_write_all(c->fd, req, req_len) == -1)
+	if (wire_send_all(c->fd, req, req_len) == -1)
 		return 1;
-	n = parsec_read_all(c->fd, raw, sizeof(raw));
+	n = parsec_read_all(c->fd, raw, sizeof(raw), c->timeout_ms);
 	if (n == 0)
 		return 1;
 	if (n != WIRE_HDR_LEN || wire_decode_response_hdr(raw, sizeof(raw), hdr) == -1) {
@@ -122,10 +99,10 @@ parsec_exchange(parsec_client *c, const uint8_t *req, size_t req_len, struct wir
 		return 0;
 	}
 	if ((*body = malloc(hdr->body_len ? hdr->body_len : 1)) == NULL) {
-		*status = PSA_INSUFFICIENT_MEMORY_STATUS;
+		*status = PARSEC_ERR_INSUFFICIENT_MEMORY;
 		return 0;
 	}
-	if (parsec_read_all(c->fd, *body, hdr->body_len) != (ssize_t)hdr->body_len) {
+	if (parsec_read_all(c->fd, *body, hdr->body_len, c->timeout_ms) != (ssize_t)hdr->body_len) {
 		free(*body);
 		*body = NULL;
 		*status = PARSEC_ERR_CONNECTION;
@@ -147,7 +124,7 @@ parsec_call_locked(parsec_client *c, uint32_t provider, uint32_t opcode, int wit
 	if (!pb_get_encoded_size(&body_len, op_fields, op))
 		return PARSEC_ERR_INVALID_ENCODING;
 	if ((req = malloc(WIRE_HDR_LEN + body_len + auth_len)) == NULL)
-		return PSA_INSUFFICIENT_MEMORY_STATUS;
+		return PARSEC_ERR_INSUFFICIENT_MEMORY;
 	memset(&hdr, 0, sizeof(hdr));
 	hdr.provider = (uint8_t)provider;
 	hdr.session = ++c->session;
@@ -198,27 +175,29 @@ parsec_call_locked(parsec_client *c, uint32_t provider, uint32_t opcode, int wit
 	return status;
 }
 
-/* Unix peer credentials when offered, else Direct; then the first non-core provider. */
+/* The authenticator the settings ask for, or Unix peer credentials when offered, else Direct. */
 static int
-parsec_discover(parsec_client *c, const char *app_name)
+parsec_choose_auth(parsec_client *c, const parsec_settings *s)
 {
-	list_authenticators_Operation aop = list_authenticators_Operation_init_zero;
-	list_authenticators_Result ares = list_authenticators_Result_init_zero;
-	list_providers_Operation pop = list_providers_Operation_init_zero;
-	list_providers_Result pres = list_providers_Result_init_zero;
-	const char *name;
+	list_authenticators_Operation op = list_authenticators_Operation_init_zero;
+	list_authenticators_Result res = list_authenticators_Result_init_zero;
+	uint32_t want = s->auth;
 	pb_size_t i;
-	int st;
+	int st, offered = 0;
 
 	st = parsec_call_locked(c, 0, OP_LIST_AUTHENTICATORS, 0, list_authenticators_Operation_fields,
-	    &aop, list_authenticators_Result_fields, &ares);
+	    &op, list_authenticators_Result_fields, &res);
 	if (st != PARSEC_SUCCESS)
 		return st;
-	c->auth_type = WIRE_AUTH_DIRECT;
-	for (i = 0; i < ares.authenticators_count; i++)
-		if (ares.authenticators[i].id == WIRE_AUTH_UNIX_PEER_CREDENTIALS)
-			c->auth_type = WIRE_AUTH_UNIX_PEER_CREDENTIALS;
-	if (c->auth_type == WIRE_AUTH_UNIX_PEER_CREDENTIALS) {
+	for (i = 0; i < res.authenticators_count; i++)
+		if (res.authenticators[i].id == WIRE_AUTH_UNIX_PEER_CREDENTIALS)
+			offered = 1;
+	if (want == PARSEC_AUTH_AUTO)
+		want = offered ? PARSEC_AUTH_UNIX_PEER_CREDENTIALS : PARSEC_AUTH_DIRECT;
+	else if (want == PARSEC_AUTH_UNIX_PEER_CREDENTIALS && !offered)
+		return ST_AUTHENTICATOR_NOT_REGISTERED;
+	c->auth_type = (uint8_t)want;
+	if (want == PARSEC_AUTH_UNIX_PEER_CREDENTIALS) {
 		uint32_t uid = (uint32_t)getuid();
 
 		c->auth[0] = (uint8_t)uid;
@@ -226,23 +205,36 @@ parsec_discover(parsec_client *c, const char *app_name)
 		c->auth[2] = (uint8_t)(uid >> 16);
 		c->auth[3] = (uint8_t)(uid >> 24);
 		c->auth_len = 4;
-	} else {
-		name = app_name ? app_name : getenv("PARSEC_APP_NAME");
-		if (name == NULL || name[0] == '\0')
-			name = program_invocation_short_name;
-		if (strlen(name) > PARSEC_NAME_MAX)
-			return PARSEC_ERR_INVALID_ENCODING;
-		memcpy(c->auth, name, strlen(name));
-		c->auth_len = strlen(name);
+		return PARSEC_SUCCESS;
 	}
-	st = parsec_call_locked(c, 0, OP_LIST_PROVIDERS, 0, list_providers_Operation_fields, &pop,
-	    list_providers_Result_fields, &pres);
+	if (s->app_name[0] == '\0')
+		return PARSEC_ERR_SETTING_APP_NAME;
+	c->auth_len = strlen(s->app_name);
+	memcpy(c->auth, s->app_name, c->auth_len);
+	return PARSEC_SUCCESS;
+}
+
+/* The provider the settings name, else the first non-core one the service lists. */
+static int
+parsec_choose_provider(parsec_client *c, const parsec_settings *s)
+{
+	list_providers_Operation op = list_providers_Operation_init_zero;
+	list_providers_Result res = list_providers_Result_init_zero;
+	pb_size_t i;
+	int st;
+
+	if (s->provider_set) {
+		c->provider = s->provider;
+		return PARSEC_SUCCESS;
+	}
+	st = parsec_call_locked(c, 0, OP_LIST_PROVIDERS, 0, list_providers_Operation_fields, &op,
+	    list_providers_Result_fields, &res);
 	if (st != PARSEC_SUCCESS)
 		return st;
 	c->provider = PARSEC_PROVIDER_CORE;
-	for (i = 0; i < pres.providers_count; i++) {
-		if (pres.providers[i].id != PARSEC_PROVIDER_CORE) {
-			c->provider = pres.providers[i].id;
+	for (i = 0; i < res.providers_count; i++) {
+		if (res.providers[i].id != PARSEC_PROVIDER_CORE) {
+			c->provider = res.providers[i].id;
 			break;
 		}
 	}
@@ -250,32 +242,45 @@ parsec_discover(parsec_client *c, const char *app_name)
 }
 
 int
-parsec_client_new(parsec_client **out, const char *app_name)
+parsec_client_new_with_settings(parsec_client **out, const parsec_settings *settings)
 {
-	const char *endpoint = getenv("PARSEC_SERVICE_ENDPOINT");
+	parsec_settings s;
 	parsec_client *c;
 	int st;
 
 	*out = NULL;
+	if ((st = parsec_settings_resolve(settings, &s)) != PARSEC_SUCCESS)
+		return st;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
-		return PSA_INSUFFICIENT_MEMORY_STATUS;
+		return PARSEC_ERR_INSUFFICIENT_MEMORY;
 	c->fd = -1;
-	c->max_response = PARSEC_DEFAULT_MAX_RESPONSE;
+	c->max_response = s.max_response;
+	c->timeout_ms = (int)s.timeout_ms;
 	pthread_mutex_init(&c->lock, NULL);
-	if (endpoint == NULL || endpoint[0] == '\0')
-		endpoint = "unix:" PARSEC_DEFAULT_ENDPOINT;
-	if (strncmp(endpoint, "unix:", 5) != 0 || strlen(endpoint + 5) == 0 ||
-	    strlen(endpoint + 5) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
-		parsec_client_free(c);
-		return PARSEC_ERR_INVALID_ENCODING;
-	}
-	memcpy(c->path, endpoint + 5, strlen(endpoint + 5) + 1);
-	if ((st = parsec_discover(c, app_name)) != PARSEC_SUCCESS) {
+	memcpy(c->path, s.path, sizeof(c->path));
+	if ((st = parsec_choose_auth(c, &s)) != PARSEC_SUCCESS ||
+	    (st = parsec_choose_provider(c, &s)) != PARSEC_SUCCESS) {
 		parsec_client_free(c);
 		return st;
 	}
 	*out = c;
 	return PARSEC_SUCCESS;
+}
+
+int
+parsec_client_new(parsec_client **out, const char *app_name)
+{
+	parsec_settings *s;
+	int st;
+
+	*out = NULL;
+	if ((st = parsec_settings_new(&s)) != PARSEC_SUCCESS)
+		return st;
+	if (app_name == NULL || app_name[0] == '\0' ||
+	    (st = parsec_settings_set_app_name(s, app_name)) == PARSEC_SUCCESS)
+		st = parsec_client_new_with_settings(out, s);
+	parsec_settings_free(s);
+	return st;
 }
 
 void
@@ -304,6 +309,12 @@ uint32_t
 parsec_client_provider(const parsec_client *c)
 {
 	return c->provider;
+}
+
+uint32_t
+parsec_client_authenticator(const parsec_client *c)
+{
+	return c->auth_type;
 }
 
 void

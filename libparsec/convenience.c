@@ -4,36 +4,29 @@
 
 #include "libparsec.h"
 
-/* PSA encodings (PSA Crypto API 1.0). */
-#define PSA_ECC_PAIR_SECP_R1 0x7112u
-#define PSA_ECC_PUBLIC_SECP_R1 0x4112u
-#define PSA_RSA_PAIR 0x7001u
-#define PSA_RSA_PUBLIC 0x4001u
-#define PSA_USAGE_SIGNING 0x3C00u /* sign and verify, hashes and messages */
-#define PSA_USAGE_CRYPT 0x0300u   /* encrypt, decrypt */
-#define PSA_SHA_256 0x02000009u
-#define PSA_SHA_384 0x0200000Au
-#define PSA_ECDSA(h) (0x06000600u | ((h) & 0xffu))
-#define PSA_RSA_PKCS1V15_SIGN(h) (0x06000200u | ((h) & 0xffu))
-#define PSA_RSA_PKCS1V15_CRYPT 0x07000200u
-#define PSA_HASH_ANY 0xffu
+/* Sign and verify, hashes and messages; encrypt and decrypt. */
+#define PARSEC_USAGE_SIGNING (PARSEC_PSA_KEY_USAGE_SIGN_HASH | PARSEC_PSA_KEY_USAGE_VERIFY_HASH | \
+	PARSEC_PSA_KEY_USAGE_SIGN_MESSAGE | PARSEC_PSA_KEY_USAGE_VERIFY_MESSAGE)
+#define PARSEC_USAGE_CRYPT (PARSEC_PSA_KEY_USAGE_ENCRYPT | PARSEC_PSA_KEY_USAGE_DECRYPT)
+#define SECP_R1_PAIR PARSEC_PSA_KEY_TYPE_ECC_KEY_PAIR(PARSEC_PSA_ECC_FAMILY_SECP_R1)
+#define SECP_R1_PUBLIC PARSEC_PSA_KEY_TYPE_ECC_PUBLIC_KEY(PARSEC_PSA_ECC_FAMILY_SECP_R1)
 
 int
 parsec_create_ecc_signing_key(parsec_client *c, const char *name, uint32_t bits)
 {
-	struct parsec_key_attributes a = { PSA_ECC_PAIR_SECP_R1, bits, PSA_USAGE_SIGNING,
-		PSA_ECDSA(bits == 384 ? PSA_SHA_384 : PSA_SHA_256) };
+	struct parsec_key_attributes a = { SECP_R1_PAIR, bits, PARSEC_USAGE_SIGNING,
+		PARSEC_PSA_ALG_ECDSA(bits == 384 ? PARSEC_PSA_ALG_SHA_384 : PARSEC_PSA_ALG_SHA_256) };
 
 	if (bits != 256 && bits != 384)
-		return 1134; /* PsaErrorNotSupported */
+		return PARSEC_ERR_NOT_SUPPORTED;
 	return parsec_generate_key(c, name, &a);
 }
 
 int
 parsec_create_rsa_signing_key(parsec_client *c, const char *name, uint32_t bits)
 {
-	struct parsec_key_attributes a = { PSA_RSA_PAIR, bits, PSA_USAGE_SIGNING,
-		PSA_RSA_PKCS1V15_SIGN(PSA_SHA_256) };
+	struct parsec_key_attributes a = { PARSEC_PSA_KEY_TYPE_RSA_KEY_PAIR, bits, PARSEC_USAGE_SIGNING,
+		PARSEC_PSA_ALG_RSA_PKCS1V15_SIGN(PARSEC_PSA_ALG_SHA_256) };
 
 	return parsec_generate_key(c, name, &a);
 }
@@ -42,14 +35,14 @@ int
 parsec_create_rsa_encryption_key(parsec_client *c, const char *name, uint32_t bits)
 {
 	/* PKCS#1 v1.5, as upstream's parsec-tool makes encryption keys. */
-	struct parsec_key_attributes a = { PSA_RSA_PAIR, bits, PSA_USAGE_CRYPT,
-		PSA_RSA_PKCS1V15_CRYPT };
+	struct parsec_key_attributes a = { PARSEC_PSA_KEY_TYPE_RSA_KEY_PAIR, bits, PARSEC_USAGE_CRYPT,
+		PARSEC_PSA_ALG_RSA_PKCS1V15_CRYPT };
 
 	return parsec_generate_key(c, name, &a);
 }
 
 int
-parsec_key_attributes(parsec_client *c, const char *name, struct parsec_key_attributes *attrs)
+parsec_get_key_attributes(parsec_client *c, const char *name, struct parsec_key_attributes *attrs)
 {
 	static __thread struct parsec_key_info keys[256];
 	size_t count, i;
@@ -63,7 +56,13 @@ parsec_key_attributes(parsec_client *c, const char *name, struct parsec_key_attr
 			return PARSEC_SUCCESS;
 		}
 	}
-	return 1140; /* PsaErrorDoesNotExist */
+	return PARSEC_ERR_DOES_NOT_EXIST;
+}
+
+int
+parsec_key_attributes(parsec_client *c, const char *name, struct parsec_key_attributes *attrs)
+{
+	return parsec_get_key_attributes(c, name, attrs);
 }
 
 /* The key's signature algorithm, with SHA-256 for an any-hash policy. */
@@ -71,17 +70,15 @@ static int
 parsec_signing_alg(parsec_client *c, const char *name, uint32_t *alg)
 {
 	struct parsec_key_attributes a;
-	int st = parsec_key_attributes(c, name, &a);
+	int st = parsec_get_key_attributes(c, name, &a);
 
 	if (st != PARSEC_SUCCESS)
 		return st;
 	*alg = a.alg;
-	if ((*alg & 0xffu) == PSA_HASH_ANY)
-		*alg = (*alg & ~0xffu) | (PSA_SHA_256 & 0xffu);
+	if (PARSEC_PSA_ALG_GET_HASH(*alg) == PARSEC_PSA_ALG_ANY_HASH)
+		*alg = (*alg & ~0xffu) | PARSEC_PSA_ALG_HASH_PART(PARSEC_PSA_ALG_SHA_256);
 	return PARSEC_SUCCESS;
 }
-
-#define PSA_ERROR_NOT_SUPPORTED_STATUS 1134 /* PsaErrorNotSupported */
 
 /*
  * The message's hash, by the service, for a provider without the message
@@ -92,71 +89,76 @@ static int
 parsec_message_hash(parsec_client *c, uint32_t alg, const uint8_t *message, size_t message_len,
     uint8_t *hash, size_t *hash_len)
 {
-	return parsec_hash_compute(c, 0x02000000u | (alg & 0xffu), message, message_len, hash, 64,
+	return parsec_hash_compute(c, PARSEC_PSA_ALG_GET_HASH(alg), message, message_len, hash, 64,
 	    hash_len);
+}
+
+/* Signs message into out, or (verify) checks signature against it. */
+static int
+parsec_message_op(parsec_client *c, int verify, const char *name, const uint8_t *message,
+    size_t message_len, const uint8_t *signature, size_t signature_len, uint8_t *out, size_t cap,
+    size_t *len)
+{
+	uint8_t hash[64];
+	size_t hash_len;
+	uint32_t alg;
+	int st = parsec_signing_alg(c, name, &alg);
+
+	if (st != PARSEC_SUCCESS)
+		return st;
+	st = verify ? parsec_verify_message(c, name, alg, message, message_len, signature,
+	    signature_len) : parsec_sign_message(c, name, alg, message, message_len, out, cap, len);
+	if (st != PARSEC_ERR_NOT_SUPPORTED)
+		return st;
+	if ((st = parsec_message_hash(c, alg, message, message_len, hash, &hash_len)) != 0)
+		return st;
+	return verify ? parsec_verify_hash(c, name, alg, hash, hash_len, signature, signature_len) :
+	    parsec_sign_hash(c, name, alg, hash, hash_len, out, cap, len);
 }
 
 int
 parsec_sign(parsec_client *c, const char *name, const uint8_t *message, size_t message_len,
     uint8_t *out, size_t cap, size_t *len)
 {
-	uint8_t hash[64];
-	size_t hash_len;
-	uint32_t alg;
-	int st = parsec_signing_alg(c, name, &alg);
-
 	*len = 0;
-	if (st != PARSEC_SUCCESS)
-		return st;
-	st = parsec_sign_message(c, name, alg, message, message_len, out, cap, len);
-	if (st != PSA_ERROR_NOT_SUPPORTED_STATUS)
-		return st;
-	if ((st = parsec_message_hash(c, alg, message, message_len, hash, &hash_len)) != 0)
-		return st;
-	return parsec_sign_hash(c, name, alg, hash, hash_len, out, cap, len);
+	return parsec_message_op(c, 0, name, message, message_len, NULL, 0, out, cap, len);
 }
 
 int
 parsec_verify(parsec_client *c, const char *name, const uint8_t *message, size_t message_len,
     const uint8_t *signature, size_t signature_len)
 {
-	uint8_t hash[64];
-	size_t hash_len;
-	uint32_t alg;
-	int st = parsec_signing_alg(c, name, &alg);
+	return parsec_message_op(c, 1, name, message, message_len, signature, signature_len, NULL, 0,
+	    NULL);
+}
 
+/* RSA encryption or decryption with the algorithm the key permits. */
+static int
+parsec_crypt(parsec_client *c, int decrypt, const char *name, const uint8_t *in, size_t in_len,
+    uint8_t *out, size_t cap, size_t *len)
+{
+	struct parsec_key_attributes a;
+	int st = parsec_get_key_attributes(c, name, &a);
+
+	*len = 0;
 	if (st != PARSEC_SUCCESS)
 		return st;
-	st = parsec_verify_message(c, name, alg, message, message_len, signature, signature_len);
-	if (st != PSA_ERROR_NOT_SUPPORTED_STATUS)
-		return st;
-	if ((st = parsec_message_hash(c, alg, message, message_len, hash, &hash_len)) != 0)
-		return st;
-	return parsec_verify_hash(c, name, alg, hash, hash_len, signature, signature_len);
+	return (decrypt ? parsec_asymmetric_decrypt : parsec_asymmetric_encrypt)(c, name, a.alg, in,
+	    in_len, NULL, 0, out, cap, len);
 }
 
 int
 parsec_encrypt(parsec_client *c, const char *name, const uint8_t *in, size_t in_len,
     uint8_t *out, size_t cap, size_t *len)
 {
-	struct parsec_key_attributes a;
-	int st = parsec_key_attributes(c, name, &a);
-
-	*len = 0;
-	return st != PARSEC_SUCCESS ? st :
-	    parsec_asymmetric_encrypt(c, name, a.alg, in, in_len, NULL, 0, out, cap, len);
+	return parsec_crypt(c, 0, name, in, in_len, out, cap, len);
 }
 
 int
 parsec_decrypt(parsec_client *c, const char *name, const uint8_t *in, size_t in_len,
     uint8_t *out, size_t cap, size_t *len)
 {
-	struct parsec_key_attributes a;
-	int st = parsec_key_attributes(c, name, &a);
-
-	*len = 0;
-	return st != PARSEC_SUCCESS ? st :
-	    parsec_asymmetric_decrypt(c, name, a.alg, in, in_len, NULL, 0, out, cap, len);
+	return parsec_crypt(c, 1, name, in, in_len, out, cap, len);
 }
 
 /* DER: a tag and a length, then the content is the caller's. */
@@ -197,18 +199,18 @@ parsec_export_public_key_der(parsec_client *c, const char *name, uint8_t *out, s
 	int st;
 
 	*len = 0;
-	if ((st = parsec_key_attributes(c, name, &a)) != PARSEC_SUCCESS ||
+	if ((st = parsec_get_key_attributes(c, name, &a)) != PARSEC_SUCCESS ||
 	    (st = parsec_export_public_key(c, name, key, sizeof(key), &key_len)) != PARSEC_SUCCESS)
 		return st;
-	if (a.type == PSA_RSA_PAIR || a.type == PSA_RSA_PUBLIC) {
+	if (a.type == PARSEC_PSA_KEY_TYPE_RSA_KEY_PAIR || a.type == PARSEC_PSA_KEY_TYPE_RSA_PUBLIC_KEY) {
 		alg = rsa_alg;
 		alg_len = sizeof(rsa_alg);
-	} else if ((a.type == PSA_ECC_PAIR_SECP_R1 || a.type == PSA_ECC_PUBLIC_SECP_R1) &&
+	} else if ((a.type == SECP_R1_PAIR || a.type == SECP_R1_PUBLIC) &&
 	    (a.bits == 256 || a.bits == 384)) {
 		alg = a.bits == 256 ? ec_p256 : ec_p384;
 		alg_len = a.bits == 256 ? sizeof(ec_p256) : sizeof(ec_p384);
 	} else {
-		return 1134; /* PsaErrorNotSupported */
+		return PARSEC_ERR_NOT_SUPPORTED;
 	}
 	alg_head_len = der_head(alg_seq, 0x30, alg_len);
 	memcpy(alg_seq + alg_head_len, alg, alg_len);

@@ -13,8 +13,17 @@
 #include "parsec/client.h"
 #include "wire.h"
 
-#define PSA_INSUFFICIENT_MEMORY_STATUS 1141
 #define PARSEC_USE_CLIENT_PROVIDER UINT32_MAX
+
+struct parsec_settings {
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)]; /* "": the default */
+	char app_name[PARSEC_NAME_MAX + 1];                      /* "": the default */
+	uint32_t auth;                                           /* PARSEC_AUTH_* */
+	uint32_t provider;
+	int provider_set;                                        /* 0: the first non-core one */
+	uint32_t timeout_ms;
+	size_t max_response;
+};
 
 struct parsec_client {
 	pthread_mutex_t lock;
@@ -26,7 +35,11 @@ struct parsec_client {
 	uint8_t auth[PARSEC_NAME_MAX];
 	size_t auth_len;
 	size_t max_response;
+	int timeout_ms;
 };
+
+/* given (NULL: none) with the environment's and built-in defaults filled in, into s. */
+int parsec_settings_resolve(const parsec_settings *given, parsec_settings *s);
 
 /*
  * Sends op as opcode to provider (PARSEC_USE_CLIENT_PROVIDER: the client's),

@@ -5,6 +5,7 @@
  * the request and result they travel in, and wire.c's table which provider
  * and whether the client's identity goes with it.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,7 +42,7 @@ parsec_run(parsec_client *c, uint32_t opcode, const struct pc_args *args, struct
 	struct pc_sink none = { NULL, 0, 0 };
 	void *op = calloc(1, codec->op_size);
 	void *res = typed != NULL ? typed : calloc(1, codec->res_size);
-	int st = PSA_INSUFFICIENT_MEMORY_STATUS;
+	int st = PARSEC_ERR_INSUFFICIENT_MEMORY;
 
 	if (out == NULL)
 		out = &none;
@@ -94,12 +95,31 @@ parsec_attrs(const struct parsec_key_attributes *a)
 
 /* ---- core operations: typed Results, copied into the caller's structures ---- */
 
-/* count items of which max fit: BUFFER_TOO_SMALL when some did not. */
+/*
+ * A list operation: where its Result holds the item count (a pb_size_t), and
+ * how item i goes into the caller's array at out.
+ */
+struct parsec_lister {
+	uint32_t opcode;
+	size_t count_at;
+	void (*copy)(const void *res, size_t i, void *out);
+};
+
+/* Up to max items into out, *count how many were listed: BUFFER_TOO_SMALL when some did not fit. */
 static int
-parsec_counted(size_t count, size_t max, size_t *out)
+parsec_list(parsec_client *c, const struct parsec_lister *l, void *res, void *out, size_t max,
+    size_t *count)
 {
-	*out = count;
-	return count > max ? PARSEC_ERR_BUFFER_TOO_SMALL : PARSEC_SUCCESS;
+	int st = parsec_run(c, l->opcode, &NO_ARGS, NULL, res);
+	size_t i, n = st == PARSEC_SUCCESS ? *(const pb_size_t *)((const char *)res + l->count_at) : 0;
+
+	for (i = 0; i < n && i < max; i++)
+		l->copy(res, i, out);
+	*count = n;
+	pb_release(pc_codec_find(l->opcode)->res_fields, res);
+	if (st == PARSEC_SUCCESS && n > max)
+		st = PARSEC_ERR_BUFFER_TOO_SMALL;
+	return st;
 }
 
 int
@@ -115,27 +135,28 @@ parsec_ping(parsec_client *c, uint8_t *major, uint8_t *minor)
 	return st;
 }
 
+static void
+providers_copy(const void *res, size_t i, void *out)
+{
+	const list_providers_ProviderInfo *p = &((const list_providers_Result *)res)->providers[i];
+	struct parsec_provider_info *o = (struct parsec_provider_info *)out + i;
+
+	memset(o, 0, sizeof(*o));
+	parsec_copy(o->uuid, p->uuid, sizeof(o->uuid));
+	parsec_copy(o->description, p->description, sizeof(o->description));
+	parsec_copy(o->vendor, p->vendor, sizeof(o->vendor));
+	COPY_VERSION(o, p);
+}
+
 int
 parsec_list_providers(parsec_client *c, struct parsec_provider_info *out, size_t max,
     size_t *count)
 {
+	static const struct parsec_lister l = { OP_LIST_PROVIDERS,
+		offsetof(list_providers_Result, providers_count), providers_copy };
 	list_providers_Result res = list_providers_Result_init_zero;
-	int st = parsec_run(c, OP_LIST_PROVIDERS, &NO_ARGS, NULL, &res);
-	size_t i;
 
-	*count = 0;
-	if (st != PARSEC_SUCCESS)
-		return st;
-	for (i = 0; i < res.providers_count && i < max; i++) {
-		const list_providers_ProviderInfo *p = &res.providers[i];
-
-		memset(&out[i], 0, sizeof(out[i]));
-		parsec_copy(out[i].uuid, p->uuid, sizeof(out[i].uuid));
-		parsec_copy(out[i].description, p->description, sizeof(out[i].description));
-		parsec_copy(out[i].vendor, p->vendor, sizeof(out[i].vendor));
-		COPY_VERSION(&out[i], p);
-	}
-	return parsec_counted(res.providers_count, max, count);
+	return parsec_list(c, &l, &res, out, max, count);
 }
 
 int
@@ -151,70 +172,73 @@ parsec_list_opcodes(parsec_client *c, uint32_t provider_id, uint32_t *out, size_
 	if ((st = parsec_run(c, OP_LIST_OPCODES, &a, NULL, &res)) != PARSEC_SUCCESS)
 		return st;
 	memcpy(out, res.opcodes, (res.opcodes_count < max ? res.opcodes_count : max) * sizeof(*out));
-	return parsec_counted(res.opcodes_count, max, count);
+	*count = res.opcodes_count;
+	return res.opcodes_count > max ? PARSEC_ERR_BUFFER_TOO_SMALL : PARSEC_SUCCESS;
+}
+
+static void
+authenticators_copy(const void *res, size_t i, void *out)
+{
+	const list_authenticators_AuthenticatorInfo *p =
+	    &((const list_authenticators_Result *)res)->authenticators[i];
+	struct parsec_authenticator_info *o = (struct parsec_authenticator_info *)out + i;
+
+	memset(o, 0, sizeof(*o));
+	parsec_copy(o->description, p->description, sizeof(o->description));
+	COPY_VERSION(o, p);
 }
 
 int
 parsec_list_authenticators(parsec_client *c, struct parsec_authenticator_info *out, size_t max,
     size_t *count)
 {
+	static const struct parsec_lister l = { OP_LIST_AUTHENTICATORS,
+		offsetof(list_authenticators_Result, authenticators_count), authenticators_copy };
 	list_authenticators_Result res = list_authenticators_Result_init_zero;
-	int st = parsec_run(c, OP_LIST_AUTHENTICATORS, &NO_ARGS, NULL, &res);
-	size_t i;
 
-	*count = 0;
-	if (st != PARSEC_SUCCESS)
-		return st;
-	for (i = 0; i < res.authenticators_count && i < max; i++) {
-		const list_authenticators_AuthenticatorInfo *p = &res.authenticators[i];
+	return parsec_list(c, &l, &res, out, max, count);
+}
 
-		memset(&out[i], 0, sizeof(out[i]));
-		parsec_copy(out[i].description, p->description, sizeof(out[i].description));
-		COPY_VERSION(&out[i], p);
-	}
-	return parsec_counted(res.authenticators_count, max, count);
+static void
+keys_copy(const void *res, size_t i, void *out)
+{
+	const list_keys_KeyInfo *k = &((const list_keys_Result *)res)->keys[i];
+	struct parsec_key_info *o = (struct parsec_key_info *)out + i;
+	struct pc_key_attrs a;
+
+	memset(o, 0, sizeof(*o));
+	parsec_copy(o->name, k->name ? k->name : "", sizeof(o->name));
+	o->provider_id = k->provider_id;
+	if (pc_key_attrs_from_pb(&k->attributes, &a) == 0)
+		o->attributes = (struct parsec_key_attributes){ a.type, a.bits, a.usage, a.alg };
 }
 
 int
 parsec_list_keys(parsec_client *c, struct parsec_key_info *out, size_t max, size_t *count)
 {
+	static const struct parsec_lister l = { OP_LIST_KEYS,
+		offsetof(list_keys_Result, keys_count), keys_copy };
 	list_keys_Result res = list_keys_Result_init_zero;
-	int st = parsec_run(c, OP_LIST_KEYS, &NO_ARGS, NULL, &res);
-	size_t i;
 
-	*count = 0;
-	for (i = 0; st == PARSEC_SUCCESS && i < res.keys_count && i < max; i++) {
-		struct pc_key_attrs a;
+	return parsec_list(c, &l, &res, out, max, count);
+}
 
-		memset(&out[i], 0, sizeof(out[i]));
-		parsec_copy(out[i].name, res.keys[i].name ? res.keys[i].name : "",
-		    sizeof(out[i].name));
-		out[i].provider_id = res.keys[i].provider_id;
-		if (pc_key_attrs_from_pb(&res.keys[i].attributes, &a) == 0)
-			out[i].attributes = (struct parsec_key_attributes){ a.type, a.bits, a.usage,
-				a.alg };
-	}
-	if (st == PARSEC_SUCCESS)
-		st = parsec_counted(res.keys_count, max, count);
-	pb_release(list_keys_Result_fields, &res);
-	return st;
+static void
+clients_copy(const void *res, size_t i, void *out)
+{
+	parsec_copy(((char (*)[PARSEC_NAME_MAX + 1])out)[i],
+	    ((const list_clients_Result *)res)->clients[i], PARSEC_NAME_MAX + 1);
 }
 
 int
 parsec_list_clients(parsec_client *c, char (*names)[PARSEC_NAME_MAX + 1], size_t max,
     size_t *count)
 {
+	static const struct parsec_lister l = { OP_LIST_CLIENTS,
+		offsetof(list_clients_Result, clients_count), clients_copy };
 	list_clients_Result res = list_clients_Result_init_zero;
-	int st = parsec_run(c, OP_LIST_CLIENTS, &NO_ARGS, NULL, &res);
-	size_t i;
 
-	*count = 0;
-	for (i = 0; st == PARSEC_SUCCESS && i < res.clients_count && i < max; i++)
-		parsec_copy(names[i], res.clients[i], sizeof(names[i]));
-	if (st == PARSEC_SUCCESS)
-		st = parsec_counted(res.clients_count, max, count);
-	pb_release(list_clients_Result_fields, &res);
-	return st;
+	return parsec_list(c, &l, &res, names, max, count);
 }
 
 int

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -31,7 +32,7 @@
  * FAKE_UPSTREAM answers as upstream's service: no keep-alive flag in any reply.
  */
 enum fake_mode { FAKE_NORMAL, FAKE_CLOSE_EACH, FAKE_UPSTREAM, FAKE_DRIBBLE, FAKE_OVERSIZED,
-	FAKE_STATUS };
+	FAKE_STATUS, FAKE_SILENT };
 
 static struct {
 	char path[108];
@@ -42,6 +43,8 @@ static struct {
 	int requests;
 	int reused_unkept; /* requests on a connection whose last reply did not keep it */
 	uint32_t announce; /* FAKE_OVERSIZED: the body length it announces, and sends */
+	uint8_t last_provider, last_auth_type; /* of the last request */
+	char last_auth[256];
 	pthread_t thread;
 } fake;
 
@@ -171,11 +174,17 @@ fake_serve(void *arg)
 			    test_read_full(fd, skip, hdr.body_len + hdr.auth_len, -1) == -1)
 				break;
 			fake.requests++;
+			fake.last_provider = hdr.provider;
+			fake.last_auth_type = hdr.auth_type;
+			memcpy(fake.last_auth, skip + hdr.body_len, hdr.auth_len < 255 ? hdr.auth_len : 255);
+			fake.last_auth[hdr.auth_len < 255 ? hdr.auth_len : 255] = '\0';
 			if (answered_unkept)
 				fake.reused_unkept++;
 			discovery = hdr.opcode == OP_LIST_AUTHENTICATORS || hdr.opcode == OP_LIST_PROVIDERS;
 			body_len = fake_body(hdr.opcode, resp + WIRE_HDR_LEN, 256);
 			hdr.status = 0;
+			if (!discovery && fake.mode == FAKE_SILENT)
+				continue; /* never answers */
 			if (!discovery && fake.mode == FAKE_STATUS) {
 				hdr.status = fake.status;
 				body_len = 0;
@@ -440,9 +449,113 @@ START_TEST(t_no_service)
 	ck_assert_int_eq(parsec_client_new(&c, NULL), PARSEC_ERR_CONNECTION);
 	ck_assert_ptr_null(c);
 	setenv("PARSEC_SERVICE_ENDPOINT", "tcp:127.0.0.1:1", 1);
-	ck_assert_int_eq(parsec_client_new(&c, NULL), PARSEC_ERR_INVALID_ENCODING);
+	ck_assert_int_eq(parsec_client_new(&c, NULL), PARSEC_ERR_SETTING_ENDPOINT);
+	ck_assert_ptr_nonnull(strstr(parsec_strerror(PARSEC_ERR_SETTING_ENDPOINT),
+	    "PARSEC_SERVICE_ENDPOINT"));
+	ck_assert_str_eq(parsec_status_name(PARSEC_ERR_SETTING_ENDPOINT), "SettingEndpoint");
 	ck_assert_str_eq(parsec_status_str(9999),
 	    "The service answered with a status this library does not know.");
+}
+END_TEST
+
+/* Each setter refuses what it cannot use, with the error that names it. */
+START_TEST(t_settings_refused)
+{
+	static const int codes[] = { PARSEC_ERR_SETTING_ENDPOINT, PARSEC_ERR_SETTING_APP_NAME,
+		PARSEC_ERR_SETTING_AUTHENTICATOR, PARSEC_ERR_SETTING_PROVIDER,
+		PARSEC_ERR_SETTING_TIMEOUT, PARSEC_ERR_SETTING_MAX_RESPONSE };
+	static const char *named[] = { "endpoint", "application name", "authenticator",
+		"provider", "timeout", "maximum response" };
+	parsec_settings *s;
+	char long_name[300];
+	size_t i;
+
+	ck_assert_int_eq(parsec_settings_new(&s), PARSEC_SUCCESS);
+	memset(long_name, 'a', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = '\0';
+	ck_assert_int_eq(parsec_settings_set_endpoint(s, "/run/parsec/parsec.sock"),
+	    PARSEC_ERR_SETTING_ENDPOINT);
+	ck_assert_int_eq(parsec_settings_set_endpoint(s, "unix:"), PARSEC_ERR_SETTING_ENDPOINT);
+	ck_assert_int_eq(parsec_settings_set_endpoint(s, long_name), PARSEC_ERR_SETTING_ENDPOINT);
+	memcpy(long_name, "unix:", 5);
+	ck_assert_int_eq(parsec_settings_set_endpoint(s, long_name), PARSEC_ERR_SETTING_ENDPOINT);
+	ck_assert_int_eq(parsec_settings_set_app_name(s, ""), PARSEC_ERR_SETTING_APP_NAME);
+	ck_assert_int_eq(parsec_settings_set_app_name(s, "caf\xe9"), PARSEC_ERR_SETTING_APP_NAME);
+	ck_assert_int_eq(parsec_settings_set_app_name(s, long_name + 40), PARSEC_ERR_SETTING_APP_NAME);
+	ck_assert_int_eq(parsec_settings_set_authenticator(s, PARSEC_AUTH_JWT_SVID),
+	    PARSEC_ERR_SETTING_AUTHENTICATOR);
+	ck_assert_int_eq(parsec_settings_set_authenticator(s, 2), PARSEC_ERR_SETTING_AUTHENTICATOR);
+	ck_assert_int_eq(parsec_settings_set_provider(s, 6), PARSEC_ERR_SETTING_PROVIDER);
+	ck_assert_int_eq(parsec_settings_set_timeout(s, 0), PARSEC_ERR_SETTING_TIMEOUT);
+	ck_assert_int_eq(parsec_settings_set_timeout(s, PARSEC_TIMEOUT_MAX_MS + 1),
+	    PARSEC_ERR_SETTING_TIMEOUT);
+	ck_assert_int_eq(parsec_settings_set_max_response(s, 0), PARSEC_ERR_SETTING_MAX_RESPONSE);
+	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+		ck_assert_ptr_nonnull(strstr(parsec_strerror(codes[i]), named[i]));
+		ck_assert_str_eq(parsec_status_str(codes[i]), parsec_strerror(codes[i]));
+		ck_assert_str_ne(parsec_status_name(codes[i]), "unknown status");
+	}
+	parsec_settings_free(s);
+}
+END_TEST
+
+/* Settings win over the environment, and requests carry what they chose. */
+START_TEST(t_settings_used)
+{
+	char endpoint[128];
+	parsec_settings *s;
+	parsec_client *c = NULL;
+	uint8_t hash[32] = { 0 }, sig[FAKE_SIGNATURE_LEN];
+	size_t len;
+
+	fake_start(FAKE_NORMAL, 0);
+	snprintf(endpoint, sizeof(endpoint), "unix:%s", fake.path);
+	setenv("PARSEC_SERVICE_ENDPOINT", "unix:/nonexistent/parsec.sock", 1);
+	setenv("PARSEC_APP_NAME", "from-environment", 1);
+	ck_assert_int_eq(parsec_settings_new(&s), PARSEC_SUCCESS);
+	ck_assert_int_eq(parsec_settings_set_endpoint(s, endpoint), PARSEC_SUCCESS);
+	ck_assert_int_eq(parsec_settings_set_app_name(s, "from-settings"), PARSEC_SUCCESS);
+	ck_assert_int_eq(parsec_settings_set_provider(s, PARSEC_PROVIDER_TPM), PARSEC_SUCCESS);
+	ck_assert_int_eq(parsec_settings_set_authenticator(s, PARSEC_AUTH_DIRECT), PARSEC_SUCCESS);
+	ck_assert_int_eq(parsec_client_new_with_settings(&c, s), PARSEC_SUCCESS);
+	ck_assert_uint_eq(parsec_client_provider(c), PARSEC_PROVIDER_TPM);
+	ck_assert_uint_eq(parsec_client_authenticator(c), PARSEC_AUTH_DIRECT);
+	ck_assert_int_eq(parsec_sign_hash(c, "k", PARSEC_PSA_ALG_ECDSA(PARSEC_PSA_ALG_SHA_256), hash,
+	    sizeof(hash), sig, sizeof(sig), &len), PARSEC_SUCCESS);
+	ck_assert_uint_eq(fake.last_provider, PARSEC_PROVIDER_TPM);
+	ck_assert_uint_eq(fake.last_auth_type, PARSEC_AUTH_DIRECT);
+	ck_assert_str_eq(fake.last_auth, "from-settings");
+	parsec_client_free(c);
+	/* The service offers Direct only: Unix peer credentials asked for are refused. */
+	ck_assert_int_eq(parsec_settings_set_authenticator(s, PARSEC_AUTH_UNIX_PEER_CREDENTIALS),
+	    PARSEC_SUCCESS);
+	ck_assert_int_eq(parsec_client_new_with_settings(&c, s), 13 /* AuthenticatorNotRegistered */);
+	ck_assert_ptr_null(c);
+	parsec_settings_free(s);
+	unsetenv("PARSEC_APP_NAME");
+}
+END_TEST
+
+/* A service that never answers: the call ends after the timeout the settings gave. */
+START_TEST(t_settings_timeout)
+{
+	parsec_settings *s;
+	parsec_client *c = NULL;
+	struct timespec t0, t1;
+	uint8_t maj, min;
+	double took;
+
+	fake_start(FAKE_SILENT, 0);
+	ck_assert_int_eq(parsec_settings_new(&s), PARSEC_SUCCESS);
+	ck_assert_int_eq(parsec_settings_set_timeout(s, 300), PARSEC_SUCCESS);
+	ck_assert_int_eq(parsec_client_new_with_settings(&c, s), PARSEC_SUCCESS);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_int_eq(parsec_ping(c, &maj, &min), PARSEC_ERR_CONNECTION);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	ck_assert_msg(took >= 0.25 && took < 5.0, "the call took %.2f s with a 0.3 s timeout", took);
+	parsec_client_free(c);
+	parsec_settings_free(s);
 }
 END_TEST
 
@@ -455,7 +568,8 @@ main(void)
 			TEST(t_reconnects_when_closed_after_each), TEST(t_partial_reads),
 			TEST(t_oversized_response_refused), TEST(t_result_larger_than_buffer),
 			TEST_LOOP(t_status_mapping, sizeof(statuses) / sizeof(statuses[0])),
-			TEST(t_no_service)
+			TEST(t_no_service), TEST(t_settings_refused), TEST(t_settings_used),
+			TEST(t_settings_timeout)
 		} },
 	};
 

@@ -113,6 +113,7 @@ if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
 	    --clear-groups /usr/bin/python3 "$top/tests/e2e_ops.py" "$top"
 fi
 run_one man_lint bash "$top/tests/man_lint.sh" "$top"
+run_one abi_check bash "$top/tests/abi_check.sh" "$top"
 if [ -f "$top/tests/interop.sh" ]; then
 	run_one interop bash "$top/tests/interop.sh" "$top"
 fi

@@ -188,20 +188,7 @@ test_build_hdr_flags(uint8_t *out, uint16_t flags, uint8_t provider, uint32_t op
 int
 test_send_raw(int fd, const void *data, size_t len)
 {
-	const uint8_t *p = data;
-
-	while (len > 0) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-
-		if (n <= 0) {
-			if (n == -1 && errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return wire_send_all(fd, data, len);
 }
 
 int
