@@ -4,39 +4,27 @@
  * upstream parsec-tool 0.7 (subcommands, flags, output, exit statuses) plus
  * verify and import-key. Exit status: 0 done, 1 failed, 2 bad usage.
  */
-#include <signal.h>
-#include <string.h>
-#include <unistd.h>
-
 #include "tool.h"
 
-static void
-tool_timed_out(int sig)
-{
-	static const char msg[] = "[ERROR] Subcommand failed: the service did not answer within "
-	    "--timeout\n";
-
-	(void)sig;
-	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
-		_exit(TOOL_EXIT_FAILED);
-	_exit(TOOL_EXIT_FAILED);
-}
-
 /*
- * --timeout bounds the whole subcommand here; 0 sets no bound of the tool's
- * own. libparsec still gives up on a service silent for 30 s.
+ * A client as the command line asks: --timeout N bounds each wait for the
+ * service to N seconds (0 or none: libparsec's default).
  */
-static void
-tool_arm_timeout(long seconds)
+static int
+tool_client(parsec_client **client, long timeout)
 {
-	struct sigaction sa;
+	parsec_settings *settings;
+	int st;
 
-	if (seconds <= 0)
-		return;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = tool_timed_out;
-	sigaction(SIGALRM, &sa, NULL);
-	alarm((unsigned)seconds);
+	if ((st = parsec_settings_new(&settings)) != PARSEC_SUCCESS)
+		return st;
+	if (timeout > 0)
+		st = parsec_settings_set_timeout(settings,
+		    timeout > PARSEC_TIMEOUT_MAX_MS / 1000 ? PARSEC_TIMEOUT_MAX_MS : (uint32_t)timeout * 1000);
+	if (st == PARSEC_SUCCESS)
+		st = parsec_client_new_with_settings(client, settings);
+	parsec_settings_free(settings);
+	return st;
 }
 
 int
@@ -49,8 +37,7 @@ main(int argc, char **argv)
 
 	tool_log_init();
 	cmd = tool_parse(argc, argv, &args);
-	tool_arm_timeout(args.timeout);
-	if ((st = parsec_client_new(&client, NULL)) != PARSEC_SUCCESS) {
+	if ((st = tool_client(&client, args.timeout)) != PARSEC_SUCCESS) {
 		tool_error("Error spinning up the BasicClient: %s", parsec_status_str(st));
 		return TOOL_EXIT_FAILED;
 	}
