@@ -15,6 +15,7 @@ import base64
 import hashlib
 import json
 import os
+import pwd
 import shutil
 import sqlite3
 import subprocess
@@ -36,31 +37,42 @@ PARSECD = os.path.join(eb.TOP, "parsecd", "parsecd")
 TOOL = os.path.join(eb.TOP, "tool", "parsec-tool")
 AUTHS = {"Direct": "config-Direct.toml", "UnixPeerCredentials": "config-UnixPeerCredentials.toml"}
 ROOT = os.geteuid() == 0
+# Upstream's default SQLite key store, relative to its working directory /var/lib/parsec.
+UPSTREAM_KIM = os.path.join("kim-mappings", "sqlite", "sqlite-key-info-manager.sqlite3")
 
 
 class Deployment:
     """A copy of one fixture: upstream's working directory, config and stores."""
 
-    def __init__(self, fixture, upstream_layout=False):
+    def __init__(self, fixture, upstream_layout=False, kim_default=False):
         """upstream_layout: the working directory is also state_dir, as /var/lib/parsec is for
-        both upstream and parsecd on a host (the OnDisk store is then state_dir/mappings)."""
+        both upstream and parsecd on a host (the OnDisk store is then state_dir/mappings).
+        kim_default: upstream's SQLite file where upstream's default puts it, below
+        kim-mappings/sqlite/ of the working directory, root's (when root) and 0600."""
         self.dir = tempfile.mkdtemp(prefix="parsecd-adopt.")
         os.chmod(self.dir, 0o755)
         shutil.copytree(os.path.join(FIXTURES, fixture), self.dir, dirs_exist_ok=True)
+        self.kim = os.path.join(self.dir, "kim.sqlite3")
+        if kim_default:
+            self.kim = os.path.join(self.dir, UPSTREAM_KIM)
+            os.makedirs(os.path.dirname(self.kim), mode=0o755)
+            os.rename(os.path.join(self.dir, "kim.sqlite3"), self.kim)
+            os.chmod(self.kim, 0o600)
         self.sock = os.path.join(self.dir, "parsec.sock")
         self.chroot = tempfile.mkdtemp(prefix="parsecd-adopt-empty.")
         os.chmod(self.chroot, 0o755)
         with open(os.path.join(self.dir, "public-keys.json")) as f:
             self.public = json.load(f)
+        self.state = self.dir if upstream_layout else self.dir + "/state"
         for name in AUTHS.values():
             path = os.path.join(self.dir, name)
             if not os.path.exists(path):
                 continue
             with open(path) as f:
-                text = f.read().replace("@DIR@", self.dir)
+                text = f.read().replace("@DIR@/kim.sqlite3", self.kim).replace("@DIR@", self.dir)
             with open(path, "w") as f:
                 f.write(text + '\n[privsep]\nstate_dir = "%s"\nchroot_dir = "%s"\n'
-                        % (self.dir if upstream_layout else self.dir + "/state", self.chroot))
+                        % (self.state, self.chroot))
             os.chmod(path, 0o600)
         self.proc = None
         self.log_path = os.path.join(self.dir, "parsecd.log")
@@ -69,22 +81,30 @@ class Deployment:
         return sorted(os.path.join(root, n) for root, dirs, files in os.walk(self.dir)
                       for n in files + dirs)
 
+    def own_store(self):
+        """Where parsecd keeps its key store when the configured one is upstream's."""
+        return os.path.join(self.state, "parsecd-kim", "sqlite-key-info-manager.sqlite3")
+
     def upstream_files(self):
-        """Every file upstream left (key files, OnDisk mappings) and its digest; upstream's
-        SQLite rows, for the SQLite store that our own tables join."""
+        """Every file and directory upstream left (key files, OnDisk mappings, its SQLite
+        store with any -wal, -shm or -journal, their directories): contents, owner, mode
+        and modification time."""
         out = {}
-        for root, _, files in os.walk(self.dir):
-            for name in files:
+        kim_dir = os.path.dirname(self.kim)
+        for root, dirs, files in os.walk(self.dir):
+            for name in files + dirs:
                 path = os.path.join(root, name)
                 rel = os.path.relpath(path, self.dir)
-                if name.endswith(".psa_its") or rel.startswith("mappings" + os.sep):
+                if not (name.endswith(".psa_its") or rel.split(os.sep)[0] == "mappings" or
+                        (root == kim_dir and name.startswith(os.path.basename(self.kim))) or
+                        (kim_dir != self.dir and rel.split(os.sep)[0] == "kim-mappings")):
+                    continue
+                st = os.lstat(path)
+                digest = "directory"
+                if not os.path.isdir(path):
                     with open(path, "rb") as f:
-                        out[rel] = hashlib.sha256(f.read()).hexdigest()
-        db = os.path.join(self.dir, "kim.sqlite3")
-        if os.path.exists(db):
-            con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
-            out["key_mapping"] = sorted(con.execute("SELECT * FROM key_mapping").fetchall())
-            con.close()
+                        digest = hashlib.sha256(f.read()).hexdigest()
+                out[rel] = (digest, st.st_uid, st.st_gid, oct(st.st_mode), st.st_mtime_ns)
         return out
 
     def dry_run(self, auth):
@@ -239,15 +259,27 @@ def restart(dep, auth, total, who, victim, pem):
           rc == 0 and out == pem)
 
 
+def untouched(dep, pristine, when):
+    check("upstream's files and directories are byte-identical, with the same owner, mode and "
+          "modification time, %s" % when, dep.upstream_files() == pristine,
+          sorted(set(dep.upstream_files().items()) ^ set(pristine.items())))
+
+
 def sqlite_suite():
-    dep = Deployment("sqlite")
+    dep = Deployment("sqlite", upstream_layout=True, kim_default=True)
     try:
         total = sum(len(k) for auth in dep.public.values() for k in auth.values())
+        pristine = dep.upstream_files()
         first_start(dep, "Direct", total)
+        untouched(dep, pristine, "after the adopting start")
+        check("parsecd keeps its own key store in state_dir/parsecd-kim",
+              os.path.exists(dep.own_store()) and os.stat(dep.own_store()).st_uid ==
+              (pwd.getpwnam("_parsec").pw_uid if ROOT else os.geteuid()), dep.own_store())
         serves_upstream_keys(dep, "Direct")
         other_namespaces(dep, "Direct")
         who, victim, pem = new_and_destroyed(dep, "Direct")
         restart(dep, "Direct", total, who, victim, pem)
+        untouched(dep, pristine, "after new keys, a destroy and a restart")
         if ROOT:
             # Upstream's second authenticator: the same store, now Unix peer credentials.
             dep.stop()
@@ -256,6 +288,7 @@ def sqlite_suite():
             other_namespaces(dep, "UnixPeerCredentials")
             check("UnixPeerCredentials: Direct's keys are not visible to uid 65534",
                   "alice-rsa" not in listed(dep, "65534"))
+            untouched(dep, pristine, "after a start under the other authenticator")
         else:
             print("# keys of uids 65534 and 4242 need root to run their clients; skipped")
     finally:
