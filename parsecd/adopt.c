@@ -511,7 +511,7 @@ adopt_open_store(struct adopt_run *run)
 		    run->snap.len) == -1)
 			return -1;
 		run->store_open = 1;
-		run->own_in_upstream = kim_adopt_own_in_upstream() > 0;
+		run->own_store_absent = 1;
 		return 0;
 	}
 	if (kim_open_readonly(path) == -1)
@@ -550,7 +550,7 @@ adopt_migrate(struct adopt_run *run)
 	long long n;
 
 	if (run->dry_run) {
-		if (run->own_in_upstream)
+		if (run->own_store_absent && kim_adopt_own_in_upstream() > 0)
 			printf("move parsecd's own keys from %s to %s\n", run->km->upstream_db_path,
 			    run->km->sqlite_db_path);
 		return 0;

@@ -48,7 +48,7 @@ struct adopt_run {
 	const struct cfg_key_manager *km;
 	int dry_run;
 	int store_open;
-	int own_in_upstream; /* dry run: parsecd's keys still in upstream's file */
+	int own_store_absent; /* dry run: our store is not made yet, upstream's file stands in */
 	char cwd[PATH_MAX];
 	const char *source_kind, *source;
 	struct adopt_file *files;

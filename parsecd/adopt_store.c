@@ -226,6 +226,23 @@ store_verdict(const char *path)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* The directory of our own store below state_dir is no provider's. */
+static int
+store_name_taken(const struct parsec_config *cfg)
+{
+	char dir[CFG_NAME_MAX];
+	size_t i;
+
+	snprintf(dir, sizeof(dir), "%.*s", (int)strcspn(ADOPT_OWN_STORE, "/"), ADOPT_OWN_STORE);
+	for (i = 0; i < cfg->provider_count; i++)
+		if (strcmp(cfg->providers[i].name, dir) == 0) {
+			log_warnx("provider.name: \"%s\" is the directory of parsecd's own key store "
+			    "beside upstream's: name the provider otherwise", dir);
+			return -1;
+		}
+	return 0;
+}
+
 int
 parsecd_adopt_resolve(struct parsec_config *cfg)
 {
@@ -246,6 +263,8 @@ parsecd_adopt_resolve(struct parsec_config *cfg)
 		}
 		if (v != STORE_UPSTREAM)
 			continue;
+		if (store_name_taken(cfg) == -1)
+			return -1;
 		if ((size_t)snprintf(own, sizeof(own), "%s/%s", cfg->state_dir, ADOPT_OWN_STORE) >=
 		    sizeof(own)) {
 			log_warnx("privsep.state_dir: too long for the key store %s", ADOPT_OWN_STORE);

@@ -295,6 +295,86 @@ def sqlite_suite():
         dep.remove()
 
 
+def as_earlier_version(dep):
+    """What parsecd left before it kept a store of its own: its tables inside upstream's file,
+    which it had given to the service user, and no store of its own."""
+    own = dep.own_store()
+    con = sqlite3.connect(dep.kim)
+    con.execute("ATTACH ? AS own", (own,))
+    for (sql,) in con.execute("SELECT sql FROM own.sqlite_master WHERE sql IS NOT NULL "
+                              "ORDER BY type DESC").fetchall():
+        con.execute(sql)
+    for table in ("keys", "key_ids", "deployment", "adopted"):
+        con.execute("INSERT INTO main.%s SELECT * FROM own.%s" % (table, table))
+    con.commit()
+    con.close()
+    shutil.rmtree(os.path.dirname(own))
+    if ROOT:
+        pw = pwd.getpwnam("_parsec")
+        os.chown(dep.kim, pw.pw_uid, pw.pw_gid)
+
+
+def migration_suite():
+    """parsecd's keys an earlier version kept in upstream's file move to its own store, once."""
+    dep = Deployment("sqlite", upstream_layout=True, kim_default=True)
+    try:
+        total = sum(len(k) for auth in dep.public.values() for k in auth.values())
+        dep.start("Direct")
+        who, victim, pem = new_and_destroyed(dep, "Direct")
+        dep.stop()
+        as_earlier_version(dep)
+        before = dep.upstream_files()
+        r = dep.dry_run("Direct")
+        check("migration: --adopt-dry-run says parsecd's keys would move to its own store",
+              "move parsecd's own keys from %s to %s" % (dep.kim, dep.own_store()) in r.stdout
+              and "0 to be adopted" in r.stdout and "%d already adopted" % total in r.stdout,
+              (r.stdout, r.stderr))
+        dep.start("Direct")
+        check("migration: the start says how many keys moved out of upstream's file",
+              "keys of parsecd's own moved from %s" % dep.kim in dep.log(), dep.log()[-2000:])
+        last = dep.summaries()[-1]
+        check("migration: nothing adopted again, the earlier adoptions are remembered",
+              "0 adopted" in last and "%d already adopted" % total in last, last)
+        rc, out, _ = dep.tool(who, "export-public-key", "--key-name", "made-by-parsecd")
+        check("migration: parsecd's own key keeps its public key; the destroyed key stays gone",
+              rc == 0 and out == pem and victim not in listed(dep, who), (rc, listed(dep, who)))
+        keys = dep.public["Direct"]["bob"]
+        check("migration: another application's adopted keys are all there",
+              listed(dep, "bob") == sorted(keys), listed(dep, "bob"))
+        name = sorted(keys)[0]
+        rc, sig, _ = dep.tool("bob", "sign", "--key-name", name, "moved")
+        check("migration: a moved adopted key signs under upstream's public key",
+              rc == 0 and verifies(keys[name], b"moved", sig))
+        untouched(dep, before, "after the start that moved parsecd's keys out of them")
+        dep.stop()
+        dep.start("Direct")
+        check("migration: a second start moves nothing",
+              dep.log().count("keys of parsecd's own moved") == 1 and
+              "made-by-parsecd" in listed(dep, who))
+        untouched(dep, before, "after a restart")
+    finally:
+        dep.remove()
+
+
+def parsecd_store_in_place():
+    """A parsecd deployment whose store is at upstream's default path, with no upstream tables
+    in it, keeps it there."""
+    dep = Deployment("sqlite", upstream_layout=True, kim_default=True)
+    try:
+        os.unlink(dep.kim)
+        dep.start("Direct")
+        rc, _, _ = dep.tool("alice", "create-ecc-key", "--key-name", "in-place")
+        _, pem, _ = dep.tool("alice", "export-public-key", "--key-name", "in-place")
+        dep.stop()
+        dep.start("Direct")
+        _, again, _ = dep.tool("alice", "export-public-key", "--key-name", "in-place")
+        check("parsecd's own store at upstream's default path stays there and keeps its keys",
+              rc == 0 and pem != "" and again == pem and not os.path.exists(dep.own_store()),
+              (rc, pem, again))
+    finally:
+        dep.remove()
+
+
 def conflict(dep, auth, who):
     """Upstream holds a key under a name parsecd's store already gives to another key."""
     app_dir = os.path.join(dep.dir, "mappings", base64.urlsafe_b64encode(who.encode()).decode(), "1")
@@ -379,13 +459,22 @@ def pkcs11_deployment(d, token):
                    check=True, capture_output=True)
     if ROOT:
         subprocess.run(["chown", "-R", "_parsec", token.tokens], check=True)
-    con = sqlite3.connect(os.path.join(d, "kim.sqlite3"))
+    # The row lives only in the write-ahead log (-wal and -shm copied while the writer is
+    # open, before any checkpoint): what a store in WAL mode leaves when its writer is killed.
+    scratch = os.path.join(d, "scratch")
+    os.mkdir(scratch)
+    con = sqlite3.connect(os.path.join(scratch, "kim.sqlite3"))
+    con.execute("PRAGMA journal_mode = WAL")
     for sql in UPSTREAM_SCHEMA:
         con.execute(sql)
     con.execute("INSERT INTO key_mapping VALUES (1, 'alice', 'hsm-key', ?, 'pkcs11-provider', "
                 "?, 1, ?, 1)", (PKCS11_UUID, (2).to_bytes(4, "little"), upstream_p256_attributes()))
     con.commit()
+    for suffix in ("", "-wal", "-shm"):
+        shutil.copy(os.path.join(scratch, "kim.sqlite3" + suffix), os.path.join(d, "kim.sqlite3" +
+                                                                                suffix))
     con.close()
+    shutil.rmtree(scratch)
     with open(der, "rb") as f:
         return serialization.load_der_public_key(f.read()).public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
@@ -427,6 +516,10 @@ def pkcs11_suite():
         with open(os.path.join(d, "public-keys.json"), "w") as f:
             json.dump({"Direct": {"alice": {"hsm-key": pem}}}, f)
         dep = Deployment(d)
+        pristine = dep.upstream_files()
+        check("PKCS#11: upstream's store has its row in its -wal only",
+              os.path.getsize(dep.kim + "-wal") > 0 and "kim.sqlite3-shm" in pristine and
+              b"hsm-key" not in open(dep.kim, "rb").read())
         r = dep.dry_run("Direct")
         check("PKCS#11: --adopt-dry-run names the token objects it would adopt",
               "adopt Direct alice hsm-key: pkcs11-provider, token objects with CKA_ID 00000002"
@@ -444,6 +537,7 @@ def pkcs11_suite():
         check("PKCS#11: a second start adopts nothing new",
               "0 adopted" in dep.summaries()[-1] and "1 already adopted" in dep.summaries()[-1],
               dep.summaries())
+        untouched(dep, pristine, "with a -wal and -shm, after adoption, a destroy and a restart")
     finally:
         if dep is not None:
             dep.remove()
@@ -452,6 +546,8 @@ def pkcs11_suite():
 
 def main():
     sqlite_suite()
+    migration_suite()
+    parsecd_store_in_place()
     pkcs11_suite()
     ondisk_suite("ondisk-direct", "Direct", True)
     ondisk_suite("ondisk-peer", "UnixPeerCredentials", False)
