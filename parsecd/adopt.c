@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,6 +24,7 @@
 #include "adopt.h"
 #include "log.h"
 #include "parsecd.h"
+#include "sandbox.h"
 
 #define ADOPT_FILE_MAX (64 * 1024) /* an upstream key or mapping file; RSA-4096 is 3 KiB */
 #define ADOPT_ITS_HDR 16           /* mbedtls' file: "PSA\0ITS\0", data length, flags */
@@ -595,6 +598,12 @@ adopt_run(struct adopt_run *run)
 	/* A dry run writes nothing and reads our store as it is, whoever owns it. */
 	if ((!run->dry_run && adopt_drop(run->cfg) == -1) || adopt_open_store(run) == -1)
 		return -1;
+	/* Everything it opens from here is below what it has open: the key store, state_dir. */
+	sandbox_seccomp_adopt();
+#ifdef PARSEC_TEST_HOOKS
+	if (getenv("PARSEC_FORBIDDEN") != NULL && strcmp(getenv("PARSEC_FORBIDDEN"), "adopt") == 0)
+		(void)chown(run->cwd, (uid_t)-1, (gid_t)-1); /* a no-op, were it allowed */
+#endif
 	if (run->snap.data != NULL && run->store_open && (kim_adopt_attach("upstream",
 	    run->snap.data, run->snap.len) == -1 || adopt_migrate(run) == -1))
 		r = -1;
@@ -632,6 +641,7 @@ int
 parsecd_adopt(const struct parsec_config *cfg, int dry_run)
 {
 	static struct adopt_run run;
+	struct rlimit no_core = { 0, 0 };
 	int status;
 	pid_t pid;
 
@@ -645,6 +655,9 @@ parsecd_adopt(const struct parsec_config *cfg, int dry_run)
 		return -1;
 	}
 	if (pid == 0) {
+		/* Upstream's private keys pass through here: never into a core file. */
+		if (setrlimit(RLIMIT_CORE, &no_core) == -1 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+			fatal("adoption: core dumps off");
 		memset(&run, 0, sizeof(run));
 		run.cfg = cfg;
 		run.km = &cfg->key_managers[0];
@@ -657,5 +670,8 @@ parsecd_adopt(const struct parsec_config *cfg, int dry_run)
 	while (waitpid(pid, &status, 0) == -1)
 		if (errno != EINTR)
 			return -1;
+	if (WIFSIGNALED(status))
+		log_warnx("the adoption process (pid %ld) was killed by signal %d", (long)pid,
+		    WTERMSIG(status));
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }

@@ -544,6 +544,33 @@ def pkcs11_suite():
         shutil.rmtree(d, ignore_errors=True)
 
 
+def adoption_filtered():
+    """The adoption process runs under its seccomp filter: in the test build, a chown it
+    attempts once its store is open kills it, and parsecd does not start."""
+    fault_parsecd = os.path.join(eb.TOP, "tests", "faults", "parsecd", "parsecd")
+    if not os.path.exists(fault_parsecd):
+        print("# the test build (make fault-tree) is missing; the adoption filter is not tried")
+        return
+    dep = Deployment("ondisk-direct")
+    try:
+        pristine = dep.upstream_files()
+        env = dict(os.environ, PARSEC_FORBIDDEN="adopt")
+        with open(dep.log_path, "a") as log:
+            r = subprocess.run([fault_parsecd, "-c", AUTHS["Direct"]], cwd=dep.dir, env=env,
+                               stdout=log, stderr=subprocess.STDOUT, timeout=60)
+        check("the adoption process breaking its filter dies of SIGSYS and parsecd stops",
+              r.returncode != 0 and "adoption process" in dep.log() and
+              "killed by signal 31" in dep.log() and "listening on" not in dep.log(),
+              dep.log()[-1500:])
+        r = subprocess.run([fault_parsecd, "--adopt-dry-run", "-c", AUTHS["Direct"]], cwd=dep.dir,
+                           env=env, capture_output=True, text=True, timeout=60)
+        check("and so does the dry run's", r.returncode != 0 and "signal 31" in r.stderr,
+              (r.returncode, r.stderr))
+        untouched(dep, pristine, "after the adoption process was killed")
+    finally:
+        dep.remove()
+
+
 def main():
     sqlite_suite()
     migration_suite()
@@ -553,6 +580,7 @@ def main():
     ondisk_suite("ondisk-peer", "UnixPeerCredentials", False)
     missing_key_file()
     default_level_summary()
+    adoption_filtered()
     return summary("e2e_adopt")
 
 
