@@ -17,6 +17,7 @@ import json
 import os
 import pwd
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -279,7 +280,15 @@ def sqlite_suite():
         other_namespaces(dep, "Direct")
         who, victim, pem = new_and_destroyed(dep, "Direct")
         restart(dep, "Direct", total, who, victim, pem)
-        untouched(dep, pristine, "after new keys, a destroy and a restart")
+        dep.proc.send_signal(signal.SIGHUP)
+        for _ in range(50):
+            if "reloaded" in dep.log():
+                break
+            time.sleep(0.1)
+        check("a reload on the same config.toml does not take upstream's store for a change of "
+              "key store", "reloaded" in dep.log() and "[[key_manager]] changes" not in dep.log()
+              and "made-by-parsecd" in listed(dep, who), dep.log()[-1500:])
+        untouched(dep, pristine, "after new keys, a destroy, a restart and a reload")
         if ROOT:
             # Upstream's second authenticator: the same store, now Unix peer credentials.
             dep.stop()
