@@ -158,7 +158,7 @@ kim_upstream_read(int (*cb)(const struct kim_upstream_row *row, void *arg), void
 int
 kim_upstream_rows(int (*cb)(const struct kim_upstream_row *row, void *arg), void *arg)
 {
-	int r = kim_upstream_read(cb, arg);
+	int r = cb != NULL ? kim_upstream_read(cb, arg) : 0;
 
 	/* Read once: what follows writes to our store, which a read-only schema would lock. */
 	return kim_adopt_exec("DETACH upstream") == -1 ? -1 : r;

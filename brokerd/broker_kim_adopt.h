@@ -53,8 +53,8 @@ long long kim_adopt_own_in_upstream(void);
  */
 long long kim_adopt_migrate(void);
 /*
- * Calls cb for every row of upstream's key_mapping table (schema "upstream",
- * detached once read);
+ * Calls cb (unless NULL) for every row of upstream's key_mapping table (schema
+ * "upstream", detached once read);
  * 0 (also when upstream's tables are not there), -1 on error.
  */
 int kim_upstream_rows(int (*cb)(const struct kim_upstream_row *row, void *arg), void *arg);

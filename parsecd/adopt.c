@@ -607,7 +607,9 @@ adopt_run(struct adopt_run *run)
 	if (run->snap.data != NULL && run->store_open && (kim_adopt_attach("upstream",
 	    run->snap.data, run->snap.len) == -1 || adopt_migrate(run) == -1))
 		r = -1;
-	if (r == 0 && run->snap.data != NULL && kim_upstream_rows(adopt_take_row, run) == -1)
+	/* An OnDisk key manager adopts its mappings, not an SQLite store found at its path. */
+	if (r == 0 && run->snap.data != NULL && kim_upstream_rows(run->km->type == CFG_KIM_SQLITE ?
+	    adopt_take_row : NULL, run) == -1)
 		r = -1;
 	for (i = 0; i < run->key_count && r == 0; i++)
 		r = adopt_one(run, &run->keys[i]);
