@@ -23,20 +23,45 @@ kim_adopt_prepare(const char *sql)
 	return st;
 }
 
-/* Whether the store has a table of this name. */
 static int
-kim_adopt_has_table(const char *table)
+kim_adopt_exec(const char *sql)
 {
-	sqlite3_stmt *st = kim_adopt_prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' "
-	    "AND name = ?1");
+	if (sqlite3_exec(kim_sqlite(), sql, NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	log_warnx("key store: %s", sqlite3_errmsg(kim_sqlite()));
+	return -1;
+}
+
+/* Whether a schema of the store ("main", or "upstream" once attached) has a table. */
+static int
+kim_adopt_has_table_in(const char *schema, const char *table)
+{
+	char sql[128];
+	sqlite3_stmt *st;
 	int rc;
 
-	if (st == NULL)
+	snprintf(sql, sizeof(sql), "SELECT 1 FROM %s.sqlite_master WHERE type = 'table' AND "
+	    "name = ?1", schema);
+	if ((st = kim_adopt_prepare(sql)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int
+kim_adopt_has_table(const char *table)
+{
+	return kim_adopt_has_table_in("main", table);
+}
+
+int
+kim_adopt_is_upstream(void)
+{
+	int r = kim_adopt_has_table("key_mapping");
+
+	return r == 0 ? kim_adopt_has_table("kim_metadata") : r;
 }
 
 static void
@@ -91,9 +116,9 @@ kim_adopt_schema_ok(void)
 	sqlite3_stmt *st;
 	int rc, ok = 0;
 
-	if ((rc = kim_adopt_has_table("kim_metadata")) != 1)
+	if ((rc = kim_adopt_has_table_in("upstream", "kim_metadata")) != 1)
 		return rc;
-	if ((st = kim_adopt_prepare("SELECT int_value FROM kim_metadata WHERE id = "
+	if ((st = kim_adopt_prepare("SELECT int_value FROM upstream.kim_metadata WHERE id = "
 	    "'schema_version'")) == NULL)
 		return -1;
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -102,20 +127,20 @@ kim_adopt_schema_ok(void)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? ok : -1;
 }
 
-int
-kim_upstream_rows(int (*cb)(const struct kim_upstream_row *row, void *arg), void *arg)
+static int
+kim_upstream_read(int (*cb)(const struct kim_upstream_row *row, void *arg), void *arg)
 {
 	static struct kim_upstream_row row;
 	sqlite3_stmt *st;
 	int rc, schema_ok;
 
-	if ((rc = kim_adopt_has_table("key_mapping")) != 1)
+	if ((rc = kim_adopt_has_table_in("upstream", "key_mapping")) != 1)
 		return rc;
 	if ((schema_ok = kim_adopt_schema_ok()) == -1)
 		return -1;
 	if ((st = kim_adopt_prepare("SELECT authenticator_id, application_name, key_name, "
 	    "provider_uuid, provider_name, key_id, key_id_version, key_attributes_version, "
-	    "key_attributes FROM key_mapping ORDER BY authenticator_id, application_name, "
+	    "key_attributes FROM upstream.key_mapping ORDER BY authenticator_id, application_name, "
 	    "key_name")) == NULL)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -128,6 +153,15 @@ kim_upstream_rows(int (*cb)(const struct kim_upstream_row *row, void *arg), void
 	sqlite3_finalize(st);
 	explicit_bzero(&row, sizeof(row)); /* a TPM key id carries the key's auth value */
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+kim_upstream_rows(int (*cb)(const struct kim_upstream_row *row, void *arg), void *arg)
+{
+	int r = cb != NULL ? kim_upstream_read(cb, arg) : 0;
+
+	/* Read once: what follows writes to our store, which a read-only schema would lock. */
+	return kim_adopt_exec("DETACH upstream") == -1 ? -1 : r;
 }
 
 /* 1 if the query on (auth_type, app, name) finds a row, 0 if not (or no table), -1. */
@@ -180,15 +214,6 @@ kim_adopt_ref_free(uint32_t provider_id, const uint8_t *ref, size_t ref_len)
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 1 : rc == SQLITE_ROW ? 0 : -1;
-}
-
-static int
-kim_adopt_exec(const char *sql)
-{
-	if (sqlite3_exec(kim_sqlite(), sql, NULL, NULL, NULL) == SQLITE_OK)
-		return 0;
-	log_warnx("key store: %s", sqlite3_errmsg(kim_sqlite()));
-	return -1;
 }
 
 int
@@ -280,4 +305,83 @@ kim_adopt_insert(const struct kim_entry *e, const char *source, int bump_counter
 fail:
 	kim_adopt_exec("ROLLBACK");
 	return -1;
+}
+
+int
+kim_adopt_attach(const char *schema, uint8_t *image, size_t len)
+{
+	if (strcmp(schema, "main") != 0 && kim_adopt_exec("ATTACH ':memory:' AS upstream") == -1)
+		return -1;
+	if (sqlite3_deserialize(kim_sqlite(), schema, image, (sqlite3_int64)len,
+	    (sqlite3_int64)len, SQLITE_DESERIALIZE_READONLY) == SQLITE_OK)
+		return 0;
+	log_warnx("upstream's key store: %s", sqlite3_errmsg(kim_sqlite()));
+	return -1;
+}
+
+/* Rows of one table: an integer, or -1 (0 when the table is not there). */
+static long long
+kim_adopt_count(const char *schema, const char *table)
+{
+	char sql[128];
+	sqlite3_stmt *st;
+	long long n = -1;
+	int rc;
+
+	if ((rc = kim_adopt_has_table_in(schema, table)) != 1)
+		return rc;
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s.%s", schema, table);
+	if ((st = kim_adopt_prepare(sql)) == NULL)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+long long
+kim_adopt_own_in_upstream(void)
+{
+	return kim_adopt_count("upstream", "keys");
+}
+
+/*
+ * parsecd's tables an earlier version kept in upstream's file, copied into
+ * a store that has never served (no identity, no key, no key id, nothing
+ * adopted): the keys, the key id counters, the identity, what was adopted.
+ */
+long long
+kim_adopt_migrate(void)
+{
+	static const char *const copies[][2] = {
+		{ "keys", "auth_type, app, name, provider_id, key_ref, key_type, key_bits, usage, "
+		    "alg, state" },
+		{ "key_ids", "provider_id, next_id" },
+		{ "deployment", "id" },
+		{ "adopted", "auth_type, app, name, source" },
+	};
+	char sql[512];
+	long long keys;
+	size_t i;
+	int r;
+
+	if ((keys = kim_adopt_count("upstream", "keys")) <= 0)
+		return keys;
+	if ((r = kim_empty()) != 1 || kim_adopt_count("main", "deployment") != 0 ||
+	    kim_adopt_count("main", "adopted") != 0)
+		return r == -1 ? -1 : 0; /* ours has served: migrated by an earlier start */
+	/* Deferred: an immediate transaction would lock the read-only snapshot too. */
+	if (kim_adopt_exec("BEGIN") == -1)
+		return -1;
+	for (i = 0; i < sizeof(copies) / sizeof(copies[0]); i++) {
+		if ((r = kim_adopt_has_table_in("upstream", copies[i][0])) == 0)
+			continue;
+		snprintf(sql, sizeof(sql), "INSERT INTO main.%s (%s) SELECT %s FROM upstream.%s",
+		    copies[i][0], copies[i][1], copies[i][1], copies[i][0]);
+		if (r == -1 || kim_adopt_exec(sql) == -1) {
+			kim_adopt_exec("ROLLBACK");
+			return -1;
+		}
+	}
+	return kim_adopt_exec("COMMIT") == 0 ? keys : -1;
 }

@@ -36,7 +36,25 @@ enum kim_adopt_state {
 };
 
 /*
- * Calls cb for every row of upstream's key_mapping table in the open store;
+ * Upstream's key store, a snapshot of its file in memory (kept by the caller
+ * until kim_close), opened read-only in the open store as schema "upstream";
+ * or, with schema "main", as the open store itself (kim_open_readonly(":memory:")
+ * first): a dry run reads what an earlier version kept in upstream's file.
+ */
+int kim_adopt_attach(const char *schema, uint8_t *image, size_t len);
+/* 1 if the open store has upstream's tables (key_mapping, kim_metadata), 0 if not, -1. */
+int kim_adopt_is_upstream(void);
+/* parsecd's own keys an earlier version kept in upstream's file: a count, or -1. */
+long long kim_adopt_own_in_upstream(void);
+/*
+ * Those keys, with their key id counters, deployment identity and record of
+ * adoptions, copied into the open store if it has never served; one
+ * transaction. The number of keys copied (0: nothing to do), or -1.
+ */
+long long kim_adopt_migrate(void);
+/*
+ * Calls cb (unless NULL) for every row of upstream's key_mapping table (schema
+ * "upstream", detached once read);
  * 0 (also when upstream's tables are not there), -1 on error.
  */
 int kim_upstream_rows(int (*cb)(const struct kim_upstream_row *row, void *arg), void *arg);

@@ -49,6 +49,11 @@ struct cfg_key_manager {
 	 * given, else state_dir/kim-mappings/sqlite/sqlite-key-info-manager.sqlite3.
 	 */
 	int sqlite_db_path_set;
+	/*
+	 * Set at start-up when sqlite_db_path held upstream Parsec's key store:
+	 * that path, read and never written; sqlite_db_path is then parsecd's own.
+	 */
+	char upstream_db_path[CFG_LONGPATH_MAX];
 	int line;
 };
 

@@ -45,5 +45,11 @@ void sandbox_test_forbidden(enum proc_kind kind);
  */
 void sandbox_seccomp(enum proc_kind kind, const char *const *extra, const char *const *refused,
     int relaxed);
+/*
+ * The allow-list of parsecd's adoption process, once it has read upstream's
+ * files and opened its key store: files and memory, no socket, no exec, no
+ * change of owner or mode (fchown, which SQLite tries as root, fails with EACCES).
+ */
+void sandbox_seccomp_adopt(void);
 
 #endif

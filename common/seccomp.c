@@ -43,14 +43,16 @@ struct sc_rule {
 #define BROKER (1u << PROC_BROKERD)
 #define PROVIDER (1u << PROC_PROVIDER)
 #define ALL (FRONT | BROKER | PROVIDER)
+/* parsecd's adoption process (adopt.c): forked, not a proc_kind, filtered once its store is open */
+#define ADOPT (1u << (PROC_PROVIDER + 1))
 
 static const struct sc_rule sc_rules[] = {
 	/* the event loop and the IPC channels */
 	{ "epoll_wait", ALL },    /* libevent's dispatch */
 	{ "epoll_pwait", ALL },   /* the same, on newer libc */
 	{ "epoll_ctl", ALL },     /* adding and removing events */
-	{ "read", ALL },          /* libevent's signal socket; files in providers */
-	{ "write", ALL },         /* logging to stderr; libevent's signal socket */
+	{ "read", ALL | ADOPT },          /* libevent's signal socket; files in providers */
+	{ "write", ALL | ADOPT },         /* logging to stderr; libevent's signal socket */
 	{ "recvmsg", ALL },       /* IPC, with descriptors */
 	{ "sendmsg", ALL },       /* IPC, with descriptors */
 	{ "sendto", ALL },        /* send(): libevent signals, client replies in frontd */
@@ -59,42 +61,46 @@ static const struct sc_rule sc_rules[] = {
 	{ "getsockopt", FRONT | BROKER }, /* SO_PEERCRED; brokerd: what a client descriptor is */
 	{ "getsockname", BROKER }, /* brokerd: a client descriptor's listener address */
 	{ "shutdown", FRONT },    /* refusing new clients while stopping */
-	{ "fcntl", ALL },         /* O_NONBLOCK on channels, F_DUPFD for the broker's copy; SQLite locks */
-	{ "close", ALL },
+	{ "fcntl", ALL | ADOPT },         /* O_NONBLOCK on channels, F_DUPFD for the broker's copy; SQLite locks */
+	{ "close", ALL | ADOPT },
 	/* memory: mmap and mprotect are allowed without PROT_EXEC only (below) */
-	{ "brk", ALL },
-	{ "munmap", ALL },
-	{ "mremap", ALL },
-	{ "madvise", ALL },
+	{ "brk", ALL | ADOPT },
+	{ "munmap", ALL | ADOPT },
+	{ "mremap", ALL | ADOPT },
+	{ "madvise", ALL | ADOPT },
 	/* time, signals, exit */
-	{ "clock_gettime", ALL }, /* when the vDSO falls back */
-	{ "gettimeofday", ALL },
+	{ "clock_gettime", ALL | ADOPT }, /* when the vDSO falls back */
+	{ "gettimeofday", ALL | ADOPT },
 	{ "clock_nanosleep", ALL },
 	{ "nanosleep", ALL },
 	{ "rt_sigreturn", ALL },  /* returning from SIGTERM's handler */
-	{ "rt_sigprocmask", ALL },
-	{ "getpid", ALL },        /* log lines carry the pid */
-	{ "exit", ALL },
-	{ "exit_group", ALL },
-	{ "futex", ALL },         /* libc and SQLite mutexes */
+	{ "rt_sigprocmask", ALL | ADOPT },
+	{ "getpid", ALL | ADOPT },        /* log lines carry the pid */
+	{ "exit", ALL | ADOPT },
+	{ "exit_group", ALL | ADOPT },
+	{ "futex", ALL | ADOPT },         /* libc and SQLite mutexes */
 	{ "sched_yield", ALL },
-	{ "getrandom", BROKER | PROVIDER }, /* mbedtls' entropy; SQLite's randomness */
+	{ "getrandom", BROKER | PROVIDER | ADOPT }, /* mbedtls' entropy; SQLite's randomness */
 	/* files: the key store (brokerd) and the key files (providers, chrooted) */
-	{ "openat", BROKER | PROVIDER },
-	{ "newfstatat", BROKER | PROVIDER },
-	{ "fstat", BROKER | PROVIDER },
-	{ "lseek", BROKER | PROVIDER },
-	{ "pread64", BROKER | PROVIDER },
-	{ "pwrite64", BROKER },
-	{ "ftruncate", BROKER },  /* SQLite's WAL reset */
-	{ "fsync", BROKER | PROVIDER },     /* durable before the client is answered */
-	{ "fdatasync", BROKER | PROVIDER },
+	{ "openat", BROKER | PROVIDER | ADOPT },
+	{ "newfstatat", BROKER | PROVIDER | ADOPT },
+	{ "fstat", BROKER | PROVIDER | ADOPT },
+	{ "lseek", BROKER | PROVIDER | ADOPT },
+	{ "pread64", BROKER | PROVIDER | ADOPT },
+	{ "pwrite64", BROKER | ADOPT },
+	{ "ftruncate", BROKER | ADOPT },  /* SQLite's WAL reset */
+	{ "fsync", BROKER | PROVIDER | ADOPT },     /* durable before the client is answered */
+	{ "fdatasync", BROKER | PROVIDER | ADOPT },
 	{ "rename", PROVIDER },   /* atomic key file replacement */
 	{ "renameat", PROVIDER },
-	{ "unlink", BROKER | PROVIDER },    /* destroyed keys; SQLite's WAL on close */
-	{ "unlinkat", BROKER | PROVIDER },
-	{ "geteuid", BROKER },    /* SQLite checks it when creating files */
-	{ "getuid", BROKER },
+	{ "unlink", BROKER | PROVIDER | ADOPT },    /* destroyed keys; SQLite's WAL on close */
+	{ "unlinkat", BROKER | PROVIDER | ADOPT },
+	{ "geteuid", BROKER | ADOPT },    /* SQLite checks it when creating files */
+	{ "getuid", BROKER | ADOPT },
+	/* adoption: a copied key file is linked into place; faccessat probes a key id */
+	{ "linkat", ADOPT },
+	{ "faccessat", ADOPT },
+	{ "faccessat2", ADOPT },
 };
 
 static void
@@ -112,9 +118,27 @@ sc_allow(scmp_filter_ctx ctx, const char *name, uint32_t def, unsigned arg_count
 		fatalx("seccomp: cannot allow %s", name);
 }
 
+static void sc_load(unsigned kind_bit, const char *const *extra, const char *const *refused,
+    int relaxed);
+
 void
 sandbox_seccomp(enum proc_kind kind, const char *const *extra, const char *const *refused,
     int relaxed)
+{
+	sc_load(1u << kind, extra, refused, relaxed);
+}
+
+void
+sandbox_seccomp_adopt(void)
+{
+	/* SQLite run as root gives a journal it opens to the database's owner: answered, not done. */
+	static const char *const refused[] = { "fchown", NULL };
+
+	sc_load(ADOPT, NULL, refused, 0);
+}
+
+static void
+sc_load(unsigned kind_bit, const char *const *extra, const char *const *refused, int relaxed)
 {
 	struct scmp_arg_cmp no_exec = SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0);
 	struct scmp_arg_cmp unix_only = SCMP_A0(SCMP_CMP_EQ, AF_UNIX);
@@ -132,7 +156,7 @@ sandbox_seccomp(enum proc_kind kind, const char *const *extra, const char *const
 	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) < 0)
 		fatalx("seccomp: cannot set the architecture check");
 	for (i = 0; i < sizeof(sc_rules) / sizeof(sc_rules[0]); i++)
-		if (sc_rules[i].kinds & (1u << kind))
+		if (sc_rules[i].kinds & kind_bit)
 			sc_allow(ctx, sc_rules[i].name, def, 0, NULL);
 	for (i = 0; extra != NULL && extra[i] != NULL; i++) {
 		/* socket:unix and socket:inet: socket() for those address families only */

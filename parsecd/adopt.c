@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,6 +24,7 @@
 #include "adopt.h"
 #include "log.h"
 #include "parsecd.h"
+#include "sandbox.h"
 
 #define ADOPT_FILE_MAX (64 * 1024) /* an upstream key or mapping file; RSA-4096 is 3 KiB */
 #define ADOPT_ITS_HDR 16           /* mbedtls' file: "PSA\0ITS\0", data length, flags */
@@ -503,11 +506,84 @@ adopt_open_store(struct adopt_run *run)
 		run->store_open = 1;
 		return 0;
 	}
-	if (access(path, F_OK) == -1 && errno == ENOENT)
+	if (access(path, F_OK) == -1 && errno == ENOENT) {
+		/* Upstream's rows need a connection; our keys an earlier version kept there. */
+		if (run->snap.data == NULL)
+			return 0;
+		if (kim_open_readonly(":memory:") == -1 || kim_adopt_attach("main", run->snap.data,
+		    run->snap.len) == -1)
+			return -1;
+		run->store_open = 1;
+		run->own_store_absent = 1;
 		return 0;
+	}
 	if (kim_open_readonly(path) == -1)
 		return -1;
 	run->store_open = 1;
+	return 0;
+}
+
+/* Upstream's SQLite file, read as root: it may be 0600 and anybody's. */
+static int
+adopt_read_upstream_db(struct adopt_run *run)
+{
+	const char *path = run->km->upstream_db_path;
+	int hot, r;
+
+	if (path[0] == '\0')
+		return 0;
+	if ((r = adopt_snapshot_read(path, &run->snap, &hot)) != 0) {
+		log_warnx("upstream's key store %s: %s", path, r == 1 ? "gone since the start" :
+		    "cannot be read");
+		return -1;
+	}
+	if (hot) {
+		log_warnx("upstream's key store %s has an unfinished transaction (%s-journal): "
+		    "start upstream's service once to finish it, or open it with sqlite3, then "
+		    "parsecd", path, path);
+		return -1;
+	}
+	return 0;
+}
+
+/* parsecd's keys an earlier version kept in upstream's file move to our own store. */
+static int
+adopt_migrate(struct adopt_run *run)
+{
+	long long n;
+
+	if (run->dry_run) {
+		if (run->own_store_absent && kim_adopt_own_in_upstream() > 0)
+			printf("move parsecd's own keys from %s to %s\n", run->km->upstream_db_path,
+			    run->km->sqlite_db_path);
+		return 0;
+	}
+	if ((n = kim_adopt_migrate()) == -1)
+		return -1;
+	if (n > 0)
+		log_warnx("%lld keys of parsecd's own moved from %s (upstream's key store, which "
+		    "an earlier version wrote into) to %s; %s is no longer written", n,
+		    run->km->upstream_db_path, run->km->sqlite_db_path, run->km->upstream_db_path);
+	return 0;
+}
+
+static int
+adopt_sources(struct adopt_run *run)
+{
+	if (getcwd(run->cwd, sizeof(run->cwd)) == NULL)
+		strlcpy(run->cwd, ".", sizeof(run->cwd));
+	/* Upstream's files as root, who can read them wherever they are; the rest as the user. */
+	adopt_read_key_files(run);
+	if (adopt_read_upstream_db(run) == -1)
+		return -1;
+	if (run->km->type == CFG_KIM_ON_DISK) {
+		run->source_kind = "OnDisk";
+		run->source = run->km->store_path;
+		return adopt_read_on_disk(run);
+	}
+	run->source_kind = "SQLite";
+	run->source = run->km->upstream_db_path[0] != '\0' ? run->km->upstream_db_path :
+	    run->km->sqlite_db_path;
 	return 0;
 }
 
@@ -517,24 +593,23 @@ adopt_run(struct adopt_run *run)
 	size_t i;
 	int r = 0;
 
-	if (getcwd(run->cwd, sizeof(run->cwd)) == NULL)
-		strlcpy(run->cwd, ".", sizeof(run->cwd));
-	/* Upstream's files as root, who can read them wherever they are; the rest as the user. */
-	adopt_read_key_files(run);
-	if (run->km->type == CFG_KIM_ON_DISK) {
-		run->source_kind = "OnDisk";
-		run->source = run->km->store_path;
-		if (adopt_read_on_disk(run) == -1)
-			return -1;
-	} else {
-		run->source_kind = "SQLite";
-		run->source = run->km->sqlite_db_path;
-	}
+	if (adopt_sources(run) == -1)
+		return -1;
 	/* A dry run writes nothing and reads our store as it is, whoever owns it. */
 	if ((!run->dry_run && adopt_drop(run->cfg) == -1) || adopt_open_store(run) == -1)
 		return -1;
-	if (run->store_open && run->km->type == CFG_KIM_SQLITE &&
-	    kim_upstream_rows(adopt_take_row, run) == -1)
+	/* Everything it opens from here is below what it has open: the key store, state_dir. */
+	sandbox_seccomp_adopt();
+#ifdef PARSEC_TEST_HOOKS
+	if (getenv("PARSEC_FORBIDDEN") != NULL && strcmp(getenv("PARSEC_FORBIDDEN"), "adopt") == 0)
+		(void)chown(run->cwd, (uid_t)-1, (gid_t)-1); /* a no-op, were it allowed */
+#endif
+	if (run->snap.data != NULL && run->store_open && (kim_adopt_attach("upstream",
+	    run->snap.data, run->snap.len) == -1 || adopt_migrate(run) == -1))
+		r = -1;
+	/* An OnDisk key manager adopts its mappings, not an SQLite store found at its path. */
+	if (r == 0 && run->snap.data != NULL && kim_upstream_rows(run->km->type == CFG_KIM_SQLITE ?
+	    adopt_take_row : NULL, run) == -1)
 		r = -1;
 	for (i = 0; i < run->key_count && r == 0; i++)
 		r = adopt_one(run, &run->keys[i]);
@@ -561,12 +636,14 @@ adopt_free(struct adopt_run *run)
 	if (run->keys != NULL)
 		explicit_bzero(run->keys, run->key_count * sizeof(*run->keys));
 	free(run->keys);
+	adopt_snapshot_free(&run->snap);
 }
 
 int
 parsecd_adopt(const struct parsec_config *cfg, int dry_run)
 {
 	static struct adopt_run run;
+	struct rlimit no_core = { 0, 0 };
 	int status;
 	pid_t pid;
 
@@ -580,6 +657,9 @@ parsecd_adopt(const struct parsec_config *cfg, int dry_run)
 		return -1;
 	}
 	if (pid == 0) {
+		/* Upstream's private keys pass through here: never into a core file. */
+		if (setrlimit(RLIMIT_CORE, &no_core) == -1 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+			fatal("adoption: core dumps off");
 		memset(&run, 0, sizeof(run));
 		run.cfg = cfg;
 		run.km = &cfg->key_managers[0];
@@ -592,5 +672,8 @@ parsecd_adopt(const struct parsec_config *cfg, int dry_run)
 	while (waitpid(pid, &status, 0) == -1)
 		if (errno != EINTR)
 			return -1;
+	if (WIFSIGNALED(status))
+		log_warnx("the adoption process (pid %ld) was killed by signal %d", (long)pid,
+		    WTERMSIG(status));
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }

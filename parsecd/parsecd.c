@@ -261,8 +261,9 @@ parsecd_send_settings(struct child *c, uint32_t type)
 			strlcpy(s.admins[i], pd.cfg.admins[i], sizeof(s.admins[i]));
 		if (pd.cfg.key_manager_count > 0)
 			strlcpy(s.kim_path, kim->sqlite_db_path, sizeof(s.kim_path));
-		if (pd.cfg.key_manager_count > 0 && kim->type == CFG_KIM_ON_DISK)
-			strlcpy(s.upstream_store, kim->store_path, sizeof(s.upstream_store));
+		if (pd.cfg.key_manager_count > 0)
+			strlcpy(s.upstream_store, kim->type == CFG_KIM_ON_DISK ? kim->store_path :
+			    kim->upstream_db_path, sizeof(s.upstream_store));
 		strlcpy(s.state_dir, pd.cfg.state_dir, sizeof(s.state_dir));
 		parsecd_listen_addr(s.listen_addr, sizeof(s.listen_addr));
 		for (i = 0; i < pd.provider_count; i++)
@@ -694,7 +695,8 @@ parsecd_keep_fixed(struct parsec_config *next)
 
 	for (i = 0; !kim_changed && i < cur->key_manager_count; i++)
 		kim_changed = strcmp(next->key_managers[i].sqlite_db_path,
-		    cur->key_managers[i].sqlite_db_path) != 0 ||
+		    cur->key_managers[i].upstream_db_path[0] != '\0' ? cur->key_managers[i].
+		    upstream_db_path : cur->key_managers[i].sqlite_db_path) != 0 ||
 		    strcmp(next->key_managers[i].name, cur->key_managers[i].name) != 0;
 	if (strcmp(next->socket_path, cur->socket_path) != 0)
 		log_warnx("reload: listener.socket_path changes on restart only");
@@ -995,6 +997,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "parsecd: %s\n", err);
 		return 1;
 	}
+	if (!check_only && parsecd_adopt_resolve(&pd.cfg) == -1)
+		return 1;
 	if (orphans || adopt_dry_run) {
 		int r = orphans ? parsecd_orphans(&pd.cfg) : parsecd_adopt(&pd.cfg, 1) == 0 ? 0 : 1;
 

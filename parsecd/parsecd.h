@@ -66,6 +66,13 @@ int parsecd_orphans(const struct parsec_config *cfg);
  * (adopt.c). 0, or -1 if our key store could not be read or written.
  */
 int parsecd_adopt(const struct parsec_config *cfg, int dry_run);
+/*
+ * Before parsecd_prepare_dirs: a key manager whose sqlite_db_path holds
+ * upstream Parsec's SQLite key store keeps it as upstream_db_path (read
+ * only, never written) and gets parsecd's own, below state_dir (adopt_store.c).
+ * 0, or -1 if the file is no SQLite file.
+ */
+int parsecd_adopt_resolve(struct parsec_config *cfg);
 
 /* The executable name of a provider kind's process. */
 const char *parsecd_provider_binary(enum cfg_provider_kind kind);

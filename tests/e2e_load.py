@@ -299,7 +299,10 @@ def kill_during_storm():
             t.start()
         time.sleep(2)
         for pid, _ in reversed(eb.service_pids(svc.proc.pid)):
-            os.kill(pid, signal.SIGKILL)
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass  # brokerd's death made parsecd stop this one first
         stop.set()
         for t in threads:
             t.join()
