@@ -116,29 +116,21 @@ p11_mech_size_ok(CK_MECHANISM_TYPE mech, unsigned long size)
  * SoftHSM answers CKR_GENERAL_ERROR to a process reading its token file while
  * another rewrites it (two workers logging in at once). Start retries them.
  */
-static int
-p11_rv_transient(CK_RV rv)
-{
-	switch (rv) {
-	case CKR_GENERAL_ERROR:
-	case CKR_FUNCTION_FAILED:
-	case CKR_DEVICE_ERROR:
-	case CKR_DEVICE_MEMORY:
-	case CKR_DEVICE_REMOVED:
-	case CKR_TOKEN_NOT_PRESENT:
-	case CKR_TOKEN_NOT_RECOGNIZED:
-	case CKR_SESSION_COUNT:
-		return 1;
-	default:
-		return 0;
-	}
-}
+static const CK_RV p11_transient[] = {
+	CKR_GENERAL_ERROR, CKR_FUNCTION_FAILED, CKR_DEVICE_ERROR, CKR_DEVICE_MEMORY,
+	CKR_DEVICE_REMOVED, CKR_TOKEN_NOT_PRESENT, CKR_TOKEN_NOT_RECOGNIZED, CKR_SESSION_COUNT,
+};
 
 /* -1 for a lasting failure, PROV_INIT_RETRY for a transient one (the log says which). */
 static int
 p11_start_fail(CK_RV rv)
 {
-	return p11_rv_transient(rv) ? PROV_INIT_RETRY : -1;
+	size_t i;
+
+	for (i = 0; i < sizeof(p11_transient) / sizeof(p11_transient[0]); i++)
+		if (rv == p11_transient[i])
+			return PROV_INIT_RETRY;
+	return -1;
 }
 
 /* 0, or PROV_INIT_RETRY: a token that is not there may be there a moment later. */
