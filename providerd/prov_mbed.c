@@ -138,10 +138,10 @@ prov_mbed_create(const struct op_request *op, psa_key_id_t id)
 	psa_set_key_usage_flags(&attrs, op->attrs.usage);
 	psa_set_key_algorithm(&attrs, op->attrs.alg);
 	(void)prov_its_take_error();
-	if (op->opcode == OP_PSA_GENERATE_KEY)
-		st = psa_generate_key(&attrs, &made);
-	else
-		st = psa_import_key(&attrs, op->in[0].ptr, op->in[0].len, &made);
+	if (!prov_mbed_fast_create(&attrs, op->opcode == OP_PSA_GENERATE_KEY, op->in[0].ptr,
+	    op->in[0].len, &made, &st))
+		st = op->opcode == OP_PSA_GENERATE_KEY ? psa_generate_key(&attrs, &made) :
+		    psa_import_key(&attrs, op->in[0].ptr, op->in[0].len, &made);
 	psa_reset_key_attributes(&attrs);
 	st = prov_mbed_storage_cause(st);
 	if (st == PSA_SUCCESS)
