@@ -133,14 +133,33 @@ fast_gen_scalar(size_t bits, uint8_t *d, size_t len)
 	return rc;
 }
 
+/* Keeps the scalar of key id in our own file; a failure costs only speed. */
+static void
+fast_file_write(psa_key_id_t id, size_t bits, const uint8_t *d, size_t len)
+{
+	uint8_t file[FAST_HDR + FAST_SCALAR_MAX];
+	char name[32];
+	psa_status_t st;
+
+	memcpy(file, FAST_MAGIC, 4);
+	file[4] = (uint8_t)bits;
+	file[5] = (uint8_t)(bits >> 8);
+	memcpy(file + FAST_HDR, d, len);
+	fast_file_name(id, name, sizeof(name));
+	if ((st = prov_its_file_set(name, file, (uint32_t)(FAST_HDR + len))) != PSA_SUCCESS) {
+		log_warnx("key %u: %s not written (%d): it signs through PSA", (unsigned)id, name,
+		    (int)st);
+		(void)prov_its_take_error();
+	}
+	mbedtls_platform_zeroize(file, sizeof(file));
+}
+
 int
 prov_mbed_fast_create(const psa_key_attributes_t *attrs, int generate, const uint8_t *data,
     size_t data_len, psa_key_id_t *made, psa_status_t *status)
 {
-	uint8_t file[FAST_HDR + FAST_SCALAR_MAX], *d = file + FAST_HDR;
+	uint8_t d[FAST_SCALAR_MAX];
 	size_t bits = psa_get_key_bits(attrs), len;
-	char name[32];
-	psa_status_t st;
 
 	if (psa_get_key_type(attrs) != PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_SECP_R1) ||
 	    !(psa_get_key_usage_flags(attrs) & PSA_KEY_USAGE_SIGN_HASH))
@@ -151,23 +170,16 @@ prov_mbed_fast_create(const psa_key_attributes_t *attrs, int generate, const uin
 	/* Anything else is PSA's to refuse (or to make) in its own words. */
 	if (fast_curve(bits) == MBEDTLS_ECP_DP_NONE || (!generate && data_len != len))
 		return 0;
-	if (!generate)
+	if (!generate) {
 		memcpy(d, data, len);
-	else if (fast_gen_scalar(bits, d, len) == -1)
+	} else if (fast_gen_scalar(bits, d, len) == -1) {
+		mbedtls_platform_zeroize(d, sizeof(d));
 		return 0;
-	*status = psa_import_key(attrs, d, len, made);
-	if (*status == PSA_SUCCESS) {
-		memcpy(file, FAST_MAGIC, 4);
-		file[4] = (uint8_t)bits;
-		file[5] = (uint8_t)(bits >> 8);
-		fast_file_name(psa_get_key_id(attrs), name, sizeof(name));
-		if ((st = prov_its_file_set(name, file, (uint32_t)(FAST_HDR + len))) != PSA_SUCCESS) {
-			log_warnx("key %u: %s not written (%d): it signs through PSA",
-			    (unsigned)psa_get_key_id(attrs), name, (int)st);
-			(void)prov_its_take_error();
-		}
 	}
-	mbedtls_platform_zeroize(file, sizeof(file));
+	*status = psa_import_key(attrs, d, len, made);
+	if (*status == PSA_SUCCESS)
+		fast_file_write(psa_get_key_id(attrs), bits, d, len);
+	mbedtls_platform_zeroize(d, sizeof(d));
 	return 1;
 }
 
