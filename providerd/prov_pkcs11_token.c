@@ -110,7 +110,6 @@ p11_mech_size_ok(CK_MECHANISM_TYPE mech, unsigned long size)
 	return 0;
 }
 
-
 /*
  * Errors that a token gives for a moment while another process uses it:
  * SoftHSM answers CKR_GENERAL_ERROR to a process reading its token file while
