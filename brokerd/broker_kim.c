@@ -450,28 +450,21 @@ kim_take_id(uint32_t provider_id, uint8_t *key_ref)
 	return kim_step_done(st);
 }
 
-int
-kim_begin_create(const struct kim_entry *e, uint8_t *key_ref, size_t *key_ref_len)
+/*
+ * In one transaction: takes the provider's next key id into key_ref, binds
+ * it as parameter ref_param of st (its other parameters bound by the caller)
+ * and runs st.
+ */
+static int
+kim_write_new_id(sqlite3_stmt *st, int ref_param, uint32_t provider_id, uint8_t *key_ref,
+    size_t *key_ref_len)
 {
-	struct kim_entry existing;
-	sqlite3_stmt *st;
-	int found;
-
-	if ((found = kim_get(e->auth_type, e->app, e->name, &existing)) != 1)
-		return found == 0 ? 1 : -1;
 	if (kim_exec("BEGIN IMMEDIATE") == -1)
 		return -1;
-	if (kim_take_id(e->provider_id, key_ref) == -1)
+	if (kim_take_id(provider_id, key_ref) == -1)
 		goto fail;
 	*key_ref_len = 4;
-	st = kim_stmt(ST_INSERT);
-	kim_bind_identity(st, e->auth_type, e->app, e->name);
-	sqlite3_bind_int64(st, 4, e->provider_id);
-	sqlite3_bind_blob(st, 5, key_ref, 4, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, e->attrs.type);
-	sqlite3_bind_int64(st, 7, e->attrs.bits);
-	sqlite3_bind_int64(st, 8, e->attrs.usage);
-	sqlite3_bind_int64(st, 9, e->attrs.alg);
+	sqlite3_bind_blob(st, ref_param, key_ref, 4, SQLITE_STATIC);
 	if (kim_step_done(st) == -1)
 		goto fail;
 	return kim_exec("COMMIT");
@@ -481,25 +474,32 @@ fail:
 }
 
 int
+kim_begin_create(const struct kim_entry *e, uint8_t *key_ref, size_t *key_ref_len)
+{
+	struct kim_entry existing;
+	sqlite3_stmt *st;
+	int found;
+
+	if ((found = kim_get(e->auth_type, e->app, e->name, &existing)) != 1)
+		return found == 0 ? 1 : -1;
+	st = kim_stmt(ST_INSERT);
+	kim_bind_identity(st, e->auth_type, e->app, e->name);
+	sqlite3_bind_int64(st, 4, e->provider_id);
+	sqlite3_bind_int64(st, 6, e->attrs.type);
+	sqlite3_bind_int64(st, 7, e->attrs.bits);
+	sqlite3_bind_int64(st, 8, e->attrs.usage);
+	sqlite3_bind_int64(st, 9, e->attrs.alg);
+	return kim_write_new_id(st, 5, e->provider_id, key_ref, key_ref_len);
+}
+
+int
 kim_retake_id(uint32_t auth_type, const char *app, const char *name, uint32_t provider_id,
     uint8_t *key_ref, size_t *key_ref_len)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = kim_stmt(ST_SET_REF);
 
-	if (kim_exec("BEGIN IMMEDIATE") == -1)
-		return -1;
-	if (kim_take_id(provider_id, key_ref) == -1)
-		goto fail;
-	*key_ref_len = 4;
-	st = kim_stmt(ST_SET_REF);
 	kim_bind_identity(st, auth_type, app, name);
-	sqlite3_bind_blob(st, 4, key_ref, 4, SQLITE_STATIC);
-	if (kim_step_done(st) == -1)
-		goto fail;
-	return kim_exec("COMMIT");
-fail:
-	kim_exec("ROLLBACK");
-	return -1;
+	return kim_write_new_id(st, 4, provider_id, key_ref, key_ref_len);
 }
 
 int

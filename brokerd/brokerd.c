@@ -144,7 +144,7 @@ broker_startup_progress(void)
 	size_t i;
 
 	if (bd.ready_sent || !bd.setup_done || bd.workers_linked < broker.setup.provider_count ||
-	    broker_route_startup_jobs() > 0)
+	    broker_life_startup_jobs() > 0)
 		return;
 	for (i = 0; i < WIRE_PROVIDER_COUNT; i++) {
 		const struct broker_provider *p = &broker.providers[i];
@@ -269,7 +269,7 @@ broker_worker_info(struct broker_worker *w, const uint8_t *data, size_t len)
 	w->up = 1;
 	log_debug("%s worker %u is up with %u operations", p->name, w->index, m.opcode_count);
 	/* Whatever an interruption left half-done in this provider is settled first. */
-	broker_route_reconcile(p);
+	broker_life_reconcile(p);
 	broker_startup_progress();
 }
 

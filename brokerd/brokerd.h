@@ -87,7 +87,7 @@ uint32_t broker_authenticate(uint32_t auth_type, const uint8_t *auth, size_t aut
     uid_t peer_uid, int have_peer, struct broker_identity *id);
 int broker_is_admin(const struct broker_identity *id);
 
-/* broker_route.c: requests, key mappings and provider answers. */
+/* broker_route.c: requests to providers and their answers. */
 void broker_route_request(uint64_t conn_id, uint64_t req_id, uid_t peer_uid, const uint8_t *data,
     size_t len);
 void broker_route_response(struct broker_worker *w, uint64_t prov_req_id, const uint8_t *data,
@@ -96,9 +96,10 @@ void broker_route_response(struct broker_worker *w, uint64_t prov_req_id, const 
 void broker_route_worker_down(struct broker_worker *w);
 /* A request to a provider could not be sent: answer it with status. */
 void broker_route_send_failed(uint64_t prov_req_id, uint32_t status);
-/* Settles the provider's pending and half-destroyed keys; returns jobs started. */
-size_t broker_route_reconcile(struct broker_provider *p);
-size_t broker_route_startup_jobs(void);
+
+/* broker_life.c: settles the provider's pending and half-destroyed keys; returns jobs started. */
+size_t broker_life_reconcile(struct broker_provider *p);
+size_t broker_life_startup_jobs(void);
 
 /* broker_core.c: answers a provider-0 operation into res (its list in *list_buf). */
 void broker_core_handle(const struct op_request *op, const struct broker_identity *id,

@@ -187,7 +187,10 @@ parsecd_dir_open(const char *key, const char *path, int create, uid_t uid, gid_t
 	return fd;
 }
 
-/* `.<16 hex>.key.<pid>.<n>.tmp`: a key file a provider was writing when it was stopped. */
+/*
+ * `.<16 hex>.key.<pid>.<n>.tmp` (or `.fast.`, the software provider's own copy
+ * of a signing key): a key file a provider was writing when it was stopped.
+ */
 static int
 dirs_is_key_tmp(const char *name)
 {
@@ -199,9 +202,12 @@ dirs_is_key_tmp(const char *name)
 	for (i = 0; i < 16; i++)
 		if (!isxdigit((unsigned char)*p++))
 			return 0;
-	if (strncmp(p, ".key.", 5) != 0)
+	if (strncmp(p, ".key.", 5) == 0)
+		p += 5;
+	else if (strncmp(p, ".fast.", 6) == 0)
+		p += 6;
+	else
 		return 0;
-	p += 5;
 	for (i = 0; i < 2; i++) {
 		if (!isdigit((unsigned char)*p))
 			return 0;

@@ -138,10 +138,10 @@ prov_mbed_create(const struct op_request *op, psa_key_id_t id)
 	psa_set_key_usage_flags(&attrs, op->attrs.usage);
 	psa_set_key_algorithm(&attrs, op->attrs.alg);
 	(void)prov_its_take_error();
-	if (op->opcode == OP_PSA_GENERATE_KEY)
-		st = psa_generate_key(&attrs, &made);
-	else
-		st = psa_import_key(&attrs, op->in[0].ptr, op->in[0].len, &made);
+	if (!prov_mbed_fast_create(&attrs, op->opcode == OP_PSA_GENERATE_KEY, op->in[0].ptr,
+	    op->in[0].len, &made, &st))
+		st = op->opcode == OP_PSA_GENERATE_KEY ? psa_generate_key(&attrs, &made) :
+		    psa_import_key(&attrs, op->in[0].ptr, op->in[0].len, &made);
 	psa_reset_key_attributes(&attrs);
 	st = prov_mbed_storage_cause(st);
 	if (st == PSA_SUCCESS)
@@ -172,37 +172,110 @@ prov_mbed_check_sign(const struct op_request *op)
 /* Bytes out: allocates room for max, then records what was written. */
 #define OUT(n) prov_out_alloc(out, res, 0, (n))
 
+/* A key's removal, from PSA and from this worker's fast-path cache. */
+static psa_status_t
+prov_mbed_destroy(psa_key_id_t id)
+{
+	psa_status_t st;
+
+	prov_mbed_fast_forget(id);
+	(void)prov_its_take_error();
+	st = prov_mbed_storage_cause(psa_destroy_key(id));
+	/* A file PSA cannot load is still the client's to get rid of. */
+	if (st == PSA_ERROR_DATA_CORRUPT || st == PSA_ERROR_DATA_INVALID)
+		st = psa_its_remove(id);
+	return st;
+}
+
+/* Signs into sig (PSA_SIGNATURE_MAX_SIZE bytes), or verifies when sig is NULL. */
+static psa_status_t
+prov_mbed_signature(const struct op_request *op, psa_key_id_t id, uint8_t *sig, size_t *len)
+{
+	const struct op_bytes *in = op->in;
+	int message = op->opcode == OP_PSA_SIGN_MESSAGE || op->opcode == OP_PSA_VERIFY_MESSAGE;
+
+	if (sig == NULL)
+		return (message ? psa_verify_message : psa_verify_hash)(id, op->alg, in[0].ptr,
+		    in[0].len, in[1].ptr, in[1].len);
+	return (message ? psa_sign_message : psa_sign_hash)(id, op->alg, in[0].ptr, in[0].len,
+	    sig, PSA_SIGNATURE_MAX_SIZE, len);
+}
+
+/* Encryption and decryption: asymmetric, AEAD and cipher; the output in *p. */
+static psa_status_t
+prov_mbed_crypt(const struct op_request *op, psa_key_id_t id, struct op_result *res,
+    struct prov_out *out, uint8_t **p, size_t *len)
+{
+	const struct op_bytes *in = op->in;
+	size_t cap;
+
+	switch (op->opcode) {
+	case OP_PSA_ASYMMETRIC_ENCRYPT:
+	case OP_PSA_ASYMMETRIC_DECRYPT:
+		cap = PSA_ASYMMETRIC_ENCRYPT_OUTPUT_MAX_SIZE;
+		*p = OUT(cap);
+		return op->opcode == OP_PSA_ASYMMETRIC_ENCRYPT ?
+		    psa_asymmetric_encrypt(id, op->alg, in[0].ptr, in[0].len,
+		    in[1].len ? in[1].ptr : NULL, in[1].len, *p, cap, len) :
+		    psa_asymmetric_decrypt(id, op->alg, in[0].ptr, in[0].len,
+		    in[1].len ? in[1].ptr : NULL, in[1].len, *p, cap, len);
+	case OP_PSA_AEAD_ENCRYPT:
+	case OP_PSA_AEAD_DECRYPT:
+		cap = in[2].len + (op->opcode == OP_PSA_AEAD_ENCRYPT ? PSA_AEAD_TAG_MAX_SIZE : 0);
+		*p = OUT(cap);
+		return (op->opcode == OP_PSA_AEAD_ENCRYPT ? psa_aead_encrypt : psa_aead_decrypt)(id,
+		    op->alg, in[0].ptr, in[0].len, in[1].ptr, in[1].len, in[2].ptr, in[2].len, *p,
+		    cap, len);
+	case OP_PSA_CIPHER_ENCRYPT:
+		/* Parsec's convention, and PSA's one-shot: a fresh random IV, then ciphertext. */
+		cap = in[0].len + PSA_CIPHER_IV_MAX_SIZE + PSA_BLOCK_CIPHER_BLOCK_MAX_SIZE;
+		*p = OUT(cap);
+		return psa_cipher_encrypt(id, op->alg, in[0].ptr, in[0].len, *p, cap, len);
+	case OP_PSA_CIPHER_DECRYPT:
+		/* IV then ciphertext in; the plaintext is never longer than that. */
+		cap = in[0].len;
+		*p = OUT(cap);
+		return psa_cipher_decrypt(id, op->alg, in[0].ptr, in[0].len, *p, cap, len);
+	default:
+		return PSA_ERROR_NOT_SUPPORTED;
+	}
+}
+
 static psa_status_t
 prov_mbed_keyed(const struct op_request *op, psa_key_id_t id, struct op_result *res,
     struct prov_out *out)
 {
 	const struct op_bytes *in = op->in;
-	size_t len = 0, cap;
+	size_t len = 0;
 	psa_status_t st;
-	uint8_t *p;
+	uint8_t *p = NULL;
 
 	switch (op->opcode) {
 	case OP_PSA_DESTROY_KEY:
-		prov_mbed_fast_forget(id);
-		(void)prov_its_take_error();
-		st = prov_mbed_storage_cause(psa_destroy_key(id));
-		/* A file PSA cannot load is still the client's to get rid of. */
-		if (st == PSA_ERROR_DATA_CORRUPT || st == PSA_ERROR_DATA_INVALID)
-			st = psa_its_remove(id);
-		return st;
+		return prov_mbed_destroy(id);
 	case OP_PSA_SIGN_HASH:
 	case OP_PSA_VERIFY_HASH:
 	case OP_PSA_SIGN_MESSAGE:
 	case OP_PSA_VERIFY_MESSAGE:
 		if ((st = prov_mbed_check_sign(op)) != PSA_SUCCESS)
 			return st;
+		if (op->opcode == OP_PSA_SIGN_HASH || op->opcode == OP_PSA_SIGN_MESSAGE)
+			p = OUT(PSA_SIGNATURE_MAX_SIZE);
+		if (op->opcode == OP_PSA_SIGN_HASH && prov_mbed_fast_sign(id, op->alg, in[0].ptr,
+		    in[0].len, p, PSA_SIGNATURE_MAX_SIZE, &len, &st)) {
+			res->out[0].len = st == PSA_SUCCESS ? len : 0;
+			return st; /* PSA never loaded the key: nothing to purge */
+		}
+		st = prov_mbed_signature(op, id, p, &len);
 		break;
-	default:
+	case OP_PSA_ASYMMETRIC_ENCRYPT:
+	case OP_PSA_ASYMMETRIC_DECRYPT:
+	case OP_PSA_AEAD_ENCRYPT:
+	case OP_PSA_AEAD_DECRYPT:
+	case OP_PSA_CIPHER_ENCRYPT:
+	case OP_PSA_CIPHER_DECRYPT:
+		st = prov_mbed_crypt(op, id, res, out, &p, &len);
 		break;
-	}
-
-	p = NULL;
-	switch (op->opcode) {
 	case OP_PSA_EXPORT_KEY:
 		p = OUT(PROV_MBED_EXPORT_MAX);
 		st = psa_export_key(id, p, PROV_MBED_EXPORT_MAX, &len);
@@ -210,61 +283,6 @@ prov_mbed_keyed(const struct op_request *op, psa_key_id_t id, struct op_result *
 	case OP_PSA_EXPORT_PUBLIC_KEY:
 		p = OUT(PSA_EXPORT_PUBLIC_KEY_MAX_SIZE);
 		st = psa_export_public_key(id, p, PSA_EXPORT_PUBLIC_KEY_MAX_SIZE, &len);
-		break;
-	case OP_PSA_SIGN_HASH:
-		p = OUT(PSA_SIGNATURE_MAX_SIZE);
-		if (prov_mbed_fast_sign(id, op->alg, in[0].ptr, in[0].len, p,
-		    PSA_SIGNATURE_MAX_SIZE, &len, &st)) {
-			res->out[0].len = st == PSA_SUCCESS ? len : 0;
-			return st; /* PSA never loaded the key: nothing to purge */
-		}
-		st = psa_sign_hash(id, op->alg, in[0].ptr, in[0].len, p, PSA_SIGNATURE_MAX_SIZE,
-		    &len);
-		break;
-	case OP_PSA_VERIFY_HASH:
-		st = psa_verify_hash(id, op->alg, in[0].ptr, in[0].len, in[1].ptr, in[1].len);
-		break;
-	case OP_PSA_SIGN_MESSAGE:
-		p = OUT(PSA_SIGNATURE_MAX_SIZE);
-		st = psa_sign_message(id, op->alg, in[0].ptr, in[0].len, p, PSA_SIGNATURE_MAX_SIZE,
-		    &len);
-		break;
-	case OP_PSA_VERIFY_MESSAGE:
-		st = psa_verify_message(id, op->alg, in[0].ptr, in[0].len, in[1].ptr, in[1].len);
-		break;
-	case OP_PSA_ASYMMETRIC_ENCRYPT:
-	case OP_PSA_ASYMMETRIC_DECRYPT:
-		cap = PSA_ASYMMETRIC_ENCRYPT_OUTPUT_MAX_SIZE;
-		p = OUT(cap);
-		st = op->opcode == OP_PSA_ASYMMETRIC_ENCRYPT ?
-		    psa_asymmetric_encrypt(id, op->alg, in[0].ptr, in[0].len,
-		    in[1].len ? in[1].ptr : NULL, in[1].len, p, cap, &len) :
-		    psa_asymmetric_decrypt(id, op->alg, in[0].ptr, in[0].len,
-		    in[1].len ? in[1].ptr : NULL, in[1].len, p, cap, &len);
-		break;
-	case OP_PSA_AEAD_ENCRYPT:
-		cap = in[2].len + PSA_AEAD_TAG_MAX_SIZE;
-		p = OUT(cap);
-		st = psa_aead_encrypt(id, op->alg, in[0].ptr, in[0].len, in[1].ptr, in[1].len,
-		    in[2].ptr, in[2].len, p, cap, &len);
-		break;
-	case OP_PSA_AEAD_DECRYPT:
-		cap = in[2].len;
-		p = OUT(cap);
-		st = psa_aead_decrypt(id, op->alg, in[0].ptr, in[0].len, in[1].ptr, in[1].len,
-		    in[2].ptr, in[2].len, p, cap, &len);
-		break;
-	case OP_PSA_CIPHER_ENCRYPT:
-		/* Parsec's convention, and PSA's one-shot: a fresh random IV, then ciphertext. */
-		cap = in[0].len + PSA_CIPHER_IV_MAX_SIZE + PSA_BLOCK_CIPHER_BLOCK_MAX_SIZE;
-		p = OUT(cap);
-		st = psa_cipher_encrypt(id, op->alg, in[0].ptr, in[0].len, p, cap, &len);
-		break;
-	case OP_PSA_CIPHER_DECRYPT:
-		/* IV then ciphertext in; the plaintext is never longer than that. */
-		cap = in[0].len;
-		p = OUT(cap);
-		st = psa_cipher_decrypt(id, op->alg, in[0].ptr, in[0].len, p, cap, &len);
 		break;
 	case OP_PSA_MAC_COMPUTE:
 		p = OUT(PSA_MAC_MAX_SIZE);
@@ -274,9 +292,9 @@ prov_mbed_keyed(const struct op_request *op, psa_key_id_t id, struct op_result *
 		st = psa_mac_verify(id, op->alg, in[0].ptr, in[0].len, in[1].ptr, in[1].len);
 		break;
 	case OP_PSA_RAW_KEY_AGREEMENT:
-		cap = PSA_RAW_KEY_AGREEMENT_OUTPUT_MAX_SIZE;
-		p = OUT(cap);
-		st = psa_raw_key_agreement(op->alg, id, in[0].ptr, in[0].len, p, cap, &len);
+		p = OUT(PSA_RAW_KEY_AGREEMENT_OUTPUT_MAX_SIZE);
+		st = psa_raw_key_agreement(op->alg, id, in[0].ptr, in[0].len, p,
+		    PSA_RAW_KEY_AGREEMENT_OUTPUT_MAX_SIZE, &len);
 		break;
 	default:
 		return PSA_ERROR_NOT_SUPPORTED;

@@ -14,7 +14,16 @@
  */
 int prov_mbed_fast_sign(psa_key_id_t id, psa_algorithm_t alg, const uint8_t *hash, size_t hash_len,
     uint8_t *sig, size_t sig_cap, size_t *sig_len, psa_status_t *status);
-/* Drops a destroyed key from this worker's cache. */
+/*
+ * Creates a SECP R1 key pair that may sign hashes so that this path can sign
+ * with it: its scalar generated here or the one imported (data), given to
+ * PSA with psa_import_key under attrs, and kept in our own key file. Returns
+ * 0 if the key is not one for this path (the caller creates it through PSA),
+ * 1 with *status PSA's answer otherwise.
+ */
+int prov_mbed_fast_create(const psa_key_attributes_t *attrs, int generate, const uint8_t *data,
+    size_t data_len, psa_key_id_t *made, psa_status_t *status);
+/* Drops a destroyed key from this worker's cache, and its file. */
 void prov_mbed_fast_forget(psa_key_id_t id);
 
 #endif

@@ -76,18 +76,12 @@ prov_its_name(psa_storage_uid_t uid, char *out, size_t outsz)
 
 /* Reads and checks the header; returns the open fd or -1 with *status set. */
 static int
-prov_its_open(psa_storage_uid_t uid, struct psa_storage_info_t *info, psa_status_t *status)
+prov_its_open_name(const char *name, struct psa_storage_info_t *info, psa_status_t *status)
 {
 	uint8_t hdr[PROV_ITS_HDR];
-	char name[32];
 	struct stat st;
 	int fd;
 
-	if (uid == 0) {
-		*status = PSA_ERROR_INVALID_ARGUMENT;
-		return -1;
-	}
-	prov_its_name(uid, name, sizeof(name));
 	if ((fd = open(name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
 		*status = errno == ENOENT ? PSA_ERROR_DOES_NOT_EXIST : PSA_ERROR_STORAGE_FAILURE;
 		return -1;
@@ -109,6 +103,19 @@ prov_its_open(psa_storage_uid_t uid, struct psa_storage_info_t *info, psa_status
 	return fd;
 }
 
+static int
+prov_its_open(psa_storage_uid_t uid, struct psa_storage_info_t *info, psa_status_t *status)
+{
+	char name[32];
+
+	if (uid == 0) {
+		*status = PSA_ERROR_INVALID_ARGUMENT;
+		return -1;
+	}
+	prov_its_name(uid, name, sizeof(name));
+	return prov_its_open_name(name, info, status);
+}
+
 psa_status_t
 psa_its_get_info(psa_storage_uid_t uid, struct psa_storage_info_t *info)
 {
@@ -121,18 +128,14 @@ psa_its_get_info(psa_storage_uid_t uid, struct psa_storage_info_t *info)
 	return PSA_SUCCESS;
 }
 
-psa_status_t
-psa_its_get(psa_storage_uid_t uid, uint32_t offset, uint32_t length, void *data,
-    size_t *data_length)
+/* length bytes from offset of an open file's data (fd closed). */
+static psa_status_t
+prov_its_read(int fd, const struct psa_storage_info_t *info, uint32_t offset, uint32_t length,
+    void *data, size_t *data_length)
 {
-	struct psa_storage_info_t info;
-	psa_status_t status;
 	ssize_t n;
-	int fd = prov_its_open(uid, &info, &status);
 
-	if (fd == -1)
-		return status;
-	if (offset > info.size || length > info.size - offset) {
+	if (offset > info->size || length > info->size - offset) {
 		close(fd);
 		return PSA_ERROR_INVALID_ARGUMENT;
 	}
@@ -143,6 +146,35 @@ psa_its_get(psa_storage_uid_t uid, uint32_t offset, uint32_t length, void *data,
 	if (data_length != NULL)
 		*data_length = length;
 	return PSA_SUCCESS;
+}
+
+psa_status_t
+psa_its_get(psa_storage_uid_t uid, uint32_t offset, uint32_t length, void *data,
+    size_t *data_length)
+{
+	struct psa_storage_info_t info;
+	psa_status_t status;
+	int fd = prov_its_open(uid, &info, &status);
+
+	if (fd == -1)
+		return status;
+	return prov_its_read(fd, &info, offset, length, data, data_length);
+}
+
+psa_status_t
+prov_its_file_get(const char *name, void *data, uint32_t cap, size_t *length)
+{
+	struct psa_storage_info_t info;
+	psa_status_t status;
+	int fd = prov_its_open_name(name, &info, &status);
+
+	if (fd == -1)
+		return status;
+	if (info.size > cap) {
+		close(fd);
+		return PSA_ERROR_DATA_CORRUPT;
+	}
+	return prov_its_read(fd, &info, 0, info.size, data, length);
 }
 
 static int
@@ -199,28 +231,16 @@ prov_its_create_tmp(const char *name, char *tmp, size_t tmpsz)
 	return -1;
 }
 
-psa_status_t
-psa_its_set(psa_storage_uid_t uid, uint32_t length, const void *data,
+/* Writes the file whole under a temporary name, then renames it into place. */
+static psa_status_t
+prov_its_write(const char *name, uint32_t length, const void *data,
     psa_storage_create_flags_t flags)
 {
-	struct psa_storage_info_t info;
 	uint8_t hdr[PROV_ITS_HDR];
-	char name[32], tmp[80];
+	char tmp[80];
 	psa_status_t status;
 	int fd;
 
-	if (uid == 0 || (length > 0 && data == NULL))
-		return prov_its_fail(PSA_ERROR_INVALID_ARGUMENT);
-	if ((flags & ~PROV_ITS_FLAG_WRITE_ONCE) != 0)
-		return prov_its_fail(PSA_ERROR_NOT_SUPPORTED);
-	if (length > PROV_ITS_MAX)
-		return prov_its_fail(PSA_ERROR_INSUFFICIENT_STORAGE);
-	if ((fd = prov_its_open(uid, &info, &status)) != -1) {
-		close(fd);
-		if (info.flags & PROV_ITS_FLAG_WRITE_ONCE)
-			return prov_its_fail(PSA_ERROR_NOT_PERMITTED);
-	}
-	prov_its_name(uid, name, sizeof(name));
 	if ((fd = prov_its_create_tmp(name, tmp, sizeof(tmp))) == -1)
 		return prov_its_fail(prov_its_errno_status(errno));
 	memcpy(hdr, PROV_ITS_MAGIC, 4);
@@ -249,6 +269,38 @@ psa_its_set(psa_storage_uid_t uid, uint32_t length, const void *data,
 }
 
 psa_status_t
+psa_its_set(psa_storage_uid_t uid, uint32_t length, const void *data,
+    psa_storage_create_flags_t flags)
+{
+	struct psa_storage_info_t info;
+	char name[32];
+	psa_status_t status;
+	int fd;
+
+	if (uid == 0 || (length > 0 && data == NULL))
+		return prov_its_fail(PSA_ERROR_INVALID_ARGUMENT);
+	if ((flags & ~PROV_ITS_FLAG_WRITE_ONCE) != 0)
+		return prov_its_fail(PSA_ERROR_NOT_SUPPORTED);
+	if (length > PROV_ITS_MAX)
+		return prov_its_fail(PSA_ERROR_INSUFFICIENT_STORAGE);
+	if ((fd = prov_its_open(uid, &info, &status)) != -1) {
+		close(fd);
+		if (info.flags & PROV_ITS_FLAG_WRITE_ONCE)
+			return prov_its_fail(PSA_ERROR_NOT_PERMITTED);
+	}
+	prov_its_name(uid, name, sizeof(name));
+	return prov_its_write(name, length, data, flags);
+}
+
+psa_status_t
+prov_its_file_set(const char *name, const void *data, uint32_t length)
+{
+	if (length > PROV_ITS_MAX)
+		return prov_its_fail(PSA_ERROR_INSUFFICIENT_STORAGE);
+	return prov_its_write(name, length, data, 0);
+}
+
+psa_status_t
 psa_its_remove(psa_storage_uid_t uid)
 {
 	struct psa_storage_info_t info;
@@ -266,6 +318,14 @@ psa_its_remove(psa_storage_uid_t uid)
 			return prov_its_fail(PSA_ERROR_NOT_PERMITTED);
 	}
 	prov_its_name(uid, name, sizeof(name));
+	return prov_its_file_remove(name);
+}
+
+psa_status_t
+prov_its_file_remove(const char *name)
+{
+	psa_status_t status;
+
 	if (unlink(name) == -1)
 		return errno == ENOENT ? PSA_ERROR_DOES_NOT_EXIST :
 		    prov_its_fail(PSA_ERROR_STORAGE_FAILURE);

@@ -27,6 +27,15 @@ psa_status_t psa_its_set(psa_storage_uid_t uid, uint32_t length, const void *dat
 psa_status_t psa_its_remove(psa_storage_uid_t uid);
 
 /*
+ * The provider's own files beside PSA's, framed and written (durably, whole
+ * or not at all) as PSA's are; name is a plain file name in the state
+ * directory that no PSA file takes. get fails DATA_CORRUPT on more than cap.
+ */
+psa_status_t prov_its_file_set(const char *name, const void *data, uint32_t length);
+psa_status_t prov_its_file_get(const char *name, void *data, uint32_t cap, size_t *length);
+psa_status_t prov_its_file_remove(const char *name);
+
+/*
  * The cause of the last failed write or removal (PSA_SUCCESS if none), and
  * forgets it: mbedtls turns every storage failure into DATA_INVALID.
  */

@@ -29,6 +29,14 @@ struct p11_token {
 
 extern struct p11_token p11;
 
+/* prov_pkcs11_token.c */
+/*
+ * Loads the module (once), opens a session on the configured token and logs
+ * in: 0, -1 for a lasting failure, PROV_INIT_RETRY for one worth retrying.
+ */
+int p11_token_open(const struct setup_provider *setup);
+/* Whether rv means the token or the module is no longer what we opened. */
+int p11_rv_lost(CK_RV rv);
 /* The token's answer as a wire status; a lost token also schedules a fresh worker. */
 uint32_t p11_status(CK_RV rv);
 /* Whether the token offers mech with all of flags (CKF_SIGN, ...). */
@@ -36,6 +44,8 @@ int p11_has_mech(CK_MECHANISM_TYPE mech, CK_FLAGS flags);
 /* Key sizes the token states for mech (bits or bytes, as the mechanism defines). */
 int p11_mech_size_ok(CK_MECHANISM_TYPE mech, unsigned long size);
 
+/* prov_pkcs11_keys.c */
+extern CK_BBOOL p11_true, p11_false;
 /* The object of class cls with CKA_ID id: 0 found, 1 none, or a CKR_ in *rv. */
 int p11_find(CK_OBJECT_CLASS cls, const uint8_t *id, CK_OBJECT_HANDLE *obj, CK_RV *rv);
 /* An attribute's value, malloc'd (wiped and freed by the caller with p11_free). */
@@ -49,6 +59,19 @@ size_t p11_ec_key_bits(CK_OBJECT_HANDLE obj);
 /* The public key of a key, in PSA's export format. */
 uint32_t p11_export_public(const uint8_t *id, const struct op_key_attrs *attrs,
     uint8_t **out, size_t *out_len);
+
+/* The DER OID of a SECP R1 curve for CKA_EC_PARAMS (NULL if not one). */
+const uint8_t *p11_ec_oid(size_t bits, size_t *len);
+/* Removes every object with this CKA_ID; *destroyed counts those found. */
+CK_RV p11_destroy_all(const uint8_t *id, int *destroyed);
+/* Whether any object on the token carries this CKA_ID. */
+CK_RV p11_id_taken(const uint8_t *id, int *taken);
+/* PSA's export of a key pair or secret key: only what allow_export and the key permit. */
+uint32_t p11_export(const struct op_key_attrs *a, const uint8_t *id, uint8_t **out,
+    size_t *out_len);
+
+/* prov_pkcs11_create.c: generates or imports the key op describes under CKA_ID id. */
+uint32_t p11_create(const struct op_request *op, const uint8_t *id);
 
 /* Operations on existing keys (prov_pkcs11_ops.c). */
 uint32_t p11_ops_keyed(const struct op_request *op, const uint8_t *id, struct op_result *res,

@@ -298,14 +298,16 @@ def kill_during_storm():
         for t in threads:
             t.start()
         time.sleep(2)
-        for pid, _ in reversed(eb.service_pids(svc.proc.pid)):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass  # brokerd's death made parsecd stop this one first
-        stop.set()
-        for t in threads:
-            t.join()
+        try:
+            for pid, _ in reversed(eb.service_pids(svc.proc.pid)):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass  # parsecd stopped it already, after the first kill
+        finally:
+            stop.set()
+            for t in threads:
+                t.join()
         svc.proc.wait(5)
         time.sleep(0.5)
         svc.start()

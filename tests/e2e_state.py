@@ -312,12 +312,14 @@ def fresh_store_over_old_state():
         # A provider killed mid-write leaves a temporary key file; the next start removes it.
         state = os.path.join(svc.dir, "state", "mbed-crypto-provider")
         tmp = os.path.join(state, ".000000000000002a.key.4242.0.tmp")
-        with open(tmp, "wb") as f:
-            f.write(b"PITS" + b"\0" * 40)
+        fast_tmp = os.path.join(state, ".000000000000002a.fast.4242.1.tmp")
+        for path in (tmp, fast_tmp):
+            with open(path, "wb") as f:
+                f.write(b"PITS" + b"\0" * 40)
         open(os.path.join(svc.dir, "parsecd.log"), "w").close()
         svc.start()
-        check("a leftover temporary key file is gone once the service answers",
-              not os.path.exists(tmp), os.listdir(state))
+        check("leftover temporary key files (.key and .fast) are gone once the service answers",
+              not os.path.exists(tmp) and not os.path.exists(fast_tmp), os.listdir(state))
         check("and the start said so", "temporary key file" in
               open(os.path.join(svc.dir, "parsecd.log")).read())
         svc.stop()

@@ -1,0 +1,429 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The key life cycle: creation and destruction go through the key store in
+ * two phases so a crash at any point leaves no orphan key and no dangling
+ * name; start-up reconciliation settles what an interruption left half-done.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "broker_kim.h"
+#include "broker_life.h"
+#include "log.h"
+#include "tree.h"
+
+/*
+ * Crash points for the fault tests: a test build (PARSEC_TEST_HOOKS) kills
+ * brokerd where PARSEC_FAULT names; a normal build has no such code.
+ */
+#ifdef PARSEC_TEST_HOOKS
+void broker_fault(const char *point);
+#define BROKER_FAULT(point) broker_fault(point)
+#else
+#define BROKER_FAULT(point) ((void)0)
+#endif
+
+/* A client request (or a start-up task) made of one or more key operations. */
+struct broker_job {
+	uint64_t conn_id; /* 0: internal, nobody to answer */
+	uint64_t req_id;
+	uint32_t outstanding;
+	uint32_t status;
+};
+
+enum broker_keyop_kind { KEYOP_CREATE, KEYOP_DESTROY };
+
+/* One key being created or destroyed; destruction reaches every worker. */
+struct broker_keyop {
+	RB_ENTRY(broker_keyop) by_name;
+	uint64_t seq; /* from 1, in order of creation */
+	enum broker_keyop_kind kind;
+	struct broker_job *job;
+	struct kim_entry key; /* its name, provider and reference */
+	uint32_t acks_left;
+	int succeeded;
+	uint32_t failure;
+	/* Creation: kept to be sent again under a fresh id if the provider holds the id. */
+	struct op_request op;
+	uint8_t *in_copy[OP_MAX_INPUTS];
+	uint32_t retries;
+};
+
+/* Ids in a row a provider may turn down as taken before a creation gives up. */
+#define BROKER_CREATE_RETRIES 16
+
+/*
+ * Key operations under way by (authenticator, application, name), then by
+ * age: a lookup with seq 0 finds the oldest of a name.
+ */
+static int
+broker_keyop_cmp(const struct broker_keyop *a, const struct broker_keyop *b)
+{
+	int c;
+
+	if (a->key.auth_type != b->key.auth_type)
+		return a->key.auth_type < b->key.auth_type ? -1 : 1;
+	if ((c = strcmp(a->key.app, b->key.app)) != 0 ||
+	    (c = strcmp(a->key.name, b->key.name)) != 0)
+		return c;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+RB_HEAD(broker_keyop_tree, broker_keyop);
+TREE_GENERATE_STATIC(broker_keyop_tree, broker_keyop, by_name, broker_keyop_cmp)
+
+static struct broker_keyop_tree life_keyops = RB_INITIALIZER(&life_keyops);
+static uint64_t life_keyop_seq;
+static size_t life_startup_jobs;
+
+size_t
+broker_life_startup_jobs(void)
+{
+	return life_startup_jobs;
+}
+
+int
+broker_life_busy(uint32_t auth_type, const char *app, const char *name)
+{
+	static struct broker_keyop want; /* large (a key reference): not on the stack */
+	struct broker_keyop *k;
+
+	want.key.auth_type = auth_type;
+	strlcpy(want.key.app, app, sizeof(want.key.app));
+	strlcpy(want.key.name, name, sizeof(want.key.name));
+	k = RB_NFIND(broker_keyop_tree, &life_keyops, &want);
+	return k != NULL && k->key.auth_type == auth_type && strcmp(k->key.app, app) == 0 &&
+	    strcmp(k->key.name, name) == 0;
+}
+
+static struct broker_job *
+broker_job_new(uint64_t conn_id, uint64_t req_id)
+{
+	struct broker_job *job = calloc(1, sizeof(*job));
+
+	if (job == NULL)
+		fatal("calloc");
+	job->conn_id = conn_id;
+	job->req_id = req_id;
+	job->status = ST_SUCCESS;
+	return job;
+}
+
+static void
+broker_job_done(struct broker_job *job)
+{
+	if (job->conn_id != 0) {
+		broker_reply_status(job->conn_id, job->req_id, job->status);
+	} else {
+		life_startup_jobs--;
+		broker_startup_progress();
+	}
+	free(job);
+}
+
+/* Drops the hold a job's starter keeps while it sends; ends the job if nothing is left. */
+static void
+broker_job_release(struct broker_job *job)
+{
+	if (--job->outstanding == 0)
+		broker_job_done(job);
+}
+
+static struct broker_keyop *
+broker_keyop_new(enum broker_keyop_kind kind, struct broker_job *job, const struct kim_entry *e)
+{
+	struct broker_keyop *k = calloc(1, sizeof(*k));
+
+	if (k == NULL)
+		fatal("calloc");
+	k->kind = kind;
+	k->job = job;
+	k->key = *e;
+	k->failure = ST_SUCCESS;
+	k->seq = ++life_keyop_seq;
+	job->outstanding++;
+	RB_INSERT(broker_keyop_tree, &life_keyops, k);
+	return k;
+}
+
+static void
+broker_keyop_free(struct broker_keyop *k)
+{
+	size_t i;
+
+	RB_REMOVE(broker_keyop_tree, &life_keyops, k);
+	for (i = 0; i < OP_MAX_INPUTS; i++)
+		freezero(k->in_copy[i], k->op.in[i].len);
+	explicit_bzero(k, sizeof(*k));
+	free(k);
+}
+
+static uint32_t
+broker_key_id(const uint8_t *key_ref, size_t len)
+{
+	return len != 4 ? 0 : (uint32_t)key_ref[0] | (uint32_t)key_ref[1] << 8 |
+	    (uint32_t)key_ref[2] << 16 | (uint32_t)key_ref[3] << 24;
+}
+
+/*
+ * The provider answered AlreadyExists to a creation: the name is new (the key
+ * store said so), so the id is held by material this key store does not name.
+ * That material is left alone and the key takes the next id. Returns 1 if the
+ * creation was sent again.
+ */
+static int
+broker_keyop_retry(struct broker_keyop *k)
+{
+	struct kim_entry *e = &k->key;
+	struct broker_provider *p = &broker.providers[e->provider_id];
+	struct broker_worker *w;
+	uint32_t taken = broker_key_id(e->key_ref, e->key_ref_len);
+
+	if (k->kind != KEYOP_CREATE || e->key_ref_len != 4 || k->retries++ >= BROKER_CREATE_RETRIES ||
+	    (w = broker_route_pick_worker(p)) == NULL)
+		return 0;
+	if (kim_retake_id(e->auth_type, e->app, e->name, e->provider_id, e->key_ref,
+	    &e->key_ref_len) == -1)
+		return 0;
+	log_warnx("%s already holds key material under id 0x%08x that no key store entry "
+	    "names (an orphan, left alone: parsecd --orphans lists them); the new key takes "
+	    "id 0x%08x", p->name, taken, broker_key_id(e->key_ref, e->key_ref_len));
+	broker_route_send(w, 0, 0, k, e->key_ref, e->key_ref_len, &k->op);
+	return 1;
+}
+
+/* A creation has its answer: the key store entry becomes active, or goes. */
+static uint32_t
+broker_keyop_settle_create(struct broker_keyop *k)
+{
+	struct kim_entry *e = &k->key;
+
+	if (k->succeeded) {
+		BROKER_FAULT("create-before-commit");
+		if (kim_commit_create(e->auth_type, e->app, e->name, e->key_ref,
+		    e->key_ref_len) == -1)
+			return kim_full() ? ST_PSA_INSUFFICIENT_STORAGE : ST_KEY_INFO_MANAGER_ERROR;
+		return ST_SUCCESS;
+	}
+	/* The provider may have made the key before it died: reconciliation decides. */
+	if (k->failure != ST_PSA_COMMUNICATION_FAILURE &&
+	    kim_remove(e->auth_type, e->app, e->name) == -1)
+		log_warnx("could not drop the pending entry of a failed creation");
+	return k->failure;
+}
+
+/* A key operation has all its answers: settle the key store, then the job. */
+static void
+broker_keyop_finish(struct broker_keyop *k)
+{
+	struct broker_job *job = k->job;
+	uint32_t status = ST_SUCCESS;
+
+	if (k->kind == KEYOP_CREATE) {
+		status = broker_keyop_settle_create(k);
+	} else if (k->succeeded || k->failure == ST_PSA_DOES_NOT_EXIST) {
+		/* Gone from the provider (now, or already): the name goes too. */
+		BROKER_FAULT("destroy-before-remove");
+		if (kim_remove(k->key.auth_type, k->key.app, k->key.name) == -1)
+			status = ST_KEY_INFO_MANAGER_ERROR;
+	} else {
+		/* Left as destroying: reconciliation finishes it when the provider is back. */
+		status = k->failure;
+	}
+	if (status != ST_SUCCESS && job->status == ST_SUCCESS)
+		job->status = status;
+	broker_keyop_free(k);
+	broker_job_release(job);
+}
+
+void
+broker_life_ack(struct broker_keyop *k, uint32_t status, const struct op_result *res)
+{
+	if (status == ST_PSA_ALREADY_EXISTS && broker_keyop_retry(k))
+		return;
+	if (status == ST_SUCCESS) {
+		k->succeeded = 1;
+		/* A provider may choose its own reference (a TPM's wrapped blob). */
+		if (k->kind == KEYOP_CREATE && res != NULL && res->out[1].len > 0 &&
+		    res->out[1].len <= sizeof(k->key.key_ref)) {
+			memcpy(k->key.key_ref, res->out[1].ptr, res->out[1].len);
+			k->key.key_ref_len = res->out[1].len;
+		}
+	} else if (k->failure == ST_SUCCESS || k->failure == ST_PSA_DOES_NOT_EXIST) {
+		k->failure = status;
+	}
+	if (--k->acks_left == 0)
+		broker_keyop_finish(k);
+}
+
+/* Destroys a key in every live worker (each may hold it parsed in memory). */
+static void
+broker_destroy_everywhere(struct broker_job *job, const struct kim_entry *e)
+{
+	struct broker_provider *p = &broker.providers[e->provider_id];
+	struct broker_keyop *k = broker_keyop_new(KEYOP_DESTROY, job, e);
+	struct op_request op;
+	uint32_t i, sent = 0;
+
+	memset(&op, 0, sizeof(op));
+	op.opcode = OP_PSA_DESTROY_KEY;
+	op.attrs = e->attrs;
+	for (i = 0; i < p->worker_count; i++)
+		sent += p->workers[i].up != 0;
+	if (sent == 0) {
+		k->acks_left = 1;
+		broker_life_ack(k, ST_PSA_COMMUNICATION_FAILURE, NULL);
+		return;
+	}
+	k->acks_left = sent;
+	for (i = 0; i < p->worker_count; i++)
+		if (p->workers[i].up)
+			broker_route_send(&p->workers[i], 0, 0, k, e->key_ref, e->key_ref_len, &op);
+}
+
+struct broker_entries {
+	struct kim_entry *entries;
+	size_t count;
+	size_t cap;
+};
+
+static int
+broker_collect(const struct kim_entry *e, void *arg)
+{
+	struct broker_entries *rc = arg;
+
+	if (rc->count == rc->cap) {
+		size_t cap = rc->cap ? rc->cap * 2 : 16;
+		struct kim_entry *p = reallocarray(rc->entries, cap, sizeof(*p));
+
+		if (p == NULL)
+			fatal("reallocarray");
+		rc->entries = p;
+		rc->cap = cap;
+	}
+	rc->entries[rc->count++] = *e;
+	return 0;
+}
+
+static void
+broker_entries_free(struct broker_entries *rc)
+{
+	if (rc->entries != NULL)
+		explicit_bzero(rc->entries, rc->cap * sizeof(*rc->entries));
+	free(rc->entries);
+}
+
+size_t
+broker_life_reconcile(struct broker_provider *p)
+{
+	struct broker_entries rc;
+	size_t i, started = 0;
+
+	memset(&rc, 0, sizeof(rc));
+	if (kim_list_unsettled(p->id, broker_collect, &rc) == -1)
+		fatalx("cannot read the key store to reconcile %s", p->name);
+	for (i = 0; i < rc.count; i++) {
+		struct kim_entry *e = &rc.entries[i];
+		struct broker_job *job;
+
+		if (broker_life_busy(e->auth_type, e->app, e->name))
+			continue;
+		log_info("%s: settling %s key of application entry %zu left by an interruption",
+		    p->name, e->state == KIM_PENDING ? "a half-created" : "a half-destroyed", i);
+		job = broker_job_new(0, 0);
+		job->outstanding = 1; /* held until every destroy is sent */
+		life_startup_jobs++;
+		started++;
+		broker_destroy_everywhere(job, e);
+		broker_job_release(job);
+	}
+	broker_entries_free(&rc);
+	return started;
+}
+
+void
+broker_life_create(struct broker_provider *p, uint64_t conn_id, uint64_t req_id,
+    const struct broker_identity *id, struct op_request *op)
+{
+	struct broker_worker *w = broker_route_pick_worker(p);
+	struct kim_entry e;
+	struct broker_keyop *k;
+	size_t i;
+	int r;
+
+	if (w == NULL) {
+		broker_reply_status(conn_id, req_id, ST_PSA_COMMUNICATION_FAILURE);
+		return;
+	}
+	memset(&e, 0, sizeof(e));
+	e.auth_type = id->auth_type;
+	strlcpy(e.app, id->app_name, sizeof(e.app));
+	strlcpy(e.name, op->key_name, sizeof(e.name));
+	e.provider_id = p->id;
+	e.attrs = op->attrs;
+	r = kim_begin_create(&e, e.key_ref, &e.key_ref_len);
+	if (r != 0) {
+		broker_reply_status(conn_id, req_id, r == 1 ? ST_PSA_ALREADY_EXISTS :
+		    kim_full() ? ST_PSA_INSUFFICIENT_STORAGE : ST_KEY_INFO_MANAGER_ERROR);
+		return;
+	}
+	BROKER_FAULT("create-after-pending");
+	k = broker_keyop_new(KEYOP_CREATE, broker_job_new(conn_id, req_id), &e);
+	k->acks_left = 1;
+	op->key_name[0] = '\0';
+	k->op = *op;
+	for (i = 0; i < OP_MAX_INPUTS; i++) {
+		if (op->in[i].len == 0)
+			continue;
+		if ((k->in_copy[i] = malloc(op->in[i].len)) == NULL)
+			fatal("malloc");
+		memcpy(k->in_copy[i], op->in[i].ptr, op->in[i].len);
+		k->op.in[i].ptr = k->in_copy[i];
+	}
+	broker_route_send(w, 0, 0, k, e.key_ref, e.key_ref_len, op);
+	explicit_bzero(&e, sizeof(e));
+}
+
+void
+broker_life_destroy(uint64_t conn_id, uint64_t req_id, const struct kim_entry *e)
+{
+	struct broker_job *job;
+
+	if (kim_mark_destroying(e->auth_type, e->app, e->name) == -1) {
+		broker_reply_status(conn_id, req_id, ST_KEY_INFO_MANAGER_ERROR);
+		return;
+	}
+	BROKER_FAULT("destroy-after-mark");
+	job = broker_job_new(conn_id, req_id);
+	job->outstanding = 1;
+	broker_destroy_everywhere(job, e);
+	broker_job_release(job);
+}
+
+void
+broker_life_delete_client(uint64_t conn_id, uint64_t req_id, const struct broker_identity *id,
+    const char *client)
+{
+	struct broker_entries rc;
+	struct broker_job *job;
+	size_t i;
+
+	memset(&rc, 0, sizeof(rc));
+	if (kim_list_all_of(id->auth_type, client, broker_collect, &rc) == -1) {
+		broker_reply_status(conn_id, req_id, ST_KEY_INFO_MANAGER_ERROR);
+		return;
+	}
+	job = broker_job_new(conn_id, req_id);
+	job->outstanding = 1;
+	for (i = 0; i < rc.count; i++) {
+		struct kim_entry *e = &rc.entries[i];
+
+		if (broker_life_busy(e->auth_type, e->app, e->name) ||
+		    kim_mark_destroying(e->auth_type, e->app, e->name) == -1) {
+			job->status = ST_KEY_INFO_MANAGER_ERROR;
+			continue;
+		}
+		broker_destroy_everywhere(job, e);
+	}
+	broker_entries_free(&rc);
+	broker_job_release(job);
+}
