@@ -21,6 +21,32 @@
  */
 static const char tpm_primary_unique[] = "parsecd tpm provider primary key";
 
+/*
+ * The password of the primary and of every key made since keys stay loaded:
+ * not a secret (it is in this source), a binding. Another program's object
+ * that ends up at a handle we still hold (after a TPM reset, or after that
+ * program flushed ours) does not take it, so the TPM refuses the command.
+ * A key with the password says so with this marker as its authPolicy (a
+ * digest no policy session can reach); older keys have no password.
+ */
+static const char tpm_object_auth[] = "parsecd tpm provider object key";
+static const char tpm_auth_marker[] = "parsecd key with the object pass";
+
+void
+prov_tpm_object_auth(TPM2B_AUTH *auth)
+{
+	memset(auth, 0, sizeof(*auth));
+	auth->size = sizeof(tpm_object_auth) - 1;
+	memcpy(auth->buffer, tpm_object_auth, auth->size);
+}
+
+int
+prov_tpm_key_has_auth(const TPMT_PUBLIC *pub)
+{
+	return pub->authPolicy.size == sizeof(tpm_auth_marker) - 1 &&
+	    memcmp(pub->authPolicy.buffer, tpm_auth_marker, pub->authPolicy.size) == 0;
+}
+
 static size_t
 tpm_curve_bytes(TPMI_ECC_CURVE curve)
 {
@@ -85,6 +111,8 @@ prov_tpm_blob_decode(const uint8_t *blob, size_t len, struct tpm_key *key)
 		return -1;
 	if (!tpm_public_ok(&key->pub.publicArea))
 		return -1;
+	key->ref = blob;
+	key->ref_len = len;
 	return 0;
 }
 
@@ -225,6 +253,8 @@ prov_tpm_template(const struct op_key_attrs *attrs, TPM2B_PUBLIC *tmpl)
 		sign = 1;
 	p->objectAttributes = TPM_OBJ_KEY | (sign ? TPMA_OBJECT_SIGN_ENCRYPT : 0) |
 	    (decrypt ? TPMA_OBJECT_DECRYPT : 0);
+	p->authPolicy.size = sizeof(tpm_auth_marker) - 1;
+	memcpy(p->authPolicy.buffer, tpm_auth_marker, p->authPolicy.size);
 	return PSA_SUCCESS;
 }
 
