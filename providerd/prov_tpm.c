@@ -325,6 +325,7 @@ prov_tpm_absent(const struct setup_provider *setup, TSS2_RC rc)
 static int
 prov_tpm_open(const struct setup_provider *setup)
 {
+	char sizes[64];
 	TSS2_RC rc;
 	psa_status_t st;
 	int r;
@@ -357,7 +358,9 @@ prov_tpm_open(const struct setup_provider *setup)
 	if ((r = prov_tpm_make_primary(setup)) != 0)
 		return r;
 	prov_tpm_cache_init();
-	log_info("%s ready on %s: %s", setup->name, setup->tcti, tpm.info.description);
+	prov_tpm_probe(sizes, sizeof(sizes));
+	log_info("%s ready on %s: %s; makes %s keys", setup->name, setup->tcti,
+	    tpm.info.description, sizes);
 	return 0;
 }
 

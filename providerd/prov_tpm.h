@@ -73,6 +73,8 @@ int prov_tpm_key_matches(const struct tpm_key *key, const struct op_key_attrs *a
 /* Size of the key in bits (RSA modulus, ECC curve). */
 size_t prov_tpm_key_bits(const TPMT_PUBLIC *pub);
 
+/* Asks the TPM which key sizes it makes; what it makes, in words, into what. */
+void prov_tpm_probe(char *what, size_t len);
 /* The TPM template of a key to generate, or PSA_ERROR_NOT_SUPPORTED. */
 psa_status_t prov_tpm_template(const struct op_key_attrs *attrs, TPM2B_PUBLIC *tmpl);
 /* The password of our objects (a binding to them, not a secret). */

@@ -3,6 +3,7 @@
  * TPM backend, key side: the reference blob brokerd stores, the templates of
  * generated keys, PSA public key formats and PSA policy checks.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include <tss2/tss2_mu.h>
@@ -14,6 +15,11 @@
 #define TPM_OBJ_KEY                                                              \
 	(TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT | TPMA_OBJECT_SENSITIVEDATAORIGIN | \
 	    TPMA_OBJECT_USERWITHAUTH)
+
+/* What this TPM can make, asked once at start (TPM2_TestParms). */
+static struct {
+	int ecc_p384, rsa_3072, rsa_4096;
+} tpm_can;
 
 /*
  * The primary's unique field: a constant of ours, so the primary (and every
@@ -187,6 +193,48 @@ tpm_alg_fits(int rsa, psa_algorithm_t alg)
 	    PSA_ALG_SIGN_GET_HASH(alg) != 0 && tpm_policy_hash_ok(PSA_ALG_SIGN_GET_HASH(alg));
 }
 
+/* Whether the TPM takes keys with these parameters (TPM2_RC_SUCCESS of TestParms). */
+static int
+tpm_test_parms(TPMI_ALG_PUBLIC type, unsigned int size)
+{
+	TPMT_PUBLIC_PARMS parms;
+
+	memset(&parms, 0, sizeof(parms));
+	parms.type = type;
+	if (type == TPM2_ALG_RSA) {
+		parms.parameters.rsaDetail.symmetric.algorithm = TPM2_ALG_NULL;
+		parms.parameters.rsaDetail.scheme.scheme = TPM2_ALG_NULL;
+		parms.parameters.rsaDetail.keyBits = (TPMI_RSA_KEY_BITS)size;
+	} else {
+		parms.parameters.eccDetail.symmetric.algorithm = TPM2_ALG_NULL;
+		parms.parameters.eccDetail.scheme.scheme = TPM2_ALG_NULL;
+		parms.parameters.eccDetail.curveID = (TPMI_ECC_CURVE)size;
+		parms.parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
+	}
+	return Esys_TestParms(prov_tpm_esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &parms) ==
+	    TSS2_RC_SUCCESS;
+}
+
+void
+prov_tpm_probe(char *what, size_t len)
+{
+	tpm_can.ecc_p384 = tpm_test_parms(TPM2_ALG_ECC, TPM2_ECC_NIST_P384);
+	tpm_can.rsa_3072 = tpm_test_parms(TPM2_ALG_RSA, 3072);
+	tpm_can.rsa_4096 = tpm_test_parms(TPM2_ALG_RSA, 4096);
+	snprintf(what, len, "ECC P-256%s, RSA 2048%s%s", tpm_can.ecc_p384 ? " and P-384" : "",
+	    tpm_can.rsa_3072 ? ", 3072" : "", tpm_can.rsa_4096 ? ", 4096" : "");
+}
+
+/* Key sizes the TPM makes: always RSA 2048 and P-256 (TCG PC Client profile). */
+static int
+tpm_can_make(int rsa, size_t bits)
+{
+	if (rsa)
+		return bits == 2048 || (bits == 3072 && tpm_can.rsa_3072) ||
+		    (bits == 4096 && tpm_can.rsa_4096);
+	return bits == 256 || (bits == 384 && tpm_can.ecc_p384);
+}
+
 void
 prov_tpm_primary_template(TPM2B_PUBLIC *tmpl)
 {
@@ -227,15 +275,15 @@ prov_tpm_template(const struct op_key_attrs *attrs, TPM2B_PUBLIC *tmpl)
 	type = (psa_key_type_t)attrs->type;
 	p->nameAlg = TPM2_ALG_SHA256;
 	if (type == PSA_KEY_TYPE_RSA_KEY_PAIR) {
-		if (attrs->bits != 2048 || !tpm_alg_fits(1, attrs->alg))
+		if (!tpm_can_make(1, attrs->bits) || !tpm_alg_fits(1, attrs->alg))
 			return PSA_ERROR_NOT_SUPPORTED;
 		p->type = TPM2_ALG_RSA;
 		p->parameters.rsaDetail.symmetric.algorithm = TPM2_ALG_NULL;
 		p->parameters.rsaDetail.scheme.scheme = TPM2_ALG_NULL;
-		p->parameters.rsaDetail.keyBits = 2048;
+		p->parameters.rsaDetail.keyBits = (TPMI_RSA_KEY_BITS)attrs->bits;
 		p->parameters.rsaDetail.exponent = 0; /* 65537 */
 	} else if (type == PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_SECP_R1)) {
-		if ((attrs->bits != 256 && attrs->bits != 384) || !tpm_alg_fits(0, attrs->alg))
+		if (!tpm_can_make(0, attrs->bits) || !tpm_alg_fits(0, attrs->alg))
 			return PSA_ERROR_NOT_SUPPORTED;
 		p->type = TPM2_ALG_ECC;
 		p->parameters.eccDetail.symmetric.algorithm = TPM2_ALG_NULL;
@@ -251,8 +299,9 @@ prov_tpm_template(const struct op_key_attrs *attrs, TPM2B_PUBLIC *tmpl)
 	/* A key the TPM never uses (verify or encrypt only) still needs one role. */
 	if (!sign && !decrypt)
 		sign = 1;
-	p->objectAttributes = TPM_OBJ_KEY | (sign ? TPMA_OBJECT_SIGN_ENCRYPT : 0) |
-	    (decrypt ? TPMA_OBJECT_DECRYPT : 0);
+	/* Dictionary attack protection guards no secret here: the password is a binding. */
+	p->objectAttributes = TPM_OBJ_KEY | TPMA_OBJECT_NODA |
+	    (sign ? TPMA_OBJECT_SIGN_ENCRYPT : 0) | (decrypt ? TPMA_OBJECT_DECRYPT : 0);
 	p->authPolicy.size = sizeof(tpm_auth_marker) - 1;
 	memcpy(p->authPolicy.buffer, tpm_auth_marker, p->authPolicy.size);
 	return PSA_SUCCESS;

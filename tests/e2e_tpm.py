@@ -6,9 +6,12 @@ TPM provider (id 3).
 Signatures are checked by OpenSSL (pyca/cryptography) from the exported
 public key and by the service; RSA ciphertexts cross in both directions.
 Then: keys survive a service restart; a TPM that goes away answers
-CommunicationFailure and comes back without restarting parsecd; slow TPM
-work does not hold up the software provider; no transient object is left
-in the TPM; skip_if_no_tpm. Exits 77 without swtpm.
+CommunicationFailure and comes back without restarting parsecd; the keys
+kept loaded (an LRU) leave the TPM on destroy, after a killed worker, and
+never sign under a handle another program has taken; the larger key sizes
+the TPM says it makes (tpm2_testparms); slow TPM work does not hold up the
+software provider; no transient object is left in the TPM; skip_if_no_tpm.
+Exits 77 without swtpm.
 
 Usage: e2e_tpm.py TOPDIR
 """
@@ -409,6 +412,110 @@ def run_tpm_gone(svc, tpm, pubs):
           openssl_verifies(old, "ecdsa", A.SHA_256, sig, digest, True), answers)
 
 
+def transient(tpm):
+    r = tpm.tool("getcap", "handles-transient")
+    return [w for w in r.stdout.split() if w.startswith("0x")] if r.returncode == 0 else None
+
+
+def tpm_worker(svc):
+    for pid, _ in eb.service_pids(svc.proc.pid)[1:]:
+        try:
+            if "provider-tpm" in open("/proc/%d/cmdline" % pid, "rb").read().decode(errors="replace"):
+                return pid
+        except OSError:
+            pass
+    return None
+
+
+def sign_until_ok(svc, name, digest, seconds=20):
+    alg = sign_alg("ecdsa", A.SHA_256)
+    t0 = time.monotonic()
+    while True:
+        st, sig = sign_hash(svc, name, alg, digest)
+        if st == 0 or time.monotonic() - t0 > seconds:
+            return st, sig
+        time.sleep(0.1)
+
+
+def run_loaded(svc, tpm, pubs):
+    """The keys the TPM worker keeps loaded, and what must make them go."""
+    alg = sign_alg("ecdsa", A.SHA_256)
+    old = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), pubs["p256"])
+    digest = hashlib.sha256(b"kept loaded").digest()
+    ok = True
+    for _ in range(3):
+        for name, kt, bits, kind, h in SIGN_KEYS:
+            d = hashlib.new(HASHES[h].name, b"rotate").digest()
+            st, sig = sign_hash(svc, name, sign_alg(kind, h), d)
+            ok = ok and st == 0
+    check("4 keys in turn on a TPM with room for fewer: every signature made", ok)
+
+    st, _ = generate(svc, "short-lived", attrs(key_type("ecc_key_pair", KT.SECP_R1), 256, SIGN_USAGE, sign=alg))
+    st2, _ = sign_hash(svc, "short-lived", alg, digest)
+    before = transient(tpm)
+    st3, _ = call(svc, "destroy", destroy_pb.Operation(key_name="short-lived"))
+    after = transient(tpm)
+    check("destroying a loaded key flushes it from the TPM (%s -> %s)" % (before, after),
+          st == st2 == st3 == 0 and before is not None and after is not None and len(after) == len(before) - 1,
+          (st, st2, st3))
+
+    pid = tpm_worker(svc)
+    os.kill(pid, signal.SIGKILL)
+    st, sig = sign_until_ok(svc, "p256", digest)
+    left = transient(tpm)
+    check("a killed TPM worker's loaded objects are flushed by the next one: it signs again and the "
+          "TPM holds its primary and that key only (%s)" % left,
+          st == 0 and openssl_verifies(old, "ecdsa", A.SHA_256, sig, digest, True) and
+          tpm_worker(svc) not in (None, pid) and left is not None and len(left) == 2, (st, left))
+
+    # Another program flushes everything and loads its own signing keys (no password) at our handles.
+    tpm.tool("flushcontext", "-t")
+    names = []
+    for i in range(2):
+        ctx = os.path.join(tpm.dir, "foreign-%d.ctx" % i)
+        tpm.tool("createprimary", "-C", "o", "-G", "ecc", "-g", "sha256", "-c", ctx, "-a",
+                 "fixedtpm|fixedparent|sensitivedataorigin|userwithauth|sign|noda")
+        names.append(tpm.tool("readpublic", "-c", "0x8000000%d" % i).stdout)
+    st, sig = sign_hash(svc, "p256", alg, digest)
+    check("our handles holding another program's keys: the service does not sign with them",
+          st == ST["communication_failure"] or (st == 0 and openssl_verifies(old, "ecdsa", A.SHA_256, sig, digest, True)),
+          st)
+    time.sleep(0.5)
+    still = [tpm.tool("readpublic", "-c", "0x8000000%d" % i).stdout for i in range(2)]
+    check("the other program's objects were not flushed by the service", still == names and names[0] != "",
+          still)
+    tpm.tool("flushcontext", "0x80000000")
+    tpm.tool("flushcontext", "0x80000001")
+    st, sig = sign_until_ok(svc, "p256", digest)
+    check("once they are gone the same key signs again", st == 0 and
+          openssl_verifies(old, "ecdsa", A.SHA_256, sig, digest, True), st)
+
+
+def run_sizes(svc, tpm):
+    """The sizes beyond RSA 2048 and P-256: made when the TPM says it makes them, NotSupported otherwise."""
+    for spec, kt, bits, kind, h in (("ecc384", key_type("ecc_key_pair", KT.SECP_R1), 384, "ecdsa", A.SHA_384),
+                                    ("rsa3072", key_type("rsa_key_pair"), 3072, "rsa_pss", A.SHA_256),
+                                    ("rsa4096", key_type("rsa_key_pair"), 4096, "rsa_pkcs1v15_sign", A.SHA_256)):
+        can = tpm.tool("testparms", spec).returncode == 0
+        name = "size-" + spec
+        alg = sign_alg(kind, h)
+        st, took = generate(svc, name, attrs(kt, bits, SIGN_USAGE, sign=alg))
+        if not can:
+            check("%s: the TPM does not make it (tpm2_testparms), generate is NotSupported" % spec,
+                  st == ST["not_supported"], st)
+            continue
+        data, pub = public_key(svc, name)
+        digest = hashlib.new(HASHES[h].name, name.encode()).digest()
+        st2, sig = sign_hash(svc, name, alg, digest)
+        size = pub.key_size if pub is not None else None
+        check("%s: the TPM makes it (%.0f ms): %d-bit key, OpenSSL verifies its signature" % (
+            spec, took * 1000, bits), st == 0 and st2 == 0 and size == bits and
+            openssl_verifies(pub, kind, h, sig, digest, True), (st, st2, size))
+    st, _ = generate(svc, "size-rsa1024", attrs(key_type("rsa_key_pair"), 1024, SIGN_USAGE,
+                                                 sign=sign_alg("rsa_pss", A.SHA_256)))
+    check("RSA 1024 is NotSupported", st == ST["not_supported"], st)
+
+
 def run_latency(svc):
     """RSA key generations on the TPM in threads; the software provider must not wait for them."""
     tpm_times, soft_times, errors = [], [], []
@@ -478,6 +585,8 @@ def run_main(tpm):
         run_operations(svc, pubs)
         run_restart(svc, pubs)
         run_tpm_gone(svc, tpm, pubs)
+        run_loaded(svc, tpm, pubs)
+        run_sizes(svc, tpm)
         run_latency(svc)
         run_leak_batch(svc)
     finally:
