@@ -81,7 +81,7 @@ $(PROTO_OBJS): %.o: %.c .build-vars | $(PROTO_HDRS)
 
 # ---- the codec library: generated code + protobuf <-> PSA (proto/psa_codec.h) ----
 # Linked by frontd, libparsec, the tests and the fuzzers.
-PC_OBJS = proto/pc_bytes.o proto/pc_psa.o proto/pc_table.o
+PC_OBJS = proto/pc_attest.o proto/pc_bytes.o proto/pc_psa.o proto/pc_table.o
 PROTO_LIB = proto/libparsecproto.a
 
 $(PROTO_LIB): $(PROTO_OBJS) $(PC_OBJS)

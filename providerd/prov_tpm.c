@@ -350,13 +350,9 @@ prov_tpm_open(const struct setup_provider *setup)
 		return -1;
 	}
 	prov_tpm_identify();
-	/*
-	 * No operation here uses the endorsement hierarchy (upstream needs it
-	 * for key attestation, which is not served): its password is left for
-	 * the core to wipe.
-	 */
 	if ((r = prov_tpm_make_primary(setup)) != 0)
 		return r;
+	prov_tpm_attest_init(setup);
 	prov_tpm_cache_init();
 	prov_tpm_probe(sizes, sizeof(sizes));
 	log_info("%s ready on %s: %s; makes %s keys", setup->name, setup->tcti,
@@ -431,6 +427,11 @@ prov_tpm_opcodes(uint32_t *ops, size_t max)
 
 	for (i = 0; i < sizeof(prov_tpm_ops) / sizeof(prov_tpm_ops[0]) && i < max; i++)
 		ops[i] = prov_tpm_ops[i];
+	/* Listed only when the TPM can do it (prov_tpm_attest_init). */
+	if (prov_tpm_attest_ready() && i + 2 <= max) {
+		ops[i++] = OP_PREPARE_KEY_ATTESTATION;
+		ops[i++] = OP_ATTEST_KEY;
+	}
 	return i;
 }
 

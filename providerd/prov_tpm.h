@@ -60,6 +60,16 @@ void prov_tpm_cache_init(void);
 /* One TPM property (TPM2_CAP_TPM_PROPERTIES); def when the TPM says nothing. */
 uint32_t prov_tpm_property(TPM2_PT property, uint32_t def);
 
+/*
+ * prov_tpm_attest.c: key attestation with ActivateCredential. init decides
+ * at start whether it is served (ready); attest runs PrepareKeyAttestation
+ * or AttestKey for a decoded key.
+ */
+void prov_tpm_attest_init(const struct setup_provider *setup);
+int prov_tpm_attest_ready(void);
+psa_status_t prov_tpm_attest(const struct op_request *op, const struct tpm_key *key,
+    struct op_result *res, struct prov_out *out);
+
 /* prov_tpm_ops.c: one operation, as the backend vtable's handle. */
 void prov_tpm_handle(const struct op_request *op, const uint8_t *key_ref, size_t key_ref_len,
     struct op_result *res, struct prov_out *out);

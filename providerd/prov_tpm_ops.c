@@ -402,12 +402,16 @@ prov_tpm_handle(const struct op_request *op, const uint8_t *key_ref, size_t key_
 	case OP_PSA_VERIFY_MESSAGE:
 	case OP_PSA_ASYMMETRIC_ENCRYPT:
 	case OP_PSA_ASYMMETRIC_DECRYPT:
+	case OP_ATTEST_KEY:
+	case OP_PREPARE_KEY_ATTESTATION:
 		if (prov_tpm_blob_decode(key_ref, key_ref_len, &key) == -1 ||
 		    !prov_tpm_key_matches(&key, &op->attrs)) {
 			log_warnx("%s: the key reference of %s is not a key of this provider",
 			    wire_opcode_name(op->opcode), op->key_name);
 			st = PSA_ERROR_DATA_CORRUPT;
-		} else
+		} else if (op->opcode == OP_ATTEST_KEY || op->opcode == OP_PREPARE_KEY_ATTESTATION)
+			st = prov_tpm_attest(op, &key, res, out);
+		else
 			st = prov_tpm_use(op, &key, res, out);
 		explicit_bzero(&key, sizeof(key));
 		break;

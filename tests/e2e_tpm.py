@@ -10,7 +10,9 @@ CommunicationFailure and comes back without restarting parsecd; the keys
 kept loaded (an LRU) leave the TPM on destroy, after a killed worker, and
 never sign under a handle another program has taken; the larger key sizes
 the TPM says it makes (tpm2_testparms); slow TPM work does not hold up the
-software provider; no transient object is left in the TPM; skip_if_no_tpm.
+software provider; key attestation (PrepareKeyAttestation, AttestKey) checked
+against tpm2-tools' tpm2_createek and tpm2_makecredential; no transient
+object is left in the TPM; skip_if_no_tpm.
 Exits 77 without swtpm.
 
 Usage: e2e_tpm.py TOPDIR
@@ -19,6 +21,7 @@ import hashlib
 import os
 import signal
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -39,8 +42,10 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa  # noqa: 
 from cryptography.hazmat.primitives.asymmetric.utils import (  # noqa: E402
     Prehashed, encode_dss_signature)
 
+import attest_key_pb2 as attest_pb  # noqa: E402
 import list_opcodes_pb2 as list_opcodes_pb  # noqa: E402
 import list_providers_pb2 as list_providers_pb  # noqa: E402
+import prepare_key_attestation_pb2 as prepare_pb  # noqa: E402
 import psa_algorithm_pb2 as alg_pb  # noqa: E402
 import psa_asymmetric_decrypt_pb2 as asym_dec  # noqa: E402
 import psa_asymmetric_encrypt_pb2 as asym_enc  # noqa: E402
@@ -61,8 +66,9 @@ KT = attr_pb.KeyType
 OPS = {"generate": 0x02, "destroy": 0x03, "sign_hash": 0x04, "verify_hash": 0x05,
        "import": 0x06, "export_public": 0x07, "list_providers": 0x08, "list_opcodes": 0x09,
        "asym_encrypt": 0x0A, "asym_decrypt": 0x0B, "random": 0x0D, "sign_message": 0x18,
-       "verify_message": 0x19}
-SERVED = {0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x0A, 0x0B, 0x0D, 0x18, 0x19}
+       "verify_message": 0x19, "attest": 0x1E, "prepare": 0x1F}
+# swtpm has what key attestation needs: AttestKey and PrepareKeyAttestation are listed.
+SERVED = {0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x0A, 0x0B, 0x0D, 0x18, 0x19, 0x1E, 0x1F}
 ST = {"ok": 0, "not_permitted": 1133, "not_supported": 1134, "invalid_argument": 1135,
       "does_not_exist": 1140, "communication_failure": 1145, "invalid_signature": 1149,
       "invalid_padding": 1150}
@@ -516,6 +522,91 @@ def run_sizes(svc, tpm):
     check("RSA 1024 is NotSupported", st == ST["not_supported"], st)
 
 
+def prepare(svc, name, attesting=""):
+    op = prepare_pb.Operation()
+    op.parameters.activate_credential.attested_key_name = name
+    op.parameters.activate_credential.attesting_key_name = attesting
+    st, out = call(svc, "prepare", op, app="attest-app")
+    return st, prepare_pb.Result.FromString(out).output.activate_credential if st == 0 else None
+
+
+def attest(svc, name, blob, secret, attesting=""):
+    op = attest_pb.Operation(attested_key_name=name, attesting_key_name=attesting)
+    op.parameters.activate_credential.credential_blob = blob
+    op.parameters.activate_credential.secret = secret
+    st, out = call(svc, "attest", op, app="attest-app")
+    return st, attest_pb.Result.FromString(out).output.activate_credential.credential if st == 0 else None
+
+
+def make_credential(tpm, ek_pub, name, secret):
+    """tpm2_makecredential, offline: the credential blob and the encrypted seed."""
+    sec, cred = os.path.join(tpm.dir, "secret.bin"), os.path.join(tpm.dir, "cred.out")
+    open(sec, "wb").write(secret)
+    r = subprocess.run(["tpm2_makecredential", "-T", "none", "-e", ek_pub, "-s", sec, "-n", name.hex(),
+                        "-o", cred], env=tpm.tool_env(), capture_output=True, timeout=30)
+    data = open(cred, "rb").read() if r.returncode == 0 else b""
+    if data[:8] != bytes.fromhex("badcc0de00000001"):
+        return b"", b""
+    n = int.from_bytes(data[8:10], "big")
+    blob = data[10:10 + n]
+    m = int.from_bytes(data[10 + n:12 + n], "big")
+    return blob, data[12 + n:12 + n + m]
+
+
+def run_attest(tpm):
+    """Key attestation of TPM keys, by an independent credential maker (tpm2-tools)."""
+    ek_pub, ek_pem = os.path.join(tpm.dir, "ek.pub"), os.path.join(tpm.dir, "ek.pem")
+    r = tpm.tool("createek", "-c", os.path.join(tpm.dir, "ek.ctx"), "-G", "rsa", "-u", ek_pub)
+    tpm.tool("readpublic", "-c", os.path.join(tpm.dir, "ek.ctx"), "-o", ek_pem, "-f", "pem")
+    tpm.tool("flushcontext", "-t")
+    check("tpm2_createek gives this TPM's endorsement key", r.returncode == 0, r.stderr)
+    ek = serialization.load_pem_public_key(open(ek_pem, "rb").read())
+    svc = eb.Service(provider_extra=tpm_config(tpm.tcti))
+    svc.start()
+    try:
+        alg = sign_alg("ecdsa", A.SHA_256)
+        for name in ("att-a", "att-b"):
+            st, _ = call(svc, "generate", gen_pb.Operation(key_name=name, attributes=attrs(
+                key_type("ecc_key_pair", KT.SECP_R1), 256, SIGN_USAGE, sign=alg)), app="attest-app")
+        st, out = call(svc, "export_public", export_pub_pb.Operation(key_name="att-a"), app="attest-app")
+        point = export_pub_pb.Result.FromString(out).data if st == 0 else b"??"
+        st, a = prepare(svc, "att-a")
+        ek_n = None
+        if st == 0:
+            ek_der = serialization.load_pem_public_key(
+                b"-----BEGIN RSA PUBLIC KEY-----\n" + __import__("base64").encodebytes(a.attesting_key_pub) +
+                b"-----END RSA PUBLIC KEY-----\n")
+            ek_n = ek_der.public_numbers().n
+        check("PrepareKeyAttestation: the name is SHA-256 of the public area, which holds the exported key",
+              st == 0 and a.name == b"\x00\x0b" + hashlib.sha256(a.public).digest() and
+              point[1:33] in a.public and point[33:] in a.public, st)
+        check("the attesting key is this TPM's endorsement key (tpm2_createek)", ek_n == ek.public_numbers().n)
+        _, b = prepare(svc, "att-b")
+        secret = os.urandom(32)
+        blob, seed = make_credential(tpm, ek_pub, a.name if a else b"", secret)
+        st, cred = attest(svc, "att-a", blob, seed)
+        check("AttestKey: the TPM gives back the credential tpm2_makecredential made for the key",
+              st == 0 and cred == secret, st)
+        blob, seed = make_credential(tpm, ek_pub, b.name if b else b"", secret)
+        st, cred = attest(svc, "att-a", blob, seed)
+        check("a credential made for another key's name is refused", st == ST["invalid_argument"] and
+              cred is None and blob != b"", st)
+        blob, seed = make_credential(tpm, ek_pub, b"\x00\x0b" + os.urandom(32), secret)
+        st, _ = attest(svc, "att-a", blob, seed)
+        check("a forged credential (a name no key has) is refused", st == ST["invalid_argument"], st)
+        st, _ = prepare(svc, "att-a", attesting="my-own-ak")
+        st2, _ = attest(svc, "att-a", blob, seed, attesting="my-own-ak")
+        check("another attesting key than the endorsement key is NotSupported, as upstream",
+              st == st2 == ST["not_supported"], (st, st2))
+        st, _ = prepare(svc, "no-such-key")
+        check("PrepareKeyAttestation of a key that does not exist", st == ST["does_not_exist"], st)
+    finally:
+        svc.stop()
+        svc.remove()
+    left = transient(tpm)
+    check("after attestation no transient object is left in the TPM", left == [], left)
+
+
 def run_latency(svc):
     """RSA key generations on the TPM in threads; the software provider must not wait for them."""
     tpm_times, soft_times, errors = [], [], []
@@ -650,8 +741,12 @@ def run_owner_secret(tpm):
         os.kill(svc.proc.pid, signal.SIGHUP)
         log = svc.wait_log("reloaded", reloaded + 1)
         check("a reload without the TPM provider is taken", "Tpm provider" in log and "removed" in log, log[-500:])
-        left = [(comm, pid, eb.memory_count(pid, OWNER_PW.encode(), stack=pid != svc.proc.pid))
-                for pid, comm in eb.service_pids(svc.proc.pid)]
+        left = []
+        for pid, comm in eb.service_pids(svc.proc.pid):
+            try:
+                left.append((comm, pid, eb.memory_count(pid, OWNER_PW.encode(), stack=pid != svc.proc.pid)))
+            except FileNotFoundError:
+                pass  # the removed TPM worker, gone (it flushes its keys on the way out)
         check("after it the owner password is in no process of the service", all(n == 0 for _, _, n in left),
               left)
     finally:
@@ -685,6 +780,8 @@ def run_skip():
 def main():
     with swtpmlib.Swtpm() as tpm:
         run_main(tpm)
+    with swtpmlib.Swtpm() as tpm:
+        run_attest(tpm)
     with swtpmlib.Swtpm() as tpm:
         run_owner_auth(tpm)
     with swtpmlib.Swtpm() as tpm:
