@@ -119,6 +119,24 @@ prov_tpm_attest_ready(void)
 	return att.ready;
 }
 
+/*
+ * A failed command authorized by the endorsement hierarchy's password: a
+ * refused password is the configuration's (our handles are fine), the rest
+ * as any TPM error. Upstream answers a refused password GenericError.
+ */
+static psa_status_t
+tpm_endorsement_fail(TSS2_RC rc, const char *what)
+{
+	TSS2_RC base = prov_tpm_rc_base(rc);
+
+	if (base == TPM2_RC_BAD_AUTH || base == TPM2_RC_AUTH_FAIL || base == TPM2_RC_LOCKOUT) {
+		log_warnx("provider.endorsement_hierarchy_auth: %s: the TPM refused the "
+		    "endorsement hierarchy password", what);
+		return PSA_ERROR_GENERIC_ERROR;
+	}
+	return prov_tpm_fail(rc, what);
+}
+
 /* The endorsement key, loaded (made the first time); the caller flushes *ek. */
 static psa_status_t
 tpm_ek_load(ESYS_TR *ek)
@@ -147,7 +165,7 @@ tpm_ek_load(ESYS_TR *ek)
 	while (prov_tpm_rc_base(rc) == TPM2_RC_OBJECT_MEMORY && prov_tpm_cache_evict() == 0);
 	if (rc != TSS2_RC_SUCCESS) {
 		*ek = ESYS_TR_NONE;
-		return prov_tpm_fail(rc, "TPM2_CreatePrimary of the endorsement key");
+		return tpm_endorsement_fail(rc, "TPM2_CreatePrimary of the endorsement key");
 	}
 	att.ek_pub = *pub;
 	Esys_Free(pub);
@@ -224,7 +242,7 @@ tpm_ek_session(ESYS_TR *session)
 	if (rc != TSS2_RC_SUCCESS) {
 		(void)Esys_FlushContext(prov_tpm_esys, *session);
 		*session = ESYS_TR_NONE;
-		return prov_tpm_fail(rc, "TPM2_PolicySecret of the endorsement hierarchy");
+		return tpm_endorsement_fail(rc, "TPM2_PolicySecret of the endorsement hierarchy");
 	}
 	return PSA_SUCCESS;
 }

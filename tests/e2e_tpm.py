@@ -603,6 +603,21 @@ def run_attest(tpm):
     finally:
         svc.stop()
         svc.remove()
+    svc = eb.Service(provider_extra=tpm_config(tpm.tcti, 'endorsement_hierarchy_auth = "not-the-one"\n'))
+    svc.start()
+    try:
+        st, _ = call(svc, "generate", gen_pb.Operation(key_name="att-c", attributes=attrs(
+            key_type("ecc_key_pair", KT.SECP_R1), 256, SIGN_USAGE, sign=alg)), app="attest-app")
+        st2, _ = prepare(svc, "att-c")
+        st3, _ = call(svc, "sign_hash", sign_pb.Operation(key_name="att-c", alg=alg, hash=bytes(32)),
+                      app="attest-app")
+        log = svc.log()
+        check("a wrong endorsement hierarchy password: GenericError naming the setting, the worker keeps serving",
+              st == 0 and st2 == 1132 and st3 == 0 and "provider.endorsement_hierarchy_auth" in log and
+              "fresh worker" not in log and "not-the-one" not in log, (st, st2, st3))
+    finally:
+        svc.stop()
+        svc.remove()
     left = transient(tpm)
     check("after attestation no transient object is left in the TPM", left == [], left)
 
