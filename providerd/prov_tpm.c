@@ -173,7 +173,8 @@ prov_tpm_flush(ESYS_TR handle)
 {
 	TSS2_RC rc;
 
-	if (handle == ESYS_TR_NONE)
+	/* Once our handles may name others' objects, none is flushed by them. */
+	if (handle == ESYS_TR_NONE || prov_tpm_cache_is_stale())
 		return;
 	if ((rc = Esys_FlushContext(prov_tpm_esys, handle)) != TSS2_RC_SUCCESS)
 		(void)prov_tpm_fail(rc, "TPM2_FlushContext");

@@ -270,11 +270,11 @@ tpm_activate(const struct op_request *op, const struct tpm_key *key, struct op_r
 	memcpy(blob.credential, op->in[0].ptr, op->in[0].len);
 	secret.size = (UINT16)op->in[1].len;
 	memcpy(secret.secret, op->in[1].ptr, op->in[1].len);
-	if ((st = prov_tpm_cache_get(key, &obj)) != PSA_SUCCESS)
-		return st;
+	/* The EK first: a full TPM gives up cached keys for it, never the one in use. */
 	if ((st = tpm_ek_load(&ek)) != PSA_SUCCESS)
 		return st;
-	if ((st = tpm_ek_session(&session)) != PSA_SUCCESS) {
+	if ((st = prov_tpm_cache_get(key, &obj)) != PSA_SUCCESS ||
+	    (st = tpm_ek_session(&session)) != PSA_SUCCESS) {
 		prov_tpm_flush(ek);
 		return st;
 	}
