@@ -600,6 +600,8 @@ def run_attest(tpm):
               st == st2 == ST["not_supported"], (st, st2))
         st, _ = prepare(svc, "no-such-key")
         check("PrepareKeyAttestation of a key that does not exist", st == ST["does_not_exist"], st)
+        st, _ = call(svc, "attest", attest_pb.Operation(attested_key_name="att-a"), app="attest-app")
+        check("AttestKey without a mechanism is InvalidEncoding", st == 16, st)
     finally:
         svc.stop()
         svc.remove()
