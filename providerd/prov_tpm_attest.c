@@ -59,7 +59,7 @@ tpm_ek_template(TPM2B_PUBLIC *tmpl)
 	p->unique.rsa.size = 256;
 }
 
-/* Whether the TPM implements every command attestation uses. */
+/* Whether the TPM implements every command attestation uses (one GetCapability). */
 static int
 tpm_attest_commands(void)
 {
@@ -69,16 +69,17 @@ tpm_attest_commands(void)
 	TPMI_YES_NO more;
 	size_t i, k, found = 0;
 
-	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
-		if (Esys_GetCapability(prov_tpm_esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
-		    TPM2_CAP_COMMANDS, need[i], 1, &more, &cap) != TSS2_RC_SUCCESS)
-			return 0;
+	if (Esys_GetCapability(prov_tpm_esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+	    TPM2_CAP_COMMANDS, TPM2_CC_FIRST, TPM2_MAX_CAP_CC, &more, &cap) != TSS2_RC_SUCCESS)
+		return 0;
+	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++)
 		for (k = 0; k < cap->data.command.count; k++)
 			if ((cap->data.command.commandAttributes[k] & TPMA_CC_COMMANDINDEX_MASK) ==
-			    (need[i] & TPMA_CC_COMMANDINDEX_MASK))
+			    (need[i] & TPMA_CC_COMMANDINDEX_MASK)) {
 				found++;
-		Esys_Free(cap);
-	}
+				break;
+			}
+	Esys_Free(cap);
 	return found == sizeof(need) / sizeof(need[0]);
 }
 
