@@ -81,7 +81,7 @@ $(PROTO_OBJS): %.o: %.c .build-vars | $(PROTO_HDRS)
 
 # ---- the codec library: generated code + protobuf <-> PSA (proto/psa_codec.h) ----
 # Linked by frontd, libparsec, the tests and the fuzzers.
-PC_OBJS = proto/pc_bytes.o proto/pc_names.o proto/pc_psa.o proto/pc_table.o
+PC_OBJS = proto/pc_attest.o proto/pc_bytes.o proto/pc_names.o proto/pc_psa.o proto/pc_table.o
 PROTO_LIB = proto/libparsecproto.a
 
 $(PROTO_LIB): $(PROTO_OBJS) $(PC_OBJS)
@@ -307,11 +307,12 @@ check-asan: deps
 	$(MAKE) clean
 
 # ---- make bench: ratios measured in one run -------------------------------------
-bench/parsec-bench: bench/bench.o tests/testlib.o $(PROTO_LIB) $(COMMON_LIB)
+bench/parsec-bench: bench/bench.o bench/bench_tpm.o tests/testlib.o $(PROTO_LIB) $(COMMON_LIB)
 	$(msg) LINK $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(MBEDCRYPTO_LIBS) $(CHECK_LIBS) -pthread
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(MBEDCRYPTO_LIBS) $(TSS2_LIBS) $(CHECK_LIBS) -pthread
 
-bench/bench.o: LOCAL_CFLAGS += -DBUILD_TOP='"$(CURDIR)"' -pthread -Itests
+bench/bench.o bench/bench_tpm.o: LOCAL_CFLAGS += -DBUILD_TOP='"$(CURDIR)"' -pthread -Itests
+bench/bench_tpm.o: LOCAL_CFLAGS += $(TSS2_CFLAGS)
 
 bench: deps all bench/parsec-bench
 	./bench/parsec-bench

@@ -15,7 +15,7 @@
 
 #define OP_NAME_MAX 256 /* key, application and client names, with the NUL */
 #define OP_MAX_INPUTS 3
-#define OP_MAX_OUTPUTS 2
+#define OP_MAX_OUTPUTS 4
 #define OP_DESC_MAX 128
 
 struct op_bytes {
@@ -45,6 +45,8 @@ struct op_key_attrs {
  *   RawKeyAgreement: key_name, alg, in[0] peer key
  *   GenerateRandom: number = size           ListOpcodes: number = provider id
  *   DeleteClient: client                    CanDoCrypto: number = check type, attrs
+ *   AttestKey: key_name (attested), client (attesting key), in[0] credential blob, in[1] secret
+ *   PrepareKeyAttestation: key_name (attested), client (attesting key)
  */
 struct op_request {
 	uint32_t opcode;
@@ -58,8 +60,11 @@ struct op_request {
 
 /*
  * Outputs: out[0] carries the main result (signature, ciphertext, key data,
- * random bytes, hash, shared secret, plaintext); list operations carry their
- * encoded items in list with list_count entries (see op_list_*).
+ * random bytes, hash, shared secret, plaintext, credential); out[1] is a new
+ * key's reference, for brokerd only (never passed on to a client);
+ * PrepareKeyAttestation: out[0] name, out[2] public area, out[3] attesting key;
+ * list operations carry their encoded items in list with list_count entries
+ * (see op_list_*).
  */
 struct op_result {
 	uint32_t status;

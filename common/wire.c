@@ -171,7 +171,7 @@ static const struct wire_opcode_info wire_opcodes[] = {
 	{ OP_LIST_CLIENTS, "ListClients", 1, 1, 1, WIRE_KEY_NONE },
 	{ OP_DELETE_CLIENT, "DeleteClient", 1, 1, 1, WIRE_KEY_NONE },
 	{ OP_ATTEST_KEY, "AttestKey", 0, 1, 0, WIRE_KEY_USE },
-	{ OP_PREPARE_KEY_ATTESTATION, "PrepareKeyAttestation", 0, 1, 0, WIRE_KEY_NONE },
+	{ OP_PREPARE_KEY_ATTESTATION, "PrepareKeyAttestation", 0, 1, 0, WIRE_KEY_USE },
 	{ OP_CAN_DO_CRYPTO, "CanDoCrypto", 0, 1, 0, WIRE_KEY_NONE },
 };
 

@@ -165,6 +165,13 @@ front_result_fill(const struct pc_codec *codec, const struct op_result *res,
 	for (i = 0; i < NELEM(front_lists); i++)
 		if (front_lists[i].opcode == codec->opcode)
 			return front_list_fill(&front_lists[i], res, msg);
+	if (codec->opcode == OP_ATTEST_KEY || codec->opcode == OP_PREPARE_KEY_ATTESTATION) {
+		/* out[1] is brokerd's (a key reference): the others are the answer. */
+		struct pc_bytes outs[3] = { { res->out[0].ptr, res->out[0].len },
+			{ res->out[2].ptr, res->out[2].len }, { res->out[3].ptr, res->out[3].len } };
+
+		return pc_attest_result_fill(codec->opcode, outs, msg);
+	}
 	return pc_result_fill(codec, out, msg);
 }
 

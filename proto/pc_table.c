@@ -13,6 +13,7 @@
 #include "psa_codec.h"
 #include "wire.h"
 
+#include "attest_key.pb.h"
 #include "can_do_crypto.pb.h"
 #include "delete_client.pb.h"
 #include "list_authenticators.pb.h"
@@ -21,6 +22,7 @@
 #include "list_opcodes.pb.h"
 #include "list_providers.pb.h"
 #include "ping.pb.h"
+#include "prepare_key_attestation.pb.h"
 #include "psa_aead_decrypt.pb.h"
 #include "psa_aead_encrypt.pb.h"
 #include "psa_asymmetric_decrypt.pb.h"
@@ -161,6 +163,9 @@ static const struct pc_codec pc_codecs[] = {
 	ROW(OP_CAN_DO_CRYPTO, can_do_crypto, ATTRS(can_do_crypto),
 	    NUM(can_do_crypto, check_type, can_do_crypto_CheckType_USE,
 	    can_do_crypto_CheckType_DERIVE)),
+	/* Their fields are read and written by pc_attest.c. */
+	ROW(OP_ATTEST_KEY, attest_key),
+	ROW(OP_PREPARE_KEY_ATTESTATION, prepare_key_attestation),
 };
 
 const struct pc_codec *
@@ -278,6 +283,8 @@ pc_args_from(const struct pc_codec *k, const void *msg, struct pc_args *a)
 {
 	size_t i;
 
+	if (k->opcode == OP_ATTEST_KEY || k->opcode == OP_PREPARE_KEY_ATTESTATION)
+		return pc_attest_args(k->opcode, msg, a);
 	if (k->name_role != 0) {
 		const char *name = (const char *)AT(msg, k->name_off);
 

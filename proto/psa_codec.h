@@ -51,7 +51,7 @@ struct pc_key_attrs {
  */
 struct pc_args {
 	const char *key_name; /* the key, or RawKeyAgreement's private key */
-	const char *client;   /* DeleteClient */
+	const char *client;   /* DeleteClient; the attesting key of key attestation */
 	uint32_t alg;         /* psa_algorithm_t */
 	struct pc_key_attrs attrs;
 	uint64_t number;      /* GenerateRandom size, ListOpcodes provider, CanDoCrypto check */
@@ -110,6 +110,16 @@ struct pc_codec {
 
 /* The row for opcode, or NULL for an operation the codec does not carry. */
 const struct pc_codec *pc_codec_find(uint32_t opcode);
+
+/*
+ * Key attestation (pc_attest.c), which the rows do not describe: an
+ * Operation's arguments (key_name: the attested key, client: the attesting
+ * key's name, in[0] credential blob, in[1] secret), and a Result from its
+ * outputs (AttestKey: out[0] credential; PrepareKeyAttestation: out[0] name,
+ * out[1] public, out[2] attesting key's public key).
+ */
+uint32_t pc_attest_args(uint32_t opcode, const void *msg, struct pc_args *args);
+int pc_attest_result_fill(uint32_t opcode, const struct pc_bytes out[3], void *res);
 
 /* ---- service side: requests in, results out ---- */
 struct pc_msg; /* a decoded Operation, backing a pc_args' strings and bytes */

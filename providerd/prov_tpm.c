@@ -5,10 +5,16 @@
  * hierarchy, so the same primary (and every key) comes back after a restart.
  * The key reference brokerd stores is the wrapped key (prov_tpm_key.c).
  *
- * Nothing stays loaded in the TPM between operations: the primary is saved
- * as a context at start and flushed, then loaded, used and flushed by every
- * operation that needs it. There may be no resource manager (swtpm, a raw
- * device), and a worker that dies must not leave objects behind.
+ * The primary stays loaded for the worker's life and the keys used last stay
+ * loaded beside it (prov_tpm_cache.c). Our objects carry the service's
+ * object password (prov_tpm_object_auth), so a handle of ours that now holds
+ * another program's object (the TPM was reset, or that program flushed ours
+ * and loaded its own) fails authorization instead of signing with another
+ * object's key. It is a binding, not a secret: HMAC sessions would bind
+ * names too, but the ESAPI's session crypto costs milliseconds per command.
+ * There may be no resource manager (swtpm, a raw device): at exit everything
+ * is flushed, and a worker that was killed leaves objects its successor
+ * flushes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,9 +40,15 @@ ESYS_CONTEXT *prov_tpm_esys;
 
 static struct {
 	TSS2_TCTI_CONTEXT *tcti;
-	TPMS_CONTEXT primary; /* the saved primary key */
+	ESYS_TR primary; /* resident storage primary */
 	struct op_provider_info info;
-} tpm;
+} tpm = { .primary = ESYS_TR_NONE };
+
+ESYS_TR
+prov_tpm_primary(void)
+{
+	return tpm.primary;
+}
 
 /* The TPM response code without its handle, session or parameter number. */
 TSS2_RC
@@ -66,6 +78,29 @@ prov_tpm_rc_gone(TSS2_RC rc)
 		    base == TSS2_BASE_RC_MALFORMED_RESPONSE ||
 		    base == TSS2_BASE_RC_INSUFFICIENT_RESPONSE;
 	return rc == TPM2_RC_INITIALIZE;
+}
+
+/*
+ * Whether rc says a handle of ours no longer names the object we loaded
+ * there: not loaded at all, or another object's password. No password of
+ * ours is ever wrong, so an authorization failure means that.
+ */
+static int
+prov_tpm_rc_stale(TSS2_RC rc)
+{
+	TSS2_RC base = prov_tpm_rc_base(rc);
+
+	if ((rc & TSS2_RC_LAYER_MASK) != TSS2_TPM_RC_LAYER)
+		return 0;
+	if (base >= TPM2_RC_REFERENCE_H0 && base <= TPM2_RC_REFERENCE_S0 + 6)
+		return 1;
+	return base == TPM2_RC_HANDLE || base == TPM2_RC_AUTH_FAIL || base == TPM2_RC_BAD_AUTH;
+}
+
+int
+prov_tpm_rc_lost(TSS2_RC rc)
+{
+	return prov_tpm_rc_gone(rc) || prov_tpm_rc_stale(rc);
 }
 
 /*
@@ -111,9 +146,12 @@ prov_tpm_fail(TSS2_RC rc, const char *what)
 {
 	TSS2_RC base = prov_tpm_rc_base(rc);
 
-	if (prov_tpm_rc_gone(rc)) {
+	if (prov_tpm_rc_lost(rc)) {
+		/* What our handles name is unknown from here: nothing is flushed by them. */
+		prov_tpm_cache_stale();
 		log_warnx("%s: %s", what, Tss2_RC_Decode(rc));
-		prov_restart_after_reply("the TPM cannot be reached");
+		prov_restart_after_reply(prov_tpm_rc_gone(rc) ? "the TPM cannot be reached" :
+		    "the TPM no longer holds our objects (reset, or flushed by another program)");
 		return PSA_ERROR_COMMUNICATION_FAILURE;
 	}
 	log_debug("%s: %s", what, Tss2_RC_Decode(rc));
@@ -135,51 +173,11 @@ prov_tpm_flush(ESYS_TR handle)
 {
 	TSS2_RC rc;
 
-	if (handle == ESYS_TR_NONE)
+	/* Once our handles may name others' objects, none is flushed by them. */
+	if (handle == ESYS_TR_NONE || prov_tpm_cache_is_stale())
 		return;
 	if ((rc = Esys_FlushContext(prov_tpm_esys, handle)) != TSS2_RC_SUCCESS)
 		(void)prov_tpm_fail(rc, "TPM2_FlushContext");
-}
-
-/* Loads the saved primary. A TPM that no longer takes it was reset under us. */
-psa_status_t
-prov_tpm_load_primary(ESYS_TR *primary)
-{
-	TSS2_RC rc;
-
-	*primary = ESYS_TR_NONE;
-	if ((rc = Esys_ContextLoad(prov_tpm_esys, &tpm.primary, primary)) == TSS2_RC_SUCCESS)
-		return PSA_SUCCESS;
-	*primary = ESYS_TR_NONE;
-	if (prov_tpm_rc_gone(rc) || prov_tpm_rc_base(rc) == TPM2_RC_OBJECT_MEMORY)
-		return prov_tpm_fail(rc, "TPM2_ContextLoad of the primary key");
-	log_warnx("TPM2_ContextLoad of the primary key: %s", Tss2_RC_Decode(rc));
-	prov_restart_after_reply("the TPM was reset: the primary key must be made again");
-	return PSA_ERROR_COMMUNICATION_FAILURE;
-}
-
-/* Loads a key pair; the caller flushes *obj. */
-psa_status_t
-prov_tpm_load(const struct tpm_key *key, ESYS_TR *obj)
-{
-	ESYS_TR primary;
-	psa_status_t st;
-	TSS2_RC rc;
-
-	*obj = ESYS_TR_NONE;
-	if ((st = prov_tpm_load_primary(&primary)) != PSA_SUCCESS)
-		return st;
-	rc = Esys_Load(prov_tpm_esys, primary, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
-	    &key->priv, &key->pub, obj);
-	prov_tpm_flush(primary);
-	if (rc == TSS2_RC_SUCCESS)
-		return PSA_SUCCESS;
-	*obj = ESYS_TR_NONE;
-	if (prov_tpm_rc_gone(rc) || prov_tpm_rc_base(rc) == TPM2_RC_OBJECT_MEMORY)
-		return prov_tpm_fail(rc, "TPM2_Load");
-	/* Not a key wrapped by this TPM's primary (another TPM, a changed blob). */
-	log_warnx("TPM2_Load: %s", Tss2_RC_Decode(rc));
-	return PSA_ERROR_DATA_CORRUPT;
 }
 
 /* Manufacturer and firmware for the description; a TPM that says nothing is fine. */
@@ -238,7 +236,7 @@ prov_tpm_scrub_stack(void)
 
 /*
  * Creates the primary key with the owner hierarchy's password, which the
- * ESAPI holds only for this one command; then saves and flushes it.
+ * ESAPI holds only for this one command; it stays loaded.
  */
 static int
 prov_tpm_make_primary(const struct setup_provider *setup)
@@ -248,8 +246,6 @@ prov_tpm_make_primary(const struct setup_provider *setup)
 	TPM2B_PUBLIC tmpl;
 	TPM2B_DATA outside;
 	TPML_PCR_SELECTION pcrs;
-	TPMS_CONTEXT *saved = NULL;
-	ESYS_TR primary = ESYS_TR_NONE;
 	TSS2_RC rc, base;
 
 	if (setup->owner_hierarchy_auth_len > sizeof(auth.buffer)) {
@@ -268,10 +264,11 @@ prov_tpm_make_primary(const struct setup_provider *setup)
 	}
 	prov_tpm_primary_template(&tmpl);
 	memset(&sensitive, 0, sizeof(sensitive));
+	prov_tpm_object_auth(&sensitive.sensitive.userAuth);
 	memset(&outside, 0, sizeof(outside));
 	memset(&pcrs, 0, sizeof(pcrs));
 	rc = Esys_CreatePrimary(prov_tpm_esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-	    ESYS_TR_NONE, &sensitive, &tmpl, &outside, &pcrs, &primary, NULL, NULL, NULL, NULL);
+	    ESYS_TR_NONE, &sensitive, &tmpl, &outside, &pcrs, &tpm.primary, NULL, NULL, NULL, NULL);
 	/*
 	 * The ESAPI's copy of the password: overwritten whole with a filler (an
 	 * empty value might copy no bytes), then emptied.
@@ -283,6 +280,7 @@ prov_tpm_make_primary(const struct setup_provider *setup)
 	(void)Esys_TR_SetAuth(prov_tpm_esys, ESYS_TR_RH_OWNER, &auth);
 	prov_tpm_scrub_stack();
 	if (rc != TSS2_RC_SUCCESS) {
+		tpm.primary = ESYS_TR_NONE;
 		base = prov_tpm_rc_base(rc);
 		if (base == TPM2_RC_BAD_AUTH || base == TPM2_RC_AUTH_FAIL)
 			log_warnx("provider.owner_hierarchy_auth: the TPM refused the owner "
@@ -295,18 +293,21 @@ prov_tpm_make_primary(const struct setup_provider *setup)
 			    setup->tcti, Tss2_RC_Decode(rc));
 		return prov_tpm_start_fail(rc);
 	}
-	rc = Esys_ContextSave(prov_tpm_esys, primary, &saved);
-	if (rc == TSS2_RC_SUCCESS) {
-		tpm.primary = *saved;
-		Esys_Free(saved);
+	return Esys_TR_SetAuth(prov_tpm_esys, tpm.primary, &sensitive.sensitive.userAuth) ==
+	    TSS2_RC_SUCCESS ? 0 : -1;
+}
+
+/* At exit, and before another start attempt: nothing of ours stays in the TPM. */
+static void
+prov_tpm_release(void)
+{
+	if (prov_tpm_esys == NULL)
+		return;
+	if (!prov_tpm_cache_is_stale()) {
+		prov_tpm_cache_release();
+		prov_tpm_flush(tpm.primary);
 	}
-	prov_tpm_flush(primary);
-	if (rc != TSS2_RC_SUCCESS) {
-		log_warnx("provider.tcti: %s: cannot save the primary key: %s", setup->tcti,
-		    Tss2_RC_Decode(rc));
-		return prov_tpm_start_fail(rc);
-	}
-	return 0;
+	tpm.primary = ESYS_TR_NONE;
 }
 
 /* A TPM that is not there: skipped if the configuration says so. */
@@ -325,6 +326,7 @@ prov_tpm_absent(const struct setup_provider *setup, TSS2_RC rc)
 static int
 prov_tpm_open(const struct setup_provider *setup)
 {
+	char sizes[64];
 	TSS2_RC rc;
 	psa_status_t st;
 	int r;
@@ -349,14 +351,13 @@ prov_tpm_open(const struct setup_provider *setup)
 		return -1;
 	}
 	prov_tpm_identify();
-	/*
-	 * No operation here uses the endorsement hierarchy (upstream needs it
-	 * for key attestation, which is not served): its password is left for
-	 * the core to wipe.
-	 */
 	if ((r = prov_tpm_make_primary(setup)) != 0)
 		return r;
-	log_info("%s ready on %s: %s", setup->name, setup->tcti, tpm.info.description);
+	prov_tpm_attest_init(setup);
+	prov_tpm_cache_init();
+	prov_tpm_probe(sizes, sizeof(sizes));
+	log_info("%s ready on %s: %s; makes %s keys", setup->name, setup->tcti,
+	    tpm.info.description, sizes);
 	return 0;
 }
 
@@ -386,6 +387,7 @@ prov_tpm_seccomp_for(const char *tcti)
 static int
 prov_tpm_init(const struct setup_provider *setup)
 {
+	static int registered;
 	int r;
 
 	/*
@@ -397,10 +399,15 @@ prov_tpm_init(const struct setup_provider *setup)
 	strlcpy(tpm.info.description, "TPM 2.0 provider", sizeof(tpm.info.description));
 	if ((r = prov_tpm_open(setup)) != 0) {
 		/* The next attempt (or the exit) starts from nothing. */
+		prov_tpm_release();
 		if (prov_tpm_esys != NULL)
 			Esys_Finalize(&prov_tpm_esys);
 		if (tpm.tcti != NULL)
 			Tss2_TctiLdr_Finalize(&tpm.tcti);
+	} else if (!registered) {
+		/* Every way out of the worker (a stop, a restart, fatal) flushes what it holds. */
+		atexit(prov_tpm_release);
+		registered = 1;
 	}
 	return r;
 }
@@ -421,6 +428,11 @@ prov_tpm_opcodes(uint32_t *ops, size_t max)
 
 	for (i = 0; i < sizeof(prov_tpm_ops) / sizeof(prov_tpm_ops[0]) && i < max; i++)
 		ops[i] = prov_tpm_ops[i];
+	/* Listed only when the TPM can do it (prov_tpm_attest_init). */
+	if (prov_tpm_attest_ready() && i + 2 <= max) {
+		ops[i++] = OP_PREPARE_KEY_ATTESTATION;
+		ops[i++] = OP_ATTEST_KEY;
+	}
 	return i;
 }
 

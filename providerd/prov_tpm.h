@@ -24,22 +24,51 @@
 struct tpm_key {
 	TPM2B_PUBLIC pub;
 	TPM2B_PRIVATE priv;
+	const uint8_t *ref; /* the reference it was decoded from */
+	size_t ref_len;
 };
 
 #define PROV_TPM_BLOB_MAX (sizeof(TPM2B_PUBLIC) + sizeof(TPM2B_PRIVATE))
 
 /* prov_tpm.c: the one ESAPI context of this worker, and TPM errors. */
 extern ESYS_CONTEXT *prov_tpm_esys;
+/* The resident primary key. */
+ESYS_TR prov_tpm_primary(void);
 /* A response code without its handle, session or parameter number. */
 TSS2_RC prov_tpm_rc_base(TSS2_RC rc);
 /* Whether rc means the TPM is gone (or was reset under us). */
 int prov_tpm_rc_gone(TSS2_RC rc);
+/* Gone, or our handles no longer name our objects: the worker must start afresh. */
+int prov_tpm_rc_lost(TSS2_RC rc);
 /* The PSA status of a failed command; a gone TPM also restarts the worker. */
 psa_status_t prov_tpm_fail(TSS2_RC rc, const char *what);
 void prov_tpm_flush(ESYS_TR handle);
-/* Loads the saved primary key, or a key pair under it; the caller flushes. */
-psa_status_t prov_tpm_load_primary(ESYS_TR *primary);
-psa_status_t prov_tpm_load(const struct tpm_key *key, ESYS_TR *obj);
+
+/*
+ * prov_tpm_cache.c: keys kept loaded. get: the key's object, loaded if it
+ * was not (the cache owns it: never flushed by the caller). forget: a
+ * destroyed key flushed. evict: the least recently used key flushed, 0, or
+ * -1 with none loaded. stale: our handles may name other objects now.
+ */
+psa_status_t prov_tpm_cache_get(const struct tpm_key *key, ESYS_TR *obj);
+void prov_tpm_cache_forget(const uint8_t *ref, size_t ref_len);
+int prov_tpm_cache_evict(void);
+void prov_tpm_cache_stale(void);
+int prov_tpm_cache_is_stale(void);
+void prov_tpm_cache_release(void);
+void prov_tpm_cache_init(void);
+/* One TPM property (TPM2_CAP_TPM_PROPERTIES); def when the TPM says nothing. */
+uint32_t prov_tpm_property(TPM2_PT property, uint32_t def);
+
+/*
+ * prov_tpm_attest.c: key attestation with ActivateCredential. init decides
+ * at start whether it is served (ready); attest runs PrepareKeyAttestation
+ * or AttestKey for a decoded key.
+ */
+void prov_tpm_attest_init(const struct setup_provider *setup);
+int prov_tpm_attest_ready(void);
+psa_status_t prov_tpm_attest(const struct op_request *op, const struct tpm_key *key,
+    struct op_result *res, struct prov_out *out);
 
 /* prov_tpm_ops.c: one operation, as the backend vtable's handle. */
 void prov_tpm_handle(const struct op_request *op, const uint8_t *key_ref, size_t key_ref_len,
@@ -54,8 +83,14 @@ int prov_tpm_key_matches(const struct tpm_key *key, const struct op_key_attrs *a
 /* Size of the key in bits (RSA modulus, ECC curve). */
 size_t prov_tpm_key_bits(const TPMT_PUBLIC *pub);
 
+/* Asks the TPM which key sizes it makes; what it makes, in words, into what. */
+void prov_tpm_probe(char *what, size_t len);
 /* The TPM template of a key to generate, or PSA_ERROR_NOT_SUPPORTED. */
 psa_status_t prov_tpm_template(const struct op_key_attrs *attrs, TPM2B_PUBLIC *tmpl);
+/* The password of our objects (a binding to them, not a secret). */
+void prov_tpm_object_auth(TPM2B_AUTH *auth);
+/* Whether a key was made with that password. */
+int prov_tpm_key_has_auth(const TPMT_PUBLIC *pub);
 /* The deterministic storage primary every key is created under. */
 void prov_tpm_primary_template(TPM2B_PUBLIC *tmpl);
 /* A public key in PSA import format turned into a public area. */

@@ -3,6 +3,7 @@
  * TPM backend, key side: the reference blob brokerd stores, the templates of
  * generated keys, PSA public key formats and PSA policy checks.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include <tss2/tss2_mu.h>
@@ -15,11 +16,42 @@
 	(TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT | TPMA_OBJECT_SENSITIVEDATAORIGIN | \
 	    TPMA_OBJECT_USERWITHAUTH)
 
+/* What this TPM can make, asked once at start (TPM2_TestParms). */
+static struct {
+	int ecc_p384, rsa_1024, rsa_3072, rsa_4096;
+} tpm_can;
+
 /*
  * The primary's unique field: a constant of ours, so the primary (and every
  * key under it) is this service's and not a default SRK other tools share.
  */
 static const char tpm_primary_unique[] = "parsecd tpm provider primary key";
+
+/*
+ * The password of the primary and of every key made since keys stay loaded:
+ * not a secret (it is in this source), a binding. Another program's object
+ * that ends up at a handle we still hold (after a TPM reset, or after that
+ * program flushed ours) does not take it, so the TPM refuses the command.
+ * A key with the password says so with this marker as its authPolicy (a
+ * digest no policy session can reach); older keys have no password.
+ */
+static const char tpm_object_auth[] = "parsecd tpm provider object key";
+static const char tpm_auth_marker[] = "parsecd key with the object pass";
+
+void
+prov_tpm_object_auth(TPM2B_AUTH *auth)
+{
+	memset(auth, 0, sizeof(*auth));
+	auth->size = sizeof(tpm_object_auth) - 1;
+	memcpy(auth->buffer, tpm_object_auth, auth->size);
+}
+
+int
+prov_tpm_key_has_auth(const TPMT_PUBLIC *pub)
+{
+	return pub->authPolicy.size == sizeof(tpm_auth_marker) - 1 &&
+	    memcmp(pub->authPolicy.buffer, tpm_auth_marker, pub->authPolicy.size) == 0;
+}
 
 static size_t
 tpm_curve_bytes(TPMI_ECC_CURVE curve)
@@ -85,6 +117,8 @@ prov_tpm_blob_decode(const uint8_t *blob, size_t len, struct tpm_key *key)
 		return -1;
 	if (!tpm_public_ok(&key->pub.publicArea))
 		return -1;
+	key->ref = blob;
+	key->ref_len = len;
 	return 0;
 }
 
@@ -159,6 +193,51 @@ tpm_alg_fits(int rsa, psa_algorithm_t alg)
 	    PSA_ALG_SIGN_GET_HASH(alg) != 0 && tpm_policy_hash_ok(PSA_ALG_SIGN_GET_HASH(alg));
 }
 
+/* Whether the TPM takes keys with these parameters (TPM2_RC_SUCCESS of TestParms). */
+static int
+tpm_test_parms(TPMI_ALG_PUBLIC type, unsigned int size)
+{
+	TPMT_PUBLIC_PARMS parms;
+
+	memset(&parms, 0, sizeof(parms));
+	parms.type = type;
+	if (type == TPM2_ALG_RSA) {
+		parms.parameters.rsaDetail.symmetric.algorithm = TPM2_ALG_NULL;
+		parms.parameters.rsaDetail.scheme.scheme = TPM2_ALG_NULL;
+		parms.parameters.rsaDetail.keyBits = (TPMI_RSA_KEY_BITS)size;
+	} else {
+		parms.parameters.eccDetail.symmetric.algorithm = TPM2_ALG_NULL;
+		parms.parameters.eccDetail.scheme.scheme = TPM2_ALG_NULL;
+		parms.parameters.eccDetail.curveID = (TPMI_ECC_CURVE)size;
+		parms.parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
+	}
+	return Esys_TestParms(prov_tpm_esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &parms) ==
+	    TSS2_RC_SUCCESS;
+}
+
+void
+prov_tpm_probe(char *what, size_t len)
+{
+	tpm_can.ecc_p384 = tpm_test_parms(TPM2_ALG_ECC, TPM2_ECC_NIST_P384);
+	tpm_can.rsa_1024 = tpm_test_parms(TPM2_ALG_RSA, 1024);
+	tpm_can.rsa_3072 = tpm_test_parms(TPM2_ALG_RSA, 3072);
+	tpm_can.rsa_4096 = tpm_test_parms(TPM2_ALG_RSA, 4096);
+	snprintf(what, len, "ECC P-256%s, RSA %s2048%s%s", tpm_can.ecc_p384 ? " and P-384" : "",
+	    tpm_can.rsa_1024 ? "1024, " : "", tpm_can.rsa_3072 ? ", 3072" : "",
+	    tpm_can.rsa_4096 ? ", 4096" : "");
+}
+
+/* Key sizes the TPM makes: always RSA 2048 and P-256 (TCG PC Client profile). */
+static int
+tpm_can_make(int rsa, size_t bits)
+{
+	if (rsa)
+		return bits == 2048 || (bits == 1024 && tpm_can.rsa_1024) ||
+		    (bits == 3072 && tpm_can.rsa_3072) ||
+		    (bits == 4096 && tpm_can.rsa_4096);
+	return bits == 256 || (bits == 384 && tpm_can.ecc_p384);
+}
+
 void
 prov_tpm_primary_template(TPM2B_PUBLIC *tmpl)
 {
@@ -199,8 +278,7 @@ prov_tpm_template(const struct op_key_attrs *attrs, TPM2B_PUBLIC *tmpl)
 	type = (psa_key_type_t)attrs->type;
 	p->nameAlg = TPM2_ALG_SHA256;
 	if (type == PSA_KEY_TYPE_RSA_KEY_PAIR) {
-		/* The sizes TPMs offer; the TPM itself refuses one it lacks. */
-		if (!tpm_rsa_bits_ok(attrs->bits) || !tpm_alg_fits(1, attrs->alg))
+		if (!tpm_can_make(1, attrs->bits) || !tpm_alg_fits(1, attrs->alg))
 			return PSA_ERROR_NOT_SUPPORTED;
 		p->type = TPM2_ALG_RSA;
 		p->parameters.rsaDetail.symmetric.algorithm = TPM2_ALG_NULL;
@@ -208,7 +286,7 @@ prov_tpm_template(const struct op_key_attrs *attrs, TPM2B_PUBLIC *tmpl)
 		p->parameters.rsaDetail.keyBits = (TPMI_RSA_KEY_BITS)attrs->bits;
 		p->parameters.rsaDetail.exponent = 0; /* 65537 */
 	} else if (type == PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_SECP_R1)) {
-		if ((attrs->bits != 256 && attrs->bits != 384) || !tpm_alg_fits(0, attrs->alg))
+		if (!tpm_can_make(0, attrs->bits) || !tpm_alg_fits(0, attrs->alg))
 			return PSA_ERROR_NOT_SUPPORTED;
 		p->type = TPM2_ALG_ECC;
 		p->parameters.eccDetail.symmetric.algorithm = TPM2_ALG_NULL;
@@ -224,8 +302,11 @@ prov_tpm_template(const struct op_key_attrs *attrs, TPM2B_PUBLIC *tmpl)
 	/* A key the TPM never uses (verify or encrypt only) still needs one role. */
 	if (!sign && !decrypt)
 		sign = 1;
-	p->objectAttributes = TPM_OBJ_KEY | (sign ? TPMA_OBJECT_SIGN_ENCRYPT : 0) |
-	    (decrypt ? TPMA_OBJECT_DECRYPT : 0);
+	/* Dictionary attack protection guards no secret here: the password is a binding. */
+	p->objectAttributes = TPM_OBJ_KEY | TPMA_OBJECT_NODA |
+	    (sign ? TPMA_OBJECT_SIGN_ENCRYPT : 0) | (decrypt ? TPMA_OBJECT_DECRYPT : 0);
+	p->authPolicy.size = sizeof(tpm_auth_marker) - 1;
+	memcpy(p->authPolicy.buffer, tpm_auth_marker, p->authPolicy.size);
 	return PSA_SUCCESS;
 }
 

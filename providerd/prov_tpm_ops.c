@@ -31,20 +31,21 @@ prov_tpm_generate(const struct op_request *op, struct op_result *res, struct pro
 	struct tpm_key key;
 	uint8_t blob[PROV_TPM_BLOB_MAX];
 	size_t len;
-	ESYS_TR primary;
 	psa_status_t st;
 	TSS2_RC rc;
 
 	if ((st = prov_tpm_template(&op->attrs, &tmpl)) != PSA_SUCCESS)
 		return st;
-	if ((st = prov_tpm_load_primary(&primary)) != PSA_SUCCESS)
-		return st;
 	memset(&sensitive, 0, sizeof(sensitive));
+	prov_tpm_object_auth(&sensitive.sensitive.userAuth);
 	memset(&outside, 0, sizeof(outside));
 	memset(&pcrs, 0, sizeof(pcrs));
-	rc = Esys_Create(prov_tpm_esys, primary, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
-	    &sensitive, &tmpl, &outside, &pcrs, &priv, &pub, &creation, &creation_hash, &ticket);
-	prov_tpm_flush(primary);
+	/* The TPM works in an object slot of its own: a full TPM gives up a cached key. */
+	do
+		rc = Esys_Create(prov_tpm_esys, prov_tpm_primary(), ESYS_TR_PASSWORD,
+		    ESYS_TR_NONE, ESYS_TR_NONE, &sensitive, &tmpl, &outside, &pcrs, &priv, &pub,
+		    &creation, &creation_hash, &ticket);
+	while (prov_tpm_rc_base(rc) == TPM2_RC_OBJECT_MEMORY && prov_tpm_cache_evict() == 0);
 	if (rc != TSS2_RC_SUCCESS)
 		st = prov_tpm_fail(rc, "TPM2_Create");
 	else {
@@ -152,11 +153,10 @@ prov_tpm_sign(const struct tpm_key *key, psa_algorithm_t alg, const uint8_t *has
 	digest.size = (UINT16)hash_len;
 	memcpy(digest.buffer, hash, hash_len);
 
-	if ((st = prov_tpm_load(key, &obj)) != PSA_SUCCESS)
+	if ((st = prov_tpm_cache_get(key, &obj)) != PSA_SUCCESS)
 		return st;
-	rc = Esys_Sign(prov_tpm_esys, obj, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &digest,
-	    &scheme, &check, &sig);
-	prov_tpm_flush(obj);
+	rc = Esys_Sign(prov_tpm_esys, obj, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+	    &digest, &scheme, &check, &sig);
 	if (rc != TSS2_RC_SUCCESS)
 		return prov_tpm_fail(rc, "TPM2_Sign");
 
@@ -224,15 +224,14 @@ prov_tpm_decrypt(const struct op_request *op, const struct tpm_key *key,
 	cipher.size = (UINT16)op->in[0].len;
 	memcpy(cipher.buffer, op->in[0].ptr, op->in[0].len);
 
-	if ((st = prov_tpm_load(key, &obj)) != PSA_SUCCESS)
+	if ((st = prov_tpm_cache_get(key, &obj)) != PSA_SUCCESS)
 		return st;
 	rc = Esys_RSA_Decrypt(prov_tpm_esys, obj, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
 	    &cipher, &scheme, &label, &plain);
-	prov_tpm_flush(obj);
 	/*
 	 * A ciphertext that does not decode is TPM2_RC_VALUE by the specification;
-	 * libtpms (swtpm) answers TPM2_RC_FAILURE. The key was just loaded, so the
-	 * TPM is not in failure mode: that too is the padding.
+	 * libtpms (swtpm) answers TPM2_RC_FAILURE: that too is the padding. (A TPM
+	 * in failure mode would answer the same, and then fail every later command.)
 	 */
 	if (rc != TSS2_RC_SUCCESS) {
 		if (prov_tpm_rc_base(rc) == TPM2_RC_VALUE || rc == TPM2_RC_FAILURE)
@@ -389,7 +388,9 @@ prov_tpm_handle(const struct op_request *op, const uint8_t *key_ref, size_t key_
 		st = prov_tpm_import(op, res, out);
 		break;
 	case OP_PSA_DESTROY_KEY:
-		st = PSA_SUCCESS; /* the key lives in brokerd's reference only */
+		/* The key lives in brokerd's reference; a loaded copy leaves the TPM. */
+		prov_tpm_cache_forget(key_ref, key_ref_len);
+		st = PSA_SUCCESS;
 		break;
 	case OP_PSA_GENERATE_RANDOM:
 		st = prov_tpm_random(op->number, res, out);
@@ -401,12 +402,16 @@ prov_tpm_handle(const struct op_request *op, const uint8_t *key_ref, size_t key_
 	case OP_PSA_VERIFY_MESSAGE:
 	case OP_PSA_ASYMMETRIC_ENCRYPT:
 	case OP_PSA_ASYMMETRIC_DECRYPT:
+	case OP_ATTEST_KEY:
+	case OP_PREPARE_KEY_ATTESTATION:
 		if (prov_tpm_blob_decode(key_ref, key_ref_len, &key) == -1 ||
 		    !prov_tpm_key_matches(&key, &op->attrs)) {
 			log_warnx("%s: the key reference of %s is not a key of this provider",
 			    wire_opcode_name(op->opcode), op->key_name);
 			st = PSA_ERROR_DATA_CORRUPT;
-		} else
+		} else if (op->opcode == OP_ATTEST_KEY || op->opcode == OP_PREPARE_KEY_ATTESTATION)
+			st = prov_tpm_attest(op, &key, res, out);
+		else
 			st = prov_tpm_use(op, &key, res, out);
 		explicit_bzero(&key, sizeof(key));
 		break;
