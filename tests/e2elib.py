@@ -81,9 +81,14 @@ def call(sock_path, provider, opcode, body, auth_type, auth, timeout=90):
 def memory_count(pid, needle, stack=True):
     """How often needle appears in the readable memory of process pid (needs
     root, or CAP_SYS_PTRACE for a sandboxed child): every readable mapping of
-    /proc/PID/maps read through /proc/PID/mem; stack=False leaves [stack] out."""
+    /proc/PID/maps read through /proc/PID/mem; stack=False leaves [stack] out.
+    A process that has exited meanwhile (a worker a reload stopped) holds nothing: 0."""
     count = 0
-    with open("/proc/%d/maps" % pid) as maps, open("/proc/%d/mem" % pid, "rb", 0) as mem:
+    try:
+        maps, mem = open("/proc/%d/maps" % pid), open("/proc/%d/mem" % pid, "rb", 0)
+    except (FileNotFoundError, ProcessLookupError):
+        return 0
+    with maps, mem:
         for line in maps:
             fields = line.split()
             if not fields[1].startswith("r") or (len(fields) > 5 and fields[5] in ("[vvar]", "[vsyscall]")):
