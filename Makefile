@@ -110,8 +110,9 @@ BASE_LIBS = $(LIBEVENT_LIBS) $(LIBBSD_LIBS) $(NANOPB_LIBS) $(SECCOMP_LIBS) $(LIB
 # The config loader and TOML parser are the parent's alone (children get setup
 # messages); tests/check_config and fuzz_config link them too.
 CONFIG_OBJS = parsecd/config.o parsecd/toml.o
-PARSECD_OBJS = parsecd/parsecd.o parsecd/devconfig.o parsecd/dirs.o parsecd/listen.o \
-	parsecd/orphans.o $(CONFIG_OBJS)
+PARSECD_OBJS = parsecd/parsecd.o parsecd/spawn.o parsecd/settings.o parsecd/supervise.o \
+	parsecd/reload.o parsecd/devconfig.o parsecd/dirs.o parsecd/listen.o parsecd/orphans.o \
+	$(CONFIG_OBJS)
 FRONTD_OBJS = frontd/frontd.o frontd/front_conn.o frontd/front_codec.o
 BROKERD_OBJS = $(patsubst %.c,%.o,$(wildcard brokerd/*.c))
 PROVIDERD_CORE_OBJS = providerd/providerd.o
