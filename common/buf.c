@@ -188,3 +188,131 @@ buf_writer_ok(const struct buf_writer *wr)
 {
 	return !wr->failed;
 }
+
+/* The field f of the struct at s, as the type its kind says. */
+#define BUF_AT(s, off, type) ((type *)(void *)((char *)(s) + (off)))
+#define BUF_AT_CONST(s, off, type) ((const type *)(const void *)((const char *)(s) + (off)))
+
+void
+buf_put_fields(struct buf_writer *wr, const void *s, const struct buf_field *fields, size_t n)
+{
+	const struct buf_field *f;
+	uint32_t i, count;
+
+	for (f = fields; f < fields + n; f++) {
+		switch (f->kind) {
+		case BUF_U8:
+			buf_put_u8(wr, *BUF_AT_CONST(s, f->off, uint8_t));
+			break;
+		case BUF_U16:
+			buf_put_u16le(wr, *BUF_AT_CONST(s, f->off, uint16_t));
+			break;
+		case BUF_U32:
+			buf_put_u32le(wr, *BUF_AT_CONST(s, f->off, uint32_t));
+			break;
+		case BUF_U64:
+			buf_put_u64le(wr, *BUF_AT_CONST(s, f->off, uint64_t));
+			break;
+		case BUF_STR:
+			buf_put_str(wr, BUF_AT_CONST(s, f->off, char));
+			break;
+		case BUF_COPY:
+			buf_put_blob(wr, BUF_AT_CONST(s, f->off, uint8_t),
+			    *BUF_AT_CONST(s, f->aux, size_t));
+			break;
+		case BUF_REF:
+			buf_put_blob(wr, *BUF_AT_CONST(s, f->off, uint8_t *),
+			    *BUF_AT_CONST(s, f->aux, size_t));
+			break;
+		case BUF_STRS:
+			count = *BUF_AT_CONST(s, f->aux, uint32_t);
+			buf_put_u32le(wr, count);
+			for (i = 0; i < count && i < f->count; i++)
+				buf_put_str(wr, BUF_AT_CONST(s, f->off + i * f->size, char));
+			break;
+		}
+	}
+}
+
+/* A blob of at most cap bytes copied into out; a longer one fails the read. */
+static void
+buf_get_copy(struct buf_reader *rd, uint8_t *out, size_t cap, size_t *out_len)
+{
+	const uint8_t *p = buf_get_blob(rd, cap, out_len);
+
+	if (p == NULL) {
+		*out_len = 0;
+		return;
+	}
+	memcpy(out, p, *out_len);
+}
+
+void
+buf_get_fields(struct buf_reader *rd, void *s, const struct buf_field *fields, size_t n)
+{
+	const struct buf_field *f;
+	uint32_t i, *count;
+
+	for (f = fields; f < fields + n; f++) {
+		switch (f->kind) {
+		case BUF_U8:
+			*BUF_AT(s, f->off, uint8_t) = buf_get_u8(rd);
+			break;
+		case BUF_U16:
+			*BUF_AT(s, f->off, uint16_t) = buf_get_u16le(rd);
+			break;
+		case BUF_U32:
+			*BUF_AT(s, f->off, uint32_t) = buf_get_u32le(rd);
+			break;
+		case BUF_U64:
+			*BUF_AT(s, f->off, uint64_t) = buf_get_u64le(rd);
+			break;
+		case BUF_STR:
+			buf_get_str(rd, BUF_AT(s, f->off, char), f->size);
+			break;
+		case BUF_COPY:
+			buf_get_copy(rd, BUF_AT(s, f->off, uint8_t), f->size,
+			    BUF_AT(s, f->aux, size_t));
+			break;
+		case BUF_REF:
+			*BUF_AT(s, f->off, const uint8_t *) =
+			    buf_get_blob(rd, f->size, BUF_AT(s, f->aux, size_t));
+			break;
+		case BUF_STRS:
+			count = BUF_AT(s, f->aux, uint32_t);
+			if ((*count = buf_get_u32le(rd)) > f->count)
+				rd->failed = 1;
+			for (i = 0; i < *count && !rd->failed; i++)
+				buf_get_str(rd, BUF_AT(s, f->off + i * f->size, char), f->size);
+			break;
+		}
+	}
+}
+
+size_t
+buf_fields_len(const void *s, const struct buf_field *fields, size_t n)
+{
+	const struct buf_field *f;
+	size_t len = 0;
+	uint32_t i;
+
+	for (f = fields; f < fields + n; f++) {
+		if (f->kind == BUF_U8)
+			len += 1;
+		else if (f->kind == BUF_U16)
+			len += 2;
+		else if (f->kind == BUF_U32)
+			len += 4;
+		else if (f->kind == BUF_U64)
+			len += 8;
+		else if (f->kind == BUF_STR)
+			len += 4 + strlen(BUF_AT_CONST(s, f->off, char));
+		else if (f->kind == BUF_COPY || f->kind == BUF_REF)
+			len += 4 + *BUF_AT_CONST(s, f->aux, size_t);
+		else
+			for (i = 0, len += 4; i < *BUF_AT_CONST(s, f->aux, uint32_t) &&
+			    i < f->count; i++)
+				len += 4 + strlen(BUF_AT_CONST(s, f->off + i * f->size, char));
+	}
+	return len;
+}
