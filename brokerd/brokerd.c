@@ -418,11 +418,8 @@ broker_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 	}
 }
 
-static struct proc_child brokerd = {
-	.kind = PROC_BROKERD,
-	.parent_msg = broker_parent_msg,
-	.peer_msg = broker_front_msg,
-};
+static struct proc_child brokerd = { .kind = PROC_BROKERD, .parent_msg = broker_parent_msg,
+	.peer_msg = broker_front_msg };
 
 int
 main(int argc, char **argv)

@@ -226,6 +226,20 @@ cfg_choice(struct cfg_ctx *ctx, const struct toml_node *tbl, const char *table, 
 	return cfg_fail(ctx, n->line, full, "unknown value \"%s\"", value);
 }
 
+/* cfg_choice for a key that must be there: 1, or -1 saying it is required. */
+static int
+cfg_must_choose(struct cfg_ctx *ctx, const struct toml_node *tbl, const char *table,
+    const char *key, const char *const *names, int *out)
+{
+	char full[128];
+	int r = cfg_choice(ctx, tbl, table, key, names, out);
+
+	if (r != 0)
+		return r;
+	snprintf(full, sizeof(full), "%s.%s", table, key);
+	return cfg_fail(ctx, tbl->line, full, "required");
+}
+
 static int
 cfg_core_settings(struct cfg_ctx *ctx, const struct toml_node *t, struct parsec_config *cfg)
 {
@@ -297,12 +311,8 @@ cfg_authenticator(struct cfg_ctx *ctx, const struct toml_node *t, struct parsec_
 	size_t i;
 
 	cfg_unknown_keys(ctx, t, "authenticator", known);
-	switch (cfg_choice(ctx, t, "authenticator", "auth_type", types, &type)) {
-	case -1:
+	if (cfg_must_choose(ctx, t, "authenticator", "auth_type", types, &type) == -1)
 		return -1;
-	case 0:
-		return cfg_fail(ctx, t->line, "authenticator.auth_type", "required");
-	}
 	cfg->auth_type = values[type];
 	if (cfg->auth_type == CFG_AUTH_JWT_SVID)
 		return cfg_fail(ctx, toml_get(t, "auth_type")->line, "authenticator.auth_type",
@@ -358,12 +368,8 @@ cfg_key_manager(struct cfg_ctx *ctx, const struct toml_node *t, struct parsec_co
 	case 0:
 		return cfg_fail(ctx, t->line, "key_manager.name", "required");
 	}
-	switch (cfg_choice(ctx, t, "key_manager", "manager_type", types, &type)) {
-	case -1:
+	if (cfg_must_choose(ctx, t, "key_manager", "manager_type", types, &type) == -1)
 		return -1;
-	case 0:
-		return cfg_fail(ctx, t->line, "key_manager.manager_type", "required");
-	}
 	km->type = type == 0 ? CFG_KIM_SQLITE : CFG_KIM_ON_DISK;
 	if (km->type == CFG_KIM_ON_DISK)
 		return cfg_fail(ctx, toml_get(t, "manager_type")->line, "key_manager.manager_type",
@@ -406,12 +412,8 @@ cfg_provider(struct cfg_ctx *ctx, const struct toml_node *t, struct parsec_confi
 	p->line = t->line;
 	p->allow_export = true;
 	cfg_unknown_keys(ctx, t, "provider", known);
-	switch (cfg_choice(ctx, t, "provider", "provider_type", types, &type)) {
-	case -1:
+	if (cfg_must_choose(ctx, t, "provider", "provider_type", types, &type) == -1)
 		return -1;
-	case 0:
-		return cfg_fail(ctx, t->line, "provider.provider_type", "required");
-	}
 	if (type > 2)
 		return cfg_fail(ctx, toml_get(t, "provider_type")->line, "provider.provider_type",
 		    "%s is not supported by this build", types[type]);

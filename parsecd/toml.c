@@ -116,6 +116,21 @@ toml_append(struct toml_parser *tp, struct toml_node *parent, struct toml_node *
 	return 0;
 }
 
+/* A new node of type under parent, named key (taken, freed on failure; may be NULL). */
+static struct toml_node *
+toml_add(struct toml_parser *tp, struct toml_node *parent, enum toml_type type, char *key)
+{
+	struct toml_node *n;
+
+	if ((n = toml_node_new(type, tp->line)) == NULL || toml_append(tp, parent, n) == -1) {
+		free(n);
+		free(key);
+		return NULL;
+	}
+	n->key = key;
+	return n;
+}
+
 /* Skips spaces and tabs, and a comment if allow_comment. */
 static void
 toml_skip_ws(struct toml_parser *tp)
@@ -328,15 +343,9 @@ toml_walk(struct toml_parser *tp, struct toml_node *table, char **last, int *dep
 			toml_fail(tp, "nesting too deep");
 			return NULL;
 		}
-		next = toml_get(table, part);
-		if (next == NULL) {
-			if ((next = toml_node_new(TOML_TABLE, tp->line)) == NULL ||
-			    toml_append(tp, table, next) == -1) {
-				free(next);
-				free(part);
+		if ((next = toml_get(table, part)) == NULL) {
+			if ((next = toml_add(tp, table, TOML_TABLE, part)) == NULL)
 				return NULL;
-			}
-			next->key = part;
 		} else {
 			free(part);
 			if (next->type == TOML_ARRAY && next->array_of_tables && next->count > 0)
@@ -537,16 +546,9 @@ toml_header(struct toml_parser *tp, struct toml_node *root)
 	tp->p += array ? 2 : 1;
 	node = toml_get(owner, key);
 	if (array) {
-		struct toml_node *elem;
-
 		if (node == NULL) {
-			if ((node = toml_node_new(TOML_ARRAY, tp->line)) == NULL ||
-			    toml_append(tp, owner, node) == -1) {
-				free(node);
-				free(key);
+			if ((node = toml_add(tp, owner, TOML_ARRAY, key)) == NULL)
 				return NULL;
-			}
-			node->key = key;
 			node->array_of_tables = 1;
 		} else {
 			free(key);
@@ -555,12 +557,7 @@ toml_header(struct toml_parser *tp, struct toml_node *root)
 				return NULL;
 			}
 		}
-		if ((elem = toml_node_new(TOML_TABLE, tp->line)) == NULL ||
-		    toml_append(tp, node, elem) == -1) {
-			free(elem);
-			return NULL;
-		}
-		return elem;
+		return toml_add(tp, node, TOML_TABLE, NULL);
 	}
 	if (node != NULL) {
 		if (node->type != TOML_TABLE || node->header_defined) {
@@ -569,14 +566,8 @@ toml_header(struct toml_parser *tp, struct toml_node *root)
 			return NULL;
 		}
 		free(key);
-	} else {
-		if ((node = toml_node_new(TOML_TABLE, tp->line)) == NULL ||
-		    toml_append(tp, owner, node) == -1) {
-			free(node);
-			free(key);
-			return NULL;
-		}
-		node->key = key;
+	} else if ((node = toml_add(tp, owner, TOML_TABLE, key)) == NULL) {
+		return NULL;
 	}
 	node->header_defined = 1;
 	node->line = tp->line;

@@ -229,11 +229,8 @@ prov_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 	}
 }
 
-static struct proc_child providerd = {
-	.kind = PROC_PROVIDER,
-	.parent_msg = prov_parent_msg,
-	.peer_msg = prov_broker_msg,
-};
+static struct proc_child providerd = { .kind = PROC_PROVIDER, .parent_msg = prov_parent_msg,
+	.peer_msg = prov_broker_msg };
 
 int
 providerd_main(const struct prov_backend *backend, int argc, char **argv)
