@@ -193,6 +193,54 @@ buf_writer_ok(const struct buf_writer *wr)
 #define BUF_AT(s, off, type) ((type *)(void *)((char *)(s) + (off)))
 #define BUF_AT_CONST(s, off, type) ((const type *)(const void *)((const char *)(s) + (off)))
 
+/* An integer of size bytes in the struct, widened, and back. */
+static uint64_t
+buf_load(const void *p, size_t size)
+{
+	if (size == 1)
+		return *(const uint8_t *)p;
+	if (size == 2)
+		return *(const uint16_t *)p;
+	return size == 4 ? *(const uint32_t *)p : *(const uint64_t *)p;
+}
+
+static void
+buf_store(void *p, size_t size, uint64_t v)
+{
+	if (size == 1)
+		*(uint8_t *)p = (uint8_t)v;
+	else if (size == 2)
+		*(uint16_t *)p = (uint16_t)v;
+	else if (size == 4)
+		*(uint32_t *)p = (uint32_t)v;
+	else
+		*(uint64_t *)p = v;
+}
+
+/* size (at most 8) little-endian bytes. */
+static void
+buf_put_uint(struct buf_writer *wr, uint64_t v, size_t size)
+{
+	uint8_t b[8];
+	size_t i;
+
+	for (i = 0; i < size; i++)
+		b[i] = (uint8_t)(v >> (8 * i));
+	buf_put_bytes(wr, b, size);
+}
+
+static uint64_t
+buf_get_uint(struct buf_reader *rd, size_t size)
+{
+	const uint8_t *p = buf_get_bytes(rd, size);
+	uint64_t v = 0;
+	size_t i;
+
+	for (i = 0; p != NULL && i < size; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
 void
 buf_put_fields(struct buf_writer *wr, const void *s, const struct buf_field *fields, size_t n)
 {
@@ -201,17 +249,8 @@ buf_put_fields(struct buf_writer *wr, const void *s, const struct buf_field *fie
 
 	for (f = fields; f < fields + n; f++) {
 		switch (f->kind) {
-		case BUF_U8:
-			buf_put_u8(wr, *BUF_AT_CONST(s, f->off, uint8_t));
-			break;
-		case BUF_U16:
-			buf_put_u16le(wr, *BUF_AT_CONST(s, f->off, uint16_t));
-			break;
-		case BUF_U32:
-			buf_put_u32le(wr, *BUF_AT_CONST(s, f->off, uint32_t));
-			break;
-		case BUF_U64:
-			buf_put_u64le(wr, *BUF_AT_CONST(s, f->off, uint64_t));
+		case BUF_UINT:
+			buf_put_uint(wr, buf_load(BUF_AT_CONST(s, f->off, void), f->size), f->size);
 			break;
 		case BUF_STR:
 			buf_put_str(wr, BUF_AT_CONST(s, f->off, char));
@@ -255,17 +294,8 @@ buf_get_fields(struct buf_reader *rd, void *s, const struct buf_field *fields, s
 
 	for (f = fields; f < fields + n; f++) {
 		switch (f->kind) {
-		case BUF_U8:
-			*BUF_AT(s, f->off, uint8_t) = buf_get_u8(rd);
-			break;
-		case BUF_U16:
-			*BUF_AT(s, f->off, uint16_t) = buf_get_u16le(rd);
-			break;
-		case BUF_U32:
-			*BUF_AT(s, f->off, uint32_t) = buf_get_u32le(rd);
-			break;
-		case BUF_U64:
-			*BUF_AT(s, f->off, uint64_t) = buf_get_u64le(rd);
+		case BUF_UINT:
+			buf_store(BUF_AT(s, f->off, void), f->size, buf_get_uint(rd, f->size));
 			break;
 		case BUF_STR:
 			buf_get_str(rd, BUF_AT(s, f->off, char), f->size);
@@ -297,14 +327,8 @@ buf_fields_len(const void *s, const struct buf_field *fields, size_t n)
 	uint32_t i;
 
 	for (f = fields; f < fields + n; f++) {
-		if (f->kind == BUF_U8)
-			len += 1;
-		else if (f->kind == BUF_U16)
-			len += 2;
-		else if (f->kind == BUF_U32)
-			len += 4;
-		else if (f->kind == BUF_U64)
-			len += 8;
+		if (f->kind == BUF_UINT)
+			len += f->size;
 		else if (f->kind == BUF_STR)
 			len += 4 + strlen(BUF_AT_CONST(s, f->off, char));
 		else if (f->kind == BUF_COPY || f->kind == BUF_REF)

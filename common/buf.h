@@ -57,10 +57,7 @@ int buf_writer_ok(const struct buf_writer *wr);
  * encoded size, so the encoder and the decoder of a message cannot disagree.
  */
 enum buf_field_kind {
-	BUF_U8,     /* uint8_t */
-	BUF_U16,    /* uint16_t, like every number little-endian */
-	BUF_U32,    /* uint32_t */
-	BUF_U64,    /* uint64_t */
+	BUF_UINT,   /* an unsigned integer of size bytes (1, 2, 4, 8), little-endian */
 	BUF_STR,    /* char[size]: a blob without NUL bytes, NUL-terminated in the struct */
 	BUF_COPY,   /* uint8_t[size], its size_t length at aux: a blob copied in (secrets) */
 	BUF_REF,    /* const uint8_t *, its size_t length at aux: a blob of at most size
@@ -78,10 +75,13 @@ struct buf_field {
 };
 
 #define BUF_MEMBER_SIZE(type, member) sizeof(((type *)0)->member)
-#define BUF_F_U8(type, f) { BUF_U8, offsetof(type, f), 0, 0, 0 }
-#define BUF_F_U16(type, f) { BUF_U16, offsetof(type, f), 0, 0, 0 }
-#define BUF_F_U32(type, f) { BUF_U32, offsetof(type, f), 0, 0, 0 }
-#define BUF_F_U64(type, f) { BUF_U64, offsetof(type, f), 0, 0, 0 }
+/* An integer field of width bytes; a struct member of another size does not compile. */
+#define BUF_F_UINT(type, f, width) { BUF_UINT, offsetof(type, f), \
+	sizeof(char[BUF_MEMBER_SIZE(type, f) == (width) ? (width) : -1]), 0, 0 }
+#define BUF_F_U8(type, f) BUF_F_UINT(type, f, 1)
+#define BUF_F_U16(type, f) BUF_F_UINT(type, f, 2)
+#define BUF_F_U32(type, f) BUF_F_UINT(type, f, 4)
+#define BUF_F_U64(type, f) BUF_F_UINT(type, f, 8)
 #define BUF_F_STR(type, f) { BUF_STR, offsetof(type, f), BUF_MEMBER_SIZE(type, f), 0, 0 }
 #define BUF_F_COPY(type, f, len) \
 	{ BUF_COPY, offsetof(type, f), BUF_MEMBER_SIZE(type, f), offsetof(type, len), 0 }
