@@ -112,17 +112,10 @@ broker_worker_send(struct broker_worker *w, uint64_t prov_req_id, const uint8_t 
     size_t key_ref_len, const struct op_request *op)
 {
 	struct ipc_prov_request m = { .key_ref = key_ref, .key_ref_len = key_ref_len, .op = *op };
-	struct buf_writer wr;
-	size_t len = ipc_prov_request_encoded_len(&m);
-	uint8_t *buf = malloc(len);
+	size_t len;
+	uint8_t *buf = ipc_prov_request_encode_alloc(&m, &len);
 
-	if (buf == NULL)
-		fatal("malloc");
-	buf_writer_init(&wr, buf, len);
-	ipc_prov_request_encode(&wr, &m);
-	if (!buf_writer_ok(&wr))
-		fatalx("provider request encoding overflow");
-	if (ipc_send(w->chan, IPC_PROV_REQUEST, 0, prov_req_id, -1, buf, wr.off) == -1) {
+	if (ipc_send(w->chan, IPC_PROV_REQUEST, 0, prov_req_id, -1, buf, len) == -1) {
 		struct timeval now = { 0, 0 };
 		uint64_t *id = malloc(sizeof(*id));
 
@@ -132,7 +125,7 @@ broker_worker_send(struct broker_worker *w, uint64_t prov_req_id, const uint8_t 
 		if (event_base_once(brokerd.base, -1, EV_TIMEOUT, broker_send_failed, id, &now) == -1)
 			fatalx("event_base_once");
 	}
-	explicit_bzero(buf, wr.off);
+	explicit_bzero(buf, len);
 	free(buf);
 }
 

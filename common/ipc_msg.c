@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Payload codecs for the internal messages (layouts in ipc.h, API in ipc_msg.h). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "ipc.h"
@@ -132,9 +133,22 @@ ipc_prov_request_get_head(struct buf_reader *rd, struct ipc_prov_request *m)
 	m->key_ref = buf_get_blob(rd, IPC_MAX_PAYLOAD, &m->key_ref_len);
 }
 
+/* A buffer of len bytes for an encoder to fill through wr; the caller frees it. */
+static uint8_t *
+ipc_alloc(size_t len, struct buf_writer *wr)
+{
+	uint8_t *buf = malloc(len > 0 ? len : 1);
+
+	if (buf == NULL)
+		fatal("malloc");
+	buf_writer_init(wr, buf, len);
+	return buf;
+}
+
 /*
- * Size, encoder and decoder of NAME, a head (ipc_NAME_*_head) followed by
- * the operation (op_request) and nothing after it.
+ * Size, encoder (into wr, or into a buffer of its own) and decoder of NAME,
+ * a head (ipc_NAME_*_head) followed by the operation (op_request) and
+ * nothing after it.
  */
 #define IPC_OP_MSG_CODEC(name)                                                               \
 	size_t ipc_##name##_encoded_len(const struct ipc_##name *m)                          \
@@ -145,6 +159,17 @@ ipc_prov_request_get_head(struct buf_reader *rd, struct ipc_prov_request *m)
 	{                                                                                    \
 		ipc_##name##_put_head(wr, m);                                                \
 		op_request_encode(wr, &m->op);                                               \
+	}                                                                                    \
+	uint8_t *ipc_##name##_encode_alloc(const struct ipc_##name *m, size_t *len)          \
+	{                                                                                    \
+		struct buf_writer wr;                                                        \
+		uint8_t *buf = ipc_alloc(ipc_##name##_encoded_len(m), &wr);                  \
+                                                                                             \
+		ipc_##name##_encode(&wr, m);                                                 \
+		if (!buf_writer_ok(&wr))                                                     \
+			fatalx("%s encoding overflow", #name);                               \
+		*len = wr.off;                                                               \
+		return buf;                                                                  \
 	}                                                                                    \
 	int ipc_##name##_decode(const uint8_t *data, size_t len, struct ipc_##name *m)       \
 	{                                                                                    \
