@@ -260,7 +260,7 @@ buf_put_fields(struct buf_writer *wr, const void *s, const struct buf_field *fie
 			    *BUF_AT_CONST(s, f->aux, size_t));
 			break;
 		case BUF_REF:
-			buf_put_blob(wr, *BUF_AT_CONST(s, f->off, uint8_t *),
+			buf_put_blob(wr, *(const uint8_t *const *)BUF_AT_CONST(s, f->off, void),
 			    *BUF_AT_CONST(s, f->aux, size_t));
 			break;
 		case BUF_STRS:
