@@ -90,8 +90,8 @@ $(PROTO_LIB): $(PROTO_OBJS) $(PC_OBJS)
 	$(Q)ar rcs $@ $^
 
 # ---- common library ---------------------------------------------------------
-COMMON_OBJS = common/buf.o common/utf8.o common/config.o common/ipc.o common/ipc_msg.o common/log.o common/op.o \
-	common/peer.o common/proc.o common/sandbox.o common/seccomp.o common/setup.o common/toml.o common/wire.o
+COMMON_OBJS = common/buf.o common/utf8.o common/ipc.o common/ipc_msg.o common/log.o common/op.o \
+	common/peer.o common/proc.o common/sandbox.o common/seccomp.o common/setup.o common/wire.o
 COMMON_SRCS = $(COMMON_OBJS:.o=.c)
 COMMON_LIB = common/libparseccommon.a
 
@@ -108,8 +108,13 @@ BASE_LIBS = $(LIBEVENT_LIBS) $(LIBBSD_LIBS) $(NANOPB_LIBS) $(SECCOMP_LIBS) $(LIB
 
 # ---- processes --------------------------------------------------------------
 # The adoption of upstream's keys writes the key store through brokerd's KIM module.
-PARSECD_OBJS = $(patsubst %.c,%.o,$(wildcard parsecd/*.c)) brokerd/broker_kim.o \
-	brokerd/broker_kim_adopt.o
+# The config loader and TOML parser are the parent's alone (children get setup
+# messages); tests/check_config and fuzz_config link them too.
+CONFIG_OBJS = parsecd/config.o parsecd/toml.o
+PARSECD_OBJS = parsecd/parsecd.o parsecd/spawn.o parsecd/settings.o parsecd/supervise.o \
+	parsecd/reload.o parsecd/devconfig.o parsecd/dirs.o parsecd/listen.o parsecd/orphans.o \
+	parsecd/adopt.o parsecd/adopt_bincode.o parsecd/adopt_ondisk.o parsecd/adopt_store.o \
+	$(CONFIG_OBJS) brokerd/broker_kim.o brokerd/broker_kim_adopt.o
 FRONTD_OBJS = frontd/frontd.o frontd/front_conn.o frontd/front_codec.o
 BROKERD_OBJS = $(patsubst %.c,%.o,$(wildcard brokerd/*.c))
 PROVIDERD_CORE_OBJS = providerd/providerd.o
@@ -227,6 +232,12 @@ $(FAULT_TREE)/providerd/parsec-provider-mbed: $(call fault_objs,$(PROVIDERD_CORE
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(MBEDCRYPTO_LIBS)
 fault-tree: $(FAULT_TREE)/parsecd/parsecd $(FAULT_TREE)/frontd/parsec-frontd \
 	$(FAULT_TREE)/brokerd/parsec-brokerd $(FAULT_TREE)/providerd/parsec-provider-mbed
+
+# The config loader, tested in-process.
+tests/check_config: tests/check_config.o tests/testlib.o $(CONFIG_OBJS) $(PROTO_LIB) $(COMMON_LIB)
+	$(msg) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(CHECK_LIBS)
+tests/check_config.o: LOCAL_CFLAGS += -Iparsecd
 
 # frontd's codec, tested in-process.
 FRONT_LIB_OBJS = $(filter-out frontd/frontd.o,$(FRONTD_OBJS))
@@ -378,7 +389,11 @@ FUZZ_LIB_SRCS = $(COMMON_SRCS) $(PROTO_SRCS) $(PC_OBJS:.o=.c) providerd/prov_der
 
 fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_SRCS) .build-vars | $(PROTO_HDRS)
 	$(msg) FUZZ $@
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Iproviderd -o $@ $< $(FUZZ_LIB_SRCS) $(BASE_LIBS)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Iproviderd $(FUZZ_EXTRA) -o $@ $< $(FUZZ_LIB_SRCS) $(BASE_LIBS)
+
+# The config loader is the parent's: only its fuzzer compiles it in.
+fuzz/fuzz_config: FUZZ_EXTRA = -Iparsecd $(CONFIG_OBJS:.o=.c)
+fuzz/fuzz_config: $(CONFIG_OBJS:.o=.c)
 
 fuzz: $(FUZZ_PROGS)
 

@@ -42,16 +42,15 @@ broker_conn_cmp(const struct broker_conn *a, const struct broker_conn *b)
 RB_HEAD(broker_conn_tree, broker_conn);
 TREE_GENERATE_STATIC(broker_conn_tree, broker_conn, entry, broker_conn_cmp)
 
+/* The shared start-up (proc.h); its handlers are below. */
+static struct proc_child brokerd;
+
 static struct {
-	struct event_base *base;
-	struct ipc_chan *parent;
-	struct ipc_chan *front;
 	struct broker_conn_tree conns;
 	int have_setup;
 	uint32_t workers_linked;
 	int setup_done;
 	int ready_sent;
-	int stopping;
 } bd;
 
 void
@@ -67,7 +66,7 @@ broker_reply(uint64_t conn_id, uint64_t req_id, const struct op_result *res)
 	op_result_encode(&wr, res);
 	if (!buf_writer_ok(&wr))
 		fatalx("result encoding overflow");
-	if (ipc_send(bd.front, IPC_RESPONSE, conn_id, req_id, -1, buf, wr.off) == -1) {
+	if (ipc_send(brokerd.peer, IPC_RESPONSE, conn_id, req_id, -1, buf, wr.off) == -1) {
 		struct op_result too_large;
 
 		op_result_status(&too_large, ST_RESPONSE_TOO_LARGE);
@@ -113,27 +112,20 @@ broker_worker_send(struct broker_worker *w, uint64_t prov_req_id, const uint8_t 
     size_t key_ref_len, const struct op_request *op)
 {
 	struct ipc_prov_request m = { .key_ref = key_ref, .key_ref_len = key_ref_len, .op = *op };
-	struct buf_writer wr;
-	size_t len = ipc_prov_request_encoded_len(&m);
-	uint8_t *buf = malloc(len);
+	size_t len;
+	uint8_t *buf = ipc_prov_request_encode_alloc(&m, &len);
 
-	if (buf == NULL)
-		fatal("malloc");
-	buf_writer_init(&wr, buf, len);
-	ipc_prov_request_encode(&wr, &m);
-	if (!buf_writer_ok(&wr))
-		fatalx("provider request encoding overflow");
-	if (ipc_send(w->chan, IPC_PROV_REQUEST, 0, prov_req_id, -1, buf, wr.off) == -1) {
+	if (ipc_send(w->chan, IPC_PROV_REQUEST, 0, prov_req_id, -1, buf, len) == -1) {
 		struct timeval now = { 0, 0 };
 		uint64_t *id = malloc(sizeof(*id));
 
 		if (id == NULL)
 			fatal("malloc");
 		*id = prov_req_id;
-		if (event_base_once(bd.base, -1, EV_TIMEOUT, broker_send_failed, id, &now) == -1)
+		if (event_base_once(brokerd.base, -1, EV_TIMEOUT, broker_send_failed, id, &now) == -1)
 			fatalx("event_base_once");
 	}
-	explicit_bzero(buf, wr.off);
+	explicit_bzero(buf, len);
 	free(buf);
 }
 
@@ -155,7 +147,7 @@ broker_startup_progress(void)
 				return;
 	}
 	bd.ready_sent = 1;
-	ipc_send_ctl(bd.parent, IPC_READY, 0, -1, NULL, 0);
+	ipc_send_ctl(brokerd.parent, IPC_READY, 0, -1, NULL, 0);
 }
 
 static void
@@ -328,7 +320,7 @@ broker_link_worker(const uint8_t *data, size_t len, int fd)
 	if (w->chan != NULL)
 		broker_worker_down(w);
 	snprintf(peer, sizeof(peer), "provider %u/%u", ref.id, ref.worker);
-	w->chan = ipc_chan_new(bd.base, fd, peer, broker_worker_msg, broker_worker_lost, w);
+	w->chan = ipc_chan_new(brokerd.base, fd, peer, broker_worker_msg, broker_worker_lost, w);
 	ipc_chan_set_untrusted(w->chan);
 }
 
@@ -353,13 +345,6 @@ broker_remove_provider(struct broker_provider *p)
 	log_info("%s removed", p->name);
 	memset(p, 0, sizeof(*p));
 	broker_startup_progress(); /* a provider skipped at start-up is no longer awaited */
-}
-
-static void
-broker_stop(void)
-{
-	bd.stopping = 1;
-	event_base_loopexit(bd.base, NULL);
 }
 
 static void
@@ -422,51 +407,20 @@ broker_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 		broker_remove_provider(&broker.providers[rm.provider_id]);
 		break;
 	}
-	case IPC_SHUTDOWN:
-		broker_stop();
-		break;
-#ifdef PARSEC_TEST_HOOKS
-	case IPC_TEST_FORBIDDEN:
-		sandbox_test_forbidden(PROC_BROKERD);
-		break;
-#endif
 	default:
 		fatalx("unexpected %s from parent", ipc_type_name(msg->hdr.type));
 	}
 }
 
-static void
-broker_peer_lost(struct ipc_chan *chan, void *arg)
-{
-	if (bd.stopping)
-		exit(0);
-	log_warnx("channel to %s closed; exiting", ipc_chan_peer(chan));
-	exit(1);
-}
-
-static void
-broker_signal(evutil_socket_t sig, short ev, void *arg)
-{
-	broker_stop();
-}
+static struct proc_child brokerd = { .kind = PROC_BROKERD, .parent_msg = broker_parent_msg,
+	.peer_msg = broker_front_msg };
 
 int
 main(int argc, char **argv)
 {
-	struct event *ev_term;
-
-	proc_child_init("brokerd", argc, argv);
 	RB_INIT(&bd.conns);
-	if ((bd.base = event_base_new()) == NULL)
-		fatalx("event_base_new failed");
-	bd.parent = ipc_chan_new(bd.base, IPC_FD_PARENT, "parent", broker_parent_msg,
-	    broker_peer_lost, NULL);
-	bd.front = ipc_chan_new(bd.base, IPC_FD_PEER, "frontd", broker_front_msg, broker_peer_lost,
-	    NULL);
-	ev_term = evsignal_new(bd.base, SIGTERM, broker_signal, NULL);
-	evsignal_add(ev_term, NULL);
-	ipc_send_hello(bd.parent);
-	event_base_dispatch(bd.base);
+	proc_child_start(&brokerd, argc, argv);
+	proc_child_run(&brokerd);
 	kim_close();
 	log_debug("exiting");
 	return 0;

@@ -50,4 +50,50 @@ void buf_put_blob(struct buf_writer *wr, const void *data, size_t len);
 void buf_put_str(struct buf_writer *wr, const char *s);
 int buf_writer_ok(const struct buf_writer *wr);
 
+/*
+ * A payload laid out once, as a table of the fields of a C struct in wire
+ * order: buf_put_fields() writes them, buf_get_fields() reads them back
+ * (sticky failure as above, no end check) and buf_fields_len() gives the
+ * encoded size, so the encoder and the decoder of a message cannot disagree.
+ */
+enum buf_field_kind {
+	BUF_UINT,   /* an unsigned integer of size bytes (1, 2, 4, 8), little-endian */
+	BUF_STR,    /* char[size]: a blob without NUL bytes, NUL-terminated in the struct */
+	BUF_COPY,   /* uint8_t[size], its size_t length at aux: a blob copied in (secrets) */
+	BUF_REF,    /* const uint8_t *, its size_t length at aux: a blob of at most size
+		       bytes, pointing into the payload once read */
+	BUF_STRS,   /* char[count][size], its uint32_t count at aux: the count (at most
+		       count), then each string */
+};
+
+struct buf_field {
+	enum buf_field_kind kind;
+	size_t off;   /* of the field in the struct */
+	size_t size;
+	size_t aux;
+	size_t count;
+};
+
+#define BUF_MEMBER_SIZE(type, member) sizeof(((type *)0)->member)
+/* An integer field of width bytes; a struct member of another size does not compile. */
+#define BUF_F_UINT(type, f, width) { BUF_UINT, offsetof(type, f), \
+	sizeof(char[BUF_MEMBER_SIZE(type, f) == (width) ? (width) : -1]), 0, 0 }
+#define BUF_F_U8(type, f) BUF_F_UINT(type, f, 1)
+#define BUF_F_U16(type, f) BUF_F_UINT(type, f, 2)
+#define BUF_F_U32(type, f) BUF_F_UINT(type, f, 4)
+#define BUF_F_U64(type, f) BUF_F_UINT(type, f, 8)
+#define BUF_F_STR(type, f) { BUF_STR, offsetof(type, f), BUF_MEMBER_SIZE(type, f), 0, 0 }
+#define BUF_F_COPY(type, f, len) \
+	{ BUF_COPY, offsetof(type, f), BUF_MEMBER_SIZE(type, f), offsetof(type, len), 0 }
+#define BUF_F_REF(type, ptr, len, max) { BUF_REF, offsetof(type, ptr), (max), offsetof(type, len), 0 }
+#define BUF_F_STRS(type, f, n) { BUF_STRS, offsetof(type, f), BUF_MEMBER_SIZE(type, f[0]), \
+	offsetof(type, n), BUF_MEMBER_SIZE(type, f) / BUF_MEMBER_SIZE(type, f[0]) }
+/* A table and its length, as the functions below take them. */
+#define BUF_FIELDS(table) (table), (sizeof(table) / sizeof((table)[0]))
+
+void buf_put_fields(struct buf_writer *wr, const void *s, const struct buf_field *fields,
+    size_t n);
+void buf_get_fields(struct buf_reader *rd, void *s, const struct buf_field *fields, size_t n);
+size_t buf_fields_len(const void *s, const struct buf_field *fields, size_t n);
+
 #endif

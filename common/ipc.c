@@ -88,18 +88,19 @@ ipc_type_name(uint32_t type)
 	return NULL;
 }
 
+static const struct buf_field ipc_hdr_fields[] = {
+	BUF_F_U32(struct ipc_hdr, type), BUF_F_U32(struct ipc_hdr, len),
+	BUF_F_U64(struct ipc_hdr, req_id), BUF_F_U64(struct ipc_hdr, conn_id),
+	BUF_F_U32(struct ipc_hdr, flags), BUF_F_U32(struct ipc_hdr, version),
+};
+
 void
 ipc_hdr_encode(const struct ipc_hdr *hdr, uint8_t out[IPC_HDR_LEN])
 {
 	struct buf_writer wr;
 
 	buf_writer_init(&wr, out, IPC_HDR_LEN);
-	buf_put_u32le(&wr, hdr->type);
-	buf_put_u32le(&wr, hdr->len);
-	buf_put_u64le(&wr, hdr->req_id);
-	buf_put_u64le(&wr, hdr->conn_id);
-	buf_put_u32le(&wr, hdr->flags);
-	buf_put_u32le(&wr, hdr->version);
+	buf_put_fields(&wr, hdr, BUF_FIELDS(ipc_hdr_fields));
 }
 
 int
@@ -108,12 +109,7 @@ ipc_hdr_decode(const uint8_t in[IPC_HDR_LEN], struct ipc_hdr *hdr, const char **
 	struct buf_reader rd;
 
 	buf_reader_init(&rd, in, IPC_HDR_LEN);
-	hdr->type = buf_get_u32le(&rd);
-	hdr->len = buf_get_u32le(&rd);
-	hdr->req_id = buf_get_u64le(&rd);
-	hdr->conn_id = buf_get_u64le(&rd);
-	hdr->flags = buf_get_u32le(&rd);
-	hdr->version = buf_get_u32le(&rd);
+	buf_get_fields(&rd, hdr, BUF_FIELDS(ipc_hdr_fields));
 	if (hdr->version != IPC_PROTOCOL_VERSION) {
 		*why = "IPC protocol version mismatch";
 		return -1;

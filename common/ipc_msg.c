@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Payload codecs for the internal messages (layouts in ipc.h, API in ipc_msg.h). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "ipc.h"
@@ -22,150 +23,164 @@ ipc_send_small(struct ipc_chan *chan, uint32_t type, const struct buf_writer *wr
 	ipc_send_ctl(chan, type, 0, -1, wr->data, wr->off);
 }
 
+static const struct buf_field ipc_hello_fields[] = {
+	BUF_F_U32(struct ipc_hello, version),
+};
+static const struct buf_field ipc_provider_down_fields[] = {
+	BUF_F_U32(struct ipc_provider_down, provider_id),
+	BUF_F_U32(struct ipc_provider_down, worker),
+};
+static const struct buf_field ipc_provider_removed_fields[] = {
+	BUF_F_U32(struct ipc_provider_removed, provider_id),
+};
+
+static int
+ipc_small_decode(const uint8_t *data, size_t len, void *m, const struct buf_field *fields,
+    size_t n)
+{
+	struct buf_reader rd;
+
+	buf_reader_init(&rd, data, len);
+	buf_get_fields(&rd, m, fields, n);
+	return buf_reader_done(&rd) ? 0 : -1;
+}
+
+/* Encoder, decoder and sender of the msg_len-byte message NAME, from ipc_NAME_fields. */
+#define IPC_SMALL_CODEC(name, msg_type, msg_len)                                             \
+	void ipc_##name##_encode(struct buf_writer *wr, const struct ipc_##name *m)          \
+	{                                                                                    \
+		buf_put_fields(wr, m, BUF_FIELDS(ipc_##name##_fields));                      \
+	}                                                                                    \
+	int ipc_##name##_decode(const uint8_t *data, size_t len, struct ipc_##name *m)       \
+	{                                                                                    \
+		return ipc_small_decode(data, len, m, BUF_FIELDS(ipc_##name##_fields));      \
+	}                                                                                    \
+	static void ipc_send_##name##_msg(struct ipc_chan *chan, const struct ipc_##name *m) \
+	{                                                                                    \
+		uint8_t buf[msg_len];                                                        \
+		struct buf_writer wr;                                                        \
+                                                                                             \
+		buf_writer_init(&wr, buf, sizeof(buf));                                      \
+		ipc_##name##_encode(&wr, m);                                                 \
+		ipc_send_small(chan, msg_type, &wr);                                         \
+	}
+IPC_SMALL_CODEC(hello, IPC_HELLO, IPC_HELLO_LEN)
+IPC_SMALL_CODEC(provider_down, IPC_PROVIDER_DOWN, IPC_PROVIDER_DOWN_LEN)
+IPC_SMALL_CODEC(provider_removed, IPC_PROVIDER_REMOVED, IPC_PROVIDER_REMOVED_LEN)
+
 void
 ipc_send_hello(struct ipc_chan *chan)
 {
-	struct ipc_hello m = { IPC_PROTOCOL_VERSION };
-	uint8_t buf[IPC_HELLO_LEN];
-	struct buf_writer wr;
-
-	buf_writer_init(&wr, buf, sizeof(buf));
-	ipc_hello_encode(&wr, &m);
-	ipc_send_small(chan, IPC_HELLO, &wr);
+	ipc_send_hello_msg(chan, &(struct ipc_hello){ IPC_PROTOCOL_VERSION });
 }
 
 void
 ipc_send_provider_down(struct ipc_chan *chan, uint32_t provider_id, uint32_t worker)
 {
-	struct ipc_provider_down m = { provider_id, worker };
-	uint8_t buf[IPC_PROVIDER_DOWN_LEN];
-	struct buf_writer wr;
-
-	buf_writer_init(&wr, buf, sizeof(buf));
-	ipc_provider_down_encode(&wr, &m);
-	ipc_send_small(chan, IPC_PROVIDER_DOWN, &wr);
+	ipc_send_provider_down_msg(chan, &(struct ipc_provider_down){ provider_id, worker });
 }
 
 void
 ipc_send_provider_removed(struct ipc_chan *chan, uint32_t provider_id)
 {
-	struct ipc_provider_removed m = { provider_id };
-	uint8_t buf[IPC_PROVIDER_REMOVED_LEN];
-	struct buf_writer wr;
-
-	buf_writer_init(&wr, buf, sizeof(buf));
-	ipc_provider_removed_encode(&wr, &m);
-	ipc_send_small(chan, IPC_PROVIDER_REMOVED, &wr);
+	ipc_send_provider_removed_msg(chan, &(struct ipc_provider_removed){ provider_id });
 }
 
-void
-ipc_hello_encode(struct buf_writer *wr, const struct ipc_hello *m)
+/* REQUEST's head: provider, auth type, auth length, two reserved zero bytes, the auth. */
+static size_t
+ipc_request_head_len(const struct ipc_request *m)
 {
-	buf_put_u32le(wr, m->version);
+	return 6 + m->auth_len;
 }
 
-int
-ipc_hello_decode(const uint8_t *data, size_t len, struct ipc_hello *m)
-{
-	struct buf_reader rd;
-
-	buf_reader_init(&rd, data, len);
-	m->version = buf_get_u32le(&rd);
-	return buf_reader_done(&rd) ? 0 : -1;
-}
-
-void
-ipc_provider_down_encode(struct buf_writer *wr, const struct ipc_provider_down *m)
-{
-	buf_put_u32le(wr, m->provider_id);
-	buf_put_u32le(wr, m->worker);
-}
-
-int
-ipc_provider_down_decode(const uint8_t *data, size_t len, struct ipc_provider_down *m)
-{
-	struct buf_reader rd;
-
-	buf_reader_init(&rd, data, len);
-	m->provider_id = buf_get_u32le(&rd);
-	m->worker = buf_get_u32le(&rd);
-	return buf_reader_done(&rd) ? 0 : -1;
-}
-
-void
-ipc_provider_removed_encode(struct buf_writer *wr, const struct ipc_provider_removed *m)
-{
-	buf_put_u32le(wr, m->provider_id);
-}
-
-int
-ipc_provider_removed_decode(const uint8_t *data, size_t len, struct ipc_provider_removed *m)
-{
-	struct buf_reader rd;
-
-	buf_reader_init(&rd, data, len);
-	m->provider_id = buf_get_u32le(&rd);
-	return buf_reader_done(&rd) ? 0 : -1;
-}
-
-size_t
-ipc_request_encoded_len(const struct ipc_request *m)
-{
-	return 6 + m->auth_len + op_request_encoded_len(&m->op);
-}
-
-void
-ipc_request_encode(struct buf_writer *wr, const struct ipc_request *m)
+static void
+ipc_request_put_head(struct buf_writer *wr, const struct ipc_request *m)
 {
 	buf_put_u8(wr, m->provider);
 	buf_put_u8(wr, m->auth_type);
 	buf_put_u16le(wr, (uint16_t)m->auth_len);
 	buf_put_u16le(wr, 0);
 	buf_put_bytes(wr, m->auth, m->auth_len);
-	op_request_encode(wr, &m->op);
 }
 
-int
-ipc_request_decode(const uint8_t *data, size_t len, struct ipc_request *m)
+static void
+ipc_request_get_head(struct buf_reader *rd, struct ipc_request *m)
 {
-	struct buf_reader rd;
-
-	buf_reader_init(&rd, data, len);
-	m->provider = buf_get_u8(&rd);
-	m->auth_type = buf_get_u8(&rd);
-	m->auth_len = buf_get_u16le(&rd);
-	if (buf_get_u16le(&rd) != 0)
-		return -1;
-	m->auth = buf_get_bytes(&rd, m->auth_len);
-	if (op_request_decode(&rd, &m->op) == -1)
-		return -1;
-	return buf_reader_done(&rd) ? 0 : -1;
+	m->provider = buf_get_u8(rd);
+	m->auth_type = buf_get_u8(rd);
+	m->auth_len = buf_get_u16le(rd);
+	if (buf_get_u16le(rd) != 0)
+		rd->failed = 1;
+	m->auth = buf_get_bytes(rd, m->auth_len);
 }
 
-size_t
-ipc_prov_request_encoded_len(const struct ipc_prov_request *m)
+/* PROV_REQUEST's head: the key reference as a blob. */
+static size_t
+ipc_prov_request_head_len(const struct ipc_prov_request *m)
 {
-	return 4 + m->key_ref_len + op_request_encoded_len(&m->op);
+	return 4 + m->key_ref_len;
 }
 
-void
-ipc_prov_request_encode(struct buf_writer *wr, const struct ipc_prov_request *m)
+static void
+ipc_prov_request_put_head(struct buf_writer *wr, const struct ipc_prov_request *m)
 {
 	buf_put_blob(wr, m->key_ref, m->key_ref_len);
-	op_request_encode(wr, &m->op);
 }
 
-int
-ipc_prov_request_decode(const uint8_t *data, size_t len, struct ipc_prov_request *m)
+static void
+ipc_prov_request_get_head(struct buf_reader *rd, struct ipc_prov_request *m)
 {
-	struct buf_reader rd;
-
-	buf_reader_init(&rd, data, len);
-	m->key_ref = buf_get_blob(&rd, IPC_MAX_PAYLOAD, &m->key_ref_len);
-	if (op_request_decode(&rd, &m->op) == -1)
-		return -1;
-	return buf_reader_done(&rd) ? 0 : -1;
+	m->key_ref = buf_get_blob(rd, IPC_MAX_PAYLOAD, &m->key_ref_len);
 }
+
+/* A buffer of len bytes for an encoder to fill through wr; the caller frees it. */
+static uint8_t *
+ipc_alloc(size_t len, struct buf_writer *wr)
+{
+	uint8_t *buf = malloc(len > 0 ? len : 1);
+
+	if (buf == NULL)
+		fatal("malloc");
+	buf_writer_init(wr, buf, len);
+	return buf;
+}
+
+/*
+ * Size, encoder (into wr, or into a buffer of its own) and decoder of NAME,
+ * a head (ipc_NAME_*_head) followed by the operation (op_request) and
+ * nothing after it.
+ */
+#define IPC_OP_MSG_CODEC(name)                                                               \
+	size_t ipc_##name##_encoded_len(const struct ipc_##name *m)                          \
+	{                                                                                    \
+		return ipc_##name##_head_len(m) + op_request_encoded_len(&m->op);            \
+	}                                                                                    \
+	void ipc_##name##_encode(struct buf_writer *wr, const struct ipc_##name *m)          \
+	{                                                                                    \
+		ipc_##name##_put_head(wr, m);                                                \
+		op_request_encode(wr, &m->op);                                               \
+	}                                                                                    \
+	uint8_t *ipc_##name##_encode_alloc(const struct ipc_##name *m, size_t *len)          \
+	{                                                                                    \
+		struct buf_writer wr;                                                        \
+		uint8_t *buf = ipc_alloc(ipc_##name##_encoded_len(m), &wr);                  \
+                                                                                             \
+		ipc_##name##_encode(&wr, m);                                                 \
+		if (!buf_writer_ok(&wr))                                                     \
+			fatalx("%s encoding overflow", #name);                               \
+		*len = wr.off;                                                               \
+		return buf;                                                                  \
+	}                                                                                    \
+	int ipc_##name##_decode(const uint8_t *data, size_t len, struct ipc_##name *m)       \
+	{                                                                                    \
+		struct buf_reader rd;                                                        \
+                                                                                             \
+		buf_reader_init(&rd, data, len);                                             \
+		ipc_##name##_get_head(&rd, m);                                               \
+		return op_request_decode(&rd, &m->op) == 0 && buf_reader_done(&rd) ? 0 : -1; \
+	}
+IPC_OP_MSG_CODEC(request)
+IPC_OP_MSG_CODEC(prov_request)
 
 void
 ipc_prov_info_encode(struct buf_writer *wr, const struct ipc_prov_info *m)

@@ -67,9 +67,12 @@ int ipc_provider_removed_decode(const uint8_t *data, size_t len,
     struct ipc_provider_removed *m);
 size_t ipc_request_encoded_len(const struct ipc_request *m);
 void ipc_request_encode(struct buf_writer *wr, const struct ipc_request *m);
+/* Encoded into a malloc'd buffer of *len bytes (fatal if memory runs out). */
+uint8_t *ipc_request_encode_alloc(const struct ipc_request *m, size_t *len);
 int ipc_request_decode(const uint8_t *data, size_t len, struct ipc_request *m);
 size_t ipc_prov_request_encoded_len(const struct ipc_prov_request *m);
 void ipc_prov_request_encode(struct buf_writer *wr, const struct ipc_prov_request *m);
+uint8_t *ipc_prov_request_encode_alloc(const struct ipc_prov_request *m, size_t *len);
 int ipc_prov_request_decode(const uint8_t *data, size_t len, struct ipc_prov_request *m);
 void ipc_prov_info_encode(struct buf_writer *wr, const struct ipc_prov_info *m);
 int ipc_prov_info_decode(const uint8_t *data, size_t len, struct ipc_prov_info *m);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* fork + exec with fixed descriptors, and the common start of a child. */
+/* The process table, fork + exec with fixed descriptors, and the start-up every child shares. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -9,8 +9,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <event2/event.h>
+
+#include "ipc_msg.h"
 #include "log.h"
 #include "proc.h"
+#include "sandbox.h"
+
+const struct proc_info proc_table[PROC_KINDS] = {
+	[PROC_FRONTD] = { "frontd", "parsec-frontd", "frontd", PROC_BROKERD, 3 },
+	[PROC_BROKERD] = { "brokerd", "parsec-brokerd", "brokerd", PROC_FRONTD, 2 },
+	[PROC_PROVIDER] = { "provider", NULL, "providerd", PROC_BROKERD, 2 },
+};
 
 pid_t
 proc_spawn(const char *path, char *const argv[], const int *fds, int nfds)
@@ -56,8 +66,8 @@ proc_spawn(const char *path, char *const argv[], const int *fds, int nfds)
 	}
 }
 
-void
-proc_child_init(const char *procname, int argc, char **argv)
+static void
+proc_child_log_init(const char *procname, int argc, char **argv)
 {
 	int level = LOG_LVL_INFO, timestamps = 0, ch;
 
@@ -76,11 +86,83 @@ proc_child_init(const char *procname, int argc, char **argv)
 		}
 	}
 	log_init(procname, level, timestamps);
-	if (fcntl(3, F_GETFD) == -1)
-		fatalx("must be started by parsecd (no channel on fd 3)");
+}
+
+void
+proc_child_stop(struct proc_child *pc)
+{
+	pc->stopping = 1;
+	if (pc->stop != NULL)
+		pc->stop();
+	event_base_loopexit(pc->base, NULL);
+}
+
+static void
+proc_child_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
+{
+	struct proc_child *pc = arg;
+
+	switch (msg->hdr.type) {
+	case IPC_SHUTDOWN:
+		proc_child_stop(pc);
+		break;
+#ifdef PARSEC_TEST_HOOKS
+	case IPC_TEST_FORBIDDEN:
+		sandbox_test_forbidden(pc->kind);
+		break;
+#endif
+	default:
+		pc->parent_msg(chan, msg, NULL);
+	}
+}
+
+static void
+proc_child_lost(struct ipc_chan *chan, void *arg)
+{
+	struct proc_child *pc = arg;
+
+	if (pc->lost != NULL)
+		pc->lost();
+	if (pc->stopping)
+		exit(0);
+	log_warnx("channel to %s closed; exiting", ipc_chan_peer(chan));
+	exit(1);
+}
+
+static void
+proc_child_signal(evutil_socket_t sig, short ev, void *arg)
+{
+	proc_child_stop(arg);
+}
+
+void
+proc_child_start(struct proc_child *pc, int argc, char **argv)
+{
+	struct event *ev_term;
+
+	proc_child_log_init(pc->name != NULL ? pc->name : proc_table[pc->kind].name, argc, argv);
+	if (fcntl(IPC_FD_PARENT, F_GETFD) == -1)
+		fatalx("must be started by parsecd (no channel on fd %d)", IPC_FD_PARENT);
 	signal(SIGPIPE, SIG_IGN);
 	/* The parent decides when we stop; a terminal's ^C must not race it. */
 	signal(SIGINT, SIG_IGN);
+	if ((pc->base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	pc->parent = ipc_chan_new(pc->base, IPC_FD_PARENT, "parent", proc_child_parent_msg,
+	    proc_child_lost, pc);
+	pc->peer = ipc_chan_new(pc->base, IPC_FD_PEER, proc_table[proc_table[pc->kind].peer].name,
+	    pc->peer_msg, proc_child_lost, pc);
+	if ((ev_term = evsignal_new(pc->base, SIGTERM, proc_child_signal, pc)) == NULL ||
+	    evsignal_add(ev_term, NULL) == -1)
+		fatalx("cannot watch SIGTERM");
+}
+
+void
+proc_child_run(struct proc_child *pc)
+{
+	ipc_send_hello(pc->parent);
+	event_base_dispatch(pc->base);
+	log_debug("exiting");
 }
 
 uint64_t

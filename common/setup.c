@@ -1,181 +1,85 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Codecs for the setup messages; a decode must consume the payload exactly. */
+/*
+ * Codecs for the setup messages, each from one table of its fields in wire
+ * order; a decode must consume the payload exactly.
+ */
 #include <string.h>
 
 #include "buf.h"
 #include "setup.h"
 
-size_t
-setup_front_encode(const struct setup_front *s, uint8_t *out, size_t cap)
+static const struct buf_field setup_front_fields[] = {
+	BUF_F_STR(struct setup_front, user), BUF_F_STR(struct setup_front, chroot_dir),
+	BUF_F_U32(struct setup_front, body_len_limit), BUF_F_U32(struct setup_front, timeout_ms),
+	BUF_F_U32(struct setup_front, keep_alive_timeout_ms),
+	BUF_F_U32(struct setup_front, max_connections),
+	BUF_F_U32(struct setup_front, max_connections_per_uid),
+};
+
+static const struct buf_field setup_broker_fields[] = {
+	BUF_F_STR(struct setup_broker, user), BUF_F_U32(struct setup_broker, auth_type),
+	BUF_F_STRS(struct setup_broker, admins, admin_count),
+	BUF_F_STR(struct setup_broker, kim_path), BUF_F_STR(struct setup_broker, listen_addr),
+	BUF_F_STR(struct setup_broker, state_dir), BUF_F_STR(struct setup_broker, upstream_store),
+	BUF_F_U32(struct setup_broker, provider_count),
+};
+
+static const struct buf_field setup_provider_ref_fields[] = {
+	BUF_F_U32(struct setup_provider_ref, id), BUF_F_U32(struct setup_provider_ref, worker),
+	BUF_F_STR(struct setup_provider_ref, name),
+};
+
+#define PROV(kind, ...) BUF_F_##kind(struct setup_provider, __VA_ARGS__)
+static const struct buf_field setup_provider_fields[] = {
+	PROV(STR, user), PROV(U32, id), PROV(STR, name), PROV(STR, state_dir), PROV(U32, worker),
+	PROV(U32, workers), PROV(U32, advertise_mac_opcodes), PROV(U32, relax_seccomp),
+	/* Pkcs11 */
+	PROV(STR, library_path), PROV(U32, has_slot_number), PROV(U64, slot_number),
+	PROV(STR, serial_number), PROV(U32, has_user_pin), PROV(COPY, user_pin, user_pin_len),
+	PROV(U32, software_public_operations), PROV(U32, allow_export),
+	/* Tpm */
+	PROV(STR, tcti), PROV(COPY, owner_hierarchy_auth, owner_hierarchy_auth_len),
+	PROV(COPY, endorsement_hierarchy_auth, endorsement_hierarchy_auth_len),
+	PROV(U32, skip_if_no_tpm),
+};
+#undef PROV
+
+static size_t
+setup_encode(const void *s, const struct buf_field *fields, size_t n, uint8_t *out, size_t cap)
 {
 	struct buf_writer wr;
 
 	buf_writer_init(&wr, out, cap);
-	buf_put_str(&wr, s->user);
-	buf_put_str(&wr, s->chroot_dir);
-	buf_put_u32le(&wr, s->body_len_limit);
-	buf_put_u32le(&wr, s->timeout_ms);
-	buf_put_u32le(&wr, s->keep_alive_timeout_ms);
-	buf_put_u32le(&wr, s->max_connections);
-	buf_put_u32le(&wr, s->max_connections_per_uid);
+	buf_put_fields(&wr, s, fields, n);
 	return buf_writer_ok(&wr) ? wr.off : 0;
 }
 
-int
-setup_front_decode(const uint8_t *in, size_t len, struct setup_front *s)
+static int
+setup_decode(const uint8_t *in, size_t len, void *s, size_t size, const struct buf_field *fields,
+    size_t n)
 {
 	struct buf_reader rd;
 
+	memset(s, 0, size);
 	buf_reader_init(&rd, in, len);
-	buf_get_str(&rd, s->user, sizeof(s->user));
-	buf_get_str(&rd, s->chroot_dir, sizeof(s->chroot_dir));
-	s->body_len_limit = buf_get_u32le(&rd);
-	s->timeout_ms = buf_get_u32le(&rd);
-	s->keep_alive_timeout_ms = buf_get_u32le(&rd);
-	s->max_connections = buf_get_u32le(&rd);
-	s->max_connections_per_uid = buf_get_u32le(&rd);
+	buf_get_fields(&rd, s, fields, n);
 	return buf_reader_done(&rd) ? 0 : -1;
 }
 
-size_t
-setup_broker_encode(const struct setup_broker *s, uint8_t *out, size_t cap)
-{
-	struct buf_writer wr;
-	uint32_t i;
-
-	buf_writer_init(&wr, out, cap);
-	buf_put_str(&wr, s->user);
-	buf_put_u32le(&wr, s->auth_type);
-	buf_put_u32le(&wr, s->admin_count);
-	for (i = 0; i < s->admin_count && i < CFG_ADMIN_MAX; i++)
-		buf_put_str(&wr, s->admins[i]);
-	buf_put_str(&wr, s->kim_path);
-	buf_put_str(&wr, s->listen_addr);
-	buf_put_str(&wr, s->state_dir);
-	buf_put_str(&wr, s->upstream_store);
-	buf_put_u32le(&wr, s->provider_count);
-	return buf_writer_ok(&wr) ? wr.off : 0;
-}
-
-int
-setup_broker_decode(const uint8_t *in, size_t len, struct setup_broker *s)
-{
-	struct buf_reader rd;
-	uint32_t i;
-
-	memset(s, 0, sizeof(*s));
-	buf_reader_init(&rd, in, len);
-	buf_get_str(&rd, s->user, sizeof(s->user));
-	s->auth_type = buf_get_u32le(&rd);
-	s->admin_count = buf_get_u32le(&rd);
-	if (s->admin_count > CFG_ADMIN_MAX)
-		return -1;
-	for (i = 0; i < s->admin_count; i++)
-		buf_get_str(&rd, s->admins[i], sizeof(s->admins[i]));
-	buf_get_str(&rd, s->kim_path, sizeof(s->kim_path));
-	buf_get_str(&rd, s->listen_addr, sizeof(s->listen_addr));
-	buf_get_str(&rd, s->state_dir, sizeof(s->state_dir));
-	buf_get_str(&rd, s->upstream_store, sizeof(s->upstream_store));
-	s->provider_count = buf_get_u32le(&rd);
-	return buf_reader_done(&rd) ? 0 : -1;
-}
-
-size_t
-setup_provider_ref_encode(const struct setup_provider_ref *s, uint8_t *out, size_t cap)
-{
-	struct buf_writer wr;
-
-	buf_writer_init(&wr, out, cap);
-	buf_put_u32le(&wr, s->id);
-	buf_put_u32le(&wr, s->worker);
-	buf_put_str(&wr, s->name);
-	return buf_writer_ok(&wr) ? wr.off : 0;
-}
-
-int
-setup_provider_ref_decode(const uint8_t *in, size_t len, struct setup_provider_ref *s)
-{
-	struct buf_reader rd;
-
-	buf_reader_init(&rd, in, len);
-	s->id = buf_get_u32le(&rd);
-	s->worker = buf_get_u32le(&rd);
-	buf_get_str(&rd, s->name, sizeof(s->name));
-	return buf_reader_done(&rd) ? 0 : -1;
-}
-
-/* A secret of at most cap bytes; a longer one fails the whole decode. */
-static void
-setup_get_secret(struct buf_reader *rd, uint8_t *out, size_t cap, size_t *out_len)
-{
-	const uint8_t *p = buf_get_blob(rd, cap, out_len);
-
-	if (p == NULL) {
-		*out_len = 0;
-		return;
+/* The encoder and decoder of setup message NAME, both from setup_NAME_fields. */
+#define SETUP_CODEC(name)                                                                       \
+	size_t setup_##name##_encode(const struct setup_##name *s, uint8_t *out, size_t cap)    \
+	{                                                                                       \
+		return setup_encode(s, BUF_FIELDS(setup_##name##_fields), out, cap);            \
+	}                                                                                       \
+	int setup_##name##_decode(const uint8_t *in, size_t len, struct setup_##name *s)        \
+	{                                                                                       \
+		return setup_decode(in, len, s, sizeof(*s), BUF_FIELDS(setup_##name##_fields)); \
 	}
-	memcpy(out, p, *out_len);
-}
-
-size_t
-setup_provider_encode(const struct setup_provider *s, uint8_t *out, size_t cap)
-{
-	struct buf_writer wr;
-
-	buf_writer_init(&wr, out, cap);
-	buf_put_str(&wr, s->user);
-	buf_put_u32le(&wr, s->id);
-	buf_put_str(&wr, s->name);
-	buf_put_str(&wr, s->state_dir);
-	buf_put_u32le(&wr, s->worker);
-	buf_put_u32le(&wr, s->workers);
-	buf_put_u32le(&wr, s->advertise_mac_opcodes);
-	buf_put_u32le(&wr, s->relax_seccomp);
-	buf_put_str(&wr, s->library_path);
-	buf_put_u32le(&wr, s->has_slot_number);
-	buf_put_u64le(&wr, s->slot_number);
-	buf_put_str(&wr, s->serial_number);
-	buf_put_u32le(&wr, s->has_user_pin);
-	buf_put_blob(&wr, s->user_pin, s->user_pin_len);
-	buf_put_u32le(&wr, s->software_public_operations);
-	buf_put_u32le(&wr, s->allow_export);
-	buf_put_str(&wr, s->tcti);
-	buf_put_blob(&wr, s->owner_hierarchy_auth, s->owner_hierarchy_auth_len);
-	buf_put_blob(&wr, s->endorsement_hierarchy_auth, s->endorsement_hierarchy_auth_len);
-	buf_put_u32le(&wr, s->skip_if_no_tpm);
-	return buf_writer_ok(&wr) ? wr.off : 0;
-}
-
-int
-setup_provider_decode(const uint8_t *in, size_t len, struct setup_provider *s)
-{
-	struct buf_reader rd;
-
-	buf_reader_init(&rd, in, len);
-	buf_get_str(&rd, s->user, sizeof(s->user));
-	s->id = buf_get_u32le(&rd);
-	buf_get_str(&rd, s->name, sizeof(s->name));
-	buf_get_str(&rd, s->state_dir, sizeof(s->state_dir));
-	s->worker = buf_get_u32le(&rd);
-	s->workers = buf_get_u32le(&rd);
-	s->advertise_mac_opcodes = buf_get_u32le(&rd);
-	s->relax_seccomp = buf_get_u32le(&rd);
-	buf_get_str(&rd, s->library_path, sizeof(s->library_path));
-	s->has_slot_number = buf_get_u32le(&rd);
-	s->slot_number = buf_get_u64le(&rd);
-	buf_get_str(&rd, s->serial_number, sizeof(s->serial_number));
-	s->has_user_pin = buf_get_u32le(&rd);
-	setup_get_secret(&rd, s->user_pin, sizeof(s->user_pin), &s->user_pin_len);
-	s->software_public_operations = buf_get_u32le(&rd);
-	s->allow_export = buf_get_u32le(&rd);
-	buf_get_str(&rd, s->tcti, sizeof(s->tcti));
-	setup_get_secret(&rd, s->owner_hierarchy_auth, sizeof(s->owner_hierarchy_auth),
-	    &s->owner_hierarchy_auth_len);
-	setup_get_secret(&rd, s->endorsement_hierarchy_auth,
-	    sizeof(s->endorsement_hierarchy_auth), &s->endorsement_hierarchy_auth_len);
-	s->skip_if_no_tpm = buf_get_u32le(&rd);
-	return buf_reader_done(&rd) ? 0 : -1;
-}
+SETUP_CODEC(front)
+SETUP_CODEC(broker)
+SETUP_CODEC(provider_ref)
+SETUP_CODEC(provider)
 
 void
 setup_provider_wipe(struct setup_provider *s)

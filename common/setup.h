@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "cfg_sizes.h"
 
 struct setup_front {
 	char user[CFG_NAME_MAX];

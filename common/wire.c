@@ -7,6 +7,15 @@
 #include "buf.h"
 #include "wire.h"
 
+/* The header after magic, size and version, up to its two reserved bytes. */
+static const struct buf_field wire_hdr_fields[] = {
+	BUF_F_U16(struct wire_hdr, flags), BUF_F_U8(struct wire_hdr, provider),
+	BUF_F_U64(struct wire_hdr, session), BUF_F_U8(struct wire_hdr, content_type),
+	BUF_F_U8(struct wire_hdr, accept_type), BUF_F_U8(struct wire_hdr, auth_type),
+	BUF_F_U32(struct wire_hdr, body_len), BUF_F_U16(struct wire_hdr, auth_len),
+	BUF_F_U32(struct wire_hdr, opcode), BUF_F_U16(struct wire_hdr, status),
+};
+
 enum wire_hdr_check
 wire_decode_request_hdr(const uint8_t *in, size_t len, uint32_t body_limit, struct wire_hdr *hdr)
 {
@@ -27,16 +36,7 @@ wire_decode_request_hdr(const uint8_t *in, size_t len, uint32_t body_limit, stru
 		return WIRE_HDR_BAD_SIZE;
 	maj = buf_get_u8(&rd);
 	min = buf_get_u8(&rd);
-	hdr->flags = buf_get_u16le(&rd);
-	hdr->provider = buf_get_u8(&rd);
-	hdr->session = buf_get_u64le(&rd);
-	hdr->content_type = buf_get_u8(&rd);
-	hdr->accept_type = buf_get_u8(&rd);
-	hdr->auth_type = buf_get_u8(&rd);
-	hdr->body_len = buf_get_u32le(&rd);
-	hdr->auth_len = buf_get_u16le(&rd);
-	hdr->opcode = buf_get_u32le(&rd);
-	hdr->status = buf_get_u16le(&rd);
+	buf_get_fields(&rd, hdr, BUF_FIELDS(wire_hdr_fields));
 	reserved1 = buf_get_u8(&rd);
 	reserved2 = buf_get_u8(&rd);
 
@@ -109,16 +109,7 @@ wire_encode_hdr(const struct wire_hdr *hdr, uint8_t out[WIRE_HDR_LEN])
 	buf_put_u16le(&wr, WIRE_HDR_SIZE_FIELD);
 	buf_put_u8(&wr, WIRE_VERSION_MAJ);
 	buf_put_u8(&wr, WIRE_VERSION_MIN);
-	buf_put_u16le(&wr, hdr->flags);
-	buf_put_u8(&wr, hdr->provider);
-	buf_put_u64le(&wr, hdr->session);
-	buf_put_u8(&wr, hdr->content_type);
-	buf_put_u8(&wr, hdr->accept_type);
-	buf_put_u8(&wr, hdr->auth_type);
-	buf_put_u32le(&wr, hdr->body_len);
-	buf_put_u16le(&wr, hdr->auth_len);
-	buf_put_u32le(&wr, hdr->opcode);
-	buf_put_u16le(&wr, hdr->status);
+	buf_put_fields(&wr, hdr, BUF_FIELDS(wire_hdr_fields));
 	buf_put_u8(&wr, 0);
 	buf_put_u8(&wr, 0);
 }

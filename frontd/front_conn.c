@@ -222,20 +222,13 @@ front_conn_forward(struct front_conn *conn, size_t total)
 		struct ipc_request m = { .provider = req.hdr.provider,
 			.auth_type = req.hdr.auth_type, .auth = req.auth, .auth_len = req.auth_len,
 			.op = req.op };
-		struct buf_writer wr;
-		size_t len = ipc_request_encoded_len(&m);
-		uint8_t *buf = malloc(len);
+		size_t len;
+		uint8_t *buf = ipc_request_encode_alloc(&m, &len);
 		int sent;
 
-		if (buf == NULL)
-			fatal("malloc");
-		buf_writer_init(&wr, buf, len);
-		ipc_request_encode(&wr, &m);
-		if (!buf_writer_ok(&wr))
-			fatalx("request encoding overflow");
 		conn->req_id = ++fc.next_req_id;
-		sent = ipc_send(fc.broker, IPC_REQUEST, conn->id, conn->req_id, -1, buf, wr.off);
-		explicit_bzero(buf, wr.off);
+		sent = ipc_send(fc.broker, IPC_REQUEST, conn->id, conn->req_id, -1, buf, len);
+		explicit_bzero(buf, len);
 		free(buf);
 		pc_msg_free(req.storage);
 		front_conn_consume(conn, total);

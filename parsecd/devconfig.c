@@ -50,17 +50,3 @@ parsecd_dev_config(const char *dir, struct parsec_config *cfg, char *err, size_t
 	}
 	return config_load_buffer("(built-in)", text, (size_t)n, cfg, err, errlen);
 }
-
-const char *
-parsecd_provider_binary(enum cfg_provider_kind kind)
-{
-	switch (kind) {
-	case CFG_PROVIDER_MBED_CRYPTO:
-		return "parsec-provider-mbed";
-	case CFG_PROVIDER_PKCS11:
-		return "parsec-provider-pkcs11";
-	case CFG_PROVIDER_TPM:
-		return "parsec-provider-tpm";
-	}
-	return "parsec-provider-unknown";
-}

@@ -97,17 +97,104 @@ dirs_open_root(const char *key)
 	return fd;
 }
 
+/* A walk from / down a path, one component at a time (parsecd_dir_open). */
+struct dirs_walk {
+	const char *key;
+	const char *path;
+	char todo[2 * CFG_LONGPATH_MAX];   /* the path with the links so far replaced */
+	const char *p;                     /* what is left of todo */
+	char walked[2 * CFG_LONGPATH_MAX]; /* where fd is, for messages */
+	int fd;
+	int links;
+};
+
+#define DIRS_OPEN_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+
+/* comp below the walk, opened (with create, made first if missing); -1 and errno if not. */
+static int
+dirs_open_comp(struct dirs_walk *w, const char *comp, int create, int *made_here)
+{
+	int nfd = openat(w->fd, comp, DIRS_OPEN_FLAGS);
+
+	*made_here = 0;
+	if (nfd == -1 && errno == ENOENT && create) {
+		if (mkdirat(w->fd, comp, 0700) == 0)
+			*made_here = 1;
+		else if (errno != EEXIST)
+			fatal("%s: mkdir %s/%s", w->key, w->walked, comp);
+		nfd = openat(w->fd, comp, DIRS_OPEN_FLAGS);
+	}
+	return nfd;
+}
+
+/*
+ * comp, which did not open as a directory, is a symbolic link: root's are
+ * followed (what is left of the path now starts at the link's target),
+ * anyone else's stop the start. 0 if comp is no link.
+ */
+static int
+dirs_follow_link(struct dirs_walk *w, const char *comp)
+{
+	char target[CFG_LONGPATH_MAX], next[2 * CFG_LONGPATH_MAX];
+	struct stat st;
+	ssize_t len;
+
+	if (fstatat(w->fd, comp, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISLNK(st.st_mode))
+		return 0;
+	/* Only root's links are followed: others may point anywhere. */
+	if (st.st_uid != 0)
+		fatalx("%s: %s/%s is a symbolic link owned by uid %u: refused", w->key, w->walked,
+		    comp, (unsigned)st.st_uid);
+	if (++w->links > DIRS_MAX_LINKS)
+		fatalx("%s: too many symbolic links in %s", w->key, w->path);
+	if ((len = readlinkat(w->fd, comp, target, sizeof(target) - 1)) <= 0)
+		fatal("%s: readlink %s/%s", w->key, w->walked, comp);
+	target[len] = '\0';
+	if ((size_t)snprintf(next, sizeof(next), "%s/%s", target, w->p) >= sizeof(w->todo))
+		fatalx("%s: %s is too long once its links are followed", w->key, w->path);
+	strlcpy(w->todo, next, sizeof(w->todo));
+	w->p = w->todo;
+	if (target[0] == '/') {
+		close(w->fd);
+		w->fd = dirs_open_root(w->key);
+		w->walked[0] = '\0';
+	}
+	return 1;
+}
+
+/*
+ * Steps into nfd, comp's directory: one we made gets its owner and mode
+ * (the last one as asked, those on the way root's and traversable), one we
+ * found must be safe.
+ */
+static void
+dirs_enter(struct dirs_walk *w, const char *comp, int nfd, int made_here, int last,
+    uid_t uid, gid_t gid, mode_t mode)
+{
+	struct stat st;
+
+	strlcat(w->walked, "/", sizeof(w->walked));
+	strlcat(w->walked, comp, sizeof(w->walked));
+	if (fstat(nfd, &st) == -1)
+		fatal("%s: fstat %s", w->key, w->walked);
+	if (made_here && last)
+		dirs_set(nfd, w->key, w->walked, uid, gid, mode);
+	else if (made_here)
+		dirs_set(nfd, w->key, w->walked, du.root ? 0 : du.uid, du.root ? 0 : du.gid, 0755);
+	else
+		dirs_check_safe(w->key, w->walked, &st);
+	close(w->fd);
+	w->fd = nfd;
+}
+
 int
 parsecd_dir_open(const char *key, const char *path, int create, uid_t uid, gid_t gid,
     mode_t mode, int *made)
 {
-	char todo[2 * CFG_LONGPATH_MAX], next[2 * CFG_LONGPATH_MAX], walked[2 * CFG_LONGPATH_MAX];
-	char comp[NAME_MAX + 1], target[CFG_LONGPATH_MAX];
-	const char *p;
-	struct stat st;
-	int fd, nfd, links = 0, last, made_here;
+	struct dirs_walk w;
+	char comp[NAME_MAX + 1];
+	int nfd, last, made_here;
 	size_t n;
-	ssize_t len;
 
 	if (!du.ready)
 		fatalx("parsecd_dir_open before the service user is known");
@@ -115,76 +202,36 @@ parsecd_dir_open(const char *key, const char *path, int create, uid_t uid, gid_t
 		*made = 0;
 	if (path[0] != '/')
 		fatalx("%s: %s is not an absolute path", key, path);
-	strlcpy(todo, path, sizeof(todo));
-	walked[0] = '\0';
-	fd = dirs_open_root(key);
-	p = todo;
+	w.key = key;
+	w.path = path;
+	strlcpy(w.todo, path, sizeof(w.todo));
+	w.p = w.todo;
+	w.walked[0] = '\0';
+	w.links = 0;
+	w.fd = dirs_open_root(key);
 	for (;;) {
-		while (*p == '/')
-			p++;
-		if (*p == '\0')
+		while (*w.p == '/')
+			w.p++;
+		if (*w.p == '\0')
 			break;
-		if ((n = strcspn(p, "/")) > NAME_MAX)
+		if ((n = strcspn(w.p, "/")) > NAME_MAX)
 			fatalx("%s: a component of %s is too long", key, path);
-		memcpy(comp, p, n);
+		memcpy(comp, w.p, n);
 		comp[n] = '\0';
-		p += n;
-		last = p[strspn(p, "/")] == '\0';
+		w.p += n;
+		last = w.p[strspn(w.p, "/")] == '\0';
 		if (strcmp(comp, ".") == 0)
 			continue;
-		made_here = 0;
-		nfd = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (nfd == -1 && errno == ENOENT && create) {
-			if (mkdirat(fd, comp, 0700) == 0)
-				made_here = 1;
-			else if (errno != EEXIST)
-				fatal("%s: mkdir %s/%s", key, walked, comp);
-			nfd = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		}
-		if (nfd == -1 && (errno == ELOOP || errno == ENOTDIR) &&
-		    fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
-			/* Only root's links are followed: others may point anywhere. */
-			if (st.st_uid != 0)
-				fatalx("%s: %s/%s is a symbolic link owned by uid %u: refused", key,
-				    walked, comp, (unsigned)st.st_uid);
-			if (++links > DIRS_MAX_LINKS)
-				fatalx("%s: too many symbolic links in %s", key, path);
-			if ((len = readlinkat(fd, comp, target, sizeof(target) - 1)) <= 0)
-				fatal("%s: readlink %s/%s", key, walked, comp);
-			target[len] = '\0';
-			if ((size_t)snprintf(next, sizeof(next), "%s/%s", target, p) >= sizeof(todo))
-				fatalx("%s: %s is too long once its links are followed", key, path);
-			strlcpy(todo, next, sizeof(todo));
-			p = todo;
-			if (target[0] == '/') {
-				close(fd);
-				fd = dirs_open_root(key);
-				walked[0] = '\0';
-			}
+		nfd = dirs_open_comp(&w, comp, create, &made_here);
+		if (nfd == -1 && (errno == ELOOP || errno == ENOTDIR) && dirs_follow_link(&w, comp))
 			continue;
-		}
 		if (nfd == -1)
-			fatal("%s: %s/%s", key, walked, comp);
-		strlcat(walked, "/", sizeof(walked));
-		strlcat(walked, comp, sizeof(walked));
-		if (fstat(nfd, &st) == -1)
-			fatal("%s: fstat %s", key, walked);
-		if (made_here) {
-			/* Ours: the last one as asked, those on the way root's and traversable. */
-			if (last)
-				dirs_set(nfd, key, walked, uid, gid, mode);
-			else
-				dirs_set(nfd, key, walked, du.root ? 0 : du.uid, du.root ? 0 : du.gid,
-				    0755);
-			if (last && made != NULL)
-				*made = 1;
-		} else {
-			dirs_check_safe(key, walked, &st);
-		}
-		close(fd);
-		fd = nfd;
+			fatal("%s: %s/%s", key, w.walked, comp);
+		dirs_enter(&w, comp, nfd, made_here, last, uid, gid, mode);
+		if (made_here && last && made != NULL)
+			*made = 1;
 	}
-	return fd;
+	return w.fd;
 }
 
 /*

@@ -3,10 +3,101 @@
 #ifndef PARSECD_H
 #define PARSECD_H
 
+#include <limits.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
+#include <event2/event.h>
+
 #include "config.h"
+#include "proc.h"
+
+/* A child process, as the parent keeps it: one per frontd, brokerd and provider worker. */
+struct child {
+	enum proc_kind kind;  /* its row in proc_table */
+	const char *binary;   /* basename */
+	char name[CFG_NAME_MAX + 16];
+	pid_t pid;
+	struct ipc_chan *chan;
+	int ready;
+	/*
+	 * Our end of a channel made for its peer, until the peer takes it (at
+	 * its exec, or in IPC_SETUP_PROVIDER); -1 when there is none.
+	 */
+	int peer_end;
+	/* providers only */
+	const struct cfg_provider *provider;
+	enum cfg_provider_kind provider_kind;
+	int retired; /* its provider left the config: not restarted */
+	uint32_t worker;
+	uint32_t backoff_ms;
+	struct event *restart_ev;
+};
+
+#define SETUP_TIMEOUT_SEC 15 /* from the start until every child is ready */
+
+/* The parent's state (parsecd.c), shared by its files. */
+struct parsecd {
+	struct event_base *base;
+	struct parsec_config cfg;
+	const char *config_path; /* NULL for the built-in config */
+	int broker_hello;
+	char exe_dir[PATH_MAX];
+	int listen_fd;
+	int activated; /* the listening socket came from systemd */
+	int serving;
+	int stopping;
+	int exit_code;
+	struct child front;
+	struct child broker;
+	struct child providers[CFG_PROVIDER_MAX * CFG_WORKERS_MAX]; /* every worker */
+	size_t provider_count;
+	uint32_t workers; /* per provider */
+	struct event *setup_timer;
+	struct event *stop_timer;
+};
+extern struct parsecd pd;
+
+/* Every child in turn: frontd, brokerd, then each provider worker; NULL past the last. */
+struct child *parsecd_child(size_t i);
+
+/*
+ * spawn.c: starting children as proc_table says. parsecd_start() prepares
+ * the directories and the socket and starts every child; a provider worker
+ * is set up in a free slot (or NULL, none left) and started.
+ */
+void parsecd_start(void);
+struct child *parsecd_new_worker(const struct cfg_provider *p, uint32_t worker);
+void parsecd_start_provider(struct child *c);
+uint32_t parsecd_workers_for(enum cfg_provider_kind kind);
+/* Where our helpers are (the build tree or LIBEXECDIR); -t checks each one is there. */
+void parsecd_exe_dir(void);
+int parsecd_check_helpers(void);
+
+/* settings.c: what each child is told at setup (IPC_SETUP) and at reload (IPC_RELOAD). */
+void parsecd_send_settings(struct child *c, uint32_t type);
+void parsecd_send_setup(struct child *c);
+/* Hands brokerd its end of a provider worker's channel. */
+void parsecd_link_provider(struct child *c);
+
+/*
+ * supervise.c: the children's messages (HELLO, READY), readiness of the
+ * whole service, the reaping of children (providers restarted with
+ * backoff) and the stop.
+ */
+void parsecd_child_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg);
+void parsecd_child_lost(struct ipc_chan *chan, void *arg);
+void parsecd_restart_provider(evutil_socket_t fd, short ev, void *arg);
+void parsecd_setup_timeout(evutil_socket_t fd, short ev, void *arg);
+void parsecd_reap(void);
+void parsecd_stop(int exit_code);
+
+/* reload.c: SIGHUP. */
+void parsecd_reload(void);
+
+/* Run as root, only root may be able to change the configuration (parsecd.c). */
+int parsecd_config_safe(const char *path, char *err, size_t errlen);
 
 /* The built-in development config for `parsecd -D DIR` (make run). */
 int parsecd_dev_config(const char *dir, struct parsec_config *cfg, char *err, size_t errlen);
@@ -74,7 +165,7 @@ int parsecd_adopt(const struct parsec_config *cfg, int dry_run);
  */
 int parsecd_adopt_resolve(struct parsec_config *cfg);
 
-/* The executable name of a provider kind's process. */
+/* The executable name of a provider kind's process (spawn.c). */
 const char *parsecd_provider_binary(enum cfg_provider_kind kind);
 
 #endif

@@ -384,6 +384,57 @@ pc_alg_from_pb(const Alg *pb, uint32_t *alg)
 	return -1;
 }
 
+static int
+pc_mac_pb(psa_algorithm_t alg, psa_algorithm_Algorithm_Mac *m)
+{
+	size_t length = PSA_MAC_TRUNCATED_LENGTH(alg);
+
+	if (length == 0) {
+		m->which_variant = psa_algorithm_Algorithm_Mac_full_length_tag;
+		return pc_full_mac_pb(alg, &m->variant.full_length);
+	}
+	m->which_variant = psa_algorithm_Algorithm_Mac_truncated_tag;
+	m->variant.truncated.has_mac_alg = true;
+	m->variant.truncated.mac_length = (uint32_t)length;
+	return pc_full_mac_pb(PSA_ALG_FULL_LENGTH_MAC(alg), &m->variant.truncated.mac_alg);
+}
+
+static int
+pc_aead_pb(psa_algorithm_t alg, psa_algorithm_Algorithm_Aead *a)
+{
+	psa_algorithm_t base = PSA_ALG_AEAD_WITH_DEFAULT_LENGTH_TAG(alg);
+	int v;
+
+	if (pc_rlookup(pc_aeads, NELEM(pc_aeads), base, &v) == -1)
+		return -1;
+	if (base == alg) {
+		a->which_variant = psa_algorithm_Algorithm_Aead_aead_with_default_length_tag_tag;
+		a->variant.aead_with_default_length_tag =
+		    (psa_algorithm_Algorithm_Aead_AeadWithDefaultLengthTag)v;
+		return 0;
+	}
+	a->which_variant = psa_algorithm_Algorithm_Aead_aead_with_shortened_tag_tag;
+	a->variant.aead_with_shortened_tag.aead_alg =
+	    (psa_algorithm_Algorithm_Aead_AeadWithDefaultLengthTag)v;
+	a->variant.aead_with_shortened_tag.tag_length = (uint32_t)PSA_ALG_AEAD_GET_TAG_LENGTH(alg);
+	return 0;
+}
+
+static int
+pc_key_agreement_pb(psa_algorithm_t alg, psa_algorithm_Algorithm_KeyAgreement *k)
+{
+	if (PSA_ALG_IS_RAW_KEY_AGREEMENT(alg)) {
+		k->which_variant = psa_algorithm_Algorithm_KeyAgreement_raw_tag;
+		return pc_raw_ka_pb(alg, &k->variant.raw);
+	}
+	k->which_variant = psa_algorithm_Algorithm_KeyAgreement_with_key_derivation_tag;
+	k->variant.with_key_derivation.has_kdf_alg = true;
+	if (pc_raw_ka_pb(PSA_ALG_KEY_AGREEMENT_GET_BASE(alg),
+	    &k->variant.with_key_derivation.ka_alg) == -1)
+		return -1;
+	return pc_kdf_pb(PSA_ALG_KEY_AGREEMENT_GET_KDF(alg), &k->variant.with_key_derivation.kdf_alg);
+}
+
 int
 pc_alg_to_pb(uint32_t alg, Alg *pb)
 {
@@ -397,18 +448,8 @@ pc_alg_to_pb(uint32_t alg, Alg *pb)
 		return pc_hash_pb(alg, &pb->variant.hash);
 	}
 	if (PSA_ALG_IS_MAC(alg)) {
-		psa_algorithm_Algorithm_Mac *m = &pb->variant.mac;
-		size_t length = PSA_MAC_TRUNCATED_LENGTH(alg);
-
 		pb->which_variant = psa_algorithm_Algorithm_mac_tag;
-		if (length == 0) {
-			m->which_variant = psa_algorithm_Algorithm_Mac_full_length_tag;
-			return pc_full_mac_pb(alg, &m->variant.full_length);
-		}
-		m->which_variant = psa_algorithm_Algorithm_Mac_truncated_tag;
-		m->variant.truncated.has_mac_alg = true;
-		m->variant.truncated.mac_length = (uint32_t)length;
-		return pc_full_mac_pb(PSA_ALG_FULL_LENGTH_MAC(alg), &m->variant.truncated.mac_alg);
+		return pc_mac_pb(alg, &pb->variant.mac);
 	}
 	if (PSA_ALG_IS_CIPHER(alg)) {
 		int v;
@@ -420,25 +461,8 @@ pc_alg_to_pb(uint32_t alg, Alg *pb)
 		return 0;
 	}
 	if (PSA_ALG_IS_AEAD(alg)) {
-		psa_algorithm_Algorithm_Aead *a = &pb->variant.aead;
-		psa_algorithm_t base = PSA_ALG_AEAD_WITH_DEFAULT_LENGTH_TAG(alg);
-		int v;
-
 		pb->which_variant = psa_algorithm_Algorithm_aead_tag;
-		if (pc_rlookup(pc_aeads, NELEM(pc_aeads), base, &v) == -1)
-			return -1;
-		if (base == alg) {
-			a->which_variant = psa_algorithm_Algorithm_Aead_aead_with_default_length_tag_tag;
-			a->variant.aead_with_default_length_tag =
-			    (psa_algorithm_Algorithm_Aead_AeadWithDefaultLengthTag)v;
-			return 0;
-		}
-		a->which_variant = psa_algorithm_Algorithm_Aead_aead_with_shortened_tag_tag;
-		a->variant.aead_with_shortened_tag.aead_alg =
-		    (psa_algorithm_Algorithm_Aead_AeadWithDefaultLengthTag)v;
-		a->variant.aead_with_shortened_tag.tag_length =
-		    (uint32_t)PSA_ALG_AEAD_GET_TAG_LENGTH(alg);
-		return 0;
+		return pc_aead_pb(alg, &pb->variant.aead);
 	}
 	if (PSA_ALG_IS_SIGN(alg)) {
 		pb->which_variant = psa_algorithm_Algorithm_asymmetric_signature_tag;
@@ -459,20 +483,8 @@ pc_alg_to_pb(uint32_t alg, Alg *pb)
 		return pc_hash_pb(PSA_ALG_RSA_OAEP_GET_HASH(alg), &e->variant.rsa_oaep.hash_alg);
 	}
 	if (PSA_ALG_IS_KEY_AGREEMENT(alg)) {
-		psa_algorithm_Algorithm_KeyAgreement *k = &pb->variant.key_agreement;
-		psa_algorithm_t base = PSA_ALG_KEY_AGREEMENT_GET_BASE(alg);
-
 		pb->which_variant = psa_algorithm_Algorithm_key_agreement_tag;
-		if (PSA_ALG_IS_RAW_KEY_AGREEMENT(alg)) {
-			k->which_variant = psa_algorithm_Algorithm_KeyAgreement_raw_tag;
-			return pc_raw_ka_pb(alg, &k->variant.raw);
-		}
-		k->which_variant = psa_algorithm_Algorithm_KeyAgreement_with_key_derivation_tag;
-		k->variant.with_key_derivation.has_kdf_alg = true;
-		if (pc_raw_ka_pb(base, &k->variant.with_key_derivation.ka_alg) == -1)
-			return -1;
-		return pc_kdf_pb(PSA_ALG_KEY_AGREEMENT_GET_KDF(alg),
-		    &k->variant.with_key_derivation.kdf_alg);
+		return pc_key_agreement_pb(alg, &pb->variant.key_agreement);
 	}
 	if (PSA_ALG_IS_KEY_DERIVATION(alg)) {
 		pb->which_variant = psa_algorithm_Algorithm_key_derivation_tag;

@@ -29,14 +29,13 @@
 #define PROV_INIT_ATTEMPTS 6
 #define PROV_INIT_FIRST_PAUSE_MS 100
 
+/* The shared start-up (proc.h); its handlers are below. */
+static struct proc_child providerd;
+
 static struct {
 	const struct prov_backend *backend;
-	struct event_base *base;
-	struct ipc_chan *parent;
-	struct ipc_chan *broker;
 	struct setup_provider setup;
 	int have_setup;
-	int stopping;
 	const char *restart_why; /* set by prov_restart_after_reply */
 } pv;
 
@@ -98,11 +97,11 @@ prov_request(uint64_t req_id, const uint8_t *data, size_t len)
 	    m.op.opcode == OP_PSA_GENERATE_RANDOM)
 		req_id += 1000000;
 #endif
-	if (ipc_send(pv.broker, IPC_PROV_RESPONSE, 0, req_id, -1, buf, wr.off) == -1) {
+	if (ipc_send(providerd.peer, IPC_PROV_RESPONSE, 0, req_id, -1, buf, wr.off) == -1) {
 		op_result_status(&res, ST_PSA_INSUFFICIENT_MEMORY);
 		buf_writer_init(&wr, buf, res_len);
 		op_result_encode(&wr, &res);
-		if (ipc_send(pv.broker, IPC_PROV_RESPONSE, 0, req_id, -1, buf, wr.off) == -1)
+		if (ipc_send(providerd.peer, IPC_PROV_RESPONSE, 0, req_id, -1, buf, wr.off) == -1)
 			fatalx("cannot send a status result");
 	}
 	explicit_bzero(buf, res_len);
@@ -139,7 +138,7 @@ prov_send_info(void)
 	m.opcode_count = (uint32_t)pv.backend->opcodes(m.opcodes, IPC_MSG_MAX_OPCODES);
 	buf_writer_init(&wr, buf, sizeof(buf));
 	ipc_prov_info_encode(&wr, &m);
-	if (!buf_writer_ok(&wr) || ipc_send(pv.broker, IPC_PROV_INFO, 0, 0, -1, buf, wr.off) == -1)
+	if (!buf_writer_ok(&wr) || ipc_send(providerd.peer, IPC_PROV_INFO, 0, 0, -1, buf, wr.off) == -1)
 		fatalx("provider info does not fit");
 }
 
@@ -225,53 +224,20 @@ prov_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 		prov_send_info();
 		ipc_send_ctl(chan, IPC_READY, 0, -1, NULL, 0);
 		break;
-	case IPC_SHUTDOWN:
-		pv.stopping = 1;
-		event_base_loopexit(pv.base, NULL);
-		break;
-#ifdef PARSEC_TEST_HOOKS
-	case IPC_TEST_FORBIDDEN:
-		sandbox_test_forbidden(PROC_PROVIDER);
-		break;
-#endif
 	default:
 		fatalx("unexpected %s from parent", ipc_type_name(msg->hdr.type));
 	}
 }
 
-static void
-prov_peer_lost(struct ipc_chan *chan, void *arg)
-{
-	if (pv.stopping)
-		exit(0);
-	log_warnx("channel to %s closed; exiting", ipc_chan_peer(chan));
-	exit(1);
-}
-
-static void
-prov_signal(evutil_socket_t sig, short ev, void *arg)
-{
-	pv.stopping = 1;
-	event_base_loopexit(pv.base, NULL);
-}
+static struct proc_child providerd = { .kind = PROC_PROVIDER, .parent_msg = prov_parent_msg,
+	.peer_msg = prov_broker_msg };
 
 int
 providerd_main(const struct prov_backend *backend, int argc, char **argv)
 {
-	struct event *ev_term;
-
-	proc_child_init(backend->name, argc, argv);
 	pv.backend = backend;
-	if ((pv.base = event_base_new()) == NULL)
-		fatalx("event_base_new failed");
-	pv.parent = ipc_chan_new(pv.base, IPC_FD_PARENT, "parent", prov_parent_msg, prov_peer_lost,
-	    NULL);
-	pv.broker = ipc_chan_new(pv.base, IPC_FD_PEER, "brokerd", prov_broker_msg, prov_peer_lost,
-	    NULL);
-	ev_term = evsignal_new(pv.base, SIGTERM, prov_signal, NULL);
-	evsignal_add(ev_term, NULL);
-	ipc_send_hello(pv.parent);
-	event_base_dispatch(pv.base);
-	log_debug("exiting");
+	providerd.name = backend->name;
+	proc_child_start(&providerd, argc, argv);
+	proc_child_run(&providerd);
 	return 0;
 }

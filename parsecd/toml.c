@@ -116,6 +116,21 @@ toml_append(struct toml_parser *tp, struct toml_node *parent, struct toml_node *
 	return 0;
 }
 
+/* A new node of type under parent, named key (taken, freed on failure; may be NULL). */
+static struct toml_node *
+toml_add(struct toml_parser *tp, struct toml_node *parent, enum toml_type type, char *key)
+{
+	struct toml_node *n;
+
+	if ((n = toml_node_new(type, tp->line)) == NULL || toml_append(tp, parent, n) == -1) {
+		free(n);
+		free(key);
+		return NULL;
+	}
+	n->key = key;
+	return n;
+}
+
 /* Skips spaces and tabs, and a comment if allow_comment. */
 static void
 toml_skip_ws(struct toml_parser *tp)
@@ -195,6 +210,41 @@ toml_put_utf8(char *out, size_t *len, uint32_t cp)
 	return 0;
 }
 
+/*
+ * The escape whose backslash *s points at, appended to buf; *s is left on
+ * its last character.
+ */
+static int
+toml_escape(struct toml_parser *tp, const char **s, char *buf, size_t *len)
+{
+	static const char names[] = "\"\\ntrbf", chars[] = "\"\\\n\t\r\b\f";
+	const char *start = ++*s, *hit;
+	char c = *start;
+	uint32_t cp = 0;
+	int i, digits;
+
+	if (c != '\0' && (hit = strchr(names, c)) != NULL) {
+		buf[(*len)++] = chars[hit - names];
+		return 0;
+	}
+	if (c != 'u' && c != 'U')
+		return toml_fail(tp, "bad escape '\\%c'", c);
+	digits = c == 'u' ? 4 : 8;
+	if (tp->p - start - 1 < digits)
+		return toml_fail(tp, "short \\%c escape", c);
+	for (i = 1; i <= digits; i++) {
+		int h = toml_hex(start[i]);
+
+		if (h < 0 || cp > 0x10ffff)
+			return toml_fail(tp, "bad \\%c escape", c);
+		cp = cp << 4 | (uint32_t)h;
+	}
+	if (toml_put_utf8(buf, len, cp) == -1)
+		return toml_fail(tp, "escape is not a valid character");
+	*s = start + digits;
+	return 0;
+}
+
 /* A basic "..." or literal '...' string on one line; *out is malloc'd. */
 static int
 toml_string(struct toml_parser *tp, char **out, size_t *out_len)
@@ -216,8 +266,6 @@ toml_string(struct toml_parser *tp, char **out, size_t *out_len)
 		return toml_fail(tp, "out of memory");
 	for (; start < tp->p; start++) {
 		char c = *start;
-		uint32_t cp = 0;
-		int i, digits;
 
 		if (c == '\0' || (c < 0x20 && c != '\t') || c == 0x7f) {
 			free(buf);
@@ -225,54 +273,9 @@ toml_string(struct toml_parser *tp, char **out, size_t *out_len)
 		}
 		if (quote == '\'' || c != '\\') {
 			buf[len++] = c;
-			continue;
-		}
-		c = *++start;
-		switch (c) {
-		case '"':
-		case '\\':
-			buf[len++] = c;
-			break;
-		case 'n':
-			buf[len++] = '\n';
-			break;
-		case 't':
-			buf[len++] = '\t';
-			break;
-		case 'r':
-			buf[len++] = '\r';
-			break;
-		case 'b':
-			buf[len++] = '\b';
-			break;
-		case 'f':
-			buf[len++] = '\f';
-			break;
-		case 'u':
-		case 'U':
-			digits = c == 'u' ? 4 : 8;
-			if (tp->p - start - 1 < digits) {
-				free(buf);
-				return toml_fail(tp, "short \\%c escape", c);
-			}
-			for (i = 1; i <= digits; i++) {
-				int h = toml_hex(start[i]);
-
-				if (h < 0 || cp > 0x10ffff) {
-					free(buf);
-					return toml_fail(tp, "bad \\%c escape", c);
-				}
-				cp = cp << 4 | (uint32_t)h;
-			}
-			if (toml_put_utf8(buf, &len, cp) == -1) {
-				free(buf);
-				return toml_fail(tp, "escape is not a valid character");
-			}
-			start += digits;
-			break;
-		default:
+		} else if (toml_escape(tp, &start, buf, &len) == -1) {
 			free(buf);
-			return toml_fail(tp, "bad escape '\\%c'", c);
+			return -1;
 		}
 	}
 	tp->p++;
@@ -340,15 +343,9 @@ toml_walk(struct toml_parser *tp, struct toml_node *table, char **last, int *dep
 			toml_fail(tp, "nesting too deep");
 			return NULL;
 		}
-		next = toml_get(table, part);
-		if (next == NULL) {
-			if ((next = toml_node_new(TOML_TABLE, tp->line)) == NULL ||
-			    toml_append(tp, table, next) == -1) {
-				free(next);
-				free(part);
+		if ((next = toml_get(table, part)) == NULL) {
+			if ((next = toml_add(tp, table, TOML_TABLE, part)) == NULL)
 				return NULL;
-			}
-			next->key = part;
 		} else {
 			free(part);
 			if (next->type == TOML_ARRAY && next->array_of_tables && next->count > 0)
@@ -407,6 +404,52 @@ toml_int(struct toml_parser *tp, struct toml_node *n)
 	return 0;
 }
 
+/* An array [a, b] (across lines) or an inline table {k = v, ...} (on one line). */
+static struct toml_node *
+toml_container(struct toml_parser *tp, char c, int depth)
+{
+	char close = c == '[' ? ']' : '}';
+	struct toml_node *n;
+
+	if ((n = toml_node_new(c == '[' ? TOML_ARRAY : TOML_TABLE, tp->line)) == NULL)
+		return NULL;
+	tp->p++;
+	for (;;) {
+		if (c == '[')
+			toml_skip_all(tp);
+		else
+			toml_skip_ws(tp);
+		if (tp->p < tp->end && *tp->p == close) {
+			tp->p++;
+			return n;
+		}
+		if (c == '[') {
+			struct toml_node *item = toml_value(tp, depth + 1);
+
+			if (item == NULL || toml_append(tp, n, item) == -1) {
+				toml_free(item);
+				toml_free(n);
+				return NULL;
+			}
+			toml_skip_all(tp);
+		} else if (toml_keyval(tp, n, depth + 1) == -1) {
+			toml_free(n);
+			return NULL;
+		} else {
+			toml_skip_ws(tp);
+		}
+		if (tp->p < tp->end && *tp->p == ',') {
+			tp->p++;
+			continue;
+		}
+		if (tp->p < tp->end && *tp->p == close)
+			continue;
+		toml_free(n);
+		toml_fail(tp, "expected ',' or '%c'", close);
+		return NULL;
+	}
+}
+
 static struct toml_node *
 toml_value(struct toml_parser *tp, int depth)
 {
@@ -437,47 +480,8 @@ toml_value(struct toml_parser *tp, int depth)
 		}
 		return n;
 	}
-	if (c == '[' || c == '{') {
-		char close = c == '[' ? ']' : '}';
-
-		if ((n = toml_node_new(c == '[' ? TOML_ARRAY : TOML_TABLE, tp->line)) == NULL)
-			return NULL;
-		tp->p++;
-		for (;;) {
-			if (c == '[')
-				toml_skip_all(tp);
-			else
-				toml_skip_ws(tp);
-			if (tp->p < tp->end && *tp->p == close) {
-				tp->p++;
-				return n;
-			}
-			if (c == '[') {
-				struct toml_node *item = toml_value(tp, depth + 1);
-
-				if (item == NULL || toml_append(tp, n, item) == -1) {
-					toml_free(item);
-					toml_free(n);
-					return NULL;
-				}
-				toml_skip_all(tp);
-			} else if (toml_keyval(tp, n, depth + 1) == -1) {
-				toml_free(n);
-				return NULL;
-			} else {
-				toml_skip_ws(tp);
-			}
-			if (tp->p < tp->end && *tp->p == ',') {
-				tp->p++;
-				continue;
-			}
-			if (tp->p < tp->end && *tp->p == close)
-				continue;
-			toml_free(n);
-			toml_fail(tp, "expected ',' or '%c'", close);
-			return NULL;
-		}
-	}
+	if (c == '[' || c == '{')
+		return toml_container(tp, c, depth);
 	if ((n = toml_node_new(TOML_INT, tp->line)) == NULL)
 		return NULL;
 	if (tp->end - tp->p >= 4 && strncmp(tp->p, "true", 4) == 0) {
@@ -542,16 +546,9 @@ toml_header(struct toml_parser *tp, struct toml_node *root)
 	tp->p += array ? 2 : 1;
 	node = toml_get(owner, key);
 	if (array) {
-		struct toml_node *elem;
-
 		if (node == NULL) {
-			if ((node = toml_node_new(TOML_ARRAY, tp->line)) == NULL ||
-			    toml_append(tp, owner, node) == -1) {
-				free(node);
-				free(key);
+			if ((node = toml_add(tp, owner, TOML_ARRAY, key)) == NULL)
 				return NULL;
-			}
-			node->key = key;
 			node->array_of_tables = 1;
 		} else {
 			free(key);
@@ -560,12 +557,7 @@ toml_header(struct toml_parser *tp, struct toml_node *root)
 				return NULL;
 			}
 		}
-		if ((elem = toml_node_new(TOML_TABLE, tp->line)) == NULL ||
-		    toml_append(tp, node, elem) == -1) {
-			free(elem);
-			return NULL;
-		}
-		return elem;
+		return toml_add(tp, node, TOML_TABLE, NULL);
 	}
 	if (node != NULL) {
 		if (node->type != TOML_TABLE || node->header_defined) {
@@ -574,14 +566,8 @@ toml_header(struct toml_parser *tp, struct toml_node *root)
 			return NULL;
 		}
 		free(key);
-	} else {
-		if ((node = toml_node_new(TOML_TABLE, tp->line)) == NULL ||
-		    toml_append(tp, owner, node) == -1) {
-			free(node);
-			free(key);
-			return NULL;
-		}
-		node->key = key;
+	} else if ((node = toml_add(tp, owner, TOML_TABLE, key)) == NULL) {
+		return NULL;
 	}
 	node->header_defined = 1;
 	node->line = tp->line;

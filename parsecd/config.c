@@ -226,6 +226,20 @@ cfg_choice(struct cfg_ctx *ctx, const struct toml_node *tbl, const char *table, 
 	return cfg_fail(ctx, n->line, full, "unknown value \"%s\"", value);
 }
 
+/* cfg_choice for a key that must be there: 1, or -1 saying it is required. */
+static int
+cfg_must_choose(struct cfg_ctx *ctx, const struct toml_node *tbl, const char *table,
+    const char *key, const char *const *names, int *out)
+{
+	char full[128];
+	int r = cfg_choice(ctx, tbl, table, key, names, out);
+
+	if (r != 0)
+		return r;
+	snprintf(full, sizeof(full), "%s.%s", table, key);
+	return cfg_fail(ctx, tbl->line, full, "required");
+}
+
 static int
 cfg_core_settings(struct cfg_ctx *ctx, const struct toml_node *t, struct parsec_config *cfg)
 {
@@ -297,12 +311,8 @@ cfg_authenticator(struct cfg_ctx *ctx, const struct toml_node *t, struct parsec_
 	size_t i;
 
 	cfg_unknown_keys(ctx, t, "authenticator", known);
-	switch (cfg_choice(ctx, t, "authenticator", "auth_type", types, &type)) {
-	case -1:
+	if (cfg_must_choose(ctx, t, "authenticator", "auth_type", types, &type) == -1)
 		return -1;
-	case 0:
-		return cfg_fail(ctx, t->line, "authenticator.auth_type", "required");
-	}
 	cfg->auth_type = values[type];
 	if (cfg->auth_type == CFG_AUTH_JWT_SVID)
 		return cfg_fail(ctx, toml_get(t, "auth_type")->line, "authenticator.auth_type",
@@ -330,6 +340,22 @@ cfg_authenticator(struct cfg_ctx *ctx, const struct toml_node *t, struct parsec_
 	return 0;
 }
 
+/*
+ * One [[name]] table, the count-th: a table, within the max, its unknown
+ * keys warned about. what names the entries in the message for too many.
+ */
+static int
+cfg_entry(struct cfg_ctx *ctx, const struct toml_node *t, const char *name,
+    const char *const *known, size_t count, size_t max, const char *what)
+{
+	if (t->type != TOML_TABLE)
+		return cfg_fail(ctx, t->line, name, "expected [[%s]] tables", name);
+	if (count == max)
+		return cfg_fail(ctx, t->line, name, "more than %zu %s", max, what);
+	cfg_unknown_keys(ctx, t, name, known);
+	return 0;
+}
+
 static int
 cfg_key_manager(struct cfg_ctx *ctx, const struct toml_node *t, struct parsec_config *cfg)
 {
@@ -340,30 +366,23 @@ cfg_key_manager(struct cfg_ctx *ctx, const struct toml_node *t, struct parsec_co
 	int type;
 	size_t i;
 
-	if (t->type != TOML_TABLE)
-		return cfg_fail(ctx, t->line, "key_manager", "expected [[key_manager]] tables");
-	if (cfg->key_manager_count == CFG_KEY_MANAGER_MAX)
-		return cfg_fail(ctx, t->line, "key_manager", "more than %d key managers",
-		    CFG_KEY_MANAGER_MAX);
+	if (cfg_entry(ctx, t, "key_manager", known, cfg->key_manager_count, CFG_KEY_MANAGER_MAX,
+	    "key managers") == -1)
+		return -1;
 	km = &cfg->key_managers[cfg->key_manager_count];
 	km->line = t->line;
 	strlcpy(km->sqlite_db_path,
 	    "/var/lib/parsec/kim-mappings/sqlite/sqlite-key-info-manager.sqlite3",
 	    sizeof(km->sqlite_db_path));
 	strlcpy(km->store_path, "/var/lib/parsec/mappings", sizeof(km->store_path));
-	cfg_unknown_keys(ctx, t, "key_manager", known);
 	switch (cfg_str(ctx, t, "key_manager", "name", km->name, sizeof(km->name))) {
 	case -1:
 		return -1;
 	case 0:
 		return cfg_fail(ctx, t->line, "key_manager.name", "required");
 	}
-	switch (cfg_choice(ctx, t, "key_manager", "manager_type", types, &type)) {
-	case -1:
+	if (cfg_must_choose(ctx, t, "key_manager", "manager_type", types, &type) == -1)
 		return -1;
-	case 0:
-		return cfg_fail(ctx, t->line, "key_manager.manager_type", "required");
-	}
 	km->type = type == 0 ? CFG_KIM_SQLITE : CFG_KIM_ON_DISK;
 	if ((km->sqlite_db_path_set = cfg_str(ctx, t, "key_manager", "sqlite_db_path",
 	    km->sqlite_db_path, sizeof(km->sqlite_db_path))) == -1 ||
@@ -394,21 +413,14 @@ cfg_provider(struct cfg_ctx *ctx, const struct toml_node *t, struct parsec_confi
 	int type, r;
 	size_t i;
 
-	if (t->type != TOML_TABLE)
-		return cfg_fail(ctx, t->line, "provider", "expected [[provider]] tables");
-	if (cfg->provider_count == CFG_PROVIDER_MAX)
-		return cfg_fail(ctx, t->line, "provider", "more than %d providers",
-		    CFG_PROVIDER_MAX);
+	if (cfg_entry(ctx, t, "provider", known, cfg->provider_count, CFG_PROVIDER_MAX,
+	    "providers") == -1)
+		return -1;
 	p = &cfg->providers[cfg->provider_count];
 	p->line = t->line;
 	p->allow_export = true;
-	cfg_unknown_keys(ctx, t, "provider", known);
-	switch (cfg_choice(ctx, t, "provider", "provider_type", types, &type)) {
-	case -1:
+	if (cfg_must_choose(ctx, t, "provider", "provider_type", types, &type) == -1)
 		return -1;
-	case 0:
-		return cfg_fail(ctx, t->line, "provider.provider_type", "required");
-	}
 	if (type > 2)
 		return cfg_fail(ctx, toml_get(t, "provider_type")->line, "provider.provider_type",
 		    "%s is not supported by this build", types[type]);

@@ -10,16 +10,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CFG_NAME_MAX 64        /* names of providers, key managers, users */
-#define CFG_PATH_MAX 108       /* fits sockaddr_un.sun_path with its NUL */
-#define CFG_LONGPATH_MAX 4096  /* other file system paths */
-#define CFG_SECRET_MAX 256     /* PINs and hierarchy passwords, decoded */
-#define CFG_ADMIN_MAX 32
-#define CFG_ADMIN_NAME_MAX 256
+#include "cfg_sizes.h"
+
 #define CFG_PROVIDER_MAX 8
 #define CFG_KEY_MANAGER_MAX 8
 #define CFG_ERR_MAX 512
-#define CFG_WORKERS_MAX 64
 
 enum cfg_log_level { CFG_LOG_ERROR, CFG_LOG_WARN, CFG_LOG_INFO, CFG_LOG_DEBUG, CFG_LOG_TRACE };
 

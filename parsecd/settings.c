@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * What each child is told: its settings at setup (IPC_SETUP) and reload
+ * (IPC_RELOAD), and brokerd's end of each provider worker's channel
+ * (IPC_SETUP_PROVIDER). Secrets go to their provider alone and are wiped
+ * here once sent.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "ipc.h"
+#include "ipc_msg.h"
+#include "log.h"
+#include "parsecd.h"
+#include "setup.h"
+
+/*
+ * The address the listener is bound to, as every accepted client's local
+ * address reads: brokerd takes only such descriptors for clients.
+ */
+static void
+parsecd_listen_addr(char *out, size_t outsz)
+{
+	struct sockaddr_un sun;
+	socklen_t len = sizeof(sun);
+	size_t n;
+
+	memset(&sun, 0, sizeof(sun));
+	out[0] = '\0';
+	if (pd.listen_fd == -1 || getsockname(pd.listen_fd, (struct sockaddr *)&sun, &len) == -1 ||
+	    len <= offsetof(struct sockaddr_un, sun_path))
+		return;
+	n = strnlen(sun.sun_path, len - offsetof(struct sockaddr_un, sun_path));
+	if (n >= outsz)
+		return;
+	memcpy(out, sun.sun_path, n);
+	out[n] = '\0';
+}
+
+static size_t
+parsecd_front_settings(uint8_t *buf, size_t cap)
+{
+	struct setup_front s = {
+		.body_len_limit = pd.cfg.body_len_limit,
+		.timeout_ms = pd.cfg.timeout_ms,
+		.keep_alive_timeout_ms = pd.cfg.keep_alive_timeout_ms,
+		.max_connections = pd.cfg.max_connections,
+		.max_connections_per_uid = pd.cfg.max_connections_per_uid,
+	};
+
+	strlcpy(s.user, pd.cfg.user, sizeof(s.user));
+	strlcpy(s.chroot_dir, pd.cfg.chroot_dir, sizeof(s.chroot_dir));
+	return setup_front_encode(&s, buf, cap);
+}
+
+static size_t
+parsecd_broker_settings(uint8_t *buf, size_t cap)
+{
+	static struct setup_broker s;
+	const struct cfg_key_manager *kim = &pd.cfg.key_managers[0];
+	size_t i;
+
+	memset(&s, 0, sizeof(s));
+	strlcpy(s.user, pd.cfg.user, sizeof(s.user));
+	s.auth_type = (uint32_t)pd.cfg.auth_type;
+	s.admin_count = (uint32_t)pd.cfg.admin_count;
+	for (i = 0; i < pd.cfg.admin_count; i++)
+		strlcpy(s.admins[i], pd.cfg.admins[i], sizeof(s.admins[i]));
+	if (pd.cfg.key_manager_count > 0)
+		strlcpy(s.kim_path, kim->sqlite_db_path, sizeof(s.kim_path));
+	if (pd.cfg.key_manager_count > 0)
+		strlcpy(s.upstream_store, kim->type == CFG_KIM_ON_DISK ? kim->store_path :
+		    kim->upstream_db_path, sizeof(s.upstream_store));
+	strlcpy(s.state_dir, pd.cfg.state_dir, sizeof(s.state_dir));
+	parsecd_listen_addr(s.listen_addr, sizeof(s.listen_addr));
+	for (i = 0; i < pd.provider_count; i++)
+		s.provider_count += !pd.providers[i].retired;
+	return setup_broker_encode(&s, buf, cap);
+}
+
+/* The per-kind settings, secrets included: they go to this provider only. */
+static void
+parsecd_provider_kind_settings(const struct cfg_provider *p, struct setup_provider *s)
+{
+	s->relax_seccomp = p->relax_seccomp;
+	strlcpy(s->library_path, p->library_path, sizeof(s->library_path));
+	s->has_slot_number = p->has_slot_number;
+	s->slot_number = p->slot_number;
+	strlcpy(s->serial_number, p->serial_number, sizeof(s->serial_number));
+	s->has_user_pin = p->has_user_pin;
+	memcpy(s->user_pin, p->user_pin, p->user_pin_len);
+	s->user_pin_len = p->user_pin_len;
+	s->software_public_operations = p->software_public_operations;
+	s->allow_export = p->allow_export;
+	strlcpy(s->tcti, p->tcti, sizeof(s->tcti));
+	memcpy(s->owner_hierarchy_auth, p->owner_hierarchy_auth, p->owner_hierarchy_auth_len);
+	s->owner_hierarchy_auth_len = p->owner_hierarchy_auth_len;
+	memcpy(s->endorsement_hierarchy_auth, p->endorsement_hierarchy_auth,
+	    p->endorsement_hierarchy_auth_len);
+	s->endorsement_hierarchy_auth_len = p->endorsement_hierarchy_auth_len;
+	s->skip_if_no_tpm = p->skip_if_no_tpm;
+}
+
+static size_t
+parsecd_provider_settings(const struct child *c, uint8_t *buf, size_t cap)
+{
+	static struct setup_provider s;
+	size_t len;
+
+	memset(&s, 0, sizeof(s));
+	strlcpy(s.user, pd.cfg.user, sizeof(s.user));
+	s.id = (uint32_t)c->provider->kind;
+	strlcpy(s.name, c->provider->name, sizeof(s.name));
+	if ((size_t)snprintf(s.state_dir, sizeof(s.state_dir), "%s/%s", pd.cfg.state_dir,
+	    c->provider->name) >= sizeof(s.state_dir))
+		fatalx("state_dir too long for provider %s", c->provider->name);
+	s.worker = c->worker;
+	s.workers = parsecd_workers_for(c->provider_kind);
+	s.advertise_mac_opcodes = c->provider->advertise_mac_opcodes;
+	parsecd_provider_kind_settings(c->provider, &s);
+	len = setup_provider_encode(&s, buf, cap);
+	setup_provider_wipe(&s);
+	return len;
+}
+
+void
+parsecd_send_settings(struct child *c, uint32_t type)
+{
+	uint8_t buf[sizeof(struct setup_broker) + 1024];
+	size_t len = 0;
+
+	if (c->kind == PROC_FRONTD)
+		len = parsecd_front_settings(buf, sizeof(buf));
+	else if (c->kind == PROC_BROKERD)
+		len = parsecd_broker_settings(buf, sizeof(buf));
+	else
+		len = parsecd_provider_settings(c, buf, sizeof(buf));
+	if (len == 0)
+		fatalx("setup for %s does not fit", c->name);
+	if (c->chan != NULL)
+		ipc_send_ctl(c->chan, type, 0, -1, buf, len);
+	explicit_bzero(buf, len); /* a provider's setup carries its PIN or hierarchy auths */
+}
+
+void
+parsecd_send_setup(struct child *c)
+{
+	parsecd_send_settings(c, IPC_SETUP);
+	ipc_send_ctl(c->chan, IPC_SETUP_DONE, 0, -1, NULL, 0);
+}
+
+void
+parsecd_link_provider(struct child *c)
+{
+	struct setup_provider_ref ref;
+	uint8_t buf[128];
+	size_t len;
+
+	memset(&ref, 0, sizeof(ref));
+	ref.id = (uint32_t)c->provider_kind;
+	ref.worker = c->worker;
+	strlcpy(ref.name, c->provider->name, sizeof(ref.name));
+	len = setup_provider_ref_encode(&ref, buf, sizeof(buf));
+	ipc_send_ctl(pd.broker.chan, IPC_SETUP_PROVIDER, 0, c->peer_end, buf, len);
+	c->peer_end = -1;
+}

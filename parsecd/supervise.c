@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Supervision: the children's HELLO and READY, the moment the whole service
+ * is ready, the reaping of children (a provider worker restarted with
+ * backoff, any other loss stopping the service) and the orderly stop.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ipc.h"
+#include "ipc_msg.h"
+#include "log.h"
+#include "parsecd.h"
+#include "setup.h"
+
+#define STOP_TIMEOUT_SEC 5
+#define BACKOFF_MAX_MS 30000
+
+struct child *
+parsecd_child(size_t i)
+{
+	if (i == 0)
+		return &pd.front;
+	if (i == 1)
+		return &pd.broker;
+	return i - 2 < pd.provider_count ? &pd.providers[i - 2] : NULL;
+}
+
+static void
+parsecd_check_all_ready(void)
+{
+	size_t i;
+
+	if (pd.serving || !pd.front.ready || !pd.broker.ready)
+		return;
+	for (i = 0; i < pd.provider_count; i++)
+		if (!pd.providers[i].ready && !pd.providers[i].retired)
+			return;
+	pd.serving = 1;
+	evtimer_del(pd.setup_timer);
+	/* Only now may clients reach frontd: none is answered by a half-started service. */
+	ipc_send_ctl(pd.front.chan, IPC_SERVE, 0, -1, NULL, 0);
+	parsecd_listen_publish(&pd.cfg);
+	log_info("serving on %s", pd.cfg.socket_path);
+	printf("parsecd: listening on %s\n", pd.cfg.socket_path);
+	fflush(stdout);
+	parsecd_notify("READY=1");
+}
+
+void
+parsecd_child_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
+{
+	struct child *c = arg;
+	struct ipc_hello hello;
+	size_t i;
+
+	switch (msg->hdr.type) {
+	case IPC_HELLO:
+		if (ipc_hello_decode(msg->data, msg->hdr.len, &hello) == -1 ||
+		    hello.version != IPC_PROTOCOL_VERSION)
+			fatalx("malformed HELLO from %s", ipc_chan_peer(chan));
+		parsecd_send_setup(c);
+		if (c->kind != PROC_BROKERD)
+			break;
+		pd.broker_hello = 1;
+		for (i = 0; i < pd.provider_count; i++)
+			if (pd.providers[i].peer_end != -1)
+				parsecd_link_provider(&pd.providers[i]);
+		break;
+	case IPC_READY:
+		c->ready = 1;
+		if (c->kind == PROC_PROVIDER) {
+			c->backoff_ms = 0;
+			if (pd.serving)
+				log_info("%s is serving again", c->name);
+		}
+		parsecd_check_all_ready();
+		break;
+	default:
+		fatalx("unexpected %s from %s", ipc_type_name(msg->hdr.type), c->name);
+	}
+}
+
+void
+parsecd_setup_timeout(evutil_socket_t fd, short ev, void *arg)
+{
+	log_warnx("children did not finish setup within %d s", SETUP_TIMEOUT_SEC);
+	parsecd_stop(1);
+}
+
+static void
+parsecd_stop_done(void)
+{
+	if (pd.listen_fd != -1)
+		parsecd_listen_close(pd.listen_fd, &pd.cfg);
+	parsecd_notify("STOPPING=1");
+	event_base_loopbreak(pd.base);
+}
+
+static int
+parsecd_alive_children(void)
+{
+	struct child *c;
+	size_t i;
+	int n = 0;
+
+	for (i = 0; (c = parsecd_child(i)) != NULL; i++)
+		n += c->pid > 0;
+	return n;
+}
+
+static void
+parsecd_kill_all(int sig)
+{
+	struct child *c;
+	size_t i;
+
+	for (i = 0; (c = parsecd_child(i)) != NULL; i++)
+		if (c->pid > 0)
+			kill(c->pid, sig);
+}
+
+static void
+parsecd_stop_timeout(evutil_socket_t fd, short ev, void *arg)
+{
+	log_warnx("children did not stop in %d s, killing them", STOP_TIMEOUT_SEC);
+	parsecd_kill_all(SIGKILL);
+}
+
+/* Asks every child to exit; the loop ends once all are reaped. */
+void
+parsecd_stop(int exit_code)
+{
+	struct timeval tv = { STOP_TIMEOUT_SEC, 0 };
+	size_t i;
+
+	if (pd.stopping) {
+		if (exit_code > pd.exit_code)
+			pd.exit_code = exit_code;
+		return;
+	}
+	pd.stopping = 1;
+	pd.exit_code = exit_code;
+	/*
+	 * New clients get refused at once rather than queue on a dying service.
+	 * Not on the service manager's socket: shutdown() would refuse every
+	 * client of the next start too (it is the same socket), and queueing
+	 * for that start is what activation is for.
+	 */
+	if (pd.listen_fd != -1 && !pd.activated)
+		shutdown(pd.listen_fd, SHUT_RDWR);
+	for (i = 0; i < pd.provider_count; i++)
+		if (pd.providers[i].restart_ev != NULL)
+			evtimer_del(pd.providers[i].restart_ev);
+	parsecd_kill_all(SIGTERM);
+	pd.stop_timer = evtimer_new(pd.base, parsecd_stop_timeout, NULL);
+	evtimer_add(pd.stop_timer, &tv);
+	if (parsecd_alive_children() == 0)
+		parsecd_stop_done();
+}
+
+void
+parsecd_child_lost(struct ipc_chan *chan, void *arg)
+{
+	struct child *c = arg;
+
+	/* The exit status arrives through SIGCHLD; here we only drop the channel. */
+	log_debug("channel to %s closed", c->name);
+	ipc_chan_free(c->chan);
+	c->chan = NULL;
+}
+
+void
+parsecd_restart_provider(evutil_socket_t fd, short ev, void *arg)
+{
+	struct child *c = arg;
+
+	if (pd.stopping)
+		return;
+	log_info("restarting %s", c->name);
+	parsecd_start_provider(c);
+}
+
+static void
+parsecd_describe_exit(const struct child *c, int status, char *out, size_t outsz)
+{
+	if (WIFEXITED(status))
+		snprintf(out, outsz, "%s (pid %d) exited with status %d", c->name, (int)c->pid,
+		    WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(out, outsz, "%s (pid %d) was killed by signal %d (%s)", c->name,
+		    (int)c->pid, WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else
+		snprintf(out, outsz, "%s (pid %d) stopped", c->name, (int)c->pid);
+}
+
+static struct child *
+parsecd_find_child(pid_t pid)
+{
+	struct child *c;
+	size_t i;
+
+	for (i = 0; (c = parsecd_child(i)) != NULL; i++)
+		if (c->pid == pid)
+			return c;
+	return NULL;
+}
+
+/* The channel brokerd has not taken yet goes with the worker that exited. */
+static void
+parsecd_drop_peer_end(struct child *c)
+{
+	if (c->peer_end != -1) {
+		close(c->peer_end);
+		c->peer_end = -1;
+	}
+}
+
+/* A provider with skip_if_no_tpm and no TPM: gone from this run, as if not configured. */
+static void
+parsecd_skip_provider(struct child *c)
+{
+	c->retired = 1;
+	if (c->peer_end != -1)
+		parsecd_drop_peer_end(c); /* never linked: brokerd does not learn of it at all */
+	else if (pd.broker.chan != NULL)
+		ipc_send_provider_removed(pd.broker.chan, (uint32_t)c->provider_kind);
+	parsecd_check_all_ready();
+}
+
+/* A worker of a serving provider died: its requests fail until it is back. */
+static void
+parsecd_backoff_restart(struct child *c, const char *what)
+{
+	struct timeval tv;
+
+	c->backoff_ms = c->backoff_ms == 0 ? 100 : c->backoff_ms * 2;
+	if (c->backoff_ms > BACKOFF_MAX_MS)
+		c->backoff_ms = BACKOFF_MAX_MS;
+	log_warnx("%s; its requests fail until it is back, restarting in %u ms", what,
+	    c->backoff_ms);
+	parsecd_drop_peer_end(c);
+	if (pd.broker.chan != NULL)
+		ipc_send_provider_down(pd.broker.chan, (uint32_t)c->provider_kind, c->worker);
+	tv.tv_sec = c->backoff_ms / 1000;
+	tv.tv_usec = (c->backoff_ms % 1000) * 1000;
+	evtimer_add(c->restart_ev, &tv);
+}
+
+/* What a child's exit means: logged, and the service stops or a provider restarts. */
+static void
+parsecd_child_exited(struct child *c, int status, const char *what)
+{
+	if (pd.stopping) {
+		/* A child that dies on its own while we stop may be the cause: say so. */
+		if ((WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM) ||
+		    (WIFEXITED(status) && WEXITSTATUS(status) != 0))
+			log_warnx("%s", what);
+		else
+			log_debug("%s", what);
+	} else if (c->kind == PROC_PROVIDER && c->retired) {
+		log_info("%s (its provider left the configuration)", what);
+	} else if (c->kind == PROC_PROVIDER && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == PROV_EXIT_SKIP) {
+		log_warnx("%s found no device and is skipped (skip_if_no_tpm)", c->name);
+		parsecd_skip_provider(c);
+	} else if (c->kind == PROC_PROVIDER && !pd.serving) {
+		/* No half start: a provider that cannot start stops the service. */
+		log_warnx("%s; the service does not start without it", what);
+		parsecd_stop(1);
+	} else if (c->kind == PROC_PROVIDER) {
+		parsecd_backoff_restart(c, what);
+	} else {
+		log_warnx("%s; stopping the service", what);
+		parsecd_stop(1);
+	}
+}
+
+void
+parsecd_reap(void)
+{
+	struct child *c;
+	char what[256];
+	pid_t pid;
+	int status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if ((c = parsecd_find_child(pid)) == NULL)
+			continue;
+		parsecd_describe_exit(c, status, what, sizeof(what));
+		c->pid = 0;
+		c->ready = 0;
+		if (c->chan != NULL) {
+			ipc_chan_free(c->chan);
+			c->chan = NULL;
+		}
+		parsecd_child_exited(c, status, what);
+	}
+	if (pd.stopping && parsecd_alive_children() == 0)
+		parsecd_stop_done();
+}
