@@ -90,7 +90,7 @@ $(PROTO_LIB): $(PROTO_OBJS) $(PC_OBJS)
 	$(Q)ar rcs $@ $^
 
 # ---- common library ---------------------------------------------------------
-COMMON_OBJS = common/buf.o common/config.o common/ipc.o common/ipc_msg.o common/log.o common/op.o \
+COMMON_OBJS = common/buf.o common/config.o common/ipc.o common/json.o common/jwt.o common/ipc_msg.o common/log.o common/op.o \
 	common/peer.o common/proc.o common/sandbox.o common/seccomp.o common/setup.o common/toml.o common/wire.o
 COMMON_SRCS = $(COMMON_OBJS:.o=.c)
 COMMON_LIB = common/libparseccommon.a
@@ -156,7 +156,7 @@ frontd/parsec-frontd: $(FRONTD_OBJS) $(PROTO_LIB) $(COMMON_LIB)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS)
 brokerd/parsec-brokerd: $(BROKERD_OBJS) $(COMMON_LIB)
 	$(msg) LINK $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(SQLITE_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(SQLITE_LIBS) $(MBEDCRYPTO_LIBS)
 providerd/parsec-provider-mbed: $(PROVIDERD_CORE_OBJS) $(PROV_MBED_OBJS) $(COMMON_LIB)
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(MBEDCRYPTO_LIBS)
@@ -205,7 +205,7 @@ $(FAULT_TREE)/frontd/parsec-frontd: $(call fault_objs,$(FRONTD_OBJS)) $(FAULT_CO
 $(FAULT_TREE)/brokerd/parsec-brokerd: $(call fault_objs,$(BROKERD_OBJS)) tests/broker_fault.o $(FAULT_COMMON)
 	$(msg) LINK $@
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(SQLITE_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(SQLITE_LIBS) $(MBEDCRYPTO_LIBS)
 $(FAULT_TREE)/providerd/parsec-provider-mbed: $(call fault_objs,$(PROVIDERD_CORE_OBJS) $(PROV_MBED_OBJS)) $(FAULT_COMMON)
 	$(msg) LINK $@
 	$(Q)mkdir -p $(dir $@)

@@ -376,6 +376,7 @@ broker_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 		broker_deploy_check(broker.setup.kim_path, broker.setup.state_dir);
 		/* The key store is open; its directory is the only path brokerd still uses. */
 		sandbox_filter(PROC_BROKERD, NULL, NULL, 0);
+		broker_auth_apply(&broker.setup); /* bundles are parsed under the filter */
 		bd.have_setup = 1;
 		break;
 	case IPC_SETUP_DONE:
@@ -400,15 +401,13 @@ broker_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 		break;
 	}
 	case IPC_RELOAD: {
-		struct setup_broker next;
+		static struct setup_broker next;
 
 		if (setup_broker_decode(msg->data, msg->hdr.len, &next) == -1)
 			fatalx("malformed reload from parent");
 		/* The key store stays; who may do what changes. */
-		broker.setup.auth_type = next.auth_type;
-		broker.setup.admin_count = next.admin_count;
-		memcpy(broker.setup.admins, next.admins, sizeof(next.admins));
-		log_info("reloaded: authenticator %u, %u admins", next.auth_type, next.admin_count);
+		broker_auth_apply(&next);
+		log_info("reloaded: %u authenticators", next.auth_count);
 		break;
 	}
 	case IPC_PROVIDER_REMOVED: {

@@ -86,6 +86,14 @@ void broker_deploy_check(const char *kim_path, const char *state_dir);
 uint32_t broker_authenticate(uint32_t auth_type, const uint8_t *auth, size_t auth_len,
     uid_t peer_uid, int have_peer, struct broker_identity *id);
 int broker_is_admin(const struct broker_identity *id);
+/* The configured authenticator of a wire auth type, or NULL. */
+const struct setup_auth *broker_auth_find(uint32_t auth_type);
+/* Applies a setup's authenticators (start-up and reload). */
+void broker_auth_apply(const struct setup_broker *next);
+
+/* broker_jwt.c: JwtSvid. The bundle is our file format (jwt.h); len 0 clears it. */
+void broker_jwt_set_bundle(const uint8_t *jwks_file, size_t len);
+int broker_jwt_authenticate(const uint8_t *tok, size_t len, char *app);
 
 /* broker_route.c: requests, key mappings and provider answers. */
 void broker_route_request(uint64_t conn_id, uint64_t req_id, uid_t peer_uid, const uint8_t *data,

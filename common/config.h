@@ -16,6 +16,7 @@
 #define CFG_SECRET_MAX 256     /* PINs and hierarchy passwords, decoded */
 #define CFG_ADMIN_MAX 32
 #define CFG_ADMIN_NAME_MAX 256
+#define CFG_AUTH_MAX 3 /* one [[authenticator]] per type */
 #define CFG_PROVIDER_MAX 8
 #define CFG_KEY_MANAGER_MAX 8
 #define CFG_ERR_MAX 512
@@ -38,6 +39,16 @@ enum cfg_provider_kind {
 };
 
 enum cfg_kim_type { CFG_KIM_SQLITE, CFG_KIM_ON_DISK };
+
+/* One [authenticator] table or [[authenticator]] entry; admins are its own. */
+struct cfg_authenticator {
+	enum cfg_auth_type type;
+	char admins[CFG_ADMIN_MAX][CFG_ADMIN_NAME_MAX];
+	size_t admin_count;
+	char workload_endpoint[CFG_LONGPATH_MAX]; /* JwtSvid: unix:///path of the Workload API */
+	char jwt_bundle_path[CFG_LONGPATH_MAX];   /* JwtSvid, ours: a local JWKS bundle file */
+	int line;
+};
 
 struct cfg_key_manager {
 	char name[CFG_NAME_MAX];
@@ -92,11 +103,9 @@ struct parsec_config {
 	uint32_t timeout_ms; /* required */
 	char socket_path[CFG_PATH_MAX]; /* default /run/parsec/parsec.sock */
 
-	/* [authenticator] */
-	enum cfg_auth_type auth_type;
-	char admins[CFG_ADMIN_MAX][CFG_ADMIN_NAME_MAX];
-	size_t admin_count;
-	char workload_endpoint[CFG_LONGPATH_MAX];
+	/* [authenticator] or [[authenticator]]: config order, the first is the default */
+	struct cfg_authenticator authenticators[CFG_AUTH_MAX];
+	size_t authenticator_count;
 
 	struct cfg_key_manager key_managers[CFG_KEY_MANAGER_MAX];
 	size_t key_manager_count;

@@ -37,6 +37,35 @@ setup_front_decode(const uint8_t *in, size_t len, struct setup_front *s)
 	return buf_reader_done(&rd) ? 0 : -1;
 }
 
+static void
+setup_put_auth(struct buf_writer *wr, const struct setup_auth *a)
+{
+	uint32_t i;
+
+	buf_put_u32le(wr, a->type);
+	buf_put_u32le(wr, a->admin_count);
+	for (i = 0; i < a->admin_count && i < CFG_ADMIN_MAX; i++)
+		buf_put_str(wr, a->admins[i]);
+	buf_put_blob(wr, a->jwt_bundle, a->jwt_bundle_len);
+}
+
+static int
+setup_get_auth(struct buf_reader *rd, struct setup_auth *a)
+{
+	const uint8_t *p;
+	uint32_t i;
+
+	a->type = buf_get_u32le(rd);
+	a->admin_count = buf_get_u32le(rd);
+	if (a->admin_count > CFG_ADMIN_MAX)
+		return -1;
+	for (i = 0; i < a->admin_count; i++)
+		buf_get_str(rd, a->admins[i], sizeof(a->admins[i]));
+	if ((p = buf_get_blob(rd, sizeof(a->jwt_bundle), &a->jwt_bundle_len)) != NULL)
+		memcpy(a->jwt_bundle, p, a->jwt_bundle_len);
+	return 0;
+}
+
 size_t
 setup_broker_encode(const struct setup_broker *s, uint8_t *out, size_t cap)
 {
@@ -45,10 +74,9 @@ setup_broker_encode(const struct setup_broker *s, uint8_t *out, size_t cap)
 
 	buf_writer_init(&wr, out, cap);
 	buf_put_str(&wr, s->user);
-	buf_put_u32le(&wr, s->auth_type);
-	buf_put_u32le(&wr, s->admin_count);
-	for (i = 0; i < s->admin_count && i < CFG_ADMIN_MAX; i++)
-		buf_put_str(&wr, s->admins[i]);
+	buf_put_u32le(&wr, s->auth_count);
+	for (i = 0; i < s->auth_count && i < CFG_AUTH_MAX; i++)
+		setup_put_auth(&wr, &s->auths[i]);
 	buf_put_str(&wr, s->kim_path);
 	buf_put_str(&wr, s->listen_addr);
 	buf_put_str(&wr, s->state_dir);
@@ -65,12 +93,12 @@ setup_broker_decode(const uint8_t *in, size_t len, struct setup_broker *s)
 	memset(s, 0, sizeof(*s));
 	buf_reader_init(&rd, in, len);
 	buf_get_str(&rd, s->user, sizeof(s->user));
-	s->auth_type = buf_get_u32le(&rd);
-	s->admin_count = buf_get_u32le(&rd);
-	if (s->admin_count > CFG_ADMIN_MAX)
+	s->auth_count = buf_get_u32le(&rd);
+	if (s->auth_count > CFG_AUTH_MAX)
 		return -1;
-	for (i = 0; i < s->admin_count; i++)
-		buf_get_str(&rd, s->admins[i], sizeof(s->admins[i]));
+	for (i = 0; i < s->auth_count; i++)
+		if (setup_get_auth(&rd, &s->auths[i]) == -1)
+			return -1;
 	buf_get_str(&rd, s->kim_path, sizeof(s->kim_path));
 	buf_get_str(&rd, s->listen_addr, sizeof(s->listen_addr));
 	buf_get_str(&rd, s->state_dir, sizeof(s->state_dir));

@@ -31,7 +31,7 @@ START_TEST(t_defaults)
 	ck_assert_uint_eq(cfg.buffer_size_limit, 1024 * 1024);
 	ck_assert_str_eq(cfg.socket_path, "/run/parsec/parsec.sock");
 	ck_assert_int_eq(cfg.log_level, CFG_LOG_WARN);
-	ck_assert_int_eq(cfg.auth_type, CFG_AUTH_DIRECT);
+	ck_assert_int_eq(cfg.authenticators[0].type, CFG_AUTH_DIRECT);
 	ck_assert_uint_eq(cfg.timeout_ms, 200);
 	ck_assert_uint_eq(cfg.provider_count, 1);
 	ck_assert_str_eq(cfg.providers[0].name, "mbed-crypto-provider");
@@ -91,10 +91,10 @@ START_TEST(t_upstream_sample)
 	ck_assert_int_eq(cfg.log_level, CFG_LOG_INFO);
 	ck_assert_uint_eq(cfg.body_len_limit, 1048576);
 	ck_assert_str_eq(cfg.socket_path, "/tmp/parsec.sock");
-	ck_assert_int_eq(cfg.auth_type, CFG_AUTH_UNIX_PEER_CREDENTIALS);
-	ck_assert_uint_eq(cfg.admin_count, 2);
-	ck_assert_str_eq(cfg.admins[0], "1000");
-	ck_assert_str_eq(cfg.admins[1], "root");
+	ck_assert_int_eq(cfg.authenticators[0].type, CFG_AUTH_UNIX_PEER_CREDENTIALS);
+	ck_assert_uint_eq(cfg.authenticators[0].admin_count, 2);
+	ck_assert_str_eq(cfg.authenticators[0].admins[0], "1000");
+	ck_assert_str_eq(cfg.authenticators[0].admins[1], "root");
 	ck_assert_str_eq(cfg.key_managers[0].sqlite_db_path, "/var/lib/parsec/kim.sqlite3");
 	ck_assert_uint_eq(cfg.provider_count, 2);
 	ck_assert_int_eq(cfg.providers[1].kind, CFG_PROVIDER_PKCS11);
@@ -158,6 +158,12 @@ static const struct bad_case bad[] = {
 	{ "[listener]\ntimeout = 5\n[authenticator]\nauth_type = \"Direct\"\nadmins = [\"x\"]\n",
 	    "test.toml:5: authenticator.admins: each admin must be" },
 	{ "[listener]\ntimeout = 5\n[authenticator]\n", "test.toml:3: authenticator.auth_type: required" },
+	{ "[listener]\ntimeout = 5\n[[authenticator]]\nauth_type = \"Direct\"\n"
+	  "[[authenticator]]\nauth_type = \"Direct\"\n",
+	    "test.toml:6: authenticator.auth_type: Direct is configured twice" },
+	{ "[listener]\ntimeout = 5\n[authenticator]\nauth_type = \"JwtSvid\"\n",
+	    "test.toml:3: authenticator: JwtSvid needs exactly one of workload_endpoint and "
+	    "jwt_bundle_path" },
 	{ "[listener]\ntimeout = 5\n[core_settings]\nlog_level = 3\n",
 	    "test.toml:4: core_settings.log_level: expected a string, got an integer" },
 	{ "[listener]\ntimeout = 5\n[core_settings]\nallow_root = \"yes\"\n",
@@ -179,6 +185,33 @@ static const struct bad_case bad[] = {
 };
 
 /* The largest body the IPC can carry is accepted; one byte more is refused. */
+/* [[authenticator]]: several at once, each with its own admins, in config order. */
+START_TEST(t_several_authenticators)
+{
+	static const char text[] =
+	    "[listener]\ntimeout = 5\n[[provider]]\nprovider_type = \"MbedCrypto\"\n"
+	    "[[authenticator]]\nauth_type = \"UnixPeerCredentials\"\nadmins = [{ name = \"0\" }]\n"
+	    "[[authenticator]]\nauth_type = \"Direct\"\n"
+	    "[[authenticator]]\nauth_type = \"JwtSvid\"\n"
+	    "workload_endpoint = \"unix:///run/spire/sockets/agent.sock\"\n"
+	    "admins = [{ name = \"spiffe://example.org/admin\" }]\n";
+	static struct parsec_config cfg;
+	char err[CFG_ERR_MAX];
+
+	ck_assert_int_eq(config_load_buffer("test.toml", text, strlen(text), &cfg, err,
+	    sizeof(err)), 0);
+	ck_assert_uint_eq(cfg.authenticator_count, 3);
+	ck_assert_int_eq(cfg.authenticators[0].type, CFG_AUTH_UNIX_PEER_CREDENTIALS);
+	ck_assert_uint_eq(cfg.authenticators[0].admin_count, 1);
+	ck_assert_int_eq(cfg.authenticators[1].type, CFG_AUTH_DIRECT);
+	ck_assert_uint_eq(cfg.authenticators[1].admin_count, 0);
+	ck_assert_int_eq(cfg.authenticators[2].type, CFG_AUTH_JWT_SVID);
+	ck_assert_str_eq(cfg.authenticators[2].workload_endpoint,
+	    "unix:///run/spire/sockets/agent.sock");
+	ck_assert_str_eq(cfg.authenticators[2].admins[0], "spiffe://example.org/admin");
+}
+END_TEST
+
 START_TEST(t_body_len_limit_cap)
 {
 	struct parsec_config cfg;
@@ -315,6 +348,7 @@ main(void)
 	tcase_add_loop_test(tc, t_bad_inputs, 0, sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, t_file_errors);
 	tcase_add_test(tc, t_body_len_limit_cap);
+	tcase_add_test(tc, t_several_authenticators);
 	tcase_add_test(tc, t_secret_modes);
 	tcase_add_test(tc, t_unknown_keys_warn_only);
 	suite_add_tcase(s, tc);
