@@ -183,10 +183,11 @@ json_digits(struct json_parser *jp)
 	return jp->p > s ? 0 : -1;
 }
 
-/* The grammar of a number; n->str points at its text in the input. */
+/* The grammar of a number; its text is copied to the arena (the input may go first). */
 static int
 json_number(struct json_parser *jp, struct json_node *n)
 {
+	char *out = jp->doc->arena + jp->arena_off;
 	const uint8_t *s = jp->p;
 
 	if (jp->p < jp->end && *jp->p == '-')
@@ -207,8 +208,11 @@ json_number(struct json_parser *jp, struct json_node *n)
 		if (json_digits(jp) == -1)
 			return -1;
 	}
-	n->str = (const char *)s;
 	n->str_len = (size_t)(jp->p - s);
+	memcpy(out, s, n->str_len);
+	out[n->str_len] = '\0';
+	n->str = out;
+	jp->arena_off += n->str_len + 1;
 	return 0;
 }
 
@@ -328,10 +332,13 @@ json_parse(const uint8_t *in, size_t len, struct json_doc *doc)
 	memset(doc, 0, sizeof(*doc));
 	if (len == 0 || len > 16u * 1024u * 1024u)
 		return -1;
-	/* Every value takes at least one input byte; decoded strings never grow. */
+	/*
+	 * Every value takes at least one input byte; a decoded string or a
+	 * number's text with its NUL never takes more than twice its input.
+	 */
 	jp.cap = (uint32_t)len + 1;
 	doc->nodes = calloc(jp.cap, sizeof(*doc->nodes));
-	doc->arena = malloc(len + 1);
+	doc->arena = malloc(2 * len + 2);
 	if (doc->nodes == NULL || doc->arena == NULL || json_value(&jp, 0) != 0) {
 		json_free(doc);
 		return -1;
