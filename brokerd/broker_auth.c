@@ -134,6 +134,9 @@ broker_auth_apply(const struct setup_broker *next)
 		memcpy(broker.setup.auths, next->auths, sizeof(next->auths));
 	}
 	jwt = broker_auth_find(WIRE_AUTH_JWT_SVID);
-	broker_jwt_set_bundle(jwt != NULL ? jwt->jwt_bundle : NULL,
-	    jwt != NULL ? jwt->jwt_bundle_len : 0);
+	/* Bundles from the Workload API stay until it sends others. */
+	if (jwt == NULL || !jwt->workload_api)
+		broker_jwt_set_bundle(jwt != NULL ? jwt->jwt_bundle : NULL,
+		    jwt != NULL ? jwt->jwt_bundle_len : 0);
+	broker_spiffe_apply(jwt != NULL && jwt->workload_api);
 }

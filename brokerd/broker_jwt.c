@@ -31,6 +31,12 @@ broker_jwt_set_bundle(const uint8_t *jwks_file, size_t len)
 		log_info("JwtSvid: %zu bundle keys", broker_jwt_bundle.count);
 }
 
+void
+broker_jwt_use_bundle(const struct jwt_bundle *b)
+{
+	memcpy(&broker_jwt_bundle, b, sizeof(broker_jwt_bundle));
+}
+
 static mbedtls_md_type_t
 broker_jwt_md(enum jwt_alg alg)
 {

@@ -54,6 +54,18 @@ static struct {
 	int stopping;
 } bd;
 
+struct event_base *
+broker_event_base(void)
+{
+	return bd.base;
+}
+
+void
+broker_send_parent(uint32_t type)
+{
+	ipc_send_ctl(bd.parent, type, 0, -1, NULL, 0);
+}
+
 void
 broker_reply(uint64_t conn_id, uint64_t req_id, const struct op_result *res)
 {
@@ -400,6 +412,10 @@ broker_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 			broker_worker_down(&broker.providers[down.provider_id].workers[down.worker]);
 		break;
 	}
+	case IPC_SPIFFE_SOCKET:
+		broker_spiffe_socket(msg->fd);
+		msg->fd = -1;
+		break;
 	case IPC_RELOAD: {
 		static struct setup_broker next;
 

@@ -47,6 +47,7 @@ setup_put_auth(struct buf_writer *wr, const struct setup_auth *a)
 	for (i = 0; i < a->admin_count && i < CFG_ADMIN_MAX; i++)
 		buf_put_str(wr, a->admins[i]);
 	buf_put_blob(wr, a->jwt_bundle, a->jwt_bundle_len);
+	buf_put_u32le(wr, a->workload_api);
 }
 
 static int
@@ -63,6 +64,7 @@ setup_get_auth(struct buf_reader *rd, struct setup_auth *a)
 		buf_get_str(rd, a->admins[i], sizeof(a->admins[i]));
 	if ((p = buf_get_blob(rd, sizeof(a->jwt_bundle), &a->jwt_bundle_len)) != NULL)
 		memcpy(a->jwt_bundle, p, a->jwt_bundle_len);
+	a->workload_api = buf_get_u32le(rd);
 	return 0;
 }
 

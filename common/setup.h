@@ -32,6 +32,7 @@ struct setup_auth {
 	/* JwtSvid: the trust bundles (JWKS JSON, untrusted until parsed by brokerd) */
 	uint8_t jwt_bundle[SETUP_JWT_BUNDLE_MAX];
 	size_t jwt_bundle_len;
+	uint32_t workload_api; /* JwtSvid: bundles from the Workload API (IPC_SPIFFE_CONNECT) */
 };
 
 struct setup_broker {

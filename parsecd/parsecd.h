@@ -60,6 +60,8 @@ void parsecd_notify(const char *state);
 /* auth_setup.c: the authenticators (and JWT bundles) for brokerd's setup and reloads. */
 struct setup_broker;
 void parsecd_auth_setup(const struct parsec_config *cfg, struct setup_broker *s);
+struct ipc_chan;
+void parsecd_spiffe_connect(const struct parsec_config *cfg, struct ipc_chan *broker);
 
 int parsecd_orphans(const struct parsec_config *cfg);
 

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 import e2elib
 from e2elib import App, Service, call, check
+from workload_api import WorkloadAPI
 
 sys.path.insert(0, os.path.join(e2elib.TOP, "tests", "pb"))
 import list_authenticators_pb2 as list_auth_pb  # noqa: E402
@@ -100,7 +101,7 @@ def authenticators(svc):
 
 def reload(svc, count):
     os.kill(svc.proc.pid, signal.SIGHUP)
-    svc.wait_log("reloaded:", count)
+    svc.wait_log(" authenticators\n", count)
 
 
 def bad_tokens(svc, good, other):
@@ -143,6 +144,57 @@ def bad_tokens(svc, good, other):
     check("1 MiB token: AuthenticationError", fields is not None and fields[13] ==
           ST_AUTHENTICATION_ERROR, fields)
     check("  and the service keeps serving", app.keys()[0] == 0 and svc.proc.poll() is None)
+
+
+def wait_status(app, want, seconds=10):
+    """Polls until app's ListKeys gets status want (bundles arrive asynchronously)."""
+    deadline = time.time() + seconds
+    while True:
+        st = app.keys()[0]
+        if st == want or time.time() > deadline:
+            return st
+        time.sleep(0.1)
+
+
+def workload_api():
+    """Bundles from a Workload API server: first bundle, a pushed rotation and an
+    agent restart, all without restarting parsecd."""
+    svc = Service()
+    agent_sock = os.path.join(svc.dir, "agent.sock")
+    k1, k2, k3 = Signer("w1"), Signer("w2"), Signer("w3")
+    agent = WorkloadAPI(agent_sock, {TD: {"keys": [k1.jwk()]}})
+    try:
+        configure(svc, """[[authenticator]]
+auth_type = "JwtSvid"
+workload_endpoint = "unix://%s"
+[[authenticator]]
+auth_type = "Direct"
+""" % agent_sock)
+        svc.start()
+        pid = svc.proc.pid
+        app1 = App(svc, "w", AUTH_JWT_SVID, k1.token())
+        check("Workload API: a token of the agent's bundle accepted", wait_status(app1, 0) == 0)
+        check("Workload API: the call carried workload.spiffe.io", agent.calls >= 1 and
+              agent.refused == 0, (agent.calls, agent.refused))
+        check("Workload API: generate", app1.generate("wk") == 0)
+        check("Workload API: another key's token refused",
+              App(svc, "w", AUTH_JWT_SVID, k2.token()).keys()[0] == ST_AUTHENTICATION_ERROR)
+        agent.push({TD: {"keys": [k2.jwk()]}})
+        app2 = App(svc, "w", AUTH_JWT_SVID, k2.token())
+        check("pushed rotation: the new key's token accepted, same namespace",
+              wait_status(app2, 0) == 0 and app2.keys() == (0, ["wk"]), app2.keys())
+        check("pushed rotation: the old key's token refused",
+              app1.keys()[0] == ST_AUTHENTICATION_ERROR)
+        agent.stop()
+        check("agent gone: the last bundles stay in use", app2.keys()[0] == 0)
+        agent = WorkloadAPI(agent_sock, {TD: {"keys": [k3.jwk()]}})
+        app3 = App(svc, "w", AUTH_JWT_SVID, k3.token())
+        check("agent restarted: reconnected, its bundle honoured", wait_status(app3, 0) == 0)
+        check("Direct alongside works", App(svc, "d").keys() == (0, []))
+        check("no parsecd restart", svc.proc.pid == pid and svc.proc.poll() is None)
+    finally:
+        agent.stop()
+        svc.stop()
 
 
 def main():
@@ -220,6 +272,7 @@ admins = [{ name = "spiffe://example.org/admin" }]
         check("JwtSvid unconfigured: AuthenticatorNotRegistered",
               App(svc, "n", AUTH_JWT_SVID, es2.token()).keys()[0] == ST_NOT_REGISTERED)
         check("Direct \"0\" still has its key", direct.keys() == (0, ["direct-key"]))
+        workload_api()
         ok = 0
     finally:
         svc.stop()
