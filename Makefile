@@ -128,7 +128,8 @@ $(PROV_TPM_OBJS): LOCAL_CFLAGS += $(TSS2_CFLAGS)
 # not with releases; libparsec.pc carries the package version, PACKAGE_VERSION.
 LIBPARSEC_VERSION = 0.1.0
 LIBPARSEC_SONAME = libparsec.so.0
-LIBPARSEC_OBJS = libparsec/client.o libparsec/convenience.o libparsec/ops.o libparsec/status.o
+LIBPARSEC_OBJS = libparsec/client.o libparsec/convenience.o libparsec/ops.o libparsec/status.o \
+	libparsec/jwt_svid.o
 LIBPARSEC_DEPS = $(LIBPARSEC_OBJS) common/wire.o common/buf.o $(PC_OBJS) $(PROTO_OBJS)
 $(LIBPARSEC_OBJS): LOCAL_CFLAGS += -Ilibparsec -pthread
 libparsec/libparsec.so.$(LIBPARSEC_VERSION): $(LIBPARSEC_DEPS) libparsec/libparsec.map

@@ -218,6 +218,19 @@ parsec_discover(parsec_client *c, const char *app_name)
 	for (i = 0; i < ares.authenticators_count; i++)
 		if (ares.authenticators[i].id == WIRE_AUTH_UNIX_PEER_CREDENTIALS)
 			c->auth_type = WIRE_AUTH_UNIX_PEER_CREDENTIALS;
+	/* A JWT-SVID given in the environment wins when the service takes them. */
+	for (i = 0; i < ares.authenticators_count; i++) {
+		long n;
+
+		if (ares.authenticators[i].id != WIRE_AUTH_JWT_SVID)
+			continue;
+		if ((n = lp_jwt_svid(c->auth, sizeof(c->auth))) < 0)
+			return PARSEC_ERR_INVALID_ENCODING;
+		if (n > 0) {
+			c->auth_type = WIRE_AUTH_JWT_SVID;
+			c->auth_len = (size_t)n;
+		}
+	}
 	if (c->auth_type == WIRE_AUTH_UNIX_PEER_CREDENTIALS) {
 		uint32_t uid = (uint32_t)getuid();
 
@@ -226,7 +239,7 @@ parsec_discover(parsec_client *c, const char *app_name)
 		c->auth[2] = (uint8_t)(uid >> 16);
 		c->auth[3] = (uint8_t)(uid >> 24);
 		c->auth_len = 4;
-	} else {
+	} else if (c->auth_type == WIRE_AUTH_DIRECT) {
 		name = app_name ? app_name : getenv("PARSEC_APP_NAME");
 		if (name == NULL || name[0] == '\0')
 			name = program_invocation_short_name;

@@ -12,6 +12,7 @@ import os
 import signal
 import socket
 import struct
+import subprocess
 import sys
 import time
 
@@ -146,6 +147,34 @@ def bad_tokens(svc, good, other):
     check("  and the service keeps serving", app.keys()[0] == 0 and svc.proc.poll() is None)
 
 
+def tool(svc, *args, **env):
+    e = dict(os.environ, PARSEC_SERVICE_ENDPOINT="unix:" + svc.sock)
+    for k in ("PARSEC_JWT_SVID", "PARSEC_JWT_SVID_FILE", "PARSEC_APP_NAME"):
+        e.pop(k, None)
+    e.update(env)
+    return subprocess.run([os.path.join(e2elib.TOP, "tool", "parsec-tool")] + list(args), env=e,
+                          capture_output=True, text=True)
+
+
+def clients(svc, signer):
+    """parsec-tool (through libparsec) sends a JWT-SVID from the environment or a file."""
+    r = tool(svc, "list-keys", PARSEC_JWT_SVID=signer.token().decode())
+    check("parsec-tool, PARSEC_JWT_SVID: the workload's keys", r.returncode == 0 and
+          "jwt-key" in r.stdout and "peer-key" not in r.stdout, r.stdout + r.stderr)
+    path = os.path.join(svc.dir, "svid.token")
+    with open(path, "w") as f:
+        f.write(signer.token().decode() + "\n")
+    r = tool(svc, "list-keys", PARSEC_JWT_SVID_FILE=path)
+    check("parsec-tool, PARSEC_JWT_SVID_FILE: the workload's keys", r.returncode == 0 and
+          "jwt-key" in r.stdout, r.stdout + r.stderr)
+    r = tool(svc, "list-keys")
+    check("parsec-tool without a token: peer credentials, the uid's keys", r.returncode == 0 and
+          "peer-key" in r.stdout and "jwt-key" not in r.stdout, r.stdout + r.stderr)
+    r = tool(svc, "list-keys", PARSEC_JWT_SVID=signer.token(exp_in=-5).decode())
+    check("parsec-tool, expired token: AuthenticationError", r.returncode != 0 and
+          "AuthenticationError" in r.stdout + r.stderr, r.stdout + r.stderr)
+
+
 def wait_status(app, want, seconds=10):
     """Polls until app's ListKeys gets status want (bundles arrive asynchronously)."""
     deadline = time.time() + seconds
@@ -254,6 +283,7 @@ admins = [{ name = "spiffe://example.org/admin" }]
         check("JwtSvid admin: ListClients of its authenticator",
               admin.clients() == (0, [WORKLOAD]), admin.clients())
 
+        clients(svc, es)
         bad_tokens(svc, es, es2)
 
         # Rotation: the new bundle holds k2 only; reload, no restart.
