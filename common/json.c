@@ -336,7 +336,7 @@ json_parse(const uint8_t *in, size_t len, struct json_doc *doc)
 	 * Every value takes at least one input byte; a decoded string or a
 	 * number's text with its NUL never takes more than twice its input.
 	 */
-	jp.cap = (uint32_t)len + 1;
+	jp.cap = len + 1 < JSON_NODES_MAX ? (uint32_t)len + 1 : JSON_NODES_MAX;
 	doc->nodes = calloc(jp.cap, sizeof(*doc->nodes));
 	doc->arena = malloc(2 * len + 2);
 	if (doc->nodes == NULL || doc->arena == NULL || json_value(&jp, 0) != 0) {

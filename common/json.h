@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #define JSON_DEPTH_MAX 16
+#define JSON_NODES_MAX 65536u /* values in one document */
 #define JSON_NONE UINT32_MAX
 
 enum json_type { JSON_NULL, JSON_BOOL, JSON_NUMBER, JSON_STRING, JSON_ARRAY, JSON_OBJECT };
