@@ -90,7 +90,7 @@ $(PROTO_LIB): $(PROTO_OBJS) $(PC_OBJS)
 	$(Q)ar rcs $@ $^
 
 # ---- common library ---------------------------------------------------------
-COMMON_OBJS = common/buf.o common/config.o common/ipc.o common/json.o common/jwt.o common/ipc_msg.o common/log.o common/op.o \
+COMMON_OBJS = common/buf.o common/config.o common/ipc.o common/json.o common/jwt.o common/jwt_pb.o common/ipc_msg.o common/log.o common/op.o \
 	common/peer.o common/proc.o common/sandbox.o common/seccomp.o common/setup.o common/toml.o common/wire.o
 COMMON_SRCS = $(COMMON_OBJS:.o=.c)
 COMMON_LIB = common/libparseccommon.a

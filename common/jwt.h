@@ -76,6 +76,12 @@ int jwt_bundle_add_jwks(struct jwt_bundle *b, const char *trust_domain, const ui
 /* Our bundle file: a JSON object of trust domain name -> JWKS object. */
 int jwt_bundle_parse_file(struct jwt_bundle *b, const uint8_t *in, size_t len);
 
+/*
+ * The Workload API's JWTBundlesResponse message (after gRPC framing): every
+ * trust domain's JWKS. 0, or -1 (b emptied) if any part is malformed.
+ */
+int jwt_bundle_parse_workload(struct jwt_bundle *b, const uint8_t *msg, size_t len);
+
 /* The key named kid in trust_domain, or NULL. */
 const struct jwt_key *jwt_bundle_find(const struct jwt_bundle *b, const char *trust_domain,
     const char *kid);

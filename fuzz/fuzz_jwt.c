@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * libFuzzer target: the JWT-SVID token parser and the JWKS bundle parser
- * (brokerd runs both on untrusted bytes). The first byte picks which.
+ * libFuzzer target: the JWT-SVID token parser, the JWKS bundle file parser
+ * and the Workload API's JWTBundlesResponse decoder (brokerd runs them all on
+ * bytes it did not make). The first byte picks which.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,7 +22,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size == 0)
 		return 0;
-	switch (data[0] % 3) {
+	switch (data[0] % 4) {
 	case 0:
 		/* A fixed "now" well before the seeds' exp: the claim checks run too. */
 		if (jwt_parse(data + 1, size - 1, 1700000000, &t, &why) == 0 &&
@@ -33,6 +34,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 1:
 		if (jwt_bundle_parse_file(&bundle, data + 1, size - 1) == 0 &&
 		    bundle.count > JWT_BUNDLE_KEYS_MAX)
+			abort();
+		break;
+	case 3:
+		if (jwt_bundle_parse_workload(&bundle, data + 1, size - 1) == -1 && bundle.count != 0)
 			abort();
 		break;
 	default:

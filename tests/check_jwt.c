@@ -204,6 +204,42 @@ START_TEST(t_bundles)
 }
 END_TEST
 
+/* JWTBundlesResponse { map<string, bytes> bundles = 1; }, encoded here by hand. */
+START_TEST(t_workload_response)
+{
+	static struct jwt_bundle b;
+	static const char jwks[] = "{\"keys\":[" EC_KEY("k1", "") "]}";
+	uint8_t msg[512], *p = msg;
+	size_t jl = strlen(jwks), entry = 2 + 11 + 3 + jl;
+
+	ck_assert_uint_lt(jl, 16384);
+	*p++ = 0x0a; /* field 1, length-delimited: one map entry */
+	*p++ = (uint8_t)(entry | 0x80);
+	*p++ = (uint8_t)(entry >> 7);
+	*p++ = 0x0a; /* key */
+	*p++ = 11;
+	memcpy(p, "example.org", 11);
+	p += 11;
+	*p++ = 0x12; /* value */
+	*p++ = (uint8_t)(jl | 0x80);
+	*p++ = (uint8_t)(jl >> 7);
+	memcpy(p, jwks, jl);
+	p += jl;
+	*p++ = 0x18; /* an unknown varint field: skipped */
+	*p++ = 0x01;
+	ck_assert_int_eq(jwt_bundle_parse_workload(&b, msg, (size_t)(p - msg)), 0);
+	ck_assert_uint_eq(b.count, 1);
+	ck_assert_ptr_nonnull(jwt_bundle_find(&b, "example.org", "k1"));
+	/* Cut anywhere inside, the message is refused and nothing is kept. */
+	ck_assert_int_eq(jwt_bundle_parse_workload(&b, msg, (size_t)(p - msg) - 3), -1);
+	ck_assert_uint_eq(b.count, 0);
+	msg[5] = 'E'; /* "Example.org" is no trust domain name */
+	ck_assert_int_eq(jwt_bundle_parse_workload(&b, msg, (size_t)(p - msg)), -1);
+	ck_assert_int_eq(jwt_bundle_parse_workload(&b, msg, 0), 0);
+	ck_assert_uint_eq(b.count, 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -217,6 +253,7 @@ main(void)
 	tcase_add_test(tc, t_base64url);
 	tcase_add_test(tc, t_json_strict);
 	tcase_add_test(tc, t_bundles);
+	tcase_add_test(tc, t_workload_response);
 	suite_add_tcase(s, tc);
 	return test_run_suite(s);
 }
