@@ -90,10 +90,11 @@ $(PROTO_LIB): $(PROTO_OBJS) $(PC_OBJS)
 	$(Q)ar rcs $@ $^
 
 # ---- common library ---------------------------------------------------------
-COMMON_OBJS = common/buf.o common/config.o common/ipc.o common/json.o common/jwt.o common/jwt_pb.o common/ipc_msg.o common/log.o common/op.o \
+COMMON_OBJS = common/buf.o common/config.o common/ipc.o common/ipc_msg.o common/log.o common/op.o \
 	common/peer.o common/proc.o common/sandbox.o common/seccomp.o common/setup.o common/toml.o common/wire.o
 COMMON_SRCS = $(COMMON_OBJS:.o=.c)
 COMMON_LIB = common/libparseccommon.a
+COMMON_OBJS += common/json.o common/jwt.o common/jwt_pb.o # JwtSvid tokens and bundles
 
 $(COMMON_LIB): $(COMMON_OBJS)
 	$(msg) AR $@
@@ -128,10 +129,11 @@ $(PROV_TPM_OBJS): LOCAL_CFLAGS += $(TSS2_CFLAGS)
 # not with releases; libparsec.pc carries the package version, PACKAGE_VERSION.
 LIBPARSEC_VERSION = 0.1.0
 LIBPARSEC_SONAME = libparsec.so.0
-LIBPARSEC_OBJS = libparsec/client.o libparsec/convenience.o libparsec/ops.o libparsec/status.o \
-	libparsec/jwt_svid.o
+LIBPARSEC_OBJS = libparsec/client.o libparsec/convenience.o libparsec/ops.o libparsec/status.o
 LIBPARSEC_DEPS = $(LIBPARSEC_OBJS) common/wire.o common/buf.o $(PC_OBJS) $(PROTO_OBJS)
 $(LIBPARSEC_OBJS): LOCAL_CFLAGS += -Ilibparsec -pthread
+LIBPARSEC_OBJS += libparsec/jwt_svid.o # a JWT-SVID from the environment
+libparsec/jwt_svid.o: LOCAL_CFLAGS += -Ilibparsec
 libparsec/libparsec.so.$(LIBPARSEC_VERSION): $(LIBPARSEC_DEPS) libparsec/libparsec.map
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -shared -Wl,--no-undefined -Wl,-soname,$(LIBPARSEC_SONAME) \

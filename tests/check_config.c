@@ -185,33 +185,6 @@ static const struct bad_case bad[] = {
 };
 
 /* The largest body the IPC can carry is accepted; one byte more is refused. */
-/* [[authenticator]]: several at once, each with its own admins, in config order. */
-START_TEST(t_several_authenticators)
-{
-	static const char text[] =
-	    "[listener]\ntimeout = 5\n[[provider]]\nprovider_type = \"MbedCrypto\"\n"
-	    "[[authenticator]]\nauth_type = \"UnixPeerCredentials\"\nadmins = [{ name = \"0\" }]\n"
-	    "[[authenticator]]\nauth_type = \"Direct\"\n"
-	    "[[authenticator]]\nauth_type = \"JwtSvid\"\n"
-	    "workload_endpoint = \"unix:///run/spire/sockets/agent.sock\"\n"
-	    "admins = [{ name = \"spiffe://example.org/admin\" }]\n";
-	static struct parsec_config cfg;
-	char err[CFG_ERR_MAX];
-
-	ck_assert_int_eq(config_load_buffer("test.toml", text, strlen(text), &cfg, err,
-	    sizeof(err)), 0);
-	ck_assert_uint_eq(cfg.authenticator_count, 3);
-	ck_assert_int_eq(cfg.authenticators[0].type, CFG_AUTH_UNIX_PEER_CREDENTIALS);
-	ck_assert_uint_eq(cfg.authenticators[0].admin_count, 1);
-	ck_assert_int_eq(cfg.authenticators[1].type, CFG_AUTH_DIRECT);
-	ck_assert_uint_eq(cfg.authenticators[1].admin_count, 0);
-	ck_assert_int_eq(cfg.authenticators[2].type, CFG_AUTH_JWT_SVID);
-	ck_assert_str_eq(cfg.authenticators[2].workload_endpoint,
-	    "unix:///run/spire/sockets/agent.sock");
-	ck_assert_str_eq(cfg.authenticators[2].admins[0], "spiffe://example.org/admin");
-}
-END_TEST
-
 START_TEST(t_body_len_limit_cap)
 {
 	struct parsec_config cfg;
@@ -348,7 +321,6 @@ main(void)
 	tcase_add_loop_test(tc, t_bad_inputs, 0, sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, t_file_errors);
 	tcase_add_test(tc, t_body_len_limit_cap);
-	tcase_add_test(tc, t_several_authenticators);
 	tcase_add_test(tc, t_secret_modes);
 	tcase_add_test(tc, t_unknown_keys_warn_only);
 	suite_add_tcase(s, tc);

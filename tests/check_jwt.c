@@ -1,15 +1,47 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests: the strict JSON parser, JWT-SVID parsing and claim checks, JWKS bundles. */
+/*
+ * Unit tests: several authenticators in config.toml, the strict JSON parser,
+ * JWT-SVID parsing and claim checks, JWKS bundles and Workload API responses.
+ */
 #include <check.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "json.h"
 #include "jwt.h"
 #include "log.h"
-#include "testlib.h"
 
 #define NOW 1700000000
+
+/* [[authenticator]]: several at once, each with its own admins, in config order. */
+START_TEST(t_several_authenticators)
+{
+	static const char text[] =
+	    "[listener]\ntimeout = 5\n[[provider]]\nprovider_type = \"MbedCrypto\"\n"
+	    "[[authenticator]]\nauth_type = \"UnixPeerCredentials\"\nadmins = [{ name = \"0\" }]\n"
+	    "[[authenticator]]\nauth_type = \"Direct\"\n"
+	    "[[authenticator]]\nauth_type = \"JwtSvid\"\n"
+	    "workload_endpoint = \"unix:///run/spire/sockets/agent.sock\"\n"
+	    "admins = [{ name = \"spiffe://example.org/admin\" }]\n";
+	static struct parsec_config cfg;
+	char err[CFG_ERR_MAX];
+
+	ck_assert_int_eq(config_load_buffer("test.toml", text, strlen(text), &cfg, err,
+	    sizeof(err)), 0);
+	ck_assert_uint_eq(cfg.authenticator_count, 3);
+	ck_assert_int_eq(cfg.authenticators[0].type, CFG_AUTH_UNIX_PEER_CREDENTIALS);
+	ck_assert_uint_eq(cfg.authenticators[0].admin_count, 1);
+	ck_assert_int_eq(cfg.authenticators[1].type, CFG_AUTH_DIRECT);
+	ck_assert_uint_eq(cfg.authenticators[1].admin_count, 0);
+	ck_assert_int_eq(cfg.authenticators[2].type, CFG_AUTH_JWT_SVID);
+	ck_assert_str_eq(cfg.authenticators[2].workload_endpoint,
+	    "unix:///run/spire/sockets/agent.sock");
+	ck_assert_str_eq(cfg.authenticators[2].admins[0], "spiffe://example.org/admin");
+}
+END_TEST
 
 static void
 b64url(const char *in, char *out)
@@ -245,8 +277,11 @@ main(void)
 {
 	Suite *s = suite_create("jwt");
 	TCase *tc = tcase_create("parse");
+	SRunner *sr;
+	int failed;
 
 	log_init("check_jwt", LOG_LVL_ERROR, 0);
+	tcase_add_test(tc, t_several_authenticators);
 	tcase_add_test(tc, t_good_token);
 	tcase_add_loop_test(tc, t_bad_tokens, 0, sizeof(bad_tokens) / sizeof(bad_tokens[0]));
 	tcase_add_test(tc, t_token_shapes);
@@ -255,5 +290,10 @@ main(void)
 	tcase_add_test(tc, t_bundles);
 	tcase_add_test(tc, t_workload_response);
 	suite_add_tcase(s, tc);
-	return test_run_suite(s);
+	/* Check's own runner: this file stays apart from testlib's suite helpers. */
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
