@@ -52,7 +52,7 @@ config_defaults(struct parsec_config *cfg)
 	cfg->body_len_limit = 1024 * 1024;
 	cfg->buffer_size_limit = 1024 * 1024;
 	strlcpy(cfg->socket_path, "/run/parsec/parsec.sock", sizeof(cfg->socket_path));
-	cfg->authenticators[0].type = CFG_AUTH_DIRECT;
+	cfg->authenticators[0].type = cfg->auth_type = CFG_AUTH_DIRECT;
 	cfg->authenticator_count = 1;
 	strlcpy(cfg->user, "_parsec", sizeof(cfg->user));
 	strlcpy(cfg->chroot_dir, "/var/empty", sizeof(cfg->chroot_dir));
@@ -625,6 +625,7 @@ config_load_buffer(const char *name, const char *text, size_t len, struct parsec
 	}
 	if (cfg->authenticator_count == 0)
 		cfg->authenticator_count = 1;
+	cfg->auth_type = cfg->authenticators[0].type;
 	if (r == 0 && listener == NULL)
 		r = cfg_fail(&ctx, 0, "listener", "the [listener] table is required "
 		    "(listener_type, timeout, socket_path)");

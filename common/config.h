@@ -106,6 +106,7 @@ struct parsec_config {
 	/* [authenticator] or [[authenticator]]: config order, the first is the default */
 	struct cfg_authenticator authenticators[CFG_AUTH_MAX];
 	size_t authenticator_count;
+	enum cfg_auth_type auth_type; /* authenticators[0].type: the default one */
 
 	struct cfg_key_manager key_managers[CFG_KEY_MANAGER_MAX];
 	size_t key_manager_count;

@@ -32,6 +32,7 @@ START_TEST(t_several_authenticators)
 	ck_assert_int_eq(config_load_buffer("test.toml", text, strlen(text), &cfg, err,
 	    sizeof(err)), 0);
 	ck_assert_uint_eq(cfg.authenticator_count, 3);
+	ck_assert_int_eq(cfg.auth_type, CFG_AUTH_UNIX_PEER_CREDENTIALS); /* the default */
 	ck_assert_int_eq(cfg.authenticators[0].type, CFG_AUTH_UNIX_PEER_CREDENTIALS);
 	ck_assert_uint_eq(cfg.authenticators[0].admin_count, 1);
 	ck_assert_int_eq(cfg.authenticators[1].type, CFG_AUTH_DIRECT);
