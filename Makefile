@@ -94,6 +94,7 @@ COMMON_OBJS = common/buf.o common/utf8.o common/ipc.o common/ipc_msg.o common/lo
 	common/peer.o common/proc.o common/sandbox.o common/seccomp.o common/setup.o common/wire.o
 COMMON_SRCS = $(COMMON_OBJS:.o=.c)
 COMMON_LIB = common/libparseccommon.a
+COMMON_OBJS += common/json.o common/jwt.o common/jwt_pb.o # JwtSvid tokens and bundles
 
 $(COMMON_LIB): $(COMMON_OBJS)
 	$(msg) AR $@
@@ -114,6 +115,7 @@ CONFIG_OBJS = parsecd/config.o parsecd/toml.o
 PARSECD_OBJS = parsecd/parsecd.o parsecd/spawn.o parsecd/settings.o parsecd/supervise.o \
 	parsecd/reload.o parsecd/devconfig.o parsecd/dirs.o parsecd/listen.o parsecd/orphans.o \
 	parsecd/adopt.o parsecd/adopt_bincode.o parsecd/adopt_ondisk.o parsecd/adopt_store.o \
+	parsecd/auth_setup.o \
 	$(CONFIG_OBJS) brokerd/broker_kim.o brokerd/broker_kim_adopt.o
 FRONTD_OBJS = frontd/frontd.o frontd/front_conn.o frontd/front_codec.o
 BROKERD_OBJS = $(patsubst %.c,%.o,$(wildcard brokerd/*.c))
@@ -141,6 +143,8 @@ LIBPARSEC_OBJS = libparsec/client.o libparsec/convenience.o libparsec/ops.o libp
 	libparsec/status.o
 LIBPARSEC_DEPS = $(LIBPARSEC_OBJS) common/wire.o common/buf.o common/utf8.o $(PC_OBJS) $(PROTO_OBJS)
 $(LIBPARSEC_OBJS): LOCAL_CFLAGS += -Ilibparsec -pthread
+LIBPARSEC_OBJS += libparsec/jwt_svid.o # a JWT-SVID from the environment
+libparsec/jwt_svid.o: LOCAL_CFLAGS += -Ilibparsec
 libparsec/libparsec.so.$(LIBPARSEC_VERSION): $(LIBPARSEC_DEPS) libparsec/libparsec.map
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -shared -Wl,--no-undefined -Wl,-soname,$(LIBPARSEC_SONAME) \
@@ -173,7 +177,7 @@ frontd/parsec-frontd: $(FRONTD_OBJS) $(PROTO_LIB) $(COMMON_LIB)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS)
 brokerd/parsec-brokerd: $(BROKERD_OBJS) $(COMMON_LIB)
 	$(msg) LINK $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(SQLITE_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(SQLITE_LIBS) $(MBEDCRYPTO_LIBS)
 providerd/parsec-provider-mbed: $(PROVIDERD_CORE_OBJS) $(PROV_MBED_OBJS) $(COMMON_LIB)
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(MBEDCRYPTO_LIBS)
@@ -225,7 +229,7 @@ $(FAULT_TREE)/frontd/parsec-frontd: $(call fault_objs,$(FRONTD_OBJS)) $(FAULT_CO
 $(FAULT_TREE)/brokerd/parsec-brokerd: $(call fault_objs,$(BROKERD_OBJS)) tests/broker_fault.o $(FAULT_COMMON)
 	$(msg) LINK $@
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(SQLITE_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(SQLITE_LIBS) $(MBEDCRYPTO_LIBS)
 $(FAULT_TREE)/providerd/parsec-provider-mbed: $(call fault_objs,$(PROVIDERD_CORE_OBJS) $(PROV_MBED_OBJS)) $(FAULT_COMMON)
 	$(msg) LINK $@
 	$(Q)mkdir -p $(dir $@)
@@ -238,6 +242,12 @@ tests/check_config: tests/check_config.o tests/testlib.o $(CONFIG_OBJS) $(PROTO_
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(CHECK_LIBS)
 tests/check_config.o: LOCAL_CFLAGS += -Iparsecd
+
+# Tokens, bundles and the [[authenticator]] tables that configure them.
+tests/check_jwt: tests/check_jwt.o tests/testlib.o $(CONFIG_OBJS) $(PROTO_LIB) $(COMMON_LIB)
+	$(msg) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(MBEDCRYPTO_LIBS) $(CHECK_LIBS)
+tests/check_jwt.o: LOCAL_CFLAGS += -Iparsecd
 
 # frontd's codec, tested in-process.
 FRONT_LIB_OBJS = $(filter-out frontd/frontd.o,$(FRONTD_OBJS))

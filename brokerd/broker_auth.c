@@ -2,7 +2,10 @@
 /*
  * Authenticators: who a request comes from. Direct trusts the name in the
  * auth field; UnixPeerCredentials checks the claimed uid against the one the
- * kernel reported for the connection (read here, never taken from frontd).
+ * kernel reported for the connection (read here, never taken from frontd);
+ * JwtSvid verifies a SPIFFE JWT-SVID (broker_jwt.c). Several may be
+ * configured; the request's auth type picks one, and the key store keeps each
+ * authenticator's applications apart.
  */
 #include <stdio.h>
 #include <string.h>
@@ -19,7 +22,7 @@ broker_authenticate(uint32_t auth_type, const uint8_t *auth, size_t auth_len, ui
 		return ST_SUCCESS;
 	if (auth_type > WIRE_AUTH_JWT_SVID)
 		return ST_AUTHENTICATOR_DOES_NOT_EXIST;
-	if (auth_type != broker.setup.auth_type)
+	if (broker_auth_find(auth_type) == NULL)
 		return ST_AUTHENTICATOR_NOT_REGISTERED;
 
 	switch (auth_type) {
@@ -42,6 +45,10 @@ broker_authenticate(uint32_t auth_type, const uint8_t *auth, size_t auth_len, ui
 		snprintf(id->app_name, sizeof(id->app_name), "%u", claimed);
 		break;
 	}
+	case WIRE_AUTH_JWT_SVID:
+		if (broker_jwt_authenticate(auth, auth_len, id->app_name) == -1)
+			return ST_AUTHENTICATION_ERROR;
+		break;
 	default:
 		return ST_AUTHENTICATOR_NOT_REGISTERED;
 	}
@@ -50,15 +57,45 @@ broker_authenticate(uint32_t auth_type, const uint8_t *auth, size_t auth_len, ui
 	return ST_SUCCESS;
 }
 
-int
-broker_is_admin(const struct broker_identity *id)
+const struct setup_auth *
+broker_auth_find(uint32_t auth_type)
 {
 	uint32_t i;
 
-	if (!id->authenticated)
+	for (i = 0; i < broker.setup.auth_count; i++)
+		if (broker.setup.auths[i].type == auth_type)
+			return &broker.setup.auths[i];
+	return NULL;
+}
+
+/* Admins are per authenticator: Direct "0" is not the admin uid 0. */
+int
+broker_is_admin(const struct broker_identity *id)
+{
+	const struct setup_auth *a;
+	uint32_t i;
+
+	if (!id->authenticated || (a = broker_auth_find(id->auth_type)) == NULL)
 		return 0;
-	for (i = 0; i < broker.setup.admin_count; i++)
-		if (strcmp(broker.setup.admins[i], id->app_name) == 0)
+	for (i = 0; i < a->admin_count; i++)
+		if (strcmp(a->admins[i], id->app_name) == 0)
 			return 1;
 	return 0;
+}
+
+void
+broker_auth_apply(const struct setup_broker *next)
+{
+	const struct setup_auth *jwt;
+
+	if (&broker.setup != next) {
+		broker.setup.auth_count = next->auth_count;
+		memcpy(broker.setup.auths, next->auths, sizeof(next->auths));
+	}
+	jwt = broker_auth_find(WIRE_AUTH_JWT_SVID);
+	/* Bundles from the Workload API stay until it sends others. */
+	if (jwt == NULL || !jwt->workload_api)
+		broker_jwt_set_bundle(jwt != NULL ? jwt->jwt_bundle : NULL,
+		    jwt != NULL ? jwt->jwt_bundle_len : 0);
+	broker_spiffe_apply(jwt != NULL && jwt->workload_api);
 }

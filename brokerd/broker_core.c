@@ -152,33 +152,33 @@ broker_list_opcodes(uint64_t provider_id, struct op_result *res, uint8_t **list_
 	broker_list_finish(&l, res, list_buf);
 }
 
+/* Every configured authenticator, in config order: clients take the first as the default. */
 static void
 broker_list_authenticators(struct op_result *res, uint8_t **list_buf)
 {
+	static const char *const descriptions[] = {
+		[WIRE_AUTH_DIRECT] = "Direct: the application names itself in the authentication field",
+		[WIRE_AUTH_UNIX_PEER_CREDENTIALS] =
+		    "Unix peer credentials: the application is the uid the kernel reports",
+		[WIRE_AUTH_JWT_SVID] = "JWT-SVID: the application is the SPIFFE ID of a verified "
+		    "JWT SPIFFE Verifiable Identity Document",
+	};
 	struct broker_list l;
 	struct op_authenticator_info info;
+	uint32_t i;
 
-	memset(&info, 0, sizeof(info));
-	switch (broker.setup.auth_type) {
-	case WIRE_AUTH_DIRECT:
-		strlcpy(info.description,
-		    "Direct: the application names itself in the authentication field",
-		    sizeof(info.description));
-		break;
-	case WIRE_AUTH_UNIX_PEER_CREDENTIALS:
-		strlcpy(info.description,
-		    "Unix peer credentials: the application is the uid the kernel reports",
-		    sizeof(info.description));
-		break;
-	default:
-		strlcpy(info.description, "JWT-SVID", sizeof(info.description));
-		break;
+	broker_list_init(&l, sizeof(info) * (CFG_AUTH_MAX + 1));
+	for (i = 0; i < broker.setup.auth_count; i++) {
+		uint32_t type = broker.setup.auths[i].type;
+
+		memset(&info, 0, sizeof(info));
+		if (type <= WIRE_AUTH_JWT_SVID && descriptions[type] != NULL)
+			strlcpy(info.description, descriptions[type], sizeof(info.description));
+		broker_version(&info.version_maj, &info.version_min, &info.version_rev);
+		info.id = type;
+		op_list_put_authenticator(&l.wr, &info);
+		l.count++;
 	}
-	broker_version(&info.version_maj, &info.version_min, &info.version_rev);
-	info.id = broker.setup.auth_type;
-	broker_list_init(&l, sizeof(info) * 2);
-	op_list_put_authenticator(&l.wr, &info);
-	l.count++;
 	broker_list_finish(&l, res, list_buf);
 }
 

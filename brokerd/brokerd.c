@@ -53,6 +53,18 @@ static struct {
 	int ready_sent;
 } bd;
 
+struct event_base *
+broker_event_base(void)
+{
+	return brokerd.base;
+}
+
+void
+broker_send_parent(uint32_t type)
+{
+	ipc_send_ctl(brokerd.parent, type, 0, -1, NULL, 0);
+}
+
 void
 broker_reply(uint64_t conn_id, uint64_t req_id, const struct op_result *res)
 {
@@ -362,6 +374,7 @@ broker_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 		    broker.setup.upstream_store);
 		/* The key store is open; its directory is the only path brokerd still uses. */
 		sandbox_filter(PROC_BROKERD, NULL, NULL, 0);
+		broker_auth_apply(&broker.setup); /* bundles are parsed under the filter */
 		bd.have_setup = 1;
 		break;
 	case IPC_SETUP_DONE:
@@ -385,16 +398,18 @@ broker_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 			broker_worker_down(&broker.providers[down.provider_id].workers[down.worker]);
 		break;
 	}
+	case IPC_SPIFFE_SOCKET:
+		broker_spiffe_socket(msg->fd);
+		msg->fd = -1;
+		break;
 	case IPC_RELOAD: {
-		struct setup_broker next;
+		static struct setup_broker next;
 
 		if (setup_broker_decode(msg->data, msg->hdr.len, &next) == -1)
 			fatalx("malformed reload from parent");
 		/* The key store stays; who may do what changes. */
-		broker.setup.auth_type = next.auth_type;
-		broker.setup.admin_count = next.admin_count;
-		memcpy(broker.setup.admins, next.admins, sizeof(next.admins));
-		log_info("reloaded: authenticator %u, %u admins", next.auth_type, next.admin_count);
+		broker_auth_apply(&next);
+		log_info("reloaded: %u authenticators", next.auth_count);
 		break;
 	}
 	case IPC_PROVIDER_REMOVED: {

@@ -72,6 +72,9 @@ int broker_provider_up(const struct broker_provider *p);
  */
 void broker_worker_send(struct broker_worker *w, uint64_t prov_req_id, const uint8_t *key_ref,
     size_t key_ref_len, const struct op_request *op);
+struct event_base *broker_event_base(void);
+/* A control message without payload to the parent. */
+void broker_send_parent(uint32_t type);
 /* Start-up work (reconciliation) finished: brokerd may report ready. */
 void broker_startup_progress(void);
 
@@ -86,6 +89,20 @@ void broker_deploy_check(const char *kim_path, const char *state_dir, const char
 uint32_t broker_authenticate(uint32_t auth_type, const uint8_t *auth, size_t auth_len,
     uid_t peer_uid, int have_peer, struct broker_identity *id);
 int broker_is_admin(const struct broker_identity *id);
+/* The configured authenticator of a wire auth type, or NULL. */
+const struct setup_auth *broker_auth_find(uint32_t auth_type);
+/* Applies a setup's authenticators (start-up and reload). */
+void broker_auth_apply(const struct setup_broker *next);
+
+/* broker_jwt.c: JwtSvid. The bundle is our file format (jwt.h); len 0 clears it. */
+void broker_jwt_set_bundle(const uint8_t *jwks_file, size_t len);
+int broker_jwt_authenticate(const uint8_t *tok, size_t len, char *app);
+struct jwt_bundle;
+void broker_jwt_use_bundle(const struct jwt_bundle *b);
+
+/* broker_spiffe.c: JwtSvid bundles from the Workload API (a connection from the parent). */
+void broker_spiffe_apply(int enabled);
+void broker_spiffe_socket(int fd); /* IPC_SPIFFE_SOCKET; -1: the connect failed */
 
 /* broker_route.c: requests to providers and their answers. */
 void broker_route_request(uint64_t conn_id, uint64_t req_id, uid_t peer_uid, const uint8_t *data,

@@ -13,6 +13,7 @@
 #define CFG_SECRET_MAX 256     /* PINs and hierarchy passwords, decoded */
 #define CFG_ADMIN_MAX 32
 #define CFG_ADMIN_NAME_MAX 256
+#define CFG_AUTH_MAX 3         /* one [[authenticator]] per type */
 #define CFG_WORKERS_MAX 64     /* processes serving one provider */
 
 #endif

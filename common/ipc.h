@@ -50,6 +50,10 @@ enum ipc_type {
 				      id (ipc_provider_removed) */
 	IPC_SERVE = 11,         /* parent -> frontd: every provider is up, accept clients;
 				   empty */
+	IPC_SPIFFE_CONNECT = 12, /* brokerd -> parent: connect to the JwtSvid workload_endpoint;
+				    empty */
+	IPC_SPIFFE_SOCKET = 13,  /* parent -> brokerd: fd = that connection, or no fd if the
+				    connect failed; empty */
 
 	/* 100..199: frontd <-> brokerd */
 	IPC_CONN_NEW = 100,    /* frontd -> brokerd: empty; fd = dup of the client socket */

@@ -16,12 +16,18 @@ static const struct buf_field setup_front_fields[] = {
 	BUF_F_U32(struct setup_front, max_connections_per_uid),
 };
 
+/* brokerd's settings, then its authenticators, each of setup_auth_fields. */
 static const struct buf_field setup_broker_fields[] = {
-	BUF_F_STR(struct setup_broker, user), BUF_F_U32(struct setup_broker, auth_type),
-	BUF_F_STRS(struct setup_broker, admins, admin_count),
-	BUF_F_STR(struct setup_broker, kim_path), BUF_F_STR(struct setup_broker, listen_addr),
-	BUF_F_STR(struct setup_broker, state_dir), BUF_F_STR(struct setup_broker, upstream_store),
-	BUF_F_U32(struct setup_broker, provider_count),
+	BUF_F_STR(struct setup_broker, user), BUF_F_STR(struct setup_broker, kim_path),
+	BUF_F_STR(struct setup_broker, listen_addr), BUF_F_STR(struct setup_broker, state_dir),
+	BUF_F_STR(struct setup_broker, upstream_store),
+	BUF_F_U32(struct setup_broker, provider_count), BUF_F_U32(struct setup_broker, auth_count),
+};
+
+static const struct buf_field setup_auth_fields[] = {
+	BUF_F_U32(struct setup_auth, type), BUF_F_STRS(struct setup_auth, admins, admin_count),
+	BUF_F_COPY(struct setup_auth, jwt_bundle, jwt_bundle_len),
+	BUF_F_U32(struct setup_auth, workload_api),
 };
 
 static const struct buf_field setup_provider_ref_fields[] = {
@@ -77,9 +83,37 @@ setup_decode(const uint8_t *in, size_t len, void *s, size_t size, const struct b
 		return setup_decode(in, len, s, sizeof(*s), BUF_FIELDS(setup_##name##_fields)); \
 	}
 SETUP_CODEC(front)
-SETUP_CODEC(broker)
 SETUP_CODEC(provider_ref)
 SETUP_CODEC(provider)
+
+size_t
+setup_broker_encode(const struct setup_broker *s, uint8_t *out, size_t cap)
+{
+	struct buf_writer wr;
+	uint32_t i;
+
+	buf_writer_init(&wr, out, cap);
+	buf_put_fields(&wr, s, BUF_FIELDS(setup_broker_fields));
+	for (i = 0; i < s->auth_count && i < CFG_AUTH_MAX; i++)
+		buf_put_fields(&wr, &s->auths[i], BUF_FIELDS(setup_auth_fields));
+	return buf_writer_ok(&wr) && s->auth_count <= CFG_AUTH_MAX ? wr.off : 0;
+}
+
+int
+setup_broker_decode(const uint8_t *in, size_t len, struct setup_broker *s)
+{
+	struct buf_reader rd;
+	uint32_t i;
+
+	memset(s, 0, sizeof(*s));
+	buf_reader_init(&rd, in, len);
+	buf_get_fields(&rd, s, BUF_FIELDS(setup_broker_fields));
+	if (s->auth_count > CFG_AUTH_MAX)
+		return -1;
+	for (i = 0; i < s->auth_count; i++)
+		buf_get_fields(&rd, &s->auths[i], BUF_FIELDS(setup_auth_fields));
+	return buf_reader_done(&rd) ? 0 : -1;
+}
 
 void
 setup_provider_wipe(struct setup_provider *s)

@@ -22,11 +22,23 @@ struct setup_front {
 	uint32_t max_connections_per_uid;
 };
 
-struct setup_broker {
-	char user[CFG_NAME_MAX];
-	uint32_t auth_type; /* wire auth type */
+#define SETUP_JWT_BUNDLE_MAX (64u * 1024u) /* a JWKS bundle file, as read by the parent */
+
+/* One configured authenticator, as brokerd applies it. */
+struct setup_auth {
+	uint32_t type; /* wire auth type */
 	uint32_t admin_count;
 	char admins[CFG_ADMIN_MAX][CFG_ADMIN_NAME_MAX];
+	/* JwtSvid: the trust bundles (JWKS JSON, untrusted until parsed by brokerd) */
+	uint8_t jwt_bundle[SETUP_JWT_BUNDLE_MAX];
+	size_t jwt_bundle_len;
+	uint32_t workload_api; /* JwtSvid: bundles from the Workload API (IPC_SPIFFE_CONNECT) */
+};
+
+struct setup_broker {
+	char user[CFG_NAME_MAX];
+	uint32_t auth_count; /* config order: the first is the default */
+	struct setup_auth auths[CFG_AUTH_MAX];
 	char kim_path[CFG_LONGPATH_MAX];
 	char listen_addr[CFG_PATH_MAX]; /* the listener's bound address: clients' local address */
 	char state_dir[CFG_LONGPATH_MAX]; /* providers' states: one deployment with the key store */

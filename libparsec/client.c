@@ -183,15 +183,30 @@ parsec_choose_auth(parsec_client *c, const parsec_settings *s)
 	list_authenticators_Result res = list_authenticators_Result_init_zero;
 	uint32_t want = s->auth;
 	pb_size_t i;
-	int st, offered = 0;
+	int st, offered = 0, jwt_offered = 0;
 
 	st = parsec_call_locked(c, 0, OP_LIST_AUTHENTICATORS, 0, list_authenticators_Operation_fields,
 	    &op, list_authenticators_Result_fields, &res);
 	if (st != PARSEC_SUCCESS)
 		return st;
-	for (i = 0; i < res.authenticators_count; i++)
+	for (i = 0; i < res.authenticators_count; i++) {
 		if (res.authenticators[i].id == WIRE_AUTH_UNIX_PEER_CREDENTIALS)
 			offered = 1;
+		if (res.authenticators[i].id == WIRE_AUTH_JWT_SVID)
+			jwt_offered = 1;
+	}
+	/* A JWT-SVID given in the environment wins when the service takes them. */
+	if (want == PARSEC_AUTH_AUTO && jwt_offered) {
+		long n = lp_jwt_svid(c->auth, sizeof(c->auth));
+
+		if (n < 0)
+			return PARSEC_ERR_INVALID_ENCODING;
+		if (n > 0) {
+			c->auth_type = WIRE_AUTH_JWT_SVID;
+			c->auth_len = (size_t)n;
+			return PARSEC_SUCCESS;
+		}
+	}
 	if (want == PARSEC_AUTH_AUTO)
 		want = offered ? PARSEC_AUTH_UNIX_PEER_CREDENTIALS : PARSEC_AUTH_DIRECT;
 	else if (want == PARSEC_AUTH_UNIX_PEER_CREDENTIALS && !offered)

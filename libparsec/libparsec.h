@@ -14,6 +14,7 @@
 #include "wire.h"
 
 #define PARSEC_USE_CLIENT_PROVIDER UINT32_MAX
+#define PARSEC_AUTH_MAX 16384 /* a JWT-SVID; an app name is at most PARSEC_NAME_MAX */
 
 struct parsec_settings {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)]; /* "": the default */
@@ -32,7 +33,7 @@ struct parsec_client {
 	uint64_t session;
 	uint32_t provider;
 	uint8_t auth_type;
-	uint8_t auth[PARSEC_NAME_MAX];
+	uint8_t auth[PARSEC_AUTH_MAX];
 	size_t auth_len;
 	size_t max_response;
 	int timeout_ms;
@@ -50,5 +51,8 @@ int parsec_call(parsec_client *c, uint32_t provider, uint32_t opcode, int with_a
     const pb_msgdesc_t *op_fields, const void *op, const pb_msgdesc_t *res_fields, void *res);
 int parsec_call_locked(parsec_client *c, uint32_t provider, uint32_t opcode, int with_auth,
     const pb_msgdesc_t *op_fields, const void *op, const pb_msgdesc_t *res_fields, void *res);
+
+/* jwt_svid.c: the token to send with JwtSvid, from the environment; 0 if none, -1 if unusable. */
+long lp_jwt_svid(uint8_t *out, size_t cap);
 
 #endif

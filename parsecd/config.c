@@ -52,7 +52,8 @@ config_defaults(struct parsec_config *cfg)
 	cfg->body_len_limit = 1024 * 1024;
 	cfg->buffer_size_limit = 1024 * 1024;
 	strlcpy(cfg->socket_path, "/run/parsec/parsec.sock", sizeof(cfg->socket_path));
-	cfg->auth_type = CFG_AUTH_DIRECT;
+	cfg->authenticators[0].type = cfg->auth_type = CFG_AUTH_DIRECT;
+	cfg->authenticator_count = 1;
 	strlcpy(cfg->user, "_parsec", sizeof(cfg->user));
 	strlcpy(cfg->chroot_dir, "/var/empty", sizeof(cfg->chroot_dir));
 	strlcpy(cfg->state_dir, "/var/lib/parsec", sizeof(cfg->state_dir));
@@ -300,26 +301,11 @@ cfg_listener(struct cfg_ctx *ctx, const struct toml_node *t, struct parsec_confi
 }
 
 static int
-cfg_authenticator(struct cfg_ctx *ctx, const struct toml_node *t, struct parsec_config *cfg)
+cfg_admins(struct cfg_ctx *ctx, const struct toml_node *t, struct cfg_authenticator *a)
 {
-	static const char *const known[] = { "auth_type", "admins", "workload_endpoint", NULL };
-	static const char *const types[] = { "Direct", "UnixPeerCredentials", "JwtSvid", NULL };
-	static const enum cfg_auth_type values[] = { CFG_AUTH_DIRECT,
-		CFG_AUTH_UNIX_PEER_CREDENTIALS, CFG_AUTH_JWT_SVID };
 	const struct toml_node *admins;
-	int type;
 	size_t i;
 
-	cfg_unknown_keys(ctx, t, "authenticator", known);
-	if (cfg_must_choose(ctx, t, "authenticator", "auth_type", types, &type) == -1)
-		return -1;
-	cfg->auth_type = values[type];
-	if (cfg->auth_type == CFG_AUTH_JWT_SVID)
-		return cfg_fail(ctx, toml_get(t, "auth_type")->line, "authenticator.auth_type",
-		    "JwtSvid is not supported by this build");
-	if (cfg_str(ctx, t, "authenticator", "workload_endpoint", cfg->workload_endpoint,
-	    sizeof(cfg->workload_endpoint)) == -1)
-		return -1;
 	if ((admins = toml_get(t, "admins")) == NULL)
 		return 0;
 	if (admins->type != TOML_ARRAY)
@@ -329,14 +315,50 @@ cfg_authenticator(struct cfg_ctx *ctx, const struct toml_node *t, struct parsec_
 		return cfg_fail(ctx, admins->line, "authenticator.admins", "more than %d admins",
 		    CFG_ADMIN_MAX);
 	for (i = 0; i < admins->count; i++) {
-		const struct toml_node *a = admins->items[i];
+		const struct toml_node *n = admins->items[i];
 
-		if (a->type != TOML_TABLE || cfg_str(ctx, a, "authenticator.admins", "name",
-		    cfg->admins[i], sizeof(cfg->admins[i])) != 1 || cfg->admins[i][0] == '\0')
-			return cfg_fail(ctx, a->line, "authenticator.admins",
+		if (n->type != TOML_TABLE || cfg_str(ctx, n, "authenticator.admins", "name",
+		    a->admins[i], sizeof(a->admins[i])) != 1 || a->admins[i][0] == '\0')
+			return cfg_fail(ctx, n->line, "authenticator.admins",
 			    "each admin must be { name = \"...\" } with a non-empty name");
 	}
-	cfg->admin_count = admins->count;
+	a->admin_count = admins->count;
+	return 0;
+}
+
+/* One [authenticator] table or one [[authenticator]] entry, appended in config order. */
+static int
+cfg_authenticator(struct cfg_ctx *ctx, const struct toml_node *t, struct parsec_config *cfg)
+{
+	static const char *const known[] = { "auth_type", "admins", "workload_endpoint",
+		"jwt_bundle_path", NULL };
+	static const char *const types[] = { "Direct", "UnixPeerCredentials", "JwtSvid", NULL };
+	static const enum cfg_auth_type values[] = { CFG_AUTH_DIRECT,
+		CFG_AUTH_UNIX_PEER_CREDENTIALS, CFG_AUTH_JWT_SVID };
+	struct cfg_authenticator *a = &cfg->authenticators[cfg->authenticator_count];
+	int type;
+	size_t i;
+
+	cfg_unknown_keys(ctx, t, "authenticator", known);
+	if (cfg_must_choose(ctx, t, "authenticator", "auth_type", types, &type) == -1)
+		return -1;
+	for (i = 0; i < cfg->authenticator_count; i++)
+		if (cfg->authenticators[i].type == values[type])
+			return cfg_fail(ctx, toml_get(t, "auth_type")->line,
+			    "authenticator.auth_type", "%s is configured twice", types[type]);
+	memset(a, 0, sizeof(*a));
+	a->type = values[type];
+	a->line = t->line;
+	if (cfg_str(ctx, t, "authenticator", "workload_endpoint", a->workload_endpoint,
+	    sizeof(a->workload_endpoint)) == -1 ||
+	    cfg_str(ctx, t, "authenticator", "jwt_bundle_path", a->jwt_bundle_path,
+	    sizeof(a->jwt_bundle_path)) == -1 || cfg_admins(ctx, t, a) == -1)
+		return -1;
+	if (a->type == CFG_AUTH_JWT_SVID && (a->workload_endpoint[0] == '\0') ==
+	    (a->jwt_bundle_path[0] == '\0'))
+		return cfg_fail(ctx, t->line, "authenticator", "JwtSvid needs exactly one of "
+		    "workload_endpoint and jwt_bundle_path");
+	cfg->authenticator_count++;
 	return 0;
 }
 
@@ -585,6 +607,7 @@ config_load_buffer(const char *name, const char *text, size_t len, struct parsec
 	int r = 0;
 
 	config_defaults(cfg);
+	cfg->authenticator_count = 0; /* Direct again if the file names none */
 	strlcpy(cfg->path, name, sizeof(cfg->path));
 	if ((root = toml_parse(text, len, toml_err, sizeof(toml_err))) == NULL) {
 		snprintf(err, errlen, "%s:%s", name, toml_err);
@@ -601,6 +624,11 @@ config_load_buffer(const char *name, const char *text, size_t len, struct parsec
 			r = cfg_array_of_tables(&ctx, n, "provider", cfg, cfg_provider);
 			continue;
 		}
+		if (strcmp(n->key, "authenticator") == 0) {
+			r = n->type == TOML_TABLE ? cfg_authenticator(&ctx, n, cfg) :
+			    cfg_array_of_tables(&ctx, n, "authenticator", cfg, cfg_authenticator);
+			continue;
+		}
 		if (n->type != TOML_TABLE) {
 			log_warnx("%s:%d: %s: unknown top-level key, ignored", name, n->line, n->key);
 			continue;
@@ -609,13 +637,14 @@ config_load_buffer(const char *name, const char *text, size_t len, struct parsec
 			r = cfg_core_settings(&ctx, n, cfg);
 		else if (strcmp(n->key, "listener") == 0)
 			r = cfg_listener(&ctx, (listener = n), cfg);
-		else if (strcmp(n->key, "authenticator") == 0)
-			r = cfg_authenticator(&ctx, n, cfg);
 		else if (strcmp(n->key, "privsep") == 0)
 			r = cfg_privsep(&ctx, n, cfg);
 		else
 			log_warnx("%s:%d: [%s]: unknown table, ignored", name, n->line, n->key);
 	}
+	if (cfg->authenticator_count == 0)
+		cfg->authenticator_count = 1;
+	cfg->auth_type = cfg->authenticators[0].type;
 	if (r == 0 && listener == NULL)
 		r = cfg_fail(&ctx, 0, "listener", "the [listener] table is required "
 		    "(listener_type, timeout, socket_path)");

@@ -34,6 +34,16 @@ enum cfg_provider_kind {
 
 enum cfg_kim_type { CFG_KIM_SQLITE, CFG_KIM_ON_DISK };
 
+/* One [authenticator] table or [[authenticator]] entry; admins are its own. */
+struct cfg_authenticator {
+	enum cfg_auth_type type;
+	char admins[CFG_ADMIN_MAX][CFG_ADMIN_NAME_MAX];
+	size_t admin_count;
+	char workload_endpoint[CFG_LONGPATH_MAX]; /* JwtSvid: unix:///path of the Workload API */
+	char jwt_bundle_path[CFG_LONGPATH_MAX];   /* JwtSvid, ours: a local JWKS bundle file */
+	int line;
+};
+
 struct cfg_key_manager {
 	char name[CFG_NAME_MAX];
 	enum cfg_kim_type type;
@@ -97,11 +107,10 @@ struct parsec_config {
 	uint32_t timeout_ms; /* required */
 	char socket_path[CFG_PATH_MAX]; /* default /run/parsec/parsec.sock */
 
-	/* [authenticator] */
-	enum cfg_auth_type auth_type;
-	char admins[CFG_ADMIN_MAX][CFG_ADMIN_NAME_MAX];
-	size_t admin_count;
-	char workload_endpoint[CFG_LONGPATH_MAX];
+	/* [authenticator] or [[authenticator]]: config order, the first is the default */
+	struct cfg_authenticator authenticators[CFG_AUTH_MAX];
+	size_t authenticator_count;
+	enum cfg_auth_type auth_type; /* authenticators[0].type: the default one */
 
 	struct cfg_key_manager key_managers[CFG_KEY_MANAGER_MAX];
 	size_t key_manager_count;

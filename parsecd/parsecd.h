@@ -148,6 +148,12 @@ void parsecd_notify(const char *state);
  * parsecd --orphans: prints, one a line, the key material providers hold
  * that no key store entry names; the exit status (orphans.c).
  */
+/* auth_setup.c: the authenticators (and JWT bundles) for brokerd's setup and reloads. */
+struct setup_broker;
+void parsecd_auth_setup(const struct parsec_config *cfg, struct setup_broker *s);
+struct ipc_chan;
+void parsecd_spiffe_connect(const struct parsec_config *cfg, struct ipc_chan *broker);
+
 int parsecd_orphans(const struct parsec_config *cfg);
 
 /*

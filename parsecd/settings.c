@@ -64,10 +64,7 @@ parsecd_broker_settings(uint8_t *buf, size_t cap)
 
 	memset(&s, 0, sizeof(s));
 	strlcpy(s.user, pd.cfg.user, sizeof(s.user));
-	s.auth_type = (uint32_t)pd.cfg.auth_type;
-	s.admin_count = (uint32_t)pd.cfg.admin_count;
-	for (i = 0; i < pd.cfg.admin_count; i++)
-		strlcpy(s.admins[i], pd.cfg.admins[i], sizeof(s.admins[i]));
+	parsecd_auth_setup(&pd.cfg, &s);
 	if (pd.cfg.key_manager_count > 0)
 		strlcpy(s.kim_path, kim->sqlite_db_path, sizeof(s.kim_path));
 	if (pd.cfg.key_manager_count > 0)
@@ -128,7 +125,7 @@ parsecd_provider_settings(const struct child *c, uint8_t *buf, size_t cap)
 void
 parsecd_send_settings(struct child *c, uint32_t type)
 {
-	uint8_t buf[sizeof(struct setup_broker) + 1024];
+	static uint8_t buf[sizeof(struct setup_broker) + 1024];
 	size_t len = 0;
 
 	if (c->kind == PROC_FRONTD)

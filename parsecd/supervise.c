@@ -80,6 +80,11 @@ parsecd_child_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 		}
 		parsecd_check_all_ready();
 		break;
+	case IPC_SPIFFE_CONNECT:
+		if (c->kind != PROC_BROKERD)
+			fatalx("unexpected %s from %s", ipc_type_name(msg->hdr.type), c->name);
+		parsecd_spiffe_connect(&pd.cfg, chan);
+		break;
 	default:
 		fatalx("unexpected %s from %s", ipc_type_name(msg->hdr.type), c->name);
 	}

@@ -6,7 +6,7 @@ set -eu
 
 PACKAGES="gcc make autoconf automake pkg-config clang clang-14 libclang-rt-14-dev python3 \
 libevent-dev libseccomp-dev libcap-dev libmbedtls-dev nanopb libnanopb-dev \
-python3-protobuf python3-cryptography protobuf-compiler libsqlite3-dev libbsd-dev check \
+python3-protobuf python3-cryptography python3-grpcio protobuf-compiler libsqlite3-dev libbsd-dev check \
 p11-kit libp11-kit-dev softhsm2 opensc libtss2-dev swtpm swtpm-tools tpm2-tools \
 openssl sqlite3 procps util-linux man-db groff-base cargo librust-parsec-interface-dev valgrind"
 

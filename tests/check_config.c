@@ -31,7 +31,7 @@ START_TEST(t_defaults)
 	ck_assert_uint_eq(cfg.buffer_size_limit, 1024 * 1024);
 	ck_assert_str_eq(cfg.socket_path, "/run/parsec/parsec.sock");
 	ck_assert_int_eq(cfg.log_level, CFG_LOG_WARN);
-	ck_assert_int_eq(cfg.auth_type, CFG_AUTH_DIRECT);
+	ck_assert_int_eq(cfg.authenticators[0].type, CFG_AUTH_DIRECT);
 	ck_assert_uint_eq(cfg.timeout_ms, 200);
 	ck_assert_uint_eq(cfg.provider_count, 1);
 	ck_assert_str_eq(cfg.providers[0].name, "mbed-crypto-provider");
@@ -91,10 +91,10 @@ START_TEST(t_upstream_sample)
 	ck_assert_int_eq(cfg.log_level, CFG_LOG_INFO);
 	ck_assert_uint_eq(cfg.body_len_limit, 1048576);
 	ck_assert_str_eq(cfg.socket_path, "/tmp/parsec.sock");
-	ck_assert_int_eq(cfg.auth_type, CFG_AUTH_UNIX_PEER_CREDENTIALS);
-	ck_assert_uint_eq(cfg.admin_count, 2);
-	ck_assert_str_eq(cfg.admins[0], "1000");
-	ck_assert_str_eq(cfg.admins[1], "root");
+	ck_assert_int_eq(cfg.authenticators[0].type, CFG_AUTH_UNIX_PEER_CREDENTIALS);
+	ck_assert_uint_eq(cfg.authenticators[0].admin_count, 2);
+	ck_assert_str_eq(cfg.authenticators[0].admins[0], "1000");
+	ck_assert_str_eq(cfg.authenticators[0].admins[1], "root");
 	ck_assert_str_eq(cfg.key_managers[0].sqlite_db_path, "/var/lib/parsec/kim.sqlite3");
 	ck_assert_uint_eq(cfg.provider_count, 2);
 	ck_assert_int_eq(cfg.providers[1].kind, CFG_PROVIDER_PKCS11);
@@ -158,6 +158,12 @@ static const struct bad_case bad[] = {
 	{ "[listener]\ntimeout = 5\n[authenticator]\nauth_type = \"Direct\"\nadmins = [\"x\"]\n",
 	    "test.toml:5: authenticator.admins: each admin must be" },
 	{ "[listener]\ntimeout = 5\n[authenticator]\n", "test.toml:3: authenticator.auth_type: required" },
+	{ "[listener]\ntimeout = 5\n[[authenticator]]\nauth_type = \"Direct\"\n"
+	  "[[authenticator]]\nauth_type = \"Direct\"\n",
+	    "test.toml:6: authenticator.auth_type: Direct is configured twice" },
+	{ "[listener]\ntimeout = 5\n[authenticator]\nauth_type = \"JwtSvid\"\n",
+	    "test.toml:3: authenticator: JwtSvid needs exactly one of workload_endpoint and "
+	    "jwt_bundle_path" },
 	{ "[listener]\ntimeout = 5\n[core_settings]\nlog_level = 3\n",
 	    "test.toml:4: core_settings.log_level: expected a string, got an integer" },
 	{ "[listener]\ntimeout = 5\n[core_settings]\nallow_root = \"yes\"\n",
