@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "utf8.h"
 
 struct json_parser {
 	const uint8_t *p, *end;
@@ -111,31 +112,13 @@ json_escape(struct json_parser *jp, uint32_t *cp)
 static int
 json_utf8(struct json_parser *jp, char *out, size_t *o)
 {
-	uint8_t c = *jp->p;
-	size_t n, k;
-	uint32_t cp;
+	size_t n = utf8_seq_len(jp->p, (size_t)(jp->end - jp->p));
 
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 1, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 2, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 3, cp = c & 0x07;
-	else
+	if (n < 2)
 		return -1;
-	if ((size_t)(jp->end - jp->p) < n + 1)
-		return -1;
-	for (k = 1; k <= n; k++) {
-		if ((jp->p[k] & 0xc0) != 0x80)
-			return -1;
-		cp = cp << 6 | (jp->p[k] & 0x3f);
-	}
-	if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-		return -1;
-	memcpy(out + *o, jp->p, n + 1);
-	*o += n + 1;
-	jp->p += n + 1;
+	memcpy(out + *o, jp->p, n);
+	*o += n;
+	jp->p += n;
 	return 0;
 }
 

@@ -6,6 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The length of the one strict UTF-8 sequence at S (at most LEN bytes): 1 to
+ * 4, or 0 when S does not start with a valid one. */
+size_t utf8_seq_len(const uint8_t *s, size_t len);
+
 /* Strict UTF-8 (RFC 3629): no overlong forms, surrogates or code points past
  * U+10FFFF. Returns 1 when S[0..LEN) is valid, 0 otherwise. */
 int utf8_valid(const uint8_t *s, size_t len);
