@@ -118,16 +118,20 @@ PARSECD_OBJS = parsecd/parsecd.o parsecd/spawn.o parsecd/settings.o parsecd/supe
 	parsecd/auth_setup.o \
 	$(CONFIG_OBJS) brokerd/broker_kim.o brokerd/broker_kim_adopt.o
 FRONTD_OBJS = frontd/frontd.o frontd/front_conn.o frontd/front_codec.o
-BROKERD_OBJS = $(patsubst %.c,%.o,$(wildcard brokerd/*.c))
+# Each binary's objects by name: a new file joins a binary only when listed here.
+BROKERD_OBJS = brokerd/brokerd.o brokerd/broker_auth.o brokerd/broker_core.o \
+	brokerd/broker_deploy.o brokerd/broker_jwt.o brokerd/broker_kim.o brokerd/broker_kim_adopt.o \
+	brokerd/broker_life.o brokerd/broker_route.o brokerd/broker_spiffe.o
 PROVIDERD_CORE_OBJS = providerd/providerd.o
-PROV_MBED_OBJS = $(patsubst %.c,%.o,$(wildcard providerd/prov_mbed*.c)) providerd/prov_policy.o \
-	providerd/mbed_main.o
+PROV_MBED_OBJS = providerd/prov_mbed.o providerd/prov_mbed_fast.o providerd/prov_mbed_its.o \
+	providerd/prov_policy.o providerd/mbed_main.o
 # What the device backends share: PSA policy and the DER of RSA public keys.
 PROV_DEVICE_OBJS = providerd/prov_policy.o providerd/prov_der.o
-PROV_PKCS11_OBJS = $(patsubst %.c,%.o,$(wildcard providerd/prov_pkcs11*.c)) $(PROV_DEVICE_OBJS) \
-	providerd/pkcs11_main.o
-PROV_TPM_OBJS = $(patsubst %.c,%.o,$(wildcard providerd/prov_tpm*.c)) $(PROV_DEVICE_OBJS) \
-	providerd/tpm_main.o
+PROV_PKCS11_OBJS = providerd/prov_pkcs11.o providerd/prov_pkcs11_create.o \
+	providerd/prov_pkcs11_keys.o providerd/prov_pkcs11_ops.o providerd/prov_pkcs11_token.o \
+	$(PROV_DEVICE_OBJS) providerd/pkcs11_main.o
+PROV_TPM_OBJS = providerd/prov_tpm.o providerd/prov_tpm_attest.o providerd/prov_tpm_cache.o \
+	providerd/prov_tpm_key.o providerd/prov_tpm_ops.o $(PROV_DEVICE_OBJS) providerd/tpm_main.o
 $(PROV_PKCS11_OBJS): LOCAL_CFLAGS += $(P11KIT_CFLAGS)
 parsecd/orphans.o tests/faults/obj/parsecd/orphans.o: LOCAL_CFLAGS += $(P11KIT_CFLAGS)
 $(PROV_TPM_OBJS): LOCAL_CFLAGS += $(TSS2_CFLAGS)
@@ -267,12 +271,6 @@ tests/check_upstream: tests/check_upstream.o tests/testlib.o libparsec/libparsec
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(CHECK_LIBS) $(MBEDCRYPTO_LIBS) -pthread
 tests/check_upstream.o: LOCAL_CFLAGS += -Ilibparsec
-
-# The software provider's backend, tested in-process.
-tests/check_mbed: tests/check_mbed.o tests/testlib.o providerd/providerd.o \
-		$(filter-out providerd/mbed_main.o,$(PROV_MBED_OBJS)) $(PROTO_LIB) $(COMMON_LIB)
-	$(msg) LINK $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(CHECK_LIBS) $(MBEDCRYPTO_LIBS)
 
 # The device backends' shared code, tested in-process.
 tests/check_device: tests/check_device.o tests/testlib.o $(PROV_DEVICE_OBJS) $(PROTO_LIB) $(COMMON_LIB)
