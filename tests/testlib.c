@@ -329,3 +329,23 @@ test_p256_attributes(psa_key_attributes_KeyAttributes *a, int verify_too)
 	a->key_policy.key_algorithm.which_variant = psa_algorithm_Algorithm_asymmetric_signature_tag;
 	test_ecdsa_sha256(&a->key_policy.key_algorithm.variant.asymmetric_signature);
 }
+
+int
+test_listen_service(const char *name, char *path, size_t path_size)
+{
+	struct sockaddr_un sun;
+	char endpoint[128];
+	int fd;
+
+	snprintf(path, path_size, "/tmp/%s.%d.sock", name, (int)getpid());
+	unlink(path);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	ck_assert_int_eq(listen(fd, 8), 0);
+	snprintf(endpoint, sizeof(endpoint), "unix:%s", path);
+	setenv("PARSEC_SERVICE_ENDPOINT", endpoint, 1);
+	return fd;
+}

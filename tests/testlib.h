@@ -57,6 +57,9 @@ int test_daemon_launch(struct test_daemon *d);
 int test_daemon_stop_status(struct test_daemon *d);
 
 int test_connect(const char *socket_path);
+/* Listens on a fresh socket /tmp/NAME.PID.sock (its path into path) and points
+ * libparsec's PARSEC_SERVICE_ENDPOINT at it; returns the listening fd. */
+int test_listen_service(const char *name, char *path, size_t path_size);
 /* Sends a request with a normal header built from the arguments. */
 int test_send_request(int fd, uint8_t provider, uint32_t opcode, uint8_t auth_type,
     const void *auth, size_t auth_len, const void *body, size_t body_len, uint64_t session);
