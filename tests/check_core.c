@@ -61,21 +61,14 @@ ask(int fd, uint8_t provider, uint32_t opcode, const pb_msgdesc_t *op_fields, co
 {
 	uint8_t buf[64], *body;
 	pb_ostream_t out = pb_ostream_from_buffer(buf, sizeof(buf));
-	pb_istream_t in;
 	struct wire_hdr hdr;
 	size_t len;
-	int st;
 
 	if (op_fields != NULL)
 		ck_assert(pb_encode(&out, op_fields, op));
-	st = roundtrip(fd, provider, opcode, op_fields != NULL ? buf : NULL, out.bytes_written,
-	    &hdr, &body, &len);
-	if (st == ST_SUCCESS) {
-		in = pb_istream_from_buffer(body, len);
-		ck_assert(pb_decode(&in, res_fields, res));
-	}
-	free(body);
-	return st;
+	roundtrip(fd, provider, opcode, op_fields != NULL ? buf : NULL, out.bytes_written, &hdr,
+	    &body, &len);
+	return test_answer(&hdr, body, len, res_fields, res);
 }
 
 static void

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <check.h>
+#include <pb_decode.h>
 
 #include "testlib.h"
 
@@ -348,4 +349,18 @@ test_listen_service(const char *name, char *path, size_t path_size)
 	snprintf(endpoint, sizeof(endpoint), "unix:%s", path);
 	setenv("PARSEC_SERVICE_ENDPOINT", endpoint, 1);
 	return fd;
+}
+
+int
+test_answer(const struct wire_hdr *hdr, uint8_t *body, size_t body_len,
+    const pb_msgdesc_t *res_fields, void *res)
+{
+	pb_istream_t in;
+
+	if (hdr->status == ST_SUCCESS && res_fields != NULL) {
+		in = pb_istream_from_buffer(body, body_len);
+		ck_assert(pb_decode(&in, res_fields, res));
+	}
+	free(body);
+	return hdr->status;
 }
