@@ -395,45 +395,55 @@ START_TEST(t_processes_and_stop)
 }
 END_TEST
 
+/* Writes text to the file at path and gives it mode. */
+static void
+write_mode(const char *path, const char *text, mode_t mode)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	chmod(path, mode);
+}
+
+/* Runs cmd: its output into out (size bytes, terminated), its wait status returned. */
+static int
+run_output(const char *cmd, char *out, size_t size)
+{
+	FILE *p = popen(cmd, "r");
+	size_t n;
+
+	ck_assert_ptr_nonnull(p);
+	n = fread(out, 1, size - 1, p);
+	out[n] = '\0';
+	return pclose(p);
+}
+
 /* Config errors: parsecd names the file, line and key and exits non-zero. */
 START_TEST(t_config_error_exit)
 {
 	char dir[] = "/tmp/parsecd-cfg.XXXXXX", path[128], cmd[512], out[1024] = "";
-	FILE *f, *p;
 	int status;
-	size_t n;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/config.toml", dir);
-	f = fopen(path, "w");
-	fprintf(f, "[listener]\nlistener_type = \"DomainSocket\"\ntimeout = \"soon\"\n"
-		   "[[provider]]\nprovider_type = \"MbedCrypto\"\n");
-	fclose(f);
-	chmod(path, 0644);
+	write_mode(path, "[listener]\nlistener_type = \"DomainSocket\"\ntimeout = \"soon\"\n"
+	    "[[provider]]\nprovider_type = \"MbedCrypto\"\n", 0644);
 	snprintf(cmd, sizeof(cmd), "%s/parsecd/parsecd -t -c %s 2>&1", BUILD_TOP, path);
-	p = popen(cmd, "r");
-	n = fread(out, 1, sizeof(out) - 1, p);
-	out[n] = '\0';
-	status = pclose(p);
+	status = run_output(cmd, out, sizeof(out));
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) != 0);
 	ck_assert_msg(strstr(out, "config.toml:3") != NULL, "no file:line in: %s", out);
 	ck_assert_msg(strstr(out, "timeout") != NULL, "no key in: %s", out);
 	/* As root, a file others may write is refused before it is read. */
 	if (geteuid() == 0) {
-		f = fopen(path, "w");
-		fprintf(f, "[listener]\nlistener_type = \"DomainSocket\"\ntimeout = 5\n"
-			   "[[provider]]\nprovider_type = \"MbedCrypto\"\n");
-		fclose(f);
-		chmod(path, 0666);
-		p = popen(cmd, "r");
-		n = fread(out, 1, sizeof(out) - 1, p);
-		out[n] = '\0';
-		status = pclose(p);
+		write_mode(path, "[listener]\nlistener_type = \"DomainSocket\"\ntimeout = 5\n"
+		    "[[provider]]\nprovider_type = \"MbedCrypto\"\n", 0666);
+		status = run_output(cmd, out, sizeof(out));
 		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) != 0);
 		ck_assert_msg(strstr(out, "writable by root alone") != NULL, "got: %s", out);
 		chmod(path, 0644);
-		p = popen(cmd, "r");
-		ck_assert_int_eq(pclose(p), 0);
+		ck_assert_int_eq(run_output(cmd, out, sizeof(out)), 0);
 	}
 	unlink(path);
 	rmdir(dir);

@@ -266,28 +266,30 @@ START_TEST(t_keeps_one_connection)
 }
 END_TEST
 
-START_TEST(t_reconnects_when_closed_after_each)
+/* Five pings against a fake in mode: two discovery requests and five pings, each on a
+ * fresh connection. */
+static void
+fresh_each(enum fake_mode mode)
 {
 	uint8_t maj, min;
-	parsec_client *c = pinged(FAKE_CLOSE_EACH, 5, &maj, &min);
+	parsec_client *c = pinged(mode, 5, &maj, &min);
 
-	/* Two discovery requests and five pings, each on a fresh connection. */
 	ck_assert_int_eq(fake.requests, 7);
 	ck_assert_int_eq(fake.connections, 7);
 	parsec_client_free(c);
+}
+
+START_TEST(t_reconnects_when_closed_after_each)
+{
+	fresh_each(FAKE_CLOSE_EACH);
 }
 END_TEST
 
 /* Against upstream's service: a new connection per call, none reused after its reply. */
 START_TEST(t_new_connection_when_not_kept)
 {
-	uint8_t maj, min;
-	parsec_client *c = pinged(FAKE_UPSTREAM, 5, &maj, &min);
-
-	ck_assert_int_eq(fake.requests, 7);
-	ck_assert_int_eq(fake.connections, 7);
+	fresh_each(FAKE_UPSTREAM);
 	ck_assert_int_eq(fake.reused_unkept, 0);
-	parsec_client_free(c);
 }
 END_TEST
 
