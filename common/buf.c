@@ -47,12 +47,26 @@ buf_get_u16le(struct buf_reader *rd)
 }
 
 uint32_t
+buf_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+void
+buf_set_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+uint32_t
 buf_get_u32le(struct buf_reader *rd)
 {
 	const uint8_t *p = buf_get_bytes(rd, 4);
 
-	return p ? (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24 : 0;
+	return p ? buf_le32(p) : 0;
 }
 
 uint64_t
@@ -154,8 +168,9 @@ buf_put_u16le(struct buf_writer *wr, uint16_t v)
 void
 buf_put_u32le(struct buf_writer *wr, uint32_t v)
 {
-	uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+	uint8_t b[4];
 
+	buf_set_le32(b, v);
 	buf_put_bytes(wr, b, sizeof(b));
 }
 

@@ -24,6 +24,10 @@ struct buf_writer {
 	int failed;
 };
 
+/* The little-endian u32 at p, and v stored there: for fixed layouts read or written whole. */
+uint32_t buf_le32(const uint8_t *p);
+void buf_set_le32(uint8_t *p, uint32_t v);
+
 void buf_reader_init(struct buf_reader *rd, const void *data, size_t len);
 uint8_t buf_get_u8(struct buf_reader *rd);
 uint16_t buf_get_u16le(struct buf_reader *rd);

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include "buf.h"
+#include "row.h"
 #include "wire.h"
 
 /* The header after magic, size and version, up to its two reserved bytes. */
@@ -169,12 +170,7 @@ static const struct wire_opcode_info wire_opcodes[] = {
 static const struct wire_opcode_info *
 wire_opcode_lookup(uint32_t opcode)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(wire_opcodes) / sizeof(wire_opcodes[0]); i++)
-		if (wire_opcodes[i].opcode == opcode)
-			return &wire_opcodes[i];
-	return NULL;
+	return ROW_FIND(wire_opcodes, struct wire_opcode_info, opcode, opcode);
 }
 
 int

@@ -3,6 +3,7 @@
 #include <stddef.h>
 
 #include "libparsec.h"
+#include "row.h"
 
 struct parsec_status_text {
 	int status;
@@ -77,12 +78,7 @@ static const struct parsec_status_text parsec_sentences[] = {
 static const struct parsec_status_text *
 parsec_status_find(int status)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(parsec_sentences) / sizeof(parsec_sentences[0]); i++)
-		if (parsec_sentences[i].status == status)
-			return &parsec_sentences[i];
-	return NULL;
+	return ROW_FIND(parsec_sentences, struct parsec_status_text, status, status);
 }
 
 const char *

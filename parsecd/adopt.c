@@ -22,6 +22,7 @@
 
 #include "../brokerd/broker_kim_adopt.h"
 #include "adopt.h"
+#include "buf.h"
 #include "log.h"
 #include "parsecd.h"
 #include "sandbox.h"
@@ -40,21 +41,6 @@ static const char *
 adopt_auth(const struct adopt_key *k)
 {
 	return config_auth_type_name((enum cfg_auth_type)k->auth_type);
-}
-
-static uint32_t
-adopt_get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void
-adopt_put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
 }
 
 /* Reads a whole small file below dirfd, not following links: its length, or -1. */
@@ -99,10 +85,10 @@ adopt_take_its(struct adopt_run *run, int dirfd, const char *name)
 	f->id = (uint32_t)uid;
 	n = adopt_read_file(dirfd, name, buf, sizeof(buf));
 	if (n >= ADOPT_ITS_HDR && memcmp(buf, "PSA\0ITS\0", 8) == 0 &&
-	    adopt_get32(buf + 8) == (uint32_t)n - ADOPT_ITS_HDR &&
+	    buf_le32(buf + 8) == (uint32_t)n - ADOPT_ITS_HDR &&
 	    (f->data = malloc((size_t)n - ADOPT_ITS_HDR)) != NULL) {
 		f->len = (size_t)n - ADOPT_ITS_HDR;
-		f->flags = adopt_get32(buf + 12);
+		f->flags = buf_le32(buf + 12);
 		memcpy(f->data, buf + ADOPT_ITS_HDR, f->len);
 	}
 	if (n > 0)
@@ -222,12 +208,12 @@ adopt_mbed_attrs(const struct adopt_file *f, struct op_key_attrs *attrs)
 	const uint8_t *d = f->data;
 
 	if (d == NULL || f->len < ADOPT_KEY_HDR || memcmp(d, "PSA\0KEY\0", 8) != 0 ||
-	    adopt_get32(d + 8) != 0 || adopt_get32(d + 32) != f->len - ADOPT_KEY_HDR)
+	    buf_le32(d + 8) != 0 || buf_le32(d + 32) != f->len - ADOPT_KEY_HDR)
 		return -1;
 	attrs->type = (uint32_t)d[16] | (uint32_t)d[17] << 8;
 	attrs->bits = (uint32_t)d[18] | (uint32_t)d[19] << 8;
-	attrs->usage = adopt_get32(d + 20);
-	attrs->alg = adopt_get32(d + 24);
+	attrs->usage = buf_le32(d + 20);
+	attrs->alg = buf_le32(d + 24);
 	return 0;
 }
 
@@ -242,8 +228,8 @@ adopt_write_key(int dirfd, uint32_t id, const struct adopt_file *f)
 	snprintf(name, sizeof(name), "%016llx.key", (unsigned long long)id);
 	snprintf(tmp, sizeof(tmp), ".%s.%ld.0.tmp", name, (long)getpid());
 	memcpy(hdr, "PITS", 4);
-	adopt_put32(hdr + 4, f->flags);
-	adopt_put32(hdr + 8, (uint32_t)f->len);
+	buf_set_le32(hdr + 4, f->flags);
+	buf_set_le32(hdr + 8, (uint32_t)f->len);
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd == -1)
 		return -1;
@@ -266,7 +252,7 @@ adopt_mbed_id(const struct adopt_run *run, int dirfd, uint32_t provider, uint32_
 	if (!run->store_open)
 		return 0; /* a dry run before our key store exists */
 	snprintf(name, sizeof(name), "%016llx.key", (unsigned long long)*id);
-	adopt_put32(ref, *id);
+	buf_set_le32(ref, *id);
 	if ((r = kim_adopt_ref_free(provider, ref, sizeof(ref))) == -1)
 		return -1;
 	if (r == 1 && (dirfd == -1 || faccessat(dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == -1))
@@ -325,7 +311,7 @@ adopt_pkcs11(struct adopt_run *run, const struct adopt_key *k, const struct cfg_
 		adopt_count_skip(run, k, "key attributes this build cannot read", "");
 		return 1;
 	}
-	id = adopt_get32(k->key_id);
+	id = buf_le32(k->key_id);
 	e.key_ref[0] = (uint8_t)(id >> 24);
 	e.key_ref[1] = (uint8_t)(id >> 16);
 	e.key_ref[2] = (uint8_t)(id >> 8);
@@ -362,7 +348,7 @@ adopt_mbed(struct adopt_run *run, const struct adopt_key *k, const struct cfg_pr
 		adopt_count_skip(run, k, "a key id that is not a PSA key id", "");
 		return 1;
 	}
-	id = adopt_get32(k->key_id);
+	id = buf_le32(k->key_id);
 	snprintf(detail, sizeof(detail), " (%016llx.psa_its in %s)", (unsigned long long)id,
 	    run->cwd);
 	if ((f = adopt_find_file(run, id)) == NULL) {
@@ -381,17 +367,17 @@ adopt_mbed(struct adopt_run *run, const struct adopt_key *k, const struct cfg_pr
 	if (run->dry_run) {
 		printf("adopt %s %s %s: %s, key file %s/%016llx.psa_its\n",
 		    adopt_auth(k), k->app, k->name, p->name, run->cwd,
-		    (unsigned long long)adopt_get32(k->key_id));
+		    (unsigned long long)buf_le32(k->key_id));
 		r = 0;
 		goto out;
 	}
 	adopt_entry(&e, k, p);
-	adopt_put32(e.key_ref, id);
+	buf_set_le32(e.key_ref, id);
 	e.key_ref_len = 4;
 	snprintf(source, sizeof(source), "%s %s, key file %s/%016llx.psa_its", run->source_kind,
-	    run->source, run->cwd, (unsigned long long)adopt_get32(k->key_id));
+	    run->source, run->cwd, (unsigned long long)buf_le32(k->key_id));
 	if (adopt_write_key(dirfd, id, f) == -1) {
-		log_warn("copying %016llx.psa_its into %s/%s", (unsigned long long)adopt_get32(
+		log_warn("copying %016llx.psa_its into %s/%s", (unsigned long long)buf_le32(
 		    k->key_id), run->cfg->state_dir, p->name);
 		goto out;
 	}

@@ -70,23 +70,24 @@ bincode_sign_hash(struct bincode *b)
 static uint32_t
 bincode_alg(struct bincode *b)
 {
+	/* AsymmetricSignature's variants in the crate's order: PSA's base, and whether a
+	 * SignHash follows. */
+	static const struct {
+		uint32_t base;
+		int hashed;
+	} sign[] = {
+		{ 0x06000200u, 1 }, /* RsaPkcs1v15Sign */
+		{ 0x06000200u, 0 }, /* RsaPkcs1v15SignRaw */
+		{ 0x06000300u, 1 }, /* RsaPss */
+		{ 0x06000600u, 1 }, /* Ecdsa */
+		{ 0x06000600u, 0 }, /* EcdsaAny */
+		{ 0x06000700u, 1 }, /* DeterministicEcdsa */
+	};
 	uint32_t alg = bincode_variant(b), v;
 
 	if (alg == 5) {
-		switch ((v = bincode_variant(b))) {
-		case 0: /* RsaPkcs1v15Sign */
-			return 0x06000200u | (bincode_sign_hash(b) & 0xff);
-		case 1: /* RsaPkcs1v15SignRaw */
-			return 0x06000200u;
-		case 2: /* RsaPss */
-			return 0x06000300u | (bincode_sign_hash(b) & 0xff);
-		case 3: /* Ecdsa */
-			return 0x06000600u | (bincode_sign_hash(b) & 0xff);
-		case 4: /* EcdsaAny */
-			return 0x06000600u;
-		case 5: /* DeterministicEcdsa */
-			return 0x06000700u | (bincode_sign_hash(b) & 0xff);
-		}
+		if ((v = bincode_variant(b)) < sizeof(sign) / sizeof(sign[0]))
+			return sign[v].base | (sign[v].hashed ? bincode_sign_hash(b) & 0xff : 0);
 	} else if (alg == 6) {
 		if ((v = bincode_variant(b)) == 0) /* RsaPkcs1v15Crypt */
 			return 0x07000200u;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "psa_codec.h"
+#include "row.h"
 #include "wire.h"
 
 #include "attest_key.pb.h"
@@ -171,12 +172,7 @@ static const struct pc_codec pc_codecs[] = {
 const struct pc_codec *
 pc_codec_find(uint32_t opcode)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(pc_codecs) / sizeof(pc_codecs[0]); i++)
-		if (pc_codecs[i].opcode == opcode)
-			return &pc_codecs[i];
-	return NULL;
+	return ROW_FIND(pc_codecs, struct pc_codec, opcode, opcode);
 }
 
 /* ---- field access ---- */

@@ -19,6 +19,7 @@
 
 #include <psa/crypto.h>
 
+#include "buf.h"
 #include "prov_mbed_its.h"
 
 #define PROV_ITS_MAGIC "PITS"
@@ -53,21 +54,6 @@ prov_its_errno_status(int err)
 	    PSA_ERROR_STORAGE_FAILURE;
 }
 
-static uint32_t
-prov_its_get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void
-prov_its_put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
 static void
 prov_its_name(psa_storage_uid_t uid, char *out, size_t outsz)
 {
@@ -93,8 +79,8 @@ prov_its_open_name(const char *name, struct psa_storage_info_t *info, psa_status
 		*status = PSA_ERROR_DATA_CORRUPT;
 		return -1;
 	}
-	info->flags = prov_its_get32(hdr + 4);
-	info->size = prov_its_get32(hdr + 8);
+	info->flags = buf_le32(hdr + 4);
+	info->size = buf_le32(hdr + 8);
 	if (info->size > PROV_ITS_MAX || (off_t)info->size != st.st_size - PROV_ITS_HDR) {
 		close(fd);
 		*status = PSA_ERROR_DATA_CORRUPT;
@@ -244,8 +230,8 @@ prov_its_write(const char *name, uint32_t length, const void *data,
 	if ((fd = prov_its_create_tmp(name, tmp, sizeof(tmp))) == -1)
 		return prov_its_fail(prov_its_errno_status(errno));
 	memcpy(hdr, PROV_ITS_MAGIC, 4);
-	prov_its_put32(hdr + 4, flags);
-	prov_its_put32(hdr + 8, length);
+	buf_set_le32(hdr + 4, flags);
+	buf_set_le32(hdr + 8, length);
 	if (prov_its_write_all(fd, hdr, sizeof(hdr)) == -1 ||
 	    prov_its_write_all(fd, data, length) == -1 || fsync(fd) == -1) {
 		status = prov_its_errno_status(errno);

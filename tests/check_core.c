@@ -53,21 +53,32 @@ roundtrip(int fd, uint8_t provider, uint32_t opcode, const void *body, size_t bo
 	return hdr->status;
 }
 
+/* One operation: its body encoded from op (no body when op_fields is NULL) and, on
+ * success, the answer decoded into res; returns the response status. */
+static int
+ask(int fd, uint8_t provider, uint32_t opcode, const pb_msgdesc_t *op_fields, const void *op,
+    const pb_msgdesc_t *res_fields, void *res)
+{
+	uint8_t buf[64], *body;
+	pb_ostream_t out = pb_ostream_from_buffer(buf, sizeof(buf));
+	struct wire_hdr hdr;
+	size_t len;
+
+	if (op_fields != NULL)
+		ck_assert(pb_encode(&out, op_fields, op));
+	roundtrip(fd, provider, opcode, op_fields != NULL ? buf : NULL, out.bytes_written, &hdr,
+	    &body, &len);
+	return test_answer(&hdr, body, len, res_fields, res);
+}
+
 static void
 ping_ok(int fd)
 {
-	struct wire_hdr hdr;
-	uint8_t *body;
-	size_t len;
 	ping_Result r = ping_Result_init_zero;
-	pb_istream_t in;
 
-	ck_assert_int_eq(roundtrip(fd, 0, OP_PING, NULL, 0, &hdr, &body, &len), ST_SUCCESS);
-	in = pb_istream_from_buffer(body, len);
-	ck_assert(pb_decode(&in, ping_Result_fields, &r));
+	ck_assert_int_eq(ask(fd, 0, OP_PING, NULL, NULL, ping_Result_fields, &r), ST_SUCCESS);
 	ck_assert_uint_eq(r.wire_protocol_version_maj, 1);
 	ck_assert_uint_eq(r.wire_protocol_version_min, 0);
-	free(body);
 }
 
 START_TEST(t_ping_keepalive_and_per_connection)
@@ -90,15 +101,9 @@ START_TEST(t_list_providers)
 {
 	int fd = test_connect(daemon_under_test.socket_path);
 	list_providers_Result r = list_providers_Result_init_zero;
-	struct wire_hdr hdr;
-	uint8_t *body;
-	size_t len;
-	pb_istream_t in;
 
-	ck_assert_int_eq(roundtrip(fd, 0, OP_LIST_PROVIDERS, NULL, 0, &hdr, &body, &len),
-	    ST_SUCCESS);
-	in = pb_istream_from_buffer(body, len);
-	ck_assert(pb_decode(&in, list_providers_Result_fields, &r));
+	ck_assert_int_eq(ask(fd, 0, OP_LIST_PROVIDERS, NULL, NULL, list_providers_Result_fields,
+	    &r), ST_SUCCESS);
 	ck_assert_uint_eq(r.providers_count, 2);
 	ck_assert_uint_eq(r.providers[0].id, 1);
 	ck_assert_str_eq(r.providers[0].uuid, "1c1139dc-ad7c-47dc-ad6b-db6fdb466552");
@@ -106,7 +111,6 @@ START_TEST(t_list_providers)
 	ck_assert_str_eq(r.providers[1].uuid, "47049873-2a43-4845-9d72-831eab668784");
 	ck_assert(strlen(r.providers[0].description) > 0);
 	ck_assert(strlen(r.providers[0].vendor) > 0);
-	free(body);
 	close(fd);
 }
 END_TEST
@@ -116,24 +120,15 @@ list_opcodes(int fd, uint32_t provider_id, uint32_t *ops, size_t max, int *statu
 {
 	list_opcodes_Operation op = list_opcodes_Operation_init_zero;
 	list_opcodes_Result r = list_opcodes_Result_init_zero;
-	uint8_t buf[16], *body;
-	pb_ostream_t out = pb_ostream_from_buffer(buf, sizeof(buf));
-	pb_istream_t in;
-	struct wire_hdr hdr;
-	size_t len, i;
+	size_t i;
 
 	op.provider_id = provider_id;
-	ck_assert(pb_encode(&out, list_opcodes_Operation_fields, &op));
-	*status = roundtrip(fd, 0, OP_LIST_OPCODES, buf, out.bytes_written, &hdr, &body, &len);
-	if (*status != ST_SUCCESS) {
-		free(body);
+	*status = ask(fd, 0, OP_LIST_OPCODES, list_opcodes_Operation_fields, &op,
+	    list_opcodes_Result_fields, &r);
+	if (*status != ST_SUCCESS)
 		return 0;
-	}
-	in = pb_istream_from_buffer(body, len);
-	ck_assert(pb_decode(&in, list_opcodes_Result_fields, &r));
 	for (i = 0; i < r.opcodes_count && i < max; i++)
 		ops[i] = r.opcodes[i];
-	free(body);
 	return r.opcodes_count;
 }
 
@@ -179,18 +174,11 @@ START_TEST(t_list_authenticators)
 {
 	int fd = test_connect(daemon_under_test.socket_path);
 	list_authenticators_Result r = list_authenticators_Result_init_zero;
-	struct wire_hdr hdr;
-	uint8_t *body;
-	size_t len;
-	pb_istream_t in;
 
-	ck_assert_int_eq(roundtrip(fd, 0, OP_LIST_AUTHENTICATORS, NULL, 0, &hdr, &body, &len),
-	    ST_SUCCESS);
-	in = pb_istream_from_buffer(body, len);
-	ck_assert(pb_decode(&in, list_authenticators_Result_fields, &r));
+	ck_assert_int_eq(ask(fd, 0, OP_LIST_AUTHENTICATORS, NULL, NULL,
+	    list_authenticators_Result_fields, &r), ST_SUCCESS);
 	ck_assert_uint_eq(r.authenticators_count, 1);
 	ck_assert_uint_eq(r.authenticators[0].id, WIRE_AUTH_DIRECT);
-	free(body);
 	close(fd);
 }
 END_TEST
@@ -201,29 +189,18 @@ START_TEST(t_generate_random_through_provider)
 	psa_generate_random_Operation op = psa_generate_random_Operation_init_zero;
 	psa_generate_random_Result r = psa_generate_random_Result_init_zero;
 	struct pc_bytes random = { NULL, 0 };
-	uint8_t buf[16], *body;
-	pb_ostream_t out = pb_ostream_from_buffer(buf, sizeof(buf));
-	pb_istream_t in;
-	struct wire_hdr hdr;
-	size_t len;
 
 	op.size = 32;
-	ck_assert(pb_encode(&out, psa_generate_random_Operation_fields, &op));
-	ck_assert_int_eq(roundtrip(fd, 1, OP_PSA_GENERATE_RANDOM, buf, out.bytes_written, &hdr,
-	    &body, &len), ST_SUCCESS);
-	in = pb_istream_from_buffer(body, len);
 	PC_BYTES_IN(r.random_bytes, &random);
-	ck_assert(pb_decode(&in, psa_generate_random_Result_fields, &r));
+	ck_assert_int_eq(ask(fd, 1, OP_PSA_GENERATE_RANDOM, psa_generate_random_Operation_fields,
+	    &op, psa_generate_random_Result_fields, &r), ST_SUCCESS);
 	ck_assert_uint_eq(random.len, 32);
-	free(body);
 	/* The same operation sent to core is not core's to serve. */
-	ck_assert_int_eq(roundtrip(fd, 0, OP_PSA_GENERATE_RANDOM, buf, out.bytes_written, &hdr,
-	    &body, &len), ST_PSA_NOT_SUPPORTED);
-	free(body);
+	ck_assert_int_eq(ask(fd, 0, OP_PSA_GENERATE_RANDOM, psa_generate_random_Operation_fields,
+	    &op, psa_generate_random_Result_fields, &r), ST_PSA_NOT_SUPPORTED);
 	/* A known provider that is not configured. */
-	ck_assert_int_eq(roundtrip(fd, 3, OP_PSA_GENERATE_RANDOM, buf, out.bytes_written, &hdr,
-	    &body, &len), ST_PROVIDER_NOT_REGISTERED);
-	free(body);
+	ck_assert_int_eq(ask(fd, 3, OP_PSA_GENERATE_RANDOM, psa_generate_random_Operation_fields,
+	    &op, psa_generate_random_Result_fields, &r), ST_PROVIDER_NOT_REGISTERED);
 	close(fd);
 }
 END_TEST
@@ -418,45 +395,55 @@ START_TEST(t_processes_and_stop)
 }
 END_TEST
 
+/* Writes text to the file at path and gives it mode. */
+static void
+write_mode(const char *path, const char *text, mode_t mode)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	chmod(path, mode);
+}
+
+/* Runs cmd: its output into out (size bytes, terminated), its wait status returned. */
+static int
+run_output(const char *cmd, char *out, size_t size)
+{
+	FILE *p = popen(cmd, "r");
+	size_t n;
+
+	ck_assert_ptr_nonnull(p);
+	n = fread(out, 1, size - 1, p);
+	out[n] = '\0';
+	return pclose(p);
+}
+
 /* Config errors: parsecd names the file, line and key and exits non-zero. */
 START_TEST(t_config_error_exit)
 {
 	char dir[] = "/tmp/parsecd-cfg.XXXXXX", path[128], cmd[512], out[1024] = "";
-	FILE *f, *p;
 	int status;
-	size_t n;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/config.toml", dir);
-	f = fopen(path, "w");
-	fprintf(f, "[listener]\nlistener_type = \"DomainSocket\"\ntimeout = \"soon\"\n"
-		   "[[provider]]\nprovider_type = \"MbedCrypto\"\n");
-	fclose(f);
-	chmod(path, 0644);
+	write_mode(path, "[listener]\nlistener_type = \"DomainSocket\"\ntimeout = \"soon\"\n"
+	    "[[provider]]\nprovider_type = \"MbedCrypto\"\n", 0644);
 	snprintf(cmd, sizeof(cmd), "%s/parsecd/parsecd -t -c %s 2>&1", BUILD_TOP, path);
-	p = popen(cmd, "r");
-	n = fread(out, 1, sizeof(out) - 1, p);
-	out[n] = '\0';
-	status = pclose(p);
+	status = run_output(cmd, out, sizeof(out));
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) != 0);
 	ck_assert_msg(strstr(out, "config.toml:3") != NULL, "no file:line in: %s", out);
 	ck_assert_msg(strstr(out, "timeout") != NULL, "no key in: %s", out);
 	/* As root, a file others may write is refused before it is read. */
 	if (geteuid() == 0) {
-		f = fopen(path, "w");
-		fprintf(f, "[listener]\nlistener_type = \"DomainSocket\"\ntimeout = 5\n"
-			   "[[provider]]\nprovider_type = \"MbedCrypto\"\n");
-		fclose(f);
-		chmod(path, 0666);
-		p = popen(cmd, "r");
-		n = fread(out, 1, sizeof(out) - 1, p);
-		out[n] = '\0';
-		status = pclose(p);
+		write_mode(path, "[listener]\nlistener_type = \"DomainSocket\"\ntimeout = 5\n"
+		    "[[provider]]\nprovider_type = \"MbedCrypto\"\n", 0666);
+		status = run_output(cmd, out, sizeof(out));
 		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) != 0);
 		ck_assert_msg(strstr(out, "writable by root alone") != NULL, "got: %s", out);
 		chmod(path, 0644);
-		p = popen(cmd, "r");
-		ck_assert_int_eq(pclose(p), 0);
+		ck_assert_int_eq(run_output(cmd, out, sizeof(out)), 0);
 	}
 	unlink(path);
 	rmdir(dir);

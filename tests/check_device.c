@@ -22,45 +22,53 @@ sign_key(uint32_t usage, uint32_t alg)
 	return a;
 }
 
-START_TEST(t_policy_usage)
-{
-	struct op_key_attrs a = sign_key(PSA_KEY_USAGE_SIGN_HASH, PSA_ALG_ECDSA(PSA_ALG_SHA_256));
+/* One policy check: a P-256 key's usage and algorithm, the operation asked, its answer. */
+struct policy_case {
+	uint32_t usage, key_alg, opcode, alg, status;
+};
 
-	ck_assert_uint_eq(prov_policy_check(&a, OP_PSA_SIGN_HASH, PSA_ALG_ECDSA(PSA_ALG_SHA_256)),
-	    ST_SUCCESS);
+#define ECDSA(h) PSA_ALG_ECDSA(PSA_ALG_##h)
+
+static const struct policy_case policy_cases[] = {
+	{ PSA_KEY_USAGE_SIGN_HASH, ECDSA(SHA_256), OP_PSA_SIGN_HASH, ECDSA(SHA_256), ST_SUCCESS },
 	/* Permission for the hash form covers the message form, as in PSA. */
-	ck_assert_uint_eq(prov_policy_check(&a, OP_PSA_SIGN_MESSAGE,
-	    PSA_ALG_ECDSA(PSA_ALG_SHA_256)), ST_SUCCESS);
-	ck_assert_uint_eq(prov_policy_check(&a, OP_PSA_VERIFY_HASH,
-	    PSA_ALG_ECDSA(PSA_ALG_SHA_256)), ST_PSA_NOT_PERMITTED);
-	ck_assert_uint_eq(prov_policy_check(&a, OP_PSA_EXPORT_KEY, 0), ST_PSA_NOT_PERMITTED);
-	ck_assert_uint_eq(prov_policy_check(&a, OP_PSA_EXPORT_PUBLIC_KEY, 0), ST_SUCCESS);
-	a.usage = PSA_KEY_USAGE_SIGN_MESSAGE;
-	ck_assert_uint_eq(prov_policy_check(&a, OP_PSA_SIGN_HASH, PSA_ALG_ECDSA(PSA_ALG_SHA_256)),
-	    ST_PSA_NOT_PERMITTED);
+	{ PSA_KEY_USAGE_SIGN_HASH, ECDSA(SHA_256), OP_PSA_SIGN_MESSAGE, ECDSA(SHA_256),
+	    ST_SUCCESS },
+	{ PSA_KEY_USAGE_SIGN_HASH, ECDSA(SHA_256), OP_PSA_VERIFY_HASH, ECDSA(SHA_256),
+	    ST_PSA_NOT_PERMITTED },
+	{ PSA_KEY_USAGE_SIGN_HASH, ECDSA(SHA_256), OP_PSA_EXPORT_KEY, 0, ST_PSA_NOT_PERMITTED },
+	{ PSA_KEY_USAGE_SIGN_HASH, ECDSA(SHA_256), OP_PSA_EXPORT_PUBLIC_KEY, 0, ST_SUCCESS },
+	{ PSA_KEY_USAGE_SIGN_MESSAGE, ECDSA(SHA_256), OP_PSA_SIGN_HASH, ECDSA(SHA_256),
+	    ST_PSA_NOT_PERMITTED },
+	/* A wildcard policy permits each specific hash of its family and nothing else. */
+	{ PSA_KEY_USAGE_SIGN_HASH, ECDSA(ANY_HASH), OP_PSA_SIGN_HASH, ECDSA(SHA_384), ST_SUCCESS },
+	{ PSA_KEY_USAGE_SIGN_HASH, ECDSA(ANY_HASH), OP_PSA_SIGN_HASH,
+	    PSA_ALG_DETERMINISTIC_ECDSA(PSA_ALG_SHA_256), ST_PSA_NOT_PERMITTED },
+	{ PSA_KEY_USAGE_SIGN_HASH, ECDSA(ANY_HASH), OP_PSA_SIGN_HASH,
+	    PSA_ALG_RSA_PKCS1V15_SIGN(PSA_ALG_SHA_256), ST_PSA_NOT_PERMITTED },
+	/* The wildcard is a policy, never an operation. */
+	{ PSA_KEY_USAGE_SIGN_HASH, ECDSA(ANY_HASH), OP_PSA_SIGN_HASH, ECDSA(ANY_HASH),
+	    ST_PSA_INVALID_ARGUMENT },
+	{ PSA_KEY_USAGE_SIGN_HASH, ECDSA(SHA_256), OP_PSA_SIGN_HASH, ECDSA(SHA_384),
+	    ST_PSA_NOT_PERMITTED },
+};
+
+START_TEST(t_policy_check)
+{
+	const struct policy_case *c = &policy_cases[_i];
+	struct op_key_attrs a = sign_key(c->usage, c->key_alg);
+	uint32_t st = prov_policy_check(&a, c->opcode, c->alg);
+
+	ck_assert_msg(st == c->status, "policy case %d: opcode %u, alg 0x%08x: status %u, "
+	    "expected %u", _i, c->opcode, c->alg, st, c->status);
 }
 END_TEST
 
-START_TEST(t_policy_alg)
+/* A key with no algorithm permits none. */
+START_TEST(t_policy_no_alg)
 {
-	struct op_key_attrs a = sign_key(PSA_KEY_USAGE_SIGN_HASH,
-	    PSA_ALG_ECDSA(PSA_ALG_ANY_HASH));
+	struct op_key_attrs a = sign_key(PSA_KEY_USAGE_SIGN_HASH, PSA_ALG_NONE);
 
-	/* A wildcard policy permits each specific hash of its family and nothing else. */
-	ck_assert_uint_eq(prov_policy_check(&a, OP_PSA_SIGN_HASH, PSA_ALG_ECDSA(PSA_ALG_SHA_384)),
-	    ST_SUCCESS);
-	ck_assert_uint_eq(prov_policy_check(&a, OP_PSA_SIGN_HASH,
-	    PSA_ALG_DETERMINISTIC_ECDSA(PSA_ALG_SHA_256)), ST_PSA_NOT_PERMITTED);
-	ck_assert_uint_eq(prov_policy_check(&a, OP_PSA_SIGN_HASH,
-	    PSA_ALG_RSA_PKCS1V15_SIGN(PSA_ALG_SHA_256)), ST_PSA_NOT_PERMITTED);
-	/* The wildcard is a policy, never an operation. */
-	ck_assert_uint_eq(prov_policy_check(&a, OP_PSA_SIGN_HASH, PSA_ALG_ECDSA(PSA_ALG_ANY_HASH)),
-	    ST_PSA_INVALID_ARGUMENT);
-	a.alg = PSA_ALG_ECDSA(PSA_ALG_SHA_256);
-	ck_assert_uint_eq(prov_policy_check(&a, OP_PSA_SIGN_HASH, PSA_ALG_ECDSA(PSA_ALG_SHA_384)),
-	    ST_PSA_NOT_PERMITTED);
-	/* A key with no algorithm permits none. */
-	a.alg = PSA_ALG_NONE;
 	ck_assert_int_eq(prov_policy_permits(&a, PSA_KEY_USAGE_SIGN_HASH, PSA_ALG_NONE), 0);
 }
 END_TEST
@@ -159,7 +167,8 @@ main(void)
 {
 	const struct test_case cases[] = {
 		{ "device", 0, NULL, NULL, {
-			TEST(t_policy_usage), TEST(t_policy_alg), TEST(t_policy_status),
+			TEST_LOOP(t_policy_check, sizeof(policy_cases) / sizeof(policy_cases[0])),
+			TEST(t_policy_no_alg), TEST(t_policy_status),
 			TEST(t_der_roundtrip), TEST(t_der_long_lengths), TEST(t_der_refused),
 			TEST(t_digest_info)
 		} },

@@ -37,42 +37,40 @@ teardown(void)
 	test_daemon_stop(&dut);
 }
 
-/* Sends one request as application app and returns the status; *body is malloc'd. */
+/*
+ * Sends one request as application app and returns the status; on success the
+ * answer is decoded into res (unless res_fields is NULL).
+ */
 static int
 call(const char *app, uint8_t provider, uint32_t opcode, const pb_msgdesc_t *fields,
-    const void *msg, uint8_t **body, size_t *body_len)
+    const void *msg, const pb_msgdesc_t *res_fields, void *res)
 {
-	uint8_t buf[4096];
+	uint8_t buf[4096], *body;
 	pb_ostream_t out = pb_ostream_from_buffer(buf, sizeof(buf));
 	struct wire_hdr hdr;
-	int fd, status;
+	size_t body_len;
+	int fd;
 
 	ck_assert(pb_encode(&out, fields, msg));
 	fd = test_connect(dut.socket_path);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(test_send_request(fd, provider, opcode, app ? WIRE_AUTH_DIRECT : 0, app,
 	    app ? strlen(app) : 0, buf, out.bytes_written, 1), 0);
-	ck_assert_int_eq(test_read_response(fd, &hdr, body, body_len), 0);
+	ck_assert_int_eq(test_read_response(fd, &hdr, &body, &body_len), 0);
 	close(fd);
-	status = hdr.status;
-	return status;
+	return test_answer(&hdr, body, body_len, res_fields, res);
 }
 
 static int
 generate_p256(const char *app, const char *name)
 {
 	psa_generate_key_Operation op = psa_generate_key_Operation_init_zero;
-	psa_key_attributes_KeyAttributes *a = &op.attributes;
-	uint8_t *body;
-	size_t len;
-	int st;
 
 	strcpy(op.key_name, name);
 	op.has_attributes = true;
-	test_p256_attributes(a, 1);
-	st = call(app, 1, OP_PSA_GENERATE_KEY, psa_generate_key_Operation_fields, &op, &body, &len);
-	free(body);
-	return st;
+	test_p256_attributes(&op.attributes, 1);
+	return call(app, 1, OP_PSA_GENERATE_KEY, psa_generate_key_Operation_fields, &op, NULL,
+	    NULL);
 }
 
 static int
@@ -80,24 +78,18 @@ export_public(const char *app, const char *name, uint8_t *pub, size_t *pub_len)
 {
 	psa_export_public_key_Operation op = psa_export_public_key_Operation_init_zero;
 	psa_export_public_key_Result r = psa_export_public_key_Result_init_zero;
-	uint8_t *body;
-	size_t len;
-	pb_istream_t in;
 	int st;
 
 	strcpy(op.key_name, name);
 	st = call(app, 1, OP_PSA_EXPORT_PUBLIC_KEY, psa_export_public_key_Operation_fields, &op,
-	    &body, &len);
+	    psa_export_public_key_Result_fields, &r);
 	if (st == ST_SUCCESS) {
-		in = pb_istream_from_buffer(body, len);
-		ck_assert(pb_decode(&in, psa_export_public_key_Result_fields, &r));
 		ck_assert_ptr_nonnull(r.data);
 		ck_assert_uint_le(r.data->size, 1024);
 		memcpy(pub, r.data->bytes, r.data->size);
 		*pub_len = r.data->size;
 		pb_release(psa_export_public_key_Result_fields, &r);
 	}
-	free(body);
 	return st;
 }
 
@@ -107,9 +99,6 @@ sign_hash(const char *app, const char *name, const uint8_t hash[32], uint8_t *si
 {
 	psa_sign_hash_Operation op = psa_sign_hash_Operation_init_zero;
 	psa_sign_hash_Result r = psa_sign_hash_Result_init_zero;
-	uint8_t *body;
-	size_t len;
-	pb_istream_t in;
 	int st;
 
 	strcpy(op.key_name, name);
@@ -117,14 +106,12 @@ sign_hash(const char *app, const char *name, const uint8_t hash[32], uint8_t *si
 	test_ecdsa_sha256(&op.alg);
 	op.hash.size = 32;
 	memcpy(op.hash.bytes, hash, 32);
-	st = call(app, 1, OP_PSA_SIGN_HASH, psa_sign_hash_Operation_fields, &op, &body, &len);
+	st = call(app, 1, OP_PSA_SIGN_HASH, psa_sign_hash_Operation_fields, &op,
+	    psa_sign_hash_Result_fields, &r);
 	if (st == ST_SUCCESS) {
-		in = pb_istream_from_buffer(body, len);
-		ck_assert(pb_decode(&in, psa_sign_hash_Result_fields, &r));
 		memcpy(sig, r.signature.bytes, r.signature.size);
 		*sig_len = r.signature.size;
 	}
-	free(body);
 	return st;
 }
 
@@ -133,9 +120,6 @@ verify_hash(const char *app, const char *name, const uint8_t hash[32], const uin
     size_t sig_len)
 {
 	psa_verify_hash_Operation op = psa_verify_hash_Operation_init_zero;
-	uint8_t *body;
-	size_t len;
-	int st;
 
 	strcpy(op.key_name, name);
 	op.has_alg = true;
@@ -144,23 +128,16 @@ verify_hash(const char *app, const char *name, const uint8_t hash[32], const uin
 	memcpy(op.hash.bytes, hash, 32);
 	op.signature.size = (pb_size_t)sig_len;
 	memcpy(op.signature.bytes, sig, sig_len);
-	st = call(app, 1, OP_PSA_VERIFY_HASH, psa_verify_hash_Operation_fields, &op, &body, &len);
-	free(body);
-	return st;
+	return call(app, 1, OP_PSA_VERIFY_HASH, psa_verify_hash_Operation_fields, &op, NULL, NULL);
 }
 
 static int
 destroy(const char *app, const char *name)
 {
 	psa_destroy_key_Operation op = psa_destroy_key_Operation_init_zero;
-	uint8_t *body;
-	size_t len;
-	int st;
 
 	strcpy(op.key_name, name);
-	st = call(app, 1, OP_PSA_DESTROY_KEY, psa_destroy_key_Operation_fields, &op, &body, &len);
-	free(body);
-	return st;
+	return call(app, 1, OP_PSA_DESTROY_KEY, psa_destroy_key_Operation_fields, &op, NULL, NULL);
 }
 
 /* Number of keys the application sees; the first name goes to first (if any). */
@@ -169,15 +146,10 @@ list_keys(const char *app, char *first, size_t first_len)
 {
 	list_keys_Operation op = list_keys_Operation_init_zero;
 	list_keys_Result r = list_keys_Result_init_zero;
-	uint8_t *body;
-	size_t len;
-	pb_istream_t in;
 	int n;
 
-	ck_assert_int_eq(call(app, 0, OP_LIST_KEYS, list_keys_Operation_fields, &op, &body, &len),
-	    ST_SUCCESS);
-	in = pb_istream_from_buffer(body, len);
-	ck_assert(pb_decode(&in, list_keys_Result_fields, &r));
+	ck_assert_int_eq(call(app, 0, OP_LIST_KEYS, list_keys_Operation_fields, &op,
+	    list_keys_Result_fields, &r), ST_SUCCESS);
 	n = r.keys_count;
 	if (n > 0 && first != NULL) {
 		snprintf(first, first_len, "%s", r.keys[0].name);
@@ -187,7 +159,6 @@ list_keys(const char *app, char *first, size_t first_len)
 		ck_assert(r.keys[0].attributes.key_policy.key_usage_flags.sign_hash);
 	}
 	pb_release(list_keys_Result_fields, &r);
-	free(body);
 	return n;
 }
 

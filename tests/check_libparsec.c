@@ -223,26 +223,11 @@ fake_serve(void *arg)
 static void
 fake_start(enum fake_mode mode, uint16_t status)
 {
-	struct sockaddr_un sun;
-
 	memset(&fake, 0, sizeof(fake));
 	fake.mode = mode;
 	fake.status = status;
-	snprintf(fake.path, sizeof(fake.path), "/tmp/libparsec-fake.%d.sock", (int)getpid());
-	unlink(fake.path);
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	strcpy(sun.sun_path, fake.path);
-	fake.listen_fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	ck_assert_int_eq(bind(fake.listen_fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
-	ck_assert_int_eq(listen(fake.listen_fd, 8), 0);
+	fake.listen_fd = test_listen_service("libparsec-fake", fake.path, sizeof(fake.path));
 	pthread_create(&fake.thread, NULL, fake_serve, NULL);
-	{
-		char endpoint[128];
-
-		snprintf(endpoint, sizeof(endpoint), "unix:%s", fake.path);
-		setenv("PARSEC_SERVICE_ENDPOINT", endpoint, 1);
-	}
 }
 
 static parsec_client *
@@ -255,65 +240,64 @@ connected(void)
 	return c;
 }
 
-START_TEST(t_keeps_one_connection)
+/* A client of a fake in this mode that has pinged it n times, each a success; the
+ * last answer's version in *maj and *min. */
+static parsec_client *
+pinged(enum fake_mode mode, int n, uint8_t *maj, uint8_t *min)
 {
 	parsec_client *c;
-	uint8_t maj, min;
 	int i;
 
-	fake_start(FAKE_NORMAL, 0);
+	fake_start(mode, 0);
 	c = connected();
-	for (i = 0; i < 5; i++)
-		ck_assert_int_eq(parsec_ping(c, &maj, &min), PARSEC_SUCCESS);
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(parsec_ping(c, maj, min), PARSEC_SUCCESS);
+	return c;
+}
+
+START_TEST(t_keeps_one_connection)
+{
+	uint8_t maj, min;
+	parsec_client *c = pinged(FAKE_NORMAL, 5, &maj, &min);
+
 	ck_assert_uint_eq(maj, 1);
 	ck_assert_int_eq(fake.connections, 1);
 	parsec_client_free(c);
 }
 END_TEST
 
-START_TEST(t_reconnects_when_closed_after_each)
+/* Five pings against a fake in mode: two discovery requests and five pings, each on a
+ * fresh connection. */
+static void
+fresh_each(enum fake_mode mode)
 {
-	parsec_client *c;
 	uint8_t maj, min;
-	int i;
+	parsec_client *c = pinged(mode, 5, &maj, &min);
 
-	fake_start(FAKE_CLOSE_EACH, 0);
-	c = connected();
-	for (i = 0; i < 5; i++)
-		ck_assert_int_eq(parsec_ping(c, &maj, &min), PARSEC_SUCCESS);
-	/* Two discovery requests and five pings, each on a fresh connection. */
 	ck_assert_int_eq(fake.requests, 7);
 	ck_assert_int_eq(fake.connections, 7);
 	parsec_client_free(c);
+}
+
+START_TEST(t_reconnects_when_closed_after_each)
+{
+	fresh_each(FAKE_CLOSE_EACH);
 }
 END_TEST
 
 /* Against upstream's service: a new connection per call, none reused after its reply. */
 START_TEST(t_new_connection_when_not_kept)
 {
-	parsec_client *c;
-	uint8_t maj, min;
-	int i;
-
-	fake_start(FAKE_UPSTREAM, 0);
-	c = connected();
-	for (i = 0; i < 5; i++)
-		ck_assert_int_eq(parsec_ping(c, &maj, &min), PARSEC_SUCCESS);
-	ck_assert_int_eq(fake.requests, 7);
-	ck_assert_int_eq(fake.connections, 7);
+	fresh_each(FAKE_UPSTREAM);
 	ck_assert_int_eq(fake.reused_unkept, 0);
-	parsec_client_free(c);
 }
 END_TEST
 
 START_TEST(t_partial_reads)
 {
-	parsec_client *c;
 	uint8_t maj = 0, min = 9;
+	parsec_client *c = pinged(FAKE_DRIBBLE, 1, &maj, &min);
 
-	fake_start(FAKE_DRIBBLE, 0);
-	c = connected();
-	ck_assert_int_eq(parsec_ping(c, &maj, &min), PARSEC_SUCCESS);
 	ck_assert_uint_eq(maj, 1);
 	ck_assert_uint_eq(min, 0);
 	parsec_client_free(c);

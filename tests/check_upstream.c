@@ -153,22 +153,11 @@ replay_serve(void *arg)
 static void
 replay_start(int peer)
 {
-	struct sockaddr_un sun;
-	char endpoint[128];
-
 	memset(&replay, 0, sizeof(replay));
 	replay.peer = peer;
-	snprintf(replay.path, sizeof(replay.path), "/tmp/libparsec-upstream.%d.sock", (int)getpid());
-	unlink(replay.path);
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	strcpy(sun.sun_path, replay.path);
-	replay.listen_fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	ck_assert_int_eq(bind(replay.listen_fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
-	ck_assert_int_eq(listen(replay.listen_fd, 8), 0);
+	replay.listen_fd = test_listen_service("libparsec-upstream", replay.path,
+	    sizeof(replay.path));
 	pthread_create(&replay.thread, NULL, replay_serve, NULL);
-	snprintf(endpoint, sizeof(endpoint), "unix:%s", replay.path);
-	setenv("PARSEC_SERVICE_ENDPOINT", endpoint, 1);
 }
 
 /* Ends the replay (each test's client is freed first). */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <check.h>
+#include <pb_decode.h>
 
 #include "testlib.h"
 
@@ -328,4 +329,38 @@ test_p256_attributes(psa_key_attributes_KeyAttributes *a, int verify_too)
 	a->key_policy.has_key_algorithm = true;
 	a->key_policy.key_algorithm.which_variant = psa_algorithm_Algorithm_asymmetric_signature_tag;
 	test_ecdsa_sha256(&a->key_policy.key_algorithm.variant.asymmetric_signature);
+}
+
+int
+test_listen_service(const char *name, char *path, size_t path_size)
+{
+	struct sockaddr_un sun;
+	char endpoint[128];
+	int fd;
+
+	snprintf(path, path_size, "/tmp/%s.%d.sock", name, (int)getpid());
+	unlink(path);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	ck_assert_int_eq(listen(fd, 8), 0);
+	snprintf(endpoint, sizeof(endpoint), "unix:%s", path);
+	setenv("PARSEC_SERVICE_ENDPOINT", endpoint, 1);
+	return fd;
+}
+
+int
+test_answer(const struct wire_hdr *hdr, uint8_t *body, size_t body_len,
+    const pb_msgdesc_t *res_fields, void *res)
+{
+	pb_istream_t in;
+
+	if (hdr->status == ST_SUCCESS && res_fields != NULL) {
+		in = pb_istream_from_buffer(body, body_len);
+		ck_assert(pb_decode(&in, res_fields, res));
+	}
+	free(body);
+	return hdr->status;
 }

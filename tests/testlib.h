@@ -57,6 +57,9 @@ int test_daemon_launch(struct test_daemon *d);
 int test_daemon_stop_status(struct test_daemon *d);
 
 int test_connect(const char *socket_path);
+/* Listens on a fresh socket /tmp/NAME.PID.sock (its path into path) and points
+ * libparsec's PARSEC_SERVICE_ENDPOINT at it; returns the listening fd. */
+int test_listen_service(const char *name, char *path, size_t path_size);
 /* Sends a request with a normal header built from the arguments. */
 int test_send_request(int fd, uint8_t provider, uint32_t opcode, uint8_t auth_type,
     const void *auth, size_t auth_len, const void *body, size_t body_len, uint64_t session);
@@ -65,6 +68,10 @@ int test_send_raw(int fd, const void *data, size_t len);
 /* Reads exactly len bytes, waiting at most timeout_ms for each (-1: no limit). 0 or -1. */
 int test_read_full(int fd, uint8_t *buf, size_t len, int timeout_ms);
 int test_read_response(int fd, struct wire_hdr *hdr, uint8_t **body, size_t *body_len);
+/* A response's status; when it is a success and res_fields is not NULL, its body
+ * decoded into res. Frees body. */
+int test_answer(const struct wire_hdr *hdr, uint8_t *body, size_t body_len,
+    const pb_msgdesc_t *res_fields, void *res);
 /* 1 if the peer closed (EOF within 2 s), 0 otherwise. */
 int test_peer_closed(int fd);
 /* Whether the peer closes the connection within ms milliseconds. */
