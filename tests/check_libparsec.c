@@ -46,6 +46,8 @@ static struct {
 	uint8_t last_provider, last_auth_type; /* of the last request */
 	char last_auth[256];
 	pthread_t thread;
+	int running;
+	volatile int conn_fd; /* the connection the thread serves, or -1 */
 } fake;
 
 /* What the fake's results hold: a 64-byte signature, a 65-byte public key. */
@@ -161,6 +163,7 @@ fake_serve(void *arg)
 			return NULL;
 		int answered_unkept = 0;
 
+		fake.conn_fd = fd;
 		fake.connections++;
 		for (;;) {
 			uint8_t raw[WIRE_HDR_LEN], skip[4096], resp[WIRE_HDR_LEN + 256];
@@ -216,18 +219,43 @@ fake_serve(void *arg)
 			if (fake.mode == FAKE_CLOSE_EACH)
 				break;
 		}
+		fake.conn_fd = -1;
 		close(fd);
 	}
+}
+
+/*
+ * The fake's thread stopped and joined, its socket gone: under CK_FORK=no
+ * (valgrind) every test runs in one process, and a thread left from one test
+ * would accept and count the next test's connections.
+ */
+static void
+fake_stop(void)
+{
+	int fd;
+
+	if (!fake.running)
+		return;
+	shutdown(fake.listen_fd, SHUT_RDWR);
+	if ((fd = fake.conn_fd) != -1)
+		shutdown(fd, SHUT_RDWR);
+	pthread_join(fake.thread, NULL);
+	close(fake.listen_fd);
+	unlink(fake.path);
+	fake.running = 0;
 }
 
 static void
 fake_start(enum fake_mode mode, uint16_t status)
 {
+	fake_stop();
 	memset(&fake, 0, sizeof(fake));
+	fake.conn_fd = -1;
 	fake.mode = mode;
 	fake.status = status;
 	fake.listen_fd = test_listen_service("libparsec-fake", fake.path, sizeof(fake.path));
 	pthread_create(&fake.thread, NULL, fake_serve, NULL);
+	fake.running = 1;
 }
 
 static parsec_client *
@@ -547,7 +575,7 @@ int
 main(void)
 {
 	const struct test_case cases[] = {
-		{ "fake service", 20, NULL, NULL, {
+		{ "fake service", 20, NULL, fake_stop, {
 			TEST(t_keeps_one_connection), TEST(t_new_connection_when_not_kept),
 			TEST(t_reconnects_when_closed_after_each), TEST(t_partial_reads),
 			TEST(t_oversized_response_refused), TEST(t_result_larger_than_buffer),
