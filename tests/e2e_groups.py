@@ -12,6 +12,7 @@ directory, and takes both back afterwards); exits 77 otherwise.
 
 Usage: e2e_groups.py TOPDIR
 """
+import fcntl
 import grp
 import os
 import pwd
@@ -135,6 +136,10 @@ def main():
     except KeyError:
         print("e2e_groups: no user %s or no group tss (scripts/deps.sh); skipped" % USER)
         return 77
+    # The service user's groups are the host's: two runs at once (two checkouts testing on one
+    # machine) would take them from each other. One at a time.
+    lock = open("/run/lock/parsecd-e2e-groups.lock", "w")
+    fcntl.flock(lock, fcntl.LOCK_EX)
     why = debian_layout()
     check("SoftHSM is laid out as Debian ships it", why is None, why)
     added = [g for g in ("softhsm", "tss") if USER not in members(g)]
