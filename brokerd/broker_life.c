@@ -354,12 +354,17 @@ broker_life_create(struct broker_provider *p, uint64_t conn_id, uint64_t req_id,
 		broker_reply_status(conn_id, req_id, ST_PSA_COMMUNICATION_FAILURE);
 		return;
 	}
+	if ((r = (int)broker_quota_check(id, op)) != ST_SUCCESS) {
+		broker_reply_status(conn_id, req_id, (uint32_t)r);
+		return;
+	}
 	memset(&e, 0, sizeof(e));
 	e.auth_type = id->auth_type;
 	strlcpy(e.app, id->app_name, sizeof(e.app));
 	strlcpy(e.name, op->key_name, sizeof(e.name));
 	e.provider_id = p->id;
 	e.attrs = op->attrs;
+	e.bytes = broker_quota_bytes(op);
 	r = kim_begin_create(&e, e.key_ref, &e.key_ref_len);
 	if (r != 0) {
 		broker_reply_status(conn_id, req_id, r == 1 ? ST_PSA_ALREADY_EXISTS :

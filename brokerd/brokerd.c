@@ -409,7 +409,11 @@ broker_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 			fatalx("malformed reload from parent");
 		/* The key store stays; who may do what changes. */
 		broker_auth_apply(&next);
-		log_info("reloaded: %u authenticators", next.auth_count);
+		broker.setup.max_keys_per_application = next.max_keys_per_application;
+		broker.setup.max_key_bytes_per_application = next.max_key_bytes_per_application;
+		log_info("reloaded: %u authenticators; per application at most %u keys, %llu bytes "
+		    "(0: no limit)", next.auth_count, next.max_keys_per_application,
+		    (unsigned long long)next.max_key_bytes_per_application);
 		break;
 	}
 	case IPC_PROVIDER_REMOVED: {

@@ -93,6 +93,9 @@ int broker_is_admin(const struct broker_identity *id);
 const struct setup_auth *broker_auth_find(uint32_t auth_type);
 /* Applies a setup's authenticators (start-up and reload). */
 void broker_auth_apply(const struct setup_broker *next);
+/* broker_quota.c: a new key's charge, and ST_SUCCESS or why it does not fit. */
+uint64_t broker_quota_bytes(const struct op_request *op);
+uint32_t broker_quota_check(const struct broker_identity *id, const struct op_request *op);
 
 /* broker_jwt.c: JwtSvid. The bundle is our file format (jwt.h); len 0 clears it. */
 void broker_jwt_set_bundle(const uint8_t *jwks_file, size_t len);
