@@ -181,6 +181,8 @@ broker_route_request(uint64_t conn_id, uint64_t req_id, uid_t peer_uid, const ui
 		broker_reply_status(conn_id, req_id, status);
 		return;
 	}
+	if (!broker_fair_admit(conn_id, req_id, peer_uid, &id, data, len))
+		return;
 	switch (wire_opcode_key_use(m.op.opcode)) {
 	case WIRE_KEY_NONE:
 		broker_route_send(broker_route_pick_worker(p), conn_id, req_id, NULL, NULL, 0,

@@ -97,6 +97,16 @@ void broker_auth_apply(const struct setup_broker *next);
 uint64_t broker_quota_bytes(const struct op_request *op);
 uint32_t broker_quota_check(const struct broker_identity *id, const struct op_request *op);
 
+/*
+ * broker_fair.c: 1 if the request may go to its provider now (it counts
+ * against its application until answered), 0 if it was queued: it comes back
+ * through broker_route_request once the application has room.
+ */
+int broker_fair_admit(uint64_t conn_id, uint64_t req_id, uid_t peer_uid,
+    const struct broker_identity *id, const uint8_t *data, size_t len);
+/* Every answer: the request no longer counts. */
+void broker_fair_done(uint64_t conn_id, uint64_t req_id);
+
 /* broker_jwt.c: JwtSvid. The bundle is our file format (jwt.h); len 0 clears it. */
 void broker_jwt_set_bundle(const uint8_t *jwks_file, size_t len);
 int broker_jwt_authenticate(const uint8_t *tok, size_t len, char *app);

@@ -46,6 +46,7 @@ struct setup_broker {
 	uint32_t provider_count; /* IPC_SETUP_PROVIDER messages that follow: one per worker */
 	uint32_t max_keys_per_application;      /* 0 = unlimited */
 	uint64_t max_key_bytes_per_application; /* 0 = unlimited */
+	uint32_t max_requests_per_application;  /* at the providers; 0 = unlimited */
 };
 
 /* To brokerd, one per provider, with the broker's end of its channel. */

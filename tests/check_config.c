@@ -43,10 +43,11 @@ START_TEST(t_defaults)
 	ck_assert_uint_eq(cfg.socket_mode, 0666);
 	ck_assert_uint_eq(cfg.max_keys_per_application, 10000);
 	ck_assert_uint_eq(cfg.max_key_bytes_per_application, 64u * 1024 * 1024);
+	ck_assert_uint_eq(cfg.max_requests_per_application, 64);
 }
 END_TEST
 
-/* The key store quotas parse (0 = unlimited, bytes past 32 bits) and reach brokerd's setup. */
+/* The quotas parse (0 = unlimited, bytes past 32 bits) and reach brokerd's setup. */
 START_TEST(t_quotas)
 {
 	static struct setup_broker in, out;
@@ -56,16 +57,19 @@ START_TEST(t_quotas)
 	size_t len;
 
 	snprintf(text, sizeof(text), "%s[privsep]\nmax_keys_per_application = 0\n"
-	    "max_key_bytes_per_application = 5000000000\n", base);
+	    "max_key_bytes_per_application = 5000000000\nmax_requests_per_application = 2\n", base);
 	ck_assert_msg(load(text, &cfg, err) == 0, "%s", err);
 	ck_assert_uint_eq(cfg.max_keys_per_application, 0);
 	ck_assert_uint_eq(cfg.max_key_bytes_per_application, 5000000000ull);
+	ck_assert_uint_eq(cfg.max_requests_per_application, 2);
 	in.max_keys_per_application = 3;
+	in.max_requests_per_application = cfg.max_requests_per_application;
 	in.max_key_bytes_per_application = cfg.max_key_bytes_per_application;
 	ck_assert_uint_ne(len = setup_broker_encode(&in, buf, sizeof(buf)), 0);
 	ck_assert_int_eq(setup_broker_decode(buf, len, &out), 0);
 	ck_assert_uint_eq(out.max_keys_per_application, 3);
 	ck_assert_uint_eq(out.max_key_bytes_per_application, 5000000000ull);
+	ck_assert_uint_eq(out.max_requests_per_application, 2);
 }
 END_TEST
 
