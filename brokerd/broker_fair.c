@@ -12,6 +12,7 @@
 
 #include <event2/event.h>
 
+#include "broker_life.h"
 #include "brokerd.h"
 #include "log.h"
 #include "tree.h"
@@ -161,6 +162,13 @@ fair_schedule(void)
 	event_active(fair_drain_ev, EV_TIMEOUT, 0);
 }
 
+void
+broker_fair_resume(void)
+{
+	if (!TAILQ_EMPTY(&fair_ready))
+		fair_schedule();
+}
+
 int
 broker_fair_admit(uint64_t conn_id, uint64_t req_id, uid_t peer_uid,
     const struct broker_identity *id, const uint8_t *data, size_t len)
@@ -186,6 +194,8 @@ broker_fair_admit(uint64_t conn_id, uint64_t req_id, uid_t peer_uid,
 	if (TAILQ_EMPTY(&a->queue))
 		TAILQ_INSERT_TAIL(&fair_ready, a, ready);
 	TAILQ_INSERT_TAIL(&a->queue, r, next);
+	log_info("connection %llu: the application's request waits: %u in flight",
+	    (unsigned long long)conn_id, a->inflight);
 	return 0;
 }
 
@@ -205,4 +215,58 @@ broker_fair_done(uint64_t conn_id, uint64_t req_id)
 		fair_schedule();
 	else
 		fair_app_maybe_free(a);
+}
+
+/*
+ * Long operations (RSA key generation) may not occupy every worker of a
+ * provider: with two workers or more, one stays free of them for the rest.
+ */
+#define PSA_KEY_TYPE_RSA_KEY_PAIR 0x7001u
+
+int
+broker_fair_is_long(const struct op_request *op)
+{
+	return op->opcode == OP_PSA_GENERATE_KEY && op->attrs.type == PSA_KEY_TYPE_RSA_KEY_PAIR;
+}
+
+/* The least loaded worker that is up, among those with (or without) long operations. */
+static struct broker_worker *
+fair_least_loaded(struct broker_provider *p, int want_long, int any)
+{
+	struct broker_worker *best = NULL;
+	uint32_t i;
+
+	for (i = 0; i < p->worker_count; i++) {
+		struct broker_worker *w = &p->workers[i];
+
+		if (!w->up || (!any && (w->long_inflight > 0) != want_long))
+			continue;
+		if (best == NULL || w->inflight < best->inflight)
+			best = w;
+	}
+	return best;
+}
+
+struct broker_worker *
+broker_route_pick_worker_for(struct broker_provider *p, const struct op_request *op)
+{
+	struct broker_worker *w;
+	uint32_t i, up = 0, long_busy = 0;
+
+	if (op == NULL || !broker_fair_is_long(op))
+		return (w = fair_least_loaded(p, 0, 0)) != NULL ? w : fair_least_loaded(p, 0, 1);
+	for (i = 0; i < p->worker_count; i++) {
+		up += p->workers[i].up != 0;
+		long_busy += p->workers[i].up && p->workers[i].long_inflight > 0;
+	}
+	/* A worker free of long operations takes this one only if another stays free. */
+	if (up < 2 || long_busy + 1 < up)
+		return (w = fair_least_loaded(p, 0, 0)) != NULL ? w : fair_least_loaded(p, 0, 1);
+	return fair_least_loaded(p, 1, 0);
+}
+
+struct broker_worker *
+broker_route_pick_worker(struct broker_provider *p)
+{
+	return broker_route_pick_worker_for(p, NULL);
 }

@@ -179,7 +179,7 @@ broker_keyop_retry(struct broker_keyop *k)
 	uint32_t taken = broker_key_id(e->key_ref, e->key_ref_len);
 
 	if (k->kind != KEYOP_CREATE || e->key_ref_len != 4 || k->retries++ >= BROKER_CREATE_RETRIES ||
-	    (w = broker_route_pick_worker(p)) == NULL)
+	    (w = broker_route_pick_worker_for(p, &k->op)) == NULL)
 		return 0;
 	if (kim_retake_id(e->auth_type, e->app, e->name, e->provider_id, e->key_ref,
 	    &e->key_ref_len) == -1)
@@ -344,7 +344,7 @@ void
 broker_life_create(struct broker_provider *p, uint64_t conn_id, uint64_t req_id,
     const struct broker_identity *id, struct op_request *op)
 {
-	struct broker_worker *w = broker_route_pick_worker(p);
+	struct broker_worker *w = broker_route_pick_worker_for(p, op);
 	struct kim_entry e;
 	struct broker_keyop *k;
 	size_t i;

@@ -413,6 +413,7 @@ broker_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 		broker.setup.max_keys_per_application = next.max_keys_per_application;
 		broker.setup.max_key_bytes_per_application = next.max_key_bytes_per_application;
 		broker.setup.max_requests_per_application = next.max_requests_per_application;
+		broker_fair_resume();
 		log_info("reloaded: %u authenticators; per application at most %u keys, %llu bytes "
 		    "(0: no limit)", next.auth_count, next.max_keys_per_application,
 		    (unsigned long long)next.max_key_bytes_per_application);
