@@ -28,15 +28,11 @@ def rsa_generate(svc, app, name, bits, results):
     results.append((time.monotonic(), name, st))
 
 
-def run(limit, short_app="b", other_rsa=False, workers=2):
-    """A's SLOW generations against one P-256 (or RSA) generate of another application or
-    A itself: (A's results, its time, its status, A's keys)."""
+def run(limit, short_app="b"):
+    """A's SLOW generations against one P-256 generate of short_app, on two workers:
+    (A's results, its time, its status, A's keys, the log)."""
     svc = Service(privsep_extra="max_requests_per_application = %d" % limit)
     try:
-        conf = os.path.join(svc.dir, "config.toml")
-        text = open(conf).read().replace("workers = 2", "workers = %d" % workers)
-        with open(conf, "w") as f:
-            f.write(text)
         svc.start()
         results = []
         threads = [threading.Thread(target=rsa_generate, args=(svc, "a", "rsa%d" % i, 3072, results))
@@ -44,12 +40,7 @@ def run(limit, short_app="b", other_rsa=False, workers=2):
         for t in threads:
             t.start()
         time.sleep(0.2)
-        if other_rsa:
-            mine = []
-            rsa_generate(svc, short_app, "other", 3072, mine)
-            st = mine[0][2]
-        else:
-            st = App(svc, short_app).generate("p256")
+        st = App(svc, short_app).generate("p256")
         b_done = time.monotonic()
         for t in threads:
             t.join()
