@@ -44,6 +44,7 @@ enum kim_stmt {
 	ST_GET_DEPLOYMENT,
 	ST_SET_DEPLOYMENT,
 	ST_ANY_ROW,
+	ST_USAGE,
 	ST_COUNT
 };
 
@@ -51,7 +52,8 @@ static const char *const kim_sql[ST_COUNT] = {
 	[ST_GET] = "SELECT provider_id, key_ref, key_type, key_bits, usage, alg, state FROM keys "
 		   "WHERE auth_type = ?1 AND app = ?2 AND name = ?3",
 	[ST_INSERT] = "INSERT INTO keys (auth_type, app, name, provider_id, key_ref, key_type, "
-		      "key_bits, usage, alg, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0)",
+		      "key_bits, usage, alg, state, bytes) "
+		      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10)",
 	[ST_COMMIT] = "UPDATE keys SET state = 1, key_ref = ?4 WHERE auth_type = ?1 AND app = ?2 "
 		      "AND name = ?3 AND state = 0",
 	[ST_REMOVE] = "DELETE FROM keys WHERE auth_type = ?1 AND app = ?2 AND name = ?3",
@@ -73,6 +75,9 @@ static const char *const kim_sql[ST_COUNT] = {
 	[ST_GET_DEPLOYMENT] = "SELECT id FROM deployment",
 	[ST_SET_DEPLOYMENT] = "INSERT INTO deployment (id) VALUES (?1)",
 	[ST_ANY_ROW] = "SELECT 1 FROM keys UNION ALL SELECT 1 FROM key_ids LIMIT 1",
+	/* A key's size: its imported material, or at least its bits (generated, adopted). */
+	[ST_USAGE] = "SELECT COUNT(*), COALESCE(SUM(MAX(bytes, (key_bits + 7) / 8)), 0) FROM keys "
+		     "WHERE auth_type = ?1 AND app = ?2",
 };
 
 static sqlite3_stmt *kim_stmts[ST_COUNT];
@@ -95,6 +100,21 @@ static const char kim_schema[] =
     "CREATE TABLE IF NOT EXISTS adopted ("
     " auth_type INTEGER NOT NULL, app TEXT NOT NULL, name TEXT NOT NULL, source TEXT NOT NULL,"
     " PRIMARY KEY (auth_type, app, name)) WITHOUT ROWID;";
+
+/* A key store made before the per-application quotas gains the bytes column. */
+static int
+kim_add_bytes_column(char **errmsg)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(kim_db, "SELECT bytes FROM keys LIMIT 0", -1, &st,
+	    NULL) == SQLITE_OK) {
+		sqlite3_finalize(st);
+		return SQLITE_OK;
+	}
+	return sqlite3_exec(kim_db, "ALTER TABLE keys ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0",
+	    NULL, NULL, errmsg);
+}
 
 /* Creates the parent directories of path (0700 for the last one). */
 static int
@@ -212,7 +232,8 @@ kim_open(const char *path)
 	sqlite3_busy_timeout(kim_db, 5000);
 	snprintf(sql, sizeof(sql), "PRAGMA journal_mode = %s;", mode);
 	if (sqlite3_exec(kim_db, sql, NULL, NULL, &errmsg) != SQLITE_OK ||
-	    sqlite3_exec(kim_db, kim_schema, NULL, NULL, &errmsg) != SQLITE_OK) {
+	    sqlite3_exec(kim_db, kim_schema, NULL, NULL, &errmsg) != SQLITE_OK ||
+	    kim_add_bytes_column(&errmsg) != SQLITE_OK) {
 		log_warnx("key store %s: %s", path, errmsg);
 		sqlite3_free(errmsg);
 		return -1;
@@ -489,7 +510,25 @@ kim_begin_create(const struct kim_entry *e, uint8_t *key_ref, size_t *key_ref_le
 	sqlite3_bind_int64(st, 7, e->attrs.bits);
 	sqlite3_bind_int64(st, 8, e->attrs.usage);
 	sqlite3_bind_int64(st, 9, e->attrs.alg);
+	sqlite3_bind_int64(st, 10, (sqlite3_int64)e->bytes);
 	return kim_write_new_id(st, 5, e->provider_id, key_ref, key_ref_len);
+}
+
+int
+kim_usage(uint32_t auth_type, const char *app, uint64_t *keys, uint64_t *bytes)
+{
+	sqlite3_stmt *st = kim_stmt(ST_USAGE);
+
+	kim_bind_identity(st, auth_type, app, NULL);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		log_warnx("key store read failed: %s", sqlite3_errmsg(kim_db));
+		sqlite3_reset(st);
+		return -1;
+	}
+	*keys = (uint64_t)sqlite3_column_int64(st, 0);
+	*bytes = (uint64_t)sqlite3_column_int64(st, 1);
+	sqlite3_reset(st);
+	return 0;
 }
 
 int

@@ -29,6 +29,7 @@ struct kim_entry {
 	size_t key_ref_len;
 	struct op_key_attrs attrs;
 	enum kim_state state;
+	uint64_t bytes; /* imported material's length (0: counted from bits) */
 };
 
 /*
@@ -61,6 +62,8 @@ int kim_get(uint32_t auth_type, const char *app, const char *name, struct kim_en
  * Returns 0, 1 if the name is taken (in any provider), -1 on error.
  */
 int kim_begin_create(const struct kim_entry *e, uint8_t *key_ref, size_t *key_ref_len);
+/* Keys (any state) of one application and the bytes they store: 0, or -1 on error. */
+int kim_usage(uint32_t auth_type, const char *app, uint64_t *keys, uint64_t *bytes);
 /*
  * The provider already holds material under the proposed id (an orphan):
  * the pending entry takes the next free id, written to key_ref.

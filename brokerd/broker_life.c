@@ -179,7 +179,7 @@ broker_keyop_retry(struct broker_keyop *k)
 	uint32_t taken = broker_key_id(e->key_ref, e->key_ref_len);
 
 	if (k->kind != KEYOP_CREATE || e->key_ref_len != 4 || k->retries++ >= BROKER_CREATE_RETRIES ||
-	    (w = broker_route_pick_worker(p)) == NULL)
+	    (w = broker_route_pick_worker_for(p, &k->op)) == NULL)
 		return 0;
 	if (kim_retake_id(e->auth_type, e->app, e->name, e->provider_id, e->key_ref,
 	    &e->key_ref_len) == -1)
@@ -344,7 +344,7 @@ void
 broker_life_create(struct broker_provider *p, uint64_t conn_id, uint64_t req_id,
     const struct broker_identity *id, struct op_request *op)
 {
-	struct broker_worker *w = broker_route_pick_worker(p);
+	struct broker_worker *w = broker_route_pick_worker_for(p, op);
 	struct kim_entry e;
 	struct broker_keyop *k;
 	size_t i;
@@ -354,12 +354,17 @@ broker_life_create(struct broker_provider *p, uint64_t conn_id, uint64_t req_id,
 		broker_reply_status(conn_id, req_id, ST_PSA_COMMUNICATION_FAILURE);
 		return;
 	}
+	if ((r = (int)broker_quota_check(id, op)) != ST_SUCCESS) {
+		broker_reply_status(conn_id, req_id, (uint32_t)r);
+		return;
+	}
 	memset(&e, 0, sizeof(e));
 	e.auth_type = id->auth_type;
 	strlcpy(e.app, id->app_name, sizeof(e.app));
 	strlcpy(e.name, op->key_name, sizeof(e.name));
 	e.provider_id = p->id;
 	e.attrs = op->attrs;
+	e.bytes = broker_quota_bytes(op);
 	r = kim_begin_create(&e, e.key_ref, &e.key_ref_len);
 	if (r != 0) {
 		broker_reply_status(conn_id, req_id, r == 1 ? ST_PSA_ALREADY_EXISTS :

@@ -29,6 +29,9 @@ void broker_life_ack(struct broker_keyop *k, uint32_t status, const struct op_re
 /* broker_route.c */
 /* The least busy live worker of a provider, or NULL. */
 struct broker_worker *broker_route_pick_worker(struct broker_provider *p);
+/* The same for op (broker_fair.c): long operations leave a worker free. */
+struct broker_worker *broker_route_pick_worker_for(struct broker_provider *p,
+    const struct op_request *op);
 /*
  * Sends op to worker w; its answer goes to keyop if not NULL, else to the
  * client (conn_id, req_id).

@@ -20,6 +20,7 @@ struct broker_pending {
 	uint64_t conn_id; /* plain operations answer the client directly */
 	uint64_t req_id;
 	struct broker_keyop *keyop;
+	int long_op; /* counted in the worker's long_inflight */
 };
 
 static int
@@ -32,21 +33,6 @@ TREE_GENERATE_STATIC(broker_pending_tree, broker_pending, entry, broker_pending_
 
 static struct broker_pending_tree route_pending = RB_INITIALIZER(&route_pending);
 static uint64_t route_next_id;
-
-struct broker_worker *
-broker_route_pick_worker(struct broker_provider *p)
-{
-	struct broker_worker *best = NULL;
-	uint32_t i;
-
-	for (i = 0; i < p->worker_count; i++) {
-		struct broker_worker *w = &p->workers[i];
-
-		if (w->up && (best == NULL || w->inflight < best->inflight))
-			best = w;
-	}
-	return best;
-}
 
 void
 broker_route_send(struct broker_worker *w, uint64_t conn_id, uint64_t req_id,
@@ -64,6 +50,8 @@ broker_route_send(struct broker_worker *w, uint64_t conn_id, uint64_t req_id,
 	pend->keyop = keyop;
 	RB_INSERT(broker_pending_tree, &route_pending, pend);
 	w->inflight++;
+	if ((pend->long_op = broker_fair_is_long(op)))
+		w->long_inflight++;
 	broker_worker_send(w, pend->prov_req_id, key_ref, key_ref_len, op);
 }
 
@@ -181,6 +169,8 @@ broker_route_request(uint64_t conn_id, uint64_t req_id, uid_t peer_uid, const ui
 		broker_reply_status(conn_id, req_id, status);
 		return;
 	}
+	if (!broker_fair_admit(conn_id, req_id, peer_uid, &id, data, len))
+		return;
 	switch (wire_opcode_key_use(m.op.opcode)) {
 	case WIRE_KEY_NONE:
 		broker_route_send(broker_route_pick_worker(p), conn_id, req_id, NULL, NULL, 0,
@@ -219,6 +209,7 @@ broker_route_response(struct broker_worker *w, uint64_t prov_req_id, const uint8
 	}
 	RB_REMOVE(broker_pending_tree, &route_pending, pend);
 	w->inflight--;
+	w->long_inflight -= pend->long_op != 0;
 	if (pend->keyop != NULL) {
 		broker_life_ack(pend->keyop, res.status, &res);
 	} else {
@@ -251,6 +242,7 @@ broker_route_worker_down(struct broker_worker *w)
 		if (pend->worker == w)
 			broker_pending_fail(pend, ST_PSA_COMMUNICATION_FAILURE);
 	w->inflight = 0;
+	w->long_inflight = 0;
 }
 
 void
@@ -262,5 +254,6 @@ broker_route_send_failed(uint64_t prov_req_id, uint32_t status)
 	if ((pend = RB_FIND(broker_pending_tree, &route_pending, &key)) == NULL)
 		return;
 	pend->worker->inflight--;
+	pend->worker->long_inflight -= pend->long_op != 0;
 	broker_pending_fail(pend, status);
 }

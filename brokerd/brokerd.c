@@ -86,6 +86,7 @@ broker_reply(uint64_t conn_id, uint64_t req_id, const struct op_result *res)
 	}
 	explicit_bzero(buf, wr.off);
 	free(buf);
+	broker_fair_done(conn_id, req_id);
 }
 
 void
@@ -409,7 +410,13 @@ broker_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 			fatalx("malformed reload from parent");
 		/* The key store stays; who may do what changes. */
 		broker_auth_apply(&next);
-		log_info("reloaded: %u authenticators", next.auth_count);
+		broker.setup.max_keys_per_application = next.max_keys_per_application;
+		broker.setup.max_key_bytes_per_application = next.max_key_bytes_per_application;
+		broker.setup.max_requests_per_application = next.max_requests_per_application;
+		broker_fair_resume();
+		log_info("reloaded: %u authenticators; per application at most %u keys, %llu bytes "
+		    "(0: no limit)", next.auth_count, next.max_keys_per_application,
+		    (unsigned long long)next.max_key_bytes_per_application);
 		break;
 	}
 	case IPC_PROVIDER_REMOVED: {

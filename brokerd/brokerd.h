@@ -24,6 +24,7 @@ struct broker_worker {
 	struct ipc_chan *chan;
 	int up; /* channel open and PROV_INFO received */
 	uint32_t inflight;
+	uint32_t long_inflight; /* long operations among them (broker_fair_is_long) */
 };
 
 struct broker_provider {
@@ -93,6 +94,23 @@ int broker_is_admin(const struct broker_identity *id);
 const struct setup_auth *broker_auth_find(uint32_t auth_type);
 /* Applies a setup's authenticators (start-up and reload). */
 void broker_auth_apply(const struct setup_broker *next);
+/* broker_quota.c: a new key's charge, and ST_SUCCESS or why it does not fit. */
+uint64_t broker_quota_bytes(const struct op_request *op);
+uint32_t broker_quota_check(const struct broker_identity *id, const struct op_request *op);
+
+/*
+ * broker_fair.c: 1 if the request may go to its provider now (it counts
+ * against its application until answered), 0 if it was queued: it comes back
+ * through broker_route_request once the application has room.
+ */
+int broker_fair_admit(uint64_t conn_id, uint64_t req_id, uid_t peer_uid,
+    const struct broker_identity *id, const uint8_t *data, size_t len);
+/* Every answer: the request no longer counts. */
+void broker_fair_done(uint64_t conn_id, uint64_t req_id);
+/* After a reload: a raised limit lets queued requests go on. */
+void broker_fair_resume(void);
+/* RSA key generation: kept off one worker of a provider with two or more. */
+int broker_fair_is_long(const struct op_request *op);
 
 /* broker_jwt.c: JwtSvid. The bundle is our file format (jwt.h); len 0 clears it. */
 void broker_jwt_set_bundle(const uint8_t *jwks_file, size_t len);

@@ -22,6 +22,9 @@ static const struct buf_field setup_broker_fields[] = {
 	BUF_F_STR(struct setup_broker, listen_addr), BUF_F_STR(struct setup_broker, state_dir),
 	BUF_F_STR(struct setup_broker, upstream_store),
 	BUF_F_U32(struct setup_broker, provider_count), BUF_F_U32(struct setup_broker, auth_count),
+	BUF_F_U32(struct setup_broker, max_keys_per_application),
+	BUF_F_U64(struct setup_broker, max_key_bytes_per_application),
+	BUF_F_U32(struct setup_broker, max_requests_per_application),
 };
 
 static const struct buf_field setup_auth_fields[] = {

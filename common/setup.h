@@ -44,6 +44,9 @@ struct setup_broker {
 	char state_dir[CFG_LONGPATH_MAX]; /* providers' states: one deployment with the key store */
 	char upstream_store[CFG_LONGPATH_MAX]; /* upstream's OnDisk mappings: not a provider's */
 	uint32_t provider_count; /* IPC_SETUP_PROVIDER messages that follow: one per worker */
+	uint32_t max_keys_per_application;      /* 0 = unlimited */
+	uint64_t max_key_bytes_per_application; /* 0 = unlimited */
+	uint32_t max_requests_per_application;  /* at the providers; 0 = unlimited */
 };
 
 /* To brokerd, one per provider, with the broker's end of its channel. */

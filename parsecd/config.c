@@ -60,6 +60,9 @@ config_defaults(struct parsec_config *cfg)
 	cfg->keep_alive_timeout_ms = 60000;
 	cfg->max_connections = 1024;
 	cfg->max_connections_per_uid = 256;
+	cfg->max_keys_per_application = 10000;
+	cfg->max_key_bytes_per_application = 64u * 1024 * 1024;
+	cfg->max_requests_per_application = 64;
 	cfg->socket_mode = 0666;
 }
 
@@ -492,12 +495,27 @@ cfg_provider(struct cfg_ctx *ctx, const struct toml_node *t, struct parsec_confi
 	return 0;
 }
 
+/* Per-application quotas on the key store and on requests at the providers (0 = unlimited). */
+static int
+cfg_privsep_quotas(struct cfg_ctx *ctx, const struct toml_node *t, struct parsec_config *cfg)
+{
+	if (cfg_u32(ctx, t, "privsep", "max_keys_per_application", 0, UINT32_MAX,
+	    &cfg->max_keys_per_application) == -1 ||
+	    cfg_uint(ctx, t, "privsep", "max_key_bytes_per_application", 0, INT64_MAX,
+	    &cfg->max_key_bytes_per_application) == -1 ||
+	    cfg_u32(ctx, t, "privsep", "max_requests_per_application", 0, UINT32_MAX,
+	    &cfg->max_requests_per_application) == -1)
+		return -1;
+	return 0;
+}
+
 static int
 cfg_privsep(struct cfg_ctx *ctx, const struct toml_node *t, struct parsec_config *cfg)
 {
 	static const char *const known[] = { "user", "chroot_dir", "state_dir", "workers",
 		"max_connections", "max_connections_per_uid", "socket_mode", "socket_group",
-		"keep_alive_timeout", NULL };
+		"keep_alive_timeout", "max_keys_per_application", "max_key_bytes_per_application",
+		"max_requests_per_application", NULL };
 	const struct toml_node *mode;
 
 	cfg_unknown_keys(ctx, t, "privsep", known);
@@ -512,7 +530,7 @@ cfg_privsep(struct cfg_ctx *ctx, const struct toml_node *t, struct parsec_config
 	    cfg_u32(ctx, t, "privsep", "max_connections_per_uid", 1, 65536,
 	    &cfg->max_connections_per_uid) == -1 ||
 	    cfg_str(ctx, t, "privsep", "socket_group", cfg->socket_group,
-	    sizeof(cfg->socket_group)) == -1)
+	    sizeof(cfg->socket_group)) == -1 || cfg_privsep_quotas(ctx, t, cfg) == -1)
 		return -1;
 	if ((mode = toml_get(t, "socket_mode")) != NULL) {
 		char *end;

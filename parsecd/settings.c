@@ -71,6 +71,9 @@ parsecd_broker_settings(uint8_t *buf, size_t cap)
 		strlcpy(s.upstream_store, kim->type == CFG_KIM_ON_DISK ? kim->store_path :
 		    kim->upstream_db_path, sizeof(s.upstream_store));
 	strlcpy(s.state_dir, pd.cfg.state_dir, sizeof(s.state_dir));
+	s.max_keys_per_application = pd.cfg.max_keys_per_application;
+	s.max_key_bytes_per_application = pd.cfg.max_key_bytes_per_application;
+	s.max_requests_per_application = pd.cfg.max_requests_per_application;
 	parsecd_listen_addr(s.listen_addr, sizeof(s.listen_addr));
 	for (i = 0; i < pd.provider_count; i++)
 		s.provider_count += !pd.providers[i].retired;

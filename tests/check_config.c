@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "setup.h"
 #include "testlib.h"
 
 static const char base[] =
@@ -40,6 +41,35 @@ START_TEST(t_defaults)
 	ck_assert_str_eq(cfg.providers[0].key_info_manager, "sqlite-manager");
 	ck_assert_str_eq(cfg.user, "_parsec");
 	ck_assert_uint_eq(cfg.socket_mode, 0666);
+	ck_assert_uint_eq(cfg.max_keys_per_application, 10000);
+	ck_assert_uint_eq(cfg.max_key_bytes_per_application, 64u * 1024 * 1024);
+	ck_assert_uint_eq(cfg.max_requests_per_application, 64);
+}
+END_TEST
+
+/* The quotas parse (0 = unlimited, bytes past 32 bits) and reach brokerd's setup. */
+START_TEST(t_quotas)
+{
+	static struct setup_broker in, out;
+	static uint8_t buf[sizeof(struct setup_broker) + 1024];
+	struct parsec_config cfg;
+	char err[CFG_ERR_MAX], text[512];
+	size_t len;
+
+	snprintf(text, sizeof(text), "%s[privsep]\nmax_keys_per_application = 0\n"
+	    "max_key_bytes_per_application = 5000000000\nmax_requests_per_application = 2\n", base);
+	ck_assert_msg(load(text, &cfg, err) == 0, "%s", err);
+	ck_assert_uint_eq(cfg.max_keys_per_application, 0);
+	ck_assert_uint_eq(cfg.max_key_bytes_per_application, 5000000000ull);
+	ck_assert_uint_eq(cfg.max_requests_per_application, 2);
+	in.max_keys_per_application = 3;
+	in.max_requests_per_application = cfg.max_requests_per_application;
+	in.max_key_bytes_per_application = cfg.max_key_bytes_per_application;
+	ck_assert_uint_ne(len = setup_broker_encode(&in, buf, sizeof(buf)), 0);
+	ck_assert_int_eq(setup_broker_decode(buf, len, &out), 0);
+	ck_assert_uint_eq(out.max_keys_per_application, 3);
+	ck_assert_uint_eq(out.max_key_bytes_per_application, 5000000000ull);
+	ck_assert_uint_eq(out.max_requests_per_application, 2);
 }
 END_TEST
 
@@ -177,6 +207,10 @@ static const struct bad_case bad[] = {
 	/* The IPC carries at most 16 MiB: a larger body would get no answer. */
 	{ "[listener]\ntimeout = 5\n[core_settings]\nbody_len_limit = 33554432\n",
 	    "test.toml:4: core_settings.body_len_limit: 33554432 is out of range (1 to 15728640)" },
+	{ "[listener]\ntimeout = 5\n[privsep]\nmax_keys_per_application = -1\n",
+	    "test.toml:4: privsep.max_keys_per_application: -1 is out of range" },
+	{ "[listener]\ntimeout = 5\n[privsep]\nmax_key_bytes_per_application = \"64M\"\n",
+	    "test.toml:4: privsep.max_key_bytes_per_application: expected an integer" },
 	{ "[listener]\ntimeout = 5\n[privsep]\nworkers = 65\n",
 	    "test.toml:4: privsep.workers: 65 is out of range" },
 	{ "[listener]\ntimeout = 5\nsocket_path = \"/a/very/long/path/that/does/not/fit/in/sun_path/"
@@ -316,7 +350,8 @@ main(void)
 		{ "loader", 0, NULL, NULL, {
 			TEST(t_defaults), TEST(t_upstream_sample),
 			TEST_LOOP(t_bad_inputs, sizeof(bad) / sizeof(bad[0])), TEST(t_file_errors),
-			TEST(t_body_len_limit_cap), TEST(t_secret_modes), TEST(t_unknown_keys_warn_only)
+			TEST(t_body_len_limit_cap), TEST(t_secret_modes), TEST(t_unknown_keys_warn_only),
+			TEST(t_quotas)
 		} },
 	};
 
