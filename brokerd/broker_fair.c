@@ -191,11 +191,13 @@ broker_fair_admit(uint64_t conn_id, uint64_t req_id, uid_t peer_uid,
 	r->conn_id = conn_id;
 	r->req_id = req_id;
 	r->peer_uid = peer_uid;
-	if (TAILQ_EMPTY(&a->queue))
+	/* One line when an application starts to wait, not one per request it piles up. */
+	if (TAILQ_EMPTY(&a->queue)) {
 		TAILQ_INSERT_TAIL(&fair_ready, a, ready);
+		log_info("connection %llu: the application's requests wait: %u in flight",
+		    (unsigned long long)conn_id, a->inflight);
+	}
 	TAILQ_INSERT_TAIL(&a->queue, r, next);
-	log_info("connection %llu: the application's request waits: %u in flight",
-	    (unsigned long long)conn_id, a->inflight);
 	return 0;
 }
 
