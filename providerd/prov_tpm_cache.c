@@ -23,6 +23,10 @@
 #include "log.h"
 #include "prov_tpm.h"
 
+/* The first transient handle, 0x80000000. tss2's TPM2_TRANSIENT_FIRST shifts
+ * the int 0x80 left by 24, which UBSan rightly refuses. */
+#define TPM_TRANSIENT_FIRST ((TPM2_HANDLE)TPM2_HT_TRANSIENT << 24)
+
 /* More than any TPM reports; a TPM reporting more gets this many. */
 #define PROV_TPM_CACHE_MAX 16
 
@@ -292,7 +296,7 @@ tpm_cache_sweep(void)
 	    ESYS_TR_NONE, NULL, &name, &qn) != TSS2_RC_SUCCESS)
 		return;
 	if (Esys_GetCapability(prov_tpm_esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
-	    TPM2_CAP_HANDLES, TPM2_TRANSIENT_FIRST, TPM2_MAX_CAP_HANDLES, &more, &cap) ==
+	    TPM2_CAP_HANDLES, TPM_TRANSIENT_FIRST, TPM2_MAX_CAP_HANDLES, &more, &cap) ==
 	    TSS2_RC_SUCCESS) {
 		for (i = 0; i < cap->data.handles.count; i++) {
 			if (cap->data.handles.handle[i] == own ||
