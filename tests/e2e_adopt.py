@@ -557,6 +557,9 @@ def adoption_filtered():
     if not os.path.exists(fault_parsecd):
         print("# the test build (make fault-tree) is missing; the adoption filter is not tried")
         return
+    if os.environ.get("PARSEC_SANITIZED"):
+        print("# sanitizer build: its seccomp filter lets other calls through; not checked")
+        return
     dep = Deployment("ondisk-direct")
     try:
         pristine = dep.upstream_files()
