@@ -52,6 +52,13 @@ class Deployment:
         self.dir = tempfile.mkdtemp(prefix="parsecd-adopt.")
         os.chmod(self.dir, 0o755)
         shutil.copytree(os.path.join(FIXTURES, fixture), self.dir, dirs_exist_ok=True)
+        # As upstream leaves them, whatever the checkout's umask or a tarball's modes gave the
+        # fixtures (git archive's directories are 0775; parsecd refuses a group-writable state_dir).
+        for root, dirs, files in os.walk(self.dir):
+            os.chmod(root, 0o755)
+            for name in files:
+                path = os.path.join(root, name)
+                os.chmod(path, os.stat(path).st_mode & 0o755)
         self.kim = os.path.join(self.dir, "kim.sqlite3")
         if kim_default:
             self.kim = os.path.join(self.dir, UPSTREAM_KIM)
