@@ -17,46 +17,26 @@
 #include <unistd.h>
 
 #include "adopt.h"
+#include "jwt.h"
 #include "log.h"
+#include "utf8.h"
 
 #define ADOPT_MAPPING_MAX (64 * 1024)
 
-static int
-adopt_b64_value(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	return c == '-' ? 62 : c == '_' ? 63 : -1;
-}
-
-/* URL-safe base64 (padded or not) to a NUL-terminated UTF-8 name: 0, or -1. */
+/* URL-safe base64 (padded or not) to a NUL-terminated name, UTF-8 without a NUL: 0, or -1. */
 static int
 adopt_b64_name(const char *in, char *out, size_t outsz)
 {
-	size_t len = strlen(in), n = 0, i;
-	uint32_t acc = 0;
-	int bits = 0, v;
+	size_t len = strlen(in);
+	long n;
 
 	while (len > 0 && in[len - 1] == '=')
 		len--;
-	for (i = 0; i < len; i++) {
-		if ((v = adopt_b64_value(in[i])) == -1)
-			return -1;
-		acc = acc << 6 | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (n + 1 >= outsz)
-				return -1;
-			out[n++] = (char)(acc >> bits & 0xff);
-		}
-	}
+	if (outsz == 0 || (n = jwt_b64url_decode((const uint8_t *)in, len, (uint8_t *)out,
+	    outsz - 1)) <= 0 || !utf8_name_valid((const uint8_t *)out, (size_t)n))
+		return -1;
 	out[n] = '\0';
-	return n == 0 || memchr(out, '\0', n) != NULL ? -1 : 0;
+	return 0;
 }
 
 static int
