@@ -13,6 +13,7 @@
 #include "json.h"
 #include "jwt.h"
 #include "log.h"
+#include "testlib.h"
 
 #define NOW 1700000000
 
@@ -276,25 +277,15 @@ END_TEST
 int
 main(void)
 {
-	Suite *s = suite_create("jwt");
-	TCase *tc = tcase_create("parse");
-	SRunner *sr;
-	int failed;
+	const struct test_case cases[] = {
+		{ "parse", 0, NULL, NULL, {
+			TEST(t_several_authenticators), TEST(t_good_token),
+			TEST_LOOP(t_bad_tokens, sizeof(bad_tokens) / sizeof(bad_tokens[0])),
+			TEST(t_token_shapes), TEST(t_base64url), TEST(t_json_strict), TEST(t_bundles),
+			TEST(t_workload_response)
+		} },
+	};
 
 	log_init("check_jwt", LOG_LVL_ERROR, 0);
-	tcase_add_test(tc, t_several_authenticators);
-	tcase_add_test(tc, t_good_token);
-	tcase_add_loop_test(tc, t_bad_tokens, 0, sizeof(bad_tokens) / sizeof(bad_tokens[0]));
-	tcase_add_test(tc, t_token_shapes);
-	tcase_add_test(tc, t_base64url);
-	tcase_add_test(tc, t_json_strict);
-	tcase_add_test(tc, t_bundles);
-	tcase_add_test(tc, t_workload_response);
-	suite_add_tcase(s, tc);
-	/* Check's own runner: this file stays apart from testlib's suite helpers. */
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_main("jwt", cases, sizeof(cases) / sizeof(cases[0]));
 }
