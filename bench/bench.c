@@ -290,7 +290,7 @@ import_thread(void *arg)
 		uint8_t body[512], *rbody, data[16] = { 0 };
 		pb_ostream_t out = pb_ostream_from_buffer(body, sizeof(body));
 		pb_bytes_array_t *bytes = malloc(PB_BYTES_ARRAY_T_ALLOCSIZE(sizeof(data)));
-		struct wire_hdr hdr;
+		struct wire_hdr hdr = { 0 };
 		size_t rlen;
 
 		if (n >= BENCH_KEYS || bytes == NULL) {
@@ -309,7 +309,7 @@ import_thread(void *arg)
 		    test_send_request(fd, 1, OP_PSA_IMPORT_KEY, WIRE_AUTH_DIRECT, "many", 4, body,
 		    out.bytes_written, 1) == -1 || test_read_response(fd, &hdr, &rbody, &rlen) == -1 ||
 		    hdr.status != ST_SUCCESS) {
-			fprintf(stderr, "bench: import %ld failed\n", n);
+			fprintf(stderr, "bench: import %ld failed (status %d)\n", n, (int)hdr.status);
 			exit(1);
 		}
 		free(rbody);

@@ -15,7 +15,6 @@
 
 #include "list_authenticators.pb.h"
 #include "list_clients.pb.h"
-#include "list_keys.pb.h"
 #include "list_opcodes.pb.h"
 #include "list_providers.pb.h"
 #include "ping.pb.h"
@@ -69,23 +68,6 @@ opcode_item(struct buf_reader *rd, void *msg, uint32_t i)
 }
 
 static int
-key_item(struct buf_reader *rd, void *msg, uint32_t i)
-{
-	list_keys_KeyInfo *k = &((list_keys_Result *)msg)->keys[i];
-	struct op_key_info info;
-	struct pc_key_attrs attrs;
-
-	/* The name is a pointer field (FT_POINTER): pb_release frees it with the list. */
-	if (op_list_get_key(rd, &info) == -1 || (k->name = strdup(info.name)) == NULL)
-		return -1;
-	attrs = (struct pc_key_attrs){ info.attrs.type, info.attrs.bits, info.attrs.usage,
-		info.attrs.alg };
-	k->provider_id = info.provider_id;
-	k->has_attributes = true;
-	return pc_key_attrs_to_pb(&attrs, &k->attributes);
-}
-
-static int
 client_item(struct buf_reader *rd, void *msg, uint32_t i)
 {
 	char **name = &((list_clients_Result *)msg)->clients[i];
@@ -118,7 +100,6 @@ static const struct front_list front_lists[] = {
 	FIXED_LIST(OP_LIST_AUTHENTICATORS, list_authenticators_Result, authenticators,
 	    authenticator_item),
 	FIXED_LIST(OP_LIST_OPCODES, list_opcodes_Result, opcodes, opcode_item),
-	HEAP_LIST(OP_LIST_KEYS, list_keys_Result, keys, key_item),
 	HEAP_LIST(OP_LIST_CLIENTS, list_clients_Result, clients, client_item),
 };
 
@@ -222,6 +203,9 @@ front_encode_result(uint32_t opcode, const struct op_result *res, uint8_t **body
 
 	*body = NULL;
 	*len = 0;
+	if (opcode == OP_LIST_KEYS)
+		return front_encode_list_keys(res, body, len) == 0 ? ST_SUCCESS :
+		    ST_SERIALIZING_BODY_FAILED;
 	if (codec == NULL)
 		return ST_SERIALIZING_BODY_FAILED;
 	if ((msg = calloc(1, codec->res_size)) == NULL)

@@ -29,6 +29,8 @@ uint32_t front_decode_request(uint32_t opcode, const uint8_t *body, size_t len,
  */
 uint32_t front_encode_result(uint32_t opcode, const struct op_result *res, uint8_t **body,
     size_t *len);
+/* A ListKeys Result from brokerd's list of keys: 0, or -1 (malformed list, no memory). */
+int front_encode_list_keys(const struct op_result *res, uint8_t **body, size_t *len);
 
 /*
  * A complete request in a connection's buffer: checks the header, then the

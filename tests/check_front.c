@@ -5,6 +5,7 @@
  * request parser.
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@
 #include "psa_codec.h"
 #include "frontd.h"
 #include "log.h"
+#include "list_keys.pb.h"
 #include "psa_sign_hash.pb.h"
 #include "testlib.h"
 
@@ -264,13 +266,81 @@ START_TEST(t_parse_sign_request)
 }
 END_TEST
 
+/*
+ * ListKeys answers are written by hand (front_list_keys.c): byte for byte
+ * what nanopb encodes for the same keys, whatever their attributes, names
+ * (one long enough for a two-byte length) and provider ids (0 left out).
+ */
+START_TEST(t_list_keys_encoding)
+{
+	static const struct op_key_attrs kinds[] = {
+		{ 0x7112, 256, 0x00001001, 0x06000609 },  /* ECC P-256 pair, ECDSA SHA-256 */
+		{ 0x7112, 256, 0x00001001, 0x06000609 },  /* the same again: reused */
+		{ 0x7001, 2048, 0x00003000, 0x06000309 }, /* RSA pair, PSS SHA-256 */
+		{ 0x1001, 128, 0x00000001, 0 },           /* raw data, exportable */
+		{ 0x2400, 128, 0x00000300, 0x05500100 },  /* AES, CCM */
+		{ 0x7112, 256, 0x00001001, 0x06000609 },
+	};
+	uint8_t list[8192], *mine, *ref;
+	struct buf_writer wr;
+	struct op_result res;
+	list_keys_Result msg = list_keys_Result_init_zero;
+	size_t mine_len, ref_len, i, n = sizeof(kinds) / sizeof(kinds[0]);
+
+	buf_writer_init(&wr, list, sizeof(list));
+	msg.keys = calloc(n, sizeof(*msg.keys));
+	ck_assert_ptr_nonnull(msg.keys);
+	msg.keys_count = (pb_size_t)n;
+	for (i = 0; i < n; i++) {
+		struct op_key_info k = { (uint32_t)(i % 4), "", kinds[i] };
+		struct pc_key_attrs a = { kinds[i].type, kinds[i].bits, kinds[i].usage,
+			kinds[i].alg };
+
+		if (i == 2)
+			memset(k.name, 'n', 200);
+		else
+			snprintf(k.name, sizeof(k.name), "key-%zu", i);
+		op_list_put_key(&wr, &k);
+		msg.keys[i].provider_id = k.provider_id;
+		msg.keys[i].name = strdup(k.name);
+		msg.keys[i].has_attributes = true;
+		ck_assert_int_eq(pc_key_attrs_to_pb(&a, &msg.keys[i].attributes), 0);
+	}
+	ck_assert(!wr.failed);
+	memset(&res, 0, sizeof(res));
+	res.list_count = (uint32_t)n;
+	res.list = (struct op_bytes){ list, wr.off };
+	ck_assert_int_eq(pc_encode(list_keys_Result_fields, &msg, &ref, &ref_len), 0);
+	ck_assert_uint_eq(front_encode_result(OP_LIST_KEYS, &res, &mine, &mine_len), ST_SUCCESS);
+	ck_assert_uint_eq(mine_len, ref_len);
+	ck_assert_mem_eq(mine, ref, ref_len);
+	free(mine);
+	free(ref);
+	pb_release(list_keys_Result_fields, &msg);
+	/* A list cut short, or with bytes left over, is refused. */
+	res.list.len = wr.off - 1;
+	ck_assert_uint_eq(front_encode_result(OP_LIST_KEYS, &res, &mine, &mine_len),
+	    ST_SERIALIZING_BODY_FAILED);
+	res.list.len = wr.off;
+	res.list_count = (uint32_t)n - 1;
+	ck_assert_uint_eq(front_encode_result(OP_LIST_KEYS, &res, &mine, &mine_len),
+	    ST_SERIALIZING_BODY_FAILED);
+	/* No keys: an empty body. */
+	res.list_count = 0;
+	res.list.len = 0;
+	ck_assert_uint_eq(front_encode_result(OP_LIST_KEYS, &res, &mine, &mine_len), ST_SUCCESS);
+	ck_assert_uint_eq(mine_len, 0);
+	free(mine);
+}
+END_TEST
+
 int
 main(void)
 {
 	const struct test_case cases[] = {
 		{ "conversions", 0, NULL, NULL, {
 			TEST(t_alg_literals_and_round_trip), TEST(t_alg_rejects), TEST(t_key_attrs),
-			TEST(t_parse_sign_request)
+			TEST(t_parse_sign_request), TEST(t_list_keys_encoding)
 		} },
 	};
 

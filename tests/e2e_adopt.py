@@ -315,7 +315,7 @@ def as_earlier_version(dep):
     con = sqlite3.connect(dep.kim)
     con.execute("ATTACH ? AS own", (own,))
     for (sql,) in con.execute("SELECT sql FROM own.sqlite_master WHERE sql IS NOT NULL "
-                              "ORDER BY type DESC").fetchall():
+                              "ORDER BY type = 'trigger', type DESC").fetchall():
         con.execute(sql)
     for table in ("keys", "key_ids", "deployment", "adopted"):
         con.execute("INSERT INTO main.%s SELECT * FROM own.%s" % (table, table))

@@ -103,9 +103,13 @@ def byte_quota():
         check("after a destroy the generate fits", st == 0, st)
         check("unlimited key count (0): alice holds three keys", alice.keys() ==
               (0, ["h2", "h3", "p256"]), alice.keys())
-        # A key store from before the quotas: no bytes column; keys count their bits.
+        # A key store from before the quotas: no bytes column, no usage kept; keys count
+        # their bits.
         svc.stop()
         db = sqlite3.connect(os.path.join(svc.dir, "kim", "kim.sqlite3"))
+        for trigger in ("keys_usage_add", "keys_usage_sub", "keys_usage_move"):
+            db.execute("DROP TRIGGER %s" % trigger)
+        db.execute("DROP TABLE app_usage")
         db.execute("ALTER TABLE keys DROP COLUMN bytes")
         db.commit()
         db.close()
