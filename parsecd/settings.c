@@ -65,7 +65,8 @@ parsecd_broker_settings(uint8_t *buf, size_t cap)
 	memset(&s, 0, sizeof(s));
 	strlcpy(s.user, parsecd_user(PARSECD_ROLE_BROKERD)->name, sizeof(s.user));
 	parsecd_auth_setup(&pd.cfg, &s);
-	parsecd_deploy_scan(&pd.cfg, &s);
+	if (!pd.broker.ready) /* at setup only: a reload keeps the key store */
+		parsecd_deploy_scan(&pd.cfg, &s);
 	if (pd.cfg.key_manager_count > 0)
 		strlcpy(s.kim_path, kim->sqlite_db_path, sizeof(s.kim_path));
 	if (pd.cfg.key_manager_count > 0)
