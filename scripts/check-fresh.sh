@@ -203,36 +203,9 @@ until parsec-tool ping >/dev/null 2>&1; do
 	[ $i -lt 100 ] && kill -0 $pid 2>/dev/null || { cat /var/tmp/installed.log >&2; fail "no Ping"; }
 	sleep 0.2
 done
-# Each role as its own user, in Debian's default paths with their modes; the key
-# file opens for the software provider's user only.
+# Each role as its own user, in Debian's default paths with their modes.
 parsec-tool create-ecc-key --key-name fresh-roles >/dev/null || fail "create-ecc-key"
-for kid in $(cat /proc/$pid/task/*/children); do
-	exe=$(readlink /proc/$kid/exe)
-	uid=$(awk '/^Uid:/ { print $2 }' /proc/$kid/status)
-	case "$exe" in
-	*/parsec-frontd) want=_parsec-front ;;
-	*/parsec-brokerd) want=_parsec-broker
-		[ "$(readlink /proc/$kid/root)" = /var/lib/parsec/kim-mappings/sqlite ] ||
-			fail "brokerd's root is $(readlink /proc/$kid/root)" ;;
-	*/parsec-provider-mbed) want=_parsec-mbed ;;
-	*) fail "unknown child $exe" ;;
-	esac
-	[ "$uid" = "$(id -u $want)" ] || fail "$exe runs as uid $uid, not $want"
-done
-kim=/var/lib/parsec/kim-mappings/sqlite
-[ "$(stat -c '%U %a' $kim)" = "_parsec-broker 700" ] || fail "$kim is $(stat -c '%U %a' $kim)"
-[ "$(stat -c '%U %a' $kim/sqlite-key-info-manager.sqlite3)" = "_parsec-broker 600" ] ||
-	fail "the key store is $(stat -c '%U %a' $kim/sqlite-key-info-manager.sqlite3)"
-mbed=/var/lib/parsec/mbed-crypto-provider
-[ "$(stat -c '%U %a' $mbed)" = "_parsec-mbed 700" ] || fail "$mbed is $(stat -c '%U %a' $mbed)"
-key=$(ls $mbed/*.key | head -n 1)
-[ "$(stat -c '%U %a' "$key")" = "_parsec-mbed 600" ] || fail "$key is $(stat -c '%U %a' "$key")"
-for u in _parsec-broker _parsec; do
-	setpriv --reuid=$u --regid=$u --init-groups cat "$key" >/dev/null 2>&1 &&
-		fail "$u can read $key"
-done
-setpriv --reuid=_parsec-mbed --regid=_parsec-mbed --init-groups cat "$key" >/dev/null ||
-	fail "_parsec-mbed cannot read $key"
+sh tests/check-roles.sh $pid / || fail "a user per role"
 kill -TERM $pid; wait $pid || fail "parsecd did not stop cleanly"
 # A second install keeps the admin's config.
 echo "# edited by the admin" >>$conf

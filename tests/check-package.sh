@@ -204,34 +204,8 @@ fi
 ok "alice (parsec-clients) pinged, created, signed, exported (PEM) and verified"
 
 step "a user per role, in Debian's default paths and modes"
-for kid in $(cat /proc/"$PARSECD_PID"/task/*/children); do
-	exe=$(readlink /proc/$kid/exe)
-	uid=$(awk '/^Uid:/ { print $2 }' /proc/$kid/status)
-	case "$exe" in
-	*/parsec-frontd) want=_parsec-front ;;
-	*/parsec-brokerd) want=_parsec-broker
-		[ "$(readlink /proc/$kid/root)" = "$R/var/lib/parsec/kim-mappings/sqlite" ] ||
-			fail "brokerd's root is $(readlink /proc/$kid/root)" ;;
-	*/parsec-provider-mbed) want=_parsec-mbed ;;
-	*) fail "unknown child $exe" ;;
-	esac
-	[ "$uid" = "$(in_root id -u $want)" ] || fail "$exe runs as uid $uid, not $want"
-done
-kim=/var/lib/parsec/kim-mappings/sqlite
-mbed=/var/lib/parsec/mbed-crypto-provider
-key=$(cd "$R" && ls .$mbed/*.key | head -n 1 | cut -c2-)
-for f in "$kim:_parsec-broker 700" "$kim/sqlite-key-info-manager.sqlite3:_parsec-broker 600" \
-    "$mbed:_parsec-mbed 700" "$key:_parsec-mbed 600"; do
-	[ "$(in_root stat -c '%U %a' "${f%%:*}")" = "${f#*:}" ] ||
-		fail "${f%%:*} is $(in_root stat -c '%U %a' "${f%%:*}"), not ${f#*:}"
-done
-for u in _parsec-broker parsec _parsec-front; do
-	in_root setpriv --reuid=$u --regid=$u --init-groups cat "$key" >/dev/null 2>&1 &&
-		fail "$u can read the key file $key"
-done
-in_root setpriv --reuid=_parsec-mbed --regid=_parsec-mbed --init-groups cat "$key" >/dev/null ||
-	fail "_parsec-mbed cannot read $key"
-ok "frontd, brokerd (chrooted into $kim) and the software provider each run as their user; the key store is _parsec-broker's, the key files _parsec-mbed's and closed to brokerd, parsec and frontd"
+sh "$(dirname "$0")/check-roles.sh" "$PARSECD_PID" "$R" || fail "roles"
+ok "frontd, brokerd and the software provider each run as their user; the key files are closed to the others"
 
 step "a user outside parsec-clients is refused by the socket's mode"
 rc=0
