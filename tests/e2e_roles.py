@@ -14,6 +14,9 @@
   to the roles' users at the next start and serves the same key.
 - A role's user named in [privsep] that does not exist stops the start,
   naming the key.
+- Upstream's config (no [privsep], no [[key_manager]]) starts on Debian's
+  default paths, in a mount namespace with a tmpfs on /var/lib: the roles,
+  brokerd's root and the owners and modes are the same there.
 
 Usage: e2e_roles.py TOPDIR (root only; skipped otherwise)
 """
@@ -182,7 +185,59 @@ def missing_user():
         svc.remove()
 
 
+UPSTREAM_CONFIG = """[core_settings]
+log_level = "info"
+[listener]
+listener_type = "DomainSocket"
+timeout = 3000
+socket_path = "%s/parsec.sock"
+[authenticator]
+auth_type = "Direct"
+[[provider]]
+provider_type = "MbedCrypto"
+"""
+
+
+def upstream_default():
+    """Upstream's config (no [privsep], no [[key_manager]]) on Debian's default paths.
+
+    Run in a mount namespace of its own with a tmpfs on /var/lib, so the host's
+    /var/lib/parsec is neither seen nor touched.
+    """
+    svc = eb.Service()
+    with open(os.path.join(svc.dir, "config.toml"), "w") as f:
+        f.write(UPSTREAM_CONFIG % svc.dir)
+    try:
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=0755", "tmpfs", "/var/lib"], check=True)
+        svc.start()
+        app = eb.App(svc, "app")
+        check("upstream's config without [privsep] serves: a key is made", app.generate("k") == 0)
+        pids = dict((c[:14], p) for p, c in children(svc))
+        kim = "/var/lib/parsec/kim-mappings/sqlite"
+        mbed = "/var/lib/parsec/mbed-crypto-provider"
+        check("brokerd's root is upstream's default key store directory",
+              os.readlink("/proc/%d/root" % pids.get("parsec-brokerd", 0)) == kim,
+              os.readlink("/proc/%d/root" % pids.get("parsec-brokerd", 0)))
+        check("each role runs as its user", all(
+            int(status(pids[c])["Uid"][0]) == pwd.getpwnam(u).pw_uid for c, u in ROLES.items()),
+            dict((c, status(pids[c])["Uid"]) for c in pids))
+        got = [owner_mode("/var/lib/parsec"), owner_mode(kim),
+               owner_mode(kim + "/sqlite-key-info-manager.sqlite3"), owner_mode(mbed)] + \
+            [owner_mode(os.path.join(mbed, k)) for k in os.listdir(mbed) if k.endswith(".key")]
+        check("Debian's default paths and modes: state root's 0755, key store and key files "
+              "their users' alone", got == [("root", 0o755), ("_parsec-broker", 0o700),
+                                            ("_parsec-broker", 0o600), ("_parsec-mbed", 0o700),
+                                            ("_parsec-mbed", 0o600)], got)
+    finally:
+        svc.stop()
+        subprocess.run(["umount", "/var/lib"])
+        svc.remove()
+
+
 def main():
+    if len(sys.argv) > 2 and sys.argv[2] == "--upstream-default":
+        upstream_default()
+        return summary("e2e_roles (upstream's default paths)")
     if os.geteuid() != 0:
         print("e2e_roles: needs root; skipped")
         return 77
@@ -195,6 +250,10 @@ def main():
     roles()
     handed_over()
     missing_user()
+    r = subprocess.run(["unshare", "--mount", "--propagation", "private", "/usr/bin/python3",
+                        os.path.abspath(__file__), TOP, "--upstream-default"])
+    check("upstream's config on Debian's default paths (in a mount namespace)", r.returncode == 0,
+          r.returncode)
     return summary("e2e_roles")
 
 
