@@ -51,14 +51,23 @@ START_TEST(t_defaults)
 }
 END_TEST
 
+/* brokerd's setup through its encoding. */
+static void
+broker_roundtrip(const struct setup_broker *in, struct setup_broker *out)
+{
+	static uint8_t buf[sizeof(struct setup_broker) + 1024];
+	size_t len;
+
+	ck_assert_uint_ne(len = setup_broker_encode(in, buf, sizeof(buf)), 0);
+	ck_assert_int_eq(setup_broker_decode(buf, len, out), 0);
+}
+
 /* One user per role, and the providers' deployment state reaching brokerd's setup. */
 START_TEST(t_role_users)
 {
 	static struct setup_broker in, out;
-	static uint8_t buf[sizeof(struct setup_broker) + 1024];
 	struct parsec_config cfg;
 	char err[CFG_ERR_MAX], text[512];
-	size_t len;
 
 	snprintf(text, sizeof(text), "%s[privsep]\nuser = \"dev\"\nfrontd_user = \"f\"\n"
 	    "brokerd_user = \"b\"\nmbed_user = \"m\"\n", base);
@@ -73,8 +82,7 @@ START_TEST(t_role_users)
 	strlcpy(in.state_id, "0123456789abcdef0123456789abcdef", sizeof(in.state_id));
 	strlcpy(in.state_id_path, "/var/lib/parsec/p", sizeof(in.state_id_path));
 	strlcpy(in.state_material, "0000000000000001.key", sizeof(in.state_material));
-	ck_assert_uint_ne(len = setup_broker_encode(&in, buf, sizeof(buf)), 0);
-	ck_assert_int_eq(setup_broker_decode(buf, len, &out), 0);
+	broker_roundtrip(&in, &out);
 	ck_assert_str_eq(out.state_id, in.state_id);
 	ck_assert_str_eq(out.state_id_path, in.state_id_path);
 	ck_assert_str_eq(out.state_material, in.state_material);
@@ -85,10 +93,8 @@ END_TEST
 START_TEST(t_quotas)
 {
 	static struct setup_broker in, out;
-	static uint8_t buf[sizeof(struct setup_broker) + 1024];
 	struct parsec_config cfg;
 	char err[CFG_ERR_MAX], text[512];
-	size_t len;
 
 	snprintf(text, sizeof(text), "%s[privsep]\nmax_keys_per_application = 0\n"
 	    "max_key_bytes_per_application = 5000000000\nmax_requests_per_application = 2\n", base);
@@ -99,8 +105,7 @@ START_TEST(t_quotas)
 	in.max_keys_per_application = 3;
 	in.max_requests_per_application = cfg.max_requests_per_application;
 	in.max_key_bytes_per_application = cfg.max_key_bytes_per_application;
-	ck_assert_uint_ne(len = setup_broker_encode(&in, buf, sizeof(buf)), 0);
-	ck_assert_int_eq(setup_broker_decode(buf, len, &out), 0);
+	broker_roundtrip(&in, &out);
 	ck_assert_uint_eq(out.max_keys_per_application, 3);
 	ck_assert_uint_eq(out.max_key_bytes_per_application, 5000000000ull);
 	ck_assert_uint_eq(out.max_requests_per_application, 2);

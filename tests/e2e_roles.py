@@ -37,14 +37,6 @@ ROLES = {"parsec-frontd": "_parsec-front", "parsec-brokerd": "_parsec-broker",
 ONE_USER = 'frontd_user = "_parsec"\nbrokerd_user = "_parsec"\nmbed_user = "_parsec"\n'
 
 
-def status(pid):
-    fields = {}
-    for line in open("/proc/%d/status" % pid):
-        key, _, value = line.partition(":")
-        fields[key] = value.split()
-    return fields
-
-
 def owner_mode(path):
     st = os.lstat(path)
     return pwd.getpwuid(st.st_uid).pw_name, st.st_mode & 0o7777
@@ -60,7 +52,7 @@ def can_open(path, uid, gid, groups):
 
 
 def creds(pid):
-    f = status(pid)
+    f = eb.proc_status(pid)
     return int(f["Uid"][0]), int(f["Gid"][0]), [int(g) for g in f["Groups"]]
 
 
@@ -74,7 +66,7 @@ def role_users(svc):
     uids = {}
     for pid, comm in kids:
         want = pwd.getpwnam(ROLES[comm[:14]])
-        f = status(pid)
+        f = eb.proc_status(pid)
         check("%s (%d) runs as %s and nothing else" % (comm, pid, want.pw_name),
               set(f["Uid"]) == {str(want.pw_uid)} and set(f["Gid"]) == {str(want.pw_gid)} and
               f["Groups"] == [str(want.pw_gid)], (f["Uid"], f["Gid"], f["Groups"]))
@@ -219,8 +211,8 @@ def upstream_default():
               os.readlink("/proc/%d/root" % pids.get("parsec-brokerd", 0)) == kim,
               os.readlink("/proc/%d/root" % pids.get("parsec-brokerd", 0)))
         check("each role runs as its user", all(
-            int(status(pids[c])["Uid"][0]) == pwd.getpwnam(u).pw_uid for c, u in ROLES.items()),
-            dict((c, status(pids[c])["Uid"]) for c in pids))
+            int(eb.proc_status(pids[c])["Uid"][0]) == pwd.getpwnam(u).pw_uid for c, u in ROLES.items()),
+            dict((c, eb.proc_status(pids[c])["Uid"]) for c in pids))
         got = [owner_mode("/var/lib/parsec"), owner_mode(kim),
                owner_mode(kim + "/sqlite-key-info-manager.sqlite3"), owner_mode(mbed)] + \
             [owner_mode(os.path.join(mbed, k)) for k in os.listdir(mbed) if k.endswith(".key")]
