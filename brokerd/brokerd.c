@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -160,7 +161,8 @@ broker_startup_progress(void)
 				return;
 	}
 	bd.ready_sent = 1;
-	ipc_send_ctl(brokerd.parent, IPC_READY, 0, -1, NULL, 0);
+	ipc_send_ctl(brokerd.parent, IPC_READY, 0, -1, (const uint8_t *)broker_deploy_id(),
+	    strlen(broker_deploy_id()));
 }
 
 static void
@@ -360,6 +362,28 @@ broker_remove_provider(struct broker_provider *p)
 	broker_startup_progress(); /* a provider skipped at start-up is no longer awaited */
 }
 
+/*
+ * As root, brokerd's root becomes the key store's directory (SQLite makes its
+ * journals there and needs nothing else); the key store is then opened as
+ * brokerd's user: root follows no path of it.
+ */
+static void
+broker_enter_kim_dir(void)
+{
+	char dir[sizeof(broker.setup.kim_path)];
+	const char *path = broker.setup.kim_path, *slash = strrchr(path, '/');
+
+	if (geteuid() != 0 || slash == NULL) {
+		sandbox_drop(broker.setup.user, NULL, SANDBOX_NO_GROUPS);
+	} else {
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+		sandbox_drop(broker.setup.user, dir[0] != '\0' ? dir : "/", SANDBOX_NO_GROUPS);
+		path = slash;
+	}
+	if (kim_open(path) == -1)
+		fatalx("cannot open the key store %s", broker.setup.kim_path);
+}
+
 static void
 broker_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 {
@@ -367,12 +391,8 @@ broker_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 	case IPC_SETUP:
 		if (setup_broker_decode(msg->data, msg->hdr.len, &broker.setup) == -1)
 			fatalx("malformed setup from parent");
-		/* The key store is opened as the service user: root follows no path of it. */
-		sandbox_drop(broker.setup.user, NULL, SANDBOX_NO_GROUPS);
-		if (kim_open(broker.setup.kim_path) == -1)
-			fatalx("cannot open the key store %s", broker.setup.kim_path);
-		broker_deploy_check(broker.setup.kim_path, broker.setup.state_dir,
-		    broker.setup.upstream_store);
+		broker_enter_kim_dir();
+		broker_deploy_check(&broker.setup);
 		/* The key store is open; its directory is the only path brokerd still uses. */
 		sandbox_filter(PROC_BROKERD, NULL, NULL, 0);
 		broker_auth_apply(&broker.setup); /* bundles are parsed under the filter */

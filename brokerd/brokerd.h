@@ -81,10 +81,13 @@ void broker_startup_progress(void);
 
 /*
  * After the key store is open: it and every provider state below state_dir
- * must carry one deployment identity (written on the first start), or the
- * start stops naming both paths (broker_deploy.c).
+ * (as the parent read them into the setup) must carry one deployment
+ * identity (written on the first start), or the start stops naming both
+ * paths (broker_deploy.c). broker_deploy_id is the identity, sent with READY.
  */
-void broker_deploy_check(const char *kim_path, const char *state_dir, const char *upstream_store);
+struct setup_broker;
+void broker_deploy_check(const struct setup_broker *s);
+const char *broker_deploy_id(void);
 
 /* broker_auth.c: fills id from the auth field and the connection's kernel identity. */
 uint32_t broker_authenticate(uint32_t auth_type, const uint8_t *auth, size_t auth_len,

@@ -25,6 +25,9 @@ static const struct buf_field setup_broker_fields[] = {
 	BUF_F_U32(struct setup_broker, max_keys_per_application),
 	BUF_F_U64(struct setup_broker, max_key_bytes_per_application),
 	BUF_F_U32(struct setup_broker, max_requests_per_application),
+	BUF_F_STR(struct setup_broker, state_id), BUF_F_STR(struct setup_broker, state_id_path),
+	BUF_F_STR(struct setup_broker, state_material_path),
+	BUF_F_STR(struct setup_broker, state_material),
 };
 
 static const struct buf_field setup_auth_fields[] = {

@@ -35,6 +35,8 @@ struct setup_auth {
 	uint32_t workload_api; /* JwtSvid: bundles from the Workload API (IPC_SPIFFE_CONNECT) */
 };
 
+#define SETUP_DEPLOY_ID_LEN 32 /* a deployment identity: 16 random bytes in hex */
+
 struct setup_broker {
 	char user[CFG_NAME_MAX];
 	uint32_t auth_count; /* config order: the first is the default */
@@ -47,6 +49,11 @@ struct setup_broker {
 	uint32_t max_keys_per_application;      /* 0 = unlimited */
 	uint64_t max_key_bytes_per_application; /* 0 = unlimited */
 	uint32_t max_requests_per_application;  /* at the providers; 0 = unlimited */
+	/* The providers' state directories, read by the parent (brokerd cannot) */
+	char state_id[SETUP_DEPLOY_ID_LEN + 1];  /* the identity they carry; empty: none */
+	char state_id_path[CFG_LONGPATH_MAX];     /* the first that carries it */
+	char state_material_path[CFG_LONGPATH_MAX]; /* the first with files but no identity */
+	char state_material[CFG_NAME_MAX];        /* one of those files */
 };
 
 /* To brokerd, one per provider, with the broker's end of its channel. */

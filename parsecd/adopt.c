@@ -10,7 +10,6 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -460,21 +459,20 @@ adopt_summary(struct adopt_run *run)
 		    __func__, 0, "%s", line);
 }
 
-/* The service user's uid and gids: what our store and provider state belong to. */
+/*
+ * brokerd's user, who owns our key store; the software providers' directories
+ * are lent to it for the adoption (parsecd_adopt).
+ */
 static int
-adopt_drop(const struct parsec_config *cfg)
+adopt_drop(void)
 {
-	struct passwd *pw;
+	const struct parsecd_user *u = parsecd_user(PARSECD_ROLE_BROKERD);
 
 	if (geteuid() != 0)
 		return 0;
-	if ((pw = getpwnam(cfg->user)) == NULL) {
-		log_warnx("privsep.user %s does not exist", cfg->user);
-		return -1;
-	}
-	if (setgroups(0, NULL) == -1 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
-	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1) {
-		log_warn("dropping to %s", cfg->user);
+	if (setgroups(0, NULL) == -1 || setresgid(u->gid, u->gid, u->gid) == -1 ||
+	    setresuid(u->uid, u->uid, u->uid) == -1) {
+		log_warn("dropping to %s", u->name);
 		return -1;
 	}
 	return 0;
@@ -582,7 +580,7 @@ adopt_run(struct adopt_run *run)
 	if (adopt_sources(run) == -1)
 		return -1;
 	/* A dry run writes nothing and reads our store as it is, whoever owns it. */
-	if ((!run->dry_run && adopt_drop(run->cfg) == -1) || adopt_open_store(run) == -1)
+	if ((!run->dry_run && adopt_drop() == -1) || adopt_open_store(run) == -1)
 		return -1;
 	/* Everything it opens from here is below what it has open: the key store, state_dir. */
 	sandbox_seccomp_adopt();
@@ -637,6 +635,9 @@ parsecd_adopt(const struct parsec_config *cfg, int dry_run)
 		return 0;
 	fflush(stdout);
 	fflush(stderr);
+	if (!dry_run)
+		parsecd_lend_provider_dirs(cfg, parsecd_user(PARSECD_ROLE_BROKERD)->uid,
+		    parsecd_user(PARSECD_ROLE_BROKERD)->gid);
 	/* A process of its own: upstream's private keys never enter parsecd's memory. */
 	if ((pid = fork()) == -1) {
 		log_warn("fork");
@@ -658,6 +659,8 @@ parsecd_adopt(const struct parsec_config *cfg, int dry_run)
 	while (waitpid(pid, &status, 0) == -1)
 		if (errno != EINTR)
 			return -1;
+	if (!dry_run)
+		parsecd_settle_provider_dirs(cfg);
 	if (WIFSIGNALED(status))
 		log_warnx("the adoption process (pid %ld) was killed by signal %d", (long)pid,
 		    WTERMSIG(status));

@@ -509,10 +509,24 @@ cfg_privsep_quotas(struct cfg_ctx *ctx, const struct toml_node *t, struct parsec
 	return 0;
 }
 
+/* The per-role users: one a role does not name is picked at start (parsecd/users.c). */
+static int
+cfg_privsep_users(struct cfg_ctx *ctx, const struct toml_node *t, struct parsec_config *cfg)
+{
+	if (cfg_str(ctx, t, "privsep", "frontd_user", cfg->frontd_user,
+	    sizeof(cfg->frontd_user)) == -1 ||
+	    cfg_str(ctx, t, "privsep", "brokerd_user", cfg->brokerd_user,
+	    sizeof(cfg->brokerd_user)) == -1 ||
+	    cfg_str(ctx, t, "privsep", "mbed_user", cfg->mbed_user, sizeof(cfg->mbed_user)) == -1)
+		return -1;
+	return 0;
+}
+
 static int
 cfg_privsep(struct cfg_ctx *ctx, const struct toml_node *t, struct parsec_config *cfg)
 {
-	static const char *const known[] = { "user", "chroot_dir", "state_dir", "workers",
+	static const char *const known[] = { "user", "frontd_user", "brokerd_user", "mbed_user",
+		"chroot_dir", "state_dir", "workers",
 		"max_connections", "max_connections_per_uid", "socket_mode", "socket_group",
 		"keep_alive_timeout", "max_keys_per_application", "max_key_bytes_per_application",
 		"max_requests_per_application", NULL };
@@ -520,6 +534,7 @@ cfg_privsep(struct cfg_ctx *ctx, const struct toml_node *t, struct parsec_config
 
 	cfg_unknown_keys(ctx, t, "privsep", known);
 	if (cfg_str(ctx, t, "privsep", "user", cfg->user, sizeof(cfg->user)) == -1 ||
+	    cfg_privsep_users(ctx, t, cfg) == -1 ||
 	    cfg_str(ctx, t, "privsep", "chroot_dir", cfg->chroot_dir,
 	    sizeof(cfg->chroot_dir)) == -1 ||
 	    cfg_str(ctx, t, "privsep", "state_dir", cfg->state_dir, sizeof(cfg->state_dir)) == -1 ||

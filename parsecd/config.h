@@ -118,7 +118,11 @@ struct parsec_config {
 	size_t provider_count;
 
 	/* [privsep]: ours */
-	char user[CFG_NAME_MAX];            /* default _parsec */
+	char user[CFG_NAME_MAX];            /* default _parsec: PKCS#11 and TPM providers */
+	/* Per-role users; empty: _parsec-front, _parsec-broker, _parsec-mbed, else user */
+	char frontd_user[CFG_NAME_MAX];
+	char brokerd_user[CFG_NAME_MAX];
+	char mbed_user[CFG_NAME_MAX];
 	char chroot_dir[CFG_LONGPATH_MAX];  /* frontd's empty dir; default /var/empty */
 	char state_dir[CFG_LONGPATH_MAX];   /* providers' state; default /var/lib/parsec */
 	uint32_t workers;                   /* provider workers; 0 = number of CPUs */

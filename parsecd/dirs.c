@@ -26,7 +26,7 @@
 #define DIRS_LOCK_NAME "parsecd.lock"
 #define DIRS_DEPLOYMENT "deployment" /* brokerd writes it (broker_deploy.c) */
 
-/* Who the children run as: the service user as root, ourselves otherwise. */
+/* [privsep] user (the PKCS#11 and TPM providers'): as root, ourselves otherwise. */
 static struct {
 	int ready;
 	int root;
@@ -40,18 +40,17 @@ static int dirs_lock_fd = -1;
 static void
 dirs_user(const struct parsec_config *cfg)
 {
-	struct passwd *pw;
+	const struct parsecd_user *u;
 
 	if (du.ready)
 		return;
 	du.root = geteuid() == 0;
+	parsecd_users_init(cfg);
 	if (du.root) {
-		if ((pw = getpwnam(cfg->user)) == NULL)
-			fatalx("[privsep] user %s does not exist (scripts/deps.sh creates _parsec)",
-			    cfg->user);
-		du.uid = pw->pw_uid;
-		du.gid = pw->pw_gid;
-		strlcpy(du.name, cfg->user, sizeof(du.name));
+		u = parsecd_user(PARSECD_ROLE_DEVICE);
+		du.uid = u->uid;
+		du.gid = u->gid;
+		strlcpy(du.name, u->name, sizeof(du.name));
 	} else {
 		du.uid = geteuid();
 		du.gid = getegid();
@@ -67,9 +66,10 @@ dirs_user(const struct parsec_config *cfg)
 static void
 dirs_check_safe(const char *key, const char *path, const struct stat *st)
 {
-	if (st->st_uid != 0 && st->st_uid != du.uid)
-		fatalx("%s: %s belongs to uid %u, neither root nor %s: refused (whoever owns it "
-		    "can swap what lies below it)", key, path, (unsigned)st->st_uid, du.name);
+	if (st->st_uid != 0 && !parsecd_is_service_uid(st->st_uid))
+		fatalx("%s: %s belongs to uid %u, neither root nor a [privsep] user: refused "
+		    "(whoever owns it can swap what lies below it)", key, path,
+		    (unsigned)st->st_uid);
 	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0 && (st->st_mode & S_ISVTX) == 0)
 		fatalx("%s: %s is writable by %s without the sticky bit (mode %04o): refused", key,
 		    path, (st->st_mode & S_IWOTH) ? "others" : "its group",
@@ -318,13 +318,15 @@ dirs_lock(int state_fd, const char *state_dir)
 }
 
 /*
- * A file of the key store: the service user's. One root made (a key store
- * that root opened in the past, or made just now) is handed over by its
+ * A file of the key store: brokerd's user's. One root made (a key store
+ * that root opened in the past, or made just now) or another [privsep] user
+ * owns (the one user every child ran as before roles) is handed over by its
  * descriptor; one anybody else owns is refused.
  */
 static void
 dirs_kim_file(int dirfd, const char *dir, const char *name, int make)
 {
+	const struct parsecd_user *b = parsecd_user(PARSECD_ROLE_BROKERD);
 	struct stat st;
 	int fd;
 
@@ -340,22 +342,27 @@ dirs_kim_file(int dirfd, const char *dir, const char *name, int make)
 		fatal("key_manager.sqlite_db_path: fstat %s/%s", dir, name);
 	if (!S_ISREG(st.st_mode))
 		fatalx("key_manager.sqlite_db_path: %s/%s is not a regular file", dir, name);
-	if (st.st_uid != du.uid) {
-		if (st.st_uid != 0 || st.st_nlink != 1)
+	if (st.st_uid != b->uid) {
+		if ((st.st_uid != 0 && !parsecd_is_service_uid(st.st_uid)) || st.st_nlink != 1)
 			fatalx("key_manager.sqlite_db_path: %s/%s belongs to uid %u, not %s: refused",
-			    dir, name, (unsigned)st.st_uid, du.name);
-		dirs_set(fd, "key_manager.sqlite_db_path", name, du.uid, du.gid, 0600);
+			    dir, name, (unsigned)st.st_uid, b->name);
+		if (st.st_uid != 0)
+			log_info("key store %s/%s: handed from uid %u to %s", dir, name,
+			    (unsigned)st.st_uid, b->name);
+		dirs_set(fd, "key_manager.sqlite_db_path", name, b->uid, b->gid, 0600);
 	}
 	close(fd);
 }
 
-/* Whether the service user may make files in a directory (the key store's journals). */
+/* Whether brokerd's user may make files in a directory (the key store's journals). */
 static int
 dirs_writable_by_service(const struct stat *st)
 {
-	if (st->st_uid == du.uid)
+	const struct parsecd_user *b = parsecd_user(PARSECD_ROLE_BROKERD);
+
+	if (st->st_uid == b->uid)
 		return (st->st_mode & S_IWUSR) != 0;
-	if (st->st_gid == du.gid)
+	if (st->st_gid == b->gid)
 		return (st->st_mode & S_IWGRP) != 0;
 	return (st->st_mode & S_IWOTH) != 0;
 }
@@ -366,6 +373,7 @@ dirs_key_store(const char *db)
 	static const char *const suffixes[] = { "", "-journal", "-wal", "-shm" };
 	char dir[CFG_LONGPATH_MAX], name[NAME_MAX + 1];
 	const char *slash = strrchr(db, '/');
+	const struct parsecd_user *b = parsecd_user(PARSECD_ROLE_BROKERD);
 	struct stat st;
 	size_t k;
 	int fd, writable;
@@ -375,9 +383,17 @@ dirs_key_store(const char *db)
 	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - db), db);
 	if (dir[0] == '\0')
 		strlcpy(dir, "/", sizeof(dir));
-	fd = parsecd_dir_open("key_manager.sqlite_db_path", dir, 1, du.uid, du.gid, 0700, NULL);
+	fd = parsecd_dir_open("key_manager.sqlite_db_path", dir, 1, b->uid, b->gid, 0700, NULL);
 	if (fstat(fd, &st) == -1)
 		fatal("fstat %s", dir);
+	/* brokerd's root: made for the one user of before roles, it is now brokerd's. */
+	if (st.st_uid != 0 && st.st_uid != b->uid) {
+		log_info("key store directory %s: handed from uid %u to %s", dir,
+		    (unsigned)st.st_uid, b->name);
+		dirs_set(fd, "key_manager.sqlite_db_path", dir, b->uid, b->gid, st.st_mode & 0700);
+		st.st_uid = b->uid;
+		st.st_gid = b->gid;
+	}
 	writable = dirs_writable_by_service(&st);
 	for (k = 0; k < sizeof(suffixes) / sizeof(suffixes[0]); k++) {
 		if ((size_t)snprintf(name, sizeof(name), "%s%s", slash + 1, suffixes[k]) >=
@@ -393,22 +409,65 @@ dirs_key_store(const char *db)
 	close(fd);
 }
 
-/* A provider's own directory below state_dir: the service user's, made if missing. */
+/*
+ * A provider directory another [privsep] user owns (the one user of before
+ * roles, or brokerd's after an adoption): given to u with the files in it.
+ * Only regular files with one link change owner, through their descriptors.
+ */
+static void
+dirs_reown(int dirfd, const char *path, const struct parsecd_user *u)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int fd, moved = 0;
+
+	if (!du.root)
+		return;
+	if ((fd = dup(dirfd)) == -1 || (d = fdopendir(fd)) == NULL)
+		fatal("reading %s", path);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' && (de->d_name[1] == '\0' || strcmp(de->d_name, "..") == 0))
+			continue;
+		fd = openat(dirfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd == -1 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
+		    st.st_uid == u->uid || !parsecd_is_service_uid(st.st_uid)) {
+			if (fd != -1)
+				close(fd);
+			continue;
+		}
+		if (fchown(fd, u->uid, u->gid) == -1)
+			fatal("privsep.state_dir: fchown %s/%s", path, de->d_name);
+		close(fd);
+		moved++;
+	}
+	closedir(d);
+	if (fchown(dirfd, u->uid, u->gid) == -1)
+		fatal("privsep.state_dir: fchown %s", path);
+	log_do(moved > 0 ? LOG_LVL_INFO : LOG_LVL_DEBUG, __func__, 0,
+	    "provider state %s: given to %s with %d file%s", path, u->name, moved,
+	    moved == 1 ? "" : "s");
+}
+
+/* A provider's own directory below state_dir: its role's user's, made if missing. */
 static int
 dirs_provider(const struct parsec_config *cfg, const struct cfg_provider *p, int at_start)
 {
+	const struct parsecd_user *u = parsecd_user(parsecd_provider_role(p->kind));
 	char path[CFG_LONGPATH_MAX + CFG_NAME_MAX + 2];
 	struct stat st;
 	int fd, made;
 
 	snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, p->name);
-	fd = parsecd_dir_open("privsep.state_dir", path, 1, du.uid, du.gid, 0700, &made);
+	fd = parsecd_dir_open("privsep.state_dir", path, 1, u->uid, u->gid, 0700, &made);
 	if (fstat(fd, &st) == -1)
 		fatal("fstat %s", path);
-	if (!made && st.st_uid != du.uid)
+	if (!made && st.st_uid != u->uid && parsecd_is_service_uid(st.st_uid))
+		dirs_reown(fd, path, u);
+	else if (!made && st.st_uid != u->uid)
 		fatalx("privsep.state_dir: %s belongs to uid %u; the provider keeps its state "
 		    "there as %s (remove it to have it made, or give it to %s)", path,
-		    (unsigned)st.st_uid, du.name, du.name);
+		    (unsigned)st.st_uid, u->name, u->name);
 	/* At a reload, workers of a provider being replaced may still be finishing a write. */
 	if (at_start)
 		dirs_remove_leftovers(fd, path);
@@ -472,7 +531,8 @@ parsecd_prepare_provider_dir(const struct parsec_config *cfg, const struct cfg_p
 		idfd = openat(fd, DIRS_DEPLOYMENT, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 		    O_CLOEXEC, 0600);
 		if (idfd == -1 || write(idfd, id, (size_t)n) != n || fsync(idfd) == -1 ||
-		    (du.root && fchown(idfd, du.uid, du.gid) == -1))
+		    (du.root && fchown(idfd, parsecd_user(parsecd_provider_role(p->kind))->uid,
+		    parsecd_user(parsecd_provider_role(p->kind))->gid) == -1))
 			log_warn("writing %s/%s/%s", cfg->state_dir, p->name, DIRS_DEPLOYMENT);
 		if (idfd != -1)
 			close(idfd);
@@ -507,4 +567,31 @@ parsecd_prepare_dirs(const struct parsec_config *cfg)
 		close(dirs_provider(cfg, &cfg->providers[i], 1));
 	for (i = 0; i < cfg->key_manager_count; i++)
 		dirs_key_store(cfg->key_managers[i].sqlite_db_path);
+}
+
+void
+parsecd_lend_provider_dirs(const struct parsec_config *cfg, uid_t uid, gid_t gid)
+{
+	char path[CFG_LONGPATH_MAX + CFG_NAME_MAX + 2];
+	size_t i;
+	int fd;
+
+	for (i = 0; du.root && i < cfg->provider_count; i++) {
+		if (cfg->providers[i].kind != CFG_PROVIDER_MBED_CRYPTO)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, cfg->providers[i].name);
+		fd = parsecd_dir_open("privsep.state_dir", path, 0, 0, 0, 0, NULL);
+		if (fchown(fd, uid, gid) == -1)
+			fatal("privsep.state_dir: fchown %s", path);
+		close(fd);
+	}
+}
+
+void
+parsecd_settle_provider_dirs(const struct parsec_config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->provider_count; i++)
+		close(dirs_provider(cfg, &cfg->providers[i], 0));
 }

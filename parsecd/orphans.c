@@ -19,6 +19,7 @@
 #include <p11-kit/p11-kit.h>
 #include <sqlite3.h>
 
+#include "adopt.h"
 #include "log.h"
 #include "parsecd.h"
 #include "wire.h"
@@ -72,15 +73,30 @@ orphans_is_named(const struct orphans_named *n, uint32_t provider, uint32_t id)
 	return 0;
 }
 
+/* The key store as committed, its bytes only (a hot journal is left to brokerd). */
 static int
-orphans_read_kim(const char *path, struct orphans_named *n)
+orphans_snapshot(const char *path, struct adopt_snapshot *snap)
+{
+	int hot, r = adopt_snapshot_read(path, snap, &hot);
+
+	if (r != 0)
+		fprintf(stderr, "parsecd: key_manager.sqlite_db_path: %s: %s\n", path,
+		    r == 1 ? "no such file" : "cannot be read");
+	return r == 0 ? 0 : -1;
+}
+
+/* The key store's image, read as root (it is brokerd's user's), parsed after the drop. */
+static int
+orphans_read_kim(const char *path, struct adopt_snapshot *snap, struct orphans_named *n)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, NULL) !=
-	    SQLITE_OK || sqlite3_prepare_v2(db, "SELECT provider_id, key_ref FROM keys", -1, &st,
+	if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+	    sqlite3_deserialize(db, "main", snap->data, (sqlite3_int64)snap->len,
+	    (sqlite3_int64)snap->len, SQLITE_DESERIALIZE_READONLY) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "SELECT provider_id, key_ref FROM keys", -1, &st,
 	    NULL) != SQLITE_OK) {
 		fprintf(stderr, "parsecd: key_manager.sqlite_db_path: %s: %s\n", path,
 		    sqlite3_errmsg(db));
@@ -249,25 +265,32 @@ int
 parsecd_orphans(const struct parsec_config *cfg)
 {
 	struct orphans_named named = { NULL, NULL, 0 };
+	struct adopt_snapshot snap = { NULL, 0 };
 	size_t i, found = 0;
 	int r = 0;
 
-	orphans_drop(cfg->user);
 	/*
 	 * Providers first, the key store after: a key is named there before its
 	 * material is made, so a creation under way is never taken for an orphan.
+	 * Each role's files are its own user's: the software provider's file
+	 * names and the key store's bytes are read as root, the token as the
+	 * PKCS#11 provider's user, with its groups.
 	 */
-	for (i = 0; i < cfg->provider_count; i++) {
-		const struct cfg_provider *p = &cfg->providers[i];
-
-		if (p->kind == CFG_PROVIDER_MBED_CRYPTO)
-			r |= orphans_mbed(p, cfg->state_dir);
-		else if (p->kind == CFG_PROVIDER_PKCS11)
-			r |= orphans_pkcs11(p);
-	}
-	if (cfg->key_manager_count == 0 ||
-	    orphans_read_kim(cfg->key_managers[0].sqlite_db_path, &named) == -1)
+	for (i = 0; i < cfg->provider_count; i++)
+		if (cfg->providers[i].kind == CFG_PROVIDER_MBED_CRYPTO)
+			r |= orphans_mbed(&cfg->providers[i], cfg->state_dir);
+	if (cfg->key_manager_count == 0 || orphans_snapshot(cfg->key_managers[0].sqlite_db_path,
+	    &snap) == -1)
 		return 1;
+	orphans_drop(cfg->user);
+	for (i = 0; i < cfg->provider_count; i++)
+		if (cfg->providers[i].kind == CFG_PROVIDER_PKCS11)
+			r |= orphans_pkcs11(&cfg->providers[i]);
+	if (orphans_read_kim(cfg->key_managers[0].sqlite_db_path, &snap, &named) == -1) {
+		adopt_snapshot_free(&snap);
+		return 1;
+	}
+	adopt_snapshot_free(&snap);
 	for (i = 0; i < held_count; i++) {
 		if (held[i].has_id && orphans_is_named(&named, held[i].provider, held[i].id))
 			continue;

@@ -166,6 +166,7 @@ static int
 parsecd_check(const char *config_path)
 {
 	parsecd_exe_dir();
+	parsecd_users_init(&pd.cfg); /* as root: every role's user exists (fatal if not) */
 	if (parsecd_check_helpers() == -1) {
 		fprintf(stderr, "parsecd: configuration %s OK, but a helper cannot be "
 		    "executed (installed helpers belong in %s)\n",

@@ -174,4 +174,45 @@ int parsecd_adopt_resolve(struct parsec_config *cfg);
 /* The executable name of a provider kind's process (spawn.c). */
 const char *parsecd_provider_binary(enum cfg_provider_kind kind);
 
+/* Who each child runs as (users.c): one user per role. */
+enum parsecd_role {
+	PARSECD_ROLE_FRONTD,
+	PARSECD_ROLE_BROKERD,
+	PARSECD_ROLE_MBED,   /* the software provider: the only key files on disk */
+	PARSECD_ROLE_DEVICE, /* PKCS#11 and TPM providers: [privsep] user, its groups */
+	PARSECD_ROLES
+};
+
+struct parsecd_user {
+	char name[CFG_NAME_MAX];
+	uid_t uid;
+	gid_t gid;
+};
+
+/* Looks every role's user up (as root; ourselves otherwise); fatal if one is missing. */
+void parsecd_users_init(const struct parsec_config *cfg);
+const struct parsecd_user *parsecd_user(enum parsecd_role r);
+enum parsecd_role parsecd_provider_role(enum cfg_provider_kind kind);
+const char *parsecd_role_name(enum parsecd_role r);
+/* Whether uid is one of the roles' users. */
+int parsecd_is_service_uid(uid_t uid);
+
+/*
+ * The adoption runs as the key store's owner: the software providers'
+ * directories are lent to it and, once it is done, given back to their
+ * owner with the files it wrote (dirs.c).
+ */
+void parsecd_lend_provider_dirs(const struct parsec_config *cfg, uid_t uid, gid_t gid);
+void parsecd_settle_provider_dirs(const struct parsec_config *cfg);
+
+struct setup_broker;
+/*
+ * The deployment identities of the providers' state directories, read for
+ * brokerd, which checks them against its key store (deploy.c); fatal if two
+ * directories belong to different deployments.
+ */
+void parsecd_deploy_scan(const struct parsec_config *cfg, struct setup_broker *s);
+/* brokerd's deployment identity, written into each provider directory without one. */
+void parsecd_deploy_label(const struct parsec_config *cfg, const uint8_t *id, size_t len);
+
 #endif

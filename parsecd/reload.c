@@ -89,13 +89,19 @@ parsecd_keep_fixed(struct parsec_config *next)
 	if (strcmp(next->socket_path, cur->socket_path) != 0)
 		log_warnx("reload: listener.socket_path changes on restart only");
 	if (strcmp(next->user, cur->user) != 0 || strcmp(next->chroot_dir, cur->chroot_dir) != 0 ||
+	    strcmp(next->frontd_user, cur->frontd_user) != 0 ||
+	    strcmp(next->brokerd_user, cur->brokerd_user) != 0 ||
+	    strcmp(next->mbed_user, cur->mbed_user) != 0 ||
 	    strcmp(next->state_dir, cur->state_dir) != 0 || next->workers != cur->workers)
-		log_warnx("reload: [privsep] user, chroot_dir, state_dir and workers change on "
+		log_warnx("reload: [privsep] users, chroot_dir, state_dir and workers change on "
 		    "restart only");
 	if (kim_changed)
 		log_warnx("reload: [[key_manager]] changes on restart only");
 	strlcpy(next->socket_path, cur->socket_path, sizeof(next->socket_path));
 	strlcpy(next->user, cur->user, sizeof(next->user));
+	strlcpy(next->frontd_user, cur->frontd_user, sizeof(next->frontd_user));
+	strlcpy(next->brokerd_user, cur->brokerd_user, sizeof(next->brokerd_user));
+	strlcpy(next->mbed_user, cur->mbed_user, sizeof(next->mbed_user));
 	strlcpy(next->chroot_dir, cur->chroot_dir, sizeof(next->chroot_dir));
 	strlcpy(next->state_dir, cur->state_dir, sizeof(next->state_dir));
 	next->workers = cur->workers;

@@ -50,7 +50,7 @@ parsecd_front_settings(uint8_t *buf, size_t cap)
 		.max_connections_per_uid = pd.cfg.max_connections_per_uid,
 	};
 
-	strlcpy(s.user, pd.cfg.user, sizeof(s.user));
+	strlcpy(s.user, parsecd_user(PARSECD_ROLE_FRONTD)->name, sizeof(s.user));
 	strlcpy(s.chroot_dir, pd.cfg.chroot_dir, sizeof(s.chroot_dir));
 	return setup_front_encode(&s, buf, cap);
 }
@@ -63,8 +63,10 @@ parsecd_broker_settings(uint8_t *buf, size_t cap)
 	size_t i;
 
 	memset(&s, 0, sizeof(s));
-	strlcpy(s.user, pd.cfg.user, sizeof(s.user));
+	strlcpy(s.user, parsecd_user(PARSECD_ROLE_BROKERD)->name, sizeof(s.user));
 	parsecd_auth_setup(&pd.cfg, &s);
+	if (!pd.broker.ready) /* at setup only: a reload keeps the key store */
+		parsecd_deploy_scan(&pd.cfg, &s);
 	if (pd.cfg.key_manager_count > 0)
 		strlcpy(s.kim_path, kim->sqlite_db_path, sizeof(s.kim_path));
 	if (pd.cfg.key_manager_count > 0)
@@ -110,7 +112,8 @@ parsecd_provider_settings(const struct child *c, uint8_t *buf, size_t cap)
 	size_t len;
 
 	memset(&s, 0, sizeof(s));
-	strlcpy(s.user, pd.cfg.user, sizeof(s.user));
+	strlcpy(s.user, parsecd_user(parsecd_provider_role(c->provider->kind))->name,
+	    sizeof(s.user));
 	s.id = (uint32_t)c->provider->kind;
 	strlcpy(s.name, c->provider->name, sizeof(s.name));
 	if ((size_t)snprintf(s.state_dir, sizeof(s.state_dir), "%s/%s", pd.cfg.state_dir,

@@ -72,6 +72,9 @@ parsecd_child_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 				parsecd_link_provider(&pd.providers[i]);
 		break;
 	case IPC_READY:
+		/* brokerd's carries the deployment identity it settled with the key store. */
+		if (c->kind == PROC_BROKERD)
+			parsecd_deploy_label(&pd.cfg, msg->data, msg->hdr.len);
 		c->ready = 1;
 		if (c->kind == PROC_PROVIDER) {
 			c->backoff_ms = 0;

@@ -203,11 +203,14 @@ until parsec-tool ping >/dev/null 2>&1; do
 	[ $i -lt 100 ] && kill -0 $pid 2>/dev/null || { cat /var/tmp/installed.log >&2; fail "no Ping"; }
 	sleep 0.2
 done
+# Each role as its own user, in Debian's default paths with their modes.
+parsec-tool create-ecc-key --key-name fresh-roles >/dev/null || fail "create-ecc-key"
+sh tests/check-roles.sh $pid / || fail "a user per role"
 kill -TERM $pid; wait $pid || fail "parsecd did not stop cleanly"
 # A second install keeps the admin's config.
 echo "# edited by the admin" >>$conf
 make install prefix=/usr >/dev/null
 grep -q "edited by the admin" $conf || fail "make install replaced $conf"
-echo "installed: versions, -t, helper check, Ping and config kept: ok"
+echo "installed: versions, -t, helper check, Ping, a user per role and config kept: ok"
 INSTALLED
 say "PASS: make run, make dist, make -j2 check and make install on a fresh Debian 12"

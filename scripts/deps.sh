@@ -42,10 +42,17 @@ if [ -n "$missing" ]; then
 	$SUDO apt-get install -y -q --no-install-recommends $missing
 fi
 
-# The service user that children drop to when started as root.
-if [ "$(id -u)" -eq 0 ] && ! getent passwd _parsec >/dev/null 2>&1; then
-	useradd --system --no-create-home --home-dir /nonexistent \
-		--shell /usr/sbin/nologin --user-group _parsec
-	echo "deps: created system user _parsec"
+# The users the children drop to when started as root, one per role: _parsec
+# ([privsep] user: the PKCS#11 and TPM providers), _parsec-front (frontd),
+# _parsec-broker (brokerd, the key store) and _parsec-mbed (the software
+# provider, its key files).
+if [ "$(id -u)" -eq 0 ]; then
+	for user in _parsec _parsec-front _parsec-broker _parsec-mbed; do
+		if ! getent passwd "$user" >/dev/null 2>&1; then
+			useradd --system --no-create-home --home-dir /nonexistent \
+				--shell /usr/sbin/nologin --user-group "$user"
+			echo "deps: created system user $user"
+		fi
+	done
 fi
 exit 0

@@ -133,7 +133,10 @@ in_root sh -c "DEBIAN_FRONTEND=noninteractive $APT install --no-install-recommen
 	>"$W/install.log" 2>&1 || { tail -n 30 "$W/install.log"; fail "apt install"; }
 in_root getent passwd parsec >/dev/null || fail "no parsec user"
 in_root getent group parsec-clients >/dev/null || fail "no parsec-clients group"
-ok "apt installed them; the parsec user and the parsec-clients group exist"
+for u in _parsec-front _parsec-broker _parsec-mbed; do
+	in_root getent passwd $u >/dev/null || fail "no $u user"
+done
+ok "apt installed them; the users parsec, _parsec-front, _parsec-broker, _parsec-mbed and the parsec-clients group exist"
 in_root dpkg-query -W -f='${Conffiles}\n' parsecd | grep -q '/etc/parsec/config.toml' ||
 	fail "/etc/parsec/config.toml is not a conffile"
 [ "$(stat -c %a "$R/etc/parsec/config.toml")" = 600 ] || fail "config.toml is not 0600"
@@ -199,6 +202,10 @@ if as_user alice parsec-tool verify --key-name pkgkey --signature "$sig" "someth
 	fail "alice: the signature verifies over other data"
 fi
 ok "alice (parsec-clients) pinged, created, signed, exported (PEM) and verified"
+
+step "a user per role, in Debian's default paths and modes"
+sh "$(dirname "$0")/check-roles.sh" "$PARSECD_PID" "$R" || fail "roles"
+ok "frontd, brokerd and the software provider each run as their user; the key files are closed to the others"
 
 step "a user outside parsec-clients is refused by the socket's mode"
 rc=0

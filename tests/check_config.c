@@ -40,6 +40,10 @@ START_TEST(t_defaults)
 	ck_assert_uint_eq(cfg.key_manager_count, 1);
 	ck_assert_str_eq(cfg.providers[0].key_info_manager, "sqlite-manager");
 	ck_assert_str_eq(cfg.user, "_parsec");
+	/* The role users: unnamed, so their defaults are looked up at start (users.c). */
+	ck_assert_str_eq(cfg.frontd_user, "");
+	ck_assert_str_eq(cfg.brokerd_user, "");
+	ck_assert_str_eq(cfg.mbed_user, "");
 	ck_assert_uint_eq(cfg.socket_mode, 0666);
 	ck_assert_uint_eq(cfg.max_keys_per_application, 10000);
 	ck_assert_uint_eq(cfg.max_key_bytes_per_application, 64u * 1024 * 1024);
@@ -47,14 +51,50 @@ START_TEST(t_defaults)
 }
 END_TEST
 
+/* brokerd's setup through its encoding. */
+static void
+broker_roundtrip(const struct setup_broker *in, struct setup_broker *out)
+{
+	static uint8_t buf[sizeof(struct setup_broker) + 1024];
+	size_t len;
+
+	ck_assert_uint_ne(len = setup_broker_encode(in, buf, sizeof(buf)), 0);
+	ck_assert_int_eq(setup_broker_decode(buf, len, out), 0);
+}
+
+/* One user per role, and the providers' deployment state reaching brokerd's setup. */
+START_TEST(t_role_users)
+{
+	static struct setup_broker in, out;
+	struct parsec_config cfg;
+	char err[CFG_ERR_MAX], text[512];
+
+	snprintf(text, sizeof(text), "%s[privsep]\nuser = \"dev\"\nfrontd_user = \"f\"\n"
+	    "brokerd_user = \"b\"\nmbed_user = \"m\"\n", base);
+	ck_assert_msg(load(text, &cfg, err) == 0, "%s", err);
+	ck_assert_str_eq(cfg.user, "dev");
+	ck_assert_str_eq(cfg.frontd_user, "f");
+	ck_assert_str_eq(cfg.brokerd_user, "b");
+	ck_assert_str_eq(cfg.mbed_user, "m");
+	snprintf(text, sizeof(text), "%s[privsep]\nbrokerd_user = 5\n", base);
+	ck_assert_int_eq(load(text, &cfg, err), -1);
+	ck_assert_msg(strstr(err, "privsep.brokerd_user") != NULL, "%s", err);
+	strlcpy(in.state_id, "0123456789abcdef0123456789abcdef", sizeof(in.state_id));
+	strlcpy(in.state_id_path, "/var/lib/parsec/p", sizeof(in.state_id_path));
+	strlcpy(in.state_material, "0000000000000001.key", sizeof(in.state_material));
+	broker_roundtrip(&in, &out);
+	ck_assert_str_eq(out.state_id, in.state_id);
+	ck_assert_str_eq(out.state_id_path, in.state_id_path);
+	ck_assert_str_eq(out.state_material, in.state_material);
+}
+END_TEST
+
 /* The quotas parse (0 = unlimited, bytes past 32 bits) and reach brokerd's setup. */
 START_TEST(t_quotas)
 {
 	static struct setup_broker in, out;
-	static uint8_t buf[sizeof(struct setup_broker) + 1024];
 	struct parsec_config cfg;
 	char err[CFG_ERR_MAX], text[512];
-	size_t len;
 
 	snprintf(text, sizeof(text), "%s[privsep]\nmax_keys_per_application = 0\n"
 	    "max_key_bytes_per_application = 5000000000\nmax_requests_per_application = 2\n", base);
@@ -65,8 +105,7 @@ START_TEST(t_quotas)
 	in.max_keys_per_application = 3;
 	in.max_requests_per_application = cfg.max_requests_per_application;
 	in.max_key_bytes_per_application = cfg.max_key_bytes_per_application;
-	ck_assert_uint_ne(len = setup_broker_encode(&in, buf, sizeof(buf)), 0);
-	ck_assert_int_eq(setup_broker_decode(buf, len, &out), 0);
+	broker_roundtrip(&in, &out);
 	ck_assert_uint_eq(out.max_keys_per_application, 3);
 	ck_assert_uint_eq(out.max_key_bytes_per_application, 5000000000ull);
 	ck_assert_uint_eq(out.max_requests_per_application, 2);
@@ -351,7 +390,7 @@ main(void)
 			TEST(t_defaults), TEST(t_upstream_sample),
 			TEST_LOOP(t_bad_inputs, sizeof(bad) / sizeof(bad[0])), TEST(t_file_errors),
 			TEST(t_body_len_limit_cap), TEST(t_secret_modes), TEST(t_unknown_keys_warn_only),
-			TEST(t_quotas)
+			TEST(t_quotas), TEST(t_role_users)
 		} },
 	};
 

@@ -279,7 +279,7 @@ def sqlite_suite():
         untouched(dep, pristine, "after the adopting start")
         check("parsecd keeps its own key store in state_dir/parsecd-kim",
               os.path.exists(dep.own_store()) and os.stat(dep.own_store()).st_uid ==
-              (pwd.getpwnam("_parsec").pw_uid if ROOT else os.geteuid()), dep.own_store())
+              (pwd.getpwnam("_parsec-broker").pw_uid if ROOT else os.geteuid()), dep.own_store())
         serves_upstream_keys(dep, "Direct")
         other_namespaces(dep, "Direct")
         who, victim, pem = new_and_destroyed(dep, "Direct")

@@ -5,7 +5,9 @@ system /etc/softhsm/softhsm2.conf root:softhsm 0640, /var/lib/softhsm/tokens
 root:softhsm 2770, a token made by the service user) and a TPM whose sockets
 are root:tss 0660 serve once the service user _parsec is in groups softhsm
 and tss - what parsecd(8) tells an admin to do. The PKCS#11 and TPM workers
-run with those groups; frontd, brokerd and the software provider with none.
+run with those groups; frontd, brokerd and the software provider, each as its
+own user, with none; with the PKCS#11 and TPM workers' credentials a software
+key file does not open.
 
 Root only (it changes _parsec's groups and puts a token in the system token
 directory, and takes both back afterwards); exits 77 otherwise.
@@ -81,14 +83,35 @@ def generate(svc, provider, name):
     return eb.call(svc.sock, provider, 0x02, op.SerializeToString(), eb.AUTH_DIRECT, b"app")[0]
 
 
-def children(pid):
+def children(pid, field="Groups"):
     out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
     kids = {}
     for p in out.split():
         exe = os.path.basename(os.readlink("/proc/%s/exe" % p))
-        groups = next(line.split()[1:] for line in open("/proc/%s/status" % p) if line.startswith("Groups:"))
+        groups = next(line.split()[1:] for line in open("/proc/%s/status" % p)
+                      if line.startswith(field + ":"))
         kids.setdefault(exe, []).append(sorted(int(g) for g in groups))
     return kids
+
+
+def key_file_closed_to_devices(svc, kids):
+    """The PKCS#11 and TPM workers' credentials (uid, gid, softhsm, tss) cannot open a software key."""
+    keys = [os.path.join(svc.dir, "state", "mbed-crypto-provider", k) for k in svc.key_files()]
+    uids, gids = children(svc.proc.pid, "Uid"), children(svc.proc.pid, "Gid")
+    for exe in ("parsec-provider-pkcs11", "parsec-provider-tpm", "parsec-provider-mbed"):
+        if not keys or not kids.get(exe):
+            check("%s and a software key file to try" % exe, False, (keys, kids.get(exe)))
+            continue
+        groups = kids[exe][0]
+        r = subprocess.run(["setpriv", "--reuid=%d" % uids[exe][0][0], "--regid=%d" % gids[exe][0][0],
+                            "--groups=%s" % ",".join(map(str, groups)), "/usr/bin/cat", keys[0]],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if exe == "parsec-provider-mbed":
+            check("as the software provider's worker the key file opens (the control)",
+                  r.returncode == 0, r.stderr)
+        else:
+            check("as the running %s (its uid and groups) a software key file does not open" % exe,
+                  r.returncode != 0 and "Permission denied" in r.stderr, r.stderr)
 
 
 def config_for(svc_dir, slot, tcti):
@@ -116,9 +139,13 @@ def serve(svc):
         for exe in ("parsec-provider-pkcs11", "parsec-provider-tpm"):
             check("%s runs with the service user's groups (softhsm, tss)" % exe,
                   kids.get(exe) and all(g == all_groups for g in kids[exe]), (kids.get(exe), all_groups))
+        gids = children(svc.proc.pid, "Gid")
         for exe in ("parsec-frontd", "parsec-brokerd", "parsec-provider-mbed"):
-            check("%s keeps no supplementary group" % exe,
-                  kids.get(exe) and all(g == [pw.pw_gid] for g in kids[exe]), kids.get(exe))
+            check("%s keeps no supplementary group but its own user's" % exe,
+                  kids.get(exe) and all(g == sorted(set(gid)) and g != [pw.pw_gid]
+                                        for g, gid in zip(kids[exe], gids[exe])),
+                  (kids.get(exe), gids.get(exe)))
+        key_file_closed_to_devices(svc, kids)
     finally:
         svc.stop()
 

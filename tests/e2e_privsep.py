@@ -38,14 +38,6 @@ def children(pid):
     return [(int(p), c) for p, c in (line.split(None, 1) for line in out.strip().splitlines())]
 
 
-def status_fields(pid):
-    fields = {}
-    for line in open("/proc/%d/status" % pid):
-        key, _, value = line.partition(":")
-        fields[key] = value.split()
-    return fields
-
-
 def sign_request(svc, key="k"):
     op = sign_pb.Operation(key_name=key, hash=bytes(32))
     op.alg.ecdsa.hash_alg.specific = alg_pb.Algorithm.SHA_256
@@ -59,7 +51,7 @@ def sandbox_status():
         kids = children(svc.proc.pid)
         check("parsecd has frontd, brokerd and provider workers", len(kids) >= 4, kids)
         for pid, comm in kids:
-            f = status_fields(pid)
+            f = eb.proc_status(pid)
             check("%s runs as the service user" % comm, f["Uid"][0] != "0" and len(set(f["Uid"])) == 1, f["Uid"])
             check("%s has no capabilities" % comm, f["CapEff"] == ["0000000000000000"] and
                   f["CapPrm"] == ["0000000000000000"] and f["CapBnd"] == ["0000000000000000"], f["CapEff"])

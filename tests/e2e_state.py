@@ -87,8 +87,8 @@ def kim_next_to_socket():
         check("another uid (nobody) connects and creates a key",
               generate_as(uid, gid, svc.sock, "other-uid", "k") == 0)
         st = os.stat(os.path.join(svc.dir, "kim.sqlite3"))
-        check("the key store file is the service user's, mode 0600",
-              st.st_uid == pwd.getpwnam("_parsec").pw_uid and st.st_mode & 0o777 == 0o600,
+        check("the key store file is brokerd's user's, mode 0600",
+              st.st_uid == pwd.getpwnam("_parsec-broker").pw_uid and st.st_mode & 0o777 == 0o600,
               (st.st_uid, oct(st.st_mode)))
         svc.stop()
         svc.start()

@@ -117,6 +117,15 @@ def rss_kib(pid):
     return 0
 
 
+def proc_status(pid):
+    """/proc/PID/status as a dict of lists of words (Uid, Gid, Groups, CapEff...)."""
+    fields = {}
+    for line in open("/proc/%d/status" % pid):
+        key, _, value = line.partition(":")
+        fields[key] = value.split()
+    return fields
+
+
 def service_pids(parent):
     """The parent's pid and its children's, each with its command name."""
     out = subprocess.run(["ps", "-o", "pid=,comm=", "--ppid", str(parent)], capture_output=True,
