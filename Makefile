@@ -123,6 +123,7 @@ PARSECD_OBJS = parsecd/parsecd.o parsecd/spawn.o parsecd/settings.o parsecd/supe
 	parsecd/adopt.o parsecd/adopt_bincode.o parsecd/adopt_ondisk.o parsecd/adopt_store.o \
 	parsecd/auth_setup.o \
 	$(CONFIG_OBJS) brokerd/broker_kim.o brokerd/broker_kim_adopt.o
+PARSECD_OBJS += parsecd/secrets.o # the providers' secrets, read again for each worker
 FRONTD_OBJS = frontd/frontd.o frontd/front_conn.o frontd/front_codec.o
 # Each binary's objects by name: a new file joins a binary only when listed here.
 BROKERD_OBJS = brokerd/brokerd.o brokerd/broker_auth.o brokerd/broker_core.o \

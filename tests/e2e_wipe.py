@@ -41,17 +41,8 @@ def client_lines(proc):
 
 
 def where(secret, procs):
-    """[(command, pid, copies)] of every process in procs holding a piece of
-    secret: any 16 of its bytes at a multiple of 8, as a freed block keeps all
-    but its first 16 bytes (malloc's list pointers) and the rest is as
-    distinctive as a whole key."""
-    pieces = [secret[i:i + 16] for i in range(0, len(secret) - 15, 8)]
-    found = []
-    for pid, comm in procs:
-        n = sum(eb.memory_count(pid, piece) for piece in pieces)
-        if n:
-            found.append((comm, pid, n))
-    return found
+    """Who holds any 16 bytes of secret: as distinctive as a whole key."""
+    return eb.memory_holders(procs, secret, piece=16)
 
 
 def next_step(proc, line=b"next\n"):
