@@ -82,6 +82,7 @@ $(PROTO_OBJS): %.o: %.c .build-vars | $(PROTO_HDRS)
 # ---- the codec library: generated code + protobuf <-> PSA (proto/psa_codec.h) ----
 # Linked by frontd, libparsec, the tests and the fuzzers.
 PC_OBJS = proto/pc_attest.o proto/pc_bytes.o proto/pc_names.o proto/pc_psa.o proto/pc_table.o
+PC_OBJS += proto/pc_wipe.o # messages released wiped
 PROTO_LIB = proto/libparsecproto.a
 
 $(PROTO_LIB): $(PROTO_OBJS) $(PC_OBJS)
@@ -95,6 +96,7 @@ COMMON_OBJS = common/buf.o common/utf8.o common/ipc.o common/ipc_msg.o common/lo
 COMMON_SRCS = $(COMMON_OBJS:.o=.c)
 COMMON_LIB = common/libparseccommon.a
 COMMON_OBJS += common/json.o common/jwt.o common/jwt_pb.o # JwtSvid tokens and bundles
+COMMON_OBJS += common/wipe.o # buffers that held secrets go back wiped
 
 $(COMMON_LIB): $(COMMON_OBJS)
 	$(msg) AR $@
@@ -105,6 +107,10 @@ $(COMMON_LIB): $(COMMON_OBJS)
 	$(msg) CC $@
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# Every symbol bound at start, the GOT then read-only: a lazily bound first call
+# saves the vector registers on the stack, and those may hold a key or a PIN
+# that memcpy has just moved (found by tests/e2e_wipe.py).
+LDFLAGS += -Wl,-z,relro -Wl,-z,now
 BASE_LIBS = $(LIBEVENT_LIBS) $(LIBBSD_LIBS) $(NANOPB_LIBS) $(SECCOMP_LIBS) $(LIBCAP_LIBS)
 
 # ---- processes --------------------------------------------------------------
@@ -117,6 +123,7 @@ PARSECD_OBJS = parsecd/parsecd.o parsecd/spawn.o parsecd/settings.o parsecd/supe
 	parsecd/adopt.o parsecd/adopt_bincode.o parsecd/adopt_ondisk.o parsecd/adopt_store.o \
 	parsecd/auth_setup.o parsecd/users.o parsecd/deploy.o \
 	$(CONFIG_OBJS) brokerd/broker_kim.o brokerd/broker_kim_adopt.o
+PARSECD_OBJS += parsecd/secrets.o # the providers' secrets, read again for each worker
 FRONTD_OBJS = frontd/frontd.o frontd/front_conn.o frontd/front_codec.o frontd/front_list_keys.o
 # Each binary's objects by name: a new file joins a binary only when listed here.
 BROKERD_OBJS = brokerd/brokerd.o brokerd/broker_auth.o brokerd/broker_core.o \
@@ -145,7 +152,8 @@ LIBPARSEC_VERSION = 0.2.0
 LIBPARSEC_SONAME = libparsec.so.0
 LIBPARSEC_OBJS = libparsec/client.o libparsec/convenience.o libparsec/ops.o libparsec/settings.o \
 	libparsec/status.o
-LIBPARSEC_DEPS = $(LIBPARSEC_OBJS) common/wire.o common/buf.o common/utf8.o $(PC_OBJS) $(PROTO_OBJS)
+LIBPARSEC_DEPS = $(LIBPARSEC_OBJS) common/wire.o common/buf.o common/utf8.o common/wipe.o \
+	$(PC_OBJS) $(PROTO_OBJS)
 $(LIBPARSEC_OBJS): LOCAL_CFLAGS += -Ilibparsec -pthread
 LIBPARSEC_OBJS += libparsec/jwt_svid.o # a JWT-SVID from the environment
 libparsec/jwt_svid.o: LOCAL_CFLAGS += -Ilibparsec
@@ -272,6 +280,12 @@ tests/check_upstream: tests/check_upstream.o tests/testlib.o libparsec/libparsec
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(CHECK_LIBS) $(MBEDCRYPTO_LIBS) -pthread
 tests/check_upstream.o: LOCAL_CFLAGS += -Ilibparsec
 
+# An application whose memory tests/e2e_wipe.py reads after its calls.
+tests/wipe_client: tests/wipe_client.o libparsec/libparsec.a
+	$(msg) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -pthread
+tests/wipe_client.o: LOCAL_CFLAGS += -Ilibparsec
+
 # The device backends' shared code, tested in-process.
 tests/check_device: tests/check_device.o tests/testlib.o $(PROV_DEVICE_OBJS) $(PROTO_LIB) $(COMMON_LIB)
 	$(msg) LINK $@
@@ -294,7 +308,7 @@ tests/pb/%_pb2.py: proto/%.proto
 	$(msg) PROTO $@
 	$(Q)mkdir -p tests/pb && $(PROTOC) --python_out=tests/pb -Iproto $<
 
-check: deps all $(TEST_PROGS) fuzz $(PY_PB) fault-tree
+check: deps all $(TEST_PROGS) tests/wipe_client fuzz $(PY_PB) fault-tree
 	@FUZZ_PROGS="$(FUZZ_PROGS)" bash tests/run-tests.sh $(TEST_PROGS)
 
 # ---- make installcheck: make install into a DESTDIR, every example built against
@@ -479,7 +493,7 @@ uninstall:
 	rm -f $(DESTDIR)$(libdir)/libparsec.* $(DESTDIR)$(libdir)/pkgconfig/libparsec.pc
 
 clean:
-	rm -f $(PROGRAMS) $(TEST_PROGS) $(FUZZ_PROGS) $(COMMON_LIB) $(PROTO_LIB) bench/parsec-bench bench/parsec-bench-matrix
+	rm -f $(PROGRAMS) $(TEST_PROGS) tests/wipe_client $(FUZZ_PROGS) $(COMMON_LIB) $(PROTO_LIB) bench/parsec-bench bench/parsec-bench-matrix
 	rm -f libparsec/libparsec.so* libparsec/libparsec.a libparsec/libparsec.keep libparsec/libparsec-all.o
 	rm -f */*.o */*.d proto/*.pb.c proto/*.pb.h
 	rm -rf tests/tmp tests/interop/target tests/pb tests/faults

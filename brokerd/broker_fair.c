@@ -16,6 +16,7 @@
 #include "brokerd.h"
 #include "log.h"
 #include "tree.h"
+#include "wipe.h"
 
 struct fair_req {
 	TAILQ_ENTRY(fair_req) next;
@@ -143,8 +144,7 @@ fair_drain(evutil_socket_t fd, short what, void *arg)
 				TAILQ_INSERT_TAIL(&fair_ready, a, ready);
 			fair_count(a, r->conn_id, r->req_id);
 			broker_route_request(r->conn_id, r->req_id, r->peer_uid, r->data, r->len);
-			explicit_bzero(r->data, r->len);
-			free(r->data);
+			wipe_free(r->data, r->len);
 			free(r);
 			moved = 1;
 			/* the request may have been answered at once: the ready list may have changed */

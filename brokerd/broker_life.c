@@ -11,6 +11,7 @@
 #include "broker_life.h"
 #include "log.h"
 #include "tree.h"
+#include "wipe.h"
 
 /*
  * Crash points for the fault tests: a test build (PARSEC_TEST_HOOKS) kills
@@ -152,9 +153,8 @@ broker_keyop_free(struct broker_keyop *k)
 
 	RB_REMOVE(broker_keyop_tree, &life_keyops, k);
 	for (i = 0; i < OP_MAX_INPUTS; i++)
-		freezero(k->in_copy[i], k->op.in[i].len);
-	explicit_bzero(k, sizeof(*k));
-	free(k);
+		wipe_free(k->in_copy[i], k->op.in[i].len);
+	wipe_free(k, sizeof(*k));
 }
 
 static uint32_t
@@ -293,10 +293,11 @@ broker_collect(const struct kim_entry *e, void *arg)
 
 	if (rc->count == rc->cap) {
 		size_t cap = rc->cap ? rc->cap * 2 : 16;
-		struct kim_entry *p = reallocarray(rc->entries, cap, sizeof(*p));
+		/* An entry's key reference may carry the key's auth value (TPM). */
+		struct kim_entry *p = wipe_grow(rc->entries, rc->count * sizeof(*p), cap * sizeof(*p));
 
 		if (p == NULL)
-			fatal("reallocarray");
+			fatal("malloc");
 		rc->entries = p;
 		rc->cap = cap;
 	}
@@ -307,9 +308,7 @@ broker_collect(const struct kim_entry *e, void *arg)
 static void
 broker_entries_free(struct broker_entries *rc)
 {
-	if (rc->entries != NULL)
-		explicit_bzero(rc->entries, rc->cap * sizeof(*rc->entries));
-	free(rc->entries);
+	wipe_free(rc->entries, rc->count * sizeof(*rc->entries));
 }
 
 size_t

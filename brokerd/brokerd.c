@@ -23,6 +23,7 @@
 #include "proc.h"
 #include "sandbox.h"
 #include "tree.h"
+#include "wipe.h"
 
 struct broker_ctx broker;
 
@@ -85,8 +86,7 @@ broker_reply(uint64_t conn_id, uint64_t req_id, const struct op_result *res)
 		op_result_status(&too_large, ST_RESPONSE_TOO_LARGE);
 		broker_reply(conn_id, req_id, &too_large);
 	}
-	explicit_bzero(buf, wr.off);
-	free(buf);
+	wipe_free(buf, wr.off);
 	broker_fair_done(conn_id, req_id);
 }
 
@@ -139,8 +139,7 @@ broker_worker_send(struct broker_worker *w, uint64_t prov_req_id, const uint8_t 
 		if (event_base_once(brokerd.base, -1, EV_TIMEOUT, broker_send_failed, id, &now) == -1)
 			fatalx("event_base_once");
 	}
-	explicit_bzero(buf, len);
-	free(buf);
+	wipe_free(buf, len);
 }
 
 /* Ready once set up, every worker is linked and up, and start-up reconciliation is done. */

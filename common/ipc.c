@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "ipc.h"
 #include "log.h"
+#include "wipe.h"
 
 #define IPC_READ_CHUNK 65536
 
@@ -187,8 +188,9 @@ ipc_chan_free(struct ipc_chan *chan)
 		close(chan->in_fds[i]);
 	for (i = 0; i < chan->out_fd_count; i++)
 		close(chan->out_fds[i].fd);
-	free(chan->in);
-	free(chan->out);
+	/* Messages carry keys and PINs: what is left of them goes wiped (wipe.h). */
+	wipe_free(chan->in, chan->in_len);
+	wipe_free(chan->out, chan->out_len);
 	free(chan->out_fds);
 	free(chan);
 }
@@ -286,8 +288,8 @@ ipc_flush(struct ipc_chan *chan)
 		chan->out_sent += (uint64_t)n;
 	}
 	/* Sent messages may have carried keys or PINs: nothing of them stays behind. */
-	explicit_bzero(chan->out, chan->out_len);
-	chan->out_off = chan->out_len = 0;
+	wipe_consume(chan->out, &chan->out_len, chan->out_len);
+	chan->out_off = 0;
 	return 0;
 }
 
@@ -312,9 +314,7 @@ ipc_out_reserve(struct ipc_chan *chan, size_t more)
 
 	/* Drop what has been sent before growing. */
 	if (chan->out_off > 0) {
-		memmove(chan->out, chan->out + chan->out_off, chan->out_len - chan->out_off);
-		explicit_bzero(chan->out + chan->out_len - chan->out_off, chan->out_off);
-		chan->out_len -= chan->out_off;
+		wipe_consume(chan->out, &chan->out_len, chan->out_off);
 		chan->out_off = 0;
 	}
 	need = chan->out_len + more;
@@ -324,8 +324,8 @@ ipc_out_reserve(struct ipc_chan *chan, size_t more)
 
 		while (cap < need)
 			cap *= 2;
-		if ((p = realloc(chan->out, cap)) == NULL)
-			fatal("realloc");
+		if ((p = wipe_grow(chan->out, chan->out_len, cap)) == NULL)
+			fatal("malloc");
 		chan->out = p;
 		chan->out_cap = cap;
 	}
@@ -463,11 +463,7 @@ ipc_dispatch(struct ipc_chan *chan)
 		if (msg.fd != -1)
 			close(msg.fd);
 	}
-	if (off > 0) {
-		memmove(chan->in, chan->in + off, chan->in_len - off);
-		explicit_bzero(chan->in + chan->in_len - off, off);
-		chan->in_len -= off;
-	}
+	wipe_consume(chan->in, &chan->in_len, off);
 	/* Last: on_close may free the channel. */
 	if (chan->closing)
 		ipc_chan_lost(chan);
@@ -491,8 +487,8 @@ ipc_chan_read(evutil_socket_t fd, short events, void *arg)
 
 		if (cap > 2 * (IPC_MAX_PAYLOAD + IPC_HDR_LEN) + IPC_READ_CHUNK)
 			fatalx("input from %s exceeds the buffer cap", chan->peer);
-		if ((p = realloc(chan->in, cap)) == NULL)
-			fatal("realloc");
+		if ((p = wipe_grow(chan->in, chan->in_len, cap)) == NULL)
+			fatal("malloc");
 		chan->in = p;
 		chan->in_cap = cap;
 	}

@@ -213,7 +213,7 @@ front_encode_result(uint32_t opcode, const struct op_result *res, uint8_t **body
 	rc = front_result_fill(codec, res, &out, msg);
 	if (rc == 0)
 		rc = pc_encode(codec->res_fields, msg, body, len);
-	pb_release(codec->res_fields, msg);
+	pc_release_wiped(codec->res_fields, msg, codec->res_size);
 	free(msg);
 	return rc == 0 ? ST_SUCCESS : ST_SERIALIZING_BODY_FAILED;
 }

@@ -22,6 +22,7 @@
 #include "ipc_msg.h"
 #include "log.h"
 #include "psa_codec.h"
+#include "wipe.h"
 
 #define FRONT_READ_CHUNK 4096
 #define FRONT_ACCEPT_PAUSE_MS 100
@@ -113,8 +114,9 @@ front_conn_close(struct front_conn *conn)
 	event_free(conn->ev_write);
 	event_free(conn->ev_timer);
 	close(conn->fd);
-	free(conn->in);
-	free(conn->out);
+	/* Requests and answers carry keys: what is left of them goes wiped (wipe.h). */
+	wipe_free(conn->in, conn->in_len);
+	wipe_free(conn->out, conn->out_len);
 	free(conn);
 	/* A slot is free again: accept if we had paused at the cap. */
 	if (fc.ev_accept != NULL && !event_pending(fc.ev_accept, EV_READ, NULL) &&
@@ -142,7 +144,7 @@ front_conn_flush(struct front_conn *conn)
 		}
 		conn->out_off += (size_t)n;
 	}
-	free(conn->out);
+	wipe_free(conn->out, conn->out_len);
 	conn->out = NULL;
 	conn->out_len = conn->out_off = 0;
 	fc.replies++;
@@ -198,8 +200,7 @@ front_conn_reply(struct front_conn *conn, const struct wire_hdr *req_hdr, uint32
 static void
 front_conn_consume(struct front_conn *conn, size_t len)
 {
-	memmove(conn->in, conn->in + len, conn->in_len - len);
-	conn->in_len -= len;
+	wipe_consume(conn->in, &conn->in_len, len);
 }
 
 static void
@@ -228,8 +229,7 @@ front_conn_forward(struct front_conn *conn, size_t total)
 
 		conn->req_id = ++fc.next_req_id;
 		sent = ipc_send(fc.broker, IPC_REQUEST, conn->id, conn->req_id, -1, buf, len);
-		explicit_bzero(buf, len);
-		free(buf);
+		wipe_free(buf, len);
 		pc_msg_free(req.storage);
 		front_conn_consume(conn, total);
 		if (sent == -1) {
@@ -266,7 +266,7 @@ front_conn_process(struct front_conn *conn)
 
 			log_info("connection %llu (uid %u): %s; answering and closing",
 			    (unsigned long long)conn->id, (unsigned)conn->uid, wire_hdr_check_str(check));
-			conn->in_len = 0;
+			front_conn_consume(conn, conn->in_len);
 			front_conn_reply(conn, untrusted ? NULL : &conn->hdr,
 			    wire_hdr_check_status(check), NULL, 0, 1);
 			return;
@@ -303,8 +303,8 @@ front_conn_read(evutil_socket_t fd, short events, void *arg)
 				want = total > conn->in_cap ? total : conn->in_cap;
 		}
 		if (want > conn->in_cap) {
-			if ((p = realloc(conn->in, want)) == NULL)
-				fatal("realloc");
+			if ((p = wipe_grow(conn->in, conn->in_len, want)) == NULL)
+				fatal("malloc");
 			conn->in = p;
 			conn->in_cap = want;
 		}
@@ -328,7 +328,7 @@ front_conn_read(evutil_socket_t fd, short events, void *arg)
 			log_info("connection %llu: request truncated (%zu of %zu bytes)",
 			    (unsigned long long)conn->id, conn->in_len,
 			    WIRE_HDR_LEN + (size_t)conn->hdr.body_len + conn->hdr.auth_len);
-			conn->in_len = 0;
+			front_conn_consume(conn, conn->in_len);
 			front_conn_reply(conn, &conn->hdr, ST_CONNECTION_ERROR, NULL, 0, 1);
 			return;
 		}
@@ -468,10 +468,7 @@ front_conn_response(uint64_t conn_id, uint64_t req_id, const uint8_t *data, size
 	if (status == ST_SUCCESS)
 		status = front_encode_result(conn->hdr.opcode, &res, &body, &body_len);
 	front_conn_reply(conn, &conn->hdr, status, body, body_len, 0);
-	if (body != NULL) {
-		explicit_bzero(body, body_len);
-		free(body);
-	}
+	wipe_free(body, body_len);
 }
 
 void

@@ -20,6 +20,7 @@
 #include <pb_encode.h>
 
 #include "libparsec.h"
+#include "wipe.h"
 #include "list_authenticators.pb.h"
 #include "list_providers.pb.h"
 
@@ -103,7 +104,7 @@ parsec_exchange(parsec_client *c, const uint8_t *req, size_t req_len, struct wir
 		return 0;
 	}
 	if (parsec_read_all(c->fd, *body, hdr->body_len, c->timeout_ms) != (ssize_t)hdr->body_len) {
-		free(*body);
+		wipe_free(*body, hdr->body_len); /* what did arrive may be part of a key */
 		*body = NULL;
 		*status = PARSEC_ERR_CONNECTION;
 		return 0;
@@ -138,7 +139,7 @@ parsec_call_locked(parsec_client *c, uint32_t provider, uint32_t opcode, int wit
 		pb_ostream_t out = pb_ostream_from_buffer(req + WIRE_HDR_LEN, body_len);
 
 		if (!pb_encode(&out, op_fields, op)) {
-			free(req);
+			wipe_free(req, WIRE_HDR_LEN + body_len);
 			return PARSEC_ERR_INVALID_ENCODING;
 		}
 	}
@@ -157,8 +158,7 @@ parsec_call_locked(parsec_client *c, uint32_t provider, uint32_t opcode, int wit
 		parsec_disconnect(c);
 		status = PARSEC_ERR_CONNECTION;
 	}
-	explicit_bzero(req, WIRE_HDR_LEN + body_len + auth_len);
-	free(req);
+	wipe_free(req, WIRE_HDR_LEN + body_len + auth_len);
 	if (status == PARSEC_ERR_CONNECTION || status == PARSEC_ERR_RESPONSE_TOO_LARGE ||
 	    status == PARSEC_ERR_INVALID_ENCODING || !(hdr.flags & WIRE_FLAG_KEEP_ALIVE))
 		parsec_disconnect(c);
@@ -168,10 +168,7 @@ parsec_call_locked(parsec_client *c, uint32_t provider, uint32_t opcode, int wit
 		if (!pb_decode(&in, res_fields, res))
 			status = PARSEC_ERR_INVALID_ENCODING;
 	}
-	if (body != NULL) {
-		explicit_bzero(body, hdr.body_len);
-		free(body);
-	}
+	wipe_free(body, hdr.body_len);
 	return status;
 }
 

@@ -62,7 +62,7 @@ parsec_run(parsec_client *c, uint32_t opcode, const struct pc_args *args, struct
 		pc_request_wipe(codec, op);
 	free(op);
 	if (typed == NULL && res != NULL)
-		pb_release(codec->res_fields, res);
+		pc_release_wiped(codec->res_fields, res, codec->res_size);
 	if (typed == NULL)
 		free(res);
 	return st;

@@ -233,9 +233,8 @@ main(int argc, char **argv)
 	}
 	level = (int)pd.cfg.log_level + o.verbose;
 	log_init("parsecd", level > LOG_LVL_TRACE ? LOG_LVL_TRACE : level, pd.cfg.log_timestamp);
-	/* Secrets stay here only until the providers that need them are set up. */
+	/* Secrets stay here only until the service starts (parsecd_start, secrets.c). */
 	parsecd_run();
-	config_wipe_secrets(&pd.cfg);
 	log_info("stopped%s", pd.exit_code ? " after a failure" : "");
 	return pd.exit_code;
 }

@@ -75,8 +75,12 @@ uint32_t parsecd_workers_for(enum cfg_provider_kind kind);
 void parsecd_exe_dir(void);
 int parsecd_check_helpers(void);
 
-/* settings.c: what each child is told at setup (IPC_SETUP) and at reload (IPC_RELOAD). */
-void parsecd_send_settings(struct child *c, uint32_t type);
+/*
+ * settings.c: what each child is told at setup (IPC_SETUP) and at reload
+ * (IPC_RELOAD). -1: a provider worker whose secrets could not be read again
+ * is told nothing and stopped (it is restarted with backoff).
+ */
+int parsecd_send_settings(struct child *c, uint32_t type);
 void parsecd_send_setup(struct child *c);
 /* Hands brokerd its end of a provider worker's channel. */
 void parsecd_link_provider(struct child *c);
@@ -95,6 +99,19 @@ void parsecd_stop(int exit_code);
 
 /* reload.c: SIGHUP. */
 void parsecd_reload(void);
+
+/*
+ * secrets.c: the providers' secrets are not kept. parsecd_secrets_forget()
+ * notes which providers of cfg hold some and wipes them from it; a worker's
+ * setup takes parsecd_secrets_read(): running's settings with the secrets
+ * the configuration file holds now, or -1 with a line in err when the file
+ * cannot be read or no longer configures that provider as it runs.
+ */
+void parsecd_secrets_forget(struct parsec_config *cfg);
+int parsecd_secrets_read(const struct cfg_provider *running, struct cfg_provider *out,
+    char *err, size_t errlen);
+/* Two provider settings are the same, whatever line they sit on. */
+int parsecd_same_provider(const struct cfg_provider *a, const struct cfg_provider *b);
 
 /* Run as root, only root may be able to change the configuration (parsecd.c). */
 int parsecd_config_safe(const char *path, char *err, size_t errlen);

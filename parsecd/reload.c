@@ -24,20 +24,6 @@ parsecd_find_provider(const struct parsec_config *cfg, enum cfg_provider_kind ki
 	return NULL;
 }
 
-/* Two provider settings are the same, whatever line they sit on. */
-static int
-parsecd_same_provider(const struct cfg_provider *a, const struct cfg_provider *b)
-{
-	struct cfg_provider x = *a, y = *b;
-	int same;
-
-	x.line = y.line = 0;
-	same = memcmp(&x, &y, sizeof(x)) == 0;
-	explicit_bzero(&x, sizeof(x));
-	explicit_bzero(&y, sizeof(y));
-	return same;
-}
-
 /* Stops a provider's workers for good and tells brokerd it is gone. */
 static void
 parsecd_retire_provider(enum cfg_provider_kind kind)
@@ -173,10 +159,14 @@ parsecd_reload(void)
 		log_warnx("reload refused, the running configuration stays: %s", err);
 		return;
 	}
+	/*
+	 * Secrets are read again at each worker's setup: a changed PIN or
+	 * password alone restarts nothing, and the next worker started takes it.
+	 */
+	parsecd_secrets_forget(&next);
 	parsecd_keep_fixed(&next);
 	parsecd_retire_changed(&next);
 	/* Take the new configuration; live children now point into it. */
-	config_wipe_secrets(&pd.cfg);
 	pd.cfg = next;
 	explicit_bzero(&next, sizeof(next));
 	for (i = 0; i < pd.provider_count; i++)

@@ -2,9 +2,10 @@
 /*
  * What each child is told: its settings at setup (IPC_SETUP) and reload
  * (IPC_RELOAD), and brokerd's end of each provider worker's channel
- * (IPC_SETUP_PROVIDER). Secrets go to their provider alone and are wiped
- * here once sent.
+ * (IPC_SETUP_PROVIDER). Secrets go to their provider alone: read again from
+ * the configuration file for each worker (secrets.c) and wiped here once sent.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -106,7 +107,8 @@ parsecd_provider_kind_settings(const struct cfg_provider *p, struct setup_provid
 }
 
 static size_t
-parsecd_provider_settings(const struct child *c, uint8_t *buf, size_t cap)
+parsecd_provider_settings(const struct child *c, const struct cfg_provider *p, uint8_t *buf,
+    size_t cap)
 {
 	static struct setup_provider s;
 	size_t len;
@@ -122,13 +124,33 @@ parsecd_provider_settings(const struct child *c, uint8_t *buf, size_t cap)
 	s.worker = c->worker;
 	s.workers = parsecd_workers_for(c->provider_kind);
 	s.advertise_mac_opcodes = c->provider->advertise_mac_opcodes;
-	parsecd_provider_kind_settings(c->provider, &s);
+	parsecd_provider_kind_settings(p, &s);
 	len = setup_provider_encode(&s, buf, cap);
 	setup_provider_wipe(&s);
 	return len;
 }
 
-void
+/*
+ * A provider worker's setup, its secrets read again from the file: 0, or -1
+ * when they cannot be (the worker is stopped, and restarted with backoff).
+ */
+static int
+parsecd_provider_setup(struct child *c, uint8_t *buf, size_t cap, size_t *len)
+{
+	static struct cfg_provider p;
+	char err[CFG_ERR_MAX];
+
+	if (parsecd_secrets_read(c->provider, &p, err, sizeof(err)) == -1) {
+		log_warnx("%s cannot be set up: %s", c->name, err);
+		kill(c->pid, SIGTERM);
+		return -1;
+	}
+	*len = parsecd_provider_settings(c, &p, buf, cap);
+	explicit_bzero(&p, sizeof(p));
+	return 0;
+}
+
+int
 parsecd_send_settings(struct child *c, uint32_t type)
 {
 	static uint8_t buf[sizeof(struct setup_broker) + 1024];
@@ -138,20 +160,21 @@ parsecd_send_settings(struct child *c, uint32_t type)
 		len = parsecd_front_settings(buf, sizeof(buf));
 	else if (c->kind == PROC_BROKERD)
 		len = parsecd_broker_settings(buf, sizeof(buf));
-	else
-		len = parsecd_provider_settings(c, buf, sizeof(buf));
+	else if (parsecd_provider_setup(c, buf, sizeof(buf), &len) == -1)
+		return -1;
 	if (len == 0)
 		fatalx("setup for %s does not fit", c->name);
 	if (c->chan != NULL)
 		ipc_send_ctl(c->chan, type, 0, -1, buf, len);
 	explicit_bzero(buf, len); /* a provider's setup carries its PIN or hierarchy auths */
+	return 0;
 }
 
 void
 parsecd_send_setup(struct child *c)
 {
-	parsecd_send_settings(c, IPC_SETUP);
-	ipc_send_ctl(c->chan, IPC_SETUP_DONE, 0, -1, NULL, 0);
+	if (parsecd_send_settings(c, IPC_SETUP) == 0)
+		ipc_send_ctl(c->chan, IPC_SETUP_DONE, 0, -1, NULL, 0);
 }
 
 void

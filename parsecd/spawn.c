@@ -214,6 +214,8 @@ parsecd_start(void)
 	if (parsecd_adopt(&pd.cfg, 0) == -1)
 		fatalx("upstream Parsec's keys could not be adopted into the key store %s",
 		    pd.cfg.key_managers[0].sqlite_db_path);
+	/* From here each worker's setup reads its secrets again (secrets.c). */
+	parsecd_secrets_forget(&pd.cfg);
 	pd.listen_fd = parsecd_listen(&pd.cfg, &pd.activated);
 	parsecd_init_child(&pd.front, PROC_FRONTD, proc_table[PROC_FRONTD].binary,
 	    proc_table[PROC_FRONTD].name);

@@ -12,6 +12,7 @@
 
 #include "psa_codec.h"
 #include "row.h"
+#include "wipe.h"
 #include "wire.h"
 
 #include "attest_key.pb.h"
@@ -261,6 +262,7 @@ pc_alg_set(const struct pc_codec *k, uint32_t alg, void *msg)
 struct pc_msg {
 	const pb_msgdesc_t *fields;
 	void *msg;
+	size_t size;
 };
 
 void
@@ -268,7 +270,7 @@ pc_msg_free(struct pc_msg *m)
 {
 	if (m == NULL)
 		return;
-	pb_release(m->fields, m->msg);
+	pc_release_wiped(m->fields, m->msg, m->size);
 	free(m->msg);
 	free(m);
 }
@@ -332,6 +334,7 @@ pc_request_decode(const struct pc_codec *k, const uint8_t *body, size_t len,
 		return ST_PSA_INSUFFICIENT_MEMORY;
 	}
 	m->fields = k->op_fields;
+	m->size = k->op_size;
 	/* Large data fields decode straight into the arguments (pc_bytes.c). */
 	for (i = 0; i < PC_MAX_INPUTS; i++)
 		if (k->in[i].kind == PC_CALLBACK)
@@ -393,7 +396,7 @@ pc_encode(const pb_msgdesc_t *fields, const void *msg, uint8_t **body, size_t *l
 		return -1;
 	out = pb_ostream_from_buffer(buf, size);
 	if (!pb_encode(&out, fields, msg)) {
-		free(buf);
+		wipe_free(buf, size);
 		return -1;
 	}
 	*body = buf;
@@ -475,8 +478,7 @@ static void
 pc_wipe_ptr(pb_bytes_array_t **p)
 {
 	if (*p != NULL) {
-		explicit_bzero((*p)->bytes, (*p)->size);
-		free(*p);
+		wipe_free(*p, PB_BYTES_ARRAY_T_ALLOCSIZE((*p)->size));
 		*p = NULL;
 	}
 }
@@ -484,12 +486,7 @@ pc_wipe_ptr(pb_bytes_array_t **p)
 void
 pc_request_wipe(const struct pc_codec *k, void *msg)
 {
-	size_t i;
-
-	for (i = 0; i < PC_MAX_INPUTS; i++)
-		if (k->in[i].kind == PC_POINTER)
-			pc_wipe_ptr(PTR_AT(msg, k->in[i].off));
-	explicit_bzero(msg, k->op_size);
+	pc_release_wiped(k->op_fields, msg, k->op_size);
 }
 
 /* A result's large bytes field, copied straight into the caller's buffer. */

@@ -149,6 +149,13 @@ int pc_result_fill(const struct pc_codec *codec, const struct pc_bytes *out, voi
 /* Encodes msg into a malloc'd buffer: 0, or -1. */
 int pc_encode(const pb_msgdesc_t *fields, const void *msg, uint8_t **body, size_t *len);
 
+/*
+ * pb_release of msg (size bytes, a decoded or filled message of desc), with
+ * its heap bytes fields and then msg itself wiped: decode and encode scratch
+ * may hold keys (pc_wipe.c). msg itself is the caller's to free.
+ */
+void pc_release_wiped(const pb_msgdesc_t *desc, void *msg, size_t size);
+
 /* ---- client side: requests out, results in ---- */
 /*
  * Fills a zeroed Operation of codec (op_size bytes) from args. Returns

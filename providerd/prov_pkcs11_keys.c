@@ -12,6 +12,7 @@
 #include "prov_der.h"
 #include "prov_pkcs11.h"
 #include "wire.h"
+#include "wipe.h"
 
 CK_BBOOL p11_true = CK_TRUE;
 CK_BBOOL p11_false = CK_FALSE;
@@ -78,10 +79,7 @@ p11_get_attr(CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_TYPE type, uint8_t **val, size_t
 void
 p11_free(uint8_t *val, size_t len)
 {
-	if (val == NULL)
-		return;
-	explicit_bzero(val, len);
-	free(val);
+	wipe_free(val, len);
 }
 
 size_t

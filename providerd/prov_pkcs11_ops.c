@@ -15,6 +15,7 @@
 #include "prov_pkcs11.h"
 #include "prov_policy.h"
 #include "wire.h"
+#include "wipe.h"
 
 #define P11_MAX_RANDOM (1024u * 1024u)
 #define P11_RANDOM_CHUNK (64u * 1024u)
@@ -379,13 +380,9 @@ p11_oaep_raw_decrypt(const struct op_request *op, CK_OBJECT_HANDLE key, struct o
 		memcpy(em + k - got, tmp.buf[0], got);
 	st = got <= k ? p11_oaep_decode(PSA_ALG_RSA_OAEP_GET_HASH(op->alg), op->in[1].ptr,
 	    op->in[1].len, em, k, res, out) : ST_PSA_INVALID_PADDING;
-	explicit_bzero(em, k);
-	free(em);
+	wipe_free(em, k);
 done:
-	if (tmp.buf[0] != NULL) {
-		explicit_bzero(tmp.buf[0], tmp.cap[0]);
-		free(tmp.buf[0]);
-	}
+	wipe_free(tmp.buf[0], tmp.cap[0]);
 	return st;
 }
 

@@ -20,6 +20,7 @@
 #include "sandbox.h"
 #include "providerd.h"
 #include "wire.h"
+#include "wipe.h"
 
 /*
  * Start attempts after transient device errors; the pause before the next
@@ -64,8 +65,7 @@ prov_out_free(struct prov_out *out)
 	for (i = 0; i < OP_MAX_OUTPUTS; i++) {
 		if (out->buf[i] == NULL)
 			continue;
-		explicit_bzero(out->buf[i], out->cap[i]);
-		free(out->buf[i]);
+		wipe_free(out->buf[i], out->cap[i]);
 	}
 }
 
@@ -104,8 +104,7 @@ prov_request(uint64_t req_id, const uint8_t *data, size_t len)
 		if (ipc_send(providerd.peer, IPC_PROV_RESPONSE, 0, req_id, -1, buf, wr.off) == -1)
 			fatalx("cannot send a status result");
 	}
-	explicit_bzero(buf, res_len);
-	free(buf);
+	wipe_free(buf, res_len);
 	prov_out_free(&out);
 	if (pv.restart_why != NULL) {
 		log_warnx("%s; exiting so that a fresh worker reconnects", pv.restart_why);

@@ -280,3 +280,36 @@ workers = 2
         if counts["failed"]:
             print(open(os.path.join(self.dir, "parsecd.log")).read()[-4000:])
         subprocess.run(["rm", "-rf", self.dir])
+
+
+def memory_holders(procs, secret, piece=None):
+    """[(command, pid, copies)] of the processes procs ([(pid, command)]) whose
+    memory holds secret. With piece, any piece bytes of it at a multiple of
+    piece / 2 count: a freed block keeps all but its first 16 bytes (malloc's
+    list pointers)."""
+    pieces = [secret] if piece is None else [secret[i:i + piece]
+                                             for i in range(0, len(secret) - piece + 1, piece // 2)]
+    found = []
+    for pid, comm in procs:
+        n = sum(memory_count(pid, p) for p in pieces)
+        if n:
+            found.append((comm, pid, n))
+    return found
+
+
+def worker_pids(svc, binary):
+    """The pids of this service's workers running binary (not another service's)."""
+    out = subprocess.run(["pgrep", "-P", str(svc.proc.pid), "-f", binary], capture_output=True,
+                         text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def restart_worker(svc, binary, seconds=30):
+    """Kills one of the service's workers running binary and waits until parsecd
+    says a fresh one serves; True once it does."""
+    before = svc.log().count("is serving again")
+    pids = worker_pids(svc, binary)
+    if not pids:
+        return False
+    os.kill(pids[0], 9)
+    return svc.wait_log("is serving again", before + 1, seconds).count("is serving again") > before
