@@ -131,7 +131,8 @@ PROV_PKCS11_OBJS = providerd/prov_pkcs11.o providerd/prov_pkcs11_create.o \
 	providerd/prov_pkcs11_keys.o providerd/prov_pkcs11_ops.o providerd/prov_pkcs11_token.o \
 	$(PROV_DEVICE_OBJS) providerd/pkcs11_main.o
 PROV_TPM_OBJS = providerd/prov_tpm.o providerd/prov_tpm_attest.o providerd/prov_tpm_cache.o \
-	providerd/prov_tpm_key.o providerd/prov_tpm_ops.o $(PROV_DEVICE_OBJS) providerd/tpm_main.o
+	providerd/prov_tpm_key.o providerd/prov_tpm_ops.o providerd/prov_tpm_upstream.o \
+	$(PROV_DEVICE_OBJS) providerd/tpm_main.o
 $(PROV_PKCS11_OBJS): LOCAL_CFLAGS += $(P11KIT_CFLAGS)
 parsecd/orphans.o tests/faults/obj/parsecd/orphans.o: LOCAL_CFLAGS += $(P11KIT_CFLAGS)
 $(PROV_TPM_OBJS): LOCAL_CFLAGS += $(TSS2_CFLAGS)

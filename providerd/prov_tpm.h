@@ -20,20 +20,37 @@
 /*
  * A key as brokerd keeps it: the marshalled TPM2B_PUBLIC then TPM2B_PRIVATE.
  * An imported public key has an empty private part and never enters the TPM.
+ * A key adopted from upstream Parsec's TPM provider is a child of upstream's
+ * primary and has upstream's password: its reference is PROV_TPM_UPSTREAM,
+ * version 1, the marshalled TPM2B_AUTH, then the same two parts.
  */
 struct tpm_key {
 	TPM2B_PUBLIC pub;
 	TPM2B_PRIVATE priv;
+	int upstream;       /* a child of upstream's primary, with the password auth */
+	TPM2B_AUTH auth;
 	const uint8_t *ref; /* the reference it was decoded from */
 	size_t ref_len;
 };
 
-#define PROV_TPM_BLOB_MAX (sizeof(TPM2B_PUBLIC) + sizeof(TPM2B_PRIVATE))
+#define PROV_TPM_UPSTREAM 0xff /* never the first byte of a TPM2B_PUBLIC's size */
+#define PROV_TPM_BLOB_MAX (2 + sizeof(TPM2B_AUTH) + sizeof(TPM2B_PUBLIC) + sizeof(TPM2B_PRIVATE))
+/* In the provider's state directory: adopted upstream keys need upstream's primary. */
+#define PROV_TPM_UPSTREAM_MARK "upstream-primary"
 
 /* prov_tpm.c: the one ESAPI context of this worker, and TPM errors. */
 extern ESYS_CONTEXT *prov_tpm_esys;
 /* The resident primary key. */
 ESYS_TR prov_tpm_primary(void);
+/* Upstream Parsec's primary (prov_tpm_upstream.c), ESYS_TR_NONE when not made. */
+ESYS_TR prov_tpm_upstream_primary(void);
+/* At start, when PROV_TPM_UPSTREAM_MARK is there: upstream's primary made. 0 or init's codes. */
+int prov_tpm_upstream_init(const struct setup_provider *setup);
+/* Its handle dropped (flushed by the caller, or no longer ours). */
+void prov_tpm_upstream_forget(void);
+/* A primary in the owner hierarchy with our object password, loaded: 0 or init's codes. */
+int prov_tpm_create_primary(const struct setup_provider *setup, const TPM2B_PUBLIC *tmpl,
+    ESYS_TR *out);
 /* A response code without its handle, session or parameter number. */
 TSS2_RC prov_tpm_rc_base(TSS2_RC rc);
 /* Whether rc means the TPM is gone (or was reset under us). */

@@ -113,6 +113,9 @@ tpm_cache_handle_reused(ESYS_TR obj)
 	if (Esys_TR_GetTpmHandle(prov_tpm_esys, prov_tpm_primary(), &held) == TSS2_RC_SUCCESS &&
 	    held == fresh)
 		return 1;
+	if (prov_tpm_upstream_primary() != ESYS_TR_NONE && Esys_TR_GetTpmHandle(prov_tpm_esys,
+	    prov_tpm_upstream_primary(), &held) == TSS2_RC_SUCCESS && held == fresh)
+		return 1;
 	for (i = 0; i < cache.capacity; i++)
 		if (cache.entry[i].ref_len != 0 && cache.entry[i].obj != obj &&
 		    Esys_TR_GetTpmHandle(prov_tpm_esys, cache.entry[i].obj, &held) ==
@@ -125,11 +128,17 @@ tpm_cache_handle_reused(ESYS_TR obj)
 static psa_status_t
 tpm_cache_load(struct tpm_cached *c, const struct tpm_key *key)
 {
+	ESYS_TR parent = key->upstream ? prov_tpm_upstream_primary() : prov_tpm_primary();
 	TPM2B_AUTH auth;
 	TSS2_RC rc;
 
+	if (parent == ESYS_TR_NONE) {
+		log_warnx("a key adopted from upstream Parsec, but upstream's primary key was not "
+		    "made at start (%s is missing from the state directory)", PROV_TPM_UPSTREAM_MARK);
+		return PSA_ERROR_DATA_CORRUPT;
+	}
 	for (;;) {
-		rc = Esys_Load(prov_tpm_esys, prov_tpm_primary(), ESYS_TR_PASSWORD, ESYS_TR_NONE,
+		rc = Esys_Load(prov_tpm_esys, parent, ESYS_TR_PASSWORD, ESYS_TR_NONE,
 		    ESYS_TR_NONE, &key->priv, &key->pub, &c->obj);
 		if (prov_tpm_rc_base(rc) != TPM2_RC_OBJECT_MEMORY || prov_tpm_cache_evict() == -1)
 			break;
@@ -147,7 +156,9 @@ tpm_cache_load(struct tpm_cached *c, const struct tpm_key *key)
 		prov_restart_after_reply("a TPM handle of ours was given to a new object");
 		return PSA_ERROR_COMMUNICATION_FAILURE;
 	}
-	if (prov_tpm_key_has_auth(&key->pub.publicArea)) {
+	if (key->upstream) {
+		(void)Esys_TR_SetAuth(prov_tpm_esys, c->obj, &key->auth);
+	} else if (prov_tpm_key_has_auth(&key->pub.publicArea)) {
 		prov_tpm_object_auth(&auth);
 		(void)Esys_TR_SetAuth(prov_tpm_esys, c->obj, &auth);
 	}
@@ -280,9 +291,12 @@ tpm_leftover(TPM2_HANDLE handle, const TPM2B_NAME *primary_name, const TPM2B_NAM
 	return ours;
 }
 
-/* Flushes what a worker of ours left loaded (killed before it could). */
-static void
-tpm_cache_sweep(void)
+/*
+ * Flushes what a worker of ours left loaded (killed before it could): copies
+ * of the primary and keys under it. The number flushed.
+ */
+static size_t
+tpm_cache_sweep(ESYS_TR primary)
 {
 	TPMS_CAPABILITY_DATA *cap = NULL;
 	TPM2B_NAME *name = NULL, *qn = NULL;
@@ -291,10 +305,11 @@ tpm_cache_sweep(void)
 	ESYS_TR tr;
 	size_t i, swept = 0;
 
-	if (Esys_TR_GetTpmHandle(prov_tpm_esys, prov_tpm_primary(), &own) != TSS2_RC_SUCCESS ||
-	    Esys_ReadPublic(prov_tpm_esys, prov_tpm_primary(), ESYS_TR_NONE, ESYS_TR_NONE,
+	if (primary == ESYS_TR_NONE ||
+	    Esys_TR_GetTpmHandle(prov_tpm_esys, primary, &own) != TSS2_RC_SUCCESS ||
+	    Esys_ReadPublic(prov_tpm_esys, primary, ESYS_TR_NONE, ESYS_TR_NONE,
 	    ESYS_TR_NONE, NULL, &name, &qn) != TSS2_RC_SUCCESS)
-		return;
+		return 0;
 	if (Esys_GetCapability(prov_tpm_esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
 	    TPM2_CAP_HANDLES, TPM_TRANSIENT_FIRST, TPM2_MAX_CAP_HANDLES, &more, &cap) ==
 	    TSS2_RC_SUCCESS) {
@@ -309,8 +324,7 @@ tpm_cache_sweep(void)
 	}
 	Esys_Free(name);
 	Esys_Free(qn);
-	if (swept > 0)
-		log_info("flushed %zu objects a previous worker left in the TPM", swept);
+	return swept;
 }
 
 /*
@@ -322,8 +336,11 @@ void
 prov_tpm_cache_init(void)
 {
 	uint32_t avail;
+	size_t swept;
 
-	tpm_cache_sweep();
+	swept = tpm_cache_sweep(prov_tpm_primary()) + tpm_cache_sweep(prov_tpm_upstream_primary());
+	if (swept > 0)
+		log_info("flushed %zu objects a previous worker left in the TPM", swept);
 	avail = prov_tpm_property(TPM2_PT_HR_TRANSIENT_AVAIL, 2);
 	cache.capacity = avail > 1 ? avail : 1;
 	if (cache.capacity > PROV_TPM_CACHE_MAX)
