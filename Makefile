@@ -115,6 +115,7 @@ CONFIG_OBJS = parsecd/config.o parsecd/toml.o
 PARSECD_OBJS = parsecd/parsecd.o parsecd/spawn.o parsecd/settings.o parsecd/supervise.o \
 	parsecd/reload.o parsecd/devconfig.o parsecd/dirs.o parsecd/listen.o parsecd/orphans.o \
 	parsecd/adopt.o parsecd/adopt_bincode.o parsecd/adopt_ondisk.o parsecd/adopt_store.o \
+	parsecd/adopt_tpm.o \
 	parsecd/auth_setup.o \
 	$(CONFIG_OBJS) brokerd/broker_kim.o brokerd/broker_kim_adopt.o
 FRONTD_OBJS = frontd/frontd.o frontd/front_conn.o frontd/front_codec.o

@@ -15,14 +15,14 @@
 #include <tss2/tss2_tpm2_types.h>
 
 #include "op.h"
+#include "prov_tpm_ref.h"
 #include "providerd.h"
 
 /*
  * A key as brokerd keeps it: the marshalled TPM2B_PUBLIC then TPM2B_PRIVATE.
  * An imported public key has an empty private part and never enters the TPM.
  * A key adopted from upstream Parsec's TPM provider is a child of upstream's
- * primary and has upstream's password: its reference is PROV_TPM_UPSTREAM,
- * version 1, the marshalled TPM2B_AUTH, then the same two parts.
+ * primary and has upstream's password (prov_tpm_ref.h).
  */
 struct tpm_key {
 	TPM2B_PUBLIC pub;
@@ -33,10 +33,7 @@ struct tpm_key {
 	size_t ref_len;
 };
 
-#define PROV_TPM_UPSTREAM 0xff /* never the first byte of a TPM2B_PUBLIC's size */
 #define PROV_TPM_BLOB_MAX (2 + sizeof(TPM2B_AUTH) + sizeof(TPM2B_PUBLIC) + sizeof(TPM2B_PRIVATE))
-/* In the provider's state directory: adopted upstream keys need upstream's primary. */
-#define PROV_TPM_UPSTREAM_MARK "upstream-primary"
 
 /* prov_tpm.c: the one ESAPI context of this worker, and TPM errors. */
 extern ESYS_CONTEXT *prov_tpm_esys;
@@ -108,6 +105,11 @@ psa_status_t prov_tpm_template(const struct op_key_attrs *attrs, TPM2B_PUBLIC *t
 void prov_tpm_object_auth(TPM2B_AUTH *auth);
 /* Whether a key was made with that password. */
 int prov_tpm_key_has_auth(const TPMT_PUBLIC *pub);
+/*
+ * An RSA 2048 storage key (restricted, decrypt, AES-CFB of aes_bits for its
+ * children, default exponent, empty unique), with attrs besides.
+ */
+void prov_tpm_rsa_storage_template(TPM2B_PUBLIC *tmpl, TPMA_OBJECT attrs, UINT16 aes_bits);
 /* The deterministic storage primary every key is created under. */
 void prov_tpm_primary_template(TPM2B_PUBLIC *tmpl);
 /* A public key in PSA import format turned into a public area. */

@@ -291,6 +291,21 @@ tpm_leftover(TPM2_HANDLE handle, const TPM2B_NAME *primary_name, const TPM2B_NAM
 	return ours;
 }
 
+/* Whether a TPM handle is one of our loaded primaries (the ESAPI has objects for it). */
+static int
+tpm_is_primary(TPM2_HANDLE handle)
+{
+	ESYS_TR primaries[2] = { prov_tpm_primary(), prov_tpm_upstream_primary() };
+	TPM2_HANDLE held;
+	size_t i;
+
+	for (i = 0; i < 2; i++)
+		if (primaries[i] != ESYS_TR_NONE && Esys_TR_GetTpmHandle(prov_tpm_esys,
+		    primaries[i], &held) == TSS2_RC_SUCCESS && held == handle)
+			return 1;
+	return 0;
+}
+
 /*
  * Flushes what a worker of ours left loaded (killed before it could): copies
  * of the primary and keys under it. The number flushed.
@@ -301,20 +316,17 @@ tpm_cache_sweep(ESYS_TR primary)
 	TPMS_CAPABILITY_DATA *cap = NULL;
 	TPM2B_NAME *name = NULL, *qn = NULL;
 	TPMI_YES_NO more;
-	TPM2_HANDLE own;
 	ESYS_TR tr;
 	size_t i, swept = 0;
 
-	if (primary == ESYS_TR_NONE ||
-	    Esys_TR_GetTpmHandle(prov_tpm_esys, primary, &own) != TSS2_RC_SUCCESS ||
-	    Esys_ReadPublic(prov_tpm_esys, primary, ESYS_TR_NONE, ESYS_TR_NONE,
+	if (primary == ESYS_TR_NONE || Esys_ReadPublic(prov_tpm_esys, primary, ESYS_TR_NONE, ESYS_TR_NONE,
 	    ESYS_TR_NONE, NULL, &name, &qn) != TSS2_RC_SUCCESS)
 		return 0;
 	if (Esys_GetCapability(prov_tpm_esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
 	    TPM2_CAP_HANDLES, TPM_TRANSIENT_FIRST, TPM2_MAX_CAP_HANDLES, &more, &cap) ==
 	    TSS2_RC_SUCCESS) {
 		for (i = 0; i < cap->data.handles.count; i++) {
-			if (cap->data.handles.handle[i] == own ||
+			if (tpm_is_primary(cap->data.handles.handle[i]) ||
 			    !tpm_leftover(cap->data.handles.handle[i], name, qn, &tr))
 				continue;
 			prov_tpm_flush(tr);

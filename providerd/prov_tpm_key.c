@@ -103,7 +103,7 @@ tpm_public_ok(const TPMT_PUBLIC *pub)
 static int
 tpm_upstream_header(const uint8_t *blob, size_t len, size_t *off, struct tpm_key *key)
 {
-	if (len < 2 || blob[1] != 1)
+	if (len < 2 || blob[1] != PROV_TPM_UPSTREAM_VERSION)
 		return -1;
 	*off = 2;
 	if (Tss2_MU_TPM2B_DIGEST_Unmarshal(blob, len, off, &key->auth) != TSS2_RC_SUCCESS)
@@ -275,6 +275,23 @@ prov_tpm_primary_template(TPM2B_PUBLIC *tmpl)
 	p->unique.ecc.x.size = 32;
 	memcpy(p->unique.ecc.x.buffer, tpm_primary_unique, 32);
 	p->unique.ecc.y.size = 32;
+}
+
+void
+prov_tpm_rsa_storage_template(TPM2B_PUBLIC *tmpl, TPMA_OBJECT attrs, UINT16 aes_bits)
+{
+	TPMT_PUBLIC *p = &tmpl->publicArea;
+
+	memset(tmpl, 0, sizeof(*tmpl));
+	p->type = TPM2_ALG_RSA;
+	p->nameAlg = TPM2_ALG_SHA256;
+	p->objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
+	    TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT | attrs;
+	p->parameters.rsaDetail.symmetric.algorithm = TPM2_ALG_AES;
+	p->parameters.rsaDetail.symmetric.keyBits.aes = aes_bits;
+	p->parameters.rsaDetail.symmetric.mode.aes = TPM2_ALG_CFB;
+	p->parameters.rsaDetail.scheme.scheme = TPM2_ALG_NULL;
+	p->parameters.rsaDetail.keyBits = 2048;
 }
 
 /*

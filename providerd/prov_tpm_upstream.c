@@ -43,26 +43,6 @@ upstream_aes_bits(void)
 	    TSS2_RC_SUCCESS ? 256 : 128;
 }
 
-/* tss-esapi 7's restricted decryption RSA key: the transient key context's root key. */
-static void
-upstream_template(TPM2B_PUBLIC *tmpl)
-{
-	TPMT_PUBLIC *p = &tmpl->publicArea;
-
-	memset(tmpl, 0, sizeof(*tmpl));
-	p->type = TPM2_ALG_RSA;
-	p->nameAlg = TPM2_ALG_SHA256;
-	p->objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
-	    TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_DECRYPT |
-	    TPMA_OBJECT_RESTRICTED;
-	p->parameters.rsaDetail.symmetric.algorithm = TPM2_ALG_AES;
-	p->parameters.rsaDetail.symmetric.keyBits.aes = upstream_aes_bits();
-	p->parameters.rsaDetail.symmetric.mode.aes = TPM2_ALG_CFB;
-	p->parameters.rsaDetail.scheme.scheme = TPM2_ALG_NULL;
-	p->parameters.rsaDetail.keyBits = 2048;
-	p->parameters.rsaDetail.exponent = 0;
-}
-
 int
 prov_tpm_upstream_init(const struct setup_provider *setup)
 {
@@ -71,7 +51,8 @@ prov_tpm_upstream_init(const struct setup_provider *setup)
 
 	if (access(PROV_TPM_UPSTREAM_MARK, F_OK) == -1)
 		return 0;
-	upstream_template(&tmpl);
+	/* tss-esapi 7's restricted decryption RSA key: the transient key context's root key. */
+	prov_tpm_rsa_storage_template(&tmpl, TPMA_OBJECT_USERWITHAUTH, upstream_aes_bits());
 	if ((r = prov_tpm_create_primary(setup, &tmpl, &upstream_primary)) == 0)
 		log_info("upstream Parsec's primary key made: adopted keys load under it");
 	return r;

@@ -1,0 +1,104 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
+"""parsecd adopts upstream Parsec's TPM keys: the fixture of
+tests/fixtures/upstream-tpm (swtpm's saved state, so the same owner seed, and
+upstream's SQLite key store with the TPM provider's key ids for two Direct
+applications, made as upstream 1.1.0's source makes them) is served unchanged:
+each key listed for its application, signing under the public key recorded
+when it was made, beside new keys, destroyable, once adopted never again; a key
+in upstream's pre-1.0 format is skipped and the reason said.
+
+Usage: e2e_adopt_tpm.py TOPDIR
+"""
+import os
+import shutil
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2e_adopt as ea  # noqa: E402
+import e2elib as eb  # noqa: E402
+import swtpmlib  # noqa: E402
+from e2elib import check, summary  # noqa: E402
+
+FIXTURE = os.path.join(eb.TOP, "tests", "fixtures", "upstream-tpm")
+LEGACY = "skip Direct bob legacy: a TPM key in the format of upstream's releases before 1.0"
+
+
+def deployment(tpm):
+    """A copy of the fixture with the config's TCTI naming this swtpm's socket."""
+    d = tempfile.mkdtemp(prefix="parsecd-adopt-tpm.")
+    for name in ("config-Direct.toml", "kim.sqlite3", "public-keys.json"):
+        shutil.copy(os.path.join(FIXTURE, name), d)
+    path = os.path.join(d, "config-Direct.toml")
+    with open(path) as f:
+        text = f.read().replace("@TPM@", tpm.sock)
+    with open(path, "w") as f:
+        f.write(text)
+    try:
+        return ea.Deployment(d, upstream_layout=True)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def dry_run(dep, total):
+    listing = dep.all_files()
+    r = dep.dry_run("Direct")
+    plan = sorted(line for line in r.stdout.splitlines() if line.startswith("adopt "))
+    check("TPM: --adopt-dry-run lists the %d keys it would adopt, under upstream's primary" % total,
+          r.returncode == 0 and len(plan) == total and all(
+              "tpm-provider, a key under upstream's primary key" in line for line in plan) and
+          "%d to be adopted (tpm-provider %d)" % (total, total) in r.stdout, (r.stdout, r.stderr))
+    check("TPM: --adopt-dry-run says the pre-1.0 key is skipped and what to do",
+          LEGACY in r.stdout and "use it once with upstream 1.x" in r.stdout and
+          "1 skipped" in r.stdout, r.stdout)
+    check("TPM: --adopt-dry-run writes nothing", dep.all_files() == listing)
+
+
+def first_start(dep, total):
+    dep.start("Direct")
+    lines = dep.summaries()
+    check("TPM: one summary line: %d adopted from the tpm-provider, the pre-1.0 key skipped"
+          % total, len(lines) == 1 and "%d adopted (tpm-provider %d)" % (total, total) in lines[0]
+          and "1 skipped" in lines[0] and "before 1.0" in lines[0], lines)
+    check("TPM: the provider made upstream's primary key for them",
+          os.path.exists(os.path.join(dep.state, "tpm-provider", "upstream-primary")) and
+          "upstream Parsec's primary key made" in dep.log(), dep.log()[-1500:])
+
+
+def tpm_suite():
+    if not swtpmlib.available():
+        print("# swtpm or tpm2-tools missing; the TPM adoption is skipped")
+        return
+    tpm = swtpmlib.Swtpm()
+    dep = None
+    try:
+        shutil.copy(os.path.join(FIXTURE, "tpm2-00.permall"), tpm.state)
+        tpm.start()
+        dep = deployment(tpm)
+        total = sum(len(k) for k in dep.public["Direct"].values())
+        dry_run(dep, total)
+        first_start(dep, total)
+        ea.serves_upstream_keys(dep, "Direct")
+        ea.other_namespaces(dep, "Direct")
+        check("TPM: bob does not see alice's keys, nor his pre-1.0 key",
+              ea.listed(dep, "bob") == ["tpm-ecc"], ea.listed(dep, "bob"))
+        who, victim, pem = ea.new_and_destroyed(dep, "Direct")
+        ea.restart(dep, "Direct", total, who, victim, pem)
+        keys = dep.public["Direct"]["bob"]
+        rc, sig, err = dep.tool("bob", "sign", "--key-name", "tpm-ecc", "after a restart")
+        check("TPM: after the restart an adopted key still signs under its public key",
+              rc == 0 and ea.verifies(keys["tpm-ecc"], b"after a restart", sig), (rc, err))
+    finally:
+        if dep is not None:
+            dep.remove()
+        tpm.remove()
+
+
+def main():
+    tpm_suite()
+    return summary("e2e_adopt_tpm")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
