@@ -12,6 +12,7 @@ Usage: e2e_adopt_tpm.py TOPDIR
 """
 import os
 import shutil
+import sqlite3
 import sys
 import tempfile
 
@@ -95,8 +96,42 @@ def tpm_suite():
         tpm.remove()
 
 
+def malformed(tpm):
+    """Key ids that are not what upstream's TPM provider writes are skipped, each with why."""
+    dep = deployment(tpm)
+    try:
+        con = sqlite3.connect(dep.kim)
+        ecc = con.execute("SELECT key_id, key_attributes FROM key_mapping WHERE "
+                          "application_name = 'alice' AND key_name = 'tpm-ecc'").fetchone()
+        rsa = con.execute("SELECT key_attributes FROM key_mapping WHERE "
+                          "application_name = 'alice' AND key_name = 'tpm-rsa'").fetchone()[0]
+        rows = [("cut", ecc[0][:-1], ecc[1]), ("trailing", ecc[0] + b"\0", ecc[1]),
+                ("rsa-attributes", ecc[0], rsa)]
+        for name, key_id, attrs in rows:
+            con.execute("INSERT INTO key_mapping SELECT authenticator_id, 'carol', ?, "
+                        "provider_uuid, provider_name, ?, 1, ?, 1 FROM key_mapping LIMIT 1",
+                        (name, key_id, attrs))
+        con.commit()
+        con.close()
+        out = dep.dry_run("Direct").stdout
+        check("TPM: a cut key id and one with bytes after it are skipped as not a TPM provider's",
+              "skip Direct carol cut: a key id that is not a TPM provider's" in out and
+              "skip Direct carol trailing: a key id that is not a TPM provider's" in out, out)
+        check("TPM: an ECC key id under RSA attributes is skipped, not adopted",
+              "skip Direct carol rsa-attributes: a public key that does not match its attributes"
+              in out and "4 skipped" in out, out)
+    finally:
+        dep.remove()
+
+
 def main():
     tpm_suite()
+    if swtpmlib.available():
+        tpm = swtpmlib.Swtpm()
+        try:
+            malformed(tpm)
+        finally:
+            tpm.remove()
     return summary("e2e_adopt_tpm")
 
 
