@@ -50,7 +50,7 @@ tpm_hash(uint32_t alg)
 	size_t i;
 
 	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if ((alg & 0xffu) == map[i].psa && (alg & 0xff) != 0xff)
+		if ((alg & 0xffu) == map[i].psa)
 			return map[i].tpm;
 	return 0;
 }
@@ -83,6 +83,7 @@ tpm_shape(const struct op_key_attrs *a, struct tpm_shape *s)
 			return "an RSA size parsecd's TPM provider does not serve";
 	} else if ((a->type & 0xcf00u) == 0x4100u && (a->type & 0xffu) == 0x12u) { /* SECP R1 */
 		s->type = TPM_ALG_ECC;
+		s->bits = (uint16_t)a->bits;
 		s->scheme = TPM_ALG_ECDSA;
 		s->hash = base == 0x06000600u ? tpm_hash(a->alg) : 0;
 		s->curve = a->bits == 256 ? 0x0003 : a->bits == 384 ? 0x0004 : 0;
@@ -173,7 +174,7 @@ tpm_check(const struct adopt_tpm_id *id, const struct tpm_shape *s, int pair)
 	if (id->auth_len > 64 || (pair != (id->priv_len > 0)))
 		return "a TPM key id that does not match its attributes";
 	if (s->type == TPM_ALG_RSA ? !id->rsa || id->x_len != cb :
-	    id->rsa || id->x_len == 0 || id->x_len > 48 || id->y_len == 0 || id->y_len > 48)
+	    id->rsa || id->x_len == 0 || id->x_len > cb || id->y_len == 0 || id->y_len > cb)
 		return "a public key that does not match its attributes";
 	return NULL;
 }
