@@ -10,6 +10,7 @@ in upstream's pre-1.0 format is skipped and the reason said.
 
 Usage: e2e_adopt_tpm.py TOPDIR
 """
+import base64
 import os
 import shutil
 import sqlite3
@@ -21,6 +22,9 @@ import e2e_adopt as ea  # noqa: E402
 import e2elib as eb  # noqa: E402
 import swtpmlib  # noqa: E402
 from e2elib import check, summary  # noqa: E402
+
+from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import padding  # noqa: E402
 
 FIXTURE = os.path.join(eb.TOP, "tests", "fixtures", "upstream-tpm")
 LEGACY = "skip Direct bob legacy: a TPM key in the format of upstream's releases before 1.0"
@@ -67,6 +71,23 @@ def first_start(dep, total):
           "upstream Parsec's primary key made" in dep.log(), dep.log()[-1500:])
 
 
+def decrypts(dep):
+    """The RSA OAEP key (no scheme of its own, sign and decrypt) decrypts what its public key
+    encrypted."""
+    for who, keys in sorted(dep.public["decrypt"].items()):
+        check("TPM: %s: list-keys shows its decryption key" % who,
+              ea.listed(dep, who) == sorted(keys), ea.listed(dep, who))
+        for name, pem in sorted(keys.items()):
+            key = serialization.load_pem_public_key(pem.encode())
+            secret = ("for %s's %s" % (who, name)).encode()
+            cipher = key.encrypt(secret, padding.OAEP(mgf=padding.MGF1(hashes.SHA256()),
+                                                      algorithm=hashes.SHA256(), label=None))
+            rc, out, err = dep.tool(who, "decrypt", "--key-name", name,
+                                    base64.b64encode(cipher).decode())
+            check("TPM: %s/%s: decrypts, OAEP SHA-256, what its public key encrypted"
+                  % (who, name), rc == 0 and out.strip() == secret.decode(), (rc, out, err))
+
+
 def tpm_suite():
     if not swtpmlib.available():
         print("# swtpm or tpm2-tools missing; the TPM adoption is skipped")
@@ -77,11 +98,12 @@ def tpm_suite():
         shutil.copy(os.path.join(FIXTURE, "tpm2-00.permall"), tpm.state)
         tpm.start()
         dep = deployment(tpm)
-        total = sum(len(k) for k in dep.public["Direct"].values())
+        total = sum(len(k) for s in dep.public.values() for k in s.values())
         dry_run(dep, total)
         first_start(dep, total)
         ea.serves_upstream_keys(dep, "Direct")
         ea.other_namespaces(dep, "Direct")
+        decrypts(dep)
         check("TPM: bob does not see alice's keys, nor his pre-1.0 key",
               ea.listed(dep, "bob") == ["tpm-ecc"], ea.listed(dep, "bob"))
         who, victim, pem = ea.new_and_destroyed(dep, "Direct")
@@ -120,6 +142,7 @@ def malformed(tpm):
         check("TPM: an ECC key id under RSA attributes is skipped, not adopted",
               "skip Direct carol rsa-attributes: a public key that does not match its attributes"
               in out and "4 skipped" in out, out)
+        check("TPM: the rest is still adopted", "4 to be adopted" in out, out)
     finally:
         dep.remove()
 
