@@ -30,12 +30,17 @@ FIXTURE = os.path.join(eb.TOP, "tests", "fixtures", "upstream-tpm")
 LEGACY = "skip Direct bob legacy: a TPM key in the format of upstream's releases before 1.0"
 
 
-def deployment(tpm):
-    """A copy of the fixture with the config's TCTI naming this swtpm's socket."""
+def deployment(tpm, store="SQLite"):
+    """A copy of the fixture, upstream's config for that key store (SQLite or OnDisk) as
+    config-Direct.toml, its TCTI naming this swtpm's socket."""
     d = tempfile.mkdtemp(prefix="parsecd-adopt-tpm.")
-    for name in ("config-Direct.toml", "kim.sqlite3", "public-keys.json"):
+    for name in ("kim.sqlite3", "public-keys.json"):
         shutil.copy(os.path.join(FIXTURE, name), d)
+    if store == "OnDisk":
+        shutil.copytree(os.path.join(FIXTURE, "mappings"), os.path.join(d, "mappings"))
     path = os.path.join(d, "config-Direct.toml")
+    shutil.copy(os.path.join(FIXTURE, "config-Direct.toml" if store == "SQLite" else
+                             "config-OnDisk.toml"), path)
     with open(path) as f:
         text = f.read().replace("@TPM@", tpm.sock)
     with open(path, "w") as f:
@@ -46,11 +51,12 @@ def deployment(tpm):
         shutil.rmtree(d, ignore_errors=True)
 
 
-def dry_run(dep, total):
+def dry_run(dep, store, total):
     listing = dep.all_files()
     r = dep.dry_run("Direct")
     plan = sorted(line for line in r.stdout.splitlines() if line.startswith("adopt "))
-    check("TPM: --adopt-dry-run lists the %d keys it would adopt, under upstream's primary" % total,
+    check("TPM %s: --adopt-dry-run lists the %d keys it would adopt, under upstream's primary"
+          % (store, total),
           r.returncode == 0 and len(plan) == total and all(
               "tpm-provider, a key under upstream's primary key" in line for line in plan) and
           "%d to be adopted (tpm-provider %d)" % (total, total) in r.stdout, (r.stdout, r.stderr))
@@ -60,11 +66,11 @@ def dry_run(dep, total):
     check("TPM: --adopt-dry-run writes nothing", dep.all_files() == listing)
 
 
-def first_start(dep, total):
+def first_start(dep, store, total):
     dep.start("Direct")
     lines = dep.summaries()
-    check("TPM: one summary line: %d adopted from the tpm-provider, the pre-1.0 key skipped"
-          % total, len(lines) == 1 and "%d adopted (tpm-provider %d)" % (total, total) in lines[0]
+    check("TPM: one summary line: %d adopted from upstream's %s store, the pre-1.0 key skipped"
+          % (total, store), len(lines) == 1 and "in %s " % store in lines[0] and "%d adopted (tpm-provider %d)" % (total, total) in lines[0]
           and "1 skipped" in lines[0] and "before 1.0" in lines[0], lines)
     check("TPM: the provider made upstream's primary key for them",
           os.path.exists(os.path.join(dep.state, "tpm-provider", "upstream-primary")) and
@@ -88,19 +94,17 @@ def decrypts(dep):
                   % (who, name), rc == 0 and out.strip() == secret.decode(), (rc, out, err))
 
 
-def tpm_suite():
-    if not swtpmlib.available():
-        print("# swtpm or tpm2-tools missing; the TPM adoption is skipped")
-        return
+def tpm_suite(store):
     tpm = swtpmlib.Swtpm()
     dep = None
     try:
         shutil.copy(os.path.join(FIXTURE, "tpm2-00.permall"), tpm.state)
         tpm.start()
-        dep = deployment(tpm)
+        dep = deployment(tpm, store)
         total = sum(len(k) for s in dep.public.values() for k in s.values())
-        dry_run(dep, total)
-        first_start(dep, total)
+        pristine = dep.upstream_files()
+        dry_run(dep, store, total)
+        first_start(dep, store, total)
         ea.serves_upstream_keys(dep, "Direct")
         ea.other_namespaces(dep, "Direct")
         decrypts(dep)
@@ -112,6 +116,7 @@ def tpm_suite():
         rc, sig, err = dep.tool("bob", "sign", "--key-name", "tpm-ecc", "after a restart")
         check("TPM: after the restart an adopted key still signs under its public key",
               rc == 0 and ea.verifies(keys["tpm-ecc"], b"after a restart", sig), (rc, err))
+        ea.untouched(dep, pristine, "after adoption, a destroy and a restart")
     finally:
         if dep is not None:
             dep.remove()
@@ -148,13 +153,16 @@ def malformed(tpm):
 
 
 def main():
-    tpm_suite()
-    if swtpmlib.available():
-        tpm = swtpmlib.Swtpm()
-        try:
-            malformed(tpm)
-        finally:
-            tpm.remove()
+    if not swtpmlib.available():
+        print("# swtpm or tpm2-tools missing; the TPM adoption is skipped")
+        return summary("e2e_adopt_tpm")
+    tpm_suite("SQLite")
+    tpm_suite("OnDisk")
+    tpm = swtpmlib.Swtpm()
+    try:
+        malformed(tpm)
+    finally:
+        tpm.remove()
     return summary("e2e_adopt_tpm")
 
 
