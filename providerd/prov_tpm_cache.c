@@ -97,6 +97,21 @@ prov_tpm_cache_evict(void)
 	return 0;
 }
 
+/* Whether a TPM handle is one of our loaded primaries (the ESAPI has objects for it). */
+static int
+tpm_is_primary(TPM2_HANDLE handle)
+{
+	ESYS_TR primaries[2] = { prov_tpm_primary(), prov_tpm_upstream_primary() };
+	TPM2_HANDLE held;
+	size_t i;
+
+	for (i = 0; i < 2; i++)
+		if (primaries[i] != ESYS_TR_NONE && Esys_TR_GetTpmHandle(prov_tpm_esys,
+		    primaries[i], &held) == TSS2_RC_SUCCESS && held == handle)
+			return 1;
+	return 0;
+}
+
 /*
  * A fresh object at a TPM handle we believe holds another of ours: that one
  * is gone without our knowing (another program flushed it). Our handles can
@@ -110,11 +125,7 @@ tpm_cache_handle_reused(ESYS_TR obj)
 
 	if (Esys_TR_GetTpmHandle(prov_tpm_esys, obj, &fresh) != TSS2_RC_SUCCESS)
 		return 1;
-	if (Esys_TR_GetTpmHandle(prov_tpm_esys, prov_tpm_primary(), &held) == TSS2_RC_SUCCESS &&
-	    held == fresh)
-		return 1;
-	if (prov_tpm_upstream_primary() != ESYS_TR_NONE && Esys_TR_GetTpmHandle(prov_tpm_esys,
-	    prov_tpm_upstream_primary(), &held) == TSS2_RC_SUCCESS && held == fresh)
+	if (tpm_is_primary(fresh))
 		return 1;
 	for (i = 0; i < cache.capacity; i++)
 		if (cache.entry[i].ref_len != 0 && cache.entry[i].obj != obj &&
@@ -289,21 +300,6 @@ tpm_leftover(TPM2_HANDLE handle, const TPM2B_NAME *primary_name, const TPM2B_NAM
 	if (!ours)
 		Esys_TR_Close(prov_tpm_esys, tr);
 	return ours;
-}
-
-/* Whether a TPM handle is one of our loaded primaries (the ESAPI has objects for it). */
-static int
-tpm_is_primary(TPM2_HANDLE handle)
-{
-	ESYS_TR primaries[2] = { prov_tpm_primary(), prov_tpm_upstream_primary() };
-	TPM2_HANDLE held;
-	size_t i;
-
-	for (i = 0; i < 2; i++)
-		if (primaries[i] != ESYS_TR_NONE && Esys_TR_GetTpmHandle(prov_tpm_esys,
-		    primaries[i], &held) == TSS2_RC_SUCCESS && held == handle)
-			return 1;
-	return 0;
 }
 
 /*
