@@ -300,12 +300,9 @@ static int
 prov_tpm_make_primary(const struct setup_provider *setup)
 {
 	TPM2B_PUBLIC tmpl;
-	int r;
 
 	prov_tpm_primary_template(&tmpl);
-	if ((r = prov_tpm_create_primary(setup, &tmpl, &tpm.primary)) != 0)
-		return r;
-	return prov_tpm_upstream_init(setup);
+	return prov_tpm_create_primary(setup, &tmpl, &tpm.primary);
 }
 
 /* At exit, and before another start attempt: nothing of ours stays in the TPM. */
@@ -367,7 +364,8 @@ prov_tpm_open(const struct setup_provider *setup)
 	if ((r = prov_tpm_make_primary(setup)) != 0)
 		return r;
 	prov_tpm_attest_init(setup);
-	prov_tpm_cache_init();
+	if ((r = prov_tpm_cache_init(setup)) != 0)
+		return r;
 	prov_tpm_probe(sizes, sizeof(sizes));
 	log_info("%s ready on %s: %s; makes %s keys", setup->name, setup->tcti,
 	    tpm.info.description, sizes);

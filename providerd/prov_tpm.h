@@ -39,11 +39,18 @@ struct tpm_key {
 extern ESYS_CONTEXT *prov_tpm_esys;
 /* The resident primary key. */
 ESYS_TR prov_tpm_primary(void);
-/* Upstream Parsec's primary (prov_tpm_upstream.c), ESYS_TR_NONE when not made. */
-ESYS_TR prov_tpm_upstream_primary(void);
-/* At start, when PROV_TPM_UPSTREAM_MARK is there: upstream's primary made. 0 or init's codes. */
+/*
+ * Upstream Parsec's primary key (prov_tpm_upstream.c). init: made at start
+ * when PROV_TPM_UPSTREAM_MARK is there (0 or init's codes), and loaded until
+ * park saves its context and flushes it; primary: its object while loaded,
+ * else ESYS_TR_NONE. load: loaded for one key's TPM2_Load, then done.
+ * forget: nothing of it kept (flushed by the caller, or no longer ours).
+ */
 int prov_tpm_upstream_init(const struct setup_provider *setup);
-/* Its handle dropped (flushed by the caller, or no longer ours). */
+void prov_tpm_upstream_park(void);
+ESYS_TR prov_tpm_upstream_primary(void);
+psa_status_t prov_tpm_upstream_load(ESYS_TR *parent);
+void prov_tpm_upstream_done(ESYS_TR parent);
 void prov_tpm_upstream_forget(void);
 /* A primary in the owner hierarchy with our object password, loaded: 0 or init's codes. */
 int prov_tpm_create_primary(const struct setup_provider *setup, const TPM2B_PUBLIC *tmpl,
@@ -70,7 +77,10 @@ int prov_tpm_cache_evict(void);
 void prov_tpm_cache_stale(void);
 int prov_tpm_cache_is_stale(void);
 void prov_tpm_cache_release(void);
-void prov_tpm_cache_init(void);
+/* Leftovers flushed, upstream's primary made if needed, the cache sized: 0 or init's codes. */
+int prov_tpm_cache_init(const struct setup_provider *setup);
+/* Flushes leftover copies of a loaded primary and keys under them: how many. */
+size_t prov_tpm_cache_sweep(ESYS_TR primary);
 /* One TPM property (TPM2_CAP_TPM_PROPERTIES); def when the TPM says nothing. */
 uint32_t prov_tpm_property(TPM2_PT property, uint32_t def);
 

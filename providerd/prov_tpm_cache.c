@@ -139,21 +139,21 @@ tpm_cache_handle_reused(ESYS_TR obj)
 static psa_status_t
 tpm_cache_load(struct tpm_cached *c, const struct tpm_key *key)
 {
-	ESYS_TR parent = key->upstream ? prov_tpm_upstream_primary() : prov_tpm_primary();
+	ESYS_TR parent = prov_tpm_primary();
 	TPM2B_AUTH auth;
+	psa_status_t st;
 	TSS2_RC rc;
 
-	if (parent == ESYS_TR_NONE) {
-		log_warnx("a key adopted from upstream Parsec, but upstream's primary key was not "
-		    "made at start (%s is missing from the state directory)", PROV_TPM_UPSTREAM_MARK);
-		return PSA_ERROR_DATA_CORRUPT;
-	}
+	if (key->upstream && (st = prov_tpm_upstream_load(&parent)) != PSA_SUCCESS)
+		return st;
 	for (;;) {
 		rc = Esys_Load(prov_tpm_esys, parent, ESYS_TR_PASSWORD, ESYS_TR_NONE,
 		    ESYS_TR_NONE, &key->priv, &key->pub, &c->obj);
 		if (prov_tpm_rc_base(rc) != TPM2_RC_OBJECT_MEMORY || prov_tpm_cache_evict() == -1)
 			break;
 	}
+	if (key->upstream && !prov_tpm_rc_lost(rc))
+		prov_tpm_upstream_done(parent);
 	if (rc != TSS2_RC_SUCCESS) {
 		c->obj = ESYS_TR_NONE;
 		if (prov_tpm_rc_lost(rc) || prov_tpm_rc_base(rc) == TPM2_RC_OBJECT_MEMORY)
@@ -306,8 +306,8 @@ tpm_leftover(TPM2_HANDLE handle, const TPM2B_NAME *primary_name, const TPM2B_NAM
  * Flushes what a worker of ours left loaded (killed before it could): copies
  * of the primary and keys under it. The number flushed.
  */
-static size_t
-tpm_cache_sweep(ESYS_TR primary)
+size_t
+prov_tpm_cache_sweep(ESYS_TR primary)
 {
 	TPMS_CAPABILITY_DATA *cap = NULL;
 	TPM2B_NAME *name = NULL, *qn = NULL;
@@ -340,19 +340,23 @@ tpm_cache_sweep(ESYS_TR primary)
  * the TPM has transient slots free. A command that needs a slot of its own
  * (TPM2_Create, an endorsement key) evicts one when the TPM is full.
  */
-void
-prov_tpm_cache_init(void)
+int
+prov_tpm_cache_init(const struct setup_provider *setup)
 {
 	uint32_t avail;
 	size_t swept;
+	int r;
 
-	swept = tpm_cache_sweep(prov_tpm_primary()) + tpm_cache_sweep(prov_tpm_upstream_primary());
-	if (swept > 0)
+	if ((swept = prov_tpm_cache_sweep(prov_tpm_primary())) > 0)
 		log_info("flushed %zu objects a previous worker left in the TPM", swept);
+	/* Upstream's primary once ours has room: it sweeps its own leftovers. */
+	if ((r = prov_tpm_upstream_init(setup)) != 0)
+		return r;
 	avail = prov_tpm_property(TPM2_PT_HR_TRANSIENT_AVAIL, 2);
 	cache.capacity = avail > 1 ? avail : 1;
 	if (cache.capacity > PROV_TPM_CACHE_MAX)
 		cache.capacity = PROV_TPM_CACHE_MAX;
 	log_info("up to %zu keys stay loaded in the TPM (%u transient slots free)",
 	    cache.capacity, avail);
+	return 0;
 }

@@ -13,12 +13,15 @@ Usage: e2e_adopt_tpm.py TOPDIR
 import base64
 import os
 import shutil
+import signal
 import sqlite3
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2e_adopt as ea  # noqa: E402
+import e2e_tpm  # noqa: E402
 import e2elib as eb  # noqa: E402
 import swtpmlib  # noqa: E402
 from e2elib import check, summary  # noqa: E402
@@ -94,6 +97,27 @@ def decrypts(dep):
                   % (who, name), rc == 0 and out.strip() == secret.decode(), (rc, out, err))
 
 
+def killed_worker(dep, tpm):
+    """Upstream's primary stays loaded only while an adopted key is loaded under it: a killed
+    TPM worker leaves our primary and its keys, which the next one flushes."""
+    keys = dep.public["Direct"]["bob"]
+    rc, _, _ = dep.tool("bob", "sign", "--key-name", "tpm-ecc", "before")
+    pid = e2e_tpm.tpm_worker(dep)
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while True:
+        rc2, sig, err = dep.tool("bob", "sign", "--key-name", "tpm-ecc", "after")
+        if rc2 == 0 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    left = e2e_tpm.transient(tpm)
+    check("TPM: after its worker is killed, the next one signs with the adopted key and the TPM "
+          "holds our primary and that key only (%s)" % left,
+          rc == 0 and rc2 == 0 and ea.verifies(keys["tpm-ecc"], b"after", sig) and
+          e2e_tpm.tpm_worker(dep) not in (None, pid) and left is not None and len(left) == 2,
+          (rc, rc2, err, left))
+
+
 def tpm_suite(store):
     tpm = swtpmlib.Swtpm()
     dep = None
@@ -116,6 +140,8 @@ def tpm_suite(store):
         rc, sig, err = dep.tool("bob", "sign", "--key-name", "tpm-ecc", "after a restart")
         check("TPM: after the restart an adopted key still signs under its public key",
               rc == 0 and ea.verifies(keys["tpm-ecc"], b"after a restart", sig), (rc, err))
+        if store == "SQLite":
+            killed_worker(dep, tpm)
         ea.untouched(dep, pristine, "after adoption, a destroy and a restart")
     finally:
         if dep is not None:
