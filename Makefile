@@ -121,7 +121,7 @@ CONFIG_OBJS = parsecd/config.o parsecd/toml.o
 PARSECD_OBJS = parsecd/parsecd.o parsecd/spawn.o parsecd/settings.o parsecd/supervise.o \
 	parsecd/reload.o parsecd/devconfig.o parsecd/dirs.o parsecd/listen.o parsecd/orphans.o \
 	parsecd/adopt.o parsecd/adopt_bincode.o parsecd/adopt_ondisk.o parsecd/adopt_store.o \
-	parsecd/auth_setup.o parsecd/users.o parsecd/deploy.o \
+	parsecd/adopt_tpm.o parsecd/auth_setup.o parsecd/users.o parsecd/deploy.o \
 	$(CONFIG_OBJS) brokerd/broker_kim.o brokerd/broker_kim_adopt.o
 PARSECD_OBJS += parsecd/secrets.o # the providers' secrets, read again for each worker
 FRONTD_OBJS = frontd/frontd.o frontd/front_conn.o frontd/front_codec.o frontd/front_list_keys.o
@@ -138,7 +138,8 @@ PROV_PKCS11_OBJS = providerd/prov_pkcs11.o providerd/prov_pkcs11_create.o \
 	providerd/prov_pkcs11_keys.o providerd/prov_pkcs11_ops.o providerd/prov_pkcs11_token.o \
 	$(PROV_DEVICE_OBJS) providerd/pkcs11_main.o
 PROV_TPM_OBJS = providerd/prov_tpm.o providerd/prov_tpm_attest.o providerd/prov_tpm_cache.o \
-	providerd/prov_tpm_key.o providerd/prov_tpm_ops.o $(PROV_DEVICE_OBJS) providerd/tpm_main.o
+	providerd/prov_tpm_key.o providerd/prov_tpm_ops.o providerd/prov_tpm_upstream.o \
+	$(PROV_DEVICE_OBJS) providerd/tpm_main.o
 $(PROV_PKCS11_OBJS): LOCAL_CFLAGS += $(P11KIT_CFLAGS)
 parsecd/orphans.o tests/faults/obj/parsecd/orphans.o: LOCAL_CFLAGS += $(P11KIT_CFLAGS)
 $(PROV_TPM_OBJS): LOCAL_CFLAGS += $(TSS2_CFLAGS)
@@ -326,7 +327,7 @@ check-long: deps all $(PY_PB) fault-tree
 # unchanged. The Check programs listed start a real parsecd.
 E2E_CHECK_PROGS = tests/check_core tests/check_keys
 .PHONY: check-repeat
-check-repeat: deps all $(E2E_CHECK_PROGS) $(PY_PB) fault-tree
+check-repeat: deps all $(E2E_CHECK_PROGS) tests/wipe_client $(PY_PB) fault-tree
 	@bash tests/repeat.sh $(or $(N),$(REPEAT),10) $(E2E_CHECK_PROGS)
 
 # ---- make check-asan: the whole suite on an ASan + UBSan build ------------------

@@ -36,7 +36,7 @@ static const char *const adopt_uuids[] = {
 	[CFG_PROVIDER_TPM] = "1e4954a4-ff21-46d3-ab0c-661eeb667e1d",
 };
 
-static const char *
+const char *
 adopt_auth(const struct adopt_key *k)
 {
 	return config_auth_type_name((enum cfg_auth_type)k->auth_type);
@@ -175,7 +175,7 @@ adopt_provider(const struct adopt_run *run, const struct adopt_key *k)
 	return NULL;
 }
 
-static void
+void
 adopt_count_skip(struct adopt_run *run, const struct adopt_key *k, const char *reason,
     const char *detail)
 {
@@ -266,7 +266,7 @@ adopt_mbed_id(const struct adopt_run *run, int dirfd, uint32_t provider, uint32_
 	return 0;
 }
 
-static int
+int
 adopt_state_dir(const struct adopt_run *run, const struct cfg_provider *p)
 {
 	char path[CFG_LONGPATH_MAX + CFG_NAME_MAX + 2];
@@ -279,7 +279,7 @@ adopt_state_dir(const struct adopt_run *run, const struct cfg_provider *p)
 	return fd;
 }
 
-static void
+void
 adopt_entry(struct kim_entry *e, const struct adopt_key *k, const struct cfg_provider *p)
 {
 	e->auth_type = k->auth_type;
@@ -419,11 +419,10 @@ adopt_one(struct adopt_run *run, const struct adopt_key *k)
 		adopt_count_skip(run, k, "its provider is not configured", "");
 		return 0;
 	}
-	if (p->kind == CFG_PROVIDER_TPM) {
-		adopt_count_skip(run, k, "TPM keys are not adopted by this build", "");
-		return 0;
-	}
-	r = p->kind == CFG_PROVIDER_PKCS11 ? adopt_pkcs11(run, k, p) : adopt_mbed(run, k, p);
+	if (p->kind == CFG_PROVIDER_TPM)
+		r = adopt_tpm(run, k, p);
+	else
+		r = p->kind == CFG_PROVIDER_PKCS11 ? adopt_pkcs11(run, k, p) : adopt_mbed(run, k, p);
 	if (r == 0)
 		run->adopted[p - run->cfg->providers]++;
 	return r == -1 ? -1 : 0;

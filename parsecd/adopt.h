@@ -66,12 +66,30 @@ struct adopt_run {
 };
 
 struct adopt_key *adopt_add_key(struct adopt_run *run);
+/* adopt.c, for the providers' files: the authenticator's name, a skip counted and said,
+ * the provider's directory below state_dir (-1, said unless a dry run), a new entry. */
+const char *adopt_auth(const struct adopt_key *k);
+void adopt_count_skip(struct adopt_run *run, const struct adopt_key *k, const char *reason,
+    const char *detail);
+int adopt_state_dir(const struct adopt_run *run, const struct cfg_provider *p);
+void adopt_entry(struct kim_entry *e, const struct adopt_key *k, const struct cfg_provider *p);
+/* One TPM key (adopt_tpm.c): 0 adopted (or would be), 1 skipped, -1 failure. */
+int adopt_tpm(struct adopt_run *run, const struct adopt_key *k, const struct cfg_provider *p);
 /*
  * Upstream's bincode of a key's attributes to PSA values (adopt_bincode.c):
  * 0, or -1 for what is not a persistent RSA or ECC key with an asymmetric
  * algorithm (all the PKCS#11 and TPM providers make).
  */
 int adopt_bincode_attrs(const uint8_t *in, size_t len, struct op_key_attrs *attrs);
+/* What upstream's TPM provider keeps of a key (pointers into the key id). */
+struct adopt_tpm_id {
+	int legacy;            /* a saved context and a password only (before 1.0) */
+	int rsa;               /* else ECC */
+	const uint8_t *auth, *x, *y, *priv;
+	size_t auth_len, x_len, y_len, priv_len; /* x: the RSA modulus or ECC x */
+};
+/* Upstream's bincode of a TPM key id (adopt_bincode.c): 0, or -1 if malformed. */
+int adopt_bincode_tpm(const uint8_t *in, size_t len, struct adopt_tpm_id *id);
 /* Upstream's OnDisk mappings below km->store_path (adopt_ondisk.c): 0, or -1 on error. */
 int adopt_read_on_disk(struct adopt_run *run);
 

@@ -143,3 +143,50 @@ adopt_bincode_attrs(const uint8_t *in, size_t len, struct op_key_attrs *attrs)
 	attrs->bits = (uint32_t)bits;
 	return 0;
 }
+
+/* A Vec<u8>: its u64 length, then its bytes, which *p points into. */
+static size_t
+bincode_vec(struct bincode *b, const uint8_t **p)
+{
+	uint64_t len = bincode_uint(b, 8);
+
+	if (b->bad || len > b->left) {
+		b->bad = 1;
+		return 0;
+	}
+	*p = b->p;
+	b->p += len;
+	b->left -= (size_t)len;
+	return (size_t)len;
+}
+
+/*
+ * Upstream's TPM key id: PasswordContext (1.x) is a TpmsContext (sequence
+ * u64, saved handle u32, hierarchy u32, blob), the password, then KeyMaterial:
+ * PublicKey (Rsa(modulus) or Ecc { x, y }) and the TPM2B_PRIVATE's bytes.
+ * LegacyPasswordContext (before 1.0) stops after the password.
+ */
+int
+adopt_bincode_tpm(const uint8_t *in, size_t len, struct adopt_tpm_id *id)
+{
+	struct bincode b = { in, len, 0 };
+	const uint8_t *context;
+	uint32_t kind;
+
+	memset(id, 0, sizeof(*id));
+	(void)bincode_uint(&b, 8); /* sequence */
+	(void)bincode_uint(&b, 8); /* saved handle and hierarchy, u32 each */
+	(void)bincode_vec(&b, &context);
+	id->auth_len = bincode_vec(&b, &id->auth);
+	if (!b.bad && b.left == 0) {
+		id->legacy = 1;
+		return 0;
+	}
+	kind = bincode_variant(&b);
+	id->rsa = kind == 0;
+	id->x_len = bincode_vec(&b, &id->x);
+	if (kind == 1)
+		id->y_len = bincode_vec(&b, &id->y);
+	id->priv_len = bincode_vec(&b, &id->priv);
+	return b.bad || b.left != 0 || kind > 1 ? -1 : 0;
+}

@@ -235,15 +235,15 @@ prov_tpm_scrub_stack(void)
 }
 
 /*
- * Creates the primary key with the owner hierarchy's password, which the
- * ESAPI holds only for this one command; it stays loaded.
+ * Creates a primary key with the owner hierarchy's password, which the ESAPI
+ * holds only for this one command; it stays loaded, with our object password.
  */
-static int
-prov_tpm_make_primary(const struct setup_provider *setup)
+int
+prov_tpm_create_primary(const struct setup_provider *setup, const TPM2B_PUBLIC *tmpl,
+    ESYS_TR *out)
 {
 	TPM2B_AUTH auth;
 	TPM2B_SENSITIVE_CREATE sensitive;
-	TPM2B_PUBLIC tmpl;
 	TPM2B_DATA outside;
 	TPML_PCR_SELECTION pcrs;
 	TSS2_RC rc, base;
@@ -262,13 +262,12 @@ prov_tpm_make_primary(const struct setup_provider *setup)
 		log_warnx("Esys_TR_SetAuth: %s", Tss2_RC_Decode(rc));
 		return -1;
 	}
-	prov_tpm_primary_template(&tmpl);
 	memset(&sensitive, 0, sizeof(sensitive));
 	prov_tpm_object_auth(&sensitive.sensitive.userAuth);
 	memset(&outside, 0, sizeof(outside));
 	memset(&pcrs, 0, sizeof(pcrs));
 	rc = Esys_CreatePrimary(prov_tpm_esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-	    ESYS_TR_NONE, &sensitive, &tmpl, &outside, &pcrs, &tpm.primary, NULL, NULL, NULL, NULL);
+	    ESYS_TR_NONE, &sensitive, tmpl, &outside, &pcrs, out, NULL, NULL, NULL, NULL);
 	/*
 	 * The ESAPI's copy of the password: overwritten whole with a filler (an
 	 * empty value might copy no bytes), then emptied.
@@ -280,7 +279,7 @@ prov_tpm_make_primary(const struct setup_provider *setup)
 	(void)Esys_TR_SetAuth(prov_tpm_esys, ESYS_TR_RH_OWNER, &auth);
 	prov_tpm_scrub_stack();
 	if (rc != TSS2_RC_SUCCESS) {
-		tpm.primary = ESYS_TR_NONE;
+		*out = ESYS_TR_NONE;
 		base = prov_tpm_rc_base(rc);
 		if (base == TPM2_RC_BAD_AUTH || base == TPM2_RC_AUTH_FAIL)
 			log_warnx("provider.owner_hierarchy_auth: the TPM refused the owner "
@@ -293,8 +292,17 @@ prov_tpm_make_primary(const struct setup_provider *setup)
 			    setup->tcti, Tss2_RC_Decode(rc));
 		return prov_tpm_start_fail(rc);
 	}
-	return Esys_TR_SetAuth(prov_tpm_esys, tpm.primary, &sensitive.sensitive.userAuth) ==
+	return Esys_TR_SetAuth(prov_tpm_esys, *out, &sensitive.sensitive.userAuth) ==
 	    TSS2_RC_SUCCESS ? 0 : -1;
+}
+
+static int
+prov_tpm_make_primary(const struct setup_provider *setup)
+{
+	TPM2B_PUBLIC tmpl;
+
+	prov_tpm_primary_template(&tmpl);
+	return prov_tpm_create_primary(setup, &tmpl, &tpm.primary);
 }
 
 /* At exit, and before another start attempt: nothing of ours stays in the TPM. */
@@ -306,8 +314,10 @@ prov_tpm_release(void)
 	if (!prov_tpm_cache_is_stale()) {
 		prov_tpm_cache_release();
 		prov_tpm_flush(tpm.primary);
+		prov_tpm_flush(prov_tpm_upstream_primary());
 	}
 	tpm.primary = ESYS_TR_NONE;
+	prov_tpm_upstream_forget();
 }
 
 /* A TPM that is not there: skipped if the configuration says so. */
@@ -354,7 +364,8 @@ prov_tpm_open(const struct setup_provider *setup)
 	if ((r = prov_tpm_make_primary(setup)) != 0)
 		return r;
 	prov_tpm_attest_init(setup);
-	prov_tpm_cache_init();
+	if ((r = prov_tpm_cache_init(setup)) != 0)
+		return r;
 	prov_tpm_probe(sizes, sizeof(sizes));
 	log_info("%s ready on %s: %s; makes %s keys", setup->name, setup->tcti,
 	    tpm.info.description, sizes);

@@ -15,25 +15,46 @@
 #include <tss2/tss2_tpm2_types.h>
 
 #include "op.h"
+#include "prov_tpm_ref.h"
 #include "providerd.h"
 
 /*
  * A key as brokerd keeps it: the marshalled TPM2B_PUBLIC then TPM2B_PRIVATE.
  * An imported public key has an empty private part and never enters the TPM.
+ * A key adopted from upstream Parsec's TPM provider is a child of upstream's
+ * primary and has upstream's password (prov_tpm_ref.h).
  */
 struct tpm_key {
 	TPM2B_PUBLIC pub;
 	TPM2B_PRIVATE priv;
+	int upstream;       /* a child of upstream's primary, with the password auth */
+	TPM2B_AUTH auth;
 	const uint8_t *ref; /* the reference it was decoded from */
 	size_t ref_len;
 };
 
-#define PROV_TPM_BLOB_MAX (sizeof(TPM2B_PUBLIC) + sizeof(TPM2B_PRIVATE))
+#define PROV_TPM_BLOB_MAX (2 + sizeof(TPM2B_AUTH) + sizeof(TPM2B_PUBLIC) + sizeof(TPM2B_PRIVATE))
 
 /* prov_tpm.c: the one ESAPI context of this worker, and TPM errors. */
 extern ESYS_CONTEXT *prov_tpm_esys;
 /* The resident primary key. */
 ESYS_TR prov_tpm_primary(void);
+/*
+ * Upstream Parsec's primary key (prov_tpm_upstream.c). init: made at start
+ * when PROV_TPM_UPSTREAM_MARK is there (0 or init's codes), and loaded until
+ * park saves its context and flushes it; primary: its object while loaded,
+ * else ESYS_TR_NONE. load: loaded for one key's TPM2_Load, then done.
+ * forget: nothing of it kept (flushed by the caller, or no longer ours).
+ */
+int prov_tpm_upstream_init(const struct setup_provider *setup);
+void prov_tpm_upstream_park(void);
+ESYS_TR prov_tpm_upstream_primary(void);
+psa_status_t prov_tpm_upstream_load(ESYS_TR *parent);
+void prov_tpm_upstream_done(ESYS_TR parent);
+void prov_tpm_upstream_forget(void);
+/* A primary in the owner hierarchy with our object password, loaded: 0 or init's codes. */
+int prov_tpm_create_primary(const struct setup_provider *setup, const TPM2B_PUBLIC *tmpl,
+    ESYS_TR *out);
 /* A response code without its handle, session or parameter number. */
 TSS2_RC prov_tpm_rc_base(TSS2_RC rc);
 /* Whether rc means the TPM is gone (or was reset under us). */
@@ -56,7 +77,10 @@ int prov_tpm_cache_evict(void);
 void prov_tpm_cache_stale(void);
 int prov_tpm_cache_is_stale(void);
 void prov_tpm_cache_release(void);
-void prov_tpm_cache_init(void);
+/* Leftovers flushed, upstream's primary made if needed, the cache sized: 0 or init's codes. */
+int prov_tpm_cache_init(const struct setup_provider *setup);
+/* Flushes leftover copies of a loaded primary and keys under them: how many. */
+size_t prov_tpm_cache_sweep(ESYS_TR primary);
 /* One TPM property (TPM2_CAP_TPM_PROPERTIES); def when the TPM says nothing. */
 uint32_t prov_tpm_property(TPM2_PT property, uint32_t def);
 
@@ -91,6 +115,11 @@ psa_status_t prov_tpm_template(const struct op_key_attrs *attrs, TPM2B_PUBLIC *t
 void prov_tpm_object_auth(TPM2B_AUTH *auth);
 /* Whether a key was made with that password. */
 int prov_tpm_key_has_auth(const TPMT_PUBLIC *pub);
+/*
+ * An RSA 2048 storage key (restricted, decrypt, AES-CFB of aes_bits for its
+ * children, default exponent, empty unique), with attrs besides.
+ */
+void prov_tpm_rsa_storage_template(TPM2B_PUBLIC *tmpl, TPMA_OBJECT attrs, UINT16 aes_bits);
 /* The deterministic storage primary every key is created under. */
 void prov_tpm_primary_template(TPM2B_PUBLIC *tmpl);
 /* A public key in PSA import format turned into a public area. */

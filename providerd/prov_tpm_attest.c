@@ -43,19 +43,9 @@ tpm_ek_template(TPM2B_PUBLIC *tmpl)
 {
 	TPMT_PUBLIC *p = &tmpl->publicArea;
 
-	memset(tmpl, 0, sizeof(*tmpl));
-	p->type = TPM2_ALG_RSA;
-	p->nameAlg = TPM2_ALG_SHA256;
-	p->objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
-	    TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_ADMINWITHPOLICY |
-	    TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT;
+	prov_tpm_rsa_storage_template(tmpl, TPMA_OBJECT_ADMINWITHPOLICY, 128);
 	p->authPolicy.size = sizeof(tpm_ek_policy);
 	memcpy(p->authPolicy.buffer, tpm_ek_policy, sizeof(tpm_ek_policy));
-	p->parameters.rsaDetail.symmetric.algorithm = TPM2_ALG_AES;
-	p->parameters.rsaDetail.symmetric.keyBits.aes = 128;
-	p->parameters.rsaDetail.symmetric.mode.aes = TPM2_ALG_CFB;
-	p->parameters.rsaDetail.scheme.scheme = TPM2_ALG_NULL;
-	p->parameters.rsaDetail.keyBits = 2048;
 	p->unique.rsa.size = 256;
 }
 

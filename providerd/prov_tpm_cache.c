@@ -97,6 +97,21 @@ prov_tpm_cache_evict(void)
 	return 0;
 }
 
+/* Whether a TPM handle is one of our loaded primaries (the ESAPI has objects for it). */
+static int
+tpm_is_primary(TPM2_HANDLE handle)
+{
+	ESYS_TR primaries[2] = { prov_tpm_primary(), prov_tpm_upstream_primary() };
+	TPM2_HANDLE held;
+	size_t i;
+
+	for (i = 0; i < 2; i++)
+		if (primaries[i] != ESYS_TR_NONE && Esys_TR_GetTpmHandle(prov_tpm_esys,
+		    primaries[i], &held) == TSS2_RC_SUCCESS && held == handle)
+			return 1;
+	return 0;
+}
+
 /*
  * A fresh object at a TPM handle we believe holds another of ours: that one
  * is gone without our knowing (another program flushed it). Our handles can
@@ -110,8 +125,7 @@ tpm_cache_handle_reused(ESYS_TR obj)
 
 	if (Esys_TR_GetTpmHandle(prov_tpm_esys, obj, &fresh) != TSS2_RC_SUCCESS)
 		return 1;
-	if (Esys_TR_GetTpmHandle(prov_tpm_esys, prov_tpm_primary(), &held) == TSS2_RC_SUCCESS &&
-	    held == fresh)
+	if (tpm_is_primary(fresh))
 		return 1;
 	for (i = 0; i < cache.capacity; i++)
 		if (cache.entry[i].ref_len != 0 && cache.entry[i].obj != obj &&
@@ -125,15 +139,21 @@ tpm_cache_handle_reused(ESYS_TR obj)
 static psa_status_t
 tpm_cache_load(struct tpm_cached *c, const struct tpm_key *key)
 {
+	ESYS_TR parent = prov_tpm_primary();
 	TPM2B_AUTH auth;
+	psa_status_t st;
 	TSS2_RC rc;
 
+	if (key->upstream && (st = prov_tpm_upstream_load(&parent)) != PSA_SUCCESS)
+		return st;
 	for (;;) {
-		rc = Esys_Load(prov_tpm_esys, prov_tpm_primary(), ESYS_TR_PASSWORD, ESYS_TR_NONE,
+		rc = Esys_Load(prov_tpm_esys, parent, ESYS_TR_PASSWORD, ESYS_TR_NONE,
 		    ESYS_TR_NONE, &key->priv, &key->pub, &c->obj);
 		if (prov_tpm_rc_base(rc) != TPM2_RC_OBJECT_MEMORY || prov_tpm_cache_evict() == -1)
 			break;
 	}
+	if (key->upstream && !prov_tpm_rc_lost(rc))
+		prov_tpm_upstream_done(parent);
 	if (rc != TSS2_RC_SUCCESS) {
 		c->obj = ESYS_TR_NONE;
 		if (prov_tpm_rc_lost(rc) || prov_tpm_rc_base(rc) == TPM2_RC_OBJECT_MEMORY)
@@ -147,7 +167,9 @@ tpm_cache_load(struct tpm_cached *c, const struct tpm_key *key)
 		prov_restart_after_reply("a TPM handle of ours was given to a new object");
 		return PSA_ERROR_COMMUNICATION_FAILURE;
 	}
-	if (prov_tpm_key_has_auth(&key->pub.publicArea)) {
+	if (key->upstream) {
+		(void)Esys_TR_SetAuth(prov_tpm_esys, c->obj, &key->auth);
+	} else if (prov_tpm_key_has_auth(&key->pub.publicArea)) {
 		prov_tpm_object_auth(&auth);
 		(void)Esys_TR_SetAuth(prov_tpm_esys, c->obj, &auth);
 	}
@@ -280,26 +302,27 @@ tpm_leftover(TPM2_HANDLE handle, const TPM2B_NAME *primary_name, const TPM2B_NAM
 	return ours;
 }
 
-/* Flushes what a worker of ours left loaded (killed before it could). */
-static void
-tpm_cache_sweep(void)
+/*
+ * Flushes what a worker of ours left loaded (killed before it could): copies
+ * of the primary and keys under it. The number flushed.
+ */
+size_t
+prov_tpm_cache_sweep(ESYS_TR primary)
 {
 	TPMS_CAPABILITY_DATA *cap = NULL;
 	TPM2B_NAME *name = NULL, *qn = NULL;
 	TPMI_YES_NO more;
-	TPM2_HANDLE own;
 	ESYS_TR tr;
 	size_t i, swept = 0;
 
-	if (Esys_TR_GetTpmHandle(prov_tpm_esys, prov_tpm_primary(), &own) != TSS2_RC_SUCCESS ||
-	    Esys_ReadPublic(prov_tpm_esys, prov_tpm_primary(), ESYS_TR_NONE, ESYS_TR_NONE,
+	if (primary == ESYS_TR_NONE || Esys_ReadPublic(prov_tpm_esys, primary, ESYS_TR_NONE, ESYS_TR_NONE,
 	    ESYS_TR_NONE, NULL, &name, &qn) != TSS2_RC_SUCCESS)
-		return;
+		return 0;
 	if (Esys_GetCapability(prov_tpm_esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
 	    TPM2_CAP_HANDLES, TPM_TRANSIENT_FIRST, TPM2_MAX_CAP_HANDLES, &more, &cap) ==
 	    TSS2_RC_SUCCESS) {
 		for (i = 0; i < cap->data.handles.count; i++) {
-			if (cap->data.handles.handle[i] == own ||
+			if (tpm_is_primary(cap->data.handles.handle[i]) ||
 			    !tpm_leftover(cap->data.handles.handle[i], name, qn, &tr))
 				continue;
 			prov_tpm_flush(tr);
@@ -309,8 +332,7 @@ tpm_cache_sweep(void)
 	}
 	Esys_Free(name);
 	Esys_Free(qn);
-	if (swept > 0)
-		log_info("flushed %zu objects a previous worker left in the TPM", swept);
+	return swept;
 }
 
 /*
@@ -318,16 +340,23 @@ tpm_cache_sweep(void)
  * the TPM has transient slots free. A command that needs a slot of its own
  * (TPM2_Create, an endorsement key) evicts one when the TPM is full.
  */
-void
-prov_tpm_cache_init(void)
+int
+prov_tpm_cache_init(const struct setup_provider *setup)
 {
 	uint32_t avail;
+	size_t swept;
+	int r;
 
-	tpm_cache_sweep();
+	if ((swept = prov_tpm_cache_sweep(prov_tpm_primary())) > 0)
+		log_info("flushed %zu objects a previous worker left in the TPM", swept);
+	/* Upstream's primary once ours has room: it sweeps its own leftovers. */
+	if ((r = prov_tpm_upstream_init(setup)) != 0)
+		return r;
 	avail = prov_tpm_property(TPM2_PT_HR_TRANSIENT_AVAIL, 2);
 	cache.capacity = avail > 1 ? avail : 1;
 	if (cache.capacity > PROV_TPM_CACHE_MAX)
 		cache.capacity = PROV_TPM_CACHE_MAX;
 	log_info("up to %zu keys stay loaded in the TPM (%u transient slots free)",
 	    cache.capacity, avail);
+	return 0;
 }

@@ -99,6 +99,19 @@ tpm_public_ok(const TPMT_PUBLIC *pub)
 	}
 }
 
+/* An adopted upstream key's header: the marker, version 1, upstream's password. */
+static int
+tpm_upstream_header(const uint8_t *blob, size_t len, size_t *off, struct tpm_key *key)
+{
+	if (len < 2 || blob[1] != PROV_TPM_UPSTREAM_VERSION)
+		return -1;
+	*off = 2;
+	if (Tss2_MU_TPM2B_DIGEST_Unmarshal(blob, len, off, &key->auth) != TSS2_RC_SUCCESS)
+		return -1;
+	key->upstream = 1;
+	return 0;
+}
+
 int
 prov_tpm_blob_decode(const uint8_t *blob, size_t len, struct tpm_key *key)
 {
@@ -107,10 +120,15 @@ prov_tpm_blob_decode(const uint8_t *blob, size_t len, struct tpm_key *key)
 	memset(key, 0, sizeof(*key));
 	if (blob == NULL || len < 2 || len > PROV_TPM_BLOB_MAX)
 		return -1;
+	if (blob[0] == PROV_TPM_UPSTREAM && tpm_upstream_header(blob, len, &off, key) == -1)
+		return -1;
 	/* The size prefix must cover exactly the public area that follows it. */
-	pub_len = (size_t)blob[0] << 8 | blob[1];
+	if (len - off < 2)
+		return -1;
+	pub_len = (size_t)blob[off] << 8 | blob[off + 1];
+	pub_len += off + 2;
 	if (Tss2_MU_TPM2B_PUBLIC_Unmarshal(blob, len, &off, &key->pub) != TSS2_RC_SUCCESS ||
-	    off != 2 + pub_len)
+	    off != pub_len)
 		return -1;
 	if (Tss2_MU_TPM2B_PRIVATE_Unmarshal(blob, len, &off, &key->priv) != TSS2_RC_SUCCESS ||
 	    off != len)
@@ -257,6 +275,23 @@ prov_tpm_primary_template(TPM2B_PUBLIC *tmpl)
 	p->unique.ecc.x.size = 32;
 	memcpy(p->unique.ecc.x.buffer, tpm_primary_unique, 32);
 	p->unique.ecc.y.size = 32;
+}
+
+void
+prov_tpm_rsa_storage_template(TPM2B_PUBLIC *tmpl, TPMA_OBJECT attrs, UINT16 aes_bits)
+{
+	TPMT_PUBLIC *p = &tmpl->publicArea;
+
+	memset(tmpl, 0, sizeof(*tmpl));
+	p->type = TPM2_ALG_RSA;
+	p->nameAlg = TPM2_ALG_SHA256;
+	p->objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
+	    TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT | attrs;
+	p->parameters.rsaDetail.symmetric.algorithm = TPM2_ALG_AES;
+	p->parameters.rsaDetail.symmetric.keyBits.aes = aes_bits;
+	p->parameters.rsaDetail.symmetric.mode.aes = TPM2_ALG_CFB;
+	p->parameters.rsaDetail.scheme.scheme = TPM2_ALG_NULL;
+	p->parameters.rsaDetail.keyBits = 2048;
 }
 
 /*
