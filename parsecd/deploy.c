@@ -88,10 +88,29 @@ deploy_find_material(int sfd, const char *path, char *out, size_t outsz)
 }
 
 /*
+ * Upstream's own key stores below its working directory, under the names its
+ * defaults give them: its SQLite directory and its OnDisk mappings. A host
+ * that moved from one to the other keeps the first; it is upstream's, never a
+ * provider's state, whatever the configuration names now.
+ */
+static int
+deploy_upstream_store(const struct parsec_config *cfg, const char *name)
+{
+	size_t i;
+
+	if (strcmp(name, "kim-mappings") != 0 && strcmp(name, "mappings") != 0)
+		return 0;
+	for (i = 0; i < cfg->provider_count; i++)
+		if (strcmp(cfg->providers[i].name, name) == 0)
+			return 0;
+	return 1;
+}
+
+/*
  * Every directory below state_dir is one provider's state (configured now or
  * not), but the one that holds the key store (upstream's default puts it in
- * state_dir/kim-mappings) and upstream's OnDisk mappings (state_dir/mappings).
- * fn is called with each one's descriptor and path.
+ * state_dir/kim-mappings) and upstream's key stores (state_dir/mappings for
+ * OnDisk). fn is called with each one's descriptor and path.
  */
 static void
 deploy_each(const struct parsec_config *cfg, void (*fn)(int, const char *, void *), void *arg)
@@ -106,7 +125,8 @@ deploy_each(const struct parsec_config *cfg, void (*fn)(int, const char *, void 
 	if ((d = fdopendir(fd)) == NULL)
 		fatal("privsep.state_dir: %s", cfg->state_dir);
 	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' || (cfg->key_manager_count > 0 &&
+		if (de->d_name[0] == '.' || deploy_upstream_store(cfg, de->d_name) ||
+		    (cfg->key_manager_count > 0 &&
 		    (deploy_holds(cfg->state_dir, de->d_name, km->sqlite_db_path) ||
 		    deploy_holds(cfg->state_dir, de->d_name, km->type == CFG_KIM_ON_DISK ?
 		    km->store_path : km->upstream_db_path))))

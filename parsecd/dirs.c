@@ -577,7 +577,7 @@ parsecd_lend_provider_dirs(const struct parsec_config *cfg, uid_t uid, gid_t gid
 	int fd;
 
 	for (i = 0; du.root && i < cfg->provider_count; i++) {
-		if (cfg->providers[i].kind != CFG_PROVIDER_MBED_CRYPTO)
+		if (cfg->providers[i].kind == CFG_PROVIDER_PKCS11)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, cfg->providers[i].name);
 		fd = parsecd_dir_open("privsep.state_dir", path, 0, 0, 0, 0, NULL);

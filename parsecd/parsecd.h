@@ -215,9 +215,9 @@ const char *parsecd_role_name(enum parsecd_role r);
 int parsecd_is_service_uid(uid_t uid);
 
 /*
- * The adoption runs as the key store's owner: the software providers'
- * directories are lent to it and, once it is done, given back to their
- * owner with the files it wrote (dirs.c).
+ * The adoption runs as the key store's owner: the software and TPM providers'
+ * directories (key files; upstream's primary mark) are lent to it and, once
+ * it is done, given back to their owner with the files it wrote (dirs.c).
  */
 void parsecd_lend_provider_dirs(const struct parsec_config *cfg, uid_t uid, gid_t gid);
 void parsecd_settle_provider_dirs(const struct parsec_config *cfg);
