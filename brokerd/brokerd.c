@@ -163,7 +163,8 @@ broker_startup_progress(void)
 	ipc_send_ctl(brokerd.parent, IPC_READY, 0, -1, NULL, 0);
 }
 
-static void
+/* A connection's first request brings its client socket: who is connected is read from it. */
+static struct broker_conn *
 broker_conn_new(uint64_t conn_id, int fd)
 {
 	struct broker_conn *conn;
@@ -171,8 +172,6 @@ broker_conn_new(uint64_t conn_id, int fd)
 	socklen_t len = sizeof(cred);
 	char why[160];
 
-	if (fd == -1)
-		fatalx("CONN_NEW without a descriptor");
 	if ((conn = calloc(1, sizeof(*conn))) == NULL)
 		fatal("calloc");
 	conn->id = conn_id;
@@ -196,6 +195,7 @@ broker_conn_new(uint64_t conn_id, int fd)
 		fatalx("duplicate connection id %llu", (unsigned long long)conn_id);
 	log_debug("connection %llu from uid %u pid %d", (unsigned long long)conn_id,
 	    (unsigned)conn->uid, (int)conn->pid);
+	return conn;
 }
 
 static void
@@ -215,15 +215,14 @@ broker_front_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 	struct broker_conn key, *conn;
 
 	switch (msg->hdr.type) {
-	case IPC_CONN_NEW:
-		broker_conn_new(msg->hdr.conn_id, msg->fd);
-		break;
 	case IPC_CONN_CLOSED:
 		broker_conn_closed(msg->hdr.conn_id);
 		break;
 	case IPC_REQUEST:
 		key.id = msg->hdr.conn_id;
-		if ((conn = RB_FIND(broker_conn_tree, &bd.conns, &key)) == NULL)
+		if (msg->fd != -1)
+			conn = broker_conn_new(msg->hdr.conn_id, msg->fd);
+		else if ((conn = RB_FIND(broker_conn_tree, &bd.conns, &key)) == NULL)
 			fatalx("request on unknown connection %llu",
 			    (unsigned long long)msg->hdr.conn_id);
 		if (conn->refused) {

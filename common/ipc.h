@@ -13,7 +13,7 @@
 
 struct event_base;
 
-#define IPC_PROTOCOL_VERSION 1
+#define IPC_PROTOCOL_VERSION 2
 #define IPC_MAX_PAYLOAD (16u * 1024u * 1024u) /* checked on send and on receive */
 /*
  * The largest client request body the IPC can carry: the cap less 1 MiB kept
@@ -56,11 +56,13 @@ enum ipc_type {
 				    connect failed; empty */
 
 	/* 100..199: frontd <-> brokerd */
-	IPC_CONN_NEW = 100,    /* frontd -> brokerd: empty; fd = dup of the client socket */
-	IPC_CONN_CLOSED = 101, /* frontd -> brokerd: forget the connection; empty */
+	/* 100: retired (a connection's descriptor now comes with its first request) */
+	IPC_CONN_CLOSED = 101, /* frontd -> brokerd: forget the connection (only one brokerd
+				  has seen a request of); empty */
 	IPC_REQUEST = 102,     /* frontd -> brokerd, a decoded request: u8 provider id,
 				  u8 auth type, u16 auth length n, u16 zero, n auth bytes,
-				  the operation (op_request) (ipc_request) */
+				  the operation (op_request) (ipc_request); the connection's
+				  first carries fd = dup of the client socket */
 	IPC_RESPONSE = 103,    /* brokerd -> frontd: a result (op_result) */
 
 	/* 200..299: brokerd <-> provider */

@@ -116,7 +116,7 @@ START_TEST(t_channel_roundtrip)
 	a = ipc_chan_new(base, sv[0], "a", rx_msg, NULL, &rx);
 	b = ipc_chan_new(base, sv[1], "b", rx_msg, NULL, &rx);
 	ck_assert_int_eq(ipc_send(a, IPC_HELLO, 0, 0, -1, "hi", 2), 0);
-	ck_assert_int_eq(ipc_send(a, IPC_CONN_NEW, 1, 0, p[0], NULL, 0), 0);
+	ck_assert_int_eq(ipc_send(a, IPC_REQUEST, 1, 1, p[0], NULL, 0), 0);
 	ck_assert_int_eq(ipc_send(a, IPC_REQUEST, 1, 2, -1, payload, big), 0);
 	/* Over the cap: refused on send, nothing queued. */
 	ck_assert_int_eq(ipc_send(a, IPC_REQUEST, 1, 3, -1, payload, IPC_MAX_PAYLOAD + 1), -1);
@@ -124,7 +124,7 @@ START_TEST(t_channel_roundtrip)
 	ck_assert_int_eq(rx.count, 3);
 	ck_assert_uint_eq(rx.types[0], IPC_HELLO);
 	ck_assert_uint_eq(rx.lens[0], 2);
-	ck_assert_uint_eq(rx.types[1], IPC_CONN_NEW);
+	ck_assert_uint_eq(rx.types[1], IPC_REQUEST);
 	ck_assert(rx.fd_ok);
 	ck_assert_uint_eq(rx.types[2], IPC_REQUEST);
 	ck_assert_uint_eq(rx.lens[2], big);
@@ -176,7 +176,7 @@ START_TEST(t_channel_garbage_fatal)
 	make_hdr(buf, IPC_REQUEST, IPC_MAX_PAYLOAD + 1, 0, IPC_PROTOCOL_VERSION);
 	ck_assert_int_eq(receive_garbage(buf, sizeof(buf)), 1);
 	/* Claims a descriptor that never came. */
-	make_hdr(buf, IPC_CONN_NEW, 0, IPC_F_FD, IPC_PROTOCOL_VERSION);
+	make_hdr(buf, IPC_REQUEST, 0, IPC_F_FD, IPC_PROTOCOL_VERSION);
 	ck_assert_int_eq(receive_garbage(buf, sizeof(buf)), 1);
 	/* A truncated message followed by hang-up: the channel reports the close (fatal here). */
 	make_hdr(buf, IPC_REQUEST, 100, 0, IPC_PROTOCOL_VERSION);
