@@ -32,6 +32,7 @@ struct broker_conn {
 	uid_t uid;
 	pid_t pid;
 	int refused; /* not one of the service's clients: no identity, every request refused */
+	uint64_t last_req_id; /* its answer closes the connection (IPC_F_LAST); 0: none yet */
 };
 
 static int
@@ -65,6 +66,28 @@ broker_send_parent(uint32_t type)
 	ipc_send_ctl(brokerd.parent, type, 0, -1, NULL, 0);
 }
 
+static void
+broker_conn_closed(uint64_t conn_id)
+{
+	struct broker_conn key = { .id = conn_id }, *conn;
+
+	if ((conn = RB_FIND(broker_conn_tree, &bd.conns, &key)) == NULL)
+		return;
+	RB_REMOVE(broker_conn_tree, &bd.conns, conn);
+	free(conn);
+}
+
+/* The answer to a connection's last request closes it in frontd: it is forgotten here too. */
+static void
+broker_conn_answered(uint64_t conn_id, uint64_t req_id)
+{
+	struct broker_conn key = { .id = conn_id }, *conn;
+
+	if ((conn = RB_FIND(broker_conn_tree, &bd.conns, &key)) != NULL &&
+	    conn->last_req_id == req_id)
+		broker_conn_closed(conn_id);
+}
+
 void
 broker_reply(uint64_t conn_id, uint64_t req_id, const struct op_result *res)
 {
@@ -87,6 +110,7 @@ broker_reply(uint64_t conn_id, uint64_t req_id, const struct op_result *res)
 	explicit_bzero(buf, wr.off);
 	free(buf);
 	broker_fair_done(conn_id, req_id);
+	broker_conn_answered(conn_id, req_id);
 }
 
 void
@@ -198,16 +222,6 @@ broker_conn_new(uint64_t conn_id, int fd)
 	return conn;
 }
 
-static void
-broker_conn_closed(uint64_t conn_id)
-{
-	struct broker_conn key = { .id = conn_id }, *conn;
-
-	if ((conn = RB_FIND(broker_conn_tree, &bd.conns, &key)) == NULL)
-		return;
-	RB_REMOVE(broker_conn_tree, &bd.conns, conn);
-	free(conn);
-}
 
 static void
 broker_front_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
@@ -225,6 +239,8 @@ broker_front_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 		else if ((conn = RB_FIND(broker_conn_tree, &bd.conns, &key)) == NULL)
 			fatalx("request on unknown connection %llu",
 			    (unsigned long long)msg->hdr.conn_id);
+		if (msg->hdr.flags & IPC_F_LAST)
+			conn->last_req_id = msg->hdr.req_id;
 		if (conn->refused) {
 			broker_reply_status(msg->hdr.conn_id, msg->hdr.req_id,
 			    ST_AUTHENTICATION_ERROR);
@@ -334,6 +350,7 @@ broker_link_worker(const uint8_t *data, size_t len, int fd)
 	snprintf(peer, sizeof(peer), "provider %u/%u", ref.id, ref.worker);
 	w->chan = ipc_chan_new(brokerd.base, fd, peer, broker_worker_msg, broker_worker_lost, w);
 	ipc_chan_set_untrusted(w->chan);
+	ipc_chan_set_batched(w->chan, brokerd.base);
 }
 
 /* A provider left the configuration: its keys stay in the store, unreachable. */
@@ -441,6 +458,7 @@ main(int argc, char **argv)
 {
 	RB_INIT(&bd.conns);
 	proc_child_start(&brokerd, argc, argv);
+	ipc_chan_set_batched(brokerd.peer, brokerd.base);
 	proc_child_run(&brokerd);
 	kim_close();
 	log_debug("exiting");

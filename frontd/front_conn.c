@@ -51,7 +51,8 @@ struct front_conn {
 	size_t out_len;
 	size_t out_off;
 	int close_after;
-	int broker_has_fd; /* brokerd holds the client socket: it knows this connection */
+	int broker_has_fd;  /* brokerd has seen this connection (and its client socket) */
+	int broker_forgets; /* its request is the last: brokerd forgets it once answered */
 };
 
 struct front_uid_count {
@@ -254,6 +255,8 @@ front_conn_to_broker(struct front_conn *conn, struct front_request *req, size_t 
 		.auth = req->auth, .auth_len = req->auth_len, .op = req->op };
 	size_t len;
 	uint8_t *buf = ipc_request_encode_alloc(&m, &len);
+	/* Without keep-alive the answer closes the connection: brokerd needs no CONN_CLOSED. */
+	uint32_t flags = req->hdr.flags & WIRE_FLAG_KEEP_ALIVE ? 0 : IPC_F_LAST;
 	int fd = -1, sent;
 
 	pc_msg_free(req->storage);
@@ -261,7 +264,8 @@ front_conn_to_broker(struct front_conn *conn, struct front_request *req, size_t 
 	if (!conn->broker_has_fd && (fd = front_conn_client_dup(conn)) == -1)
 		sent = -1;
 	else
-		sent = ipc_send(fc.broker, IPC_REQUEST, conn->id, ++fc.next_req_id, fd, buf, len);
+		sent = ipc_send_flags(fc.broker, IPC_REQUEST, conn->id, ++fc.next_req_id, fd, flags,
+		    buf, len);
 	explicit_bzero(buf, len);
 	free(buf);
 	if (sent == -1 && len > IPC_MAX_PAYLOAD) {
@@ -276,6 +280,7 @@ front_conn_to_broker(struct front_conn *conn, struct front_request *req, size_t 
 		return -1;
 	}
 	conn->broker_has_fd = 1;
+	conn->broker_forgets = flags == IPC_F_LAST;
 	conn->req_id = fc.next_req_id;
 	conn->state = CONN_WAITING;
 	evtimer_del(conn->ev_timer);
@@ -520,6 +525,8 @@ front_conn_response(uint64_t conn_id, uint64_t req_id, const uint8_t *data, size
 	conn = RB_FIND(front_conn_tree, &fc.conns, &key);
 	if (conn == NULL || conn->state != CONN_WAITING || conn->req_id != req_id)
 		return; /* the client left; nothing to answer */
+	if (conn->broker_forgets)
+		conn->broker_has_fd = 0;
 	/* A client may already have sent its next request. */
 	if (front_conn_answer(conn, &res) == 0)
 		front_conn_process(conn);
