@@ -314,9 +314,10 @@ front_conn_forward(struct front_conn *conn, size_t total)
 /*
  * Looks at what has arrived: header faults are answered before any body is
  * read. Requests answered at once (errors, local answers) let the next
- * buffered one in, in this loop rather than by recursion.
+ * buffered one in, in this loop rather than by recursion. Returns -1 if the
+ * connection is gone.
  */
-static void
+static int
 front_conn_process(struct front_conn *conn)
 {
 	size_t total;
@@ -326,7 +327,7 @@ front_conn_process(struct front_conn *conn)
 			enum wire_hdr_check check;
 
 			if (conn->in_len < WIRE_HDR_LEN)
-				return;
+				return 0;
 			check = wire_decode_request_hdr(conn->in, WIRE_HDR_LEN,
 			    fc.settings.body_len_limit, &conn->hdr);
 			if (check != WIRE_HDR_OK) {
@@ -337,16 +338,18 @@ front_conn_process(struct front_conn *conn)
 				    (unsigned long long)conn->id, (unsigned)conn->uid,
 				    wire_hdr_check_str(check));
 				conn->in_len = 0;
-				front_conn_reply(conn, untrusted ? NULL : &conn->hdr,
+				return front_conn_reply(conn, untrusted ? NULL : &conn->hdr,
 				    wire_hdr_check_status(check), NULL, 0, 1);
-				return;
 			}
 			conn->hdr_checked = 1;
 		}
 		total = WIRE_HDR_LEN + (size_t)conn->hdr.body_len + conn->hdr.auth_len;
-		if (conn->in_len < total || front_conn_forward(conn, total) == -1)
-			return;
+		if (conn->in_len < total)
+			return 0;
+		if (front_conn_forward(conn, total) == -1)
+			return -1;
 	}
+	return 0;
 }
 
 static void
@@ -358,8 +361,9 @@ front_conn_read(evutil_socket_t fd, short events, void *arg)
 	int was_idle = conn->in_len == 0;
 
 	/*
-	 * Reading stays on while a request is answered, so a client that waits
-	 * costs no epoll_ctl; one that sends on meanwhile is read later.
+	 * Reading is registered only once a client makes us wait for its bytes,
+	 * and stays while a request is answered: a client that waits for its
+	 * answer costs no epoll_ctl, one that sends on meanwhile is read later.
 	 */
 	if (conn->state != CONN_READING) {
 		event_del(conn->ev_read);
@@ -395,8 +399,10 @@ front_conn_read(evutil_socket_t fd, short events, void *arg)
 	}
 	n = recv(fd, conn->in + conn->in_len, room, 0);
 	if (n == -1) {
-		if (errno == EAGAIN || errno == EINTR)
+		if (errno == EAGAIN || errno == EINTR) {
+			event_add(conn->ev_read, NULL);
 			return;
+		}
 		front_conn_close(conn);
 		return;
 	}
@@ -416,7 +422,8 @@ front_conn_read(evutil_socket_t fd, short events, void *arg)
 	conn->in_len += (size_t)n;
 	if (was_idle)
 		front_conn_arm_timer(conn, fc.settings.timeout_ms);
-	front_conn_process(conn);
+	if (front_conn_process(conn) == 0 && conn->state == CONN_READING)
+		event_add(conn->ev_read, NULL);
 }
 
 static void
@@ -504,11 +511,13 @@ front_accept(evutil_socket_t lfd, short events, void *arg)
 		fatalx("event_new failed");
 	RB_INSERT(front_conn_tree, &fc.conns, conn);
 	fc.conn_count++;
-	event_add(conn->ev_read, NULL);
 	front_conn_arm_timer(conn, fc.settings.keep_alive_timeout_ms);
 	if (fc.conn_count >= fc.settings.max_connections)
 		event_del(fc.ev_accept);
-	/* A client writes its request as soon as it is connected: it is usually here already. */
+	/*
+	 * A client writes its request as soon as it is connected: it is usually
+	 * here already, and a connection served at once never enters epoll.
+	 */
 	front_conn_read(fd, EV_READ, conn);
 }
 
