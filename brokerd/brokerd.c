@@ -222,7 +222,6 @@ broker_conn_new(uint64_t conn_id, int fd)
 	return conn;
 }
 
-
 static void
 broker_front_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 {
