@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <sqlite3.h>
 
 #include "broker_kim.h"
 #include "brokerd.h"
@@ -375,6 +376,25 @@ broker_remove_provider(struct broker_provider *p)
 	broker_startup_progress(); /* a provider skipped at start-up is no longer awaited */
 }
 
+/*
+ * SQLite's commit hook, run before each durable write to the key store (an
+ * fsync): the answers and provider requests batched so far leave first, so
+ * frontd and the providers work while brokerd waits for the disk.
+ */
+static int
+broker_flush_before_commit(void *arg)
+{
+	size_t i;
+	uint32_t w;
+
+	ipc_chan_flush_now(brokerd.peer);
+	for (i = 0; i < WIRE_PROVIDER_COUNT; i++)
+		for (w = 0; w < broker.providers[i].worker_count; w++)
+			if (broker.providers[i].workers[w].chan != NULL)
+				ipc_chan_flush_now(broker.providers[i].workers[w].chan);
+	return 0;
+}
+
 static void
 broker_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 {
@@ -386,6 +406,7 @@ broker_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 		sandbox_drop(broker.setup.user, NULL, SANDBOX_NO_GROUPS);
 		if (kim_open(broker.setup.kim_path) == -1)
 			fatalx("cannot open the key store %s", broker.setup.kim_path);
+		sqlite3_commit_hook(kim_sqlite(), broker_flush_before_commit, NULL);
 		broker_deploy_check(broker.setup.kim_path, broker.setup.state_dir,
 		    broker.setup.upstream_store);
 		/* The key store is open; its directory is the only path brokerd still uses. */

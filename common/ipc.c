@@ -332,6 +332,17 @@ ipc_chan_set_batched(struct ipc_chan *chan, struct event_base *base)
 		fatalx("event_new failed");
 }
 
+void
+ipc_chan_flush_now(struct ipc_chan *chan)
+{
+	if (chan->ev_flush == NULL || event_pending(chan->ev_write, EV_WRITE, NULL))
+		return;
+	if (ipc_flush(chan) == -1)
+		log_debug("write to %s failed", chan->peer);
+	else if (chan->out_off < chan->out_len)
+		event_add(chan->ev_write, NULL);
+}
+
 static void
 ipc_out_reserve(struct ipc_chan *chan, size_t more)
 {

@@ -127,6 +127,11 @@ void ipc_chan_drop(struct ipc_chan *chan);
  * IPC_FDS_PER_WRITE a write), so a burst wakes the peer once, not per message.
  */
 void ipc_chan_set_batched(struct ipc_chan *chan, struct event_base *base);
+/*
+ * Writes a batched channel's queue now, before the caller blocks (an fsync):
+ * the peer gets to work meanwhile. A failure is left for the loop to report.
+ */
+void ipc_chan_flush_now(struct ipc_chan *chan);
 
 /*
  * Queues a message and tries to write it at once. fd (or -1) is sent along and
