@@ -124,7 +124,8 @@ PARSECD_OBJS = parsecd/parsecd.o parsecd/spawn.o parsecd/settings.o parsecd/supe
 	parsecd/adopt_tpm.o parsecd/auth_setup.o parsecd/users.o parsecd/deploy.o \
 	$(CONFIG_OBJS) brokerd/broker_kim.o brokerd/broker_kim_adopt.o
 PARSECD_OBJS += parsecd/secrets.o # the providers' secrets, read again for each worker
-FRONTD_OBJS = frontd/frontd.o frontd/front_conn.o frontd/front_codec.o frontd/front_list_keys.o
+FRONTD_OBJS = frontd/frontd.o frontd/front_conn.o frontd/front_codec.o frontd/front_list_keys.o \
+	frontd/front_local.o
 # Each binary's objects by name: a new file joins a binary only when listed here.
 BROKERD_OBJS = brokerd/brokerd.o brokerd/broker_auth.o brokerd/broker_core.o \
 	brokerd/broker_deploy.o brokerd/broker_fair.o brokerd/broker_jwt.o brokerd/broker_kim.o brokerd/broker_kim_adopt.o \

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <sqlite3.h>
 
 #include "broker_kim.h"
 #include "brokerd.h"
@@ -34,6 +35,7 @@ struct broker_conn {
 	uid_t uid;
 	pid_t pid;
 	int refused; /* not one of the service's clients: no identity, every request refused */
+	uint64_t last_req_id; /* its answer closes the connection (IPC_F_LAST); 0: none yet */
 };
 
 static int
@@ -67,6 +69,28 @@ broker_send_parent(uint32_t type)
 	ipc_send_ctl(brokerd.parent, type, 0, -1, NULL, 0);
 }
 
+static void
+broker_conn_closed(uint64_t conn_id)
+{
+	struct broker_conn key = { .id = conn_id }, *conn;
+
+	if ((conn = RB_FIND(broker_conn_tree, &bd.conns, &key)) == NULL)
+		return;
+	RB_REMOVE(broker_conn_tree, &bd.conns, conn);
+	free(conn);
+}
+
+/* The answer to a connection's last request closes it in frontd: it is forgotten here too. */
+static void
+broker_conn_answered(uint64_t conn_id, uint64_t req_id)
+{
+	struct broker_conn key = { .id = conn_id }, *conn;
+
+	if ((conn = RB_FIND(broker_conn_tree, &bd.conns, &key)) != NULL &&
+	    conn->last_req_id == req_id)
+		broker_conn_closed(conn_id);
+}
+
 void
 broker_reply(uint64_t conn_id, uint64_t req_id, const struct op_result *res)
 {
@@ -88,6 +112,7 @@ broker_reply(uint64_t conn_id, uint64_t req_id, const struct op_result *res)
 	}
 	wipe_free(buf, wr.off);
 	broker_fair_done(conn_id, req_id);
+	broker_conn_answered(conn_id, req_id);
 }
 
 void
@@ -164,7 +189,8 @@ broker_startup_progress(void)
 	    strlen(broker_deploy_id()));
 }
 
-static void
+/* A connection's first request brings its client socket: who is connected is read from it. */
+static struct broker_conn *
 broker_conn_new(uint64_t conn_id, int fd)
 {
 	struct broker_conn *conn;
@@ -172,8 +198,6 @@ broker_conn_new(uint64_t conn_id, int fd)
 	socklen_t len = sizeof(cred);
 	char why[160];
 
-	if (fd == -1)
-		fatalx("CONN_NEW without a descriptor");
 	if ((conn = calloc(1, sizeof(*conn))) == NULL)
 		fatal("calloc");
 	conn->id = conn_id;
@@ -197,17 +221,7 @@ broker_conn_new(uint64_t conn_id, int fd)
 		fatalx("duplicate connection id %llu", (unsigned long long)conn_id);
 	log_debug("connection %llu from uid %u pid %d", (unsigned long long)conn_id,
 	    (unsigned)conn->uid, (int)conn->pid);
-}
-
-static void
-broker_conn_closed(uint64_t conn_id)
-{
-	struct broker_conn key = { .id = conn_id }, *conn;
-
-	if ((conn = RB_FIND(broker_conn_tree, &bd.conns, &key)) == NULL)
-		return;
-	RB_REMOVE(broker_conn_tree, &bd.conns, conn);
-	free(conn);
+	return conn;
 }
 
 static void
@@ -216,17 +230,18 @@ broker_front_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 	struct broker_conn key, *conn;
 
 	switch (msg->hdr.type) {
-	case IPC_CONN_NEW:
-		broker_conn_new(msg->hdr.conn_id, msg->fd);
-		break;
 	case IPC_CONN_CLOSED:
 		broker_conn_closed(msg->hdr.conn_id);
 		break;
 	case IPC_REQUEST:
 		key.id = msg->hdr.conn_id;
-		if ((conn = RB_FIND(broker_conn_tree, &bd.conns, &key)) == NULL)
+		if (msg->fd != -1)
+			conn = broker_conn_new(msg->hdr.conn_id, msg->fd);
+		else if ((conn = RB_FIND(broker_conn_tree, &bd.conns, &key)) == NULL)
 			fatalx("request on unknown connection %llu",
 			    (unsigned long long)msg->hdr.conn_id);
+		if (msg->hdr.flags & IPC_F_LAST)
+			conn->last_req_id = msg->hdr.req_id;
 		if (conn->refused) {
 			broker_reply_status(msg->hdr.conn_id, msg->hdr.req_id,
 			    ST_AUTHENTICATION_ERROR);
@@ -336,6 +351,7 @@ broker_link_worker(const uint8_t *data, size_t len, int fd)
 	snprintf(peer, sizeof(peer), "provider %u/%u", ref.id, ref.worker);
 	w->chan = ipc_chan_new(brokerd.base, fd, peer, broker_worker_msg, broker_worker_lost, w);
 	ipc_chan_set_untrusted(w->chan);
+	ipc_chan_set_batched(w->chan, brokerd.base);
 }
 
 /* A provider left the configuration: its keys stay in the store, unreachable. */
@@ -383,6 +399,25 @@ broker_enter_kim_dir(void)
 		fatalx("cannot open the key store %s", broker.setup.kim_path);
 }
 
+/*
+ * SQLite's commit hook, run before each durable write to the key store (an
+ * fsync): the answers and provider requests batched so far leave first, so
+ * frontd and the providers work while brokerd waits for the disk.
+ */
+static int
+broker_flush_before_commit(void *arg)
+{
+	size_t i;
+	uint32_t w;
+
+	ipc_chan_flush_now(brokerd.peer);
+	for (i = 0; i < WIRE_PROVIDER_COUNT; i++)
+		for (w = 0; w < broker.providers[i].worker_count; w++)
+			if (broker.providers[i].workers[w].chan != NULL)
+				ipc_chan_flush_now(broker.providers[i].workers[w].chan);
+	return 0;
+}
+
 static void
 broker_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 {
@@ -391,6 +426,7 @@ broker_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 		if (setup_broker_decode(msg->data, msg->hdr.len, &broker.setup) == -1)
 			fatalx("malformed setup from parent");
 		broker_enter_kim_dir();
+		sqlite3_commit_hook(kim_sqlite(), broker_flush_before_commit, NULL);
 		broker_deploy_check(&broker.setup);
 		/* The key store is open; its directory is the only path brokerd still uses. */
 		sandbox_filter(PROC_BROKERD, NULL, NULL, 0);
@@ -461,6 +497,7 @@ main(int argc, char **argv)
 {
 	RB_INIT(&bd.conns);
 	proc_child_start(&brokerd, argc, argv);
+	ipc_chan_set_batched(brokerd.peer, brokerd.base);
 	proc_child_run(&brokerd);
 	kim_close();
 	log_debug("exiting");

@@ -30,6 +30,7 @@ struct ipc_chan {
 	char peer[32];
 	struct event *ev_read;
 	struct event *ev_write;
+	struct event *ev_flush; /* batched channels: writes once the loop's callbacks are done */
 	ipc_msg_cb on_msg;
 	ipc_close_cb on_close;
 	void *arg;
@@ -68,7 +69,6 @@ static const struct {
 	{ IPC_SERVE, "SERVE" },
 	{ IPC_SPIFFE_CONNECT, "SPIFFE_CONNECT" },
 	{ IPC_SPIFFE_SOCKET, "SPIFFE_SOCKET" },
-	{ IPC_CONN_NEW, "CONN_NEW" },
 	{ IPC_CONN_CLOSED, "CONN_CLOSED" },
 	{ IPC_REQUEST, "REQUEST" },
 	{ IPC_RESPONSE, "RESPONSE" },
@@ -121,7 +121,8 @@ ipc_hdr_decode(const uint8_t in[IPC_HDR_LEN], struct ipc_hdr *hdr, const char **
 		*why = "unknown message type";
 		return -1;
 	}
-	if ((hdr->flags & ~IPC_F_FD) != 0) {
+	if ((hdr->flags & ~(IPC_F_FD | IPC_F_LAST)) != 0 ||
+	    ((hdr->flags & IPC_F_LAST) && hdr->type != IPC_REQUEST)) {
 		*why = "unknown flags";
 		return -1;
 	}
@@ -183,6 +184,8 @@ ipc_chan_free(struct ipc_chan *chan)
 		return;
 	event_free(chan->ev_read);
 	event_free(chan->ev_write);
+	if (chan->ev_flush != NULL)
+		event_free(chan->ev_flush);
 	close(chan->fd);
 	for (i = 0; i < chan->in_fd_count; i++)
 		close(chan->in_fds[i]);
@@ -224,10 +227,35 @@ ipc_chan_lost(struct ipc_chan *chan)
 {
 	event_del(chan->ev_read);
 	event_del(chan->ev_write);
+	if (chan->ev_flush != NULL)
+		event_del(chan->ev_flush);
 	if (chan->on_close != NULL)
 		chan->on_close(chan, chan->arg);
 	else
 		fatalx("channel to %s closed", chan->peer);
+}
+
+/*
+ * The descriptors that go with the next write (at most IPC_FDS_PER_WRITE, all
+ * whose messages start in the unsent bytes), and how many bytes that write
+ * takes: up to the message of the first descriptor left for a later write.
+ * Returns the count; a write without descriptors stops at the first message
+ * that has one, so each descriptor arrives with its message's first byte.
+ */
+static size_t
+ipc_flush_fds(const struct ipc_chan *chan, int fds[IPC_FDS_PER_WRITE], size_t *want)
+{
+	size_t k = 0;
+
+	while (k < chan->out_fd_count && chan->out_fds[k].pos - chan->out_sent < *want) {
+		if (k == IPC_FDS_PER_WRITE || (k == 0 && chan->out_fds[0].pos != chan->out_sent)) {
+			*want = (size_t)(chan->out_fds[k].pos - chan->out_sent);
+			break;
+		}
+		fds[k] = chan->out_fds[k].fd;
+		k++;
+	}
+	return k;
 }
 
 /* Writes as much as the socket takes; fds go with the first byte of their message. */
@@ -235,42 +263,33 @@ static int
 ipc_flush(struct ipc_chan *chan)
 {
 	while (chan->out_off < chan->out_len) {
-		size_t want = chan->out_len - chan->out_off;
+		size_t want = chan->out_len - chan->out_off, nfds, i;
+		int fds[IPC_FDS_PER_WRITE];
 		struct msghdr mh;
 		struct iovec iov;
 		union {
 			struct cmsghdr align;
-			char buf[CMSG_SPACE(sizeof(int))];
+			char buf[CMSG_SPACE(sizeof(int) * IPC_FDS_PER_WRITE)];
 		} cmsgbuf;
-		int send_fd = -1;
 		ssize_t n;
 
-		if (chan->out_fd_count > 0) {
-			uint64_t mark = chan->out_fds[0].pos;
-
-			if (mark == chan->out_sent)
-				send_fd = chan->out_fds[0].fd;
-			else if (mark - chan->out_sent < want)
-				want = (size_t)(mark - chan->out_sent);
-		}
+		nfds = ipc_flush_fds(chan, fds, &want);
 		memset(&mh, 0, sizeof(mh));
 		iov.iov_base = chan->out + chan->out_off;
 		iov.iov_len = want;
 		mh.msg_iov = &iov;
 		mh.msg_iovlen = 1;
-		if (send_fd != -1) {
+		if (nfds > 0) {
 			struct cmsghdr *cm;
 
-			/* Only one byte with the descriptor so it cannot attach to a later message. */
-			iov.iov_len = 1;
 			memset(&cmsgbuf, 0, sizeof(cmsgbuf));
 			mh.msg_control = cmsgbuf.buf;
-			mh.msg_controllen = sizeof(cmsgbuf.buf);
+			mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
 			cm = CMSG_FIRSTHDR(&mh);
 			cm->cmsg_level = SOL_SOCKET;
 			cm->cmsg_type = SCM_RIGHTS;
-			cm->cmsg_len = CMSG_LEN(sizeof(int));
-			memcpy(CMSG_DATA(cm), &send_fd, sizeof(int));
+			cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+			memcpy(CMSG_DATA(cm), fds, sizeof(int) * nfds);
 		}
 		n = sendmsg(chan->fd, &mh, MSG_NOSIGNAL);
 		if (n == -1) {
@@ -278,12 +297,12 @@ ipc_flush(struct ipc_chan *chan)
 				return 0;
 			return -1;
 		}
-		if (send_fd != -1) {
-			close(send_fd);
-			chan->out_fd_count--;
-			memmove(chan->out_fds, chan->out_fds + 1,
-			    chan->out_fd_count * sizeof(chan->out_fds[0]));
-		}
+		/* Sent with the first byte written: the peer holds its copies now. */
+		for (i = 0; i < nfds; i++)
+			close(fds[i]);
+		chan->out_fd_count -= nfds;
+		memmove(chan->out_fds, chan->out_fds + nfds,
+		    chan->out_fd_count * sizeof(chan->out_fds[0]));
 		chan->out_off += (size_t)n;
 		chan->out_sent += (uint64_t)n;
 	}
@@ -304,6 +323,25 @@ ipc_chan_write(evutil_socket_t fd, short events, void *arg)
 		return;
 	}
 	if (chan->out_off < chan->out_len)
+		event_add(chan->ev_write, NULL);
+}
+
+void
+ipc_chan_set_batched(struct ipc_chan *chan, struct event_base *base)
+{
+	chan->ev_flush = event_new(base, -1, 0, ipc_chan_write, chan);
+	if (chan->ev_flush == NULL)
+		fatalx("event_new failed");
+}
+
+void
+ipc_chan_flush_now(struct ipc_chan *chan)
+{
+	if (chan->ev_flush == NULL || event_pending(chan->ev_write, EV_WRITE, NULL))
+		return;
+	if (ipc_flush(chan) == -1)
+		log_debug("write to %s failed", chan->peer);
+	else if (chan->out_off < chan->out_len)
 		event_add(chan->ev_write, NULL);
 }
 
@@ -331,9 +369,9 @@ ipc_out_reserve(struct ipc_chan *chan, size_t more)
 	}
 }
 
-int
-ipc_sendv(struct ipc_chan *chan, uint32_t type, uint64_t conn_id, uint64_t req_id, int fd,
-    const struct iovec *iov, int iovcnt)
+static int
+ipc_sendv_flags(struct ipc_chan *chan, uint32_t type, uint64_t conn_id, uint64_t req_id, int fd,
+    uint32_t flags, const struct iovec *iov, int iovcnt)
 {
 	struct ipc_hdr hdr;
 	size_t total = 0;
@@ -367,7 +405,7 @@ ipc_sendv(struct ipc_chan *chan, uint32_t type, uint64_t conn_id, uint64_t req_i
 	hdr.len = (uint32_t)total;
 	hdr.req_id = req_id;
 	hdr.conn_id = conn_id;
-	hdr.flags = fd != -1 ? IPC_F_FD : 0;
+	hdr.flags = flags | (fd != -1 ? IPC_F_FD : 0);
 	hdr.version = IPC_PROTOCOL_VERSION;
 
 	ipc_out_reserve(chan, IPC_HDR_LEN + total);
@@ -383,6 +421,12 @@ ipc_sendv(struct ipc_chan *chan, uint32_t type, uint64_t conn_id, uint64_t req_i
 			memcpy(chan->out + chan->out_len, iov[i].iov_base, iov[i].iov_len);
 		chan->out_len += iov[i].iov_len;
 	}
+	if (chan->ev_flush != NULL) {
+		/* Written once this loop iteration's callbacks have queued theirs too. */
+		if (!event_pending(chan->ev_write, EV_WRITE, NULL))
+			event_active(chan->ev_flush, EV_WRITE, 0);
+		return 0;
+	}
 	if (ipc_flush(chan) == -1) {
 		/* The read side sees the hang-up and reports it. */
 		log_debug("write to %s failed", chan->peer);
@@ -394,12 +438,26 @@ ipc_sendv(struct ipc_chan *chan, uint32_t type, uint64_t conn_id, uint64_t req_i
 }
 
 int
-ipc_send(struct ipc_chan *chan, uint32_t type, uint64_t conn_id, uint64_t req_id, int fd,
-    const void *data, size_t len)
+ipc_sendv(struct ipc_chan *chan, uint32_t type, uint64_t conn_id, uint64_t req_id, int fd,
+    const struct iovec *iov, int iovcnt)
+{
+	return ipc_sendv_flags(chan, type, conn_id, req_id, fd, 0, iov, iovcnt);
+}
+
+int
+ipc_send_flags(struct ipc_chan *chan, uint32_t type, uint64_t conn_id, uint64_t req_id, int fd,
+    uint32_t flags, const void *data, size_t len)
 {
 	struct iovec iov = { (void *)(uintptr_t)data, len };
 
-	return ipc_sendv(chan, type, conn_id, req_id, fd, &iov, 1);
+	return ipc_sendv_flags(chan, type, conn_id, req_id, fd, flags, &iov, 1);
+}
+
+int
+ipc_send(struct ipc_chan *chan, uint32_t type, uint64_t conn_id, uint64_t req_id, int fd,
+    const void *data, size_t len)
+{
+	return ipc_send_flags(chan, type, conn_id, req_id, fd, 0, data, len);
 }
 
 static void
@@ -475,7 +533,7 @@ ipc_chan_read(evutil_socket_t fd, short events, void *arg)
 	struct ipc_chan *chan = arg;
 	union {
 		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int) * 8)];
+		char buf[CMSG_SPACE(sizeof(int) * IPC_FDS_PER_WRITE)];
 	} cmsgbuf;
 	struct msghdr mh;
 	struct iovec iov;

@@ -13,7 +13,7 @@
 
 struct event_base;
 
-#define IPC_PROTOCOL_VERSION 1
+#define IPC_PROTOCOL_VERSION 2
 #define IPC_MAX_PAYLOAD (16u * 1024u * 1024u) /* checked on send and on receive */
 /*
  * The largest client request body the IPC can carry: the cap less 1 MiB kept
@@ -23,6 +23,7 @@ struct event_base;
 #define IPC_MAX_BODY_LEN (IPC_MAX_PAYLOAD - 1024u * 1024u)
 #define IPC_HDR_LEN 32
 #define IPC_MAX_FDS_IN 64    /* received, waiting for the rest of their message */
+#define IPC_FDS_PER_WRITE 32 /* descriptors one write carries (and one read takes) */
 #define IPC_MAX_FDS_OUT 8192 /* queued to send: a burst of new clients waits here */
 
 /* Fixed descriptors in every child. */
@@ -56,11 +57,14 @@ enum ipc_type {
 				    connect failed; empty */
 
 	/* 100..199: frontd <-> brokerd */
-	IPC_CONN_NEW = 100,    /* frontd -> brokerd: empty; fd = dup of the client socket */
-	IPC_CONN_CLOSED = 101, /* frontd -> brokerd: forget the connection; empty */
+	/* 100: retired (a connection's descriptor now comes with its first request) */
+	IPC_CONN_CLOSED = 101, /* frontd -> brokerd: forget the connection (one brokerd has
+				  seen a request of, unless that request was IPC_F_LAST and
+				  answered); empty */
 	IPC_REQUEST = 102,     /* frontd -> brokerd, a decoded request: u8 provider id,
 				  u8 auth type, u16 auth length n, u16 zero, n auth bytes,
-				  the operation (op_request) (ipc_request) */
+				  the operation (op_request) (ipc_request); the connection's
+				  first carries fd = dup of the client socket */
 	IPC_RESPONSE = 103,    /* brokerd -> frontd: a result (op_result) */
 
 	/* 200..299: brokerd <-> provider */
@@ -78,7 +82,9 @@ enum ipc_type {
 #endif
 };
 
-#define IPC_F_FD 0x1u /* a descriptor travels with this message */
+#define IPC_F_FD 0x1u   /* a descriptor travels with this message */
+#define IPC_F_LAST 0x2u /* IPC_REQUEST: frontd closes the connection after this answer, so
+			   brokerd forgets it once answered (no CONN_CLOSED follows) */
 
 struct ipc_hdr {
 	uint32_t type;
@@ -115,6 +121,17 @@ void ipc_chan_set_untrusted(struct ipc_chan *chan);
  * on_close runs once the handler has returned (it may free the channel).
  */
 void ipc_chan_drop(struct ipc_chan *chan);
+/*
+ * Between two event-driven daemons: what the loop's callbacks send in one
+ * iteration leaves in one write at its end, descriptors included (up to
+ * IPC_FDS_PER_WRITE a write), so a burst wakes the peer once, not per message.
+ */
+void ipc_chan_set_batched(struct ipc_chan *chan, struct event_base *base);
+/*
+ * Writes a batched channel's queue now, before the caller blocks (an fsync):
+ * the peer gets to work meanwhile. A failure is left for the loop to report.
+ */
+void ipc_chan_flush_now(struct ipc_chan *chan);
 
 /*
  * Queues a message and tries to write it at once. fd (or -1) is sent along and
@@ -124,6 +141,9 @@ int ipc_send(struct ipc_chan *chan, uint32_t type, uint64_t conn_id, uint64_t re
     const void *data, size_t len);
 int ipc_sendv(struct ipc_chan *chan, uint32_t type, uint64_t conn_id, uint64_t req_id, int fd,
     const struct iovec *iov, int iovcnt);
+/* As ipc_send, with header flags (IPC_F_LAST). */
+int ipc_send_flags(struct ipc_chan *chan, uint32_t type, uint64_t conn_id, uint64_t req_id, int fd,
+    uint32_t flags, const void *data, size_t len);
 /* Bytes queued and not yet written. */
 size_t ipc_pending(const struct ipc_chan *chan);
 

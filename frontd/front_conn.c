@@ -52,6 +52,8 @@ struct front_conn {
 	size_t out_len;
 	size_t out_off;
 	int close_after;
+	int broker_has_fd;  /* brokerd has seen this connection (and its client socket) */
+	int broker_forgets; /* its request is the last: brokerd forgets it once answered */
 };
 
 struct front_uid_count {
@@ -88,8 +90,6 @@ static struct {
 	uint64_t replies; /* answers written whole, for the line at shutdown */
 } fc;
 
-static void front_conn_process(struct front_conn *conn);
-
 static void
 front_conn_arm_timer(struct front_conn *conn, uint32_t ms)
 {
@@ -103,7 +103,8 @@ front_conn_close(struct front_conn *conn)
 {
 	struct front_uid_count key = { .uid = conn->uid }, *uc;
 
-	ipc_send_ctl(fc.broker, IPC_CONN_CLOSED, conn->id, -1, NULL, 0);
+	if (conn->broker_has_fd)
+		ipc_send_ctl(fc.broker, IPC_CONN_CLOSED, conn->id, -1, NULL, 0);
 	RB_REMOVE(front_conn_tree, &fc.conns, conn);
 	if ((uc = RB_FIND(front_uid_tree, &fc.uids, &key)) != NULL && --uc->count == 0) {
 		RB_REMOVE(front_uid_tree, &fc.uids, uc);
@@ -124,8 +125,12 @@ front_conn_close(struct front_conn *conn)
 		event_add(fc.ev_accept, NULL);
 }
 
-/* Writes what the socket takes now; the rest waits for EV_WRITE. */
-static void
+/*
+ * Writes what the socket takes now; the rest waits for EV_WRITE. Returns -1
+ * if the connection is gone (closed here), else 0; once the answer is written
+ * the connection reads again, and its caller looks at what is buffered.
+ */
+static int
 front_conn_flush(struct front_conn *conn)
 {
 	while (conn->out_off < conn->out_len) {
@@ -135,12 +140,12 @@ front_conn_flush(struct front_conn *conn)
 		if (n == -1) {
 			if (errno == EAGAIN || errno == EINTR) {
 				event_add(conn->ev_write, NULL);
-				return;
+				return 0;
 			}
 			log_debug("connection %llu: write: %s", (unsigned long long)conn->id,
 			    strerror(errno));
 			front_conn_close(conn);
-			return;
+			return -1;
 		}
 		conn->out_off += (size_t)n;
 	}
@@ -150,19 +155,17 @@ front_conn_flush(struct front_conn *conn)
 	fc.replies++;
 	if (conn->close_after) {
 		front_conn_close(conn);
-		return;
+		return -1;
 	}
 	conn->state = CONN_READING;
 	conn->hdr_checked = 0;
 	event_add(conn->ev_read, NULL);
 	front_conn_arm_timer(conn, fc.settings.keep_alive_timeout_ms);
-	/* A client may already have sent its next request. */
-	if (conn->in_len > 0)
-		front_conn_process(conn);
+	return 0;
 }
 
-/* Queues a response header (and body) and starts writing it. */
-static void
+/* Queues a response header (and body) and starts writing it; -1: the connection is gone. */
+static int
 front_conn_reply(struct front_conn *conn, const struct wire_hdr *req_hdr, uint32_t status,
     const uint8_t *body, size_t body_len, int close_after)
 {
@@ -191,10 +194,25 @@ front_conn_reply(struct front_conn *conn, const struct wire_hdr *req_hdr, uint32
 	conn->out_off = 0;
 	conn->close_after = close_after;
 	conn->state = CONN_WRITING;
-	event_del(conn->ev_read);
 	/* The answer must be read within the listener timeout too: unread, it goes. */
 	front_conn_arm_timer(conn, fc.settings.timeout_ms);
-	front_conn_flush(conn);
+	return front_conn_flush(conn);
+}
+
+/* Answers the request in conn->hdr with res; -1: the connection is gone. */
+static int
+front_conn_answer(struct front_conn *conn, const struct op_result *res)
+{
+	uint8_t *body = NULL;
+	size_t body_len = 0;
+	uint32_t status = res->status;
+	int rc;
+
+	if (status == ST_SUCCESS)
+		status = front_encode_result(conn->hdr.opcode, res, &body, &body_len);
+	rc = front_conn_reply(conn, &conn->hdr, status, body, body_len, 0);
+	wipe_free(body, body_len);
+	return rc;
 }
 
 static void
@@ -203,80 +221,132 @@ front_conn_consume(struct front_conn *conn, size_t len)
 	wipe_consume(conn->in, &conn->in_len, len);
 }
 
-static void
+/*
+ * A duplicate of the client socket for brokerd, which reads the peer's
+ * identity from it itself; -1 if none can be made.
+ */
+static int
+front_conn_client_dup(struct front_conn *conn)
+{
+	int dupfd;
+
+#ifdef PARSEC_TEST_HOOKS
+	/* A compromised frontd's move: its (root-made) listener passed off as the client. */
+	if (getenv("PARSEC_FAULT") != NULL && strcmp(getenv("PARSEC_FAULT"), "pass-listener") == 0)
+		return fcntl(fc.listen_fd, F_DUPFD_CLOEXEC, 0);
+#endif
+	if ((dupfd = fcntl(conn->fd, F_DUPFD_CLOEXEC, 0)) == -1)
+		log_warn("connection %llu: dup", (unsigned long long)conn->id);
+	return dupfd;
+}
+
+/*
+ * Sends the request of total bytes to brokerd. The client socket travels with
+ * a connection's first request: brokerd learns who is connected in the same
+ * message, and a connection that never needs brokerd costs it nothing.
+ * Returns -1 if the connection is gone.
+ */
+static int
+front_conn_to_broker(struct front_conn *conn, struct front_request *req, size_t total)
+{
+	struct ipc_request m = { .provider = req->hdr.provider, .auth_type = req->hdr.auth_type,
+		.auth = req->auth, .auth_len = req->auth_len, .op = req->op };
+	size_t len;
+	uint8_t *buf = ipc_request_encode_alloc(&m, &len);
+	/* Without keep-alive the answer closes the connection: brokerd needs no CONN_CLOSED. */
+	uint32_t flags = req->hdr.flags & WIRE_FLAG_KEEP_ALIVE ? 0 : IPC_F_LAST;
+	int fd = -1, sent;
+
+	pc_msg_free(req->storage);
+	front_conn_consume(conn, total);
+	if (!conn->broker_has_fd && (fd = front_conn_client_dup(conn)) == -1)
+		sent = -1;
+	else
+		sent = ipc_send_flags(fc.broker, IPC_REQUEST, conn->id, ++fc.next_req_id, fd, flags,
+		    buf, len);
+	wipe_free(buf, len);
+	if (sent == -1 && len > IPC_MAX_PAYLOAD) {
+		/* Too large for the IPC: the client is answered, never left waiting. */
+		log_info("connection %llu: %s request too large to forward",
+		    (unsigned long long)conn->id, wire_opcode_name(req->hdr.opcode));
+		return front_conn_reply(conn, &req->hdr, ST_BODY_SIZE_EXCEEDS_LIMIT, NULL, 0, 0);
+	}
+	if (sent == -1) {
+		/* brokerd cannot learn who this is: the client goes. */
+		front_conn_close(conn);
+		return -1;
+	}
+	conn->broker_has_fd = 1;
+	conn->broker_forgets = flags == IPC_F_LAST;
+	conn->req_id = fc.next_req_id;
+	conn->state = CONN_WAITING;
+	evtimer_del(conn->ev_timer);
+	return 0;
+}
+
+/* One whole request of total bytes: answered here or sent on. -1: the connection is gone. */
+static int
 front_conn_forward(struct front_conn *conn, size_t total)
 {
 	struct front_request req;
+	struct op_result res;
 	uint32_t status;
 
 	status = front_parse_request(conn->in, total, fc.settings.body_len_limit, &req);
 	if (status != ST_SUCCESS) {
-		struct wire_hdr hdr = req.hdr;
-
 		front_conn_consume(conn, total);
 		log_debug("connection %llu: %s request answered %s", (unsigned long long)conn->id,
-		    wire_opcode_name(hdr.opcode), wire_status_name(status));
-		front_conn_reply(conn, &hdr, status, NULL, 0, 0);
-		return;
+		    wire_opcode_name(req.hdr.opcode), wire_status_name(status));
+		return front_conn_reply(conn, &req.hdr, status, NULL, 0, 0);
 	}
-	{
-		struct ipc_request m = { .provider = req.hdr.provider,
-			.auth_type = req.hdr.auth_type, .auth = req.auth, .auth_len = req.auth_len,
-			.op = req.op };
-		size_t len;
-		uint8_t *buf = ipc_request_encode_alloc(&m, &len);
-		int sent;
-
-		conn->req_id = ++fc.next_req_id;
-		sent = ipc_send(fc.broker, IPC_REQUEST, conn->id, conn->req_id, -1, buf, len);
-		wipe_free(buf, len);
+	conn->hdr = req.hdr;
+	if (front_local_answer(&req, &res)) {
 		pc_msg_free(req.storage);
 		front_conn_consume(conn, total);
-		if (sent == -1) {
-			/* Too large for the IPC: the client is answered, never left waiting. */
-			log_info("connection %llu: %s request too large to forward",
-			    (unsigned long long)conn->id, wire_opcode_name(req.hdr.opcode));
-			front_conn_reply(conn, &req.hdr, ST_BODY_SIZE_EXCEEDS_LIMIT, NULL, 0, 0);
-			return;
-		}
-		conn->hdr = req.hdr;
-		conn->state = CONN_WAITING;
-		event_del(conn->ev_read);
-		evtimer_del(conn->ev_timer);
+		return front_conn_answer(conn, &res);
 	}
+	return front_conn_to_broker(conn, &req, total);
 }
 
-/* Looks at what has arrived: header faults are answered before any body is read. */
-static void
+/*
+ * Looks at what has arrived: header faults are answered before any body is
+ * read. Requests answered at once (errors, local answers) let the next
+ * buffered one in, in this loop rather than by recursion. Returns -1 if the
+ * connection is gone.
+ */
+static int
 front_conn_process(struct front_conn *conn)
 {
 	size_t total;
 
-	if (conn->state != CONN_READING || conn->in_len == 0)
-		return;
-	if (!conn->hdr_checked) {
-		enum wire_hdr_check check;
+	while (conn->state == CONN_READING && conn->in_len > 0) {
+		if (!conn->hdr_checked) {
+			enum wire_hdr_check check;
 
-		if (conn->in_len < WIRE_HDR_LEN)
-			return;
-		check = wire_decode_request_hdr(conn->in, WIRE_HDR_LEN, fc.settings.body_len_limit,
-		    &conn->hdr);
-		if (check != WIRE_HDR_OK) {
-			int untrusted = check == WIRE_HDR_BAD_MAGIC || check == WIRE_HDR_BAD_SIZE;
+			if (conn->in_len < WIRE_HDR_LEN)
+				return 0;
+			check = wire_decode_request_hdr(conn->in, WIRE_HDR_LEN,
+			    fc.settings.body_len_limit, &conn->hdr);
+			if (check != WIRE_HDR_OK) {
+				int untrusted = check == WIRE_HDR_BAD_MAGIC ||
+				    check == WIRE_HDR_BAD_SIZE;
 
-			log_info("connection %llu (uid %u): %s; answering and closing",
-			    (unsigned long long)conn->id, (unsigned)conn->uid, wire_hdr_check_str(check));
-			front_conn_consume(conn, conn->in_len);
-			front_conn_reply(conn, untrusted ? NULL : &conn->hdr,
-			    wire_hdr_check_status(check), NULL, 0, 1);
-			return;
+				log_info("connection %llu (uid %u): %s; answering and closing",
+				    (unsigned long long)conn->id, (unsigned)conn->uid,
+				    wire_hdr_check_str(check));
+				front_conn_consume(conn, conn->in_len);
+				return front_conn_reply(conn, untrusted ? NULL : &conn->hdr,
+				    wire_hdr_check_status(check), NULL, 0, 1);
+			}
+			conn->hdr_checked = 1;
 		}
-		conn->hdr_checked = 1;
+		total = WIRE_HDR_LEN + (size_t)conn->hdr.body_len + conn->hdr.auth_len;
+		if (conn->in_len < total)
+			return 0;
+		if (front_conn_forward(conn, total) == -1)
+			return -1;
 	}
-	total = WIRE_HDR_LEN + (size_t)conn->hdr.body_len + conn->hdr.auth_len;
-	if (conn->in_len < total)
-		return;
-	front_conn_forward(conn, total);
+	return 0;
 }
 
 static void
@@ -287,6 +357,15 @@ front_conn_read(evutil_socket_t fd, short events, void *arg)
 	ssize_t n;
 	int was_idle = conn->in_len == 0;
 
+	/*
+	 * Reading is registered only once a client makes us wait for its bytes,
+	 * and stays while a request is answered: a client that waits for its
+	 * answer costs no epoll_ctl, one that sends on meanwhile is read later.
+	 */
+	if (conn->state != CONN_READING) {
+		event_del(conn->ev_read);
+		return;
+	}
 	/*
 	 * The buffer grows with what actually arrives, up to the announced request:
 	 * a client announcing a large body costs memory only once it sends it.
@@ -317,8 +396,10 @@ front_conn_read(evutil_socket_t fd, short events, void *arg)
 	}
 	n = recv(fd, conn->in + conn->in_len, room, 0);
 	if (n == -1) {
-		if (errno == EAGAIN || errno == EINTR)
+		if (errno == EAGAIN || errno == EINTR) {
+			event_add(conn->ev_read, NULL);
 			return;
+		}
 		front_conn_close(conn);
 		return;
 	}
@@ -338,13 +419,15 @@ front_conn_read(evutil_socket_t fd, short events, void *arg)
 	conn->in_len += (size_t)n;
 	if (was_idle)
 		front_conn_arm_timer(conn, fc.settings.timeout_ms);
-	front_conn_process(conn);
+	if (front_conn_process(conn) == 0 && conn->state == CONN_READING)
+		event_add(conn->ev_read, NULL);
 }
 
 static void
 front_conn_write(evutil_socket_t fd, short events, void *arg)
 {
-	front_conn_flush(arg);
+	if (front_conn_flush(arg) == 0)
+		front_conn_process(arg);
 }
 
 static void
@@ -374,7 +457,7 @@ front_accept(evutil_socket_t lfd, short events, void *arg)
 	struct front_uid_count key, *uc;
 	struct ucred cred;
 	socklen_t credlen = sizeof(cred);
-	int fd, dupfd;
+	int fd;
 
 	fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd == -1) {
@@ -405,18 +488,6 @@ front_accept(evutil_socket_t lfd, short events, void *arg)
 		close(fd);
 		return;
 	}
-	/* brokerd reads the peer's identity itself from this duplicate. */
-#ifdef PARSEC_TEST_HOOKS
-	/* A compromised frontd's move: its (root-made) listener passed off as the client. */
-	if (getenv("PARSEC_FAULT") != NULL && strcmp(getenv("PARSEC_FAULT"), "pass-listener") == 0)
-		dupfd = fcntl(fc.listen_fd, F_DUPFD_CLOEXEC, 0);
-	else
-#endif
-	if ((dupfd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1) {
-		log_warn("dup");
-		close(fd);
-		return;
-	}
 	if (uc == NULL) {
 		if ((uc = calloc(1, sizeof(*uc))) == NULL)
 			fatal("calloc");
@@ -437,15 +508,14 @@ front_accept(evutil_socket_t lfd, short events, void *arg)
 		fatalx("event_new failed");
 	RB_INSERT(front_conn_tree, &fc.conns, conn);
 	fc.conn_count++;
-	if (ipc_send(fc.broker, IPC_CONN_NEW, conn->id, 0, dupfd, NULL, 0) == -1) {
-		/* brokerd cannot learn who this is: the client goes. */
-		front_conn_close(conn);
-		return;
-	}
-	event_add(conn->ev_read, NULL);
 	front_conn_arm_timer(conn, fc.settings.keep_alive_timeout_ms);
 	if (fc.conn_count >= fc.settings.max_connections)
 		event_del(fc.ev_accept);
+	/*
+	 * A client writes its request as soon as it is connected: it is usually
+	 * here already, and a connection served at once never enters epoll.
+	 */
+	front_conn_read(fd, EV_READ, conn);
 }
 
 void
@@ -454,9 +524,6 @@ front_conn_response(uint64_t conn_id, uint64_t req_id, const uint8_t *data, size
 	struct front_conn key = { .id = conn_id }, *conn;
 	struct buf_reader rd;
 	struct op_result res;
-	uint8_t *body = NULL;
-	size_t body_len = 0;
-	uint32_t status;
 
 	buf_reader_init(&rd, data, len);
 	if (op_result_decode(&rd, &res) == -1 || !buf_reader_done(&rd))
@@ -464,11 +531,11 @@ front_conn_response(uint64_t conn_id, uint64_t req_id, const uint8_t *data, size
 	conn = RB_FIND(front_conn_tree, &fc.conns, &key);
 	if (conn == NULL || conn->state != CONN_WAITING || conn->req_id != req_id)
 		return; /* the client left; nothing to answer */
-	status = res.status;
-	if (status == ST_SUCCESS)
-		status = front_encode_result(conn->hdr.opcode, &res, &body, &body_len);
-	front_conn_reply(conn, &conn->hdr, status, body, body_len, 0);
-	wipe_free(body, body_len);
+	if (conn->broker_forgets)
+		conn->broker_has_fd = 0;
+	/* A client may already have sent its next request. */
+	if (front_conn_answer(conn, &res) == 0)
+		front_conn_process(conn);
 }
 
 void

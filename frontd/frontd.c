@@ -111,6 +111,7 @@ int
 main(int argc, char **argv)
 {
 	proc_child_start(&frontd, argc, argv);
+	ipc_chan_set_batched(frontd.peer, frontd.base);
 	/*
 	 * Answers of up to a MiB each live only until written: with a fixed
 	 * threshold they are mapped and unmapped, so memory held for clients that

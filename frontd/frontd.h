@@ -47,6 +47,12 @@ struct front_request {
 uint32_t front_parse_request(const uint8_t *buf, size_t len, uint32_t body_limit,
     struct front_request *req);
 
+/*
+ * front_local.c: 1 with res filled if frontd answers req itself (it needs no
+ * identity, key store or provider), else 0 and brokerd answers it.
+ */
+int front_local_answer(const struct front_request *req, struct op_result *res);
+
 /* front_conn.c */
 struct front_settings {
 	uint32_t body_len_limit;

@@ -62,6 +62,12 @@ START_TEST(t_frame_rejects)
 	make_hdr(buf, IPC_REQUEST, 0, 0, IPC_PROTOCOL_VERSION + 1);
 	ck_assert_int_eq(ipc_frame_len(buf, sizeof(buf), &why), -1);
 	ck_assert_str_eq(why, "IPC protocol version mismatch");
+	/* "Last request of the connection" means something on a request only. */
+	make_hdr(buf, IPC_REQUEST, 0, IPC_F_LAST, IPC_PROTOCOL_VERSION);
+	ck_assert_int_eq(ipc_frame_len(buf, sizeof(buf), &why), IPC_HDR_LEN);
+	make_hdr(buf, IPC_RESPONSE, 0, IPC_F_LAST, IPC_PROTOCOL_VERSION);
+	ck_assert_int_eq(ipc_frame_len(buf, sizeof(buf), &why), -1);
+	ck_assert_str_eq(why, "unknown flags");
 	ck_assert_str_eq(ipc_type_name(IPC_PROV_REQUEST), "PROV_REQUEST");
 	ck_assert_ptr_null(ipc_type_name(0));
 }
@@ -116,7 +122,7 @@ START_TEST(t_channel_roundtrip)
 	a = ipc_chan_new(base, sv[0], "a", rx_msg, NULL, &rx);
 	b = ipc_chan_new(base, sv[1], "b", rx_msg, NULL, &rx);
 	ck_assert_int_eq(ipc_send(a, IPC_HELLO, 0, 0, -1, "hi", 2), 0);
-	ck_assert_int_eq(ipc_send(a, IPC_CONN_NEW, 1, 0, p[0], NULL, 0), 0);
+	ck_assert_int_eq(ipc_send(a, IPC_REQUEST, 1, 1, p[0], NULL, 0), 0);
 	ck_assert_int_eq(ipc_send(a, IPC_REQUEST, 1, 2, -1, payload, big), 0);
 	/* Over the cap: refused on send, nothing queued. */
 	ck_assert_int_eq(ipc_send(a, IPC_REQUEST, 1, 3, -1, payload, IPC_MAX_PAYLOAD + 1), -1);
@@ -124,7 +130,7 @@ START_TEST(t_channel_roundtrip)
 	ck_assert_int_eq(rx.count, 3);
 	ck_assert_uint_eq(rx.types[0], IPC_HELLO);
 	ck_assert_uint_eq(rx.lens[0], 2);
-	ck_assert_uint_eq(rx.types[1], IPC_CONN_NEW);
+	ck_assert_uint_eq(rx.types[1], IPC_REQUEST);
 	ck_assert(rx.fd_ok);
 	ck_assert_uint_eq(rx.types[2], IPC_REQUEST);
 	ck_assert_uint_eq(rx.lens[2], big);
@@ -140,6 +146,75 @@ static void
 ignore_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 {
 }
+
+#define BATCH_MSGS 100
+
+struct batch_rx {
+	int count;
+	int in_order;   /* every message came in the order sent */
+	int fds_right;  /* each descriptor arrived with its own message */
+	struct event_base *base;
+};
+
+static void
+batch_rx_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
+{
+	struct batch_rx *rx = arg;
+	int want_fd = msg->hdr.req_id % 3 != 0;
+
+	if (msg->hdr.req_id != (uint64_t)rx->count)
+		rx->in_order = 0;
+	if (want_fd != (msg->fd != -1))
+		rx->fds_right = 0;
+	if (msg->fd != -1) {
+		uint8_t c = 0;
+
+		/* Each descriptor is a pipe holding its message's number. */
+		if (read(msg->fd, &c, 1) != 1 || c != (uint8_t)msg->hdr.req_id)
+			rx->fds_right = 0;
+	}
+	if (++rx->count == BATCH_MSGS)
+		event_base_loopbreak(rx->base);
+}
+
+/*
+ * A batched channel writes once the loop runs, many descriptors a write, and
+ * each still reaches its own message, whatever else is between them.
+ */
+START_TEST(t_channel_batched_fds)
+{
+	struct event_base *base = event_base_new();
+	struct batch_rx rx = { .in_order = 1, .fds_right = 1, .base = base };
+	struct ipc_chan *a, *b;
+	int sv[2], i;
+	char peek;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	a = ipc_chan_new(base, sv[0], "a", ignore_msg, NULL, NULL);
+	ipc_chan_set_batched(a, base);
+	b = ipc_chan_new(base, sv[1], "b", batch_rx_msg, NULL, &rx);
+	for (i = 0; i < BATCH_MSGS; i++) {
+		uint8_t c = (uint8_t)i;
+		int p[2] = { -1, -1 };
+
+		if (i % 3 != 0) {
+			ck_assert_int_eq(pipe(p), 0);
+			ck_assert_int_eq(write(p[1], &c, 1), 1);
+			close(p[1]);
+		}
+		ck_assert_int_eq(ipc_send(a, IPC_REQUEST, 1, (uint64_t)i, p[0], &c, 1), 0);
+	}
+	/* Nothing written yet: the loop's callbacks may still add to the batch. */
+	ck_assert_int_eq(recv(sv[1], &peek, 1, MSG_PEEK | MSG_DONTWAIT), -1);
+	event_base_dispatch(base);
+	ck_assert_int_eq(rx.count, BATCH_MSGS);
+	ck_assert(rx.in_order);
+	ck_assert(rx.fds_right);
+	ipc_chan_free(a);
+	ipc_chan_free(b);
+	event_base_free(base);
+}
+END_TEST
 
 /* Internal garbage is fatal to the receiver: it exits non-zero. */
 static int
@@ -176,7 +251,7 @@ START_TEST(t_channel_garbage_fatal)
 	make_hdr(buf, IPC_REQUEST, IPC_MAX_PAYLOAD + 1, 0, IPC_PROTOCOL_VERSION);
 	ck_assert_int_eq(receive_garbage(buf, sizeof(buf)), 1);
 	/* Claims a descriptor that never came. */
-	make_hdr(buf, IPC_CONN_NEW, 0, IPC_F_FD, IPC_PROTOCOL_VERSION);
+	make_hdr(buf, IPC_REQUEST, 0, IPC_F_FD, IPC_PROTOCOL_VERSION);
 	ck_assert_int_eq(receive_garbage(buf, sizeof(buf)), 1);
 	/* A truncated message followed by hang-up: the channel reports the close (fatal here). */
 	make_hdr(buf, IPC_REQUEST, 100, 0, IPC_PROTOCOL_VERSION);
@@ -357,7 +432,8 @@ main(void)
 		{ "framing", 0, NULL, NULL, {
 			TEST(t_frame_truncated), TEST(t_frame_rejects), TEST(t_msg_codecs),
 			TEST(t_test_range_release), TEST(t_peer_is_client), TEST(t_seccomp_socket_family),
-			TEST(t_channel_roundtrip), TEST(t_channel_garbage_fatal)
+			TEST(t_channel_roundtrip), TEST(t_channel_batched_fds),
+			TEST(t_channel_garbage_fatal)
 		} },
 	};
 

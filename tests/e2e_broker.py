@@ -10,6 +10,9 @@
   creation and destruction; after a restart every key exists fully or not at
   all, its name is usable again, and the provider holds no orphan key.
 
+- Ping: without authentication frontd answers it alone (brokerd stopped);
+  with an auth field brokerd still judges it.
+
 Usage: e2e_broker.py TOPDIR
 """
 import json
@@ -229,7 +232,46 @@ def worker_fault_tests():
         svc.remove()
 
 
+def ping_tests():
+    """frontd answers a Ping without authentication alone; one with an auth field is brokerd's."""
+    import signal
+    import e2elib as eb
+    import ping_pb2 as ping_pb
+    svc = Service()
+    svc.start()
+    broker = [pid for pid, comm in eb.service_pids(svc.proc.pid) if comm == "parsec-brokerd"][0]
+    try:
+        os.kill(broker, signal.SIGSTOP)
+        try:
+            try:
+                st, body = eb.call(svc.sock, 0, 0x01, b"", 0, b"", timeout=5)
+            except OSError:
+                st, body = "no answer", b""
+            res = ping_pb.Result.FromString(body) if st == 0 else None
+            check("with brokerd stopped, a Ping without authentication is answered: Success, "
+                  "wire protocol 1.0", res is not None and (res.wire_protocol_version_maj,
+                                                            res.wire_protocol_version_min) == (1, 0),
+                  (st, body))
+            try:
+                st = eb.call(svc.sock, 0, 0x01, b"", eb.AUTH_DIRECT, b"app", timeout=1)[0]
+            except OSError:
+                st = "no answer"
+            check("and a Ping with an auth field waits for brokerd", st == "no answer", st)
+        finally:
+            os.kill(broker, signal.SIGCONT)
+        check("brokerd judges a Ping's auth field: an empty Direct name is AuthenticationError",
+              eb.call(svc.sock, 0, 0x01, b"", eb.AUTH_DIRECT, b"")[0] == 11)
+        check("and an authenticator not configured is AuthenticatorNotRegistered",
+              eb.call(svc.sock, 0, 0x01, b"", AUTH_PEER, (0).to_bytes(4, "little"))[0] == 13)
+        check("a Ping to a crypto provider is PsaErrorNotSupported, as before",
+              eb.call(svc.sock, 1, 0x01, b"", 0, b"")[0] == 1134)
+    finally:
+        svc.stop()
+        svc.remove()
+
+
 def main():
+    ping_tests()
     worker_fault_tests()
     passed_listener_tests()
     admin_tests()

@@ -30,7 +30,10 @@ import psa_sign_hash_pb2 as sign_pb  # noqa: E402
 
 LONG = os.environ.get("PARSEC_LONG") == "1"
 # A Ping that asks to keep the connection (flags 0x0001), for the tests that reuse one.
-PING = struct.pack("<IHBBHBQBBBIHIHBB", 0x5EC0A710, 30, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0)
+# It carries Direct authentication so that it goes through brokerd (frontd answers a
+# Ping without authentication alone): each connection's descriptor reaches brokerd.
+PING = struct.pack("<IHBBHBQBBBIHIHBB", 0x5EC0A710, 30, 1, 0, 1, 0, 1, 0, 0, 1, 0, 4, 1, 0, 0,
+                   0) + b"load"
 
 
 def ping_on(sock):

@@ -122,8 +122,10 @@ def reload_tests():
         kept = socket.socket(socket.AF_UNIX)
         kept.settimeout(10)
         kept.connect(svc.sock)
-        hdr = struct.pack("<IHBBHBQBBBIHIHBB", 0x5EC0A710, 30, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0)
-        # flags 0x0001 asks the service to keep the connection open across the reload.
+        hdr = struct.pack("<IHBBHBQBBBIHIHBB", 0x5EC0A710, 30, 1, 0, 1, 0, 1, 0, 0, 1, 0, 5, 1, 0, 0,
+                          0) + b"admin"
+        # flags 0x0001 asks the service to keep the connection open across the reload; the
+        # Direct auth field takes each Ping through brokerd too (frontd answers one without).
         kept.sendall(hdr)
         first = read_response(kept)
         with open(config, "w") as f:
