@@ -275,6 +275,7 @@ broker_worker_info(struct broker_worker *w, const uint8_t *data, size_t len)
 	log_debug("%s worker %u is up with %u operations", p->name, w->index, m.opcode_count);
 	/* Whatever an interruption left half-done in this provider is settled first. */
 	broker_life_reconcile(p);
+	broker_wq_kick(p);
 	broker_startup_progress();
 }
 
