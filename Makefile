@@ -117,7 +117,7 @@ PARSECD_OBJS = parsecd/parsecd.o parsecd/spawn.o parsecd/settings.o parsecd/supe
 	parsecd/adopt.o parsecd/adopt_bincode.o parsecd/adopt_ondisk.o parsecd/adopt_store.o \
 	parsecd/auth_setup.o \
 	$(CONFIG_OBJS) brokerd/broker_kim.o brokerd/broker_kim_adopt.o
-FRONTD_OBJS = frontd/frontd.o frontd/front_conn.o frontd/front_codec.o
+FRONTD_OBJS = frontd/frontd.o frontd/front_conn.o frontd/front_codec.o frontd/front_out.o
 # Each binary's objects by name: a new file joins a binary only when listed here.
 BROKERD_OBJS = brokerd/brokerd.o brokerd/broker_auth.o brokerd/broker_core.o \
 	brokerd/broker_deploy.o brokerd/broker_fair.o brokerd/broker_jwt.o brokerd/broker_kim.o brokerd/broker_kim_adopt.o \

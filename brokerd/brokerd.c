@@ -5,6 +5,7 @@
  * (channels handed over in IPC_SETUP_PROVIDER). Owns the key store.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -443,6 +444,13 @@ main(int argc, char **argv)
 {
 	RB_INIT(&bd.conns);
 	proc_child_start(&brokerd, argc, argv);
+	/*
+	 * Large answers (a ListKeys over many keys) and the channel buffers they
+	 * grow are mapped and unmapped with a fixed threshold: once released, the
+	 * memory returns to the system instead of staying in the heap.
+	 */
+	if (mallopt(M_MMAP_THRESHOLD, 64 * 1024) != 1)
+		log_warnx("mallopt M_MMAP_THRESHOLD failed");
 	proc_child_run(&brokerd);
 	kim_close();
 	log_debug("exiting");

@@ -18,6 +18,8 @@
 #include "log.h"
 
 #define IPC_READ_CHUNK 65536
+/* A buffer grown past this by a burst is released once it is empty again. */
+#define IPC_IDLE_KEEP (1024u * 1024u)
 
 struct ipc_fd_mark {
 	uint64_t pos; /* absolute output offset of the message that carries it */
@@ -289,6 +291,11 @@ ipc_flush(struct ipc_chan *chan)
 	/* Sent messages may have carried keys or PINs: nothing of them stays behind. */
 	explicit_bzero(chan->out, chan->out_len);
 	chan->out_off = chan->out_len = 0;
+	if (chan->out_cap > IPC_IDLE_KEEP) {
+		free(chan->out);
+		chan->out = NULL;
+		chan->out_cap = 0;
+	}
 	return 0;
 }
 
@@ -468,6 +475,11 @@ ipc_dispatch(struct ipc_chan *chan)
 		memmove(chan->in, chan->in + off, chan->in_len - off);
 		explicit_bzero(chan->in + chan->in_len - off, off);
 		chan->in_len -= off;
+	}
+	if (chan->in_len == 0 && chan->in_cap > IPC_IDLE_KEEP) {
+		free(chan->in);
+		chan->in = NULL;
+		chan->in_cap = 0;
 	}
 	/* Last: on_close may free the channel. */
 	if (chan->closing)

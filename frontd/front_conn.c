@@ -50,6 +50,7 @@ struct front_conn {
 	uint8_t *out;
 	size_t out_len;
 	size_t out_off;
+	size_t out_charged; /* counted against the uid (front_out.c) */
 	int close_after;
 };
 
@@ -97,6 +98,17 @@ front_conn_arm_timer(struct front_conn *conn, uint32_t ms)
 	evtimer_add(conn->ev_timer, &tv);
 }
 
+/* The answer is written or abandoned: its bytes no longer count against the uid. */
+static void
+front_conn_out_free(struct front_conn *conn)
+{
+	if (conn->out_charged > 0)
+		front_out_give(conn->uid, conn->out_charged, fc.settings.max_output_bytes_per_uid);
+	free(conn->out);
+	conn->out = NULL;
+	conn->out_len = conn->out_off = conn->out_charged = 0;
+}
+
 static void
 front_conn_close(struct front_conn *conn)
 {
@@ -114,7 +126,7 @@ front_conn_close(struct front_conn *conn)
 	event_free(conn->ev_timer);
 	close(conn->fd);
 	free(conn->in);
-	free(conn->out);
+	front_conn_out_free(conn);
 	free(conn);
 	/* A slot is free again: accept if we had paused at the cap. */
 	if (fc.ev_accept != NULL && !event_pending(fc.ev_accept, EV_READ, NULL) &&
@@ -142,9 +154,7 @@ front_conn_flush(struct front_conn *conn)
 		}
 		conn->out_off += (size_t)n;
 	}
-	free(conn->out);
-	conn->out = NULL;
-	conn->out_len = conn->out_off = 0;
+	front_conn_out_free(conn);
 	fc.replies++;
 	if (conn->close_after) {
 		front_conn_close(conn);
@@ -178,6 +188,14 @@ front_conn_reply(struct front_conn *conn, const struct wire_hdr *req_hdr, uint32
 	} else {
 		hdr.opcode = OP_PING; /* upstream's answer to a header it could not read */
 	}
+	if (front_out_take(conn->uid, WIRE_HDR_LEN + body_len,
+	    fc.settings.max_output_bytes_per_uid, body_len == 0) == -1) {
+		/* Too much of this uid's answers is unread already: a status instead. */
+		status = ST_PSA_INSUFFICIENT_MEMORY;
+		body_len = 0;
+		front_out_take(conn->uid, WIRE_HDR_LEN, 0, 1);
+	}
+	conn->out_charged = WIRE_HDR_LEN + body_len;
 	hdr.status = (uint16_t)status;
 	hdr.body_len = (uint32_t)body_len;
 	if ((conn->out = malloc(WIRE_HDR_LEN + body_len)) == NULL)
@@ -200,6 +218,7 @@ front_conn_consume(struct front_conn *conn, size_t len)
 {
 	memmove(conn->in, conn->in + len, conn->in_len - len);
 	conn->in_len -= len;
+	front_in_release_idle(&conn->in, &conn->in_cap, conn->in_len);
 }
 
 static void
