@@ -303,9 +303,11 @@ check: deps all $(TEST_PROGS) fuzz $(PY_PB) fault-tree
 installcheck: deps all $(PY_PB)
 	/usr/bin/python3 tests/e2e_installcheck.py $(CURDIR)
 
-# ---- make check-long: the load test at full length (a minute of signing) -------
+# ---- make check-long: the load test at full length (a minute of signing), and the
+# starvation test against PKCS#11 (SoftHSMv2) as well as Mbed Crypto ----
 check-long: deps all $(PY_PB) fault-tree
 	PARSEC_LONG=1 /usr/bin/python3 tests/e2e_load.py $(CURDIR)
+	PARSEC_LONG=1 /usr/bin/python3 tests/e2e_starve.py $(CURDIR)
 
 # ---- make check-repeat N=20: the end-to-end suites N times over (default 10) ----
 # Names every suite that failed even once (REPEAT=20 works too); make check is

@@ -4,7 +4,7 @@
 generates 24 RSA-4096 keys at once, uid B's rounds of "create a P-256 key,
 sign, destroy" stay short: B's worst round under 250 ms on an unloaded machine
 (A's generations take seconds each; before fair queueing a round took 17 s).
-Run for the Mbed Crypto provider, and for PKCS#11 when SoftHSMv2 is here."""
+Run for the Mbed Crypto provider, and with PARSEC_LONG=1 for PKCS#11 (SoftHSMv2)."""
 import json
 import os
 import statistics
@@ -200,11 +200,32 @@ def mbed():
         svc.remove()
 
 
+def pkcs11():
+    """The same against SoftHSMv2 (provider 2): with PARSEC_LONG=1 (make check-long)."""
+    import softhsmlib
+    if not softhsmlib.available():
+        print("# SoftHSMv2 is not installed: the PKCS#11 run is skipped")
+        return
+    user = eb.ensure_user("parsec-test-a")
+    d = tempfile.mkdtemp(prefix="parsecd-starve.", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
+    os.chmod(d, 0o755)
+    token = softhsmlib.Token(d)
+    svc = Service(auth="UnixPeerCredentials", directory=d, provider_extra=token.provider_table())
+    svc.start()
+    try:
+        run("pkcs11", svc, 2, user)
+    finally:
+        svc.stop()
+        svc.remove()
+
+
 def main():
     if os.geteuid() != 0:
         print("# the starvation test needs root for a second real uid; skipped")
         return 77
     mbed()
+    if os.environ.get("PARSEC_LONG") == "1":
+        pkcs11()
     return eb.summary("e2e_starve")
 
 
