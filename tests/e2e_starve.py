@@ -187,33 +187,18 @@ def run(label, svc, provider, user):
           "%.1f ms" % (1000 * own[-1] if own else 0))
 
 
-def mbed():
-    user = eb.ensure_user("parsec-test-a")
-    # In memory: the key store's fsyncs wait for a disk other engineers share.
-    svc = Service(auth="UnixPeerCredentials", directory=tempfile.mkdtemp(
-        prefix="parsecd-starve.", dir="/dev/shm" if os.path.isdir("/dev/shm") else None))
-    svc.start()
-    try:
-        run("mbed", svc, 1, user)
-    finally:
-        svc.stop()
-        svc.remove()
-
-
-def pkcs11():
-    """The same against SoftHSMv2 (provider 2): with PARSEC_LONG=1 (make check-long)."""
+def run_on(label, provider, pkcs11=False):
+    """run() on a fresh service (Mbed Crypto is provider 1; a SoftHSMv2 token is 2).
+    In memory: the key store's fsyncs would wait for a disk other engineers share."""
     import softhsmlib
-    if not softhsmlib.available():
-        print("# SoftHSMv2 is not installed: the PKCS#11 run is skipped")
-        return
     user = eb.ensure_user("parsec-test-a")
     d = tempfile.mkdtemp(prefix="parsecd-starve.", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
     os.chmod(d, 0o755)
-    token = softhsmlib.Token(d)
-    svc = Service(auth="UnixPeerCredentials", directory=d, provider_extra=token.provider_table())
+    table = softhsmlib.Token(d).provider_table() if pkcs11 else ""
+    svc = Service(auth="UnixPeerCredentials", directory=d, provider_extra=table)
     svc.start()
     try:
-        run("pkcs11", svc, 2, user)
+        run(label, svc, provider, user)
     finally:
         svc.stop()
         svc.remove()
@@ -223,9 +208,13 @@ def main():
     if os.geteuid() != 0:
         print("# the starvation test needs root for a second real uid; skipped")
         return 77
-    mbed()
+    run_on("mbed", 1)
     if os.environ.get("PARSEC_LONG") == "1":
-        pkcs11()
+        import softhsmlib
+        if softhsmlib.available():
+            run_on("pkcs11", 2, pkcs11=True)
+        else:
+            print("# SoftHSMv2 is not installed: the PKCS#11 run is skipped")
     return eb.summary("e2e_starve")
 
 
