@@ -447,9 +447,10 @@ main(int argc, char **argv)
 	/*
 	 * Large answers (a ListKeys over many keys) and the channel buffers they
 	 * grow are mapped and unmapped with a fixed threshold: once released, the
-	 * memory returns to the system instead of staying in the heap.
+	 * memory returns to the system instead of staying in the heap (glibc's
+	 * own threshold would rise to their size).
 	 */
-	if (mallopt(M_MMAP_THRESHOLD, 64 * 1024) != 1)
+	if (mallopt(M_MMAP_THRESHOLD, 1024 * 1024) != 1)
 		log_warnx("mallopt M_MMAP_THRESHOLD failed");
 	proc_child_run(&brokerd);
 	kim_close();

@@ -19,7 +19,7 @@
 
 #define IPC_READ_CHUNK 65536
 /* A buffer grown past this by a burst is released once it is empty again. */
-#define IPC_IDLE_KEEP (1024u * 1024u)
+#define IPC_IDLE_KEEP (4u * 1024u * 1024u)
 
 struct ipc_fd_mark {
 	uint64_t pos; /* absolute output offset of the message that carries it */
