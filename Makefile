@@ -125,11 +125,11 @@ PARSECD_OBJS = parsecd/parsecd.o parsecd/spawn.o parsecd/settings.o parsecd/supe
 	$(CONFIG_OBJS) brokerd/broker_kim.o brokerd/broker_kim_adopt.o
 PARSECD_OBJS += parsecd/secrets.o # the providers' secrets, read again for each worker
 FRONTD_OBJS = frontd/frontd.o frontd/front_conn.o frontd/front_codec.o frontd/front_list_keys.o \
-	frontd/front_local.o
+	frontd/front_local.o frontd/front_out.o
 # Each binary's objects by name: a new file joins a binary only when listed here.
 BROKERD_OBJS = brokerd/brokerd.o brokerd/broker_auth.o brokerd/broker_core.o \
 	brokerd/broker_deploy.o brokerd/broker_fair.o brokerd/broker_jwt.o brokerd/broker_kim.o brokerd/broker_kim_adopt.o \
-	brokerd/broker_life.o brokerd/broker_quota.o brokerd/broker_route.o brokerd/broker_spiffe.o
+	brokerd/broker_life.o brokerd/broker_quota.o brokerd/broker_route.o brokerd/broker_spiffe.o brokerd/broker_wq.o
 PROVIDERD_CORE_OBJS = providerd/providerd.o
 PROV_MBED_OBJS = providerd/prov_mbed.o providerd/prov_mbed_fast.o providerd/prov_mbed_its.o \
 	providerd/prov_policy.o providerd/mbed_main.o
@@ -319,9 +319,11 @@ check: deps all $(TEST_PROGS) tests/wipe_client fuzz $(PY_PB) fault-tree
 installcheck: deps all $(PY_PB)
 	/usr/bin/python3 tests/e2e_installcheck.py $(CURDIR)
 
-# ---- make check-long: the load test at full length (a minute of signing) -------
+# ---- make check-long: the load test at full length (a minute of signing), and the
+# starvation test against PKCS#11 (SoftHSMv2) as well as Mbed Crypto ----
 check-long: deps all $(PY_PB) fault-tree
 	PARSEC_LONG=1 /usr/bin/python3 tests/e2e_load.py $(CURDIR)
+	PARSEC_LONG=1 /usr/bin/python3 tests/e2e_starve.py $(CURDIR)
 
 # ---- make check-repeat N=20: the end-to-end suites N times over (default 10) ----
 # Names every suite that failed even once (REPEAT=20 works too); make check is

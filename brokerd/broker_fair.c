@@ -221,7 +221,8 @@ broker_fair_done(uint64_t conn_id, uint64_t req_id)
 
 /*
  * Long operations (RSA key generation) may not occupy every worker of a
- * provider: with two workers or more, one stays free of them for the rest.
+ * provider: each worker holds at most one, and with two workers or more, one
+ * stays free of them for the rest (the others wait in broker_wq.c).
  */
 #define PSA_KEY_TYPE_RSA_KEY_PAIR 0x7001u
 
@@ -250,21 +251,28 @@ fair_least_loaded(struct broker_provider *p, int want_long, int any)
 }
 
 struct broker_worker *
-broker_route_pick_worker_for(struct broker_provider *p, const struct op_request *op)
+broker_fair_long_worker(struct broker_provider *p)
 {
-	struct broker_worker *w;
 	uint32_t i, up = 0, long_busy = 0;
 
-	if (op == NULL || !broker_fair_is_long(op))
-		return (w = fair_least_loaded(p, 0, 0)) != NULL ? w : fair_least_loaded(p, 0, 1);
 	for (i = 0; i < p->worker_count; i++) {
 		up += p->workers[i].up != 0;
 		long_busy += p->workers[i].up && p->workers[i].long_inflight > 0;
 	}
-	/* A worker free of long operations takes this one only if another stays free. */
+	/* One per worker, and with two or more, one worker stays free of them. */
 	if (up < 2 || long_busy + 1 < up)
-		return (w = fair_least_loaded(p, 0, 0)) != NULL ? w : fair_least_loaded(p, 0, 1);
-	return fair_least_loaded(p, 1, 0);
+		return fair_least_loaded(p, 0, 0);
+	return NULL;
+}
+
+struct broker_worker *
+broker_route_pick_worker_for(struct broker_provider *p, const struct op_request *op)
+{
+	struct broker_worker *w;
+
+	if (op != NULL && broker_fair_is_long(op))
+		return broker_fair_long_worker(p);
+	return (w = fair_least_loaded(p, 0, 0)) != NULL ? w : fair_least_loaded(p, 0, 1);
 }
 
 struct broker_worker *

@@ -34,7 +34,7 @@ struct broker_job {
 
 enum broker_keyop_kind { KEYOP_CREATE, KEYOP_DESTROY };
 
-/* One key being created or destroyed; destruction reaches every worker. */
+/* One key being created or destroyed. */
 struct broker_keyop {
 	RB_ENTRY(broker_keyop) by_name;
 	uint64_t seq; /* from 1, in order of creation */
@@ -175,11 +175,10 @@ broker_keyop_retry(struct broker_keyop *k)
 {
 	struct kim_entry *e = &k->key;
 	struct broker_provider *p = &broker.providers[e->provider_id];
-	struct broker_worker *w;
 	uint32_t taken = broker_key_id(e->key_ref, e->key_ref_len);
 
 	if (k->kind != KEYOP_CREATE || e->key_ref_len != 4 || k->retries++ >= BROKER_CREATE_RETRIES ||
-	    (w = broker_route_pick_worker_for(p, &k->op)) == NULL)
+	    !broker_provider_up(p))
 		return 0;
 	if (kim_retake_id(e->auth_type, e->app, e->name, e->provider_id, e->key_ref,
 	    &e->key_ref_len) == -1)
@@ -187,7 +186,7 @@ broker_keyop_retry(struct broker_keyop *k)
 	log_warnx("%s already holds key material under id 0x%08x that no key store entry "
 	    "names (an orphan, left alone: parsecd --orphans lists them); the new key takes "
 	    "id 0x%08x", p->name, taken, broker_key_id(e->key_ref, e->key_ref_len));
-	broker_route_send(w, 0, 0, k, e->key_ref, e->key_ref_len, &k->op);
+	broker_wq_send(p, k, e->auth_type, e->app, &k->op);
 	return 1;
 }
 
@@ -255,29 +254,33 @@ broker_life_ack(struct broker_keyop *k, uint32_t status, const struct op_result 
 		broker_keyop_finish(k);
 }
 
-/* Destroys a key in every live worker (each may hold it parsed in memory). */
+void
+broker_life_send(struct broker_worker *w, struct broker_keyop *k)
+{
+	broker_route_send(w, 0, 0, k, k->key.key_ref, k->key.key_ref_len, &k->op);
+}
+
+/*
+ * Destroys a key in one live worker, the least busy one free of long
+ * operations; the others are told to forget it (each may hold it parsed in
+ * memory) without waiting for them.
+ */
 static void
 broker_destroy_everywhere(struct broker_job *job, const struct kim_entry *e)
 {
 	struct broker_provider *p = &broker.providers[e->provider_id];
 	struct broker_keyop *k = broker_keyop_new(KEYOP_DESTROY, job, e);
-	struct op_request op;
-	uint32_t i, sent = 0;
+	struct broker_worker *w = broker_route_pick_worker(p);
 
-	memset(&op, 0, sizeof(op));
-	op.opcode = OP_PSA_DESTROY_KEY;
-	op.attrs = e->attrs;
-	for (i = 0; i < p->worker_count; i++)
-		sent += p->workers[i].up != 0;
-	if (sent == 0) {
-		k->acks_left = 1;
+	k->acks_left = 1;
+	if (w == NULL) {
 		broker_life_ack(k, ST_PSA_COMMUNICATION_FAILURE, NULL);
 		return;
 	}
-	k->acks_left = sent;
-	for (i = 0; i < p->worker_count; i++)
-		if (p->workers[i].up)
-			broker_route_send(&p->workers[i], 0, 0, k, e->key_ref, e->key_ref_len, &op);
+	k->op.opcode = OP_PSA_DESTROY_KEY;
+	k->op.attrs = e->attrs;
+	broker_wq_forget_others(w, e->key_ref, e->key_ref_len);
+	broker_life_send(w, k);
 }
 
 struct broker_entries {
@@ -343,13 +346,12 @@ void
 broker_life_create(struct broker_provider *p, uint64_t conn_id, uint64_t req_id,
     const struct broker_identity *id, struct op_request *op)
 {
-	struct broker_worker *w = broker_route_pick_worker_for(p, op);
 	struct kim_entry e;
 	struct broker_keyop *k;
 	size_t i;
 	int r;
 
-	if (w == NULL) {
+	if (!broker_provider_up(p)) {
 		broker_reply_status(conn_id, req_id, ST_PSA_COMMUNICATION_FAILURE);
 		return;
 	}
@@ -383,7 +385,7 @@ broker_life_create(struct broker_provider *p, uint64_t conn_id, uint64_t req_id,
 		memcpy(k->in_copy[i], op->in[i].ptr, op->in[i].len);
 		k->op.in[i].ptr = k->in_copy[i];
 	}
-	broker_route_send(w, 0, 0, k, e.key_ref, e.key_ref_len, op);
+	broker_wq_send(p, k, e.auth_type, e.app, &k->op);
 	explicit_bzero(&e, sizeof(e));
 }
 

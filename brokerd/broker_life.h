@@ -26,6 +26,19 @@ int broker_life_busy(uint32_t auth_type, const char *app, const char *name);
 /* A worker's answer to a key operation (res NULL if no worker will answer). */
 void broker_life_ack(struct broker_keyop *k, uint32_t status, const struct op_result *res);
 
+/* Sends a key operation to worker w (from broker_wq.c). */
+void broker_life_send(struct broker_worker *w, struct broker_keyop *k);
+
+/*
+ * broker_wq.c: sends a key creation to a worker of p, or queues it under its
+ * application (auth_type, app) if it is long and no worker may take it now.
+ */
+void broker_wq_send(struct broker_provider *p, struct broker_keyop *k, uint32_t auth_type,
+    const char *app, const struct op_request *op);
+/* A destroy went to keep: every other live worker of its provider forgets the key. */
+void broker_wq_forget_others(struct broker_worker *keep, const uint8_t *key_ref,
+    size_t key_ref_len);
+
 /* broker_route.c */
 /* The least busy live worker of a provider, or NULL. */
 struct broker_worker *broker_route_pick_worker(struct broker_provider *p);

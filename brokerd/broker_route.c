@@ -218,6 +218,8 @@ broker_route_response(struct broker_worker *w, uint64_t prov_req_id, const uint8
 		res.out[1].len = 0;
 		broker_reply(pend->conn_id, pend->req_id, &res);
 	}
+	if (pend->long_op)
+		broker_wq_kick(w->provider);
 	free(pend);
 }
 
@@ -243,6 +245,7 @@ broker_route_worker_down(struct broker_worker *w)
 			broker_pending_fail(pend, ST_PSA_COMMUNICATION_FAILURE);
 	w->inflight = 0;
 	w->long_inflight = 0;
+	broker_wq_kick(w->provider);
 }
 
 void
@@ -253,7 +256,12 @@ broker_route_send_failed(uint64_t prov_req_id, uint32_t status)
 	/* Gone already if its worker died in between. */
 	if ((pend = RB_FIND(broker_pending_tree, &route_pending, &key)) == NULL)
 		return;
+	struct broker_provider *p = pend->worker->provider;
+	int long_op = pend->long_op;
+
 	pend->worker->inflight--;
 	pend->worker->long_inflight -= pend->long_op != 0;
 	broker_pending_fail(pend, status);
+	if (long_op)
+		broker_wq_kick(p);
 }

@@ -5,6 +5,7 @@
  * (channels handed over in IPC_SETUP_PROVIDER). Owns the key store.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -291,6 +292,7 @@ broker_worker_info(struct broker_worker *w, const uint8_t *data, size_t len)
 	log_debug("%s worker %u is up with %u operations", p->name, w->index, m.opcode_count);
 	/* Whatever an interruption left half-done in this provider is settled first. */
 	broker_life_reconcile(p);
+	broker_wq_kick(p);
 	broker_startup_progress();
 }
 
@@ -498,6 +500,14 @@ main(int argc, char **argv)
 	RB_INIT(&bd.conns);
 	proc_child_start(&brokerd, argc, argv);
 	ipc_chan_set_batched(brokerd.peer, brokerd.base);
+	/*
+	 * Large answers (a ListKeys over many keys) and the channel buffers they
+	 * grow are mapped and unmapped with a fixed threshold: once released, the
+	 * memory returns to the system instead of staying in the heap (glibc's
+	 * own threshold would rise to their size).
+	 */
+	if (mallopt(M_MMAP_THRESHOLD, 1024 * 1024) != 1)
+		log_warnx("mallopt M_MMAP_THRESHOLD failed");
 	proc_child_run(&brokerd);
 	kim_close();
 	log_debug("exiting");

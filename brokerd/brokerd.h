@@ -114,6 +114,10 @@ void broker_fair_done(uint64_t conn_id, uint64_t req_id);
 void broker_fair_resume(void);
 /* RSA key generation: kept off one worker of a provider with two or more. */
 int broker_fair_is_long(const struct op_request *op);
+/* A worker that may take a long operation now (one each, one worker kept free), or NULL. */
+struct broker_worker *broker_fair_long_worker(struct broker_provider *p);
+/* broker_wq.c: a long operation finished or a worker came or went: waiting ones go on. */
+void broker_wq_kick(struct broker_provider *p);
 
 /* broker_jwt.c: JwtSvid. The bundle is our file format (jwt.h); len 0 clears it. */
 void broker_jwt_set_bundle(const uint8_t *jwks_file, size_t len);

@@ -19,6 +19,8 @@
 #include "wipe.h"
 
 #define IPC_READ_CHUNK 65536
+/* A buffer grown past this by a burst is released once it is empty again. */
+#define IPC_IDLE_KEEP (4u * 1024u * 1024u)
 
 struct ipc_fd_mark {
 	uint64_t pos; /* absolute output offset of the message that carries it */
@@ -75,6 +77,7 @@ static const struct {
 	{ IPC_PROV_INFO, "PROV_INFO" },
 	{ IPC_PROV_REQUEST, "PROV_REQUEST" },
 	{ IPC_PROV_RESPONSE, "PROV_RESPONSE" },
+	{ IPC_PROV_FORGET, "PROV_FORGET" },
 #ifdef PARSEC_TEST_HOOKS
 	{ IPC_TEST_FORBIDDEN, "TEST_FORBIDDEN" },
 #endif
@@ -309,6 +312,11 @@ ipc_flush(struct ipc_chan *chan)
 	/* Sent messages may have carried keys or PINs: nothing of them stays behind. */
 	wipe_consume(chan->out, &chan->out_len, chan->out_len);
 	chan->out_off = 0;
+	if (chan->out_cap > IPC_IDLE_KEEP) {
+		free(chan->out);
+		chan->out = NULL;
+		chan->out_cap = 0;
+	}
 	return 0;
 }
 
@@ -522,6 +530,11 @@ ipc_dispatch(struct ipc_chan *chan)
 			close(msg.fd);
 	}
 	wipe_consume(chan->in, &chan->in_len, off);
+	if (chan->in_len == 0 && chan->in_cap > IPC_IDLE_KEEP) {
+		free(chan->in);
+		chan->in = NULL;
+		chan->in_cap = 0;
+	}
 	/* Last: on_close may free the channel. */
 	if (chan->closing)
 		ipc_chan_lost(chan);

@@ -74,6 +74,9 @@ enum ipc_type {
 	IPC_PROV_REQUEST = 201, /* brokerd -> provider: blob key reference, the operation
 				   (op_request) (ipc_prov_request) */
 	IPC_PROV_RESPONSE = 202, /* provider -> brokerd: its result (op_result) */
+	IPC_PROV_FORGET = 203,  /* brokerd -> provider: another worker destroys this key;
+				   drop what is kept of it in memory (the key reference,
+				   raw); no answer */
 
 #ifdef PARSEC_TEST_HOOKS
 	/* 900..999: test builds only, never in a release binary */

@@ -14,6 +14,7 @@ static const struct buf_field setup_front_fields[] = {
 	BUF_F_U32(struct setup_front, keep_alive_timeout_ms),
 	BUF_F_U32(struct setup_front, max_connections),
 	BUF_F_U32(struct setup_front, max_connections_per_uid),
+	BUF_F_U32(struct setup_front, max_output_bytes_per_uid),
 };
 
 /* brokerd's settings, then its authenticators, each of setup_auth_fields. */

@@ -20,6 +20,7 @@ struct setup_front {
 	uint32_t keep_alive_timeout_ms;
 	uint32_t max_connections;
 	uint32_t max_connections_per_uid;
+	uint32_t max_output_bytes_per_uid; /* unread answers; 0 = no cap */
 };
 
 #define SETUP_JWT_BUNDLE_MAX (64u * 1024u) /* a JWKS bundle file, as read by the parent */

@@ -51,6 +51,7 @@ struct front_conn {
 	uint8_t *out;
 	size_t out_len;
 	size_t out_off;
+	size_t out_charged; /* counted against the uid (front_out.c) */
 	int close_after;
 	int broker_has_fd;  /* brokerd has seen this connection (and its client socket) */
 	int broker_forgets; /* its request is the last: brokerd forgets it once answered */
@@ -98,6 +99,17 @@ front_conn_arm_timer(struct front_conn *conn, uint32_t ms)
 	evtimer_add(conn->ev_timer, &tv);
 }
 
+/* The answer is written or abandoned: its bytes no longer count against the uid. */
+static void
+front_conn_out_free(struct front_conn *conn)
+{
+	if (conn->out_charged > 0)
+		front_out_give(conn->uid, conn->out_charged, fc.settings.max_output_bytes_per_uid);
+	wipe_free(conn->out, conn->out_len);
+	conn->out = NULL;
+	conn->out_len = conn->out_off = conn->out_charged = 0;
+}
+
 static void
 front_conn_close(struct front_conn *conn)
 {
@@ -117,7 +129,7 @@ front_conn_close(struct front_conn *conn)
 	close(conn->fd);
 	/* Requests and answers carry keys: what is left of them goes wiped (wipe.h). */
 	wipe_free(conn->in, conn->in_len);
-	wipe_free(conn->out, conn->out_len);
+	front_conn_out_free(conn);
 	free(conn);
 	/* A slot is free again: accept if we had paused at the cap. */
 	if (fc.ev_accept != NULL && !event_pending(fc.ev_accept, EV_READ, NULL) &&
@@ -149,9 +161,7 @@ front_conn_flush(struct front_conn *conn)
 		}
 		conn->out_off += (size_t)n;
 	}
-	wipe_free(conn->out, conn->out_len);
-	conn->out = NULL;
-	conn->out_len = conn->out_off = 0;
+	front_conn_out_free(conn);
 	fc.replies++;
 	if (conn->close_after) {
 		front_conn_close(conn);
@@ -183,6 +193,14 @@ front_conn_reply(struct front_conn *conn, const struct wire_hdr *req_hdr, uint32
 	} else {
 		hdr.opcode = OP_PING; /* upstream's answer to a header it could not read */
 	}
+	if (front_out_take(conn->uid, WIRE_HDR_LEN + body_len,
+	    fc.settings.max_output_bytes_per_uid, body_len == 0) == -1) {
+		/* Too much of this uid's answers is unread already: a status instead. */
+		status = ST_PSA_INSUFFICIENT_MEMORY;
+		body_len = 0;
+		front_out_take(conn->uid, WIRE_HDR_LEN, 0, 1);
+	}
+	conn->out_charged = WIRE_HDR_LEN + body_len;
 	hdr.status = (uint16_t)status;
 	hdr.body_len = (uint32_t)body_len;
 	if ((conn->out = malloc(WIRE_HDR_LEN + body_len)) == NULL)
@@ -219,6 +237,7 @@ static void
 front_conn_consume(struct front_conn *conn, size_t len)
 {
 	wipe_consume(conn->in, &conn->in_len, len);
+	front_in_release_idle(&conn->in, &conn->in_cap, conn->in_len);
 }
 
 /*

@@ -44,6 +44,7 @@ frontd_settings(const struct ipc_msg *msg, int setup)
 	fd_main.settings.keep_alive_timeout_ms = s.keep_alive_timeout_ms;
 	fd_main.settings.max_connections = s.max_connections;
 	fd_main.settings.max_connections_per_uid = s.max_connections_per_uid;
+	fd_main.settings.max_output_bytes_per_uid = s.max_output_bytes_per_uid;
 	if (!setup)
 		return;
 	strlcpy(fd_main.user, s.user, sizeof(fd_main.user));

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "op.h"
 #include "wire.h"
@@ -60,12 +61,22 @@ struct front_settings {
 	uint32_t keep_alive_timeout_ms;
 	uint32_t max_connections;
 	uint32_t max_connections_per_uid;
+	uint32_t max_output_bytes_per_uid; /* 0: no cap */
 };
 void front_conn_init(struct event_base *base, int listen_fd, struct ipc_chan *broker,
     const struct front_settings *settings);
 void front_conn_start(void);
 /* New limits from a reload; connections in progress keep running. */
 void front_conn_reconfigure(const struct front_settings *settings);
+
+/*
+ * front_out.c: len more bytes of answers for uid, within cap (0: none) unless
+ * force; -1 if over (logged once until the uid is under half the cap again).
+ */
+int front_out_take(uid_t uid, size_t len, uint64_t cap, int force);
+void front_out_give(uid_t uid, size_t len, uint64_t cap);
+/* Releases a connection's request buffer grown past 64 KiB once it is empty. */
+void front_in_release_idle(uint8_t **in, size_t *in_cap, size_t in_len);
 void front_conn_response(uint64_t conn_id, uint64_t req_id, const uint8_t *data, size_t len);
 void front_conn_shutdown(void);
 /* One line with the replies written and connections accepted since the start. */

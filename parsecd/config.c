@@ -60,6 +60,7 @@ config_defaults(struct parsec_config *cfg)
 	cfg->keep_alive_timeout_ms = 60000;
 	cfg->max_connections = 1024;
 	cfg->max_connections_per_uid = 256;
+	cfg->max_output_bytes_per_uid = 64u * 1024 * 1024;
 	cfg->max_keys_per_application = 10000;
 	cfg->max_key_bytes_per_application = 64u * 1024 * 1024;
 	cfg->max_requests_per_application = 64;
@@ -504,7 +505,9 @@ cfg_privsep_quotas(struct cfg_ctx *ctx, const struct toml_node *t, struct parsec
 	    cfg_uint(ctx, t, "privsep", "max_key_bytes_per_application", 0, INT64_MAX,
 	    &cfg->max_key_bytes_per_application) == -1 ||
 	    cfg_u32(ctx, t, "privsep", "max_requests_per_application", 0, UINT32_MAX,
-	    &cfg->max_requests_per_application) == -1)
+	    &cfg->max_requests_per_application) == -1 ||
+	    cfg_u32(ctx, t, "privsep", "max_output_bytes_per_uid", 0, UINT32_MAX,
+	    &cfg->max_output_bytes_per_uid) == -1)
 		return -1;
 	return 0;
 }
@@ -529,7 +532,7 @@ cfg_privsep(struct cfg_ctx *ctx, const struct toml_node *t, struct parsec_config
 		"chroot_dir", "state_dir", "workers",
 		"max_connections", "max_connections_per_uid", "socket_mode", "socket_group",
 		"keep_alive_timeout", "max_keys_per_application", "max_key_bytes_per_application",
-		"max_requests_per_application", NULL };
+		"max_requests_per_application", "max_output_bytes_per_uid", NULL };
 	const struct toml_node *mode;
 
 	cfg_unknown_keys(ctx, t, "privsep", known);

@@ -129,6 +129,7 @@ struct parsec_config {
 	uint32_t keep_alive_timeout_ms;     /* idle kept-alive connection; default 60 s */
 	uint32_t max_connections;           /* default 1024 */
 	uint32_t max_connections_per_uid;   /* default 256 */
+	uint32_t max_output_bytes_per_uid;  /* unread answers; default 64 MiB; 0 = no cap */
 	uint32_t max_keys_per_application;  /* default 10000; 0 = unlimited */
 	uint64_t max_key_bytes_per_application; /* default 64 MiB; 0 = unlimited */
 	uint32_t max_requests_per_application; /* at the providers; default 64; 0 = unlimited */

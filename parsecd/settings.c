@@ -49,6 +49,7 @@ parsecd_front_settings(uint8_t *buf, size_t cap)
 		.keep_alive_timeout_ms = pd.cfg.keep_alive_timeout_ms,
 		.max_connections = pd.cfg.max_connections,
 		.max_connections_per_uid = pd.cfg.max_connections_per_uid,
+		.max_output_bytes_per_uid = pd.cfg.max_output_bytes_per_uid,
 	};
 
 	strlcpy(s.user, parsecd_user(PARSECD_ROLE_FRONTD)->name, sizeof(s.user));

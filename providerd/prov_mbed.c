@@ -476,6 +476,16 @@ prov_mbed_handle(const struct op_request *op, const uint8_t *key_ref, size_t key
 	res->status = prov_psa_status(st);
 }
 
+/* Another worker destroys the key: its parsed scalar goes from this worker's cache. */
+static void
+prov_mbed_forget(const uint8_t *key_ref, size_t key_ref_len)
+{
+	psa_key_id_t id;
+
+	if (prov_mbed_key_id(key_ref, key_ref_len, &id) == 0)
+		prov_mbed_fast_drop_cached(id);
+}
+
 const struct prov_backend prov_mbed_backend = {
 	.name = "provider-mbed",
 	.provider_id = WIRE_PROVIDER_MBED_CRYPTO,
@@ -484,4 +494,5 @@ const struct prov_backend prov_mbed_backend = {
 	.describe = prov_mbed_describe,
 	.opcodes = prov_mbed_opcodes,
 	.handle = prov_mbed_handle,
+	.forget = prov_mbed_forget,
 };

@@ -25,5 +25,7 @@ int prov_mbed_fast_create(const psa_key_attributes_t *attrs, int generate, const
     size_t data_len, psa_key_id_t *made, psa_status_t *status);
 /* Drops a destroyed key from this worker's cache, and its file. */
 void prov_mbed_fast_forget(psa_key_id_t id);
+/* Drops a key another worker destroys from this worker's cache only. */
+void prov_mbed_fast_drop_cached(psa_key_id_t id);
 
 #endif

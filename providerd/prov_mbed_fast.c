@@ -5,7 +5,8 @@
  * worker keeps the private scalar of recently used SECP R1 keys parsed and
  * signs with the ECDSA module directly after the same policy checks PSA
  * makes. Destroying a key drops it from the cache of the worker that
- * destroyed it, and brokerd sends every destroy to every worker.
+ * destroyed it, and brokerd tells every other worker to drop it too
+ * (IPC_PROV_FORGET, ahead of any later request to that worker).
  *
  * The scalar comes from a key file of our own, never from PSA's: a SECP R1
  * key pair that may sign is made here (generated, or taken as imported),
@@ -98,16 +99,22 @@ fast_drop(struct fast_key *k)
 }
 
 void
-prov_mbed_fast_forget(psa_key_id_t id)
+prov_mbed_fast_drop_cached(psa_key_id_t id)
 {
-	char name[32];
-	psa_status_t st;
 	size_t i;
 
 	for (i = 0; i < FAST_SLOTS; i++)
 		if (fast_keys[i].id == id)
 			fast_drop(&fast_keys[i]);
-	/* Every worker is sent the destroy: the first removes the file. */
+}
+
+void
+prov_mbed_fast_forget(psa_key_id_t id)
+{
+	char name[32];
+	psa_status_t st;
+
+	prov_mbed_fast_drop_cached(id);
 	fast_file_name(id, name, sizeof(name));
 	if ((st = prov_its_file_remove(name)) != PSA_SUCCESS && st != PSA_ERROR_DOES_NOT_EXIST)
 		log_warnx("key %u: cannot remove %s (%d)", (unsigned)id, name, (int)st);

@@ -197,9 +197,9 @@ p11_export_public(const uint8_t *id, const struct op_key_attrs *attrs, uint8_t *
 #define P11_DESTROY_ROUNDS 4
 
 /*
- * Removes every object with this id; *destroyed counts those found. A destroy
- * reaches every worker at once, so another may remove an object between our
- * find and our destroy: what counts is that none is left, whoever removed it.
+ * Removes every object with this id; *destroyed counts those found. Another
+ * worker (settling the same key after a restart) may remove an object between
+ * our find and our destroy: what counts is that none is left, whoever removed it.
  */
 CK_RV
 p11_destroy_all(const uint8_t *id, int *destroyed)

@@ -119,6 +119,10 @@ prov_broker_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 	case IPC_PROV_REQUEST:
 		prov_request(msg->hdr.req_id, msg->data, msg->hdr.len);
 		break;
+	case IPC_PROV_FORGET:
+		if (pv.backend->forget != NULL)
+			pv.backend->forget(msg->data, msg->hdr.len);
+		break;
 	default:
 		fatalx("unexpected %s from brokerd", ipc_type_name(msg->hdr.type));
 	}

@@ -58,6 +58,11 @@ struct prov_backend {
 	/* Runs one operation; key_ref is the broker's opaque reference (may be empty). */
 	void (*handle)(const struct op_request *op, const uint8_t *key_ref, size_t key_ref_len,
 	    struct op_result *res, struct prov_out *out);
+	/*
+	 * Another worker destroys the key: drop what this worker keeps of it in
+	 * memory, never its storage. NULL: nothing is kept.
+	 */
+	void (*forget)(const uint8_t *key_ref, size_t key_ref_len);
 };
 
 /*

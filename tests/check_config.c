@@ -48,6 +48,7 @@ START_TEST(t_defaults)
 	ck_assert_uint_eq(cfg.max_keys_per_application, 10000);
 	ck_assert_uint_eq(cfg.max_key_bytes_per_application, 64u * 1024 * 1024);
 	ck_assert_uint_eq(cfg.max_requests_per_application, 64);
+	ck_assert_uint_eq(cfg.max_output_bytes_per_uid, 64u * 1024 * 1024);
 }
 END_TEST
 
@@ -89,7 +90,7 @@ START_TEST(t_role_users)
 }
 END_TEST
 
-/* The quotas parse (0 = unlimited, bytes past 32 bits) and reach brokerd's setup. */
+/* The quotas and the output cap parse (0 = unlimited, bytes past 32 bits); quotas reach brokerd. */
 START_TEST(t_quotas)
 {
 	static struct setup_broker in, out;
@@ -97,11 +98,13 @@ START_TEST(t_quotas)
 	char err[CFG_ERR_MAX], text[512];
 
 	snprintf(text, sizeof(text), "%s[privsep]\nmax_keys_per_application = 0\n"
-	    "max_key_bytes_per_application = 5000000000\nmax_requests_per_application = 2\n", base);
+	    "max_key_bytes_per_application = 5000000000\nmax_requests_per_application = 2\n"
+	    "max_output_bytes_per_uid = 0\n", base);
 	ck_assert_msg(load(text, &cfg, err) == 0, "%s", err);
 	ck_assert_uint_eq(cfg.max_keys_per_application, 0);
 	ck_assert_uint_eq(cfg.max_key_bytes_per_application, 5000000000ull);
 	ck_assert_uint_eq(cfg.max_requests_per_application, 2);
+	ck_assert_uint_eq(cfg.max_output_bytes_per_uid, 0);
 	in.max_keys_per_application = 3;
 	in.max_requests_per_application = cfg.max_requests_per_application;
 	in.max_key_bytes_per_application = cfg.max_key_bytes_per_application;

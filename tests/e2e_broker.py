@@ -17,12 +17,11 @@ Usage: e2e_broker.py TOPDIR
 """
 import json
 import os
-import pwd
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2elib import AUTH_PEER, TOP, App, Service, check, counts, summary  # noqa: E402,F401
+from e2elib import AUTH_PEER, TOP, App, Service, check, counts, ensure_user, summary  # noqa: E402,F401
 
 def admin_tests():
     svc = Service(admins=("admin",))
@@ -69,15 +68,6 @@ svc = type("S", (), {"sock": sys.argv[2]})()
 liar = t.App(svc, "0", t.AUTH_PEER, (0).to_bytes(4, "little"))
 print(json.dumps([liar.keys()[0], liar.clients()[0]]))
 """
-
-
-def ensure_user(name):
-    try:
-        return pwd.getpwnam(name)
-    except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent",
-                        "--shell", "/usr/sbin/nologin", "--user-group", name], check=True)
-        return pwd.getpwnam(name)
 
 
 def client_as(user, script, svc):

@@ -134,6 +134,18 @@ def service_pids(parent):
     return [(parent, "parsecd")] + kids
 
 
+def ensure_user(name):
+    """A system user of that name, created if missing (tests run as root): a real
+    second uid for UnixPeerCredentials."""
+    import pwd
+    try:
+        return pwd.getpwnam(name)
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent",
+                        "--shell", "/usr/sbin/nologin", "--user-group", name], check=True)
+        return pwd.getpwnam(name)
+
+
 def p256_attributes():
     a = gen_pb.Operation().attributes
     a.key_type.ecc_key_pair.curve_family = a.key_type.SECP_R1
