@@ -303,9 +303,11 @@ ipc_flush(struct ipc_chan *chan)
 		/* Sent with the first byte written: the peer holds its copies now. */
 		for (i = 0; i < nfds; i++)
 			close(fds[i]);
-		chan->out_fd_count -= nfds;
-		memmove(chan->out_fds, chan->out_fds + nfds,
-		    chan->out_fd_count * sizeof(chan->out_fds[0]));
+		if (nfds > 0) {
+			chan->out_fd_count -= nfds;
+			memmove(chan->out_fds, chan->out_fds + nfds,
+			    chan->out_fd_count * sizeof(chan->out_fds[0]));
+		}
 		chan->out_off += (size_t)n;
 		chan->out_sent += (uint64_t)n;
 	}
