@@ -10,6 +10,7 @@
 #include "frontd.h"
 #include "log.h"
 #include "tree.h"
+#include "wipe.h"
 
 /* A request buffer larger than this is released once empty. */
 #define FRONT_IN_KEEP (64u * 1024u)
@@ -76,9 +77,8 @@ front_in_release_idle(uint8_t **in, size_t *in_cap, size_t in_len)
 {
 	if (in_len != 0 || *in_cap <= FRONT_IN_KEEP)
 		return;
-	/* It may have carried key material (ImportKey). */
-	explicit_bzero(*in, *in_cap);
-	free(*in);
+	/* It may have carried key material (ImportKey): the whole buffer goes wiped. */
+	wipe_free(*in, *in_cap);
 	*in = NULL;
 	*in_cap = 0;
 }
