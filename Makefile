@@ -121,7 +121,7 @@ CONFIG_OBJS = parsecd/config.o parsecd/toml.o
 PARSECD_OBJS = parsecd/parsecd.o parsecd/spawn.o parsecd/settings.o parsecd/supervise.o \
 	parsecd/reload.o parsecd/devconfig.o parsecd/dirs.o parsecd/listen.o parsecd/orphans.o \
 	parsecd/adopt.o parsecd/adopt_bincode.o parsecd/adopt_ondisk.o parsecd/adopt_store.o \
-	parsecd/adopt_tpm.o parsecd/auth_setup.o parsecd/users.o parsecd/deploy.o \
+	parsecd/adopt_tpm.o parsecd/auth_setup.o parsecd/users.o parsecd/deploy.o parsecd/reach.o \
 	$(CONFIG_OBJS) brokerd/broker_kim.o brokerd/broker_kim_adopt.o
 PARSECD_OBJS += parsecd/secrets.o # the providers' secrets, read again for each worker
 FRONTD_OBJS = frontd/frontd.o frontd/front_conn.o frontd/front_codec.o frontd/front_list_keys.o \
