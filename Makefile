@@ -401,9 +401,10 @@ distcheck: dist
 	else echo "distcheck: FAILED in $$d/$(DIST_NAME)" >&2; exit 1; fi
 
 # ---- make run: the service in the foreground on an embedded default ----------
+# Its directory is ./run, or where the service's users reach it (scripts/run-dir.sh).
 run: deps all
-	@mkdir -p run
-	./parsecd/parsecd -D $(CURDIR)/run
+	@dir=$$(sh scripts/run-dir.sh $(CURDIR)) && echo "./parsecd/parsecd -D $$dir" && \
+		exec ./parsecd/parsecd -D "$$dir"
 
 # ---- fuzzing (clang libFuzzer) ------------------------------------------------
 FUZZ_SRCS = $(wildcard fuzz/fuzz_*.c)
@@ -503,6 +504,9 @@ clean:
 	rm -rf tests/tmp tests/interop/target tests/pb tests/faults
 
 distclean: clean
+	@# make run's directory outside the clone, when ./run links there (scripts/run-dir.sh)
+	@if [ -L run ]; then case "$$(readlink run)" in /var/tmp/parsecd-run.*) \
+		echo "rm -rf $$(readlink run)"; rm -rf "$$(readlink run)" ;; esac; fi
 	rm -rf config.mk config.log config.status configure autom4te.cache aclocal.m4 run .build-vars
 	rm -f parsecd-*.tar.gz
 
