@@ -121,7 +121,7 @@ CONFIG_OBJS = parsecd/config.o parsecd/toml.o
 PARSECD_OBJS = parsecd/parsecd.o parsecd/spawn.o parsecd/settings.o parsecd/supervise.o \
 	parsecd/reload.o parsecd/devconfig.o parsecd/dirs.o parsecd/listen.o parsecd/orphans.o \
 	parsecd/adopt.o parsecd/adopt_bincode.o parsecd/adopt_ondisk.o parsecd/adopt_store.o \
-	parsecd/adopt_tpm.o parsecd/auth_setup.o parsecd/users.o parsecd/deploy.o \
+	parsecd/adopt_tpm.o parsecd/auth_setup.o parsecd/users.o parsecd/deploy.o parsecd/reach.o \
 	$(CONFIG_OBJS) brokerd/broker_kim.o brokerd/broker_kim_adopt.o
 PARSECD_OBJS += parsecd/secrets.o # the providers' secrets, read again for each worker
 FRONTD_OBJS = frontd/frontd.o frontd/front_conn.o frontd/front_codec.o frontd/front_list_keys.o \
@@ -401,9 +401,10 @@ distcheck: dist
 	else echo "distcheck: FAILED in $$d/$(DIST_NAME)" >&2; exit 1; fi
 
 # ---- make run: the service in the foreground on an embedded default ----------
+# Its directory is ./run, or where the service's users reach it (scripts/run-dir.sh).
 run: deps all
-	@mkdir -p run
-	./parsecd/parsecd -D $(CURDIR)/run
+	@dir=$$(sh scripts/run-dir.sh $(CURDIR)) && echo "./parsecd/parsecd -D $$dir" && \
+		exec ./parsecd/parsecd -D "$$dir"
 
 # ---- fuzzing (clang libFuzzer) ------------------------------------------------
 FUZZ_SRCS = $(wildcard fuzz/fuzz_*.c)
@@ -503,6 +504,9 @@ clean:
 	rm -rf tests/tmp tests/interop/target tests/pb tests/faults
 
 distclean: clean
+	@# make run's directory outside the clone, when ./run links there (scripts/run-dir.sh)
+	@if [ -L run ]; then case "$$(readlink run)" in /var/tmp/parsecd-run.*) \
+		echo "rm -rf $$(readlink run)"; rm -rf "$$(readlink run)" ;; esac; fi
 	rm -rf config.mk config.log config.status configure autom4te.cache aclocal.m4 run .build-vars
 	rm -f parsecd-*.tar.gz
 

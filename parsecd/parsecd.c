@@ -167,6 +167,7 @@ parsecd_check(const char *config_path)
 {
 	parsecd_exe_dir();
 	parsecd_users_init(&pd.cfg); /* as root: every role's user exists (fatal if not) */
+	parsecd_check_reach(&pd.cfg); /* and reaches the paths it opens (fatal if not) */
 	if (parsecd_check_helpers() == -1) {
 		fprintf(stderr, "parsecd: configuration %s OK, but a helper cannot be "
 		    "executed (installed helpers belong in %s)\n",

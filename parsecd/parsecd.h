@@ -127,6 +127,14 @@ int parsecd_dev_config(const char *dir, struct parsec_config *cfg, char *err, si
 void parsecd_prepare_dirs(const struct parsec_config *cfg);
 
 /*
+ * As root: every path a role's user opens by name once it is no longer root
+ * (the key store's directory, state_dir, a PKCS#11 module) can be reached by
+ * that user, or the start stops naming the path, the user and the directory
+ * in the way (reach.c). Also run by -t.
+ */
+void parsecd_check_reach(const struct parsec_config *cfg);
+
+/*
  * A provider added by a reload: its directory, made as at start-up, and
  * the deployment identity of its siblings if it holds nothing yet.
  */

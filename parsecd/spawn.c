@@ -209,6 +209,8 @@ parsecd_start(void)
 	size_t i;
 	uint32_t w;
 
+	/* Paths a role's user cannot reach stop the start before anything is made there. */
+	parsecd_check_reach(&pd.cfg);
 	/* The state directory's lock first: a second instance stops before it touches a thing. */
 	parsecd_prepare_dirs(&pd.cfg);
 	if (parsecd_adopt(&pd.cfg, 0) == -1)

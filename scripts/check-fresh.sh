@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: Apache-2.0
 # make check-fresh: what a newcomer sees. Builds a minimal Debian 12 root
 # (debootstrap --variant=minbase bookworm, plus make and git), clones the committed
-# HEAD into it, runs `make run` until a Ping is answered on run/parsec.sock and stops
-# it. Then `make dist` there, and from the unpacked tarball alone (HEAD's tracked
-# files, no .git): `make -j2 check`, and `make install prefix=/usr` after its plain
-# build, whose installed daemon, helpers and default config must answer a Ping.
+# HEAD into it as a newcomer does, as root into /root (0700: the service's users and
+# the tests' other uids cannot enter it), runs `make run` until a Ping is answered on
+# run/parsec.sock and stops it. Then `make dist` there, and from the tarball unpacked
+# in /root alone (HEAD's tracked files, no .git): `make -j2 check`, and `make install
+# prefix=/usr` after its plain build, whose installed daemon, helpers and default
+# config must answer a Ping.
 # Needs root and Debian's package archive.
 # The base root is cached in $PARSEC_FRESH_BASE (default /var/cache/parsecd-fresh/
 # bookworm); each run works on a copy that is removed afterwards.
@@ -106,10 +108,10 @@ mount -t proc proc "$root/proc"
 mount --rbind /dev "$root/dev"
 mount --make-rslave "$root/dev"
 
-# A clone of the committed HEAD, world-readable so the tests' ordinary users reach it.
-src=/src/parsecd
+# A clone of the committed HEAD in root's home, which Debian makes 0700.
+src=/root/parsecd
+chmod 700 "$root/root"
 mkdir -p "$root$src"
-chmod 755 "$root/src"
 git init -q "$root$src"
 git -C "$root$src" fetch -q "$repo" "$commit"
 git -C "$root$src" checkout -q -b fresh "$commit"
@@ -128,7 +130,8 @@ while [ $(($(date +%s) - start)) -lt "$run_timeout" ]; do
 	if ! kill -0 "$runpid" 2>/dev/null; then
 		break
 	fi
-	if [ -S "$root$src/run/parsec.sock" ] && [ -x "$root$src/tool/parsec-tool" ] &&
+	# run may be a link to a directory outside the clone: looked at from inside the root.
+	if [ -x "$root$src/tool/parsec-tool" ] && in_root test -S "$src/run/parsec.sock" &&
 	    in_root env PARSEC_SERVICE_ENDPOINT="unix:$src/run/parsec.sock" \
 	    "$src/tool/parsec-tool" ping >"$root/var/tmp/ping.out" 2>&1; then
 		answered=1
@@ -160,9 +163,9 @@ if ! in_root sh -c "cd $src && make dist" >"$root/var/tmp/make-dist.log" 2>&1; t
 fi
 tarball=$(cd "$root$src" && ls parsecd-*.tar.gz)
 files=$(tar -tzf "$root$src/$tarball" | grep -vc '/$')
-mkdir -p "$root/src/dist"
-tar -xzf "$root$src/$tarball" -C "$root/src/dist"
-src=/src/dist/${tarball%.tar.gz}
+mkdir -p "$root/root/dist"
+tar -xzf "$root$src/$tarball" -C "$root/root/dist"
+src=/root/dist/${tarball%.tar.gz}
 say "make dist: $tarball ($files files), unpacked in $src"
 if ! in_root sh -c "cd $src && make -j2 check" >"$root/var/tmp/make-check.log" 2>&1; then
 	tail -n 60 "$root/var/tmp/make-check.log" >&2
@@ -181,7 +184,7 @@ fi
 in_root sh -s <<'INSTALLED' || { echo "check-fresh: FAIL: the installed service" >&2; exit 1; }
 set -eu
 fail() { echo "installed: $*" >&2; exit 1; }
-cd /src/dist/parsecd-*
+cd /root/dist/parsecd-*
 version=$(sed -n 's/^PACKAGE_VERSION = //p' config.mk)
 [ "$(/usr/sbin/parsecd --version)" = "parsecd $version" ] || fail "parsecd --version"
 [ "$(parsec-tool -V)" = "parsec-tool $version" ] || fail "parsec-tool -V"

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
-# make check-package: builds the Debian packages from this tree, checks them with
-# lintian, installs them with apt in a fresh Debian 12 root and uses them as an admin
+# make check-package: builds the Debian packages from this tree (copied into /root,
+# where a newcomer's clone is), checks them with lintian, installs them with apt in a
+# fresh Debian 12 root and uses them as an admin
 # and as clients would: parsecd -t, the unit's ExecStart run by hand (no systemd in
 # the root) under the unit's capability bounding set, parsec-tool as a member of
 # parsec-clients and as a user outside it, stop, remove, purge; then
@@ -30,6 +31,8 @@ ok() { echo "ok - $*"; }
 [ "$(id -u)" -eq 0 ] || fail "needs root (debootstrap, chroot, apt)"
 
 W=$(mktemp -d /var/tmp/parsecd-pkg.XXXXXX)
+# The source where a newcomer's clone is: in root's home (Debian's is 0700).
+SRC=$(mktemp -d /root/parsecd-pkg-src.XXXXXX)
 R=$W/root
 PARSECD_PID=
 cleanup() {
@@ -53,6 +56,7 @@ cleanup() {
 	else
 		rm -rf --one-file-system "$W"
 	fi
+	rm -rf --one-file-system "$SRC"
 }
 trap cleanup EXIT INT TERM
 
@@ -69,11 +73,11 @@ if [ -n "$tools" ]; then
 fi
 
 version=$(sed -n 's/^AC_INIT(\[parsecd\], *\[\([^]]*\)\].*/\1/p' "$top/configure.ac")
-src=$W/src/parsecd-$version
+src=$SRC/parsecd-$version
 debs="parsecd parsec-tool libparsec0 libparsec-dev"
 if [ -n "${PARSECD_PKG_DEBS:-}" ]; then
 	# Iterating on the install checks: .debs built by an earlier run.
-	mkdir -p "$W/src" && cp "$PARSECD_PKG_DEBS"/*.deb "$W/src/"
+	mkdir -p "$SRC" && cp "$PARSECD_PKG_DEBS"/*.deb "$SRC/"
 	build_s=0
 else
 	step "build the .debs from the working tree (tracked and new files, no build products)"
@@ -89,12 +93,12 @@ else
 	fi
 	build_s=$(($(date +%s) - tb))
 	for p in $debs; do
-		[ -f "$W/src/${p}_${version}_$(dpkg --print-architecture).deb" ] || fail "no $p .deb"
+		[ -f "$SRC/${p}_${version}_$(dpkg --print-architecture).deb" ] || fail "no $p .deb"
 	done
 	ok "dpkg-buildpackage -us -uc -b built $debs in ${build_s}s"
 
 	step "lintian"
-	changes=$(ls "$W"/src/parsecd_*.changes)
+	changes=$(ls "$SRC"/parsecd_*.changes)
 	lintian --display-info "$changes" >"$W/lintian.log" 2>&1 || true
 	sed -n 's/^\([EWI]\): .*/\1/p' "$W/lintian.log" | sort | uniq -c | sed 's/^/  lintian /'
 	grep -E '^[EW]: ' "$W/lintian.log" || true
@@ -123,7 +127,7 @@ cp /etc/resolv.conf "$R/etc/resolv.conf" 2>/dev/null || true
 mount -t proc proc "$R/proc"
 mount --bind /dev "$R/dev"
 mkdir -p "$R/tmp/debs"
-for p in $debs; do cp "$W/src/${p}_${version}"_*.deb "$R/tmp/debs/"; done
+for p in $debs; do cp "$SRC/${p}_${version}"_*.deb "$R/tmp/debs/"; done
 in_root() { chroot "$R" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 "$@"; }
 as_user() { local u=$1; shift; in_root setpriv --reuid="$u" --regid="$u" --init-groups env HOME=/ "$@"; }
 

@@ -430,7 +430,7 @@ START_TEST(t_config_error_exit)
 	snprintf(path, sizeof(path), "%s/config.toml", dir);
 	write_mode(path, "[listener]\nlistener_type = \"DomainSocket\"\ntimeout = \"soon\"\n"
 	    "[[provider]]\nprovider_type = \"MbedCrypto\"\n", 0644);
-	snprintf(cmd, sizeof(cmd), "%s/parsecd/parsecd -t -c %s 2>&1", BUILD_TOP, path);
+	snprintf(cmd, sizeof(cmd), "%s/parsecd/parsecd -t -c %s 2>&1", test_top(), path);
 	status = run_output(cmd, out, sizeof(out));
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) != 0);
 	ck_assert_msg(strstr(out, "config.toml:3") != NULL, "no file:line in: %s", out);

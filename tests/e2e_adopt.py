@@ -149,12 +149,13 @@ class Deployment:
     def tool(self, who, *args):
         """parsec-tool as a Direct application (a name) or as a uid (a number)."""
         env = {"PARSEC_SERVICE_ENDPOINT": "unix:" + self.sock, "PATH": os.environ["PATH"]}
-        prefix = []
+        prefix, tool = [], TOOL
         if who.isdigit():
             prefix = ["setpriv", "--reuid=" + who, "--regid=" + who, "--clear-groups"]
+            tool = os.path.join(eb.other_top(), "tool", "parsec-tool")
         else:
             env["PARSEC_APP_NAME"] = who
-        r = subprocess.run(prefix + [TOOL] + list(args), capture_output=True, text=True, env=env)
+        r = subprocess.run(prefix + [tool] + list(args), capture_output=True, text=True, env=env)
         return r.returncode, r.stdout, r.stderr
 
     def remove(self):

@@ -21,7 +21,8 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2elib import AUTH_PEER, TOP, App, Service, check, counts, ensure_user, summary  # noqa: E402,F401
+from e2elib import (AUTH_PEER, TOP, App, Service, check, counts, ensure_user,  # noqa: E402,F401
+                    other_top, summary)
 
 def admin_tests():
     svc = Service(admins=("admin",))
@@ -75,9 +76,9 @@ def client_as(user, script, svc):
     line, or {"error": ...}."""
     r = subprocess.run(["setpriv", "--reuid=%d" % user.pw_uid, "--regid=%d" % user.pw_gid,
                         "--clear-groups", "/usr/bin/python3", "-c", script,
-                        os.path.join(TOP, "tests"), svc.sock],
+                        os.path.join(other_top(), "tests"), svc.sock],
                        capture_output=True, text=True,
-                       env={"PYTHONPATH": os.path.join(TOP, "tests", "pb")})
+                       env={"PYTHONPATH": os.path.join(other_top(), "tests", "pb")})
     try:
         return json.loads(r.stdout.strip().splitlines()[-1])
     except (IndexError, ValueError):

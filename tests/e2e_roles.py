@@ -13,7 +13,8 @@
 - A deployment every child ran as one user (state owned by _parsec) is handed
   to the roles' users at the next start and serves the same key.
 - A role's user named in [privsep] that does not exist stops the start,
-  naming the key.
+  naming the key. A key store below a directory brokerd's user cannot enter
+  stops it too (and parsecd -t), naming the path, the user and that directory.
 - Upstream's config (no [privsep], no [[key_manager]]) starts on Debian's
   default paths, in a mount namespace with a tmpfs on /var/lib: the roles,
   brokerd's root and the owners and modes are the same there.
@@ -177,6 +178,30 @@ def missing_user():
         svc.remove()
 
 
+def unreachable():
+    """A key store below a directory only root may enter (a clone in /root, 0700): the
+    start and -t stop, naming the path, brokerd's user and the directory in the way."""
+    svc = eb.Service()
+    os.chmod(svc.dir, 0o700)
+    want = ["user _parsec-broker cannot reach %s/kim" % svc.dir,
+            "%s (owner root, group root, mode 0700) does not let it through" % svc.dir]
+    try:
+        started, code, log = svc.start_refused()
+        check("a key store brokerd's user cannot reach stops the start, naming the path, the "
+              "user and the directory in the way", not started and code not in (0, None) and
+              all(w in log for w in want), log[-600:])
+        check("and before anything is made there", not os.path.exists(os.path.join(svc.dir, "kim")),
+              os.listdir(svc.dir))
+        r = subprocess.run([os.path.join(TOP, "parsecd", "parsecd"), "-t", "-c",
+                            os.path.join(svc.dir, "config.toml")], capture_output=True, text=True)
+        check("parsecd -t says the same", r.returncode != 0 and all(w in r.stderr for w in want),
+              (r.returncode, r.stdout, r.stderr[-600:]))
+    finally:
+        os.chmod(svc.dir, 0o755)
+        svc.stop()
+        svc.remove()
+
+
 UPSTREAM_CONFIG = """[core_settings]
 log_level = "info"
 [listener]
@@ -242,6 +267,7 @@ def main():
     roles()
     handed_over()
     missing_user()
+    unreachable()
     # A private mount namespace keeps the tmpfs on /var/lib off the host. Inside a chroot
     # whose / is no mount point (check-fresh's root) the mounts cannot be made private:
     # then this part is skipped rather than run with mounts the host would see.

@@ -120,9 +120,10 @@ def run(label, svc, provider, user):
     load = other_load()
     a = subprocess.Popen(["setpriv", "--reuid=%d" % user.pw_uid, "--regid=%d" % user.pw_gid,
                           "--clear-groups", "/usr/bin/python3", "-c", A_CLIENT,
-                          os.path.join(eb.TOP, "tests"), svc.sock, str(provider), str(GENERATIONS)],
+                          os.path.join(eb.other_top(), "tests"), svc.sock, str(provider),
+                          str(GENERATIONS)],
                          stdout=subprocess.PIPE, text=True,
-                         env={"PYTHONPATH": os.path.join(eb.TOP, "tests", "pb")})
+                         env={"PYTHONPATH": os.path.join(eb.other_top(), "tests", "pb")})
     try:
         check("%s: uid %d sends its %d RSA-4096 generations" % (label, user.pw_uid, GENERATIONS),
               a.stdout.readline().strip() == "sent")

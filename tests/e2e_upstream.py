@@ -98,9 +98,10 @@ def session(up, auth, as_nobody=False):
     who = "%s%s" % (auth, " as nobody" if as_nobody else "")
     env = dict(os.environ, PARSEC_SERVICE_ENDPOINT="unix:" + up.sock, PARSEC_APP_NAME="upstream-user")
     prefix = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"] if as_nobody else []
+    exe = os.path.join(eb.other_top(), "tool", "parsec-tool") if as_nobody else TOOL
 
     def tool(*args):
-        r = subprocess.run(prefix + [TOOL] + list(args), capture_output=True, text=True, env=env)
+        r = subprocess.run(prefix + [exe] + list(args), capture_output=True, text=True, env=env)
         return r.returncode, r.stdout, r.stderr
 
     rc, out, err = tool("ping")

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """Shared pieces of the end-to-end scripts: a real parsecd in a temp
 directory, raw wire-protocol calls, applications, and the check counter."""
+import atexit
 import os
+import shutil
 import socket
 import struct
 import subprocess
@@ -12,6 +14,21 @@ import time
 
 TOP = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(TOP, "tests", "pb"))
+_other_top = None
+
+
+def other_top():
+    """Where another uid (a client run as nobody or as some user) finds tests/ and tool/:
+    TOP, or for a clone those uids cannot enter (/root is 0700) the copy of make check's
+    run (PARSEC_TEST_STAGE) or one made now by tests/stage.sh, removed at exit."""
+    global _other_top
+    if _other_top is None:
+        _other_top = os.environ.get("PARSEC_TEST_STAGE") or subprocess.run(
+            ["bash", os.path.join(TOP, "tests", "stage.sh"), TOP], check=True,
+            capture_output=True, text=True).stdout.strip()
+        if _other_top != TOP and not os.environ.get("PARSEC_TEST_STAGE"):
+            atexit.register(shutil.rmtree, _other_top, True)
+    return _other_top
 
 import delete_client_pb2 as delete_client_pb  # noqa: E402
 import list_clients_pb2 as list_clients_pb  # noqa: E402

@@ -2,6 +2,7 @@
 /* Test helpers: start a real parsecd from the build tree, talk raw wire protocol. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -58,6 +59,14 @@ test_daemon_start(struct test_daemon *d, const char *core_extra, const char *ext
 	return test_daemon_launch(d);
 }
 
+const char *
+test_top(void)
+{
+	const char *top = getenv("PARSEC_TEST_TOP");
+
+	return top != NULL && top[0] != '\0' ? top : BUILD_TOP;
+}
+
 int
 test_daemon_launch(struct test_daemon *d)
 {
@@ -68,6 +77,7 @@ test_daemon_launch(struct test_daemon *d)
 		return -1;
 	if (d->pid == 0) {
 		int logfd = open(d->log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		char exe[PATH_MAX];
 
 		/* A test that dies (a failed assertion) must not leave a service behind. */
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -76,7 +86,8 @@ test_daemon_launch(struct test_daemon *d)
 			dup2(logfd, 1);
 			dup2(logfd, 2);
 		}
-		execl(BUILD_TOP "/parsecd/parsecd", "parsecd", "-c", d->config_path, (char *)NULL);
+		snprintf(exe, sizeof(exe), "%s/parsecd/parsecd", test_top());
+		execl(exe, "parsecd", "-c", d->config_path, (char *)NULL);
 		_exit(127);
 	}
 	for (i = 0; i < 200; i++) {

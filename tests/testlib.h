@@ -45,8 +45,15 @@ struct test_daemon {
 };
 
 /*
+ * The built tree whose parsecd the tests start: BUILD_TOP, or PARSEC_TEST_TOP
+ * when set (a copy other uids can read, tests/stage.sh, for a run as nobody
+ * from a clone they cannot enter).
+ */
+const char *test_top(void);
+
+/*
  * Writes a config (the [listener] and [[provider]] basics plus extra, a TOML
- * fragment appended as is) in a fresh temp dir, starts BUILD_TOP/parsecd/parsecd
+ * fragment appended as is) in a fresh temp dir, starts test_top()/parsecd/parsecd
  * on it and waits for the socket. Returns 0 or -1.
  */
 int test_daemon_start(struct test_daemon *d, const char *core_extra, const char *extra);
