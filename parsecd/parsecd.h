@@ -28,6 +28,8 @@ struct child {
 	int peer_end;
 	/* providers only */
 	const struct cfg_provider *provider;
+	/* Its directory below state_dir: kept, as provider points into a config a reload replaces. */
+	char provider_dir[CFG_NAME_MAX];
 	enum cfg_provider_kind provider_kind;
 	int retired; /* its provider left the config: not restarted */
 	uint32_t worker;
@@ -125,6 +127,13 @@ int parsecd_dev_config(const char *dir, struct parsec_config *cfg, char *err, si
  * files removed), and the key store's directory, made or checked (dirs.c).
  */
 void parsecd_prepare_dirs(const struct parsec_config *cfg);
+
+/*
+ * A provider worker pid was just reaped: the temporary key files it was
+ * writing in its provider's directory (provider_dir below state_dir) are
+ * removed, before any other process is started. worker names it in the log.
+ */
+void parsecd_remove_worker_leftovers(const char *provider_dir, pid_t pid, const char *worker);
 
 /*
  * A provider added by a reload: its directory, made as at start-up, and
