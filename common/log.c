@@ -21,6 +21,14 @@ log_init(const char *procname, int level, int timestamps)
 	log_name = procname;
 	log_level = level;
 	log_timestamps = timestamps;
+	/*
+	 * glibc reads the time zone (TZ, /etc/localtime) at the first time
+	 * conversion, gmtime_r's included: done here, at start, and not at the
+	 * first stamped line after a chroot and under a filter that kills a
+	 * process for an open (frontd's first was the one a SIGHUP writes).
+	 */
+	if (timestamps)
+		tzset();
 }
 
 void

@@ -22,20 +22,47 @@ const struct proc_info proc_table[PROC_KINDS] = {
 	[PROC_PROVIDER] = { "provider", NULL, "providerd", PROC_BROKERD, 2 },
 };
 
+/*
+ * Between fork and exec the child still has our handlers, and libevent's
+ * writes the signal's number into our own event loop's socket: a SIGTERM
+ * sent to a worker in that window (a reload retiring the worker the reload
+ * before started) was read by parsecd as its own, and stopped the service.
+ * So signals stay blocked across fork; the child takes the defaults before
+ * it lets them in, and one sent meanwhile acts on the child alone.
+ */
+static void
+proc_child_signals_default(void)
+{
+	sigset_t none;
+	int sig;
+
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 pid_t
 proc_spawn(const char *path, char *const argv[], const int *fds, int nfds)
 {
+	sigset_t all, old_mask;
 	pid_t pid;
-	int i;
+	int i, saved_errno;
 
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old_mask);
 	pid = fork();
-	if (pid != 0)
+	if (pid != 0) {
+		saved_errno = errno;
+		sigprocmask(SIG_SETMASK, &old_mask, NULL);
+		errno = saved_errno;
 		return pid;
+	}
 
 	/* Child: move each fd out of the way first so no dup2 clobbers another. */
 	{
 		int moved[16];
-		sigset_t none;
 
 		if (nfds > 16)
 			_exit(127);
@@ -58,9 +85,7 @@ proc_spawn(const char *path, char *const argv[], const int *fds, int nfds)
 		for (i = 0; i < nfds; i++)
 			if (moved[i] < 0)
 				close(3 + i);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGPIPE, SIG_DFL);
+		proc_child_signals_default();
 		execv(path, argv);
 		_exit(127);
 	}

@@ -631,6 +631,37 @@ cfg_array_of_tables(struct cfg_ctx *ctx, const struct toml_node *n, const char *
 	return 0;
 }
 
+/*
+ * Direct believes the name a client sends. Alone, that is upstream's model
+ * and every client knows it; beside an authenticator whose identity the
+ * kernel or a signature vouches for, an admin of Direct reads as safe and is
+ * not: anyone who can reach the socket claims it. Upstream's meaning is
+ * kept, and the operator told.
+ */
+static void
+cfg_warn_direct_admins(const char *name, const struct parsec_config *cfg)
+{
+	const struct cfg_authenticator *direct = NULL, *verified = NULL;
+	const char *kind;
+	size_t i;
+
+	for (i = 0; i < cfg->authenticator_count; i++) {
+		if (cfg->authenticators[i].type == CFG_AUTH_DIRECT)
+			direct = &cfg->authenticators[i];
+		else if (verified == NULL)
+			verified = &cfg->authenticators[i];
+	}
+	if (direct == NULL || verified == NULL || direct->admin_count == 0)
+		return;
+	kind = config_auth_type_name(verified->type);
+	log_warnx("%s:%d: authenticator.admins: any local user who can reach the socket "
+	    "becomes Direct's admin \"%s\"%s by sending that name (Direct believes the name a "
+	    "client sends; %s beside it changes nothing); to keep admin operations to the "
+	    "identities %s vouches for, list admins under it and none under Direct (parsecd(8), "
+	    "SECURITY MODEL)", name, direct->line, direct->admins[0],
+	    direct->admin_count > 1 ? " (and the others it lists)" : "", kind, kind);
+}
+
 int
 config_load_buffer(const char *name, const char *text, size_t len, struct parsec_config *cfg,
     char *err, size_t errlen)
@@ -681,6 +712,8 @@ config_load_buffer(const char *name, const char *text, size_t len, struct parsec
 	if (cfg->authenticator_count == 0)
 		cfg->authenticator_count = 1;
 	cfg->auth_type = cfg->authenticators[0].type;
+	if (r == 0)
+		cfg_warn_direct_admins(name, cfg);
 	if (r == 0 && listener == NULL)
 		r = cfg_fail(&ctx, 0, "listener", "the [listener] table is required "
 		    "(listener_type, timeout, socket_path)");

@@ -36,6 +36,9 @@ static struct {
 } du;
 
 static int dirs_lock_fd = -1;
+/* The state directory, kept open: a worker's leftovers are removed through it at its reaping. */
+static int dirs_state_fd = -1;
+static char dirs_state_path[CFG_LONGPATH_MAX];
 
 static void
 dirs_user(const struct parsec_config *cfg)
@@ -237,47 +240,60 @@ parsecd_dir_open(const char *key, const char *path, int create, uid_t uid, gid_t
 /*
  * `.<16 hex>.key.<pid>.<n>.tmp` (or `.fast.`, the software provider's own copy
  * of a signing key): a key file a provider was writing when it was stopped.
+ * The pid of the worker that wrote it, or -1 for any other name.
  */
-static int
-dirs_is_key_tmp(const char *name)
+static long
+dirs_key_tmp_pid(const char *name)
 {
 	const char *p = name;
-	int i;
+	long pid = 0;
+	int i, digits;
 
 	if (*p++ != '.')
-		return 0;
+		return -1;
 	for (i = 0; i < 16; i++)
 		if (!isxdigit((unsigned char)*p++))
-			return 0;
+			return -1;
 	if (strncmp(p, ".key.", 5) == 0)
 		p += 5;
 	else if (strncmp(p, ".fast.", 6) == 0)
 		p += 6;
 	else
-		return 0;
+		return -1;
 	for (i = 0; i < 2; i++) {
-		if (!isdigit((unsigned char)*p))
-			return 0;
-		while (isdigit((unsigned char)*p))
-			p++;
-		if (*p++ != '.')
-			return 0;
+		for (digits = 0; isdigit((unsigned char)*p); digits++, p++)
+			if (i == 0 && digits < 10)
+				pid = pid * 10 + (*p - '0');
+		if (digits == 0 || (i == 0 && digits > 10) || *p++ != '.')
+			return -1;
 	}
-	return strcmp(p, "tmp") == 0;
+	return strcmp(p, "tmp") == 0 ? pid : -1;
 }
 
-/* Before any worker starts, nothing can still be writing them. */
+/*
+ * The temporary key files in a provider's directory that nothing can still
+ * be writing: all of them before any worker starts (pid 0), or those of the
+ * worker pid just reaped. No process has taken that pid since (we spawn
+ * every worker, and this runs before the next spawn), so a live sibling's
+ * files, which carry its own pid, are never among them.
+ */
 static void
-dirs_remove_leftovers(int dirfd, const char *path)
+dirs_remove_leftovers(int dirfd, const char *path, pid_t pid, const char *who)
 {
 	struct dirent *de;
 	DIR *d;
+	long file_pid;
 	int fd, removed = 0;
 
-	if ((fd = dup(dirfd)) == -1 || (d = fdopendir(fd)) == NULL)
-		fatal("reading %s", path);
+	if ((fd = dup(dirfd)) == -1 || (d = fdopendir(fd)) == NULL) {
+		log_warn("reading %s", path);
+		if (fd != -1)
+			close(fd);
+		return;
+	}
 	while ((de = readdir(d)) != NULL) {
-		if (!dirs_is_key_tmp(de->d_name))
+		if ((file_pid = dirs_key_tmp_pid(de->d_name)) == -1 ||
+		    (pid != 0 && file_pid != (long)pid))
 			continue;
 		if (unlinkat(dirfd, de->d_name, 0) == -1)
 			log_warn("cannot remove %s/%s", path, de->d_name);
@@ -286,8 +302,27 @@ dirs_remove_leftovers(int dirfd, const char *path)
 	}
 	closedir(d);
 	if (removed > 0)
-		log_info("removed %d temporary key file%s a stopped provider left in %s", removed,
-		    removed == 1 ? "" : "s", path);
+		log_info("removed %d temporary key file%s %s left in %s", removed,
+		    removed == 1 ? "" : "s", who, path);
+}
+
+void
+parsecd_remove_worker_leftovers(const char *provider_dir, pid_t pid, const char *worker)
+{
+	char path[CFG_LONGPATH_MAX + CFG_NAME_MAX + 2], who[CFG_NAME_MAX + 48];
+	int fd;
+
+	if (dirs_state_fd == -1 || pid <= 0)
+		return;
+	snprintf(path, sizeof(path), "%s/%s", dirs_state_path, provider_dir);
+	if ((fd = openat(dirs_state_fd, provider_dir, DIRS_OPEN_FLAGS)) == -1) {
+		if (errno != ENOENT)
+			log_warn("%s", path);
+		return;
+	}
+	snprintf(who, sizeof(who), "%s (pid %ld)", worker, (long)pid);
+	dirs_remove_leftovers(fd, path, pid, who);
+	close(fd);
 }
 
 /* One instance per state directory: the lock lives as long as this process. */
@@ -470,7 +505,7 @@ dirs_provider(const struct parsec_config *cfg, const struct cfg_provider *p, int
 		    (unsigned)st.st_uid, u->name, u->name);
 	/* At a reload, workers of a provider being replaced may still be finishing a write. */
 	if (at_start)
-		dirs_remove_leftovers(fd, path);
+		dirs_remove_leftovers(fd, path, 0, "a stopped provider");
 	return fd;
 }
 
@@ -562,7 +597,8 @@ parsecd_prepare_dirs(const struct parsec_config *cfg)
 	state_fd = parsecd_dir_open("privsep.state_dir", cfg->state_dir, 1, du.root ? 0 : du.uid,
 	    du.root ? 0 : du.gid, 0755, NULL);
 	dirs_lock(state_fd, cfg->state_dir);
-	close(state_fd);
+	dirs_state_fd = state_fd;
+	strlcpy(dirs_state_path, cfg->state_dir, sizeof(dirs_state_path));
 	for (i = 0; i < cfg->provider_count; i++)
 		close(dirs_provider(cfg, &cfg->providers[i], 1));
 	for (i = 0; i < cfg->key_manager_count; i++)

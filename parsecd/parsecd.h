@@ -28,6 +28,8 @@ struct child {
 	int peer_end;
 	/* providers only */
 	const struct cfg_provider *provider;
+	/* Its directory below state_dir: kept, as provider points into a config a reload replaces. */
+	char provider_dir[CFG_NAME_MAX];
 	enum cfg_provider_kind provider_kind;
 	int retired; /* its provider left the config: not restarted */
 	uint32_t worker;
@@ -133,6 +135,13 @@ void parsecd_prepare_dirs(const struct parsec_config *cfg);
  * in the way (reach.c). Also run by -t.
  */
 void parsecd_check_reach(const struct parsec_config *cfg);
+
+/*
+ * A provider worker pid was just reaped: the temporary key files it was
+ * writing in its provider's directory (provider_dir below state_dir) are
+ * removed, before any other process is started. worker names it in the log.
+ */
+void parsecd_remove_worker_leftovers(const char *provider_dir, pid_t pid, const char *worker);
 
 /*
  * A provider added by a reload: its directory, made as at start-up, and

@@ -197,6 +197,7 @@ parsecd_new_worker(const struct cfg_provider *p, uint32_t worker)
 	c->retired = 0;
 	c->backoff_ms = 0;
 	c->provider = p;
+	strlcpy(c->provider_dir, p->name, sizeof(c->provider_dir));
 	c->provider_kind = p->kind;
 	c->worker = worker;
 	return c;

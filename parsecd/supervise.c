@@ -307,6 +307,9 @@ parsecd_reap(void)
 			c->chan = NULL;
 		}
 		parsecd_child_exited(c, status, what);
+		/* Now, before anything is spawned that the kernel could give its pid. */
+		if (c->kind == PROC_PROVIDER)
+			parsecd_remove_worker_leftovers(c->provider_dir, pid, c->name);
 	}
 	if (pd.stopping && parsecd_alive_children() == 0)
 		parsecd_stop_done();

@@ -24,6 +24,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2elib import (AUTH_PEER, TOP, App, Service, check, counts, ensure_user,  # noqa: E402,F401
                     other_top, summary)
 
+PARSECD = os.path.join(TOP, "parsecd", "parsecd")
+
 def admin_tests():
     svc = Service(admins=("admin",))
     svc.start()
@@ -132,6 +134,53 @@ def authenticator_isolation_tests():
     finally:
         svc.stop()
         svc.remove()
+
+
+DIRECT_ADMIN_WARNING = "any local user who can reach the socket becomes Direct's admin"
+
+
+def with_peer_credentials(svc, peer_admins):
+    """svc's config with UnixPeerCredentials first and its Direct table after it."""
+    cfg = os.path.join(svc.dir, "config.toml")
+    text = open(cfg).read().replace(
+        '[authenticator]\nauth_type = "Direct"',
+        '[[authenticator]]\nauth_type = "UnixPeerCredentials"\nadmins = [ %s ]\n[[authenticator]]\n'
+        'auth_type = "Direct"' % ", ".join('{ name = "%s" }' % a for a in peer_admins))
+    open(cfg, "w").write(text)
+    return cfg
+
+
+def direct_admin_tests():
+    """Direct admins beside UnixPeerCredentials: served as upstream means it, and warned of."""
+    unsafe = Service(admins=("ops",))
+    safe = Service()
+    alone = Service(admins=("ops",))
+    try:
+        cfg = with_peer_credentials(unsafe, ["0"])
+        r = subprocess.run([PARSECD, "-t", "-c", cfg], capture_output=True, text=True)
+        line = open(cfg).read().split("\n").index('auth_type = "Direct"')  # its table is the line before
+        check("parsecd -t: Direct admins beside UnixPeerCredentials are warned of, naming the admin "
+              "and the line, and the file is still OK",
+              r.returncode == 0 and DIRECT_ADMIN_WARNING + ' "ops"' in r.stderr and
+              "config.toml:%d: authenticator.admins" % line in r.stderr, r.stdout + r.stderr)
+        r = subprocess.run([PARSECD, "-t", "-c", with_peer_credentials(safe, ["0"])], capture_output=True,
+                           text=True)
+        check("parsecd -t: admins under UnixPeerCredentials only, no warning",
+              r.returncode == 0 and DIRECT_ADMIN_WARNING not in r.stderr, r.stderr)
+        r = subprocess.run([PARSECD, "-t", "-c", os.path.join(alone.dir, "config.toml")],
+                           capture_output=True, text=True)
+        check("parsecd -t: Direct alone with admins (upstream's own model), no warning",
+              r.returncode == 0 and DIRECT_ADMIN_WARNING not in r.stderr, r.stderr)
+        unsafe.start()
+        check("the start log warns of it too", DIRECT_ADMIN_WARNING in unsafe.log(), unsafe.log()[-2000:])
+        App(unsafe, "victim").generate("k")
+        check("and, as the warning says, any client naming ops is Direct's admin",
+              App(unsafe, "ops").clients() == (0, ["victim"]), App(unsafe, "ops").clients())
+    finally:
+        unsafe.stop()
+        unsafe.remove()
+        for svc in (safe, alone):  # never started: no log to show
+            subprocess.run(["rm", "-rf", svc.dir])
 
 
 def crash_tests():
@@ -268,6 +317,7 @@ def main():
     admin_tests()
     peer_credential_tests()
     authenticator_isolation_tests()
+    direct_admin_tests()
     crash_tests()
     return summary("e2e_broker")
 

@@ -87,10 +87,10 @@ def concurrent(svc):
           all(st == 0 for st in tpm_signs), tpm_signs[:5])
 
 
-def main():
-    if not softhsmlib.available() or not swtpmlib.available():
-        print("SoftHSMv2 or swtpm missing: skipped")
-        return 77
+def serve_three(run, prepare=None):
+    """Runs run(svc) against a service with the three providers above, on a
+    private SoftHSM token and swtpm (prepare(svc) first, if given, before the
+    start); the service, stopped, is returned."""
     base = eb.Service()
     token = softhsmlib.Token(base.dir)
     os.makedirs(os.path.join(base.dir, "swtpm"))
@@ -102,13 +102,27 @@ key_info_manager = "sqlite-manager"
 tcti = "%s"
 """ % tpm.tcti
         svc = eb.Service(directory=base.dir, provider_extra=extra)
+        if prepare is not None:
+            prepare(svc)
         svc.start()
         try:
-            # What a TPM does not do here: symmetric keys, ECDH, key-pair import.
-            asym_suite.run(svc, 3, aes=False, ecdh=False, pair_import=False)
-            concurrent(svc)
+            run(svc)
         finally:
             svc.stop()
+    return svc
+
+
+def run(svc):
+    # What a TPM does not do here: symmetric keys, ECDH, key-pair import.
+    asym_suite.run(svc, 3, aes=False, ecdh=False, pair_import=False)
+    concurrent(svc)
+
+
+def main():
+    if not softhsmlib.available() or not swtpmlib.available():
+        print("SoftHSMv2 or swtpm missing: skipped")
+        return 77
+    svc = serve_three(run)
     # Two PKCS#11 workers log in to one SoftHSM token at once; a moment's
     # CKR_GENERAL_ERROR is tried again at start (not a refusal to start).
     print("# start-up attempts repeated after a transient device error: %d" %

@@ -418,12 +418,19 @@ def signs_verifiably(svc, name, pub, rounds=8):
         st, out = call(svc, "sign_hash", sign_pb.Operation(key_name=name, alg=sign_alg("ecdsa"), hash=digest))
         if st != 0:
             return st
-        sig = sign_pb.Result.FromString(out).signature
-        try:
-            pub.verify(encode_dss_signature(int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:], "big")),
-                       digest, ec.ECDSA(Prehashed(hashes.SHA256())))
-        except Exception as e:
-            return repr(e)
+        r = verify_p256(pub, digest, sign_pb.Result.FromString(out).signature)
+        if r != 0:
+            return r
+    return 0
+
+
+def verify_p256(pub, digest, sig):
+    """0 if OpenSSL verifies the raw r||s signature of a SHA-256 digest, else why not."""
+    try:
+        pub.verify(encode_dss_signature(int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:], "big")),
+                   digest, ec.ECDSA(Prehashed(hashes.SHA256())))
+    except Exception as e:
+        return repr(e)
     return 0
 
 

@@ -18,6 +18,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -328,6 +329,83 @@ def fresh_store_over_old_state():
         svc.remove()
 
 
+def tmp_files_of(state, pid):
+    """The temporary key files in state that worker pid wrote (.<id>.key|fast.<pid>.<n>.tmp)."""
+    return sorted(f for f in os.listdir(state) if re.fullmatch(r"\.[0-9a-f]{16}\.(key|fast)\.%d\.\d+\.tmp" % pid, f))
+
+
+def catch_mid_write(svc, state, pid, seconds=10):
+    """Stops worker pid again and again while keys are made until it is caught
+    with a temporary key file of its own making, then kills it there: True if caught."""
+    planted = set(tmp_files_of(state, pid))
+    stop = threading.Event()
+    app = App(svc, "churn")
+
+    def churn():
+        n = 0
+        while not stop.is_set():
+            app.generate("c%d" % n)
+            n += 1
+    t = threading.Thread(target=churn)
+    t.start()
+    caught = False
+    deadline = time.monotonic() + seconds
+    try:
+        while not caught and time.monotonic() < deadline:
+            os.kill(pid, signal.SIGSTOP)
+            caught = bool(set(tmp_files_of(state, pid)) - planted)
+            if caught:
+                os.kill(pid, signal.SIGKILL)
+            os.kill(pid, signal.SIGCONT)
+            time.sleep(0.003)
+    finally:
+        stop.set()
+        t.join()
+    return caught
+
+
+def worker_leftovers():
+    """A worker killed while it writes a key file: its temporary files go when it is reaped,
+    a live sibling's stay."""
+    svc = Service()
+    try:
+        svc.start()
+        state = os.path.join(svc.dir, "state", "mbed-crypto-provider")
+        pids = eb.worker_pids(svc, "parsec-provider-mbed")
+        check("two software provider workers run", len(pids) == 2, pids)
+        dead, live = pids[0], pids[1]
+        st = os.stat(state)
+        # Planted too, so the check does not hang on catching the write: names as the workers make them.
+        planted_dead = [os.path.join(state, ".00000000000000ab.key.%d.0.tmp" % dead),
+                        os.path.join(state, ".00000000000000ab.fast.%d.1.tmp" % dead)]
+        planted_live = os.path.join(state, ".00000000000000ac.key.%d.0.tmp" % live)
+        for path in planted_dead + [planted_live]:
+            with open(path, "wb") as f:
+                f.write(b"PITS" + b"\0" * 40)
+            os.chown(path, st.st_uid, st.st_gid)
+            os.chmod(path, 0o600)
+        before = svc.log().count("is serving again")
+        caught = catch_mid_write(svc, state, dead)
+        print("# worker caught and killed with a key file half written: %s" % caught)
+        if not caught:
+            os.kill(dead, signal.SIGKILL)
+        log = svc.wait_log("is serving again", before + 1, 30)
+        check("the killed worker is restarted", log.count("is serving again") > before, log[-1000:])
+        check("its temporary key files are gone once it serves again", tmp_files_of(state, dead) == [],
+              tmp_files_of(state, dead))
+        said = re.search(r"removed (\d+) temporary key files? provider mbed-crypto-provider/\d \(pid %d\)" % dead,
+                         log)
+        print("# %s temporary key files of the killed worker removed (2 planted)" % (said.group(1) if said else "no"))
+        check("the restart said so, naming the worker's pid", said is not None, log[-1000:])
+        check("the live sibling's temporary file is untouched, and the sibling still runs",
+              os.path.exists(planted_live) and live in eb.worker_pids(svc, "parsec-provider-mbed"),
+              os.listdir(state))
+        check("the service serves", App(svc, "after").generate("k") == 0)
+    finally:
+        svc.stop()
+        svc.remove()
+
+
 def kim_query(svc, sql, args=()):
     db = sqlite3.connect(os.path.join(svc.dir, "kim", "kim.sqlite3"))
     rows = db.execute(sql, args).fetchall()
@@ -470,6 +548,7 @@ def main():
     fresh_store_over_old_state()
     symlink_race()
     forced_wrap()
+    worker_leftovers()
     return summary("e2e_state")
 
 
