@@ -590,6 +590,9 @@ def run_upstream_capability(svc):
     for flag in ("sign_hash", "sign_message", "verify_hash", "verify_message", "decrypt", "encrypt"):
         at = attrs(ecc_pair(), 256, [flag], ecdsa)
         check("use_check: an ECC key with %s is usable" % flag, can_do(svc, can_do_pb.USE, at) == 0)
+    ecdh = alg_of(key_agreement=A.KeyAgreement(raw=A.KeyAgreement.ECDH))
+    check("use_check: a key-agreement key with only derive is usable (upstream does not count derive)",
+          can_do(svc, can_do_pb.USE, attrs(ecc_pair(), 256, ["derive"], ecdh)) == 0)
     for flag in ("export", "copy"):
         at = attrs(ecc_pair(), 256, [flag], ecdsa)
         check("use_check: an ECC key with only %s is NotSupported" % flag,
