@@ -11,6 +11,7 @@ must give the right PSA status and leave the service serving.
 Usage: e2e_ops.py TOPDIR
 """
 import hashlib
+import hmac
 import os
 import socket
 import struct
@@ -628,6 +629,53 @@ def run_upstream_capability(svc):
               (st == 0) == ok and real == ok, (st, real))
 
 
+def agrees(svc, family, bits):
+    """Whether two generated keys on the curve reach the same ECDH secret."""
+    ka = A.KeyAgreement.ECDH
+    at = attrs(ecc_pair(family), bits, ["derive"], alg_of(key_agreement=A.KeyAgreement(raw=ka)))
+    pubs = {}
+    for name in ("agree-a", "agree-b"):
+        call(svc, "generate", gen_pb.Operation(key_name=name, attributes=at))
+        st, out = call(svc, "export_public", export_pub_pb.Operation(key_name=name))
+        pubs[name] = export_pub_pb.Result.FromString(out).data if st == 0 else b""
+    st1, s1 = call(svc, "ecdh", ecdh_pb.Operation(private_key_name="agree-a", alg=ka, peer_key=pubs["agree-b"]))
+    st2, s2 = call(svc, "ecdh", ecdh_pb.Operation(private_key_name="agree-b", alg=ka, peer_key=pubs["agree-a"]))
+    for name in pubs:
+        call(svc, "destroy", destroy_pb.Operation(key_name=name))
+    return st1 == 0 and st2 == 0 and s1 == s2 and len(s1) > 0
+
+
+def run_capability_beyond_signing(svc):
+    """What CanDoCrypto now says Ok to besides signatures is really done: ECDH on the
+    Koblitz and Brainpool curves, HMAC and OAEP with RIPEMD-160."""
+    ecdh = alg_of(key_agreement=A.KeyAgreement(raw=A.KeyAgreement.ECDH))
+    for family, bits in ((KT.SECP_K1, 256), (KT.BRAINPOOL_P_R1, 512)):
+        st = can_do(svc, can_do_pb.GENERATE, attrs(ecc_pair(family), bits, ["derive"], ecdh))
+        check("CanDoCrypto Ok for ECDH on %s %d, and two such keys agree" % (
+              KT.EccFamily.Name(family), bits), st == 0 and agrees(svc, family, bits), st)
+    hm = A.Mac()
+    hm.full_length.hmac.hash_alg = A.RIPEMD160
+    at = attrs(plain("hmac"), 160, ["sign_message", "verify_message"], alg_of(mac=hm))
+    st0 = can_do(svc, can_do_pb.IMPORT, at)
+    call(svc, "import", import_pb.Operation(key_name="hmac-rmd", attributes=at, data=b"\x0b" * 20))
+    st, out = call(svc, "mac", mac_pb.Operation(key_name="hmac-rmd", alg=hm, input=b"Hi There"))
+    check("CanDoCrypto Ok for HMAC-RIPEMD-160, which matches Python's hmac", st0 == 0 and st == 0 and
+          mac_pb.Result.FromString(out).mac == hmac.new(b"\x0b" * 20, b"Hi There", "ripemd160").digest(),
+          (st0, st))
+    oaep = A.AsymmetricEncryption()
+    oaep.rsa_oaep.hash_alg = A.RIPEMD160
+    at = attrs(plain("rsa_key_pair"), 1024, ["encrypt", "decrypt"], alg_of(asymmetric_encryption=oaep))
+    st0 = can_do(svc, can_do_pb.GENERATE, at)
+    call(svc, "generate", gen_pb.Operation(key_name="oaep-rmd", attributes=at))
+    st, out = call(svc, "asym_encrypt", asym_enc.Operation(key_name="oaep-rmd", alg=oaep, plaintext=b"hello"))
+    ct = asym_enc.Result.FromString(out).ciphertext if st == 0 else b""
+    st2, out = call(svc, "asym_decrypt", asym_dec.Operation(key_name="oaep-rmd", alg=oaep, ciphertext=ct))
+    check("CanDoCrypto Ok for RSA-OAEP with RIPEMD-160, which round-trips", st0 == 0 and st2 == 0 and
+          asym_dec.Result.FromString(out).plaintext == b"hello", (st0, st, st2))
+    for name in ("hmac-rmd", "oaep-rmd"):
+        call(svc, "destroy", destroy_pb.Operation(key_name=name))
+
+
 def main():
     svc = eb.Service()
     svc.start()
@@ -636,6 +684,7 @@ def main():
         run_upstream_basic(svc)
         run_upstream_verify_bad_format(svc)
         run_upstream_capability(svc)
+        run_capability_beyond_signing(svc)
         ok, _ = call(svc, "hash", hash_pb.Operation(alg=A.SHA_256, input=b""))
         check("still serving after the misuse", ok == 0, ok)
         run_fast_path(svc)
