@@ -629,6 +629,18 @@ def run_upstream_capability(svc):
               (st == 0) == ok and real == ok, (st, real))
 
 
+def run_rsa_sizes(svc):
+    """Upstream's software provider takes RSA sizes 1024, 2048 and 4096 only; the
+    answer here is what mbedtls makes: multiples of 8 from 1024 to 4096 bits."""
+    alg = alg_of(asymmetric_signature=sign_alg("rsa_pkcs1v15_sign"))
+    for bits, ok in ((3072, True), (1032, True), (1028, False), (4104, False)):
+        st = can_do(svc, can_do_pb.GENERATE, attrs(plain("rsa_key_pair"), bits, ["sign_hash"], alg))
+        real = really_signs(svc, plain("rsa_key_pair"), bits, alg, 32)
+        check("CanDoCrypto for RSA-%d is %s, and the provider %s" % (
+              bits, "Ok" if ok else "NotSupported", "generates and signs" if real else "cannot"),
+              (st == 0) == ok and real == ok, (st, real))
+
+
 def agrees(svc, family, bits):
     """Whether two generated keys on the curve reach the same ECDH secret."""
     ka = A.KeyAgreement.ECDH
@@ -685,6 +697,7 @@ def main():
         run_upstream_verify_bad_format(svc)
         run_upstream_capability(svc)
         run_capability_beyond_signing(svc)
+        run_rsa_sizes(svc)
         ok, _ = call(svc, "hash", hash_pb.Operation(alg=A.SHA_256, input=b""))
         check("still serving after the misuse", ok == 0, ok)
         run_fast_path(svc)
