@@ -564,6 +564,12 @@ def run_upstream_verify_bad_format(svc):
         call(svc, "destroy", destroy_pb.Operation(key_name=name))
 
 
+def _ecc_public(curve=KT.SECP_R1):
+    t = KT()
+    t.ecc_public_key.curve_family = curve
+    return t
+
+
 def can_do(svc, check_type, at):
     return call(svc, "can_do", can_do_pb.Operation(check_type=check_type, attributes=at))[0]
 
@@ -603,6 +609,35 @@ def run_upstream_capability(svc):
           can_do(svc, can_do_pb.USE, rsa_none) == ST["not_supported"])
     check("generate_check: an ECC key pair with no algorithm can be generated",
           can_do(svc, can_do_pb.GENERATE, attrs(ecc_pair(), 256, ["encrypt"])) == 0)
+    # The rest of that file: rsa_encrypt_use_check, derive_check, key_size_check,
+    # generate_check, import_check.
+    pkcs1 = alg_of(asymmetric_signature=sign_alg("rsa_pkcs1v15_sign"))
+    oaep = A.AsymmetricEncryption()
+    oaep.rsa_oaep.hash_alg = A.SHA_256
+    cases = [
+        ("RSA PKCS#1 v1.5 encryption", can_do_pb.GENERATE, attrs(plain("rsa_key_pair"), 1024, ["encrypt"],
+         alg_of(asymmetric_encryption=A.AsymmetricEncryption(rsa_pkcs1v15_crypt=A.AsymmetricEncryption.RsaPkcs1v15Crypt()))), 0),
+        ("RSA-OAEP SHA-256 encryption", can_do_pb.GENERATE, attrs(plain("rsa_key_pair"), 1024, ["encrypt"],
+         alg_of(asymmetric_encryption=oaep)), 0),
+        ("derive", can_do_pb.DERIVE, attrs(plain("rsa_key_pair"), 1024, ["derive"], pkcs1), ST["not_supported"]),
+        ("use of RSA-256", can_do_pb.USE, attrs(plain("rsa_key_pair"), 256, ["sign_hash"], pkcs1), ST["not_supported"]),
+        ("use of RSA-2048", can_do_pb.USE, attrs(plain("rsa_key_pair"), 2048, ["sign_hash"], pkcs1), 0),
+        ("use of P-256", can_do_pb.USE, attrs(ecc_pair(), 256, ["sign_hash"], ecdsa), 0),
+        ("use of SECP-R1 1024", can_do_pb.USE, attrs(ecc_pair(), 1024, ["sign_hash"], ecdsa), ST["not_supported"]),
+        ("use of an RSA key with ECDSA", can_do_pb.USE, attrs(plain("rsa_key_pair"), 1024, ["encrypt"], ecdsa),
+         ST["not_supported"]),
+        ("generation of an ECC public key", can_do_pb.GENERATE, attrs(_ecc_public(), 256, ["encrypt"], ecdsa),
+         ST["not_supported"]),
+        ("generation of a P-256 pair with encrypt", can_do_pb.GENERATE, attrs(ecc_pair(), 256, ["encrypt"], ecdsa), 0),
+        ("generation of a SECP-R1 1024 pair", can_do_pb.GENERATE, attrs(ecc_pair(), 1024, ["encrypt"]),
+         ST["not_supported"]),
+        ("import of a P-256 pair", can_do_pb.IMPORT, attrs(ecc_pair(), 256, ["encrypt"], ecdsa), 0),
+        ("import of a P-256 public key", can_do_pb.IMPORT, attrs(_ecc_public(), 256, ["encrypt"], ecdsa), 0),
+        ("import of a P-256 public key without algorithm", can_do_pb.IMPORT, attrs(_ecc_public(), 256, ["encrypt"]), 0),
+    ]
+    for name, check_type, at, want in cases:
+        st = can_do(svc, check_type, at)
+        check("capability_discovery: %s is %s" % (name, "Ok" if want == 0 else "NotSupported"), st == want, st)
     curves = [(KT.SECP_R1, 256, True), (KT.SECP_R1, 512, False), (KT.SECP_K1, 256, True),
               (KT.SECP_K1, 512, False), (KT.SECT_K1, 409, False), (KT.SECT_K1, 512, False),
               (KT.SECT_R1, 409, False), (KT.SECT_R1, 512, False), (KT.BRAINPOOL_P_R1, 256, True),
