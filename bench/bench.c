@@ -26,6 +26,7 @@
 #include <pb_encode.h>
 
 #include "list_keys.pb.h"
+#include "psa_codec.h"
 #include "psa_generate_key.pb.h"
 #include "psa_import_key.pb.h"
 #include "psa_sign_hash.pb.h"
@@ -115,14 +116,16 @@ size_t
 bench_sign_request(uint8_t provider, const char *key_name, uint8_t *req)
 {
 	psa_sign_hash_Operation op = psa_sign_hash_Operation_init_zero;
+	static const uint8_t sevens[32] = { 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
+		7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7 };
+	struct pc_bytes hash = { sevens, sizeof(sevens) };
 	uint8_t body[256];
 	pb_ostream_t out = pb_ostream_from_buffer(body, sizeof(body));
 
 	strlcpy(op.key_name, key_name, sizeof(op.key_name));
 	op.has_alg = true;
 	test_ecdsa_sha256(&op.alg);
-	op.hash.size = 32;
-	memset(op.hash.bytes, 7, 32);
+	PC_BYTES_OUT(op.hash, &hash);
 	if (!pb_encode(&out, psa_sign_hash_Operation_fields, &op))
 		exit(1);
 	test_build_hdr(req, provider, OP_PSA_SIGN_HASH, WIRE_AUTH_DIRECT,

@@ -45,12 +45,39 @@ wire_decode_request_hdr(const uint8_t *in, size_t len, uint32_t body_limit, stru
 		return WIRE_HDR_BAD_VERSION;
 	if (reserved1 != 0 || reserved2 != 0)
 		return WIRE_HDR_BAD_RESERVED;
+	if (hdr->body_len > body_limit)
+		return WIRE_HDR_BODY_TOO_LARGE;
 	if (hdr->content_type != 0)
 		return WIRE_HDR_BAD_CONTENT_TYPE;
 	if (hdr->accept_type != 0)
 		return WIRE_HDR_BAD_ACCEPT_TYPE;
-	if (hdr->body_len > body_limit)
-		return WIRE_HDR_BODY_TOO_LARGE;
+	return WIRE_HDR_OK;
+}
+
+/*
+ * Upstream (parsec-interface 0.27, WireHeader::read_from_stream) reads the
+ * magic number and checks it, then the header size, then that many bytes,
+ * and only then refuses a size other than 30.
+ */
+enum wire_hdr_check
+wire_peek_request_hdr(const uint8_t *in, size_t len, size_t *need)
+{
+	struct buf_reader rd;
+	uint16_t hdr_size;
+
+	*need = 4;
+	if (len < *need)
+		return WIRE_HDR_OK;
+	buf_reader_init(&rd, in, len);
+	if (buf_get_u32le(&rd) != WIRE_MAGIC)
+		return WIRE_HDR_BAD_MAGIC;
+	*need = 6;
+	if (len < *need)
+		return WIRE_HDR_OK;
+	hdr_size = buf_get_u16le(&rd);
+	*need = 6 + (size_t)hdr_size;
+	if (hdr_size != WIRE_HDR_SIZE_FIELD && len >= *need)
+		return WIRE_HDR_BAD_SIZE;
 	return WIRE_HDR_OK;
 }
 

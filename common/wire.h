@@ -135,8 +135,10 @@ struct wire_hdr {
 };
 
 /*
- * Outcome of checking a request header. WIRE_HDR_FATAL_* mean the fields could
- * not be trusted at all: answer with a zeroed header and close.
+ * Outcome of checking a request header. A request whose header fails any of
+ * these is answered as upstream answers a request it could not read (its
+ * interface crate's Response::from_status): a header with provider 0, session
+ * 0, opcode Ping and the status, nothing echoed, and the connection closes.
  */
 enum wire_hdr_check {
 	WIRE_HDR_OK = 0,
@@ -150,8 +152,19 @@ enum wire_hdr_check {
 };
 
 /*
+ * The verdict on the first len bytes of a request, before its whole header
+ * is there, as upstream reads it: its magic number refused once 4 bytes
+ * have come, a header size other than 30 once that many bytes follow it.
+ * WIRE_HDR_OK with *need the bytes to wait for before more can be said
+ * (WIRE_HDR_LEN: decode the header then).
+ */
+enum wire_hdr_check wire_peek_request_hdr(const uint8_t *in, size_t len, size_t *need);
+
+/*
  * Decodes exactly WIRE_HDR_LEN bytes. Fills *hdr as far as the bytes can be
- * trusted and returns the first fault found, in wire order.
+ * trusted and returns the first fault found, in upstream's order: version,
+ * reserved bytes, body length, then content and accept type (which upstream
+ * judges only once the body and auth field have been read).
  */
 enum wire_hdr_check wire_decode_request_hdr(const uint8_t *in, size_t len, uint32_t body_limit,
     struct wire_hdr *hdr);

@@ -226,15 +226,23 @@ front_parse_request(const uint8_t *buf, size_t len, uint32_t body_limit,
 	const uint8_t *body;
 
 	memset(req, 0, sizeof(*req));
+	/*
+	 * Upstream's Request::read_from_stream (parsec-interface 0.27): every
+	 * fault up to the provider id comes before it has a request header.
+	 */
+	req->unattributed = 1;
 	check = wire_decode_request_hdr(buf, len, body_limit, &req->hdr);
 	if (check != WIRE_HDR_OK)
 		return wire_hdr_check_status(check);
 	if (len - WIRE_HDR_LEN != (size_t)req->hdr.body_len + req->hdr.auth_len)
 		return ST_CONNECTION_ERROR;
-	if (req->hdr.provider >= WIRE_PROVIDER_COUNT)
-		return ST_PROVIDER_DOES_NOT_EXIST;
+	if (req->hdr.auth_type > WIRE_AUTH_JWT_SVID)
+		return ST_AUTHENTICATOR_DOES_NOT_EXIST;
 	if (!wire_opcode_known(req->hdr.opcode))
 		return ST_OPCODE_DOES_NOT_EXIST;
+	if (req->hdr.provider >= WIRE_PROVIDER_COUNT)
+		return ST_PROVIDER_DOES_NOT_EXIST;
+	req->unattributed = 0;
 	body = buf + WIRE_HDR_LEN;
 	req->auth = body + req->hdr.body_len;
 	req->auth_len = req->hdr.auth_len;

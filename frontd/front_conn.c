@@ -191,7 +191,7 @@ front_conn_reply(struct front_conn *conn, const struct wire_hdr *req_hdr, uint32
 		if (!close_after)
 			hdr.flags = WIRE_FLAG_KEEP_ALIVE;
 	} else {
-		hdr.opcode = OP_PING; /* upstream's answer to a header it could not read */
+		hdr.opcode = OP_PING; /* upstream's answer to a request it could not read */
 	}
 	if (front_out_take(conn->uid, WIRE_HDR_LEN + body_len,
 	    fc.settings.max_output_bytes_per_uid, body_len == 0) == -1) {
@@ -238,6 +238,18 @@ front_conn_consume(struct front_conn *conn, size_t len)
 {
 	wipe_consume(conn->in, &conn->in_len, len);
 	front_in_release_idle(&conn->in, &conn->in_cap, conn->in_len);
+}
+
+/*
+ * A request that never arrived whole (the client stopped sending, or closed
+ * its side): upstream's read fails with ConnectionError, which it answers
+ * with a header it has nothing of (wire.h); the connection closes.
+ */
+static void
+front_conn_cut(struct front_conn *conn)
+{
+	front_conn_consume(conn, conn->in_len);
+	front_conn_reply(conn, NULL, ST_CONNECTION_ERROR, NULL, 0, 1);
 }
 
 /*
@@ -316,6 +328,8 @@ front_conn_forward(struct front_conn *conn, size_t total)
 		front_conn_consume(conn, total);
 		log_debug("connection %llu: %s request answered %s", (unsigned long long)conn->id,
 		    wire_opcode_name(req.hdr.opcode), wire_status_name(status));
+		if (req.unattributed)
+			return front_conn_reply(conn, NULL, status, NULL, 0, 1);
 		return front_conn_reply(conn, &req.hdr, status, NULL, 0, 0);
 	}
 	conn->hdr = req.hdr;
@@ -341,21 +355,23 @@ front_conn_process(struct front_conn *conn)
 	while (conn->state == CONN_READING && conn->in_len > 0) {
 		if (!conn->hdr_checked) {
 			enum wire_hdr_check check;
+			size_t need;
 
-			if (conn->in_len < WIRE_HDR_LEN)
+			check = wire_peek_request_hdr(conn->in, conn->in_len, &need);
+			if (check == WIRE_HDR_OK && conn->in_len < need)
 				return 0;
-			check = wire_decode_request_hdr(conn->in, WIRE_HDR_LEN,
-			    fc.settings.body_len_limit, &conn->hdr);
-			if (check != WIRE_HDR_OK) {
-				int untrusted = check == WIRE_HDR_BAD_MAGIC ||
-				    check == WIRE_HDR_BAD_SIZE;
-
+			if (check == WIRE_HDR_OK)
+				check = wire_decode_request_hdr(conn->in, WIRE_HDR_LEN,
+				    fc.settings.body_len_limit, &conn->hdr);
+			/* Upstream judges these two only once the whole request is read. */
+			if (check != WIRE_HDR_OK && check != WIRE_HDR_BAD_CONTENT_TYPE &&
+			    check != WIRE_HDR_BAD_ACCEPT_TYPE) {
 				log_info("connection %llu (uid %u): %s; answering and closing",
 				    (unsigned long long)conn->id, (unsigned)conn->uid,
 				    wire_hdr_check_str(check));
 				front_conn_consume(conn, conn->in_len);
-				return front_conn_reply(conn, untrusted ? NULL : &conn->hdr,
-				    wire_hdr_check_status(check), NULL, 0, 1);
+				return front_conn_reply(conn, NULL, wire_hdr_check_status(check),
+				    NULL, 0, 1);
 			}
 			conn->hdr_checked = 1;
 		}
@@ -423,13 +439,11 @@ front_conn_read(evutil_socket_t fd, short events, void *arg)
 		return;
 	}
 	if (n == 0) {
-		if (conn->hdr_checked) {
+		if (conn->in_len > 0) {
 			/* The client gave up mid-request: say so if it still listens. */
-			log_info("connection %llu: request truncated (%zu of %zu bytes)",
-			    (unsigned long long)conn->id, conn->in_len,
-			    WIRE_HDR_LEN + (size_t)conn->hdr.body_len + conn->hdr.auth_len);
-			front_conn_consume(conn, conn->in_len);
-			front_conn_reply(conn, &conn->hdr, ST_CONNECTION_ERROR, NULL, 0, 1);
+			log_info("connection %llu: request truncated (%zu bytes)",
+			    (unsigned long long)conn->id, conn->in_len);
+			front_conn_cut(conn);
 			return;
 		}
 		front_conn_close(conn);
@@ -454,11 +468,15 @@ front_conn_timeout(evutil_socket_t fd, short events, void *arg)
 {
 	struct front_conn *conn = arg;
 
+	if (conn->state == CONN_READING && conn->in_len > 0) {
+		log_info("connection %llu (uid %u): request not complete within %u ms, answering "
+		    "and closing", (unsigned long long)conn->id, (unsigned)conn->uid,
+		    fc.settings.timeout_ms);
+		front_conn_cut(conn);
+		return;
+	}
 	if (conn->state == CONN_WRITING)
 		log_info("connection %llu (uid %u): answer not read within %u ms, closing",
-		    (unsigned long long)conn->id, (unsigned)conn->uid, fc.settings.timeout_ms);
-	else if (conn->in_len > 0)
-		log_info("connection %llu (uid %u): request not complete within %u ms, closing",
 		    (unsigned long long)conn->id, (unsigned)conn->uid, fc.settings.timeout_ms);
 	front_conn_close(conn);
 }

@@ -34,12 +34,16 @@ uint32_t front_encode_result(uint32_t opcode, const struct op_result *res, uint8
 int front_encode_list_keys(const struct op_result *res, uint8_t **body, size_t *len);
 
 /*
- * A complete request in a connection's buffer: checks the header, then the
- * provider id and opcode, then decodes the body. Returns ST_SUCCESS with op
- * filled, or the status that answers the request.
+ * A complete request in a connection's buffer: checks the header, then, in
+ * upstream's order, the content and accept type, the auth type, the opcode
+ * and the provider id, then decodes the body. Returns ST_SUCCESS with op
+ * filled, or the status that answers the request; unattributed is set when
+ * that status is one upstream gives before it has a request at all (its
+ * answer echoes nothing of the header: wire.h).
  */
 struct front_request {
 	struct wire_hdr hdr;
+	int unattributed;
 	const uint8_t *auth;
 	size_t auth_len;
 	struct op_request op;

@@ -65,7 +65,6 @@
 	.attrs_has_off = OPM(P, has_attributes)
 #define NUM(P, f, lo, hi) .num_size = sizeof(((P##_Operation *)0)->f), \
 	.num_off = OPM(P, f), .num_min = lo, .num_max = hi
-#define FIXED_IN(P, f, s) { PC_FIXED, s, OPM(P, f), sizeof(((P##_Operation *)0)->f.bytes) }
 #define PTR_IN(P, f, s) { PC_POINTER, s, OPM(P, f), 0 }
 #define CB_IN(P, f, s) { PC_CALLBACK, s, OPM(P, f), 0 }
 #define FIXED_OUT(P, f) .out = { PC_FIXED, 0, RESM(P, f), sizeof(((P##_Result *)0)->f.bytes) }
@@ -81,6 +80,11 @@
  *   CipherEncrypt/Decrypt: in[0] text       MacCompute: in[0] input; MacVerify: + in[1] mac
  *   HashCompute: in[0] input                HashCompare: in[0] input, in[1] hash
  *   RawKeyAgreement: in[0] peer key
+ * No input has a bound of its own: upstream's codec refuses none for its
+ * length, so a hash, signature, nonce or MAC of the wrong size for the key is
+ * the operation's error (PsaErrorInvalidArgument ...), not a body that fails
+ * to decode. The callbacks point into the body, so memory stays within the
+ * body size limit.
  */
 static const struct pc_codec pc_codecs[] = {
 	ROW(OP_PING, ping),
@@ -103,12 +107,12 @@ static const struct pc_codec pc_codecs[] = {
 	    KEY(psa_export_public_key, key_name), PTR_OUT(psa_export_public_key, data)),
 	ROW(OP_PSA_SIGN_HASH, psa_sign_hash, KEY(psa_sign_hash, key_name),
 	    ALG_MSG(psa_sign_hash, asymmetric_signature),
-	    .in = { FIXED_IN(psa_sign_hash, hash, 0) },
+	    .in = { CB_IN(psa_sign_hash, hash, 0) },
 	    FIXED_OUT(psa_sign_hash, signature)),
 	ROW(OP_PSA_VERIFY_HASH, psa_verify_hash, KEY(psa_verify_hash, key_name),
 	    ALG_MSG(psa_verify_hash, asymmetric_signature),
-	    .in = { FIXED_IN(psa_verify_hash, hash, 0),
-	    FIXED_IN(psa_verify_hash, signature, 1) }),
+	    .in = { CB_IN(psa_verify_hash, hash, 0),
+	    CB_IN(psa_verify_hash, signature, 1) }),
 	ROW(OP_PSA_SIGN_MESSAGE, psa_sign_message, KEY(psa_sign_message, key_name),
 	    ALG_MSG(psa_sign_message, asymmetric_signature),
 	    .in = { CB_IN(psa_sign_message, message, 0) },
@@ -116,7 +120,7 @@ static const struct pc_codec pc_codecs[] = {
 	ROW(OP_PSA_VERIFY_MESSAGE, psa_verify_message, KEY(psa_verify_message, key_name),
 	    ALG_MSG(psa_verify_message, asymmetric_signature),
 	    .in = { CB_IN(psa_verify_message, message, 0),
-	    FIXED_IN(psa_verify_message, signature, 1) }),
+	    CB_IN(psa_verify_message, signature, 1) }),
 	ROW(OP_PSA_ASYMMETRIC_ENCRYPT, psa_asymmetric_encrypt,
 	    KEY(psa_asymmetric_encrypt, key_name),
 	    ALG_MSG(psa_asymmetric_encrypt, asymmetric_encryption),
@@ -131,12 +135,12 @@ static const struct pc_codec pc_codecs[] = {
 	    PTR_OUT(psa_asymmetric_decrypt, plaintext)),
 	ROW(OP_PSA_AEAD_ENCRYPT, psa_aead_encrypt, KEY(psa_aead_encrypt, key_name),
 	    ALG_MSG(psa_aead_encrypt, aead),
-	    .in = { FIXED_IN(psa_aead_encrypt, nonce, 0),
+	    .in = { CB_IN(psa_aead_encrypt, nonce, 0),
 	    CB_IN(psa_aead_encrypt, additional_data, 1), CB_IN(psa_aead_encrypt, plaintext, 2) },
 	    CB_OUT(psa_aead_encrypt, ciphertext)),
 	ROW(OP_PSA_AEAD_DECRYPT, psa_aead_decrypt, KEY(psa_aead_decrypt, key_name),
 	    ALG_MSG(psa_aead_decrypt, aead),
-	    .in = { FIXED_IN(psa_aead_decrypt, nonce, 0),
+	    .in = { CB_IN(psa_aead_decrypt, nonce, 0),
 	    CB_IN(psa_aead_decrypt, additional_data, 1), CB_IN(psa_aead_decrypt, ciphertext, 2) },
 	    CB_OUT(psa_aead_decrypt, plaintext)),
 	ROW(OP_PSA_CIPHER_ENCRYPT, psa_cipher_encrypt, KEY(psa_cipher_encrypt, key_name),
@@ -152,11 +156,11 @@ static const struct pc_codec pc_codecs[] = {
 	    FIXED_OUT(psa_mac_compute, mac)),
 	ROW(OP_PSA_MAC_VERIFY, psa_mac_verify, KEY(psa_mac_verify, key_name),
 	    ALG_MSG(psa_mac_verify, mac),
-	    .in = { CB_IN(psa_mac_verify, input, 0), FIXED_IN(psa_mac_verify, mac, 1) }),
+	    .in = { CB_IN(psa_mac_verify, input, 0), CB_IN(psa_mac_verify, mac, 1) }),
 	ROW(OP_PSA_HASH_COMPUTE, psa_hash_compute, ALG(PC_ALG_ENUM, psa_hash_compute, hash),
 	    .in = { CB_IN(psa_hash_compute, input, 0) }, FIXED_OUT(psa_hash_compute, hash)),
 	ROW(OP_PSA_HASH_COMPARE, psa_hash_compare, ALG(PC_ALG_ENUM, psa_hash_compare, hash),
-	    .in = { CB_IN(psa_hash_compare, input, 0), FIXED_IN(psa_hash_compare, hash, 1) }),
+	    .in = { CB_IN(psa_hash_compare, input, 0), CB_IN(psa_hash_compare, hash, 1) }),
 	ROW(OP_PSA_RAW_KEY_AGREEMENT, psa_raw_key_agreement,
 	    KEY(psa_raw_key_agreement, private_key_name),
 	    ALG(PC_ALG_RAW_KA, psa_raw_key_agreement, key_agreement),
@@ -302,14 +306,11 @@ pc_args_from(const struct pc_codec *k, const void *msg, struct pc_args *a)
 	}
 	for (i = 0; i < PC_MAX_INPUTS; i++) {
 		const struct pc_field *f = &k->in[i];
-		const pb_bytes_array_t *b = NULL;
+		const pb_bytes_array_t *b;
 
-		if (f->kind == PC_FIXED)
-			b = FIXED_AT(msg, f->off);
-		else if (f->kind == PC_POINTER)
-			b = *PTR_AT(msg, f->off);
-		else
+		if (f->kind != PC_POINTER)
 			continue;
+		b = *PTR_AT(msg, f->off);
 		a->in[f->slot].ptr = b != NULL ? b->bytes : NULL;
 		a->in[f->slot].len = b != NULL ? b->size : 0;
 	}
@@ -437,15 +438,8 @@ pc_args_to(const struct pc_codec *k, const struct pc_args *a, void *msg)
 		const struct pc_field *f = &k->in[i];
 		const struct pc_bytes *b = &a->in[f->slot];
 
-		if (f->kind == PC_FIXED) {
-			if (b->len > f->cap)
-				return ST_PSA_INVALID_ARGUMENT;
-			FIXED_AT(msg, f->off)->size = (pb_size_t)b->len;
-			if (b->len > 0)
-				memcpy(FIXED_AT(msg, f->off)->bytes, b->ptr, b->len);
-		} else if (f->kind == PC_CALLBACK) {
+		if (f->kind == PC_CALLBACK)
 			PC_BYTES_OUT(*CB_AT(msg, f->off), b);
-		}
 	}
 	return ST_SUCCESS;
 }

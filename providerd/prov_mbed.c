@@ -310,12 +310,15 @@ prov_mbed_keyed(const struct op_request *op, psa_key_id_t id, struct op_result *
 	return st;
 }
 
-/* The hashes this provider offers inside signature, MAC and OAEP algorithms. */
+/*
+ * The hashes this provider offers inside signature, MAC and OAEP algorithms:
+ * mbedtls 2.28 has RIPEMD-160 and SHA-2 but neither SHA-512/t nor SHA-3.
+ */
 static int
 prov_mbed_hash_ok(psa_algorithm_t hash)
 {
-	return hash == PSA_ALG_SHA_224 || hash == PSA_ALG_SHA_256 || hash == PSA_ALG_SHA_384 ||
-	    hash == PSA_ALG_SHA_512;
+	return hash == PSA_ALG_RIPEMD160 || hash == PSA_ALG_SHA_224 || hash == PSA_ALG_SHA_256 ||
+	    hash == PSA_ALG_SHA_384 || hash == PSA_ALG_SHA_512;
 }
 
 /* Whether a key of this type may carry alg as its policy, here. */
@@ -362,6 +365,29 @@ prov_mbed_alg_fits(psa_key_type_t type, psa_algorithm_t alg)
 }
 
 /*
+ * The curves mbedtls 2.28's PSA makes keys on, as Debian builds it (measured:
+ * a generation and a signature or key agreement each); no binary (SECT)
+ * curve, no secp224k1, no Curve448. A size of 0 asks for the family alone.
+ */
+static int
+prov_mbed_curve_ok(psa_ecc_family_t family, size_t bits)
+{
+	switch (family) {
+	case PSA_ECC_FAMILY_SECP_R1:
+		return bits == 0 || bits == 192 || bits == 224 || bits == 256 || bits == 384 ||
+		    bits == 521;
+	case PSA_ECC_FAMILY_SECP_K1:
+		return bits == 0 || bits == 192 || bits == 256;
+	case PSA_ECC_FAMILY_BRAINPOOL_P_R1:
+		return bits == 0 || bits == 256 || bits == 384 || bits == 512;
+	case PSA_ECC_FAMILY_MONTGOMERY:
+		return bits == 0 || bits == 255;
+	default:
+		return 0;
+	}
+}
+
+/*
  * Whether a key of this type and size is one this provider handles. A size of
  * zero stands for "whatever the key data says" in imports and uses.
  */
@@ -370,13 +396,9 @@ prov_mbed_size_fits(psa_key_type_t type, size_t bits, int generating)
 {
 	int from_data = bits == 0 && !generating;
 
-	if (PSA_KEY_TYPE_IS_ECC(type)) {
-		psa_ecc_family_t family = PSA_KEY_TYPE_ECC_GET_FAMILY(type);
-
-		if (family == PSA_ECC_FAMILY_SECP_R1)
-			return from_data || bits == 256 || bits == 384 || bits == 521;
-		return family == PSA_ECC_FAMILY_MONTGOMERY && (from_data || bits == 255);
-	}
+	if (PSA_KEY_TYPE_IS_ECC(type))
+		return (from_data || bits != 0) &&
+		    prov_mbed_curve_ok(PSA_KEY_TYPE_ECC_GET_FAMILY(type), bits);
 	if (PSA_KEY_TYPE_IS_RSA(type))
 		return from_data ||
 		    (bits >= 1024 && bits <= PSA_VENDOR_RSA_MAX_KEY_BITS && bits % 8 == 0);
@@ -389,7 +411,28 @@ prov_mbed_size_fits(psa_key_type_t type, size_t bits, int generating)
 	return 0;
 }
 
-/* CanDoCrypto: could this backend use, generate or import such a key? */
+/*
+ * Upstream's rule for a key to be usable (parsec 1.1.0,
+ * src/providers/crypto_capability.rs, use_check): an algorithm and a usage
+ * that performs an operation. Upstream counts encrypt, decrypt and the four
+ * sign and verify flags; derive counts here too, as a key-agreement key
+ * with only that flag serves PsaRawKeyAgreement.
+ */
+static int
+prov_mbed_usable(const struct op_key_attrs *a)
+{
+	const uint32_t acting = PSA_KEY_USAGE_ENCRYPT | PSA_KEY_USAGE_DECRYPT |
+	    PSA_KEY_USAGE_SIGN_HASH | PSA_KEY_USAGE_VERIFY_HASH | PSA_KEY_USAGE_SIGN_MESSAGE |
+	    PSA_KEY_USAGE_VERIFY_MESSAGE | PSA_KEY_USAGE_DERIVE;
+
+	return a->alg != PSA_ALG_NONE && (a->usage & acting) != 0;
+}
+
+/*
+ * CanDoCrypto: could this backend use, generate or import such a key? As
+ * upstream, a generation or import naming an algorithm must also pass the
+ * use check; the sizes and algorithms are what this backend really does.
+ */
 static psa_status_t
 prov_mbed_can_do(uint64_t check, const struct op_key_attrs *a)
 {
@@ -410,6 +453,8 @@ prov_mbed_can_do(uint64_t check, const struct op_key_attrs *a)
 		return PSA_ERROR_NOT_SUPPORTED;
 	if (check == PROV_MBED_CHECK_GENERATE && PSA_KEY_TYPE_IS_PUBLIC_KEY(type))
 		return PSA_ERROR_NOT_SUPPORTED; /* a public key can be imported, not generated */
+	if ((check == PROV_MBED_CHECK_USE || a->alg != PSA_ALG_NONE) && !prov_mbed_usable(a))
+		return PSA_ERROR_NOT_SUPPORTED;
 	return PSA_SUCCESS;
 }
 

@@ -16,6 +16,7 @@
 #include <pb_encode.h>
 
 #include "list_keys.pb.h"
+#include "psa_codec.h"
 #include "psa_destroy_key.pb.h"
 #include "psa_export_public_key.pb.h"
 #include "psa_generate_key.pb.h"
@@ -99,13 +100,13 @@ sign_hash(const char *app, const char *name, const uint8_t hash[32], uint8_t *si
 {
 	psa_sign_hash_Operation op = psa_sign_hash_Operation_init_zero;
 	psa_sign_hash_Result r = psa_sign_hash_Result_init_zero;
+	struct pc_bytes in = { hash, 32 };
 	int st;
 
 	strcpy(op.key_name, name);
 	op.has_alg = true;
 	test_ecdsa_sha256(&op.alg);
-	op.hash.size = 32;
-	memcpy(op.hash.bytes, hash, 32);
+	PC_BYTES_OUT(op.hash, &in);
 	st = call(app, 1, OP_PSA_SIGN_HASH, psa_sign_hash_Operation_fields, &op,
 	    psa_sign_hash_Result_fields, &r);
 	if (st == ST_SUCCESS) {
@@ -120,14 +121,13 @@ verify_hash(const char *app, const char *name, const uint8_t hash[32], const uin
     size_t sig_len)
 {
 	psa_verify_hash_Operation op = psa_verify_hash_Operation_init_zero;
+	struct pc_bytes in = { hash, 32 }, signature = { sig, sig_len };
 
 	strcpy(op.key_name, name);
 	op.has_alg = true;
 	test_ecdsa_sha256(&op.alg);
-	op.hash.size = 32;
-	memcpy(op.hash.bytes, hash, 32);
-	op.signature.size = (pb_size_t)sig_len;
-	memcpy(op.signature.bytes, sig, sig_len);
+	PC_BYTES_OUT(op.hash, &in);
+	PC_BYTES_OUT(op.signature, &signature);
 	return call(app, 1, OP_PSA_VERIFY_HASH, psa_verify_hash_Operation_fields, &op, NULL, NULL);
 }
 

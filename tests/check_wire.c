@@ -108,6 +108,42 @@ START_TEST(t_short_and_limits)
 }
 END_TEST
 
+/*
+ * Upstream's order (parsec-interface 0.27, WireHeader::read_from_stream and
+ * Request::read_from_stream): the magic number once its 4 bytes are in, a
+ * header size once that many bytes follow it, the body length before the
+ * content type.
+ */
+START_TEST(t_upstream_order)
+{
+	uint8_t raw[WIRE_HDR_LEN];
+	struct wire_hdr h;
+	size_t need;
+
+	good_hdr(raw);
+	ck_assert_int_eq(wire_peek_request_hdr(raw, 3, &need), WIRE_HDR_OK);
+	ck_assert_uint_eq(need, 4);
+	ck_assert_int_eq(wire_peek_request_hdr(raw, 5, &need), WIRE_HDR_OK);
+	ck_assert_uint_eq(need, 6);
+	ck_assert_int_eq(wire_peek_request_hdr(raw, 6, &need), WIRE_HDR_OK);
+	ck_assert_uint_eq(need, WIRE_HDR_LEN);
+	raw[0] = 0;
+	ck_assert_int_eq(wire_peek_request_hdr(raw, 4, &need), WIRE_HDR_BAD_MAGIC);
+	good_hdr(raw);
+	raw[4] = 29;
+	ck_assert_int_eq(wire_peek_request_hdr(raw, 34, &need), WIRE_HDR_OK);
+	ck_assert_uint_eq(need, 35);
+	ck_assert_int_eq(wire_peek_request_hdr(raw, 35, &need), WIRE_HDR_BAD_SIZE);
+	raw[4] = 31;
+	ck_assert_int_eq(wire_peek_request_hdr(raw, WIRE_HDR_LEN, &need), WIRE_HDR_OK);
+	ck_assert_uint_eq(need, 37);
+	good_hdr(raw);
+	raw[19] = 0xff;
+	ck_assert_int_eq(wire_decode_request_hdr(raw, sizeof(raw), 99, &h),
+	    WIRE_HDR_BODY_TOO_LARGE);
+}
+END_TEST
+
 START_TEST(t_tables)
 {
 	ck_assert_str_eq(wire_status_name(ST_INVALID_HEADER), "InvalidHeader");
@@ -175,7 +211,8 @@ main(void)
 	const struct test_case cases[] = {
 		{ "header", 0, NULL, NULL, {
 			TEST(t_roundtrip), TEST_LOOP(t_faults, sizeof(faults) / sizeof(faults[0])),
-			TEST(t_short_and_limits), TEST(t_tables), TEST(t_buf_bounds)
+			TEST(t_short_and_limits), TEST(t_upstream_order), TEST(t_tables),
+			TEST(t_buf_bounds)
 		} },
 	};
 

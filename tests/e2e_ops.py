@@ -11,8 +11,12 @@ must give the right PSA status and leave the service serving.
 Usage: e2e_ops.py TOPDIR
 """
 import hashlib
+import hmac
 import os
+import socket
+import struct
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2elib as eb  # noqa: E402
@@ -380,12 +384,12 @@ def run(svc):
     # CanDoCrypto answers without making a key.
     sig_p256 = attrs(ecc_pair(), 256, ["sign_hash"], alg_of(asymmetric_signature=sign_alg("ecdsa")))
     st1, _ = call(svc, "can_do", can_do_pb.Operation(check_type=can_do_pb.GENERATE, attributes=sig_p256))
-    sig_p256.key_bits = 192
+    sig_p256.key_bits = 512
     st2, _ = call(svc, "can_do", can_do_pb.Operation(check_type=can_do_pb.GENERATE, attributes=sig_p256))
     rsa_pub = attrs(plain("rsa_public_key"), 2048, ["verify_hash"], alg_of(asymmetric_signature=sign_alg("rsa_pss")))
     st3, _ = call(svc, "can_do", can_do_pb.Operation(check_type=can_do_pb.IMPORT, attributes=rsa_pub))
     st4, _ = call(svc, "can_do", can_do_pb.Operation(check_type=can_do_pb.GENERATE, attributes=rsa_pub))
-    check("CanDoCrypto: P-256 yes, P-192 no, RSA public import yes, its generation no",
+    check("CanDoCrypto: P-256 yes, SECP-R1 512 no, RSA public import yes, its generation no",
           (st1, st2, st3, st4) == (0, ST["not_supported"], 0, ST["not_supported"]), (st1, st2, st3, st4))
 
     # Every worker holds the key parsed once it has signed with it; one destroy ends all.
@@ -473,11 +477,269 @@ def run_fast_path(svc):
     check("destroying a key removes its .fast file", st == 0 and not (generated & fast_files(svc)), st)
 
 
+def raw_request(svc, seconds=10, **fields):
+    """Upstream's RawRequestClient (parsec 1.1.0, e2e_tests/src/raw_request.rs): a
+    RawHeader::new() (all zero, flags 0) for Ping to core with fields changed, sent
+    with no body; returns the raw 36-byte answer and whether the service then closed."""
+    f = dict(provider=0, session=0, content=0, accept=0, auth=0, body_len=0, auth_len=0,
+             opcode=0x01, status=0, reserved1=0, reserved2=0)
+    f.update(fields)
+    hdr = struct.pack(eb.HDR_FORMAT, 0x5EC0A710, 30, 1, 0, 0, f["provider"], f["session"],
+                      f["content"], f["accept"], f["auth"], f["body_len"], f["auth_len"],
+                      f["opcode"], f["status"], f["reserved1"], f["reserved2"])
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(seconds)
+        s.connect(svc.sock)
+        s.sendall(hdr)
+        answer = b""
+        while len(answer) < 36:
+            chunk = s.recv(36 - len(answer))
+            if not chunk:
+                break
+            answer += chunk
+        closed = len(answer) == 36 and s.recv(1) == b""
+        return answer, closed
+
+
+def from_status(status):
+    """Upstream's answer to a request it could not read (parsec-interface 0.27,
+    Response::from_status): ResponseHeader::new() (provider Core, session 0, content
+    type protobuf, opcode Ping) with the status, and nothing else."""
+    return struct.pack(eb.HDR_FORMAT, 0x5EC0A710, 30, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01,
+                       status, 0, 0)
+
+
+def run_upstream_basic(svc):
+    """parsec 1.1.0's e2e_tests/tests/per_provider/normal_tests/basic.rs, byte for byte."""
+    cases = [("invalid_provider", dict(provider=0xFF), 6),
+             ("invalid_opcode", dict(opcode=0xFFFF), 9),
+             ("invalid_content_type", dict(content=0xFF), 2),
+             ("invalid_accept_type", dict(accept=0xFF), 3),
+             ("invalid_authenticator", dict(auth=0xFF), 12),
+             ("reserved_fields_not_zero1", dict(reserved1=56), 17),
+             ("reserved_fields_not_zero2", dict(reserved2=56), 17),
+             # Announced and never sent: the listener timeout (3 s here) answers.
+             ("invalid_body_len", dict(body_len=0xFFFF), 15),
+             ("invalid_auth_len", dict(auth_len=0xFFFF), 15)]
+    for name, fields, status in cases:
+        t0 = time.monotonic()
+        answer, closed = raw_request(svc, **fields)
+        check("upstream's %s: status %d with upstream's header, then closed" % (name, status),
+              answer == from_status(status) and closed,
+              (answer.hex(), closed, round(time.monotonic() - t0, 1)))
+    # Attributable faults keep echoing the request (Response::from_request_header).
+    answer, _ = raw_request(svc, provider=3, session=0x1122334455667788)
+    check("upstream's provider_not_registered: provider, session and opcode echoed",
+          answer == struct.pack(eb.HDR_FORMAT, 0x5EC0A710, 30, 1, 0, 0, 3, 0x1122334455667788, 0,
+                                0, 0, 0, 0, 0x01, 5, 0, 0), answer.hex())
+
+
+def run_upstream_verify_bad_format(svc):
+    """parsec 1.1.0's asym_sign_verify.rs verify_hash_bad_format_rsa: a 255- and a
+    257-byte hash are the operation's error, not a body that fails to decode."""
+    pkcs1 = sign_alg("rsa_pkcs1v15_sign")
+    st, _ = call(svc, "generate", gen_pb.Operation(key_name="bad-format", attributes=attrs(
+        plain("rsa_key_pair"), 1024, ["sign_hash", "verify_hash"], alg_of(asymmetric_signature=pkcs1))))
+    st, out = call(svc, "sign_hash", sign_pb.Operation(key_name="bad-format", alg=pkcs1,
+                                                       hash=hashlib.sha256(b"Bob wrote this message.").digest()))
+    sig = sign_pb.Result.FromString(out).signature if st == 0 else b""
+    for n, fill in ((255, 0xEE), (257, 0xBB)):
+        st, _ = call(svc, "verify_hash", verify_pb.Operation(key_name="bad-format", alg=pkcs1,
+                                                             hash=bytes([fill]) * n, signature=sig))
+        check("RSA verify of a %d-byte hash is PsaErrorInvalidArgument" % n,
+              sig and st == ST["invalid_argument"], st)
+    # The same for every field the codec used to bound: each is the operation's to judge.
+    st, _ = call(svc, "verify_hash", verify_pb.Operation(key_name="bad-format", alg=pkcs1,
+                                                         hash=bytes(32), signature=sig + bytes(1000)))
+    check("RSA verify of a 1128-byte signature is the operation's error", st == ST["invalid_signature"]
+          or st == ST["invalid_argument"], st)
+    st, _ = call(svc, "sign_hash", sign_pb.Operation(key_name="bad-format", alg=pkcs1, hash=bytes(65)))
+    check("RSA sign of a 65-byte hash is PsaErrorInvalidArgument", st == ST["invalid_argument"], st)
+    st, _ = call(svc, "hash_compare", hash_cmp.Operation(alg=A.SHA_256, input=b"abc", hash=bytes(65)))
+    check("hash compare with a 65-byte hash is the operation's error",
+          st in (ST["invalid_signature"], ST["invalid_argument"]), st)
+    gcm = A.Aead(aead_with_default_length_tag=A.Aead.GCM)
+    call(svc, "import", import_pb.Operation(key_name="nonce-gcm", attributes=attrs(
+        plain("aes"), 128, ["encrypt", "decrypt"], alg_of(aead=gcm)), data=bytes(16)))
+    # GCM takes a nonce of any length (GHASH folds a long one): the codec must let it through.
+    st, out = call(svc, "aead_encrypt", aead_enc.Operation(key_name="nonce-gcm", alg=gcm, nonce=bytes(65),
+                                                           additional_data=b"", plaintext=b"x"))
+    ct = aead_enc.Result.FromString(out).ciphertext if st == 0 else b""
+    check("AES-GCM with a 65-byte nonce is served, and opens with OpenSSL",
+          ct and AESGCM(bytes(16)).decrypt(bytes(65), ct, b"") == b"x", st)
+    for name in ("bad-format", "nonce-gcm"):
+        call(svc, "destroy", destroy_pb.Operation(key_name=name))
+
+
+def _ecc_public(curve=KT.SECP_R1):
+    t = KT()
+    t.ecc_public_key.curve_family = curve
+    return t
+
+
+def can_do(svc, check_type, at):
+    return call(svc, "can_do", can_do_pb.Operation(check_type=check_type, attributes=at))[0]
+
+
+def really_signs(svc, key_type, bits, alg, digest_len):
+    """Whether the provider generates such a key and signs with it (the truth CanDoCrypto tells)."""
+    st, _ = call(svc, "generate", gen_pb.Operation(key_name="truth", attributes=attrs(
+        key_type, bits, ["sign_hash"], alg)))
+    if st != 0:
+        return False
+    st, _ = call(svc, "sign_hash", sign_pb.Operation(key_name="truth", alg=alg.asymmetric_signature,
+                                                     hash=bytes(digest_len)))
+    call(svc, "destroy", destroy_pb.Operation(key_name="truth"))
+    return st == 0
+
+
+def run_upstream_capability(svc):
+    """parsec 1.1.0's capability_discovery.rs. Its rules (src/providers/crypto_capability.rs)
+    are followed; where it claims curves and hashes mbedtls 2.28 lacks, the answer is what
+    the provider really does, checked here by generating and signing."""
+    ecdsa = alg_of(asymmetric_signature=sign_alg("ecdsa"))
+    ecc = attrs(ecc_pair(), 256, [], ecdsa)
+    check("use_check: an ECC key with no usage flag is NotSupported",
+          can_do(svc, can_do_pb.USE, ecc) == ST["not_supported"], can_do(svc, can_do_pb.USE, ecc))
+    for flag in ("sign_hash", "sign_message", "verify_hash", "verify_message", "decrypt", "encrypt"):
+        at = attrs(ecc_pair(), 256, [flag], ecdsa)
+        check("use_check: an ECC key with %s is usable" % flag, can_do(svc, can_do_pb.USE, at) == 0)
+    ecdh = alg_of(key_agreement=A.KeyAgreement(raw=A.KeyAgreement.ECDH))
+    check("use_check: a key-agreement key with only derive is usable (upstream does not count derive)",
+          can_do(svc, can_do_pb.USE, attrs(ecc_pair(), 256, ["derive"], ecdh)) == 0)
+    for flag in ("export", "copy"):
+        at = attrs(ecc_pair(), 256, [flag], ecdsa)
+        check("use_check: an ECC key with only %s is NotSupported" % flag,
+              can_do(svc, can_do_pb.USE, at) == ST["not_supported"])
+    rsa_none = attrs(plain("rsa_key_pair"), 1024, ["encrypt"])
+    check("use_check: a key with algorithm None is NotSupported",
+          can_do(svc, can_do_pb.USE, rsa_none) == ST["not_supported"])
+    check("generate_check: an ECC key pair with no algorithm can be generated",
+          can_do(svc, can_do_pb.GENERATE, attrs(ecc_pair(), 256, ["encrypt"])) == 0)
+    # The rest of that file: rsa_encrypt_use_check, derive_check, key_size_check,
+    # generate_check, import_check.
+    pkcs1 = alg_of(asymmetric_signature=sign_alg("rsa_pkcs1v15_sign"))
+    oaep = A.AsymmetricEncryption()
+    oaep.rsa_oaep.hash_alg = A.SHA_256
+    cases = [
+        ("RSA PKCS#1 v1.5 encryption", can_do_pb.GENERATE, attrs(plain("rsa_key_pair"), 1024, ["encrypt"],
+         alg_of(asymmetric_encryption=A.AsymmetricEncryption(rsa_pkcs1v15_crypt=A.AsymmetricEncryption.RsaPkcs1v15Crypt()))), 0),
+        ("RSA-OAEP SHA-256 encryption", can_do_pb.GENERATE, attrs(plain("rsa_key_pair"), 1024, ["encrypt"],
+         alg_of(asymmetric_encryption=oaep)), 0),
+        ("derive", can_do_pb.DERIVE, attrs(plain("rsa_key_pair"), 1024, ["derive"], pkcs1), ST["not_supported"]),
+        ("use of RSA-256", can_do_pb.USE, attrs(plain("rsa_key_pair"), 256, ["sign_hash"], pkcs1), ST["not_supported"]),
+        ("use of RSA-2048", can_do_pb.USE, attrs(plain("rsa_key_pair"), 2048, ["sign_hash"], pkcs1), 0),
+        ("use of P-256", can_do_pb.USE, attrs(ecc_pair(), 256, ["sign_hash"], ecdsa), 0),
+        ("use of SECP-R1 1024", can_do_pb.USE, attrs(ecc_pair(), 1024, ["sign_hash"], ecdsa), ST["not_supported"]),
+        ("use of an RSA key with ECDSA", can_do_pb.USE, attrs(plain("rsa_key_pair"), 1024, ["encrypt"], ecdsa),
+         ST["not_supported"]),
+        ("generation of an ECC public key", can_do_pb.GENERATE, attrs(_ecc_public(), 256, ["encrypt"], ecdsa),
+         ST["not_supported"]),
+        ("generation of a P-256 pair with encrypt", can_do_pb.GENERATE, attrs(ecc_pair(), 256, ["encrypt"], ecdsa), 0),
+        ("generation of a SECP-R1 1024 pair", can_do_pb.GENERATE, attrs(ecc_pair(), 1024, ["encrypt"]),
+         ST["not_supported"]),
+        ("import of a P-256 pair", can_do_pb.IMPORT, attrs(ecc_pair(), 256, ["encrypt"], ecdsa), 0),
+        ("import of a P-256 public key", can_do_pb.IMPORT, attrs(_ecc_public(), 256, ["encrypt"], ecdsa), 0),
+        ("import of a P-256 public key without algorithm", can_do_pb.IMPORT, attrs(_ecc_public(), 256, ["encrypt"]), 0),
+    ]
+    for name, check_type, at, want in cases:
+        st = can_do(svc, check_type, at)
+        check("capability_discovery: %s is %s" % (name, "Ok" if want == 0 else "NotSupported"), st == want, st)
+    curves = [(KT.SECP_R1, 256, True), (KT.SECP_R1, 512, False), (KT.SECP_K1, 256, True),
+              (KT.SECP_K1, 512, False), (KT.SECT_K1, 409, False), (KT.SECT_K1, 512, False),
+              (KT.SECT_R1, 409, False), (KT.SECT_R1, 512, False), (KT.BRAINPOOL_P_R1, 256, True),
+              (KT.BRAINPOOL_P_R1, 560, False), (KT.FRP, 256, False), (KT.MONTGOMERY, 448, False),
+              (KT.MONTGOMERY, 512, False), (KT.SECP_R1, 192, True), (KT.SECP_K1, 224, False)]
+    for family, bits, ok in curves:
+        at = attrs(ecc_pair(family), bits, ["sign_hash"], ecdsa)
+        st = can_do(svc, can_do_pb.GENERATE, at)
+        real = really_signs(svc, ecc_pair(family), bits, ecdsa, 32)
+        check("ecc_curve_use_check: %s %d is %s, and the provider %s" % (
+              KT.EccFamily.Name(family), bits, "Ok" if ok else "NotSupported",
+              "generates and signs" if real else "cannot"),
+              (st == 0) == ok and real == ok, (st, real))
+    hashes = [(A.RIPEMD160, 20, True), (A.SHA_224, 28, True), (A.SHA_256, 32, True),
+              (A.SHA_384, 48, True), (A.SHA_512, 64, True), (A.SHA_512_224, 28, False),
+              (A.SHA_512_256, 32, False), (A.SHA3_224, 28, False), (A.SHA3_256, 32, False),
+              (A.SHA3_384, 48, False), (A.SHA3_512, 64, False)]
+    for h, length, ok in hashes:
+        alg = alg_of(asymmetric_signature=sign_alg("rsa_pkcs1v15_sign", h))
+        st = can_do(svc, can_do_pb.GENERATE, attrs(plain("rsa_key_pair"), 1024, ["sign_hash"], alg))
+        real = really_signs(svc, plain("rsa_key_pair"), 1024, alg, length)
+        check("hash_use_check: RSA PKCS#1 v1.5 with %s is %s, and the provider %s" % (
+              A.Hash.Name(h), "Ok" if ok else "NotSupported", "signs" if real else "cannot"),
+              (st == 0) == ok and real == ok, (st, real))
+
+
+def run_rsa_sizes(svc):
+    """Upstream's software provider takes RSA sizes 1024, 2048 and 4096 only; the
+    answer here is what mbedtls makes: multiples of 8 from 1024 to 4096 bits."""
+    alg = alg_of(asymmetric_signature=sign_alg("rsa_pkcs1v15_sign"))
+    for bits, ok in ((3072, True), (1032, True), (1028, False), (4104, False)):
+        st = can_do(svc, can_do_pb.GENERATE, attrs(plain("rsa_key_pair"), bits, ["sign_hash"], alg))
+        real = really_signs(svc, plain("rsa_key_pair"), bits, alg, 32)
+        check("CanDoCrypto for RSA-%d is %s, and the provider %s" % (
+              bits, "Ok" if ok else "NotSupported", "generates and signs" if real else "cannot"),
+              (st == 0) == ok and real == ok, (st, real))
+
+
+def agrees(svc, family, bits):
+    """Whether two generated keys on the curve reach the same ECDH secret."""
+    ka = A.KeyAgreement.ECDH
+    at = attrs(ecc_pair(family), bits, ["derive"], alg_of(key_agreement=A.KeyAgreement(raw=ka)))
+    pubs = {}
+    for name in ("agree-a", "agree-b"):
+        call(svc, "generate", gen_pb.Operation(key_name=name, attributes=at))
+        st, out = call(svc, "export_public", export_pub_pb.Operation(key_name=name))
+        pubs[name] = export_pub_pb.Result.FromString(out).data if st == 0 else b""
+    st1, s1 = call(svc, "ecdh", ecdh_pb.Operation(private_key_name="agree-a", alg=ka, peer_key=pubs["agree-b"]))
+    st2, s2 = call(svc, "ecdh", ecdh_pb.Operation(private_key_name="agree-b", alg=ka, peer_key=pubs["agree-a"]))
+    for name in pubs:
+        call(svc, "destroy", destroy_pb.Operation(key_name=name))
+    return st1 == 0 and st2 == 0 and s1 == s2 and len(s1) > 0
+
+
+def run_capability_beyond_signing(svc):
+    """What CanDoCrypto now says Ok to besides signatures is really done: ECDH on the
+    Koblitz and Brainpool curves, HMAC and OAEP with RIPEMD-160."""
+    ecdh = alg_of(key_agreement=A.KeyAgreement(raw=A.KeyAgreement.ECDH))
+    for family, bits in ((KT.SECP_K1, 256), (KT.BRAINPOOL_P_R1, 512)):
+        st = can_do(svc, can_do_pb.GENERATE, attrs(ecc_pair(family), bits, ["derive"], ecdh))
+        check("CanDoCrypto Ok for ECDH on %s %d, and two such keys agree" % (
+              KT.EccFamily.Name(family), bits), st == 0 and agrees(svc, family, bits), st)
+    hm = A.Mac()
+    hm.full_length.hmac.hash_alg = A.RIPEMD160
+    at = attrs(plain("hmac"), 160, ["sign_message", "verify_message"], alg_of(mac=hm))
+    st0 = can_do(svc, can_do_pb.IMPORT, at)
+    call(svc, "import", import_pb.Operation(key_name="hmac-rmd", attributes=at, data=b"\x0b" * 20))
+    st, out = call(svc, "mac", mac_pb.Operation(key_name="hmac-rmd", alg=hm, input=b"Hi There"))
+    check("CanDoCrypto Ok for HMAC-RIPEMD-160, which matches Python's hmac", st0 == 0 and st == 0 and
+          mac_pb.Result.FromString(out).mac == hmac.new(b"\x0b" * 20, b"Hi There", "ripemd160").digest(),
+          (st0, st))
+    oaep = A.AsymmetricEncryption()
+    oaep.rsa_oaep.hash_alg = A.RIPEMD160
+    at = attrs(plain("rsa_key_pair"), 1024, ["encrypt", "decrypt"], alg_of(asymmetric_encryption=oaep))
+    st0 = can_do(svc, can_do_pb.GENERATE, at)
+    call(svc, "generate", gen_pb.Operation(key_name="oaep-rmd", attributes=at))
+    st, out = call(svc, "asym_encrypt", asym_enc.Operation(key_name="oaep-rmd", alg=oaep, plaintext=b"hello"))
+    ct = asym_enc.Result.FromString(out).ciphertext if st == 0 else b""
+    st2, out = call(svc, "asym_decrypt", asym_dec.Operation(key_name="oaep-rmd", alg=oaep, ciphertext=ct))
+    check("CanDoCrypto Ok for RSA-OAEP with RIPEMD-160, which round-trips", st0 == 0 and st2 == 0 and
+          asym_dec.Result.FromString(out).plaintext == b"hello", (st0, st, st2))
+    for name in ("hmac-rmd", "oaep-rmd"):
+        call(svc, "destroy", destroy_pb.Operation(key_name=name))
+
+
 def main():
     svc = eb.Service()
     svc.start()
     try:
         run(svc)
+        run_upstream_basic(svc)
+        run_upstream_verify_bad_format(svc)
+        run_upstream_capability(svc)
+        run_capability_beyond_signing(svc)
+        run_rsa_sizes(svc)
         ok, _ = call(svc, "hash", hash_pb.Operation(alg=A.SHA_256, input=b""))
         check("still serving after the misuse", ok == 0, ok)
         run_fast_path(svc)
