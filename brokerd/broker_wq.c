@@ -5,7 +5,13 @@
  * worker an application may have BROKER_COST_CREDIT of work in flight, or a
  * single operation of any cost when it has nothing there; long operations
  * (RSA key generation, anything costing BROKER_COST_LONG or more) go one to a
- * worker and, with two workers or more, leave one worker free of them. What
+ * worker, whatever else is there, and with two workers or more leave one
+ * worker free of them.
+ * While another application uses the provider (it sent something there
+ * within the last second), an application's heavy operations (WQ_HEAVY or
+ * more, an RSA private-key operation) also leave one worker free of its own
+ * heavy work, so another's short operation need not wait behind one of them
+ * when a machine is so loaded that each takes many times its cost. What
  * cannot go yet waits here, one queue per application and provider, in
  * order; applications with waiting work are served round-robin as answers
  * come back. So a short operation waits at a worker behind at most one
@@ -16,6 +22,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "broker_life.h"
 #include "ipc.h"
@@ -31,6 +38,7 @@ struct wq_item {
 	uint64_t req_id;
 	uint32_t cost;
 	int long_op;
+	int heavy;
 	uint8_t *msg; /* IPC_PROV_REQUEST payload: may carry key material */
 	size_t msg_len;
 };
@@ -43,7 +51,25 @@ struct broker_wq_app {
 	uint32_t auth_type;
 	char name[OP_NAME_MAX];
 	uint64_t cost[CFG_WORKERS_MAX];
-	TAILQ_HEAD(, wq_item) items;
+	uint32_t heavy[CFG_WORKERS_MAX]; /* heavy operations among them */
+	/*
+	 * Waiting, in order: [0] the others, [1] long operations, apart so that
+	 * neither holds up the other (a long one waits for a worker, not for room).
+	 */
+	TAILQ_HEAD(, wq_item) items[2];
+};
+
+/* An operation this costly (microseconds) is heavy: an RSA-2048 signature in software. */
+#define WQ_HEAVY 2000u
+/* How long an application counts as using a provider after it last sent there. */
+#define WQ_RECENT_US 1000000u
+
+/* The two applications that sent to a provider last, the latest first. */
+struct wq_recent {
+	int set;
+	uint32_t auth_type;
+	char name[OP_NAME_MAX];
+	uint64_t at; /* monotonic microseconds */
 };
 
 static int
@@ -60,7 +86,48 @@ TAILQ_HEAD(wq_round, broker_wq_app);
 
 static struct wq_app_tree wq_apps[WIRE_PROVIDER_COUNT];
 static struct wq_round wq_rounds[WIRE_PROVIDER_COUNT];
+static struct wq_recent wq_recent[WIRE_PROVIDER_COUNT][2];
 static int wq_ready;
+
+static uint64_t
+wq_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static int
+wq_recent_is(const struct wq_recent *r, const struct broker_wq_app *a)
+{
+	return r->set && r->auth_type == a->auth_type && strcmp(r->name, a->name) == 0;
+}
+
+/* a sent to its provider now. */
+static void
+wq_recent_note(const struct broker_wq_app *a)
+{
+	struct wq_recent *r = wq_recent[a->provider->id];
+
+	if (!wq_recent_is(&r[0], a)) {
+		r[1] = r[0];
+		r[0].set = 1;
+		r[0].auth_type = a->auth_type;
+		strlcpy(r[0].name, a->name, sizeof(r[0].name));
+	}
+	r[0].at = wq_now();
+}
+
+/* Whether an application other than a sent to a's provider within WQ_RECENT_US. */
+static int
+wq_others_recent(const struct broker_wq_app *a)
+{
+	const struct wq_recent *r = wq_recent[a->provider->id];
+	const struct wq_recent *other = wq_recent_is(&r[0], a) ? &r[1] : &r[0];
+
+	return other->set && wq_now() - other->at < WQ_RECENT_US;
+}
 
 static struct wq_round *
 wq_round_of(const struct broker_provider *p)
@@ -93,9 +160,16 @@ wq_app_get(struct broker_provider *p, uint32_t auth_type, const char *name)
 	a->provider = p;
 	a->auth_type = auth_type;
 	memcpy(a->name, key.name, sizeof(a->name));
-	TAILQ_INIT(&a->items);
+	TAILQ_INIT(&a->items[0]);
+	TAILQ_INIT(&a->items[1]);
 	RB_INSERT(wq_app_tree, &wq_apps[p->id], a);
 	return a;
+}
+
+static int
+wq_waiting(const struct broker_wq_app *a)
+{
+	return !TAILQ_EMPTY(&a->items[0]) || !TAILQ_EMPTY(&a->items[1]);
 }
 
 static void
@@ -103,10 +177,10 @@ wq_app_maybe_free(struct broker_wq_app *a)
 {
 	size_t i;
 
-	if (!TAILQ_EMPTY(&a->items))
+	if (wq_waiting(a))
 		return;
 	for (i = 0; i < CFG_WORKERS_MAX; i++)
-		if (a->cost[i] != 0)
+		if (a->cost[i] != 0 || a->heavy[i] != 0)
 			return;
 	RB_REMOVE(wq_app_tree, &wq_apps[a->provider->id], a);
 	free(a);
@@ -119,37 +193,52 @@ wq_item_free(struct wq_item *it)
 	free(it);
 }
 
-/* Whether a's share of w has room for it (one operation always fits an empty share). */
+/*
+ * Whether w may take a's next operation it: a's share of w has room for it
+ * (one operation always fits an empty share); a long one only where no long
+ * one is, whatever room there is (its turn comes from the long rule alone);
+ * a heavy one, when confined, only where a already has heavy work.
+ */
 static int
-wq_fits(const struct broker_wq_app *a, const struct broker_worker *w, const struct wq_item *it)
+wq_fits(const struct broker_wq_app *a, const struct broker_worker *w, const struct wq_item *it,
+    int confined)
 {
 	uint64_t mine = a->cost[w->index];
 
-	return mine == 0 || mine + it->cost <= BROKER_COST_CREDIT;
+	if (!w->up || (it->long_op && w->long_inflight > 0) ||
+	    (confined && a->heavy[w->index] == 0))
+		return 0;
+	return it->long_op || mine == 0 || mine + it->cost <= BROKER_COST_CREDIT;
 }
 
 /*
  * The worker for a's next operation it, or NULL if none may take it now: the
- * least loaded with room in a's share, free of long operations if one is.
- * A long one goes to a worker holding none, and with two workers or more
- * only while another stays free of them.
+ * least loaded that fits, free of long operations if one is. With two
+ * workers or more, a long one goes only while another worker stays free of
+ * them, and a heavy one, while others use the provider, only while another
+ * worker stays free of a's heavy work.
  */
 static struct broker_worker *
 wq_pick(struct broker_provider *p, const struct broker_wq_app *a, const struct wq_item *it)
 {
 	struct broker_worker *best = NULL;
-	uint32_t i, up = 0, long_busy = 0;
+	uint32_t i, up = 0, long_busy = 0, mine_heavy = 0;
+	int confined;
 
 	for (i = 0; i < p->worker_count; i++) {
-		up += p->workers[i].up != 0;
-		long_busy += p->workers[i].up && p->workers[i].long_inflight > 0;
+		if (!p->workers[i].up)
+			continue;
+		up++;
+		long_busy += p->workers[i].long_inflight > 0;
+		mine_heavy += a->heavy[i] > 0;
 	}
 	if (it->long_op && up >= 2 && long_busy + 1 >= up)
 		return NULL;
+	confined = it->heavy && up >= 2 && mine_heavy + 1 >= up && wq_others_recent(a);
 	for (i = 0; i < p->worker_count; i++) {
 		struct broker_worker *w = &p->workers[i];
 
-		if (!w->up || !wq_fits(a, w, it) || (it->long_op && w->long_inflight > 0))
+		if (!wq_fits(a, w, it, confined))
 			continue;
 		if (best == NULL || (best->long_inflight > 0 && w->long_inflight == 0) ||
 		    ((best->long_inflight > 0) == (w->long_inflight > 0) &&
@@ -163,6 +252,8 @@ static void
 wq_dispatch(struct broker_wq_app *a, struct broker_worker *w, struct wq_item *it)
 {
 	a->cost[w->index] += it->cost;
+	a->heavy[w->index] += it->heavy;
+	wq_recent_note(a);
 	broker_route_send(w, a, it->cost, it->long_op, it->conn_id, it->req_id, it->keyop,
 	    it->msg, it->msg_len);
 	wq_item_free(it);
@@ -216,6 +307,7 @@ broker_wq_submit(struct broker_provider *p, uint32_t auth_type, const char *app,
 	it->req_id = req_id;
 	it->cost = broker_cost(p, op);
 	it->long_op = broker_cost_is_long(op, it->cost);
+	it->heavy = it->cost >= WQ_HEAVY;
 	if (!broker_provider_up(p)) {
 		wq_fail(it);
 		return;
@@ -225,14 +317,14 @@ broker_wq_submit(struct broker_provider *p, uint32_t auth_type, const char *app,
 	if (op->opcode == OP_PSA_DESTROY_KEY)
 		wq_forget(p, key_ref, key_ref_len);
 	a = wq_app_get(p, auth_type, app);
-	/* Behind the application's own waiting ones, in order. */
-	if (TAILQ_EMPTY(&a->items) && (w = wq_pick(p, a, it)) != NULL) {
+	/* Behind the application's own waiting ones of its kind, in order. */
+	if (TAILQ_EMPTY(&a->items[it->long_op]) && (w = wq_pick(p, a, it)) != NULL) {
 		wq_dispatch(a, w, it);
 		return;
 	}
-	if (TAILQ_EMPTY(&a->items))
+	if (!wq_waiting(a))
 		TAILQ_INSERT_TAIL(wq_round_of(p), a, round);
-	TAILQ_INSERT_TAIL(&a->items, it, next);
+	TAILQ_INSERT_TAIL(&a->items[it->long_op], it, next);
 }
 
 /* One operation of the first application on the round that may send one; 0 if none may. */
@@ -243,17 +335,21 @@ wq_serve_one(struct broker_provider *p, struct wq_round *r)
 	struct broker_worker *w;
 	struct wq_item *it;
 
+	size_t q;
+
 	TAILQ_FOREACH(a, r, round) {
-		it = TAILQ_FIRST(&a->items);
-		if ((w = wq_pick(p, a, it)) == NULL)
-			continue;
-		TAILQ_REMOVE(&a->items, it, next);
-		/* to the back of the round, or off it */
-		TAILQ_REMOVE(r, a, round);
-		if (!TAILQ_EMPTY(&a->items))
-			TAILQ_INSERT_TAIL(r, a, round);
-		wq_dispatch(a, w, it);
-		return 1;
+		for (q = 0; q < 2; q++) {
+			if ((it = TAILQ_FIRST(&a->items[q])) == NULL ||
+			    (w = wq_pick(p, a, it)) == NULL)
+				continue;
+			TAILQ_REMOVE(&a->items[q], it, next);
+			/* to the back of the round, or off it */
+			TAILQ_REMOVE(r, a, round);
+			if (wq_waiting(a))
+				TAILQ_INSERT_TAIL(r, a, round);
+			wq_dispatch(a, w, it);
+			return 1;
+		}
 	}
 	return 0;
 }
@@ -264,15 +360,17 @@ broker_wq_kick(struct broker_provider *p)
 	struct wq_round *r = wq_round_of(p);
 	struct broker_wq_app *a;
 	struct wq_item *it;
+	size_t q;
 
 	if (!broker_provider_up(p)) {
 		/* Nobody to send them to: answered as requests at a worker that died. */
 		while ((a = TAILQ_FIRST(r)) != NULL) {
 			TAILQ_REMOVE(r, a, round);
-			while ((it = TAILQ_FIRST(&a->items)) != NULL) {
-				TAILQ_REMOVE(&a->items, it, next);
-				wq_fail(it);
-			}
+			for (q = 0; q < 2; q++)
+				while ((it = TAILQ_FIRST(&a->items[q])) != NULL) {
+					TAILQ_REMOVE(&a->items[q], it, next);
+					wq_fail(it);
+				}
 			wq_app_maybe_free(a);
 		}
 		return;
@@ -285,5 +383,6 @@ void
 broker_wq_done(struct broker_wq_app *a, const struct broker_worker *w, uint32_t cost)
 {
 	a->cost[w->index] -= cost;
+	a->heavy[w->index] -= cost >= WQ_HEAVY;
 	wq_app_maybe_free(a);
 }
