@@ -127,7 +127,7 @@ PARSECD_OBJS += parsecd/secrets.o # the providers' secrets, read again for each 
 FRONTD_OBJS = frontd/frontd.o frontd/front_conn.o frontd/front_codec.o frontd/front_list_keys.o \
 	frontd/front_local.o frontd/front_out.o
 # Each binary's objects by name: a new file joins a binary only when listed here.
-BROKERD_OBJS = brokerd/brokerd.o brokerd/broker_auth.o brokerd/broker_core.o \
+BROKERD_OBJS = brokerd/brokerd.o brokerd/broker_auth.o brokerd/broker_core.o brokerd/broker_cost.o \
 	brokerd/broker_deploy.o brokerd/broker_fair.o brokerd/broker_jwt.o brokerd/broker_kim.o brokerd/broker_kim_adopt.o \
 	brokerd/broker_life.o brokerd/broker_quota.o brokerd/broker_route.o brokerd/broker_spiffe.o brokerd/broker_wq.o
 PROVIDERD_CORE_OBJS = providerd/providerd.o

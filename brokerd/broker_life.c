@@ -186,7 +186,7 @@ broker_keyop_retry(struct broker_keyop *k)
 	log_warnx("%s already holds key material under id 0x%08x that no key store entry "
 	    "names (an orphan, left alone: parsecd --orphans lists them); the new key takes "
 	    "id 0x%08x", p->name, taken, broker_key_id(e->key_ref, e->key_ref_len));
-	broker_wq_send(p, k, e->auth_type, e->app, &k->op);
+	broker_wq_submit(p, e->auth_type, e->app, 0, 0, k, e->key_ref, e->key_ref_len, &k->op);
 	return 1;
 }
 
@@ -254,15 +254,9 @@ broker_life_ack(struct broker_keyop *k, uint32_t status, const struct op_result 
 		broker_keyop_finish(k);
 }
 
-void
-broker_life_send(struct broker_worker *w, struct broker_keyop *k)
-{
-	broker_route_send(w, 0, 0, k, k->key.key_ref, k->key.key_ref_len, &k->op);
-}
-
 /*
- * Destroys a key in one live worker, the least busy one free of long
- * operations; the others are told to forget it (each may hold it parsed in
+ * Destroys a key in one live worker, in its application's turn (broker_wq.c);
+ * every worker is told at once to forget it (each may hold it parsed in
  * memory) without waiting for them.
  */
 static void
@@ -270,17 +264,12 @@ broker_destroy_everywhere(struct broker_job *job, const struct kim_entry *e)
 {
 	struct broker_provider *p = &broker.providers[e->provider_id];
 	struct broker_keyop *k = broker_keyop_new(KEYOP_DESTROY, job, e);
-	struct broker_worker *w = broker_route_pick_worker(p);
 
 	k->acks_left = 1;
-	if (w == NULL) {
-		broker_life_ack(k, ST_PSA_COMMUNICATION_FAILURE, NULL);
-		return;
-	}
 	k->op.opcode = OP_PSA_DESTROY_KEY;
 	k->op.attrs = e->attrs;
-	broker_wq_forget_others(w, e->key_ref, e->key_ref_len);
-	broker_life_send(w, k);
+	broker_wq_submit(p, e->auth_type, e->app, 0, 0, k, k->key.key_ref, k->key.key_ref_len,
+	    &k->op);
 }
 
 struct broker_entries {
@@ -385,7 +374,8 @@ broker_life_create(struct broker_provider *p, uint64_t conn_id, uint64_t req_id,
 		memcpy(k->in_copy[i], op->in[i].ptr, op->in[i].len);
 		k->op.in[i].ptr = k->in_copy[i];
 	}
-	broker_wq_send(p, k, e.auth_type, e.app, &k->op);
+	broker_wq_submit(p, e.auth_type, e.app, 0, 0, k, k->key.key_ref, k->key.key_ref_len,
+	    &k->op);
 	explicit_bzero(&e, sizeof(e));
 }
 

@@ -26,31 +26,28 @@ int broker_life_busy(uint32_t auth_type, const char *app, const char *name);
 /* A worker's answer to a key operation (res NULL if no worker will answer). */
 void broker_life_ack(struct broker_keyop *k, uint32_t status, const struct op_result *res);
 
-/* Sends a key operation to worker w (from broker_wq.c). */
-void broker_life_send(struct broker_worker *w, struct broker_keyop *k);
+struct broker_wq_app;
 
 /*
- * broker_wq.c: sends a key creation to a worker of p, or queues it under its
- * application (auth_type, app) if it is long and no worker may take it now.
+ * broker_wq.c: sends an operation to a worker of p, or queues it under its
+ * application (auth_type, app) until that application's share of a worker
+ * has room for it (see broker_wq.c). Its answer goes to keyop if not NULL,
+ * else to the client (conn_id, req_id). For a destroy, every other live
+ * worker is told at once to forget the key.
  */
-void broker_wq_send(struct broker_provider *p, struct broker_keyop *k, uint32_t auth_type,
-    const char *app, const struct op_request *op);
-/* A destroy went to keep: every other live worker of its provider forgets the key. */
-void broker_wq_forget_others(struct broker_worker *keep, const uint8_t *key_ref,
-    size_t key_ref_len);
+void broker_wq_submit(struct broker_provider *p, uint32_t auth_type, const char *app,
+    uint64_t conn_id, uint64_t req_id, struct broker_keyop *keyop, const uint8_t *key_ref,
+    size_t key_ref_len, const struct op_request *op);
+/* An operation that broker_route_send charged to a at w was answered or failed. */
+void broker_wq_done(struct broker_wq_app *a, const struct broker_worker *w, uint32_t cost);
 
-/* broker_route.c */
-/* The least busy live worker of a provider, or NULL. */
-struct broker_worker *broker_route_pick_worker(struct broker_provider *p);
-/* The same for op (broker_fair.c): long operations leave a worker free. */
-struct broker_worker *broker_route_pick_worker_for(struct broker_provider *p,
-    const struct op_request *op);
 /*
- * Sends op to worker w; its answer goes to keyop if not NULL, else to the
- * client (conn_id, req_id).
+ * broker_route.c: sends an IPC_PROV_REQUEST payload to worker w (from
+ * broker_wq.c), charged to a; its answer goes to keyop if not NULL, else to
+ * the client (conn_id, req_id).
  */
-void broker_route_send(struct broker_worker *w, uint64_t conn_id, uint64_t req_id,
-    struct broker_keyop *keyop, const uint8_t *key_ref, size_t key_ref_len,
-    const struct op_request *op);
+void broker_route_send(struct broker_worker *w, struct broker_wq_app *a, uint32_t cost,
+    int long_op, uint64_t conn_id, uint64_t req_id, struct broker_keyop *keyop,
+    const uint8_t *msg, size_t msg_len);
 
 #endif

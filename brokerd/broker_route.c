@@ -20,6 +20,8 @@ struct broker_pending {
 	uint64_t conn_id; /* plain operations answer the client directly */
 	uint64_t req_id;
 	struct broker_keyop *keyop;
+	struct broker_wq_app *app; /* charged cost at worker */
+	uint32_t cost;
 	int long_op; /* counted in the worker's long_inflight */
 };
 
@@ -35,9 +37,9 @@ static struct broker_pending_tree route_pending = RB_INITIALIZER(&route_pending)
 static uint64_t route_next_id;
 
 void
-broker_route_send(struct broker_worker *w, uint64_t conn_id, uint64_t req_id,
-    struct broker_keyop *keyop, const uint8_t *key_ref, size_t key_ref_len,
-    const struct op_request *op)
+broker_route_send(struct broker_worker *w, struct broker_wq_app *a, uint32_t cost,
+    int long_op, uint64_t conn_id, uint64_t req_id, struct broker_keyop *keyop,
+    const uint8_t *msg, size_t msg_len)
 {
 	struct broker_pending *pend;
 
@@ -48,11 +50,27 @@ broker_route_send(struct broker_worker *w, uint64_t conn_id, uint64_t req_id,
 	pend->conn_id = conn_id;
 	pend->req_id = req_id;
 	pend->keyop = keyop;
+	pend->app = a;
+	pend->cost = cost;
+	pend->long_op = long_op;
 	RB_INSERT(broker_pending_tree, &route_pending, pend);
 	w->inflight++;
-	if ((pend->long_op = broker_fair_is_long(op)))
-		w->long_inflight++;
-	broker_worker_send(w, pend->prov_req_id, key_ref, key_ref_len, op);
+	w->long_inflight += long_op != 0;
+	w->cost_inflight += cost;
+	broker_worker_send(w, pend->prov_req_id, msg, msg_len);
+}
+
+/* A request at a worker is answered or failed: it no longer counts there. */
+static void
+broker_pending_settle(struct broker_pending *pend)
+{
+	struct broker_worker *w = pend->worker;
+
+	RB_REMOVE(broker_pending_tree, &route_pending, pend);
+	w->inflight--;
+	w->long_inflight -= pend->long_op != 0;
+	w->cost_inflight -= pend->cost;
+	broker_wq_done(pend->app, w, pend->cost);
 }
 
 /* Who may ask what of whom: ST_SUCCESS with *id filled, or the refusal. */
@@ -140,7 +158,7 @@ broker_route_keyed(struct broker_provider *p, uint64_t conn_id, uint64_t req_id,
 	op->key_name[0] = '\0';
 	/* The key's attributes travel with each use: a device keeps no PSA policy of its own. */
 	op->attrs = e.attrs;
-	broker_route_send(broker_route_pick_worker(p), conn_id, req_id, NULL, e.key_ref,
+	broker_wq_submit(p, id->auth_type, id->app_name, conn_id, req_id, NULL, e.key_ref,
 	    e.key_ref_len, op);
 	explicit_bzero(e.key_ref, sizeof(e.key_ref));
 }
@@ -173,7 +191,7 @@ broker_route_request(uint64_t conn_id, uint64_t req_id, uid_t peer_uid, const ui
 		return;
 	switch (wire_opcode_key_use(m.op.opcode)) {
 	case WIRE_KEY_NONE:
-		broker_route_send(broker_route_pick_worker(p), conn_id, req_id, NULL, NULL, 0,
+		broker_wq_submit(p, id.auth_type, id.app_name, conn_id, req_id, NULL, NULL, 0,
 		    &m.op);
 		return;
 	case WIRE_KEY_CREATE:
@@ -207,9 +225,7 @@ broker_route_response(struct broker_worker *w, uint64_t prov_req_id, const uint8
 		broker_worker_fault(w, "sent a malformed result");
 		return;
 	}
-	RB_REMOVE(broker_pending_tree, &route_pending, pend);
-	w->inflight--;
-	w->long_inflight -= pend->long_op != 0;
+	broker_pending_settle(pend);
 	if (pend->keyop != NULL) {
 		broker_life_ack(pend->keyop, res.status, &res);
 	} else {
@@ -218,16 +234,15 @@ broker_route_response(struct broker_worker *w, uint64_t prov_req_id, const uint8
 		res.out[1].len = 0;
 		broker_reply(pend->conn_id, pend->req_id, &res);
 	}
-	if (pend->long_op)
-		broker_wq_kick(w->provider);
 	free(pend);
+	broker_wq_kick(w->provider);
 }
 
 /* Answers one pending request that no provider will answer. */
 static void
 broker_pending_fail(struct broker_pending *pend, uint32_t status)
 {
-	RB_REMOVE(broker_pending_tree, &route_pending, pend);
+	broker_pending_settle(pend);
 	if (pend->keyop != NULL)
 		broker_life_ack(pend->keyop, status, NULL);
 	else
@@ -243,8 +258,6 @@ broker_route_worker_down(struct broker_worker *w)
 	RB_FOREACH_SAFE(pend, broker_pending_tree, &route_pending, next)
 		if (pend->worker == w)
 			broker_pending_fail(pend, ST_PSA_COMMUNICATION_FAILURE);
-	w->inflight = 0;
-	w->long_inflight = 0;
 	broker_wq_kick(w->provider);
 }
 
@@ -257,11 +270,7 @@ broker_route_send_failed(uint64_t prov_req_id, uint32_t status)
 	if ((pend = RB_FIND(broker_pending_tree, &route_pending, &key)) == NULL)
 		return;
 	struct broker_provider *p = pend->worker->provider;
-	int long_op = pend->long_op;
 
-	pend->worker->inflight--;
-	pend->worker->long_inflight -= pend->long_op != 0;
 	broker_pending_fail(pend, status);
-	if (long_op)
-		broker_wq_kick(p);
+	broker_wq_kick(p);
 }

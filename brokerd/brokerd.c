@@ -148,14 +148,10 @@ broker_send_failed(evutil_socket_t fd, short what, void *arg)
 }
 
 void
-broker_worker_send(struct broker_worker *w, uint64_t prov_req_id, const uint8_t *key_ref,
-    size_t key_ref_len, const struct op_request *op)
+broker_worker_send(struct broker_worker *w, uint64_t prov_req_id, const uint8_t *msg,
+    size_t msg_len)
 {
-	struct ipc_prov_request m = { .key_ref = key_ref, .key_ref_len = key_ref_len, .op = *op };
-	size_t len;
-	uint8_t *buf = ipc_prov_request_encode_alloc(&m, &len);
-
-	if (ipc_send(w->chan, IPC_PROV_REQUEST, 0, prov_req_id, -1, buf, len) == -1) {
+	if (ipc_send(w->chan, IPC_PROV_REQUEST, 0, prov_req_id, -1, msg, msg_len) == -1) {
 		struct timeval now = { 0, 0 };
 		uint64_t *id = malloc(sizeof(*id));
 
@@ -165,7 +161,6 @@ broker_worker_send(struct broker_worker *w, uint64_t prov_req_id, const uint8_t 
 		if (event_base_once(brokerd.base, -1, EV_TIMEOUT, broker_send_failed, id, &now) == -1)
 			fatalx("event_base_once");
 	}
-	wipe_free(buf, len);
 }
 
 /* Ready once set up, every worker is linked and up, and start-up reconciliation is done. */

@@ -24,7 +24,8 @@ struct broker_worker {
 	struct ipc_chan *chan;
 	int up; /* channel open and PROV_INFO received */
 	uint32_t inflight;
-	uint32_t long_inflight; /* long operations among them (broker_fair_is_long) */
+	uint32_t long_inflight; /* long operations among them (broker_cost_is_long) */
+	uint64_t cost_inflight; /* their cost (broker_cost) */
 };
 
 struct broker_provider {
@@ -66,13 +67,13 @@ void broker_reply_status(uint64_t conn_id, uint64_t req_id, uint32_t status);
 void broker_worker_fault(struct broker_worker *w, const char *what);
 int broker_provider_up(const struct broker_provider *p);
 /*
- * Sends an operation to one worker. If it cannot be sent (over the IPC cap),
- * the pending request is answered ST_BODY_SIZE_EXCEEDS_LIMIT from the event
- * loop, once the caller has returned: nothing waits for an answer that will
- * never come.
+ * Sends an encoded operation (IPC_PROV_REQUEST) to one worker. If it cannot
+ * be sent (over the IPC cap), the pending request is answered
+ * ST_BODY_SIZE_EXCEEDS_LIMIT from the event loop, once the caller has
+ * returned: nothing waits for an answer that will never come.
  */
-void broker_worker_send(struct broker_worker *w, uint64_t prov_req_id, const uint8_t *key_ref,
-    size_t key_ref_len, const struct op_request *op);
+void broker_worker_send(struct broker_worker *w, uint64_t prov_req_id, const uint8_t *msg,
+    size_t msg_len);
 struct event_base *broker_event_base(void);
 /* A control message without payload to the parent. */
 void broker_send_parent(uint32_t type);
@@ -112,11 +113,19 @@ int broker_fair_admit(uint64_t conn_id, uint64_t req_id, uid_t peer_uid,
 void broker_fair_done(uint64_t conn_id, uint64_t req_id);
 /* After a reload: a raised limit lets queued requests go on. */
 void broker_fair_resume(void);
-/* RSA key generation: kept off one worker of a provider with two or more. */
-int broker_fair_is_long(const struct op_request *op);
-/* A worker that may take a long operation now (one each, one worker kept free), or NULL. */
-struct broker_worker *broker_fair_long_worker(struct broker_provider *p);
-/* broker_wq.c: a long operation finished or a worker came or went: waiting ones go on. */
+
+/*
+ * broker_cost.c: microseconds of a worker's time op costs at p (its key's
+ * attributes in op->attrs), at least 1.
+ */
+#define BROKER_COST_MAX 100000000u   /* 100 s */
+#define BROKER_COST_LONG 100000u     /* 100 ms: long, kept off one worker */
+#define BROKER_COST_CREDIT 10000u    /* 10 ms: an application's work at one worker */
+uint32_t broker_cost(const struct broker_provider *p, const struct op_request *op);
+/* RSA key generation and what costs BROKER_COST_LONG or more. */
+int broker_cost_is_long(const struct op_request *op, uint32_t cost);
+
+/* broker_wq.c: an answer came or a worker came or went: waiting operations go on. */
 void broker_wq_kick(struct broker_provider *p);
 
 /* broker_jwt.c: JwtSvid. The bundle is our file format (jwt.h); len 0 clears it. */

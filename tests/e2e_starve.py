@@ -22,6 +22,8 @@ import psa_algorithm_pb2 as alg_pb  # noqa: E402
 import psa_sign_hash_pb2 as sign_pb  # noqa: E402
 
 GENERATIONS = 24
+FLOOD_CONNS = 64  # A's connections in a flood of private-key operations
+FLOOD_SECONDS = 8  # how long each of them loops
 BOUND = 0.250  # seconds: B's worst round, unloaded
 OP_SIGN = 0x04
 PHASES = []
@@ -53,6 +55,81 @@ print("sent", flush=True)
 for th in threads:
     th.join()
 print(json.dumps({"uid": uid, "gens": res}), flush=True)
+"""
+
+# Run as uid A: imports an RSA-4096 key, then CONNS connections (kept open),
+# each looping one private-key operation (SignHash or AsymmetricDecrypt) for
+# SECONDS; prints "sent" once every connection has its first request out,
+# then one line of JSON: [t0, t1, status] of each connection's first
+# failure or its last request, and the count answered.
+A_FLOOD = r"""
+import json, os, socket, struct, sys, threading, time
+sys.path.insert(0, sys.argv[1])
+import e2elib as t
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+import psa_algorithm_pb2 as alg_pb
+import psa_asymmetric_decrypt_pb2 as dec_pb
+import psa_import_key_pb2 as imp_pb
+import psa_sign_hash_pb2 as sign_pb
+sock, provider, conns, kind, seconds = (sys.argv[2], int(sys.argv[3]), int(sys.argv[4]),
+                                         sys.argv[5], float(sys.argv[6]))
+uid = os.getuid()
+auth = uid.to_bytes(4, "little")
+priv = rsa.generate_private_key(65537, 4096)
+op = imp_pb.Operation(key_name="flood", data=priv.private_bytes(
+    serialization.Encoding.DER, serialization.PrivateFormat.TraditionalOpenSSL,
+    serialization.NoEncryption()))
+op.attributes.key_type.rsa_key_pair.SetInParent()
+op.attributes.key_bits = 4096
+if kind == "sign":
+    op.attributes.key_policy.key_usage_flags.sign_hash = True
+    op.attributes.key_policy.key_algorithm.asymmetric_signature.rsa_pkcs1v15_sign.hash_alg.specific = alg_pb.Algorithm.SHA_256
+    body = sign_pb.Operation(key_name="flood", hash=bytes(32))
+    body.alg.rsa_pkcs1v15_sign.hash_alg.specific = alg_pb.Algorithm.SHA_256
+    opcode = 0x04
+else:
+    op.attributes.key_policy.key_usage_flags.decrypt = True
+    op.attributes.key_policy.key_algorithm.asymmetric_encryption.rsa_pkcs1v15_crypt.SetInParent()
+    body = dec_pb.Operation(key_name="flood",
+                            ciphertext=priv.public_key().encrypt(b"flood", padding.PKCS1v15()))
+    body.alg.rsa_pkcs1v15_crypt.SetInParent()
+    opcode = 0x0B
+st = t.call(sock, provider, 0x06, op.SerializeToString(), t.AUTH_PEER, auth)[0]
+if st != 0:
+    print(json.dumps({"import": st}), flush=True)
+    sys.exit(1)
+body = body.SerializeToString()
+# flags bit 0: keep the connection for the next request
+req = struct.pack(t.HDR_FORMAT, 0x5EC0A710, 30, 1, 0, 1, provider, 1, 0, 0, t.AUTH_PEER,
+                  len(body), len(auth), opcode, 0, 0, 0) + body + auth
+res, started = [], threading.Semaphore(0)
+def flood():
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(120)
+    s.connect(sock)
+    t0 = time.monotonic()
+    end, n, st, first = t0 + seconds, 0, 0, True
+    while st == 0 and time.monotonic() < end:
+        s.sendall(req)
+        if first:
+            started.release()
+            first = False
+        fields, _ = t.read_response(s)
+        st = fields[13] if fields else -1
+        n += 1
+    s.close()
+    res.append((t0, time.monotonic(), st, n))
+threads = [threading.Thread(target=flood) for _ in range(conns)]
+for th in threads:
+    th.start()
+for _ in threads:
+    started.acquire()
+print("sent", flush=True)
+for th in threads:
+    th.join()
+print(json.dumps({"uid": uid, "gens": [r[:3] for r in res], "count": sum(r[3] for r in res)}),
+      flush=True)
 """
 
 
@@ -113,19 +190,27 @@ def other_load():
     return os.getloadavg()[0]
 
 
-def run(label, svc, provider, user):
+def run(label, svc, provider, user, flood=None):
+    """B's rounds while uid A generates (flood None) or floods with
+    private-key operations (flood: "sign" or "decrypt")."""
     b = B(svc, "0", eb.AUTH_PEER, (0).to_bytes(4, "little"))
+    del PHASES[:]
     idle = [b_round(svc, b, provider, 1000 + i) for i in range(20)]
     idle_t = sorted(t for t, _ in idle)
     load = other_load()
+    if flood is None:
+        what = "%d RSA-4096 generations" % GENERATIONS
+        args = [A_CLIENT, os.path.join(eb.other_top(), "tests"), svc.sock, str(provider), str(GENERATIONS)]
+    else:
+        what = "%d connections, each looping RSA-4096 %s" % (FLOOD_CONNS, flood)
+        args = [A_FLOOD, os.path.join(eb.other_top(), "tests"), svc.sock, str(provider), str(FLOOD_CONNS),
+                flood, str(FLOOD_SECONDS)]
     a = subprocess.Popen(["setpriv", "--reuid=%d" % user.pw_uid, "--regid=%d" % user.pw_gid,
-                          "--clear-groups", "/usr/bin/python3", "-c", A_CLIENT,
-                          os.path.join(eb.other_top(), "tests"), svc.sock, str(provider),
-                          str(GENERATIONS)],
+                          "--clear-groups", "/usr/bin/python3", "-c"] + args,
                          stdout=subprocess.PIPE, text=True,
                          env={"PYTHONPATH": os.path.join(eb.other_top(), "tests", "pb")})
     try:
-        check("%s: uid %d sends its %d RSA-4096 generations" % (label, user.pw_uid, GENERATIONS),
+        check("%s: uid %d sends its %s" % (label, user.pw_uid, what),
               a.stdout.readline().strip() == "sent")
         busy = []
         i = 0
@@ -151,14 +236,18 @@ def run(label, svc, provider, user):
     during = [(t, sts) for start, t, sts, _ in busy if start < last]
     times = sorted(t for t, _ in during)
     own = sorted(x for start, _, _, x in busy if start < last)
-    check("%s: A's %d generations all succeed" % (label, GENERATIONS),
-          [g[2] for g in gens] == [0] * GENERATIONS, [g[2] for g in gens])
+    check("%s: A's %s all succeed" % (label, what),
+          [g[2] for g in gens] == [0] * (FLOOD_CONNS if flood else GENERATIONS),
+          [g[2] for g in gens])
     check("%s: B's rounds all succeed" % label,
           all(sts == [0, 0, 0] for _, sts in during + idle), [s for _, s in during + idle])
-    check("%s: B ran rounds while A's generations were in flight" % label, len(times) >= 10,
+    check("%s: B ran rounds while A's %s were in flight" % (label, what), len(times) >= 10,
           len(times))
     worst = times[-1] if times else float("inf")
-    print("# %s: A's generations took %.1f s in all (each answered after %.2f..%.2f s); "
+    if flood:
+        print("# %s: A's connections answered %d requests in %.1f s (%.1f a second)"
+              % (label, out["count"], last - first, out["count"] / (last - first)))
+    print("# %s: A's work took %.1f s in all (each connection done after %.2f..%.2f s); "
           "B idle: median %.1f ms, worst %.1f ms; B during A: %d rounds, median %.1f ms, "
           "p95 %.1f ms, worst %.1f ms; load average before A: %.2f"
           % (label, last - first, durations[0], durations[-1],
@@ -188,7 +277,7 @@ def run(label, svc, provider, user):
           "%.1f ms" % (1000 * own[-1] if own else 0))
 
 
-def run_on(label, provider, pkcs11=False):
+def run_on(label, provider, pkcs11=False, flood=None):
     """run() on a fresh service (Mbed Crypto is provider 1; a SoftHSMv2 token is 2).
     In memory: the key store's fsyncs would wait for a disk other engineers share."""
     import softhsmlib
@@ -199,7 +288,7 @@ def run_on(label, provider, pkcs11=False):
     svc = Service(auth="UnixPeerCredentials", directory=d, provider_extra=table)
     svc.start()
     try:
-        run(label, svc, provider, user)
+        run(label, svc, provider, user, flood)
     finally:
         svc.stop()
         svc.remove()
@@ -209,13 +298,18 @@ def main():
     if os.geteuid() != 0:
         print("# the starvation test needs root for a second real uid; skipped")
         return 77
-    run_on("mbed", 1)
+    import softhsmlib
+    runs = [("mbed", 1, False, None), ("mbed sign flood", 1, False, "sign"),
+            ("mbed decrypt flood", 1, False, "decrypt")]
     if os.environ.get("PARSEC_LONG") == "1":
-        import softhsmlib
         if softhsmlib.available():
-            run_on("pkcs11", 2, pkcs11=True)
+            runs += [("pkcs11", 2, True, None), ("pkcs11 sign flood", 2, True, "sign")]
         else:
-            print("# SoftHSMv2 is not installed: the PKCS#11 run is skipped")
+            print("# SoftHSMv2 is not installed: the PKCS#11 runs are skipped")
+    # e2e_starve.py TOP [LABEL...]: only the runs named
+    for label, provider, pkcs11, flood in runs:
+        if len(sys.argv) < 3 or label in sys.argv[2:]:
+            run_on(label, provider, pkcs11, flood)
     return eb.summary("e2e_starve")
 
 
