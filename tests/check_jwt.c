@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "config.h"
 #include "json.h"
@@ -274,6 +275,141 @@ START_TEST(t_workload_response)
 }
 END_TEST
 
+/* A JSON object of n distinct members, "m0": 0, ..., "first" member first if not NULL. */
+static char *
+json_members(size_t n, const char *first)
+{
+	char *s = malloc(n * 16 + 64), *p = s;
+	size_t i;
+
+	ck_assert_ptr_nonnull(s);
+	*p++ = '{';
+	if (first != NULL)
+		p += sprintf(p, "%s,", first);
+	for (i = 0; i < n; i++)
+		p += sprintf(p, "%s\"m%zx\":0", i ? "," : "", i);
+	strcpy(p, "}");
+	return s;
+}
+
+/* Members and depth are bounded, and a repeated key is found wherever it is. */
+START_TEST(t_json_bounds)
+{
+	static const char nested_dup[] = "{\"a\":{\"b\":1,\"c\":2,\"b\":3}}";
+	static const char apart[] = "{\"a\":{\"b\":1},\"c\":{\"b\":1}}";
+	struct json_doc d;
+	char *s;
+
+	s = json_members(JSON_MEMBERS_MAX, NULL);
+	ck_assert_int_eq(json_parse((const uint8_t *)s, strlen(s), &d), 0);
+	ck_assert_uint_eq(d.nodes[0].count, JSON_MEMBERS_MAX);
+	json_free(&d);
+	free(s);
+	s = json_members(JSON_MEMBERS_MAX + 1, NULL);
+	ck_assert_int_eq(json_parse((const uint8_t *)s, strlen(s), &d), -1);
+	free(s);
+	s = json_members(4900, NULL);
+	ck_assert_int_eq(json_parse((const uint8_t *)s, strlen(s), &d), -1);
+	free(s);
+	/* "m0" first and "m0" last of 64; and the same in a nested object. */
+	s = json_members(JSON_MEMBERS_MAX - 1, "\"m3e\":1");
+	ck_assert_int_eq(json_parse((const uint8_t *)s, strlen(s), &d), -1);
+	free(s);
+	ck_assert_int_eq(json_parse((const uint8_t *)nested_dup, strlen(nested_dup), &d), -1);
+	ck_assert_int_eq(json_parse((const uint8_t *)apart, strlen(apart), &d), 0);
+	json_free(&d);
+}
+END_TEST
+
+static double
+cpu_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* header.payload.sig of any size (the test's parse() is for small ones). */
+static char *
+big_token(const char *header, const char *payload)
+{
+	size_t hl = strlen(header), pl = strlen(payload);
+	char *tok = malloc((hl + pl) * 4 / 3 + 32);
+
+	ck_assert_ptr_nonnull(tok);
+	b64url(header, tok);
+	strcat(tok, ".");
+	b64url(payload, tok + strlen(tok));
+	strcat(tok, ".c2ln");
+	return tok;
+}
+
+/*
+ * A 59 KB header of 4,900 members (with alg and kid, or without) is refused
+ * on its size before it is decoded, and a claims set of 4,900 members at its
+ * 65th: 200 of each in well under 1 ms apiece of CPU (comparing every member
+ * with every earlier one took about 36 ms each).
+ */
+START_TEST(t_jwt_cost)
+{
+	static struct jwt_token t;
+	char *hdr[2], *claims, *tok[3];
+	const char *why;
+	double start;
+	int i, k;
+
+	hdr[0] = json_members(4900, "\"alg\":\"ES256\",\"kid\":\"k1\"");
+	hdr[1] = json_members(4900, NULL);
+	claims = json_members(4900, "\"sub\":\"spiffe://example.org/w\",\"aud\":\"parsec\","
+	    "\"exp\":2000000000");
+	tok[0] = big_token(hdr[0], GOOD);
+	tok[1] = big_token(hdr[1], GOOD);
+	tok[2] = big_token(ES256, claims);
+	ck_assert_uint_gt(strlen(tok[0]), 55000);
+	for (k = 0; k < 3; k++) {
+		why = NULL;
+		ck_assert_int_eq(jwt_parse((const uint8_t *)tok[k], strlen(tok[k]), NOW, &t, &why), -1);
+		ck_assert_str_eq(why, k < 2 ? "header larger than a JWT-SVID's" :
+		    "payload is not a base64url JSON object");
+		start = cpu_seconds();
+		for (i = 0; i < 200; i++)
+			(void)jwt_parse((const uint8_t *)tok[k], strlen(tok[k]), NOW, &t, &why);
+		ck_assert_msg(cpu_seconds() - start < 0.2, "token %d: %.1f ms of CPU each", k,
+		    (cpu_seconds() - start) * 1000 / 200);
+		free(tok[k]);
+	}
+	free(hdr[0]);
+	free(hdr[1]);
+	free(claims);
+}
+END_TEST
+
+/* The header bound: JWT_HEADER_MAX bytes of JSON are read, one more is not. */
+START_TEST(t_jwt_header_max)
+{
+	static struct jwt_token t;
+	char header[JWT_HEADER_MAX + 2], *tok;
+	const char *why = NULL;
+	size_t fill;
+
+	fill = JWT_HEADER_MAX - strlen(ES256);
+	memcpy(header, ES256, strlen(ES256) - 1);
+	memset(header + strlen(ES256) - 1, ' ', fill);
+	strcpy(header + JWT_HEADER_MAX - 1, "}");
+	ck_assert_uint_eq(strlen(header), JWT_HEADER_MAX);
+	tok = big_token(header, GOOD);
+	ck_assert_int_eq(jwt_parse((const uint8_t *)tok, strlen(tok), NOW, &t, &why), 0);
+	free(tok);
+	memmove(header + 1, header, JWT_HEADER_MAX + 1);
+	header[0] = ' ';
+	tok = big_token(header, GOOD);
+	ck_assert_int_eq(jwt_parse((const uint8_t *)tok, strlen(tok), NOW, &t, &why), -1);
+	ck_assert_str_eq(why, "header larger than a JWT-SVID's");
+	free(tok);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -282,7 +418,8 @@ main(void)
 			TEST(t_several_authenticators), TEST(t_good_token),
 			TEST_LOOP(t_bad_tokens, sizeof(bad_tokens) / sizeof(bad_tokens[0])),
 			TEST(t_token_shapes), TEST(t_base64url), TEST(t_json_strict), TEST(t_bundles),
-			TEST(t_workload_response)
+			TEST(t_workload_response), TEST(t_json_bounds), TEST(t_jwt_cost),
+			TEST(t_jwt_header_max)
 		} },
 	};
 

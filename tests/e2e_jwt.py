@@ -5,7 +5,8 @@ signed by a bundle key for audience "parsec" get their own namespace; bad
 tokens get AuthenticationError and the service keeps serving; the bundle
 rotates without a restart; Direct, UnixPeerCredentials and JwtSvid together
 keep their applications' keys apart; an existing single-authenticator key
-store keeps its keys."""
+store keeps its keys; tokens far larger than a JWT-SVID are refused
+cheaply."""
 import base64
 import json
 import os
@@ -105,10 +106,21 @@ def reload(svc, count):
     svc.wait_log(" authenticators\n", count)
 
 
+def many_members(n):
+    return {"m%x" % i: 0 for i in range(n)}
+
+
+def compact_token(header, claims):
+    """A token as large as the auth field allows: JSON without spaces, any signature."""
+    return (b64(json.dumps(header, separators=(",", ":")).encode()) + "." +
+            b64(json.dumps(claims, separators=(",", ":")).encode()) + "." + b64(b"\1" * 64)).encode()
+
+
 def bad_tokens(svc, good, other):
     """Every kind of bad token is refused; a good one works after each."""
     app = App(svc, "jwt", AUTH_JWT_SVID, good.token())
     huge = b"a" * 65535
+    claims = {"sub": WORKLOAD, "aud": "parsec", "exp": int(time.time()) + 300}
     cases = {
         "expired": good.token(exp_in=-10),
         "wrong audience": good.token(aud="not-parsec"),
@@ -125,7 +137,14 @@ def bad_tokens(svc, good, other):
         "garbage": os.urandom(300),
         "empty": b"",
         "three dots": good.token() + b".x",
+        "59 KB header of 4,900 members": compact_token(dict(many_members(4898), alg="ES256",
+                                                            kid=good.kid), claims),
+        "59 KB header of 4,900 members, no alg or kid": compact_token(many_members(4900), claims),
+        "59 KB claims of 4,900 members": compact_token({"alg": "ES256", "kid": good.kid},
+                                                       dict(many_members(4897), **claims)),
     }
+    for name in [n for n in cases if "4,900" in n]:
+        check("%s: %d bytes" % (name, len(cases[name])), 55000 < len(cases[name]) < 65535)
     for name, tok in cases.items():
         st = App(svc, "x", AUTH_JWT_SVID, tok).keys()[0]
         check("JwtSvid %s: AuthenticationError" % name, st == ST_AUTHENTICATION_ERROR, st)
