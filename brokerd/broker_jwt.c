@@ -31,6 +31,12 @@ broker_jwt_set_bundle(const uint8_t *jwks_file, size_t len)
 		log_info("JwtSvid: %zu bundle keys", broker_jwt_bundle.count);
 }
 
+const struct jwt_bundle *
+broker_jwt_bundle_in_use(void)
+{
+	return &broker_jwt_bundle;
+}
+
 void
 broker_jwt_use_bundle(const struct jwt_bundle *b)
 {

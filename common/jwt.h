@@ -97,10 +97,16 @@ int jwt_bundle_add_jwks(struct jwt_bundle *b, const char *trust_domain, const ui
 int jwt_bundle_parse_file(struct jwt_bundle *b, const uint8_t *in, size_t len);
 
 /*
- * The Workload API's JWTBundlesResponse message (after gRPC framing): every
- * trust domain's JWKS. 0, or -1 (b emptied) if any part is malformed.
+ * The Workload API's JWTBundlesResponse message (after gRPC framing) into b:
+ * every trust domain's JWKS, keyed by its name or its SPIFFE ID
+ * ("spiffe://name"). An entry whose key is neither, or whose JWKS is
+ * malformed, is refused alone: the others are taken, and a refused trust
+ * domain keeps the keys prev (the set in use, or NULL; not b) holds for it.
+ * The number of refused entries, the first one's trust domain in refused_td
+ * ("" if its key named none); or -1 (b emptied) if msg is not protobuf.
  */
-int jwt_bundle_parse_workload(struct jwt_bundle *b, const uint8_t *msg, size_t len);
+int jwt_bundle_parse_workload(struct jwt_bundle *b, const struct jwt_bundle *prev,
+    const uint8_t *msg, size_t len, char refused_td[JWT_TD_MAX]);
 
 /* 1 if any trust domain's bundle holds a key named kid. */
 int jwt_bundle_has_kid(const struct jwt_bundle *b, const char *kid);
