@@ -31,6 +31,12 @@ broker_jwt_set_bundle(const uint8_t *jwks_file, size_t len)
 		log_info("JwtSvid: %zu bundle keys", broker_jwt_bundle.count);
 }
 
+const struct jwt_bundle *
+broker_jwt_bundle_in_use(void)
+{
+	return &broker_jwt_bundle;
+}
+
 void
 broker_jwt_use_bundle(const struct jwt_bundle *b)
 {
@@ -120,7 +126,16 @@ broker_jwt_authenticate(const uint8_t *tok, size_t len, char *app)
 	uint8_t hash[MBEDTLS_MD_MAX_SIZE];
 	int r = -1;
 
-	if (jwt_parse(tok, len, (int64_t)time(NULL), &t, &why) == -1)
+	/*
+	 * Size, alg and kid before the claims are parsed or a signature checked:
+	 * a token no bundle key could have signed costs little.
+	 */
+	if (jwt_parse_header(tok, len, &t, &why) == -1)
+		goto out;
+	why = "no bundle key has its kid";
+	if (!jwt_bundle_has_kid(&broker_jwt_bundle, t.kid))
+		goto out;
+	if (jwt_parse_claims(&t, (int64_t)time(NULL), &why) == -1)
 		goto out;
 	why = "no bundle key for its trust domain and kid";
 	if ((k = jwt_bundle_find(&broker_jwt_bundle, t.trust_domain, t.kid)) == NULL)

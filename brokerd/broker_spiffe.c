@@ -139,11 +139,18 @@ static void
 spiffe_bundles(const uint8_t *p, size_t len)
 {
 	static struct jwt_bundle b;
+	char refused_td[JWT_TD_MAX];
+	int refused;
 
-	if (jwt_bundle_parse_workload(&b, p, len) == -1) {
+	refused = jwt_bundle_parse_workload(&b, broker_jwt_bundle_in_use(), p, len, refused_td);
+	if (refused == -1) {
 		log_warnx("JwtSvid: a malformed JWT bundle update from the Workload API was ignored");
 		return;
 	}
+	if (refused > 0)
+		log_warnx("JwtSvid: %d malformed bundle(s) in an update from the Workload API "
+		    "(the first: %s); their trust domains keep the keys they had",
+		    refused, refused_td[0] != '\0' ? refused_td : "a key that names no trust domain");
 	broker_jwt_use_bundle(&b);
 	sp.got_bundle = 1;
 	log_info("JwtSvid: %zu bundle keys from the Workload API", b.count);

@@ -133,6 +133,7 @@ void broker_jwt_set_bundle(const uint8_t *jwks_file, size_t len);
 int broker_jwt_authenticate(const uint8_t *tok, size_t len, char *app);
 struct jwt_bundle;
 void broker_jwt_use_bundle(const struct jwt_bundle *b);
+const struct jwt_bundle *broker_jwt_bundle_in_use(void);
 
 /* broker_spiffe.c: JwtSvid bundles from the Workload API (a connection from the parent). */
 void broker_spiffe_apply(int enabled);

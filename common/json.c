@@ -212,23 +212,45 @@ json_word(struct json_parser *jp, const char *w)
 
 static uint32_t json_value(struct json_parser *jp, int depth);
 
-/* Appends child to parent's list; refuses a repeated object key. */
-static int
+/* Appends child to parent's list. */
+static void
 json_link(struct json_parser *jp, uint32_t parent, uint32_t *last, uint32_t child)
 {
 	struct json_node *nodes = jp->doc->nodes;
-	uint32_t i;
 
-	if (nodes[parent].type == JSON_OBJECT)
-		for (i = nodes[parent].first; i != JSON_NONE; i = nodes[i].next)
-			if (strcmp(nodes[i].key, nodes[child].key) == 0)
-				return -1;
 	if (*last == JSON_NONE)
 		nodes[parent].first = child;
 	else
 		nodes[*last].next = child;
 	*last = child;
 	nodes[parent].count++;
+}
+
+static int
+json_key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * A repeated key refuses the object. Its keys are sorted and neighbours
+ * compared: m log m for m members, where comparing each member with every
+ * earlier one would let one large object cost the square of its size.
+ */
+static int
+json_unique_keys(const struct json_doc *doc, uint32_t obj)
+{
+	const char *keys[JSON_MEMBERS_MAX];
+	uint32_t i, n = 0;
+
+	for (i = doc->nodes[obj].first; i != JSON_NONE; i = doc->nodes[i].next)
+		keys[n++] = doc->nodes[i].key;
+	if (n < 2)
+		return 0;
+	qsort(keys, n, sizeof(keys[0]), json_key_cmp);
+	for (i = 1; i < n; i++)
+		if (strcmp(keys[i - 1], keys[i]) == 0)
+			return -1;
 	return 0;
 }
 
@@ -250,7 +272,9 @@ json_container(struct json_parser *jp, int depth, enum json_type type)
 	for (;;) {
 		json_ws(jp);
 		if (type == JSON_OBJECT) {
-			if ((key = json_string(jp, &key_len)) == NULL)
+			/* Refused at its first member too many, before that is read. */
+			if (jp->doc->nodes[self].count >= JSON_MEMBERS_MAX ||
+			    (key = json_string(jp, &key_len)) == NULL)
 				return JSON_NONE;
 			json_ws(jp);
 			if (jp->p >= jp->end || *jp->p++ != ':')
@@ -259,14 +283,15 @@ json_container(struct json_parser *jp, int depth, enum json_type type)
 		if ((child = json_value(jp, depth + 1)) == JSON_NONE)
 			return JSON_NONE;
 		jp->doc->nodes[child].key = key;
-		if (json_link(jp, self, &last, child) == -1)
-			return JSON_NONE;
+		json_link(jp, self, &last, child);
 		json_ws(jp);
 		if (jp->p < jp->end && *jp->p == ',') {
 			jp->p++;
 			continue;
 		}
 		if (jp->p >= jp->end || *jp->p++ != (type == JSON_OBJECT ? '}' : ']'))
+			return JSON_NONE;
+		if (type == JSON_OBJECT && json_unique_keys(jp->doc, self) == -1)
 			return JSON_NONE;
 		return self;
 	}

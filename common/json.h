@@ -2,7 +2,8 @@
 /*
  * A small strict JSON parser (RFC 8259) for JWT-SVID headers, claims and JWKS
  * bundles: untrusted input, so no duplicate keys, no trailing data, bounded
- * depth, strings checked and decoded to UTF-8 without NULs.
+ * depth and members, strings checked and decoded to UTF-8 without NULs, and
+ * time linear in the input (no quadratic duplicate check for an attacker to fill).
  */
 #ifndef PARSEC_JSON_H
 #define PARSEC_JSON_H
@@ -10,7 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define JSON_DEPTH_MAX 16
+#define JSON_DEPTH_MAX 16     /* levels of nesting: 16 arrays or objects, one in another */
+#define JSON_MEMBERS_MAX 64   /* members of one object (a JWT-SVID header holds 3) */
 #define JSON_NODES_MAX 65536u /* values in one document */
 #define JSON_NONE UINT32_MAX
 

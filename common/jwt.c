@@ -6,7 +6,6 @@
 #include "json.h"
 #include "jwt.h"
 
-#define JWT_PART_MAX (64u * 1024u) /* a header or payload: the wire's auth field is smaller */
 
 static int
 jwt_b64_value(uint8_t c)
@@ -185,37 +184,70 @@ jwt_part(const uint8_t *in, size_t len, struct json_doc *d)
 	return r;
 }
 
+/* The base64url characters (no padding) that carry n bytes. */
+#define JWT_B64_LEN(n) (((n) * 4 + 2) / 3)
+
 int
-jwt_parse(const uint8_t *tok, size_t len, int64_t now, struct jwt_token *t, const char **why)
+jwt_parse_header(const uint8_t *tok, size_t len, struct jwt_token *t, const char **why)
 {
 	const uint8_t *dot1, *dot2;
+	size_t header_len;
 	struct json_doc d;
-	long n;
 	int r;
 
 	memset(t, 0, sizeof(*t));
 	if ((dot1 = memchr(tok, '.', len)) == NULL ||
 	    (dot2 = memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - tok))) == NULL)
 		return *why = "not a compact JWS", -1;
-	if (jwt_part(tok, (size_t)(dot1 - tok), &d) == -1)
+	header_len = (size_t)(dot1 - tok);
+	t->payload = dot1 + 1;
+	t->payload_len = (size_t)(dot2 - t->payload);
+	t->sig_b64 = dot2 + 1;
+	t->sig_b64_len = len - (size_t)(t->sig_b64 - tok);
+	/* Sizes first: nothing is decoded of a token no JWT-SVID issuer makes. */
+	if (header_len > JWT_B64_LEN(JWT_HEADER_MAX))
+		return *why = "header larger than a JWT-SVID's", -1;
+	if (t->payload_len > JWT_PART_MAX)
+		return *why = "payload larger than 64 KiB", -1;
+	if (t->sig_b64_len == 0 || t->sig_b64_len > JWT_B64_LEN(JWT_SIG_MAX))
+		return *why = "signature is not base64url of a usable size", -1;
+	if (jwt_part(tok, header_len, &d) == -1)
 		return *why = "header is not a base64url JSON object", -1;
 	r = jwt_header(&d, t, why);
 	json_free(&d);
 	if (r == -1)
 		return -1;
-	if (jwt_part(dot1 + 1, (size_t)(dot2 - dot1 - 1), &d) == -1)
+	t->signed_part = tok;
+	t->signed_len = (size_t)(dot2 - tok);
+	return 0;
+}
+
+int
+jwt_parse_claims(struct jwt_token *t, int64_t now, const char **why)
+{
+	struct json_doc d;
+	long n;
+	int r;
+
+	if (jwt_part(t->payload, t->payload_len, &d) == -1)
 		return *why = "payload is not a base64url JSON object", -1;
 	r = jwt_claims(&d, now, t, why);
 	json_free(&d);
 	if (r == -1)
 		return -1;
-	n = jwt_b64url_decode(dot2 + 1, len - (size_t)(dot2 + 1 - tok), t->sig, sizeof(t->sig));
+	n = jwt_b64url_decode(t->sig_b64, t->sig_b64_len, t->sig, sizeof(t->sig));
 	if (n <= 0)
 		return *why = "signature is not base64url of a usable size", -1;
 	t->sig_len = (size_t)n;
-	t->signed_part = tok;
-	t->signed_len = (size_t)(dot2 - tok);
 	return 0;
+}
+
+int
+jwt_parse(const uint8_t *tok, size_t len, int64_t now, struct jwt_token *t, const char **why)
+{
+	if (jwt_parse_header(tok, len, t, why) == -1)
+		return -1;
+	return jwt_parse_claims(t, now, why);
 }
 
 /* A base64url member of a JWK into out (exactly want bytes if want != 0). */
@@ -340,6 +372,17 @@ jwt_bundle_parse_file(struct jwt_bundle *b, const uint8_t *in, size_t len)
 	if (r == -1)
 		memset(b, 0, sizeof(*b));
 	return r;
+}
+
+int
+jwt_bundle_has_kid(const struct jwt_bundle *b, const char *kid)
+{
+	size_t i;
+
+	for (i = 0; i < b->count; i++)
+		if (strcmp(b->keys[i].kid, kid) == 0)
+			return 1;
+	return 0;
 }
 
 const struct jwt_key *

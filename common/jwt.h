@@ -13,6 +13,13 @@
 #define JWT_ID_MAX 256        /* SPIFFE IDs we accept, with the NUL (the app name limit) */
 #define JWT_TD_MAX 256        /* trust domain names, with the NUL */
 #define JWT_KID_MAX 128
+/*
+ * A header's JSON: a JWT-SVID's holds alg, kid and typ only (the JWT-SVID
+ * specification allows no other), so even a 127-byte kid written as \u escapes
+ * fits; a larger one is refused before it is decoded.
+ */
+#define JWT_HEADER_MAX 1024
+#define JWT_PART_MAX (64u * 1024u) /* a payload: the wire's auth field is smaller */
 #define JWT_SIG_MAX 512       /* RSA 4096 */
 #define JWT_RSA_N_MAX 512
 #define JWT_RSA_E_MAX 8
@@ -37,6 +44,10 @@ struct jwt_token {
 	int64_t nbf;                   /* 0 if absent */
 	const uint8_t *signed_part;    /* header.payload, into the token */
 	size_t signed_len;
+	const uint8_t *payload;        /* the base64url parts, into the token */
+	size_t payload_len;
+	const uint8_t *sig_b64;
+	size_t sig_b64_len;
 	uint8_t sig[JWT_SIG_MAX];
 	size_t sig_len;
 };
@@ -62,9 +73,18 @@ struct jwt_bundle {
  * asymmetric ones the JWT-SVID specification allows, kid present, typ JWT or
  * JOSE if present, aud containing JWT_AUDIENCE, exp after now, nbf not after
  * now, sub a SPIFFE ID of a workload. 0, or -1 with a static reason in *why.
+ * The same as jwt_parse_header then jwt_parse_claims.
  */
 int jwt_parse(const uint8_t *tok, size_t len, int64_t now, struct jwt_token *t,
     const char **why);
+/*
+ * The cheap first half, before anything costly: the parts' sizes (header at
+ * most JWT_HEADER_MAX, payload JWT_PART_MAX, signature JWT_SIG_MAX) and the
+ * header (alg, kid, typ, no crit). t keeps pointers into tok.
+ */
+int jwt_parse_header(const uint8_t *tok, size_t len, struct jwt_token *t, const char **why);
+/* The second half, on a t that jwt_parse_header took: claims and signature bytes. */
+int jwt_parse_claims(struct jwt_token *t, int64_t now, const char **why);
 
 /*
  * Adds one trust domain's JWKS (RFC 7517, SPIFFE bundle) to b: EC and RSA keys
@@ -77,11 +97,19 @@ int jwt_bundle_add_jwks(struct jwt_bundle *b, const char *trust_domain, const ui
 int jwt_bundle_parse_file(struct jwt_bundle *b, const uint8_t *in, size_t len);
 
 /*
- * The Workload API's JWTBundlesResponse message (after gRPC framing): every
- * trust domain's JWKS. 0, or -1 (b emptied) if any part is malformed.
+ * The Workload API's JWTBundlesResponse message (after gRPC framing) into b:
+ * every trust domain's JWKS, keyed by its name or its SPIFFE ID
+ * ("spiffe://name"). An entry whose key is neither, or whose JWKS is
+ * malformed, is refused alone: the others are taken, and a refused trust
+ * domain keeps the keys prev (the set in use, or NULL; not b) holds for it.
+ * The number of refused entries, the first one's trust domain in refused_td
+ * ("" if its key named none); or -1 (b emptied) if msg is not protobuf.
  */
-int jwt_bundle_parse_workload(struct jwt_bundle *b, const uint8_t *msg, size_t len);
+int jwt_bundle_parse_workload(struct jwt_bundle *b, const struct jwt_bundle *prev,
+    const uint8_t *msg, size_t len, char refused_td[JWT_TD_MAX]);
 
+/* 1 if any trust domain's bundle holds a key named kid. */
+int jwt_bundle_has_kid(const struct jwt_bundle *b, const char *kid);
 /* The key named kid in trust_domain, or NULL. */
 const struct jwt_key *jwt_bundle_find(const struct jwt_bundle *b, const char *trust_domain,
     const char *kid);

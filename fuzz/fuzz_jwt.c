@@ -16,9 +16,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct jwt_bundle bundle;
+	static struct jwt_bundle bundle, prev;
 	static struct jwt_token t;
+	char refused_td[JWT_TD_MAX];
 	const char *why = NULL;
+	size_t i;
+	int r;
 
 	if (size == 0)
 		return 0;
@@ -37,8 +40,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		break;
 	case 3:
-		if (jwt_bundle_parse_workload(&bundle, data + 1, size - 1) == -1 && bundle.count != 0)
+		/* The set in use, which a refused entry's trust domain keeps: the seed's own. */
+		r = jwt_bundle_parse_workload(&bundle, &prev, data + 1, size - 1, refused_td);
+		if ((r == -1 && bundle.count != 0) || bundle.count > JWT_BUNDLE_KEYS_MAX ||
+		    strlen(refused_td) >= JWT_TD_MAX)
 			abort();
+		for (i = 0; i < bundle.count; i++)
+			if (!jwt_valid_trust_domain(bundle.keys[i].trust_domain,
+			    strlen(bundle.keys[i].trust_domain)))
+				abort();
+		if (r >= 0)
+			memcpy(&prev, &bundle, sizeof(prev));
 		break;
 	default:
 		memset(&bundle, 0, sizeof(bundle));

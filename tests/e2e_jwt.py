@@ -5,7 +5,9 @@ signed by a bundle key for audience "parsec" get their own namespace; bad
 tokens get AuthenticationError and the service keeps serving; the bundle
 rotates without a restart; Direct, UnixPeerCredentials and JwtSvid together
 keep their applications' keys apart; an existing single-authenticator key
-store keeps its keys."""
+store keeps its keys; bundles from a Workload API keyed as SPIRE's agent and
+as go-spiffe's fakes key them; tokens far larger than a JWT-SVID are refused
+cheaply."""
 import base64
 import json
 import os
@@ -105,10 +107,21 @@ def reload(svc, count):
     svc.wait_log(" authenticators\n", count)
 
 
+def many_members(n):
+    return {"m%x" % i: 0 for i in range(n)}
+
+
+def compact_token(header, claims):
+    """A token as large as the auth field allows: JSON without spaces, any signature."""
+    return (b64(json.dumps(header, separators=(",", ":")).encode()) + "." +
+            b64(json.dumps(claims, separators=(",", ":")).encode()) + "." + b64(b"\1" * 64)).encode()
+
+
 def bad_tokens(svc, good, other):
     """Every kind of bad token is refused; a good one works after each."""
     app = App(svc, "jwt", AUTH_JWT_SVID, good.token())
     huge = b"a" * 65535
+    claims = {"sub": WORKLOAD, "aud": "parsec", "exp": int(time.time()) + 300}
     cases = {
         "expired": good.token(exp_in=-10),
         "wrong audience": good.token(aud="not-parsec"),
@@ -125,7 +138,14 @@ def bad_tokens(svc, good, other):
         "garbage": os.urandom(300),
         "empty": b"",
         "three dots": good.token() + b".x",
+        "59 KB header of 4,900 members": compact_token(dict(many_members(4898), alg="ES256",
+                                                            kid=good.kid), claims),
+        "59 KB header of 4,900 members, no alg or kid": compact_token(many_members(4900), claims),
+        "59 KB claims of 4,900 members": compact_token({"alg": "ES256", "kid": good.kid},
+                                                       dict(many_members(4897), **claims)),
     }
+    for name in [n for n in cases if "4,900" in n]:
+        check("%s: %d bytes" % (name, len(cases[name])), 55000 < len(cases[name]) < 65535)
     for name, tok in cases.items():
         st = App(svc, "x", AUTH_JWT_SVID, tok).keys()[0]
         check("JwtSvid %s: AuthenticationError" % name, st == ST_AUTHENTICATION_ERROR, st)
@@ -185,13 +205,17 @@ def wait_status(app, want, seconds=10):
         time.sleep(0.1)
 
 
-def workload_api():
-    """Bundles from a Workload API server: first bundle, a pushed rotation and an
-    agent restart, all without restarting parsecd."""
+def workload_api(key_form):
+    """Bundles from a Workload API server keyed as SPIRE's agent keys them
+    (key_form "spiffe": spiffe://example.org) or as go-spiffe's fakes do
+    ("name": example.org): first bundle, a pushed rotation, an update with bad
+    entries beside good ones, and an agent restart, all without restarting
+    parsecd."""
     svc = Service()
     agent_sock = os.path.join(svc.dir, "agent.sock")
-    k1, k2, k3 = Signer("w1"), Signer("w2"), Signer("w3")
-    agent = WorkloadAPI(agent_sock, {TD: {"keys": [k1.jwk()]}})
+    k1, k2, k3, k4, o1 = Signer("w1"), Signer("w2"), Signer("w3"), Signer("w4"), Signer("o1")
+    agent = WorkloadAPI(agent_sock, {TD: {"keys": [k1.jwk()]}}, key_form)
+    other = "spiffe://other.org/w"
     try:
         configure(svc, """[[authenticator]]
 auth_type = "JwtSvid"
@@ -202,25 +226,43 @@ auth_type = "Direct"
         svc.start()
         pid = svc.proc.pid
         app1 = App(svc, "w", AUTH_JWT_SVID, k1.token())
-        check("Workload API: a token of the agent's bundle accepted", wait_status(app1, 0) == 0)
+        check("Workload API (%s keys): a token of the agent's bundle accepted" % key_form,
+              wait_status(app1, 0) == 0, svc.log()[-1000:])
         check("Workload API: the call carried workload.spiffe.io", agent.calls >= 1 and
               agent.refused == 0, (agent.calls, agent.refused))
         check("Workload API: generate", app1.generate("wk") == 0)
         check("Workload API: another key's token refused",
               App(svc, "w", AUTH_JWT_SVID, k2.token()).keys()[0] == ST_AUTHENTICATION_ERROR)
-        agent.push({TD: {"keys": [k2.jwk()]}})
+        agent.push({TD: {"keys": [k2.jwk()]}, "other.org": {"keys": [o1.jwk()]}})
         app2 = App(svc, "w", AUTH_JWT_SVID, k2.token())
         check("pushed rotation: the new key's token accepted, same namespace",
               wait_status(app2, 0) == 0 and app2.keys() == (0, ["wk"]), app2.keys())
         check("pushed rotation: the old key's token refused",
               app1.keys()[0] == ST_AUTHENTICATION_ERROR)
+        app_o = App(svc, "o", AUTH_JWT_SVID, o1.token(sub=other))
+        check("a second trust domain's token accepted", app_o.keys() == (0, []), app_o.keys())
+        prefix = "spiffe://" if key_form == "spiffe" else ""
+        agent.push({TD: {"keys": [k4.jwk()]}}, raw={prefix + "other.org": b'{"keys":',
+                                                     prefix + "Bad.org": b'{"keys":[]}'})
+        app4 = App(svc, "w", AUTH_JWT_SVID, k4.token())
+        check("bad entries beside a good one: the good trust domain's new key accepted",
+              wait_status(app4, 0) == 0 and app4.keys() == (0, ["wk"]), app4.keys())
+        check("  its old key refused", app2.keys()[0] == ST_AUTHENTICATION_ERROR)
+        check("  the malformed trust domain keeps the key it had", app_o.keys() == (0, []),
+              app_o.keys())
+        check("  and the log says so", "2 malformed bundle(s) in an update from the Workload "
+              "API (the first: " in svc.log(), svc.log()[-1500:])
         agent.stop()
-        check("agent gone: the last bundles stay in use", app2.keys()[0] == 0)
-        agent = WorkloadAPI(agent_sock, {TD: {"keys": [k3.jwk()]}})
+        check("agent gone: the last bundles stay in use", app4.keys()[0] == 0)
+        agent = WorkloadAPI(agent_sock, {TD: {"keys": [k3.jwk()]}}, key_form)
         app3 = App(svc, "w", AUTH_JWT_SVID, k3.token())
         check("agent restarted: reconnected, its bundle honoured", wait_status(app3, 0) == 0)
+        check("  the trust domain it no longer names is gone",
+              app_o.keys()[0] == ST_AUTHENTICATION_ERROR)
         check("Direct alongside works", App(svc, "d").keys() == (0, []))
         check("no parsecd restart", svc.proc.pid == pid and svc.proc.poll() is None)
+        check("no update was ignored whole", "update from the Workload API was ignored"
+              not in svc.log(), svc.log()[-1500:])
     finally:
         agent.stop()
         svc.stop()
@@ -302,7 +344,8 @@ admins = [{ name = "spiffe://example.org/admin" }]
         check("JwtSvid unconfigured: AuthenticatorNotRegistered",
               App(svc, "n", AUTH_JWT_SVID, es2.token()).keys()[0] == ST_NOT_REGISTERED)
         check("Direct \"0\" still has its key", direct.keys() == (0, ["direct-key"]))
-        workload_api()
+        workload_api("spiffe")
+        workload_api("name")
         ok = 0
     finally:
         svc.stop()
