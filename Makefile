@@ -320,7 +320,8 @@ installcheck: deps all $(PY_PB)
 	/usr/bin/python3 tests/e2e_installcheck.py $(CURDIR)
 
 # ---- make check-long: the load test at full length (a minute of signing), and the
-# starvation test against PKCS#11 (SoftHSMv2) as well as Mbed Crypto ----
+# starvation tests (generations, a flood of signatures) against PKCS#11 (SoftHSMv2)
+# as well as Mbed Crypto ----
 check-long: deps all $(PY_PB) fault-tree
 	PARSEC_LONG=1 /usr/bin/python3 tests/e2e_load.py $(CURDIR)
 	PARSEC_LONG=1 /usr/bin/python3 tests/e2e_starve.py $(CURDIR)
@@ -353,6 +354,11 @@ bench/bench_tpm.o: LOCAL_CFLAGS += $(TSS2_CFLAGS)
 
 bench: deps all bench/parsec-bench
 	./bench/parsec-bench
+
+# make bench-cost: the figures behind brokerd's cost table (brokerd/broker_cost.c).
+.PHONY: bench-cost
+bench-cost: deps all $(PY_PB)
+	/usr/bin/python3 bench/cost.py $(CURDIR)
 
 # make bench-matrix: ops/s and p50 per operation, client count and connection
 # style, beside a raw echo round trip (and upstream, given PARSEC_UPSTREAM_BIN).
