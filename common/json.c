@@ -9,7 +9,8 @@
 struct json_parser {
 	const uint8_t *p, *end;
 	struct json_doc *doc;
-	uint32_t cap;
+	uint32_t cap;   /* nodes the input could hold at most */
+	uint32_t alloc; /* nodes allocated so far */
 	size_t arena_off;
 };
 
@@ -28,6 +29,19 @@ json_new(struct json_parser *jp, enum json_type type)
 
 	if (jp->doc->count >= jp->cap)
 		return JSON_NONE;
+	if (jp->doc->count == jp->alloc) {
+		/*
+		 * Grown as values arrive, not sized to the input: a large token
+		 * refused at its 65th member costs what it read, not its length.
+		 */
+		uint32_t grown = jp->alloc > jp->cap / 2 ? jp->cap : jp->alloc * 2;
+
+		n = reallocarray(jp->doc->nodes, grown, sizeof(*n));
+		if (n == NULL)
+			return JSON_NONE;
+		jp->doc->nodes = n;
+		jp->alloc = grown;
+	}
 	n = &jp->doc->nodes[jp->doc->count];
 	memset(n, 0, sizeof(*n));
 	n->type = type;
@@ -335,7 +349,7 @@ json_value(struct json_parser *jp, int depth)
 int
 json_parse(const uint8_t *in, size_t len, struct json_doc *doc)
 {
-	struct json_parser jp = { in, in + len, doc, 0, 0 };
+	struct json_parser jp = { in, in + len, doc, 0, 0, 0 };
 
 	memset(doc, 0, sizeof(*doc));
 	if (len == 0 || len > 16u * 1024u * 1024u)
@@ -345,7 +359,8 @@ json_parse(const uint8_t *in, size_t len, struct json_doc *doc)
 	 * number's text with its NUL never takes more than twice its input.
 	 */
 	jp.cap = len + 1 < JSON_NODES_MAX ? (uint32_t)len + 1 : JSON_NODES_MAX;
-	doc->nodes = calloc(jp.cap, sizeof(*doc->nodes));
+	jp.alloc = jp.cap < 32 ? jp.cap : 32;
+	doc->nodes = calloc(jp.alloc, sizeof(*doc->nodes));
 	doc->arena = malloc(2 * len + 2);
 	if (doc->nodes == NULL || doc->arena == NULL || json_value(&jp, 0) != 0) {
 		json_free(doc);

@@ -476,8 +476,9 @@ big_token(const char *header, const char *payload)
 /*
  * A 59 KB header of 4,900 members (with alg and kid, or without) is refused
  * on its size before it is decoded, and a claims set of 4,900 members at its
- * 65th: 200 of each in well under 1 ms apiece of CPU (comparing every member
- * with every earlier one took about 36 ms each).
+ * 65th: 200 of each under 5 ms apiece of CPU, a bound loose enough for a
+ * loaded machine (each takes well under 1 ms alone) that comparing every member
+ * with every earlier one (about 36 ms each) still misses by far.
  */
 START_TEST(t_jwt_cost)
 {
@@ -503,7 +504,7 @@ START_TEST(t_jwt_cost)
 		start = cpu_seconds();
 		for (i = 0; i < 200; i++)
 			(void)jwt_parse((const uint8_t *)tok[k], strlen(tok[k]), NOW, &t, &why);
-		ck_assert_msg(cpu_seconds() - start < 0.2, "token %d: %.1f ms of CPU each", k,
+		ck_assert_msg(cpu_seconds() - start < 1.0, "token %d: %.1f ms of CPU each", k,
 		    (cpu_seconds() - start) * 1000 / 200);
 		free(tok[k]);
 	}
