@@ -131,7 +131,13 @@ reach_child(const struct parsecd_user *u, enum parsecd_role role,
 	_exit(0);
 }
 
-/* Stops the start: the need in the way, its user, and what blocks it. */
+/*
+ * Stops the start: the need in the way, its user, and what blocks it. What is
+ * gone or no directory, or a directory or link of someone neither root nor the
+ * service, is left to the directory walk (dirs.c), which refuses it for what
+ * it is: such a path may be changing under us (another user swapping links
+ * between the child's look and ours), and "cannot reach" would hide that.
+ */
 static void
 reach_refuse(const struct reach_need *need, const struct parsecd_user *u, const char *blocker)
 {
@@ -140,8 +146,12 @@ reach_refuse(const struct reach_need *need, const struct parsecd_user *u, const 
 	struct stat st;
 	char owner[64] = "?", group[64] = "?";
 
-	if (stat(blocker, &st) == -1)
-		fatalx("%s: %s cannot reach %s (%s)", need->key, u->name, need->path, need->why);
+	if (lstat(blocker, &st) == 0 && S_ISLNK(st.st_mode) && st.st_uid != 0 &&
+	    !parsecd_is_service_uid(st.st_uid))
+		return;
+	if (stat(blocker, &st) == -1 || (!S_ISDIR(st.st_mode) && !need->is_file) ||
+	    (st.st_uid != 0 && !parsecd_is_service_uid(st.st_uid)))
+		return;
 	if ((pw = getpwuid(st.st_uid)) != NULL)
 		strlcpy(owner, pw->pw_name, sizeof(owner));
 	else
