@@ -44,12 +44,18 @@ struct fair_flight {
 	struct fair_app *app;
 };
 
+int
+broker_app_cmp(uint32_t auth_a, const char *app_a, uint32_t auth_b, const char *app_b)
+{
+	if (auth_a != auth_b)
+		return auth_a < auth_b ? -1 : 1;
+	return strcmp(app_a, app_b);
+}
+
 static int
 fair_app_cmp(const struct fair_app *a, const struct fair_app *b)
 {
-	if (a->auth_type != b->auth_type)
-		return a->auth_type < b->auth_type ? -1 : 1;
-	return strcmp(a->name, b->name);
+	return broker_app_cmp(a->auth_type, a->name, b->auth_type, b->name);
 }
 RB_HEAD(fair_app_tree, fair_app);
 TREE_GENERATE_STATIC(fair_app_tree, fair_app, entry, fair_app_cmp)

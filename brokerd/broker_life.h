@@ -28,12 +28,15 @@ void broker_life_ack(struct broker_keyop *k, uint32_t status, const struct op_re
 
 struct broker_wq_app;
 
+/* broker_fair.c: the order of applications (authenticator, then name) in brokerd's trees. */
+int broker_app_cmp(uint32_t auth_a, const char *app_a, uint32_t auth_b, const char *app_b);
+
 /*
  * broker_wq.c: sends an operation to a worker of p, or queues it under its
  * application (auth_type, app) until that application's share of a worker
  * has room for it (see broker_wq.c). Its answer goes to keyop if not NULL,
- * else to the client (conn_id, req_id). For a destroy, every other live
- * worker is told at once to forget the key.
+ * else to the client (conn_id, req_id). For a destroy, every live worker
+ * is told at once to forget the key.
  */
 void broker_wq_submit(struct broker_provider *p, uint32_t auth_type, const char *app,
     uint64_t conn_id, uint64_t req_id, struct broker_keyop *keyop, const uint8_t *key_ref,

@@ -22,12 +22,12 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "broker_life.h"
 #include "ipc.h"
 #include "ipc_msg.h"
 #include "log.h"
+#include "proc.h"
 #include "tree.h"
 #include "wipe.h"
 
@@ -62,22 +62,20 @@ struct broker_wq_app {
 /* An operation this costly (microseconds) is heavy: an RSA-2048 signature in software. */
 #define WQ_HEAVY 2000u
 /* How long an application counts as using a provider after it last sent there. */
-#define WQ_RECENT_US 1000000u
+#define WQ_RECENT_MS 1000u
 
 /* The two applications that sent to a provider last, the latest first. */
 struct wq_recent {
 	int set;
 	uint32_t auth_type;
 	char name[OP_NAME_MAX];
-	uint64_t at; /* monotonic microseconds */
+	uint64_t at; /* proc_now_ms() */
 };
 
 static int
 wq_app_cmp(const struct broker_wq_app *a, const struct broker_wq_app *b)
 {
-	if (a->auth_type != b->auth_type)
-		return a->auth_type < b->auth_type ? -1 : 1;
-	return strcmp(a->name, b->name);
+	return broker_app_cmp(a->auth_type, a->name, b->auth_type, b->name);
 }
 RB_HEAD(wq_app_tree, broker_wq_app);
 TREE_GENERATE_STATIC(wq_app_tree, broker_wq_app, entry, wq_app_cmp)
@@ -89,19 +87,10 @@ static struct wq_round wq_rounds[WIRE_PROVIDER_COUNT];
 static struct wq_recent wq_recent[WIRE_PROVIDER_COUNT][2];
 static int wq_ready;
 
-static uint64_t
-wq_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
 static int
 wq_recent_is(const struct wq_recent *r, const struct broker_wq_app *a)
 {
-	return r->set && r->auth_type == a->auth_type && strcmp(r->name, a->name) == 0;
+	return r->set && broker_app_cmp(r->auth_type, r->name, a->auth_type, a->name) == 0;
 }
 
 /* a sent to its provider now. */
@@ -116,17 +105,17 @@ wq_recent_note(const struct broker_wq_app *a)
 		r[0].auth_type = a->auth_type;
 		strlcpy(r[0].name, a->name, sizeof(r[0].name));
 	}
-	r[0].at = wq_now();
+	r[0].at = proc_now_ms();
 }
 
-/* Whether an application other than a sent to a's provider within WQ_RECENT_US. */
+/* Whether an application other than a sent to a's provider within WQ_RECENT_MS. */
 static int
 wq_others_recent(const struct broker_wq_app *a)
 {
 	const struct wq_recent *r = wq_recent[a->provider->id];
 	const struct wq_recent *other = wq_recent_is(&r[0], a) ? &r[1] : &r[0];
 
-	return other->set && wq_now() - other->at < WQ_RECENT_US;
+	return other->set && proc_now_ms() - other->at < WQ_RECENT_MS;
 }
 
 static struct wq_round *
