@@ -23,7 +23,6 @@
 #include "log.h"
 #include "peer.h"
 #include "proc.h"
-#include "sandbox.h"
 #include "tree.h"
 #include "wipe.h"
 
@@ -52,7 +51,6 @@ static struct proc_child brokerd;
 
 static struct {
 	struct broker_conn_tree conns;
-	int have_setup;
 	uint32_t workers_linked;
 	int setup_done;
 	int ready_sent;
@@ -375,28 +373,6 @@ broker_remove_provider(struct broker_provider *p)
 }
 
 /*
- * As root, brokerd's root becomes the key store's directory (SQLite makes its
- * journals there and needs nothing else); the key store is then opened as
- * brokerd's user: root follows no path of it.
- */
-static void
-broker_enter_kim_dir(void)
-{
-	char dir[sizeof(broker.setup.kim_path)];
-	const char *path = broker.setup.kim_path, *slash = strrchr(path, '/');
-
-	if (geteuid() != 0 || slash == NULL) {
-		sandbox_drop(broker.setup.user, NULL, SANDBOX_NO_GROUPS);
-	} else {
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-		sandbox_drop(broker.setup.user, dir[0] != '\0' ? dir : "/", SANDBOX_NO_GROUPS);
-		path = slash;
-	}
-	if (kim_open(path) == -1)
-		fatalx("cannot open the key store %s", broker.setup.kim_path);
-}
-
-/*
  * SQLite's commit hook, run before each durable write to the key store (an
  * fsync): the answers and provider requests batched so far leave first, so
  * frontd and the providers work while brokerd waits for the disk.
@@ -415,6 +391,39 @@ broker_flush_before_commit(void *arg)
 	return 0;
 }
 
+/*
+ * As root, brokerd's root becomes the key store's directory (SQLite makes its
+ * journals there and needs nothing else); the key store is then opened as
+ * brokerd's user: root follows no path of it.
+ */
+static char broker_kim_dir[sizeof(broker.setup.kim_path)];
+static const char *broker_kim_file;
+
+static void
+broker_open_kim(void)
+{
+	if (kim_open(broker_kim_file) == -1)
+		fatalx("cannot open the key store %s", broker.setup.kim_path);
+	sqlite3_commit_hook(kim_sqlite(), broker_flush_before_commit, NULL);
+	broker_deploy_check(&broker.setup);
+}
+
+/* The key store is open before the filter; its directory is the only path brokerd still uses. */
+static void
+broker_sandbox(struct proc_sandbox *sb)
+{
+	const char *path = broker.setup.kim_path, *slash = strrchr(path, '/');
+
+	sb->user = broker.setup.user;
+	broker_kim_file = path;
+	if (geteuid() == 0 && slash != NULL) {
+		snprintf(broker_kim_dir, sizeof(broker_kim_dir), "%.*s", (int)(slash - path), path);
+		sb->chroot_dir = broker_kim_dir[0] != '\0' ? broker_kim_dir : "/";
+		broker_kim_file = slash;
+	}
+	sb->open_as_user = broker_open_kim;
+}
+
 static void
 broker_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 {
@@ -422,17 +431,9 @@ broker_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 	case IPC_SETUP:
 		if (setup_broker_decode(msg->data, msg->hdr.len, &broker.setup) == -1)
 			fatalx("malformed setup from parent");
-		broker_enter_kim_dir();
-		sqlite3_commit_hook(kim_sqlite(), broker_flush_before_commit, NULL);
-		broker_deploy_check(&broker.setup);
-		/* The key store is open; its directory is the only path brokerd still uses. */
-		sandbox_filter(PROC_BROKERD, NULL, NULL, 0);
-		broker_auth_apply(&broker.setup); /* bundles are parsed under the filter */
-		bd.have_setup = 1;
 		break;
-	case IPC_SETUP_DONE:
-		if (!bd.have_setup)
-			fatalx("setup done before setup");
+	case IPC_SETUP_DONE: /* in its sandbox now (proc_child_enter) */
+		broker_auth_apply(&broker.setup); /* bundles are parsed under the filter */
 		bd.setup_done = 1;
 		broker_startup_progress();
 		break;
@@ -487,7 +488,7 @@ broker_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 }
 
 static struct proc_child brokerd = { .kind = PROC_BROKERD, .parent_msg = broker_parent_msg,
-	.peer_msg = broker_front_msg };
+	.peer_msg = broker_front_msg, .sandbox = broker_sandbox };
 
 int
 main(int argc, char **argv)

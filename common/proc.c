@@ -16,11 +16,9 @@
 #include "proc.h"
 #include "sandbox.h"
 
-const struct proc_info proc_table[PROC_KINDS] = {
-	[PROC_FRONTD] = { "frontd", "parsec-frontd", "frontd", PROC_BROKERD, 3 },
-	[PROC_BROKERD] = { "brokerd", "parsec-brokerd", "brokerd", PROC_FRONTD, 2 },
-	[PROC_PROVIDER] = { "provider", NULL, "providerd", PROC_BROKERD, 2 },
-};
+#define PROC_INFO_ROW(kind, name, binary, build_dir, peer, nfds, sandbox, restart, settings) \
+	[kind] = { name, binary, build_dir, peer, nfds, sandbox, restart },
+const struct proc_info proc_table[PROC_KINDS] = { PROC_TABLE(PROC_INFO_ROW) };
 
 /*
  * Between fork and exec the child still has our handlers, and libevent's
@@ -122,6 +120,27 @@ proc_child_stop(struct proc_child *pc)
 	event_base_loopexit(pc->base, NULL);
 }
 
+/*
+ * The one way into the sandbox, the same steps in the same order for every
+ * child; only what each opens on the way (its key store, its backend) and
+ * its filter's extras are its own.
+ */
+static void
+proc_child_enter(struct proc_child *pc)
+{
+	struct proc_sandbox sb = { .groups = SANDBOX_NO_GROUPS };
+
+	pc->sandbox(&sb);
+	if (sb.user == NULL)
+		fatalx("no user to run as");
+	if (sb.open_as_root != NULL)
+		sb.open_as_root();
+	sandbox_drop(sb.user, sb.chroot_dir, sb.groups);
+	if (sb.open_as_user != NULL)
+		sb.open_as_user();
+	sandbox_filter(proc_table[pc->kind].sandbox, sb.extra, sb.refused, sb.relaxed);
+}
+
 static void
 proc_child_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 {
@@ -133,9 +152,19 @@ proc_child_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 		break;
 #ifdef PARSEC_TEST_HOOKS
 	case IPC_TEST_FORBIDDEN:
-		sandbox_test_forbidden(pc->kind);
+		sandbox_test_forbidden(proc_table[pc->kind].sandbox);
 		break;
 #endif
+	case IPC_SETUP:
+		pc->parent_msg(chan, msg, NULL); /* a malformed setup is fatal there */
+		pc->have_setup = 1;
+		break;
+	case IPC_SETUP_DONE:
+		if (!pc->have_setup)
+			fatalx("setup done before setup");
+		proc_child_enter(pc);
+		pc->parent_msg(chan, msg, NULL);
+		break;
 	default:
 		pc->parent_msg(chan, msg, NULL);
 	}

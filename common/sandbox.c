@@ -120,19 +120,20 @@ sandbox_drop_user(const char *user, const char *chroot_dir, enum sandbox_groups 
 
 #ifdef PARSEC_TEST_HOOKS
 void
-sandbox_test_forbidden(enum proc_kind kind)
+sandbox_test_forbidden(enum sandbox_profile profile)
 {
 	char *const argv[] = { "true", NULL };
 
 	log_info("test build: attempting a forbidden system call");
-	switch (kind) {
-	case PROC_FRONTD:
+	switch (profile) {
+	case SANDBOX_FRONTD:
 		(void)open("/", O_RDONLY); /* frontd opens no path */
 		break;
-	case PROC_BROKERD:
+	case SANDBOX_BROKERD:
 		(void)socket(AF_INET, SOCK_STREAM, 0); /* brokerd makes no socket */
 		break;
-	case PROC_PROVIDER:
+	case SANDBOX_PROVIDER:
+	case SANDBOX_ADOPT:
 		(void)execv("/bin/true", argv); /* a provider runs nothing */
 		break;
 	}
@@ -141,20 +142,13 @@ sandbox_test_forbidden(enum proc_kind kind)
 #endif
 
 void
-sandbox_enter(enum proc_kind kind, const char *user, const char *chroot_dir)
-{
-	sandbox_drop(user, chroot_dir, SANDBOX_NO_GROUPS);
-	sandbox_seccomp(kind, NULL, NULL, 0);
-}
-
-void
-sandbox_filter(enum proc_kind kind, const char *const *extra, const char *const *refused,
+sandbox_filter(enum sandbox_profile profile, const char *const *extra, const char *const *refused,
     int relaxed)
 {
 	if (relaxed)
 		log_warnx("relax_seccomp is set: system calls outside the allow-list are logged "
 		    "by the kernel, not refused");
-	sandbox_seccomp(kind, extra, refused, relaxed);
+	sandbox_seccomp(profile, extra, refused, relaxed);
 }
 
 void

@@ -36,15 +36,15 @@
 
 struct sc_rule {
 	const char *name; /* resolved by libseccomp for the native architecture */
-	unsigned kinds;   /* bit per enum proc_kind */
+	unsigned kinds;   /* bit per enum sandbox_profile */
 };
 
-#define FRONT (1u << PROC_FRONTD)
-#define BROKER (1u << PROC_BROKERD)
-#define PROVIDER (1u << PROC_PROVIDER)
+#define FRONT (1u << SANDBOX_FRONTD)
+#define BROKER (1u << SANDBOX_BROKERD)
+#define PROVIDER (1u << SANDBOX_PROVIDER)
 #define ALL (FRONT | BROKER | PROVIDER)
-/* parsecd's adoption process (adopt.c): forked, not a proc_kind, filtered once its store is open */
-#define ADOPT (1u << (PROC_PROVIDER + 1))
+/* parsecd's adoption process (adopt.c): forked, filtered once its store is open */
+#define ADOPT (1u << SANDBOX_ADOPT)
 
 static const struct sc_rule sc_rules[] = {
 	/* the event loop and the IPC channels */
@@ -122,10 +122,10 @@ static void sc_load(unsigned kind_bit, const char *const *extra, const char *con
     int relaxed);
 
 void
-sandbox_seccomp(enum proc_kind kind, const char *const *extra, const char *const *refused,
-    int relaxed)
+sandbox_seccomp(enum sandbox_profile profile, const char *const *extra,
+    const char *const *refused, int relaxed)
 {
-	sc_load(1u << kind, extra, refused, relaxed);
+	sc_load(1u << profile, extra, refused, relaxed);
 }
 
 void

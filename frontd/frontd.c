@@ -16,7 +16,6 @@
 #include "ipc_msg.h"
 #include "log.h"
 #include "proc.h"
-#include "sandbox.h"
 #include "setup.h"
 
 /* The shared start-up (proc.h); its handlers are below. */
@@ -24,7 +23,6 @@ static struct proc_child frontd;
 
 static struct {
 	struct front_settings settings;
-	int have_setup;
 	int setup_done;
 	int serving;
 	char user[CFG_NAME_MAX];
@@ -49,7 +47,14 @@ frontd_settings(const struct ipc_msg *msg, int setup)
 		return;
 	strlcpy(fd_main.user, s.user, sizeof(fd_main.user));
 	strlcpy(fd_main.chroot_dir, s.chroot_dir, sizeof(fd_main.chroot_dir));
-	fd_main.have_setup = 1;
+}
+
+/* frontd opens nothing by name: it holds sockets only, in an empty root. */
+static void
+frontd_sandbox(struct proc_sandbox *sb)
+{
+	sb->user = fd_main.user;
+	sb->chroot_dir = fd_main.chroot_dir;
 }
 
 static void
@@ -59,11 +64,7 @@ frontd_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 	case IPC_SETUP:
 		frontd_settings(msg, 1);
 		break;
-	case IPC_SETUP_DONE:
-		if (!fd_main.have_setup)
-			fatalx("setup done before setup");
-		/* Everything frontd needs is open: from here on it holds nothing but sockets. */
-		sandbox_enter(PROC_FRONTD, fd_main.user, fd_main.chroot_dir);
+	case IPC_SETUP_DONE: /* in its sandbox now (proc_child_enter) */
 		front_conn_init(frontd.base, IPC_FD_LISTENER, frontd.peer, &fd_main.settings);
 		fd_main.setup_done = 1;
 		ipc_send_ctl(chan, IPC_READY, 0, -1, NULL, 0);
@@ -103,6 +104,7 @@ static struct proc_child frontd = {
 	.kind = PROC_FRONTD,
 	.parent_msg = frontd_parent_msg,
 	.peer_msg = frontd_broker_msg,
+	.sandbox = frontd_sandbox,
 	.stop = front_conn_shutdown,
 	/* At a stop brokerd may go before our own SIGTERM is read: the totals still count. */
 	.lost = front_conn_log_totals,

@@ -4,7 +4,9 @@
  * fork+execs frontd, brokerd and one process per provider worker as
  * proc_table says (spawn.c), finishes the setup handshake (settings.c) and
  * then only supervises (supervise.c) and reloads (reload.c). It never reads
- * client data. This file: the command line, the signals and the loop.
+ * client data. This file: the command line, what comes before the children
+ * (the checks, the directories, the adoption, the socket), the signals and
+ * the loop. It owns the running configuration, which reload.c replaces.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -21,7 +23,8 @@
 #include "log.h"
 #include "parsecd.h"
 
-struct parsecd pd;
+static struct parsec_config cfg;
+static const char *config_path; /* NULL for the built-in config */
 
 struct parsecd_opts {
 	const char *config_path;
@@ -41,30 +44,6 @@ usage(void)
 			"       parsecd --adopt-dry-run -c config.toml\n"
 			"       parsecd -V | --version\n");
 	exit(2);
-}
-
-/*
- * Run as root, the configuration decides what root does: only root may be
- * able to change it.
- */
-int
-parsecd_config_safe(const char *path, char *err, size_t errlen)
-{
-	struct stat st;
-
-	if (geteuid() != 0)
-		return 0;
-	if (stat(path, &st) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-		snprintf(err, errlen, "%s: must be owned by root and writable by root alone "
-		    "(owner uid %u, mode %04o)", path, (unsigned)st.st_uid,
-		    (unsigned)(st.st_mode & 07777));
-		return -1;
-	}
-	return 0;
 }
 
 #ifdef PARSEC_TEST_HOOKS
@@ -99,7 +78,7 @@ parsecd_signal(evutil_socket_t sig, short ev, void *arg)
 		parsecd_stop(0);
 		break;
 	case SIGHUP:
-		parsecd_reload();
+		parsecd_reload(&cfg, config_path);
 		break;
 #ifdef PARSEC_TEST_HOOKS
 	case SIGUSR1:
@@ -155,20 +134,19 @@ static int
 parsecd_load(const struct parsecd_opts *o, char *err, size_t errlen)
 {
 	if (o->config_path == NULL)
-		return parsecd_dev_config(o->dev_dir, &pd.cfg, err, errlen);
+		return parsecd_dev_config(o->dev_dir, &cfg, err, errlen);
 	if (parsecd_config_safe(o->config_path, err, errlen) == -1)
 		return -1;
-	return config_load_file(o->config_path, &pd.cfg, err, errlen);
+	return config_load_file(o->config_path, &cfg, err, errlen);
 }
 
 /* -t: the configuration loaded; every helper it would exec is there and executable. */
 static int
-parsecd_check(const char *config_path)
+parsecd_check(void)
 {
-	parsecd_exe_dir();
-	parsecd_users_init(&pd.cfg); /* as root: every role's user exists (fatal if not) */
-	parsecd_check_reach(&pd.cfg); /* and reaches the paths it opens (fatal if not) */
-	if (parsecd_check_helpers() == -1) {
+	parsecd_users_init(&cfg); /* as root: every role's user exists (fatal if not) */
+	parsecd_check_reach(&cfg); /* and reaches the paths it opens (fatal if not) */
+	if (parsecd_check_helpers(&cfg) == -1) {
 		fprintf(stderr, "parsecd: configuration %s OK, but a helper cannot be "
 		    "executed (installed helpers belong in %s)\n",
 		    config_path ? config_path : "(built-in)", LIBEXECDIR);
@@ -176,6 +154,26 @@ parsecd_check(const char *config_path)
 	}
 	printf("parsecd: configuration %s OK\n", config_path ? config_path : "(built-in)");
 	return 0;
+}
+
+/* Everything the children need before they start, then the children. */
+static void
+parsecd_start(struct event_base *base)
+{
+	int listen_fd, activated;
+
+	/* Paths a role's user cannot reach stop the start before anything is made there. */
+	parsecd_check_reach(&cfg);
+	/* The state directory's lock first: a second instance stops before it touches a thing. */
+	parsecd_prepare_dirs(&cfg);
+	if (parsecd_adopt(&cfg, 0) == -1)
+		fatalx("upstream Parsec's keys could not be adopted into the key store %s",
+		    cfg.key_managers[0].sqlite_db_path);
+	/* From here each worker's setup reads its secrets again (secrets.c). */
+	parsecd_secrets_forget(&cfg, config_path);
+	listen_fd = parsecd_listen(&cfg, &activated);
+	parsecd_settings_init(&cfg, listen_fd);
+	parsecd_supervise(base, &cfg, listen_fd, activated);
 }
 
 /* Starts the children and supervises them until the service stops. */
@@ -188,19 +186,18 @@ parsecd_run(void)
 #endif
 	};
 	struct event *sigs[sizeof(signums) / sizeof(signums[0])];
+	struct event_base *base;
 	size_t i;
 
-	parsecd_exe_dir();
-	if ((pd.base = event_base_new()) == NULL)
+	if ((base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	signal(SIGPIPE, SIG_IGN);
 	for (i = 0; i < sizeof(signums) / sizeof(signums[0]); i++) {
-		sigs[i] = evsignal_new(pd.base, signums[i], parsecd_signal, NULL);
+		sigs[i] = evsignal_new(base, signums[i], parsecd_signal, NULL);
 		evsignal_add(sigs[i], NULL);
 	}
-	pd.listen_fd = -1;
-	parsecd_start();
-	event_base_dispatch(pd.base);
+	parsecd_start(base);
+	event_base_dispatch(base);
 	for (i = 0; i < sizeof(signums) / sizeof(signums[0]); i++)
 		event_free(sigs[i]);
 }
@@ -214,28 +211,28 @@ main(int argc, char **argv)
 
 	log_init("parsecd", LOG_LVL_INFO, 0);
 	parsecd_options(argc, argv, &o);
-	pd.config_path = o.config_path;
+	config_path = o.config_path;
 	if (parsecd_load(&o, err, sizeof(err)) == -1) {
 		fprintf(stderr, "parsecd: %s\n", err);
 		return 1;
 	}
 	/* Upstream's SQLite store at sqlite_db_path is read only: ours moves beside it. */
-	if (!o.check_only && parsecd_adopt_resolve(&pd.cfg) == -1) {
-		config_wipe_secrets(&pd.cfg);
+	if (!o.check_only && parsecd_adopt_resolve(&cfg) == -1) {
+		config_wipe_secrets(&cfg);
 		return 1;
 	}
 	if (o.orphans || o.check_only || o.adopt_dry_run) {
 		if (o.adopt_dry_run)
-			r = parsecd_adopt(&pd.cfg, 1) == 0 ? 0 : 1;
+			r = parsecd_adopt(&cfg, 1) == 0 ? 0 : 1;
 		else
-			r = o.orphans ? parsecd_orphans(&pd.cfg) : parsecd_check(o.config_path);
-		config_wipe_secrets(&pd.cfg);
+			r = o.orphans ? parsecd_orphans(&cfg) : parsecd_check();
+		config_wipe_secrets(&cfg);
 		return r;
 	}
-	level = (int)pd.cfg.log_level + o.verbose;
-	log_init("parsecd", level > LOG_LVL_TRACE ? LOG_LVL_TRACE : level, pd.cfg.log_timestamp);
+	level = (int)cfg.log_level + o.verbose;
+	log_init("parsecd", level > LOG_LVL_TRACE ? LOG_LVL_TRACE : level, cfg.log_timestamp);
 	/* Secrets stay here only until the service starts (parsecd_start, secrets.c). */
 	parsecd_run();
-	log_info("stopped%s", pd.exit_code ? " after a failure" : "");
-	return pd.exit_code;
+	log_info("stopped%s", parsecd_exit_code() ? " after a failure" : "");
+	return parsecd_exit_code();
 }

@@ -13,13 +13,14 @@
 #include "config.h"
 #include "proc.h"
 
-/* A child process, as the parent keeps it: one per frontd, brokerd and provider worker. */
+/* A child process, as the parent keeps it (spawn.c): one per frontd, brokerd and provider worker. */
 struct child {
 	enum proc_kind kind;  /* its row in proc_table */
 	const char *binary;   /* basename */
 	char name[CFG_NAME_MAX + 16];
 	pid_t pid;
 	struct ipc_chan *chan;
+	int hello; /* it said HELLO: channels made for it can be handed over */
 	int ready;
 	/*
 	 * Our end of a channel made for its peer, until the peer takes it (at
@@ -34,88 +35,75 @@ struct child {
 	int retired; /* its provider left the config: not restarted */
 	uint32_t worker;
 	uint32_t backoff_ms;
-	struct event *restart_ev;
+	struct event *restart_ev; /* made by supervise.c at the first restart */
 };
 
 #define SETUP_TIMEOUT_SEC 15 /* from the start until every child is ready */
 
-/* The parent's state (parsecd.c), shared by its files. */
-struct parsecd {
-	struct event_base *base;
-	struct parsec_config cfg;
-	const char *config_path; /* NULL for the built-in config */
-	int broker_hello;
-	char exe_dir[PATH_MAX];
-	int listen_fd;
-	int activated; /* the listening socket came from systemd */
-	int serving;
-	int stopping;
-	int exit_code;
-	struct child front;
-	struct child broker;
-	struct child providers[CFG_PROVIDER_MAX * CFG_WORKERS_MAX]; /* every worker */
-	size_t provider_count;
-	uint32_t workers; /* per provider */
-	struct event *setup_timer;
-	struct event *stop_timer;
-};
-extern struct parsecd pd;
-
-/* Every child in turn: frontd, brokerd, then each provider worker; NULL past the last. */
-struct child *parsecd_child(size_t i);
-
 /*
- * spawn.c: starting children as proc_table says. parsecd_start() prepares
- * the directories and the socket and starts every child; a provider worker
- * is set up in a free slot (or NULL, none left) and started.
+ * spawn.c: the children and their start as proc_table says.
+ * parsecd_spawn_init() says where the children run from and who hears
+ * their messages; parsecd_child() gives every child in turn (one per row
+ * with a binary of its own, then each provider worker; NULL past the last),
+ * parsecd_child_of() the one child of such a row (NULL for the providers').
+ * A provider worker is set up in a free slot by parsecd_new_worker() (NULL:
+ * none left).
  */
-void parsecd_start(void);
+void parsecd_spawn_init(struct event_base *base, const struct parsec_config *cfg, int listen_fd,
+    ipc_msg_cb child_msg, ipc_close_cb child_lost);
+struct child *parsecd_child(size_t i);
+struct child *parsecd_child_of(enum proc_kind kind);
+void parsecd_spawn(struct child *c);
 struct child *parsecd_new_worker(const struct cfg_provider *p, uint32_t worker);
-void parsecd_start_provider(struct child *c);
 uint32_t parsecd_workers_for(enum cfg_provider_kind kind);
-/* Where our helpers are (the build tree or LIBEXECDIR); -t checks each one is there. */
-void parsecd_exe_dir(void);
-int parsecd_check_helpers(void);
+/* -t: every helper cfg would exec is there (the build tree or LIBEXECDIR) and executable. */
+int parsecd_check_helpers(const struct parsec_config *cfg);
 
 /*
  * settings.c: what each child is told at setup (IPC_SETUP) and at reload
- * (IPC_RELOAD). -1: a provider worker whose secrets could not be read again
- * is told nothing and stopped (it is restarted with backoff).
+ * (IPC_RELOAD), by the encoder its row names, from cfg (read where it is,
+ * as a reload replaces it in place). -1: a provider worker whose secrets
+ * could not be read again is told nothing and stopped (it is restarted
+ * with backoff).
  */
+void parsecd_settings_init(const struct parsec_config *cfg, int listen_fd);
 int parsecd_send_settings(struct child *c, uint32_t type);
 void parsecd_send_setup(struct child *c);
-/* Hands brokerd its end of a provider worker's channel. */
+/* Hands the provider worker's peer (brokerd) its end of the worker's channel. */
 void parsecd_link_provider(struct child *c);
 
 /*
- * supervise.c: the children's messages (HELLO, READY), readiness of the
- * whole service, the reaping of children (providers restarted with
- * backoff) and the stop.
+ * supervise.c: starts every child and then follows them: their messages
+ * (HELLO, READY), readiness of the whole service, the reaping of children
+ * (as their row's restart policy says) and the stop.
  */
-void parsecd_child_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg);
-void parsecd_child_lost(struct ipc_chan *chan, void *arg);
-void parsecd_restart_provider(evutil_socket_t fd, short ev, void *arg);
-void parsecd_setup_timeout(evutil_socket_t fd, short ev, void *arg);
+void parsecd_supervise(struct event_base *base, const struct parsec_config *cfg, int listen_fd,
+    int activated);
+/* Starts one provider worker (and links it, if its peer said HELLO already). */
+void parsecd_start_provider(struct child *c);
 void parsecd_reap(void);
 void parsecd_stop(int exit_code);
+int parsecd_serving(void); /* ready, and not stopping */
+int parsecd_exit_code(void);
 
-/* reload.c: SIGHUP. */
-void parsecd_reload(void);
+/* reload.c: SIGHUP; cfg, the running configuration, is replaced in place. */
+void parsecd_reload(struct parsec_config *cfg, const char *config_path);
 
 /*
  * secrets.c: the providers' secrets are not kept. parsecd_secrets_forget()
  * notes which providers of cfg hold some and wipes them from it; a worker's
  * setup takes parsecd_secrets_read(): running's settings with the secrets
- * the configuration file holds now, or -1 with a line in err when the file
- * cannot be read or no longer configures that provider as it runs.
+ * the configuration file (path, NULL for the built-in configuration) holds
+ * now, or -1 with a line in err when the file cannot be read or no longer
+ * configures that provider as it runs.
  */
-void parsecd_secrets_forget(struct parsec_config *cfg);
+void parsecd_secrets_forget(struct parsec_config *cfg, const char *path);
 int parsecd_secrets_read(const struct cfg_provider *running, struct cfg_provider *out,
     char *err, size_t errlen);
 /* Two provider settings are the same, whatever line they sit on. */
 int parsecd_same_provider(const struct cfg_provider *a, const struct cfg_provider *b);
 
-/* Run as root, only root may be able to change the configuration (parsecd.c). */
+/* Run as root, only root may be able to change the configuration (secrets.c). */
 int parsecd_config_safe(const char *path, char *err, size_t errlen);
 
 /* The built-in development config for `parsecd -D DIR` (make run). */

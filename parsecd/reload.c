@@ -2,8 +2,9 @@
 /*
  * SIGHUP: config.toml read again and compared with the running one.
  * Providers that left or changed are retired, new ones started; settings a
- * running service cannot take are reported and kept; frontd and brokerd get
- * their new settings in IPC_RELOAD.
+ * running service cannot take are reported and kept; every child of a row
+ * with a binary of its own (frontd, brokerd) gets its new settings in
+ * IPC_RELOAD.
  */
 #include <signal.h>
 #include <string.h>
@@ -24,32 +25,33 @@ parsecd_find_provider(const struct parsec_config *cfg, enum cfg_provider_kind ki
 	return NULL;
 }
 
-/* Stops a provider's workers for good and tells brokerd it is gone. */
+/* Stops a provider's workers for good and tells their peer (brokerd) it is gone. */
 static void
 parsecd_retire_provider(enum cfg_provider_kind kind)
 {
+	struct child *c;
 	size_t i;
 
-	for (i = 0; i < pd.provider_count; i++) {
-		struct child *c = &pd.providers[i];
-
-		if (c->retired || c->provider_kind != kind)
+	for (i = 0; (c = parsecd_child(i)) != NULL; i++) {
+		if (c->kind != PROC_PROVIDER || c->retired || c->provider_kind != kind)
 			continue;
 		c->retired = 1;
-		evtimer_del(c->restart_ev);
+		if (c->restart_ev != NULL)
+			evtimer_del(c->restart_ev);
 		if (c->pid > 0)
 			kill(c->pid, SIGTERM);
 	}
-	ipc_send_provider_removed(pd.broker.chan, (uint32_t)kind);
+	ipc_send_provider_removed(parsecd_child_of(proc_table[PROC_PROVIDER].peer)->chan,
+	    (uint32_t)kind);
 }
 
 static void
-parsecd_add_provider(const struct cfg_provider *p)
+parsecd_add_provider(const struct parsec_config *cfg, const struct cfg_provider *p)
 {
 	struct child *c;
 	uint32_t w;
 
-	parsecd_prepare_provider_dir(&pd.cfg, p);
+	parsecd_prepare_provider_dir(cfg, p);
 	for (w = 0; w < parsecd_workers_for(p->kind); w++) {
 		if ((c = parsecd_new_worker(p, w)) == NULL) {
 			log_warnx("reload: no room for another provider worker");
@@ -61,9 +63,8 @@ parsecd_add_provider(const struct cfg_provider *p)
 
 /* Settings a running service cannot take: reported, and the running ones kept. */
 static void
-parsecd_keep_fixed(struct parsec_config *next)
+parsecd_keep_fixed(const struct parsec_config *cur, struct parsec_config *next)
 {
-	const struct parsec_config *cur = &pd.cfg;
 	size_t i;
 	int kim_changed = next->key_manager_count != cur->key_manager_count;
 
@@ -99,12 +100,12 @@ parsecd_keep_fixed(struct parsec_config *next)
 
 /* Providers that left or changed in next: their workers retired. */
 static void
-parsecd_retire_changed(const struct parsec_config *next)
+parsecd_retire_changed(const struct parsec_config *cur, const struct parsec_config *next)
 {
 	enum cfg_provider_kind kind;
 
 	for (kind = CFG_PROVIDER_MBED_CRYPTO; kind <= CFG_PROVIDER_TPM; kind++) {
-		const struct cfg_provider *old = parsecd_find_provider(&pd.cfg, kind);
+		const struct cfg_provider *old = parsecd_find_provider(cur, kind);
 		const struct cfg_provider *new = parsecd_find_provider(next, kind);
 
 		if (old != NULL && (new == NULL || !parsecd_same_provider(old, new))) {
@@ -115,22 +116,39 @@ parsecd_retire_changed(const struct parsec_config *next)
 	}
 }
 
-/* Providers of the (taken) configuration with no running worker: started. */
-static void
-parsecd_start_new(void)
+/* The running worker of a provider kind, or NULL. */
+static struct child *
+parsecd_running_worker(enum cfg_provider_kind kind)
 {
-	size_t i, k;
+	struct child *c;
+	size_t i;
 
-	for (i = 0; i < pd.cfg.provider_count; i++) {
-		const struct cfg_provider *p = &pd.cfg.providers[i];
-		int running = 0;
+	for (i = 0; (c = parsecd_child(i)) != NULL; i++)
+		if (c->kind == PROC_PROVIDER && !c->retired && c->provider_kind == kind)
+			return c;
+	return NULL;
+}
 
-		for (k = 0; k < pd.provider_count; k++)
-			running |= !pd.providers[k].retired && pd.providers[k].provider_kind == p->kind;
-		if (!running) {
+/*
+ * The (taken) configuration's providers: live workers point into it, and a
+ * provider with no running worker is started.
+ */
+static void
+parsecd_start_new(const struct parsec_config *cfg)
+{
+	struct child *c;
+	size_t i;
+
+	for (i = 0; (c = parsecd_child(i)) != NULL; i++)
+		if (c->kind == PROC_PROVIDER && !c->retired)
+			c->provider = parsecd_find_provider(cfg, c->provider_kind);
+	for (i = 0; i < cfg->provider_count; i++) {
+		const struct cfg_provider *p = &cfg->providers[i];
+
+		if (parsecd_running_worker(p->kind) == NULL) {
 			log_info("reload: starting %s provider %s", config_provider_kind_name(p->kind),
 			    p->name);
-			parsecd_add_provider(p);
+			parsecd_add_provider(cfg, p);
 		}
 	}
 }
@@ -142,20 +160,21 @@ parsecd_start_new(void)
  * connections.
  */
 void
-parsecd_reload(void)
+parsecd_reload(struct parsec_config *cfg, const char *config_path)
 {
 	static struct parsec_config next;
 	char err[CFG_ERR_MAX];
-	size_t i;
+	enum proc_kind kind;
+	struct child *c;
 
-	if (pd.config_path == NULL) {
+	if (config_path == NULL) {
 		log_warnx("SIGHUP: the built-in configuration has nothing to reload");
 		return;
 	}
-	if (pd.stopping || !pd.serving)
+	if (!parsecd_serving())
 		return;
-	if (parsecd_config_safe(pd.config_path, err, sizeof(err)) == -1 ||
-	    config_load_file(pd.config_path, &next, err, sizeof(err)) == -1) {
+	if (parsecd_config_safe(config_path, err, sizeof(err)) == -1 ||
+	    config_load_file(config_path, &next, err, sizeof(err)) == -1) {
 		log_warnx("reload refused, the running configuration stays: %s", err);
 		return;
 	}
@@ -163,18 +182,15 @@ parsecd_reload(void)
 	 * Secrets are read again at each worker's setup: a changed PIN or
 	 * password alone restarts nothing, and the next worker started takes it.
 	 */
-	parsecd_secrets_forget(&next);
-	parsecd_keep_fixed(&next);
-	parsecd_retire_changed(&next);
-	/* Take the new configuration; live children now point into it. */
-	pd.cfg = next;
+	parsecd_secrets_forget(&next, config_path);
+	parsecd_keep_fixed(cfg, &next);
+	parsecd_retire_changed(cfg, &next);
+	/* Take the new configuration in place: everyone who reads it sees it now. */
+	*cfg = next;
 	explicit_bzero(&next, sizeof(next));
-	for (i = 0; i < pd.provider_count; i++)
-		if (!pd.providers[i].retired)
-			pd.providers[i].provider =
-			    parsecd_find_provider(&pd.cfg, pd.providers[i].provider_kind);
-	parsecd_start_new();
-	parsecd_send_settings(&pd.front, IPC_RELOAD);
-	parsecd_send_settings(&pd.broker, IPC_RELOAD);
-	log_info("reloaded %s", pd.config_path);
+	parsecd_start_new(cfg);
+	for (kind = 0; kind < PROC_KINDS; kind++)
+		if ((c = parsecd_child_of(kind)) != NULL)
+			parsecd_send_settings(c, IPC_RELOAD);
+	log_info("reloaded %s", config_path);
 }

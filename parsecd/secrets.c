@@ -3,16 +3,46 @@
  * The providers' secrets (user_pin, the TPM hierarchy passwords) are not
  * kept: once the configuration is loaded they are wiped from it, and each
  * provider worker's setup (at the start, a restart, a reload) reads its own
- * again from the configuration file, sends them and wipes them.
+ * again from the configuration file, sends them and wipes them. Also the
+ * check that only root may change that file.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "parsecd.h"
 
 /* Which provider kinds of the running configuration hold a secret in its file. */
 static int secrets_held[CFG_PROVIDER_TPM + 1];
+/* That file; NULL for the built-in configuration. */
+static const char *secrets_path;
+
+/*
+ * Run as root, the configuration decides what root does: only root may be
+ * able to change it.
+ */
+int
+parsecd_config_safe(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (geteuid() != 0)
+		return 0;
+	if (stat(path, &st) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		snprintf(err, errlen, "%s: must be owned by root and writable by root alone "
+		    "(owner uid %u, mode %04o)", path, (unsigned)st.st_uid,
+		    (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
 
 static int
 secrets_in(const struct cfg_provider *p)
@@ -22,10 +52,11 @@ secrets_in(const struct cfg_provider *p)
 }
 
 void
-parsecd_secrets_forget(struct parsec_config *cfg)
+parsecd_secrets_forget(struct parsec_config *cfg, const char *path)
 {
 	size_t i;
 
+	secrets_path = path;
 	memset(secrets_held, 0, sizeof(secrets_held));
 	for (i = 0; i < cfg->provider_count; i++)
 		secrets_held[cfg->providers[i].kind] = secrets_in(&cfg->providers[i]);
@@ -51,10 +82,10 @@ secrets_load(struct parsec_config *cfg, char *err, size_t errlen)
 {
 	int level = log_getlevel(), r;
 
-	if (parsecd_config_safe(pd.config_path, err, errlen) == -1)
+	if (parsecd_config_safe(secrets_path, err, errlen) == -1)
 		return -1;
 	log_setlevel(LOG_LVL_ERROR);
-	r = config_load_file(pd.config_path, cfg, err, errlen);
+	r = config_load_file(secrets_path, cfg, err, errlen);
 	log_setlevel(level);
 	return r;
 }
@@ -73,14 +104,14 @@ secrets_take(struct parsec_config *cfg, const struct cfg_provider *running,
 			p = &cfg->providers[i];
 	if (p == NULL) {
 		snprintf(err, errlen, "%s no longer configures the %s provider: send SIGHUP to "
-		    "take the file", pd.config_path, kind);
+		    "take the file", secrets_path, kind);
 		return -1;
 	}
 	*out = *p;
 	config_wipe_secrets(cfg);
 	if (!parsecd_same_provider(p, running)) {
 		snprintf(err, errlen, "%s changed the %s provider's settings since it was "
-		    "loaded: send SIGHUP to take them", pd.config_path, kind);
+		    "loaded: send SIGHUP to take them", secrets_path, kind);
 		explicit_bzero(out, sizeof(*out));
 		return -1;
 	}
@@ -95,7 +126,7 @@ parsecd_secrets_read(const struct cfg_provider *running, struct cfg_provider *ou
 	int r;
 
 	*out = *running;
-	if (pd.config_path == NULL || !secrets_held[running->kind])
+	if (secrets_path == NULL || !secrets_held[running->kind])
 		return 0;
 	r = secrets_load(&cfg, err, errlen);
 	if (r == 0)

@@ -2,8 +2,10 @@
 /*
  * What each child is told: its settings at setup (IPC_SETUP) and reload
  * (IPC_RELOAD), and brokerd's end of each provider worker's channel
- * (IPC_SETUP_PROVIDER). Secrets go to their provider alone: read again from
- * the configuration file for each worker (secrets.c) and wiped here once sent.
+ * (IPC_SETUP_PROVIDER). Each proc_table row names its encoder here
+ * (PROC_TABLE's last column). Secrets go to their provider alone: read again
+ * from the configuration file for each worker (secrets.c) and wiped here
+ * once sent.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -17,12 +19,18 @@
 #include "parsecd.h"
 #include "setup.h"
 
+/* What the settings are made of: the running configuration (reload.c replaces it in place). */
+static struct {
+	const struct parsec_config *cfg;
+	char listen_addr[sizeof(((struct setup_broker *)0)->listen_addr)];
+} st;
+
 /*
  * The address the listener is bound to, as every accepted client's local
  * address reads: brokerd takes only such descriptors for clients.
  */
 static void
-parsecd_listen_addr(char *out, size_t outsz)
+parsecd_listen_addr(int listen_fd, char *out, size_t outsz)
 {
 	struct sockaddr_un sun;
 	socklen_t len = sizeof(sun);
@@ -30,7 +38,7 @@ parsecd_listen_addr(char *out, size_t outsz)
 
 	memset(&sun, 0, sizeof(sun));
 	out[0] = '\0';
-	if (pd.listen_fd == -1 || getsockname(pd.listen_fd, (struct sockaddr *)&sun, &len) == -1 ||
+	if (listen_fd == -1 || getsockname(listen_fd, (struct sockaddr *)&sun, &len) == -1 ||
 	    len <= offsetof(struct sockaddr_un, sun_path))
 		return;
 	n = strnlen(sun.sun_path, len - offsetof(struct sockaddr_un, sun_path));
@@ -40,48 +48,60 @@ parsecd_listen_addr(char *out, size_t outsz)
 	out[n] = '\0';
 }
 
-static size_t
-parsecd_front_settings(uint8_t *buf, size_t cap)
+void
+parsecd_settings_init(const struct parsec_config *cfg, int listen_fd)
 {
+	st.cfg = cfg;
+	parsecd_listen_addr(listen_fd, st.listen_addr, sizeof(st.listen_addr));
+}
+
+static int
+parsecd_settings_front(struct child *c, uint8_t *buf, size_t cap, size_t *len)
+{
+	const struct parsec_config *cfg = st.cfg;
 	struct setup_front s = {
-		.body_len_limit = pd.cfg.body_len_limit,
-		.timeout_ms = pd.cfg.timeout_ms,
-		.keep_alive_timeout_ms = pd.cfg.keep_alive_timeout_ms,
-		.max_connections = pd.cfg.max_connections,
-		.max_connections_per_uid = pd.cfg.max_connections_per_uid,
-		.max_output_bytes_per_uid = pd.cfg.max_output_bytes_per_uid,
+		.body_len_limit = cfg->body_len_limit,
+		.timeout_ms = cfg->timeout_ms,
+		.keep_alive_timeout_ms = cfg->keep_alive_timeout_ms,
+		.max_connections = cfg->max_connections,
+		.max_connections_per_uid = cfg->max_connections_per_uid,
+		.max_output_bytes_per_uid = cfg->max_output_bytes_per_uid,
 	};
 
 	strlcpy(s.user, parsecd_user(PARSECD_ROLE_FRONTD)->name, sizeof(s.user));
-	strlcpy(s.chroot_dir, pd.cfg.chroot_dir, sizeof(s.chroot_dir));
-	return setup_front_encode(&s, buf, cap);
+	strlcpy(s.chroot_dir, cfg->chroot_dir, sizeof(s.chroot_dir));
+	*len = setup_front_encode(&s, buf, cap);
+	return 0;
 }
 
-static size_t
-parsecd_broker_settings(uint8_t *buf, size_t cap)
+static int
+parsecd_settings_broker(struct child *c, uint8_t *buf, size_t cap, size_t *len)
 {
 	static struct setup_broker s;
-	const struct cfg_key_manager *kim = &pd.cfg.key_managers[0];
+	const struct parsec_config *cfg = st.cfg;
+	const struct cfg_key_manager *kim = &cfg->key_managers[0];
+	struct child *worker;
 	size_t i;
 
 	memset(&s, 0, sizeof(s));
 	strlcpy(s.user, parsecd_user(PARSECD_ROLE_BROKERD)->name, sizeof(s.user));
-	parsecd_auth_setup(&pd.cfg, &s);
-	if (!pd.broker.ready) /* at setup only: a reload keeps the key store */
-		parsecd_deploy_scan(&pd.cfg, &s);
-	if (pd.cfg.key_manager_count > 0)
+	parsecd_auth_setup(cfg, &s);
+	if (!c->ready) /* at setup only: a reload keeps the key store */
+		parsecd_deploy_scan(cfg, &s);
+	if (cfg->key_manager_count > 0)
 		strlcpy(s.kim_path, kim->sqlite_db_path, sizeof(s.kim_path));
-	if (pd.cfg.key_manager_count > 0)
+	if (cfg->key_manager_count > 0)
 		strlcpy(s.upstream_store, kim->type == CFG_KIM_ON_DISK ? kim->store_path :
 		    kim->upstream_db_path, sizeof(s.upstream_store));
-	strlcpy(s.state_dir, pd.cfg.state_dir, sizeof(s.state_dir));
-	s.max_keys_per_application = pd.cfg.max_keys_per_application;
-	s.max_key_bytes_per_application = pd.cfg.max_key_bytes_per_application;
-	s.max_requests_per_application = pd.cfg.max_requests_per_application;
-	parsecd_listen_addr(s.listen_addr, sizeof(s.listen_addr));
-	for (i = 0; i < pd.provider_count; i++)
-		s.provider_count += !pd.providers[i].retired;
-	return setup_broker_encode(&s, buf, cap);
+	strlcpy(s.state_dir, cfg->state_dir, sizeof(s.state_dir));
+	s.max_keys_per_application = cfg->max_keys_per_application;
+	s.max_key_bytes_per_application = cfg->max_key_bytes_per_application;
+	s.max_requests_per_application = cfg->max_requests_per_application;
+	strlcpy(s.listen_addr, st.listen_addr, sizeof(s.listen_addr));
+	for (i = 0; (worker = parsecd_child(i)) != NULL; i++)
+		s.provider_count += worker->kind == PROC_PROVIDER && !worker->retired;
+	*len = setup_broker_encode(&s, buf, cap);
+	return 0;
 }
 
 /* The per-kind settings, secrets included: they go to this provider only. */
@@ -119,7 +139,7 @@ parsecd_provider_settings(const struct child *c, const struct cfg_provider *p, u
 	    sizeof(s.user));
 	s.id = (uint32_t)c->provider->kind;
 	strlcpy(s.name, c->provider->name, sizeof(s.name));
-	if ((size_t)snprintf(s.state_dir, sizeof(s.state_dir), "%s/%s", pd.cfg.state_dir,
+	if ((size_t)snprintf(s.state_dir, sizeof(s.state_dir), "%s/%s", st.cfg->state_dir,
 	    c->provider->name) >= sizeof(s.state_dir))
 		fatalx("state_dir too long for provider %s", c->provider->name);
 	s.worker = c->worker;
@@ -136,7 +156,7 @@ parsecd_provider_settings(const struct child *c, const struct cfg_provider *p, u
  * when they cannot be (the worker is stopped, and restarted with backoff).
  */
 static int
-parsecd_provider_setup(struct child *c, uint8_t *buf, size_t cap, size_t *len)
+parsecd_settings_provider(struct child *c, uint8_t *buf, size_t cap, size_t *len)
 {
 	static struct cfg_provider p;
 	char err[CFG_ERR_MAX];
@@ -151,17 +171,21 @@ parsecd_provider_setup(struct child *c, uint8_t *buf, size_t cap, size_t *len)
 	return 0;
 }
 
+/* Each row's encoder, as PROC_TABLE names it. */
+typedef int parsecd_settings_fn(struct child *c, uint8_t *buf, size_t cap, size_t *len);
+#define PARSECD_SETTINGS_ROW(kind, name, binary, build_dir, peer, nfds, sandbox, restart, \
+    settings) [kind] = parsecd_settings_##settings,
+static parsecd_settings_fn *const parsecd_settings_of[PROC_KINDS] = {
+	PROC_TABLE(PARSECD_SETTINGS_ROW)
+};
+
 int
 parsecd_send_settings(struct child *c, uint32_t type)
 {
 	static uint8_t buf[sizeof(struct setup_broker) + 1024];
 	size_t len = 0;
 
-	if (c->kind == PROC_FRONTD)
-		len = parsecd_front_settings(buf, sizeof(buf));
-	else if (c->kind == PROC_BROKERD)
-		len = parsecd_broker_settings(buf, sizeof(buf));
-	else if (parsecd_provider_setup(c, buf, sizeof(buf), &len) == -1)
+	if (parsecd_settings_of[c->kind](c, buf, sizeof(buf), &len) == -1)
 		return -1;
 	if (len == 0)
 		fatalx("setup for %s does not fit", c->name);
@@ -190,6 +214,7 @@ parsecd_link_provider(struct child *c)
 	ref.worker = c->worker;
 	strlcpy(ref.name, c->provider->name, sizeof(ref.name));
 	len = setup_provider_ref_encode(&ref, buf, sizeof(buf));
-	ipc_send_ctl(pd.broker.chan, IPC_SETUP_PROVIDER, 0, c->peer_end, buf, len);
+	ipc_send_ctl(parsecd_child_of(proc_table[c->kind].peer)->chan, IPC_SETUP_PROVIDER, 0,
+	    c->peer_end, buf, len);
 	c->peer_end = -1;
 }

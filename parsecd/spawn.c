@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Starting children as proc_table says: which binary, which descriptors,
- * and the channels between parent, child and peer. The first start of the
- * whole service, and each provider worker's start and restart.
+ * The children as the parent keeps them, and their start as proc_table says:
+ * which binary, which descriptors, and the channels between parent, child
+ * and peer. What a child's messages and exit mean is supervise.c's.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +13,20 @@
 #include "ipc.h"
 #include "log.h"
 #include "parsecd.h"
+
+/* Where the children run from, what they are given, and who hears them. */
+static struct {
+	struct event_base *base;
+	const struct parsec_config *cfg;
+	int listen_fd;
+	char exe_dir[PATH_MAX];
+	ipc_msg_cb child_msg;
+	ipc_close_cb child_lost;
+	uint32_t workers; /* per provider */
+	struct child single[PROC_KINDS]; /* one per row with a binary of its own */
+	struct child providers[CFG_PROVIDER_MAX * CFG_WORKERS_MAX]; /* every worker */
+	size_t provider_count;
+} sp;
 
 const char *
 parsecd_provider_binary(enum cfg_provider_kind kind)
@@ -32,14 +46,14 @@ parsecd_provider_binary(enum cfg_provider_kind kind)
 static void
 parsecd_child_path(const char *binary, enum proc_kind kind, char *out, size_t outsz)
 {
-	if ((size_t)snprintf(out, outsz, "%s/../%s/%s", pd.exe_dir, proc_table[kind].build_dir,
+	if ((size_t)snprintf(out, outsz, "%s/../%s/%s", sp.exe_dir, proc_table[kind].build_dir,
 	    binary) < outsz && access(out, X_OK) == 0)
 		return;
 	if ((size_t)snprintf(out, outsz, "%s/%s", LIBEXECDIR, binary) >= outsz)
 		fatalx("path of %s too long", binary);
 }
 
-void
+static void
 parsecd_exe_dir(void)
 {
 	char exe[PATH_MAX];
@@ -51,7 +65,7 @@ parsecd_exe_dir(void)
 	exe[n] = '\0';
 	if ((slash = strrchr(exe, '/')) != NULL)
 		*slash = '\0';
-	strlcpy(pd.exe_dir, exe, sizeof(pd.exe_dir));
+	strlcpy(sp.exe_dir, exe, sizeof(sp.exe_dir));
 }
 
 static int
@@ -67,16 +81,21 @@ parsecd_helper_ok(const char *binary, enum proc_kind kind)
 }
 
 int
-parsecd_check_helpers(void)
+parsecd_check_helpers(const struct parsec_config *cfg)
 {
+	enum proc_kind kind;
 	size_t i;
 	int ok = 1;
 
-	ok &= parsecd_helper_ok(proc_table[PROC_FRONTD].binary, PROC_FRONTD);
-	ok &= parsecd_helper_ok(proc_table[PROC_BROKERD].binary, PROC_BROKERD);
-	for (i = 0; i < pd.cfg.provider_count; i++)
-		ok &= parsecd_helper_ok(parsecd_provider_binary(pd.cfg.providers[i].kind),
-		    PROC_PROVIDER);
+	parsecd_exe_dir();
+	for (kind = 0; kind < PROC_KINDS; kind++) {
+		if (proc_table[kind].binary != NULL) {
+			ok &= parsecd_helper_ok(proc_table[kind].binary, kind);
+			continue;
+		}
+		for (i = 0; i < cfg->provider_count; i++)
+			ok &= parsecd_helper_ok(parsecd_provider_binary(cfg->providers[i].kind), kind);
+	}
 	return ok ? 0 : -1;
 }
 
@@ -85,6 +104,26 @@ parsecd_socketpair(int sv[2])
 {
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
 		fatal("socketpair");
+}
+
+struct child *
+parsecd_child_of(enum proc_kind kind)
+{
+	return proc_table[kind].binary != NULL ? &sp.single[kind] : NULL;
+}
+
+struct child *
+parsecd_child(size_t i)
+{
+	enum proc_kind kind;
+
+	for (kind = 0; kind < PROC_KINDS; kind++) {
+		if (proc_table[kind].binary == NULL)
+			continue;
+		if (i-- == 0)
+			return &sp.single[kind];
+	}
+	return i < sp.provider_count ? &sp.providers[i] : NULL;
 }
 
 /*
@@ -96,9 +135,7 @@ parsecd_socketpair(int sv[2])
 static int
 parsecd_peer_fd(struct child *c)
 {
-	enum proc_kind peer_kind = proc_table[c->kind].peer;
-	struct child *peer = peer_kind == PROC_FRONTD ? &pd.front :
-	    peer_kind == PROC_BROKERD ? &pd.broker : NULL;
+	struct child *peer = parsecd_child_of(proc_table[c->kind].peer);
 	int sv[2], fd;
 
 	if (peer != NULL && peer->peer_end != -1 && proc_table[peer->kind].peer == c->kind) {
@@ -112,7 +149,7 @@ parsecd_peer_fd(struct child *c)
 }
 
 /* Starts c with its descriptors as its proc_table row says; the channel to us is up after. */
-static void
+void
 parsecd_spawn(struct child *c)
 {
 	char path[PATH_MAX], level[16];
@@ -127,13 +164,13 @@ parsecd_spawn(struct child *c)
 	argv[argc++] = (char *)c->binary;
 	argv[argc++] = "-l";
 	argv[argc++] = level;
-	if (pd.cfg.log_timestamp)
+	if (sp.cfg->log_timestamp)
 		argv[argc++] = "-T";
 	argv[argc] = NULL;
 	parsecd_socketpair(to_parent);
 	fds[0] = to_parent[1];
 	fds[1] = parsecd_peer_fd(c);
-	fds[2] = pd.listen_fd;
+	fds[2] = sp.listen_fd;
 	if ((c->pid = proc_spawn(path, argv, fds, proc_table[c->kind].nfds)) == -1) {
 		log_warn("fork for %s", c->name);
 		fatalx("cannot start %s", c->name);
@@ -142,18 +179,8 @@ parsecd_spawn(struct child *c)
 	close(fds[0]);
 	close(fds[1]);
 	c->ready = 0;
-	c->chan = ipc_chan_new(pd.base, to_parent[0], c->name, parsecd_child_msg,
-	    parsecd_child_lost, c);
-}
-
-/* Starts one provider worker; brokerd gets its end of the channel at setup. */
-void
-parsecd_start_provider(struct child *c)
-{
-	parsecd_spawn(c);
-	/* A provider started after brokerd (a restart, a reload) is linked at once. */
-	if (pd.broker_hello)
-		parsecd_link_provider(c);
+	c->hello = 0;
+	c->chan = ipc_chan_new(sp.base, to_parent[0], c->name, sp.child_msg, sp.child_lost, c);
 }
 
 /*
@@ -163,7 +190,7 @@ parsecd_start_provider(struct child *c)
 uint32_t
 parsecd_workers_for(enum cfg_provider_kind kind)
 {
-	return kind == CFG_PROVIDER_TPM ? 1 : pd.workers;
+	return kind == CFG_PROVIDER_TPM ? 1 : sp.workers;
 }
 
 static void
@@ -183,14 +210,13 @@ parsecd_new_worker(const struct cfg_provider *p, uint32_t worker)
 	char name[CFG_NAME_MAX + 16];
 	size_t i;
 
-	for (i = 0; i < pd.provider_count && c == NULL; i++)
-		if (pd.providers[i].retired && pd.providers[i].pid == 0)
-			c = &pd.providers[i];
+	for (i = 0; i < sp.provider_count && c == NULL; i++)
+		if (sp.providers[i].retired && sp.providers[i].pid == 0)
+			c = &sp.providers[i];
 	if (c == NULL) {
-		if (pd.provider_count == sizeof(pd.providers) / sizeof(pd.providers[0]))
+		if (sp.provider_count == sizeof(sp.providers) / sizeof(sp.providers[0]))
 			return NULL;
-		c = &pd.providers[pd.provider_count++];
-		c->restart_ev = evtimer_new(pd.base, parsecd_restart_provider, c);
+		c = &sp.providers[sp.provider_count++];
 	}
 	snprintf(name, sizeof(name), "provider %s/%u", p->name, worker);
 	parsecd_init_child(c, PROC_PROVIDER, parsecd_provider_binary(p->kind), name);
@@ -204,38 +230,25 @@ parsecd_new_worker(const struct cfg_provider *p, uint32_t worker)
 }
 
 void
-parsecd_start(void)
+parsecd_spawn_init(struct event_base *base, const struct parsec_config *cfg, int listen_fd,
+    ipc_msg_cb child_msg, ipc_close_cb child_lost)
 {
-	struct timeval tv = { SETUP_TIMEOUT_SEC, 0 };
-	size_t i;
-	uint32_t w;
+	enum proc_kind kind;
 
-	/* Paths a role's user cannot reach stop the start before anything is made there. */
-	parsecd_check_reach(&pd.cfg);
-	/* The state directory's lock first: a second instance stops before it touches a thing. */
-	parsecd_prepare_dirs(&pd.cfg);
-	if (parsecd_adopt(&pd.cfg, 0) == -1)
-		fatalx("upstream Parsec's keys could not be adopted into the key store %s",
-		    pd.cfg.key_managers[0].sqlite_db_path);
-	/* From here each worker's setup reads its secrets again (secrets.c). */
-	parsecd_secrets_forget(&pd.cfg);
-	pd.listen_fd = parsecd_listen(&pd.cfg, &pd.activated);
-	parsecd_init_child(&pd.front, PROC_FRONTD, proc_table[PROC_FRONTD].binary,
-	    proc_table[PROC_FRONTD].name);
-	parsecd_init_child(&pd.broker, PROC_BROKERD, proc_table[PROC_BROKERD].binary,
-	    proc_table[PROC_BROKERD].name);
-	parsecd_spawn(&pd.front);
-	parsecd_spawn(&pd.broker);
-
-	pd.workers = pd.cfg.workers;
-	if (pd.workers == 0) {
+	parsecd_exe_dir();
+	sp.base = base;
+	sp.cfg = cfg;
+	sp.listen_fd = listen_fd;
+	sp.child_msg = child_msg;
+	sp.child_lost = child_lost;
+	for (kind = 0; kind < PROC_KINDS; kind++)
+		if (proc_table[kind].binary != NULL)
+			parsecd_init_child(&sp.single[kind], kind, proc_table[kind].binary,
+			    proc_table[kind].name);
+	sp.workers = cfg->workers;
+	if (sp.workers == 0) {
 		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
-		pd.workers = cpus < 1 ? 1 : cpus > CFG_WORKERS_MAX ? CFG_WORKERS_MAX : (uint32_t)cpus;
+		sp.workers = cpus < 1 ? 1 : cpus > CFG_WORKERS_MAX ? CFG_WORKERS_MAX : (uint32_t)cpus;
 	}
-	for (i = 0; i < pd.cfg.provider_count; i++)
-		for (w = 0; w < parsecd_workers_for(pd.cfg.providers[i].kind); w++)
-			parsecd_start_provider(parsecd_new_worker(&pd.cfg.providers[i], w));
-	pd.setup_timer = evtimer_new(pd.base, parsecd_setup_timeout, NULL);
-	evtimer_add(pd.setup_timer, &tv);
 }

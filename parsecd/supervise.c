@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Supervision: the children's HELLO and READY, the moment the whole service
- * is ready, the reaping of children (a provider worker restarted with
- * backoff, any other loss stopping the service) and the orderly stop.
+ * Supervision: the start of every child, their HELLO and READY, the moment
+ * the whole service is ready, the reaping of children (as their row's
+ * restart policy says: a provider worker restarted with backoff, any other
+ * loss stopping the service) and the orderly stop.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -20,65 +21,79 @@
 #define STOP_TIMEOUT_SEC 5
 #define BACKOFF_MAX_MS 30000
 
-struct child *
-parsecd_child(size_t i)
-{
-	if (i == 0)
-		return &pd.front;
-	if (i == 1)
-		return &pd.broker;
-	return i - 2 < pd.provider_count ? &pd.providers[i - 2] : NULL;
-}
+/* The service's state, from the start to the stop. */
+static struct {
+	struct event_base *base;
+	const struct parsec_config *cfg; /* reload.c replaces it in place */
+	int listen_fd;
+	int activated; /* the listening socket came from systemd */
+	int serving;
+	int stopping;
+	int exit_code;
+	struct event *setup_timer;
+	struct event *stop_timer;
+} sv;
+
+static void parsecd_restart_provider(evutil_socket_t fd, short ev, void *arg);
 
 static void
 parsecd_check_all_ready(void)
 {
+	struct child *c;
 	size_t i;
 
-	if (pd.serving || !pd.front.ready || !pd.broker.ready)
+	if (sv.serving)
 		return;
-	for (i = 0; i < pd.provider_count; i++)
-		if (!pd.providers[i].ready && !pd.providers[i].retired)
+	for (i = 0; (c = parsecd_child(i)) != NULL; i++)
+		if (!c->ready && !c->retired)
 			return;
-	pd.serving = 1;
-	evtimer_del(pd.setup_timer);
+	sv.serving = 1;
+	evtimer_del(sv.setup_timer);
 	/* Only now may clients reach frontd: none is answered by a half-started service. */
-	ipc_send_ctl(pd.front.chan, IPC_SERVE, 0, -1, NULL, 0);
-	parsecd_listen_publish(&pd.cfg);
-	log_info("serving on %s", pd.cfg.socket_path);
-	printf("parsecd: listening on %s\n", pd.cfg.socket_path);
+	ipc_send_ctl(parsecd_child_of(PROC_FRONTD)->chan, IPC_SERVE, 0, -1, NULL, 0);
+	parsecd_listen_publish(sv.cfg);
+	log_info("serving on %s", sv.cfg->socket_path);
+	printf("parsecd: listening on %s\n", sv.cfg->socket_path);
 	fflush(stdout);
 	parsecd_notify("READY=1");
 }
 
-void
+/* c said HELLO: the channels made for it by peers that started first are handed over. */
+static void
+parsecd_hello(struct child *c)
+{
+	struct child *d;
+	size_t i;
+
+	parsecd_send_setup(c);
+	c->hello = 1;
+	for (i = 0; (d = parsecd_child(i)) != NULL; i++)
+		if (d->peer_end != -1 && proc_table[d->kind].peer == c->kind &&
+		    parsecd_child_of(d->kind) == NULL)
+			parsecd_link_provider(d);
+}
+
+static void
 parsecd_child_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 {
 	struct child *c = arg;
 	struct ipc_hello hello;
-	size_t i;
 
 	switch (msg->hdr.type) {
 	case IPC_HELLO:
 		if (ipc_hello_decode(msg->data, msg->hdr.len, &hello) == -1 ||
 		    hello.version != IPC_PROTOCOL_VERSION)
 			fatalx("malformed HELLO from %s", ipc_chan_peer(chan));
-		parsecd_send_setup(c);
-		if (c->kind != PROC_BROKERD)
-			break;
-		pd.broker_hello = 1;
-		for (i = 0; i < pd.provider_count; i++)
-			if (pd.providers[i].peer_end != -1)
-				parsecd_link_provider(&pd.providers[i]);
+		parsecd_hello(c);
 		break;
 	case IPC_READY:
 		/* brokerd's carries the deployment identity it settled with the key store. */
 		if (c->kind == PROC_BROKERD)
-			parsecd_deploy_label(&pd.cfg, msg->data, msg->hdr.len);
+			parsecd_deploy_label(sv.cfg, msg->data, msg->hdr.len);
 		c->ready = 1;
-		if (c->kind == PROC_PROVIDER) {
+		if (proc_table[c->kind].restart == PROC_RESTART_BACKOFF) {
 			c->backoff_ms = 0;
-			if (pd.serving)
+			if (sv.serving)
 				log_info("%s is serving again", c->name);
 		}
 		parsecd_check_all_ready();
@@ -86,14 +101,14 @@ parsecd_child_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 	case IPC_SPIFFE_CONNECT:
 		if (c->kind != PROC_BROKERD)
 			fatalx("unexpected %s from %s", ipc_type_name(msg->hdr.type), c->name);
-		parsecd_spiffe_connect(&pd.cfg, chan);
+		parsecd_spiffe_connect(sv.cfg, chan);
 		break;
 	default:
 		fatalx("unexpected %s from %s", ipc_type_name(msg->hdr.type), c->name);
 	}
 }
 
-void
+static void
 parsecd_setup_timeout(evutil_socket_t fd, short ev, void *arg)
 {
 	log_warnx("children did not finish setup within %d s", SETUP_TIMEOUT_SEC);
@@ -103,10 +118,10 @@ parsecd_setup_timeout(evutil_socket_t fd, short ev, void *arg)
 static void
 parsecd_stop_done(void)
 {
-	if (pd.listen_fd != -1)
-		parsecd_listen_close(pd.listen_fd, &pd.cfg);
+	if (sv.listen_fd != -1)
+		parsecd_listen_close(sv.listen_fd, sv.cfg);
 	parsecd_notify("STOPPING=1");
-	event_base_loopbreak(pd.base);
+	event_base_loopbreak(sv.base);
 }
 
 static int
@@ -144,34 +159,35 @@ void
 parsecd_stop(int exit_code)
 {
 	struct timeval tv = { STOP_TIMEOUT_SEC, 0 };
+	struct child *c;
 	size_t i;
 
-	if (pd.stopping) {
-		if (exit_code > pd.exit_code)
-			pd.exit_code = exit_code;
+	if (sv.stopping) {
+		if (exit_code > sv.exit_code)
+			sv.exit_code = exit_code;
 		return;
 	}
-	pd.stopping = 1;
-	pd.exit_code = exit_code;
+	sv.stopping = 1;
+	sv.exit_code = exit_code;
 	/*
 	 * New clients get refused at once rather than queue on a dying service.
 	 * Not on the service manager's socket: shutdown() would refuse every
 	 * client of the next start too (it is the same socket), and queueing
 	 * for that start is what activation is for.
 	 */
-	if (pd.listen_fd != -1 && !pd.activated)
-		shutdown(pd.listen_fd, SHUT_RDWR);
-	for (i = 0; i < pd.provider_count; i++)
-		if (pd.providers[i].restart_ev != NULL)
-			evtimer_del(pd.providers[i].restart_ev);
+	if (sv.listen_fd != -1 && !sv.activated)
+		shutdown(sv.listen_fd, SHUT_RDWR);
+	for (i = 0; (c = parsecd_child(i)) != NULL; i++)
+		if (c->restart_ev != NULL)
+			evtimer_del(c->restart_ev);
 	parsecd_kill_all(SIGTERM);
-	pd.stop_timer = evtimer_new(pd.base, parsecd_stop_timeout, NULL);
-	evtimer_add(pd.stop_timer, &tv);
+	sv.stop_timer = evtimer_new(sv.base, parsecd_stop_timeout, NULL);
+	evtimer_add(sv.stop_timer, &tv);
 	if (parsecd_alive_children() == 0)
 		parsecd_stop_done();
 }
 
-void
+static void
 parsecd_child_lost(struct ipc_chan *chan, void *arg)
 {
 	struct child *c = arg;
@@ -182,12 +198,22 @@ parsecd_child_lost(struct ipc_chan *chan, void *arg)
 	c->chan = NULL;
 }
 
+/* Starts one provider worker; its peer gets its end of the channel once it said HELLO. */
 void
+parsecd_start_provider(struct child *c)
+{
+	parsecd_spawn(c);
+	/* A provider started after its peer (a restart, a reload) is linked at once. */
+	if (parsecd_child_of(proc_table[c->kind].peer)->hello)
+		parsecd_link_provider(c);
+}
+
+static void
 parsecd_restart_provider(evutil_socket_t fd, short ev, void *arg)
 {
 	struct child *c = arg;
 
-	if (pd.stopping)
+	if (sv.stopping)
 		return;
 	log_info("restarting %s", c->name);
 	parsecd_start_provider(c);
@@ -232,11 +258,13 @@ parsecd_drop_peer_end(struct child *c)
 static void
 parsecd_skip_provider(struct child *c)
 {
+	struct child *peer = parsecd_child_of(proc_table[c->kind].peer);
+
 	c->retired = 1;
 	if (c->peer_end != -1)
 		parsecd_drop_peer_end(c); /* never linked: brokerd does not learn of it at all */
-	else if (pd.broker.chan != NULL)
-		ipc_send_provider_removed(pd.broker.chan, (uint32_t)c->provider_kind);
+	else if (peer->chan != NULL)
+		ipc_send_provider_removed(peer->chan, (uint32_t)c->provider_kind);
 	parsecd_check_all_ready();
 }
 
@@ -244,6 +272,7 @@ parsecd_skip_provider(struct child *c)
 static void
 parsecd_backoff_restart(struct child *c, const char *what)
 {
+	struct child *peer = parsecd_child_of(proc_table[c->kind].peer);
 	struct timeval tv;
 
 	c->backoff_ms = c->backoff_ms == 0 ? 100 : c->backoff_ms * 2;
@@ -252,39 +281,41 @@ parsecd_backoff_restart(struct child *c, const char *what)
 	log_warnx("%s; its requests fail until it is back, restarting in %u ms", what,
 	    c->backoff_ms);
 	parsecd_drop_peer_end(c);
-	if (pd.broker.chan != NULL)
-		ipc_send_provider_down(pd.broker.chan, (uint32_t)c->provider_kind, c->worker);
+	if (peer->chan != NULL)
+		ipc_send_provider_down(peer->chan, (uint32_t)c->provider_kind, c->worker);
 	tv.tv_sec = c->backoff_ms / 1000;
 	tv.tv_usec = (c->backoff_ms % 1000) * 1000;
+	if (c->restart_ev == NULL &&
+	    (c->restart_ev = evtimer_new(sv.base, parsecd_restart_provider, c)) == NULL)
+		fatalx("evtimer_new failed");
 	evtimer_add(c->restart_ev, &tv);
 }
 
-/* What a child's exit means: logged, and the service stops or a provider restarts. */
+/* What a child's exit means: logged, and as its row's restart policy says. */
 static void
 parsecd_child_exited(struct child *c, int status, const char *what)
 {
-	if (pd.stopping) {
+	if (sv.stopping) {
 		/* A child that dies on its own while we stop may be the cause: say so. */
 		if ((WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM) ||
 		    (WIFEXITED(status) && WEXITSTATUS(status) != 0))
 			log_warnx("%s", what);
 		else
 			log_debug("%s", what);
-	} else if (c->kind == PROC_PROVIDER && c->retired) {
+	} else if (c->retired) {
 		log_info("%s (its provider left the configuration)", what);
-	} else if (c->kind == PROC_PROVIDER && WIFEXITED(status) &&
-	    WEXITSTATUS(status) == PROV_EXIT_SKIP) {
+	} else if (proc_table[c->kind].restart == PROC_RESTART_NEVER) {
+		log_warnx("%s; stopping the service", what);
+		parsecd_stop(1);
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) == PROV_EXIT_SKIP) {
 		log_warnx("%s found no device and is skipped (skip_if_no_tpm)", c->name);
 		parsecd_skip_provider(c);
-	} else if (c->kind == PROC_PROVIDER && !pd.serving) {
+	} else if (!sv.serving) {
 		/* No half start: a provider that cannot start stops the service. */
 		log_warnx("%s; the service does not start without it", what);
 		parsecd_stop(1);
-	} else if (c->kind == PROC_PROVIDER) {
-		parsecd_backoff_restart(c, what);
 	} else {
-		log_warnx("%s; stopping the service", what);
-		parsecd_stop(1);
+		parsecd_backoff_restart(c, what);
 	}
 }
 
@@ -311,6 +342,46 @@ parsecd_reap(void)
 		if (c->kind == PROC_PROVIDER)
 			parsecd_remove_worker_leftovers(c->provider_dir, pid, c->name);
 	}
-	if (pd.stopping && parsecd_alive_children() == 0)
+	if (sv.stopping && parsecd_alive_children() == 0)
 		parsecd_stop_done();
+}
+
+int
+parsecd_serving(void)
+{
+	return sv.serving && !sv.stopping;
+}
+
+int
+parsecd_exit_code(void)
+{
+	return sv.exit_code;
+}
+
+/*
+ * Starts every child: one for each row with a binary of its own, then each
+ * configured provider's workers; the service must be ready within
+ * SETUP_TIMEOUT_SEC.
+ */
+void
+parsecd_supervise(struct event_base *base, const struct parsec_config *cfg, int listen_fd,
+    int activated)
+{
+	struct timeval tv = { SETUP_TIMEOUT_SEC, 0 };
+	struct child *c;
+	size_t i;
+	uint32_t w;
+
+	sv.base = base;
+	sv.cfg = cfg;
+	sv.listen_fd = listen_fd;
+	sv.activated = activated;
+	parsecd_spawn_init(base, cfg, listen_fd, parsecd_child_msg, parsecd_child_lost);
+	for (i = 0; (c = parsecd_child(i)) != NULL; i++)
+		parsecd_spawn(c);
+	for (i = 0; i < cfg->provider_count; i++)
+		for (w = 0; w < parsecd_workers_for(cfg->providers[i].kind); w++)
+			parsecd_start_provider(parsecd_new_worker(&cfg->providers[i], w));
+	sv.setup_timer = evtimer_new(base, parsecd_setup_timeout, NULL);
+	evtimer_add(sv.setup_timer, &tv);
 }

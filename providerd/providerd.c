@@ -17,7 +17,6 @@
 #include "ipc_msg.h"
 #include "log.h"
 #include "proc.h"
-#include "sandbox.h"
 #include "providerd.h"
 #include "wire.h"
 #include "wipe.h"
@@ -36,7 +35,6 @@ static struct proc_child providerd;
 static struct {
 	const struct prov_backend *backend;
 	struct setup_provider setup;
-	int have_setup;
 	const char *restart_why; /* set by prov_restart_after_reply */
 } pv;
 
@@ -193,37 +191,58 @@ prov_init_backend(void)
 	}
 }
 
+/* The backend opened; the settings' secrets (a PIN, hierarchy auths) wiped once it has them. */
+static void
+prov_open_backend(void)
+{
+	int r = prov_init_backend();
+
+	setup_provider_wipe(&pv.setup);
+	if (r == PROV_INIT_SKIP)
+		exit(PROV_EXIT_SKIP);
+	if (r != 0)
+		fatalx("%s backend failed to start", pv.backend->name);
+}
+
+/* The state directory, made as root and entered before the drop. */
+static void
+prov_open_as_root(void)
+{
+	prov_enter_state_dir(pv.setup.state_dir);
+	if (pv.backend->chroot_state_dir)
+		prov_open_backend();
+}
+
+/*
+ * A backend with files of its own opens them as root, then its state
+ * directory becomes the whole file system; one that opens a device or a
+ * module does so as the service user, with its groups, and keeps the paths.
+ */
+static void
+prov_sandbox(struct proc_sandbox *sb)
+{
+	sb->user = pv.setup.user;
+	sb->groups = pv.backend->device_groups ? SANDBOX_USER_GROUPS : SANDBOX_NO_GROUPS;
+	sb->extra = pv.backend->seccomp_extra;
+	sb->refused = pv.backend->seccomp_refused;
+	sb->relaxed = pv.setup.relax_seccomp;
+	sb->open_as_root = prov_open_as_root;
+	if (pv.backend->chroot_state_dir)
+		sb->chroot_dir = pv.setup.state_dir;
+	else
+		sb->open_as_user = prov_open_backend;
+}
+
 static void
 prov_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 {
-	int r;
-
 	switch (msg->hdr.type) {
 	case IPC_SETUP:
 		if (setup_provider_decode(msg->data, msg->hdr.len, &pv.setup) == -1 ||
 		    pv.setup.id != pv.backend->provider_id)
 			fatalx("malformed setup from parent");
-		pv.have_setup = 1;
 		break;
-	case IPC_SETUP_DONE:
-		if (!pv.have_setup)
-			fatalx("setup done before setup");
-		prov_enter_state_dir(pv.setup.state_dir);
-		if (!pv.backend->chroot_state_dir)
-			sandbox_drop(pv.setup.user, NULL, pv.backend->device_groups ?
-			    SANDBOX_USER_GROUPS : SANDBOX_NO_GROUPS);
-		r = prov_init_backend();
-		setup_provider_wipe(&pv.setup);
-		if (r == PROV_INIT_SKIP)
-			exit(PROV_EXIT_SKIP);
-		if (r != 0)
-			fatalx("%s backend failed to start", pv.backend->name);
-		/* The backend is open; its state directory becomes the whole file system. */
-		if (pv.backend->chroot_state_dir)
-			sandbox_drop(pv.setup.user, pv.setup.state_dir, pv.backend->device_groups ?
-			    SANDBOX_USER_GROUPS : SANDBOX_NO_GROUPS);
-		sandbox_filter(PROC_PROVIDER, pv.backend->seccomp_extra, pv.backend->seccomp_refused,
-		    pv.setup.relax_seccomp);
+	case IPC_SETUP_DONE: /* in its sandbox now (proc_child_enter) */
 		prov_send_info();
 		ipc_send_ctl(chan, IPC_READY, 0, -1, NULL, 0);
 		break;
@@ -233,7 +252,7 @@ prov_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 }
 
 static struct proc_child providerd = { .kind = PROC_PROVIDER, .parent_msg = prov_parent_msg,
-	.peer_msg = prov_broker_msg };
+	.peer_msg = prov_broker_msg, .sandbox = prov_sandbox };
 
 int
 providerd_main(const struct prov_backend *backend, int argc, char **argv)

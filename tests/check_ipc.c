@@ -400,7 +400,7 @@ START_TEST(t_seccomp_socket_family)
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
-		sandbox_seccomp(PROC_PROVIDER, extra, NULL, 0);
+		sandbox_seccomp(SANDBOX_PROVIDER, extra, NULL, 0);
 		if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
 			_exit(3);
 		close(fd);
