@@ -6,6 +6,7 @@ activation (LISTEN_FDS), the socket's mode and group, and SIGHUP reload.
 Usage: e2e_service.py TOPDIR
 """
 import os
+import re
 import socket
 import struct
 import subprocess
@@ -191,7 +192,49 @@ def socket_group():
         svc.remove()
 
 
+def gone(pid, parent):
+    """pid no longer runs as a child of parent (it may be another process's pid by now)."""
+    try:
+        return int(open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()[1]) != parent
+    except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+        return True
+
+
+def core_child_loss():
+    """parsecd(8): if frontd or brokerd dies the service stops with a non-zero exit
+    status (its service manager restarts it), where a provider is restarted alone
+    (e2e_privsep)."""
+    for victim in ("parsec-frontd", "parsec-brokerd"):
+        svc = eb.Service()
+        try:
+            svc.start()
+            parent = svc.proc.pid
+            kids = eb.service_pids(parent)[1:]
+            pid = [p for p, comm in kids if comm == victim]
+            check("%s runs under parsecd" % victim, len(pid) == 1, kids)
+            if len(pid) != 1:
+                continue
+            os.kill(pid[0], 9)
+            code = svc.wait_exit(15)
+            log = svc.log()
+            check("%s killed: parsecd stops with a non-zero exit status" % victim,
+                  code not in (0, None), code)
+            name = victim[len("parsec-"):]
+            # Its peer may notice first and exit too: the line for the victim then
+            # comes while the service already stops, without the reason.
+            said = re.search(r"%s \(pid %d\) was killed by signal 9 \(Killed\)"
+                             r"(; stopping the service)?$" % (name, pid[0]), log, re.M)
+            check("%s killed: the log says so, and the service stops rather than restart it"
+                  % victim, said is not None and "stopping the service" in log, log[-800:])
+            check("%s killed: no other child of parsecd is left running" % victim,
+                  all(gone(p, parent) for p, _ in kids), kids)
+        finally:
+            svc.stop()
+            svc.remove()
+
+
 def main():
+    core_child_loss()
     socket_group()
     notify_and_socket_mode()
     socket_activation()
