@@ -19,7 +19,7 @@ static struct {
 	struct event_base *base;
 	const struct parsec_config *cfg;
 	int listen_fd;
-	char exe_dir[PATH_MAX];
+	char exe_dir[PATH_MAX]; /* our own folder, read at the first use */
 	ipc_msg_cb child_msg;
 	ipc_close_cb child_lost;
 	uint32_t workers; /* per provider */
@@ -42,17 +42,6 @@ parsecd_provider_binary(enum cfg_provider_kind kind)
 	return "parsec-provider-unknown";
 }
 
-/* Children sit next to us in a build tree, or in LIBEXECDIR once installed. */
-static void
-parsecd_child_path(const char *binary, enum proc_kind kind, char *out, size_t outsz)
-{
-	if ((size_t)snprintf(out, outsz, "%s/../%s/%s", sp.exe_dir, proc_table[kind].build_dir,
-	    binary) < outsz && access(out, X_OK) == 0)
-		return;
-	if ((size_t)snprintf(out, outsz, "%s/%s", LIBEXECDIR, binary) >= outsz)
-		fatalx("path of %s too long", binary);
-}
-
 static void
 parsecd_exe_dir(void)
 {
@@ -66,6 +55,19 @@ parsecd_exe_dir(void)
 	if ((slash = strrchr(exe, '/')) != NULL)
 		*slash = '\0';
 	strlcpy(sp.exe_dir, exe, sizeof(sp.exe_dir));
+}
+
+/* Children sit next to us in a build tree, or in LIBEXECDIR once installed. */
+static void
+parsecd_child_path(const char *binary, enum proc_kind kind, char *out, size_t outsz)
+{
+	if (sp.exe_dir[0] == '\0')
+		parsecd_exe_dir();
+	if ((size_t)snprintf(out, outsz, "%s/../%s/%s", sp.exe_dir, proc_table[kind].build_dir,
+	    binary) < outsz && access(out, X_OK) == 0)
+		return;
+	if ((size_t)snprintf(out, outsz, "%s/%s", LIBEXECDIR, binary) >= outsz)
+		fatalx("path of %s too long", binary);
 }
 
 static int
@@ -87,7 +89,6 @@ parsecd_check_helpers(const struct parsec_config *cfg)
 	size_t i;
 	int ok = 1;
 
-	parsecd_exe_dir();
 	for (kind = 0; kind < PROC_KINDS; kind++) {
 		if (proc_table[kind].binary != NULL) {
 			ok &= parsecd_helper_ok(proc_table[kind].binary, kind);
@@ -235,7 +236,6 @@ parsecd_spawn_init(struct event_base *base, const struct parsec_config *cfg, int
 {
 	enum proc_kind kind;
 
-	parsecd_exe_dir();
 	sp.base = base;
 	sp.cfg = cfg;
 	sp.listen_fd = listen_fd;
