@@ -8,13 +8,11 @@
  * (the checks, the directories, the adoption, the socket), the signals and
  * the loop. It owns the running configuration, which reload.c replaces.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
