@@ -6,13 +6,11 @@
  * then only supervises (supervise.c) and reloads (reload.c). It never reads
  * client data. This file: the command line, the signals and the loop.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -41,30 +39,6 @@ usage(void)
 			"       parsecd --adopt-dry-run -c config.toml\n"
 			"       parsecd -V | --version\n");
 	exit(2);
-}
-
-/*
- * Run as root, the configuration decides what root does: only root may be
- * able to change it.
- */
-int
-parsecd_config_safe(const char *path, char *err, size_t errlen)
-{
-	struct stat st;
-
-	if (geteuid() != 0)
-		return 0;
-	if (stat(path, &st) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-		snprintf(err, errlen, "%s: must be owned by root and writable by root alone "
-		    "(owner uid %u, mode %04o)", path, (unsigned)st.st_uid,
-		    (unsigned)(st.st_mode & 07777));
-		return -1;
-	}
-	return 0;
 }
 
 #ifdef PARSEC_TEST_HOOKS
@@ -155,8 +129,8 @@ static int
 parsecd_load(const struct parsecd_opts *o, char *err, size_t errlen)
 {
 	if (o->config_path == NULL)
-		return parsecd_dev_config(o->dev_dir, &pd.cfg, err, errlen);
-	if (parsecd_config_safe(o->config_path, err, errlen) == -1)
+		return config_dev_load(o->dev_dir, &pd.cfg, err, errlen);
+	if (config_file_safe(o->config_path, err, errlen) == -1)
 		return -1;
 	return config_load_file(o->config_path, &pd.cfg, err, errlen);
 }
@@ -215,6 +189,7 @@ main(int argc, char **argv)
 	log_init("parsecd", LOG_LVL_INFO, 0);
 	parsecd_options(argc, argv, &o);
 	pd.config_path = o.config_path;
+	parsecd_adopt_source(o.config_path, o.dev_dir);
 	if (parsecd_load(&o, err, sizeof(err)) == -1) {
 		fprintf(stderr, "parsecd: %s\n", err);
 		return 1;

@@ -154,7 +154,7 @@ parsecd_reload(void)
 	}
 	if (pd.stopping || !pd.serving)
 		return;
-	if (parsecd_config_safe(pd.config_path, err, sizeof(err)) == -1 ||
+	if (config_file_safe(pd.config_path, err, sizeof(err)) == -1 ||
 	    config_load_file(pd.config_path, &next, err, sizeof(err)) == -1) {
 		log_warnx("reload refused, the running configuration stays: %s", err);
 		return;

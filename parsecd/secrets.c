@@ -51,7 +51,7 @@ secrets_load(struct parsec_config *cfg, char *err, size_t errlen)
 {
 	int level = log_getlevel(), r;
 
-	if (parsecd_config_safe(pd.config_path, err, errlen) == -1)
+	if (config_file_safe(pd.config_path, err, errlen) == -1)
 		return -1;
 	log_setlevel(LOG_LVL_ERROR);
 	r = config_load_file(pd.config_path, cfg, err, errlen);

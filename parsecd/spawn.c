@@ -28,12 +28,12 @@ parsecd_provider_binary(enum cfg_provider_kind kind)
 	return "parsec-provider-unknown";
 }
 
-/* Children sit next to us in a build tree, or in LIBEXECDIR once installed. */
-static void
-parsecd_child_path(const char *binary, enum proc_kind kind, char *out, size_t outsz)
+/* Children and helpers sit next to us in a build tree, or in LIBEXECDIR once installed. */
+void
+parsecd_helper_path(const char *build_dir, const char *binary, char *out, size_t outsz)
 {
-	if ((size_t)snprintf(out, outsz, "%s/../%s/%s", pd.exe_dir, proc_table[kind].build_dir,
-	    binary) < outsz && access(out, X_OK) == 0)
+	if ((size_t)snprintf(out, outsz, "%s/../%s/%s", pd.exe_dir, build_dir, binary) < outsz &&
+	    access(out, X_OK) == 0)
 		return;
 	if ((size_t)snprintf(out, outsz, "%s/%s", LIBEXECDIR, binary) >= outsz)
 		fatalx("path of %s too long", binary);
@@ -55,11 +55,11 @@ parsecd_exe_dir(void)
 }
 
 static int
-parsecd_helper_ok(const char *binary, enum proc_kind kind)
+parsecd_helper_ok(const char *binary, const char *build_dir)
 {
 	char path[PATH_MAX];
 
-	parsecd_child_path(binary, kind, path, sizeof(path));
+	parsecd_helper_path(build_dir, binary, path, sizeof(path));
 	if (access(path, X_OK) == 0)
 		return 1;
 	fprintf(stderr, "parsecd: helper %s: %s\n", path, strerror(errno));
@@ -72,11 +72,12 @@ parsecd_check_helpers(void)
 	size_t i;
 	int ok = 1;
 
-	ok &= parsecd_helper_ok(proc_table[PROC_FRONTD].binary, PROC_FRONTD);
-	ok &= parsecd_helper_ok(proc_table[PROC_BROKERD].binary, PROC_BROKERD);
+	ok &= parsecd_helper_ok(proc_table[PROC_FRONTD].binary, proc_table[PROC_FRONTD].build_dir);
+	ok &= parsecd_helper_ok(proc_table[PROC_BROKERD].binary, proc_table[PROC_BROKERD].build_dir);
 	for (i = 0; i < pd.cfg.provider_count; i++)
 		ok &= parsecd_helper_ok(parsecd_provider_binary(pd.cfg.providers[i].kind),
-		    PROC_PROVIDER);
+		    proc_table[PROC_PROVIDER].build_dir);
+	ok &= parsecd_helper_ok(PARSECD_ADOPT_BINARY, PARSECD_ADOPT_BUILD_DIR);
 	return ok ? 0 : -1;
 }
 
@@ -119,7 +120,7 @@ parsecd_spawn(struct child *c)
 	char *argv[6];
 	int argc = 0, to_parent[2], fds[3];
 
-	parsecd_child_path(c->binary, c->kind, path, sizeof(path));
+	parsecd_helper_path(proc_table[c->kind].build_dir, c->binary, path, sizeof(path));
 	/* The child's exec failure is only an exit status 127; name the file here. */
 	if (access(path, X_OK) == -1)
 		log_warn("%s: cannot execute %s", c->name, path);

@@ -746,6 +746,30 @@ config_secret_key(const struct parsec_config *cfg)
 	return NULL;
 }
 
+/*
+ * Run as root, the configuration decides what root does: only root may be
+ * able to change it.
+ */
+int
+config_file_safe(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (geteuid() != 0)
+		return 0;
+	if (stat(path, &st) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		snprintf(err, errlen, "%s: must be owned by root and writable by root alone "
+		    "(owner uid %u, mode %04o)", path, (unsigned)st.st_uid,
+		    (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
 int
 config_load_file(const char *path, struct parsec_config *cfg, char *err, size_t errlen)
 {

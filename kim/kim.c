@@ -10,7 +10,8 @@
 
 #include <sqlite3.h>
 
-#include "broker_kim.h"
+#include "keyref.h"
+#include "kim.h"
 #include "log.h"
 
 /*
@@ -459,7 +460,7 @@ kim_get(uint32_t auth_type, const char *app, const char *name, struct kim_entry 
 	return 0;
 }
 
-static int
+int
 kim_exec(const char *sql)
 {
 	char *errmsg = NULL;
@@ -470,15 +471,6 @@ kim_exec(const char *sql)
 		return -1;
 	}
 	return 0;
-}
-
-static void
-kim_put_id(uint32_t id, uint8_t *key_ref)
-{
-	key_ref[0] = (uint8_t)id;
-	key_ref[1] = (uint8_t)(id >> 8);
-	key_ref[2] = (uint8_t)(id >> 16);
-	key_ref[3] = (uint8_t)(id >> 24);
 }
 
 /* The next id of a provider no entry names, the counter moved past it; inside a transaction. */
@@ -499,7 +491,7 @@ kim_take_id(uint32_t provider_id, uint8_t *key_ref)
 	for (tries = 0; tries < KIM_ID_TRIES && in_use; tries++) {
 		id = (uint32_t)((uint64_t)(next - 1) % KIM_MAX_KEY_ID) + 1;
 		next++;
-		kim_put_id(id, key_ref);
+		keyref_put(id, key_ref);
 		st = kim_stmt(ST_ID_IN_USE);
 		sqlite3_bind_int64(st, 1, provider_id);
 		sqlite3_bind_blob(st, 2, key_ref, 4, SQLITE_STATIC);
