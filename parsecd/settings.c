@@ -7,6 +7,7 @@
  */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -60,28 +61,32 @@ parsecd_front_settings(uint8_t *buf, size_t cap)
 static size_t
 parsecd_broker_settings(uint8_t *buf, size_t cap)
 {
-	static struct setup_broker s;
+	/* 242 KiB, most of it room for JWT bundles: on the heap only while it is encoded. */
+	struct setup_broker *s = calloc(1, sizeof(*s));
 	const struct cfg_key_manager *kim = &pd.cfg.key_managers[0];
-	size_t i;
+	size_t i, len;
 
-	memset(&s, 0, sizeof(s));
-	strlcpy(s.user, parsecd_user(PARSECD_ROLE_BROKERD)->name, sizeof(s.user));
-	parsecd_auth_setup(&pd.cfg, &s);
+	if (s == NULL)
+		fatal("calloc");
+	strlcpy(s->user, parsecd_user(PARSECD_ROLE_BROKERD)->name, sizeof(s->user));
+	parsecd_auth_setup(&pd.cfg, s);
 	if (!pd.broker.ready) /* at setup only: a reload keeps the key store */
-		parsecd_deploy_scan(&pd.cfg, &s);
+		parsecd_deploy_scan(&pd.cfg, s);
 	if (pd.cfg.key_manager_count > 0)
-		strlcpy(s.kim_path, kim->sqlite_db_path, sizeof(s.kim_path));
+		strlcpy(s->kim_path, kim->sqlite_db_path, sizeof(s->kim_path));
 	if (pd.cfg.key_manager_count > 0)
-		strlcpy(s.upstream_store, kim->type == CFG_KIM_ON_DISK ? kim->store_path :
-		    kim->upstream_db_path, sizeof(s.upstream_store));
-	strlcpy(s.state_dir, pd.cfg.state_dir, sizeof(s.state_dir));
-	s.max_keys_per_application = pd.cfg.max_keys_per_application;
-	s.max_key_bytes_per_application = pd.cfg.max_key_bytes_per_application;
-	s.max_requests_per_application = pd.cfg.max_requests_per_application;
-	parsecd_listen_addr(s.listen_addr, sizeof(s.listen_addr));
+		strlcpy(s->upstream_store, kim->type == CFG_KIM_ON_DISK ? kim->store_path :
+		    kim->upstream_db_path, sizeof(s->upstream_store));
+	strlcpy(s->state_dir, pd.cfg.state_dir, sizeof(s->state_dir));
+	s->max_keys_per_application = pd.cfg.max_keys_per_application;
+	s->max_key_bytes_per_application = pd.cfg.max_key_bytes_per_application;
+	s->max_requests_per_application = pd.cfg.max_requests_per_application;
+	parsecd_listen_addr(s->listen_addr, sizeof(s->listen_addr));
 	for (i = 0; i < pd.provider_count; i++)
-		s.provider_count += !pd.providers[i].retired;
-	return setup_broker_encode(&s, buf, cap);
+		s->provider_count += !pd.providers[i].retired;
+	len = setup_broker_encode(s, buf, cap);
+	free(s);
+	return len;
 }
 
 /* The per-kind settings, secrets included: they go to this provider only. */
