@@ -4,7 +4,7 @@
  * hold that no entry of the key store names (a key store lost or replaced,
  * another deployment's keys on a shared token). It only reads and lists;
  * nothing is removed. Run as root it first becomes the service user, as the
- * providers do.
+ * providers do; it parses the key store under the adoption's seccomp filter.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -23,6 +23,7 @@
 #include "adopt.h"
 #include "keyref.h"
 #include "log.h"
+#include "sandbox.h"
 #include "wire.h"
 
 /* Every (provider, 4-byte id) the key store names, in any state. */
@@ -284,6 +285,8 @@ orphans_list(const struct parsec_config *cfg)
 	for (i = 0; i < cfg->provider_count; i++)
 		if (cfg->providers[i].kind == CFG_PROVIDER_PKCS11)
 			r |= orphans_pkcs11(&cfg->providers[i]);
+	/* The key store's bytes, a file anybody's process may have written, parsed under the filter. */
+	sandbox_seccomp_adopt();
 	if (orphans_read_kim(cfg->key_managers[0].sqlite_db_path, &snap, &named) == -1) {
 		adopt_snapshot_free(&snap);
 		return 1;
