@@ -30,7 +30,7 @@ parsecd_adopt_source(const char *config_path, const char *dev_dir)
 	adoption_dev_dir = dev_dir;
 }
 
-/* Runs the helper with argv[1..] and waits: its exit status, or -1 (said) if it died. */
+/* Runs the helper with argv[1..] and waits: its exit status, or -1 (said) if it died or never ran. */
 static int
 adoption_exec(const char **argv)
 {
@@ -54,8 +54,10 @@ adoption_exec(const char **argv)
 	if (WIFSIGNALED(status))
 		log_warnx("the adoption process (pid %ld) was killed by signal %d", (long)pid,
 		    WTERMSIG(status));
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
 		log_warnx("%s could not be executed", path);
+		return -1;
+	}
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
@@ -155,7 +157,8 @@ parsecd_adopt_resolve(struct parsec_config *cfg)
 		if (km->upstream_db_path[0] != '\0')
 			continue;
 		argv[2] = km->sqlite_db_path;
-		v = adoption_exec(argv);
+		if ((v = adoption_exec(argv)) == -1)
+			return -1;
 		if (v != CFG_STORE_ABSENT && v != CFG_STORE_OURS && v != CFG_STORE_UPSTREAM) {
 			log_warnx("key_manager.sqlite_db_path: %s is not an SQLite file parsecd can "
 			    "read, so neither parsecd's key store nor upstream Parsec's: refused",
