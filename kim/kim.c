@@ -511,6 +511,35 @@ kim_take_id(uint32_t provider_id, uint8_t *key_ref)
 	return kim_step_done(st);
 }
 
+int
+kim_transaction(int (*body)(void *arg), void *arg)
+{
+	if (kim_exec("BEGIN IMMEDIATE") == -1)
+		return -1;
+	if (body(arg) == 0 && kim_exec("COMMIT") == 0)
+		return 0;
+	kim_exec("ROLLBACK");
+	return -1;
+}
+
+struct kim_new_id {
+	sqlite3_stmt *st;
+	int ref_param;
+	uint32_t provider_id;
+	uint8_t *key_ref;
+};
+
+static int
+kim_new_id_body(void *arg)
+{
+	struct kim_new_id *n = arg;
+
+	if (kim_take_id(n->provider_id, n->key_ref) == -1)
+		return -1;
+	sqlite3_bind_blob(n->st, n->ref_param, n->key_ref, KEYREF_ID_LEN, SQLITE_STATIC);
+	return kim_step_done(n->st);
+}
+
 /*
  * In one transaction: takes the provider's next key id into key_ref, binds
  * it as parameter ref_param of st (its other parameters bound by the caller)
@@ -520,18 +549,10 @@ static int
 kim_write_new_id(sqlite3_stmt *st, int ref_param, uint32_t provider_id, uint8_t *key_ref,
     size_t *key_ref_len)
 {
-	if (kim_exec("BEGIN IMMEDIATE") == -1)
-		return -1;
-	if (kim_take_id(provider_id, key_ref) == -1)
-		goto fail;
-	*key_ref_len = 4;
-	sqlite3_bind_blob(st, ref_param, key_ref, 4, SQLITE_STATIC);
-	if (kim_step_done(st) == -1)
-		goto fail;
-	return kim_exec("COMMIT");
-fail:
-	kim_exec("ROLLBACK");
-	return -1;
+	struct kim_new_id n = { st, ref_param, provider_id, key_ref };
+
+	*key_ref_len = KEYREF_ID_LEN;
+	return kim_transaction(kim_new_id_body, &n);
 }
 
 int

@@ -51,6 +51,8 @@ int kim_open_readonly(const char *path);
 struct sqlite3 *kim_sqlite(void);
 /* Runs one statement without results on the open store (the error logged): 0 or -1. */
 int kim_exec(const char *sql);
+/* body(arg) inside BEGIN IMMEDIATE and COMMIT, rolled back unless both succeed: 0 or -1. */
+int kim_transaction(int (*body)(void *arg), void *arg);
 /* Inside a transaction: the next free key id of a provider (4 bytes into key_ref). */
 int kim_take_id(uint32_t provider_id, uint8_t *key_ref);
 

@@ -208,19 +208,27 @@ kim_adopt_ref_free(uint32_t provider_id, const uint8_t *ref, size_t ref_len)
 	return rc == SQLITE_DONE ? 1 : rc == SQLITE_ROW ? 0 : -1;
 }
 
+struct kim_adopt_id {
+	uint32_t provider_id;
+	uint8_t ref[KEYREF_ID_LEN];
+};
+
+static int
+kim_adopt_id_body(void *arg)
+{
+	struct kim_adopt_id *a = arg;
+
+	return kim_take_id(a->provider_id, a->ref);
+}
+
 int
 kim_adopt_take_id(uint32_t provider_id, uint32_t *id)
 {
-	uint8_t ref[4];
+	struct kim_adopt_id a = { .provider_id = provider_id };
 
-	if (kim_exec("BEGIN IMMEDIATE") == -1)
+	if (kim_transaction(kim_adopt_id_body, &a) == -1)
 		return -1;
-	if (kim_take_id(provider_id, ref) == -1) {
-		kim_exec("ROLLBACK");
-		return -1;
-	}
-	(void)keyref_id(ref, sizeof(ref), id);
-	return kim_exec("COMMIT");
+	return keyref_id(a.ref, sizeof(a.ref), id);
 }
 
 static int
@@ -269,31 +277,39 @@ kim_adopt_rows(const struct kim_entry *e, const char *source)
 	return kim_adopt_step(st);
 }
 
-int
-kim_adopt_insert(const struct kim_entry *e, const char *source, int bump_counter)
+struct kim_adopt_entry {
+	const struct kim_entry *e;
+	const char *source;
+	int bump_counter;
+};
+
+static int
+kim_adopt_insert_body(void *arg)
 {
+	const struct kim_adopt_entry *a = arg;
 	sqlite3_stmt *st;
 	uint32_t id;
 
-	if (kim_exec("BEGIN IMMEDIATE") == -1)
+	if (kim_adopt_rows(a->e, a->source) == -1)
 		return -1;
-	if (kim_adopt_rows(e, source) == -1)
-		goto fail;
-	if (bump_counter && keyref_id(e->key_ref, e->key_ref_len, &id) == 0) {
-		/* The counter's next value n hands out id n; it moves past the adopted id. */
-		st = kim_adopt_prepare("INSERT INTO key_ids (provider_id, next_id) VALUES (?1, ?2) "
-		    "ON CONFLICT(provider_id) DO UPDATE SET next_id = max(next_id, ?2)");
-		if (st != NULL) {
-			sqlite3_bind_int64(st, 1, e->provider_id);
-			sqlite3_bind_int64(st, 2, (sqlite3_int64)id + 1);
-		}
-		if (kim_adopt_step(st) == -1)
-			goto fail;
+	if (!a->bump_counter || keyref_id(a->e->key_ref, a->e->key_ref_len, &id) == -1)
+		return 0;
+	/* The counter's next value n hands out id n; it moves past the adopted id. */
+	st = kim_adopt_prepare("INSERT INTO key_ids (provider_id, next_id) VALUES (?1, ?2) "
+	    "ON CONFLICT(provider_id) DO UPDATE SET next_id = max(next_id, ?2)");
+	if (st != NULL) {
+		sqlite3_bind_int64(st, 1, a->e->provider_id);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)id + 1);
 	}
-	return kim_exec("COMMIT");
-fail:
-	kim_exec("ROLLBACK");
-	return -1;
+	return kim_adopt_step(st);
+}
+
+int
+kim_adopt_insert(const struct kim_entry *e, const char *source, int bump_counter)
+{
+	struct kim_adopt_entry a = { e, source, bump_counter };
+
+	return kim_transaction(kim_adopt_insert_body, &a);
 }
 
 int
