@@ -577,10 +577,7 @@ adopt_run(struct adopt_run *run)
 		return -1;
 	/* Everything it opens from here is below what it has open: the key store, state_dir. */
 	sandbox_seccomp_adopt();
-#ifdef PARSEC_TEST_HOOKS
-	if (getenv("PARSEC_FORBIDDEN") != NULL && strcmp(getenv("PARSEC_FORBIDDEN"), "adopt") == 0)
-		(void)chown(run->cwd, (uid_t)-1, (gid_t)-1); /* a no-op, were it allowed */
-#endif
+	adopt_test_forbidden("adopt");
 	if (run->snap.data != NULL && run->store_open && (kim_adopt_attach("upstream",
 	    run->snap.data, run->snap.len) == -1 || adopt_migrate(run) == -1))
 		r = -1;

@@ -113,6 +113,11 @@ void adopt_snapshot_free(struct adopt_snapshot *snap);
  * exit status (orphans.c).
  */
 int adopt_keys(const struct parsec_config *cfg, int dry_run, uid_t uid, gid_t gid);
+/*
+ * Just after the filter is loaded: in the test build, if PARSEC_FORBIDDEN
+ * names job, a call the filter forbids (adopt_main.c); nothing otherwise.
+ */
+void adopt_test_forbidden(const char *job);
 int adopt_snap_classify(const char *path);
 int orphans_list(const struct parsec_config *cfg);
 

@@ -199,6 +199,7 @@ adopt_snap_classify(const char *path)
 		r = CFG_STORE_UNREADABLE;
 	else {
 		sandbox_seccomp_adopt();
+		adopt_test_forbidden("classify");
 		if (kim_adopt_attach("main", snap.data, snap.len) == -1)
 			r = CFG_STORE_UNREADABLE;
 		else if ((r = kim_adopt_is_upstream()) != -1)

@@ -287,6 +287,7 @@ orphans_list(const struct parsec_config *cfg)
 			r |= orphans_pkcs11(&cfg->providers[i]);
 	/* The key store's bytes, a file anybody's process may have written, parsed under the filter. */
 	sandbox_seccomp_adopt();
+	adopt_test_forbidden("orphans");
 	if (orphans_read_kim(cfg->key_managers[0].sqlite_db_path, &snap, &named) == -1) {
 		adopt_snapshot_free(&snap);
 		return 1;
