@@ -88,6 +88,8 @@ adoption_args(const char **argv, const char *job, const struct parsec_config *cf
 	level[1] = '\0';
 	argv[n++] = "-l";
 	argv[n++] = level;
+	if (cfg->log_timestamp)
+		argv[n++] = "-T"; /* the parent's lines and the helper's alike */
 	argv[n] = NULL;
 }
 
