@@ -148,7 +148,11 @@ enum cfg_store_kind {
 	CFG_STORE_UNREADABLE,
 };
 
-/* Fills every default; a config still needs [listener] timeout and one provider. */
+/*
+ * Fills every default; a config still needs [listener] timeout and one provider.
+ * The tables' rows past their counts are left as they are: a row is zeroed
+ * when it is added, and nothing reads past a count.
+ */
 void config_defaults(struct parsec_config *cfg);
 
 /*
