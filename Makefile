@@ -97,6 +97,7 @@ COMMON_SRCS = $(COMMON_OBJS:.o=.c)
 COMMON_LIB = common/libparseccommon.a
 COMMON_OBJS += common/json.o common/jwt.o common/jwt_pb.o # JwtSvid tokens and bundles
 COMMON_OBJS += common/wipe.o # buffers that held secrets go back wiped
+COMMON_OBJS += common/keyref.o # a numbered key's 4-byte reference
 
 $(COMMON_LIB): $(COMMON_OBJS)
 	$(msg) AR $@
@@ -113,22 +114,38 @@ $(COMMON_LIB): $(COMMON_OBJS)
 LDFLAGS += -Wl,-z,relro -Wl,-z,now
 BASE_LIBS = $(LIBEVENT_LIBS) $(LIBBSD_LIBS) $(NANOPB_LIBS) $(SECCOMP_LIBS) $(LIBCAP_LIBS)
 
+# ---- libraries of more than one process -----------------------------------
+# The configuration (config.toml and its TOML reader, the -D default): read by
+# parsecd and again by the adoption helper (children get setup messages);
+# tests/check_config, check_jwt and fuzz_config link it too.
+CONFIG_OBJS = conf/config.o conf/config_dev.o conf/toml.o
+CONFIG_LIB = conf/libparsecconf.a
+# The key store (Key Info Manager, SQLite): brokerd's, and the adoption helper's.
+KIM_OBJS = kim/kim.o kim/kim_adopt.o
+KIM_LIB = kim/libkim.a
+$(CONFIG_LIB): $(CONFIG_OBJS)
+	$(msg) AR $@
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
+$(KIM_LIB): $(KIM_OBJS)
+	$(msg) AR $@
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
+
 # ---- processes --------------------------------------------------------------
-# The adoption of upstream's keys writes the key store through brokerd's KIM module.
-# The config loader and TOML parser are the parent's alone (children get setup
-# messages); tests/check_config and fuzz_config link them too.
-CONFIG_OBJS = parsecd/config.o parsecd/toml.o
+# The root parent links neither the key store nor a device library: what reads
+# them (adoption, --orphans, what a key store file is) is parsec-adopt, exec'd.
 PARSECD_OBJS = parsecd/parsecd.o parsecd/spawn.o parsecd/settings.o parsecd/supervise.o \
-	parsecd/reload.o parsecd/devconfig.o parsecd/dirs.o parsecd/listen.o parsecd/orphans.o \
-	parsecd/adopt.o parsecd/adopt_bincode.o parsecd/adopt_ondisk.o parsecd/adopt_store.o \
-	parsecd/adopt_tpm.o parsecd/auth_setup.o parsecd/users.o parsecd/deploy.o parsecd/reach.o \
-	$(CONFIG_OBJS) brokerd/broker_kim.o brokerd/broker_kim_adopt.o
+	parsecd/reload.o parsecd/dirs.o parsecd/listen.o parsecd/adoption.o \
+	parsecd/auth_setup.o parsecd/users.o parsecd/deploy.o parsecd/reach.o
 PARSECD_OBJS += parsecd/secrets.o # the providers' secrets, read again for each worker
+ADOPT_OBJS = adopt/adopt_main.o adopt/adopt.o adopt/adopt_bincode.o adopt/adopt_ondisk.o \
+	adopt/adopt_snap.o adopt/adopt_tpm.o adopt/orphans.o
 FRONTD_OBJS = frontd/frontd.o frontd/front_conn.o frontd/front_codec.o frontd/front_list_keys.o \
 	frontd/front_local.o frontd/front_out.o
 # Each binary's objects by name: a new file joins a binary only when listed here.
 BROKERD_OBJS = brokerd/brokerd.o brokerd/broker_auth.o brokerd/broker_core.o brokerd/broker_cost.o \
-	brokerd/broker_deploy.o brokerd/broker_fair.o brokerd/broker_jwt.o brokerd/broker_kim.o brokerd/broker_kim_adopt.o \
+	brokerd/broker_deploy.o brokerd/broker_fair.o brokerd/broker_jwt.o \
 	brokerd/broker_life.o brokerd/broker_quota.o brokerd/broker_route.o brokerd/broker_spiffe.o brokerd/broker_wq.o
 PROVIDERD_CORE_OBJS = providerd/providerd.o
 PROV_MBED_OBJS = providerd/prov_mbed.o providerd/prov_mbed_fast.o providerd/prov_mbed_its.o \
@@ -142,7 +159,6 @@ PROV_TPM_OBJS = providerd/prov_tpm.o providerd/prov_tpm_attest.o providerd/prov_
 	providerd/prov_tpm_key.o providerd/prov_tpm_ops.o providerd/prov_tpm_upstream.o \
 	$(PROV_DEVICE_OBJS) providerd/tpm_main.o
 $(PROV_PKCS11_OBJS): LOCAL_CFLAGS += $(P11KIT_CFLAGS)
-parsecd/orphans.o tests/faults/obj/parsecd/orphans.o: LOCAL_CFLAGS += $(P11KIT_CFLAGS)
 $(PROV_TPM_OBJS): LOCAL_CFLAGS += $(TSS2_CFLAGS)
 
 # ---- libparsec: shared (versioned soname, only parsec_* exported) and static ---
@@ -179,17 +195,20 @@ libparsec/libparsec.a: $(LIBPARSEC_DEPS) libparsec/libparsec.map
 NANOPB_A = $(shell $(CC) -print-file-name=libprotobuf-nanopb.a)
 LIBPARSEC = libparsec/libparsec.so.$(LIBPARSEC_VERSION) libparsec/libparsec.a
 
-PROGRAMS = parsecd/parsecd frontd/parsec-frontd brokerd/parsec-brokerd \
+PROGRAMS = parsecd/parsecd frontd/parsec-frontd brokerd/parsec-brokerd adopt/parsec-adopt \
 	providerd/parsec-provider-mbed providerd/parsec-provider-pkcs11 \
 	providerd/parsec-provider-tpm tool/parsec-tool
 
-parsecd/parsecd: $(PARSECD_OBJS) $(COMMON_LIB)
+parsecd/parsecd: $(PARSECD_OBJS) $(CONFIG_LIB) $(COMMON_LIB)
+	$(msg) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS)
+adopt/parsec-adopt: $(ADOPT_OBJS) $(KIM_LIB) $(CONFIG_LIB) $(COMMON_LIB)
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(SQLITE_LIBS) $(P11KIT_LIBS)
 frontd/parsec-frontd: $(FRONTD_OBJS) $(PROTO_LIB) $(COMMON_LIB)
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS)
-brokerd/parsec-brokerd: $(BROKERD_OBJS) $(COMMON_LIB)
+brokerd/parsec-brokerd: $(BROKERD_OBJS) $(KIM_LIB) $(COMMON_LIB)
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(SQLITE_LIBS) $(MBEDCRYPTO_LIBS)
 providerd/parsec-provider-mbed: $(PROVIDERD_CORE_OBJS) $(PROV_MBED_OBJS) $(COMMON_LIB)
@@ -232,7 +251,11 @@ $(FAULT_OBJ)/%.o: %.c .build-vars | $(PROTO_HDRS)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -DPARSEC_TEST_HOOKS -I$(dir $<) -c -o $@ $<
 FAULT_COMMON = $(call fault_objs,$(COMMON_OBJS)) $(PROTO_LIB)
-$(FAULT_TREE)/parsecd/parsecd: $(call fault_objs,$(PARSECD_OBJS)) $(FAULT_COMMON)
+$(FAULT_TREE)/parsecd/parsecd: $(call fault_objs,$(PARSECD_OBJS) $(CONFIG_OBJS)) $(FAULT_COMMON)
+	$(msg) LINK $@
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS)
+$(FAULT_TREE)/adopt/parsec-adopt: $(call fault_objs,$(ADOPT_OBJS) $(KIM_OBJS) $(CONFIG_OBJS)) $(FAULT_COMMON)
 	$(msg) LINK $@
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(SQLITE_LIBS) $(P11KIT_LIBS)
@@ -240,7 +263,7 @@ $(FAULT_TREE)/frontd/parsec-frontd: $(call fault_objs,$(FRONTD_OBJS)) $(FAULT_CO
 	$(msg) LINK $@
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS)
-$(FAULT_TREE)/brokerd/parsec-brokerd: $(call fault_objs,$(BROKERD_OBJS)) tests/broker_fault.o $(FAULT_COMMON)
+$(FAULT_TREE)/brokerd/parsec-brokerd: $(call fault_objs,$(BROKERD_OBJS) $(KIM_OBJS)) tests/broker_fault.o $(FAULT_COMMON)
 	$(msg) LINK $@
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(SQLITE_LIBS) $(MBEDCRYPTO_LIBS)
@@ -249,19 +272,26 @@ $(FAULT_TREE)/providerd/parsec-provider-mbed: $(call fault_objs,$(PROVIDERD_CORE
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(MBEDCRYPTO_LIBS)
 fault-tree: $(FAULT_TREE)/parsecd/parsecd $(FAULT_TREE)/frontd/parsec-frontd \
-	$(FAULT_TREE)/brokerd/parsec-brokerd $(FAULT_TREE)/providerd/parsec-provider-mbed
+	$(FAULT_TREE)/brokerd/parsec-brokerd $(FAULT_TREE)/providerd/parsec-provider-mbed \
+	$(FAULT_TREE)/adopt/parsec-adopt
+
+# Who sees the configuration's and the key store's headers, in both builds.
+$(PARSECD_OBJS) $(call fault_objs,$(PARSECD_OBJS)): LOCAL_CFLAGS += -Iconf
+$(BROKERD_OBJS) $(call fault_objs,$(BROKERD_OBJS)): LOCAL_CFLAGS += -Ikim
+$(KIM_OBJS) $(call fault_objs,$(KIM_OBJS)): LOCAL_CFLAGS += -Ikim
+$(ADOPT_OBJS) $(call fault_objs,$(ADOPT_OBJS)): LOCAL_CFLAGS += -Iconf -Ikim $(P11KIT_CFLAGS)
 
 # The config loader, tested in-process.
-tests/check_config: tests/check_config.o tests/testlib.o $(CONFIG_OBJS) $(PROTO_LIB) $(COMMON_LIB)
+tests/check_config: tests/check_config.o tests/testlib.o $(CONFIG_LIB) $(PROTO_LIB) $(COMMON_LIB)
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(CHECK_LIBS)
-tests/check_config.o: LOCAL_CFLAGS += -Iparsecd
+tests/check_config.o: LOCAL_CFLAGS += -Iconf
 
 # Tokens, bundles and the [[authenticator]] tables that configure them.
-tests/check_jwt: tests/check_jwt.o tests/testlib.o $(CONFIG_OBJS) $(PROTO_LIB) $(COMMON_LIB)
+tests/check_jwt: tests/check_jwt.o tests/testlib.o $(CONFIG_LIB) $(PROTO_LIB) $(COMMON_LIB)
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(MBEDCRYPTO_LIBS) $(CHECK_LIBS)
-tests/check_jwt.o: LOCAL_CFLAGS += -Iparsecd
+tests/check_jwt.o: LOCAL_CFLAGS += -Iconf
 
 # frontd's codec, tested in-process.
 FRONT_LIB_OBJS = $(filter-out frontd/frontd.o,$(FRONTD_OBJS))
@@ -424,8 +454,8 @@ fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_SRCS) .build-vars | $(PROTO_HDRS)
 	$(msg) FUZZ $@
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Iproviderd $(FUZZ_EXTRA) -o $@ $< $(FUZZ_LIB_SRCS) $(BASE_LIBS)
 
-# The config loader is the parent's: only its fuzzer compiles it in.
-fuzz/fuzz_config: FUZZ_EXTRA = -Iparsecd $(CONFIG_OBJS:.o=.c)
+# The config loader is parsecd's and the adoption helper's: only its fuzzer compiles it in.
+fuzz/fuzz_config: FUZZ_EXTRA = -Iconf $(CONFIG_OBJS:.o=.c)
 fuzz/fuzz_config: $(CONFIG_OBJS:.o=.c)
 
 fuzz: $(FUZZ_PROGS)
@@ -454,7 +484,7 @@ install: all
 	$(INSTALL) -m 0755 parsecd/parsecd $(DESTDIR)$(sbindir)/parsecd
 	$(INSTALL) -d $(DESTDIR)$(bindir)
 	$(INSTALL) -m 0755 tool/parsec-tool $(DESTDIR)$(bindir)/parsec-tool
-	$(INSTALL) -m 0755 frontd/parsec-frontd brokerd/parsec-brokerd \
+	$(INSTALL) -m 0755 frontd/parsec-frontd brokerd/parsec-brokerd adopt/parsec-adopt \
 		providerd/parsec-provider-mbed providerd/parsec-provider-pkcs11 \
 		providerd/parsec-provider-tpm $(DESTDIR)$(libexecdir)/parsec/
 	$(INSTALL) -m 0644 etc/config.toml $(DESTDIR)$(sysconfdir)/parsec/config.toml.example
@@ -505,6 +535,7 @@ uninstall:
 
 clean:
 	rm -f $(PROGRAMS) $(TEST_PROGS) tests/wipe_client $(FUZZ_PROGS) $(COMMON_LIB) $(PROTO_LIB) bench/parsec-bench bench/parsec-bench-matrix
+	rm -f $(CONFIG_LIB) $(KIM_LIB)
 	rm -f libparsec/libparsec.so* libparsec/libparsec.a libparsec/libparsec.keep libparsec/libparsec-all.o
 	rm -f */*.o */*.d proto/*.pb.c proto/*.pb.h
 	rm -rf tests/tmp tests/interop/target tests/pb tests/faults

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "broker_kim.h"
+#include "kim.h"
 #include "brokerd.h"
 #include "log.h"
 

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "broker_kim.h"
+#include "kim.h"
 #include "brokerd.h"
 #include "log.h"
 #include "setup.h"

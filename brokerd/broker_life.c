@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "broker_kim.h"
+#include "kim.h"
 #include "broker_life.h"
 #include "log.h"
 #include "tree.h"

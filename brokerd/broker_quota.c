@@ -5,7 +5,7 @@
  */
 #include <stdint.h>
 
-#include "broker_kim.h"
+#include "kim.h"
 #include "brokerd.h"
 #include "log.h"
 #include "wire.h"

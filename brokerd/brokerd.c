@@ -16,7 +16,7 @@
 #include <event2/event.h>
 #include <sqlite3.h>
 
-#include "broker_kim.h"
+#include "kim.h"
 #include "brokerd.h"
 #include "ipc.h"
 #include "ipc_msg.h"

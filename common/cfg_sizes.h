@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Sizes of configured names, paths and secrets: the parent's loader
- * (parsecd/config.h) fills fields of these sizes and the setup messages
+ * (conf/config.h) fills fields of these sizes and the setup messages
  * (setup.h) carry them to the children.
  */
 #ifndef PARSEC_CFG_SIZES_H

@@ -132,8 +132,8 @@ static int
 parsecd_load(const struct parsecd_opts *o, char *err, size_t errlen)
 {
 	if (o->config_path == NULL)
-		return parsecd_dev_config(o->dev_dir, &cfg, err, errlen);
-	if (parsecd_config_safe(o->config_path, err, errlen) == -1)
+		return config_dev_load(o->dev_dir, &cfg, err, errlen);
+	if (config_file_safe(o->config_path, err, errlen) == -1)
 		return -1;
 	return config_load_file(o->config_path, &cfg, err, errlen);
 }
@@ -210,6 +210,7 @@ main(int argc, char **argv)
 	log_init("parsecd", LOG_LVL_INFO, 0);
 	parsecd_options(argc, argv, &o);
 	config_path = o.config_path;
+	parsecd_adopt_source(o.config_path, o.dev_dir);
 	if (parsecd_load(&o, err, sizeof(err)) == -1) {
 		fprintf(stderr, "parsecd: %s\n", err);
 		return 1;

@@ -56,6 +56,8 @@ struct child *parsecd_child_of(enum proc_kind kind);
 void parsecd_spawn(struct child *c);
 struct child *parsecd_new_worker(const struct cfg_provider *p, uint32_t worker);
 uint32_t parsecd_workers_for(enum cfg_provider_kind kind);
+/* A helper binary's path: build_dir next to parsecd's in a build tree, else LIBEXECDIR. */
+void parsecd_helper_path(const char *build_dir, const char *binary, char *out, size_t outsz);
 /* -t: every helper cfg would exec is there (the build tree or LIBEXECDIR) and executable. */
 int parsecd_check_helpers(const struct parsec_config *cfg);
 
@@ -102,12 +104,6 @@ int parsecd_secrets_read(const struct cfg_provider *running, struct cfg_provider
     char *err, size_t errlen);
 /* Two provider settings are the same, whatever line they sit on. */
 int parsecd_same_provider(const struct cfg_provider *a, const struct cfg_provider *b);
-
-/* Run as root, only root may be able to change the configuration (secrets.c). */
-int parsecd_config_safe(const char *path, char *err, size_t errlen);
-
-/* The built-in development config for `parsecd -D DIR` (make run). */
-int parsecd_dev_config(const char *dir, struct parsec_config *cfg, char *err, size_t errlen);
 
 /*
  * Before any child starts: the chroot, the state directory (locked against a
@@ -166,30 +162,33 @@ void parsecd_listen_close(int fd, const struct parsec_config *cfg);
 /* Tells a service manager (NOTIFY_SOCKET) about our state; no-op without one. */
 void parsecd_notify(const char *state);
 
-/*
- * parsecd --orphans: prints, one a line, the key material providers hold
- * that no key store entry names; the exit status (orphans.c).
- */
 /* auth_setup.c: the authenticators (and JWT bundles) for brokerd's setup and reloads. */
 struct setup_broker;
 void parsecd_auth_setup(const struct parsec_config *cfg, struct setup_broker *s);
 struct ipc_chan;
 void parsecd_spiffe_connect(const struct parsec_config *cfg, struct ipc_chan *broker);
 
+/*
+ * The adoption helper, parsec-adopt (adoption.c), given where the
+ * configuration comes from. parsecd --orphans: it prints, one a line, the
+ * key material providers hold that no key store entry names; the exit status.
+ */
+#define PARSECD_ADOPT_BINARY "parsec-adopt"
+#define PARSECD_ADOPT_BUILD_DIR "adopt"
+void parsecd_adopt_source(const char *config_path, const char *dev_dir);
 int parsecd_orphans(const struct parsec_config *cfg);
-
 /*
  * Upstream Parsec's keys (its SQLite or OnDisk key store, its Mbed Crypto
- * key files in the working directory) copied into ours, once, in a process
- * of its own, before any child starts; with dry_run, printed, not done
- * (adopt.c). 0, or -1 if our key store could not be read or written.
+ * key files in the working directory) copied into ours by the helper, once,
+ * before any child starts; with dry_run, printed, not done. 0, or -1 if our
+ * key store could not be read or written.
  */
 int parsecd_adopt(const struct parsec_config *cfg, int dry_run);
 /*
  * Before parsecd_prepare_dirs: a key manager whose sqlite_db_path holds
- * upstream Parsec's SQLite key store keeps it as upstream_db_path (read
- * only, never written) and gets parsecd's own, below state_dir (adopt_store.c).
- * 0, or -1 if the file is no SQLite file.
+ * upstream Parsec's SQLite key store (the helper tells) keeps it as
+ * upstream_db_path (read only, never written) and gets parsecd's own, below
+ * state_dir. 0, or -1 if the file is no SQLite file.
  */
 int parsecd_adopt_resolve(struct parsec_config *cfg);
 

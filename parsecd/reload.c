@@ -173,7 +173,7 @@ parsecd_reload(struct parsec_config *cfg, const char *config_path)
 	}
 	if (!parsecd_serving())
 		return;
-	if (parsecd_config_safe(config_path, err, sizeof(err)) == -1 ||
+	if (config_file_safe(config_path, err, sizeof(err)) == -1 ||
 	    config_load_file(config_path, &next, err, sizeof(err)) == -1) {
 		log_warnx("reload refused, the running configuration stays: %s", err);
 		return;

@@ -3,8 +3,7 @@
  * The providers' secrets (user_pin, the TPM hierarchy passwords) are not
  * kept: once the configuration is loaded they are wiped from it, and each
  * provider worker's setup (at the start, a restart, a reload) reads its own
- * again from the configuration file, sends them and wipes them. Also the
- * check that only root may change that file.
+ * again from the configuration file, sends them and wipes them.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,30 +18,6 @@
 static int secrets_held[CFG_PROVIDER_TPM + 1];
 /* That file; NULL for the built-in configuration. */
 static const char *secrets_path;
-
-/*
- * Run as root, the configuration decides what root does: only root may be
- * able to change it.
- */
-int
-parsecd_config_safe(const char *path, char *err, size_t errlen)
-{
-	struct stat st;
-
-	if (geteuid() != 0)
-		return 0;
-	if (stat(path, &st) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-		snprintf(err, errlen, "%s: must be owned by root and writable by root alone "
-		    "(owner uid %u, mode %04o)", path, (unsigned)st.st_uid,
-		    (unsigned)(st.st_mode & 07777));
-		return -1;
-	}
-	return 0;
-}
 
 static int
 secrets_in(const struct cfg_provider *p)
@@ -82,7 +57,7 @@ secrets_load(struct parsec_config *cfg, char *err, size_t errlen)
 {
 	int level = log_getlevel(), r;
 
-	if (parsecd_config_safe(secrets_path, err, errlen) == -1)
+	if (config_file_safe(secrets_path, err, errlen) == -1)
 		return -1;
 	log_setlevel(LOG_LVL_ERROR);
 	r = config_load_file(secrets_path, cfg, err, errlen);

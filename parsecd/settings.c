@@ -9,6 +9,7 @@
  */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -77,30 +78,33 @@ parsecd_settings_front(struct child *c, uint8_t *buf, size_t cap, size_t *len)
 static int
 parsecd_settings_broker(struct child *c, uint8_t *buf, size_t cap, size_t *len)
 {
-	static struct setup_broker s;
+	/* 242 KiB, most of it room for JWT bundles: on the heap only while it is encoded. */
+	struct setup_broker *s = calloc(1, sizeof(*s));
 	const struct parsec_config *cfg = st.cfg;
 	const struct cfg_key_manager *kim = &cfg->key_managers[0];
 	struct child *worker;
 	size_t i;
 
-	memset(&s, 0, sizeof(s));
-	strlcpy(s.user, parsecd_user(PARSECD_ROLE_BROKERD)->name, sizeof(s.user));
-	parsecd_auth_setup(cfg, &s);
+	if (s == NULL)
+		fatal("calloc");
+	strlcpy(s->user, parsecd_user(PARSECD_ROLE_BROKERD)->name, sizeof(s->user));
+	parsecd_auth_setup(cfg, s);
 	if (!c->ready) /* at setup only: a reload keeps the key store */
-		parsecd_deploy_scan(cfg, &s);
+		parsecd_deploy_scan(cfg, s);
 	if (cfg->key_manager_count > 0)
-		strlcpy(s.kim_path, kim->sqlite_db_path, sizeof(s.kim_path));
+		strlcpy(s->kim_path, kim->sqlite_db_path, sizeof(s->kim_path));
 	if (cfg->key_manager_count > 0)
-		strlcpy(s.upstream_store, kim->type == CFG_KIM_ON_DISK ? kim->store_path :
-		    kim->upstream_db_path, sizeof(s.upstream_store));
-	strlcpy(s.state_dir, cfg->state_dir, sizeof(s.state_dir));
-	s.max_keys_per_application = cfg->max_keys_per_application;
-	s.max_key_bytes_per_application = cfg->max_key_bytes_per_application;
-	s.max_requests_per_application = cfg->max_requests_per_application;
-	strlcpy(s.listen_addr, st.listen_addr, sizeof(s.listen_addr));
+		strlcpy(s->upstream_store, kim->type == CFG_KIM_ON_DISK ? kim->store_path :
+		    kim->upstream_db_path, sizeof(s->upstream_store));
+	strlcpy(s->state_dir, cfg->state_dir, sizeof(s->state_dir));
+	s->max_keys_per_application = cfg->max_keys_per_application;
+	s->max_key_bytes_per_application = cfg->max_key_bytes_per_application;
+	s->max_requests_per_application = cfg->max_requests_per_application;
+	strlcpy(s->listen_addr, st.listen_addr, sizeof(s->listen_addr));
 	for (i = 0; (worker = parsecd_child(i)) != NULL; i++)
-		s.provider_count += worker->kind == PROC_PROVIDER && !worker->retired;
-	*len = setup_broker_encode(&s, buf, cap);
+		s->provider_count += worker->kind == PROC_PROVIDER && !worker->retired;
+	*len = setup_broker_encode(s, buf, cap);
+	free(s);
 	return 0;
 }
 

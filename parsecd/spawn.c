@@ -57,25 +57,25 @@ parsecd_exe_dir(void)
 	strlcpy(sp.exe_dir, exe, sizeof(sp.exe_dir));
 }
 
-/* Children sit next to us in a build tree, or in LIBEXECDIR once installed. */
-static void
-parsecd_child_path(const char *binary, enum proc_kind kind, char *out, size_t outsz)
+/* Children and helpers sit next to us in a build tree, or in LIBEXECDIR once installed. */
+void
+parsecd_helper_path(const char *build_dir, const char *binary, char *out, size_t outsz)
 {
 	if (sp.exe_dir[0] == '\0')
 		parsecd_exe_dir();
-	if ((size_t)snprintf(out, outsz, "%s/../%s/%s", sp.exe_dir, proc_table[kind].build_dir,
-	    binary) < outsz && access(out, X_OK) == 0)
+	if ((size_t)snprintf(out, outsz, "%s/../%s/%s", sp.exe_dir, build_dir, binary) < outsz &&
+	    access(out, X_OK) == 0)
 		return;
 	if ((size_t)snprintf(out, outsz, "%s/%s", LIBEXECDIR, binary) >= outsz)
 		fatalx("path of %s too long", binary);
 }
 
 static int
-parsecd_helper_ok(const char *binary, enum proc_kind kind)
+parsecd_helper_ok(const char *binary, const char *build_dir)
 {
 	char path[PATH_MAX];
 
-	parsecd_child_path(binary, kind, path, sizeof(path));
+	parsecd_helper_path(build_dir, binary, path, sizeof(path));
 	if (access(path, X_OK) == 0)
 		return 1;
 	fprintf(stderr, "parsecd: helper %s: %s\n", path, strerror(errno));
@@ -91,12 +91,14 @@ parsecd_check_helpers(const struct parsec_config *cfg)
 
 	for (kind = 0; kind < PROC_KINDS; kind++) {
 		if (proc_table[kind].binary != NULL) {
-			ok &= parsecd_helper_ok(proc_table[kind].binary, kind);
+			ok &= parsecd_helper_ok(proc_table[kind].binary, proc_table[kind].build_dir);
 			continue;
 		}
 		for (i = 0; i < cfg->provider_count; i++)
-			ok &= parsecd_helper_ok(parsecd_provider_binary(cfg->providers[i].kind), kind);
+			ok &= parsecd_helper_ok(parsecd_provider_binary(cfg->providers[i].kind),
+			    proc_table[kind].build_dir);
 	}
+	ok &= parsecd_helper_ok(PARSECD_ADOPT_BINARY, PARSECD_ADOPT_BUILD_DIR);
 	return ok ? 0 : -1;
 }
 
@@ -157,7 +159,7 @@ parsecd_spawn(struct child *c)
 	char *argv[6];
 	int argc = 0, to_parent[2], fds[3];
 
-	parsecd_child_path(c->binary, c->kind, path, sizeof(path));
+	parsecd_helper_path(proc_table[c->kind].build_dir, c->binary, path, sizeof(path));
 	/* The child's exec failure is only an exit status 127; name the file here. */
 	if (access(path, X_OK) == -1)
 		log_warn("%s: cannot execute %s", c->name, path);

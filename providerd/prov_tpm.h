@@ -15,14 +15,14 @@
 #include <tss2/tss2_tpm2_types.h>
 
 #include "op.h"
-#include "prov_tpm_ref.h"
+#include "tpm_ref.h"
 #include "providerd.h"
 
 /*
  * A key as brokerd keeps it: the marshalled TPM2B_PUBLIC then TPM2B_PRIVATE.
  * An imported public key has an empty private part and never enters the TPM.
  * A key adopted from upstream Parsec's TPM provider is a child of upstream's
- * primary and has upstream's password (prov_tpm_ref.h).
+ * primary and has upstream's password (tpm_ref.h).
  */
 struct tpm_key {
 	TPM2B_PUBLIC pub;
@@ -41,7 +41,7 @@ extern ESYS_CONTEXT *prov_tpm_esys;
 ESYS_TR prov_tpm_primary(void);
 /*
  * Upstream Parsec's primary key (prov_tpm_upstream.c). init: made at start
- * when PROV_TPM_UPSTREAM_MARK is there (0 or init's codes), and loaded until
+ * when TPM_REF_UPSTREAM_MARK is there (0 or init's codes), and loaded until
  * park saves its context and flushes it; primary: its object while loaded,
  * else ESYS_TR_NONE. load: loaded for one key's TPM2_Load, then done.
  * forget: nothing of it kept (flushed by the caller, or no longer ours).

@@ -103,7 +103,7 @@ tpm_public_ok(const TPMT_PUBLIC *pub)
 static int
 tpm_upstream_header(const uint8_t *blob, size_t len, size_t *off, struct tpm_key *key)
 {
-	if (len < 2 || blob[1] != PROV_TPM_UPSTREAM_VERSION)
+	if (len < 2 || blob[1] != TPM_REF_UPSTREAM_VERSION)
 		return -1;
 	*off = 2;
 	if (Tss2_MU_TPM2B_DIGEST_Unmarshal(blob, len, off, &key->auth) != TSS2_RC_SUCCESS)
@@ -120,7 +120,7 @@ prov_tpm_blob_decode(const uint8_t *blob, size_t len, struct tpm_key *key)
 	memset(key, 0, sizeof(*key));
 	if (blob == NULL || len < 2 || len > PROV_TPM_BLOB_MAX)
 		return -1;
-	if (blob[0] == PROV_TPM_UPSTREAM && tpm_upstream_header(blob, len, &off, key) == -1)
+	if (blob[0] == TPM_REF_UPSTREAM && tpm_upstream_header(blob, len, &off, key) == -1)
 		return -1;
 	/* The size prefix must cover exactly the public area that follows it. */
 	if (len - off < 2)

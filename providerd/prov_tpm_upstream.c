@@ -6,7 +6,7 @@
  * fixed; the TPM derives the same primary from the owner seed each time, so
  * recreating it with that template lets TPM2_Load take upstream's blobs. Its
  * password was random and is not needed: a primary's key does not depend on it.
- * Made only when the adoption left PROV_TPM_UPSTREAM_MARK in the state directory.
+ * Made only when the adoption left TPM_REF_UPSTREAM_MARK in the state directory.
  *
  * It does not stay loaded: after the start-up sweep its context is saved and
  * it is flushed, and it is loaded again for as long as it takes to load an
@@ -70,7 +70,7 @@ prov_tpm_upstream_load(ESYS_TR *parent)
 		return PSA_SUCCESS;
 	if (!up.saved) {
 		log_warnx("a key adopted from upstream Parsec, but upstream's primary key was not "
-		    "made at start (%s is missing from the state directory)", PROV_TPM_UPSTREAM_MARK);
+		    "made at start (%s is missing from the state directory)", TPM_REF_UPSTREAM_MARK);
 		return PSA_ERROR_DATA_CORRUPT;
 	}
 	do
@@ -114,7 +114,7 @@ prov_tpm_upstream_init(const struct setup_provider *setup)
 	size_t swept;
 	int r;
 
-	if (access(PROV_TPM_UPSTREAM_MARK, F_OK) == -1)
+	if (access(TPM_REF_UPSTREAM_MARK, F_OK) == -1)
 		return 0;
 	/* tss-esapi 7's restricted decryption RSA key: the transient key context's root key. */
 	prov_tpm_rsa_storage_template(&tmpl, TPMA_OBJECT_USERWITHAUTH, upstream_aes_bits());

@@ -3,7 +3,8 @@
 # An installed parsecd on Debian's default paths (/etc/parsec/config.toml):
 # each role runs as its own user, brokerd chrooted into the key store's
 # directory, the key store and the software provider's key files with their
-# owners and modes, and a key file closed to every user but the provider's.
+# owners and modes, a key file closed to every user but the provider's, and a
+# root parent that maps no key store or device library (parsec-adopt reads them).
 # Used by check-fresh (ROOT /) and check-package (the installed root).
 # Usage: check-roles.sh PARSECD_PID ROOT (root only; ROOT has a key file)
 set -eu
@@ -27,6 +28,8 @@ for kid in $(cat /proc/"$pid"/task/*/children); do
 	esac
 	[ "$uid" = "$(in_root id -u $want)" ] || fail "$exe runs as uid $uid, not $want"
 done
+libs=$(grep -oE '[^/]*(libsqlite3|libp11-kit|libtss2|libmbed)[^ ]*' /proc/"$pid"/maps | sort -u)
+[ -z "$libs" ] || fail "the root parent maps" $libs
 key=$(cd "${root:-/}" && ls ./$mbed/*.key | head -n 1 | cut -c2-)
 [ -n "$key" ] || fail "no key file in $mbed"
 for f in "$kim:_parsec-broker 700" "$kim/sqlite-key-info-manager.sqlite3:_parsec-broker 600" \
@@ -43,4 +46,5 @@ done
 in_root setpriv --reuid=_parsec-mbed --regid=_parsec-mbed --init-groups cat "$key" >/dev/null ||
 	fail "_parsec-mbed cannot read $key"
 echo "check-roles: frontd, brokerd (root $kim) and the software provider run as their users;" \
-	"the key store is _parsec-broker's, the key files _parsec-mbed's alone"
+	"the key store is _parsec-broker's, the key files _parsec-mbed's alone;" \
+	"the parent maps no key store or device library"

@@ -594,6 +594,37 @@ def adoption_filtered():
         dep.remove()
 
 
+def helper_filtered():
+    """The adoption helper's other jobs run under the same filter once they have read what they
+    parse: the question whether sqlite_db_path is upstream's store, and --orphans reading the key
+    store. In the test build a chown each attempts then kills it, and parsecd says so."""
+    fault_parsecd = os.path.join(eb.TOP, "tests", "faults", "parsecd", "parsecd")
+    if not os.path.exists(fault_parsecd) or os.environ.get("PARSEC_SANITIZED"):
+        print("# no test build, or a sanitizer build: the helper's filter is not tried")
+        return
+    dep = Deployment("sqlite")
+    try:
+        env = dict(os.environ, PARSEC_FORBIDDEN="classify")
+        r = subprocess.run([fault_parsecd, "--adopt-dry-run", "-c", AUTHS["Direct"]], cwd=dep.dir,
+                           env=env, capture_output=True, text=True, timeout=60)
+        check("the helper telling what sqlite_db_path is dies of SIGSYS past its filter, and "
+              "parsecd stops", r.returncode != 0 and "killed by signal 31" in r.stderr,
+              (r.returncode, r.stderr[-800:]))
+        dep.start("Direct")
+        dep.stop()
+        run = [fault_parsecd, "--orphans", "-c", AUTHS["Direct"]]
+        r = subprocess.run(run, cwd=dep.dir, capture_output=True, text=True, timeout=60)
+        check("--orphans reads the key store under its filter", r.returncode == 0 and
+              "orphan" in r.stdout, (r.returncode, r.stdout[-300:], r.stderr[-500:]))
+        r = subprocess.run(run, cwd=dep.dir, env=dict(os.environ, PARSEC_FORBIDDEN="orphans"),
+                           capture_output=True, text=True, timeout=60)
+        check("and dies of SIGSYS if it breaks it", r.returncode != 0 and
+              "killed by signal 31" in r.stderr, (r.returncode, r.stderr[-800:]))
+    finally:
+        dep.stop()
+        dep.remove()
+
+
 def main():
     sqlite_suite()
     migration_suite()
@@ -604,6 +635,7 @@ def main():
     missing_key_file()
     default_level_summary()
     adoption_filtered()
+    helper_filtered()
     return summary("e2e_adopt")
 
 

@@ -3,7 +3,9 @@
 """Privilege separation under attack, through a real parsecd started as root.
 
 - Every child runs as the service user with no capabilities, NO_NEW_PRIVS and
-  a seccomp filter; frontd's root is its empty chroot.
+  a seccomp filter; frontd's root is its empty chroot. The root parent maps no
+  key store or device library (SQLite, p11-kit, tpm2-tss, mbedtls): what reads
+  them runs in the children and in the adoption helper.
 - The test build makes each process kind attempt a system call its sandbox
   forbids: the process dies of SIGSYS; a provider is restarted, frontd or
   brokerd take the whole service down (non-zero exit), and parsecd says which
@@ -50,6 +52,9 @@ def sandbox_status():
     try:
         kids = children(svc.proc.pid)
         check("parsecd has frontd, brokerd and provider workers", len(kids) >= 4, kids)
+        libs = sorted({line.split()[-1] for line in open("/proc/%d/maps" % svc.proc.pid)
+                       if any(n in line for n in ("libsqlite3", "libp11-kit", "libtss2", "libmbed"))})
+        check("the root parent maps no key store or device library", libs == [], libs)
         for pid, comm in kids:
             f = eb.proc_status(pid)
             check("%s runs as the service user" % comm, f["Uid"][0] != "0" and len(set(f["Uid"])) == 1, f["Uid"])

@@ -1,18 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* What the adoption of upstream Parsec's keys shares between adopt.c and adopt_ondisk.c. */
+/*
+ * The adoption helper, parsec-adopt: what adopting upstream Parsec's keys
+ * shares between its files, and its three jobs (adopt_main.c runs one).
+ */
 #ifndef PARSECD_ADOPT_H
 #define PARSECD_ADOPT_H
 
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
-#include "../brokerd/broker_kim_adopt.h"
 #include "config.h"
+#include "kim_adopt.h"
 
 #define ADOPT_NO_PROVIDER "a provider this build does not have (CryptoAuthLib, Trusted Service)"
-/* parsecd's own key store, below state_dir, when sqlite_db_path names upstream's. */
-#define ADOPT_OWN_STORE "parsecd-kim/sqlite-key-info-manager.sqlite3"
 #define ADOPT_REASONS 8 /* distinct reasons for skipping a key, in the summary */
 
 /* One key file upstream's Mbed Crypto provider left: PSA key id and the data mbedtls stored. */
@@ -47,6 +49,8 @@ struct adopt_run {
 	const struct parsec_config *cfg;
 	const struct cfg_key_manager *km;
 	int dry_run;
+	uid_t uid; /* the key store's owner, who writes it (as root, else ourselves) */
+	gid_t gid;
 	int store_open;
 	int own_store_absent; /* dry run: our store is not made yet, upstream's file stands in */
 	char cwd[PATH_MAX];
@@ -100,5 +104,21 @@ int adopt_read_on_disk(struct adopt_run *run);
  */
 int adopt_snapshot_read(const char *path, struct adopt_snapshot *snap, int *hot_journal);
 void adopt_snapshot_free(struct adopt_snapshot *snap);
+
+/*
+ * The helper's jobs. Upstream's keys into ours, written as uid:gid, or with
+ * dry_run printed, not done (adopt.c): 0, or -1 if our key store could not be
+ * read or written. What the file at path is, an enum cfg_store_kind
+ * (adopt_snap.c). The key material no key store entry names, printed; the
+ * exit status (orphans.c).
+ */
+int adopt_keys(const struct parsec_config *cfg, int dry_run, uid_t uid, gid_t gid);
+/*
+ * Just after the filter is loaded: in the test build, if PARSEC_FORBIDDEN
+ * names job, a call the filter forbids (adopt_main.c); nothing otherwise.
+ */
+void adopt_test_forbidden(const char *job);
+int adopt_snap_classify(const char *path);
+int orphans_list(const struct parsec_config *cfg);
 
 #endif

@@ -10,7 +10,8 @@
 
 #include <sqlite3.h>
 
-#include "broker_kim.h"
+#include "keyref.h"
+#include "kim.h"
 #include "log.h"
 
 /*
@@ -459,7 +460,7 @@ kim_get(uint32_t auth_type, const char *app, const char *name, struct kim_entry 
 	return 0;
 }
 
-static int
+int
 kim_exec(const char *sql)
 {
 	char *errmsg = NULL;
@@ -470,15 +471,6 @@ kim_exec(const char *sql)
 		return -1;
 	}
 	return 0;
-}
-
-static void
-kim_put_id(uint32_t id, uint8_t *key_ref)
-{
-	key_ref[0] = (uint8_t)id;
-	key_ref[1] = (uint8_t)(id >> 8);
-	key_ref[2] = (uint8_t)(id >> 16);
-	key_ref[3] = (uint8_t)(id >> 24);
 }
 
 /* The next id of a provider no entry names, the counter moved past it; inside a transaction. */
@@ -499,7 +491,7 @@ kim_take_id(uint32_t provider_id, uint8_t *key_ref)
 	for (tries = 0; tries < KIM_ID_TRIES && in_use; tries++) {
 		id = (uint32_t)((uint64_t)(next - 1) % KIM_MAX_KEY_ID) + 1;
 		next++;
-		kim_put_id(id, key_ref);
+		keyref_put(id, key_ref);
 		st = kim_stmt(ST_ID_IN_USE);
 		sqlite3_bind_int64(st, 1, provider_id);
 		sqlite3_bind_blob(st, 2, key_ref, 4, SQLITE_STATIC);
@@ -519,6 +511,35 @@ kim_take_id(uint32_t provider_id, uint8_t *key_ref)
 	return kim_step_done(st);
 }
 
+int
+kim_transaction(int (*body)(void *arg), void *arg)
+{
+	if (kim_exec("BEGIN IMMEDIATE") == -1)
+		return -1;
+	if (body(arg) == 0 && kim_exec("COMMIT") == 0)
+		return 0;
+	kim_exec("ROLLBACK");
+	return -1;
+}
+
+struct kim_new_id {
+	sqlite3_stmt *st;
+	int ref_param;
+	uint32_t provider_id;
+	uint8_t *key_ref;
+};
+
+static int
+kim_new_id_body(void *arg)
+{
+	struct kim_new_id *n = arg;
+
+	if (kim_take_id(n->provider_id, n->key_ref) == -1)
+		return -1;
+	sqlite3_bind_blob(n->st, n->ref_param, n->key_ref, KEYREF_ID_LEN, SQLITE_STATIC);
+	return kim_step_done(n->st);
+}
+
 /*
  * In one transaction: takes the provider's next key id into key_ref, binds
  * it as parameter ref_param of st (its other parameters bound by the caller)
@@ -528,18 +549,10 @@ static int
 kim_write_new_id(sqlite3_stmt *st, int ref_param, uint32_t provider_id, uint8_t *key_ref,
     size_t *key_ref_len)
 {
-	if (kim_exec("BEGIN IMMEDIATE") == -1)
-		return -1;
-	if (kim_take_id(provider_id, key_ref) == -1)
-		goto fail;
-	*key_ref_len = 4;
-	sqlite3_bind_blob(st, ref_param, key_ref, 4, SQLITE_STATIC);
-	if (kim_step_done(st) == -1)
-		goto fail;
-	return kim_exec("COMMIT");
-fail:
-	kim_exec("ROLLBACK");
-	return -1;
+	struct kim_new_id n = { st, ref_param, provider_id, key_ref };
+
+	*key_ref_len = KEYREF_ID_LEN;
+	return kim_transaction(kim_new_id_body, &n);
 }
 
 int

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "parsecd.h"
+#include "config.h"
 
 static const char dev_config_template[] =
     "[core_settings]\n"
@@ -30,7 +30,7 @@ static const char dev_config_template[] =
     "state_dir = \"%1$s/state\"\n";
 
 int
-parsecd_dev_config(const char *dir, struct parsec_config *cfg, char *err, size_t errlen)
+config_dev_load(const char *dir, struct parsec_config *cfg, char *err, size_t errlen)
 {
 	char abs[PATH_MAX], text[sizeof(dev_config_template) + 3 * PATH_MAX];
 	int n;

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * parsecd --orphans: key material the providers hold that no entry of the
- * key store names (a key store lost or replaced, another deployment's keys
- * on a shared token). It only reads and lists; nothing is removed. Run as
- * root it first becomes the service user, as the providers do.
+ * parsecd --orphans, in the adoption helper: key material the providers
+ * hold that no entry of the key store names (a key store lost or replaced,
+ * another deployment's keys on a shared token). It only reads and lists;
+ * nothing is removed. Run as root it first becomes the service user, as the
+ * providers do; it parses the key store under the adoption's seccomp filter.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -20,8 +21,9 @@
 #include <sqlite3.h>
 
 #include "adopt.h"
+#include "keyref.h"
 #include "log.h"
-#include "parsecd.h"
+#include "sandbox.h"
 #include "wire.h"
 
 /* Every (provider, 4-byte id) the key store names, in any state. */
@@ -106,15 +108,14 @@ orphans_read_kim(const char *path, struct adopt_snapshot *snap, struct orphans_n
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const uint8_t *ref = sqlite3_column_blob(st, 1);
 
-		if (sqlite3_column_bytes(st, 1) != 4 || ref == NULL)
+		if (sqlite3_column_bytes(st, 1) != KEYREF_ID_LEN || ref == NULL)
 			continue; /* a TPM's wrapped key: the key store holds the material itself */
 		n->provider = reallocarray(n->provider, n->count + 1, sizeof(*n->provider));
 		n->id = reallocarray(n->id, n->count + 1, sizeof(*n->id));
 		if (n->provider == NULL || n->id == NULL)
 			fatal("reallocarray");
 		n->provider[n->count] = (uint32_t)sqlite3_column_int64(st, 0);
-		n->id[n->count++] = (uint32_t)ref[0] | (uint32_t)ref[1] << 8 |
-		    (uint32_t)ref[2] << 16 | (uint32_t)ref[3] << 24;
+		(void)keyref_id(ref, KEYREF_ID_LEN, &n->id[n->count++]);
 	}
 	sqlite3_finalize(st);
 	sqlite3_close(db);
@@ -225,9 +226,7 @@ orphans_pkcs11(const struct cfg_provider *p)
 
 			if (m->C_GetAttributeValue(session, objs[i], a, 2) != CKR_OK)
 				continue;
-			if (a[0].ulValueLen == 4) {
-				v = (uint32_t)id[0] | (uint32_t)id[1] << 8 | (uint32_t)id[2] << 16 |
-				    (uint32_t)id[3] << 24;
+			if (keyref_id(id, a[0].ulValueLen, &v) == 0) {
 				orphans_hold(WIRE_PROVIDER_PKCS11, 1, v, "%s: key id 0x%08x: token "
 				    "object of class %lu, CKA_ID %02x%02x%02x%02x", p->name, v,
 				    (unsigned long)cls, id[0], id[1], id[2], id[3]);
@@ -262,7 +261,7 @@ orphans_drop(const char *user)
 }
 
 int
-parsecd_orphans(const struct parsec_config *cfg)
+orphans_list(const struct parsec_config *cfg)
 {
 	struct orphans_named named = { NULL, NULL, 0 };
 	struct adopt_snapshot snap = { NULL, 0 };
@@ -286,6 +285,9 @@ parsecd_orphans(const struct parsec_config *cfg)
 	for (i = 0; i < cfg->provider_count; i++)
 		if (cfg->providers[i].kind == CFG_PROVIDER_PKCS11)
 			r |= orphans_pkcs11(&cfg->providers[i]);
+	/* The key store's bytes, a file anybody's process may have written, parsed under the filter. */
+	sandbox_seccomp_adopt();
+	adopt_test_forbidden("orphans");
 	if (orphans_read_kim(cfg->key_managers[0].sqlite_db_path, &snap, &named) == -1) {
 		adopt_snapshot_free(&snap);
 		return 1;

@@ -4,8 +4,8 @@
  * provider's opaque key reference and the key's attributes, in SQLite.
  * Every write is durable (synchronous=FULL) before the caller answers.
  */
-#ifndef BROKER_KIM_H
-#define BROKER_KIM_H
+#ifndef PARSEC_KIM_H
+#define PARSEC_KIM_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -47,8 +47,12 @@ int kim_full(void);
 void kim_close(void);
 /* Read-only, unlocked, no schema made: for parsecd --adopt-dry-run. */
 int kim_open_readonly(const char *path);
-/* The open key store, for the adoption of upstream's keys (broker_kim_adopt.c). */
+/* The open key store, for the adoption of upstream's keys (kim_adopt.c). */
 struct sqlite3 *kim_sqlite(void);
+/* Runs one statement without results on the open store (the error logged): 0 or -1. */
+int kim_exec(const char *sql);
+/* body(arg) inside BEGIN IMMEDIATE and COMMIT, rolled back unless both succeed: 0 or -1. */
+int kim_transaction(int (*body)(void *arg), void *arg);
 /* Inside a transaction: the next free key id of a provider (4 bytes into key_ref). */
 int kim_take_id(uint32_t provider_id, uint8_t *key_ref);
 

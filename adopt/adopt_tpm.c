@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../providerd/prov_tpm_ref.h"
+#include "tpm_ref.h"
 #include "adopt.h"
 #include "buf.h"
 #include "log.h"
@@ -141,7 +141,7 @@ tpm_public(struct buf_writer *w, const struct tpm_shape *s, const struct adopt_t
 	}
 }
 
-/* Our key reference (prov_tpm_ref.h): marker, version, password, public, private. */
+/* Our key reference (tpm_ref.h): marker, version, password, public, private. */
 static int
 tpm_ref(const struct tpm_shape *s, const struct adopt_tpm_id *id, struct kim_entry *e)
 {
@@ -151,7 +151,7 @@ tpm_ref(const struct tpm_shape *s, const struct adopt_tpm_id *id, struct kim_ent
 	buf_writer_init(&area, pub, sizeof(pub));
 	tpm_public(&area, s, id);
 	buf_writer_init(&w, e->key_ref, sizeof(e->key_ref));
-	buf_put_bytes(&w, (const uint8_t[2]){ PROV_TPM_UPSTREAM, PROV_TPM_UPSTREAM_VERSION }, 2);
+	buf_put_bytes(&w, (const uint8_t[2]){ TPM_REF_UPSTREAM, TPM_REF_UPSTREAM_VERSION }, 2);
 	put_tpm2b(&w, id->auth, id->auth_len);
 	put_tpm2b(&w, pub, area.off);
 	put_tpm2b(&w, id->priv, id->priv_len);
@@ -187,7 +187,7 @@ tpm_mark(int dirfd)
 	    "primary key: the TPM provider makes it at start while this file is here\n";
 	int fd, ok;
 
-	fd = openat(dirfd, PROV_TPM_UPSTREAM_MARK, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	fd = openat(dirfd, TPM_REF_UPSTREAM_MARK, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
 	    0600);
 	if (fd == -1)
 		return -1;
@@ -230,7 +230,7 @@ adopt_tpm(struct adopt_run *run, const struct adopt_key *k, const struct cfg_pro
 	snprintf(source, sizeof(source), "%s %s, a TPM key under upstream's primary key",
 	    run->source_kind, run->source);
 	if ((dirfd = adopt_state_dir(run, p)) == -1 || tpm_mark(dirfd) == -1) {
-		log_warn("%s/%s/%s", run->cfg->state_dir, p->name, PROV_TPM_UPSTREAM_MARK);
+		log_warn("%s/%s/%s", run->cfg->state_dir, p->name, TPM_REF_UPSTREAM_MARK);
 		r = -1;
 	} else
 		r = kim_adopt_insert(&e, source, 0);

@@ -137,7 +137,22 @@ struct parsec_config {
 	char socket_group[CFG_NAME_MAX];    /* empty: no group narrowing */
 };
 
-/* Fills every default; a config still needs [listener] timeout and one provider. */
+/*
+ * What a key manager's sqlite_db_path holds, as the adoption helper tells
+ * parsecd (its exit status): upstream Parsec's store is read, never written.
+ */
+enum cfg_store_kind {
+	CFG_STORE_ABSENT = 10,
+	CFG_STORE_OURS,
+	CFG_STORE_UPSTREAM,
+	CFG_STORE_UNREADABLE,
+};
+
+/*
+ * Fills every default; a config still needs [listener] timeout and one provider.
+ * The tables' rows past their counts are left as they are: a row is zeroed
+ * when it is added, and nothing reads past a count.
+ */
 void config_defaults(struct parsec_config *cfg);
 
 /*
@@ -145,6 +160,10 @@ void config_defaults(struct parsec_config *cfg);
  * "FILE:LINE: key: what is wrong". Unknown keys are logged as warnings.
  */
 int config_load_file(const char *path, struct parsec_config *cfg, char *err, size_t errlen);
+/* As root, whether only root can change the file at path: 0, or -1 with err written. */
+int config_file_safe(const char *path, char *err, size_t errlen);
+/* The embedded default for `make run`, its paths below dir (config_dev.c). */
+int config_dev_load(const char *dir, struct parsec_config *cfg, char *err, size_t errlen);
 int config_load_buffer(const char *name, const char *text, size_t len,
     struct parsec_config *cfg, char *err, size_t errlen);
 

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,10 +45,27 @@ cfg_fail(struct cfg_ctx *ctx, int line, const char *key, const char *fmt, ...)
 	return -1;
 }
 
+/* Zeroes the bytes of cfg from offset start to offset end. */
+static void
+cfg_zero(struct parsec_config *cfg, size_t start, size_t end)
+{
+	memset((char *)cfg + start, 0, end - start);
+}
+
 void
 config_defaults(struct parsec_config *cfg)
 {
-	memset(cfg, 0, sizeof(*cfg));
+	/*
+	 * All but the tables' rows, each zeroed as it is added: unused rows (most
+	 * of the structure's 229 KiB) are never written, so they take no memory.
+	 */
+	cfg_zero(cfg, 0, offsetof(struct parsec_config, authenticators));
+	cfg_zero(cfg, offsetof(struct parsec_config, authenticator_count),
+	    offsetof(struct parsec_config, key_managers));
+	cfg_zero(cfg, offsetof(struct parsec_config, key_manager_count),
+	    offsetof(struct parsec_config, providers));
+	cfg_zero(cfg, offsetof(struct parsec_config, provider_count), sizeof(*cfg));
+	memset(&cfg->authenticators[0], 0, sizeof(cfg->authenticators[0]));
 	cfg->log_level = CFG_LOG_WARN;
 	cfg->body_len_limit = 1024 * 1024;
 	cfg->buffer_size_limit = 1024 * 1024;
@@ -396,6 +414,7 @@ cfg_key_manager(struct cfg_ctx *ctx, const struct toml_node *t, struct parsec_co
 	    "key managers") == -1)
 		return -1;
 	km = &cfg->key_managers[cfg->key_manager_count];
+	memset(km, 0, sizeof(*km));
 	km->line = t->line;
 	strlcpy(km->sqlite_db_path,
 	    "/var/lib/parsec/kim-mappings/sqlite/sqlite-key-info-manager.sqlite3",
@@ -443,6 +462,7 @@ cfg_provider(struct cfg_ctx *ctx, const struct toml_node *t, struct parsec_confi
 	    "providers") == -1)
 		return -1;
 	p = &cfg->providers[cfg->provider_count];
+	memset(p, 0, sizeof(*p));
 	p->line = t->line;
 	p->allow_export = true;
 	if (cfg_must_choose(ctx, t, "provider", "provider_type", types, &type) == -1)
@@ -746,6 +766,30 @@ config_secret_key(const struct parsec_config *cfg)
 	return NULL;
 }
 
+/*
+ * Run as root, the configuration decides what root does: only root may be
+ * able to change it.
+ */
+int
+config_file_safe(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (geteuid() != 0)
+		return 0;
+	if (stat(path, &st) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		snprintf(err, errlen, "%s: must be owned by root and writable by root alone "
+		    "(owner uid %u, mode %04o)", path, (unsigned)st.st_uid,
+		    (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
 int
 config_load_file(const char *path, struct parsec_config *cfg, char *err, size_t errlen)
 {
@@ -795,7 +839,8 @@ config_wipe_secrets(struct parsec_config *cfg)
 {
 	size_t i;
 
-	for (i = 0; i < CFG_PROVIDER_MAX; i++) {
+	/* The rows in use and the one a failed load was reading (rows are zeroed as added). */
+	for (i = 0; i <= cfg->provider_count && i < CFG_PROVIDER_MAX; i++) {
 		struct cfg_provider *p = &cfg->providers[i];
 
 		explicit_bzero(p->user_pin, sizeof(p->user_pin));

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Adoption of an upstream Parsec deployment at start-up: the keys its SQLite
- * or OnDisk key store maps, with the key files its Mbed Crypto provider left
- * in its working directory, are copied into our key store and provider state
- * once. Upstream's files are only ever read.
+ * Adoption of an upstream Parsec deployment at start-up, in the helper
+ * parsecd execs before any child: the keys its SQLite or OnDisk key store
+ * maps, with the key files its Mbed Crypto provider left in its working
+ * directory, are copied into our key store and provider state once.
+ * Upstream's files are only ever read.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -13,17 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include "../brokerd/broker_kim_adopt.h"
 #include "adopt.h"
 #include "buf.h"
+#include "keyref.h"
 #include "log.h"
-#include "parsecd.h"
 #include "sandbox.h"
 
 #define ADOPT_FILE_MAX (64 * 1024) /* an upstream key or mapping file; RSA-4096 is 3 KiB */
@@ -244,14 +241,14 @@ adopt_write_key(int dirfd, uint32_t id, const struct adopt_file *f)
 static int
 adopt_mbed_id(const struct adopt_run *run, int dirfd, uint32_t provider, uint32_t *id)
 {
-	uint8_t ref[4];
+	uint8_t ref[KEYREF_ID_LEN];
 	char name[32];
 	int r;
 
 	if (!run->store_open)
 		return 0; /* a dry run before our key store exists */
 	snprintf(name, sizeof(name), "%016llx.key", (unsigned long long)*id);
-	buf_set_le32(ref, *id);
+	keyref_put(*id, ref);
 	if ((r = kim_adopt_ref_free(provider, ref, sizeof(ref))) == -1)
 		return -1;
 	if (r == 1 && (dirfd == -1 || faccessat(dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == -1))
@@ -371,8 +368,7 @@ adopt_mbed(struct adopt_run *run, const struct adopt_key *k, const struct cfg_pr
 		goto out;
 	}
 	adopt_entry(&e, k, p);
-	buf_set_le32(e.key_ref, id);
-	e.key_ref_len = 4;
+	e.key_ref_len = keyref_put(id, e.key_ref);
 	snprintf(source, sizeof(source), "%s %s, key file %s/%016llx.psa_its", run->source_kind,
 	    run->source, run->cwd, (unsigned long long)buf_le32(k->key_id));
 	if (adopt_write_key(dirfd, id, f) == -1) {
@@ -459,19 +455,17 @@ adopt_summary(struct adopt_run *run)
 }
 
 /*
- * brokerd's user, who owns our key store; the software providers' directories
- * are lent to it for the adoption (parsecd_adopt).
+ * brokerd's user, who owns our key store; parsecd lends it the software
+ * providers' directories for the adoption.
  */
 static int
-adopt_drop(void)
+adopt_drop(const struct adopt_run *run)
 {
-	const struct parsecd_user *u = parsecd_user(PARSECD_ROLE_BROKERD);
-
 	if (geteuid() != 0)
 		return 0;
-	if (setgroups(0, NULL) == -1 || setresgid(u->gid, u->gid, u->gid) == -1 ||
-	    setresuid(u->uid, u->uid, u->uid) == -1) {
-		log_warn("dropping to %s", u->name);
+	if (setgroups(0, NULL) == -1 || setresgid(run->gid, run->gid, run->gid) == -1 ||
+	    setresuid(run->uid, run->uid, run->uid) == -1) {
+		log_warn("dropping to uid %u", (unsigned)run->uid);
 		return -1;
 	}
 	return 0;
@@ -579,14 +573,11 @@ adopt_run(struct adopt_run *run)
 	if (adopt_sources(run) == -1)
 		return -1;
 	/* A dry run writes nothing and reads our store as it is, whoever owns it. */
-	if ((!run->dry_run && adopt_drop() == -1) || adopt_open_store(run) == -1)
+	if ((!run->dry_run && adopt_drop(run) == -1) || adopt_open_store(run) == -1)
 		return -1;
 	/* Everything it opens from here is below what it has open: the key store, state_dir. */
 	sandbox_seccomp_adopt();
-#ifdef PARSEC_TEST_HOOKS
-	if (getenv("PARSEC_FORBIDDEN") != NULL && strcmp(getenv("PARSEC_FORBIDDEN"), "adopt") == 0)
-		(void)chown(run->cwd, (uid_t)-1, (gid_t)-1); /* a no-op, were it allowed */
-#endif
+	adopt_test_forbidden("adopt");
 	if (run->snap.data != NULL && run->store_open && (kim_adopt_attach("upstream",
 	    run->snap.data, run->snap.len) == -1 || adopt_migrate(run) == -1))
 		r = -1;
@@ -623,45 +614,21 @@ adopt_free(struct adopt_run *run)
 }
 
 int
-parsecd_adopt(const struct parsec_config *cfg, int dry_run)
+adopt_keys(const struct parsec_config *cfg, int dry_run, uid_t uid, gid_t gid)
 {
 	static struct adopt_run run;
-	struct rlimit no_core = { 0, 0 };
-	int status;
-	pid_t pid;
+	int r;
 
 	if (cfg->key_manager_count == 0)
 		return 0;
+	memset(&run, 0, sizeof(run));
+	run.cfg = cfg;
+	run.km = &cfg->key_managers[0];
+	run.dry_run = dry_run;
+	run.uid = uid;
+	run.gid = gid;
+	r = adopt_run(&run);
+	adopt_free(&run);
 	fflush(stdout);
-	fflush(stderr);
-	if (!dry_run)
-		parsecd_lend_provider_dirs(cfg, parsecd_user(PARSECD_ROLE_BROKERD)->uid,
-		    parsecd_user(PARSECD_ROLE_BROKERD)->gid);
-	/* A process of its own: upstream's private keys never enter parsecd's memory. */
-	if ((pid = fork()) == -1) {
-		log_warn("fork");
-		return -1;
-	}
-	if (pid == 0) {
-		/* Upstream's private keys pass through here: never into a core file. */
-		if (setrlimit(RLIMIT_CORE, &no_core) == -1 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
-			fatal("adoption: core dumps off");
-		memset(&run, 0, sizeof(run));
-		run.cfg = cfg;
-		run.km = &cfg->key_managers[0];
-		run.dry_run = dry_run;
-		status = adopt_run(&run);
-		adopt_free(&run);
-		fflush(stdout);
-		_exit(status == 0 ? 0 : 1);
-	}
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR)
-			return -1;
-	if (!dry_run)
-		parsecd_settle_provider_dirs(cfg);
-	if (WIFSIGNALED(status))
-		log_warnx("the adoption process (pid %ld) was killed by signal %d", (long)pid,
-		    WTERMSIG(status));
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+	return r;
 }

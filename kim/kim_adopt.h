@@ -4,13 +4,13 @@
  * SQLite mappings (its key_mapping table, read, never written) and our
  * record of what was adopted, so a key is adopted once and never again.
  */
-#ifndef BROKER_KIM_ADOPT_H
-#define BROKER_KIM_ADOPT_H
+#ifndef PARSEC_KIM_ADOPT_H
+#define PARSEC_KIM_ADOPT_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "broker_kim.h"
+#include "kim.h"
 
 #define KIM_UPSTREAM_ID_MAX 4096
 #define KIM_UPSTREAM_ATTRS_MAX 256

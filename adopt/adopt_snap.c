@@ -2,8 +2,8 @@
 /*
  * Upstream Parsec's SQLite key store, only ever read: a snapshot of it in
  * memory (its file with the transactions its write-ahead log committed),
- * and the choice of parsecd's own key store when the configured file is
- * upstream's (then parsecd keeps its store beside its state, never in it).
+ * and what a configured key store file is, for parsecd, which keeps its own
+ * store beside its state when the file is upstream's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,18 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "adopt.h"
 #include "log.h"
-#include "parsecd.h"
+#include "sandbox.h"
 
 #define SNAP_MAX ((size_t)256 * 1024 * 1024) /* refused above: no key store is that large */
 #define WAL_HDR 32
 #define WAL_FRAME_HDR 24
-
-enum store_verdict { STORE_ABSENT = 10, STORE_OURS, STORE_UPSTREAM, STORE_UNREADABLE };
 
 static uint32_t
 snap_be32(const uint8_t *p)
@@ -182,98 +179,35 @@ adopt_snapshot_free(struct adopt_snapshot *snap)
 	memset(snap, 0, sizeof(*snap));
 }
 
-/* In a process of its own: what the file at path is (enum store_verdict). */
-static int
-store_classify(const char *path)
+/*
+ * What the file at path is (enum cfg_store_kind). Its rows (a TPM key's
+ * blobs among them) are parsed under the adoption's filter, after the read.
+ */
+int
+adopt_snap_classify(const char *path)
 {
 	struct adopt_snapshot snap;
 	int hot, r;
 
 	if ((r = adopt_snapshot_read(path, &snap, &hot)) == 1)
-		return STORE_ABSENT;
+		return CFG_STORE_ABSENT;
 	if (r == -1 || snap.len == 0) {
 		adopt_snapshot_free(&snap);
-		return r == -1 ? STORE_UNREADABLE : STORE_OURS; /* empty: the start made it */
+		return r == -1 ? CFG_STORE_UNREADABLE : CFG_STORE_OURS; /* empty: the start made it */
 	}
-	if (kim_open_readonly(":memory:") == -1 || kim_adopt_attach("main", snap.data,
-	    snap.len) == -1)
-		r = STORE_UNREADABLE;
-	else if ((r = kim_adopt_is_upstream()) != -1)
-		r = r == 1 ? STORE_UPSTREAM : STORE_OURS;
-	else
-		r = STORE_UNREADABLE;
+	if (kim_open_readonly(":memory:") == -1)
+		r = CFG_STORE_UNREADABLE;
+	else {
+		sandbox_seccomp_adopt();
+		adopt_test_forbidden("classify");
+		if (kim_adopt_attach("main", snap.data, snap.len) == -1)
+			r = CFG_STORE_UNREADABLE;
+		else if ((r = kim_adopt_is_upstream()) != -1)
+			r = r == 1 ? CFG_STORE_UPSTREAM : CFG_STORE_OURS;
+		else
+			r = CFG_STORE_UNREADABLE;
+	}
 	kim_close();
 	adopt_snapshot_free(&snap);
 	return r;
-}
-
-static int
-store_verdict(const char *path)
-{
-	int status;
-	pid_t pid;
-
-	fflush(stdout);
-	fflush(stderr);
-	/* Its rows (a TPM key's blobs among them) are read in a process of their own. */
-	if ((pid = fork()) == -1)
-		return -1;
-	if (pid == 0)
-		_exit(store_classify(path));
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-/* The directory of our own store below state_dir is no provider's. */
-static int
-store_name_taken(const struct parsec_config *cfg)
-{
-	char dir[CFG_NAME_MAX];
-	size_t i;
-
-	snprintf(dir, sizeof(dir), "%.*s", (int)strcspn(ADOPT_OWN_STORE, "/"), ADOPT_OWN_STORE);
-	for (i = 0; i < cfg->provider_count; i++)
-		if (strcmp(cfg->providers[i].name, dir) == 0) {
-			log_warnx("provider.name: \"%s\" is the directory of parsecd's own key store "
-			    "beside upstream's: name the provider otherwise", dir);
-			return -1;
-		}
-	return 0;
-}
-
-int
-parsecd_adopt_resolve(struct parsec_config *cfg)
-{
-	struct cfg_key_manager *km;
-	char own[CFG_LONGPATH_MAX];
-	size_t i;
-	int v;
-
-	for (i = 0; i < cfg->key_manager_count; i++) {
-		km = &cfg->key_managers[i];
-		if (km->upstream_db_path[0] != '\0')
-			continue;
-		if ((v = store_verdict(km->sqlite_db_path)) == STORE_UNREADABLE || v == -1) {
-			log_warnx("key_manager.sqlite_db_path: %s is not an SQLite file parsecd can "
-			    "read, so neither parsecd's key store nor upstream Parsec's: refused",
-			    km->sqlite_db_path);
-			return -1;
-		}
-		if (v != STORE_UPSTREAM)
-			continue;
-		if (store_name_taken(cfg) == -1)
-			return -1;
-		if ((size_t)snprintf(own, sizeof(own), "%s/%s", cfg->state_dir, ADOPT_OWN_STORE) >=
-		    sizeof(own)) {
-			log_warnx("privsep.state_dir: too long for the key store %s", ADOPT_OWN_STORE);
-			return -1;
-		}
-		strlcpy(km->upstream_db_path, km->sqlite_db_path, sizeof(km->upstream_db_path));
-		strlcpy(km->sqlite_db_path, own, sizeof(km->sqlite_db_path));
-		log_debug("key store %s is upstream Parsec's: read, never written; parsecd's is %s",
-		    km->upstream_db_path, own);
-	}
-	return 0;
 }

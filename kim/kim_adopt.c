@@ -5,7 +5,8 @@
 
 #include <sqlite3.h>
 
-#include "broker_kim_adopt.h"
+#include "keyref.h"
+#include "kim_adopt.h"
 #include "log.h"
 
 /* Upstream 1.x writes schema_version 1 and key id and attribute versions 1. */
@@ -21,15 +22,6 @@ kim_adopt_prepare(const char *sql)
 		return NULL;
 	}
 	return st;
-}
-
-static int
-kim_adopt_exec(const char *sql)
-{
-	if (sqlite3_exec(kim_sqlite(), sql, NULL, NULL, NULL) == SQLITE_OK)
-		return 0;
-	log_warnx("key store: %s", sqlite3_errmsg(kim_sqlite()));
-	return -1;
 }
 
 /* Whether a schema of the store ("main", or "upstream" once attached) has a table. */
@@ -161,7 +153,7 @@ kim_upstream_rows(int (*cb)(const struct kim_upstream_row *row, void *arg), void
 	int r = cb != NULL ? kim_upstream_read(cb, arg) : 0;
 
 	/* Read once: what follows writes to our store, which a read-only schema would lock. */
-	return kim_adopt_exec("DETACH upstream") == -1 ? -1 : r;
+	return kim_exec("DETACH upstream") == -1 ? -1 : r;
 }
 
 /* 1 if the query on (auth_type, app, name) finds a row, 0 if not (or no table), -1. */
@@ -216,20 +208,27 @@ kim_adopt_ref_free(uint32_t provider_id, const uint8_t *ref, size_t ref_len)
 	return rc == SQLITE_DONE ? 1 : rc == SQLITE_ROW ? 0 : -1;
 }
 
+struct kim_adopt_id {
+	uint32_t provider_id;
+	uint8_t ref[KEYREF_ID_LEN];
+};
+
+static int
+kim_adopt_id_body(void *arg)
+{
+	struct kim_adopt_id *a = arg;
+
+	return kim_take_id(a->provider_id, a->ref);
+}
+
 int
 kim_adopt_take_id(uint32_t provider_id, uint32_t *id)
 {
-	uint8_t ref[4];
+	struct kim_adopt_id a = { .provider_id = provider_id };
 
-	if (kim_adopt_exec("BEGIN IMMEDIATE") == -1)
+	if (kim_transaction(kim_adopt_id_body, &a) == -1)
 		return -1;
-	if (kim_take_id(provider_id, ref) == -1) {
-		kim_adopt_exec("ROLLBACK");
-		return -1;
-	}
-	*id = (uint32_t)ref[0] | (uint32_t)ref[1] << 8 | (uint32_t)ref[2] << 16 |
-	    (uint32_t)ref[3] << 24;
-	return kim_adopt_exec("COMMIT");
+	return keyref_id(a.ref, sizeof(a.ref), id);
 }
 
 static int
@@ -278,39 +277,45 @@ kim_adopt_rows(const struct kim_entry *e, const char *source)
 	return kim_adopt_step(st);
 }
 
-int
-kim_adopt_insert(const struct kim_entry *e, const char *source, int bump_counter)
+struct kim_adopt_entry {
+	const struct kim_entry *e;
+	const char *source;
+	int bump_counter;
+};
+
+static int
+kim_adopt_insert_body(void *arg)
 {
+	const struct kim_adopt_entry *a = arg;
 	sqlite3_stmt *st;
 	uint32_t id;
 
-	if (kim_adopt_exec("BEGIN IMMEDIATE") == -1)
+	if (kim_adopt_rows(a->e, a->source) == -1)
 		return -1;
-	if (kim_adopt_rows(e, source) == -1)
-		goto fail;
-	if (bump_counter && e->key_ref_len == 4) {
-		/* The counter's next value n hands out id n; it moves past the adopted id. */
-		id = (uint32_t)e->key_ref[0] | (uint32_t)e->key_ref[1] << 8 |
-		    (uint32_t)e->key_ref[2] << 16 | (uint32_t)e->key_ref[3] << 24;
-		st = kim_adopt_prepare("INSERT INTO key_ids (provider_id, next_id) VALUES (?1, ?2) "
-		    "ON CONFLICT(provider_id) DO UPDATE SET next_id = max(next_id, ?2)");
-		if (st != NULL) {
-			sqlite3_bind_int64(st, 1, e->provider_id);
-			sqlite3_bind_int64(st, 2, (sqlite3_int64)id + 1);
-		}
-		if (kim_adopt_step(st) == -1)
-			goto fail;
+	if (!a->bump_counter || keyref_id(a->e->key_ref, a->e->key_ref_len, &id) == -1)
+		return 0;
+	/* The counter's next value n hands out id n; it moves past the adopted id. */
+	st = kim_adopt_prepare("INSERT INTO key_ids (provider_id, next_id) VALUES (?1, ?2) "
+	    "ON CONFLICT(provider_id) DO UPDATE SET next_id = max(next_id, ?2)");
+	if (st != NULL) {
+		sqlite3_bind_int64(st, 1, a->e->provider_id);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)id + 1);
 	}
-	return kim_adopt_exec("COMMIT");
-fail:
-	kim_adopt_exec("ROLLBACK");
-	return -1;
+	return kim_adopt_step(st);
+}
+
+int
+kim_adopt_insert(const struct kim_entry *e, const char *source, int bump_counter)
+{
+	struct kim_adopt_entry a = { e, source, bump_counter };
+
+	return kim_transaction(kim_adopt_insert_body, &a);
 }
 
 int
 kim_adopt_attach(const char *schema, uint8_t *image, size_t len)
 {
-	if (strcmp(schema, "main") != 0 && kim_adopt_exec("ATTACH ':memory:' AS upstream") == -1)
+	if (strcmp(schema, "main") != 0 && kim_exec("ATTACH ':memory:' AS upstream") == -1)
 		return -1;
 	if (sqlite3_deserialize(kim_sqlite(), schema, image, (sqlite3_int64)len,
 	    (sqlite3_int64)len, SQLITE_DESERIALIZE_READONLY) == SQLITE_OK)
@@ -371,17 +376,17 @@ kim_adopt_migrate(void)
 	    kim_adopt_count("main", "adopted") != 0)
 		return r == -1 ? -1 : 0; /* ours has served: migrated by an earlier start */
 	/* Deferred: an immediate transaction would lock the read-only snapshot too. */
-	if (kim_adopt_exec("BEGIN") == -1)
+	if (kim_exec("BEGIN") == -1)
 		return -1;
 	for (i = 0; i < sizeof(copies) / sizeof(copies[0]); i++) {
 		if ((r = kim_adopt_has_table_in("upstream", copies[i][0])) == 0)
 			continue;
 		snprintf(sql, sizeof(sql), "INSERT INTO main.%s (%s) SELECT %s FROM upstream.%s",
 		    copies[i][0], copies[i][1], copies[i][1], copies[i][0]);
-		if (r == -1 || kim_adopt_exec(sql) == -1) {
-			kim_adopt_exec("ROLLBACK");
+		if (r == -1 || kim_exec(sql) == -1) {
+			kim_exec("ROLLBACK");
 			return -1;
 		}
 	}
-	return kim_adopt_exec("COMMIT") == 0 ? keys : -1;
+	return kim_exec("COMMIT") == 0 ? keys : -1;
 }
