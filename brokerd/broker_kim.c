@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 
 #include "broker_kim.h"
+#include "key_ref.h"
 #include "log.h"
 
 /*
@@ -472,15 +473,6 @@ kim_exec(const char *sql)
 	return 0;
 }
 
-static void
-kim_put_id(uint32_t id, uint8_t *key_ref)
-{
-	key_ref[0] = (uint8_t)id;
-	key_ref[1] = (uint8_t)(id >> 8);
-	key_ref[2] = (uint8_t)(id >> 16);
-	key_ref[3] = (uint8_t)(id >> 24);
-}
-
 /* The next id of a provider no entry names, the counter moved past it; inside a transaction. */
 int
 kim_take_id(uint32_t provider_id, uint8_t *key_ref)
@@ -499,7 +491,7 @@ kim_take_id(uint32_t provider_id, uint8_t *key_ref)
 	for (tries = 0; tries < KIM_ID_TRIES && in_use; tries++) {
 		id = (uint32_t)((uint64_t)(next - 1) % KIM_MAX_KEY_ID) + 1;
 		next++;
-		kim_put_id(id, key_ref);
+		key_ref_put_id(key_ref, id);
 		st = kim_stmt(ST_ID_IN_USE);
 		sqlite3_bind_int64(st, 1, provider_id);
 		sqlite3_bind_blob(st, 2, key_ref, 4, SQLITE_STATIC);

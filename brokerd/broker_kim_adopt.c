@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include "broker_kim_adopt.h"
+#include "key_ref.h"
 #include "log.h"
 
 /* Upstream 1.x writes schema_version 1 and key id and attribute versions 1. */
@@ -219,7 +220,7 @@ kim_adopt_ref_free(uint32_t provider_id, const uint8_t *ref, size_t ref_len)
 int
 kim_adopt_take_id(uint32_t provider_id, uint32_t *id)
 {
-	uint8_t ref[4];
+	uint8_t ref[KEY_REF_ID_LEN];
 
 	if (kim_adopt_exec("BEGIN IMMEDIATE") == -1)
 		return -1;
@@ -227,8 +228,7 @@ kim_adopt_take_id(uint32_t provider_id, uint32_t *id)
 		kim_adopt_exec("ROLLBACK");
 		return -1;
 	}
-	*id = (uint32_t)ref[0] | (uint32_t)ref[1] << 8 | (uint32_t)ref[2] << 16 |
-	    (uint32_t)ref[3] << 24;
+	(void)key_ref_id(ref, sizeof(ref), id);
 	return kim_adopt_exec("COMMIT");
 }
 
@@ -288,10 +288,8 @@ kim_adopt_insert(const struct kim_entry *e, const char *source, int bump_counter
 		return -1;
 	if (kim_adopt_rows(e, source) == -1)
 		goto fail;
-	if (bump_counter && e->key_ref_len == 4) {
+	if (bump_counter && key_ref_id(e->key_ref, e->key_ref_len, &id) == 0) {
 		/* The counter's next value n hands out id n; it moves past the adopted id. */
-		id = (uint32_t)e->key_ref[0] | (uint32_t)e->key_ref[1] << 8 |
-		    (uint32_t)e->key_ref[2] << 16 | (uint32_t)e->key_ref[3] << 24;
 		st = kim_adopt_prepare("INSERT INTO key_ids (provider_id, next_id) VALUES (?1, ?2) "
 		    "ON CONFLICT(provider_id) DO UPDATE SET next_id = max(next_id, ?2)");
 		if (st != NULL) {

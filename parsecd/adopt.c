@@ -21,6 +21,7 @@
 
 #include "../brokerd/broker_kim_adopt.h"
 #include "adopt.h"
+#include "key_ref.h"
 #include "buf.h"
 #include "log.h"
 #include "parsecd.h"
@@ -371,8 +372,8 @@ adopt_mbed(struct adopt_run *run, const struct adopt_key *k, const struct cfg_pr
 		goto out;
 	}
 	adopt_entry(&e, k, p);
-	buf_set_le32(e.key_ref, id);
-	e.key_ref_len = 4;
+	key_ref_put_id(e.key_ref, id);
+	e.key_ref_len = KEY_REF_ID_LEN;
 	snprintf(source, sizeof(source), "%s %s, key file %s/%016llx.psa_its", run->source_kind,
 	    run->source, run->cwd, (unsigned long long)buf_le32(k->key_id));
 	if (adopt_write_key(dirfd, id, f) == -1) {

@@ -20,6 +20,7 @@
 #include <sqlite3.h>
 
 #include "adopt.h"
+#include "key_ref.h"
 #include "log.h"
 #include "parsecd.h"
 #include "wire.h"
@@ -105,16 +106,16 @@ orphans_read_kim(const char *path, struct adopt_snapshot *snap, struct orphans_n
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const uint8_t *ref = sqlite3_column_blob(st, 1);
+		uint32_t id;
 
-		if (sqlite3_column_bytes(st, 1) != 4 || ref == NULL)
+		if (ref == NULL || key_ref_id(ref, (size_t)sqlite3_column_bytes(st, 1), &id) == -1)
 			continue; /* a TPM's wrapped key: the key store holds the material itself */
 		n->provider = reallocarray(n->provider, n->count + 1, sizeof(*n->provider));
 		n->id = reallocarray(n->id, n->count + 1, sizeof(*n->id));
 		if (n->provider == NULL || n->id == NULL)
 			fatal("reallocarray");
 		n->provider[n->count] = (uint32_t)sqlite3_column_int64(st, 0);
-		n->id[n->count++] = (uint32_t)ref[0] | (uint32_t)ref[1] << 8 |
-		    (uint32_t)ref[2] << 16 | (uint32_t)ref[3] << 24;
+		n->id[n->count++] = id;
 	}
 	sqlite3_finalize(st);
 	sqlite3_close(db);
