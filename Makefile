@@ -97,7 +97,7 @@ COMMON_SRCS = $(COMMON_OBJS:.o=.c)
 COMMON_LIB = common/libparseccommon.a
 COMMON_OBJS += common/json.o common/jwt.o common/jwt_pb.o # JwtSvid tokens and bundles
 COMMON_OBJS += common/wipe.o # buffers that held secrets go back wiped
-COMMON_OBJS += common/keyref.o # a numbered key's 4-byte reference
+COMMON_OBJS += common/key_ref.o # the 4-byte key id reference, read and written alike
 
 $(COMMON_LIB): $(COMMON_OBJS)
 	$(msg) AR $@
@@ -324,6 +324,13 @@ tests/check_device: tests/check_device.o tests/testlib.o $(PROV_DEVICE_OBJS) $(P
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(CHECK_LIBS)
 tests/check_device.o: LOCAL_CFLAGS += -Iproviderd
 
+# What brokerd's fair share charges, from the figures a provider reports.
+tests/check_cost: tests/check_cost.o tests/testlib.o brokerd/broker_cost.o $(PROTO_LIB) \
+	$(COMMON_LIB)
+	$(msg) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(CHECK_LIBS)
+tests/check_cost.o: LOCAL_CFLAGS += -Ibrokerd
+
 $(TEST_OBJS): LOCAL_CFLAGS += $(CHECK_CFLAGS) -DBUILD_TOP='"$(CURDIR)"'
 # frontd's own unit test, the one place outside frontd that sees its headers.
 tests/check_front.o: LOCAL_CFLAGS += -Ifrontd
@@ -385,7 +392,7 @@ bench/bench_tpm.o: LOCAL_CFLAGS += $(TSS2_CFLAGS)
 bench: deps all bench/parsec-bench
 	./bench/parsec-bench
 
-# make bench-cost: the figures behind brokerd's cost table (brokerd/broker_cost.c).
+# make bench-cost: the figures behind the backends' cost columns (providerd/prov_*.c).
 .PHONY: bench-cost
 bench-cost: deps all $(PY_PB)
 	/usr/bin/python3 bench/cost.py $(CURDIR)

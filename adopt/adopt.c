@@ -18,8 +18,8 @@
 #include <unistd.h>
 
 #include "adopt.h"
+#include "key_ref.h"
 #include "buf.h"
-#include "keyref.h"
 #include "log.h"
 #include "sandbox.h"
 
@@ -241,14 +241,14 @@ adopt_write_key(int dirfd, uint32_t id, const struct adopt_file *f)
 static int
 adopt_mbed_id(const struct adopt_run *run, int dirfd, uint32_t provider, uint32_t *id)
 {
-	uint8_t ref[KEYREF_ID_LEN];
+	uint8_t ref[KEY_REF_ID_LEN];
 	char name[32];
 	int r;
 
 	if (!run->store_open)
 		return 0; /* a dry run before our key store exists */
 	snprintf(name, sizeof(name), "%016llx.key", (unsigned long long)*id);
-	keyref_put(*id, ref);
+	key_ref_put_id(ref, *id);
 	if ((r = kim_adopt_ref_free(provider, ref, sizeof(ref))) == -1)
 		return -1;
 	if (r == 1 && (dirfd == -1 || faccessat(dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == -1))
@@ -368,7 +368,8 @@ adopt_mbed(struct adopt_run *run, const struct adopt_key *k, const struct cfg_pr
 		goto out;
 	}
 	adopt_entry(&e, k, p);
-	e.key_ref_len = keyref_put(id, e.key_ref);
+	key_ref_put_id(e.key_ref, id);
+	e.key_ref_len = KEY_REF_ID_LEN;
 	snprintf(source, sizeof(source), "%s %s, key file %s/%016llx.psa_its", run->source_kind,
 	    run->source, run->cwd, (unsigned long long)buf_le32(k->key_id));
 	if (adopt_write_key(dirfd, id, f) == -1) {

@@ -21,7 +21,7 @@
 #include <sqlite3.h>
 
 #include "adopt.h"
-#include "keyref.h"
+#include "key_ref.h"
 #include "log.h"
 #include "sandbox.h"
 #include "wire.h"
@@ -107,15 +107,16 @@ orphans_read_kim(const char *path, struct adopt_snapshot *snap, struct orphans_n
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const uint8_t *ref = sqlite3_column_blob(st, 1);
+		uint32_t id;
 
-		if (sqlite3_column_bytes(st, 1) != KEYREF_ID_LEN || ref == NULL)
+		if (ref == NULL || key_ref_id(ref, (size_t)sqlite3_column_bytes(st, 1), &id) == -1)
 			continue; /* a TPM's wrapped key: the key store holds the material itself */
 		n->provider = reallocarray(n->provider, n->count + 1, sizeof(*n->provider));
 		n->id = reallocarray(n->id, n->count + 1, sizeof(*n->id));
 		if (n->provider == NULL || n->id == NULL)
 			fatal("reallocarray");
 		n->provider[n->count] = (uint32_t)sqlite3_column_int64(st, 0);
-		(void)keyref_id(ref, KEYREF_ID_LEN, &n->id[n->count++]);
+		n->id[n->count++] = id;
 	}
 	sqlite3_finalize(st);
 	sqlite3_close(db);
@@ -226,7 +227,7 @@ orphans_pkcs11(const struct cfg_provider *p)
 
 			if (m->C_GetAttributeValue(session, objs[i], a, 2) != CKR_OK)
 				continue;
-			if (keyref_id(id, a[0].ulValueLen, &v) == 0) {
+			if (key_ref_id(id, a[0].ulValueLen, &v) == 0) {
 				orphans_hold(WIRE_PROVIDER_PKCS11, 1, v, "%s: key id 0x%08x: token "
 				    "object of class %lu, CKA_ID %02x%02x%02x%02x", p->name, v,
 				    (unsigned long)cls, id[0], id[1], id[2], id[3]);

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: Apache-2.0
-"""The figures behind brokerd's cost table (brokerd/broker_cost.c): the median
-time of one operation through the service, one client on a kept connection,
+"""The figures behind each backend's cost column (the rows of
+providerd/prov_mbed.c, prov_pkcs11.c and prov_tpm.c, which brokerd's fair
+share charges through brokerd/broker_cost.c): the median time of one operation through the service, one client on a kept connection,
 one request at a time, per provider (Mbed Crypto; SoftHSMv2 and swtpm when
 installed) and key. Run it on an idle machine: it measures that machine.
 Usage: cost.py TOP"""

@@ -127,26 +127,31 @@ broker_list_providers(struct op_result *res, uint8_t **list_buf)
 static void
 broker_list_opcodes(uint64_t provider_id, struct op_result *res, uint8_t **list_buf)
 {
+	const struct broker_provider *p = NULL;
 	struct broker_list l;
-	const uint32_t *ops;
-	size_t count, i;
+	size_t i;
 
-	if (provider_id == WIRE_PROVIDER_CORE) {
-		ops = broker_core_opcodes;
-		count = sizeof(broker_core_opcodes) / sizeof(broker_core_opcodes[0]);
-	} else if (provider_id >= WIRE_PROVIDER_COUNT) {
+	if (provider_id >= WIRE_PROVIDER_COUNT) {
 		op_result_status(res, ST_PROVIDER_DOES_NOT_EXIST);
 		return;
-	} else if (!broker.providers[provider_id].configured) {
-		op_result_status(res, ST_PROVIDER_NOT_REGISTERED);
-		return;
-	} else {
-		ops = broker.providers[provider_id].opcodes;
-		count = broker.providers[provider_id].opcode_count;
+	} else if (provider_id != WIRE_PROVIDER_CORE) {
+		p = &broker.providers[provider_id];
+		if (!p->configured) {
+			op_result_status(res, ST_PROVIDER_NOT_REGISTERED);
+			return;
+		}
 	}
 	broker_list_init(&l, 4 * BROKER_MAX_OPCODES);
-	for (i = 0; i < count; i++) {
-		buf_put_u32le(&l.wr, ops[i]);
+	for (i = 0; p == NULL && i < sizeof(broker_core_opcodes) / sizeof(broker_core_opcodes[0]);
+	    i++) {
+		buf_put_u32le(&l.wr, broker_core_opcodes[i]);
+		l.count++;
+	}
+	/* A provider's rows: some are served without being listed (its PROV_INFO says). */
+	for (i = 0; p != NULL && i < p->op_count; i++) {
+		if (!p->ops[i].listed)
+			continue;
+		buf_put_u32le(&l.wr, p->ops[i].opcode);
 		l.count++;
 	}
 	broker_list_finish(&l, res, list_buf);

@@ -4,64 +4,26 @@
  * the fair share of the workers (broker_wq.c): microseconds of the worker's
  * time, by provider, operation and key.
  *
- * The figures are medians of bench/cost.py (make bench-cost: one client,
- * one request at a time, through the service) on the project's 2-core
- * machine, 2026-12-07, at a load average of 3 to 4 from other builds; Mbed
- * Crypto, SoftHSMv2 2.6.1 (its token in /tmp) and swtpm 0.7.1. Where two
- * runs differed, the median of the runs is taken. RSA-1024 generation was
- * not measured (every RSA generation is long whatever its figure). They are
- * estimates: what matters is their order of size, which the fair share turns
- * into a bound on how much of one application's work another's request can
- * wait behind.
+ * The figures are the provider's own: each backend's table has a cost per
+ * operation and RSA costs by modulus (make bench-cost measures them), and its
+ * PROV_INFO brings them here at start-up. The provider reports them rather
+ * than both processes linking one table because what a provider serves is
+ * known only once its device is open (a token's mechanisms, a TPM's
+ * attestation, the configuration), because the handlers beside the costs
+ * live in a process brokerd must not link (mbedtls, p11-kit, tss), and so a
+ * backend's figures sit next to the code they measure. They are estimates:
+ * what matters is their order of size, which the fair share turns into a
+ * bound on how much of one application's work another's request can wait
+ * behind.
  */
+#include <stddef.h>
 #include <sys/param.h>
 
 #include "brokerd.h"
+#include "row.h"
 #include "wire.h"
 
 #define PSA_KEY_TYPE_RSA_KEY_PAIR 0x7001u
-
-/* Private-key RSA operations and RSA generations, by modulus size. */
-struct cost_rsa {
-	uint32_t bits;
-	uint32_t private_op; /* a signature or decryption (CRT) */
-	uint32_t generate;
-};
-
-struct cost_table {
-	uint32_t base;     /* anything else: ECC signatures, public-key operations, exports */
-	uint32_t create;   /* a generation other than RSA's, an import */
-	uint32_t destroy;
-	struct cost_rsa rsa[4];
-};
-
-/* Indexed by wire provider id; a provider without a row costs as Mbed Crypto. */
-static const struct cost_table cost_tables[WIRE_PROVIDER_COUNT] = {
-	[WIRE_PROVIDER_MBED_CRYPTO] = {
-		/* P-256 sign 0.48-0.55 ms, generate 1.6-3.7 ms, destroy 0.7-1.4 ms */
-		.base = 500, .create = 2500, .destroy = 1400,
-		/* sign and decrypt: 0.77, 2.8, 7.5, 16.2 ms; generate 70, 470, 750-1670 ms */
-		.rsa = { { 1024, 800, 20000 }, { 2048, 2800, 70000 }, { 3072, 7500, 470000 },
-		    { 4096, 16200, 1200000 } },
-	},
-	[WIRE_PROVIDER_PKCS11] = {
-		/*
-		 * SoftHSMv2: P-256 sign 0.35 ms; a token object made is a file
-		 * written: P-256 generate 10-50 ms, RSA import 13-48 ms; destroy 1.3-3.5 ms
-		 */
-		.base = 400, .create = 25000, .destroy = 3000,
-		/* sign and decrypt: 1.0, 1.2, 2.8, 6.0 ms; generate 180, 630, 1470-2460 ms */
-		.rsa = { { 1024, 1000, 60000 }, { 2048, 1200, 190000 }, { 3072, 2800, 590000 },
-		    { 4096, 6000, 1470000 } },
-	},
-	[WIRE_PROVIDER_TPM] = {
-		/* swtpm: P-256 sign 0.55-0.70 ms, generate 3.8-5.9 ms, destroy 3.5 ms */
-		.base = 700, .create = 4800, .destroy = 3500,
-		/* RSA 2048 measured (sign 2.3-2.8 ms, generate 213-236 ms); other sizes as it */
-		.rsa = { { 1024, 2800, 236000 }, { 2048, 2800, 236000 }, { 3072, 2800, 236000 },
-		    { 4096, 2800, 236000 } },
-	},
-};
 
 /*
  * Bytes of input per microsecond: SHA-256 of 512 KiB took 31.6 ms through
@@ -69,25 +31,24 @@ static const struct cost_table cost_tables[WIRE_PROVIDER_COUNT] = {
  */
 #define COST_BYTES_PER_US 16
 
-static const struct cost_table *
-cost_table_of(const struct broker_provider *p)
+const struct ipc_prov_op *
+broker_cost_row(const struct broker_provider *p, uint32_t opcode)
 {
-	const struct cost_table *t = &cost_tables[p->id < WIRE_PROVIDER_COUNT ? p->id : 0];
-
-	return t->base != 0 ? t : &cost_tables[WIRE_PROVIDER_MBED_CRYPTO];
+	return row_find(p->ops, p->op_count, sizeof(p->ops[0]),
+	    offsetof(struct ipc_prov_op, opcode), opcode);
 }
 
 /* The row for a modulus: the first as large; past the last, that row's cost grows as bits^3. */
 static uint32_t
-cost_rsa(const struct cost_table *t, uint32_t bits, int generate)
+cost_rsa(const struct ipc_rsa_cost *rsa, uint32_t bits, int generate)
 {
-	const struct cost_rsa *r = &t->rsa[3];
+	const struct ipc_rsa_cost *r = &rsa[IPC_RSA_COST_ROWS - 1];
 	uint64_t c, scale;
 	size_t i;
 
-	for (i = 0; i < 4; i++)
-		if (bits <= t->rsa[i].bits)
-			return generate ? t->rsa[i].generate : t->rsa[i].private_op;
+	for (i = 0; i < IPC_RSA_COST_ROWS; i++)
+		if (bits <= rsa[i].bits)
+			return generate ? rsa[i].generate : rsa[i].private_op;
 	c = generate ? r->generate : r->private_op;
 	/* RSA keys are bounded (PSA_VENDOR_RSA_MAX_KEY_BITS, 4096 in mbedtls): a guard only. */
 	scale = bits / r->bits + 1;
@@ -113,27 +74,22 @@ cost_is_rsa_private(const struct op_request *op)
 uint32_t
 broker_cost(const struct broker_provider *p, const struct op_request *op)
 {
-	const struct cost_table *t = cost_table_of(p);
-	uint64_t cost, bytes = 0;
+	const struct ipc_prov_op *row = broker_cost_row(p, op->opcode);
+	uint64_t cost = row != NULL ? row->cost : 0, bytes = 0;
 	size_t i;
 
 	if (op->opcode == OP_PSA_GENERATE_KEY && op->attrs.type == PSA_KEY_TYPE_RSA_KEY_PAIR)
-		cost = cost_rsa(t, op->attrs.bits, 1);
+		cost = cost_rsa(p->rsa_cost, op->attrs.bits, 1);
 	else if (cost_is_rsa_private(op))
-		cost = cost_rsa(t, op->attrs.bits, 0);
-	else if (op->opcode == OP_PSA_GENERATE_KEY)
-		cost = t->create;
-	else if (op->opcode == OP_PSA_IMPORT_KEY)
+		cost = cost_rsa(p->rsa_cost, op->attrs.bits, 0);
+	else if (op->opcode == OP_PSA_IMPORT_KEY && op->attrs.type == PSA_KEY_TYPE_RSA_KEY_PAIR)
 		/* an RSA pair is checked with a private-key operation */
-		cost = op->attrs.type == PSA_KEY_TYPE_RSA_KEY_PAIR ?
-		    MAX(t->create, cost_rsa(t, op->attrs.bits, 0)) : t->create;
-	else if (op->opcode == OP_PSA_DESTROY_KEY)
-		cost = t->destroy;
-	else
-		cost = t->base;
+		cost = MAX(cost, cost_rsa(p->rsa_cost, op->attrs.bits, 0));
 	for (i = 0; i < OP_MAX_INPUTS; i++)
 		bytes += op->in[i].len;
 	cost += bytes / COST_BYTES_PER_US;
+	if (cost == 0)
+		return 1;
 	return cost > BROKER_COST_MAX ? BROKER_COST_MAX : (uint32_t)cost;
 }
 

@@ -9,6 +9,7 @@
 
 #include "kim.h"
 #include "broker_life.h"
+#include "key_ref.h"
 #include "log.h"
 #include "tree.h"
 #include "wipe.h"
@@ -160,8 +161,9 @@ broker_keyop_free(struct broker_keyop *k)
 static uint32_t
 broker_key_id(const uint8_t *key_ref, size_t len)
 {
-	return len != 4 ? 0 : (uint32_t)key_ref[0] | (uint32_t)key_ref[1] << 8 |
-	    (uint32_t)key_ref[2] << 16 | (uint32_t)key_ref[3] << 24;
+	uint32_t id;
+
+	return key_ref_id(key_ref, len, &id) == 0 ? id : 0;
 }
 
 /*

@@ -120,16 +120,9 @@ broker_route_core(uint64_t conn_id, uint64_t req_id, const struct broker_identit
 static uint32_t
 broker_route_servable(const struct broker_provider *p, uint32_t opcode)
 {
-	size_t i;
-
 	if (!broker_provider_up(p) || !p->have_info)
 		return ST_PSA_COMMUNICATION_FAILURE;
-	for (i = 0; i < p->opcode_count && p->opcodes[i] != opcode; i++)
-		;
-	/* Served but not advertised (MAC): the provider itself says what it serves. */
-	if (i == p->opcode_count && opcode != OP_PSA_MAC_COMPUTE && opcode != OP_PSA_MAC_VERIFY)
-		return ST_PSA_NOT_SUPPORTED;
-	return ST_SUCCESS;
+	return broker_cost_row(p, opcode) != NULL ? ST_SUCCESS : ST_PSA_NOT_SUPPORTED;
 }
 
 /* An operation on an existing key: use or destruction. */

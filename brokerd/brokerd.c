@@ -278,11 +278,12 @@ broker_worker_info(struct broker_worker *w, const uint8_t *data, size_t len)
 		return;
 	}
 	p->info = m.info;
-	memcpy(p->opcodes, m.opcodes, m.opcode_count * sizeof(m.opcodes[0]));
-	p->opcode_count = m.opcode_count;
+	memcpy(p->ops, m.ops, m.op_count * sizeof(m.ops[0]));
+	p->op_count = m.op_count;
+	memcpy(p->rsa_cost, m.rsa, sizeof(p->rsa_cost));
 	p->have_info = 1;
 	w->up = 1;
-	log_debug("%s worker %u is up with %u operations", p->name, w->index, m.opcode_count);
+	log_debug("%s worker %u is up with %u operations", p->name, w->index, m.op_count);
 	/* Whatever an interruption left half-done in this provider is settled first. */
 	broker_life_reconcile(p);
 	broker_wq_kick(p);

@@ -36,8 +36,10 @@ struct broker_provider {
 	uint32_t worker_count;
 	int have_info;
 	struct op_provider_info info;
-	uint32_t opcodes[BROKER_MAX_OPCODES];
-	size_t opcode_count;
+	/* What it serves and what that costs, as its PROV_INFO said (broker_cost.c). */
+	struct ipc_prov_op ops[BROKER_MAX_OPCODES];
+	size_t op_count;
+	struct ipc_rsa_cost rsa_cost[IPC_RSA_COST_ROWS];
 };
 
 /* Who sent a request, as brokerd established it. */
@@ -122,6 +124,8 @@ void broker_fair_resume(void);
 #define BROKER_COST_LONG 100000u     /* 100 ms: long, kept off one worker */
 #define BROKER_COST_CREDIT 10000u    /* 10 ms: an application's work at one worker */
 uint32_t broker_cost(const struct broker_provider *p, const struct op_request *op);
+/* The provider's row for opcode, if it serves it, else NULL. */
+const struct ipc_prov_op *broker_cost_row(const struct broker_provider *p, uint32_t opcode);
 /* RSA key generation and what costs BROKER_COST_LONG or more. */
 int broker_cost_is_long(const struct op_request *op, uint32_t cost);
 

@@ -13,7 +13,7 @@
 
 struct event_base;
 
-#define IPC_PROTOCOL_VERSION 2
+#define IPC_PROTOCOL_VERSION 3
 #define IPC_MAX_PAYLOAD (16u * 1024u * 1024u) /* checked on send and on receive */
 /*
  * The largest client request body the IPC can carry: the cap less 1 MiB kept
@@ -69,8 +69,9 @@ enum ipc_type {
 
 	/* 200..299: brokerd <-> provider */
 	IPC_PROV_INFO = 200,   /* provider -> brokerd, after setup: its provider item
-				  (op_list_put_provider), u32 count n, n u32 opcodes
-				  (ipc_prov_info) */
+				  (op_list_put_provider), 4 RSA cost rows of u32 bits,
+				  private op, generation; u32 count n, n operations of
+				  u32 opcode, listed, cost (ipc_prov_info) */
 	IPC_PROV_REQUEST = 201, /* brokerd -> provider: blob key reference, the operation
 				   (op_request) (ipc_prov_request) */
 	IPC_PROV_RESPONSE = 202, /* provider -> brokerd: its result (op_result) */

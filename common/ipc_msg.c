@@ -188,9 +188,50 @@ ipc_prov_info_encode(struct buf_writer *wr, const struct ipc_prov_info *m)
 	uint32_t i;
 
 	op_list_put_provider(wr, &m->info);
-	buf_put_u32le(wr, m->opcode_count);
-	for (i = 0; i < m->opcode_count; i++)
-		buf_put_u32le(wr, m->opcodes[i]);
+	for (i = 0; i < IPC_RSA_COST_ROWS; i++) {
+		buf_put_u32le(wr, m->rsa[i].bits);
+		buf_put_u32le(wr, m->rsa[i].private_op);
+		buf_put_u32le(wr, m->rsa[i].generate);
+	}
+	buf_put_u32le(wr, m->op_count);
+	for (i = 0; i < m->op_count; i++) {
+		buf_put_u32le(wr, m->ops[i].opcode);
+		buf_put_u32le(wr, m->ops[i].listed);
+		buf_put_u32le(wr, m->ops[i].cost);
+	}
+}
+
+/* The RSA rows grow in size (brokerd prices a modulus by the first row as large). */
+static int
+ipc_rsa_cost_get(struct buf_reader *rd, struct ipc_rsa_cost *rsa)
+{
+	uint32_t i;
+
+	for (i = 0; i < IPC_RSA_COST_ROWS; i++) {
+		rsa[i].bits = buf_get_u32le(rd);
+		rsa[i].private_op = buf_get_u32le(rd);
+		rsa[i].generate = buf_get_u32le(rd);
+		if (rsa[i].bits == 0 || (i > 0 && rsa[i].bits <= rsa[i - 1].bits))
+			return -1;
+	}
+	return 0;
+}
+
+/* An opcode served twice would leave its cost and listing ambiguous. */
+static int
+ipc_prov_op_get(struct buf_reader *rd, struct ipc_prov_op *ops, uint32_t i)
+{
+	uint32_t j;
+
+	ops[i].opcode = buf_get_u32le(rd);
+	ops[i].listed = buf_get_u32le(rd);
+	ops[i].cost = buf_get_u32le(rd);
+	if (ops[i].listed > 1)
+		return -1;
+	for (j = 0; j < i; j++)
+		if (ops[j].opcode == ops[i].opcode)
+			return -1;
+	return 0;
 }
 
 int
@@ -200,12 +241,13 @@ ipc_prov_info_decode(const uint8_t *data, size_t len, struct ipc_prov_info *m)
 	uint32_t i;
 
 	buf_reader_init(&rd, data, len);
-	if (op_list_get_provider(&rd, &m->info) == -1)
+	if (op_list_get_provider(&rd, &m->info) == -1 || ipc_rsa_cost_get(&rd, m->rsa) == -1)
 		return -1;
-	m->opcode_count = buf_get_u32le(&rd);
-	if (m->opcode_count > IPC_MSG_MAX_OPCODES)
+	m->op_count = buf_get_u32le(&rd);
+	if (m->op_count > IPC_MSG_MAX_OPCODES)
 		return -1;
-	for (i = 0; i < m->opcode_count; i++)
-		m->opcodes[i] = buf_get_u32le(&rd);
+	for (i = 0; i < m->op_count; i++)
+		if (ipc_prov_op_get(&rd, m->ops, i) == -1)
+			return -1;
 	return buf_reader_done(&rd) ? 0 : -1;
 }

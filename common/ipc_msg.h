@@ -14,7 +14,8 @@
 #include "buf.h"
 #include "op.h"
 
-#define IPC_MSG_MAX_OPCODES 64 /* PROV_INFO: opcodes one provider may list */
+#define IPC_MSG_MAX_OPCODES 64 /* PROV_INFO: operations one provider may serve */
+#define IPC_RSA_COST_ROWS 4     /* PROV_INFO: RSA modulus sizes a provider prices */
 
 struct ipc_hello {
 	uint32_t version;
@@ -43,10 +44,25 @@ struct ipc_prov_request {
 	struct op_request op;
 };
 
+/* One operation a provider serves: its backend's row, less the handler. */
+struct ipc_prov_op {
+	uint32_t opcode;
+	uint32_t listed; /* 1: ListOpcodes names it; 0: served all the same */
+	uint32_t cost;   /* microseconds of a worker's time, on a key that is not RSA */
+};
+
+/* What a private-key RSA operation and an RSA generation cost, for moduli up to bits. */
+struct ipc_rsa_cost {
+	uint32_t bits;
+	uint32_t private_op;
+	uint32_t generate;
+};
+
 struct ipc_prov_info {
 	struct op_provider_info info;
-	uint32_t opcode_count;
-	uint32_t opcodes[IPC_MSG_MAX_OPCODES];
+	struct ipc_rsa_cost rsa[IPC_RSA_COST_ROWS]; /* by growing bits */
+	uint32_t op_count;
+	struct ipc_prov_op ops[IPC_MSG_MAX_OPCODES]; /* one per opcode */
 };
 
 #define IPC_HELLO_LEN 4

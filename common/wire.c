@@ -246,6 +246,16 @@ wire_opcode_name(uint32_t opcode)
 	return info != NULL ? info->name : "unknown";
 }
 
+uint32_t
+wire_status_of_psa(int32_t psa_status)
+{
+	if (psa_status == 0)
+		return ST_SUCCESS;
+	if (psa_status <= -132 && psa_status >= -153)
+		return (uint32_t)(1000 - psa_status);
+	return ST_PSA_GENERIC_ERROR;
+}
+
 const char *
 wire_status_name(uint32_t status)
 {

@@ -194,6 +194,12 @@ enum wire_key_use wire_opcode_key_use(uint32_t opcode);
 
 const char *wire_opcode_name(uint32_t opcode);
 const char *wire_status_name(uint32_t status);
+/*
+ * A PSA status (psa_status_t) as the wire's: PSA error -N is status 1000 + N
+ * over the range the protocol publishes, anything else GenericError. The
+ * providers' core converts every backend's answer with it, once.
+ */
+uint32_t wire_status_of_psa(int32_t psa_status);
 const char *wire_provider_uuid(unsigned provider_id);
 
 #endif

@@ -10,7 +10,7 @@
 
 #include <sqlite3.h>
 
-#include "keyref.h"
+#include "key_ref.h"
 #include "kim.h"
 #include "log.h"
 
@@ -491,7 +491,7 @@ kim_take_id(uint32_t provider_id, uint8_t *key_ref)
 	for (tries = 0; tries < KIM_ID_TRIES && in_use; tries++) {
 		id = (uint32_t)((uint64_t)(next - 1) % KIM_MAX_KEY_ID) + 1;
 		next++;
-		keyref_put(id, key_ref);
+		key_ref_put_id(key_ref, id);
 		st = kim_stmt(ST_ID_IN_USE);
 		sqlite3_bind_int64(st, 1, provider_id);
 		sqlite3_bind_blob(st, 2, key_ref, 4, SQLITE_STATIC);
@@ -536,7 +536,7 @@ kim_new_id_body(void *arg)
 
 	if (kim_take_id(n->provider_id, n->key_ref) == -1)
 		return -1;
-	sqlite3_bind_blob(n->st, n->ref_param, n->key_ref, KEYREF_ID_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(n->st, n->ref_param, n->key_ref, KEY_REF_ID_LEN, SQLITE_STATIC);
 	return kim_step_done(n->st);
 }
 
@@ -551,7 +551,7 @@ kim_write_new_id(sqlite3_stmt *st, int ref_param, uint32_t provider_id, uint8_t 
 {
 	struct kim_new_id n = { st, ref_param, provider_id, key_ref };
 
-	*key_ref_len = KEYREF_ID_LEN;
+	*key_ref_len = KEY_REF_ID_LEN;
 	return kim_transaction(kim_new_id_body, &n);
 }
 

@@ -5,7 +5,7 @@
 
 #include <sqlite3.h>
 
-#include "keyref.h"
+#include "key_ref.h"
 #include "kim_adopt.h"
 #include "log.h"
 
@@ -210,7 +210,7 @@ kim_adopt_ref_free(uint32_t provider_id, const uint8_t *ref, size_t ref_len)
 
 struct kim_adopt_id {
 	uint32_t provider_id;
-	uint8_t ref[KEYREF_ID_LEN];
+	uint8_t ref[KEY_REF_ID_LEN];
 };
 
 static int
@@ -228,7 +228,7 @@ kim_adopt_take_id(uint32_t provider_id, uint32_t *id)
 
 	if (kim_transaction(kim_adopt_id_body, &a) == -1)
 		return -1;
-	return keyref_id(a.ref, sizeof(a.ref), id);
+	return key_ref_id(a.ref, sizeof(a.ref), id);
 }
 
 static int
@@ -292,7 +292,7 @@ kim_adopt_insert_body(void *arg)
 
 	if (kim_adopt_rows(a->e, a->source) == -1)
 		return -1;
-	if (!a->bump_counter || keyref_id(a->e->key_ref, a->e->key_ref_len, &id) == -1)
+	if (!a->bump_counter || key_ref_id(a->e->key_ref, a->e->key_ref_len, &id) == -1)
 		return 0;
 	/* The counter's next value n hands out id n; it moves past the adopted id. */
 	st = kim_adopt_prepare("INSERT INTO key_ids (provider_id, next_id) VALUES (?1, ?2) "

@@ -10,6 +10,7 @@
 #include <mbedtls/version.h>
 #include <psa/crypto.h>
 
+#include "key_ref.h"
 #include "log.h"
 #include "prov_mbed.h"
 #include "prov_mbed_its.h"
@@ -31,22 +32,22 @@
 #define PROV_MBED_CHECK_DERIVE 4
 
 /*
+ * What an operation costs a worker here, for brokerd's fair share of the
+ * workers (broker_cost.c): medians of bench/cost.py (make bench-cost) through
+ * the service on the project's 2-core machine, 2026-12-07, at a load average
+ * of 3 to 4. P-256 sign 0.48-0.55 ms, generate 1.6-3.7 ms, destroy 0.7-1.4 ms.
+ */
+#define PROV_MBED_COST 500
+#define PROV_MBED_COST_CREATE 2500
+#define PROV_MBED_COST_DESTROY 1400
+
+/*
  * Upstream Rust clients reject a whole ListOpcodes answer that holds an opcode
  * their crate does not know, and the MAC opcodes (0x16/0x17) are such. They
  * are served, but advertised only when the config asks for it
  * ([[provider]] advertise_mac_opcodes = true).
  */
 static int prov_mbed_advertise_mac;
-
-static const uint32_t prov_mbed_ops[] = {
-	OP_PSA_GENERATE_KEY, OP_PSA_DESTROY_KEY, OP_PSA_SIGN_HASH, OP_PSA_VERIFY_HASH,
-	OP_PSA_IMPORT_KEY, OP_PSA_EXPORT_PUBLIC_KEY, OP_PSA_ASYMMETRIC_ENCRYPT,
-	OP_PSA_ASYMMETRIC_DECRYPT, OP_PSA_EXPORT_KEY, OP_PSA_GENERATE_RANDOM,
-	OP_PSA_HASH_COMPUTE, OP_PSA_HASH_COMPARE, OP_PSA_AEAD_ENCRYPT, OP_PSA_AEAD_DECRYPT,
-	OP_PSA_RAW_KEY_AGREEMENT, OP_PSA_CIPHER_ENCRYPT, OP_PSA_CIPHER_DECRYPT,
-	OP_PSA_SIGN_MESSAGE, OP_PSA_VERIFY_MESSAGE, OP_CAN_DO_CRYPTO,
-	OP_PSA_MAC_COMPUTE, OP_PSA_MAC_VERIFY,
-};
 
 static int
 prov_mbed_init(const struct setup_provider *setup)
@@ -76,34 +77,21 @@ prov_mbed_describe(struct op_provider_info *info)
 	info->id = WIRE_PROVIDER_MBED_CRYPTO;
 }
 
-static size_t
-prov_mbed_opcodes(uint32_t *ops, size_t max)
+static int
+prov_mbed_mac_listed(void)
 {
-	size_t i, n = 0;
-
-	for (i = 0; i < sizeof(prov_mbed_ops) / sizeof(prov_mbed_ops[0]) && n < max; i++) {
-		if (!prov_mbed_advertise_mac &&
-		    (prov_mbed_ops[i] == OP_PSA_MAC_COMPUTE || prov_mbed_ops[i] == OP_PSA_MAC_VERIFY))
-			continue;
-		ops[n++] = prov_mbed_ops[i];
-	}
-	return n;
+	return prov_mbed_advertise_mac;
 }
 
-/* The broker's reference: a 4-byte little-endian persistent key id. */
-static int
-prov_mbed_key_id(const uint8_t *key_ref, size_t key_ref_len, psa_key_id_t *id)
+/* The persistent key id the broker's reference names, or 0 if none this provider could hold. */
+static psa_key_id_t
+prov_mbed_key_id(const uint8_t *key_ref, size_t key_ref_len)
 {
 	uint32_t v;
 
-	if (key_ref_len != 4)
-		return -1;
-	v = (uint32_t)key_ref[0] | (uint32_t)key_ref[1] << 8 | (uint32_t)key_ref[2] << 16 |
-	    (uint32_t)key_ref[3] << 24;
-	if (v == 0 || v > PROV_MBED_MAX_KEY_ID)
-		return -1;
-	*id = (psa_key_id_t)v;
-	return 0;
+	if (key_ref_id(key_ref, key_ref_len, &v) == -1 || v > PROV_MBED_MAX_KEY_ID)
+		return 0;
+	return (psa_key_id_t)v;
 }
 
 /*
@@ -172,9 +160,14 @@ prov_mbed_check_sign(const struct op_request *op)
 /* Bytes out: allocates room for max, then records what was written. */
 #define OUT(n) prov_out_alloc(out, res, 0, (n))
 
+/* What runs on a stored key; an output it makes is *p, *len bytes of it written. */
+typedef psa_status_t prov_mbed_key_fn(const struct op_request *op, psa_key_id_t id,
+    struct op_result *res, struct prov_out *out, uint8_t **p, size_t *len);
+
 /* A key's removal, from PSA and from this worker's fast-path cache. */
 static psa_status_t
-prov_mbed_destroy(psa_key_id_t id)
+prov_mbed_destroy(const struct op_request *op, psa_key_id_t id, struct op_result *res,
+    struct prov_out *out, uint8_t **p, size_t *len)
 {
 	psa_status_t st;
 
@@ -199,6 +192,24 @@ prov_mbed_signature(const struct op_request *op, psa_key_id_t id, uint8_t *sig, 
 		    in[0].len, in[1].ptr, in[1].len);
 	return (message ? psa_sign_message : psa_sign_hash)(id, op->alg, in[0].ptr, in[0].len,
 	    sig, PSA_SIGNATURE_MAX_SIZE, len);
+}
+
+/* Signatures and their checks, of hashes and of messages. */
+static psa_status_t
+prov_mbed_sign(const struct op_request *op, psa_key_id_t id, struct op_result *res,
+    struct prov_out *out, uint8_t **p, size_t *len)
+{
+	psa_status_t st;
+
+	if ((st = prov_mbed_check_sign(op)) != PSA_SUCCESS)
+		return st;
+	if (op->opcode == OP_PSA_SIGN_HASH || op->opcode == OP_PSA_SIGN_MESSAGE)
+		*p = OUT(PSA_SIGNATURE_MAX_SIZE);
+	/* The fast path signs with its own parsed key: PSA loads nothing. */
+	if (op->opcode == OP_PSA_SIGN_HASH && prov_mbed_fast_sign(id, op->alg, op->in[0].ptr,
+	    op->in[0].len, *p, PSA_SIGNATURE_MAX_SIZE, len, &st))
+		return st;
+	return prov_mbed_signature(op, id, *p, len);
 }
 
 /* Encryption and decryption: asymmetric, AEAD and cipher; the output in *p. */
@@ -241,74 +252,87 @@ prov_mbed_crypt(const struct op_request *op, psa_key_id_t id, struct op_result *
 	}
 }
 
+/* A key pair or secret key, or the public part of a pair. */
 static psa_status_t
-prov_mbed_keyed(const struct op_request *op, psa_key_id_t id, struct op_result *res,
-    struct prov_out *out)
+prov_mbed_export(const struct op_request *op, psa_key_id_t id, struct op_result *res,
+    struct prov_out *out, uint8_t **p, size_t *len)
+{
+	if (op->opcode == OP_PSA_EXPORT_PUBLIC_KEY) {
+		*p = OUT(PSA_EXPORT_PUBLIC_KEY_MAX_SIZE);
+		return psa_export_public_key(id, *p, PSA_EXPORT_PUBLIC_KEY_MAX_SIZE, len);
+	}
+	*p = OUT(PROV_MBED_EXPORT_MAX);
+	return psa_export_key(id, *p, PROV_MBED_EXPORT_MAX, len);
+}
+
+static psa_status_t
+prov_mbed_mac(const struct op_request *op, psa_key_id_t id, struct op_result *res,
+    struct prov_out *out, uint8_t **p, size_t *len)
 {
 	const struct op_bytes *in = op->in;
-	size_t len = 0;
+
+	if (op->opcode == OP_PSA_MAC_VERIFY)
+		return psa_mac_verify(id, op->alg, in[0].ptr, in[0].len, in[1].ptr, in[1].len);
+	*p = OUT(PSA_MAC_MAX_SIZE);
+	return psa_mac_compute(id, op->alg, in[0].ptr, in[0].len, *p, PSA_MAC_MAX_SIZE, len);
+}
+
+static psa_status_t
+prov_mbed_agree(const struct op_request *op, psa_key_id_t id, struct op_result *res,
+    struct prov_out *out, uint8_t **p, size_t *len)
+{
+	*p = OUT(PSA_RAW_KEY_AGREEMENT_OUTPUT_MAX_SIZE);
+	return psa_raw_key_agreement(op->alg, id, op->in[0].ptr, op->in[0].len, *p,
+	    PSA_RAW_KEY_AGREEMENT_OUTPUT_MAX_SIZE, len);
+}
+
+/*
+ * Runs an operation on the stored key the broker's reference names, then
+ * records the output's length, takes the key out of this worker's few key
+ * slots (a slot would otherwise keep key material in memory and outlive a
+ * destroy made by another worker: the file is the truth), and gives an id
+ * with no key behind it PSA's name (mbedtls calls it an invalid handle).
+ */
+static psa_status_t
+prov_mbed_keyed(const struct op_request *op, const uint8_t *key_ref, size_t key_ref_len,
+    struct op_result *res, struct prov_out *out, prov_mbed_key_fn *run)
+{
+	psa_key_id_t id = prov_mbed_key_id(key_ref, key_ref_len);
 	psa_status_t st;
+	size_t len = 0;
 	uint8_t *p = NULL;
 
-	switch (op->opcode) {
-	case OP_PSA_DESTROY_KEY:
-		return prov_mbed_destroy(id);
-	case OP_PSA_SIGN_HASH:
-	case OP_PSA_VERIFY_HASH:
-	case OP_PSA_SIGN_MESSAGE:
-	case OP_PSA_VERIFY_MESSAGE:
-		if ((st = prov_mbed_check_sign(op)) != PSA_SUCCESS)
-			return st;
-		if (op->opcode == OP_PSA_SIGN_HASH || op->opcode == OP_PSA_SIGN_MESSAGE)
-			p = OUT(PSA_SIGNATURE_MAX_SIZE);
-		if (op->opcode == OP_PSA_SIGN_HASH && prov_mbed_fast_sign(id, op->alg, in[0].ptr,
-		    in[0].len, p, PSA_SIGNATURE_MAX_SIZE, &len, &st)) {
-			res->out[0].len = st == PSA_SUCCESS ? len : 0;
-			return st; /* PSA never loaded the key: nothing to purge */
-		}
-		st = prov_mbed_signature(op, id, p, &len);
-		break;
-	case OP_PSA_ASYMMETRIC_ENCRYPT:
-	case OP_PSA_ASYMMETRIC_DECRYPT:
-	case OP_PSA_AEAD_ENCRYPT:
-	case OP_PSA_AEAD_DECRYPT:
-	case OP_PSA_CIPHER_ENCRYPT:
-	case OP_PSA_CIPHER_DECRYPT:
-		st = prov_mbed_crypt(op, id, res, out, &p, &len);
-		break;
-	case OP_PSA_EXPORT_KEY:
-		p = OUT(PROV_MBED_EXPORT_MAX);
-		st = psa_export_key(id, p, PROV_MBED_EXPORT_MAX, &len);
-		break;
-	case OP_PSA_EXPORT_PUBLIC_KEY:
-		p = OUT(PSA_EXPORT_PUBLIC_KEY_MAX_SIZE);
-		st = psa_export_public_key(id, p, PSA_EXPORT_PUBLIC_KEY_MAX_SIZE, &len);
-		break;
-	case OP_PSA_MAC_COMPUTE:
-		p = OUT(PSA_MAC_MAX_SIZE);
-		st = psa_mac_compute(id, op->alg, in[0].ptr, in[0].len, p, PSA_MAC_MAX_SIZE, &len);
-		break;
-	case OP_PSA_MAC_VERIFY:
-		st = psa_mac_verify(id, op->alg, in[0].ptr, in[0].len, in[1].ptr, in[1].len);
-		break;
-	case OP_PSA_RAW_KEY_AGREEMENT:
-		p = OUT(PSA_RAW_KEY_AGREEMENT_OUTPUT_MAX_SIZE);
-		st = psa_raw_key_agreement(op->alg, id, in[0].ptr, in[0].len, p,
-		    PSA_RAW_KEY_AGREEMENT_OUTPUT_MAX_SIZE, &len);
-		break;
-	default:
-		return PSA_ERROR_NOT_SUPPORTED;
-	}
+	if (id == 0)
+		return PSA_ERROR_INVALID_HANDLE;
+	st = run(op, id, res, out, &p, &len);
 	if (p != NULL)
 		res->out[0].len = st == PSA_SUCCESS ? len : 0;
-	/*
-	 * Keys stay on disk, not in this worker's few key slots: a slot would
-	 * otherwise keep key material in memory and outlive a destroy made by
-	 * another worker.
-	 */
 	psa_purge_key(id);
-	return st;
+	return st == PSA_ERROR_INVALID_HANDLE ? PSA_ERROR_DOES_NOT_EXIST : st;
 }
+
+static psa_status_t
+prov_mbed_op_create(const struct op_request *op, const uint8_t *key_ref, size_t key_ref_len,
+    struct op_result *res, struct prov_out *out)
+{
+	psa_key_id_t id = prov_mbed_key_id(key_ref, key_ref_len);
+
+	return id == 0 ? PSA_ERROR_INVALID_HANDLE : prov_mbed_create(op, id);
+}
+
+/* The row handler name: fn on the stored key that the reference names. */
+#define PROV_MBED_KEYED(name, fn)                                                            \
+	static psa_status_t name(const struct op_request *op, const uint8_t *key_ref,        \
+	    size_t key_ref_len, struct op_result *res, struct prov_out *out)                 \
+	{                                                                                    \
+		return prov_mbed_keyed(op, key_ref, key_ref_len, res, out, fn);              \
+	}
+PROV_MBED_KEYED(prov_mbed_op_destroy, prov_mbed_destroy)
+PROV_MBED_KEYED(prov_mbed_op_sign, prov_mbed_sign)
+PROV_MBED_KEYED(prov_mbed_op_crypt, prov_mbed_crypt)
+PROV_MBED_KEYED(prov_mbed_op_export, prov_mbed_export)
+PROV_MBED_KEYED(prov_mbed_op_mac, prov_mbed_mac)
+PROV_MBED_KEYED(prov_mbed_op_agree, prov_mbed_agree)
 
 /*
  * The hashes this provider offers inside signature, MAC and OAEP algorithms:
@@ -458,78 +482,73 @@ prov_mbed_can_do(uint64_t check, const struct op_key_attrs *a)
 	return PSA_SUCCESS;
 }
 
-static void
-prov_mbed_handle(const struct op_request *op, const uint8_t *key_ref, size_t key_ref_len,
+static psa_status_t
+prov_mbed_op_random(const struct op_request *op, const uint8_t *key_ref, size_t key_ref_len,
+    struct op_result *res, struct prov_out *out)
+{
+	if (op->number > PROV_MBED_MAX_RANDOM)
+		return PSA_ERROR_INVALID_ARGUMENT;
+	return psa_generate_random(OUT((size_t)op->number), (size_t)op->number);
+}
+
+static psa_status_t
+prov_mbed_op_hash(const struct op_request *op, const uint8_t *key_ref, size_t key_ref_len,
     struct op_result *res, struct prov_out *out)
 {
 	psa_status_t st;
-	psa_key_id_t id;
 	size_t len = 0;
-	uint8_t *p;
 
-	op_result_status(res, ST_SUCCESS);
-	switch (wire_opcode_key_use(op->opcode)) {
-	case WIRE_KEY_CREATE:
-		if (prov_mbed_key_id(key_ref, key_ref_len, &id) == -1) {
-			res->status = ST_PSA_INVALID_HANDLE;
-			return;
-		}
-		res->status = prov_psa_status(prov_mbed_create(op, id));
-		return;
-	case WIRE_KEY_USE:
-	case WIRE_KEY_DESTROY:
-		if (prov_mbed_key_id(key_ref, key_ref_len, &id) == -1) {
-			res->status = ST_PSA_INVALID_HANDLE;
-			return;
-		}
-		st = prov_mbed_keyed(op, id, res, out);
-		/* mbedtls calls a persistent id with no key behind it an invalid handle. */
-		if (st == PSA_ERROR_INVALID_HANDLE)
-			st = PSA_ERROR_DOES_NOT_EXIST;
-		res->status = prov_psa_status(st);
-		return;
-	case WIRE_KEY_NONE:
-		break;
-	}
-
-	switch (op->opcode) {
-	case OP_PSA_GENERATE_RANDOM:
-		if (op->number > PROV_MBED_MAX_RANDOM) {
-			res->status = ST_PSA_INVALID_ARGUMENT;
-			return;
-		}
-		p = OUT((size_t)op->number);
-		st = psa_generate_random(p, (size_t)op->number);
-		break;
-	case OP_PSA_HASH_COMPUTE:
-		p = OUT(PSA_HASH_MAX_SIZE);
-		st = psa_hash_compute(op->alg, op->in[0].ptr, op->in[0].len, p, PSA_HASH_MAX_SIZE,
-		    &len);
-		res->out[0].len = len;
-		break;
-	case OP_PSA_HASH_COMPARE:
-		st = psa_hash_compare(op->alg, op->in[0].ptr, op->in[0].len, op->in[1].ptr,
+	if (op->opcode == OP_PSA_HASH_COMPARE)
+		return psa_hash_compare(op->alg, op->in[0].ptr, op->in[0].len, op->in[1].ptr,
 		    op->in[1].len);
-		break;
-	case OP_CAN_DO_CRYPTO:
-		st = prov_mbed_can_do(op->number, &op->attrs);
-		break;
-	default:
-		st = PSA_ERROR_NOT_SUPPORTED;
-		break;
-	}
-	res->status = prov_psa_status(st);
+	st = psa_hash_compute(op->alg, op->in[0].ptr, op->in[0].len, OUT(PSA_HASH_MAX_SIZE),
+	    PSA_HASH_MAX_SIZE, &len);
+	res->out[0].len = len;
+	return st;
+}
+
+static psa_status_t
+prov_mbed_op_can_do(const struct op_request *op, const uint8_t *key_ref, size_t key_ref_len,
+    struct op_result *res, struct prov_out *out)
+{
+	return prov_mbed_can_do(op->number, &op->attrs);
 }
 
 /* Another worker destroys the key: its parsed scalar goes from this worker's cache. */
 static void
 prov_mbed_forget(const uint8_t *key_ref, size_t key_ref_len)
 {
-	psa_key_id_t id;
+	psa_key_id_t id = prov_mbed_key_id(key_ref, key_ref_len);
 
-	if (prov_mbed_key_id(key_ref, key_ref_len, &id) == 0)
+	if (id != 0)
 		prov_mbed_fast_drop_cached(id);
 }
+
+/* Every operation, in the order ListOpcodes names them. */
+static const struct prov_op prov_mbed_ops[] = {
+	{ OP_PSA_GENERATE_KEY, 1, PROV_MBED_COST_CREATE, prov_mbed_op_create, NULL, NULL },
+	{ OP_PSA_DESTROY_KEY, 1, PROV_MBED_COST_DESTROY, prov_mbed_op_destroy, NULL, NULL },
+	{ OP_PSA_SIGN_HASH, 1, PROV_MBED_COST, prov_mbed_op_sign, NULL, NULL },
+	{ OP_PSA_VERIFY_HASH, 1, PROV_MBED_COST, prov_mbed_op_sign, NULL, NULL },
+	{ OP_PSA_IMPORT_KEY, 1, PROV_MBED_COST_CREATE, prov_mbed_op_create, NULL, NULL },
+	{ OP_PSA_EXPORT_PUBLIC_KEY, 1, PROV_MBED_COST, prov_mbed_op_export, NULL, NULL },
+	{ OP_PSA_ASYMMETRIC_ENCRYPT, 1, PROV_MBED_COST, prov_mbed_op_crypt, NULL, NULL },
+	{ OP_PSA_ASYMMETRIC_DECRYPT, 1, PROV_MBED_COST, prov_mbed_op_crypt, NULL, NULL },
+	{ OP_PSA_EXPORT_KEY, 1, PROV_MBED_COST, prov_mbed_op_export, NULL, NULL },
+	{ OP_PSA_GENERATE_RANDOM, 0, PROV_MBED_COST, prov_mbed_op_random, NULL, NULL },
+	{ OP_PSA_HASH_COMPUTE, 0, PROV_MBED_COST, prov_mbed_op_hash, NULL, NULL },
+	{ OP_PSA_HASH_COMPARE, 0, PROV_MBED_COST, prov_mbed_op_hash, NULL, NULL },
+	{ OP_PSA_AEAD_ENCRYPT, 1, PROV_MBED_COST, prov_mbed_op_crypt, NULL, NULL },
+	{ OP_PSA_AEAD_DECRYPT, 1, PROV_MBED_COST, prov_mbed_op_crypt, NULL, NULL },
+	{ OP_PSA_RAW_KEY_AGREEMENT, 1, PROV_MBED_COST, prov_mbed_op_agree, NULL, NULL },
+	{ OP_PSA_CIPHER_ENCRYPT, 1, PROV_MBED_COST, prov_mbed_op_crypt, NULL, NULL },
+	{ OP_PSA_CIPHER_DECRYPT, 1, PROV_MBED_COST, prov_mbed_op_crypt, NULL, NULL },
+	{ OP_PSA_SIGN_MESSAGE, 1, PROV_MBED_COST, prov_mbed_op_sign, NULL, NULL },
+	{ OP_PSA_VERIFY_MESSAGE, 1, PROV_MBED_COST, prov_mbed_op_sign, NULL, NULL },
+	{ OP_CAN_DO_CRYPTO, 0, PROV_MBED_COST, prov_mbed_op_can_do, NULL, NULL },
+	{ OP_PSA_MAC_COMPUTE, 1, PROV_MBED_COST, prov_mbed_op_mac, NULL, prov_mbed_mac_listed },
+	{ OP_PSA_MAC_VERIFY, 1, PROV_MBED_COST, prov_mbed_op_mac, NULL, prov_mbed_mac_listed },
+};
 
 const struct prov_backend prov_mbed_backend = {
 	.name = "provider-mbed",
@@ -537,7 +556,10 @@ const struct prov_backend prov_mbed_backend = {
 	.chroot_state_dir = 1,
 	.init = prov_mbed_init,
 	.describe = prov_mbed_describe,
-	.opcodes = prov_mbed_opcodes,
-	.handle = prov_mbed_handle,
+	PROV_OPS(prov_mbed_ops),
+	.key_ref_len = KEY_REF_ID_LEN,
+	/* RSA sign and decrypt: 0.77, 2.8, 7.5, 16.2 ms; generate 70, 470, 750-1670 ms. */
+	.rsa_cost = { { 1024, 800, 20000 }, { 2048, 2800, 70000 }, { 3072, 7500, 470000 },
+	    { 4096, 16200, 1200000 } },
 	.forget = prov_mbed_forget,
 };

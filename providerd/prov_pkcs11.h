@@ -37,8 +37,8 @@ extern struct p11_token p11;
 int p11_token_open(const struct setup_provider *setup);
 /* Whether rv means the token or the module is no longer what we opened. */
 int p11_rv_lost(CK_RV rv);
-/* The token's answer as a wire status; a lost token also schedules a fresh worker. */
-uint32_t p11_status(CK_RV rv);
+/* The token's answer as a PSA status; a lost token also schedules a fresh worker. */
+psa_status_t p11_status(CK_RV rv);
 /* Whether the token offers mech with all of flags (CKF_SIGN, ...). */
 int p11_has_mech(CK_MECHANISM_TYPE mech, CK_FLAGS flags);
 /* Key sizes the token states for mech (bits or bytes, as the mechanism defines). */
@@ -57,7 +57,7 @@ size_t p11_ec_params_bits(const uint8_t *params, size_t len);
 /* The curve size of an EC key object, in bits (0 if unknown): imports may leave PSA's bits 0. */
 size_t p11_ec_key_bits(CK_OBJECT_HANDLE obj);
 /* The public key of a key, in PSA's export format. */
-uint32_t p11_export_public(const uint8_t *id, const struct op_key_attrs *attrs,
+psa_status_t p11_export_public(const uint8_t *id, const struct op_key_attrs *attrs,
     uint8_t **out, size_t *out_len);
 
 /* The DER OID of a SECP R1 curve for CKA_EC_PARAMS (NULL if not one). */
@@ -67,15 +67,18 @@ CK_RV p11_destroy_all(const uint8_t *id, int *destroyed);
 /* Whether any object on the token carries this CKA_ID. */
 CK_RV p11_id_taken(const uint8_t *id, int *taken);
 /* PSA's export of a key pair or secret key: only what allow_export and the key permit. */
-uint32_t p11_export(const struct op_key_attrs *a, const uint8_t *id, uint8_t **out,
+psa_status_t p11_export(const struct op_key_attrs *a, const uint8_t *id, uint8_t **out,
     size_t *out_len);
 
 /* prov_pkcs11_create.c: generates or imports the key op describes under CKA_ID id. */
-uint32_t p11_create(const struct op_request *op, const uint8_t *id);
+psa_status_t p11_create(const struct op_request *op, const uint8_t *id);
 
-/* Operations on existing keys (prov_pkcs11_ops.c). */
-uint32_t p11_ops_keyed(const struct op_request *op, const uint8_t *id, struct op_result *res,
-    struct prov_out *out);
-uint32_t p11_ops_random(uint64_t size, struct op_result *res, struct prov_out *out);
+/*
+ * prov_pkcs11_ops.c: the cryptography, as handlers of prov_pkcs11.c's rows
+ * (struct prov_op). Those on keys check the key's PSA policy first, which the
+ * token does not keep.
+ */
+prov_op_handler p11_op_signature, p11_op_asymmetric, p11_op_ecdh, p11_op_aead, p11_op_cipher,
+    p11_op_random;
 
 #endif

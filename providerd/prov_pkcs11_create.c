@@ -89,7 +89,7 @@ p11_usage_public(struct p11_tmpl *t, const struct op_key_attrs *a)
 	p11_add_bool(t, CKA_VERIFY_RECOVER, 0);
 }
 
-static uint32_t
+static psa_status_t
 p11_generate(const struct op_key_attrs *a, const uint8_t *id)
 {
 	static const uint8_t f4[] = { 0x01, 0x00, 0x01 };
@@ -105,12 +105,12 @@ p11_generate(const struct op_key_attrs *a, const uint8_t *id)
 
 	if (a->type == PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_SECP_R1)) {
 		if ((oid = p11_ec_oid(a->bits, &oid_len)) == NULL)
-			return ST_PSA_NOT_SUPPORTED;
+			return PSA_ERROR_NOT_SUPPORTED;
 		mech.mechanism = CKM_EC_KEY_PAIR_GEN;
 		kt = CKK_EC;
 		if (!p11_has_mech(mech.mechanism, CKF_GENERATE_KEY_PAIR) ||
 		    !p11_mech_size_ok(mech.mechanism, a->bits))
-			return ST_PSA_NOT_SUPPORTED;
+			return PSA_ERROR_NOT_SUPPORTED;
 		p11_common(&pt, id, &pub_cls, &kt, 0, a);
 		p11_add(&pt, CKA_EC_PARAMS, oid, oid_len);
 	} else if (a->type == PSA_KEY_TYPE_RSA_KEY_PAIR) {
@@ -119,7 +119,7 @@ p11_generate(const struct op_key_attrs *a, const uint8_t *id)
 		if (a->bits < 1024 || a->bits > PSA_VENDOR_RSA_MAX_KEY_BITS || a->bits % 8 != 0 ||
 		    !p11_has_mech(mech.mechanism, CKF_GENERATE_KEY_PAIR) ||
 		    !p11_mech_size_ok(mech.mechanism, a->bits))
-			return ST_PSA_NOT_SUPPORTED;
+			return PSA_ERROR_NOT_SUPPORTED;
 		p11_common(&pt, id, &pub_cls, &kt, 0, a);
 		p11_add(&pt, CKA_MODULUS_BITS, &bits, sizeof(bits));
 		p11_add(&pt, CKA_PUBLIC_EXPONENT, f4, sizeof(f4));
@@ -131,7 +131,7 @@ p11_generate(const struct op_key_attrs *a, const uint8_t *id)
 		if ((a->bits != 128 && a->bits != 192 && a->bits != 256) ||
 		    !p11_has_mech(mech.mechanism, CKF_GENERATE) ||
 		    !p11_mech_size_ok(mech.mechanism, value_len))
-			return ST_PSA_NOT_SUPPORTED;
+			return PSA_ERROR_NOT_SUPPORTED;
 		p11_common(&kt_priv, id, &secret_cls, &kt, 1, a);
 		p11_add(&kt_priv, CKA_VALUE_LEN, &value_len, sizeof(value_len));
 		p11_add_bool(&kt_priv, CKA_ENCRYPT, (a->usage & PSA_KEY_USAGE_ENCRYPT) != 0);
@@ -139,7 +139,7 @@ p11_generate(const struct op_key_attrs *a, const uint8_t *id)
 		return p11_status(p11.module->C_GenerateKey(p11.session, &mech, kt_priv.a,
 		    kt_priv.n, &key));
 	} else {
-		return ST_PSA_NOT_SUPPORTED;
+		return PSA_ERROR_NOT_SUPPORTED;
 	}
 	p11_usage_public(&pt, a);
 	p11_common(&kt_priv, id, &priv_cls, &kt, 1, a);
@@ -148,7 +148,7 @@ p11_generate(const struct op_key_attrs *a, const uint8_t *id)
 	    kt_priv.a, kt_priv.n, &pub, &priv));
 }
 
-static uint32_t
+static psa_status_t
 p11_create_object(struct p11_tmpl *t)
 {
 	CK_OBJECT_HANDLE obj;
@@ -157,7 +157,7 @@ p11_create_object(struct p11_tmpl *t)
 }
 
 /* The public object of an EC key: CKA_EC_POINT is a DER OCTET STRING around the point. */
-static uint32_t
+static psa_status_t
 p11_import_ec_public(const struct op_key_attrs *a, const uint8_t *id, const uint8_t *point,
     size_t point_len, size_t bits)
 {
@@ -169,7 +169,7 @@ p11_import_ec_public(const struct op_key_attrs *a, const uint8_t *id, const uint
 	size_t oid_len;
 
 	if ((oid = p11_ec_oid(bits, &oid_len)) == NULL || point_len + 3 > sizeof(wrapped))
-		return ST_PSA_NOT_SUPPORTED;
+		return PSA_ERROR_NOT_SUPPORTED;
 	p = prov_der_put_header(wrapped, 0x04, point_len);
 	memcpy(p, point, point_len);
 	p11_common(&t, id, &cls, &kt, 0, a);
@@ -179,7 +179,7 @@ p11_import_ec_public(const struct op_key_attrs *a, const uint8_t *id, const uint
 	return p11_create_object(&t);
 }
 
-static uint32_t
+static psa_status_t
 p11_import_rsa_public(const struct op_key_attrs *a, const uint8_t *id, const uint8_t *n,
     size_t n_len, const uint8_t *e, size_t e_len)
 {
@@ -198,7 +198,7 @@ p11_import_rsa_public(const struct op_key_attrs *a, const uint8_t *id, const uin
  * An EC private key in PSA form is the scalar alone; the token gets it and,
  * as a second object, the public point mbedtls computes from it.
  */
-static uint32_t
+static psa_status_t
 p11_import_ec_pair(const struct op_key_attrs *a, const uint8_t *id, const uint8_t *d,
     size_t d_len)
 {
@@ -210,24 +210,24 @@ p11_import_ec_pair(const struct op_key_attrs *a, const uint8_t *id, const uint8_
 	size_t point_len, bits = d_len == 66 ? 521 : d_len * 8, oid_len;
 	const uint8_t *oid;
 	psa_key_id_t tmp;
-	uint32_t st;
+	psa_status_t st;
 
 	if ((a->bits != 0 && a->bits != bits) || (oid = p11_ec_oid(bits, &oid_len)) == NULL)
-		return ST_PSA_NOT_SUPPORTED;
+		return PSA_ERROR_NOT_SUPPORTED;
 	psa_set_key_type(&pa, PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_SECP_R1));
 	psa_set_key_bits(&pa, bits);
 	if (psa_import_key(&pa, d, d_len, &tmp) != PSA_SUCCESS)
-		return ST_PSA_INVALID_ARGUMENT;
+		return PSA_ERROR_INVALID_ARGUMENT;
 	st = psa_export_public_key(tmp, point, sizeof(point), &point_len) == PSA_SUCCESS ?
-	    ST_SUCCESS : ST_PSA_INVALID_ARGUMENT;
+	    PSA_SUCCESS : PSA_ERROR_INVALID_ARGUMENT;
 	psa_destroy_key(tmp);
-	if (st != ST_SUCCESS)
+	if (st != PSA_SUCCESS)
 		return st;
 	p11_common(&t, id, &cls, &kt, 1, a);
 	p11_add(&t, CKA_EC_PARAMS, oid, oid_len);
 	p11_add(&t, CKA_VALUE, d, d_len);
 	p11_usage_private(&t, a);
-	if ((st = p11_create_object(&t)) != ST_SUCCESS)
+	if ((st = p11_create_object(&t)) != PSA_SUCCESS)
 		return st;
 	return p11_import_ec_public(a, id, point, point_len, bits);
 }
@@ -247,7 +247,7 @@ p11_mpi_bytes(const mbedtls_mpi *x, size_t *len)
 }
 
 /* An RSA private key in PSA form is DER RSAPrivateKey; the token takes its parts. */
-static uint32_t
+static psa_status_t
 p11_import_rsa_pair(const struct op_key_attrs *a, const uint8_t *id, const uint8_t *der,
     size_t der_len)
 {
@@ -261,7 +261,7 @@ p11_import_rsa_pair(const struct op_key_attrs *a, const uint8_t *id, const uint8
 	mbedtls_mpi m[8];
 	uint8_t *val[8];
 	size_t len[8], i;
-	uint32_t st;
+	psa_status_t st;
 
 	mbedtls_pk_init(&pk);
 	for (i = 0; i < 8; i++)
@@ -271,12 +271,12 @@ p11_import_rsa_pair(const struct op_key_attrs *a, const uint8_t *id, const uint8
 	if (mbedtls_pk_parse_key(&pk, der, der_len, NULL, 0) != 0 ||
 	    mbedtls_pk_get_type(&pk) != MBEDTLS_PK_RSA ||
 	    (a->bits != 0 && mbedtls_pk_get_bitlen(&pk) != a->bits)) {
-		st = ST_PSA_INVALID_ARGUMENT;
+		st = PSA_ERROR_INVALID_ARGUMENT;
 		goto done;
 	}
 	if (mbedtls_rsa_export(mbedtls_pk_rsa(pk), &m[0], &m[3], &m[4], &m[2], &m[1]) != 0 ||
 	    mbedtls_rsa_export_crt(mbedtls_pk_rsa(pk), &m[5], &m[6], &m[7]) != 0) {
-		st = ST_PSA_INVALID_ARGUMENT;
+		st = PSA_ERROR_INVALID_ARGUMENT;
 		goto done;
 	}
 	for (i = 0; i < 8; i++)
@@ -285,7 +285,7 @@ p11_import_rsa_pair(const struct op_key_attrs *a, const uint8_t *id, const uint8
 	for (i = 0; i < 8; i++)
 		p11_add(&t, parts[i], val[i], len[i]);
 	p11_usage_private(&t, a);
-	if ((st = p11_create_object(&t)) == ST_SUCCESS)
+	if ((st = p11_create_object(&t)) == PSA_SUCCESS)
 		st = p11_import_rsa_public(a, id, val[0], len[0], val[1], len[1]);
 done:
 	for (i = 0; i < 8; i++) {
@@ -296,7 +296,7 @@ done:
 	return st;
 }
 
-static uint32_t
+static psa_status_t
 p11_import(const struct op_key_attrs *a, const uint8_t *id, const uint8_t *data, size_t len)
 {
 	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
@@ -308,13 +308,13 @@ p11_import(const struct op_key_attrs *a, const uint8_t *id, const uint8_t *data,
 	if (a->type == PSA_KEY_TYPE_ECC_PUBLIC_KEY(PSA_ECC_FAMILY_SECP_R1)) {
 		bits = len == 133 ? 521 : (len - 1) / 2 * 8;
 		if (len < 65 || len % 2 == 0 || data[0] != 0x04 || (a->bits != 0 && a->bits != bits))
-			return ST_PSA_INVALID_ARGUMENT;
+			return PSA_ERROR_INVALID_ARGUMENT;
 		return p11_import_ec_public(a, id, data, len, bits);
 	}
 	if (a->type == PSA_KEY_TYPE_RSA_PUBLIC_KEY) {
 		if (prov_der_rsa_public_parse(data, len, &n, &n_len, &e, &e_len) == -1 ||
 		    (a->bits != 0 && n_len * 8 != a->bits))
-			return ST_PSA_INVALID_ARGUMENT;
+			return PSA_ERROR_INVALID_ARGUMENT;
 		return p11_import_rsa_public(a, id, n, n_len, e, e_len);
 	}
 	if (a->type == PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_SECP_R1))
@@ -323,24 +323,24 @@ p11_import(const struct op_key_attrs *a, const uint8_t *id, const uint8_t *data,
 		return p11_import_rsa_pair(a, id, data, len);
 	if (a->type == PSA_KEY_TYPE_AES) {
 		if ((len != 16 && len != 24 && len != 32) || (a->bits != 0 && a->bits != len * 8))
-			return ST_PSA_INVALID_ARGUMENT;
+			return PSA_ERROR_INVALID_ARGUMENT;
 		if (!p11_mech_size_ok(CKM_AES_KEY_GEN, len))
-			return ST_PSA_NOT_SUPPORTED;
+			return PSA_ERROR_NOT_SUPPORTED;
 		p11_common(&t, id, &cls, &kt, 1, a);
 		p11_add(&t, CKA_VALUE, data, len);
 		p11_add_bool(&t, CKA_ENCRYPT, (a->usage & PSA_KEY_USAGE_ENCRYPT) != 0);
 		p11_add_bool(&t, CKA_DECRYPT, (a->usage & PSA_KEY_USAGE_DECRYPT) != 0);
 		return p11_create_object(&t);
 	}
-	return ST_PSA_NOT_SUPPORTED;
+	return PSA_ERROR_NOT_SUPPORTED;
 }
 
-uint32_t
+psa_status_t
 p11_create(const struct op_request *op, const uint8_t *id)
 {
 	int stale;
 	CK_RV rv;
-	uint32_t st;
+	psa_status_t st;
 
 	/*
 	 * Objects that already carry the id are not ours to remove: another
@@ -351,14 +351,14 @@ p11_create(const struct op_request *op, const uint8_t *id)
 	if (stale) {
 		log_warnx("the token already holds objects with CKA_ID %02x%02x%02x%02x; left "
 		    "alone", id[0], id[1], id[2], id[3]);
-		return ST_PSA_ALREADY_EXISTS;
+		return PSA_ERROR_ALREADY_EXISTS;
 	}
 	if (op->opcode == OP_PSA_GENERATE_KEY)
 		st = p11_generate(&op->attrs, id);
 	else
 		st = p11_import(&op->attrs, id, op->in[0].ptr, op->in[0].len);
 	/* Half a key pair is no key: drop whatever part was made. */
-	if (st != ST_SUCCESS && p11_destroy_all(id, &stale) != CKR_OK)
+	if (st != PSA_SUCCESS && p11_destroy_all(id, &stale) != CKR_OK)
 		log_warnx("could not remove a failed creation's objects");
 	return st;
 }

@@ -144,7 +144,7 @@ p11_ec_point_unwrap(const uint8_t *v, size_t len, size_t point_len, const uint8_
 	return 0;
 }
 
-uint32_t
+psa_status_t
 p11_export_public(const uint8_t *id, const struct op_key_attrs *attrs, uint8_t **out,
     size_t *out_len)
 {
@@ -153,22 +153,22 @@ p11_export_public(const uint8_t *id, const struct op_key_attrs *attrs, uint8_t *
 	uint8_t *a = NULL, *b = NULL;
 	size_t a_len = 0, b_len = 0, bits, point_len;
 	const uint8_t *point;
-	uint32_t st;
+	psa_status_t st;
 	int r;
 
 	if ((r = p11_find(CKO_PUBLIC_KEY, id, &obj, &rv)) != 0)
-		return r == 1 ? ST_PSA_DOES_NOT_EXIST : p11_status(rv);
+		return r == 1 ? PSA_ERROR_DOES_NOT_EXIST : p11_status(rv);
 	if (PSA_KEY_TYPE_IS_RSA(attrs->type)) {
 		if ((rv = p11_get_attr(obj, CKA_MODULUS, &a, &a_len)) != CKR_OK ||
 		    (rv = p11_get_attr(obj, CKA_PUBLIC_EXPONENT, &b, &b_len)) != CKR_OK) {
 			st = p11_status(rv);
 		} else if ((*out_len = prov_der_rsa_public_write(a, a_len, b, b_len, NULL, 0)) == 0) {
-			st = ST_PSA_DATA_INVALID;
+			st = PSA_ERROR_DATA_INVALID;
 		} else {
 			if ((*out = malloc(*out_len)) == NULL)
 				fatal("malloc");
 			prov_der_rsa_public_write(a, a_len, b, b_len, *out, *out_len);
-			st = ST_SUCCESS;
+			st = PSA_SUCCESS;
 		}
 	} else if (PSA_KEY_TYPE_IS_ECC(attrs->type)) {
 		if ((rv = p11_get_attr(obj, CKA_EC_PARAMS, &a, &a_len)) != CKR_OK ||
@@ -177,16 +177,16 @@ p11_export_public(const uint8_t *id, const struct op_key_attrs *attrs, uint8_t *
 		} else if ((bits = p11_ec_params_bits(a, a_len)) == 0 ||
 		    p11_ec_point_unwrap(b, b_len, point_len = 1 + 2 * PSA_BITS_TO_BYTES(bits),
 		    &point) == -1) {
-			st = ST_PSA_DATA_INVALID;
+			st = PSA_ERROR_DATA_INVALID;
 		} else {
 			if ((*out = malloc(point_len)) == NULL)
 				fatal("malloc");
 			memcpy(*out, point, point_len);
 			*out_len = point_len;
-			st = ST_SUCCESS;
+			st = PSA_SUCCESS;
 		}
 	} else {
-		st = ST_PSA_INVALID_ARGUMENT; /* a symmetric key has no public part */
+		st = PSA_ERROR_INVALID_ARGUMENT; /* a symmetric key has no public part */
 	}
 	p11_free(a, a_len);
 	p11_free(b, b_len);
@@ -250,7 +250,7 @@ p11_id_taken(const uint8_t *id, int *taken)
 }
 
 /* PSA's export of a key pair or secret key: only what allow_export and the key permit. */
-uint32_t
+psa_status_t
 p11_export(const struct op_key_attrs *a, const uint8_t *id, uint8_t **out, size_t *out_len)
 {
 	CK_OBJECT_HANDLE obj;
@@ -260,7 +260,7 @@ p11_export(const struct op_key_attrs *a, const uint8_t *id, uint8_t **out, size_
 	int r;
 
 	if (!p11.allow_export)
-		return ST_PSA_NOT_PERMITTED;
+		return PSA_ERROR_NOT_PERMITTED;
 	if (PSA_KEY_TYPE_IS_PUBLIC_KEY(a->type))
 		return p11_export_public(id, a, out, out_len);
 	if (a->type == PSA_KEY_TYPE_AES)
@@ -268,9 +268,9 @@ p11_export(const struct op_key_attrs *a, const uint8_t *id, uint8_t **out, size_
 	else if (a->type == PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_SECP_R1))
 		cls = CKO_PRIVATE_KEY;
 	else
-		return ST_PSA_NOT_SUPPORTED;
+		return PSA_ERROR_NOT_SUPPORTED;
 	if ((r = p11_find(cls, id, &obj, &rv)) != 0)
-		return r == 1 ? ST_PSA_DOES_NOT_EXIST : p11_status(rv);
+		return r == 1 ? PSA_ERROR_DOES_NOT_EXIST : p11_status(rv);
 	if ((rv = p11_get_attr(obj, CKA_VALUE, out, out_len)) != CKR_OK)
 		return p11_status(rv);
 	if (cls == CKO_PRIVATE_KEY) {
@@ -287,5 +287,5 @@ p11_export(const struct op_key_attrs *a, const uint8_t *id, uint8_t **out, size_
 			*out_len = bytes;
 		}
 	}
-	return ST_SUCCESS;
+	return PSA_SUCCESS;
 }

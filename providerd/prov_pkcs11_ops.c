@@ -63,7 +63,7 @@ p11_hash_mech(psa_algorithm_t hash, CK_MECHANISM_TYPE *mech, CK_RSA_PKCS_MGF_TYP
 }
 
 /* Maps a signature algorithm on a hash to the token's mechanism and input. */
-static uint32_t
+static psa_status_t
 p11_sign_mech(const struct op_key_attrs *a, psa_algorithm_t alg, const uint8_t *hash,
     size_t hash_len, struct p11_mech *m)
 {
@@ -73,37 +73,38 @@ p11_sign_mech(const struct op_key_attrs *a, psa_algorithm_t alg, const uint8_t *
 
 	memset(m, 0, sizeof(*m));
 	if (PSA_ALG_IS_HASH_AND_SIGN(alg) && hash_len != PSA_HASH_LENGTH(h))
-		return ST_PSA_INVALID_ARGUMENT;
+		return PSA_ERROR_INVALID_ARGUMENT;
 	if (hash_len > PSA_HASH_MAX_SIZE)
-		return ST_PSA_INVALID_ARGUMENT;
+		return PSA_ERROR_INVALID_ARGUMENT;
 	if (PSA_KEY_TYPE_IS_ECC(a->type)) {
 		if (!PSA_ALG_IS_RANDOMIZED_ECDSA(alg))
-			return PSA_ALG_IS_ECDSA(alg) ? ST_PSA_NOT_SUPPORTED : ST_PSA_INVALID_ARGUMENT;
+			return PSA_ALG_IS_ECDSA(alg) ? PSA_ERROR_NOT_SUPPORTED :
+			    PSA_ERROR_INVALID_ARGUMENT;
 		m->m.mechanism = CKM_ECDSA;
 		memcpy(m->data, hash, hash_len);
 		m->data_len = hash_len;
-		return ST_SUCCESS;
+		return PSA_SUCCESS;
 	}
 	if (!PSA_KEY_TYPE_IS_RSA(a->type))
-		return ST_PSA_INVALID_ARGUMENT;
+		return PSA_ERROR_INVALID_ARGUMENT;
 	if (alg == PSA_ALG_RSA_PKCS1V15_SIGN_RAW) {
 		m->m.mechanism = CKM_RSA_PKCS;
 		memcpy(m->data, hash, hash_len);
 		m->data_len = hash_len;
-		return ST_SUCCESS;
+		return PSA_SUCCESS;
 	}
 	if (PSA_ALG_IS_RSA_PKCS1V15_SIGN(alg)) {
 		if ((prefix = prov_policy_digest_info(h, &prefix_len)) == NULL)
-			return ST_PSA_NOT_SUPPORTED;
+			return PSA_ERROR_NOT_SUPPORTED;
 		m->m.mechanism = CKM_RSA_PKCS;
 		memcpy(m->data, prefix, prefix_len);
 		memcpy(m->data + prefix_len, hash, hash_len);
 		m->data_len = prefix_len + hash_len;
-		return ST_SUCCESS;
+		return PSA_SUCCESS;
 	}
 	if (PSA_ALG_IS_RSA_PSS(alg)) {
 		if (p11_hash_mech(h, &m->p.pss.hashAlg, &m->p.pss.mgf) == -1)
-			return ST_PSA_NOT_SUPPORTED;
+			return PSA_ERROR_NOT_SUPPORTED;
 		/* PSA's PSS salt is as long as the hash. */
 		m->p.pss.sLen = hash_len;
 		m->m.mechanism = CKM_RSA_PKCS_PSS;
@@ -111,23 +112,23 @@ p11_sign_mech(const struct op_key_attrs *a, psa_algorithm_t alg, const uint8_t *
 		m->m.ulParameterLen = sizeof(m->p.pss);
 		memcpy(m->data, hash, hash_len);
 		m->data_len = hash_len;
-		return ST_SUCCESS;
+		return PSA_SUCCESS;
 	}
-	return ST_PSA_INVALID_ARGUMENT;
+	return PSA_ERROR_INVALID_ARGUMENT;
 }
 
-static uint32_t
+static psa_status_t
 p11_find_key(CK_OBJECT_CLASS cls, const uint8_t *id, CK_OBJECT_HANDLE *obj)
 {
 	CK_RV rv;
 	int r = p11_find(cls, id, obj, &rv);
 
 	if (r == 0)
-		return ST_SUCCESS;
-	return r == 1 ? ST_PSA_DOES_NOT_EXIST : p11_status(rv);
+		return PSA_SUCCESS;
+	return r == 1 ? PSA_ERROR_DOES_NOT_EXIST : p11_status(rv);
 }
 
-static uint32_t
+static psa_status_t
 p11_sign(const struct op_key_attrs *a, const uint8_t *id, psa_algorithm_t alg,
     const uint8_t *hash, size_t hash_len, struct op_result *res, struct prov_out *out)
 {
@@ -135,20 +136,20 @@ p11_sign(const struct op_key_attrs *a, const uint8_t *id, psa_algorithm_t alg,
 	CK_OBJECT_HANDLE key;
 	CK_ULONG sig_len = 0;
 	CK_RV rv;
-	uint32_t st;
+	psa_status_t st;
 	uint8_t *sig;
 
-	if ((st = p11_sign_mech(a, alg, hash, hash_len, &m)) != ST_SUCCESS ||
-	    (st = p11_find_key(CKO_PRIVATE_KEY, id, &key)) != ST_SUCCESS)
+	if ((st = p11_sign_mech(a, alg, hash, hash_len, &m)) != PSA_SUCCESS ||
+	    (st = p11_find_key(CKO_PRIVATE_KEY, id, &key)) != PSA_SUCCESS)
 		return st;
 	if (!p11_has_mech(m.m.mechanism, CKF_SIGN))
-		return ST_PSA_NOT_SUPPORTED;
+		return PSA_ERROR_NOT_SUPPORTED;
 	if ((rv = p11.module->C_SignInit(p11.session, &m.m, key)) != CKR_OK)
 		return p11_status(rv);
 	if ((rv = p11.module->C_Sign(p11.session, m.data, m.data_len, NULL, &sig_len)) != CKR_OK)
 		return p11_status(rv);
 	if (sig_len > PSA_SIGNATURE_MAX_SIZE)
-		return ST_PSA_NOT_SUPPORTED;
+		return PSA_ERROR_NOT_SUPPORTED;
 	sig = prov_out_alloc(out, res, 0, sig_len);
 	rv = p11.module->C_Sign(p11.session, m.data, m.data_len, sig, &sig_len);
 	res->out[0].len = rv == CKR_OK ? sig_len : 0;
@@ -157,78 +158,79 @@ p11_sign(const struct op_key_attrs *a, const uint8_t *id, psa_algorithm_t alg,
 }
 
 /* The public key in mbedtls, for software_public_operations. */
-static uint32_t
+static psa_status_t
 p11_soft_key(const struct op_key_attrs *a, const uint8_t *id, psa_algorithm_t alg,
     psa_key_usage_t usage, psa_key_id_t *key)
 {
 	psa_key_attributes_t pa = PSA_KEY_ATTRIBUTES_INIT;
 	uint8_t *pub = NULL;
 	size_t pub_len = 0;
-	uint32_t st;
+	psa_status_t st;
 
-	if ((st = p11_export_public(id, a, &pub, &pub_len)) != ST_SUCCESS)
+	if ((st = p11_export_public(id, a, &pub, &pub_len)) != PSA_SUCCESS)
 		return st;
 	psa_set_key_type(&pa, PSA_KEY_TYPE_PUBLIC_KEY_OF_KEY_PAIR((psa_key_type_t)a->type));
 	psa_set_key_usage_flags(&pa, usage);
 	psa_set_key_algorithm(&pa, alg);
-	st = prov_psa_status(psa_import_key(&pa, pub, pub_len, key));
+	st = psa_import_key(&pa, pub, pub_len, key);
 	p11_free(pub, pub_len);
 	return st;
 }
 
-static uint32_t
+static psa_status_t
 p11_verify(const struct op_key_attrs *a, const uint8_t *id, psa_algorithm_t alg,
     const uint8_t *hash, size_t hash_len, const uint8_t *sig, size_t sig_len)
 {
 	struct p11_mech m;
 	CK_OBJECT_HANDLE key;
 	psa_key_id_t soft;
-	uint32_t st;
+	psa_status_t st;
 
-	if ((st = p11_sign_mech(a, alg, hash, hash_len, &m)) != ST_SUCCESS)
+	if ((st = p11_sign_mech(a, alg, hash, hash_len, &m)) != PSA_SUCCESS)
 		return st;
 	if (p11.software_public_operations) {
-		if ((st = p11_soft_key(a, id, alg, PSA_KEY_USAGE_VERIFY_HASH, &soft)) != ST_SUCCESS)
+		if ((st = p11_soft_key(a, id, alg, PSA_KEY_USAGE_VERIFY_HASH, &soft)) !=
+		    PSA_SUCCESS)
 			return st;
-		st = prov_psa_status(psa_verify_hash(soft, alg, hash, hash_len, sig, sig_len));
+		st = psa_verify_hash(soft, alg, hash, hash_len, sig, sig_len);
 		psa_destroy_key(soft);
 		return st;
 	}
-	if ((st = p11_find_key(CKO_PUBLIC_KEY, id, &key)) != ST_SUCCESS)
+	if ((st = p11_find_key(CKO_PUBLIC_KEY, id, &key)) != PSA_SUCCESS)
 		return st;
 	if (!p11_has_mech(m.m.mechanism, CKF_VERIFY))
-		return ST_PSA_NOT_SUPPORTED;
-	if ((st = p11_status(p11.module->C_VerifyInit(p11.session, &m.m, key))) != ST_SUCCESS)
+		return PSA_ERROR_NOT_SUPPORTED;
+	if ((st = p11_status(p11.module->C_VerifyInit(p11.session, &m.m, key))) != PSA_SUCCESS)
 		return st;
 	return p11_status(p11.module->C_Verify(p11.session, m.data, m.data_len, (uint8_t *)sig,
 	    sig_len));
 }
 
 /* RSA encryption: PKCS#1 v1.5, or OAEP with the salt input as its label. */
-static uint32_t
+static psa_status_t
 p11_crypt_mech(const struct op_request *op, struct p11_mech *m)
 {
 	memset(m, 0, sizeof(*m));
 	if (!PSA_KEY_TYPE_IS_RSA(op->attrs.type))
-		return ST_PSA_INVALID_ARGUMENT;
+		return PSA_ERROR_INVALID_ARGUMENT;
 	if (op->alg == PSA_ALG_RSA_PKCS1V15_CRYPT) {
 		if (op->in[1].len != 0)
-			return ST_PSA_INVALID_ARGUMENT; /* PKCS#1 v1.5 takes no label */
+			return PSA_ERROR_INVALID_ARGUMENT; /* PKCS#1 v1.5 takes no label */
 		m->m.mechanism = CKM_RSA_PKCS;
-		return ST_SUCCESS;
+		return PSA_SUCCESS;
 	}
 	if (!PSA_ALG_IS_RSA_OAEP(op->alg))
-		return ST_PSA_INVALID_ARGUMENT;
+		return PSA_ERROR_INVALID_ARGUMENT;
 	if (p11_hash_mech(PSA_ALG_RSA_OAEP_GET_HASH(op->alg), &m->p.oaep.hashAlg,
 	    &m->p.oaep.mgf) == -1)
-		return ST_PSA_NOT_SUPPORTED;
+		return PSA_ERROR_NOT_SUPPORTED;
 	m->p.oaep.source = CKZ_DATA_SPECIFIED;
 	m->p.oaep.pSourceData = op->in[1].len ? (void *)op->in[1].ptr : NULL;
 	m->p.oaep.ulSourceDataLen = op->in[1].len;
 	m->m.mechanism = CKM_RSA_PKCS_OAEP;
 	m->m.pParameter = &m->p.oaep;
 	m->m.ulParameterLen = sizeof(m->p.oaep);
-	return ST_SUCCESS;
+	return PSA_SUCCESS;
 }
 
 /* One-shot encrypt or decrypt through the token, output sized by the token. */
@@ -266,8 +268,8 @@ p11_run_crypt(int encrypt, CK_MECHANISM *mech, CK_OBJECT_HANDLE key, const uint8
  * (SoftHSM says CKR_GENERAL_ERROR); for a decryption they all mean the
  * ciphertext was bad, which PSA reports as fail_status.
  */
-static uint32_t
-p11_decrypt_status(CK_RV rv, uint32_t fail_status)
+static psa_status_t
+p11_decrypt_status(CK_RV rv, psa_status_t fail_status)
 {
 	switch (rv) {
 	case CKR_GENERAL_ERROR:
@@ -314,7 +316,7 @@ p11_mgf1_xor(psa_algorithm_t hash, const uint8_t *seed, size_t seed_len, uint8_t
  * earlier ones found, and one status covers them all, so that a bad
  * ciphertext tells no more than "bad".
  */
-static uint32_t
+static psa_status_t
 p11_oaep_decode(psa_algorithm_t hash, const uint8_t *label, size_t label_len, uint8_t *em,
     size_t k, struct op_result *res, struct prov_out *out)
 {
@@ -322,14 +324,14 @@ p11_oaep_decode(psa_algorithm_t hash, const uint8_t *label, size_t label_len, ui
 	uint8_t l_hash[PSA_HASH_MAX_SIZE], bad = 0, found = 0, *db;
 
 	if (h_len == 0 || k < 2 * h_len + 2 || h_len > 64)
-		return ST_PSA_INVALID_PADDING;
+		return PSA_ERROR_INVALID_PADDING;
 	if (psa_hash_compute(hash, label, label_len, l_hash, sizeof(l_hash), &l_len) !=
 	    PSA_SUCCESS)
-		return ST_PSA_GENERIC_ERROR;
+		return PSA_ERROR_GENERIC_ERROR;
 	db = em + 1 + h_len;
 	if (p11_mgf1_xor(hash, db, k - h_len - 1, em + 1, h_len) == -1 ||
 	    p11_mgf1_xor(hash, em + 1, h_len, db, k - h_len - 1) == -1)
-		return ST_PSA_GENERIC_ERROR;
+		return PSA_ERROR_GENERIC_ERROR;
 	bad |= em[0];
 	for (i = 0; i < h_len; i++)
 		bad |= db[i] ^ l_hash[i];
@@ -342,14 +344,14 @@ p11_oaep_decode(psa_algorithm_t hash, const uint8_t *label, size_t label_len, ui
 	}
 	bad |= (uint8_t)!found;
 	if (bad)
-		return ST_PSA_INVALID_PADDING;
+		return PSA_ERROR_INVALID_PADDING;
 	memcpy(prov_out_alloc(out, res, 0, k - h_len - 1 - msg_at), db + msg_at,
 	    k - h_len - 1 - msg_at);
-	return ST_SUCCESS;
+	return PSA_SUCCESS;
 }
 
 /* OAEP decryption as a raw RSA operation on the token and the decoding here. */
-static uint32_t
+static psa_status_t
 p11_oaep_raw_decrypt(const struct op_request *op, CK_OBJECT_HANDLE key, struct op_result *res,
     struct prov_out *out)
 {
@@ -358,18 +360,18 @@ p11_oaep_raw_decrypt(const struct op_request *op, CK_OBJECT_HANDLE key, struct o
 	struct prov_out tmp;
 	size_t k = op->in[0].len, got;
 	uint8_t *em;
-	uint32_t st;
+	psa_status_t st;
 	CK_RV rv;
 
 	if (!p11_has_mech(CKM_RSA_X_509, CKF_DECRYPT))
-		return ST_PSA_NOT_SUPPORTED;
+		return PSA_ERROR_NOT_SUPPORTED;
 	if (k < 64 || k > 1024)
-		return ST_PSA_INVALID_ARGUMENT;
+		return PSA_ERROR_INVALID_ARGUMENT;
 	memset(&tmp, 0, sizeof(tmp));
 	op_result_status(&tmp_res, ST_SUCCESS);
 	if ((rv = p11_run_crypt(0, &raw, key, op->in[0].ptr, k, NULL, 0, &tmp_res, &tmp)) !=
 	    CKR_OK) {
-		st = p11_decrypt_status(rv, ST_PSA_INVALID_PADDING);
+		st = p11_decrypt_status(rv, PSA_ERROR_INVALID_PADDING);
 		goto done;
 	}
 	/* The raw result is the modulus's width; some modules drop its leading zeros. */
@@ -379,7 +381,7 @@ p11_oaep_raw_decrypt(const struct op_request *op, CK_OBJECT_HANDLE key, struct o
 	if (got <= k)
 		memcpy(em + k - got, tmp.buf[0], got);
 	st = got <= k ? p11_oaep_decode(PSA_ALG_RSA_OAEP_GET_HASH(op->alg), op->in[1].ptr,
-	    op->in[1].len, em, k, res, out) : ST_PSA_INVALID_PADDING;
+	    op->in[1].len, em, k, res, out) : PSA_ERROR_INVALID_PADDING;
 	wipe_free(em, k);
 done:
 	wipe_free(tmp.buf[0], tmp.cap[0]);
@@ -387,43 +389,45 @@ done:
 }
 
 /* Encryption with the public key in mbedtls. */
-static uint32_t
+static psa_status_t
 p11_soft_encrypt(const struct op_request *op, const uint8_t *id, struct op_result *res,
     struct prov_out *out)
 {
 	psa_key_id_t soft;
 	size_t len = 0;
-	uint32_t st;
+	psa_status_t st;
 	uint8_t *p;
 
 	if ((st = p11_soft_key(&op->attrs, id, op->alg, PSA_KEY_USAGE_ENCRYPT, &soft)) !=
-	    ST_SUCCESS)
+	    PSA_SUCCESS)
 		return st;
 	p = prov_out_alloc(out, res, 0, PSA_ASYMMETRIC_ENCRYPT_OUTPUT_MAX_SIZE);
-	st = prov_psa_status(psa_asymmetric_encrypt(soft, op->alg, op->in[0].ptr, op->in[0].len,
+	st = psa_asymmetric_encrypt(soft, op->alg, op->in[0].ptr, op->in[0].len,
 	    op->in[1].len ? op->in[1].ptr : NULL, op->in[1].len, p,
-	    PSA_ASYMMETRIC_ENCRYPT_OUTPUT_MAX_SIZE, &len));
-	res->out[0].len = st == ST_SUCCESS ? len : 0;
+	    PSA_ASYMMETRIC_ENCRYPT_OUTPUT_MAX_SIZE, &len);
+	res->out[0].len = st == PSA_SUCCESS ? len : 0;
 	psa_destroy_key(soft);
 	return st;
 }
 
-static uint32_t
-p11_asymmetric(const struct op_request *op, const uint8_t *id, struct op_result *res,
-    struct prov_out *out)
+psa_status_t
+p11_op_asymmetric(const struct op_request *op, const uint8_t *id, size_t id_len,
+    struct op_result *res, struct prov_out *out)
 {
 	int encrypt = op->opcode == OP_PSA_ASYMMETRIC_ENCRYPT;
 	struct p11_mech m;
 	CK_OBJECT_HANDLE key;
-	uint32_t st;
+	psa_status_t st;
 	CK_RV rv;
 
-	if ((st = p11_crypt_mech(op, &m)) != ST_SUCCESS)
+	if ((st = prov_policy_check(&op->attrs, op->opcode, op->alg)) != PSA_SUCCESS)
+		return st;
+	if ((st = p11_crypt_mech(op, &m)) != PSA_SUCCESS)
 		return st;
 	if (encrypt && p11.software_public_operations)
 		return p11_soft_encrypt(op, id, res, out);
 	if ((st = p11_find_key(encrypt ? CKO_PUBLIC_KEY : CKO_PRIVATE_KEY, id, &key)) !=
-	    ST_SUCCESS)
+	    PSA_SUCCESS)
 		return st;
 	rv = CKR_MECHANISM_INVALID;
 	if (p11_has_mech(m.m.mechanism, encrypt ? CKF_ENCRYPT : CKF_DECRYPT))
@@ -437,13 +441,13 @@ p11_asymmetric(const struct op_request *op, const uint8_t *id, struct op_result 
 		/* and the private half is a raw RSA operation on the token, decoded here. */
 		return p11_oaep_raw_decrypt(op, key, res, out);
 	}
-	return encrypt ? p11_status(rv) : p11_decrypt_status(rv, ST_PSA_INVALID_PADDING);
+	return encrypt ? p11_status(rv) : p11_decrypt_status(rv, PSA_ERROR_INVALID_PADDING);
 }
 
 /* ECDH: the token derives a session secret that we read and destroy at once. */
-static uint32_t
-p11_ecdh(const struct op_request *op, const uint8_t *id, struct op_result *res,
-    struct prov_out *out)
+psa_status_t
+p11_op_ecdh(const struct op_request *op, const uint8_t *id, size_t id_len,
+    struct op_result *res, struct prov_out *out)
 {
 	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
 	CK_KEY_TYPE kt = CKK_GENERIC_SECRET;
@@ -461,17 +465,19 @@ p11_ecdh(const struct op_request *op, const uint8_t *id, struct op_result *res,
 	CK_OBJECT_HANDLE key, secret;
 	uint8_t *value = NULL;
 	size_t value_len = 0;
-	uint32_t st;
+	psa_status_t st;
 	CK_RV rv;
 
+	if ((st = prov_policy_check(&op->attrs, op->opcode, op->alg)) != PSA_SUCCESS)
+		return st;
 	if (op->alg != PSA_ALG_ECDH || !PSA_KEY_TYPE_IS_ECC_KEY_PAIR(op->attrs.type))
-		return ST_PSA_INVALID_ARGUMENT;
-	if ((st = p11_find_key(CKO_PRIVATE_KEY, id, &key)) != ST_SUCCESS)
+		return PSA_ERROR_INVALID_ARGUMENT;
+	if ((st = p11_find_key(CKO_PRIVATE_KEY, id, &key)) != PSA_SUCCESS)
 		return st;
 	/* The shared secret is the x coordinate: as wide as the curve's field. */
 	secret_len = PSA_BITS_TO_BYTES(op->attrs.bits != 0 ? op->attrs.bits : p11_ec_key_bits(key));
 	if (secret_len == 0 || op->in[0].len != 1 + 2 * secret_len || op->in[0].ptr[0] != 4)
-		return ST_PSA_INVALID_ARGUMENT;
+		return PSA_ERROR_INVALID_ARGUMENT;
 	memset(&m, 0, sizeof(m));
 	m.p.ecdh.kdf = CKD_NULL;
 	m.p.ecdh.pPublicData = (uint8_t *)op->in[0].ptr;
@@ -489,29 +495,31 @@ p11_ecdh(const struct op_request *op, const uint8_t *id, struct op_result *res,
 	if (value_len == secret_len)
 		memcpy(prov_out_alloc(out, res, 0, value_len), value, value_len);
 	p11_free(value, value_len);
-	return value_len == secret_len ? ST_SUCCESS : ST_PSA_HARDWARE_FAILURE;
+	return value_len == secret_len ? PSA_SUCCESS : PSA_ERROR_HARDWARE_FAILURE;
 }
 
-static uint32_t
-p11_aead(const struct op_request *op, const uint8_t *id, struct op_result *res,
-    struct prov_out *out)
+psa_status_t
+p11_op_aead(const struct op_request *op, const uint8_t *id, size_t id_len,
+    struct op_result *res, struct prov_out *out)
 {
 	int encrypt = op->opcode == OP_PSA_AEAD_ENCRYPT;
 	size_t tag_len = PSA_ALG_AEAD_GET_TAG_LENGTH(op->alg);
 	struct p11_mech m;
 	CK_OBJECT_HANDLE key;
-	uint32_t st;
+	psa_status_t st;
 	CK_RV rv;
 
+	if ((st = prov_policy_check(&op->attrs, op->opcode, op->alg)) != PSA_SUCCESS)
+		return st;
 	if (op->attrs.type != PSA_KEY_TYPE_AES ||
 	    PSA_ALG_AEAD_WITH_DEFAULT_LENGTH_TAG(op->alg) != PSA_ALG_GCM)
-		return ST_PSA_NOT_SUPPORTED;
+		return PSA_ERROR_NOT_SUPPORTED;
 	if (tag_len < 4 || tag_len > 16 || op->in[0].len == 0 ||
 	    (!encrypt && op->in[2].len < tag_len))
-		return ST_PSA_INVALID_ARGUMENT;
+		return PSA_ERROR_INVALID_ARGUMENT;
 	if (!p11_has_mech(CKM_AES_GCM, encrypt ? CKF_ENCRYPT : CKF_DECRYPT))
-		return ST_PSA_NOT_SUPPORTED;
-	if ((st = p11_find_key(CKO_SECRET_KEY, id, &key)) != ST_SUCCESS)
+		return PSA_ERROR_NOT_SUPPORTED;
+	if ((st = p11_find_key(CKO_SECRET_KEY, id, &key)) != PSA_SUCCESS)
 		return st;
 	memset(&m, 0, sizeof(m));
 	m.p.gcm.pIv = (uint8_t *)op->in[0].ptr;
@@ -525,13 +533,13 @@ p11_aead(const struct op_request *op, const uint8_t *id, struct op_result *res,
 	m.m.ulParameterLen = sizeof(m.p.gcm);
 	rv = p11_run_crypt(encrypt, &m.m, key, op->in[2].ptr, op->in[2].len, NULL, 0, res, out);
 	/* A tag that does not match is PSA's invalid signature. */
-	return encrypt ? p11_status(rv) : p11_decrypt_status(rv, ST_PSA_INVALID_SIGNATURE);
+	return encrypt ? p11_status(rv) : p11_decrypt_status(rv, PSA_ERROR_INVALID_SIGNATURE);
 }
 
 /* PSA's one-shot cipher: the IV travels in front of the ciphertext. */
-static uint32_t
-p11_cipher(const struct op_request *op, const uint8_t *id, struct op_result *res,
-    struct prov_out *out)
+psa_status_t
+p11_op_cipher(const struct op_request *op, const uint8_t *id, size_t id_len,
+    struct op_result *res, struct prov_out *out)
 {
 	int encrypt = op->opcode == OP_PSA_CIPHER_ENCRYPT;
 	uint8_t iv[P11_AES_BLOCK];
@@ -540,11 +548,13 @@ p11_cipher(const struct op_request *op, const uint8_t *id, struct op_result *res
 	struct p11_mech m;
 	CK_OBJECT_HANDLE key;
 	CK_RV rv;
-	uint32_t st;
+	psa_status_t st;
 
+	if ((st = prov_policy_check(&op->attrs, op->opcode, op->alg)) != PSA_SUCCESS)
+		return st;
 	memset(&m, 0, sizeof(m));
 	if (op->attrs.type != PSA_KEY_TYPE_AES)
-		return ST_PSA_NOT_SUPPORTED;
+		return PSA_ERROR_NOT_SUPPORTED;
 	if (op->alg == PSA_ALG_CBC_NO_PADDING)
 		m.m.mechanism = CKM_AES_CBC;
 	else if (op->alg == PSA_ALG_CBC_PKCS7)
@@ -552,9 +562,9 @@ p11_cipher(const struct op_request *op, const uint8_t *id, struct op_result *res
 	else if (op->alg == PSA_ALG_CTR)
 		m.m.mechanism = CKM_AES_CTR;
 	else
-		return ST_PSA_NOT_SUPPORTED;
+		return PSA_ERROR_NOT_SUPPORTED;
 	if (!p11_has_mech(m.m.mechanism, encrypt ? CKF_ENCRYPT : CKF_DECRYPT))
-		return ST_PSA_NOT_SUPPORTED;
+		return PSA_ERROR_NOT_SUPPORTED;
 	if (encrypt) {
 		if (p11.has_rng)
 			rv = p11.module->C_GenerateRandom(p11.session, iv, sizeof(iv));
@@ -564,15 +574,15 @@ p11_cipher(const struct op_request *op, const uint8_t *id, struct op_result *res
 		if (rv != CKR_OK)
 			return p11_status(rv);
 		if (op->alg == PSA_ALG_CBC_NO_PADDING && in_len % P11_AES_BLOCK != 0)
-			return ST_PSA_INVALID_ARGUMENT;
+			return PSA_ERROR_INVALID_ARGUMENT;
 	} else {
 		if (in_len < P11_AES_BLOCK)
-			return ST_PSA_INVALID_ARGUMENT;
+			return PSA_ERROR_INVALID_ARGUMENT;
 		memcpy(iv, in, sizeof(iv));
 		in += P11_AES_BLOCK;
 		in_len -= P11_AES_BLOCK;
 		if (op->alg != PSA_ALG_CTR && in_len % P11_AES_BLOCK != 0)
-			return ST_PSA_INVALID_ARGUMENT;
+			return PSA_ERROR_INVALID_ARGUMENT;
 	}
 	if (op->alg == PSA_ALG_CTR) {
 		m.p.ctr.ulCounterBits = 128;
@@ -583,68 +593,57 @@ p11_cipher(const struct op_request *op, const uint8_t *id, struct op_result *res
 		m.m.pParameter = iv;
 		m.m.ulParameterLen = sizeof(iv);
 	}
-	if ((st = p11_find_key(CKO_SECRET_KEY, id, &key)) != ST_SUCCESS)
+	if ((st = p11_find_key(CKO_SECRET_KEY, id, &key)) != PSA_SUCCESS)
 		return st;
 	rv = p11_run_crypt(encrypt, &m.m, key, in, in_len, encrypt ? iv : NULL,
 	    encrypt ? sizeof(iv) : 0, res, out);
-	return encrypt ? p11_status(rv) : p11_decrypt_status(rv, ST_PSA_INVALID_PADDING);
+	return encrypt ? p11_status(rv) : p11_decrypt_status(rv, PSA_ERROR_INVALID_PADDING);
 }
 
-uint32_t
-p11_ops_keyed(const struct op_request *op, const uint8_t *id, struct op_result *res,
-    struct prov_out *out)
+/* PSA's hash of a message, signed or verified as a hash on the token. */
+static psa_status_t
+p11_message_hash(const struct op_request *op, uint8_t *hash, size_t *hash_len)
 {
-	uint8_t hash[PSA_HASH_MAX_SIZE];
-	size_t hash_len = 0;
-	psa_algorithm_t alg = op->alg;
-	uint32_t st;
+	if (!PSA_ALG_IS_HASH_AND_SIGN(op->alg))
+		return PSA_ERROR_INVALID_ARGUMENT;
+	return psa_hash_compute(PSA_ALG_SIGN_GET_HASH(op->alg), op->in[0].ptr, op->in[0].len, hash,
+	    PSA_HASH_MAX_SIZE, hash_len);
+}
 
-	if ((st = prov_policy_check(&op->attrs, op->opcode, op->alg)) != ST_SUCCESS)
+/* Signatures and their checks; a message is hashed here and its hash goes to the token. */
+psa_status_t
+p11_op_signature(const struct op_request *op, const uint8_t *id, size_t id_len,
+    struct op_result *res, struct prov_out *out)
+{
+	int sign = op->opcode == OP_PSA_SIGN_HASH || op->opcode == OP_PSA_SIGN_MESSAGE;
+	const uint8_t *hash = op->in[0].ptr;
+	size_t hash_len = op->in[0].len;
+	uint8_t digest[PSA_HASH_MAX_SIZE];
+	psa_status_t st;
+
+	if ((st = prov_policy_check(&op->attrs, op->opcode, op->alg)) != PSA_SUCCESS)
 		return st;
-	switch (op->opcode) {
-	case OP_PSA_SIGN_MESSAGE:
-	case OP_PSA_VERIFY_MESSAGE:
-		if (!PSA_ALG_IS_HASH_AND_SIGN(alg))
-			return ST_PSA_INVALID_ARGUMENT;
-		if ((st = prov_psa_status(psa_hash_compute(PSA_ALG_SIGN_GET_HASH(alg),
-		    op->in[0].ptr, op->in[0].len, hash, sizeof(hash), &hash_len))) != ST_SUCCESS)
+	if (op->opcode == OP_PSA_SIGN_MESSAGE || op->opcode == OP_PSA_VERIFY_MESSAGE) {
+		if ((st = p11_message_hash(op, digest, &hash_len)) != PSA_SUCCESS)
 			return st;
-		if (op->opcode == OP_PSA_SIGN_MESSAGE)
-			return p11_sign(&op->attrs, id, alg, hash, hash_len, res, out);
-		return p11_verify(&op->attrs, id, alg, hash, hash_len, op->in[1].ptr,
-		    op->in[1].len);
-	case OP_PSA_SIGN_HASH:
-		return p11_sign(&op->attrs, id, alg, op->in[0].ptr, op->in[0].len, res, out);
-	case OP_PSA_VERIFY_HASH:
-		return p11_verify(&op->attrs, id, alg, op->in[0].ptr, op->in[0].len,
-		    op->in[1].ptr, op->in[1].len);
-	case OP_PSA_ASYMMETRIC_ENCRYPT:
-	case OP_PSA_ASYMMETRIC_DECRYPT:
-		return p11_asymmetric(op, id, res, out);
-	case OP_PSA_RAW_KEY_AGREEMENT:
-		return p11_ecdh(op, id, res, out);
-	case OP_PSA_AEAD_ENCRYPT:
-	case OP_PSA_AEAD_DECRYPT:
-		return p11_aead(op, id, res, out);
-	case OP_PSA_CIPHER_ENCRYPT:
-	case OP_PSA_CIPHER_DECRYPT:
-		return p11_cipher(op, id, res, out);
-	default:
-		return ST_PSA_NOT_SUPPORTED;
+		hash = digest;
 	}
+	if (sign)
+		return p11_sign(&op->attrs, id, op->alg, hash, hash_len, res, out);
+	return p11_verify(&op->attrs, id, op->alg, hash, hash_len, op->in[1].ptr, op->in[1].len);
 }
 
-uint32_t
-p11_ops_random(uint64_t size, struct op_result *res, struct prov_out *out)
+psa_status_t
+p11_op_random(const struct op_request *op, const uint8_t *id, size_t id_len,
+    struct op_result *res, struct prov_out *out)
 {
+	uint64_t size = op->number;
 	size_t done, chunk;
 	uint8_t *p;
 	CK_RV rv;
 
-	if (!p11.has_rng)
-		return ST_PSA_NOT_SUPPORTED;
 	if (size > P11_MAX_RANDOM)
-		return ST_PSA_INVALID_ARGUMENT;
+		return PSA_ERROR_INVALID_ARGUMENT;
 	p = prov_out_alloc(out, res, 0, (size_t)size);
 	for (done = 0; done < size; done += chunk) {
 		chunk = size - done > P11_RANDOM_CHUNK ? P11_RANDOM_CHUNK : size - done;
@@ -653,5 +652,5 @@ p11_ops_random(uint64_t size, struct op_result *res, struct prov_out *out)
 			return p11_status(rv);
 		}
 	}
-	return ST_SUCCESS;
+	return PSA_SUCCESS;
 }

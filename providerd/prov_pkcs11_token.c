@@ -34,23 +34,23 @@ p11_rv_lost(CK_RV rv)
 	}
 }
 
-uint32_t
+psa_status_t
 p11_status(CK_RV rv)
 {
 	if (p11_rv_lost(rv)) {
 		/* The PIN is gone from this process: a fresh worker logs in again. */
 		prov_restart_after_reply("the token went away or the module failed");
-		return ST_PSA_COMMUNICATION_FAILURE;
+		return PSA_ERROR_COMMUNICATION_FAILURE;
 	}
 	switch (rv) {
 	case CKR_OK:
-		return ST_SUCCESS;
+		return PSA_SUCCESS;
 	case CKR_SIGNATURE_INVALID:
 	case CKR_SIGNATURE_LEN_RANGE:
-		return ST_PSA_INVALID_SIGNATURE;
+		return PSA_ERROR_INVALID_SIGNATURE;
 	case CKR_ENCRYPTED_DATA_INVALID:
 	case CKR_ENCRYPTED_DATA_LEN_RANGE:
-		return ST_PSA_INVALID_PADDING;
+		return PSA_ERROR_INVALID_PADDING;
 	case CKR_DATA_INVALID:
 	case CKR_DATA_LEN_RANGE:
 	case CKR_ARGUMENTS_BAD:
@@ -59,32 +59,32 @@ p11_status(CK_RV rv)
 	case CKR_DOMAIN_PARAMS_INVALID:
 	case CKR_KEY_SIZE_RANGE:
 	case CKR_WRAPPED_KEY_INVALID:
-		return ST_PSA_INVALID_ARGUMENT;
+		return PSA_ERROR_INVALID_ARGUMENT;
 	case CKR_MECHANISM_INVALID:
 	case CKR_MECHANISM_PARAM_INVALID:
 	case CKR_KEY_TYPE_INCONSISTENT:
 	case CKR_FUNCTION_NOT_SUPPORTED:
 	case CKR_ATTRIBUTE_TYPE_INVALID:
 	case CKR_CURVE_NOT_SUPPORTED:
-		return ST_PSA_NOT_SUPPORTED;
+		return PSA_ERROR_NOT_SUPPORTED;
 	case CKR_KEY_FUNCTION_NOT_PERMITTED:
 	case CKR_KEY_UNEXTRACTABLE:
 	case CKR_USER_NOT_LOGGED_IN: /* without user_pin (p11_rv_lost takes the other case) */
 	case CKR_ATTRIBUTE_SENSITIVE:
-		return ST_PSA_NOT_PERMITTED;
+		return PSA_ERROR_NOT_PERMITTED;
 	case CKR_HOST_MEMORY:
 	case CKR_DEVICE_MEMORY:
-		return ST_PSA_INSUFFICIENT_MEMORY;
+		return PSA_ERROR_INSUFFICIENT_MEMORY;
 	case CKR_BUFFER_TOO_SMALL:
-		return ST_PSA_BUFFER_TOO_SMALL;
+		return PSA_ERROR_BUFFER_TOO_SMALL;
 	case CKR_KEY_HANDLE_INVALID:
 	case CKR_OBJECT_HANDLE_INVALID:
-		return ST_PSA_DOES_NOT_EXIST;
+		return PSA_ERROR_DOES_NOT_EXIST;
 	default:
 		break;
 	}
 	log_warnx("token error 0x%lx", (unsigned long)rv);
-	return ST_PSA_HARDWARE_FAILURE;
+	return PSA_ERROR_HARDWARE_FAILURE;
 }
 
 int

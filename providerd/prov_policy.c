@@ -66,29 +66,19 @@ prov_policy_permits(const struct op_key_attrs *attrs, uint32_t need, uint32_t al
 	    prov_policy_alg_permits(attrs->alg, alg);
 }
 
-uint32_t
+psa_status_t
 prov_policy_check(const struct op_key_attrs *attrs, uint32_t opcode, uint32_t alg)
 {
 	uint32_t needed = prov_policy_usage_needed(opcode);
 
 	if ((prov_policy_usage_extended(attrs->usage) & needed) != needed)
-		return ST_PSA_NOT_PERMITTED;
+		return PSA_ERROR_NOT_PERMITTED;
 	if (opcode == OP_PSA_EXPORT_KEY || opcode == OP_PSA_EXPORT_PUBLIC_KEY ||
 	    opcode == OP_PSA_DESTROY_KEY)
-		return ST_SUCCESS;
+		return PSA_SUCCESS;
 	if (PSA_ALG_IS_SIGN_HASH(alg) && PSA_ALG_SIGN_GET_HASH(alg) == PSA_ALG_ANY_HASH)
-		return ST_PSA_INVALID_ARGUMENT;
-	return prov_policy_permits(attrs, needed, alg) ? ST_SUCCESS : ST_PSA_NOT_PERMITTED;
-}
-
-uint32_t
-prov_psa_status(int32_t st)
-{
-	if (st == PSA_SUCCESS)
-		return ST_SUCCESS;
-	if (st <= -132 && st >= -153)
-		return (uint32_t)(1000 - st);
-	return ST_PSA_GENERIC_ERROR;
+		return PSA_ERROR_INVALID_ARGUMENT;
+	return prov_policy_permits(attrs, needed, alg) ? PSA_SUCCESS : PSA_ERROR_NOT_PERMITTED;
 }
 
 /* DER DigestInfo headers (RFC 8017, section 9.2, note 1), followed by the hash. */

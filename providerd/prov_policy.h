@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include <psa/crypto.h>
+
 #include "op.h"
 
 /* The usage flag an operation needs, or 0 if it needs none (a public export). */
@@ -20,14 +22,11 @@ uint32_t prov_policy_usage_needed(uint32_t opcode);
 int prov_policy_permits(const struct op_key_attrs *attrs, uint32_t need, uint32_t alg);
 
 /*
- * ST_SUCCESS if a key with attrs may run opcode with alg, ST_PSA_NOT_PERMITTED
- * if its policy says no, ST_PSA_INVALID_ARGUMENT for a wildcard algorithm
+ * PSA_SUCCESS if a key with attrs may run opcode with alg, PSA_ERROR_NOT_PERMITTED
+ * if its policy says no, PSA_ERROR_INVALID_ARGUMENT for a wildcard algorithm
  * (a policy, never an operation).
  */
-uint32_t prov_policy_check(const struct op_key_attrs *attrs, uint32_t opcode, uint32_t alg);
-
-/* A PSA status as a wire status: PSA error -N is 1000 + N over the published range. */
-uint32_t prov_psa_status(int32_t psa_status);
+psa_status_t prov_policy_check(const struct op_key_attrs *attrs, uint32_t opcode, uint32_t alg);
 
 /* The PKCS#1 v1.5 DigestInfo prefix for a PSA hash, or NULL. */
 const uint8_t *prov_policy_digest_info(uint32_t hash_alg, size_t *len);

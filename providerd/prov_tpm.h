@@ -94,9 +94,12 @@ int prov_tpm_attest_ready(void);
 psa_status_t prov_tpm_attest(const struct op_request *op, const struct tpm_key *key,
     struct op_result *res, struct prov_out *out);
 
-/* prov_tpm_ops.c: one operation, as the backend vtable's handle. */
-void prov_tpm_handle(const struct op_request *op, const uint8_t *key_ref, size_t key_ref_len,
-    struct op_result *res, struct prov_out *out);
+/*
+ * prov_tpm_ops.c: the handlers of prov_tpm.c's rows (struct prov_op); use
+ * serves a key's public export, signatures and encryption.
+ */
+prov_op_handler prov_tpm_op_generate, prov_tpm_op_import, prov_tpm_op_destroy,
+    prov_tpm_op_random, prov_tpm_op_use, prov_tpm_op_attest;
 
 /* Parses an untrusted reference exactly (no trailing bytes): 0 or -1. */
 int prov_tpm_blob_decode(const uint8_t *blob, size_t len, struct tpm_key *key);

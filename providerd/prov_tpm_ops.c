@@ -372,52 +372,67 @@ prov_tpm_random(uint64_t size, struct op_result *res, struct prov_out *out)
 	return PSA_SUCCESS;
 }
 
-void
-prov_tpm_handle(const struct op_request *op, const uint8_t *key_ref, size_t key_ref_len,
+psa_status_t
+prov_tpm_op_generate(const struct op_request *op, const uint8_t *key_ref, size_t key_ref_len,
     struct op_result *res, struct prov_out *out)
+{
+	return prov_tpm_generate(op, res, out);
+}
+
+psa_status_t
+prov_tpm_op_import(const struct op_request *op, const uint8_t *key_ref, size_t key_ref_len,
+    struct op_result *res, struct prov_out *out)
+{
+	return prov_tpm_import(op, res, out);
+}
+
+/* The key lives in brokerd's reference; a loaded copy leaves the TPM. */
+psa_status_t
+prov_tpm_op_destroy(const struct op_request *op, const uint8_t *key_ref, size_t key_ref_len,
+    struct op_result *res, struct prov_out *out)
+{
+	prov_tpm_cache_forget(key_ref, key_ref_len);
+	return PSA_SUCCESS;
+}
+
+psa_status_t
+prov_tpm_op_random(const struct op_request *op, const uint8_t *key_ref, size_t key_ref_len,
+    struct op_result *res, struct prov_out *out)
+{
+	return prov_tpm_random(op->number, res, out);
+}
+
+/* The key brokerd's reference wraps, checked against the attributes it sent, then run. */
+static psa_status_t
+prov_tpm_keyed(const struct op_request *op, const uint8_t *key_ref, size_t key_ref_len,
+    struct op_result *res, struct prov_out *out,
+    psa_status_t (*run)(const struct op_request *, const struct tpm_key *, struct op_result *,
+    struct prov_out *))
 {
 	struct tpm_key key;
 	psa_status_t st;
 
-	op_result_status(res, ST_SUCCESS);
-	switch (op->opcode) {
-	case OP_PSA_GENERATE_KEY:
-		st = prov_tpm_generate(op, res, out);
-		break;
-	case OP_PSA_IMPORT_KEY:
-		st = prov_tpm_import(op, res, out);
-		break;
-	case OP_PSA_DESTROY_KEY:
-		/* The key lives in brokerd's reference; a loaded copy leaves the TPM. */
-		prov_tpm_cache_forget(key_ref, key_ref_len);
-		st = PSA_SUCCESS;
-		break;
-	case OP_PSA_GENERATE_RANDOM:
-		st = prov_tpm_random(op->number, res, out);
-		break;
-	case OP_PSA_EXPORT_PUBLIC_KEY:
-	case OP_PSA_SIGN_HASH:
-	case OP_PSA_VERIFY_HASH:
-	case OP_PSA_SIGN_MESSAGE:
-	case OP_PSA_VERIFY_MESSAGE:
-	case OP_PSA_ASYMMETRIC_ENCRYPT:
-	case OP_PSA_ASYMMETRIC_DECRYPT:
-	case OP_ATTEST_KEY:
-	case OP_PREPARE_KEY_ATTESTATION:
-		if (prov_tpm_blob_decode(key_ref, key_ref_len, &key) == -1 ||
-		    !prov_tpm_key_matches(&key, &op->attrs)) {
-			log_warnx("%s: the key reference of %s is not a key of this provider",
-			    wire_opcode_name(op->opcode), op->key_name);
-			st = PSA_ERROR_DATA_CORRUPT;
-		} else if (op->opcode == OP_ATTEST_KEY || op->opcode == OP_PREPARE_KEY_ATTESTATION)
-			st = prov_tpm_attest(op, &key, res, out);
-		else
-			st = prov_tpm_use(op, &key, res, out);
-		explicit_bzero(&key, sizeof(key));
-		break;
-	default:
-		st = PSA_ERROR_NOT_SUPPORTED;
-		break;
-	}
-	res->status = prov_psa_status(st);
+	if (prov_tpm_blob_decode(key_ref, key_ref_len, &key) == -1 ||
+	    !prov_tpm_key_matches(&key, &op->attrs)) {
+		log_warnx("%s: the key reference of %s is not a key of this provider",
+		    wire_opcode_name(op->opcode), op->key_name);
+		st = PSA_ERROR_DATA_CORRUPT;
+	} else
+		st = run(op, &key, res, out);
+	explicit_bzero(&key, sizeof(key));
+	return st;
+}
+
+psa_status_t
+prov_tpm_op_use(const struct op_request *op, const uint8_t *key_ref, size_t key_ref_len,
+    struct op_result *res, struct prov_out *out)
+{
+	return prov_tpm_keyed(op, key_ref, key_ref_len, res, out, prov_tpm_use);
+}
+
+psa_status_t
+prov_tpm_op_attest(const struct op_request *op, const uint8_t *key_ref, size_t key_ref_len,
+    struct op_result *res, struct prov_out *out)
+{
+	return prov_tpm_keyed(op, key_ref, key_ref_len, res, out, prov_tpm_attest);
 }

@@ -17,6 +17,7 @@
 #include "ipc_msg.h"
 #include "log.h"
 #include "proc.h"
+#include "row.h"
 #include "providerd.h"
 #include "wire.h"
 #include "wipe.h"
@@ -67,6 +68,29 @@ prov_out_free(struct prov_out *out)
 	}
 }
 
+/* The row of an operation the backend serves on this device, or NULL. */
+static const struct prov_op *
+prov_op_served(uint32_t opcode)
+{
+	const struct prov_op *row = row_find(pv.backend->ops, pv.backend->op_count,
+	    sizeof(*row), offsetof(struct prov_op, opcode), opcode);
+
+	return row != NULL && (row->served == NULL || row->served()) ? row : NULL;
+}
+
+static psa_status_t
+prov_dispatch(const struct ipc_prov_request *m, struct op_result *res, struct prov_out *out)
+{
+	const struct prov_op *row = prov_op_served(m->op.opcode);
+
+	if (row == NULL)
+		return PSA_ERROR_NOT_SUPPORTED;
+	if (row->needs_key && (m->key_ref_len == 0 || (pv.backend->key_ref_len != 0 &&
+	    m->key_ref_len != pv.backend->key_ref_len)))
+		return PSA_ERROR_INVALID_HANDLE;
+	return row->handler(&m->op, m->key_ref, m->key_ref_len, res, out);
+}
+
 static void
 prov_request(uint64_t req_id, const uint8_t *data, size_t len)
 {
@@ -80,8 +104,9 @@ prov_request(uint64_t req_id, const uint8_t *data, size_t len)
 	if (ipc_prov_request_decode(data, len, &m) == -1)
 		fatalx("malformed request from brokerd");
 	memset(&out, 0, sizeof(out));
-	op_result_status(&res, ST_PSA_NOT_SUPPORTED);
-	pv.backend->handle(&m.op, m.key_ref, m.key_ref_len, &res, &out);
+	op_result_status(&res, ST_SUCCESS);
+	/* Every backend answers in PSA's terms; this is where they become the wire's. */
+	res.status = wire_status_of_psa(prov_dispatch(&m, &res, &out));
 	if (res.status != ST_SUCCESS)
 		memset(res.out, 0, sizeof(res.out));
 	res_len = op_result_encoded_len(&res);
@@ -126,17 +151,29 @@ prov_broker_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 	}
 }
 
-/* Tells brokerd who we are and what we serve. */
+/* Tells brokerd who we are, what we serve on this device and what it costs. */
 static void
 prov_send_info(void)
 {
-	uint8_t buf[1024];
+	uint8_t buf[2048];
 	struct buf_writer wr;
 	struct ipc_prov_info m;
+	const struct prov_op *row;
+	size_t i;
 
 	memset(&m, 0, sizeof(m));
 	pv.backend->describe(&m.info);
-	m.opcode_count = (uint32_t)pv.backend->opcodes(m.opcodes, IPC_MSG_MAX_OPCODES);
+	memcpy(m.rsa, pv.backend->rsa_cost, sizeof(m.rsa));
+	for (i = 0; i < pv.backend->op_count; i++) {
+		row = &pv.backend->ops[i];
+		if (row->served != NULL && !row->served())
+			continue;
+		if (m.op_count == IPC_MSG_MAX_OPCODES)
+			fatalx("%s serves more than %d operations", pv.backend->name,
+			    IPC_MSG_MAX_OPCODES);
+		m.ops[m.op_count++] = (struct ipc_prov_op){ row->opcode,
+			row->listed == NULL || row->listed(), row->cost };
+	}
 	buf_writer_init(&wr, buf, sizeof(buf));
 	ipc_prov_info_encode(&wr, &m);
 	if (!buf_writer_ok(&wr) || ipc_send(providerd.peer, IPC_PROV_INFO, 0, 0, -1, buf, wr.off) == -1)

@@ -6,6 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <psa/crypto.h>
+
+#include "ipc_msg.h"
 #include "op.h"
 #include "setup.h"
 
@@ -27,6 +30,39 @@ uint8_t *prov_out_alloc(struct prov_out *out, struct op_result *res, int i, size
  * refused PIN or password: tokens and TPMs lock after a few wrong ones.
  */
 #define PROV_INIT_RETRY 2
+
+/*
+ * Runs one operation: a PSA status, which the core alone turns into the
+ * wire's. key_ref is the broker's opaque reference, never empty if the row
+ * says the operation needs a key.
+ */
+typedef psa_status_t prov_op_handler(const struct op_request *op, const uint8_t *key_ref,
+    size_t key_ref_len, struct op_result *res, struct prov_out *out);
+
+/*
+ * One operation a backend serves. The same rows say what the provider serves
+ * (and lists in ListOpcodes) and which handler a request runs, so the two
+ * cannot disagree; brokerd learns them from PROV_INFO at start-up.
+ */
+struct prov_op {
+	uint32_t opcode;
+	/* Set: the request carries the broker's key reference (creation, use, destruction). */
+	int needs_key;
+	/*
+	 * Microseconds of a worker's time for one such operation on a key that is
+	 * not RSA (or on no key), measured on this backend: what brokerd's fair
+	 * share of the workers charges (its RSA figures are the backend's rsa_cost).
+	 */
+	uint32_t cost;
+	prov_op_handler *handler;
+	/* NULL: always served; else whether the device, as opened, serves it. */
+	int (*served)(void);
+	/* NULL: listed whenever served; else whether ListOpcodes names it. */
+	int (*listed)(void);
+};
+
+/* A backend's whole table of rows. */
+#define PROV_OPS(rows) .ops = (rows), .op_count = sizeof(rows) / sizeof((rows)[0])
 
 struct prov_backend {
 	const char *name;
@@ -53,11 +89,13 @@ struct prov_backend {
 	 */
 	int (*init)(const struct setup_provider *setup);
 	void (*describe)(struct op_provider_info *info);
-	/* Fills ops with what this backend really serves; returns the count. */
-	size_t (*opcodes)(uint32_t *ops, size_t max);
-	/* Runs one operation; key_ref is the broker's opaque reference (may be empty). */
-	void (*handle)(const struct op_request *op, const uint8_t *key_ref, size_t key_ref_len,
-	    struct op_result *res, struct prov_out *out);
+	/* Every operation this backend can serve, one row each (PROV_OPS). */
+	const struct prov_op *ops;
+	size_t op_count;
+	/* The length of every key reference here (0: they vary); others are invalid handles. */
+	size_t key_ref_len;
+	/* What RSA private-key operations and generations cost here, by growing modulus. */
+	struct ipc_rsa_cost rsa_cost[IPC_RSA_COST_ROWS];
 	/*
 	 * Another worker destroys the key: drop what this worker keeps of it in
 	 * memory, never its storage. NULL: nothing is kept.

@@ -57,7 +57,7 @@ START_TEST(t_policy_check)
 {
 	const struct policy_case *c = &policy_cases[_i];
 	struct op_key_attrs a = sign_key(c->usage, c->key_alg);
-	uint32_t st = prov_policy_check(&a, c->opcode, c->alg);
+	uint32_t st = wire_status_of_psa(prov_policy_check(&a, c->opcode, c->alg));
 
 	ck_assert_msg(st == c->status, "policy case %d: opcode %u, alg 0x%08x: status %u, "
 	    "expected %u", _i, c->opcode, c->alg, st, c->status);
@@ -75,10 +75,12 @@ END_TEST
 
 START_TEST(t_policy_status)
 {
-	ck_assert_uint_eq(prov_psa_status(PSA_SUCCESS), ST_SUCCESS);
-	ck_assert_uint_eq(prov_psa_status(PSA_ERROR_INVALID_SIGNATURE), ST_PSA_INVALID_SIGNATURE);
-	ck_assert_uint_eq(prov_psa_status(PSA_ERROR_NOT_PERMITTED), ST_PSA_NOT_PERMITTED);
-	ck_assert_uint_eq(prov_psa_status(-1000), ST_PSA_GENERIC_ERROR);
+	ck_assert_uint_eq(wire_status_of_psa(PSA_SUCCESS), ST_SUCCESS);
+	ck_assert_uint_eq(wire_status_of_psa(PSA_ERROR_INVALID_SIGNATURE),
+	    ST_PSA_INVALID_SIGNATURE);
+	ck_assert_uint_eq(wire_status_of_psa(PSA_ERROR_NOT_PERMITTED), ST_PSA_NOT_PERMITTED);
+	ck_assert_uint_eq(wire_status_of_psa(PSA_ERROR_DATA_INVALID), ST_PSA_DATA_INVALID);
+	ck_assert_uint_eq(wire_status_of_psa(-1000), ST_PSA_GENERIC_ERROR);
 }
 END_TEST
 

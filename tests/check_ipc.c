@@ -267,7 +267,6 @@ START_TEST(t_msg_codecs)
 	struct ipc_request req = { .provider = 2, .auth_type = 1, .auth = (const uint8_t *)"abc",
 		.auth_len = 3 }, req2;
 	struct ipc_prov_request preq = { .key_ref = (const uint8_t *)"kr", .key_ref_len = 2 }, preq2;
-	static struct ipc_prov_info info, info2;
 	struct ipc_hello hello;
 	uint8_t buf[4096];
 	struct buf_writer wr;
@@ -318,26 +317,65 @@ START_TEST(t_msg_codecs)
 	ck_assert_mem_eq(preq2.key_ref, "kr", 2);
 	ck_assert_uint_eq(preq2.op.opcode, OP_PSA_SIGN_HASH);
 	ck_assert_int_eq(ipc_prov_request_decode(buf, len - 1, &preq2), -1);
+}
+END_TEST
 
-	/* PROV_INFO: the provider item, a count, the opcodes; no more than the cap. */
+/*
+ * PROV_INFO: the provider item, the RSA cost rows, a count, the operations;
+ * no more than the cap, none twice, RSA rows by growing size.
+ */
+START_TEST(t_prov_info_codec)
+{
+	static struct ipc_prov_info info, info2;
+	uint8_t buf[4096];
+	struct buf_writer wr;
+	size_t len;
+
 	info.info.id = 1;
-	info.opcode_count = 2;
-	info.opcodes[0] = OP_PSA_SIGN_HASH;
-	info.opcodes[1] = OP_PSA_HASH_COMPUTE;
+	for (len = 0; len < IPC_RSA_COST_ROWS; len++)
+		info.rsa[len] = (struct ipc_rsa_cost){ 1024 * (uint32_t)(len + 1), 800, 20000 };
+	info.op_count = 2;
+	info.ops[0] = (struct ipc_prov_op){ OP_PSA_SIGN_HASH, 1, 500 };
+	info.ops[1] = (struct ipc_prov_op){ OP_PSA_MAC_COMPUTE, 0, 700 };
 	buf_writer_init(&wr, buf, sizeof(buf));
 	ipc_prov_info_encode(&wr, &info);
 	ck_assert(buf_writer_ok(&wr));
 	ck_assert_int_eq(ipc_prov_info_decode(buf, wr.off, &info2), 0);
 	ck_assert_uint_eq(info2.info.id, 1);
-	ck_assert_uint_eq(info2.opcode_count, 2);
-	ck_assert_uint_eq(info2.opcodes[1], OP_PSA_HASH_COMPUTE);
+	ck_assert_uint_eq(info2.rsa[3].bits, 4096);
+	ck_assert_uint_eq(info2.op_count, 2);
+	ck_assert_uint_eq(info2.ops[1].opcode, OP_PSA_MAC_COMPUTE);
+	ck_assert_uint_eq(info2.ops[1].listed, 0);
+	ck_assert_uint_eq(info2.ops[1].cost, 700);
 	ck_assert_int_eq(ipc_prov_info_decode(buf, wr.off - 1, &info2), -1);
-	info.opcode_count = IPC_MSG_MAX_OPCODES + 1;
+	info.ops[1].opcode = OP_PSA_SIGN_HASH;
+	buf_writer_init(&wr, buf, sizeof(buf));
+	ipc_prov_info_encode(&wr, &info);
+	ck_assert_int_eq(ipc_prov_info_decode(buf, wr.off, &info2), -1);
+	info.ops[1] = (struct ipc_prov_op){ OP_PSA_MAC_COMPUTE, 2, 700 };
+	buf_writer_init(&wr, buf, sizeof(buf));
+	ipc_prov_info_encode(&wr, &info);
+	ck_assert_int_eq(ipc_prov_info_decode(buf, wr.off, &info2), -1);
+	info.ops[1].listed = 0;
+	info.rsa[2].bits = info.rsa[1].bits;
+	buf_writer_init(&wr, buf, sizeof(buf));
+	ipc_prov_info_encode(&wr, &info);
+	ck_assert_int_eq(ipc_prov_info_decode(buf, wr.off, &info2), -1);
+	info.rsa[2].bits = 3072;
+	info.op_count = IPC_MSG_MAX_OPCODES + 1;
 	buf_writer_init(&wr, buf, sizeof(buf));
 	op_list_put_provider(&wr, &info.info);
-	buf_put_u32le(&wr, info.opcode_count);
-	for (len = 0; len < info.opcode_count; len++)
-		buf_put_u32le(&wr, OP_PING);
+	for (len = 0; len < IPC_RSA_COST_ROWS; len++) {
+		buf_put_u32le(&wr, info.rsa[len].bits);
+		buf_put_u32le(&wr, 1);
+		buf_put_u32le(&wr, 1);
+	}
+	buf_put_u32le(&wr, info.op_count);
+	for (len = 0; len < info.op_count; len++) {
+		buf_put_u32le(&wr, 0x1000 + (uint32_t)len);
+		buf_put_u32le(&wr, 1);
+		buf_put_u32le(&wr, 1);
+	}
 	ck_assert_int_eq(ipc_prov_info_decode(buf, wr.off, &info2), -1);
 }
 END_TEST
@@ -431,7 +469,8 @@ main(void)
 	const struct test_case cases[] = {
 		{ "framing", 0, NULL, NULL, {
 			TEST(t_frame_truncated), TEST(t_frame_rejects), TEST(t_msg_codecs),
-			TEST(t_test_range_release), TEST(t_peer_is_client), TEST(t_seccomp_socket_family),
+			TEST(t_prov_info_codec), TEST(t_test_range_release), TEST(t_peer_is_client),
+			TEST(t_seccomp_socket_family),
 			TEST(t_channel_roundtrip), TEST(t_channel_batched_fds),
 			TEST(t_channel_garbage_fatal)
 		} },
