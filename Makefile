@@ -129,7 +129,9 @@ FRONTD_OBJS = frontd/frontd.o frontd/front_conn.o frontd/front_codec.o frontd/fr
 # Each binary's objects by name: a new file joins a binary only when listed here.
 BROKERD_OBJS = brokerd/brokerd.o brokerd/broker_auth.o brokerd/broker_core.o brokerd/broker_cost.o \
 	brokerd/broker_deploy.o brokerd/broker_fair.o brokerd/broker_jwt.o brokerd/broker_kim.o brokerd/broker_kim_adopt.o \
-	brokerd/broker_life.o brokerd/broker_quota.o brokerd/broker_route.o brokerd/broker_spiffe.o brokerd/broker_wq.o
+	brokerd/broker_life.o brokerd/broker_quota.o brokerd/broker_route.o brokerd/broker_spiffe.o brokerd/broker_wq.o \
+	brokerd/broker_answer.o brokerd/broker_conn.o brokerd/broker_dispatch.o brokerd/broker_out.o \
+	brokerd/broker_prov.o
 PROVIDERD_CORE_OBJS = providerd/providerd.o
 PROV_MBED_OBJS = providerd/prov_mbed.o providerd/prov_mbed_fast.o providerd/prov_mbed_its.o \
 	providerd/prov_policy.o providerd/mbed_main.o

@@ -16,32 +16,18 @@
  * order; applications with waiting work are served round-robin as answers
  * come back. So a short operation waits at a worker behind at most one
  * credit (or one operation) of each other application's work, however much
- * that application asks for.
+ * that application asks for. This file keeps the queues and the counts and
+ * says which worker may take what; routing (broker_route.c) sends.
  */
 #include <sys/queue.h>
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "broker_life.h"
-#include "ipc.h"
-#include "ipc_msg.h"
+#include "brokerd.h"
 #include "log.h"
 #include "proc.h"
 #include "tree.h"
-#include "wipe.h"
-
-struct wq_item {
-	TAILQ_ENTRY(wq_item) next;
-	struct broker_keyop *keyop; /* or NULL: answered to (conn_id, req_id) */
-	uint64_t conn_id;
-	uint64_t req_id;
-	uint32_t cost;
-	int long_op;
-	int heavy;
-	uint8_t *msg; /* IPC_PROV_REQUEST payload: may carry key material */
-	size_t msg_len;
-};
 
 /* An application at one provider: its work in flight at each worker, and what waits. */
 struct broker_wq_app {
@@ -56,7 +42,7 @@ struct broker_wq_app {
 	 * Waiting, in order: [0] the others, [1] long operations, apart so that
 	 * neither holds up the other (a long one waits for a worker, not for room).
 	 */
-	TAILQ_HEAD(, wq_item) items[2];
+	TAILQ_HEAD(, broker_pending) items[2];
 };
 
 /* An operation this costly (microseconds) is heavy: an RSA-2048 signature in software. */
@@ -133,8 +119,8 @@ wq_round_of(const struct broker_provider *p)
 	return &wq_rounds[p->id];
 }
 
-static struct broker_wq_app *
-wq_app_get(struct broker_provider *p, uint32_t auth_type, const char *name)
+struct broker_wq_app *
+broker_wq_app_get(struct broker_provider *p, uint32_t auth_type, const char *name)
 {
 	static struct broker_wq_app key; /* large (a name): not on the stack */
 	struct broker_wq_app *a;
@@ -175,13 +161,6 @@ wq_app_maybe_free(struct broker_wq_app *a)
 	free(a);
 }
 
-static void
-wq_item_free(struct wq_item *it)
-{
-	wipe_free(it->msg, it->msg_len);
-	free(it);
-}
-
 /*
  * Whether w may take a's next operation it: a's share of w has room for it
  * (one operation always fits an empty share); a long one only where no long
@@ -189,7 +168,7 @@ wq_item_free(struct wq_item *it)
  * a heavy one, when confined, only where a already has heavy work.
  */
 static int
-wq_fits(const struct broker_wq_app *a, const struct broker_worker *w, const struct wq_item *it,
+wq_fits(const struct broker_wq_app *a, const struct broker_worker *w, const struct broker_pending *it,
     int confined)
 {
 	uint64_t mine = a->cost[w->index];
@@ -207,8 +186,9 @@ wq_fits(const struct broker_wq_app *a, const struct broker_worker *w, const stru
  * them, and a heavy one, while others use the provider, only while another
  * worker stays free of a's heavy work.
  */
-static struct broker_worker *
-wq_pick(struct broker_provider *p, const struct broker_wq_app *a, const struct wq_item *it)
+struct broker_worker *
+broker_wq_pick(struct broker_provider *p, const struct broker_wq_app *a,
+    const struct broker_pending *it)
 {
 	struct broker_worker *best = NULL;
 	uint32_t i, up = 0, long_busy = 0, mine_heavy = 0;
@@ -223,7 +203,8 @@ wq_pick(struct broker_provider *p, const struct broker_wq_app *a, const struct w
 	}
 	if (it->long_op && up >= 2 && long_busy + 1 >= up)
 		return NULL;
-	confined = it->heavy && up >= 2 && mine_heavy + 1 >= up && wq_others_recent(a);
+	confined = it->cost >= WQ_HEAVY && up >= 2 && mine_heavy + 1 >= up &&
+	    wq_others_recent(a);
 	for (i = 0; i < p->worker_count; i++) {
 		struct broker_worker *w = &p->workers[i];
 
@@ -237,135 +218,78 @@ wq_pick(struct broker_provider *p, const struct broker_wq_app *a, const struct w
 	return best;
 }
 
-static void
-wq_dispatch(struct broker_wq_app *a, struct broker_worker *w, struct wq_item *it)
+int
+broker_wq_behind(const struct broker_wq_app *a, const struct broker_pending *it)
 {
-	a->cost[w->index] += it->cost;
-	a->heavy[w->index] += it->heavy;
-	wq_recent_note(a);
-	broker_route_send(w, a, it->cost, it->long_op, it->conn_id, it->req_id, it->keyop,
-	    it->msg, it->msg_len);
-	wq_item_free(it);
-}
-
-/* Answers a waiting operation that no worker will take. */
-static void
-wq_fail(struct wq_item *it)
-{
-	if (it->keyop != NULL)
-		broker_life_ack(it->keyop, ST_PSA_COMMUNICATION_FAILURE, NULL);
-	else
-		broker_reply_status(it->conn_id, it->req_id, ST_PSA_COMMUNICATION_FAILURE);
-	wq_item_free(it);
-}
-
-/* Every live worker of p drops what it kept of a key being destroyed. */
-static void
-wq_forget(struct broker_provider *p, const uint8_t *key_ref, size_t key_ref_len)
-{
-	uint32_t i;
-
-	for (i = 0; i < p->worker_count; i++) {
-		struct broker_worker *w = &p->workers[i];
-
-		if (!w->up)
-			continue;
-		/* Ahead of any later request to w: it never uses what it kept of the key. */
-		if (ipc_send(w->chan, IPC_PROV_FORGET, 0, 0, -1, key_ref, key_ref_len) == -1) {
-			log_warnx("%s worker %u: cannot send a key to forget; dropping it", p->name,
-			    w->index);
-			ipc_chan_drop(w->chan);
-		}
-	}
+	return !TAILQ_EMPTY(&a->items[it->long_op]);
 }
 
 void
-broker_wq_submit(struct broker_provider *p, uint32_t auth_type, const char *app,
-    uint64_t conn_id, uint64_t req_id, struct broker_keyop *keyop, const uint8_t *key_ref,
-    size_t key_ref_len, const struct op_request *op)
+broker_wq_charge(struct broker_pending *it, const struct broker_worker *w)
 {
-	struct ipc_prov_request m = { .key_ref = key_ref, .key_ref_len = key_ref_len, .op = *op };
-	struct broker_wq_app *a;
-	struct broker_worker *w;
-	struct wq_item *it;
+	struct broker_wq_app *a = it->app;
 
-	if ((it = calloc(1, sizeof(*it))) == NULL)
-		fatal("calloc");
-	it->keyop = keyop;
-	it->conn_id = conn_id;
-	it->req_id = req_id;
-	it->cost = broker_cost(p, op);
-	it->long_op = broker_cost_is_long(op, it->cost);
-	it->heavy = it->cost >= WQ_HEAVY;
-	if (!broker_provider_up(p)) {
-		wq_fail(it);
-		return;
-	}
-	it->msg = ipc_prov_request_encode_alloc(&m, &it->msg_len);
-	/* A destroy: no worker uses what it kept of the key from now on (its own copy goes too). */
-	if (op->opcode == OP_PSA_DESTROY_KEY)
-		wq_forget(p, key_ref, key_ref_len);
-	a = wq_app_get(p, auth_type, app);
-	/* Behind the application's own waiting ones of its kind, in order. */
-	if (TAILQ_EMPTY(&a->items[it->long_op]) && (w = wq_pick(p, a, it)) != NULL) {
-		wq_dispatch(a, w, it);
-		return;
-	}
+	a->cost[w->index] += it->cost;
+	a->heavy[w->index] += it->cost >= WQ_HEAVY;
+	wq_recent_note(a);
+}
+
+void
+broker_wq_park(struct broker_provider *p, struct broker_wq_app *a, struct broker_pending *it)
+{
 	if (!wq_waiting(a))
 		TAILQ_INSERT_TAIL(wq_round_of(p), a, round);
 	TAILQ_INSERT_TAIL(&a->items[it->long_op], it, next);
 }
 
-/* One operation of the first application on the round that may send one; 0 if none may. */
-static int
-wq_serve_one(struct broker_provider *p, struct wq_round *r)
+struct broker_pending *
+broker_wq_next(struct broker_provider *p, struct broker_worker **w)
 {
+	struct wq_round *r = wq_round_of(p);
 	struct broker_wq_app *a;
-	struct broker_worker *w;
-	struct wq_item *it;
-
+	struct broker_pending *it;
 	size_t q;
 
 	TAILQ_FOREACH(a, r, round) {
 		for (q = 0; q < 2; q++) {
 			if ((it = TAILQ_FIRST(&a->items[q])) == NULL ||
-			    (w = wq_pick(p, a, it)) == NULL)
+			    (*w = broker_wq_pick(p, a, it)) == NULL)
 				continue;
 			TAILQ_REMOVE(&a->items[q], it, next);
 			/* to the back of the round, or off it */
 			TAILQ_REMOVE(r, a, round);
 			if (wq_waiting(a))
 				TAILQ_INSERT_TAIL(r, a, round);
-			wq_dispatch(a, w, it);
-			return 1;
+			return it;
 		}
 	}
-	return 0;
+	return NULL;
 }
 
-void
-broker_wq_kick(struct broker_provider *p)
+struct broker_pending *
+broker_wq_take(struct broker_provider *p)
 {
 	struct wq_round *r = wq_round_of(p);
 	struct broker_wq_app *a;
-	struct wq_item *it;
+	struct broker_pending *it;
 	size_t q;
 
-	if (!broker_provider_up(p)) {
-		/* Nobody to send them to: answered as requests at a worker that died. */
-		while ((a = TAILQ_FIRST(r)) != NULL) {
-			TAILQ_REMOVE(r, a, round);
-			for (q = 0; q < 2; q++)
-				while ((it = TAILQ_FIRST(&a->items[q])) != NULL) {
-					TAILQ_REMOVE(&a->items[q], it, next);
-					wq_fail(it);
+	while ((a = TAILQ_FIRST(r)) != NULL) {
+		for (q = 0; q < 2; q++) {
+			if ((it = TAILQ_FIRST(&a->items[q])) != NULL) {
+				TAILQ_REMOVE(&a->items[q], it, next);
+				it->app = NULL; /* a may go now: it was never charged */
+				if (!wq_waiting(a)) {
+					TAILQ_REMOVE(r, a, round);
+					wq_app_maybe_free(a);
 				}
-			wq_app_maybe_free(a);
+				return it;
+			}
 		}
-		return;
+		TAILQ_REMOVE(r, a, round);
+		wq_app_maybe_free(a);
 	}
-	while (wq_serve_one(p, r))
-		;
+	return NULL;
 }
 
 void
