@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Routing: an operation for a provider goes to one of its workers, chosen
- * with the work queues' share policy (broker_wq.c), or waits its turn there;
- * routing keeps the table of what each worker owes, and each answer finds its
- * request by id and goes to the client or to whoever asked (a key operation
- * of broker_life.c).
+ * Routing: an operation for a provider goes to one of its workers, the least
+ * loaded of those the work queues' share policy (broker_wq.c) allows, or
+ * waits its turn there. Routing keeps the table of what each worker owes;
+ * each answer finds its request by id and goes to the client or to whoever
+ * asked (a key operation of broker_life.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +101,28 @@ broker_pending_settle(struct broker_pending *pend)
 	broker_wq_done(pend->app, w, pend->cost);
 }
 
+/*
+ * Of the workers the share policy allows (bit i: worker i), the least loaded,
+ * free of long operations if one is; NULL if none is allowed.
+ */
+static struct broker_worker *
+route_pick(struct broker_provider *p, uint64_t allowed)
+{
+	struct broker_worker *best = NULL, *w;
+	uint32_t i;
+
+	for (i = 0; i < p->worker_count; i++) {
+		if (!(allowed & (uint64_t)1 << i))
+			continue;
+		w = &p->workers[i];
+		if (best == NULL || (best->long_inflight > 0 && w->long_inflight == 0) ||
+		    ((best->long_inflight > 0) == (w->long_inflight > 0) &&
+		    w->cost_inflight < best->cost_inflight))
+			best = w;
+	}
+	return best;
+}
+
 /* Every live worker of p drops what it kept of a key being destroyed. */
 static void
 route_forget(struct broker_provider *p, const uint8_t *key_ref, size_t key_ref_len)
@@ -143,7 +165,8 @@ broker_route_submit(struct broker_ctx *b, struct broker_provider *p, uint32_t au
 		route_forget(p, key_ref, key_ref_len);
 	pend->app = broker_wq_app_get(p, auth_type, app);
 	/* Behind the application's own waiting ones of its kind, in order. */
-	if (!broker_wq_behind(pend->app, pend) && (w = broker_wq_pick(p, pend->app, pend)) != NULL)
+	if (!broker_wq_behind(pend->app, pend) &&
+	    (w = route_pick(p, broker_wq_allowed(p, pend->app, pend))) != NULL)
 		route_send(b, w, pend);
 	else
 		broker_wq_park(p, pend->app, pend);
@@ -153,7 +176,7 @@ void
 broker_route_kick(struct broker_ctx *b, struct broker_provider *p)
 {
 	struct broker_pending *pend;
-	struct broker_worker *w;
+	uint64_t allowed;
 
 	if (!broker_prov_up(p)) {
 		/* Nobody to send them to: answered as requests at a worker that died. */
@@ -161,8 +184,8 @@ broker_route_kick(struct broker_ctx *b, struct broker_provider *p)
 			route_finish(b, pend, ST_PSA_COMMUNICATION_FAILURE, NULL);
 		return;
 	}
-	while ((pend = broker_wq_next(p, &w)) != NULL)
-		route_send(b, w, pend);
+	while ((pend = broker_wq_next(p, &allowed)) != NULL)
+		route_send(b, route_pick(p, allowed), pend);
 }
 
 /* Whether the provider can take the operation now. */

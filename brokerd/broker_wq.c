@@ -17,7 +17,8 @@
  * come back. So a short operation waits at a worker behind at most one
  * credit (or one operation) of each other application's work, however much
  * that application asks for. This file keeps the queues and the counts and
- * says which worker may take what; routing (broker_route.c) sends.
+ * says which workers may take what; routing (broker_route.c) chooses among
+ * them and sends.
  */
 #include <sys/queue.h>
 
@@ -44,6 +45,9 @@ struct broker_wq_app {
 	 */
 	TAILQ_HEAD(, broker_pending) items[2];
 };
+
+/* broker_wq_allowed's answer has a bit per worker. */
+_Static_assert(CFG_WORKERS_MAX <= 64, "more workers than bits in a worker mask");
 
 /* An operation this costly (microseconds) is heavy: an RSA-2048 signature in software. */
 #define WQ_HEAVY 2000u
@@ -168,8 +172,8 @@ wq_app_maybe_free(struct broker_wq_app *a)
  * a heavy one, when confined, only where a already has heavy work.
  */
 static int
-wq_fits(const struct broker_wq_app *a, const struct broker_worker *w, const struct broker_pending *it,
-    int confined)
+wq_fits(const struct broker_wq_app *a, const struct broker_worker *w,
+    const struct broker_pending *it, int confined)
 {
 	uint64_t mine = a->cost[w->index];
 
@@ -180,18 +184,17 @@ wq_fits(const struct broker_wq_app *a, const struct broker_worker *w, const stru
 }
 
 /*
- * The worker for a's next operation it, or NULL if none may take it now: the
- * least loaded that fits, free of long operations if one is. With two
- * workers or more, a long one goes only while another worker stays free of
- * them, and a heavy one, while others use the provider, only while another
- * worker stays free of a's heavy work.
+ * The workers that may take a's next operation it now (bit i: worker i).
+ * With two workers or more, a long one goes only while another worker stays
+ * free of them, and a heavy one, while others use the provider, only while
+ * another worker stays free of a's heavy work.
  */
-struct broker_worker *
-broker_wq_pick(struct broker_provider *p, const struct broker_wq_app *a,
+uint64_t
+broker_wq_allowed(const struct broker_provider *p, const struct broker_wq_app *a,
     const struct broker_pending *it)
 {
-	struct broker_worker *best = NULL;
 	uint32_t i, up = 0, long_busy = 0, mine_heavy = 0;
+	uint64_t allowed = 0;
 	int confined;
 
 	for (i = 0; i < p->worker_count; i++) {
@@ -202,20 +205,13 @@ broker_wq_pick(struct broker_provider *p, const struct broker_wq_app *a,
 		mine_heavy += a->heavy[i] > 0;
 	}
 	if (it->long_op && up >= 2 && long_busy + 1 >= up)
-		return NULL;
+		return 0;
 	confined = it->cost >= WQ_HEAVY && up >= 2 && mine_heavy + 1 >= up &&
 	    wq_others_recent(a);
-	for (i = 0; i < p->worker_count; i++) {
-		struct broker_worker *w = &p->workers[i];
-
-		if (!wq_fits(a, w, it, confined))
-			continue;
-		if (best == NULL || (best->long_inflight > 0 && w->long_inflight == 0) ||
-		    ((best->long_inflight > 0) == (w->long_inflight > 0) &&
-		    w->cost_inflight < best->cost_inflight))
-			best = w;
-	}
-	return best;
+	for (i = 0; i < p->worker_count; i++)
+		if (wq_fits(a, &p->workers[i], it, confined))
+			allowed |= (uint64_t)1 << i;
+	return allowed;
 }
 
 int
@@ -243,7 +239,7 @@ broker_wq_park(struct broker_provider *p, struct broker_wq_app *a, struct broker
 }
 
 struct broker_pending *
-broker_wq_next(struct broker_provider *p, struct broker_worker **w)
+broker_wq_next(struct broker_provider *p, uint64_t *allowed)
 {
 	struct wq_round *r = wq_round_of(p);
 	struct broker_wq_app *a;
@@ -253,7 +249,7 @@ broker_wq_next(struct broker_provider *p, struct broker_worker **w)
 	TAILQ_FOREACH(a, r, round) {
 		for (q = 0; q < 2; q++) {
 			if ((it = TAILQ_FIRST(&a->items[q])) == NULL ||
-			    (*w = broker_wq_pick(p, a, it)) == NULL)
+			    (*allowed = broker_wq_allowed(p, a, it)) == 0)
 				continue;
 			TAILQ_REMOVE(&a->items[q], it, next);
 			/* to the back of the round, or off it */

@@ -25,7 +25,10 @@
 #include "proc.h"
 #include "sandbox.h"
 
-/* brokerd's state; handlers reach it through the proc_child it starts with. */
+/*
+ * brokerd's state, the one instance: the event handlers below (called by
+ * proc.h and ipc.h without an argument of ours) pass it to every other file.
+ */
 static struct broker_ctx brokerd;
 
 /*

@@ -219,19 +219,19 @@ int broker_cost_is_long(const struct op_request *op, uint32_t cost);
 
 /*
  * broker_wq.c: the work queues' share policy (see there); it only keeps
- * queues and counts, routing sends.
+ * queues and counts: routing chooses the worker and sends.
  */
 struct broker_wq_app *broker_wq_app_get(struct broker_provider *p, uint32_t auth_type,
     const char *app);
-/* The worker that may take it, a's next operation of its kind, now; or NULL. */
-struct broker_worker *broker_wq_pick(struct broker_provider *p, const struct broker_wq_app *a,
+/* The workers (bit i: worker i) that may take it, a's next operation of its kind, now. */
+uint64_t broker_wq_allowed(const struct broker_provider *p, const struct broker_wq_app *a,
     const struct broker_pending *it);
 /* Whether a has operations of it's kind waiting (it must wait behind them). */
 int broker_wq_behind(const struct broker_wq_app *a, const struct broker_pending *it);
 void broker_wq_park(struct broker_provider *p, struct broker_wq_app *a,
     struct broker_pending *it);
-/* The next waiting operation that may go, round-robin, and its worker; or NULL. */
-struct broker_pending *broker_wq_next(struct broker_provider *p, struct broker_worker **w);
+/* The next waiting operation that may go, round-robin, and where; or NULL. */
+struct broker_pending *broker_wq_next(struct broker_provider *p, uint64_t *allowed);
 /* Any waiting operation, taken off its queue (nobody will send it); or NULL. */
 struct broker_pending *broker_wq_take(struct broker_provider *p);
 /* it goes to w now: charged to its application there. */
