@@ -73,7 +73,7 @@ dispatch_keyed(struct broker_ctx *b, struct broker_provider *p, uint64_t conn_id
 		return;
 	}
 	if (r == 1 || e.state != KIM_ACTIVE || e.provider_id != p->id ||
-	    broker_life_busy(e.auth_type, e.app, e.name)) {
+	    broker_life_busy(b, e.auth_type, e.app, e.name)) {
 		broker_answer_status(b, conn_id, req_id, ST_PSA_DOES_NOT_EXIST);
 		return;
 	}
@@ -170,6 +170,12 @@ dispatch_drain(evutil_socket_t fd, short what, void *arg)
 void
 broker_dispatch_init(struct broker_ctx *b)
 {
+	RB_INIT(&b->conns);
+	RB_INIT(&b->pending);
+	RB_INIT(&b->keyops);
+	RB_INIT(&b->fair_apps);
+	RB_INIT(&b->fair_flights);
+	TAILQ_INIT(&b->fair_ready);
 	if ((b->fair_drain = event_new(b->proc.base, -1, 0, dispatch_drain, b)) == NULL)
 		fatalx("event_new");
 }

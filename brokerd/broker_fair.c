@@ -25,7 +25,7 @@ struct fair_app {
 	char name[OP_NAME_MAX];
 	uint32_t inflight;
 	TAILQ_HEAD(, broker_parked) queue;
-	TAILQ_ENTRY(fair_app) ready; /* on fair_ready while its queue is not empty */
+	TAILQ_ENTRY(fair_app) ready; /* on b->fair_ready while its queue is not empty */
 };
 
 /* A request counted against its application until answered. */
@@ -49,8 +49,7 @@ fair_app_cmp(const struct fair_app *a, const struct fair_app *b)
 {
 	return broker_app_cmp(a->auth_type, a->name, b->auth_type, b->name);
 }
-RB_HEAD(fair_app_tree, fair_app);
-TREE_GENERATE_STATIC(fair_app_tree, fair_app, entry, fair_app_cmp)
+TREE_GENERATE_STATIC(broker_fair_app_tree, fair_app, entry, fair_app_cmp)
 
 static int
 fair_flight_cmp(const struct fair_flight *a, const struct fair_flight *b)
@@ -59,12 +58,8 @@ fair_flight_cmp(const struct fair_flight *a, const struct fair_flight *b)
 		return a->conn_id < b->conn_id ? -1 : 1;
 	return a->req_id < b->req_id ? -1 : a->req_id > b->req_id;
 }
-RB_HEAD(fair_flight_tree, fair_flight);
-TREE_GENERATE_STATIC(fair_flight_tree, fair_flight, entry, fair_flight_cmp)
+TREE_GENERATE_STATIC(broker_fair_flight_tree, fair_flight, entry, fair_flight_cmp)
 
-static struct fair_app_tree fair_apps = RB_INITIALIZER(&fair_apps);
-static struct fair_flight_tree fair_flights = RB_INITIALIZER(&fair_flights);
-static TAILQ_HEAD(, fair_app) fair_ready = TAILQ_HEAD_INITIALIZER(fair_ready);
 
 static int
 fair_has_room(const struct broker_ctx *b, const struct fair_app *a)
@@ -75,35 +70,35 @@ fair_has_room(const struct broker_ctx *b, const struct fair_app *a)
 }
 
 static struct fair_app *
-fair_app_get(const struct broker_identity *id)
+fair_app_get(struct broker_ctx *b, const struct broker_identity *id)
 {
 	struct fair_app key, *a;
 
 	memset(&key, 0, sizeof(key));
 	key.auth_type = id->auth_type;
 	strlcpy(key.name, id->app_name, sizeof(key.name));
-	if ((a = RB_FIND(fair_app_tree, &fair_apps, &key)) != NULL)
+	if ((a = RB_FIND(broker_fair_app_tree, &b->fair_apps, &key)) != NULL)
 		return a;
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		fatal("calloc");
 	a->auth_type = key.auth_type;
 	memcpy(a->name, key.name, sizeof(a->name));
 	TAILQ_INIT(&a->queue);
-	RB_INSERT(fair_app_tree, &fair_apps, a);
+	RB_INSERT(broker_fair_app_tree, &b->fair_apps, a);
 	return a;
 }
 
 static void
-fair_app_maybe_free(struct fair_app *a)
+fair_app_maybe_free(struct broker_ctx *b, struct fair_app *a)
 {
 	if (a->inflight == 0 && TAILQ_EMPTY(&a->queue)) {
-		RB_REMOVE(fair_app_tree, &fair_apps, a);
+		RB_REMOVE(broker_fair_app_tree, &b->fair_apps, a);
 		free(a);
 	}
 }
 
 static void
-fair_count(struct fair_app *a, uint64_t conn_id, uint64_t req_id)
+fair_count(struct broker_ctx *b, struct fair_app *a, uint64_t conn_id, uint64_t req_id)
 {
 	struct fair_flight *f;
 
@@ -112,7 +107,7 @@ fair_count(struct fair_app *a, uint64_t conn_id, uint64_t req_id)
 	f->conn_id = conn_id;
 	f->req_id = req_id;
 	f->app = a;
-	if (RB_INSERT(fair_flight_tree, &fair_flights, f) != NULL) {
+	if (RB_INSERT(broker_fair_flight_tree, &b->fair_flights, f) != NULL) {
 		free(f); /* already counted */
 		return;
 	}
@@ -126,15 +121,15 @@ broker_fair_next(struct broker_ctx *b)
 	struct fair_app *a;
 	struct broker_parked *r;
 
-	TAILQ_FOREACH(a, &fair_ready, ready) {
+	TAILQ_FOREACH(a, &b->fair_ready, ready) {
 		if (!fair_has_room(b, a))
 			continue;
 		r = TAILQ_FIRST(&a->queue);
 		TAILQ_REMOVE(&a->queue, r, next);
-		TAILQ_REMOVE(&fair_ready, a, ready);
+		TAILQ_REMOVE(&b->fair_ready, a, ready);
 		if (!TAILQ_EMPTY(&a->queue))
-			TAILQ_INSERT_TAIL(&fair_ready, a, ready);
-		fair_count(a, r->conn_id, r->req_id);
+			TAILQ_INSERT_TAIL(&b->fair_ready, a, ready);
+		fair_count(b, a, r->conn_id, r->req_id);
 		return r;
 	}
 	return NULL;
@@ -150,7 +145,7 @@ broker_fair_parked_free(struct broker_parked *r)
 void
 broker_fair_resume(struct broker_ctx *b)
 {
-	if (!TAILQ_EMPTY(&fair_ready) && b->fair_drain != NULL)
+	if (!TAILQ_EMPTY(&b->fair_ready) && b->fair_drain != NULL)
 		event_active(b->fair_drain, EV_TIMEOUT, 0);
 }
 
@@ -190,15 +185,15 @@ broker_fair_admit(struct broker_ctx *b, uint64_t conn_id, uint64_t req_id, uint3
 	struct fair_app *a;
 	struct broker_parked *r;
 
-	a = fair_app_get(id);
+	a = fair_app_get(b, id);
 	if (TAILQ_EMPTY(&a->queue) && fair_has_room(b, a)) {
-		fair_count(a, conn_id, req_id);
+		fair_count(b, a, conn_id, req_id);
 		return 1;
 	}
 	r = fair_park(conn_id, req_id, provider, id, op);
 	/* One line when an application starts to wait, not one per request it piles up. */
 	if (TAILQ_EMPTY(&a->queue)) {
-		TAILQ_INSERT_TAIL(&fair_ready, a, ready);
+		TAILQ_INSERT_TAIL(&b->fair_ready, a, ready);
 		log_info("connection %llu: the application's requests wait: %u in flight",
 		    (unsigned long long)conn_id, a->inflight);
 	}
@@ -212,14 +207,14 @@ broker_fair_done(struct broker_ctx *b, uint64_t conn_id, uint64_t req_id)
 	struct fair_flight key = { .conn_id = conn_id, .req_id = req_id }, *f;
 	struct fair_app *a;
 
-	if ((f = RB_FIND(fair_flight_tree, &fair_flights, &key)) == NULL)
+	if ((f = RB_FIND(broker_fair_flight_tree, &b->fair_flights, &key)) == NULL)
 		return;
-	RB_REMOVE(fair_flight_tree, &fair_flights, f);
+	RB_REMOVE(broker_fair_flight_tree, &b->fair_flights, f);
 	a = f->app;
 	free(f);
 	a->inflight--;
 	if (!TAILQ_EMPTY(&a->queue))
 		broker_fair_resume(b);
 	else
-		fair_app_maybe_free(a);
+		fair_app_maybe_free(b, a);
 }

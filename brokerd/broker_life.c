@@ -70,16 +70,12 @@ broker_keyop_cmp(const struct broker_keyop *a, const struct broker_keyop *b)
 		return c;
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
-RB_HEAD(broker_keyop_tree, broker_keyop);
 TREE_GENERATE_STATIC(broker_keyop_tree, broker_keyop, by_name, broker_keyop_cmp)
-
-static struct broker_keyop_tree life_keyops = RB_INITIALIZER(&life_keyops);
-static uint64_t life_keyop_seq;
 
 static void broker_life_ack(void *arg, uint32_t status, const struct op_result *res);
 
 int
-broker_life_busy(uint32_t auth_type, const char *app, const char *name)
+broker_life_busy(struct broker_ctx *b, uint32_t auth_type, const char *app, const char *name)
 {
 	static struct broker_keyop want; /* large (a key reference): not on the stack */
 	struct broker_keyop *k;
@@ -87,7 +83,7 @@ broker_life_busy(uint32_t auth_type, const char *app, const char *name)
 	want.key.auth_type = auth_type;
 	strlcpy(want.key.app, app, sizeof(want.key.app));
 	strlcpy(want.key.name, name, sizeof(want.key.name));
-	k = RB_NFIND(broker_keyop_tree, &life_keyops, &want);
+	k = RB_NFIND(broker_keyop_tree, &b->keyops, &want);
 	return k != NULL && k->key.auth_type == auth_type && strcmp(k->key.app, app) == 0 &&
 	    strcmp(k->key.name, name) == 0;
 }
@@ -136,9 +132,9 @@ broker_keyop_new(enum broker_keyop_kind kind, struct broker_job *job, const stru
 	k->job = job;
 	k->key = *e;
 	k->failure = ST_SUCCESS;
-	k->seq = ++life_keyop_seq;
+	k->seq = ++job->b->keyop_last_seq;
 	job->outstanding++;
-	RB_INSERT(broker_keyop_tree, &life_keyops, k);
+	RB_INSERT(broker_keyop_tree, &job->b->keyops, k);
 	return k;
 }
 
@@ -147,7 +143,7 @@ broker_keyop_free(struct broker_keyop *k)
 {
 	size_t i;
 
-	RB_REMOVE(broker_keyop_tree, &life_keyops, k);
+	RB_REMOVE(broker_keyop_tree, &k->job->b->keyops, k);
 	for (i = 0; i < OP_MAX_INPUTS; i++)
 		wipe_free(k->in_copy[i], k->op.in[i].len);
 	wipe_free(k, sizeof(*k));
@@ -317,7 +313,7 @@ broker_life_reconcile(struct broker_ctx *b, struct broker_provider *p)
 		struct kim_entry *e = &rc.entries[i];
 		struct broker_job *job;
 
-		if (broker_life_busy(e->auth_type, e->app, e->name))
+		if (broker_life_busy(b, e->auth_type, e->app, e->name))
 			continue;
 		log_info("%s: settling %s key of application entry %zu left by an interruption",
 		    p->name, e->state == KIM_PENDING ? "a half-created" : "a half-destroyed", i);
@@ -415,7 +411,7 @@ broker_life_delete_client(struct broker_ctx *b, uint64_t conn_id, uint64_t req_i
 	for (i = 0; i < rc.count; i++) {
 		struct kim_entry *e = &rc.entries[i];
 
-		if (broker_life_busy(e->auth_type, e->app, e->name) ||
+		if (broker_life_busy(b, e->auth_type, e->app, e->name) ||
 		    kim_mark_destroying(e->auth_type, e->app, e->name) == -1) {
 			job->status = ST_KEY_INFO_MANAGER_ERROR;
 			continue;

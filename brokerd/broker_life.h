@@ -22,7 +22,8 @@ void broker_life_destroy(struct broker_ctx *b, uint64_t conn_id, uint64_t req_id
 void broker_life_delete_client(struct broker_ctx *b, uint64_t conn_id, uint64_t req_id,
     const struct broker_identity *id, const char *client);
 /* Whether a creation or destruction of this key is under way. */
-int broker_life_busy(uint32_t auth_type, const char *app, const char *name);
+int broker_life_busy(struct broker_ctx *b, uint32_t auth_type, const char *app,
+    const char *name);
 /* Settles the provider's pending and half-destroyed keys (b->startup_jobs counts them). */
 size_t broker_life_reconcile(struct broker_ctx *b, struct broker_provider *p);
 

@@ -24,6 +24,8 @@ broker_prov_configure(struct broker_ctx *b, uint32_t id, const char *name)
 		p->configured = 1;
 		p->id = id;
 		strlcpy(p->name, name, sizeof(p->name));
+		RB_INIT(&p->wq_apps);
+		TAILQ_INIT(&p->wq_round);
 		b->provider_order[b->provider_count++] = id;
 	}
 	return p;

@@ -21,11 +21,7 @@ broker_pending_cmp(const struct broker_pending *a, const struct broker_pending *
 {
 	return a->prov_req_id < b->prov_req_id ? -1 : a->prov_req_id > b->prov_req_id;
 }
-RB_HEAD(broker_pending_tree, broker_pending);
 TREE_GENERATE_STATIC(broker_pending_tree, broker_pending, entry, broker_pending_cmp)
-
-static struct broker_pending_tree route_pending = RB_INITIALIZER(&route_pending);
-static uint64_t route_next_id;
 
 /* A request sent to no worker (over the IPC cap), answered once its sender has returned. */
 struct route_unsent {
@@ -68,9 +64,9 @@ route_send(struct broker_ctx *b, struct broker_worker *w, struct broker_pending 
 	struct timeval now = { 0, 0 };
 
 	broker_wq_charge(pend, w);
-	pend->prov_req_id = ++route_next_id;
+	pend->prov_req_id = ++b->pending_last_id;
 	pend->worker = w;
-	RB_INSERT(broker_pending_tree, &route_pending, pend);
+	RB_INSERT(broker_pending_tree, &b->pending, pend);
 	w->inflight++;
 	w->long_inflight += pend->long_op != 0;
 	w->cost_inflight += pend->cost;
@@ -90,11 +86,11 @@ route_send(struct broker_ctx *b, struct broker_worker *w, struct broker_pending 
 
 /* A request at a worker is answered or failed: it no longer counts there. */
 static void
-broker_pending_settle(struct broker_pending *pend)
+broker_pending_settle(struct broker_ctx *b, struct broker_pending *pend)
 {
 	struct broker_worker *w = pend->worker;
 
-	RB_REMOVE(broker_pending_tree, &route_pending, pend);
+	RB_REMOVE(broker_pending_tree, &b->pending, pend);
 	w->inflight--;
 	w->long_inflight -= pend->long_op != 0;
 	w->cost_inflight -= pend->cost;
@@ -212,7 +208,7 @@ broker_route_response(struct broker_ctx *b, struct broker_worker *w, uint64_t pr
 	struct buf_reader rd;
 	struct op_result res;
 
-	pend = RB_FIND(broker_pending_tree, &route_pending, &key);
+	pend = RB_FIND(broker_pending_tree, &b->pending, &key);
 	if (pend == NULL || pend->worker != w) {
 		broker_out_worker_fault(w, "answered a request it was not given");
 		return;
@@ -222,7 +218,7 @@ broker_route_response(struct broker_ctx *b, struct broker_worker *w, uint64_t pr
 		broker_out_worker_fault(w, "sent a malformed result");
 		return;
 	}
-	broker_pending_settle(pend);
+	broker_pending_settle(b, pend);
 	route_finish(b, pend, res.status, &res);
 	broker_route_kick(b, w->provider);
 }
@@ -232,10 +228,10 @@ broker_route_worker_down(struct broker_ctx *b, struct broker_worker *w)
 {
 	struct broker_pending *pend, *next;
 
-	RB_FOREACH_SAFE(pend, broker_pending_tree, &route_pending, next) {
+	RB_FOREACH_SAFE(pend, broker_pending_tree, &b->pending, next) {
 		if (pend->worker != w)
 			continue;
-		broker_pending_settle(pend);
+		broker_pending_settle(b, pend);
 		route_finish(b, pend, ST_PSA_COMMUNICATION_FAILURE, NULL);
 	}
 	broker_route_kick(b, w->provider);
@@ -251,9 +247,9 @@ route_send_failed(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	/* Gone already if its worker died in between. */
-	if ((pend = RB_FIND(broker_pending_tree, &route_pending, &key)) != NULL) {
+	if ((pend = RB_FIND(broker_pending_tree, &u->b->pending, &key)) != NULL) {
 		p = pend->worker->provider;
-		broker_pending_settle(pend);
+		broker_pending_settle(u->b, pend);
 		route_finish(u->b, pend, ST_BODY_SIZE_EXCEEDS_LIMIT, NULL);
 		broker_route_kick(u->b, p);
 	}

@@ -54,31 +54,15 @@ _Static_assert(CFG_WORKERS_MAX <= 64, "more workers than bits in a worker mask")
 /* How long an application counts as using a provider after it last sent there. */
 #define WQ_RECENT_MS 1000u
 
-/* The two applications that sent to a provider last, the latest first. */
-struct wq_recent {
-	int set;
-	uint32_t auth_type;
-	char name[OP_NAME_MAX];
-	uint64_t at; /* proc_now_ms() */
-};
-
 static int
 wq_app_cmp(const struct broker_wq_app *a, const struct broker_wq_app *b)
 {
 	return broker_app_cmp(a->auth_type, a->name, b->auth_type, b->name);
 }
-RB_HEAD(wq_app_tree, broker_wq_app);
-TREE_GENERATE_STATIC(wq_app_tree, broker_wq_app, entry, wq_app_cmp)
-
-TAILQ_HEAD(wq_round, broker_wq_app);
-
-static struct wq_app_tree wq_apps[WIRE_PROVIDER_COUNT];
-static struct wq_round wq_rounds[WIRE_PROVIDER_COUNT];
-static struct wq_recent wq_recent[WIRE_PROVIDER_COUNT][2];
-static int wq_ready;
+TREE_GENERATE_STATIC(broker_wq_app_tree, broker_wq_app, entry, wq_app_cmp)
 
 static int
-wq_recent_is(const struct wq_recent *r, const struct broker_wq_app *a)
+wq_recent_is(const struct broker_wq_recent *r, const struct broker_wq_app *a)
 {
 	return r->set && broker_app_cmp(r->auth_type, r->name, a->auth_type, a->name) == 0;
 }
@@ -87,7 +71,7 @@ wq_recent_is(const struct wq_recent *r, const struct broker_wq_app *a)
 static void
 wq_recent_note(const struct broker_wq_app *a)
 {
-	struct wq_recent *r = wq_recent[a->provider->id];
+	struct broker_wq_recent *r = a->provider->wq_recent;
 
 	if (!wq_recent_is(&r[0], a)) {
 		r[1] = r[0];
@@ -102,25 +86,10 @@ wq_recent_note(const struct broker_wq_app *a)
 static int
 wq_others_recent(const struct broker_wq_app *a)
 {
-	const struct wq_recent *r = wq_recent[a->provider->id];
-	const struct wq_recent *other = wq_recent_is(&r[0], a) ? &r[1] : &r[0];
+	const struct broker_wq_recent *r = a->provider->wq_recent;
+	const struct broker_wq_recent *other = wq_recent_is(&r[0], a) ? &r[1] : &r[0];
 
 	return other->set && proc_now_ms() - other->at < WQ_RECENT_MS;
-}
-
-static struct wq_round *
-wq_round_of(const struct broker_provider *p)
-{
-	size_t i;
-
-	if (!wq_ready) {
-		for (i = 0; i < WIRE_PROVIDER_COUNT; i++) {
-			RB_INIT(&wq_apps[i]);
-			TAILQ_INIT(&wq_rounds[i]);
-		}
-		wq_ready = 1;
-	}
-	return &wq_rounds[p->id];
 }
 
 struct broker_wq_app *
@@ -129,10 +98,9 @@ broker_wq_app_get(struct broker_provider *p, uint32_t auth_type, const char *nam
 	static struct broker_wq_app key; /* large (a name): not on the stack */
 	struct broker_wq_app *a;
 
-	(void)wq_round_of(p);
 	key.auth_type = auth_type;
 	strlcpy(key.name, name, sizeof(key.name));
-	if ((a = RB_FIND(wq_app_tree, &wq_apps[p->id], &key)) != NULL)
+	if ((a = RB_FIND(broker_wq_app_tree, &p->wq_apps, &key)) != NULL)
 		return a;
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		fatal("calloc");
@@ -141,7 +109,7 @@ broker_wq_app_get(struct broker_provider *p, uint32_t auth_type, const char *nam
 	memcpy(a->name, key.name, sizeof(a->name));
 	TAILQ_INIT(&a->items[0]);
 	TAILQ_INIT(&a->items[1]);
-	RB_INSERT(wq_app_tree, &wq_apps[p->id], a);
+	RB_INSERT(broker_wq_app_tree, &p->wq_apps, a);
 	return a;
 }
 
@@ -161,7 +129,7 @@ wq_app_maybe_free(struct broker_wq_app *a)
 	for (i = 0; i < CFG_WORKERS_MAX; i++)
 		if (a->cost[i] != 0 || a->heavy[i] != 0)
 			return;
-	RB_REMOVE(wq_app_tree, &wq_apps[a->provider->id], a);
+	RB_REMOVE(broker_wq_app_tree, &a->provider->wq_apps, a);
 	free(a);
 }
 
@@ -234,14 +202,14 @@ void
 broker_wq_park(struct broker_provider *p, struct broker_wq_app *a, struct broker_pending *it)
 {
 	if (!wq_waiting(a))
-		TAILQ_INSERT_TAIL(wq_round_of(p), a, round);
+		TAILQ_INSERT_TAIL(&p->wq_round, a, round);
 	TAILQ_INSERT_TAIL(&a->items[it->long_op], it, next);
 }
 
 struct broker_pending *
 broker_wq_next(struct broker_provider *p, uint64_t *allowed)
 {
-	struct wq_round *r = wq_round_of(p);
+	struct broker_wq_round *r = &p->wq_round;
 	struct broker_wq_app *a;
 	struct broker_pending *it;
 	size_t q;
@@ -265,7 +233,7 @@ broker_wq_next(struct broker_provider *p, uint64_t *allowed)
 struct broker_pending *
 broker_wq_take(struct broker_provider *p)
 {
-	struct wq_round *r = wq_round_of(p);
+	struct broker_wq_round *r = &p->wq_round;
 	struct broker_wq_app *a;
 	struct broker_pending *it;
 	size_t q;

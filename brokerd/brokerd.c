@@ -305,7 +305,6 @@ main(int argc, char **argv)
 	brokerd.proc.kind = PROC_BROKERD;
 	brokerd.proc.parent_msg = broker_parent_msg;
 	brokerd.proc.peer_msg = broker_front_msg;
-	RB_INIT(&brokerd.conns);
 	proc_child_start(&brokerd.proc, argc, argv);
 	ipc_chan_set_batched(brokerd.proc.peer, brokerd.proc.base);
 	broker_dispatch_init(&brokerd);

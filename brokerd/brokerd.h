@@ -28,6 +28,18 @@
 
 struct ipc_chan;
 struct broker_provider;
+struct broker_wq_app;
+
+/* broker_wq.c's state at one provider (see there). */
+RB_HEAD(broker_wq_app_tree, broker_wq_app);
+TAILQ_HEAD(broker_wq_round, broker_wq_app);
+/* One of the two applications that sent to a provider last. */
+struct broker_wq_recent {
+	int set;
+	uint32_t auth_type;
+	char name[OP_NAME_MAX];
+	uint64_t at; /* proc_now_ms() */
+};
 
 /* One process serving a provider. */
 struct broker_worker {
@@ -50,6 +62,10 @@ struct broker_provider {
 	struct op_provider_info info;
 	uint32_t opcodes[BROKER_MAX_OPCODES];
 	size_t opcode_count;
+	/* Its work queues: applications by name, those with work waiting, the last two. */
+	struct broker_wq_app_tree wq_apps;
+	struct broker_wq_round wq_round;
+	struct broker_wq_recent wq_recent[2];
 };
 
 /* Who sent a request, as brokerd established it. */
@@ -70,6 +86,17 @@ struct broker_conn {
 };
 RB_HEAD(broker_conn_tree, broker_conn);
 
+/* The tables of broker_route.c, broker_life.c and broker_fair.c (see there). */
+struct broker_pending;
+struct broker_keyop;
+struct fair_app;
+struct fair_flight;
+RB_HEAD(broker_pending_tree, broker_pending);
+RB_HEAD(broker_keyop_tree, broker_keyop);
+RB_HEAD(broker_fair_app_tree, fair_app);
+RB_HEAD(broker_fair_flight_tree, fair_flight);
+TAILQ_HEAD(broker_fair_ready, fair_app);
+
 /* All of brokerd's shared state, passed to every file that uses it. */
 struct broker_ctx {
 	struct proc_child proc; /* event base, parent and frontd channels */
@@ -78,8 +105,22 @@ struct broker_ctx {
 	uint32_t provider_order[WIRE_PROVIDER_COUNT]; /* config order */
 	size_t provider_count;
 	struct broker_conn_tree conns;
-	struct event *fair_drain; /* broker_dispatch.c's: parked requests go on */
-	size_t startup_jobs;      /* broker_life.c's reconciliations under way */
+	/* broker_route.c: requests at workers, by prov_req_id */
+	struct broker_pending_tree pending;
+	uint64_t pending_last_id;
+	/* broker_life.c: keys being created or destroyed; reconciliations under way */
+	struct broker_keyop_tree keyops;
+	uint64_t keyop_last_seq;
+	size_t startup_jobs;
+	/*
+	 * broker_fair.c: applications with requests in flight or parked, the
+	 * requests counted until answered, the applications with parked ones in
+	 * turn; broker_dispatch.c's event sends parked requests on.
+	 */
+	struct broker_fair_app_tree fair_apps;
+	struct broker_fair_flight_tree fair_flights;
+	struct broker_fair_ready fair_ready;
+	struct event *fair_drain;
 	uint32_t workers_linked;
 	int have_setup;
 	int setup_done;
@@ -91,8 +132,6 @@ struct broker_ctx {
  * operation of broker_life.c (res NULL if no worker will answer).
  */
 typedef void (*broker_done_cb)(void *arg, uint32_t status, const struct op_result *res);
-
-struct broker_wq_app;
 
 /* A request for a provider worker: waiting in its work queue, then at a worker. */
 struct broker_pending {
@@ -276,7 +315,10 @@ void broker_core_handle(const struct broker_ctx *b, const struct op_request *op,
 /* broker_dispatch.c: a request from frontd, from its bytes to where it goes. */
 void broker_dispatch_request(struct broker_ctx *b, uint64_t conn_id, uint64_t req_id,
     uid_t peer_uid, const uint8_t *data, size_t len);
-/* Creates b->fair_drain, which sends parked requests on. */
+/*
+ * Readies b (zeroed, b->proc.base set): empty tables, and b->fair_drain,
+ * which sends parked requests on.
+ */
 void broker_dispatch_init(struct broker_ctx *b);
 
 #endif

@@ -53,7 +53,6 @@ broker_setup(void)
 
 	memset(&b, 0, sizeof(b));
 	memset(&stub_out, 0, sizeof(stub_out));
-	RB_INIT(&b.conns);
 	ck_assert_ptr_nonnull(b.proc.base = event_base_new());
 	broker_dispatch_init(&b);
 	/* Applications name themselves (Direct). */
