@@ -169,8 +169,10 @@ fair_park(uint64_t conn_id, uint64_t req_id, uint32_t provider,
 	if ((r->in_copy = malloc(r->in_len ? r->in_len : 1)) == NULL)
 		fatal("malloc");
 	for (i = 0; i < OP_MAX_INPUTS; i++) {
-		if (op->in[i].len == 0)
+		if (op->in[i].len == 0) {
+			r->op.in[i].ptr = NULL; /* not into frontd's message, gone once we return */
 			continue;
+		}
 		memcpy(r->in_copy + off, op->in[i].ptr, op->in[i].len);
 		r->op.in[i].ptr = r->in_copy + off;
 		off += op->in[i].len;

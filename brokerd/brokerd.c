@@ -226,6 +226,38 @@ broker_flush_before_commit(void *arg)
 	return 0;
 }
 
+/* The parent reports a worker process gone. */
+static void
+broker_provider_down(struct broker_ctx *b, const uint8_t *data, size_t len)
+{
+	struct ipc_provider_down down;
+
+	if (ipc_provider_down_decode(data, len, &down) == -1)
+		fatalx("malformed PROVIDER_DOWN");
+	if (down.provider_id > 0 && down.provider_id < WIRE_PROVIDER_COUNT &&
+	    down.worker < CFG_WORKERS_MAX &&
+	    b->providers[down.provider_id].workers[down.worker].provider != NULL)
+		broker_worker_down(&b->providers[down.provider_id].workers[down.worker]);
+}
+
+/* The key store stays; who may do what changes. */
+static void
+broker_reload(struct broker_ctx *b, const uint8_t *data, size_t len)
+{
+	static struct setup_broker next;
+
+	if (setup_broker_decode(data, len, &next) == -1)
+		fatalx("malformed reload from parent");
+	broker_auth_apply(b, &next);
+	b->setup.max_keys_per_application = next.max_keys_per_application;
+	b->setup.max_key_bytes_per_application = next.max_key_bytes_per_application;
+	b->setup.max_requests_per_application = next.max_requests_per_application;
+	broker_fair_resume(b);
+	log_info("reloaded: %u authenticators; per application at most %u keys, %llu bytes "
+	    "(0: no limit)", next.auth_count, next.max_keys_per_application,
+	    (unsigned long long)next.max_key_bytes_per_application);
+}
+
 static void
 broker_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 {
@@ -253,37 +285,16 @@ broker_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 		broker_link_worker(msg->data, msg->hdr.len, msg->fd);
 		msg->fd = -1;
 		break;
-	case IPC_PROVIDER_DOWN: {
-		struct ipc_provider_down down;
-
-		if (ipc_provider_down_decode(msg->data, msg->hdr.len, &down) == -1)
-			fatalx("malformed PROVIDER_DOWN");
-		if (down.provider_id > 0 && down.provider_id < WIRE_PROVIDER_COUNT &&
-		    down.worker < CFG_WORKERS_MAX &&
-		    b->providers[down.provider_id].workers[down.worker].provider != NULL)
-			broker_worker_down(&b->providers[down.provider_id].workers[down.worker]);
+	case IPC_PROVIDER_DOWN:
+		broker_provider_down(b, msg->data, msg->hdr.len);
 		break;
-	}
 	case IPC_SPIFFE_SOCKET:
 		broker_spiffe_socket(msg->fd);
 		msg->fd = -1;
 		break;
-	case IPC_RELOAD: {
-		static struct setup_broker next;
-
-		if (setup_broker_decode(msg->data, msg->hdr.len, &next) == -1)
-			fatalx("malformed reload from parent");
-		/* The key store stays; who may do what changes. */
-		broker_auth_apply(b, &next);
-		b->setup.max_keys_per_application = next.max_keys_per_application;
-		b->setup.max_key_bytes_per_application = next.max_key_bytes_per_application;
-		b->setup.max_requests_per_application = next.max_requests_per_application;
-		broker_fair_resume(b);
-		log_info("reloaded: %u authenticators; per application at most %u keys, %llu bytes "
-		    "(0: no limit)", next.auth_count, next.max_keys_per_application,
-		    (unsigned long long)next.max_key_bytes_per_application);
+	case IPC_RELOAD:
+		broker_reload(b, msg->data, msg->hdr.len);
 		break;
-	}
 	case IPC_PROVIDER_REMOVED: {
 		struct ipc_provider_removed rm;
 

@@ -23,6 +23,8 @@ struct stub_send {
 	uint32_t opcode;
 	uint8_t key_ref[STUB_REF_MAX];
 	size_t key_ref_len;
+	uint8_t in0[STUB_REF_MAX]; /* the operation's first input */
+	size_t in0_len;
 };
 
 struct stub_out {

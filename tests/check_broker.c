@@ -31,7 +31,7 @@ static void
 broker_setup_provider(uint32_t workers, uint32_t up)
 {
 	static const uint32_t ops[] = { OP_PSA_GENERATE_KEY, OP_PSA_DESTROY_KEY,
-		OP_PSA_SIGN_HASH, OP_PSA_GENERATE_RANDOM };
+		OP_PSA_SIGN_HASH, OP_PSA_GENERATE_RANDOM, OP_PSA_HASH_COMPUTE };
 	struct broker_provider *p = broker_prov_configure(&b, PROV, "mbed-crypto");
 	uint32_t i;
 
@@ -95,6 +95,8 @@ broker_request(uint64_t conn_id, uint64_t req_id, const char *app, uint32_t prov
 	m.op = *op;
 	data = ipc_request_encode_alloc(&m, &len);
 	broker_dispatch_request(&b, conn_id, req_id, 1000, data, len);
+	/* frontd's message is gone once brokerd has returned: nothing may point into it. */
+	explicit_bzero(data, len);
 	free(data);
 }
 
@@ -241,6 +243,32 @@ START_TEST(t_fair_parked)
 }
 END_TEST
 
+/* A parked request's inputs are its own: kept until it goes on, not frontd's message. */
+START_TEST(t_fair_parked_inputs)
+{
+	static const uint8_t input[] = "the parked request's own input";
+	struct op_request op;
+
+	b.setup.max_requests_per_application = 1;
+	broker_random(1, 1, "alice");
+	memset(&op, 0, sizeof(op));
+	op.opcode = OP_PSA_HASH_COMPUTE;
+	op.alg = 0x02000009; /* SHA-256 */
+	op.in[0].ptr = input;
+	op.in[0].len = sizeof(input);
+	broker_request(1, 2, "alice", PROV, &op);
+	ck_assert_uint_eq(stub_out.send_count, 1);
+	broker_worker_answers(0, ST_SUCCESS);
+	ck_assert_int_ne(event_base_loop(b.proc.base, EVLOOP_NONBLOCK), -1);
+	ck_assert_uint_eq(stub_out.send_count, 2);
+	ck_assert_uint_eq(stub_out.sends[1].opcode, OP_PSA_HASH_COMPUTE);
+	ck_assert_uint_eq(stub_out.sends[1].in0_len, sizeof(input));
+	ck_assert_mem_eq(stub_out.sends[1].in0, input, sizeof(input));
+	broker_worker_answers(1, ST_SUCCESS);
+	ck_assert_uint_eq(broker_reply_to(1, 2)->status, ST_SUCCESS);
+}
+END_TEST
+
 /* A key is made (two phases), then destroyed: every live worker is told to forget it. */
 START_TEST(t_destroy_forgotten)
 {
@@ -349,7 +377,8 @@ main(void)
 {
 	const struct test_case cases[] = {
 		{ "broker", 30, broker_setup, broker_teardown, {
-			TEST(t_route_worker), TEST(t_fair_parked), TEST(t_destroy_forgotten),
+			TEST(t_route_worker), TEST(t_fair_parked), TEST(t_fair_parked_inputs),
+			TEST(t_destroy_forgotten),
 			TEST(t_worker_death), TEST(t_reconcile)
 		} },
 	};
