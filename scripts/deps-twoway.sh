@@ -1,10 +1,13 @@
-#!/bin/bash
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Lists the file-to-file dependencies of one folder's C files that run both
 # ways. A depends on B when A includes B's header (B.h next to B.c; the
 # folder's own header, named after the folder, declares for every file and
-# does not count) or names a function or global that B defines without static. Comments and strings are
-# not told apart from code: a name mentioned in a comment counts.
-# Usage: scripts/deps-twoway.sh DIR...  (prints pairs, then "N of M dependencies").
+# does not count) or names a function or global that B defines without
+# static (a call, or a function handed over as a pointer). Comments and
+# strings are not told apart from code: a name mentioned in a comment counts.
+# Usage: scripts/deps-twoway.sh DIR...  (prints pairs, then "N of M dependencies";
+# exit status 1 if a folder has a dependency that runs both ways).
 set -eu
 
 deps_folder() {
@@ -62,9 +65,12 @@ deps_folder() {
 		[ -n "${edge["$b $a"]:-}" ] && twoway=$((twoway + 1))
 	done
 	echo "$dir: $twoway of $total dependencies run both ways"
+	[ "$twoway" -eq 0 ]
 }
 
 [ $# -gt 0 ] || set -- brokerd
+status=0
 for d in "$@"; do
-	deps_folder "${d%/}"
+	deps_folder "${d%/}" || status=1
 done
+exit $status
