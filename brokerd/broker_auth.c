@@ -14,15 +14,15 @@
 #include "utf8.h"
 
 uint32_t
-broker_authenticate(uint32_t auth_type, const uint8_t *auth, size_t auth_len, uid_t peer_uid,
-    int have_peer, struct broker_identity *id)
+broker_authenticate(const struct broker_ctx *b, uint32_t auth_type, const uint8_t *auth,
+    size_t auth_len, uid_t peer_uid, int have_peer, struct broker_identity *id)
 {
 	memset(id, 0, sizeof(*id));
 	if (auth_type == WIRE_AUTH_NONE)
 		return ST_SUCCESS;
 	if (auth_type > WIRE_AUTH_JWT_SVID)
 		return ST_AUTHENTICATOR_DOES_NOT_EXIST;
-	if (broker_auth_find(auth_type) == NULL)
+	if (broker_auth_find(b, auth_type) == NULL)
 		return ST_AUTHENTICATOR_NOT_REGISTERED;
 
 	switch (auth_type) {
@@ -58,24 +58,24 @@ broker_authenticate(uint32_t auth_type, const uint8_t *auth, size_t auth_len, ui
 }
 
 const struct setup_auth *
-broker_auth_find(uint32_t auth_type)
+broker_auth_find(const struct broker_ctx *b, uint32_t auth_type)
 {
 	uint32_t i;
 
-	for (i = 0; i < broker.setup.auth_count; i++)
-		if (broker.setup.auths[i].type == auth_type)
-			return &broker.setup.auths[i];
+	for (i = 0; i < b->setup.auth_count; i++)
+		if (b->setup.auths[i].type == auth_type)
+			return &b->setup.auths[i];
 	return NULL;
 }
 
 /* Admins are per authenticator: Direct "0" is not the admin uid 0. */
 int
-broker_is_admin(const struct broker_identity *id)
+broker_is_admin(const struct broker_ctx *b, const struct broker_identity *id)
 {
 	const struct setup_auth *a;
 	uint32_t i;
 
-	if (!id->authenticated || (a = broker_auth_find(id->auth_type)) == NULL)
+	if (!id->authenticated || (a = broker_auth_find(b, id->auth_type)) == NULL)
 		return 0;
 	for (i = 0; i < a->admin_count; i++)
 		if (strcmp(a->admins[i], id->app_name) == 0)
@@ -84,18 +84,18 @@ broker_is_admin(const struct broker_identity *id)
 }
 
 void
-broker_auth_apply(const struct setup_broker *next)
+broker_auth_apply(struct broker_ctx *b, const struct setup_broker *next)
 {
 	const struct setup_auth *jwt;
 
-	if (&broker.setup != next) {
-		broker.setup.auth_count = next->auth_count;
-		memcpy(broker.setup.auths, next->auths, sizeof(next->auths));
+	if (&b->setup != next) {
+		b->setup.auth_count = next->auth_count;
+		memcpy(b->setup.auths, next->auths, sizeof(next->auths));
 	}
-	jwt = broker_auth_find(WIRE_AUTH_JWT_SVID);
+	jwt = broker_auth_find(b, WIRE_AUTH_JWT_SVID);
 	/* Bundles from the Workload API stay until it sends others. */
 	if (jwt == NULL || !jwt->workload_api)
 		broker_jwt_set_bundle(jwt != NULL ? jwt->jwt_bundle : NULL,
 		    jwt != NULL ? jwt->jwt_bundle_len : 0);
-	broker_spiffe_apply(jwt != NULL && jwt->workload_api);
+	broker_spiffe_apply(b, jwt != NULL && jwt->workload_api);
 }

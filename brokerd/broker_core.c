@@ -99,15 +99,15 @@ broker_list_finish(struct broker_list *l, struct op_result *res, uint8_t **list_
 }
 
 static void
-broker_list_providers(struct op_result *res, uint8_t **list_buf)
+broker_list_providers(const struct broker_ctx *b, struct op_result *res, uint8_t **list_buf)
 {
 	struct broker_list l;
 	struct op_provider_info core;
 	size_t i;
 
 	broker_list_init(&l, (WIRE_PROVIDER_COUNT + 1) * sizeof(struct op_provider_info) * 2);
-	for (i = 0; i < broker.provider_count; i++) {
-		const struct broker_provider *p = &broker.providers[broker.provider_order[i]];
+	for (i = 0; i < b->provider_count; i++) {
+		const struct broker_provider *p = &b->providers[b->provider_order[i]];
 
 		op_list_put_provider(&l.wr, &p->info);
 		l.count++;
@@ -125,7 +125,8 @@ broker_list_providers(struct op_result *res, uint8_t **list_buf)
 }
 
 static void
-broker_list_opcodes(uint64_t provider_id, struct op_result *res, uint8_t **list_buf)
+broker_list_opcodes(const struct broker_ctx *b, uint64_t provider_id, struct op_result *res,
+    uint8_t **list_buf)
 {
 	const struct broker_provider *p = NULL;
 	struct broker_list l;
@@ -135,7 +136,7 @@ broker_list_opcodes(uint64_t provider_id, struct op_result *res, uint8_t **list_
 		op_result_status(res, ST_PROVIDER_DOES_NOT_EXIST);
 		return;
 	} else if (provider_id != WIRE_PROVIDER_CORE) {
-		p = &broker.providers[provider_id];
+		p = &b->providers[provider_id];
 		if (!p->configured) {
 			op_result_status(res, ST_PROVIDER_NOT_REGISTERED);
 			return;
@@ -159,7 +160,8 @@ broker_list_opcodes(uint64_t provider_id, struct op_result *res, uint8_t **list_
 
 /* Every configured authenticator, in config order: clients take the first as the default. */
 static void
-broker_list_authenticators(struct op_result *res, uint8_t **list_buf)
+broker_list_authenticators(const struct broker_ctx *b, struct op_result *res,
+    uint8_t **list_buf)
 {
 	static const char *const descriptions[] = {
 		[WIRE_AUTH_DIRECT] = "Direct: the application names itself in the authentication field",
@@ -173,8 +175,8 @@ broker_list_authenticators(struct op_result *res, uint8_t **list_buf)
 	uint32_t i;
 
 	broker_list_init(&l, sizeof(info) * (CFG_AUTH_MAX + 1));
-	for (i = 0; i < broker.setup.auth_count; i++) {
-		uint32_t type = broker.setup.auths[i].type;
+	for (i = 0; i < b->setup.auth_count; i++) {
+		uint32_t type = b->setup.auths[i].type;
 
 		memset(&info, 0, sizeof(info));
 		if (type <= WIRE_AUTH_JWT_SVID && descriptions[type] != NULL)
@@ -188,8 +190,8 @@ broker_list_authenticators(struct op_result *res, uint8_t **list_buf)
 }
 
 void
-broker_core_handle(const struct op_request *op, const struct broker_identity *id,
-    struct op_result *res, uint8_t **list_buf)
+broker_core_handle(const struct broker_ctx *b, const struct op_request *op,
+    const struct broker_identity *id, struct op_result *res, uint8_t **list_buf)
 {
 	struct broker_list l;
 
@@ -199,13 +201,13 @@ broker_core_handle(const struct op_request *op, const struct broker_identity *id
 	case OP_PING:
 		break;
 	case OP_LIST_PROVIDERS:
-		broker_list_providers(res, list_buf);
+		broker_list_providers(b, res, list_buf);
 		break;
 	case OP_LIST_OPCODES:
-		broker_list_opcodes(op->number, res, list_buf);
+		broker_list_opcodes(b, op->number, res, list_buf);
 		break;
 	case OP_LIST_AUTHENTICATORS:
-		broker_list_authenticators(res, list_buf);
+		broker_list_authenticators(b, res, list_buf);
 		break;
 	case OP_LIST_KEYS:
 		broker_list_init(&l, 4096);

@@ -3,7 +3,9 @@
  * Fair sharing of the providers: each application (auth type, name) has at
  * most [privsep] max_requests_per_application requests at the providers; the
  * rest wait in its own queue, in order, and go on as its earlier ones are
- * answered. Queued applications are served round-robin.
+ * answered. Queued applications are served round-robin. A parked request
+ * keeps its decoded operation and the identity it was admitted with: it is
+ * neither decoded nor authenticated again when it goes on.
  */
 #include <sys/queue.h>
 
@@ -12,28 +14,18 @@
 
 #include <event2/event.h>
 
-#include "broker_life.h"
 #include "brokerd.h"
 #include "log.h"
 #include "tree.h"
 #include "wipe.h"
-
-struct fair_req {
-	TAILQ_ENTRY(fair_req) next;
-	uint64_t conn_id;
-	uint64_t req_id;
-	uid_t peer_uid;
-	uint8_t *data; /* the request as frontd sent it (may carry key material) */
-	size_t len;
-};
 
 struct fair_app {
 	RB_ENTRY(fair_app) entry;
 	uint32_t auth_type;
 	char name[OP_NAME_MAX];
 	uint32_t inflight;
-	TAILQ_HEAD(, fair_req) queue;
-	TAILQ_ENTRY(fair_app) ready; /* on fair_ready while its queue is not empty */
+	TAILQ_HEAD(, broker_parked) queue;
+	TAILQ_ENTRY(fair_app) ready; /* on b->fair_ready while its queue is not empty */
 };
 
 /* A request counted against its application until answered. */
@@ -57,8 +49,7 @@ fair_app_cmp(const struct fair_app *a, const struct fair_app *b)
 {
 	return broker_app_cmp(a->auth_type, a->name, b->auth_type, b->name);
 }
-RB_HEAD(fair_app_tree, fair_app);
-TREE_GENERATE_STATIC(fair_app_tree, fair_app, entry, fair_app_cmp)
+TREE_GENERATE_STATIC(broker_fair_app_tree, fair_app, entry, fair_app_cmp)
 
 static int
 fair_flight_cmp(const struct fair_flight *a, const struct fair_flight *b)
@@ -67,52 +58,47 @@ fair_flight_cmp(const struct fair_flight *a, const struct fair_flight *b)
 		return a->conn_id < b->conn_id ? -1 : 1;
 	return a->req_id < b->req_id ? -1 : a->req_id > b->req_id;
 }
-RB_HEAD(fair_flight_tree, fair_flight);
-TREE_GENERATE_STATIC(fair_flight_tree, fair_flight, entry, fair_flight_cmp)
+TREE_GENERATE_STATIC(broker_fair_flight_tree, fair_flight, entry, fair_flight_cmp)
 
-static struct fair_app_tree fair_apps = RB_INITIALIZER(&fair_apps);
-static struct fair_flight_tree fair_flights = RB_INITIALIZER(&fair_flights);
-static TAILQ_HEAD(, fair_app) fair_ready = TAILQ_HEAD_INITIALIZER(fair_ready);
-static struct event *fair_drain_ev;
 
 static int
-fair_has_room(const struct fair_app *a)
+fair_has_room(const struct broker_ctx *b, const struct fair_app *a)
 {
-	uint32_t max = broker.setup.max_requests_per_application;
+	uint32_t max = b->setup.max_requests_per_application;
 
 	return max == 0 || a->inflight < max;
 }
 
 static struct fair_app *
-fair_app_get(const struct broker_identity *id)
+fair_app_get(struct broker_ctx *b, const struct broker_identity *id)
 {
 	struct fair_app key, *a;
 
 	memset(&key, 0, sizeof(key));
 	key.auth_type = id->auth_type;
 	strlcpy(key.name, id->app_name, sizeof(key.name));
-	if ((a = RB_FIND(fair_app_tree, &fair_apps, &key)) != NULL)
+	if ((a = RB_FIND(broker_fair_app_tree, &b->fair_apps, &key)) != NULL)
 		return a;
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		fatal("calloc");
 	a->auth_type = key.auth_type;
 	memcpy(a->name, key.name, sizeof(a->name));
 	TAILQ_INIT(&a->queue);
-	RB_INSERT(fair_app_tree, &fair_apps, a);
+	RB_INSERT(broker_fair_app_tree, &b->fair_apps, a);
 	return a;
 }
 
 static void
-fair_app_maybe_free(struct fair_app *a)
+fair_app_maybe_free(struct broker_ctx *b, struct fair_app *a)
 {
 	if (a->inflight == 0 && TAILQ_EMPTY(&a->queue)) {
-		RB_REMOVE(fair_app_tree, &fair_apps, a);
+		RB_REMOVE(broker_fair_app_tree, &b->fair_apps, a);
 		free(a);
 	}
 }
 
 static void
-fair_count(struct fair_app *a, uint64_t conn_id, uint64_t req_id)
+fair_count(struct broker_ctx *b, struct fair_app *a, uint64_t conn_id, uint64_t req_id)
 {
 	struct fair_flight *f;
 
@@ -121,85 +107,95 @@ fair_count(struct fair_app *a, uint64_t conn_id, uint64_t req_id)
 	f->conn_id = conn_id;
 	f->req_id = req_id;
 	f->app = a;
-	if (RB_INSERT(fair_flight_tree, &fair_flights, f) != NULL) {
-		free(f); /* already counted: a queued request going on */
+	if (RB_INSERT(broker_fair_flight_tree, &b->fair_flights, f) != NULL) {
+		free(f); /* already counted */
 		return;
 	}
 	a->inflight++;
 }
 
-/* Round-robin: one request of each queued application with room, until none has. */
-static void
-fair_drain(evutil_socket_t fd, short what, void *arg)
+/* Round-robin: the first application with room, to the back of the round, or off it. */
+struct broker_parked *
+broker_fair_next(struct broker_ctx *b)
 {
 	struct fair_app *a;
-	struct fair_req *r;
-	int moved = 1;
+	struct broker_parked *r;
 
-	(void)fd, (void)what, (void)arg;
-	while (moved) {
-		moved = 0;
-		TAILQ_FOREACH(a, &fair_ready, ready) {
-			if (!fair_has_room(a))
-				continue;
-			r = TAILQ_FIRST(&a->queue);
-			TAILQ_REMOVE(&a->queue, r, next);
-			/* to the back of the round, or off it */
-			TAILQ_REMOVE(&fair_ready, a, ready);
-			if (!TAILQ_EMPTY(&a->queue))
-				TAILQ_INSERT_TAIL(&fair_ready, a, ready);
-			fair_count(a, r->conn_id, r->req_id);
-			broker_route_request(r->conn_id, r->req_id, r->peer_uid, r->data, r->len);
-			wipe_free(r->data, r->len);
-			free(r);
-			moved = 1;
-			/* the request may have been answered at once: the ready list may have changed */
-			break;
-		}
+	TAILQ_FOREACH(a, &b->fair_ready, ready) {
+		if (!fair_has_room(b, a))
+			continue;
+		r = TAILQ_FIRST(&a->queue);
+		TAILQ_REMOVE(&a->queue, r, next);
+		TAILQ_REMOVE(&b->fair_ready, a, ready);
+		if (!TAILQ_EMPTY(&a->queue))
+			TAILQ_INSERT_TAIL(&b->fair_ready, a, ready);
+		fair_count(b, a, r->conn_id, r->req_id);
+		return r;
 	}
-}
-
-static void
-fair_schedule(void)
-{
-	if (fair_drain_ev == NULL &&
-	    (fair_drain_ev = event_new(broker_event_base(), -1, 0, fair_drain, NULL)) == NULL)
-		fatalx("event_new");
-	event_active(fair_drain_ev, EV_TIMEOUT, 0);
+	return NULL;
 }
 
 void
-broker_fair_resume(void)
+broker_fair_parked_free(struct broker_parked *r)
 {
-	if (!TAILQ_EMPTY(&fair_ready))
-		fair_schedule();
+	wipe_free(r->in_copy, r->in_len);
+	wipe_free(r, sizeof(*r));
+}
+
+void
+broker_fair_resume(struct broker_ctx *b)
+{
+	if (!TAILQ_EMPTY(&b->fair_ready) && b->fair_drain != NULL)
+		event_active(b->fair_drain, EV_TIMEOUT, 0);
+}
+
+/* A copy of the request for its wait: the operation with its inputs in one buffer. */
+static struct broker_parked *
+fair_park(uint64_t conn_id, uint64_t req_id, uint32_t provider,
+    const struct broker_identity *id, const struct op_request *op)
+{
+	struct broker_parked *r;
+	size_t i, off = 0;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		fatal("calloc");
+	r->conn_id = conn_id;
+	r->req_id = req_id;
+	r->provider = provider;
+	r->id = *id;
+	r->op = *op;
+	for (i = 0; i < OP_MAX_INPUTS; i++)
+		r->in_len += op->in[i].len;
+	if ((r->in_copy = malloc(r->in_len ? r->in_len : 1)) == NULL)
+		fatal("malloc");
+	for (i = 0; i < OP_MAX_INPUTS; i++) {
+		if (op->in[i].len == 0) {
+			r->op.in[i].ptr = NULL; /* not into frontd's message, gone once we return */
+			continue;
+		}
+		memcpy(r->in_copy + off, op->in[i].ptr, op->in[i].len);
+		r->op.in[i].ptr = r->in_copy + off;
+		off += op->in[i].len;
+	}
+	return r;
 }
 
 int
-broker_fair_admit(uint64_t conn_id, uint64_t req_id, uid_t peer_uid,
-    const struct broker_identity *id, const uint8_t *data, size_t len)
+broker_fair_admit(struct broker_ctx *b, uint64_t conn_id, uint64_t req_id, uint32_t provider,
+    const struct broker_identity *id, const struct op_request *op)
 {
-	struct fair_flight key = { .conn_id = conn_id, .req_id = req_id };
 	struct fair_app *a;
-	struct fair_req *r;
+	struct broker_parked *r;
 
-	if (RB_FIND(fair_flight_tree, &fair_flights, &key) != NULL)
-		return 1; /* counted when it left its queue */
-	a = fair_app_get(id);
-	if (TAILQ_EMPTY(&a->queue) && fair_has_room(a)) {
-		fair_count(a, conn_id, req_id);
+	a = fair_app_get(b, id);
+	if (TAILQ_EMPTY(&a->queue) && fair_has_room(b, a)) {
+		fair_count(b, a, conn_id, req_id);
 		return 1;
 	}
-	if ((r = calloc(1, sizeof(*r))) == NULL || (r->data = malloc(len ? len : 1)) == NULL)
-		fatal("malloc");
-	memcpy(r->data, data, len);
-	r->len = len;
-	r->conn_id = conn_id;
-	r->req_id = req_id;
-	r->peer_uid = peer_uid;
+	r = fair_park(conn_id, req_id, provider, id, op);
 	/* One line when an application starts to wait, not one per request it piles up. */
 	if (TAILQ_EMPTY(&a->queue)) {
-		TAILQ_INSERT_TAIL(&fair_ready, a, ready);
+		TAILQ_INSERT_TAIL(&b->fair_ready, a, ready);
 		log_info("connection %llu: the application's requests wait: %u in flight",
 		    (unsigned long long)conn_id, a->inflight);
 	}
@@ -208,19 +204,19 @@ broker_fair_admit(uint64_t conn_id, uint64_t req_id, uid_t peer_uid,
 }
 
 void
-broker_fair_done(uint64_t conn_id, uint64_t req_id)
+broker_fair_done(struct broker_ctx *b, uint64_t conn_id, uint64_t req_id)
 {
 	struct fair_flight key = { .conn_id = conn_id, .req_id = req_id }, *f;
 	struct fair_app *a;
 
-	if ((f = RB_FIND(fair_flight_tree, &fair_flights, &key)) == NULL)
+	if ((f = RB_FIND(broker_fair_flight_tree, &b->fair_flights, &key)) == NULL)
 		return;
-	RB_REMOVE(fair_flight_tree, &fair_flights, f);
+	RB_REMOVE(broker_fair_flight_tree, &b->fair_flights, f);
 	a = f->app;
 	free(f);
 	a->inflight--;
 	if (!TAILQ_EMPTY(&a->queue))
-		fair_schedule();
+		broker_fair_resume(b);
 	else
-		fair_app_maybe_free(a);
+		fair_app_maybe_free(b, a);
 }

@@ -27,6 +27,7 @@ void broker_fault(const char *point);
 
 /* A client request (or a start-up task) made of one or more key operations. */
 struct broker_job {
+	struct broker_ctx *b;
 	uint64_t conn_id; /* 0: internal, nobody to answer */
 	uint64_t req_id;
 	uint32_t outstanding;
@@ -70,21 +71,12 @@ broker_keyop_cmp(const struct broker_keyop *a, const struct broker_keyop *b)
 		return c;
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
-RB_HEAD(broker_keyop_tree, broker_keyop);
 TREE_GENERATE_STATIC(broker_keyop_tree, broker_keyop, by_name, broker_keyop_cmp)
 
-static struct broker_keyop_tree life_keyops = RB_INITIALIZER(&life_keyops);
-static uint64_t life_keyop_seq;
-static size_t life_startup_jobs;
-
-size_t
-broker_life_startup_jobs(void)
-{
-	return life_startup_jobs;
-}
+static void broker_life_ack(void *arg, uint32_t status, const struct op_result *res);
 
 int
-broker_life_busy(uint32_t auth_type, const char *app, const char *name)
+broker_life_busy(struct broker_ctx *b, uint32_t auth_type, const char *app, const char *name)
 {
 	static struct broker_keyop want; /* large (a key reference): not on the stack */
 	struct broker_keyop *k;
@@ -92,18 +84,19 @@ broker_life_busy(uint32_t auth_type, const char *app, const char *name)
 	want.key.auth_type = auth_type;
 	strlcpy(want.key.app, app, sizeof(want.key.app));
 	strlcpy(want.key.name, name, sizeof(want.key.name));
-	k = RB_NFIND(broker_keyop_tree, &life_keyops, &want);
+	k = RB_NFIND(broker_keyop_tree, &b->keyops, &want);
 	return k != NULL && k->key.auth_type == auth_type && strcmp(k->key.app, app) == 0 &&
 	    strcmp(k->key.name, name) == 0;
 }
 
 static struct broker_job *
-broker_job_new(uint64_t conn_id, uint64_t req_id)
+broker_job_new(struct broker_ctx *b, uint64_t conn_id, uint64_t req_id)
 {
 	struct broker_job *job = calloc(1, sizeof(*job));
 
 	if (job == NULL)
 		fatal("calloc");
+	job->b = b;
 	job->conn_id = conn_id;
 	job->req_id = req_id;
 	job->status = ST_SUCCESS;
@@ -113,12 +106,11 @@ broker_job_new(uint64_t conn_id, uint64_t req_id)
 static void
 broker_job_done(struct broker_job *job)
 {
-	if (job->conn_id != 0) {
-		broker_reply_status(job->conn_id, job->req_id, job->status);
-	} else {
-		life_startup_jobs--;
-		broker_startup_progress();
-	}
+	/* An internal job's end is seen by brokerd.c's handlers, which drive start-up. */
+	if (job->conn_id != 0)
+		broker_answer_status(job->b, job->conn_id, job->req_id, job->status);
+	else
+		job->b->startup_jobs--;
 	free(job);
 }
 
@@ -141,9 +133,9 @@ broker_keyop_new(enum broker_keyop_kind kind, struct broker_job *job, const stru
 	k->job = job;
 	k->key = *e;
 	k->failure = ST_SUCCESS;
-	k->seq = ++life_keyop_seq;
+	k->seq = ++job->b->keyop_last_seq;
 	job->outstanding++;
-	RB_INSERT(broker_keyop_tree, &life_keyops, k);
+	RB_INSERT(broker_keyop_tree, &job->b->keyops, k);
 	return k;
 }
 
@@ -152,7 +144,7 @@ broker_keyop_free(struct broker_keyop *k)
 {
 	size_t i;
 
-	RB_REMOVE(broker_keyop_tree, &life_keyops, k);
+	RB_REMOVE(broker_keyop_tree, &k->job->b->keyops, k);
 	for (i = 0; i < OP_MAX_INPUTS; i++)
 		wipe_free(k->in_copy[i], k->op.in[i].len);
 	wipe_free(k, sizeof(*k));
@@ -176,11 +168,12 @@ static int
 broker_keyop_retry(struct broker_keyop *k)
 {
 	struct kim_entry *e = &k->key;
-	struct broker_provider *p = &broker.providers[e->provider_id];
+	struct broker_ctx *b = k->job->b;
+	struct broker_provider *p = &b->providers[e->provider_id];
 	uint32_t taken = broker_key_id(e->key_ref, e->key_ref_len);
 
 	if (k->kind != KEYOP_CREATE || e->key_ref_len != 4 || k->retries++ >= BROKER_CREATE_RETRIES ||
-	    !broker_provider_up(p))
+	    !broker_prov_up(p))
 		return 0;
 	if (kim_retake_id(e->auth_type, e->app, e->name, e->provider_id, e->key_ref,
 	    &e->key_ref_len) == -1)
@@ -188,7 +181,8 @@ broker_keyop_retry(struct broker_keyop *k)
 	log_warnx("%s already holds key material under id 0x%08x that no key store entry "
 	    "names (an orphan, left alone: parsecd --orphans lists them); the new key takes "
 	    "id 0x%08x", p->name, taken, broker_key_id(e->key_ref, e->key_ref_len));
-	broker_wq_submit(p, e->auth_type, e->app, 0, 0, k, e->key_ref, e->key_ref_len, &k->op);
+	broker_route_submit(b, p, e->auth_type, e->app, 0, 0, broker_life_ack, k, e->key_ref,
+	    e->key_ref_len, &k->op);
 	return 1;
 }
 
@@ -236,9 +230,12 @@ broker_keyop_finish(struct broker_keyop *k)
 	broker_job_release(job);
 }
 
-void
-broker_life_ack(struct broker_keyop *k, uint32_t status, const struct op_result *res)
+/* A worker's answer to a key operation (res NULL if no worker will answer). */
+static void
+broker_life_ack(void *arg, uint32_t status, const struct op_result *res)
 {
+	struct broker_keyop *k = arg;
+
 	if (status == ST_PSA_ALREADY_EXISTS && broker_keyop_retry(k))
 		return;
 	if (status == ST_SUCCESS) {
@@ -264,14 +261,14 @@ broker_life_ack(struct broker_keyop *k, uint32_t status, const struct op_result 
 static void
 broker_destroy_everywhere(struct broker_job *job, const struct kim_entry *e)
 {
-	struct broker_provider *p = &broker.providers[e->provider_id];
+	struct broker_provider *p = &job->b->providers[e->provider_id];
 	struct broker_keyop *k = broker_keyop_new(KEYOP_DESTROY, job, e);
 
 	k->acks_left = 1;
 	k->op.opcode = OP_PSA_DESTROY_KEY;
 	k->op.attrs = e->attrs;
-	broker_wq_submit(p, e->auth_type, e->app, 0, 0, k, k->key.key_ref, k->key.key_ref_len,
-	    &k->op);
+	broker_route_submit(job->b, p, e->auth_type, e->app, 0, 0, broker_life_ack, k,
+	    k->key.key_ref, k->key.key_ref_len, &k->op);
 }
 
 struct broker_entries {
@@ -306,7 +303,7 @@ broker_entries_free(struct broker_entries *rc)
 }
 
 size_t
-broker_life_reconcile(struct broker_provider *p)
+broker_life_reconcile(struct broker_ctx *b, struct broker_provider *p)
 {
 	struct broker_entries rc;
 	size_t i, started = 0;
@@ -318,13 +315,13 @@ broker_life_reconcile(struct broker_provider *p)
 		struct kim_entry *e = &rc.entries[i];
 		struct broker_job *job;
 
-		if (broker_life_busy(e->auth_type, e->app, e->name))
+		if (broker_life_busy(b, e->auth_type, e->app, e->name))
 			continue;
 		log_info("%s: settling %s key of application entry %zu left by an interruption",
 		    p->name, e->state == KIM_PENDING ? "a half-created" : "a half-destroyed", i);
-		job = broker_job_new(0, 0);
+		job = broker_job_new(b, 0, 0);
 		job->outstanding = 1; /* held until every destroy is sent */
-		life_startup_jobs++;
+		b->startup_jobs++;
 		started++;
 		broker_destroy_everywhere(job, e);
 		broker_job_release(job);
@@ -334,20 +331,20 @@ broker_life_reconcile(struct broker_provider *p)
 }
 
 void
-broker_life_create(struct broker_provider *p, uint64_t conn_id, uint64_t req_id,
-    const struct broker_identity *id, struct op_request *op)
+broker_life_create(struct broker_ctx *b, struct broker_provider *p, uint64_t conn_id,
+    uint64_t req_id, const struct broker_identity *id, struct op_request *op)
 {
 	struct kim_entry e;
 	struct broker_keyop *k;
 	size_t i;
 	int r;
 
-	if (!broker_provider_up(p)) {
-		broker_reply_status(conn_id, req_id, ST_PSA_COMMUNICATION_FAILURE);
+	if (!broker_prov_up(p)) {
+		broker_answer_status(b, conn_id, req_id, ST_PSA_COMMUNICATION_FAILURE);
 		return;
 	}
-	if ((r = (int)broker_quota_check(id, op)) != ST_SUCCESS) {
-		broker_reply_status(conn_id, req_id, (uint32_t)r);
+	if ((r = (int)broker_quota_check(b, id, op)) != ST_SUCCESS) {
+		broker_answer_status(b, conn_id, req_id, (uint32_t)r);
 		return;
 	}
 	memset(&e, 0, sizeof(e));
@@ -359,12 +356,12 @@ broker_life_create(struct broker_provider *p, uint64_t conn_id, uint64_t req_id,
 	e.bytes = broker_quota_bytes(op);
 	r = kim_begin_create(&e, e.key_ref, &e.key_ref_len);
 	if (r != 0) {
-		broker_reply_status(conn_id, req_id, r == 1 ? ST_PSA_ALREADY_EXISTS :
+		broker_answer_status(b, conn_id, req_id, r == 1 ? ST_PSA_ALREADY_EXISTS :
 		    kim_full() ? ST_PSA_INSUFFICIENT_STORAGE : ST_KEY_INFO_MANAGER_ERROR);
 		return;
 	}
 	BROKER_FAULT("create-after-pending");
-	k = broker_keyop_new(KEYOP_CREATE, broker_job_new(conn_id, req_id), &e);
+	k = broker_keyop_new(KEYOP_CREATE, broker_job_new(b, conn_id, req_id), &e);
 	k->acks_left = 1;
 	op->key_name[0] = '\0';
 	k->op = *op;
@@ -376,30 +373,31 @@ broker_life_create(struct broker_provider *p, uint64_t conn_id, uint64_t req_id,
 		memcpy(k->in_copy[i], op->in[i].ptr, op->in[i].len);
 		k->op.in[i].ptr = k->in_copy[i];
 	}
-	broker_wq_submit(p, e.auth_type, e.app, 0, 0, k, k->key.key_ref, k->key.key_ref_len,
-	    &k->op);
+	broker_route_submit(b, p, e.auth_type, e.app, 0, 0, broker_life_ack, k, k->key.key_ref,
+	    k->key.key_ref_len, &k->op);
 	explicit_bzero(&e, sizeof(e));
 }
 
 void
-broker_life_destroy(uint64_t conn_id, uint64_t req_id, const struct kim_entry *e)
+broker_life_destroy(struct broker_ctx *b, uint64_t conn_id, uint64_t req_id,
+    const struct kim_entry *e)
 {
 	struct broker_job *job;
 
 	if (kim_mark_destroying(e->auth_type, e->app, e->name) == -1) {
-		broker_reply_status(conn_id, req_id, ST_KEY_INFO_MANAGER_ERROR);
+		broker_answer_status(b, conn_id, req_id, ST_KEY_INFO_MANAGER_ERROR);
 		return;
 	}
 	BROKER_FAULT("destroy-after-mark");
-	job = broker_job_new(conn_id, req_id);
+	job = broker_job_new(b, conn_id, req_id);
 	job->outstanding = 1;
 	broker_destroy_everywhere(job, e);
 	broker_job_release(job);
 }
 
 void
-broker_life_delete_client(uint64_t conn_id, uint64_t req_id, const struct broker_identity *id,
-    const char *client)
+broker_life_delete_client(struct broker_ctx *b, uint64_t conn_id, uint64_t req_id,
+    const struct broker_identity *id, const char *client)
 {
 	struct broker_entries rc;
 	struct broker_job *job;
@@ -407,15 +405,15 @@ broker_life_delete_client(uint64_t conn_id, uint64_t req_id, const struct broker
 
 	memset(&rc, 0, sizeof(rc));
 	if (kim_list_all_of(id->auth_type, client, broker_collect, &rc) == -1) {
-		broker_reply_status(conn_id, req_id, ST_KEY_INFO_MANAGER_ERROR);
+		broker_answer_status(b, conn_id, req_id, ST_KEY_INFO_MANAGER_ERROR);
 		return;
 	}
-	job = broker_job_new(conn_id, req_id);
+	job = broker_job_new(b, conn_id, req_id);
 	job->outstanding = 1;
 	for (i = 0; i < rc.count; i++) {
 		struct kim_entry *e = &rc.entries[i];
 
-		if (broker_life_busy(e->auth_type, e->app, e->name) ||
+		if (broker_life_busy(b, e->auth_type, e->app, e->name) ||
 		    kim_mark_destroying(e->auth_type, e->app, e->name) == -1) {
 			job->status = ST_KEY_INFO_MANAGER_ERROR;
 			continue;

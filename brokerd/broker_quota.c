@@ -21,10 +21,11 @@ broker_quota_bytes(const struct op_request *op)
 }
 
 uint32_t
-broker_quota_check(const struct broker_identity *id, const struct op_request *op)
+broker_quota_check(const struct broker_ctx *b, const struct broker_identity *id,
+    const struct op_request *op)
 {
-	uint32_t max_keys = broker.setup.max_keys_per_application;
-	uint64_t max_bytes = broker.setup.max_key_bytes_per_application;
+	uint32_t max_keys = b->setup.max_keys_per_application;
+	uint64_t max_bytes = b->setup.max_key_bytes_per_application;
 	uint64_t keys, bytes, add = broker_quota_bytes(op);
 
 	if (max_keys == 0 && max_bytes == 0)

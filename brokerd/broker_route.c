@@ -1,269 +1,250 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Routing: a request's identity is settled, its key name becomes the
- * provider's opaque reference, and it goes to a provider worker; each answer
- * finds its request by id. Key creation and destruction are broker_life.c's.
+ * Routing: an operation for a provider goes to one of its workers, the least
+ * loaded of those the work queues' share policy (broker_wq.c) allows, or
+ * waits its turn there. Routing keeps the table of what each worker owes;
+ * each answer finds its request by id and goes to the client or to whoever
+ * asked (a key operation of broker_life.c).
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "kim.h"
-#include "broker_life.h"
-#include "log.h"
-#include "tree.h"
+#include <event2/event.h>
 
-/* A message at a provider worker, answered by prov_req_id. */
-struct broker_pending {
-	RB_ENTRY(broker_pending) entry;
-	uint64_t prov_req_id;
-	struct broker_worker *worker;
-	uint64_t conn_id; /* plain operations answer the client directly */
-	uint64_t req_id;
-	struct broker_keyop *keyop;
-	struct broker_wq_app *app; /* charged cost at worker */
-	uint32_t cost;
-	int long_op; /* counted in the worker's long_inflight */
-};
+#include "brokerd.h"
+#include "ipc_msg.h"
+#include "log.h"
+#include "wipe.h"
 
 static int
 broker_pending_cmp(const struct broker_pending *a, const struct broker_pending *b)
 {
 	return a->prov_req_id < b->prov_req_id ? -1 : a->prov_req_id > b->prov_req_id;
 }
-RB_HEAD(broker_pending_tree, broker_pending);
 TREE_GENERATE_STATIC(broker_pending_tree, broker_pending, entry, broker_pending_cmp)
 
-static struct broker_pending_tree route_pending = RB_INITIALIZER(&route_pending);
-static uint64_t route_next_id;
+/* A request sent to no worker (over the IPC cap), answered once its sender has returned. */
+struct route_unsent {
+	struct broker_ctx *b;
+	uint64_t prov_req_id;
+};
 
-void
-broker_route_send(struct broker_worker *w, struct broker_wq_app *a, uint32_t cost,
-    int long_op, uint64_t conn_id, uint64_t req_id, struct broker_keyop *keyop,
-    const uint8_t *msg, size_t msg_len)
+static void route_send_failed(evutil_socket_t fd, short what, void *arg);
+
+static void
+route_pending_free(struct broker_pending *pend)
 {
-	struct broker_pending *pend;
+	wipe_free(pend->msg, pend->msg_len);
+	free(pend);
+}
 
-	if ((pend = calloc(1, sizeof(*pend))) == NULL)
-		fatal("calloc");
-	pend->prov_req_id = ++route_next_id;
+/* The operation's answer, or its failure when no worker will give one. */
+static void
+route_finish(struct broker_ctx *b, struct broker_pending *pend, uint32_t status,
+    struct op_result *res)
+{
+	if (pend->done != NULL) {
+		pend->done(pend->done_arg, status, res);
+	} else if (res != NULL) {
+		/* The reference a provider may return is for the key store, not the client. */
+		res->out[1].ptr = NULL;
+		res->out[1].len = 0;
+		broker_answer(b, pend->conn_id, pend->req_id, res);
+	} else {
+		broker_answer_status(b, pend->conn_id, pend->req_id, status);
+	}
+	route_pending_free(pend);
+}
+
+/* The operation goes to w now: charged there until answered. */
+static void
+route_send(struct broker_ctx *b, struct broker_worker *w, struct broker_pending *pend)
+{
+	struct route_unsent *u;
+	struct timeval now = { 0, 0 };
+
+	broker_wq_charge(pend, w);
+	pend->prov_req_id = ++b->pending_last_id;
 	pend->worker = w;
-	pend->conn_id = conn_id;
-	pend->req_id = req_id;
-	pend->keyop = keyop;
-	pend->app = a;
-	pend->cost = cost;
-	pend->long_op = long_op;
-	RB_INSERT(broker_pending_tree, &route_pending, pend);
+	RB_INSERT(broker_pending_tree, &b->pending, pend);
 	w->inflight++;
-	w->long_inflight += long_op != 0;
-	w->cost_inflight += cost;
-	broker_worker_send(w, pend->prov_req_id, msg, msg_len);
+	w->long_inflight += pend->long_op != 0;
+	w->cost_inflight += pend->cost;
+	if (broker_out_worker_send(w, pend->prov_req_id, pend->msg, pend->msg_len) == -1) {
+		/* Nothing waits for an answer that will never come. */
+		if ((u = malloc(sizeof(*u))) == NULL)
+			fatal("malloc");
+		u->b = b;
+		u->prov_req_id = pend->prov_req_id;
+		if (event_base_once(b->proc.base, -1, EV_TIMEOUT, route_send_failed, u, &now) == -1)
+			fatalx("event_base_once");
+	}
+	wipe_free(pend->msg, pend->msg_len);
+	pend->msg = NULL;
+	pend->msg_len = 0;
 }
 
 /* A request at a worker is answered or failed: it no longer counts there. */
 static void
-broker_pending_settle(struct broker_pending *pend)
+broker_pending_settle(struct broker_ctx *b, struct broker_pending *pend)
 {
 	struct broker_worker *w = pend->worker;
 
-	RB_REMOVE(broker_pending_tree, &route_pending, pend);
+	RB_REMOVE(broker_pending_tree, &b->pending, pend);
 	w->inflight--;
 	w->long_inflight -= pend->long_op != 0;
 	w->cost_inflight -= pend->cost;
 	broker_wq_done(pend->app, w, pend->cost);
 }
 
-/* Who may ask what of whom: ST_SUCCESS with *id filled, or the refusal. */
-static uint32_t
-broker_route_admit(uint64_t conn_id, uid_t peer_uid, const struct ipc_request *m,
-    struct broker_identity *id)
+/*
+ * Of the workers the share policy allows (bit i: worker i), the least loaded,
+ * free of long operations if one is; NULL if none is allowed.
+ */
+static struct broker_worker *
+route_pick(struct broker_provider *p, uint64_t allowed)
 {
-	uint32_t provider_id = m->provider, opcode = m->op.opcode, status;
+	struct broker_worker *best = NULL, *w;
+	uint32_t i;
 
-	if (provider_id >= WIRE_PROVIDER_COUNT)
-		return ST_PROVIDER_DOES_NOT_EXIST;
-	if (provider_id != WIRE_PROVIDER_CORE && !broker.providers[provider_id].configured)
-		return ST_PROVIDER_NOT_REGISTERED;
-	if ((provider_id == WIRE_PROVIDER_CORE) != (wire_opcode_is_core(opcode) != 0))
-		return ST_PSA_NOT_SUPPORTED;
-	status = broker_authenticate(m->auth_type, m->auth, m->auth_len, peer_uid, 1, id);
-	if (status != ST_SUCCESS) {
-		log_info("connection %llu (uid %u): %s refused: %s", (unsigned long long)conn_id,
-		    (unsigned)peer_uid, wire_opcode_name(opcode), wire_status_name(status));
-		return status;
+	for (i = 0; i < p->worker_count; i++) {
+		if (!(allowed & (uint64_t)1 << i))
+			continue;
+		w = &p->workers[i];
+		if (best == NULL || (best->long_inflight > 0 && w->long_inflight == 0) ||
+		    ((best->long_inflight > 0) == (w->long_inflight > 0) &&
+		    w->cost_inflight < best->cost_inflight))
+			best = w;
 	}
-	if (wire_opcode_needs_auth(opcode) && !id->authenticated)
-		return ST_NOT_AUTHENTICATED;
-	if (wire_opcode_is_admin(opcode) && !broker_is_admin(id))
-		return ST_ADMIN_OPERATION;
-	return ST_SUCCESS;
+	return best;
 }
 
-/* Core operations (provider 0) are brokerd's own. */
+/* Every live worker of p drops what it kept of a key being destroyed. */
 static void
-broker_route_core(uint64_t conn_id, uint64_t req_id, const struct broker_identity *id,
-    const struct op_request *op)
+route_forget(struct broker_provider *p, const uint8_t *key_ref, size_t key_ref_len)
 {
-	struct op_result res;
-	uint8_t *list_buf;
+	uint32_t i;
 
-	if (op->opcode == OP_DELETE_CLIENT) {
-		broker_life_delete_client(conn_id, req_id, id, op->client);
+	for (i = 0; i < p->worker_count; i++) {
+		struct broker_worker *w = &p->workers[i];
+
+		/* Ahead of any later request to w: it never uses what it kept of the key. */
+		if (w->up && broker_out_forget(w, key_ref, key_ref_len) == -1)
+			broker_out_worker_fault(w, "cannot be sent a key to forget");
+	}
+}
+
+void
+broker_route_submit(struct broker_ctx *b, struct broker_provider *p, uint32_t auth_type,
+    const char *app, uint64_t conn_id, uint64_t req_id, broker_done_cb done, void *done_arg,
+    const uint8_t *key_ref, size_t key_ref_len, const struct op_request *op)
+{
+	struct ipc_prov_request m = { .key_ref = key_ref, .key_ref_len = key_ref_len, .op = *op };
+	struct broker_pending *pend;
+	struct broker_worker *w;
+
+	if ((pend = calloc(1, sizeof(*pend))) == NULL)
+		fatal("calloc");
+	pend->conn_id = conn_id;
+	pend->req_id = req_id;
+	pend->done = done;
+	pend->done_arg = done_arg;
+	pend->cost = broker_cost(p, op);
+	pend->long_op = broker_cost_is_long(op, pend->cost);
+	if (!broker_prov_up(p)) {
+		route_finish(b, pend, ST_PSA_COMMUNICATION_FAILURE, NULL);
 		return;
 	}
-	broker_core_handle(op, id, &res, &list_buf);
-	broker_reply(conn_id, req_id, &res);
-	free(list_buf);
+	pend->msg = ipc_prov_request_encode_alloc(&m, &pend->msg_len);
+	/* A destroy: no worker uses what it kept of the key from now on (its own copy goes too). */
+	if (op->opcode == OP_PSA_DESTROY_KEY)
+		route_forget(p, key_ref, key_ref_len);
+	pend->app = broker_wq_app_get(p, auth_type, app);
+	/* Behind the application's own waiting ones of its kind, in order. */
+	if (!broker_wq_behind(pend->app, pend) &&
+	    (w = route_pick(p, broker_wq_allowed(p, pend->app, pend))) != NULL)
+		route_send(b, w, pend);
+	else
+		broker_wq_park(p, pend->app, pend);
+}
+
+void
+broker_route_kick(struct broker_ctx *b, struct broker_provider *p)
+{
+	struct broker_pending *pend;
+	uint64_t allowed;
+
+	if (!broker_prov_up(p)) {
+		/* Nobody to send them to: answered as requests at a worker that died. */
+		while ((pend = broker_wq_take(p)) != NULL)
+			route_finish(b, pend, ST_PSA_COMMUNICATION_FAILURE, NULL);
+		return;
+	}
+	while ((pend = broker_wq_next(p, &allowed)) != NULL)
+		route_send(b, route_pick(p, allowed), pend);
 }
 
 /* Whether the provider can take the operation now. */
-static uint32_t
+uint32_t
 broker_route_servable(const struct broker_provider *p, uint32_t opcode)
 {
-	if (!broker_provider_up(p) || !p->have_info)
+	if (!broker_prov_up(p) || !p->have_info)
 		return ST_PSA_COMMUNICATION_FAILURE;
 	return broker_cost_row(p, opcode) != NULL ? ST_SUCCESS : ST_PSA_NOT_SUPPORTED;
 }
 
-/* An operation on an existing key: use or destruction. */
-static void
-broker_route_keyed(struct broker_provider *p, uint64_t conn_id, uint64_t req_id,
-    const struct broker_identity *id, struct op_request *op)
-{
-	struct kim_entry e;
-	int r;
-
-	/* A key is found only in its own application's namespace, in this provider. */
-	r = kim_get(id->auth_type, id->app_name, op->key_name, &e);
-	if (r == -1) {
-		broker_reply_status(conn_id, req_id, ST_KEY_INFO_MANAGER_ERROR);
-		return;
-	}
-	if (r == 1 || e.state != KIM_ACTIVE || e.provider_id != p->id ||
-	    broker_life_busy(e.auth_type, e.app, e.name)) {
-		broker_reply_status(conn_id, req_id, ST_PSA_DOES_NOT_EXIST);
-		return;
-	}
-	if (wire_opcode_key_use(op->opcode) == WIRE_KEY_DESTROY) {
-		broker_life_destroy(conn_id, req_id, &e);
-		return;
-	}
-	op->key_name[0] = '\0';
-	/* The key's attributes travel with each use: a device keeps no PSA policy of its own. */
-	op->attrs = e.attrs;
-	broker_wq_submit(p, id->auth_type, id->app_name, conn_id, req_id, NULL, e.key_ref,
-	    e.key_ref_len, op);
-	explicit_bzero(e.key_ref, sizeof(e.key_ref));
-}
-
 void
-broker_route_request(uint64_t conn_id, uint64_t req_id, uid_t peer_uid, const uint8_t *data,
-    size_t len)
-{
-	struct broker_identity id;
-	struct ipc_request m;
-	struct broker_provider *p;
-	uint32_t status;
-
-	if (ipc_request_decode(data, len, &m) == -1)
-		fatalx("malformed request from frontd");
-	if ((status = broker_route_admit(conn_id, peer_uid, &m, &id)) != ST_SUCCESS) {
-		broker_reply_status(conn_id, req_id, status);
-		return;
-	}
-	if (m.provider == WIRE_PROVIDER_CORE) {
-		broker_route_core(conn_id, req_id, &id, &m.op);
-		return;
-	}
-	p = &broker.providers[m.provider];
-	if ((status = broker_route_servable(p, m.op.opcode)) != ST_SUCCESS) {
-		broker_reply_status(conn_id, req_id, status);
-		return;
-	}
-	if (!broker_fair_admit(conn_id, req_id, peer_uid, &id, data, len))
-		return;
-	switch (wire_opcode_key_use(m.op.opcode)) {
-	case WIRE_KEY_NONE:
-		broker_wq_submit(p, id.auth_type, id.app_name, conn_id, req_id, NULL, NULL, 0,
-		    &m.op);
-		return;
-	case WIRE_KEY_CREATE:
-		if (m.op.key_name[0] == '\0')
-			broker_reply_status(conn_id, req_id, ST_PSA_INVALID_ARGUMENT);
-		else
-			broker_life_create(p, conn_id, req_id, &id, &m.op);
-		return;
-	case WIRE_KEY_DESTROY:
-	case WIRE_KEY_USE:
-		broker_route_keyed(p, conn_id, req_id, &id, &m.op);
-		return;
-	}
-}
-
-void
-broker_route_response(struct broker_worker *w, uint64_t prov_req_id, const uint8_t *data,
-    size_t len)
+broker_route_response(struct broker_ctx *b, struct broker_worker *w, uint64_t prov_req_id,
+    const uint8_t *data, size_t len)
 {
 	struct broker_pending key = { .prov_req_id = prov_req_id }, *pend;
 	struct buf_reader rd;
 	struct op_result res;
 
-	pend = RB_FIND(broker_pending_tree, &route_pending, &key);
+	pend = RB_FIND(broker_pending_tree, &b->pending, &key);
 	if (pend == NULL || pend->worker != w) {
-		broker_worker_fault(w, "answered a request it was not given");
+		broker_out_worker_fault(w, "answered a request it was not given");
 		return;
 	}
 	buf_reader_init(&rd, data, len);
 	if (op_result_decode(&rd, &res) == -1 || !buf_reader_done(&rd)) {
-		broker_worker_fault(w, "sent a malformed result");
+		broker_out_worker_fault(w, "sent a malformed result");
 		return;
 	}
-	broker_pending_settle(pend);
-	if (pend->keyop != NULL) {
-		broker_life_ack(pend->keyop, res.status, &res);
-	} else {
-		/* The reference a provider may return is for the key store, not the client. */
-		res.out[1].ptr = NULL;
-		res.out[1].len = 0;
-		broker_reply(pend->conn_id, pend->req_id, &res);
-	}
-	free(pend);
-	broker_wq_kick(w->provider);
-}
-
-/* Answers one pending request that no provider will answer. */
-static void
-broker_pending_fail(struct broker_pending *pend, uint32_t status)
-{
-	broker_pending_settle(pend);
-	if (pend->keyop != NULL)
-		broker_life_ack(pend->keyop, status, NULL);
-	else
-		broker_reply_status(pend->conn_id, pend->req_id, status);
-	free(pend);
+	broker_pending_settle(b, pend);
+	route_finish(b, pend, res.status, &res);
+	broker_route_kick(b, w->provider);
 }
 
 void
-broker_route_worker_down(struct broker_worker *w)
+broker_route_worker_down(struct broker_ctx *b, struct broker_worker *w)
 {
 	struct broker_pending *pend, *next;
 
-	RB_FOREACH_SAFE(pend, broker_pending_tree, &route_pending, next)
-		if (pend->worker == w)
-			broker_pending_fail(pend, ST_PSA_COMMUNICATION_FAILURE);
-	broker_wq_kick(w->provider);
+	RB_FOREACH_SAFE(pend, broker_pending_tree, &b->pending, next) {
+		if (pend->worker != w)
+			continue;
+		broker_pending_settle(b, pend);
+		route_finish(b, pend, ST_PSA_COMMUNICATION_FAILURE, NULL);
+	}
+	broker_route_kick(b, w->provider);
 }
 
-void
-broker_route_send_failed(uint64_t prov_req_id, uint32_t status)
+static void
+route_send_failed(evutil_socket_t fd, short what, void *arg)
 {
-	struct broker_pending key = { .prov_req_id = prov_req_id }, *pend;
+	struct route_unsent *u = arg;
+	struct broker_pending key = { .prov_req_id = u->prov_req_id }, *pend;
+	struct broker_provider *p;
 
+	(void)fd;
+	(void)what;
 	/* Gone already if its worker died in between. */
-	if ((pend = RB_FIND(broker_pending_tree, &route_pending, &key)) == NULL)
-		return;
-	struct broker_provider *p = pend->worker->provider;
-
-	broker_pending_fail(pend, status);
-	broker_wq_kick(p);
+	if ((pend = RB_FIND(broker_pending_tree, &u->b->pending, &key)) != NULL) {
+		p = pend->worker->provider;
+		broker_pending_settle(u->b, pend);
+		route_finish(u->b, pend, ST_BODY_SIZE_EXCEEDS_LIMIT, NULL);
+		broker_route_kick(u->b, p);
+	}
+	free(u);
 }

@@ -33,6 +33,7 @@ enum { H2_DATA = 0, H2_HEADERS = 1, H2_RST_STREAM = 3, H2_SETTINGS = 4, H2_PUSH_
 #define H2_PADDED 0x8
 
 static struct {
+	struct broker_ctx *b; /* for its event base and the parent */
 	int enabled;  /* a JwtSvid authenticator with a workload_endpoint is configured */
 	int pending;  /* a SPIFFE_CONNECT is out */
 	int fd;
@@ -258,7 +259,7 @@ spiffe_retry(evutil_socket_t fd, short ev, void *arg)
 {
 	if (sp.enabled && sp.fd == -1 && !sp.pending) {
 		sp.pending = 1;
-		broker_send_parent(IPC_SPIFFE_CONNECT);
+		broker_out_parent(sp.b, IPC_SPIFFE_CONNECT, NULL, 0);
 	}
 }
 
@@ -284,7 +285,7 @@ spiffe_close(const char *why)
 	tv.tv_sec = sp.backoff_ms / 1000;
 	tv.tv_usec = (sp.backoff_ms % 1000) * 1000;
 	if (sp.retry == NULL)
-		sp.retry = evtimer_new(broker_event_base(), spiffe_retry, NULL);
+		sp.retry = evtimer_new(sp.b->proc.base, spiffe_retry, NULL);
 	if (sp.retry == NULL || evtimer_add(sp.retry, &tv) == -1)
 		fatalx("cannot schedule the Workload API reconnection");
 }
@@ -303,7 +304,7 @@ broker_spiffe_socket(int fd)
 	sp.fd = fd;
 	sp.in_len = sp.msg_len = 0;
 	if ((sp.msg = malloc(5 + GRPC_MSG_MAX)) == NULL ||
-	    (sp.ev = event_new(broker_event_base(), fd, EV_READ | EV_PERSIST, spiffe_readable,
+	    (sp.ev = event_new(sp.b->proc.base, fd, EV_READ | EV_PERSIST, spiffe_readable,
 	    NULL)) == NULL || event_add(sp.ev, NULL) == -1)
 		fatalx("cannot watch the Workload API connection");
 	if (spiffe_request() == -1)
@@ -311,8 +312,9 @@ broker_spiffe_socket(int fd)
 }
 
 void
-broker_spiffe_apply(int enabled)
+broker_spiffe_apply(struct broker_ctx *b, int enabled)
 {
+	sp.b = b;
 	sp.enabled = enabled;
 	if (!enabled) {
 		spiffe_close("JwtSvid no longer uses it");

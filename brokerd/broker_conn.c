@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* brokerd's client connections: who is connected, as the kernel says, by frontd's id. */
+#include <sys/socket.h>
+
+#include <stdlib.h>
+
+#include "brokerd.h"
+#include "log.h"
+#include "peer.h"
+
+static int
+broker_conn_cmp(const struct broker_conn *a, const struct broker_conn *b)
+{
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+TREE_GENERATE_STATIC(broker_conn_tree, broker_conn, entry, broker_conn_cmp)
+
+struct broker_conn *
+broker_conn_find(struct broker_ctx *b, uint64_t conn_id)
+{
+	struct broker_conn key = { .id = conn_id };
+
+	return RB_FIND(broker_conn_tree, &b->conns, &key);
+}
+
+void
+broker_conn_closed(struct broker_ctx *b, uint64_t conn_id)
+{
+	struct broker_conn *conn;
+
+	if ((conn = broker_conn_find(b, conn_id)) == NULL)
+		return;
+	RB_REMOVE(broker_conn_tree, &b->conns, conn);
+	free(conn);
+}
+
+void
+broker_conn_answered(struct broker_ctx *b, uint64_t conn_id, uint64_t req_id)
+{
+	struct broker_conn *conn;
+
+	if ((conn = broker_conn_find(b, conn_id)) != NULL && conn->last_req_id == req_id)
+		broker_conn_closed(b, conn_id);
+}
+
+/* A connection's first request brings its client socket: who is connected is read from it. */
+struct broker_conn *
+broker_conn_new(struct broker_ctx *b, uint64_t conn_id, int fd)
+{
+	struct broker_conn *conn;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	char why[160];
+
+	if ((conn = calloc(1, sizeof(*conn))) == NULL)
+		fatal("calloc");
+	conn->id = conn_id;
+	/*
+	 * Only an accepted client of our own listener says who is connected: the
+	 * credentials of a listener, a socketpair or another socket name whoever
+	 * made it (root, for the listener), never the client frontd serves.
+	 */
+	if (peer_is_client(fd, b->setup.listen_addr, why, sizeof(why)) == -1) {
+		log_warnx("connection %llu: frontd passed %s, not a client; its requests are "
+		    "refused", (unsigned long long)conn_id, why);
+		conn->refused = 1;
+		conn->uid = (uid_t)-1;
+	} else {
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
+			fatal("SO_PEERCRED");
+		conn->uid = cred.uid;
+		conn->pid = cred.pid;
+	}
+	if (RB_INSERT(broker_conn_tree, &b->conns, conn) != NULL)
+		fatalx("duplicate connection id %llu", (unsigned long long)conn_id);
+	log_debug("connection %llu from uid %u pid %d", (unsigned long long)conn_id,
+	    (unsigned)conn->uid, (int)conn->pid);
+	return conn;
+}

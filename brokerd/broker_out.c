@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * brokerd's output layer: what leaves for frontd, a provider worker or the
+ * parent. It calls nothing of brokerd's above it, so the unit tests put
+ * tests/broker_out_stub.c in its place and read what would have been sent.
+ */
+#include <stdlib.h>
+
+#include "brokerd.h"
+#include "ipc.h"
+#include "log.h"
+#include "wipe.h"
+
+int
+broker_out_reply(struct broker_ctx *b, uint64_t conn_id, uint64_t req_id,
+    const struct op_result *res)
+{
+	size_t len = op_result_encoded_len(res);
+	uint8_t *buf = malloc(len);
+	struct buf_writer wr;
+	int r;
+
+	if (buf == NULL)
+		fatal("malloc");
+	buf_writer_init(&wr, buf, len);
+	op_result_encode(&wr, res);
+	if (!buf_writer_ok(&wr))
+		fatalx("result encoding overflow");
+	r = ipc_send(b->proc.peer, IPC_RESPONSE, conn_id, req_id, -1, buf, wr.off);
+	wipe_free(buf, wr.off);
+	return r;
+}
+
+int
+broker_out_worker_send(struct broker_worker *w, uint64_t prov_req_id, const uint8_t *msg,
+    size_t msg_len)
+{
+	return ipc_send(w->chan, IPC_PROV_REQUEST, 0, prov_req_id, -1, msg, msg_len);
+}
+
+int
+broker_out_forget(struct broker_worker *w, const uint8_t *key_ref, size_t key_ref_len)
+{
+	return ipc_send(w->chan, IPC_PROV_FORGET, 0, 0, -1, key_ref, key_ref_len);
+}
+
+void
+broker_out_worker_fault(struct broker_worker *w, const char *what)
+{
+	log_warnx("%s worker %u %s; dropping it", w->provider->name, w->index, what);
+	ipc_chan_drop(w->chan);
+}
+
+void
+broker_out_parent(struct broker_ctx *b, uint32_t type, const uint8_t *data, size_t len)
+{
+	ipc_send_ctl(b->proc.parent, type, 0, -1, data, len);
+}

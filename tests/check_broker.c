@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * brokerd's routing, fairness and key life cycle in-process: its objects
+ * with the output layer replaced by tests/broker_out_stub.c, which records
+ * what would have gone to frontd and the workers. A test plays frontd
+ * (encoded requests into broker_dispatch_request) and the workers (encoded
+ * answers into broker_route_response), as brokerd.c's handlers would.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "kim.h"
+#include "broker_life.h"
+#include "broker_out_stub.h"
+#include "brokerd.h"
+#include "ipc_msg.h"
+#include "testlib.h"
+
+#define PROV WIRE_PROVIDER_MBED_CRYPTO
+
+static struct broker_ctx b;
+static char kim_dir[64];
+
+/* Provider PROV with workers workers, the first up of them up, serving what they are asked. */
+static void
+broker_setup_provider(uint32_t workers, uint32_t up)
+{
+	/* The software provider's rows and costs (prov_mbed.c), as its PROV_INFO says them. */
+	static const struct ipc_prov_op ops[] = { { OP_PSA_GENERATE_KEY, 1, 2500 },
+		{ OP_PSA_DESTROY_KEY, 1, 1400 }, { OP_PSA_SIGN_HASH, 1, 500 },
+		{ OP_PSA_GENERATE_RANDOM, 1, 500 }, { OP_PSA_HASH_COMPUTE, 1, 500 } };
+	struct broker_provider *p = broker_prov_configure(&b, PROV, "mbed-crypto");
+	uint32_t i;
+
+	memcpy(p->ops, ops, sizeof(ops));
+	p->op_count = sizeof(ops) / sizeof(ops[0]);
+	p->have_info = 1;
+	p->worker_count = workers;
+	for (i = 0; i < workers; i++) {
+		p->workers[i].provider = p;
+		p->workers[i].index = i;
+		p->workers[i].up = i < up;
+	}
+}
+
+static void
+broker_setup(void)
+{
+	char path[sizeof(kim_dir) + 16];
+
+	memset(&b, 0, sizeof(b));
+	memset(&stub_out, 0, sizeof(stub_out));
+	ck_assert_ptr_nonnull(b.proc.base = event_base_new());
+	broker_dispatch_init(&b);
+	/* Applications name themselves (Direct). */
+	b.setup.auth_count = 1;
+	b.setup.auths[0].type = WIRE_AUTH_DIRECT;
+	strlcpy(kim_dir, "/tmp/check_broker.XXXXXX", sizeof(kim_dir));
+	ck_assert_ptr_nonnull(mkdtemp(kim_dir));
+	snprintf(path, sizeof(path), "%s/kim.sqlite3", kim_dir);
+	ck_assert_int_eq(kim_open(path), 0);
+	broker_setup_provider(2, 2);
+}
+
+static void
+broker_teardown(void)
+{
+	char cmd[80];
+
+	kim_close();
+	event_free(b.fair_drain);
+	event_base_free(b.proc.base);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", kim_dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", kim_dir);
+}
+
+/* frontd passes a request of application app on connection conn_id. */
+static void
+broker_request(uint64_t conn_id, uint64_t req_id, const char *app, uint32_t provider,
+    const struct op_request *op)
+{
+	struct ipc_request m;
+	uint8_t *data;
+	size_t len;
+
+	memset(&m, 0, sizeof(m));
+	m.provider = (uint8_t)provider;
+	m.auth_type = WIRE_AUTH_DIRECT;
+	m.auth = (const uint8_t *)app;
+	m.auth_len = strlen(app);
+	m.op = *op;
+	data = ipc_request_encode_alloc(&m, &len);
+	broker_dispatch_request(&b, conn_id, req_id, 1000, data, len);
+	/* frontd's message is gone once brokerd has returned: nothing may point into it. */
+	explicit_bzero(data, len);
+	free(data);
+}
+
+static void
+broker_random(uint64_t conn_id, uint64_t req_id, const char *app)
+{
+	struct op_request op;
+
+	memset(&op, 0, sizeof(op));
+	op.opcode = OP_PSA_GENERATE_RANDOM;
+	op.number = 16;
+	broker_request(conn_id, req_id, app, PROV, &op);
+}
+
+static void
+broker_keyop(uint32_t opcode, uint64_t conn_id, uint64_t req_id, const char *app,
+    const char *name)
+{
+	struct op_request op;
+
+	memset(&op, 0, sizeof(op));
+	op.opcode = opcode;
+	strlcpy(op.key_name, name, sizeof(op.key_name));
+	op.attrs.type = 0x7112; /* an ECC P-256 key pair */
+	op.attrs.bits = 256;
+	broker_request(conn_id, req_id, app, PROV, &op);
+}
+
+/* Worker w answers prov_req_id with status. */
+static void
+broker_answer_from(struct broker_worker *w, uint64_t prov_req_id, uint32_t status)
+{
+	struct op_result res;
+	struct buf_writer wr;
+	uint8_t buf[256];
+
+	op_result_status(&res, status);
+	buf_writer_init(&wr, buf, sizeof(buf));
+	op_result_encode(&wr, &res);
+	ck_assert(buf_writer_ok(&wr));
+	broker_route_response(&b, w, prov_req_id, buf, wr.off);
+}
+
+/* The worker that was sent the send'th operation answers it with status. */
+static void
+broker_worker_answers(size_t send, uint32_t status)
+{
+	const struct stub_send *s = &stub_out.sends[send];
+
+	ck_assert_uint_lt(send, stub_out.send_count);
+	broker_answer_from(&b.providers[s->provider].workers[s->worker], s->prov_req_id, status);
+}
+
+/* The answer to (conn_id, req_id); fails the test if there is none or more than one. */
+static const struct stub_reply *
+broker_reply_to(uint64_t conn_id, uint64_t req_id)
+{
+	const struct stub_reply *found = NULL;
+	size_t i;
+
+	for (i = 0; i < stub_out.reply_count; i++) {
+		if (stub_out.replies[i].conn_id != conn_id || stub_out.replies[i].req_id != req_id)
+			continue;
+		ck_assert_msg(found == NULL, "request %llu answered twice",
+		    (unsigned long long)req_id);
+		found = &stub_out.replies[i];
+	}
+	ck_assert_msg(found != NULL, "request %llu of connection %llu not answered",
+	    (unsigned long long)req_id, (unsigned long long)conn_id);
+	return found;
+}
+
+/* Each operation goes to the least loaded worker; its answer goes back to its client. */
+START_TEST(t_route_worker)
+{
+	struct op_request op;
+
+	broker_random(1, 1, "alice");
+	broker_random(2, 7, "bob");
+	ck_assert_uint_eq(stub_out.send_count, 2);
+	ck_assert_uint_eq(stub_out.sends[0].provider, PROV);
+	ck_assert_uint_eq(stub_out.sends[0].opcode, OP_PSA_GENERATE_RANDOM);
+	ck_assert_uint_ne(stub_out.sends[0].worker, stub_out.sends[1].worker);
+	ck_assert_uint_eq(stub_out.reply_count, 0);
+	broker_worker_answers(1, ST_SUCCESS);
+	ck_assert_uint_eq(stub_out.reply_count, 1);
+	ck_assert_uint_eq(broker_reply_to(2, 7)->status, ST_SUCCESS);
+	/* Bob's worker is free again: the next operation goes there. */
+	broker_random(3, 1, "carol");
+	ck_assert_uint_eq(stub_out.sends[2].worker, stub_out.sends[1].worker);
+	/* An answer from a worker that was not given the request is a fault, not an answer. */
+	broker_answer_from(&b.providers[PROV].workers[1 - stub_out.sends[0].worker],
+	    stub_out.sends[0].prov_req_id, ST_SUCCESS);
+	ck_assert_uint_eq(stub_out.fault_count, 1);
+	ck_assert_uint_eq(stub_out.reply_count, 1);
+	/* A provider that is not configured is never sent anything. */
+	memset(&op, 0, sizeof(op));
+	op.opcode = OP_PSA_GENERATE_RANDOM;
+	broker_request(4, 1, "alice", WIRE_PROVIDER_PKCS11, &op);
+	ck_assert_uint_eq(broker_reply_to(4, 1)->status, ST_PROVIDER_NOT_REGISTERED);
+	ck_assert_uint_eq(stub_out.send_count, 3);
+	/* Nothing is left owed (the suite also runs in one process, under valgrind). */
+	broker_worker_answers(0, ST_SUCCESS);
+	broker_worker_answers(2, ST_SUCCESS);
+	ck_assert_uint_eq(stub_out.reply_count, 4);
+}
+END_TEST
+
+/*
+ * One request per application at a time: the rest are parked and go on in
+ * round-robin order as answers come, with the identity they arrived with:
+ * the authenticator is removed while they wait (as a reload may), and they
+ * still go, where a second authentication would refuse them.
+ */
+START_TEST(t_fair_parked)
+{
+	static const uint64_t want[] = { 1, 11, 2, 12, 3 }; /* the requests, in sent order */
+	size_t i;
+
+	b.setup.max_requests_per_application = 1;
+	broker_random(1, 1, "alice");
+	broker_random(1, 2, "alice");
+	broker_random(1, 3, "alice");
+	broker_random(2, 11, "bob");
+	broker_random(2, 12, "bob");
+	ck_assert_uint_eq(stub_out.send_count, 2); /* alice 1, bob 11 */
+	b.setup.auth_count = 0;
+	broker_worker_answers(0, ST_SUCCESS); /* alice 1: alice 2 may go */
+	ck_assert_int_ne(event_base_loop(b.proc.base, EVLOOP_NONBLOCK), -1);
+	ck_assert_uint_eq(stub_out.send_count, 3);
+	/* bob 11 and alice 2 answered: bob 12 and alice 3 may go, bob's turn first */
+	broker_worker_answers(1, ST_SUCCESS);
+	broker_worker_answers(2, ST_SUCCESS);
+	ck_assert_int_ne(event_base_loop(b.proc.base, EVLOOP_NONBLOCK), -1);
+	ck_assert_uint_eq(stub_out.send_count, 5);
+	broker_worker_answers(3, ST_SUCCESS);
+	broker_worker_answers(4, ST_SUCCESS);
+	/* Each send was answered in turn: the answers' order is the order they were sent in. */
+	ck_assert_uint_eq(stub_out.reply_count, 5);
+	for (i = 0; i < 5; i++) {
+		ck_assert_uint_eq(stub_out.replies[i].req_id, want[i]);
+		ck_assert_uint_eq(stub_out.replies[i].status, ST_SUCCESS);
+	}
+}
+END_TEST
+
+/* A parked request's inputs are its own: kept until it goes on, not frontd's message. */
+START_TEST(t_fair_parked_inputs)
+{
+	static const uint8_t input[] = "the parked request's own input";
+	struct op_request op;
+
+	b.setup.max_requests_per_application = 1;
+	broker_random(1, 1, "alice");
+	memset(&op, 0, sizeof(op));
+	op.opcode = OP_PSA_HASH_COMPUTE;
+	op.alg = 0x02000009; /* SHA-256 */
+	op.in[0].ptr = input;
+	op.in[0].len = sizeof(input);
+	broker_request(1, 2, "alice", PROV, &op);
+	ck_assert_uint_eq(stub_out.send_count, 1);
+	broker_worker_answers(0, ST_SUCCESS);
+	ck_assert_int_ne(event_base_loop(b.proc.base, EVLOOP_NONBLOCK), -1);
+	ck_assert_uint_eq(stub_out.send_count, 2);
+	ck_assert_uint_eq(stub_out.sends[1].opcode, OP_PSA_HASH_COMPUTE);
+	ck_assert_uint_eq(stub_out.sends[1].in0_len, sizeof(input));
+	ck_assert_mem_eq(stub_out.sends[1].in0, input, sizeof(input));
+	broker_worker_answers(1, ST_SUCCESS);
+	ck_assert_uint_eq(broker_reply_to(1, 2)->status, ST_SUCCESS);
+}
+END_TEST
+
+/* A key is made (two phases), then destroyed: every live worker is told to forget it. */
+START_TEST(t_destroy_forgotten)
+{
+	struct kim_entry e;
+	size_t i;
+
+	b.providers[PROV].worker_count = 3; /* the third is down */
+	b.providers[PROV].workers[2].provider = &b.providers[PROV];
+	b.providers[PROV].workers[2].index = 2;
+	broker_keyop(OP_PSA_GENERATE_KEY, 1, 1, "alice", "k1");
+	ck_assert_uint_eq(stub_out.send_count, 1);
+	ck_assert_uint_eq(stub_out.sends[0].opcode, OP_PSA_GENERATE_KEY);
+	/* Until the provider has answered, the name is only reserved. */
+	ck_assert_int_eq(kim_get(WIRE_AUTH_DIRECT, "alice", "k1", &e), 0);
+	ck_assert_int_eq(e.state, KIM_PENDING);
+	broker_worker_answers(0, ST_SUCCESS);
+	ck_assert_uint_eq(broker_reply_to(1, 1)->status, ST_SUCCESS);
+	ck_assert_int_eq(kim_get(WIRE_AUTH_DIRECT, "alice", "k1", &e), 0);
+	ck_assert_int_eq(e.state, KIM_ACTIVE);
+
+	broker_keyop(OP_PSA_DESTROY_KEY, 1, 2, "alice", "k1");
+	ck_assert_uint_eq(stub_out.send_count, 2);
+	ck_assert_uint_eq(stub_out.sends[1].opcode, OP_PSA_DESTROY_KEY);
+	ck_assert_uint_eq(stub_out.forget_count, 2);
+	for (i = 0; i < 2; i++) {
+		ck_assert_uint_eq(stub_out.forgets[i].worker, i);
+		ck_assert_uint_eq(stub_out.forgets[i].key_ref_len, e.key_ref_len);
+		ck_assert_mem_eq(stub_out.forgets[i].key_ref, e.key_ref, e.key_ref_len);
+	}
+	/* The key is busy while it is destroyed: a use finds nothing. */
+	broker_keyop(OP_PSA_SIGN_HASH, 1, 3, "alice", "k1");
+	ck_assert_uint_eq(broker_reply_to(1, 3)->status, ST_PSA_DOES_NOT_EXIST);
+	broker_worker_answers(1, ST_SUCCESS);
+	ck_assert_uint_eq(broker_reply_to(1, 2)->status, ST_SUCCESS);
+	ck_assert_int_eq(kim_get(WIRE_AUTH_DIRECT, "alice", "k1", &e), 1);
+}
+END_TEST
+
+/* A worker dies: everything it owed is answered CommunicationFailure, creations included. */
+START_TEST(t_worker_death)
+{
+	struct broker_worker *w;
+	struct kim_entry e;
+
+	b.providers[PROV].workers[1].up = 0;
+	broker_random(1, 1, "alice");
+	broker_random(1, 2, "alice");
+	broker_keyop(OP_PSA_GENERATE_KEY, 2, 1, "bob", "k1");
+	ck_assert_uint_eq(stub_out.send_count, 3);
+	w = &b.providers[PROV].workers[0];
+	w->up = 0;
+	broker_route_worker_down(&b, w);
+	ck_assert_uint_eq(stub_out.reply_count, 3);
+	ck_assert_uint_eq(broker_reply_to(1, 1)->status, ST_PSA_COMMUNICATION_FAILURE);
+	ck_assert_uint_eq(broker_reply_to(1, 2)->status, ST_PSA_COMMUNICATION_FAILURE);
+	ck_assert_uint_eq(broker_reply_to(2, 1)->status, ST_PSA_COMMUNICATION_FAILURE);
+	/* The worker may have made the key: it stays pending for reconciliation. */
+	ck_assert_int_eq(kim_get(WIRE_AUTH_DIRECT, "bob", "k1", &e), 0);
+	ck_assert_int_eq(e.state, KIM_PENDING);
+	ck_assert_uint_eq(w->inflight, 0);
+	/* Nothing is left to answer: a late answer from it is a fault. */
+	broker_worker_answers(0, ST_SUCCESS);
+	ck_assert_uint_eq(stub_out.fault_count, 1);
+	ck_assert_uint_eq(stub_out.reply_count, 3);
+	/* With no worker up, a new request is answered at once. */
+	broker_random(1, 3, "alice");
+	ck_assert_uint_eq(broker_reply_to(1, 3)->status, ST_PSA_COMMUNICATION_FAILURE);
+}
+END_TEST
+
+/*
+ * A creation an interruption left half-done is settled when its provider
+ * comes up: destroyed in the provider (every worker forgets it), the name
+ * dropped; until then it counts as start-up work.
+ */
+START_TEST(t_reconcile)
+{
+	struct kim_entry e;
+
+	memset(&e, 0, sizeof(e));
+	e.auth_type = WIRE_AUTH_DIRECT;
+	strlcpy(e.app, "alice", sizeof(e.app));
+	strlcpy(e.name, "half", sizeof(e.name));
+	e.provider_id = PROV;
+	e.attrs.type = 0x7112;
+	e.attrs.bits = 256;
+	ck_assert_int_eq(kim_begin_create(&e, e.key_ref, &e.key_ref_len), 0);
+	ck_assert_uint_eq(broker_life_reconcile(&b, &b.providers[PROV]), 1);
+	ck_assert_uint_eq(b.startup_jobs, 1);
+	ck_assert_uint_eq(stub_out.send_count, 1);
+	ck_assert_uint_eq(stub_out.sends[0].opcode, OP_PSA_DESTROY_KEY);
+	ck_assert_uint_eq(stub_out.forget_count, 2);
+	/* The name is busy meanwhile: a client's creation of it is refused. */
+	broker_keyop(OP_PSA_GENERATE_KEY, 1, 1, "alice", "half");
+	ck_assert_uint_eq(broker_reply_to(1, 1)->status, ST_PSA_ALREADY_EXISTS);
+	/* The provider never made it: DoesNotExist settles it as well as Success. */
+	broker_worker_answers(0, ST_PSA_DOES_NOT_EXIST);
+	ck_assert_uint_eq(b.startup_jobs, 0);
+	ck_assert_int_eq(kim_get(WIRE_AUTH_DIRECT, "alice", "half", &e), 1);
+	ck_assert_uint_eq(stub_out.reply_count, 1); /* nobody to answer for the start-up job */
+}
+END_TEST
+
+int
+main(void)
+{
+	const struct test_case cases[] = {
+		{ "broker", 30, broker_setup, broker_teardown, {
+			TEST(t_route_worker), TEST(t_fair_parked), TEST(t_fair_parked_inputs),
+			TEST(t_destroy_forgotten),
+			TEST(t_worker_death), TEST(t_reconcile)
+		} },
+	};
+
+	return test_main("broker", cases, sizeof(cases) / sizeof(cases[0]));
+}
