@@ -332,18 +332,20 @@ p11_mech_list(struct p11_slot *slot, CK_MECHANISM_TYPE *out, size_t max, size_t 
 	if (max < 4 * P11_HASH_COUNT + 8)
 		return CKR_GENERAL_ERROR;
 	if (p11_slot_has_opcode(slot, OPCODE_GENERATE_KEY)) {
-		out[n++] = CKM_EC_KEY_PAIR_GEN;
 		out[n++] = CKM_RSA_PKCS_KEY_PAIR_GEN;
+		out[n++] = CKM_EC_KEY_PAIR_GEN;
 	}
+	/* RSA first: tools probing a token (pkcs11-tool --test) take the first signing one. */
 	if (p11_slot_has_opcode(slot, OPCODE_SIGN_HASH)) {
-		out[n++] = CKM_ECDSA;
 		out[n++] = CKM_RSA_PKCS;
-		out[n++] = CKM_RSA_PKCS_PSS;
-		for (i = 0; i < P11_HASH_COUNT; i++) {
-			out[n++] = p11_hashes[i].ecdsa;
+		for (i = 0; i < P11_HASH_COUNT; i++)
 			out[n++] = p11_hashes[i].pkcs1;
+		out[n++] = CKM_RSA_PKCS_PSS;
+		for (i = 0; i < P11_HASH_COUNT; i++)
 			out[n++] = p11_hashes[i].pss;
-		}
+		out[n++] = CKM_ECDSA;
+		for (i = 0; i < P11_HASH_COUNT; i++)
+			out[n++] = p11_hashes[i].ecdsa;
 	}
 	if (p11_slot_has_opcode(slot, OPCODE_ASYMMETRIC_DECRYPT))
 		out[n++] = CKM_RSA_PKCS_OAEP;
