@@ -27,6 +27,8 @@ from e2elib import check, summary  # noqa: E402
 MODULE = os.path.join(eb.TOP, "pkcs11", "libparsec-pkcs11.so")
 DATA = b"a message signed through PKCS#11\n"
 SLOT_NAMES = {1: "MbedCrypto", 2: "Pkcs11", 3: "Tpm"}
+# The EC and RSA key sizes each slot says it makes (the TPM's: parsecd's TPM provider).
+KEY_SIZES = {1: ("256,521", "1024,4096"), 2: ("256,521", "1024,4096"), 3: ("256,384", "1024,3072")}
 
 
 class Tool:
@@ -120,6 +122,13 @@ def test_listing(t, name):
     missing = [m for m in want if m not in out]
     check("%s: -M lists the signature, decryption, key generation and digest mechanisms" % name,
           r.returncode == 0 and not missing, "missing %s in %s" % (missing, out))
+    ec, rsa = KEY_SIZES[t.slot]
+    check("%s: key sizes: EC {%s}, RSA {%s}" % (name, ec, rsa),
+          "ECDSA-KEY-PAIR-GEN, keySize={%s}" % ec in out and
+          "RSA-PKCS-KEY-PAIR-GEN, keySize={%s}" % rsa in out, out)
+    ok, out = keygen(t, "rsa:8192", "ff", "too-big")
+    check("%s: an RSA size the slot does not make is CKR_KEY_SIZE_RANGE" % name,
+          not ok and "CKR_KEY_SIZE_RANGE" in out, out)
 
 
 def test_ec(t, name, curve, key_id, digest, bits):
