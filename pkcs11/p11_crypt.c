@@ -109,7 +109,9 @@ p11_crypt(CK_SESSION_HANDLE h, int kind, const uint8_t *in, size_t in_len, uint8
 		*out_len = need;
 		p11_unlock();
 		return CKR_BUFFER_TOO_SMALL;
-	} else
+	} else if (kind == P11_OP_DECRYPT && in_len != need)
+		rv = CKR_ENCRYPTED_DATA_LEN_RANGE; /* a ciphertext is as long as the modulus */
+	else
 		rv = p11_pool_get(slot = s->slot, &client, &idx);
 	if (rv != CKR_OK) {
 		p11_op_end(op);
