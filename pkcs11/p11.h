@@ -86,7 +86,17 @@
  * key, on every slot). RSA
  * mechanisms are listed first: a program probing a token (pkcs11-tool
  * --test) takes the first signing one. Every mechanism using a key has
- * CKF_HW: the service does the work. No symmetric keys yet (AES, HMAC).
+ * CKF_HW: the service does the work.
+ *
+ * HMAC. Where the provider lists MacCompute or its CanDoCrypto says it makes
+ * HMAC keys (Mbed Crypto): an HMAC key is one secret-key object
+ * (CKO_SECRET_KEY, CKK_GENERIC_SECRET, CKA_VALUE_LEN, CKA_PRIVATE FALSE,
+ * CKA_VALUE sensitive) on the private handle; C_GenerateKey with
+ * CKM_GENERIC_SECRET_KEY_GEN makes one of 16 to 64 bytes permitting the
+ * first HMAC of CKA_ALLOWED_MECHANISMS, else HMAC-SHA-256; CKM_SHA_1_HMAC
+ * .. CKM_SHA512_HMAC sign and verify in the service over the data (at most
+ * 1 KiB, collected by C_SignUpdate). No AES keys, C_CreateObject of secret
+ * keys, C_DeriveKey or multi-part RSA decryption.
  *
  * Threads and fork. C_Initialize accepts no arguments, CKF_OS_LOCKING_OK
  * (pthreads) or the application's four mutex callbacks (used for the
@@ -118,6 +128,8 @@
 #define P11_RAW_MAX 1024       /* data collected for raw multi-part signatures */
 #define P11_PUB_MAX 1100       /* a 4096-bit RSA public key, DER, fits */
 #define P11_POOL_MAX 4         /* connections per slot for calls made side by side */
+#define P11_HMAC_MIN_BYTES 16  /* HMAC key sizes offered (CKA_VALUE_LEN) */
+#define P11_HMAC_MAX_BYTES 64
 
 /* A key of the caller's on a slot, and its two object handles. */
 struct p11_key {
@@ -152,6 +164,7 @@ struct p11_slot {
 	int opcodes_known;
 	CK_ULONG ec_min, ec_max, rsa_min, rsa_max; /* key sizes it makes */
 	int ranges_known;
+	int hmac;              /* HMAC keys served: 1 yes, 0 no, -1 not asked yet */
 	int logged_in;         /* a C_Login since the last C_Logout or last session */
 };
 
@@ -213,6 +226,10 @@ int p11_slot_has_opcode(struct p11_slot *slot, uint32_t opcode);
 void p11_session_reset(struct p11_session *s);
 void p11_op_end(struct p11_op *op);
 
+/* An HMAC key: one secret-key object, on the private handle. */
+#define P11_KEY_IS_SECRET(k) ((k)->attr.type == PARSEC_PSA_KEY_TYPE_HMAC)
+#define P11_ALG_IS_HMAC(alg) (((alg) & ~0xffu) == PARSEC_PSA_ALG_HMAC(0))
+
 /* p11_object.c */
 CK_RV p11_refresh_keys(CK_SLOT_ID slot);
 CK_RV p11_key_by_handle(CK_SLOT_ID slot, CK_OBJECT_HANDLE h, size_t *key, int *is_private);
@@ -235,6 +252,7 @@ CK_RV p11_mech_oaep_alg(const CK_MECHANISM *m, uint32_t *alg, uint8_t *label, si
     size_t *label_len);
 size_t p11_allowed_mechs(const struct p11_key *k, CK_MECHANISM_TYPE *out, size_t max);
 uint32_t p11_policy_from_mech(CK_MECHANISM_TYPE mech, int is_ec);
+uint32_t p11_hmac_from_mech(CK_MECHANISM_TYPE mech);
 CK_RV p11_mech_list(struct p11_slot *slot, CK_MECHANISM_TYPE *out, size_t max, size_t *count);
 CK_RV p11_mech_info(struct p11_slot *slot, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO *info);
 void p11_slot_key_range(struct p11_slot *slot, int is_ec, CK_ULONG *min, CK_ULONG *max);

@@ -12,12 +12,18 @@
 
 #define P11_HASH_MAX 64
 
-/* The signature's length for the key: 2 * ceil(bits / 8) for ECDSA, the modulus for RSA. */
+/*
+ * The signature's length for the operation: its hash's for an HMAC,
+ * 2 * ceil(bits / 8) for ECDSA, the modulus for RSA.
+ */
 static size_t
-p11_sig_len(const struct p11_key *k)
+p11_sig_len(const struct p11_op *op)
 {
+	const struct p11_key *k = &p11_keys[op->key];
 	size_t bytes = (k->attr.bits + 7) / 8;
 
+	if (P11_ALG_IS_HMAC(op->alg))
+		return p11_hash_len(PARSEC_PSA_ALG_GET_HASH(op->alg));
 	return p11_key_type(k->attr.type) == CKK_EC ? 2 * bytes : bytes;
 }
 
@@ -26,8 +32,10 @@ static CK_RV
 p11_sv_init(struct p11_session *s, int kind, const CK_MECHANISM *m, CK_OBJECT_HANDLE key_h)
 {
 	struct p11_op *op = &s->op[kind];
-	uint32_t need = kind == P11_OP_SIGN ? PARSEC_PSA_KEY_USAGE_SIGN_HASH :
-	    PARSEC_PSA_KEY_USAGE_VERIFY_HASH;
+	/* A signature needs a hash signing usage, an HMAC one for messages (PSA's MAC usage). */
+	uint32_t need = kind == P11_OP_SIGN ?
+	    PARSEC_PSA_KEY_USAGE_SIGN_HASH | PARSEC_PSA_KEY_USAGE_SIGN_MESSAGE :
+	    PARSEC_PSA_KEY_USAGE_VERIFY_HASH | PARSEC_PSA_KEY_USAGE_VERIFY_MESSAGE;
 	size_t key;
 	int is_private;
 	CK_RV rv;
@@ -95,6 +103,8 @@ p11_sv_input(struct p11_op *op, uint8_t *hash, const uint8_t **in, size_t *in_le
 			*alg = PARSEC_PSA_ALG_RSA_PKCS1V15_SIGN(h);
 		return CKR_OK;
 	}
+	if (P11_ALG_IS_HMAC(op->alg))
+		return CKR_OK; /* the service MACs the data itself */
 	if (op->mech == CKM_ECDSA) {
 		if ((h = p11_hash_by_len(op->raw_len)) == 0)
 			return CKR_DATA_LEN_RANGE;
@@ -118,7 +128,7 @@ p11_sign_finish(struct p11_session *s, CK_BYTE_PTR sig, CK_ULONG_PTR sig_len)
 	char name[PARSEC_NAME_MAX + 1];
 	uint8_t hash[P11_HASH_MAX], input[P11_RAW_MAX];
 	const uint8_t *in;
-	size_t in_len, need = p11_sig_len(k), got = 0, raw_len, idx;
+	size_t in_len, need = p11_sig_len(op), got = 0, raw_len, idx;
 	CK_MECHANISM_TYPE op_mech = op->mech;
 	CK_SLOT_ID slot = s->slot;
 	parsec_client *client;
@@ -149,7 +159,10 @@ p11_sign_finish(struct p11_session *s, CK_BYTE_PTR sig, CK_ULONG_PTR sig_len)
 		in = input + (in - op->raw);
 	}
 	p11_unlock();
-	st = parsec_sign_hash(client, name, alg, in, in_len, sig, *sig_len, &got);
+	if (P11_ALG_IS_HMAC(alg))
+		st = parsec_mac_compute(client, name, alg, in, in_len, sig, *sig_len, &got);
+	else
+		st = parsec_sign_hash(client, name, alg, in, in_len, sig, *sig_len, &got);
 	/* A provider without that hash's PKCS#1 signature may still pad a DigestInfo as given. */
 	if (st == PARSEC_ERR_NOT_SUPPORTED && op_mech == CKM_RSA_PKCS &&
 	    alg != PARSEC_PSA_ALG_RSA_PKCS1V15_SIGN_RAW)
@@ -189,7 +202,7 @@ C_Sign(CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG len, CK_BYTE_PTR sig,
 		return rv;
 	op = &s->op[P11_OP_SIGN];
 	/* The size asked first: the data is taken when the signature is made. */
-	if (sig != NULL && sig_len != NULL && *sig_len >= p11_sig_len(&p11_keys[op->key])) {
+	if (sig != NULL && sig_len != NULL && *sig_len >= p11_sig_len(op)) {
 		rv = p11_sv_update(op, data, len);
 		op->updated = 0;
 	}
@@ -296,7 +309,7 @@ p11_verify_finish(struct p11_session *s, const uint8_t *sig, size_t sig_len)
 
 	if (sig == NULL)
 		rv = CKR_ARGUMENTS_BAD;
-	else if (sig_len != p11_sig_len(k))
+	else if (sig_len != p11_sig_len(op))
 		rv = CKR_SIGNATURE_LEN_RANGE;
 	else
 		rv = p11_sv_input(op, hash, &in, &in_len, &alg);
@@ -306,7 +319,9 @@ p11_verify_finish(struct p11_session *s, const uint8_t *sig, size_t sig_len)
 		memcpy(name, k->name, sizeof(name));
 		memcpy(input, in, in_len);
 		p11_unlock();
-		st = parsec_verify_hash(client, name, alg, input, in_len, sig, sig_len);
+		st = P11_ALG_IS_HMAC(alg) ?
+		    parsec_mac_verify(client, name, alg, input, in_len, sig, sig_len) :
+		    parsec_verify_hash(client, name, alg, input, in_len, sig, sig_len);
 		p11_lock();
 		p11_pool_put(slot, idx);
 		rv = p11_status_rv(st);
