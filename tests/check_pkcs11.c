@@ -448,6 +448,7 @@ START_TEST(test_not_initialized)
 	CK_INFO info;
 	CK_ULONG n;
 
+	RV_EQ(p11.fl->C_GetFunctionList(NULL), CKR_ARGUMENTS_BAD);
 	RV_EQ(p11.fl->C_GetInfo(&info), CKR_CRYPTOKI_NOT_INITIALIZED);
 	RV_EQ(p11.fl->C_GetSlotList(CK_FALSE, NULL, &n), CKR_CRYPTOKI_NOT_INITIALIZED);
 	RV_EQ(p11.fl->C_Finalize(NULL), CKR_CRYPTOKI_NOT_INITIALIZED);
@@ -532,14 +533,21 @@ p11_mx_unlock(CK_VOID_PTR m)
 	return CKR_OK;
 }
 
-/* Application mutexes without CKF_OS_LOCKING_OK: the module must lock with them (5.4). */
+/*
+ * Application mutexes without CKF_OS_LOCKING_OK: the module must lock with them
+ * (5.4); with the flag as well it may use either (_i 1).
+ */
 START_TEST(test_app_mutexes)
 {
 	CK_C_INITIALIZE_ARGS args = { p11_mx_create, p11_mx_destroy, p11_mx_lock, p11_mx_unlock,
-		0, NULL };
+		_i == 1 ? CKF_OS_LOCKING_OK : 0, NULL };
 	CK_BYTE rnd[16];
 
 	RV_EQ(p11.fl->C_Initialize(&args), CKR_OK);
+	if (_i == 1) {
+		RV_EQ(p11.fl->C_Finalize(NULL), CKR_OK);
+		return;
+	}
 	p11.slot = p11_pick_slot();
 	p11.session = p11_open(0);
 	RV_EQ(p11.fl->C_GenerateRandom(p11.session, rnd, sizeof(rnd)), CKR_OK);
@@ -1704,7 +1712,7 @@ main(void)
 	const struct test_case cases[] = {
 		{ "keys", 120, NULL, NULL, { TEST(test_make_keys) } },
 		{ "initialize", 30, NULL, NULL, { TEST(test_not_initialized),
-		    TEST(test_initialize_args_bad), TEST(test_app_mutexes) } },
+		    TEST(test_initialize_args_bad), TEST_LOOP(test_app_mutexes, 2) } },
 		{ "general", 30, p11_setup, p11_teardown, { TEST(test_get_info),
 		    TEST(test_slot_list), TEST(test_token_info), TEST(test_mechanisms) } },
 		{ "sessions", 30, p11_setup, p11_teardown, { TEST(test_sessions),
