@@ -43,6 +43,7 @@ static struct {
 #define LABEL_P384 "conf-p384"
 #define LABEL_RSA "conf-rsa"
 #define LABEL_RSA_ENC "conf-rsa-enc"
+#define LABEL_RSA_PSS "conf-rsa-pss"
 
 /* DER OIDs of the curves, as CKA_EC_PARAMS holds them. */
 static const CK_BYTE oid_p256[] = { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07 };
@@ -268,13 +269,21 @@ p11_gen_ec(CK_SESSION_HANDLE s, const CK_BYTE *oid, CK_ULONG oid_len, const char
 	    with_types ? 8 : 5, pub, priv);
 }
 
-/* An RSA key pair of bits bits, for signing or (enc) for encryption. */
+enum p11_rsa_use { RSA_SIGN, RSA_ENCRYPT, RSA_SIGN_PSS };
+
+/*
+ * An RSA key pair of bits bits for a use. A PSS key names its mechanisms in
+ * CKA_ALLOWED_MECHANISMS (pkcs11-tool --allowed-mechanisms): a key store
+ * with one algorithm per key (PSA's) learns from it which one.
+ */
 static CK_RV
-p11_gen_rsa(CK_SESSION_HANDLE s, CK_ULONG bits, const char *label, int enc,
+p11_gen_rsa(CK_SESSION_HANDLE s, CK_ULONG bits, const char *label, enum p11_rsa_use use,
     CK_OBJECT_HANDLE *pub, CK_OBJECT_HANDLE *priv)
 {
 	CK_MECHANISM mech = { CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0 };
+	CK_MECHANISM_TYPE pss[] = { CKM_RSA_PKCS_PSS, CKM_SHA256_RSA_PKCS_PSS };
 	CK_BYTE e[] = { 0x01, 0x00, 0x01 };
+	int enc = use == RSA_ENCRYPT;
 	CK_ATTRIBUTE pt[] = {
 		{ CKA_TOKEN, &ck_true, 1 },
 		{ CKA_LABEL, (void *)label, strlen(label) },
@@ -290,9 +299,11 @@ p11_gen_rsa(CK_SESSION_HANDLE s, CK_ULONG bits, const char *label, int enc,
 		{ CKA_PRIVATE, &ck_true, 1 },
 		{ CKA_SENSITIVE, &ck_true, 1 },
 		{ CKA_ID, (void *)label, strlen(label) },
+		{ CKA_ALLOWED_MECHANISMS, pss, sizeof(pss) },
 	};
 
-	return p11.fl->C_GenerateKeyPair(s, &mech, pt, 6, st, 6, pub, priv);
+	return p11.fl->C_GenerateKeyPair(s, &mech, pt, 6, st, use == RSA_SIGN_PSS ? 7 : 6, pub,
+	    priv);
 }
 
 /* Whether the token lists the mechanism. */
@@ -662,7 +673,7 @@ START_TEST(test_sessions)
 {
 	CK_SESSION_HANDLE ro, rw;
 	CK_SESSION_INFO si;
-	CK_ULONG user = p11.pin != NULL;
+	int user = p11.pin != NULL;
 
 	RV_EQ(p11.fl->C_OpenSession(p11.slot, CKF_RW_SESSION, NULL, NULL, &ro),
 	    CKR_SESSION_PARALLEL_NOT_SUPPORTED);
@@ -676,7 +687,11 @@ START_TEST(test_sessions)
 	RV_EQ(p11.fl->C_GetSessionInfo(ro, &si), CKR_OK);
 	ck_assert_int_eq(si.slotID, p11.slot);
 	ck_assert_int_eq(si.flags, CKF_SERIAL_SESSION);
-	/* The login state belongs to the application: a new session shares it (5.6). */
+	/*
+	 * The login state belongs to the application: a new session shares it (5.6).
+	 * Without a PIN a module may open its sessions as the user already.
+	 */
+	user |= si.state == CKS_RO_USER_FUNCTIONS;
 	ck_assert_int_eq(si.state, user ? CKS_RO_USER_FUNCTIONS : CKS_RO_PUBLIC_SESSION);
 	RV_EQ(p11.fl->C_GetSessionInfo(rw, &si), CKR_OK);
 	ck_assert_int_eq(si.flags, CKF_SERIAL_SESSION | CKF_RW_SESSION);
@@ -716,7 +731,9 @@ p11_login_with_pin(CK_SESSION_HANDLE s)
 
 /*
  * Without a PIN (the token does not ask for a login): private keys are found
- * and used as they are, and whatever C_Login answers, the session state agrees.
+ * and used as they are, and whatever C_Login answers, the session state agrees
+ * (6.7.1): a module may open its sessions as the user already (who the service
+ * sees) or public, but then C_Login and C_Logout keep to the state they show.
  */
 static void
 p11_login_without_pin(CK_SESSION_HANDLE s)
@@ -727,9 +744,16 @@ p11_login_without_pin(CK_SESSION_HANDLE s)
 	CK_RV rv;
 
 	RV_EQ(p11.fl->C_GetSessionInfo(s, &si), CKR_OK);
-	ck_assert_int_eq(si.state, CKS_RW_PUBLIC_SESSION);
+	ck_assert(si.state == CKS_RW_PUBLIC_SESSION || si.state == CKS_RW_USER_FUNCTIONS);
 	ck_assert_int_eq(p11_sign(s, &m, p11_key(CKO_PRIVATE_KEY, LABEL_P256), hash, 32, sig,
 	    sizeof(sig)), 64);
+	if (si.state == CKS_RW_USER_FUNCTIONS) {
+		RV_EQ(p11.fl->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)"", 0),
+		    CKR_USER_ALREADY_LOGGED_IN);
+		RV_EQ(p11.fl->C_Logout(s), CKR_OK);
+		RV_EQ(p11.fl->C_GetSessionInfo(s, &si), CKR_OK);
+		ck_assert_int_eq(si.state, CKS_RW_PUBLIC_SESSION);
+	}
 	RV_EQ(p11.fl->C_Logout(s), CKR_USER_NOT_LOGGED_IN);
 	rv = p11.fl->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)"", 0);
 	RV_EQ(p11.fl->C_GetSessionInfo(s, &si), CKR_OK);
@@ -783,6 +807,24 @@ p11_check_id_pair(CK_OBJECT_HANDLE pub, CK_OBJECT_HANDLE priv)
 		ck_assert_msg(n > 0, "a key pair without a CKA_ID");
 }
 
+/*
+ * Destroys a pair, private key first. A module whose public object is a view
+ * of the key (parsecd's) may take it away with the private one: then it is
+ * gone, handle and all.
+ */
+static void
+p11_destroy_pair(const char *label, CK_OBJECT_HANDLE pub, CK_OBJECT_HANDLE priv)
+{
+	CK_ATTRIBUTE by_label = { CKA_LABEL, (void *)label, strlen(label) };
+	CK_OBJECT_HANDLE h;
+	CK_RV rv;
+
+	RV_EQ(p11.fl->C_DestroyObject(p11.session, priv), CKR_OK);
+	rv = p11.fl->C_DestroyObject(p11.session, pub);
+	ck_assert_msg(rv == CKR_OK || rv == CKR_OBJECT_HANDLE_INVALID, "C_DestroyObject: 0x%lx", rv);
+	ck_assert_int_eq(p11_find(p11.session, &by_label, 1, &h, 1), 0);
+}
+
 /* Key generation with and without CKA_CLASS/CKA_KEY_TYPE in the templates. */
 START_TEST(test_generate_ec)
 {
@@ -805,8 +847,7 @@ START_TEST(test_generate_ec)
 	ck_assert_int_eq(p11_key(CKO_PRIVATE_KEY, label), priv);
 	ck_assert_int_eq(p11_key(CKO_PUBLIC_KEY, label), pub);
 	p11_check_id_pair(pub, priv);
-	RV_EQ(p11.fl->C_DestroyObject(p11.session, priv), CKR_OK);
-	RV_EQ(p11.fl->C_DestroyObject(p11.session, pub), CKR_OK);
+	p11_destroy_pair(label, pub, priv);
 }
 END_TEST
 
@@ -832,6 +873,25 @@ START_TEST(test_generate_bad)
 	mech.mechanism = CKM_VENDOR_DEFINED | 0x5a5a;
 	RV_EQ(p11.fl->C_GenerateKeyPair(p11.session, &mech, NULL, 0, NULL, 0, &pub, &priv),
 	    CKR_MECHANISM_INVALID);
+}
+END_TEST
+
+/* Destroying the public object never takes the private key with it. */
+START_TEST(test_destroy_public)
+{
+	CK_OBJECT_HANDLE pub, priv;
+	CK_MECHANISM m = { CKM_ECDSA, NULL, 0 };
+	CK_BYTE hash[32] = { 9 }, sig[64];
+	char label[64];
+	CK_RV rv;
+
+	snprintf(label, sizeof(label), "conf-destroy-pub-%d", (int)getpid());
+	RV_EQ(p11_gen_ec(p11.session, oid_p256, sizeof(oid_p256), label, 1, &pub, &priv), CKR_OK);
+	rv = p11.fl->C_DestroyObject(p11.session, pub);
+	ck_assert_msg(rv == CKR_OK || rv == CKR_ACTION_PROHIBITED, "C_DestroyObject: 0x%lx", rv);
+	ck_assert_int_eq(p11_key(CKO_PRIVATE_KEY, label), priv);
+	ck_assert_int_eq(p11_sign(p11.session, &m, priv, hash, 32, sig, sizeof(sig)), 64);
+	p11_destroy_pair(label, pub, priv);
 }
 END_TEST
 
@@ -955,6 +1015,7 @@ p11_check_private_attrs(CK_OBJECT_HANDLE priv, CK_KEY_TYPE kt, const char *label
 	ck_assert_int_eq(p11_bool(priv, CKA_NEVER_EXTRACTABLE), !p11_bool(priv, CKA_EXTRACTABLE));
 	ck_assert_int_eq(p11_bool(priv, CKA_ALWAYS_AUTHENTICATE), CK_FALSE);
 	ck_assert_int_eq(p11_bool(priv, CKA_PRIVATE), CK_TRUE);
+	ck_assert_int_eq(p11_bool(priv, CKA_LOCAL), CK_TRUE);
 	len = p11_attr(priv, CKA_ALLOWED_MECHANISMS, buf, sizeof(buf));
 	ck_assert_int_eq(len % sizeof(CK_MECHANISM_TYPE), 0);
 	if (kt == CKK_EC) {
@@ -969,9 +1030,10 @@ p11_check_private_attrs(CK_OBJECT_HANDLE priv, CK_KEY_TYPE kt, const char *label
 
 START_TEST(test_key_attributes)
 {
-	static const char *const labels[] = { LABEL_P256, LABEL_P384, LABEL_RSA, LABEL_RSA_ENC };
+	static const char *const labels[] = { LABEL_P256, LABEL_P384, LABEL_RSA, LABEL_RSA_ENC,
+		LABEL_RSA_PSS };
 
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < 5; i++) {
 		CK_KEY_TYPE kt = i < 2 ? CKK_EC : CKK_RSA;
 		CK_OBJECT_HANDLE pub = p11_key(CKO_PUBLIC_KEY, labels[i]);
 		CK_OBJECT_HANDLE priv = p11_key(CKO_PRIVATE_KEY, labels[i]);
@@ -1176,14 +1238,15 @@ END_TEST
 
 START_TEST(test_rsa_pss)
 {
-	CK_OBJECT_HANDLE priv = p11_key(CKO_PRIVATE_KEY, LABEL_RSA);
-	CK_OBJECT_HANDLE pub = p11_key(CKO_PUBLIC_KEY, LABEL_RSA);
+	CK_OBJECT_HANDLE priv = p11_key(CKO_PRIVATE_KEY, LABEL_RSA_PSS);
+	CK_OBJECT_HANDLE pub = p11_key(CKO_PUBLIC_KEY, LABEL_RSA_PSS);
 	CK_RSA_PKCS_PSS_PARAMS pp = { CKM_SHA256, CKG_MGF1_SHA256, 32 };
 	CK_MECHANISM raw = { CKM_RSA_PKCS_PSS, &pp, sizeof(pp) };
 	CK_MECHANISM sha = { CKM_SHA256_RSA_PKCS_PSS, &pp, sizeof(pp) };
 	static const char data[] = "signed with a salt";
 	CK_BYTE hash[32], sig[256], sig2[256];
 	CK_ULONG n = sizeof(sig2);
+	CK_RV rv;
 
 	p11_sha256(data, sizeof(data) - 1, hash);
 	ck_assert_int_eq(p11_sign(p11.session, &raw, priv, hash, 32, sig, 256), 256);
@@ -1199,6 +1262,13 @@ START_TEST(test_rsa_pss)
 	ck_assert(memcmp(sig, sig2, 256) != 0);
 	ck_assert_int_eq(p11_rsa_verify_outside(pub, 1, hash, sig2), 0);
 	RV_EQ(p11_verify(p11.session, &raw, pub, hash, 32, sig2, 256), CKR_OK);
+	/* PKCS#1 v1.5 is not among the key's CKA_ALLOWED_MECHANISMS. */
+	raw.mechanism = CKM_SHA256_RSA_PKCS;
+	raw.pParameter = NULL;
+	raw.ulParameterLen = 0;
+	rv = p11.fl->C_SignInit(p11.session, &raw, priv);
+	ck_assert_msg(rv == CKR_MECHANISM_INVALID || rv == CKR_KEY_FUNCTION_NOT_PERMITTED,
+	    "a mechanism the key does not allow: 0x%lx", rv);
 }
 END_TEST
 
@@ -1317,7 +1387,7 @@ END_TEST
 
 START_TEST(test_pss_params)
 {
-	CK_OBJECT_HANDLE rsa = p11_key(CKO_PRIVATE_KEY, LABEL_RSA);
+	CK_OBJECT_HANDLE rsa = p11_key(CKO_PRIVATE_KEY, LABEL_RSA_PSS);
 	CK_RSA_PKCS_PSS_PARAMS pp = { CKM_SHA256, CKG_MGF1_SHA256, 32 };
 	CK_MECHANISM m = { CKM_RSA_PKCS_PSS, NULL, 0 };
 	CK_BYTE hash[32] = { 3 }, sig[256];
@@ -1356,10 +1426,16 @@ p11_oaep_encrypt(CK_MECHANISM *m, const void *msg, CK_ULONG len, CK_BYTE *out)
 {
 	CK_OBJECT_HANDLE pub = p11_key(CKO_PUBLIC_KEY, LABEL_RSA_ENC);
 	CK_ULONG n = 0;
+	CK_RSA_PKCS_OAEP_PARAMS *op = m->pParameter;
 	CK_RV rv = p11.fl->C_EncryptInit(p11.session, m, pub);
 
 	if (p11.softhsm && rv == CKR_ARGUMENTS_BAD) {
 		fprintf(stderr, "note: SoftHSM has RSA-OAEP with SHA-1 and no label only\n");
+		return 0;
+	}
+	/* A module may lack a hash for OAEP, and must then say so here (5.8). */
+	if (rv == CKR_MECHANISM_PARAM_INVALID && op->hashAlg == CKM_SHA_1) {
+		fprintf(stderr, "note: the module has no RSA-OAEP with SHA-1\n");
 		return 0;
 	}
 	RV_EQ(rv, CKR_OK);
@@ -1658,11 +1734,13 @@ START_TEST(test_make_keys)
 	CK_OBJECT_HANDLE pub, priv;
 	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
 	CK_ATTRIBUTE t[] = { { CKA_CLASS, &cls, sizeof(cls) }, { CKA_LABEL, NULL, 0 } };
-	static const char *const labels[] = { LABEL_P256, LABEL_P384, LABEL_RSA, LABEL_RSA_ENC };
+	static const char *const labels[] = { LABEL_P256, LABEL_P384, LABEL_RSA, LABEL_RSA_ENC,
+		LABEL_RSA_PSS };
+	static const enum p11_rsa_use uses[] = { RSA_SIGN, RSA_ENCRYPT, RSA_SIGN_PSS };
 	CK_RV rv;
 
 	p11_setup();
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 5; i++) {
 		t[1].pValue = (void *)labels[i];
 		t[1].ulValueLen = strlen(labels[i]);
 		if (p11_find(p11.session, t, 2, &priv, 1) == 1)
@@ -1672,7 +1750,7 @@ START_TEST(test_make_keys)
 			    i == 0 ? sizeof(oid_p256) : sizeof(oid_p384), labels[i], 1,
 			    &pub, &priv);
 		else
-			rv = p11_gen_rsa(p11.session, 2048, labels[i], i == 3, &pub, &priv);
+			rv = p11_gen_rsa(p11.session, 2048, labels[i], uses[i - 2], &pub, &priv);
 		ck_assert_msg(rv == CKR_OK, "C_GenerateKeyPair %s: 0x%lx", labels[i], rv);
 	}
 	p11_teardown();
@@ -1720,7 +1798,8 @@ main(void)
 		{ "objects", 60, p11_setup, p11_teardown, { TEST_LOOP(test_generate_ec, 4),
 		    TEST(test_generate_bad), TEST(test_find), TEST(test_find_state),
 		    TEST(test_key_attributes), TEST(test_attribute_sizes),
-		    TEST(test_attribute_invalid), TEST(test_destroy) } },
+		    TEST(test_attribute_invalid), TEST(test_destroy),
+		    TEST(test_destroy_public) } },
 		{ "operations", 60, p11_setup, p11_teardown, { TEST(test_ecdsa_raw),
 		    TEST(test_sign_ecdsa_sha256), TEST(test_rsa_pkcs), TEST(test_rsa_pss),
 		    TEST(test_sign_two_call), TEST(test_sign_errors), TEST(test_pss_params),
