@@ -123,7 +123,6 @@ struct p11_slot {
 	char uuid[37];
 	uint32_t version_maj, version_min;
 	parsec_client *client; /* this slot's connection, made on first use */
-	pid_t client_pid;
 	uint32_t opcodes[64];
 	size_t opcode_count;
 	int opcodes_known;
