@@ -864,6 +864,49 @@ START_TEST(test_generate_ec)
 }
 END_TEST
 
+/*
+ * RSA with CKA_CLASS and CKA_KEY_TYPE in the templates (the suite's other RSA
+ * keys have none); a key type the mechanism does not make is refused.
+ */
+START_TEST(test_generate_rsa_types)
+{
+	CK_MECHANISM mech = { CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0 };
+	CK_OBJECT_CLASS pub_class = CKO_PUBLIC_KEY, priv_class = CKO_PRIVATE_KEY;
+	CK_KEY_TYPE kt = CKK_RSA;
+	CK_ULONG bits = 2048;
+	char label[64];
+	CK_ATTRIBUTE pt[] = {
+		{ CKA_CLASS, &pub_class, sizeof(pub_class) },
+		{ CKA_KEY_TYPE, &kt, sizeof(kt) },
+		{ CKA_TOKEN, &ck_true, 1 },
+		{ CKA_LABEL, label, 0 },
+		{ CKA_VERIFY, &ck_true, 1 },
+		{ CKA_MODULUS_BITS, &bits, sizeof(bits) },
+	};
+	CK_ATTRIBUTE st[] = {
+		{ CKA_CLASS, &priv_class, sizeof(priv_class) },
+		{ CKA_KEY_TYPE, &kt, sizeof(kt) },
+		{ CKA_TOKEN, &ck_true, 1 },
+		{ CKA_LABEL, label, 0 },
+		{ CKA_SIGN, &ck_true, 1 },
+	};
+	CK_OBJECT_HANDLE pub, priv;
+
+	snprintf(label, sizeof(label), "conf-rsa-types-%d", (int)getpid());
+	pt[3].ulValueLen = st[3].ulValueLen = strlen(label);
+	kt = CKK_EC;
+	RV_EQ(p11.fl->C_GenerateKeyPair(p11.session, &mech, pt, 6, st, 5, &pub, &priv),
+	    CKR_TEMPLATE_INCONSISTENT);
+	kt = CKK_RSA;
+	RV_EQ(p11.fl->C_GenerateKeyPair(p11.session, &mech, pt, 6, st, 5, &pub, &priv), CKR_OK);
+	ck_assert_int_eq(p11_ulong(pub, CKA_MODULUS_BITS), 2048);
+	ck_assert_int_eq(p11_ulong(priv, CKA_KEY_TYPE), CKK_RSA);
+	ck_assert_int_eq(p11_bool(priv, CKA_SIGN), CK_TRUE);
+	p11_check_id_pair(pub, priv);
+	p11_destroy_pair(label, pub, priv);
+}
+END_TEST
+
 START_TEST(test_generate_bad)
 {
 	CK_OBJECT_HANDLE pub, priv;
@@ -1845,7 +1888,7 @@ main(void)
 		{ "sessions", 30, p11_setup, p11_teardown, { TEST(test_sessions),
 		    TEST(test_login) } },
 		{ "objects", 60, p11_setup, p11_teardown, { TEST_LOOP(test_generate_ec, 4),
-		    TEST(test_generate_bad), TEST(test_find), TEST(test_find_state),
+		    TEST(test_generate_rsa_types), TEST(test_generate_bad), TEST(test_find), TEST(test_find_state),
 		    TEST(test_key_attributes), TEST(test_attribute_sizes),
 		    TEST(test_attribute_invalid), TEST(test_destroy),
 		    TEST(test_destroy_public) } },
