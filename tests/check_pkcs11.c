@@ -1812,6 +1812,68 @@ START_TEST(test_fork)
 }
 END_TEST
 
+/* ---- the service behind parsecd's module ---- */
+
+/* After the service is gone: no token, sessions over; then back. */
+static void
+p11_check_gone(CK_SESSION_HANDLE s)
+{
+	CK_SLOT_INFO si;
+	CK_TOKEN_INFO ti;
+	CK_SESSION_HANDLE h;
+	CK_ULONG n = 0;
+	CK_BYTE rnd[8];
+	CK_RV rv;
+
+	RV_EQ(p11.fl->C_GetSlotList(CK_TRUE, NULL, &n), CKR_OK);
+	ck_assert_int_eq(n, 0);
+	RV_EQ(p11.fl->C_GetSlotInfo(p11.slot, &si), CKR_OK);
+	ck_assert(!(si.flags & CKF_TOKEN_PRESENT));
+	RV_EQ(p11.fl->C_GetTokenInfo(p11.slot, &ti), CKR_TOKEN_NOT_PRESENT);
+	RV_EQ(p11.fl->C_OpenSession(p11.slot, CKF_SERIAL_SESSION, NULL, NULL, &h),
+	    CKR_TOKEN_NOT_PRESENT);
+	/* The token's sessions ended with it (v2.40 5.6; 6.6.3 C_GetSlotList). */
+	rv = p11.fl->C_GenerateRandom(s, rnd, sizeof(rnd));
+	ck_assert_msg(rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_SESSION_CLOSED ||
+	    rv == CKR_DEVICE_REMOVED || rv == CKR_TOKEN_NOT_PRESENT,
+	    "a session of a token that went away: 0x%lx", rv);
+}
+
+/*
+ * parsecd's module: the token is present while the service answers. A service
+ * of this test's own is stopped and started again under it.
+ */
+START_TEST(test_service_gone)
+{
+	struct test_daemon d;
+	char endpoint[400];
+	CK_SESSION_HANDLE s;
+	CK_BYTE rnd[8];
+	CK_ULONG n = 0;
+
+	if (!p11.daemon_started) {
+		fprintf(stderr, "note: no service of the suite's own: its absence is not tested\n");
+		return;
+	}
+	ck_assert_int_eq(test_daemon_start(&d, NULL, NULL), 0);
+	snprintf(endpoint, sizeof(endpoint), "unix:%s", d.socket_path);
+	setenv("PARSEC_SERVICE_ENDPOINT", endpoint, 1);
+	RV_EQ(p11.fl->C_Initialize(NULL), CKR_OK);
+	p11.slot = p11_pick_slot();
+	s = p11_open(0);
+	RV_EQ(p11.fl->C_GenerateRandom(s, rnd, sizeof(rnd)), CKR_OK);
+	ck_assert_int_ne(test_daemon_stop_status(&d), -1);
+	p11_check_gone(s);
+	ck_assert_int_eq(test_daemon_launch(&d), 0);
+	RV_EQ(p11.fl->C_GetSlotList(CK_TRUE, NULL, &n), CKR_OK);
+	ck_assert_int_ge(n, 1);
+	s = p11_open(0);
+	RV_EQ(p11.fl->C_GenerateRandom(s, rnd, sizeof(rnd)), CKR_OK);
+	RV_EQ(p11.fl->C_Finalize(NULL), CKR_OK);
+	test_daemon_stop(&d);
+}
+END_TEST
+
 /* ---- the run ---- */
 
 /*
@@ -1899,6 +1961,7 @@ main(void)
 		    TEST(test_random) } },
 		{ "concurrency", 120, p11_setup_threads, p11_teardown, { TEST(test_threads_own_sessions),
 		    TEST(test_threads_one_session), TEST(test_fork) } },
+		{ "service", 60, NULL, NULL, { TEST(test_service_gone) } },
 	};
 	CK_INFO info;
 	int rc;
