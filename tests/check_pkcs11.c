@@ -158,7 +158,7 @@ p11_setup(void)
 	p11.session = p11_open(1);
 }
 
-/* The same for threads: C_Initialize(NULL) promises a single thread (5.4). */
+/* The same for threads: C_Initialize(NULL) promises a single thread (C_Initialize). */
 static void
 p11_setup_threads(void)
 {
@@ -497,7 +497,7 @@ START_TEST(test_initialize_args_bad)
 	memset(&args, 0, sizeof(args));
 	args.pReserved = &reserved;
 	RV_EQ(p11.fl->C_Initialize(&args), CKR_ARGUMENTS_BAD);
-	/* Some of the mutex functions but not all of them (v2.40, 5.4). */
+	/* Some of the mutex functions but not all of them (C_Initialize). */
 	memset(&args, 0, sizeof(args));
 	args.CreateMutex = p11_dummy_create;
 	RV_EQ(p11.fl->C_Initialize(&args), CKR_ARGUMENTS_BAD);
@@ -554,7 +554,7 @@ p11_mx_unlock(CK_VOID_PTR m)
 
 /*
  * Application mutexes without CKF_OS_LOCKING_OK: the module must lock with them
- * (5.4); with the flag as well it may use either (_i 1).
+ * (C_Initialize); with the flag as well it may use either (_i 1).
  */
 START_TEST(test_app_mutexes)
 {
@@ -699,7 +699,7 @@ START_TEST(test_sessions)
 	ck_assert_int_eq(si.slotID, p11.slot);
 	ck_assert_int_eq(si.flags, CKF_SERIAL_SESSION);
 	/*
-	 * The login state belongs to the application: a new session shares it (5.6).
+	 * The login state belongs to the application: a new session shares it (PKCS#11 on sessions).
 	 * Without a PIN a module may open its sessions as the user already.
 	 */
 	user |= si.state == CKS_RO_USER_FUNCTIONS;
@@ -743,7 +743,7 @@ p11_login_with_pin(CK_SESSION_HANDLE s)
 /*
  * Without a PIN (the token does not ask for a login): private keys are found
  * and used as they are, and whatever C_Login answers, the session state agrees
- * (6.7.1): a module may open its sessions as the user already (who the service
+ * (C_Login, C_Logout): a module may open its sessions as the user already (who the service
  * sees) or public, but then C_Login and C_Logout keep to the state they show.
  */
 static void
@@ -915,7 +915,7 @@ START_TEST(test_generate_bad)
 	CK_ATTRIBUTE by_label = { CKA_LABEL, "conf-bad", 8 };
 	CK_RV rv;
 
-	/* No curve at all: a template that lacks a required attribute (10.1.5). */
+	/* No curve at all: a template that lacks a required attribute (C_GenerateKeyPair). */
 	RV_EQ(p11.fl->C_GenerateKeyPair(p11.session, &mech, NULL, 0, NULL, 0, &pub, &priv),
 	    CKR_TEMPLATE_INCOMPLETE);
 	rv = p11_gen_ec(p11.session, not_a_curve, sizeof(not_a_curve), "conf-bad", 0, &pub, &priv);
@@ -1066,7 +1066,10 @@ p11_check_public_attrs(CK_OBJECT_HANDLE pub, CK_KEY_TYPE kt, const char *label)
 	ck_assert_mem_eq(buf + len - 3, "\x01\x00\x01", 3);
 }
 
-/* A private key's usage and sensitivity flags, and the public parts libp11 and GnuTLS read from it. */
+/*
+ * A private key's usage and sensitivity flags, and the public parts libp11 and
+ * GnuTLS read from it.
+ */
 static void
 p11_check_private_attrs(CK_OBJECT_HANDLE priv, CK_KEY_TYPE kt, const char *label)
 {
@@ -1121,7 +1124,7 @@ START_TEST(test_key_attributes)
 }
 END_TEST
 
-/* The two-call size convention and a buffer too small (v2.40, 5.7 C_GetAttributeValue). */
+/* The two-call size convention and a buffer too small (PKCS#11 v2.40, C_GetAttributeValue). */
 START_TEST(test_attribute_sizes)
 {
 	CK_OBJECT_HANDLE pub = p11_key(CKO_PUBLIC_KEY, LABEL_P256);
@@ -1199,7 +1202,7 @@ START_TEST(test_destroy)
 	RV_EQ(p11.fl->C_DestroyObject(p11.session, priv), CKR_OK);
 	RV_EQ(p11.fl->C_DestroyObject(p11.session, priv), CKR_OBJECT_HANDLE_INVALID);
 	RV_EQ(p11.fl->C_GetAttributeValue(p11.session, priv, &a, 1), CKR_OBJECT_HANDLE_INVALID);
-	/* A key handle that names nothing, given where a key is expected (5.12). */
+	/* A key handle that names nothing, given where a key is expected (CKR_KEY_HANDLE_INVALID). */
 	RV_SPEC(p11.fl->C_SignInit(p11.session, &m, priv), CKR_KEY_HANDLE_INVALID,
 	    CKR_OBJECT_HANDLE_INVALID);
 	RV_SPEC(p11.fl->C_SignInit(p11.session, &m, CK_INVALID_HANDLE), CKR_KEY_HANDLE_INVALID,
@@ -1350,7 +1353,10 @@ START_TEST(test_rsa_pss)
 }
 END_TEST
 
-/* NULL output gives the length; too small keeps the operation; then it signs (5.2). */
+/*
+ * NULL output gives the length; too small keeps the operation; then it signs
+ * (PKCS#11 on output of variable length).
+ */
 START_TEST(test_sign_two_call)
 {
 	CK_OBJECT_HANDLE priv = p11_key(CKO_PRIVATE_KEY, LABEL_RSA);
@@ -1415,7 +1421,7 @@ p11_refused_sign_init(CK_MECHANISM *m, CK_OBJECT_HANDLE key, CK_RV want)
 		RV_EQ(rv, CKR_OPERATION_NOT_INITIALIZED);
 }
 
-/* Every error but a too-small buffer ends the operation (5.2, 5.12). */
+/* Every error but a too-small buffer ends the operation (C_Sign, C_Verify). */
 START_TEST(test_sign_errors)
 {
 	CK_OBJECT_HANDLE rsa = p11_key(CKO_PRIVATE_KEY, LABEL_RSA);
@@ -1513,7 +1519,7 @@ p11_oaep_encrypt(CK_MECHANISM *m, const void *msg, CK_ULONG len, CK_BYTE *out)
 	}
 	/*
 	 * A token may lack a hash for OAEP (parsecd's keys know one), or labels
-	 * (a TPM), and must then say so here (5.8); parsecd's Mbed Crypto slot has both.
+	 * (a TPM), and must then say so here (C_EncryptInit); parsecd's Mbed Crypto slot has both.
 	 */
 	if (rv == CKR_MECHANISM_PARAM_INVALID && (op->hashAlg == CKM_SHA_1 ||
 	    (op->ulSourceDataLen > 0 && !p11.all_mechs))) {
@@ -1659,7 +1665,7 @@ END_TEST
 
 /*
  * A signing thread. PKCS#11 leaves concurrent calls on one session undefined
- * (v2.40, 5.6.x: the application must lock), so workers sharing a session take
+ * (PKCS#11 on sessions and threads: the application must lock), so workers sharing a session take
  * the application's lock around each operation; the module must still serve a
  * session from whichever thread calls.
  */
@@ -1760,7 +1766,10 @@ START_TEST(test_threads_one_session)
 }
 END_TEST
 
-/* What the child does after fork(): initialise again (6.6.1), sign, verify. 0 if all went well. */
+/*
+ * What the child does after fork(): initialise again (PKCS#11 on applications
+ * and processes), sign, verify. 0 if all went well.
+ */
 static int
 p11_child(void)
 {
@@ -1832,7 +1841,7 @@ p11_check_gone(CK_SESSION_HANDLE s)
 	RV_EQ(p11.fl->C_GetTokenInfo(p11.slot, &ti), CKR_TOKEN_NOT_PRESENT);
 	RV_EQ(p11.fl->C_OpenSession(p11.slot, CKF_SERIAL_SESSION, NULL, NULL, &h),
 	    CKR_TOKEN_NOT_PRESENT);
-	/* The token's sessions ended with it (v2.40 5.6; 6.6.3 C_GetSlotList). */
+	/* The token's sessions ended with it (PKCS#11 on sessions). */
 	rv = p11.fl->C_GenerateRandom(s, rnd, sizeof(rnd));
 	ck_assert_msg(rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_SESSION_CLOSED ||
 	    rv == CKR_DEVICE_REMOVED || rv == CKR_TOKEN_NOT_PRESENT,
@@ -1950,17 +1959,17 @@ main(void)
 		{ "sessions", 30, p11_setup, p11_teardown, { TEST(test_sessions),
 		    TEST(test_login) } },
 		{ "objects", 60, p11_setup, p11_teardown, { TEST_LOOP(test_generate_ec, 4),
-		    TEST(test_generate_rsa_types), TEST(test_generate_bad), TEST(test_find), TEST(test_find_state),
-		    TEST(test_key_attributes), TEST(test_attribute_sizes),
-		    TEST(test_attribute_invalid), TEST(test_destroy),
-		    TEST(test_destroy_public) } },
+		    TEST(test_generate_rsa_types), TEST(test_generate_bad), TEST(test_find),
+		    TEST(test_find_state), TEST(test_key_attributes), TEST(test_attribute_sizes),
+		    TEST(test_attribute_invalid), TEST(test_destroy), TEST(test_destroy_public) } },
 		{ "operations", 60, p11_setup, p11_teardown, { TEST(test_ecdsa_raw),
 		    TEST(test_sign_ecdsa_sha256), TEST(test_rsa_pkcs), TEST(test_rsa_pss),
 		    TEST(test_sign_two_call), TEST(test_sign_errors), TEST(test_pss_params),
 		    TEST_LOOP(test_oaep, 4), TEST(test_digest), TEST(test_digest_long),
 		    TEST(test_random) } },
-		{ "concurrency", 120, p11_setup_threads, p11_teardown, { TEST(test_threads_own_sessions),
-		    TEST(test_threads_one_session), TEST(test_fork) } },
+		{ "concurrency", 120, p11_setup_threads, p11_teardown, {
+		    TEST(test_threads_own_sessions), TEST(test_threads_one_session),
+		    TEST(test_fork) } },
 		{ "service", 60, NULL, NULL, { TEST(test_service_gone) } },
 	};
 	CK_INFO info;
