@@ -600,6 +600,7 @@ START_TEST(test_slot_list)
 {
 	CK_SLOT_ID slots[64], one;
 	CK_ULONG n = 0, all = 0, small;
+	CK_RV rv;
 
 	RV_EQ(p11.fl->C_GetSlotList(CK_TRUE, NULL, NULL), CKR_ARGUMENTS_BAD);
 	RV_EQ(p11.fl->C_GetSlotList(CK_TRUE, NULL, &n), CKR_OK);
@@ -621,6 +622,10 @@ START_TEST(test_slot_list)
 		ck_assert(p11_blank_padded(si.slotDescription, sizeof(si.slotDescription)));
 		ck_assert(p11_blank_padded(si.manufacturerID, sizeof(si.manufacturerID)));
 	}
+	/* Slot events are reported honestly or not at all; never a block here. */
+	rv = p11.fl->C_WaitForSlotEvent(CKF_DONT_BLOCK, &one, NULL);
+	ck_assert_msg(rv == CKR_NO_EVENT || rv == CKR_OK || rv == CKR_FUNCTION_NOT_SUPPORTED,
+	    "C_WaitForSlotEvent(CKF_DONT_BLOCK): 0x%lx", rv);
 }
 END_TEST
 
