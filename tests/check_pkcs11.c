@@ -1872,6 +1872,8 @@ START_TEST(test_service_gone)
 	ck_assert_int_eq(test_daemon_start(&d, NULL, NULL), 0);
 	snprintf(endpoint, sizeof(endpoint), "unix:%s", d.socket_path);
 	setenv("PARSEC_SERVICE_ENDPOINT", endpoint, 1);
+	/* That service has the Mbed Crypto provider only: its token is the one watched. */
+	p11.token = NULL;
 	RV_EQ(p11.fl->C_Initialize(NULL), CKR_OK);
 	p11.slot = p11_pick_slot();
 	s = p11_open(0);
