@@ -149,24 +149,29 @@ p11_open(int rw)
 	return s;
 }
 
-/* The checked fixture: an initialised module and a R/W session, logged in if need be. */
+/* An initialised module and a R/W session, logged in if need be. */
 static void
-p11_setup(void)
+p11_start(CK_C_INITIALIZE_ARGS *args)
 {
-	RV_EQ(p11.fl->C_Initialize(NULL), CKR_OK);
+	RV_EQ(p11.fl->C_Initialize(args), CKR_OK);
 	p11.slot = p11_pick_slot();
 	p11.session = p11_open(1);
 }
 
-/* The same for threads: C_Initialize(NULL) promises a single thread (C_Initialize). */
+/* The checked fixture. */
+static void
+p11_setup(void)
+{
+	p11_start(NULL);
+}
+
+/* The same for threads: C_Initialize without arguments is told of one thread only. */
 static void
 p11_setup_threads(void)
 {
 	CK_C_INITIALIZE_ARGS args = { NULL, NULL, NULL, NULL, CKF_OS_LOCKING_OK, NULL };
 
-	RV_EQ(p11.fl->C_Initialize(&args), CKR_OK);
-	p11.slot = p11_pick_slot();
-	p11.session = p11_open(1);
+	p11_start(&args);
 }
 
 static void
