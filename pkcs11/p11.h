@@ -90,10 +90,11 @@
  *
  * Threads and fork. C_Initialize accepts no arguments, CKF_OS_LOCKING_OK
  * (pthreads) or the application's four mutex callbacks (used for the
- * module's own lock). One lock guards the tables; signatures, decryption,
- * key generation and random bytes are asked of the service without it,
- * each slot on its own connection (kept open); listings and attribute
- * reads hold it. After fork() the child never uses the parent's
+ * module's own lock). One lock guards the tables; signatures, verification,
+ * decryption, key generation and random bytes are asked of the service
+ * without it, on up to P11_POOL_MAX (4) kept-open connections per slot, so
+ * that threads signing at once are served side by side; listings and
+ * attribute reads hold it and use the slot's own connection. After fork() the child never uses the parent's
  * connections: the first call in a new process drops them (its sessions
  * stay valid), the lock is held across fork() so that no child inherits it
  * taken, and C_Initialize in the child starts afresh and returns CKR_OK.
@@ -116,6 +117,7 @@
 #define P11_MAX_SESSIONS 1024
 #define P11_RAW_MAX 1024       /* data collected for raw multi-part signatures */
 #define P11_PUB_MAX 1100       /* a 4096-bit RSA public key, DER, fits */
+#define P11_POOL_MAX 4         /* connections per slot for calls made side by side */
 
 /* A key of the caller's on a slot, and its two object handles. */
 struct p11_key {
@@ -142,6 +144,9 @@ struct p11_slot {
 	char uuid[37];
 	uint32_t version_maj, version_min;
 	parsec_client *client; /* this slot's connection, made on first use */
+	parsec_client *pool[P11_POOL_MAX]; /* signatures, decryption, random */
+	unsigned pool_users[P11_POOL_MAX];
+	size_t pool_count;
 	uint32_t opcodes[64];
 	size_t opcode_count;
 	int opcodes_known;
@@ -187,6 +192,8 @@ int p11_initialized(void);
 void p11_lock(void);
 void p11_unlock(void);
 CK_RV p11_slot_client(CK_SLOT_ID slot, parsec_client **client);
+CK_RV p11_pool_get(CK_SLOT_ID slot, parsec_client **client, size_t *idx);
+void p11_pool_put(CK_SLOT_ID slot, size_t idx);
 CK_RV p11_status_rv(int status);
 /* Locks and checks the module and session: CKR_OK with the lock held. */
 CK_RV p11_enter_session(CK_SESSION_HANDLE h, struct p11_session **s);

@@ -118,8 +118,9 @@ p11_sign_finish(struct p11_session *s, CK_BYTE_PTR sig, CK_ULONG_PTR sig_len)
 	char name[PARSEC_NAME_MAX + 1];
 	uint8_t hash[P11_HASH_MAX], input[P11_RAW_MAX];
 	const uint8_t *in;
-	size_t in_len, need = p11_sig_len(k), got = 0, raw_len;
+	size_t in_len, need = p11_sig_len(k), got = 0, raw_len, idx;
 	CK_MECHANISM_TYPE op_mech = op->mech;
+	CK_SLOT_ID slot = s->slot;
 	parsec_client *client;
 	uint32_t alg;
 	CK_RV rv;
@@ -135,7 +136,7 @@ p11_sign_finish(struct p11_session *s, CK_BYTE_PTR sig, CK_ULONG_PTR sig_len)
 		return rv;
 	}
 	if ((rv = p11_sv_input(op, hash, &in, &in_len, &alg)) != CKR_OK ||
-	    (rv = p11_slot_client(s->slot, &client)) != CKR_OK) {
+	    (rv = p11_pool_get(slot, &client, &idx)) != CKR_OK) {
 		p11_op_end(op);
 		return rv;
 	}
@@ -155,6 +156,7 @@ p11_sign_finish(struct p11_session *s, CK_BYTE_PTR sig, CK_ULONG_PTR sig_len)
 		st = parsec_sign_hash(client, name, PARSEC_PSA_ALG_RSA_PKCS1V15_SIGN_RAW, input,
 		    raw_len, sig, *sig_len, &got);
 	p11_lock();
+	p11_pool_put(slot, idx);
 	p11_op_end(op);
 	if (st == PARSEC_SUCCESS)
 		*sig_len = got;
@@ -285,8 +287,9 @@ p11_verify_finish(struct p11_session *s, const uint8_t *sig, size_t sig_len)
 	char name[PARSEC_NAME_MAX + 1];
 	uint8_t hash[P11_HASH_MAX], input[P11_RAW_MAX];
 	const uint8_t *in;
-	size_t in_len;
+	size_t in_len, idx;
 	parsec_client *client;
+	CK_SLOT_ID slot = s->slot;
 	uint32_t alg = 0;
 	CK_RV rv;
 	int st;
@@ -295,21 +298,21 @@ p11_verify_finish(struct p11_session *s, const uint8_t *sig, size_t sig_len)
 		rv = CKR_ARGUMENTS_BAD;
 	else if (sig_len != p11_sig_len(k))
 		rv = CKR_SIGNATURE_LEN_RANGE;
-	else if ((rv = p11_sv_input(op, hash, &in, &in_len, &alg)) == CKR_OK)
-		rv = p11_slot_client(s->slot, &client);
+	else
+		rv = p11_sv_input(op, hash, &in, &in_len, &alg);
 	if (rv == CKR_OK && alg == PARSEC_PSA_ALG_RSA_PKCS1V15_SIGN_RAW)
 		rv = p11_rsa_raw_verify(op->key, in, in_len, sig, sig_len);
-	if (rv != CKR_OK || alg == PARSEC_PSA_ALG_RSA_PKCS1V15_SIGN_RAW) {
-		p11_op_end(op);
-		return rv;
+	else if (rv == CKR_OK && (rv = p11_pool_get(slot, &client, &idx)) == CKR_OK) {
+		memcpy(name, k->name, sizeof(name));
+		memcpy(input, in, in_len);
+		p11_unlock();
+		st = parsec_verify_hash(client, name, alg, input, in_len, sig, sig_len);
+		p11_lock();
+		p11_pool_put(slot, idx);
+		rv = p11_status_rv(st);
 	}
-	memcpy(name, k->name, sizeof(name));
-	memcpy(input, in, in_len);
-	p11_unlock();
-	st = parsec_verify_hash(client, name, alg, input, in_len, sig, sig_len);
-	p11_lock();
 	p11_op_end(op);
-	return p11_status_rv(st);
+	return rv;
 }
 
 CK_RV
