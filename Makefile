@@ -328,6 +328,12 @@ tests/check_upstream: tests/check_upstream.o tests/testlib.o libparsec/libparsec
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(CHECK_LIBS) $(MBEDCRYPTO_LIBS) -pthread
 tests/check_upstream.o: LOCAL_CFLAGS += -Ilibparsec
 
+# The PKCS#11 conformance suite: loads a module by path (dlopen), as applications do.
+tests/check_pkcs11: tests/check_pkcs11.o tests/testlib.o $(PROTO_LIB) $(COMMON_LIB)
+	$(msg) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(CHECK_LIBS) $(MBEDCRYPTO_LIBS) -ldl -pthread
+tests/check_pkcs11.o: LOCAL_CFLAGS += $(P11KIT_CFLAGS)
+
 # An application whose memory tests/e2e_wipe.py reads after its calls.
 tests/wipe_client: tests/wipe_client.o libparsec/libparsec.a
 	$(msg) LINK $@
@@ -381,12 +387,25 @@ check: deps all $(TEST_PROGS) tests/wipe_client fuzz $(PY_PB) fault-tree
 installcheck: deps all $(PY_PB)
 	/usr/bin/python3 tests/e2e_installcheck.py $(CURDIR)
 
-# ---- make check-long: the load test at full length (a minute of signing), and the
+# ---- make check-long: the load test at full length (a minute of signing), the
 # starvation tests (generations, a flood of signatures) against PKCS#11 (SoftHSMv2)
-# as well as Mbed Crypto ----
-check-long: deps all $(PY_PB) fault-tree
+# as well as Mbed Crypto, and the PKCS#11 conformance suite against SoftHSMv2 and
+# through parsecd's device providers ----
+check-long: deps all $(PY_PB) fault-tree check-p11-softhsm check-p11-devices
 	PARSEC_LONG=1 /usr/bin/python3 tests/e2e_load.py $(CURDIR)
 	PARSEC_LONG=1 /usr/bin/python3 tests/e2e_starve.py $(CURDIR)
+
+# ---- make check-p11-softhsm: the PKCS#11 conformance suite against SoftHSMv2's
+# module, which shows that what the suite expects is what PKCS#11 says (make check
+# runs it against parsecd's module) ----
+.PHONY: check-p11-softhsm check-p11-devices
+check-p11-softhsm: deps tests/check_pkcs11
+	bash tests/p11_softhsm.sh $(CURDIR)
+
+# ---- make check-p11-devices: the same suite through parsecd's module on its PKCS#11
+# (SoftHSMv2) and TPM (swtpm) providers ----
+check-p11-devices: deps all tests/check_pkcs11
+	/usr/bin/python3 tests/p11_devices.py $(CURDIR)
 
 # ---- make check-repeat N=20: the end-to-end suites N times over (default 10) ----
 # Names every suite that failed even once (REPEAT=20 works too); make check is

@@ -68,12 +68,13 @@ for prog in "$@"; do
 	run_one "$(basename "$prog")" "$prog"
 done
 
-# The in-process unit suites once more under valgrind (not on sanitizer builds).
+# The in-process unit suites once more under valgrind (not on sanitizer builds); with
+# check_pkcs11 that is parsecd's PKCS#11 module, which it loads (about 30 s).
 if command -v valgrind >/dev/null 2>&1 && [ -z "${PARSEC_SANITIZED:-}" ]; then
 	for prog in "$@"; do
 		case "$prog" in
 		*check_wire | *check_ipc | *check_config | *check_jwt | *check_front | *check_libparsec | *check_upstream | *check_device | \
-		*check_broker)
+		*check_broker | *check_pkcs11)
 			run_one "$(basename "$prog") under valgrind" env CK_FORK=no valgrind -q \
 			    --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite "$prog" ;;
 		esac

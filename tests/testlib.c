@@ -54,8 +54,11 @@ test_daemon_start(struct test_daemon *d, const char *core_extra, const char *ext
 	    "[privsep]\nstate_dir = \"%s/state\"\n%s\n",
 	    core_extra ? core_extra : "", d->socket_path, d->dir, d->dir, extra ? extra : "");
 	fclose(f);
-	/* parsecd refuses, as root, a config others could change; a umask must not decide. */
-	chmod(d->config_path, 0644);
+	/*
+	 * parsecd refuses, as root, a config others could change, and one that others
+	 * can read when it holds a PIN; a umask must not decide.
+	 */
+	chmod(d->config_path, extra != NULL && strstr(extra, "user_pin") != NULL ? 0600 : 0644);
 	return test_daemon_launch(d);
 }
 
