@@ -55,6 +55,9 @@ class Target:
     def __init__(self, module, env, pin, work):
         self.module, self.env, self.pin, self.work = module, env, pin, work
         self.user = None
+        # The RSA key pkeyutl signs RSA-PSS with: a parsecd key permits one algorithm,
+        # and a key p11tool makes is for PKCS#1 v1.5.
+        self.pss_key = "gt-rsa"
 
     def run(self, argv, stdin=None, extra_env=None, timeout=180):
         """One program, as self.user when set (else as this process); stdin closed
@@ -207,7 +210,7 @@ def engine(t, token):
     try:
         engine_sign(t, token, "gt-ec", [], "ECDSA P-256")
         engine_sign(t, token, "gt-rsa", ["digest:sha256"], "RSA-PKCS SHA-256")
-        engine_sign(t, token, "gt-rsa", ["digest:sha256", "rsa_padding_mode:pss",
+        engine_sign(t, token, t.pss_key, ["digest:sha256", "rsa_padding_mode:pss",
                                          "rsa_pss_saltlen:32"], "RSA-PSS SHA-256")
         cert = os.path.join(t.work, "self.pem")
         r = t.run(["openssl", "req", "-new", "-x509", "-engine", "pkcs11", "-keyform", "engine",
@@ -345,15 +348,15 @@ def openssh(t):
 # ---- parsecd ---------------------------------------------------------------------------
 
 def provider_tokens(t):
-    """{provider kind: token URL}, matched on what the module says of each token."""
+    """{provider kind: token URL}, matched on each token's label ("Parsec MbedCrypto"...)."""
     urls = t.token_urls()
     found = {}
-    for kind, words in (("mbed", ("mbed",)), ("pkcs11", ("pkcs", "11")), ("tpm", ("tpm",))):
-        for u in urls:
-            low = urllib.parse.unquote(u).lower()
-            if all(w in low for w in words) and u not in found.values():
+    for u in urls:
+        fields = dict(f.split("=", 1) for f in u[len("pkcs11:"):].split(";") if "=" in f)
+        label = urllib.parse.unquote(fields.get("token", "")).lower()
+        for kind, word in (("mbed", "mbed"), ("pkcs11", "pkcs11"), ("tpm", "tpm")):
+            if word in label and kind not in found:
                 found[kind] = u
-                break
     return urls, found
 
 
@@ -435,8 +438,13 @@ def parsecd_run():
         if "mbed" not in tokens:
             return summary("e2e_p11_tools")
         gnutls(t, tokens["mbed"])
+        tool = os.path.join(eb.TOP, "tool", "parsec-tool")
+        r = subprocess.run([tool, "create-rsa-key", "--for-signing-pss", "--key-name", "gt-pss"],
+                           env=env, capture_output=True)
+        check("parsec-tool makes an RSA-PSS key for the engine to use", r.returncode == 0, out_of(r))
+        t.pss_key = "gt-pss"
         engine(t, tokens["mbed"])
-        svc_pub = subprocess.run([os.path.join(eb.TOP, "tool", "parsec-tool"), "export-public-key",
+        svc_pub = subprocess.run([tool, "export-public-key",
                                   "--key-name", "gt-ec"], env=env, capture_output=True, text=True)
         pub = public_pem(t, tokens["mbed"], "gt-ec")
         check("the module's public key is the one parsec-tool export-public-key prints",
