@@ -179,6 +179,20 @@ libparsec/libparsec.a: $(LIBPARSEC_DEPS) libparsec/libparsec.map
 NANOPB_A = $(shell $(CC) -print-file-name=libprotobuf-nanopb.a)
 LIBPARSEC = libparsec/libparsec.so.$(LIBPARSEC_VERSION) libparsec/libparsec.a
 
+# ---- libparsec-pkcs11.so: the PKCS#11 module over libparsec ------------------
+# A module, not a library to link against: no soname version, only C_* exported
+# (pkcs11/libparsec-pkcs11.map); libparsec.a goes inside it.
+P11_OBJS = pkcs11/p11_main.o pkcs11/p11_slot.o pkcs11/p11_object.o pkcs11/p11_attr.o \
+	pkcs11/p11_keygen.o pkcs11/p11_sign.o pkcs11/p11_crypt.o pkcs11/p11_mech.o \
+	pkcs11/p11_der.o pkcs11/p11_digest.o pkcs11/p11_funcs.o
+$(P11_OBJS): LOCAL_CFLAGS += -Ilibparsec $(P11KIT_CFLAGS) -pthread
+P11_MODULE = pkcs11/libparsec-pkcs11.so
+$(P11_MODULE): $(P11_OBJS) libparsec/libparsec.a pkcs11/libparsec-pkcs11.map
+	$(msg) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -shared -Wl,--no-undefined -Wl,-soname,libparsec-pkcs11.so \
+		-Wl,--version-script,pkcs11/libparsec-pkcs11.map -o $@ $(P11_OBJS) \
+		libparsec/libparsec.a $(MBEDCRYPTO_LIBS) -pthread
+
 PROGRAMS = parsecd/parsecd frontd/parsec-frontd brokerd/parsec-brokerd \
 	providerd/parsec-provider-mbed providerd/parsec-provider-pkcs11 \
 	providerd/parsec-provider-tpm tool/parsec-tool
@@ -210,7 +224,7 @@ tool/parsec-tool: $(TOOL_OBJS) libparsec/libparsec.a $(COMMON_LIB)
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(NANOPB_LIBS) -lmbedx509 $(MBEDCRYPTO_LIBS) -pthread
 
-all: $(PROGRAMS) $(LIBPARSEC)
+all: $(PROGRAMS) $(LIBPARSEC) $(P11_MODULE)
 
 # ---- tests ------------------------------------------------------------------
 TEST_SRCS = $(wildcard tests/check_*.c)
@@ -490,6 +504,8 @@ install: all
 	ln -sf libparsec.so.$(LIBPARSEC_VERSION) $(DESTDIR)$(libdir)/$(LIBPARSEC_SONAME)
 	ln -sf libparsec.so.$(LIBPARSEC_VERSION) $(DESTDIR)$(libdir)/libparsec.so
 	$(INSTALL) -m 0644 libparsec/libparsec.a $(DESTDIR)$(libdir)/
+	$(INSTALL) -d $(DESTDIR)$(libdir)/pkcs11
+	$(INSTALL) -m 0644 $(P11_MODULE) $(DESTDIR)$(libdir)/pkcs11/libparsec-pkcs11.so
 	sed -e 's|@prefix@|$(prefix)|' -e 's|@libdir@|$(libdir)|' -e 's|@includedir@|$(includedir)|' \
 		-e 's|@version@|$(PACKAGE_VERSION)|' libparsec/libparsec.pc.in \
 		> $(DESTDIR)$(libdir)/pkgconfig/libparsec.pc
@@ -513,10 +529,12 @@ uninstall:
 		$(DESTDIR)$(mandir)/man5/parsec.toml.5 $(DESTDIR)$(mandir)/man8/parsecd.8 \
 		$(DESTDIR)$(mandir)/man7/libparsec-pkcs11.7 $(DESTDIR)$(datarootdir)/p11-kit/modules/parsec.module
 	rm -f $(DESTDIR)$(libdir)/libparsec.* $(DESTDIR)$(libdir)/pkgconfig/libparsec.pc
+	rm -f $(DESTDIR)$(libdir)/pkcs11/libparsec-pkcs11.so
 
 clean:
 	rm -f $(PROGRAMS) $(TEST_PROGS) tests/wipe_client $(FUZZ_PROGS) $(COMMON_LIB) $(PROTO_LIB) bench/parsec-bench bench/parsec-bench-matrix
 	rm -f libparsec/libparsec.so* libparsec/libparsec.a libparsec/libparsec.keep libparsec/libparsec-all.o
+	rm -f $(P11_MODULE)
 	rm -f */*.o */*.d proto/*.pb.c proto/*.pb.h
 	rm -rf tests/tmp tests/interop/target tests/pb tests/faults
 

@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * libparsec-pkcs11.so: a PKCS#11 v2.40 module over libparsec. This header is
+ * what the module's files share; the mapping below is the module's contract
+ * with the programs that load it.
+ *
+ * Slots. One slot per provider the service lists (ListProviders, core left
+ * out), slot id = the Parsec provider id (1 Mbed Crypto, 2 PKCS#11, 3 TPM).
+ * The list is asked again at each C_GetSlotList. A token is present while
+ * the service answers (a Ping on that slot's connection); without it
+ * C_GetSlotList(TRUE) is empty and calls on a session give
+ * CKR_DEVICE_REMOVED. Token label "Parsec <kind>" (kind: MbedCrypto,
+ * Pkcs11, Tpm), model the kind, manufacturer the provider's vendor, serial
+ * number the first 16 hex digits of the provider's UUID.
+ * C_WaitForSlotEvent: CKR_FUNCTION_NOT_SUPPORTED.
+ *
+ * Identity. Whatever libparsec resolves from the environment
+ * (PARSEC_SERVICE_ENDPOINT; a JWT-SVID from PARSEC_JWT_SVID or
+ * PARSEC_JWT_SVID_FILE when the service takes them; else Unix peer
+ * credentials when offered; else Direct with PARSEC_APP_NAME or the
+ * program's name). No PIN exists: CKF_LOGIN_REQUIRED is off, C_Login
+ * (CKU_USER or CKU_CONTEXT_SPECIFIC) accepts any PIN or none, keeps nothing
+ * and returns CKR_OK; CKU_SO is CKR_USER_TYPE_INVALID; C_Logout is CKR_OK.
+ * Sessions report CKS_RO/RW_USER_FUNCTIONS.
+ *
+ * Objects. Each of the caller's keys on that provider (ListKeys) is a
+ * private-key object and a public-key object (a public key alone: only the
+ * public object). Key name <-> CKA_LABEL and CKA_ID: a name
+ * "<label>#<hex>" (hex: 2 to 64 lowercase hex digits, an even number) has
+ * CKA_LABEL <label> and CKA_ID the bytes <hex>; any other name is the
+ * CKA_LABEL whole and CKA_ID is the first 8 bytes of SHA-256(name). A key
+ * made through the module with CKA_ID gets the name "<label>#<hex of ID>",
+ * without CKA_ID just "<label>" (or "p11-<16 random hex>" with no label
+ * either). Handles stay the same for a key as long as the module is
+ * initialised. CKA_TOKEN TRUE, CKA_PRIVATE FALSE (the service decides who
+ * sees a key, not a login), CKA_MODIFIABLE FALSE (a key cannot be renamed:
+ * C_SetAttributeValue changing anything is CKR_ATTRIBUTE_READ_ONLY), CKA_LOCAL
+ * FALSE (the service does not record whether a key was generated),
+ * SENSITIVE/ALWAYS_SENSITIVE = NEVER_EXTRACTABLE = not exportable,
+ * EXTRACTABLE = exportable. C_DestroyObject on the private key (or on a
+ * lone public key) destroys the key; on the public half of a pair it is
+ * CKR_ACTION_PROHIBITED (CKA_DESTROYABLE FALSE).
+ *
+ * Key policy. A Parsec key permits one algorithm. C_GenerateKeyPair chooses
+ * it: from the first usable entry of the private template's
+ * CKA_ALLOWED_MECHANISMS, else EC: ECDSA with any hash; RSA: PKCS#1 v1.5
+ * signature with any hash, or RSA-OAEP with SHA-256 when the template asks
+ * for CKA_DECRYPT and not CKA_SIGN. CKA_ALLOWED_MECHANISMS answers what the
+ * policy permits.
+ *
+ * Mechanisms per slot, from the provider's ListOpcodes: with
+ * PsaGenerateKey CKM_EC_KEY_PAIR_GEN (P-256, P-384; P-521 on Mbed Crypto
+ * and PKCS#11) and CKM_RSA_PKCS_KEY_PAIR_GEN; with PsaSignHash CKM_ECDSA,
+ * CKM_ECDSA_SHA1/224/256/384/512, CKM_RSA_PKCS, CKM_SHA*_RSA_PKCS,
+ * CKM_RSA_PKCS_PSS, CKM_SHA*_RSA_PKCS_PSS; with PsaAsymmetricDecrypt
+ * CKM_RSA_PKCS_OAEP (hash = MGF1 hash, label as the OAEP label);
+ * digests CKM_SHA_1/224/256/384/512 always (computed in the module);
+ * C_GenerateRandom with PsaGenerateRandom. Multi-part signing hashes in the
+ * module (mbedtls) and signs the hash in the service; raw CKM_ECDSA and
+ * CKM_RSA_PKCS collect the data (at most 1 KiB). CKM_ECDSA takes a hash of
+ * 20, 28, 32, 48 or 64 bytes; CKM_RSA_PKCS signs a DigestInfo of a known
+ * hash as that hash's signature, other data as raw PKCS#1 v1.5.
+ *
+ * Threads and fork. C_Initialize accepts no arguments, CKF_OS_LOCKING_OK
+ * (pthreads) or the application's four mutex callbacks (used for the
+ * module's own lock). One lock guards the tables; the service is called
+ * without it, each slot on its own connection. After fork() the child
+ * never uses the parent's connections: the first call in a new process
+ * drops them (its sessions stay valid) and C_Initialize in the child
+ * starts afresh and returns CKR_OK.
+ */
+#ifndef P11_H
+#define P11_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <p11-kit/pkcs11.h>
+
+#include <parsec/client.h>
+
+#define P11_MAX_SLOTS 8        /* provider ids 1..7 */
+#define P11_MAX_ID 32          /* CKA_ID bytes a key name can carry */
+#define P11_DERIVED_ID_LEN 8   /* CKA_ID bytes derived from a name */
+#define P11_MAX_KEYS 4096      /* keys listed per slot */
+#define P11_MAX_SESSIONS 1024
+#define P11_RAW_MAX 1024       /* data collected for raw multi-part signatures */
+#define P11_PUB_MAX 1100       /* a 4096-bit RSA public key, DER, fits */
+
+/* A key of the caller's on a slot, and its two object handles. */
+struct p11_key {
+	char name[PARSEC_NAME_MAX + 1];
+	CK_SLOT_ID slot;
+	struct parsec_key_attributes attr;
+	uint8_t id[P11_MAX_ID];
+	size_t id_len;
+	size_t label_len;        /* the label is name[0 .. label_len) */
+	uint8_t pub[P11_PUB_MAX]; /* PSA export format, once fetched */
+	size_t pub_len;
+	int present;             /* in the last listing, not destroyed */
+};
+
+/* Handles: key index k has private 2k+1 and public 2k+2. */
+#define P11_HANDLE_PRIV(k) ((CK_OBJECT_HANDLE)(2 * (k) + 1))
+#define P11_HANDLE_PUB(k) ((CK_OBJECT_HANDLE)(2 * (k) + 2))
+
+struct p11_slot {
+	CK_SLOT_ID id;
+	int listed;           /* in the last ListProviders */
+	char vendor[PARSEC_VENDOR_MAX + 1];
+	char uuid[37];
+	uint32_t version_maj, version_min;
+	parsec_client *client; /* this slot's connection, made on first use */
+	pid_t client_pid;
+	uint32_t opcodes[64];
+	size_t opcode_count;
+	int opcodes_known;
+};
+
+enum p11_op_kind { P11_OP_FIND, P11_OP_SIGN, P11_OP_VERIFY, P11_OP_DECRYPT, P11_OP_ENCRYPT,
+	P11_OP_DIGEST, P11_OP_COUNT };
+
+/* One operation in progress: the key, the mechanism and, for multi-part, the data. */
+struct p11_op {
+	int active;
+	CK_MECHANISM_TYPE mech;
+	size_t key;         /* key index */
+	uint32_t alg;       /* PSA algorithm to send, 0 until known */
+	uint32_t hash_alg;  /* PSA hash the module computes, 0 for raw data */
+	void *md;           /* mbedtls_md_context_t when hashing */
+	int updated;        /* a C_*Update was made: single-part refused */
+	uint8_t raw[P11_RAW_MAX];
+	size_t raw_len;
+	uint8_t label[256]; /* OAEP label */
+	size_t label_len;
+	/* find */
+	CK_OBJECT_HANDLE *found;
+	size_t found_count, found_pos;
+};
+
+struct p11_session {
+	int open;
+	CK_SLOT_ID slot;
+	CK_FLAGS flags;
+	struct p11_op op[P11_OP_COUNT];
+};
+
+/* p11_main.c: state, lock, the service. */
+extern struct p11_slot p11_slots[P11_MAX_SLOTS];
+extern struct p11_key *p11_keys;
+extern size_t p11_key_count;
+extern struct p11_session p11_sessions[P11_MAX_SESSIONS];
+int p11_initialized(void);
+void p11_lock(void);
+void p11_unlock(void);
+CK_RV p11_slot_client(CK_SLOT_ID slot, parsec_client **client);
+CK_RV p11_status_rv(int status);
+/* Locks and checks the module and session: CKR_OK with the lock held. */
+CK_RV p11_enter_session(CK_SESSION_HANDLE h, struct p11_session **s);
+CK_RV p11_check_session(CK_SESSION_HANDLE h);
+/* As p11_enter_session, and the operation of that kind must be active. */
+CK_RV p11_op_enter(CK_SESSION_HANDLE h, int kind, int single, struct p11_session **s);
+/*
+ * Locks and checks the module, an argument that must not be NULL and a slot
+ * the service lists: CKR_OK with the lock held.
+ */
+CK_RV p11_enter_slot(CK_SLOT_ID id, const void *required, struct p11_slot **slot);
+void p11_pad(CK_UTF8CHAR *dst, size_t size, const char *src);
+
+/* p11_slot.c */
+CK_RV p11_refresh_slots(void);
+int p11_slot_has_opcode(struct p11_slot *slot, uint32_t opcode);
+void p11_session_reset(struct p11_session *s);
+void p11_op_end(struct p11_op *op);
+
+/* p11_object.c */
+CK_RV p11_refresh_keys(CK_SLOT_ID slot);
+CK_RV p11_key_by_handle(CK_SLOT_ID slot, CK_OBJECT_HANDLE h, size_t *key, int *is_private);
+CK_RV p11_key_public(size_t key, uint8_t *out, size_t *len);
+void p11_key_parse_name(struct p11_key *k);
+size_t p11_key_add(CK_SLOT_ID slot, const char *name, const struct parsec_key_attributes *a);
+
+/* p11_attr.c */
+CK_RV p11_attr_get(size_t key, int is_private, CK_ATTRIBUTE_TYPE type, uint8_t *buf,
+    size_t cap, const void **value, size_t *len);
+int p11_attr_match(size_t key, int is_private, const CK_ATTRIBUTE *tmpl, CK_ULONG count);
+
+/* p11_mech.c: PKCS#11 mechanisms <-> PSA algorithms. */
+CK_KEY_TYPE p11_key_type(uint32_t psa_type);
+int p11_mech_hash(CK_MECHANISM_TYPE mech, uint32_t *psa_hash);
+uint32_t p11_hash_by_len(size_t len);
+CK_RV p11_mech_sign_alg(const CK_MECHANISM *m, const struct p11_key *k, uint32_t *alg,
+    uint32_t *local_hash);
+CK_RV p11_mech_oaep_alg(const CK_MECHANISM *m, uint32_t *alg, uint8_t *label, size_t cap,
+    size_t *label_len);
+size_t p11_allowed_mechs(const struct p11_key *k, CK_MECHANISM_TYPE *out, size_t max);
+uint32_t p11_policy_from_mech(CK_MECHANISM_TYPE mech, int is_ec);
+CK_RV p11_mech_list(struct p11_slot *slot, CK_MECHANISM_TYPE *out, size_t max, size_t *count);
+CK_RV p11_mech_info(struct p11_slot *slot, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO *info);
+
+/* p11_der.c: the few DER shapes PKCS#11 attributes need. */
+size_t p11_ec_params(uint32_t bits, uint8_t *out, size_t cap);
+uint32_t p11_ec_bits_from_params(const uint8_t *der, size_t len);
+size_t p11_ec_point(const uint8_t *point, size_t len, uint8_t *out, size_t cap);
+int p11_ec_point_unwrap(const uint8_t *der, size_t len, const uint8_t **point, size_t *plen);
+int p11_rsa_public_parse(const uint8_t *der, size_t len, const uint8_t **n, size_t *n_len,
+    const uint8_t **e, size_t *e_len);
+size_t p11_der_uint_seq(const uint8_t *const *v, const size_t *len, size_t count,
+    int with_version, uint8_t *out, size_t cap);
+uint32_t p11_digest_info_strip(const uint8_t *in, size_t len, const uint8_t **hash,
+    size_t *hash_len);
+
+/* p11_digest.c: hashing in the module. */
+int p11_md_start(struct p11_op *op, uint32_t psa_hash);
+int p11_md_update(struct p11_op *op, const uint8_t *data, size_t len);
+int p11_md_finish(struct p11_op *op, uint8_t *out, size_t *len);
+void p11_md_free(struct p11_op *op);
+size_t p11_hash_len(uint32_t psa_hash);
+int p11_sha256(const uint8_t *in, size_t len, uint8_t out[32]);
+
+#endif
