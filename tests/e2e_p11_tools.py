@@ -141,6 +141,11 @@ def gnutls(t, token):
         check("the public key p11tool exports for %s is the one it generated" % name,
               pub is not None and os.path.exists(gen) and
               pem_lines(open(pub).read()) == pem_lines(open(gen).read()), pub)
+    if t.pin is None:
+        r = t.run(["p11tool", "--provider", t.module, "--login", "--test-sign",
+                   key_url(token, "gt-ec", "private")], extra_env={"GNUTLS_PIN": "any pin"})
+        check("p11tool --login with some PIN works too (C_Login accepts any)", r.returncode == 0,
+              out_of(r))
     tmpl = write(os.path.join(t.work, "req.tmpl"), 'cn = "parsecd p11 test"\n')
     for name in ("gt-ec", "gt-rsa"):
         req = os.path.join(t.work, name + ".req.pem")
@@ -244,7 +249,8 @@ def askpass(t):
 def ssh_agent(t, keys):
     agent_sock = os.path.join(t.work, "agent.sock")
     allow = os.path.realpath(t.module)
-    agent = subprocess.Popen(["ssh-agent", "-D", "-a", agent_sock, "-P", allow],
+    # The agent's helper loads the module: it needs the agent's environment to find the service.
+    agent = subprocess.Popen(["ssh-agent", "-D", "-a", agent_sock, "-P", allow], env=t.env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(100):
@@ -342,7 +348,58 @@ def openssh(t):
     if not keys:
         return
     ssh_agent(t, keys)
-    ssh_login(t, keys)
+    if os.geteuid() == 0:
+        ssh_login(t, keys)
+    else:
+        print("# ssh login: skipped (sshd needs root)")
+
+
+# ---- the README's recipes, as written -------------------------------------------------
+
+README_SECTION = "## Using parsecd from PKCS#11 programs"
+
+
+def readme_script(module):
+    """The README section's code blocks as one bash script: M set to the module
+    under test, the ssh login (which needs a server: ssh_login runs it) left out."""
+    text = open(os.path.join(eb.TOP, "README.md")).read()
+    section = text[text.index(README_SECTION):]
+    section = section[:section.index("\n## ", len(README_SECTION))]
+    lines = []
+    for line in section.splitlines():
+        if not line.startswith("    "):
+            continue
+        line = line[4:]
+        if line.startswith("M="):
+            line = "M=" + module
+        if line.startswith("ssh -o PKCS11Provider"):
+            continue
+        lines.append(line)
+    return "\n".join(["set -ex",
+                      "trap '[ -z \"${SSH_AGENT_PID:-}\" ] || kill $SSH_AGENT_PID' EXIT",
+                      "echo 'signed by the README recipes' > data.txt"] + lines) + "\n"
+
+
+def readme_recipes(t, user):
+    """The README's recipes run as written by user, who has no key yet."""
+    d = os.path.join(t.work, "readme")
+    os.makedirs(d)
+    os.chown(d, pwd.getpwnam(user).pw_uid, pwd.getpwnam(user).pw_gid)
+    script = write(os.path.join(t.work, "readme.sh"), readme_script(t.module))
+    t.user, work = user, t.work
+    t.work = d
+    try:
+        r = t.run(["bash", script], timeout=300)
+    finally:
+        t.user, t.work = None, work
+    text = out_of(r) if r.returncode else r.stdout.decode() + r.stderr.decode()
+    check("the README's PKCS#11 recipes run as written (as %s)" % user, r.returncode == 0, text[-3000:])
+    check("in them, openssl verifies the OpenSC and the engine signatures",
+          text.count("Signature Verified Successfully") == 2, text[-3000:])
+    check("openssl req -verify accepts certtool's request",
+          "verify OK" in text, text[-3000:])
+    check("ssh-keygen -Y verify accepts the agent's signature",
+          'Good "file" signature for me' in text, text[-3000:])
 
 
 # ---- parsecd ---------------------------------------------------------------------------
@@ -414,20 +471,22 @@ def parsecd_run():
     if not os.path.exists(MODULE):
         print("e2e_p11_tools: skipped: %s is not built" % MODULE)
         return 77
-    token = swtpm = None
+    svc = swtpm = None
     base = tempfile.mkdtemp(prefix="parsecd-p11tools.")
     os.chmod(base, 0o755)
-    svc = eb.Service(auth="UnixPeerCredentials", directory=os.path.join(base, "svc"))
     work = os.path.join(base, "work")
     os.makedirs(work)
     os.chmod(work, 0o777)
     try:
         token = softhsmlib.Token(base)
+        os.makedirs(os.path.join(base, "tpm"))
         swtpm = swtpmlib.Swtpm(os.path.join(base, "tpm"))
         swtpm.start()
         extra = token.provider_table() + ('\n[[provider]]\nprovider_type = "Tpm"\n'
                                           'key_info_manager = "sqlite-manager"\ntcti = "%s"\n' % swtpm.tcti)
-        svc = eb.Service(auth="UnixPeerCredentials", directory=svc.dir, provider_extra=extra)
+        os.makedirs(os.path.join(base, "svc"))
+        svc = eb.Service(auth="UnixPeerCredentials", directory=os.path.join(base, "svc"),
+                         provider_extra=extra)
         svc.start()
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
                "PARSEC_SERVICE_ENDPOINT": "unix:" + svc.sock}
@@ -444,8 +503,16 @@ def parsecd_run():
         check("parsec-tool makes an RSA-PSS key for the engine to use", r.returncode == 0, out_of(r))
         t.pss_key = "gt-pss"
         engine(t, tokens["mbed"])
-        svc_pub = subprocess.run([tool, "export-public-key",
-                                  "--key-name", "gt-ec"], env=env, capture_output=True, text=True)
+        # p11tool gives every key it makes a CKA_ID, so the service names it "gt-ec#<ID>".
+        ids = [line.split(":", 1)[1].strip().replace(":", "") for line in
+               t.p11tool("--list-all", key_url(tokens["mbed"], "gt-ec", "private")).stdout.decode().splitlines()
+               if line.strip().startswith("ID:")]
+        name = "gt-ec#" + (ids[0] if ids else "")
+        keys = subprocess.run([tool, "list-keys"], env=env, capture_output=True, text=True).stdout
+        check("the key p11tool made is the service's key %s (label#CKA_ID)" % name,
+              ids and name in keys, keys)
+        svc_pub = subprocess.run([tool, "export-public-key", "--key-name", name],
+                                 env=env, capture_output=True, text=True)
         pub = public_pem(t, tokens["mbed"], "gt-ec")
         check("the module's public key is the one parsec-tool export-public-key prints",
               svc_pub.returncode == 0 and pub is not None and
@@ -453,14 +520,16 @@ def parsecd_run():
         openssh(t)
         if os.geteuid() == 0:
             eb.ensure_user("nobody")
+            readme_recipes(t, "nobody")
             two_uids(t, tokens)
         else:
             print("# two uids: skipped (needs root)")
     finally:
-        svc.stop()
+        if svc is not None:
+            svc.stop()
+            svc.remove()
         if swtpm is not None:
             swtpm.remove()
-        svc.remove()
         shutil.rmtree(base, ignore_errors=True)
     return summary("e2e_p11_tools")
 
