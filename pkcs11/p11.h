@@ -49,13 +49,17 @@
  * policy permits.
  *
  * Mechanisms per slot, from the provider's ListOpcodes: with
- * PsaGenerateKey CKM_EC_KEY_PAIR_GEN (P-256, P-384; P-521 on Mbed Crypto
- * and PKCS#11) and CKM_RSA_PKCS_KEY_PAIR_GEN; with PsaSignHash CKM_ECDSA,
+ * PsaGenerateKey CKM_EC_KEY_PAIR_GEN and CKM_RSA_PKCS_KEY_PAIR_GEN; with
+ * PsaSignHash CKM_ECDSA,
  * CKM_ECDSA_SHA1/224/256/384/512, CKM_RSA_PKCS, CKM_SHA*_RSA_PKCS,
  * CKM_RSA_PKCS_PSS, CKM_SHA*_RSA_PKCS_PSS; with PsaAsymmetricDecrypt
  * CKM_RSA_PKCS_OAEP (hash = MGF1 hash, label as the OAEP label);
  * digests CKM_SHA_1/224/256/384/512 always (computed in the module);
- * C_GenerateRandom with PsaGenerateRandom. Multi-part signing hashes in the
+ * C_GenerateRandom with PsaGenerateRandom. Key sizes (C_GetMechanismInfo,
+ * and C_GenerateKeyPair's CKR_CURVE_NOT_SUPPORTED / CKR_KEY_SIZE_RANGE): the
+ * provider's CanDoCrypto answers where it has that opcode (Mbed Crypto);
+ * else TPM P-256..P-384 and RSA 1024..3072, PKCS#11 P-256..P-521 and RSA
+ * 1024..4096. Multi-part signing hashes in the
  * module (mbedtls) and signs the hash in the service; raw CKM_ECDSA and
  * CKM_RSA_PKCS collect the data (at most 1 KiB). CKM_ECDSA takes a hash of
  * 20, 28, 32, 48 or 64 bytes; CKM_RSA_PKCS signs a DigestInfo of a known
@@ -116,6 +120,8 @@ struct p11_slot {
 	uint32_t opcodes[64];
 	size_t opcode_count;
 	int opcodes_known;
+	CK_ULONG ec_min, ec_max, rsa_min, rsa_max; /* key sizes it makes */
+	int ranges_known;
 };
 
 enum p11_op_kind { P11_OP_FIND, P11_OP_SIGN, P11_OP_VERIFY, P11_OP_DECRYPT, P11_OP_ENCRYPT,
@@ -198,6 +204,7 @@ size_t p11_allowed_mechs(const struct p11_key *k, CK_MECHANISM_TYPE *out, size_t
 uint32_t p11_policy_from_mech(CK_MECHANISM_TYPE mech, int is_ec);
 CK_RV p11_mech_list(struct p11_slot *slot, CK_MECHANISM_TYPE *out, size_t max, size_t *count);
 CK_RV p11_mech_info(struct p11_slot *slot, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO *info);
+void p11_slot_key_range(struct p11_slot *slot, int is_ec, CK_ULONG *min, CK_ULONG *max);
 
 /* p11_der.c: the few DER shapes PKCS#11 attributes need. */
 size_t p11_ec_params(uint32_t bits, uint8_t *out, size_t cap);

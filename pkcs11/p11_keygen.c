@@ -141,20 +141,24 @@ p11_gen_policy(const CK_ATTRIBUTE *priv, CK_ULONG priv_count, int is_ec,
 
 /* Type and size from the mechanism and the public template. */
 static CK_RV
-p11_gen_type(const CK_MECHANISM *m, const CK_ATTRIBUTE *pub, CK_ULONG pub_count,
-    const CK_ATTRIBUTE *priv, CK_ULONG priv_count, struct parsec_key_attributes *a)
+p11_gen_type(struct p11_slot *slot, const CK_MECHANISM *m, const CK_ATTRIBUTE *pub,
+    CK_ULONG pub_count, const CK_ATTRIBUTE *priv, CK_ULONG priv_count,
+    struct parsec_key_attributes *a)
 {
 	static const uint8_t f4[] = { 0x01, 0x00, 0x01 };
 	const CK_ATTRIBUTE *attr;
-	CK_ULONG bits;
+	CK_ULONG bits, min, max;
 
 	if (m->mechanism == CKM_EC_KEY_PAIR_GEN) {
 		if ((attr = p11_tmpl_find(pub, pub_count, CKA_EC_PARAMS)) == NULL &&
 		    (attr = p11_tmpl_find(priv, priv_count, CKA_EC_PARAMS)) == NULL)
 			return CKR_TEMPLATE_INCOMPLETE;
-		if (attr->pValue == NULL ||
-		    (a->bits = p11_ec_bits_from_params(attr->pValue, attr->ulValueLen)) == 0)
+		if (attr->pValue == NULL)
 			return CKR_ATTRIBUTE_VALUE_INVALID;
+		a->bits = p11_ec_bits_from_params(attr->pValue, attr->ulValueLen);
+		p11_slot_key_range(slot, 1, &min, &max);
+		if (a->bits == 0 || a->bits < min || a->bits > max)
+			return CKR_CURVE_NOT_SUPPORTED;
 		a->type = PARSEC_PSA_KEY_TYPE_ECC_KEY_PAIR(PARSEC_PSA_ECC_FAMILY_SECP_R1);
 		return CKR_OK;
 	}
@@ -166,8 +170,9 @@ p11_gen_type(const CK_MECHANISM *m, const CK_ATTRIBUTE *pub, CK_ULONG pub_count,
 	case -2:
 		return CKR_ATTRIBUTE_VALUE_INVALID;
 	}
-	if (bits < 1024 || bits > 8192)
-		return CKR_ATTRIBUTE_VALUE_INVALID;
+	p11_slot_key_range(slot, 0, &min, &max);
+	if (bits < min || bits > max || bits % 8 != 0)
+		return CKR_KEY_SIZE_RANGE;
 	/* The service makes keys with exponent 65537 only. */
 	attr = p11_tmpl_find(pub, pub_count, CKA_PUBLIC_EXPONENT);
 	if (attr != NULL && (attr->pValue == NULL || attr->ulValueLen > 8 ||
@@ -242,7 +247,7 @@ C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR pub,
 	else if (m->pParameter != NULL || m->ulParameterLen != 0)
 		rv = CKR_MECHANISM_PARAM_INVALID;
 	else
-		rv = p11_gen_type(m, pub, pub_count, priv, priv_count, &a);
+		rv = p11_gen_type(&p11_slots[s->slot], m, pub, pub_count, priv, priv_count, &a);
 	kt = m != NULL && m->mechanism == CKM_EC_KEY_PAIR_GEN ? CKK_EC : CKK_RSA;
 	if (rv == CKR_OK)
 		rv = p11_tmpl_check(pub, pub_count, CKO_PUBLIC_KEY, kt);

@@ -284,28 +284,22 @@ p11_policy_from_mech(CK_MECHANISM_TYPE mech, int is_ec)
 
 /* ---- what a slot offers ---- */
 
-/* Whether the provider says it can generate such a key; unknown counts as yes. */
+/* Whether the provider says (CanDoCrypto) it can generate such a key. */
 static int
-p11_can_generate(struct p11_slot *slot, uint32_t type, uint32_t bits)
+p11_can_generate(parsec_client *client, uint32_t type, uint32_t bits)
 {
 	struct parsec_key_attributes a = { type, bits,
 		PARSEC_PSA_KEY_USAGE_SIGN_HASH | PARSEC_PSA_KEY_USAGE_VERIFY_HASH, 0 };
-	parsec_client *client;
-	int st;
 
 	a.alg = type == PARSEC_PSA_KEY_TYPE_RSA_KEY_PAIR ?
 	    PARSEC_PSA_ALG_RSA_PKCS1V15_SIGN(PARSEC_PSA_ALG_SHA_256) :
 	    PARSEC_PSA_ALG_ECDSA(PARSEC_PSA_ALG_SHA_256);
-	if (!p11_slot_has_opcode(slot, OPCODE_CAN_DO_CRYPTO) ||
-	    p11_slot_client(slot->id, &client) != CKR_OK)
-		return 1;
-	st = parsec_can_do_crypto(client, PARSEC_CHECK_GENERATE, &a);
-	return st == PARSEC_SUCCESS || st == PARSEC_ERR_CONNECTION;
+	return parsec_can_do_crypto(client, PARSEC_CHECK_GENERATE, &a) == PARSEC_SUCCESS;
 }
 
-/* The smallest and largest key the slot makes of a type, from the sizes given. */
+/* The smallest and largest of sizes[] the provider says it can make (0, 0: none). */
 static void
-p11_key_range(struct p11_slot *slot, uint32_t type, const uint32_t *sizes, size_t n,
+p11_probe_range(parsec_client *client, uint32_t type, const uint32_t *sizes, size_t n,
     CK_ULONG *min, CK_ULONG *max)
 {
 	size_t i;
@@ -313,7 +307,7 @@ p11_key_range(struct p11_slot *slot, uint32_t type, const uint32_t *sizes, size_
 	*min = 0;
 	*max = 0;
 	for (i = 0; i < n; i++) {
-		if (!p11_can_generate(slot, type, sizes[i]))
+		if (!p11_can_generate(client, type, sizes[i]))
 			continue;
 		if (*min == 0)
 			*min = sizes[i];
@@ -324,6 +318,36 @@ p11_key_range(struct p11_slot *slot, uint32_t type, const uint32_t *sizes, size_
 static const uint32_t p11_rsa_sizes[] = { 1024, 2048, 3072, 4096 };
 static const uint32_t p11_ec_sizes[] = { 256, 384, 521 };
 
+/*
+ * The key sizes a slot makes, asked once: from the provider's CanDoCrypto
+ * where it has one; else what parsecd's provider of that kind makes at most
+ * (TPM: P-256 and P-384, RSA 1024 to 3072, as TPM 2.0 chips commonly do;
+ * PKCS#11: P-256 to P-521, RSA 1024 to 4096, as SoftHSMv2 does).
+ */
+void
+p11_slot_key_range(struct p11_slot *slot, int is_ec, CK_ULONG *min, CK_ULONG *max)
+{
+	parsec_client *client;
+
+	if (!slot->ranges_known) {
+		slot->ec_min = 256;
+		slot->ec_max = slot->id == PARSEC_PROVIDER_TPM ? 384 : 521;
+		slot->rsa_min = 1024;
+		slot->rsa_max = slot->id == PARSEC_PROVIDER_TPM ? 3072 : 4096;
+		if (p11_slot_has_opcode(slot, OPCODE_CAN_DO_CRYPTO) &&
+		    p11_slot_client(slot->id, &client) == CKR_OK) {
+			p11_probe_range(client,
+			    PARSEC_PSA_KEY_TYPE_ECC_KEY_PAIR(PARSEC_PSA_ECC_FAMILY_SECP_R1),
+			    p11_ec_sizes, 3, &slot->ec_min, &slot->ec_max);
+			p11_probe_range(client, PARSEC_PSA_KEY_TYPE_RSA_KEY_PAIR, p11_rsa_sizes, 4,
+			    &slot->rsa_min, &slot->rsa_max);
+		}
+		slot->ranges_known = 1;
+	}
+	*min = is_ec ? slot->ec_min : slot->rsa_min;
+	*max = is_ec ? slot->ec_max : slot->rsa_max;
+}
+
 CK_RV
 p11_mech_list(struct p11_slot *slot, CK_MECHANISM_TYPE *out, size_t max, size_t *count)
 {
@@ -332,18 +356,20 @@ p11_mech_list(struct p11_slot *slot, CK_MECHANISM_TYPE *out, size_t max, size_t 
 	if (max < 4 * P11_HASH_COUNT + 8)
 		return CKR_GENERAL_ERROR;
 	if (p11_slot_has_opcode(slot, OPCODE_GENERATE_KEY)) {
-		out[n++] = CKM_EC_KEY_PAIR_GEN;
 		out[n++] = CKM_RSA_PKCS_KEY_PAIR_GEN;
+		out[n++] = CKM_EC_KEY_PAIR_GEN;
 	}
+	/* RSA first: tools probing a token (pkcs11-tool --test) take the first signing one. */
 	if (p11_slot_has_opcode(slot, OPCODE_SIGN_HASH)) {
-		out[n++] = CKM_ECDSA;
 		out[n++] = CKM_RSA_PKCS;
-		out[n++] = CKM_RSA_PKCS_PSS;
-		for (i = 0; i < P11_HASH_COUNT; i++) {
-			out[n++] = p11_hashes[i].ecdsa;
+		for (i = 0; i < P11_HASH_COUNT; i++)
 			out[n++] = p11_hashes[i].pkcs1;
+		out[n++] = CKM_RSA_PKCS_PSS;
+		for (i = 0; i < P11_HASH_COUNT; i++)
 			out[n++] = p11_hashes[i].pss;
-		}
+		out[n++] = CKM_ECDSA;
+		for (i = 0; i < P11_HASH_COUNT; i++)
+			out[n++] = p11_hashes[i].ecdsa;
 	}
 	if (p11_slot_has_opcode(slot, OPCODE_ASYMMETRIC_DECRYPT))
 		out[n++] = CKM_RSA_PKCS_OAEP;
@@ -382,12 +408,7 @@ p11_mech_info(struct p11_slot *slot, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO *
 		info->flags = CKF_DIGEST;
 		return CKR_OK;
 	}
-	if (is_ec)
-		p11_key_range(slot, PARSEC_PSA_KEY_TYPE_ECC_KEY_PAIR(PARSEC_PSA_ECC_FAMILY_SECP_R1),
-		    p11_ec_sizes, 3, &info->ulMinKeySize, &info->ulMaxKeySize);
-	else
-		p11_key_range(slot, PARSEC_PSA_KEY_TYPE_RSA_KEY_PAIR, p11_rsa_sizes, 4,
-		    &info->ulMinKeySize, &info->ulMaxKeySize);
+	p11_slot_key_range(slot, is_ec, &info->ulMinKeySize, &info->ulMaxKeySize);
 	/* The service, not this process, holds the key and does the work. */
 	info->flags = CKF_HW;
 	if (type == CKM_EC_KEY_PAIR_GEN)

@@ -113,7 +113,8 @@ p11_sign_finish(struct p11_session *s, CK_BYTE_PTR sig, CK_ULONG_PTR sig_len)
 	char name[PARSEC_NAME_MAX + 1];
 	uint8_t hash[P11_HASH_MAX], input[P11_RAW_MAX];
 	const uint8_t *in;
-	size_t in_len, need = p11_sig_len(k), got = 0;
+	size_t in_len, need = p11_sig_len(k), got = 0, raw_len;
+	CK_MECHANISM_TYPE op_mech = op->mech;
 	parsec_client *client;
 	uint32_t alg;
 	CK_RV rv;
@@ -135,9 +136,19 @@ p11_sign_finish(struct p11_session *s, CK_BYTE_PTR sig, CK_ULONG_PTR sig_len)
 	}
 	/* The session's state is the session's: the call works on copies. */
 	memcpy(name, k->name, sizeof(name));
-	memcpy(input, in, in_len);
+	raw_len = 0;
+	if (op->hash_alg == 0) { /* else in is the module's hash, on this stack */
+		raw_len = op->raw_len;
+		memcpy(input, op->raw, raw_len);
+		in = input + (in - op->raw);
+	}
 	p11_unlock();
-	st = parsec_sign_hash(client, name, alg, input, in_len, sig, *sig_len, &got);
+	st = parsec_sign_hash(client, name, alg, in, in_len, sig, *sig_len, &got);
+	/* A provider without that hash's PKCS#1 signature may still pad a DigestInfo as given. */
+	if (st == PARSEC_ERR_NOT_SUPPORTED && op_mech == CKM_RSA_PKCS &&
+	    alg != PARSEC_PSA_ALG_RSA_PKCS1V15_SIGN_RAW)
+		st = parsec_sign_hash(client, name, PARSEC_PSA_ALG_RSA_PKCS1V15_SIGN_RAW, input,
+		    raw_len, sig, *sig_len, &got);
 	p11_lock();
 	p11_op_end(op);
 	if (st == PARSEC_SUCCESS)
