@@ -211,9 +211,11 @@ step "p11-kit picks up parsec-pkcs11: list-modules, and p11-kit-proxy.so exposes
 in_root sh -c "DEBIAN_FRONTEND=noninteractive $APT install --no-install-recommends p11-kit p11-kit-modules opensc" \
 	>"$W/p11.log" 2>&1 || { tail -n 20 "$W/p11.log"; fail "installing p11-kit, p11-kit-modules and opensc"; }
 mods=$(as_user alice p11-kit list-modules 2>&1) || fail "alice: p11-kit list-modules: $mods"
-echo "$mods" | sed -n '/^module: parsec/,/^module: /p' | sed 's/^/  /'
-echo "$mods" | sed -n '/^module: parsec$/,/^module: /p' | grep -q "token: Parsec MbedCrypto" ||
-	fail "p11-kit list-modules shows no module parsec with the token Parsec MbedCrypto"
+# Each module is a line "name: path", its library and tokens indented below it.
+parsec_mod=$(echo "$mods" | sed -n '/^parsec: /,/^[^ ]/{/^parsec: \|^ /p}')
+echo "$parsec_mod" | sed 's/^/  /'
+grep -q "^parsec: libparsec-pkcs11.so$" <<<"$parsec_mod" && grep -q "token: Parsec MbedCrypto$" <<<"$parsec_mod" ||
+	{ echo "$mods"; fail "p11-kit list-modules shows no module parsec with the token Parsec MbedCrypto"; }
 proxy=/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/p11-kit-proxy.so
 slots=$(as_user alice pkcs11-tool --module "$proxy" --list-token-slots 2>&1) ||
 	fail "alice: pkcs11-tool --module p11-kit-proxy.so -L: $slots"
