@@ -49,8 +49,8 @@ SSHD = "/usr/sbin/sshd"
 
 
 class Target:
-    """The module the programs load, the environment they run in and the PIN
-    they are given (None: none at all), plus where each provider's token is."""
+    """The module the programs load, the environment and directory they run in,
+    the PIN they are given (None: none at all) and the user they run as."""
 
     def __init__(self, module, env, pin, work):
         self.module, self.env, self.pin, self.work = module, env, pin, work
