@@ -8,6 +8,8 @@
  *       unix-socket echo round trip of the same size. Target <= 4.
  *   (d) TPM ECDSA P-256 signing through the service over a raw ESAPI loop
  *       on the same swtpm (bench_tpm.c). Target >= 0.9.
+ *   (e) ECDSA P-256 C_Sign through the PKCS#11 module over parsec_sign_hash
+ *       through libparsec (bench_p11.c). Target >= 0.95.
  * The service runs from the build tree on a temp socket.
  */
 #include <pthread.h>
@@ -360,17 +362,45 @@ list_keys_ms(size_t *count)
 	return best * 1e3;
 }
 
-/* "parsec-bench tpm" measures only (d). */
+static void
+bench_p11_print(double ratio, double module, double lib)
+{
+	if (ratio < 0)
+		printf("(e) PKCS#11 C_Sign ECDSA P-256: not measured\n");
+	else
+		printf("(e) PKCS#11 C_Sign ECDSA P-256: module %.0f/s, libparsec parsec_sign_hash "
+		    "%.0f/s, one thread each: ratio %.2f (target >= 0.95)\n", module, lib, ratio);
+}
+
+/* (e) alone, on a service of its own: "parsec-bench p11". */
+static int
+bench_p11_only(void)
+{
+	double ratio, module = 0, lib = 0;
+
+	if (test_daemon_start(&bench_daemon, NULL, NULL) == -1) {
+		fprintf(stderr, "bench: parsecd did not start\n");
+		return 1;
+	}
+	ratio = bench_p11(bench_daemon.socket_path, &module, &lib);
+	test_daemon_stop(&bench_daemon);
+	bench_p11_print(ratio, module, lib);
+	return ratio < 0;
+}
+
+/* "parsec-bench tpm" measures only (d), "parsec-bench p11" only (e). */
 int
 main(int argc, char **argv)
 {
 	int cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
-	double ceiling, service, ping, echo, import_s, list_ms;
+	double ceiling, service, ping, echo, import_s, list_ms, p11_ratio, p11_rate = 0, lib_rate = 0;
 	size_t listed = 0;
 
 	signal(SIGPIPE, SIG_IGN);
 	if (argc > 1 && strcmp(argv[1], "tpm") == 0)
 		return bench_tpm();
+	if (argc > 1 && strcmp(argv[1], "p11") == 0)
+		return bench_p11_only();
 	if (cores < 1 || cores > 64)
 		cores = 1;
 	if (test_daemon_start(&bench_daemon, NULL, NULL) == -1) {
@@ -398,6 +428,7 @@ main(int argc, char **argv)
 		import_s = now_s() - t0;
 	}
 	list_ms = list_keys_ms(&listed);
+	p11_ratio = bench_p11(bench_daemon.socket_path, &p11_rate, &lib_rate);
 	test_daemon_stop(&bench_daemon);
 
 	printf("(a) ECDSA P-256 sign-hash: service %.0f/s with %d clients, in-process ceiling "
@@ -407,6 +438,7 @@ main(int argc, char **argv)
 	       "(target <= 4)\n", ping * 1e6, echo * 1e6, ping / echo);
 	printf("(c) ListKeys for an application holding %zu keys: %.1f ms (target < 50 ms); "
 	       "its %d imports took %.1f s\n", listed, list_ms, BENCH_KEYS, import_s);
+	bench_p11_print(p11_ratio, p11_rate, lib_rate);
 	fflush(stdout);
 	return bench_tpm();
 }

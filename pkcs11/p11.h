@@ -18,10 +18,14 @@
  * (PARSEC_SERVICE_ENDPOINT; a JWT-SVID from PARSEC_JWT_SVID or
  * PARSEC_JWT_SVID_FILE when the service takes them; else Unix peer
  * credentials when offered; else Direct with PARSEC_APP_NAME or the
- * program's name). No PIN exists: CKF_LOGIN_REQUIRED is off, C_Login
- * (CKU_USER or CKU_CONTEXT_SPECIFIC) accepts any PIN or none, keeps nothing
- * and returns CKR_OK; CKU_SO is CKR_USER_TYPE_INVALID; C_Logout is CKR_OK.
- * Sessions report CKS_RO/RW_USER_FUNCTIONS.
+ * program's name). No PIN exists: CKF_LOGIN_REQUIRED is off, sessions are
+ * public (CKS_RO/RW_PUBLIC_SESSION) and every key is found and usable in
+ * them, since the service, not a login, decides who uses a key.
+ * C_Login(CKU_USER) takes any PIN or none, neither checks nor keeps it,
+ * and makes the token's sessions CKS_RO/RW_USER_FUNCTIONS (a second one:
+ * CKR_USER_ALREADY_LOGGED_IN) until C_Logout or the last session closes;
+ * CKU_CONTEXT_SPECIFIC is CKR_OK once logged in; CKU_SO is
+ * CKR_USER_TYPE_INVALID.
  *
  * Objects. Each of the caller's keys on that provider (ListKeys) is a
  * private-key object and a public-key object (a public key alone: only the
@@ -32,10 +36,12 @@
  * made through the module with CKA_ID gets the name "<label>#<hex of ID>",
  * without CKA_ID just "<label>" (or "p11-<16 random hex>" with no label
  * either). Handles stay the same for a key as long as the module is
- * initialised. CKA_TOKEN TRUE, CKA_PRIVATE FALSE (the service decides who
- * sees a key, not a login), CKA_MODIFIABLE FALSE (a key cannot be renamed:
- * C_SetAttributeValue changing anything is CKR_ATTRIBUTE_READ_ONLY), CKA_LOCAL
- * FALSE (the service does not record whether a key was generated),
+ * initialised. CKA_TOKEN TRUE, CKA_PRIVATE TRUE on private keys and FALSE
+ * on public ones (a template asking otherwise is CKR_ATTRIBUTE_VALUE_INVALID),
+ * CKA_MODIFIABLE FALSE (a key cannot be renamed: C_SetAttributeValue
+ * changing anything is CKR_ATTRIBUTE_READ_ONLY), CKA_LOCAL TRUE for a pair
+ * this module generated since C_Initialize and FALSE otherwise (the service
+ * does not record whether a key was generated or imported),
  * SENSITIVE/ALWAYS_SENSITIVE = NEVER_EXTRACTABLE = not exportable,
  * EXTRACTABLE = exportable. C_DestroyObject on the private key (or on a
  * lone public key) destroys the key; on the public half of a pair it is
@@ -103,6 +109,7 @@ struct p11_key {
 	uint8_t pub[P11_PUB_MAX]; /* PSA export format, once fetched */
 	size_t pub_len;
 	int present;             /* in the last listing, not destroyed */
+	int local;               /* generated through this module since C_Initialize */
 };
 
 /* Handles: key index k has private 2k+1 and public 2k+2. */
@@ -122,6 +129,7 @@ struct p11_slot {
 	int opcodes_known;
 	CK_ULONG ec_min, ec_max, rsa_min, rsa_max; /* key sizes it makes */
 	int ranges_known;
+	int logged_in;         /* a C_Login since the last C_Logout or last session */
 };
 
 enum p11_op_kind { P11_OP_FIND, P11_OP_SIGN, P11_OP_VERIFY, P11_OP_DECRYPT, P11_OP_ENCRYPT,

@@ -95,8 +95,11 @@ p11_attr_common(size_t key, int is_private, CK_ATTRIBUTE_TYPE type, struct p11_a
 		return p11_out_ulong(o, p11_key_type(k->attr.type));
 	case CKA_TOKEN:
 		return p11_out_bool(o, 1);
-	case CKA_PRIVATE: case CKA_MODIFIABLE: case CKA_COPYABLE: case CKA_LOCAL:
-	case CKA_TRUSTED: case CKA_WRAP: case CKA_UNWRAP: case CKA_VERIFY_RECOVER:
+	case CKA_PRIVATE:
+		return p11_out_bool(o, is_private);
+	case CKA_LOCAL:
+		return p11_out_bool(o, k->local);
+	case CKA_MODIFIABLE: case CKA_COPYABLE: case CKA_TRUSTED: case CKA_WRAP: case CKA_UNWRAP: case CKA_VERIFY_RECOVER:
 	case CKA_SIGN_RECOVER: case CKA_ALWAYS_AUTHENTICATE: case CKA_WRAP_WITH_TRUSTED:
 		return p11_out_bool(o, 0);
 	case CKA_LABEL:

@@ -37,8 +37,10 @@ p11_crypt_init(CK_SESSION_HANDLE h, int kind, CK_MECHANISM_PTR m, CK_OBJECT_HAND
 		rv = CKR_KEY_TYPE_INCONSISTENT;
 	else
 		rv = p11_mech_oaep_alg(m, &op->alg, op->label, sizeof(op->label), &op->label_len);
+	/* An OAEP key is bound to one hash: another one is a parameter this key cannot take. */
 	if (rv == CKR_OK && op->alg != p11_keys[key].attr.alg)
-		rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
+		rv = (p11_keys[key].attr.alg & ~0xffu) == (op->alg & ~0xffu) ?
+		    CKR_MECHANISM_PARAM_INVALID : CKR_KEY_FUNCTION_NOT_PERMITTED;
 	if (rv == CKR_OK) {
 		op->mech = m->mechanism;
 		op->key = key;

@@ -65,6 +65,10 @@ p11_tmpl_check(const CK_ATTRIBUTE *tmpl, CK_ULONG count, CK_OBJECT_CLASS cls, CK
 	/* Every key is the service's, a token object: a session-only key cannot be made. */
 	if (p11_tmpl_bool(tmpl, count, CKA_TOKEN) == 0)
 		return CKR_ATTRIBUTE_VALUE_INVALID;
+	/* Private keys are private objects, public keys public ones, whatever is asked. */
+	r = p11_tmpl_bool(tmpl, count, CKA_PRIVATE);
+	if (r != -1 && r != (cls == CKO_PRIVATE_KEY))
+		return CKR_ATTRIBUTE_VALUE_INVALID;
 	return CKR_OK;
 }
 
@@ -260,6 +264,7 @@ C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR pub,
 	if (rv == CKR_OK)
 		rv = p11_make_key(s, name, &a, NULL, 0, &key);
 	if (rv == CKR_OK) {
+		p11_keys[key].local = 1;
 		*pub_handle = P11_HANDLE_PUB(key);
 		*priv_handle = P11_HANDLE_PRIV(key);
 	}

@@ -86,6 +86,9 @@ p11_sv_input(struct p11_op *op, uint8_t *hash, const uint8_t **in, size_t *in_le
 	*in = op->raw;
 	*in_len = op->raw_len;
 	if (op->mech == CKM_RSA_PKCS) {
+		/* PKCS#1 v1.5 padding takes 11 bytes of the modulus. */
+		if (op->raw_len + 11 > (p11_keys[op->key].attr.bits + 7) / 8)
+			return CKR_DATA_LEN_RANGE;
 		if ((h = p11_digest_info_strip(op->raw, op->raw_len, in, in_len)) != 0)
 			*alg = PARSEC_PSA_ALG_RSA_PKCS1V15_SIGN(h);
 		return CKR_OK;

@@ -317,15 +317,31 @@ C_OpenSession(CK_SLOT_ID id, CK_FLAGS flags, CK_VOID_PTR app, CK_NOTIFY notify,
 	return CKR_OK;
 }
 
+/* With its last session closed a token's login ends (specification 5.6). */
+static void
+p11_slot_session_closed(CK_SLOT_ID id)
+{
+	size_t i;
+
+	for (i = 0; i < P11_MAX_SESSIONS; i++) {
+		if (p11_sessions[i].open && p11_sessions[i].slot == id)
+			return;
+	}
+	p11_slots[id].logged_in = 0;
+}
+
 CK_RV
 C_CloseSession(CK_SESSION_HANDLE h)
 {
 	struct p11_session *s;
+	CK_SLOT_ID slot;
 	CK_RV rv;
 
 	if ((rv = p11_enter_session(h, &s)) != CKR_OK)
 		return rv;
+	slot = s->slot;
 	p11_session_reset(s);
+	p11_slot_session_closed(slot);
 	p11_unlock();
 	return CKR_OK;
 }
@@ -343,6 +359,7 @@ C_CloseAllSessions(CK_SLOT_ID id)
 		if (p11_sessions[i].open && p11_sessions[i].slot == id)
 			p11_session_reset(&p11_sessions[i]);
 	}
+	sl->logged_in = 0;
 	p11_unlock();
 	return CKR_OK;
 }
@@ -351,6 +368,7 @@ CK_RV
 C_GetSessionInfo(CK_SESSION_HANDLE h, CK_SESSION_INFO_PTR info)
 {
 	struct p11_session *s;
+	int rw, user;
 	CK_RV rv;
 
 	if ((rv = p11_enter_session(h, &s)) != CKR_OK)
@@ -361,8 +379,10 @@ C_GetSessionInfo(CK_SESSION_HANDLE h, CK_SESSION_INFO_PTR info)
 	}
 	info->slotID = s->slot;
 	info->flags = s->flags;
-	/* The caller is who the service sees: always its user, never a public session. */
-	info->state = (s->flags & CKF_RW_SESSION) ? CKS_RW_USER_FUNCTIONS : CKS_RO_USER_FUNCTIONS;
+	rw = (s->flags & CKF_RW_SESSION) != 0;
+	user = p11_slots[s->slot].logged_in;
+	info->state = user ? (rw ? CKS_RW_USER_FUNCTIONS : CKS_RO_USER_FUNCTIONS) :
+	    (rw ? CKS_RW_PUBLIC_SESSION : CKS_RO_PUBLIC_SESSION);
 	info->ulDeviceError = 0;
 	p11_unlock();
 	return CKR_OK;
@@ -372,16 +392,36 @@ C_GetSessionInfo(CK_SESSION_HANDLE h, CK_SESSION_INFO_PTR info)
 CK_RV
 C_Login(CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin, CK_ULONG pin_len)
 {
+	struct p11_session *s;
+	struct p11_slot *sl;
 	CK_RV rv;
 
-	if ((rv = p11_check_session(h)) != CKR_OK)
+	if ((rv = p11_enter_session(h, &s)) != CKR_OK)
 		return rv;
-	/* CKU_SO: there is no security officer either. */
-	return user == CKU_USER || user == CKU_CONTEXT_SPECIFIC ? CKR_OK : CKR_USER_TYPE_INVALID;
+	sl = &p11_slots[s->slot];
+	if (user == CKU_CONTEXT_SPECIFIC)
+		rv = sl->logged_in ? CKR_OK : CKR_USER_NOT_LOGGED_IN;
+	else if (user != CKU_USER)
+		rv = CKR_USER_TYPE_INVALID; /* CKU_SO: there is no security officer either */
+	else if (sl->logged_in)
+		rv = CKR_USER_ALREADY_LOGGED_IN;
+	else
+		sl->logged_in = 1;
+	p11_unlock();
+	return rv;
 }
 
 CK_RV
 C_Logout(CK_SESSION_HANDLE h)
 {
-	return p11_check_session(h);
+	struct p11_session *s;
+	CK_RV rv;
+
+	if ((rv = p11_enter_session(h, &s)) != CKR_OK)
+		return rv;
+	if (!p11_slots[s->slot].logged_in)
+		rv = CKR_USER_NOT_LOGGED_IN;
+	p11_slots[s->slot].logged_in = 0;
+	p11_unlock();
+	return rv;
 }

@@ -238,7 +238,8 @@ def test_selftest(svc, slot, name, work):
     for args in (("rsa:2048", "11", "rsa-t"), ("EC:prime256v1", "12", "ec-t")):
         keygen(t, *args)
     keygen(t, "rsa:2048", "13", "oaep-t", "--usage-decrypt")
-    r = t.run("--test")
+    # Signatures are tested in a user session only: --login (any PIN) makes it one.
+    r = t.run("--test", "--login", "--pin", "any-pin")
     out = r.stdout.decode(errors="replace")
     check("%s: pkcs11-tool --test: no errors, signatures and OAEP decryption tested" % name,
           r.returncode == 0 and "No errors" in out and "all 4 signature functions seem to work"
