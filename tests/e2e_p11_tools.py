@@ -17,7 +17,9 @@ the README's "Using parsecd from PKCS#11 programs" shows them:
   agent verifies with -Y verify, and ssh logs in to an sshd of this test's own
   on 127.0.0.1 with PKCS11Provider;
 - two uids (root and nobody) each see only their own keys through the same
-  module, on each of the three providers.
+  module, on each of the three providers, and the engine signs with root's
+  key on each of them;
+- the README's PKCS#11 recipes, run as written (as nobody).
 No tool is given a PIN: the module needs none, so a prompt would fail the check.
 
 `e2e_p11_tools.py TOPDIR --softhsm` runs the same recipes against SoftHSM's own
@@ -420,7 +422,8 @@ def provider_tokens(t):
 def two_uids(t, tokens):
     """Root and nobody each make a key on each provider through the module; each
     lists (p11tool --list-all) and uses (--test-sign) its own and sees nothing of
-    the other's, and ssh-keygen -D shows each only its own."""
+    the other's; the engine signs with root's on each provider; and ssh-keygen -D
+    shows each only its own."""
     who = (None, "nobody")
     for kind, token in sorted(tokens.items()):
         for user in who:
@@ -445,6 +448,12 @@ def two_uids(t, tokens):
             check("%s cannot sign with the other uid's key on the %s token" % (user or "root", kind),
                   r.returncode != 0, out_of(r))
     t.user = None
+    t.env["OPENSSL_CONF"] = openssl_conf(t)
+    try:
+        for kind, token in sorted(tokens.items()):
+            engine_sign(t, token, "root-" + kind, [], "ECDSA P-256 on the %s token" % kind)
+    finally:
+        del t.env["OPENSSL_CONF"]
     seen = {}
     for user in who:
         t.user = user
