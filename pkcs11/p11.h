@@ -6,9 +6,10 @@
  *
  * Slots. One slot per provider the service lists (ListProviders, core left
  * out), slot id = the Parsec provider id (1 Mbed Crypto, 2 PKCS#11, 3 TPM).
- * The list is asked again at each C_GetSlotList. A token is present while
- * the service answers (a Ping on that slot's connection); without it
- * C_GetSlotList(TRUE) is empty and calls on a session give
+ * The list is asked again at each C_GetSlotList, C_GetSlotInfo and
+ * C_GetTokenInfo. A token is present while the service answers that
+ * ListProviders and lists its provider; without it C_GetSlotList(TRUE) is
+ * empty, C_GetTokenInfo CKR_TOKEN_NOT_PRESENT, and calls on a session give
  * CKR_DEVICE_REMOVED. Token label "Parsec <kind>" (kind: MbedCrypto,
  * Pkcs11, Tpm), model the kind, manufacturer the provider's vendor, serial
  * number the first 16 hex digits of the provider's UUID.
@@ -18,7 +19,8 @@
  * (PARSEC_SERVICE_ENDPOINT; a JWT-SVID from PARSEC_JWT_SVID or
  * PARSEC_JWT_SVID_FILE when the service takes them; else Unix peer
  * credentials when offered; else Direct with PARSEC_APP_NAME or the
- * program's name). No PIN exists: CKF_LOGIN_REQUIRED is off, sessions are
+ * program's name: set PARSEC_APP_NAME, or each program is an application
+ * of its own). No PIN exists: CKF_LOGIN_REQUIRED is off, sessions are
  * public (CKS_RO/RW_PUBLIC_SESSION) and every key is found and usable in
  * them, since the service, not a login, decides who uses a key.
  * C_Login(CKU_USER) takes any PIN or none, neither checks nor keeps it,
@@ -35,7 +37,9 @@
  * CKA_LABEL whole and CKA_ID is the first 8 bytes of SHA-256(name). A key
  * made through the module with CKA_ID gets the name "<label>#<hex of ID>",
  * without CKA_ID just "<label>" (or "p11-<16 random hex>" with no label
- * either). Handles stay the same for a key as long as the module is
+ * either). A name is unique for an application across the providers that
+ * share a key store: a label and CKA_ID taken on one slot cannot be made
+ * on another (CKR_ATTRIBUTE_VALUE_INVALID). Handles stay the same for a key as long as the module is
  * initialised. CKA_TOKEN TRUE, CKA_PRIVATE TRUE on private keys and FALSE
  * on public ones (a template asking otherwise is CKR_ATTRIBUTE_VALUE_INVALID),
  * CKA_MODIFIABLE FALSE (a key cannot be renamed: C_SetAttributeValue
@@ -51,15 +55,21 @@
  * it: from the first usable entry of the private template's
  * CKA_ALLOWED_MECHANISMS, else EC: ECDSA with any hash; RSA: PKCS#1 v1.5
  * signature with any hash, or RSA-OAEP with SHA-256 when the template asks
- * for CKA_DECRYPT and not CKA_SIGN. CKA_ALLOWED_MECHANISMS answers what the
- * policy permits.
+ * for CKA_DECRYPT and not CKA_SIGN; EC asking for CKA_DERIVE and not CKA_SIGN
+ * gets ECDH. CKA_ALLOWED_MECHANISMS answers what the policy permits.
+ * C_CreateObject imports, where the provider imports (not the TPM; else
+ * CKR_TEMPLATE_INCONSISTENT), an EC key (CKA_EC_PARAMS with CKA_VALUE or
+ * CKA_EC_POINT) or an RSA key (its CKA_MODULUS ... CKA_COEFFICIENT, or the
+ * public two), with the same policy rules.
  *
  * Mechanisms per slot, from the provider's ListOpcodes: with
  * PsaGenerateKey CKM_EC_KEY_PAIR_GEN and CKM_RSA_PKCS_KEY_PAIR_GEN; with
  * PsaSignHash CKM_ECDSA,
  * CKM_ECDSA_SHA1/224/256/384/512, CKM_RSA_PKCS, CKM_SHA*_RSA_PKCS,
- * CKM_RSA_PKCS_PSS, CKM_SHA*_RSA_PKCS_PSS; with PsaAsymmetricDecrypt
- * CKM_RSA_PKCS_OAEP (hash = MGF1 hash, label as the OAEP label);
+ * CKM_RSA_PKCS_PSS, CKM_SHA*_RSA_PKCS_PSS (MGF1 with the same hash, salt
+ * as long as the hash, else CKR_MECHANISM_PARAM_INVALID); with
+ * PsaAsymmetricDecrypt CKM_RSA_PKCS_OAEP (MGF1 with the key's one OAEP hash,
+ * another CKR_MECHANISM_PARAM_INVALID; the label as the OAEP label);
  * digests CKM_SHA_1/224/256/384/512 always (computed in the module);
  * C_GenerateRandom with PsaGenerateRandom. Key sizes (C_GetMechanismInfo,
  * and C_GenerateKeyPair's CKR_CURVE_NOT_SUPPORTED / CKR_KEY_SIZE_RANGE): the
@@ -69,15 +79,21 @@
  * module (mbedtls) and signs the hash in the service; raw CKM_ECDSA and
  * CKM_RSA_PKCS collect the data (at most 1 KiB). CKM_ECDSA takes a hash of
  * 20, 28, 32, 48 or 64 bytes; CKM_RSA_PKCS signs a DigestInfo of a known
- * hash as that hash's signature, other data as raw PKCS#1 v1.5.
+ * hash as that hash's signature (raw PKCS#1 v1.5 of the DigestInfo where
+ * the provider lacks that hash), other data as raw PKCS#1 v1.5. RSA
+ * mechanisms are listed first: a program probing a token (pkcs11-tool
+ * --test) takes the first signing one. Every mechanism using a key has
+ * CKF_HW: the service does the work. No symmetric keys yet (AES, HMAC).
  *
  * Threads and fork. C_Initialize accepts no arguments, CKF_OS_LOCKING_OK
  * (pthreads) or the application's four mutex callbacks (used for the
- * module's own lock). One lock guards the tables; the service is called
- * without it, each slot on its own connection. After fork() the child
- * never uses the parent's connections: the first call in a new process
- * drops them (its sessions stay valid) and C_Initialize in the child
- * starts afresh and returns CKR_OK.
+ * module's own lock). One lock guards the tables; signatures, decryption,
+ * key generation and random bytes are asked of the service without it,
+ * each slot on its own connection (kept open); listings and attribute
+ * reads hold it. After fork() the child never uses the parent's
+ * connections: the first call in a new process drops them (its sessions
+ * stay valid), the lock is held across fork() so that no child inherits it
+ * taken, and C_Initialize in the child starts afresh and returns CKR_OK.
  */
 #ifndef P11_H
 #define P11_H
@@ -123,7 +139,6 @@ struct p11_slot {
 	char uuid[37];
 	uint32_t version_maj, version_min;
 	parsec_client *client; /* this slot's connection, made on first use */
-	pid_t client_pid;
 	uint32_t opcodes[64];
 	size_t opcode_count;
 	int opcodes_known;

@@ -17,7 +17,9 @@ size_t p11_key_count;
 struct p11_session p11_sessions[P11_MAX_SESSIONS];
 
 static int p11_init_done;
-static pid_t p11_pid;
+static pid_t p11_pid;      /* the process the connections belong to */
+static pid_t p11_init_pid; /* the process that called C_Initialize */
+static pthread_once_t p11_atfork_once = PTHREAD_ONCE_INIT;
 /* Guards p11_init_done's changes, so C_Initialize racing C_Finalize stays sane. */
 static pthread_mutex_t p11_init_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t p11_os_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -27,12 +29,31 @@ static void *p11_app_mutex;
 
 extern CK_FUNCTION_LIST p11_function_list;
 
+/*
+ * In a child after fork() the parent's connections are the parent's: a
+ * request sent on them would mix with the parent's. They are forgotten (the
+ * descriptor closed in the child only) and made again on use.
+ */
+static void
+p11_drop_connections(void)
+{
+	size_t i;
+
+	for (i = 0; i < P11_MAX_SLOTS; i++) {
+		/* In a child this closes its copy of the socket only; the parent's stays. */
+		if (p11_slots[i].client != NULL)
+			parsec_client_free(p11_slots[i].client);
+		p11_slots[i].client = NULL;
+	}
+}
+
 int
 p11_initialized(void)
 {
 	return p11_init_done;
 }
 
+/* The module's lock; taken first thing in a new process, it also drops the parent's connections. */
 void
 p11_lock(void)
 {
@@ -40,6 +61,33 @@ p11_lock(void)
 		p11_app_locking.LockMutex(p11_app_mutex);
 	else
 		pthread_mutex_lock(&p11_os_lock);
+	if (p11_pid != getpid()) {
+		p11_drop_connections();
+		p11_pid = getpid();
+	}
+}
+
+/*
+ * fork() while another thread holds the lock would leave the child's copy
+ * locked for ever: the lock is taken across fork(). (Application mutexes are
+ * the application's to keep across its fork().)
+ */
+static void
+p11_atfork_prepare(void)
+{
+	pthread_mutex_lock(&p11_os_lock);
+}
+
+static void
+p11_atfork_release(void)
+{
+	pthread_mutex_unlock(&p11_os_lock);
+}
+
+static void
+p11_atfork_register(void)
+{
+	(void)pthread_atfork(p11_atfork_prepare, p11_atfork_release, p11_atfork_release);
 }
 
 void
@@ -58,26 +106,6 @@ p11_pad(CK_UTF8CHAR *dst, size_t size, const char *src)
 
 	memset(dst, ' ', size);
 	memcpy(dst, src, len < size ? len : size);
-}
-
-/*
- * In a child after fork() the parent's connections are the parent's: a
- * request sent on them would mix with the parent's. They are forgotten (the
- * descriptor closed in the child only) and made again on use.
- */
-static void
-p11_after_fork(void)
-{
-	size_t i;
-
-	if (p11_pid == getpid())
-		return;
-	for (i = 0; i < P11_MAX_SLOTS; i++) {
-		if (p11_slots[i].client != NULL)
-			parsec_client_free(p11_slots[i].client);
-		p11_slots[i].client = NULL;
-	}
-	p11_pid = getpid();
 }
 
 /* The slot's connection, made on first use with libparsec's settings from the environment. */
@@ -107,7 +135,6 @@ p11_slot_client(CK_SLOT_ID slot, parsec_client **client)
 		sl->client = NULL;
 		return p11_status_rv(st);
 	}
-	sl->client_pid = getpid();
 	*client = sl->client;
 	return CKR_OK;
 }
@@ -155,7 +182,6 @@ p11_enter_session(CK_SESSION_HANDLE h, struct p11_session **s)
 	if (!p11_init_done)
 		return CKR_CRYPTOKI_NOT_INITIALIZED;
 	p11_lock();
-	p11_after_fork();
 	if (h == 0 || h > P11_MAX_SESSIONS || !p11_sessions[h - 1].open) {
 		p11_unlock();
 		return CKR_SESSION_HANDLE_INVALID;
@@ -226,11 +252,7 @@ p11_free_state(void)
 	for (i = 0; i < P11_MAX_SESSIONS; i++)
 		p11_session_reset(&p11_sessions[i]);
 	memset(p11_sessions, 0, sizeof(p11_sessions));
-	for (i = 0; i < P11_MAX_SLOTS; i++) {
-		/* A child's copy of its parent's connection is not its own to use. */
-		if (p11_slots[i].client != NULL && p11_slots[i].client_pid == getpid())
-			parsec_client_free(p11_slots[i].client);
-	}
+	p11_drop_connections();
 	memset(p11_slots, 0, sizeof(p11_slots));
 	if (p11_keys != NULL)
 		explicit_bzero(p11_keys, p11_key_count * sizeof(*p11_keys));
@@ -246,7 +268,7 @@ C_Initialize(CK_VOID_PTR init_args)
 
 	pthread_mutex_lock(&p11_init_lock);
 	/* A child after fork() starts afresh, as the specification asks of it. */
-	if (p11_init_done && p11_pid != getpid()) {
+	if (p11_init_done && p11_init_pid != getpid()) {
 		p11_free_state();
 		p11_init_done = 0;
 	}
@@ -255,7 +277,8 @@ C_Initialize(CK_VOID_PTR init_args)
 		return CKR_CRYPTOKI_ALREADY_INITIALIZED;
 	}
 	if ((rv = p11_init_locking(init_args)) == CKR_OK) {
-		p11_pid = getpid();
+		(void)pthread_once(&p11_atfork_once, p11_atfork_register);
+		p11_pid = p11_init_pid = getpid();
 		p11_init_done = 1;
 	}
 	pthread_mutex_unlock(&p11_init_lock);

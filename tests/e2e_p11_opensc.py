@@ -5,7 +5,8 @@ parsecd: slots and mechanisms listed, keys generated (EC P-256 and P-384,
 RSA 2048) with --id and --label and found again by them, signatures (ECDSA,
 RSA-PKCS, SHA256-RSA-PKCS, SHA256-RSA-PKCS-PSS) checked by openssl with the
 public key the module exports, RSA-OAEP decryption of what openssl
-encrypted, pkcs11-tool --test (Mbed Crypto), login with and without a PIN, applications
+encrypted, EC and RSA private keys imported (--write-object), pkcs11-tool --test
+(Mbed Crypto), login with and without a PIN, applications
 apart, deletion, and the token gone with the service. On the Mbed Crypto
 provider, and on PKCS#11 (SoftHSMv2) and TPM (swtpm) when those are here.
 
@@ -206,6 +207,36 @@ def test_rsa_oaep(t, name):
           r.returncode == 0 and r.stdout == secret, (r.stdout, r.stderr))
 
 
+def test_import(t, name):
+    """--write-object of an EC and an RSA private key (C_CreateObject): the service signs with
+    them what openssl verifies with the public key kept aside."""
+    for kind in ("ec", "rsa"):
+        pem = t.path("imp-%s.pem" % kind)
+        der = t.path("imp-%s.der" % kind)
+        pub = t.path("imp-%s-pub.der" % kind)
+        if kind == "ec":
+            openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", pem)
+        else:
+            openssl("genrsa", "-out", pem, "2048")
+        openssl("pkcs8", "-topk8", "-nocrypt", "-in", pem, "-outform", "DER", "-out", der)
+        openssl("pkey", "-in", pem, "-pubout", "-outform", "DER", "-out", pub)
+        key_id = "21" if kind == "ec" else "22"
+        r = t.run("--write-object", der, "--type", "privkey", "--id", key_id, "--label",
+                  "imported-" + kind)
+        if t.slot == 3:
+            # parsecd's TPM provider makes its keys in the TPM and imports none.
+            check("%s: importing an %s private key is refused" % (name, kind.upper()),
+                  r.returncode != 0 and b"CKR_TEMPLATE_INCONSISTENT" in r.stderr, r.stderr)
+            continue
+        sig = t.path("imp-sig-" + kind)
+        mech = "ECDSA-SHA256" if kind == "ec" else "SHA256-RSA-PKCS"
+        s = t.run("--sign", "--id", key_id, "-m", mech, "-i", write(t.path("data"), DATA),
+                  "-o", sig, *(["--signature-format", "openssl"] if kind == "ec" else []))
+        check("%s: an imported %s private key signs what openssl verifies with its public key"
+              % (name, kind.upper()), r.returncode == 0 and s.returncode == 0 and
+              openssl_verify(pub, sig, "sha256"), (r.stderr, s.stderr))
+
+
 def test_login(t, name):
     hashed = write(t.path("hash-login"), hashlib.sha256(DATA).digest())
     r = t.run("--login", "--pin", "any-pin", "--sign", "--id", "01", "-m", "ECDSA", "-i", hashed,
@@ -256,6 +287,7 @@ def run_slot(svc, slot, name, work):
     test_rsa_pss(t, name)
     test_rsa_oaep(t, name)
     test_login(t, name)
+    test_import(t, name)
     test_apart(svc, t, name, slot, work)
     test_delete(t, name)
     # --test's first RSA signature is over a SHA-1 DigestInfo, which parsecd's PKCS#11 and
