@@ -19,7 +19,10 @@ the README's "Using parsecd from PKCS#11 programs" shows them:
 - two uids (root and nobody) each see only their own keys through the same
   module, on each of the three providers, and the engine signs with root's
   key on each of them;
-- the README's PKCS#11 recipes, run as written (as nobody).
+- the README's PKCS#11 recipes, run as written (as nobody);
+- p11-kit: a module file (etc/p11-kit/parsec.module naming this module, in
+  nobody's own p11-kit configuration) makes `p11-kit list-modules` show it,
+  and through p11-kit-proxy.so nobody sees and signs with its own key.
 No tool is given a PIN: the module needs none, so a prompt would fail the check.
 
 `e2e_p11_tools.py TOPDIR --softhsm` runs the same recipes against SoftHSM's own
@@ -30,6 +33,7 @@ Usage: e2e_p11_tools.py TOPDIR [--softhsm]
 import hashlib
 import os
 import pwd
+import re
 import shutil
 import socket
 import subprocess
@@ -69,7 +73,7 @@ class Target:
         if self.pin is not None:
             env["GNUTLS_PIN"] = self.pin
         if self.user is not None:
-            env["HOME"] = "/nonexistent"
+            env.setdefault("HOME", "/nonexistent")
             argv = ["setpriv", "--reuid=" + self.user, "--regid=%d" % pwd.getpwnam(self.user).pw_gid,
                     "--clear-groups"] + argv
         return subprocess.run(argv, env=env, cwd=self.work, input=stdin, capture_output=True,
@@ -404,6 +408,51 @@ def readme_recipes(t, user):
           'Good "file" signature for me' in text, text[-3000:])
 
 
+# ---- p11-kit ------------------------------------------------------------------------------
+
+PROXY = "/usr/lib/x86_64-linux-gnu/p11-kit-proxy.so"
+
+
+def p11kit(t, user):
+    """p11-kit picks the module up from a module file (here user's own, in
+    ~/.config/pkcs11/modules, as the package's in /usr/share/p11-kit/modules),
+    and p11-kit-proxy.so shows user the token and user's keys, not root's."""
+    home = os.path.join(t.work, "home")
+    modules = os.path.join(home, ".config", "pkcs11", "modules")
+    os.makedirs(modules)
+    body = open(os.path.join(eb.TOP, "etc", "p11-kit", "parsec.module")).read()
+    write(os.path.join(modules, "parsec.module"),
+          re.sub(r"(?m)^module: .*$", "module: " + t.module, body))
+    subprocess.run(["chmod", "-R", "a+rX", home], check=True)
+    t.user = user
+    try:
+        r = t.run(["p11-kit", "list-modules"], extra_env={"HOME": home})
+        block = re.search(r"(?ms)^parsec: .*?(?=^\S|\Z)", r.stdout.decode())
+        check("p11-kit list-modules shows the module parsec and its Parsec MbedCrypto token",
+              block is not None and "token: Parsec MbedCrypto" in block.group(0), out_of(r))
+        # pkcs11-tool, not p11tool: GnuTLS cannot load p11-kit's proxy through p11-kit
+        # ("PKCS #11 initialization error", whatever modules are registered).
+        tool = ["pkcs11-tool", "--module", PROXY, "--token-label", "Parsec MbedCrypto"]
+        env = {"HOME": home}
+        r = t.run(tool + ["--list-objects"], extra_env=env)
+        labels = re.findall(r"(?m)^\s*label:\s*(\S+)", r.stdout.decode())
+        check("through p11-kit-proxy.so %s sees its key gt-ec, and not root's gt-pss" % user,
+              "gt-ec" in labels and "gt-pss" not in labels, out_of(r))
+        digest = write(os.path.join(t.work, "proxy.sha256"), "")
+        with open(digest, "wb") as f:
+            f.write(hashlib.sha256(b"signed through p11-kit-proxy.so").digest())
+        sig = os.path.join(t.work, "proxy.sig")
+        r = t.run(tool + ["--sign", "--mechanism", "ECDSA", "--label", "gt-ec", "--input-file", digest,
+                          "--output-file", sig, "--signature-format", "openssl"], extra_env=env)
+        pub = os.path.join(t.work, "readme", "gt-ec.pub.pem")
+        v = t.run(["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", pub, "-in", digest,
+                   "-sigfile", sig])
+        check("and signs with it there, as openssl verifies", r.returncode == 0 and
+              v.returncode == 0 and "Verified Successfully" in out_of(v), out_of(r) + out_of(v))
+    finally:
+        t.user = None
+
+
 # ---- parsecd ---------------------------------------------------------------------------
 
 def provider_tokens(t):
@@ -530,6 +579,7 @@ def parsecd_run():
         if os.geteuid() == 0:
             eb.ensure_user("nobody")
             readme_recipes(t, "nobody")
+            p11kit(t, "nobody")
             two_uids(t, tokens)
         else:
             print("# two uids: skipped (needs root)")
