@@ -259,7 +259,7 @@ def ssh_agent(t, keys):
     agent = subprocess.Popen(["ssh-agent", "-D", "-a", agent_sock, "-P", allow], env=t.env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(100):
+        for _ in range(400):  # 20 s: a loaded machine
             if os.path.exists(agent_sock):
                 break
             time.sleep(0.05)
@@ -322,7 +322,7 @@ UsePAM no
     os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
     sshd = subprocess.Popen([SSHD, "-D", "-f", conf, "-E", os.path.join(d, "sshd.log")])
     try:
-        for _ in range(100):
+        for _ in range(400):  # 20 s: a loaded machine
             try:
                 socket.create_connection(("127.0.0.1", port), 0.2).close()
                 break
