@@ -69,7 +69,8 @@
  * CKM_RSA_PKCS_PSS, CKM_SHA*_RSA_PKCS_PSS (MGF1 with the same hash, salt
  * as long as the hash, else CKR_MECHANISM_PARAM_INVALID); with
  * PsaAsymmetricDecrypt CKM_RSA_PKCS_OAEP (MGF1 with the key's one OAEP hash,
- * another CKR_MECHANISM_PARAM_INVALID; the label as the OAEP label);
+ * another CKR_MECHANISM_PARAM_INVALID; the label as the OAEP label, which on
+ * the TPM slot must end with its zero byte, else CKR_MECHANISM_PARAM_INVALID);
  * digests CKM_SHA_1/224/256/384/512 always (computed in the module);
  * C_GenerateRandom with PsaGenerateRandom. Key sizes (C_GetMechanismInfo,
  * and C_GenerateKeyPair's CKR_CURVE_NOT_SUPPORTED / CKR_KEY_SIZE_RANGE): the
@@ -80,7 +81,9 @@
  * CKM_RSA_PKCS collect the data (at most 1 KiB). CKM_ECDSA takes a hash of
  * 20, 28, 32, 48 or 64 bytes; CKM_RSA_PKCS signs a DigestInfo of a known
  * hash as that hash's signature (raw PKCS#1 v1.5 of the DigestInfo where
- * the provider lacks that hash), other data as raw PKCS#1 v1.5. RSA
+ * the provider lacks that hash), other data as raw PKCS#1 v1.5 (which only
+ * Mbed Crypto signs; its verification is made in the module with the public
+ * key, on every slot). RSA
  * mechanisms are listed first: a program probing a token (pkcs11-tool
  * --test) takes the first signing one. Every mechanism using a key has
  * CKF_HW: the service does the work. No symmetric keys yet (AES, HMAC).

@@ -41,6 +41,13 @@ p11_crypt_init(CK_SESSION_HANDLE h, int kind, CK_MECHANISM_PTR m, CK_OBJECT_HAND
 	if (rv == CKR_OK && op->alg != p11_keys[key].attr.alg)
 		rv = (p11_keys[key].attr.alg & ~0xffu) == (op->alg & ~0xffu) ?
 		    CKR_MECHANISM_PARAM_INVALID : CKR_KEY_FUNCTION_NOT_PERMITTED;
+	/*
+	 * A TPM takes an OAEP label only as a string with its terminating zero
+	 * (parsecd's TPM provider refuses others): said here, not after the data.
+	 */
+	if (rv == CKR_OK && s->slot == PARSEC_PROVIDER_TPM && op->label_len > 0 &&
+	    op->label[op->label_len - 1] != 0)
+		rv = CKR_MECHANISM_PARAM_INVALID;
 	if (rv == CKR_OK) {
 		op->mech = m->mechanism;
 		op->key = key;
@@ -130,6 +137,8 @@ p11_crypt(CK_SESSION_HANDLE h, int kind, const uint8_t *in, size_t in_len, uint8
 			*out_len = got;
 		} else if (rv == CKR_ARGUMENTS_BAD || rv == CKR_ENCRYPTED_DATA_INVALID)
 			rv = kind == P11_OP_DECRYPT ? CKR_ENCRYPTED_DATA_INVALID : CKR_DATA_LEN_RANGE;
+		else if (rv == CKR_MECHANISM_INVALID)
+			rv = CKR_MECHANISM_PARAM_INVALID; /* the provider lacks these parameters */
 		p11_op_end(op);
 	}
 	explicit_bzero(result, sizeof(result));

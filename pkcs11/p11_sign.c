@@ -6,6 +6,8 @@
  */
 #include <string.h>
 
+#include <mbedtls/rsa.h>
+
 #include "p11.h"
 
 #define P11_HASH_MAX 64
@@ -238,6 +240,42 @@ C_VerifyInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE key)
 	return rv;
 }
 
+/*
+ * Raw PKCS#1 v1.5 (CKM_RSA_PKCS over data that is no DigestInfo) checked in
+ * the module with the public key: a provider may permit only signatures of
+ * a known hash, and a public key is all the check needs.
+ */
+static CK_RV
+p11_rsa_raw_verify(size_t key, const uint8_t *data, size_t len, const uint8_t *sig,
+    size_t sig_len)
+{
+	uint8_t pub[P11_PUB_MAX];
+	const uint8_t *n, *e;
+	size_t pub_len, n_len, e_len;
+	mbedtls_rsa_context rsa;
+	CK_RV rv;
+	int r;
+
+	if ((rv = p11_key_public(key, pub, &pub_len)) != CKR_OK)
+		return rv;
+	if (p11_rsa_public_parse(pub, pub_len, &n, &n_len, &e, &e_len) == -1)
+		return CKR_FUNCTION_FAILED;
+	mbedtls_rsa_init(&rsa, MBEDTLS_RSA_PKCS_V15, 0);
+	r = mbedtls_rsa_import_raw(&rsa, n, n_len, NULL, 0, NULL, 0, NULL, 0, e, e_len);
+	if (r == 0)
+		r = mbedtls_rsa_complete(&rsa);
+	if (r == 0 && mbedtls_rsa_get_len(&rsa) != sig_len)
+		r = -1;
+	if (r != 0) {
+		mbedtls_rsa_free(&rsa);
+		return CKR_FUNCTION_FAILED;
+	}
+	r = mbedtls_rsa_pkcs1_verify(&rsa, NULL, NULL, MBEDTLS_RSA_PUBLIC, MBEDTLS_MD_NONE,
+	    (unsigned int)len, data, sig);
+	mbedtls_rsa_free(&rsa);
+	return r == 0 ? CKR_OK : CKR_SIGNATURE_INVALID;
+}
+
 /* Verifies in the service and ends the operation. */
 static CK_RV
 p11_verify_finish(struct p11_session *s, const uint8_t *sig, size_t sig_len)
@@ -249,7 +287,7 @@ p11_verify_finish(struct p11_session *s, const uint8_t *sig, size_t sig_len)
 	const uint8_t *in;
 	size_t in_len;
 	parsec_client *client;
-	uint32_t alg;
+	uint32_t alg = 0;
 	CK_RV rv;
 	int st;
 
@@ -259,7 +297,9 @@ p11_verify_finish(struct p11_session *s, const uint8_t *sig, size_t sig_len)
 		rv = CKR_SIGNATURE_LEN_RANGE;
 	else if ((rv = p11_sv_input(op, hash, &in, &in_len, &alg)) == CKR_OK)
 		rv = p11_slot_client(s->slot, &client);
-	if (rv != CKR_OK) {
+	if (rv == CKR_OK && alg == PARSEC_PSA_ALG_RSA_PKCS1V15_SIGN_RAW)
+		rv = p11_rsa_raw_verify(op->key, in, in_len, sig, sig_len);
+	if (rv != CKR_OK || alg == PARSEC_PSA_ALG_RSA_PKCS1V15_SIGN_RAW) {
 		p11_op_end(op);
 		return rv;
 	}

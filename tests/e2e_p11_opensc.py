@@ -173,6 +173,20 @@ def test_rsa_pkcs(t, name):
               "-o", sig)
     check("%s: RSA-PKCS over a SHA-256 DigestInfo verified by openssl" % name,
           r.returncode == 0 and pub is not None and openssl_verify(pub, sig, "sha256"), r.stderr)
+    if t.slot == 1:
+        # Raw PKCS#1 v1.5 of data that is no DigestInfo (Mbed Crypto signs it; every slot
+        # verifies it, in the module, with the public key).
+        raw = write(t.path("raw"), b"raw data, no DigestInfo")
+        r = t.run("--sign", "--id", "02", "-m", "RSA-PKCS", "-i", raw, "-o", sig)
+        o = openssl("pkeyutl", "-verify", "-pubin", "-keyform", "DER", "-inkey", pub or "/none",
+                    "-in", raw, "-sigfile", sig)
+        v = t.run("--verify", "--id", "02", "-m", "RSA-PKCS", "-i", raw, "--signature-file", sig)
+        bad = t.run("--verify", "--id", "02", "-m", "RSA-PKCS", "-i", write(t.path("raw2"), b"x"),
+                    "--signature-file", sig)
+        check("%s: raw RSA-PKCS: openssl and C_Verify accept the signature, C_Verify refuses "
+              "it for other data" % name, r.returncode == 0 and o.returncode == 0 and
+              b"Signature is valid" in v.stdout and b"Invalid signature" in bad.stdout,
+              (r.stderr, o.stdout, v.stdout, bad.stdout, bad.stderr))
     r = t.run("--sign", "--id", "02", "-m", "RSA-PKCS-PSS", "--hash-algorithm", "SHA256",
               "-i", write(t.path("h"), hashlib.sha256(DATA).digest()), "-o", sig)
     check("%s: a PKCS#1 v1.5 key refuses PSS (one algorithm per key)" % name,
