@@ -86,14 +86,25 @@
  * key, on every slot). RSA
  * mechanisms are listed first: a program probing a token (pkcs11-tool
  * --test) takes the first signing one. Every mechanism using a key has
- * CKF_HW: the service does the work. No symmetric keys yet (AES, HMAC).
+ * CKF_HW: the service does the work.
+ *
+ * HMAC. Where the provider lists MacCompute or its CanDoCrypto says it makes
+ * HMAC keys (Mbed Crypto): an HMAC key is one secret-key object
+ * (CKO_SECRET_KEY, CKK_GENERIC_SECRET, CKA_VALUE_LEN, CKA_PRIVATE FALSE,
+ * CKA_VALUE sensitive) on the private handle; C_GenerateKey with
+ * CKM_GENERIC_SECRET_KEY_GEN makes one of 16 to 64 bytes permitting the
+ * first HMAC of CKA_ALLOWED_MECHANISMS, else HMAC-SHA-256; CKM_SHA_1_HMAC
+ * .. CKM_SHA512_HMAC sign and verify in the service over the data (at most
+ * 1 KiB, collected by C_SignUpdate). No AES keys, C_CreateObject of secret
+ * keys, C_DeriveKey or multi-part RSA decryption.
  *
  * Threads and fork. C_Initialize accepts no arguments, CKF_OS_LOCKING_OK
  * (pthreads) or the application's four mutex callbacks (used for the
- * module's own lock). One lock guards the tables; signatures, decryption,
- * key generation and random bytes are asked of the service without it,
- * each slot on its own connection (kept open); listings and attribute
- * reads hold it. After fork() the child never uses the parent's
+ * module's own lock). One lock guards the tables; signatures, verification,
+ * decryption, key generation and random bytes are asked of the service
+ * without it, on up to P11_POOL_MAX (4) kept-open connections per slot, so
+ * that threads signing at once are served side by side; listings and
+ * attribute reads hold it and use the slot's own connection. After fork() the child never uses the parent's
  * connections: the first call in a new process drops them (its sessions
  * stay valid), the lock is held across fork() so that no child inherits it
  * taken, and C_Initialize in the child starts afresh and returns CKR_OK.
@@ -116,6 +127,9 @@
 #define P11_MAX_SESSIONS 1024
 #define P11_RAW_MAX 1024       /* data collected for raw multi-part signatures */
 #define P11_PUB_MAX 1100       /* a 4096-bit RSA public key, DER, fits */
+#define P11_POOL_MAX 4         /* connections per slot for calls made side by side */
+#define P11_HMAC_MIN_BYTES 16  /* HMAC key sizes offered (CKA_VALUE_LEN) */
+#define P11_HMAC_MAX_BYTES 64
 
 /* A key of the caller's on a slot, and its two object handles. */
 struct p11_key {
@@ -142,11 +156,15 @@ struct p11_slot {
 	char uuid[37];
 	uint32_t version_maj, version_min;
 	parsec_client *client; /* this slot's connection, made on first use */
+	parsec_client *pool[P11_POOL_MAX]; /* signatures, decryption, random */
+	unsigned pool_users[P11_POOL_MAX];
+	size_t pool_count;
 	uint32_t opcodes[64];
 	size_t opcode_count;
 	int opcodes_known;
 	CK_ULONG ec_min, ec_max, rsa_min, rsa_max; /* key sizes it makes */
 	int ranges_known;
+	int hmac;              /* HMAC keys served: 1 yes, 0 no, -1 not asked yet */
 	int logged_in;         /* a C_Login since the last C_Logout or last session */
 };
 
@@ -187,6 +205,8 @@ int p11_initialized(void);
 void p11_lock(void);
 void p11_unlock(void);
 CK_RV p11_slot_client(CK_SLOT_ID slot, parsec_client **client);
+CK_RV p11_pool_get(CK_SLOT_ID slot, parsec_client **client, size_t *idx);
+void p11_pool_put(CK_SLOT_ID slot, size_t idx);
 CK_RV p11_status_rv(int status);
 /* Locks and checks the module and session: CKR_OK with the lock held. */
 CK_RV p11_enter_session(CK_SESSION_HANDLE h, struct p11_session **s);
@@ -205,6 +225,10 @@ CK_RV p11_refresh_slots(void);
 int p11_slot_has_opcode(struct p11_slot *slot, uint32_t opcode);
 void p11_session_reset(struct p11_session *s);
 void p11_op_end(struct p11_op *op);
+
+/* An HMAC key: one secret-key object, on the private handle. */
+#define P11_KEY_IS_SECRET(k) ((k)->attr.type == PARSEC_PSA_KEY_TYPE_HMAC)
+#define P11_ALG_IS_HMAC(alg) (((alg) & ~0xffu) == PARSEC_PSA_ALG_HMAC(0))
 
 /* p11_object.c */
 CK_RV p11_refresh_keys(CK_SLOT_ID slot);
@@ -228,6 +252,7 @@ CK_RV p11_mech_oaep_alg(const CK_MECHANISM *m, uint32_t *alg, uint8_t *label, si
     size_t *label_len);
 size_t p11_allowed_mechs(const struct p11_key *k, CK_MECHANISM_TYPE *out, size_t max);
 uint32_t p11_policy_from_mech(CK_MECHANISM_TYPE mech, int is_ec);
+uint32_t p11_hmac_from_mech(CK_MECHANISM_TYPE mech);
 CK_RV p11_mech_list(struct p11_slot *slot, CK_MECHANISM_TYPE *out, size_t max, size_t *count);
 CK_RV p11_mech_info(struct p11_slot *slot, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO *info);
 void p11_slot_key_range(struct p11_slot *slot, int is_ec, CK_ULONG *min, CK_ULONG *max);

@@ -90,7 +90,8 @@ p11_attr_common(size_t key, int is_private, CK_ATTRIBUTE_TYPE type, struct p11_a
 
 	switch (type) {
 	case CKA_CLASS:
-		return p11_out_ulong(o, is_private ? CKO_PRIVATE_KEY : CKO_PUBLIC_KEY);
+		return p11_out_ulong(o, P11_KEY_IS_SECRET(k) ? CKO_SECRET_KEY :
+		    is_private ? CKO_PRIVATE_KEY : CKO_PUBLIC_KEY);
 	case CKA_KEY_TYPE:
 		return p11_out_ulong(o, p11_key_type(k->attr.type));
 	case CKA_TOKEN:
@@ -133,6 +134,33 @@ p11_attr_common(size_t key, int is_private, CK_ATTRIBUTE_TYPE type, struct p11_a
 	}
 }
 
+/* What a secret (HMAC) key answers of its own; -1 for what it shares with the others. */
+static CK_RV
+p11_attr_secret(const struct p11_key *k, CK_ATTRIBUTE_TYPE type, struct p11_attr_out *o)
+{
+	uint32_t usage = k->attr.usage;
+
+	switch (type) {
+	case CKA_VALUE_LEN:
+		return p11_out_ulong(o, k->attr.bits / 8);
+	case CKA_SIGN:
+		return p11_out_bool(o, usage & (PARSEC_PSA_KEY_USAGE_SIGN_HASH |
+		    PARSEC_PSA_KEY_USAGE_SIGN_MESSAGE));
+	case CKA_VERIFY:
+		return p11_out_bool(o, usage & (PARSEC_PSA_KEY_USAGE_VERIFY_HASH |
+		    PARSEC_PSA_KEY_USAGE_VERIFY_MESSAGE));
+	case CKA_ENCRYPT: case CKA_DECRYPT: case CKA_WRAP: case CKA_UNWRAP: case CKA_TRUSTED:
+	case CKA_PRIVATE:
+		return p11_out_bool(o, 0);
+	case CKA_VALUE:
+		return CKR_ATTRIBUTE_SENSITIVE;
+	case CKA_PUBLIC_KEY_INFO: case CKA_SIGN_RECOVER: case CKA_VERIFY_RECOVER:
+		return CKR_ATTRIBUTE_TYPE_INVALID;
+	default:
+		return (CK_RV)-1;
+	}
+}
+
 CK_RV
 p11_attr_get(size_t key, int is_private, CK_ATTRIBUTE_TYPE type, uint8_t *buf, size_t cap,
     const void **value, size_t *len)
@@ -141,7 +169,10 @@ p11_attr_get(size_t key, int is_private, CK_ATTRIBUTE_TYPE type, uint8_t *buf, s
 	struct p11_attr_out o = { buf, cap, value, len };
 	uint32_t usage = k->attr.usage;
 	int exportable = (usage & PARSEC_PSA_KEY_USAGE_EXPORT) != 0;
+	CK_RV rv;
 
+	if (P11_KEY_IS_SECRET(k) && (rv = p11_attr_secret(k, type, &o)) != (CK_RV)-1)
+		return rv;
 	if (is_private) {
 		switch (type) {
 		case CKA_SIGN:

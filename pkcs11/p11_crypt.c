@@ -84,7 +84,8 @@ p11_crypt(CK_SESSION_HANDLE h, int kind, const uint8_t *in, size_t in_len, uint8
 	struct p11_session *s;
 	struct p11_op *op;
 	parsec_client *client;
-	size_t need, got = 0, label_len;
+	size_t need, got = 0, label_len, idx = 0;
+	CK_SLOT_ID slot;
 	uint32_t alg;
 	CK_RV rv;
 	int st;
@@ -108,8 +109,10 @@ p11_crypt(CK_SESSION_HANDLE h, int kind, const uint8_t *in, size_t in_len, uint8
 		*out_len = need;
 		p11_unlock();
 		return CKR_BUFFER_TOO_SMALL;
-	} else
-		rv = p11_slot_client(s->slot, &client);
+	} else if (kind == P11_OP_DECRYPT && in_len != need)
+		rv = CKR_ENCRYPTED_DATA_LEN_RANGE; /* a ciphertext is as long as the modulus */
+	else
+		rv = p11_pool_get(slot = s->slot, &client, &idx);
 	if (rv != CKR_OK) {
 		p11_op_end(op);
 		p11_unlock();
@@ -127,6 +130,7 @@ p11_crypt(CK_SESSION_HANDLE h, int kind, const uint8_t *in, size_t in_len, uint8
 	    parsec_asymmetric_encrypt(client, name, alg, input, in_len, label, label_len, result,
 	    sizeof(result), &got);
 	p11_lock();
+	p11_pool_put(slot, idx);
 	rv = p11_status_rv(st);
 	if (rv == CKR_OK && *out_len < got) {
 		rv = CKR_BUFFER_TOO_SMALL;
@@ -284,19 +288,25 @@ C_GenerateRandom(CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG len)
 {
 	struct p11_session *s;
 	parsec_client *client;
+	CK_SLOT_ID slot;
+	size_t idx;
 	CK_RV rv;
 	int st;
 
 	if ((rv = p11_enter_session(h, &s)) != CKR_OK)
 		return rv;
+	slot = s->slot;
 	if (out == NULL && len > 0)
 		rv = CKR_ARGUMENTS_BAD;
-	else if (len > 0)
-		rv = p11_slot_client(s->slot, &client);
-	p11_unlock();
-	if (rv != CKR_OK || len == 0)
+	if (rv != CKR_OK || len == 0 || (rv = p11_pool_get(slot, &client, &idx)) != CKR_OK) {
+		p11_unlock();
 		return rv;
+	}
+	p11_unlock();
 	st = parsec_generate_random(client, out, len);
+	p11_lock();
+	p11_pool_put(slot, idx);
+	p11_unlock();
 	return p11_status_rv(st);
 }
 

@@ -65,7 +65,7 @@ p11_tmpl_check(const CK_ATTRIBUTE *tmpl, CK_ULONG count, CK_OBJECT_CLASS cls, CK
 	/* Every key is the service's, a token object: a session-only key cannot be made. */
 	if (p11_tmpl_bool(tmpl, count, CKA_TOKEN) == 0)
 		return CKR_ATTRIBUTE_VALUE_INVALID;
-	/* Private keys are private objects, public keys public ones, whatever is asked. */
+	/* Private keys are private objects; public and (HMAC) secret keys are not. */
 	r = p11_tmpl_bool(tmpl, count, CKA_PRIVATE);
 	if (r != -1 && r != (cls == CKO_PRIVATE_KEY))
 		return CKR_ATTRIBUTE_VALUE_INVALID;
@@ -105,6 +105,14 @@ p11_make_name(const CK_ATTRIBUTE *label, const CK_ATTRIBUTE *id, char *name, siz
 	return CKR_OK;
 }
 
+/* PSA's export usage when the template asks for an extractable key that is not sensitive. */
+static uint32_t
+p11_export_usage(const CK_ATTRIBUTE *tmpl, CK_ULONG count)
+{
+	return p11_tmpl_bool(tmpl, count, CKA_EXTRACTABLE) == 1 &&
+	    p11_tmpl_bool(tmpl, count, CKA_SENSITIVE) != 1 ? PARSEC_PSA_KEY_USAGE_EXPORT : 0;
+}
+
 /* The one algorithm the key will permit, and the usage that goes with it. */
 static CK_RV
 p11_gen_policy(const CK_ATTRIBUTE *priv, CK_ULONG priv_count, int is_ec,
@@ -137,9 +145,7 @@ p11_gen_policy(const CK_ATTRIBUTE *priv, CK_ULONG priv_count, int is_ec,
 	else
 		a->usage = PARSEC_PSA_KEY_USAGE_SIGN_HASH | PARSEC_PSA_KEY_USAGE_VERIFY_HASH |
 		    PARSEC_PSA_KEY_USAGE_SIGN_MESSAGE | PARSEC_PSA_KEY_USAGE_VERIFY_MESSAGE;
-	if (p11_tmpl_bool(priv, priv_count, CKA_EXTRACTABLE) == 1 &&
-	    p11_tmpl_bool(priv, priv_count, CKA_SENSITIVE) != 1)
-		a->usage |= PARSEC_PSA_KEY_USAGE_EXPORT;
+	a->usage |= p11_export_usage(priv, priv_count);
 	return CKR_OK;
 }
 
@@ -227,6 +233,7 @@ p11_make_key(struct p11_session *s, const char *name, const struct parsec_key_at
 		return p11_status_rv(st);
 	if ((*key = p11_key_add(slot, name, a)) == (size_t)-1)
 		return CKR_HOST_MEMORY;
+	p11_keys[*key].local = data == NULL;
 	return CKR_OK;
 }
 
@@ -264,10 +271,78 @@ C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR pub,
 	if (rv == CKR_OK)
 		rv = p11_make_key(s, name, &a, NULL, 0, &key);
 	if (rv == CKR_OK) {
-		p11_keys[key].local = 1;
 		*pub_handle = P11_HANDLE_PUB(key);
 		*priv_handle = P11_HANDLE_PRIV(key);
 	}
+	p11_unlock();
+	return rv;
+}
+
+/* An HMAC key's policy: the first HMAC of CKA_ALLOWED_MECHANISMS, else HMAC-SHA-256. */
+static CK_RV
+p11_secret_policy(const CK_ATTRIBUTE *tmpl, CK_ULONG count, struct parsec_key_attributes *a)
+{
+	const CK_ATTRIBUTE *allowed = p11_tmpl_find(tmpl, count, CKA_ALLOWED_MECHANISMS);
+	const CK_MECHANISM_TYPE *mechs;
+	CK_ULONG len;
+	size_t i;
+
+	switch (p11_tmpl_ulong(tmpl, count, CKA_VALUE_LEN, &len)) {
+	case -1:
+		return CKR_TEMPLATE_INCOMPLETE;
+	case -2:
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	}
+	if (len < P11_HMAC_MIN_BYTES || len > P11_HMAC_MAX_BYTES)
+		return CKR_KEY_SIZE_RANGE;
+	a->type = PARSEC_PSA_KEY_TYPE_HMAC;
+	a->bits = (uint32_t)(8 * len);
+	a->alg = PARSEC_PSA_ALG_HMAC(PARSEC_PSA_ALG_SHA_256);
+	if (allowed != NULL && allowed->pValue != NULL) {
+		mechs = allowed->pValue;
+		for (i = 0, a->alg = 0; i < allowed->ulValueLen / sizeof(*mechs) && a->alg == 0; i++)
+			a->alg = p11_hmac_from_mech(mechs[i]);
+		if (a->alg == 0)
+			return CKR_ATTRIBUTE_VALUE_INVALID;
+	}
+	a->usage = PARSEC_PSA_KEY_USAGE_SIGN_HASH | PARSEC_PSA_KEY_USAGE_VERIFY_HASH |
+	    PARSEC_PSA_KEY_USAGE_SIGN_MESSAGE | PARSEC_PSA_KEY_USAGE_VERIFY_MESSAGE;
+	a->usage |= p11_export_usage(tmpl, count);
+	return CKR_OK;
+}
+
+/* An HMAC key (CKM_GENERIC_SECRET_KEY_GEN with CKA_VALUE_LEN), made in the service. */
+CK_RV
+C_GenerateKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR tmpl, CK_ULONG count,
+    CK_OBJECT_HANDLE_PTR handle)
+{
+	struct parsec_key_attributes a = { 0, 0, 0, 0 };
+	char name[PARSEC_NAME_MAX + 1];
+	struct p11_session *s;
+	size_t key;
+	CK_RV rv;
+
+	if ((rv = p11_enter_session(h, &s)) != CKR_OK)
+		return rv;
+	if (m == NULL || handle == NULL)
+		rv = CKR_ARGUMENTS_BAD;
+	else if (m->mechanism != CKM_GENERIC_SECRET_KEY_GEN)
+		rv = CKR_MECHANISM_INVALID;
+	else if (m->pParameter != NULL || m->ulParameterLen != 0)
+		rv = CKR_MECHANISM_PARAM_INVALID;
+	else if (!(s->flags & CKF_RW_SESSION))
+		rv = CKR_SESSION_READ_ONLY;
+	else
+		rv = p11_tmpl_check(tmpl, count, CKO_SECRET_KEY, CKK_GENERIC_SECRET);
+	if (rv == CKR_OK)
+		rv = p11_secret_policy(tmpl, count, &a);
+	if (rv == CKR_OK)
+		rv = p11_make_name(p11_tmpl_find(tmpl, count, CKA_LABEL),
+		    p11_tmpl_find(tmpl, count, CKA_ID), name, sizeof(name));
+	if (rv == CKR_OK)
+		rv = p11_make_key(s, name, &a, NULL, 0, &key);
+	if (rv == CKR_OK)
+		*handle = P11_HANDLE_PRIV(key);
 	p11_unlock();
 	return rv;
 }

@@ -37,13 +37,20 @@ extern CK_FUNCTION_LIST p11_function_list;
 static void
 p11_drop_connections(void)
 {
-	size_t i;
+	struct p11_slot *sl;
+	size_t i, j;
 
 	for (i = 0; i < P11_MAX_SLOTS; i++) {
+		sl = &p11_slots[i];
 		/* In a child this closes its copy of the socket only; the parent's stays. */
-		if (p11_slots[i].client != NULL)
-			parsec_client_free(p11_slots[i].client);
-		p11_slots[i].client = NULL;
+		if (sl->client != NULL)
+			parsec_client_free(sl->client);
+		sl->client = NULL;
+		for (j = 0; j < sl->pool_count; j++)
+			parsec_client_free(sl->pool[j]);
+		memset(sl->pool, 0, sizeof(sl->pool));
+		memset(sl->pool_users, 0, sizeof(sl->pool_users));
+		sl->pool_count = 0;
 	}
 }
 
@@ -108,35 +115,85 @@ p11_pad(CK_UTF8CHAR *dst, size_t size, const char *src)
 	memcpy(dst, src, len < size ? len : size);
 }
 
-/* The slot's connection, made on first use with libparsec's settings from the environment. */
+/* A new connection for the slot (0: core operations), with libparsec's settings. */
+static CK_RV
+p11_client_make(CK_SLOT_ID slot, parsec_client **client)
+{
+	parsec_settings *settings;
+	int st;
+
+	*client = NULL;
+	if ((st = parsec_settings_new(&settings)) != PARSEC_SUCCESS)
+		return CKR_HOST_MEMORY;
+	if (slot != 0)
+		st = parsec_settings_set_provider(settings, (uint32_t)slot);
+	if (st == PARSEC_SUCCESS)
+		st = parsec_client_new_with_settings(client, settings);
+	parsec_settings_free(settings);
+	if (st != PARSEC_SUCCESS) {
+		*client = NULL;
+		return p11_status_rv(st);
+	}
+	return CKR_OK;
+}
+
+/* The slot's own connection, made on first use: listings, attributes, key life cycle. */
 CK_RV
 p11_slot_client(CK_SLOT_ID slot, parsec_client **client)
 {
-	parsec_settings *settings;
 	struct p11_slot *sl;
-	int st;
+	CK_RV rv;
 
 	if (slot >= P11_MAX_SLOTS)
 		return CKR_SLOT_ID_INVALID;
 	sl = &p11_slots[slot];
-	if (sl->client != NULL) {
-		*client = sl->client;
-		return CKR_OK;
-	}
-	if ((st = parsec_settings_new(&settings)) != PARSEC_SUCCESS)
-		return CKR_HOST_MEMORY;
-	/* Slot 0 is the module's own connection for core operations. */
-	if (slot != 0)
-		st = parsec_settings_set_provider(settings, (uint32_t)slot);
-	if (st == PARSEC_SUCCESS)
-		st = parsec_client_new_with_settings(&sl->client, settings);
-	parsec_settings_free(settings);
-	if (st != PARSEC_SUCCESS) {
-		sl->client = NULL;
-		return p11_status_rv(st);
-	}
+	if (sl->client == NULL && (rv = p11_client_make(slot, &sl->client)) != CKR_OK)
+		return rv;
 	*client = sl->client;
 	return CKR_OK;
+}
+
+/*
+ * A connection for one cryptographic call made without the lock: an idle
+ * one of the slot's pool, a new one while the pool is not full, else the
+ * least used (libparsec then queues the calls on it). Threads signing at
+ * once so reach the service's workers side by side. *idx says what to give
+ * back to p11_pool_put.
+ */
+CK_RV
+p11_pool_get(CK_SLOT_ID slot, parsec_client **client, size_t *idx)
+{
+	struct p11_slot *sl;
+	size_t i, least = 0;
+	CK_RV rv;
+
+	if (slot == 0 || slot >= P11_MAX_SLOTS)
+		return CKR_SLOT_ID_INVALID;
+	sl = &p11_slots[slot];
+	for (i = 0; i < sl->pool_count; i++) {
+		if (sl->pool_users[i] < sl->pool_users[least])
+			least = i;
+	}
+	if ((sl->pool_count == 0 || sl->pool_users[least] > 0) && sl->pool_count < P11_POOL_MAX) {
+		if ((rv = p11_client_make(slot, &sl->pool[sl->pool_count])) != CKR_OK) {
+			if (sl->pool_count == 0)
+				return rv;
+		} else
+			least = sl->pool_count++;
+	}
+	sl->pool_users[least]++;
+	*client = sl->pool[least];
+	*idx = least;
+	return CKR_OK;
+}
+
+void
+p11_pool_put(CK_SLOT_ID slot, size_t idx)
+{
+	struct p11_slot *sl = &p11_slots[slot];
+
+	if (idx < sl->pool_count && sl->pool_users[idx] > 0)
+		sl->pool_users[idx]--;
 }
 
 /* A Parsec status as the PKCS#11 return value a caller can act on. */

@@ -13,7 +13,9 @@
 #define OPCODE_VERIFY_HASH 0x05
 #define OPCODE_ASYMMETRIC_ENCRYPT 0x0A
 #define OPCODE_ASYMMETRIC_DECRYPT 0x0B
+#define OPCODE_MAC_COMPUTE 0x16
 #define OPCODE_CAN_DO_CRYPTO 0x20
+
 
 #define ALG_BASE(alg) ((alg) & ~0xffu)
 #define ALG_HASH_PART(alg) ((alg) & 0xffu)
@@ -21,18 +23,18 @@
 /* The hashes, in the order each family of mechanisms lists them. */
 static const struct {
 	uint32_t psa;
-	CK_MECHANISM_TYPE digest, ecdsa, pkcs1, pss, mgf;
+	CK_MECHANISM_TYPE digest, ecdsa, pkcs1, pss, mgf, hmac;
 } p11_hashes[] = {
 	{ PARSEC_PSA_ALG_SHA_1, CKM_SHA_1, CKM_ECDSA_SHA1, CKM_SHA1_RSA_PKCS, CKM_SHA1_RSA_PKCS_PSS,
-	    CKG_MGF1_SHA1 },
+	    CKG_MGF1_SHA1, CKM_SHA_1_HMAC },
 	{ PARSEC_PSA_ALG_SHA_224, CKM_SHA224, CKM_ECDSA_SHA224, CKM_SHA224_RSA_PKCS,
-	    CKM_SHA224_RSA_PKCS_PSS, CKG_MGF1_SHA224 },
+	    CKM_SHA224_RSA_PKCS_PSS, CKG_MGF1_SHA224, CKM_SHA224_HMAC },
 	{ PARSEC_PSA_ALG_SHA_256, CKM_SHA256, CKM_ECDSA_SHA256, CKM_SHA256_RSA_PKCS,
-	    CKM_SHA256_RSA_PKCS_PSS, CKG_MGF1_SHA256 },
+	    CKM_SHA256_RSA_PKCS_PSS, CKG_MGF1_SHA256, CKM_SHA256_HMAC },
 	{ PARSEC_PSA_ALG_SHA_384, CKM_SHA384, CKM_ECDSA_SHA384, CKM_SHA384_RSA_PKCS,
-	    CKM_SHA384_RSA_PKCS_PSS, CKG_MGF1_SHA384 },
+	    CKM_SHA384_RSA_PKCS_PSS, CKG_MGF1_SHA384, CKM_SHA384_HMAC },
 	{ PARSEC_PSA_ALG_SHA_512, CKM_SHA512, CKM_ECDSA_SHA512, CKM_SHA512_RSA_PKCS,
-	    CKM_SHA512_RSA_PKCS_PSS, CKG_MGF1_SHA512 },
+	    CKM_SHA512_RSA_PKCS_PSS, CKG_MGF1_SHA512, CKM_SHA512_HMAC },
 };
 #define P11_HASH_COUNT (sizeof(p11_hashes) / sizeof(p11_hashes[0]))
 
@@ -42,6 +44,8 @@ p11_key_type(uint32_t psa_type)
 	if (psa_type == PARSEC_PSA_KEY_TYPE_RSA_KEY_PAIR ||
 	    psa_type == PARSEC_PSA_KEY_TYPE_RSA_PUBLIC_KEY)
 		return CKK_RSA;
+	if (psa_type == PARSEC_PSA_KEY_TYPE_HMAC)
+		return CKK_GENERIC_SECRET;
 	if ((psa_type & 0xcf00u) == 0x4100u)
 		return CKK_EC;
 	return CKK_VENDOR_DEFINED;
@@ -55,7 +59,8 @@ p11_mech_hash(CK_MECHANISM_TYPE mech, uint32_t *psa_hash)
 
 	for (i = 0; i < P11_HASH_COUNT; i++) {
 		if (mech == p11_hashes[i].digest || mech == p11_hashes[i].ecdsa ||
-		    mech == p11_hashes[i].pkcs1 || mech == p11_hashes[i].pss) {
+		    mech == p11_hashes[i].pkcs1 || mech == p11_hashes[i].pss ||
+		    mech == p11_hashes[i].hmac) {
 			*psa_hash = p11_hashes[i].psa;
 			return 1;
 		}
@@ -162,6 +167,17 @@ p11_mech_sign_alg(const CK_MECHANISM *m, const struct p11_key *k, uint32_t *alg,
 		*alg = base | ALG_HASH_PART(hash);
 		return p11_policy_permits(k->attr.alg, *alg) ? CKR_OK :
 		    CKR_KEY_FUNCTION_NOT_PERMITTED;
+	case CKM_SHA_1_HMAC: case CKM_SHA224_HMAC: case CKM_SHA256_HMAC: case CKM_SHA384_HMAC:
+	case CKM_SHA512_HMAC:
+		if (type != CKK_GENERIC_SECRET)
+			return CKR_KEY_TYPE_INCONSISTENT;
+		if (m->pParameter != NULL || m->ulParameterLen != 0)
+			return CKR_MECHANISM_PARAM_INVALID;
+		/* The service computes the MAC over the data itself. */
+		*local_hash = 0;
+		*alg = PARSEC_PSA_ALG_HMAC(hash);
+		return p11_policy_permits(k->attr.alg, *alg) ? CKR_OK :
+		    CKR_KEY_FUNCTION_NOT_PERMITTED;
 	default:
 		return CKR_MECHANISM_INVALID;
 	}
@@ -219,6 +235,12 @@ p11_allowed_mechs(const struct p11_key *k, CK_MECHANISM_TYPE *out, size_t max)
 	} else if (policy == PARSEC_PSA_ALG_ECDH) {
 		out[n++] = CKM_ECDH1_DERIVE;
 		return n;
+	} else if (P11_ALG_IS_HMAC(policy)) {
+		for (i = 0; i < P11_HASH_COUNT; i++) {
+			if (ALG_HASH_PART(p11_hashes[i].psa) == ALG_HASH_PART(policy))
+				out[n++] = p11_hashes[i].hmac;
+		}
+		return n;
 	} else
 		return 0;
 	for (i = 0; i < P11_HASH_COUNT; i++) {
@@ -260,6 +282,19 @@ p11_mech_family(CK_MECHANISM_TYPE mech)
 			return P11_FAM_PSS;
 	}
 	return P11_FAM_NONE;
+}
+
+/* The HMAC a secret key generated for mechanism mech permits; 0 if mech is no HMAC. */
+uint32_t
+p11_hmac_from_mech(CK_MECHANISM_TYPE mech)
+{
+	size_t i;
+
+	for (i = 0; i < P11_HASH_COUNT; i++) {
+		if (mech == p11_hashes[i].hmac)
+			return PARSEC_PSA_ALG_HMAC(p11_hashes[i].psa);
+	}
+	return 0;
 }
 
 /* The policy a key generated for mechanism mech gets; 0 if mech is no use for such a key. */
@@ -348,12 +383,35 @@ p11_slot_key_range(struct p11_slot *slot, int is_ec, CK_ULONG *min, CK_ULONG *ma
 	*max = is_ec ? slot->ec_max : slot->rsa_max;
 }
 
+/*
+ * Whether the slot makes and uses HMAC keys: MacCompute listed, or (parsecd
+ * serves MAC without listing it, for clients that reject unknown opcodes)
+ * CanDoCrypto saying it can make an HMAC-SHA-256 key. Asked once.
+ */
+static int
+p11_slot_hmac(struct p11_slot *slot)
+{
+	struct parsec_key_attributes a = { PARSEC_PSA_KEY_TYPE_HMAC, 256,
+		PARSEC_PSA_KEY_USAGE_SIGN_MESSAGE | PARSEC_PSA_KEY_USAGE_VERIFY_MESSAGE,
+		PARSEC_PSA_ALG_HMAC(PARSEC_PSA_ALG_SHA_256) };
+	parsec_client *client;
+
+	if (slot->hmac != -1)
+		return slot->hmac;
+	slot->hmac = p11_slot_has_opcode(slot, OPCODE_MAC_COMPUTE);
+	if (!slot->hmac && p11_slot_has_opcode(slot, OPCODE_CAN_DO_CRYPTO) &&
+	    p11_slot_client(slot->id, &client) == CKR_OK)
+		slot->hmac = parsec_can_do_crypto(client, PARSEC_CHECK_GENERATE, &a) ==
+		    PARSEC_SUCCESS;
+	return slot->hmac;
+}
+
 CK_RV
 p11_mech_list(struct p11_slot *slot, CK_MECHANISM_TYPE *out, size_t max, size_t *count)
 {
 	size_t n = 0, i;
 
-	if (max < 4 * P11_HASH_COUNT + 8)
+	if (max < 5 * P11_HASH_COUNT + 9)
 		return CKR_GENERAL_ERROR;
 	if (p11_slot_has_opcode(slot, OPCODE_GENERATE_KEY)) {
 		out[n++] = CKM_RSA_PKCS_KEY_PAIR_GEN;
@@ -373,6 +431,12 @@ p11_mech_list(struct p11_slot *slot, CK_MECHANISM_TYPE *out, size_t max, size_t 
 	}
 	if (p11_slot_has_opcode(slot, OPCODE_ASYMMETRIC_DECRYPT))
 		out[n++] = CKM_RSA_PKCS_OAEP;
+	if (p11_slot_hmac(slot)) {
+		if (p11_slot_has_opcode(slot, OPCODE_GENERATE_KEY))
+			out[n++] = CKM_GENERIC_SECRET_KEY_GEN;
+		for (i = 0; i < P11_HASH_COUNT; i++)
+			out[n++] = p11_hashes[i].hmac;
+	}
 	for (i = 0; i < P11_HASH_COUNT; i++)
 		out[n++] = p11_hashes[i].digest;
 	*count = n;
@@ -406,6 +470,13 @@ p11_mech_info(struct p11_slot *slot, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO *
 	memset(info, 0, sizeof(*info));
 	if (family == P11_FAM_DIGEST) {
 		info->flags = CKF_DIGEST;
+		return CKR_OK;
+	}
+	if (type == CKM_GENERIC_SECRET_KEY_GEN || p11_hmac_from_mech(type) != 0) {
+		info->ulMinKeySize = P11_HMAC_MIN_BYTES;
+		info->ulMaxKeySize = P11_HMAC_MAX_BYTES;
+		info->flags = CKF_HW | (type == CKM_GENERIC_SECRET_KEY_GEN ? CKF_GENERATE : CKF_SIGN |
+		    CKF_VERIFY);
 		return CKR_OK;
 	}
 	p11_slot_key_range(slot, is_ec, &info->ulMinKeySize, &info->ulMaxKeySize);

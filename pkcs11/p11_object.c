@@ -122,10 +122,11 @@ p11_refresh_keys(CK_SLOT_ID slot)
 	return CKR_OK;
 }
 
+/* Whether the key has an object on the private handle: a key pair's private key, or a secret key. */
 static int
 p11_key_has_private(const struct p11_key *k)
 {
-	return PARSEC_PSA_KEY_TYPE_IS_KEY_PAIR(k->attr.type);
+	return PARSEC_PSA_KEY_TYPE_IS_KEY_PAIR(k->attr.type) || P11_KEY_IS_SECRET(k);
 }
 
 CK_RV
@@ -139,7 +140,7 @@ p11_key_by_handle(CK_SLOT_ID slot, CK_OBJECT_HANDLE h, size_t *key, int *is_priv
 	if (k >= p11_key_count || p11_keys[k].slot != slot || !p11_keys[k].present)
 		return CKR_OBJECT_HANDLE_INVALID;
 	*is_private = (h % 2) == 1;
-	if (*is_private && !p11_key_has_private(&p11_keys[k]))
+	if (*is_private ? !p11_key_has_private(&p11_keys[k]) : P11_KEY_IS_SECRET(&p11_keys[k]))
 		return CKR_OBJECT_HANDLE_INVALID;
 	*key = k;
 	return CKR_OK;
@@ -209,7 +210,7 @@ C_FindObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR tmpl, CK_ULONG count)
 			continue;
 		if (p11_key_has_private(&p11_keys[i]))
 			rv = p11_find_add(op, i, 1, tmpl, count);
-		if (rv == CKR_OK)
+		if (rv == CKR_OK && !P11_KEY_IS_SECRET(&p11_keys[i]))
 			rv = p11_find_add(op, i, 0, tmpl, count);
 	}
 	if (rv == CKR_OK)

@@ -12,12 +12,18 @@
 
 #define P11_HASH_MAX 64
 
-/* The signature's length for the key: 2 * ceil(bits / 8) for ECDSA, the modulus for RSA. */
+/*
+ * The signature's length for the operation: its hash's for an HMAC,
+ * 2 * ceil(bits / 8) for ECDSA, the modulus for RSA.
+ */
 static size_t
-p11_sig_len(const struct p11_key *k)
+p11_sig_len(const struct p11_op *op)
 {
+	const struct p11_key *k = &p11_keys[op->key];
 	size_t bytes = (k->attr.bits + 7) / 8;
 
+	if (P11_ALG_IS_HMAC(op->alg))
+		return p11_hash_len(PARSEC_PSA_ALG_GET_HASH(op->alg));
 	return p11_key_type(k->attr.type) == CKK_EC ? 2 * bytes : bytes;
 }
 
@@ -26,8 +32,10 @@ static CK_RV
 p11_sv_init(struct p11_session *s, int kind, const CK_MECHANISM *m, CK_OBJECT_HANDLE key_h)
 {
 	struct p11_op *op = &s->op[kind];
-	uint32_t need = kind == P11_OP_SIGN ? PARSEC_PSA_KEY_USAGE_SIGN_HASH :
-	    PARSEC_PSA_KEY_USAGE_VERIFY_HASH;
+	/* A signature needs a hash signing usage, an HMAC one for messages (PSA's MAC usage). */
+	uint32_t need = kind == P11_OP_SIGN ?
+	    PARSEC_PSA_KEY_USAGE_SIGN_HASH | PARSEC_PSA_KEY_USAGE_SIGN_MESSAGE :
+	    PARSEC_PSA_KEY_USAGE_VERIFY_HASH | PARSEC_PSA_KEY_USAGE_VERIFY_MESSAGE;
 	size_t key;
 	int is_private;
 	CK_RV rv;
@@ -95,6 +103,8 @@ p11_sv_input(struct p11_op *op, uint8_t *hash, const uint8_t **in, size_t *in_le
 			*alg = PARSEC_PSA_ALG_RSA_PKCS1V15_SIGN(h);
 		return CKR_OK;
 	}
+	if (P11_ALG_IS_HMAC(op->alg))
+		return CKR_OK; /* the service MACs the data itself */
 	if (op->mech == CKM_ECDSA) {
 		if ((h = p11_hash_by_len(op->raw_len)) == 0)
 			return CKR_DATA_LEN_RANGE;
@@ -118,8 +128,9 @@ p11_sign_finish(struct p11_session *s, CK_BYTE_PTR sig, CK_ULONG_PTR sig_len)
 	char name[PARSEC_NAME_MAX + 1];
 	uint8_t hash[P11_HASH_MAX], input[P11_RAW_MAX];
 	const uint8_t *in;
-	size_t in_len, need = p11_sig_len(k), got = 0, raw_len;
+	size_t in_len, need = p11_sig_len(op), got = 0, raw_len, idx;
 	CK_MECHANISM_TYPE op_mech = op->mech;
+	CK_SLOT_ID slot = s->slot;
 	parsec_client *client;
 	uint32_t alg;
 	CK_RV rv;
@@ -135,7 +146,7 @@ p11_sign_finish(struct p11_session *s, CK_BYTE_PTR sig, CK_ULONG_PTR sig_len)
 		return rv;
 	}
 	if ((rv = p11_sv_input(op, hash, &in, &in_len, &alg)) != CKR_OK ||
-	    (rv = p11_slot_client(s->slot, &client)) != CKR_OK) {
+	    (rv = p11_pool_get(slot, &client, &idx)) != CKR_OK) {
 		p11_op_end(op);
 		return rv;
 	}
@@ -148,13 +159,17 @@ p11_sign_finish(struct p11_session *s, CK_BYTE_PTR sig, CK_ULONG_PTR sig_len)
 		in = input + (in - op->raw);
 	}
 	p11_unlock();
-	st = parsec_sign_hash(client, name, alg, in, in_len, sig, *sig_len, &got);
+	if (P11_ALG_IS_HMAC(alg))
+		st = parsec_mac_compute(client, name, alg, in, in_len, sig, *sig_len, &got);
+	else
+		st = parsec_sign_hash(client, name, alg, in, in_len, sig, *sig_len, &got);
 	/* A provider without that hash's PKCS#1 signature may still pad a DigestInfo as given. */
 	if (st == PARSEC_ERR_NOT_SUPPORTED && op_mech == CKM_RSA_PKCS &&
 	    alg != PARSEC_PSA_ALG_RSA_PKCS1V15_SIGN_RAW)
 		st = parsec_sign_hash(client, name, PARSEC_PSA_ALG_RSA_PKCS1V15_SIGN_RAW, input,
 		    raw_len, sig, *sig_len, &got);
 	p11_lock();
+	p11_pool_put(slot, idx);
 	p11_op_end(op);
 	if (st == PARSEC_SUCCESS)
 		*sig_len = got;
@@ -187,7 +202,7 @@ C_Sign(CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG len, CK_BYTE_PTR sig,
 		return rv;
 	op = &s->op[P11_OP_SIGN];
 	/* The size asked first: the data is taken when the signature is made. */
-	if (sig != NULL && sig_len != NULL && *sig_len >= p11_sig_len(&p11_keys[op->key])) {
+	if (sig != NULL && sig_len != NULL && *sig_len >= p11_sig_len(op)) {
 		rv = p11_sv_update(op, data, len);
 		op->updated = 0;
 	}
@@ -285,31 +300,34 @@ p11_verify_finish(struct p11_session *s, const uint8_t *sig, size_t sig_len)
 	char name[PARSEC_NAME_MAX + 1];
 	uint8_t hash[P11_HASH_MAX], input[P11_RAW_MAX];
 	const uint8_t *in;
-	size_t in_len;
+	size_t in_len, idx;
 	parsec_client *client;
+	CK_SLOT_ID slot = s->slot;
 	uint32_t alg = 0;
 	CK_RV rv;
 	int st;
 
 	if (sig == NULL)
 		rv = CKR_ARGUMENTS_BAD;
-	else if (sig_len != p11_sig_len(k))
+	else if (sig_len != p11_sig_len(op))
 		rv = CKR_SIGNATURE_LEN_RANGE;
-	else if ((rv = p11_sv_input(op, hash, &in, &in_len, &alg)) == CKR_OK)
-		rv = p11_slot_client(s->slot, &client);
+	else
+		rv = p11_sv_input(op, hash, &in, &in_len, &alg);
 	if (rv == CKR_OK && alg == PARSEC_PSA_ALG_RSA_PKCS1V15_SIGN_RAW)
 		rv = p11_rsa_raw_verify(op->key, in, in_len, sig, sig_len);
-	if (rv != CKR_OK || alg == PARSEC_PSA_ALG_RSA_PKCS1V15_SIGN_RAW) {
-		p11_op_end(op);
-		return rv;
+	else if (rv == CKR_OK && (rv = p11_pool_get(slot, &client, &idx)) == CKR_OK) {
+		memcpy(name, k->name, sizeof(name));
+		memcpy(input, in, in_len);
+		p11_unlock();
+		st = P11_ALG_IS_HMAC(alg) ?
+		    parsec_mac_verify(client, name, alg, input, in_len, sig, sig_len) :
+		    parsec_verify_hash(client, name, alg, input, in_len, sig, sig_len);
+		p11_lock();
+		p11_pool_put(slot, idx);
+		rv = p11_status_rv(st);
 	}
-	memcpy(name, k->name, sizeof(name));
-	memcpy(input, in, in_len);
-	p11_unlock();
-	st = parsec_verify_hash(client, name, alg, input, in_len, sig, sig_len);
-	p11_lock();
 	p11_op_end(op);
-	return p11_status_rv(st);
+	return rv;
 }
 
 CK_RV

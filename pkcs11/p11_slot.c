@@ -56,6 +56,8 @@ p11_refresh_slots(void)
 		if (providers[i].id == PARSEC_PROVIDER_CORE || providers[i].id >= P11_MAX_SLOTS)
 			continue;
 		sl = &p11_slots[providers[i].id];
+		if (sl->id != providers[i].id)
+			sl->hmac = -1; /* first seen: not asked yet */
 		sl->id = providers[i].id;
 		sl->listed = 1;
 		memcpy(sl->vendor, providers[i].vendor, sizeof(sl->vendor));

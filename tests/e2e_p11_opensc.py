@@ -6,7 +6,7 @@ RSA 2048) with --id and --label and found again by them, signatures (ECDSA,
 RSA-PKCS, SHA256-RSA-PKCS, SHA256-RSA-PKCS-PSS) checked by openssl with the
 public key the module exports, RSA-OAEP decryption of what openssl
 encrypted, EC and RSA private keys imported (--write-object), pkcs11-tool --test
-(Mbed Crypto), login with and without a PIN, applications
+and an HMAC key's SHA256-HMAC (Mbed Crypto), login with and without a PIN, applications
 apart, deletion, and the token gone with the service. On the Mbed Crypto
 provider, and on PKCS#11 (SoftHSMv2) and TPM (swtpm) when those are here.
 
@@ -251,6 +251,24 @@ def test_import(t, name):
               openssl_verify(pub, sig, "sha256"), (r.stderr, s.stderr))
 
 
+def test_hmac(t, name):
+    """An HMAC key (--keygen GENERIC:32): SHA256-HMAC made and checked in the service."""
+    r = t.run("--keygen", "--key-type", "GENERIC:32", "--id", "31", "--label", "hmac")
+    ok, out = r.returncode == 0, (r.stdout + r.stderr).decode(errors="replace")
+    check("%s: --keygen GENERIC:32 makes a 32-byte secret key object" % name,
+          ok and "Secret Key Object; Generic secret length 32" in out, out)
+    data = write(t.path("hmac-data"), DATA)
+    mac = t.path("hmac")
+    r = t.run("--sign", "-m", "SHA256-HMAC", "--id", "31", "-i", data, "-o", mac)
+    good = t.run("--verify", "-m", "SHA256-HMAC", "--id", "31", "-i", data, "--signature-file", mac)
+    bad = t.run("--verify", "-m", "SHA256-HMAC", "--id", "31", "-i",
+                write(t.path("hmac-other"), DATA + b"!"), "--signature-file", mac)
+    check("%s: SHA256-HMAC: a 32-byte MAC that verifies for its data and not for other data"
+          % name, r.returncode == 0 and os.path.getsize(mac) == 32 and
+          b"Signature is valid" in good.stdout and b"Invalid signature" in bad.stdout,
+          (r.stderr, good.stdout, bad.stdout))
+
+
 def test_login(t, name):
     hashed = write(t.path("hash-login"), hashlib.sha256(DATA).digest())
     r = t.run("--login", "--pin", "any-pin", "--sign", "--id", "01", "-m", "ECDSA", "-i", hashed,
@@ -308,6 +326,8 @@ def run_slot(svc, slot, name, work):
     # TPM providers do not sign: there it stops at that signature.
     if slot == 1:
         test_selftest(svc, slot, name, work)
+        # Mbed Crypto says (CanDoCrypto) that it makes HMAC keys; the others do not say.
+        test_hmac(t, name)
 
 
 def main():
