@@ -15,7 +15,8 @@ the README's "Using parsecd from PKCS#11 programs" shows them:
 - OpenSSH: ssh-keygen -D lists the keys, ssh-add -s loads them into a private
   ssh-agent (started with -P, its allow list), ssh-keygen -Y sign through the
   agent verifies with -Y verify, and ssh logs in to an sshd of this test's own
-  on 127.0.0.1 with PKCS11Provider;
+  on 127.0.0.1 with PKCS11Provider, with an HMAC key (a secret-key object,
+  made by pkcs11-tool) beside the pairs;
 - two uids (root and nobody) each see only their own keys through the same
   module, on each of the three providers, and the engine signs with root's
   key on each of them;
@@ -575,6 +576,14 @@ def parsecd_run():
         check("the module's public key is the one parsec-tool export-public-key prints",
               svc_pub.returncode == 0 and pub is not None and
               pem_lines(svc_pub.stdout) == pem_lines(open(pub).read()), svc_pub.stderr)
+        # A secret key beside the pairs: the programs below list objects and must skip it.
+        r = t.run(["pkcs11-tool", "--module", t.module, "--token-label", "Parsec MbedCrypto",
+                   "--keygen", "--key-type", "GENERIC:32", "--label", "mac-key"])
+        check("pkcs11-tool --keygen makes an HMAC key beside them", r.returncode == 0, out_of(r))
+        r = t.p11tool("--list-all", tokens["mbed"])
+        check("p11tool --list-all shows it as a secret key, with the pairs",
+              re.search(r"object=mac-key;type=secret-key", r.stdout.decode()) is not None and
+              "object=gt-ec;type=private" in r.stdout.decode(), out_of(r))
         openssh(t)
         if os.geteuid() == 0:
             eb.ensure_user("nobody")
