@@ -527,6 +527,8 @@ fuzz-long: fuzz
 # libparsec's pages: libparsec(3) and one per function family, whose NAME lines
 # list the functions; man_links runs "$(1) <page of that name>" for each of them.
 LIBPARSEC_MAN = $(wildcard man/*.3)
+# Where p11-kit looks up a module file's bare module name.
+P11_MODULE_DIR = $(shell $(PKG_CONFIG) --variable=p11_module_path p11-kit-1)
 man_links = for page in $(LIBPARSEC_MAN); do base=$$(basename $$page .3); \
 	for fn in $$(sed -n 's/^\.Nm \([a-z0-9_]*\).*/\1/p' $$page); do \
 		[ $$fn = $$base ] || $(1) $(DESTDIR)$(mandir)/man3/$$fn.3; done; done
@@ -559,6 +561,14 @@ install: all
 	@$(call man_links,echo ".so man3/$$base.3" >)
 	$(INSTALL) -m 0644 man/parsec.toml.5 $(DESTDIR)$(mandir)/man5/
 	$(INSTALL) -m 0644 man/parsecd.8 $(DESTDIR)$(mandir)/man8/
+	@# The PKCS#11 module's page and its p11-kit registration: a bare module name
+	@# when it is installed in p11-kit's module directory, else its full path.
+	$(INSTALL) -d $(DESTDIR)$(mandir)/man7 $(DESTDIR)$(datarootdir)/p11-kit/modules
+	$(INSTALL) -m 0644 man/libparsec-pkcs11.7 $(DESTDIR)$(mandir)/man7/
+	if [ "$(libdir)/pkcs11" = "$(P11_MODULE_DIR)" ]; then m=libparsec-pkcs11.so; \
+	else m=$(libdir)/pkcs11/libparsec-pkcs11.so; fi; \
+	sed "s|^module: .*|module: $$m|" etc/p11-kit/parsec.module \
+		> $(DESTDIR)$(datarootdir)/p11-kit/modules/parsec.module
 	$(INSTALL) -m 0755 libparsec/libparsec.so.$(LIBPARSEC_VERSION) $(DESTDIR)$(libdir)/
 	ln -sf libparsec.so.$(LIBPARSEC_VERSION) $(DESTDIR)$(libdir)/$(LIBPARSEC_SONAME)
 	ln -sf libparsec.so.$(LIBPARSEC_VERSION) $(DESTDIR)$(libdir)/libparsec.so
@@ -585,7 +595,8 @@ uninstall:
 	rm -rf $(DESTDIR)$(libexecdir)/parsec $(DESTDIR)$(includedir)/parsec
 	$(call man_links,rm -f)
 	rm -f $(DESTDIR)$(mandir)/man1/parsec-tool.1 $(LIBPARSEC_MAN:man/%=$(DESTDIR)$(mandir)/man3/%) \
-		$(DESTDIR)$(mandir)/man5/parsec.toml.5 $(DESTDIR)$(mandir)/man8/parsecd.8
+		$(DESTDIR)$(mandir)/man5/parsec.toml.5 $(DESTDIR)$(mandir)/man8/parsecd.8 \
+		$(DESTDIR)$(mandir)/man7/libparsec-pkcs11.7 $(DESTDIR)$(datarootdir)/p11-kit/modules/parsec.module
 	rm -f $(DESTDIR)$(libdir)/libparsec.* $(DESTDIR)$(libdir)/pkgconfig/libparsec.pc
 	rm -f $(DESTDIR)$(libdir)/pkcs11/libparsec-pkcs11.so
 

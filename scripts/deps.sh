@@ -8,6 +8,7 @@ PACKAGES="gcc make autoconf automake pkg-config clang clang-14 libclang-rt-14-de
 libevent-dev libseccomp-dev libcap-dev libmbedtls-dev nanopb libnanopb-dev \
 python3-protobuf python3-cryptography python3-grpcio protobuf-compiler libsqlite3-dev libbsd-dev check \
 p11-kit libp11-kit-dev softhsm2 opensc libtss2-dev swtpm swtpm-tools tpm2-tools \
+gnutls-bin libengine-pkcs11-openssl openssh-client openssh-server \
 openssl sqlite3 procps util-linux man-db groff-base cargo librust-parsec-interface-dev valgrind"
 
 # --go: what the official Go client's end-to-end tests build with (tests/e2e_go_client.py).

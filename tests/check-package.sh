@@ -74,7 +74,7 @@ fi
 
 version=$(sed -n 's/^AC_INIT(\[parsecd\], *\[\([^]]*\)\].*/\1/p' "$top/configure.ac")
 src=$SRC/parsecd-$version
-debs="parsecd parsec-tool libparsec0 libparsec-dev"
+debs="parsecd parsec-tool libparsec0 libparsec-dev parsec-pkcs11"
 if [ -n "${PARSECD_PKG_DEBS:-}" ]; then
 	# Iterating on the install checks: .debs built by an earlier run.
 	mkdir -p "$SRC" && cp "$PARSECD_PKG_DEBS"/*.deb "$SRC/"
@@ -206,6 +206,25 @@ if as_user alice parsec-tool verify --key-name pkgkey --signature "$sig" "someth
 	fail "alice: the signature verifies over other data"
 fi
 ok "alice (parsec-clients) pinged, created, signed, exported (PEM) and verified"
+
+step "p11-kit picks up parsec-pkcs11: list-modules, and p11-kit-proxy.so exposes the slots"
+in_root sh -c "DEBIAN_FRONTEND=noninteractive $APT install --no-install-recommends p11-kit p11-kit-modules opensc" \
+	>"$W/p11.log" 2>&1 || { tail -n 20 "$W/p11.log"; fail "installing p11-kit, p11-kit-modules and opensc"; }
+mods=$(as_user alice p11-kit list-modules 2>&1) || fail "alice: p11-kit list-modules: $mods"
+# Each module is a line "name: path", its library and tokens indented below it.
+parsec_mod=$(echo "$mods" | sed -n '/^parsec: /,/^[^ ]/{/^parsec: \|^ /p}')
+echo "$parsec_mod" | sed 's/^/  /'
+grep -q "^parsec: libparsec-pkcs11.so$" <<<"$parsec_mod" && grep -q "token: Parsec MbedCrypto$" <<<"$parsec_mod" ||
+	{ echo "$mods"; fail "p11-kit list-modules shows no module parsec with the token Parsec MbedCrypto"; }
+proxy=/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/p11-kit-proxy.so
+slots=$(as_user alice pkcs11-tool --module "$proxy" --list-token-slots 2>&1) ||
+	fail "alice: pkcs11-tool --module p11-kit-proxy.so -L: $slots"
+grep -q "token label *: Parsec MbedCrypto" <<<"$slots" ||
+	{ echo "$slots"; fail "p11-kit-proxy.so exposes no Parsec MbedCrypto slot"; }
+objs=$(as_user alice pkcs11-tool --module "$proxy" --token-label "Parsec MbedCrypto" --list-objects 2>&1) ||
+	fail "alice: pkcs11-tool --list-objects through the proxy: $objs"
+grep -q "label: *pkgkey" <<<"$objs" || { echo "$objs"; fail "alice's key pkgkey is not an object through the proxy"; }
+ok "p11-kit list-modules shows parsec; through p11-kit-proxy.so alice sees the Parsec MbedCrypto token and her key pkgkey"
 
 step "a user per role, in Debian's default paths and modes"
 sh "$(dirname "$0")/check-roles.sh" "$PARSECD_PID" "$R" || fail "roles"
