@@ -559,11 +559,9 @@ void
 front_conn_response(uint64_t conn_id, uint64_t req_id, const uint8_t *data, size_t len)
 {
 	struct front_conn key = { .id = conn_id }, *conn;
-	struct buf_reader rd;
 	struct op_result res;
 
-	buf_reader_init(&rd, data, len);
-	if (op_result_decode(&rd, &res) == -1 || !buf_reader_done(&rd))
+	if (ipc_result_decode(data, len, &res) == -1)
 		fatalx("malformed response from brokerd");
 	conn = RB_FIND(front_conn_tree, &fc.conns, &key);
 	if (conn == NULL || conn->state != CONN_WAITING || conn->req_id != req_id)
