@@ -8,6 +8,7 @@
 
 #include "brokerd.h"
 #include "ipc.h"
+#include "ipc_msg.h"
 #include "log.h"
 #include "wipe.h"
 
@@ -15,19 +16,12 @@ int
 broker_out_reply(struct broker_ctx *b, uint64_t conn_id, uint64_t req_id,
     const struct op_result *res)
 {
-	size_t len = op_result_encoded_len(res);
-	uint8_t *buf = malloc(len);
-	struct buf_writer wr;
+	size_t len;
+	uint8_t *buf = ipc_result_encode_alloc(res, &len);
 	int r;
 
-	if (buf == NULL)
-		fatal("malloc");
-	buf_writer_init(&wr, buf, len);
-	op_result_encode(&wr, res);
-	if (!buf_writer_ok(&wr))
-		fatalx("result encoding overflow");
-	r = ipc_send(b->proc.peer, IPC_RESPONSE, conn_id, req_id, -1, buf, wr.off);
-	wipe_free(buf, wr.off);
+	r = ipc_send(b->proc.peer, IPC_RESPONSE, conn_id, req_id, -1, buf, len);
+	wipe_free(buf, len);
 	return r;
 }
 
@@ -41,7 +35,14 @@ broker_out_worker_send(struct broker_worker *w, uint64_t prov_req_id, const uint
 int
 broker_out_forget(struct broker_worker *w, const uint8_t *key_ref, size_t key_ref_len)
 {
-	return ipc_send(w->chan, IPC_PROV_FORGET, 0, 0, -1, key_ref, key_ref_len);
+	struct ipc_prov_forget m = { key_ref, key_ref_len };
+	size_t len;
+	uint8_t *buf = ipc_prov_forget_encode_alloc(&m, &len);
+	int r;
+
+	r = ipc_send(w->chan, IPC_PROV_FORGET, 0, 0, -1, buf, len);
+	free(buf);
+	return r;
 }
 
 void

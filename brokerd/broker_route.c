@@ -198,7 +198,6 @@ broker_route_response(struct broker_ctx *b, struct broker_worker *w, uint64_t pr
     const uint8_t *data, size_t len)
 {
 	struct broker_pending key = { .prov_req_id = prov_req_id }, *pend;
-	struct buf_reader rd;
 	struct op_result res;
 
 	pend = RB_FIND(broker_pending_tree, &b->pending, &key);
@@ -206,8 +205,7 @@ broker_route_response(struct broker_ctx *b, struct broker_worker *w, uint64_t pr
 		broker_out_worker_fault(w, "answered a request it was not given");
 		return;
 	}
-	buf_reader_init(&rd, data, len);
-	if (op_result_decode(&rd, &res) == -1 || !buf_reader_done(&rd)) {
+	if (ipc_result_decode(data, len, &res) == -1) {
 		broker_out_worker_fault(w, "sent a malformed result");
 		return;
 	}

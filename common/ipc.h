@@ -34,7 +34,8 @@ struct event_base;
 enum ipc_type {
 	/*
 	 * Payload layouts: integers little-endian; "blob" is a u32 length and
-	 * that many bytes. Codecs: ipc_msg.h, setup.h and op.h as named.
+	 * that many bytes. Codecs: setup.h for the setup messages, ipc_msg.h
+	 * (ipc_NAME_encode/decode) for every other one with a payload.
 	 */
 	/* 1..99: parent <-> child control */
 	IPC_HELLO = 1,        /* child -> parent, started: u32 ipc version (ipc_hello) */
@@ -42,7 +43,8 @@ enum ipc_type {
 	IPC_SETUP_PROVIDER = 3, /* parent -> brokerd: one provider (setup_provider_ref);
 				   fd = channel to it */
 	IPC_SETUP_DONE = 4,   /* parent -> child: no more setup; empty */
-	IPC_READY = 5,        /* child -> parent: serving; empty */
+	IPC_READY = 5,        /* child -> parent: serving; empty, but brokerd's carries
+				 the deployment identity it settled, raw, without a codec */
 	IPC_SHUTDOWN = 6,     /* parent -> child: exit cleanly; empty */
 	IPC_PROVIDER_DOWN = 8,  /* parent -> brokerd, a worker died: u32 provider id,
 				   u32 worker index (ipc_provider_down) */
@@ -65,7 +67,7 @@ enum ipc_type {
 				  u8 auth type, u16 auth length n, u16 zero, n auth bytes,
 				  the operation (op_request) (ipc_request); the connection's
 				  first carries fd = dup of the client socket */
-	IPC_RESPONSE = 103,    /* brokerd -> frontd: a result (op_result) */
+	IPC_RESPONSE = 103,    /* brokerd -> frontd: a result (op_result) (ipc_result) */
 
 	/* 200..299: brokerd <-> provider */
 	IPC_PROV_INFO = 200,   /* provider -> brokerd, after setup: its provider item
@@ -74,10 +76,10 @@ enum ipc_type {
 				  u32 opcode, listed, cost (ipc_prov_info) */
 	IPC_PROV_REQUEST = 201, /* brokerd -> provider: blob key reference, the operation
 				   (op_request) (ipc_prov_request) */
-	IPC_PROV_RESPONSE = 202, /* provider -> brokerd: its result (op_result) */
+	IPC_PROV_RESPONSE = 202, /* provider -> brokerd: its result (op_result) (ipc_result) */
 	IPC_PROV_FORGET = 203,  /* brokerd -> provider: another worker destroys this key;
-				   drop what is kept of it in memory (the key reference,
-				   raw); no answer */
+				   drop what is kept of it in memory: blob key reference
+				   (ipc_prov_forget); no answer */
 
 #ifdef PARSEC_TEST_HOOKS
 	/* 900..999: test builds only, never in a release binary */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Payload codecs for the internal messages (layouts in ipc.h, API in ipc_msg.h). */
+/* Payload codecs for the internal messages but setup's (layouts in ipc.h, convention in ipc_msg.h). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -145,6 +145,20 @@ ipc_alloc(size_t len, struct buf_writer *wr)
 	return buf;
 }
 
+/* The encoder of NAME into a buffer of its own, sized by ipc_NAME_encoded_len. */
+#define IPC_ALLOC_ENCODER(name, type)                                               \
+	uint8_t *ipc_##name##_encode_alloc(const type *m, size_t *len)              \
+	{                                                                           \
+		struct buf_writer wr;                                               \
+		uint8_t *buf = ipc_alloc(ipc_##name##_encoded_len(m), &wr);         \
+                                                                                    \
+		ipc_##name##_encode(&wr, m);                                        \
+		if (!buf_writer_ok(&wr))                                            \
+			fatalx("%s encoding overflow", #name);                      \
+		*len = wr.off;                                                      \
+		return buf;                                                         \
+	}
+
 /*
  * Size, encoder (into wr, or into a buffer of its own) and decoder of NAME,
  * a head (ipc_NAME_*_head) followed by the operation (op_request) and
@@ -153,34 +167,72 @@ ipc_alloc(size_t len, struct buf_writer *wr)
 #define IPC_OP_MSG_CODEC(name)                                                               \
 	size_t ipc_##name##_encoded_len(const struct ipc_##name *m)                          \
 	{                                                                                    \
-		return ipc_##name##_head_len(m) + op_request_encoded_len(&m->op);            \
+		return ipc_##name##_head_len(m) + op_request_put_len(&m->op);            \
 	}                                                                                    \
 	void ipc_##name##_encode(struct buf_writer *wr, const struct ipc_##name *m)          \
 	{                                                                                    \
 		ipc_##name##_put_head(wr, m);                                                \
-		op_request_encode(wr, &m->op);                                               \
+		op_request_put(wr, &m->op);                                                  \
 	}                                                                                    \
-	uint8_t *ipc_##name##_encode_alloc(const struct ipc_##name *m, size_t *len)          \
-	{                                                                                    \
-		struct buf_writer wr;                                                        \
-		uint8_t *buf = ipc_alloc(ipc_##name##_encoded_len(m), &wr);                  \
-                                                                                             \
-		ipc_##name##_encode(&wr, m);                                                 \
-		if (!buf_writer_ok(&wr))                                                     \
-			fatalx("%s encoding overflow", #name);                               \
-		*len = wr.off;                                                               \
-		return buf;                                                                  \
-	}                                                                                    \
+	IPC_ALLOC_ENCODER(name, struct ipc_##name)                                           \
 	int ipc_##name##_decode(const uint8_t *data, size_t len, struct ipc_##name *m)       \
 	{                                                                                    \
 		struct buf_reader rd;                                                        \
                                                                                              \
 		buf_reader_init(&rd, data, len);                                             \
 		ipc_##name##_get_head(&rd, m);                                               \
-		return op_request_decode(&rd, &m->op) == 0 && buf_reader_done(&rd) ? 0 : -1; \
+		return op_request_get(&rd, &m->op) == 0 && buf_reader_done(&rd) ? 0 : -1;    \
 	}
 IPC_OP_MSG_CODEC(request)
 IPC_OP_MSG_CODEC(prov_request)
+
+size_t
+ipc_result_encoded_len(const struct op_result *m)
+{
+	return op_result_put_len(m);
+}
+
+void
+ipc_result_encode(struct buf_writer *wr, const struct op_result *m)
+{
+	op_result_put(wr, m);
+}
+
+IPC_ALLOC_ENCODER(result, struct op_result)
+
+int
+ipc_result_decode(const uint8_t *data, size_t len, struct op_result *m)
+{
+	struct buf_reader rd;
+
+	buf_reader_init(&rd, data, len);
+	return op_result_get(&rd, m) == 0 && buf_reader_done(&rd) ? 0 : -1;
+}
+
+/* PROV_FORGET: the key reference as a blob, as PROV_REQUEST's head. */
+size_t
+ipc_prov_forget_encoded_len(const struct ipc_prov_forget *m)
+{
+	return 4 + m->key_ref_len;
+}
+
+void
+ipc_prov_forget_encode(struct buf_writer *wr, const struct ipc_prov_forget *m)
+{
+	buf_put_blob(wr, m->key_ref, m->key_ref_len);
+}
+
+IPC_ALLOC_ENCODER(prov_forget, struct ipc_prov_forget)
+
+int
+ipc_prov_forget_decode(const uint8_t *data, size_t len, struct ipc_prov_forget *m)
+{
+	struct buf_reader rd;
+
+	buf_reader_init(&rd, data, len);
+	m->key_ref = buf_get_blob(&rd, IPC_MAX_PAYLOAD, &m->key_ref_len);
+	return buf_reader_done(&rd) ? 0 : -1;
+}
 
 void
 ipc_prov_info_encode(struct buf_writer *wr, const struct ipc_prov_info *m)

@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Payload codecs for the internal messages that carry more than a setup or
- * an op.h form: one encoder and one decoder per message type, all
- * little-endian through buf.h, every decoder ending with the end-of-message
- * check. The layouts are written next to their enum values in ipc.h.
+ * Payload codecs for the internal messages, one family per file: this file
+ * holds every message between the daemons but the setup ones (setup.h, the
+ * same convention). The convention: each message X with a payload has
+ * ipc_X_encode(wr, m), writing into a buf_writer, and ipc_X_decode(data,
+ * len, m), returning 0 only if the payload is consumed exactly (the
+ * buf_reader_done check) and -1 otherwise; a caller never checks the end
+ * itself. The op.h forms are parts read and written inside them. Layouts
+ * are written next to their enum values in ipc.h; messages there marked
+ * empty carry no payload and have no codec.
  */
 #ifndef PARSEC_IPC_MSG_H
 #define PARSEC_IPC_MSG_H
@@ -36,6 +41,12 @@ struct ipc_request {
 	const uint8_t *auth; /* points into the message */
 	size_t auth_len;     /* at most UINT16_MAX */
 	struct op_request op;
+};
+
+/* PROV_FORGET: the key reference a worker drops from memory. */
+struct ipc_prov_forget {
+	const uint8_t *key_ref; /* points into the message */
+	size_t key_ref_len;
 };
 
 struct ipc_prov_request {
@@ -92,6 +103,15 @@ uint8_t *ipc_prov_request_encode_alloc(const struct ipc_prov_request *m, size_t 
 int ipc_prov_request_decode(const uint8_t *data, size_t len, struct ipc_prov_request *m);
 void ipc_prov_info_encode(struct buf_writer *wr, const struct ipc_prov_info *m);
 int ipc_prov_info_decode(const uint8_t *data, size_t len, struct ipc_prov_info *m);
+/* RESPONSE and PROV_RESPONSE: one result, op_result's fields. */
+size_t ipc_result_encoded_len(const struct op_result *m);
+void ipc_result_encode(struct buf_writer *wr, const struct op_result *m);
+uint8_t *ipc_result_encode_alloc(const struct op_result *m, size_t *len);
+int ipc_result_decode(const uint8_t *data, size_t len, struct op_result *m);
+size_t ipc_prov_forget_encoded_len(const struct ipc_prov_forget *m);
+void ipc_prov_forget_encode(struct buf_writer *wr, const struct ipc_prov_forget *m);
+uint8_t *ipc_prov_forget_encode_alloc(const struct ipc_prov_forget *m, size_t *len);
+int ipc_prov_forget_decode(const uint8_t *data, size_t len, struct ipc_prov_forget *m);
 
 /*
  * Messages that cannot fail short of a bug: small, fixed-size payloads

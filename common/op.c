@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Encoding of the internal operation form, each from one table of its
- * fields in wire order; every field is bounded on decode.
+ * Writers and readers of the internal operation form and list items, each
+ * from one table of its fields in wire order; every field is bounded when
+ * read. They are parts of the ipc_msg.c messages, which check the end.
  */
 #include <string.h>
 
@@ -59,17 +60,17 @@ op_get(struct buf_reader *rd, void *s, size_t size, const struct buf_field *fiel
 	return buf_reader_ok(rd) ? 0 : -1;
 }
 
-/* The encoder, size and decoder of form NAME (struct op_NAME), from op_NAME_fields. */
+/* The writer, size and reader of form NAME (struct op_NAME), from op_NAME_fields. */
 #define OP_FORM_CODEC(name)                                                                  \
-	void op_##name##_encode(struct buf_writer *wr, const struct op_##name *form)         \
+	void op_##name##_put(struct buf_writer *wr, const struct op_##name *form)            \
 	{                                                                                    \
 		buf_put_fields(wr, form, BUF_FIELDS(op_##name##_fields));                    \
 	}                                                                                    \
-	size_t op_##name##_encoded_len(const struct op_##name *form)                         \
+	size_t op_##name##_put_len(const struct op_##name *form)                             \
 	{                                                                                    \
 		return buf_fields_len(form, BUF_FIELDS(op_##name##_fields));                 \
 	}                                                                                    \
-	int op_##name##_decode(struct buf_reader *rd, struct op_##name *form)                \
+	int op_##name##_get(struct buf_reader *rd, struct op_##name *form)                   \
 	{                                                                                    \
 		return op_get(rd, form, sizeof(*form), BUF_FIELDS(op_##name##_fields));      \
 	}

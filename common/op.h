@@ -93,14 +93,19 @@ struct op_key_info {
 	struct op_key_attrs attrs;
 };
 
-void op_request_encode(struct buf_writer *wr, const struct op_request *req);
-size_t op_request_encoded_len(const struct op_request *req);
-/* Reads one request from rd (not requiring the end): 0 or -1. */
-int op_request_decode(struct buf_reader *rd, struct op_request *req);
+/*
+ * The forms are parts of messages, not messages: put writes one into wr, get
+ * reads one from rd (0, or -1; not requiring the end). A whole payload goes
+ * through its message's ipc_*_encode/ipc_*_decode (ipc_msg.h), which checks
+ * the end.
+ */
+void op_request_put(struct buf_writer *wr, const struct op_request *req);
+size_t op_request_put_len(const struct op_request *req);
+int op_request_get(struct buf_reader *rd, struct op_request *req);
 
-void op_result_encode(struct buf_writer *wr, const struct op_result *res);
-size_t op_result_encoded_len(const struct op_result *res);
-int op_result_decode(struct buf_reader *rd, struct op_result *res);
+void op_result_put(struct buf_writer *wr, const struct op_result *res);
+size_t op_result_put_len(const struct op_result *res);
+int op_result_get(struct buf_reader *rd, struct op_result *res);
 
 /* List items: writers append to a growing buffer, readers walk a result's list. */
 void op_list_put_provider(struct buf_writer *wr, const struct op_provider_info *info);

@@ -219,22 +219,22 @@ front_encode_result(uint32_t opcode, const struct op_result *res, uint8_t **body
 }
 
 uint32_t
-front_parse_request(const uint8_t *buf, size_t len, uint32_t body_limit,
-    struct front_request *req)
+front_parse_request(const struct wire_hdr *hdr, enum wire_hdr_check check, const uint8_t *buf,
+    size_t len, struct front_request *req)
 {
-	enum wire_hdr_check check;
 	const uint8_t *body;
 
 	memset(req, 0, sizeof(*req));
+	req->hdr = *hdr;
 	/*
 	 * Upstream's Request::read_from_stream (parsec-interface 0.27): every
 	 * fault up to the provider id comes before it has a request header.
 	 */
 	req->unattributed = 1;
-	check = wire_decode_request_hdr(buf, len, body_limit, &req->hdr);
 	if (check != WIRE_HDR_OK)
 		return wire_hdr_check_status(check);
-	if (len - WIRE_HDR_LEN != (size_t)req->hdr.body_len + req->hdr.auth_len)
+	if (len < WIRE_HDR_LEN ||
+	    len - WIRE_HDR_LEN != (size_t)req->hdr.body_len + req->hdr.auth_len)
 		return ST_CONNECTION_ERROR;
 	if (req->hdr.auth_type > WIRE_AUTH_JWT_SVID)
 		return ST_AUTHENTICATOR_DOES_NOT_EXIST;

@@ -46,7 +46,8 @@ struct front_conn {
 	size_t in_len;
 	size_t in_cap;
 	int hdr_checked;
-	struct wire_hdr hdr;
+	struct wire_hdr hdr;           /* decoded once, when its bytes are in */
+	enum wire_hdr_check hdr_check; /* its verdict: OK, or one judged on the whole request */
 	uint64_t req_id;
 	uint8_t *out;
 	size_t out_len;
@@ -323,7 +324,7 @@ front_conn_forward(struct front_conn *conn, size_t total)
 	struct op_result res;
 	uint32_t status;
 
-	status = front_parse_request(conn->in, total, fc.settings.body_len_limit, &req);
+	status = front_parse_request(&conn->hdr, conn->hdr_check, conn->in, total, &req);
 	if (status != ST_SUCCESS) {
 		front_conn_consume(conn, total);
 		log_debug("connection %llu: %s request answered %s", (unsigned long long)conn->id,
@@ -332,7 +333,6 @@ front_conn_forward(struct front_conn *conn, size_t total)
 			return front_conn_reply(conn, NULL, status, NULL, 0, 1);
 		return front_conn_reply(conn, &req.hdr, status, NULL, 0, 0);
 	}
-	conn->hdr = req.hdr;
 	if (front_local_answer(&req, &res)) {
 		pc_msg_free(req.storage);
 		front_conn_consume(conn, total);
@@ -373,6 +373,7 @@ front_conn_process(struct front_conn *conn)
 				return front_conn_reply(conn, NULL, wire_hdr_check_status(check),
 				    NULL, 0, 1);
 			}
+			conn->hdr_check = check;
 			conn->hdr_checked = 1;
 		}
 		total = WIRE_HDR_LEN + (size_t)conn->hdr.body_len + conn->hdr.auth_len;
@@ -559,11 +560,9 @@ void
 front_conn_response(uint64_t conn_id, uint64_t req_id, const uint8_t *data, size_t len)
 {
 	struct front_conn key = { .id = conn_id }, *conn;
-	struct buf_reader rd;
 	struct op_result res;
 
-	buf_reader_init(&rd, data, len);
-	if (op_result_decode(&rd, &res) == -1 || !buf_reader_done(&rd))
+	if (ipc_result_decode(data, len, &res) == -1)
 		fatalx("malformed response from brokerd");
 	conn = RB_FIND(front_conn_tree, &fc.conns, &key);
 	if (conn == NULL || conn->state != CONN_WAITING || conn->req_id != req_id)

@@ -34,9 +34,11 @@ uint32_t front_encode_result(uint32_t opcode, const struct op_result *res, uint8
 int front_encode_list_keys(const struct op_result *res, uint8_t **body, size_t *len);
 
 /*
- * A complete request in a connection's buffer: checks the header, then, in
- * upstream's order, the content and accept type, the auth type, the opcode
- * and the provider id, then decodes the body. Returns ST_SUCCESS with op
+ * A complete request of len bytes in a connection's buffer, its header
+ * already decoded into hdr with check the verdict (front_conn.c decodes it
+ * once, as soon as it has arrived): takes that verdict, then, in upstream's
+ * order, the auth type, the opcode and the provider id, then decodes the
+ * body. Returns ST_SUCCESS with op
  * filled, or the status that answers the request; unattributed is set when
  * that status is one upstream gives before it has a request at all (its
  * answer echoes nothing of the header: wire.h).
@@ -49,8 +51,8 @@ struct front_request {
 	struct op_request op;
 	struct pc_msg *storage;
 };
-uint32_t front_parse_request(const uint8_t *buf, size_t len, uint32_t body_limit,
-    struct front_request *req);
+uint32_t front_parse_request(const struct wire_hdr *hdr, enum wire_hdr_check check,
+    const uint8_t *buf, size_t len, struct front_request *req);
 
 /*
  * front_local.c: 1 with res filled if frontd answers req itself (it needs no

@@ -109,21 +109,17 @@ prov_request(uint64_t req_id, const uint8_t *data, size_t len)
 	res.status = wire_status_of_psa(prov_dispatch(&m, &res, &out));
 	if (res.status != ST_SUCCESS)
 		memset(res.out, 0, sizeof(res.out));
-	res_len = op_result_encoded_len(&res);
-	if ((buf = malloc(res_len)) == NULL)
-		fatal("malloc");
-	buf_writer_init(&wr, buf, res_len);
-	op_result_encode(&wr, &res);
+	buf = ipc_result_encode_alloc(&res, &res_len);
 #ifdef PARSEC_TEST_HOOKS
 	/* A provider gone wrong: answers PsaGenerateRandom under a request id it never got. */
 	if (getenv("PARSEC_FAULT") != NULL && strcmp(getenv("PARSEC_FAULT"), "answer-unknown") == 0 &&
 	    m.op.opcode == OP_PSA_GENERATE_RANDOM)
 		req_id += 1000000;
 #endif
-	if (ipc_send(providerd.peer, IPC_PROV_RESPONSE, 0, req_id, -1, buf, wr.off) == -1) {
+	if (ipc_send(providerd.peer, IPC_PROV_RESPONSE, 0, req_id, -1, buf, res_len) == -1) {
 		op_result_status(&res, ST_PSA_INSUFFICIENT_MEMORY);
 		buf_writer_init(&wr, buf, res_len);
-		op_result_encode(&wr, &res);
+		ipc_result_encode(&wr, &res);
 		if (ipc_send(providerd.peer, IPC_PROV_RESPONSE, 0, req_id, -1, buf, wr.off) == -1)
 			fatalx("cannot send a status result");
 	}
@@ -138,13 +134,17 @@ prov_request(uint64_t req_id, const uint8_t *data, size_t len)
 static void
 prov_broker_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 {
+	struct ipc_prov_forget forget;
+
 	switch (msg->hdr.type) {
 	case IPC_PROV_REQUEST:
 		prov_request(msg->hdr.req_id, msg->data, msg->hdr.len);
 		break;
 	case IPC_PROV_FORGET:
+		if (ipc_prov_forget_decode(msg->data, msg->hdr.len, &forget) == -1)
+			fatalx("malformed %s from brokerd", ipc_type_name(msg->hdr.type));
 		if (pv.backend->forget != NULL)
-			pv.backend->forget(msg->data, msg->hdr.len);
+			pv.backend->forget(forget.key_ref, forget.key_ref_len);
 		break;
 	default:
 		fatalx("unexpected %s from brokerd", ipc_type_name(msg->hdr.type));

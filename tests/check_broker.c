@@ -137,7 +137,7 @@ broker_answer_from(struct broker_worker *w, uint64_t prov_req_id, uint32_t statu
 
 	op_result_status(&res, status);
 	buf_writer_init(&wr, buf, sizeof(buf));
-	op_result_encode(&wr, &res);
+	ipc_result_encode(&wr, &res);
 	ck_assert(buf_writer_ok(&wr));
 	broker_route_response(&b, w, prov_req_id, buf, wr.off);
 }

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "peer.h"
 #include "sandbox.h"
+#include "wire.h"
 #include "testlib.h"
 
 static void
@@ -321,6 +322,46 @@ START_TEST(t_msg_codecs)
 END_TEST
 
 /*
+ * RESPONSE and PROV_RESPONSE carry one result; PROV_FORGET a blob key
+ * reference. Both decoders refuse a byte short or a byte over.
+ */
+START_TEST(t_result_forget_codecs)
+{
+	struct op_result res, res2;
+	struct ipc_prov_forget forget = { (const uint8_t *)"kr", 2 }, forget2;
+	uint8_t buf[256];
+	struct buf_writer wr;
+	size_t len;
+
+	op_result_status(&res, ST_SUCCESS);
+	res.out[0] = (struct op_bytes){ (const uint8_t *)"sig", 3 };
+	memset(buf, 0, sizeof(buf));
+	buf_writer_init(&wr, buf, sizeof(buf));
+	ipc_result_encode(&wr, &res);
+	ck_assert(buf_writer_ok(&wr));
+	len = wr.off;
+	ck_assert_uint_eq(len, ipc_result_encoded_len(&res));
+	ck_assert_int_eq(ipc_result_decode(buf, len, &res2), 0);
+	ck_assert_uint_eq(res2.status, ST_SUCCESS);
+	ck_assert_uint_eq(res2.out[0].len, 3);
+	ck_assert_mem_eq(res2.out[0].ptr, "sig", 3);
+	ck_assert_int_eq(ipc_result_decode(buf, len - 1, &res2), -1);
+	ck_assert_int_eq(ipc_result_decode(buf, len + 1, &res2), -1);
+
+	buf_writer_init(&wr, buf, sizeof(buf));
+	ipc_prov_forget_encode(&wr, &forget);
+	len = wr.off;
+	ck_assert_uint_eq(len, ipc_prov_forget_encoded_len(&forget));
+	ck_assert_mem_eq(buf, "\2\0\0\0kr", 6);
+	ck_assert_int_eq(ipc_prov_forget_decode(buf, len, &forget2), 0);
+	ck_assert_uint_eq(forget2.key_ref_len, 2);
+	ck_assert_mem_eq(forget2.key_ref, "kr", 2);
+	ck_assert_int_eq(ipc_prov_forget_decode(buf, len - 1, &forget2), -1);
+	ck_assert_int_eq(ipc_prov_forget_decode(buf, len + 1, &forget2), -1);
+}
+END_TEST
+
+/*
  * PROV_INFO: the provider item, the RSA cost rows, a count, the operations;
  * no more than the cap, none twice, RSA rows by growing size.
  */
@@ -469,7 +510,8 @@ main(void)
 	const struct test_case cases[] = {
 		{ "framing", 0, NULL, NULL, {
 			TEST(t_frame_truncated), TEST(t_frame_rejects), TEST(t_msg_codecs),
-			TEST(t_prov_info_codec), TEST(t_test_range_release), TEST(t_peer_is_client),
+			TEST(t_prov_info_codec), TEST(t_result_forget_codecs),
+			TEST(t_test_range_release), TEST(t_peer_is_client),
 			TEST(t_seccomp_socket_family),
 			TEST(t_channel_roundtrip), TEST(t_channel_batched_fds),
 			TEST(t_channel_garbage_fatal)
