@@ -17,7 +17,7 @@ fi
 stage=$(mktemp -d /var/tmp/parsecd-tests.XXXXXX)
 chmod 0755 "$stage"
 cd "$top"
-for f in parsecd/parsecd frontd/parsec-frontd brokerd/parsec-brokerd providerd/parsec-provider-* \
+for f in parsecd/parsecd frontd/parsec-frontd brokerd/parsec-brokerd adopt/parsec-adopt providerd/parsec-provider-* \
     tool/parsec-tool pkcs11/libparsec-pkcs11.so tests/*.py tests/pb/*.py tests/check_core tests/check_keys; do
 	if [ -f "$f" ]; then printf '%s\n' "$f"; fi
 done | tar -cf - -T - | tar -C "$stage" -xf -
