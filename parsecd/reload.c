@@ -94,7 +94,9 @@ parsecd_keep_fixed(const struct parsec_config *cur, struct parsec_config *next)
 	strlcpy(next->state_dir, cur->state_dir, sizeof(next->state_dir));
 	next->workers = cur->workers;
 	next->key_manager_count = cur->key_manager_count;
-	memcpy(next->key_managers, cur->key_managers, sizeof(next->key_managers));
+	/* The rows in use only: the others' pages, never touched, stay out of memory. */
+	memcpy(next->key_managers, cur->key_managers,
+	    cur->key_manager_count * sizeof(cur->key_managers[0]));
 	next->socket_mode = cur->socket_mode;
 	strlcpy(next->socket_group, cur->socket_group, sizeof(next->socket_group));
 }
