@@ -52,6 +52,28 @@ cfg_zero(struct parsec_config *cfg, size_t start, size_t end)
 	memset((char *)cfg + start, 0, end - start);
 }
 
+/* Copies the bytes of src from offset start to offset end into dst. */
+static void
+cfg_copy(struct parsec_config *dst, const struct parsec_config *src, size_t start, size_t end)
+{
+	memcpy((char *)dst + start, (const char *)src + start, end - start);
+}
+
+void
+config_copy(struct parsec_config *dst, const struct parsec_config *src)
+{
+	const size_t auth = offsetof(struct parsec_config, authenticators);
+	const size_t kim = offsetof(struct parsec_config, key_managers);
+	const size_t prov = offsetof(struct parsec_config, providers);
+
+	cfg_copy(dst, src, 0, auth + src->authenticator_count * sizeof(src->authenticators[0]));
+	cfg_copy(dst, src, offsetof(struct parsec_config, authenticator_count),
+	    kim + src->key_manager_count * sizeof(src->key_managers[0]));
+	cfg_copy(dst, src, offsetof(struct parsec_config, key_manager_count),
+	    prov + src->provider_count * sizeof(src->providers[0]));
+	cfg_copy(dst, src, offsetof(struct parsec_config, provider_count), sizeof(*dst));
+}
+
 void
 config_defaults(struct parsec_config *cfg)
 {
@@ -682,6 +704,15 @@ cfg_warn_direct_admins(const char *name, const struct parsec_config *cfg)
 	    direct->admin_count > 1 ? " (and the others it lists)" : "", kind, kind);
 }
 
+static void
+cfg_wipe_provider(struct cfg_provider *p)
+{
+	explicit_bzero(p->user_pin, sizeof(p->user_pin));
+	explicit_bzero(p->owner_hierarchy_auth, sizeof(p->owner_hierarchy_auth));
+	explicit_bzero(p->endorsement_hierarchy_auth, sizeof(p->endorsement_hierarchy_auth));
+	p->user_pin_len = p->owner_hierarchy_auth_len = p->endorsement_hierarchy_auth_len = 0;
+}
+
 int
 config_load_buffer(const char *name, const char *text, size_t len, struct parsec_config *cfg,
     char *err, size_t errlen)
@@ -744,6 +775,8 @@ config_load_buffer(const char *name, const char *text, size_t len, struct parsec
 	toml_free(root);
 	if (r != 0)
 		config_wipe_secrets(cfg);
+	if (r != 0 && cfg->provider_count < CFG_PROVIDER_MAX)
+		cfg_wipe_provider(&cfg->providers[cfg->provider_count]);
 	return r;
 }
 
@@ -834,20 +867,18 @@ config_load_file(const char *path, struct parsec_config *cfg, char *err, size_t 
 	return r;
 }
 
+/*
+ * The rows in use; a failed load also wipes the one it was reading (rows
+ * are zeroed as added). The row past a good load is left untouched: its
+ * pages then never become resident.
+ */
 void
 config_wipe_secrets(struct parsec_config *cfg)
 {
 	size_t i;
 
-	/* The rows in use and the one a failed load was reading (rows are zeroed as added). */
-	for (i = 0; i <= cfg->provider_count && i < CFG_PROVIDER_MAX; i++) {
-		struct cfg_provider *p = &cfg->providers[i];
-
-		explicit_bzero(p->user_pin, sizeof(p->user_pin));
-		explicit_bzero(p->owner_hierarchy_auth, sizeof(p->owner_hierarchy_auth));
-		explicit_bzero(p->endorsement_hierarchy_auth, sizeof(p->endorsement_hierarchy_auth));
-		p->user_pin_len = p->owner_hierarchy_auth_len = p->endorsement_hierarchy_auth_len = 0;
-	}
+	for (i = 0; i < cfg->provider_count; i++)
+		cfg_wipe_provider(&cfg->providers[i]);
 }
 
 const char *

@@ -156,6 +156,12 @@ enum cfg_store_kind {
 void config_defaults(struct parsec_config *cfg);
 
 /*
+ * dst becomes src: its rows up to the counts and every other field. The
+ * rows past the counts are not copied, so their pages are not touched.
+ */
+void config_copy(struct parsec_config *dst, const struct parsec_config *src);
+
+/*
  * Loads and validates. On failure returns -1 and writes one line to err:
  * "FILE:LINE: key: what is wrong". Unknown keys are logged as warnings.
  */

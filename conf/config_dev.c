@@ -32,21 +32,19 @@ static const char dev_config_template[] =
 int
 config_dev_load(const char *dir, struct parsec_config *cfg, char *err, size_t errlen)
 {
-	char abs[PATH_MAX], text[sizeof(dev_config_template) + 3 * PATH_MAX];
-	int n;
+	char *abs, *text = NULL;
+	int n, r = -1;
 
-	if (realpath(dir, abs) == NULL) {
+	/* Both on the heap, as config_load_file's text: a deep stack stays resident. */
+	if ((abs = realpath(dir, NULL)) == NULL)
 		snprintf(err, errlen, "-D %s: directory not found", dir);
-		return -1;
-	}
-	if (strpbrk(abs, "\"\\\n") != NULL) {
+	else if (strpbrk(abs, "\"\\\n") != NULL)
 		snprintf(err, errlen, "-D %s: quotes, backslashes and newlines are not allowed", dir);
-		return -1;
-	}
-	n = snprintf(text, sizeof(text), dev_config_template, abs);
-	if (n < 0 || (size_t)n >= sizeof(text)) {
-		snprintf(err, errlen, "-D %s: path too long", dir);
-		return -1;
-	}
-	return config_load_buffer("(built-in)", text, (size_t)n, cfg, err, errlen);
+	else if ((n = asprintf(&text, dev_config_template, abs)) == -1)
+		snprintf(err, errlen, "-D %s: out of memory", dir);
+	else
+		r = config_load_buffer("(built-in)", text, (size_t)n, cfg, err, errlen);
+	free(text);
+	free(abs);
+	return r;
 }

@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -194,9 +195,10 @@ int
 parsecd_dir_open(const char *key, const char *path, int create, uid_t uid, gid_t gid,
     mode_t mode, int *made)
 {
-	struct dirs_walk w;
+	/* 16 KiB: on the heap, as a stack page once touched stays resident for good. */
+	struct dirs_walk *w;
 	char comp[NAME_MAX + 1];
-	int nfd, last, made_here;
+	int nfd, fd, last, made_here;
 	size_t n;
 
 	if (!du.ready)
@@ -205,36 +207,40 @@ parsecd_dir_open(const char *key, const char *path, int create, uid_t uid, gid_t
 		*made = 0;
 	if (path[0] != '/')
 		fatalx("%s: %s is not an absolute path", key, path);
-	w.key = key;
-	w.path = path;
-	strlcpy(w.todo, path, sizeof(w.todo));
-	w.p = w.todo;
-	w.walked[0] = '\0';
-	w.links = 0;
-	w.fd = dirs_open_root(key);
+	if ((w = malloc(sizeof(*w))) == NULL)
+		fatal("malloc");
+	w->key = key;
+	w->path = path;
+	strlcpy(w->todo, path, sizeof(w->todo));
+	w->p = w->todo;
+	w->walked[0] = '\0';
+	w->links = 0;
+	w->fd = dirs_open_root(key);
 	for (;;) {
-		while (*w.p == '/')
-			w.p++;
-		if (*w.p == '\0')
+		while (*w->p == '/')
+			w->p++;
+		if (*w->p == '\0')
 			break;
-		if ((n = strcspn(w.p, "/")) > NAME_MAX)
+		if ((n = strcspn(w->p, "/")) > NAME_MAX)
 			fatalx("%s: a component of %s is too long", key, path);
-		memcpy(comp, w.p, n);
+		memcpy(comp, w->p, n);
 		comp[n] = '\0';
-		w.p += n;
-		last = w.p[strspn(w.p, "/")] == '\0';
+		w->p += n;
+		last = w->p[strspn(w->p, "/")] == '\0';
 		if (strcmp(comp, ".") == 0)
 			continue;
-		nfd = dirs_open_comp(&w, comp, create, &made_here);
-		if (nfd == -1 && (errno == ELOOP || errno == ENOTDIR) && dirs_follow_link(&w, comp))
+		nfd = dirs_open_comp(w, comp, create, &made_here);
+		if (nfd == -1 && (errno == ELOOP || errno == ENOTDIR) && dirs_follow_link(w, comp))
 			continue;
 		if (nfd == -1)
-			fatal("%s: %s/%s", key, w.walked, comp);
-		dirs_enter(&w, comp, nfd, made_here, last, uid, gid, mode);
+			fatal("%s: %s/%s", key, w->walked, comp);
+		dirs_enter(w, comp, nfd, made_here, last, uid, gid, mode);
 		if (made_here && last && made != NULL)
 			*made = 1;
 	}
-	return w.fd;
+	fd = w->fd;
+	free(w);
+	return fd;
 }
 
 /*

@@ -9,6 +9,7 @@
  * the loop. It owns the running configuration, which reload.c replaces.
  */
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,7 +208,15 @@ main(int argc, char **argv)
 	char err[CFG_ERR_MAX];
 	int r, level;
 
+	/*
+	 * The parent lives as long as the service and its big buffers (a
+	 * configuration read again, a child's setup) are short-lived: mapped
+	 * and unmapped whole, they do not stay resident in a heap that never
+	 * shrinks below them.
+	 */
 	log_init("parsecd", LOG_LVL_INFO, 0);
+	if (mallopt(M_MMAP_THRESHOLD, 8192) == 0)
+		log_warnx("mallopt M_MMAP_THRESHOLD failed");
 	parsecd_options(argc, argv, &o);
 	config_path = o.config_path;
 	parsecd_adopt_source(o.config_path, o.dev_dir);

@@ -211,14 +211,18 @@ reach_role(enum parsecd_role role, const struct reach_need *needs, size_t n)
 void
 parsecd_check_reach(const struct parsec_config *cfg)
 {
-	static struct reach_need needs[REACH_NEEDS_MAX];
+	/* 69 KiB, needed at the start only: mapped for the check, not resident for good. */
+	struct reach_need *needs;
 	size_t n;
 	int role;
 
 	if (geteuid() != 0)
 		return; /* one user for every role: what we reach, it reaches */
+	if ((needs = calloc(REACH_NEEDS_MAX, sizeof(*needs))) == NULL)
+		fatal("calloc");
 	parsecd_users_init(cfg);
 	n = reach_needs(cfg, needs);
 	for (role = 0; role < PARSECD_ROLES; role++)
 		reach_role((enum parsecd_role)role, needs, n);
+	free(needs);
 }

@@ -7,6 +7,7 @@
  * IPC_RELOAD.
  */
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ipc.h"
@@ -93,7 +94,9 @@ parsecd_keep_fixed(const struct parsec_config *cur, struct parsec_config *next)
 	strlcpy(next->state_dir, cur->state_dir, sizeof(next->state_dir));
 	next->workers = cur->workers;
 	next->key_manager_count = cur->key_manager_count;
-	memcpy(next->key_managers, cur->key_managers, sizeof(next->key_managers));
+	/* The rows in use only: the others' pages, never touched, stay out of memory. */
+	memcpy(next->key_managers, cur->key_managers,
+	    cur->key_manager_count * sizeof(cur->key_managers[0]));
 	next->socket_mode = cur->socket_mode;
 	strlcpy(next->socket_group, cur->socket_group, sizeof(next->socket_group));
 }
@@ -162,7 +165,7 @@ parsecd_start_new(const struct parsec_config *cfg)
 void
 parsecd_reload(struct parsec_config *cfg, const char *config_path)
 {
-	static struct parsec_config next;
+	struct parsec_config *next;
 	char err[CFG_ERR_MAX];
 	enum proc_kind kind;
 	struct child *c;
@@ -173,21 +176,26 @@ parsecd_reload(struct parsec_config *cfg, const char *config_path)
 	}
 	if (!parsecd_serving())
 		return;
+	/* 229 KiB, mapped only during the reload rather than resident for good. */
+	if ((next = calloc(1, sizeof(*next))) == NULL)
+		fatal("calloc");
 	if (config_file_safe(config_path, err, sizeof(err)) == -1 ||
-	    config_load_file(config_path, &next, err, sizeof(err)) == -1) {
+	    config_load_file(config_path, next, err, sizeof(err)) == -1) {
 		log_warnx("reload refused, the running configuration stays: %s", err);
+		explicit_bzero(next, sizeof(*next)); /* what it read of a PIN, say */
+		free(next);
 		return;
 	}
 	/*
 	 * Secrets are read again at each worker's setup: a changed PIN or
 	 * password alone restarts nothing, and the next worker started takes it.
 	 */
-	parsecd_secrets_forget(&next, config_path);
-	parsecd_keep_fixed(cfg, &next);
-	parsecd_retire_changed(cfg, &next);
+	parsecd_secrets_forget(next, config_path);
+	parsecd_keep_fixed(cfg, next);
+	parsecd_retire_changed(cfg, next);
 	/* Take the new configuration in place: everyone who reads it sees it now. */
-	*cfg = next;
-	explicit_bzero(&next, sizeof(next));
+	config_copy(cfg, next);
+	free(next); /* its secrets were wiped by parsecd_secrets_forget */
 	parsecd_start_new(cfg);
 	for (kind = 0; kind < PROC_KINDS; kind++)
 		if ((c = parsecd_child_of(kind)) != NULL)

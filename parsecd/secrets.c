@@ -6,7 +6,9 @@
  * again from the configuration file, sends them and wipes them.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -38,17 +40,13 @@ parsecd_secrets_forget(struct parsec_config *cfg, const char *path)
 	config_wipe_secrets(cfg);
 }
 
+/* line is the row's last member; a row is zeroed when it is added, its padding too. */
+_Static_assert(offsetof(struct cfg_provider, line) + sizeof(int) == sizeof(struct cfg_provider),
+    "parsecd_same_provider compares all but line");
 int
 parsecd_same_provider(const struct cfg_provider *a, const struct cfg_provider *b)
 {
-	struct cfg_provider x = *a, y = *b;
-	int same;
-
-	x.line = y.line = 0;
-	same = memcmp(&x, &y, sizeof(x)) == 0;
-	explicit_bzero(&x, sizeof(x));
-	explicit_bzero(&y, sizeof(y));
-	return same;
+	return memcmp(a, b, offsetof(struct cfg_provider, line)) == 0;
 }
 
 /* The file as it is now, quietly: its warnings were logged when it was loaded. */
@@ -97,15 +95,22 @@ int
 parsecd_secrets_read(const struct cfg_provider *running, struct cfg_provider *out, char *err,
     size_t errlen)
 {
-	static struct parsec_config cfg;
+	struct parsec_config *cfg;
 	int r;
 
 	*out = *running;
 	if (secrets_path == NULL || !secrets_held[running->kind])
 		return 0;
-	r = secrets_load(&cfg, err, errlen);
+	/*
+	 * 229 KiB, mapped only while the file is read: a static copy, wiped
+	 * whole, would keep every page of it resident in the parent for good.
+	 */
+	if ((cfg = calloc(1, sizeof(*cfg))) == NULL)
+		fatal("calloc");
+	r = secrets_load(cfg, err, errlen);
 	if (r == 0)
-		r = secrets_take(&cfg, running, out, err, errlen);
-	explicit_bzero(&cfg, sizeof(cfg));
+		r = secrets_take(cfg, running, out, err, errlen);
+	explicit_bzero(cfg, sizeof(*cfg));
+	free(cfg);
 	return r;
 }

@@ -135,23 +135,26 @@ static size_t
 parsecd_provider_settings(const struct child *c, const struct cfg_provider *p, uint8_t *buf,
     size_t cap)
 {
-	static struct setup_provider s;
+	/* 13 KiB: on the heap only while it is encoded, as the broker's. */
+	struct setup_provider *s = calloc(1, sizeof(*s));
 	size_t len;
 
-	memset(&s, 0, sizeof(s));
-	strlcpy(s.user, parsecd_user(parsecd_provider_role(c->provider->kind))->name,
-	    sizeof(s.user));
-	s.id = (uint32_t)c->provider->kind;
-	strlcpy(s.name, c->provider->name, sizeof(s.name));
-	if ((size_t)snprintf(s.state_dir, sizeof(s.state_dir), "%s/%s", st.cfg->state_dir,
-	    c->provider->name) >= sizeof(s.state_dir))
+	if (s == NULL)
+		fatal("calloc");
+	strlcpy(s->user, parsecd_user(parsecd_provider_role(c->provider->kind))->name,
+	    sizeof(s->user));
+	s->id = (uint32_t)c->provider->kind;
+	strlcpy(s->name, c->provider->name, sizeof(s->name));
+	if ((size_t)snprintf(s->state_dir, sizeof(s->state_dir), "%s/%s", st.cfg->state_dir,
+	    c->provider->name) >= sizeof(s->state_dir))
 		fatalx("state_dir too long for provider %s", c->provider->name);
-	s.worker = c->worker;
-	s.workers = parsecd_workers_for(c->provider_kind);
-	s.advertise_mac_opcodes = c->provider->advertise_mac_opcodes;
-	parsecd_provider_kind_settings(p, &s);
-	len = setup_provider_encode(&s, buf, cap);
-	setup_provider_wipe(&s);
+	s->worker = c->worker;
+	s->workers = parsecd_workers_for(c->provider_kind);
+	s->advertise_mac_opcodes = c->provider->advertise_mac_opcodes;
+	parsecd_provider_kind_settings(p, s);
+	len = setup_provider_encode(s, buf, cap);
+	setup_provider_wipe(s);
+	free(s);
 	return len;
 }
 
@@ -162,17 +165,21 @@ parsecd_provider_settings(const struct child *c, const struct cfg_provider *p, u
 static int
 parsecd_settings_provider(struct child *c, uint8_t *buf, size_t cap, size_t *len)
 {
-	static struct cfg_provider p;
+	struct cfg_provider *p = malloc(sizeof(*p));
 	char err[CFG_ERR_MAX];
+	int r = 0;
 
-	if (parsecd_secrets_read(c->provider, &p, err, sizeof(err)) == -1) {
+	if (p == NULL)
+		fatal("malloc");
+	if (parsecd_secrets_read(c->provider, p, err, sizeof(err)) == -1) {
 		log_warnx("%s cannot be set up: %s", c->name, err);
 		kill(c->pid, SIGTERM);
-		return -1;
-	}
-	*len = parsecd_provider_settings(c, &p, buf, cap);
-	explicit_bzero(&p, sizeof(p));
-	return 0;
+		r = -1;
+	} else
+		*len = parsecd_provider_settings(c, p, buf, cap);
+	explicit_bzero(p, sizeof(*p));
+	free(p);
+	return r;
 }
 
 /* Each row's encoder, as PROC_TABLE names it. */
@@ -186,17 +193,21 @@ static parsecd_settings_fn *const parsecd_settings_of[PROC_KINDS] = {
 int
 parsecd_send_settings(struct child *c, uint32_t type)
 {
-	static uint8_t buf[sizeof(struct setup_broker) + 1024];
+	/* 243 KiB at the most: mapped only while a setup is sent. */
+	const size_t cap = sizeof(struct setup_broker) + 1024;
+	uint8_t *buf = malloc(cap);
 	size_t len = 0;
+	int r;
 
-	if (parsecd_settings_of[c->kind](c, buf, sizeof(buf), &len) == -1)
-		return -1;
-	if (len == 0)
+	if (buf == NULL)
+		fatal("malloc");
+	if ((r = parsecd_settings_of[c->kind](c, buf, cap, &len)) == 0 && len == 0)
 		fatalx("setup for %s does not fit", c->name);
-	if (c->chan != NULL)
+	if (r == 0 && c->chan != NULL)
 		ipc_send_ctl(c->chan, type, 0, -1, buf, len);
 	explicit_bzero(buf, len); /* a provider's setup carries its PIN or hierarchy auths */
-	return 0;
+	free(buf);
+	return r;
 }
 
 void
