@@ -92,7 +92,7 @@ $(PROTO_LIB): $(PROTO_OBJS) $(PC_OBJS)
 
 # ---- common library ---------------------------------------------------------
 COMMON_OBJS = common/buf.o common/utf8.o common/ipc.o common/ipc_msg.o common/log.o common/op.o \
-	common/peer.o common/proc.o common/sandbox.o common/seccomp.o common/setup.o common/wire.o
+	common/peer.o common/proc.o common/proc_child.o common/sandbox.o common/seccomp.o common/setup.o common/wire.o
 COMMON_SRCS = $(COMMON_OBJS:.o=.c)
 COMMON_LIB = common/libparseccommon.a
 COMMON_OBJS += common/json.o common/jwt.o common/jwt_pb.o # JwtSvid tokens and bundles
@@ -215,9 +215,10 @@ PROGRAMS = parsecd/parsecd frontd/parsec-frontd brokerd/parsec-brokerd adopt/par
 	providerd/parsec-provider-mbed providerd/parsec-provider-pkcs11 \
 	providerd/parsec-provider-tpm tool/parsec-tool
 
+# The root parent links only what it uses (no sandbox, no seccomp or libcap: its children's).
 parsecd/parsecd: $(PARSECD_OBJS) $(CONFIG_LIB) $(COMMON_LIB)
 	$(msg) LINK $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -Wl,--as-needed -o $@ $^ $(BASE_LIBS)
 adopt/parsec-adopt: $(ADOPT_OBJS) $(KIM_LIB) $(CONFIG_LIB) $(COMMON_LIB)
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(SQLITE_LIBS) $(P11KIT_LIBS)

@@ -53,8 +53,9 @@ def sandbox_status():
         kids = children(svc.proc.pid)
         check("parsecd has frontd, brokerd and provider workers", len(kids) >= 4, kids)
         libs = sorted({line.split()[-1] for line in open("/proc/%d/maps" % svc.proc.pid)
-                       if any(n in line for n in ("libsqlite3", "libp11-kit", "libtss2", "libmbed"))})
-        check("the root parent maps no key store or device library", libs == [], libs)
+                       if any(n in line for n in ("libsqlite3", "libp11-kit", "libtss2", "libmbed",
+                                                  "libseccomp", "libcap."))})
+        check("the root parent maps no key store, device or sandbox library", libs == [], libs)
         for pid, comm in kids:
             f = eb.proc_status(pid)
             check("%s runs as the service user" % comm, f["Uid"][0] != "0" and len(set(f["Uid"])) == 1, f["Uid"])
