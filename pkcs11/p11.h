@@ -130,6 +130,10 @@
 #define P11_POOL_MAX 4         /* connections per slot for calls made side by side */
 #define P11_HMAC_MIN_BYTES 16  /* HMAC key sizes offered (CKA_VALUE_LEN) */
 #define P11_HMAC_MAX_BYTES 64
+#define P11_AES_BLOCK 16
+#define P11_AES_MIN_BYTES 16   /* AES key sizes (CKA_VALUE_LEN): 128, 192, 256 bits */
+#define P11_AES_MAX_BYTES 32
+#define P11_AES_DATA_MAX (1024 * 1024) /* data one C_Encrypt / C_Decrypt takes */
 
 /* A key of the caller's on a slot, and its two object handles. */
 struct p11_key {
@@ -165,6 +169,7 @@ struct p11_slot {
 	CK_ULONG ec_min, ec_max, rsa_min, rsa_max; /* key sizes it makes */
 	int ranges_known;
 	int hmac;              /* HMAC keys served: 1 yes, 0 no, -1 not asked yet */
+	int aes;               /* AES keys served: P11_AES_* bits, -1 not asked yet */
 	int logged_in;         /* a C_Login since the last C_Logout or last session */
 };
 
@@ -184,6 +189,11 @@ struct p11_op {
 	size_t raw_len;
 	uint8_t label[256]; /* OAEP label */
 	size_t label_len;
+	/* AES: the CBC chain or CTR counter block, its counter width, GCM's nonce and data */
+	uint8_t iv[P11_AES_BLOCK];
+	CK_ULONG ctr_bits;
+	uint8_t *nonce, *aad;
+	size_t nonce_len, aad_len;
 	/* find */
 	CK_OBJECT_HANDLE *found;
 	size_t found_count, found_pos;
@@ -226,8 +236,9 @@ int p11_slot_has_opcode(struct p11_slot *slot, uint32_t opcode);
 void p11_session_reset(struct p11_session *s);
 void p11_op_end(struct p11_op *op);
 
-/* An HMAC key: one secret-key object, on the private handle. */
-#define P11_KEY_IS_SECRET(k) ((k)->attr.type == PARSEC_PSA_KEY_TYPE_HMAC)
+/* An HMAC or AES key: one secret-key object, on the private handle. */
+#define P11_KEY_IS_SECRET(k) ((k)->attr.type == PARSEC_PSA_KEY_TYPE_HMAC || \
+	(k)->attr.type == PARSEC_PSA_KEY_TYPE_AES)
 #define P11_ALG_IS_HMAC(alg) (((alg) & ~0xffu) == PARSEC_PSA_ALG_HMAC(0))
 
 /* p11_object.c */
@@ -256,6 +267,19 @@ uint32_t p11_hmac_from_mech(CK_MECHANISM_TYPE mech);
 CK_RV p11_mech_list(struct p11_slot *slot, CK_MECHANISM_TYPE *out, size_t max, size_t *count);
 CK_RV p11_mech_info(struct p11_slot *slot, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO *info);
 void p11_slot_key_range(struct p11_slot *slot, int is_ec, CK_ULONG *min, CK_ULONG *max);
+#define P11_AES_BLOCKS 1       /* ECB, CBC, CBC_PAD, CTR on a key with PSA's ECB policy */
+#define P11_AES_GCM 2
+int p11_slot_aes(struct p11_slot *slot);
+uint32_t p11_aes_from_mech(CK_MECHANISM_TYPE mech);
+
+/* p11_crypt.c: AES encryption and decryption. */
+int p11_is_aes_mech(CK_MECHANISM_TYPE mech);
+CK_RV p11_aes_init(struct p11_session *s, int kind, const CK_MECHANISM *m, size_t key);
+CK_RV p11_aes_crypt(CK_SESSION_HANDLE h, int kind, const uint8_t *in, size_t in_len,
+    uint8_t *out, CK_ULONG_PTR out_len);
+CK_RV p11_aes_update(CK_SESSION_HANDLE h, int kind, const uint8_t *in, size_t in_len,
+    uint8_t *out, CK_ULONG_PTR out_len);
+CK_RV p11_aes_final(CK_SESSION_HANDLE h, int kind, uint8_t *out, CK_ULONG_PTR out_len);
 
 /* p11_der.c: the few DER shapes PKCS#11 attributes need. */
 size_t p11_ec_params(uint32_t bits, uint8_t *out, size_t cap);
