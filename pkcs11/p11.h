@@ -95,8 +95,28 @@
  * CKM_GENERIC_SECRET_KEY_GEN makes one of 16 to 64 bytes permitting the
  * first HMAC of CKA_ALLOWED_MECHANISMS, else HMAC-SHA-256; CKM_SHA_1_HMAC
  * .. CKM_SHA512_HMAC sign and verify in the service over the data (at most
- * 1 KiB, collected by C_SignUpdate). No AES keys, C_CreateObject of secret
- * keys, C_DeriveKey or multi-part RSA decryption.
+ * 1 KiB, collected by C_SignUpdate).
+ *
+ * AES. An AES key is one secret-key object (CKO_SECRET_KEY, CKK_AES,
+ * CKA_VALUE_LEN 16/24/32, CKA_ENCRYPT and CKA_DECRYPT TRUE, CKA_PRIVATE
+ * FALSE, CKA_VALUE never read) on the private handle, made by C_GenerateKey
+ * (CKM_AES_KEY_GEN) or imported by C_CreateObject with CKA_VALUE. Its one
+ * algorithm: GCM when the first AES mechanism of CKA_ALLOWED_MECHANISMS is
+ * CKM_AES_GCM, else ECB. The wire's PsaCipherEncrypt makes its own IV (PSA's
+ * one-shot), so a caller's CBC IV or CTR counter cannot be passed through
+ * it: on an ECB key the module builds CKM_AES_ECB, CKM_AES_CBC, CKM_AES_CBC_PAD
+ * (PKCS#7) and CKM_AES_CTR (counter in the low ulCounterBits, wrapping there)
+ * on the service's ECB blocks: CBC encryption a request per block, the rest
+ * a request per 16 KiB. CKM_AES_GCM goes whole to PsaAeadEncrypt/Decrypt
+ * with CK_GCM_PARAMS' IV (1..256 bytes) and AAD (<= 64 KiB), 128-bit tag
+ * only (another is CKR_MECHANISM_PARAM_INVALID; a tag that does not verify
+ * CKR_ENCRYPTED_DATA_INVALID). Block modes where the provider keeps ECB keys
+ * and serves the cipher opcodes (Mbed Crypto: the PKCS#11 provider maps CBC
+ * and CTR only, the TPM no cipher); GCM where the AEAD opcodes are listed
+ * and CanDoCrypto, if any, makes an AES-128 GCM key. Multi-part: updates
+ * give out whole blocks (CBC_PAD decryption keeps its last one back), GCM
+ * collects up to 1 KiB and runs at C_*Final; at most 1 MiB per call. No
+ * C_CreateObject of HMAC keys, C_DeriveKey or multi-part RSA decryption.
  *
  * Threads and fork. C_Initialize accepts no arguments, CKF_OS_LOCKING_OK
  * (pthreads) or the application's four mutex callbacks (used for the

@@ -2139,7 +2139,8 @@ START_TEST(test_aes_gcm)
 	key = p11_aes_import("conf-aes-gcm", gcm_key, CKM_AES_GCM);
 	p11_hex(gcm_iv, iv, sizeof(iv));
 	p11_hex(gcm_aad, aad, sizeof(aad));
-	p11_aes_kat(&m, key, gcm_plain, gcm_ct_tag, 0);
+	/* Multi-part GCM is optional (SoftHSMv2 lacks it); parsecd's module collects the parts. */
+	p11_aes_kat(&m, key, gcm_plain, gcm_ct_tag, p11.own_module);
 	p11_hex(gcm_ct_tag, ct, sizeof(ct));
 	ct[75] ^= 1;
 	RV_EQ(p11.fl->C_DecryptInit(p11.session, &m, key), CKR_OK);
