@@ -102,14 +102,15 @@
  * FALSE, CKA_VALUE never read) on the private handle, made by C_GenerateKey
  * (CKM_AES_KEY_GEN) or imported by C_CreateObject with CKA_VALUE. Its one
  * algorithm: GCM when the first AES mechanism of CKA_ALLOWED_MECHANISMS is
- * CKM_AES_GCM, else ECB. The wire's PsaCipherEncrypt makes its own IV (PSA's
- * one-shot), so a caller's CBC IV or CTR counter cannot be passed through
- * it: on an ECB key the module builds CKM_AES_ECB, CKM_AES_CBC, CKM_AES_CBC_PAD
- * (PKCS#7) and CKM_AES_CTR (counter in the low ulCounterBits, wrapping there)
- * on the service's ECB blocks: CBC encryption a request per block, the rest
- * a request per 16 KiB. CKM_AES_GCM goes whole to PsaAeadEncrypt/Decrypt
- * with CK_GCM_PARAMS' IV (1..256 bytes) and AAD (<= 64 KiB), 128-bit tag
- * only (another is CKR_MECHANISM_PARAM_INVALID; a tag that does not verify
+ * CKM_AES_GCM, else ECB (GCM on a slot that serves GCM alone). The wire's
+ * PsaCipherEncrypt makes its own IV (PSA's one-shot), so a caller's CBC IV
+ * or CTR counter cannot be passed through it: on an ECB key the module
+ * builds CKM_AES_ECB, CKM_AES_CBC, CKM_AES_CBC_PAD (PKCS#7) and CKM_AES_CTR
+ * (counter in the low ulCounterBits, wrapping there) on the service's ECB
+ * blocks: CBC encryption a request per block, the rest a request per 16 KiB.
+ * CKM_AES_GCM goes whole to PsaAeadEncrypt/Decrypt with CK_GCM_PARAMS' IV
+ * (1..256 bytes) and AAD (<= 64 KiB), 128-bit tag only (another is
+ * CKR_MECHANISM_PARAM_INVALID; a tag that does not verify
  * CKR_ENCRYPTED_DATA_INVALID). Block modes where the provider keeps ECB keys
  * and serves the cipher opcodes (Mbed Crypto: the PKCS#11 provider maps CBC
  * and CTR only, the TPM no cipher); GCM where the AEAD opcodes are listed

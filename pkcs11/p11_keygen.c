@@ -337,13 +337,17 @@ p11_secret_policy(const CK_ATTRIBUTE *tmpl, CK_ULONG count, struct parsec_key_at
 
 /*
  * An AES key's policy: GCM, or ECB (the block modes the module builds on
- * it), from the first AES mechanism of CKA_ALLOWED_MECHANISMS, else ECB. It
- * always encrypts and decrypts: CBC and CTR decryption use either direction.
+ * it), from the first AES mechanism of CKA_ALLOWED_MECHANISMS, else ECB
+ * where the slot serves the block modes and GCM where it serves GCM alone.
+ * It always encrypts and decrypts: CBC and CTR decryption use either direction.
  */
 static CK_RV
-p11_aes_policy(const CK_ATTRIBUTE *tmpl, CK_ULONG count, CK_ULONG len,
+p11_aes_policy(const CK_ATTRIBUTE *tmpl, CK_ULONG count, CK_ULONG len, CK_SLOT_ID slot,
     struct parsec_key_attributes *a)
 {
+	uint32_t dflt = p11_slot_aes(&p11_slots[slot]) & P11_AES_BLOCKS ?
+	    PARSEC_PSA_ALG_ECB_NO_PADDING : PARSEC_PSA_ALG_GCM;
+
 	if (len != 16 && len != 24 && len != 32)
 		return CKR_KEY_SIZE_RANGE;
 	if (p11_tmpl_bool(tmpl, count, CKA_ENCRYPT) == 0 ||
@@ -351,7 +355,7 @@ p11_aes_policy(const CK_ATTRIBUTE *tmpl, CK_ULONG count, CK_ULONG len,
 		return CKR_ATTRIBUTE_VALUE_INVALID;
 	a->type = PARSEC_PSA_KEY_TYPE_AES;
 	a->bits = (uint32_t)(8 * len);
-	a->alg = p11_secret_alg(tmpl, count, p11_aes_from_mech, PARSEC_PSA_ALG_ECB_NO_PADDING);
+	a->alg = p11_secret_alg(tmpl, count, p11_aes_from_mech, dflt);
 	if (a->alg == 0)
 		return CKR_ATTRIBUTE_VALUE_INVALID;
 	a->usage = PARSEC_PSA_KEY_USAGE_ENCRYPT | PARSEC_PSA_KEY_USAGE_DECRYPT |
@@ -387,7 +391,7 @@ p11_secret_gen(const struct p11_session *s, CK_MECHANISM_TYPE mech, const CK_ATT
 		return rv;
 	if ((rv = p11_secret_len(tmpl, count, &len)) != CKR_OK)
 		return rv;
-	if ((rv = p11_aes_policy(tmpl, count, len, a)) != CKR_OK)
+	if ((rv = p11_aes_policy(tmpl, count, len, s->slot, a)) != CKR_OK)
 		return rv;
 	return p11_aes_slot_check(s->slot, a);
 }
@@ -511,8 +515,8 @@ p11_import_rsa(const CK_ATTRIBUTE *tmpl, CK_ULONG count, int is_private,
 
 /* An AES key from its CKA_VALUE, with the policy a generated one would get. */
 static CK_RV
-p11_import_aes(const CK_ATTRIBUTE *tmpl, CK_ULONG count, struct parsec_key_attributes *a,
-    uint8_t *data, size_t cap, size_t *len)
+p11_import_aes(const CK_ATTRIBUTE *tmpl, CK_ULONG count, CK_SLOT_ID slot,
+    struct parsec_key_attributes *a, uint8_t *data, size_t cap, size_t *len)
 {
 	const CK_ATTRIBUTE *v = p11_tmpl_find(tmpl, count, CKA_VALUE);
 	CK_ULONG given;
@@ -525,10 +529,10 @@ p11_import_aes(const CK_ATTRIBUTE *tmpl, CK_ULONG count, struct parsec_key_attri
 	if (v->ulValueLen > cap || (v->ulValueLen != 16 && v->ulValueLen != 24 &&
 	    v->ulValueLen != 32))
 		return CKR_ATTRIBUTE_VALUE_INVALID;
-	/* CKA_VALUE_LEN may not be given with the value (v2.40 2.8.1); if it is, it must agree. */
+	/* v2.40 (2.8.1) says not to give CKA_VALUE_LEN with the value; given, it must agree. */
 	if (p11_tmpl_ulong(tmpl, count, CKA_VALUE_LEN, &given) != -1 && given != v->ulValueLen)
 		return CKR_TEMPLATE_INCONSISTENT;
-	if ((rv = p11_aes_policy(tmpl, count, v->ulValueLen, a)) != CKR_OK)
+	if ((rv = p11_aes_policy(tmpl, count, v->ulValueLen, slot, a)) != CKR_OK)
 		return rv;
 	memcpy(data, v->pValue, v->ulValueLen);
 	*len = v->ulValueLen;
@@ -536,8 +540,8 @@ p11_import_aes(const CK_ATTRIBUTE *tmpl, CK_ULONG count, struct parsec_key_attri
 }
 
 static CK_RV
-p11_import_parse(const CK_ATTRIBUTE *tmpl, CK_ULONG count, struct parsec_key_attributes *a,
-    uint8_t *data, size_t cap, size_t *len)
+p11_import_parse(const CK_ATTRIBUTE *tmpl, CK_ULONG count, CK_SLOT_ID slot,
+    struct parsec_key_attributes *a, uint8_t *data, size_t cap, size_t *len)
 {
 	CK_ULONG cls, kt;
 	int is_private;
@@ -547,7 +551,7 @@ p11_import_parse(const CK_ATTRIBUTE *tmpl, CK_ULONG count, struct parsec_key_att
 	    p11_tmpl_ulong(tmpl, count, CKA_KEY_TYPE, &kt) != 0)
 		return tmpl == NULL ? CKR_ARGUMENTS_BAD : CKR_TEMPLATE_INCOMPLETE;
 	if (cls == CKO_SECRET_KEY && kt == CKK_AES)
-		return p11_import_aes(tmpl, count, a, data, cap, len);
+		return p11_import_aes(tmpl, count, slot, a, data, cap, len);
 	if (cls != CKO_PRIVATE_KEY && cls != CKO_PUBLIC_KEY)
 		return CKR_ATTRIBUTE_VALUE_INVALID;
 	if ((rv = p11_tmpl_check(tmpl, count, cls, kt)) != CKR_OK)
@@ -592,7 +596,7 @@ C_CreateObject(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR tmpl, CK_ULONG count,
 	else if (!(s->flags & CKF_RW_SESSION))
 		rv = CKR_SESSION_READ_ONLY;
 	else
-		rv = p11_import_parse(tmpl, count, &a, data, P11_RSA_PRIV_MAX, &len);
+		rv = p11_import_parse(tmpl, count, s->slot, &a, data, P11_RSA_PRIV_MAX, &len);
 	if (rv == CKR_OK && a.type == PARSEC_PSA_KEY_TYPE_AES)
 		rv = p11_aes_slot_check(s->slot, &a);
 	if (rv == CKR_OK)
