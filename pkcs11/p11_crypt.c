@@ -345,7 +345,8 @@ struct p11_aes_job {
 	int encrypt;
 	uint8_t iv[P11_AES_BLOCK];
 	CK_ULONG ctr_bits;
-	const uint8_t *nonce, *aad;
+	uint8_t nonce[P11_GCM_NONCE_MAX];
+	uint8_t *aad;            /* a copy, freed by p11_aes_run */
 	size_t nonce_len, aad_len;
 	parsec_client *client;
 };
@@ -641,8 +642,11 @@ p11_aes_sizes(const struct p11_op *op, int encrypt, enum p11_aes_step step, size
 	return CKR_OK;
 }
 
-/* The job for a step, taken from the operation while the lock is held. */
-static void
+/*
+ * The job for a step, copied from the operation while the lock is held, so
+ * that the operation may end meanwhile (C_CloseSession from another thread).
+ */
+static CK_RV
 p11_aes_job_fill(struct p11_aes_job *j, const struct p11_op *op, int encrypt)
 {
 	memcpy(j->name, p11_keys[op->key].name, sizeof(j->name));
@@ -650,16 +654,18 @@ p11_aes_job_fill(struct p11_aes_job *j, const struct p11_op *op, int encrypt)
 	j->encrypt = encrypt;
 	memcpy(j->iv, op->iv, sizeof(j->iv));
 	j->ctr_bits = op->ctr_bits;
-	j->nonce = op->nonce;
 	j->nonce_len = op->nonce_len;
-	j->aad = op->aad;
+	if (op->nonce_len > 0)
+		memcpy(j->nonce, op->nonce, op->nonce_len);
 	j->aad_len = op->aad_len;
+	if ((j->aad = malloc(op->aad_len + 1)) == NULL)
+		return CKR_HOST_MEMORY;
+	if (op->aad_len > 0)
+		memcpy(j->aad, op->aad, op->aad_len);
+	return CKR_OK;
 }
 
-/*
- * The service's part of a step, without the lock: the operation's GCM nonce
- * and data stay put meanwhile (a session is one thread's at a time).
- */
+/* The service's part of a step, without the lock. */
 static CK_RV
 p11_aes_run(struct p11_session *s, struct p11_op *op, struct p11_aes_job *j,
     enum p11_aes_step step, uint8_t *buf, size_t take, uint8_t *res, size_t cap,
@@ -669,11 +675,15 @@ p11_aes_run(struct p11_session *s, struct p11_op *op, struct p11_aes_job *j,
 	size_t idx;
 	CK_RV rv;
 
-	if ((rv = p11_pool_get(slot, &j->client, &idx)) != CKR_OK)
+	if ((rv = p11_aes_job_fill(j, op, op == &s->op[P11_OP_ENCRYPT])) != CKR_OK ||
+	    (rv = p11_pool_get(slot, &j->client, &idx)) != CKR_OK) {
+		free(j->aad);
 		return rv;
-	p11_aes_job_fill(j, op, op == &s->op[P11_OP_ENCRYPT]);
+	}
 	p11_unlock();
 	rv = p11_aes_work(j, step != P11_AES_UPDATE, buf, take, res, cap, produced);
+	explicit_bzero(j->aad, j->aad_len);
+	free(j->aad);
 	p11_lock();
 	p11_pool_put(slot, idx);
 	return rv;

@@ -2137,6 +2137,14 @@ START_TEST(test_aes_gcm)
 	if (!p11_want_mech(CKM_AES_GCM, "CKM_AES_GCM"))
 		return;
 	key = p11_aes_import("conf-aes-gcm", gcm_key, CKM_AES_GCM);
+	{
+		CK_MECHANISM_TYPE allowed[8];
+
+		/* The key permits what it was made for, GCM only. */
+		ck_assert_int_eq(p11_attr(key, CKA_ALLOWED_MECHANISMS, allowed, sizeof(allowed)),
+		    sizeof(allowed[0]));
+		ck_assert_int_eq(allowed[0], CKM_AES_GCM);
+	}
 	p11_hex(gcm_iv, iv, sizeof(iv));
 	p11_hex(gcm_aad, aad, sizeof(aad));
 	/* Multi-part GCM is optional (SoftHSMv2 lacks it); parsecd's module collects the parts. */
