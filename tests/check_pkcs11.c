@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <mbedtls/aes.h>
 #include <mbedtls/ecdsa.h>
 #include <mbedtls/rsa.h>
 #include <mbedtls/sha256.h>
@@ -2045,6 +2046,35 @@ p11_aes_kat(CK_MECHANISM *m, CK_OBJECT_HANDLE key, const char *plain_hex, const 
 	ck_assert_mem_eq(out, pt, pt_len);
 }
 
+/* 40000 bytes of CTR (more than one request's worth) against mbedtls's CTR with the same key. */
+static void
+p11_aes_long_ctr(CK_MECHANISM *m, CK_OBJECT_HANDLE key, const CK_AES_CTR_PARAMS *ctr)
+{
+	enum { LONG = 40000 };
+	CK_BYTE *pt = malloc(LONG), *ct = malloc(LONG), *want = malloc(LONG);
+	unsigned char nonce[16], block[16], k[16];
+	mbedtls_aes_context aes;
+	size_t off = 0;
+	CK_ULONG n = LONG;
+
+	ck_assert(pt != NULL && ct != NULL && want != NULL);
+	for (size_t i = 0; i < LONG; i++)
+		pt[i] = (CK_BYTE)(i * 7);
+	p11_hex(sp_key, k, sizeof(k));
+	memcpy(nonce, ctr->cb, sizeof(nonce));
+	mbedtls_aes_init(&aes);
+	ck_assert_int_eq(mbedtls_aes_setkey_enc(&aes, k, 128), 0);
+	ck_assert_int_eq(mbedtls_aes_crypt_ctr(&aes, LONG, &off, nonce, block, pt, want), 0);
+	mbedtls_aes_free(&aes);
+	RV_EQ(p11.fl->C_EncryptInit(p11.session, m, key), CKR_OK);
+	RV_EQ(p11.fl->C_Encrypt(p11.session, pt, LONG, ct, &n), CKR_OK);
+	ck_assert_int_eq(n, LONG);
+	ck_assert_mem_eq(ct, want, LONG);
+	free(pt);
+	free(ct);
+	free(want);
+}
+
 static void
 p11_aes_destroy(CK_OBJECT_HANDLE key)
 {
@@ -2089,6 +2119,7 @@ START_TEST(test_aes_modes)
 		memcpy(ct23, sp_ctr, 46);
 		pt23[46] = ct23[46] = '\0';
 		p11_aes_kat(&m, key, pt23, ct23, 1);
+		p11_aes_long_ctr(&m, key, &ctr);
 	} else {
 		/* PKCS#7 padding: CBC's four blocks, then a fifth of sixteen 0x10s. */
 		p11_hex(sp_plain, buf, 64);
