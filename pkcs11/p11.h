@@ -95,8 +95,29 @@
  * CKM_GENERIC_SECRET_KEY_GEN makes one of 16 to 64 bytes permitting the
  * first HMAC of CKA_ALLOWED_MECHANISMS, else HMAC-SHA-256; CKM_SHA_1_HMAC
  * .. CKM_SHA512_HMAC sign and verify in the service over the data (at most
- * 1 KiB, collected by C_SignUpdate). No AES keys, C_CreateObject of secret
- * keys, C_DeriveKey or multi-part RSA decryption.
+ * 1 KiB, collected by C_SignUpdate).
+ *
+ * AES. An AES key is one secret-key object (CKO_SECRET_KEY, CKK_AES,
+ * CKA_VALUE_LEN 16/24/32, CKA_ENCRYPT and CKA_DECRYPT TRUE, CKA_PRIVATE
+ * FALSE, CKA_VALUE never read) on the private handle, made by C_GenerateKey
+ * (CKM_AES_KEY_GEN) or imported by C_CreateObject with CKA_VALUE. Its one
+ * algorithm: GCM when the first AES mechanism of CKA_ALLOWED_MECHANISMS is
+ * CKM_AES_GCM, else ECB (GCM on a slot that serves GCM alone). The wire's
+ * PsaCipherEncrypt makes its own IV (PSA's one-shot), so a caller's CBC IV
+ * or CTR counter cannot be passed through it: on an ECB key the module
+ * builds CKM_AES_ECB, CKM_AES_CBC, CKM_AES_CBC_PAD (PKCS#7) and CKM_AES_CTR
+ * (counter in the low ulCounterBits, wrapping there) on the service's ECB
+ * blocks: CBC encryption a request per block, the rest a request per 16 KiB.
+ * CKM_AES_GCM goes whole to PsaAeadEncrypt/Decrypt with CK_GCM_PARAMS' IV
+ * (1..256 bytes) and AAD (<= 64 KiB), 128-bit tag only (another is
+ * CKR_MECHANISM_PARAM_INVALID; a tag that does not verify
+ * CKR_ENCRYPTED_DATA_INVALID). Block modes where the provider keeps ECB keys
+ * and serves the cipher opcodes (Mbed Crypto: the PKCS#11 provider maps CBC
+ * and CTR only, the TPM no cipher); GCM where the AEAD opcodes are listed
+ * and CanDoCrypto, if any, makes an AES-128 GCM key. Multi-part: updates
+ * give out whole blocks (CBC_PAD decryption keeps its last one back), GCM
+ * collects up to 1 KiB and runs at C_*Final; at most 1 MiB per call. No
+ * C_CreateObject of HMAC keys, C_DeriveKey or multi-part RSA decryption.
  *
  * Threads and fork. C_Initialize accepts no arguments, CKF_OS_LOCKING_OK
  * (pthreads) or the application's four mutex callbacks (used for the
@@ -130,6 +151,10 @@
 #define P11_POOL_MAX 4         /* connections per slot for calls made side by side */
 #define P11_HMAC_MIN_BYTES 16  /* HMAC key sizes offered (CKA_VALUE_LEN) */
 #define P11_HMAC_MAX_BYTES 64
+#define P11_AES_BLOCK 16
+#define P11_AES_MIN_BYTES 16   /* AES key sizes (CKA_VALUE_LEN): 128, 192, 256 bits */
+#define P11_AES_MAX_BYTES 32
+#define P11_AES_DATA_MAX (1024 * 1024) /* data one C_Encrypt / C_Decrypt takes */
 
 /* A key of the caller's on a slot, and its two object handles. */
 struct p11_key {
@@ -165,6 +190,7 @@ struct p11_slot {
 	CK_ULONG ec_min, ec_max, rsa_min, rsa_max; /* key sizes it makes */
 	int ranges_known;
 	int hmac;              /* HMAC keys served: 1 yes, 0 no, -1 not asked yet */
+	int aes;               /* AES keys served: P11_AES_* bits, -1 not asked yet */
 	int logged_in;         /* a C_Login since the last C_Logout or last session */
 };
 
@@ -184,6 +210,11 @@ struct p11_op {
 	size_t raw_len;
 	uint8_t label[256]; /* OAEP label */
 	size_t label_len;
+	/* AES: the CBC chain or CTR counter block, its counter width, GCM's nonce and data */
+	uint8_t iv[P11_AES_BLOCK];
+	CK_ULONG ctr_bits;
+	uint8_t *nonce, *aad;
+	size_t nonce_len, aad_len;
 	/* find */
 	CK_OBJECT_HANDLE *found;
 	size_t found_count, found_pos;
@@ -226,8 +257,9 @@ int p11_slot_has_opcode(struct p11_slot *slot, uint32_t opcode);
 void p11_session_reset(struct p11_session *s);
 void p11_op_end(struct p11_op *op);
 
-/* An HMAC key: one secret-key object, on the private handle. */
-#define P11_KEY_IS_SECRET(k) ((k)->attr.type == PARSEC_PSA_KEY_TYPE_HMAC)
+/* An HMAC or AES key: one secret-key object, on the private handle. */
+#define P11_KEY_IS_SECRET(k) ((k)->attr.type == PARSEC_PSA_KEY_TYPE_HMAC || \
+	(k)->attr.type == PARSEC_PSA_KEY_TYPE_AES)
 #define P11_ALG_IS_HMAC(alg) (((alg) & ~0xffu) == PARSEC_PSA_ALG_HMAC(0))
 
 /* p11_object.c */
@@ -256,6 +288,19 @@ uint32_t p11_hmac_from_mech(CK_MECHANISM_TYPE mech);
 CK_RV p11_mech_list(struct p11_slot *slot, CK_MECHANISM_TYPE *out, size_t max, size_t *count);
 CK_RV p11_mech_info(struct p11_slot *slot, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO *info);
 void p11_slot_key_range(struct p11_slot *slot, int is_ec, CK_ULONG *min, CK_ULONG *max);
+#define P11_AES_BLOCKS 1       /* ECB, CBC, CBC_PAD, CTR on a key with PSA's ECB policy */
+#define P11_AES_GCM 2
+int p11_slot_aes(struct p11_slot *slot);
+uint32_t p11_aes_from_mech(CK_MECHANISM_TYPE mech);
+
+/* p11_crypt.c: AES encryption and decryption. */
+int p11_is_aes_mech(CK_MECHANISM_TYPE mech);
+CK_RV p11_aes_init(struct p11_session *s, int kind, const CK_MECHANISM *m, size_t key);
+CK_RV p11_aes_crypt(CK_SESSION_HANDLE h, int kind, const uint8_t *in, size_t in_len,
+    uint8_t *out, CK_ULONG_PTR out_len);
+CK_RV p11_aes_update(CK_SESSION_HANDLE h, int kind, const uint8_t *in, size_t in_len,
+    uint8_t *out, CK_ULONG_PTR out_len);
+CK_RV p11_aes_final(CK_SESSION_HANDLE h, int kind, uint8_t *out, CK_ULONG_PTR out_len);
 
 /* p11_der.c: the few DER shapes PKCS#11 attributes need. */
 size_t p11_ec_params(uint32_t bits, uint8_t *out, size_t cap);

@@ -134,22 +134,27 @@ p11_attr_common(size_t key, int is_private, CK_ATTRIBUTE_TYPE type, struct p11_a
 	}
 }
 
-/* What a secret (HMAC) key answers of its own; -1 for what it shares with the others. */
+/* What a secret (HMAC or AES) key answers of its own; -1 for what it shares with the others. */
 static CK_RV
 p11_attr_secret(const struct p11_key *k, CK_ATTRIBUTE_TYPE type, struct p11_attr_out *o)
 {
 	uint32_t usage = k->attr.usage;
+	int aes = k->attr.type == PARSEC_PSA_KEY_TYPE_AES;
 
 	switch (type) {
 	case CKA_VALUE_LEN:
 		return p11_out_ulong(o, k->attr.bits / 8);
+	case CKA_ENCRYPT:
+		return p11_out_bool(o, aes && (usage & PARSEC_PSA_KEY_USAGE_ENCRYPT));
+	case CKA_DECRYPT:
+		return p11_out_bool(o, aes && (usage & PARSEC_PSA_KEY_USAGE_DECRYPT));
 	case CKA_SIGN:
-		return p11_out_bool(o, usage & (PARSEC_PSA_KEY_USAGE_SIGN_HASH |
-		    PARSEC_PSA_KEY_USAGE_SIGN_MESSAGE));
+		return p11_out_bool(o, !aes && (usage & (PARSEC_PSA_KEY_USAGE_SIGN_HASH |
+		    PARSEC_PSA_KEY_USAGE_SIGN_MESSAGE)));
 	case CKA_VERIFY:
-		return p11_out_bool(o, usage & (PARSEC_PSA_KEY_USAGE_VERIFY_HASH |
-		    PARSEC_PSA_KEY_USAGE_VERIFY_MESSAGE));
-	case CKA_ENCRYPT: case CKA_DECRYPT: case CKA_WRAP: case CKA_UNWRAP: case CKA_TRUSTED:
+		return p11_out_bool(o, !aes && (usage & (PARSEC_PSA_KEY_USAGE_VERIFY_HASH |
+		    PARSEC_PSA_KEY_USAGE_VERIFY_MESSAGE)));
+	case CKA_WRAP: case CKA_UNWRAP: case CKA_TRUSTED:
 	case CKA_PRIVATE:
 		return p11_out_bool(o, 0);
 	case CKA_VALUE:

@@ -278,40 +278,125 @@ C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR pub,
 	return rv;
 }
 
-/* An HMAC key's policy: the first HMAC of CKA_ALLOWED_MECHANISMS, else HMAC-SHA-256. */
-static CK_RV
-p11_secret_policy(const CK_ATTRIBUTE *tmpl, CK_ULONG count, struct parsec_key_attributes *a)
+/*
+ * A secret key's policy: the first of CKA_ALLOWED_MECHANISMS that from()
+ * maps to one, else dflt without the attribute; 0 if none maps.
+ */
+static uint32_t
+p11_secret_alg(const CK_ATTRIBUTE *tmpl, CK_ULONG count, uint32_t (*from)(CK_MECHANISM_TYPE),
+    uint32_t dflt)
 {
 	const CK_ATTRIBUTE *allowed = p11_tmpl_find(tmpl, count, CKA_ALLOWED_MECHANISMS);
 	const CK_MECHANISM_TYPE *mechs;
-	CK_ULONG len;
+	uint32_t alg = 0;
 	size_t i;
 
-	switch (p11_tmpl_ulong(tmpl, count, CKA_VALUE_LEN, &len)) {
+	if (allowed == NULL || allowed->pValue == NULL)
+		return dflt;
+	mechs = allowed->pValue;
+	for (i = 0; i < allowed->ulValueLen / sizeof(*mechs) && alg == 0; i++)
+		alg = from(mechs[i]);
+	return alg;
+}
+
+/* A generated secret key's CKA_VALUE_LEN, which the template must give. */
+static CK_RV
+p11_secret_len(const CK_ATTRIBUTE *tmpl, CK_ULONG count, CK_ULONG *len)
+{
+	switch (p11_tmpl_ulong(tmpl, count, CKA_VALUE_LEN, len)) {
 	case -1:
 		return CKR_TEMPLATE_INCOMPLETE;
 	case -2:
 		return CKR_ATTRIBUTE_VALUE_INVALID;
 	}
+	return CKR_OK;
+}
+
+/* An HMAC key's policy: the first HMAC of CKA_ALLOWED_MECHANISMS, else HMAC-SHA-256. */
+static CK_RV
+p11_secret_policy(const CK_ATTRIBUTE *tmpl, CK_ULONG count, struct parsec_key_attributes *a)
+{
+	CK_ULONG len;
+	CK_RV rv;
+
+	if ((rv = p11_secret_len(tmpl, count, &len)) != CKR_OK)
+		return rv;
 	if (len < P11_HMAC_MIN_BYTES || len > P11_HMAC_MAX_BYTES)
 		return CKR_KEY_SIZE_RANGE;
 	a->type = PARSEC_PSA_KEY_TYPE_HMAC;
 	a->bits = (uint32_t)(8 * len);
-	a->alg = PARSEC_PSA_ALG_HMAC(PARSEC_PSA_ALG_SHA_256);
-	if (allowed != NULL && allowed->pValue != NULL) {
-		mechs = allowed->pValue;
-		for (i = 0, a->alg = 0; i < allowed->ulValueLen / sizeof(*mechs) && a->alg == 0; i++)
-			a->alg = p11_hmac_from_mech(mechs[i]);
-		if (a->alg == 0)
-			return CKR_ATTRIBUTE_VALUE_INVALID;
-	}
+	a->alg = p11_secret_alg(tmpl, count, p11_hmac_from_mech,
+	    PARSEC_PSA_ALG_HMAC(PARSEC_PSA_ALG_SHA_256));
+	if (a->alg == 0)
+		return CKR_ATTRIBUTE_VALUE_INVALID;
 	a->usage = PARSEC_PSA_KEY_USAGE_SIGN_HASH | PARSEC_PSA_KEY_USAGE_VERIFY_HASH |
 	    PARSEC_PSA_KEY_USAGE_SIGN_MESSAGE | PARSEC_PSA_KEY_USAGE_VERIFY_MESSAGE;
 	a->usage |= p11_export_usage(tmpl, count);
 	return CKR_OK;
 }
 
-/* An HMAC key (CKM_GENERIC_SECRET_KEY_GEN with CKA_VALUE_LEN), made in the service. */
+/*
+ * An AES key's policy: GCM, or ECB (the block modes the module builds on
+ * it), from the first AES mechanism of CKA_ALLOWED_MECHANISMS, else ECB
+ * where the slot serves the block modes and GCM where it serves GCM alone.
+ * It always encrypts and decrypts: CBC and CTR decryption use either direction.
+ */
+static CK_RV
+p11_aes_policy(const CK_ATTRIBUTE *tmpl, CK_ULONG count, CK_ULONG len, CK_SLOT_ID slot,
+    struct parsec_key_attributes *a)
+{
+	uint32_t dflt = p11_slot_aes(&p11_slots[slot]) & P11_AES_BLOCKS ?
+	    PARSEC_PSA_ALG_ECB_NO_PADDING : PARSEC_PSA_ALG_GCM;
+
+	if (len != 16 && len != 24 && len != 32)
+		return CKR_KEY_SIZE_RANGE;
+	if (p11_tmpl_bool(tmpl, count, CKA_ENCRYPT) == 0 ||
+	    p11_tmpl_bool(tmpl, count, CKA_DECRYPT) == 0)
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	a->type = PARSEC_PSA_KEY_TYPE_AES;
+	a->bits = (uint32_t)(8 * len);
+	a->alg = p11_secret_alg(tmpl, count, p11_aes_from_mech, dflt);
+	if (a->alg == 0)
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	a->usage = PARSEC_PSA_KEY_USAGE_ENCRYPT | PARSEC_PSA_KEY_USAGE_DECRYPT |
+	    p11_export_usage(tmpl, count);
+	return CKR_OK;
+}
+
+/* The slot must serve the mode the key's policy names. */
+static CK_RV
+p11_aes_slot_check(CK_SLOT_ID slot, const struct parsec_key_attributes *a)
+{
+	int aes = p11_slot_aes(&p11_slots[slot]);
+
+	if (a->alg == PARSEC_PSA_ALG_GCM ? !(aes & P11_AES_GCM) : !(aes & P11_AES_BLOCKS))
+		return CKR_MECHANISM_INVALID;
+	return CKR_OK;
+}
+
+/* The secret key C_GenerateKey makes for the mechanism. */
+static CK_RV
+p11_secret_gen(const struct p11_session *s, CK_MECHANISM_TYPE mech, const CK_ATTRIBUTE *tmpl,
+    CK_ULONG count, struct parsec_key_attributes *a)
+{
+	CK_ULONG len;
+	CK_RV rv;
+
+	if (mech == CKM_GENERIC_SECRET_KEY_GEN) {
+		if ((rv = p11_tmpl_check(tmpl, count, CKO_SECRET_KEY, CKK_GENERIC_SECRET)) != CKR_OK)
+			return rv;
+		return p11_secret_policy(tmpl, count, a);
+	}
+	if ((rv = p11_tmpl_check(tmpl, count, CKO_SECRET_KEY, CKK_AES)) != CKR_OK)
+		return rv;
+	if ((rv = p11_secret_len(tmpl, count, &len)) != CKR_OK)
+		return rv;
+	if ((rv = p11_aes_policy(tmpl, count, len, s->slot, a)) != CKR_OK)
+		return rv;
+	return p11_aes_slot_check(s->slot, a);
+}
+
+/* An HMAC key (CKM_GENERIC_SECRET_KEY_GEN) or AES key (CKM_AES_KEY_GEN), made in the service. */
 CK_RV
 C_GenerateKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR tmpl, CK_ULONG count,
     CK_OBJECT_HANDLE_PTR handle)
@@ -326,16 +411,15 @@ C_GenerateKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR tmpl, CK
 		return rv;
 	if (m == NULL || handle == NULL)
 		rv = CKR_ARGUMENTS_BAD;
-	else if (m->mechanism != CKM_GENERIC_SECRET_KEY_GEN)
+	else if (m->mechanism != CKM_GENERIC_SECRET_KEY_GEN && (m->mechanism != CKM_AES_KEY_GEN ||
+	    !p11_slot_aes(&p11_slots[s->slot])))
 		rv = CKR_MECHANISM_INVALID;
 	else if (m->pParameter != NULL || m->ulParameterLen != 0)
 		rv = CKR_MECHANISM_PARAM_INVALID;
 	else if (!(s->flags & CKF_RW_SESSION))
 		rv = CKR_SESSION_READ_ONLY;
 	else
-		rv = p11_tmpl_check(tmpl, count, CKO_SECRET_KEY, CKK_GENERIC_SECRET);
-	if (rv == CKR_OK)
-		rv = p11_secret_policy(tmpl, count, &a);
+		rv = p11_secret_gen(s, m->mechanism, tmpl, count, &a);
 	if (rv == CKR_OK)
 		rv = p11_make_name(p11_tmpl_find(tmpl, count, CKA_LABEL),
 		    p11_tmpl_find(tmpl, count, CKA_ID), name, sizeof(name));
@@ -429,9 +513,35 @@ p11_import_rsa(const CK_ATTRIBUTE *tmpl, CK_ULONG count, int is_private,
 	return *len == 0 ? CKR_ATTRIBUTE_VALUE_INVALID : CKR_OK;
 }
 
+/* An AES key from its CKA_VALUE, with the policy a generated one would get. */
 static CK_RV
-p11_import_parse(const CK_ATTRIBUTE *tmpl, CK_ULONG count, struct parsec_key_attributes *a,
-    uint8_t *data, size_t cap, size_t *len)
+p11_import_aes(const CK_ATTRIBUTE *tmpl, CK_ULONG count, CK_SLOT_ID slot,
+    struct parsec_key_attributes *a, uint8_t *data, size_t cap, size_t *len)
+{
+	const CK_ATTRIBUTE *v = p11_tmpl_find(tmpl, count, CKA_VALUE);
+	CK_ULONG given;
+	CK_RV rv;
+
+	if ((rv = p11_tmpl_check(tmpl, count, CKO_SECRET_KEY, CKK_AES)) != CKR_OK)
+		return rv;
+	if (v == NULL || v->pValue == NULL)
+		return CKR_TEMPLATE_INCOMPLETE;
+	if (v->ulValueLen > cap || (v->ulValueLen != 16 && v->ulValueLen != 24 &&
+	    v->ulValueLen != 32))
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	/* v2.40 (2.8.1) says not to give CKA_VALUE_LEN with the value; given, it must agree. */
+	if (p11_tmpl_ulong(tmpl, count, CKA_VALUE_LEN, &given) != -1 && given != v->ulValueLen)
+		return CKR_TEMPLATE_INCONSISTENT;
+	if ((rv = p11_aes_policy(tmpl, count, v->ulValueLen, slot, a)) != CKR_OK)
+		return rv;
+	memcpy(data, v->pValue, v->ulValueLen);
+	*len = v->ulValueLen;
+	return CKR_OK;
+}
+
+static CK_RV
+p11_import_parse(const CK_ATTRIBUTE *tmpl, CK_ULONG count, CK_SLOT_ID slot,
+    struct parsec_key_attributes *a, uint8_t *data, size_t cap, size_t *len)
 {
 	CK_ULONG cls, kt;
 	int is_private;
@@ -440,6 +550,8 @@ p11_import_parse(const CK_ATTRIBUTE *tmpl, CK_ULONG count, struct parsec_key_att
 	if (tmpl == NULL || p11_tmpl_ulong(tmpl, count, CKA_CLASS, &cls) != 0 ||
 	    p11_tmpl_ulong(tmpl, count, CKA_KEY_TYPE, &kt) != 0)
 		return tmpl == NULL ? CKR_ARGUMENTS_BAD : CKR_TEMPLATE_INCOMPLETE;
+	if (cls == CKO_SECRET_KEY && kt == CKK_AES)
+		return p11_import_aes(tmpl, count, slot, a, data, cap, len);
 	if (cls != CKO_PRIVATE_KEY && cls != CKO_PUBLIC_KEY)
 		return CKR_ATTRIBUTE_VALUE_INVALID;
 	if ((rv = p11_tmpl_check(tmpl, count, cls, kt)) != CKR_OK)
@@ -484,15 +596,17 @@ C_CreateObject(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR tmpl, CK_ULONG count,
 	else if (!(s->flags & CKF_RW_SESSION))
 		rv = CKR_SESSION_READ_ONLY;
 	else
-		rv = p11_import_parse(tmpl, count, &a, data, P11_RSA_PRIV_MAX, &len);
+		rv = p11_import_parse(tmpl, count, s->slot, &a, data, P11_RSA_PRIV_MAX, &len);
+	if (rv == CKR_OK && a.type == PARSEC_PSA_KEY_TYPE_AES)
+		rv = p11_aes_slot_check(s->slot, &a);
 	if (rv == CKR_OK)
 		rv = p11_make_name(p11_tmpl_find(tmpl, count, CKA_LABEL),
 		    p11_tmpl_find(tmpl, count, CKA_ID), name, sizeof(name));
 	if (rv == CKR_OK)
 		rv = p11_make_key(s, name, &a, data, len, &key);
 	if (rv == CKR_OK)
-		*object = PARSEC_PSA_KEY_TYPE_IS_KEY_PAIR(a.type) ? P11_HANDLE_PRIV(key) :
-		    P11_HANDLE_PUB(key);
+		*object = PARSEC_PSA_KEY_TYPE_IS_KEY_PAIR(a.type) ||
+		    a.type == PARSEC_PSA_KEY_TYPE_AES ? P11_HANDLE_PRIV(key) : P11_HANDLE_PUB(key);
 	explicit_bzero(data, P11_RSA_PRIV_MAX);
 	free(data);
 	p11_unlock();

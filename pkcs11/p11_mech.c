@@ -13,6 +13,10 @@
 #define OPCODE_VERIFY_HASH 0x05
 #define OPCODE_ASYMMETRIC_ENCRYPT 0x0A
 #define OPCODE_ASYMMETRIC_DECRYPT 0x0B
+#define OPCODE_AEAD_ENCRYPT 0x11
+#define OPCODE_AEAD_DECRYPT 0x12
+#define OPCODE_CIPHER_ENCRYPT 0x14
+#define OPCODE_CIPHER_DECRYPT 0x15
 #define OPCODE_MAC_COMPUTE 0x16
 #define OPCODE_CAN_DO_CRYPTO 0x20
 
@@ -46,6 +50,8 @@ p11_key_type(uint32_t psa_type)
 		return CKK_RSA;
 	if (psa_type == PARSEC_PSA_KEY_TYPE_HMAC)
 		return CKK_GENERIC_SECRET;
+	if (psa_type == PARSEC_PSA_KEY_TYPE_AES)
+		return CKK_AES;
 	if ((psa_type & 0xcf00u) == 0x4100u)
 		return CKK_EC;
 	return CKK_VENDOR_DEFINED;
@@ -235,6 +241,15 @@ p11_allowed_mechs(const struct p11_key *k, CK_MECHANISM_TYPE *out, size_t max)
 	} else if (policy == PARSEC_PSA_ALG_ECDH) {
 		out[n++] = CKM_ECDH1_DERIVE;
 		return n;
+	} else if (policy == PARSEC_PSA_ALG_ECB_NO_PADDING) {
+		out[n++] = CKM_AES_ECB;
+		out[n++] = CKM_AES_CBC;
+		out[n++] = CKM_AES_CBC_PAD;
+		out[n++] = CKM_AES_CTR;
+		return n;
+	} else if (policy == PARSEC_PSA_ALG_GCM) {
+		out[n++] = CKM_AES_GCM;
+		return n;
 	} else if (P11_ALG_IS_HMAC(policy)) {
 		for (i = 0; i < P11_HASH_COUNT; i++) {
 			if (ALG_HASH_PART(p11_hashes[i].psa) == ALG_HASH_PART(policy))
@@ -295,6 +310,23 @@ p11_hmac_from_mech(CK_MECHANISM_TYPE mech)
 			return PARSEC_PSA_ALG_HMAC(p11_hashes[i].psa);
 	}
 	return 0;
+}
+
+/*
+ * The policy an AES key for mechanism mech gets: ECB for the block modes the
+ * module builds on it, GCM for GCM; 0 if mech is no AES mechanism.
+ */
+uint32_t
+p11_aes_from_mech(CK_MECHANISM_TYPE mech)
+{
+	switch (mech) {
+	case CKM_AES_ECB: case CKM_AES_CBC: case CKM_AES_CBC_PAD: case CKM_AES_CTR:
+		return PARSEC_PSA_ALG_ECB_NO_PADDING;
+	case CKM_AES_GCM:
+		return PARSEC_PSA_ALG_GCM;
+	default:
+		return 0;
+	}
 }
 
 /* The policy a key generated for mechanism mech gets; 0 if mech is no use for such a key. */
@@ -406,12 +438,63 @@ p11_slot_hmac(struct p11_slot *slot)
 	return slot->hmac;
 }
 
+/*
+ * The AES modes the slot serves, asked once. Block modes need a provider
+ * that keeps an AES key with PSA's ECB policy and runs the cipher
+ * operations on it: parsecd's Mbed Crypto provider (its PKCS#11 provider
+ * maps CBC and CTR only, with its own IV; the TPM has no cipher). GCM needs
+ * the AEAD operations and, where the provider answers CanDoCrypto, its yes
+ * to an AES-128 GCM key.
+ */
+int
+p11_slot_aes(struct p11_slot *slot)
+{
+	struct parsec_key_attributes a = { PARSEC_PSA_KEY_TYPE_AES, 128,
+		PARSEC_PSA_KEY_USAGE_ENCRYPT | PARSEC_PSA_KEY_USAGE_DECRYPT, PARSEC_PSA_ALG_GCM };
+	parsec_client *client;
+
+	if (slot->aes != -1)
+		return slot->aes;
+	slot->aes = 0;
+	if (slot->id == PARSEC_PROVIDER_MBED_CRYPTO &&
+	    p11_slot_has_opcode(slot, OPCODE_CIPHER_ENCRYPT) &&
+	    p11_slot_has_opcode(slot, OPCODE_CIPHER_DECRYPT))
+		slot->aes |= P11_AES_BLOCKS;
+	if (p11_slot_has_opcode(slot, OPCODE_AEAD_ENCRYPT) &&
+	    p11_slot_has_opcode(slot, OPCODE_AEAD_DECRYPT) &&
+	    (!p11_slot_has_opcode(slot, OPCODE_CAN_DO_CRYPTO) ||
+	    (p11_slot_client(slot->id, &client) == CKR_OK &&
+	    parsec_can_do_crypto(client, PARSEC_CHECK_GENERATE, &a) == PARSEC_SUCCESS)))
+		slot->aes |= P11_AES_GCM;
+	return slot->aes;
+}
+
+/* The AES mechanisms of a slot. */
+static size_t
+p11_mech_list_aes(struct p11_slot *slot, CK_MECHANISM_TYPE *out)
+{
+	int aes = p11_slot_aes(slot);
+	size_t n = 0;
+
+	if (aes != 0 && p11_slot_has_opcode(slot, OPCODE_GENERATE_KEY))
+		out[n++] = CKM_AES_KEY_GEN;
+	if (aes & P11_AES_BLOCKS) {
+		out[n++] = CKM_AES_ECB;
+		out[n++] = CKM_AES_CBC;
+		out[n++] = CKM_AES_CBC_PAD;
+		out[n++] = CKM_AES_CTR;
+	}
+	if (aes & P11_AES_GCM)
+		out[n++] = CKM_AES_GCM;
+	return n;
+}
+
 CK_RV
 p11_mech_list(struct p11_slot *slot, CK_MECHANISM_TYPE *out, size_t max, size_t *count)
 {
 	size_t n = 0, i;
 
-	if (max < 5 * P11_HASH_COUNT + 9)
+	if (max < 5 * P11_HASH_COUNT + 15)
 		return CKR_GENERAL_ERROR;
 	if (p11_slot_has_opcode(slot, OPCODE_GENERATE_KEY)) {
 		out[n++] = CKM_RSA_PKCS_KEY_PAIR_GEN;
@@ -437,6 +520,7 @@ p11_mech_list(struct p11_slot *slot, CK_MECHANISM_TYPE *out, size_t max, size_t 
 		for (i = 0; i < P11_HASH_COUNT; i++)
 			out[n++] = p11_hashes[i].hmac;
 	}
+	n += p11_mech_list_aes(slot, out + n);
 	for (i = 0; i < P11_HASH_COUNT; i++)
 		out[n++] = p11_hashes[i].digest;
 	*count = n;
@@ -477,6 +561,13 @@ p11_mech_info(struct p11_slot *slot, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO *
 		info->ulMaxKeySize = P11_HMAC_MAX_BYTES;
 		info->flags = CKF_HW | (type == CKM_GENERIC_SECRET_KEY_GEN ? CKF_GENERATE : CKF_SIGN |
 		    CKF_VERIFY);
+		return CKR_OK;
+	}
+	if (type == CKM_AES_KEY_GEN || p11_aes_from_mech(type) != 0) {
+		info->ulMinKeySize = P11_AES_MIN_BYTES;
+		info->ulMaxKeySize = P11_AES_MAX_BYTES;
+		info->flags = CKF_HW | (type == CKM_AES_KEY_GEN ? CKF_GENERATE : CKF_ENCRYPT |
+		    CKF_DECRYPT);
 		return CKR_OK;
 	}
 	p11_slot_key_range(slot, is_ec, &info->ulMinKeySize, &info->ulMaxKeySize);

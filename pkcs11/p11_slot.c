@@ -57,7 +57,7 @@ p11_refresh_slots(void)
 			continue;
 		sl = &p11_slots[providers[i].id];
 		if (sl->id != providers[i].id)
-			sl->hmac = -1; /* first seen: not asked yet */
+			sl->hmac = sl->aes = -1; /* first seen: not asked yet */
 		sl->id = providers[i].id;
 		sl->listed = 1;
 		memcpy(sl->vendor, providers[i].vendor, sizeof(sl->vendor));
@@ -275,6 +275,12 @@ p11_op_end(struct p11_op *op)
 {
 	p11_md_free(op);
 	free(op->found);
+	if (op->nonce != NULL)
+		explicit_bzero(op->nonce, op->nonce_len);
+	if (op->aad != NULL)
+		explicit_bzero(op->aad, op->aad_len);
+	free(op->nonce);
+	free(op->aad);
 	explicit_bzero(op, sizeof(*op));
 }
 

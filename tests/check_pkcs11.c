@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <mbedtls/aes.h>
 #include <mbedtls/ecdsa.h>
 #include <mbedtls/rsa.h>
 #include <mbedtls/sha256.h>
@@ -1932,6 +1933,337 @@ START_TEST(test_make_keys)
 }
 END_TEST
 
+/* ---- AES ---- */
+
+/*
+ * Known answers: NIST SP 800-38A appendix F (F.1.1 ECB-AES128.Encrypt, F.2.1
+ * CBC-AES128.Encrypt, F.5.1 CTR-AES128.Encrypt: one key, one plaintext), and
+ * the GCM specification's test case 4 (McGrew and Viega, "The Galois/Counter
+ * Mode of Operation", AES-128, 60 bytes, 20 bytes of additional data).
+ */
+static const char sp_key[] = "2b7e151628aed2a6abf7158809cf4f3c";
+static const char sp_plain[] = "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51"
+	"30c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710";
+static const char sp_ecb[] = "3ad77bb40d7a3660a89ecaf32466ef97f5d3d58503b9699de785895a96fdbaaf"
+	"43b1cd7f598ece23881b00e3ed0306887b0c785e27e8ad3f8223207104725dd4";
+static const char sp_cbc_iv[] = "000102030405060708090a0b0c0d0e0f";
+static const char sp_cbc[] = "7649abac8119b246cee98e9b12e9197d5086cb9b507219ee95db113a917678b2"
+	"73bed6b8e3c1743b7116e69e222295163ff1caa1681fac09120eca307586e1a7";
+static const char sp_ctr_cb[] = "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+static const char sp_ctr[] = "874d6191b620e3261bef6864990db6ce9806f66b7970fdff8617187bb9fffdff"
+	"5ae4df3edbd5d35e5b4f09020db03eab1e031dda2fbe03d1792170a0f3009cee";
+static const char gcm_key[] = "feffe9928665731c6d6a8f9467308308";
+static const char gcm_iv[] = "cafebabefacedbaddecaf888";
+static const char gcm_aad[] = "feedfacedeadbeeffeedfacedeadbeefabaddad2";
+static const char gcm_plain[] = "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72"
+	"1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39";
+static const char gcm_ct_tag[] = "42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e"
+	"21d514b25466931c7d8f6a5aac84aa051ba30b396a0aac973d58e0915bc94fbc3221a5db94fae95ae7121a47";
+
+/* An AES key imported with C_CreateObject, for the mechanism only (0: any). */
+static CK_OBJECT_HANDLE
+p11_aes_import(const char *label, const char *hex, CK_MECHANISM_TYPE only)
+{
+	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+	CK_KEY_TYPE kt = CKK_AES;
+	CK_BYTE value[16];
+	CK_ATTRIBUTE t[] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_KEY_TYPE, &kt, sizeof(kt) },
+		{ CKA_TOKEN, &ck_true, 1 },
+		{ CKA_LABEL, (void *)label, strlen(label) },
+		{ CKA_ENCRYPT, &ck_true, 1 },
+		{ CKA_DECRYPT, &ck_true, 1 },
+		{ CKA_VALUE, value, sizeof(value) },
+		{ CKA_ALLOWED_MECHANISMS, &only, sizeof(only) },
+	};
+	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
+
+	p11_hex(hex, value, sizeof(value));
+	RV_EQ(p11.fl->C_CreateObject(p11.session, t, only != 0 ? 8 : 7, &h), CKR_OK);
+	return h;
+}
+
+/* Encrypts (or decrypts) in in pieces of 7, 26 and the rest through Update and Final. */
+static CK_ULONG
+p11_aes_parts(CK_MECHANISM *m, CK_OBJECT_HANDLE key, int enc, const CK_BYTE *in, CK_ULONG len,
+    CK_BYTE *out, CK_ULONG cap)
+{
+	CK_RV (*init)(CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_OBJECT_HANDLE) =
+	    enc ? p11.fl->C_EncryptInit : p11.fl->C_DecryptInit;
+	CK_RV (*update)(CK_SESSION_HANDLE, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR) =
+	    enc ? p11.fl->C_EncryptUpdate : p11.fl->C_DecryptUpdate;
+	CK_RV (*final)(CK_SESSION_HANDLE, CK_BYTE_PTR, CK_ULONG_PTR) =
+	    enc ? p11.fl->C_EncryptFinal : p11.fl->C_DecryptFinal;
+	const CK_ULONG cuts[] = { 7, 33 };
+	CK_ULONG done = 0, at = 0, n;
+
+	RV_EQ(init(p11.session, m, key), CKR_OK);
+	for (size_t i = 0; i <= 2; i++) {
+		CK_ULONG end = i < 2 && cuts[i] < len ? cuts[i] : len;
+
+		n = cap - done;
+		RV_EQ(update(p11.session, (CK_BYTE_PTR)in + at, end - at, out + done, &n), CKR_OK);
+		done += n;
+		at = end;
+	}
+	n = cap - done;
+	RV_EQ(final(p11.session, out + done, &n), CKR_OK);
+	return done + n;
+}
+
+/* One mode against its known answer: single-part with the size asked first, and multi-part. */
+static void
+p11_aes_kat(CK_MECHANISM *m, CK_OBJECT_HANDLE key, const char *plain_hex, const char *ct_hex,
+    int parts)
+{
+	CK_BYTE pt[128], ct[128], out[160];
+	CK_ULONG pt_len = strlen(plain_hex) / 2, ct_len = strlen(ct_hex) / 2, n = 0;
+
+	p11_hex(plain_hex, pt, pt_len);
+	p11_hex(ct_hex, ct, ct_len);
+	RV_EQ(p11.fl->C_EncryptInit(p11.session, m, key), CKR_OK);
+	RV_EQ(p11.fl->C_Encrypt(p11.session, pt, pt_len, NULL, &n), CKR_OK);
+	ck_assert_int_ge(n, ct_len);
+	n = 1;
+	RV_EQ(p11.fl->C_Encrypt(p11.session, pt, pt_len, out, &n), CKR_BUFFER_TOO_SMALL);
+	n = sizeof(out);
+	RV_EQ(p11.fl->C_Encrypt(p11.session, pt, pt_len, out, &n), CKR_OK);
+	ck_assert_int_eq(n, ct_len);
+	ck_assert_mem_eq(out, ct, ct_len);
+	RV_EQ(p11.fl->C_DecryptInit(p11.session, m, key), CKR_OK);
+	n = sizeof(out);
+	RV_EQ(p11.fl->C_Decrypt(p11.session, ct, ct_len, out, &n), CKR_OK);
+	ck_assert_int_eq(n, pt_len);
+	ck_assert_mem_eq(out, pt, pt_len);
+	if (!parts)
+		return;
+	n = p11_aes_parts(m, key, 1, pt, pt_len, out, sizeof(out));
+	ck_assert_int_eq(n, ct_len);
+	ck_assert_mem_eq(out, ct, ct_len);
+	n = p11_aes_parts(m, key, 0, ct, ct_len, out, sizeof(out));
+	ck_assert_int_eq(n, pt_len);
+	ck_assert_mem_eq(out, pt, pt_len);
+}
+
+/* 40000 bytes of CTR (more than one request's worth) against mbedtls's CTR with the same key. */
+static void
+p11_aes_long_ctr(CK_MECHANISM *m, CK_OBJECT_HANDLE key, const CK_AES_CTR_PARAMS *ctr)
+{
+	enum { LONG = 40000 };
+	CK_BYTE *pt = malloc(LONG), *ct = malloc(LONG), *want = malloc(LONG);
+	unsigned char nonce[16], block[16], k[16];
+	mbedtls_aes_context aes;
+	size_t off = 0;
+	CK_ULONG n = LONG;
+
+	ck_assert(pt != NULL && ct != NULL && want != NULL);
+	for (size_t i = 0; i < LONG; i++)
+		pt[i] = (CK_BYTE)(i * 7);
+	p11_hex(sp_key, k, sizeof(k));
+	memcpy(nonce, ctr->cb, sizeof(nonce));
+	mbedtls_aes_init(&aes);
+	ck_assert_int_eq(mbedtls_aes_setkey_enc(&aes, k, 128), 0);
+	ck_assert_int_eq(mbedtls_aes_crypt_ctr(&aes, LONG, &off, nonce, block, pt, want), 0);
+	mbedtls_aes_free(&aes);
+	RV_EQ(p11.fl->C_EncryptInit(p11.session, m, key), CKR_OK);
+	RV_EQ(p11.fl->C_Encrypt(p11.session, pt, LONG, ct, &n), CKR_OK);
+	ck_assert_int_eq(n, LONG);
+	ck_assert_mem_eq(ct, want, LONG);
+	free(pt);
+	free(ct);
+	free(want);
+}
+
+static void
+p11_aes_destroy(CK_OBJECT_HANDLE key)
+{
+	RV_EQ(p11.fl->C_DestroyObject(p11.session, key), CKR_OK);
+}
+
+/* ECB, CBC, CBC_PAD and CTR on SP 800-38A's vectors; _i picks the mode. */
+START_TEST(test_aes_modes)
+{
+	static const CK_MECHANISM_TYPE mechs[] = { CKM_AES_ECB, CKM_AES_CBC, CKM_AES_CBC_PAD,
+		CKM_AES_CTR };
+	static const char *const names[] = { "CKM_AES_ECB", "CKM_AES_CBC", "CKM_AES_CBC_PAD",
+		"CKM_AES_CTR" };
+	CK_AES_CTR_PARAMS ctr = { 128, { 0 } };
+	CK_BYTE iv[16], buf[80], out[96];
+	CK_MECHANISM m = { mechs[_i], NULL, 0 };
+	CK_OBJECT_HANDLE key;
+	CK_ULONG n;
+
+	if (!p11_want_mech(mechs[_i], names[_i]))
+		return;
+	key = p11_aes_import("conf-aes-block", sp_key, 0);
+	p11_hex(sp_cbc_iv, iv, 16);
+	p11_hex(sp_ctr_cb, ctr.cb, 16);
+	if (mechs[_i] == CKM_AES_CBC || mechs[_i] == CKM_AES_CBC_PAD) {
+		m.pParameter = iv;
+		m.ulParameterLen = sizeof(iv);
+	} else if (mechs[_i] == CKM_AES_CTR) {
+		m.pParameter = &ctr;
+		m.ulParameterLen = sizeof(ctr);
+	}
+	if (mechs[_i] == CKM_AES_ECB)
+		p11_aes_kat(&m, key, sp_plain, sp_ecb, 1);
+	else if (mechs[_i] == CKM_AES_CBC)
+		p11_aes_kat(&m, key, sp_plain, sp_cbc, 1);
+	else if (mechs[_i] == CKM_AES_CTR) {
+		p11_aes_kat(&m, key, sp_plain, sp_ctr, 1);
+		/* CTR takes any length: the vector's first 23 bytes give its first 23. */
+		char pt23[47], ct23[47];
+
+		memcpy(pt23, sp_plain, 46);
+		memcpy(ct23, sp_ctr, 46);
+		pt23[46] = ct23[46] = '\0';
+		p11_aes_kat(&m, key, pt23, ct23, 1);
+		p11_aes_long_ctr(&m, key, &ctr);
+	} else {
+		/* PKCS#7 padding: CBC's four blocks, then a fifth of sixteen 0x10s. */
+		p11_hex(sp_plain, buf, 64);
+		RV_EQ(p11.fl->C_EncryptInit(p11.session, &m, key), CKR_OK);
+		n = sizeof(out);
+		RV_EQ(p11.fl->C_Encrypt(p11.session, buf, 64, out, &n), CKR_OK);
+		ck_assert_int_eq(n, 80);
+		p11_hex(sp_cbc, buf, 64);
+		ck_assert_mem_eq(out, buf, 64);
+		n = p11_aes_parts(&m, key, 0, out, 80, buf, sizeof(buf));
+		ck_assert_int_eq(n, 64);
+		p11_hex(sp_plain, out, 64);
+		ck_assert_mem_eq(buf, out, 64);
+	}
+	if (mechs[_i] == CKM_AES_ECB || mechs[_i] == CKM_AES_CBC) {
+		/* Not a whole number of blocks: refused, and the operation is over. */
+		RV_EQ(p11.fl->C_EncryptInit(p11.session, &m, key), CKR_OK);
+		n = sizeof(out);
+		RV_EQ(p11.fl->C_Encrypt(p11.session, buf, 17, out, &n), CKR_DATA_LEN_RANGE);
+		RV_EQ(p11.fl->C_Encrypt(p11.session, buf, 16, out, &n),
+		    CKR_OPERATION_NOT_INITIALIZED);
+		RV_EQ(p11.fl->C_DecryptInit(p11.session, &m, key), CKR_OK);
+		n = sizeof(out);
+		RV_EQ(p11.fl->C_Decrypt(p11.session, buf, 31, out, &n),
+		    CKR_ENCRYPTED_DATA_LEN_RANGE);
+	}
+	if (mechs[_i] != CKM_AES_ECB && mechs[_i] != CKM_AES_CTR) {
+		m.ulParameterLen = 8; /* an IV is a block long */
+		RV_SPEC(p11.fl->C_EncryptInit(p11.session, &m, key), CKR_MECHANISM_PARAM_INVALID,
+		    CKR_MECHANISM_INVALID);
+	}
+	p11_aes_destroy(key);
+}
+END_TEST
+
+/* GCM on the specification's test case 4; a changed tag or AAD does not decrypt. */
+START_TEST(test_aes_gcm)
+{
+	CK_BYTE iv[12], aad[20], ct[76], out[96];
+	CK_GCM_PARAMS gp = { iv, sizeof(iv), 96, aad, sizeof(aad), 128 };
+	CK_MECHANISM m = { CKM_AES_GCM, &gp, sizeof(gp) };
+	CK_OBJECT_HANDLE key;
+	CK_ULONG n;
+	CK_RV rv;
+
+	if (!p11_want_mech(CKM_AES_GCM, "CKM_AES_GCM"))
+		return;
+	key = p11_aes_import("conf-aes-gcm", gcm_key, CKM_AES_GCM);
+	{
+		CK_MECHANISM_TYPE allowed[8];
+
+		/* The key permits what it was made for, GCM only. */
+		ck_assert_int_eq(p11_attr(key, CKA_ALLOWED_MECHANISMS, allowed, sizeof(allowed)),
+		    sizeof(allowed[0]));
+		ck_assert_int_eq(allowed[0], CKM_AES_GCM);
+	}
+	p11_hex(gcm_iv, iv, sizeof(iv));
+	p11_hex(gcm_aad, aad, sizeof(aad));
+	/* Multi-part GCM is optional (SoftHSMv2 lacks it); parsecd's module collects the parts. */
+	p11_aes_kat(&m, key, gcm_plain, gcm_ct_tag, p11.own_module);
+	p11_hex(gcm_ct_tag, ct, sizeof(ct));
+	ct[75] ^= 1;
+	RV_EQ(p11.fl->C_DecryptInit(p11.session, &m, key), CKR_OK);
+	n = sizeof(out);
+	RV_SPEC(p11.fl->C_Decrypt(p11.session, ct, sizeof(ct), out, &n),
+	    CKR_ENCRYPTED_DATA_INVALID, CKR_GENERAL_ERROR);
+	ct[75] ^= 1;
+	aad[0] ^= 1;
+	RV_EQ(p11.fl->C_DecryptInit(p11.session, &m, key), CKR_OK);
+	n = sizeof(out);
+	RV_SPEC(p11.fl->C_Decrypt(p11.session, ct, sizeof(ct), out, &n),
+	    CKR_ENCRYPTED_DATA_INVALID, CKR_GENERAL_ERROR);
+	/* An IV is 1 to 256 bytes long (v2.40 2.8.6, CK_GCM_PARAMS). */
+	gp.ulIvLen = 0;
+	rv = p11.fl->C_EncryptInit(p11.session, &m, key);
+	RV_SPEC(rv, CKR_MECHANISM_PARAM_INVALID, CKR_OK);
+	p11_aes_destroy(key);
+}
+END_TEST
+
+/* C_GenerateKey(CKM_AES_KEY_GEN): a secret-key object whose value stays inside. */
+START_TEST(test_aes_generate)
+{
+	static const char label[] = "conf-aes-gen";
+	CK_MECHANISM gen = { CKM_AES_KEY_GEN, NULL, 0 };
+	CK_ULONG len = 32, bad = 20, n;
+	CK_ATTRIBUTE t[] = {
+		{ CKA_TOKEN, &ck_true, 1 },
+		{ CKA_LABEL, (void *)label, strlen(label) },
+		{ CKA_ENCRYPT, &ck_true, 1 },
+		{ CKA_DECRYPT, &ck_true, 1 },
+		{ CKA_SENSITIVE, &ck_true, 1 },
+		{ CKA_VALUE_LEN, &len, sizeof(len) },
+	};
+	CK_BYTE iv[16] = { 1, 2, 3 }, value[32], ct[64], pt[64];
+	CK_MECHANISM cbc = { CKM_AES_CBC_PAD, iv, sizeof(iv) };
+	CK_ATTRIBUTE v = { CKA_VALUE, value, sizeof(value) };
+	static const char msg[] = "thirty-seven bytes of plain message!";
+	CK_MECHANISM_INFO mi;
+	CK_OBJECT_HANDLE key;
+
+	if (!p11_want_mech(CKM_AES_KEY_GEN, "CKM_AES_KEY_GEN")) {
+		RV_EQ(p11.fl->C_GenerateKey(p11.session, &gen, t, 6, &key), CKR_MECHANISM_INVALID);
+		return;
+	}
+	RV_EQ(p11.fl->C_GetMechanismInfo(p11.slot, CKM_AES_KEY_GEN, &mi), CKR_OK);
+	ck_assert(mi.flags & CKF_GENERATE);
+	ck_assert_int_le(mi.ulMinKeySize, 16);
+	ck_assert_int_ge(mi.ulMaxKeySize, 32);
+	if (p11_has_mech(CKM_AES_CBC_PAD)) {
+		RV_EQ(p11.fl->C_GetMechanismInfo(p11.slot, CKM_AES_CBC_PAD, &mi), CKR_OK);
+		ck_assert(mi.flags & CKF_ENCRYPT);
+		ck_assert(mi.flags & CKF_DECRYPT);
+		ck_assert_int_le(mi.ulMinKeySize, 16);
+		ck_assert_int_ge(mi.ulMaxKeySize, 32);
+	}
+	t[5].pValue = &bad;
+	RV_SPEC(p11.fl->C_GenerateKey(p11.session, &gen, t, 6, &key), CKR_KEY_SIZE_RANGE,
+	    CKR_ATTRIBUTE_VALUE_INVALID);
+	t[5].pValue = &len;
+	RV_EQ(p11.fl->C_GenerateKey(p11.session, &gen, t, 6, &key), CKR_OK);
+	ck_assert_int_eq(p11_ulong(key, CKA_CLASS), CKO_SECRET_KEY);
+	ck_assert_int_eq(p11_ulong(key, CKA_KEY_TYPE), CKK_AES);
+	ck_assert_int_eq(p11_ulong(key, CKA_VALUE_LEN), 32);
+	ck_assert(p11_bool(key, CKA_ENCRYPT));
+	ck_assert(p11_bool(key, CKA_DECRYPT));
+	ck_assert(p11_bool(key, CKA_SENSITIVE));
+	RV_EQ(p11.fl->C_GetAttributeValue(p11.session, key, &v, 1), CKR_ATTRIBUTE_SENSITIVE);
+	ck_assert_int_eq(v.ulValueLen, CK_UNAVAILABLE_INFORMATION);
+	if (p11_has_mech(CKM_AES_CBC_PAD)) {
+		RV_EQ(p11.fl->C_EncryptInit(p11.session, &cbc, key), CKR_OK);
+		n = sizeof(ct);
+		RV_EQ(p11.fl->C_Encrypt(p11.session, (CK_BYTE_PTR)msg, sizeof(msg), ct, &n), CKR_OK);
+		ck_assert_int_eq(n, 48);
+		RV_EQ(p11.fl->C_DecryptInit(p11.session, &cbc, key), CKR_OK);
+		n = sizeof(pt);
+		RV_EQ(p11.fl->C_Decrypt(p11.session, ct, 48, pt, &n), CKR_OK);
+		ck_assert_int_eq(n, sizeof(msg));
+		ck_assert_mem_eq(pt, msg, sizeof(msg));
+	}
+	p11_aes_destroy(key);
+}
+END_TEST
+
 /* The module under test; parsecd's own (and a parsecd for it) unless P11_TEST_MODULE says. */
 static int
 p11_choose_module(void)
@@ -1982,6 +2314,8 @@ main(void)
 		    TEST(test_sign_two_call), TEST(test_sign_errors), TEST(test_pss_params),
 		    TEST_LOOP(test_oaep, 4), TEST(test_digest), TEST(test_digest_long),
 		    TEST(test_random) } },
+		{ "aes", 60, p11_setup, p11_teardown, { TEST_LOOP(test_aes_modes, 4),
+		    TEST(test_aes_gcm), TEST(test_aes_generate) } },
 		{ "concurrency", 120, p11_setup_threads, p11_teardown, {
 		    TEST(test_threads_own_sessions), TEST(test_threads_one_session),
 		    TEST(test_fork) } },

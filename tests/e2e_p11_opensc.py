@@ -6,7 +6,7 @@ RSA 2048) with --id and --label and found again by them, signatures (ECDSA,
 RSA-PKCS, SHA256-RSA-PKCS, SHA256-RSA-PKCS-PSS) checked by openssl with the
 public key the module exports, RSA-OAEP decryption of what openssl
 encrypted, EC and RSA private keys imported (--write-object), pkcs11-tool --test
-and an HMAC key's SHA256-HMAC (Mbed Crypto), login with and without a PIN, applications
+and an HMAC key's SHA256-HMAC and AES-CBC/ECB compared with openssl enc (Mbed Crypto), login with and without a PIN, applications
 apart, deletion, and the token gone with the service. On the Mbed Crypto
 provider, and on PKCS#11 (SoftHSMv2) and TPM (swtpm) when those are here.
 
@@ -269,6 +269,36 @@ def test_hmac(t, name):
           (r.stderr, good.stdout, bad.stdout))
 
 
+def test_aes(t, name):
+    """An AES key imported (--write-object --type secrkey), AES-CBC with the caller's IV and
+    AES-ECB through pkcs11-tool, compared with openssl enc on the same key; AES:32 generated."""
+    key, iv = "000102030405060708090a0b0c0d0e0f", "f0e0d0c0b0a090807060504030201000"
+    r = t.run("--write-object", write(t.path("aes.key"), bytes.fromhex(key)), "--type",
+              "secrkey", "--key-type", "AES:16", "--id", "41", "--label", "aes-import",
+              "--usage-decrypt")
+    check("%s: --write-object imports an AES-128 key" % name, r.returncode == 0, r.stderr)
+    data = write(t.path("aes-data"), (DATA * 3)[:96])
+    for mech, cipher, extra in (("AES-CBC", "aes-128-cbc", ["-iv", iv]),
+                                ("AES-ECB", "aes-128-ecb", [])):
+        ct = t.path("aes-ct-" + mech)
+        r = t.run("--encrypt", "-m", mech, "--id", "41", "-i", data, "-o", ct,
+                  *(["--iv", iv] if extra else []))
+        want = openssl("enc", "-" + cipher, "-K", key, "-nopad", "-in", data, *extra)
+        got = open(ct, "rb").read() if r.returncode == 0 else b""
+        check("%s: pkcs11-tool --encrypt -m %s gives what openssl enc -%s does"
+              % (name, mech, cipher), r.returncode == 0 and len(got) == 96 and
+              got == want.stdout, (r.stderr, got.hex(), want.stdout.hex(), want.stderr))
+        back = t.path("aes-pt-" + mech)
+        r = t.run("--decrypt", "-m", mech, "--id", "41", "-i", ct, "-o", back,
+                  *(["--iv", iv] if extra else []))
+        check("%s: pkcs11-tool --decrypt -m %s gives the data back" % (name, mech),
+              r.returncode == 0 and open(back, "rb").read() == open(data, "rb").read(), r.stderr)
+    r = t.run("--keygen", "--key-type", "AES:32", "--id", "42", "--label", "aes-gen")
+    out = (r.stdout + r.stderr).decode(errors="replace")
+    check("%s: --keygen AES:32 makes a 32-byte AES secret key object" % name,
+          r.returncode == 0 and "Secret Key Object; AES length 32" in out, out)
+
+
 def test_login(t, name):
     hashed = write(t.path("hash-login"), hashlib.sha256(DATA).digest())
     r = t.run("--login", "--pin", "any-pin", "--sign", "--id", "01", "-m", "ECDSA", "-i", hashed,
@@ -328,6 +358,8 @@ def run_slot(svc, slot, name, work):
         test_selftest(svc, slot, name, work)
         # Mbed Crypto says (CanDoCrypto) that it makes HMAC keys; the others do not say.
         test_hmac(t, name)
+        # AES block modes need a provider that keeps ECB keys: Mbed Crypto.
+        test_aes(t, name)
 
 
 def main():
