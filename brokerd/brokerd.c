@@ -41,8 +41,7 @@ broker_startup_progress(struct broker_ctx *b)
 	    b->startup_jobs > 0 || !broker_prov_all_up(b))
 		return;
 	b->ready_sent = 1;
-	broker_out_parent(b, IPC_READY, (const uint8_t *)broker_deploy_id(),
-	    strlen(broker_deploy_id()));
+	ipc_send_ready(b->proc.parent, broker_deploy_id());
 }
 
 static void

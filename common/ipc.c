@@ -55,43 +55,54 @@ struct ipc_chan {
 	int untrusted; /* a malformed frame drops the channel instead of stopping us */
 };
 
+/* Every type, and whether its payload is empty: one with a payload is refused here. */
 static const struct {
 	uint32_t type;
 	const char *name;
+	int empty;
 } ipc_types[] = {
-	{ IPC_HELLO, "HELLO" },
-	{ IPC_SETUP, "SETUP" },
-	{ IPC_SETUP_PROVIDER, "SETUP_PROVIDER" },
-	{ IPC_SETUP_DONE, "SETUP_DONE" },
-	{ IPC_READY, "READY" },
-	{ IPC_SHUTDOWN, "SHUTDOWN" },
-	{ IPC_PROVIDER_DOWN, "PROVIDER_DOWN" },
-	{ IPC_RELOAD, "RELOAD" },
-	{ IPC_PROVIDER_REMOVED, "PROVIDER_REMOVED" },
-	{ IPC_SERVE, "SERVE" },
-	{ IPC_SPIFFE_CONNECT, "SPIFFE_CONNECT" },
-	{ IPC_SPIFFE_SOCKET, "SPIFFE_SOCKET" },
-	{ IPC_CONN_CLOSED, "CONN_CLOSED" },
-	{ IPC_REQUEST, "REQUEST" },
-	{ IPC_RESPONSE, "RESPONSE" },
-	{ IPC_PROV_INFO, "PROV_INFO" },
-	{ IPC_PROV_REQUEST, "PROV_REQUEST" },
-	{ IPC_PROV_RESPONSE, "PROV_RESPONSE" },
-	{ IPC_PROV_FORGET, "PROV_FORGET" },
+	{ IPC_HELLO, "HELLO", 0 },
+	{ IPC_SETUP, "SETUP", 0 },
+	{ IPC_SETUP_PROVIDER, "SETUP_PROVIDER", 0 },
+	{ IPC_SETUP_DONE, "SETUP_DONE", 1 },
+	{ IPC_READY, "READY", 0 }, /* empty but from brokerd: its receiver checks */
+	{ IPC_SHUTDOWN, "SHUTDOWN", 1 },
+	{ IPC_PROVIDER_DOWN, "PROVIDER_DOWN", 0 },
+	{ IPC_RELOAD, "RELOAD", 0 },
+	{ IPC_PROVIDER_REMOVED, "PROVIDER_REMOVED", 0 },
+	{ IPC_SERVE, "SERVE", 1 },
+	{ IPC_SPIFFE_CONNECT, "SPIFFE_CONNECT", 1 },
+	{ IPC_SPIFFE_SOCKET, "SPIFFE_SOCKET", 1 },
+	{ IPC_CONN_CLOSED, "CONN_CLOSED", 1 },
+	{ IPC_REQUEST, "REQUEST", 0 },
+	{ IPC_RESPONSE, "RESPONSE", 0 },
+	{ IPC_PROV_INFO, "PROV_INFO", 0 },
+	{ IPC_PROV_REQUEST, "PROV_REQUEST", 0 },
+	{ IPC_PROV_RESPONSE, "PROV_RESPONSE", 0 },
+	{ IPC_PROV_FORGET, "PROV_FORGET", 0 },
 #ifdef PARSEC_TEST_HOOKS
-	{ IPC_TEST_FORBIDDEN, "TEST_FORBIDDEN" },
+	{ IPC_TEST_FORBIDDEN, "TEST_FORBIDDEN", 1 },
 #endif
 };
 
-const char *
-ipc_type_name(uint32_t type)
+/* The row of type, or -1 if it is unknown. */
+static int
+ipc_type_row(uint32_t type)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof(ipc_types) / sizeof(ipc_types[0]); i++)
 		if (ipc_types[i].type == type)
-			return ipc_types[i].name;
-	return NULL;
+			return (int)i;
+	return -1;
+}
+
+const char *
+ipc_type_name(uint32_t type)
+{
+	int row = ipc_type_row(type);
+
+	return row == -1 ? NULL : ipc_types[row].name;
 }
 
 static const struct buf_field ipc_hdr_fields[] = {
@@ -113,6 +124,7 @@ int
 ipc_hdr_decode(const uint8_t in[IPC_HDR_LEN], struct ipc_hdr *hdr, const char **why)
 {
 	struct buf_reader rd;
+	int row;
 
 	buf_reader_init(&rd, in, IPC_HDR_LEN);
 	buf_get_fields(&rd, hdr, BUF_FIELDS(ipc_hdr_fields));
@@ -120,8 +132,13 @@ ipc_hdr_decode(const uint8_t in[IPC_HDR_LEN], struct ipc_hdr *hdr, const char **
 		*why = "IPC protocol version mismatch";
 		return -1;
 	}
-	if (ipc_type_name(hdr->type) == NULL) {
+	if ((row = ipc_type_row(hdr->type)) == -1) {
 		*why = "unknown message type";
+		return -1;
+	}
+	/* Their receivers read no payload, so none may come: every one is refused here. */
+	if (ipc_types[row].empty && hdr->len != 0) {
+		*why = "a payload on an empty message";
 		return -1;
 	}
 	if ((hdr->flags & ~(IPC_F_FD | IPC_F_LAST)) != 0 ||

@@ -44,7 +44,7 @@ enum ipc_type {
 				   fd = channel to it */
 	IPC_SETUP_DONE = 4,   /* parent -> child: no more setup; empty */
 	IPC_READY = 5,        /* child -> parent: serving; empty, but brokerd's carries
-				 the deployment identity it settled, raw, without a codec */
+				 the deployment identity it settled, a blob (ipc_ready) */
 	IPC_SHUTDOWN = 6,     /* parent -> child: exit cleanly; empty */
 	IPC_PROVIDER_DOWN = 8,  /* parent -> brokerd, a worker died: u32 provider id,
 				   u32 worker index (ipc_provider_down) */

@@ -6,6 +6,9 @@
 #include "ipc.h"
 #include "ipc_msg.h"
 #include "log.h"
+#include "setup.h"
+
+_Static_assert(IPC_DEPLOY_ID_LEN == SETUP_DEPLOY_ID_LEN, "READY carries a setup's identity");
 
 void
 ipc_send_ctl(struct ipc_chan *chan, uint32_t type, uint64_t conn_id, int fd, const void *data,
@@ -26,6 +29,9 @@ ipc_send_small(struct ipc_chan *chan, uint32_t type, const struct buf_writer *wr
 static const struct buf_field ipc_hello_fields[] = {
 	BUF_F_U32(struct ipc_hello, version),
 };
+static const struct buf_field ipc_ready_fields[] = {
+	BUF_F_STR(struct ipc_ready, deploy_id),
+};
 static const struct buf_field ipc_provider_down_fields[] = {
 	BUF_F_U32(struct ipc_provider_down, provider_id),
 	BUF_F_U32(struct ipc_provider_down, worker),
@@ -45,7 +51,7 @@ ipc_small_decode(const uint8_t *data, size_t len, void *m, const struct buf_fiel
 	return buf_reader_done(&rd) ? 0 : -1;
 }
 
-/* Encoder, decoder and sender of the msg_len-byte message NAME, from ipc_NAME_fields. */
+/* Encoder, decoder and sender of NAME (at most msg_len bytes), from ipc_NAME_fields. */
 #define IPC_SMALL_CODEC(name, msg_type, msg_len)                                             \
 	void ipc_##name##_encode(struct buf_writer *wr, const struct ipc_##name *m)          \
 	{                                                                                    \
@@ -65,6 +71,7 @@ ipc_small_decode(const uint8_t *data, size_t len, void *m, const struct buf_fiel
 		ipc_send_small(chan, msg_type, &wr);                                         \
 	}
 IPC_SMALL_CODEC(hello, IPC_HELLO, IPC_HELLO_LEN)
+IPC_SMALL_CODEC(ready, IPC_READY, IPC_READY_MAX_LEN)
 IPC_SMALL_CODEC(provider_down, IPC_PROVIDER_DOWN, IPC_PROVIDER_DOWN_LEN)
 IPC_SMALL_CODEC(provider_removed, IPC_PROVIDER_REMOVED, IPC_PROVIDER_REMOVED_LEN)
 
@@ -72,6 +79,16 @@ void
 ipc_send_hello(struct ipc_chan *chan)
 {
 	ipc_send_hello_msg(chan, &(struct ipc_hello){ IPC_PROTOCOL_VERSION });
+}
+
+void
+ipc_send_ready(struct ipc_chan *chan, const char *deploy_id)
+{
+	struct ipc_ready m;
+
+	if (strlcpy(m.deploy_id, deploy_id, sizeof(m.deploy_id)) >= sizeof(m.deploy_id))
+		fatalx("deployment identity too long for READY");
+	ipc_send_ready_msg(chan, &m);
 }
 
 void

@@ -8,7 +8,9 @@
  * buf_reader_done check) and -1 otherwise; a caller never checks the end
  * itself. The op.h forms are parts read and written inside them. Layouts
  * are written next to their enum values in ipc.h; messages there marked
- * empty carry no payload and have no codec.
+ * empty carry no payload and have no codec: the channel refuses one that
+ * comes with a payload (ipc_hdr_decode), and parsecd a READY with one from
+ * any child but brokerd.
  */
 #ifndef PARSEC_IPC_MSG_H
 #define PARSEC_IPC_MSG_H
@@ -24,6 +26,12 @@
 
 struct ipc_hello {
 	uint32_t version;
+};
+
+/* brokerd's READY: the deployment identity it settled with the key store. */
+#define IPC_DEPLOY_ID_LEN 32 /* as SETUP_DEPLOY_ID_LEN: 16 random bytes in hex */
+struct ipc_ready {
+	char deploy_id[IPC_DEPLOY_ID_LEN + 1];
 };
 
 struct ipc_provider_down {
@@ -77,6 +85,7 @@ struct ipc_prov_info {
 };
 
 #define IPC_HELLO_LEN 4
+#define IPC_READY_MAX_LEN (4 + IPC_DEPLOY_ID_LEN)
 #define IPC_PROVIDER_DOWN_LEN 8
 #define IPC_PROVIDER_REMOVED_LEN 4
 
@@ -87,6 +96,8 @@ struct ipc_prov_info {
  */
 void ipc_hello_encode(struct buf_writer *wr, const struct ipc_hello *m);
 int ipc_hello_decode(const uint8_t *data, size_t len, struct ipc_hello *m);
+void ipc_ready_encode(struct buf_writer *wr, const struct ipc_ready *m);
+int ipc_ready_decode(const uint8_t *data, size_t len, struct ipc_ready *m);
 void ipc_provider_down_encode(struct buf_writer *wr, const struct ipc_provider_down *m);
 int ipc_provider_down_decode(const uint8_t *data, size_t len, struct ipc_provider_down *m);
 void ipc_provider_removed_encode(struct buf_writer *wr, const struct ipc_provider_removed *m);
@@ -122,6 +133,8 @@ struct ipc_chan;
 void ipc_send_ctl(struct ipc_chan *chan, uint32_t type, uint64_t conn_id, int fd,
     const void *data, size_t len);
 void ipc_send_hello(struct ipc_chan *chan);
+/* brokerd's READY; every other child's is empty (ipc_send_ctl, no payload). */
+void ipc_send_ready(struct ipc_chan *chan, const char *deploy_id);
 void ipc_send_provider_down(struct ipc_chan *chan, uint32_t provider_id, uint32_t worker);
 void ipc_send_provider_removed(struct ipc_chan *chan, uint32_t provider_id);
 

@@ -57,16 +57,6 @@ static const struct buf_field setup_provider_fields[] = {
 };
 #undef PROV
 
-static size_t
-setup_encode(const void *s, const struct buf_field *fields, size_t n, uint8_t *out, size_t cap)
-{
-	struct buf_writer wr;
-
-	buf_writer_init(&wr, out, cap);
-	buf_put_fields(&wr, s, fields, n);
-	return buf_writer_ok(&wr) ? wr.off : 0;
-}
-
 static int
 setup_decode(const uint8_t *in, size_t len, void *s, size_t size, const struct buf_field *fields,
     size_t n)
@@ -81,9 +71,9 @@ setup_decode(const uint8_t *in, size_t len, void *s, size_t size, const struct b
 
 /* The encoder and decoder of setup message NAME, both from setup_NAME_fields. */
 #define SETUP_CODEC(name)                                                                       \
-	size_t setup_##name##_encode(const struct setup_##name *s, uint8_t *out, size_t cap)    \
+	void setup_##name##_encode(struct buf_writer *wr, const struct setup_##name *s)         \
 	{                                                                                       \
-		return setup_encode(s, BUF_FIELDS(setup_##name##_fields), out, cap);            \
+		buf_put_fields(wr, s, BUF_FIELDS(setup_##name##_fields));                       \
 	}                                                                                       \
 	int setup_##name##_decode(const uint8_t *in, size_t len, struct setup_##name *s)        \
 	{                                                                                       \
@@ -93,17 +83,17 @@ SETUP_CODEC(front)
 SETUP_CODEC(provider_ref)
 SETUP_CODEC(provider)
 
-size_t
-setup_broker_encode(const struct setup_broker *s, uint8_t *out, size_t cap)
+void
+setup_broker_encode(struct buf_writer *wr, const struct setup_broker *s)
 {
-	struct buf_writer wr;
 	uint32_t i;
 
-	buf_writer_init(&wr, out, cap);
-	buf_put_fields(&wr, s, BUF_FIELDS(setup_broker_fields));
+	/* More authenticators than a decoder takes: the writer fails, as when out of room. */
+	if (s->auth_count > CFG_AUTH_MAX)
+		wr->failed = 1;
+	buf_put_fields(wr, s, BUF_FIELDS(setup_broker_fields));
 	for (i = 0; i < s->auth_count && i < CFG_AUTH_MAX; i++)
-		buf_put_fields(&wr, &s->auths[i], BUF_FIELDS(setup_auth_fields));
-	return buf_writer_ok(&wr) && s->auth_count <= CFG_AUTH_MAX ? wr.off : 0;
+		buf_put_fields(wr, &s->auths[i], BUF_FIELDS(setup_auth_fields));
 }
 
 int

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "cfg_sizes.h"
 
 struct setup_front {
@@ -98,13 +99,14 @@ struct setup_provider {
 /* Wipes the secrets a provider setup carries. */
 void setup_provider_wipe(struct setup_provider *s);
 
-size_t setup_front_encode(const struct setup_front *s, uint8_t *out, size_t cap);
+/* As ipc_msg.h: encoders write into wr (sticky failure), decoders consume exactly. */
+void setup_front_encode(struct buf_writer *wr, const struct setup_front *s);
 int setup_front_decode(const uint8_t *in, size_t len, struct setup_front *s);
-size_t setup_broker_encode(const struct setup_broker *s, uint8_t *out, size_t cap);
+void setup_broker_encode(struct buf_writer *wr, const struct setup_broker *s);
 int setup_broker_decode(const uint8_t *in, size_t len, struct setup_broker *s);
-size_t setup_provider_ref_encode(const struct setup_provider_ref *s, uint8_t *out, size_t cap);
+void setup_provider_ref_encode(struct buf_writer *wr, const struct setup_provider_ref *s);
 int setup_provider_ref_decode(const uint8_t *in, size_t len, struct setup_provider_ref *s);
-size_t setup_provider_encode(const struct setup_provider *s, uint8_t *out, size_t cap);
+void setup_provider_encode(struct buf_writer *wr, const struct setup_provider *s);
 int setup_provider_decode(const uint8_t *in, size_t len, struct setup_provider *s);
 
 #endif

@@ -26,6 +26,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct setup_front front;
 	struct setup_provider_ref ref;
 	struct ipc_hello hello;
+	struct ipc_ready ready;
 	struct ipc_provider_down down;
 	struct ipc_provider_removed removed;
 	struct ipc_request request;
@@ -38,6 +39,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		initialised = 1;
 	}
 	(void)ipc_hello_decode(data, size, &hello);
+	(void)ipc_ready_decode(data, size, &ready);
 	(void)ipc_provider_down_decode(data, size, &down);
 	(void)ipc_provider_removed_decode(data, size, &removed);
 	(void)ipc_request_decode(data, size, &request);

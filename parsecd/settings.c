@@ -57,7 +57,7 @@ parsecd_settings_init(const struct parsec_config *cfg, int listen_fd)
 }
 
 static int
-parsecd_settings_front(struct child *c, uint8_t *buf, size_t cap, size_t *len)
+parsecd_settings_front(struct child *c, struct buf_writer *wr)
 {
 	const struct parsec_config *cfg = st.cfg;
 	struct setup_front s = {
@@ -71,12 +71,12 @@ parsecd_settings_front(struct child *c, uint8_t *buf, size_t cap, size_t *len)
 
 	strlcpy(s.user, parsecd_user(PARSECD_ROLE_FRONTD)->name, sizeof(s.user));
 	strlcpy(s.chroot_dir, cfg->chroot_dir, sizeof(s.chroot_dir));
-	*len = setup_front_encode(&s, buf, cap);
+	setup_front_encode(wr, &s);
 	return 0;
 }
 
 static int
-parsecd_settings_broker(struct child *c, uint8_t *buf, size_t cap, size_t *len)
+parsecd_settings_broker(struct child *c, struct buf_writer *wr)
 {
 	/* 242 KiB, most of it room for JWT bundles: on the heap only while it is encoded. */
 	struct setup_broker *s = calloc(1, sizeof(*s));
@@ -103,7 +103,7 @@ parsecd_settings_broker(struct child *c, uint8_t *buf, size_t cap, size_t *len)
 	strlcpy(s->listen_addr, st.listen_addr, sizeof(s->listen_addr));
 	for (i = 0; (worker = parsecd_child(i)) != NULL; i++)
 		s->provider_count += worker->kind == PROC_PROVIDER && !worker->retired;
-	*len = setup_broker_encode(s, buf, cap);
+	setup_broker_encode(wr, s);
 	free(s);
 	return 0;
 }
@@ -131,13 +131,12 @@ parsecd_provider_kind_settings(const struct cfg_provider *p, struct setup_provid
 	s->skip_if_no_tpm = p->skip_if_no_tpm;
 }
 
-static size_t
-parsecd_provider_settings(const struct child *c, const struct cfg_provider *p, uint8_t *buf,
-    size_t cap)
+static void
+parsecd_provider_settings(const struct child *c, const struct cfg_provider *p,
+    struct buf_writer *wr)
 {
 	/* 13 KiB: on the heap only while it is encoded, as the broker's. */
 	struct setup_provider *s = calloc(1, sizeof(*s));
-	size_t len;
 
 	if (s == NULL)
 		fatal("calloc");
@@ -152,10 +151,9 @@ parsecd_provider_settings(const struct child *c, const struct cfg_provider *p, u
 	s->workers = parsecd_workers_for(c->provider_kind);
 	s->advertise_mac_opcodes = c->provider->advertise_mac_opcodes;
 	parsecd_provider_kind_settings(p, s);
-	len = setup_provider_encode(s, buf, cap);
+	setup_provider_encode(wr, s);
 	setup_provider_wipe(s);
 	free(s);
-	return len;
 }
 
 /*
@@ -163,7 +161,7 @@ parsecd_provider_settings(const struct child *c, const struct cfg_provider *p, u
  * when they cannot be (the worker is stopped, and restarted with backoff).
  */
 static int
-parsecd_settings_provider(struct child *c, uint8_t *buf, size_t cap, size_t *len)
+parsecd_settings_provider(struct child *c, struct buf_writer *wr)
 {
 	struct cfg_provider *p = malloc(sizeof(*p));
 	char err[CFG_ERR_MAX];
@@ -176,14 +174,14 @@ parsecd_settings_provider(struct child *c, uint8_t *buf, size_t cap, size_t *len
 		kill(c->pid, SIGTERM);
 		r = -1;
 	} else
-		*len = parsecd_provider_settings(c, p, buf, cap);
+		parsecd_provider_settings(c, p, wr);
 	explicit_bzero(p, sizeof(*p));
 	free(p);
 	return r;
 }
 
 /* Each row's encoder, as PROC_TABLE names it. */
-typedef int parsecd_settings_fn(struct child *c, uint8_t *buf, size_t cap, size_t *len);
+typedef int parsecd_settings_fn(struct child *c, struct buf_writer *wr);
 #define PARSECD_SETTINGS_ROW(kind, name, binary, build_dir, peer, nfds, sandbox, restart, \
     settings) [kind] = parsecd_settings_##settings,
 static parsecd_settings_fn *const parsecd_settings_of[PROC_KINDS] = {
@@ -196,16 +194,17 @@ parsecd_send_settings(struct child *c, uint32_t type)
 	/* 243 KiB at the most: mapped only while a setup is sent. */
 	const size_t cap = sizeof(struct setup_broker) + 1024;
 	uint8_t *buf = malloc(cap);
-	size_t len = 0;
+	struct buf_writer wr;
 	int r;
 
 	if (buf == NULL)
 		fatal("malloc");
-	if ((r = parsecd_settings_of[c->kind](c, buf, cap, &len)) == 0 && len == 0)
+	buf_writer_init(&wr, buf, cap);
+	if ((r = parsecd_settings_of[c->kind](c, &wr)) == 0 && !buf_writer_ok(&wr))
 		fatalx("setup for %s does not fit", c->name);
 	if (r == 0 && c->chan != NULL)
-		ipc_send_ctl(c->chan, type, 0, -1, buf, len);
-	explicit_bzero(buf, len); /* a provider's setup carries its PIN or hierarchy auths */
+		ipc_send_ctl(c->chan, type, 0, -1, buf, wr.off);
+	explicit_bzero(buf, wr.off); /* a provider's setup carries its PIN or hierarchy auths */
 	free(buf);
 	return r;
 }
@@ -222,14 +221,17 @@ parsecd_link_provider(struct child *c)
 {
 	struct setup_provider_ref ref;
 	uint8_t buf[128];
-	size_t len;
+	struct buf_writer wr;
 
 	memset(&ref, 0, sizeof(ref));
 	ref.id = (uint32_t)c->provider_kind;
 	ref.worker = c->worker;
 	strlcpy(ref.name, c->provider->name, sizeof(ref.name));
-	len = setup_provider_ref_encode(&ref, buf, sizeof(buf));
+	buf_writer_init(&wr, buf, sizeof(buf));
+	setup_provider_ref_encode(&wr, &ref);
+	if (!buf_writer_ok(&wr))
+		fatalx("provider name %s does not fit its link", c->provider->name);
 	ipc_send_ctl(parsecd_child_of(proc_table[c->kind].peer)->chan, IPC_SETUP_PROVIDER, 0,
-	    c->peer_end, buf, len);
+	    c->peer_end, buf, wr.off);
 	c->peer_end = -1;
 }

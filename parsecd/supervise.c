@@ -81,6 +81,7 @@ parsecd_child_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 {
 	struct child *c = arg;
 	struct ipc_hello hello;
+	struct ipc_ready ready;
 
 	switch (msg->hdr.type) {
 	case IPC_HELLO:
@@ -91,8 +92,13 @@ parsecd_child_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 		break;
 	case IPC_READY:
 		/* brokerd's carries the deployment identity it settled with the key store. */
-		if (c->kind == PROC_BROKERD)
-			parsecd_deploy_label(sv.cfg, msg->data, msg->hdr.len);
+		if (c->kind == PROC_BROKERD) {
+			if (ipc_ready_decode(msg->data, msg->hdr.len, &ready) == -1)
+				fatalx("malformed READY from %s", c->name);
+			parsecd_deploy_label(sv.cfg, (const uint8_t *)ready.deploy_id,
+			    strlen(ready.deploy_id));
+		} else if (msg->hdr.len != 0)
+			fatalx("malformed READY from %s: a payload", c->name);
 		c->ready = 1;
 		if (proc_table[c->kind].restart == PROC_RESTART_BACKOFF) {
 			c->backoff_ms = 0;

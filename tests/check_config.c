@@ -57,10 +57,12 @@ static void
 broker_roundtrip(const struct setup_broker *in, struct setup_broker *out)
 {
 	static uint8_t buf[sizeof(struct setup_broker) + 1024];
-	size_t len;
+	struct buf_writer wr;
 
-	ck_assert_uint_ne(len = setup_broker_encode(in, buf, sizeof(buf)), 0);
-	ck_assert_int_eq(setup_broker_decode(buf, len, out), 0);
+	buf_writer_init(&wr, buf, sizeof(buf));
+	setup_broker_encode(&wr, in);
+	ck_assert(buf_writer_ok(&wr));
+	ck_assert_int_eq(setup_broker_decode(buf, wr.off, out), 0);
 }
 
 /* One user per role, and the providers' deployment state reaching brokerd's setup. */

@@ -217,6 +217,69 @@ START_TEST(t_channel_batched_fds)
 }
 END_TEST
 
+/*
+ * The messages marked empty in ipc.h: a payload on one is refused by the
+ * framing, before any receiver sees it; the same message empty is accepted.
+ */
+START_TEST(t_empty_refuses_payload)
+{
+	static const uint32_t empty[] = { IPC_SETUP_DONE, IPC_SHUTDOWN, IPC_SERVE,
+		IPC_SPIFFE_CONNECT, IPC_SPIFFE_SOCKET, IPC_CONN_CLOSED };
+	uint8_t buf[IPC_HDR_LEN + 1] = { 0 };
+	const char *why = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof(empty) / sizeof(empty[0]); i++) {
+		make_hdr(buf, empty[i], 0, 0, IPC_PROTOCOL_VERSION);
+		ck_assert_int_eq(ipc_frame_len(buf, sizeof(buf), &why), IPC_HDR_LEN);
+		make_hdr(buf, empty[i], 1, 0, IPC_PROTOCOL_VERSION);
+		ck_assert_msg(ipc_frame_len(buf, sizeof(buf), &why) == -1,
+		    "%s with a payload accepted", ipc_type_name(empty[i]));
+		ck_assert_str_eq(why, "a payload on an empty message");
+	}
+	/* READY carries brokerd's identity: only its receiver knows who may send one. */
+	make_hdr(buf, IPC_READY, 1, 0, IPC_PROTOCOL_VERSION);
+	ck_assert_int_eq(ipc_frame_len(buf, sizeof(buf), &why), IPC_HDR_LEN + 1);
+}
+END_TEST
+
+static void
+closed_cb(struct ipc_chan *chan, void *arg)
+{
+	struct rx *rx = arg;
+
+	rx->fd_ok = 1; /* here: the channel was dropped */
+	event_base_loopbreak(rx->base);
+}
+
+/* On a real channel the handler never sees it: an untrusted peer's channel is dropped. */
+START_TEST(t_channel_empty_with_payload)
+{
+	struct event_base *base = event_base_new();
+	struct rx rx;
+	struct ipc_chan *a, *b;
+	int sv[2];
+
+	memset(&rx, 0, sizeof(rx));
+	rx.base = base;
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	a = ipc_chan_new(base, sv[0], "a", ignore_msg, NULL, NULL);
+	b = ipc_chan_new(base, sv[1], "b", rx_msg, closed_cb, &rx);
+	ipc_chan_set_untrusted(b);
+	ck_assert_int_eq(ipc_send(a, IPC_CONN_CLOSED, 1, 0, -1, NULL, 0), 0);
+	ck_assert_int_eq(ipc_send(a, IPC_CONN_CLOSED, 2, 0, -1, "x", 1), 0);
+	ck_assert_int_eq(ipc_send(a, IPC_HELLO, 0, 0, -1, "hi", 2), 0);
+	event_base_dispatch(base);
+	ck_assert_int_eq(rx.count, 1);
+	ck_assert_uint_eq(rx.types[0], IPC_CONN_CLOSED);
+	ck_assert_uint_eq(rx.lens[0], 0);
+	ck_assert_msg(rx.fd_ok, "the channel was not dropped");
+	ipc_chan_free(a);
+	ipc_chan_free(b);
+	event_base_free(base);
+}
+END_TEST
+
 /* Internal garbage is fatal to the receiver: it exits non-zero. */
 static int
 receive_garbage(const uint8_t *bytes, size_t len)
@@ -257,6 +320,33 @@ START_TEST(t_channel_garbage_fatal)
 	/* A truncated message followed by hang-up: the channel reports the close (fatal here). */
 	make_hdr(buf, IPC_REQUEST, 100, 0, IPC_PROTOCOL_VERSION);
 	ck_assert_int_eq(receive_garbage(buf, sizeof(buf)), 1);
+}
+END_TEST
+
+/* brokerd's READY: a blob identity of at most 32 characters, consumed exactly. */
+START_TEST(t_ready_codec)
+{
+	struct ipc_ready ready = { "0123456789abcdef0123456789abcdef" }, ready2;
+	uint8_t buf[64];
+	struct buf_writer wr;
+
+	buf_writer_init(&wr, buf, sizeof(buf));
+	ipc_ready_encode(&wr, &ready);
+	ck_assert(buf_writer_ok(&wr));
+	ck_assert_uint_eq(wr.off, IPC_READY_MAX_LEN);
+	ck_assert_mem_eq(buf, "\40\0\0\0" "0123", 8);
+	ck_assert_int_eq(ipc_ready_decode(buf, wr.off, &ready2), 0);
+	ck_assert_str_eq(ready2.deploy_id, ready.deploy_id);
+	ck_assert_int_eq(ipc_ready_decode(buf, wr.off - 1, &ready2), -1);
+	buf[wr.off] = 0;
+	ck_assert_int_eq(ipc_ready_decode(buf, wr.off + 1, &ready2), -1);
+	/* The raw identity READY used to carry is no longer one. */
+	ck_assert_int_eq(ipc_ready_decode(buf + 4, 32, &ready2), -1);
+	ck_assert_int_eq(ipc_ready_decode(buf, 0, &ready2), -1);
+	/* One character over an identity. */
+	buf_set_le32(buf, 33);
+	memset(buf + 4, 'a', 33);
+	ck_assert_int_eq(ipc_ready_decode(buf, 37, &ready2), -1);
 }
 END_TEST
 
@@ -514,7 +604,8 @@ main(void)
 			TEST(t_test_range_release), TEST(t_peer_is_client),
 			TEST(t_seccomp_socket_family),
 			TEST(t_channel_roundtrip), TEST(t_channel_batched_fds),
-			TEST(t_channel_garbage_fatal)
+			TEST(t_channel_garbage_fatal), TEST(t_empty_refuses_payload),
+			TEST(t_channel_empty_with_payload), TEST(t_ready_codec)
 		} },
 	};
 
