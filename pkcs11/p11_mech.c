@@ -439,6 +439,24 @@ p11_slot_hmac(struct p11_slot *slot)
 }
 
 /*
+ * Whether the slot takes this HMAC key's import: it serves HMAC keys and,
+ * where the provider answers CanDoCrypto, it says yes to importing this one.
+ */
+int
+p11_slot_hmac_import(CK_SLOT_ID id, const struct parsec_key_attributes *a)
+{
+	struct p11_slot *slot = &p11_slots[id];
+	parsec_client *client;
+
+	if (!p11_slot_hmac(slot))
+		return 0;
+	if (!p11_slot_has_opcode(slot, OPCODE_CAN_DO_CRYPTO))
+		return 1;
+	return p11_slot_client(id, &client) == CKR_OK &&
+	    parsec_can_do_crypto(client, PARSEC_CHECK_IMPORT, a) == PARSEC_SUCCESS;
+}
+
+/*
  * The AES modes the slot serves, asked once. Block modes need a provider
  * that keeps an AES key with PSA's ECB policy and runs the cipher
  * operations on it: parsecd's Mbed Crypto provider (its PKCS#11 provider
