@@ -114,9 +114,10 @@
  * CKM_AES_GCM goes whole to PsaAeadEncrypt/Decrypt with CK_GCM_PARAMS' IV
  * (1..256 bytes) and AAD (<= 64 KiB), 128-bit tag only (another is
  * CKR_MECHANISM_PARAM_INVALID; a tag that does not verify
- * CKR_ENCRYPTED_DATA_INVALID). Block modes where the provider keeps ECB keys
- * and serves the cipher opcodes (Mbed Crypto: the PKCS#11 provider maps CBC
- * and CTR only, the TPM no cipher); GCM where the AEAD opcodes are listed
+ * CKR_ENCRYPTED_DATA_INVALID). Block modes where the provider serves the
+ * cipher opcodes and its CanDoCrypto makes AES-128 ECB keys (without
+ * CanDoCrypto, Mbed Crypto alone: the PKCS#11 provider maps CBC and CTR
+ * only, the TPM no cipher); GCM where the AEAD opcodes are listed
  * and CanDoCrypto, if any, makes an AES-128 GCM key. Multi-part: updates
  * give out whole blocks (CBC_PAD decryption keeps its last one back), GCM
  * collects up to 1 KiB and runs at C_*Final; at most 1 MiB per call.
