@@ -91,15 +91,18 @@
  * HMAC. Where the provider lists MacCompute or its CanDoCrypto says it makes
  * HMAC keys (Mbed Crypto): an HMAC key is one secret-key object
  * (CKO_SECRET_KEY, CKK_GENERIC_SECRET, CKA_VALUE_LEN, CKA_PRIVATE FALSE,
- * CKA_VALUE sensitive) on the private handle; C_GenerateKey with
- * CKM_GENERIC_SECRET_KEY_GEN makes one of 16 to 64 bytes permitting the
- * first HMAC of CKA_ALLOWED_MECHANISMS, else HMAC-SHA-256; CKM_SHA_1_HMAC
+ * CKA_SIGN and CKA_VERIFY TRUE, a template asking FALSE refused) on the
+ * private handle; C_GenerateKey with CKM_GENERIC_SECRET_KEY_GEN makes one of
+ * 16 to 64 bytes permitting the first HMAC of CKA_ALLOWED_MECHANISMS, else
+ * HMAC-SHA-256; C_CreateObject with a CKA_VALUE of 16 to 64 bytes imports
+ * one with that policy where CanDoCrypto (if listed) says the provider
+ * imports it, else CKR_ATTRIBUTE_VALUE_INVALID; CKM_SHA_1_HMAC
  * .. CKM_SHA512_HMAC sign and verify in the service over the data (at most
  * 1 KiB, collected by C_SignUpdate).
  *
  * AES. An AES key is one secret-key object (CKO_SECRET_KEY, CKK_AES,
  * CKA_VALUE_LEN 16/24/32, CKA_ENCRYPT and CKA_DECRYPT TRUE, CKA_PRIVATE
- * FALSE, CKA_VALUE never read) on the private handle, made by C_GenerateKey
+ * FALSE) on the private handle, made by C_GenerateKey
  * (CKM_AES_KEY_GEN) or imported by C_CreateObject with CKA_VALUE. Its one
  * algorithm: GCM when the first AES mechanism of CKA_ALLOWED_MECHANISMS is
  * CKM_AES_GCM, else ECB (GCM on a slot that serves GCM alone). The wire's
@@ -111,13 +114,18 @@
  * CKM_AES_GCM goes whole to PsaAeadEncrypt/Decrypt with CK_GCM_PARAMS' IV
  * (1..256 bytes) and AAD (<= 64 KiB), 128-bit tag only (another is
  * CKR_MECHANISM_PARAM_INVALID; a tag that does not verify
- * CKR_ENCRYPTED_DATA_INVALID). Block modes where the provider keeps ECB keys
- * and serves the cipher opcodes (Mbed Crypto: the PKCS#11 provider maps CBC
- * and CTR only, the TPM no cipher); GCM where the AEAD opcodes are listed
+ * CKR_ENCRYPTED_DATA_INVALID). Block modes where the provider serves the
+ * cipher opcodes and its CanDoCrypto makes AES-128 ECB keys (without
+ * CanDoCrypto, Mbed Crypto alone: the PKCS#11 provider maps CBC and CTR
+ * only, the TPM no cipher); GCM where the AEAD opcodes are listed
  * and CanDoCrypto, if any, makes an AES-128 GCM key. Multi-part: updates
  * give out whole blocks (CBC_PAD decryption keeps its last one back), GCM
- * collects up to 1 KiB and runs at C_*Final; at most 1 MiB per call. No
- * C_CreateObject of HMAC keys, C_DeriveKey or multi-part RSA decryption.
+ * collects up to 1 KiB and runs at C_*Final; at most 1 MiB per call.
+ *
+ * A secret key's CKA_VALUE: made extractable and not sensitive, its policy
+ * has PSA's export usage and the value is the service's PsaExportKey; else
+ * CKR_ATTRIBUTE_SENSITIVE, as CKA_SENSITIVE TRUE says. No C_DeriveKey or
+ * multi-part RSA decryption.
  *
  * Threads and fork. C_Initialize accepts no arguments, CKF_OS_LOCKING_OK
  * (pthreads) or the application's four mutex callbacks (used for the
@@ -291,6 +299,7 @@ void p11_slot_key_range(struct p11_slot *slot, int is_ec, CK_ULONG *min, CK_ULON
 #define P11_AES_BLOCKS 1       /* ECB, CBC, CBC_PAD, CTR on a key with PSA's ECB policy */
 #define P11_AES_GCM 2
 int p11_slot_aes(struct p11_slot *slot);
+int p11_slot_hmac_import(CK_SLOT_ID id, const struct parsec_key_attributes *a);
 uint32_t p11_aes_from_mech(CK_MECHANISM_TYPE mech);
 
 /* p11_crypt.c: AES encryption and decryption. */

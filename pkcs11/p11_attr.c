@@ -134,6 +134,32 @@ p11_attr_common(size_t key, int is_private, CK_ATTRIBUTE_TYPE type, struct p11_a
 	}
 }
 
+/*
+ * A secret key's CKA_VALUE: the service's export of it where its policy
+ * permits export (CKA_EXTRACTABLE TRUE, CKA_SENSITIVE FALSE), else sensitive.
+ */
+static CK_RV
+p11_attr_secret_value(const struct p11_key *k, struct p11_attr_out *o)
+{
+	parsec_client *client;
+	size_t len = 0;
+	CK_RV rv;
+	int st;
+
+	if (!(k->attr.usage & PARSEC_PSA_KEY_USAGE_EXPORT))
+		return CKR_ATTRIBUTE_SENSITIVE;
+	if ((rv = p11_slot_client(k->slot, &client)) != CKR_OK)
+		return rv;
+	st = parsec_export_key(client, k->name, o->buf, o->cap, &len);
+	if (st != PARSEC_SUCCESS) {
+		explicit_bzero(o->buf, o->cap);
+		return p11_status_rv(st);
+	}
+	*o->value = o->buf;
+	*o->len = len;
+	return CKR_OK;
+}
+
 /* What a secret (HMAC or AES) key answers of its own; -1 for what it shares with the others. */
 static CK_RV
 p11_attr_secret(const struct p11_key *k, CK_ATTRIBUTE_TYPE type, struct p11_attr_out *o)
@@ -158,7 +184,7 @@ p11_attr_secret(const struct p11_key *k, CK_ATTRIBUTE_TYPE type, struct p11_attr
 	case CKA_PRIVATE:
 		return p11_out_bool(o, 0);
 	case CKA_VALUE:
-		return CKR_ATTRIBUTE_SENSITIVE;
+		return p11_attr_secret_value(k, o);
 	case CKA_PUBLIC_KEY_INFO: case CKA_SIGN_RECOVER: case CKA_VERIFY_RECOVER:
 		return CKR_ATTRIBUTE_TYPE_INVALID;
 	default:
@@ -222,16 +248,19 @@ p11_attr_match(size_t key, int is_private, const CK_ATTRIBUTE *tmpl, CK_ULONG co
 	const void *value;
 	size_t len;
 	CK_ULONG i;
+	int match = 1;
 
-	for (i = 0; i < count; i++) {
+	for (i = 0; i < count && match; i++) {
 		if (p11_attr_get(key, is_private, tmpl[i].type, buf, sizeof(buf), &value, &len) !=
 		    CKR_OK)
-			return 0;
-		if (len != tmpl[i].ulValueLen || (len > 0 && (tmpl[i].pValue == NULL ||
+			match = 0;
+		else if (len != tmpl[i].ulValueLen || (len > 0 && (tmpl[i].pValue == NULL ||
 		    memcmp(value, tmpl[i].pValue, len) != 0)))
-			return 0;
+			match = 0;
 	}
-	return 1;
+	/* buf may have held a secret key's value. */
+	explicit_bzero(buf, sizeof(buf));
+	return match;
 }
 
 CK_RV
@@ -275,6 +304,8 @@ C_GetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE object, CK_ATTRIBUTE_P
 			tmpl[i].ulValueLen = len;
 		}
 	}
+	/* buf may have held a secret key's value. */
+	explicit_bzero(buf, sizeof(buf));
 	p11_unlock();
 	return rv;
 }

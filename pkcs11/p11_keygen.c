@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Making keys: C_GenerateKeyPair (a template as a PSA key and its name) and
- * C_CreateObject (an EC or RSA key the provider can import).
+ * C_CreateObject (an EC, RSA, AES or HMAC key the provider can import),
+ * C_GenerateKey (HMAC and AES keys).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -312,17 +313,19 @@ p11_secret_len(const CK_ATTRIBUTE *tmpl, CK_ULONG count, CK_ULONG *len)
 	return CKR_OK;
 }
 
-/* An HMAC key's policy: the first HMAC of CKA_ALLOWED_MECHANISMS, else HMAC-SHA-256. */
+/*
+ * An HMAC key's policy: the first HMAC of CKA_ALLOWED_MECHANISMS, else
+ * HMAC-SHA-256. It always signs and verifies (what CKA_SIGN and CKA_VERIFY
+ * then answer), so a template asking otherwise is refused.
+ */
 static CK_RV
-p11_secret_policy(const CK_ATTRIBUTE *tmpl, CK_ULONG count, struct parsec_key_attributes *a)
+p11_hmac_policy(const CK_ATTRIBUTE *tmpl, CK_ULONG count, CK_ULONG len,
+    struct parsec_key_attributes *a)
 {
-	CK_ULONG len;
-	CK_RV rv;
-
-	if ((rv = p11_secret_len(tmpl, count, &len)) != CKR_OK)
-		return rv;
 	if (len < P11_HMAC_MIN_BYTES || len > P11_HMAC_MAX_BYTES)
 		return CKR_KEY_SIZE_RANGE;
+	if (p11_tmpl_bool(tmpl, count, CKA_SIGN) == 0 || p11_tmpl_bool(tmpl, count, CKA_VERIFY) == 0)
+		return CKR_ATTRIBUTE_VALUE_INVALID;
 	a->type = PARSEC_PSA_KEY_TYPE_HMAC;
 	a->bits = (uint32_t)(8 * len);
 	a->alg = p11_secret_alg(tmpl, count, p11_hmac_from_mech,
@@ -382,15 +385,13 @@ p11_secret_gen(const struct p11_session *s, CK_MECHANISM_TYPE mech, const CK_ATT
 	CK_ULONG len;
 	CK_RV rv;
 
-	if (mech == CKM_GENERIC_SECRET_KEY_GEN) {
-		if ((rv = p11_tmpl_check(tmpl, count, CKO_SECRET_KEY, CKK_GENERIC_SECRET)) != CKR_OK)
-			return rv;
-		return p11_secret_policy(tmpl, count, a);
-	}
-	if ((rv = p11_tmpl_check(tmpl, count, CKO_SECRET_KEY, CKK_AES)) != CKR_OK)
+	if ((rv = p11_tmpl_check(tmpl, count, CKO_SECRET_KEY, mech == CKM_GENERIC_SECRET_KEY_GEN ?
+	    CKK_GENERIC_SECRET : CKK_AES)) != CKR_OK)
 		return rv;
 	if ((rv = p11_secret_len(tmpl, count, &len)) != CKR_OK)
 		return rv;
+	if (mech == CKM_GENERIC_SECRET_KEY_GEN)
+		return p11_hmac_policy(tmpl, count, len, a);
 	if ((rv = p11_aes_policy(tmpl, count, len, s->slot, a)) != CKR_OK)
 		return rv;
 	return p11_aes_slot_check(s->slot, a);
@@ -513,27 +514,34 @@ p11_import_rsa(const CK_ATTRIBUTE *tmpl, CK_ULONG count, int is_private,
 	return *len == 0 ? CKR_ATTRIBUTE_VALUE_INVALID : CKR_OK;
 }
 
-/* An AES key from its CKA_VALUE, with the policy a generated one would get. */
+/*
+ * An AES or HMAC (CKK_GENERIC_SECRET) key from its CKA_VALUE, with the
+ * policy a generated one would get; a length a generation could not ask
+ * for is an invalid value.
+ */
 static CK_RV
-p11_import_aes(const CK_ATTRIBUTE *tmpl, CK_ULONG count, CK_SLOT_ID slot,
+p11_import_secret(const CK_ATTRIBUTE *tmpl, CK_ULONG count, CK_KEY_TYPE kt, CK_SLOT_ID slot,
     struct parsec_key_attributes *a, uint8_t *data, size_t cap, size_t *len)
 {
 	const CK_ATTRIBUTE *v = p11_tmpl_find(tmpl, count, CKA_VALUE);
 	CK_ULONG given;
 	CK_RV rv;
 
-	if ((rv = p11_tmpl_check(tmpl, count, CKO_SECRET_KEY, CKK_AES)) != CKR_OK)
+	if ((rv = p11_tmpl_check(tmpl, count, CKO_SECRET_KEY, kt)) != CKR_OK)
 		return rv;
 	if (v == NULL || v->pValue == NULL)
 		return CKR_TEMPLATE_INCOMPLETE;
-	if (v->ulValueLen > cap || (v->ulValueLen != 16 && v->ulValueLen != 24 &&
-	    v->ulValueLen != 32))
+	if (v->ulValueLen > cap)
 		return CKR_ATTRIBUTE_VALUE_INVALID;
 	/* v2.40 (2.8.1) says not to give CKA_VALUE_LEN with the value; given, it must agree. */
 	if (p11_tmpl_ulong(tmpl, count, CKA_VALUE_LEN, &given) != -1 && given != v->ulValueLen)
 		return CKR_TEMPLATE_INCONSISTENT;
-	if ((rv = p11_aes_policy(tmpl, count, v->ulValueLen, slot, a)) != CKR_OK)
-		return rv;
+	if (kt == CKK_AES)
+		rv = p11_aes_policy(tmpl, count, v->ulValueLen, slot, a);
+	else
+		rv = p11_hmac_policy(tmpl, count, v->ulValueLen, a);
+	if (rv != CKR_OK)
+		return rv == CKR_KEY_SIZE_RANGE ? CKR_ATTRIBUTE_VALUE_INVALID : rv;
 	memcpy(data, v->pValue, v->ulValueLen);
 	*len = v->ulValueLen;
 	return CKR_OK;
@@ -550,8 +558,8 @@ p11_import_parse(const CK_ATTRIBUTE *tmpl, CK_ULONG count, CK_SLOT_ID slot,
 	if (tmpl == NULL || p11_tmpl_ulong(tmpl, count, CKA_CLASS, &cls) != 0 ||
 	    p11_tmpl_ulong(tmpl, count, CKA_KEY_TYPE, &kt) != 0)
 		return tmpl == NULL ? CKR_ARGUMENTS_BAD : CKR_TEMPLATE_INCOMPLETE;
-	if (cls == CKO_SECRET_KEY && kt == CKK_AES)
-		return p11_import_aes(tmpl, count, slot, a, data, cap, len);
+	if (cls == CKO_SECRET_KEY && (kt == CKK_AES || kt == CKK_GENERIC_SECRET))
+		return p11_import_secret(tmpl, count, kt, slot, a, data, cap, len);
 	if (cls != CKO_PRIVATE_KEY && cls != CKO_PUBLIC_KEY)
 		return CKR_ATTRIBUTE_VALUE_INVALID;
 	if ((rv = p11_tmpl_check(tmpl, count, cls, kt)) != CKR_OK)
@@ -599,14 +607,16 @@ C_CreateObject(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR tmpl, CK_ULONG count,
 		rv = p11_import_parse(tmpl, count, s->slot, &a, data, P11_RSA_PRIV_MAX, &len);
 	if (rv == CKR_OK && a.type == PARSEC_PSA_KEY_TYPE_AES)
 		rv = p11_aes_slot_check(s->slot, &a);
+	if (rv == CKR_OK && a.type == PARSEC_PSA_KEY_TYPE_HMAC && !p11_slot_hmac_import(s->slot, &a))
+		rv = CKR_ATTRIBUTE_VALUE_INVALID;
 	if (rv == CKR_OK)
 		rv = p11_make_name(p11_tmpl_find(tmpl, count, CKA_LABEL),
 		    p11_tmpl_find(tmpl, count, CKA_ID), name, sizeof(name));
 	if (rv == CKR_OK)
 		rv = p11_make_key(s, name, &a, data, len, &key);
 	if (rv == CKR_OK)
-		*object = PARSEC_PSA_KEY_TYPE_IS_KEY_PAIR(a.type) ||
-		    a.type == PARSEC_PSA_KEY_TYPE_AES ? P11_HANDLE_PRIV(key) : P11_HANDLE_PUB(key);
+		*object = PARSEC_PSA_KEY_TYPE_IS_KEY_PAIR(a.type) || a.type == PARSEC_PSA_KEY_TYPE_AES ||
+		    a.type == PARSEC_PSA_KEY_TYPE_HMAC ? P11_HANDLE_PRIV(key) : P11_HANDLE_PUB(key);
 	explicit_bzero(data, P11_RSA_PRIV_MAX);
 	free(data);
 	p11_unlock();

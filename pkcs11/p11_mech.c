@@ -439,32 +439,61 @@ p11_slot_hmac(struct p11_slot *slot)
 }
 
 /*
+ * Whether the slot takes this HMAC key's import: it serves HMAC keys and,
+ * where the provider answers CanDoCrypto, it says yes to importing this one.
+ */
+int
+p11_slot_hmac_import(CK_SLOT_ID id, const struct parsec_key_attributes *a)
+{
+	struct p11_slot *slot = &p11_slots[id];
+	parsec_client *client;
+
+	if (!p11_slot_hmac(slot))
+		return 0;
+	if (!p11_slot_has_opcode(slot, OPCODE_CAN_DO_CRYPTO))
+		return 1;
+	return p11_slot_client(id, &client) == CKR_OK &&
+	    parsec_can_do_crypto(client, PARSEC_CHECK_IMPORT, a) == PARSEC_SUCCESS;
+}
+
+/* Whether the provider says it makes an AES-128 key permitting alg. */
+static int
+p11_slot_aes_can(struct p11_slot *slot, uint32_t alg)
+{
+	struct parsec_key_attributes a = { PARSEC_PSA_KEY_TYPE_AES, 128,
+		PARSEC_PSA_KEY_USAGE_ENCRYPT | PARSEC_PSA_KEY_USAGE_DECRYPT, alg };
+	parsec_client *client;
+
+	return p11_slot_client(slot->id, &client) == CKR_OK &&
+	    parsec_can_do_crypto(client, PARSEC_CHECK_GENERATE, &a) == PARSEC_SUCCESS;
+}
+
+/*
  * The AES modes the slot serves, asked once. Block modes need a provider
  * that keeps an AES key with PSA's ECB policy and runs the cipher
- * operations on it: parsecd's Mbed Crypto provider (its PKCS#11 provider
- * maps CBC and CTR only, with its own IV; the TPM has no cipher). GCM needs
- * the AEAD operations and, where the provider answers CanDoCrypto, its yes
- * to an AES-128 GCM key.
+ * operations on it: where the provider answers CanDoCrypto, its yes to an
+ * AES-128 ECB key; else parsecd's Mbed Crypto provider alone (its PKCS#11
+ * provider maps CBC and CTR only, with its own IV; the TPM has no cipher).
+ * GCM needs the AEAD operations and, where the provider answers
+ * CanDoCrypto, its yes to an AES-128 GCM key.
  */
 int
 p11_slot_aes(struct p11_slot *slot)
 {
-	struct parsec_key_attributes a = { PARSEC_PSA_KEY_TYPE_AES, 128,
-		PARSEC_PSA_KEY_USAGE_ENCRYPT | PARSEC_PSA_KEY_USAGE_DECRYPT, PARSEC_PSA_ALG_GCM };
-	parsec_client *client;
+	int can_do;
 
 	if (slot->aes != -1)
 		return slot->aes;
 	slot->aes = 0;
-	if (slot->id == PARSEC_PROVIDER_MBED_CRYPTO &&
-	    p11_slot_has_opcode(slot, OPCODE_CIPHER_ENCRYPT) &&
-	    p11_slot_has_opcode(slot, OPCODE_CIPHER_DECRYPT))
+	can_do = p11_slot_has_opcode(slot, OPCODE_CAN_DO_CRYPTO);
+	if (p11_slot_has_opcode(slot, OPCODE_CIPHER_ENCRYPT) &&
+	    p11_slot_has_opcode(slot, OPCODE_CIPHER_DECRYPT) &&
+	    (can_do ? p11_slot_aes_can(slot, PARSEC_PSA_ALG_ECB_NO_PADDING) :
+	    slot->id == PARSEC_PROVIDER_MBED_CRYPTO))
 		slot->aes |= P11_AES_BLOCKS;
 	if (p11_slot_has_opcode(slot, OPCODE_AEAD_ENCRYPT) &&
 	    p11_slot_has_opcode(slot, OPCODE_AEAD_DECRYPT) &&
-	    (!p11_slot_has_opcode(slot, OPCODE_CAN_DO_CRYPTO) ||
-	    (p11_slot_client(slot->id, &client) == CKR_OK &&
-	    parsec_can_do_crypto(client, PARSEC_CHECK_GENERATE, &a) == PARSEC_SUCCESS)))
+	    (!can_do || p11_slot_aes_can(slot, PARSEC_PSA_ALG_GCM)))
 		slot->aes |= P11_AES_GCM;
 	return slot->aes;
 }

@@ -19,6 +19,7 @@
 
 #include <mbedtls/aes.h>
 #include <mbedtls/ecdsa.h>
+#include <mbedtls/md.h>
 #include <mbedtls/rsa.h>
 #include <mbedtls/sha256.h>
 #include <mbedtls/sha512.h>
@@ -57,6 +58,7 @@ static const CK_BYTE digestinfo_sha256[] = { 0x30, 0x31, 0x30, 0x0d, 0x06, 0x09,
 	0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20 };
 
 static CK_BBOOL ck_true = CK_TRUE;
+static CK_BBOOL ck_false = CK_FALSE;
 
 #define RV_EQ(rv, want) ck_assert_msg((rv) == (want), "%s: rv 0x%lx, expected 0x%lx (%s)", \
 	#rv, (unsigned long)(rv), (unsigned long)(want), #want)
@@ -2200,6 +2202,42 @@ START_TEST(test_aes_gcm)
 }
 END_TEST
 
+/*
+ * A key generated extractable and not sensitive: CKA_VALUE reads its 32
+ * bytes, and they are the key (its ECB block equals mbedtls's with them).
+ */
+static void
+p11_aes_extractable(CK_MECHANISM *gen, CK_ATTRIBUTE t[6])
+{
+	CK_BYTE value[32], block[16] = { 7 }, ct[16], want[16];
+	CK_ATTRIBUTE v = { CKA_VALUE, value, sizeof(value) };
+	CK_ATTRIBUTE x[7];
+	CK_MECHANISM ecb = { CKM_AES_ECB, NULL, 0 };
+	mbedtls_aes_context aes;
+	CK_OBJECT_HANDLE key;
+	CK_ULONG n = sizeof(ct);
+
+	memcpy(x, t, 6 * sizeof(*x));
+	x[4].pValue = &ck_false;
+	x[6] = (CK_ATTRIBUTE){ CKA_EXTRACTABLE, &ck_true, 1 };
+	RV_EQ(p11.fl->C_GenerateKey(p11.session, gen, x, 7, &key), CKR_OK);
+	ck_assert(!p11_bool(key, CKA_SENSITIVE));
+	ck_assert(p11_bool(key, CKA_EXTRACTABLE));
+	RV_EQ(p11.fl->C_GetAttributeValue(p11.session, key, &v, 1), CKR_OK);
+	ck_assert_int_eq(v.ulValueLen, sizeof(value));
+	if (p11_has_mech(CKM_AES_ECB)) {
+		RV_EQ(p11.fl->C_EncryptInit(p11.session, &ecb, key), CKR_OK);
+		RV_EQ(p11.fl->C_Encrypt(p11.session, block, sizeof(block), ct, &n), CKR_OK);
+		ck_assert_int_eq(n, sizeof(ct));
+		mbedtls_aes_init(&aes);
+		ck_assert_int_eq(mbedtls_aes_setkey_enc(&aes, value, 256), 0);
+		ck_assert_int_eq(mbedtls_aes_crypt_ecb(&aes, MBEDTLS_AES_ENCRYPT, block, want), 0);
+		mbedtls_aes_free(&aes);
+		ck_assert_mem_eq(ct, want, sizeof(want));
+	}
+	p11_aes_destroy(key);
+}
+
 /* C_GenerateKey(CKM_AES_KEY_GEN): a secret-key object whose value stays inside. */
 START_TEST(test_aes_generate)
 {
@@ -2261,6 +2299,119 @@ START_TEST(test_aes_generate)
 		ck_assert_mem_eq(pt, msg, sizeof(msg));
 	}
 	p11_aes_destroy(key);
+	p11_aes_extractable(&gen, t);
+}
+END_TEST
+
+/* ---- HMAC ---- */
+
+/* RFC 4231 test case 1: a 20-byte key of 0x0b, "Hi There", HMAC-SHA-256. */
+static const char rfc4231_key[] = "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b";
+static const char rfc4231_mac[] = "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7";
+
+/* An HMAC key imported with C_CreateObject; extractable (and not sensitive) if asked. */
+static CK_RV
+p11_hmac_import(const CK_BYTE *value, CK_ULONG len, CK_BBOOL extractable, CK_BBOOL sign,
+    CK_OBJECT_HANDLE *h)
+{
+	static const char label[] = "conf-hmac-import";
+	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+	CK_KEY_TYPE kt = CKK_GENERIC_SECRET;
+	CK_MECHANISM_TYPE only = CKM_SHA256_HMAC;
+	CK_BBOOL sensitive = !extractable;
+	CK_ATTRIBUTE t[] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_KEY_TYPE, &kt, sizeof(kt) },
+		{ CKA_TOKEN, &ck_true, 1 },
+		{ CKA_LABEL, (void *)label, strlen(label) },
+		{ CKA_SIGN, &sign, 1 },
+		{ CKA_VERIFY, &ck_true, 1 },
+		{ CKA_SENSITIVE, &sensitive, 1 },
+		{ CKA_EXTRACTABLE, &extractable, 1 },
+		{ CKA_ALLOWED_MECHANISMS, &only, sizeof(only) },
+		{ CKA_VALUE, (void *)value, len },
+	};
+
+	*h = CK_INVALID_HANDLE;
+	return p11.fl->C_CreateObject(p11.session, t, sizeof(t) / sizeof(t[0]), h);
+}
+
+/*
+ * An imported extractable HMAC-SHA-256 key: its attributes, its CKA_VALUE
+ * read back, and the MAC of msg it signs (want) and verifies.
+ */
+static void
+p11_hmac_kat(const CK_BYTE *key, CK_ULONG key_len, const char *msg, CK_BYTE want[32])
+{
+	CK_MECHANISM m = { CKM_SHA256_HMAC, NULL, 0 };
+	CK_BYTE mac[64], value[64];
+	CK_ATTRIBUTE v = { CKA_VALUE, value, sizeof(value) };
+	CK_OBJECT_HANDLE h;
+	CK_ULONG n = sizeof(mac);
+
+	RV_EQ(p11_hmac_import(key, key_len, CK_TRUE, CK_TRUE, &h), CKR_OK);
+	ck_assert_int_eq(p11_ulong(h, CKA_CLASS), CKO_SECRET_KEY);
+	ck_assert_int_eq(p11_ulong(h, CKA_KEY_TYPE), CKK_GENERIC_SECRET);
+	ck_assert(p11_bool(h, CKA_SIGN));
+	ck_assert(!p11_bool(h, CKA_SENSITIVE));
+	ck_assert(p11_bool(h, CKA_EXTRACTABLE));
+	RV_EQ(p11.fl->C_GetAttributeValue(p11.session, h, &v, 1), CKR_OK);
+	ck_assert_int_eq(v.ulValueLen, key_len);
+	ck_assert_mem_eq(value, key, key_len);
+	RV_EQ(p11.fl->C_SignInit(p11.session, &m, h), CKR_OK);
+	RV_EQ(p11.fl->C_Sign(p11.session, (CK_BYTE_PTR)msg, strlen(msg), mac, &n), CKR_OK);
+	ck_assert_int_eq(n, 32);
+	ck_assert_mem_eq(mac, want, 32);
+	RV_EQ(p11.fl->C_VerifyInit(p11.session, &m, h), CKR_OK);
+	RV_EQ(p11.fl->C_Verify(p11.session, (CK_BYTE_PTR)msg, strlen(msg), want, 32), CKR_OK);
+	mac[0] ^= 1;
+	RV_EQ(p11.fl->C_VerifyInit(p11.session, &m, h), CKR_OK);
+	RV_EQ(p11.fl->C_Verify(p11.session, (CK_BYTE_PTR)msg, strlen(msg), mac, 32),
+	    CKR_SIGNATURE_INVALID);
+	RV_EQ(p11.fl->C_DestroyObject(p11.session, h), CKR_OK);
+}
+
+/*
+ * C_CreateObject of an HMAC key: RFC 4231's key signs its MAC (where the
+ * token's CKM_SHA256_HMAC takes a 20-byte key: SoftHSMv2's least is 32), a
+ * 32-byte key the MAC mbedtls computes; imported extractable and not
+ * sensitive its CKA_VALUE reads back, sensitive it does not.
+ */
+START_TEST(test_hmac_import)
+{
+	static const char rfc_msg[] = "Hi There", msg[] = "a message of the key's holder";
+	CK_BYTE key[32], want[32], value[64];
+	CK_ATTRIBUTE v = { CKA_VALUE, value, sizeof(value) };
+	CK_MECHANISM_INFO mi;
+	CK_OBJECT_HANDLE h;
+
+	if (!p11_want_mech(CKM_SHA256_HMAC, "CKM_SHA256_HMAC"))
+		return;
+	RV_EQ(p11.fl->C_GetMechanismInfo(p11.slot, CKM_SHA256_HMAC, &mi), CKR_OK);
+	p11_hex(rfc4231_key, key, 20);
+	p11_hex(rfc4231_mac, want, sizeof(want));
+	if (p11.own_module) {
+		/* The key always signs: a template saying it may not is refused. */
+		RV_EQ(p11_hmac_import(key, 20, CK_FALSE, CK_FALSE, &h), CKR_ATTRIBUTE_VALUE_INVALID);
+		RV_EQ(p11_hmac_import(key, 8, CK_FALSE, CK_TRUE, &h), CKR_ATTRIBUTE_VALUE_INVALID);
+	}
+	if (mi.ulMinKeySize <= 20)
+		p11_hmac_kat(key, 20, rfc_msg, want);
+	else
+		fprintf(stderr, "note: the token's CKM_SHA256_HMAC takes keys of %lu bytes or more: "
+		    "RFC 4231's is not tried\n", (unsigned long)mi.ulMinKeySize);
+	for (size_t i = 0; i < sizeof(key); i++)
+		key[i] = (CK_BYTE)(0xa0 + i);
+	ck_assert_int_eq(mbedtls_md_hmac(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), key,
+	    sizeof(key), (const unsigned char *)msg, strlen(msg), want), 0);
+	p11_hmac_kat(key, sizeof(key), msg, want);
+	/* Sensitive, its value stays inside. */
+	RV_EQ(p11_hmac_import(key, sizeof(key), CK_FALSE, CK_TRUE, &h), CKR_OK);
+	ck_assert(p11_bool(h, CKA_SENSITIVE));
+	ck_assert(!p11_bool(h, CKA_EXTRACTABLE));
+	RV_EQ(p11.fl->C_GetAttributeValue(p11.session, h, &v, 1), CKR_ATTRIBUTE_SENSITIVE);
+	ck_assert_int_eq(v.ulValueLen, CK_UNAVAILABLE_INFORMATION);
+	RV_EQ(p11.fl->C_DestroyObject(p11.session, h), CKR_OK);
 }
 END_TEST
 
@@ -2316,6 +2467,7 @@ main(void)
 		    TEST(test_random) } },
 		{ "aes", 60, p11_setup, p11_teardown, { TEST_LOOP(test_aes_modes, 4),
 		    TEST(test_aes_gcm), TEST(test_aes_generate) } },
+		{ "hmac", 60, p11_setup, p11_teardown, { TEST(test_hmac_import) } },
 		{ "concurrency", 120, p11_setup_threads, p11_teardown, {
 		    TEST(test_threads_own_sessions), TEST(test_threads_one_session),
 		    TEST(test_fork) } },

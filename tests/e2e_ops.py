@@ -671,6 +671,21 @@ def run_upstream_capability(svc):
               (st == 0) == ok and real == ok, (st, real))
 
 
+def run_aes_modes(svc):
+    """CanDoCrypto's answer for an AES key per cipher mode is what mbedtls 2.28's PSA does:
+    each answer is checked against generating such a key and encrypting two blocks with it."""
+    for mode in (A.ECB_NO_PADDING, A.CBC_NO_PADDING, A.CBC_PKCS7, A.CTR, A.CFB, A.OFB):
+        at = attrs(plain("aes"), 128, ["encrypt", "decrypt"], alg_of(cipher=mode))
+        st = can_do(svc, can_do_pb.GENERATE, at)
+        real, _ = call(svc, "generate", gen_pb.Operation(key_name="aes-truth", attributes=at))
+        if real == 0:
+            real, _ = call(svc, "cipher_encrypt", cipher_enc.Operation(key_name="aes-truth", alg=mode,
+                                                                       plaintext=bytes(32)))
+            call(svc, "destroy", destroy_pb.Operation(key_name="aes-truth"))
+        check("CanDoCrypto: AES with %s is Ok, and the provider encrypts with it" % A.Cipher.Name(mode),
+              st == 0 and real == 0, (st, real))
+
+
 def run_rsa_sizes(svc):
     """Upstream's software provider takes RSA sizes 1024, 2048 and 4096 only; the
     answer here is what mbedtls makes: multiples of 8 from 1024 to 4096 bits."""
@@ -740,6 +755,7 @@ def main():
         run_upstream_capability(svc)
         run_capability_beyond_signing(svc)
         run_rsa_sizes(svc)
+        run_aes_modes(svc)
         ok, _ = call(svc, "hash", hash_pb.Operation(alg=A.SHA_256, input=b""))
         check("still serving after the misuse", ok == 0, ok)
         run_fast_path(svc)
