@@ -97,6 +97,7 @@ COMMON_SRCS = $(COMMON_OBJS:.o=.c)
 COMMON_LIB = common/libparseccommon.a
 COMMON_OBJS += common/json.o common/jwt.o common/jwt_pb.o # JwtSvid tokens and bundles
 COMMON_OBJS += common/wipe.o # buffers that held secrets go back wiped
+COMMON_OBJS += common/der.o # DER RSAPublicKey, read strictly: providers and the PKCS#11 module
 COMMON_OBJS += common/key_ref.o # the 4-byte key id reference, read and written alike
 
 $(COMMON_LIB): $(COMMON_OBJS)
@@ -153,7 +154,7 @@ PROVIDERD_CORE_OBJS = providerd/providerd.o
 PROV_MBED_OBJS = providerd/prov_mbed.o providerd/prov_mbed_fast.o providerd/prov_mbed_its.o \
 	providerd/prov_policy.o providerd/mbed_main.o
 # What the device backends share: PSA policy and the DER of RSA public keys.
-PROV_DEVICE_OBJS = providerd/prov_policy.o providerd/prov_der.o
+PROV_DEVICE_OBJS = providerd/prov_policy.o
 PROV_PKCS11_OBJS = providerd/prov_pkcs11.o providerd/prov_pkcs11_create.o \
 	providerd/prov_pkcs11_keys.o providerd/prov_pkcs11_ops.o providerd/prov_pkcs11_token.o \
 	$(PROV_DEVICE_OBJS) providerd/pkcs11_main.o
@@ -205,10 +206,10 @@ P11_OBJS = pkcs11/p11_main.o pkcs11/p11_slot.o pkcs11/p11_object.o pkcs11/p11_at
 	pkcs11/p11_der.o pkcs11/p11_digest.o pkcs11/p11_funcs.o
 $(P11_OBJS): LOCAL_CFLAGS += -Ilibparsec $(P11KIT_CFLAGS) -pthread
 P11_MODULE = pkcs11/libparsec-pkcs11.so
-$(P11_MODULE): $(P11_OBJS) libparsec/libparsec.a pkcs11/libparsec-pkcs11.map
+$(P11_MODULE): $(P11_OBJS) common/der.o libparsec/libparsec.a pkcs11/libparsec-pkcs11.map
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -shared -Wl,--no-undefined -Wl,-soname,libparsec-pkcs11.so \
-		-Wl,--version-script,pkcs11/libparsec-pkcs11.map -o $@ $(P11_OBJS) \
+		-Wl,--version-script,pkcs11/libparsec-pkcs11.map -o $@ $(P11_OBJS) common/der.o \
 		libparsec/libparsec.a $(MBEDCRYPTO_LIBS) -pthread
 
 PROGRAMS = parsecd/parsecd frontd/parsec-frontd brokerd/parsec-brokerd adopt/parsec-adopt \
@@ -502,7 +503,7 @@ FUZZ_PROGS = $(FUZZ_SRCS:.c=)
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-std=c11 -D_GNU_SOURCE -DPB_ENABLE_MALLOC -Icommon -Iproto $(LIBBSD_CFLAGS) \
 	$(LIBEVENT_CFLAGS) -DPARSEC_VERSION='"$(PACKAGE_VERSION)"' -DLIBEXECDIR='"$(libexecdir)/parsec"'
-FUZZ_LIB_SRCS = $(COMMON_SRCS) $(PROTO_SRCS) $(PC_OBJS:.o=.c) providerd/prov_der.c
+FUZZ_LIB_SRCS = $(COMMON_SRCS) $(PROTO_SRCS) $(PC_OBJS:.o=.c)
 
 fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_SRCS) .build-vars | $(PROTO_HDRS)
 	$(msg) FUZZ $@

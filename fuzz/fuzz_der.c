@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "prov_der.h"
+#include "der.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -18,14 +18,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n_len, e_len, len;
 	uint8_t *out;
 
-	if (prov_der_rsa_public_parse(data, size, &n, &n_len, &e, &e_len) == -1)
+	if (der_rsa_public_parse(data, size, &n, &n_len, &e, &e_len) == -1)
 		return 0;
-	len = prov_der_rsa_public_write(n, n_len, e, e_len, NULL, 0);
+	len = der_rsa_public_write(n, n_len, e, e_len, NULL, 0);
 	if (len == 0)
 		return 0; /* a magnitude too large to write back is refused on export */
 	if ((out = malloc(len)) == NULL)
 		abort();
-	if (prov_der_rsa_public_write(n, n_len, e, e_len, out, len) != len || len != size ||
+	if (der_rsa_public_write(n, n_len, e, e_len, out, len) != len || len != size ||
 	    memcmp(out, data, size) != 0)
 		abort();
 	free(out);

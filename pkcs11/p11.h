@@ -316,8 +316,6 @@ size_t p11_ec_params(uint32_t bits, uint8_t *out, size_t cap);
 uint32_t p11_ec_bits_from_params(const uint8_t *der, size_t len);
 size_t p11_ec_point(const uint8_t *point, size_t len, uint8_t *out, size_t cap);
 int p11_ec_point_unwrap(const uint8_t *der, size_t len, const uint8_t **point, size_t *plen);
-int p11_rsa_public_parse(const uint8_t *der, size_t len, const uint8_t **n, size_t *n_len,
-    const uint8_t **e, size_t *e_len);
 size_t p11_der_uint_seq(const uint8_t *const *v, const size_t *len, size_t count,
     int with_version, uint8_t *out, size_t cap);
 uint32_t p11_digest_info_strip(const uint8_t *in, size_t len, const uint8_t **hash,

@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "der.h"
 #include "p11.h"
 
 #define P11_ATTR_BUF 1200 /* the largest value built here: an RSA-4096 SPKI */
@@ -74,7 +75,7 @@ p11_attr_public(size_t key, CK_ATTRIBUTE_TYPE type, struct p11_attr_out *o)
 		der_len = p11_ec_point(pub, pub_len, der, sizeof(der));
 		return der_len == 0 ? CKR_GENERAL_ERROR : p11_out_bytes(o, der, der_len);
 	}
-	if (p11_rsa_public_parse(pub, pub_len, &n, &n_len, &e, &e_len) == -1)
+	if (der_rsa_public_parse(pub, pub_len, &n, &n_len, &e, &e_len) == -1)
 		return CKR_GENERAL_ERROR;
 	return type == CKA_MODULUS ? p11_out_bytes(o, n, n_len) : p11_out_bytes(o, e, e_len);
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The few DER shapes PKCS#11 attributes carry: named-curve OIDs
- * (CKA_EC_PARAMS), the EC point in an OCTET STRING (CKA_EC_POINT), PKCS#1
- * RSAPublicKey (the service's RSA export) and DigestInfo (CKM_RSA_PKCS).
+ * (CKA_EC_PARAMS), the EC point in an OCTET STRING (CKA_EC_POINT), the
+ * integers of an RSA key to import, and DigestInfo (CKM_RSA_PKCS). The
+ * service's RSA public key is read by common/der.c, as the providers read it.
  */
 #include <string.h>
 
@@ -131,39 +132,6 @@ p11_ec_point_unwrap(const uint8_t *der, size_t len, const uint8_t **point, size_
 		return 0;
 	}
 	return -1;
-}
-
-/* An INTEGER's magnitude, leading zero bytes dropped. */
-static int
-p11_der_uint(const uint8_t **p, size_t *avail, const uint8_t **v, size_t *vlen)
-{
-	size_t len;
-
-	if (p11_der_take(p, avail, 0x02, &len) == -1 || len == 0)
-		return -1;
-	*v = *p;
-	*vlen = len;
-	*p += len;
-	*avail -= len;
-	while (*vlen > 1 && (*v)[0] == 0) {
-		(*v)++;
-		(*vlen)--;
-	}
-	return 0;
-}
-
-int
-p11_rsa_public_parse(const uint8_t *der, size_t len, const uint8_t **n, size_t *n_len,
-    const uint8_t **e, size_t *e_len)
-{
-	const uint8_t *p = der;
-	size_t avail = len, seq;
-
-	if (p11_der_take(&p, &avail, 0x30, &seq) == -1 || seq != avail)
-		return -1;
-	if (p11_der_uint(&p, &avail, n, n_len) == -1 || p11_der_uint(&p, &avail, e, e_len) == -1)
-		return -1;
-	return avail == 0 ? 0 : -1;
 }
 
 /* An INTEGER for a magnitude (leading zeros dropped, a zero byte added if the top bit is set). */

@@ -8,6 +8,7 @@
 
 #include <mbedtls/rsa.h>
 
+#include "der.h"
 #include "p11.h"
 
 #define P11_HASH_MAX 64
@@ -273,7 +274,7 @@ p11_rsa_raw_verify(size_t key, const uint8_t *data, size_t len, const uint8_t *s
 
 	if ((rv = p11_key_public(key, pub, &pub_len)) != CKR_OK)
 		return rv;
-	if (p11_rsa_public_parse(pub, pub_len, &n, &n_len, &e, &e_len) == -1)
+	if (der_rsa_public_parse(pub, pub_len, &n, &n_len, &e, &e_len) == -1)
 		return CKR_FUNCTION_FAILED;
 	mbedtls_rsa_init(&rsa, MBEDTLS_RSA_PKCS_V15, 0);
 	r = mbedtls_rsa_import_raw(&rsa, n, n_len, NULL, 0, NULL, 0, NULL, 0, e, e_len);

@@ -13,7 +13,7 @@
 #include <psa/crypto.h>
 
 #include "log.h"
-#include "prov_der.h"
+#include "der.h"
 #include "prov_pkcs11.h"
 #include "wire.h"
 
@@ -170,7 +170,7 @@ p11_import_ec_public(const struct op_key_attrs *a, const uint8_t *id, const uint
 
 	if ((oid = p11_ec_oid(bits, &oid_len)) == NULL || point_len + 3 > sizeof(wrapped))
 		return PSA_ERROR_NOT_SUPPORTED;
-	p = prov_der_put_header(wrapped, 0x04, point_len);
+	p = der_put_header(wrapped, 0x04, point_len);
 	memcpy(p, point, point_len);
 	p11_common(&t, id, &cls, &kt, 0, a);
 	p11_add(&t, CKA_EC_PARAMS, oid, oid_len);
@@ -312,7 +312,7 @@ p11_import(const struct op_key_attrs *a, const uint8_t *id, const uint8_t *data,
 		return p11_import_ec_public(a, id, data, len, bits);
 	}
 	if (a->type == PSA_KEY_TYPE_RSA_PUBLIC_KEY) {
-		if (prov_der_rsa_public_parse(data, len, &n, &n_len, &e, &e_len) == -1 ||
+		if (der_rsa_public_parse(data, len, &n, &n_len, &e, &e_len) == -1 ||
 		    (a->bits != 0 && n_len * 8 != a->bits))
 			return PSA_ERROR_INVALID_ARGUMENT;
 		return p11_import_rsa_public(a, id, n, n_len, e, e_len);

@@ -9,7 +9,7 @@
 #include <psa/crypto.h>
 
 #include "log.h"
-#include "prov_der.h"
+#include "der.h"
 #include "prov_pkcs11.h"
 #include "wire.h"
 #include "wipe.h"
@@ -137,7 +137,7 @@ p11_ec_point_unwrap(const uint8_t *v, size_t len, size_t point_len, const uint8_
 		*point = v;
 		return 0;
 	}
-	if ((p = prov_der_header(v, v + len, 0x04, &inner)) == NULL || inner != point_len ||
+	if ((p = der_header(v, v + len, 0x04, &inner)) == NULL || inner != point_len ||
 	    p + inner != v + len || p[0] != 0x04)
 		return -1;
 	*point = p;
@@ -162,12 +162,12 @@ p11_export_public(const uint8_t *id, const struct op_key_attrs *attrs, uint8_t *
 		if ((rv = p11_get_attr(obj, CKA_MODULUS, &a, &a_len)) != CKR_OK ||
 		    (rv = p11_get_attr(obj, CKA_PUBLIC_EXPONENT, &b, &b_len)) != CKR_OK) {
 			st = p11_status(rv);
-		} else if ((*out_len = prov_der_rsa_public_write(a, a_len, b, b_len, NULL, 0)) == 0) {
+		} else if ((*out_len = der_rsa_public_write(a, a_len, b, b_len, NULL, 0)) == 0) {
 			st = PSA_ERROR_DATA_INVALID;
 		} else {
 			if ((*out = malloc(*out_len)) == NULL)
 				fatal("malloc");
-			prov_der_rsa_public_write(a, a_len, b, b_len, *out, *out_len);
+			der_rsa_public_write(a, a_len, b, b_len, *out, *out_len);
 			st = PSA_SUCCESS;
 		}
 	} else if (PSA_KEY_TYPE_IS_ECC(attrs->type)) {

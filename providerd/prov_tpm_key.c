@@ -8,7 +8,7 @@
 
 #include <tss2/tss2_mu.h>
 
-#include "prov_der.h"
+#include "der.h"
 #include "prov_policy.h"
 #include "prov_tpm.h"
 
@@ -352,7 +352,7 @@ tpm_import_rsa(const uint8_t *data, size_t len, size_t bits, TPMT_PUBLIC *p)
 	size_t n_len, e_len, i;
 	uint32_t exponent = 0;
 
-	if (prov_der_rsa_public_parse(data, len, &n, &n_len, &e, &e_len) == -1)
+	if (der_rsa_public_parse(data, len, &n, &n_len, &e, &e_len) == -1)
 		return PSA_ERROR_INVALID_ARGUMENT;
 	if (!tpm_rsa_bits_ok(n_len * 8) || !(n[0] & 0x80) || (bits != 0 && bits != n_len * 8))
 		return PSA_ERROR_NOT_SUPPORTED;
@@ -461,7 +461,7 @@ prov_tpm_export_public(const TPMT_PUBLIC *pub, uint8_t *out, size_t cap, size_t 
 	e[1] = (uint8_t)(exponent >> 16);
 	e[2] = (uint8_t)(exponent >> 8);
 	e[3] = (uint8_t)exponent;
-	*len = prov_der_rsa_public_write(pub->unique.rsa.buffer, pub->unique.rsa.size, e,
+	*len = der_rsa_public_write(pub->unique.rsa.buffer, pub->unique.rsa.size, e,
 	    sizeof(e), out, cap);
 	return *len == 0 ? PSA_ERROR_BUFFER_TOO_SMALL : PSA_SUCCESS;
 }

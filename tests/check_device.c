@@ -8,7 +8,7 @@
 
 #include <psa/crypto.h>
 
-#include "prov_der.h"
+#include "der.h"
 #include "prov_policy.h"
 #include "testlib.h"
 #include "wire.h"
@@ -94,17 +94,17 @@ START_TEST(t_der_roundtrip)
 	size_t n_len, e_len;
 	uint8_t out[16];
 
-	ck_assert_int_eq(prov_der_rsa_public_parse(der_small, sizeof(der_small), &n, &n_len, &e,
+	ck_assert_int_eq(der_rsa_public_parse(der_small, sizeof(der_small), &n, &n_len, &e,
 	    &e_len), 0);
 	ck_assert_uint_eq(n_len, 1);
 	ck_assert_uint_eq(n[0], 0xc1);
 	ck_assert_uint_eq(e_len, 3);
-	ck_assert_uint_eq(prov_der_rsa_public_write(n, n_len, e, e_len, NULL, 0), sizeof(der_small));
-	ck_assert_uint_eq(prov_der_rsa_public_write(n, n_len, e, e_len, out, sizeof(out)),
+	ck_assert_uint_eq(der_rsa_public_write(n, n_len, e, e_len, NULL, 0), sizeof(der_small));
+	ck_assert_uint_eq(der_rsa_public_write(n, n_len, e, e_len, out, sizeof(out)),
 	    sizeof(der_small));
 	ck_assert_mem_eq(out, der_small, sizeof(der_small));
 	/* Too little room writes nothing. */
-	ck_assert_uint_eq(prov_der_rsa_public_write(n, n_len, e, e_len, out, 5), 0);
+	ck_assert_uint_eq(der_rsa_public_write(n, n_len, e, e_len, out, 5), 0);
 }
 END_TEST
 
@@ -116,11 +116,11 @@ START_TEST(t_der_long_lengths)
 	static const uint8_t f4[] = { 0x01, 0x00, 0x01 };
 
 	memset(modulus, 0xa5, sizeof(modulus));
-	len = prov_der_rsa_public_write(modulus, sizeof(modulus), f4, sizeof(f4), out,
+	len = der_rsa_public_write(modulus, sizeof(modulus), f4, sizeof(f4), out,
 	    sizeof(out));
 	/* The 2048-bit RSAPublicKey that PSA exports is 270 bytes. */
 	ck_assert_uint_eq(len, 270);
-	ck_assert_int_eq(prov_der_rsa_public_parse(out, len, &n, &n_len, &e, &e_len), 0);
+	ck_assert_int_eq(der_rsa_public_parse(out, len, &n, &n_len, &e, &e_len), 0);
 	ck_assert_uint_eq(n_len, 256);
 	ck_assert_mem_eq(n, modulus, 256);
 }
@@ -142,11 +142,11 @@ START_TEST(t_der_refused)
 	size_t n_len, e_len, i;
 
 	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++)
-		ck_assert_msg(prov_der_rsa_public_parse(bad[i], lens[i], &n, &n_len, &e, &e_len) == -1,
+		ck_assert_msg(der_rsa_public_parse(bad[i], lens[i], &n, &n_len, &e, &e_len) == -1,
 		    "case %zu accepted", i);
 	for (i = 0; i <= sizeof(der_small); i++)
 		if (i != sizeof(der_small))
-			ck_assert_int_eq(prov_der_rsa_public_parse(der_small, i, &n, &n_len, &e,
+			ck_assert_int_eq(der_rsa_public_parse(der_small, i, &n, &n_len, &e,
 			    &e_len), -1);
 }
 END_TEST

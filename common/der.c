@@ -2,13 +2,13 @@
 /* The DER that PSA's RSA public keys need, and no more. */
 #include <string.h>
 
-#include "prov_der.h"
+#include "der.h"
 
 #define DER_INTEGER 0x02
 #define DER_SEQUENCE 0x30
 
 const uint8_t *
-prov_der_header(const uint8_t *p, const uint8_t *end, uint8_t tag, size_t *len)
+der_header(const uint8_t *p, const uint8_t *end, uint8_t tag, size_t *len)
 {
 	size_t n, bytes, i;
 
@@ -34,11 +34,11 @@ prov_der_header(const uint8_t *p, const uint8_t *end, uint8_t tag, size_t *len)
 
 /* A positive INTEGER, minimally encoded; its magnitude without the sign octet. */
 static const uint8_t *
-prov_der_uint(const uint8_t *p, const uint8_t *end, const uint8_t **val, size_t *len)
+der_uint(const uint8_t *p, const uint8_t *end, const uint8_t **val, size_t *len)
 {
 	size_t n;
 
-	if ((p = prov_der_header(p, end, DER_INTEGER, &n)) == NULL || n == 0 || (p[0] & 0x80))
+	if ((p = der_header(p, end, DER_INTEGER, &n)) == NULL || n == 0 || (p[0] & 0x80))
 		return NULL;
 	*val = p;
 	*len = n;
@@ -52,27 +52,27 @@ prov_der_uint(const uint8_t *p, const uint8_t *end, const uint8_t **val, size_t 
 }
 
 int
-prov_der_rsa_public_parse(const uint8_t *der, size_t len, const uint8_t **n, size_t *n_len,
+der_rsa_public_parse(const uint8_t *der, size_t len, const uint8_t **n, size_t *n_len,
     const uint8_t **e, size_t *e_len)
 {
 	const uint8_t *end = der + len, *p;
 	size_t body;
 
-	if ((p = prov_der_header(der, end, DER_SEQUENCE, &body)) == NULL || p + body != end ||
-	    (p = prov_der_uint(p, end, n, n_len)) == NULL ||
-	    (p = prov_der_uint(p, end, e, e_len)) == NULL || p != end)
+	if ((p = der_header(der, end, DER_SEQUENCE, &body)) == NULL || p + body != end ||
+	    (p = der_uint(p, end, n, n_len)) == NULL ||
+	    (p = der_uint(p, end, e, e_len)) == NULL || p != end)
 		return -1;
 	return 0;
 }
 
 static size_t
-prov_der_len_size(size_t len)
+der_len_size(size_t len)
 {
 	return len < 0x80 ? 1 : len < 0x100 ? 2 : 3;
 }
 
 uint8_t *
-prov_der_put_header(uint8_t *p, uint8_t tag, size_t len)
+der_put_header(uint8_t *p, uint8_t tag, size_t len)
 {
 	*p++ = tag;
 	if (len >= 0x100) {
@@ -86,11 +86,11 @@ prov_der_put_header(uint8_t *p, uint8_t tag, size_t len)
 }
 
 static uint8_t *
-prov_der_put_uint(uint8_t *p, const uint8_t *v, size_t n)
+der_put_uint(uint8_t *p, const uint8_t *v, size_t n)
 {
 	int pad = (v[0] & 0x80) != 0;
 
-	p = prov_der_put_header(p, DER_INTEGER, n + pad);
+	p = der_put_header(p, DER_INTEGER, n + pad);
 	if (pad)
 		*p++ = 0;
 	memcpy(p, v, n);
@@ -98,7 +98,7 @@ prov_der_put_uint(uint8_t *p, const uint8_t *v, size_t n)
 }
 
 size_t
-prov_der_rsa_public_write(const uint8_t *n, size_t n_len, const uint8_t *e, size_t e_len,
+der_rsa_public_write(const uint8_t *n, size_t n_len, const uint8_t *e, size_t e_len,
     uint8_t *out, size_t cap)
 {
 	size_t n_body, e_body, body, total;
@@ -116,14 +116,14 @@ prov_der_rsa_public_write(const uint8_t *n, size_t n_len, const uint8_t *e, size
 		return 0;
 	n_body = n_len + ((n[0] & 0x80) != 0);
 	e_body = e_len + ((e[0] & 0x80) != 0);
-	body = 1 + prov_der_len_size(n_body) + n_body + 1 + prov_der_len_size(e_body) + e_body;
-	total = 1 + prov_der_len_size(body) + body;
+	body = 1 + der_len_size(n_body) + n_body + 1 + der_len_size(e_body) + e_body;
+	total = 1 + der_len_size(body) + body;
 	if (out == NULL)
 		return total;
 	if (cap < total)
 		return 0;
-	p = prov_der_put_header(out, DER_SEQUENCE, body);
-	p = prov_der_put_uint(p, n, n_len);
-	prov_der_put_uint(p, e, e_len);
+	p = der_put_header(out, DER_SEQUENCE, body);
+	p = der_put_uint(p, n, n_len);
+	der_put_uint(p, e, e_len);
 	return total;
 }
