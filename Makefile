@@ -116,10 +116,11 @@ LDFLAGS += -Wl,-z,relro -Wl,-z,now
 BASE_LIBS = $(LIBEVENT_LIBS) $(LIBBSD_LIBS) $(NANOPB_LIBS) $(SECCOMP_LIBS) $(LIBCAP_LIBS)
 
 # ---- libraries of more than one process -----------------------------------
-# The configuration (config.toml and its TOML reader, the -D default): read by
-# parsecd and again by the adoption helper (children get setup messages);
-# tests/check_config, check_jwt and fuzz_config link it too.
-CONFIG_OBJS = conf/config.o conf/config_dev.o conf/toml.o
+# The configuration (config.toml and its TOML reader, the -D default, the
+# users its roles run as): read by parsecd and again by the adoption helper
+# (children get setup messages); tests/check_config, check_jwt and fuzz_config
+# link it too.
+CONFIG_OBJS = conf/config.o conf/config_dev.o conf/toml.o conf/users.o
 CONFIG_LIB = conf/libparsecconf.a
 # The key store (Key Info Manager, SQLite): brokerd's, and the adoption helper's.
 KIM_OBJS = kim/kim.o kim/kim_adopt.o
@@ -138,10 +139,10 @@ $(KIM_LIB): $(KIM_OBJS)
 # them (adoption, --orphans, what a key store file is) is parsec-adopt, exec'd.
 PARSECD_OBJS = parsecd/parsecd.o parsecd/spawn.o parsecd/settings.o parsecd/supervise.o \
 	parsecd/reload.o parsecd/dirs.o parsecd/listen.o parsecd/adoption.o \
-	parsecd/auth_setup.o parsecd/users.o parsecd/deploy.o parsecd/reach.o
+	parsecd/auth_setup.o parsecd/deploy.o
 PARSECD_OBJS += parsecd/secrets.o # the providers' secrets, read again for each worker
 ADOPT_OBJS = adopt/adopt_main.o adopt/adopt.o adopt/adopt_bincode.o adopt/adopt_ondisk.o \
-	adopt/adopt_snap.o adopt/adopt_tpm.o adopt/orphans.o
+	adopt/adopt_snap.o adopt/adopt_tpm.o adopt/orphans.o adopt/adopt_reach.o
 FRONTD_OBJS = frontd/frontd.o frontd/front_conn.o frontd/front_codec.o frontd/front_list_keys.o \
 	frontd/front_local.o frontd/front_out.o
 # Each binary's objects by name: a new file joins a binary only when listed here.

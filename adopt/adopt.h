@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The adoption helper, parsec-adopt: what adopting upstream Parsec's keys
- * shares between its files, and its three jobs (adopt_main.c runs one).
+ * shares between its files, and its jobs (adopt_main.c runs one).
  */
 #ifndef PARSECD_ADOPT_H
 #define PARSECD_ADOPT_H
@@ -120,5 +120,11 @@ int adopt_keys(const struct parsec_config *cfg, int dry_run, uid_t uid, gid_t gi
 void adopt_test_forbidden(const char *job);
 int adopt_snap_classify(const char *path);
 int orphans_list(const struct parsec_config *cfg);
+/*
+ * As root, before parsecd makes a thing: whether each role's user reaches the
+ * paths it opens by name once it is no longer root; the start stops naming the
+ * path, the user and the directory in the way (adopt_reach.c).
+ */
+void adopt_reach(const struct parsec_config *cfg);
 
 #endif

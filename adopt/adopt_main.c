@@ -6,6 +6,7 @@
  *   adopt | dry-run   upstream Parsec's keys into ours (adopt.c)
  *   orphans           key material no key store entry names (orphans.c)
  *   classify PATH     what a key store file is: the exit status (adopt_snap.c)
+ *   reach             whether each role's user reaches its paths (adopt_reach.c)
  * The configuration is read again here, from the file or the -D directory
  * parsecd was given; parsecd passes the key store it chose with -s and -U.
  */
@@ -33,7 +34,7 @@ struct adopt_opts {
 static __attribute__((noreturn)) void
 adopt_usage(void)
 {
-	fprintf(stderr, "usage: parsec-adopt adopt|dry-run|orphans (-c config.toml | -D dir) "
+	fprintf(stderr, "usage: parsec-adopt adopt|dry-run|orphans|reach (-c config.toml | -D dir) "
 	    "[-s store] [-U upstream_store] [-u uid:gid] [-l level] [-T]\n"
 	    "       parsec-adopt classify path\n"
 	    "parsecd runs it; see parsecd(8), --orphans and --adopt-dry-run\n");
@@ -164,7 +165,10 @@ main(int argc, char **argv)
 		config_wipe_secrets(&cfg);
 		return 1;
 	}
-	if (strcmp(o.job, "orphans") == 0)
+	if (strcmp(o.job, "reach") == 0) {
+		adopt_reach(&cfg); /* as root, before any sandbox: fatal if a path is out of reach */
+		r = 0;
+	} else if (strcmp(o.job, "orphans") == 0)
 		r = orphans_list(&cfg);
 	else if (strcmp(o.job, "adopt") == 0 || strcmp(o.job, "dry-run") == 0)
 		r = adopt_keys(&cfg, strcmp(o.job, "dry-run") == 0, o.uid, o.gid) == 0 ? 0 : 1;

@@ -266,6 +266,7 @@ orphans_list(const struct parsec_config *cfg)
 {
 	struct orphans_named named = { NULL, NULL, 0 };
 	struct adopt_snapshot snap = { NULL, 0 };
+	const struct cfg_provider *p;
 	size_t i, found = 0;
 	int r = 0;
 
@@ -276,16 +277,14 @@ orphans_list(const struct parsec_config *cfg)
 	 * names and the key store's bytes are read as root, the token as the
 	 * PKCS#11 provider's user, with its groups.
 	 */
-	for (i = 0; i < cfg->provider_count; i++)
-		if (cfg->providers[i].kind == CFG_PROVIDER_MBED_CRYPTO)
-			r |= orphans_mbed(&cfg->providers[i], cfg->state_dir);
+	if ((p = config_provider(cfg, CFG_PROVIDER_MBED_CRYPTO)) != NULL)
+		r |= orphans_mbed(p, cfg->state_dir);
 	if (cfg->key_manager_count == 0 || orphans_snapshot(cfg->key_managers[0].sqlite_db_path,
 	    &snap) == -1)
 		return 1;
 	orphans_drop(cfg->user);
-	for (i = 0; i < cfg->provider_count; i++)
-		if (cfg->providers[i].kind == CFG_PROVIDER_PKCS11)
-			r |= orphans_pkcs11(&cfg->providers[i]);
+	if ((p = config_provider(cfg, CFG_PROVIDER_PKCS11)) != NULL)
+		r |= orphans_pkcs11(p);
 	/* The key store's bytes, a file anybody's process may have written, parsed under the filter. */
 	sandbox_seccomp_adopt();
 	adopt_test_forbidden("orphans");

@@ -525,15 +525,18 @@ cfg_provider(struct cfg_ctx *ctx, const struct toml_node *t, struct parsec_confi
 	p->has_slot_number = r == 1;
 	if (p->kind == CFG_PROVIDER_PKCS11 && p->library_path[0] == '\0')
 		return cfg_fail(ctx, t->line, "provider.library_path", "required for Pkcs11");
-	for (i = 0; i < cfg->provider_count; i++) {
-		if (cfg->providers[i].kind == p->kind)
-			return cfg_fail(ctx, t->line, "provider.provider_type",
-			    "a %s provider is already configured on line %d", types[type],
-			    cfg->providers[i].line);
+	if (config_provider(cfg, p->kind) != NULL)
+		return cfg_fail(ctx, t->line, "provider.provider_type",
+		    "a %s provider is already configured on line %d", types[type],
+		    config_provider(cfg, p->kind)->line);
+	for (i = 0; i < cfg->provider_count; i++)
 		if (strcmp(cfg->providers[i].name, p->name) == 0)
 			return cfg_fail(ctx, t->line, "provider.name",
 			    "\"%s\" is already used on line %d", p->name, cfg->providers[i].line);
-	}
+	if (strcmp(p->name, CFG_OWN_STORE_DIR) == 0)
+		return cfg_fail(ctx, t->line, "provider.name", "\"%s\" is the directory of "
+		    "parsecd's own key store beside upstream Parsec's: name the provider otherwise",
+		    p->name);
 	cfg->provider_count++;
 	return 0;
 }
@@ -554,7 +557,7 @@ cfg_privsep_quotas(struct cfg_ctx *ctx, const struct toml_node *t, struct parsec
 	return 0;
 }
 
-/* The per-role users: one a role does not name is picked at start (parsecd/users.c). */
+/* The per-role users: one a role does not name is picked at start (conf/users.c). */
 static int
 cfg_privsep_users(struct cfg_ctx *ctx, const struct toml_node *t, struct parsec_config *cfg)
 {
@@ -907,4 +910,15 @@ config_provider_kind_name(enum cfg_provider_kind kind)
 		return "Tpm";
 	}
 	return "unknown";
+}
+
+const struct cfg_provider *
+config_provider(const struct parsec_config *cfg, enum cfg_provider_kind kind)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->provider_count; i++)
+		if (cfg->providers[i].kind == kind)
+			return &cfg->providers[i];
+	return NULL;
 }

@@ -147,6 +147,12 @@ enum cfg_store_kind {
 	CFG_STORE_UPSTREAM,
 	CFG_STORE_UNREADABLE,
 };
+/*
+ * When it is upstream's, parsecd keeps its own below state_dir, here: no
+ * provider may take this name for its directory.
+ */
+#define CFG_OWN_STORE_DIR "parsecd-kim"
+#define CFG_OWN_STORE CFG_OWN_STORE_DIR "/sqlite-key-info-manager.sqlite3"
 
 /*
  * Fills every default; a config still needs [listener] timeout and one provider.
@@ -178,5 +184,8 @@ void config_wipe_secrets(struct parsec_config *cfg);
 
 const char *config_auth_type_name(enum cfg_auth_type type);
 const char *config_provider_kind_name(enum cfg_provider_kind kind);
+/* The provider of that kind in cfg (there is one of each at most), or NULL. */
+const struct cfg_provider *config_provider(const struct parsec_config *cfg,
+    enum cfg_provider_kind kind);
 
 #endif

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The parent's side of the adoption helper (parsec-adopt): which key store
- * is ours when sqlite_db_path is upstream Parsec's, the adoption before any
- * child starts, and --orphans and --adopt-dry-run. The helper reads key
- * stores, key files and tokens; the parent only execs it and waits.
+ * is ours when sqlite_db_path is upstream Parsec's, whether each role's user
+ * reaches its paths, the adoption before any child starts, and --orphans and
+ * --adopt-dry-run. The helper reads key stores, key files and tokens, and
+ * paths as other users; the parent only execs it and waits.
  */
 #include <errno.h>
 #include <limits.h>
@@ -16,8 +17,6 @@
 #include "parsecd.h"
 #include "proc.h"
 
-/* parsecd's own key store, below state_dir, when sqlite_db_path names upstream's. */
-#define ADOPT_OWN_STORE "parsecd-kim/sqlite-key-info-manager.sqlite3"
 #define ADOPT_ARGS 16
 
 /* Where the configuration came from, for the helper to read it again. */
@@ -94,7 +93,7 @@ adoption_args(const char **argv, const char *job, const struct parsec_config *cf
 int
 parsecd_adopt(const struct parsec_config *cfg, int dry_run)
 {
-	const struct parsecd_user *u;
+	const struct users_entry *u;
 	const char *argv[ADOPT_ARGS];
 	char owner[32], level[2];
 	int r;
@@ -102,8 +101,8 @@ parsecd_adopt(const struct parsec_config *cfg, int dry_run)
 	if (cfg->key_manager_count == 0)
 		return 0;
 	if (!dry_run) {
-		parsecd_users_init(cfg);
-		u = parsecd_user(PARSECD_ROLE_BROKERD);
+		users_init(cfg);
+		u = users_get(USERS_ROLE_BROKERD);
 		snprintf(owner, sizeof(owner), "%u:%u", (unsigned)u->uid, (unsigned)u->gid);
 		parsecd_lend_provider_dirs(cfg, u->uid, u->gid);
 	}
@@ -112,6 +111,16 @@ parsecd_adopt(const struct parsec_config *cfg, int dry_run)
 	if (!dry_run)
 		parsecd_settle_provider_dirs(cfg);
 	return r == 0 ? 0 : -1;
+}
+
+int
+parsecd_check_reach(const struct parsec_config *cfg)
+{
+	const char *argv[ADOPT_ARGS];
+	char level[2];
+
+	adoption_args(argv, "reach", cfg, NULL, level);
+	return adoption_exec(argv) == 0 ? 0 : -1;
 }
 
 int
@@ -124,23 +133,6 @@ parsecd_orphans(const struct parsec_config *cfg)
 		return 1;
 	adoption_args(argv, "orphans", cfg, NULL, level);
 	return adoption_exec(argv) == 0 ? 0 : 1;
-}
-
-/* The directory of our own store below state_dir is no provider's. */
-static int
-adoption_name_taken(const struct parsec_config *cfg)
-{
-	char dir[CFG_NAME_MAX];
-	size_t i;
-
-	snprintf(dir, sizeof(dir), "%.*s", (int)strcspn(ADOPT_OWN_STORE, "/"), ADOPT_OWN_STORE);
-	for (i = 0; i < cfg->provider_count; i++)
-		if (strcmp(cfg->providers[i].name, dir) == 0) {
-			log_warnx("provider.name: \"%s\" is the directory of parsecd's own key store "
-			    "beside upstream's: name the provider otherwise", dir);
-			return -1;
-		}
-	return 0;
 }
 
 int
@@ -167,11 +159,9 @@ parsecd_adopt_resolve(struct parsec_config *cfg)
 		}
 		if (v != CFG_STORE_UPSTREAM)
 			continue;
-		if (adoption_name_taken(cfg) == -1)
-			return -1;
-		if ((size_t)snprintf(own, sizeof(own), "%s/%s", cfg->state_dir, ADOPT_OWN_STORE) >=
+		if ((size_t)snprintf(own, sizeof(own), "%s/%s", cfg->state_dir, CFG_OWN_STORE) >=
 		    sizeof(own)) {
-			log_warnx("privsep.state_dir: too long for the key store %s", ADOPT_OWN_STORE);
+			log_warnx("privsep.state_dir: too long for the key store %s", CFG_OWN_STORE);
 			return -1;
 		}
 		strlcpy(km->upstream_db_path, km->sqlite_db_path, sizeof(km->upstream_db_path));

@@ -173,14 +173,14 @@ parsecd_deploy_scan(const struct parsec_config *cfg, struct setup_broker *s)
 }
 
 /* The state directory's owner: the user of the provider it belongs to, if configured. */
-static const struct parsecd_user *
+static const struct users_entry *
 deploy_owner(const struct parsec_config *cfg, const char *path)
 {
 	size_t i;
 
 	for (i = 0; i < cfg->provider_count; i++)
 		if (deploy_holds(cfg->state_dir, cfg->providers[i].name, path))
-			return parsecd_user(parsecd_provider_role(cfg->providers[i].kind));
+			return users_get(users_provider_role(cfg->providers[i].kind));
 	return NULL;
 }
 
@@ -193,7 +193,7 @@ static void
 deploy_label_one(int sfd, const char *path, void *arg)
 {
 	const struct deploy_label *l = arg;
-	const struct parsecd_user *u = deploy_owner(l->cfg, path);
+	const struct users_entry *u = deploy_owner(l->cfg, path);
 	size_t len = strlen(l->line);
 	char id[SETUP_DEPLOY_ID_LEN + 1];
 	int fd;

@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,41 +26,13 @@
 #define DIRS_LOCK_NAME "parsecd.lock"
 #define DIRS_DEPLOYMENT "deployment" /* brokerd writes it (broker_deploy.c) */
 
-/* [privsep] user (the PKCS#11 and TPM providers'): as root, ourselves otherwise. */
-static struct {
-	int ready;
-	int root;
-	uid_t uid;
-	gid_t gid;
-	char name[CFG_NAME_MAX];
-} du;
+/* Whether we run as root (only then do owners change); -1 until parsecd_prepare_dirs. */
+static int dirs_root = -1;
 
 static int dirs_lock_fd = -1;
 /* The state directory, kept open: a worker's leftovers are removed through it at its reaping. */
 static int dirs_state_fd = -1;
 static char dirs_state_path[CFG_LONGPATH_MAX];
-
-static void
-dirs_user(const struct parsec_config *cfg)
-{
-	const struct parsecd_user *u;
-
-	if (du.ready)
-		return;
-	du.root = geteuid() == 0;
-	parsecd_users_init(cfg);
-	if (du.root) {
-		u = parsecd_user(PARSECD_ROLE_DEVICE);
-		du.uid = u->uid;
-		du.gid = u->gid;
-		strlcpy(du.name, u->name, sizeof(du.name));
-	} else {
-		du.uid = geteuid();
-		du.gid = getegid();
-		snprintf(du.name, sizeof(du.name), "uid %u", (unsigned)du.uid);
-	}
-	du.ready = 1;
-}
 
 /*
  * A directory nobody but root and the service may change: anyone else who
@@ -70,7 +41,7 @@ dirs_user(const struct parsec_config *cfg)
 static void
 dirs_check_safe(const char *key, const char *path, const struct stat *st)
 {
-	if (st->st_uid != 0 && !parsecd_is_service_uid(st->st_uid))
+	if (st->st_uid != 0 && !users_is_service_uid(st->st_uid))
 		fatalx("%s: %s belongs to uid %u, neither root nor a [privsep] user: refused "
 		    "(whoever owns it can swap what lies below it)", key, path,
 		    (unsigned)st->st_uid);
@@ -80,10 +51,11 @@ dirs_check_safe(const char *key, const char *path, const struct stat *st)
 		    (unsigned)(st->st_mode & 07777));
 }
 
+/* As root, owner and mode; otherwise everything is ours already, and only the mode is set. */
 static void
 dirs_set(int fd, const char *key, const char *path, uid_t uid, gid_t gid, mode_t mode)
 {
-	if (du.root && fchown(fd, uid, gid) == -1)
+	if (dirs_root && fchown(fd, uid, gid) == -1)
 		fatal("%s: fchown %s", key, path);
 	if (fchmod(fd, mode) == -1)
 		fatal("%s: fchmod %s", key, path);
@@ -184,7 +156,7 @@ dirs_enter(struct dirs_walk *w, const char *comp, int nfd, int made_here, int la
 	if (made_here && last)
 		dirs_set(nfd, w->key, w->walked, uid, gid, mode);
 	else if (made_here)
-		dirs_set(nfd, w->key, w->walked, du.root ? 0 : du.uid, du.root ? 0 : du.gid, 0755);
+		dirs_set(nfd, w->key, w->walked, 0, 0, 0755);
 	else
 		dirs_check_safe(w->key, w->walked, &st);
 	close(w->fd);
@@ -201,8 +173,8 @@ parsecd_dir_open(const char *key, const char *path, int create, uid_t uid, gid_t
 	int nfd, fd, last, made_here;
 	size_t n;
 
-	if (!du.ready)
-		fatalx("parsecd_dir_open before the service user is known");
+	if (dirs_root == -1)
+		fatalx("parsecd_dir_open before the service's users are known");
 	if (made != NULL)
 		*made = 0;
 	if (path[0] != '/')
@@ -367,7 +339,7 @@ dirs_lock(int state_fd, const char *state_dir)
 static void
 dirs_kim_file(int dirfd, const char *dir, const char *name, int make)
 {
-	const struct parsecd_user *b = parsecd_user(PARSECD_ROLE_BROKERD);
+	const struct users_entry *b = users_get(USERS_ROLE_BROKERD);
 	struct stat st;
 	int fd;
 
@@ -384,7 +356,7 @@ dirs_kim_file(int dirfd, const char *dir, const char *name, int make)
 	if (!S_ISREG(st.st_mode))
 		fatalx("key_manager.sqlite_db_path: %s/%s is not a regular file", dir, name);
 	if (st.st_uid != b->uid) {
-		if ((st.st_uid != 0 && !parsecd_is_service_uid(st.st_uid)) || st.st_nlink != 1)
+		if ((st.st_uid != 0 && !users_is_service_uid(st.st_uid)) || st.st_nlink != 1)
 			fatalx("key_manager.sqlite_db_path: %s/%s belongs to uid %u, not %s: refused",
 			    dir, name, (unsigned)st.st_uid, b->name);
 		if (st.st_uid != 0)
@@ -399,7 +371,7 @@ dirs_kim_file(int dirfd, const char *dir, const char *name, int make)
 static int
 dirs_writable_by_service(const struct stat *st)
 {
-	const struct parsecd_user *b = parsecd_user(PARSECD_ROLE_BROKERD);
+	const struct users_entry *b = users_get(USERS_ROLE_BROKERD);
 
 	if (st->st_uid == b->uid)
 		return (st->st_mode & S_IWUSR) != 0;
@@ -414,7 +386,7 @@ dirs_key_store(const char *db)
 	static const char *const suffixes[] = { "", "-journal", "-wal", "-shm" };
 	char dir[CFG_LONGPATH_MAX], name[NAME_MAX + 1];
 	const char *slash = strrchr(db, '/');
-	const struct parsecd_user *b = parsecd_user(PARSECD_ROLE_BROKERD);
+	const struct users_entry *b = users_get(USERS_ROLE_BROKERD);
 	struct stat st;
 	size_t k;
 	int fd, writable;
@@ -456,14 +428,14 @@ dirs_key_store(const char *db)
  * Only regular files with one link change owner, through their descriptors.
  */
 static void
-dirs_reown(int dirfd, const char *path, const struct parsecd_user *u)
+dirs_reown(int dirfd, const char *path, const struct users_entry *u)
 {
 	struct dirent *de;
 	struct stat st;
 	DIR *d;
 	int fd, moved = 0;
 
-	if (!du.root)
+	if (!dirs_root)
 		return;
 	if ((fd = dup(dirfd)) == -1 || (d = fdopendir(fd)) == NULL)
 		fatal("reading %s", path);
@@ -472,7 +444,7 @@ dirs_reown(int dirfd, const char *path, const struct parsecd_user *u)
 			continue;
 		fd = openat(dirfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 		if (fd == -1 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
-		    st.st_uid == u->uid || !parsecd_is_service_uid(st.st_uid)) {
+		    st.st_uid == u->uid || !users_is_service_uid(st.st_uid)) {
 			if (fd != -1)
 				close(fd);
 			continue;
@@ -494,7 +466,7 @@ dirs_reown(int dirfd, const char *path, const struct parsecd_user *u)
 static int
 dirs_provider(const struct parsec_config *cfg, const struct cfg_provider *p, int at_start)
 {
-	const struct parsecd_user *u = parsecd_user(parsecd_provider_role(p->kind));
+	const struct users_entry *u = users_get(users_provider_role(p->kind));
 	char path[CFG_LONGPATH_MAX + CFG_NAME_MAX + 2];
 	struct stat st;
 	int fd, made;
@@ -503,7 +475,7 @@ dirs_provider(const struct parsec_config *cfg, const struct cfg_provider *p, int
 	fd = parsecd_dir_open("privsep.state_dir", path, 1, u->uid, u->gid, 0700, &made);
 	if (fstat(fd, &st) == -1)
 		fatal("fstat %s", path);
-	if (!made && st.st_uid != u->uid && parsecd_is_service_uid(st.st_uid))
+	if (!made && st.st_uid != u->uid && users_is_service_uid(st.st_uid))
 		dirs_reown(fd, path, u);
 	else if (!made && st.st_uid != u->uid)
 		fatalx("privsep.state_dir: %s belongs to uid %u; the provider keeps its state "
@@ -572,8 +544,8 @@ parsecd_prepare_provider_dir(const struct parsec_config *cfg, const struct cfg_p
 		idfd = openat(fd, DIRS_DEPLOYMENT, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 		    O_CLOEXEC, 0600);
 		if (idfd == -1 || write(idfd, id, (size_t)n) != n || fsync(idfd) == -1 ||
-		    (du.root && fchown(idfd, parsecd_user(parsecd_provider_role(p->kind))->uid,
-		    parsecd_user(parsecd_provider_role(p->kind))->gid) == -1))
+		    (dirs_root && fchown(idfd, users_get(users_provider_role(p->kind))->uid,
+		    users_get(users_provider_role(p->kind))->gid) == -1))
 			log_warn("writing %s/%s/%s", cfg->state_dir, p->name, DIRS_DEPLOYMENT);
 		if (idfd != -1)
 			close(idfd);
@@ -588,9 +560,10 @@ parsecd_prepare_dirs(const struct parsec_config *cfg)
 	size_t i;
 	int fd, state_fd;
 
-	dirs_user(cfg);
+	users_init(cfg);
+	dirs_root = geteuid() == 0;
 	/* frontd's chroot (only as root): empty, root's, nothing to write. */
-	if (du.root) {
+	if (dirs_root) {
 		fd = parsecd_dir_open("privsep.chroot_dir", cfg->chroot_dir, 1, 0, 0, 0755, NULL);
 		if (fstat(fd, &st) == -1)
 			fatal("fstat %s", cfg->chroot_dir);
@@ -600,8 +573,7 @@ parsecd_prepare_dirs(const struct parsec_config *cfg)
 		close(fd);
 	}
 
-	state_fd = parsecd_dir_open("privsep.state_dir", cfg->state_dir, 1, du.root ? 0 : du.uid,
-	    du.root ? 0 : du.gid, 0755, NULL);
+	state_fd = parsecd_dir_open("privsep.state_dir", cfg->state_dir, 1, 0, 0, 0755, NULL);
 	dirs_lock(state_fd, cfg->state_dir);
 	dirs_state_fd = state_fd;
 	strlcpy(dirs_state_path, cfg->state_dir, sizeof(dirs_state_path));
@@ -618,7 +590,7 @@ parsecd_lend_provider_dirs(const struct parsec_config *cfg, uid_t uid, gid_t gid
 	size_t i;
 	int fd;
 
-	for (i = 0; du.root && i < cfg->provider_count; i++) {
+	for (i = 0; dirs_root && i < cfg->provider_count; i++) {
 		if (cfg->providers[i].kind == CFG_PROVIDER_PKCS11)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, cfg->providers[i].name);

@@ -139,18 +139,22 @@ parsecd_load(const struct parsecd_opts *o, char *err, size_t errlen)
 	return config_load_file(o->config_path, &cfg, err, errlen);
 }
 
-/* -t: the configuration loaded; every helper it would exec is there and executable. */
+/*
+ * -t: the configuration loaded; every role's user exists and reaches its
+ * paths; every helper it would exec is there and executable.
+ */
 static int
 parsecd_check(void)
 {
-	parsecd_users_init(&cfg); /* as root: every role's user exists (fatal if not) */
-	parsecd_check_reach(&cfg); /* and reaches the paths it opens (fatal if not) */
+	users_init(&cfg); /* as root: every role's user exists (fatal if not) */
 	if (parsecd_check_helpers(&cfg) == -1) {
 		fprintf(stderr, "parsecd: configuration %s OK, but a helper cannot be "
 		    "executed (installed helpers belong in %s)\n",
 		    config_path ? config_path : "(built-in)", LIBEXECDIR);
 		return 1;
 	}
+	if (parsecd_check_reach(&cfg) == -1) /* the helper said which path and why */
+		return 1;
 	printf("parsecd: configuration %s OK\n", config_path ? config_path : "(built-in)");
 	return 0;
 }
@@ -162,7 +166,8 @@ parsecd_start(struct event_base *base)
 	int listen_fd, activated;
 
 	/* Paths a role's user cannot reach stop the start before anything is made there. */
-	parsecd_check_reach(&cfg);
+	if (parsecd_check_reach(&cfg) == -1)
+		fatalx("the service's users cannot reach the paths they need");
 	/* The state directory's lock first: a second instance stops before it touches a thing. */
 	parsecd_prepare_dirs(&cfg);
 	if (parsecd_adopt(&cfg, 0) == -1)

@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "proc.h"
+#include "users.h"
 
 /* A child process, as the parent keeps it (spawn.c): one per frontd, brokerd and provider worker. */
 struct child {
@@ -115,10 +116,10 @@ void parsecd_prepare_dirs(const struct parsec_config *cfg);
 /*
  * As root: every path a role's user opens by name once it is no longer root
  * (the key store's directory, state_dir, a PKCS#11 module) can be reached by
- * that user, or the start stops naming the path, the user and the directory
- * in the way (reach.c). Also run by -t.
+ * that user, asked of the adoption helper (adoption.c), which says which
+ * directory is in the way. 0, or -1 when one is not. Also run by -t.
  */
-void parsecd_check_reach(const struct parsec_config *cfg);
+int parsecd_check_reach(const struct parsec_config *cfg);
 
 /*
  * A provider worker pid was just reaped: the temporary key files it was
@@ -194,29 +195,6 @@ int parsecd_adopt_resolve(struct parsec_config *cfg);
 
 /* The executable name of a provider kind's process (spawn.c). */
 const char *parsecd_provider_binary(enum cfg_provider_kind kind);
-
-/* Who each child runs as (users.c): one user per role. */
-enum parsecd_role {
-	PARSECD_ROLE_FRONTD,
-	PARSECD_ROLE_BROKERD,
-	PARSECD_ROLE_MBED,   /* the software provider: the only key files on disk */
-	PARSECD_ROLE_DEVICE, /* PKCS#11 and TPM providers: [privsep] user, its groups */
-	PARSECD_ROLES
-};
-
-struct parsecd_user {
-	char name[CFG_NAME_MAX];
-	uid_t uid;
-	gid_t gid;
-};
-
-/* Looks every role's user up (as root; ourselves otherwise); fatal if one is missing. */
-void parsecd_users_init(const struct parsec_config *cfg);
-const struct parsecd_user *parsecd_user(enum parsecd_role r);
-enum parsecd_role parsecd_provider_role(enum cfg_provider_kind kind);
-const char *parsecd_role_name(enum parsecd_role r);
-/* Whether uid is one of the roles' users. */
-int parsecd_is_service_uid(uid_t uid);
 
 /*
  * The adoption runs as the key store's owner: the software and TPM providers'

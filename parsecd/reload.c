@@ -15,17 +15,6 @@
 #include "log.h"
 #include "parsecd.h"
 
-static const struct cfg_provider *
-parsecd_find_provider(const struct parsec_config *cfg, enum cfg_provider_kind kind)
-{
-	size_t i;
-
-	for (i = 0; i < cfg->provider_count; i++)
-		if (cfg->providers[i].kind == kind)
-			return &cfg->providers[i];
-	return NULL;
-}
-
 /* Stops a provider's workers for good and tells their peer (brokerd) it is gone. */
 static void
 parsecd_retire_provider(enum cfg_provider_kind kind)
@@ -108,8 +97,8 @@ parsecd_retire_changed(const struct parsec_config *cur, const struct parsec_conf
 	enum cfg_provider_kind kind;
 
 	for (kind = CFG_PROVIDER_MBED_CRYPTO; kind <= CFG_PROVIDER_TPM; kind++) {
-		const struct cfg_provider *old = parsecd_find_provider(cur, kind);
-		const struct cfg_provider *new = parsecd_find_provider(next, kind);
+		const struct cfg_provider *old = config_provider(cur, kind);
+		const struct cfg_provider *new = config_provider(next, kind);
 
 		if (old != NULL && (new == NULL || !parsecd_same_provider(old, new))) {
 			log_info("reload: %s provider %s %s", config_provider_kind_name(kind),
@@ -144,7 +133,7 @@ parsecd_start_new(const struct parsec_config *cfg)
 
 	for (i = 0; (c = parsecd_child(i)) != NULL; i++)
 		if (c->kind == PROC_PROVIDER && !c->retired)
-			c->provider = parsecd_find_provider(cfg, c->provider_kind);
+			c->provider = config_provider(cfg, c->provider_kind);
 	for (i = 0; i < cfg->provider_count; i++) {
 		const struct cfg_provider *p = &cfg->providers[i];
 

@@ -69,12 +69,8 @@ secrets_take(struct parsec_config *cfg, const struct cfg_provider *running,
     struct cfg_provider *out, char *err, size_t errlen)
 {
 	const char *kind = config_provider_kind_name(running->kind);
-	struct cfg_provider *p = NULL;
-	size_t i;
+	const struct cfg_provider *p = config_provider(cfg, running->kind);
 
-	for (i = 0; i < cfg->provider_count && p == NULL; i++)
-		if (cfg->providers[i].kind == running->kind)
-			p = &cfg->providers[i];
 	if (p == NULL) {
 		snprintf(err, errlen, "%s no longer configures the %s provider: send SIGHUP to "
 		    "take the file", secrets_path, kind);

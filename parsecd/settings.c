@@ -69,7 +69,7 @@ parsecd_settings_front(struct child *c, struct buf_writer *wr)
 		.max_output_bytes_per_uid = cfg->max_output_bytes_per_uid,
 	};
 
-	strlcpy(s.user, parsecd_user(PARSECD_ROLE_FRONTD)->name, sizeof(s.user));
+	strlcpy(s.user, users_get(USERS_ROLE_FRONTD)->name, sizeof(s.user));
 	strlcpy(s.chroot_dir, cfg->chroot_dir, sizeof(s.chroot_dir));
 	setup_front_encode(wr, &s);
 	return 0;
@@ -87,7 +87,7 @@ parsecd_settings_broker(struct child *c, struct buf_writer *wr)
 
 	if (s == NULL)
 		fatal("calloc");
-	strlcpy(s->user, parsecd_user(PARSECD_ROLE_BROKERD)->name, sizeof(s->user));
+	strlcpy(s->user, users_get(USERS_ROLE_BROKERD)->name, sizeof(s->user));
 	parsecd_auth_setup(cfg, s);
 	if (!c->ready) /* at setup only: a reload keeps the key store */
 		parsecd_deploy_scan(cfg, s);
@@ -140,7 +140,7 @@ parsecd_provider_settings(const struct child *c, const struct cfg_provider *p,
 
 	if (s == NULL)
 		fatal("calloc");
-	strlcpy(s->user, parsecd_user(parsecd_provider_role(c->provider->kind))->name,
+	strlcpy(s->user, users_get(users_provider_role(c->provider->kind))->name,
 	    sizeof(s->user));
 	s->id = (uint32_t)c->provider->kind;
 	strlcpy(s->name, c->provider->name, sizeof(s->name));

@@ -40,7 +40,7 @@ START_TEST(t_defaults)
 	ck_assert_uint_eq(cfg.key_manager_count, 1);
 	ck_assert_str_eq(cfg.providers[0].key_info_manager, "sqlite-manager");
 	ck_assert_str_eq(cfg.user, "_parsec");
-	/* The role users: unnamed, so their defaults are looked up at start (users.c). */
+	/* The role users: unnamed, so their defaults are looked up at start (conf/users.c). */
 	ck_assert_str_eq(cfg.frontd_user, "");
 	ck_assert_str_eq(cfg.brokerd_user, "");
 	ck_assert_str_eq(cfg.mbed_user, "");
@@ -223,6 +223,10 @@ static const struct bad_case bad[] = {
 	{ "[listener]\ntimeout = 5\n[[provider]]\nprovider_type = \"MbedCrypto\"\n"
 	  "[[provider]]\nprovider_type = \"MbedCrypto\"\nname = \"b\"\n",
 	    "test.toml:5: provider.provider_type: a MbedCrypto provider is already configured on line 3" },
+	/* parsecd's own key store goes to state_dir/parsecd-kim when sqlite_db_path is upstream's. */
+	{ "[listener]\ntimeout = 5\n[[provider]]\nprovider_type = \"MbedCrypto\"\n"
+	  "name = \"parsecd-kim\"\n",
+	    "test.toml:3: provider.name: \"parsecd-kim\" is the directory of parsecd's own key store" },
 	{ "[listener]\ntimeout = 5\n[[provider]]\nprovider_type = \"MbedCrypto\"\n"
 	  "key_info_manager = \"nope\"\n",
 	    "test.toml:3: provider.key_info_manager: no [[key_manager]] is named \"nope\"" },

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Whether each role's user reaches, by path, what it opens once it is no
- * longer root: asked of the kernel by a child with that user's credentials
- * (so ACLs count), before any child starts and by -t. A key store below
- * /root (0700) then stops the start naming the path, the user and the
- * directory in the way, not with a bare "Permission denied" from brokerd.
+ * The helper's reach job: whether each role's user reaches, by path, what it
+ * opens once it is no longer root, asked of the kernel by a child with that
+ * user's credentials (so ACLs count). parsecd runs it before it makes any
+ * directory and for -t; it lives here, not in the root parent, as it reads
+ * paths as other users, as the adoption does. A key store below /root (0700)
+ * then stops the start naming the path, the user and the directory in the
+ * way, not with a bare "Permission denied" from brokerd.
  */
 #include <errno.h>
 #include <grp.h>
@@ -17,13 +19,14 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "parsecd.h"
+#include "adopt.h"
+#include "users.h"
 
 #define REACH_NEEDS_MAX (CFG_KEY_MANAGER_MAX + CFG_PROVIDER_MAX + 1)
 
 /* A path one role's user opens by name after its privileges are dropped. */
 struct reach_need {
-	enum parsecd_role role;
+	enum users_role role;
 	const char *key;     /* the configuration key that names it */
 	char path[CFG_LONGPATH_MAX];
 	int is_file;         /* read, not entered */
@@ -43,14 +46,14 @@ reach_needs(const struct parsec_config *cfg, struct reach_need *needs)
 		db = cfg->key_managers[i].sqlite_db_path;
 		if (db[0] != '/' || (slash = strrchr(db, '/')) == db)
 			continue;
-		needs[n] = (struct reach_need){ PARSECD_ROLE_BROKERD, "key_manager.sqlite_db_path",
+		needs[n] = (struct reach_need){ USERS_ROLE_BROKERD, "key_manager.sqlite_db_path",
 		    "", 0, 0, "brokerd's user opens the key store there" };
 		snprintf(needs[n].path, sizeof(needs[n].path), "%.*s", (int)(slash - db), db);
 		n++;
 	}
 	/* ...and writes the keys it adopts into the providers' directories. */
 	if (cfg->key_manager_count > 0 && n < REACH_NEEDS_MAX) {
-		needs[n] = (struct reach_need){ PARSECD_ROLE_BROKERD, "privsep.state_dir", "", 0, 0,
+		needs[n] = (struct reach_need){ USERS_ROLE_BROKERD, "privsep.state_dir", "", 0, 0,
 		    "brokerd's user adopts upstream's keys into the providers' directories there" };
 		strlcpy(needs[n].path, cfg->state_dir, sizeof(needs[n].path));
 		n++;
@@ -60,15 +63,15 @@ reach_needs(const struct parsec_config *cfg, struct reach_need *needs)
 		if (cfg->providers[i].kind != CFG_PROVIDER_PKCS11 ||
 		    cfg->providers[i].library_path[0] != '/')
 			continue;
-		needs[n] = (struct reach_need){ PARSECD_ROLE_DEVICE, "provider.library_path", "", 1, 0,
+		needs[n] = (struct reach_need){ USERS_ROLE_DEVICE, "provider.library_path", "", 1, 0,
 		    "the PKCS#11 provider loads the module as that user" };
 		strlcpy(needs[n].path, cfg->providers[i].library_path, sizeof(needs[n].path));
 		n++;
 	}
-	/* A directory of the one user of before roles is handed over at the start (dirs.c). */
+	/* A directory of the one user of before roles: parsecd hands it over at the start. */
 	for (i = 0; i < n; i++)
 		needs[i].handed = !needs[i].is_file && lstat(needs[i].path, &st) == 0 &&
-		    S_ISDIR(st.st_mode) && st.st_uid != 0 && parsecd_is_service_uid(st.st_uid);
+		    S_ISDIR(st.st_mode) && st.st_uid != 0 && users_is_service_uid(st.st_uid);
 	return n;
 }
 
@@ -109,7 +112,7 @@ reach_blocked(const struct reach_need *need, char *blocker, size_t len)
 
 /* A child as user u answers on fd: the index of the first need in the way, and the blocker. */
 static void
-reach_child(const struct parsecd_user *u, enum parsecd_role role,
+reach_child(const struct users_entry *u, enum users_role role,
     const struct reach_need *needs, size_t n, int fd)
 {
 	char line[16 + CFG_LONGPATH_MAX];
@@ -117,7 +120,7 @@ reach_child(const struct parsecd_user *u, enum parsecd_role role,
 	size_t i;
 	int len;
 
-	if ((role == PARSECD_ROLE_DEVICE ? initgroups(u->name, u->gid) : setgroups(0, NULL)) == -1 ||
+	if ((role == USERS_ROLE_DEVICE ? initgroups(u->name, u->gid) : setgroups(0, NULL)) == -1 ||
 	    setresgid(u->gid, u->gid, u->gid) == -1 || setresuid(u->uid, u->uid, u->uid) == -1)
 		_exit(2);
 	for (i = 0; i < n; i++) {
@@ -134,12 +137,12 @@ reach_child(const struct parsecd_user *u, enum parsecd_role role,
 /*
  * Stops the start: the need in the way, its user, and what blocks it. What is
  * gone or no directory, or a directory or link of someone neither root nor the
- * service, is left to the directory walk (dirs.c), which refuses it for what
+ * service, is left to parsecd's directory walk (parsecd/dirs.c), which refuses it for what
  * it is: such a path may be changing under us (another user swapping links
  * between the child's look and ours), and "cannot reach" would hide that.
  */
 static void
-reach_refuse(const struct reach_need *need, const struct parsecd_user *u, const char *blocker)
+reach_refuse(const struct reach_need *need, const struct users_entry *u, const char *blocker)
 {
 	struct passwd *pw;
 	struct group *gr;
@@ -147,10 +150,10 @@ reach_refuse(const struct reach_need *need, const struct parsecd_user *u, const 
 	char owner[64] = "?", group[64] = "?";
 
 	if (lstat(blocker, &st) == 0 && S_ISLNK(st.st_mode) && st.st_uid != 0 &&
-	    !parsecd_is_service_uid(st.st_uid))
+	    !users_is_service_uid(st.st_uid))
 		return;
 	if (stat(blocker, &st) == -1 || (!S_ISDIR(st.st_mode) && !need->is_file) ||
-	    (st.st_uid != 0 && !parsecd_is_service_uid(st.st_uid)))
+	    (st.st_uid != 0 && !users_is_service_uid(st.st_uid)))
 		return;
 	if ((pw = getpwuid(st.st_uid)) != NULL)
 		strlcpy(owner, pw->pw_name, sizeof(owner));
@@ -169,9 +172,9 @@ reach_refuse(const struct reach_need *need, const struct parsecd_user *u, const 
 
 /* One role: a child with its user's credentials tries each of its needs. */
 static void
-reach_role(enum parsecd_role role, const struct reach_need *needs, size_t n)
+reach_role(enum users_role role, const struct reach_need *needs, size_t n)
 {
-	const struct parsecd_user *u = parsecd_user(role);
+	const struct users_entry *u = users_get(role);
 	char answer[16 + CFG_LONGPATH_MAX], *space;
 	ssize_t got;
 	size_t i;
@@ -209,7 +212,7 @@ reach_role(enum parsecd_role role, const struct reach_need *needs, size_t n)
 }
 
 void
-parsecd_check_reach(const struct parsec_config *cfg)
+adopt_reach(const struct parsec_config *cfg)
 {
 	/* 69 KiB, needed at the start only: mapped for the check, not resident for good. */
 	struct reach_need *needs;
@@ -220,9 +223,9 @@ parsecd_check_reach(const struct parsec_config *cfg)
 		return; /* one user for every role: what we reach, it reaches */
 	if ((needs = calloc(REACH_NEEDS_MAX, sizeof(*needs))) == NULL)
 		fatal("calloc");
-	parsecd_users_init(cfg);
+	users_init(cfg);
 	n = reach_needs(cfg, needs);
-	for (role = 0; role < PARSECD_ROLES; role++)
-		reach_role((enum parsecd_role)role, needs, n);
+	for (role = 0; role < USERS_ROLES; role++)
+		reach_role((enum users_role)role, needs, n);
 	free(needs);
 }
