@@ -3,7 +3,8 @@
  * The providers' half of the deployment identity (brokerd/broker_deploy.c
  * has the key store's): each provider's state directory belongs to its own
  * user, so the parent reads their identities for brokerd and writes the
- * identity brokerd settled into those that have none.
+ * identity brokerd settled into those that have none, and into the directory
+ * of a provider a reload adds.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -184,43 +185,69 @@ deploy_owner(const struct parsec_config *cfg, const char *path)
 	return NULL;
 }
 
-struct deploy_label {
+/*
+ * The identity brokerd settled at its READY, written into every provider
+ * directory without one then, and kept for those a reload adds.
+ */
+static struct {
 	const struct parsec_config *cfg;
 	char line[SETUP_DEPLOY_ID_LEN + 2];
-};
+} deploy_settled;
+
+/* Writes the settled identity into a state directory, as its owner's file: 0, or -1. */
+static int
+deploy_write(int sfd, const char *path)
+{
+	const struct users_entry *u = deploy_owner(deploy_settled.cfg, path);
+	size_t len = strlen(deploy_settled.line);
+	int fd, r;
+
+	/* The directory is its provider's: nothing found there is opened for writing. */
+	if (unlinkat(sfd, DEPLOY_TMP, 0) == -1 && errno != ENOENT)
+		return -1;
+	fd = openat(sfd, DEPLOY_TMP, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	r = fd == -1 || write(fd, deploy_settled.line, len) != (ssize_t)len || fsync(fd) == -1 ||
+	    (u != NULL && geteuid() == 0 && fchown(fd, u->uid, u->gid) == -1) ? -1 : 0;
+	if (fd != -1)
+		close(fd);
+	if (r == 0 && (renameat(sfd, DEPLOY_TMP, sfd, DEPLOY_FILE) == -1 || fsync(sfd) == -1))
+		r = -1;
+	return r;
+}
 
 static void
 deploy_label_one(int sfd, const char *path, void *arg)
 {
-	const struct deploy_label *l = arg;
-	const struct users_entry *u = deploy_owner(l->cfg, path);
-	size_t len = strlen(l->line);
 	char id[SETUP_DEPLOY_ID_LEN + 1];
-	int fd;
 
-	if (deploy_read_id(sfd, path, id))
-		return;
-	/* The directory is its provider's: nothing found there is opened for writing. */
-	if (unlinkat(sfd, DEPLOY_TMP, 0) == -1 && errno != ENOENT)
-		fatal("%s/%s", path, DEPLOY_TMP);
-	fd = openat(sfd, DEPLOY_TMP, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd == -1 || write(fd, l->line, len) != (ssize_t)len || fsync(fd) == -1 ||
-	    (u != NULL && geteuid() == 0 && fchown(fd, u->uid, u->gid) == -1))
-		fatal("writing %s/%s", path, DEPLOY_TMP);
-	close(fd);
-	if (renameat(sfd, DEPLOY_TMP, sfd, DEPLOY_FILE) == -1 || fsync(sfd) == -1)
+	if (!deploy_read_id(sfd, path, id) && deploy_write(sfd, path) == -1)
 		fatal("writing %s/%s", path, DEPLOY_FILE);
 }
 
 void
 parsecd_deploy_label(const struct parsec_config *cfg, const uint8_t *id, size_t len)
 {
-	struct deploy_label l = { .cfg = cfg };
-
 	if (!deploy_valid_id((const char *)id, len))
 		fatalx("brokerd sent no deployment identity");
-	memcpy(l.line, id, len);
-	l.line[len] = '\n';
-	l.line[len + 1] = '\0';
-	deploy_each(cfg, deploy_label_one, &l);
+	deploy_settled.cfg = cfg;
+	memcpy(deploy_settled.line, id, len);
+	deploy_settled.line[len] = '\n';
+	deploy_settled.line[len + 1] = '\0';
+	deploy_each(cfg, deploy_label_one, NULL);
+}
+
+void
+parsecd_deploy_join(const struct parsec_config *cfg, const struct cfg_provider *p, int fd)
+{
+	char path[CFG_LONGPATH_MAX + CFG_NAME_MAX + 2], material[NAME_MAX + 1];
+
+	snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, p->name);
+	if (deploy_settled.line[0] == '\0' ||
+	    faccessat(fd, DEPLOY_FILE, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return;
+	if (deploy_find_material(fd, path, material, sizeof(material)))
+		log_warnx("provider state %s holds files of no known deployment (%s): the next "
+		    "start refuses it", path, material);
+	else if (deploy_write(fd, path) == -1)
+		log_warn("writing %s/%s", path, DEPLOY_FILE);
 }

@@ -24,7 +24,6 @@
 
 #define DIRS_MAX_LINKS 16
 #define DIRS_LOCK_NAME "parsecd.lock"
-#define DIRS_DEPLOYMENT "deployment" /* brokerd writes it (broker_deploy.c) */
 
 /* Whether we run as root (only then do owners change); -1 until parsecd_prepare_dirs. */
 static int dirs_root = -1;
@@ -487,69 +486,12 @@ dirs_provider(const struct parsec_config *cfg, const struct cfg_provider *p, int
 	return fd;
 }
 
-/* Whether a provider directory holds anything but its identity. */
-static int
-dirs_holds_material(int dirfd)
-{
-	struct dirent *de;
-	DIR *d;
-	int fd, found = 0;
-
-	if ((fd = dup(dirfd)) == -1 || (d = fdopendir(fd)) == NULL)
-		return 1;
-	while ((de = readdir(d)) != NULL && !found)
-		found = de->d_name[0] != '.' && strcmp(de->d_name, DIRS_DEPLOYMENT) != 0;
-	closedir(d);
-	return found;
-}
-
 void
 parsecd_prepare_provider_dir(const struct parsec_config *cfg, const struct cfg_provider *p)
 {
-	char id[64];
-	struct dirent *de;
-	ssize_t n = 0;
-	DIR *d;
-	int fd, sfd, state_fd, idfd;
+	int fd = dirs_provider(cfg, p, 0);
 
-	fd = dirs_provider(cfg, p, 0);
-	if (faccessat(fd, DIRS_DEPLOYMENT, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
-		close(fd);
-		return;
-	}
-	if (dirs_holds_material(fd)) {
-		log_warnx("provider state %s/%s holds files of no known deployment: the next start "
-		    "refuses it", cfg->state_dir, p->name);
-		close(fd);
-		return;
-	}
-	/* The identity every other provider directory already carries. */
-	state_fd = parsecd_dir_open("privsep.state_dir", cfg->state_dir, 0, 0, 0, 0, NULL);
-	if ((d = fdopendir(state_fd)) == NULL)
-		fatal("reading %s", cfg->state_dir);
-	while (n <= 0 && (de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' || strcmp(de->d_name, p->name) == 0)
-			continue;
-		if ((sfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-		    O_CLOEXEC)) == -1)
-			continue;
-		if ((idfd = openat(sfd, DIRS_DEPLOYMENT, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) != -1) {
-			n = read(idfd, id, sizeof(id));
-			close(idfd);
-		}
-		close(sfd);
-	}
-	closedir(d);
-	if (n > 0) {
-		idfd = openat(fd, DIRS_DEPLOYMENT, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-		    O_CLOEXEC, 0600);
-		if (idfd == -1 || write(idfd, id, (size_t)n) != n || fsync(idfd) == -1 ||
-		    (dirs_root && fchown(idfd, users_get(users_provider_role(p->kind))->uid,
-		    users_get(users_provider_role(p->kind))->gid) == -1))
-			log_warn("writing %s/%s/%s", cfg->state_dir, p->name, DIRS_DEPLOYMENT);
-		if (idfd != -1)
-			close(idfd);
-	}
+	parsecd_deploy_join(cfg, p, fd);
 	close(fd);
 }
 

@@ -130,7 +130,7 @@ void parsecd_remove_worker_leftovers(const char *provider_dir, pid_t pid, const 
 
 /*
  * A provider added by a reload: its directory, made as at start-up, and
- * the deployment identity of its siblings if it holds nothing yet.
+ * the deployment identity if it holds nothing yet (deploy.c).
  */
 void parsecd_prepare_provider_dir(const struct parsec_config *cfg, const struct cfg_provider *p);
 
@@ -213,5 +213,10 @@ struct setup_broker;
 void parsecd_deploy_scan(const struct parsec_config *cfg, struct setup_broker *s);
 /* brokerd's deployment identity, written into each provider directory without one. */
 void parsecd_deploy_label(const struct parsec_config *cfg, const uint8_t *id, size_t len);
+/*
+ * The directory fd of a provider a reload adds takes that identity, unless it
+ * holds files of no known deployment (the next start refuses it: said here).
+ */
+void parsecd_deploy_join(const struct parsec_config *cfg, const struct cfg_provider *p, int fd);
 
 #endif
