@@ -464,6 +464,31 @@ cfg_key_manager(struct cfg_ctx *ctx, const struct toml_node *t, struct parsec_co
 	return 0;
 }
 
+/*
+ * One provider of each kind, each under a name of its own, and none under the
+ * name of the directory parsecd's own key store takes beside upstream's.
+ */
+static int
+cfg_provider_unique(struct cfg_ctx *ctx, const struct toml_node *t,
+    const struct parsec_config *cfg, const struct cfg_provider *p, const char *type)
+{
+	size_t i;
+
+	if (config_provider(cfg, p->kind) != NULL)
+		return cfg_fail(ctx, t->line, "provider.provider_type",
+		    "a %s provider is already configured on line %d", type,
+		    config_provider(cfg, p->kind)->line);
+	for (i = 0; i < cfg->provider_count; i++)
+		if (strcmp(cfg->providers[i].name, p->name) == 0)
+			return cfg_fail(ctx, t->line, "provider.name",
+			    "\"%s\" is already used on line %d", p->name, cfg->providers[i].line);
+	if (strcmp(p->name, CFG_OWN_STORE_DIR) == 0)
+		return cfg_fail(ctx, t->line, "provider.name", "\"%s\" is the directory of "
+		    "parsecd's own key store beside upstream Parsec's: name the provider otherwise",
+		    p->name);
+	return 0;
+}
+
 static int
 cfg_provider(struct cfg_ctx *ctx, const struct toml_node *t, struct parsec_config *cfg)
 {
@@ -478,7 +503,6 @@ cfg_provider(struct cfg_ctx *ctx, const struct toml_node *t, struct parsec_confi
 		"tpm-provider" };
 	struct cfg_provider *p;
 	int type, r;
-	size_t i;
 
 	if (cfg_entry(ctx, t, "provider", known, cfg->provider_count, CFG_PROVIDER_MAX,
 	    "providers") == -1)
@@ -525,18 +549,8 @@ cfg_provider(struct cfg_ctx *ctx, const struct toml_node *t, struct parsec_confi
 	p->has_slot_number = r == 1;
 	if (p->kind == CFG_PROVIDER_PKCS11 && p->library_path[0] == '\0')
 		return cfg_fail(ctx, t->line, "provider.library_path", "required for Pkcs11");
-	if (config_provider(cfg, p->kind) != NULL)
-		return cfg_fail(ctx, t->line, "provider.provider_type",
-		    "a %s provider is already configured on line %d", types[type],
-		    config_provider(cfg, p->kind)->line);
-	for (i = 0; i < cfg->provider_count; i++)
-		if (strcmp(cfg->providers[i].name, p->name) == 0)
-			return cfg_fail(ctx, t->line, "provider.name",
-			    "\"%s\" is already used on line %d", p->name, cfg->providers[i].line);
-	if (strcmp(p->name, CFG_OWN_STORE_DIR) == 0)
-		return cfg_fail(ctx, t->line, "provider.name", "\"%s\" is the directory of "
-		    "parsecd's own key store beside upstream Parsec's: name the provider otherwise",
-		    p->name);
+	if (cfg_provider_unique(ctx, t, cfg, p, types[type]) == -1)
+		return -1;
 	cfg->provider_count++;
 	return 0;
 }

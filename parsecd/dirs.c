@@ -486,13 +486,10 @@ dirs_provider(const struct parsec_config *cfg, const struct cfg_provider *p, int
 	return fd;
 }
 
-void
-parsecd_prepare_provider_dir(const struct parsec_config *cfg, const struct cfg_provider *p)
+int
+parsecd_provider_dir(const struct parsec_config *cfg, const struct cfg_provider *p)
 {
-	int fd = dirs_provider(cfg, p, 0);
-
-	parsecd_deploy_join(cfg, p, fd);
-	close(fd);
+	return dirs_provider(cfg, p, 0);
 }
 
 void

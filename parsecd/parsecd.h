@@ -128,11 +128,8 @@ int parsecd_check_reach(const struct parsec_config *cfg);
  */
 void parsecd_remove_worker_leftovers(const char *provider_dir, pid_t pid, const char *worker);
 
-/*
- * A provider added by a reload: its directory, made as at start-up, and
- * the deployment identity if it holds nothing yet (deploy.c).
- */
-void parsecd_prepare_provider_dir(const struct parsec_config *cfg, const struct cfg_provider *p);
+/* A provider added by a reload: its directory, made as at start-up, open. */
+int parsecd_provider_dir(const struct parsec_config *cfg, const struct cfg_provider *p);
 
 /*
  * Opens the directory path (O_RDONLY|O_DIRECTORY), walking from / through

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ipc.h"
 #include "ipc_msg.h"
@@ -40,8 +41,11 @@ parsecd_add_provider(const struct parsec_config *cfg, const struct cfg_provider 
 {
 	struct child *c;
 	uint32_t w;
+	int fd = parsecd_provider_dir(cfg, p);
 
-	parsecd_prepare_provider_dir(cfg, p);
+	/* Its directory carries the deployment identity before a worker starts there. */
+	parsecd_deploy_join(cfg, p, fd);
+	close(fd);
 	for (w = 0; w < parsecd_workers_for(p->kind); w++) {
 		if ((c = parsecd_new_worker(p, w)) == NULL) {
 			log_warnx("reload: no room for another provider worker");
