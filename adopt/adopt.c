@@ -455,18 +455,14 @@ adopt_summary(struct adopt_run *run)
 		    __func__, 0, "%s", line);
 }
 
-/*
- * brokerd's user, who owns our key store; parsecd lends it the software
- * providers' directories for the adoption.
- */
-static int
-adopt_drop(const struct adopt_run *run)
+int
+adopt_become(uid_t uid, gid_t gid)
 {
 	if (geteuid() != 0)
 		return 0;
-	if (setgroups(0, NULL) == -1 || setresgid(run->gid, run->gid, run->gid) == -1 ||
-	    setresuid(run->uid, run->uid, run->uid) == -1) {
-		log_warn("dropping to uid %u", (unsigned)run->uid);
+	if (setgroups(0, NULL) == -1 || setresgid(gid, gid, gid) == -1 ||
+	    setresuid(uid, uid, uid) == -1) {
+		log_warn("dropping to uid %u", (unsigned)uid);
 		return -1;
 	}
 	return 0;
@@ -574,7 +570,12 @@ adopt_run(struct adopt_run *run)
 	if (adopt_sources(run) == -1)
 		return -1;
 	/* A dry run writes nothing and reads our store as it is, whoever owns it. */
-	if ((!run->dry_run && adopt_drop(run) == -1) || adopt_open_store(run) == -1)
+	/*
+	 * As brokerd's user, who owns our key store (parsecd lends it the software
+	 * and TPM providers' directories for the adoption).
+	 */
+	if ((!run->dry_run && adopt_become(run->uid, run->gid) == -1) ||
+	    adopt_open_store(run) == -1)
 		return -1;
 	/* Everything it opens from here is below what it has open: the key store, state_dir. */
 	sandbox_seccomp_adopt();

@@ -108,8 +108,8 @@ void adopt_snapshot_free(struct adopt_snapshot *snap);
 /*
  * The helper's jobs. Upstream's keys into ours, written as uid:gid, or with
  * dry_run printed, not done (adopt.c): 0, or -1 if our key store could not be
- * read or written. What the file at path is, an enum cfg_store_kind
- * (adopt_snap.c). The key material no key store entry names, printed; the
+ * read or written. What the file at path is, an enum cfg_store_kind, parsed
+ * as uid:gid (adopt_snap.c). The key material no key store entry names, printed; the
  * exit status (orphans.c).
  */
 int adopt_keys(const struct parsec_config *cfg, int dry_run, uid_t uid, gid_t gid);
@@ -118,7 +118,9 @@ int adopt_keys(const struct parsec_config *cfg, int dry_run, uid_t uid, gid_t gi
  * names job, a call the filter forbids (adopt_main.c); nothing otherwise.
  */
 void adopt_test_forbidden(const char *job);
-int adopt_snap_classify(const char *path);
+int adopt_snap_classify(const char *path, uid_t uid, gid_t gid);
+/* Run as root: becomes uid:gid, no supplementary groups (adopt.c). 0, or -1 (said). */
+int adopt_become(uid_t uid, gid_t gid);
 int orphans_list(const struct parsec_config *cfg);
 /*
  * As root, before parsecd makes a thing: whether each role's user reaches the

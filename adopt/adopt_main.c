@@ -5,7 +5,8 @@
  * library. One job a run, named by the first argument:
  *   adopt | dry-run   upstream Parsec's keys into ours (adopt.c)
  *   orphans           key material no key store entry names (orphans.c)
- *   classify PATH     what a key store file is: the exit status (adopt_snap.c)
+ *   classify PATH     what a key store file is: the exit status (adopt_snap.c),
+ *                     parsed as the -u user
  *   reach             whether each role's user reaches its paths (adopt_reach.c)
  * The configuration is read again here, from the file or the -D directory
  * parsecd was given; parsecd passes the key store it chose with -s and -U.
@@ -36,7 +37,7 @@ adopt_usage(void)
 {
 	fprintf(stderr, "usage: parsec-adopt adopt|dry-run|orphans|reach (-c config.toml | -D dir) "
 	    "[-s store] [-U upstream_store] [-u uid:gid] [-l level] [-T]\n"
-	    "       parsec-adopt classify path\n"
+	    "       parsec-adopt classify [-u uid:gid] path\n"
 	    "parsecd runs it; see parsecd(8), --orphans and --adopt-dry-run\n");
 	exit(2);
 }
@@ -160,7 +161,7 @@ main(int argc, char **argv)
 	if (setrlimit(RLIMIT_CORE, &no_core) == -1 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
 		fatal("core dumps off");
 	if (strcmp(o.job, "classify") == 0)
-		return adopt_snap_classify(argv[argc - 1]);
+		return adopt_snap_classify(argv[argc - 1], o.uid, o.gid);
 	if (adopt_config(&o, &cfg) == -1) {
 		config_wipe_secrets(&cfg);
 		return 1;

@@ -184,7 +184,7 @@ adopt_snapshot_free(struct adopt_snapshot *snap)
  * blobs among them) are parsed under the adoption's filter, after the read.
  */
 int
-adopt_snap_classify(const char *path)
+adopt_snap_classify(const char *path, uid_t uid, gid_t gid)
 {
 	struct adopt_snapshot snap;
 	int hot, r;
@@ -195,7 +195,8 @@ adopt_snap_classify(const char *path)
 		adopt_snapshot_free(&snap);
 		return r == -1 ? CFG_STORE_UNREADABLE : CFG_STORE_OURS; /* empty: the start made it */
 	}
-	if (kim_open_readonly(":memory:") == -1)
+	/* The file is brokerd's user's to write: parsed as that user, never as root. */
+	if (adopt_become(uid, gid) == -1 || kim_open_readonly(":memory:") == -1)
 		r = CFG_STORE_UNREADABLE;
 	else {
 		sandbox_seccomp_adopt();

@@ -90,6 +90,18 @@ adoption_args(const char **argv, const char *job, const struct parsec_config *cf
 	argv[n] = NULL;
 }
 
+/* brokerd's user, who owns our key store, with its uid:gid as the helper's -u takes it. */
+static const struct users_entry *
+adoption_owner(const struct parsec_config *cfg, char *out, size_t outsz)
+{
+	const struct users_entry *u;
+
+	users_init(cfg);
+	u = users_get(USERS_ROLE_BROKERD);
+	snprintf(out, outsz, "%u:%u", (unsigned)u->uid, (unsigned)u->gid);
+	return u;
+}
+
 int
 parsecd_adopt(const struct parsec_config *cfg, int dry_run)
 {
@@ -101,9 +113,7 @@ parsecd_adopt(const struct parsec_config *cfg, int dry_run)
 	if (cfg->key_manager_count == 0)
 		return 0;
 	if (!dry_run) {
-		users_init(cfg);
-		u = users_get(USERS_ROLE_BROKERD);
-		snprintf(owner, sizeof(owner), "%u:%u", (unsigned)u->uid, (unsigned)u->gid);
+		u = adoption_owner(cfg, owner, sizeof(owner));
 		parsecd_lend_provider_dirs(cfg, u->uid, u->gid);
 	}
 	adoption_args(argv, dry_run ? "dry-run" : "adopt", cfg, dry_run ? NULL : owner, level);
@@ -138,17 +148,20 @@ parsecd_orphans(const struct parsec_config *cfg)
 int
 parsecd_adopt_resolve(struct parsec_config *cfg)
 {
-	const char *argv[] = { NULL, "classify", NULL, NULL };
+	char own[CFG_LONGPATH_MAX], owner[32];
+	/* A file brokerd's user may write: the helper parses it as that user. */
+	const char *argv[] = { NULL, "classify", "-u", owner, NULL, NULL };
 	struct cfg_key_manager *km;
-	char own[CFG_LONGPATH_MAX];
 	size_t i;
 	int v;
 
+	if (cfg->key_manager_count > 0)
+		adoption_owner(cfg, owner, sizeof(owner));
 	for (i = 0; i < cfg->key_manager_count; i++) {
 		km = &cfg->key_managers[i];
 		if (km->upstream_db_path[0] != '\0')
 			continue;
-		argv[2] = km->sqlite_db_path;
+		argv[4] = km->sqlite_db_path;
 		if ((v = adoption_exec(argv)) == -1)
 			return -1;
 		if (v != CFG_STORE_ABSENT && v != CFG_STORE_OURS && v != CFG_STORE_UPSTREAM) {
