@@ -9,7 +9,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -453,19 +452,6 @@ adopt_summary(struct adopt_run *run)
 	else
 		log_do(total + run->conflicts + run->skipped > 0 ? LOG_LVL_WARN : LOG_LVL_INFO,
 		    __func__, 0, "%s", line);
-}
-
-int
-adopt_become(uid_t uid, gid_t gid)
-{
-	if (geteuid() != 0)
-		return 0;
-	if (setgroups(0, NULL) == -1 || setresgid(gid, gid, gid) == -1 ||
-	    setresuid(uid, uid, uid) == -1) {
-		log_warn("dropping to uid %u", (unsigned)uid);
-		return -1;
-	}
-	return 0;
 }
 
 /* Our key store: read-only for a dry run (absent is fine then), else opened and locked. */

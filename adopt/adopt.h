@@ -119,7 +119,7 @@ int adopt_keys(const struct parsec_config *cfg, int dry_run, uid_t uid, gid_t gi
  */
 void adopt_test_forbidden(const char *job);
 int adopt_snap_classify(const char *path, uid_t uid, gid_t gid);
-/* Run as root: becomes uid:gid, no supplementary groups (adopt.c). 0, or -1 (said). */
+/* Run as root: becomes uid:gid, no supplementary groups (adopt_main.c). 0, or -1 (said). */
 int adopt_become(uid_t uid, gid_t gid);
 int orphans_list(const struct parsec_config *cfg);
 /*

@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +117,19 @@ adopt_test_forbidden(const char *job)
 #else
 	(void)job;
 #endif
+}
+
+int
+adopt_become(uid_t uid, gid_t gid)
+{
+	if (geteuid() != 0)
+		return 0;
+	if (setgroups(0, NULL) == -1 || setresgid(gid, gid, gid) == -1 ||
+	    setresuid(uid, uid, uid) == -1) {
+		log_warn("dropping to uid %u", (unsigned)uid);
+		return -1;
+	}
+	return 0;
 }
 
 /* The configuration as parsecd read it, with the key store parsecd chose. */
