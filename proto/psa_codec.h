@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libparsecproto, the codec library: Parsec's protobuf bodies (nanopb code
- * generated here from the .proto files) to and from PSA Crypto API C values,
- * for the service (frontd) and the client (libparsec) alike. It knows the
- * wire protocol (wire.h: opcodes, statuses) and the operation's form (op.h),
- * and nothing else of the daemons.
+ * generated here from the .proto files) to and from the one form of an
+ * operation, common/op.h's (PSA Crypto API values), for the service (frontd)
+ * and the client (libparsec) alike. It knows the wire protocol (wire.h:
+ * opcodes, statuses) and that form, and nothing else of the daemons.
  *
  * Names carry the prefix pc_ ("protobuf codec"). Files:
  *   pc_psa.c    algorithms and key attributes <-> their protobuf messages
