@@ -120,7 +120,7 @@ bench_sign_request(uint8_t provider, const char *key_name, uint8_t *req)
 	psa_sign_hash_Operation op = psa_sign_hash_Operation_init_zero;
 	static const uint8_t sevens[32] = { 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
 		7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7 };
-	struct pc_bytes hash = { sevens, sizeof(sevens) };
+	struct op_bytes hash = { sevens, sizeof(sevens) };
 	uint8_t body[256];
 	pb_ostream_t out = pb_ostream_from_buffer(body, sizeof(body));
 

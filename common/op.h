@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The fixed internal form of an operation, shared by every hop after frontd:
- * frontd turns a protobuf body into a struct op_request, brokerd and the
- * providers answer with a struct op_result, frontd encodes it back.
- * Byte fields point into the buffer they were decoded from.
+ * The one model of an operation: the codec (proto/psa_codec.h) decodes a
+ * client's protobuf body straight into a struct op_request in frontd, every
+ * later hop (brokerd, the providers) uses that form, they answer with a
+ * struct op_result which frontd's codec encodes back; on the client side
+ * libparsec fills an op_request and the codec builds the body from it.
+ * Names are copied into it (bounded); byte fields point into the buffer they
+ * were decoded from, or the client's own arguments.
  */
 #ifndef PARSEC_OP_H
 #define PARSEC_OP_H

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Protobuf bodies to and from the internal operation form. The codec library
- * (proto/psa_codec.h) converts bodies to PSA C values; here those become an
- * op_request, and an op_result becomes a Result, with the list operations'
- * items read from brokerd's encoding.
+ * A client's request into a front_request (its header checked, its body
+ * decoded by the codec library, proto/psa_codec.h, into the op_request), and
+ * an op_result into a Result: the codec's, or here Ping's and the list
+ * operations' from brokerd's encoding of their items.
  */
 #include <stddef.h>
 #include <stdlib.h>
@@ -128,13 +128,9 @@ front_list_fill(const struct front_list *l, const struct op_result *res, void *m
 	return buf_reader_done(&rd) ? 0 : -1;
 }
 
-/*
- * The Result filler for opcode: Ping's, a list's, else the codec's own with
- * out (which stays valid until msg is encoded).
- */
+/* The Result filler for opcode: Ping's, a list's, else the codec's own. */
 static int
-front_result_fill(const struct pc_codec *codec, const struct op_result *res,
-    const struct pc_bytes *out, void *msg)
+front_result_fill(const struct pc_codec *codec, const struct op_result *res, void *msg)
 {
 	size_t i;
 
@@ -146,58 +142,15 @@ front_result_fill(const struct pc_codec *codec, const struct op_result *res,
 	for (i = 0; i < NELEM(front_lists); i++)
 		if (front_lists[i].opcode == codec->opcode)
 			return front_list_fill(&front_lists[i], res, msg);
-	if (codec->opcode == OP_ATTEST_KEY || codec->opcode == OP_PREPARE_KEY_ATTESTATION) {
-		/* out[1] is brokerd's (a key reference): the others are the answer. */
-		struct pc_bytes outs[3] = { { res->out[0].ptr, res->out[0].len },
-			{ res->out[2].ptr, res->out[2].len }, { res->out[3].ptr, res->out[3].len } };
-
-		return pc_attest_result_fill(codec->opcode, outs, msg);
-	}
-	return pc_result_fill(codec, out, msg);
+	return pc_result_fill(codec, res, msg);
 }
 
 /* ---- requests and results ------------------------------------------------ */
-
-_Static_assert(PC_MAX_INPUTS == OP_MAX_INPUTS, "one input slot each");
-
-uint32_t
-front_decode_request(uint32_t opcode, const uint8_t *body, size_t len, struct op_request *op,
-    struct pc_msg **storage)
-{
-	const struct pc_codec *codec = pc_codec_find(opcode);
-	struct pc_args a;
-	uint32_t status;
-	size_t i;
-
-	*storage = NULL;
-	memset(op, 0, sizeof(*op));
-	op->opcode = opcode;
-	if (codec == NULL)
-		return ST_PSA_NOT_SUPPORTED;
-	if ((status = pc_request_decode(codec, body, len, &a, storage)) != ST_SUCCESS)
-		return status;
-	if ((a.key_name != NULL &&
-	    front_copy_str(op->key_name, sizeof(op->key_name), a.key_name) == -1) ||
-	    (a.client != NULL && front_copy_str(op->client, sizeof(op->client), a.client) == -1)) {
-		pc_msg_free(*storage);
-		*storage = NULL;
-		memset(op, 0, sizeof(*op));
-		op->opcode = opcode;
-		return ST_INVALID_ENCODING;
-	}
-	op->number = a.number;
-	op->alg = a.alg;
-	op->attrs = (struct op_key_attrs){ a.attrs.type, a.attrs.bits, a.attrs.usage, a.attrs.alg };
-	for (i = 0; i < OP_MAX_INPUTS; i++)
-		op->in[i] = (struct op_bytes){ a.in[i].ptr, a.in[i].len };
-	return ST_SUCCESS;
-}
 
 uint32_t
 front_encode_result(uint32_t opcode, const struct op_result *res, uint8_t **body, size_t *len)
 {
 	const struct pc_codec *codec = pc_codec_find(opcode);
-	struct pc_bytes out = { res->out[0].ptr, res->out[0].len };
 	void *msg;
 	int rc;
 
@@ -210,7 +163,7 @@ front_encode_result(uint32_t opcode, const struct op_result *res, uint8_t **body
 		return ST_SERIALIZING_BODY_FAILED;
 	if ((msg = calloc(1, codec->res_size)) == NULL)
 		return ST_PSA_INSUFFICIENT_MEMORY;
-	rc = front_result_fill(codec, res, &out, msg);
+	rc = front_result_fill(codec, res, msg);
 	if (rc == 0)
 		rc = pc_encode(codec->res_fields, msg, body, len);
 	pc_release_wiped(codec->res_fields, msg, codec->res_size);
@@ -222,6 +175,7 @@ uint32_t
 front_parse_request(const struct wire_hdr *hdr, enum wire_hdr_check check, const uint8_t *buf,
     size_t len, struct front_request *req)
 {
+	const struct pc_codec *codec;
 	const uint8_t *body;
 
 	memset(req, 0, sizeof(*req));
@@ -246,6 +200,9 @@ front_parse_request(const struct wire_hdr *hdr, enum wire_hdr_check check, const
 	body = buf + WIRE_HDR_LEN;
 	req->auth = body + req->hdr.body_len;
 	req->auth_len = req->hdr.auth_len;
-	return front_decode_request(req->hdr.opcode, body, req->hdr.body_len, &req->op,
-	    &req->storage);
+	/* The body holds the whole operation: the header adds only what routes it. */
+	req->op.opcode = req->hdr.opcode;
+	if ((codec = pc_codec_find(req->hdr.opcode)) == NULL)
+		return ST_PSA_NOT_SUPPORTED;
+	return pc_request_decode(codec, body, req->hdr.body_len, &req->op, &req->storage);
 }

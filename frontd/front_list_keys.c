@@ -83,12 +83,11 @@ lk_bytes(struct lk_out *o, uint8_t tag, const void *p, size_t n)
 static int
 lk_attrs(const struct op_key_attrs *a, uint8_t *buf, size_t cap, size_t *len)
 {
-	struct pc_key_attrs attrs = { a->type, a->bits, a->usage, a->alg };
 	psa_key_attributes_KeyAttributes pb = psa_key_attributes_KeyAttributes_init_zero;
 	pb_ostream_t out = pb_ostream_from_buffer(buf, cap);
 	bool ok;
 
-	if (pc_key_attrs_to_pb(&attrs, &pb) == -1)
+	if (pc_key_attrs_to_pb(a, &pb) == -1)
 		return -1;
 	ok = pb_encode(&out, psa_key_attributes_KeyAttributes_fields, &pb);
 	pb_release(psa_key_attributes_KeyAttributes_fields, &pb);

@@ -17,14 +17,6 @@ struct ipc_chan;
 struct pc_msg;
 
 /*
- * Decodes a request body for opcode into op. Returns ST_SUCCESS, or
- * ST_DESERIALIZING_BODY_FAILED for a body that is not that operation.
- * *storage (possibly NULL) must be freed with pc_msg_free after op is used.
- */
-uint32_t front_decode_request(uint32_t opcode, const uint8_t *body, size_t len,
-    struct op_request *op, struct pc_msg **storage);
-
-/*
  * Encodes a successful result as opcode's protobuf Result into a malloc'd
  * buffer. Returns ST_SUCCESS or ST_SERIALIZING_BODY_FAILED.
  */
@@ -38,10 +30,11 @@ int front_encode_list_keys(const struct op_result *res, uint8_t **body, size_t *
  * already decoded into hdr with check the verdict (front_conn.c decodes it
  * once, as soon as it has arrived): takes that verdict, then, in upstream's
  * order, the auth type, the opcode and the provider id, then decodes the
- * body. Returns ST_SUCCESS with op
- * filled, or the status that answers the request; unattributed is set when
- * that status is one upstream gives before it has a request at all (its
- * answer echoes nothing of the header: wire.h).
+ * body straight into op (pc_request_decode). Returns ST_SUCCESS with op
+ * filled and storage (to free with pc_msg_free once op is used), or the
+ * status that answers the request; unattributed is set when that status is
+ * one upstream gives before it has a request at all (its answer echoes
+ * nothing of the header: wire.h).
  */
 struct front_request {
 	struct wire_hdr hdr;

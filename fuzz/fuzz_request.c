@@ -18,7 +18,8 @@ fuzz_one(const uint8_t *data, size_t size)
 {
 	const struct pc_codec *codec;
 	struct wire_hdr hdr;
-	struct pc_args args;
+	struct op_request req;
+	struct op_result echo;
 	struct pc_msg *msg;
 	uint8_t *body = NULL;
 	size_t body_len = 0;
@@ -27,11 +28,15 @@ fuzz_one(const uint8_t *data, size_t size)
 	if (wire_decode_request_hdr(data, size, 1024 * 1024, &hdr) != WIRE_HDR_OK ||
 	    size - WIRE_HDR_LEN != (size_t)hdr.body_len + hdr.auth_len ||
 	    (codec = pc_codec_find(hdr.opcode)) == NULL ||
-	    pc_request_decode(codec, data + WIRE_HDR_LEN, hdr.body_len, &args, &msg) != ST_SUCCESS)
+	    pc_request_decode(codec, data + WIRE_HDR_LEN, hdr.body_len, &req, &msg) != ST_SUCCESS)
 		return;
 	/* Echo the request's own bytes back as a result to exercise the encoders. */
+	op_result_status(&echo, ST_SUCCESS);
+	echo.out[0] = req.in[0];
+	echo.out[2] = req.in[1];
+	echo.out[3] = req.in[2];
 	if ((res = calloc(1, codec->res_size)) != NULL) {
-		if (pc_result_fill(codec, &args.in[0], res) == 0 &&
+		if (pc_result_fill(codec, &echo, res) == 0 &&
 		    pc_encode(codec->res_fields, res, &body, &body_len) == 0)
 			free(body);
 		pb_release(codec->res_fields, res);

@@ -30,7 +30,7 @@ fuzz_result(const struct pc_codec *codec, const uint8_t *body, size_t len, size_
 	pc_result_collect(codec, res, &sink);
 	if (codec->opcode == OP_LIST_KEYS) {
 		list_keys_Result *keys = res;
-		struct pc_key_attrs attrs;
+		struct op_key_attrs attrs;
 		size_t i;
 
 		for (i = 0; i < keys->keys_count && keys->keys != NULL; i++)

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * libparsec's operations: each public function names its arguments as C
- * values; the codec library's table (proto/psa_codec.h) says which fields of
- * the request and result they travel in, and wire.c's table which provider
- * and whether the client's identity goes with it.
+ * libparsec's operations: each public function puts its arguments into a
+ * struct op_request, the service's own form of an operation (op.h); the
+ * codec library's table (proto/psa_codec.h) says which fields of the request
+ * and result they travel in, and wire.c's table which provider and whether
+ * the client's identity goes with it.
  */
 #include <stddef.h>
 #include <stdlib.h>
@@ -30,12 +31,27 @@ parsec_copy(char *dst, const char *src, size_t size)
 }
 
 /*
- * One operation: args through opcode's row of the codec table, the output
+ * A name into a name of req (key_name, client); one too long for it fills it
+ * without a NUL, which pc_request_build refuses (PsaErrorInvalidArgument).
+ */
+static void
+parsec_name(char dst[OP_NAME_MAX], const char *name)
+{
+	size_t len = name != NULL ? strnlen(name, OP_NAME_MAX) : 0;
+
+	if (len > 0)
+		memcpy(dst, name, len);
+	if (len < OP_NAME_MAX)
+		dst[len] = '\0';
+}
+
+/*
+ * One operation: req through opcode's row of the codec table, the output
  * bytes into out (NULL: none), the decoded Result into typed (NULL: not kept;
  * else the caller's zeroed Result, which it pb_releases).
  */
 static int
-parsec_run(parsec_client *c, uint32_t opcode, const struct pc_args *args, struct pc_sink *out,
+parsec_run(parsec_client *c, uint32_t opcode, const struct op_request *req, struct pc_sink *out,
     void *typed)
 {
 	const struct pc_codec *codec = pc_codec_find(opcode);
@@ -47,7 +63,7 @@ parsec_run(parsec_client *c, uint32_t opcode, const struct pc_args *args, struct
 	if (out == NULL)
 		out = &none;
 	if (op != NULL && res != NULL &&
-	    (st = (int)pc_request_build(codec, args, op)) == PARSEC_SUCCESS) {
+	    (st = (int)pc_request_build(codec, req, op)) == PARSEC_SUCCESS) {
 		pc_result_prepare(codec, res, out);
 		st = parsec_call(c, wire_opcode_is_core(opcode) ? PARSEC_PROVIDER_CORE :
 		    PARSEC_USE_CLIENT_PROVIDER, opcode, wire_opcode_needs_auth(opcode),
@@ -70,27 +86,27 @@ parsec_run(parsec_client *c, uint32_t opcode, const struct pc_args *args, struct
 
 /* An operation whose output goes to out[cap], *len its length. */
 static int
-parsec_out(parsec_client *c, uint32_t opcode, const struct pc_args *args, uint8_t *out,
+parsec_out(parsec_client *c, uint32_t opcode, const struct op_request *req, uint8_t *out,
     size_t cap, size_t *len)
 {
 	struct pc_sink sink = { out, cap, 0 };
-	int st = parsec_run(c, opcode, args, &sink, NULL);
+	int st = parsec_run(c, opcode, req, &sink, NULL);
 
 	*len = sink.len;
 	return st;
 }
 
-static struct pc_key_attrs
+static struct op_key_attrs
 parsec_attrs(const struct parsec_key_attributes *a)
 {
-	return (struct pc_key_attrs){ a->type, a->bits, a->usage, a->alg };
+	return (struct op_key_attrs){ a->type, a->bits, a->usage, a->alg };
 }
 
 /* The version and id every provider and authenticator description carries. */
 #define COPY_VERSION(d, s) ((d)->version_maj = (s)->version_maj, \
 	(d)->version_min = (s)->version_min, (d)->version_rev = (s)->version_rev, (d)->id = (s)->id)
 
-#define NO_ARGS ((struct pc_args){ NULL, NULL, 0, { 0, 0, 0, 0 }, 0, { { NULL, 0 } } })
+#define NO_ARGS ((struct op_request){ 0 })
 #define BYTES(p, n) { (p), (n) }
 
 /* ---- core operations: typed Results, copied into the caller's structures ---- */
@@ -164,7 +180,7 @@ parsec_list_opcodes(parsec_client *c, uint32_t provider_id, uint32_t *out, size_
     size_t *count)
 {
 	list_opcodes_Result res = list_opcodes_Result_init_zero;
-	struct pc_args a = NO_ARGS;
+	struct op_request a = NO_ARGS;
 	int st;
 
 	a.number = provider_id;
@@ -204,7 +220,7 @@ keys_copy(const void *res, size_t i, void *out)
 {
 	const list_keys_KeyInfo *k = &((const list_keys_Result *)res)->keys[i];
 	struct parsec_key_info *o = (struct parsec_key_info *)out + i;
-	struct pc_key_attrs a;
+	struct op_key_attrs a;
 
 	memset(o, 0, sizeof(*o));
 	parsec_copy(o->name, k->name ? k->name : "", sizeof(o->name));
@@ -244,19 +260,20 @@ parsec_list_clients(parsec_client *c, char (*names)[PARSEC_NAME_MAX + 1], size_t
 int
 parsec_delete_client(parsec_client *c, const char *client_name)
 {
-	struct pc_args a = NO_ARGS;
+	struct op_request a = NO_ARGS;
 
-	a.client = client_name;
+	parsec_name(a.client, client_name);
 	return parsec_run(c, OP_DELETE_CLIENT, &a, NULL, NULL);
 }
 
-/* ---- PSA operations: arguments into their slots of pc_args ---- */
+/* ---- PSA operations: arguments into their slots of op_request ---- */
 
 int
 parsec_generate_key(parsec_client *c, const char *name, const struct parsec_key_attributes *attrs)
 {
-	struct pc_args a = { .key_name = name, .attrs = parsec_attrs(attrs) };
+	struct op_request a = { .attrs = parsec_attrs(attrs) };
 
+	parsec_name(a.key_name, name);
 	return parsec_run(c, OP_PSA_GENERATE_KEY, &a, NULL, NULL);
 }
 
@@ -264,17 +281,19 @@ int
 parsec_import_key(parsec_client *c, const char *name, const struct parsec_key_attributes *attrs,
     const uint8_t *data, size_t data_len)
 {
-	struct pc_args a = { .key_name = name, .attrs = parsec_attrs(attrs),
+	struct op_request a = { .attrs = parsec_attrs(attrs),
 		.in = { BYTES(data, data_len) } };
 
+	parsec_name(a.key_name, name);
 	return parsec_run(c, OP_PSA_IMPORT_KEY, &a, NULL, NULL);
 }
 
 int
 parsec_destroy_key(parsec_client *c, const char *name)
 {
-	struct pc_args a = { .key_name = name };
+	struct op_request a = NO_ARGS;
 
+	parsec_name(a.key_name, name);
 	return parsec_run(c, OP_PSA_DESTROY_KEY, &a, NULL, NULL);
 }
 
@@ -283,8 +302,9 @@ static int
 parsec_export(parsec_client *c, uint32_t opcode, const char *name, uint8_t *out, size_t cap,
     size_t *len)
 {
-	struct pc_args a = { .key_name = name };
+	struct op_request a = NO_ARGS;
 
+	parsec_name(a.key_name, name);
 	return parsec_out(c, opcode, &a, out, cap, len);
 }
 
@@ -306,8 +326,9 @@ static int
 parsec_keyed(parsec_client *c, uint32_t opcode, const char *name, uint32_t alg,
     const uint8_t *in, size_t in_len, uint8_t *out, size_t cap, size_t *len)
 {
-	struct pc_args a = { .key_name = name, .alg = alg, .in = { BYTES(in, in_len) } };
+	struct op_request a = { .alg = alg, .in = { BYTES(in, in_len) } };
 
+	parsec_name(a.key_name, name);
 	return parsec_out(c, opcode, &a, out, cap, len);
 }
 
@@ -316,9 +337,10 @@ static int
 parsec_check(parsec_client *c, uint32_t opcode, const char *name, uint32_t alg,
     const uint8_t *in, size_t in_len, const uint8_t *ref, size_t ref_len)
 {
-	struct pc_args a = { .key_name = name, .alg = alg,
+	struct op_request a = { .alg = alg,
 		.in = { BYTES(in, in_len), BYTES(ref, ref_len) } };
 
+	parsec_name(a.key_name, name);
 	return parsec_run(c, opcode, &a, NULL, NULL);
 }
 
@@ -358,9 +380,10 @@ parsec_asymmetric(parsec_client *c, uint32_t opcode, const char *name, uint32_t 
     const uint8_t *in, size_t in_len, const uint8_t *salt, size_t salt_len, uint8_t *out,
     size_t cap, size_t *len)
 {
-	struct pc_args a = { .key_name = name, .alg = alg,
+	struct op_request a = { .alg = alg,
 		.in = { BYTES(in, in_len), BYTES(salt, salt_len) } };
 
+	parsec_name(a.key_name, name);
 	return parsec_out(c, opcode, &a, out, cap, len);
 }
 
@@ -386,9 +409,10 @@ parsec_aead(parsec_client *c, uint32_t opcode, const char *name, uint32_t alg,
     const uint8_t *nonce, size_t nonce_len, const uint8_t *ad, size_t ad_len, const uint8_t *in,
     size_t in_len, uint8_t *out, size_t cap, size_t *len)
 {
-	struct pc_args a = { .key_name = name, .alg = alg,
+	struct op_request a = { .alg = alg,
 		.in = { BYTES(nonce, nonce_len), BYTES(ad, ad_len), BYTES(in, in_len) } };
 
+	parsec_name(a.key_name, name);
 	return parsec_out(c, opcode, &a, out, cap, len);
 }
 
@@ -463,7 +487,7 @@ parsec_raw_key_agreement(parsec_client *c, const char *private_key_name, uint32_
 int
 parsec_generate_random(parsec_client *c, uint8_t *out, size_t len)
 {
-	struct pc_args a = NO_ARGS;
+	struct op_request a = NO_ARGS;
 	size_t got;
 	int st;
 
@@ -476,7 +500,7 @@ int
 parsec_can_do_crypto(parsec_client *c, uint32_t check_type,
     const struct parsec_key_attributes *attrs)
 {
-	struct pc_args a = { .number = check_type, .attrs = parsec_attrs(attrs) };
+	struct op_request a = { .number = check_type, .attrs = parsec_attrs(attrs) };
 
 	return parsec_run(c, OP_CAN_DO_CRYPTO, &a, NULL, NULL);
 }

@@ -9,7 +9,7 @@
 bool
 pc_bytes_capture(pb_istream_t *stream, const pb_field_t *field, void **arg)
 {
-	struct pc_bytes *b = *arg;
+	struct op_bytes *b = *arg;
 
 	/* A buffer stream's state is its read position. */
 	b->ptr = (const uint8_t *)stream->state;
@@ -20,7 +20,7 @@ pc_bytes_capture(pb_istream_t *stream, const pb_field_t *field, void **arg)
 bool
 pc_bytes_emit(pb_ostream_t *stream, const pb_field_t *field, void *const *arg)
 {
-	const struct pc_bytes *b = *arg;
+	const struct op_bytes *b = *arg;
 
 	/* proto3 leaves an empty bytes field out. */
 	if (b == NULL || b->len == 0)

@@ -608,7 +608,7 @@ static const struct pc_usage_bit pc_usage_bits[] = {
 };
 
 int
-pc_key_attrs_from_pb(const psa_key_attributes_KeyAttributes *pb, struct pc_key_attrs *attrs)
+pc_key_attrs_from_pb(const psa_key_attributes_KeyAttributes *pb, struct op_key_attrs *attrs)
 {
 	size_t i;
 
@@ -636,7 +636,7 @@ pc_key_attrs_from_pb(const psa_key_attributes_KeyAttributes *pb, struct pc_key_a
 }
 
 int
-pc_key_attrs_to_pb(const struct pc_key_attrs *attrs, psa_key_attributes_KeyAttributes *pb)
+pc_key_attrs_to_pb(const struct op_key_attrs *attrs, psa_key_attributes_KeyAttributes *pb)
 {
 	uint8_t *flags;
 	size_t i;

@@ -72,7 +72,7 @@
 #define CB_OUT(P, f) .out = { PC_CALLBACK, 0, RESM(P, f), 0 }
 
 /*
- * Inputs by opcode (pc_args.in), as the service passes them on:
+ * Inputs by opcode (op_request.in), as the service passes them on:
  *   ImportKey: in[0] data                   SignHash: in[0] hash; VerifyHash: + in[1] signature
  *   SignMessage: in[0] message              VerifyMessage: + in[1] signature
  *   AsymmetricEncrypt/Decrypt: in[0] input, in[1] salt
@@ -279,47 +279,62 @@ pc_msg_free(struct pc_msg *m)
 	free(m);
 }
 
-/* A decoded Operation to C values: ST_SUCCESS or ST_INVALID_ENCODING. */
+int
+pc_name_get(char dst[OP_NAME_MAX], const char *field, size_t size)
+{
+	size_t len = strnlen(field, size);
+
+	if (len == size || len >= OP_NAME_MAX)
+		return -1;
+	memcpy(dst, field, len + 1);
+	return 0;
+}
+
+/* A decoded Operation into req: ST_SUCCESS or ST_INVALID_ENCODING. */
 static uint32_t
-pc_args_from(const struct pc_codec *k, const void *msg, struct pc_args *a)
+pc_request_from(const struct pc_codec *k, const void *msg, struct op_request *req)
 {
 	size_t i;
 
 	if (k->opcode == OP_ATTEST_KEY || k->opcode == OP_PREPARE_KEY_ATTESTATION)
-		return pc_attest_args(k->opcode, msg, a);
-	if (k->name_role != 0) {
-		const char *name = (const char *)AT(msg, k->name_off);
-
-		if (strnlen(name, k->name_size) == k->name_size)
-			return ST_INVALID_ENCODING;
-		*(k->name_role == 1 ? &a->key_name : &a->client) = name;
-	}
-	if (k->alg_form != PC_ALG_NONE && pc_alg_get(k, msg, &a->alg) == -1)
+		return pc_attest_request(k->opcode, msg, req);
+	if (k->name_role != 0 && pc_name_get(k->name_role == 1 ? req->key_name : req->client,
+	    (const char *)AT(msg, k->name_off), k->name_size) == -1)
+		return ST_INVALID_ENCODING;
+	if (k->alg_form != PC_ALG_NONE && pc_alg_get(k, msg, &req->alg) == -1)
 		return ST_INVALID_ENCODING;
 	if (k->attrs && (!pc_flag(msg, k->attrs_has_off) ||
-	    pc_key_attrs_from_pb((const void *)AT(msg, k->attrs_off), &a->attrs) == -1))
+	    pc_key_attrs_from_pb((const void *)AT(msg, k->attrs_off), &req->attrs) == -1))
 		return ST_INVALID_ENCODING;
 	if (k->num_size != 0) {
-		a->number = pc_number(k, msg);
-		if (!pc_number_ok(k, a->number))
+		req->number = pc_number(k, msg);
+		if (!pc_number_ok(k, req->number))
 			return ST_INVALID_ENCODING;
 	}
-	for (i = 0; i < PC_MAX_INPUTS; i++) {
+	for (i = 0; i < OP_MAX_INPUTS; i++) {
 		const struct pc_field *f = &k->in[i];
 		const pb_bytes_array_t *b;
 
 		if (f->kind != PC_POINTER)
 			continue;
 		b = *PTR_AT(msg, f->off);
-		a->in[f->slot].ptr = b != NULL ? b->bytes : NULL;
-		a->in[f->slot].len = b != NULL ? b->size : 0;
+		req->in[f->slot].ptr = b != NULL ? b->bytes : NULL;
+		req->in[f->slot].len = b != NULL ? b->size : 0;
 	}
 	return ST_SUCCESS;
 }
 
+/* req zeroed but for its opcode. */
+static void
+pc_request_clear(const struct pc_codec *k, struct op_request *req)
+{
+	memset(req, 0, sizeof(*req));
+	req->opcode = k->opcode;
+}
+
 uint32_t
 pc_request_decode(const struct pc_codec *k, const uint8_t *body, size_t len,
-    struct pc_args *args, struct pc_msg **out)
+    struct op_request *req, struct pc_msg **out)
 {
 	struct pc_msg *m;
 	uint32_t status = ST_SUCCESS;
@@ -327,7 +342,7 @@ pc_request_decode(const struct pc_codec *k, const uint8_t *body, size_t len,
 	size_t i;
 
 	*out = NULL;
-	memset(args, 0, sizeof(*args));
+	pc_request_clear(k, req);
 	if (!pc_names_valid(k->op_fields, body, len))
 		return ST_PSA_INVALID_ARGUMENT;
 	if ((m = calloc(1, sizeof(*m))) == NULL || (m->msg = calloc(1, k->op_size)) == NULL) {
@@ -336,18 +351,18 @@ pc_request_decode(const struct pc_codec *k, const uint8_t *body, size_t len,
 	}
 	m->fields = k->op_fields;
 	m->size = k->op_size;
-	/* Large data fields decode straight into the arguments (pc_bytes.c). */
-	for (i = 0; i < PC_MAX_INPUTS; i++)
+	/* Large data fields decode straight into the request (pc_bytes.c). */
+	for (i = 0; i < OP_MAX_INPUTS; i++)
 		if (k->in[i].kind == PC_CALLBACK)
-			PC_BYTES_IN(*CB_AT(m->msg, k->in[i].off), &args->in[k->in[i].slot]);
+			PC_BYTES_IN(*CB_AT(m->msg, k->in[i].off), &req->in[k->in[i].slot]);
 	in = pb_istream_from_buffer(body, len);
 	if (!pb_decode(&in, k->op_fields, m->msg))
 		status = ST_DESERIALIZING_BODY_FAILED;
 	else
-		status = pc_args_from(k, m->msg, args);
+		status = pc_request_from(k, m->msg, req);
 	if (status != ST_SUCCESS) {
 		pc_msg_free(m);
-		memset(args, 0, sizeof(*args));
+		pc_request_clear(k, req);
 		return status;
 	}
 	*out = m;
@@ -355,11 +370,14 @@ pc_request_decode(const struct pc_codec *k, const uint8_t *body, size_t len,
 }
 
 int
-pc_result_fill(const struct pc_codec *k, const struct pc_bytes *out, void *res)
+pc_result_fill(const struct pc_codec *k, const struct op_result *r, void *res)
 {
 	const struct pc_field *f = &k->out;
+	const struct op_bytes *out = &r->out[0];
 	pb_bytes_array_t *b;
 
+	if (k->opcode == OP_ATTEST_KEY || k->opcode == OP_PREPARE_KEY_ATTESTATION)
+		return pc_attest_result_fill(k->opcode, r, res);
 	switch (f->kind) {
 	case PC_FIXED:
 		if (out->len > f->cap)
@@ -406,37 +424,39 @@ pc_encode(const pb_msgdesc_t *fields, const void *msg, uint8_t **body, size_t *l
 }
 
 /* ---- client side ---- */
-/* C values to an Operation, all checks before any copy: ST_SUCCESS or ST_PSA_INVALID_ARGUMENT. */
+/* req into an Operation, all checks before any copy: ST_SUCCESS or ST_PSA_INVALID_ARGUMENT. */
 static uint32_t
-pc_args_to(const struct pc_codec *k, const struct pc_args *a, void *msg)
+pc_request_to(const struct pc_codec *k, const struct op_request *req, void *msg)
 {
 	size_t i;
 
 	if (k->name_role != 0) {
-		const char *name = k->name_role == 1 ? a->key_name : a->client;
+		const char *name = k->name_role == 1 ? req->key_name : req->client;
+		size_t len = strnlen(name, OP_NAME_MAX);
 
-		if (name == NULL || name[0] == '\0' || strlen(name) >= k->name_size)
+		/* OP_NAME_MAX: no NUL, a name too long for the request form. */
+		if (len == 0 || len == OP_NAME_MAX || len >= k->name_size)
 			return ST_PSA_INVALID_ARGUMENT;
-		memcpy(AT(msg, k->name_off), name, strlen(name) + 1);
+		memcpy(AT(msg, k->name_off), name, len + 1);
 	}
-	if (k->alg_form != PC_ALG_NONE && pc_alg_set(k, a->alg, msg) == -1)
+	if (k->alg_form != PC_ALG_NONE && pc_alg_set(k, req->alg, msg) == -1)
 		return ST_PSA_INVALID_ARGUMENT;
 	if (k->attrs) {
-		if (pc_key_attrs_to_pb(&a->attrs, (void *)AT(msg, k->attrs_off)) == -1)
+		if (pc_key_attrs_to_pb(&req->attrs, (void *)AT(msg, k->attrs_off)) == -1)
 			return ST_PSA_INVALID_ARGUMENT;
 		pc_set_flag(msg, k->attrs_has_off);
 	}
 	if (k->num_size != 0) {
-		uint32_t v32 = (uint32_t)a->number;
+		uint32_t v32 = (uint32_t)req->number;
 
-		if (!pc_number_ok(k, a->number))
+		if (!pc_number_ok(k, req->number))
 			return ST_PSA_INVALID_ARGUMENT;
 		memcpy(AT(msg, k->num_off), k->num_size == sizeof(v32) ? (void *)&v32 :
-		    (void *)&a->number, k->num_size);
+		    (void *)&req->number, k->num_size);
 	}
-	for (i = 0; i < PC_MAX_INPUTS; i++) {
+	for (i = 0; i < OP_MAX_INPUTS; i++) {
 		const struct pc_field *f = &k->in[i];
-		const struct pc_bytes *b = &a->in[f->slot];
+		const struct op_bytes *b = &req->in[f->slot];
 
 		if (f->kind == PC_CALLBACK)
 			PC_BYTES_OUT(*CB_AT(msg, f->off), b);
@@ -445,15 +465,15 @@ pc_args_to(const struct pc_codec *k, const struct pc_args *a, void *msg)
 }
 
 uint32_t
-pc_request_build(const struct pc_codec *k, const struct pc_args *a, void *msg)
+pc_request_build(const struct pc_codec *k, const struct op_request *req, void *msg)
 {
-	uint32_t status = pc_args_to(k, a, msg);
+	uint32_t status = pc_request_to(k, req, msg);
 	size_t i;
 
 	/* Pointer fields last: a heap copy each (empty ones stay out). */
-	for (i = 0; status == ST_SUCCESS && i < PC_MAX_INPUTS; i++) {
+	for (i = 0; status == ST_SUCCESS && i < OP_MAX_INPUTS; i++) {
 		const struct pc_field *f = &k->in[i];
-		const struct pc_bytes *b = &a->in[f->slot];
+		const struct op_bytes *b = &req->in[f->slot];
 		pb_bytes_array_t *copy;
 
 		if (f->kind != PC_POINTER || b->len == 0)

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libparsecproto, the codec library: Parsec's protobuf bodies (nanopb code
- * generated here from the .proto files) to and from PSA Crypto API C values,
- * for the service (frontd) and the client (libparsec) alike. It knows the
- * wire protocol (wire.h: opcodes, statuses) and nothing of the daemons.
+ * generated here from the .proto files) to and from the one form of an
+ * operation, common/op.h's (PSA Crypto API values), for the service (frontd)
+ * and the client (libparsec) alike. It knows the wire protocol (wire.h:
+ * opcodes, statuses) and that form, and nothing else of the daemons.
  *
  * Names carry the prefix pc_ ("protobuf codec"). Files:
  *   pc_psa.c    algorithms and key attributes <-> their protobuf messages
@@ -23,46 +24,25 @@
 #include <pb_decode.h>
 #include <pb_encode.h>
 
+#include "op.h"
 #include "psa_algorithm.pb.h"
 #include "psa_key_attributes.pb.h"
 
-#define PC_MAX_INPUTS 3
-
-/* Borrowed bytes: the codec never owns what these point to. */
-struct pc_bytes {
-	const uint8_t *ptr;
-	size_t len;
-};
-
-/* PSA key attributes in their PSA Crypto API encoding. */
-struct pc_key_attrs {
-	uint32_t type;  /* psa_key_type_t */
-	uint32_t bits;
-	uint32_t usage; /* psa_key_usage_t */
-	uint32_t alg;   /* permitted psa_algorithm_t */
-};
-
 /*
- * An operation's arguments as C values; what each opcode uses is its row in
- * pc_table.c. Strings and bytes are borrowed: on the service side they point
- * into the request body or the decoded message (valid until pc_msg_free), on
- * the client side into the caller's arguments (valid until the request is
- * encoded).
+ * An operation has one model, the daemons' struct op_request (op.h), and the
+ * codec converts to and from it directly: the service decodes a body into
+ * one, the client builds a body from one. Its names are copied (bounded);
+ * its input bytes are borrowed: on the service side they point into the
+ * request body or the decoded message (valid until pc_msg_free), on the
+ * client side into the caller's arguments (valid until the request is
+ * encoded). What each opcode uses is its row in pc_table.c.
  */
-struct pc_args {
-	const char *key_name; /* the key, or RawKeyAgreement's private key */
-	const char *client;   /* DeleteClient; the attesting key of key attestation */
-	uint32_t alg;         /* psa_algorithm_t */
-	struct pc_key_attrs attrs;
-	uint64_t number;      /* GenerateRandom size, ListOpcodes provider, CanDoCrypto check */
-	struct pc_bytes in[PC_MAX_INPUTS];
-};
 
 /* ---- algorithms and key attributes: 0, or -1 for a value with no counterpart ---- */
 int pc_alg_from_pb(const psa_algorithm_Algorithm *pb, uint32_t *alg);
 int pc_alg_to_pb(uint32_t alg, psa_algorithm_Algorithm *pb);
-int pc_key_attrs_from_pb(const psa_key_attributes_KeyAttributes *pb, struct pc_key_attrs *attrs);
-int pc_key_attrs_to_pb(const struct pc_key_attrs *attrs, psa_key_attributes_KeyAttributes *pb);
+int pc_key_attrs_from_pb(const psa_key_attributes_KeyAttributes *pb, struct op_key_attrs *attrs);
+int pc_key_attrs_to_pb(const struct op_key_attrs *attrs, psa_key_attributes_KeyAttributes *pb);
 
 /* ---- the per-opcode table (pc_table.c) ---- */
 enum pc_kind {
@@ -81,7 +61,7 @@ enum pc_alg_form {
 
 struct pc_field {
 	uint8_t kind;   /* enum pc_kind */
-	uint8_t slot;   /* pc_args.in index (inputs) */
+	uint8_t slot;   /* op_request.in index (inputs) */
 	uint32_t off;   /* in the message */
 	uint32_t cap;   /* PC_FIXED: capacity */
 };
@@ -103,7 +83,7 @@ struct pc_codec {
 	uint8_t num_size;  /* 0 none, 4 or 8 */
 	uint32_t num_off;
 	uint32_t num_min, num_max; /* num_max 0: any value */
-	struct pc_field in[PC_MAX_INPUTS];
+	struct pc_field in[OP_MAX_INPUTS];
 	/* Result field */
 	struct pc_field out;
 };
@@ -114,37 +94,45 @@ const struct pc_codec *pc_codec_find(uint32_t opcode);
 /*
  * Key attestation (pc_attest.c), which the rows do not describe: an
  * Operation's arguments (key_name: the attested key, client: the attesting
- * key's name, in[0] credential blob, in[1] secret), and a Result from its
- * outputs (AttestKey: out[0] credential; PrepareKeyAttestation: out[0] name,
- * out[1] public, out[2] attesting key's public key).
+ * key's name, in[0] credential blob, in[1] secret), and a Result from
+ * op_result's outputs as op.h lays them out (AttestKey: out[0] credential;
+ * PrepareKeyAttestation: out[0] name, out[2] public, out[3] attesting key's
+ * public key).
  */
-uint32_t pc_attest_args(uint32_t opcode, const void *msg, struct pc_args *args);
-int pc_attest_result_fill(uint32_t opcode, const struct pc_bytes out[3], void *res);
+/*
+ * A name field of a decoded Operation (size bytes) into dst, a name of
+ * op_request: 0, or -1 when the field holds no NUL or the name does not fit.
+ */
+int pc_name_get(char dst[OP_NAME_MAX], const char *field, size_t size);
+uint32_t pc_attest_request(uint32_t opcode, const void *msg, struct op_request *req);
+int pc_attest_result_fill(uint32_t opcode, const struct op_result *res, void *msg);
 
 /* ---- service side: requests in, results out ---- */
-struct pc_msg; /* a decoded Operation, backing a pc_args' strings and bytes */
+struct pc_msg; /* a decoded Operation, backing an op_request's input bytes */
 
-/*
- * Decodes body as codec's Operation into args. Returns ST_SUCCESS with *msg
- * to free with pc_msg_free after args is used, ST_DESERIALIZING_BODY_FAILED
- * for a body that is not that Operation, ST_INVALID_ENCODING for a value with
- * no PSA counterpart or a missing field, ST_PSA_INVALID_ARGUMENT for a
- * string (a key or client name) that is not UTF-8 or holds a NUL byte, or
- * ST_PSA_INSUFFICIENT_MEMORY.
- */
 /* 1 when every string field of BODY, a message DESC, at any depth, is UTF-8
  * without a NUL byte (pc_names.c); 0 otherwise. */
 int pc_names_valid(const pb_msgdesc_t *desc, const uint8_t *body, size_t len);
 
+/*
+ * Decodes body as codec's Operation into req (zeroed first, its opcode set):
+ * the names copied, the large inputs pointing into body, the others into
+ * *msg. Returns ST_SUCCESS with *msg to free with pc_msg_free after req is
+ * used, ST_DESERIALIZING_BODY_FAILED for a body that is not that Operation,
+ * ST_INVALID_ENCODING for a value with no PSA counterpart or a missing field,
+ * ST_PSA_INVALID_ARGUMENT for a string (a key or client name) that is not
+ * UTF-8 or holds a NUL byte, or ST_PSA_INSUFFICIENT_MEMORY.
+ */
 uint32_t pc_request_decode(const struct pc_codec *codec, const uint8_t *body, size_t len,
-    struct pc_args *args, struct pc_msg **msg);
+    struct op_request *req, struct pc_msg **msg);
 void pc_msg_free(struct pc_msg *msg);
 
 /*
- * Puts out into a zeroed Result of codec (res_size bytes): 0, or -1 if it does
- * not fit. out must stay valid until res is encoded; pb_release frees res.
+ * Puts res's output (out[0]; key attestation's as above) into a zeroed Result
+ * of codec (res_size bytes): 0, or -1 if it does not fit. res's bytes must
+ * stay valid until msg is encoded; pb_release frees msg.
  */
-int pc_result_fill(const struct pc_codec *codec, const struct pc_bytes *out, void *res);
+int pc_result_fill(const struct pc_codec *codec, const struct op_result *res, void *msg);
 
 /* Encodes msg into a malloc'd buffer: 0, or -1. */
 int pc_encode(const pb_msgdesc_t *fields, const void *msg, uint8_t **body, size_t *len);
@@ -158,11 +146,12 @@ void pc_release_wiped(const pb_msgdesc_t *desc, void *msg, size_t size);
 
 /* ---- client side: requests out, results in ---- */
 /*
- * Fills a zeroed Operation of codec (op_size bytes) from args. Returns
- * ST_SUCCESS, ST_PSA_INVALID_ARGUMENT for arguments the message cannot carry,
- * or ST_PSA_INSUFFICIENT_MEMORY. Call pc_request_wipe afterwards either way.
+ * Fills a zeroed Operation of codec (op_size bytes) from req (whose opcode
+ * is not read: codec says which operation it is). Returns ST_SUCCESS, ST_PSA_INVALID_ARGUMENT for arguments the
+ * message cannot carry (a name empty, or filling its field without a NUL), or
+ * ST_PSA_INSUFFICIENT_MEMORY. Call pc_request_wipe afterwards either way.
  */
-uint32_t pc_request_build(const struct pc_codec *codec, const struct pc_args *args, void *op);
+uint32_t pc_request_build(const struct pc_codec *codec, const struct op_request *req, void *op);
 /* Wipes and frees what pc_request_build copied, then the rest of op. */
 void pc_request_wipe(const struct pc_codec *codec, void *op);
 
@@ -178,7 +167,7 @@ void pc_result_prepare(const struct pc_codec *codec, void *res, struct pc_sink *
 /* After decoding: the output into sink when it fits, heap copies wiped. */
 void pc_result_collect(const struct pc_codec *codec, void *res, struct pc_sink *sink);
 
-/* ---- zero-copy bytes callbacks (pc_bytes.c); the arg is a struct pc_bytes * ---- */
+/* ---- zero-copy bytes callbacks (pc_bytes.c); the arg is a struct op_bytes * ---- */
 /* Only for streams made by pb_istream_from_buffer: the bytes stay in that buffer. */
 bool pc_bytes_capture(pb_istream_t *stream, const pb_field_t *field, void **arg);
 bool pc_bytes_emit(pb_ostream_t *stream, const pb_field_t *field, void *const *arg);

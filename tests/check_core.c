@@ -188,7 +188,7 @@ START_TEST(t_generate_random_through_provider)
 	int fd = test_connect(daemon_under_test.socket_path);
 	psa_generate_random_Operation op = psa_generate_random_Operation_init_zero;
 	psa_generate_random_Result r = psa_generate_random_Result_init_zero;
-	struct pc_bytes random = { NULL, 0 };
+	struct op_bytes random = { NULL, 0 };
 
 	op.size = 32;
 	PC_BYTES_IN(r.random_bytes, &random);

@@ -190,7 +190,7 @@ END_TEST
 START_TEST(t_key_attrs)
 {
 	psa_key_attributes_KeyAttributes pb = psa_key_attributes_KeyAttributes_init_zero, back;
-	struct pc_key_attrs attrs;
+	struct op_key_attrs attrs;
 
 	pb.has_key_type = true;
 	pb.key_type.which_variant = psa_key_attributes_KeyType_ecc_key_pair_tag;
@@ -240,7 +240,7 @@ START_TEST(t_parse_sign_request)
 	uint8_t buf[512], zeros[32] = { 0 };
 	pb_ostream_t out = pb_ostream_from_buffer(buf + WIRE_HDR_LEN, sizeof(buf) - WIRE_HDR_LEN);
 	struct front_request req;
-	struct pc_bytes hash = { zeros, sizeof(zeros) };
+	struct op_bytes hash = { zeros, sizeof(zeros) };
 
 	strcpy(op.key_name, "k");
 	op.has_alg = true;
@@ -275,7 +275,7 @@ START_TEST(t_parse_sign_request)
 	{
 		static const uint8_t long_hash[257];
 
-		hash = (struct pc_bytes){ long_hash, sizeof(long_hash) };
+		hash = (struct op_bytes){ long_hash, sizeof(long_hash) };
 		op.has_alg = true;
 		out = pb_ostream_from_buffer(buf + WIRE_HDR_LEN, sizeof(buf) - WIRE_HDR_LEN);
 		ck_assert(pb_encode(&out, psa_sign_hash_Operation_fields, &op));
@@ -315,7 +315,7 @@ START_TEST(t_list_keys_encoding)
 	msg.keys_count = (pb_size_t)n;
 	for (i = 0; i < n; i++) {
 		struct op_key_info k = { (uint32_t)(i % 4), "", kinds[i] };
-		struct pc_key_attrs a = { kinds[i].type, kinds[i].bits, kinds[i].usage,
+		struct op_key_attrs a = { kinds[i].type, kinds[i].bits, kinds[i].usage,
 			kinds[i].alg };
 
 		if (i == 2)

@@ -100,7 +100,7 @@ sign_hash(const char *app, const char *name, const uint8_t hash[32], uint8_t *si
 {
 	psa_sign_hash_Operation op = psa_sign_hash_Operation_init_zero;
 	psa_sign_hash_Result r = psa_sign_hash_Result_init_zero;
-	struct pc_bytes in = { hash, 32 };
+	struct op_bytes in = { hash, 32 };
 	int st;
 
 	strcpy(op.key_name, name);
@@ -121,7 +121,7 @@ verify_hash(const char *app, const char *name, const uint8_t hash[32], const uin
     size_t sig_len)
 {
 	psa_verify_hash_Operation op = psa_verify_hash_Operation_init_zero;
-	struct pc_bytes in = { hash, 32 }, signature = { sig, sig_len };
+	struct op_bytes in = { hash, 32 }, signature = { sig, sig_len };
 
 	strcpy(op.key_name, name);
 	op.has_alg = true;

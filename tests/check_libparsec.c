@@ -16,6 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <pb_decode.h>
 #include <pb_encode.h>
 
 #include "list_authenticators.pb.h"
@@ -45,6 +46,7 @@ static struct {
 	uint32_t announce; /* FAKE_OVERSIZED: the body length it announces, and sends */
 	uint8_t last_provider, last_auth_type; /* of the last request */
 	char last_auth[256];
+	char last_key_name[256]; /* of the last SignHash */
 	pthread_t thread;
 	int running;
 	volatile int conn_fd; /* the connection the thread serves, or -1 */
@@ -102,6 +104,18 @@ fake_body(uint32_t opcode, uint8_t *out, size_t cap)
 		free(data);
 	}
 	return os.bytes_written;
+}
+
+/* A SignHash body's key name into fake.last_key_name ("" if it does not decode). */
+static void
+fake_key_name(const uint8_t *body, size_t len)
+{
+	psa_sign_hash_Operation op = psa_sign_hash_Operation_init_zero;
+	pb_istream_t is = pb_istream_from_buffer(body, len);
+
+	fake.last_key_name[0] = '\0';
+	if (pb_decode(&is, psa_sign_hash_Operation_fields, &op))
+		memcpy(fake.last_key_name, op.key_name, sizeof(fake.last_key_name));
 }
 
 static size_t
@@ -181,6 +195,8 @@ fake_serve(void *arg)
 			fake.last_auth_type = hdr.auth_type;
 			memcpy(fake.last_auth, skip + hdr.body_len, hdr.auth_len < 255 ? hdr.auth_len : 255);
 			fake.last_auth[hdr.auth_len < 255 ? hdr.auth_len : 255] = '\0';
+			if (hdr.opcode == OP_PSA_SIGN_HASH)
+				fake_key_name(skip, hdr.body_len);
 			if (answered_unkept)
 				fake.reused_unkept++;
 			discovery = hdr.opcode == OP_LIST_AUTHENTICATORS || hdr.opcode == OP_LIST_PROVIDERS;
@@ -433,6 +449,42 @@ START_TEST(t_result_larger_than_buffer)
 }
 END_TEST
 
+/*
+ * Key names as long as the service takes (255 bytes) reach it whole; longer,
+ * empty or missing ones are refused before anything is sent.
+ */
+START_TEST(t_key_name_bounds)
+{
+	char name[PARSEC_NAME_MAX + 2];
+	uint8_t hash[32] = { 0 }, sig[FAKE_SIGNATURE_LEN];
+	size_t len;
+	parsec_client *c;
+	int sent;
+
+	fake_start(FAKE_NORMAL, 0);
+	c = connected();
+	memset(name, 'k', PARSEC_NAME_MAX);
+	name[PARSEC_NAME_MAX] = '\0';
+	ck_assert_int_eq(parsec_sign_hash(c, name, ECDSA_SHA_256, hash, sizeof(hash), sig,
+	    sizeof(sig), &len), PARSEC_SUCCESS);
+	ck_assert_str_eq(fake.last_key_name, name);
+	sent = fake.requests;
+	name[PARSEC_NAME_MAX] = 'k';
+	name[PARSEC_NAME_MAX + 1] = '\0';
+	len = 12345;
+	ck_assert_int_eq(parsec_sign_hash(c, name, ECDSA_SHA_256, hash, sizeof(hash), sig,
+	    sizeof(sig), &len), PARSEC_ERR_INVALID_ARGUMENT);
+	ck_assert_uint_eq(len, 0);
+	ck_assert_int_eq(parsec_sign_hash(c, "", ECDSA_SHA_256, hash, sizeof(hash), sig,
+	    sizeof(sig), &len), PARSEC_ERR_INVALID_ARGUMENT);
+	ck_assert_int_eq(parsec_sign_hash(c, NULL, ECDSA_SHA_256, hash, sizeof(hash), sig,
+	    sizeof(sig), &len), PARSEC_ERR_INVALID_ARGUMENT);
+	ck_assert_int_eq(parsec_delete_client(c, name), PARSEC_ERR_INVALID_ARGUMENT);
+	ck_assert_int_eq(fake.requests, sent);
+	parsec_client_free(c);
+}
+END_TEST
+
 static const int statuses[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18,
 	19, 20, 21, 22, 1132, 1133, 1134, 1135, 1136, 1137, 1138, 1139, 1140, 1141, 1142, 1143,
 	1145, 1146, 1147, 1148, 1149, 1150, 1151, 1152, 1153 };
@@ -579,6 +631,7 @@ main(void)
 			TEST(t_keeps_one_connection), TEST(t_new_connection_when_not_kept),
 			TEST(t_reconnects_when_closed_after_each), TEST(t_partial_reads),
 			TEST(t_oversized_response_refused), TEST(t_result_larger_than_buffer),
+			TEST(t_key_name_bounds),
 			TEST_LOOP(t_status_mapping, sizeof(statuses) / sizeof(statuses[0])),
 			TEST(t_no_service), TEST(t_settings_refused), TEST(t_settings_used),
 			TEST(t_settings_timeout)
