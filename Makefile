@@ -172,6 +172,7 @@ $(PROV_TPM_OBJS): LOCAL_CFLAGS += $(TSS2_CFLAGS)
 LIBPARSEC_VERSION = 0.2.0
 LIBPARSEC_SONAME = libparsec.so.0
 LIBPARSEC_OBJS = libparsec/client.o libparsec/convenience.o libparsec/ops.o libparsec/settings.o \
+	libparsec/ext_mp.o libparsec/ext_key.o \
 	libparsec/status.o
 LIBPARSEC_DEPS = $(LIBPARSEC_OBJS) common/wire.o common/buf.o common/utf8.o common/wipe.o \
 	$(PC_OBJS) $(PROTO_OBJS)
