@@ -199,6 +199,34 @@ libparsec/libparsec.a: $(LIBPARSEC_DEPS) libparsec/libparsec.map
 NANOPB_A = $(shell $(CC) -print-file-name=libprotobuf-nanopb.a)
 LIBPARSEC = libparsec/libparsec.so.$(LIBPARSEC_VERSION) libparsec/libparsec.a
 
+# ---- libparsec-psa: the PSA Cryptography API over parsecd (shared and static) ----
+# Built from psa/*.c as they appear (none yet: nothing to build, nothing in all).
+# Like libparsec: libparsec's objects, libparsecproto's and nanopb inside, only the
+# version map's psa_* functions exported; its headers are psa/include/psa/*.h.
+LIBPARSEC_PSA_VERSION = 0.1.0
+LIBPARSEC_PSA_SONAME = libparsec-psa.so.0
+LIBPARSEC_PSA_OBJS = $(patsubst %.c,%.o,$(wildcard psa/*.c))
+$(LIBPARSEC_PSA_OBJS): LOCAL_CFLAGS += -Ipsa/include -Ilibparsec -pthread
+psa/libparsec-psa.so.$(LIBPARSEC_PSA_VERSION): $(LIBPARSEC_PSA_OBJS) $(LIBPARSEC_DEPS) \
+		psa/libparsec-psa.map
+	$(msg) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -shared -Wl,--no-undefined -Wl,-soname,$(LIBPARSEC_PSA_SONAME) \
+		-Wl,--version-script,psa/libparsec-psa.map -o $@ $(LIBPARSEC_PSA_OBJS) \
+		$(LIBPARSEC_DEPS) -Wl,--whole-archive $(NANOPB_A) -Wl,--no-whole-archive -pthread
+	$(Q)ln -sf libparsec-psa.so.$(LIBPARSEC_PSA_VERSION) psa/$(LIBPARSEC_PSA_SONAME)
+	$(Q)ln -sf libparsec-psa.so.$(LIBPARSEC_PSA_VERSION) psa/libparsec-psa.so
+# One relocatable object in which only the version map's names stay global.
+psa/libparsec-psa.a: $(LIBPARSEC_PSA_OBJS) $(LIBPARSEC_DEPS) psa/libparsec-psa.map
+	$(msg) AR $@
+	$(Q)sed -n 's/^[[:space:]]*\(psa_[a-z0-9_]*\);$$/\1/p' psa/libparsec-psa.map \
+		> psa/libparsec-psa.keep
+	$(Q)$(CC) -r -nostdlib -o psa/libparsec-psa-all.o $(LIBPARSEC_PSA_OBJS) $(LIBPARSEC_DEPS) \
+		-Wl,--whole-archive $(NANOPB_A) -Wl,--no-whole-archive
+	$(Q)objcopy --keep-global-symbols=psa/libparsec-psa.keep psa/libparsec-psa-all.o
+	$(Q)rm -f $@ && ar rcs $@ psa/libparsec-psa-all.o
+LIBPARSEC_PSA = $(if $(LIBPARSEC_PSA_OBJS),psa/libparsec-psa.so.$(LIBPARSEC_PSA_VERSION) \
+	psa/libparsec-psa.a)
+
 # ---- libparsec-pkcs11.so: the PKCS#11 module over libparsec ------------------
 # A module, not a library to link against: no soname version, only C_* exported
 # (pkcs11/libparsec-pkcs11.map); libparsec.a goes inside it.
@@ -248,7 +276,7 @@ tool/parsec-tool: $(TOOL_OBJS) libparsec/libparsec.a $(COMMON_LIB)
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(NANOPB_LIBS) -lmbedx509 $(MBEDCRYPTO_LIBS) -pthread
 
-all: $(PROGRAMS) $(LIBPARSEC) $(P11_MODULE)
+all: $(PROGRAMS) $(LIBPARSEC) $(LIBPARSEC_PSA) $(P11_MODULE)
 
 # ---- tests ------------------------------------------------------------------
 TEST_SRCS = $(wildcard tests/check_*.c)
@@ -608,6 +636,7 @@ clean:
 	rm -f $(CONFIG_LIB) $(KIM_LIB)
 	rm -f libparsec/libparsec.so* libparsec/libparsec.a libparsec/libparsec.keep libparsec/libparsec-all.o
 	rm -f $(P11_MODULE)
+	rm -f psa/libparsec-psa.so* psa/libparsec-psa.a psa/libparsec-psa.keep psa/libparsec-psa-all.o
 	rm -f */*.o */*.d proto/*.pb.c proto/*.pb.h
 	rm -rf tests/tmp tests/interop/target tests/pb tests/faults
 
