@@ -365,6 +365,12 @@ tests/check_pkcs11: tests/check_pkcs11.o tests/testlib.o $(PROTO_LIB) $(COMMON_L
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(CHECK_LIBS) $(MBEDCRYPTO_LIBS) -ldl -pthread
 tests/check_pkcs11.o: LOCAL_CFLAGS += $(P11KIT_CFLAGS)
 
+# libparsec-psa as a PSA program links it, against a parsecd the suite starts.
+tests/check_psa: tests/check_psa.o tests/testlib.o psa/libparsec-psa.a $(PROTO_LIB) $(COMMON_LIB)
+	$(msg) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(CHECK_LIBS) -pthread
+tests/check_psa.o: LOCAL_CFLAGS += -Ipsa/include
+
 # An application whose memory tests/e2e_wipe.py reads after its calls.
 tests/wipe_client: tests/wipe_client.o libparsec/libparsec.a
 	$(msg) LINK $@
