@@ -463,14 +463,17 @@ check-asan: deps
 	$(MAKE) clean
 
 # ---- make bench: ratios measured in one run -------------------------------------
-bench/parsec-bench: bench/bench.o bench/bench_tpm.o bench/bench_p11.o tests/testlib.o \
-		libparsec/libparsec.a $(PROTO_LIB) $(COMMON_LIB) | $(P11_MODULE)
+bench/parsec-bench: bench/bench.o bench/bench_tpm.o bench/bench_p11.o bench/bench_psa.o \
+		tests/testlib.o psa/libparsec-psa.a libparsec/libparsec.a $(PROTO_LIB) $(COMMON_LIB) \
+		| $(P11_MODULE)
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(MBEDCRYPTO_LIBS) $(TSS2_LIBS) $(CHECK_LIBS) -pthread
 
-bench/bench.o bench/bench_tpm.o bench/bench_p11.o: LOCAL_CFLAGS += -DBUILD_TOP='"$(CURDIR)"' -pthread -Itests
+bench/bench.o bench/bench_tpm.o bench/bench_p11.o bench/bench_psa.o: LOCAL_CFLAGS += \
+	-DBUILD_TOP='"$(CURDIR)"' -pthread -Itests
 bench/bench_tpm.o: LOCAL_CFLAGS += $(TSS2_CFLAGS)
 bench/bench_p11.o: LOCAL_CFLAGS += -Ilibparsec $(P11KIT_CFLAGS)
+bench/bench_psa.o: LOCAL_CFLAGS += -Ilibparsec -Ipsa/include
 
 bench: deps all bench/parsec-bench
 	./bench/parsec-bench
