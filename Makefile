@@ -61,6 +61,7 @@ PROTO_NAMES = attest_key can_do_crypto delete_client list_authenticators list_cl
 	psa_generate_key psa_generate_random psa_hash_compare psa_hash_compute psa_import_key \
 	psa_key_attributes psa_mac_compute psa_mac_verify psa_raw_key_agreement psa_sign_hash \
 	psa_sign_message psa_verify_hash psa_verify_message
+PROTO_NAMES += ext_key_copy # parsecd's own
 PROTO_SRCS = $(PROTO_NAMES:%=proto/%.pb.c)
 PROTO_HDRS = $(PROTO_NAMES:%=proto/%.pb.h)
 PROTO_OBJS = $(PROTO_SRCS:.c=.o)
@@ -83,6 +84,7 @@ $(PROTO_OBJS): %.o: %.c .build-vars | $(PROTO_HDRS)
 # Linked by frontd, libparsec, the tests and the fuzzers.
 PC_OBJS = proto/pc_attest.o proto/pc_bytes.o proto/pc_names.o proto/pc_psa.o proto/pc_table.o
 PC_OBJS += proto/pc_wipe.o # messages released wiped
+PC_OBJS += proto/pc_ext_key.o # parsecd's volatile keys and key copy
 PROTO_LIB = proto/libparsecproto.a
 
 $(PROTO_LIB): $(PROTO_OBJS) $(PC_OBJS)
@@ -149,7 +151,7 @@ BROKERD_OBJS = brokerd/brokerd.o brokerd/broker_auth.o brokerd/broker_core.o bro
 	brokerd/broker_deploy.o brokerd/broker_fair.o brokerd/broker_jwt.o \
 	brokerd/broker_life.o brokerd/broker_quota.o brokerd/broker_route.o brokerd/broker_spiffe.o brokerd/broker_wq.o \
 	brokerd/broker_answer.o brokerd/broker_conn.o brokerd/broker_dispatch.o brokerd/broker_out.o \
-	brokerd/broker_prov.o
+	brokerd/broker_prov.o brokerd/broker_copy.o
 PROVIDERD_CORE_OBJS = providerd/providerd.o
 PROV_MBED_OBJS = providerd/prov_mbed.o providerd/prov_mbed_fast.o providerd/prov_mbed_its.o \
 	providerd/prov_policy.o providerd/mbed_main.o
@@ -198,6 +200,34 @@ libparsec/libparsec.a: $(LIBPARSEC_DEPS) libparsec/libparsec.map
 	$(Q)rm -f $@ && ar rcs $@ libparsec/libparsec-all.o
 NANOPB_A = $(shell $(CC) -print-file-name=libprotobuf-nanopb.a)
 LIBPARSEC = libparsec/libparsec.so.$(LIBPARSEC_VERSION) libparsec/libparsec.a
+
+# ---- libparsec-psa: the PSA Cryptography API over parsecd (shared and static) ----
+# Built from psa/*.c as they appear (none yet: nothing to build, nothing in all).
+# Like libparsec: libparsec's objects, libparsecproto's and nanopb inside, only the
+# version map's psa_* functions exported; its headers are psa/include/psa/*.h.
+LIBPARSEC_PSA_VERSION = 0.1.0
+LIBPARSEC_PSA_SONAME = libparsec-psa.so.0
+LIBPARSEC_PSA_OBJS = $(patsubst %.c,%.o,$(wildcard psa/*.c))
+$(LIBPARSEC_PSA_OBJS): LOCAL_CFLAGS += -Ipsa/include -Ilibparsec -pthread
+psa/libparsec-psa.so.$(LIBPARSEC_PSA_VERSION): $(LIBPARSEC_PSA_OBJS) $(LIBPARSEC_DEPS) \
+		psa/libparsec-psa.map
+	$(msg) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -shared -Wl,--no-undefined -Wl,-soname,$(LIBPARSEC_PSA_SONAME) \
+		-Wl,--version-script,psa/libparsec-psa.map -o $@ $(LIBPARSEC_PSA_OBJS) \
+		$(LIBPARSEC_DEPS) -Wl,--whole-archive $(NANOPB_A) -Wl,--no-whole-archive -pthread
+	$(Q)ln -sf libparsec-psa.so.$(LIBPARSEC_PSA_VERSION) psa/$(LIBPARSEC_PSA_SONAME)
+	$(Q)ln -sf libparsec-psa.so.$(LIBPARSEC_PSA_VERSION) psa/libparsec-psa.so
+# One relocatable object in which only the version map's names stay global.
+psa/libparsec-psa.a: $(LIBPARSEC_PSA_OBJS) $(LIBPARSEC_DEPS) psa/libparsec-psa.map
+	$(msg) AR $@
+	$(Q)sed -n 's/^[[:space:]]*\(psa_[a-z0-9_]*\);$$/\1/p' psa/libparsec-psa.map \
+		> psa/libparsec-psa.keep
+	$(Q)$(CC) -r -nostdlib -o psa/libparsec-psa-all.o $(LIBPARSEC_PSA_OBJS) $(LIBPARSEC_DEPS) \
+		-Wl,--whole-archive $(NANOPB_A) -Wl,--no-whole-archive
+	$(Q)objcopy --keep-global-symbols=psa/libparsec-psa.keep psa/libparsec-psa-all.o
+	$(Q)rm -f $@ && ar rcs $@ psa/libparsec-psa-all.o
+LIBPARSEC_PSA = $(if $(LIBPARSEC_PSA_OBJS),psa/libparsec-psa.so.$(LIBPARSEC_PSA_VERSION) \
+	psa/libparsec-psa.a)
 
 # ---- libparsec-pkcs11.so: the PKCS#11 module over libparsec ------------------
 # A module, not a library to link against: no soname version, only C_* exported
@@ -248,7 +278,7 @@ tool/parsec-tool: $(TOOL_OBJS) libparsec/libparsec.a $(COMMON_LIB)
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(NANOPB_LIBS) -lmbedx509 $(MBEDCRYPTO_LIBS) -pthread
 
-all: $(PROGRAMS) $(LIBPARSEC) $(P11_MODULE)
+all: $(PROGRAMS) $(LIBPARSEC) $(LIBPARSEC_PSA) $(P11_MODULE)
 
 # ---- tests ------------------------------------------------------------------
 TEST_SRCS = $(wildcard tests/check_*.c)
@@ -336,6 +366,12 @@ tests/check_pkcs11: tests/check_pkcs11.o tests/testlib.o $(PROTO_LIB) $(COMMON_L
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(CHECK_LIBS) $(MBEDCRYPTO_LIBS) -ldl -pthread
 tests/check_pkcs11.o: LOCAL_CFLAGS += $(P11KIT_CFLAGS)
+
+# libparsec-psa as a PSA program links it, against a parsecd the suite starts.
+tests/check_psa: tests/check_psa.o tests/testlib.o psa/libparsec-psa.a $(PROTO_LIB) $(COMMON_LIB)
+	$(msg) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(CHECK_LIBS) -pthread
+tests/check_psa.o: LOCAL_CFLAGS += -Ipsa/include
 
 # An application whose memory tests/e2e_wipe.py reads after its calls.
 tests/wipe_client: tests/wipe_client.o libparsec/libparsec.a
@@ -429,14 +465,17 @@ check-asan: deps
 	$(MAKE) clean
 
 # ---- make bench: ratios measured in one run -------------------------------------
-bench/parsec-bench: bench/bench.o bench/bench_tpm.o bench/bench_p11.o tests/testlib.o \
-		libparsec/libparsec.a $(PROTO_LIB) $(COMMON_LIB) | $(P11_MODULE)
+bench/parsec-bench: bench/bench.o bench/bench_tpm.o bench/bench_p11.o bench/bench_psa.o \
+		tests/testlib.o psa/libparsec-psa.a libparsec/libparsec.a $(PROTO_LIB) $(COMMON_LIB) \
+		| $(P11_MODULE)
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(MBEDCRYPTO_LIBS) $(TSS2_LIBS) $(CHECK_LIBS) -pthread
 
-bench/bench.o bench/bench_tpm.o bench/bench_p11.o: LOCAL_CFLAGS += -DBUILD_TOP='"$(CURDIR)"' -pthread -Itests
+bench/bench.o bench/bench_tpm.o bench/bench_p11.o bench/bench_psa.o: LOCAL_CFLAGS += \
+	-DBUILD_TOP='"$(CURDIR)"' -pthread -Itests
 bench/bench_tpm.o: LOCAL_CFLAGS += $(TSS2_CFLAGS)
 bench/bench_p11.o: LOCAL_CFLAGS += -Ilibparsec $(P11KIT_CFLAGS)
+bench/bench_psa.o: LOCAL_CFLAGS += -Ilibparsec -Ipsa/include
 
 bench: deps all bench/parsec-bench
 	./bench/parsec-bench
@@ -608,6 +647,7 @@ clean:
 	rm -f $(CONFIG_LIB) $(KIM_LIB)
 	rm -f libparsec/libparsec.so* libparsec/libparsec.a libparsec/libparsec.keep libparsec/libparsec-all.o
 	rm -f $(P11_MODULE)
+	rm -f psa/libparsec-psa.so* psa/libparsec-psa.a psa/libparsec-psa.keep psa/libparsec-psa-all.o
 	rm -f */*.o */*.d proto/*.pb.c proto/*.pb.h
 	rm -rf tests/tmp tests/interop/target tests/pb tests/faults
 

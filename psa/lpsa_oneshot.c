@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * PSA's one-shot operations, each one request of the wire protocol: hash,
+ * MAC, cipher, AEAD, signatures, asymmetric encryption, raw key agreement and
+ * random. An output's length is 0 unless the call succeeded.
+ */
+#include "lpsa.h"
+
+/* libparsec's keyed call with one input and one output (sign, MAC, cipher, agree). */
+typedef int (*lpsa_keyed_fn)(parsec_client *, const char *, uint32_t, const uint8_t *, size_t,
+    uint8_t *, size_t, size_t *);
+/* libparsec's keyed check of an input against a reference (signature, MAC). */
+typedef int (*lpsa_check_fn)(parsec_client *, const char *, uint32_t, const uint8_t *, size_t,
+    const uint8_t *, size_t);
+
+static psa_status_t
+lpsa_keyed(lpsa_keyed_fn fn, psa_key_id_t key, psa_algorithm_t alg, const uint8_t *in,
+    size_t in_len, uint8_t *out, size_t out_size, size_t *out_len)
+{
+	struct lpsa_call call;
+	psa_status_t st;
+	size_t len = 0;
+
+	*out_len = 0;
+	if ((st = lpsa_begin(&call, key)) != PSA_SUCCESS)
+		return st;
+	st = lpsa_end(&call, fn(call.client, call.name, alg, in, in_len, out, out_size, &len));
+	if (st == PSA_SUCCESS)
+		*out_len = len;
+	return st;
+}
+
+static psa_status_t
+lpsa_check(lpsa_check_fn fn, psa_key_id_t key, psa_algorithm_t alg, const uint8_t *in,
+    size_t in_len, const uint8_t *ref, size_t ref_len)
+{
+	struct lpsa_call call;
+	psa_status_t st;
+
+	if ((st = lpsa_begin(&call, key)) != PSA_SUCCESS)
+		return st;
+	return lpsa_end(&call, fn(call.client, call.name, alg, in, in_len, ref, ref_len));
+}
+
+psa_status_t
+psa_hash_compute(psa_algorithm_t alg, const uint8_t *input, size_t input_length, uint8_t *hash,
+    size_t hash_size, size_t *hash_length)
+{
+	struct lpsa_call call;
+	psa_status_t st;
+	size_t len = 0;
+
+	*hash_length = 0;
+	if ((st = lpsa_begin(&call, LPSA_NO_KEY)) != PSA_SUCCESS)
+		return st;
+	st = lpsa_end(&call, parsec_hash_compute(call.client, alg, input, input_length, hash,
+	    hash_size, &len));
+	if (st == PSA_SUCCESS)
+		*hash_length = len;
+	return st;
+}
+
+psa_status_t
+psa_hash_compare(psa_algorithm_t alg, const uint8_t *input, size_t input_length,
+    const uint8_t *hash, size_t hash_length)
+{
+	struct lpsa_call call;
+	psa_status_t st;
+
+	if ((st = lpsa_begin(&call, LPSA_NO_KEY)) != PSA_SUCCESS)
+		return st;
+	return lpsa_end(&call, parsec_hash_compare(call.client, alg, input, input_length, hash,
+	    hash_length));
+}
+
+psa_status_t
+psa_mac_compute(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input, size_t input_length,
+    uint8_t *mac, size_t mac_size, size_t *mac_length)
+{
+	return lpsa_keyed(parsec_mac_compute, key, alg, input, input_length, mac, mac_size,
+	    mac_length);
+}
+
+psa_status_t
+psa_mac_verify(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input, size_t input_length,
+    const uint8_t *mac, size_t mac_length)
+{
+	return lpsa_check(parsec_mac_verify, key, alg, input, input_length, mac, mac_length);
+}
+
+psa_status_t
+psa_cipher_encrypt(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input,
+    size_t input_length, uint8_t *output, size_t output_size, size_t *output_length)
+{
+	return lpsa_keyed(parsec_cipher_encrypt, key, alg, input, input_length, output,
+	    output_size, output_length);
+}
+
+psa_status_t
+psa_cipher_decrypt(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input,
+    size_t input_length, uint8_t *output, size_t output_size, size_t *output_length)
+{
+	return lpsa_keyed(parsec_cipher_decrypt, key, alg, input, input_length, output,
+	    output_size, output_length);
+}
+
+psa_status_t
+psa_sign_hash(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *hash, size_t hash_length,
+    uint8_t *signature, size_t signature_size, size_t *signature_length)
+{
+	return lpsa_keyed(parsec_sign_hash, key, alg, hash, hash_length, signature,
+	    signature_size, signature_length);
+}
+
+psa_status_t
+psa_verify_hash(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *hash, size_t hash_length,
+    const uint8_t *signature, size_t signature_length)
+{
+	return lpsa_check(parsec_verify_hash, key, alg, hash, hash_length, signature,
+	    signature_length);
+}
+
+psa_status_t
+psa_sign_message(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input,
+    size_t input_length, uint8_t *signature, size_t signature_size, size_t *signature_length)
+{
+	return lpsa_keyed(parsec_sign_message, key, alg, input, input_length, signature,
+	    signature_size, signature_length);
+}
+
+psa_status_t
+psa_verify_message(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input,
+    size_t input_length, const uint8_t *signature, size_t signature_length)
+{
+	return lpsa_check(parsec_verify_message, key, alg, input, input_length, signature,
+	    signature_length);
+}
+
+psa_status_t
+psa_raw_key_agreement(psa_algorithm_t alg, psa_key_id_t private_key, const uint8_t *peer_key,
+    size_t peer_key_length, uint8_t *output, size_t output_size, size_t *output_length)
+{
+	return lpsa_keyed(parsec_raw_key_agreement, private_key, alg, peer_key, peer_key_length,
+	    output, output_size, output_length);
+}
+
+/* Asymmetric encryption or decryption, with the optional salt (OAEP's label). */
+static psa_status_t
+lpsa_asymmetric(int decrypt, psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input,
+    size_t input_length, const uint8_t *salt, size_t salt_length, uint8_t *output,
+    size_t output_size, size_t *output_length)
+{
+	struct lpsa_call call;
+	psa_status_t st;
+	size_t len = 0;
+	int wire;
+
+	*output_length = 0;
+	if ((st = lpsa_begin(&call, key)) != PSA_SUCCESS)
+		return st;
+	wire = (decrypt ? parsec_asymmetric_decrypt : parsec_asymmetric_encrypt)(call.client,
+	    call.name, alg, input, input_length, salt, salt_length, output, output_size, &len);
+	if ((st = lpsa_end(&call, wire)) == PSA_SUCCESS)
+		*output_length = len;
+	return st;
+}
+
+psa_status_t
+psa_asymmetric_encrypt(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input,
+    size_t input_length, const uint8_t *salt, size_t salt_length, uint8_t *output,
+    size_t output_size, size_t *output_length)
+{
+	return lpsa_asymmetric(0, key, alg, input, input_length, salt, salt_length, output,
+	    output_size, output_length);
+}
+
+psa_status_t
+psa_asymmetric_decrypt(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input,
+    size_t input_length, const uint8_t *salt, size_t salt_length, uint8_t *output,
+    size_t output_size, size_t *output_length)
+{
+	return lpsa_asymmetric(1, key, alg, input, input_length, salt, salt_length, output,
+	    output_size, output_length);
+}
+
+/* AEAD encryption or decryption in one request. */
+static psa_status_t
+lpsa_aead(int decrypt, psa_key_id_t key, psa_algorithm_t alg, const uint8_t *nonce,
+    size_t nonce_length, const uint8_t *ad, size_t ad_length, const uint8_t *input,
+    size_t input_length, uint8_t *output, size_t output_size, size_t *output_length)
+{
+	struct lpsa_call call;
+	psa_status_t st;
+	size_t len = 0;
+	int wire;
+
+	*output_length = 0;
+	if ((st = lpsa_begin(&call, key)) != PSA_SUCCESS)
+		return st;
+	wire = (decrypt ? parsec_aead_decrypt : parsec_aead_encrypt)(call.client, call.name, alg,
+	    nonce, nonce_length, ad, ad_length, input, input_length, output, output_size, &len);
+	if ((st = lpsa_end(&call, wire)) == PSA_SUCCESS)
+		*output_length = len;
+	return st;
+}
+
+psa_status_t
+psa_aead_encrypt(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *nonce,
+    size_t nonce_length, const uint8_t *additional_data, size_t additional_data_length,
+    const uint8_t *plaintext, size_t plaintext_length, uint8_t *ciphertext,
+    size_t ciphertext_size, size_t *ciphertext_length)
+{
+	return lpsa_aead(0, key, alg, nonce, nonce_length, additional_data,
+	    additional_data_length, plaintext, plaintext_length, ciphertext, ciphertext_size,
+	    ciphertext_length);
+}
+
+psa_status_t
+psa_aead_decrypt(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *nonce,
+    size_t nonce_length, const uint8_t *additional_data, size_t additional_data_length,
+    const uint8_t *ciphertext, size_t ciphertext_length, uint8_t *plaintext,
+    size_t plaintext_size, size_t *plaintext_length)
+{
+	return lpsa_aead(1, key, alg, nonce, nonce_length, additional_data,
+	    additional_data_length, ciphertext, ciphertext_length, plaintext, plaintext_size,
+	    plaintext_length);
+}
+
+/* The service's answer is bounded by its buffer limit: a large request goes in parts. */
+#define LPSA_RANDOM_CHUNK 65536
+
+psa_status_t
+psa_generate_random(uint8_t *output, size_t output_size)
+{
+	struct lpsa_call call;
+	psa_status_t st = PSA_SUCCESS;
+	size_t done = 0;
+
+	if ((st = lpsa_begin(&call, LPSA_NO_KEY)) != PSA_SUCCESS)
+		return st;
+	while (st == PSA_SUCCESS && done < output_size) {
+		size_t n = output_size - done < LPSA_RANDOM_CHUNK ? output_size - done :
+		    LPSA_RANDOM_CHUNK;
+
+		st = lpsa_status(parsec_generate_random(call.client, output + done, n));
+		done += n;
+	}
+	lpsa_end(&call, PARSEC_SUCCESS);
+	return st;
+}
