@@ -5,11 +5,13 @@ twice, once against Debian's mbedtls 2.28 (keys in the process) and once against
 libparsec-psa (keys in parsecd, on each provider: Mbed Crypto, PKCS#11 with SoftHSM,
 TPM with swtpm), and their transcripts compared line by line. A provider may answer
 PSA_ERROR_NOT_SUPPORTED where mbedtls succeeds (counted, and the rest of that case is
-not compared); any other difference fails and is named. Every known-answer line must
+not compared); any other difference fails and is named. PSA_DIFF_PROVIDERS (a comma
+list of mbed-crypto, pkcs11-softhsm, tpm-swtpm) narrows the run. Every known-answer line must
 say ok in both builds.
 
 Until libparsec-psa is built, only the mbedtls build runs: its known answers must
 hold and its transcripts must be the same from run to run; then the suite exits 77."""
+import concurrent.futures
 import os
 import shutil
 import subprocess
@@ -45,22 +47,26 @@ def build(work, flavour):
     returns {program: path} or raises with the compiler's words."""
     out = os.path.join(work, flavour)
     os.makedirs(out, exist_ok=True)
-    made = {}
-    for prog in PROGRAMS:
-        exe = os.path.join(out, prog)
-        srcs = [os.path.join(SRC, prog + ".c"), os.path.join(SRC, "tp.c")]
-        if flavour == "mbed":
-            cmd = [CC] + CFLAGS + MBED_DEFINES.get(prog, []) + ["-I", SRC, "-o", exe] + srcs + \
-                ["-lmbedcrypto"]
-        else:
-            cmd = [CC] + CFLAGS + ["-I", PSA_INC, "-I", SRC, "-o", exe] + srcs + \
-                ["-L", os.path.dirname(PSA_LIB), "-lparsec-psa",
-                 "-Wl,-rpath," + os.path.dirname(PSA_LIB), "-pthread"]
-        r = subprocess.run(cmd, capture_output=True, text=True)
-        if r.returncode != 0:
-            raise RuntimeError("%s build of %s failed:\n%s%s" % (flavour, prog, r.stdout, r.stderr))
-        made[prog] = exe
-    return made
+    with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 2) as pool:
+        jobs = [pool.submit(build_one, out, flavour, prog) for prog in PROGRAMS]
+        return dict(job.result() for job in jobs)
+
+
+def build_one(out, flavour, prog):
+    """(prog, its executable) built for flavour into out."""
+    exe = os.path.join(out, prog)
+    srcs = [os.path.join(SRC, prog + ".c"), os.path.join(SRC, "tp.c")]
+    if flavour == "mbed":
+        cmd = [CC] + CFLAGS + MBED_DEFINES.get(prog, []) + ["-I", SRC, "-o", exe] + srcs + \
+            ["-lmbedcrypto"]
+    else:
+        cmd = [CC] + CFLAGS + ["-I", PSA_INC, "-I", SRC, "-o", exe] + srcs + \
+            ["-L", os.path.dirname(PSA_LIB), "-lparsec-psa",
+             "-Wl,-rpath," + os.path.dirname(PSA_LIB), "-pthread"]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError("%s build of %s failed:\n%s%s" % (flavour, prog, r.stdout, r.stderr))
+    return prog, exe
 
 
 def run(exe, args=(), env=None, cwd=None):
@@ -89,8 +95,11 @@ def cases(lines):
 
 
 def split_status(line):
-    """(call, status, rest) of a transcript line; status None if it has none."""
+    """(call, status, rest) of a transcript line; status None if it has none. A known
+    answer's line is "kat NAME ok|STATUS|MISMATCH ..." """
     words = line.split(" ")
+    if words[0] == "kat" and len(words) > 2:
+        return " ".join(words[:2]), words[2], " ".join(words[3:])
     for i, w in enumerate(words):
         if w.startswith("PSA_") or w.startswith("status("):
             return " ".join(words[:i]), w, " ".join(words[i + 1:])
@@ -119,13 +128,47 @@ def compare(prog, ref, got, tally):
                 continue
             rc, rs, _ = split_status(r)
             gc, gs, _ = split_status(g)
-            if gs == NOT_SUPPORTED and rc == gc:
+            # Not supported is an answer only where mbedtls did the operation; where
+            # mbedtls refused it, the reason it gave is the answer.
+            if gs == NOT_SUPPORTED and rc == gc and rs in ("PSA_SUCCESS", "ok"):
                 tally.append("%s / %s: %s" % (prog, name, gc))
                 break
             diffs.append("%s / %s, line %d: mbedtls: %r; libparsec-psa: %r" %
                          (prog, name, i + 1, r, g))
             break
     return diffs
+
+
+def load_known():
+    """[(provider or *, "program / case", call, note)] from tests/psa/known-differences.txt:
+    differences already reported as bugs, printed on every run but not failed on."""
+    out = []
+    path = os.path.join(SRC, "known-differences.txt")
+    if not os.path.exists(path):
+        return out
+    for line in open(path):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        fields = [f.strip() for f in line.split("|")]
+        if len(fields) == 4:
+            out.append(tuple(fields))
+    return out
+
+
+KNOWN = load_known()
+known_seen = set()
+
+
+def is_known(label, diff):
+    for entry in KNOWN:
+        who, where, call, note = entry
+        if who in ("*", label) and diff.startswith(where + ",") and \
+                ("libparsec-psa: '%s " % call) in diff:
+            known_seen.add(entry)
+            print("# known difference (%s) %s: %s" % (note, label, diff))
+            return True
+    return False
 
 
 def spec_departures(prog, lines):
@@ -188,7 +231,7 @@ def provider_run(label, svc, provider, parsec, mbed, ref, work):
     if provider is not None:
         env["PARSEC_PSA_PROVIDER"] = str(provider)
     cwd = tempfile.mkdtemp(prefix="parsec-run.", dir=work)
-    diffs, tally = [], []
+    diffs, tally, kats = [], [], []
     for prog, exe in parsec.items():
         if prog == "sign":
             continue
@@ -197,16 +240,17 @@ def provider_run(label, svc, provider, parsec, mbed, ref, work):
         except RuntimeError as e:
             diffs.append("%s: %s" % (prog, e))
             continue
-        bad = kat_failures(got)
-        check("%s: %s: every known answer holds or is not supported" % (label, prog),
-              all(b.endswith(NOT_SUPPORTED) for b in bad), "\n".join(bad))
+        kats += [g for g in got if g.startswith("kat ") and g.endswith(" ok")]
         if prog == "aead_mp":
-            diffs += spec_departures(prog, got)
+            d = spec_departures(prog, got)
+            check("%s: aead_mp: the multipart calls answer as the specification says" % label,
+                  not d, "\n".join(d))
+            diffs += d
             got = [g for g in got if g.startswith(MP_COMPARED)]
             want = [r for r in ref[prog] if r.startswith(MP_COMPARED)]
         else:
             want = ref[prog]
-        d = compare(prog, want, got, tally)
+        d = [x for x in compare(prog, want, got, tally) if not is_known(label, x)]
         check("%s: %s: the same answers as mbedtls" % (label, prog), not d, "\n".join(d))
         diffs += d
     # sign: mbedtls writes, libparsec-psa reads it and writes, mbedtls reads that
@@ -216,16 +260,15 @@ def provider_run(label, svc, provider, parsec, mbed, ref, work):
         run_sign(mbed["sign"], None, p[0], cwd=mcwd)
         got = run_sign(parsec["sign"], p[0], p[1], env=env, cwd=cwd)
         want = run_sign(mbed["sign"], p[1], p[2], cwd=mcwd)
-        bad = kat_failures(got)
-        check("%s: sign: every known answer holds or is not supported" % label,
-              all(b.endswith(NOT_SUPPORTED) for b in bad), "\n".join(bad))
-        d = compare("sign", want, got, tally)
+        kats += [g for g in got if g.startswith("kat ") and g.endswith(" ok")]
+        d = [x for x in compare("sign", want, got, tally) if not is_known(label, x)]
         check("%s: sign: the same answers as mbedtls, each verifying and decrypting "
               "what the other made" % label, not d, "\n".join(d))
         diffs += d
     except RuntimeError as e:
         check("%s: sign ran" % label, False, str(e))
         diffs.append("sign: %s" % e)
+    print("# %s: %d known answers held" % (label, len(kats)))
     return diffs, tally
 
 
@@ -241,7 +284,8 @@ def providers():
         out.append(("tpm-swtpm", 3))
     else:
         print("# swtpm or tpm2-tools missing: the TPM provider is not compared")
-    return out
+    only = os.environ.get("PSA_DIFF_PROVIDERS")
+    return [p for p in out if not only or p[0] in only.split(",")]
 
 
 def start_service(label):
@@ -293,7 +337,8 @@ def main():
             check("the same programs build against libparsec-psa", False, str(e))
             return summary("e2e_psa_diff")
         all_diffs, all_unsupported = {}, {}
-        for label, provider in providers():
+        plist = providers()
+        for label, provider in plist:
             t0 = time.time()
             svc, tpm = start_service(label)
             try:
@@ -311,6 +356,11 @@ def main():
                 print("# DIFFERENCE %s: %s" % (label, d))
             for u in all_unsupported[label]:
                 print("# not supported by %s: %s" % (label, u))
+        ran = [p[0] for p in plist]
+        for entry in KNOWN:
+            if entry not in known_seen and (entry[0] == "*" or entry[0] in ran):
+                print("# not seen in this run (fixed, then remove its line; or not in this build): %s" %
+                      " | ".join(entry))
         print("# total: %.1f s" % (time.time() - started))
     except RuntimeError as e:
         check("the suite ran", False, str(e))

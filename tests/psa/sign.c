@@ -90,7 +90,8 @@ sign_run(const char *tag, psa_key_id_t id, psa_algorithm_t alg, int deterministi
 		tp_st("psa_verify_hash own", psa_verify_hash(id, alg, hash, hlen, sig, slen));
 		snprintf(ptag, sizeof(ptag), "%s-hash", tag);
 		peer_save(ptag, sig, slen);
-		sig[slen / 2] ^= 0x10;
+		/* The last bit: the value stays in range, so the answer is the same each run. */
+		sig[slen - 1] ^= 0x01;
 		tp_st("psa_verify_hash tampered", psa_verify_hash(id, alg, hash, hlen, sig, slen));
 		tp_st("psa_verify_hash truncated", psa_verify_hash(id, alg, hash, hlen, sig,
 		    slen - 1));
