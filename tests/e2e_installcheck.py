@@ -11,6 +11,7 @@ Usage: e2e_installcheck.py TOPDIR
 """
 import glob
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -97,6 +98,18 @@ def run_examples(env, dest, svc):
           "PARSEC_SERVICE_ENDPOINT" in r.stderr, r.stderr)
 
 
+def psa_headers(dest, env):
+    """libparsec-psa's headers where only parsec-psa.pc points, never beside Mbed TLS's."""
+    crypto_h = find(dest, "crypto.h")
+    check("<psa/crypto.h> installed in include/parsec-psa/psa",
+          crypto_h is not None and crypto_h.endswith("/include/parsec-psa/psa/crypto.h"), crypto_h)
+    r = run(["pkg-config", "--cflags", "--libs", "parsec-psa"], env=env)
+    flags = r.stdout.split()
+    check("pkg-config parsec-psa: -I.../include/parsec-psa and -lparsec-psa",
+          r.returncode == 0 and "-lparsec-psa" in flags and
+          any(f.startswith("-I") and f.endswith("/include/parsec-psa") for f in flags), r.stdout + r.stderr)
+
+
 def manual_pages(dest):
     man3 = os.path.dirname(find(dest, "libparsec.3") or dest)
     names = [line.split("@")[0] for line in open(os.path.join(eb.TOP, "libparsec", "libparsec.abi"))
@@ -121,6 +134,7 @@ def main():
         env = install(dest)
         for header in ("client.h", "psa.h"):
             check("<parsec/%s> installed" % header, find(dest, header) is not None)
+        psa_headers(dest, env)
         run_examples(env, dest, svc)
         manual_pages(dest)
     finally:
