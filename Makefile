@@ -562,8 +562,9 @@ fuzz-long: fuzz
 	done
 
 # ---- install ------------------------------------------------------------------
-# libparsec's pages: libparsec(3) and one per function family, whose NAME lines
-# list the functions; man_links runs "$(1) <page of that name>" for each of them.
+# libparsec's and libparsec-psa's pages: libparsec(3), libparsec-psa(3) and one per
+# function family, whose NAME lines list the functions; man_links runs
+# "$(1) <page of that name>" for each of them.
 LIBPARSEC_MAN = $(wildcard man/*.3)
 # Where p11-kit looks up a module file's bare module name.
 P11_MODULE_DIR = $(shell $(PKG_CONFIG) --variable=p11_module_path p11-kit-1)
