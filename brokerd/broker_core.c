@@ -148,9 +148,13 @@ broker_list_opcodes(const struct broker_ctx *b, uint64_t provider_id, struct op_
 		buf_put_u32le(&l.wr, broker_core_opcodes[i]);
 		l.count++;
 	}
-	/* A provider's rows: some are served without being listed (its PROV_INFO says). */
+	/*
+	 * A provider's rows: some are served without being listed (its PROV_INFO
+	 * says); parsecd's extensions are not listed here, as upstream's clients
+	 * refuse a whole list that holds an opcode they do not know.
+	 */
 	for (i = 0; p != NULL && i < p->op_count; i++) {
-		if (!p->ops[i].listed)
+		if (!p->ops[i].listed || p->ops[i].opcode >= WIRE_OP_EXT_MIN)
 			continue;
 		buf_put_u32le(&l.wr, p->ops[i].opcode);
 		l.count++;

@@ -21,6 +21,14 @@
  * answers 0, so a client asking it learns that the connection will close.
  */
 #define WIRE_FLAG_KEEP_ALIVE 0x0001u
+/*
+ * Header flags bit 1, ours: "I know parsecd's extension opcodes" (ListOpcodes
+ * names them only to a client that says so). The extension opcodes are in
+ * a range upstream never assigned.
+ */
+#define WIRE_FLAG_EXTENSIONS 0x0002u
+#define WIRE_OP_EXT_MIN 0x1000u
+#define WIRE_OP_EXT_MAX 0x10FFu
 
 enum wire_provider {
 	WIRE_PROVIDER_CORE = 0,
@@ -72,6 +80,13 @@ enum wire_opcode {
 	OP_ATTEST_KEY = 0x1E,
 	OP_PREPARE_KEY_ATTESTATION = 0x1F,
 	OP_CAN_DO_CRYPTO = 0x20,
+	/*
+	 * parsecd's extensions: volatile keys (destroyed when the connection
+	 * that made them closes, and at every start of the service) and key copy.
+	 */
+	OP_EXT_GENERATE_VOLATILE = 0x1050,
+	OP_EXT_IMPORT_VOLATILE = 0x1051,
+	OP_EXT_COPY_KEY = 0x1052,
 };
 
 enum wire_status {
@@ -191,6 +206,12 @@ int wire_opcode_is_admin(uint32_t opcode);
 /* What an operation does with the key it names. */
 enum wire_key_use { WIRE_KEY_NONE, WIRE_KEY_USE, WIRE_KEY_CREATE, WIRE_KEY_DESTROY };
 enum wire_key_use wire_opcode_key_use(uint32_t opcode);
+/*
+ * The standard opcode a volatile creation is the variant of (GenerateKey,
+ * ImportKey); any other opcode is its own. Backends and brokerd's cost and
+ * quota read a creation through it.
+ */
+uint32_t wire_opcode_base(uint32_t opcode);
 
 const char *wire_opcode_name(uint32_t opcode);
 const char *wire_status_name(uint32_t status);

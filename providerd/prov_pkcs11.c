@@ -197,6 +197,9 @@ static const struct prov_op prov_pkcs11_ops[] = {
 	{ OP_PSA_CIPHER_DECRYPT, 1, P11_COST, p11_op_cipher, p11_serves_cipher_decrypt, NULL },
 	{ OP_PSA_SIGN_MESSAGE, 1, P11_COST, p11_op_signature, p11_serves_sign, NULL },
 	{ OP_PSA_VERIFY_MESSAGE, 1, P11_COST, p11_op_signature, p11_serves_verify, NULL },
+	{ OP_EXT_GENERATE_VOLATILE, 1, P11_COST_CREATE, prov_pkcs11_op_create,
+	    p11_serves_generate, NULL },
+	{ OP_EXT_IMPORT_VOLATILE, 1, P11_COST_CREATE, prov_pkcs11_op_create, NULL, NULL },
 };
 
 /*
