@@ -10,8 +10,8 @@ narrowed to the source's and never widened, a type or size other than the
 source's is refused, the copy holds the same material, and other applications
 reach neither key; libparsec's calls do the same from a program
 (tests/ext_key_client). On the Mbed Crypto provider and, where SoftHSMv2 is
-installed, the PKCS#11 provider and, with swtpm, the TPM provider (which
-serve volatile keys, not copies)."""
+installed, the PKCS#11 provider (copies with C_CopyObject) and, with swtpm,
+the TPM provider (volatile keys; no copy)."""
 import os
 import signal
 import socket
@@ -400,13 +400,32 @@ def copies(svc):
     check("the persistent copy stays, with the material", s == 0 and m == m1, s)
 
 
-def pkcs11(svc):
+def pkcs11(svc, token):
     volatile_life(svc, 2, "PKCS#11")
     conn = Conn(svc, "p11")
-    check("PKCS#11: a source", App(svc, "p11")._call(2, OP_GENERATE, gen_pb.Operation(key_name="ps", attributes=p256()))[0] == 0)
-    st = copy_key(conn, "ps", "pc", p256(), provider=2)
-    check("PKCS#11: copy is NotSupported", st == ST_NOT_SUPPORTED, st)
+    check("PKCS#11: a source", gen_volatile(conn, "ps", p256(sign_hash_any=True), 2) == 0)
+    st = copy_key(conn, "ps", "pc", p256(alg_hash=H.SHA_384), provider=2)
+    check("PKCS#11: copied (C_CopyObject)", st == 0, st)
+    s1, p1 = public(svc, "p11", "ps", 2)
+    s2, p2 = public(svc, "p11", "pc", 2)
+    check("PKCS#11: the copy has the source's public key", s1 == 0 and s2 == 0 and p1 == p2, (s1, s2))
+    hop = sign_pb.Operation(key_name="pc", hash=b"\x03" * 48)
+    hop.alg.ecdsa.hash_alg.specific = H.SHA_384
+    check("PKCS#11: the copy signs with its algorithm", conn.call(2, OP_SIGN_HASH, hop)[0] == 0)
+    hop.hash = b"\x03" * 32
+    hop.alg.ecdsa.hash_alg.specific = H.SHA_256
+    check("PKCS#11: and not with another the source permitted",
+          conn.call(2, OP_SIGN_HASH, hop)[0] == ST_NOT_PERMITTED)
+    check("PKCS#11: a source without copy", gen_volatile(conn, "pn", p256(copy=False), 2) == 0)
+    check("PKCS#11: is not copied", copy_key(conn, "pn", "pn2", p256(), provider=2) == ST_NOT_PERMITTED)
+    check("PKCS#11: a volatile copy", copy_key(conn, "ps", "pv", p256(), volatile=True, provider=2) == 0)
+    objects = len(token.objects())
     conn.close()
+    check("PKCS#11: the volatile source and copies go with the connection",
+          gone(svc, "p11", "ps", 2) and gone(svc, "p11", "pv", 2) and gone(svc, "p11", "pn", 2))
+    check("PKCS#11: their objects leave the token (two per key pair)",
+          len(token.objects()) == objects - 6, (objects, len(token.objects())))
+    check("PKCS#11: the persistent copy stays", public(svc, "p11", "pc", 2) == (0, p1))
 
 
 def tpm_provider():
@@ -446,7 +465,7 @@ def main():
         lib_client(svc)
         bound(svc)
         if token is not None:
-            pkcs11(svc)
+            pkcs11(svc, token)
         else:
             print("# SoftHSMv2 missing: the PKCS#11 provider is not tested")
         restarts(svc)
