@@ -208,6 +208,7 @@ LIBPARSEC = libparsec/libparsec.so.$(LIBPARSEC_VERSION) libparsec/libparsec.a
 LIBPARSEC_PSA_VERSION = 0.1.0
 LIBPARSEC_PSA_SONAME = libparsec-psa.so.0
 LIBPARSEC_PSA_OBJS = $(patsubst %.c,%.o,$(wildcard psa/*.c))
+LIBPARSEC_PSA_HEADERS = $(wildcard psa/include/psa/*.h)
 $(LIBPARSEC_PSA_OBJS): LOCAL_CFLAGS += -Ipsa/include -Ilibparsec -pthread
 psa/libparsec-psa.so.$(LIBPARSEC_PSA_VERSION): $(LIBPARSEC_PSA_OBJS) $(LIBPARSEC_DEPS) \
 		psa/libparsec-psa.map
@@ -378,6 +379,12 @@ tests/wipe_client: tests/wipe_client.o libparsec/libparsec.a
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -pthread
 tests/wipe_client.o: LOCAL_CFLAGS += -Ilibparsec
+# A program making libparsec's key extension calls for tests/e2e_ext_key.py:
+# libparsec's objects, as libparsec.a keeps only the exported names global.
+tests/ext_key_client: tests/ext_key_client.o $(LIBPARSEC_DEPS)
+	$(msg) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(NANOPB_A) -pthread
+tests/ext_key_client.o: LOCAL_CFLAGS += -Ilibparsec
 
 # brokerd's routing, fairness and key life cycle in-process: its objects with
 # the output layer (broker_out.o) replaced by a stub that records what it is given.
@@ -417,7 +424,7 @@ tests/pb/%_pb2.py: proto/%.proto
 	$(msg) PROTO $@
 	$(Q)mkdir -p tests/pb && $(PROTOC) --python_out=tests/pb -Iproto $<
 
-check: deps all $(TEST_PROGS) tests/wipe_client fuzz $(PY_PB) fault-tree
+check: deps all $(TEST_PROGS) tests/wipe_client tests/ext_key_client fuzz $(PY_PB) fault-tree
 	@FUZZ_PROGS="$(FUZZ_PROGS)" bash tests/run-tests.sh $(TEST_PROGS)
 
 # ---- make installcheck: make install into a DESTDIR, every example built against
@@ -451,7 +458,7 @@ check-p11-devices: deps all tests/check_pkcs11
 # unchanged. The Check programs listed start a real parsecd.
 E2E_CHECK_PROGS = tests/check_core tests/check_keys
 .PHONY: check-repeat
-check-repeat: deps all $(E2E_CHECK_PROGS) tests/wipe_client $(PY_PB) fault-tree
+check-repeat: deps all $(E2E_CHECK_PROGS) tests/wipe_client tests/ext_key_client $(PY_PB) fault-tree
 	@bash tests/repeat.sh $(or $(N),$(REPEAT),10) $(E2E_CHECK_PROGS)
 
 # ---- make check-asan: the whole suite on an ASan + UBSan build ------------------
@@ -566,8 +573,9 @@ fuzz-long: fuzz
 	done
 
 # ---- install ------------------------------------------------------------------
-# libparsec's pages: libparsec(3) and one per function family, whose NAME lines
-# list the functions; man_links runs "$(1) <page of that name>" for each of them.
+# libparsec's and libparsec-psa's pages: libparsec(3), libparsec-psa(3) and one per
+# function family, whose NAME lines list the functions; man_links runs
+# "$(1) <page of that name>" for each of them.
 LIBPARSEC_MAN = $(wildcard man/*.3)
 # Where p11-kit looks up a module file's bare module name.
 P11_MODULE_DIR = $(shell $(PKG_CONFIG) --variable=p11_module_path p11-kit-1)
@@ -617,6 +625,19 @@ install: all
 	$(INSTALL) -m 0644 libparsec/libparsec.a $(DESTDIR)$(libdir)/
 	$(INSTALL) -d $(DESTDIR)$(libdir)/pkcs11
 	$(INSTALL) -m 0644 $(P11_MODULE) $(DESTDIR)$(libdir)/pkcs11/libparsec-pkcs11.so
+	@# libparsec-psa: its headers where only its pkg-config file points (never
+	@# beside Mbed TLS's psa/), the libraries once built, parsec-psa.pc.
+	$(INSTALL) -d $(DESTDIR)$(includedir)/parsec-psa/psa
+	$(INSTALL) -m 0644 $(LIBPARSEC_PSA_HEADERS) $(DESTDIR)$(includedir)/parsec-psa/psa/
+ifneq ($(LIBPARSEC_PSA),)
+	$(INSTALL) -m 0755 psa/libparsec-psa.so.$(LIBPARSEC_PSA_VERSION) $(DESTDIR)$(libdir)/
+	ln -sf libparsec-psa.so.$(LIBPARSEC_PSA_VERSION) $(DESTDIR)$(libdir)/$(LIBPARSEC_PSA_SONAME)
+	ln -sf libparsec-psa.so.$(LIBPARSEC_PSA_VERSION) $(DESTDIR)$(libdir)/libparsec-psa.so
+	$(INSTALL) -m 0644 psa/libparsec-psa.a $(DESTDIR)$(libdir)/
+	sed -e 's|@prefix@|$(prefix)|' -e 's|@libdir@|$(libdir)|' -e 's|@includedir@|$(includedir)|' \
+		-e 's|@version@|$(PACKAGE_VERSION)|' psa/parsec-psa.pc.in \
+		> $(DESTDIR)$(libdir)/pkgconfig/parsec-psa.pc
+endif
 	sed -e 's|@prefix@|$(prefix)|' -e 's|@libdir@|$(libdir)|' -e 's|@includedir@|$(includedir)|' \
 		-e 's|@version@|$(PACKAGE_VERSION)|' libparsec/libparsec.pc.in \
 		> $(DESTDIR)$(libdir)/pkgconfig/libparsec.pc
@@ -641,9 +662,11 @@ uninstall:
 		$(DESTDIR)$(mandir)/man7/libparsec-pkcs11.7 $(DESTDIR)$(datarootdir)/p11-kit/modules/parsec.module
 	rm -f $(DESTDIR)$(libdir)/libparsec.* $(DESTDIR)$(libdir)/pkgconfig/libparsec.pc
 	rm -f $(DESTDIR)$(libdir)/pkcs11/libparsec-pkcs11.so
+	rm -rf $(DESTDIR)$(includedir)/parsec-psa
+	rm -f $(DESTDIR)$(libdir)/libparsec-psa.* $(DESTDIR)$(libdir)/pkgconfig/parsec-psa.pc
 
 clean:
-	rm -f $(PROGRAMS) $(TEST_PROGS) tests/wipe_client $(FUZZ_PROGS) $(COMMON_LIB) $(PROTO_LIB) bench/parsec-bench bench/parsec-bench-matrix
+	rm -f $(PROGRAMS) $(TEST_PROGS) tests/wipe_client tests/ext_key_client $(FUZZ_PROGS) $(COMMON_LIB) $(PROTO_LIB) bench/parsec-bench bench/parsec-bench-matrix
 	rm -f $(CONFIG_LIB) $(KIM_LIB)
 	rm -f libparsec/libparsec.so* libparsec/libparsec.a libparsec/libparsec.keep libparsec/libparsec-all.o
 	rm -f $(P11_MODULE)

@@ -34,7 +34,10 @@ lpsa_aead_setup(psa_aead_operation_t *operation, psa_key_id_t key, psa_algorithm
 	uint32_t handle, ref = 0;
 	psa_status_t st;
 
-	st = lpsa_mp_start(operation->handle, &setup, key, alg, decrypt, &handle, &ref);
+	if (operation->handle == 0 && (!PSA_ALG_IS_AEAD(alg) || PSA_ALG_IS_WILDCARD(alg)))
+		st = lpsa_ready() != PSA_SUCCESS ? PSA_ERROR_BAD_STATE : PSA_ERROR_NOT_SUPPORTED;
+	else
+		st = lpsa_mp_start(operation->handle, &setup, key, alg, decrypt, &handle, &ref);
 	if (st != PSA_SUCCESS)
 		return lpsa_aead_fail(operation, st);
 	operation->handle = handle;

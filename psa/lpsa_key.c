@@ -103,25 +103,32 @@ psa_destroy_key(psa_key_id_t key)
 	return lpsa_end(&call, parsec_destroy_key(call.client, call.name));
 }
 
-/* Whether the service holds key; its attributes into pa. */
+/*
+ * Whether the service holds key; its attributes into pa. An id no key has is
+ * INVALID_HANDLE, or DOES_NOT_EXIST if absent_is_handle is 0.
+ */
 static psa_status_t
-lpsa_key_lookup(psa_key_id_t key, struct parsec_key_attributes *pa)
+lpsa_key_lookup(psa_key_id_t key, struct parsec_key_attributes *pa, int absent_is_handle)
 {
 	struct lpsa_call call;
 	psa_status_t st;
 
 	if ((st = lpsa_begin(&call, key)) != PSA_SUCCESS)
 		return st;
+	call.names_key = absent_is_handle;
 	return lpsa_end(&call, parsec_get_key_attributes(call.client, call.name, pa));
 }
 
-/* The key material is never in this process: there is nothing to purge from it. */
+/*
+ * The key material is never in this process: there is nothing to purge from
+ * it. A valid id without a key is DOES_NOT_EXIST, as Mbed TLS answers.
+ */
 psa_status_t
 psa_purge_key(psa_key_id_t key)
 {
 	struct parsec_key_attributes pa;
 
-	return lpsa_key_lookup(key, &pa);
+	return lpsa_key_lookup(key, &pa, 0);
 }
 
 psa_status_t
@@ -131,7 +138,7 @@ psa_get_key_attributes(psa_key_id_t key, psa_key_attributes_t *attributes)
 	psa_status_t st;
 
 	psa_reset_key_attributes(attributes);
-	if ((st = lpsa_key_lookup(key, &pa)) != PSA_SUCCESS)
+	if ((st = lpsa_key_lookup(key, &pa, 1)) != PSA_SUCCESS)
 		return st;
 	attributes->type = (psa_key_type_t)pa.type;
 	attributes->bits = pa.bits;

@@ -195,6 +195,11 @@ lpsa_aead(int decrypt, psa_key_id_t key, psa_algorithm_t alg, const uint8_t *non
 	int wire;
 
 	*output_length = 0;
+	if ((st = lpsa_ready()) != PSA_SUCCESS)
+		return st;
+	/* As the API says (and Mbed TLS answers), before the key is looked at. */
+	if (!PSA_ALG_IS_AEAD(alg) || PSA_ALG_IS_WILDCARD(alg))
+		return PSA_ERROR_NOT_SUPPORTED;
 	if ((st = lpsa_begin(&call, key)) != PSA_SUCCESS)
 		return st;
 	wire = (decrypt ? parsec_aead_decrypt : parsec_aead_encrypt)(call.client, call.name, alg,

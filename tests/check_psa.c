@@ -223,7 +223,9 @@ START_TEST(test_key_life)
 	ck_assert_uint_eq(psa_get_key_type(&got), 0);
 	PSA_EQ(psa_export_public_key(key, pub, sizeof(pub), &len), PSA_ERROR_INVALID_HANDLE);
 	PSA_EQ(psa_destroy_key(key), PSA_ERROR_INVALID_HANDLE);
-	PSA_EQ(psa_purge_key(key), PSA_ERROR_INVALID_HANDLE);
+	/* Mbed TLS's answer for a valid id without a key. */
+	PSA_EQ(psa_purge_key(key), PSA_ERROR_DOES_NOT_EXIST);
+	PSA_EQ(psa_purge_key(0), PSA_ERROR_INVALID_HANDLE);
 	/* The id is free again. */
 	PSA_EQ(psa_t_p256(101, PSA_KEY_USAGE_SIGN_HASH, &key), PSA_SUCCESS);
 	PSA_EQ(psa_destroy_key(key), PSA_SUCCESS);
@@ -405,6 +407,11 @@ START_TEST(test_cipher_aead)
 	PSA_EQ(psa_aead_decrypt(gcm, PSA_ALG_GCM, nonce, sizeof(nonce), ad, sizeof(ad), ct, len,
 	    back, sizeof(back), &back_len), PSA_ERROR_INVALID_SIGNATURE);
 	ck_assert_uint_eq(back_len, 0);
+	/* Not an AEAD algorithm: not supported, whatever the key. */
+	PSA_EQ(psa_aead_encrypt(gcm, PSA_ALG_CTR, nonce, sizeof(nonce), ad, sizeof(ad), pt,
+	    sizeof(pt), ct, sizeof(ct), &len), PSA_ERROR_NOT_SUPPORTED);
+	PSA_EQ(psa_aead_encrypt(999, PSA_ALG_CTR, nonce, sizeof(nonce), ad, sizeof(ad), pt,
+	    sizeof(pt), ct, sizeof(ct), &len), PSA_ERROR_NOT_SUPPORTED);
 	PSA_EQ(psa_destroy_key(gcm), PSA_SUCCESS);
 }
 END_TEST
@@ -907,7 +914,29 @@ START_TEST(test_threads)
 }
 END_TEST
 
-/* After fork() the child works on a connection of its own, and so does the parent. */
+/* How many sockets this process holds open. */
+static int
+psa_t_sockets(void)
+{
+	char path[64], target[64];
+	int fd, n = 0;
+
+	for (fd = 0; fd < 1024; fd++) {
+		ssize_t len;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		if ((len = readlink(path, target, sizeof(target) - 1)) <= 0)
+			continue;
+		target[len] = '\0';
+		n += strncmp(target, "socket:", 7) == 0;
+	}
+	return n;
+}
+
+/*
+ * After fork() the child holds none of the parent's connections (it opens
+ * its own on its first call), and the parent carries on with its own.
+ */
 START_TEST(test_fork)
 {
 	uint8_t hash[32] = { 7 }, sig[64];
@@ -921,10 +950,13 @@ START_TEST(test_fork)
 	    PSA_SUCCESS);
 	PSA_EQ(psa_sign_hash(key, PSA_ALG_ECDSA(PSA_ALG_SHA_256), hash, 32, sig, sizeof(sig),
 	    &len), PSA_SUCCESS);
+	ck_assert_int_ge(psa_t_sockets(), 1);
 	if ((pid = fork()) == 0) {
 		uint8_t sig2[64];
 		size_t len2;
 
+		if (psa_t_sockets() != 0)
+			_exit(2);
 		/* No second psa_crypto_init: the child carries on. */
 		if (psa_verify_hash(key, PSA_ALG_ECDSA(PSA_ALG_SHA_256), hash, 32, sig, len) !=
 		    PSA_SUCCESS || psa_sign_hash(key, PSA_ALG_ECDSA(PSA_ALG_SHA_256), hash, 32,
@@ -933,9 +965,57 @@ START_TEST(test_fork)
 		_exit(0);
 	}
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child: status %d", status);
 	PSA_EQ(psa_verify_hash(key, PSA_ALG_ECDSA(PSA_ALG_SHA_256), hash, 32, sig, len),
 	    PSA_SUCCESS);
+	PSA_EQ(psa_destroy_key(key), PSA_SUCCESS);
+}
+END_TEST
+
+/* The service is the truth: a key another process destroyed is gone here too. */
+START_TEST(test_other_process_destroys)
+{
+	psa_key_attributes_t got = PSA_KEY_ATTRIBUTES_INIT;
+	uint8_t hash[32] = { 3 }, sig[64];
+	psa_key_id_t key;
+	size_t len;
+	int status;
+	pid_t pid;
+
+	psa_t_init();
+	PSA_EQ(psa_t_p256(125, PSA_KEY_USAGE_SIGN_HASH, &key), PSA_SUCCESS);
+	PSA_EQ(psa_get_key_attributes(key, &got), PSA_SUCCESS);
+	if ((pid = fork()) == 0)
+		_exit(psa_destroy_key(key) == PSA_SUCCESS ? 0 : 1);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	PSA_EQ(psa_get_key_attributes(key, &got), PSA_ERROR_INVALID_HANDLE);
+	PSA_EQ(psa_sign_hash(key, PSA_ALG_ECDSA(PSA_ALG_SHA_256), hash, 32, sig, sizeof(sig),
+	    &len), PSA_ERROR_INVALID_HANDLE);
+	PSA_EQ(psa_purge_key(key), PSA_ERROR_DOES_NOT_EXIST);
+}
+END_TEST
+
+/*
+ * The service closes connections idle longer than its keep-alive time (1.5 s
+ * here); the library's next call opens a new one. A volatile key must not go
+ * with an idle connection: it lives as long as its process.
+ */
+START_TEST(test_idle)
+{
+	psa_key_attributes_t a = psa_t_attrs(0, PSA_KEY_TYPE_AES, 128, PSA_KEY_USAGE_ENCRYPT,
+	    PSA_ALG_CTR);
+	psa_key_attributes_t got = PSA_KEY_ATTRIBUTES_INIT;
+	uint8_t buf[16];
+	psa_key_id_t key;
+
+	psa_t_init();
+	PSA_EQ(psa_generate_random(buf, sizeof(buf)), PSA_SUCCESS);
+	sleep(3);
+	PSA_EQ(psa_generate_random(buf, sizeof(buf)), PSA_SUCCESS);
+	PSA_T_PENDING(psa_generate_key(&a, &key), "volatile keys");
+	sleep(3);
+	PSA_EQ(psa_get_key_attributes(key, &got), PSA_SUCCESS);
 	PSA_EQ(psa_destroy_key(key), PSA_SUCCESS);
 }
 END_TEST
@@ -998,13 +1078,15 @@ main(void)
 		    TEST(test_cipher_multipart), TEST(test_aead_multipart),
 		    TEST(test_derivation) } },
 		{ "volatile", 60, NULL, NULL, { TEST(test_volatile), TEST(test_volatile_sigkill),
-		    TEST(test_fork_volatile) } },
-		{ "concurrency", 60, NULL, NULL, { TEST(test_threads), TEST(test_fork) } },
+		    TEST(test_fork_volatile), TEST(test_idle) } },
+		{ "concurrency", 60, NULL, NULL, { TEST(test_threads), TEST(test_fork),
+		    TEST(test_other_process_destroys) } },
 	};
 	char endpoint[400];
 	int rc;
 
-	if (test_daemon_start(&psa_t_daemon, NULL, NULL) != 0) {
+	/* Idle connections closed soon, so that the library meets it (test_idle). */
+	if (test_daemon_start(&psa_t_daemon, NULL, "keep_alive_timeout = 1500") != 0) {
 		fprintf(stderr, "parsecd did not start (log %s)\n", psa_t_daemon.log_path);
 		return 1;
 	}
