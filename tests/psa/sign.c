@@ -82,8 +82,11 @@ sign_run(const char *tag, psa_key_id_t id, psa_algorithm_t alg, int deterministi
 	psa_status_t st;
 	char ptag[64];
 
-	psa_hash_compute(PSA_ALG_SIGN_GET_HASH(alg), sign_msg, sizeof(sign_msg) - 1, hash,
-	    sizeof(hash), &hlen);
+	/* The digests of "sample" written out: a provider that cannot hash must still sign. */
+	hlen = tp_unhex(PSA_ALG_SIGN_GET_HASH(alg) == PSA_ALG_SHA_384 ?
+	    "9a9083505bc92276aec4be312696ef7bf3bf603f4bbd381196a029f340585312"
+	    "313bca4a9b5b890efee42c77b1ee25fe" :
+	    "af2bdbe1aa9b6ec1e2ade1d694f41fc71a831d0268e9891562113d8a62add1bf", hash, sizeof(hash));
 	st = psa_sign_hash(id, alg, hash, hlen, sig, sizeof(sig), &slen);
 	deterministic ? tp_hex("psa_sign_hash", st, sig, slen) : tp_len("psa_sign_hash", st, slen);
 	if (st == PSA_SUCCESS) {
