@@ -554,7 +554,7 @@ START_TEST(test_hash_multipart)
 	psa_t_init();
 	psa_t_hex("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", want, 32);
 	PSA_T_PENDING(psa_hash_setup(&h, PSA_ALG_SHA_256), "multipart hash");
-	PSA_EQ(psa_hash_setup(&h, PSA_ALG_SHA_256), PSA_SUCCESS);
+	ck_assert_uint_ne(h.handle, 0);
 	/* A second setup on an active operation is a bad state, and ends it. */
 	PSA_EQ(psa_hash_setup(&h, PSA_ALG_SHA_256), PSA_ERROR_BAD_STATE);
 	PSA_EQ(psa_hash_update(&h, (const uint8_t *)"a", 1), PSA_ERROR_BAD_STATE);
