@@ -212,6 +212,7 @@ LIBPARSEC = libparsec/libparsec.so.$(LIBPARSEC_VERSION) libparsec/libparsec.a
 LIBPARSEC_PSA_VERSION = 0.1.0
 LIBPARSEC_PSA_SONAME = libparsec-psa.so.0
 LIBPARSEC_PSA_OBJS = $(patsubst %.c,%.o,$(wildcard psa/*.c))
+LIBPARSEC_PSA_HEADERS = $(wildcard psa/include/psa/*.h)
 $(LIBPARSEC_PSA_OBJS): LOCAL_CFLAGS += -Ipsa/include -Ilibparsec -pthread
 psa/libparsec-psa.so.$(LIBPARSEC_PSA_VERSION): $(LIBPARSEC_PSA_OBJS) $(LIBPARSEC_DEPS) \
 		psa/libparsec-psa.map
@@ -570,8 +571,9 @@ fuzz-long: fuzz
 	done
 
 # ---- install ------------------------------------------------------------------
-# libparsec's pages: libparsec(3) and one per function family, whose NAME lines
-# list the functions; man_links runs "$(1) <page of that name>" for each of them.
+# libparsec's and libparsec-psa's pages: libparsec(3), libparsec-psa(3) and one per
+# function family, whose NAME lines list the functions; man_links runs
+# "$(1) <page of that name>" for each of them.
 LIBPARSEC_MAN = $(wildcard man/*.3)
 # Where p11-kit looks up a module file's bare module name.
 P11_MODULE_DIR = $(shell $(PKG_CONFIG) --variable=p11_module_path p11-kit-1)
@@ -621,6 +623,19 @@ install: all
 	$(INSTALL) -m 0644 libparsec/libparsec.a $(DESTDIR)$(libdir)/
 	$(INSTALL) -d $(DESTDIR)$(libdir)/pkcs11
 	$(INSTALL) -m 0644 $(P11_MODULE) $(DESTDIR)$(libdir)/pkcs11/libparsec-pkcs11.so
+	@# libparsec-psa: its headers where only its pkg-config file points (never
+	@# beside Mbed TLS's psa/), the libraries once built, parsec-psa.pc.
+	$(INSTALL) -d $(DESTDIR)$(includedir)/parsec-psa/psa
+	$(INSTALL) -m 0644 $(LIBPARSEC_PSA_HEADERS) $(DESTDIR)$(includedir)/parsec-psa/psa/
+ifneq ($(LIBPARSEC_PSA),)
+	$(INSTALL) -m 0755 psa/libparsec-psa.so.$(LIBPARSEC_PSA_VERSION) $(DESTDIR)$(libdir)/
+	ln -sf libparsec-psa.so.$(LIBPARSEC_PSA_VERSION) $(DESTDIR)$(libdir)/$(LIBPARSEC_PSA_SONAME)
+	ln -sf libparsec-psa.so.$(LIBPARSEC_PSA_VERSION) $(DESTDIR)$(libdir)/libparsec-psa.so
+	$(INSTALL) -m 0644 psa/libparsec-psa.a $(DESTDIR)$(libdir)/
+	sed -e 's|@prefix@|$(prefix)|' -e 's|@libdir@|$(libdir)|' -e 's|@includedir@|$(includedir)|' \
+		-e 's|@version@|$(PACKAGE_VERSION)|' psa/parsec-psa.pc.in \
+		> $(DESTDIR)$(libdir)/pkgconfig/parsec-psa.pc
+endif
 	sed -e 's|@prefix@|$(prefix)|' -e 's|@libdir@|$(libdir)|' -e 's|@includedir@|$(includedir)|' \
 		-e 's|@version@|$(PACKAGE_VERSION)|' libparsec/libparsec.pc.in \
 		> $(DESTDIR)$(libdir)/pkgconfig/libparsec.pc
@@ -645,6 +660,8 @@ uninstall:
 		$(DESTDIR)$(mandir)/man7/libparsec-pkcs11.7 $(DESTDIR)$(datarootdir)/p11-kit/modules/parsec.module
 	rm -f $(DESTDIR)$(libdir)/libparsec.* $(DESTDIR)$(libdir)/pkgconfig/libparsec.pc
 	rm -f $(DESTDIR)$(libdir)/pkcs11/libparsec-pkcs11.so
+	rm -rf $(DESTDIR)$(includedir)/parsec-psa
+	rm -f $(DESTDIR)$(libdir)/libparsec-psa.* $(DESTDIR)$(libdir)/pkgconfig/parsec-psa.pc
 
 clean:
 	rm -f $(PROGRAMS) $(TEST_PROGS) tests/wipe_client $(FUZZ_PROGS) $(COMMON_LIB) $(PROTO_LIB) bench/parsec-bench bench/parsec-bench-matrix
