@@ -302,6 +302,29 @@ START_TEST(test_import_export)
 }
 END_TEST
 
+/* An application with more keys than one ListKeys guess holds: each is still found. */
+START_TEST(test_many_keys)
+{
+	psa_key_attributes_t a = psa_t_attrs(0, PSA_KEY_TYPE_AES, 0, PSA_KEY_USAGE_ENCRYPT,
+	    PSA_ALG_CTR);
+	psa_key_attributes_t got = PSA_KEY_ATTRIBUTES_INIT;
+	uint8_t k[16] = { 0 };
+	psa_key_id_t key, id;
+
+	psa_t_init();
+	for (id = 1000; id < 1100; id++) {
+		psa_set_key_id(&a, id);
+		k[0] = (uint8_t)id;
+		PSA_EQ(psa_import_key(&a, k, sizeof(k), &key), PSA_SUCCESS);
+	}
+	PSA_EQ(psa_get_key_attributes(1099, &got), PSA_SUCCESS);
+	ck_assert_uint_eq(psa_get_key_id(&got), 1099);
+	ck_assert_uint_eq(psa_get_key_bits(&got), 128);
+	for (id = 1000; id < 1100; id++)
+		PSA_EQ(psa_destroy_key(id), PSA_SUCCESS);
+}
+END_TEST
+
 /* ---- keyed one-shot operations ---- */
 
 START_TEST(test_sign_verify)
@@ -733,6 +756,19 @@ START_TEST(test_aead_multipart)
 }
 END_TEST
 
+/* HKDF's inputs in their order: salt, the secret as a key, info. */
+static void
+psa_t_hkdf_inputs(psa_key_derivation_operation_t *kd, const uint8_t *salt, size_t salt_len,
+    psa_key_id_t secret, const uint8_t *info, size_t info_len)
+{
+	PSA_EQ(psa_key_derivation_input_bytes(kd, PSA_KEY_DERIVATION_INPUT_SALT, salt, salt_len),
+	    PSA_SUCCESS);
+	PSA_EQ(psa_key_derivation_input_key(kd, PSA_KEY_DERIVATION_INPUT_SECRET, secret),
+	    PSA_SUCCESS);
+	PSA_EQ(psa_key_derivation_input_bytes(kd, PSA_KEY_DERIVATION_INPUT_INFO, info, info_len),
+	    PSA_SUCCESS);
+}
+
 START_TEST(test_derivation)
 {
 	psa_key_derivation_operation_t kd = PSA_KEY_DERIVATION_OPERATION_INIT;
@@ -743,6 +779,7 @@ START_TEST(test_derivation)
 	uint8_t ikm[22], salt[13], info[10], okm[42], want[42], exported[16];
 	psa_key_id_t secret, derived;
 	size_t cap, len;
+	psa_status_t st;
 
 	psa_t_init();
 	/* RFC 5869 test case 1. */
@@ -754,12 +791,7 @@ START_TEST(test_derivation)
 	PSA_EQ(psa_import_key(&in_a, ikm, sizeof(ikm), &secret), PSA_SUCCESS);
 	PSA_T_PENDING(psa_key_derivation_setup(&kd, PSA_ALG_HKDF(PSA_ALG_SHA_256)),
 	    "key derivation");
-	PSA_EQ(psa_key_derivation_input_bytes(&kd, PSA_KEY_DERIVATION_INPUT_SALT, salt,
-	    sizeof(salt)), PSA_SUCCESS);
-	PSA_EQ(psa_key_derivation_input_key(&kd, PSA_KEY_DERIVATION_INPUT_SECRET, secret),
-	    PSA_SUCCESS);
-	PSA_EQ(psa_key_derivation_input_bytes(&kd, PSA_KEY_DERIVATION_INPUT_INFO, info,
-	    sizeof(info)), PSA_SUCCESS);
+	psa_t_hkdf_inputs(&kd, salt, sizeof(salt), secret, info, sizeof(info));
 	PSA_EQ(psa_key_derivation_set_capacity(&kd, 42 + 16), PSA_SUCCESS);
 	PSA_EQ(psa_key_derivation_get_capacity(&kd, &cap), PSA_SUCCESS);
 	ck_assert_uint_eq(cap, 58);
@@ -774,7 +806,19 @@ START_TEST(test_derivation)
 	    PSA_ERROR_BAD_STATE);
 	PSA_EQ(psa_key_derivation_abort(&kd), PSA_SUCCESS);
 	PSA_EQ(psa_destroy_key(derived), PSA_SUCCESS);
+	/* Into a volatile key: the same inputs, so the first 16 bytes of the same output. */
+	PSA_EQ(psa_key_derivation_setup(&kd, PSA_ALG_HKDF(PSA_ALG_SHA_256)), PSA_SUCCESS);
+	psa_t_hkdf_inputs(&kd, salt, sizeof(salt), secret, info, sizeof(info));
+	psa_set_key_lifetime(&out_a, PSA_KEY_LIFETIME_VOLATILE);
+	st = psa_key_derivation_output_key(&out_a, &kd, &derived);
+	PSA_EQ(psa_key_derivation_abort(&kd), PSA_SUCCESS);
 	PSA_EQ(psa_destroy_key(secret), PSA_SUCCESS);
+	PSA_T_PENDING(st, "derivation into a volatile key");
+	PSA_EQ(st, PSA_SUCCESS);
+	ck_assert_uint_ge(derived, PSA_KEY_ID_VENDOR_MIN);
+	PSA_EQ(psa_export_key(derived, exported, sizeof(exported), &len), PSA_SUCCESS);
+	ck_assert(len == 16 && memcmp(exported, okm, 16) == 0);
+	PSA_EQ(psa_destroy_key(derived), PSA_SUCCESS);
 }
 END_TEST
 
@@ -1077,7 +1121,7 @@ main(void)
 		    TEST(test_init_no_service), TEST(test_init_bad_provider) } },
 		{ "keyless", 30, NULL, NULL, { TEST(test_random), TEST(test_hash_oneshot) } },
 		{ "keys", 60, NULL, NULL, { TEST(test_key_life), TEST(test_key_ids),
-		    TEST(test_import_export) } },
+		    TEST(test_import_export), TEST(test_many_keys) } },
 		{ "oneshot", 60, NULL, NULL, { TEST(test_sign_verify), TEST(test_mac),
 		    TEST(test_cipher_aead), TEST(test_asymmetric), TEST(test_key_agreement) } },
 		{ "multipart", 60, NULL, NULL, { TEST(test_multipart_state),
