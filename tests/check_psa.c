@@ -575,6 +575,9 @@ END_TEST
 
 /* ---- multipart operations against the service (pending until it serves them) ---- */
 
+/* Two million "a": more than the service takes in one request (1 MiB). */
+static uint8_t psa_t_long[2000000];
+
 START_TEST(test_hash_multipart)
 {
 	psa_hash_operation_t h = PSA_HASH_OPERATION_INIT, c = PSA_HASH_OPERATION_INIT;
@@ -609,6 +612,17 @@ START_TEST(test_hash_multipart)
 	PSA_EQ(psa_hash_update(&h, (const uint8_t *)"abd", 3), PSA_SUCCESS);
 	PSA_EQ(psa_hash_verify(&h, want, 32), PSA_ERROR_INVALID_SIGNATURE);
 	PSA_EQ(psa_hash_abort(&h), PSA_SUCCESS);
+	/* Two million "a", sent in parts (the hash computed apart, by Python's hashlib). */
+	psa_t_hex("bcf7f9d1b4311c3352e60502255ce09a6744df84e8f2c89f79c4b5d74933a95a", want, 32);
+	memset(psa_t_long, 'a', sizeof(psa_t_long));
+	PSA_EQ(psa_hash_compute(PSA_ALG_SHA_256, psa_t_long, sizeof(psa_t_long), out,
+	    sizeof(out), &len), PSA_SUCCESS);
+	ck_assert(len == 32 && memcmp(out, want, 32) == 0);
+	PSA_EQ(psa_hash_compare(PSA_ALG_SHA_256, psa_t_long, sizeof(psa_t_long), want, 32),
+	    PSA_SUCCESS);
+	want[0] ^= 1;
+	PSA_EQ(psa_hash_compare(PSA_ALG_SHA_256, psa_t_long, sizeof(psa_t_long), want, 32),
+	    PSA_ERROR_INVALID_SIGNATURE);
 }
 END_TEST
 
@@ -655,6 +669,14 @@ START_TEST(test_mac_multipart)
 	want[0] ^= 1;
 	PSA_EQ(psa_mac_verify_finish(&m, want, 32), PSA_ERROR_INVALID_SIGNATURE);
 	ck_assert_uint_eq(m.handle, 0);
+	/* Two million "a" in one call, sent in parts (the HMAC computed apart, by Python's hmac). */
+	psa_t_hex("499c137c833de535c8bbf9f970d75f3213a216595f301a88e1a3ebb17671af2e", want, 32);
+	memset(psa_t_long, 'a', sizeof(psa_t_long));
+	PSA_EQ(psa_mac_compute(key, PSA_ALG_HMAC(PSA_ALG_SHA_256), psa_t_long,
+	    sizeof(psa_t_long), mac, sizeof(mac), &len), PSA_SUCCESS);
+	ck_assert(len == 32 && memcmp(mac, want, 32) == 0);
+	PSA_EQ(psa_mac_verify(key, PSA_ALG_HMAC(PSA_ALG_SHA_256), psa_t_long,
+	    sizeof(psa_t_long), want, 32), PSA_SUCCESS);
 	PSA_EQ(psa_destroy_key(key), PSA_SUCCESS);
 }
 END_TEST
