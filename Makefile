@@ -62,6 +62,7 @@ PROTO_NAMES = attest_key can_do_crypto delete_client list_authenticators list_cl
 	psa_key_attributes psa_mac_compute psa_mac_verify psa_raw_key_agreement psa_sign_hash \
 	psa_sign_message psa_verify_hash psa_verify_message
 PROTO_NAMES += ext_key_copy # parsecd's own
+PROTO_NAMES += ext_mp # parsecd's extensions: multipart operations, key derivation
 PROTO_SRCS = $(PROTO_NAMES:%=proto/%.pb.c)
 PROTO_HDRS = $(PROTO_NAMES:%=proto/%.pb.h)
 PROTO_OBJS = $(PROTO_SRCS:.c=.o)
@@ -85,6 +86,7 @@ $(PROTO_OBJS): %.o: %.c .build-vars | $(PROTO_HDRS)
 PC_OBJS = proto/pc_attest.o proto/pc_bytes.o proto/pc_names.o proto/pc_psa.o proto/pc_table.o
 PC_OBJS += proto/pc_wipe.o # messages released wiped
 PC_OBJS += proto/pc_ext_key.o # parsecd's volatile keys and key copy
+PC_OBJS += proto/pc_ext.o # parsecd's extension opcodes (ext_mp.proto)
 PROTO_LIB = proto/libparsecproto.a
 
 $(PROTO_LIB): $(PROTO_OBJS) $(PC_OBJS)
@@ -152,9 +154,11 @@ BROKERD_OBJS = brokerd/brokerd.o brokerd/broker_auth.o brokerd/broker_core.o bro
 	brokerd/broker_life.o brokerd/broker_quota.o brokerd/broker_route.o brokerd/broker_spiffe.o brokerd/broker_wq.o \
 	brokerd/broker_answer.o brokerd/broker_conn.o brokerd/broker_dispatch.o brokerd/broker_out.o \
 	brokerd/broker_prov.o brokerd/broker_copy.o
+BROKERD_OBJS += brokerd/broker_opstate.o # multipart operations' handles, pinned to their workers
 PROVIDERD_CORE_OBJS = providerd/providerd.o
 PROV_MBED_OBJS = providerd/prov_mbed.o providerd/prov_mbed_fast.o providerd/prov_mbed_its.o \
 	providerd/prov_policy.o providerd/mbed_main.o
+PROV_MBED_OBJS += providerd/prov_mbed_multi.o # multipart operations and key derivation
 # What the device backends share: PSA policy and the DER of RSA public keys.
 PROV_DEVICE_OBJS = providerd/prov_policy.o
 PROV_PKCS11_OBJS = providerd/prov_pkcs11.o providerd/prov_pkcs11_create.o \

@@ -43,7 +43,7 @@ dispatch_admit(struct broker_ctx *b, uint64_t conn_id, uid_t peer_uid,
 
 /* Core operations (provider 0) are brokerd's own. */
 static void
-dispatch_core(struct broker_ctx *b, uint64_t conn_id, uint64_t req_id,
+dispatch_core(struct broker_ctx *b, uint64_t conn_id, uint64_t req_id, uint16_t wire_flags,
     const struct broker_identity *id, const struct op_request *op)
 {
 	struct op_result res;
@@ -53,7 +53,7 @@ dispatch_core(struct broker_ctx *b, uint64_t conn_id, uint64_t req_id,
 		broker_life_delete_client(b, conn_id, req_id, id, op->client);
 		return;
 	}
-	broker_core_handle(b, op, id, &res, &list_buf);
+	broker_core_handle(b, op, wire_flags, id, &res, &list_buf);
 	broker_answer(b, conn_id, req_id, &res);
 	free(list_buf);
 }
@@ -95,7 +95,17 @@ dispatch_go(struct broker_ctx *b, uint64_t conn_id, uint64_t req_id, uint32_t pr
     const struct broker_identity *id, struct op_request *op)
 {
 	struct broker_provider *p = &b->providers[provider];
+	uint32_t status;
+	int answered;
 
+	/* A multipart operation's handle is settled first: made, or found on this connection. */
+	if (wire_opcode_mp_role(op->opcode) != WIRE_MP_NONE) {
+		status = broker_opstate_admit(b, conn_id, id, op, &answered);
+		if (status != ST_SUCCESS || answered) {
+			broker_answer_status(b, conn_id, req_id, status);
+			return;
+		}
+	}
 	switch (wire_opcode_key_use(op->opcode)) {
 	case WIRE_KEY_NONE:
 		broker_route_submit(b, p, id->auth_type, id->app_name, conn_id, req_id, NULL,
@@ -131,7 +141,7 @@ broker_dispatch_request(struct broker_ctx *b, uint64_t conn_id, uint64_t req_id,
 		return;
 	}
 	if (m.provider == WIRE_PROVIDER_CORE) {
-		dispatch_core(b, conn_id, req_id, &id, &m.op);
+		dispatch_core(b, conn_id, req_id, m.flags, &id, &m.op);
 		return;
 	}
 	status = broker_route_servable(&b->providers[m.provider], m.op.opcode);

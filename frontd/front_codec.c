@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "frontd.h"
+#include "pc_ext.h"
 #include "psa_codec.h"
 
 #include "list_authenticators.pb.h"
@@ -170,6 +171,9 @@ front_decode_request(uint32_t opcode, const uint8_t *body, size_t len, struct op
 	size_t i;
 
 	*storage = NULL;
+	/* parsecd's extensions have a codec of their own; their bytes point into body. */
+	if (pc_ext_carries(opcode))
+		return pc_ext_request_decode(opcode, body, len, op);
 	memset(op, 0, sizeof(*op));
 	op->opcode = opcode;
 	if (codec == NULL)
@@ -206,6 +210,8 @@ front_encode_result(uint32_t opcode, const struct op_result *res, uint8_t **body
 	if (opcode == OP_LIST_KEYS)
 		return front_encode_list_keys(res, body, len) == 0 ? ST_SUCCESS :
 		    ST_SERIALIZING_BODY_FAILED;
+	if (pc_ext_carries(opcode))
+		return pc_ext_result_encode(opcode, res, body, len);
 	if (codec == NULL)
 		return ST_SERIALIZING_BODY_FAILED;
 	if ((msg = calloc(1, codec->res_size)) == NULL)

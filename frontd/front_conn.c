@@ -290,7 +290,8 @@ static int
 front_conn_to_broker(struct front_conn *conn, struct front_request *req, size_t total)
 {
 	struct ipc_request m = { .provider = req->hdr.provider, .auth_type = req->hdr.auth_type,
-		.auth = req->auth, .auth_len = req->auth_len, .op = req->op };
+		.flags = req->hdr.flags & WIRE_FLAG_EXTENSIONS, .auth = req->auth,
+		.auth_len = req->auth_len, .op = req->op };
 	size_t len;
 	uint8_t *buf = ipc_request_encode_alloc(&m, &len);
 	/* Without keep-alive the answer closes the connection: brokerd needs no CONN_CLOSED. */

@@ -40,6 +40,8 @@
 #define PROV_MBED_COST 500
 #define PROV_MBED_COST_CREATE 2500
 #define PROV_MBED_COST_DESTROY 1400
+/* A multipart step on data already in the worker (an estimate, not measured). */
+#define PROV_MBED_COST_STEP 50
 
 /*
  * Upstream Rust clients reject a whole ListOpcodes answer that holds an opcode
@@ -109,6 +111,21 @@ prov_mbed_storage_cause(psa_status_t st)
 	return st;
 }
 
+psa_status_t
+prov_mbed_key_attrs(const struct op_key_attrs *a, psa_key_id_t id, psa_key_attributes_t *attrs)
+{
+	/* psa_key_type_t is 16 bits: a wider value must not wrap into a valid type. */
+	if (a->type > 0xffffu)
+		return PSA_ERROR_NOT_SUPPORTED;
+	psa_set_key_id(attrs, id);
+	psa_set_key_lifetime(attrs, PSA_KEY_LIFETIME_PERSISTENT);
+	psa_set_key_type(attrs, (psa_key_type_t)a->type);
+	psa_set_key_bits(attrs, a->bits);
+	psa_set_key_usage_flags(attrs, a->usage);
+	psa_set_key_algorithm(attrs, a->alg);
+	return PSA_SUCCESS;
+}
+
 static psa_status_t
 prov_mbed_create(const struct op_request *op, psa_key_id_t id)
 {
@@ -117,15 +134,8 @@ prov_mbed_create(const struct op_request *op, psa_key_id_t id)
 	psa_key_id_t made;
 	psa_status_t st;
 
-	/* psa_key_type_t is 16 bits: a wider value must not wrap into a valid type. */
-	if (op->attrs.type > 0xffffu)
-		return PSA_ERROR_NOT_SUPPORTED;
-	psa_set_key_id(&attrs, id);
-	psa_set_key_lifetime(&attrs, PSA_KEY_LIFETIME_PERSISTENT);
-	psa_set_key_type(&attrs, (psa_key_type_t)op->attrs.type);
-	psa_set_key_bits(&attrs, op->attrs.bits);
-	psa_set_key_usage_flags(&attrs, op->attrs.usage);
-	psa_set_key_algorithm(&attrs, op->attrs.alg);
+	if ((st = prov_mbed_key_attrs(&op->attrs, id, &attrs)) != PSA_SUCCESS)
+		return st;
 	(void)prov_its_take_error();
 	if (!prov_mbed_fast_create(&attrs, generate, op->in[0].ptr, op->in[0].len, &made, &st))
 		st = generate ? psa_generate_key(&attrs, &made) :
@@ -583,6 +593,34 @@ static const struct prov_op prov_mbed_ops[] = {
 	{ OP_EXT_GENERATE_VOLATILE, 1, PROV_MBED_COST_CREATE, prov_mbed_op_create, NULL, NULL },
 	{ OP_EXT_IMPORT_VOLATILE, 1, PROV_MBED_COST_CREATE, prov_mbed_op_create, NULL, NULL },
 	{ OP_EXT_COPY_KEY, 1, PROV_MBED_COST_CREATE, prov_mbed_op_copy, NULL, NULL },
+	/*
+	 * parsecd's extensions (prov_mbed_multi.c): a step costs about a tenth of a
+	 * use; a keyed setup loads its key, as a use; a derived key is a creation.
+	 * No multipart AEAD: mbedtls 2.28 has none.
+	 */
+	{ OP_EXT_ABORT, 0, PROV_MBED_COST_STEP, prov_mbed_multi_abort, NULL, NULL },
+	{ OP_EXT_HASH_SETUP, 0, PROV_MBED_COST_STEP, prov_mbed_multi_hash_setup, NULL, NULL },
+	{ OP_EXT_HASH_UPDATE, 0, PROV_MBED_COST_STEP, prov_mbed_multi_hash_update, NULL, NULL },
+	{ OP_EXT_HASH_FINISH, 0, PROV_MBED_COST_STEP, prov_mbed_multi_hash_finish, NULL, NULL },
+	{ OP_EXT_HASH_VERIFY, 0, PROV_MBED_COST_STEP, prov_mbed_multi_hash_finish, NULL, NULL },
+	{ OP_EXT_HASH_CLONE, 0, PROV_MBED_COST_STEP, prov_mbed_multi_hash_setup, NULL, NULL },
+	{ OP_EXT_MAC_SETUP, 1, PROV_MBED_COST, prov_mbed_multi_keyed_setup, NULL, NULL },
+	{ OP_EXT_MAC_UPDATE, 0, PROV_MBED_COST_STEP, prov_mbed_multi_mac_update, NULL, NULL },
+	{ OP_EXT_MAC_SIGN_FINISH, 0, PROV_MBED_COST_STEP, prov_mbed_multi_mac_finish, NULL, NULL },
+	{ OP_EXT_MAC_VERIFY_FINISH, 0, PROV_MBED_COST_STEP, prov_mbed_multi_mac_finish, NULL, NULL },
+	{ OP_EXT_CIPHER_SETUP, 1, PROV_MBED_COST, prov_mbed_multi_keyed_setup, NULL, NULL },
+	{ OP_EXT_CIPHER_GENERATE_IV, 0, PROV_MBED_COST_STEP, prov_mbed_multi_cipher_iv, NULL, NULL },
+	{ OP_EXT_CIPHER_SET_IV, 0, PROV_MBED_COST_STEP, prov_mbed_multi_cipher_iv, NULL, NULL },
+	{ OP_EXT_CIPHER_UPDATE, 0, PROV_MBED_COST_STEP, prov_mbed_multi_cipher_update, NULL, NULL },
+	{ OP_EXT_CIPHER_FINISH, 0, PROV_MBED_COST_STEP, prov_mbed_multi_cipher_finish, NULL, NULL },
+	{ OP_EXT_KDF_SETUP, 0, PROV_MBED_COST_STEP, prov_mbed_multi_kdf_setup, NULL, NULL },
+	{ OP_EXT_KDF_GET_CAPACITY, 0, PROV_MBED_COST_STEP, prov_mbed_multi_kdf_capacity, NULL, NULL },
+	{ OP_EXT_KDF_SET_CAPACITY, 0, PROV_MBED_COST_STEP, prov_mbed_multi_kdf_capacity, NULL, NULL },
+	{ OP_EXT_KDF_INPUT_BYTES, 0, PROV_MBED_COST_STEP, prov_mbed_multi_kdf_input_bytes, NULL, NULL },
+	{ OP_EXT_KDF_INPUT_KEY, 1, PROV_MBED_COST, prov_mbed_multi_kdf_input_key, NULL, NULL },
+	{ OP_EXT_KDF_KEY_AGREEMENT, 1, PROV_MBED_COST, prov_mbed_multi_kdf_input_key, NULL, NULL },
+	{ OP_EXT_KDF_OUTPUT_BYTES, 0, PROV_MBED_COST_STEP, prov_mbed_multi_kdf_output_bytes, NULL, NULL },
+	{ OP_EXT_KDF_OUTPUT_KEY, 1, PROV_MBED_COST_CREATE, prov_mbed_multi_kdf_output_key, NULL, NULL },
 };
 
 const struct prov_backend prov_mbed_backend = {
@@ -597,4 +635,5 @@ const struct prov_backend prov_mbed_backend = {
 	.rsa_cost = { { 1024, 800, 20000 }, { 2048, 2800, 70000 }, { 3072, 7500, 470000 },
 	    { 4096, 16200, 1200000 } },
 	.forget = prov_mbed_forget,
+	.drop = prov_mbed_multi_drop,
 };

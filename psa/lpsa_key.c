@@ -6,6 +6,7 @@
  * with the connection that made them. Attributes are asked of the service
  * (ListKeys) each time: another process may have destroyed the key.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "parsec/ext_key.h"
@@ -104,6 +105,41 @@ psa_destroy_key(psa_key_id_t key)
 }
 
 /*
+ * The attributes of the application's key name on the library's provider,
+ * from ListKeys, however many keys the application holds.
+ */
+static int
+lpsa_key_find(parsec_client *client, const char *name, struct parsec_key_attributes *pa)
+{
+	struct parsec_key_info *keys = NULL, *grown;
+	size_t max = 64, count = 0, i;
+	int st = PARSEC_ERR_BUFFER_TOO_SMALL, tries;
+
+	/* A list that grows between the two calls is asked for again, a few times. */
+	for (tries = 0; tries < 4 && st == PARSEC_ERR_BUFFER_TOO_SMALL; tries++) {
+		if ((grown = realloc(keys, max * sizeof(*keys))) == NULL) {
+			st = PARSEC_ERR_INSUFFICIENT_MEMORY;
+			break;
+		}
+		keys = grown;
+		st = parsec_list_keys(client, keys, max, &count);
+		max = count + 16;
+	}
+	if (st == PARSEC_SUCCESS) {
+		st = PARSEC_ERR_DOES_NOT_EXIST;
+		for (i = 0; i < count; i++) {
+			if (keys[i].provider_id == lpsa_provider() && strcmp(keys[i].name, name) == 0) {
+				*pa = keys[i].attributes;
+				st = PARSEC_SUCCESS;
+				break;
+			}
+		}
+	}
+	free(keys);
+	return st;
+}
+
+/*
  * Whether the service holds key; its attributes into pa. An id no key has is
  * INVALID_HANDLE, or DOES_NOT_EXIST if absent_is_handle is 0.
  */
@@ -116,7 +152,7 @@ lpsa_key_lookup(psa_key_id_t key, struct parsec_key_attributes *pa, int absent_i
 	if ((st = lpsa_begin(&call, key)) != PSA_SUCCESS)
 		return st;
 	call.names_key = absent_is_handle;
-	return lpsa_end(&call, parsec_get_key_attributes(call.client, call.name, pa));
+	return lpsa_end(&call, lpsa_key_find(call.client, call.name, pa));
 }
 
 /*

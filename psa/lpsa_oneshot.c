@@ -42,6 +42,56 @@ lpsa_check(lpsa_check_fn fn, psa_key_id_t key, psa_algorithm_t alg, const uint8_
 	return lpsa_end(&call, fn(call.client, call.name, alg, in, in_len, ref, ref_len));
 }
 
+/*
+ * A request carries at most the service's body limit (1 MiB unless its
+ * configuration says otherwise): a longer input to a hash or a MAC goes in
+ * parts through a multipart operation, where the service has them.
+ */
+#define LPSA_ONESHOT_MAX (512u * 1024)
+#define LPSA_PART (256u * 1024)
+
+/*
+ * The hash of a long input in parts: the hash into hash (or, with want set,
+ * compared with it). NOT_SUPPORTED when the service has no multipart hash.
+ */
+static psa_status_t
+lpsa_hash_parts(psa_algorithm_t alg, const uint8_t *input, size_t input_length,
+    const uint8_t *want, uint8_t *hash, size_t hash_size, size_t *hash_length)
+{
+	psa_hash_operation_t op = PSA_HASH_OPERATION_INIT;
+	psa_status_t st = psa_hash_setup(&op, alg);
+	size_t done, n;
+
+	for (done = 0; st == PSA_SUCCESS && done < input_length; done += n) {
+		n = input_length - done < LPSA_PART ? input_length - done : LPSA_PART;
+		st = psa_hash_update(&op, input + done, n);
+	}
+	if (st != PSA_SUCCESS)
+		return st;
+	return want != NULL ? psa_hash_verify(&op, want, hash_size) :
+	    psa_hash_finish(&op, hash, hash_size, hash_length);
+}
+
+/* The same for a MAC: made into mac, or (want set) checked against it. */
+static psa_status_t
+lpsa_mac_parts(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input,
+    size_t input_length, const uint8_t *want, uint8_t *mac, size_t mac_size, size_t *mac_length)
+{
+	psa_mac_operation_t op = PSA_MAC_OPERATION_INIT;
+	psa_status_t st = want != NULL ? psa_mac_verify_setup(&op, key, alg) :
+	    psa_mac_sign_setup(&op, key, alg);
+	size_t done, n;
+
+	for (done = 0; st == PSA_SUCCESS && done < input_length; done += n) {
+		n = input_length - done < LPSA_PART ? input_length - done : LPSA_PART;
+		st = psa_mac_update(&op, input + done, n);
+	}
+	if (st != PSA_SUCCESS)
+		return st;
+	return want != NULL ? psa_mac_verify_finish(&op, want, mac_size) :
+	    psa_mac_sign_finish(&op, mac, mac_size, mac_length);
+}
+
 psa_status_t
 psa_hash_compute(psa_algorithm_t alg, const uint8_t *input, size_t input_length, uint8_t *hash,
     size_t hash_size, size_t *hash_length)
@@ -51,6 +101,9 @@ psa_hash_compute(psa_algorithm_t alg, const uint8_t *input, size_t input_length,
 	size_t len = 0;
 
 	*hash_length = 0;
+	if (input_length > LPSA_ONESHOT_MAX && (st = lpsa_hash_parts(alg, input, input_length,
+	    NULL, hash, hash_size, hash_length)) != PSA_ERROR_NOT_SUPPORTED)
+		return st;
 	if ((st = lpsa_begin(&call, LPSA_NO_KEY)) != PSA_SUCCESS)
 		return st;
 	st = lpsa_end(&call, parsec_hash_compute(call.client, alg, input, input_length, hash,
@@ -67,6 +120,9 @@ psa_hash_compare(psa_algorithm_t alg, const uint8_t *input, size_t input_length,
 	struct lpsa_call call;
 	psa_status_t st;
 
+	if (input_length > LPSA_ONESHOT_MAX && (st = lpsa_hash_parts(alg, input, input_length,
+	    hash, NULL, hash_length, NULL)) != PSA_ERROR_NOT_SUPPORTED)
+		return st;
 	if ((st = lpsa_begin(&call, LPSA_NO_KEY)) != PSA_SUCCESS)
 		return st;
 	return lpsa_end(&call, parsec_hash_compare(call.client, alg, input, input_length, hash,
@@ -77,6 +133,12 @@ psa_status_t
 psa_mac_compute(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input, size_t input_length,
     uint8_t *mac, size_t mac_size, size_t *mac_length)
 {
+	psa_status_t st;
+
+	*mac_length = 0;
+	if (input_length > LPSA_ONESHOT_MAX && (st = lpsa_mac_parts(key, alg, input, input_length,
+	    NULL, mac, mac_size, mac_length)) != PSA_ERROR_NOT_SUPPORTED)
+		return st;
 	return lpsa_keyed(parsec_mac_compute, key, alg, input, input_length, mac, mac_size,
 	    mac_length);
 }
@@ -85,6 +147,11 @@ psa_status_t
 psa_mac_verify(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input, size_t input_length,
     const uint8_t *mac, size_t mac_length)
 {
+	psa_status_t st;
+
+	if (input_length > LPSA_ONESHOT_MAX && (st = lpsa_mac_parts(key, alg, input, input_length,
+	    mac, NULL, mac_length, NULL)) != PSA_ERROR_NOT_SUPPORTED)
+		return st;
 	return lpsa_check(parsec_mac_verify, key, alg, input, input_length, mac, mac_length);
 }
 

@@ -73,6 +73,15 @@ broker_out_forget(struct broker_worker *w, const uint8_t *key_ref, size_t key_re
 	return 0;
 }
 
+int
+broker_out_drop(struct broker_worker *w, uint64_t conn_id)
+{
+	(void)w;
+	(void)conn_id;
+	stub_out.drop_count++;
+	return 0;
+}
+
 void
 broker_out_worker_fault(struct broker_worker *w, const char *what)
 {

@@ -34,6 +34,7 @@ struct stub_out {
 	size_t send_count;
 	struct stub_send forgets[STUB_MAX];
 	size_t forget_count;
+	size_t drop_count; /* connections' multipart operations dropped */
 	size_t fault_count;
 	uint32_t parent_types[STUB_MAX];
 	size_t parent_count;

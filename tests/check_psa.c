@@ -302,6 +302,29 @@ START_TEST(test_import_export)
 }
 END_TEST
 
+/* An application with more keys than one ListKeys guess holds: each is still found. */
+START_TEST(test_many_keys)
+{
+	psa_key_attributes_t a = psa_t_attrs(0, PSA_KEY_TYPE_AES, 0, PSA_KEY_USAGE_ENCRYPT,
+	    PSA_ALG_CTR);
+	psa_key_attributes_t got = PSA_KEY_ATTRIBUTES_INIT;
+	uint8_t k[16] = { 0 };
+	psa_key_id_t key, id;
+
+	psa_t_init();
+	for (id = 1000; id < 1100; id++) {
+		psa_set_key_id(&a, id);
+		k[0] = (uint8_t)id;
+		PSA_EQ(psa_import_key(&a, k, sizeof(k), &key), PSA_SUCCESS);
+	}
+	PSA_EQ(psa_get_key_attributes(1099, &got), PSA_SUCCESS);
+	ck_assert_uint_eq(psa_get_key_id(&got), 1099);
+	ck_assert_uint_eq(psa_get_key_bits(&got), 128);
+	for (id = 1000; id < 1100; id++)
+		PSA_EQ(psa_destroy_key(id), PSA_SUCCESS);
+}
+END_TEST
+
 /* ---- keyed one-shot operations ---- */
 
 START_TEST(test_sign_verify)
@@ -407,6 +430,13 @@ START_TEST(test_cipher_aead)
 	PSA_EQ(psa_aead_decrypt(gcm, PSA_ALG_GCM, nonce, sizeof(nonce), ad, sizeof(ad), ct, len,
 	    back, sizeof(back), &back_len), PSA_ERROR_INVALID_SIGNATURE);
 	ck_assert_uint_eq(back_len, 0);
+	/* A policy of a shortest tag, which the service cannot keep: refused, not narrowed. */
+	a = psa_t_attrs(126, PSA_KEY_TYPE_AES, 128, PSA_KEY_USAGE_ENCRYPT,
+	    PSA_ALG_AEAD_WITH_AT_LEAST_THIS_LENGTH_TAG(PSA_ALG_GCM, 8));
+	PSA_EQ(psa_generate_key(&a, &cbc), PSA_ERROR_NOT_SUPPORTED);
+	a = psa_t_attrs(126, PSA_KEY_TYPE_HMAC, 256, PSA_KEY_USAGE_SIGN_MESSAGE,
+	    PSA_ALG_AT_LEAST_THIS_LENGTH_MAC(PSA_ALG_HMAC(PSA_ALG_SHA_256), 16));
+	PSA_EQ(psa_generate_key(&a, &cbc), PSA_ERROR_NOT_SUPPORTED);
 	/* Not an AEAD algorithm: not supported, whatever the key. */
 	PSA_EQ(psa_aead_encrypt(gcm, PSA_ALG_CTR, nonce, sizeof(nonce), ad, sizeof(ad), pt,
 	    sizeof(pt), ct, sizeof(ct), &len), PSA_ERROR_NOT_SUPPORTED);
@@ -545,6 +575,9 @@ END_TEST
 
 /* ---- multipart operations against the service (pending until it serves them) ---- */
 
+/* Two million "a": more than the service takes in one request (1 MiB). */
+static uint8_t psa_t_long[2000000];
+
 START_TEST(test_hash_multipart)
 {
 	psa_hash_operation_t h = PSA_HASH_OPERATION_INIT, c = PSA_HASH_OPERATION_INIT;
@@ -554,7 +587,7 @@ START_TEST(test_hash_multipart)
 	psa_t_init();
 	psa_t_hex("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", want, 32);
 	PSA_T_PENDING(psa_hash_setup(&h, PSA_ALG_SHA_256), "multipart hash");
-	PSA_EQ(psa_hash_setup(&h, PSA_ALG_SHA_256), PSA_SUCCESS);
+	ck_assert_uint_ne(h.handle, 0);
 	/* A second setup on an active operation is a bad state, and ends it. */
 	PSA_EQ(psa_hash_setup(&h, PSA_ALG_SHA_256), PSA_ERROR_BAD_STATE);
 	PSA_EQ(psa_hash_update(&h, (const uint8_t *)"a", 1), PSA_ERROR_BAD_STATE);
@@ -579,6 +612,17 @@ START_TEST(test_hash_multipart)
 	PSA_EQ(psa_hash_update(&h, (const uint8_t *)"abd", 3), PSA_SUCCESS);
 	PSA_EQ(psa_hash_verify(&h, want, 32), PSA_ERROR_INVALID_SIGNATURE);
 	PSA_EQ(psa_hash_abort(&h), PSA_SUCCESS);
+	/* Two million "a", sent in parts (the hash computed apart, by Python's hashlib). */
+	psa_t_hex("bcf7f9d1b4311c3352e60502255ce09a6744df84e8f2c89f79c4b5d74933a95a", want, 32);
+	memset(psa_t_long, 'a', sizeof(psa_t_long));
+	PSA_EQ(psa_hash_compute(PSA_ALG_SHA_256, psa_t_long, sizeof(psa_t_long), out,
+	    sizeof(out), &len), PSA_SUCCESS);
+	ck_assert(len == 32 && memcmp(out, want, 32) == 0);
+	PSA_EQ(psa_hash_compare(PSA_ALG_SHA_256, psa_t_long, sizeof(psa_t_long), want, 32),
+	    PSA_SUCCESS);
+	want[0] ^= 1;
+	PSA_EQ(psa_hash_compare(PSA_ALG_SHA_256, psa_t_long, sizeof(psa_t_long), want, 32),
+	    PSA_ERROR_INVALID_SIGNATURE);
 }
 END_TEST
 
@@ -625,6 +669,14 @@ START_TEST(test_mac_multipart)
 	want[0] ^= 1;
 	PSA_EQ(psa_mac_verify_finish(&m, want, 32), PSA_ERROR_INVALID_SIGNATURE);
 	ck_assert_uint_eq(m.handle, 0);
+	/* Two million "a" in one call, sent in parts (the HMAC computed apart, by Python's hmac). */
+	psa_t_hex("499c137c833de535c8bbf9f970d75f3213a216595f301a88e1a3ebb17671af2e", want, 32);
+	memset(psa_t_long, 'a', sizeof(psa_t_long));
+	PSA_EQ(psa_mac_compute(key, PSA_ALG_HMAC(PSA_ALG_SHA_256), psa_t_long,
+	    sizeof(psa_t_long), mac, sizeof(mac), &len), PSA_SUCCESS);
+	ck_assert(len == 32 && memcmp(mac, want, 32) == 0);
+	PSA_EQ(psa_mac_verify(key, PSA_ALG_HMAC(PSA_ALG_SHA_256), psa_t_long,
+	    sizeof(psa_t_long), want, 32), PSA_SUCCESS);
 	PSA_EQ(psa_destroy_key(key), PSA_SUCCESS);
 }
 END_TEST
@@ -726,6 +778,19 @@ START_TEST(test_aead_multipart)
 }
 END_TEST
 
+/* HKDF's inputs in their order: salt, the secret as a key, info. */
+static void
+psa_t_hkdf_inputs(psa_key_derivation_operation_t *kd, const uint8_t *salt, size_t salt_len,
+    psa_key_id_t secret, const uint8_t *info, size_t info_len)
+{
+	PSA_EQ(psa_key_derivation_input_bytes(kd, PSA_KEY_DERIVATION_INPUT_SALT, salt, salt_len),
+	    PSA_SUCCESS);
+	PSA_EQ(psa_key_derivation_input_key(kd, PSA_KEY_DERIVATION_INPUT_SECRET, secret),
+	    PSA_SUCCESS);
+	PSA_EQ(psa_key_derivation_input_bytes(kd, PSA_KEY_DERIVATION_INPUT_INFO, info, info_len),
+	    PSA_SUCCESS);
+}
+
 START_TEST(test_derivation)
 {
 	psa_key_derivation_operation_t kd = PSA_KEY_DERIVATION_OPERATION_INIT;
@@ -736,6 +801,7 @@ START_TEST(test_derivation)
 	uint8_t ikm[22], salt[13], info[10], okm[42], want[42], exported[16];
 	psa_key_id_t secret, derived;
 	size_t cap, len;
+	psa_status_t st;
 
 	psa_t_init();
 	/* RFC 5869 test case 1. */
@@ -747,12 +813,7 @@ START_TEST(test_derivation)
 	PSA_EQ(psa_import_key(&in_a, ikm, sizeof(ikm), &secret), PSA_SUCCESS);
 	PSA_T_PENDING(psa_key_derivation_setup(&kd, PSA_ALG_HKDF(PSA_ALG_SHA_256)),
 	    "key derivation");
-	PSA_EQ(psa_key_derivation_input_bytes(&kd, PSA_KEY_DERIVATION_INPUT_SALT, salt,
-	    sizeof(salt)), PSA_SUCCESS);
-	PSA_EQ(psa_key_derivation_input_key(&kd, PSA_KEY_DERIVATION_INPUT_SECRET, secret),
-	    PSA_SUCCESS);
-	PSA_EQ(psa_key_derivation_input_bytes(&kd, PSA_KEY_DERIVATION_INPUT_INFO, info,
-	    sizeof(info)), PSA_SUCCESS);
+	psa_t_hkdf_inputs(&kd, salt, sizeof(salt), secret, info, sizeof(info));
 	PSA_EQ(psa_key_derivation_set_capacity(&kd, 42 + 16), PSA_SUCCESS);
 	PSA_EQ(psa_key_derivation_get_capacity(&kd, &cap), PSA_SUCCESS);
 	ck_assert_uint_eq(cap, 58);
@@ -767,7 +828,19 @@ START_TEST(test_derivation)
 	    PSA_ERROR_BAD_STATE);
 	PSA_EQ(psa_key_derivation_abort(&kd), PSA_SUCCESS);
 	PSA_EQ(psa_destroy_key(derived), PSA_SUCCESS);
+	/* Into a volatile key: the same inputs, so the first 16 bytes of the same output. */
+	PSA_EQ(psa_key_derivation_setup(&kd, PSA_ALG_HKDF(PSA_ALG_SHA_256)), PSA_SUCCESS);
+	psa_t_hkdf_inputs(&kd, salt, sizeof(salt), secret, info, sizeof(info));
+	psa_set_key_lifetime(&out_a, PSA_KEY_LIFETIME_VOLATILE);
+	st = psa_key_derivation_output_key(&out_a, &kd, &derived);
+	PSA_EQ(psa_key_derivation_abort(&kd), PSA_SUCCESS);
 	PSA_EQ(psa_destroy_key(secret), PSA_SUCCESS);
+	PSA_T_PENDING(st, "derivation into a volatile key");
+	PSA_EQ(st, PSA_SUCCESS);
+	ck_assert_uint_ge(derived, PSA_KEY_ID_VENDOR_MIN);
+	PSA_EQ(psa_export_key(derived, exported, sizeof(exported), &len), PSA_SUCCESS);
+	ck_assert(len == 16 && memcmp(exported, okm, 16) == 0);
+	PSA_EQ(psa_destroy_key(derived), PSA_SUCCESS);
 }
 END_TEST
 
@@ -1070,7 +1143,7 @@ main(void)
 		    TEST(test_init_no_service), TEST(test_init_bad_provider) } },
 		{ "keyless", 30, NULL, NULL, { TEST(test_random), TEST(test_hash_oneshot) } },
 		{ "keys", 60, NULL, NULL, { TEST(test_key_life), TEST(test_key_ids),
-		    TEST(test_import_export) } },
+		    TEST(test_import_export), TEST(test_many_keys) } },
 		{ "oneshot", 60, NULL, NULL, { TEST(test_sign_verify), TEST(test_mac),
 		    TEST(test_cipher_aead), TEST(test_asymmetric), TEST(test_key_agreement) } },
 		{ "multipart", 60, NULL, NULL, { TEST(test_multipart_state),
