@@ -27,7 +27,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2elib as eb  # noqa: E402
 from e2elib import check, summary  # noqa: E402
 
+import subprocess  # noqa: E402
+
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF  # noqa: E402
 
@@ -428,6 +431,33 @@ def run_kdf_tls_ecdh(svc):
     c.close()
 
 
+def run_client_library(svc):
+    """The same operations through libparsec's calls (tests/ext_mp_client)."""
+    env = dict(os.environ, PARSEC_SERVICE_ENDPOINT="unix:" + svc.sock)
+    proc = subprocess.run([os.path.join(eb.TOP, "tests", "ext_mp_client")], env=env,
+                          capture_output=True, text=True, timeout=120)
+    got = {}
+    for line in proc.stdout.splitlines():
+        name, st, out = line.split(" ", 2)
+        got[name] = (int(st), out)
+    ctr = Cipher(algorithms.AES(SP800_KEY), modes.CTR(CTR_IV)).encryptor()
+    want = {
+        "hash_setup": (0, "-"), "hash_clone": (0, "-"),
+        "hash_abc": (0, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+        "hash_small_buffer": (1138, "-"), "hash_after_finish": (ST["bad_state"], "-"),
+        "abort_gone": (0, "-"), "mac_import": (0, "-"),
+        "mac_sign": (0, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"),
+        "mac_verify": (0, "-"), "cipher_import": (0, "-"),
+        "cipher_ctr": (0, (ctr.update(bytes(range(64))) + ctr.finalize()).hex()),
+        "aead_setup": (ST["not_supported"], "-"), "kdf_import": (0, "-"),
+        "kdf_capacity": (0, str(255 * 32)), "kdf_hkdf": (0, OKM.hex()),
+        "kdf_output_key": (0, "-"), "kdf_derived_key": (0, OKM[:16].hex()),
+    }
+    check("libparsec's extension calls ran", proc.returncode == 0, proc.stderr[-2000:])
+    for name, expect in want.items():
+        check("libparsec: %s" % name, got.get(name) == expect, (got.get(name), expect))
+
+
 def run_listing(svc):
     def opcodes(flags):
         c = Conn(svc, flags=flags)
@@ -578,6 +608,7 @@ def main():
         run_cipher(svc)
         run_kdf(svc)
         run_kdf_tls_ecdh(svc)
+        run_client_library(svc)
         run_listing(svc)
         run_connections(svc)
         run_bound(svc)
