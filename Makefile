@@ -62,6 +62,7 @@ PROTO_NAMES = attest_key can_do_crypto delete_client list_authenticators list_cl
 	psa_key_attributes psa_mac_compute psa_mac_verify psa_raw_key_agreement psa_sign_hash \
 	psa_sign_message psa_verify_hash psa_verify_message
 PROTO_NAMES += ext_mp # parsecd's extensions: multipart operations, key derivation
+PROTO_NAMES += ext_key_copy # parsecd's own
 PROTO_SRCS = $(PROTO_NAMES:%=proto/%.pb.c)
 PROTO_HDRS = $(PROTO_NAMES:%=proto/%.pb.h)
 PROTO_OBJS = $(PROTO_SRCS:.c=.o)
@@ -85,6 +86,7 @@ $(PROTO_OBJS): %.o: %.c .build-vars | $(PROTO_HDRS)
 PC_OBJS = proto/pc_attest.o proto/pc_bytes.o proto/pc_names.o proto/pc_psa.o proto/pc_table.o
 PC_OBJS += proto/pc_wipe.o # messages released wiped
 PC_OBJS += proto/pc_ext.o # parsecd's extension opcodes (ext_mp.proto)
+PC_OBJS += proto/pc_ext_key.o # parsecd's volatile keys and key copy
 PROTO_LIB = proto/libparsecproto.a
 
 $(PROTO_LIB): $(PROTO_OBJS) $(PC_OBJS)
@@ -151,7 +153,7 @@ BROKERD_OBJS = brokerd/brokerd.o brokerd/broker_auth.o brokerd/broker_core.o bro
 	brokerd/broker_deploy.o brokerd/broker_fair.o brokerd/broker_jwt.o \
 	brokerd/broker_life.o brokerd/broker_quota.o brokerd/broker_route.o brokerd/broker_spiffe.o brokerd/broker_wq.o \
 	brokerd/broker_answer.o brokerd/broker_conn.o brokerd/broker_dispatch.o brokerd/broker_out.o \
-	brokerd/broker_prov.o
+	brokerd/broker_prov.o brokerd/broker_copy.o
 BROKERD_OBJS += brokerd/broker_opstate.o # multipart operations' handles, pinned to their workers
 PROVIDERD_CORE_OBJS = providerd/providerd.o
 PROV_MBED_OBJS = providerd/prov_mbed.o providerd/prov_mbed_fast.o providerd/prov_mbed_its.o \
@@ -352,6 +354,12 @@ tests/ext_mp_client: tests/ext_mp_client.o $(LIBPARSEC_DEPS)
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(NANOPB_A) -pthread
 tests/ext_mp_client.o: LOCAL_CFLAGS += -Ilibparsec
+# A program making libparsec's key extension calls for tests/e2e_ext_key.py:
+# libparsec's objects, as libparsec.a keeps only the exported names global.
+tests/ext_key_client: tests/ext_key_client.o $(LIBPARSEC_DEPS)
+	$(msg) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(NANOPB_A) -pthread
+tests/ext_key_client.o: LOCAL_CFLAGS += -Ilibparsec
 
 # brokerd's routing, fairness and key life cycle in-process: its objects with
 # the output layer (broker_out.o) replaced by a stub that records what it is given.
@@ -391,7 +399,8 @@ tests/pb/%_pb2.py: proto/%.proto
 	$(msg) PROTO $@
 	$(Q)mkdir -p tests/pb && $(PROTOC) --python_out=tests/pb -Iproto $<
 
-check: deps all $(TEST_PROGS) tests/wipe_client tests/ext_mp_client fuzz $(PY_PB) fault-tree
+check: deps all $(TEST_PROGS) tests/wipe_client tests/ext_mp_client tests/ext_key_client fuzz \
+	$(PY_PB) fault-tree
 	@FUZZ_PROGS="$(FUZZ_PROGS)" bash tests/run-tests.sh $(TEST_PROGS)
 
 # ---- make installcheck: make install into a DESTDIR, every example built against
@@ -425,7 +434,8 @@ check-p11-devices: deps all tests/check_pkcs11
 # unchanged. The Check programs listed start a real parsecd.
 E2E_CHECK_PROGS = tests/check_core tests/check_keys
 .PHONY: check-repeat
-check-repeat: deps all $(E2E_CHECK_PROGS) tests/wipe_client tests/ext_mp_client $(PY_PB) fault-tree
+check-repeat: deps all $(E2E_CHECK_PROGS) tests/wipe_client tests/ext_mp_client \
+	tests/ext_key_client $(PY_PB) fault-tree
 	@bash tests/repeat.sh $(or $(N),$(REPEAT),10) $(E2E_CHECK_PROGS)
 
 # ---- make check-asan: the whole suite on an ASan + UBSan build ------------------
@@ -614,7 +624,8 @@ uninstall:
 	rm -f $(DESTDIR)$(libdir)/pkcs11/libparsec-pkcs11.so
 
 clean:
-	rm -f $(PROGRAMS) $(TEST_PROGS) tests/wipe_client tests/ext_mp_client $(FUZZ_PROGS) $(COMMON_LIB) $(PROTO_LIB) bench/parsec-bench bench/parsec-bench-matrix
+	rm -f $(PROGRAMS) $(TEST_PROGS) tests/wipe_client tests/ext_mp_client tests/ext_key_client \
+		$(FUZZ_PROGS) $(COMMON_LIB) $(PROTO_LIB) bench/parsec-bench bench/parsec-bench-matrix
 	rm -f $(CONFIG_LIB) $(KIM_LIB)
 	rm -f libparsec/libparsec.so* libparsec/libparsec.a libparsec/libparsec.keep libparsec/libparsec-all.o
 	rm -f $(P11_MODULE)

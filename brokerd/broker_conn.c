@@ -32,6 +32,8 @@ broker_conn_closed(struct broker_ctx *b, uint64_t conn_id)
 		return;
 	broker_opstate_conn_closed(b, conn_id);
 	RB_REMOVE(broker_conn_tree, &b->conns, conn);
+	if (conn->has_volatile && b->volatile_gone != NULL)
+		b->volatile_gone(b, conn_id);
 	free(conn);
 }
 

@@ -153,7 +153,10 @@ broker_list_opcodes(const struct broker_ctx *b, uint64_t provider_id, int extens
 		buf_put_u32le(&l.wr, broker_core_opcodes[i]);
 		l.count++;
 	}
-	/* A provider's rows: some are served without being listed (its PROV_INFO says). */
+	/*
+	 * A provider's rows: some are served without being listed (its PROV_INFO
+	 * says); parsecd's extensions only to a client that said it knows them.
+	 */
 	for (i = 0; p != NULL && i < p->op_count; i++) {
 		if (!p->ops[i].listed || (!extensions && wire_opcode_is_ext(p->ops[i].opcode)))
 			continue;

@@ -114,6 +114,8 @@ dispatch_go(struct broker_ctx *b, uint64_t conn_id, uint64_t req_id, uint32_t pr
 	case WIRE_KEY_CREATE:
 		if (op->key_name[0] == '\0')
 			broker_answer_status(b, conn_id, req_id, ST_PSA_INVALID_ARGUMENT);
+		else if (op->opcode == OP_EXT_COPY_KEY)
+			broker_life_copy(b, p, conn_id, req_id, id, op);
 		else
 			broker_life_create(b, p, conn_id, req_id, id, op);
 		return;
@@ -186,6 +188,7 @@ broker_dispatch_init(struct broker_ctx *b)
 	RB_INIT(&b->fair_apps);
 	RB_INIT(&b->fair_flights);
 	TAILQ_INIT(&b->fair_ready);
+	b->volatile_gone = broker_life_volatile_gone;
 	if ((b->fair_drain = event_new(b->proc.base, -1, 0, dispatch_drain, b)) == NULL)
 		fatalx("event_new");
 }

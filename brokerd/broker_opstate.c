@@ -140,9 +140,6 @@ broker_opstate_admit(struct broker_ctx *b, uint64_t conn_id, const struct broker
 	op->handle2 = 0;
 	if (role == WIRE_MP_START)
 		return opstate_start(b, conn_id, id, op);
-	/* A volatile key is only made by the volatile-key extension. */
-	if (op->opcode == OP_EXT_KDF_OUTPUT_KEY && op->number2 != 0)
-		return ST_PSA_NOT_SUPPORTED;
 	s = op->handle != 0 ? opstate_find(b, conn_id, op->handle) : NULL;
 	if (s == NULL || s->lost || s->worker == NULL) {
 		/* An abort of what is gone is done; an end of a lost operation ends it. */

@@ -85,6 +85,7 @@ struct broker_conn {
 	pid_t pid;
 	int refused; /* not one of the service's clients: no identity, every request refused */
 	uint64_t last_req_id; /* its answer closes the connection (IPC_F_LAST); 0: none yet */
+	int has_volatile; /* it asked for a volatile key: its close destroys them */
 };
 RB_HEAD(broker_conn_tree, broker_conn);
 
@@ -127,6 +128,12 @@ struct broker_ctx {
 	struct broker_fair_flight_tree fair_flights;
 	struct broker_fair_ready fair_ready;
 	struct event *fair_drain;
+	/*
+	 * A connection that made volatile keys is gone (a close, or the answer to
+	 * its last request): the key life cycle destroys them. Set by dispatch's
+	 * init, so that broker_conn.c need not call up into broker_life.c.
+	 */
+	void (*volatile_gone)(struct broker_ctx *b, uint64_t conn_id);
 	/* broker_opstate.c: live multipart operations, and how many each application holds */
 	struct broker_opstate_tree opstates;
 	struct broker_opstate_app_tree opstate_apps;

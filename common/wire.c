@@ -192,6 +192,9 @@ static const struct wire_opcode_info wire_opcodes[] = {
 	{ OP_ATTEST_KEY, "AttestKey", 0, 1, 0, WIRE_KEY_USE },
 	{ OP_PREPARE_KEY_ATTESTATION, "PrepareKeyAttestation", 0, 1, 0, WIRE_KEY_USE },
 	{ OP_CAN_DO_CRYPTO, "CanDoCrypto", 0, 1, 0, WIRE_KEY_NONE },
+	{ OP_EXT_GENERATE_VOLATILE, "ExtGenerateVolatile", 0, 1, 0, WIRE_KEY_CREATE },
+	{ OP_EXT_IMPORT_VOLATILE, "ExtImportVolatile", 0, 1, 0, WIRE_KEY_CREATE },
+	{ OP_EXT_COPY_KEY, "ExtCopyKey", 0, 1, 0, WIRE_KEY_CREATE },
 	/* parsecd's extensions: multipart operations and key derivation */
 	{ OP_EXT_ABORT, "ExtAbort", 0, 1, 0, WIRE_KEY_NONE },
 	{ OP_EXT_HASH_SETUP, "ExtHashSetup", 0, 1, 0, WIRE_KEY_NONE },
@@ -321,6 +324,16 @@ wire_opcode_key_use(uint32_t opcode)
 	const struct wire_opcode_info *info = wire_opcode_lookup(opcode);
 
 	return info != NULL ? (enum wire_key_use)info->key : WIRE_KEY_NONE;
+}
+
+uint32_t
+wire_opcode_base(uint32_t opcode)
+{
+	if (opcode == OP_EXT_GENERATE_VOLATILE)
+		return OP_PSA_GENERATE_KEY;
+	if (opcode == OP_EXT_IMPORT_VOLATILE)
+		return OP_PSA_IMPORT_KEY;
+	return opcode;
 }
 
 const char *

@@ -83,6 +83,13 @@ enum wire_opcode {
 	OP_ATTEST_KEY = 0x1E,
 	OP_PREPARE_KEY_ATTESTATION = 0x1F,
 	OP_CAN_DO_CRYPTO = 0x20,
+	/*
+	 * parsecd's extensions: volatile keys (destroyed when the connection
+	 * that made them closes, and at every start of the service) and key copy.
+	 */
+	OP_EXT_GENERATE_VOLATILE = 0x1050,
+	OP_EXT_IMPORT_VOLATILE = 0x1051,
+	OP_EXT_COPY_KEY = 0x1052,
 
 	/*
 	 * parsecd's extensions, multipart operations and key derivation
@@ -248,6 +255,12 @@ enum wire_mp_role wire_opcode_mp_role(uint32_t opcode);
 /* What an operation does with the key it names. */
 enum wire_key_use { WIRE_KEY_NONE, WIRE_KEY_USE, WIRE_KEY_CREATE, WIRE_KEY_DESTROY };
 enum wire_key_use wire_opcode_key_use(uint32_t opcode);
+/*
+ * The standard opcode a volatile creation is the variant of (GenerateKey,
+ * ImportKey); any other opcode is its own. Backends and brokerd's cost and
+ * quota read a creation through it.
+ */
+uint32_t wire_opcode_base(uint32_t opcode);
 
 const char *wire_opcode_name(uint32_t opcode);
 const char *wire_status_name(uint32_t status);

@@ -1,40 +1,47 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Stand-ins for the extension calls of parsec/ext_key.h until the service
- * serves them: each answers PsaErrorNotSupported without asking.
+ * parsecd's key extensions, client side (parsec/ext_key.h): volatile
+ * creations and key copy, through the codec rows of proto/pc_ext_key.c. A
+ * volatile key lives as long as the client's connection, which libparsec
+ * keeps open (keep-alive) for the process's life.
  */
+#include <stddef.h>
+
+#include "libparsec.h"
 #include "parsec/ext_key.h"
+#include "psa_codec.h"
+
+static struct pc_key_attrs
+ext_key_attrs(const struct parsec_key_attributes *a)
+{
+	return (struct pc_key_attrs){ a->type, a->bits, a->usage, a->alg };
+}
 
 int
 parsec_ext_generate_volatile(parsec_client *c, const char *name, const struct parsec_key_attributes
     *attributes)
 {
-	(void)c;
-	(void)name;
-	(void)attributes;
-	return PARSEC_ERR_NOT_SUPPORTED;
+	struct pc_args a = { .key_name = name, .attrs = ext_key_attrs(attributes) };
+
+	return parsec_run(c, OP_EXT_GENERATE_VOLATILE, &a, NULL, NULL);
 }
 
 int
 parsec_ext_import_volatile(parsec_client *c, const char *name, const struct parsec_key_attributes
     *attributes, const uint8_t *data, size_t data_len)
 {
-	(void)c;
-	(void)name;
-	(void)attributes;
-	(void)data;
-	(void)data_len;
-	return PARSEC_ERR_NOT_SUPPORTED;
+	struct pc_args a = { .key_name = name, .attrs = ext_key_attrs(attributes),
+		.in = { { data, data_len } } };
+
+	return parsec_run(c, OP_EXT_IMPORT_VOLATILE, &a, NULL, NULL);
 }
 
 int
 parsec_ext_copy_key(parsec_client *c, const char *source, const char *target, const struct
     parsec_key_attributes *attributes, int is_volatile)
 {
-	(void)c;
-	(void)source;
-	(void)target;
-	(void)attributes;
-	(void)is_volatile;
-	return PARSEC_ERR_NOT_SUPPORTED;
+	struct pc_args a = { .key_name = target, .client = source,
+		.attrs = ext_key_attrs(attributes), .number = is_volatile ? 1 : 0 };
+
+	return parsec_run(c, OP_EXT_COPY_KEY, &a, NULL, NULL);
 }

@@ -29,12 +29,8 @@ parsec_copy(char *dst, const char *src, size_t size)
 	dst[len] = '\0';
 }
 
-/*
- * One operation: args through opcode's row of the codec table, the output
- * bytes into out (NULL: none), the decoded Result into typed (NULL: not kept;
- * else the caller's zeroed Result, which it pb_releases).
- */
-static int
+/* One operation through opcode's row of the codec table (libparsec.h). */
+int
 parsec_run(parsec_client *c, uint32_t opcode, const struct pc_args *args, struct pc_sink *out,
     void *typed)
 {

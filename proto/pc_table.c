@@ -177,7 +177,9 @@ static const struct pc_codec pc_codecs[] = {
 const struct pc_codec *
 pc_codec_find(uint32_t opcode)
 {
-	return ROW_FIND(pc_codecs, struct pc_codec, opcode, opcode);
+	const struct pc_codec *k = ROW_FIND(pc_codecs, struct pc_codec, opcode, opcode);
+
+	return k != NULL ? k : pc_ext_key_codec_find(opcode);
 }
 
 /* ---- field access ---- */
@@ -287,6 +289,8 @@ pc_args_from(const struct pc_codec *k, const void *msg, struct pc_args *a)
 
 	if (k->opcode == OP_ATTEST_KEY || k->opcode == OP_PREPARE_KEY_ATTESTATION)
 		return pc_attest_args(k->opcode, msg, a);
+	if (k->opcode == OP_EXT_COPY_KEY && pc_ext_key_copy_get(msg, a) != ST_SUCCESS)
+		return ST_INVALID_ENCODING;
 	if (k->name_role != 0) {
 		const char *name = (const char *)AT(msg, k->name_off);
 
@@ -412,6 +416,8 @@ pc_args_to(const struct pc_codec *k, const struct pc_args *a, void *msg)
 {
 	size_t i;
 
+	if (k->opcode == OP_EXT_COPY_KEY && pc_ext_key_copy_put(a, msg) != ST_SUCCESS)
+		return ST_PSA_INVALID_ARGUMENT;
 	if (k->name_role != 0) {
 		const char *name = k->name_role == 1 ? a->key_name : a->client;
 

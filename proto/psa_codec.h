@@ -121,6 +121,17 @@ const struct pc_codec *pc_codec_find(uint32_t opcode);
 uint32_t pc_attest_args(uint32_t opcode, const void *msg, struct pc_args *args);
 int pc_attest_result_fill(uint32_t opcode, const struct pc_bytes out[3], void *res);
 
+/*
+ * parsecd's key extensions (pc_ext_key.c): their rows, which pc_codec_find
+ * also searches, and what ExtCopyKey's row does not describe: its second
+ * name (the source key, carried as pc_args.client) and its attributes, whose
+ * type may be 0 (the source's). get: ST_SUCCESS or ST_INVALID_ENCODING; put:
+ * ST_SUCCESS or ST_PSA_INVALID_ARGUMENT.
+ */
+const struct pc_codec *pc_ext_key_codec_find(uint32_t opcode);
+uint32_t pc_ext_key_copy_get(const void *msg, struct pc_args *args);
+uint32_t pc_ext_key_copy_put(const struct pc_args *args, void *msg);
+
 /* ---- service side: requests in, results out ---- */
 struct pc_msg; /* a decoded Operation, backing a pc_args' strings and bytes */
 

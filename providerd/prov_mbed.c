@@ -130,15 +130,15 @@ static psa_status_t
 prov_mbed_create(const struct op_request *op, psa_key_id_t id)
 {
 	psa_key_attributes_t attrs = PSA_KEY_ATTRIBUTES_INIT;
+	int generate = wire_opcode_base(op->opcode) == OP_PSA_GENERATE_KEY;
 	psa_key_id_t made;
 	psa_status_t st;
 
 	if ((st = prov_mbed_key_attrs(&op->attrs, id, &attrs)) != PSA_SUCCESS)
 		return st;
 	(void)prov_its_take_error();
-	if (!prov_mbed_fast_create(&attrs, op->opcode == OP_PSA_GENERATE_KEY, op->in[0].ptr,
-	    op->in[0].len, &made, &st))
-		st = op->opcode == OP_PSA_GENERATE_KEY ? psa_generate_key(&attrs, &made) :
+	if (!prov_mbed_fast_create(&attrs, generate, op->in[0].ptr, op->in[0].len, &made, &st))
+		st = generate ? psa_generate_key(&attrs, &made) :
 		    psa_import_key(&attrs, op->in[0].ptr, op->in[0].len, &made);
 	psa_reset_key_attributes(&attrs);
 	st = prov_mbed_storage_cause(st);
@@ -328,6 +328,36 @@ prov_mbed_op_create(const struct op_request *op, const uint8_t *key_ref, size_t 
 	psa_key_id_t id = prov_mbed_key_id(key_ref, key_ref_len);
 
 	return id == 0 ? PSA_ERROR_INVALID_HANDLE : prov_mbed_create(op, id);
+}
+
+/*
+ * psa_copy_key: the new key (the reference) from the one brokerd names in
+ * in[0], with the policy brokerd narrowed; mbedtls checks the copy
+ * permission and narrows again by the same rule.
+ */
+static psa_status_t
+prov_mbed_op_copy(const struct op_request *op, const uint8_t *key_ref, size_t key_ref_len,
+    struct op_result *res, struct prov_out *out)
+{
+	psa_key_attributes_t attrs = PSA_KEY_ATTRIBUTES_INIT;
+	psa_key_id_t id = prov_mbed_key_id(key_ref, key_ref_len);
+	psa_key_id_t source = prov_mbed_key_id(op->in[0].ptr, op->in[0].len);
+	psa_key_id_t made;
+	psa_status_t st;
+
+	if (id == 0 || source == 0)
+		return PSA_ERROR_INVALID_HANDLE;
+	psa_set_key_id(&attrs, id);
+	psa_set_key_lifetime(&attrs, PSA_KEY_LIFETIME_PERSISTENT);
+	psa_set_key_usage_flags(&attrs, op->attrs.usage);
+	psa_set_key_algorithm(&attrs, op->attrs.alg);
+	(void)prov_its_take_error();
+	st = prov_mbed_storage_cause(psa_copy_key(source, &attrs, &made));
+	psa_reset_key_attributes(&attrs);
+	psa_purge_key(source);
+	if (st == PSA_SUCCESS)
+		psa_purge_key(made);
+	return st == PSA_ERROR_INVALID_HANDLE ? PSA_ERROR_DOES_NOT_EXIST : st;
 }
 
 /* The row handler name: fn on the stored key that the reference names. */
@@ -560,6 +590,9 @@ static const struct prov_op prov_mbed_ops[] = {
 	{ OP_CAN_DO_CRYPTO, 0, PROV_MBED_COST, prov_mbed_op_can_do, NULL, NULL },
 	{ OP_PSA_MAC_COMPUTE, 1, PROV_MBED_COST, prov_mbed_op_mac, NULL, prov_mbed_mac_listed },
 	{ OP_PSA_MAC_VERIFY, 1, PROV_MBED_COST, prov_mbed_op_mac, NULL, prov_mbed_mac_listed },
+	{ OP_EXT_GENERATE_VOLATILE, 1, PROV_MBED_COST_CREATE, prov_mbed_op_create, NULL, NULL },
+	{ OP_EXT_IMPORT_VOLATILE, 1, PROV_MBED_COST_CREATE, prov_mbed_op_create, NULL, NULL },
+	{ OP_EXT_COPY_KEY, 1, PROV_MBED_COST_CREATE, prov_mbed_op_copy, NULL, NULL },
 	/*
 	 * parsecd's extensions (prov_mbed_multi.c): a step costs about a tenth of a
 	 * use; a keyed setup loads its key, as a use; a derived key is a creation.

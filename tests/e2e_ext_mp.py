@@ -352,11 +352,26 @@ def run_kdf(svc):
           export_pb.Result.FromString(out).data == OKM[:16], st)
     st, _ = c.op("kdf_output_key", handle=h, key_name="derived", attributes=out_attrs)
     check("output key under a name in use: AlreadyExists", st == 1139, st)
-    st, _ = c.op("kdf_output_key", handle=h, key_name="volatile", attributes=out_attrs,
-                 is_volatile=True)
-    check("a volatile output key: NotSupported", st == ST["not_supported"], st)
     c.op("abort", handle=h)
     c.close()
+
+    # A volatile derived key lives as long as the connection that made it.
+    c = Conn(svc)
+    st, h = hkdf_ready(c, "ikm")
+    st, _ = c.op("kdf_output_key", handle=h, key_name="vol-derived", attributes=out_attrs,
+                 is_volatile=True)
+    check("a volatile output key", st == 0, st)
+    export = export_pb.Operation(key_name="vol-derived").SerializeToString()
+    st, out = eb.call(svc.sock, 1, 0x0C, export, eb.AUTH_DIRECT, b"app")
+    check("the volatile derived key is the first 16 bytes of the OKM", st == 0 and
+          export_pb.Result.FromString(out).data == OKM[:16], st)
+    c.close()
+    for _ in range(100):
+        st, _ = eb.call(svc.sock, 1, 0x0C, export, eb.AUTH_DIRECT, b"app")
+        if st != 0:
+            break
+        time.sleep(0.1)
+    check("...and is destroyed when its connection closes", st == 1140, st)
 
 
 def p_sha256(secret, seed, length):
