@@ -614,8 +614,29 @@ def run_worker_death(svc):
     c.close()
 
 
+def run_idle(svc):
+    """A connection holding an operation is not closed for idleness (keep_alive_timeout 1 s)."""
+    holder, idle = Conn(svc), Conn(svc)
+    st, r = holder.op("hash_setup", alg=SHA_256)
+    idle.op("kdf_setup", alg=0x02000009)  # refused (not a derivation): holds nothing
+    time.sleep(2.5)
+    try:
+        st_h, _ = holder.op("hash_update", handle=r.handle, input=b"abc")
+    except OSError:
+        st_h = None
+    check("a connection holding an operation outlives keep_alive_timeout", st == 0 and st_h == 0,
+          (st, st_h))
+    try:
+        st_i, _ = idle.op("hash_setup", alg=SHA_256)
+    except OSError:
+        st_i = None
+    check("...and one holding none is closed", st_i is None, st_i)
+    holder.close()
+    idle.close()
+
+
 def main():
-    svc = eb.Service()
+    svc = eb.Service(privsep_extra="keep_alive_timeout = 1000")
     svc.start()
     try:
         run_hash(svc)
@@ -628,6 +649,7 @@ def main():
         run_connections(svc)
         run_bound(svc)
         run_bad_bodies(svc)
+        run_idle(svc)
         run_worker_death(svc)
     finally:
         svc.stop()
