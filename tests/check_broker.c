@@ -6,6 +6,8 @@
  * (encoded requests into broker_dispatch_request) and the workers (encoded
  * answers into broker_route_response), as brokerd.c's handlers would.
  */
+#include <sys/socket.h>
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -502,6 +504,21 @@ START_TEST(t_copy_policy_as_mbedtls)
 }
 END_TEST
 
+/*
+ * Connection conn_id, as its first request would bring it (a socketpair is no
+ * client of the service: it gets no identity, which these tests do not need).
+ */
+static void
+broker_open(uint64_t conn_id)
+{
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert_ptr_nonnull(broker_conn_new(&b, conn_id, sv[0]));
+	close(sv[0]);
+	close(sv[1]);
+}
+
 /* A multipart opcode of application app on connection conn_id, naming handle. */
 static void
 broker_mp(uint64_t conn_id, uint64_t req_id, const char *app, uint32_t opcode, uint32_t handle)
@@ -523,6 +540,8 @@ START_TEST(t_opstate_pinned)
 {
 	uint32_t handle, worker, i;
 
+	broker_open(1);
+	broker_open(2);
 	broker_mp(1, 1, "alice", OP_EXT_HASH_SETUP, 0);
 	ck_assert_uint_eq(stub_out.send_count, 1);
 	handle = stub_out.sends[0].handle2;
@@ -553,6 +572,9 @@ START_TEST(t_opstate_pinned)
 	broker_mp(1, 7, "alice", OP_EXT_ABORT, handle);
 	ck_assert_uint_eq(broker_reply_to(1, 7)->status, ST_SUCCESS);
 	ck_assert_uint_eq(stub_out.send_count, 5);
+	broker_conn_closed(&b, 1);
+	broker_conn_closed(&b, 2);
+	ck_assert(RB_EMPTY(&b.opstates));
 }
 END_TEST
 
@@ -564,6 +586,13 @@ START_TEST(t_opstate_bound_and_close)
 {
 	uint32_t i;
 
+	for (i = 4; i <= 6; i++)
+		broker_open(i);
+	/* A connection brokerd does not know (closed meanwhile) makes nothing. */
+	broker_mp(9, 1, "bob", OP_EXT_HASH_SETUP, 0);
+	ck_assert_uint_eq(broker_reply_to(9, 1)->status, ST_PSA_BAD_STATE);
+	ck_assert_uint_eq(stub_out.send_count, 0);
+	stub_out.reply_count = 0;
 	for (i = 0; i < BROKER_OPS_PER_APP; i++)
 		broker_mp(4, 1 + i, "bob", OP_EXT_HASH_SETUP, 0);
 	broker_mp(5, 1, "bob", OP_EXT_HASH_SETUP, 0);
@@ -571,7 +600,7 @@ START_TEST(t_opstate_bound_and_close)
 	broker_mp(6, 1, "carol", OP_EXT_HASH_SETUP, 0);
 	ck_assert_uint_eq(stub_out.reply_count, 1);
 	/* Bob's connection closes with every setup still at its worker. */
-	broker_opstate_conn_closed(&b, 4);
+	broker_conn_closed(&b, 4);
 	ck_assert_uint_ge(stub_out.drop_count, 1);
 	broker_mp(5, 2, "bob", OP_EXT_HASH_SETUP, 0);
 	ck_assert_uint_eq(stub_out.reply_count, 1);
@@ -580,6 +609,10 @@ START_TEST(t_opstate_bound_and_close)
 	broker_worker_answers(0, ST_SUCCESS);
 	ck_assert_uint_eq(stub_out.drop_count, 1);
 	ck_assert_uint_eq(broker_reply_to(4, 1)->status, ST_SUCCESS);
+	broker_conn_closed(&b, 5);
+	broker_conn_closed(&b, 6);
+	ck_assert(RB_EMPTY(&b.opstates));
+	ck_assert(RB_EMPTY(&b.opstate_apps));
 }
 END_TEST
 
