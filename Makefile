@@ -383,6 +383,12 @@ tests/wipe_client: tests/wipe_client.o libparsec/libparsec.a
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -pthread
 tests/wipe_client.o: LOCAL_CFLAGS += -Ilibparsec
+# libparsec's extension calls against a real service, for tests/e2e_ext_mp.py: they are
+# internal (local in libparsec.a), so it links the library's objects.
+tests/ext_mp_client: tests/ext_mp_client.o $(LIBPARSEC_DEPS)
+	$(msg) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(NANOPB_A) -pthread
+tests/ext_mp_client.o: LOCAL_CFLAGS += -Ilibparsec
 # A program making libparsec's key extension calls for tests/e2e_ext_key.py:
 # libparsec's objects, as libparsec.a keeps only the exported names global.
 tests/ext_key_client: tests/ext_key_client.o $(LIBPARSEC_DEPS)
@@ -428,7 +434,8 @@ tests/pb/%_pb2.py: proto/%.proto
 	$(msg) PROTO $@
 	$(Q)mkdir -p tests/pb && $(PROTOC) --python_out=tests/pb -Iproto $<
 
-check: deps all $(TEST_PROGS) tests/wipe_client tests/ext_key_client fuzz $(PY_PB) fault-tree
+check: deps all $(TEST_PROGS) tests/wipe_client tests/ext_mp_client tests/ext_key_client fuzz \
+	$(PY_PB) fault-tree
 	@FUZZ_PROGS="$(FUZZ_PROGS)" bash tests/run-tests.sh $(TEST_PROGS)
 
 # ---- make installcheck: make install into a DESTDIR, every example built against
@@ -462,7 +469,8 @@ check-p11-devices: deps all tests/check_pkcs11
 # unchanged. The Check programs listed start a real parsecd.
 E2E_CHECK_PROGS = tests/check_core tests/check_keys
 .PHONY: check-repeat
-check-repeat: deps all $(E2E_CHECK_PROGS) tests/wipe_client tests/ext_key_client $(PY_PB) fault-tree
+check-repeat: deps all $(E2E_CHECK_PROGS) tests/wipe_client tests/ext_mp_client \
+	tests/ext_key_client $(PY_PB) fault-tree
 	@bash tests/repeat.sh $(or $(N),$(REPEAT),10) $(E2E_CHECK_PROGS)
 
 # ---- make check-asan: the whole suite on an ASan + UBSan build ------------------
@@ -670,7 +678,8 @@ uninstall:
 	rm -f $(DESTDIR)$(libdir)/libparsec-psa.* $(DESTDIR)$(libdir)/pkgconfig/parsec-psa.pc
 
 clean:
-	rm -f $(PROGRAMS) $(TEST_PROGS) tests/wipe_client tests/ext_key_client $(FUZZ_PROGS) $(COMMON_LIB) $(PROTO_LIB) bench/parsec-bench bench/parsec-bench-matrix
+	rm -f $(PROGRAMS) $(TEST_PROGS) tests/wipe_client tests/ext_mp_client tests/ext_key_client \
+		$(FUZZ_PROGS) $(COMMON_LIB) $(PROTO_LIB) bench/parsec-bench bench/parsec-bench-matrix
 	rm -f $(CONFIG_LIB) $(KIM_LIB)
 	rm -f libparsec/libparsec.so* libparsec/libparsec.a libparsec/libparsec.keep libparsec/libparsec-all.o
 	rm -f $(P11_MODULE)

@@ -6,6 +6,8 @@
  * (encoded requests into broker_dispatch_request) and the workers (encoded
  * answers into broker_route_response), as brokerd.c's handlers would.
  */
+#include <sys/socket.h>
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +36,9 @@ broker_setup_provider(uint32_t workers, uint32_t up)
 	/* The software provider's rows and costs (prov_mbed.c), as its PROV_INFO says them. */
 	static const struct ipc_prov_op ops[] = { { OP_PSA_GENERATE_KEY, 1, 2500 },
 		{ OP_PSA_DESTROY_KEY, 1, 1400 }, { OP_PSA_SIGN_HASH, 1, 500 },
-		{ OP_PSA_GENERATE_RANDOM, 1, 500 }, { OP_PSA_HASH_COMPUTE, 1, 500 } };
+		{ OP_PSA_GENERATE_RANDOM, 1, 500 }, { OP_PSA_HASH_COMPUTE, 1, 500 },
+		{ OP_EXT_ABORT, 1, 50 }, { OP_EXT_HASH_SETUP, 1, 50 }, { OP_EXT_HASH_UPDATE, 1, 50 },
+		{ OP_EXT_HASH_CLONE, 1, 50 } };
 	struct broker_provider *p = broker_prov_configure(&b, PROV, "mbed-crypto");
 	uint32_t i;
 
@@ -500,6 +504,118 @@ START_TEST(t_copy_policy_as_mbedtls)
 }
 END_TEST
 
+/*
+ * Connection conn_id, as its first request would bring it (a socketpair is no
+ * client of the service: it gets no identity, which these tests do not need).
+ */
+static void
+broker_open(uint64_t conn_id)
+{
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert_ptr_nonnull(broker_conn_new(&b, conn_id, sv[0]));
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* A multipart opcode of application app on connection conn_id, naming handle. */
+static void
+broker_mp(uint64_t conn_id, uint64_t req_id, const char *app, uint32_t opcode, uint32_t handle)
+{
+	struct op_request op;
+
+	memset(&op, 0, sizeof(op));
+	op.opcode = opcode;
+	op.alg = 0x02000009; /* SHA-256 */
+	op.handle = handle;
+	broker_request(conn_id, req_id, app, PROV, &op);
+}
+
+/*
+ * A setup's operation lives in the worker that ran it: every step goes there,
+ * however loaded, and only from its own connection; it dies with that worker.
+ */
+START_TEST(t_opstate_pinned)
+{
+	uint32_t handle, worker, i;
+
+	broker_open(1);
+	broker_open(2);
+	broker_mp(1, 1, "alice", OP_EXT_HASH_SETUP, 0);
+	ck_assert_uint_eq(stub_out.send_count, 1);
+	handle = stub_out.sends[0].handle2;
+	worker = stub_out.sends[0].worker;
+	ck_assert_uint_ne(handle, 0);
+	ck_assert_uint_eq(stub_out.sends[0].conn, 1);
+	broker_worker_answers(0, ST_SUCCESS);
+	ck_assert_uint_eq(broker_reply_to(1, 1)->status, ST_SUCCESS);
+	/* Unanswered steps load that worker: the least loaded one is the other. */
+	for (i = 0; i < 3; i++) {
+		broker_mp(1, 2 + i, "alice", OP_EXT_HASH_UPDATE, handle);
+		ck_assert_uint_eq(stub_out.sends[1 + i].worker, worker);
+		ck_assert_uint_eq(stub_out.sends[1 + i].handle, handle);
+	}
+	/* A clone is made where its source is. */
+	broker_mp(1, 5, "alice", OP_EXT_HASH_CLONE, handle);
+	ck_assert_uint_eq(stub_out.sends[4].worker, worker);
+	ck_assert_uint_ne(stub_out.sends[4].handle2, handle);
+	/* Another connection of the same application may not use it. */
+	broker_mp(2, 1, "alice", OP_EXT_HASH_UPDATE, handle);
+	ck_assert_uint_eq(broker_reply_to(2, 1)->status, ST_PSA_BAD_STATE);
+	ck_assert_uint_eq(stub_out.send_count, 5);
+	/* Its worker dies: the operation is lost; an abort of it still succeeds. */
+	b.providers[PROV].workers[worker].up = 0;
+	broker_route_worker_down(&b, &b.providers[PROV].workers[worker]);
+	broker_mp(1, 6, "alice", OP_EXT_HASH_UPDATE, handle);
+	ck_assert_uint_eq(broker_reply_to(1, 6)->status, ST_PSA_BAD_STATE);
+	broker_mp(1, 7, "alice", OP_EXT_ABORT, handle);
+	ck_assert_uint_eq(broker_reply_to(1, 7)->status, ST_SUCCESS);
+	ck_assert_uint_eq(stub_out.send_count, 5);
+	broker_conn_closed(&b, 1);
+	broker_conn_closed(&b, 2);
+	ck_assert(RB_EMPTY(&b.opstates));
+}
+END_TEST
+
+/*
+ * 32 operations per application, over its connections; a closed connection's
+ * go, and its workers are told, also of a setup answered after the close.
+ */
+START_TEST(t_opstate_bound_and_close)
+{
+	uint32_t i;
+
+	for (i = 4; i <= 6; i++)
+		broker_open(i);
+	/* A connection brokerd does not know (closed meanwhile) makes nothing. */
+	broker_mp(9, 1, "bob", OP_EXT_HASH_SETUP, 0);
+	ck_assert_uint_eq(broker_reply_to(9, 1)->status, ST_PSA_BAD_STATE);
+	ck_assert_uint_eq(stub_out.send_count, 0);
+	stub_out.reply_count = 0;
+	for (i = 0; i < BROKER_OPS_PER_APP; i++)
+		broker_mp(4, 1 + i, "bob", OP_EXT_HASH_SETUP, 0);
+	broker_mp(5, 1, "bob", OP_EXT_HASH_SETUP, 0);
+	ck_assert_uint_eq(broker_reply_to(5, 1)->status, ST_PSA_INSUFFICIENT_MEMORY);
+	broker_mp(6, 1, "carol", OP_EXT_HASH_SETUP, 0);
+	ck_assert_uint_eq(stub_out.reply_count, 1);
+	/* Bob's connection closes with every setup still at its worker. */
+	broker_conn_closed(&b, 4);
+	ck_assert_uint_ge(stub_out.drop_count, 1);
+	broker_mp(5, 2, "bob", OP_EXT_HASH_SETUP, 0);
+	ck_assert_uint_eq(stub_out.reply_count, 1);
+	stub_out.drop_count = 0;
+	/* The first setup is answered now: the worker made it for nobody, and is told. */
+	broker_worker_answers(0, ST_SUCCESS);
+	ck_assert_uint_eq(stub_out.drop_count, 1);
+	ck_assert_uint_eq(broker_reply_to(4, 1)->status, ST_SUCCESS);
+	broker_conn_closed(&b, 5);
+	broker_conn_closed(&b, 6);
+	ck_assert(RB_EMPTY(&b.opstates));
+	ck_assert(RB_EMPTY(&b.opstate_apps));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -507,7 +623,8 @@ main(void)
 		{ "broker", 30, broker_setup, broker_teardown, {
 			TEST(t_route_worker), TEST(t_fair_parked), TEST(t_fair_parked_inputs),
 			TEST(t_destroy_forgotten),
-			TEST(t_worker_death), TEST(t_reconcile), TEST(t_copy_policy_as_mbedtls)
+			TEST(t_worker_death), TEST(t_reconcile), TEST(t_copy_policy_as_mbedtls),
+			TEST(t_opstate_pinned), TEST(t_opstate_bound_and_close)
 		} },
 	};
 
