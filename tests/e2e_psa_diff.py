@@ -39,7 +39,9 @@ MP_COMPARED = ("#", "kat ", "result ", "psa_crypto_init", "psa_import_key", "psa
 NOT_SUPPORTED = "PSA_ERROR_NOT_SUPPORTED"
 SPEC = "(the specification says"
 CC = os.environ.get("CC", "cc")
-CFLAGS = ["-std=c11", "-O1", "-Wall", "-Wextra", "-Werror"]
+# The sanitizer build (make check-asan) gives the flags its libraries were built with.
+CFLAGS = ["-std=c11", "-O1", "-Wall", "-Wextra", "-Werror"] + \
+    os.environ.get("PARSEC_EXAMPLE_CFLAGS", "").split()
 
 
 def build(work, flavour):
@@ -238,6 +240,7 @@ def provider_run(label, svc, provider, parsec, mbed, ref, work):
         try:
             got = run(exe, env=env, cwd=cwd)
         except RuntimeError as e:
+            check("%s: %s ran" % (label, prog), False, str(e))
             diffs.append("%s: %s" % (prog, e))
             continue
         kats += [g for g in got if g.startswith("kat ") and g.endswith(" ok")]
