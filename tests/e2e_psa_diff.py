@@ -29,7 +29,7 @@ SRC = os.path.join(TOP, "tests", "psa")
 PSA_LIB = os.path.join(TOP, "psa", "libparsec-psa.so")
 PSA_INC = os.path.join(TOP, "psa", "include")
 PROGRAMS = ["hash", "mac", "cipher", "aead", "aead_mp", "keys", "sign", "agree", "derive",
-            "random"]
+            "random", "persist"]
 # mbedtls 2.28 declares the multipart AEAD functions but defines none: its build of
 # aead_mp prints its result lines from the one-shot functions.
 MBED_DEFINES = {"aead_mp": ["-DTP_AEAD_ONESHOT"]}
@@ -83,6 +83,19 @@ def run(exe, args=(), env=None, cwd=None):
 
 def run_sign(exe, peer_in, peer_out, env=None, cwd=None):
     return run(exe, [peer_in or "-", peer_out], env=env, cwd=cwd)
+
+
+def run_program(prog, exe, env=None, cwd=None):
+    """A program's transcript; persist runs as two processes (make, then use), their
+    transcripts joined case by case."""
+    if prog != "persist":
+        return run(exe, env=env, cwd=cwd)
+    joined = {}
+    for mode in ("make", "use"):
+        for name, body in cases(run(exe, [mode], env=env, cwd=cwd)):
+            joined.setdefault(name, []).extend(body)
+    return [line for name, body in joined.items()
+            for line in ([] if name == "(start)" else ["# " + name]) + body]
 
 
 def cases(lines):
@@ -196,7 +209,7 @@ def mbed_only(mbed, work):
         for prog, exe in mbed.items():
             if prog == "sign":
                 continue
-            store[prog] = run(exe, cwd=cwd)
+            store[prog] = run_program(prog, exe, cwd=cwd)
         check("mbedtls build %d leaves no key file behind" % turn, os.listdir(cwd) == [],
               os.listdir(cwd))
     for prog in firsts:
@@ -238,7 +251,7 @@ def provider_run(label, svc, provider, parsec, mbed, ref, work):
         if prog == "sign":
             continue
         try:
-            got = run(exe, env=env, cwd=cwd)
+            got = run_program(prog, exe, env=env, cwd=cwd)
         except RuntimeError as e:
             check("%s: %s ran" % (label, prog), False, str(e))
             diffs.append("%s: %s" % (prog, e))
