@@ -44,35 +44,30 @@ lpsa_check(lpsa_check_fn fn, psa_key_id_t key, psa_algorithm_t alg, const uint8_
 
 /*
  * A request carries at most the service's body limit (1 MiB unless its
- * configuration says otherwise): a longer input to a hash or a MAC goes in
- * parts through a multipart operation, where the service has them.
+ * configuration says otherwise): a longer input to a hash or a MAC goes
+ * through a multipart operation, in parts, where the service has them.
  */
-#define LPSA_ONESHOT_MAX (512u * 1024)
-#define LPSA_PART (256u * 1024)
+#define LPSA_ONESHOT_MAX (2u * LPSA_PART)
 
 /*
- * The hash of a long input in parts: the hash into hash (or, with want set,
- * compared with it). NOT_SUPPORTED when the service has no multipart hash.
+ * The hash of a long input: into hash, or (want set) compared with want.
+ * NOT_SUPPORTED when the service has no multipart hash.
  */
 static psa_status_t
 lpsa_hash_parts(psa_algorithm_t alg, const uint8_t *input, size_t input_length,
     const uint8_t *want, uint8_t *hash, size_t hash_size, size_t *hash_length)
 {
 	psa_hash_operation_t op = PSA_HASH_OPERATION_INIT;
-	psa_status_t st = psa_hash_setup(&op, alg);
-	size_t done, n;
+	psa_status_t st;
 
-	for (done = 0; st == PSA_SUCCESS && done < input_length; done += n) {
-		n = input_length - done < LPSA_PART ? input_length - done : LPSA_PART;
-		st = psa_hash_update(&op, input + done, n);
-	}
-	if (st != PSA_SUCCESS)
+	if ((st = psa_hash_setup(&op, alg)) != PSA_SUCCESS ||
+	    (st = psa_hash_update(&op, input, input_length)) != PSA_SUCCESS)
 		return st;
 	return want != NULL ? psa_hash_verify(&op, want, hash_size) :
 	    psa_hash_finish(&op, hash, hash_size, hash_length);
 }
 
-/* The same for a MAC: made into mac, or (want set) checked against it. */
+/* The same for a MAC: made into mac, or (want set) checked against want. */
 static psa_status_t
 lpsa_mac_parts(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input,
     size_t input_length, const uint8_t *want, uint8_t *mac, size_t mac_size, size_t *mac_length)
@@ -80,13 +75,8 @@ lpsa_mac_parts(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input,
 	psa_mac_operation_t op = PSA_MAC_OPERATION_INIT;
 	psa_status_t st = want != NULL ? psa_mac_verify_setup(&op, key, alg) :
 	    psa_mac_sign_setup(&op, key, alg);
-	size_t done, n;
 
-	for (done = 0; st == PSA_SUCCESS && done < input_length; done += n) {
-		n = input_length - done < LPSA_PART ? input_length - done : LPSA_PART;
-		st = psa_mac_update(&op, input + done, n);
-	}
-	if (st != PSA_SUCCESS)
+	if (st != PSA_SUCCESS || (st = psa_mac_update(&op, input, input_length)) != PSA_SUCCESS)
 		return st;
 	return want != NULL ? psa_mac_verify_finish(&op, want, mac_size) :
 	    psa_mac_sign_finish(&op, mac, mac_size, mac_length);

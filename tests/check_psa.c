@@ -577,6 +577,7 @@ END_TEST
 
 /* Two million "a": more than the service takes in one request (1 MiB). */
 static uint8_t psa_t_long[2000000];
+static uint8_t psa_t_out[sizeof(psa_t_long) + 16], psa_t_back[sizeof(psa_t_long) + 16];
 
 START_TEST(test_hash_multipart)
 {
@@ -719,6 +720,23 @@ START_TEST(test_cipher_multipart)
 	PSA_EQ(psa_cipher_decrypt(key, PSA_ALG_CBC_NO_PADDING, one, 64, back, sizeof(back), &len),
 	    PSA_SUCCESS);
 	ck_assert(len == 48 && memcmp(back, pt, 48) == 0);
+	/* Two million bytes in one update each way: the library sends them in parts. */
+	memset(psa_t_long, 'a', sizeof(psa_t_long));
+	PSA_EQ(psa_cipher_encrypt_setup(&c, key, PSA_ALG_CBC_NO_PADDING), PSA_SUCCESS);
+	PSA_EQ(psa_cipher_set_iv(&c, iv, 16), PSA_SUCCESS);
+	PSA_EQ(psa_cipher_update(&c, psa_t_long, sizeof(psa_t_long), psa_t_out, sizeof(psa_t_out),
+	    &total), PSA_SUCCESS);
+	PSA_EQ(psa_cipher_finish(&c, psa_t_out + total, sizeof(psa_t_out) - total, &n),
+	    PSA_SUCCESS);
+	ck_assert_uint_eq(total + n, sizeof(psa_t_long));
+	PSA_EQ(psa_cipher_decrypt_setup(&c, key, PSA_ALG_CBC_NO_PADDING), PSA_SUCCESS);
+	PSA_EQ(psa_cipher_set_iv(&c, iv, 16), PSA_SUCCESS);
+	PSA_EQ(psa_cipher_update(&c, psa_t_out, sizeof(psa_t_long), psa_t_back, sizeof(psa_t_back),
+	    &total), PSA_SUCCESS);
+	PSA_EQ(psa_cipher_finish(&c, psa_t_back + total, sizeof(psa_t_back) - total, &n),
+	    PSA_SUCCESS);
+	ck_assert(total + n == sizeof(psa_t_long) && memcmp(psa_t_back, psa_t_long,
+	    sizeof(psa_t_long)) == 0);
 	PSA_EQ(psa_destroy_key(key), PSA_SUCCESS);
 }
 END_TEST
