@@ -737,6 +737,18 @@ START_TEST(test_cipher_multipart)
 	    PSA_SUCCESS);
 	ck_assert(total + n == sizeof(psa_t_long) && memcmp(psa_t_back, psa_t_long,
 	    sizeof(psa_t_long)) == 0);
+	/* And one-shot: IV || text out, the same back. */
+	PSA_EQ(psa_cipher_encrypt(key, PSA_ALG_CBC_NO_PADDING, psa_t_long, sizeof(psa_t_long),
+	    psa_t_out, sizeof(psa_t_out), &total), PSA_SUCCESS);
+	ck_assert_uint_eq(total, 16 + sizeof(psa_t_long));
+	memset(psa_t_back, 0, sizeof(psa_t_back));
+	PSA_EQ(psa_cipher_decrypt(key, PSA_ALG_CBC_NO_PADDING, psa_t_out, total, psa_t_back,
+	    sizeof(psa_t_back), &n), PSA_SUCCESS);
+	ck_assert(n == sizeof(psa_t_long) && memcmp(psa_t_back, psa_t_long,
+	    sizeof(psa_t_long)) == 0);
+	PSA_EQ(psa_cipher_decrypt(key, PSA_ALG_CBC_NO_PADDING, psa_t_out, total, psa_t_back,
+	    1000, &n), PSA_ERROR_BUFFER_TOO_SMALL);
+	ck_assert_uint_eq(n, 0);
 	PSA_EQ(psa_destroy_key(key), PSA_SUCCESS);
 }
 END_TEST
