@@ -130,12 +130,19 @@ END_TEST
 
 START_TEST(test_init_bad_provider)
 {
+	uint8_t buf[16];
+
 	setenv("PARSEC_PSA_PROVIDER", "core", 1);
 	PSA_EQ(psa_crypto_init(), PSA_ERROR_INVALID_ARGUMENT);
 	setenv("PARSEC_PSA_PROVIDER", "0", 1);
 	PSA_EQ(psa_crypto_init(), PSA_ERROR_INVALID_ARGUMENT);
+	/* A provider this service does not have (TPM): found out at once. */
+	setenv("PARSEC_PSA_PROVIDER", "3", 1);
+	PSA_EQ(psa_crypto_init(), PSA_ERROR_COMMUNICATION_FAILURE);
+	PSA_EQ(psa_generate_random(buf, sizeof(buf)), PSA_ERROR_BAD_STATE);
 	setenv("PARSEC_PSA_PROVIDER", "1", 1);
 	PSA_EQ(psa_crypto_init(), PSA_SUCCESS);
+	PSA_EQ(psa_generate_random(buf, sizeof(buf)), PSA_SUCCESS);
 }
 END_TEST
 
