@@ -61,8 +61,8 @@ PROTO_NAMES = attest_key can_do_crypto delete_client list_authenticators list_cl
 	psa_generate_key psa_generate_random psa_hash_compare psa_hash_compute psa_import_key \
 	psa_key_attributes psa_mac_compute psa_mac_verify psa_raw_key_agreement psa_sign_hash \
 	psa_sign_message psa_verify_hash psa_verify_message
-PROTO_NAMES += ext_key_copy # parsecd's own
 PROTO_NAMES += ext_mp # parsecd's extensions: multipart operations, key derivation
+PROTO_NAMES += ext_key_copy # parsecd's own
 PROTO_SRCS = $(PROTO_NAMES:%=proto/%.pb.c)
 PROTO_HDRS = $(PROTO_NAMES:%=proto/%.pb.h)
 PROTO_OBJS = $(PROTO_SRCS:.c=.o)
@@ -85,8 +85,8 @@ $(PROTO_OBJS): %.o: %.c .build-vars | $(PROTO_HDRS)
 # Linked by frontd, libparsec, the tests and the fuzzers.
 PC_OBJS = proto/pc_attest.o proto/pc_bytes.o proto/pc_names.o proto/pc_psa.o proto/pc_table.o
 PC_OBJS += proto/pc_wipe.o # messages released wiped
-PC_OBJS += proto/pc_ext_key.o # parsecd's volatile keys and key copy
 PC_OBJS += proto/pc_ext.o # parsecd's extension opcodes (ext_mp.proto)
+PC_OBJS += proto/pc_ext_key.o # parsecd's volatile keys and key copy
 PROTO_LIB = proto/libparsecproto.a
 
 $(PROTO_LIB): $(PROTO_OBJS) $(PC_OBJS)
@@ -383,6 +383,18 @@ tests/wipe_client: tests/wipe_client.o libparsec/libparsec.a
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -pthread
 tests/wipe_client.o: LOCAL_CFLAGS += -Ilibparsec
+# libparsec's extension calls against a real service, for tests/e2e_ext_mp.py: they are
+# internal (local in libparsec.a), so it links the library's objects.
+tests/ext_mp_client: tests/ext_mp_client.o $(LIBPARSEC_DEPS)
+	$(msg) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(NANOPB_A) -pthread
+tests/ext_mp_client.o: LOCAL_CFLAGS += -Ilibparsec
+# A program making libparsec's key extension calls for tests/e2e_ext_key.py:
+# libparsec's objects, as libparsec.a keeps only the exported names global.
+tests/ext_key_client: tests/ext_key_client.o $(LIBPARSEC_DEPS)
+	$(msg) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(NANOPB_A) -pthread
+tests/ext_key_client.o: LOCAL_CFLAGS += -Ilibparsec
 
 # brokerd's routing, fairness and key life cycle in-process: its objects with
 # the output layer (broker_out.o) replaced by a stub that records what it is given.
@@ -422,7 +434,8 @@ tests/pb/%_pb2.py: proto/%.proto
 	$(msg) PROTO $@
 	$(Q)mkdir -p tests/pb && $(PROTOC) --python_out=tests/pb -Iproto $<
 
-check: deps all $(TEST_PROGS) tests/wipe_client fuzz $(PY_PB) fault-tree
+check: deps all $(TEST_PROGS) tests/wipe_client tests/ext_mp_client tests/ext_key_client fuzz \
+	$(PY_PB) fault-tree
 	@FUZZ_PROGS="$(FUZZ_PROGS)" bash tests/run-tests.sh $(TEST_PROGS)
 
 # ---- make installcheck: make install into a DESTDIR, every example built against
@@ -456,7 +469,8 @@ check-p11-devices: deps all tests/check_pkcs11
 # unchanged. The Check programs listed start a real parsecd.
 E2E_CHECK_PROGS = tests/check_core tests/check_keys
 .PHONY: check-repeat
-check-repeat: deps all $(E2E_CHECK_PROGS) tests/wipe_client $(PY_PB) fault-tree
+check-repeat: deps all $(E2E_CHECK_PROGS) tests/wipe_client tests/ext_mp_client \
+	tests/ext_key_client $(PY_PB) fault-tree
 	@bash tests/repeat.sh $(or $(N),$(REPEAT),10) $(E2E_CHECK_PROGS)
 
 # ---- make check-asan: the whole suite on an ASan + UBSan build ------------------
@@ -664,7 +678,8 @@ uninstall:
 	rm -f $(DESTDIR)$(libdir)/libparsec-psa.* $(DESTDIR)$(libdir)/pkgconfig/parsec-psa.pc
 
 clean:
-	rm -f $(PROGRAMS) $(TEST_PROGS) tests/wipe_client $(FUZZ_PROGS) $(COMMON_LIB) $(PROTO_LIB) bench/parsec-bench bench/parsec-bench-matrix
+	rm -f $(PROGRAMS) $(TEST_PROGS) tests/wipe_client tests/ext_mp_client tests/ext_key_client \
+		$(FUZZ_PROGS) $(COMMON_LIB) $(PROTO_LIB) bench/parsec-bench bench/parsec-bench-matrix
 	rm -f $(CONFIG_LIB) $(KIM_LIB)
 	rm -f libparsec/libparsec.so* libparsec/libparsec.a libparsec/libparsec.keep libparsec/libparsec-all.o
 	rm -f $(P11_MODULE)

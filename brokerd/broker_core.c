@@ -155,8 +155,7 @@ broker_list_opcodes(const struct broker_ctx *b, uint64_t provider_id, int extens
 	}
 	/*
 	 * A provider's rows: some are served without being listed (its PROV_INFO
-	 * says); parsecd's extensions only to a client that says it knows them, as
-	 * upstream's clients refuse a whole list that holds an opcode they do not know.
+	 * says); parsecd's extensions only to a client that said it knows them.
 	 */
 	for (i = 0; p != NULL && i < p->op_count; i++) {
 		if (!p->ops[i].listed || (!extensions && wire_opcode_is_ext(p->ops[i].opcode)))

@@ -98,9 +98,15 @@ dispatch_go(struct broker_ctx *b, uint64_t conn_id, uint64_t req_id, uint32_t pr
 	uint32_t status;
 	int answered;
 
-	/* A multipart operation's handle is settled first: made, or found on this connection. */
+	/*
+	 * A multipart operation's handle is settled first: made, or found on this
+	 * connection. One parked by fairness may find its connection gone: a setup
+	 * then makes nothing that nobody would end.
+	 */
 	if (wire_opcode_mp_role(op->opcode) != WIRE_MP_NONE) {
-		status = broker_opstate_admit(b, conn_id, id, op, &answered);
+		answered = 0;
+		status = broker_conn_find(b, conn_id) == NULL ? ST_PSA_BAD_STATE :
+		    broker_opstate_admit(b, conn_id, id, op, &answered);
 		if (status != ST_SUCCESS || answered) {
 			broker_answer_status(b, conn_id, req_id, status);
 			return;

@@ -349,7 +349,8 @@ static int
 broker_life_is_volatile(const struct op_request *op)
 {
 	return op->opcode == OP_EXT_GENERATE_VOLATILE || op->opcode == OP_EXT_IMPORT_VOLATILE ||
-	    (op->opcode == OP_EXT_COPY_KEY && op->number == 1);
+	    (op->opcode == OP_EXT_COPY_KEY && op->number == 1) ||
+	    (op->opcode == OP_EXT_KDF_OUTPUT_KEY && op->number2 == 1);
 }
 
 /*

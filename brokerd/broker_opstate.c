@@ -134,27 +134,25 @@ broker_opstate_admit(struct broker_ctx *b, uint64_t conn_id, const struct broker
 {
 	enum wire_mp_role role = wire_opcode_mp_role(op->opcode);
 	struct broker_opstate *s;
+	int gone;
 
 	*answered = 0;
 	op->conn = conn_id;
 	op->handle2 = 0;
 	if (role == WIRE_MP_START)
 		return opstate_start(b, conn_id, id, op);
-	/* A volatile key is only made by the volatile-key extension. */
-	if (op->opcode == OP_EXT_KDF_OUTPUT_KEY && op->number2 != 0)
-		return ST_PSA_NOT_SUPPORTED;
 	s = op->handle != 0 ? opstate_find(b, conn_id, op->handle) : NULL;
-	if (s == NULL || s->lost || s->worker == NULL) {
-		/* An abort of what is gone is done; an end of a lost operation ends it. */
-		if (s != NULL && s->lost && role == WIRE_MP_END)
-			opstate_free(b, s);
-		if (op->opcode == OP_EXT_ABORT && (s == NULL || s->lost)) {
-			*answered = 1;
-			return ST_SUCCESS;
-		}
-		return ST_PSA_BAD_STATE;
+	if (s != NULL && !s->lost && s->worker != NULL)
+		return ST_SUCCESS;
+	gone = s == NULL || s->lost;
+	/* An end of a lost operation ends it; an abort of what is gone is done. */
+	if (s != NULL && s->lost && role == WIRE_MP_END)
+		opstate_free(b, s);
+	if (op->opcode == OP_EXT_ABORT && gone) {
+		*answered = 1;
+		return ST_SUCCESS;
 	}
-	return ST_SUCCESS;
+	return ST_PSA_BAD_STATE;
 }
 
 struct broker_worker *

@@ -49,7 +49,9 @@ struct op_key_attrs {
  *   PrepareKeyAttestation: key_name (attested), client (attesting key)
  *   Extension opcodes (OP_EXT_*, proto/pc_ext.h): handle, and as their
  *   contract says alg, key_name, attrs, number, number2, step, in[0], in[1];
- *   HashClone: handle2 the new handle; conn is brokerd's, for the worker
+ *   (a setup's number: 1 to verify or decrypt; KdfOutputKey's number2: 1 for
+ *   a volatile key); a setup's or clone's handle2 is the new handle, and conn
+ *   the client connection, both brokerd's, for the worker
  */
 struct op_request {
 	uint32_t opcode;

@@ -61,6 +61,8 @@ struct front_conn {
 	 * timeout closes it (a process may hold its key unused for hours).
 	 */
 	int holds_volatile;
+	/* It set up a multipart operation, which lives as long as the connection: the same. */
+	int holds_operations;
 };
 
 struct front_uid_count {
@@ -176,7 +178,7 @@ front_conn_flush(struct front_conn *conn)
 	conn->state = CONN_READING;
 	conn->hdr_checked = 0;
 	event_add(conn->ev_read, NULL);
-	if (conn->holds_volatile)
+	if (conn->holds_volatile || conn->holds_operations)
 		evtimer_del(conn->ev_timer);
 	else
 		front_conn_arm_timer(conn, fc.settings.keep_alive_timeout_ms);
@@ -589,6 +591,8 @@ front_conn_response(uint64_t conn_id, uint64_t req_id, const uint8_t *data, size
 		conn->broker_has_fd = 0;
 	if (res.status == ST_SUCCESS && front_makes_volatile(conn->hdr.opcode))
 		conn->holds_volatile = 1;
+	if (res.status == ST_SUCCESS && wire_opcode_mp_role(conn->hdr.opcode) == WIRE_MP_START)
+		conn->holds_operations = 1;
 	/* A client may already have sent its next request. */
 	if (front_conn_answer(conn, &res) == 0)
 		front_conn_process(conn);

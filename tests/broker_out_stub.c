@@ -59,6 +59,9 @@ broker_out_worker_send(struct broker_worker *w, uint64_t prov_req_id, const uint
 	s = stub_record(stub_out.sends, &stub_out.send_count, w, m.key_ref, m.key_ref_len);
 	s->prov_req_id = prov_req_id;
 	s->opcode = m.op.opcode;
+	s->handle = m.op.handle;
+	s->handle2 = m.op.handle2;
+	s->conn = m.op.conn;
 	ck_assert_uint_le(m.op.in[0].len, STUB_REF_MAX);
 	if (m.op.in[0].len > 0)
 		memcpy(s->in0, m.op.in[0].ptr, m.op.in[0].len);

@@ -25,6 +25,8 @@ struct stub_send {
 	size_t key_ref_len;
 	uint8_t in0[STUB_REF_MAX]; /* the operation's first input */
 	size_t in0_len;
+	uint32_t handle, handle2; /* a multipart operation's, and the one a setup makes */
+	uint64_t conn;            /* the client connection that owns it */
 };
 
 struct stub_out {

@@ -8,8 +8,10 @@ the per-connection bound; a connection holding one outlives the idle timeout.
 ExtCopyKey: the source must permit copying, the copy's usage and algorithm are
 narrowed to the source's and never widened, a type or size other than the
 source's is refused, the copy holds the same material, and other applications
-reach neither key. On the Mbed Crypto provider and, where SoftHSMv2 is
-installed, the PKCS#11 provider (which serves volatile keys, not copies)."""
+reach neither key; libparsec's calls do the same from a program
+(tests/ext_key_client). On the Mbed Crypto provider and, where SoftHSMv2 is
+installed, the PKCS#11 provider (copies with C_CopyObject) and, with swtpm,
+the TPM provider (volatile keys; no copy)."""
 import os
 import signal
 import socket
@@ -22,6 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2elib as eb  # noqa: E402
 from e2elib import App, Service, check  # noqa: E402
 import softhsmlib  # noqa: E402
+import swtpmlib  # noqa: E402
 
 import ext_key_copy_pb2 as copy_pb  # noqa: E402
 import list_keys_pb2 as list_keys_pb  # noqa: E402
@@ -158,11 +161,11 @@ def pending(svc, app, name):
         db.close()
 
 
-def child(sock, app, name):
+def child(sock, app, name, provider):
     """Run as a child process: makes a volatile key on a kept connection, says so, waits."""
     svc = type("S", (), {"sock": sock})()
     conn = Conn(svc, app)
-    print(gen_volatile(conn, name, p256()), flush=True)
+    print(gen_volatile(conn, name, p256(), int(provider)), flush=True)
     time.sleep(600)
 
 
@@ -184,20 +187,54 @@ def volatile_life(svc, provider, tag):
     if provider == 1:
         App(svc, "vol").destroy("v1")
 
-    kid = subprocess.Popen([sys.executable, os.path.abspath(__file__), eb.TOP, "--child", svc.sock, "vol", "v2"],
+    kid = subprocess.Popen([sys.executable, os.path.abspath(__file__), eb.TOP, "--child", svc.sock, "vol", "v2",
+                            str(provider)],
                            stdout=subprocess.PIPE, text=True)
     said = kid.stdout.readline().strip()
     check("%s: a child process made a volatile key" % tag, said == "0", said)
-    check("%s: it is there while the child lives" % tag, public(svc, "vol", "v2")[0] == 0)
+    check("%s: it is there while the child lives" % tag, public(svc, "vol", "v2", provider)[0] == 0)
     kid.send_signal(signal.SIGKILL)
     kid.wait()
-    check("%s: gone after the child is killed with SIGKILL" % tag, gone(svc, "vol", "v2"))
+    check("%s: gone after the child is killed with SIGKILL" % tag, gone(svc, "vol", "v2", provider))
+
+    last = Conn(svc, "vol")
+    check("%s: a volatile key on a kept connection" % tag, gen_volatile(last, "vl", p256(), provider) == 0)
+    st, _ = last.call(provider, OP_EXPORT_PUBLIC, export_pub_pb.Operation(key_name="vl"), flags=EXTENSIONS)
+    check("%s: a last request (no keep-alive) still uses it" % tag, st == 0, st)
+    check("%s: and closes the connection" % tag, last.closed_by_service(5))
+    last.close()
+    check("%s: which destroys the key" % tag, gone(svc, "vol", "vl", provider))
 
     one_shot = Conn(svc, "vol")
     st = gen_volatile(one_shot, "v3", p256(), provider, flags=EXTENSIONS)
     check("%s: refused (BadState) on a connection that closes after the answer" % tag,
           st == ST_BAD_STATE, st)
     check("%s: and nothing made" % tag, public(svc, "vol", "v3", provider)[0] == ST_DOES_NOT_EXIST)
+
+
+def lib_client(svc):
+    """libparsec's calls, from a program: its kept connection holds its volatile keys."""
+    prog = os.path.join(eb.TOP, "tests", "ext_key_client")
+    env = dict(os.environ, PARSEC_SERVICE_ENDPOINT="unix:" + svc.sock)
+    kid = subprocess.Popen([prog, "libapp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+    said = {}
+    for line in kid.stdout:
+        if line.strip() == "ready":
+            break
+        k, v = line.split()
+        said[k] = int(v)
+    check("libparsec: volatile generate, volatile import and copy succeed",
+          said == {"generate": 0, "import": 0, "copy": 0, "same": 1}, said)
+    ks = listed(svc, "libapp") or {}
+    check("libparsec: the copy took the source's type and size, and only export",
+          "lib-copy" in ks and ks["lib-copy"].key_bits == 128 and ks["lib-copy"].key_type.HasField("aes")
+          and usage_names(ks["lib-copy"]) == ["export"], ks.get("lib-copy"))
+    check("libparsec: its volatile keys live while the program runs",
+          export(svc, "libapp", "lib-vol")[0] == 0 and export(svc, "libapp", "lib-imp")[0] == 0)
+    kid.stdin.close()
+    kid.wait()
+    check("libparsec: gone when the program exits", gone(svc, "libapp", "lib-vol") and gone(svc, "libapp", "lib-imp"))
+    check("libparsec: the persistent copy stays", export(svc, "libapp", "lib-copy")[0] == 0)
 
 
 def bound(svc):
@@ -270,6 +307,31 @@ def restarts(svc):
     check("its name is free", App(svc, "boot").generate("vs") == 0)
 
 
+def migration(svc):
+    """A key store made before volatile keys (no conn_id column) gains it; its keys stay persistent."""
+    import sqlite3
+    check("a persistent key before", App(svc, "old").generate("old-key") == 0)
+    svc.stop()
+    path = os.path.join(svc.dir, "kim", "kim.sqlite3")
+    owner = os.stat(path)
+    db = sqlite3.connect(path)
+    db.execute("DROP INDEX keys_volatile")
+    db.execute("ALTER TABLE keys DROP COLUMN conn_id")
+    db.commit()
+    db.close()
+    for f in os.listdir(os.path.dirname(path)):
+        os.chown(os.path.join(os.path.dirname(path), f), owner.st_uid, owner.st_gid)
+    svc.start()
+    check("an older key store is served", public(svc, "old", "old-key")[0] == 0)
+    check("no volatile key was dropped from it", "volatile keys left by the previous start" not in
+          svc.log().split("listening on")[-2])
+    conn = Conn(svc, "old")
+    check("volatile keys work on it", gen_volatile(conn, "old-vol", p256()) == 0)
+    conn.close()
+    check("and go with their connection", gone(svc, "old", "old-vol"))
+    check("its persistent key stays", public(svc, "old", "old-key")[0] == 0)
+
+
 def usage_names(attrs):
     u = attrs.key_policy.key_usage_flags
     return sorted(f.name for f, v in u.ListFields() if v)
@@ -338,18 +400,56 @@ def copies(svc):
     check("the persistent copy stays, with the material", s == 0 and m == m1, s)
 
 
-def pkcs11(svc):
+def pkcs11(svc, token):
     volatile_life(svc, 2, "PKCS#11")
     conn = Conn(svc, "p11")
-    check("PKCS#11: a source", App(svc, "p11")._call(2, OP_GENERATE, gen_pb.Operation(key_name="ps", attributes=p256()))[0] == 0)
-    st = copy_key(conn, "ps", "pc", p256(), provider=2)
-    check("PKCS#11: copy is NotSupported", st == ST_NOT_SUPPORTED, st)
+    check("PKCS#11: a source", gen_volatile(conn, "ps", p256(sign_hash_any=True), 2) == 0)
+    st = copy_key(conn, "ps", "pc", p256(alg_hash=H.SHA_384), provider=2)
+    check("PKCS#11: copied (C_CopyObject)", st == 0, st)
+    s1, p1 = public(svc, "p11", "ps", 2)
+    s2, p2 = public(svc, "p11", "pc", 2)
+    check("PKCS#11: the copy has the source's public key", s1 == 0 and s2 == 0 and p1 == p2, (s1, s2))
+    hop = sign_pb.Operation(key_name="pc", hash=b"\x03" * 48)
+    hop.alg.ecdsa.hash_alg.specific = H.SHA_384
+    check("PKCS#11: the copy signs with its algorithm", conn.call(2, OP_SIGN_HASH, hop)[0] == 0)
+    hop.hash = b"\x03" * 32
+    hop.alg.ecdsa.hash_alg.specific = H.SHA_256
+    check("PKCS#11: and not with another the source permitted",
+          conn.call(2, OP_SIGN_HASH, hop)[0] == ST_NOT_PERMITTED)
+    check("PKCS#11: a source without copy", gen_volatile(conn, "pn", p256(copy=False), 2) == 0)
+    check("PKCS#11: is not copied", copy_key(conn, "pn", "pn2", p256(), provider=2) == ST_NOT_PERMITTED)
+    check("PKCS#11: a volatile copy", copy_key(conn, "ps", "pv", p256(), volatile=True, provider=2) == 0)
+    objects = len(token.objects())
     conn.close()
+    check("PKCS#11: the volatile source and copies go with the connection",
+          gone(svc, "p11", "ps", 2) and gone(svc, "p11", "pv", 2) and gone(svc, "p11", "pn", 2))
+    check("PKCS#11: their objects leave the token (two per key pair)",
+          len(token.objects()) == objects - 6, (objects, len(token.objects())))
+    check("PKCS#11: the persistent copy stays", public(svc, "p11", "pc", 2) == (0, p1))
+
+
+def tpm_provider():
+    """The TPM provider (swtpm): volatile keys as on the others; copy NotSupported."""
+    with swtpmlib.Swtpm() as tpm:
+        svc = Service(provider_extra='\n[[provider]]\nprovider_type = "Tpm"\nkey_info_manager = '
+                      '"sqlite-manager"\ntcti = "%s"\n' % tpm.tcti)
+        try:
+            svc.start()
+            volatile_life(svc, 3, "TPM")
+            conn = Conn(svc, "tpm")
+            check("TPM: a volatile source", gen_volatile(conn, "ts", p256(), 3) == 0)
+            st = copy_key(conn, "ts", "tc", p256(), provider=3)
+            check("TPM: copy is NotSupported", st == ST_NOT_SUPPORTED, st)
+            conn.close()
+            check("TPM: the volatile source goes with its connection", gone(svc, "tpm", "ts", 3))
+        finally:
+            svc.stop()
+            svc.remove()
 
 
 def main():
     if len(sys.argv) > 2 and sys.argv[2] == "--child":
-        child(*sys.argv[3:6])
+        child(*sys.argv[3:7])
         return 0
     svc = Service(privsep_extra="keep_alive_timeout = 1000")
     token = None
@@ -362,15 +462,21 @@ def main():
         volatile_life(svc, 1, "Mbed Crypto")
         idle(svc)
         copies(svc)
+        lib_client(svc)
         bound(svc)
         if token is not None:
-            pkcs11(svc)
+            pkcs11(svc, token)
         else:
             print("# SoftHSMv2 missing: the PKCS#11 provider is not tested")
         restarts(svc)
+        migration(svc)
     finally:
         svc.stop()
         svc.remove()
+    if swtpmlib.available():
+        tpm_provider()
+    else:
+        print("# swtpm missing: the TPM provider is not tested")
     return eb.summary("e2e_ext_key")
 
 

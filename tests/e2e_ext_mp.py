@@ -14,6 +14,8 @@ a worker that dies takes its operations with it.
 
 Usage: e2e_ext_mp.py TOPDIR
 """
+import hashlib
+import hmac
 import os
 import re
 import socket
@@ -24,6 +26,13 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2elib as eb  # noqa: E402
 from e2elib import check, summary  # noqa: E402
+
+import subprocess  # noqa: E402
+
+from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF  # noqa: E402
 
 import ext_mp_pb2 as ext  # noqa: E402
 import list_opcodes_pb2 as list_opcodes_pb  # noqa: E402
@@ -54,7 +63,9 @@ HMAC_SHA_256 = 0x03800009
 CBC_NO_PADDING, CTR = 0x04404000, 0x04C01000
 GCM = 0x05500200
 HKDF_SHA_256 = 0x08000109
-IN_SECRET, IN_SALT, IN_INFO = 0x0101, 0x0202, 0x0203
+TLS12_PRF_SHA_256, TLS12_PSK_TO_MS_SHA_256 = 0x08000209, 0x08000309
+ECDH_HKDF_SHA_256 = 0x09020109
+IN_SECRET, IN_LABEL, IN_SALT, IN_INFO, IN_SEED = 0x0101, 0x0201, 0x0202, 0x0203, 0x0204
 FLAG_KEEP_ALIVE, FLAG_EXTENSIONS = 0x1, 0x2
 
 
@@ -341,11 +352,125 @@ def run_kdf(svc):
           export_pb.Result.FromString(out).data == OKM[:16], st)
     st, _ = c.op("kdf_output_key", handle=h, key_name="derived", attributes=out_attrs)
     check("output key under a name in use: AlreadyExists", st == 1139, st)
-    st, _ = c.op("kdf_output_key", handle=h, key_name="volatile", attributes=out_attrs,
-                 is_volatile=True)
-    check("a volatile output key: NotSupported", st == ST["not_supported"], st)
     c.op("abort", handle=h)
     c.close()
+
+    # A volatile derived key lives as long as the connection that made it.
+    c = Conn(svc)
+    st, h = hkdf_ready(c, "ikm")
+    st, _ = c.op("kdf_output_key", handle=h, key_name="vol-derived", attributes=out_attrs,
+                 is_volatile=True)
+    check("a volatile output key", st == 0, st)
+    export = export_pb.Operation(key_name="vol-derived").SerializeToString()
+    st, out = eb.call(svc.sock, 1, 0x0C, export, eb.AUTH_DIRECT, b"app")
+    check("the volatile derived key is the first 16 bytes of the OKM", st == 0 and
+          export_pb.Result.FromString(out).data == OKM[:16], st)
+    c.close()
+    for _ in range(100):
+        st, _ = eb.call(svc.sock, 1, 0x0C, export, eb.AUTH_DIRECT, b"app")
+        if st != 0:
+            break
+        time.sleep(0.1)
+    check("...and is destroyed when its connection closes", st == 1140, st)
+
+
+def p_sha256(secret, seed, length):
+    """RFC 5246 section 5's P_SHA256, written here from the RFC."""
+    out, a = b"", seed
+    while len(out) < length:
+        a = hmac.new(secret, a, hashlib.sha256).digest()
+        out += hmac.new(secret, a + seed, hashlib.sha256).digest()
+    return out[:length]
+
+
+def derive(c, alg, inputs, length):
+    """A derivation of alg with inputs [(step, bytes or ("key", name) or ("agree", name, peer))]."""
+    st, r = c.op("kdf_setup", alg=alg)
+    if st != 0:
+        return st, None
+    for step, value in inputs:
+        if isinstance(value, bytes):
+            st, _ = c.op("kdf_input_bytes", handle=r.handle, step=step, input=value)
+        elif value[0] == "key":
+            st, _ = c.op("kdf_input_key", handle=r.handle, step=step, key_name=value[1])
+        else:
+            st, _ = c.op("kdf_key_agreement", handle=r.handle, step=step, key_name=value[1],
+                         expected=value[2])
+        if st != 0:
+            c.op("abort", handle=r.handle)
+            return st, None
+    st, out = c.op("kdf_output_bytes", handle=r.handle, number=length)
+    c.op("abort", handle=r.handle)
+    return st, (out.output if st == 0 else None)
+
+
+def run_kdf_tls_ecdh(svc):
+    c = Conn(svc)
+    secret, seed, label = bytes(range(1, 33)), b"client and server randoms", b"key expansion"
+    st, out = derive(c, TLS12_PRF_SHA_256, [(IN_SEED, seed), (IN_SECRET, secret),
+                                            (IN_LABEL, label)], 104)
+    check("TLS 1.2 PRF (SHA-256) equals RFC 5246's P_SHA256", st == 0 and
+          out == p_sha256(secret, label + seed, 104), (st, out))
+    psk = b"a pre-shared key"
+    pms = struct.pack(">H", len(psk)) + bytes(len(psk)) + struct.pack(">H", len(psk)) + psk
+    st, out = derive(c, TLS12_PSK_TO_MS_SHA_256, [(IN_SEED, seed), (IN_SECRET, psk),
+                                                  (IN_LABEL, b"master secret")], 48)
+    check("TLS 1.2 PSK to master secret equals RFC 4279's premaster through the PRF",
+          st == 0 and out == p_sha256(pms, b"master secret" + seed, 48), (st, out))
+
+    # ECDH P-256 into HKDF: the shared secret never leaves the service.
+    ours = ec.generate_private_key(ec.SECP256R1())
+    peer = ec.generate_private_key(ec.SECP256R1())
+    ka = A()
+    ka.key_agreement.with_key_derivation.ka_alg = A.KeyAgreement.ECDH
+    ka.key_agreement.with_key_derivation.kdf_alg.hkdf.hash_alg = A.SHA_256
+    pair = KT()
+    pair.ecc_key_pair.curve_family = KT.SECP_R1
+    st = import_key(svc, "ecdh", pair, 256, ["derive"], ka,
+                    ours.private_numbers().private_value.to_bytes(32, "big"))
+    check("import a P-256 key for ECDH into HKDF", st == 0, st)
+    peer_pub = peer.public_key().public_bytes(serialization.Encoding.X962,
+                                              serialization.PublicFormat.UncompressedPoint)
+    st, out = derive(c, ECDH_HKDF_SHA_256, [(IN_SALT, b"salt"),
+                                            (IN_SECRET, ("agree", "ecdh", peer_pub)),
+                                            (IN_INFO, b"info")], 40)
+    shared = peer.exchange(ec.ECDH(), ours.public_key())
+    want = HKDF(hashes.SHA256(), 40, b"salt", b"info").derive(shared)
+    check("ECDH P-256 into HKDF-SHA-256 equals OpenSSL's ECDH and HKDF", st == 0 and out == want,
+          (st, out))
+    st, out = derive(c, ECDH_HKDF_SHA_256, [(IN_SALT, b"salt"),
+                                            (IN_SECRET, ("agree", "ecdh", b"\x04" + bytes(64)))],
+                     16)
+    check("key agreement with a point off the curve: InvalidArgument",
+          st == ST["invalid_argument"], st)
+    c.close()
+
+
+def run_client_library(svc):
+    """The same operations through libparsec's calls (tests/ext_mp_client)."""
+    env = dict(os.environ, PARSEC_SERVICE_ENDPOINT="unix:" + svc.sock)
+    proc = subprocess.run([os.path.join(eb.TOP, "tests", "ext_mp_client")], env=env,
+                          capture_output=True, text=True, timeout=120)
+    got = {}
+    for line in proc.stdout.splitlines():
+        name, st, out = line.split(" ", 2)
+        got[name] = (int(st), out)
+    ctr = Cipher(algorithms.AES(SP800_KEY), modes.CTR(CTR_IV)).encryptor()
+    want = {
+        "hash_setup": (0, "-"), "hash_clone": (0, "-"),
+        "hash_abc": (0, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+        "hash_small_buffer": (1138, "-"), "hash_after_finish": (ST["bad_state"], "-"),
+        "abort_gone": (0, "-"), "mac_import": (0, "-"),
+        "mac_sign": (0, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"),
+        "mac_verify": (0, "-"), "cipher_import": (0, "-"),
+        "cipher_ctr": (0, (ctr.update(bytes(range(64))) + ctr.finalize()).hex()),
+        "aead_setup": (ST["not_supported"], "-"), "kdf_import": (0, "-"),
+        "kdf_capacity": (0, str(255 * 32)), "kdf_hkdf": (0, OKM.hex()),
+        "kdf_output_key": (0, "-"), "kdf_derived_key": (0, OKM[:16].hex()),
+    }
+    check("libparsec's extension calls ran", proc.returncode == 0, proc.stderr[-2000:])
+    for name, expect in want.items():
+        check("libparsec: %s" % name, got.get(name) == expect, (got.get(name), expect))
 
 
 def run_listing(svc):
@@ -489,18 +614,42 @@ def run_worker_death(svc):
     c.close()
 
 
+def run_idle(svc):
+    """A connection holding an operation is not closed for idleness (keep_alive_timeout 1 s)."""
+    holder, idle = Conn(svc), Conn(svc)
+    st, r = holder.op("hash_setup", alg=SHA_256)
+    idle.op("kdf_setup", alg=0x02000009)  # refused (not a derivation): holds nothing
+    time.sleep(2.5)
+    try:
+        st_h, _ = holder.op("hash_update", handle=r.handle, input=b"abc")
+    except OSError:
+        st_h = None
+    check("a connection holding an operation outlives keep_alive_timeout", st == 0 and st_h == 0,
+          (st, st_h))
+    try:
+        st_i, _ = idle.op("hash_setup", alg=SHA_256)
+    except OSError:
+        st_i = None
+    check("...and one holding none is closed", st_i is None, st_i)
+    holder.close()
+    idle.close()
+
+
 def main():
-    svc = eb.Service()
+    svc = eb.Service(privsep_extra="keep_alive_timeout = 1000")
     svc.start()
     try:
         run_hash(svc)
         run_mac(svc)
         run_cipher(svc)
         run_kdf(svc)
+        run_kdf_tls_ecdh(svc)
+        run_client_library(svc)
         run_listing(svc)
         run_connections(svc)
         run_bound(svc)
         run_bad_bodies(svc)
+        run_idle(svc)
         run_worker_death(svc)
     finally:
         svc.stop()
