@@ -876,7 +876,7 @@ START_TEST(test_derivation)
 	PSA_EQ(st, PSA_SUCCESS);
 	ck_assert_uint_ge(derived, PSA_KEY_ID_VENDOR_MIN);
 	PSA_EQ(psa_export_key(derived, exported, sizeof(exported), &len), PSA_SUCCESS);
-	ck_assert(len == 16 && memcmp(exported, okm, 16) == 0);
+	ck_assert(len == 16 && memcmp(exported, want, 16) == 0);
 	PSA_EQ(psa_destroy_key(derived), PSA_SUCCESS);
 }
 END_TEST
