@@ -105,4 +105,18 @@ psa_status_t lpsa_mp_step(struct lpsa_call *call, uint32_t handle, uint32_t ref)
 /* Tells the service to drop handle (if its connection is still the one that made it). */
 void lpsa_mp_abort(uint32_t handle, uint32_t ref);
 
+/*
+ * The most input one request carries (the service takes 1 MiB bodies unless
+ * configured otherwise): longer input goes in parts of this size.
+ */
+#define LPSA_PART (256u * 1024)
+/* An update of in[len] in parts, each by update on the call's connection: the wire status. */
+int lpsa_mp_parts(struct lpsa_call *call, uint32_t handle,
+    int (*update)(parsec_client *, uint32_t, const uint8_t *, size_t), const uint8_t *in,
+    size_t len);
+/* The same for an update with output, appended to out[cap]; *out_len the total. */
+int lpsa_mp_parts_out(struct lpsa_call *call, uint32_t handle,
+    int (*update)(parsec_client *, uint32_t, const uint8_t *, size_t, uint8_t *, size_t,
+    size_t *), const uint8_t *in, size_t len, uint8_t *out, size_t cap, size_t *out_len);
+
 #endif

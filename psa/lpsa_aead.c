@@ -136,8 +136,8 @@ psa_aead_update_ad(psa_aead_operation_t *operation, const uint8_t *input, size_t
 
 	if ((st = lpsa_aead_step(operation, &call, LPSA_ST_TEXT, LPSA_ST_IV_SET)) != PSA_SUCCESS)
 		return lpsa_aead_fail(operation, st);
-	st = lpsa_end(&call, parsec_ext_aead_update_ad(call.client, operation->handle, input,
-	    input_length));
+	st = lpsa_end(&call, lpsa_mp_parts(&call, operation->handle, parsec_ext_aead_update_ad,
+	    input, input_length));
 	if (st == PSA_SUCCESS)
 		operation->state |= LPSA_ST_AD;
 	return lpsa_aead_fail(operation, st);
@@ -154,8 +154,8 @@ psa_aead_update(psa_aead_operation_t *operation, const uint8_t *input, size_t in
 	*output_length = 0;
 	if ((st = lpsa_aead_step(operation, &call, 0, LPSA_ST_IV_SET)) != PSA_SUCCESS)
 		return lpsa_aead_fail(operation, st);
-	st = lpsa_end(&call, parsec_ext_aead_update(call.client, operation->handle, input,
-	    input_length, output, output_size, &len));
+	st = lpsa_end(&call, lpsa_mp_parts_out(&call, operation->handle, parsec_ext_aead_update,
+	    input, input_length, output, output_size, &len));
 	if (st == PSA_SUCCESS) {
 		*output_length = len;
 		operation->state |= LPSA_ST_TEXT;

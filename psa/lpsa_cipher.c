@@ -129,8 +129,8 @@ psa_cipher_update(psa_cipher_operation_t *operation, const uint8_t *input, size_
 	*output_length = 0;
 	if ((st = lpsa_cipher_text_step(operation, &call)) != PSA_SUCCESS)
 		return lpsa_cipher_fail(operation, st);
-	st = lpsa_end(&call, parsec_ext_cipher_update(call.client, operation->handle, input,
-	    input_length, output, output_size, &len));
+	st = lpsa_end(&call, lpsa_mp_parts_out(&call, operation->handle, parsec_ext_cipher_update,
+	    input, input_length, output, output_size, &len));
 	if (st == PSA_SUCCESS)
 		*output_length = len;
 	return lpsa_cipher_fail(operation, st);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "lpsa.h"
+#include "wire.h"
 
 struct lpsa_conn {
 	pthread_mutex_t lock;	/* held for a whole call */
@@ -124,6 +125,28 @@ lpsa_conn_open(struct lpsa_conn *conn)
 	return PSA_SUCCESS;
 }
 
+/*
+ * The provider the first connection settled on, which every later one takes:
+ * one the service has (a PARSEC_PSA_PROVIDER it does not is refused here
+ * rather than at every later call).
+ */
+static psa_status_t
+lpsa_conn_provider(parsec_client *client)
+{
+	uint32_t opcodes[128];
+	size_t count;
+	int st;
+
+	lpsa.provider = parsec_client_provider(client);
+	st = parsec_list_opcodes(client, lpsa.provider, opcodes, 128, &count);
+	if (st == ST_PROVIDER_NOT_REGISTERED || st == ST_PROVIDER_DOES_NOT_EXIST)
+		return PSA_ERROR_COMMUNICATION_FAILURE;
+	if (st != PARSEC_SUCCESS && st != PARSEC_ERR_BUFFER_TOO_SMALL)
+		return lpsa_status(st);
+	parsec_settings_set_provider(lpsa.settings, lpsa.provider);
+	return PSA_SUCCESS;
+}
+
 psa_status_t
 psa_crypto_init(void)
 {
@@ -142,17 +165,20 @@ psa_crypto_init(void)
 		st = PSA_ERROR_INSUFFICIENT_ENTROPY;
 	if (st == PSA_SUCCESS) {
 		pthread_mutex_lock(&first->lock);
-		st = lpsa_conn_open(first);
-		if (st == PSA_SUCCESS) {
-			/* Every later connection goes where the first one settled. */
-			lpsa.provider = parsec_client_provider(first->client);
-			parsec_settings_set_provider(lpsa.settings, lpsa.provider);
+		if ((st = lpsa_conn_open(first)) == PSA_SUCCESS &&
+		    (st = lpsa_conn_provider(first->client)) != PSA_SUCCESS) {
+			parsec_client_free(first->client);
+			first->client = NULL;
 		}
 		pthread_mutex_unlock(&first->lock);
 	}
 	if (st == PSA_SUCCESS) {
 		atomic_store(&lpsa.pid, (int)getpid());
 		atomic_store(&lpsa.ready, 1);
+	} else {
+		/* The next try reads the environment afresh. */
+		parsec_settings_free(lpsa.settings);
+		lpsa.settings = NULL;
 	}
 	pthread_mutex_unlock(&lpsa.lock);
 	return st;

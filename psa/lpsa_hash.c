@@ -53,7 +53,7 @@ psa_hash_update(psa_hash_operation_t *operation, const uint8_t *input, size_t in
 	/* Nothing to add: no need to ask. */
 	if (input_length == 0)
 		return lpsa_end(&call, PARSEC_SUCCESS);
-	st = lpsa_end(&call, parsec_ext_hash_update(call.client, operation->handle, input,
+	st = lpsa_end(&call, lpsa_mp_parts(&call, operation->handle, parsec_ext_hash_update, input,
 	    input_length));
 	return lpsa_hash_fail(operation, st);
 }

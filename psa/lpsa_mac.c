@@ -65,7 +65,7 @@ psa_mac_update(psa_mac_operation_t *operation, const uint8_t *input, size_t inpu
 		return lpsa_mac_fail(operation, st);
 	if (input_length == 0)
 		return lpsa_end(&call, PARSEC_SUCCESS);
-	st = lpsa_end(&call, parsec_ext_mac_update(call.client, operation->handle, input,
+	st = lpsa_end(&call, lpsa_mp_parts(&call, operation->handle, parsec_ext_mac_update, input,
 	    input_length));
 	return lpsa_mac_fail(operation, st);
 }

@@ -44,3 +44,41 @@ lpsa_mp_abort(uint32_t handle, uint32_t ref)
 		return;
 	lpsa_end(&call, parsec_ext_abort(call.client, handle));
 }
+
+int
+lpsa_mp_parts(struct lpsa_call *call, uint32_t handle,
+    int (*update)(parsec_client *, uint32_t, const uint8_t *, size_t), const uint8_t *in,
+    size_t len)
+{
+	size_t done = 0, n;
+	int wire = PARSEC_SUCCESS;
+
+	while (wire == PARSEC_SUCCESS && done < len) {
+		n = len - done < LPSA_PART ? len - done : LPSA_PART;
+		wire = update(call->client, handle, in + done, n);
+		done += n;
+	}
+	return wire;
+}
+
+int
+lpsa_mp_parts_out(struct lpsa_call *call, uint32_t handle,
+    int (*update)(parsec_client *, uint32_t, const uint8_t *, size_t, uint8_t *, size_t,
+    size_t *), const uint8_t *in, size_t len, uint8_t *out, size_t cap, size_t *out_len)
+{
+	size_t done = 0, n, got;
+	int wire = PARSEC_SUCCESS;
+
+	*out_len = 0;
+	/* One request even for no input: the service answers it as PSA says. */
+	do {
+		n = len - done < LPSA_PART ? len - done : LPSA_PART;
+		got = 0;
+		wire = update(call->client, handle, in + done, n, out + *out_len, cap - *out_len,
+		    &got);
+		if (wire == PARSEC_SUCCESS)
+			*out_len += got;
+		done += n;
+	} while (wire == PARSEC_SUCCESS && done < len);
+	return wire;
+}

@@ -44,35 +44,30 @@ lpsa_check(lpsa_check_fn fn, psa_key_id_t key, psa_algorithm_t alg, const uint8_
 
 /*
  * A request carries at most the service's body limit (1 MiB unless its
- * configuration says otherwise): a longer input to a hash or a MAC goes in
- * parts through a multipart operation, where the service has them.
+ * configuration says otherwise): a longer input to a hash or a MAC goes
+ * through a multipart operation, in parts, where the service has them.
  */
-#define LPSA_ONESHOT_MAX (512u * 1024)
-#define LPSA_PART (256u * 1024)
+#define LPSA_ONESHOT_MAX (2u * LPSA_PART)
 
 /*
- * The hash of a long input in parts: the hash into hash (or, with want set,
- * compared with it). NOT_SUPPORTED when the service has no multipart hash.
+ * The hash of a long input: into hash, or (want set) compared with want.
+ * NOT_SUPPORTED when the service has no multipart hash.
  */
 static psa_status_t
 lpsa_hash_parts(psa_algorithm_t alg, const uint8_t *input, size_t input_length,
     const uint8_t *want, uint8_t *hash, size_t hash_size, size_t *hash_length)
 {
 	psa_hash_operation_t op = PSA_HASH_OPERATION_INIT;
-	psa_status_t st = psa_hash_setup(&op, alg);
-	size_t done, n;
+	psa_status_t st;
 
-	for (done = 0; st == PSA_SUCCESS && done < input_length; done += n) {
-		n = input_length - done < LPSA_PART ? input_length - done : LPSA_PART;
-		st = psa_hash_update(&op, input + done, n);
-	}
-	if (st != PSA_SUCCESS)
+	if ((st = psa_hash_setup(&op, alg)) != PSA_SUCCESS ||
+	    (st = psa_hash_update(&op, input, input_length)) != PSA_SUCCESS)
 		return st;
 	return want != NULL ? psa_hash_verify(&op, want, hash_size) :
 	    psa_hash_finish(&op, hash, hash_size, hash_length);
 }
 
-/* The same for a MAC: made into mac, or (want set) checked against it. */
+/* The same for a MAC: made into mac, or (want set) checked against want. */
 static psa_status_t
 lpsa_mac_parts(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input,
     size_t input_length, const uint8_t *want, uint8_t *mac, size_t mac_size, size_t *mac_length)
@@ -80,13 +75,8 @@ lpsa_mac_parts(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input,
 	psa_mac_operation_t op = PSA_MAC_OPERATION_INIT;
 	psa_status_t st = want != NULL ? psa_mac_verify_setup(&op, key, alg) :
 	    psa_mac_sign_setup(&op, key, alg);
-	size_t done, n;
 
-	for (done = 0; st == PSA_SUCCESS && done < input_length; done += n) {
-		n = input_length - done < LPSA_PART ? input_length - done : LPSA_PART;
-		st = psa_mac_update(&op, input + done, n);
-	}
-	if (st != PSA_SUCCESS)
+	if (st != PSA_SUCCESS || (st = psa_mac_update(&op, input, input_length)) != PSA_SUCCESS)
 		return st;
 	return want != NULL ? psa_mac_verify_finish(&op, want, mac_size) :
 	    psa_mac_sign_finish(&op, mac, mac_size, mac_length);
@@ -155,20 +145,84 @@ psa_mac_verify(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input, size
 	return lpsa_check(parsec_mac_verify, key, alg, input, input_length, mac, mac_length);
 }
 
+/*
+ * The IV a decryption finds at the start of its input: the key's type says
+ * how long (asked of the service, for long inputs only).
+ */
+static psa_status_t
+lpsa_cipher_iv_length(psa_key_id_t key, psa_algorithm_t alg, size_t *iv_length)
+{
+	psa_key_attributes_t attributes = PSA_KEY_ATTRIBUTES_INIT;
+	psa_status_t st = psa_get_key_attributes(key, &attributes);
+
+	*iv_length = PSA_CIPHER_IV_LENGTH(psa_get_key_type(&attributes), alg);
+	return st;
+}
+
+/*
+ * A long input's one-shot cipher as a multipart operation: the IV made (or
+ * read from the input) first, then the text in parts. NOT_SUPPORTED when the
+ * service has no multipart cipher.
+ */
+static psa_status_t
+lpsa_cipher_parts(int decrypt, psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input,
+    size_t input_length, uint8_t *output, size_t output_size, size_t *output_length)
+{
+	psa_cipher_operation_t op = PSA_CIPHER_OPERATION_INIT;
+	size_t iv_len = 0, len = 0, last = 0;
+	psa_status_t st;
+
+	if (decrypt && (st = lpsa_cipher_iv_length(key, alg, &iv_len)) != PSA_SUCCESS)
+		return st;
+	st = decrypt ? psa_cipher_decrypt_setup(&op, key, alg) :
+	    psa_cipher_encrypt_setup(&op, key, alg);
+	if (st == PSA_SUCCESS && decrypt && iv_len > 0)
+		st = psa_cipher_set_iv(&op, input, iv_len);
+	else if (st == PSA_SUCCESS && !decrypt && alg != PSA_ALG_ECB_NO_PADDING)
+		st = psa_cipher_generate_iv(&op, output, output_size, &iv_len);
+	if (st == PSA_SUCCESS && decrypt)
+		st = psa_cipher_update(&op, input + iv_len, input_length - iv_len, output,
+		    output_size, &len);
+	else if (st == PSA_SUCCESS)
+		st = psa_cipher_update(&op, input, input_length, output + iv_len,
+		    output_size - iv_len, &len);
+	if (!decrypt)
+		len += iv_len;
+	if (st == PSA_SUCCESS)
+		st = psa_cipher_finish(&op, output + len, output_size - len, &last);
+	psa_cipher_abort(&op);
+	if (st == PSA_SUCCESS)
+		*output_length = len + last;
+	return st;
+}
+
+/* Encryption or decryption in one request, or in parts for a long input. */
+static psa_status_t
+lpsa_cipher(int decrypt, psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input,
+    size_t input_length, uint8_t *output, size_t output_size, size_t *output_length)
+{
+	psa_status_t st;
+
+	*output_length = 0;
+	if (input_length > LPSA_ONESHOT_MAX && (st = lpsa_cipher_parts(decrypt, key, alg, input,
+	    input_length, output, output_size, output_length)) != PSA_ERROR_NOT_SUPPORTED)
+		return st;
+	return lpsa_keyed(decrypt ? parsec_cipher_decrypt : parsec_cipher_encrypt, key, alg,
+	    input, input_length, output, output_size, output_length);
+}
+
 psa_status_t
 psa_cipher_encrypt(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input,
     size_t input_length, uint8_t *output, size_t output_size, size_t *output_length)
 {
-	return lpsa_keyed(parsec_cipher_encrypt, key, alg, input, input_length, output,
-	    output_size, output_length);
+	return lpsa_cipher(0, key, alg, input, input_length, output, output_size, output_length);
 }
 
 psa_status_t
 psa_cipher_decrypt(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input,
     size_t input_length, uint8_t *output, size_t output_size, size_t *output_length)
 {
-	return lpsa_keyed(parsec_cipher_decrypt, key, alg, input, input_length, output,
-	    output_size, output_length);
+	return lpsa_cipher(1, key, alg, input, input_length, output, output_size, output_length);
 }
 
 psa_status_t

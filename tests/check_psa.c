@@ -130,12 +130,19 @@ END_TEST
 
 START_TEST(test_init_bad_provider)
 {
+	uint8_t buf[16];
+
 	setenv("PARSEC_PSA_PROVIDER", "core", 1);
 	PSA_EQ(psa_crypto_init(), PSA_ERROR_INVALID_ARGUMENT);
 	setenv("PARSEC_PSA_PROVIDER", "0", 1);
 	PSA_EQ(psa_crypto_init(), PSA_ERROR_INVALID_ARGUMENT);
+	/* A provider this service does not have (TPM): found out at once. */
+	setenv("PARSEC_PSA_PROVIDER", "3", 1);
+	PSA_EQ(psa_crypto_init(), PSA_ERROR_COMMUNICATION_FAILURE);
+	PSA_EQ(psa_generate_random(buf, sizeof(buf)), PSA_ERROR_BAD_STATE);
 	setenv("PARSEC_PSA_PROVIDER", "1", 1);
 	PSA_EQ(psa_crypto_init(), PSA_SUCCESS);
+	PSA_EQ(psa_generate_random(buf, sizeof(buf)), PSA_SUCCESS);
 }
 END_TEST
 
@@ -577,6 +584,7 @@ END_TEST
 
 /* Two million "a": more than the service takes in one request (1 MiB). */
 static uint8_t psa_t_long[2000000];
+static uint8_t psa_t_out[sizeof(psa_t_long) + 16], psa_t_back[sizeof(psa_t_long) + 16];
 
 START_TEST(test_hash_multipart)
 {
@@ -719,6 +727,35 @@ START_TEST(test_cipher_multipart)
 	PSA_EQ(psa_cipher_decrypt(key, PSA_ALG_CBC_NO_PADDING, one, 64, back, sizeof(back), &len),
 	    PSA_SUCCESS);
 	ck_assert(len == 48 && memcmp(back, pt, 48) == 0);
+	/* Two million bytes in one update each way: the library sends them in parts. */
+	memset(psa_t_long, 'a', sizeof(psa_t_long));
+	PSA_EQ(psa_cipher_encrypt_setup(&c, key, PSA_ALG_CBC_NO_PADDING), PSA_SUCCESS);
+	PSA_EQ(psa_cipher_set_iv(&c, iv, 16), PSA_SUCCESS);
+	PSA_EQ(psa_cipher_update(&c, psa_t_long, sizeof(psa_t_long), psa_t_out, sizeof(psa_t_out),
+	    &total), PSA_SUCCESS);
+	PSA_EQ(psa_cipher_finish(&c, psa_t_out + total, sizeof(psa_t_out) - total, &n),
+	    PSA_SUCCESS);
+	ck_assert_uint_eq(total + n, sizeof(psa_t_long));
+	PSA_EQ(psa_cipher_decrypt_setup(&c, key, PSA_ALG_CBC_NO_PADDING), PSA_SUCCESS);
+	PSA_EQ(psa_cipher_set_iv(&c, iv, 16), PSA_SUCCESS);
+	PSA_EQ(psa_cipher_update(&c, psa_t_out, sizeof(psa_t_long), psa_t_back, sizeof(psa_t_back),
+	    &total), PSA_SUCCESS);
+	PSA_EQ(psa_cipher_finish(&c, psa_t_back + total, sizeof(psa_t_back) - total, &n),
+	    PSA_SUCCESS);
+	ck_assert(total + n == sizeof(psa_t_long) && memcmp(psa_t_back, psa_t_long,
+	    sizeof(psa_t_long)) == 0);
+	/* And one-shot: IV || text out, the same back. */
+	PSA_EQ(psa_cipher_encrypt(key, PSA_ALG_CBC_NO_PADDING, psa_t_long, sizeof(psa_t_long),
+	    psa_t_out, sizeof(psa_t_out), &total), PSA_SUCCESS);
+	ck_assert_uint_eq(total, 16 + sizeof(psa_t_long));
+	memset(psa_t_back, 0, sizeof(psa_t_back));
+	PSA_EQ(psa_cipher_decrypt(key, PSA_ALG_CBC_NO_PADDING, psa_t_out, total, psa_t_back,
+	    sizeof(psa_t_back), &n), PSA_SUCCESS);
+	ck_assert(n == sizeof(psa_t_long) && memcmp(psa_t_back, psa_t_long,
+	    sizeof(psa_t_long)) == 0);
+	PSA_EQ(psa_cipher_decrypt(key, PSA_ALG_CBC_NO_PADDING, psa_t_out, total, psa_t_back,
+	    1000, &n), PSA_ERROR_BUFFER_TOO_SMALL);
+	ck_assert_uint_eq(n, 0);
 	PSA_EQ(psa_destroy_key(key), PSA_SUCCESS);
 }
 END_TEST
@@ -839,7 +876,7 @@ START_TEST(test_derivation)
 	PSA_EQ(st, PSA_SUCCESS);
 	ck_assert_uint_ge(derived, PSA_KEY_ID_VENDOR_MIN);
 	PSA_EQ(psa_export_key(derived, exported, sizeof(exported), &len), PSA_SUCCESS);
-	ck_assert(len == 16 && memcmp(exported, okm, 16) == 0);
+	ck_assert(len == 16 && memcmp(exported, want, 16) == 0);
 	PSA_EQ(psa_destroy_key(derived), PSA_SUCCESS);
 }
 END_TEST
