@@ -61,6 +61,8 @@ PROTO_NAMES = attest_key can_do_crypto delete_client list_authenticators list_cl
 	psa_generate_key psa_generate_random psa_hash_compare psa_hash_compute psa_import_key \
 	psa_key_attributes psa_mac_compute psa_mac_verify psa_raw_key_agreement psa_sign_hash \
 	psa_sign_message psa_verify_hash psa_verify_message
+PROTO_NAMES += ext_key_copy # parsecd's own
+PROTO_NAMES += ext_mp # parsecd's extensions: multipart operations, key derivation
 PROTO_SRCS = $(PROTO_NAMES:%=proto/%.pb.c)
 PROTO_HDRS = $(PROTO_NAMES:%=proto/%.pb.h)
 PROTO_OBJS = $(PROTO_SRCS:.c=.o)
@@ -83,6 +85,8 @@ $(PROTO_OBJS): %.o: %.c .build-vars | $(PROTO_HDRS)
 # Linked by frontd, libparsec, the tests and the fuzzers.
 PC_OBJS = proto/pc_attest.o proto/pc_bytes.o proto/pc_names.o proto/pc_psa.o proto/pc_table.o
 PC_OBJS += proto/pc_wipe.o # messages released wiped
+PC_OBJS += proto/pc_ext_key.o # parsecd's volatile keys and key copy
+PC_OBJS += proto/pc_ext.o # parsecd's extension opcodes (ext_mp.proto)
 PROTO_LIB = proto/libparsecproto.a
 
 $(PROTO_LIB): $(PROTO_OBJS) $(PC_OBJS)
@@ -150,10 +154,12 @@ BROKERD_OBJS = brokerd/brokerd.o brokerd/broker_auth.o brokerd/broker_core.o bro
 	brokerd/broker_deploy.o brokerd/broker_fair.o brokerd/broker_jwt.o \
 	brokerd/broker_life.o brokerd/broker_quota.o brokerd/broker_route.o brokerd/broker_spiffe.o brokerd/broker_wq.o \
 	brokerd/broker_answer.o brokerd/broker_conn.o brokerd/broker_dispatch.o brokerd/broker_out.o \
-	brokerd/broker_prov.o
+	brokerd/broker_prov.o brokerd/broker_copy.o
+BROKERD_OBJS += brokerd/broker_opstate.o # multipart operations' handles, pinned to their workers
 PROVIDERD_CORE_OBJS = providerd/providerd.o
 PROV_MBED_OBJS = providerd/prov_mbed.o providerd/prov_mbed_fast.o providerd/prov_mbed_its.o \
 	providerd/prov_policy.o providerd/mbed_main.o
+PROV_MBED_OBJS += providerd/prov_mbed_multi.o # multipart operations and key derivation
 # What the device backends share: PSA policy and the DER of RSA public keys.
 PROV_DEVICE_OBJS = providerd/prov_policy.o
 PROV_PKCS11_OBJS = providerd/prov_pkcs11.o providerd/prov_pkcs11_create.o \
@@ -173,6 +179,7 @@ $(PROV_TPM_OBJS): LOCAL_CFLAGS += $(TSS2_CFLAGS)
 LIBPARSEC_VERSION = 0.2.0
 LIBPARSEC_SONAME = libparsec.so.0
 LIBPARSEC_OBJS = libparsec/client.o libparsec/convenience.o libparsec/ops.o libparsec/settings.o \
+	libparsec/ext_mp.o libparsec/ext_key.o \
 	libparsec/status.o
 LIBPARSEC_DEPS = $(LIBPARSEC_OBJS) common/wire.o common/buf.o common/utf8.o common/wipe.o \
 	$(PC_OBJS) $(PROTO_OBJS)
@@ -198,6 +205,35 @@ libparsec/libparsec.a: $(LIBPARSEC_DEPS) libparsec/libparsec.map
 	$(Q)rm -f $@ && ar rcs $@ libparsec/libparsec-all.o
 NANOPB_A = $(shell $(CC) -print-file-name=libprotobuf-nanopb.a)
 LIBPARSEC = libparsec/libparsec.so.$(LIBPARSEC_VERSION) libparsec/libparsec.a
+
+# ---- libparsec-psa: the PSA Cryptography API over parsecd (shared and static) ----
+# Built from psa/*.c as they appear (none yet: nothing to build, nothing in all).
+# Like libparsec: libparsec's objects, libparsecproto's and nanopb inside, only the
+# version map's psa_* functions exported; its headers are psa/include/psa/*.h.
+LIBPARSEC_PSA_VERSION = 0.1.0
+LIBPARSEC_PSA_SONAME = libparsec-psa.so.0
+LIBPARSEC_PSA_OBJS = $(patsubst %.c,%.o,$(wildcard psa/*.c))
+LIBPARSEC_PSA_HEADERS = $(wildcard psa/include/psa/*.h)
+$(LIBPARSEC_PSA_OBJS): LOCAL_CFLAGS += -Ipsa/include -Ilibparsec -pthread
+psa/libparsec-psa.so.$(LIBPARSEC_PSA_VERSION): $(LIBPARSEC_PSA_OBJS) $(LIBPARSEC_DEPS) \
+		psa/libparsec-psa.map
+	$(msg) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -shared -Wl,--no-undefined -Wl,-soname,$(LIBPARSEC_PSA_SONAME) \
+		-Wl,--version-script,psa/libparsec-psa.map -o $@ $(LIBPARSEC_PSA_OBJS) \
+		$(LIBPARSEC_DEPS) -Wl,--whole-archive $(NANOPB_A) -Wl,--no-whole-archive -pthread
+	$(Q)ln -sf libparsec-psa.so.$(LIBPARSEC_PSA_VERSION) psa/$(LIBPARSEC_PSA_SONAME)
+	$(Q)ln -sf libparsec-psa.so.$(LIBPARSEC_PSA_VERSION) psa/libparsec-psa.so
+# One relocatable object in which only the version map's names stay global.
+psa/libparsec-psa.a: $(LIBPARSEC_PSA_OBJS) $(LIBPARSEC_DEPS) psa/libparsec-psa.map
+	$(msg) AR $@
+	$(Q)sed -n 's/^[[:space:]]*\(psa_[a-z0-9_]*\);$$/\1/p' psa/libparsec-psa.map \
+		> psa/libparsec-psa.keep
+	$(Q)$(CC) -r -nostdlib -o psa/libparsec-psa-all.o $(LIBPARSEC_PSA_OBJS) $(LIBPARSEC_DEPS) \
+		-Wl,--whole-archive $(NANOPB_A) -Wl,--no-whole-archive
+	$(Q)objcopy --keep-global-symbols=psa/libparsec-psa.keep psa/libparsec-psa-all.o
+	$(Q)rm -f $@ && ar rcs $@ psa/libparsec-psa-all.o
+LIBPARSEC_PSA = $(if $(LIBPARSEC_PSA_OBJS),psa/libparsec-psa.so.$(LIBPARSEC_PSA_VERSION) \
+	psa/libparsec-psa.a)
 
 # ---- libparsec-pkcs11.so: the PKCS#11 module over libparsec ------------------
 # A module, not a library to link against: no soname version, only C_* exported
@@ -248,7 +284,7 @@ tool/parsec-tool: $(TOOL_OBJS) libparsec/libparsec.a $(COMMON_LIB)
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(NANOPB_LIBS) -lmbedx509 $(MBEDCRYPTO_LIBS) -pthread
 
-all: $(PROGRAMS) $(LIBPARSEC) $(P11_MODULE)
+all: $(PROGRAMS) $(LIBPARSEC) $(LIBPARSEC_PSA) $(P11_MODULE)
 
 # ---- tests ------------------------------------------------------------------
 TEST_SRCS = $(wildcard tests/check_*.c)
@@ -337,11 +373,29 @@ tests/check_pkcs11: tests/check_pkcs11.o tests/testlib.o $(PROTO_LIB) $(COMMON_L
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(CHECK_LIBS) $(MBEDCRYPTO_LIBS) -ldl -pthread
 tests/check_pkcs11.o: LOCAL_CFLAGS += $(P11KIT_CFLAGS)
 
+# libparsec-psa as a PSA program links it, against a parsecd the suite starts.
+tests/check_psa: tests/check_psa.o tests/testlib.o psa/libparsec-psa.a $(PROTO_LIB) $(COMMON_LIB)
+	$(msg) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(CHECK_LIBS) -pthread
+tests/check_psa.o: LOCAL_CFLAGS += -Ipsa/include
+
 # An application whose memory tests/e2e_wipe.py reads after its calls.
 tests/wipe_client: tests/wipe_client.o libparsec/libparsec.a
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -pthread
 tests/wipe_client.o: LOCAL_CFLAGS += -Ilibparsec
+# libparsec's extension calls against a real service, for tests/e2e_ext_mp.py: they are
+# internal (local in libparsec.a), so it links the library's objects.
+tests/ext_mp_client: tests/ext_mp_client.o $(LIBPARSEC_DEPS)
+	$(msg) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(NANOPB_A) -pthread
+tests/ext_mp_client.o: LOCAL_CFLAGS += -Ilibparsec
+# A program making libparsec's key extension calls for tests/e2e_ext_key.py:
+# libparsec's objects, as libparsec.a keeps only the exported names global.
+tests/ext_key_client: tests/ext_key_client.o $(LIBPARSEC_DEPS)
+	$(msg) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(NANOPB_A) -pthread
+tests/ext_key_client.o: LOCAL_CFLAGS += -Ilibparsec
 
 # brokerd's routing, fairness and key life cycle in-process: its objects with
 # the output layer (broker_out.o) replaced by a stub that records what it is given.
@@ -381,7 +435,8 @@ tests/pb/%_pb2.py: proto/%.proto
 	$(msg) PROTO $@
 	$(Q)mkdir -p tests/pb && $(PROTOC) --python_out=tests/pb -Iproto $<
 
-check: deps all $(TEST_PROGS) tests/wipe_client fuzz $(PY_PB) fault-tree
+check: deps all $(TEST_PROGS) tests/wipe_client tests/ext_mp_client tests/ext_key_client fuzz \
+	$(PY_PB) fault-tree
 	@FUZZ_PROGS="$(FUZZ_PROGS)" bash tests/run-tests.sh $(TEST_PROGS)
 
 # ---- make installcheck: make install into a DESTDIR, every example built against
@@ -415,7 +470,8 @@ check-p11-devices: deps all tests/check_pkcs11
 # unchanged. The Check programs listed start a real parsecd.
 E2E_CHECK_PROGS = tests/check_core tests/check_keys
 .PHONY: check-repeat
-check-repeat: deps all $(E2E_CHECK_PROGS) tests/wipe_client $(PY_PB) fault-tree
+check-repeat: deps all $(E2E_CHECK_PROGS) tests/wipe_client tests/ext_mp_client \
+	tests/ext_key_client $(PY_PB) fault-tree
 	@bash tests/repeat.sh $(or $(N),$(REPEAT),10) $(E2E_CHECK_PROGS)
 
 # ---- make check-asan: the whole suite on an ASan + UBSan build ------------------
@@ -429,14 +485,17 @@ check-asan: deps
 	$(MAKE) clean
 
 # ---- make bench: ratios measured in one run -------------------------------------
-bench/parsec-bench: bench/bench.o bench/bench_tpm.o bench/bench_p11.o tests/testlib.o \
-		libparsec/libparsec.a $(PROTO_LIB) $(COMMON_LIB) | $(P11_MODULE)
+bench/parsec-bench: bench/bench.o bench/bench_tpm.o bench/bench_p11.o bench/bench_psa.o \
+		tests/testlib.o psa/libparsec-psa.a libparsec/libparsec.a $(PROTO_LIB) $(COMMON_LIB) \
+		| $(P11_MODULE)
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(MBEDCRYPTO_LIBS) $(TSS2_LIBS) $(CHECK_LIBS) -pthread
 
-bench/bench.o bench/bench_tpm.o bench/bench_p11.o: LOCAL_CFLAGS += -DBUILD_TOP='"$(CURDIR)"' -pthread -Itests
+bench/bench.o bench/bench_tpm.o bench/bench_p11.o bench/bench_psa.o: LOCAL_CFLAGS += \
+	-DBUILD_TOP='"$(CURDIR)"' -pthread -Itests
 bench/bench_tpm.o: LOCAL_CFLAGS += $(TSS2_CFLAGS)
 bench/bench_p11.o: LOCAL_CFLAGS += -Ilibparsec $(P11KIT_CFLAGS)
+bench/bench_psa.o: LOCAL_CFLAGS += -Ilibparsec -Ipsa/include
 
 bench: deps all bench/parsec-bench
 	./bench/parsec-bench
@@ -527,8 +586,9 @@ fuzz-long: fuzz
 	done
 
 # ---- install ------------------------------------------------------------------
-# libparsec's pages: libparsec(3) and one per function family, whose NAME lines
-# list the functions; man_links runs "$(1) <page of that name>" for each of them.
+# libparsec's and libparsec-psa's pages: libparsec(3), libparsec-psa(3) and one per
+# function family, whose NAME lines list the functions; man_links runs
+# "$(1) <page of that name>" for each of them.
 LIBPARSEC_MAN = $(wildcard man/*.3)
 # Where p11-kit looks up a module file's bare module name.
 P11_MODULE_DIR = $(shell $(PKG_CONFIG) --variable=p11_module_path p11-kit-1)
@@ -578,6 +638,19 @@ install: all
 	$(INSTALL) -m 0644 libparsec/libparsec.a $(DESTDIR)$(libdir)/
 	$(INSTALL) -d $(DESTDIR)$(libdir)/pkcs11
 	$(INSTALL) -m 0644 $(P11_MODULE) $(DESTDIR)$(libdir)/pkcs11/libparsec-pkcs11.so
+	@# libparsec-psa: its headers where only its pkg-config file points (never
+	@# beside Mbed TLS's psa/), the libraries once built, parsec-psa.pc.
+	$(INSTALL) -d $(DESTDIR)$(includedir)/parsec-psa/psa
+	$(INSTALL) -m 0644 $(LIBPARSEC_PSA_HEADERS) $(DESTDIR)$(includedir)/parsec-psa/psa/
+ifneq ($(LIBPARSEC_PSA),)
+	$(INSTALL) -m 0755 psa/libparsec-psa.so.$(LIBPARSEC_PSA_VERSION) $(DESTDIR)$(libdir)/
+	ln -sf libparsec-psa.so.$(LIBPARSEC_PSA_VERSION) $(DESTDIR)$(libdir)/$(LIBPARSEC_PSA_SONAME)
+	ln -sf libparsec-psa.so.$(LIBPARSEC_PSA_VERSION) $(DESTDIR)$(libdir)/libparsec-psa.so
+	$(INSTALL) -m 0644 psa/libparsec-psa.a $(DESTDIR)$(libdir)/
+	sed -e 's|@prefix@|$(prefix)|' -e 's|@libdir@|$(libdir)|' -e 's|@includedir@|$(includedir)|' \
+		-e 's|@version@|$(PACKAGE_VERSION)|' psa/parsec-psa.pc.in \
+		> $(DESTDIR)$(libdir)/pkgconfig/parsec-psa.pc
+endif
 	sed -e 's|@prefix@|$(prefix)|' -e 's|@libdir@|$(libdir)|' -e 's|@includedir@|$(includedir)|' \
 		-e 's|@version@|$(PACKAGE_VERSION)|' libparsec/libparsec.pc.in \
 		> $(DESTDIR)$(libdir)/pkgconfig/libparsec.pc
@@ -602,12 +675,16 @@ uninstall:
 		$(DESTDIR)$(mandir)/man7/libparsec-pkcs11.7 $(DESTDIR)$(datarootdir)/p11-kit/modules/parsec.module
 	rm -f $(DESTDIR)$(libdir)/libparsec.* $(DESTDIR)$(libdir)/pkgconfig/libparsec.pc
 	rm -f $(DESTDIR)$(libdir)/pkcs11/libparsec-pkcs11.so
+	rm -rf $(DESTDIR)$(includedir)/parsec-psa
+	rm -f $(DESTDIR)$(libdir)/libparsec-psa.* $(DESTDIR)$(libdir)/pkgconfig/parsec-psa.pc
 
 clean:
-	rm -f $(PROGRAMS) $(TEST_PROGS) tests/wipe_client $(FUZZ_PROGS) $(COMMON_LIB) $(PROTO_LIB) bench/parsec-bench bench/parsec-bench-matrix
+	rm -f $(PROGRAMS) $(TEST_PROGS) tests/wipe_client tests/ext_mp_client tests/ext_key_client \
+		$(FUZZ_PROGS) $(COMMON_LIB) $(PROTO_LIB) bench/parsec-bench bench/parsec-bench-matrix
 	rm -f $(CONFIG_LIB) $(KIM_LIB)
 	rm -f libparsec/libparsec.so* libparsec/libparsec.a libparsec/libparsec.keep libparsec/libparsec-all.o
 	rm -f $(P11_MODULE)
+	rm -f psa/libparsec-psa.so* psa/libparsec-psa.a psa/libparsec-psa.keep psa/libparsec-psa-all.o
 	rm -f */*.o */*.d proto/*.pb.c proto/*.pb.h
 	rm -rf tests/tmp tests/interop/target tests/pb tests/faults
 

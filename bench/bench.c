@@ -10,6 +10,8 @@
  *       on the same swtpm (bench_tpm.c). Target >= 0.9.
  *   (e) ECDSA P-256 C_Sign through the PKCS#11 module over parsec_sign_hash
  *       through libparsec (bench_p11.c). Target >= 0.95.
+ *   (f) ECDSA P-256 psa_sign_hash through libparsec-psa over parsec_sign_hash
+ *       through libparsec (bench_psa.c). Target >= 0.95.
  * The service runs from the build tree on a temp socket.
  */
 #include <pthread.h>
@@ -372,35 +374,49 @@ bench_p11_print(double ratio, double module, double lib)
 		    "%.0f/s, one thread each: ratio %.2f (target >= 0.95)\n", module, lib, ratio);
 }
 
-/* (e) alone, on a service of its own: "parsec-bench p11". */
-static int
-bench_p11_only(void)
+static void
+bench_psa_print(double ratio, double psa, double lib)
 {
-	double ratio, module = 0, lib = 0;
+	if (ratio < 0)
+		printf("(f) PSA psa_sign_hash ECDSA P-256: not measured\n");
+	else
+		printf("(f) PSA psa_sign_hash ECDSA P-256: libparsec-psa %.0f/s, libparsec "
+		    "parsec_sign_hash %.0f/s, one thread each: ratio %.2f (target >= 0.95)\n", psa,
+		    lib, ratio);
+}
+
+/* (e) or (f) alone, on a service of its own: "parsec-bench p11", "parsec-bench psa". */
+static int
+bench_only(int psa)
+{
+	double ratio, front = 0, lib = 0;
 
 	if (test_daemon_start(&bench_daemon, NULL, NULL) == -1) {
 		fprintf(stderr, "bench: parsecd did not start\n");
 		return 1;
 	}
-	ratio = bench_p11(bench_daemon.socket_path, &module, &lib);
+	ratio = (psa ? bench_psa : bench_p11)(bench_daemon.socket_path, &front, &lib);
 	test_daemon_stop(&bench_daemon);
-	bench_p11_print(ratio, module, lib);
+	(psa ? bench_psa_print : bench_p11_print)(ratio, front, lib);
 	return ratio < 0;
 }
 
-/* "parsec-bench tpm" measures only (d), "parsec-bench p11" only (e). */
+/* "parsec-bench tpm" measures only (d), "parsec-bench p11" only (e), "parsec-bench psa" (f). */
 int
 main(int argc, char **argv)
 {
 	int cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	double ceiling, service, ping, echo, import_s, list_ms, p11_ratio, p11_rate = 0, lib_rate = 0;
+	double psa_ratio, psa_rate = 0, psa_lib_rate = 0;
 	size_t listed = 0;
 
 	signal(SIGPIPE, SIG_IGN);
 	if (argc > 1 && strcmp(argv[1], "tpm") == 0)
 		return bench_tpm();
 	if (argc > 1 && strcmp(argv[1], "p11") == 0)
-		return bench_p11_only();
+		return bench_only(0);
+	if (argc > 1 && strcmp(argv[1], "psa") == 0)
+		return bench_only(1);
 	if (cores < 1 || cores > 64)
 		cores = 1;
 	if (test_daemon_start(&bench_daemon, NULL, NULL) == -1) {
@@ -429,6 +445,7 @@ main(int argc, char **argv)
 	}
 	list_ms = list_keys_ms(&listed);
 	p11_ratio = bench_p11(bench_daemon.socket_path, &p11_rate, &lib_rate);
+	psa_ratio = bench_psa(bench_daemon.socket_path, &psa_rate, &psa_lib_rate);
 	test_daemon_stop(&bench_daemon);
 
 	printf("(a) ECDSA P-256 sign-hash: service %.0f/s with %d clients, in-process ceiling "
@@ -439,6 +456,7 @@ main(int argc, char **argv)
 	printf("(c) ListKeys for an application holding %zu keys: %.1f ms (target < 50 ms); "
 	       "its %d imports took %.1f s\n", listed, list_ms, BENCH_KEYS, import_s);
 	bench_p11_print(p11_ratio, p11_rate, lib_rate);
+	bench_psa_print(psa_ratio, psa_rate, psa_lib_rate);
 	fflush(stdout);
 	return bench_tpm();
 }

@@ -22,6 +22,8 @@ size_t bench_sign_request(uint8_t provider, const char *key_name, uint8_t *req);
 double bench_service_rate(const char *socket_path, const uint8_t *req, size_t len, int clients);
 /* (e) C_Sign through the PKCS#11 module over libparsec's sign: the ratio, -1 if unmeasured. */
 double bench_p11(const char *socket_path, double *module_rate, double *lib_rate);
+/* (f) psa_sign_hash through libparsec-psa over libparsec's sign: the ratio, -1 if unmeasured. */
+double bench_psa(const char *socket_path, double *psa_rate, double *lib_rate);
 /* (d) the TPM ratio, printed; 0, or 1 if it could not be measured. */
 int bench_tpm(void);
 

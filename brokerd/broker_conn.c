@@ -30,7 +30,10 @@ broker_conn_closed(struct broker_ctx *b, uint64_t conn_id)
 
 	if ((conn = broker_conn_find(b, conn_id)) == NULL)
 		return;
+	broker_opstate_conn_closed(b, conn_id);
 	RB_REMOVE(broker_conn_tree, &b->conns, conn);
+	if (conn->has_volatile && b->volatile_gone != NULL)
+		b->volatile_gone(b, conn_id);
 	free(conn);
 }
 

@@ -124,9 +124,14 @@ broker_list_providers(const struct broker_ctx *b, struct op_result *res, uint8_t
 	broker_list_finish(&l, res, list_buf);
 }
 
+/*
+ * extensions: the request's header said it knows parsecd's extension opcodes;
+ * to any other client they stay unlisted (served all the same), since
+ * upstream's Rust client refuses a whole answer naming an opcode it lacks.
+ */
 static void
-broker_list_opcodes(const struct broker_ctx *b, uint64_t provider_id, struct op_result *res,
-    uint8_t **list_buf)
+broker_list_opcodes(const struct broker_ctx *b, uint64_t provider_id, int extensions,
+    struct op_result *res, uint8_t **list_buf)
 {
 	const struct broker_provider *p = NULL;
 	struct broker_list l;
@@ -148,9 +153,13 @@ broker_list_opcodes(const struct broker_ctx *b, uint64_t provider_id, struct op_
 		buf_put_u32le(&l.wr, broker_core_opcodes[i]);
 		l.count++;
 	}
-	/* A provider's rows: some are served without being listed (its PROV_INFO says). */
+	/*
+	 * A provider's rows: some are served without being listed (its PROV_INFO
+	 * says); parsecd's extensions only to a client that says it knows them, as
+	 * upstream's clients refuse a whole list that holds an opcode they do not know.
+	 */
 	for (i = 0; p != NULL && i < p->op_count; i++) {
-		if (!p->ops[i].listed)
+		if (!p->ops[i].listed || (!extensions && wire_opcode_is_ext(p->ops[i].opcode)))
 			continue;
 		buf_put_u32le(&l.wr, p->ops[i].opcode);
 		l.count++;
@@ -190,7 +199,7 @@ broker_list_authenticators(const struct broker_ctx *b, struct op_result *res,
 }
 
 void
-broker_core_handle(const struct broker_ctx *b, const struct op_request *op,
+broker_core_handle(const struct broker_ctx *b, const struct op_request *op, uint16_t wire_flags,
     const struct broker_identity *id, struct op_result *res, uint8_t **list_buf)
 {
 	struct broker_list l;
@@ -204,7 +213,8 @@ broker_core_handle(const struct broker_ctx *b, const struct op_request *op,
 		broker_list_providers(b, res, list_buf);
 		break;
 	case OP_LIST_OPCODES:
-		broker_list_opcodes(b, op->number, res, list_buf);
+		broker_list_opcodes(b, op->number, (wire_flags & WIRE_FLAG_EXTENSIONS) != 0, res,
+		    list_buf);
 		break;
 	case OP_LIST_AUTHENTICATORS:
 		broker_list_authenticators(b, res, list_buf);

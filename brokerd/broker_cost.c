@@ -76,13 +76,14 @@ broker_cost(const struct broker_provider *p, const struct op_request *op)
 {
 	const struct ipc_prov_op *row = broker_cost_row(p, op->opcode);
 	uint64_t cost = row != NULL ? row->cost : 0, bytes = 0;
+	uint32_t base = wire_opcode_base(op->opcode);
 	size_t i;
 
-	if (op->opcode == OP_PSA_GENERATE_KEY && op->attrs.type == PSA_KEY_TYPE_RSA_KEY_PAIR)
+	if (base == OP_PSA_GENERATE_KEY && op->attrs.type == PSA_KEY_TYPE_RSA_KEY_PAIR)
 		cost = cost_rsa(p->rsa_cost, op->attrs.bits, 1);
 	else if (cost_is_rsa_private(op))
 		cost = cost_rsa(p->rsa_cost, op->attrs.bits, 0);
-	else if (op->opcode == OP_PSA_IMPORT_KEY && op->attrs.type == PSA_KEY_TYPE_RSA_KEY_PAIR)
+	else if (base == OP_PSA_IMPORT_KEY && op->attrs.type == PSA_KEY_TYPE_RSA_KEY_PAIR)
 		/* an RSA pair is checked with a private-key operation */
 		cost = MAX(cost, cost_rsa(p->rsa_cost, op->attrs.bits, 0));
 	for (i = 0; i < OP_MAX_INPUTS; i++)
@@ -98,5 +99,6 @@ broker_cost_is_long(const struct op_request *op, uint32_t cost)
 {
 	/* An RSA generation searches for primes: its time has no bound its median shows. */
 	return cost >= BROKER_COST_LONG ||
-	    (op->opcode == OP_PSA_GENERATE_KEY && op->attrs.type == PSA_KEY_TYPE_RSA_KEY_PAIR);
+	    (wire_opcode_base(op->opcode) == OP_PSA_GENERATE_KEY &&
+	    op->attrs.type == PSA_KEY_TYPE_RSA_KEY_PAIR);
 }

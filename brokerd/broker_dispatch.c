@@ -43,7 +43,7 @@ dispatch_admit(struct broker_ctx *b, uint64_t conn_id, uid_t peer_uid,
 
 /* Core operations (provider 0) are brokerd's own. */
 static void
-dispatch_core(struct broker_ctx *b, uint64_t conn_id, uint64_t req_id,
+dispatch_core(struct broker_ctx *b, uint64_t conn_id, uint64_t req_id, uint16_t wire_flags,
     const struct broker_identity *id, const struct op_request *op)
 {
 	struct op_result res;
@@ -53,7 +53,7 @@ dispatch_core(struct broker_ctx *b, uint64_t conn_id, uint64_t req_id,
 		broker_life_delete_client(b, conn_id, req_id, id, op->client);
 		return;
 	}
-	broker_core_handle(b, op, id, &res, &list_buf);
+	broker_core_handle(b, op, wire_flags, id, &res, &list_buf);
 	broker_answer(b, conn_id, req_id, &res);
 	free(list_buf);
 }
@@ -95,7 +95,23 @@ dispatch_go(struct broker_ctx *b, uint64_t conn_id, uint64_t req_id, uint32_t pr
     const struct broker_identity *id, struct op_request *op)
 {
 	struct broker_provider *p = &b->providers[provider];
+	uint32_t status;
+	int answered;
 
+	/*
+	 * A multipart operation's handle is settled first: made, or found on this
+	 * connection. One parked by fairness may find its connection gone: a setup
+	 * then makes nothing that nobody would end.
+	 */
+	if (wire_opcode_mp_role(op->opcode) != WIRE_MP_NONE) {
+		answered = 0;
+		status = broker_conn_find(b, conn_id) == NULL ? ST_PSA_BAD_STATE :
+		    broker_opstate_admit(b, conn_id, id, op, &answered);
+		if (status != ST_SUCCESS || answered) {
+			broker_answer_status(b, conn_id, req_id, status);
+			return;
+		}
+	}
 	switch (wire_opcode_key_use(op->opcode)) {
 	case WIRE_KEY_NONE:
 		broker_route_submit(b, p, id->auth_type, id->app_name, conn_id, req_id, NULL,
@@ -104,6 +120,8 @@ dispatch_go(struct broker_ctx *b, uint64_t conn_id, uint64_t req_id, uint32_t pr
 	case WIRE_KEY_CREATE:
 		if (op->key_name[0] == '\0')
 			broker_answer_status(b, conn_id, req_id, ST_PSA_INVALID_ARGUMENT);
+		else if (op->opcode == OP_EXT_COPY_KEY)
+			broker_life_copy(b, p, conn_id, req_id, id, op);
 		else
 			broker_life_create(b, p, conn_id, req_id, id, op);
 		return;
@@ -129,7 +147,7 @@ broker_dispatch_request(struct broker_ctx *b, uint64_t conn_id, uint64_t req_id,
 		return;
 	}
 	if (m.provider == WIRE_PROVIDER_CORE) {
-		dispatch_core(b, conn_id, req_id, &id, &m.op);
+		dispatch_core(b, conn_id, req_id, m.flags, &id, &m.op);
 		return;
 	}
 	status = broker_route_servable(&b->providers[m.provider], m.op.opcode);
@@ -176,6 +194,7 @@ broker_dispatch_init(struct broker_ctx *b)
 	RB_INIT(&b->fair_apps);
 	RB_INIT(&b->fair_flights);
 	TAILQ_INIT(&b->fair_ready);
+	b->volatile_gone = broker_life_volatile_gone;
 	if ((b->fair_drain = event_new(b->proc.base, -1, 0, dispatch_drain, b)) == NULL)
 		fatalx("event_new");
 }

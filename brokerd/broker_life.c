@@ -30,6 +30,7 @@ struct broker_job {
 	struct broker_ctx *b;
 	uint64_t conn_id; /* 0: internal, nobody to answer */
 	uint64_t req_id;
+	int startup; /* internal, counted in b->startup_jobs */
 	uint32_t outstanding;
 	uint32_t status;
 };
@@ -74,6 +75,7 @@ broker_keyop_cmp(const struct broker_keyop *a, const struct broker_keyop *b)
 TREE_GENERATE_STATIC(broker_keyop_tree, broker_keyop, by_name, broker_keyop_cmp)
 
 static void broker_life_ack(void *arg, uint32_t status, const struct op_result *res);
+static void broker_volatile_destroy(struct broker_ctx *b, const struct kim_entry *e, size_t n);
 
 int
 broker_life_busy(struct broker_ctx *b, uint32_t auth_type, const char *app, const char *name)
@@ -109,7 +111,7 @@ broker_job_done(struct broker_job *job)
 	/* An internal job's end is seen by brokerd.c's handlers, which drive start-up. */
 	if (job->conn_id != 0)
 		broker_answer_status(job->b, job->conn_id, job->req_id, job->status);
-	else
+	else if (job->startup)
 		job->b->startup_jobs--;
 	free(job);
 }
@@ -211,10 +213,18 @@ static void
 broker_keyop_finish(struct broker_keyop *k)
 {
 	struct broker_job *job = k->job;
+	struct kim_entry *orphan = NULL;
 	uint32_t status = ST_SUCCESS;
 
 	if (k->kind == KEYOP_CREATE) {
 		status = broker_keyop_settle_create(k);
+		/* A volatile key whose connection closed while it was made goes at once. */
+		if (status == ST_SUCCESS && k->key.volatile_conn != 0 &&
+		    broker_conn_find(job->b, k->key.volatile_conn) == NULL) {
+			if ((orphan = malloc(sizeof(*orphan))) == NULL)
+				fatal("malloc");
+			*orphan = k->key;
+		}
 	} else if (k->succeeded || k->failure == ST_PSA_DOES_NOT_EXIST) {
 		/* Gone from the provider (now, or already): the name goes too. */
 		BROKER_FAULT("destroy-before-remove");
@@ -227,6 +237,10 @@ broker_keyop_finish(struct broker_keyop *k)
 	if (status != ST_SUCCESS && job->status == ST_SUCCESS)
 		job->status = status;
 	broker_keyop_free(k);
+	if (orphan != NULL) {
+		broker_volatile_destroy(job->b, orphan, 1);
+		wipe_free(orphan, sizeof(*orphan));
+	}
 	broker_job_release(job);
 }
 
@@ -321,6 +335,7 @@ broker_life_reconcile(struct broker_ctx *b, struct broker_provider *p)
 		    p->name, e->state == KIM_PENDING ? "a half-created" : "a half-destroyed", i);
 		job = broker_job_new(b, 0, 0);
 		job->outstanding = 1; /* held until every destroy is sent */
+		job->startup = 1;
 		b->startup_jobs++;
 		started++;
 		broker_destroy_everywhere(job, e);
@@ -328,6 +343,40 @@ broker_life_reconcile(struct broker_ctx *b, struct broker_provider *p)
 	}
 	broker_entries_free(&rc);
 	return started;
+}
+
+static int
+broker_life_is_volatile(const struct op_request *op)
+{
+	return op->opcode == OP_EXT_GENERATE_VOLATILE || op->opcode == OP_EXT_IMPORT_VOLATILE ||
+	    (op->opcode == OP_EXT_COPY_KEY && op->number == 1) ||
+	    (op->opcode == OP_EXT_KDF_OUTPUT_KEY && op->number2 == 1);
+}
+
+/*
+ * A volatile key lives as long as its connection: one that closes after
+ * this answer (no keep-alive) cannot hold one, and one holds at most
+ * BROKER_VOLATILE_PER_CONN. The entry is tied to the connection.
+ */
+static uint32_t
+broker_volatile_admit(struct broker_ctx *b, uint64_t conn_id, uint64_t req_id,
+    struct kim_entry *e)
+{
+	struct broker_conn *conn = broker_conn_find(b, conn_id);
+	long held;
+
+	if (conn == NULL || conn->last_req_id == req_id)
+		return ST_PSA_BAD_STATE;
+	if ((held = kim_count_volatile(conn_id)) == -1)
+		return ST_KEY_INFO_MANAGER_ERROR;
+	if (held >= BROKER_VOLATILE_PER_CONN) {
+		log_info("connection %llu: at its bound of %d volatile keys",
+		    (unsigned long long)conn_id, BROKER_VOLATILE_PER_CONN);
+		return ST_PSA_INSUFFICIENT_MEMORY;
+	}
+	conn->has_volatile = 1;
+	e->volatile_conn = conn_id;
+	return ST_SUCCESS;
 }
 
 void
@@ -348,6 +397,11 @@ broker_life_create(struct broker_ctx *b, struct broker_provider *p, uint64_t con
 		return;
 	}
 	memset(&e, 0, sizeof(e));
+	if (broker_life_is_volatile(op) &&
+	    (r = (int)broker_volatile_admit(b, conn_id, req_id, &e)) != ST_SUCCESS) {
+		broker_answer_status(b, conn_id, req_id, (uint32_t)r);
+		return;
+	}
 	e.auth_type = id->auth_type;
 	strlcpy(e.app, id->app_name, sizeof(e.app));
 	strlcpy(e.name, op->key_name, sizeof(e.name));
@@ -422,4 +476,78 @@ broker_life_delete_client(struct broker_ctx *b, uint64_t conn_id, uint64_t req_i
 	}
 	broker_entries_free(&rc);
 	broker_job_release(job);
+}
+
+/*
+ * Destroys n volatile keys whose connection is gone, through the normal
+ * path (marked destroying, the provider, then the key store), nobody to
+ * answer. One under way already is left to finish.
+ */
+static void
+broker_volatile_destroy(struct broker_ctx *b, const struct kim_entry *e, size_t n)
+{
+	struct broker_job *job = broker_job_new(b, 0, 0);
+	size_t i;
+
+	job->outstanding = 1;
+	for (i = 0; i < n; i++) {
+		if (broker_life_busy(b, e[i].auth_type, e[i].app, e[i].name))
+			continue;
+		if (!b->providers[e[i].provider_id].configured ||
+		    kim_mark_destroying(e[i].auth_type, e[i].app, e[i].name) == -1) {
+			log_warnx("a volatile key of a closed connection could not be destroyed "
+			    "now; the next start of the service destroys it");
+			continue;
+		}
+		broker_destroy_everywhere(job, &e[i]);
+	}
+	broker_job_release(job);
+}
+
+void
+broker_life_volatile_gone(struct broker_ctx *b, uint64_t conn_id)
+{
+	struct broker_entries rc;
+
+	memset(&rc, 0, sizeof(rc));
+	if (kim_list_volatile(conn_id, broker_collect, &rc) == -1) {
+		log_warnx("connection %llu closed: cannot read its volatile keys; the next "
+		    "start of the service destroys them", (unsigned long long)conn_id);
+	} else if (rc.count > 0) {
+		log_debug("connection %llu closed: destroying its %zu volatile keys",
+		    (unsigned long long)conn_id, rc.count);
+		broker_volatile_destroy(b, rc.entries, rc.count);
+	}
+	broker_entries_free(&rc);
+}
+
+void
+broker_life_copy(struct broker_ctx *b, struct broker_provider *p, uint64_t conn_id,
+    uint64_t req_id, const struct broker_identity *id, struct op_request *op)
+{
+	static struct kim_entry src; /* large (a key reference): not on the stack */
+	uint32_t status = ST_SUCCESS;
+	int r;
+
+	if (op->client[0] == '\0')
+		status = ST_PSA_INVALID_ARGUMENT;
+	else if ((r = kim_get(id->auth_type, id->app_name, op->client, &src)) == -1)
+		status = ST_KEY_INFO_MANAGER_ERROR;
+	/* As any use: only the application's own active key, on this provider. */
+	else if (r == 1 || src.state != KIM_ACTIVE || src.provider_id != p->id ||
+	    broker_life_busy(b, src.auth_type, src.app, src.name))
+		status = ST_PSA_DOES_NOT_EXIST;
+	else
+		status = broker_copy_policy(&src.attrs, &op->attrs);
+	if (status != ST_SUCCESS) {
+		broker_answer_status(b, conn_id, req_id, status);
+		explicit_bzero(&src, sizeof(src));
+		return;
+	}
+	/* The provider finds the source by its reference, which brokerd alone gives. */
+	memset(op->in, 0, sizeof(op->in));
+	op->in[0] = (struct op_bytes){ src.key_ref, src.key_ref_len };
+	op->client[0] = '\0';
+	broker_life_create(b, p, conn_id, req_id, id, op);
+	explicit_bzero(&src, sizeof(src));
 }

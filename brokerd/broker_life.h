@@ -21,6 +21,26 @@ void broker_life_destroy(struct broker_ctx *b, uint64_t conn_id, uint64_t req_id
     const struct kim_entry *e);
 void broker_life_delete_client(struct broker_ctx *b, uint64_t conn_id, uint64_t req_id,
     const struct broker_identity *id, const char *client);
+/*
+ * psa_copy_key (ExtCopyKey): op->client names the source key, op->key_name
+ * the new one; the source's policy must permit copying, and the new key's
+ * policy is narrowed to the source's (broker_copy.c) before it is created.
+ */
+void broker_life_copy(struct broker_ctx *b, struct broker_provider *p, uint64_t conn_id,
+    uint64_t req_id, const struct broker_identity *id, struct op_request *op);
+/* The connection conn_id, which made volatile keys, is gone: they are destroyed. */
+void broker_life_volatile_gone(struct broker_ctx *b, uint64_t conn_id);
+/*
+ * At most this many volatile keys per connection (any state); the
+ * application's key quota counts them too.
+ */
+#define BROKER_VOLATILE_PER_CONN 256
+/*
+ * The policy of a copy of a key whose policy is source: target's usage and
+ * algorithm narrowed to the source's, its type and size the source's.
+ * ST_SUCCESS, or why not (broker_copy.c).
+ */
+uint32_t broker_copy_policy(const struct op_key_attrs *source, struct op_key_attrs *target);
 /* Whether a creation or destruction of this key is under way. */
 int broker_life_busy(struct broker_ctx *b, uint32_t auth_type, const char *app,
     const char *name);

@@ -45,6 +45,18 @@ broker_out_forget(struct broker_worker *w, const uint8_t *key_ref, size_t key_re
 	return r;
 }
 
+int
+broker_out_drop(struct broker_worker *w, uint64_t conn_id)
+{
+	struct ipc_prov_drop m = { conn_id };
+	uint8_t buf[IPC_PROV_DROP_LEN];
+	struct buf_writer wr;
+
+	buf_writer_init(&wr, buf, sizeof(buf));
+	ipc_prov_drop_encode(&wr, &m);
+	return ipc_send(w->chan, IPC_PROV_DROP, 0, 0, -1, buf, wr.off);
+}
+
 void
 broker_out_worker_fault(struct broker_worker *w, const char *what)
 {

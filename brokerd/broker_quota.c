@@ -15,7 +15,7 @@ broker_quota_bytes(const struct op_request *op)
 {
 	uint64_t bits_bytes = ((uint64_t)op->attrs.bits + 7) / 8;
 
-	if (op->opcode == OP_PSA_IMPORT_KEY && op->in[0].len > bits_bytes)
+	if (wire_opcode_base(op->opcode) == OP_PSA_IMPORT_KEY && op->in[0].len > bits_bytes)
 		return op->in[0].len;
 	return bits_bytes;
 }

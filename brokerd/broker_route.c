@@ -43,6 +43,10 @@ static void
 route_finish(struct broker_ctx *b, struct broker_pending *pend, uint32_t status,
     struct op_result *res)
 {
+	/* A multipart operation made or ended, before its connection may close with the answer. */
+	if (pend->mp_opcode != 0)
+		broker_opstate_settle(b, pend->mp_opcode, pend->mp_conn, pend->mp_handle,
+		    res != NULL ? res->status : status, pend->worker);
 	if (pend->done != NULL) {
 		pend->done(pend->done_arg, status, res);
 	} else if (res != NULL) {
@@ -66,6 +70,8 @@ route_send(struct broker_ctx *b, struct broker_worker *w, struct broker_pending 
 	broker_wq_charge(pend, w);
 	pend->prov_req_id = ++b->pending_last_id;
 	pend->worker = w;
+	if (wire_opcode_mp_role(pend->mp_opcode) == WIRE_MP_START)
+		broker_opstate_bind(b, pend->mp_conn, pend->mp_handle, w);
 	RB_INSERT(broker_pending_tree, &b->pending, pend);
 	w->inflight++;
 	w->long_inflight += pend->long_op != 0;
@@ -134,6 +140,31 @@ route_forget(struct broker_provider *p, const uint8_t *key_ref, size_t key_ref_l
 	}
 }
 
+/*
+ * A step of a multipart operation goes to the worker that holds its state,
+ * at once: short, ordered on that worker's channel, and charged there as any
+ * other. 1 if it was pinned (sent, or failed: the worker is gone), 0 if any
+ * worker may take it.
+ */
+static int
+route_pinned(struct broker_ctx *b, struct broker_provider *p, uint32_t auth_type,
+    const char *app, struct broker_pending *pend, const struct op_request *op)
+{
+	struct broker_worker *w;
+
+	if (pend->mp_opcode == 0 || (wire_opcode_mp_role(op->opcode) == WIRE_MP_START &&
+	    op->opcode != OP_EXT_HASH_CLONE))
+		return 0;
+	w = broker_opstate_pin(b, op);
+	if (w == NULL || !w->up || w->provider != p) {
+		route_finish(b, pend, ST_PSA_BAD_STATE, NULL);
+		return 1;
+	}
+	pend->app = broker_wq_app_get(p, auth_type, app);
+	route_send(b, w, pend);
+	return 1;
+}
+
 void
 broker_route_submit(struct broker_ctx *b, struct broker_provider *p, uint32_t auth_type,
     const char *app, uint64_t conn_id, uint64_t req_id, broker_done_cb done, void *done_arg,
@@ -151,11 +182,19 @@ broker_route_submit(struct broker_ctx *b, struct broker_provider *p, uint32_t au
 	pend->done_arg = done_arg;
 	pend->cost = broker_cost(p, op);
 	pend->long_op = broker_cost_is_long(op, pend->cost);
+	if (wire_opcode_mp_role(op->opcode) != WIRE_MP_NONE) {
+		pend->mp_opcode = op->opcode;
+		pend->mp_conn = op->conn;
+		pend->mp_handle = wire_opcode_mp_role(op->opcode) == WIRE_MP_START ? op->handle2 :
+		    op->handle;
+	}
 	if (!broker_prov_up(p)) {
 		route_finish(b, pend, ST_PSA_COMMUNICATION_FAILURE, NULL);
 		return;
 	}
 	pend->msg = ipc_prov_request_encode_alloc(&m, &pend->msg_len);
+	if (route_pinned(b, p, auth_type, app, pend, op))
+		return;
 	/* A destroy: no worker uses what it kept of the key from now on (its own copy goes too). */
 	if (op->opcode == OP_PSA_DESTROY_KEY)
 		route_forget(p, key_ref, key_ref_len);
@@ -225,6 +264,8 @@ broker_route_worker_down(struct broker_ctx *b, struct broker_worker *w)
 		broker_pending_settle(b, pend);
 		route_finish(b, pend, ST_PSA_COMMUNICATION_FAILURE, NULL);
 	}
+	/* The multipart operations it held died with it. */
+	broker_opstate_worker_down(b, w);
 	broker_route_kick(b, w->provider);
 }
 

@@ -214,8 +214,19 @@ static const char *broker_kim_file;
 static void
 broker_open_kim(void)
 {
+	long dropped;
+
 	if (kim_open(broker_kim_file) == -1)
 		fatalx("cannot open the key store %s", brokerd.setup.kim_path);
+	/*
+	 * No connection outlives brokerd (its death stops the service): every
+	 * volatile key left by a previous start is destroyed by start-up
+	 * reconciliation before the first client is served.
+	 */
+	if ((dropped = kim_drop_volatile()) == -1)
+		fatalx("cannot read the key store %s", brokerd.setup.kim_path);
+	if (dropped > 0)
+		log_info("%ld volatile keys left by the previous start are destroyed", dropped);
 	sqlite3_commit_hook(kim_sqlite(), broker_flush_before_commit, &brokerd);
 	broker_deploy_check(&brokerd.setup);
 }

@@ -85,16 +85,21 @@ struct broker_conn {
 	pid_t pid;
 	int refused; /* not one of the service's clients: no identity, every request refused */
 	uint64_t last_req_id; /* its answer closes the connection (IPC_F_LAST); 0: none yet */
+	int has_volatile; /* it asked for a volatile key: its close destroys them */
 };
 RB_HEAD(broker_conn_tree, broker_conn);
 
 /* The tables of broker_route.c, broker_life.c and broker_fair.c (see there). */
 struct broker_pending;
 struct broker_keyop;
+struct broker_opstate;
+struct broker_opstate_app;
 struct fair_app;
 struct fair_flight;
 RB_HEAD(broker_pending_tree, broker_pending);
 RB_HEAD(broker_keyop_tree, broker_keyop);
+RB_HEAD(broker_opstate_tree, broker_opstate);
+RB_HEAD(broker_opstate_app_tree, broker_opstate_app);
 RB_HEAD(broker_fair_app_tree, fair_app);
 RB_HEAD(broker_fair_flight_tree, fair_flight);
 TAILQ_HEAD(broker_fair_ready, fair_app);
@@ -123,6 +128,16 @@ struct broker_ctx {
 	struct broker_fair_flight_tree fair_flights;
 	struct broker_fair_ready fair_ready;
 	struct event *fair_drain;
+	/*
+	 * A connection that made volatile keys is gone (a close, or the answer to
+	 * its last request): the key life cycle destroys them. Set by dispatch's
+	 * init, so that broker_conn.c need not call up into broker_life.c.
+	 */
+	void (*volatile_gone)(struct broker_ctx *b, uint64_t conn_id);
+	/* broker_opstate.c: live multipart operations, and how many each application holds */
+	struct broker_opstate_tree opstates;
+	struct broker_opstate_app_tree opstate_apps;
+	uint32_t opstate_last_handle;
 	uint32_t workers_linked;
 	int setup_done;
 	int ready_sent;
@@ -149,6 +164,10 @@ struct broker_pending {
 	int long_op; /* counted in the worker's long_inflight */
 	uint8_t *msg; /* IPC_PROV_REQUEST payload while it waits: may carry key material */
 	size_t msg_len;
+	/* A multipart operation's opcode, connection and the handle it makes or ends (0: none). */
+	uint32_t mp_opcode;
+	uint64_t mp_conn;
+	uint32_t mp_handle;
 };
 
 /*
@@ -163,6 +182,8 @@ int broker_out_worker_send(struct broker_worker *w, uint64_t prov_req_id, const 
     size_t msg_len);
 /* Tells a worker to drop what it kept of a key; -1 if it could not be sent. */
 int broker_out_forget(struct broker_worker *w, const uint8_t *key_ref, size_t key_ref_len);
+/* Tells a worker to drop a closed connection's multipart operations; -1 if not sent. */
+int broker_out_drop(struct broker_worker *w, uint64_t conn_id);
 /*
  * A worker broke the protocol (or cannot be told something): its channel is
  * dropped, as if it had died; the event loop then reports it lost.
@@ -311,9 +332,40 @@ void broker_route_kick(struct broker_ctx *b, struct broker_provider *p);
 /* Answers everything a dead worker owed. */
 void broker_route_worker_down(struct broker_ctx *b, struct broker_worker *w);
 
-/* broker_core.c: answers a provider-0 operation into res (its list in *list_buf). */
+/*
+ * broker_opstate.c: multipart operations' handles. An application holds at
+ * most BROKER_OPS_PER_APP at once; one more setup answers
+ * PsaErrorInsufficientMemory.
+ */
+#define BROKER_OPS_PER_APP 32
+/*
+ * A multipart opcode's request on conn_id: ST_SUCCESS when it goes on (op's
+ * connection set; a setup's or clone's new handle in op->handle2), else the
+ * status to answer; *answered: ST_SUCCESS answered without going on (an abort
+ * of an operation already gone).
+ */
+uint32_t broker_opstate_admit(struct broker_ctx *b, uint64_t conn_id,
+    const struct broker_identity *id, struct op_request *op, int *answered);
+/* The worker holding op's operation (a step, an end, a clone), or NULL: any may take it. */
+struct broker_worker *broker_opstate_pin(struct broker_ctx *b, const struct op_request *op);
+/* A setup went to w: its operation lives there. */
+void broker_opstate_bind(struct broker_ctx *b, uint64_t conn_id, uint32_t handle,
+    struct broker_worker *w);
+/* The answer to a multipart opcode (w: the worker that gave it, or NULL). */
+void broker_opstate_settle(struct broker_ctx *b, uint32_t opcode, uint64_t conn_id,
+    uint32_t handle, uint32_t status, struct broker_worker *w);
+/* A connection closed: its operations go, here and at their workers. */
+void broker_opstate_conn_closed(struct broker_ctx *b, uint64_t conn_id);
+/* A worker died: its operations are lost (their steps answer PsaErrorBadState). */
+void broker_opstate_worker_down(struct broker_ctx *b, struct broker_worker *w);
+
+/*
+ * broker_core.c: answers a provider-0 operation into res (its list in
+ * *list_buf); wire_flags are the request header's (WIRE_FLAG_EXTENSIONS).
+ */
 void broker_core_handle(const struct broker_ctx *b, const struct op_request *op,
-    const struct broker_identity *id, struct op_result *res, uint8_t **list_buf);
+    uint16_t wire_flags, const struct broker_identity *id, struct op_result *res,
+    uint8_t **list_buf);
 
 /* broker_dispatch.c: a request from frontd, from its bytes to where it goes. */
 void broker_dispatch_request(struct broker_ctx *b, uint64_t conn_id, uint64_t req_id,

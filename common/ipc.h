@@ -13,7 +13,7 @@
 
 struct event_base;
 
-#define IPC_PROTOCOL_VERSION 3
+#define IPC_PROTOCOL_VERSION 4
 #define IPC_MAX_PAYLOAD (16u * 1024u * 1024u) /* checked on send and on receive */
 /*
  * The largest client request body the IPC can carry: the cap less 1 MiB kept
@@ -64,7 +64,8 @@ enum ipc_type {
 				  seen a request of, unless that request was IPC_F_LAST and
 				  answered); empty */
 	IPC_REQUEST = 102,     /* frontd -> brokerd, a decoded request: u8 provider id,
-				  u8 auth type, u16 auth length n, u16 zero, n auth bytes,
+				  u8 auth type, u16 auth length n, u16 the wire header's
+				  flags (WIRE_FLAG_EXTENSIONS alone), n auth bytes,
 				  the operation (op_request) (ipc_request); the connection's
 				  first carries fd = dup of the client socket */
 	IPC_RESPONSE = 103,    /* brokerd -> frontd: a result (op_result) (ipc_result) */
@@ -80,6 +81,9 @@ enum ipc_type {
 	IPC_PROV_FORGET = 203,  /* brokerd -> provider: another worker destroys this key;
 				   drop what is kept of it in memory: blob key reference
 				   (ipc_prov_forget); no answer */
+	IPC_PROV_DROP = 204,    /* brokerd -> provider: a client connection closed; drop
+				   every multipart operation it holds: u64 connection id
+				   (ipc_prov_drop); no answer */
 
 #ifdef PARSEC_TEST_HOOKS
 	/* 900..999: test builds only, never in a release binary */

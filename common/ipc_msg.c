@@ -7,6 +7,7 @@
 #include "ipc_msg.h"
 #include "log.h"
 #include "setup.h"
+#include "wire.h"
 
 _Static_assert(IPC_DEPLOY_ID_LEN == SETUP_DEPLOY_ID_LEN, "READY carries a setup's identity");
 
@@ -103,7 +104,7 @@ ipc_send_provider_removed(struct ipc_chan *chan, uint32_t provider_id)
 	ipc_send_provider_removed_msg(chan, &(struct ipc_provider_removed){ provider_id });
 }
 
-/* REQUEST's head: provider, auth type, auth length, two reserved zero bytes, the auth. */
+/* REQUEST's head: provider, auth type, auth length, the header flags brokerd reads, the auth. */
 static size_t
 ipc_request_head_len(const struct ipc_request *m)
 {
@@ -116,7 +117,7 @@ ipc_request_put_head(struct buf_writer *wr, const struct ipc_request *m)
 	buf_put_u8(wr, m->provider);
 	buf_put_u8(wr, m->auth_type);
 	buf_put_u16le(wr, (uint16_t)m->auth_len);
-	buf_put_u16le(wr, 0);
+	buf_put_u16le(wr, m->flags);
 	buf_put_bytes(wr, m->auth, m->auth_len);
 }
 
@@ -126,7 +127,7 @@ ipc_request_get_head(struct buf_reader *rd, struct ipc_request *m)
 	m->provider = buf_get_u8(rd);
 	m->auth_type = buf_get_u8(rd);
 	m->auth_len = buf_get_u16le(rd);
-	if (buf_get_u16le(rd) != 0)
+	if ((m->flags = buf_get_u16le(rd)) & ~WIRE_FLAG_EXTENSIONS)
 		rd->failed = 1;
 	m->auth = buf_get_bytes(rd, m->auth_len);
 }
@@ -248,6 +249,23 @@ ipc_prov_forget_decode(const uint8_t *data, size_t len, struct ipc_prov_forget *
 
 	buf_reader_init(&rd, data, len);
 	m->key_ref = buf_get_blob(&rd, IPC_MAX_PAYLOAD, &m->key_ref_len);
+	return buf_reader_done(&rd) ? 0 : -1;
+}
+
+/* PROV_DROP: the connection id. */
+void
+ipc_prov_drop_encode(struct buf_writer *wr, const struct ipc_prov_drop *m)
+{
+	buf_put_u64le(wr, m->conn_id);
+}
+
+int
+ipc_prov_drop_decode(const uint8_t *data, size_t len, struct ipc_prov_drop *m)
+{
+	struct buf_reader rd;
+
+	buf_reader_init(&rd, data, len);
+	m->conn_id = buf_get_u64le(&rd);
 	return buf_reader_done(&rd) ? 0 : -1;
 }
 

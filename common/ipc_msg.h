@@ -21,7 +21,7 @@
 #include "buf.h"
 #include "op.h"
 
-#define IPC_MSG_MAX_OPCODES 64 /* PROV_INFO: operations one provider may serve */
+#define IPC_MSG_MAX_OPCODES 128 /* PROV_INFO: operations one provider may serve */
 #define IPC_RSA_COST_ROWS 4     /* PROV_INFO: RSA modulus sizes a provider prices */
 
 struct ipc_hello {
@@ -46,6 +46,7 @@ struct ipc_provider_removed {
 struct ipc_request {
 	uint8_t provider;
 	uint8_t auth_type;
+	uint16_t flags;      /* the wire header's flags that brokerd reads: WIRE_FLAG_EXTENSIONS */
 	const uint8_t *auth; /* points into the message */
 	size_t auth_len;     /* at most UINT16_MAX */
 	struct op_request op;
@@ -55,6 +56,11 @@ struct ipc_request {
 struct ipc_prov_forget {
 	const uint8_t *key_ref; /* points into the message */
 	size_t key_ref_len;
+};
+
+/* PROV_DROP: the client connection whose multipart operations a worker drops. */
+struct ipc_prov_drop {
+	uint64_t conn_id;
 };
 
 struct ipc_prov_request {
@@ -88,6 +94,7 @@ struct ipc_prov_info {
 #define IPC_READY_MAX_LEN (4 + IPC_DEPLOY_ID_LEN)
 #define IPC_PROVIDER_DOWN_LEN 8
 #define IPC_PROVIDER_REMOVED_LEN 4
+#define IPC_PROV_DROP_LEN 8
 
 /*
  * Encoders write into wr (sticky failure as buf.h); the *_len functions give
@@ -112,6 +119,8 @@ size_t ipc_prov_request_encoded_len(const struct ipc_prov_request *m);
 void ipc_prov_request_encode(struct buf_writer *wr, const struct ipc_prov_request *m);
 uint8_t *ipc_prov_request_encode_alloc(const struct ipc_prov_request *m, size_t *len);
 int ipc_prov_request_decode(const uint8_t *data, size_t len, struct ipc_prov_request *m);
+void ipc_prov_drop_encode(struct buf_writer *wr, const struct ipc_prov_drop *m);
+int ipc_prov_drop_decode(const uint8_t *data, size_t len, struct ipc_prov_drop *m);
 void ipc_prov_info_encode(struct buf_writer *wr, const struct ipc_prov_info *m);
 int ipc_prov_info_decode(const uint8_t *data, size_t len, struct ipc_prov_info *m);
 /* RESPONSE and PROV_RESPONSE: one result, op_result's fields. */

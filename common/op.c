@@ -19,7 +19,9 @@ static const struct buf_field op_request_fields[] = {
 	BUF_F_U32(struct op_request, alg), OP_ATTRS(struct op_request, attrs),
 	BUF_F_STR(struct op_request, key_name), BUF_F_STR(struct op_request, client),
 	OP_BYTES(struct op_request, in[0]), OP_BYTES(struct op_request, in[1]),
-	OP_BYTES(struct op_request, in[2]),
+	OP_BYTES(struct op_request, in[2]), BUF_F_U32(struct op_request, handle),
+	BUF_F_U32(struct op_request, handle2), BUF_F_U32(struct op_request, step),
+	BUF_F_U64(struct op_request, number2), BUF_F_U64(struct op_request, conn),
 };
 
 static const struct buf_field op_result_fields[] = {

@@ -50,6 +50,11 @@ struct op_key_attrs {
  *   DeleteClient: client                    CanDoCrypto: number = check type, attrs
  *   AttestKey: key_name (attested), client (attesting key), in[0] credential blob, in[1] secret
  *   PrepareKeyAttestation: key_name (attested), client (attesting key)
+ *   Extension opcodes (OP_EXT_*, proto/pc_ext.h): handle, and as their
+ *   contract says alg, key_name, attrs, number, number2, step, in[0], in[1];
+ *   (a setup's number: 1 to verify or decrypt; KdfOutputKey's number2: 1 for
+ *   a volatile key); a setup's or clone's handle2 is the new handle, and conn
+ *   the client connection, both brokerd's, for the worker
  */
 struct op_request {
 	uint32_t opcode;
@@ -59,6 +64,14 @@ struct op_request {
 	char key_name[OP_NAME_MAX];
 	char client[OP_NAME_MAX];
 	struct op_bytes in[OP_MAX_INPUTS];
+	/* a multipart operation's handle on its connection (0: none) */
+	uint32_t handle;
+	/* a second handle: the one a clone or a setup makes (brokerd chooses it) */
+	uint32_t handle2;
+	uint32_t step;    /* a key derivation step (PSA_KEY_DERIVATION_INPUT_*) */
+	uint64_t number2; /* a second number (AEAD lengths: the text's) */
+	/* brokerd's: the client connection that owns the handle, for its worker */
+	uint64_t conn;
 };
 
 /*

@@ -192,6 +192,79 @@ static const struct wire_opcode_info wire_opcodes[] = {
 	{ OP_ATTEST_KEY, "AttestKey", 0, 1, 0, WIRE_KEY_USE },
 	{ OP_PREPARE_KEY_ATTESTATION, "PrepareKeyAttestation", 0, 1, 0, WIRE_KEY_USE },
 	{ OP_CAN_DO_CRYPTO, "CanDoCrypto", 0, 1, 0, WIRE_KEY_NONE },
+	{ OP_EXT_GENERATE_VOLATILE, "ExtGenerateVolatile", 0, 1, 0, WIRE_KEY_CREATE },
+	{ OP_EXT_IMPORT_VOLATILE, "ExtImportVolatile", 0, 1, 0, WIRE_KEY_CREATE },
+	{ OP_EXT_COPY_KEY, "ExtCopyKey", 0, 1, 0, WIRE_KEY_CREATE },
+	/* parsecd's extensions: multipart operations and key derivation */
+	{ OP_EXT_ABORT, "ExtAbort", 0, 1, 0, WIRE_KEY_NONE },
+	{ OP_EXT_HASH_SETUP, "ExtHashSetup", 0, 1, 0, WIRE_KEY_NONE },
+	{ OP_EXT_HASH_UPDATE, "ExtHashUpdate", 0, 1, 0, WIRE_KEY_NONE },
+	{ OP_EXT_HASH_FINISH, "ExtHashFinish", 0, 1, 0, WIRE_KEY_NONE },
+	{ OP_EXT_HASH_VERIFY, "ExtHashVerify", 0, 1, 0, WIRE_KEY_NONE },
+	{ OP_EXT_HASH_CLONE, "ExtHashClone", 0, 1, 0, WIRE_KEY_NONE },
+	{ OP_EXT_MAC_SETUP, "ExtMacSetup", 0, 1, 0, WIRE_KEY_USE },
+	{ OP_EXT_MAC_UPDATE, "ExtMacUpdate", 0, 1, 0, WIRE_KEY_NONE },
+	{ OP_EXT_MAC_SIGN_FINISH, "ExtMacSignFinish", 0, 1, 0, WIRE_KEY_NONE },
+	{ OP_EXT_MAC_VERIFY_FINISH, "ExtMacVerifyFinish", 0, 1, 0, WIRE_KEY_NONE },
+	{ OP_EXT_CIPHER_SETUP, "ExtCipherSetup", 0, 1, 0, WIRE_KEY_USE },
+	{ OP_EXT_CIPHER_GENERATE_IV, "ExtCipherGenerateIv", 0, 1, 0, WIRE_KEY_NONE },
+	{ OP_EXT_CIPHER_SET_IV, "ExtCipherSetIv", 0, 1, 0, WIRE_KEY_NONE },
+	{ OP_EXT_CIPHER_UPDATE, "ExtCipherUpdate", 0, 1, 0, WIRE_KEY_NONE },
+	{ OP_EXT_CIPHER_FINISH, "ExtCipherFinish", 0, 1, 0, WIRE_KEY_NONE },
+	{ OP_EXT_AEAD_SETUP, "ExtAeadSetup", 0, 1, 0, WIRE_KEY_USE },
+	{ OP_EXT_AEAD_SET_LENGTHS, "ExtAeadSetLengths", 0, 1, 0, WIRE_KEY_NONE },
+	{ OP_EXT_AEAD_GENERATE_NONCE, "ExtAeadGenerateNonce", 0, 1, 0, WIRE_KEY_NONE },
+	{ OP_EXT_AEAD_SET_NONCE, "ExtAeadSetNonce", 0, 1, 0, WIRE_KEY_NONE },
+	{ OP_EXT_AEAD_UPDATE_AD, "ExtAeadUpdateAd", 0, 1, 0, WIRE_KEY_NONE },
+	{ OP_EXT_AEAD_UPDATE, "ExtAeadUpdate", 0, 1, 0, WIRE_KEY_NONE },
+	{ OP_EXT_AEAD_FINISH, "ExtAeadFinish", 0, 1, 0, WIRE_KEY_NONE },
+	{ OP_EXT_AEAD_VERIFY, "ExtAeadVerify", 0, 1, 0, WIRE_KEY_NONE },
+	{ OP_EXT_KDF_SETUP, "ExtKdfSetup", 0, 1, 0, WIRE_KEY_NONE },
+	{ OP_EXT_KDF_GET_CAPACITY, "ExtKdfGetCapacity", 0, 1, 0, WIRE_KEY_NONE },
+	{ OP_EXT_KDF_SET_CAPACITY, "ExtKdfSetCapacity", 0, 1, 0, WIRE_KEY_NONE },
+	{ OP_EXT_KDF_INPUT_BYTES, "ExtKdfInputBytes", 0, 1, 0, WIRE_KEY_NONE },
+	{ OP_EXT_KDF_INPUT_KEY, "ExtKdfInputKey", 0, 1, 0, WIRE_KEY_USE },
+	{ OP_EXT_KDF_KEY_AGREEMENT, "ExtKdfKeyAgreement", 0, 1, 0, WIRE_KEY_USE },
+	{ OP_EXT_KDF_OUTPUT_BYTES, "ExtKdfOutputBytes", 0, 1, 0, WIRE_KEY_NONE },
+	{ OP_EXT_KDF_OUTPUT_KEY, "ExtKdfOutputKey", 0, 1, 0, WIRE_KEY_CREATE },
+};
+
+/* What each multipart extension opcode does with its operation's handle. */
+static const struct wire_mp_info {
+	uint32_t opcode;
+	unsigned char role; /* enum wire_mp_role */
+} wire_mp_roles[] = {
+	{ OP_EXT_ABORT, WIRE_MP_END },
+	{ OP_EXT_HASH_SETUP, WIRE_MP_START },
+	{ OP_EXT_HASH_UPDATE, WIRE_MP_STEP },
+	{ OP_EXT_HASH_FINISH, WIRE_MP_END },
+	{ OP_EXT_HASH_VERIFY, WIRE_MP_END },
+	{ OP_EXT_HASH_CLONE, WIRE_MP_START },
+	{ OP_EXT_MAC_SETUP, WIRE_MP_START },
+	{ OP_EXT_MAC_UPDATE, WIRE_MP_STEP },
+	{ OP_EXT_MAC_SIGN_FINISH, WIRE_MP_END },
+	{ OP_EXT_MAC_VERIFY_FINISH, WIRE_MP_END },
+	{ OP_EXT_CIPHER_SETUP, WIRE_MP_START },
+	{ OP_EXT_CIPHER_GENERATE_IV, WIRE_MP_STEP },
+	{ OP_EXT_CIPHER_SET_IV, WIRE_MP_STEP },
+	{ OP_EXT_CIPHER_UPDATE, WIRE_MP_STEP },
+	{ OP_EXT_CIPHER_FINISH, WIRE_MP_END },
+	{ OP_EXT_AEAD_SETUP, WIRE_MP_START },
+	{ OP_EXT_AEAD_SET_LENGTHS, WIRE_MP_STEP },
+	{ OP_EXT_AEAD_GENERATE_NONCE, WIRE_MP_STEP },
+	{ OP_EXT_AEAD_SET_NONCE, WIRE_MP_STEP },
+	{ OP_EXT_AEAD_UPDATE_AD, WIRE_MP_STEP },
+	{ OP_EXT_AEAD_UPDATE, WIRE_MP_STEP },
+	{ OP_EXT_AEAD_FINISH, WIRE_MP_END },
+	{ OP_EXT_AEAD_VERIFY, WIRE_MP_END },
+	{ OP_EXT_KDF_SETUP, WIRE_MP_START },
+	{ OP_EXT_KDF_GET_CAPACITY, WIRE_MP_STEP },
+	{ OP_EXT_KDF_SET_CAPACITY, WIRE_MP_STEP },
+	{ OP_EXT_KDF_INPUT_BYTES, WIRE_MP_STEP },
+	{ OP_EXT_KDF_INPUT_KEY, WIRE_MP_STEP },
+	{ OP_EXT_KDF_KEY_AGREEMENT, WIRE_MP_STEP },
+	{ OP_EXT_KDF_OUTPUT_BYTES, WIRE_MP_STEP },
+	{ OP_EXT_KDF_OUTPUT_KEY, WIRE_MP_STEP },
 };
 
 static const struct wire_opcode_info *
@@ -230,12 +303,37 @@ wire_opcode_is_admin(uint32_t opcode)
 	return info != NULL && info->admin;
 }
 
+int
+wire_opcode_is_ext(uint32_t opcode)
+{
+	return opcode >= WIRE_OP_EXT_MIN && opcode <= WIRE_OP_EXT_MAX;
+}
+
+enum wire_mp_role
+wire_opcode_mp_role(uint32_t opcode)
+{
+	const struct wire_mp_info *info = ROW_FIND(wire_mp_roles, struct wire_mp_info, opcode,
+	    opcode);
+
+	return info != NULL ? (enum wire_mp_role)info->role : WIRE_MP_NONE;
+}
+
 enum wire_key_use
 wire_opcode_key_use(uint32_t opcode)
 {
 	const struct wire_opcode_info *info = wire_opcode_lookup(opcode);
 
 	return info != NULL ? (enum wire_key_use)info->key : WIRE_KEY_NONE;
+}
+
+uint32_t
+wire_opcode_base(uint32_t opcode)
+{
+	if (opcode == OP_EXT_GENERATE_VOLATILE)
+		return OP_PSA_GENERATE_KEY;
+	if (opcode == OP_EXT_IMPORT_VOLATILE)
+		return OP_PSA_IMPORT_KEY;
+	return opcode;
 }
 
 const char *

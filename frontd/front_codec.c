@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "frontd.h"
+#include "pc_ext.h"
 #include "psa_codec.h"
 
 #include "list_authenticators.pb.h"
@@ -159,6 +160,8 @@ front_encode_result(uint32_t opcode, const struct op_result *res, uint8_t **body
 	if (opcode == OP_LIST_KEYS)
 		return front_encode_list_keys(res, body, len) == 0 ? ST_SUCCESS :
 		    ST_SERIALIZING_BODY_FAILED;
+	if (pc_ext_carries(opcode))
+		return pc_ext_result_encode(opcode, res, body, len);
 	if (codec == NULL)
 		return ST_SERIALIZING_BODY_FAILED;
 	if ((msg = calloc(1, codec->res_size)) == NULL)
@@ -202,6 +205,9 @@ front_parse_request(const struct wire_hdr *hdr, enum wire_hdr_check check, const
 	req->auth_len = req->hdr.auth_len;
 	/* The body holds the whole operation: the header adds only what routes it. */
 	req->op.opcode = req->hdr.opcode;
+	/* parsecd's extensions have a codec of their own; their bytes point into body. */
+	if (pc_ext_carries(req->hdr.opcode))
+		return pc_ext_request_decode(req->hdr.opcode, body, req->hdr.body_len, &req->op);
 	if ((codec = pc_codec_find(req->hdr.opcode)) == NULL)
 		return ST_PSA_NOT_SUPPORTED;
 	return pc_request_decode(codec, body, req->hdr.body_len, &req->op, &req->storage);

@@ -56,6 +56,13 @@ struct front_conn {
 	int close_after;
 	int broker_has_fd;  /* brokerd has seen this connection (and its client socket) */
 	int broker_forgets; /* its request is the last: brokerd forgets it once answered */
+	/*
+	 * It made a volatile key, which lives as long as the connection: no idle
+	 * timeout closes it (a process may hold its key unused for hours).
+	 */
+	int holds_volatile;
+	/* It set up a multipart operation, which lives as long as the connection: the same. */
+	int holds_operations;
 };
 
 struct front_uid_count {
@@ -171,7 +178,10 @@ front_conn_flush(struct front_conn *conn)
 	conn->state = CONN_READING;
 	conn->hdr_checked = 0;
 	event_add(conn->ev_read, NULL);
-	front_conn_arm_timer(conn, fc.settings.keep_alive_timeout_ms);
+	if (conn->holds_volatile || conn->holds_operations)
+		evtimer_del(conn->ev_timer);
+	else
+		front_conn_arm_timer(conn, fc.settings.keep_alive_timeout_ms);
 	return 0;
 }
 
@@ -282,7 +292,8 @@ static int
 front_conn_to_broker(struct front_conn *conn, struct front_request *req, size_t total)
 {
 	struct ipc_request m = { .provider = req->hdr.provider, .auth_type = req->hdr.auth_type,
-		.auth = req->auth, .auth_len = req->auth_len, .op = req->op };
+		.flags = req->hdr.flags & WIRE_FLAG_EXTENSIONS, .auth = req->auth,
+		.auth_len = req->auth_len, .op = req->op };
 	size_t len;
 	uint8_t *buf = ipc_request_encode_alloc(&m, &len);
 	/* Without keep-alive the answer closes the connection: brokerd needs no CONN_CLOSED. */
@@ -556,6 +567,15 @@ front_accept(evutil_socket_t lfd, short events, void *arg)
 	front_conn_read(fd, EV_READ, conn);
 }
 
+/* Whether a successful answer to opcode leaves a volatile key tied to the connection. */
+static int
+front_makes_volatile(uint32_t opcode)
+{
+	/* A persistent copy too: which it was is in the body, and one kept connection costs little. */
+	return opcode == OP_EXT_GENERATE_VOLATILE || opcode == OP_EXT_IMPORT_VOLATILE ||
+	    opcode == OP_EXT_COPY_KEY;
+}
+
 void
 front_conn_response(uint64_t conn_id, uint64_t req_id, const uint8_t *data, size_t len)
 {
@@ -569,6 +589,10 @@ front_conn_response(uint64_t conn_id, uint64_t req_id, const uint8_t *data, size
 		return; /* the client left; nothing to answer */
 	if (conn->broker_forgets)
 		conn->broker_has_fd = 0;
+	if (res.status == ST_SUCCESS && front_makes_volatile(conn->hdr.opcode))
+		conn->holds_volatile = 1;
+	if (res.status == ST_SUCCESS && wire_opcode_mp_role(conn->hdr.opcode) == WIRE_MP_START)
+		conn->holds_operations = 1;
 	/* A client may already have sent its next request. */
 	if (front_conn_answer(conn, &res) == 0)
 		front_conn_process(conn);

@@ -32,6 +32,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ipc_request request;
 	struct ipc_prov_request prov_request;
 	struct ipc_prov_forget forget;
+	struct ipc_prov_drop drop;
 	struct op_result res;
 
 	if (!initialised) {
@@ -47,6 +48,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)ipc_prov_info_decode(data, size, &prov_info);
 	(void)ipc_result_decode(data, size, &res);
 	(void)ipc_prov_forget_decode(data, size, &forget);
+	(void)ipc_prov_drop_decode(data, size, &drop);
 	(void)setup_front_decode(data, size, &front);
 	(void)setup_broker_decode(data, size, &broker);
 	(void)setup_provider_decode(data, size, &provider);

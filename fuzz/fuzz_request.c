@@ -8,10 +8,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pc_ext.h"
 #include "psa_codec.h"
 #include "wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* parsecd's extension opcodes: their own codec (pc_ext.c), then a result echoing the inputs. */
+static void
+fuzz_ext(uint32_t opcode, const uint8_t *body, size_t len)
+{
+	static const uint8_t number[PC_EXT_NUMBER_LEN] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	struct op_request op;
+	struct op_result res;
+	uint8_t *out = NULL;
+	size_t out_len = 0;
+
+	if (pc_ext_request_decode(opcode, body, len, &op) != ST_SUCCESS)
+		return;
+	op_result_status(&res, ST_SUCCESS);
+	res.out[0] = op.in[0];
+	res.out[2] = op.in[1];
+	res.out[3] = (struct op_bytes){ number, sizeof(number) };
+	if (pc_ext_result_encode(opcode, &res, &out, &out_len) == ST_SUCCESS)
+		free(out);
+}
 
 static void
 fuzz_one(const uint8_t *data, size_t size)
@@ -26,8 +47,13 @@ fuzz_one(const uint8_t *data, size_t size)
 	void *res;
 
 	if (wire_decode_request_hdr(data, size, 1024 * 1024, &hdr) != WIRE_HDR_OK ||
-	    size - WIRE_HDR_LEN != (size_t)hdr.body_len + hdr.auth_len ||
-	    (codec = pc_codec_find(hdr.opcode)) == NULL ||
+	    size - WIRE_HDR_LEN != (size_t)hdr.body_len + hdr.auth_len)
+		return;
+	if (pc_ext_carries(hdr.opcode)) {
+		fuzz_ext(hdr.opcode, data + WIRE_HDR_LEN, hdr.body_len);
+		return;
+	}
+	if ((codec = pc_codec_find(hdr.opcode)) == NULL ||
 	    pc_request_decode(codec, data + WIRE_HDR_LEN, hdr.body_len, &req, &msg) != ST_SUCCESS)
 		return;
 	/* Echo the request's own bytes back as a result to exercise the encoders. */
@@ -48,7 +74,8 @@ fuzz_one(const uint8_t *data, size_t size)
 /*
  * The input is tried twice: as raw bytes (header faults), and as an opcode
  * byte plus a body wrapped in a well-formed header, so every operation's body
- * decoder sees mutated protobuf.
+ * decoder sees mutated protobuf. An opcode byte with its top bit set names an
+ * extension opcode (WIRE_OP_EXT_MIN plus its low seven bits).
  */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -62,7 +89,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((wrapped = malloc(WIRE_HDR_LEN + size)) == NULL)
 		return 0;
 	memset(&hdr, 0, sizeof(hdr));
-	hdr.opcode = (uint32_t)(data[0] & 0x3f);
+	hdr.opcode = data[0] & 0x80 ? WIRE_OP_EXT_MIN + (data[0] & 0x7fu) : (uint32_t)(data[0] & 0x3f);
 	hdr.provider = wire_opcode_is_core(hdr.opcode) ? 0 : 1;
 	hdr.body_len = (uint32_t)(size - 1);
 	wire_encode_hdr(&hdr, wrapped);

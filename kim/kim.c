@@ -46,15 +46,17 @@ enum kim_stmt {
 	ST_SET_DEPLOYMENT,
 	ST_ANY_ROW,
 	ST_USAGE,
+	ST_LIST_VOLATILE,
+	ST_COUNT_VOLATILE,
 	ST_COUNT
 };
 
 static const char *const kim_sql[ST_COUNT] = {
-	[ST_GET] = "SELECT provider_id, key_ref, key_type, key_bits, usage, alg, state FROM keys "
-		   "WHERE auth_type = ?1 AND app = ?2 AND name = ?3",
+	[ST_GET] = "SELECT provider_id, key_ref, key_type, key_bits, usage, alg, state, conn_id "
+		   "FROM keys WHERE auth_type = ?1 AND app = ?2 AND name = ?3",
 	[ST_INSERT] = "INSERT INTO keys (auth_type, app, name, provider_id, key_ref, key_type, "
-		      "key_bits, usage, alg, state, bytes) "
-		      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10)",
+		      "key_bits, usage, alg, state, bytes, conn_id) "
+		      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?11)",
 	[ST_COMMIT] = "UPDATE keys SET state = 1, key_ref = ?4 WHERE auth_type = ?1 AND app = ?2 "
 		      "AND name = ?3 AND state = 0",
 	[ST_REMOVE] = "DELETE FROM keys WHERE auth_type = ?1 AND app = ?2 AND name = ?3",
@@ -78,6 +80,9 @@ static const char *const kim_sql[ST_COUNT] = {
 	[ST_ANY_ROW] = "SELECT 1 FROM keys UNION ALL SELECT 1 FROM key_ids LIMIT 1",
 	/* A key's size: its imported material, or at least its bits (generated, adopted). */
 	[ST_USAGE] = "SELECT keys, bytes FROM app_usage WHERE auth_type = ?1 AND app = ?2",
+	[ST_LIST_VOLATILE] = "SELECT name, provider_id, key_ref, key_type, key_bits, usage, alg, "
+			     "state, auth_type, app FROM keys WHERE conn_id = ?1",
+	[ST_COUNT_VOLATILE] = "SELECT COUNT(*) FROM keys WHERE conn_id = ?1",
 };
 
 static sqlite3_stmt *kim_stmts[ST_COUNT];
@@ -149,20 +154,30 @@ static const char kim_usage_schema[] =
     " ON keys BEGIN " KIM_USAGE_SUB("old") KIM_USAGE_ADD("new") " END;"
     "COMMIT;";
 
-/* A key store made before the per-application quotas gains the bytes column. */
+/*
+ * The key store's schema grows by columns, each added to a store made before
+ * it (its keys get the default): bytes with the per-application quotas,
+ * conn_id with volatile keys (every key of an older store is persistent).
+ */
 static int
-kim_add_bytes_column(char **errmsg)
+kim_add_column(const char *column, char **errmsg)
 {
+	char sql[128];
 	sqlite3_stmt *st;
 
-	if (sqlite3_prepare_v2(kim_db, "SELECT bytes FROM keys LIMIT 0", -1, &st,
-	    NULL) == SQLITE_OK) {
+	snprintf(sql, sizeof(sql), "SELECT %s FROM keys LIMIT 0", column);
+	if (sqlite3_prepare_v2(kim_db, sql, -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_finalize(st);
 		return SQLITE_OK;
 	}
-	return sqlite3_exec(kim_db, "ALTER TABLE keys ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0",
-	    NULL, NULL, errmsg);
+	snprintf(sql, sizeof(sql), "ALTER TABLE keys ADD COLUMN %s INTEGER NOT NULL DEFAULT 0",
+	    column);
+	return sqlite3_exec(kim_db, sql, NULL, NULL, errmsg);
 }
+
+/* Volatile keys by connection: a connection's close finds its own without a scan. */
+static const char kim_volatile_schema[] =
+    "CREATE INDEX IF NOT EXISTS keys_volatile ON keys (conn_id) WHERE conn_id != 0;";
 
 /* Creates the parent directories of path (0700 for the last one). */
 static int
@@ -281,7 +296,9 @@ kim_open(const char *path)
 	snprintf(sql, sizeof(sql), "PRAGMA journal_mode = %s;", mode);
 	if (sqlite3_exec(kim_db, sql, NULL, NULL, &errmsg) != SQLITE_OK ||
 	    sqlite3_exec(kim_db, kim_schema, NULL, NULL, &errmsg) != SQLITE_OK ||
-	    kim_add_bytes_column(&errmsg) != SQLITE_OK ||
+	    kim_add_column("bytes", &errmsg) != SQLITE_OK ||
+	    kim_add_column("conn_id", &errmsg) != SQLITE_OK ||
+	    sqlite3_exec(kim_db, kim_volatile_schema, NULL, NULL, &errmsg) != SQLITE_OK ||
 	    sqlite3_exec(kim_db, kim_usage_schema, NULL, NULL, &errmsg) != SQLITE_OK) {
 		log_warnx("key store %s: %s", path, errmsg);
 		sqlite3_free(errmsg);
@@ -453,6 +470,7 @@ kim_get(uint32_t auth_type, const char *app, const char *name, struct kim_entry 
 		sqlite3_reset(st);
 		return -1;
 	}
+	e->volatile_conn = (uint64_t)sqlite3_column_int64(st, 7);
 	sqlite3_reset(st);
 	e->auth_type = auth_type;
 	strlcpy(e->app, app, sizeof(e->app));
@@ -572,6 +590,7 @@ kim_begin_create(const struct kim_entry *e, uint8_t *key_ref, size_t *key_ref_le
 	sqlite3_bind_int64(st, 8, e->attrs.usage);
 	sqlite3_bind_int64(st, 9, e->attrs.alg);
 	sqlite3_bind_int64(st, 10, (sqlite3_int64)e->bytes);
+	sqlite3_bind_int64(st, 11, (sqlite3_int64)e->volatile_conn);
 	return kim_write_new_id(st, 5, e->provider_id, key_ref, key_ref_len);
 }
 
@@ -708,4 +727,37 @@ kim_list_clients(uint32_t auth_type, int (*cb)(const char *app, void *arg), void
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
+}
+
+int
+kim_list_volatile(uint64_t conn_id, kim_entry_cb cb, void *arg)
+{
+	sqlite3_stmt *st = kim_stmt(ST_LIST_VOLATILE);
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)conn_id);
+	return kim_walk(st, 0, NULL, cb, arg, 1);
+}
+
+long
+kim_count_volatile(uint64_t conn_id)
+{
+	sqlite3_stmt *st = kim_stmt(ST_COUNT_VOLATILE);
+	long n = -1;
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)conn_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(st, 0);
+	else
+		log_warnx("key store read failed: %s", sqlite3_errmsg(kim_db));
+	sqlite3_reset(st);
+	return n;
+}
+
+long
+kim_drop_volatile(void)
+{
+	/* -1: a connection id frontd never gives (its ids count up from 1). */
+	if (kim_exec("UPDATE keys SET state = 2, conn_id = -1 WHERE conn_id != 0") == -1)
+		return -1;
+	return (long)sqlite3_changes(kim_db);
 }

@@ -30,6 +30,11 @@ struct kim_entry {
 	struct op_key_attrs attrs;
 	enum kim_state state;
 	uint64_t bytes; /* imported material's length (0: counted from bits) */
+	/*
+	 * A volatile key: the id of the connection that made it (frontd's, for
+	 * this start of brokerd); 0: a persistent key. Read by kim_get only.
+	 */
+	uint64_t volatile_conn;
 };
 
 /*
@@ -90,5 +95,16 @@ int kim_list_clients(uint32_t auth_type, int (*cb)(const char *app, void *arg), 
 int kim_list_all_of(uint32_t auth_type, const char *app, kim_entry_cb cb, void *arg);
 /* Entries of one provider left pending or destroying (start-up reconciliation). */
 int kim_list_unsettled(uint32_t provider_id, kim_entry_cb cb, void *arg);
+
+/*
+ * Volatile keys. kim_list_volatile walks those a connection made (any
+ * state); kim_count_volatile counts them (-1 on error). kim_drop_volatile,
+ * at brokerd's start, marks every volatile key destroying (start-up
+ * reconciliation destroys them) under a connection id no connection has:
+ * the number marked, or -1.
+ */
+int kim_list_volatile(uint64_t conn_id, kim_entry_cb cb, void *arg);
+long kim_count_volatile(uint64_t conn_id);
+long kim_drop_volatile(void);
 
 #endif

@@ -133,7 +133,8 @@ parsec_call_locked(parsec_client *c, uint32_t provider, uint32_t opcode, int wit
 	hdr.body_len = (uint32_t)body_len;
 	hdr.auth_len = (uint16_t)auth_len;
 	hdr.opcode = opcode;
-	hdr.flags = WIRE_FLAG_KEEP_ALIVE;
+	/* This library knows parsecd's extension opcodes: ListOpcodes may name them. */
+	hdr.flags = WIRE_FLAG_KEEP_ALIVE | WIRE_FLAG_EXTENSIONS;
 	wire_encode_hdr(&hdr, req);
 	{
 		pb_ostream_t out = pb_ostream_from_buffer(req + WIRE_HDR_LEN, body_len);

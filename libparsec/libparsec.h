@@ -52,6 +52,20 @@ int parsec_call(parsec_client *c, uint32_t provider, uint32_t opcode, int with_a
 int parsec_call_locked(parsec_client *c, uint32_t provider, uint32_t opcode, int with_auth,
     const pb_msgdesc_t *op_fields, const void *op, const pb_msgdesc_t *res_fields, void *res);
 
+/*
+ * ops.c: one operation, req through opcode's row of the codec table, the
+ * output bytes into out (NULL: none), the decoded Result into typed (NULL:
+ * not kept; else the caller's zeroed Result, which it pb_releases). The
+ * extension calls (ext_*.c) go through it too. parsec_name puts a key or
+ * client name into req (dst: its key_name or client); one too long for it
+ * fills it without a NUL, which the codec refuses (PsaErrorInvalidArgument).
+ */
+struct op_request;
+struct pc_sink;
+int parsec_run(parsec_client *c, uint32_t opcode, const struct op_request *req,
+    struct pc_sink *out, void *typed);
+void parsec_name(char *dst, const char *name);
+
 /* jwt_svid.c: the token to send with JwtSvid, from the environment; 0 if none, -1 if unusable. */
 long lp_jwt_svid(uint8_t *out, size_t cap);
 

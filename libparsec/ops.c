@@ -30,12 +30,9 @@ parsec_copy(char *dst, const char *src, size_t size)
 	dst[len] = '\0';
 }
 
-/*
- * A name into a name of req (key_name, client); one too long for it fills it
- * without a NUL, which pc_request_build refuses (PsaErrorInvalidArgument).
- */
-static void
-parsec_name(char dst[OP_NAME_MAX], const char *name)
+/* A name into a name of req (libparsec.h). */
+void
+parsec_name(char *dst, const char *name)
 {
 	size_t len = name != NULL ? strnlen(name, OP_NAME_MAX) : 0;
 
@@ -45,12 +42,8 @@ parsec_name(char dst[OP_NAME_MAX], const char *name)
 		dst[len] = '\0';
 }
 
-/*
- * One operation: req through opcode's row of the codec table, the output
- * bytes into out (NULL: none), the decoded Result into typed (NULL: not kept;
- * else the caller's zeroed Result, which it pb_releases).
- */
-static int
+/* One operation through opcode's row of the codec table (libparsec.h). */
+int
 parsec_run(parsec_client *c, uint32_t opcode, const struct op_request *req, struct pc_sink *out,
     void *typed)
 {

@@ -177,7 +177,9 @@ static const struct pc_codec pc_codecs[] = {
 const struct pc_codec *
 pc_codec_find(uint32_t opcode)
 {
-	return ROW_FIND(pc_codecs, struct pc_codec, opcode, opcode);
+	const struct pc_codec *k = ROW_FIND(pc_codecs, struct pc_codec, opcode, opcode);
+
+	return k != NULL ? k : pc_ext_key_codec_find(opcode);
 }
 
 /* ---- field access ---- */
@@ -298,6 +300,8 @@ pc_request_from(const struct pc_codec *k, const void *msg, struct op_request *re
 
 	if (k->opcode == OP_ATTEST_KEY || k->opcode == OP_PREPARE_KEY_ATTESTATION)
 		return pc_attest_request(k->opcode, msg, req);
+	if (k->opcode == OP_EXT_COPY_KEY && pc_ext_key_copy_get(msg, req) != ST_SUCCESS)
+		return ST_INVALID_ENCODING;
 	if (k->name_role != 0 && pc_name_get(k->name_role == 1 ? req->key_name : req->client,
 	    (const char *)AT(msg, k->name_off), k->name_size) == -1)
 		return ST_INVALID_ENCODING;
@@ -430,6 +434,8 @@ pc_request_to(const struct pc_codec *k, const struct op_request *req, void *msg)
 {
 	size_t i;
 
+	if (k->opcode == OP_EXT_COPY_KEY && pc_ext_key_copy_put(req, msg) != ST_SUCCESS)
+		return ST_PSA_INVALID_ARGUMENT;
 	if (k->name_role != 0) {
 		const char *name = k->name_role == 1 ? req->key_name : req->client;
 		size_t len = strnlen(name, OP_NAME_MAX);

@@ -107,6 +107,17 @@ int pc_name_get(char dst[OP_NAME_MAX], const char *field, size_t size);
 uint32_t pc_attest_request(uint32_t opcode, const void *msg, struct op_request *req);
 int pc_attest_result_fill(uint32_t opcode, const struct op_result *res, void *msg);
 
+/*
+ * parsecd's key extensions (pc_ext_key.c): their rows, which pc_codec_find
+ * also searches, and what ExtCopyKey's row does not describe: its second
+ * name (the source key, carried as op_request.client) and its attributes, whose
+ * type may be 0 (the source's). get: ST_SUCCESS or ST_INVALID_ENCODING; put:
+ * ST_SUCCESS or ST_PSA_INVALID_ARGUMENT.
+ */
+const struct pc_codec *pc_ext_key_codec_find(uint32_t opcode);
+uint32_t pc_ext_key_copy_get(const void *msg, struct op_request *req);
+uint32_t pc_ext_key_copy_put(const struct op_request *req, void *msg);
+
 /* ---- service side: requests in, results out ---- */
 struct pc_msg; /* a decoded Operation, backing an op_request's input bytes */
 

@@ -40,6 +40,8 @@
 #define PROV_MBED_COST 500
 #define PROV_MBED_COST_CREATE 2500
 #define PROV_MBED_COST_DESTROY 1400
+/* A multipart step on data already in the worker (an estimate, not measured). */
+#define PROV_MBED_COST_STEP 50
 
 /*
  * Upstream Rust clients reject a whole ListOpcodes answer that holds an opcode
@@ -109,26 +111,34 @@ prov_mbed_storage_cause(psa_status_t st)
 	return st;
 }
 
+psa_status_t
+prov_mbed_key_attrs(const struct op_key_attrs *a, psa_key_id_t id, psa_key_attributes_t *attrs)
+{
+	/* psa_key_type_t is 16 bits: a wider value must not wrap into a valid type. */
+	if (a->type > 0xffffu)
+		return PSA_ERROR_NOT_SUPPORTED;
+	psa_set_key_id(attrs, id);
+	psa_set_key_lifetime(attrs, PSA_KEY_LIFETIME_PERSISTENT);
+	psa_set_key_type(attrs, (psa_key_type_t)a->type);
+	psa_set_key_bits(attrs, a->bits);
+	psa_set_key_usage_flags(attrs, a->usage);
+	psa_set_key_algorithm(attrs, a->alg);
+	return PSA_SUCCESS;
+}
+
 static psa_status_t
 prov_mbed_create(const struct op_request *op, psa_key_id_t id)
 {
 	psa_key_attributes_t attrs = PSA_KEY_ATTRIBUTES_INIT;
+	int generate = wire_opcode_base(op->opcode) == OP_PSA_GENERATE_KEY;
 	psa_key_id_t made;
 	psa_status_t st;
 
-	/* psa_key_type_t is 16 bits: a wider value must not wrap into a valid type. */
-	if (op->attrs.type > 0xffffu)
-		return PSA_ERROR_NOT_SUPPORTED;
-	psa_set_key_id(&attrs, id);
-	psa_set_key_lifetime(&attrs, PSA_KEY_LIFETIME_PERSISTENT);
-	psa_set_key_type(&attrs, (psa_key_type_t)op->attrs.type);
-	psa_set_key_bits(&attrs, op->attrs.bits);
-	psa_set_key_usage_flags(&attrs, op->attrs.usage);
-	psa_set_key_algorithm(&attrs, op->attrs.alg);
+	if ((st = prov_mbed_key_attrs(&op->attrs, id, &attrs)) != PSA_SUCCESS)
+		return st;
 	(void)prov_its_take_error();
-	if (!prov_mbed_fast_create(&attrs, op->opcode == OP_PSA_GENERATE_KEY, op->in[0].ptr,
-	    op->in[0].len, &made, &st))
-		st = op->opcode == OP_PSA_GENERATE_KEY ? psa_generate_key(&attrs, &made) :
+	if (!prov_mbed_fast_create(&attrs, generate, op->in[0].ptr, op->in[0].len, &made, &st))
+		st = generate ? psa_generate_key(&attrs, &made) :
 		    psa_import_key(&attrs, op->in[0].ptr, op->in[0].len, &made);
 	psa_reset_key_attributes(&attrs);
 	st = prov_mbed_storage_cause(st);
@@ -318,6 +328,36 @@ prov_mbed_op_create(const struct op_request *op, const uint8_t *key_ref, size_t 
 	psa_key_id_t id = prov_mbed_key_id(key_ref, key_ref_len);
 
 	return id == 0 ? PSA_ERROR_INVALID_HANDLE : prov_mbed_create(op, id);
+}
+
+/*
+ * psa_copy_key: the new key (the reference) from the one brokerd names in
+ * in[0], with the policy brokerd narrowed; mbedtls checks the copy
+ * permission and narrows again by the same rule.
+ */
+static psa_status_t
+prov_mbed_op_copy(const struct op_request *op, const uint8_t *key_ref, size_t key_ref_len,
+    struct op_result *res, struct prov_out *out)
+{
+	psa_key_attributes_t attrs = PSA_KEY_ATTRIBUTES_INIT;
+	psa_key_id_t id = prov_mbed_key_id(key_ref, key_ref_len);
+	psa_key_id_t source = prov_mbed_key_id(op->in[0].ptr, op->in[0].len);
+	psa_key_id_t made;
+	psa_status_t st;
+
+	if (id == 0 || source == 0)
+		return PSA_ERROR_INVALID_HANDLE;
+	psa_set_key_id(&attrs, id);
+	psa_set_key_lifetime(&attrs, PSA_KEY_LIFETIME_PERSISTENT);
+	psa_set_key_usage_flags(&attrs, op->attrs.usage);
+	psa_set_key_algorithm(&attrs, op->attrs.alg);
+	(void)prov_its_take_error();
+	st = prov_mbed_storage_cause(psa_copy_key(source, &attrs, &made));
+	psa_reset_key_attributes(&attrs);
+	psa_purge_key(source);
+	if (st == PSA_SUCCESS)
+		psa_purge_key(made);
+	return st == PSA_ERROR_INVALID_HANDLE ? PSA_ERROR_DOES_NOT_EXIST : st;
 }
 
 /* The row handler name: fn on the stored key that the reference names. */
@@ -550,6 +590,37 @@ static const struct prov_op prov_mbed_ops[] = {
 	{ OP_CAN_DO_CRYPTO, 0, PROV_MBED_COST, prov_mbed_op_can_do, NULL, NULL },
 	{ OP_PSA_MAC_COMPUTE, 1, PROV_MBED_COST, prov_mbed_op_mac, NULL, prov_mbed_mac_listed },
 	{ OP_PSA_MAC_VERIFY, 1, PROV_MBED_COST, prov_mbed_op_mac, NULL, prov_mbed_mac_listed },
+	{ OP_EXT_GENERATE_VOLATILE, 1, PROV_MBED_COST_CREATE, prov_mbed_op_create, NULL, NULL },
+	{ OP_EXT_IMPORT_VOLATILE, 1, PROV_MBED_COST_CREATE, prov_mbed_op_create, NULL, NULL },
+	{ OP_EXT_COPY_KEY, 1, PROV_MBED_COST_CREATE, prov_mbed_op_copy, NULL, NULL },
+	/*
+	 * parsecd's extensions (prov_mbed_multi.c): a step costs about a tenth of a
+	 * use; a keyed setup loads its key, as a use; a derived key is a creation.
+	 * No multipart AEAD: mbedtls 2.28 has none.
+	 */
+	{ OP_EXT_ABORT, 0, PROV_MBED_COST_STEP, prov_mbed_multi_abort, NULL, NULL },
+	{ OP_EXT_HASH_SETUP, 0, PROV_MBED_COST_STEP, prov_mbed_multi_hash_setup, NULL, NULL },
+	{ OP_EXT_HASH_UPDATE, 0, PROV_MBED_COST_STEP, prov_mbed_multi_hash_update, NULL, NULL },
+	{ OP_EXT_HASH_FINISH, 0, PROV_MBED_COST_STEP, prov_mbed_multi_hash_finish, NULL, NULL },
+	{ OP_EXT_HASH_VERIFY, 0, PROV_MBED_COST_STEP, prov_mbed_multi_hash_finish, NULL, NULL },
+	{ OP_EXT_HASH_CLONE, 0, PROV_MBED_COST_STEP, prov_mbed_multi_hash_setup, NULL, NULL },
+	{ OP_EXT_MAC_SETUP, 1, PROV_MBED_COST, prov_mbed_multi_keyed_setup, NULL, NULL },
+	{ OP_EXT_MAC_UPDATE, 0, PROV_MBED_COST_STEP, prov_mbed_multi_mac_update, NULL, NULL },
+	{ OP_EXT_MAC_SIGN_FINISH, 0, PROV_MBED_COST_STEP, prov_mbed_multi_mac_finish, NULL, NULL },
+	{ OP_EXT_MAC_VERIFY_FINISH, 0, PROV_MBED_COST_STEP, prov_mbed_multi_mac_finish, NULL, NULL },
+	{ OP_EXT_CIPHER_SETUP, 1, PROV_MBED_COST, prov_mbed_multi_keyed_setup, NULL, NULL },
+	{ OP_EXT_CIPHER_GENERATE_IV, 0, PROV_MBED_COST_STEP, prov_mbed_multi_cipher_iv, NULL, NULL },
+	{ OP_EXT_CIPHER_SET_IV, 0, PROV_MBED_COST_STEP, prov_mbed_multi_cipher_iv, NULL, NULL },
+	{ OP_EXT_CIPHER_UPDATE, 0, PROV_MBED_COST_STEP, prov_mbed_multi_cipher_update, NULL, NULL },
+	{ OP_EXT_CIPHER_FINISH, 0, PROV_MBED_COST_STEP, prov_mbed_multi_cipher_finish, NULL, NULL },
+	{ OP_EXT_KDF_SETUP, 0, PROV_MBED_COST_STEP, prov_mbed_multi_kdf_setup, NULL, NULL },
+	{ OP_EXT_KDF_GET_CAPACITY, 0, PROV_MBED_COST_STEP, prov_mbed_multi_kdf_capacity, NULL, NULL },
+	{ OP_EXT_KDF_SET_CAPACITY, 0, PROV_MBED_COST_STEP, prov_mbed_multi_kdf_capacity, NULL, NULL },
+	{ OP_EXT_KDF_INPUT_BYTES, 0, PROV_MBED_COST_STEP, prov_mbed_multi_kdf_input_bytes, NULL, NULL },
+	{ OP_EXT_KDF_INPUT_KEY, 1, PROV_MBED_COST, prov_mbed_multi_kdf_input_key, NULL, NULL },
+	{ OP_EXT_KDF_KEY_AGREEMENT, 1, PROV_MBED_COST, prov_mbed_multi_kdf_input_key, NULL, NULL },
+	{ OP_EXT_KDF_OUTPUT_BYTES, 0, PROV_MBED_COST_STEP, prov_mbed_multi_kdf_output_bytes, NULL, NULL },
+	{ OP_EXT_KDF_OUTPUT_KEY, 1, PROV_MBED_COST_CREATE, prov_mbed_multi_kdf_output_key, NULL, NULL },
 };
 
 const struct prov_backend prov_mbed_backend = {
@@ -564,4 +635,5 @@ const struct prov_backend prov_mbed_backend = {
 	.rsa_cost = { { 1024, 800, 20000 }, { 2048, 2800, 70000 }, { 3072, 7500, 470000 },
 	    { 4096, 16200, 1200000 } },
 	.forget = prov_mbed_forget,
+	.drop = prov_mbed_multi_drop,
 };

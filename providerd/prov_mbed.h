@@ -8,6 +8,8 @@
 
 #include <psa/crypto.h>
 
+#include "providerd.h"
+
 /*
  * Signs with a cached parsed ECDSA key. Returns 0 if this path does not apply
  * (the caller uses PSA), 1 with *status set otherwise.
@@ -27,5 +29,35 @@ int prov_mbed_fast_create(const psa_key_attributes_t *attrs, int generate, const
 void prov_mbed_fast_forget(psa_key_id_t id);
 /* Drops a key another worker destroys from this worker's cache only. */
 void prov_mbed_fast_drop_cached(psa_key_id_t id);
+
+/*
+ * A persistent key's attributes under id, from the broker's: PSA_SUCCESS, or
+ * PSA_ERROR_NOT_SUPPORTED for a type PSA's 16 bits cannot hold.
+ */
+psa_status_t prov_mbed_key_attrs(const struct op_key_attrs *a, psa_key_id_t id,
+    psa_key_attributes_t *attrs);
+
+/*
+ * prov_mbed_multi.c: multipart operations and key derivation, held in this
+ * worker under (op->conn, op->handle); the rows are prov_mbed.c's.
+ */
+prov_op_handler prov_mbed_multi_abort;
+prov_op_handler prov_mbed_multi_hash_setup;
+prov_op_handler prov_mbed_multi_hash_update;
+prov_op_handler prov_mbed_multi_hash_finish;
+prov_op_handler prov_mbed_multi_keyed_setup;
+prov_op_handler prov_mbed_multi_mac_update;
+prov_op_handler prov_mbed_multi_mac_finish;
+prov_op_handler prov_mbed_multi_cipher_iv;
+prov_op_handler prov_mbed_multi_cipher_update;
+prov_op_handler prov_mbed_multi_cipher_finish;
+prov_op_handler prov_mbed_multi_kdf_setup;
+prov_op_handler prov_mbed_multi_kdf_capacity;
+prov_op_handler prov_mbed_multi_kdf_input_bytes;
+prov_op_handler prov_mbed_multi_kdf_input_key;
+prov_op_handler prov_mbed_multi_kdf_output_bytes;
+prov_op_handler prov_mbed_multi_kdf_output_key;
+/* A client connection closed: its operations end here. */
+void prov_mbed_multi_drop(uint64_t conn);
 
 #endif

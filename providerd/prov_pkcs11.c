@@ -146,6 +146,16 @@ prov_pkcs11_op_create(const struct op_request *op, const uint8_t *key_ref, size_
 	return p11_create(op, key_ref);
 }
 
+/* ExtCopyKey: the source's reference, which brokerd alone gives, is in[0]. */
+static psa_status_t
+prov_pkcs11_op_copy(const struct op_request *op, const uint8_t *key_ref, size_t key_ref_len,
+    struct op_result *res, struct prov_out *out)
+{
+	if (op->in[0].len != P11_KEY_ID_LEN)
+		return PSA_ERROR_INVALID_HANDLE;
+	return p11_copy(op->in[0].ptr, key_ref);
+}
+
 static psa_status_t
 prov_pkcs11_op_destroy(const struct op_request *op, const uint8_t *key_ref, size_t key_ref_len,
     struct op_result *res, struct prov_out *out)
@@ -197,6 +207,10 @@ static const struct prov_op prov_pkcs11_ops[] = {
 	{ OP_PSA_CIPHER_DECRYPT, 1, P11_COST, p11_op_cipher, p11_serves_cipher_decrypt, NULL },
 	{ OP_PSA_SIGN_MESSAGE, 1, P11_COST, p11_op_signature, p11_serves_sign, NULL },
 	{ OP_PSA_VERIFY_MESSAGE, 1, P11_COST, p11_op_signature, p11_serves_verify, NULL },
+	{ OP_EXT_GENERATE_VOLATILE, 1, P11_COST_CREATE, prov_pkcs11_op_create,
+	    p11_serves_generate, NULL },
+	{ OP_EXT_IMPORT_VOLATILE, 1, P11_COST_CREATE, prov_pkcs11_op_create, NULL, NULL },
+	{ OP_EXT_COPY_KEY, 1, P11_COST_CREATE, prov_pkcs11_op_copy, NULL, NULL },
 };
 
 /*

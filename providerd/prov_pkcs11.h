@@ -66,6 +66,8 @@ const uint8_t *p11_ec_oid(size_t bits, size_t *len);
 CK_RV p11_destroy_all(const uint8_t *id, int *destroyed);
 /* Whether any object on the token carries this CKA_ID. */
 CK_RV p11_id_taken(const uint8_t *id, int *taken);
+/* Copies the key of CKA_ID source under CKA_ID id (psa_copy_key). */
+psa_status_t p11_copy(const uint8_t *source, const uint8_t *id);
 /* PSA's export of a key pair or secret key: only what allow_export and the key permit. */
 psa_status_t p11_export(const struct op_key_attrs *a, const uint8_t *id, uint8_t **out,
     size_t *out_len);

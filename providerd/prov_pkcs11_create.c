@@ -353,7 +353,7 @@ p11_create(const struct op_request *op, const uint8_t *id)
 		    "alone", id[0], id[1], id[2], id[3]);
 		return PSA_ERROR_ALREADY_EXISTS;
 	}
-	if (op->opcode == OP_PSA_GENERATE_KEY)
+	if (wire_opcode_base(op->opcode) == OP_PSA_GENERATE_KEY)
 		st = p11_generate(&op->attrs, id);
 	else
 		st = p11_import(&op->attrs, id, op->in[0].ptr, op->in[0].len);

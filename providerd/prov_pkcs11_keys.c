@@ -249,6 +249,46 @@ p11_id_taken(const uint8_t *id, int *taken)
 	return rv;
 }
 
+/*
+ * psa_copy_key on the token: each object of the source's CKA_ID (a pair's
+ * two, or a secret key) copied by C_CopyObject under the new id, every
+ * other attribute as the source's (the copy's narrower PSA policy is
+ * checked on each use, as any key's). A token that refuses to copy answers
+ * NotSupported; a copy left half made is removed.
+ */
+psa_status_t
+p11_copy(const uint8_t *source, const uint8_t *id)
+{
+	CK_ATTRIBUTE find[] = {
+		{ CKA_ID, (void *)source, P11_KEY_ID_LEN },
+		{ CKA_TOKEN, &p11_true, sizeof(p11_true) },
+	};
+	CK_ATTRIBUTE rename[] = { { CKA_ID, (void *)id, P11_KEY_ID_LEN } };
+	CK_OBJECT_HANDLE objs[8], made;
+	CK_ULONG found = 0, i;
+	CK_RV rv;
+	int taken;
+
+	if ((rv = p11_id_taken(id, &taken)) != CKR_OK)
+		return p11_status(rv);
+	if (taken)
+		return PSA_ERROR_ALREADY_EXISTS;
+	if ((rv = p11_find_objects(find, 2, objs, 8, &found)) != CKR_OK)
+		return p11_status(rv);
+	if (found == 0)
+		return PSA_ERROR_DOES_NOT_EXIST;
+	for (i = 0, rv = CKR_OK; i < found && rv == CKR_OK; i++)
+		rv = p11.module->C_CopyObject(p11.session, objs[i], rename, 1, &made);
+	if (rv == CKR_OK)
+		return PSA_SUCCESS;
+	if (p11_destroy_all(id, &taken) != CKR_OK)
+		log_warnx("could not remove a failed copy's objects");
+	if (rv == CKR_ACTION_PROHIBITED || rv == CKR_ATTRIBUTE_READ_ONLY ||
+	    rv == CKR_FUNCTION_NOT_SUPPORTED)
+		return PSA_ERROR_NOT_SUPPORTED;
+	return p11_status(rv);
+}
+
 /* PSA's export of a key pair or secret key: only what allow_export and the key permit. */
 psa_status_t
 p11_export(const struct op_key_attrs *a, const uint8_t *id, uint8_t **out, size_t *out_len)

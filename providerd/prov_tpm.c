@@ -58,6 +58,9 @@ static const struct prov_op prov_tpm_ops[] = {
 	/* Served only when the TPM can do it (prov_tpm_attest_init). */
 	{ OP_PREPARE_KEY_ATTESTATION, 1, PROV_TPM_COST, prov_tpm_op_attest,
 	    prov_tpm_attest_ready, NULL },
+	/* A TPM key is not copied without duplication: no ExtCopyKey row. */
+	{ OP_EXT_GENERATE_VOLATILE, 0, PROV_TPM_COST_CREATE, prov_tpm_op_generate, NULL, NULL },
+	{ OP_EXT_IMPORT_VOLATILE, 0, PROV_TPM_COST_CREATE, prov_tpm_op_import, NULL, NULL },
 	{ OP_ATTEST_KEY, 1, PROV_TPM_COST, prov_tpm_op_attest, prov_tpm_attest_ready, NULL },
 };
 

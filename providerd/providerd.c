@@ -135,6 +135,7 @@ static void
 prov_broker_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 {
 	struct ipc_prov_forget forget;
+	struct ipc_prov_drop drop;
 
 	switch (msg->hdr.type) {
 	case IPC_PROV_REQUEST:
@@ -146,6 +147,12 @@ prov_broker_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 		if (pv.backend->forget != NULL)
 			pv.backend->forget(forget.key_ref, forget.key_ref_len);
 		break;
+	case IPC_PROV_DROP:
+		if (ipc_prov_drop_decode(msg->data, msg->hdr.len, &drop) == -1)
+			fatalx("malformed %s from brokerd", ipc_type_name(msg->hdr.type));
+		if (pv.backend->drop != NULL)
+			pv.backend->drop(drop.conn_id);
+		break;
 	default:
 		fatalx("unexpected %s from brokerd", ipc_type_name(msg->hdr.type));
 	}
@@ -155,7 +162,7 @@ prov_broker_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 static void
 prov_send_info(void)
 {
-	uint8_t buf[2048];
+	uint8_t buf[4096];
 	struct buf_writer wr;
 	struct ipc_prov_info m;
 	const struct prov_op *row;

@@ -101,6 +101,11 @@ struct prov_backend {
 	 * memory, never its storage. NULL: nothing is kept.
 	 */
 	void (*forget)(const uint8_t *key_ref, size_t key_ref_len);
+	/*
+	 * A client connection closed: end the multipart operations it holds
+	 * here (op->conn of their requests). NULL: this backend keeps none.
+	 */
+	void (*drop)(uint64_t conn_id);
 };
 
 /*

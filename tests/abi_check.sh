@@ -3,6 +3,7 @@
 # libparsec's ABI as built against the committed list (libparsec/libparsec.abi):
 # a symbol that disappears or changes version fails, as does one exported
 # without being listed; the static archive keeps only parsec_* names global.
+# The same for libparsec-psa against its version map.
 set -u
 top=$(cd "${1:-$(dirname "$0")/..}" && pwd)
 so="$top/libparsec/libparsec.so"
@@ -58,6 +59,38 @@ if abi_diff "$work/expected" "$work/gone" | grep -q '^missing ' &&
 	ok "a symbol that disappears or changes version is reported"
 else
 	not_ok "the comparison misses a removed or re-versioned symbol"
+fi
+
+# libparsec-psa: every function its version map names (the API 1.0.1's), at
+# LIBPARSEC_PSA_0, and nothing else; the nanopb descriptors inside, psa_* too, stay local.
+psa_map="$top/psa/libparsec-psa.map"
+if [ -f "$top/psa/libparsec-psa.so" ]; then
+	sed -n 's/^[[:space:]]*\(psa_[a-z0-9_]*\);$/\1/p' "$psa_map" | sort >"$work/psa_names"
+	{ sed 's/$/@@LIBPARSEC_PSA_0/' "$work/psa_names"; echo "LIBPARSEC_PSA_0"; } |
+		sort >"$work/psa_expected"
+	sed -n 's/^\(psa_status_t\|void\) \(psa_[a-z0-9_]*\)(.*/\2/p' "$top/psa/include/psa/crypto.h" |
+		sort >"$work/psa_declared"
+	if cmp -s "$work/psa_declared" "$work/psa_names"; then
+		ok "psa/libparsec-psa.map names the $(wc -l <"$work/psa_names") functions <psa/crypto.h> declares"
+	else
+		not_ok "psa/libparsec-psa.map and <psa/crypto.h> name different functions" \
+		    "$(comm -3 "$work/psa_declared" "$work/psa_names" | head -n 10)"
+	fi
+	nm -D --defined-only --with-symbol-versions "$top/psa/libparsec-psa.so" | awk '{ print $3 }' |
+		sort >"$work/psa_actual"
+	diffs=$(abi_diff "$work/psa_expected" "$work/psa_actual")
+	if [ -z "$diffs" ]; then
+		ok "libparsec-psa.so exports the $(wc -l <"$work/psa_names") functions of its version map, nothing else"
+	else
+		not_ok "libparsec-psa.so differs from psa/libparsec-psa.map" "$diffs"
+	fi
+	nm -g --defined-only "$top/psa/libparsec-psa.a" | awk 'NF == 3 { print $3 }' | sort >"$work/psa_static"
+	if cmp -s "$work/psa_static" "$work/psa_names"; then
+		ok "libparsec-psa.a's globals are the $(wc -l <"$work/psa_names") psa_* functions, nothing else"
+	else
+		not_ok "libparsec-psa.a's globals differ from the version map" \
+		    "$(comm -3 "$work/psa_names" "$work/psa_static" | head -n 10)"
+	fi
 fi
 
 echo "abi_check: $passed passed, $failed failed"

@@ -59,6 +59,9 @@ broker_out_worker_send(struct broker_worker *w, uint64_t prov_req_id, const uint
 	s = stub_record(stub_out.sends, &stub_out.send_count, w, m.key_ref, m.key_ref_len);
 	s->prov_req_id = prov_req_id;
 	s->opcode = m.op.opcode;
+	s->handle = m.op.handle;
+	s->handle2 = m.op.handle2;
+	s->conn = m.op.conn;
 	ck_assert_uint_le(m.op.in[0].len, STUB_REF_MAX);
 	if (m.op.in[0].len > 0)
 		memcpy(s->in0, m.op.in[0].ptr, m.op.in[0].len);
@@ -70,6 +73,15 @@ int
 broker_out_forget(struct broker_worker *w, const uint8_t *key_ref, size_t key_ref_len)
 {
 	stub_record(stub_out.forgets, &stub_out.forget_count, w, key_ref, key_ref_len);
+	return 0;
+}
+
+int
+broker_out_drop(struct broker_worker *w, uint64_t conn_id)
+{
+	(void)w;
+	(void)conn_id;
+	stub_out.drop_count++;
 	return 0;
 }
 

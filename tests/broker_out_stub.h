@@ -25,6 +25,8 @@ struct stub_send {
 	size_t key_ref_len;
 	uint8_t in0[STUB_REF_MAX]; /* the operation's first input */
 	size_t in0_len;
+	uint32_t handle, handle2; /* a multipart operation's, and the one a setup makes */
+	uint64_t conn;            /* the client connection that owns it */
 };
 
 struct stub_out {
@@ -34,6 +36,7 @@ struct stub_out {
 	size_t send_count;
 	struct stub_send forgets[STUB_MAX];
 	size_t forget_count;
+	size_t drop_count; /* connections' multipart operations dropped */
 	size_t fault_count;
 	uint32_t parent_types[STUB_MAX];
 	size_t parent_count;

@@ -74,7 +74,7 @@ fi
 
 version=$(sed -n 's/^AC_INIT(\[parsecd\], *\[\([^]]*\)\].*/\1/p' "$top/configure.ac")
 src=$SRC/parsecd-$version
-debs="parsecd parsec-tool libparsec0 libparsec-dev parsec-pkcs11"
+debs="parsecd parsec-tool libparsec0 libparsec-dev libparsec-psa0 libparsec-psa-dev parsec-pkcs11"
 if [ -n "${PARSECD_PKG_DEBS:-}" ]; then
 	# Iterating on the install checks: .debs built by an earlier run.
 	mkdir -p "$SRC" && cp "$PARSECD_PKG_DEBS"/*.deb "$SRC/"
@@ -206,6 +206,60 @@ if as_user alice parsec-tool verify --key-name pkgkey --signature "$sig" "someth
 	fail "alice: the signature verifies over other data"
 fi
 ok "alice (parsec-clients) pinged, created, signed, exported (PEM) and verified"
+
+step "a PSA Crypto program built with pkg-config parsec-psa: init, random, hash, a persistent ECC key signs and verifies"
+in_root sh -c "DEBIAN_FRONTEND=noninteractive $APT install --no-install-recommends gcc libc6-dev pkg-config" \
+	>"$W/gcc.log" 2>&1 || { tail -n 20 "$W/gcc.log"; fail "installing gcc and pkg-config"; }
+cat >"$R/tmp/psa_pkg.c" <<'PSA'
+#include <psa/crypto.h>
+#include <stdio.h>
+#include <string.h>
+
+#define TRY(call) do { psa_status_t s_ = (call); if (s_ != PSA_SUCCESS) { \
+	printf("%s: %d\n", #call, (int)s_); return 1; } } while (0)
+
+int main(void)
+{
+	/* SHA-256("abc"), FIPS 180-2 appendix B.1: its first bytes */
+	static const uint8_t abc256[4] = { 0xba, 0x78, 0x16, 0xbf };
+	psa_key_attributes_t attr = PSA_KEY_ATTRIBUTES_INIT;
+	uint8_t buf[PSA_HASH_MAX_SIZE], sig[PSA_SIGNATURE_MAX_SIZE];
+	size_t n, siglen;
+	psa_key_id_t key;
+
+	TRY(psa_crypto_init());
+	TRY(psa_generate_random(buf, sizeof(buf)));
+	TRY(psa_hash_compute(PSA_ALG_SHA_256, (const uint8_t *)"abc", 3, buf, sizeof(buf), &n));
+	if (n != 32 || memcmp(buf, abc256, sizeof(abc256)) != 0) {
+		printf("wrong SHA-256\n");
+		return 1;
+	}
+	psa_set_key_type(&attr, PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_SECP_R1));
+	psa_set_key_bits(&attr, 256);
+	psa_set_key_usage_flags(&attr, PSA_KEY_USAGE_SIGN_HASH | PSA_KEY_USAGE_VERIFY_HASH);
+	psa_set_key_algorithm(&attr, PSA_ALG_ECDSA(PSA_ALG_SHA_256));
+	psa_set_key_id(&attr, 42); /* persistent: the service's key psa-key-42 */
+	TRY(psa_generate_key(&attr, &key));
+	TRY(psa_sign_hash(key, PSA_ALG_ECDSA(PSA_ALG_SHA_256), buf, n, sig, sizeof(sig), &siglen));
+	TRY(psa_verify_hash(key, PSA_ALG_ECDSA(PSA_ALG_SHA_256), buf, n, sig, siglen));
+	buf[0] ^= 1;
+	if (psa_verify_hash(key, PSA_ALG_ECDSA(PSA_ALG_SHA_256), buf, n, sig, siglen) !=
+	    PSA_ERROR_INVALID_SIGNATURE) {
+		printf("a signature verifies over another hash\n");
+		return 1;
+	}
+	TRY(psa_destroy_key(key));
+	printf("psa ok\n");
+	return 0;
+}
+PSA
+in_root sh -c 'cd /tmp && gcc -Wall -Werror -o psa_pkg psa_pkg.c $(pkg-config --cflags --libs parsec-psa)' ||
+	fail "building a PSA program with pkg-config --cflags --libs parsec-psa"
+in_root pkg-config --cflags parsec-psa | grep -q -- "-I/usr/include/parsec-psa" ||
+	fail "pkg-config --cflags parsec-psa does not point at /usr/include/parsec-psa"
+out=$(as_user alice /tmp/psa_pkg 2>&1) || { echo "$out"; fail "alice: the PSA program"; }
+[ "$out" = "psa ok" ] || { echo "$out"; fail "alice: the PSA program says $out"; }
+ok "a PSA program built with pkg-config parsec-psa ran as alice: random, SHA-256, an ECDSA key in the service"
 
 step "p11-kit picks up parsec-pkcs11: list-modules, and p11-kit-proxy.so exposes the slots"
 in_root sh -c "DEBIAN_FRONTEND=noninteractive $APT install --no-install-recommends p11-kit p11-kit-modules opensc" \

@@ -6,6 +6,8 @@
  * (encoded requests into broker_dispatch_request) and the workers (encoded
  * answers into broker_route_response), as brokerd.c's handlers would.
  */
+#include <sys/socket.h>
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <psa/crypto.h>
 
 #include "kim.h"
 #include "broker_life.h"
@@ -33,7 +36,9 @@ broker_setup_provider(uint32_t workers, uint32_t up)
 	/* The software provider's rows and costs (prov_mbed.c), as its PROV_INFO says them. */
 	static const struct ipc_prov_op ops[] = { { OP_PSA_GENERATE_KEY, 1, 2500 },
 		{ OP_PSA_DESTROY_KEY, 1, 1400 }, { OP_PSA_SIGN_HASH, 1, 500 },
-		{ OP_PSA_GENERATE_RANDOM, 1, 500 }, { OP_PSA_HASH_COMPUTE, 1, 500 } };
+		{ OP_PSA_GENERATE_RANDOM, 1, 500 }, { OP_PSA_HASH_COMPUTE, 1, 500 },
+		{ OP_EXT_ABORT, 1, 50 }, { OP_EXT_HASH_SETUP, 1, 50 }, { OP_EXT_HASH_UPDATE, 1, 50 },
+		{ OP_EXT_HASH_CLONE, 1, 50 } };
 	struct broker_provider *p = broker_prov_configure(&b, PROV, "mbed-crypto");
 	uint32_t i;
 
@@ -374,6 +379,243 @@ START_TEST(t_reconcile)
 }
 END_TEST
 
+/*
+ * One case of the copy rule: a source policy, a requested one, and the key
+ * (type, bits, material) they are about.
+ */
+struct copy_case {
+	psa_key_type_t type;
+	size_t bits;
+	psa_key_usage_t source_usage, want_usage;
+	psa_algorithm_t source_alg, want_alg;
+	psa_key_type_t want_type;
+	size_t want_bits;
+};
+
+/* mbedtls 2.28's psa_copy_key on volatile keys: its status, and the copy's policy. */
+static uint32_t
+copy_by_mbedtls(const struct copy_case *c, struct op_key_attrs *got)
+{
+	static const uint8_t material[32] = { 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
+		0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15 };
+	psa_key_attributes_t a = PSA_KEY_ATTRIBUTES_INIT, t = PSA_KEY_ATTRIBUTES_INIT;
+	psa_key_id_t source, target = 0;
+	psa_status_t st;
+
+	psa_set_key_type(&a, c->type);
+	psa_set_key_usage_flags(&a, c->source_usage);
+	psa_set_key_algorithm(&a, c->source_alg);
+	ck_assert_int_eq(psa_import_key(&a, material, c->bits / 8, &source), PSA_SUCCESS);
+	psa_set_key_type(&t, c->want_type);
+	psa_set_key_bits(&t, c->want_bits);
+	psa_set_key_usage_flags(&t, c->want_usage);
+	psa_set_key_algorithm(&t, c->want_alg);
+	st = psa_copy_key(source, &t, &target);
+	if (st == PSA_SUCCESS) {
+		ck_assert_int_eq(psa_get_key_attributes(target, &t), PSA_SUCCESS);
+		*got = (struct op_key_attrs){ psa_get_key_type(&t), (uint32_t)psa_get_key_bits(&t),
+			psa_get_key_usage_flags(&t), psa_get_key_algorithm(&t) };
+		psa_destroy_key(target);
+	}
+	psa_reset_key_attributes(&t);
+	psa_destroy_key(source);
+	return wire_status_of_psa(st);
+}
+
+#define SIGN_USAGE (PSA_KEY_USAGE_SIGN_HASH | PSA_KEY_USAGE_SIGN_MESSAGE)
+#define ALL_USAGE (SIGN_USAGE | PSA_KEY_USAGE_EXPORT | PSA_KEY_USAGE_COPY | \
+	PSA_KEY_USAGE_ENCRYPT | PSA_KEY_USAGE_DECRYPT | PSA_KEY_USAGE_VERIFY_HASH | \
+	PSA_KEY_USAGE_VERIFY_MESSAGE)
+#define P256 PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_SECP_R1)
+#define GCM_MIN(n) PSA_ALG_AEAD_WITH_AT_LEAST_THIS_LENGTH_TAG(PSA_ALG_GCM, n)
+#define HMAC256 PSA_ALG_HMAC(PSA_ALG_SHA_256)
+#define HMAC_MIN(n) PSA_ALG_AT_LEAST_THIS_LENGTH_MAC(HMAC256, n)
+
+/*
+ * brokerd's copy rule (broker_copy.c) gives what mbedtls's psa_copy_key
+ * gives, status and policy, for wildcards of each family, narrowing,
+ * refusals and type or size mismatches.
+ */
+START_TEST(t_copy_policy_as_mbedtls)
+{
+	const struct copy_case cases[] = {
+		{ PSA_KEY_TYPE_AES, 128, PSA_KEY_USAGE_EXPORT, ALL_USAGE, PSA_ALG_CTR, PSA_ALG_CTR,
+		    0, 0 },
+		{ PSA_KEY_TYPE_AES, 128, PSA_KEY_USAGE_COPY | PSA_KEY_USAGE_ENCRYPT, ALL_USAGE,
+		    PSA_ALG_CTR, PSA_ALG_CTR, 0, 0 },
+		{ PSA_KEY_TYPE_AES, 128, PSA_KEY_USAGE_COPY, PSA_KEY_USAGE_COPY, PSA_ALG_CTR,
+		    PSA_ALG_CBC_NO_PADDING, 0, 0 },
+		{ PSA_KEY_TYPE_AES, 128, PSA_KEY_USAGE_COPY, PSA_KEY_USAGE_COPY, PSA_ALG_CTR, 0, 0, 0 },
+		{ PSA_KEY_TYPE_AES, 128, PSA_KEY_USAGE_COPY, PSA_KEY_USAGE_COPY, 0, PSA_ALG_CTR, 0, 0 },
+		{ PSA_KEY_TYPE_AES, 128, PSA_KEY_USAGE_COPY, PSA_KEY_USAGE_COPY, PSA_ALG_CTR,
+		    PSA_ALG_CTR, PSA_KEY_TYPE_AES, 256 },
+		{ PSA_KEY_TYPE_AES, 128, PSA_KEY_USAGE_COPY, PSA_KEY_USAGE_COPY, PSA_ALG_CTR,
+		    PSA_ALG_CTR, PSA_KEY_TYPE_HMAC, 0 },
+		{ PSA_KEY_TYPE_AES, 128, PSA_KEY_USAGE_COPY, PSA_KEY_USAGE_COPY, PSA_ALG_CTR,
+		    PSA_ALG_CTR, PSA_KEY_TYPE_AES, 128 },
+		{ P256, 256, SIGN_USAGE | PSA_KEY_USAGE_COPY, SIGN_USAGE,
+		    PSA_ALG_ECDSA(PSA_ALG_ANY_HASH), PSA_ALG_ECDSA(PSA_ALG_SHA_384), 0, 0 },
+		{ P256, 256, SIGN_USAGE | PSA_KEY_USAGE_COPY, SIGN_USAGE | PSA_KEY_USAGE_COPY,
+		    PSA_ALG_ECDSA(PSA_ALG_SHA_256), PSA_ALG_ECDSA(PSA_ALG_ANY_HASH), 0, 0 },
+		{ P256, 256, SIGN_USAGE | PSA_KEY_USAGE_COPY, SIGN_USAGE,
+		    PSA_ALG_ECDSA(PSA_ALG_SHA_256), PSA_ALG_ECDSA(PSA_ALG_SHA_384), 0, 0 },
+		{ P256, 256, SIGN_USAGE | PSA_KEY_USAGE_COPY, SIGN_USAGE,
+		    PSA_ALG_ECDSA(PSA_ALG_ANY_HASH), PSA_ALG_DETERMINISTIC_ECDSA(PSA_ALG_SHA_256),
+		    0, 0 },
+		{ PSA_KEY_TYPE_AES, 128, PSA_KEY_USAGE_COPY | PSA_KEY_USAGE_ENCRYPT,
+		    PSA_KEY_USAGE_ENCRYPT, GCM_MIN(8), GCM_MIN(12), 0, 0 },
+		{ PSA_KEY_TYPE_AES, 128, PSA_KEY_USAGE_COPY | PSA_KEY_USAGE_ENCRYPT,
+		    PSA_KEY_USAGE_ENCRYPT, GCM_MIN(12), PSA_ALG_AEAD_WITH_SHORTENED_TAG(PSA_ALG_GCM,
+		    8), 0, 0 },
+		{ PSA_KEY_TYPE_AES, 128, PSA_KEY_USAGE_COPY | PSA_KEY_USAGE_ENCRYPT,
+		    PSA_KEY_USAGE_ENCRYPT, GCM_MIN(8), PSA_ALG_GCM, 0, 0 },
+		{ PSA_KEY_TYPE_HMAC, 256, PSA_KEY_USAGE_COPY | SIGN_USAGE, SIGN_USAGE, HMAC_MIN(16),
+		    HMAC_MIN(20), 0, 0 },
+		{ PSA_KEY_TYPE_HMAC, 256, PSA_KEY_USAGE_COPY | SIGN_USAGE, SIGN_USAGE, HMAC_MIN(16),
+		    PSA_ALG_TRUNCATED_MAC(HMAC256, 24), 0, 0 },
+		{ PSA_KEY_TYPE_HMAC, 256, PSA_KEY_USAGE_COPY | SIGN_USAGE, SIGN_USAGE, HMAC_MIN(24),
+		    PSA_ALG_TRUNCATED_MAC(HMAC256, 16), 0, 0 },
+		{ PSA_KEY_TYPE_HMAC, 256, PSA_KEY_USAGE_COPY | SIGN_USAGE, SIGN_USAGE, HMAC256,
+		    PSA_ALG_TRUNCATED_MAC(HMAC256, 32), 0, 0 },
+		{ PSA_KEY_TYPE_AES, 128, PSA_KEY_USAGE_COPY | SIGN_USAGE, SIGN_USAGE, PSA_ALG_CMAC,
+		    PSA_ALG_AT_LEAST_THIS_LENGTH_MAC(PSA_ALG_CMAC, 8), 0, 0 },
+	};
+	size_t i;
+
+	ck_assert_int_eq(psa_crypto_init(), PSA_SUCCESS);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct copy_case *c = &cases[i];
+		struct op_key_attrs source = { c->type, (uint32_t)c->bits, c->source_usage,
+			c->source_alg };
+		struct op_key_attrs ours = { c->want_type, (uint32_t)c->want_bits, c->want_usage,
+			c->want_alg };
+		struct op_key_attrs theirs = { 0, 0, 0, 0 };
+		uint32_t want = copy_by_mbedtls(c, &theirs), got = broker_copy_policy(&source, &ours);
+
+		ck_assert_msg(got == want, "case %zu: %u, mbedtls %u", i, got, want);
+		if (want != ST_SUCCESS)
+			continue;
+		ck_assert_msg(ours.type == theirs.type && ours.bits == theirs.bits &&
+		    ours.usage == theirs.usage && ours.alg == theirs.alg,
+		    "case %zu: %x/%u/%x/%x, mbedtls %x/%u/%x/%x", i, ours.type, ours.bits,
+		    ours.usage, ours.alg, theirs.type, theirs.bits, theirs.usage, theirs.alg);
+	}
+	mbedtls_psa_crypto_free();
+}
+END_TEST
+
+/*
+ * Connection conn_id, as its first request would bring it (a socketpair is no
+ * client of the service: it gets no identity, which these tests do not need).
+ */
+static void
+broker_open(uint64_t conn_id)
+{
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert_ptr_nonnull(broker_conn_new(&b, conn_id, sv[0]));
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* A multipart opcode of application app on connection conn_id, naming handle. */
+static void
+broker_mp(uint64_t conn_id, uint64_t req_id, const char *app, uint32_t opcode, uint32_t handle)
+{
+	struct op_request op;
+
+	memset(&op, 0, sizeof(op));
+	op.opcode = opcode;
+	op.alg = 0x02000009; /* SHA-256 */
+	op.handle = handle;
+	broker_request(conn_id, req_id, app, PROV, &op);
+}
+
+/*
+ * A setup's operation lives in the worker that ran it: every step goes there,
+ * however loaded, and only from its own connection; it dies with that worker.
+ */
+START_TEST(t_opstate_pinned)
+{
+	uint32_t handle, worker, i;
+
+	broker_open(1);
+	broker_open(2);
+	broker_mp(1, 1, "alice", OP_EXT_HASH_SETUP, 0);
+	ck_assert_uint_eq(stub_out.send_count, 1);
+	handle = stub_out.sends[0].handle2;
+	worker = stub_out.sends[0].worker;
+	ck_assert_uint_ne(handle, 0);
+	ck_assert_uint_eq(stub_out.sends[0].conn, 1);
+	broker_worker_answers(0, ST_SUCCESS);
+	ck_assert_uint_eq(broker_reply_to(1, 1)->status, ST_SUCCESS);
+	/* Unanswered steps load that worker: the least loaded one is the other. */
+	for (i = 0; i < 3; i++) {
+		broker_mp(1, 2 + i, "alice", OP_EXT_HASH_UPDATE, handle);
+		ck_assert_uint_eq(stub_out.sends[1 + i].worker, worker);
+		ck_assert_uint_eq(stub_out.sends[1 + i].handle, handle);
+	}
+	/* A clone is made where its source is. */
+	broker_mp(1, 5, "alice", OP_EXT_HASH_CLONE, handle);
+	ck_assert_uint_eq(stub_out.sends[4].worker, worker);
+	ck_assert_uint_ne(stub_out.sends[4].handle2, handle);
+	/* Another connection of the same application may not use it. */
+	broker_mp(2, 1, "alice", OP_EXT_HASH_UPDATE, handle);
+	ck_assert_uint_eq(broker_reply_to(2, 1)->status, ST_PSA_BAD_STATE);
+	ck_assert_uint_eq(stub_out.send_count, 5);
+	/* Its worker dies: the operation is lost; an abort of it still succeeds. */
+	b.providers[PROV].workers[worker].up = 0;
+	broker_route_worker_down(&b, &b.providers[PROV].workers[worker]);
+	broker_mp(1, 6, "alice", OP_EXT_HASH_UPDATE, handle);
+	ck_assert_uint_eq(broker_reply_to(1, 6)->status, ST_PSA_BAD_STATE);
+	broker_mp(1, 7, "alice", OP_EXT_ABORT, handle);
+	ck_assert_uint_eq(broker_reply_to(1, 7)->status, ST_SUCCESS);
+	ck_assert_uint_eq(stub_out.send_count, 5);
+	broker_conn_closed(&b, 1);
+	broker_conn_closed(&b, 2);
+	ck_assert(RB_EMPTY(&b.opstates));
+}
+END_TEST
+
+/*
+ * 32 operations per application, over its connections; a closed connection's
+ * go, and its workers are told, also of a setup answered after the close.
+ */
+START_TEST(t_opstate_bound_and_close)
+{
+	uint32_t i;
+
+	for (i = 4; i <= 6; i++)
+		broker_open(i);
+	/* A connection brokerd does not know (closed meanwhile) makes nothing. */
+	broker_mp(9, 1, "bob", OP_EXT_HASH_SETUP, 0);
+	ck_assert_uint_eq(broker_reply_to(9, 1)->status, ST_PSA_BAD_STATE);
+	ck_assert_uint_eq(stub_out.send_count, 0);
+	stub_out.reply_count = 0;
+	for (i = 0; i < BROKER_OPS_PER_APP; i++)
+		broker_mp(4, 1 + i, "bob", OP_EXT_HASH_SETUP, 0);
+	broker_mp(5, 1, "bob", OP_EXT_HASH_SETUP, 0);
+	ck_assert_uint_eq(broker_reply_to(5, 1)->status, ST_PSA_INSUFFICIENT_MEMORY);
+	broker_mp(6, 1, "carol", OP_EXT_HASH_SETUP, 0);
+	ck_assert_uint_eq(stub_out.reply_count, 1);
+	/* Bob's connection closes with every setup still at its worker. */
+	broker_conn_closed(&b, 4);
+	ck_assert_uint_ge(stub_out.drop_count, 1);
+	broker_mp(5, 2, "bob", OP_EXT_HASH_SETUP, 0);
+	ck_assert_uint_eq(stub_out.reply_count, 1);
+	stub_out.drop_count = 0;
+	/* The first setup is answered now: the worker made it for nobody, and is told. */
+	broker_worker_answers(0, ST_SUCCESS);
+	ck_assert_uint_eq(stub_out.drop_count, 1);
+	ck_assert_uint_eq(broker_reply_to(4, 1)->status, ST_SUCCESS);
+	broker_conn_closed(&b, 5);
+	broker_conn_closed(&b, 6);
+	ck_assert(RB_EMPTY(&b.opstates));
+	ck_assert(RB_EMPTY(&b.opstate_apps));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -381,7 +623,8 @@ main(void)
 		{ "broker", 30, broker_setup, broker_teardown, {
 			TEST(t_route_worker), TEST(t_fair_parked), TEST(t_fair_parked_inputs),
 			TEST(t_destroy_forgotten),
-			TEST(t_worker_death), TEST(t_reconcile)
+			TEST(t_worker_death), TEST(t_reconcile), TEST(t_copy_policy_as_mbedtls),
+			TEST(t_opstate_pinned), TEST(t_opstate_bound_and_close)
 		} },
 	};
 

@@ -394,8 +394,25 @@ START_TEST(t_msg_codecs)
 	ck_assert_int_eq(ipc_request_decode(buf, len - 1, &req2), -1);
 	buf[len] = 0;
 	ck_assert_int_eq(ipc_request_decode(buf, len + 1, &req2), -1);
-	buf[4] = 1; /* the reserved field */
+	buf[4] = 1; /* the header flags brokerd reads: the extensions bit alone */
 	ck_assert_int_eq(ipc_request_decode(buf, len, &req2), -1);
+	buf[4] = WIRE_FLAG_EXTENSIONS;
+	ck_assert_int_eq(ipc_request_decode(buf, len, &req2), 0);
+	ck_assert_uint_eq(req2.flags, WIRE_FLAG_EXTENSIONS);
+
+	/* PROV_DROP: the connection id, a u64, and nothing else. */
+	{
+		struct ipc_prov_drop drop = { 0x0102030405060708ull }, drop2;
+
+		buf_writer_init(&wr, buf, sizeof(buf));
+		ipc_prov_drop_encode(&wr, &drop);
+		ck_assert_uint_eq(wr.off, IPC_PROV_DROP_LEN);
+		ck_assert_mem_eq(buf, "\10\7\6\5\4\3\2\1", 8);
+		ck_assert_int_eq(ipc_prov_drop_decode(buf, 8, &drop2), 0);
+		ck_assert_uint_eq(drop2.conn_id, drop.conn_id);
+		ck_assert_int_eq(ipc_prov_drop_decode(buf, 7, &drop2), -1);
+		ck_assert_int_eq(ipc_prov_drop_decode(buf, 9, &drop2), -1);
+	}
 
 	/* PROV_REQUEST: a blob key reference, then the operation. */
 	preq.op.opcode = OP_PSA_SIGN_HASH;

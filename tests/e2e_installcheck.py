@@ -11,6 +11,7 @@ Usage: e2e_installcheck.py TOPDIR
 """
 import glob
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -97,10 +98,26 @@ def run_examples(env, dest, svc):
           "PARSEC_SERVICE_ENDPOINT" in r.stderr, r.stderr)
 
 
+def psa_headers(dest, env):
+    """libparsec-psa's headers where only parsec-psa.pc points, never beside Mbed TLS's."""
+    crypto_h = find(dest, "crypto.h")
+    check("<psa/crypto.h> installed in include/parsec-psa/psa",
+          crypto_h is not None and crypto_h.endswith("/include/parsec-psa/psa/crypto.h"), crypto_h)
+    r = run(["pkg-config", "--cflags", "--libs", "parsec-psa"], env=env)
+    flags = r.stdout.split()
+    check("pkg-config parsec-psa: -I.../include/parsec-psa and -lparsec-psa",
+          r.returncode == 0 and "-lparsec-psa" in flags and
+          any(f.startswith("-I") and f.endswith("/include/parsec-psa") for f in flags), r.stdout + r.stderr)
+
+
 def manual_pages(dest):
     man3 = os.path.dirname(find(dest, "libparsec.3") or dest)
     names = [line.split("@")[0] for line in open(os.path.join(eb.TOP, "libparsec", "libparsec.abi"))
              if line.startswith("parsec_")]
+    # libparsec-psa's functions (its version map) and the static inline ones of its headers.
+    names += re.findall(r"^\s*(psa_[a-z0-9_]+);$", open(os.path.join(eb.TOP, "psa", "libparsec-psa.map")).read(), re.M)
+    names += re.findall(r"^static inline \w+ (psa_[a-z0-9_]+)\(",
+                        open(os.path.join(eb.TOP, "psa", "include", "psa", "crypto_struct.h")).read(), re.M)
     missing = [n for n in names if not os.path.exists(os.path.join(man3, n + ".3"))]
     check("every exported function (%d) has an installed manual page" % len(names), not missing, missing)
     bad = []
@@ -121,6 +138,7 @@ def main():
         env = install(dest)
         for header in ("client.h", "psa.h"):
             check("<parsec/%s> installed" % header, find(dest, header) is not None)
+        psa_headers(dest, env)
         run_examples(env, dest, svc)
         manual_pages(dest)
     finally:

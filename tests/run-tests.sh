@@ -124,6 +124,8 @@ if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
 	run_one "e2e_ops as nobody" setpriv --reuid=nobody --regid="$(id -gn nobody)" \
 	    --clear-groups env -C "$stage" /usr/bin/python3 "$stage/tests/e2e_ops.py" "$stage"
 fi
+# libparsec-psa's headers against Mbed TLS 2.28's and the API 1.0.1 text (about 30 s).
+run_one check_psa_headers /usr/bin/python3 "$top/tests/check_psa_headers.py" "$top"
 run_one man_lint bash "$top/tests/man_lint.sh" "$top"
 run_one abi_check bash "$top/tests/abi_check.sh" "$top"
 if [ -f "$top/tests/interop.sh" ]; then

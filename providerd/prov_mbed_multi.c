@@ -1,0 +1,414 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The software provider's multipart operations and key derivation (parsecd's
+ * extension opcodes): each operation's PSA state lives here, in the worker
+ * that ran its setup, under the client connection and the handle brokerd
+ * chose; brokerd pins every later step to this worker and tells it when the
+ * connection closes. The state (keys, intermediate MAC, cipher and derivation
+ * state) never leaves the worker. mbedtls 2.28 has no multipart AEAD, so its
+ * opcodes have no row here and brokerd answers them PsaErrorNotSupported.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <psa/crypto.h>
+
+#include "key_ref.h"
+#include "log.h"
+#include "pc_ext.h"
+#include "prov_mbed.h"
+#include "providerd.h"
+#include "tree.h"
+#include "wipe.h"
+#include "wire.h"
+
+/* Operations one worker holds at once, whatever brokerd's per-application bound. */
+#define MULTI_MAX 1024
+/* The most bytes one KdfOutputBytes answers. */
+#define MULTI_MAX_OUTPUT (1024u * 1024u)
+
+enum multi_kind { MULTI_HASH, MULTI_MAC, MULTI_CIPHER, MULTI_KDF };
+
+struct multi_op {
+	RB_ENTRY(multi_op) entry;
+	uint64_t conn;
+	uint32_t handle;
+	enum multi_kind kind;
+	union {
+		psa_hash_operation_t hash;
+		psa_mac_operation_t mac;
+		psa_cipher_operation_t cipher;
+		psa_key_derivation_operation_t kdf;
+	} u;
+};
+
+RB_HEAD(multi_tree, multi_op);
+
+static int
+multi_cmp(const struct multi_op *a, const struct multi_op *b)
+{
+	if (a->conn != b->conn)
+		return a->conn < b->conn ? -1 : 1;
+	return a->handle < b->handle ? -1 : a->handle > b->handle;
+}
+TREE_GENERATE_STATIC(multi_tree, multi_op, entry, multi_cmp)
+
+static struct multi_tree multi_ops = RB_INITIALIZER(&multi_ops);
+static uint32_t multi_live;
+
+/* The operation a step names, if it is of kind; else NULL (PsaErrorBadState). */
+static struct multi_op *
+multi_find(const struct op_request *op, enum multi_kind kind)
+{
+	struct multi_op key = { .conn = op->conn, .handle = op->handle }, *m;
+
+	m = RB_FIND(multi_tree, &multi_ops, &key);
+	return m != NULL && m->kind == kind ? m : NULL;
+}
+
+/* Ends an operation's PSA state (an operation never set up ends as well). */
+static void
+multi_abort_state(struct multi_op *m)
+{
+	switch (m->kind) {
+	case MULTI_HASH:
+		psa_hash_abort(&m->u.hash);
+		break;
+	case MULTI_MAC:
+		psa_mac_abort(&m->u.mac);
+		break;
+	case MULTI_CIPHER:
+		psa_cipher_abort(&m->u.cipher);
+		break;
+	case MULTI_KDF:
+		psa_key_derivation_abort(&m->u.kdf);
+		break;
+	}
+}
+
+/* Ends an operation and forgets it; its state is wiped. */
+static void
+multi_end(struct multi_op *m)
+{
+	multi_abort_state(m);
+	RB_REMOVE(multi_tree, &multi_ops, m);
+	multi_live--;
+	wipe_free(m, sizeof(*m));
+}
+
+/* A new operation under the setup's handle (op->handle2), or NULL if this worker is full. */
+static struct multi_op *
+multi_new(const struct op_request *op, enum multi_kind kind)
+{
+	struct multi_op *m;
+
+	if (multi_live >= MULTI_MAX || op->handle2 == 0 || (m = calloc(1, sizeof(*m))) == NULL)
+		return NULL;
+	m->conn = op->conn;
+	m->handle = op->handle2;
+	m->kind = kind;
+	return m;
+}
+
+/*
+ * A setup's end: kept under its handle, which the answer names (out[3]), if
+ * PSA set it up; else freed.
+ */
+static psa_status_t
+multi_started(struct multi_op *m, psa_status_t st, struct op_result *res, struct prov_out *out)
+{
+	uint8_t *p;
+	size_t i;
+
+	if (st != PSA_SUCCESS || RB_FIND(multi_tree, &multi_ops, m) != NULL) {
+		/* A handle brokerd gave twice is its fault; the first one stays. */
+		if (st == PSA_SUCCESS)
+			st = PSA_ERROR_BAD_STATE;
+		multi_abort_state(m);
+		wipe_free(m, sizeof(*m));
+		return st;
+	}
+	RB_INSERT(multi_tree, &multi_ops, m);
+	multi_live++;
+	p = prov_out_alloc(out, res, 3, PC_EXT_NUMBER_LEN);
+	for (i = 0; i < PC_EXT_NUMBER_LEN; i++)
+		p[i] = (uint8_t)((uint64_t)m->handle >> (8 * i));
+	return PSA_SUCCESS;
+}
+
+/* The persistent key id a reference names, or 0. */
+static psa_key_id_t
+multi_key_id(const uint8_t *key_ref, size_t key_ref_len)
+{
+	uint32_t v;
+
+	if (key_ref_id(key_ref, key_ref_len, &v) == -1 || v == 0 || v > PSA_KEY_ID_USER_MAX)
+		return 0;
+	return (psa_key_id_t)v;
+}
+
+/*
+ * After PSA used a stored key: out of this worker's key slots (the operation
+ * keeps its own copy of what it needs), and an id with no key behind it is
+ * one that does not exist.
+ */
+static psa_status_t
+multi_key_done(psa_key_id_t id, psa_status_t st)
+{
+	psa_purge_key(id);
+	return st == PSA_ERROR_INVALID_HANDLE ? PSA_ERROR_DOES_NOT_EXIST : st;
+}
+
+/* Output bytes: room for max in out[0], then the length written. */
+#define OUT(n) prov_out_alloc(out, res, 0, (n))
+#define HANDLER(name)                                                                     \
+	psa_status_t name(const struct op_request *op, const uint8_t *key_ref,     \
+	    size_t key_ref_len, struct op_result *res, struct prov_out *out)
+
+/* Any operation's end; an operation already gone is ended too. */
+HANDLER(prov_mbed_multi_abort)
+{
+	struct multi_op key = { .conn = op->conn, .handle = op->handle }, *m;
+
+	if ((m = RB_FIND(multi_tree, &multi_ops, &key)) != NULL)
+		multi_end(m);
+	return PSA_SUCCESS;
+}
+
+/* ---- hash ---- */
+HANDLER(prov_mbed_multi_hash_setup)
+{
+	struct multi_op *m, *source = NULL;
+
+	if (op->opcode == OP_EXT_HASH_CLONE && (source = multi_find(op, MULTI_HASH)) == NULL)
+		return PSA_ERROR_BAD_STATE;
+	if ((m = multi_new(op, MULTI_HASH)) == NULL)
+		return PSA_ERROR_INSUFFICIENT_MEMORY;
+	return multi_started(m, source != NULL ? psa_hash_clone(&source->u.hash, &m->u.hash) :
+	    psa_hash_setup(&m->u.hash, op->alg), res, out);
+}
+
+HANDLER(prov_mbed_multi_hash_update)
+{
+	struct multi_op *m = multi_find(op, MULTI_HASH);
+
+	return m == NULL ? PSA_ERROR_BAD_STATE :
+	    psa_hash_update(&m->u.hash, op->in[0].ptr, op->in[0].len);
+}
+
+/* Finish and verify end the operation, whatever their answer. */
+HANDLER(prov_mbed_multi_hash_finish)
+{
+	struct multi_op *m = multi_find(op, MULTI_HASH);
+	psa_status_t st;
+	size_t len = 0;
+
+	if (m == NULL)
+		return PSA_ERROR_BAD_STATE;
+	if (op->opcode == OP_EXT_HASH_VERIFY)
+		st = psa_hash_verify(&m->u.hash, op->in[1].ptr, op->in[1].len);
+	else
+		st = psa_hash_finish(&m->u.hash, OUT(PSA_HASH_MAX_SIZE), PSA_HASH_MAX_SIZE, &len);
+	res->out[0].len = len;
+	multi_end(m);
+	return st;
+}
+
+/* ---- MAC and cipher ---- */
+/* A MAC or cipher setup: the key's material goes into the operation, which keeps it. */
+HANDLER(prov_mbed_multi_keyed_setup)
+{
+	psa_key_id_t id = multi_key_id(key_ref, key_ref_len);
+	int mac = op->opcode == OP_EXT_MAC_SETUP;
+	struct multi_op *m;
+	psa_status_t st;
+
+	if (id == 0)
+		return PSA_ERROR_INVALID_HANDLE;
+	if ((m = multi_new(op, mac ? MULTI_MAC : MULTI_CIPHER)) == NULL)
+		return PSA_ERROR_INSUFFICIENT_MEMORY;
+	if (mac)
+		st = (op->number ? psa_mac_verify_setup : psa_mac_sign_setup)(&m->u.mac, id,
+		    op->alg);
+	else
+		st = (op->number ? psa_cipher_decrypt_setup : psa_cipher_encrypt_setup)(
+		    &m->u.cipher, id, op->alg);
+	return multi_started(m, multi_key_done(id, st), res, out);
+}
+
+HANDLER(prov_mbed_multi_mac_update)
+{
+	struct multi_op *m = multi_find(op, MULTI_MAC);
+
+	return m == NULL ? PSA_ERROR_BAD_STATE :
+	    psa_mac_update(&m->u.mac, op->in[0].ptr, op->in[0].len);
+}
+
+HANDLER(prov_mbed_multi_mac_finish)
+{
+	struct multi_op *m = multi_find(op, MULTI_MAC);
+	psa_status_t st;
+	size_t len = 0;
+
+	if (m == NULL)
+		return PSA_ERROR_BAD_STATE;
+	if (op->opcode == OP_EXT_MAC_VERIFY_FINISH)
+		st = psa_mac_verify_finish(&m->u.mac, op->in[1].ptr, op->in[1].len);
+	else
+		st = psa_mac_sign_finish(&m->u.mac, OUT(PSA_MAC_MAX_SIZE), PSA_MAC_MAX_SIZE, &len);
+	res->out[0].len = len;
+	multi_end(m);
+	return st;
+}
+
+HANDLER(prov_mbed_multi_cipher_iv)
+{
+	struct multi_op *m = multi_find(op, MULTI_CIPHER);
+	psa_status_t st;
+	size_t len = 0;
+
+	if (m == NULL)
+		return PSA_ERROR_BAD_STATE;
+	if (op->opcode == OP_EXT_CIPHER_SET_IV)
+		return psa_cipher_set_iv(&m->u.cipher, op->in[0].ptr, op->in[0].len);
+	st = psa_cipher_generate_iv(&m->u.cipher, OUT(PSA_CIPHER_IV_MAX_SIZE),
+	    PSA_CIPHER_IV_MAX_SIZE, &len);
+	res->out[0].len = len;
+	return st;
+}
+
+HANDLER(prov_mbed_multi_cipher_update)
+{
+	struct multi_op *m = multi_find(op, MULTI_CIPHER);
+	size_t cap, len = 0;
+	psa_status_t st;
+
+	if (m == NULL)
+		return PSA_ERROR_BAD_STATE;
+	/* What one update may give: the input and a block held back from before. */
+	cap = op->in[0].len + PSA_BLOCK_CIPHER_BLOCK_MAX_SIZE;
+	st = psa_cipher_update(&m->u.cipher, op->in[0].ptr, op->in[0].len, OUT(cap), cap, &len);
+	res->out[0].len = len;
+	return st;
+}
+
+HANDLER(prov_mbed_multi_cipher_finish)
+{
+	struct multi_op *m = multi_find(op, MULTI_CIPHER);
+	psa_status_t st;
+	size_t len = 0;
+
+	if (m == NULL)
+		return PSA_ERROR_BAD_STATE;
+	st = psa_cipher_finish(&m->u.cipher, OUT(PSA_BLOCK_CIPHER_BLOCK_MAX_SIZE),
+	    PSA_BLOCK_CIPHER_BLOCK_MAX_SIZE, &len);
+	res->out[0].len = len;
+	multi_end(m);
+	return st;
+}
+
+/* ---- key derivation ---- */
+HANDLER(prov_mbed_multi_kdf_setup)
+{
+	struct multi_op *m;
+
+	if ((m = multi_new(op, MULTI_KDF)) == NULL)
+		return PSA_ERROR_INSUFFICIENT_MEMORY;
+	return multi_started(m, psa_key_derivation_setup(&m->u.kdf, op->alg), res, out);
+}
+
+HANDLER(prov_mbed_multi_kdf_capacity)
+{
+	struct multi_op *m = multi_find(op, MULTI_KDF);
+	size_t capacity = 0, i;
+	psa_status_t st;
+	uint8_t *p;
+
+	if (m == NULL)
+		return PSA_ERROR_BAD_STATE;
+	if (op->opcode == OP_EXT_KDF_SET_CAPACITY)
+		return op->number > SIZE_MAX ? PSA_ERROR_INVALID_ARGUMENT :
+		    psa_key_derivation_set_capacity(&m->u.kdf, (size_t)op->number);
+	if ((st = psa_key_derivation_get_capacity(&m->u.kdf, &capacity)) != PSA_SUCCESS)
+		return st;
+	p = prov_out_alloc(out, res, 3, PC_EXT_NUMBER_LEN);
+	for (i = 0; i < PC_EXT_NUMBER_LEN; i++)
+		p[i] = (uint8_t)((uint64_t)capacity >> (8 * i));
+	return PSA_SUCCESS;
+}
+
+HANDLER(prov_mbed_multi_kdf_input_bytes)
+{
+	struct multi_op *m = multi_find(op, MULTI_KDF);
+
+	return m == NULL ? PSA_ERROR_BAD_STATE : psa_key_derivation_input_bytes(&m->u.kdf,
+	    op->step, op->in[0].ptr, op->in[0].len);
+}
+
+/* KdfInputKey and KdfKeyAgreement: a stored key into the derivation. */
+HANDLER(prov_mbed_multi_kdf_input_key)
+{
+	struct multi_op *m = multi_find(op, MULTI_KDF);
+	psa_key_id_t id = multi_key_id(key_ref, key_ref_len);
+	psa_status_t st;
+
+	if (id == 0)
+		return PSA_ERROR_INVALID_HANDLE;
+	if (m == NULL)
+		return PSA_ERROR_BAD_STATE;
+	if (op->opcode == OP_EXT_KDF_KEY_AGREEMENT)
+		st = psa_key_derivation_key_agreement(&m->u.kdf, op->step, id, op->in[1].ptr,
+		    op->in[1].len);
+	else
+		st = psa_key_derivation_input_key(&m->u.kdf, op->step, id);
+	return multi_key_done(id, st);
+}
+
+HANDLER(prov_mbed_multi_kdf_output_bytes)
+{
+	struct multi_op *m = multi_find(op, MULTI_KDF);
+
+	if (m == NULL)
+		return PSA_ERROR_BAD_STATE;
+	if (op->number > MULTI_MAX_OUTPUT)
+		return PSA_ERROR_INSUFFICIENT_MEMORY;
+	return psa_key_derivation_output_bytes(&m->u.kdf, OUT((size_t)op->number),
+	    (size_t)op->number);
+}
+
+/* A new persistent key under the id brokerd reserved, from the next bytes. */
+HANDLER(prov_mbed_multi_kdf_output_key)
+{
+	psa_key_attributes_t attrs = PSA_KEY_ATTRIBUTES_INIT;
+	struct multi_op *m = multi_find(op, MULTI_KDF);
+	psa_key_id_t id = multi_key_id(key_ref, key_ref_len), made;
+	psa_status_t st;
+
+	if (id == 0)
+		return PSA_ERROR_INVALID_HANDLE;
+	if (m == NULL)
+		return PSA_ERROR_BAD_STATE;
+	if ((st = prov_mbed_key_attrs(&op->attrs, id, &attrs)) != PSA_SUCCESS)
+		return st;
+	st = psa_key_derivation_output_key(&attrs, &m->u.kdf, &made);
+	psa_reset_key_attributes(&attrs);
+	if (st == PSA_SUCCESS)
+		psa_purge_key(made); /* the file is the truth; other workers load it from there */
+	return st;
+}
+
+void
+prov_mbed_multi_drop(uint64_t conn)
+{
+	struct multi_op key = { .conn = conn, .handle = 0 }, *m, *next;
+	uint32_t dropped = 0;
+
+	for (m = RB_NFIND(multi_tree, &multi_ops, &key); m != NULL && m->conn == conn; m = next) {
+		next = RB_NEXT(multi_tree, &multi_ops, m);
+		multi_end(m);
+		dropped++;
+	}
+	/* The tests read these counts: a closed connection leaves nothing behind. */
+	log_info("connection %llu closed: %u multipart operations dropped, %u live",
+	    (unsigned long long)conn, dropped, multi_live);
+}

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Multipart hashing through parsecd's extension operations; any error ends
+ * the operation, as PSA's implementations do.
+ */
+#include <string.h>
+
+#include "parsec/ext_mp.h"
+#include "lpsa.h"
+
+psa_status_t
+psa_hash_abort(psa_hash_operation_t *operation)
+{
+	lpsa_mp_abort(operation->handle, operation->conn);
+	memset(operation, 0, sizeof(*operation));
+	return PSA_SUCCESS;
+}
+
+/* st, having ended operation if st is an error. */
+static psa_status_t
+lpsa_hash_fail(psa_hash_operation_t *operation, psa_status_t st)
+{
+	if (st != PSA_SUCCESS)
+		psa_hash_abort(operation);
+	return st;
+}
+
+psa_status_t
+psa_hash_setup(psa_hash_operation_t *operation, psa_algorithm_t alg)
+{
+	static const struct lpsa_setup setup = { NULL, parsec_ext_hash_setup };
+	uint32_t handle, ref = 0;
+	psa_status_t st;
+
+	st = lpsa_mp_start(operation->handle, &setup, LPSA_NO_KEY, alg, 0, &handle, &ref);
+	if (st != PSA_SUCCESS)
+		return lpsa_hash_fail(operation, st);
+	operation->handle = handle;
+	operation->conn = ref;
+	operation->alg = alg;
+	operation->state = LPSA_ST_ACTIVE;
+	return PSA_SUCCESS;
+}
+
+psa_status_t
+psa_hash_update(psa_hash_operation_t *operation, const uint8_t *input, size_t input_length)
+{
+	struct lpsa_call call;
+	psa_status_t st;
+
+	if ((st = lpsa_mp_step(&call, operation->handle, operation->conn)) != PSA_SUCCESS)
+		return lpsa_hash_fail(operation, st);
+	/* Nothing to add: no need to ask. */
+	if (input_length == 0)
+		return lpsa_end(&call, PARSEC_SUCCESS);
+	st = lpsa_end(&call, lpsa_mp_parts(&call, operation->handle, parsec_ext_hash_update, input,
+	    input_length));
+	return lpsa_hash_fail(operation, st);
+}
+
+psa_status_t
+psa_hash_finish(psa_hash_operation_t *operation, uint8_t *hash, size_t hash_size,
+    size_t *hash_length)
+{
+	struct lpsa_call call;
+	psa_status_t st;
+	size_t len = 0;
+
+	*hash_length = 0;
+	if ((st = lpsa_mp_step(&call, operation->handle, operation->conn)) != PSA_SUCCESS)
+		return lpsa_hash_fail(operation, st);
+	st = lpsa_end(&call, parsec_ext_hash_finish(call.client, operation->handle, hash,
+	    hash_size, &len));
+	if (st == PSA_SUCCESS) {
+		*hash_length = len;
+		memset(operation, 0, sizeof(*operation)); /* the service ended it */
+	}
+	return lpsa_hash_fail(operation, st);
+}
+
+psa_status_t
+psa_hash_verify(psa_hash_operation_t *operation, const uint8_t *hash, size_t hash_length)
+{
+	struct lpsa_call call;
+	psa_status_t st;
+
+	if ((st = lpsa_mp_step(&call, operation->handle, operation->conn)) != PSA_SUCCESS)
+		return lpsa_hash_fail(operation, st);
+	st = lpsa_end(&call, parsec_ext_hash_verify(call.client, operation->handle, hash,
+	    hash_length));
+	if (st == PSA_SUCCESS)
+		memset(operation, 0, sizeof(*operation));
+	return lpsa_hash_fail(operation, st);
+}
+
+/* Neither operation is ended on a bad state: PSA leaves both as they were. */
+psa_status_t
+psa_hash_clone(const psa_hash_operation_t *source_operation,
+    psa_hash_operation_t *target_operation)
+{
+	struct lpsa_call call;
+	uint32_t clone = 0;
+	psa_status_t st;
+
+	if ((st = lpsa_ready()) != PSA_SUCCESS)
+		return st;
+	if (target_operation->handle != 0)
+		return PSA_ERROR_BAD_STATE;
+	if ((st = lpsa_mp_step(&call, source_operation->handle, source_operation->conn)) !=
+	    PSA_SUCCESS)
+		return st;
+	st = lpsa_end(&call, parsec_ext_hash_clone(call.client, source_operation->handle,
+	    &clone));
+	if (st != PSA_SUCCESS)
+		return st;
+	*target_operation = *source_operation;
+	target_operation->handle = clone;
+	return PSA_SUCCESS;
+}
+
+/*
+ * Suspending exports the hash state, which stays in the service: not
+ * offered (the API lets an implementation say so).
+ */
+psa_status_t
+psa_hash_suspend(psa_hash_operation_t *operation, uint8_t *hash_state, size_t hash_state_size,
+    size_t *hash_state_length)
+{
+	(void)hash_state;
+	(void)hash_state_size;
+	*hash_state_length = 0;
+	if (operation->handle == 0)
+		return PSA_ERROR_BAD_STATE;
+	return lpsa_hash_fail(operation, PSA_ERROR_NOT_SUPPORTED);
+}
+
+psa_status_t
+psa_hash_resume(psa_hash_operation_t *operation, const uint8_t *hash_state,
+    size_t hash_state_length)
+{
+	(void)hash_state;
+	(void)hash_state_length;
+	if (operation->handle != 0)
+		return lpsa_hash_fail(operation, PSA_ERROR_BAD_STATE);
+	return PSA_ERROR_NOT_SUPPORTED;
+}

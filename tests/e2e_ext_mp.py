@@ -1,0 +1,661 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
+"""End to end through a real parsecd: its extension opcodes for multipart
+operations and key derivation (0x1000..0x104F, ext_mp.proto).
+
+Known answers: FIPS 180 SHA examples fed across update boundaries, RFC 4231
+HMAC, NIST SP 800-38A AES-CBC and AES-CTR, RFC 5869 HKDF (into bytes and into
+a key). Then the rules a client would notice: ListOpcodes names the opcodes
+only to a client that says it knows them; a step out of order, or on a handle
+of another connection, is PsaErrorBadState; a closed connection's operations
+end in their worker (its log counts them); an application holds at most 32 at
+once (PsaErrorInsufficientMemory beyond); bad bodies get the right status;
+a worker that dies takes its operations with it.
+
+Usage: e2e_ext_mp.py TOPDIR
+"""
+import hashlib
+import hmac
+import os
+import re
+import socket
+import struct
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2elib as eb  # noqa: E402
+from e2elib import check, summary  # noqa: E402
+
+import subprocess  # noqa: E402
+
+from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF  # noqa: E402
+
+import ext_mp_pb2 as ext  # noqa: E402
+import list_opcodes_pb2 as list_opcodes_pb  # noqa: E402
+import psa_algorithm_pb2 as alg_pb  # noqa: E402
+import psa_export_key_pb2 as export_pb  # noqa: E402
+import psa_import_key_pb2 as import_pb  # noqa: E402
+import psa_key_attributes_pb2 as attr_pb  # noqa: E402
+
+A = alg_pb.Algorithm
+KT = attr_pb.KeyType
+
+OP = {
+    "abort": 0x1000, "hash_setup": 0x1001, "hash_update": 0x1002, "hash_finish": 0x1003,
+    "hash_verify": 0x1004, "hash_clone": 0x1005, "mac_setup": 0x1010, "mac_update": 0x1011,
+    "mac_sign_finish": 0x1012, "mac_verify_finish": 0x1013, "cipher_setup": 0x1020,
+    "cipher_generate_iv": 0x1021, "cipher_set_iv": 0x1022, "cipher_update": 0x1023,
+    "cipher_finish": 0x1024, "aead_setup": 0x1030, "kdf_setup": 0x1040,
+    "kdf_get_capacity": 0x1041, "kdf_set_capacity": 0x1042, "kdf_input_bytes": 0x1043,
+    "kdf_input_key": 0x1044, "kdf_key_agreement": 0x1045, "kdf_output_bytes": 0x1046,
+    "kdf_output_key": 0x1047,
+}
+ST = {"ok": 0, "deserializing": 7, "invalid_encoding": 16, "not_supported": 1134,
+      "invalid_argument": 1135, "bad_state": 1137, "insufficient_memory": 1141,
+      "insufficient_data": 1143, "invalid_signature": 1149}
+# PSA Crypto API numbers (mbedtls 2.28's psa/crypto_values.h).
+SHA_256, SHA_512 = 0x02000009, 0x0200000B
+HMAC_SHA_256 = 0x03800009
+CBC_NO_PADDING, CTR = 0x04404000, 0x04C01000
+GCM = 0x05500200
+HKDF_SHA_256 = 0x08000109
+TLS12_PRF_SHA_256, TLS12_PSK_TO_MS_SHA_256 = 0x08000209, 0x08000309
+ECDH_HKDF_SHA_256 = 0x09020109
+IN_SECRET, IN_LABEL, IN_SALT, IN_INFO, IN_SEED = 0x0101, 0x0201, 0x0202, 0x0203, 0x0204
+FLAG_KEEP_ALIVE, FLAG_EXTENSIONS = 0x1, 0x2
+
+
+class Conn:
+    """One client connection kept open, as libparsec keeps its own."""
+
+    def __init__(self, svc, app="app", flags=FLAG_KEEP_ALIVE | FLAG_EXTENSIONS):
+        self.app = app.encode()
+        self.flags = flags
+        self.s = socket.socket(socket.AF_UNIX)
+        self.s.settimeout(60)
+        self.s.connect(svc.sock)
+
+    def raw(self, opcode, body, provider=1):
+        hdr = struct.pack("<IHBBHBQBBBIHIHBB", 0x5EC0A710, 30, 1, 0, self.flags, provider, 1, 0,
+                          0, eb.AUTH_DIRECT, len(body), len(self.app), opcode, 0, 0, 0)
+        self.s.sendall(hdr + body + self.app)
+        fields, out = eb.read_response(self.s)
+        return (fields[13] if fields else None), out
+
+    def op(self, name, **kw):
+        """(status, Result or None)."""
+        st, out = self.raw(OP[name], ext.Operation(**kw).SerializeToString())
+        return st, (ext.Result.FromString(out) if st == 0 else None)
+
+    def close(self):
+        self.s.close()
+
+
+def attrs(key_type, bits, usage, alg):
+    at = attr_pb.KeyAttributes()
+    at.key_type.CopyFrom(key_type)
+    at.key_bits = bits
+    for u in usage:
+        setattr(at.key_policy.key_usage_flags, u, True)
+    at.key_policy.key_algorithm.CopyFrom(alg)
+    return at
+
+
+def plain(name):
+    t = KT()
+    getattr(t, name).SetInParent()
+    return t
+
+
+def import_key(svc, name, key_type, bits, usage, alg, data, app="app"):
+    op = import_pb.Operation(key_name=name, attributes=attrs(key_type, bits, usage, alg),
+                             data=data)
+    return eb.call(svc.sock, 1, 0x06, op.SerializeToString(), eb.AUTH_DIRECT, app.encode())[0]
+
+
+def hmac_alg():
+    a = A()
+    a.mac.full_length.hmac.hash_alg = A.SHA_256
+    return a
+
+
+def cipher_alg(mode):
+    a = A()
+    a.cipher = mode
+    return a
+
+
+def hkdf_alg():
+    a = A()
+    a.key_derivation.hkdf.hash_alg = A.SHA_256
+    return a
+
+
+def hash_in_parts(c, alg, parts):
+    st, r = c.op("hash_setup", alg=alg)
+    if st != 0:
+        return st, None
+    for p in parts:
+        st, _ = c.op("hash_update", handle=r.handle, input=p)
+        if st != 0:
+            return st, None
+    st, out = c.op("hash_finish", handle=r.handle)
+    return st, (out.output if st == 0 else None)
+
+
+def run_hash(svc):
+    c = Conn(svc)
+    st, out = hash_in_parts(c, SHA_256, [b"a", b"", b"bc"])
+    check("SHA-256(abc) over three updates (FIPS 180-2 B.1)", st == 0 and out == bytes.fromhex(
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"), (st, out))
+    msg = b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"
+    st, out = hash_in_parts(c, SHA_256, [msg[:1], msg[1:17], msg[17:55], msg[55:]])
+    check("SHA-256 of the 448-bit message split at 1, 17, 55 (FIPS 180-2 B.2)",
+          st == 0 and out == bytes.fromhex(
+              "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"), (st, out))
+    st, out = hash_in_parts(c, SHA_256, [b"a" * 100000] * 10)
+    check("SHA-256 of a million 'a' in ten updates (FIPS 180-2 B.3)",
+          st == 0 and out == bytes.fromhex(
+              "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"), (st, out))
+    st, out = hash_in_parts(c, SHA_512, [b"ab", b"c"])
+    check("SHA-512(abc) over two updates (FIPS 180-2 C.1)", st == 0 and out == bytes.fromhex(
+        "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
+        "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f"), (st, out))
+
+    # A clone goes on independently of its source.
+    st, r = c.op("hash_setup", alg=SHA_256)
+    c.op("hash_update", handle=r.handle, input=b"ab")
+    st2, clone = c.op("hash_clone", handle=r.handle)
+    check("clone answers a new handle", st2 == 0 and clone.handle not in (0, r.handle),
+          (st2, clone))
+    c.op("hash_update", handle=clone.handle, input=b"c")
+    st_a, a = c.op("hash_finish", handle=clone.handle)
+    c.op("hash_update", handle=r.handle, input=b"x")
+    st_b, b = c.op("hash_finish", handle=r.handle)
+    check("the clone finishes abc, the source abx", st_a == 0 and st_b == 0 and
+          a.output == bytes.fromhex(
+              "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") and
+          b.output != a.output, (st_a, st_b))
+
+    st, r = c.op("hash_setup", alg=SHA_256)
+    c.op("hash_update", handle=r.handle, input=b"abc")
+    st, _ = c.op("hash_verify", handle=r.handle, expected=bytes(32))
+    check("hash verify against a wrong hash: InvalidSignature", st == ST["invalid_signature"], st)
+    st, r = c.op("hash_setup", alg=SHA_256)
+    c.op("hash_update", handle=r.handle, input=b"abc")
+    st, _ = c.op("hash_verify", handle=r.handle, expected=bytes.fromhex(
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"))
+    check("hash verify against the right hash", st == 0, st)
+    st, _ = c.op("hash_setup", alg=0x02000099)
+    check("hash setup of an unknown hash: NotSupported", st == ST["not_supported"], st)
+    c.close()
+
+
+def run_mac(svc):
+    usage = ["sign_message", "verify_message", "sign_hash", "verify_hash"]
+    check("import the RFC 4231 case 2 key", import_key(
+        svc, "jefe", plain("hmac"), 32, usage, A(mac=hmac_alg().mac), b"Jefe") == 0)
+    c = Conn(svc)
+    data = b"what do ya want for nothing?"
+    expect = bytes.fromhex("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+    st, r = c.op("mac_setup", key_name="jefe", alg=HMAC_SHA_256)
+    for part in (data[:4], data[4:20], data[20:]):
+        c.op("mac_update", handle=r.handle, input=part)
+    st, out = c.op("mac_sign_finish", handle=r.handle)
+    check("HMAC-SHA-256 over three updates (RFC 4231 case 2)", st == 0 and out.output == expect,
+          (st, out))
+    st, r = c.op("mac_setup", key_name="jefe", alg=HMAC_SHA_256, reverse=True)
+    c.op("mac_update", handle=r.handle, input=data)
+    st, _ = c.op("mac_verify_finish", handle=r.handle, expected=expect)
+    check("MAC verify of the right MAC", st == 0, st)
+    st, r = c.op("mac_setup", key_name="jefe", alg=HMAC_SHA_256, reverse=True)
+    c.op("mac_update", handle=r.handle, input=data)
+    st, _ = c.op("mac_verify_finish", handle=r.handle, expected=expect[:-1] + b"\0")
+    check("MAC verify of a wrong MAC: InvalidSignature", st == ST["invalid_signature"], st)
+    st, _ = c.op("mac_setup", key_name="no-such-key", alg=HMAC_SHA_256)
+    check("MAC setup on a missing key: DoesNotExist", st == 1140, st)
+    st, r = c.op("mac_setup", key_name="jefe", alg=HMAC_SHA_256)
+    st, _ = c.op("mac_verify_finish", handle=r.handle, expected=expect)
+    check("verify-finish of a sign operation: BadState", st == ST["bad_state"], st)
+    c.close()
+
+
+SP800_KEY = bytes.fromhex("2b7e151628aed2a6abf7158809cf4f3c")
+SP800_PLAIN = bytes.fromhex(
+    "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51"
+    "30c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710")
+CBC_IV = bytes(range(16))
+CBC_CT = bytes.fromhex(
+    "7649abac8119b246cee98e9b12e9197d5086cb9b507219ee95db113a917678b2"
+    "73bed6b8e3c1743b7116e69e222295163ff1caa1681fac09120eca307586e1a7")
+CTR_IV = bytes.fromhex("f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff")
+CTR_CT = bytes.fromhex(
+    "874d6191b620e3261bef6864990db6ce9806f66b7970fdff8617187bb9fffdff"
+    "5ae4df3edbd5d35e5b4f09020db03eab1e031dda2fbe03d1792170a0f3009cee")
+
+
+def crypt_in_parts(c, key, alg, decrypt, iv, data, cuts):
+    st, r = c.op("cipher_setup", key_name=key, alg=alg, reverse=decrypt)
+    if st != 0:
+        return st, None
+    st, _ = c.op("cipher_set_iv", handle=r.handle, input=iv)
+    out = b""
+    edges = [0] + cuts + [len(data)]
+    for a, b in zip(edges, edges[1:]):
+        st, res = c.op("cipher_update", handle=r.handle, input=data[a:b])
+        if st != 0:
+            return st, None
+        out += res.output
+    st, res = c.op("cipher_finish", handle=r.handle)
+    return st, (out + res.output if st == 0 else None)
+
+
+def run_cipher(svc):
+    for name, mode in (("cbc", A.CBC_NO_PADDING), ("ctr", A.CTR)):
+        check("import the SP 800-38A key for %s" % name, import_key(
+            svc, "aes-" + name, plain("aes"), 128, ["encrypt", "decrypt"],
+            cipher_alg(mode), SP800_KEY) == 0)
+    c = Conn(svc)
+    for name, alg, iv, ct in (("CBC", CBC_NO_PADDING, CBC_IV, CBC_CT), ("CTR", CTR, CTR_IV, CTR_CT)):
+        key = "aes-" + name.lower()
+        st, out = crypt_in_parts(c, key, alg, False, iv, SP800_PLAIN, [5, 25, 39])
+        check("AES-128-%s encrypt in four uneven updates (SP 800-38A F.%s)" %
+              (name, "2.1" if name == "CBC" else "5.1"), st == 0 and out == ct, (st, out))
+        st, out = crypt_in_parts(c, key, alg, True, iv, ct, [16, 17])
+        check("AES-128-%s decrypt in three updates" % name, st == 0 and out == SP800_PLAIN,
+              (st, out))
+    st, r = c.op("cipher_setup", key_name="aes-cbc", alg=CBC_NO_PADDING)
+    st, _ = c.op("cipher_update", handle=r.handle, input=bytes(16))
+    check("cipher update before an IV: BadState", st == ST["bad_state"], st)
+    c.op("abort", handle=r.handle)
+    st, r = c.op("cipher_setup", key_name="aes-cbc", alg=CBC_NO_PADDING)
+    st, iv = c.op("cipher_generate_iv", handle=r.handle)
+    check("generate IV gives 16 bytes", st == 0 and len(iv.output) == 16, (st, iv))
+    st, _ = c.op("cipher_set_iv", handle=r.handle, input=bytes(16))
+    check("an IV set after one was generated: BadState", st == ST["bad_state"], st)
+    st, _ = c.op("abort", handle=r.handle)
+    check("abort answers Success", st == 0, st)
+    st, _ = c.op("cipher_update", handle=r.handle, input=bytes(16))
+    check("a step after abort: BadState", st == ST["bad_state"], st)
+    st, _ = c.op("abort", handle=r.handle)
+    check("abort of an operation already gone answers Success", st == 0, st)
+    st, _ = c.op("aead_setup", key_name="aes-cbc", alg=GCM)
+    check("multipart AEAD on Mbed Crypto (mbedtls 2.28 has none): NotSupported",
+          st == ST["not_supported"], st)
+    c.close()
+
+
+# RFC 5869 A.1
+IKM = b"\x0b" * 22
+SALT = bytes(range(13))
+INFO = bytes(range(0xF0, 0xFA))
+OKM = bytes.fromhex("3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf"
+                    "34007208d5b887185865")
+
+
+def hkdf_ready(c, secret_key=None):
+    st, r = c.op("kdf_setup", alg=HKDF_SHA_256)
+    if st != 0:
+        return st, None
+    c.op("kdf_input_bytes", handle=r.handle, step=IN_SALT, input=SALT)
+    if secret_key:
+        st, _ = c.op("kdf_input_key", handle=r.handle, step=IN_SECRET, key_name=secret_key)
+    else:
+        st, _ = c.op("kdf_input_bytes", handle=r.handle, step=IN_SECRET, input=IKM)
+    if st != 0:
+        return st, None
+    st, _ = c.op("kdf_input_bytes", handle=r.handle, step=IN_INFO, input=INFO)
+    return st, r.handle
+
+
+def run_kdf(svc):
+    check("import the RFC 5869 A.1 secret as a derivation key", import_key(
+        svc, "ikm", plain("derive"), 22 * 8, ["derive"], hkdf_alg(), IKM) == 0)
+    c = Conn(svc)
+    for label, key in (("key", "ikm"), ("bytes", None)):
+        st, h = hkdf_ready(c, key)
+        st_c, cap = c.op("kdf_get_capacity", handle=h)
+        check("HKDF-SHA-256 capacity 255 hashes (secret as %s)" % label,
+              st == 0 and st_c == 0 and cap.capacity == 255 * 32, (st, st_c, cap))
+        st1, a = c.op("kdf_output_bytes", handle=h, number=10)
+        st2, b = c.op("kdf_output_bytes", handle=h, number=32)
+        check("HKDF-SHA-256 in two outputs (RFC 5869 A.1, secret as %s)" % label,
+              st1 == 0 and st2 == 0 and a.output + b.output == OKM, (st1, st2))
+        st, cap = c.op("kdf_get_capacity", handle=h)
+        check("capacity goes down by what was read", st == 0 and cap.capacity == 255 * 32 - 42,
+              (st, cap))
+        c.op("abort", handle=h)
+
+    st, h = hkdf_ready(c, "ikm")
+    st, _ = c.op("kdf_set_capacity", handle=h, number=8)
+    st, _ = c.op("kdf_output_bytes", handle=h, number=9)
+    check("output beyond the capacity set: InsufficientData", st == ST["insufficient_data"], st)
+    c.op("abort", handle=h)
+
+    st, r = c.op("kdf_setup", alg=HKDF_SHA_256)
+    st, _ = c.op("kdf_output_bytes", handle=r.handle, number=16)
+    check("derivation output before its inputs: BadState", st == ST["bad_state"], st)
+    c.op("abort", handle=r.handle)
+
+    # Into a key: the same bytes, through the key store's two-phase creation.
+    st, h = hkdf_ready(c, "ikm")
+    out_attrs = attrs(plain("aes"), 128, ["export", "encrypt"], cipher_alg(A.CTR))
+    st, _ = c.op("kdf_output_key", handle=h, key_name="derived", attributes=out_attrs)
+    check("output key from HKDF", st == 0, st)
+    st, out = eb.call(svc.sock, 1, 0x0C, export_pb.Operation(key_name="derived")
+                      .SerializeToString(), eb.AUTH_DIRECT, b"app")
+    check("the derived key is the first 16 bytes of the OKM", st == 0 and
+          export_pb.Result.FromString(out).data == OKM[:16], st)
+    st, _ = c.op("kdf_output_key", handle=h, key_name="derived", attributes=out_attrs)
+    check("output key under a name in use: AlreadyExists", st == 1139, st)
+    c.op("abort", handle=h)
+    c.close()
+
+    # A volatile derived key lives as long as the connection that made it.
+    c = Conn(svc)
+    st, h = hkdf_ready(c, "ikm")
+    st, _ = c.op("kdf_output_key", handle=h, key_name="vol-derived", attributes=out_attrs,
+                 is_volatile=True)
+    check("a volatile output key", st == 0, st)
+    export = export_pb.Operation(key_name="vol-derived").SerializeToString()
+    st, out = eb.call(svc.sock, 1, 0x0C, export, eb.AUTH_DIRECT, b"app")
+    check("the volatile derived key is the first 16 bytes of the OKM", st == 0 and
+          export_pb.Result.FromString(out).data == OKM[:16], st)
+    c.close()
+    for _ in range(100):
+        st, _ = eb.call(svc.sock, 1, 0x0C, export, eb.AUTH_DIRECT, b"app")
+        if st != 0:
+            break
+        time.sleep(0.1)
+    check("...and is destroyed when its connection closes", st == 1140, st)
+
+
+def p_sha256(secret, seed, length):
+    """RFC 5246 section 5's P_SHA256, written here from the RFC."""
+    out, a = b"", seed
+    while len(out) < length:
+        a = hmac.new(secret, a, hashlib.sha256).digest()
+        out += hmac.new(secret, a + seed, hashlib.sha256).digest()
+    return out[:length]
+
+
+def derive(c, alg, inputs, length):
+    """A derivation of alg with inputs [(step, bytes or ("key", name) or ("agree", name, peer))]."""
+    st, r = c.op("kdf_setup", alg=alg)
+    if st != 0:
+        return st, None
+    for step, value in inputs:
+        if isinstance(value, bytes):
+            st, _ = c.op("kdf_input_bytes", handle=r.handle, step=step, input=value)
+        elif value[0] == "key":
+            st, _ = c.op("kdf_input_key", handle=r.handle, step=step, key_name=value[1])
+        else:
+            st, _ = c.op("kdf_key_agreement", handle=r.handle, step=step, key_name=value[1],
+                         expected=value[2])
+        if st != 0:
+            c.op("abort", handle=r.handle)
+            return st, None
+    st, out = c.op("kdf_output_bytes", handle=r.handle, number=length)
+    c.op("abort", handle=r.handle)
+    return st, (out.output if st == 0 else None)
+
+
+def run_kdf_tls_ecdh(svc):
+    c = Conn(svc)
+    secret, seed, label = bytes(range(1, 33)), b"client and server randoms", b"key expansion"
+    st, out = derive(c, TLS12_PRF_SHA_256, [(IN_SEED, seed), (IN_SECRET, secret),
+                                            (IN_LABEL, label)], 104)
+    check("TLS 1.2 PRF (SHA-256) equals RFC 5246's P_SHA256", st == 0 and
+          out == p_sha256(secret, label + seed, 104), (st, out))
+    psk = b"a pre-shared key"
+    pms = struct.pack(">H", len(psk)) + bytes(len(psk)) + struct.pack(">H", len(psk)) + psk
+    st, out = derive(c, TLS12_PSK_TO_MS_SHA_256, [(IN_SEED, seed), (IN_SECRET, psk),
+                                                  (IN_LABEL, b"master secret")], 48)
+    check("TLS 1.2 PSK to master secret equals RFC 4279's premaster through the PRF",
+          st == 0 and out == p_sha256(pms, b"master secret" + seed, 48), (st, out))
+
+    # ECDH P-256 into HKDF: the shared secret never leaves the service.
+    ours = ec.generate_private_key(ec.SECP256R1())
+    peer = ec.generate_private_key(ec.SECP256R1())
+    ka = A()
+    ka.key_agreement.with_key_derivation.ka_alg = A.KeyAgreement.ECDH
+    ka.key_agreement.with_key_derivation.kdf_alg.hkdf.hash_alg = A.SHA_256
+    pair = KT()
+    pair.ecc_key_pair.curve_family = KT.SECP_R1
+    st = import_key(svc, "ecdh", pair, 256, ["derive"], ka,
+                    ours.private_numbers().private_value.to_bytes(32, "big"))
+    check("import a P-256 key for ECDH into HKDF", st == 0, st)
+    peer_pub = peer.public_key().public_bytes(serialization.Encoding.X962,
+                                              serialization.PublicFormat.UncompressedPoint)
+    st, out = derive(c, ECDH_HKDF_SHA_256, [(IN_SALT, b"salt"),
+                                            (IN_SECRET, ("agree", "ecdh", peer_pub)),
+                                            (IN_INFO, b"info")], 40)
+    shared = peer.exchange(ec.ECDH(), ours.public_key())
+    want = HKDF(hashes.SHA256(), 40, b"salt", b"info").derive(shared)
+    check("ECDH P-256 into HKDF-SHA-256 equals OpenSSL's ECDH and HKDF", st == 0 and out == want,
+          (st, out))
+    st, out = derive(c, ECDH_HKDF_SHA_256, [(IN_SALT, b"salt"),
+                                            (IN_SECRET, ("agree", "ecdh", b"\x04" + bytes(64)))],
+                     16)
+    check("key agreement with a point off the curve: InvalidArgument",
+          st == ST["invalid_argument"], st)
+    c.close()
+
+
+def run_client_library(svc):
+    """The same operations through libparsec's calls (tests/ext_mp_client)."""
+    env = dict(os.environ, PARSEC_SERVICE_ENDPOINT="unix:" + svc.sock)
+    proc = subprocess.run([os.path.join(eb.TOP, "tests", "ext_mp_client")], env=env,
+                          capture_output=True, text=True, timeout=120)
+    got = {}
+    for line in proc.stdout.splitlines():
+        name, st, out = line.split(" ", 2)
+        got[name] = (int(st), out)
+    ctr = Cipher(algorithms.AES(SP800_KEY), modes.CTR(CTR_IV)).encryptor()
+    want = {
+        "hash_setup": (0, "-"), "hash_clone": (0, "-"),
+        "hash_abc": (0, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+        "hash_small_buffer": (1138, "-"), "hash_after_finish": (ST["bad_state"], "-"),
+        "abort_gone": (0, "-"), "mac_import": (0, "-"),
+        "mac_sign": (0, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"),
+        "mac_verify": (0, "-"), "cipher_import": (0, "-"),
+        "cipher_ctr": (0, (ctr.update(bytes(range(64))) + ctr.finalize()).hex()),
+        "aead_setup": (ST["not_supported"], "-"), "kdf_import": (0, "-"),
+        "kdf_capacity": (0, str(255 * 32)), "kdf_hkdf": (0, OKM.hex()),
+        "kdf_output_key": (0, "-"), "kdf_derived_key": (0, OKM[:16].hex()),
+    }
+    check("libparsec's extension calls ran", proc.returncode == 0, proc.stderr[-2000:])
+    for name, expect in want.items():
+        check("libparsec: %s" % name, got.get(name) == expect, (got.get(name), expect))
+
+
+def run_listing(svc):
+    def opcodes(flags):
+        c = Conn(svc, flags=flags)
+        st, out = c.raw(0x09, list_opcodes_pb.Operation(provider_id=1).SerializeToString(), 0)
+        c.close()
+        return set(list_opcodes_pb.Result.FromString(out).opcodes) if st == 0 else None
+
+    plain_list = opcodes(FLAG_KEEP_ALIVE)
+    ext_list = opcodes(FLAG_KEEP_ALIVE | FLAG_EXTENSIONS)
+    check("ListOpcodes without the extensions flag names none of them", plain_list is not None
+          and not any(o >= 0x1000 for o in plain_list), plain_list)
+    served = set(OP.values()) - {OP["aead_setup"]}
+    check("ListOpcodes with the flag names every served one, and no AEAD",
+          ext_list is not None and served <= ext_list and OP["aead_setup"] not in ext_list and
+          plain_list <= ext_list, ext_list)
+    # Served all the same without the flag.
+    c = Conn(svc, flags=FLAG_KEEP_ALIVE)
+    st, r = c.op("hash_setup", alg=SHA_256)
+    check("served without the flag", st == 0 and r.handle != 0, st)
+    c.close()
+
+
+def run_connections(svc):
+    a, b = Conn(svc), Conn(svc)
+    st, r = a.op("hash_setup", alg=SHA_256)
+    st_b, _ = b.op("hash_update", handle=r.handle, input=b"x")
+    check("a handle on another connection: BadState", st_b == ST["bad_state"], st_b)
+    st_b, _ = b.op("abort", handle=r.handle)
+    st_a, _ = a.op("hash_update", handle=r.handle, input=b"abc")
+    st_f, f = a.op("hash_finish", handle=r.handle)
+    check("...and it neither aborted nor touched the owner's", st_b == 0 and st_a == 0 and
+          st_f == 0 and f.output == bytes.fromhex(
+              "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+          (st_b, st_a, st_f))
+    st, _ = b.op("hash_update", handle=0, input=b"x")
+    check("handle 0: BadState", st == ST["bad_state"], st)
+    a.close()
+    b.close()
+
+    # Closing frees: the workers' own count of what they hold, in their log.
+    time.sleep(0.3)
+    before = svc.log().count("multipart operations dropped")
+    c = Conn(svc)
+    made = 0
+    for alg in (SHA_256, SHA_512, SHA_256):
+        made += c.op("hash_setup", alg=alg)[0] == 0
+    st, r = c.op("kdf_setup", alg=HKDF_SHA_256)
+    made += st == 0
+    c.close()
+    log = svc.wait_log("multipart operations dropped", before + 1)
+    time.sleep(0.5)
+    lines = re.findall(r"provider-mbed\[(\d+)\]: info: prov_mbed_multi_drop: connection \d+ "
+                       r"closed: (\d+) multipart operations dropped, (\d+) live",
+                       svc.log())[before:]
+    check("a closed connection's %d operations end in their workers, none left live" % made,
+          made == 4 and sum(int(d) for _, d, _ in lines) == 4 and
+          all(live == "0" for _, _, live in lines), lines)
+
+    # A connection that closes with its answer (no keep-alive) keeps nothing either.
+    before = svc.log().count("multipart operations dropped")
+    c = Conn(svc, flags=FLAG_EXTENSIONS)
+    st, r = c.op("hash_setup", alg=SHA_256)
+    c.close()
+    svc.wait_log("multipart operations dropped", before + 1)
+    time.sleep(0.3)
+    lines = re.findall(r"closed: (\d+) multipart operations dropped, (\d+) live",
+                       svc.log())[before:]
+    check("a setup on a closing connection is dropped with it", st == 0 and
+          sum(int(d) for d, _ in lines) == 1 and all(live == "0" for _, live in lines),
+          (st, lines))
+
+
+def run_bound(svc):
+    c = Conn(svc, app="bounded")
+    handles = []
+    for i in range(32):
+        st, r = c.op("hash_setup", alg=SHA_256)
+        if st != 0:
+            break
+        handles.append(r.handle)
+    st, _ = c.op("hash_setup", alg=SHA_256)
+    check("32 operations per application, the 33rd: InsufficientMemory",
+          len(handles) == 32 and st == ST["insufficient_memory"], (len(handles), st))
+    other = Conn(svc, app="other")
+    st2, _ = other.op("hash_setup", alg=SHA_256)
+    check("another application is not bound by it", st2 == 0, st2)
+    other.close()
+    second = Conn(svc, app="bounded")
+    st, _ = second.op("kdf_setup", alg=HKDF_SHA_256)
+    check("the bound holds over the application's connections", st == ST["insufficient_memory"],
+          st)
+    c.op("abort", handle=handles[0])
+    st, _ = second.op("kdf_setup", alg=HKDF_SHA_256)
+    check("an abort makes room", st == 0, st)
+    c.close()
+    time.sleep(0.5)
+    ok = sum(second.op("hash_setup", alg=SHA_256)[0] == 0 for _ in range(31))
+    check("a closed connection's operations no longer count", ok == 31, ok)
+    second.close()
+
+
+def run_bad_bodies(svc):
+    c = Conn(svc)
+    st, _ = c.raw(OP["hash_setup"], b"\xff\xff\xff")
+    check("a body that is no Operation: DeserializingBodyFailed", st == ST["deserializing"], st)
+    st, _ = c.raw(OP["mac_setup"], ext.Operation(key_name="a\0b", alg=HMAC_SHA_256)
+                  .SerializeToString())
+    check("a key name with a NUL byte: InvalidArgument", st == ST["invalid_argument"], st)
+    st, _ = c.op("kdf_output_key", handle=1, key_name="k")
+    check("output key without attributes: InvalidEncoding", st == ST["invalid_encoding"], st)
+    st, _ = c.raw(OP["hash_setup"], ext.Operation(alg=SHA_256).SerializeToString(), provider=0)
+    check("to the core provider: NotSupported", st == ST["not_supported"], st)
+    st, r = c.op("hash_setup", alg=SHA_256)
+    check("the connection still serves", st == 0, st)
+    c.close()
+    # As any opcode the protocol lacks (upstream then closes the connection).
+    c = Conn(svc)
+    st, _ = c.raw(0x104F, b"")
+    check("an unassigned opcode of the range: OpcodeDoesNotExist", st == 9, st)
+    c.close()
+
+
+def run_worker_death(svc):
+    c = Conn(svc)
+    handles = []
+    for _ in range(4):
+        st, r = c.op("hash_setup", alg=SHA_256)
+        handles.append(r.handle if st == 0 else 0)
+    # Both workers die in turn, whichever holds the operations.
+    ok = eb.restart_worker(svc, "parsec-provider-mbed") and \
+        eb.restart_worker(svc, "parsec-provider-mbed")
+    statuses = [c.op("hash_update", handle=h, input=b"x")[0] for h in handles]
+    check("after their worker died, the operations answer BadState",
+          ok and statuses == [ST["bad_state"]] * 4, (ok, statuses))
+    st, _ = c.op("abort", handle=handles[0])
+    check("abort of a lost operation answers Success", st == 0, st)
+    st, _ = c.op("hash_setup", alg=SHA_256)
+    check("new setups work after the restart", st == 0, st)
+    c.close()
+
+
+def run_idle(svc):
+    """A connection holding an operation is not closed for idleness (keep_alive_timeout 1 s)."""
+    holder, idle = Conn(svc), Conn(svc)
+    st, r = holder.op("hash_setup", alg=SHA_256)
+    idle.op("kdf_setup", alg=0x02000009)  # refused (not a derivation): holds nothing
+    time.sleep(2.5)
+    try:
+        st_h, _ = holder.op("hash_update", handle=r.handle, input=b"abc")
+    except OSError:
+        st_h = None
+    check("a connection holding an operation outlives keep_alive_timeout", st == 0 and st_h == 0,
+          (st, st_h))
+    try:
+        st_i, _ = idle.op("hash_setup", alg=SHA_256)
+    except OSError:
+        st_i = None
+    check("...and one holding none is closed", st_i is None, st_i)
+    holder.close()
+    idle.close()
+
+
+def main():
+    svc = eb.Service(privsep_extra="keep_alive_timeout = 1000")
+    svc.start()
+    try:
+        run_hash(svc)
+        run_mac(svc)
+        run_cipher(svc)
+        run_kdf(svc)
+        run_kdf_tls_ecdh(svc)
+        run_client_library(svc)
+        run_listing(svc)
+        run_connections(svc)
+        run_bound(svc)
+        run_bad_bodies(svc)
+        run_idle(svc)
+        run_worker_death(svc)
+    finally:
+        svc.stop()
+        svc.remove()
+    return summary("e2e_ext_mp")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
