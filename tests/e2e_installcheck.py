@@ -4,8 +4,10 @@
 
 make install into a DESTDIR; every examples/*.c built against that tree
 through pkg-config, once shared and once static (pkg-config --static), and run
-against a real parsecd; the installed manual pages: one for every exported
-function, each rendering without a groff warning.
+against a real parsecd; every examples/psa/*.c, a plain PSA Crypto API
+program, built against libparsec-psa the same two ways and against Debian's
+Mbed TLS, the three printing the same lines; the installed manual pages: one
+for every exported function, each rendering without a groff warning.
 
 Usage: e2e_installcheck.py TOPDIR
 """
@@ -110,6 +112,35 @@ def psa_headers(dest, env):
           any(f.startswith("-I") and f.endswith("/include/parsec-psa") for f in flags), r.stdout + r.stderr)
 
 
+def psa_examples(env, dest, svc):
+    """A PSA program unchanged: Mbed TLS in-process, libparsec-psa shared and static."""
+    libdir = os.path.dirname(find(dest, "libparsec-psa.so.0") or dest)
+    run_env = dict(os.environ, PARSEC_SERVICE_ENDPOINT="unix:" + svc.sock, LD_LIBRARY_PATH=libdir)
+    extra = os.environ.get("PARSEC_EXAMPLE_CFLAGS", "").split()
+    flags = run(["pkg-config", "--cflags", "--libs", "parsec-psa"], env=env).stdout.split()
+    static = run(["pkg-config", "--cflags", "--static", "--libs", "parsec-psa"], env=env).stdout.split()
+    static = ["-Wl,-Bstatic"] + static + ["-Wl,-Bdynamic"] if SANITIZED else ["-static"] + static
+    sources = sorted(glob.glob(os.path.join(eb.TOP, "examples", "psa", "*.c")))
+    check("examples/psa/ holds a PSA program", len(sources) > 0, sources)
+    for src in sources:
+        name = os.path.basename(src)[:-2]
+        out = {}
+        for kind, libs in (("mbedtls", ["-lmbedcrypto"]), ("shared", flags), ("static", static)):
+            exe = os.path.join(dest, "%s-%s" % (name, kind))
+            r = run(["cc", "-Wall", "-Wextra", "-Werror", "-o", exe, src] + extra + libs)
+            check("examples/psa/%s.c builds against %s, without a warning" %
+                  (name, "Debian's Mbed TLS" if kind == "mbedtls" else "libparsec-psa " + kind),
+                  r.returncode == 0, r.stderr[-800:])
+            r = run([exe], env=run_env)
+            check("%s-%s runs" % (name, kind), r.returncode == 0, r.stdout + r.stderr)
+            out[kind] = r.stdout
+        dyn = needed(os.path.join(dest, name + "-shared"))
+        check("the shared %s needs libparsec-psa.so.0, not libmbedcrypto" % name,
+              "[libparsec-psa.so.0]" in dyn and "mbedcrypto" not in dyn, dyn)
+        check("%s prints the same lines built against Mbed TLS and libparsec-psa (shared, static)" % name,
+              out["mbedtls"] != "" and out["mbedtls"] == out["shared"] == out["static"], out)
+
+
 def manual_pages(dest):
     man3 = os.path.dirname(find(dest, "libparsec.3") or dest)
     names = [line.split("@")[0] for line in open(os.path.join(eb.TOP, "libparsec", "libparsec.abi"))
@@ -140,6 +171,7 @@ def main():
             check("<parsec/%s> installed" % header, find(dest, header) is not None)
         psa_headers(dest, env)
         run_examples(env, dest, svc)
+        psa_examples(env, dest, svc)
         manual_pages(dest)
     finally:
         svc.stop()
