@@ -190,6 +190,11 @@ def run_hash(svc):
     st, _ = c.op("hash_verify", handle=r.handle, expected=bytes.fromhex(
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"))
     check("hash verify against the right hash", st == 0, st)
+    st, r = c.op("hash_setup", alg=SHA_256)
+    st, _ = c.op("hash_finish", handle=r.handle, output_size=31)
+    st2, _ = c.op("hash_update", handle=r.handle, input=b"x")
+    check("finish with room for 31 bytes of SHA-256: BufferTooSmall, and the operation ended",
+          st == 1138 and st2 == ST["bad_state"], (st, st2))
     st, _ = c.op("hash_setup", alg=0x02000099)
     check("hash setup of an unknown hash: NotSupported", st == ST["not_supported"], st)
     c.close()
@@ -272,6 +277,12 @@ def run_cipher(svc):
     st, _ = c.op("cipher_update", handle=r.handle, input=bytes(16))
     check("cipher update before an IV: BadState", st == ST["bad_state"], st)
     c.op("abort", handle=r.handle)
+    st, r = c.op("cipher_setup", key_name="aes-cbc", alg=CBC_NO_PADDING)
+    c.op("cipher_set_iv", handle=r.handle, input=CBC_IV)
+    st, _ = c.op("cipher_update", handle=r.handle, input=SP800_PLAIN[:16], output_size=15)
+    st2, _ = c.op("cipher_update", handle=r.handle, input=SP800_PLAIN[:16], output_size=16)
+    check("a block into room for 15 bytes: BufferTooSmall, and the operation ended (as mbedtls)",
+          st == 1138 and st2 == ST["bad_state"], (st, st2))
     st, r = c.op("cipher_setup", key_name="aes-cbc", alg=CBC_NO_PADDING)
     st, iv = c.op("cipher_generate_iv", handle=r.handle)
     check("generate IV gives 16 bytes", st == 0 and len(iv.output) == 16, (st, iv))
