@@ -100,7 +100,7 @@ static uint32_t
 opstate_start(struct broker_ctx *b, uint64_t conn_id, const struct broker_identity *id,
     struct op_request *op)
 {
-	struct broker_opstate_app *app = opstate_app_get(b, id);
+	struct broker_opstate_app *app;
 	struct broker_opstate *s, *source = NULL;
 
 	if (op->opcode == OP_EXT_HASH_CLONE) {
@@ -108,13 +108,10 @@ opstate_start(struct broker_ctx *b, uint64_t conn_id, const struct broker_identi
 		if (source == NULL || source->lost || source->worker == NULL)
 			return ST_PSA_BAD_STATE;
 	}
-	if (app->count >= BROKER_OPS_PER_APP) {
-		if (app->count == 0) {
-			RB_REMOVE(broker_opstate_app_tree, &b->opstate_apps, app);
-			free(app);
-		}
+	/* Counted from here on: an application holding none has no record. */
+	app = opstate_app_get(b, id);
+	if (app->count >= BROKER_OPS_PER_APP)
 		return ST_PSA_INSUFFICIENT_MEMORY;
-	}
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		fatal("calloc");
 	s->conn_id = conn_id;

@@ -53,7 +53,8 @@ struct op_key_attrs {
  *   Extension opcodes (OP_EXT_*, proto/pc_ext.h): handle, and as their
  *   contract says alg, key_name, attrs, number, number2, step, in[0], in[1];
  *   (a setup's number: 1 to verify or decrypt; KdfOutputKey's number2: 1 for
- *   a volatile key); a setup's or clone's handle2 is the new handle, and conn
+ *   a volatile key; an output step's number2: the caller's room for it, or
+ *   PC_EXT_NO_LIMIT); a setup's or clone's handle2 is the new handle, and conn
  *   the client connection, both brokerd's, for the worker
  */
 struct op_request {

@@ -98,8 +98,12 @@ ext_output(parsec_client *c, uint32_t opcode, ext_mp_Operation *op, const uint8_
     size_t in_len, uint8_t *out, size_t cap, size_t *len)
 {
 	struct ext_call x = { { in, in_len }, { NULL, 0 }, { out, cap, 0 }, { NULL, 0, 0 }, 0, 0 };
-	int st = ext_run(c, opcode, op, &x);
+	int st;
 
+	/* The service's PSA judges the room, and ends the operation as the API says. */
+	op->has_output_size = true;
+	op->output_size = cap;
+	st = ext_run(c, opcode, op, &x);
 	*len = x.output.len;
 	return st;
 }

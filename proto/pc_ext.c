@@ -37,7 +37,12 @@ pc_ext_fill(uint32_t opcode, const ext_mp_Operation *m, struct op_request *op)
 	op->step = m->step;
 	memcpy(op->key_name, m->key_name, sizeof(m->key_name));
 	op->number = pc_ext_has_direction(opcode) ? m->reverse : m->number;
-	op->number2 = opcode == OP_EXT_KDF_OUTPUT_KEY ? m->is_volatile : m->text_length;
+	if (opcode == OP_EXT_KDF_OUTPUT_KEY)
+		op->number2 = m->is_volatile;
+	else if (opcode == OP_EXT_AEAD_SET_LENGTHS)
+		op->number2 = m->text_length;
+	else
+		op->number2 = m->has_output_size ? m->output_size : PC_EXT_NO_LIMIT;
 	if (opcode == OP_EXT_KDF_OUTPUT_KEY) {
 		if (!m->has_attributes || pc_key_attrs_from_pb(&m->attributes, &op->attrs) == -1)
 			return ST_INVALID_ENCODING;

@@ -13,6 +13,12 @@
 
 #include "op.h"
 
+/*
+ * A step that gives output carries the caller's room for it in op->number2
+ * (output_size), or PC_EXT_NO_LIMIT when the request did not say.
+ */
+#define PC_EXT_NO_LIMIT UINT64_MAX
+
 /* Whether opcode is an extension opcode this codec carries. */
 int pc_ext_carries(uint32_t opcode);
 

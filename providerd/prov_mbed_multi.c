@@ -161,6 +161,17 @@ multi_key_done(psa_key_id_t id, psa_status_t st)
 
 /* Output bytes: room for max in out[0], then the length written. */
 #define OUT(n) prov_out_alloc(out, res, 0, (n))
+
+/*
+ * The room PSA is given for a step's output: what the caller said it has, up
+ * to max, so that PSA answers BufferTooSmall (and ends the operation) as it
+ * would in the caller's own process.
+ */
+static size_t
+multi_room(const struct op_request *op, size_t max)
+{
+	return op->number2 < max ? (size_t)op->number2 : max;
+}
 #define HANDLER(name)                                                                     \
 	psa_status_t name(const struct op_request *op, const uint8_t *key_ref,     \
 	    size_t key_ref_len, struct op_result *res, struct prov_out *out)
@@ -208,7 +219,8 @@ HANDLER(prov_mbed_multi_hash_finish)
 	if (op->opcode == OP_EXT_HASH_VERIFY)
 		st = psa_hash_verify(&m->u.hash, op->in[1].ptr, op->in[1].len);
 	else
-		st = psa_hash_finish(&m->u.hash, OUT(PSA_HASH_MAX_SIZE), PSA_HASH_MAX_SIZE, &len);
+		st = psa_hash_finish(&m->u.hash, OUT(PSA_HASH_MAX_SIZE),
+		    multi_room(op, PSA_HASH_MAX_SIZE), &len);
 	res->out[0].len = len;
 	multi_end(m);
 	return st;
@@ -255,7 +267,8 @@ HANDLER(prov_mbed_multi_mac_finish)
 	if (op->opcode == OP_EXT_MAC_VERIFY_FINISH)
 		st = psa_mac_verify_finish(&m->u.mac, op->in[1].ptr, op->in[1].len);
 	else
-		st = psa_mac_sign_finish(&m->u.mac, OUT(PSA_MAC_MAX_SIZE), PSA_MAC_MAX_SIZE, &len);
+		st = psa_mac_sign_finish(&m->u.mac, OUT(PSA_MAC_MAX_SIZE),
+		    multi_room(op, PSA_MAC_MAX_SIZE), &len);
 	res->out[0].len = len;
 	multi_end(m);
 	return st;
@@ -272,7 +285,7 @@ HANDLER(prov_mbed_multi_cipher_iv)
 	if (op->opcode == OP_EXT_CIPHER_SET_IV)
 		return psa_cipher_set_iv(&m->u.cipher, op->in[0].ptr, op->in[0].len);
 	st = psa_cipher_generate_iv(&m->u.cipher, OUT(PSA_CIPHER_IV_MAX_SIZE),
-	    PSA_CIPHER_IV_MAX_SIZE, &len);
+	    multi_room(op, PSA_CIPHER_IV_MAX_SIZE), &len);
 	res->out[0].len = len;
 	return st;
 }
@@ -287,7 +300,8 @@ HANDLER(prov_mbed_multi_cipher_update)
 		return PSA_ERROR_BAD_STATE;
 	/* What one update may give: the input and a block held back from before. */
 	cap = op->in[0].len + PSA_BLOCK_CIPHER_BLOCK_MAX_SIZE;
-	st = psa_cipher_update(&m->u.cipher, op->in[0].ptr, op->in[0].len, OUT(cap), cap, &len);
+	st = psa_cipher_update(&m->u.cipher, op->in[0].ptr, op->in[0].len, OUT(cap),
+	    multi_room(op, cap), &len);
 	res->out[0].len = len;
 	return st;
 }
@@ -301,7 +315,7 @@ HANDLER(prov_mbed_multi_cipher_finish)
 	if (m == NULL)
 		return PSA_ERROR_BAD_STATE;
 	st = psa_cipher_finish(&m->u.cipher, OUT(PSA_BLOCK_CIPHER_BLOCK_MAX_SIZE),
-	    PSA_BLOCK_CIPHER_BLOCK_MAX_SIZE, &len);
+	    multi_room(op, PSA_BLOCK_CIPHER_BLOCK_MAX_SIZE), &len);
 	res->out[0].len = len;
 	multi_end(m);
 	return st;

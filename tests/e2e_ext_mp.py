@@ -10,7 +10,8 @@ only to a client that says it knows them; a step out of order, or on a handle
 of another connection, is PsaErrorBadState; a closed connection's operations
 end in their worker (its log counts them); an application holds at most 32 at
 once (PsaErrorInsufficientMemory beyond); bad bodies get the right status;
-a worker that dies takes its operations with it.
+a worker that dies takes its operations with it. The PKCS#11 provider (on
+SoftHSMv2) and the TPM provider (on swtpm) neither list nor serve them.
 
 Usage: e2e_ext_mp.py TOPDIR
 """
@@ -34,6 +35,8 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes  # 
 from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF  # noqa: E402
 
+import softhsmlib  # noqa: E402
+import swtpmlib  # noqa: E402
 import ext_mp_pb2 as ext  # noqa: E402
 import list_opcodes_pb2 as list_opcodes_pb  # noqa: E402
 import psa_algorithm_pb2 as alg_pb  # noqa: E402
@@ -190,6 +193,11 @@ def run_hash(svc):
     st, _ = c.op("hash_verify", handle=r.handle, expected=bytes.fromhex(
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"))
     check("hash verify against the right hash", st == 0, st)
+    st, r = c.op("hash_setup", alg=SHA_256)
+    st, _ = c.op("hash_finish", handle=r.handle, output_size=31)
+    st2, _ = c.op("hash_update", handle=r.handle, input=b"x")
+    check("finish with room for 31 bytes of SHA-256: BufferTooSmall, and the operation ended",
+          st == 1138 and st2 == ST["bad_state"], (st, st2))
     st, _ = c.op("hash_setup", alg=0x02000099)
     check("hash setup of an unknown hash: NotSupported", st == ST["not_supported"], st)
     c.close()
@@ -272,6 +280,12 @@ def run_cipher(svc):
     st, _ = c.op("cipher_update", handle=r.handle, input=bytes(16))
     check("cipher update before an IV: BadState", st == ST["bad_state"], st)
     c.op("abort", handle=r.handle)
+    st, r = c.op("cipher_setup", key_name="aes-cbc", alg=CBC_NO_PADDING)
+    c.op("cipher_set_iv", handle=r.handle, input=CBC_IV)
+    st, _ = c.op("cipher_update", handle=r.handle, input=SP800_PLAIN[:16], output_size=15)
+    st2, _ = c.op("cipher_update", handle=r.handle, input=SP800_PLAIN[:16], output_size=16)
+    check("a block into room for 15 bytes: BufferTooSmall, and the operation ended (as mbedtls)",
+          st == 1138 and st2 == ST["bad_state"], (st, st2))
     st, r = c.op("cipher_setup", key_name="aes-cbc", alg=CBC_NO_PADDING)
     st, iv = c.op("cipher_generate_iv", handle=r.handle)
     check("generate IV gives 16 bytes", st == 0 and len(iv.output) == 16, (st, iv))
@@ -635,6 +649,47 @@ def run_idle(svc):
     idle.close()
 
 
+def run_unserved(svc, provider, label):
+    """A provider without the rows: none listed, each answered NotSupported."""
+    c = Conn(svc)
+    st, out = c.raw(0x09, list_opcodes_pb.Operation(provider_id=provider).SerializeToString(), 0)
+    listed = set(list_opcodes_pb.Result.FromString(out).opcodes) if st == 0 else None
+    check("%s lists none of the multipart opcodes" % label, listed is not None and
+          not listed & set(OP.values()), listed)
+    st_h, _ = c.raw(OP["hash_setup"], ext.Operation(alg=SHA_256).SerializeToString(), provider)
+    st_k, _ = c.raw(OP["kdf_setup"], ext.Operation(alg=HKDF_SHA_256).SerializeToString(),
+                    provider)
+    check("%s answers their setups NotSupported" % label,
+          st_h == ST["not_supported"] and st_k == ST["not_supported"], (st_h, st_k))
+    c.close()
+
+
+def serve_and_check(svc, provider, label):
+    try:
+        svc.start()
+        run_unserved(svc, provider, label)
+    finally:
+        svc.stop()
+        svc.remove()
+
+
+def other_providers():
+    if softhsmlib.available():
+        svc = eb.Service()
+        token = softhsmlib.Token(svc.dir)
+        serve_and_check(eb.Service(directory=svc.dir, provider_extra=token.provider_table()), 2,
+                        "PKCS#11 (SoftHSMv2)")
+    else:
+        print("# SoftHSMv2 missing: the PKCS#11 provider is not tested")
+    if swtpmlib.available():
+        with swtpmlib.Swtpm() as tpm:
+            serve_and_check(eb.Service(provider_extra='\n[[provider]]\nprovider_type = "Tpm"\n'
+                                       'key_info_manager = "sqlite-manager"\ntcti = "%s"\n'
+                                       % tpm.tcti), 3, "TPM (swtpm)")
+    else:
+        print("# swtpm missing: the TPM provider is not tested")
+
+
 def main():
     svc = eb.Service(privsep_extra="keep_alive_timeout = 1000")
     svc.start()
@@ -654,6 +709,7 @@ def main():
     finally:
         svc.stop()
         svc.remove()
+    other_providers()
     return summary("e2e_ext_mp")
 
 
