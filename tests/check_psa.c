@@ -1139,8 +1139,8 @@ START_TEST(test_idle)
 END_TEST
 
 /*
- * A volatile key is the parent's alone: a child's exit does not take it, and
- * the parent's exit does even while a child it forked lives on.
+ * A volatile key is the parent's alone: the child cannot name it, and the
+ * parent's exit takes it even while a child it forked lives on.
  */
 START_TEST(test_fork_volatile)
 {
@@ -1153,6 +1153,16 @@ START_TEST(test_fork_volatile)
 
 	psa_t_init();
 	PSA_T_PENDING(psa_generate_key(&a, &key), "volatile keys");
+	/* The parent's volatile key is not the child's. */
+	if ((pid = fork()) == 0) {
+		psa_key_attributes_t got = PSA_KEY_ATTRIBUTES_INIT;
+
+		_exit(psa_get_key_attributes(key, &got) == PSA_ERROR_INVALID_HANDLE &&
+		    psa_destroy_key(key) == PSA_ERROR_INVALID_HANDLE ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "the child reached its parent's volatile key");
 	PSA_EQ(psa_destroy_key(key), PSA_SUCCESS);
 	before = psa_t_volatile_count();
 	ck_assert_int_eq(pipe(gone), 0);
