@@ -25,7 +25,7 @@ static struct {
 	pthread_mutex_t lock;	/* psa_crypto_init against itself and fork */
 	atomic_int ready;
 	atomic_int pid;		/* the process that owns the connections */
-	atomic_uint next;	/* where the next free-connection search starts */
+	atomic_uint next;	/* the connection the next new thread starts with */
 	uint32_t provider;
 	parsec_settings *settings;
 	struct lpsa_conn conns[LPSA_CONN_COUNT];
