@@ -381,8 +381,8 @@ bench_psa_print(double ratio, double psa, double lib)
 		printf("(f) PSA psa_sign_hash ECDSA P-256: not measured\n");
 	else
 		printf("(f) PSA psa_sign_hash ECDSA P-256: libparsec-psa %.0f/s, libparsec "
-		    "parsec_sign_hash %.0f/s, one thread each: ratio %.2f (target >= 0.95)\n", psa,
-		    lib, ratio);
+		    "parsec_sign_hash %.0f/s (medians), one thread each: median ratio of neighbouring "
+		    "rounds %.2f (target >= 0.95)\n", psa, lib, ratio);
 }
 
 /* (e) or (f) alone, on a service of its own: "parsec-bench p11", "parsec-bench psa". */

@@ -3,8 +3,9 @@
  * make bench (f): ECDSA P-256 psa_sign_hash through libparsec-psa over
  * parsec_sign_hash through libparsec, one thread each on its own connection,
  * the same key (the PSA id's key name), the same service, in 24 alternating
- * half-second rounds so that both see the same machine. Target >= 0.95: the
- * PSA library adds no round trip to a signature.
+ * half-second rounds so that both see the same machine; the median of the
+ * neighbouring rounds' ratios. Target >= 0.95: the PSA library adds no round
+ * trip to a signature.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,14 +66,28 @@ psa_bench_setup(parsec_client **client)
 	return parsec_client_new(client, PSA_BENCH_APP) == PARSEC_SUCCESS ? 0 : -1;
 }
 
-/* (f) measured against the running service: the ratio, or -1 if it could not be. */
+/* The median of n values (sorted in place). */
+static double
+psa_bench_median(double *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/*
+ * (f) measured against the running service: the ratio, or -1 if it could not
+ * be. Each pair of neighbouring rounds (one of each) gives a ratio and the
+ * median of those is the answer, so that a burst of other load on the
+ * machine weighs on one pair only.
+ */
 double
 bench_psa(const char *socket_path, double *psa_rate, double *lib_rate)
 {
+	double psa[PSA_BENCH_ROUNDS / 2], lib[PSA_BENCH_ROUNDS / 2], ratio[PSA_BENCH_ROUNDS / 2];
 	parsec_client *client = NULL;
 	char endpoint[320];
-	long psa = 0, lib = 0, n;
-	int i;
+	int i, ok = 1;
+	long n;
 
 	snprintf(endpoint, sizeof(endpoint), "unix:%s", socket_path);
 	/* The library takes who it is from the environment, as any PSA program does. */
@@ -80,25 +95,24 @@ bench_psa(const char *socket_path, double *psa_rate, double *lib_rate)
 	    setenv("PARSEC_APP_NAME", PSA_BENCH_APP, 1) == -1 ||
 	    setenv("PARSEC_PSA_PROVIDER", "1", 1) == -1 || psa_bench_setup(&client) == -1) {
 		fprintf(stderr, "bench: (f) could not be set up\n");
-		psa = lib = -1;
+		ok = 0;
 	}
 	/* Short rounds in the order P L L P ..., so that a drifting load weighs on both alike. */
-	for (i = 0; i < PSA_BENCH_ROUNDS && psa >= 0 && lib >= 0; i++) {
+	for (i = 0; i < PSA_BENCH_ROUNDS && ok; i++) {
 		int on_psa = i % 4 == 0 || i % 4 == 3;
 
-		n = psa_bench_round(client, on_psa, PSA_BENCH_ROUND_S);
-		if (n < 0)
-			psa = lib = -1;
-		else if (on_psa)
-			psa += n;
+		if ((n = psa_bench_round(client, on_psa, PSA_BENCH_ROUND_S)) <= 0)
+			ok = 0;
 		else
-			lib += n;
+			(on_psa ? psa : lib)[i / 2] = (double)n / PSA_BENCH_ROUND_S;
 	}
 	psa_destroy_key(PSA_BENCH_ID);
 	parsec_client_free(client);
-	if (psa <= 0 || lib <= 0)
+	if (!ok)
 		return -1;
-	*psa_rate = (double)psa / (PSA_BENCH_ROUNDS / 2 * PSA_BENCH_ROUND_S);
-	*lib_rate = (double)lib / (PSA_BENCH_ROUNDS / 2 * PSA_BENCH_ROUND_S);
-	return (double)psa / (double)lib;
+	for (i = 0; i < PSA_BENCH_ROUNDS / 2; i++)
+		ratio[i] = psa[i] / lib[i];
+	*psa_rate = psa_bench_median(psa, PSA_BENCH_ROUNDS / 2);
+	*lib_rate = psa_bench_median(lib, PSA_BENCH_ROUNDS / 2);
+	return psa_bench_median(ratio, PSA_BENCH_ROUNDS / 2);
 }

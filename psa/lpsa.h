@@ -55,7 +55,7 @@ psa_status_t lpsa_status(int wire);
 psa_status_t lpsa_key_name(psa_key_id_t key, char name[LPSA_NAME_MAX]);
 /* A fresh volatile key id, or 0 when the range is used up. */
 psa_key_id_t lpsa_volatile_id(void);
-/* After fork(), in the child: its keys get names of their own. */
+/* After fork(), in the child: a token of its own; the parent's volatile ids name nothing. */
 void lpsa_name_forked(void);
 /* First use: this process's token. 0, or -1 without randomness. */
 int lpsa_name_init(void);

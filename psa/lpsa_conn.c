@@ -25,7 +25,7 @@ static struct {
 	pthread_mutex_t lock;	/* psa_crypto_init against itself and fork */
 	atomic_int ready;
 	atomic_int pid;		/* the process that owns the connections */
-	atomic_uint next;	/* where the next free-connection search starts */
+	atomic_uint next;	/* the connection the next new thread starts with */
 	uint32_t provider;
 	parsec_settings *settings;
 	struct lpsa_conn conns[LPSA_CONN_COUNT];
@@ -206,21 +206,30 @@ lpsa_provider(void)
 	return lpsa.provider;
 }
 
-/* A free connection if there is one, else the next in turn (waited for). Locked. */
+/*
+ * The connection this thread used last, if free: a thread keeps to one
+ * connection and threads spread over them. Else a free one, else the
+ * thread's own (waited for). Locked.
+ */
 static struct lpsa_conn *
 lpsa_conn_take(void)
 {
-	unsigned start = atomic_fetch_add_explicit(&lpsa.next, 1, memory_order_relaxed);
+	static _Thread_local unsigned hint = UINT32_MAX;
 	size_t i;
 
+	if (hint == UINT32_MAX)
+		hint = atomic_fetch_add_explicit(&lpsa.next, 1, memory_order_relaxed) %
+		    LPSA_CONN_COUNT;
 	for (i = 0; i < LPSA_CONN_COUNT; i++) {
-		struct lpsa_conn *conn = &lpsa.conns[(start + i) % LPSA_CONN_COUNT];
+		unsigned at = (unsigned)((hint + i) % LPSA_CONN_COUNT);
 
-		if (pthread_mutex_trylock(&conn->lock) == 0)
-			return conn;
+		if (pthread_mutex_trylock(&lpsa.conns[at].lock) == 0) {
+			hint = at;
+			return &lpsa.conns[at];
+		}
 	}
-	pthread_mutex_lock(&lpsa.conns[start % LPSA_CONN_COUNT].lock);
-	return &lpsa.conns[start % LPSA_CONN_COUNT];
+	pthread_mutex_lock(&lpsa.conns[hint].lock);
+	return &lpsa.conns[hint];
 }
 
 static psa_status_t

@@ -5,8 +5,8 @@
  * application. A volatile key's id is picked here from the vendor range and
  * its name carries a random token of the process that made it,
  * "psa-volatile-<16 hex>-<id in hex>", so that two processes' volatile keys
- * never meet. A forked child takes a new token for the keys it makes and
- * still names its parent's keys by the parent's.
+ * never meet. A forked child draws a token of its own: its parent's volatile
+ * keys are not its keys (they end with the parent), and name nothing here.
  */
 #include <stdatomic.h>
 #include <stdio.h>
@@ -14,13 +14,10 @@
 
 #include "lpsa.h"
 
-/* Tokens of this process and its forebears: keys from first on carry token. */
-#define LPSA_TOKEN_MAX 8
-static struct {
-	psa_key_id_t first;
-	uint64_t token;
-} lpsa_tokens[LPSA_TOKEN_MAX];
-static int lpsa_token_count;
+/* This process's token; its volatile keys are the ids from lpsa_first_volatile on. */
+static uint64_t lpsa_token;
+static int lpsa_token_set;
+static psa_key_id_t lpsa_first_volatile = PSA_KEY_ID_VENDOR_MIN;
 static atomic_uint lpsa_next_volatile = PSA_KEY_ID_VENDOR_MIN;
 
 static int
@@ -41,12 +38,11 @@ lpsa_name_token(uint64_t *token)
 int
 lpsa_name_init(void)
 {
-	if (lpsa_token_count > 0)
+	if (lpsa_token_set)
 		return 0;
-	if (lpsa_name_token(&lpsa_tokens[0].token) != 0)
+	if (lpsa_name_token(&lpsa_token) != 0)
 		return -1;
-	lpsa_tokens[0].first = PSA_KEY_ID_VENDOR_MIN;
-	lpsa_token_count = 1;
+	lpsa_token_set = 1;
 	return 0;
 }
 
@@ -54,19 +50,12 @@ void
 lpsa_name_forked(void)
 {
 	uint64_t token;
-	int i;
 
+	/* Without randomness, still another token than the parent's. */
 	if (lpsa_name_token(&token) != 0)
-		token = lpsa_tokens[lpsa_token_count - 1].token ^ (uint64_t)atomic_load(&lpsa_next_volatile);
-	/* The oldest forebear's keys become unreachable when the table is full. */
-	if (lpsa_token_count == LPSA_TOKEN_MAX) {
-		for (i = 1; i < LPSA_TOKEN_MAX; i++)
-			lpsa_tokens[i - 1] = lpsa_tokens[i];
-		lpsa_token_count--;
-	}
-	lpsa_tokens[lpsa_token_count].first = atomic_load(&lpsa_next_volatile);
-	lpsa_tokens[lpsa_token_count].token = token;
-	lpsa_token_count++;
+		token = lpsa_token ^ ((uint64_t)atomic_load(&lpsa_next_volatile) << 32 | 1);
+	lpsa_token = token;
+	lpsa_first_volatile = atomic_load(&lpsa_next_volatile);
 }
 
 psa_key_id_t
@@ -80,21 +69,14 @@ lpsa_volatile_id(void)
 psa_status_t
 lpsa_key_name(psa_key_id_t key, char name[LPSA_NAME_MAX])
 {
-	int i;
-
 	if (key >= PSA_KEY_ID_USER_MIN && key <= PSA_KEY_ID_USER_MAX) {
 		snprintf(name, LPSA_NAME_MAX, "psa-key-%u", (unsigned)key);
 		return PSA_SUCCESS;
 	}
-	if (key < PSA_KEY_ID_VENDOR_MIN || key > PSA_KEY_ID_VENDOR_MAX ||
+	if (key < lpsa_first_volatile || key > PSA_KEY_ID_VENDOR_MAX ||
 	    key >= atomic_load(&lpsa_next_volatile))
 		return PSA_ERROR_INVALID_HANDLE;
-	for (i = lpsa_token_count; i-- > 0;) {
-		if (key >= lpsa_tokens[i].first) {
-			snprintf(name, LPSA_NAME_MAX, "psa-volatile-%016llx-%x",
-			    (unsigned long long)lpsa_tokens[i].token, (unsigned)key);
-			return PSA_SUCCESS;
-		}
-	}
-	return PSA_ERROR_INVALID_HANDLE;
+	snprintf(name, LPSA_NAME_MAX, "psa-volatile-%016llx-%x", (unsigned long long)lpsa_token,
+	    (unsigned)key);
+	return PSA_SUCCESS;
 }

@@ -1108,15 +1108,16 @@ END_TEST
 
 /*
  * The service closes connections idle longer than its keep-alive time (1.5 s
- * here); the library's next call opens a new one. A volatile key must not go
- * with an idle connection: it lives as long as its process.
+ * here); the library's next call opens a new one. A volatile key or a
+ * multipart operation must not go with an idle connection.
  */
 START_TEST(test_idle)
 {
 	psa_key_attributes_t a = psa_t_attrs(0, PSA_KEY_TYPE_AES, 128, PSA_KEY_USAGE_ENCRYPT,
 	    PSA_ALG_CTR);
 	psa_key_attributes_t got = PSA_KEY_ATTRIBUTES_INIT;
-	uint8_t buf[16];
+	psa_hash_operation_t h = PSA_HASH_OPERATION_INIT;
+	uint8_t buf[16], want[32];
 	psa_key_id_t key;
 
 	psa_t_init();
@@ -1127,12 +1128,19 @@ START_TEST(test_idle)
 	sleep(3);
 	PSA_EQ(psa_get_key_attributes(key, &got), PSA_SUCCESS);
 	PSA_EQ(psa_destroy_key(key), PSA_SUCCESS);
+	/* Nor a multipart operation. */
+	PSA_T_PENDING(psa_hash_setup(&h, PSA_ALG_SHA_256), "multipart hash");
+	PSA_EQ(psa_hash_update(&h, (const uint8_t *)"ab", 2), PSA_SUCCESS);
+	sleep(3);
+	PSA_EQ(psa_hash_update(&h, (const uint8_t *)"c", 1), PSA_SUCCESS);
+	psa_t_hex("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", want, 32);
+	PSA_EQ(psa_hash_verify(&h, want, 32), PSA_SUCCESS);
 }
 END_TEST
 
 /*
- * A volatile key is the parent's alone: a child's exit does not take it, and
- * the parent's exit does even while a child it forked lives on.
+ * A volatile key is the parent's alone: the child cannot name it, and the
+ * parent's exit takes it even while a child it forked lives on.
  */
 START_TEST(test_fork_volatile)
 {
@@ -1145,6 +1153,16 @@ START_TEST(test_fork_volatile)
 
 	psa_t_init();
 	PSA_T_PENDING(psa_generate_key(&a, &key), "volatile keys");
+	/* The parent's volatile key is not the child's. */
+	if ((pid = fork()) == 0) {
+		psa_key_attributes_t got = PSA_KEY_ATTRIBUTES_INIT;
+
+		_exit(psa_get_key_attributes(key, &got) == PSA_ERROR_INVALID_HANDLE &&
+		    psa_destroy_key(key) == PSA_ERROR_INVALID_HANDLE ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "the child reached its parent's volatile key");
 	PSA_EQ(psa_destroy_key(key), PSA_SUCCESS);
 	before = psa_t_volatile_count();
 	ck_assert_int_eq(pipe(gone), 0);
