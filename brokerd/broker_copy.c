@@ -12,7 +12,8 @@
 
 #include <psa/crypto.h>
 
-#include "broker_life.h"
+#include "broker_copy.h"
+#include "wire.h"
 
 /* The shorter AEAD tag either policy allows, or the tag of the exact one: 0 when incompatible. */
 static psa_algorithm_t

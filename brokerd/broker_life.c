@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "kim.h"
+#include "broker_copy.h"
 #include "broker_life.h"
 #include "key_ref.h"
 #include "log.h"

@@ -35,12 +35,6 @@ void broker_life_volatile_gone(struct broker_ctx *b, uint64_t conn_id);
  * application's key quota counts them too.
  */
 #define BROKER_VOLATILE_PER_CONN 256
-/*
- * The policy of a copy of a key whose policy is source: target's usage and
- * algorithm narrowed to the source's, its type and size the source's.
- * ST_SUCCESS, or why not (broker_copy.c).
- */
-uint32_t broker_copy_policy(const struct op_key_attrs *source, struct op_key_attrs *target);
 /* Whether a creation or destruction of this key is under way. */
 int broker_life_busy(struct broker_ctx *b, uint32_t auth_type, const char *app,
     const char *name);

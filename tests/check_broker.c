@@ -18,6 +18,7 @@
 #include <psa/crypto.h>
 
 #include "kim.h"
+#include "broker_copy.h"
 #include "broker_life.h"
 #include "broker_out_stub.h"
 #include "brokerd.h"
