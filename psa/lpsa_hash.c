@@ -32,6 +32,9 @@ psa_hash_setup(psa_hash_operation_t *operation, psa_algorithm_t alg)
 	uint32_t handle, ref = 0;
 	psa_status_t st;
 
+	/* Not a hash: refused here, as in-process, whatever the provider could do. */
+	if (operation->handle == 0 && !PSA_ALG_IS_HASH(alg))
+		return PSA_ERROR_INVALID_ARGUMENT;
 	st = lpsa_mp_start(operation->handle, &setup, LPSA_NO_KEY, alg, 0, &handle, &ref);
 	if (st != PSA_SUCCESS)
 		return lpsa_hash_fail(operation, st);

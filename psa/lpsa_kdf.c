@@ -34,6 +34,13 @@ psa_key_derivation_setup(psa_key_derivation_operation_t *operation, psa_algorith
 	uint32_t handle, ref = 0;
 	psa_status_t st;
 
+	/*
+	 * Neither a key derivation nor a key agreement feeding one (a raw
+	 * agreement is not): refused here, as in-process, whatever the provider.
+	 */
+	if (operation->handle == 0 && !PSA_ALG_IS_KEY_DERIVATION(alg) &&
+	    (!PSA_ALG_IS_KEY_AGREEMENT(alg) || PSA_ALG_IS_RAW_KEY_AGREEMENT(alg)))
+		return PSA_ERROR_INVALID_ARGUMENT;
 	st = lpsa_mp_start(operation->handle, &setup, LPSA_NO_KEY, alg, 0, &handle, &ref);
 	if (st != PSA_SUCCESS)
 		return lpsa_kdf_fail(operation, st);
