@@ -621,7 +621,9 @@ p11_op_signature(const struct op_request *op, const uint8_t *id, size_t id_len,
 	uint8_t digest[PSA_HASH_MAX_SIZE];
 	psa_status_t st;
 
-	if ((st = prov_policy_check(&op->attrs, op->opcode, op->alg)) != PSA_SUCCESS)
+	if ((st = prov_policy_check(&op->attrs, op->opcode, op->alg)) != PSA_SUCCESS ||
+	    (st = prov_policy_hash_length(&op->attrs, op->opcode, op->alg, hash_len)) !=
+	    PSA_SUCCESS)
 		return st;
 	if (op->opcode == OP_PSA_SIGN_MESSAGE || op->opcode == OP_PSA_VERIFY_MESSAGE) {
 		if ((st = p11_message_hash(op, digest, &hash_len)) != PSA_SUCCESS)

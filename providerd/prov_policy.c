@@ -81,6 +81,23 @@ prov_policy_check(const struct op_key_attrs *attrs, uint32_t opcode, uint32_t al
 	return prov_policy_permits(attrs, needed, alg) ? PSA_SUCCESS : PSA_ERROR_NOT_PERMITTED;
 }
 
+psa_status_t
+prov_policy_hash_length(const struct op_key_attrs *attrs, uint32_t opcode, uint32_t alg,
+    size_t hash_len)
+{
+	psa_status_t st;
+
+	if ((opcode != OP_PSA_SIGN_HASH && opcode != OP_PSA_VERIFY_HASH) ||
+	    !PSA_ALG_IS_HASH_AND_SIGN(alg) ||
+	    hash_len == PSA_HASH_LENGTH(PSA_ALG_SIGN_GET_HASH(alg)))
+		return PSA_SUCCESS;
+	if ((st = prov_policy_check(attrs, opcode, alg)) != PSA_SUCCESS)
+		return st;
+	/* mbedtls's ECDSA verifies a hash of any length, and refuses this one as a signature. */
+	return opcode == OP_PSA_VERIFY_HASH && PSA_ALG_IS_ECDSA(alg) ?
+	    PSA_ERROR_INVALID_SIGNATURE : PSA_ERROR_INVALID_ARGUMENT;
+}
+
 /* DER DigestInfo headers (RFC 8017, section 9.2, note 1), followed by the hash. */
 static const uint8_t prov_di_sha224[] = { 0x30, 0x2d, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86,
 	0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x04, 0x05, 0x00, 0x04, 0x1c };
