@@ -71,6 +71,9 @@ prov_policy_check(const struct op_key_attrs *attrs, uint32_t opcode, uint32_t al
 {
 	uint32_t needed = prov_policy_usage_needed(opcode);
 
+	/* As in PSA, a public key may always be exported, whatever its usage flags. */
+	if (opcode == OP_PSA_EXPORT_KEY && PSA_KEY_TYPE_IS_PUBLIC_KEY(attrs->type))
+		needed = 0;
 	if ((prov_policy_usage_extended(attrs->usage) & needed) != needed)
 		return PSA_ERROR_NOT_PERMITTED;
 	if (opcode == OP_PSA_EXPORT_KEY || opcode == OP_PSA_EXPORT_PUBLIC_KEY ||
