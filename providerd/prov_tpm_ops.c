@@ -328,8 +328,10 @@ prov_tpm_use(const struct op_request *op, const struct tpm_key *key, struct op_r
 		if ((st = prov_tpm_permitted(&op->attrs, op->opcode == OP_PSA_ASYMMETRIC_ENCRYPT ?
 		    PSA_KEY_USAGE_ENCRYPT : PSA_KEY_USAGE_DECRYPT, op->alg)) != PSA_SUCCESS)
 			return st;
+		/* As mbedtls: an ECC key pair could encrypt (ECIES), which is not done here. */
 		if (key->pub.publicArea.type != TPM2_ALG_RSA)
-			return PSA_ERROR_INVALID_ARGUMENT;
+			return PSA_KEY_TYPE_IS_ECC_KEY_PAIR(op->attrs.type) ?
+			    PSA_ERROR_NOT_SUPPORTED : PSA_ERROR_INVALID_ARGUMENT;
 		if (op->opcode == OP_PSA_ASYMMETRIC_ENCRYPT)
 			return prov_tpm_public_op(op, key, res, out);
 		if (!pair)
