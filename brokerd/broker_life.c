@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <psa/crypto.h>
+
 #include "kim.h"
 #include "broker_copy.h"
 #include "broker_life.h"
@@ -355,6 +357,48 @@ broker_life_is_volatile(const struct op_request *op)
 }
 
 /*
+ * Keys PSA calls invalid on any implementation (PSA Crypto API 1.0.1,
+ * sections 9.2 and 9.6): no data, a public key to generate, a key of raw
+ * bytes of a size its type has not. The client hears INVALID_ARGUMENT before
+ * a provider that makes no such key at all says NOT_SUPPORTED, as from
+ * mbedtls, which checks these first. bits 0 on import means the data's.
+ */
+static uint32_t
+broker_life_size_check(const struct op_request *op)
+{
+	uint32_t type = op->attrs.type, bits = op->attrs.bits;
+	int import = wire_opcode_base(op->opcode) == OP_PSA_IMPORT_KEY;
+	int generate = wire_opcode_base(op->opcode) == OP_PSA_GENERATE_KEY;
+
+	if (import && op->in[0].len == 0)
+		return ST_PSA_INVALID_ARGUMENT;
+	if (type > 0xffff || (!import && !generate))
+		return ST_SUCCESS;
+	if (generate && PSA_KEY_TYPE_IS_PUBLIC_KEY((psa_key_type_t)type))
+		return ST_PSA_INVALID_ARGUMENT;
+	if (!PSA_KEY_TYPE_IS_UNSTRUCTURED((psa_key_type_t)type))
+		return ST_SUCCESS;
+	if (import) {
+		if (op->in[0].len > UINT32_MAX / 8 ||
+		    (bits != 0 && bits != 8 * (uint32_t)op->in[0].len))
+			return ST_PSA_INVALID_ARGUMENT;
+		bits = 8 * (uint32_t)op->in[0].len;
+	}
+	if (bits == 0 || bits % 8 != 0)
+		return ST_PSA_INVALID_ARGUMENT;
+	switch (type) {
+	case PSA_KEY_TYPE_AES:
+	case PSA_KEY_TYPE_CAMELLIA:
+		return bits == 128 || bits == 192 || bits == 256 ? ST_SUCCESS :
+		    ST_PSA_INVALID_ARGUMENT;
+	case PSA_KEY_TYPE_CHACHA20:
+		return bits == 256 ? ST_SUCCESS : ST_PSA_INVALID_ARGUMENT;
+	default:
+		return ST_SUCCESS;
+	}
+}
+
+/*
  * A volatile key lives as long as its connection: one that closes after
  * this answer (no keep-alive) cannot hold one, and one holds at most
  * BROKER_VOLATILE_PER_CONN. The entry is tied to the connection.
@@ -393,7 +437,8 @@ broker_life_create(struct broker_ctx *b, struct broker_provider *p, uint64_t con
 		broker_answer_status(b, conn_id, req_id, ST_PSA_COMMUNICATION_FAILURE);
 		return;
 	}
-	if ((r = (int)broker_quota_check(b, id, op)) != ST_SUCCESS) {
+	if ((r = (int)broker_life_size_check(op)) != ST_SUCCESS ||
+	    (r = (int)broker_quota_check(b, id, op)) != ST_SUCCESS) {
 		broker_answer_status(b, conn_id, req_id, (uint32_t)r);
 		return;
 	}

@@ -150,21 +150,17 @@ prov_mbed_create(const struct op_request *op, psa_key_id_t id)
 /*
  * Checks PSA leaves to the algorithm: a wildcard names a policy, never an
  * operation, and a hash-and-sign algorithm signs a hash of its own length
- * (mbedtls' ECDSA would silently truncate or pad anything else).
+ * (mbedtls' ECDSA would silently truncate or pad anything else), a check
+ * that comes after the key's policy, as in mbedtls.
  */
 static psa_status_t
 prov_mbed_check_sign(const struct op_request *op)
 {
-	psa_algorithm_t hash = PSA_ALG_SIGN_GET_HASH(op->alg);
-
 	if (!PSA_ALG_IS_SIGN(op->alg))
 		return PSA_ERROR_INVALID_ARGUMENT;
-	if (hash == PSA_ALG_ANY_HASH)
+	if (PSA_ALG_SIGN_GET_HASH(op->alg) == PSA_ALG_ANY_HASH)
 		return PSA_ERROR_INVALID_ARGUMENT;
-	if ((op->opcode == OP_PSA_SIGN_HASH || op->opcode == OP_PSA_VERIFY_HASH) &&
-	    PSA_ALG_IS_HASH_AND_SIGN(op->alg) && op->in[0].len != PSA_HASH_LENGTH(hash))
-		return PSA_ERROR_INVALID_ARGUMENT;
-	return PSA_SUCCESS;
+	return prov_policy_hash_length(&op->attrs, op->opcode, op->alg, op->in[0].len);
 }
 
 /* Bytes out: allocates room for max, then records what was written. */

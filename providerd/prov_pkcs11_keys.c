@@ -156,6 +156,8 @@ p11_export_public(const uint8_t *id, const struct op_key_attrs *attrs, uint8_t *
 	psa_status_t st;
 	int r;
 
+	if (!PSA_KEY_TYPE_IS_ASYMMETRIC(attrs->type))
+		return PSA_ERROR_INVALID_ARGUMENT; /* a symmetric key has no public part */
 	if ((r = p11_find(CKO_PUBLIC_KEY, id, &obj, &rv)) != 0)
 		return r == 1 ? PSA_ERROR_DOES_NOT_EXIST : p11_status(rv);
 	if (PSA_KEY_TYPE_IS_RSA(attrs->type)) {
@@ -299,10 +301,11 @@ p11_export(const struct op_key_attrs *a, const uint8_t *id, uint8_t **out, size_
 	size_t bytes;
 	int r;
 
-	if (!p11.allow_export)
-		return PSA_ERROR_NOT_PERMITTED;
+	/* allow_export guards secrets: a public key is no secret. */
 	if (PSA_KEY_TYPE_IS_PUBLIC_KEY(a->type))
 		return p11_export_public(id, a, out, out_len);
+	if (!p11.allow_export)
+		return PSA_ERROR_NOT_PERMITTED;
 	if (a->type == PSA_KEY_TYPE_AES)
 		cls = CKO_SECRET_KEY;
 	else if (a->type == PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_SECP_R1))

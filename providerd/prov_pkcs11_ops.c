@@ -211,8 +211,10 @@ static psa_status_t
 p11_crypt_mech(const struct op_request *op, struct p11_mech *m)
 {
 	memset(m, 0, sizeof(*m));
+	/* As mbedtls: an ECC key pair could encrypt (ECIES), which is not done here. */
 	if (!PSA_KEY_TYPE_IS_RSA(op->attrs.type))
-		return PSA_ERROR_INVALID_ARGUMENT;
+		return PSA_KEY_TYPE_IS_ECC_KEY_PAIR(op->attrs.type) ? PSA_ERROR_NOT_SUPPORTED :
+		    PSA_ERROR_INVALID_ARGUMENT;
 	if (op->alg == PSA_ALG_RSA_PKCS1V15_CRYPT) {
 		if (op->in[1].len != 0)
 			return PSA_ERROR_INVALID_ARGUMENT; /* PKCS#1 v1.5 takes no label */
@@ -410,6 +412,23 @@ p11_soft_encrypt(const struct op_request *op, const uint8_t *id, struct op_resul
 	return st;
 }
 
+/*
+ * Plaintext too long for the key's modulus: PSA's INVALID_ARGUMENT, found
+ * here since a token may report it as anything (SoftHSMv2: a general error).
+ */
+static psa_status_t
+p11_crypt_fits(const struct op_request *op)
+{
+	size_t k = PSA_BITS_TO_BYTES(op->attrs.bits), over;
+
+	if (op->attrs.bits == 0)
+		return PSA_SUCCESS; /* the token judges */
+	over = op->alg == PSA_ALG_RSA_PKCS1V15_CRYPT ? 11 :
+	    2 * PSA_HASH_LENGTH(PSA_ALG_RSA_OAEP_GET_HASH(op->alg)) + 2;
+	return k < over || op->in[0].len > k - over ? PSA_ERROR_INVALID_ARGUMENT : PSA_SUCCESS;
+}
+
+/* ECDH: the token derives a session secret that we read and destroy at once. */
 psa_status_t
 p11_op_asymmetric(const struct op_request *op, const uint8_t *id, size_t id_len,
     struct op_result *res, struct prov_out *out)
@@ -422,7 +441,8 @@ p11_op_asymmetric(const struct op_request *op, const uint8_t *id, size_t id_len,
 
 	if ((st = prov_policy_check(&op->attrs, op->opcode, op->alg)) != PSA_SUCCESS)
 		return st;
-	if ((st = p11_crypt_mech(op, &m)) != PSA_SUCCESS)
+	if ((st = p11_crypt_mech(op, &m)) != PSA_SUCCESS ||
+	    (encrypt && (st = p11_crypt_fits(op)) != PSA_SUCCESS))
 		return st;
 	if (encrypt && p11.software_public_operations)
 		return p11_soft_encrypt(op, id, res, out);
@@ -444,7 +464,25 @@ p11_op_asymmetric(const struct op_request *op, const uint8_t *id, size_t id_len,
 	return encrypt ? p11_status(rv) : p11_decrypt_status(rv, PSA_ERROR_INVALID_PADDING);
 }
 
-/* ECDH: the token derives a session secret that we read and destroy at once. */
+/*
+ * Whether mbedtls takes the peer's point as a public key of the curve: one
+ * off the curve is the caller's error, which a token may report as anything
+ * (SoftHSMv2: CKR_GENERAL_ERROR). A curve mbedtls lacks is left to the token.
+ */
+static int
+p11_peer_valid(const struct op_request *op)
+{
+	psa_key_attributes_t pa = PSA_KEY_ATTRIBUTES_INIT;
+	psa_key_id_t peer;
+	psa_status_t st;
+
+	psa_set_key_type(&pa, PSA_KEY_TYPE_ECC_PUBLIC_KEY(
+	    PSA_KEY_TYPE_ECC_GET_FAMILY((psa_key_type_t)op->attrs.type)));
+	if ((st = psa_import_key(&pa, op->in[0].ptr, op->in[0].len, &peer)) == PSA_SUCCESS)
+		psa_destroy_key(peer);
+	return st != PSA_ERROR_INVALID_ARGUMENT;
+}
+
 psa_status_t
 p11_op_ecdh(const struct op_request *op, const uint8_t *id, size_t id_len,
     struct op_result *res, struct prov_out *out)
@@ -476,7 +514,8 @@ p11_op_ecdh(const struct op_request *op, const uint8_t *id, size_t id_len,
 		return st;
 	/* The shared secret is the x coordinate: as wide as the curve's field. */
 	secret_len = PSA_BITS_TO_BYTES(op->attrs.bits != 0 ? op->attrs.bits : p11_ec_key_bits(key));
-	if (secret_len == 0 || op->in[0].len != 1 + 2 * secret_len || op->in[0].ptr[0] != 4)
+	if (secret_len == 0 || op->in[0].len != 1 + 2 * secret_len || op->in[0].ptr[0] != 4 ||
+	    !p11_peer_valid(op))
 		return PSA_ERROR_INVALID_ARGUMENT;
 	memset(&m, 0, sizeof(m));
 	m.p.ecdh.kdf = CKD_NULL;
@@ -621,7 +660,9 @@ p11_op_signature(const struct op_request *op, const uint8_t *id, size_t id_len,
 	uint8_t digest[PSA_HASH_MAX_SIZE];
 	psa_status_t st;
 
-	if ((st = prov_policy_check(&op->attrs, op->opcode, op->alg)) != PSA_SUCCESS)
+	if ((st = prov_policy_check(&op->attrs, op->opcode, op->alg)) != PSA_SUCCESS ||
+	    (st = prov_policy_hash_length(&op->attrs, op->opcode, op->alg, hash_len)) !=
+	    PSA_SUCCESS)
 		return st;
 	if (op->opcode == OP_PSA_SIGN_MESSAGE || op->opcode == OP_PSA_VERIFY_MESSAGE) {
 		if ((st = p11_message_hash(op, digest, &hash_len)) != PSA_SUCCESS)

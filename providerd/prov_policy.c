@@ -71,6 +71,9 @@ prov_policy_check(const struct op_key_attrs *attrs, uint32_t opcode, uint32_t al
 {
 	uint32_t needed = prov_policy_usage_needed(opcode);
 
+	/* As in PSA, a public key may always be exported, whatever its usage flags. */
+	if (opcode == OP_PSA_EXPORT_KEY && PSA_KEY_TYPE_IS_PUBLIC_KEY(attrs->type))
+		needed = 0;
 	if ((prov_policy_usage_extended(attrs->usage) & needed) != needed)
 		return PSA_ERROR_NOT_PERMITTED;
 	if (opcode == OP_PSA_EXPORT_KEY || opcode == OP_PSA_EXPORT_PUBLIC_KEY ||
@@ -79,6 +82,23 @@ prov_policy_check(const struct op_key_attrs *attrs, uint32_t opcode, uint32_t al
 	if (PSA_ALG_IS_SIGN_HASH(alg) && PSA_ALG_SIGN_GET_HASH(alg) == PSA_ALG_ANY_HASH)
 		return PSA_ERROR_INVALID_ARGUMENT;
 	return prov_policy_permits(attrs, needed, alg) ? PSA_SUCCESS : PSA_ERROR_NOT_PERMITTED;
+}
+
+psa_status_t
+prov_policy_hash_length(const struct op_key_attrs *attrs, uint32_t opcode, uint32_t alg,
+    size_t hash_len)
+{
+	psa_status_t st;
+
+	if ((opcode != OP_PSA_SIGN_HASH && opcode != OP_PSA_VERIFY_HASH) ||
+	    !PSA_ALG_IS_HASH_AND_SIGN(alg) ||
+	    hash_len == PSA_HASH_LENGTH(PSA_ALG_SIGN_GET_HASH(alg)))
+		return PSA_SUCCESS;
+	if ((st = prov_policy_check(attrs, opcode, alg)) != PSA_SUCCESS)
+		return st;
+	/* mbedtls's ECDSA verifies a hash of any length, and refuses this one as a signature. */
+	return opcode == OP_PSA_VERIFY_HASH && PSA_ALG_IS_ECDSA(alg) ?
+	    PSA_ERROR_INVALID_SIGNATURE : PSA_ERROR_INVALID_ARGUMENT;
 }
 
 /* DER DigestInfo headers (RFC 8017, section 9.2, note 1), followed by the hash. */

@@ -28,6 +28,15 @@ int prov_policy_permits(const struct op_key_attrs *attrs, uint32_t need, uint32_
  */
 psa_status_t prov_policy_check(const struct op_key_attrs *attrs, uint32_t opcode, uint32_t alg);
 
+/*
+ * The length of a hash to sign or verify, judged after the key's policy as PSA
+ * does: PSA_SUCCESS, the policy's refusal, PSA_ERROR_INVALID_ARGUMENT for a hash
+ * of another length than alg's, or PSA_ERROR_INVALID_SIGNATURE for one to
+ * verify with ECDSA (what mbedtls 2.28 answers there; such a hash is never accepted).
+ */
+psa_status_t prov_policy_hash_length(const struct op_key_attrs *attrs, uint32_t opcode,
+    uint32_t alg, size_t hash_len);
+
 /* The PKCS#1 v1.5 DigestInfo prefix for a PSA hash, or NULL. */
 const uint8_t *prov_policy_digest_info(uint32_t hash_alg, size_t *len);
 

@@ -397,6 +397,25 @@ tpm_import_ecc(const uint8_t *data, size_t len, size_t bits, TPMT_PUBLIC *p)
 }
 
 /*
+ * A key the TPM cannot take: NOT_SUPPORTED if the data makes a valid key,
+ * else PSA's INVALID_ARGUMENT (judged by mbedtls here, and wiped at once),
+ * so that a client hears what any PSA implementation says of bad data.
+ */
+static psa_status_t
+prov_tpm_import_refused(psa_key_type_t type, uint32_t bits, const uint8_t *data, size_t len)
+{
+	psa_key_attributes_t check = PSA_KEY_ATTRIBUTES_INIT;
+	mbedtls_svc_key_id_t id;
+	psa_status_t st;
+
+	psa_set_key_type(&check, type);
+	psa_set_key_bits(&check, bits);
+	if ((st = psa_import_key(&check, data, len, &id)) == PSA_SUCCESS)
+		psa_destroy_key(id);
+	return st == PSA_ERROR_INVALID_ARGUMENT ? st : PSA_ERROR_NOT_SUPPORTED;
+}
+
+/*
  * The data is checked by PSA too (an ECC point must be on its curve) before
  * it is taken apart here.
  */
@@ -413,11 +432,10 @@ prov_tpm_import_public(const struct op_key_attrs *attrs, const uint8_t *data, si
 	if (attrs->type > 0xffffu)
 		return PSA_ERROR_NOT_SUPPORTED;
 	type = (psa_key_type_t)attrs->type;
-	if (type != PSA_KEY_TYPE_RSA_PUBLIC_KEY &&
-	    type != PSA_KEY_TYPE_ECC_PUBLIC_KEY(PSA_ECC_FAMILY_SECP_R1))
-		return PSA_ERROR_NOT_SUPPORTED;
-	if (!tpm_alg_fits(type == PSA_KEY_TYPE_RSA_PUBLIC_KEY, attrs->alg))
-		return PSA_ERROR_NOT_SUPPORTED;
+	if ((type != PSA_KEY_TYPE_RSA_PUBLIC_KEY &&
+	    type != PSA_KEY_TYPE_ECC_PUBLIC_KEY(PSA_ECC_FAMILY_SECP_R1)) ||
+	    !tpm_alg_fits(type == PSA_KEY_TYPE_RSA_PUBLIC_KEY, attrs->alg))
+		return prov_tpm_import_refused(type, attrs->bits, data, len);
 	if (data == NULL || len == 0)
 		return PSA_ERROR_INVALID_ARGUMENT;
 	psa_set_key_type(&check, type);

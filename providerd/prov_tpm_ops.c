@@ -104,7 +104,7 @@ prov_tpm_soft_key(const struct tpm_key *key, psa_key_usage_t usage, psa_algorith
 
 /* What PSA checks of a signature algorithm before any key is touched. */
 static psa_status_t
-prov_tpm_check_sign(const struct op_request *op, const struct tpm_key *key, int hash_input)
+prov_tpm_check_sign(const struct op_request *op, const struct tpm_key *key)
 {
 	psa_algorithm_t hash = PSA_ALG_SIGN_GET_HASH(op->alg);
 	int rsa = key->pub.publicArea.type == TPM2_ALG_RSA;
@@ -117,8 +117,6 @@ prov_tpm_check_sign(const struct op_request *op, const struct tpm_key *key, int 
 		    PSA_ERROR_NOT_SUPPORTED : PSA_ERROR_INVALID_ARGUMENT;
 	if (prov_tpm_hash(hash) == TPM2_ALG_ERROR)
 		return PSA_ERROR_NOT_SUPPORTED;
-	if (hash_input && op->in[0].len != PSA_HASH_LENGTH(hash))
-		return PSA_ERROR_INVALID_ARGUMENT;
 	return PSA_SUCCESS;
 }
 
@@ -298,11 +296,12 @@ prov_tpm_use(const struct op_request *op, const struct tpm_key *key, struct op_r
 		return st;
 	case OP_PSA_SIGN_HASH:
 	case OP_PSA_SIGN_MESSAGE:
-		if ((st = prov_tpm_check_sign(op, key, op->opcode == OP_PSA_SIGN_HASH)) !=
-		    PSA_SUCCESS)
+		if ((st = prov_tpm_check_sign(op, key)) != PSA_SUCCESS)
 			return st;
 		if ((st = prov_tpm_permitted(&op->attrs, op->opcode == OP_PSA_SIGN_HASH ?
-		    PSA_KEY_USAGE_SIGN_HASH : PSA_KEY_USAGE_SIGN_MESSAGE, op->alg)) != PSA_SUCCESS)
+		    PSA_KEY_USAGE_SIGN_HASH : PSA_KEY_USAGE_SIGN_MESSAGE, op->alg)) != PSA_SUCCESS ||
+		    (st = prov_policy_hash_length(&op->attrs, op->opcode, op->alg,
+		    op->in[0].len)) != PSA_SUCCESS)
 			return st;
 		if (!pair)
 			return PSA_ERROR_INVALID_ARGUMENT;
@@ -314,12 +313,12 @@ prov_tpm_use(const struct op_request *op, const struct tpm_key *key, struct op_r
 		return prov_tpm_sign(key, op->alg, hash, len, res, out);
 	case OP_PSA_VERIFY_HASH:
 	case OP_PSA_VERIFY_MESSAGE:
-		if ((st = prov_tpm_check_sign(op, key, op->opcode == OP_PSA_VERIFY_HASH)) !=
-		    PSA_SUCCESS)
+		if ((st = prov_tpm_check_sign(op, key)) != PSA_SUCCESS)
 			return st;
 		if ((st = prov_tpm_permitted(&op->attrs, op->opcode == OP_PSA_VERIFY_HASH ?
 		    PSA_KEY_USAGE_VERIFY_HASH : PSA_KEY_USAGE_VERIFY_MESSAGE, op->alg)) !=
-		    PSA_SUCCESS)
+		    PSA_SUCCESS || (st = prov_policy_hash_length(&op->attrs, op->opcode, op->alg,
+		    op->in[0].len)) != PSA_SUCCESS)
 			return st;
 		return prov_tpm_public_op(op, key, res, out);
 	case OP_PSA_ASYMMETRIC_ENCRYPT:
@@ -329,8 +328,10 @@ prov_tpm_use(const struct op_request *op, const struct tpm_key *key, struct op_r
 		if ((st = prov_tpm_permitted(&op->attrs, op->opcode == OP_PSA_ASYMMETRIC_ENCRYPT ?
 		    PSA_KEY_USAGE_ENCRYPT : PSA_KEY_USAGE_DECRYPT, op->alg)) != PSA_SUCCESS)
 			return st;
+		/* As mbedtls: an ECC key pair could encrypt (ECIES), which is not done here. */
 		if (key->pub.publicArea.type != TPM2_ALG_RSA)
-			return PSA_ERROR_INVALID_ARGUMENT;
+			return PSA_KEY_TYPE_IS_ECC_KEY_PAIR(op->attrs.type) ?
+			    PSA_ERROR_NOT_SUPPORTED : PSA_ERROR_INVALID_ARGUMENT;
 		if (op->opcode == OP_PSA_ASYMMETRIC_ENCRYPT)
 			return prov_tpm_public_op(op, key, res, out);
 		if (!pair)
