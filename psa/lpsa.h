@@ -104,6 +104,8 @@ psa_status_t lpsa_mp_start(uint32_t active, const struct lpsa_setup *setup, psa_
 psa_status_t lpsa_mp_step(struct lpsa_call *call, uint32_t handle, uint32_t ref);
 /* Tells the service to drop handle (if its connection is still the one that made it). */
 void lpsa_mp_abort(uint32_t handle, uint32_t ref);
+/* Mbed TLS's answer to a MAC call whose algorithm is not a MAC (lpsa_mac.c). */
+psa_status_t lpsa_mac_alg_refused(psa_key_id_t key, psa_algorithm_t alg);
 
 /*
  * The most input one request carries (the service takes 1 MiB bodies unless

@@ -61,6 +61,11 @@ psa_import_key(const psa_key_attributes_t *attributes, const uint8_t *data, size
 		*key = PSA_KEY_ID_NULL;
 		return PSA_ERROR_INVALID_ARGUMENT;
 	}
+	/* No type at all: Mbed TLS's answer, which the wire could not carry. */
+	if (psa_get_key_type(attributes) == PSA_KEY_TYPE_NONE) {
+		*key = PSA_KEY_ID_NULL;
+		return PSA_ERROR_NOT_SUPPORTED;
+	}
 	return lpsa_key_create(attributes, 1, data, data_length, key);
 }
 

@@ -24,6 +24,24 @@ lpsa_mac_fail(psa_mac_operation_t *operation, psa_status_t st)
 	return st;
 }
 
+/*
+ * What Mbed TLS answers in-process for an algorithm that is not a MAC: it
+ * checks the key's policy first, so NOT_PERMITTED unless the policy names
+ * that very algorithm (then INVALID_ARGUMENT); a key that is not there, its
+ * own status. The wire cannot carry such an algorithm, so it is settled here.
+ */
+psa_status_t
+lpsa_mac_alg_refused(psa_key_id_t key, psa_algorithm_t alg)
+{
+	psa_key_attributes_t attr = PSA_KEY_ATTRIBUTES_INIT;
+	psa_status_t st;
+
+	if ((st = psa_get_key_attributes(key, &attr)) != PSA_SUCCESS)
+		return st;
+	return psa_get_key_algorithm(&attr) == alg ? PSA_ERROR_INVALID_ARGUMENT :
+	    PSA_ERROR_NOT_PERMITTED;
+}
+
 static psa_status_t
 lpsa_mac_setup(psa_mac_operation_t *operation, psa_key_id_t key, psa_algorithm_t alg,
     int verify)
@@ -32,6 +50,8 @@ lpsa_mac_setup(psa_mac_operation_t *operation, psa_key_id_t key, psa_algorithm_t
 	uint32_t handle, ref = 0;
 	psa_status_t st;
 
+	if (operation->handle == 0 && !PSA_ALG_IS_MAC(alg))
+		return lpsa_mac_alg_refused(key, alg);
 	st = lpsa_mp_start(operation->handle, &setup, key, alg, verify, &handle, &ref);
 	if (st != PSA_SUCCESS)
 		return lpsa_mac_fail(operation, st);

@@ -126,6 +126,8 @@ psa_mac_compute(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input, siz
 	psa_status_t st;
 
 	*mac_length = 0;
+	if (!PSA_ALG_IS_MAC(alg))
+		return lpsa_mac_alg_refused(key, alg);
 	if (input_length > LPSA_ONESHOT_MAX && (st = lpsa_mac_parts(key, alg, input, input_length,
 	    NULL, mac, mac_size, mac_length)) != PSA_ERROR_NOT_SUPPORTED)
 		return st;
@@ -139,6 +141,8 @@ psa_mac_verify(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input, size
 {
 	psa_status_t st;
 
+	if (!PSA_ALG_IS_MAC(alg))
+		return lpsa_mac_alg_refused(key, alg);
 	if (input_length > LPSA_ONESHOT_MAX && (st = lpsa_mac_parts(key, alg, input, input_length,
 	    mac, NULL, mac_length, NULL)) != PSA_ERROR_NOT_SUPPORTED)
 		return st;
