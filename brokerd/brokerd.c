@@ -136,6 +136,12 @@ broker_worker_lost(struct ipc_chan *chan, void *arg)
 	struct broker_worker *w = arg;
 
 	log_info("channel to %s worker %u closed", w->provider->name, w->index);
+	/*
+	 * A worker that broke the protocol is not left to exit on its own (a
+	 * compromised one would not): the parent kills it and restarts it.
+	 */
+	if (ipc_chan_dropped(chan))
+		ipc_send_worker_fault(brokerd.proc.parent, w->provider->id, w->index);
 	broker_worker_down(w);
 }
 

@@ -2,7 +2,8 @@
 /*
  * Internal IPC channels: framed messages over a non-blocking stream socket,
  * descriptors passed with SCM_RIGHTS alongside the first byte of their message.
- * Malformed internal input is fatal to the receiving process.
+ * Malformed input is fatal to the receiving process on a trusted channel; on an
+ * untrusted one it closes that channel only.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -53,6 +54,7 @@ struct ipc_chan {
 	size_t out_fd_count;
 	int closing;   /* ipc_chan_drop: read nothing more, on_close after dispatch */
 	int untrusted; /* a malformed frame drops the channel instead of stopping us */
+	int dropped;   /* closed by us (a fault, ipc_chan_drop), not by the peer */
 };
 
 /* Every type, and whether its payload is empty: one with a payload is refused here. */
@@ -73,6 +75,7 @@ static const struct {
 	{ IPC_SERVE, "SERVE", 1 },
 	{ IPC_SPIFFE_CONNECT, "SPIFFE_CONNECT", 1 },
 	{ IPC_SPIFFE_SOCKET, "SPIFFE_SOCKET", 1 },
+	{ IPC_WORKER_FAULT, "WORKER_FAULT", 0 },
 	{ IPC_CONN_CLOSED, "CONN_CLOSED", 1 },
 	{ IPC_REQUEST, "REQUEST", 0 },
 	{ IPC_RESPONSE, "RESPONSE", 0 },
@@ -229,6 +232,24 @@ void
 ipc_chan_drop(struct ipc_chan *chan)
 {
 	chan->closing = 1;
+	chan->dropped = 1;
+}
+
+int
+ipc_chan_dropped(const struct ipc_chan *chan)
+{
+	return chan->dropped;
+}
+
+/* The peer broke the protocol: fatal on a trusted channel, else that channel goes. */
+static void
+ipc_chan_fault(struct ipc_chan *chan, const char *what)
+{
+	if (!chan->untrusted)
+		fatalx("%s from %s", what, chan->peer);
+	log_warnx("%s from %s; dropping it", what, chan->peer);
+	chan->closing = 1;
+	chan->dropped = 1;
 }
 
 const char *
@@ -488,6 +509,7 @@ ipc_send(struct ipc_chan *chan, uint32_t type, uint64_t conn_id, uint64_t req_id
 	return ipc_send_flags(chan, type, conn_id, req_id, fd, 0, data, len);
 }
 
+/* Fails (the channel is faulted) on more descriptors than a peer may have waiting. */
 static void
 ipc_take_fds(struct ipc_chan *chan, struct msghdr *mh)
 {
@@ -503,16 +525,20 @@ ipc_take_fds(struct ipc_chan *chan, struct msghdr *mh)
 			int fd;
 
 			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-			if (chan->in_fd_count == IPC_MAX_FDS_IN)
-				fatalx("%s sent too many descriptors", chan->peer);
+			if (chan->in_fd_count == IPC_MAX_FDS_IN) {
+				close(fd); /* the rest of them too, one by one */
+				if (!chan->dropped)
+					ipc_chan_fault(chan, "too many descriptors");
+				continue;
+			}
 			chan->in_fds[chan->in_fd_count++] = fd;
 		}
 	}
-	if (mh->msg_flags & MSG_CTRUNC)
-		fatalx("descriptor from %s truncated", chan->peer);
+	if ((mh->msg_flags & MSG_CTRUNC) && !chan->dropped)
+		ipc_chan_fault(chan, "truncated descriptors");
 }
 
-/* Hands every complete message to the handler; internal garbage is fatal. */
+/* Hands every complete message to the handler; garbage faults the channel. */
 static void
 ipc_dispatch(struct ipc_chan *chan)
 {
@@ -524,10 +550,7 @@ ipc_dispatch(struct ipc_chan *chan)
 		struct ipc_msg msg;
 
 		if (frame == -1) {
-			if (!chan->untrusted)
-				fatalx("bad message from %s: %s", chan->peer, why);
-			log_warnx("bad message from %s: %s; dropping it", chan->peer, why);
-			chan->closing = 1;
+			ipc_chan_fault(chan, why);
 			break;
 		}
 		if (frame == 0)
@@ -536,9 +559,10 @@ ipc_dispatch(struct ipc_chan *chan)
 		msg.data = chan->in + off + IPC_HDR_LEN;
 		msg.fd = -1;
 		if (msg.hdr.flags & IPC_F_FD) {
-			if (chan->in_fd_count == 0)
-				fatalx("%s from %s lacks its descriptor", ipc_type_name(msg.hdr.type),
-				    chan->peer);
+			if (chan->in_fd_count == 0) {
+				ipc_chan_fault(chan, "a message lacking its descriptor");
+				break;
+			}
 			msg.fd = chan->in_fds[0];
 			chan->in_fd_count--;
 			memmove(chan->in_fds, chan->in_fds + 1, chan->in_fd_count * sizeof(int));
@@ -576,8 +600,11 @@ ipc_chan_read(evutil_socket_t fd, short events, void *arg)
 		size_t cap = chan->in_cap ? chan->in_cap * 2 : 2 * IPC_READ_CHUNK;
 		uint8_t *p;
 
-		if (cap > 2 * (IPC_MAX_PAYLOAD + IPC_HDR_LEN) + IPC_READ_CHUNK)
-			fatalx("input from %s exceeds the buffer cap", chan->peer);
+		if (cap > 2 * (IPC_MAX_PAYLOAD + IPC_HDR_LEN) + IPC_READ_CHUNK) {
+			ipc_chan_fault(chan, "input over the buffer cap");
+			ipc_chan_lost(chan);
+			return;
+		}
 		if ((p = wipe_grow(chan->in, chan->in_len, cap)) == NULL)
 			fatal("malloc");
 		chan->in = p;
@@ -599,7 +626,7 @@ ipc_chan_read(evutil_socket_t fd, short events, void *arg)
 		return;
 	}
 	ipc_take_fds(chan, &mh);
-	if (n == 0) {
+	if (n == 0 || chan->dropped) {
 		ipc_chan_lost(chan);
 		return;
 	}

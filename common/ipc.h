@@ -13,7 +13,7 @@
 
 struct event_base;
 
-#define IPC_PROTOCOL_VERSION 4
+#define IPC_PROTOCOL_VERSION 5
 #define IPC_MAX_PAYLOAD (16u * 1024u * 1024u) /* checked on send and on receive */
 /*
  * The largest client request body the IPC can carry: the cap less 1 MiB kept
@@ -57,6 +57,9 @@ enum ipc_type {
 				    empty */
 	IPC_SPIFFE_SOCKET = 13,  /* parent -> brokerd: fd = that connection, or no fd if the
 				    connect failed; empty */
+	IPC_WORKER_FAULT = 14,   /* brokerd -> parent, a worker broke the protocol and its
+				    channel is closed: kill it; u32 provider id, u32 worker
+				    index (ipc_provider_down's layout) */
 
 	/* 100..199: frontd <-> brokerd */
 	/* 100: retired (a connection's descriptor now comes with its first request) */
@@ -122,13 +125,21 @@ struct ipc_chan *ipc_chan_new(struct event_base *base, int fd, const char *peer_
 void ipc_chan_free(struct ipc_chan *chan);
 const char *ipc_chan_peer(const struct ipc_chan *chan);
 /*
- * A peer whose faults cost only itself (a provider worker, seen from brokerd):
- * a malformed frame closes the channel (on_close runs) instead of stopping us.
+ * A peer whose faults cost only itself (a provider worker, seen from brokerd;
+ * every child, seen from the parent): a malformed frame, a message claiming a
+ * descriptor it does not carry or too many descriptors close the channel
+ * (on_close runs) instead of stopping us.
  */
 void ipc_chan_set_untrusted(struct ipc_chan *chan);
 /*
- * From the channel's own message handler: no further message is read, and
- * on_close runs once the handler has returned (it may free the channel).
+ * From on_close: 1 if the channel was dropped here (a protocol fault on an
+ * untrusted channel, or ipc_chan_drop), 0 if the peer closed it.
+ */
+int ipc_chan_dropped(const struct ipc_chan *chan);
+/*
+ * From the channel's own message handler, when the peer broke the protocol:
+ * no further message is read, and on_close runs once the handler has returned
+ * (it may free the channel).
  */
 void ipc_chan_drop(struct ipc_chan *chan);
 /*

@@ -99,6 +99,17 @@ ipc_send_provider_down(struct ipc_chan *chan, uint32_t provider_id, uint32_t wor
 }
 
 void
+ipc_send_worker_fault(struct ipc_chan *chan, uint32_t provider_id, uint32_t worker)
+{
+	uint8_t buf[IPC_PROVIDER_DOWN_LEN];
+	struct buf_writer wr;
+
+	buf_writer_init(&wr, buf, sizeof(buf));
+	ipc_provider_down_encode(&wr, &(struct ipc_provider_down){ provider_id, worker });
+	ipc_send_small(chan, IPC_WORKER_FAULT, &wr);
+}
+
+void
 ipc_send_provider_removed(struct ipc_chan *chan, uint32_t provider_id)
 {
 	ipc_send_provider_removed_msg(chan, &(struct ipc_provider_removed){ provider_id });

@@ -145,6 +145,8 @@ void ipc_send_hello(struct ipc_chan *chan);
 /* brokerd's READY; every other child's is empty (ipc_send_ctl, no payload). */
 void ipc_send_ready(struct ipc_chan *chan, const char *deploy_id);
 void ipc_send_provider_down(struct ipc_chan *chan, uint32_t provider_id, uint32_t worker);
+/* IPC_WORKER_FAULT, in PROVIDER_DOWN's layout (decoded by ipc_provider_down_decode). */
+void ipc_send_worker_fault(struct ipc_chan *chan, uint32_t provider_id, uint32_t worker);
 void ipc_send_provider_removed(struct ipc_chan *chan, uint32_t provider_id);
 
 #endif

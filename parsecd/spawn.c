@@ -184,6 +184,8 @@ parsecd_spawn(struct child *c)
 	c->ready = 0;
 	c->hello = 0;
 	c->chan = ipc_chan_new(sp.base, to_parent[0], c->name, sp.child_msg, sp.child_lost, c);
+	/* What a child sends can cost it its life, never the parent's. */
+	ipc_chan_set_untrusted(c->chan);
 }
 
 /*

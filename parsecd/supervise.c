@@ -3,7 +3,9 @@
  * Supervision: the start of every child, their HELLO and READY, the moment
  * the whole service is ready, the reaping of children (as their row's
  * restart policy says: a provider worker restarted with backoff, any other
- * loss stopping the service) and the orderly stop.
+ * loss stopping the service) and the orderly stop. A child that breaks the
+ * internal protocol is killed, and its row's policy applies: the parent
+ * itself never stops on what a child sends.
  */
 #include <malloc.h>
 #include <signal.h>
@@ -76,44 +78,106 @@ parsecd_hello(struct child *c)
 			parsecd_link_provider(d);
 }
 
+/*
+ * c broke the internal protocol: that costs c alone. Its channel goes, and
+ * parsecd_child_lost kills it; its row's restart policy applies at its exit.
+ */
+static void
+parsecd_child_fault(struct child *c, struct ipc_chan *chan, const char *what)
+{
+	log_warnx("%s %s", c->name, what);
+	ipc_chan_drop(chan);
+}
+
+/* brokerd dropped a worker that broke the protocol: it dies, and is restarted. */
+static void
+parsecd_worker_fault(struct child *broker, struct ipc_chan *chan, const struct ipc_msg *msg)
+{
+	struct ipc_provider_down down;
+	struct child *c;
+	size_t i;
+
+	if (ipc_provider_down_decode(msg->data, msg->hdr.len, &down) == -1) {
+		parsecd_child_fault(broker, chan, "sent a malformed WORKER_FAULT");
+		return;
+	}
+	/*
+	 * The worker most likely exited already at the end of its channel; one
+	 * restarted since is not: its backoff (100 ms at least) outlasts this
+	 * message's way here, sent before the old worker's channel closed.
+	 */
+	for (i = 0; (c = parsecd_child(i)) != NULL; i++)
+		if (c->kind == PROC_PROVIDER && (uint32_t)c->provider_kind == down.provider_id &&
+		    c->worker == down.worker && c->pid > 0 && !c->retired) {
+			log_warnx("brokerd dropped %s for breaking the protocol; killing it",
+			    c->name);
+			kill(c->pid, SIGKILL);
+		}
+}
+
+static void
+parsecd_child_ready(struct child *c, struct ipc_chan *chan, const struct ipc_msg *msg)
+{
+	struct ipc_ready ready;
+
+	if (!c->hello || c->ready) {
+		parsecd_child_fault(c, chan, "sent READY out of turn");
+		return;
+	}
+	/* brokerd's carries the deployment identity it settled with the key store. */
+	if (c->kind == PROC_BROKERD) {
+		if (ipc_ready_decode(msg->data, msg->hdr.len, &ready) == -1) {
+			parsecd_child_fault(c, chan, "sent a malformed READY");
+			return;
+		}
+		parsecd_deploy_label(sv.cfg, (const uint8_t *)ready.deploy_id,
+		    strlen(ready.deploy_id));
+	} else if (msg->hdr.len != 0) {
+		parsecd_child_fault(c, chan, "sent a malformed READY (a payload)");
+		return;
+	}
+	c->ready = 1;
+	if (proc_table[c->kind].restart == PROC_RESTART_BACKOFF) {
+		c->backoff_ms = 0;
+		if (sv.serving)
+			log_info("%s is serving again", c->name);
+	}
+	parsecd_check_all_ready();
+}
+
 static void
 parsecd_child_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 {
 	struct child *c = arg;
 	struct ipc_hello hello;
-	struct ipc_ready ready;
 
 	switch (msg->hdr.type) {
 	case IPC_HELLO:
-		if (ipc_hello_decode(msg->data, msg->hdr.len, &hello) == -1 ||
+		if (c->hello)
+			parsecd_child_fault(c, chan, "sent HELLO out of turn");
+		else if (ipc_hello_decode(msg->data, msg->hdr.len, &hello) == -1 ||
 		    hello.version != IPC_PROTOCOL_VERSION)
-			fatalx("malformed HELLO from %s", ipc_chan_peer(chan));
-		parsecd_hello(c);
+			parsecd_child_fault(c, chan, "sent a malformed HELLO");
+		else
+			parsecd_hello(c);
 		break;
 	case IPC_READY:
-		/* brokerd's carries the deployment identity it settled with the key store. */
-		if (c->kind == PROC_BROKERD) {
-			if (ipc_ready_decode(msg->data, msg->hdr.len, &ready) == -1)
-				fatalx("malformed READY from %s", c->name);
-			parsecd_deploy_label(sv.cfg, (const uint8_t *)ready.deploy_id,
-			    strlen(ready.deploy_id));
-		} else if (msg->hdr.len != 0)
-			fatalx("malformed READY from %s: a payload", c->name);
-		c->ready = 1;
-		if (proc_table[c->kind].restart == PROC_RESTART_BACKOFF) {
-			c->backoff_ms = 0;
-			if (sv.serving)
-				log_info("%s is serving again", c->name);
-		}
-		parsecd_check_all_ready();
+		parsecd_child_ready(c, chan, msg);
 		break;
 	case IPC_SPIFFE_CONNECT:
 		if (c->kind != PROC_BROKERD)
-			fatalx("unexpected %s from %s", ipc_type_name(msg->hdr.type), c->name);
-		parsecd_spiffe_connect(sv.cfg, chan);
+			parsecd_child_fault(c, chan, "sent SPIFFE_CONNECT, which it may not");
+		else
+			parsecd_spiffe_connect(sv.cfg, chan);
+		break;
+	case IPC_WORKER_FAULT:
+		if (c->kind != PROC_BROKERD)
+			parsecd_child_fault(c, chan, "sent WORKER_FAULT, which it may not");
+		else
+			parsecd_worker_fault(c, chan, msg);
 		break;
 	default:
-		fatalx("unexpected %s from %s", ipc_type_name(msg->hdr.type), c->name);
+		parsecd_child_fault(c, chan, "sent a message it may not send");
 	}
 }
 
@@ -201,8 +265,16 @@ parsecd_child_lost(struct ipc_chan *chan, void *arg)
 {
 	struct child *c = arg;
 
-	/* The exit status arrives through SIGCHLD; here we only drop the channel. */
-	log_debug("channel to %s closed", c->name);
+	/*
+	 * The exit status arrives through SIGCHLD. A channel the child closed
+	 * (its exit, a TPM worker's flush on the way) is only dropped here; one
+	 * we dropped because the child broke the protocol goes with the child.
+	 */
+	if (ipc_chan_dropped(chan) && c->pid > 0) {
+		log_warnx("%s broke the internal protocol; killing it", c->name);
+		kill(c->pid, SIGKILL);
+	} else
+		log_debug("channel to %s closed", c->name);
 	ipc_chan_free(c->chan);
 	c->chan = NULL;
 }

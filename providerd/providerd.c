@@ -91,6 +91,51 @@ prov_dispatch(const struct ipc_prov_request *m, struct op_result *res, struct pr
 	return row->handler(&m->op, m->key_ref, m->key_ref_len, res, out);
 }
 
+#ifdef PARSEC_TEST_HOOKS
+static int
+prov_fault_is(const char *point)
+{
+	const char *want = getenv("PARSEC_FAULT");
+
+	return want != NULL && strcmp(want, point) == 0;
+}
+
+/*
+ * A worker taken over, at a PsaGenerateRandom (test build only): it breaks the
+ * internal protocol towards brokerd (a garbage frame, a frame claiming a
+ * descriptor it does not carry), then neither answers nor exits, so only its
+ * kill ends it; or towards the parent (a second HELLO, a garbage frame), then
+ * serves on.
+ */
+static void
+prov_fault_hooks(const struct ipc_prov_request *m)
+{
+	struct ipc_hdr hdr = { .type = IPC_PROV_RESPONSE, .flags = IPC_F_FD,
+		.version = IPC_PROTOCOL_VERSION };
+	uint8_t frame[IPC_HDR_LEN];
+	int fd = -1;
+
+	if (m->op.opcode != OP_PSA_GENERATE_RANDOM)
+		return;
+	memset(frame, 0xff, sizeof(frame));
+	if (prov_fault_is("claim-fd-broker"))
+		ipc_hdr_encode(&hdr, frame);
+	if (prov_fault_is("bad-frame-broker") || prov_fault_is("claim-fd-broker"))
+		fd = IPC_FD_PEER;
+	else if (prov_fault_is("bad-frame-parent"))
+		fd = IPC_FD_PARENT;
+	else if (prov_fault_is("hello-parent"))
+		ipc_send_hello(providerd.parent);
+	if (fd == -1)
+		return;
+	if (write(fd, frame, sizeof(frame)) != (ssize_t)sizeof(frame))
+		fatal("fault write");
+	if (fd == IPC_FD_PEER)
+		for (;;)
+			sleep(1);
+}
+#endif
+
 static void
 prov_request(uint64_t req_id, const uint8_t *data, size_t len)
 {
@@ -103,6 +148,9 @@ prov_request(uint64_t req_id, const uint8_t *data, size_t len)
 
 	if (ipc_prov_request_decode(data, len, &m) == -1)
 		fatalx("malformed request from brokerd");
+#ifdef PARSEC_TEST_HOOKS
+	prov_fault_hooks(&m);
+#endif
 	memset(&out, 0, sizeof(out));
 	op_result_status(&res, ST_SUCCESS);
 	/* Every backend answers in PSA's terms; this is where they become the wire's. */

@@ -15,6 +15,12 @@
 - SIGKILL of a provider worker under a load of 8 clients: every in-flight
   request is answered, the service logs the worker back, and from then on
   every request is signed; keys are intact.
+- A provider worker taken over (test build) that breaks the internal protocol
+  costs only itself: towards brokerd (a garbage frame, a frame claiming a
+  descriptor it does not carry, then it neither answers nor exits) brokerd
+  drops it and the parent kills it; towards the parent (a second HELLO, a
+  garbage frame) the parent kills it. Either way it is restarted, another
+  client signs throughout, and the service does not exit.
 
 Usage: e2e_privsep.py TOPDIR (root only; skipped otherwise)
 """
@@ -189,6 +195,66 @@ def kill_provider_under_load():
         svc.remove()
 
 
+MISBEHAVIOURS = (
+    # (PARSEC_FAULT, towards, what the log says of it)
+    ("bad-frame-broker", "brokerd", "brokerd dropped provider mbed-crypto-provider/"),
+    ("claim-fd-broker", "brokerd", "a message lacking its descriptor from provider"),
+    ("hello-parent", "the parent", "sent HELLO out of turn"),
+    ("bad-frame-parent", "the parent", "broke the internal protocol; killing it"),
+)
+
+
+def misbehaving_worker(fault, towards, said):
+    """A worker breaking the protocol at a GenerateRandom (test build): only it pays."""
+    import psa_generate_random_pb2 as random_pb
+    svc = eb.Service()
+    svc.start(tree=os.path.join(TOP, "tests", "faults"), fault=fault)
+    try:
+        app = eb.App(svc, "app")
+        app.generate("k")
+        workers = [pid for pid, comm in children(svc.proc.pid) if comm.startswith("parsec-provide")]
+        results, stop = [], threading.Event()
+
+        def signer():
+            while not stop.is_set():
+                try:
+                    results.append((time.time(), sign_request(svc)[0]))
+                except Exception as e:
+                    results.append((time.time(), "no answer: %r" % e))
+
+        t = threading.Thread(target=signer)
+        t.start()
+        time.sleep(0.3)
+        faulted_at = time.time()
+        try:
+            st = app._call(1, 0x0D, random_pb.Operation(size=32))[0]
+        except Exception as e:
+            st = "no answer: %r" % e
+        log = svc.wait_log("is serving again", 1)
+        time.sleep(0.5)
+        stop.set()
+        t.join()
+        check("%s: the request it broke on is answered" % fault, st in (0, 1145), st)
+        check("%s: the worker breaking the protocol towards %s is killed, saying why" % (fault, towards),
+              said in log and "was killed by signal 9" in log, log[-1500:])
+        check("%s: and restarted" % fault, "restarting provider mbed-crypto-provider/" in log and
+              "is serving again" in log, log[-800:])
+        check("%s: the service did not exit" % fault, svc.proc.poll() is None, svc.proc.poll())
+        statuses = set(st for _, st in results)
+        check("%s: another client's signs are all answered, %d of them (Success or "
+              "CommunicationFailure)" % (fault, len(results)), statuses <= {0, 1145}, statuses)
+        check("%s: and signed during and after the fault" % fault,
+              any(st == 0 for t0, st in results if t0 >= faulted_at), len(results))
+        after = [sign_request(svc)[0] for _ in range(10)]
+        check("%s: afterwards 10 of 10 signs succeed" % fault, after == [0] * 10, after)
+        now = [pid for pid, comm in children(svc.proc.pid) if comm.startswith("parsec-provide")]
+        check("%s: a new worker replaced the faulty one" % fault,
+              len(now) == len(workers) and len(set(now) - set(workers)) == 1, (workers, now))
+    finally:
+        svc.stop()
+        svc.remove()
+
+
 def main():
     if os.geteuid() != 0:
         print("e2e_privsep: needs root; skipped")
@@ -200,6 +266,8 @@ def main():
         forbidden_syscalls()
     root_regain()
     kill_provider_under_load()
+    for fault, towards, said in MISBEHAVIOURS:
+        misbehaving_worker(fault, towards, said)
     return summary("e2e_privsep")
 
 
