@@ -80,6 +80,7 @@ struct rx {
 	size_t lens[8];
 	uint8_t first_byte[8];
 	int fd_ok;
+	int dropped; /* closed_cb: ipc_chan_dropped() */
 	struct event_base *base;
 };
 
@@ -249,6 +250,7 @@ closed_cb(struct ipc_chan *chan, void *arg)
 	struct rx *rx = arg;
 
 	rx->fd_ok = 1; /* here: the channel was dropped */
+	rx->dropped = ipc_chan_dropped(chan);
 	event_base_loopbreak(rx->base);
 }
 
@@ -274,9 +276,60 @@ START_TEST(t_channel_empty_with_payload)
 	ck_assert_uint_eq(rx.types[0], IPC_CONN_CLOSED);
 	ck_assert_uint_eq(rx.lens[0], 0);
 	ck_assert_msg(rx.fd_ok, "the channel was not dropped");
+	ck_assert_int_eq(rx.dropped, 1);
 	ipc_chan_free(a);
 	ipc_chan_free(b);
 	event_base_free(base);
+}
+END_TEST
+
+/*
+ * An untrusted peer's protocol fault (garbage, a descriptor claimed and not
+ * carried) closes its channel as dropped; its own close is not a fault.
+ */
+static int
+untrusted_receive(const uint8_t *bytes, size_t len, int *count)
+{
+	struct event_base *base = event_base_new();
+	struct ipc_chan *b;
+	struct rx rx;
+	int sv[2];
+
+	memset(&rx, 0, sizeof(rx));
+	rx.base = base;
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	b = ipc_chan_new(base, sv[1], "b", rx_msg, closed_cb, &rx);
+	ipc_chan_set_untrusted(b);
+	if (len > 0)
+		ck_assert_int_eq(write(sv[0], bytes, len), (ssize_t)len);
+	else
+		close(sv[0]);
+	event_base_dispatch(base);
+	ck_assert_msg(rx.fd_ok, "the channel was not closed");
+	if (len > 0)
+		close(sv[0]);
+	ipc_chan_free(b);
+	event_base_free(base);
+	*count = rx.count;
+	return rx.dropped;
+}
+
+START_TEST(t_channel_untrusted_faults)
+{
+	uint8_t buf[2 * IPC_HDR_LEN];
+	int count;
+
+	/* A whole message first, then one claiming a descriptor that never came. */
+	make_hdr(buf, IPC_CONN_CLOSED, 0, 0, IPC_PROTOCOL_VERSION);
+	make_hdr(buf + IPC_HDR_LEN, IPC_PROV_RESPONSE, 0, IPC_F_FD, IPC_PROTOCOL_VERSION);
+	ck_assert_int_eq(untrusted_receive(buf, sizeof(buf), &count), 1);
+	ck_assert_int_eq(count, 1);
+	memset(buf, 0xff, sizeof(buf));
+	ck_assert_int_eq(untrusted_receive(buf, IPC_HDR_LEN, &count), 1);
+	ck_assert_int_eq(count, 0);
+	/* The peer's hang-up: closed, not dropped (a worker's exit is not a fault). */
+	ck_assert_int_eq(untrusted_receive(NULL, 0, &count), 0);
+	ck_assert_int_eq(count, 0);
 }
 END_TEST
 
@@ -621,7 +674,7 @@ main(void)
 			TEST(t_test_range_release), TEST(t_peer_is_client),
 			TEST(t_seccomp_socket_family),
 			TEST(t_channel_roundtrip), TEST(t_channel_batched_fds),
-			TEST(t_channel_garbage_fatal), TEST(t_empty_refuses_payload),
+			TEST(t_channel_garbage_fatal), TEST(t_channel_untrusted_faults), TEST(t_empty_refuses_payload),
 			TEST(t_channel_empty_with_payload), TEST(t_ready_codec)
 		} },
 	};
