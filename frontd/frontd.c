@@ -78,6 +78,11 @@ frontd_parent_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 			fatalx("SERVE out of order");
 		fd_main.serving = 1;
 		front_conn_start();
+#ifdef PARSEC_TEST_HOOKS
+		/* frontd taken over (test build): it says HELLO again, out of turn. */
+		if (getenv("PARSEC_FAULT") != NULL && strcmp(getenv("PARSEC_FAULT"), "frontd-hello") == 0)
+			ipc_send_hello(chan);
+#endif
 		break;
 	case IPC_RELOAD:
 		frontd_settings(msg, 0);

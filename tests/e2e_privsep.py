@@ -21,6 +21,9 @@
   drops it and the parent kills it; towards the parent (a second HELLO, a
   garbage frame) the parent kills it. Either way it is restarted, another
   client signs throughout, and the service does not exit.
+- frontd saying HELLO out of turn (test build) is killed by the parent, whose
+  policy for frontd then stops the service in order: non-zero exit, every
+  child gone, the socket removed.
 
 Usage: e2e_privsep.py TOPDIR (root only; skipped otherwise)
 """
@@ -255,6 +258,27 @@ def misbehaving_worker(fault, towards, said):
         svc.remove()
 
 
+def frontd_out_of_turn():
+    """frontd speaking out of turn to the parent: it is killed, and the service stops in order."""
+    svc = eb.Service()
+    svc.start(tree=os.path.join(TOP, "tests", "faults"), fault="frontd-hello")
+    try:
+        kids = [pid for pid, _ in children(svc.proc.pid)]
+        code = svc.wait_exit()
+        log = svc.log()
+        check("frontd saying HELLO out of turn is named and killed by the parent",
+              "frontd sent HELLO out of turn" in log and "frontd (pid" in log and
+              "was killed by signal 9" in log, log[-1200:])
+        check("and the service stops as frontd's loss says, non-zero", code not in (0, None) and
+              "stopping the service" in log, code)
+        left = [pid for pid in kids if os.path.exists("/proc/%d" % pid)]  # reaped, so gone
+        check("every child is gone and the socket removed", left == [] and not os.path.exists(svc.sock),
+              (left, os.path.exists(svc.sock)))
+    finally:
+        svc.stop()
+        svc.remove()
+
+
 def main():
     if os.geteuid() != 0:
         print("e2e_privsep: needs root; skipped")
@@ -268,6 +292,7 @@ def main():
     kill_provider_under_load()
     for fault, towards, said in MISBEHAVIOURS:
         misbehaving_worker(fault, towards, said)
+    frontd_out_of_turn()
     return summary("e2e_privsep")
 
 
