@@ -442,6 +442,19 @@ prov_mbed_aead_finish_max(const struct mbed_aead *a)
 	return a->mode == AEAD_CCM ? a->text.len : 16;
 }
 
+/* Whether the operation may end now, with room for what it gives then. */
+static psa_status_t
+aead_end_ready(const struct mbed_aead *a, size_t room)
+{
+	psa_status_t st;
+
+	if ((st = aead_ready(a)) != PSA_SUCCESS)
+		return st;
+	if (a->lengths_set && (a->ad_given != a->ad_len || a->text_given != a->text_len))
+		return PSA_ERROR_INVALID_ARGUMENT;
+	return a->text.len > room ? PSA_ERROR_BUFFER_TOO_SMALL : PSA_SUCCESS;
+}
+
 /*
  * The end of either direction: the rest of the text into out[*len] and the
  * tag computed into tag (GCM, ChaCha20-Poly1305); CCM's whole text, with the
@@ -454,12 +467,8 @@ aead_end(struct mbed_aead *a, uint8_t *out, size_t room, size_t *len, uint8_t *t
 	int r;
 
 	*len = 0;
-	if ((st = aead_ready(a)) != PSA_SUCCESS)
+	if ((st = aead_end_ready(a, room)) != PSA_SUCCESS)
 		return st;
-	if (a->lengths_set && (a->ad_given != a->ad_len || a->text_given != a->text_len))
-		return PSA_ERROR_INVALID_ARGUMENT;
-	if (a->text.len > room)
-		return PSA_ERROR_BUFFER_TOO_SMALL;
 	if (a->mode == AEAD_CHACHAPOLY)
 		return mbedtls_chachapoly_finish(&a->u.cp, tag) == 0 ? PSA_SUCCESS :
 		    PSA_ERROR_GENERIC_ERROR;
@@ -513,9 +522,10 @@ prov_mbed_aead_verify(struct mbed_aead *a, uint8_t *out, size_t room, size_t *le
 		return PSA_ERROR_BAD_STATE;
 	if (a->mode == AEAD_CCM) {
 		/* mbedtls compares CCM's tag itself, in constant time, before any plaintext. */
+		if ((st = aead_end_ready(a, room)) != PSA_SUCCESS)
+			return st;
 		if (tag_len != a->tag_len)
-			return aead_ready(a) != PSA_SUCCESS ? PSA_ERROR_BAD_STATE :
-			    PSA_ERROR_INVALID_SIGNATURE;
+			return PSA_ERROR_INVALID_SIGNATURE;
 		memcpy(mine, tag, tag_len);
 		st = aead_end(a, out, room, len, mine);
 	} else {

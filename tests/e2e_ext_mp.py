@@ -479,6 +479,42 @@ def run_aead_rules(svc, c):
           st2 == ST["not_supported"], st2)
     st, r = c.op("aead_setup", key_name="aes-gcm", alg=CCM)
     check("a GCM key for CCM: NotPermitted", st == ST["not_permitted"], st)
+    run_aead_ends(c)
+
+
+def aead_ccm_ready(c, text):
+    """A CCM decryption of C.1's lengths, its AD and text given: the handle."""
+    nonce, ad, _, want, _ = CCM_CASES[0]
+    st, r = c.op("aead_setup", key_name="aes-ccm-4", alg=aead_tag(CCM, 4), reverse=True)
+    c.op("aead_set_lengths", handle=r.handle, number=len(ad), text_length=4)
+    c.op("aead_set_nonce", handle=r.handle, input=nonce)
+    c.op("aead_update_ad", handle=r.handle, input=ad)
+    c.op("aead_update", handle=r.handle, input=text)
+    return r.handle
+
+
+def run_aead_ends(c):
+    want = CCM_CASES[0][3]
+    h = aead_ccm_ready(c, want[:3])
+    st, _ = c.op("aead_verify", handle=h, expected=want[4:])
+    check("CCM verify with less text than announced: InvalidArgument",
+          st == ST["invalid_argument"], st)
+    h = aead_ccm_ready(c, want[:4])
+    st, _ = c.op("aead_verify", handle=h, expected=want[4:7])
+    check("CCM verify with a 3-byte tag for a 4-byte one: InvalidSignature",
+          st == ST["invalid_signature"], st)
+    st, r = c.op("aead_setup", key_name="aes-gcm", alg=GCM)
+    c.op("aead_set_nonce", handle=r.handle, input=GCM_IV)
+    st2, _ = c.op("aead_update_ad", handle=r.handle, input=bytes(256 * 1024 + 1))
+    check("GCM additional data beyond the 256 KiB held for it: NotSupported",
+          st2 == ST["not_supported"], st2)
+    st, r = c.op("aead_setup", key_name="aes-gcm", alg=GCM)
+    c.op("aead_set_nonce", handle=r.handle, input=GCM_IV)
+    st2, f = c.op("aead_finish", handle=r.handle)
+    st3, _ = c.op("aead_update", handle=r.handle, input=b"x")
+    check("GCM of nothing: its tag only; a step after the finish: BadState",
+          st2 == 0 and f.output == b"" and len(f.tag) == 16 and st3 == ST["bad_state"],
+          (st2, st3))
 
 
 def run_aead(svc):
