@@ -32,12 +32,21 @@
 
 /* The most text (CCM) or additional data (GCM, CCM) held for the end. */
 #define AEAD_HELD_MAX (256u * 1024u)
+/*
+ * The most one worker holds across its operations, so that many operations
+ * (of many applications) cannot take its memory: PsaErrorInsufficientMemory
+ * beyond.
+ */
+#define AEAD_HELD_WORKER_MAX (16u * 1024u * 1024u)
 /* mbedtls 2.28's CCM takes less additional data than this. */
 #define AEAD_CCM_AD_MAX 0xFF00u
 #define AEAD_KEY_HDR 36 /* PSA key data: magic, version, lifetime, policy, length */
 #define AEAD_KEY_MAX 32
 
 enum aead_mode { AEAD_GCM, AEAD_CCM, AEAD_CHACHAPOLY };
+
+/* What this worker's operations hold now (their buffers' capacities). */
+static size_t aead_held_total;
 
 struct mbed_aead {
 	enum aead_mode mode;
@@ -71,8 +80,10 @@ aead_hold(struct buf_held *h, const uint8_t *in, size_t len, size_t max)
 		cap = h->len + len < 256 ? 256 : (h->len + len) * 2;
 		if (cap > max)
 			cap = max;
-		if ((p = malloc(cap)) == NULL)
+		if (cap - h->cap > AEAD_HELD_WORKER_MAX - aead_held_total ||
+		    (p = malloc(cap)) == NULL)
 			return PSA_ERROR_INSUFFICIENT_MEMORY;
+		aead_held_total += cap - h->cap;
 		if (h->p != NULL) {
 			memcpy(p, h->p, h->len);
 			wipe_free(h->p, h->cap);
@@ -88,6 +99,7 @@ aead_hold(struct buf_held *h, const uint8_t *in, size_t len, size_t max)
 static void
 aead_unhold(struct buf_held *h)
 {
+	aead_held_total -= h->cap;
 	if (h->p != NULL)
 		wipe_free(h->p, h->cap);
 	memset(h, 0, sizeof(*h));

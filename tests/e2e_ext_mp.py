@@ -1,20 +1,21 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: Apache-2.0
-"""End to end through a real parsecd: its extension opcodes for multipart
-operations and key derivation (0x1000..0x104F, ext_mp.proto).
+"""End to end through a real parsecd: its extension opcodes for multipart operations and
+key derivation (0x1000..0x104F, ext_mp.proto).
 
-Known answers: FIPS 180 SHA examples fed across update boundaries, RFC 4231
-HMAC, NIST SP 800-38A AES-CBC and AES-CTR, AES-GCM (the GCM specification's
-test case 4), AES-CCM (SP 800-38C C.1, C.2) and ChaCha20-Poly1305 (RFC 8439
-2.8.2) cut at odd places and compared with the one-shot PsaAeadEncrypt of the
-same key, with the AEAD rules (key policy, nonce, announced lengths, order,
-tag check), RFC 5869 HKDF (into bytes and into a key). Then the rules a client would notice: ListOpcodes names the opcodes
-only to a client that says it knows them; a step out of order, or on a handle
-of another connection, is PsaErrorBadState; a closed connection's operations
-end in their worker (its log counts them); an application holds at most 32 at
-once (PsaErrorInsufficientMemory beyond); bad bodies get the right status;
-a worker that dies takes its operations with it. The PKCS#11 provider (on
-SoftHSMv2) and the TPM provider (on swtpm) neither list nor serve them.
+Known answers: FIPS 180 SHA examples fed across update boundaries, RFC 4231 HMAC, NIST
+SP 800-38A AES-CBC and AES-CTR, AES-GCM (the GCM specification's test case 4), AES-CCM
+(SP 800-38C C.1, C.2) and ChaCha20-Poly1305 (RFC 8439 2.8.2) cut at odd places and
+compared with the one-shot PsaAeadEncrypt of the same key, with the AEAD rules (key
+policy, nonce, announced lengths, order, tag check), RFC 5869 HKDF (into bytes and into
+a key). Then the rules a client would notice: ListOpcodes names the opcodes only to a
+client that says it knows them; a step out of order, or on a handle of another
+connection, is PsaErrorBadState; a closed connection's operations end in their worker
+(its log counts them); an application holds at most 32 at once
+(PsaErrorInsufficientMemory beyond); bad bodies get the right status; a worker that dies
+takes its operations with it. The PKCS#11 provider (on SoftHSMv2) and the TPM provider
+(on swtpm) neither list nor serve them. A worker holds at most 16 MiB of the text and
+additional data its AEAD operations keep for later (PsaErrorInsufficientMemory beyond).
 
 Usage: e2e_ext_mp.py TOPDIR
 """
@@ -63,9 +64,9 @@ OP = {
     "kdf_input_key": 0x1044, "kdf_key_agreement": 0x1045, "kdf_output_bytes": 0x1046,
     "kdf_output_key": 0x1047,
 }
-ST = {"ok": 0, "deserializing": 7, "not_permitted": 1133, "invalid_encoding": 16, "not_supported": 1134,
-      "invalid_argument": 1135, "bad_state": 1137, "insufficient_memory": 1141,
-      "insufficient_data": 1143, "invalid_signature": 1149}
+ST = {"ok": 0, "deserializing": 7, "not_permitted": 1133, "invalid_encoding": 16,
+      "not_supported": 1134, "invalid_argument": 1135, "bad_state": 1137,
+      "insufficient_memory": 1141, "insufficient_data": 1143, "invalid_signature": 1149}
 # PSA Crypto API numbers (mbedtls 2.28's psa/crypto_values.h).
 SHA_256, SHA_512 = 0x02000009, 0x0200000B
 HMAC_SHA_256 = 0x03800009
@@ -352,13 +353,13 @@ def aead_policy(base, tag=None):
     return a
 
 
-def aead_oneshot(svc, key, base, tag, nonce, ad, pt):
+def aead_oneshot(svc, key, base, tag, nonce, ad, pt, app="app"):
     """PsaAeadEncrypt of the same key: ciphertext and tag, or None."""
     alg = A.Aead()
     alg.CopyFrom(aead_policy(base, tag).aead)
     op = aead_enc_pb.Operation(key_name=key, alg=alg, nonce=nonce, additional_data=ad,
                                plaintext=pt)
-    st, out = eb.call(svc.sock, 1, 0x11, op.SerializeToString(), eb.AUTH_DIRECT, b"app")
+    st, out = eb.call(svc.sock, 1, 0x11, op.SerializeToString(), eb.AUTH_DIRECT, app.encode())
     return aead_enc_pb.Result.FromString(out).ciphertext if st == 0 else None
 
 
@@ -818,6 +819,43 @@ def run_bound(svc):
     second.close()
 
 
+def run_aead_held(svc):
+    """Six applications, each with 32 CCM operations holding 256 KiB: a worker holds at most
+    16 MiB of such text (64 operations), the rest answered InsufficientMemory, no worker dies."""
+    conns, got = [], []
+    restarts = svc.log().count("is serving again")
+    for i in range(6):
+        app = "held-%d" % i
+        import_key(svc, "ccm", plain("aes"), 128, ["encrypt"], aead_policy(CCM, 4), CCM_KEY,
+                   app=app)
+        c = Conn(svc, app=app)
+        conns.append(c)
+        for _ in range(32):
+            st, r = c.op("aead_setup", key_name="ccm", alg=aead_tag(CCM, 4))
+            if st == 0:
+                c.op("aead_set_lengths", handle=r.handle, number=0, text_length=256 * 1024)
+                c.op("aead_set_nonce", handle=r.handle, input=bytes(12))
+                st, _ = c.op("aead_update", handle=r.handle, input=bytes(256 * 1024))
+            got.append(st)
+    held = got.count(0)
+    check("192 CCM operations of 256 KiB: at most 64 held per worker, the rest "
+          "InsufficientMemory", 64 <= held <= 128 and
+          got.count(ST["insufficient_memory"]) == 192 - held, (held, set(got)))
+    print("# %d of 192 CCM operations held" % held)
+    check("...and no worker died of it", svc.log().count("is serving again") == restarts and
+          "was killed" not in svc.log(), restarts)
+    for c in conns:
+        c.close()
+    time.sleep(0.5)
+    c = Conn(svc, app="held-0")
+    st, ct, tag = aead_in_parts(c, "ccm", aead_tag(CCM, 4), False, bytes(12), b"",
+                                bytes(256 * 1024), [100000], lengths=True)
+    check("once they closed, a CCM operation of 256 KiB is held again", st == 0 and
+          ct + tag == aead_oneshot(svc, "ccm", CCM, 4, bytes(12), b"", bytes(256 * 1024),
+                                   app="held-0"), st)
+    c.close()
+
+
 def run_bad_bodies(svc):
     c = Conn(svc)
     st, _ = c.raw(OP["hash_setup"], b"\xff\xff\xff")
@@ -934,6 +972,7 @@ def main():
         run_listing(svc)
         run_connections(svc)
         run_bound(svc)
+        run_aead_held(svc)
         run_bad_bodies(svc)
         run_idle(svc)
         run_worker_death(svc)
