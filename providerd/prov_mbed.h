@@ -57,7 +57,35 @@ prov_op_handler prov_mbed_multi_kdf_input_bytes;
 prov_op_handler prov_mbed_multi_kdf_input_key;
 prov_op_handler prov_mbed_multi_kdf_output_bytes;
 prov_op_handler prov_mbed_multi_kdf_output_key;
+prov_op_handler prov_mbed_multi_aead_setup;
+prov_op_handler prov_mbed_multi_aead_step;
+prov_op_handler prov_mbed_multi_aead_finish;
 /* A client connection closed: its operations end here. */
 void prov_mbed_multi_drop(uint64_t conn);
+
+/*
+ * prov_mbed_aead.c: one multipart AEAD operation's state, in the PSA Crypto
+ * API's order; every call answers as psa_aead_* would.
+ */
+struct mbed_aead;
+psa_status_t prov_mbed_aead_setup(struct mbed_aead **a, psa_key_id_t id, psa_algorithm_t alg,
+    int decrypt);
+psa_status_t prov_mbed_aead_set_lengths(struct mbed_aead *a, uint64_t ad_len,
+    uint64_t text_len);
+/* Sets the nonce in[in_len], or generates one into out (room bytes). */
+psa_status_t prov_mbed_aead_nonce(struct mbed_aead *a, int generate, const uint8_t *in,
+    size_t in_len, uint8_t *out, size_t room, size_t *len);
+psa_status_t prov_mbed_aead_update_ad(struct mbed_aead *a, const uint8_t *in, size_t len);
+/* The most an update of in_len bytes gives, and the most a finish or verify gives. */
+size_t prov_mbed_aead_update_max(size_t in_len);
+size_t prov_mbed_aead_finish_max(const struct mbed_aead *a);
+psa_status_t prov_mbed_aead_update(struct mbed_aead *a, const uint8_t *in, size_t in_len,
+    uint8_t *out, size_t room, size_t *len);
+/* tag has room for PSA_AEAD_TAG_MAX_SIZE bytes. */
+psa_status_t prov_mbed_aead_finish(struct mbed_aead *a, uint8_t *out, size_t room, size_t *len,
+    uint8_t *tag, size_t *tag_len);
+psa_status_t prov_mbed_aead_verify(struct mbed_aead *a, uint8_t *out, size_t room, size_t *len,
+    const uint8_t *tag, size_t tag_len);
+void prov_mbed_aead_free(struct mbed_aead *a);
 
 #endif

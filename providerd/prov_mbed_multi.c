@@ -5,8 +5,8 @@
  * that ran its setup, under the client connection and the handle brokerd
  * chose; brokerd pins every later step to this worker and tells it when the
  * connection closes. The state (keys, intermediate MAC, cipher and derivation
- * state) never leaves the worker. mbedtls 2.28 has no multipart AEAD, so its
- * opcodes have no row here and brokerd answers them PsaErrorNotSupported.
+ * state) never leaves the worker. mbedtls 2.28 has no multipart AEAD: its
+ * state is prov_mbed_aead.c's, driving mbedtls's low-level modes.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +27,7 @@
 /* The most bytes one KdfOutputBytes answers. */
 #define MULTI_MAX_OUTPUT (1024u * 1024u)
 
-enum multi_kind { MULTI_HASH, MULTI_MAC, MULTI_CIPHER, MULTI_KDF };
+enum multi_kind { MULTI_HASH, MULTI_MAC, MULTI_CIPHER, MULTI_KDF, MULTI_AEAD };
 
 struct multi_op {
 	RB_ENTRY(multi_op) entry;
@@ -39,6 +39,7 @@ struct multi_op {
 		psa_mac_operation_t mac;
 		psa_cipher_operation_t cipher;
 		psa_key_derivation_operation_t kdf;
+		struct mbed_aead *aead;
 	} u;
 };
 
@@ -82,6 +83,10 @@ multi_abort_state(struct multi_op *m)
 		break;
 	case MULTI_KDF:
 		psa_key_derivation_abort(&m->u.kdf);
+		break;
+	case MULTI_AEAD:
+		prov_mbed_aead_free(m->u.aead);
+		m->u.aead = NULL;
 		break;
 	}
 }
@@ -408,6 +413,89 @@ HANDLER(prov_mbed_multi_kdf_output_key)
 	psa_reset_key_attributes(&attrs);
 	if (st == PSA_SUCCESS)
 		psa_purge_key(made); /* the file is the truth; other workers load it from there */
+	return st;
+}
+
+/* ---- AEAD (prov_mbed_aead.c): a step that fails ends the operation, as PSA says ---- */
+HANDLER(prov_mbed_multi_aead_setup)
+{
+	psa_key_id_t id = multi_key_id(key_ref, key_ref_len);
+	struct multi_op *m;
+	psa_status_t st;
+
+	if (id == 0)
+		return PSA_ERROR_INVALID_HANDLE;
+	if ((m = multi_new(op, MULTI_AEAD)) == NULL)
+		return PSA_ERROR_INSUFFICIENT_MEMORY;
+	st = prov_mbed_aead_setup(&m->u.aead, id, op->alg, op->number != 0);
+	return multi_started(m, multi_key_done(id, st), res, out);
+}
+
+/* A step's answer: an operation that failed is gone. */
+static psa_status_t
+multi_aead_after(struct multi_op *m, psa_status_t st)
+{
+	if (st != PSA_SUCCESS)
+		multi_end(m);
+	return st;
+}
+
+HANDLER(prov_mbed_multi_aead_step)
+{
+	struct multi_op *m = multi_find(op, MULTI_AEAD);
+	size_t len = 0, cap;
+	psa_status_t st;
+
+	if (m == NULL)
+		return PSA_ERROR_BAD_STATE;
+	switch (op->opcode) {
+	case OP_EXT_AEAD_SET_LENGTHS:
+		st = prov_mbed_aead_set_lengths(m->u.aead, op->number, op->number2);
+		break;
+	case OP_EXT_AEAD_SET_NONCE:
+		st = prov_mbed_aead_nonce(m->u.aead, 0, op->in[0].ptr, op->in[0].len, NULL, 0,
+		    &len);
+		break;
+	case OP_EXT_AEAD_GENERATE_NONCE:
+		st = prov_mbed_aead_nonce(m->u.aead, 1, NULL, 0, OUT(PSA_AEAD_NONCE_MAX_SIZE),
+		    multi_room(op, PSA_AEAD_NONCE_MAX_SIZE), &len);
+		res->out[0].len = len;
+		break;
+	case OP_EXT_AEAD_UPDATE_AD:
+		st = prov_mbed_aead_update_ad(m->u.aead, op->in[0].ptr, op->in[0].len);
+		break;
+	default:
+		cap = prov_mbed_aead_update_max(op->in[0].len);
+		st = prov_mbed_aead_update(m->u.aead, op->in[0].ptr, op->in[0].len, OUT(cap),
+		    multi_room(op, cap), &len);
+		res->out[0].len = len;
+		break;
+	}
+	return multi_aead_after(m, st);
+}
+
+/* Finish and verify end the operation, whatever their answer. */
+HANDLER(prov_mbed_multi_aead_finish)
+{
+	struct multi_op *m = multi_find(op, MULTI_AEAD);
+	size_t len = 0, tag_len = 0, cap;
+	psa_status_t st;
+	uint8_t *text;
+
+	if (m == NULL)
+		return PSA_ERROR_BAD_STATE;
+	cap = prov_mbed_aead_finish_max(m->u.aead);
+	text = OUT(cap);
+	if (op->opcode == OP_EXT_AEAD_VERIFY)
+		st = prov_mbed_aead_verify(m->u.aead, text, multi_room(op, cap), &len,
+		    op->in[1].ptr, op->in[1].len);
+	else {
+		st = prov_mbed_aead_finish(m->u.aead, text, multi_room(op, cap), &len,
+		    prov_out_alloc(out, res, 2, PSA_AEAD_TAG_MAX_SIZE), &tag_len);
+		res->out[2].len = tag_len;
+	}
+	res->out[0].len = len;
+	multi_end(m);
 	return st;
 }
 

@@ -1,17 +1,21 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: Apache-2.0
-"""End to end through a real parsecd: its extension opcodes for multipart
-operations and key derivation (0x1000..0x104F, ext_mp.proto).
+"""End to end through a real parsecd: its extension opcodes for multipart operations and
+key derivation (0x1000..0x104F, ext_mp.proto).
 
-Known answers: FIPS 180 SHA examples fed across update boundaries, RFC 4231
-HMAC, NIST SP 800-38A AES-CBC and AES-CTR, RFC 5869 HKDF (into bytes and into
-a key). Then the rules a client would notice: ListOpcodes names the opcodes
-only to a client that says it knows them; a step out of order, or on a handle
-of another connection, is PsaErrorBadState; a closed connection's operations
-end in their worker (its log counts them); an application holds at most 32 at
-once (PsaErrorInsufficientMemory beyond); bad bodies get the right status;
-a worker that dies takes its operations with it. The PKCS#11 provider (on
-SoftHSMv2) and the TPM provider (on swtpm) neither list nor serve them.
+Known answers: FIPS 180 SHA examples fed across update boundaries, RFC 4231 HMAC, NIST
+SP 800-38A AES-CBC and AES-CTR, AES-GCM (the GCM specification's test case 4), AES-CCM
+(SP 800-38C C.1, C.2) and ChaCha20-Poly1305 (RFC 8439 2.8.2) cut at odd places and
+compared with the one-shot PsaAeadEncrypt of the same key, with the AEAD rules (key
+policy, nonce, announced lengths, order, tag check), RFC 5869 HKDF (into bytes and into
+a key). Then the rules a client would notice: ListOpcodes names the opcodes only to a
+client that says it knows them; a step out of order, or on a handle of another
+connection, is PsaErrorBadState; a closed connection's operations end in their worker
+(its log counts them); an application holds at most 32 at once
+(PsaErrorInsufficientMemory beyond); bad bodies get the right status; a worker that dies
+takes its operations with it. The PKCS#11 provider (on SoftHSMv2) and the TPM provider
+(on swtpm) neither list nor serve them. A worker holds at most 16 MiB of the text and
+additional data its AEAD operations keep for later (PsaErrorInsufficientMemory beyond).
 
 Usage: e2e_ext_mp.py TOPDIR
 """
@@ -39,6 +43,7 @@ import softhsmlib  # noqa: E402
 import swtpmlib  # noqa: E402
 import ext_mp_pb2 as ext  # noqa: E402
 import list_opcodes_pb2 as list_opcodes_pb  # noqa: E402
+import psa_aead_encrypt_pb2 as aead_enc_pb  # noqa: E402
 import psa_algorithm_pb2 as alg_pb  # noqa: E402
 import psa_export_key_pb2 as export_pb  # noqa: E402
 import psa_import_key_pb2 as import_pb  # noqa: E402
@@ -52,19 +57,27 @@ OP = {
     "hash_verify": 0x1004, "hash_clone": 0x1005, "mac_setup": 0x1010, "mac_update": 0x1011,
     "mac_sign_finish": 0x1012, "mac_verify_finish": 0x1013, "cipher_setup": 0x1020,
     "cipher_generate_iv": 0x1021, "cipher_set_iv": 0x1022, "cipher_update": 0x1023,
-    "cipher_finish": 0x1024, "aead_setup": 0x1030, "kdf_setup": 0x1040,
+    "cipher_finish": 0x1024, "aead_setup": 0x1030, "aead_set_lengths": 0x1031,
+    "aead_generate_nonce": 0x1032, "aead_set_nonce": 0x1033, "aead_update_ad": 0x1034,
+    "aead_update": 0x1035, "aead_finish": 0x1036, "aead_verify": 0x1037, "kdf_setup": 0x1040,
     "kdf_get_capacity": 0x1041, "kdf_set_capacity": 0x1042, "kdf_input_bytes": 0x1043,
     "kdf_input_key": 0x1044, "kdf_key_agreement": 0x1045, "kdf_output_bytes": 0x1046,
     "kdf_output_key": 0x1047,
 }
-ST = {"ok": 0, "deserializing": 7, "invalid_encoding": 16, "not_supported": 1134,
-      "invalid_argument": 1135, "bad_state": 1137, "insufficient_memory": 1141,
-      "insufficient_data": 1143, "invalid_signature": 1149}
+ST = {"ok": 0, "deserializing": 7, "not_permitted": 1133, "invalid_encoding": 16,
+      "not_supported": 1134, "invalid_argument": 1135, "bad_state": 1137,
+      "insufficient_memory": 1141, "insufficient_data": 1143, "invalid_signature": 1149}
 # PSA Crypto API numbers (mbedtls 2.28's psa/crypto_values.h).
 SHA_256, SHA_512 = 0x02000009, 0x0200000B
 HMAC_SHA_256 = 0x03800009
 CBC_NO_PADDING, CTR = 0x04404000, 0x04C01000
-GCM = 0x05500200
+GCM, CCM, CHACHA20_POLY1305 = 0x05500200, 0x05500100, 0x05100500
+AEAD_MIN_TAG_FLAG = 0x00008000
+
+
+def aead_tag(alg, n):
+    """PSA_ALG_AEAD_WITH_SHORTENED_TAG."""
+    return (alg & ~0x003F0000) | (n << 16)
 HKDF_SHA_256 = 0x08000109
 TLS12_PRF_SHA_256, TLS12_PSK_TO_MS_SHA_256 = 0x08000209, 0x08000309
 ECDH_HKDF_SHA_256 = 0x09020109
@@ -298,8 +311,227 @@ def run_cipher(svc):
     st, _ = c.op("abort", handle=r.handle)
     check("abort of an operation already gone answers Success", st == 0, st)
     st, _ = c.op("aead_setup", key_name="aes-cbc", alg=GCM)
-    check("multipart AEAD on Mbed Crypto (mbedtls 2.28 has none): NotSupported",
-          st == ST["not_supported"], st)
+    check("multipart AEAD with a CBC key: NotPermitted (the key's policy)",
+          st == ST["not_permitted"], st)
+    c.close()
+
+
+# The GCM specification's test case 4 (AES-128, 60-byte text, 20 bytes of AD).
+GCM_KEY = bytes.fromhex("feffe9928665731c6d6a8f9467308308")
+GCM_IV = bytes.fromhex("cafebabefacedbaddecaf888")
+GCM_AD = bytes.fromhex("feedfacedeadbeeffeedfacedeadbeefabaddad2")
+GCM_PT = bytes.fromhex("d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72"
+                       "1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39")
+GCM_CT = bytes.fromhex("42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e"
+                       "21d514b25466931c7d8f6a5aac84aa051ba30b396a0aac973d58e091")
+GCM_TAG = bytes.fromhex("5bc94fbc3221a5db94fae95ae7121a47")
+# NIST SP 800-38C C.1 and C.2: (nonce, AD, text, ciphertext and tag, tag length).
+CCM_KEY = bytes(range(0x40, 0x50))
+CCM_CASES = (
+    (bytes(range(0x10, 0x17)), bytes(range(8)), bytes(range(0x20, 0x24)),
+     bytes.fromhex("7162015b4dac255d"), 4),
+    (bytes(range(0x10, 0x18)), bytes(range(16)), bytes(range(0x20, 0x30)),
+     bytes.fromhex("d2a1f0e051ea5f62081a7792073d593d1fc64fbfaccd"), 6),
+)
+# RFC 8439 2.8.2.
+CP_KEY = bytes(range(0x80, 0xA0))
+CP_NONCE = bytes.fromhex("070000004041424344454647")
+CP_AD = bytes.fromhex("50515253c0c1c2c3c4c5c6c7")
+CP_PT = (b"Ladies and Gentlemen of the class of '99: If I could offer you only one tip "
+         b"for the future, sunscreen would be it.")
+CP_TAG = bytes.fromhex("1ae10b594f09e26a7e902ecbd0600691")
+
+
+def aead_policy(base, tag=None):
+    a = A()
+    names = {GCM: A.Aead.GCM, CCM: A.Aead.CCM, CHACHA20_POLY1305: A.Aead.CHACHA20_POLY1305}
+    if tag is None:
+        a.aead.aead_with_default_length_tag = names[base]
+    else:
+        a.aead.aead_with_shortened_tag.aead_alg = names[base]
+        a.aead.aead_with_shortened_tag.tag_length = tag
+    return a
+
+
+def aead_oneshot(svc, key, base, tag, nonce, ad, pt, app="app"):
+    """PsaAeadEncrypt of the same key: ciphertext and tag, or None."""
+    alg = A.Aead()
+    alg.CopyFrom(aead_policy(base, tag).aead)
+    op = aead_enc_pb.Operation(key_name=key, alg=alg, nonce=nonce, additional_data=ad,
+                               plaintext=pt)
+    st, out = eb.call(svc.sock, 1, 0x11, op.SerializeToString(), eb.AUTH_DIRECT, app.encode())
+    return aead_enc_pb.Result.FromString(out).ciphertext if st == 0 else None
+
+
+def aead_in_parts(c, key, alg, decrypt, nonce, ad, data, cuts, tag=None, lengths=False):
+    """A whole AEAD operation, the AD in two and the text cut at cuts: (status, text, tag)."""
+    st, r = c.op("aead_setup", key_name=key, alg=alg, reverse=decrypt)
+    if st != 0:
+        return st, None, None
+    h = r.handle
+    if lengths:
+        st, _ = c.op("aead_set_lengths", handle=h, number=len(ad), text_length=len(data))
+    st = st or c.op("aead_set_nonce", handle=h, input=nonce)[0]
+    st = st or c.op("aead_update_ad", handle=h, input=ad[:3])[0]
+    st = st or c.op("aead_update_ad", handle=h, input=ad[3:])[0]
+    out = b""
+    edges = [0] + [x for x in cuts if x < len(data)] + [len(data)]
+    for a, b in zip(edges, edges[1:]):
+        if st == 0:
+            st, res = c.op("aead_update", handle=h, input=data[a:b])
+            out += res.output if st == 0 else b""
+    if st != 0:
+        return st, None, None
+    if decrypt:
+        st, res = c.op("aead_verify", handle=h, expected=tag)
+        return st, (out + res.output if st == 0 else None), None
+    st, res = c.op("aead_finish", handle=h)
+    return st, (out + res.output if st == 0 else None), (res.tag if st == 0 else None)
+
+
+def run_aead_answers(svc, c):
+    for cuts in ([1, 17, 33], [15, 16, 47], [31, 59]):
+        st, ct, tag = aead_in_parts(c, "aes-gcm", GCM, False, GCM_IV, GCM_AD, GCM_PT, cuts)
+        check("AES-128-GCM encrypt cut at %s (GCM spec test case 4)" % cuts,
+              st == 0 and ct == GCM_CT and tag == GCM_TAG, (st, ct, tag))
+        st, pt, _ = aead_in_parts(c, "aes-gcm", GCM, True, GCM_IV, GCM_AD, GCM_CT, cuts,
+                                  GCM_TAG)
+        check("AES-128-GCM verify cut at %s" % cuts, st == 0 and pt == GCM_PT, (st, pt))
+    check("...the same as the one-shot PsaAeadEncrypt of the same key",
+          aead_oneshot(svc, "aes-gcm", GCM, None, GCM_IV, GCM_AD, GCM_PT) == GCM_CT + GCM_TAG)
+    for i, (nonce, ad, pt, want, tlen) in enumerate(CCM_CASES):
+        key, alg = "aes-ccm-%d" % tlen, aead_tag(CCM, tlen)
+        st, ct, tag = aead_in_parts(c, key, alg, False, nonce, ad, pt, [1, 3], lengths=True)
+        check("AES-128-CCM encrypt in parts (SP 800-38C C.%d)" % (i + 1),
+              st == 0 and ct + tag == want, (st, ct, tag))
+        st, back, _ = aead_in_parts(c, key, alg, True, nonce, ad, want[:-tlen], [2],
+                                    want[-tlen:], lengths=True)
+        check("AES-128-CCM verify in parts (SP 800-38C C.%d)" % (i + 1),
+              st == 0 and back == pt, (st, back))
+        check("...the same as the one-shot PsaAeadEncrypt (C.%d)" % (i + 1),
+              aead_oneshot(svc, key, CCM, tlen, nonce, ad, pt) == want)
+    st, ct, tag = aead_in_parts(c, "chachapoly", CHACHA20_POLY1305, False, CP_NONCE, CP_AD,
+                                CP_PT, [1, 64, 65, 100])
+    check("ChaCha20-Poly1305 encrypt cut at 1, 64, 65, 100 (RFC 8439 2.8.2's tag)",
+          st == 0 and tag == CP_TAG and
+          ct + tag == aead_oneshot(svc, "chachapoly", CHACHA20_POLY1305, None, CP_NONCE,
+                                   CP_AD, CP_PT), (st, tag))
+    st, pt, _ = aead_in_parts(c, "chachapoly", CHACHA20_POLY1305, True, CP_NONCE, CP_AD,
+                              ct or b"", [7], CP_TAG)
+    check("ChaCha20-Poly1305 verify in parts", st == 0 and pt == CP_PT, st)
+
+
+def run_aead_rules(svc, c):
+    bad = bytearray(GCM_TAG)
+    bad[15] ^= 1
+    st, pt, _ = aead_in_parts(c, "aes-gcm", GCM, True, GCM_IV, GCM_AD, GCM_CT, [20], bytes(bad))
+    check("GCM verify of a changed tag: InvalidSignature", st == ST["invalid_signature"], st)
+    st, pt, _ = aead_in_parts(c, "aes-gcm", GCM, True, GCM_IV, GCM_AD, GCM_CT, [20],
+                              GCM_TAG[:12])
+    check("GCM verify of a shortened tag: InvalidSignature", st == ST["invalid_signature"], st)
+    nonce, ad, _, want, tlen = CCM_CASES[0]
+    st, _, _ = aead_in_parts(c, "aes-ccm-4", aead_tag(CCM, 4), True, nonce, ad, want[:4],
+                             [], want[4:-1] + b"\0", lengths=True)
+    check("CCM verify of a changed tag: InvalidSignature", st == ST["invalid_signature"], st)
+    st, _, _ = aead_in_parts(c, "aes-ccm-4", aead_tag(CCM, 4), False, nonce, ad, b"ab", [])
+    check("CCM without set_lengths: BadState", st == ST["bad_state"], st)
+    st, _, _ = aead_in_parts(c, "aes-gcm", aead_tag(GCM, 12), False, GCM_IV, b"", b"", [])
+    check("GCM with a 12-byte tag on a key for the 16-byte one only: NotPermitted",
+          st == ST["not_permitted"], st)
+    st, _, _ = aead_in_parts(c, "aes-gcm-enc", GCM, True, GCM_IV, b"", b"", [], GCM_TAG)
+    check("decrypt setup with a key that may only encrypt: NotPermitted",
+          st == ST["not_permitted"], st)
+    st, r = c.op("aead_setup", key_name="chachapoly", alg=CHACHA20_POLY1305)
+    st2, _ = c.op("aead_set_nonce", handle=r.handle, input=bytes(8))
+    st3, _ = c.op("aead_update", handle=r.handle, input=b"x")
+    check("ChaCha20-Poly1305 with an 8-byte nonce: InvalidArgument, and the operation ended",
+          st == 0 and st2 == ST["invalid_argument"] and st3 == ST["bad_state"], (st, st2, st3))
+    st, r = c.op("aead_setup", key_name="aes-gcm", alg=GCM)
+    st2, _ = c.op("aead_update_ad", handle=r.handle, input=b"x")
+    check("additional data before a nonce: BadState", st == 0 and st2 == ST["bad_state"], st2)
+    st, r = c.op("aead_setup", key_name="aes-gcm", alg=GCM)
+    st2, n = c.op("aead_generate_nonce", handle=r.handle)
+    st3, _ = c.op("aead_set_nonce", handle=r.handle, input=bytes(12))
+    check("generate nonce gives 12 bytes; setting another after it: BadState",
+          st2 == 0 and len(n.output) == 12 and st3 == ST["bad_state"], (st2, st3))
+    st, r = c.op("aead_setup", key_name="aes-gcm", alg=GCM, reverse=True)
+    st2, _ = c.op("aead_generate_nonce", handle=r.handle)
+    check("generate nonce when decrypting: BadState", st2 == ST["bad_state"], st2)
+    st, r = c.op("aead_setup", key_name="aes-gcm", alg=GCM)
+    c.op("aead_set_lengths", handle=r.handle, number=2, text_length=4)
+    c.op("aead_set_nonce", handle=r.handle, input=GCM_IV)
+    st2, _ = c.op("aead_update_ad", handle=r.handle, input=b"abc")
+    check("more additional data than set_lengths said: InvalidArgument",
+          st2 == ST["invalid_argument"], st2)
+    st, r = c.op("aead_setup", key_name="aes-gcm", alg=GCM)
+    c.op("aead_set_lengths", handle=r.handle, number=0, text_length=4)
+    c.op("aead_set_nonce", handle=r.handle, input=GCM_IV)
+    st2, _ = c.op("aead_update", handle=r.handle, input=b"abc")
+    st3, _ = c.op("aead_finish", handle=r.handle)
+    check("less text than set_lengths said, at finish: InvalidArgument",
+          st2 == 0 and st3 == ST["invalid_argument"], (st2, st3))
+    st, r = c.op("aead_setup", key_name="aes-gcm", alg=GCM)
+    c.op("aead_set_nonce", handle=r.handle, input=GCM_IV)
+    st2, _ = c.op("aead_update", handle=r.handle, input=GCM_PT, output_size=47)
+    check("an update into too little room: BufferTooSmall", st2 == 1138, st2)
+    st, r = c.op("aead_setup", key_name="aes-ccm-4", alg=aead_tag(CCM, 4))
+    st2, _ = c.op("aead_set_lengths", handle=r.handle, number=0, text_length=256 * 1024 + 1)
+    check("CCM beyond the 256 KiB held for its finish: NotSupported at set_lengths",
+          st2 == ST["not_supported"], st2)
+    st, r = c.op("aead_setup", key_name="aes-gcm", alg=CCM)
+    check("a GCM key for CCM: NotPermitted", st == ST["not_permitted"], st)
+    run_aead_ends(c)
+
+
+def aead_ccm_ready(c, text):
+    """A CCM decryption of C.1's lengths, its AD and text given: the handle."""
+    nonce, ad, _, want, _ = CCM_CASES[0]
+    st, r = c.op("aead_setup", key_name="aes-ccm-4", alg=aead_tag(CCM, 4), reverse=True)
+    c.op("aead_set_lengths", handle=r.handle, number=len(ad), text_length=4)
+    c.op("aead_set_nonce", handle=r.handle, input=nonce)
+    c.op("aead_update_ad", handle=r.handle, input=ad)
+    c.op("aead_update", handle=r.handle, input=text)
+    return r.handle
+
+
+def run_aead_ends(c):
+    want = CCM_CASES[0][3]
+    h = aead_ccm_ready(c, want[:3])
+    st, _ = c.op("aead_verify", handle=h, expected=want[4:])
+    check("CCM verify with less text than announced: InvalidArgument",
+          st == ST["invalid_argument"], st)
+    h = aead_ccm_ready(c, want[:4])
+    st, _ = c.op("aead_verify", handle=h, expected=want[4:7])
+    check("CCM verify with a 3-byte tag for a 4-byte one: InvalidSignature",
+          st == ST["invalid_signature"], st)
+    st, r = c.op("aead_setup", key_name="aes-gcm", alg=GCM)
+    c.op("aead_set_nonce", handle=r.handle, input=GCM_IV)
+    st2, _ = c.op("aead_update_ad", handle=r.handle, input=bytes(256 * 1024 + 1))
+    check("GCM additional data beyond the 256 KiB held for it: NotSupported",
+          st2 == ST["not_supported"], st2)
+    st, r = c.op("aead_setup", key_name="aes-gcm", alg=GCM)
+    c.op("aead_set_nonce", handle=r.handle, input=GCM_IV)
+    st2, f = c.op("aead_finish", handle=r.handle)
+    st3, _ = c.op("aead_update", handle=r.handle, input=b"x")
+    check("GCM of nothing: its tag only; a step after the finish: BadState",
+          st2 == 0 and f.output == b"" and len(f.tag) == 16 and st3 == ST["bad_state"],
+          (st2, st3))
+
+
+def run_aead(svc):
+    gcm_alg = aead_policy(GCM)
+    for name, key, kt, bits, usage, alg in (
+            ("aes-gcm", GCM_KEY, "aes", 128, ["encrypt", "decrypt"], gcm_alg),
+            ("aes-gcm-enc", GCM_KEY, "aes", 128, ["encrypt"], gcm_alg),
+            ("aes-ccm-4", CCM_KEY, "aes", 128, ["encrypt", "decrypt"], aead_policy(CCM, 4)),
+            ("aes-ccm-6", CCM_KEY, "aes", 128, ["encrypt", "decrypt"], aead_policy(CCM, 6)),
+            ("chachapoly", CP_KEY, "chacha20", 256, ["encrypt", "decrypt"],
+             aead_policy(CHACHA20_POLY1305))):
+        check("import AEAD key %s" % name, import_key(svc, name, plain(kt), bits, usage, alg,
+                                                      key) == 0)
+    c = Conn(svc)
+    run_aead_answers(svc, c)
+    run_aead_rules(svc, c)
     c.close()
 
 
@@ -478,7 +710,7 @@ def run_client_library(svc):
         "mac_sign": (0, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"),
         "mac_verify": (0, "-"), "cipher_import": (0, "-"),
         "cipher_ctr": (0, (ctr.update(bytes(range(64))) + ctr.finalize()).hex()),
-        "aead_setup": (ST["not_supported"], "-"), "kdf_import": (0, "-"),
+        "aead_setup": (ST["not_permitted"], "-"), "kdf_import": (0, "-"),
         "kdf_capacity": (0, str(255 * 32)), "kdf_hkdf": (0, OKM.hex()),
         "kdf_output_key": (0, "-"), "kdf_derived_key": (0, OKM[:16].hex()),
     }
@@ -498,10 +730,9 @@ def run_listing(svc):
     ext_list = opcodes(FLAG_KEEP_ALIVE | FLAG_EXTENSIONS)
     check("ListOpcodes without the extensions flag names none of them", plain_list is not None
           and not any(o >= 0x1000 for o in plain_list), plain_list)
-    served = set(OP.values()) - {OP["aead_setup"]}
-    check("ListOpcodes with the flag names every served one, and no AEAD",
-          ext_list is not None and served <= ext_list and OP["aead_setup"] not in ext_list and
-          plain_list <= ext_list, ext_list)
+    check("ListOpcodes with the flag names every served one, multipart AEAD too",
+          ext_list is not None and set(OP.values()) <= ext_list and plain_list <= ext_list,
+          ext_list)
     # Served all the same without the flag.
     c = Conn(svc, flags=FLAG_KEEP_ALIVE)
     st, r = c.op("hash_setup", alg=SHA_256)
@@ -586,6 +817,43 @@ def run_bound(svc):
     ok = sum(second.op("hash_setup", alg=SHA_256)[0] == 0 for _ in range(31))
     check("a closed connection's operations no longer count", ok == 31, ok)
     second.close()
+
+
+def run_aead_held(svc):
+    """Six applications, each with 32 CCM operations holding 256 KiB: a worker holds at most
+    16 MiB of such text (64 operations), the rest answered InsufficientMemory, no worker dies."""
+    conns, got = [], []
+    restarts = svc.log().count("is serving again")
+    for i in range(6):
+        app = "held-%d" % i
+        import_key(svc, "ccm", plain("aes"), 128, ["encrypt"], aead_policy(CCM, 4), CCM_KEY,
+                   app=app)
+        c = Conn(svc, app=app)
+        conns.append(c)
+        for _ in range(32):
+            st, r = c.op("aead_setup", key_name="ccm", alg=aead_tag(CCM, 4))
+            if st == 0:
+                c.op("aead_set_lengths", handle=r.handle, number=0, text_length=256 * 1024)
+                c.op("aead_set_nonce", handle=r.handle, input=bytes(12))
+                st, _ = c.op("aead_update", handle=r.handle, input=bytes(256 * 1024))
+            got.append(st)
+    held = got.count(0)
+    check("192 CCM operations of 256 KiB: at most 64 held per worker, the rest "
+          "InsufficientMemory", 64 <= held <= 128 and
+          got.count(ST["insufficient_memory"]) == 192 - held, (held, set(got)))
+    print("# %d of 192 CCM operations held" % held)
+    check("...and no worker died of it", svc.log().count("is serving again") == restarts and
+          "was killed" not in svc.log(), restarts)
+    for c in conns:
+        c.close()
+    time.sleep(0.5)
+    c = Conn(svc, app="held-0")
+    st, ct, tag = aead_in_parts(c, "ccm", aead_tag(CCM, 4), False, bytes(12), b"",
+                                bytes(256 * 1024), [100000], lengths=True)
+    check("once they closed, a CCM operation of 256 KiB is held again", st == 0 and
+          ct + tag == aead_oneshot(svc, "ccm", CCM, 4, bytes(12), b"", bytes(256 * 1024),
+                                   app="held-0"), st)
+    c.close()
 
 
 def run_bad_bodies(svc):
@@ -697,12 +965,14 @@ def main():
         run_hash(svc)
         run_mac(svc)
         run_cipher(svc)
+        run_aead(svc)
         run_kdf(svc)
         run_kdf_tls_ecdh(svc)
         run_client_library(svc)
         run_listing(svc)
         run_connections(svc)
         run_bound(svc)
+        run_aead_held(svc)
         run_bad_bodies(svc)
         run_idle(svc)
         run_worker_death(svc)

@@ -5,7 +5,9 @@ imported and exported through libparsec (tests/wipe_client), the shared secret
 of a raw key agreement and GenerateRandom's bytes are, once answered, in the
 memory of no process of the service (the parent, frontd, brokerd, every
 provider worker) nor of the application, but in the provider that keeps the
-key until it is destroyed; after the destroy, nowhere at all.
+key until it is destroyed; after the destroy, nowhere at all. A multipart
+AEAD operation's key (AES-256-GCM, ChaCha20-Poly1305) is in its worker while
+the operation lives, and in no process once it ended.
 
 Usage: e2e_wipe.py TOPDIR
 """
@@ -15,6 +17,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2elib as eb  # noqa: E402
+import e2e_ext_mp as mp  # noqa: E402
 from e2elib import check, summary  # noqa: E402
 
 CLIENT = os.path.join(eb.TOP, "tests", "wipe_client")
@@ -86,6 +89,30 @@ def run(svc):
             proc.wait()
 
 
+def run_aead(svc):
+    """Multipart AEAD: the worker reads the key's material into its operation and wipes it."""
+    service = eb.service_pids(svc.proc.pid)
+    for name, kt, base in (("wipe-gcm", "aes", mp.GCM),
+                           ("wipe-chachapoly", "chacha20", mp.CHACHA20_POLY1305)):
+        key = os.urandom(32)
+        st = mp.import_key(svc, name, mp.plain(kt), 256, ["encrypt", "decrypt"],
+                           mp.aead_policy(base), key)
+        c = mp.Conn(svc)
+        st2, r = c.op("aead_setup", key_name=name, alg=base)
+        c.op("aead_set_nonce", handle=r.handle if r else 0, input=bytes(12))
+        st3, _ = c.op("aead_update", handle=r.handle if r else 0, input=bytes(40))
+        check("%s: imported and a multipart encryption under way" % name,
+              (st, st2, st3) == (0, 0, 0), (st, st2, st3))
+        held = [w[0] for w in where(key, service)]
+        check("%s: while the operation lives, its key is in its worker only" % name,
+              held and all(h.startswith("parsec-provider") for h in held), held)
+        st, f = c.op("aead_finish", handle=r.handle if r else 0)
+        check("%s: finished, with a tag" % name, st == 0 and len(f.tag) == 16, st)
+        check("%s: once the operation ended, its key is in no process at all" % name,
+              where(key, service) == [], where(key, service))
+        c.close()
+
+
 def main():
     if os.geteuid() != 0:
         print("# not root: process memory is not read")
@@ -98,6 +125,7 @@ def main():
     svc.start()
     try:
         run(svc)
+        run_aead(svc)
     finally:
         svc.stop()
         svc.remove()
