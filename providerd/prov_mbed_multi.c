@@ -17,8 +17,8 @@
 #include "log.h"
 #include "pc_ext.h"
 #include "prov_mbed.h"
+#include "prov_multi.h"
 #include "providerd.h"
-#include "tree.h"
 #include "wipe.h"
 #include "wire.h"
 
@@ -30,10 +30,7 @@
 enum multi_kind { MULTI_HASH, MULTI_MAC, MULTI_CIPHER, MULTI_KDF };
 
 struct multi_op {
-	RB_ENTRY(multi_op) entry;
-	uint64_t conn;
-	uint32_t handle;
-	enum multi_kind kind;
+	struct prov_multi base; /* first: the worker's table of operations */
 	union {
 		psa_hash_operation_t hash;
 		psa_mac_operation_t mac;
@@ -42,35 +39,18 @@ struct multi_op {
 	} u;
 };
 
-RB_HEAD(multi_tree, multi_op);
-
-static int
-multi_cmp(const struct multi_op *a, const struct multi_op *b)
-{
-	if (a->conn != b->conn)
-		return a->conn < b->conn ? -1 : 1;
-	return a->handle < b->handle ? -1 : a->handle > b->handle;
-}
-TREE_GENERATE_STATIC(multi_tree, multi_op, entry, multi_cmp)
-
-static struct multi_tree multi_ops = RB_INITIALIZER(&multi_ops);
-static uint32_t multi_live;
-
 /* The operation a step names, if it is of kind; else NULL (PsaErrorBadState). */
 static struct multi_op *
 multi_find(const struct op_request *op, enum multi_kind kind)
 {
-	struct multi_op key = { .conn = op->conn, .handle = op->handle }, *m;
-
-	m = RB_FIND(multi_tree, &multi_ops, &key);
-	return m != NULL && m->kind == kind ? m : NULL;
+	return (struct multi_op *)prov_multi_find(op, kind);
 }
 
 /* Ends an operation's PSA state (an operation never set up ends as well). */
 static void
 multi_abort_state(struct multi_op *m)
 {
-	switch (m->kind) {
+	switch (m->base.kind) {
 	case MULTI_HASH:
 		psa_hash_abort(&m->u.hash);
 		break;
@@ -91,8 +71,7 @@ static void
 multi_end(struct multi_op *m)
 {
 	multi_abort_state(m);
-	RB_REMOVE(multi_tree, &multi_ops, m);
-	multi_live--;
+	prov_multi_remove(&m->base);
 	wipe_free(m, sizeof(*m));
 }
 
@@ -102,11 +81,12 @@ multi_new(const struct op_request *op, enum multi_kind kind)
 {
 	struct multi_op *m;
 
-	if (multi_live >= MULTI_MAX || op->handle2 == 0 || (m = calloc(1, sizeof(*m))) == NULL)
+	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return NULL;
-	m->conn = op->conn;
-	m->handle = op->handle2;
-	m->kind = kind;
+	if (!prov_multi_prepare(&m->base, op, kind, MULTI_MAX)) {
+		free(m);
+		return NULL;
+	}
 	return m;
 }
 
@@ -117,23 +97,12 @@ multi_new(const struct op_request *op, enum multi_kind kind)
 static psa_status_t
 multi_started(struct multi_op *m, psa_status_t st, struct op_result *res, struct prov_out *out)
 {
-	uint8_t *p;
-	size_t i;
-
-	if (st != PSA_SUCCESS || RB_FIND(multi_tree, &multi_ops, m) != NULL) {
-		/* A handle brokerd gave twice is its fault; the first one stays. */
-		if (st == PSA_SUCCESS)
-			st = PSA_ERROR_BAD_STATE;
-		multi_abort_state(m);
-		wipe_free(m, sizeof(*m));
-		return st;
-	}
-	RB_INSERT(multi_tree, &multi_ops, m);
-	multi_live++;
-	p = prov_out_alloc(out, res, 3, PC_EXT_NUMBER_LEN);
-	for (i = 0; i < PC_EXT_NUMBER_LEN; i++)
-		p[i] = (uint8_t)((uint64_t)m->handle >> (8 * i));
-	return PSA_SUCCESS;
+	if (st == PSA_SUCCESS && prov_multi_insert(&m->base, res, out) == 0)
+		return PSA_SUCCESS;
+	/* A handle brokerd gave twice is its fault; the first one stays. */
+	multi_abort_state(m);
+	wipe_free(m, sizeof(*m));
+	return st != PSA_SUCCESS ? st : PSA_ERROR_BAD_STATE;
 }
 
 /* The persistent key id a reference names, or 0. */
@@ -162,32 +131,18 @@ multi_key_done(psa_key_id_t id, psa_status_t st)
 /* Output bytes: room for max in out[0], then the length written. */
 #define OUT(n) prov_out_alloc(out, res, 0, (n))
 
-/*
- * The room PSA is given for a step's output: what the caller said it has, up
- * to max, so that PSA answers BufferTooSmall (and ends the operation) as it
- * would in the caller's own process.
- */
-static size_t
-multi_room(const struct op_request *op, size_t max)
-{
-	return op->number2 < max ? (size_t)op->number2 : max;
-}
-#define HANDLER(name)                                                                     \
-	psa_status_t name(const struct op_request *op, const uint8_t *key_ref,     \
-	    size_t key_ref_len, struct op_result *res, struct prov_out *out)
-
 /* Any operation's end; an operation already gone is ended too. */
-HANDLER(prov_mbed_multi_abort)
+PROV_MULTI_HANDLER(prov_mbed_multi_abort)
 {
-	struct multi_op key = { .conn = op->conn, .handle = op->handle }, *m;
+	struct multi_op *m = (struct multi_op *)prov_multi_any(op);
 
-	if ((m = RB_FIND(multi_tree, &multi_ops, &key)) != NULL)
+	if (m != NULL)
 		multi_end(m);
 	return PSA_SUCCESS;
 }
 
 /* ---- hash ---- */
-HANDLER(prov_mbed_multi_hash_setup)
+PROV_MULTI_HANDLER(prov_mbed_multi_hash_setup)
 {
 	struct multi_op *m, *source = NULL;
 
@@ -199,7 +154,7 @@ HANDLER(prov_mbed_multi_hash_setup)
 	    psa_hash_setup(&m->u.hash, op->alg), res, out);
 }
 
-HANDLER(prov_mbed_multi_hash_update)
+PROV_MULTI_HANDLER(prov_mbed_multi_hash_update)
 {
 	struct multi_op *m = multi_find(op, MULTI_HASH);
 
@@ -208,7 +163,7 @@ HANDLER(prov_mbed_multi_hash_update)
 }
 
 /* Finish and verify end the operation, whatever their answer. */
-HANDLER(prov_mbed_multi_hash_finish)
+PROV_MULTI_HANDLER(prov_mbed_multi_hash_finish)
 {
 	struct multi_op *m = multi_find(op, MULTI_HASH);
 	psa_status_t st;
@@ -220,7 +175,7 @@ HANDLER(prov_mbed_multi_hash_finish)
 		st = psa_hash_verify(&m->u.hash, op->in[1].ptr, op->in[1].len);
 	else
 		st = psa_hash_finish(&m->u.hash, OUT(PSA_HASH_MAX_SIZE),
-		    multi_room(op, PSA_HASH_MAX_SIZE), &len);
+		    prov_multi_room(op, PSA_HASH_MAX_SIZE), &len);
 	res->out[0].len = len;
 	multi_end(m);
 	return st;
@@ -228,7 +183,7 @@ HANDLER(prov_mbed_multi_hash_finish)
 
 /* ---- MAC and cipher ---- */
 /* A MAC or cipher setup: the key's material goes into the operation, which keeps it. */
-HANDLER(prov_mbed_multi_keyed_setup)
+PROV_MULTI_HANDLER(prov_mbed_multi_keyed_setup)
 {
 	psa_key_id_t id = multi_key_id(key_ref, key_ref_len);
 	int mac = op->opcode == OP_EXT_MAC_SETUP;
@@ -248,7 +203,7 @@ HANDLER(prov_mbed_multi_keyed_setup)
 	return multi_started(m, multi_key_done(id, st), res, out);
 }
 
-HANDLER(prov_mbed_multi_mac_update)
+PROV_MULTI_HANDLER(prov_mbed_multi_mac_update)
 {
 	struct multi_op *m = multi_find(op, MULTI_MAC);
 
@@ -256,7 +211,7 @@ HANDLER(prov_mbed_multi_mac_update)
 	    psa_mac_update(&m->u.mac, op->in[0].ptr, op->in[0].len);
 }
 
-HANDLER(prov_mbed_multi_mac_finish)
+PROV_MULTI_HANDLER(prov_mbed_multi_mac_finish)
 {
 	struct multi_op *m = multi_find(op, MULTI_MAC);
 	psa_status_t st;
@@ -268,13 +223,13 @@ HANDLER(prov_mbed_multi_mac_finish)
 		st = psa_mac_verify_finish(&m->u.mac, op->in[1].ptr, op->in[1].len);
 	else
 		st = psa_mac_sign_finish(&m->u.mac, OUT(PSA_MAC_MAX_SIZE),
-		    multi_room(op, PSA_MAC_MAX_SIZE), &len);
+		    prov_multi_room(op, PSA_MAC_MAX_SIZE), &len);
 	res->out[0].len = len;
 	multi_end(m);
 	return st;
 }
 
-HANDLER(prov_mbed_multi_cipher_iv)
+PROV_MULTI_HANDLER(prov_mbed_multi_cipher_iv)
 {
 	struct multi_op *m = multi_find(op, MULTI_CIPHER);
 	psa_status_t st;
@@ -285,12 +240,12 @@ HANDLER(prov_mbed_multi_cipher_iv)
 	if (op->opcode == OP_EXT_CIPHER_SET_IV)
 		return psa_cipher_set_iv(&m->u.cipher, op->in[0].ptr, op->in[0].len);
 	st = psa_cipher_generate_iv(&m->u.cipher, OUT(PSA_CIPHER_IV_MAX_SIZE),
-	    multi_room(op, PSA_CIPHER_IV_MAX_SIZE), &len);
+	    prov_multi_room(op, PSA_CIPHER_IV_MAX_SIZE), &len);
 	res->out[0].len = len;
 	return st;
 }
 
-HANDLER(prov_mbed_multi_cipher_update)
+PROV_MULTI_HANDLER(prov_mbed_multi_cipher_update)
 {
 	struct multi_op *m = multi_find(op, MULTI_CIPHER);
 	size_t cap, len = 0;
@@ -301,12 +256,12 @@ HANDLER(prov_mbed_multi_cipher_update)
 	/* What one update may give: the input and a block held back from before. */
 	cap = op->in[0].len + PSA_BLOCK_CIPHER_BLOCK_MAX_SIZE;
 	st = psa_cipher_update(&m->u.cipher, op->in[0].ptr, op->in[0].len, OUT(cap),
-	    multi_room(op, cap), &len);
+	    prov_multi_room(op, cap), &len);
 	res->out[0].len = len;
 	return st;
 }
 
-HANDLER(prov_mbed_multi_cipher_finish)
+PROV_MULTI_HANDLER(prov_mbed_multi_cipher_finish)
 {
 	struct multi_op *m = multi_find(op, MULTI_CIPHER);
 	psa_status_t st;
@@ -315,14 +270,14 @@ HANDLER(prov_mbed_multi_cipher_finish)
 	if (m == NULL)
 		return PSA_ERROR_BAD_STATE;
 	st = psa_cipher_finish(&m->u.cipher, OUT(PSA_BLOCK_CIPHER_BLOCK_MAX_SIZE),
-	    multi_room(op, PSA_BLOCK_CIPHER_BLOCK_MAX_SIZE), &len);
+	    prov_multi_room(op, PSA_BLOCK_CIPHER_BLOCK_MAX_SIZE), &len);
 	res->out[0].len = len;
 	multi_end(m);
 	return st;
 }
 
 /* ---- key derivation ---- */
-HANDLER(prov_mbed_multi_kdf_setup)
+PROV_MULTI_HANDLER(prov_mbed_multi_kdf_setup)
 {
 	struct multi_op *m;
 
@@ -331,7 +286,7 @@ HANDLER(prov_mbed_multi_kdf_setup)
 	return multi_started(m, psa_key_derivation_setup(&m->u.kdf, op->alg), res, out);
 }
 
-HANDLER(prov_mbed_multi_kdf_capacity)
+PROV_MULTI_HANDLER(prov_mbed_multi_kdf_capacity)
 {
 	struct multi_op *m = multi_find(op, MULTI_KDF);
 	size_t capacity = 0, i;
@@ -351,7 +306,7 @@ HANDLER(prov_mbed_multi_kdf_capacity)
 	return PSA_SUCCESS;
 }
 
-HANDLER(prov_mbed_multi_kdf_input_bytes)
+PROV_MULTI_HANDLER(prov_mbed_multi_kdf_input_bytes)
 {
 	struct multi_op *m = multi_find(op, MULTI_KDF);
 
@@ -360,7 +315,7 @@ HANDLER(prov_mbed_multi_kdf_input_bytes)
 }
 
 /* KdfInputKey and KdfKeyAgreement: a stored key into the derivation. */
-HANDLER(prov_mbed_multi_kdf_input_key)
+PROV_MULTI_HANDLER(prov_mbed_multi_kdf_input_key)
 {
 	struct multi_op *m = multi_find(op, MULTI_KDF);
 	psa_key_id_t id = multi_key_id(key_ref, key_ref_len);
@@ -378,7 +333,7 @@ HANDLER(prov_mbed_multi_kdf_input_key)
 	return multi_key_done(id, st);
 }
 
-HANDLER(prov_mbed_multi_kdf_output_bytes)
+PROV_MULTI_HANDLER(prov_mbed_multi_kdf_output_bytes)
 {
 	struct multi_op *m = multi_find(op, MULTI_KDF);
 
@@ -391,7 +346,7 @@ HANDLER(prov_mbed_multi_kdf_output_bytes)
 }
 
 /* A new persistent key under the id brokerd reserved, from the next bytes. */
-HANDLER(prov_mbed_multi_kdf_output_key)
+PROV_MULTI_HANDLER(prov_mbed_multi_kdf_output_key)
 {
 	psa_key_attributes_t attrs = PSA_KEY_ATTRIBUTES_INIT;
 	struct multi_op *m = multi_find(op, MULTI_KDF);
@@ -411,18 +366,18 @@ HANDLER(prov_mbed_multi_kdf_output_key)
 	return st;
 }
 
+/* A closed connection's operation, already out of the table. */
+static void
+multi_drop_one(struct prov_multi *base)
+{
+	struct multi_op *m = (struct multi_op *)base;
+
+	multi_abort_state(m);
+	wipe_free(m, sizeof(*m));
+}
+
 void
 prov_mbed_multi_drop(uint64_t conn)
 {
-	struct multi_op key = { .conn = conn, .handle = 0 }, *m, *next;
-	uint32_t dropped = 0;
-
-	for (m = RB_NFIND(multi_tree, &multi_ops, &key); m != NULL && m->conn == conn; m = next) {
-		next = RB_NEXT(multi_tree, &multi_ops, m);
-		multi_end(m);
-		dropped++;
-	}
-	/* The tests read these counts: a closed connection leaves nothing behind. */
-	log_info("connection %llu closed: %u multipart operations dropped, %u live",
-	    (unsigned long long)conn, dropped, multi_live);
+	prov_multi_drop(conn, multi_drop_one);
 }

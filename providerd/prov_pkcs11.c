@@ -128,13 +128,15 @@ p11_serves_ecdh(void)
 static int
 p11_serves_cipher_encrypt(void)
 {
-	return p11_has_mech(CKM_AES_CBC, CKF_ENCRYPT) || p11_has_mech(CKM_AES_CTR, CKF_ENCRYPT);
+	return p11_has_mech(CKM_AES_CBC, CKF_ENCRYPT) || p11_has_mech(CKM_AES_CTR, CKF_ENCRYPT) ||
+	    p11_has_mech(CKM_AES_ECB, CKF_ENCRYPT);
 }
 
 static int
 p11_serves_cipher_decrypt(void)
 {
-	return p11_has_mech(CKM_AES_CBC, CKF_DECRYPT) || p11_has_mech(CKM_AES_CTR, CKF_DECRYPT);
+	return p11_has_mech(CKM_AES_CBC, CKF_DECRYPT) || p11_has_mech(CKM_AES_CTR, CKF_DECRYPT) ||
+	    p11_has_mech(CKM_AES_ECB, CKF_DECRYPT);
 }
 
 static psa_status_t
@@ -211,6 +213,31 @@ static const struct prov_op prov_pkcs11_ops[] = {
 	    p11_serves_generate, NULL },
 	{ OP_EXT_IMPORT_VOLATILE, 1, P11_COST_CREATE, prov_pkcs11_op_create, NULL, NULL },
 	{ OP_EXT_COPY_KEY, 1, P11_COST_CREATE, prov_pkcs11_op_copy, NULL, NULL },
+	/*
+	 * parsecd's extensions (prov_pkcs11_multi.c), on what the token offers: a
+	 * step is one call on the operation's own session, costed as a signature
+	 * (an estimate, not measured); a setup opens that session.
+	 */
+	{ OP_EXT_ABORT, 0, P11_COST, p11_multi_abort, p11_multi_serves_any, NULL },
+	{ OP_EXT_HASH_SETUP, 0, P11_COST, p11_multi_hash_setup, p11_multi_serves_hash, NULL },
+	{ OP_EXT_HASH_UPDATE, 0, P11_COST, p11_multi_hash_update, p11_multi_serves_hash, NULL },
+	{ OP_EXT_HASH_FINISH, 0, P11_COST, p11_multi_hash_finish, p11_multi_serves_hash, NULL },
+	{ OP_EXT_HASH_VERIFY, 0, P11_COST, p11_multi_hash_finish, p11_multi_serves_hash, NULL },
+	{ OP_EXT_HASH_CLONE, 0, P11_COST, p11_multi_hash_setup, p11_multi_serves_clone, NULL },
+	{ OP_EXT_MAC_SETUP, 1, P11_COST, p11_multi_mac_setup, p11_multi_serves_mac, NULL },
+	{ OP_EXT_MAC_UPDATE, 0, P11_COST, p11_multi_mac_update, p11_multi_serves_mac, NULL },
+	{ OP_EXT_MAC_SIGN_FINISH, 0, P11_COST, p11_multi_mac_finish, p11_multi_serves_mac, NULL },
+	{ OP_EXT_MAC_VERIFY_FINISH, 0, P11_COST, p11_multi_mac_finish, p11_multi_serves_mac,
+	    NULL },
+	{ OP_EXT_CIPHER_SETUP, 1, P11_COST, p11_multi_cipher_setup, p11_multi_serves_cipher,
+	    NULL },
+	{ OP_EXT_CIPHER_GENERATE_IV, 0, P11_COST, p11_multi_cipher_iv, p11_multi_serves_cipher,
+	    NULL },
+	{ OP_EXT_CIPHER_SET_IV, 0, P11_COST, p11_multi_cipher_iv, p11_multi_serves_cipher, NULL },
+	{ OP_EXT_CIPHER_UPDATE, 0, P11_COST, p11_multi_cipher_update, p11_multi_serves_cipher,
+	    NULL },
+	{ OP_EXT_CIPHER_FINISH, 0, P11_COST, p11_multi_cipher_finish, p11_multi_serves_cipher,
+	    NULL },
 };
 
 /*
@@ -237,6 +264,7 @@ const struct prov_backend prov_pkcs11_backend = {
 	.describe = prov_pkcs11_describe,
 	PROV_OPS(prov_pkcs11_ops),
 	.key_ref_len = P11_KEY_ID_LEN,
+	.drop = p11_multi_drop,
 	/* RSA sign and decrypt: 1.0, 1.2, 2.8, 6.0 ms; generate 180, 630, 1470-2460 ms. */
 	.rsa_cost = { { 1024, 1000, 60000 }, { 2048, 1200, 190000 }, { 3072, 2800, 590000 },
 	    { 4096, 6000, 1470000 } },
