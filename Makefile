@@ -168,6 +168,7 @@ PROV_PKCS11_OBJS = providerd/prov_pkcs11.o providerd/prov_pkcs11_create.o \
 	$(PROV_DEVICE_OBJS) providerd/pkcs11_main.o
 PROV_TPM_OBJS = providerd/prov_tpm.o providerd/prov_tpm_attest.o providerd/prov_tpm_cache.o \
 	providerd/prov_tpm_key.o providerd/prov_tpm_ops.o providerd/prov_tpm_upstream.o \
+	providerd/prov_tpm_multi.o \
 	$(PROV_DEVICE_OBJS) providerd/tpm_main.o
 $(PROV_PKCS11_OBJS): LOCAL_CFLAGS += $(P11KIT_CFLAGS)
 $(PROV_TPM_OBJS): LOCAL_CFLAGS += $(TSS2_CFLAGS)

@@ -14,8 +14,9 @@ a worker that dies takes its operations with it. The PKCS#11 provider (on
 SoftHSMv2) gives the same known answers for hash, HMAC (case 6: SoftHSMv2
 takes no shorter HMAC-SHA-256 key) and AES-CBC/CTR, answers a clone
 NotSupported (SoftHSMv2 saves no digest state), lists exactly what it serves
-and ends a closed connection's sessions; the TPM provider (on swtpm) neither
-lists nor serves them.
+and ends a closed connection's sessions. The TPM provider (on swtpm) gives
+the hash answers on TPM hash sequences, clone included, holds more at once than
+the TPM has object slots, and lists the hash opcodes alone.
 
 Usage: e2e_ext_mp.py TOPDIR
 """
@@ -679,30 +680,6 @@ def run_idle(svc):
     idle.close()
 
 
-def run_unserved(svc, provider, label):
-    """A provider without the rows: none listed, each answered NotSupported."""
-    c = Conn(svc)
-    st, out = c.raw(0x09, list_opcodes_pb.Operation(provider_id=provider).SerializeToString(), 0)
-    listed = set(list_opcodes_pb.Result.FromString(out).opcodes) if st == 0 else None
-    check("%s lists none of the multipart opcodes" % label, listed is not None and
-          not listed & set(OP.values()), listed)
-    st_h, _ = c.raw(OP["hash_setup"], ext.Operation(alg=SHA_256).SerializeToString(), provider)
-    st_k, _ = c.raw(OP["kdf_setup"], ext.Operation(alg=HKDF_SHA_256).SerializeToString(),
-                    provider)
-    check("%s answers their setups NotSupported" % label,
-          st_h == ST["not_supported"] and st_k == ST["not_supported"], (st_h, st_k))
-    c.close()
-
-
-def serve_and_check(svc, provider, label):
-    try:
-        svc.start()
-        run_unserved(svc, provider, label)
-    finally:
-        svc.stop()
-        svc.remove()
-
-
 def run_pkcs11_listing(svc):
     """What the token serves, and only that: no clone (SoftHSMv2 cannot save a
     digest's state), no AEAD, no key derivation."""
@@ -720,23 +697,33 @@ def run_pkcs11_listing(svc):
     c.close()
 
 
-def run_pkcs11_drop(svc):
-    """A closed connection's operations end: their sessions closed, none live."""
+def drops_on_close(svc, provider, worker, setups):
+    """Runs setups(conn) on a connection, closes it and reads the worker's log:
+    (operations made, the (dropped, live) counts it logged)."""
     time.sleep(0.3)
     before = svc.log().count("multipart operations dropped")
-    c = Conn(svc, provider=2)
-    made = sum(c.op("hash_setup", alg=SHA_256)[0] == 0 for _ in range(3))
-    st, r = c.op("mac_setup", key_name="jefe", alg=HMAC_SHA_256)
-    made += st == 0
-    st, r = c.op("cipher_setup", key_name="aes-ctr", alg=CTR)
-    made += st == 0
-    c.op("cipher_set_iv", handle=r.handle, input=CTR_IV)
+    c = Conn(svc, provider=provider)
+    made = setups(c)
     c.close()
     svc.wait_log("multipart operations dropped", before + 1)
     time.sleep(0.5)
-    lines = re.findall(r"provider-pkcs11\[\d+\]: info: prov_multi_drop: connection \d+ "
-                       r"closed: (\d+) multipart operations dropped, (\d+) live",
+    lines = re.findall(r"%s\[\d+\]: info: prov_multi_drop: connection \d+ "
+                       r"closed: (\d+) multipart operations dropped, (\d+) live" % worker,
                        svc.log())[before:]
+    return made, lines
+
+
+def run_pkcs11_drop(svc):
+    """A closed connection's operations end: their sessions closed, none live."""
+    def setups(c):
+        made = sum(c.op("hash_setup", alg=SHA_256)[0] == 0 for _ in range(3))
+        st, r = c.op("mac_setup", key_name="jefe", alg=HMAC_SHA_256)
+        made += st == 0
+        st, r = c.op("cipher_setup", key_name="aes-ctr", alg=CTR)
+        c.op("cipher_set_iv", handle=r.handle, input=CTR_IV)
+        return made + (st == 0)
+
+    made, lines = drops_on_close(svc, 2, "provider-pkcs11", setups)
     check("PKCS#11: a closed connection's %d operations end, none left live" % made,
           made == 5 and sum(int(d) for d, _ in lines) == 5 and
           all(live == "0" for _, live in lines), lines)
@@ -783,6 +770,46 @@ def run_pkcs11_more(svc):
     c.close()
 
 
+def run_tpm_hash(svc):
+    """TPM hash sequences: more at once than the TPM has object slots (each is
+    parked as a saved context between steps), an exact listing, and a closed
+    connection's operations ended."""
+    c = Conn(svc, provider=3)
+    handles = [c.op("hash_setup", alg=SHA_256)[1] for _ in range(6)]
+    ok = all(r is not None for r in handles)
+    for i, r in enumerate(handles if ok else []):
+        ok = ok and c.op("hash_update", handle=r.handle, input=b"part %d" % i)[0] == 0
+    outs = [c.op("hash_finish", handle=r.handle) for r in (handles if ok else [])]
+    check("TPM: six hash sequences at once (swtpm has three object slots), each its own digest",
+          ok and all(st == 0 and out.output == hashlib.sha256(b"part %d" % i).digest()
+                     for i, (st, out) in enumerate(outs)), outs)
+    st, out = c.raw(0x09, list_opcodes_pb.Operation(provider_id=3).SerializeToString(), 0)
+    listed = set(list_opcodes_pb.Result.FromString(out).opcodes) if st == 0 else set()
+    served = {v for k, v in OP.items() if k.split("_")[0] in ("abort", "hash")}
+    check("TPM lists the multipart hash opcodes, and no other",
+          listed & set(OP.values()) == served, sorted(listed & set(OP.values())))
+    st_m, _ = c.op("mac_setup", key_name="none", alg=HMAC_SHA_256)
+    st_k, _ = c.op("kdf_setup", alg=HKDF_SHA_256)
+    check("TPM answers MAC and key derivation setups NotSupported",
+          st_m == ST["not_supported"] and st_k == ST["not_supported"], (st_m, st_k))
+    c.close()
+    made, lines = drops_on_close(svc, 3, "provider-tpm", lambda c: sum(
+        c.op("hash_setup", alg=SHA_256)[0] == 0 for _ in range(3)))
+    check("TPM: a closed connection's %d sequences end, none left live" % made,
+          made == 3 and sum(int(d) for d, _ in lines) == 3 and
+          all(live == "0" for _, live in lines), lines)
+
+
+def run_tpm(svc):
+    try:
+        svc.start()
+        run_hash(svc, provider=3)
+        run_tpm_hash(svc)
+    finally:
+        svc.stop()
+        svc.remove()
+
+
 def run_pkcs11(svc):
     """The same known answers as on Mbed Crypto, where the token can."""
     try:
@@ -808,9 +835,9 @@ def other_providers():
         print("# SoftHSMv2 missing: the PKCS#11 provider is not tested")
     if swtpmlib.available():
         with swtpmlib.Swtpm() as tpm:
-            serve_and_check(eb.Service(provider_extra='\n[[provider]]\nprovider_type = "Tpm"\n'
+            run_tpm(eb.Service(provider_extra='\n[[provider]]\nprovider_type = "Tpm"\n'
                                        'key_info_manager = "sqlite-manager"\ntcti = "%s"\n'
-                                       % tpm.tcti), 3, "TPM (swtpm)")
+                                       % tpm.tcti))
     else:
         print("# swtpm missing: the TPM provider is not tested")
 
