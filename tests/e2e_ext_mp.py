@@ -764,6 +764,9 @@ def run_pkcs11_more(svc):
           st == 0 and out == want, (st, out))
     st, out = crypt_in_parts(c, "aes-pkcs7", CBC_PKCS7, True, CBC_IV, want, [16])
     check("...and decrypt back to the 20 bytes", st == 0 and out == msg, (st, out))
+    st, out = crypt_in_parts(c, "aes-pkcs7", CBC_PKCS7, True, CBC_IV, b"", [0])
+    check("a padded decryption of nothing (two empty updates): InvalidArgument, as mbedtls",
+          st == ST["invalid_argument"], (st, out))
     st, _ = crypt_in_parts(c, "aes-pkcs7", CBC_PKCS7, True, CBC_IV, CBC_CT[:32], [])
     check("a decryption whose last block is not PKCS#7 padding: InvalidPadding",
           st == 1150, st)
