@@ -156,7 +156,7 @@ BROKERD_OBJS = brokerd/brokerd.o brokerd/broker_auth.o brokerd/broker_core.o bro
 	brokerd/broker_answer.o brokerd/broker_conn.o brokerd/broker_dispatch.o brokerd/broker_out.o \
 	brokerd/broker_prov.o brokerd/broker_copy.o
 BROKERD_OBJS += brokerd/broker_opstate.o # multipart operations' handles, pinned to their workers
-PROVIDERD_CORE_OBJS = providerd/providerd.o
+PROVIDERD_CORE_OBJS = providerd/providerd.o providerd/prov_multi.o
 PROV_MBED_OBJS = providerd/prov_mbed.o providerd/prov_mbed_fast.o providerd/prov_mbed_its.o \
 	providerd/prov_policy.o providerd/mbed_main.o
 PROV_MBED_OBJS += providerd/prov_mbed_multi.o # multipart operations and key derivation
@@ -165,9 +165,11 @@ PROV_MBED_OBJS += providerd/prov_mbed_aead.o # multipart AEAD on mbedtls's low-l
 PROV_DEVICE_OBJS = providerd/prov_policy.o
 PROV_PKCS11_OBJS = providerd/prov_pkcs11.o providerd/prov_pkcs11_create.o \
 	providerd/prov_pkcs11_keys.o providerd/prov_pkcs11_ops.o providerd/prov_pkcs11_token.o \
+	providerd/prov_pkcs11_multi.o \
 	$(PROV_DEVICE_OBJS) providerd/pkcs11_main.o
 PROV_TPM_OBJS = providerd/prov_tpm.o providerd/prov_tpm_attest.o providerd/prov_tpm_cache.o \
 	providerd/prov_tpm_key.o providerd/prov_tpm_ops.o providerd/prov_tpm_upstream.o \
+	providerd/prov_tpm_multi.o \
 	$(PROV_DEVICE_OBJS) providerd/tpm_main.o
 $(PROV_PKCS11_OBJS): LOCAL_CFLAGS += $(P11KIT_CFLAGS)
 $(PROV_TPM_OBJS): LOCAL_CFLAGS += $(TSS2_CFLAGS)

@@ -17,8 +17,8 @@
 #include "log.h"
 #include "pc_ext.h"
 #include "prov_mbed.h"
+#include "prov_multi.h"
 #include "providerd.h"
-#include "tree.h"
 #include "wipe.h"
 #include "wire.h"
 
@@ -30,10 +30,7 @@
 enum multi_kind { MULTI_HASH, MULTI_MAC, MULTI_CIPHER, MULTI_KDF, MULTI_AEAD };
 
 struct multi_op {
-	RB_ENTRY(multi_op) entry;
-	uint64_t conn;
-	uint32_t handle;
-	enum multi_kind kind;
+	struct prov_multi base; /* first: the worker's table of operations */
 	union {
 		psa_hash_operation_t hash;
 		psa_mac_operation_t mac;
@@ -43,35 +40,18 @@ struct multi_op {
 	} u;
 };
 
-RB_HEAD(multi_tree, multi_op);
-
-static int
-multi_cmp(const struct multi_op *a, const struct multi_op *b)
-{
-	if (a->conn != b->conn)
-		return a->conn < b->conn ? -1 : 1;
-	return a->handle < b->handle ? -1 : a->handle > b->handle;
-}
-TREE_GENERATE_STATIC(multi_tree, multi_op, entry, multi_cmp)
-
-static struct multi_tree multi_ops = RB_INITIALIZER(&multi_ops);
-static uint32_t multi_live;
-
 /* The operation a step names, if it is of kind; else NULL (PsaErrorBadState). */
 static struct multi_op *
 multi_find(const struct op_request *op, enum multi_kind kind)
 {
-	struct multi_op key = { .conn = op->conn, .handle = op->handle }, *m;
-
-	m = RB_FIND(multi_tree, &multi_ops, &key);
-	return m != NULL && m->kind == kind ? m : NULL;
+	return (struct multi_op *)prov_multi_find(op, kind);
 }
 
 /* Ends an operation's PSA state (an operation never set up ends as well). */
 static void
 multi_abort_state(struct multi_op *m)
 {
-	switch (m->kind) {
+	switch (m->base.kind) {
 	case MULTI_HASH:
 		psa_hash_abort(&m->u.hash);
 		break;
@@ -96,8 +76,7 @@ static void
 multi_end(struct multi_op *m)
 {
 	multi_abort_state(m);
-	RB_REMOVE(multi_tree, &multi_ops, m);
-	multi_live--;
+	prov_multi_remove(&m->base);
 	wipe_free(m, sizeof(*m));
 }
 
@@ -107,11 +86,12 @@ multi_new(const struct op_request *op, enum multi_kind kind)
 {
 	struct multi_op *m;
 
-	if (multi_live >= MULTI_MAX || op->handle2 == 0 || (m = calloc(1, sizeof(*m))) == NULL)
+	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return NULL;
-	m->conn = op->conn;
-	m->handle = op->handle2;
-	m->kind = kind;
+	if (!prov_multi_prepare(&m->base, op, kind, MULTI_MAX)) {
+		free(m);
+		return NULL;
+	}
 	return m;
 }
 
@@ -122,23 +102,12 @@ multi_new(const struct op_request *op, enum multi_kind kind)
 static psa_status_t
 multi_started(struct multi_op *m, psa_status_t st, struct op_result *res, struct prov_out *out)
 {
-	uint8_t *p;
-	size_t i;
-
-	if (st != PSA_SUCCESS || RB_FIND(multi_tree, &multi_ops, m) != NULL) {
-		/* A handle brokerd gave twice is its fault; the first one stays. */
-		if (st == PSA_SUCCESS)
-			st = PSA_ERROR_BAD_STATE;
-		multi_abort_state(m);
-		wipe_free(m, sizeof(*m));
-		return st;
-	}
-	RB_INSERT(multi_tree, &multi_ops, m);
-	multi_live++;
-	p = prov_out_alloc(out, res, 3, PC_EXT_NUMBER_LEN);
-	for (i = 0; i < PC_EXT_NUMBER_LEN; i++)
-		p[i] = (uint8_t)((uint64_t)m->handle >> (8 * i));
-	return PSA_SUCCESS;
+	if (st == PSA_SUCCESS && prov_multi_insert(&m->base, res, out) == 0)
+		return PSA_SUCCESS;
+	/* A handle brokerd gave twice is its fault; the first one stays. */
+	multi_abort_state(m);
+	wipe_free(m, sizeof(*m));
+	return st != PSA_SUCCESS ? st : PSA_ERROR_BAD_STATE;
 }
 
 /* The persistent key id a reference names, or 0. */
@@ -167,32 +136,18 @@ multi_key_done(psa_key_id_t id, psa_status_t st)
 /* Output bytes: room for max in out[0], then the length written. */
 #define OUT(n) prov_out_alloc(out, res, 0, (n))
 
-/*
- * The room PSA is given for a step's output: what the caller said it has, up
- * to max, so that PSA answers BufferTooSmall (and ends the operation) as it
- * would in the caller's own process.
- */
-static size_t
-multi_room(const struct op_request *op, size_t max)
-{
-	return op->number2 < max ? (size_t)op->number2 : max;
-}
-#define HANDLER(name)                                                                     \
-	psa_status_t name(const struct op_request *op, const uint8_t *key_ref,     \
-	    size_t key_ref_len, struct op_result *res, struct prov_out *out)
-
 /* Any operation's end; an operation already gone is ended too. */
-HANDLER(prov_mbed_multi_abort)
+PROV_MULTI_HANDLER(prov_mbed_multi_abort)
 {
-	struct multi_op key = { .conn = op->conn, .handle = op->handle }, *m;
+	struct multi_op *m = (struct multi_op *)prov_multi_any(op);
 
-	if ((m = RB_FIND(multi_tree, &multi_ops, &key)) != NULL)
+	if (m != NULL)
 		multi_end(m);
 	return PSA_SUCCESS;
 }
 
 /* ---- hash ---- */
-HANDLER(prov_mbed_multi_hash_setup)
+PROV_MULTI_HANDLER(prov_mbed_multi_hash_setup)
 {
 	struct multi_op *m, *source = NULL;
 
@@ -204,7 +159,7 @@ HANDLER(prov_mbed_multi_hash_setup)
 	    psa_hash_setup(&m->u.hash, op->alg), res, out);
 }
 
-HANDLER(prov_mbed_multi_hash_update)
+PROV_MULTI_HANDLER(prov_mbed_multi_hash_update)
 {
 	struct multi_op *m = multi_find(op, MULTI_HASH);
 
@@ -213,7 +168,7 @@ HANDLER(prov_mbed_multi_hash_update)
 }
 
 /* Finish and verify end the operation, whatever their answer. */
-HANDLER(prov_mbed_multi_hash_finish)
+PROV_MULTI_HANDLER(prov_mbed_multi_hash_finish)
 {
 	struct multi_op *m = multi_find(op, MULTI_HASH);
 	psa_status_t st;
@@ -225,7 +180,7 @@ HANDLER(prov_mbed_multi_hash_finish)
 		st = psa_hash_verify(&m->u.hash, op->in[1].ptr, op->in[1].len);
 	else
 		st = psa_hash_finish(&m->u.hash, OUT(PSA_HASH_MAX_SIZE),
-		    multi_room(op, PSA_HASH_MAX_SIZE), &len);
+		    prov_multi_room(op, PSA_HASH_MAX_SIZE), &len);
 	res->out[0].len = len;
 	multi_end(m);
 	return st;
@@ -233,7 +188,7 @@ HANDLER(prov_mbed_multi_hash_finish)
 
 /* ---- MAC and cipher ---- */
 /* A MAC or cipher setup: the key's material goes into the operation, which keeps it. */
-HANDLER(prov_mbed_multi_keyed_setup)
+PROV_MULTI_HANDLER(prov_mbed_multi_keyed_setup)
 {
 	psa_key_id_t id = multi_key_id(key_ref, key_ref_len);
 	int mac = op->opcode == OP_EXT_MAC_SETUP;
@@ -253,7 +208,7 @@ HANDLER(prov_mbed_multi_keyed_setup)
 	return multi_started(m, multi_key_done(id, st), res, out);
 }
 
-HANDLER(prov_mbed_multi_mac_update)
+PROV_MULTI_HANDLER(prov_mbed_multi_mac_update)
 {
 	struct multi_op *m = multi_find(op, MULTI_MAC);
 
@@ -261,7 +216,7 @@ HANDLER(prov_mbed_multi_mac_update)
 	    psa_mac_update(&m->u.mac, op->in[0].ptr, op->in[0].len);
 }
 
-HANDLER(prov_mbed_multi_mac_finish)
+PROV_MULTI_HANDLER(prov_mbed_multi_mac_finish)
 {
 	struct multi_op *m = multi_find(op, MULTI_MAC);
 	psa_status_t st;
@@ -273,13 +228,13 @@ HANDLER(prov_mbed_multi_mac_finish)
 		st = psa_mac_verify_finish(&m->u.mac, op->in[1].ptr, op->in[1].len);
 	else
 		st = psa_mac_sign_finish(&m->u.mac, OUT(PSA_MAC_MAX_SIZE),
-		    multi_room(op, PSA_MAC_MAX_SIZE), &len);
+		    prov_multi_room(op, PSA_MAC_MAX_SIZE), &len);
 	res->out[0].len = len;
 	multi_end(m);
 	return st;
 }
 
-HANDLER(prov_mbed_multi_cipher_iv)
+PROV_MULTI_HANDLER(prov_mbed_multi_cipher_iv)
 {
 	struct multi_op *m = multi_find(op, MULTI_CIPHER);
 	psa_status_t st;
@@ -290,12 +245,12 @@ HANDLER(prov_mbed_multi_cipher_iv)
 	if (op->opcode == OP_EXT_CIPHER_SET_IV)
 		return psa_cipher_set_iv(&m->u.cipher, op->in[0].ptr, op->in[0].len);
 	st = psa_cipher_generate_iv(&m->u.cipher, OUT(PSA_CIPHER_IV_MAX_SIZE),
-	    multi_room(op, PSA_CIPHER_IV_MAX_SIZE), &len);
+	    prov_multi_room(op, PSA_CIPHER_IV_MAX_SIZE), &len);
 	res->out[0].len = len;
 	return st;
 }
 
-HANDLER(prov_mbed_multi_cipher_update)
+PROV_MULTI_HANDLER(prov_mbed_multi_cipher_update)
 {
 	struct multi_op *m = multi_find(op, MULTI_CIPHER);
 	size_t cap, len = 0;
@@ -306,12 +261,12 @@ HANDLER(prov_mbed_multi_cipher_update)
 	/* What one update may give: the input and a block held back from before. */
 	cap = op->in[0].len + PSA_BLOCK_CIPHER_BLOCK_MAX_SIZE;
 	st = psa_cipher_update(&m->u.cipher, op->in[0].ptr, op->in[0].len, OUT(cap),
-	    multi_room(op, cap), &len);
+	    prov_multi_room(op, cap), &len);
 	res->out[0].len = len;
 	return st;
 }
 
-HANDLER(prov_mbed_multi_cipher_finish)
+PROV_MULTI_HANDLER(prov_mbed_multi_cipher_finish)
 {
 	struct multi_op *m = multi_find(op, MULTI_CIPHER);
 	psa_status_t st;
@@ -320,14 +275,14 @@ HANDLER(prov_mbed_multi_cipher_finish)
 	if (m == NULL)
 		return PSA_ERROR_BAD_STATE;
 	st = psa_cipher_finish(&m->u.cipher, OUT(PSA_BLOCK_CIPHER_BLOCK_MAX_SIZE),
-	    multi_room(op, PSA_BLOCK_CIPHER_BLOCK_MAX_SIZE), &len);
+	    prov_multi_room(op, PSA_BLOCK_CIPHER_BLOCK_MAX_SIZE), &len);
 	res->out[0].len = len;
 	multi_end(m);
 	return st;
 }
 
 /* ---- key derivation ---- */
-HANDLER(prov_mbed_multi_kdf_setup)
+PROV_MULTI_HANDLER(prov_mbed_multi_kdf_setup)
 {
 	struct multi_op *m;
 
@@ -336,7 +291,7 @@ HANDLER(prov_mbed_multi_kdf_setup)
 	return multi_started(m, psa_key_derivation_setup(&m->u.kdf, op->alg), res, out);
 }
 
-HANDLER(prov_mbed_multi_kdf_capacity)
+PROV_MULTI_HANDLER(prov_mbed_multi_kdf_capacity)
 {
 	struct multi_op *m = multi_find(op, MULTI_KDF);
 	size_t capacity = 0, i;
@@ -356,7 +311,7 @@ HANDLER(prov_mbed_multi_kdf_capacity)
 	return PSA_SUCCESS;
 }
 
-HANDLER(prov_mbed_multi_kdf_input_bytes)
+PROV_MULTI_HANDLER(prov_mbed_multi_kdf_input_bytes)
 {
 	struct multi_op *m = multi_find(op, MULTI_KDF);
 
@@ -365,7 +320,7 @@ HANDLER(prov_mbed_multi_kdf_input_bytes)
 }
 
 /* KdfInputKey and KdfKeyAgreement: a stored key into the derivation. */
-HANDLER(prov_mbed_multi_kdf_input_key)
+PROV_MULTI_HANDLER(prov_mbed_multi_kdf_input_key)
 {
 	struct multi_op *m = multi_find(op, MULTI_KDF);
 	psa_key_id_t id = multi_key_id(key_ref, key_ref_len);
@@ -383,7 +338,7 @@ HANDLER(prov_mbed_multi_kdf_input_key)
 	return multi_key_done(id, st);
 }
 
-HANDLER(prov_mbed_multi_kdf_output_bytes)
+PROV_MULTI_HANDLER(prov_mbed_multi_kdf_output_bytes)
 {
 	struct multi_op *m = multi_find(op, MULTI_KDF);
 
@@ -396,7 +351,7 @@ HANDLER(prov_mbed_multi_kdf_output_bytes)
 }
 
 /* A new persistent key under the id brokerd reserved, from the next bytes. */
-HANDLER(prov_mbed_multi_kdf_output_key)
+PROV_MULTI_HANDLER(prov_mbed_multi_kdf_output_key)
 {
 	psa_key_attributes_t attrs = PSA_KEY_ATTRIBUTES_INIT;
 	struct multi_op *m = multi_find(op, MULTI_KDF);
@@ -417,7 +372,7 @@ HANDLER(prov_mbed_multi_kdf_output_key)
 }
 
 /* ---- AEAD (prov_mbed_aead.c): a step that fails ends the operation, as PSA says ---- */
-HANDLER(prov_mbed_multi_aead_setup)
+PROV_MULTI_HANDLER(prov_mbed_multi_aead_setup)
 {
 	psa_key_id_t id = multi_key_id(key_ref, key_ref_len);
 	struct multi_op *m;
@@ -440,7 +395,7 @@ multi_aead_after(struct multi_op *m, psa_status_t st)
 	return st;
 }
 
-HANDLER(prov_mbed_multi_aead_step)
+PROV_MULTI_HANDLER(prov_mbed_multi_aead_step)
 {
 	struct multi_op *m = multi_find(op, MULTI_AEAD);
 	size_t len = 0, cap;
@@ -458,7 +413,7 @@ HANDLER(prov_mbed_multi_aead_step)
 		break;
 	case OP_EXT_AEAD_GENERATE_NONCE:
 		st = prov_mbed_aead_nonce(m->u.aead, 1, NULL, 0, OUT(PSA_AEAD_NONCE_MAX_SIZE),
-		    multi_room(op, PSA_AEAD_NONCE_MAX_SIZE), &len);
+		    prov_multi_room(op, PSA_AEAD_NONCE_MAX_SIZE), &len);
 		res->out[0].len = len;
 		break;
 	case OP_EXT_AEAD_UPDATE_AD:
@@ -467,7 +422,7 @@ HANDLER(prov_mbed_multi_aead_step)
 	default:
 		cap = prov_mbed_aead_update_max(op->in[0].len);
 		st = prov_mbed_aead_update(m->u.aead, op->in[0].ptr, op->in[0].len, OUT(cap),
-		    multi_room(op, cap), &len);
+		    prov_multi_room(op, cap), &len);
 		res->out[0].len = len;
 		break;
 	}
@@ -475,7 +430,7 @@ HANDLER(prov_mbed_multi_aead_step)
 }
 
 /* Finish and verify end the operation, whatever their answer. */
-HANDLER(prov_mbed_multi_aead_finish)
+PROV_MULTI_HANDLER(prov_mbed_multi_aead_finish)
 {
 	struct multi_op *m = multi_find(op, MULTI_AEAD);
 	size_t len = 0, tag_len = 0, cap;
@@ -487,10 +442,10 @@ HANDLER(prov_mbed_multi_aead_finish)
 	cap = prov_mbed_aead_finish_max(m->u.aead);
 	text = OUT(cap);
 	if (op->opcode == OP_EXT_AEAD_VERIFY)
-		st = prov_mbed_aead_verify(m->u.aead, text, multi_room(op, cap), &len,
+		st = prov_mbed_aead_verify(m->u.aead, text, prov_multi_room(op, cap), &len,
 		    op->in[1].ptr, op->in[1].len);
 	else {
-		st = prov_mbed_aead_finish(m->u.aead, text, multi_room(op, cap), &len,
+		st = prov_mbed_aead_finish(m->u.aead, text, prov_multi_room(op, cap), &len,
 		    prov_out_alloc(out, res, 2, PSA_AEAD_TAG_MAX_SIZE), &tag_len);
 		res->out[2].len = tag_len;
 	}
@@ -499,18 +454,18 @@ HANDLER(prov_mbed_multi_aead_finish)
 	return st;
 }
 
+/* A closed connection's operation, already out of the table. */
+static void
+multi_drop_one(struct prov_multi *base)
+{
+	struct multi_op *m = (struct multi_op *)base;
+
+	multi_abort_state(m);
+	wipe_free(m, sizeof(*m));
+}
+
 void
 prov_mbed_multi_drop(uint64_t conn)
 {
-	struct multi_op key = { .conn = conn, .handle = 0 }, *m, *next;
-	uint32_t dropped = 0;
-
-	for (m = RB_NFIND(multi_tree, &multi_ops, &key); m != NULL && m->conn == conn; m = next) {
-		next = RB_NEXT(multi_tree, &multi_ops, m);
-		multi_end(m);
-		dropped++;
-	}
-	/* The tests read these counts: a closed connection leaves nothing behind. */
-	log_info("connection %llu closed: %u multipart operations dropped, %u live",
-	    (unsigned long long)conn, dropped, multi_live);
+	prov_multi_drop(conn, multi_drop_one);
 }

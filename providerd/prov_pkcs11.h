@@ -80,7 +80,34 @@ psa_status_t p11_create(const struct op_request *op, const uint8_t *id);
  * (struct prov_op). Those on keys check the key's PSA policy first, which the
  * token does not keep.
  */
+/* The token's hash mechanism and MGF1 for a PSA hash (PSS, OAEP): 0, or -1 if none. */
+int p11_hash_mech(uint32_t hash, CK_MECHANISM_TYPE *mech, CK_RSA_PKCS_MGF_TYPE *mgf);
+/* The key object of class cls with CKA_ID id: DoesNotExist if none. */
+psa_status_t p11_find_key(CK_OBJECT_CLASS cls, const uint8_t *id, CK_OBJECT_HANDLE *obj);
+/*
+ * A failed unpadding or tag check comes back from modules in several ways
+ * (SoftHSM says CKR_GENERAL_ERROR); for a decryption they all mean the
+ * ciphertext was bad, which PSA reports as fail_status.
+ */
+psa_status_t p11_decrypt_status(CK_RV rv, psa_status_t fail_status);
 prov_op_handler p11_op_signature, p11_op_asymmetric, p11_op_ecdh, p11_op_aead, p11_op_cipher,
     p11_op_random;
+
+/*
+ * prov_pkcs11_multi.c: multipart hash, MAC and cipher (parsecd's extension
+ * opcodes), each operation on a token session of its own.
+ */
+prov_op_handler p11_multi_abort, p11_multi_hash_setup, p11_multi_hash_update,
+    p11_multi_hash_finish, p11_multi_mac_setup, p11_multi_mac_update, p11_multi_mac_finish,
+    p11_multi_cipher_setup, p11_multi_cipher_iv, p11_multi_cipher_update,
+    p11_multi_cipher_finish;
+/* Whether the token serves each family (the rows' served callbacks); clone: saves state. */
+int p11_multi_serves_any(void);
+int p11_multi_serves_hash(void);
+int p11_multi_serves_clone(void);
+int p11_multi_serves_mac(void);
+int p11_multi_serves_cipher(void);
+/* A client connection closed: its operations' sessions are closed. */
+void p11_multi_drop(uint64_t conn);
 
 #endif

@@ -332,6 +332,19 @@ p11_import(const struct op_key_attrs *a, const uint8_t *id, const uint8_t *data,
 		p11_add_bool(&t, CKA_DECRYPT, (a->usage & PSA_KEY_USAGE_DECRYPT) != 0);
 		return p11_create_object(&t);
 	}
+	if (a->type == PSA_KEY_TYPE_HMAC) {
+		/* A generic secret, the key type every token's HMAC mechanisms take. */
+		kt = CKK_GENERIC_SECRET;
+		if (len == 0 || (a->bits != 0 && a->bits != len * 8))
+			return PSA_ERROR_INVALID_ARGUMENT;
+		p11_common(&t, id, &cls, &kt, 1, a);
+		p11_add(&t, CKA_VALUE, data, len);
+		p11_add_bool(&t, CKA_SIGN, (a->usage & (PSA_KEY_USAGE_SIGN_MESSAGE |
+		    PSA_KEY_USAGE_SIGN_HASH)) != 0);
+		p11_add_bool(&t, CKA_VERIFY, (a->usage & (PSA_KEY_USAGE_VERIFY_MESSAGE |
+		    PSA_KEY_USAGE_VERIFY_HASH)) != 0);
+		return p11_create_object(&t);
+	}
 	return PSA_ERROR_NOT_SUPPORTED;
 }
 

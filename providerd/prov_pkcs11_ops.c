@@ -36,8 +36,7 @@ struct p11_mech {
 	size_t data_len;
 };
 
-/* The token's hash mechanism and MGF1 for a PSA hash (PSS, OAEP). */
-static int
+int
 p11_hash_mech(psa_algorithm_t hash, CK_MECHANISM_TYPE *mech, CK_RSA_PKCS_MGF_TYPE *mgf)
 {
 	switch (hash) {
@@ -117,7 +116,7 @@ p11_sign_mech(const struct op_key_attrs *a, psa_algorithm_t alg, const uint8_t *
 	return PSA_ERROR_INVALID_ARGUMENT;
 }
 
-static psa_status_t
+psa_status_t
 p11_find_key(CK_OBJECT_CLASS cls, const uint8_t *id, CK_OBJECT_HANDLE *obj)
 {
 	CK_RV rv;
@@ -265,12 +264,7 @@ p11_run_crypt(int encrypt, CK_MECHANISM *mech, CK_OBJECT_HANDLE key, const uint8
 	return rv;
 }
 
-/*
- * A failed unpadding or tag check comes back from modules in several ways
- * (SoftHSM says CKR_GENERAL_ERROR); for a decryption they all mean the
- * ciphertext was bad, which PSA reports as fail_status.
- */
-static psa_status_t
+psa_status_t
 p11_decrypt_status(CK_RV rv, psa_status_t fail_status)
 {
 	switch (rv) {
@@ -581,12 +575,14 @@ p11_op_cipher(const struct op_request *op, const uint8_t *id, size_t id_len,
     struct op_result *res, struct prov_out *out)
 {
 	int encrypt = op->opcode == OP_PSA_CIPHER_ENCRYPT;
+	/* ECB takes no IV; every other mode here takes one block of it. */
+	size_t iv_len = op->alg == PSA_ALG_ECB_NO_PADDING ? 0 : P11_AES_BLOCK;
 	uint8_t iv[P11_AES_BLOCK];
 	const uint8_t *in = op->in[0].ptr;
 	size_t in_len = op->in[0].len;
 	struct p11_mech m;
 	CK_OBJECT_HANDLE key;
-	CK_RV rv;
+	CK_RV rv = CKR_OK;
 	psa_status_t st;
 
 	if ((st = prov_policy_check(&op->attrs, op->opcode, op->alg)) != PSA_SUCCESS)
@@ -600,42 +596,45 @@ p11_op_cipher(const struct op_request *op, const uint8_t *id, size_t id_len,
 		m.m.mechanism = CKM_AES_CBC_PAD;
 	else if (op->alg == PSA_ALG_CTR)
 		m.m.mechanism = CKM_AES_CTR;
+	else if (op->alg == PSA_ALG_ECB_NO_PADDING)
+		m.m.mechanism = CKM_AES_ECB;
 	else
 		return PSA_ERROR_NOT_SUPPORTED;
 	if (!p11_has_mech(m.m.mechanism, encrypt ? CKF_ENCRYPT : CKF_DECRYPT))
 		return PSA_ERROR_NOT_SUPPORTED;
 	if (encrypt) {
-		if (p11.has_rng)
-			rv = p11.module->C_GenerateRandom(p11.session, iv, sizeof(iv));
-		else
-			rv = psa_generate_random(iv, sizeof(iv)) == PSA_SUCCESS ? CKR_OK :
+		if (iv_len > 0 && p11.has_rng)
+			rv = p11.module->C_GenerateRandom(p11.session, iv, iv_len);
+		else if (iv_len > 0)
+			rv = psa_generate_random(iv, iv_len) == PSA_SUCCESS ? CKR_OK :
 			    CKR_FUNCTION_FAILED;
 		if (rv != CKR_OK)
 			return p11_status(rv);
-		if (op->alg == PSA_ALG_CBC_NO_PADDING && in_len % P11_AES_BLOCK != 0)
-			return PSA_ERROR_INVALID_ARGUMENT;
 	} else {
-		if (in_len < P11_AES_BLOCK)
+		if (in_len < iv_len)
 			return PSA_ERROR_INVALID_ARGUMENT;
-		memcpy(iv, in, sizeof(iv));
-		in += P11_AES_BLOCK;
-		in_len -= P11_AES_BLOCK;
-		if (op->alg != PSA_ALG_CTR && in_len % P11_AES_BLOCK != 0)
-			return PSA_ERROR_INVALID_ARGUMENT;
+		memcpy(iv, in, iv_len);
+		in += iv_len;
+		in_len -= iv_len;
 	}
+	/* As mbedtls: a block mode takes whole blocks, and padding needs one to come off. */
+	if ((op->alg != PSA_ALG_CTR && op->alg != PSA_ALG_CBC_PKCS7 &&
+	    in_len % P11_AES_BLOCK != 0) || (!encrypt && op->alg == PSA_ALG_CBC_PKCS7 &&
+	    (in_len == 0 || in_len % P11_AES_BLOCK != 0)))
+		return PSA_ERROR_INVALID_ARGUMENT;
 	if (op->alg == PSA_ALG_CTR) {
 		m.p.ctr.ulCounterBits = 128;
 		memcpy(m.p.ctr.cb, iv, sizeof(iv));
 		m.m.pParameter = &m.p.ctr;
 		m.m.ulParameterLen = sizeof(m.p.ctr);
-	} else {
+	} else if (iv_len > 0) {
 		m.m.pParameter = iv;
-		m.m.ulParameterLen = sizeof(iv);
+		m.m.ulParameterLen = iv_len;
 	}
 	if ((st = p11_find_key(CKO_SECRET_KEY, id, &key)) != PSA_SUCCESS)
 		return st;
 	rv = p11_run_crypt(encrypt, &m.m, key, in, in_len, encrypt ? iv : NULL,
-	    encrypt ? sizeof(iv) : 0, res, out);
+	    encrypt ? iv_len : 0, res, out);
 	return encrypt ? p11_status(rv) : p11_decrypt_status(rv, PSA_ERROR_INVALID_PADDING);
 }
 

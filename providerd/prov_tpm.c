@@ -38,6 +38,12 @@
 #define PROV_TPM_COST 700
 #define PROV_TPM_COST_CREATE 4800
 #define PROV_TPM_COST_DESTROY 3500
+/*
+ * A multipart hash step (four TPM commands): its whole round trip through the
+ * service, 64 bytes on swtpm, measured 0.44 ms median (load average 3,
+ * 2026-12-07).
+ */
+#define PROV_TPM_COST_STEP 440
 
 /*
  * Every operation, in the order ListOpcodes names them. A key's reference is
@@ -62,6 +68,16 @@ static const struct prov_op prov_tpm_ops[] = {
 	{ OP_EXT_GENERATE_VOLATILE, 0, PROV_TPM_COST_CREATE, prov_tpm_op_generate, NULL, NULL },
 	{ OP_EXT_IMPORT_VOLATILE, 0, PROV_TPM_COST_CREATE, prov_tpm_op_import, NULL, NULL },
 	{ OP_ATTEST_KEY, 1, PROV_TPM_COST, prov_tpm_op_attest, prov_tpm_attest_ready, NULL },
+	/*
+	 * parsecd's extensions (prov_tpm_multi.c): multipart hash only. A step
+	 * loads the sequence's saved context, runs and saves it again.
+	 */
+	{ OP_EXT_ABORT, 0, PROV_TPM_COST_STEP, prov_tpm_multi_abort, NULL, NULL },
+	{ OP_EXT_HASH_SETUP, 0, PROV_TPM_COST_STEP, prov_tpm_multi_hash_setup, NULL, NULL },
+	{ OP_EXT_HASH_UPDATE, 0, PROV_TPM_COST_STEP, prov_tpm_multi_hash_update, NULL, NULL },
+	{ OP_EXT_HASH_FINISH, 0, PROV_TPM_COST_STEP, prov_tpm_multi_hash_finish, NULL, NULL },
+	{ OP_EXT_HASH_VERIFY, 0, PROV_TPM_COST_STEP, prov_tpm_multi_hash_finish, NULL, NULL },
+	{ OP_EXT_HASH_CLONE, 0, PROV_TPM_COST_STEP, prov_tpm_multi_hash_setup, NULL, NULL },
 };
 
 ESYS_CONTEXT *prov_tpm_esys;
@@ -470,6 +486,7 @@ const struct prov_backend prov_tpm_backend = {
 	.init = prov_tpm_init,
 	.describe = prov_tpm_describe,
 	PROV_OPS(prov_tpm_ops),
+	.drop = prov_tpm_multi_drop,
 	/* RSA 2048 measured (sign 2.3-2.8 ms, generate 213-236 ms); the other sizes as it. */
 	.rsa_cost = { { 1024, 2800, 236000 }, { 2048, 2800, 236000 }, { 3072, 2800, 236000 },
 	    { 4096, 2800, 236000 } },

@@ -101,6 +101,11 @@ psa_status_t prov_tpm_attest(const struct op_request *op, const struct tpm_key *
 prov_op_handler prov_tpm_op_generate, prov_tpm_op_import, prov_tpm_op_destroy,
     prov_tpm_op_random, prov_tpm_op_use, prov_tpm_op_attest;
 
+/* prov_tpm_multi.c: multipart hash on TPM hash sequences; drop: a closed connection's. */
+prov_op_handler prov_tpm_multi_abort, prov_tpm_multi_hash_setup, prov_tpm_multi_hash_update,
+    prov_tpm_multi_hash_finish;
+void prov_tpm_multi_drop(uint64_t conn);
+
 /* Parses an untrusted reference exactly (no trailing bytes): 0 or -1. */
 int prov_tpm_blob_decode(const uint8_t *blob, size_t len, struct tpm_key *key);
 /* 0 or -1; *len is what was written to buf (cap PROV_TPM_BLOB_MAX). */

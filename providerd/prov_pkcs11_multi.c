@@ -1,0 +1,574 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The PKCS#11 provider's multipart hash, MAC and cipher (parsecd's extension
+ * opcodes): each operation runs on a token session of its own, opened at its
+ * setup and closed at its end (finish, abort, an error, or the client
+ * connection closing), because a PKCS#11 session holds one operation of a
+ * kind at a time. The intermediate state stays on the token; this worker
+ * keeps only the session and what PSA's rules need (direction, IV set).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <psa/crypto.h>
+
+#include "ipc.h"
+#include "log.h"
+#include "prov_multi.h"
+#include "prov_pkcs11.h"
+#include "prov_policy.h"
+#include "wipe.h"
+#include "wire.h"
+
+/* Operations (token sessions) this worker holds at once, whatever brokerd's bound. */
+#define P11M_MAX 256
+#define P11M_BLOCK 16
+
+enum p11m_kind { P11M_HASH, P11M_MAC, P11M_CIPHER };
+
+struct p11m_op {
+	struct prov_multi base; /* first: the worker's table of operations */
+	CK_SESSION_HANDLE session;
+	uint32_t alg;
+	int reverse;          /* MAC verify, cipher decrypt */
+	int started;          /* the token runs the operation (a cipher: once it has an IV) */
+	size_t size;          /* hash or MAC length */
+	uint64_t fed;         /* a cipher's input so far */
+	CK_OBJECT_HANDLE key; /* a cipher's key, for its init once the IV is known */
+};
+
+/* The operation a step names, if it is of kind; else NULL (PsaErrorBadState). */
+static struct p11m_op *
+p11m_find(const struct op_request *op, enum p11m_kind kind)
+{
+	return (struct p11m_op *)prov_multi_find(op, kind);
+}
+
+/* Closing the session ends whatever operation the token still runs on it. */
+static void
+p11m_free(struct p11m_op *m)
+{
+	if (m->session != CK_INVALID_HANDLE)
+		p11.module->C_CloseSession(m->session);
+	free(m);
+}
+
+static void
+p11m_end(struct p11m_op *m)
+{
+	prov_multi_remove(&m->base);
+	p11m_free(m);
+}
+
+/* A step's status; any failure ends the operation, as PSA's functions abort on error. */
+static psa_status_t
+p11m_step_end(struct p11m_op *m, psa_status_t st)
+{
+	if (st != PSA_SUCCESS)
+		p11m_end(m);
+	return st;
+}
+
+/* A new operation with its own session, under the setup's handle (op->handle2). */
+static psa_status_t
+p11m_new(const struct op_request *op, enum p11m_kind kind, struct p11m_op **mp)
+{
+	struct p11m_op *m;
+	CK_RV rv;
+
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return PSA_ERROR_INSUFFICIENT_MEMORY;
+	if (!prov_multi_prepare(&m->base, op, kind, P11M_MAX)) {
+		free(m);
+		return PSA_ERROR_INSUFFICIENT_MEMORY;
+	}
+	m->alg = op->alg;
+	m->reverse = op->number != 0;
+	if ((rv = p11.module->C_OpenSession(p11.slot, CKF_SERIAL_SESSION, NULL, NULL,
+	    &m->session)) != CKR_OK) {
+		free(m);
+		return rv == CKR_SESSION_COUNT ? PSA_ERROR_INSUFFICIENT_MEMORY : p11_status(rv);
+	}
+	*mp = m;
+	return PSA_SUCCESS;
+}
+
+/* A setup's end: kept under its handle, which the answer names (out[3]), or freed. */
+static psa_status_t
+p11m_started(struct p11m_op *m, psa_status_t st, struct op_result *res, struct prov_out *out)
+{
+	if (st == PSA_SUCCESS && prov_multi_insert(&m->base, res, out) == 0)
+		return PSA_SUCCESS;
+	/* A handle brokerd gave twice is its fault; the first one stays. */
+	p11m_free(m);
+	return st != PSA_SUCCESS ? st : PSA_ERROR_BAD_STATE;
+}
+
+/* Whether two strings of bytes are equal, in time that does not depend on where they differ. */
+static int
+p11m_equal(const uint8_t *a, const uint8_t *b, size_t len)
+{
+	uint8_t d = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		d |= a[i] ^ b[i];
+	return d == 0;
+}
+
+/* The token's mechanism for a PSA hash, if it digests with it. */
+static int
+p11m_hash_mech(uint32_t alg, CK_MECHANISM_TYPE *mech, CK_FLAGS flags)
+{
+	CK_RSA_PKCS_MGF_TYPE mgf;
+
+	return p11_hash_mech(alg, mech, &mgf) == 0 && p11_has_mech(*mech, flags);
+}
+
+/* The token's HMAC mechanism for a full-length PSA HMAC. */
+static int
+p11m_hmac_mech(uint32_t alg, CK_MECHANISM_TYPE *mech, CK_FLAGS flags)
+{
+	if (!PSA_ALG_IS_HMAC(alg) || PSA_ALG_FULL_LENGTH_MAC(alg) != alg)
+		return 0;
+	switch (PSA_ALG_HMAC_GET_HASH(alg)) {
+	case PSA_ALG_SHA_224:
+		*mech = CKM_SHA224_HMAC;
+		break;
+	case PSA_ALG_SHA_256:
+		*mech = CKM_SHA256_HMAC;
+		break;
+	case PSA_ALG_SHA_384:
+		*mech = CKM_SHA384_HMAC;
+		break;
+	case PSA_ALG_SHA_512:
+		*mech = CKM_SHA512_HMAC;
+		break;
+	default:
+		return 0;
+	}
+	return p11_has_mech(*mech, flags);
+}
+
+int
+p11_multi_serves_hash(void)
+{
+	CK_MECHANISM_TYPE mech;
+
+	return p11m_hash_mech(PSA_ALG_SHA_256, &mech, CKF_DIGEST);
+}
+
+/* A clone needs the token to save and restore a digest's state; probed once. */
+int
+p11_multi_serves_clone(void)
+{
+	static int probed = -1;
+	CK_MECHANISM mech = { CKM_SHA256, NULL, 0 };
+	CK_SESSION_HANDLE s;
+	CK_ULONG len = 0;
+
+	if (probed != -1)
+		return probed;
+	probed = 0;
+	if (!p11_multi_serves_hash() || p11.module->C_OpenSession(p11.slot, CKF_SERIAL_SESSION,
+	    NULL, NULL, &s) != CKR_OK)
+		return probed;
+	if (p11.module->C_DigestInit(s, &mech) == CKR_OK &&
+	    p11.module->C_GetOperationState(s, NULL, &len) == CKR_OK && len > 0)
+		probed = 1;
+	p11.module->C_CloseSession(s);
+	return probed;
+}
+
+int
+p11_multi_serves_mac(void)
+{
+	CK_MECHANISM_TYPE mech;
+
+	return p11m_hmac_mech(PSA_ALG_HMAC(PSA_ALG_SHA_256), &mech, CKF_SIGN);
+}
+
+int
+p11_multi_serves_cipher(void)
+{
+	return p11_has_mech(CKM_AES_CBC, CKF_ENCRYPT) || p11_has_mech(CKM_AES_CTR, CKF_ENCRYPT) ||
+	    p11_has_mech(CKM_AES_ECB, CKF_ENCRYPT);
+}
+
+int
+p11_multi_serves_any(void)
+{
+	return p11_multi_serves_hash() || p11_multi_serves_mac() || p11_multi_serves_cipher();
+}
+
+
+/* Any operation's end; an operation already gone is ended too. */
+PROV_MULTI_HANDLER(p11_multi_abort)
+{
+	struct p11m_op *m = (struct p11m_op *)prov_multi_any(op);
+
+	if (m != NULL)
+		p11m_end(m);
+	return PSA_SUCCESS;
+}
+
+/* ---- hash ---- */
+/* A clone: the source's saved state restored on the clone's own session. */
+static psa_status_t
+p11m_hash_clone(const struct p11m_op *src, struct p11m_op *m)
+{
+	CK_ULONG len = 0;
+	uint8_t *state;
+	CK_RV rv;
+
+	if (!p11_multi_serves_clone())
+		return PSA_ERROR_NOT_SUPPORTED;
+	if ((rv = p11.module->C_GetOperationState(src->session, NULL, &len)) != CKR_OK)
+		return p11_status(rv);
+	if (len == 0 || len > IPC_MAX_PAYLOAD || (state = malloc(len)) == NULL)
+		return PSA_ERROR_INSUFFICIENT_MEMORY;
+	if ((rv = p11.module->C_GetOperationState(src->session, state, &len)) == CKR_OK)
+		rv = p11.module->C_SetOperationState(m->session, state, len, CK_INVALID_HANDLE,
+		    CK_INVALID_HANDLE);
+	wipe_free(state, len);
+	m->alg = src->alg;
+	m->size = src->size;
+	return p11_status(rv);
+}
+
+PROV_MULTI_HANDLER(p11_multi_hash_setup)
+{
+	CK_MECHANISM mech = { 0, NULL, 0 };
+	struct p11m_op *m, *src = NULL;
+	psa_status_t st;
+
+	if (op->opcode == OP_EXT_HASH_CLONE) {
+		if ((src = p11m_find(op, P11M_HASH)) == NULL)
+			return PSA_ERROR_BAD_STATE;
+	} else if (!PSA_ALG_IS_HASH(op->alg)) {
+		return PSA_ERROR_INVALID_ARGUMENT;
+	} else if (!p11m_hash_mech(op->alg, &mech.mechanism, CKF_DIGEST)) {
+		return PSA_ERROR_NOT_SUPPORTED;
+	}
+	if ((st = p11m_new(op, P11M_HASH, &m)) != PSA_SUCCESS)
+		return st;
+	if (src != NULL) {
+		st = p11m_hash_clone(src, m);
+	} else {
+		m->size = PSA_HASH_LENGTH(op->alg);
+		st = p11_status(p11.module->C_DigestInit(m->session, &mech));
+	}
+	return p11m_started(m, st, res, out);
+}
+
+PROV_MULTI_HANDLER(p11_multi_hash_update)
+{
+	struct p11m_op *m = p11m_find(op, P11M_HASH);
+
+	if (m == NULL)
+		return PSA_ERROR_BAD_STATE;
+	return p11m_step_end(m, p11_status(p11.module->C_DigestUpdate(m->session,
+	    (uint8_t *)op->in[0].ptr, op->in[0].len)));
+}
+
+/* Finish and verify end the operation, whatever their answer. */
+PROV_MULTI_HANDLER(p11_multi_hash_finish)
+{
+	struct p11m_op *m = p11m_find(op, P11M_HASH);
+	uint8_t digest[PSA_HASH_MAX_SIZE];
+	CK_ULONG len = sizeof(digest);
+	psa_status_t st;
+
+	if (m == NULL)
+		return PSA_ERROR_BAD_STATE;
+	if (op->opcode != OP_EXT_HASH_VERIFY && prov_multi_room(op, PSA_HASH_MAX_SIZE) < m->size)
+		return p11m_step_end(m, PSA_ERROR_BUFFER_TOO_SMALL);
+	st = p11_status(p11.module->C_DigestFinal(m->session, digest, &len));
+	if (st == PSA_SUCCESS && len != m->size)
+		st = PSA_ERROR_HARDWARE_FAILURE;
+	if (st == PSA_SUCCESS && op->opcode == OP_EXT_HASH_VERIFY) {
+		if (op->in[1].len != len || !p11m_equal(op->in[1].ptr, digest, len))
+			st = PSA_ERROR_INVALID_SIGNATURE;
+	} else if (st == PSA_SUCCESS) {
+		memcpy(prov_out_alloc(out, res, 0, len), digest, len);
+	}
+	p11m_end(m);
+	return st;
+}
+
+/* ---- MAC ---- */
+/* A secret key of the token, after the key's PSA policy, which the token does not keep. */
+static psa_status_t
+p11m_key(const struct op_request *op, uint32_t usage, const uint8_t *key_ref,
+    size_t key_ref_len, CK_OBJECT_HANDLE *key)
+{
+	if (key_ref_len != P11_KEY_ID_LEN)
+		return PSA_ERROR_INVALID_HANDLE;
+	if (!prov_policy_permits(&op->attrs, usage, op->alg))
+		return PSA_ERROR_NOT_PERMITTED;
+	return p11_find_key(CKO_SECRET_KEY, key_ref, key);
+}
+
+PROV_MULTI_HANDLER(p11_multi_mac_setup)
+{
+	CK_MECHANISM mech = { 0, NULL, 0 };
+	int verify = op->number != 0;
+	CK_OBJECT_HANDLE key;
+	struct p11m_op *m;
+	psa_status_t st;
+	CK_RV rv;
+
+	st = p11m_key(op, verify ? PSA_KEY_USAGE_VERIFY_MESSAGE : PSA_KEY_USAGE_SIGN_MESSAGE,
+	    key_ref, key_ref_len, &key);
+	if (st != PSA_SUCCESS)
+		return st;
+	if (!PSA_ALG_IS_MAC(op->alg))
+		return PSA_ERROR_INVALID_ARGUMENT;
+	if (op->attrs.type != PSA_KEY_TYPE_HMAC ||
+	    !p11m_hmac_mech(op->alg, &mech.mechanism, verify ? CKF_VERIFY : CKF_SIGN))
+		return PSA_ERROR_NOT_SUPPORTED;
+	if ((st = p11m_new(op, P11M_MAC, &m)) != PSA_SUCCESS)
+		return st;
+	m->size = PSA_HASH_LENGTH(PSA_ALG_HMAC_GET_HASH(op->alg));
+	rv = verify ? p11.module->C_VerifyInit(m->session, &mech, key) :
+	    p11.module->C_SignInit(m->session, &mech, key);
+	/* A key shorter than the token accepts for HMAC is one it cannot use. */
+	st = rv == CKR_KEY_SIZE_RANGE ? PSA_ERROR_NOT_SUPPORTED : p11_status(rv);
+	return p11m_started(m, st, res, out);
+}
+
+PROV_MULTI_HANDLER(p11_multi_mac_update)
+{
+	struct p11m_op *m = p11m_find(op, P11M_MAC);
+	CK_RV rv;
+
+	if (m == NULL)
+		return PSA_ERROR_BAD_STATE;
+	rv = m->reverse ? p11.module->C_VerifyUpdate(m->session, (uint8_t *)op->in[0].ptr,
+	    op->in[0].len) : p11.module->C_SignUpdate(m->session, (uint8_t *)op->in[0].ptr,
+	    op->in[0].len);
+	return p11m_step_end(m, p11_status(rv));
+}
+
+PROV_MULTI_HANDLER(p11_multi_mac_finish)
+{
+	struct p11m_op *m = p11m_find(op, P11M_MAC);
+	int verify = op->opcode == OP_EXT_MAC_VERIFY_FINISH;
+	uint8_t mac[PSA_MAC_MAX_SIZE];
+	CK_ULONG len = sizeof(mac);
+	psa_status_t st;
+	CK_RV rv;
+
+	if (m == NULL)
+		return PSA_ERROR_BAD_STATE;
+	if (verify != m->reverse)
+		return p11m_step_end(m, PSA_ERROR_BAD_STATE);
+	if (!verify && prov_multi_room(op, PSA_MAC_MAX_SIZE) < m->size)
+		return p11m_step_end(m, PSA_ERROR_BUFFER_TOO_SMALL);
+	if (verify) {
+		rv = p11.module->C_VerifyFinal(m->session, (uint8_t *)op->in[1].ptr,
+		    op->in[1].len);
+		st = rv == CKR_SIGNATURE_LEN_RANGE || rv == CKR_SIGNATURE_INVALID ?
+		    PSA_ERROR_INVALID_SIGNATURE : p11_status(rv);
+	} else if ((st = p11_status(p11.module->C_SignFinal(m->session, mac, &len))) ==
+	    PSA_SUCCESS) {
+		memcpy(prov_out_alloc(out, res, 0, len), mac, len);
+	}
+	explicit_bzero(mac, sizeof(mac));
+	p11m_end(m);
+	return st;
+}
+
+/* ---- cipher ---- */
+/* The token's mechanism for a PSA cipher on AES; ECB has no IV, so its operation starts now. */
+static int
+p11m_cipher_mech(uint32_t alg, CK_MECHANISM_TYPE *mech, int decrypt)
+{
+	if (alg == PSA_ALG_CBC_NO_PADDING)
+		*mech = CKM_AES_CBC;
+	else if (alg == PSA_ALG_CBC_PKCS7)
+		*mech = CKM_AES_CBC_PAD;
+	else if (alg == PSA_ALG_CTR)
+		*mech = CKM_AES_CTR;
+	else if (alg == PSA_ALG_ECB_NO_PADDING)
+		*mech = CKM_AES_ECB;
+	else
+		return 0;
+	return p11_has_mech(*mech, decrypt ? CKF_DECRYPT : CKF_ENCRYPT);
+}
+
+/* The token's operation, from the IV (none for ECB). */
+static psa_status_t
+p11m_cipher_init(struct p11m_op *m, const uint8_t *iv, size_t iv_len)
+{
+	CK_MECHANISM mech = { 0, NULL, 0 };
+	CK_AES_CTR_PARAMS ctr;
+	uint8_t iv_copy[P11M_BLOCK];
+	CK_RV rv;
+
+	if (!p11m_cipher_mech(m->alg, &mech.mechanism, m->reverse))
+		return PSA_ERROR_NOT_SUPPORTED;
+	if (m->alg == PSA_ALG_CTR) {
+		memset(&ctr, 0, sizeof(ctr));
+		ctr.ulCounterBits = 128;
+		memcpy(ctr.cb, iv, iv_len);
+		mech.pParameter = &ctr;
+		mech.ulParameterLen = sizeof(ctr);
+	} else if (iv_len > 0) {
+		memcpy(iv_copy, iv, iv_len);
+		mech.pParameter = iv_copy;
+		mech.ulParameterLen = iv_len;
+	}
+	rv = m->reverse ? p11.module->C_DecryptInit(m->session, &mech, m->key) :
+	    p11.module->C_EncryptInit(m->session, &mech, m->key);
+	if (rv == CKR_OK)
+		m->started = 1;
+	return p11_status(rv);
+}
+
+PROV_MULTI_HANDLER(p11_multi_cipher_setup)
+{
+	int decrypt = op->number != 0;
+	CK_MECHANISM_TYPE mech;
+	CK_OBJECT_HANDLE key;
+	struct p11m_op *m;
+	psa_status_t st;
+
+	st = p11m_key(op, decrypt ? PSA_KEY_USAGE_DECRYPT : PSA_KEY_USAGE_ENCRYPT, key_ref,
+	    key_ref_len, &key);
+	if (st != PSA_SUCCESS)
+		return st;
+	if (!PSA_ALG_IS_CIPHER(op->alg))
+		return PSA_ERROR_INVALID_ARGUMENT;
+	if (op->attrs.type != PSA_KEY_TYPE_AES || !p11m_cipher_mech(op->alg, &mech, decrypt))
+		return PSA_ERROR_NOT_SUPPORTED;
+	if ((st = p11m_new(op, P11M_CIPHER, &m)) != PSA_SUCCESS)
+		return st;
+	m->key = key;
+	if (op->alg == PSA_ALG_ECB_NO_PADDING)
+		st = p11m_cipher_init(m, NULL, 0);
+	return p11m_started(m, st, res, out);
+}
+
+/* SetIv, or GenerateIv from the token's random: once, and never for ECB. */
+PROV_MULTI_HANDLER(p11_multi_cipher_iv)
+{
+	struct p11m_op *m = p11m_find(op, P11M_CIPHER);
+	uint8_t iv[P11M_BLOCK];
+	psa_status_t st;
+
+	if (m == NULL)
+		return PSA_ERROR_BAD_STATE;
+	if (m->started || (op->opcode == OP_EXT_CIPHER_GENERATE_IV && m->reverse))
+		return p11m_step_end(m, PSA_ERROR_BAD_STATE);
+	if (op->opcode == OP_EXT_CIPHER_SET_IV) {
+		if (op->in[0].len != P11M_BLOCK)
+			return p11m_step_end(m, PSA_ERROR_INVALID_ARGUMENT);
+		return p11m_step_end(m, p11m_cipher_init(m, op->in[0].ptr, op->in[0].len));
+	}
+	if (prov_multi_room(op, P11M_BLOCK) < P11M_BLOCK)
+		return p11m_step_end(m, PSA_ERROR_BUFFER_TOO_SMALL);
+	if ((st = p11_status(p11.module->C_GenerateRandom(m->session, iv, sizeof(iv)))) ==
+	    PSA_SUCCESS && (st = p11m_cipher_init(m, iv, sizeof(iv))) == PSA_SUCCESS)
+		memcpy(prov_out_alloc(out, res, 0, sizeof(iv)), iv, sizeof(iv));
+	return p11m_step_end(m, st);
+}
+
+/* A token's refusal of a cipher's data: a partial block, or (decrypting) bad padding. */
+static psa_status_t
+p11m_cipher_status(const struct p11m_op *m, CK_RV rv)
+{
+	if (rv == CKR_DATA_LEN_RANGE || (m->reverse && rv == CKR_ENCRYPTED_DATA_LEN_RANGE))
+		return PSA_ERROR_INVALID_ARGUMENT;
+	return m->reverse ? p11_decrypt_status(rv, PSA_ERROR_INVALID_PADDING) : p11_status(rv);
+}
+
+PROV_MULTI_HANDLER(p11_multi_cipher_update)
+{
+	struct p11m_op *m = p11m_find(op, P11M_CIPHER);
+	size_t cap;
+	CK_ULONG len;
+	uint8_t *p;
+	CK_RV rv;
+
+	if (m == NULL)
+		return PSA_ERROR_BAD_STATE;
+	if (!m->started)
+		return p11m_step_end(m, PSA_ERROR_BAD_STATE);
+	/* Nothing in, nothing out; SoftHSMv2 refuses an empty padded decryption step. */
+	if (op->in[0].len == 0)
+		return PSA_SUCCESS;
+	if (op->in[0].len > IPC_MAX_PAYLOAD - P11M_BLOCK)
+		return p11m_step_end(m, PSA_ERROR_INVALID_ARGUMENT);
+	/* What one update may give: the input and a block the token held back. */
+	cap = op->in[0].len + P11M_BLOCK;
+	p = prov_out_alloc(out, res, 0, cap);
+	len = cap;
+	m->fed += op->in[0].len;
+	rv = m->reverse ? p11.module->C_DecryptUpdate(m->session, (uint8_t *)op->in[0].ptr,
+	    op->in[0].len, p, &len) : p11.module->C_EncryptUpdate(m->session,
+	    (uint8_t *)op->in[0].ptr, op->in[0].len, p, &len);
+	res->out[0].len = rv == CKR_OK ? len : 0;
+	if (rv == CKR_OK && len > prov_multi_room(op, cap)) {
+		res->out[0].len = 0;
+		return p11m_step_end(m, PSA_ERROR_BUFFER_TOO_SMALL);
+	}
+	return p11m_step_end(m, rv == CKR_OK ? PSA_SUCCESS : p11m_cipher_status(m, rv));
+}
+
+/*
+ * Whether a block mode ends without whole blocks, or a padded decryption
+ * without a block to unpad: judged here, as mbedtls does, since tokens
+ * report it in several ways.
+ */
+static int
+p11m_cipher_partial(const struct p11m_op *m)
+{
+	if (m->alg == PSA_ALG_CTR)
+		return 0;
+	if (m->alg == PSA_ALG_CBC_PKCS7)
+		return m->reverse && (m->fed == 0 || m->fed % P11M_BLOCK != 0);
+	return m->fed % P11M_BLOCK != 0;
+}
+
+PROV_MULTI_HANDLER(p11_multi_cipher_finish)
+{
+	struct p11m_op *m = p11m_find(op, P11M_CIPHER);
+	uint8_t *p;
+	CK_ULONG len = P11M_BLOCK;
+	psa_status_t st = PSA_SUCCESS;
+	CK_RV rv;
+
+	if (m == NULL)
+		return PSA_ERROR_BAD_STATE;
+	if (!m->started || p11m_cipher_partial(m)) {
+		st = m->started ? PSA_ERROR_INVALID_ARGUMENT : PSA_ERROR_BAD_STATE;
+		p11m_end(m);
+		return st;
+	}
+	p = prov_out_alloc(out, res, 0, P11M_BLOCK);
+	rv = m->reverse ? p11.module->C_DecryptFinal(m->session, p, &len) :
+	    p11.module->C_EncryptFinal(m->session, p, &len);
+	res->out[0].len = rv == CKR_OK ? len : 0;
+	if (rv != CKR_OK)
+		st = p11m_cipher_status(m, rv);
+	else if (len > prov_multi_room(op, P11M_BLOCK))
+		st = PSA_ERROR_BUFFER_TOO_SMALL;
+	if (st != PSA_SUCCESS)
+		res->out[0].len = 0;
+	p11m_end(m);
+	return st;
+}
+
+/* A closed connection's operation, already out of the table. */
+static void
+p11m_drop_one(struct prov_multi *base)
+{
+	p11m_free((struct p11m_op *)base);
+}
+
+void
+p11_multi_drop(uint64_t conn)
+{
+	prov_multi_drop(conn, p11m_drop_one);
+}
