@@ -43,7 +43,7 @@ struct sc_rule {
 #define BROKER (1u << SANDBOX_BROKERD)
 #define PROVIDER (1u << SANDBOX_PROVIDER)
 #define ALL (FRONT | BROKER | PROVIDER)
-/* parsecd's adoption process (adopt.c): forked, filtered once its store is open */
+/* parsec-adopt, the helper the parent execs (adopt/): filtered once its store is open */
 #define ADOPT (1u << SANDBOX_ADOPT)
 
 static const struct sc_rule sc_rules[] = {
