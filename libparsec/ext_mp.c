@@ -108,17 +108,24 @@ ext_output(parsec_client *c, uint32_t opcode, ext_mp_Operation *op, const uint8_
 	return st;
 }
 
-/* A setup or a clone: the new handle in *handle (0 when it failed). */
+/* A setup, a clone or a resume (in: its state): the new handle in *handle (0 when it failed). */
 static int
-ext_start(parsec_client *c, uint32_t opcode, ext_mp_Operation *op, uint32_t *handle)
+ext_start_in(parsec_client *c, uint32_t opcode, ext_mp_Operation *op, const uint8_t *in,
+    size_t in_len, uint32_t *handle)
 {
-	struct ext_call x = { { NULL, 0 }, { NULL, 0 }, { NULL, 0, 0 }, { NULL, 0, 0 }, 0, 0 };
+	struct ext_call x = { { in, in_len }, { NULL, 0 }, { NULL, 0, 0 }, { NULL, 0, 0 }, 0, 0 };
 	int st = ext_run(c, opcode, op, &x);
 
 	*handle = st == PARSEC_SUCCESS ? x.handle : 0;
 	if (st == PARSEC_SUCCESS && x.handle == 0)
 		return PARSEC_ERR_INVALID_ENCODING;
 	return st;
+}
+
+static int
+ext_start(parsec_client *c, uint32_t opcode, ext_mp_Operation *op, uint32_t *handle)
+{
+	return ext_start_in(c, opcode, op, NULL, 0, handle);
 }
 
 /* A keyed setup: MAC, cipher, AEAD. */
@@ -182,6 +189,24 @@ parsec_ext_hash_clone(parsec_client *c, uint32_t handle, uint32_t *clone)
 	ext_mp_Operation op = EXT_OP(handle);
 
 	return ext_start(c, OP_EXT_HASH_CLONE, &op, clone);
+}
+
+int
+parsec_ext_hash_suspend(parsec_client *c, uint32_t handle, uint8_t *out, size_t cap,
+    size_t *len)
+{
+	ext_mp_Operation op = EXT_OP(handle);
+
+	return ext_output(c, OP_EXT_HASH_SUSPEND, &op, NULL, 0, out, cap, len);
+}
+
+int
+parsec_ext_hash_resume(parsec_client *c, const uint8_t *state, size_t state_len,
+    uint32_t *handle)
+{
+	ext_mp_Operation op = EXT_OP(0);
+
+	return ext_start_in(c, OP_EXT_HASH_RESUME, &op, state, state_len, handle);
 }
 
 /* ---- MAC ---- */

@@ -600,6 +600,8 @@ static const struct prov_op prov_mbed_ops[] = {
 	{ OP_EXT_HASH_FINISH, 0, PROV_MBED_COST_STEP, prov_mbed_multi_hash_finish, NULL, NULL },
 	{ OP_EXT_HASH_VERIFY, 0, PROV_MBED_COST_STEP, prov_mbed_multi_hash_finish, NULL, NULL },
 	{ OP_EXT_HASH_CLONE, 0, PROV_MBED_COST_STEP, prov_mbed_multi_hash_setup, NULL, NULL },
+	{ OP_EXT_HASH_SUSPEND, 0, PROV_MBED_COST_STEP, prov_mbed_multi_hash_finish, NULL, NULL },
+	{ OP_EXT_HASH_RESUME, 0, PROV_MBED_COST_STEP, prov_mbed_multi_hash_setup, NULL, NULL },
 	{ OP_EXT_MAC_SETUP, 1, PROV_MBED_COST, prov_mbed_multi_keyed_setup, NULL, NULL },
 	{ OP_EXT_MAC_UPDATE, 0, PROV_MBED_COST_STEP, prov_mbed_multi_mac_update, NULL, NULL },
 	{ OP_EXT_MAC_SIGN_FINISH, 0, PROV_MBED_COST_STEP, prov_mbed_multi_mac_finish, NULL, NULL },

@@ -64,6 +64,16 @@ prov_op_handler prov_mbed_multi_aead_finish;
 void prov_mbed_multi_drop(uint64_t conn);
 
 /*
+ * prov_mbed_hsusp.c: a running hash to the PSA Crypto API's hash suspend
+ * state (out[room], *len its length) and a state to a running hash; each
+ * answers as psa_hash_suspend and psa_hash_resume would.
+ */
+#define PROV_MBED_HASH_SUSPEND_MAX 211 /* SHA-512's: 4 + 16 + 64 + 127 */
+psa_status_t prov_mbed_hash_suspend(psa_hash_operation_t *h, uint8_t *out, size_t room,
+    size_t *len);
+psa_status_t prov_mbed_hash_resume(psa_hash_operation_t *h, const uint8_t *in, size_t in_len);
+
+/*
  * prov_mbed_aead.c: one multipart AEAD operation's state, in the PSA Crypto
  * API's order; every call answers as psa_aead_* would.
  */

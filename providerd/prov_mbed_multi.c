@@ -151,12 +151,19 @@ PROV_MULTI_HANDLER(prov_mbed_multi_hash_setup)
 {
 	struct multi_op *m, *source = NULL;
 
+	psa_status_t st;
+
 	if (op->opcode == OP_EXT_HASH_CLONE && (source = multi_find(op, MULTI_HASH)) == NULL)
 		return PSA_ERROR_BAD_STATE;
 	if ((m = multi_new(op, MULTI_HASH)) == NULL)
 		return PSA_ERROR_INSUFFICIENT_MEMORY;
-	return multi_started(m, source != NULL ? psa_hash_clone(&source->u.hash, &m->u.hash) :
-	    psa_hash_setup(&m->u.hash, op->alg), res, out);
+	if (source != NULL)
+		st = psa_hash_clone(&source->u.hash, &m->u.hash);
+	else if (op->opcode == OP_EXT_HASH_RESUME)
+		st = prov_mbed_hash_resume(&m->u.hash, op->in[0].ptr, op->in[0].len);
+	else
+		st = psa_hash_setup(&m->u.hash, op->alg);
+	return multi_started(m, st, res, out);
 }
 
 PROV_MULTI_HANDLER(prov_mbed_multi_hash_update)
@@ -167,7 +174,7 @@ PROV_MULTI_HANDLER(prov_mbed_multi_hash_update)
 	    psa_hash_update(&m->u.hash, op->in[0].ptr, op->in[0].len);
 }
 
-/* Finish and verify end the operation, whatever their answer. */
+/* Finish, verify and suspend end the operation, whatever their answer. */
 PROV_MULTI_HANDLER(prov_mbed_multi_hash_finish)
 {
 	struct multi_op *m = multi_find(op, MULTI_HASH);
@@ -178,6 +185,9 @@ PROV_MULTI_HANDLER(prov_mbed_multi_hash_finish)
 		return PSA_ERROR_BAD_STATE;
 	if (op->opcode == OP_EXT_HASH_VERIFY)
 		st = psa_hash_verify(&m->u.hash, op->in[1].ptr, op->in[1].len);
+	else if (op->opcode == OP_EXT_HASH_SUSPEND)
+		st = prov_mbed_hash_suspend(&m->u.hash, OUT(PROV_MBED_HASH_SUSPEND_MAX),
+		    prov_multi_room(op, PROV_MBED_HASH_SUSPEND_MAX), &len);
 	else
 		st = psa_hash_finish(&m->u.hash, OUT(PSA_HASH_MAX_SIZE),
 		    prov_multi_room(op, PSA_HASH_MAX_SIZE), &len);
@@ -429,7 +439,7 @@ PROV_MULTI_HANDLER(prov_mbed_multi_aead_step)
 	return multi_aead_after(m, st);
 }
 
-/* Finish and verify end the operation, whatever their answer. */
+/* Finish, verify and suspend end the operation, whatever their answer. */
 PROV_MULTI_HANDLER(prov_mbed_multi_aead_finish)
 {
 	struct multi_op *m = multi_find(op, MULTI_AEAD);

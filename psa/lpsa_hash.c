@@ -61,24 +61,32 @@ psa_hash_update(psa_hash_operation_t *operation, const uint8_t *input, size_t in
 	return lpsa_hash_fail(operation, st);
 }
 
-psa_status_t
-psa_hash_finish(psa_hash_operation_t *operation, uint8_t *hash, size_t hash_size,
-    size_t *hash_length)
+/* A step whose output ends the operation (finish, suspend): out[size], *length its length. */
+static psa_status_t
+lpsa_hash_output(psa_hash_operation_t *operation,
+    int (*step)(parsec_client *, uint32_t, uint8_t *, size_t, size_t *), uint8_t *out,
+    size_t size, size_t *length)
 {
 	struct lpsa_call call;
 	psa_status_t st;
 	size_t len = 0;
 
-	*hash_length = 0;
+	*length = 0;
 	if ((st = lpsa_mp_step(&call, operation->handle, operation->conn)) != PSA_SUCCESS)
 		return lpsa_hash_fail(operation, st);
-	st = lpsa_end(&call, parsec_ext_hash_finish(call.client, operation->handle, hash,
-	    hash_size, &len));
+	st = lpsa_end(&call, step(call.client, operation->handle, out, size, &len));
 	if (st == PSA_SUCCESS) {
-		*hash_length = len;
+		*length = len;
 		memset(operation, 0, sizeof(*operation)); /* the service ended it */
 	}
 	return lpsa_hash_fail(operation, st);
+}
+
+psa_status_t
+psa_hash_finish(psa_hash_operation_t *operation, uint8_t *hash, size_t hash_size,
+    size_t *hash_length)
+{
+	return lpsa_hash_output(operation, parsec_ext_hash_finish, hash, hash_size, hash_length);
 }
 
 psa_status_t
@@ -122,28 +130,45 @@ psa_hash_clone(const psa_hash_operation_t *source_operation,
 }
 
 /*
- * Suspending exports the hash state, which stays in the service: not
- * offered (the API lets an implementation say so).
+ * The state of the hash so far, in the API's format, made by the service; a
+ * suspended operation is ended there and here, whatever the answer (PSA: an
+ * error puts the operation in an error state, which only an abort leaves).
  */
 psa_status_t
 psa_hash_suspend(psa_hash_operation_t *operation, uint8_t *hash_state, size_t hash_state_size,
     size_t *hash_state_length)
 {
-	(void)hash_state;
-	(void)hash_state_size;
-	*hash_state_length = 0;
-	if (operation->handle == 0)
-		return PSA_ERROR_BAD_STATE;
-	return lpsa_hash_fail(operation, PSA_ERROR_NOT_SUPPORTED);
+	return lpsa_hash_output(operation, parsec_ext_hash_suspend, hash_state, hash_state_size,
+	    hash_state_length);
 }
 
+/* A setup from a suspend state: the service checks the state and answers a handle. */
 psa_status_t
 psa_hash_resume(psa_hash_operation_t *operation, const uint8_t *hash_state,
     size_t hash_state_length)
 {
-	(void)hash_state;
-	(void)hash_state_length;
+	struct lpsa_call call;
+	uint32_t handle = 0;
+	psa_status_t st;
+
+	if ((st = lpsa_ready()) != PSA_SUCCESS)
+		return st;
 	if (operation->handle != 0)
 		return lpsa_hash_fail(operation, PSA_ERROR_BAD_STATE);
-	return PSA_ERROR_NOT_SUPPORTED;
+	if ((st = lpsa_begin(&call, LPSA_NO_KEY)) != PSA_SUCCESS)
+		return st;
+	operation->conn = lpsa_call_ref(&call);
+	st = lpsa_end(&call, parsec_ext_hash_resume(call.client, hash_state, hash_state_length,
+	    &handle));
+	if (st != PSA_SUCCESS) {
+		operation->conn = 0;
+		return st;
+	}
+	operation->handle = handle;
+	/* The algorithm is the state's first field; the service checked it. */
+	operation->alg = (psa_algorithm_t)hash_state[0] << 24 |
+	    (psa_algorithm_t)hash_state[1] << 16 | (psa_algorithm_t)hash_state[2] << 8 |
+	    hash_state[3];
+	operation->state = LPSA_ST_ACTIVE;
+	return PSA_SUCCESS;
 }

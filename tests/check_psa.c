@@ -634,6 +634,61 @@ START_TEST(test_hash_multipart)
 }
 END_TEST
 
+/*
+ * psa_hash_suspend and psa_hash_resume: the state in the API's format (its
+ * fields checked here; e2e_ext_mp.py checks its words against a separate
+ * computation), the operation inactive after a suspend, a resumed hash that
+ * ends as the whole message's (FIPS 180-2 B.1), and the errors the API names.
+ */
+START_TEST(test_hash_suspend)
+{
+	psa_hash_operation_t h = PSA_HASH_OPERATION_INIT, r = PSA_HASH_OPERATION_INIT;
+	uint8_t want[32], out[32], state[PSA_HASH_SUSPEND_OUTPUT_SIZE(PSA_ALG_SHA_256)];
+	const uint8_t head[] = { 0x02, 0x00, 0x00, 0x09, 0, 0, 0, 0, 0, 0, 0, 2 };
+	size_t len = 7, slen;
+
+	psa_t_init();
+	psa_t_hex("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", want, 32);
+	ck_assert_uint_eq(sizeof(state), 4 + 8 + 32 + 63);
+	PSA_EQ(psa_hash_suspend(&h, state, sizeof(state), &len), PSA_ERROR_BAD_STATE);
+	ck_assert_uint_eq(len, 0);
+	PSA_EQ(psa_hash_setup(&h, PSA_ALG_SHA_256), PSA_SUCCESS);
+	PSA_EQ(psa_hash_update(&h, (const uint8_t *)"ab", 2), PSA_SUCCESS);
+	PSA_EQ(psa_hash_suspend(&h, state, sizeof(state), &slen), PSA_SUCCESS);
+	/* Algorithm, input length 2, eight words, the two unprocessed bytes. */
+	ck_assert_uint_eq(slen, 4 + 8 + 32 + 2);
+	ck_assert(memcmp(state, head, sizeof(head)) == 0 && memcmp(state + 44, "ab", 2) == 0);
+	ck_assert_uint_eq(h.handle, 0);
+	PSA_EQ(psa_hash_update(&h, (const uint8_t *)"c", 1), PSA_ERROR_BAD_STATE);
+	PSA_EQ(psa_hash_resume(&r, state, slen), PSA_SUCCESS);
+	ck_assert_uint_ne(r.handle, 0);
+	/* Resuming onto an active operation is a bad state, which ends it. */
+	PSA_EQ(psa_hash_resume(&r, state, slen), PSA_ERROR_BAD_STATE);
+	PSA_EQ(psa_hash_resume(&r, state, slen), PSA_SUCCESS);
+	PSA_EQ(psa_hash_update(&r, (const uint8_t *)"c", 1), PSA_SUCCESS);
+	PSA_EQ(psa_hash_finish(&r, out, sizeof(out), &len), PSA_SUCCESS);
+	ck_assert(len == 32 && memcmp(out, want, 32) == 0);
+	/* The same state twice: each resume is its own operation. */
+	PSA_EQ(psa_hash_resume(&h, state, slen), PSA_SUCCESS);
+	PSA_EQ(psa_hash_update(&h, (const uint8_t *)"c", 1), PSA_SUCCESS);
+	PSA_EQ(psa_hash_verify(&h, want, 32), PSA_SUCCESS);
+	/* Bad states leave the operation inactive. */
+	PSA_EQ(psa_hash_resume(&h, state, slen - 1), PSA_ERROR_INVALID_ARGUMENT);
+	PSA_EQ(psa_hash_resume(&h, state, 3), PSA_ERROR_INVALID_ARGUMENT);
+	state[3] = 0x0b; /* SHA-512's number on SHA-256's fields */
+	PSA_EQ(psa_hash_resume(&h, state, slen), PSA_ERROR_INVALID_ARGUMENT);
+	state[3] = 0x11; /* SHA3-256: no suspend format */
+	PSA_EQ(psa_hash_resume(&h, state, slen), PSA_ERROR_NOT_SUPPORTED);
+	ck_assert_uint_eq(h.handle, 0);
+	/* Too little room: BUFFER_TOO_SMALL, and the operation ended. */
+	PSA_EQ(psa_hash_setup(&h, PSA_ALG_SHA_512), PSA_SUCCESS);
+	PSA_EQ(psa_hash_suspend(&h, state, 4 + 16 + 64 - 1, &slen), PSA_ERROR_BUFFER_TOO_SMALL);
+	ck_assert_uint_eq(slen, 0);
+	PSA_EQ(psa_hash_update(&h, (const uint8_t *)"c", 1), PSA_ERROR_BAD_STATE);
+	ck_assert_uint_eq(PSA_HASH_SUSPEND_OUTPUT_SIZE(PSA_ALG_SHA3_256), 0);
+}
+END_TEST
+
 START_TEST(test_mac_multipart)
 {
 	psa_key_attributes_t a = psa_t_attrs(115, PSA_KEY_TYPE_HMAC, 0, PSA_KEY_USAGE_SIGN_MESSAGE |
@@ -1252,7 +1307,7 @@ main(void)
 		{ "oneshot", 60, NULL, NULL, { TEST(test_sign_verify), TEST(test_mac),
 		    TEST(test_cipher_aead), TEST(test_asymmetric), TEST(test_key_agreement) } },
 		{ "multipart", 60, NULL, NULL, { TEST(test_multipart_state),
-		    TEST(test_hash_multipart), TEST(test_mac_multipart),
+		    TEST(test_hash_multipart), TEST(test_hash_suspend), TEST(test_mac_multipart),
 		    TEST(test_cipher_multipart), TEST(test_aead_multipart),
 		    TEST(test_derivation) } },
 		{ "volatile", 60, NULL, NULL, { TEST(test_volatile), TEST(test_volatile_sigkill),

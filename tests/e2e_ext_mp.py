@@ -44,6 +44,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes  # 
 from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF  # noqa: E402
 
+import sha2ref  # noqa: E402
 import softhsmlib  # noqa: E402
 import swtpmlib  # noqa: E402
 import ext_mp_pb2 as ext  # noqa: E402
@@ -67,13 +68,15 @@ OP = {
     "aead_update": 0x1035, "aead_finish": 0x1036, "aead_verify": 0x1037, "kdf_setup": 0x1040,
     "kdf_get_capacity": 0x1041, "kdf_set_capacity": 0x1042, "kdf_input_bytes": 0x1043,
     "kdf_input_key": 0x1044, "kdf_key_agreement": 0x1045, "kdf_output_bytes": 0x1046,
-    "kdf_output_key": 0x1047,
+    "kdf_output_key": 0x1047, "hash_suspend": 0x1006, "hash_resume": 0x1007,
 }
 ST = {"ok": 0, "deserializing": 7, "not_permitted": 1133, "invalid_encoding": 16,
       "not_supported": 1134, "invalid_argument": 1135, "bad_state": 1137,
       "insufficient_memory": 1141, "insufficient_data": 1143, "invalid_signature": 1149}
 # PSA Crypto API numbers (mbedtls 2.28's psa/crypto_values.h).
 SHA_256, SHA_512 = 0x02000009, 0x0200000B
+MD2, MD4, MD5, RIPEMD160, SHA_1 = 0x02000001, 0x02000002, 0x02000003, 0x02000004, 0x02000005
+SHA_224, SHA_384, SHA3_256 = 0x02000008, 0x0200000A, 0x02000011
 HMAC_SHA_256 = 0x03800009
 CBC_NO_PADDING, CTR = 0x04404000, 0x04C01000
 GCM, CCM, CHACHA20_POLY1305 = 0x05500200, 0x05500100, 0x05100500
@@ -237,6 +240,146 @@ def run_hash_ends(c):
           st == 1138 and st2 == ST["bad_state"], (st, st2))
     st, _ = c.op("hash_setup", alg=0x02000099)
     check("hash setup of an unknown hash: NotSupported", st == ST["not_supported"], st)
+
+
+# The API's hash suspend state fields: (input-length bytes, hash-state bytes, block), and
+# hashlib's name for a cross-check where OpenSSL still has the hash.
+SUSPEND_FMT = {MD2: (1, 64, 16, None), MD4: (8, 16, 64, "md4"), MD5: (8, 16, 64, "md5"),
+               RIPEMD160: (8, 20, 64, "ripemd160"), SHA_1: (8, 20, 64, "sha1"),
+               SHA_224: (8, 32, 64, "sha224"), SHA_256: (8, 32, 64, "sha256"),
+               SHA_384: (16, 64, 128, "sha384"), SHA_512: (16, 64, 128, "sha512")}
+SUSPEND_AT = (0, 1, 55, 56, 63, 64, 65, 111, 112, 127, 128, 129, 1000)
+SUSPEND_MSG = bytes((i * 7 + 3) % 251 for i in range(1200))
+
+
+def suspended(c, alg, data, room=None):
+    """(status, state) of a hash of data (in two updates) suspended."""
+    st, r = c.op("hash_setup", alg=alg)
+    if st != 0:
+        return st, None
+    for part in (data[:len(data) // 3], data[len(data) // 3:]):
+        c.op("hash_update", handle=r.handle, input=part)
+    kw = {} if room is None else {"output_size": room}
+    st, out = c.op("hash_suspend", handle=r.handle, **kw)
+    return st, (out.output if st == 0 else None)
+
+
+def resumed(c, state, rest):
+    """(status, hash) of a hash resumed from state, fed rest, finished."""
+    st, r = c.op("hash_resume", input=state)
+    if st != 0:
+        return st, None
+    if rest:
+        c.op("hash_update", handle=r.handle, input=rest)
+    st, out = c.op("hash_finish", handle=r.handle)
+    return st, (out.output if st == 0 else None)
+
+
+def sha2_state(alg, data):
+    """The state the API's format gives for data, from the pure-Python compression."""
+    sha, lf = (sha2ref.SHA256, 8) if alg == SHA_256 else (sha2ref.SHA512, 16)
+    words = sha.chain(data)
+    left = len(data) % sha.block
+    return (struct.pack(">I", alg) + len(data).to_bytes(lf, "big") +
+            b"".join(w.to_bytes(sha.bits // 8, "big") for w in words) +
+            data[len(data) - left:])
+
+
+def one_shot(c, alg, data):
+    st, out = hash_in_parts(c, alg, [data])
+    return out if st == 0 else None
+
+
+def run_hash_suspend(svc):
+    """psa_hash_suspend and psa_hash_resume's state (the API's hash suspend state
+    format): SHA-256 and SHA-512 states byte for byte as a pure-Python compression
+    gives them, both ways; every hash with a format round trips at every length
+    around a block's edges."""
+    c = Conn(svc)
+    exact, rounds, bad = [], [], []
+    for alg in (SHA_256, SHA_512):
+        for n in SUSPEND_AT:
+            st, state = suspended(c, alg, SUSPEND_MSG[:n])
+            want = sha2_state(alg, SUSPEND_MSG[:n])
+            exact.append(st == 0 and state == want or (alg, n, st, state, want))
+            # A state made apart from the service goes on there.
+            st, out = resumed(c, want, SUSPEND_MSG[n:])
+            h = getattr(hashlib, "sha256" if alg == SHA_256 else "sha512")(SUSPEND_MSG).digest()
+            exact.append(st == 0 and out == h or (alg, n, st))
+    check("SHA-256/512 suspend states at %d lengths equal the pure-Python compression's, "
+          "and such a state resumes to the whole message's hash" % len(SUSPEND_AT),
+          all(x is True for x in exact), [x for x in exact if x is not True][:3])
+    for alg, (lf, sf, block, name) in SUSPEND_FMT.items():
+        whole = one_shot(c, alg, SUSPEND_MSG)
+        if name is not None and name in hashlib.algorithms_available:
+            rounds.append(whole == hashlib.new(name, SUSPEND_MSG).digest() or (alg, "one-shot"))
+        for n in SUSPEND_AT:
+            room = 4 + lf + sf + block - 1  # PSA_HASH_SUSPEND_OUTPUT_SIZE
+            st, state = suspended(c, alg, SUSPEND_MSG[:n], room)
+            ok = st == 0 and len(state) == 4 + lf + sf + n % block
+            ok = ok and state[:4] == struct.pack(">I", alg)
+            ok = ok and int.from_bytes(state[4:4 + lf], "big") == (n % 16 if alg == MD2 else n)
+            ok = ok and state[4 + lf + sf:] == SUSPEND_MSG[n - n % block:n]
+            st2, out = resumed(c, state, SUSPEND_MSG[n:]) if ok else (None, None)
+            rounds.append(ok and st2 == 0 and whole is not None and out == whole or
+                          (hex(alg), n, st, st2))
+    check("MD2, MD4, MD5, RIPEMD-160, SHA-1, SHA-224/256/384/512: suspend at %d lengths "
+          "(fields as the API lays them out, in a buffer of PSA_HASH_SUSPEND_OUTPUT_SIZE), "
+          "resume, finish: the one-shot hash" % len(SUSPEND_AT),
+          all(x is True for x in rounds), [x for x in rounds if x is not True][:3])
+    run_hash_suspend_bad(c)
+    c.close()
+
+
+def run_hash_suspend_bad(c):
+    good = sha2_state(SHA_256, SUSPEND_MSG[:70])
+    cases = [
+        ("a MAC algorithm", ST["invalid_argument"], struct.pack(">I", HMAC_SHA_256) + good[4:]),
+        ("SHA3-256 (the API gives it no format)", ST["not_supported"],
+         struct.pack(">I", SHA3_256) + good[4:]),
+        ("SHA-512's algorithm on SHA-256's fields", ST["invalid_argument"],
+         struct.pack(">I", SHA_512) + good[4:]),
+        ("one byte of unprocessed input too many", ST["invalid_argument"], good + b"x"),
+        ("one byte too few", ST["invalid_argument"], good[:-1]),
+        ("truncated inside the hash state", ST["invalid_argument"], good[:20]),
+        ("three bytes", ST["invalid_argument"], good[:3]),
+        ("empty", ST["invalid_argument"], b""),
+        ("a length of 2^61 bytes (SHA-256 counts bits in 64)", ST["invalid_argument"],
+         good[:4] + (1 << 61).to_bytes(8, "big") + good[12:44]),
+        ("MD2 with 16 unprocessed bytes", ST["invalid_argument"],
+         struct.pack(">IB", MD2, 16) + bytes(64 + 16)),
+    ]
+    got = [(what, c.op("hash_resume", input=state)[0], want) for what, want, state in cases]
+    check("resume of a bad state: InvalidArgument (NotSupported for a hash without a format)",
+          all(st == want for _, st, want in got), [g for g in got if g[1] != g[2]])
+    st, r = c.op("hash_setup", alg=SHA_256)
+    st, _ = c.op("hash_suspend", handle=r.handle, output_size=4 + 8 + 32 - 1)
+    st2, _ = c.op("hash_update", handle=r.handle, input=b"x")
+    check("suspend with one byte too little room: BufferTooSmall, and the operation ended",
+          st == 1138 and st2 == ST["bad_state"], (st, st2))
+    st, r = c.op("hash_setup", alg=SHA_256)
+    c.op("hash_update", handle=r.handle, input=b"abc")
+    st, out = c.op("hash_suspend", handle=r.handle)
+    st2, _ = c.op("hash_update", handle=r.handle, input=b"x")
+    check("a suspended operation is ended (PSA: inactive)", st == 0 and st2 == ST["bad_state"],
+          (st, st2))
+
+
+def run_hash_suspend_refused(svc, provider, label):
+    """A token or a TPM cannot export a running digest's state: suspend and
+    resume are NotSupported, refused before they reach the operation, which
+    goes on (the PSA library aborts it, as the API wants of an error)."""
+    c = Conn(svc, provider=provider)
+    st, r = c.op("hash_setup", alg=SHA_256)
+    c.op("hash_update", handle=r.handle, input=b"ab")
+    st, _ = c.op("hash_suspend", handle=r.handle)
+    c.op("hash_update", handle=r.handle, input=b"c")
+    st2, out = c.op("hash_finish", handle=r.handle)
+    st3, _ = c.op("hash_resume", input=sha2_state(SHA_256, b"abc"))
+    check("%s: suspend NotSupported, the operation untouched; resume NotSupported" % label,
+          st == ST["not_supported"] and st2 == 0 and out.output == hashlib.sha256(b"abc").digest()
+          and st3 == ST["not_supported"], (st, st2, st3))
+    c.close()
 
 
 # RFC 4231: case 2 (a 4-byte key), case 6 (a 131-byte key, hashed first).
@@ -959,7 +1102,7 @@ def run_pkcs11_listing(svc):
     st, out = c.raw(0x09, list_opcodes_pb.Operation(provider_id=2).SerializeToString(), 0)
     listed = set(list_opcodes_pb.Result.FromString(out).opcodes) if st == 0 else set()
     served = {v for k, v in OP.items() if k.split("_")[0] in ("abort", "hash", "mac", "cipher")}
-    served.discard(OP["hash_clone"])
+    served -= {OP["hash_clone"], OP["hash_suspend"], OP["hash_resume"]}
     check("PKCS#11 lists the multipart hash, MAC and cipher opcodes, and no other",
           listed & set(OP.values()) == served, sorted(listed & set(OP.values())))
     st_k, _ = c.op("kdf_setup", alg=HKDF_SHA_256)
@@ -1061,6 +1204,7 @@ def run_tpm_hash(svc):
     st, out = c.raw(0x09, list_opcodes_pb.Operation(provider_id=3).SerializeToString(), 0)
     listed = set(list_opcodes_pb.Result.FromString(out).opcodes) if st == 0 else set()
     served = {v for k, v in OP.items() if k.split("_")[0] in ("abort", "hash")}
+    served -= {OP["hash_suspend"], OP["hash_resume"]}
     check("TPM lists the multipart hash opcodes, and no other",
           listed & set(OP.values()) == served, sorted(listed & set(OP.values())))
     st_m, _ = c.op("mac_setup", key_name="none", alg=HMAC_SHA_256)
@@ -1080,6 +1224,7 @@ def run_tpm(svc):
         svc.start()
         run_hash(svc, provider=3)
         run_tpm_hash(svc)
+        run_hash_suspend_refused(svc, 3, "TPM")
     finally:
         svc.stop()
         svc.remove()
@@ -1096,6 +1241,7 @@ def run_pkcs11(svc):
         run_pkcs11_more(svc)
         run_pkcs11_listing(svc)
         run_pkcs11_drop(svc)
+        run_hash_suspend_refused(svc, 2, "PKCS#11")
     finally:
         svc.stop()
         svc.remove()
@@ -1122,6 +1268,7 @@ def main():
     svc.start()
     try:
         run_hash(svc)
+        run_hash_suspend(svc)
         run_mac(svc)
         run_cipher(svc)
         run_aead(svc)

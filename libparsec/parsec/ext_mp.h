@@ -26,6 +26,12 @@ int parsec_ext_hash_finish(parsec_client *c, uint32_t handle, uint8_t *out, size
 int parsec_ext_hash_verify(parsec_client *c, uint32_t handle, const uint8_t *hash,
     size_t hash_len);
 int parsec_ext_hash_clone(parsec_client *c, uint32_t handle, uint32_t *clone);
+/* The PSA hash suspend state into out[cap]; the operation ends whatever the answer. */
+int parsec_ext_hash_suspend(parsec_client *c, uint32_t handle, uint8_t *out, size_t cap,
+    size_t *len);
+/* A hash operation that goes on from a suspend state: a setup, answering a handle. */
+int parsec_ext_hash_resume(parsec_client *c, const uint8_t *state, size_t state_len,
+    uint32_t *handle);
 
 /* verify: 0 for psa_mac_sign_setup, 1 for psa_mac_verify_setup. */
 int parsec_ext_mac_setup(parsec_client *c, const char *key, uint32_t alg, int verify,
