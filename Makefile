@@ -162,6 +162,7 @@ PROV_MBED_OBJS = providerd/prov_mbed.o providerd/prov_mbed_fast.o providerd/prov
 PROV_MBED_OBJS += providerd/prov_mbed_multi.o # multipart operations and key derivation
 PROV_MBED_OBJS += providerd/prov_mbed_aead.o # multipart AEAD on mbedtls's low-level modes
 PROV_MBED_OBJS += providerd/prov_mbed_hsusp.o # hash suspend and resume states
+PROV_MBED_OBJS += providerd/prov_mbed_ccm.o # CCM as a stream on the block cipher
 # What the device backends share: PSA policy and the DER of RSA public keys.
 PROV_DEVICE_OBJS = providerd/prov_policy.o
 PROV_PKCS11_OBJS = providerd/prov_pkcs11.o providerd/prov_pkcs11_create.o \

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <mbedtls/ccm.h>
 #include <psa/crypto.h>
 
 #include "providerd.h"
@@ -72,6 +73,28 @@ void prov_mbed_multi_drop(uint64_t conn);
 psa_status_t prov_mbed_hash_suspend(psa_hash_operation_t *h, uint8_t *out, size_t room,
     size_t *len);
 psa_status_t prov_mbed_hash_resume(psa_hash_operation_t *h, const uint8_t *in, size_t in_len);
+
+/*
+ * prov_mbed_ccm.c: CCM as a stream on the key's block cipher (key: set up
+ * by mbedtls_ccm_setkey). start takes what B0 needs; update gives whole
+ * blocks of text and keeps the rest (held, < 16 bytes); finish gives those
+ * and the tag (tag_len bytes). Each answers 0, or -1 if the cipher failed.
+ */
+struct mbed_ccm {
+	mbedtls_ccm_context key;
+	uint8_t y[16], s0[16], a0[16], hold[16]; /* CBC-MAC, S0, counter A0, partial text */
+	size_t q, tag_len, mac_fill, held;
+	uint64_t ctr;
+	int text_started;
+};
+int prov_mbed_ccm_start(struct mbed_ccm *c, const uint8_t *nonce, size_t nonce_len,
+    uint64_t ad_len, uint64_t text_len, size_t tag_len);
+int prov_mbed_ccm_ad(struct mbed_ccm *c, const uint8_t *ad, size_t len);
+int prov_mbed_ccm_update(struct mbed_ccm *c, int decrypt, const uint8_t *in, size_t len,
+    uint8_t *out, size_t *out_len);
+int prov_mbed_ccm_finish(struct mbed_ccm *c, int decrypt, uint8_t *out, size_t *out_len,
+    uint8_t tag[16]);
+void prov_mbed_ccm_wipe(struct mbed_ccm *c);
 
 /*
  * prov_mbed_aead.c: one multipart AEAD operation's state, in the PSA Crypto

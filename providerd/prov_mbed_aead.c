@@ -10,15 +10,12 @@
  * GCM: mbedtls_gcm_starts takes the whole additional data at once, so it is
  * held until the first update (or the finish); mbedtls_gcm_update wants whole
  * blocks but the last, so an update keeps back up to 15 bytes.
- * CCM: no streaming in 2.28; PSA makes set_lengths come first, so the data is
- * held and encrypted (or decrypted and verified) at the finish (the verify),
- * up to AEAD_HELD_MAX of text and mbedtls's own 0xFF00 of additional data;
- * longer lengths are PSA_ERROR_NOT_SUPPORTED at set_lengths.
+ * CCM: no streaming in 2.28; prov_mbed_ccm.c streams it on the block cipher
+ * (PSA makes set_lengths come first, which B0 needs).
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include <mbedtls/ccm.h>
 #include <mbedtls/chachapoly.h>
 #include <mbedtls/constant_time.h>
 #include <mbedtls/gcm.h>
@@ -30,7 +27,7 @@
 #include "prov_mbed_its.h"
 #include "wipe.h"
 
-/* The most text (CCM) or additional data (GCM, CCM) held for the end. */
+/* The most additional data (GCM) or nonce (GCM) held. */
 #define AEAD_HELD_MAX (256u * 1024u)
 /*
  * The most one worker holds across its operations, so that many operations
@@ -38,8 +35,6 @@
  * beyond.
  */
 #define AEAD_HELD_WORKER_MAX (16u * 1024u * 1024u)
-/* mbedtls 2.28's CCM takes less additional data than this. */
-#define AEAD_CCM_AD_MAX 0xFF00u
 #define AEAD_KEY_HDR 36 /* PSA key data: magic, version, lifetime, policy, length */
 #define AEAD_KEY_MAX 32
 
@@ -51,16 +46,15 @@ static size_t aead_held_total;
 struct mbed_aead {
 	enum aead_mode mode;
 	int decrypt, nonce_set, lengths_set, started, text_seen;
-	size_t tag_len, nonce_len, default_nonce_len;
-	uint8_t nonce[PSA_AEAD_NONCE_MAX_SIZE];
+	size_t tag_len, default_nonce_len;
 	uint64_t ad_len, text_len, ad_given, text_given;
 	struct buf_held {
 		uint8_t *p;
 		size_t len, cap;
-	} ad, text; /* GCM: additional data, partial block; CCM: both */
+	} nonce, ad, text; /* GCM: additional data, partial block */
 	union {
 		mbedtls_gcm_context gcm;
-		mbedtls_ccm_context ccm;
+		struct mbed_ccm ccm;
 		mbedtls_chachapoly_context cp;
 	} u;
 };
@@ -112,10 +106,13 @@ prov_mbed_aead_free(struct mbed_aead *a)
 		return;
 	if (a->mode == AEAD_GCM)
 		mbedtls_gcm_free(&a->u.gcm);
-	else if (a->mode == AEAD_CCM)
-		mbedtls_ccm_free(&a->u.ccm);
+	else if (a->mode == AEAD_CCM) {
+		mbedtls_ccm_free(&a->u.ccm.key);
+		prov_mbed_ccm_wipe(&a->u.ccm);
+	}
 	else
 		mbedtls_chachapoly_free(&a->u.cp);
+	aead_unhold(&a->nonce);
 	aead_unhold(&a->ad);
 	aead_unhold(&a->text);
 	wipe_free(a, sizeof(*a));
@@ -233,8 +230,8 @@ aead_key_context(struct mbed_aead *a, psa_algorithm_t base, psa_key_type_t type,
 	}
 	if (base == PSA_ALG_CCM && cid != MBEDTLS_CIPHER_ID_NONE) {
 		a->mode = AEAD_CCM;
-		mbedtls_ccm_init(&a->u.ccm);
-		return mbedtls_ccm_setkey(&a->u.ccm, cid, key, bits) == 0 ? PSA_SUCCESS :
+		mbedtls_ccm_init(&a->u.ccm.key);
+		return mbedtls_ccm_setkey(&a->u.ccm.key, cid, key, bits) == 0 ? PSA_SUCCESS :
 		    PSA_ERROR_NOT_SUPPORTED;
 	}
 	a->mode = AEAD_CHACHAPOLY; /* nothing to free */
@@ -294,19 +291,18 @@ prov_mbed_aead_set_lengths(struct mbed_aead *a, uint64_t ad_len, uint64_t text_l
 {
 	if (a->lengths_set || a->ad_given != 0 || a->text_seen)
 		return PSA_ERROR_BAD_STATE;
-	if (a->mode == AEAD_CCM) {
-		if (a->nonce_set && !aead_ccm_fits(a->nonce_len, text_len))
-			return PSA_ERROR_INVALID_ARGUMENT;
-		if (ad_len > AEAD_CCM_AD_MAX || text_len > AEAD_HELD_MAX)
-			return PSA_ERROR_NOT_SUPPORTED;
-	}
+	if (a->mode == AEAD_CCM && a->nonce_set && !aead_ccm_fits(a->nonce.len, text_len))
+		return PSA_ERROR_INVALID_ARGUMENT;
 	a->lengths_set = 1;
 	a->ad_len = ad_len;
 	a->text_len = text_len;
 	return PSA_SUCCESS;
 }
 
-/* The nonce lengths each mode takes in mbedtls (GCM: any of at least one byte). */
+/*
+ * The nonce lengths each mode takes in mbedtls's one-shot psa_aead_encrypt:
+ * GCM any of at least one byte (held up to AEAD_HELD_MAX, NOT_SUPPORTED beyond).
+ */
 static int
 aead_nonce_ok(const struct mbed_aead *a, size_t n)
 {
@@ -314,13 +310,14 @@ aead_nonce_ok(const struct mbed_aead *a, size_t n)
 		return n == 12;
 	if (a->mode == AEAD_CCM)
 		return n >= 7 && n <= 13 && (!a->lengths_set || aead_ccm_fits(n, a->text_len));
-	return n >= 1 && n <= PSA_AEAD_NONCE_MAX_SIZE;
+	return n >= 1;
 }
 
 psa_status_t
 prov_mbed_aead_nonce(struct mbed_aead *a, int generate, const uint8_t *in, size_t in_len,
     uint8_t *out, size_t room, size_t *len)
 {
+	uint8_t made[PSA_AEAD_NONCE_MAX_SIZE];
 	psa_status_t st;
 
 	*len = 0;
@@ -329,31 +326,36 @@ prov_mbed_aead_nonce(struct mbed_aead *a, int generate, const uint8_t *in, size_
 	if (generate) {
 		if (room < a->default_nonce_len)
 			return PSA_ERROR_BUFFER_TOO_SMALL;
-		if ((st = psa_generate_random(a->nonce, a->default_nonce_len)) != PSA_SUCCESS)
+		if ((st = psa_generate_random(made, a->default_nonce_len)) != PSA_SUCCESS ||
+		    (st = aead_hold(&a->nonce, made, a->default_nonce_len, AEAD_HELD_MAX)) !=
+		    PSA_SUCCESS)
 			return st;
-		a->nonce_len = a->default_nonce_len;
-		memcpy(out, a->nonce, a->nonce_len);
-		*len = a->nonce_len;
+		memcpy(out, made, a->default_nonce_len);
+		*len = a->default_nonce_len;
 	} else {
 		if (!aead_nonce_ok(a, in_len))
 			return PSA_ERROR_INVALID_ARGUMENT;
-		memcpy(a->nonce, in, in_len);
-		a->nonce_len = in_len;
+		if ((st = aead_hold(&a->nonce, in, in_len, AEAD_HELD_MAX)) != PSA_SUCCESS)
+			return st;
 	}
-	if (a->mode == AEAD_CHACHAPOLY && mbedtls_chachapoly_starts(&a->u.cp, a->nonce,
+	if (a->mode == AEAD_CHACHAPOLY && mbedtls_chachapoly_starts(&a->u.cp, a->nonce.p,
 	    a->decrypt ? MBEDTLS_CHACHAPOLY_DECRYPT : MBEDTLS_CHACHAPOLY_ENCRYPT) != 0)
 		return PSA_ERROR_GENERIC_ERROR;
 	a->nonce_set = 1;
 	return PSA_SUCCESS;
 }
 
-/* The common checks of update_ad, update and the ends. */
+/* The common checks of update_ad, update and the ends; CCM's B0 made at the first. */
 static psa_status_t
-aead_ready(const struct mbed_aead *a)
+aead_ready(struct mbed_aead *a)
 {
 	if (!a->nonce_set || (a->mode == AEAD_CCM && !a->lengths_set))
 		return PSA_ERROR_BAD_STATE;
-	return PSA_SUCCESS;
+	if (a->mode != AEAD_CCM || a->started)
+		return PSA_SUCCESS;
+	a->started = 1;
+	return prov_mbed_ccm_start(&a->u.ccm, a->nonce.p, a->nonce.len, a->ad_len, a->text_len,
+	    a->tag_len) == 0 ? PSA_SUCCESS : PSA_ERROR_GENERIC_ERROR;
 }
 
 psa_status_t
@@ -368,9 +370,11 @@ prov_mbed_aead_update_ad(struct mbed_aead *a, const uint8_t *in, size_t len)
 	if (a->mode == AEAD_CHACHAPOLY)
 		st = mbedtls_chachapoly_update_aad(&a->u.cp, in, len) == 0 ? PSA_SUCCESS :
 		    PSA_ERROR_GENERIC_ERROR;
+	else if (a->mode == AEAD_CCM)
+		st = prov_mbed_ccm_ad(&a->u.ccm, in, len) == 0 ? PSA_SUCCESS :
+		    PSA_ERROR_GENERIC_ERROR;
 	else
-		st = aead_hold(&a->ad, in, len, a->mode == AEAD_CCM ? AEAD_CCM_AD_MAX :
-		    AEAD_HELD_MAX);
+		st = aead_hold(&a->ad, in, len, AEAD_HELD_MAX);
 	if (st == PSA_SUCCESS)
 		a->ad_given += len;
 	return st;
@@ -384,7 +388,7 @@ aead_gcm_start(struct mbed_aead *a)
 		return PSA_SUCCESS;
 	a->started = 1;
 	return mbedtls_gcm_starts(&a->u.gcm, a->decrypt ? MBEDTLS_GCM_DECRYPT :
-	    MBEDTLS_GCM_ENCRYPT, a->nonce, a->nonce_len, a->ad.p, a->ad.len) == 0 ?
+	    MBEDTLS_GCM_ENCRYPT, a->nonce.p, a->nonce.len, a->ad.p, a->ad.len) == 0 ?
 	    PSA_SUCCESS : PSA_ERROR_GENERIC_ERROR;
 }
 
@@ -444,8 +448,11 @@ prov_mbed_aead_update(struct mbed_aead *a, const uint8_t *in, size_t in_len, uin
 	} else if (a->mode == AEAD_GCM) {
 		if ((st = aead_gcm_start(a)) == PSA_SUCCESS)
 			st = aead_gcm_update(a, in, in_len, out, room, len);
-	} else
-		st = aead_hold(&a->text, in, in_len, AEAD_HELD_MAX);
+	} else if ((a->u.ccm.held + in_len) / 16 * 16 > room)
+		st = PSA_ERROR_BUFFER_TOO_SMALL;
+	else
+		st = prov_mbed_ccm_update(&a->u.ccm, a->decrypt, in, in_len, out, len) == 0 ?
+		    PSA_SUCCESS : PSA_ERROR_GENERIC_ERROR;
 	if (st == PSA_SUCCESS)
 		a->text_given += in_len;
 	return st;
@@ -454,12 +461,13 @@ prov_mbed_aead_update(struct mbed_aead *a, const uint8_t *in, size_t in_len, uin
 size_t
 prov_mbed_aead_finish_max(const struct mbed_aead *a)
 {
-	return a->mode == AEAD_CCM ? a->text.len : 16;
+	(void)a;
+	return 16;
 }
 
-/* Whether the operation may end now, with room for what it gives then. */
+/* Whether the operation may end now, with room for what it gives then (< 16 bytes). */
 static psa_status_t
-aead_end_ready(const struct mbed_aead *a, size_t room)
+aead_end_ready(struct mbed_aead *a, size_t room)
 {
 	psa_status_t st;
 
@@ -467,19 +475,18 @@ aead_end_ready(const struct mbed_aead *a, size_t room)
 		return st;
 	if (a->lengths_set && (a->ad_given != a->ad_len || a->text_given != a->text_len))
 		return PSA_ERROR_INVALID_ARGUMENT;
-	return a->text.len > room ? PSA_ERROR_BUFFER_TOO_SMALL : PSA_SUCCESS;
+	return (a->mode == AEAD_CCM ? a->u.ccm.held : a->text.len) > room ?
+	    PSA_ERROR_BUFFER_TOO_SMALL : PSA_SUCCESS;
 }
 
 /*
  * The end of either direction: the rest of the text into out[*len] and the
- * tag computed into tag (GCM, ChaCha20-Poly1305); CCM's whole text, with the
- * tag made (encrypt) or checked against tag (decrypt, INVALID_SIGNATURE).
+ * tag computed into tag (the caller compares it when decrypting).
  */
 static psa_status_t
 aead_end(struct mbed_aead *a, uint8_t *out, size_t room, size_t *len, uint8_t *tag)
 {
 	psa_status_t st;
-	int r;
 
 	*len = 0;
 	if ((st = aead_end_ready(a, room)) != PSA_SUCCESS)
@@ -497,18 +504,8 @@ aead_end(struct mbed_aead *a, uint8_t *out, size_t room, size_t *len, uint8_t *t
 		return mbedtls_gcm_finish(&a->u.gcm, tag, a->tag_len) == 0 ? PSA_SUCCESS :
 		    PSA_ERROR_GENERIC_ERROR;
 	}
-	if (!a->decrypt)
-		r = mbedtls_ccm_encrypt_and_tag(&a->u.ccm, a->text.len, a->nonce, a->nonce_len,
-		    a->ad.p, a->ad.len, a->text.p, out, tag, a->tag_len);
-	else
-		r = mbedtls_ccm_auth_decrypt(&a->u.ccm, a->text.len, a->nonce, a->nonce_len,
-		    a->ad.p, a->ad.len, a->text.p, out, tag, a->tag_len);
-	if (r == MBEDTLS_ERR_CCM_AUTH_FAILED)
-		return PSA_ERROR_INVALID_SIGNATURE;
-	if (r != 0)
-		return PSA_ERROR_GENERIC_ERROR;
-	*len = a->text.len;
-	return PSA_SUCCESS;
+	return prov_mbed_ccm_finish(&a->u.ccm, a->decrypt, out, len, tag) == 0 ? PSA_SUCCESS :
+	    PSA_ERROR_GENERIC_ERROR;
 }
 
 psa_status_t
@@ -535,20 +532,10 @@ prov_mbed_aead_verify(struct mbed_aead *a, uint8_t *out, size_t room, size_t *le
 	*len = 0;
 	if (!a->decrypt)
 		return PSA_ERROR_BAD_STATE;
-	if (a->mode == AEAD_CCM) {
-		/* mbedtls compares CCM's tag itself, in constant time, before any plaintext. */
-		if ((st = aead_end_ready(a, room)) != PSA_SUCCESS)
-			return st;
-		if (tag_len != a->tag_len)
-			return PSA_ERROR_INVALID_SIGNATURE;
-		memcpy(mine, tag, tag_len);
-		st = aead_end(a, out, room, len, mine);
-	} else {
-		st = aead_end(a, out, room, len, mine);
-		if (st == PSA_SUCCESS && (tag_len != a->tag_len ||
-		    mbedtls_ct_memcmp(mine, tag, a->tag_len) != 0))
-			st = PSA_ERROR_INVALID_SIGNATURE;
-	}
+	st = aead_end(a, out, room, len, mine);
+	if (st == PSA_SUCCESS && (tag_len != a->tag_len ||
+	    mbedtls_ct_memcmp(mine, tag, a->tag_len) != 0))
+		st = PSA_ERROR_INVALID_SIGNATURE;
 	mbedtls_platform_zeroize(mine, sizeof(mine));
 	if (st != PSA_SUCCESS && *len > 0) {
 		mbedtls_platform_zeroize(out, *len);

@@ -4,17 +4,21 @@
 key derivation (0x1000..0x104F, ext_mp.proto).
 
 Known answers: FIPS 180 SHA examples fed across update boundaries, RFC 4231 HMAC, NIST
-SP 800-38A AES-CBC and AES-CTR, AES-GCM (the GCM specification's test case 4), AES-CCM
-(SP 800-38C C.1, C.2) and ChaCha20-Poly1305 (RFC 8439 2.8.2) cut at odd places and
+SP 800-38A AES-CBC and AES-CTR, AES-GCM (the GCM specification's test case 4, and nonces
+of 1 to 300 bytes), AES-CCM (SP 800-38C C.1 to C.3, RFC 3610 #1; streamed, each update
+answering whole blocks in the room PSA's size macros give, and beyond mbedtls's one-shot
+limits against OpenSSL's) and ChaCha20-Poly1305 (RFC 8439 2.8.2) cut at odd places and
 compared with the one-shot PsaAeadEncrypt of the same key, with the AEAD rules (key
 policy, nonce, announced lengths, order, tag check), RFC 5869 HKDF (into bytes and into
-a key). Then the rules a client would notice: ListOpcodes names the opcodes only to a
-client that says it knows them; a step out of order, or on a handle of another
+a key). Hash suspend and resume: the PSA Crypto API's state format, its SHA-256 and
+SHA-512 words checked against a pure-Python compression (sha2ref.py). Then the rules a
+client would notice: ListOpcodes names the opcodes only to a client that says it knows
+them; a step out of order, or on a handle of another
 connection, is PsaErrorBadState; a closed connection's operations end in their worker
 (its log counts them); an application holds at most 32 at once
 (PsaErrorInsufficientMemory beyond); bad bodies get the right status; a worker that dies
-takes its operations with it. A worker holds at most 16 MiB of the text and additional
-data its AEAD operations keep for later (PsaErrorInsufficientMemory beyond). The PKCS#11
+takes its operations with it. A worker holds at most 16 MiB of the additional data its
+GCM operations keep for later (PsaErrorInsufficientMemory beyond). The PKCS#11
 provider (on SoftHSMv2) gives the same known answers for hash, HMAC (case 6: SoftHSMv2
 takes no shorter HMAC-SHA-256 key) and AES-CBC/CTR, answers a clone NotSupported
 (SoftHSMv2 saves no digest state) and multipart AEAD NotSupported, lists exactly what it
@@ -653,9 +657,10 @@ def run_aead_rules(svc, c):
     st2, _ = c.op("aead_update", handle=r.handle, input=GCM_PT, output_size=47)
     check("an update into too little room: BufferTooSmall", st2 == 1138, st2)
     st, r = c.op("aead_setup", key_name="aes-ccm-4", alg=aead_tag(CCM, 4))
-    st2, _ = c.op("aead_set_lengths", handle=r.handle, number=0, text_length=256 * 1024 + 1)
-    check("CCM beyond the 256 KiB held for its finish: NotSupported at set_lengths",
-          st2 == ST["not_supported"], st2)
+    c.op("aead_set_nonce", handle=r.handle, input=bytes(13))
+    st2, _ = c.op("aead_set_lengths", handle=r.handle, number=0, text_length=65536)
+    check("CCM with a 13-byte nonce and 64 KiB of text (its 2-byte length field): "
+          "InvalidArgument", st2 == ST["invalid_argument"], st2)
     st, r = c.op("aead_setup", key_name="aes-gcm", alg=CCM)
     check("a GCM key for CCM: NotPermitted", st == ST["not_permitted"], st)
     run_aead_ends(c)
@@ -696,6 +701,128 @@ def run_aead_ends(c):
           (st2, st3))
 
 
+def ccm_stream(c, key, alg, decrypt, nonce, ad, data, cuts, tag=None):
+    """A CCM operation with the PSA size macros' rooms exactly (an update
+    PSA_AEAD_UPDATE_OUTPUT_SIZE, a round-up to blocks; the finish or verify
+    PSA_AEAD_FINISH_OUTPUT_SIZE, one block): (status, text, tag, per-update
+    output lengths, whether each was the whole blocks so far)."""
+    st, r = c.op("aead_setup", key_name=key, alg=alg, reverse=decrypt)
+    if st != 0:
+        return st, None, None, [], False
+    h = r.handle
+    st = c.op("aead_set_lengths", handle=h, number=len(ad), text_length=len(data))[0]
+    st = st or c.op("aead_set_nonce", handle=h, input=nonce)[0]
+    for a, b in ((0, len(ad) // 3), (len(ad) // 3, len(ad))):
+        st = st or c.op("aead_update_ad", handle=h, input=ad[a:b])[0]
+    out, lens, whole = b"", [], True
+    edges = [0] + [x for x in cuts if 0 < x < len(data)] + [len(data)]
+    for a, b in zip(edges, edges[1:]):
+        if st == 0:
+            st, res = c.op("aead_update", handle=h, input=data[a:b],
+                           output_size=(b - a + 15) // 16 * 16)
+            got = res.output if st == 0 else b""
+            lens.append(len(got))
+            whole = whole and len(got) == b // 16 * 16 - len(out)
+            out += got
+    if st != 0:
+        return st, None, None, lens, whole
+    if decrypt:
+        st, res = c.op("aead_verify", handle=h, expected=tag, output_size=16)
+        return st, (out + res.output if st == 0 else None), None, lens, whole
+    st, res = c.op("aead_finish", handle=h, output_size=16)
+    return (st, (out + res.output if st == 0 else None), (res.tag if st == 0 else None), lens,
+            whole)
+
+
+# SP 800-38C C.3 and RFC 3610 packet vector 1: (key, nonce, AD, text, output, tag length).
+CCM_MORE = (
+    ("aes-ccm-8", bytes(range(0x10, 0x1C)), bytes(range(20)), bytes(range(0x20, 0x38)),
+     "e3b201a9f5b71a7a9b1ceaeccd97e70b6176aad9a4428aa5484392fbc1b09951", 8),
+    ("rfc3610", bytes.fromhex("00000003020100a0a1a2a3a4a5"), bytes(range(8)),
+     bytes(range(8, 0x1F)), "588c979a61c663d2f066d0c2c0f989806d5f6b61dac38417e8d12cfdf926e0", 8),
+)
+
+
+def run_aead_ccm_stream(svc, c):
+    """CCM streamed: known answers cut anywhere, in rooms of exactly the PSA size macros,
+    the same as mbedtls's one-shot PsaAeadEncrypt at every nonce length, text and
+    additional data around block edges, and as OpenSSL's (Python's cryptography) beyond
+    what mbedtls's one-shot CCM takes (70000 bytes of additional data, 300000 of text)."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESCCM
+    ok = []
+    for key, nonce, ad, pt, want, tlen in CCM_MORE + tuple(
+            ("aes-ccm-%d" % t, n, a, p, w.hex(), t) for n, a, p, w, t in CCM_CASES):
+        want = bytes.fromhex(want)
+        alg = aead_tag(CCM, tlen)
+        for cuts in ([], list(range(1, len(pt))), [5, 16, 17], [15, 31]):
+            st, ct, tag, lens, whole = ccm_stream(c, key, alg, False, nonce, ad, pt, cuts)
+            ok.append(st == 0 and ct + tag == want and whole or (key, cuts, st, lens))
+            st, back, _, lens, whole = ccm_stream(c, key, alg, True, nonce, ad, want[:-tlen],
+                                                  cuts, want[-tlen:])
+            ok.append(st == 0 and back == pt and whole or (key, cuts, "verify", st, lens))
+    check("CCM known answers (SP 800-38C C.1-C.3, RFC 3610 #1) at every cut, each update "
+          "giving the whole blocks so far in PSA_AEAD_UPDATE_OUTPUT_SIZE, the rest in "
+          "PSA_AEAD_FINISH_OUTPUT_SIZE", all(x is True for x in ok),
+          [x for x in ok if x is not True][:3])
+    nonce, ad, pt, want, tlen = CCM_MORE[0][1:]
+    want = bytes.fromhex(want)
+    st, r = c.op("aead_setup", key_name="aes-ccm-8", alg=aead_tag(CCM, 8), reverse=True)
+    c.op("aead_set_lengths", handle=r.handle, number=len(ad), text_length=len(pt))
+    c.op("aead_set_nonce", handle=r.handle, input=nonce)
+    c.op("aead_update_ad", handle=r.handle, input=ad)
+    st, res = c.op("aead_update", handle=r.handle, input=want[:17], output_size=32)
+    st3, res2 = c.op("aead_update", handle=r.handle, input=want[17:-8], output_size=16)
+    st2, fin = c.op("aead_verify", handle=r.handle, expected=b"\0" * 8)
+    check("CCM decryption streams its plaintext before the tag (PSA permits it); a wrong "
+          "tag is InvalidSignature, with no last bytes", st == 0 and res.output == pt[:16]
+          and st3 == 0 and res2.output == b"" and st2 == ST["invalid_signature"],
+          (st, st3, st2))
+    diff = []
+    for nlen in (7, 8, 10, 12, 13):
+        for tlen, key in ((4, "aes-ccm-4"), (6, "aes-ccm-6"), (8, "aes-ccm-8")):
+            for plen in (0, 1, 15, 16, 17, 100):
+                for alen in (0, 1, 15, 16, 40):
+                    nonce, ad = bytes(range(nlen)), bytes(range(100, 100 + alen))
+                    pt = bytes(range(200, 200 + plen)) if plen < 56 else bytes(plen)
+                    st, ct, tag, _, whole = ccm_stream(c, key, aead_tag(CCM, tlen), False,
+                                                       nonce, ad, pt, [7, 16, 33])
+                    if st != 0 or not whole or ct + tag != aead_oneshot(
+                            svc, key, CCM, tlen, nonce, ad, pt):
+                        diff.append((nlen, tlen, plen, alen, st))
+    check("CCM streamed = mbedtls's one-shot PsaAeadEncrypt: nonces of 7 to 13 bytes, tags "
+          "of 4, 6, 8, texts of 0 to 100 bytes, additional data of 0 to 40", not diff, diff[:3])
+    ad = bytes(i % 251 for i in range(70000))
+    pt = bytes(i % 253 for i in range(300000))
+    want = AESCCM(CCM_KEY, 8).encrypt(bytes(range(7)), pt, ad)
+    st, ct, tag, _, whole = ccm_stream(c, "aes-ccm-8", aead_tag(CCM, 8), False, bytes(range(7)),
+                                       ad, pt, [65536, 100001, 200000])
+    check("CCM of 70000 bytes of additional data and 300000 of text (beyond mbedtls's one-shot "
+          "CCM) = OpenSSL's", st == 0 and whole and ct + tag == want, st)
+    st, back, _, _, whole = ccm_stream(c, "aes-ccm-8", aead_tag(CCM, 8), True, bytes(range(7)),
+                                       ad, want[:-8], [99999], want[-8:])
+    check("...and back", st == 0 and whole and back == pt, st)
+
+
+def run_aead_gcm_nonces(svc, c):
+    """GCM nonces of any length from one byte, as mbedtls's one-shot psa_aead_encrypt
+    takes them (12 bytes is GCM's own; others go through GHASH)."""
+    got = []
+    for n in (1, 7, 12, 13, 16, 64, 300):
+        nonce = bytes(range(n)) if n < 256 else bytes(n)
+        st, ct, tag = aead_in_parts(c, "aes-gcm", GCM, False, nonce, GCM_AD, GCM_PT, [16, 33])
+        st2, back, _ = aead_in_parts(c, "aes-gcm", GCM, True, nonce, GCM_AD, ct or b"", [5],
+                                     tag)
+        one = aead_oneshot(svc, "aes-gcm", GCM, None, nonce, GCM_AD, GCM_PT)
+        got.append(st == 0 and one is not None and ct + tag == one and st2 == 0 and
+                   back == GCM_PT or (n, st, st2, one is None))
+    check("GCM with nonces of 1, 7, 12, 13, 16, 64 and 300 bytes: the one-shot "
+          "PsaAeadEncrypt's answer, and back", all(x is True for x in got),
+          [x for x in got if x is not True])
+    st, r = c.op("aead_setup", key_name="aes-gcm", alg=GCM)
+    st2, _ = c.op("aead_set_nonce", handle=r.handle, input=b"")
+    check("GCM with an empty nonce: InvalidArgument", st2 == ST["invalid_argument"], st2)
+
+
 def run_aead(svc):
     gcm_alg = aead_policy(GCM)
     for name, key, kt, bits, usage, alg in (
@@ -703,12 +830,17 @@ def run_aead(svc):
             ("aes-gcm-enc", GCM_KEY, "aes", 128, ["encrypt"], gcm_alg),
             ("aes-ccm-4", CCM_KEY, "aes", 128, ["encrypt", "decrypt"], aead_policy(CCM, 4)),
             ("aes-ccm-6", CCM_KEY, "aes", 128, ["encrypt", "decrypt"], aead_policy(CCM, 6)),
+            ("aes-ccm-8", CCM_KEY, "aes", 128, ["encrypt", "decrypt"], aead_policy(CCM, 8)),
+            ("rfc3610", bytes(range(0xC0, 0xD0)), "aes", 128, ["encrypt", "decrypt"],
+             aead_policy(CCM, 8)),
             ("chachapoly", CP_KEY, "chacha20", 256, ["encrypt", "decrypt"],
              aead_policy(CHACHA20_POLY1305))):
         check("import AEAD key %s" % name, import_key(svc, name, plain(kt), bits, usage, alg,
                                                       key) == 0)
     c = Conn(svc)
     run_aead_answers(svc, c)
+    run_aead_ccm_stream(svc, c)
+    run_aead_gcm_nonces(svc, c)
     run_aead_rules(svc, c)
     c.close()
 
@@ -998,39 +1130,39 @@ def run_bound(svc):
 
 
 def run_aead_held(svc):
-    """Six applications, each with 32 CCM operations holding 256 KiB: a worker holds at most
-    16 MiB of such text (64 operations), the rest answered InsufficientMemory, no worker dies."""
+    """Six applications, each with 32 GCM operations holding 256 KiB of additional data
+    (kept until the first text): a worker holds at most 16 MiB (about 64 such operations,
+    their nonces counted too), the rest answered InsufficientMemory, no worker dies."""
     conns, got = [], []
     restarts = svc.log().count("is serving again")
     for i in range(6):
         app = "held-%d" % i
-        import_key(svc, "ccm", plain("aes"), 128, ["encrypt"], aead_policy(CCM, 4), CCM_KEY,
+        import_key(svc, "gcm", plain("aes"), 128, ["encrypt"], aead_policy(GCM), GCM_KEY,
                    app=app)
         c = Conn(svc, app=app)
         conns.append(c)
         for _ in range(32):
-            st, r = c.op("aead_setup", key_name="ccm", alg=aead_tag(CCM, 4))
+            st, r = c.op("aead_setup", key_name="gcm", alg=GCM)
             if st == 0:
-                c.op("aead_set_lengths", handle=r.handle, number=0, text_length=256 * 1024)
                 c.op("aead_set_nonce", handle=r.handle, input=bytes(12))
-                st, _ = c.op("aead_update", handle=r.handle, input=bytes(256 * 1024))
+                st, _ = c.op("aead_update_ad", handle=r.handle, input=bytes(256 * 1024))
             got.append(st)
     held = got.count(0)
-    check("192 CCM operations of 256 KiB: at most 64 held per worker, the rest "
-          "InsufficientMemory", 64 <= held <= 128 and
+    check("192 GCM operations holding 256 KiB: at most 64 held per worker, the rest "
+          "InsufficientMemory", 60 <= held <= 128 and
           got.count(ST["insufficient_memory"]) == 192 - held, (held, set(got)))
-    print("# %d of 192 CCM operations held" % held)
+    print("# %d of 192 GCM operations held" % held)
     check("...and no worker died of it", svc.log().count("is serving again") == restarts and
           "was killed" not in svc.log(), restarts)
     for c in conns:
         c.close()
     time.sleep(0.5)
     c = Conn(svc, app="held-0")
-    st, ct, tag = aead_in_parts(c, "ccm", aead_tag(CCM, 4), False, bytes(12), b"",
-                                bytes(256 * 1024), [100000], lengths=True)
-    check("once they closed, a CCM operation of 256 KiB is held again", st == 0 and
-          ct + tag == aead_oneshot(svc, "ccm", CCM, 4, bytes(12), b"", bytes(256 * 1024),
-                                   app="held-0"), st)
+    st, ct, tag = aead_in_parts(c, "gcm", GCM, False, bytes(12), bytes(256 * 1024), b"abc",
+                                [1])
+    check("once they closed, a GCM operation with 256 KiB of additional data is held again",
+          st == 0 and ct + tag == aead_oneshot(svc, "gcm", GCM, None, bytes(12),
+                                               bytes(256 * 1024), b"abc", app="held-0"), st)
     c.close()
 
 

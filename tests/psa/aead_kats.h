@@ -1,5 +1,5 @@
 /* aead_kats.h: the AEAD known answers aead.c and aead_mp.c share: GCM (the test cases of
- * McGrew and Viega's GCM specification), CCM (SP 800-38C appendix C), ChaCha20-Poly1305
+ * McGrew and Viega's GCM specification), CCM (SP 800-38C appendix C, RFC 3610), ChaCha20-Poly1305
  * (RFC 8439 section 2.8.2). The output is the ciphertext followed by the tag. */
 #ifndef AEAD_KATS_H
 #define AEAD_KATS_H
@@ -33,6 +33,17 @@ static const struct {
 	    "404142434445464748494a4b4c4d4e4f", "1011121314151617",
 	    "000102030405060708090a0b0c0d0e0f", "202122232425262728292a2b2c2d2e2f",
 	    "d2a1f0e051ea5f62081a7792073d593d" "1fc64fbfaccd" },
+	{ "aes128-ccm-sp800-38c-c3", PSA_KEY_TYPE_AES,
+	    PSA_ALG_AEAD_WITH_SHORTENED_TAG(PSA_ALG_CCM, 8),
+	    "404142434445464748494a4b4c4d4e4f", "101112131415161718191a1b",
+	    "000102030405060708090a0b0c0d0e0f10111213",
+	    "202122232425262728292a2b2c2d2e2f3031323334353637",
+	    "e3b201a9f5b71a7a9b1ceaeccd97e70b6176aad9a4428aa5" "484392fbc1b09951" },
+	{ "aes128-ccm-rfc3610-1", PSA_KEY_TYPE_AES,
+	    PSA_ALG_AEAD_WITH_SHORTENED_TAG(PSA_ALG_CCM, 8),
+	    "c0c1c2c3c4c5c6c7c8c9cacbcccdcecf", "00000003020100a0a1a2a3a4a5", "0001020304050607",
+	    "08090a0b0c0d0e0f101112131415161718191a1b1c1d1e",
+	    "588c979a61c663d2f066d0c2c0f989806d5f6b61dac384" "17e8d12cfdf926e0" },
 	{ "chacha20-poly1305-rfc8439", PSA_KEY_TYPE_CHACHA20, PSA_ALG_CHACHA20_POLY1305,
 	    "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f",
 	    "070000004041424344454647", "50515253c0c1c2c3c4c5c6c7",

@@ -11,6 +11,7 @@
 
 struct mp_in {
 	psa_key_id_t	 id;
+	psa_key_type_t	 type;
 	psa_algorithm_t	 alg;
 	uint8_t		 nonce[16], ad[64], in[TP_BUF];
 	size_t		 nlen, adlen, inlen;
@@ -34,7 +35,10 @@ mp_states(psa_key_id_t id)
 	(void)id;
 }
 #else
-/* Additional data in two pieces, the text in pieces of 1, 7, 16 and the rest. */
+/*
+ * Additional data in two pieces, the text in pieces of 1, 7, 16 and the rest;
+ * every output into exactly the room the API's size macro gives for it.
+ */
 static psa_status_t
 mp_run(struct mp_in *m, int encrypt, uint8_t *out, size_t *outlen)
 {
@@ -60,7 +64,8 @@ mp_run(struct mp_in *m, int encrypt, uint8_t *out, size_t *outlen)
 	for (i = 0; i < sizeof(cuts) / sizeof(cuts[0]) && at < textlen; i++) {
 		n = cuts[i] < textlen - at ? cuts[i] : textlen - at;
 		got = 0;
-		st = psa_aead_update(&op, m->in + at, n, out + total, TP_BUF - total, &got);
+		st = psa_aead_update(&op, m->in + at, n, out + total,
+		    PSA_AEAD_UPDATE_OUTPUT_SIZE(m->type, m->alg, n), &got);
 		tp_want("psa_aead_update", st, PSA_SUCCESS);
 		at += n;
 		total += got;
@@ -70,15 +75,15 @@ mp_run(struct mp_in *m, int encrypt, uint8_t *out, size_t *outlen)
 		uint8_t tag[PSA_AEAD_TAG_MAX_SIZE];
 		size_t taglen = 0;
 
-		st = psa_aead_finish(&op, out + total, TP_BUF - total, &got, tag, sizeof(tag),
-		    &taglen);
+		st = psa_aead_finish(&op, out + total, PSA_AEAD_FINISH_OUTPUT_SIZE(m->type, m->alg),
+		    &got, tag, sizeof(tag), &taglen);
 		total += got;
 		memcpy(out + total, tag, taglen);
 		total += taglen;
 		tp_want("psa_aead_finish", st, PSA_SUCCESS);
 	} else {
-		st = psa_aead_verify(&op, out + total, TP_BUF - total, &got, m->in + textlen,
-		    m->inlen - textlen);
+		st = psa_aead_verify(&op, out + total, PSA_AEAD_VERIFY_OUTPUT_SIZE(m->type, m->alg),
+		    &got, m->in + textlen, m->inlen - textlen);
 		total += got;
 		tp_want("psa_aead_verify", st, m->tampered ? PSA_ERROR_INVALID_SIGNATURE :
 		    PSA_SUCCESS);
@@ -160,6 +165,7 @@ mp_kat(size_t k)
 
 	tp_case(aead_kats[k].name);
 	m.alg = aead_kats[k].alg;
+	m.type = aead_kats[k].type;
 	m.nlen = tp_unhex(aead_kats[k].nonce, m.nonce, sizeof(m.nonce));
 	m.adlen = tp_unhex(aead_kats[k].ad, m.ad, sizeof(m.ad));
 	m.inlen = tp_unhex(aead_kats[k].pt, m.in, sizeof(m.in));
