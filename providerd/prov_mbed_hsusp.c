@@ -38,7 +38,7 @@ static const struct hsusp_fmt hsusp_fmts[] = {
 struct hsusp_view {
 	uint32_t *total32, *state32; /* MD4, MD5, RIPEMD-160, SHA-1, SHA-224/256 */
 	uint64_t *total64, *state64; /* SHA-384/512 */
-	unsigned char *md2;          /* MD2: checksum then state, 64 bytes */
+	unsigned char *md2_cksum, *md2_state; /* MD2: 16 and 48 bytes */
 	unsigned char *buffer;
 	size_t *md2_left;
 };
@@ -69,8 +69,10 @@ hsusp_view(psa_hash_operation_t *h, psa_algorithm_t alg, struct hsusp_view *v)
 		return -1;
 	switch (alg) {
 	case PSA_ALG_MD2:
-		_Static_assert(sizeof(c->ctx.md2.cksum) + sizeof(c->ctx.md2.state) == 64, "MD2");
-		v->md2 = c->ctx.md2.cksum;
+		_Static_assert(sizeof(c->ctx.md2.cksum) == 16 && sizeof(c->ctx.md2.state) == 48,
+		    "MD2's state field: 16 bytes of checksum, 48 of digest");
+		v->md2_cksum = c->ctx.md2.cksum;
+		v->md2_state = c->ctx.md2.state;
 		v->buffer = c->ctx.md2.buffer;
 		v->md2_left = &c->ctx.md2.left;
 		return 0;
@@ -163,8 +165,8 @@ prov_mbed_hash_suspend(psa_hash_operation_t *h, uint8_t *out, size_t room, size_
 	hsusp_put(p + 4 + f->len_field - hsusp_low_bytes(f), lo, hsusp_low_bytes(f), 1);
 	p += 4 + f->len_field;
 	for (i = 0; i < f->words; i++, p += f->word_bytes) {
-		if (v.md2 != NULL)
-			*p = v.md2[i];
+		if (v.md2_cksum != NULL)
+			*p = i < 16 ? v.md2_cksum[i] : v.md2_state[i - 16];
 		else
 			hsusp_put(p, v.state64 != NULL ? v.state64[i] : v.state32[i], f->word_bytes,
 			    f->big_endian);
@@ -224,8 +226,8 @@ prov_mbed_hash_resume(psa_hash_operation_t *h, const uint8_t *in, size_t in_len)
 	}
 	p = in + 4 + f->len_field;
 	for (i = 0; i < f->words; i++, p += f->word_bytes) {
-		if (v.md2 != NULL)
-			v.md2[i] = *p;
+		if (v.md2_cksum != NULL)
+			*(i < 16 ? &v.md2_cksum[i] : &v.md2_state[i - 16]) = *p;
 		else if (v.state64 != NULL)
 			v.state64[i] = hsusp_get(p, 8, 1);
 		else
