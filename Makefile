@@ -424,6 +424,13 @@ tests/check_cost: tests/check_cost.o tests/testlib.o brokerd/broker_cost.o $(PRO
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(CHECK_LIBS)
 tests/check_cost.o: LOCAL_CFLAGS += -Ibrokerd
 
+# The software provider's CCM stream and hash suspend states, against mbedtls's own.
+tests/check_mbed_stream: tests/check_mbed_stream.o tests/testlib.o providerd/prov_mbed_ccm.o \
+		providerd/prov_mbed_hsusp.o $(PROTO_LIB) $(COMMON_LIB)
+	$(msg) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(MBEDCRYPTO_LIBS) $(CHECK_LIBS)
+tests/check_mbed_stream.o: LOCAL_CFLAGS += -Iproviderd
+
 $(TEST_OBJS): LOCAL_CFLAGS += $(CHECK_CFLAGS) -DBUILD_TOP='"$(CURDIR)"'
 # frontd's own unit test, the one place outside frontd that sees its headers.
 tests/check_front.o: LOCAL_CFLAGS += -Ifrontd

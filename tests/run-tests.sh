@@ -74,7 +74,7 @@ if command -v valgrind >/dev/null 2>&1 && [ -z "${PARSEC_SANITIZED:-}" ]; then
 	for prog in "$@"; do
 		case "$prog" in
 		*check_wire | *check_ipc | *check_config | *check_jwt | *check_front | *check_libparsec | *check_upstream | *check_device | \
-		*check_broker | *check_pkcs11)
+		*check_broker | *check_pkcs11 | *check_mbed_stream)
 			run_one "$(basename "$prog") under valgrind" env CK_FORK=no valgrind -q \
 			    --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite "$prog" ;;
 		esac
