@@ -136,6 +136,8 @@ p11_generate(const struct op_key_attrs *a, const uint8_t *id)
 		p11_add(&kt_priv, CKA_VALUE_LEN, &value_len, sizeof(value_len));
 		p11_add_bool(&kt_priv, CKA_ENCRYPT, (a->usage & PSA_KEY_USAGE_ENCRYPT) != 0);
 		p11_add_bool(&kt_priv, CKA_DECRYPT, (a->usage & PSA_KEY_USAGE_DECRYPT) != 0);
+		p11_add_bool(&kt_priv, CKA_SIGN, p11_mac_key_signs(a)); /* AES-CMAC */
+		p11_add_bool(&kt_priv, CKA_VERIFY, p11_mac_key_verifies(a));
 		return p11_status(p11.module->C_GenerateKey(p11.session, &mech, kt_priv.a,
 		    kt_priv.n, &key));
 	} else {
@@ -330,6 +332,8 @@ p11_import(const struct op_key_attrs *a, const uint8_t *id, const uint8_t *data,
 		p11_add(&t, CKA_VALUE, data, len);
 		p11_add_bool(&t, CKA_ENCRYPT, (a->usage & PSA_KEY_USAGE_ENCRYPT) != 0);
 		p11_add_bool(&t, CKA_DECRYPT, (a->usage & PSA_KEY_USAGE_DECRYPT) != 0);
+		p11_add_bool(&t, CKA_SIGN, p11_mac_key_signs(a)); /* AES-CMAC */
+		p11_add_bool(&t, CKA_VERIFY, p11_mac_key_verifies(a));
 		return p11_create_object(&t);
 	}
 	if (a->type == PSA_KEY_TYPE_HMAC) {
@@ -340,7 +344,7 @@ p11_import(const struct op_key_attrs *a, const uint8_t *id, const uint8_t *data,
 		p11_common(&t, id, &cls, &kt, 1, a);
 		p11_add(&t, CKA_VALUE, data, len);
 		p11_add_bool(&t, CKA_SIGN, (a->usage & (PSA_KEY_USAGE_SIGN_MESSAGE |
-		    PSA_KEY_USAGE_SIGN_HASH)) != 0);
+		    PSA_KEY_USAGE_SIGN_HASH)) != 0 || p11_mac_key_signs(a));
 		p11_add_bool(&t, CKA_VERIFY, (a->usage & (PSA_KEY_USAGE_VERIFY_MESSAGE |
 		    PSA_KEY_USAGE_VERIFY_HASH)) != 0);
 		return p11_create_object(&t);
