@@ -92,7 +92,11 @@ psa_status_t p11_find_key(CK_OBJECT_CLASS cls, const uint8_t *id, CK_OBJECT_HAND
  */
 psa_status_t p11_decrypt_status(CK_RV rv, psa_status_t fail_status);
 prov_op_handler p11_op_signature, p11_op_asymmetric, p11_op_ecdh, p11_op_aead, p11_op_cipher,
-    p11_op_random;
+    p11_op_random, p11_op_hash;
+/* The token's digest for a PSA hash (SHA-2, SHA-1, MD5), if it offers it. */
+int p11_digest_mech(uint32_t alg, CK_MECHANISM_TYPE *mech);
+/* Whether the token digests at all (SHA-256 is the sign). */
+int p11_serves_hash(void);
 
 /*
  * prov_pkcs11_mac.c: a MAC on a secret key of the token, judged by PSA's

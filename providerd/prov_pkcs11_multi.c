@@ -140,21 +140,10 @@ p11m_started(struct p11m_op *m, psa_status_t st, struct op_result *res, struct p
 	return st != PSA_SUCCESS ? st : PSA_ERROR_BAD_STATE;
 }
 
-/* The token's mechanism for a PSA hash, if it digests with it. */
-static int
-p11m_hash_mech(uint32_t alg, CK_MECHANISM_TYPE *mech, CK_FLAGS flags)
-{
-	CK_RSA_PKCS_MGF_TYPE mgf;
-
-	return p11_hash_mech(alg, mech, &mgf) == 0 && p11_has_mech(*mech, flags);
-}
-
 int
 p11_multi_serves_hash(void)
 {
-	CK_MECHANISM_TYPE mech;
-
-	return p11m_hash_mech(PSA_ALG_SHA_256, &mech, CKF_DIGEST);
+	return p11_serves_hash();
 }
 
 /* A clone needs the token to save and restore a digest's state; probed once. */
@@ -245,7 +234,7 @@ PROV_MULTI_HANDLER(p11_multi_hash_setup)
 			return PSA_ERROR_BAD_STATE;
 	} else if (!PSA_ALG_IS_HASH(op->alg)) {
 		return PSA_ERROR_INVALID_ARGUMENT;
-	} else if (!p11m_hash_mech(op->alg, &mech.mechanism, CKF_DIGEST)) {
+	} else if (!p11_digest_mech(op->alg, &mech.mechanism)) {
 		return PSA_ERROR_NOT_SUPPORTED;
 	}
 	if ((st = p11m_new(op, P11M_HASH, &m)) != PSA_SUCCESS)

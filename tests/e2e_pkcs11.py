@@ -436,6 +436,22 @@ def mac_oneshot(svc):
           st == ST["not_permitted"], st)
 
 
+def hash_oneshot(svc):
+    """PsaHashCompute and PsaHashCompare on the token's digests: SHA-256 and SHA-1 of "abc"
+    (FIPS 180), and a wrong or short hash to compare."""
+    for h, name in ((A.SHA_256, "sha256"), (A.SHA_1, "sha1")):
+        want = hashlib.new(name, b"abc").digest()
+        st, out = ops.call(svc, "hash", ops.hash_pb.Operation(alg=h, input=b"abc"), provider=2)
+        got = ops.hash_pb.Result.FromString(out).hash if st == 0 else None
+        sts = [ops.call(svc, "hash_compare", ops.hash_cmp.Operation(alg=h, input=b"abc",
+                                                                     hash=x), provider=2)[0]
+               for x in (want, want[:-1] + bytes([want[-1] ^ 1]), want[:-1])]
+        check("PKCS#11 PsaHashCompute %s(abc) on the token, and PsaHashCompare of it, of a "
+              "changed one and of a short one" % name,
+              got == want and sts == [0, ST["invalid_signature"], ST["invalid_signature"]],
+              (st, got, sts))
+
+
 def mac_listing(token):
     """The one-shot MAC opcodes are listed only when advertise_mac_opcodes says so
     (upstream's Rust client refuses a list naming opcodes it does not know)."""
@@ -470,6 +486,7 @@ def main():
         asym_suite.run(svc, 1)
         token_contents(svc, token)
         mac_oneshot(svc)
+        hash_oneshot(svc)
         junk(svc)
         concurrency(svc)
         # Keys live on the token: a restart of the service finds them.
