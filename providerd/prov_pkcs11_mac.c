@@ -154,8 +154,15 @@ p11_mac_init(CK_SESSION_HANDLE session, const struct p11_mac *mac, int verify)
 
 	rv = p11_mac_signs(mac, verify) ? p11.module->C_SignInit(session, &mech, mac->key) :
 	    p11.module->C_VerifyInit(session, &mech, mac->key);
-	/* A key shorter (or longer) than the token takes for the mechanism is one it cannot use. */
-	return rv == CKR_KEY_SIZE_RANGE ? PSA_ERROR_NOT_SUPPORTED : p11_status(rv);
+	/*
+	 * A key shorter (or longer) than the token takes for the mechanism is one
+	 * it cannot use; so is an object made without CKA_SIGN, as an AES key or a
+	 * verify-only truncated-MAC key made before the service set it: the PSA
+	 * policy, checked above, allowed the MAC.
+	 */
+	if (rv == CKR_KEY_SIZE_RANGE || rv == CKR_KEY_FUNCTION_NOT_PERMITTED)
+		return PSA_ERROR_NOT_SUPPORTED;
+	return p11_status(rv);
 }
 
 int
