@@ -167,7 +167,7 @@ PROV_MBED_OBJS += providerd/prov_mbed_ccm.o # CCM as a stream on the block ciphe
 PROV_DEVICE_OBJS = providerd/prov_policy.o
 PROV_PKCS11_OBJS = providerd/prov_pkcs11.o providerd/prov_pkcs11_create.o \
 	providerd/prov_pkcs11_keys.o providerd/prov_pkcs11_ops.o providerd/prov_pkcs11_token.o \
-	providerd/prov_pkcs11_multi.o \
+	providerd/prov_pkcs11_multi.o providerd/prov_pkcs11_mac.o \
 	$(PROV_DEVICE_OBJS) providerd/pkcs11_main.o
 PROV_TPM_OBJS = providerd/prov_tpm.o providerd/prov_tpm_attest.o providerd/prov_tpm_cache.o \
 	providerd/prov_tpm_key.o providerd/prov_tpm_ops.o providerd/prov_tpm_upstream.o \

@@ -23,6 +23,7 @@ prov_pkcs11_init(const struct setup_provider *setup)
 
 	p11.software_public_operations = setup->software_public_operations != 0;
 	p11.allow_export = setup->allow_export != 0;
+	p11.advertise_mac = setup->advertise_mac_opcodes != 0;
 	if (psa_crypto_init() != PSA_SUCCESS) {
 		log_warnx("psa_crypto_init failed");
 		return -1;
@@ -215,6 +216,18 @@ static const struct prov_op prov_pkcs11_ops[] = {
 	{ OP_PSA_CIPHER_DECRYPT, 1, P11_COST, p11_op_cipher, p11_serves_cipher_decrypt, NULL },
 	{ OP_PSA_SIGN_MESSAGE, 1, P11_COST, p11_op_signature, p11_serves_sign, NULL },
 	{ OP_PSA_VERIFY_MESSAGE, 1, P11_COST, p11_op_signature, p11_serves_verify, NULL },
+	/*
+	 * One C_Digest costs as a multipart step; a one-shot MAC looks its key up
+	 * as a signature does, and costs about as much. Medians through the
+	 * service, 5 alternating rounds of 100 calls, load average 9, 2026-12-07:
+	 * SHA-256 of 64 bytes 0.13 ms, HMAC-SHA-256 of 64 bytes 0.40 ms, P-256
+	 * sign 0.51 ms.
+	 */
+	{ OP_PSA_HASH_COMPUTE, 0, P11_COST_STEP, p11_op_hash, p11_serves_hash, NULL },
+	{ OP_PSA_HASH_COMPARE, 0, P11_COST_STEP, p11_op_hash, p11_serves_hash, NULL },
+	/* Served whenever the token can; named as the Mbed Crypto provider names them. */
+	{ OP_PSA_MAC_COMPUTE, 1, P11_COST, p11_op_mac, p11_mac_serves_sign, p11_mac_listed },
+	{ OP_PSA_MAC_VERIFY, 1, P11_COST, p11_op_mac, p11_mac_serves_verify, p11_mac_listed },
 	{ OP_EXT_GENERATE_VOLATILE, 1, P11_COST_CREATE, prov_pkcs11_op_create,
 	    p11_serves_generate, NULL },
 	{ OP_EXT_IMPORT_VOLATILE, 1, P11_COST_CREATE, prov_pkcs11_op_create, NULL, NULL },
@@ -248,6 +261,20 @@ static const struct prov_op prov_pkcs11_ops[] = {
 	{ OP_EXT_CIPHER_UPDATE, 0, P11_COST_STEP, p11_multi_cipher_update, p11_multi_serves_cipher,
 	    NULL },
 	{ OP_EXT_CIPHER_FINISH, 0, P11_COST_STEP, p11_multi_cipher_finish, p11_multi_serves_cipher,
+	    NULL },
+	{ OP_EXT_AEAD_SETUP, 1, P11_COST, p11_multi_aead_setup, p11_multi_serves_aead, NULL },
+	{ OP_EXT_AEAD_SET_LENGTHS, 0, P11_COST_STEP, p11_multi_aead_step, p11_multi_serves_aead,
+	    NULL },
+	{ OP_EXT_AEAD_GENERATE_NONCE, 0, P11_COST_STEP, p11_multi_aead_step, p11_multi_serves_aead,
+	    NULL },
+	{ OP_EXT_AEAD_SET_NONCE, 0, P11_COST_STEP, p11_multi_aead_step, p11_multi_serves_aead,
+	    NULL },
+	{ OP_EXT_AEAD_UPDATE_AD, 0, P11_COST_STEP, p11_multi_aead_step, p11_multi_serves_aead,
+	    NULL },
+	{ OP_EXT_AEAD_UPDATE, 0, P11_COST_STEP, p11_multi_aead_step, p11_multi_serves_aead, NULL },
+	{ OP_EXT_AEAD_FINISH, 0, P11_COST_STEP, p11_multi_aead_finish, p11_multi_serves_aead,
+	    NULL },
+	{ OP_EXT_AEAD_VERIFY, 0, P11_COST_STEP, p11_multi_aead_finish, p11_multi_serves_aead,
 	    NULL },
 };
 

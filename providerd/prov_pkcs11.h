@@ -21,6 +21,7 @@ struct p11_token {
 	int software_public_operations;
 	int allow_export;
 	int has_rng;
+	int advertise_mac; /* ListOpcodes names PsaMacCompute and PsaMacVerify */
 	int logged_in; /* with user_pin; without, private objects are out of reach */
 	CK_MECHANISM_TYPE *mechs;
 	CK_MECHANISM_INFO *mech_info;
@@ -91,22 +92,64 @@ psa_status_t p11_find_key(CK_OBJECT_CLASS cls, const uint8_t *id, CK_OBJECT_HAND
  */
 psa_status_t p11_decrypt_status(CK_RV rv, psa_status_t fail_status);
 prov_op_handler p11_op_signature, p11_op_asymmetric, p11_op_ecdh, p11_op_aead, p11_op_cipher,
-    p11_op_random;
+    p11_op_random, p11_op_hash;
+/* The token's digest for a PSA hash (SHA-2, SHA-1, MD5), if it offers it. */
+int p11_digest_mech(uint32_t alg, CK_MECHANISM_TYPE *mech);
+/* Whether the token digests at all (SHA-256 is the sign). */
+int p11_serves_hash(void);
 
 /*
- * prov_pkcs11_multi.c: multipart hash, MAC and cipher (parsecd's extension
+ * prov_pkcs11_mac.c: a MAC on a secret key of the token, judged by PSA's
+ * rules (policy, algorithm, length) as Mbed TLS does, and the one-shot MAC.
+ */
+struct p11_mac {
+	CK_MECHANISM_TYPE mech;
+	CK_OBJECT_HANDLE key;
+	size_t len;  /* the MAC's length: the algorithm's, after any truncation */
+	size_t full; /* the mechanism's, which the token gives */
+};
+/*
+ * A new secret key's CKA_SIGN and CKA_VERIFY: what its MAC policy needs; a
+ * verify-only key signs too if its policy is a truncated MAC, which the
+ * service checks on the token's full MAC.
+ */
+int p11_mac_key_signs(const struct op_key_attrs *a);
+int p11_mac_key_verifies(const struct op_key_attrs *a);
+/* The key (CKA_ID key_ref) and mechanism for op's MAC, after PSA's checks. */
+psa_status_t p11_mac_prepare(const struct op_request *op, int verify, const uint8_t *key_ref,
+    size_t key_ref_len, struct p11_mac *mac);
+/* Whether the token signs (computes the MAC) rather than verifies: a truncated MAC's check. */
+int p11_mac_signs(const struct p11_mac *mac, int verify);
+/* C_SignInit or C_VerifyInit on session, as p11_mac_signs says. */
+psa_status_t p11_mac_init(CK_SESSION_HANDLE session, const struct p11_mac *mac, int verify);
+/* Whether two strings of bytes are equal, in time that does not depend on where they differ. */
+int p11_mac_equal(const uint8_t *a, const uint8_t *b, size_t len);
+/* The token's full MAC against the one given, at the algorithm's length. */
+psa_status_t p11_mac_check(const struct p11_mac *mac, const uint8_t *computed,
+    size_t computed_len, const uint8_t *given, size_t given_len);
+/* C_Verify's or C_VerifyFinal's answer: a wrong MAC is PSA's invalid signature. */
+psa_status_t p11_mac_verify_status(CK_RV rv);
+int p11_mac_serves_sign(void);
+int p11_mac_serves_verify(void);
+/* ListOpcodes names the one-shot MAC only when configured (advertise_mac_opcodes). */
+int p11_mac_listed(void);
+prov_op_handler p11_op_mac;
+
+/*
+ * prov_pkcs11_multi.c: multipart hash, MAC, cipher and AEAD encryption (parsecd's extension
  * opcodes), each operation on a token session of its own.
  */
 prov_op_handler p11_multi_abort, p11_multi_hash_setup, p11_multi_hash_update,
     p11_multi_hash_finish, p11_multi_mac_setup, p11_multi_mac_update, p11_multi_mac_finish,
     p11_multi_cipher_setup, p11_multi_cipher_iv, p11_multi_cipher_update,
-    p11_multi_cipher_finish;
+    p11_multi_cipher_finish, p11_multi_aead_setup, p11_multi_aead_step, p11_multi_aead_finish;
 /* Whether the token serves each family (the rows' served callbacks); clone: saves state. */
 int p11_multi_serves_any(void);
 int p11_multi_serves_hash(void);
 int p11_multi_serves_clone(void);
 int p11_multi_serves_mac(void);
 int p11_multi_serves_cipher(void);
+int p11_multi_serves_aead(void);
 /* A client connection closed: its operations' sessions are closed. */
 void p11_multi_drop(uint64_t conn);
 

@@ -89,6 +89,37 @@ p11_usage_public(struct p11_tmpl *t, const struct op_key_attrs *a)
 	p11_add_bool(t, CKA_VERIFY_RECOVER, 0);
 }
 
+/* An HMAC key's capabilities (a verify-only key signs too if its policy is a truncated MAC). */
+static void
+p11_usage_hmac(struct p11_tmpl *t, const struct op_key_attrs *a)
+{
+	p11_add_bool(t, CKA_SIGN, (a->usage & (PSA_KEY_USAGE_SIGN_MESSAGE |
+	    PSA_KEY_USAGE_SIGN_HASH)) != 0 || p11_mac_key_signs(a));
+	p11_add_bool(t, CKA_VERIFY, (a->usage & (PSA_KEY_USAGE_VERIFY_MESSAGE |
+	    PSA_KEY_USAGE_VERIFY_HASH)) != 0);
+}
+
+/* An HMAC key: a generic secret of whole bytes, made on the token. */
+static psa_status_t
+p11_generate_hmac(const struct op_key_attrs *a, const uint8_t *id)
+{
+	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+	CK_KEY_TYPE kt = CKK_GENERIC_SECRET;
+	CK_MECHANISM mech = { CKM_GENERIC_SECRET_KEY_GEN, NULL, 0 };
+	CK_ULONG value_len = a->bits / 8;
+	struct p11_tmpl t = { .n = 0 };
+	CK_OBJECT_HANDLE key;
+
+	if (a->bits == 0 || a->bits % 8 != 0)
+		return PSA_ERROR_INVALID_ARGUMENT;
+	if (!p11_has_mech(mech.mechanism, CKF_GENERATE))
+		return PSA_ERROR_NOT_SUPPORTED;
+	p11_common(&t, id, &cls, &kt, 1, a);
+	p11_add(&t, CKA_VALUE_LEN, &value_len, sizeof(value_len));
+	p11_usage_hmac(&t, a);
+	return p11_status(p11.module->C_GenerateKey(p11.session, &mech, t.a, t.n, &key));
+}
+
 static psa_status_t
 p11_generate(const struct op_key_attrs *a, const uint8_t *id)
 {
@@ -136,8 +167,12 @@ p11_generate(const struct op_key_attrs *a, const uint8_t *id)
 		p11_add(&kt_priv, CKA_VALUE_LEN, &value_len, sizeof(value_len));
 		p11_add_bool(&kt_priv, CKA_ENCRYPT, (a->usage & PSA_KEY_USAGE_ENCRYPT) != 0);
 		p11_add_bool(&kt_priv, CKA_DECRYPT, (a->usage & PSA_KEY_USAGE_DECRYPT) != 0);
+		p11_add_bool(&kt_priv, CKA_SIGN, p11_mac_key_signs(a)); /* AES-CMAC */
+		p11_add_bool(&kt_priv, CKA_VERIFY, p11_mac_key_verifies(a));
 		return p11_status(p11.module->C_GenerateKey(p11.session, &mech, kt_priv.a,
 		    kt_priv.n, &key));
+	} else if (a->type == PSA_KEY_TYPE_HMAC) {
+		return p11_generate_hmac(a, id);
 	} else {
 		return PSA_ERROR_NOT_SUPPORTED;
 	}
@@ -330,6 +365,8 @@ p11_import(const struct op_key_attrs *a, const uint8_t *id, const uint8_t *data,
 		p11_add(&t, CKA_VALUE, data, len);
 		p11_add_bool(&t, CKA_ENCRYPT, (a->usage & PSA_KEY_USAGE_ENCRYPT) != 0);
 		p11_add_bool(&t, CKA_DECRYPT, (a->usage & PSA_KEY_USAGE_DECRYPT) != 0);
+		p11_add_bool(&t, CKA_SIGN, p11_mac_key_signs(a)); /* AES-CMAC */
+		p11_add_bool(&t, CKA_VERIFY, p11_mac_key_verifies(a));
 		return p11_create_object(&t);
 	}
 	if (a->type == PSA_KEY_TYPE_HMAC) {
@@ -339,10 +376,7 @@ p11_import(const struct op_key_attrs *a, const uint8_t *id, const uint8_t *data,
 			return PSA_ERROR_INVALID_ARGUMENT;
 		p11_common(&t, id, &cls, &kt, 1, a);
 		p11_add(&t, CKA_VALUE, data, len);
-		p11_add_bool(&t, CKA_SIGN, (a->usage & (PSA_KEY_USAGE_SIGN_MESSAGE |
-		    PSA_KEY_USAGE_SIGN_HASH)) != 0);
-		p11_add_bool(&t, CKA_VERIFY, (a->usage & (PSA_KEY_USAGE_VERIFY_MESSAGE |
-		    PSA_KEY_USAGE_VERIFY_HASH)) != 0);
+		p11_usage_hmac(&t, a);
 		return p11_create_object(&t);
 	}
 	return PSA_ERROR_NOT_SUPPORTED;

@@ -24,17 +24,37 @@
 #define P11M_MAX 256
 #define P11M_BLOCK 16
 
-enum p11m_kind { P11M_HASH, P11M_MAC, P11M_CIPHER };
+/* Additional data one AEAD operation, and all of a worker's, may hold until the text starts. */
+#define P11M_AD_MAX (256u * 1024u)
+#define P11M_AD_WORKER_MAX (16u * 1024u * 1024u)
+
+enum p11m_kind { P11M_HASH, P11M_MAC, P11M_CIPHER, P11M_AEAD };
+
+/* An AEAD encryption's state until the token runs it (the AEAD section below says why). */
+struct p11m_aead {
+	size_t tag_len, nonce_len;
+	int nonce_set, lengths_set, text_seen;
+	uint64_t ad_len, text_len, ad_given, text_given;
+	uint8_t nonce[PSA_AEAD_NONCE_MAX_SIZE];
+	uint8_t *ad; /* held until the first update or the finish: CK_GCM_PARAMS takes it whole */
+	size_t ad_cap;
+};
+
+/* What this worker's AEAD operations hold now. */
+static size_t p11m_ad_total;
 
 struct p11m_op {
 	struct prov_multi base; /* first: the worker's table of operations */
 	CK_SESSION_HANDLE session;
 	uint32_t alg;
 	int reverse;          /* MAC verify, cipher decrypt */
+	int signs;            /* a MAC computed by the token (sign, or a truncated MAC's check) */
 	int started;          /* the token runs the operation (a cipher: once it has an IV) */
 	size_t size;          /* hash or MAC length */
+	size_t full;          /* a MAC's length before truncation */
 	uint64_t fed;         /* a cipher's input so far */
-	CK_OBJECT_HANDLE key; /* a cipher's key, for its init once the IV is known */
+	CK_OBJECT_HANDLE key; /* a cipher's (AEAD's) key, for its init once the IV is known */
+	struct p11m_aead *aead;
 };
 
 /* The operation a step names, if it is of kind; else NULL (PsaErrorBadState). */
@@ -44,12 +64,28 @@ p11m_find(const struct op_request *op, enum p11m_kind kind)
 	return (struct p11m_op *)prov_multi_find(op, kind);
 }
 
+/* An AEAD's held additional data, wiped and given back. */
+static void
+p11m_aead_unhold(struct p11m_aead *a)
+{
+	if (a->ad != NULL) {
+		p11m_ad_total -= a->ad_cap;
+		wipe_free(a->ad, a->ad_cap);
+	}
+	a->ad = NULL;
+	a->ad_cap = 0;
+}
+
 /* Closing the session ends whatever operation the token still runs on it. */
 static void
 p11m_free(struct p11m_op *m)
 {
 	if (m->session != CK_INVALID_HANDLE)
 		p11.module->C_CloseSession(m->session);
+	if (m->aead != NULL) {
+		p11m_aead_unhold(m->aead);
+		wipe_free(m->aead, sizeof(*m->aead));
+	}
 	free(m);
 }
 
@@ -104,58 +140,10 @@ p11m_started(struct p11m_op *m, psa_status_t st, struct op_result *res, struct p
 	return st != PSA_SUCCESS ? st : PSA_ERROR_BAD_STATE;
 }
 
-/* Whether two strings of bytes are equal, in time that does not depend on where they differ. */
-static int
-p11m_equal(const uint8_t *a, const uint8_t *b, size_t len)
-{
-	uint8_t d = 0;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		d |= a[i] ^ b[i];
-	return d == 0;
-}
-
-/* The token's mechanism for a PSA hash, if it digests with it. */
-static int
-p11m_hash_mech(uint32_t alg, CK_MECHANISM_TYPE *mech, CK_FLAGS flags)
-{
-	CK_RSA_PKCS_MGF_TYPE mgf;
-
-	return p11_hash_mech(alg, mech, &mgf) == 0 && p11_has_mech(*mech, flags);
-}
-
-/* The token's HMAC mechanism for a full-length PSA HMAC. */
-static int
-p11m_hmac_mech(uint32_t alg, CK_MECHANISM_TYPE *mech, CK_FLAGS flags)
-{
-	if (!PSA_ALG_IS_HMAC(alg) || PSA_ALG_FULL_LENGTH_MAC(alg) != alg)
-		return 0;
-	switch (PSA_ALG_HMAC_GET_HASH(alg)) {
-	case PSA_ALG_SHA_224:
-		*mech = CKM_SHA224_HMAC;
-		break;
-	case PSA_ALG_SHA_256:
-		*mech = CKM_SHA256_HMAC;
-		break;
-	case PSA_ALG_SHA_384:
-		*mech = CKM_SHA384_HMAC;
-		break;
-	case PSA_ALG_SHA_512:
-		*mech = CKM_SHA512_HMAC;
-		break;
-	default:
-		return 0;
-	}
-	return p11_has_mech(*mech, flags);
-}
-
 int
 p11_multi_serves_hash(void)
 {
-	CK_MECHANISM_TYPE mech;
-
-	return p11m_hash_mech(PSA_ALG_SHA_256, &mech, CKF_DIGEST);
+	return p11_serves_hash();
 }
 
 /* A clone needs the token to save and restore a digest's state; probed once. */
@@ -183,9 +171,7 @@ p11_multi_serves_clone(void)
 int
 p11_multi_serves_mac(void)
 {
-	CK_MECHANISM_TYPE mech;
-
-	return p11m_hmac_mech(PSA_ALG_HMAC(PSA_ALG_SHA_256), &mech, CKF_SIGN);
+	return p11_mac_serves_sign();
 }
 
 int
@@ -198,7 +184,8 @@ p11_multi_serves_cipher(void)
 int
 p11_multi_serves_any(void)
 {
-	return p11_multi_serves_hash() || p11_multi_serves_mac() || p11_multi_serves_cipher();
+	return p11_multi_serves_hash() || p11_multi_serves_mac() || p11_multi_serves_cipher() ||
+	    p11_multi_serves_aead();
 }
 
 
@@ -247,7 +234,7 @@ PROV_MULTI_HANDLER(p11_multi_hash_setup)
 			return PSA_ERROR_BAD_STATE;
 	} else if (!PSA_ALG_IS_HASH(op->alg)) {
 		return PSA_ERROR_INVALID_ARGUMENT;
-	} else if (!p11m_hash_mech(op->alg, &mech.mechanism, CKF_DIGEST)) {
+	} else if (!p11_digest_mech(op->alg, &mech.mechanism)) {
 		return PSA_ERROR_NOT_SUPPORTED;
 	}
 	if ((st = p11m_new(op, P11M_HASH, &m)) != PSA_SUCCESS)
@@ -287,7 +274,7 @@ PROV_MULTI_HANDLER(p11_multi_hash_finish)
 	if (st == PSA_SUCCESS && len != m->size)
 		st = PSA_ERROR_HARDWARE_FAILURE;
 	if (st == PSA_SUCCESS && op->opcode == OP_EXT_HASH_VERIFY) {
-		if (op->in[1].len != len || !p11m_equal(op->in[1].ptr, digest, len))
+		if (op->in[1].len != len || !p11_mac_equal(op->in[1].ptr, digest, len))
 			st = PSA_ERROR_INVALID_SIGNATURE;
 	} else if (st == PSA_SUCCESS) {
 		memcpy(prov_out_alloc(out, res, 0, len), digest, len);
@@ -297,6 +284,79 @@ PROV_MULTI_HANDLER(p11_multi_hash_finish)
 }
 
 /* ---- MAC ---- */
+PROV_MULTI_HANDLER(p11_multi_mac_setup)
+{
+	int verify = op->number != 0;
+	struct p11_mac mac;
+	struct p11m_op *m;
+	psa_status_t st;
+
+	if ((st = p11_mac_prepare(op, verify, key_ref, key_ref_len, &mac)) != PSA_SUCCESS)
+		return st;
+	if ((st = p11m_new(op, P11M_MAC, &m)) != PSA_SUCCESS)
+		return st;
+	m->size = mac.len;
+	m->full = mac.full;
+	m->signs = p11_mac_signs(&mac, verify);
+	st = p11_mac_init(m->session, &mac, verify);
+	return p11m_started(m, st, res, out);
+}
+
+PROV_MULTI_HANDLER(p11_multi_mac_update)
+{
+	struct p11m_op *m = p11m_find(op, P11M_MAC);
+	CK_RV rv;
+
+	if (m == NULL)
+		return PSA_ERROR_BAD_STATE;
+	rv = m->signs ? p11.module->C_SignUpdate(m->session, (uint8_t *)op->in[0].ptr,
+	    op->in[0].len) : p11.module->C_VerifyUpdate(m->session, (uint8_t *)op->in[0].ptr,
+	    op->in[0].len);
+	return p11m_step_end(m, p11_status(rv));
+}
+
+/*
+ * Sign finish, or verify finish: by the token for a full-length MAC, here on
+ * the token's MAC for a truncated one. Either ends the operation.
+ */
+PROV_MULTI_HANDLER(p11_multi_mac_finish)
+{
+	struct p11m_op *m = p11m_find(op, P11M_MAC);
+	int verify = op->opcode == OP_EXT_MAC_VERIFY_FINISH;
+	uint8_t mac[PSA_MAC_MAX_SIZE];
+	CK_ULONG len = sizeof(mac);
+	struct p11_mac want;
+	psa_status_t st;
+
+	if (m == NULL)
+		return PSA_ERROR_BAD_STATE;
+	if (verify != m->reverse)
+		return p11m_step_end(m, PSA_ERROR_BAD_STATE);
+	if (!verify && prov_multi_room(op, PSA_MAC_MAX_SIZE) < m->size)
+		return p11m_step_end(m, PSA_ERROR_BUFFER_TOO_SMALL);
+	memset(&want, 0, sizeof(want));
+	want.len = m->size;
+	want.full = m->full;
+	if (verify && op->in[1].len != m->size)
+		st = PSA_ERROR_INVALID_SIGNATURE;
+	else if (!m->signs)
+		st = p11_mac_verify_status(p11.module->C_VerifyFinal(m->session,
+		    (uint8_t *)op->in[1].ptr, op->in[1].len));
+	else if ((st = p11_status(p11.module->C_SignFinal(m->session, mac, &len))) !=
+	    PSA_SUCCESS)
+		;
+	else if (verify)
+		st = p11_mac_check(&want, mac, len, op->in[1].ptr, op->in[1].len);
+	else if (len != m->full)
+		st = PSA_ERROR_HARDWARE_FAILURE;
+	else
+		memcpy(prov_out_alloc(out, res, 0, m->size), mac, m->size);
+	explicit_bzero(mac, sizeof(mac));
+	p11m_end(m);
+	return st;
+}
+
+/* ---- cipher ---- */
 /* A secret key of the token, after the key's PSA policy, which the token does not keep. */
 static psa_status_t
 p11m_key(const struct op_request *op, uint32_t usage, const uint8_t *key_ref,
@@ -309,77 +369,6 @@ p11m_key(const struct op_request *op, uint32_t usage, const uint8_t *key_ref,
 	return p11_find_key(CKO_SECRET_KEY, key_ref, key);
 }
 
-PROV_MULTI_HANDLER(p11_multi_mac_setup)
-{
-	CK_MECHANISM mech = { 0, NULL, 0 };
-	int verify = op->number != 0;
-	CK_OBJECT_HANDLE key;
-	struct p11m_op *m;
-	psa_status_t st;
-	CK_RV rv;
-
-	st = p11m_key(op, verify ? PSA_KEY_USAGE_VERIFY_MESSAGE : PSA_KEY_USAGE_SIGN_MESSAGE,
-	    key_ref, key_ref_len, &key);
-	if (st != PSA_SUCCESS)
-		return st;
-	if (!PSA_ALG_IS_MAC(op->alg))
-		return PSA_ERROR_INVALID_ARGUMENT;
-	if (op->attrs.type != PSA_KEY_TYPE_HMAC ||
-	    !p11m_hmac_mech(op->alg, &mech.mechanism, verify ? CKF_VERIFY : CKF_SIGN))
-		return PSA_ERROR_NOT_SUPPORTED;
-	if ((st = p11m_new(op, P11M_MAC, &m)) != PSA_SUCCESS)
-		return st;
-	m->size = PSA_HASH_LENGTH(PSA_ALG_HMAC_GET_HASH(op->alg));
-	rv = verify ? p11.module->C_VerifyInit(m->session, &mech, key) :
-	    p11.module->C_SignInit(m->session, &mech, key);
-	/* A key shorter than the token accepts for HMAC is one it cannot use. */
-	st = rv == CKR_KEY_SIZE_RANGE ? PSA_ERROR_NOT_SUPPORTED : p11_status(rv);
-	return p11m_started(m, st, res, out);
-}
-
-PROV_MULTI_HANDLER(p11_multi_mac_update)
-{
-	struct p11m_op *m = p11m_find(op, P11M_MAC);
-	CK_RV rv;
-
-	if (m == NULL)
-		return PSA_ERROR_BAD_STATE;
-	rv = m->reverse ? p11.module->C_VerifyUpdate(m->session, (uint8_t *)op->in[0].ptr,
-	    op->in[0].len) : p11.module->C_SignUpdate(m->session, (uint8_t *)op->in[0].ptr,
-	    op->in[0].len);
-	return p11m_step_end(m, p11_status(rv));
-}
-
-PROV_MULTI_HANDLER(p11_multi_mac_finish)
-{
-	struct p11m_op *m = p11m_find(op, P11M_MAC);
-	int verify = op->opcode == OP_EXT_MAC_VERIFY_FINISH;
-	uint8_t mac[PSA_MAC_MAX_SIZE];
-	CK_ULONG len = sizeof(mac);
-	psa_status_t st;
-	CK_RV rv;
-
-	if (m == NULL)
-		return PSA_ERROR_BAD_STATE;
-	if (verify != m->reverse)
-		return p11m_step_end(m, PSA_ERROR_BAD_STATE);
-	if (!verify && prov_multi_room(op, PSA_MAC_MAX_SIZE) < m->size)
-		return p11m_step_end(m, PSA_ERROR_BUFFER_TOO_SMALL);
-	if (verify) {
-		rv = p11.module->C_VerifyFinal(m->session, (uint8_t *)op->in[1].ptr,
-		    op->in[1].len);
-		st = rv == CKR_SIGNATURE_LEN_RANGE || rv == CKR_SIGNATURE_INVALID ?
-		    PSA_ERROR_INVALID_SIGNATURE : p11_status(rv);
-	} else if ((st = p11_status(p11.module->C_SignFinal(m->session, mac, &len))) ==
-	    PSA_SUCCESS) {
-		memcpy(prov_out_alloc(out, res, 0, len), mac, len);
-	}
-	explicit_bzero(mac, sizeof(mac));
-	p11m_end(m);
-	return st;
-}
-
-/* ---- cipher ---- */
 /* The token's mechanism for a PSA cipher on AES; ECB has no IV, so its operation starts now. */
 static int
 p11m_cipher_mech(uint32_t alg, CK_MECHANISM_TYPE *mech, int decrypt)
@@ -556,6 +545,230 @@ PROV_MULTI_HANDLER(p11_multi_cipher_finish)
 		st = PSA_ERROR_BUFFER_TOO_SMALL;
 	if (st != PSA_SUCCESS)
 		res->out[0].len = 0;
+	p11m_end(m);
+	return st;
+}
+
+/*
+ * ---- AEAD: AES-GCM encryption ----
+ * SoftHSMv2 2.6.1, measured (2026-12-07): C_EncryptUpdate with CKM_AES_GCM
+ * gives back exactly its input's length of ciphertext and C_EncryptFinal the
+ * tag alone, so an encryption keeps PSA's output bounds (update: its input;
+ * finish: no text, the tag). Its decryption gives nothing at C_DecryptUpdate
+ * and the whole plaintext at C_DecryptFinal, which PSA_AEAD_VERIFY_OUTPUT_SIZE
+ * (a block) cannot hold: a multipart decryption is PsaErrorNotSupported here,
+ * the one-shot PsaAeadDecrypt serves it. The token takes the additional data
+ * at its init (CK_GCM_PARAMS), so update_ad's parts are held until the first
+ * update or the finish; the nonce is held as well. The token has no CCM.
+ */
+int
+p11_multi_serves_aead(void)
+{
+	return p11_has_mech(CKM_AES_GCM, CKF_ENCRYPT);
+}
+
+PROV_MULTI_HANDLER(p11_multi_aead_setup)
+{
+	int decrypt = op->number != 0;
+	size_t tag_len = PSA_ALG_AEAD_GET_TAG_LENGTH(op->alg);
+	CK_OBJECT_HANDLE key;
+	struct p11m_op *m;
+	psa_status_t st;
+
+	if (!PSA_ALG_IS_AEAD(op->alg) || PSA_ALG_IS_WILDCARD(op->alg))
+		return PSA_ERROR_NOT_SUPPORTED;
+	if (key_ref_len != P11_KEY_ID_LEN)
+		return PSA_ERROR_INVALID_HANDLE;
+	if (!prov_policy_permits(&op->attrs, decrypt ? PSA_KEY_USAGE_DECRYPT :
+	    PSA_KEY_USAGE_ENCRYPT, op->alg))
+		return PSA_ERROR_NOT_PERMITTED;
+	if (decrypt || op->attrs.type != PSA_KEY_TYPE_AES ||
+	    PSA_ALG_AEAD_WITH_DEFAULT_LENGTH_TAG(op->alg) != PSA_ALG_GCM ||
+	    !p11_has_mech(CKM_AES_GCM, CKF_ENCRYPT))
+		return PSA_ERROR_NOT_SUPPORTED;
+	if (tag_len < 4 || tag_len > 16)
+		return PSA_ERROR_INVALID_ARGUMENT;
+	if ((st = p11_find_key(CKO_SECRET_KEY, key_ref, &key)) != PSA_SUCCESS)
+		return st;
+	if ((st = p11m_new(op, P11M_AEAD, &m)) != PSA_SUCCESS)
+		return st;
+	m->key = key;
+	if ((m->aead = calloc(1, sizeof(*m->aead))) == NULL)
+		st = PSA_ERROR_INSUFFICIENT_MEMORY;
+	else
+		m->aead->tag_len = tag_len;
+	return p11m_started(m, st, res, out);
+}
+
+/* The nonce, given (1 to 13 bytes, as Mbed TLS's GCM takes) or made by the token (12). */
+static psa_status_t
+p11m_aead_nonce(struct p11m_op *m, const struct op_request *op, struct op_result *res,
+    struct prov_out *out)
+{
+	struct p11m_aead *a = m->aead;
+	psa_status_t st;
+
+	if (a->nonce_set)
+		return PSA_ERROR_BAD_STATE;
+	if (op->opcode == OP_EXT_AEAD_SET_NONCE) {
+		if (op->in[0].len < 1 || op->in[0].len > sizeof(a->nonce))
+			return PSA_ERROR_INVALID_ARGUMENT;
+		memcpy(a->nonce, op->in[0].ptr, op->in[0].len);
+		a->nonce_len = op->in[0].len;
+	} else {
+		if (prov_multi_room(op, PSA_AEAD_NONCE_MAX_SIZE) < 12)
+			return PSA_ERROR_BUFFER_TOO_SMALL;
+		if ((st = p11_status(p11.module->C_GenerateRandom(m->session, a->nonce, 12))) !=
+		    PSA_SUCCESS)
+			return st;
+		a->nonce_len = 12;
+		memcpy(prov_out_alloc(out, res, 0, 12), a->nonce, 12);
+	}
+	a->nonce_set = 1;
+	return PSA_SUCCESS;
+}
+
+/* More additional data, held (bounded per operation and per worker). */
+static psa_status_t
+p11m_aead_hold(struct p11m_aead *a, const uint8_t *in, size_t len)
+{
+	size_t need = (size_t)a->ad_given + len, cap;
+	uint8_t *p;
+
+	if (len == 0)
+		return PSA_SUCCESS;
+	if (len > P11M_AD_MAX || need > P11M_AD_MAX)
+		return PSA_ERROR_NOT_SUPPORTED;
+	if (need > a->ad_cap) {
+		cap = need < 256 ? 256 : need * 2 > P11M_AD_MAX ? P11M_AD_MAX : need * 2;
+		if (p11m_ad_total + cap - a->ad_cap > P11M_AD_WORKER_MAX ||
+		    (p = malloc(cap)) == NULL)
+			return PSA_ERROR_INSUFFICIENT_MEMORY;
+		if (a->ad_given > 0)
+			memcpy(p, a->ad, a->ad_given);
+		p11m_aead_unhold(a);
+		a->ad = p;
+		a->ad_cap = cap;
+		p11m_ad_total += cap;
+	}
+	memcpy(a->ad + a->ad_given, in, len);
+	return PSA_SUCCESS;
+}
+
+/* The token's encryption, once: with the nonce and all the additional data. */
+static psa_status_t
+p11m_aead_start(struct p11m_op *m)
+{
+	struct p11m_aead *a = m->aead;
+	CK_GCM_PARAMS gcm;
+	CK_MECHANISM mech = { CKM_AES_GCM, &gcm, sizeof(gcm) };
+	CK_RV rv;
+
+	if (m->started)
+		return PSA_SUCCESS;
+	memset(&gcm, 0, sizeof(gcm));
+	gcm.pIv = a->nonce;
+	gcm.ulIvLen = a->nonce_len;
+	gcm.ulIvBits = a->nonce_len * 8;
+	gcm.pAAD = a->ad_given > 0 ? a->ad : NULL;
+	gcm.ulAADLen = a->ad_given;
+	gcm.ulTagBits = a->tag_len * 8;
+	rv = p11.module->C_EncryptInit(m->session, &mech, m->key);
+	p11m_aead_unhold(a);
+	if (rv != CKR_OK)
+		return rv == CKR_KEY_SIZE_RANGE ? PSA_ERROR_NOT_SUPPORTED : p11_status(rv);
+	m->started = 1;
+	return PSA_SUCCESS;
+}
+
+/* update_ad and update: PSA's order (nonce first, data before text) and lengths. */
+static psa_status_t
+p11m_aead_data(struct p11m_op *m, const struct op_request *op, struct op_result *res,
+    struct prov_out *out)
+{
+	struct p11m_aead *a = m->aead;
+	size_t len = op->in[0].len;
+	CK_ULONG got;
+	uint8_t *p;
+	psa_status_t st;
+
+	if (!a->nonce_set)
+		return PSA_ERROR_BAD_STATE;
+	if (op->opcode == OP_EXT_AEAD_UPDATE_AD) {
+		if (a->text_seen)
+			return PSA_ERROR_BAD_STATE;
+		if (a->lengths_set && len > a->ad_len - a->ad_given)
+			return PSA_ERROR_INVALID_ARGUMENT;
+		if ((st = p11m_aead_hold(a, op->in[0].ptr, len)) == PSA_SUCCESS)
+			a->ad_given += len;
+		return st;
+	}
+	if (a->lengths_set && (a->ad_given != a->ad_len || len > a->text_len - a->text_given))
+		return PSA_ERROR_INVALID_ARGUMENT;
+	if (len > IPC_MAX_PAYLOAD - P11M_BLOCK)
+		return PSA_ERROR_INVALID_ARGUMENT;
+	a->text_seen = 1;
+	if ((st = p11m_aead_start(m)) != PSA_SUCCESS || len == 0)
+		return st;
+	/* The token writes as much as it is given room for, or says BufferTooSmall. */
+	p = prov_out_alloc(out, res, 0, len + P11M_BLOCK);
+	got = prov_multi_room(op, len + P11M_BLOCK);
+	st = p11_status(p11.module->C_EncryptUpdate(m->session, (uint8_t *)op->in[0].ptr, len,
+	    p, &got));
+	res->out[0].len = st == PSA_SUCCESS ? got : 0;
+	if (st == PSA_SUCCESS)
+		a->text_given += len;
+	return st;
+}
+
+PROV_MULTI_HANDLER(p11_multi_aead_step)
+{
+	struct p11m_op *m = p11m_find(op, P11M_AEAD);
+	struct p11m_aead *a;
+
+	if (m == NULL)
+		return PSA_ERROR_BAD_STATE;
+	a = m->aead;
+	switch (op->opcode) {
+	case OP_EXT_AEAD_SET_LENGTHS:
+		if (a->lengths_set || a->ad_given != 0 || a->text_seen)
+			return p11m_step_end(m, PSA_ERROR_BAD_STATE);
+		a->lengths_set = 1;
+		a->ad_len = op->number;
+		a->text_len = op->number2;
+		return PSA_SUCCESS;
+	case OP_EXT_AEAD_SET_NONCE:
+	case OP_EXT_AEAD_GENERATE_NONCE:
+		return p11m_step_end(m, p11m_aead_nonce(m, op, res, out));
+	default:
+		return p11m_step_end(m, p11m_aead_data(m, op, res, out));
+	}
+}
+
+/* Finish: no text left (the token streamed it all), then the tag; verify never applies. */
+PROV_MULTI_HANDLER(p11_multi_aead_finish)
+{
+	struct p11m_op *m = p11m_find(op, P11M_AEAD);
+	struct p11m_aead *a;
+	uint8_t tag[PSA_AEAD_TAG_MAX_SIZE];
+	CK_ULONG len = sizeof(tag);
+	psa_status_t st;
+
+	if (m == NULL)
+		return PSA_ERROR_BAD_STATE;
+	a = m->aead;
+	if (op->opcode == OP_EXT_AEAD_VERIFY || !a->nonce_set)
+		st = PSA_ERROR_BAD_STATE;
+	else if (a->lengths_set && (a->ad_given != a->ad_len || a->text_given != a->text_len))
+		st = PSA_ERROR_INVALID_ARGUMENT;
+	else if ((st = p11m_aead_start(m)) == PSA_SUCCESS &&
+	    (st = p11_status(p11.module->C_EncryptFinal(m->session, tag, &len))) == PSA_SUCCESS) {
+		if (len != a->tag_len)
+			st = PSA_ERROR_HARDWARE_FAILURE;
+		else
+			memcpy(prov_out_alloc(out, res, 2, len), tag, len);
+	}
+	explicit_bzero(tag, sizeof(tag));
 	p11m_end(m);
 	return st;
 }

@@ -37,7 +37,7 @@ prov_policy_usage_needed(uint32_t opcode)
 }
 
 /* As PSA does: permission to sign (verify) a hash includes the message form. */
-static uint32_t
+uint32_t
 prov_policy_usage_extended(uint32_t usage)
 {
 	if (usage & PSA_KEY_USAGE_SIGN_HASH)

@@ -40,4 +40,7 @@ psa_status_t prov_policy_hash_length(const struct op_key_attrs *attrs, uint32_t 
 /* The PKCS#1 v1.5 DigestInfo prefix for a PSA hash, or NULL. */
 const uint8_t *prov_policy_digest_info(uint32_t hash_alg, size_t *len);
 
+/* Usage flags as PSA extends them at a key's creation: a hash flag grants the message one. */
+uint32_t prov_policy_usage_extended(uint32_t usage);
+
 #endif

@@ -489,8 +489,8 @@ def run_cipher(svc, provider=1, label="Mbed Crypto"):
     st, _ = c.op("abort", handle=r.handle)
     check("abort of an operation already gone answers Success", st == 0, st)
     st, _ = c.op("aead_setup", key_name="aes-cbc", alg=GCM)
-    if provider == 1:
-        check("multipart AEAD with a CBC key: NotPermitted (the key's policy)",
+    if provider in (1, 2):
+        check("multipart AEAD with a CBC key on %s: NotPermitted (the key's policy)" % label,
               st == ST["not_permitted"], st)
     else:
         check("multipart AEAD on %s: NotSupported" % label,
@@ -535,13 +535,14 @@ def aead_policy(base, tag=None):
     return a
 
 
-def aead_oneshot(svc, key, base, tag, nonce, ad, pt, app="app"):
+def aead_oneshot(svc, key, base, tag, nonce, ad, pt, app="app", provider=1):
     """PsaAeadEncrypt of the same key: ciphertext and tag, or None."""
     alg = A.Aead()
     alg.CopyFrom(aead_policy(base, tag).aead)
     op = aead_enc_pb.Operation(key_name=key, alg=alg, nonce=nonce, additional_data=ad,
                                plaintext=pt)
-    st, out = eb.call(svc.sock, 1, 0x11, op.SerializeToString(), eb.AUTH_DIRECT, app.encode())
+    st, out = eb.call(svc.sock, provider, 0x11, op.SerializeToString(), eb.AUTH_DIRECT,
+                      app.encode())
     return aead_enc_pb.Result.FromString(out).ciphertext if st == 0 else None
 
 
@@ -1229,19 +1230,99 @@ def run_idle(svc):
 
 def run_pkcs11_listing(svc):
     """What the token serves, and only that: no clone (SoftHSMv2 cannot save a
-    digest's state), no AEAD, no key derivation."""
+    digest's state), no AEAD decryption, no key derivation."""
     c = Conn(svc, provider=2)
     st, out = c.raw(0x09, list_opcodes_pb.Operation(provider_id=2).SerializeToString(), 0)
     listed = set(list_opcodes_pb.Result.FromString(out).opcodes) if st == 0 else set()
-    served = {v for k, v in OP.items() if k.split("_")[0] in ("abort", "hash", "mac", "cipher")}
+    served = {v for k, v in OP.items()
+              if k.split("_")[0] in ("abort", "hash", "mac", "cipher", "aead")}
     served -= {OP["hash_clone"], OP["hash_suspend"], OP["hash_resume"]}
-    check("PKCS#11 lists the multipart hash, MAC and cipher opcodes, and no other",
+    check("PKCS#11 lists the multipart hash, MAC, cipher and AEAD opcodes, and no other",
           listed & set(OP.values()) == served, sorted(listed & set(OP.values())))
     st_k, _ = c.op("kdf_setup", alg=HKDF_SHA_256)
-    st_a, _ = c.op("aead_setup", key_name="aes-cbc", alg=GCM)
-    check("PKCS#11 answers key derivation and AEAD setups NotSupported",
+    st_a, _ = c.op("aead_setup", key_name="aes-gcm", alg=GCM, reverse=True)
+    check("PKCS#11 answers key derivation and AEAD decryption setups NotSupported",
           st_k == ST["not_supported"] and st_a == ST["not_supported"], (st_k, st_a))
     c.close()
+
+
+def aead_updates(c, h, parts):
+    """Each part through aead_update: the outputs, or None after a failure."""
+    outs = []
+    for part in parts:
+        st, res = c.op("aead_update", handle=h, input=part)
+        if st != 0:
+            return None
+        outs.append(res.output)
+    return outs
+
+
+def run_pkcs11_aead(svc):
+    """Multipart AES-GCM encryption on the token: the text streamed (each update gives
+    its own length back, the finish the tag alone), the additional data held until the
+    first update, the same answers as the one-shot operation and the known vectors."""
+    gcm12 = aead_tag(GCM, 12)
+    for name, alg in (("aes-gcm", aead_policy(GCM)), ("aes-gcm-12", aead_policy(GCM, 12))):
+        check("PKCS#11: import AES-GCM key %s" % name, import_key(
+            svc, name, plain("aes"), 128, ["encrypt", "decrypt"], alg, GCM_KEY,
+            provider=2) == 0)
+    c = Conn(svc, provider=2)
+    for cuts in ([1, 17, 33], [15, 16, 47], [60]):
+        st, ct, tag = aead_in_parts(c, "aes-gcm", GCM, False, GCM_IV, GCM_AD, GCM_PT, cuts)
+        check("PKCS#11: AES-128-GCM encrypt cut at %s (GCM spec test case 4)" % cuts,
+              st == 0 and ct == GCM_CT and tag == GCM_TAG, (st, ct, tag))
+    st, r = c.op("aead_setup", key_name="aes-gcm-12", alg=gcm12)
+    h = r.handle if st == 0 else 0
+    c.op("aead_set_lengths", handle=h, number=len(GCM_AD), text_length=len(GCM_PT))
+    c.op("aead_set_nonce", handle=h, input=GCM_IV)
+    c.op("aead_update_ad", handle=h, input=GCM_AD)
+    outs = aead_updates(c, h, [GCM_PT[:5], GCM_PT[5:21], GCM_PT[21:]])
+    st2, f = c.op("aead_finish", handle=h)
+    check("PKCS#11: each update gives its own length of ciphertext, the finish no text",
+          outs is not None and [len(o) for o in outs] == [5, 16, len(GCM_PT) - 21] and
+          st2 == 0 and f.output == b"", (outs, st2))
+    check("...and a 12-byte tag: the first 12 of the full tag, as the one-shot gives",
+          st2 == 0 and b"".join(outs) == GCM_CT and f.tag == GCM_TAG[:12] and
+          aead_oneshot(svc, "aes-gcm-12", GCM, 12, GCM_IV, GCM_AD, GCM_PT, provider=2) ==
+          GCM_CT + GCM_TAG[:12], (st2, f))
+    st, r = c.op("aead_setup", key_name="aes-gcm", alg=GCM)
+    st2, n = c.op("aead_generate_nonce", handle=r.handle)
+    outs = aead_updates(c, r.handle, [b"parsecd"])
+    st3, f = c.op("aead_finish", handle=r.handle)
+    nonce = n.output if st2 == 0 else b""
+    check("PKCS#11: a generated 12-byte nonce, and what the one-shot makes with it",
+          st3 == 0 and len(nonce) == 12 and b"".join(outs or []) + f.tag ==
+          aead_oneshot(svc, "aes-gcm", GCM, None, nonce, b"", b"parsecd", provider=2),
+          (st2, st3, nonce))
+    run_pkcs11_aead_rules(svc, c)
+    c.close()
+
+
+def run_pkcs11_aead_rules(svc, c):
+    st, r = c.op("aead_setup", key_name="aes-gcm", alg=GCM)
+    st2, _ = c.op("aead_update_ad", handle=r.handle, input=b"ad")
+    check("PKCS#11: additional data before the nonce: BadState", st2 == ST["bad_state"], st2)
+    st, r = c.op("aead_setup", key_name="aes-gcm", alg=GCM)
+    c.op("aead_set_nonce", handle=r.handle, input=GCM_IV)
+    c.op("aead_update", handle=r.handle, input=b"text")
+    st2, _ = c.op("aead_update_ad", handle=r.handle, input=b"late")
+    check("PKCS#11: additional data after the text: BadState", st2 == ST["bad_state"], st2)
+    st, r = c.op("aead_setup", key_name="aes-gcm", alg=GCM)
+    c.op("aead_set_lengths", handle=r.handle, number=2, text_length=10)
+    c.op("aead_set_nonce", handle=r.handle, input=GCM_IV)
+    c.op("aead_update_ad", handle=r.handle, input=b"ad")
+    c.op("aead_update", handle=r.handle, input=b"short")
+    st2, _ = c.op("aead_finish", handle=r.handle)
+    check("PKCS#11: a finish short of the lengths set: InvalidArgument",
+          st2 == ST["invalid_argument"], st2)
+    st, r = c.op("aead_setup", key_name="aes-gcm", alg=GCM)
+    c.op("aead_set_nonce", handle=r.handle, input=GCM_IV)
+    st2, f = c.op("aead_finish", handle=r.handle)
+    check("PKCS#11: GCM of nothing gives its tag only, as the one-shot",
+          st2 == 0 and f.output == b"" and f.tag == aead_oneshot(
+              svc, "aes-gcm", GCM, None, GCM_IV, b"", b"", provider=2), st2)
+    st, _ = c.op("aead_setup", key_name="aes-gcm", alg=CCM)
+    check("PKCS#11: a CCM setup on a GCM key: NotPermitted", st == ST["not_permitted"], st)
 
 
 def drops_on_close(svc, provider, worker, setups):
@@ -1268,11 +1349,16 @@ def run_pkcs11_drop(svc):
         made += st == 0
         st, r = c.op("cipher_setup", key_name="aes-ctr", alg=CTR)
         c.op("cipher_set_iv", handle=r.handle, input=CTR_IV)
+        made += st == 0
+        # An AEAD encryption holding additional data that the token has not taken yet.
+        st, r = c.op("aead_setup", key_name="aes-gcm", alg=GCM)
+        c.op("aead_set_nonce", handle=r.handle, input=GCM_IV)
+        c.op("aead_update_ad", handle=r.handle, input=GCM_AD)
         return made + (st == 0)
 
     made, lines = drops_on_close(svc, 2, "provider-pkcs11", setups)
     check("PKCS#11: a closed connection's %d operations end, none left live" % made,
-          made == 5 and sum(int(d) for d, _ in lines) == 5 and
+          made == 6 and sum(int(d) for d, _ in lines) == 6 and
           all(live == "0" for _, live in lines), lines)
 
 
@@ -1371,6 +1457,7 @@ def run_pkcs11(svc):
         run_mac(svc, provider=2, case=RFC4231_6)
         run_cipher(svc, provider=2, label="PKCS#11")
         run_pkcs11_more(svc)
+        run_pkcs11_aead(svc)
         run_pkcs11_listing(svc)
         run_pkcs11_drop(svc)
         run_hash_suspend_refused(svc, 2, "PKCS#11")

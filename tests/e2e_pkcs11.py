@@ -373,6 +373,106 @@ def secrets_in_memory():
             os.environ["SOFTHSM2_CONF"] = conf_before
 
 
+# RFC 4231 test case 6 (a 131-byte key, which SoftHSMv2 takes for every HMAC) and
+# RFC 2202 test case 6 (HMAC-SHA-1, an 80-byte key): the same message.
+RFC_6_DATA = b"Test Using Larger Than Block-Size Key - Hash Key First"
+HMAC_CASES = (
+    (A.SHA_256, b"\xaa" * 131, 0,
+     "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"),
+    (A.SHA_1, b"\xaa" * 80, 0, "aa4ae5e15272d00e95705637ce8a3b55ed402112"),
+    (A.SHA_256, b"\xaa" * 131, 16, "60e431591ee0b67f0d8a26aacbf5b77f"),
+    (A.SHA_1, b"\xaa" * 80, 12, "aa4ae5e15272d00e95705637"),
+)
+
+
+def mac_alg(hash_alg, length=0):
+    """The wire's Mac: HMAC with hash_alg, truncated to length bytes unless 0."""
+    m = A.Mac()
+    if length:
+        m.truncated.mac_alg.hmac.hash_alg = hash_alg
+        m.truncated.mac_length = length
+    else:
+        m.full_length.hmac.hash_alg = hash_alg
+    return m
+
+
+def mac_oneshot(svc):
+    """PsaMacCompute and PsaMacVerify on the token: HMAC-SHA-256 and HMAC-SHA-1, full and
+    truncated (the service cuts the token's MAC and checks the prefix), and a verify-only key."""
+    for i, (h, key, length, want) in enumerate(HMAC_CASES):
+        alg = mac_alg(h, length)
+        usage = ["sign_message", "verify_message"] if i % 2 == 0 else ["verify_message"]
+        name = "hmac-%d" % i
+        st, _ = ops.call(svc, "import", ops.import_pb.Operation(
+            key_name=name, attributes=ops.attrs(ops.plain("hmac"), len(key) * 8, usage,
+                                                ops.alg_of(mac=alg)), data=key), provider=2)
+        what = "HMAC-%s%s" % ("SHA-256" if h == A.SHA_256 else "SHA-1",
+                              " truncated to %d" % length if length else "")
+        mac = bytes.fromhex(want)
+        if "sign_message" in usage:
+            st2, out = ops.call(svc, "mac", ops.mac_pb.Operation(key_name=name, alg=alg,
+                                                                  input=RFC_6_DATA), provider=2)
+            got = ops.mac_pb.Result.FromString(out).mac if st2 == 0 else None
+            check("PKCS#11 PsaMacCompute %s (RFC test case 6)" % what,
+                  st == 0 and got == mac, (st, st2, got))
+        st2, _ = ops.call(svc, "mac_verify", ops.mac_verify_pb.Operation(
+            key_name=name, alg=alg, input=RFC_6_DATA, mac=mac), provider=2)
+        st3, _ = ops.call(svc, "mac_verify", ops.mac_verify_pb.Operation(
+            key_name=name, alg=alg, input=RFC_6_DATA, mac=mac[:-1]), provider=2)
+        st4, _ = ops.call(svc, "mac_verify", ops.mac_verify_pb.Operation(
+            key_name=name, alg=alg, input=RFC_6_DATA, mac=mac[:-1] + bytes([mac[-1] ^ 1])),
+            provider=2)
+        check("PKCS#11 PsaMacVerify %s%s: right MAC, one byte short, last bit flipped" %
+              (what, "" if "sign_message" in usage else " (verify-only key)"),
+              st == 0 and st2 == 0 and st3 == ST["invalid_signature"] and
+              st4 == ST["invalid_signature"], (st, st2, st3, st4))
+    st, _ = ops.call(svc, "mac", ops.mac_pb.Operation(
+        key_name="hmac-1", alg=mac_alg(A.SHA_1), input=b"x"), provider=2)
+    check("PKCS#11 PsaMacCompute with a verify-only key: NotPermitted",
+          st == ST["not_permitted"], st)
+    st, _ = ops.call(svc, "mac", ops.mac_pb.Operation(
+        key_name="hmac-0", alg=mac_alg(A.SHA_256, 16), input=b"x"), provider=2)
+    check("PKCS#11 PsaMacCompute truncated with a full-length policy: NotPermitted",
+          st == ST["not_permitted"], st)
+
+
+def hash_oneshot(svc):
+    """PsaHashCompute and PsaHashCompare on the token's digests: SHA-256 and SHA-1 of "abc"
+    (FIPS 180), and a wrong or short hash to compare."""
+    for h, name in ((A.SHA_256, "sha256"), (A.SHA_1, "sha1")):
+        want = hashlib.new(name, b"abc").digest()
+        st, out = ops.call(svc, "hash", ops.hash_pb.Operation(alg=h, input=b"abc"), provider=2)
+        got = ops.hash_pb.Result.FromString(out).hash if st == 0 else None
+        sts = [ops.call(svc, "hash_compare", ops.hash_cmp.Operation(alg=h, input=b"abc",
+                                                                     hash=x), provider=2)[0]
+               for x in (want, want[:-1] + bytes([want[-1] ^ 1]), want[:-1])]
+        check("PKCS#11 PsaHashCompute %s(abc) on the token, and PsaHashCompare of it, of a "
+              "changed one and of a short one" % name,
+              got == want and sts == [0, ST["invalid_signature"], ST["invalid_signature"]],
+              (st, got, sts))
+
+
+def mac_listing(token):
+    """The one-shot MAC opcodes are listed only when advertise_mac_opcodes says so
+    (upstream's Rust client refuses a list naming opcodes it does not know)."""
+    for extra, want in (("", False), ("advertise_mac_opcodes = true", True)):
+        svc = eb.Service(provider_extra=token.provider_table(extra=extra))
+        svc.start()
+        try:
+            st, out = ops.call(svc, "list_opcodes", ops.list_opcodes_pb.Operation(
+                provider_id=2), provider=0)
+            listed = set(ops.list_opcodes_pb.Result.FromString(out).opcodes) if st == 0 \
+                else set()
+            check("PKCS#11 ListOpcodes %s PsaMacCompute and PsaMacVerify%s" %
+                  ("names" if want else "does not name", " (advertise_mac_opcodes)"
+                   if want else " by default"),
+                  st == 0 and ({0x16, 0x17} <= listed) == want and
+                  (want or not {0x16, 0x17} & listed), (st, sorted(listed)))
+        finally:
+            svc.stop()
+            svc.remove()
+
+
 def main():
     if not softhsmlib.available():
         print("SoftHSMv2 or pkcs11-tool missing: skipped")
@@ -385,6 +485,8 @@ def main():
         asym_suite.run(svc, 2)
         asym_suite.run(svc, 1)
         token_contents(svc, token)
+        mac_oneshot(svc)
+        hash_oneshot(svc)
         junk(svc)
         concurrency(svc)
         # Keys live on the token: a restart of the service finds them.
@@ -399,6 +501,7 @@ def main():
     finally:
         svc.stop()
     without_pin(token)
+    mac_listing(token)
     token_busy_at_start(token)
     start_fails(token, token.provider_table(pin="wrong-pin-7y"), "provider.user_pin", "a wrong PIN")
     start_fails(token, token.provider_table().replace(softhsmlib.MODULE, "/nonexistent/libp11.so"),

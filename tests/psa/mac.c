@@ -1,10 +1,18 @@
-/* mac.c: the MAC family, one-shot and multipart: HMAC (RFC 4231) and CMAC (SP 800-38B). */
+/* mac.c: the MAC family, one-shot and multipart: HMAC (RFC 4231, RFC 2202) and CMAC
+ * (SP 800-38B), truncated MACs and the policies that permit them. */
 #include <stdio.h>
 #include <string.h>
 
 #include "tp.h"
 
 #define MAC_USAGE	(PSA_KEY_USAGE_SIGN_MESSAGE | PSA_KEY_USAGE_VERIFY_MESSAGE)
+
+#define MAC_AA80	MAC_AA16 MAC_AA16 MAC_AA16 MAC_AA16 MAC_AA16
+#define MAC_AA16	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define MAC_AA131	MAC_AA80 MAC_AA16 MAC_AA16 MAC_AA16 "aaaaaa"
+#define MAC_RFC4231_6	"Test Using Larger Than Block-Size Key - Hash Key First"
+/* A key every HMAC-SHA-256 takes (some tokens refuse one shorter than the hash). */
+#define MAC_KEY32	"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 
 static const struct {
 	const char	*name;
@@ -42,6 +50,29 @@ static const struct {
 	{ "hmac-sha1-rfc2202-1", PSA_KEY_TYPE_HMAC, PSA_ALG_HMAC(PSA_ALG_SHA_1),
 	    "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", "Hi There",
 	    "b617318655057264e28bc0b6fb378c8ef146be00" },
+	/*
+	 * RFC 4231 test case 6 and RFC 2202 test case 6: keys longer than a block,
+	 * which tokens that refuse HMAC keys shorter than the hash take.
+	 */
+	{ "hmac-sha224-rfc4231-6", PSA_KEY_TYPE_HMAC, PSA_ALG_HMAC(PSA_ALG_SHA_224), MAC_AA131,
+	    MAC_RFC4231_6, "95e9a0db962095adaebe9b2d6f0dbce2d499f112f2d2b7273fa6870e" },
+	{ "hmac-sha256-rfc4231-6", PSA_KEY_TYPE_HMAC, PSA_ALG_HMAC(PSA_ALG_SHA_256), MAC_AA131,
+	    MAC_RFC4231_6, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54" },
+	{ "hmac-sha384-rfc4231-6", PSA_KEY_TYPE_HMAC, PSA_ALG_HMAC(PSA_ALG_SHA_384), MAC_AA131,
+	    MAC_RFC4231_6, "4ece084485813e9088d2c63a041bc5b44f9ef1012a2b588f3cd11f05033ac4c6"
+	    "0c2ef6ab4030fe8296248df163f44952" },
+	{ "hmac-sha512-rfc4231-6", PSA_KEY_TYPE_HMAC, PSA_ALG_HMAC(PSA_ALG_SHA_512), MAC_AA131,
+	    MAC_RFC4231_6, "80b24263c7c1a3ebb71493c1dd7be8b49b46d1f41b4aeec1121b013783f8f352"
+	    "6b56d037e05f2598bd0fd2215d6a1e5295e64f73f63f0aec8b915a985d786598" },
+	/* The same MAC truncated to 128 bits: its first 16 bytes. */
+	{ "hmac-sha256-128-rfc4231-6", PSA_KEY_TYPE_HMAC,
+	    PSA_ALG_TRUNCATED_MAC(PSA_ALG_HMAC(PSA_ALG_SHA_256), 16), MAC_AA131, MAC_RFC4231_6,
+	    "60e431591ee0b67f0d8a26aacbf5b77f" },
+	{ "hmac-sha1-rfc2202-6", PSA_KEY_TYPE_HMAC, PSA_ALG_HMAC(PSA_ALG_SHA_1),
+	    MAC_AA80, MAC_RFC4231_6, "aa4ae5e15272d00e95705637ce8a3b55ed402112" },
+	{ "hmac-sha1-96-rfc2202-6", PSA_KEY_TYPE_HMAC,
+	    PSA_ALG_TRUNCATED_MAC(PSA_ALG_HMAC(PSA_ALG_SHA_1), 12),
+	    MAC_AA80, MAC_RFC4231_6, "aa4ae5e15272d00e95705637" },
 	/* SP 800-38B, AES-128 example 1 (empty message) */
 	{ "cmac-aes128-sp800-38b-1", PSA_KEY_TYPE_AES, PSA_ALG_CMAC,
 	    "2b7e151628aed2a6abf7158809cf4f3c", "", "bb1d6929e95937287fa37d129b756746" },
@@ -177,6 +208,84 @@ mac_errors(void)
 	    sizeof(out), &len), PSA_ERROR_INVALID_HANDLE);
 }
 
+/*
+ * One key with policy, asked for alg: the one-shot MAC, its check at its own
+ * length and one byte shorter, and a multipart check.
+ */
+static void
+mac_policy_one(const char *name, psa_key_usage_t usage, psa_algorithm_t policy,
+    psa_algorithm_t alg)
+{
+	psa_mac_operation_t op = PSA_MAC_OPERATION_INIT;
+	uint8_t out[PSA_MAC_MAX_SIZE];
+	size_t len = 0;
+	psa_key_id_t id;
+	psa_status_t st;
+
+	tp_case(name);
+	id = tp_import("psa_import_key", PSA_KEY_TYPE_HMAC, usage, policy, MAC_KEY32);
+	st = psa_mac_compute(id, alg, mac_msg, 100, out, sizeof(out), &len);
+	tp_hex("psa_mac_compute", st, out, len);
+	if (st != PSA_SUCCESS) {
+		/* A verify-only key: the MAC it must accept, from the same key made signing. */
+		psa_key_id_t signer = tp_import("psa_import_key signer", PSA_KEY_TYPE_HMAC,
+		    MAC_USAGE, alg, MAC_KEY32);
+
+		st = psa_mac_compute(signer, alg, mac_msg, 100, out, sizeof(out), &len);
+		tp_hex("psa_mac_compute signer", st, out, len);
+		tp_destroy(signer);
+	}
+	tp_st("psa_mac_verify", psa_mac_verify(id, alg, mac_msg, 100, out, len));
+	tp_st("psa_mac_verify shorter", psa_mac_verify(id, alg, mac_msg, 100, out,
+	    len > 0 ? len - 1 : 0));
+	tp_st("psa_mac_verify_setup", psa_mac_verify_setup(&op, id, alg));
+	tp_st("psa_mac_update", psa_mac_update(&op, mac_msg, 60));
+	tp_st("psa_mac_update", psa_mac_update(&op, mac_msg + 60, 40));
+	tp_st("psa_mac_verify_finish", psa_mac_verify_finish(&op, out, len));
+	tp_st("psa_mac_abort", psa_mac_abort(&op));
+	out[len > 0 ? len - 1 : 0] ^= 1;
+	tp_st("psa_mac_verify last-byte-flipped", psa_mac_verify(id, alg, mac_msg, 100, out, len));
+	tp_destroy(id);
+}
+
+/* Which truncated MACs a policy permits, as PSA's rules say (all on HMAC-SHA-256). */
+static void
+mac_policies(void)
+{
+	const psa_algorithm_t h = PSA_ALG_HMAC(PSA_ALG_SHA_256);
+
+	mac_policy_one("mac policy full, truncated asked", MAC_USAGE, h,
+	    PSA_ALG_TRUNCATED_MAC(h, 16));
+	mac_policy_one("mac policy full, full-length truncation asked", MAC_USAGE, h,
+	    PSA_ALG_TRUNCATED_MAC(h, 32));
+	mac_policy_one("mac policy truncated, full asked", MAC_USAGE,
+	    PSA_ALG_TRUNCATED_MAC(h, 16), h);
+	mac_policy_one("mac policy truncated, same asked", MAC_USAGE,
+	    PSA_ALG_TRUNCATED_MAC(h, 16), PSA_ALG_TRUNCATED_MAC(h, 16));
+	mac_policy_one("mac policy truncated, other length asked", MAC_USAGE,
+	    PSA_ALG_TRUNCATED_MAC(h, 16), PSA_ALG_TRUNCATED_MAC(h, 20));
+	mac_policy_one("mac policy truncated to full length, full asked", MAC_USAGE,
+	    PSA_ALG_TRUNCATED_MAC(h, 32), h);
+	mac_policy_one("mac policy at-least-16, 20 asked", MAC_USAGE,
+	    PSA_ALG_AT_LEAST_THIS_LENGTH_MAC(h, 16), PSA_ALG_TRUNCATED_MAC(h, 20));
+	mac_policy_one("mac policy at-least-16, 10 asked", MAC_USAGE,
+	    PSA_ALG_AT_LEAST_THIS_LENGTH_MAC(h, 16), PSA_ALG_TRUNCATED_MAC(h, 10));
+	mac_policy_one("mac policy at-least-16, full asked", MAC_USAGE,
+	    PSA_ALG_AT_LEAST_THIS_LENGTH_MAC(h, 16), h);
+	mac_policy_one("mac policy at-least-16, the wildcard asked", MAC_USAGE,
+	    PSA_ALG_AT_LEAST_THIS_LENGTH_MAC(h, 16), PSA_ALG_AT_LEAST_THIS_LENGTH_MAC(h, 16));
+	mac_policy_one("mac policy truncated, verify-only key", PSA_KEY_USAGE_VERIFY_MESSAGE,
+	    PSA_ALG_TRUNCATED_MAC(h, 16), PSA_ALG_TRUNCATED_MAC(h, 16));
+	mac_policy_one("mac policy sha-1 truncated to 10", MAC_USAGE,
+	    PSA_ALG_TRUNCATED_MAC(PSA_ALG_HMAC(PSA_ALG_SHA_1), 10),
+	    PSA_ALG_TRUNCATED_MAC(PSA_ALG_HMAC(PSA_ALG_SHA_1), 10));
+	mac_policy_one("mac policy truncated longer than the hash", MAC_USAGE,
+	    PSA_ALG_TRUNCATED_MAC(h, 40), PSA_ALG_TRUNCATED_MAC(h, 40));
+	/* Last: under 4 bytes is NOT_SUPPORTED in Mbed TLS, which ends a case's comparison. */
+	mac_policy_one("mac policy truncated to 3", MAC_USAGE, PSA_ALG_TRUNCATED_MAC(h, 3),
+	    PSA_ALG_TRUNCATED_MAC(h, 3));
+}
+
 int
 main(void)
 {
@@ -196,8 +305,19 @@ main(void)
 	    "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
 	mac_multipart("mac hmac-sha256-truncated-20 multipart", PSA_KEY_TYPE_HMAC,
 	    PSA_ALG_TRUNCATED_MAC(PSA_ALG_HMAC(PSA_ALG_SHA_256), 20), "0f0e0d0c0b0a09080706");
+	mac_multipart("mac hmac-sha256 multipart, 32-byte key", PSA_KEY_TYPE_HMAC,
+	    PSA_ALG_HMAC(PSA_ALG_SHA_256), MAC_KEY32);
+	mac_multipart("mac hmac-sha256-truncated-20 multipart, 32-byte key", PSA_KEY_TYPE_HMAC,
+	    PSA_ALG_TRUNCATED_MAC(PSA_ALG_HMAC(PSA_ALG_SHA_256), 20), MAC_KEY32);
+	mac_multipart("mac hmac-sha1 multipart", PSA_KEY_TYPE_HMAC, PSA_ALG_HMAC(PSA_ALG_SHA_1),
+	    MAC_KEY32);
+	mac_multipart("mac hmac-sha1-truncated-4 multipart", PSA_KEY_TYPE_HMAC,
+	    PSA_ALG_TRUNCATED_MAC(PSA_ALG_HMAC(PSA_ALG_SHA_1), 4), MAC_KEY32);
+	mac_multipart("mac cmac-aes128-truncated-8 multipart", PSA_KEY_TYPE_AES,
+	    PSA_ALG_TRUNCATED_MAC(PSA_ALG_CMAC, 8), "2b7e151628aed2a6abf7158809cf4f3c");
 	mac_multipart("mac cmac-aes256 multipart", PSA_KEY_TYPE_AES, PSA_ALG_CMAC,
 	    "603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4");
 	mac_errors();
+	mac_policies();
 	return tp_done();
 }
