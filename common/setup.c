@@ -118,6 +118,21 @@ setup_broker_decode(const uint8_t *in, size_t len, struct setup_broker *s)
 }
 
 void
+setup_auth_copy(struct setup_auth *dst, const struct setup_auth *src)
+{
+	uint32_t i;
+
+	dst->type = src->type;
+	dst->admin_count = src->admin_count <= CFG_ADMIN_MAX ? src->admin_count : CFG_ADMIN_MAX;
+	for (i = 0; i < dst->admin_count; i++)
+		strlcpy(dst->admins[i], src->admins[i], sizeof(dst->admins[i]));
+	dst->jwt_bundle_len = src->jwt_bundle_len <= sizeof(dst->jwt_bundle) ?
+	    src->jwt_bundle_len : sizeof(dst->jwt_bundle);
+	memcpy(dst->jwt_bundle, src->jwt_bundle, dst->jwt_bundle_len);
+	dst->workload_api = src->workload_api;
+}
+
+void
 setup_provider_wipe(struct setup_provider *s)
 {
 	explicit_bzero(s->user_pin, sizeof(s->user_pin));
