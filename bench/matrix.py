@@ -6,9 +6,15 @@ PARSEC_UPSTREAM_BIN names an upstream parsec build, upstream tuned for speed
 (8 threads, no idle sleep), each service measured while the other is stopped.
 The hot loop is bench/parsec-bench-matrix (C); this script starts the services,
 makes the keys, encodes the requests and prints the table.
-Usage: matrix.py TOP   (BENCH_MATRIX_SECONDS per row, default 2)"""
+It also measures memory (the PSS of every process of each service after the
+rows, and whether parsecd's processes grow over a million Pings and 100,000
+hashes on kept connections) and draws bench/matrix.png with gnuplot.
+Usage: matrix.py TOP   (BENCH_MATRIX_SECONDS per row, default 2;
+BENCH_MATRIX_CLIENTS, default 1,2,4,8)"""
 
 import os
+import socket
+import struct
 import subprocess
 import sys
 import time
@@ -25,6 +31,9 @@ A = ops.A
 APP = "bench"
 SECONDS = int(os.environ.get("BENCH_MATRIX_SECONDS", "2"))
 CLIENT = os.path.join(TOP, "bench", "parsec-bench-matrix")
+CLIENTS = tuple(int(c) for c in os.environ.get("BENCH_MATRIX_CLIENTS", "1,2,4,8").split(","))
+# The growth check: Pings stay in frontd; hashes pass brokerd and a worker.
+GROWTH = (("ping", 1000000), ("hash", 100000))
 UPSTREAM_TUNED = "thread_pool_size = 8\nidle_listener_sleep_duration = 0\n"
 
 
@@ -68,7 +77,7 @@ def rows(sock, conns):
     """{(op, clients, conn): (ops/s, p50 us, errors)} against the service on sock."""
     result = {}
     for op, (provider, opcode, auth_type, body) in requests().items():
-        for clients in (1, 8):
+        for clients in CLIENTS:
             for conn in conns:
                 result[(op, clients, conn)] = measure(
                     [sock, SECONDS, clients, conn, provider, opcode, auth_type,
@@ -93,6 +102,125 @@ def idle_cpu(pids, seconds=5):
     return cpu_seconds(pids) - before
 
 
+# ---- memory ----------------------------------------------------------------------
+
+def smaps_rollup(pid):
+    """{field: KiB} of /proc/PID/smaps_rollup (Pss, Rss, Private_Dirty...); {} once gone."""
+    fields = {}
+    try:
+        for line in open("/proc/%d/smaps_rollup" % pid):
+            f = line.split()
+            if len(f) == 3 and f[2] == "kB":
+                fields[f[0].rstrip(":")] = int(f[1])
+    except OSError:
+        pass
+    return fields
+
+
+def memory(procs):
+    """[(name, PSS, RSS, private KiB)] of each (pid, name): PSS shares a page among all
+    the processes of the machine that map it, so a library other programs use costs
+    a service less; private memory (clean and dirty) is the process's own."""
+    out = []
+    for pid, name in procs:
+        f = smaps_rollup(pid)
+        out.append((name, f.get("Pss", 0), f.get("Rss", 0),
+                    f.get("Private_Clean", 0) + f.get("Private_Dirty", 0)))
+    return out
+
+
+def keep_requests(sock_path, op, count):
+    """count requests op (a name of requests()) on one kept connection (keep-alive,
+    header flag bit 0)."""
+    provider, opcode, auth_type, body = requests()[op]
+    auth = APP.encode() if auth_type else b""
+    hdr = struct.pack(eb.HDR_FORMAT, 0x5EC0A710, 30, 1, 0, 1, provider, 0, 0, 0, auth_type,
+                      len(body), len(auth), opcode, 0, 0, 0)
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(30)
+        s.connect(sock_path)
+        for _ in range(count):
+            s.sendall(hdr + body + auth)
+            fields, _ = eb.read_response(s)
+            if fields is None or fields[13] != 0:
+                raise RuntimeError("a kept-alive %s failed" % op)
+
+
+def growth(sock, procs, op, total):
+    """Each process's RSS after the first 1,000 requests op and after at least total,
+    8 clients on kept connections: (op, [(name, KiB after 1,000, KiB after all)], requests,
+    errors)."""
+    provider, opcode, auth_type, body = requests()[op]
+    keep_requests(sock, op, 1000)
+    first = [eb.rss_kib(pid) for pid, _ in procs]
+    done, errors, chunk = 1000, 0, 5
+    while done < total:
+        # ops/s times the chunk's seconds is at most what was served: a lower bound.
+        n, _, err = measure([sock, chunk, 8, "keep", provider, opcode, auth_type,
+                             APP if auth_type else "", body.hex()])
+        done += int(n * chunk)
+        errors += err
+    after = [eb.rss_kib(pid) for pid, _ in procs]
+    return op, [(name, a, b) for (_, name), a, b in zip(procs, first, after)], done, errors
+
+
+def print_memory(title, mem):
+    print("%s: PSS %d KiB in all (%s)" % (title, sum(m[1] for m in mem), ", ".join(
+        "%s %d" % (name, pss) for name, pss, _, _ in mem)))
+    for name, pss, rss, private in mem:
+        print("  %-24s PSS %6d KiB  RSS %6d KiB  private %6d KiB" % (name, pss, rss, private))
+
+
+def print_growth(op, grown, done, errors):
+    print("growth over %d %s requests on kept connections (at least; %d errors), RSS after "
+          "the first 1,000 -> after all, target within 5 %%:" % (done, op, errors))
+    worst = 0.0
+    for name, first, after in grown:
+        change = 100.0 * (after - first) / first if first else 0.0
+        worst = max(worst, change)
+        print("  %-24s %6d -> %6d KiB  %+5.1f %%" % (name, first, after, change))
+    print("growth verdict (%s): %s" % (op, "PASS" if worst <= 5.0 else "FAIL"))
+    return worst <= 5.0
+
+
+# ---- the plot ----------------------------------------------------------------------
+
+def plot(ours, theirs):
+    """bench/matrix.png: ops/s by clients per operation, parsecd once and keep (and
+    upstream once when measured), from bench/matrix.dat."""
+    dat, png = os.path.join(TOP, "bench", "matrix.dat"), os.path.join(TOP, "bench", "matrix.png")
+    ops_ = list(dict.fromkeys(op for op, _, _ in ours))
+    series = [("parsecd, kept connection", ours, "keep"),
+              ("parsecd, a connection per request", ours, "once")]
+    if theirs:
+        series.append(("upstream Parsec 1.1.0 tuned", theirs, "once"))
+    with open(dat, "w") as f:
+        for op in ops_:
+            for title, res, conn in series:
+                f.write("# %s %s\n" % (op, title))
+                for c in CLIENTS:
+                    if (op, c, conn) in res:
+                        f.write("%d %.0f\n" % (c, res[(op, c, conn)][0]))
+                f.write("\n\n")
+    cols = 3
+    script = ['set terminal pngcairo size 1200,%d font ",10"' % (330 * ((len(ops_) + cols - 1) // cols)),
+              'set output "%s"' % png, 'set logscale x 2', 'set xtics (%s)' % ", ".join(map(str, CLIENTS)),
+              'set xlabel "clients"', 'set ylabel "ops/s"', 'set yrange [0:*]', 'set grid',
+              'set key below font ",9"', 'set xrange [0.8:%d]' % (max(CLIENTS) * 1.25),
+              'set multiplot layout %d,%d title "make bench-matrix: %d cores, load average %.1f"' % (
+                  (len(ops_) + cols - 1) // cols, cols, os.cpu_count(), os.getloadavg()[0])]
+    for i, op in enumerate(ops_):
+        lines = ['"%s" index %d with linespoints lw 2 title "%s"' % (dat, i * len(series) + j, t)
+                 for j, (t, _, _) in enumerate(series)]
+        script += ['set title "%s"' % op, "plot " + ", ".join(lines)]
+    script.append("unset multiplot")
+    r = subprocess.run(["gnuplot"], input="\n".join(script) + "\n", text=True, capture_output=True)
+    if r.returncode != 0:
+        print("plot: gnuplot failed: %s" % r.stderr.strip())
+    else:
+        print("plot: %s" % png)
+
+
 def run_parsecd():
     svc = eb.Service(auth="Direct")
     try:
@@ -100,11 +228,14 @@ def run_parsecd():
         make_keys(svc.sock)
         result = rows(svc.sock, ("once", "keep"))
         time.sleep(1)
-        idle = idle_cpu([p for p, _ in eb.service_pids(svc.proc.pid)])
+        procs = eb.service_pids(svc.proc.pid)
+        idle = idle_cpu([p for p, _ in procs])
+        mem = memory(procs)
+        grown = [growth(svc.sock, procs, op, total) for op, total in GROWTH]
     finally:
         svc.stop()
         svc.remove()
-    return result, idle
+    return result, idle, mem, grown
 
 
 def run_upstream(binary):
@@ -114,16 +245,17 @@ def run_upstream(binary):
         result = rows(u.sock, ("once",))
         time.sleep(1)
         idle = idle_cpu([u.proc.pid])
+        mem = memory([(u.proc.pid, "parsec (upstream)")] + eb.service_pids(u.proc.pid)[1:])
     finally:
         u.stop()
-    return result, idle
+    return result, idle, mem
 
 
 def main():
     echo = {(c, conn): measure(["--echo", SECONDS, c, conn]) for c in (1, 8) for conn in ("once", "keep")}
-    ours, our_idle = run_parsecd()
+    ours, our_idle, our_mem, grown = run_parsecd()
     binary = os.environ.get("PARSEC_UPSTREAM_BIN")
-    theirs, their_idle = run_upstream(binary) if binary else ({}, None)
+    theirs, their_idle, their_mem = run_upstream(binary) if binary else ({}, None, None)
 
     print("bench-matrix: %d s per row on %d cores, load average %.1f at the end" %
           (SECONDS, os.cpu_count(), os.getloadavg()[0]))
@@ -145,8 +277,14 @@ def main():
               ("a connection per request" if conn == "once" else "kept alive", ping, ping / floor))
     print("idle CPU over 5 s: parsecd %.2f s%s" % (
         our_idle, "" if their_idle is None else ", upstream tuned %.2f s" % their_idle))
+    print_memory("memory, parsecd after the rows", our_mem)
+    if their_mem:
+        print_memory("memory, upstream tuned after the rows", their_mem)
+    grew_ok = all([print_growth(*g) for g in grown])
+    plot(ours, theirs)
     errors = sum(e for _, _, e in list(ours.values()) + list(echo.values()))
-    return 1 if errors else 0
+    errors += sum(g[3] for g in grown)
+    return 1 if errors or not grew_ok else 0
 
 
 if __name__ == "__main__":

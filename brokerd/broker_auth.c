@@ -87,10 +87,12 @@ void
 broker_auth_apply(struct broker_ctx *b, const struct setup_broker *next)
 {
 	const struct setup_auth *jwt;
+	uint32_t i;
 
 	if (&b->setup != next) {
 		b->setup.auth_count = next->auth_count;
-		memcpy(b->setup.auths, next->auths, sizeof(next->auths));
+		for (i = 0; i < next->auth_count && i < CFG_AUTH_MAX; i++)
+			setup_auth_copy(&b->setup.auths[i], &next->auths[i]);
 	}
 	jwt = broker_auth_find(b, WIRE_AUTH_JWT_SVID);
 	/* Bundles from the Workload API stay until it sends others. */

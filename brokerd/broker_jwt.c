@@ -16,14 +16,18 @@
 #include "log.h"
 
 static struct jwt_bundle broker_jwt_bundle;
+/* Whether the bundle was ever written: without JwtSvid its 67 KiB stay unbacked. */
+static int broker_jwt_written;
 
 void
 broker_jwt_set_bundle(const uint8_t *jwks_file, size_t len)
 {
 	if (len == 0) {
-		memset(&broker_jwt_bundle, 0, sizeof(broker_jwt_bundle));
+		if (broker_jwt_written)
+			memset(&broker_jwt_bundle, 0, sizeof(broker_jwt_bundle));
 		return;
 	}
+	broker_jwt_written = 1;
 	if (jwt_bundle_parse_file(&broker_jwt_bundle, jwks_file, len) == -1)
 		log_warnx("JwtSvid: the bundle is not a JSON object of trust domain -> JWKS; "
 		    "every token is refused until a good one loads");
@@ -40,6 +44,7 @@ broker_jwt_bundle_in_use(void)
 void
 broker_jwt_use_bundle(const struct jwt_bundle *b)
 {
+	broker_jwt_written = 1;
 	memcpy(&broker_jwt_bundle, b, sizeof(broker_jwt_bundle));
 }
 

@@ -42,6 +42,8 @@ broker_startup_progress(struct broker_ctx *b)
 		return;
 	b->ready_sent = 1;
 	ipc_send_ready(b->proc.parent, broker_deploy_id());
+	/* Start-up (the key store's schema, the setup messages) freed heap below its top: given back. */
+	malloc_trim(0);
 }
 
 static void

@@ -104,6 +104,12 @@ void setup_front_encode(struct buf_writer *wr, const struct setup_front *s);
 int setup_front_decode(const uint8_t *in, size_t len, struct setup_front *s);
 void setup_broker_encode(struct buf_writer *wr, const struct setup_broker *s);
 int setup_broker_decode(const uint8_t *in, size_t len, struct setup_broker *s);
+/*
+ * Copies what src holds (its admins up to admin_count, its bundle up to
+ * jwt_bundle_len), not the whole 80 KiB: the rest is never read, and copying it
+ * would back a reloaded brokerd's unused bundle space with memory.
+ */
+void setup_auth_copy(struct setup_auth *dst, const struct setup_auth *src);
 void setup_provider_ref_encode(struct buf_writer *wr, const struct setup_provider_ref *s);
 int setup_provider_ref_decode(const uint8_t *in, size_t len, struct setup_provider_ref *s);
 void setup_provider_encode(struct buf_writer *wr, const struct setup_provider *s);

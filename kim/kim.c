@@ -287,6 +287,13 @@ kim_open(const char *path)
 	} else {
 		close(fd);
 	}
+	/*
+	 * No up-front page cache block: SQLite would take 20 pages (88 KiB) per
+	 * connection at once and touch every one; pages then come one at a time
+	 * as the store needs them, within the same cache_size. Refused (and
+	 * harmless) once SQLite is initialised, e.g. by a second open.
+	 */
+	(void)sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
 	if (sqlite3_open_v2(path, &kim_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
 		log_warnx("cannot open key store %s: %s", path, sqlite3_errmsg(kim_db));

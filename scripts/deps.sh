@@ -18,6 +18,11 @@ golang-github-pkg-errors-dev golang-google-protobuf-dev golang-golang-x-sys-dev 
 golang-gopkg-check.v1-dev golang-github-kr-pretty-dev"
 fi
 
+# --bench: what make bench-matrix draws its plot with (not needed to build or test).
+if [ "${1:-}" = "--bench" ]; then
+	PACKAGES="gnuplot-nox"
+fi
+
 missing=""
 for p in $PACKAGES; do
 	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
