@@ -365,6 +365,11 @@ def main():
                     tpm.__exit__(None, None, None)
                 svc.remove()
             all_diffs[label], all_unsupported[label] = diffs, tally
+            # The Mbed Crypto provider is mbedtls itself: whatever mbedtls does, it does
+            # (policies of a shortest MAC or tag included).
+            if label == "mbed-crypto":
+                check("mbed-crypto: every case mbedtls runs is supported", not tally,
+                      "\n".join(tally))
             print("# %s: %d differences, %d cases not supported, %.1f s" %
                   (label, len(diffs), len(tally), time.time() - t0))
         for label in all_diffs:

@@ -212,6 +212,16 @@ tp_generate(const char *call, psa_key_type_t type, size_t bits, psa_key_usage_t 
 }
 
 void
+tp_policy(psa_key_id_t id)
+{
+	psa_key_attributes_t attrs = PSA_KEY_ATTRIBUTES_INIT;
+
+	if (tp_st("psa_get_key_attributes", psa_get_key_attributes(id, &attrs)) == PSA_SUCCESS)
+		tp_note("policy %08x", (unsigned)psa_get_key_algorithm(&attrs));
+	psa_reset_key_attributes(&attrs);
+}
+
+void
 tp_destroy(psa_key_id_t id)
 {
 	if (id != 0)

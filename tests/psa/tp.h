@@ -35,6 +35,8 @@ psa_key_id_t	 tp_import(const char *call, psa_key_type_t type, psa_key_usage_t u
 /* Generates a volatile key; prints the call; returns its id or 0. */
 psa_key_id_t	 tp_generate(const char *call, psa_key_type_t type, size_t bits,
 		    psa_key_usage_t usage, psa_algorithm_t alg);
+/* psa_get_key_attributes printed, then the key's permitted algorithm as a note. */
+void		 tp_policy(psa_key_id_t id);
 /* Destroys a key (0 is skipped), printing the call. */
 void		 tp_destroy(psa_key_id_t id);
 /* The program's exit: mbedtls_psa_crypto_free has no PSA name, so nothing is freed. */
