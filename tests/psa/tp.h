@@ -18,6 +18,8 @@ psa_status_t	 tp_st(const char *call, psa_status_t st);
 psa_status_t	 tp_hex(const char *call, psa_status_t st, const uint8_t *buf, size_t len);
 /* "call STATUS len=N": an output that differs from run to run */
 psa_status_t	 tp_len(const char *call, psa_status_t st, size_t len);
+/* "call STATUS len=N fnv=SUM": a long deterministic output, by its FNV-1a sum */
+psa_status_t	 tp_sum(const char *call, psa_status_t st, const uint8_t *buf, size_t len);
 /* "call STATUS" and, when st is not want, " (the specification says WANT)" */
 psa_status_t	 tp_want(const char *call, psa_status_t st, psa_status_t want);
 /* "kat NAME ok" or "kat NAME STATUS" or "kat NAME MISMATCH got HEX" */
