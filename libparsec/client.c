@@ -85,8 +85,21 @@ parsec_exchange(parsec_client *c, const uint8_t *req, size_t req_len, struct wir
 	ssize_t n;
 
 	*body = NULL;
-	if (wire_send_all(c->fd, req, req_len) == -1)
-		return 1;
+	if (wire_send_all(c->fd, req, req_len) == -1) {
+		/*
+		 * The service may have refused the request from its header (a body
+		 * over its limit is answered BodySizeExceedsLimit, then the
+		 * connection closed) before all of it was sent: that answer, if it
+		 * came, is the request's; else it found a closed connection.
+		 */
+		if (parsec_read_all(c->fd, raw, sizeof(raw), c->timeout_ms) != WIRE_HDR_LEN ||
+		    wire_decode_response_hdr(raw, sizeof(raw), hdr) == -1)
+			return 1;
+		*status = hdr->status;
+		hdr->body_len = 0;
+		hdr->flags = 0;
+		return 0;
+	}
 	n = parsec_read_all(c->fd, raw, sizeof(raw), c->timeout_ms);
 	if (n == 0)
 		return 1;

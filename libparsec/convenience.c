@@ -3,6 +3,9 @@
 #include <string.h>
 
 #include "libparsec.h"
+#include "psa_codec.h"
+
+#include "list_keys.pb.h"
 
 /* Sign and verify, hashes and messages; encrypt and decrypt. */
 #define PARSEC_USAGE_SIGNING (PARSEC_PSA_KEY_USAGE_SIGN_HASH | PARSEC_PSA_KEY_USAGE_VERIFY_HASH | \
@@ -41,22 +44,39 @@ parsec_create_rsa_encryption_key(parsec_client *c, const char *name, uint32_t bi
 	return parsec_generate_key(c, name, &a);
 }
 
+/*
+ * ListKeys answers every key of the application, all decoded: the one named
+ * is looked for in that answer, however many keys there are, with nothing
+ * copied out of it but its attributes.
+ */
 int
 parsec_get_key_attributes(parsec_client *c, const char *name, struct parsec_key_attributes *attrs)
 {
-	static __thread struct parsec_key_info keys[256];
-	size_t count, i;
-	int st = parsec_list_keys(c, keys, 256, &count);
+	list_keys_Result res = list_keys_Result_init_zero;
+	const struct op_request none = { 0 };
+	struct op_key_attrs a;
+	pb_size_t i;
+	int st = parsec_run(c, OP_LIST_KEYS, &none, NULL, &res);
 
-	if (st != PARSEC_SUCCESS && st != PARSEC_ERR_BUFFER_TOO_SMALL)
+	if (st != PARSEC_SUCCESS)
 		return st;
-	for (i = 0; i < count && i < 256; i++) {
-		if (strcmp(keys[i].name, name) == 0 && keys[i].provider_id == c->provider) {
-			*attrs = keys[i].attributes;
-			return PARSEC_SUCCESS;
+	st = PARSEC_ERR_DOES_NOT_EXIST;
+	for (i = 0; i < res.keys_count; i++) {
+		const list_keys_KeyInfo *k = &res.keys[i];
+
+		if (k->name == NULL || strcmp(k->name, name) != 0 || k->provider_id != c->provider)
+			continue;
+		/* Attributes the codec cannot read are an answer it cannot read. */
+		if (pc_key_attrs_from_pb(&k->attributes, &a) == -1) {
+			st = PARSEC_ERR_INVALID_ENCODING;
+			break;
 		}
+		*attrs = (struct parsec_key_attributes){ a.type, a.bits, a.usage, a.alg };
+		st = PARSEC_SUCCESS;
+		break;
 	}
-	return PARSEC_ERR_DOES_NOT_EXIST;
+	pb_release(list_keys_Result_fields, &res);
+	return st;
 }
 
 int

@@ -305,6 +305,44 @@ pc_signature_pb(psa_algorithm_t alg, psa_algorithm_Algorithm_AsymmetricSignature
 	return -1;
 }
 
+/* A MAC, full or truncated; a truncated one's length may be the shortest allowed (at_least). */
+static int
+pc_mac(const psa_algorithm_Algorithm_Mac *m, psa_algorithm_t *alg)
+{
+	const psa_algorithm_Algorithm_Mac_Truncated *t = &m->variant.truncated;
+	psa_algorithm_t base;
+
+	if (m->which_variant == psa_algorithm_Algorithm_Mac_full_length_tag)
+		return pc_full_mac(&m->variant.full_length, alg);
+	if (m->which_variant != psa_algorithm_Algorithm_Mac_truncated_tag || !t->has_mac_alg ||
+	    pc_full_mac(&t->mac_alg, &base) == -1 || t->mac_length == 0 || t->mac_length > 63)
+		return -1;
+	*alg = t->at_least_this_length ? PSA_ALG_AT_LEAST_THIS_LENGTH_MAC(base, t->mac_length) :
+	    PSA_ALG_TRUNCATED_MAC(base, t->mac_length);
+	return 0;
+}
+
+/* An AEAD, default or shortened tag; a shortened one may be the shortest allowed (at_least). */
+static int
+pc_aead(const psa_algorithm_Algorithm_Aead *a, psa_algorithm_t *alg)
+{
+	const psa_algorithm_Algorithm_Aead_AeadWithShortenedTag *t =
+	    &a->variant.aead_with_shortened_tag;
+	psa_algorithm_t base;
+
+	if (a->which_variant == psa_algorithm_Algorithm_Aead_aead_with_default_length_tag_tag)
+		return pc_lookup(pc_aeads, NELEM(pc_aeads), a->variant.aead_with_default_length_tag,
+		    alg);
+	if (a->which_variant != psa_algorithm_Algorithm_Aead_aead_with_shortened_tag_tag ||
+	    pc_lookup(pc_aeads, NELEM(pc_aeads), t->aead_alg, &base) == -1 ||
+	    t->tag_length == 0 || t->tag_length > 63)
+		return -1;
+	*alg = t->at_least_this_length ?
+	    PSA_ALG_AEAD_WITH_AT_LEAST_THIS_LENGTH_TAG(base, t->tag_length) :
+	    PSA_ALG_AEAD_WITH_SHORTENED_TAG(base, t->tag_length);
+	return 0;
+}
+
 int
 pc_alg_from_pb(const Alg *pb, uint32_t *alg)
 {
@@ -316,37 +354,12 @@ pc_alg_from_pb(const Alg *pb, uint32_t *alg)
 		return 0;
 	case psa_algorithm_Algorithm_hash_tag:
 		return pc_hash(pb->variant.hash, alg);
-	case psa_algorithm_Algorithm_mac_tag: {
-		const psa_algorithm_Algorithm_Mac *m = &pb->variant.mac;
-
-		if (m->which_variant == psa_algorithm_Algorithm_Mac_full_length_tag)
-			return pc_full_mac(&m->variant.full_length, alg);
-		if (m->which_variant != psa_algorithm_Algorithm_Mac_truncated_tag ||
-		    !m->variant.truncated.has_mac_alg ||
-		    pc_full_mac(&m->variant.truncated.mac_alg, &base) == -1 ||
-		    m->variant.truncated.mac_length == 0 || m->variant.truncated.mac_length > 63)
-			return -1;
-		*alg = PSA_ALG_TRUNCATED_MAC(base, m->variant.truncated.mac_length);
-		return 0;
-	}
+	case psa_algorithm_Algorithm_mac_tag:
+		return pc_mac(&pb->variant.mac, alg);
 	case psa_algorithm_Algorithm_cipher_tag:
 		return pc_lookup(pc_ciphers, NELEM(pc_ciphers), pb->variant.cipher, alg);
-	case psa_algorithm_Algorithm_aead_tag: {
-		const psa_algorithm_Algorithm_Aead *a = &pb->variant.aead;
-
-		if (a->which_variant == psa_algorithm_Algorithm_Aead_aead_with_default_length_tag_tag)
-			return pc_lookup(pc_aeads, NELEM(pc_aeads),
-			    a->variant.aead_with_default_length_tag, alg);
-		if (a->which_variant != psa_algorithm_Algorithm_Aead_aead_with_shortened_tag_tag ||
-		    pc_lookup(pc_aeads, NELEM(pc_aeads),
-		    a->variant.aead_with_shortened_tag.aead_alg, &base) == -1 ||
-		    a->variant.aead_with_shortened_tag.tag_length == 0 ||
-		    a->variant.aead_with_shortened_tag.tag_length > 63)
-			return -1;
-		*alg = PSA_ALG_AEAD_WITH_SHORTENED_TAG(base,
-		    a->variant.aead_with_shortened_tag.tag_length);
-		return 0;
-	}
+	case psa_algorithm_Algorithm_aead_tag:
+		return pc_aead(&pb->variant.aead, alg);
 	case psa_algorithm_Algorithm_asymmetric_signature_tag:
 		return pc_signature(&pb->variant.asymmetric_signature, alg);
 	case psa_algorithm_Algorithm_asymmetric_encryption_tag: {
@@ -388,14 +401,19 @@ static int
 pc_mac_pb(psa_algorithm_t alg, psa_algorithm_Algorithm_Mac *m)
 {
 	size_t length = PSA_MAC_TRUNCATED_LENGTH(alg);
+	bool at_least = (alg & PSA_ALG_MAC_AT_LEAST_THIS_LENGTH_FLAG) != 0;
 
 	if (length == 0) {
+		/* "At least nothing" is no MAC length PSA defines. */
+		if (at_least)
+			return -1;
 		m->which_variant = psa_algorithm_Algorithm_Mac_full_length_tag;
 		return pc_full_mac_pb(alg, &m->variant.full_length);
 	}
 	m->which_variant = psa_algorithm_Algorithm_Mac_truncated_tag;
 	m->variant.truncated.has_mac_alg = true;
 	m->variant.truncated.mac_length = (uint32_t)length;
+	m->variant.truncated.at_least_this_length = at_least;
 	return pc_full_mac_pb(PSA_ALG_FULL_LENGTH_MAC(alg), &m->variant.truncated.mac_alg);
 }
 
@@ -413,10 +431,15 @@ pc_aead_pb(psa_algorithm_t alg, psa_algorithm_Algorithm_Aead *a)
 		    (psa_algorithm_Algorithm_Aead_AeadWithDefaultLengthTag)v;
 		return 0;
 	}
+	/* "At least no tag" is no tag length PSA defines. */
+	if ((alg & PSA_ALG_AEAD_AT_LEAST_THIS_LENGTH_FLAG) && PSA_ALG_AEAD_GET_TAG_LENGTH(alg) == 0)
+		return -1;
 	a->which_variant = psa_algorithm_Algorithm_Aead_aead_with_shortened_tag_tag;
 	a->variant.aead_with_shortened_tag.aead_alg =
 	    (psa_algorithm_Algorithm_Aead_AeadWithDefaultLengthTag)v;
 	a->variant.aead_with_shortened_tag.tag_length = (uint32_t)PSA_ALG_AEAD_GET_TAG_LENGTH(alg);
+	a->variant.aead_with_shortened_tag.at_least_this_length =
+	    (alg & PSA_ALG_AEAD_AT_LEAST_THIS_LENGTH_FLAG) != 0;
 	return 0;
 }
 

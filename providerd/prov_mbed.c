@@ -414,10 +414,10 @@ prov_mbed_alg_fits(psa_key_type_t type, psa_algorithm_t alg)
 
 			return base == PSA_ALG_GCM || base == PSA_ALG_CCM;
 		}
-		/* mbedtls 2.28's PSA ciphers for AES: all but XTS (and CMAC, a MAC). */
+		/* mbedtls 2.28's PSA ciphers for AES: all but XTS (and CMAC, a MAC, of any length). */
 		return alg == PSA_ALG_ECB_NO_PADDING || alg == PSA_ALG_CBC_NO_PADDING ||
 		    alg == PSA_ALG_CBC_PKCS7 || alg == PSA_ALG_CTR || alg == PSA_ALG_CFB ||
-		    alg == PSA_ALG_OFB || alg == PSA_ALG_CMAC;
+		    alg == PSA_ALG_OFB || PSA_ALG_FULL_LENGTH_MAC(alg) == PSA_ALG_CMAC;
 	}
 	if (type == PSA_KEY_TYPE_CHACHA20)
 		return PSA_ALG_AEAD_WITH_DEFAULT_LENGTH_TAG(alg) == PSA_ALG_CHACHA20_POLY1305;

@@ -47,23 +47,59 @@ prov_policy_usage_extended(uint32_t usage)
 	return usage;
 }
 
-/* A specific algorithm is permitted by a policy equal to it or a hash wildcard of it. */
+/* A MAC or tag of at least some length: a policy, never an operation. */
 static int
-prov_policy_alg_permits(uint32_t policy, uint32_t alg)
+prov_policy_at_least(uint32_t alg)
 {
+	return (PSA_ALG_IS_MAC(alg) && (alg & PSA_ALG_MAC_AT_LEAST_THIS_LENGTH_FLAG)) ||
+	    (PSA_ALG_IS_AEAD(alg) && (alg & PSA_ALG_AEAD_AT_LEAST_THIS_LENGTH_FLAG));
+}
+
+/*
+ * MAC and AEAD policies of one base algorithm, as mbedtls 2.28 compares them:
+ * a MAC's length is what it makes on a key of type (the full length and its
+ * explicit truncation to that length are one policy); an "at least" policy
+ * allows any length from its own up, the default one included.
+ */
+static int
+prov_policy_length_permits(uint32_t type, uint32_t policy, uint32_t alg)
+{
+	if (PSA_ALG_IS_MAC(policy) && PSA_ALG_IS_MAC(alg) &&
+	    PSA_ALG_FULL_LENGTH_MAC(policy) == PSA_ALG_FULL_LENGTH_MAC(alg)) {
+		if (policy & PSA_ALG_MAC_AT_LEAST_THIS_LENGTH_FLAG)
+			return PSA_MAC_TRUNCATED_LENGTH(policy) <= PSA_MAC_LENGTH(type, 0, alg);
+		return PSA_MAC_LENGTH(type, 0, policy) == PSA_MAC_LENGTH(type, 0, alg);
+	}
+	if (PSA_ALG_IS_AEAD(policy) && PSA_ALG_IS_AEAD(alg) &&
+	    (policy & PSA_ALG_AEAD_AT_LEAST_THIS_LENGTH_FLAG))
+		return PSA_ALG_AEAD_WITH_SHORTENED_TAG(policy, 0) ==
+		    PSA_ALG_AEAD_WITH_SHORTENED_TAG(alg, 0) &&
+		    PSA_ALG_AEAD_GET_TAG_LENGTH(policy) <= PSA_ALG_AEAD_GET_TAG_LENGTH(alg);
+	return 0;
+}
+
+/*
+ * A specific algorithm is permitted by a policy equal to it, a hash wildcard
+ * of it, or a MAC or tag length policy that admits its length.
+ */
+static int
+prov_policy_alg_permits(uint32_t type, uint32_t policy, uint32_t alg)
+{
+	if (prov_policy_at_least(alg))
+		return 0;
 	if (policy == alg)
 		return alg != PSA_ALG_NONE;
 	if (PSA_ALG_IS_SIGN_HASH(policy) && PSA_ALG_SIGN_GET_HASH(policy) == PSA_ALG_ANY_HASH &&
 	    PSA_ALG_IS_SIGN_HASH(alg) && PSA_ALG_IS_HASH(PSA_ALG_SIGN_GET_HASH(alg)))
 		return (policy & ~PSA_ALG_HASH_MASK) == (alg & ~PSA_ALG_HASH_MASK);
-	return 0;
+	return prov_policy_length_permits(type, policy, alg);
 }
 
 int
 prov_policy_permits(const struct op_key_attrs *attrs, uint32_t need, uint32_t alg)
 {
 	return (prov_policy_usage_extended(attrs->usage) & need) == need &&
-	    prov_policy_alg_permits(attrs->alg, alg);
+	    prov_policy_alg_permits(attrs->type, attrs->alg, alg);
 }
 
 psa_status_t
@@ -79,7 +115,8 @@ prov_policy_check(const struct op_key_attrs *attrs, uint32_t opcode, uint32_t al
 	if (opcode == OP_PSA_EXPORT_KEY || opcode == OP_PSA_EXPORT_PUBLIC_KEY ||
 	    opcode == OP_PSA_DESTROY_KEY)
 		return PSA_SUCCESS;
-	if (PSA_ALG_IS_SIGN_HASH(alg) && PSA_ALG_SIGN_GET_HASH(alg) == PSA_ALG_ANY_HASH)
+	if ((PSA_ALG_IS_SIGN_HASH(alg) && PSA_ALG_SIGN_GET_HASH(alg) == PSA_ALG_ANY_HASH) ||
+	    prov_policy_at_least(alg))
 		return PSA_ERROR_INVALID_ARGUMENT;
 	return prov_policy_permits(attrs, needed, alg) ? PSA_SUCCESS : PSA_ERROR_NOT_PERMITTED;
 }

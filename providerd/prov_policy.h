@@ -17,14 +17,15 @@ uint32_t prov_policy_usage_needed(uint32_t opcode);
 
 /*
  * Whether a key's usage flags hold need (a hash flag implies the message one)
- * and its permitted algorithm is alg, or a hash wildcard of it.
+ * and its permitted algorithm is alg, a hash wildcard of it, or a MAC or AEAD
+ * tag length policy (an exact one, or "at least this length") that admits alg.
  */
 int prov_policy_permits(const struct op_key_attrs *attrs, uint32_t need, uint32_t alg);
 
 /*
  * PSA_SUCCESS if a key with attrs may run opcode with alg, PSA_ERROR_NOT_PERMITTED
  * if its policy says no, PSA_ERROR_INVALID_ARGUMENT for a wildcard algorithm
- * (a policy, never an operation).
+ * (any hash, at least some MAC or tag length: a policy, never an operation).
  */
 psa_status_t prov_policy_check(const struct op_key_attrs *attrs, uint32_t opcode, uint32_t alg);
 

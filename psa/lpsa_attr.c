@@ -37,15 +37,6 @@ lpsa_attr_new_key(const psa_key_attributes_t *attributes, struct parsec_key_attr
 	}
 	if (attributes->bits > LPSA_MAX_KEY_BITS)
 		return PSA_ERROR_NOT_SUPPORTED;
-	/*
-	 * A policy of a shortest MAC or tag: the wire protocol has no form for
-	 * it and would keep one exact length instead, a policy other than asked.
-	 */
-	if ((PSA_ALG_IS_AEAD(attributes->alg) &&
-	    (attributes->alg & PSA_ALG_AEAD_AT_LEAST_THIS_LENGTH_FLAG)) ||
-	    (PSA_ALG_IS_MAC(attributes->alg) &&
-	    (attributes->alg & PSA_ALG_MAC_AT_LEAST_THIS_LENGTH_FLAG)))
-		return PSA_ERROR_NOT_SUPPORTED;
 	*is_volatile = PSA_KEY_LIFETIME_IS_VOLATILE(lifetime);
 	*id = *is_volatile ? lpsa_volatile_id() : attributes->id;
 	if (*id == PSA_KEY_ID_NULL)

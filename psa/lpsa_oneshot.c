@@ -4,6 +4,8 @@
  * MAC, cipher, AEAD, signatures, asymmetric encryption, raw key agreement and
  * random. An output's length is 0 unless the call succeeded.
  */
+#include <string.h>
+
 #include "lpsa.h"
 
 /* libparsec's keyed call with one input and one output (sign, MAC, cipher, agree). */
@@ -245,10 +247,55 @@ psa_verify_hash(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *hash, size
 	    signature_length);
 }
 
+/*
+ * A long message to sign (into out) or verify (out NULL: against ref) with a
+ * hash-and-sign algorithm:
+ * hashed here, in parts, then signed or verified as that hash. The key's
+ * policy permits that exactly when it permits the message form: same
+ * algorithm, and a usage with the hash flag, which implies the message one.
+ * A key with the message flag alone is not asked for what it lacks:
+ * NOT_SUPPORTED, and the one-shot is tried (the service then says whether
+ * the message fits one request).
+ */
+static psa_status_t
+lpsa_message_parts(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input,
+    size_t input_length, const uint8_t *ref, size_t ref_len, uint8_t *out, size_t out_size,
+    size_t *out_len)
+{
+	psa_key_attributes_t attributes = PSA_KEY_ATTRIBUTES_INIT;
+	psa_key_usage_t need = out != NULL ? PSA_KEY_USAGE_SIGN_HASH : PSA_KEY_USAGE_VERIFY_HASH;
+	uint8_t hash[PSA_HASH_MAX_SIZE];
+	size_t hash_length = 0;
+	psa_status_t st;
+
+	if (!PSA_ALG_IS_HASH_AND_SIGN(alg) || PSA_ALG_SIGN_GET_HASH(alg) == PSA_ALG_ANY_HASH)
+		return PSA_ERROR_NOT_SUPPORTED;
+	if ((st = psa_get_key_attributes(key, &attributes)) != PSA_SUCCESS)
+		return st;
+	if ((psa_get_key_usage_flags(&attributes) & need) == 0)
+		st = PSA_ERROR_NOT_SUPPORTED;
+	psa_reset_key_attributes(&attributes);
+	if (st == PSA_SUCCESS)
+		st = psa_hash_compute(PSA_ALG_SIGN_GET_HASH(alg), input, input_length, hash,
+		    sizeof(hash), &hash_length);
+	if (st != PSA_SUCCESS)
+		return st;
+	if (out != NULL)
+		return psa_sign_hash(key, alg, hash, hash_length, out, out_size, out_len);
+	return psa_verify_hash(key, alg, hash, hash_length, ref, ref_len);
+}
+
 psa_status_t
 psa_sign_message(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input,
     size_t input_length, uint8_t *signature, size_t signature_size, size_t *signature_length)
 {
+	psa_status_t st;
+
+	*signature_length = 0;
+	if (input_length > LPSA_ONESHOT_MAX && (st = lpsa_message_parts(key, alg, input,
+	    input_length, NULL, 0, signature, signature_size, signature_length)) !=
+	    PSA_ERROR_NOT_SUPPORTED)
+		return st;
 	return lpsa_keyed(parsec_sign_message, key, alg, input, input_length, signature,
 	    signature_size, signature_length);
 }
@@ -257,6 +304,11 @@ psa_status_t
 psa_verify_message(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input,
     size_t input_length, const uint8_t *signature, size_t signature_length)
 {
+	psa_status_t st;
+
+	if (input_length > LPSA_ONESHOT_MAX && (st = lpsa_message_parts(key, alg, input,
+	    input_length, signature, signature_length, NULL, 0, NULL)) != PSA_ERROR_NOT_SUPPORTED)
+		return st;
 	return lpsa_check(parsec_verify_message, key, alg, input, input_length, signature,
 	    signature_length);
 }
@@ -308,12 +360,86 @@ psa_asymmetric_decrypt(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *inp
 	    output_size, output_length);
 }
 
-/* AEAD encryption or decryption in one request. */
+/* One AEAD one-shot's inputs and output, as the multipart path takes them. */
+struct lpsa_aead_args {
+	int decrypt;
+	psa_key_id_t key;
+	psa_algorithm_t alg;
+	const uint8_t *nonce, *ad, *input;
+	size_t nonce_length, ad_length, input_length;
+	uint8_t *output;
+	size_t output_size;
+};
+
+/*
+ * The text and the tag after it: an encryption's text is the plaintext, all
+ * of it; a decryption's is the ciphertext before its tag.
+ */
+static psa_status_t
+lpsa_aead_parts_text(psa_aead_operation_t *op, const struct lpsa_aead_args *a, size_t tag_len,
+    size_t *out_len)
+{
+	size_t text_len = a->input_length - (a->decrypt ? tag_len : 0), len = 0, last = 0, tlen;
+	psa_status_t st;
+
+	if ((st = psa_aead_set_lengths(op, a->ad_length, text_len)) != PSA_SUCCESS ||
+	    (st = psa_aead_set_nonce(op, a->nonce, a->nonce_length)) != PSA_SUCCESS)
+		return st;
+	/* The one-shot's own refusal of too small a buffer, before any work. */
+	if (a->output_size < text_len + (a->decrypt ? 0 : tag_len))
+		return PSA_ERROR_BUFFER_TOO_SMALL;
+	if ((st = psa_aead_update_ad(op, a->ad, a->ad_length)) != PSA_SUCCESS ||
+	    (st = psa_aead_update(op, a->input, text_len, a->output, a->output_size,
+	    &len)) != PSA_SUCCESS)
+		return st;
+	if (a->decrypt)
+		st = psa_aead_verify(op, a->output + len, a->output_size - len, &last,
+		    a->input + text_len, tag_len);
+	else if ((st = psa_aead_finish(op, a->output + len, a->output_size - len, &last,
+	    a->output + text_len, a->output_size - text_len, &tlen)) == PSA_SUCCESS &&
+	    (len + last != text_len || tlen != tag_len))
+		st = PSA_ERROR_CORRUPTION_DETECTED;
+	*out_len = len + last + (a->decrypt ? 0 : tag_len);
+	return st;
+}
+
+/*
+ * A long one-shot AEAD as parsecd's multipart extension: the same bytes out,
+ * in requests of a part each. NOT_SUPPORTED when the provider serves no
+ * multipart AEAD for it (then the one-shot is tried, and the service says
+ * whether the input fits one request). No plaintext a failed decryption
+ * wrote stays in the caller's buffer.
+ */
+static psa_status_t
+lpsa_aead_parts(const struct lpsa_aead_args *a, size_t *output_length)
+{
+	psa_aead_operation_t op = PSA_AEAD_OPERATION_INIT;
+	size_t tag_len = PSA_ALG_AEAD_GET_TAG_LENGTH(a->alg), len = 0;
+	psa_status_t st;
+
+	if (a->decrypt && a->input_length < tag_len)
+		return PSA_ERROR_NOT_SUPPORTED;
+	st = a->decrypt ? psa_aead_decrypt_setup(&op, a->key, a->alg) :
+	    psa_aead_encrypt_setup(&op, a->key, a->alg);
+	if (st == PSA_SUCCESS)
+		st = lpsa_aead_parts_text(&op, a, tag_len, &len);
+	psa_aead_abort(&op);
+	if (st == PSA_SUCCESS)
+		*output_length = len;
+	else if (a->decrypt) /* parts an update gave before the step that failed included */
+		memset(a->output, 0, a->input_length < a->output_size ? a->input_length :
+		    a->output_size);
+	return st;
+}
+
+/* AEAD encryption or decryption in one request, or in parts for a long input. */
 static psa_status_t
 lpsa_aead(int decrypt, psa_key_id_t key, psa_algorithm_t alg, const uint8_t *nonce,
     size_t nonce_length, const uint8_t *ad, size_t ad_length, const uint8_t *input,
     size_t input_length, uint8_t *output, size_t output_size, size_t *output_length)
 {
+	const struct lpsa_aead_args args = { decrypt, key, alg, nonce, ad, input, nonce_length,
+		ad_length, input_length, output, output_size };
 	struct lpsa_call call;
 	psa_status_t st;
 	size_t len = 0;
@@ -325,6 +451,9 @@ lpsa_aead(int decrypt, psa_key_id_t key, psa_algorithm_t alg, const uint8_t *non
 	/* As the API says (and Mbed TLS answers), before the key is looked at. */
 	if (!PSA_ALG_IS_AEAD(alg) || PSA_ALG_IS_WILDCARD(alg))
 		return PSA_ERROR_NOT_SUPPORTED;
+	if ((input_length > LPSA_ONESHOT_MAX || ad_length > LPSA_ONESHOT_MAX - input_length) &&
+	    (st = lpsa_aead_parts(&args, output_length)) != PSA_ERROR_NOT_SUPPORTED)
+		return st;
 	if ((st = lpsa_begin(&call, key)) != PSA_SUCCESS)
 		return st;
 	wire = (decrypt ? parsec_aead_decrypt : parsec_aead_encrypt)(call.client, call.name, alg,

@@ -32,7 +32,12 @@ static const struct {
 	{ 17, PSA_ERROR_COMMUNICATION_FAILURE },	/* InvalidHeader */
 	{ 18, PSA_ERROR_GENERIC_ERROR },	/* WrongProviderUuid */
 	{ 19, PSA_ERROR_NOT_PERMITTED },	/* NotAuthenticated */
-	{ 20, PSA_ERROR_INSUFFICIENT_MEMORY },	/* BodySizeExceedsLimit: more than the service takes */
+	/*
+	 * BodySizeExceedsLimit: an input longer than the service takes in one
+	 * request, where no multipart operation could carry it; an operation
+	 * parsecd cannot do is NOT_SUPPORTED, as where a provider lacks one.
+	 */
+	{ 20, PSA_ERROR_NOT_SUPPORTED },
 	{ 21, PSA_ERROR_NOT_PERMITTED },	/* AdminOperation */
 	{ 22, PSA_ERROR_NOT_SUPPORTED },	/* DeprecatedPrimitive: refused by the service's policy */
 	{ PARSEC_ERR_SETTING_ENDPOINT, PSA_ERROR_COMMUNICATION_FAILURE },

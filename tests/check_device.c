@@ -73,6 +73,68 @@ START_TEST(t_policy_no_alg)
 }
 END_TEST
 
+/*
+ * MAC and AEAD lengths, as mbedtls 2.28 permits them (the cases of
+ * tests/psa/mac.c and aead.c): a policy of at least 12 bytes admits 12 and
+ * longer and the default length; an exact policy admits its own length, the
+ * full length and its explicit truncation being one; the at-least policy is
+ * never an operation's algorithm.
+ */
+struct length_case {
+	uint32_t type, key_alg, opcode, alg, status;
+};
+
+#define HMAC256 PSA_ALG_HMAC(PSA_ALG_SHA_256)
+#define MAC_AT_LEAST_12 PSA_ALG_AT_LEAST_THIS_LENGTH_MAC(HMAC256, 12)
+#define GCM_AT_LEAST_12 PSA_ALG_AEAD_WITH_AT_LEAST_THIS_LENGTH_TAG(PSA_ALG_GCM, 12)
+
+static const struct length_case length_cases[] = {
+	{ PSA_KEY_TYPE_HMAC, MAC_AT_LEAST_12, OP_PSA_MAC_COMPUTE,
+	    PSA_ALG_TRUNCATED_MAC(HMAC256, 12), ST_SUCCESS },
+	{ PSA_KEY_TYPE_HMAC, MAC_AT_LEAST_12, OP_PSA_MAC_COMPUTE,
+	    PSA_ALG_TRUNCATED_MAC(HMAC256, 20), ST_SUCCESS },
+	{ PSA_KEY_TYPE_HMAC, MAC_AT_LEAST_12, OP_PSA_MAC_COMPUTE, HMAC256, ST_SUCCESS },
+	{ PSA_KEY_TYPE_HMAC, MAC_AT_LEAST_12, OP_PSA_MAC_COMPUTE,
+	    PSA_ALG_TRUNCATED_MAC(HMAC256, 11), ST_PSA_NOT_PERMITTED },
+	{ PSA_KEY_TYPE_HMAC, MAC_AT_LEAST_12, OP_PSA_MAC_COMPUTE,
+	    PSA_ALG_TRUNCATED_MAC(PSA_ALG_HMAC(PSA_ALG_SHA_512), 12), ST_PSA_NOT_PERMITTED },
+	{ PSA_KEY_TYPE_HMAC, MAC_AT_LEAST_12, OP_PSA_MAC_COMPUTE, MAC_AT_LEAST_12,
+	    ST_PSA_INVALID_ARGUMENT },
+	{ PSA_KEY_TYPE_HMAC, HMAC256, OP_PSA_MAC_COMPUTE, PSA_ALG_TRUNCATED_MAC(HMAC256, 32),
+	    ST_SUCCESS },
+	{ PSA_KEY_TYPE_HMAC, PSA_ALG_TRUNCATED_MAC(HMAC256, 32), OP_PSA_MAC_COMPUTE, HMAC256,
+	    ST_SUCCESS },
+	{ PSA_KEY_TYPE_HMAC, HMAC256, OP_PSA_MAC_COMPUTE, PSA_ALG_TRUNCATED_MAC(HMAC256, 16),
+	    ST_PSA_NOT_PERMITTED },
+	{ PSA_KEY_TYPE_AES, PSA_ALG_AT_LEAST_THIS_LENGTH_MAC(PSA_ALG_CMAC, 12),
+	    OP_PSA_MAC_COMPUTE, PSA_ALG_CMAC, ST_SUCCESS },
+	{ PSA_KEY_TYPE_AES, PSA_ALG_AT_LEAST_THIS_LENGTH_MAC(PSA_ALG_CMAC, 12),
+	    OP_PSA_MAC_COMPUTE, PSA_ALG_TRUNCATED_MAC(PSA_ALG_CMAC, 8), ST_PSA_NOT_PERMITTED },
+	{ PSA_KEY_TYPE_AES, GCM_AT_LEAST_12, OP_PSA_AEAD_ENCRYPT, PSA_ALG_GCM, ST_SUCCESS },
+	{ PSA_KEY_TYPE_AES, GCM_AT_LEAST_12, OP_PSA_AEAD_DECRYPT,
+	    PSA_ALG_AEAD_WITH_SHORTENED_TAG(PSA_ALG_GCM, 12), ST_SUCCESS },
+	{ PSA_KEY_TYPE_AES, GCM_AT_LEAST_12, OP_PSA_AEAD_ENCRYPT,
+	    PSA_ALG_AEAD_WITH_SHORTENED_TAG(PSA_ALG_GCM, 8), ST_PSA_NOT_PERMITTED },
+	{ PSA_KEY_TYPE_AES, GCM_AT_LEAST_12, OP_PSA_AEAD_ENCRYPT, PSA_ALG_CCM,
+	    ST_PSA_NOT_PERMITTED },
+	{ PSA_KEY_TYPE_AES, GCM_AT_LEAST_12, OP_PSA_AEAD_ENCRYPT, GCM_AT_LEAST_12,
+	    ST_PSA_INVALID_ARGUMENT },
+	{ PSA_KEY_TYPE_AES, PSA_ALG_GCM, OP_PSA_AEAD_ENCRYPT,
+	    PSA_ALG_AEAD_WITH_SHORTENED_TAG(PSA_ALG_GCM, 12), ST_PSA_NOT_PERMITTED },
+};
+
+START_TEST(t_policy_lengths)
+{
+	const struct length_case *c = &length_cases[_i];
+	struct op_key_attrs a = { c->type, 0, PSA_KEY_USAGE_SIGN_MESSAGE |
+		PSA_KEY_USAGE_ENCRYPT | PSA_KEY_USAGE_DECRYPT, c->key_alg };
+	uint32_t st = wire_status_of_psa(prov_policy_check(&a, c->opcode, c->alg));
+
+	ck_assert_msg(st == c->status, "length case %d: policy 0x%08x, alg 0x%08x: status %u, "
+	    "expected %u", _i, c->key_alg, c->alg, st, c->status);
+}
+END_TEST
+
 START_TEST(t_policy_status)
 {
 	ck_assert_uint_eq(wire_status_of_psa(PSA_SUCCESS), ST_SUCCESS);
@@ -170,6 +232,7 @@ main(void)
 	const struct test_case cases[] = {
 		{ "device", 0, NULL, NULL, {
 			TEST_LOOP(t_policy_check, sizeof(policy_cases) / sizeof(policy_cases[0])),
+			TEST_LOOP(t_policy_lengths, sizeof(length_cases) / sizeof(length_cases[0])),
 			TEST(t_policy_no_alg), TEST(t_policy_status),
 			TEST(t_der_roundtrip), TEST(t_der_long_lengths), TEST(t_der_refused),
 			TEST(t_digest_info)

@@ -60,16 +60,50 @@ struct alg_case {
 	uint32_t psa;
 };
 
-static struct alg_case alg_cases[16];
+static struct alg_case alg_cases[24];
 static size_t alg_case_count;
 
 static void
 add_case(const char *name, psa_algorithm_Algorithm pb, uint32_t psa)
 {
+	ck_assert_uint_lt(alg_case_count, sizeof(alg_cases) / sizeof(alg_cases[0]));
 	alg_cases[alg_case_count].name = name;
 	alg_cases[alg_case_count].pb = pb;
 	alg_cases[alg_case_count].psa = psa;
 	alg_case_count++;
+}
+
+/* Truncated MACs and shortened AEAD tags, exact or "at least" (parsecd's field 1000). */
+static void
+build_length_cases(void)
+{
+	psa_algorithm_Algorithm a;
+	psa_algorithm_Algorithm_Mac_Truncated *mac = &a.variant.mac.variant.truncated;
+	psa_algorithm_Algorithm_Aead_AeadWithShortenedTag *aead =
+	    &a.variant.aead.variant.aead_with_shortened_tag;
+
+	memset(&a, 0, sizeof(a));
+	a.which_variant = psa_algorithm_Algorithm_mac_tag;
+	a.variant.mac.which_variant = psa_algorithm_Algorithm_Mac_truncated_tag;
+	mac->has_mac_alg = true;
+	mac->mac_alg.which_variant = psa_algorithm_Algorithm_Mac_FullLength_hmac_tag;
+	mac->mac_alg.variant.hmac.hash_alg = psa_algorithm_Algorithm_Hash_SHA_256;
+	mac->mac_length = 12;
+	add_case("hmac sha256 truncated to 12", a, 0x038c0009);
+	/* parsecd's extension field: a shortest length, PSA_ALG_AT_LEAST_THIS_LENGTH_MAC. */
+	mac->at_least_this_length = true;
+	add_case("hmac sha256 of at least 12", a, 0x038c8009);
+	memset(&a, 0, sizeof(a));
+	a.which_variant = psa_algorithm_Algorithm_aead_tag;
+	a.variant.aead.which_variant = psa_algorithm_Algorithm_Aead_aead_with_shortened_tag_tag;
+	aead->aead_alg = psa_algorithm_Algorithm_Aead_AeadWithDefaultLengthTag_GCM;
+	aead->tag_length = 12;
+	add_case("gcm tag 12", a, 0x054c0200);
+	aead->at_least_this_length = true;
+	add_case("gcm tag of at least 12", a, 0x054c8200);
+	/* "At least" the default tag: the shortened form, the one that can say it. */
+	aead->tag_length = 16;
+	add_case("gcm tag of at least 16", a, 0x05508200);
 }
 
 static void
@@ -140,6 +174,7 @@ build_cases(void)
 	memset(&a, 0, sizeof(a));
 	a.which_variant = psa_algorithm_Algorithm_none_tag;
 	add_case("none", a, 0);
+	build_length_cases();
 }
 
 START_TEST(t_alg_literals_and_round_trip)
@@ -184,6 +219,9 @@ START_TEST(t_alg_rejects)
 	ck_assert_int_eq(pc_alg_from_pb(&a, &psa), -1);
 	/* A PSA value with no protobuf form. */
 	ck_assert_int_eq(pc_alg_to_pb(0x7f000000, &a), -1);
+	/* A MAC or tag of "at least nothing": no length PSA defines. */
+	ck_assert_int_eq(pc_alg_to_pb(0x03808009, &a), -1);
+	ck_assert_int_eq(pc_alg_to_pb(0x05408200, &a), -1);
 }
 END_TEST
 

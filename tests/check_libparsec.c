@@ -33,7 +33,7 @@
  * FAKE_UPSTREAM answers as upstream's service: no keep-alive flag in any reply.
  */
 enum fake_mode { FAKE_NORMAL, FAKE_CLOSE_EACH, FAKE_UPSTREAM, FAKE_DRIBBLE, FAKE_OVERSIZED,
-	FAKE_STATUS, FAKE_SILENT };
+	FAKE_STATUS, FAKE_SILENT, FAKE_BODY_LIMIT };
 
 static struct {
 	char path[108];
@@ -186,8 +186,23 @@ fake_serve(void *arg)
 			int discovery;
 
 			if (test_read_full(fd, raw, sizeof(raw), -1) == -1 ||
-			    wire_decode_request_hdr(raw, sizeof(raw), UINT32_MAX, &hdr) != WIRE_HDR_OK ||
-			    hdr.body_len + hdr.auth_len > sizeof(skip) ||
+			    wire_decode_request_hdr(raw, sizeof(raw), UINT32_MAX, &hdr) != WIRE_HDR_OK)
+				break;
+			/*
+			 * As parsecd's frontd (front_conn_process): a body over the
+			 * limit is answered from the header, unread, and the
+			 * connection closed.
+			 */
+			if (fake.mode == FAKE_BODY_LIMIT && hdr.body_len > sizeof(skip)) {
+				hdr.status = ST_BODY_SIZE_EXCEEDS_LIMIT;
+				hdr.body_len = hdr.auth_len = 0;
+				hdr.flags = 0;
+				wire_encode_hdr(&hdr, resp);
+				if (write(fd, resp, WIRE_HDR_LEN) != WIRE_HDR_LEN)
+					break;
+				break;
+			}
+			if (hdr.body_len + hdr.auth_len > sizeof(skip) ||
 			    test_read_full(fd, skip, hdr.body_len + hdr.auth_len, -1) == -1)
 				break;
 			fake.requests++;
@@ -489,6 +504,27 @@ static const int statuses[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 1
 	19, 20, 21, 22, 1132, 1133, 1134, 1135, 1136, 1137, 1138, 1139, 1140, 1141, 1142, 1143,
 	1145, 1146, 1147, 1148, 1149, 1150, 1151, 1152, 1153 };
 
+/*
+ * A request whose body the service refuses from its header gets that
+ * answer, BodySizeExceedsLimit, though the service closed before reading it
+ * all: not a lost connection.
+ */
+START_TEST(t_body_over_limit)
+{
+	static uint8_t input[2u << 20];
+	uint8_t hash[64], maj, min;
+	size_t len = 0;
+	parsec_client *c;
+
+	fake_start(FAKE_BODY_LIMIT, 0);
+	c = connected();
+	ck_assert_int_eq(parsec_hash_compute(c, 0x02000009, input, sizeof(input), hash,
+	    sizeof(hash), &len), ST_BODY_SIZE_EXCEEDS_LIMIT);
+	ck_assert_int_eq(parsec_ping(c, &maj, &min), PARSEC_SUCCESS);
+	parsec_client_free(c);
+}
+END_TEST
+
 START_TEST(t_status_mapping)
 {
 	parsec_client *c;
@@ -631,7 +667,7 @@ main(void)
 			TEST(t_keeps_one_connection), TEST(t_new_connection_when_not_kept),
 			TEST(t_reconnects_when_closed_after_each), TEST(t_partial_reads),
 			TEST(t_oversized_response_refused), TEST(t_result_larger_than_buffer),
-			TEST(t_key_name_bounds),
+			TEST(t_key_name_bounds), TEST(t_body_over_limit),
 			TEST_LOOP(t_status_mapping, sizeof(statuses) / sizeof(statuses[0])),
 			TEST(t_no_service), TEST(t_settings_refused), TEST(t_settings_used),
 			TEST(t_settings_timeout)

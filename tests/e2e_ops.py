@@ -642,6 +642,18 @@ def run_upstream_capability(svc):
         ("import of a P-256 public key", can_do_pb.IMPORT, attrs(_ecc_public(), 256, ["encrypt"], ecdsa), 0),
         ("import of a P-256 public key without algorithm", can_do_pb.IMPORT, attrs(_ecc_public(), 256, ["encrypt"]), 0),
     ]
+    # Policies of a shortest MAC or tag (parsecd's at_least_this_length): keys the provider makes.
+    cmac = A.Mac.FullLength(cmac=A.Mac.FullLength.Cmac())
+    for name, alg in (
+            ("AES-CMAC truncated to 12", A.Mac(truncated=A.Mac.Truncated(mac_alg=cmac, mac_length=12))),
+            ("AES-CMAC of at least 12", A.Mac(truncated=A.Mac.Truncated(mac_alg=cmac, mac_length=12,
+                                                                        at_least_this_length=True)))):
+        cases.append(("import of an AES key for %s" % name, can_do_pb.IMPORT,
+                      attrs(plain("aes"), 128, ["sign_message"], alg_of(mac=alg)), 0))
+    gcm12 = A.Aead(aead_with_shortened_tag=A.Aead.AeadWithShortenedTag(
+        aead_alg=A.Aead.GCM, tag_length=12, at_least_this_length=True))
+    cases.append(("import of an AES key for GCM with a tag of at least 12", can_do_pb.IMPORT,
+                  attrs(plain("aes"), 128, ["encrypt"], alg_of(aead=gcm12)), 0))
     for name, check_type, at, want in cases:
         st = can_do(svc, check_type, at)
         check("capability_discovery: %s is %s" % (name, "Ok" if want == 0 else "NotSupported"), st == want, st)

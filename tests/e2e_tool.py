@@ -241,6 +241,24 @@ def check_rsa_bits(run, bits):
     run.delete("bits-key")
 
 
+def many_keys(svc):
+    """A key found among many: libparsec looks a key's attributes up in the whole ListKeys
+    answer (export-public-key needs them), so the 300th key of an application is found."""
+    app = eb.App(svc, "tool-user")
+    names = ["many-%03d" % i for i in range(299)] + ["zz-last"]
+    made = [n for n in names if app.generate(n) == 0]
+    st, listed = app.keys()
+    check("300 keys made and listed", made == names and st == 0 and len(listed) == 300,
+          (len(made), st, len(listed or [])))
+    rc, out, err = tool(svc, "export-public-key", "--key-name", "zz-last")
+    check("export-public-key finds the 300th key's attributes and prints its public key",
+          rc == 0 and out.startswith("-----BEGIN PUBLIC KEY-----"), (rc, out[:60], err))
+    for n in made:
+        app.destroy(n)
+    st, listed = app.keys()
+    check("the 300 keys are gone", st == 0 and listed == [], (st, len(listed or [])))
+
+
 def provider_suite(svc, provider, name, rsa_bits=None):
     """What upstream's parsec-cli-tests.sh checks, for one provider."""
     run = ProviderRun(svc, provider, name + (" %s-bit RSA" % rsa_bits if rsa_bits else ""))
@@ -307,6 +325,7 @@ def main():
     try:
         cli_surface(svc)
         timeout_bounds_a_silent_service(svc.dir)
+        many_keys(svc)
         provider_suite(svc, 1, "Mbed Crypto")
         provider_suite(svc, 1, "Mbed Crypto", rsa_bits="1024")
         upstream_script(svc, 1, "Mbed Crypto")

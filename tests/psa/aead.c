@@ -115,6 +115,73 @@ aead_errors(void)
 	tp_destroy(id);
 }
 
+/* A copy asking for at least 14: the policy both allow is the longer minimum. */
+static void
+aead_at_least_copy(psa_key_id_t id, psa_algorithm_t base, size_t nlen)
+{
+	static uint8_t ct[TP_BUF];
+	psa_key_attributes_t attrs = PSA_KEY_ATTRIBUTES_INIT;
+	psa_key_id_t copy = 0;
+	size_t ctlen = 0;
+	psa_status_t st;
+
+	psa_set_key_usage_flags(&attrs, PSA_KEY_USAGE_ENCRYPT);
+	psa_set_key_algorithm(&attrs, PSA_ALG_AEAD_WITH_AT_LEAST_THIS_LENGTH_TAG(base, 14));
+	if (tp_st("psa_copy_key at-least-14", psa_copy_key(id, &attrs, &copy)) != PSA_SUCCESS)
+		return;
+	tp_policy(copy);
+	tp_st("psa_aead_encrypt copy tag-12", psa_aead_encrypt(copy,
+	    PSA_ALG_AEAD_WITH_SHORTENED_TAG(base, 12), aead_msg, nlen, NULL, 0, aead_msg, 40, ct,
+	    sizeof(ct), &ctlen));
+	st = psa_aead_encrypt(copy, PSA_ALG_AEAD_WITH_SHORTENED_TAG(base, 14), aead_msg, nlen,
+	    NULL, 0, aead_msg, 40, ct, sizeof(ct), &ctlen);
+	tp_hex("psa_aead_encrypt copy tag-14", st, ct, ctlen);
+	tp_destroy(copy);
+}
+
+/*
+ * A key whose policy is a shortest tag: tags below, at and above it, the
+ * default one, the policy asked as an operation, and the policy read back.
+ */
+static void
+aead_at_least(const char *name, psa_key_type_t type, psa_algorithm_t base, const char *key,
+    size_t nlen)
+{
+	static const size_t tags[] = { 4, 8, 10, 12, 14, 16 };
+	static uint8_t ct[TP_BUF], out[TP_BUF];
+	const psa_algorithm_t policy = PSA_ALG_AEAD_WITH_AT_LEAST_THIS_LENGTH_TAG(base, 12);
+	size_t i, ctlen = 0, outlen = 0;
+	char call[64];
+	psa_key_id_t id;
+	psa_status_t st;
+
+	tp_case(name);
+	id = tp_import("psa_import_key at-least-12", type, AEAD_USAGE | PSA_KEY_USAGE_COPY, policy,
+	    key);
+	tp_policy(id);
+	for (i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
+		psa_algorithm_t alg = PSA_ALG_AEAD_WITH_SHORTENED_TAG(base, tags[i]);
+
+		snprintf(call, sizeof(call), "psa_aead_encrypt tag-%zu", tags[i]);
+		st = psa_aead_encrypt(id, alg, aead_msg, nlen, aead_msg, 20, aead_msg, 40, ct,
+		    sizeof(ct), &ctlen);
+		tp_hex(call, st, ct, ctlen);
+		snprintf(call, sizeof(call), "psa_aead_decrypt tag-%zu", tags[i]);
+		if (st != PSA_SUCCESS)
+			ctlen = 40 + tags[i];
+		st = psa_aead_decrypt(id, alg, aead_msg, nlen, aead_msg, 20, ct, ctlen, out,
+		    sizeof(out), &outlen);
+		tp_hex(call, st, out, outlen);
+	}
+	st = psa_aead_encrypt(id, base, aead_msg, nlen, NULL, 0, aead_msg, 40, ct, sizeof(ct),
+	    &ctlen);
+	tp_hex("psa_aead_encrypt default-tag", st, ct, ctlen);
+	tp_st("psa_aead_encrypt the-policy", psa_aead_encrypt(id, policy, aead_msg, nlen, NULL, 0,
+	    aead_msg, 40, ct, sizeof(ct), &ctlen));
+	aead_at_least_copy(id, base, nlen);
+	tp_destroy(id);
+}
+
 int
 main(void)
 {
@@ -136,6 +203,13 @@ main(void)
 	aead_lengths("aead chacha20-poly1305", PSA_KEY_TYPE_CHACHA20,
 	    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
 	    PSA_ALG_CHACHA20_POLY1305, 12);
+	aead_at_least("aead aes128-gcm at-least-12", PSA_KEY_TYPE_AES, PSA_ALG_GCM,
+	    "2b7e151628aed2a6abf7158809cf4f3c", 12);
+	aead_at_least("aead aes128-ccm at-least-12", PSA_KEY_TYPE_AES, PSA_ALG_CCM,
+	    "2b7e151628aed2a6abf7158809cf4f3c", 13);
+	aead_at_least("aead chacha20-poly1305 at-least-12", PSA_KEY_TYPE_CHACHA20,
+	    PSA_ALG_CHACHA20_POLY1305,
+	    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", 12);
 	aead_errors();
 	return tp_done();
 }

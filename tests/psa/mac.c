@@ -159,6 +159,49 @@ mac_multipart(const char *name, psa_key_type_t type, psa_algorithm_t alg, const 
 	tp_destroy(id);
 }
 
+/*
+ * A key whose policy is a shortest MAC: lengths below, at and above it, the
+ * full length, the policy itself asked as an operation (a wildcard), and the
+ * policy as the key's attributes give it back.
+ */
+static void
+mac_at_least(const char *name, psa_key_type_t type, psa_algorithm_t full, const char *key)
+{
+	/* Allowed lengths first: a device without truncated MACs stops the case at the first. */
+	static const size_t lens[] = { 12, 13, 16, 8, 11 };
+	psa_mac_operation_t op = PSA_MAC_OPERATION_INIT;
+	const psa_algorithm_t policy = PSA_ALG_AT_LEAST_THIS_LENGTH_MAC(full, 12);
+	uint8_t out[PSA_MAC_MAX_SIZE];
+	char call[64];
+	size_t i, len = 0;
+	psa_key_id_t id;
+	psa_status_t st;
+
+	tp_case(name);
+	id = tp_import("psa_import_key at-least-12", type, MAC_USAGE, policy, key);
+	tp_policy(id);
+	st = psa_mac_compute(id, full, mac_msg, 100, out, sizeof(out), &len);
+	tp_hex("psa_mac_compute full-length", st, out, len);
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		psa_algorithm_t alg = PSA_ALG_TRUNCATED_MAC(full, lens[i]);
+
+		snprintf(call, sizeof(call), "psa_mac_compute length-%zu", lens[i]);
+		st = psa_mac_compute(id, alg, mac_msg, 100, out, sizeof(out), &len);
+		tp_hex(call, st, out, len);
+		snprintf(call, sizeof(call), "psa_mac_verify length-%zu", lens[i]);
+		tp_st(call, psa_mac_verify(id, alg, mac_msg, 100, out, st == PSA_SUCCESS ? len :
+		    lens[i]));
+		snprintf(call, sizeof(call), "psa_mac_sign_setup length-%zu", lens[i]);
+		tp_st(call, psa_mac_sign_setup(&op, id, alg));
+		tp_st("psa_mac_abort", psa_mac_abort(&op));
+	}
+	tp_st("psa_mac_compute the-policy", psa_mac_compute(id, policy, mac_msg, 100, out,
+	    sizeof(out), &len));
+	tp_st("psa_mac_compute at-least-16", psa_mac_compute(id,
+	    PSA_ALG_AT_LEAST_THIS_LENGTH_MAC(full, 16), mac_msg, 100, out, sizeof(out), &len));
+	tp_destroy(id);
+}
+
 /* Policies that forbid, wrong key types, wrong states. */
 static void
 mac_errors(void)
@@ -317,6 +360,11 @@ main(void)
 	    PSA_ALG_TRUNCATED_MAC(PSA_ALG_CMAC, 8), "2b7e151628aed2a6abf7158809cf4f3c");
 	mac_multipart("mac cmac-aes256 multipart", PSA_KEY_TYPE_AES, PSA_ALG_CMAC,
 	    "603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4");
+	mac_at_least("mac hmac-sha256 at-least-12", PSA_KEY_TYPE_HMAC,
+	    PSA_ALG_HMAC(PSA_ALG_SHA_256),
+	    "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
+	mac_at_least("mac cmac-aes128 at-least-12", PSA_KEY_TYPE_AES, PSA_ALG_CMAC,
+	    "2b7e151628aed2a6abf7158809cf4f3c");
 	mac_errors();
 	mac_policies();
 	return tp_done();

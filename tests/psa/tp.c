@@ -93,6 +93,22 @@ tp_len(const char *call, psa_status_t st, size_t len)
 }
 
 psa_status_t
+tp_sum(const char *call, psa_status_t st, const uint8_t *buf, size_t len)
+{
+	uint64_t sum = 0xcbf29ce484222325u; /* FNV-1a, 64 bits */
+	size_t i;
+
+	printf("%s %s", call, tp_name(st));
+	if (st == PSA_SUCCESS) {
+		for (i = 0; i < len; i++)
+			sum = (sum ^ buf[i]) * 0x100000001b3u;
+		printf(" len=%zu fnv=%016llx", len, (unsigned long long)sum);
+	}
+	printf("\n");
+	return st;
+}
+
+psa_status_t
 tp_want(const char *call, psa_status_t st, psa_status_t want)
 {
 	printf("%s %s", call, tp_name(st));
@@ -209,6 +225,16 @@ tp_generate(const char *call, psa_key_type_t type, size_t bits, psa_key_usage_t 
 	if (tp_st(call, psa_generate_key(&attr, &id)) != PSA_SUCCESS)
 		id = 0;
 	return id;
+}
+
+void
+tp_policy(psa_key_id_t id)
+{
+	psa_key_attributes_t attrs = PSA_KEY_ATTRIBUTES_INIT;
+
+	if (tp_st("psa_get_key_attributes", psa_get_key_attributes(id, &attrs)) == PSA_SUCCESS)
+		tp_note("policy %08x", (unsigned)psa_get_key_algorithm(&attrs));
+	psa_reset_key_attributes(&attrs);
 }
 
 void

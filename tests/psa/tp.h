@@ -18,6 +18,8 @@ psa_status_t	 tp_st(const char *call, psa_status_t st);
 psa_status_t	 tp_hex(const char *call, psa_status_t st, const uint8_t *buf, size_t len);
 /* "call STATUS len=N": an output that differs from run to run */
 psa_status_t	 tp_len(const char *call, psa_status_t st, size_t len);
+/* "call STATUS len=N fnv=SUM": a long deterministic output, by its FNV-1a sum */
+psa_status_t	 tp_sum(const char *call, psa_status_t st, const uint8_t *buf, size_t len);
 /* "call STATUS" and, when st is not want, " (the specification says WANT)" */
 psa_status_t	 tp_want(const char *call, psa_status_t st, psa_status_t want);
 /* "kat NAME ok" or "kat NAME STATUS" or "kat NAME MISMATCH got HEX" */
@@ -35,6 +37,8 @@ psa_key_id_t	 tp_import(const char *call, psa_key_type_t type, psa_key_usage_t u
 /* Generates a volatile key; prints the call; returns its id or 0. */
 psa_key_id_t	 tp_generate(const char *call, psa_key_type_t type, size_t bits,
 		    psa_key_usage_t usage, psa_algorithm_t alg);
+/* psa_get_key_attributes printed, then the key's permitted algorithm as a note. */
+void		 tp_policy(psa_key_id_t id);
 /* Destroys a key (0 is skipped), printing the call. */
 void		 tp_destroy(psa_key_id_t id);
 /* The program's exit: mbedtls_psa_crypto_free has no PSA name, so nothing is freed. */

@@ -3,9 +3,10 @@
 //! responses parsed by the parsec-interface crate, as an upstream client does.
 //! Bad headers are sent as raw bytes. Prints one line per check and a total.
 
+use parsec_interface::operations::psa_algorithm::{Algorithm, FullLengthMac, Hash, Mac};
 use parsec_interface::operations::{
-    list_authenticators, list_opcodes, list_providers, ping, Convert, NativeOperation,
-    NativeResult,
+    list_authenticators, list_keys, list_opcodes, list_providers, ping, Convert,
+    NativeOperation, NativeResult,
 };
 use parsec_interface::operations_protobuf::ProtobufConverter;
 use parsec_interface::requests::request::{RequestAuth, RequestHeader};
@@ -125,6 +126,88 @@ fn read_raw(stream: &mut UnixStream) -> Option<RawResponse> {
 fn closed(stream: &mut UnixStream) -> bool {
     let mut b = [0u8; 1];
     matches!(stream.read(&mut b), Ok(0))
+}
+
+/// Protobuf by hand (field key, varint, length-delimited), for a body the crate cannot write.
+fn pb_varint(mut v: u64, out: &mut Vec<u8>) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn pb_uint(field: u64, v: u64) -> Vec<u8> {
+    let mut out = Vec::new();
+    pb_varint(field << 3, &mut out);
+    pb_varint(v, &mut out);
+    out
+}
+
+fn pb_bytes(field: u64, body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    pb_varint(field << 3 | 2, &mut out);
+    pb_varint(body.len() as u64, &mut out);
+    out.extend_from_slice(body);
+    out
+}
+
+/// PsaImportKey of an HMAC key whose policy is HMAC-SHA-256 of at least 12 bytes: the
+/// Truncated MAC message with parsecd's at_least_this_length (1000), as libparsec writes it
+/// (proto/psa_algorithm.proto, proto/psa_key_attributes.proto, proto/psa_import_key.proto).
+fn at_least_import_body(name: &str) -> Vec<u8> {
+    let hmac_sha256 = pb_bytes(1, &pb_uint(1, 7)); // FullLength.hmac { hash_alg: SHA_256 }
+    let truncated = [pb_bytes(1, &hmac_sha256), pb_uint(2, 12), pb_uint(1000, 1)].concat();
+    let algorithm = pb_bytes(3, &pb_bytes(2, &truncated)); // Algorithm.mac.truncated
+    let usage = [pb_uint(6, 1), pb_uint(7, 1)].concat(); // sign_message, verify_message
+    let policy = [pb_bytes(1, &usage), pb_bytes(2, &algorithm)].concat();
+    let attributes =
+        [pb_bytes(1, &pb_bytes(2, &[])), pb_uint(2, 256), pb_bytes(3, &policy)].concat();
+    [pb_bytes(1, name.as_bytes()), pb_bytes(2, &attributes), pb_bytes(3, &[0x5a; 32])].concat()
+}
+
+/// A raw request with Direct authentication as app; the answer's status.
+fn raw_direct(path: &str, provider: u8, opcode: u32, body: &[u8], app: &str) -> Option<u16> {
+    let mut h = raw_header(provider, opcode, body.len() as u32, 5);
+    h[21] = 1;
+    h[26..28].copy_from_slice(&(app.len() as u16).to_le_bytes());
+    h.extend_from_slice(body);
+    h.extend_from_slice(app.as_bytes());
+    let mut s = connect(path);
+    s.write_all(&h).ok()?;
+    read_raw(&mut s).map(|r| r.status)
+}
+
+/// ListKeys as upstream's client sends and reads it, authenticated as app (Direct); the
+/// result and whether its body holds at_least_this_length set (key 1000 varint, then 1).
+fn list_keys_direct(path: &str, app: &str) -> Result<(list_keys::Result, bool), String> {
+    let body = ProtobufConverter
+        .operation_to_body(NativeOperation::ListKeys(list_keys::Operation {}))
+        .map_err(|e| format!("encode: {:?}", e))?;
+    let request = Request {
+        header: RequestHeader {
+            provider: ProviderId::Core,
+            session: 6,
+            content_type: BodyType::Protobuf,
+            accept_type: BodyType::Protobuf,
+            auth_type: AuthType::Direct,
+            opcode: Opcode::ListKeys,
+        },
+        body,
+        auth: RequestAuth::new(app.as_bytes().to_vec()),
+    };
+    let mut s = connect(path);
+    request.write_to_stream(&mut s).map_err(|e| format!("write: {:?}", e))?;
+    let response =
+        Response::read_from_stream(&mut s, 1 << 20).map_err(|e| format!("read: {:?}", e))?;
+    if response.header.status != ResponseStatus::Success {
+        return Err(format!("status {:?}", response.header.status));
+    }
+    let field = response.body.bytes().windows(3).any(|w| w == [0xc0, 0x3e, 0x01]);
+    match ProtobufConverter.body_to_result(response.body, Opcode::ListKeys) {
+        Ok(NativeResult::ListKeys(r)) => Ok((r, field)),
+        other => Err(format!("decode: {:?}", other)),
+    }
 }
 
 fn ping_ok(path: &str) -> bool {
@@ -310,6 +393,22 @@ fn main() {
     }
 
     c.check("still serving after every bad request", ping_ok(&path), String::new());
+
+    // A key whose policy allows a MAC of at least 12 bytes: parsecd writes the length with
+    // its at_least_this_length field, which upstream's crate does not know. Its ListKeys
+    // answer must still decode, the field skipped: the crate reads the one length.
+    let st = raw_direct(&path, 1, 0x06, &at_least_import_body("at-least-12"), "interop");
+    c.check("an HMAC key with an at-least-12 policy is imported", st == Some(0),
+        format!("{:?}", st));
+    let listed = list_keys_direct(&path, "interop");
+    let want = Algorithm::Mac(Mac::Truncated {
+        mac_alg: FullLengthMac::Hmac { hash_alg: Hash::Sha256 },
+        mac_length: 12,
+    });
+    c.check("the crate decodes a ListKeys answer holding at_least_this_length",
+        matches!(&listed, Ok((r, true)) if r.keys.iter().any(|k| k.name == "at-least-12"
+            && k.attributes.policy.permitted_algorithms == want)),
+        format!("{:?}", listed));
     if std::env::var("INTEROP_NO_TOTAL").is_err() {
         println!("interop: {} passed, {} failed", c.passed, c.failed);
     } else {
