@@ -188,9 +188,11 @@ parsecd_setup_timeout(evutil_socket_t fd, short ev, void *arg)
 	parsecd_stop(1);
 }
 
+/* Every child reaped, each worker's temporary key files with it. */
 static void
 parsecd_stop_done(void)
 {
+	parsecd_mark_clean_stop();
 	if (sv.listen_fd != -1)
 		parsecd_listen_close(sv.listen_fd, sv.cfg);
 	parsecd_notify("STOPPING=1");
