@@ -507,7 +507,7 @@ bench: deps all bench/parsec-bench bench/parsec-bench-scale $(PY_PB)
 # make bench-scale: one key store grown to BENCH_SCALE_KEYS keys (default
 # 1,000,000) over BENCH_SCALE_APPS applications (10,000): create rate, start
 # to ready, listings, memory, size on disk, a crash mid-creation, 1,000
-# connections from 100 users. Long (tens of minutes at the default).
+# connections from 100 users. Long: a million synced creations.
 bench/parsec-bench-scale: bench/scale.o tests/testlib.o $(PROTO_LIB) $(COMMON_LIB)
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(CHECK_LIBS) -pthread
