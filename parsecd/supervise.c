@@ -421,8 +421,14 @@ parsecd_reap(void)
 			c->chan = NULL;
 		}
 		parsecd_child_exited(c, status, what);
-		/* Now, before anything is spawned that the kernel could give its pid. */
-		if (c->kind == PROC_PROVIDER)
+		/*
+		 * Now, before anything is spawned that the kernel could give its pid.
+		 * Only a worker a signal ended can have left a key file half written:
+		 * one that exited did so from its event loop, between requests (a
+		 * write that fails removes its own file), so its directory, a
+		 * million key files at scale, is not read then.
+		 */
+		if (c->kind == PROC_PROVIDER && WIFSIGNALED(status))
 			parsecd_remove_worker_leftovers(c->provider_dir, pid, c->name);
 	}
 	if (sv.stopping && parsecd_alive_children() == 0)
