@@ -513,8 +513,23 @@ bench/bench_tpm.o: LOCAL_CFLAGS += $(TSS2_CFLAGS)
 bench/bench_p11.o: LOCAL_CFLAGS += -Ilibparsec $(P11KIT_CFLAGS)
 bench/bench_psa.o: LOCAL_CFLAGS += -Ilibparsec -Ipsa/include
 
-bench: deps all bench/parsec-bench
+bench: deps all bench/parsec-bench bench/parsec-bench-scale $(PY_PB)
 	./bench/parsec-bench
+	/usr/bin/python3 bench/scale.py $(CURDIR)
+
+# make bench-scale: one key store grown to BENCH_SCALE_KEYS keys (default
+# 1,000,000) over BENCH_SCALE_APPS applications (10,000): create rate, start
+# to ready, listings, memory, size on disk, a crash mid-creation, 1,000
+# connections from 100 users. Long: a million synced creations.
+bench/parsec-bench-scale: bench/scale.o tests/testlib.o $(PROTO_LIB) $(COMMON_LIB)
+	$(msg) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(CHECK_LIBS) -pthread
+
+bench/scale.o: LOCAL_CFLAGS += -DBUILD_TOP='"$(CURDIR)"' -pthread -Itests
+
+.PHONY: bench-scale
+bench-scale: deps all bench/parsec-bench-scale $(PY_PB)
+	/usr/bin/python3 bench/scale.py $(CURDIR)
 
 # make bench-cost: the figures behind the backends' cost columns (providerd/prov_*.c).
 .PHONY: bench-cost
@@ -700,7 +715,8 @@ uninstall:
 
 clean:
 	rm -f $(PROGRAMS) $(TEST_PROGS) tests/wipe_client tests/ext_mp_client tests/ext_key_client \
-		$(FUZZ_PROGS) $(COMMON_LIB) $(PROTO_LIB) bench/parsec-bench bench/parsec-bench-matrix
+		$(FUZZ_PROGS) $(COMMON_LIB) $(PROTO_LIB) bench/parsec-bench bench/parsec-bench-matrix \
+		bench/parsec-bench-scale
 	rm -f $(CONFIG_LIB) $(KIM_LIB)
 	rm -f libparsec/libparsec.so* libparsec/libparsec.a libparsec/libparsec.keep libparsec/libparsec-all.o
 	rm -f $(P11_MODULE)

@@ -581,6 +581,9 @@ adopt_run(struct adopt_run *run)
 		printf("no upstream keys in %s %s\n", run->source_kind, run->source);
 	if (run->store_open)
 		kim_close();
+	for (i = 0; r == 0 && !run->dry_run && i < run->cfg->provider_count; i++)
+		if (run->adopted[i] > 0)
+			r = 1;
 	return r;
 }
 

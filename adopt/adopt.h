@@ -107,8 +107,8 @@ void adopt_snapshot_free(struct adopt_snapshot *snap);
 
 /*
  * The helper's jobs. Upstream's keys into ours, written as uid:gid, or with
- * dry_run printed, not done (adopt.c): 0, or -1 if our key store could not be
- * read or written. What the file at path is, an enum cfg_store_kind, parsed
+ * dry_run printed, not done (adopt.c): 1 if keys were adopted (not on a dry
+ * run), 0 if none, or -1 if our key store could not be read or written. What the file at path is, an enum cfg_store_kind, parsed
  * as uid:gid (adopt_snap.c). The key material no key store entry names, printed; the
  * exit status (orphans.c).
  */

@@ -23,6 +23,7 @@
 
 #include "adopt.h"
 #include "log.h"
+#include "proc.h"
 
 struct adopt_opts {
 	const char *job;
@@ -133,6 +134,13 @@ adopt_become(uid_t uid, gid_t gid)
 }
 
 /* The configuration as parsecd read it, with the key store parsecd chose. */
+/* adopt_keys's answer as the exit status parsecd reads (PROC_ADOPT_EXIT_ADOPTED). */
+static int
+adopt_exit(int r)
+{
+	return r == -1 ? 1 : r == 1 ? PROC_ADOPT_EXIT_ADOPTED : 0;
+}
+
 static int
 adopt_config(const struct adopt_opts *o, struct parsec_config *cfg)
 {
@@ -186,7 +194,7 @@ main(int argc, char **argv)
 	} else if (strcmp(o.job, "orphans") == 0)
 		r = orphans_list(&cfg);
 	else if (strcmp(o.job, "adopt") == 0 || strcmp(o.job, "dry-run") == 0)
-		r = adopt_keys(&cfg, strcmp(o.job, "dry-run") == 0, o.uid, o.gid) == 0 ? 0 : 1;
+		r = adopt_exit(adopt_keys(&cfg, strcmp(o.job, "dry-run") == 0, o.uid, o.gid));
 	else
 		adopt_usage();
 	config_wipe_secrets(&cfg);

@@ -180,6 +180,31 @@ adopt_snapshot_free(struct adopt_snapshot *snap)
 }
 
 /*
+ * A file of brokerd's user alone, as parsecd's own store always is, has its
+ * schema read in place as that user, under the filter: the few pages that
+ * say whose it is, not the whole file (a million keys' store is 122 MB and
+ * one over SNAP_MAX would be refused). 1 with *kind set (once filtered, its
+ * answer is final), or 0 when it is not such a file or SQLite cannot open it
+ * (the caller then reads a snapshot, as for upstream's files).
+ */
+static int
+snap_classify_in_place(const char *path, uid_t uid, gid_t gid, int *kind)
+{
+	struct stat st;
+	int r;
+
+	if (lstat(path, &st) == -1 || !S_ISREG(st.st_mode) || st.st_uid != uid ||
+	    st.st_nlink != 1 || adopt_become(uid, gid) == -1 || kim_open_readonly(path) == -1)
+		return 0;
+	sandbox_seccomp_adopt();
+	adopt_test_forbidden("classify");
+	r = kim_adopt_is_upstream();
+	kim_close();
+	*kind = r == -1 ? CFG_STORE_UNREADABLE : r == 1 ? CFG_STORE_UPSTREAM : CFG_STORE_OURS;
+	return 1;
+}
+
+/*
  * What the file at path is (enum cfg_store_kind). Its rows (a TPM key's
  * blobs among them) are parsed under the adoption's filter, after the read.
  */
@@ -189,6 +214,8 @@ adopt_snap_classify(const char *path, uid_t uid, gid_t gid)
 	struct adopt_snapshot snap;
 	int hot, r;
 
+	if (snap_classify_in_place(path, uid, gid, &r))
+		return r;
 	if ((r = adopt_snapshot_read(path, &snap, &hot)) == 1)
 		return CFG_STORE_ABSENT;
 	if (r == -1 || snap.len == 0) {

@@ -13,6 +13,15 @@
 #include "ipc.h"
 #include "sandbox.h"
 
+/*
+ * parsec-adopt's exit status for its "adopt" job when it adopted keys: it may
+ * have written files into the providers' directories parsecd lent it, which
+ * parsecd then gives back with every file in them. 0: it adopted none and
+ * wrote nothing there, so the directories alone go back (their files are
+ * not read: a million keys' worth took seconds at each start).
+ */
+#define PROC_ADOPT_EXIT_ADOPTED 3
+
 /* A kind of child: its row in proc_table. */
 enum proc_kind { PROC_FRONTD, PROC_BROKERD, PROC_PROVIDER };
 #define PROC_KINDS (PROC_PROVIDER + 1)

@@ -119,8 +119,8 @@ parsecd_adopt(const struct parsec_config *cfg, int dry_run)
 	adoption_args(argv, dry_run ? "dry-run" : "adopt", cfg, dry_run ? NULL : owner, level);
 	r = adoption_exec(argv);
 	if (!dry_run)
-		parsecd_settle_provider_dirs(cfg);
-	return r == 0 ? 0 : -1;
+		parsecd_settle_provider_dirs(cfg, r != 0);
+	return r == 0 || (!dry_run && r == PROC_ADOPT_EXIT_ADOPTED) ? 0 : -1;
 }
 
 int

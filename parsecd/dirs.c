@@ -29,6 +29,15 @@
 static int dirs_root = -1;
 
 static int dirs_lock_fd = -1;
+/*
+ * What the lock file holds once parsecd has stopped with every child reaped:
+ * each worker's temporary key files were removed at its reaping, so the next
+ * start need not read the providers' directories for them (a million key
+ * files took seconds). Any other content (a pid: parsecd was killed, or the
+ * machine went down) has the start read them.
+ */
+#define DIRS_CLEAN_STOP "stopped\n"
+static int dirs_clean_stop;
 /* The state directory, kept open: a worker's leftovers are removed through it at its reaping. */
 static int dirs_state_fd = -1;
 static char dirs_state_path[CFG_LONGPATH_MAX];
@@ -323,10 +332,28 @@ dirs_lock(int state_fd, const char *state_dir)
 		    "give each instance its own state_dir and key store", state_dir,
 		    held[0] != '\0' ? held : "?", state_dir, DIRS_LOCK_NAME);
 	}
+	n = pread(fd, held, sizeof(held) - 1, 0);
+	held[n > 0 ? n : 0] = '\0';
+	dirs_clean_stop = strcmp(held, DIRS_CLEAN_STOP) == 0;
+	/* The mark gone for good before any worker can write: a crash from here has the start read. */
 	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-	if (ftruncate(fd, 0) == -1 || pwrite(fd, pid, (size_t)n, 0) != n)
+	if (ftruncate(fd, 0) == -1 || pwrite(fd, pid, (size_t)n, 0) != n ||
+	    (dirs_clean_stop && fdatasync(fd) == -1))
 		log_warn("writing %s/%s", state_dir, DIRS_LOCK_NAME);
 	dirs_lock_fd = fd;
+}
+
+void
+parsecd_mark_clean_stop(void)
+{
+	size_t len = strlen(DIRS_CLEAN_STOP);
+
+	if (dirs_lock_fd == -1)
+		return;
+	if (ftruncate(dirs_lock_fd, 0) == -1 ||
+	    pwrite(dirs_lock_fd, DIRS_CLEAN_STOP, len, 0) != (ssize_t)len ||
+	    fdatasync(dirs_lock_fd) == -1)
+		log_warn("writing %s/%s", dirs_state_path, DIRS_LOCK_NAME);
 }
 
 /*
@@ -517,34 +544,47 @@ parsecd_prepare_dirs(const struct parsec_config *cfg)
 	dirs_state_fd = state_fd;
 	strlcpy(dirs_state_path, cfg->state_dir, sizeof(dirs_state_path));
 	for (i = 0; i < cfg->provider_count; i++)
-		close(dirs_provider(cfg, &cfg->providers[i], 1));
+		close(dirs_provider(cfg, &cfg->providers[i], !dirs_clean_stop));
 	for (i = 0; i < cfg->key_manager_count; i++)
 		dirs_key_store(cfg->key_managers[i].sqlite_db_path);
 }
 
-void
-parsecd_lend_provider_dirs(const struct parsec_config *cfg, uid_t uid, gid_t gid)
+/* The directories of the providers that keep key files, given to uid:gid (as root only). */
+static void
+dirs_give_provider_dirs(const struct parsec_config *cfg, const uid_t *uid, const gid_t *gid)
 {
 	char path[CFG_LONGPATH_MAX + CFG_NAME_MAX + 2];
+	const struct users_entry *u;
 	size_t i;
 	int fd;
 
 	for (i = 0; dirs_root && i < cfg->provider_count; i++) {
 		if (cfg->providers[i].kind == CFG_PROVIDER_PKCS11)
 			continue;
+		u = users_get(users_provider_role(cfg->providers[i].kind));
 		snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, cfg->providers[i].name);
 		fd = parsecd_dir_open("privsep.state_dir", path, 0, 0, 0, 0, NULL);
-		if (fchown(fd, uid, gid) == -1)
+		if (fchown(fd, uid ? *uid : u->uid, gid ? *gid : u->gid) == -1)
 			fatal("privsep.state_dir: fchown %s", path);
 		close(fd);
 	}
 }
 
 void
-parsecd_settle_provider_dirs(const struct parsec_config *cfg)
+parsecd_lend_provider_dirs(const struct parsec_config *cfg, uid_t uid, gid_t gid)
+{
+	dirs_give_provider_dirs(cfg, &uid, &gid);
+}
+
+void
+parsecd_settle_provider_dirs(const struct parsec_config *cfg, int wrote)
 {
 	size_t i;
 
+	if (!wrote) {
+		dirs_give_provider_dirs(cfg, NULL, NULL);
+		return;
+	}
 	for (i = 0; i < cfg->provider_count; i++)
 		close(dirs_provider(cfg, &cfg->providers[i], 0));
 }

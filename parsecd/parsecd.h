@@ -127,6 +127,12 @@ int parsecd_check_reach(const struct parsec_config *cfg);
  * removed, before any other process is started. worker names it in the log.
  */
 void parsecd_remove_worker_leftovers(const char *provider_dir, pid_t pid, const char *worker);
+/*
+ * The service stopped with every child reaped: the state directory's lock
+ * file says so, and the next start does not read the providers' directories
+ * for temporary key files (there can be none); any other stop has it read them.
+ */
+void parsecd_mark_clean_stop(void);
 
 /* A provider added by a reload: its directory, made as at start-up, open. */
 int parsecd_provider_dir(const struct parsec_config *cfg, const struct cfg_provider *p);
@@ -196,10 +202,11 @@ const char *parsecd_provider_binary(enum cfg_provider_kind kind);
 /*
  * The adoption runs as the key store's owner: the software and TPM providers'
  * directories (key files; upstream's primary mark) are lent to it and, once
- * it is done, given back to their owner with the files it wrote (dirs.c).
+ * it is done, given back to their owner, with the files it wrote if it may
+ * have written any (wrote), else alone (dirs.c).
  */
 void parsecd_lend_provider_dirs(const struct parsec_config *cfg, uid_t uid, gid_t gid);
-void parsecd_settle_provider_dirs(const struct parsec_config *cfg);
+void parsecd_settle_provider_dirs(const struct parsec_config *cfg, int wrote);
 
 struct setup_broker;
 /*

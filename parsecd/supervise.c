@@ -188,9 +188,11 @@ parsecd_setup_timeout(evutil_socket_t fd, short ev, void *arg)
 	parsecd_stop(1);
 }
 
+/* Every child reaped, each worker's temporary key files with it. */
 static void
 parsecd_stop_done(void)
 {
+	parsecd_mark_clean_stop();
 	if (sv.listen_fd != -1)
 		parsecd_listen_close(sv.listen_fd, sv.cfg);
 	parsecd_notify("STOPPING=1");
@@ -419,8 +421,14 @@ parsecd_reap(void)
 			c->chan = NULL;
 		}
 		parsecd_child_exited(c, status, what);
-		/* Now, before anything is spawned that the kernel could give its pid. */
-		if (c->kind == PROC_PROVIDER)
+		/*
+		 * Now, before anything is spawned that the kernel could give its pid.
+		 * Only a worker a signal ended can have left a key file half written:
+		 * one that exited did so from its event loop, between requests (a
+		 * write that fails removes its own file), so its directory, a
+		 * million key files at scale, is not read then.
+		 */
+		if (c->kind == PROC_PROVIDER && WIFSIGNALED(status))
 			parsecd_remove_worker_leftovers(c->provider_dir, pid, c->name);
 	}
 	if (sv.stopping && parsecd_alive_children() == 0)

@@ -249,6 +249,20 @@ def first_start(dep, auth, total):
     check("%s: one summary line: %d adopted from the mbed-crypto-provider" % (auth, total),
           len(lines) == 1 and "%d adopted (mbed-crypto-provider %d)" % (total, total) in lines[0]
           and "0 skipped" in lines[0], lines)
+    provider_state_owned(dep, auth, "after the adopting start")
+
+
+def provider_state_owned(dep, auth, when):
+    """The software provider's directory and every key file in it are its role's user's once
+    parsecd has started, whether the start adopted keys (written as brokerd's user into the
+    directory lent for it) or adopted none (the directory alone given back)."""
+    if not ROOT:
+        return
+    d = os.path.join(dep.state, "mbed-crypto-provider")
+    want = pwd.getpwnam("_parsec-mbed").pw_uid
+    wrong = [n for n in [""] + os.listdir(d) if os.stat(os.path.join(d, n)).st_uid != want]
+    check("%s: the provider's directory and its key files are _parsec-mbed's %s" % (auth, when),
+          os.listdir(d) and not wrong, wrong)
 
 
 def restart(dep, auth, total, who, victim, pem):
@@ -257,6 +271,7 @@ def restart(dep, auth, total, who, victim, pem):
     last = dep.summaries()[-1]
     check("%s: a second start adopts nothing new (%d already adopted)" % (auth, total),
           "0 adopted" in last and "%d already adopted" % total in last, last)
+    provider_state_owned(dep, auth, "after a start that adopted nothing")
     check("%s %s: the destroyed key stays destroyed, the new key stays" % (auth, who),
           victim not in listed(dep, who) and "made-by-parsecd" in listed(dep, who),
           listed(dep, who))

@@ -309,8 +309,19 @@ def fresh_store_over_old_state():
             other.stop()
             other.remove()
         svc.stop()
+        lock = os.path.join(svc.dir, "state", "parsecd.lock")
+        check("a stop that reaped every child says so in the state directory's lock file",
+              open(lock).read() == "stopped\n", open(lock).read())
+        svc.start()
+        check("the next start takes the lock again (its pid in the lock file)",
+              open(lock).read() == "%d\n" % svc.proc.pid, open(lock).read())
 
-        # A provider killed mid-write leaves a temporary key file; the next start removes it.
+        # A provider killed mid-write leaves a temporary key file, and a service killed
+        # whole (parsecd too, which removes a reaped worker's) leaves it to the next start.
+        for pid, _ in eb.service_pids(svc.proc.pid):
+            os.kill(pid, signal.SIGKILL)
+        svc.proc.wait(10)
+        time.sleep(0.5)  # the children, orphaned, end as their channels close
         state = os.path.join(svc.dir, "state", "mbed-crypto-provider")
         tmp = os.path.join(state, ".000000000000002a.key.4242.0.tmp")
         fast_tmp = os.path.join(state, ".000000000000002a.fast.4242.1.tmp")
