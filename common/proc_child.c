@@ -6,7 +6,11 @@
  * proc_spawn, does not link the sandbox.
  */
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -140,10 +144,67 @@ proc_child_start(struct proc_child *pc, int argc, char **argv)
 		fatalx("cannot watch SIGTERM");
 }
 
+static uint64_t
+proc_child_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/*
+ * How long a child keeps polling its descriptors (epoll without sleeping,
+ * yielding the CPU between polls) after the last thing that arrived, before it
+ * sleeps in epoll again. A request crosses frontd, brokerd and a worker and
+ * back: each sleeping process on the way costs a wake-up, and on a virtual
+ * machine waking an idle CPU costs more than the work of a hop (bench/HOPS.md).
+ * Bounded by the last arrival, so an idle service still uses no CPU at all.
+ */
+#define PROC_CHILD_POLL_US 50
+
+static unsigned
+proc_child_poll_us(enum proc_kind kind)
+{
+#if defined(PARSEC_TEST_HOOKS) || defined(PARSEC_HOPTIME)
+	/* Test and bench-hops builds compare settings: "frontd,brokerd,provider" in microseconds. */
+	const char *e = getenv("PARSEC_POLL_US");
+	unsigned v[PROC_KINDS];
+
+	if (e != NULL && sscanf(e, "%u,%u,%u", &v[0], &v[1], &v[2]) == PROC_KINDS)
+		return v[kind];
+#endif
+	return PROC_CHILD_POLL_US;
+}
+
 void
 proc_child_run(struct proc_child *pc)
 {
+	unsigned poll_us = proc_child_poll_us(pc->kind);
+
 	ipc_send_hello(pc->parent);
-	event_base_dispatch(pc->base);
+	/*
+	 * One loop iteration at a time: after one that ran something, poll until
+	 * poll_us have passed without an arrival.
+	 */
+	while (!pc->stopping) {
+		unsigned long seen;
+		uint64_t until;
+
+		if (event_base_loop(pc->base, EVLOOP_ONCE) != 0)
+			break;
+		seen = ipc_activity();
+		until = proc_child_now_us() + poll_us;
+		while (!pc->stopping && proc_child_now_us() < until) {
+			if (event_base_loop(pc->base, EVLOOP_NONBLOCK) != 0)
+				break;
+			if (ipc_activity() != seen) {
+				seen = ipc_activity();
+				until = proc_child_now_us() + poll_us;
+			} else {
+				sched_yield();
+			}
+		}
+	}
 	log_debug("exiting");
 }
