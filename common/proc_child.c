@@ -162,6 +162,16 @@ proc_child_now_us(void)
  * Bounded by the last arrival, so an idle service still uses no CPU at all.
  */
 #define PROC_CHILD_POLL_US 50
+/*
+ * Polling pays only while the CPU would otherwise idle. A yield that kept us
+ * off the CPU longer than this gave it to a process with work of its own for a
+ * whole time slice (a hop of ours takes tens of microseconds, the scheduler's
+ * slice 750): polling then only delays both, so it stops, and starts again
+ * only after PROC_CHILD_POLL_BACKOFF_US (a wake-up from epoll on a busy
+ * machine is cheap, its CPU being awake anyway).
+ */
+#define PROC_CHILD_YIELD_BUSY_US 200
+#define PROC_CHILD_POLL_BACKOFF_US 100000
 
 static unsigned
 proc_child_poll_us(enum proc_kind kind)
@@ -177,34 +187,46 @@ proc_child_poll_us(enum proc_kind kind)
 	return PROC_CHILD_POLL_US;
 }
 
+/*
+ * Polls until poll_us pass without an arrival; returns 0, or the time until
+ * which polling is off because the CPU is wanted elsewhere.
+ */
+static uint64_t
+proc_child_poll(struct proc_child *pc, unsigned poll_us)
+{
+	unsigned long seen = ipc_activity();
+	uint64_t now = proc_child_now_us(), until = now + poll_us;
+
+	while (!pc->stopping && now < until) {
+		if (event_base_loop(pc->base, EVLOOP_NONBLOCK) != 0)
+			return 0;
+		now = proc_child_now_us();
+		if (ipc_activity() != seen) {
+			seen = ipc_activity();
+			until = now + poll_us;
+			continue;
+		}
+		sched_yield();
+		if (proc_child_now_us() - now > PROC_CHILD_YIELD_BUSY_US)
+			return proc_child_now_us() + PROC_CHILD_POLL_BACKOFF_US;
+		now = proc_child_now_us();
+	}
+	return 0;
+}
+
 void
 proc_child_run(struct proc_child *pc)
 {
 	unsigned poll_us = proc_child_poll_us(pc->kind);
+	uint64_t poll_off_until = 0;
 
 	ipc_send_hello(pc->parent);
-	/*
-	 * One loop iteration at a time: after one that ran something, poll until
-	 * poll_us have passed without an arrival.
-	 */
+	/* One loop iteration at a time: after one that ran something, poll a while. */
 	while (!pc->stopping) {
-		unsigned long seen;
-		uint64_t until;
-
 		if (event_base_loop(pc->base, EVLOOP_ONCE) != 0)
 			break;
-		seen = ipc_activity();
-		until = proc_child_now_us() + poll_us;
-		while (!pc->stopping && proc_child_now_us() < until) {
-			if (event_base_loop(pc->base, EVLOOP_NONBLOCK) != 0)
-				break;
-			if (ipc_activity() != seen) {
-				seen = ipc_activity();
-				until = proc_child_now_us() + poll_us;
-			} else {
-				sched_yield();
-			}
-		}
+		if (poll_us > 0 && proc_child_now_us() >= poll_off_until)
+			poll_off_until = proc_child_poll(pc, poll_us);
 	}
 	log_debug("exiting");
 }
