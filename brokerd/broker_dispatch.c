@@ -6,6 +6,7 @@
  * to a provider worker with its key name turned into the provider's opaque
  * reference.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,8 +33,12 @@ dispatch_admit(struct broker_ctx *b, uint64_t conn_id, uid_t peer_uid,
 	status = broker_authenticate(b, m->auth_type, m->auth, m->auth_len, peer_uid,
 	    peer_uid != (uid_t)-1, id);
 	if (status != ST_SUCCESS) {
-		log_info("connection %llu (uid %u): %s refused: %s", (unsigned long long)conn_id,
-		    (unsigned)peer_uid, wire_opcode_name(opcode), wire_status_name(status));
+		char who[32] = "its client's uid not asked";
+
+		if (peer_uid != (uid_t)-1)
+			snprintf(who, sizeof(who), "uid %u", (unsigned)peer_uid);
+		log_info("connection %llu (%s): %s refused: %s", (unsigned long long)conn_id, who,
+		    wire_opcode_name(opcode), wire_status_name(status));
 		return status;
 	}
 	if (wire_opcode_needs_auth(opcode) && !id->authenticated)

@@ -157,11 +157,13 @@ proc_child_now_us(void)
  * How long a child keeps polling its descriptors (epoll without sleeping,
  * yielding the CPU between polls) after the last thing that arrived, before it
  * sleeps in epoll again. A request crosses frontd, brokerd and a worker and
- * back: each sleeping process on the way costs a wake-up, and on a virtual
- * machine waking an idle CPU costs more than the work of a hop (bench/HOPS.md).
- * Bounded by the last arrival, so an idle service still uses no CPU at all.
+ * back: each sleeping process on the way costs a wake-up. Bounded by the last
+ * arrival, so an idle service would still use no CPU at all. Off: on the
+ * 2-core machine it was measured on (bench/HOPS.md), 50 us removed most
+ * wake-ups but no latency gain stood out of the noise, and serving one client
+ * took up to 40 % more CPU; test and bench-hops builds take PARSEC_POLL_US.
  */
-#define PROC_CHILD_POLL_US 50
+#define PROC_CHILD_POLL_US 0
 /*
  * Polling pays only while the CPU would otherwise idle. A yield that kept us
  * off the CPU longer than this gave it to a process with work of its own for a
@@ -225,7 +227,8 @@ proc_child_run(struct proc_child *pc)
 	while (!pc->stopping) {
 		if (event_base_loop(pc->base, EVLOOP_ONCE) != 0)
 			break;
-		if (poll_us > 0 && proc_child_now_us() >= poll_off_until)
+		if (poll_us > 0 && proc_child_now_us() >= poll_off_until &&
+		    (pc->poll_pays == NULL || pc->poll_pays()))
 			poll_off_until = proc_child_poll(pc, poll_us);
 	}
 	log_debug("exiting");

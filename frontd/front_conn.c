@@ -99,6 +99,7 @@ static struct {
 	uint64_t next_conn_id;
 	uint64_t next_req_id;
 	uint64_t replies; /* answers written whole, for the line at shutdown */
+	uint64_t requests, responses; /* sent to brokerd, answered by it (one each) */
 } fc;
 
 static void
@@ -330,6 +331,7 @@ front_conn_to_broker(struct front_conn *conn, struct front_request *req, size_t 
 		return -1;
 	}
 	HOPTIME("f.fwd");
+	fc.requests++;
 	conn->broker_knows = 1;
 	conn->broker_has_fd |= fd != -1;
 	conn->broker_forgets = flags == IPC_F_LAST;
@@ -601,6 +603,7 @@ front_conn_response(uint64_t conn_id, uint64_t req_id, const uint8_t *data, size
 	struct op_result res;
 
 	HOPTIME("f.resp");
+	fc.responses++;
 	if (ipc_result_decode(data, len, &res) == -1)
 		fatalx("malformed response from brokerd");
 	conn = RB_FIND(front_conn_tree, &fc.conns, &key);
@@ -652,6 +655,12 @@ front_conn_start(void)
 	if (fc.ev_accept == NULL || fc.ev_accept_pause == NULL)
 		fatalx("event_new failed");
 	event_add(fc.ev_accept, NULL);
+}
+
+int
+front_conn_awaiting(void)
+{
+	return fc.responses != fc.requests;
 }
 
 void
