@@ -101,6 +101,7 @@ COMMON_SRCS = $(COMMON_OBJS:.o=.c)
 COMMON_LIB = common/libparseccommon.a
 COMMON_OBJS += common/json.o common/jwt.o common/jwt_pb.o # JwtSvid tokens and bundles
 COMMON_OBJS += common/wipe.o # buffers that held secrets go back wiped
+COMMON_OBJS += common/hoptime.o # per-hop clock stamps, only in the bench-hops tree
 COMMON_OBJS += common/der.o # DER RSAPublicKey, read strictly: providers and the PKCS#11 module
 COMMON_OBJS += common/key_ref.o # the 4-byte key id reference, read and written alike
 
@@ -304,46 +305,57 @@ tests/check_%: tests/check_%.o tests/testlib.o $(PROTO_LIB) $(COMMON_LIB)
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(CHECK_LIBS)
 
-# The test build: every process compiled with PARSEC_TEST_HOOKS (brokerd's
-# crash points, the forbidden-syscall trigger) in its own tree, so a parsecd
-# started from there runs these children and never the real ones.
-FAULT_TREE = tests/faults
-FAULT_OBJ = $(FAULT_TREE)/obj
-fault_objs = $(patsubst %.o,$(FAULT_OBJ)/%.o,$(1))
-$(FAULT_OBJ)/%.o: %.c .build-vars | $(PROTO_HDRS)
-	$(msg) CC $@
-	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(ALL_CFLAGS) -DPARSEC_TEST_HOOKS -I$(dir $<) -c -o $@ $<
-FAULT_COMMON = $(call fault_objs,$(COMMON_OBJS)) $(PROTO_LIB)
-$(FAULT_TREE)/parsecd/parsecd: $(call fault_objs,$(PARSECD_OBJS) $(CONFIG_OBJS)) $(FAULT_COMMON)
-	$(msg) LINK $@
-	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS)
-$(FAULT_TREE)/adopt/parsec-adopt: $(call fault_objs,$(ADOPT_OBJS) $(KIM_OBJS) $(CONFIG_OBJS)) $(FAULT_COMMON)
-	$(msg) LINK $@
-	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(SQLITE_LIBS) $(P11KIT_LIBS)
-$(FAULT_TREE)/frontd/parsec-frontd: $(call fault_objs,$(FRONTD_OBJS)) $(FAULT_COMMON)
-	$(msg) LINK $@
-	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS)
-$(FAULT_TREE)/brokerd/parsec-brokerd: $(call fault_objs,$(BROKERD_OBJS) $(KIM_OBJS)) tests/broker_fault.o $(FAULT_COMMON)
-	$(msg) LINK $@
-	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(SQLITE_LIBS) $(MBEDCRYPTO_LIBS)
-$(FAULT_TREE)/providerd/parsec-provider-mbed: $(call fault_objs,$(PROVIDERD_CORE_OBJS) $(PROV_MBED_OBJS)) $(FAULT_COMMON)
-	$(msg) LINK $@
-	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BASE_LIBS) $(MBEDCRYPTO_LIBS)
-fault-tree: $(FAULT_TREE)/parsecd/parsecd $(FAULT_TREE)/frontd/parsec-frontd \
-	$(FAULT_TREE)/brokerd/parsec-brokerd $(FAULT_TREE)/providerd/parsec-provider-mbed \
-	$(FAULT_TREE)/adopt/parsec-adopt
+# A tree of every process compiled with one more define, so that a parsecd
+# started from there runs these children and never the real ones:
+# $(call tree_rules,FOLDER,DEFINE,EXTRA BROKERD OBJECTS).
+tree_objs = $(patsubst %.o,$(1)/obj/%.o,$(2))
+define tree_rules
+$(1)/obj/%.o: %.c .build-vars | $$(PROTO_HDRS)
+	$$(msg) CC $$@
+	$$(Q)mkdir -p $$(dir $$@)
+	$$(Q)$$(CC) $$(ALL_CFLAGS) -D$(2) -I$$(dir $$<) -c -o $$@ $$<
+$(1)/parsecd/parsecd: $$(call tree_objs,$(1),$$(PARSECD_OBJS) $$(CONFIG_OBJS) $$(COMMON_OBJS)) $$(PROTO_LIB)
+	$$(msg) LINK $$@
+	$$(Q)mkdir -p $$(dir $$@)
+	$$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(BASE_LIBS)
+$(1)/adopt/parsec-adopt: $$(call tree_objs,$(1),$$(ADOPT_OBJS) $$(KIM_OBJS) $$(CONFIG_OBJS) $$(COMMON_OBJS)) $$(PROTO_LIB)
+	$$(msg) LINK $$@
+	$$(Q)mkdir -p $$(dir $$@)
+	$$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(BASE_LIBS) $$(SQLITE_LIBS) $$(P11KIT_LIBS)
+$(1)/frontd/parsec-frontd: $$(call tree_objs,$(1),$$(FRONTD_OBJS) $$(COMMON_OBJS)) $$(PROTO_LIB)
+	$$(msg) LINK $$@
+	$$(Q)mkdir -p $$(dir $$@)
+	$$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(BASE_LIBS)
+$(1)/brokerd/parsec-brokerd: $$(call tree_objs,$(1),$$(BROKERD_OBJS) $$(KIM_OBJS) $$(COMMON_OBJS)) $(3) $$(PROTO_LIB)
+	$$(msg) LINK $$@
+	$$(Q)mkdir -p $$(dir $$@)
+	$$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(BASE_LIBS) $$(SQLITE_LIBS) $$(MBEDCRYPTO_LIBS)
+$(1)/providerd/parsec-provider-mbed: $$(call tree_objs,$(1),$$(PROVIDERD_CORE_OBJS) $$(PROV_MBED_OBJS) $$(COMMON_OBJS)) $$(PROTO_LIB)
+	$$(msg) LINK $$@
+	$$(Q)mkdir -p $$(dir $$@)
+	$$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(BASE_LIBS) $$(MBEDCRYPTO_LIBS)
+$(1)/obj/parsecd/%.o $(1)/obj/adopt/%.o: LOCAL_CFLAGS += -Iconf
+$(1)/obj/brokerd/%.o $(1)/obj/kim/%.o $(1)/obj/adopt/%.o: LOCAL_CFLAGS += -Ikim
+$(1)/obj/adopt/%.o: LOCAL_CFLAGS += $$(P11KIT_CFLAGS)
+endef
+tree_progs = $(1)/parsecd/parsecd $(1)/frontd/parsec-frontd $(1)/brokerd/parsec-brokerd \
+	$(1)/providerd/parsec-provider-mbed $(1)/adopt/parsec-adopt
 
-# Who sees the configuration's and the key store's headers, in both builds.
-$(PARSECD_OBJS) $(call fault_objs,$(PARSECD_OBJS)): LOCAL_CFLAGS += -Iconf
-$(BROKERD_OBJS) $(call fault_objs,$(BROKERD_OBJS)): LOCAL_CFLAGS += -Ikim
-$(KIM_OBJS) $(call fault_objs,$(KIM_OBJS)): LOCAL_CFLAGS += -Ikim
-$(ADOPT_OBJS) $(call fault_objs,$(ADOPT_OBJS)): LOCAL_CFLAGS += -Iconf -Ikim $(P11KIT_CFLAGS)
+# The test build: PARSEC_TEST_HOOKS (brokerd's crash points, the
+# forbidden-syscall trigger).
+FAULT_TREE = tests/faults
+$(eval $(call tree_rules,$(FAULT_TREE),PARSEC_TEST_HOOKS,tests/broker_fault.o))
+fault-tree: $(call tree_progs,$(FAULT_TREE))
+
+# The bench-hops build (bench/HOPS.md): hoptime.h's clock stamps compiled in.
+HOP_TREE = bench/hops
+$(eval $(call tree_rules,$(HOP_TREE),PARSEC_HOPTIME,))
+
+# Who sees the configuration's and the key store's headers (in the trees above: tree_rules).
+$(PARSECD_OBJS): LOCAL_CFLAGS += -Iconf
+$(BROKERD_OBJS): LOCAL_CFLAGS += -Ikim
+$(KIM_OBJS): LOCAL_CFLAGS += -Ikim
+$(ADOPT_OBJS): LOCAL_CFLAGS += -Iconf -Ikim $(P11KIT_CFLAGS)
 
 # The config loader, tested in-process.
 tests/check_config: tests/check_config.o tests/testlib.o $(CONFIG_LIB) $(PROTO_LIB) $(COMMON_LIB)
@@ -552,6 +564,11 @@ bench-matrix: deps all bench/parsec-bench-matrix $(PY_PB)
 	@sh scripts/deps.sh --bench
 	/usr/bin/python3 bench/matrix.py $(CURDIR)
 
+# make bench-hops: where a request's time goes, hop by hop (bench/HOPS.md).
+.PHONY: bench-hops
+bench-hops: deps all bench/parsec-bench-matrix $(call tree_progs,$(HOP_TREE)) $(PY_PB)
+	/usr/bin/python3 bench/hops.py $(CURDIR)
+
 # ---- make check-package: the .debs built, installed with apt in a fresh Debian 12
 # root and used there (tests/check-package.sh; needs root and Debian's archive) ----
 .PHONY: check-package
@@ -722,7 +739,7 @@ clean:
 	rm -f $(P11_MODULE)
 	rm -f psa/libparsec-psa.so* psa/libparsec-psa.a psa/libparsec-psa.keep psa/libparsec-psa-all.o
 	rm -f */*.o */*.d proto/*.pb.c proto/*.pb.h
-	rm -rf tests/tmp tests/interop/target tests/pb tests/faults
+	rm -rf tests/tmp tests/interop/target tests/pb tests/faults bench/hops
 
 distclean: clean
 	@# make run's directory outside the clone, when ./run links there (scripts/run-dir.sh)
@@ -731,4 +748,4 @@ distclean: clean
 	rm -rf config.mk config.log config.status configure autom4te.cache aclocal.m4 run .build-vars
 	rm -f parsecd-*.tar.gz
 
--include $(wildcard */*.d) $(wildcard $(FAULT_OBJ)/*/*.d)
+-include $(wildcard */*.d) $(wildcard $(FAULT_TREE)/obj/*/*.d) $(wildcard $(HOP_TREE)/obj/*/*.d)

@@ -11,6 +11,8 @@
  *   parsec-bench-matrix SOCKET SECONDS CLIENTS once|keep PROVIDER OPCODE AUTH_TYPE AUTH BODY_HEX
  *   parsec-bench-matrix --echo SECONDS CLIENTS once|keep
  * prints: ops_s=N p50_us=N errors=N
+ * With PARSEC_BENCH_HOPS=FILE, each round trip's start and end on the
+ * monotonic clock go to FILE too, for bench/hops.py (bench/HOPS.md).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -44,6 +46,7 @@ struct client {
 	long ops, errors;
 	size_t nsamples;
 	double *samples;
+	double *starts; /* with PARSEC_BENCH_HOPS only */
 };
 
 static int
@@ -141,8 +144,11 @@ client_thread(void *arg)
 			c->errors++;
 			continue;
 		}
-		if (c->nsamples < MATRIX_MAX_SAMPLES)
+		if (c->nsamples < MATRIX_MAX_SAMPLES) {
+			if (c->starts != NULL)
+				c->starts[c->nsamples] = t0;
 			c->samples[c->nsamples++] = now_s() - t0;
+		}
 		c->ops++;
 	}
 	if (fd >= 0)
@@ -206,6 +212,25 @@ start_echo(int servers)
 
 /* ---- the run -------------------------------------------------------------------- */
 
+/* Each round trip's start and end, as hoptime.h's lines, for bench/hops.py. */
+static void
+write_hops(const char *path, struct client *c, int clients)
+{
+	FILE *f = fopen(path, "w");
+	size_t k;
+	int i;
+
+	if (f == NULL) {
+		perror(path);
+		exit(1);
+	}
+	for (i = 0; i < clients; i++)
+		for (k = 0; k < c[i].nsamples; k++)
+			fprintf(f, "hop client %d c.send %.0f\nhop client %d c.recv %.0f\n", i,
+			    c[i].starts[k] * 1e9, i, (c[i].starts[k] + c[i].samples[k]) * 1e9);
+	fclose(f);
+}
+
 static int
 parse_request(char **argv)
 {
@@ -236,9 +261,12 @@ run(int seconds, int clients)
 	long ops = 0, errors = 0;
 	size_t n = 0;
 	int i;
+	const char *hops = getenv("PARSEC_BENCH_HOPS");
 
 	for (i = 0; i < clients; i++) {
 		if ((c[i].samples = malloc(MATRIX_MAX_SAMPLES * sizeof(double))) == NULL)
+			exit(1);
+		if (hops != NULL && (c[i].starts = malloc(MATRIX_MAX_SAMPLES * sizeof(double))) == NULL)
 			exit(1);
 		pthread_create(&c[i].thread, NULL, client_thread, &c[i]);
 	}
@@ -258,6 +286,8 @@ run(int seconds, int clients)
 		memcpy(all + n, c[i].samples, c[i].nsamples * sizeof(double));
 		n += c[i].nsamples;
 	}
+	if (hops != NULL)
+		write_hops(hops, c, clients);
 	qsort(all, n, sizeof(double), cmp_double);
 	p50 = n ? all[n / 2] : 0;
 	printf("ops_s=%.0f p50_us=%.1f errors=%ld\n", (double)ops / took, p50 * 1e6, errors);

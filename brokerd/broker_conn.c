@@ -46,18 +46,15 @@ broker_conn_answered(struct broker_ctx *b, uint64_t conn_id, uint64_t req_id)
 		broker_conn_closed(b, conn_id);
 }
 
-/* A connection's first request brings its client socket: who is connected is read from it. */
-struct broker_conn *
-broker_conn_new(struct broker_ctx *b, uint64_t conn_id, int fd)
+/* Who is connected, read from the client socket fd once frontd has sent it. */
+static void
+broker_conn_peer(struct broker_ctx *b, struct broker_conn *conn, int fd)
 {
-	struct broker_conn *conn;
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 	char why[160];
 
-	if ((conn = calloc(1, sizeof(*conn))) == NULL)
-		fatal("calloc");
-	conn->id = conn_id;
+	conn->has_peer = 1;
 	/*
 	 * Only an accepted client of our own listener says who is connected: the
 	 * credentials of a listener, a socketpair or another socket name whoever
@@ -65,7 +62,7 @@ broker_conn_new(struct broker_ctx *b, uint64_t conn_id, int fd)
 	 */
 	if (peer_is_client(fd, b->setup.listen_addr, why, sizeof(why)) == -1) {
 		log_warnx("connection %llu: frontd passed %s, not a client; its requests are "
-		    "refused", (unsigned long long)conn_id, why);
+		    "refused", (unsigned long long)conn->id, why);
 		conn->refused = 1;
 		conn->uid = (uid_t)-1;
 	} else {
@@ -74,9 +71,25 @@ broker_conn_new(struct broker_ctx *b, uint64_t conn_id, int fd)
 		conn->uid = cred.uid;
 		conn->pid = cred.pid;
 	}
-	if (RB_INSERT(broker_conn_tree, &b->conns, conn) != NULL)
-		fatalx("duplicate connection id %llu", (unsigned long long)conn_id);
-	log_debug("connection %llu from uid %u pid %d", (unsigned long long)conn_id,
+	log_debug("connection %llu from uid %u pid %d", (unsigned long long)conn->id,
 	    (unsigned)conn->uid, (int)conn->pid);
+}
+
+struct broker_conn *
+broker_conn_get(struct broker_ctx *b, uint64_t conn_id, int fd)
+{
+	struct broker_conn *conn;
+
+	if ((conn = broker_conn_find(b, conn_id)) == NULL) {
+		if ((conn = calloc(1, sizeof(*conn))) == NULL)
+			fatal("calloc");
+		conn->id = conn_id;
+		conn->uid = (uid_t)-1; /* not known until a request needs it */
+		conn->pid = -1;
+		RB_INSERT(broker_conn_tree, &b->conns, conn);
+	}
+	/* frontd sends the socket once; another copy would say nothing new. */
+	if (fd != -1 && !conn->has_peer)
+		broker_conn_peer(b, conn, fd);
 	return conn;
 }

@@ -6,6 +6,7 @@
  * to a provider worker with its key name turned into the provider's opaque
  * reference.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@
 
 #include "kim.h"
 #include "broker_life.h"
+#include "hoptime.h"
 #include "log.h"
 
 /* Who may ask what of whom: ST_SUCCESS with *id filled, or the refusal. */
@@ -28,10 +30,15 @@ dispatch_admit(struct broker_ctx *b, uint64_t conn_id, uid_t peer_uid,
 		return ST_PROVIDER_NOT_REGISTERED;
 	if ((provider_id == WIRE_PROVIDER_CORE) != (wire_opcode_is_core(opcode) != 0))
 		return ST_PSA_NOT_SUPPORTED;
-	status = broker_authenticate(b, m->auth_type, m->auth, m->auth_len, peer_uid, 1, id);
+	status = broker_authenticate(b, m->auth_type, m->auth, m->auth_len, peer_uid,
+	    peer_uid != (uid_t)-1, id);
 	if (status != ST_SUCCESS) {
-		log_info("connection %llu (uid %u): %s refused: %s", (unsigned long long)conn_id,
-		    (unsigned)peer_uid, wire_opcode_name(opcode), wire_status_name(status));
+		char who[32] = "its client's uid not asked";
+
+		if (peer_uid != (uid_t)-1)
+			snprintf(who, sizeof(who), "uid %u", (unsigned)peer_uid);
+		log_info("connection %llu (%s): %s refused: %s", (unsigned long long)conn_id, who,
+		    wire_opcode_name(opcode), wire_status_name(status));
 		return status;
 	}
 	if (wire_opcode_needs_auth(opcode) && !id->authenticated)
@@ -116,6 +123,7 @@ dispatch_go(struct broker_ctx *b, uint64_t conn_id, uint64_t req_id, uint32_t pr
 	case WIRE_KEY_NONE:
 		broker_route_submit(b, p, id->auth_type, id->app_name, conn_id, req_id, NULL,
 		    NULL, NULL, 0, op);
+		HOPTIME("b.routed");
 		return;
 	case WIRE_KEY_CREATE:
 		if (op->key_name[0] == '\0')
@@ -140,6 +148,7 @@ broker_dispatch_request(struct broker_ctx *b, uint64_t conn_id, uint64_t req_id,
 	struct ipc_request m;
 	uint32_t status;
 
+	HOPTIME("b.dispatch");
 	if (ipc_request_decode(data, len, &m) == -1)
 		fatalx("malformed request from frontd");
 	if ((status = dispatch_admit(b, conn_id, peer_uid, &m, &id)) != ST_SUCCESS) {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "brokerd.h"
+#include "hoptime.h"
 #include "ipc.h"
 #include "ipc_msg.h"
 #include "log.h"
@@ -20,6 +21,7 @@ broker_out_reply(struct broker_ctx *b, uint64_t conn_id, uint64_t req_id,
 	uint8_t *buf = ipc_result_encode_alloc(res, &len);
 	int r;
 
+	HOPTIME("b.answer");
 	r = ipc_send(b->proc.peer, IPC_RESPONSE, conn_id, req_id, -1, buf, len);
 	wipe_free(buf, len);
 	return r;

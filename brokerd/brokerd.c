@@ -19,6 +19,7 @@
 #include "kim.h"
 #include "broker_life.h"
 #include "brokerd.h"
+#include "hoptime.h"
 #include "ipc.h"
 #include "ipc_msg.h"
 #include "log.h"
@@ -57,11 +58,9 @@ broker_front_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 		broker_conn_closed(b, msg->hdr.conn_id);
 		break;
 	case IPC_REQUEST:
-		if (msg->fd != -1)
-			conn = broker_conn_new(b, msg->hdr.conn_id, msg->fd);
-		else if ((conn = broker_conn_find(b, msg->hdr.conn_id)) == NULL)
-			fatalx("request on unknown connection %llu",
-			    (unsigned long long)msg->hdr.conn_id);
+		HOPTIME("b.conn");
+		conn = broker_conn_get(b, msg->hdr.conn_id, msg->fd);
+		HOPTIME("b.conned");
 		if (msg->hdr.flags & IPC_F_LAST)
 			conn->last_req_id = msg->hdr.req_id;
 		if (conn->refused) {

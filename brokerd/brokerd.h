@@ -83,6 +83,7 @@ struct broker_conn {
 	uint64_t id;
 	uid_t uid;
 	pid_t pid;
+	int has_peer; /* frontd sent its client socket: uid and pid are the kernel's (or refused) */
 	int refused; /* not one of the service's clients: no identity, every request refused */
 	uint64_t last_req_id; /* its answer closes the connection (IPC_F_LAST); 0: none yet */
 	int has_volatile; /* it asked for a volatile key: its close destroys them */
@@ -202,8 +203,12 @@ void broker_prov_forget(struct broker_ctx *b, struct broker_provider *p);
 /* Whether every worker of every configured provider is up. */
 int broker_prov_all_up(const struct broker_ctx *b);
 
-/* broker_conn.c: client connections. */
-struct broker_conn *broker_conn_new(struct broker_ctx *b, uint64_t conn_id, int fd);
+/*
+ * broker_conn.c: client connections. The connection of a request, made at its
+ * first; fd (or -1) is the client socket, which frontd sends with the first
+ * request that needs to know who is connected: who that is is read from it once.
+ */
+struct broker_conn *broker_conn_get(struct broker_ctx *b, uint64_t conn_id, int fd);
 struct broker_conn *broker_conn_find(struct broker_ctx *b, uint64_t conn_id);
 void broker_conn_closed(struct broker_ctx *b, uint64_t conn_id);
 /* The answer to a connection's last request closes it in frontd: it is forgotten here too. */
@@ -368,6 +373,7 @@ void broker_core_handle(const struct broker_ctx *b, const struct op_request *op,
     uint8_t **list_buf);
 
 /* broker_dispatch.c: a request from frontd, from its bytes to where it goes. */
+/* peer_uid: (uid_t)-1 if the connection's client socket has not come (no request needed it). */
 void broker_dispatch_request(struct broker_ctx *b, uint64_t conn_id, uint64_t req_id,
     uid_t peer_uid, const uint8_t *data, size_t len);
 /*

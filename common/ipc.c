@@ -15,6 +15,7 @@
 #include <event2/event.h>
 
 #include "buf.h"
+#include "hoptime.h"
 #include "ipc.h"
 #include "log.h"
 #include "wipe.h"
@@ -169,6 +170,20 @@ ipc_frame_len(const uint8_t *data, size_t len, const char **why)
 	if (len - IPC_HDR_LEN < hdr.len)
 		return 0;
 	return (long)(IPC_HDR_LEN + hdr.len);
+}
+
+static unsigned long ipc_arrivals;
+
+void
+ipc_activity_note(void)
+{
+	ipc_arrivals++;
+}
+
+unsigned long
+ipc_activity(void)
+{
+	return ipc_arrivals;
 }
 
 static void ipc_chan_read(evutil_socket_t fd, short events, void *arg);
@@ -333,6 +348,7 @@ ipc_flush(struct ipc_chan *chan)
 			cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
 			memcpy(CMSG_DATA(cm), fds, sizeof(int) * nfds);
 		}
+		HOPTIME(chan->fd == IPC_FD_PEER ? "ipc.send.peer" : "ipc.send.other");
 		n = sendmsg(chan->fd, &mh, MSG_NOSIGNAL);
 		if (n == -1) {
 			if (errno == EAGAIN || errno == EINTR)
@@ -618,6 +634,7 @@ ipc_chan_read(evutil_socket_t fd, short events, void *arg)
 	mh.msg_control = cmsgbuf.buf;
 	mh.msg_controllen = sizeof(cmsgbuf.buf);
 	n = recvmsg(chan->fd, &mh, MSG_CMSG_CLOEXEC);
+	HOPTIME(chan->fd == IPC_FD_PEER ? "ipc.recv.peer" : "ipc.recv.other");
 	if (n == -1) {
 		if (errno == EAGAIN || errno == EINTR)
 			return;
@@ -631,5 +648,6 @@ ipc_chan_read(evutil_socket_t fd, short events, void *arg)
 		return;
 	}
 	chan->in_len += (size_t)n;
+	ipc_arrivals++;
 	ipc_dispatch(chan);
 }

@@ -170,6 +170,14 @@ size_t ipc_pending(const struct ipc_chan *chan);
 
 const char *ipc_type_name(uint32_t type);
 
+/*
+ * Counts what arrived: messages on any channel, and whatever else the process
+ * notes (frontd: client bytes, new clients). The children's loop keeps polling
+ * while it moves (proc_child_run).
+ */
+void ipc_activity_note(void);
+unsigned long ipc_activity(void);
+
 /* Header codec, shared by the channel and its tests. */
 void ipc_hdr_encode(const struct ipc_hdr *hdr, uint8_t out[IPC_HDR_LEN]);
 /* 0, or -1 with a reason: bad version, flags or length over the cap. */

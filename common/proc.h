@@ -111,6 +111,8 @@ struct proc_child {
 	void (*sandbox)(struct proc_sandbox *sb); /* from the settings of IPC_SETUP */
 	void (*stop)(void);    /* may be NULL: what to finish before the loop exits */
 	void (*lost)(void);    /* may be NULL: last words before a lost channel's exit */
+	/* may be NULL (always): whether polling after activity may pay now (proc_child_run) */
+	int (*poll_pays)(void);
 	/* Set by proc_child_start. */
 	struct event_base *base;
 	struct ipc_chan *parent;

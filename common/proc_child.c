@@ -6,7 +6,11 @@
  * proc_spawn, does not link the sandbox.
  */
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -140,10 +144,92 @@ proc_child_start(struct proc_child *pc, int argc, char **argv)
 		fatalx("cannot watch SIGTERM");
 }
 
+static uint64_t
+proc_child_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/*
+ * How long a child keeps polling its descriptors (epoll without sleeping,
+ * yielding the CPU between polls) after the last thing that arrived, before it
+ * sleeps in epoll again. A request crosses frontd, brokerd and a worker and
+ * back: each sleeping process on the way costs a wake-up. Bounded by the last
+ * arrival, so an idle service would still use no CPU at all. Off: on the
+ * 2-core machine it was measured on (bench/HOPS.md), 50 us removed most
+ * wake-ups but no latency gain stood out of the noise, and serving one client
+ * took up to 40 % more CPU; test and bench-hops builds take PARSEC_POLL_US.
+ */
+#define PROC_CHILD_POLL_US 0
+/*
+ * Polling pays only while the CPU would otherwise idle. A yield that kept us
+ * off the CPU longer than this gave it to a process with work of its own for a
+ * whole time slice (a hop of ours takes tens of microseconds, the scheduler's
+ * slice 750): polling then only delays both, so it stops, and starts again
+ * only after PROC_CHILD_POLL_BACKOFF_US (a wake-up from epoll on a busy
+ * machine is cheap, its CPU being awake anyway).
+ */
+#define PROC_CHILD_YIELD_BUSY_US 200
+#define PROC_CHILD_POLL_BACKOFF_US 100000
+
+static unsigned
+proc_child_poll_us(enum proc_kind kind)
+{
+#if defined(PARSEC_TEST_HOOKS) || defined(PARSEC_HOPTIME)
+	/* Test and bench-hops builds compare settings: "frontd,brokerd,provider" in microseconds. */
+	const char *e = getenv("PARSEC_POLL_US");
+	unsigned v[PROC_KINDS];
+
+	if (e != NULL && sscanf(e, "%u,%u,%u", &v[0], &v[1], &v[2]) == PROC_KINDS)
+		return v[kind];
+#endif
+	return PROC_CHILD_POLL_US;
+}
+
+/*
+ * Polls until poll_us pass without an arrival; returns 0, or the time until
+ * which polling is off because the CPU is wanted elsewhere.
+ */
+static uint64_t
+proc_child_poll(struct proc_child *pc, unsigned poll_us)
+{
+	unsigned long seen = ipc_activity();
+	uint64_t now = proc_child_now_us(), until = now + poll_us;
+
+	while (!pc->stopping && now < until) {
+		if (event_base_loop(pc->base, EVLOOP_NONBLOCK) != 0)
+			return 0;
+		now = proc_child_now_us();
+		if (ipc_activity() != seen) {
+			seen = ipc_activity();
+			until = now + poll_us;
+			continue;
+		}
+		sched_yield();
+		if (proc_child_now_us() - now > PROC_CHILD_YIELD_BUSY_US)
+			return proc_child_now_us() + PROC_CHILD_POLL_BACKOFF_US;
+		now = proc_child_now_us();
+	}
+	return 0;
+}
+
 void
 proc_child_run(struct proc_child *pc)
 {
+	unsigned poll_us = proc_child_poll_us(pc->kind);
+	uint64_t poll_off_until = 0;
+
 	ipc_send_hello(pc->parent);
-	event_base_dispatch(pc->base);
+	/* One loop iteration at a time: after one that ran something, poll a while. */
+	while (!pc->stopping) {
+		if (event_base_loop(pc->base, EVLOOP_ONCE) != 0)
+			break;
+		if (poll_us > 0 && proc_child_now_us() >= poll_off_until &&
+		    (pc->poll_pays == NULL || pc->poll_pays()))
+			poll_off_until = proc_child_poll(pc, poll_us);
+	}
 	log_debug("exiting");
 }

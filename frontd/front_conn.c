@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "frontd.h"
+#include "hoptime.h"
 #include "ipc.h"
 #include "ipc_msg.h"
 #include "log.h"
@@ -54,7 +55,8 @@ struct front_conn {
 	size_t out_off;
 	size_t out_charged; /* counted against the uid (front_out.c) */
 	int close_after;
-	int broker_has_fd;  /* brokerd has seen this connection (and its client socket) */
+	int broker_knows;   /* brokerd has seen a request of this connection */
+	int broker_has_fd;  /* and its client socket (front_conn_to_broker) */
 	int broker_forgets; /* its request is the last: brokerd forgets it once answered */
 	/*
 	 * It made a volatile key, which lives as long as the connection: no idle
@@ -97,6 +99,7 @@ static struct {
 	uint64_t next_conn_id;
 	uint64_t next_req_id;
 	uint64_t replies; /* answers written whole, for the line at shutdown */
+	uint64_t requests, responses; /* sent to brokerd, answered by it (one each) */
 } fc;
 
 static void
@@ -123,7 +126,7 @@ front_conn_close(struct front_conn *conn)
 {
 	struct front_uid_count key = { .uid = conn->uid }, *uc;
 
-	if (conn->broker_has_fd)
+	if (conn->broker_knows)
 		ipc_send_ctl(fc.broker, IPC_CONN_CLOSED, conn->id, -1, NULL, 0);
 	RB_REMOVE(front_conn_tree, &fc.conns, conn);
 	if ((uc = RB_FIND(front_uid_tree, &fc.uids, &key)) != NULL && --uc->count == 0) {
@@ -154,8 +157,12 @@ static int
 front_conn_flush(struct front_conn *conn)
 {
 	while (conn->out_off < conn->out_len) {
-		ssize_t n = send(conn->fd, conn->out + conn->out_off, conn->out_len - conn->out_off,
+		ssize_t n;
+
+		HOPTIME("f.send");
+		n = send(conn->fd, conn->out + conn->out_off, conn->out_len - conn->out_off,
 		    MSG_NOSIGNAL);
+		HOPTIME("f.sent");
 
 		if (n == -1) {
 			if (errno == EAGAIN || errno == EINTR) {
@@ -284,8 +291,11 @@ front_conn_client_dup(struct front_conn *conn)
 
 /*
  * Sends the request of total bytes to brokerd. The client socket travels with
- * a connection's first request: brokerd learns who is connected in the same
- * message, and a connection that never needs brokerd costs it nothing.
+ * the connection's first request that needs to know who is connected (one
+ * authenticated by UnixPeerCredentials): brokerd learns it in the same message
+ * and reads it from the kernel itself. Others need nobody's uid (Direct names
+ * its application, JwtSvid carries a signed one), so passing the socket and
+ * asking the kernel about it would be work for nothing on each new connection.
  * Returns -1 if the connection is gone.
  */
 static int
@@ -302,7 +312,8 @@ front_conn_to_broker(struct front_conn *conn, struct front_request *req, size_t 
 
 	pc_msg_free(req->storage);
 	front_conn_consume(conn, total);
-	if (!conn->broker_has_fd && (fd = front_conn_client_dup(conn)) == -1)
+	if (!conn->broker_has_fd && req->hdr.auth_type == WIRE_AUTH_UNIX_PEER_CREDENTIALS &&
+	    (fd = front_conn_client_dup(conn)) == -1)
 		sent = -1;
 	else
 		sent = ipc_send_flags(fc.broker, IPC_REQUEST, conn->id, ++fc.next_req_id, fd, flags,
@@ -319,7 +330,10 @@ front_conn_to_broker(struct front_conn *conn, struct front_request *req, size_t 
 		front_conn_close(conn);
 		return -1;
 	}
-	conn->broker_has_fd = 1;
+	HOPTIME("f.fwd");
+	fc.requests++;
+	conn->broker_knows = 1;
+	conn->broker_has_fd |= fd != -1;
 	conn->broker_forgets = flags == IPC_F_LAST;
 	conn->req_id = fc.next_req_id;
 	conn->state = CONN_WAITING;
@@ -336,6 +350,7 @@ front_conn_forward(struct front_conn *conn, size_t total)
 	uint32_t status;
 
 	status = front_parse_request(&conn->hdr, conn->hdr_check, conn->in, total, &req);
+	HOPTIME("f.parsed");
 	if (status != ST_SUCCESS) {
 		front_conn_consume(conn, total);
 		log_debug("connection %llu: %s request answered %s", (unsigned long long)conn->id,
@@ -442,6 +457,7 @@ front_conn_read(evutil_socket_t fd, short events, void *arg)
 		return;
 	}
 	n = recv(fd, conn->in + conn->in_len, room, 0);
+	HOPTIME("f.recv");
 	if (n == -1) {
 		if (errno == EAGAIN || errno == EINTR) {
 			event_add(conn->ev_read, NULL);
@@ -462,6 +478,7 @@ front_conn_read(evutil_socket_t fd, short events, void *arg)
 		return;
 	}
 	conn->in_len += (size_t)n;
+	ipc_activity_note();
 	if (was_idle)
 		front_conn_arm_timer(conn, fc.settings.timeout_ms);
 	if (front_conn_process(conn) == 0 && conn->state == CONN_READING)
@@ -508,7 +525,9 @@ front_accept(evutil_socket_t lfd, short events, void *arg)
 	socklen_t credlen = sizeof(cred);
 	int fd;
 
+	HOPTIME("f.accept");
 	fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	HOPTIME("f.accepted");
 	if (fd == -1) {
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
 			struct timeval tv = { 0, FRONT_ACCEPT_PAUSE_MS * 1000 };
@@ -519,6 +538,7 @@ front_accept(evutil_socket_t lfd, short events, void *arg)
 		}
 		return;
 	}
+	ipc_activity_note();
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &credlen) == -1) {
 		close(fd);
 		return;
@@ -582,13 +602,15 @@ front_conn_response(uint64_t conn_id, uint64_t req_id, const uint8_t *data, size
 	struct front_conn key = { .id = conn_id }, *conn;
 	struct op_result res;
 
+	HOPTIME("f.resp");
+	fc.responses++;
 	if (ipc_result_decode(data, len, &res) == -1)
 		fatalx("malformed response from brokerd");
 	conn = RB_FIND(front_conn_tree, &fc.conns, &key);
 	if (conn == NULL || conn->state != CONN_WAITING || conn->req_id != req_id)
 		return; /* the client left; nothing to answer */
 	if (conn->broker_forgets)
-		conn->broker_has_fd = 0;
+		conn->broker_knows = conn->broker_has_fd = 0;
 	if (res.status == ST_SUCCESS && front_makes_volatile(conn->hdr.opcode))
 		conn->holds_volatile = 1;
 	if (res.status == ST_SUCCESS && wire_opcode_mp_role(conn->hdr.opcode) == WIRE_MP_START)
@@ -633,6 +655,12 @@ front_conn_start(void)
 	if (fc.ev_accept == NULL || fc.ev_accept_pause == NULL)
 		fatalx("event_new failed");
 	event_add(fc.ev_accept, NULL);
+}
+
+int
+front_conn_awaiting(void)
+{
+	return fc.responses != fc.requests;
 }
 
 void

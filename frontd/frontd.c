@@ -113,6 +113,7 @@ static struct proc_child frontd = {
 	.stop = front_conn_shutdown,
 	/* At a stop brokerd may go before our own SIGTERM is read: the totals still count. */
 	.lost = front_conn_log_totals,
+	.poll_pays = front_conn_awaiting,
 };
 
 int

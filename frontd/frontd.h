@@ -77,6 +77,13 @@ void front_out_give(uid_t uid, size_t len, uint64_t cap);
 /* Releases a connection's request buffer grown past 64 KiB once it is empty. */
 void front_in_release_idle(uint8_t **in, size_t *in_cap, size_t in_len);
 void front_conn_response(uint64_t conn_id, uint64_t req_id, const uint8_t *data, size_t len);
+/*
+ * Whether a request is at brokerd, its answer soon due: only then does frontd
+ * poll after activity. Having just answered a client, it sleeps at once: a
+ * Unix socket wakes the client on the writer's CPU, expecting the writer to
+ * sleep, and a frontd polling there would keep the client waiting for it.
+ */
+int front_conn_awaiting(void);
 void front_conn_shutdown(void);
 /* One line with the replies written and connections accepted since the start. */
 void front_conn_log_totals(void);

@@ -13,6 +13,7 @@
 
 #include <event2/event.h>
 
+#include "hoptime.h"
 #include "ipc.h"
 #include "ipc_msg.h"
 #include "log.h"
@@ -146,6 +147,7 @@ prov_request(uint64_t req_id, const uint8_t *data, size_t len)
 	size_t res_len;
 	uint8_t *buf;
 
+	HOPTIME("p.request");
 	if (ipc_prov_request_decode(data, len, &m) == -1)
 		fatalx("malformed request from brokerd");
 #ifdef PARSEC_TEST_HOOKS
@@ -155,6 +157,7 @@ prov_request(uint64_t req_id, const uint8_t *data, size_t len)
 	op_result_status(&res, ST_SUCCESS);
 	/* Every backend answers in PSA's terms; this is where they become the wire's. */
 	res.status = wire_status_of_psa(prov_dispatch(&m, &res, &out));
+	HOPTIME("p.handled");
 	if (res.status != ST_SUCCESS)
 		memset(res.out, 0, sizeof(res.out));
 	buf = ipc_result_encode_alloc(&res, &res_len);

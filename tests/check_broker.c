@@ -635,7 +635,7 @@ broker_open(uint64_t conn_id)
 	int sv[2];
 
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	ck_assert_ptr_nonnull(broker_conn_new(&b, conn_id, sv[0]));
+	ck_assert_ptr_nonnull(broker_conn_get(&b, conn_id, sv[0]));
 	close(sv[0]);
 	close(sv[1]);
 }

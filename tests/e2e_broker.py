@@ -12,6 +12,9 @@
 
 - Ping: without authentication frontd answers it alone (brokerd stopped);
   with an auth field brokerd still judges it.
+- A kept connection whose first requests name a Direct application and whose
+  later one claims a uid: the uid is still the kernel's (frontd passes the
+  client socket with the first request that needs it).
 
 Usage: e2e_broker.py TOPDIR
 """
@@ -310,7 +313,42 @@ def ping_tests():
         svc.remove()
 
 
+def late_peer_tests():
+    """The client socket reaches brokerd with the first UnixPeerCredentials request of a
+    kept connection, after Direct ones that did not need it."""
+    import socket
+    import struct
+    import e2elib as eb
+    svc = Service(auth="Direct")
+    with_peer_credentials(svc, ())
+    svc.start()
+
+    def ask(s, auth_type, auth):
+        hdr = struct.pack(eb.HDR_FORMAT, 0x5EC0A710, 30, 1, 0, 1, 0, 1, 0, 0, auth_type, 0,
+                          len(auth), 0x1A, 0, 0, 0)
+        s.sendall(hdr + auth)
+        fields, _ = eb.read_response(s)
+        return fields[13] if fields else "closed"
+
+    try:
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(30)
+            s.connect(svc.sock)
+            first = [ask(s, eb.AUTH_DIRECT, b"app"), ask(s, eb.AUTH_DIRECT, b"app")]
+            mine = ask(s, AUTH_PEER, os.getuid().to_bytes(4, "little"))
+            other = ask(s, AUTH_PEER, (os.getuid() + 1).to_bytes(4, "little"))
+            again = ask(s, AUTH_PEER, os.getuid().to_bytes(4, "little"))
+        check("on one kept connection two Direct ListKeys, then one claiming our own uid: "
+              "all Success", first + [mine] == [0, 0, 0], (first, mine))
+        check("and on it a claim of another uid is AuthenticationError, ours still Success",
+              (other, again) == (11, 0), (other, again))
+    finally:
+        svc.stop()
+        svc.remove()
+
+
 def main():
+    late_peer_tests()
     ping_tests()
     worker_fault_tests()
     passed_listener_tests()
