@@ -135,7 +135,7 @@ def tpm_suite(store):
         check("TPM: bob does not see alice's keys, nor his pre-1.0 key",
               ea.listed(dep, "bob") == ["tpm-ecc"], ea.listed(dep, "bob"))
         who, victim, pem = ea.new_and_destroyed(dep, "Direct")
-        ea.restart(dep, "Direct", total, who, victim, pem)
+        ea.restart(dep, "Direct", total, who, victim, pem, software=False)
         keys = dep.public["Direct"]["bob"]
         rc, sig, err = dep.tool("bob", "sign", "--key-name", "tpm-ecc", "after a restart")
         check("TPM: after the restart an adopted key still signs under its public key",

@@ -5,7 +5,9 @@
 Usage: proto_compat.py UPSTREAM_DIR OUR_DIR. Both sets are compiled with
 protoc into descriptor sets; for every upstream file, each message (nested
 ones too) and enum must have the same fields (name, number, type, label,
-type name, oneof) and enum values. Extra files of ours are fine.
+type name, oneof) and enum values. Extra files of ours are fine, and so are
+the fields of parsecd's own extension listed in EXTENSIONS (numbers from 1000,
+which upstream's decoders skip as unknown); nothing else may differ.
 """
 import os
 import subprocess
@@ -13,6 +15,28 @@ import sys
 import tempfile
 
 from google.protobuf import descriptor_pb2
+
+
+# (file, message, field name, field number): parsecd's extension fields in
+# upstream's messages, documented in parsecd(8) EXTENSIONS.
+EXTENSIONS = {
+    ("psa_algorithm.proto", "Algorithm.Mac.Truncated", "at_least_this_length", 1000),
+    ("psa_algorithm.proto", "Algorithm.Aead.AeadWithShortenedTag", "at_least_this_length", 1000),
+}
+
+
+def without_extensions(name, got):
+    """got without the listed extension fields; each must be there, or the list is stale."""
+    missing = []
+    for fname, msg, field, number in EXTENSIONS:
+        if fname != name:
+            continue
+        fields = got.get(msg, [])
+        kept = [f for f in fields if not (f[0] == field and f[1] == number)]
+        if len(kept) == len(fields):
+            missing.append("%s.%s = %d" % (msg, field, number))
+        got[msg] = kept
+    return missing
 
 
 def load(directory):
@@ -67,7 +91,8 @@ def main():
             failed += 1
             continue
         want, got = shape(upstream[name]), shape(ours[name])
-        problems = []
+        problems = ["extension field %s is listed but not in ours" % m
+                    for m in without_extensions(name, got)]
         for key in sorted(set(want) | set(got)):
             if want.get(key) != got.get(key):
                 problems.append("%s: upstream %s, ours %s" % (key, want.get(key), got.get(key)))
