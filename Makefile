@@ -224,7 +224,10 @@ LIBPARSEC_PSA_VERSION = 0.1.0
 LIBPARSEC_PSA_SONAME = libparsec-psa.so.0
 LIBPARSEC_PSA_OBJS = $(patsubst %.c,%.o,$(wildcard psa/*.c))
 LIBPARSEC_PSA_HEADERS = $(wildcard psa/include/psa/*.h)
-$(LIBPARSEC_PSA_OBJS): LOCAL_CFLAGS += -Ipsa/include -Ilibparsec -pthread
+$(LIBPARSEC_PSA_OBJS): LOCAL_CFLAGS += -Ipsa/include -Ilibparsec -Iproviderd -pthread
+# The key policy rules the device providers apply: the library judges with them
+# which error Mbed TLS would give first when the service cannot do an operation.
+LIBPARSEC_PSA_OBJS += providerd/prov_policy.o
 psa/libparsec-psa.so.$(LIBPARSEC_PSA_VERSION): $(LIBPARSEC_PSA_OBJS) $(LIBPARSEC_DEPS) \
 		psa/libparsec-psa.map
 	$(msg) LINK $@

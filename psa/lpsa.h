@@ -30,6 +30,9 @@ struct lpsa_call {
 	parsec_client *client;
 	int names_key;
 	char name[LPSA_NAME_MAX];
+	/* What the key's policy must allow (lpsa_call_policy): judged only on NOT_SUPPORTED. */
+	psa_key_usage_t need;
+	psa_algorithm_t alg;
 };
 
 /* lpsa_conn.c */
@@ -42,12 +45,21 @@ psa_status_t lpsa_begin(struct lpsa_call *call, psa_key_id_t key);
  * took its place): the operation's handle meant nothing on another.
  */
 psa_status_t lpsa_begin_ref(struct lpsa_call *call, uint32_t ref);
+/*
+ * The wire status as a PSA one. A call naming a key that the service answers
+ * NOT_SUPPORTED is judged as Mbed TLS orders its checks, key first: the key is
+ * looked up (lpsa_key_refusal), which costs a request only on that path.
+ */
 psa_status_t lpsa_end(struct lpsa_call *call, int wire);
+/* The usage flag and algorithm (PSA_ALG_NONE: none) the call's key must permit. */
+void lpsa_call_policy(struct lpsa_call *call, psa_key_usage_t need, psa_algorithm_t alg);
 uint32_t lpsa_call_ref(const struct lpsa_call *call);
 /* The provider the library's keys live on. */
 uint32_t lpsa_provider(void);
 
 /* lpsa_status.c */
+/* The wire's OpcodeDoesNotExist: a service without the extension operations. */
+#define LPSA_WIRE_NO_OPCODE 9
 psa_status_t lpsa_status(int wire);
 
 /* lpsa_name.c */
@@ -59,6 +71,14 @@ psa_key_id_t lpsa_volatile_id(void);
 void lpsa_name_forked(void);
 /* First use: this process's token. 0, or -1 without randomness. */
 int lpsa_name_init(void);
+
+/*
+ * lpsa_key.c: what Mbed TLS answers, in place of NOT_SUPPORTED, for an
+ * operation on the call's key: INVALID_HANDLE when it does not exist,
+ * NOT_PERMITTED when its usage flags or permitted algorithm refuse the call's
+ * need and alg, else NOT_SUPPORTED. On the call's connection, still held.
+ */
+psa_status_t lpsa_key_refusal(const struct lpsa_call *call);
 
 /* lpsa_attr.c */
 /*
@@ -92,6 +112,7 @@ void lpsa_attr_import_bits(struct parsec_key_attributes *pa, const uint8_t *data
 struct lpsa_setup {
 	int (*keyed)(parsec_client *, const char *, uint32_t, int, uint32_t *);
 	int (*keyless)(parsec_client *, uint32_t, uint32_t *);
+	psa_key_usage_t need[2];	/* a keyed setup's usage flag: forward, inverse */
 };
 /*
  * A setup on a free connection: BAD_STATE if the operation is active (its
@@ -104,6 +125,12 @@ psa_status_t lpsa_mp_start(uint32_t active, const struct lpsa_setup *setup, psa_
 psa_status_t lpsa_mp_step(struct lpsa_call *call, uint32_t handle, uint32_t ref);
 /* Tells the service to drop handle (if its connection is still the one that made it). */
 void lpsa_mp_abort(uint32_t handle, uint32_t ref);
+/*
+ * PSA_ALG_ANY_HASH is a policy's wildcard, no hash to compute: Mbed TLS answers
+ * NOT_SUPPORTED (once initialised), which lpsa_hash_wildcard returns for it
+ * (the service's INVALID_ARGUMENT is left to wire clients); else PSA_SUCCESS.
+ */
+psa_status_t lpsa_hash_wildcard(psa_algorithm_t alg);
 /* Mbed TLS's answer to a MAC call whose algorithm is not a MAC (lpsa_mac.c). */
 psa_status_t lpsa_mac_alg_refused(psa_key_id_t key, psa_algorithm_t alg);
 

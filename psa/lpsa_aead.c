@@ -30,7 +30,8 @@ static psa_status_t
 lpsa_aead_setup(psa_aead_operation_t *operation, psa_key_id_t key, psa_algorithm_t alg,
     int decrypt)
 {
-	static const struct lpsa_setup setup = { parsec_ext_aead_setup, NULL };
+	static const struct lpsa_setup setup = { parsec_ext_aead_setup, NULL,
+	    { PSA_KEY_USAGE_ENCRYPT, PSA_KEY_USAGE_DECRYPT } };
 	uint32_t handle, ref = 0;
 	psa_status_t st;
 

@@ -243,6 +243,8 @@ lpsa_begin_on(struct lpsa_call *call, struct lpsa_conn *conn)
 	}
 	call->conn = conn;
 	call->client = conn->client;
+	call->need = 0;
+	call->alg = PSA_ALG_NONE;
 	return PSA_SUCCESS;
 }
 
@@ -285,6 +287,13 @@ lpsa_begin_ref(struct lpsa_call *call, uint32_t ref)
 	return lpsa_begin_on(call, conn);
 }
 
+void
+lpsa_call_policy(struct lpsa_call *call, psa_key_usage_t need, psa_algorithm_t alg)
+{
+	call->need = need;
+	call->alg = alg;
+}
+
 uint32_t
 lpsa_call_ref(const struct lpsa_call *call)
 {
@@ -296,6 +305,14 @@ lpsa_end(struct lpsa_call *call, int wire)
 {
 	psa_status_t st = lpsa_status(wire);
 
+	/*
+	 * Only the provider's refusal: a body over the service's limit is
+	 * NOT_SUPPORTED too, for the caller to take another way, and the
+	 * service may have hung up after it.
+	 */
+	if (call->conn != NULL && call->names_key && (wire == PARSEC_ERR_NOT_SUPPORTED ||
+	    wire == LPSA_WIRE_NO_OPCODE))
+		st = lpsa_key_refusal(call);
 	if (call->conn != NULL)
 		pthread_mutex_unlock(&call->conn->lock);
 	call->conn = NULL;

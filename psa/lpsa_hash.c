@@ -26,15 +26,27 @@ lpsa_hash_fail(psa_hash_operation_t *operation, psa_status_t st)
 }
 
 psa_status_t
+lpsa_hash_wildcard(psa_algorithm_t alg)
+{
+	psa_status_t st;
+
+	if (alg != PSA_ALG_ANY_HASH)
+		return PSA_SUCCESS;
+	return (st = lpsa_ready()) != PSA_SUCCESS ? st : PSA_ERROR_NOT_SUPPORTED;
+}
+
+psa_status_t
 psa_hash_setup(psa_hash_operation_t *operation, psa_algorithm_t alg)
 {
-	static const struct lpsa_setup setup = { NULL, parsec_ext_hash_setup };
+	static const struct lpsa_setup setup = { NULL, parsec_ext_hash_setup, { 0, 0 } };
 	uint32_t handle, ref = 0;
 	psa_status_t st;
 
 	/* Not a hash: refused here, as in-process, whatever the provider could do. */
 	if (operation->handle == 0 && !PSA_ALG_IS_HASH(alg))
 		return PSA_ERROR_INVALID_ARGUMENT;
+	if (operation->handle == 0 && (st = lpsa_hash_wildcard(alg)) != PSA_SUCCESS)
+		return st;
 	st = lpsa_mp_start(operation->handle, &setup, LPSA_NO_KEY, alg, 0, &handle, &ref);
 	if (st != PSA_SUCCESS)
 		return lpsa_hash_fail(operation, st);

@@ -30,7 +30,7 @@ lpsa_kdf_fail(psa_key_derivation_operation_t *operation, psa_status_t st)
 psa_status_t
 psa_key_derivation_setup(psa_key_derivation_operation_t *operation, psa_algorithm_t alg)
 {
-	static const struct lpsa_setup setup = { NULL, parsec_ext_kdf_setup };
+	static const struct lpsa_setup setup = { NULL, parsec_ext_kdf_setup, { 0, 0 } };
 	uint32_t handle, ref = 0;
 	psa_status_t st;
 
@@ -117,6 +117,7 @@ lpsa_kdf_keyed_step(psa_key_derivation_operation_t *operation, struct lpsa_call 
 		return st;
 	}
 	call->names_key = 1;
+	lpsa_call_policy(call, PSA_KEY_USAGE_DERIVE, operation->alg);
 	return PSA_SUCCESS;
 }
 

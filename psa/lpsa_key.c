@@ -11,6 +11,7 @@
 
 #include "parsec/ext_key.h"
 #include "lpsa.h"
+#include "prov_policy.h"
 
 /*
  * A new key, imported from data or generated, persistent or volatile as its
@@ -89,6 +90,7 @@ psa_copy_key(psa_key_id_t source_key, const psa_key_attributes_t *attributes,
 	/* Type and bits, when given, must be the source's: the service checks them. */
 	if ((st = lpsa_begin(&call, source_key)) != PSA_SUCCESS)
 		return st;
+	lpsa_call_policy(&call, PSA_KEY_USAGE_COPY, PSA_ALG_NONE);
 	wire = parsec_ext_copy_key(call.client, call.name, target, &pa, is_volatile);
 	if ((st = lpsa_end(&call, wire)) == PSA_SUCCESS)
 		*target_key = id;
@@ -142,6 +144,32 @@ lpsa_key_find(parsec_client *client, const char *name, struct parsec_key_attribu
 	}
 	free(keys);
 	return st;
+}
+
+psa_status_t
+lpsa_key_refusal(const struct lpsa_call *call)
+{
+	struct parsec_key_attributes pa;
+	struct op_key_attrs attrs;
+	psa_key_usage_t need = call->need;
+	int wire;
+
+	/* Without an answer about the key, the provider's refusal stands. */
+	if ((wire = lpsa_key_find(call->client, call->name, &pa)) != PARSEC_SUCCESS)
+		return wire == PARSEC_ERR_DOES_NOT_EXIST ? PSA_ERROR_INVALID_HANDLE :
+		    PSA_ERROR_NOT_SUPPORTED;
+	attrs.type = pa.type;
+	attrs.bits = pa.bits;
+	attrs.usage = pa.usage;
+	attrs.alg = pa.alg;
+	/* As in PSA, a public key may always be exported, whatever its usage flags. */
+	if (need == PSA_KEY_USAGE_EXPORT && PSA_KEY_TYPE_IS_PUBLIC_KEY(pa.type))
+		need = 0;
+	if ((prov_policy_usage_extended(pa.usage) & need) != need)
+		return PSA_ERROR_NOT_PERMITTED;
+	if (call->alg != PSA_ALG_NONE && !prov_policy_permits(&attrs, need, call->alg))
+		return PSA_ERROR_NOT_PERMITTED;
+	return PSA_ERROR_NOT_SUPPORTED;
 }
 
 /*
@@ -210,6 +238,7 @@ lpsa_key_export(psa_key_id_t key, int public_only, uint8_t *data, size_t data_si
 	*data_length = 0;
 	if ((st = lpsa_begin(&call, key)) != PSA_SUCCESS)
 		return st;
+	lpsa_call_policy(&call, public_only ? 0 : PSA_KEY_USAGE_EXPORT, PSA_ALG_NONE);
 	wire = public_only ?
 	    parsec_export_public_key(call.client, call.name, data, data_size, &len) :
 	    parsec_export_key(call.client, call.name, data, data_size, &len);

@@ -46,7 +46,8 @@ static psa_status_t
 lpsa_mac_setup(psa_mac_operation_t *operation, psa_key_id_t key, psa_algorithm_t alg,
     int verify)
 {
-	static const struct lpsa_setup setup = { parsec_ext_mac_setup, NULL };
+	static const struct lpsa_setup setup = { parsec_ext_mac_setup, NULL,
+	    { PSA_KEY_USAGE_SIGN_MESSAGE, PSA_KEY_USAGE_VERIFY_MESSAGE } };
 	uint32_t handle, ref = 0;
 	psa_status_t st;
 

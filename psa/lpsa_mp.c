@@ -21,6 +21,8 @@ lpsa_mp_start(uint32_t active, const struct lpsa_setup *setup, psa_key_id_t key,
 	if ((st = lpsa_begin(&call, setup->keyless != NULL ? LPSA_NO_KEY : key)) != PSA_SUCCESS)
 		return st;
 	*ref = lpsa_call_ref(&call);
+	if (setup->keyless == NULL)
+		lpsa_call_policy(&call, setup->need[inverse != 0], alg);
 	return lpsa_end(&call, setup->keyless != NULL ?
 	    setup->keyless(call.client, alg, handle) :
 	    setup->keyed(call.client, call.name, alg, inverse, handle));

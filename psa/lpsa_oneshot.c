@@ -16,8 +16,8 @@ typedef int (*lpsa_check_fn)(parsec_client *, const char *, uint32_t, const uint
     const uint8_t *, size_t);
 
 static psa_status_t
-lpsa_keyed(lpsa_keyed_fn fn, psa_key_id_t key, psa_algorithm_t alg, const uint8_t *in,
-    size_t in_len, uint8_t *out, size_t out_size, size_t *out_len)
+lpsa_keyed(lpsa_keyed_fn fn, psa_key_usage_t need, psa_key_id_t key, psa_algorithm_t alg,
+    const uint8_t *in, size_t in_len, uint8_t *out, size_t out_size, size_t *out_len)
 {
 	struct lpsa_call call;
 	psa_status_t st;
@@ -26,6 +26,7 @@ lpsa_keyed(lpsa_keyed_fn fn, psa_key_id_t key, psa_algorithm_t alg, const uint8_
 	*out_len = 0;
 	if ((st = lpsa_begin(&call, key)) != PSA_SUCCESS)
 		return st;
+	lpsa_call_policy(&call, need, alg);
 	st = lpsa_end(&call, fn(call.client, call.name, alg, in, in_len, out, out_size, &len));
 	if (st == PSA_SUCCESS)
 		*out_len = len;
@@ -33,14 +34,15 @@ lpsa_keyed(lpsa_keyed_fn fn, psa_key_id_t key, psa_algorithm_t alg, const uint8_
 }
 
 static psa_status_t
-lpsa_check(lpsa_check_fn fn, psa_key_id_t key, psa_algorithm_t alg, const uint8_t *in,
-    size_t in_len, const uint8_t *ref, size_t ref_len)
+lpsa_check(lpsa_check_fn fn, psa_key_usage_t need, psa_key_id_t key, psa_algorithm_t alg,
+    const uint8_t *in, size_t in_len, const uint8_t *ref, size_t ref_len)
 {
 	struct lpsa_call call;
 	psa_status_t st;
 
 	if ((st = lpsa_begin(&call, key)) != PSA_SUCCESS)
 		return st;
+	lpsa_call_policy(&call, need, alg);
 	return lpsa_end(&call, fn(call.client, call.name, alg, in, in_len, ref, ref_len));
 }
 
@@ -93,6 +95,8 @@ psa_hash_compute(psa_algorithm_t alg, const uint8_t *input, size_t input_length,
 	size_t len = 0;
 
 	*hash_length = 0;
+	if ((st = lpsa_hash_wildcard(alg)) != PSA_SUCCESS)
+		return st;
 	if (input_length > LPSA_ONESHOT_MAX && (st = lpsa_hash_parts(alg, input, input_length,
 	    NULL, hash, hash_size, hash_length)) != PSA_ERROR_NOT_SUPPORTED)
 		return st;
@@ -112,6 +116,8 @@ psa_hash_compare(psa_algorithm_t alg, const uint8_t *input, size_t input_length,
 	struct lpsa_call call;
 	psa_status_t st;
 
+	if ((st = lpsa_hash_wildcard(alg)) != PSA_SUCCESS)
+		return st;
 	if (input_length > LPSA_ONESHOT_MAX && (st = lpsa_hash_parts(alg, input, input_length,
 	    hash, NULL, hash_length, NULL)) != PSA_ERROR_NOT_SUPPORTED)
 		return st;
@@ -133,8 +139,8 @@ psa_mac_compute(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input, siz
 	if (input_length > LPSA_ONESHOT_MAX && (st = lpsa_mac_parts(key, alg, input, input_length,
 	    NULL, mac, mac_size, mac_length)) != PSA_ERROR_NOT_SUPPORTED)
 		return st;
-	return lpsa_keyed(parsec_mac_compute, key, alg, input, input_length, mac, mac_size,
-	    mac_length);
+	return lpsa_keyed(parsec_mac_compute, PSA_KEY_USAGE_SIGN_MESSAGE, key, alg, input,
+	    input_length, mac, mac_size, mac_length);
 }
 
 psa_status_t
@@ -148,7 +154,8 @@ psa_mac_verify(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input, size
 	if (input_length > LPSA_ONESHOT_MAX && (st = lpsa_mac_parts(key, alg, input, input_length,
 	    mac, NULL, mac_length, NULL)) != PSA_ERROR_NOT_SUPPORTED)
 		return st;
-	return lpsa_check(parsec_mac_verify, key, alg, input, input_length, mac, mac_length);
+	return lpsa_check(parsec_mac_verify, PSA_KEY_USAGE_VERIFY_MESSAGE, key, alg, input,
+	    input_length, mac, mac_length);
 }
 
 /*
@@ -213,7 +220,8 @@ lpsa_cipher(int decrypt, psa_key_id_t key, psa_algorithm_t alg, const uint8_t *i
 	if (input_length > LPSA_ONESHOT_MAX && (st = lpsa_cipher_parts(decrypt, key, alg, input,
 	    input_length, output, output_size, output_length)) != PSA_ERROR_NOT_SUPPORTED)
 		return st;
-	return lpsa_keyed(decrypt ? parsec_cipher_decrypt : parsec_cipher_encrypt, key, alg,
+	return lpsa_keyed(decrypt ? parsec_cipher_decrypt : parsec_cipher_encrypt,
+	    decrypt ? PSA_KEY_USAGE_DECRYPT : PSA_KEY_USAGE_ENCRYPT, key, alg,
 	    input, input_length, output, output_size, output_length);
 }
 
@@ -235,16 +243,16 @@ psa_status_t
 psa_sign_hash(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *hash, size_t hash_length,
     uint8_t *signature, size_t signature_size, size_t *signature_length)
 {
-	return lpsa_keyed(parsec_sign_hash, key, alg, hash, hash_length, signature,
-	    signature_size, signature_length);
+	return lpsa_keyed(parsec_sign_hash, PSA_KEY_USAGE_SIGN_HASH, key, alg, hash, hash_length,
+	    signature, signature_size, signature_length);
 }
 
 psa_status_t
 psa_verify_hash(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *hash, size_t hash_length,
     const uint8_t *signature, size_t signature_length)
 {
-	return lpsa_check(parsec_verify_hash, key, alg, hash, hash_length, signature,
-	    signature_length);
+	return lpsa_check(parsec_verify_hash, PSA_KEY_USAGE_VERIFY_HASH, key, alg, hash,
+	    hash_length, signature, signature_length);
 }
 
 /*
@@ -296,8 +304,8 @@ psa_sign_message(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input,
 	    input_length, NULL, 0, signature, signature_size, signature_length)) !=
 	    PSA_ERROR_NOT_SUPPORTED)
 		return st;
-	return lpsa_keyed(parsec_sign_message, key, alg, input, input_length, signature,
-	    signature_size, signature_length);
+	return lpsa_keyed(parsec_sign_message, PSA_KEY_USAGE_SIGN_MESSAGE, key, alg, input,
+	    input_length, signature, signature_size, signature_length);
 }
 
 psa_status_t
@@ -309,16 +317,16 @@ psa_verify_message(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input,
 	if (input_length > LPSA_ONESHOT_MAX && (st = lpsa_message_parts(key, alg, input,
 	    input_length, signature, signature_length, NULL, 0, NULL)) != PSA_ERROR_NOT_SUPPORTED)
 		return st;
-	return lpsa_check(parsec_verify_message, key, alg, input, input_length, signature,
-	    signature_length);
+	return lpsa_check(parsec_verify_message, PSA_KEY_USAGE_VERIFY_MESSAGE, key, alg, input,
+	    input_length, signature, signature_length);
 }
 
 psa_status_t
 psa_raw_key_agreement(psa_algorithm_t alg, psa_key_id_t private_key, const uint8_t *peer_key,
     size_t peer_key_length, uint8_t *output, size_t output_size, size_t *output_length)
 {
-	return lpsa_keyed(parsec_raw_key_agreement, private_key, alg, peer_key, peer_key_length,
-	    output, output_size, output_length);
+	return lpsa_keyed(parsec_raw_key_agreement, PSA_KEY_USAGE_DERIVE, private_key, alg,
+	    peer_key, peer_key_length, output, output_size, output_length);
 }
 
 /* Asymmetric encryption or decryption, with the optional salt (OAEP's label). */
@@ -335,6 +343,7 @@ lpsa_asymmetric(int decrypt, psa_key_id_t key, psa_algorithm_t alg, const uint8_
 	*output_length = 0;
 	if ((st = lpsa_begin(&call, key)) != PSA_SUCCESS)
 		return st;
+	lpsa_call_policy(&call, decrypt ? PSA_KEY_USAGE_DECRYPT : PSA_KEY_USAGE_ENCRYPT, alg);
 	wire = (decrypt ? parsec_asymmetric_decrypt : parsec_asymmetric_encrypt)(call.client,
 	    call.name, alg, input, input_length, salt, salt_length, output, output_size, &len);
 	if ((st = lpsa_end(&call, wire)) == PSA_SUCCESS)
@@ -456,6 +465,7 @@ lpsa_aead(int decrypt, psa_key_id_t key, psa_algorithm_t alg, const uint8_t *non
 		return st;
 	if ((st = lpsa_begin(&call, key)) != PSA_SUCCESS)
 		return st;
+	lpsa_call_policy(&call, decrypt ? PSA_KEY_USAGE_DECRYPT : PSA_KEY_USAGE_ENCRYPT, alg);
 	wire = (decrypt ? parsec_aead_decrypt : parsec_aead_encrypt)(call.client, call.name, alg,
 	    nonce, nonce_length, ad, ad_length, input, input_length, output, output_size, &len);
 	if ((st = lpsa_end(&call, wire)) == PSA_SUCCESS)

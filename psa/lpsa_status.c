@@ -21,7 +21,8 @@ static const struct {
 	{ 6, PSA_ERROR_GENERIC_ERROR },		/* ProviderDoesNotExist */
 	{ 7, PSA_ERROR_INVALID_ARGUMENT },	/* DeserializingBodyFailed: a value out of its range */
 	{ 8, PSA_ERROR_GENERIC_ERROR },		/* SerializingBodyFailed */
-	{ 9, PSA_ERROR_NOT_SUPPORTED },		/* OpcodeDoesNotExist: a service without the extensions */
+	/* OpcodeDoesNotExist: a service without the extensions */
+	{ LPSA_WIRE_NO_OPCODE, PSA_ERROR_NOT_SUPPORTED },
 	{ 10, PSA_ERROR_INSUFFICIENT_MEMORY },	/* ResponseTooLarge */
 	{ 11, PSA_ERROR_NOT_PERMITTED },	/* AuthenticationError */
 	{ 12, PSA_ERROR_NOT_PERMITTED },	/* AuthenticatorDoesNotExist */

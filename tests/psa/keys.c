@@ -235,6 +235,64 @@ keys_copy(void)
 	    PSA_ERROR_INVALID_HANDLE);
 }
 
+/*
+ * Every keyed call on an id that names no key, then on a key whose policy
+ * forbids each: Mbed TLS looks at the key before whether it can do the
+ * operation, so where a provider cannot, the answer must still be the key's.
+ */
+static void
+keys_refusals(psa_key_id_t id)
+{
+	psa_key_derivation_operation_t kdf = PSA_KEY_DERIVATION_OPERATION_INIT;
+	psa_key_attributes_t attr = PSA_KEY_ATTRIBUTES_INIT;
+	psa_cipher_operation_t cop = PSA_CIPHER_OPERATION_INIT;
+	psa_mac_operation_t mop = PSA_MAC_OPERATION_INIT;
+	static uint8_t in[64], out[TP_BUF];
+	psa_key_id_t copy = 0;
+	size_t len = 0;
+
+	tp_st("psa_export_key", psa_export_key(id, out, sizeof(out), &len));
+	psa_set_key_usage_flags(&attr, PSA_KEY_USAGE_SIGN_HASH);
+	tp_st("psa_copy_key", psa_copy_key(id, &attr, &copy));
+	tp_st("psa_mac_compute", psa_mac_compute(id, PSA_ALG_HMAC(PSA_ALG_SHA_256), in, 3, out,
+	    sizeof(out), &len));
+	tp_st("psa_mac_verify", psa_mac_verify(id, PSA_ALG_HMAC(PSA_ALG_SHA_256), in, 3, in, 32));
+	tp_st("psa_mac_sign_setup", psa_mac_sign_setup(&mop, id, PSA_ALG_HMAC(PSA_ALG_SHA_256)));
+	tp_st("psa_mac_abort", psa_mac_abort(&mop));
+	tp_st("psa_cipher_encrypt", psa_cipher_encrypt(id, PSA_ALG_CTR, in, 16, out, sizeof(out),
+	    &len));
+	tp_st("psa_cipher_decrypt_setup", psa_cipher_decrypt_setup(&cop, id, PSA_ALG_CTR));
+	tp_st("psa_cipher_abort", psa_cipher_abort(&cop));
+	tp_st("psa_aead_encrypt", psa_aead_encrypt(id, PSA_ALG_GCM, in, 12, NULL, 0, in, 16, out,
+	    sizeof(out), &len));
+	tp_st("psa_verify_hash", psa_verify_hash(id, PSA_ALG_ECDSA(PSA_ALG_SHA_256), in, 32, in,
+	    64));
+	tp_st("psa_asymmetric_encrypt", psa_asymmetric_encrypt(id, PSA_ALG_RSA_PKCS1V15_CRYPT,
+	    in, 16, NULL, 0, out, sizeof(out), &len));
+	tp_st("psa_raw_key_agreement", psa_raw_key_agreement(PSA_ALG_ECDH, id, in, 65, out,
+	    sizeof(out), &len));
+	tp_st("psa_key_derivation_setup", psa_key_derivation_setup(&kdf,
+	    PSA_ALG_HKDF(PSA_ALG_SHA_256)));
+	tp_st("psa_key_derivation_input_key", psa_key_derivation_input_key(&kdf,
+	    PSA_KEY_DERIVATION_INPUT_SECRET, id));
+	tp_st("psa_key_derivation_abort", psa_key_derivation_abort(&kdf));
+	tp_destroy(copy);
+}
+
+static void
+keys_refused(void)
+{
+	psa_key_id_t id;
+
+	tp_case("keys refused no-such-key");
+	keys_refusals(0x3ffffff0);
+	tp_case("keys refused sign-only ecc-p256");
+	id = tp_generate("psa_generate_key", PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_SECP_R1), 256,
+	    PSA_KEY_USAGE_SIGN_HASH, PSA_ALG_ECDSA(PSA_ALG_SHA_256));
+	keys_refusals(id);
+	tp_destroy(id);
+}
+
 static void
 keys_persistent(void)
 {
@@ -288,6 +346,7 @@ main(void)
 	keys_bad_imports();
 	keys_generate();
 	keys_copy();
+	keys_refused();
 	keys_persistent();
 	return tp_done();
 }
