@@ -163,13 +163,13 @@ BROKERD_OBJS = brokerd/brokerd.o brokerd/broker_auth.o brokerd/broker_core.o bro
 BROKERD_OBJS += brokerd/broker_opstate.o # multipart operations' handles, pinned to their workers
 PROVIDERD_CORE_OBJS = providerd/providerd.o providerd/prov_multi.o
 PROV_MBED_OBJS = providerd/prov_mbed.o providerd/prov_mbed_fast.o providerd/prov_mbed_its.o \
-	providerd/prov_policy.o providerd/mbed_main.o
+	common/key_policy.o providerd/mbed_main.o
 PROV_MBED_OBJS += providerd/prov_mbed_multi.o # multipart operations and key derivation
 PROV_MBED_OBJS += providerd/prov_mbed_aead.o # multipart AEAD on mbedtls's low-level modes
 PROV_MBED_OBJS += providerd/prov_mbed_hsusp.o # hash suspend and resume states
 PROV_MBED_OBJS += providerd/prov_mbed_ccm.o # CCM as a stream on the block cipher
 # What the device backends share: PSA policy and the DER of RSA public keys.
-PROV_DEVICE_OBJS = providerd/prov_policy.o
+PROV_DEVICE_OBJS = common/key_policy.o
 PROV_PKCS11_OBJS = providerd/prov_pkcs11.o providerd/prov_pkcs11_create.o \
 	providerd/prov_pkcs11_keys.o providerd/prov_pkcs11_ops.o providerd/prov_pkcs11_token.o \
 	providerd/prov_pkcs11_multi.o providerd/prov_pkcs11_mac.o \
@@ -224,10 +224,10 @@ LIBPARSEC_PSA_VERSION = 0.1.0
 LIBPARSEC_PSA_SONAME = libparsec-psa.so.0
 LIBPARSEC_PSA_OBJS = $(patsubst %.c,%.o,$(wildcard psa/*.c))
 LIBPARSEC_PSA_HEADERS = $(wildcard psa/include/psa/*.h)
-$(LIBPARSEC_PSA_OBJS): LOCAL_CFLAGS += -Ipsa/include -Ilibparsec -Iproviderd -pthread
+$(LIBPARSEC_PSA_OBJS): LOCAL_CFLAGS += -Ipsa/include -Ilibparsec -pthread
 # The key policy rules the device providers apply: the library judges with them
 # which error Mbed TLS would give first when the service cannot do an operation.
-LIBPARSEC_PSA_OBJS += providerd/prov_policy.o
+LIBPARSEC_PSA_OBJS += common/key_policy.o
 psa/libparsec-psa.so.$(LIBPARSEC_PSA_VERSION): $(LIBPARSEC_PSA_OBJS) $(LIBPARSEC_DEPS) \
 		psa/libparsec-psa.map
 	$(msg) LINK $@

@@ -14,7 +14,7 @@
 #include "log.h"
 #include "prov_mbed.h"
 #include "prov_mbed_its.h"
-#include "prov_policy.h"
+#include "key_policy.h"
 #include "providerd.h"
 #include "wire.h"
 
@@ -160,7 +160,7 @@ prov_mbed_check_sign(const struct op_request *op)
 		return PSA_ERROR_INVALID_ARGUMENT;
 	if (PSA_ALG_SIGN_GET_HASH(op->alg) == PSA_ALG_ANY_HASH)
 		return PSA_ERROR_INVALID_ARGUMENT;
-	return prov_policy_hash_length(&op->attrs, op->opcode, op->alg, op->in[0].len);
+	return key_policy_hash_length(&op->attrs, op->opcode, op->alg, op->in[0].len);
 }
 
 /* Bytes out: allocates room for max, then records what was written. */

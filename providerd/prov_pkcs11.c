@@ -13,7 +13,7 @@
 
 #include "log.h"
 #include "prov_pkcs11.h"
-#include "prov_policy.h"
+#include "key_policy.h"
 #include "wire.h"
 
 static int
@@ -188,7 +188,7 @@ prov_pkcs11_op_export(const struct op_request *op, const uint8_t *key_ref, size_
 
 	if (op->opcode == OP_PSA_EXPORT_PUBLIC_KEY)
 		st = p11_export_public(key_ref, &op->attrs, &data, &len);
-	else if ((st = prov_policy_check(&op->attrs, op->opcode, 0)) == PSA_SUCCESS)
+	else if ((st = key_policy_check(&op->attrs, op->opcode, 0)) == PSA_SUCCESS)
 		st = p11_export(&op->attrs, key_ref, &data, &len);
 	if (st == PSA_SUCCESS)
 		memcpy(prov_out_alloc(out, res, 0, len), data, len);

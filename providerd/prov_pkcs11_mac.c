@@ -14,7 +14,7 @@
 #include <psa/crypto.h>
 
 #include "prov_pkcs11.h"
-#include "prov_policy.h"
+#include "key_policy.h"
 #include "wire.h"
 
 /* PSA's pairing of a MAC and a key type: HMAC on an HMAC key, a block-cipher MAC on a block cipher's. */
@@ -91,7 +91,7 @@ p11_mac_mech(uint32_t alg, uint32_t type, CK_MECHANISM_TYPE *mech)
 int
 p11_mac_key_signs(const struct op_key_attrs *a)
 {
-	uint32_t usage = prov_policy_usage_extended(a->usage);
+	uint32_t usage = key_policy_usage_extended(a->usage);
 
 	if (!PSA_ALG_IS_MAC(a->alg) || !p11_mac_key_fits(a->alg, a->type))
 		return 0;
@@ -105,7 +105,7 @@ int
 p11_mac_key_verifies(const struct op_key_attrs *a)
 {
 	return PSA_ALG_IS_MAC(a->alg) && p11_mac_key_fits(a->alg, a->type) &&
-	    (prov_policy_usage_extended(a->usage) & PSA_KEY_USAGE_VERIFY_MESSAGE);
+	    (key_policy_usage_extended(a->usage) & PSA_KEY_USAGE_VERIFY_MESSAGE);
 }
 
 psa_status_t
@@ -119,7 +119,7 @@ p11_mac_prepare(const struct op_request *op, int verify, const uint8_t *key_ref,
 	if (key_ref_len != P11_KEY_ID_LEN)
 		return PSA_ERROR_INVALID_HANDLE;
 	/* Mbed TLS's order: usage, a wildcard asked for, the policy, then the algorithm. */
-	if ((prov_policy_usage_extended(a->usage) & need) != need)
+	if ((key_policy_usage_extended(a->usage) & need) != need)
 		return PSA_ERROR_NOT_PERMITTED;
 	if (op->alg != 0 && PSA_ALG_IS_WILDCARD(op->alg))
 		return PSA_ERROR_INVALID_ARGUMENT;

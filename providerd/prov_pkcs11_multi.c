@@ -16,7 +16,7 @@
 #include "log.h"
 #include "prov_multi.h"
 #include "prov_pkcs11.h"
-#include "prov_policy.h"
+#include "key_policy.h"
 #include "wipe.h"
 #include "wire.h"
 
@@ -364,7 +364,7 @@ p11m_key(const struct op_request *op, uint32_t usage, const uint8_t *key_ref,
 {
 	if (key_ref_len != P11_KEY_ID_LEN)
 		return PSA_ERROR_INVALID_HANDLE;
-	if (!prov_policy_permits(&op->attrs, usage, op->alg))
+	if (!key_policy_permits(&op->attrs, usage, op->alg))
 		return PSA_ERROR_NOT_PERMITTED;
 	return p11_find_key(CKO_SECRET_KEY, key_ref, key);
 }
@@ -579,7 +579,7 @@ PROV_MULTI_HANDLER(p11_multi_aead_setup)
 		return PSA_ERROR_NOT_SUPPORTED;
 	if (key_ref_len != P11_KEY_ID_LEN)
 		return PSA_ERROR_INVALID_HANDLE;
-	if (!prov_policy_permits(&op->attrs, decrypt ? PSA_KEY_USAGE_DECRYPT :
+	if (!key_policy_permits(&op->attrs, decrypt ? PSA_KEY_USAGE_DECRYPT :
 	    PSA_KEY_USAGE_ENCRYPT, op->alg))
 		return PSA_ERROR_NOT_PERMITTED;
 	if (decrypt || op->attrs.type != PSA_KEY_TYPE_AES ||

@@ -13,7 +13,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "prov_pkcs11.h"
-#include "prov_policy.h"
+#include "key_policy.h"
 #include "wire.h"
 #include "wipe.h"
 
@@ -97,7 +97,7 @@ p11_sign_mech(const struct op_key_attrs *a, psa_algorithm_t alg, const uint8_t *
 		return PSA_SUCCESS;
 	}
 	if (PSA_ALG_IS_RSA_PKCS1V15_SIGN(alg)) {
-		if ((prefix = prov_policy_digest_info(h, &prefix_len)) == NULL)
+		if ((prefix = key_policy_digest_info(h, &prefix_len)) == NULL)
 			return PSA_ERROR_NOT_SUPPORTED;
 		m->m.mechanism = CKM_RSA_PKCS;
 		memcpy(m->data, prefix, prefix_len);
@@ -437,7 +437,7 @@ p11_op_asymmetric(const struct op_request *op, const uint8_t *id, size_t id_len,
 	psa_status_t st;
 	CK_RV rv;
 
-	if ((st = prov_policy_check(&op->attrs, op->opcode, op->alg)) != PSA_SUCCESS)
+	if ((st = key_policy_check(&op->attrs, op->opcode, op->alg)) != PSA_SUCCESS)
 		return st;
 	if ((st = p11_crypt_mech(op, &m)) != PSA_SUCCESS ||
 	    (encrypt && (st = p11_crypt_fits(op)) != PSA_SUCCESS))
@@ -511,7 +511,7 @@ p11_op_ecdh(const struct op_request *op, const uint8_t *id, size_t id_len,
 	psa_status_t st;
 	CK_RV rv;
 
-	if ((st = prov_policy_check(&op->attrs, op->opcode, op->alg)) != PSA_SUCCESS)
+	if ((st = key_policy_check(&op->attrs, op->opcode, op->alg)) != PSA_SUCCESS)
 		return st;
 	if (op->alg != PSA_ALG_ECDH || !PSA_KEY_TYPE_IS_ECC_KEY_PAIR(op->attrs.type))
 		return PSA_ERROR_INVALID_ARGUMENT;
@@ -553,7 +553,7 @@ p11_op_aead(const struct op_request *op, const uint8_t *id, size_t id_len,
 	psa_status_t st;
 	CK_RV rv;
 
-	if ((st = prov_policy_check(&op->attrs, op->opcode, op->alg)) != PSA_SUCCESS)
+	if ((st = key_policy_check(&op->attrs, op->opcode, op->alg)) != PSA_SUCCESS)
 		return st;
 	if (op->attrs.type != PSA_KEY_TYPE_AES ||
 	    PSA_ALG_AEAD_WITH_DEFAULT_LENGTH_TAG(op->alg) != PSA_ALG_GCM)
@@ -596,7 +596,7 @@ p11_op_cipher(const struct op_request *op, const uint8_t *id, size_t id_len,
 	CK_RV rv = CKR_OK;
 	psa_status_t st;
 
-	if ((st = prov_policy_check(&op->attrs, op->opcode, op->alg)) != PSA_SUCCESS)
+	if ((st = key_policy_check(&op->attrs, op->opcode, op->alg)) != PSA_SUCCESS)
 		return st;
 	memset(&m, 0, sizeof(m));
 	if (op->attrs.type != PSA_KEY_TYPE_AES)
@@ -670,8 +670,8 @@ p11_op_signature(const struct op_request *op, const uint8_t *id, size_t id_len,
 	uint8_t digest[PSA_HASH_MAX_SIZE];
 	psa_status_t st;
 
-	if ((st = prov_policy_check(&op->attrs, op->opcode, op->alg)) != PSA_SUCCESS ||
-	    (st = prov_policy_hash_length(&op->attrs, op->opcode, op->alg, hash_len)) !=
+	if ((st = key_policy_check(&op->attrs, op->opcode, op->alg)) != PSA_SUCCESS ||
+	    (st = key_policy_hash_length(&op->attrs, op->opcode, op->alg, hash_len)) !=
 	    PSA_SUCCESS)
 		return st;
 	if (op->opcode == OP_PSA_SIGN_MESSAGE || op->opcode == OP_PSA_VERIFY_MESSAGE) {

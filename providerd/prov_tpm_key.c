@@ -9,7 +9,7 @@
 #include <tss2/tss2_mu.h>
 
 #include "der.h"
-#include "prov_policy.h"
+#include "key_policy.h"
 #include "prov_tpm.h"
 
 #define TPM_OBJ_KEY                                                              \
@@ -484,9 +484,9 @@ prov_tpm_export_public(const TPMT_PUBLIC *pub, uint8_t *out, size_t cap, size_t 
 	return *len == 0 ? PSA_ERROR_BUFFER_TOO_SMALL : PSA_SUCCESS;
 }
 
-/* PSA's rules, shared with the PKCS#11 backend (prov_policy.c). */
+/* PSA's rules, shared with the PKCS#11 backend (common/key_policy.c). */
 psa_status_t
 prov_tpm_permitted(const struct op_key_attrs *attrs, psa_key_usage_t need, psa_algorithm_t alg)
 {
-	return prov_policy_permits(attrs, need, alg) ? PSA_SUCCESS : PSA_ERROR_NOT_PERMITTED;
+	return key_policy_permits(attrs, need, alg) ? PSA_SUCCESS : PSA_ERROR_NOT_PERMITTED;
 }

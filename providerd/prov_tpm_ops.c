@@ -8,7 +8,7 @@
 #include <tss2/tss2_esys.h>
 
 #include "log.h"
-#include "prov_policy.h"
+#include "key_policy.h"
 #include "prov_tpm.h"
 #include "providerd.h"
 #include "wire.h"
@@ -300,7 +300,7 @@ prov_tpm_use(const struct op_request *op, const struct tpm_key *key, struct op_r
 			return st;
 		if ((st = prov_tpm_permitted(&op->attrs, op->opcode == OP_PSA_SIGN_HASH ?
 		    PSA_KEY_USAGE_SIGN_HASH : PSA_KEY_USAGE_SIGN_MESSAGE, op->alg)) != PSA_SUCCESS ||
-		    (st = prov_policy_hash_length(&op->attrs, op->opcode, op->alg,
+		    (st = key_policy_hash_length(&op->attrs, op->opcode, op->alg,
 		    op->in[0].len)) != PSA_SUCCESS)
 			return st;
 		if (!pair)
@@ -317,7 +317,7 @@ prov_tpm_use(const struct op_request *op, const struct tpm_key *key, struct op_r
 			return st;
 		if ((st = prov_tpm_permitted(&op->attrs, op->opcode == OP_PSA_VERIFY_HASH ?
 		    PSA_KEY_USAGE_VERIFY_HASH : PSA_KEY_USAGE_VERIFY_MESSAGE, op->alg)) !=
-		    PSA_SUCCESS || (st = prov_policy_hash_length(&op->attrs, op->opcode, op->alg,
+		    PSA_SUCCESS || (st = key_policy_hash_length(&op->attrs, op->opcode, op->alg,
 		    op->in[0].len)) != PSA_SUCCESS)
 			return st;
 		return prov_tpm_public_op(op, key, res, out);

@@ -72,13 +72,17 @@ void lpsa_name_forked(void);
 /* First use: this process's token. 0, or -1 without randomness. */
 int lpsa_name_init(void);
 
+/* lpsa_find.c */
+/* The attributes of the application's key name on provider, into pa: a wire status. */
+int lpsa_key_find(parsec_client *client, uint32_t provider, const char *name,
+    struct parsec_key_attributes *pa);
 /*
- * lpsa_key.c: what Mbed TLS answers, in place of NOT_SUPPORTED, for an
- * operation on the call's key: INVALID_HANDLE when it does not exist,
- * NOT_PERMITTED when its usage flags or permitted algorithm refuse the call's
- * need and alg, else NOT_SUPPORTED. On the call's connection, still held.
+ * What Mbed TLS answers, in place of NOT_SUPPORTED, for an operation on the
+ * call's key on provider: INVALID_HANDLE when it does not exist, NOT_PERMITTED
+ * when its usage flags or permitted algorithm refuse the call's need and alg,
+ * else NOT_SUPPORTED. On the call's connection, still held.
  */
-psa_status_t lpsa_key_refusal(const struct lpsa_call *call);
+psa_status_t lpsa_key_refusal(const struct lpsa_call *call, uint32_t provider);
 
 /* lpsa_attr.c */
 /*

@@ -4,20 +4,10 @@
  * is created, and the attributes in the form the service takes them.
  */
 #include "lpsa.h"
+#include "key_policy.h"
 
 /* The largest key size PSA implementations take (mbedtls 2.28's bound): larger is not supported. */
 #define LPSA_MAX_KEY_BITS 0xfff8u
-
-/* PSA: a key allowed to sign (verify) hashes may sign (verify) messages too. */
-static psa_key_usage_t
-lpsa_attr_usage(psa_key_usage_t usage)
-{
-	if (usage & PSA_KEY_USAGE_SIGN_HASH)
-		usage |= PSA_KEY_USAGE_SIGN_MESSAGE;
-	if (usage & PSA_KEY_USAGE_VERIFY_HASH)
-		usage |= PSA_KEY_USAGE_VERIFY_MESSAGE;
-	return usage;
-}
 
 psa_status_t
 lpsa_attr_new_key(const psa_key_attributes_t *attributes, struct parsec_key_attributes *out,
@@ -43,7 +33,7 @@ lpsa_attr_new_key(const psa_key_attributes_t *attributes, struct parsec_key_attr
 		return PSA_ERROR_INSUFFICIENT_MEMORY;
 	out->type = attributes->type;
 	out->bits = (uint32_t)attributes->bits;
-	out->usage = lpsa_attr_usage(attributes->usage);
+	out->usage = key_policy_usage_extended(attributes->usage);
 	out->alg = attributes->alg;
 	return PSA_SUCCESS;
 }

@@ -312,7 +312,7 @@ lpsa_end(struct lpsa_call *call, int wire)
 	 */
 	if (call->conn != NULL && call->names_key && (wire == PARSEC_ERR_NOT_SUPPORTED ||
 	    wire == LPSA_WIRE_NO_OPCODE))
-		st = lpsa_key_refusal(call);
+		st = lpsa_key_refusal(call, lpsa_provider());
 	if (call->conn != NULL)
 		pthread_mutex_unlock(&call->conn->lock);
 	call->conn = NULL;

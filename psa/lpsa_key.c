@@ -11,7 +11,6 @@
 
 #include "parsec/ext_key.h"
 #include "lpsa.h"
-#include "prov_policy.h"
 
 /*
  * A new key, imported from data or generated, persistent or volatile as its
@@ -112,67 +111,6 @@ psa_destroy_key(psa_key_id_t key)
 }
 
 /*
- * The attributes of the application's key name on the library's provider,
- * from ListKeys, however many keys the application holds.
- */
-static int
-lpsa_key_find(parsec_client *client, const char *name, struct parsec_key_attributes *pa)
-{
-	struct parsec_key_info *keys = NULL, *grown;
-	size_t max = 64, count = 0, i;
-	int st = PARSEC_ERR_BUFFER_TOO_SMALL, tries;
-
-	/* A list that grows between the two calls is asked for again, a few times. */
-	for (tries = 0; tries < 4 && st == PARSEC_ERR_BUFFER_TOO_SMALL; tries++) {
-		if ((grown = realloc(keys, max * sizeof(*keys))) == NULL) {
-			st = PARSEC_ERR_INSUFFICIENT_MEMORY;
-			break;
-		}
-		keys = grown;
-		st = parsec_list_keys(client, keys, max, &count);
-		max = count + 16;
-	}
-	if (st == PARSEC_SUCCESS) {
-		st = PARSEC_ERR_DOES_NOT_EXIST;
-		for (i = 0; i < count; i++) {
-			if (keys[i].provider_id == lpsa_provider() && strcmp(keys[i].name, name) == 0) {
-				*pa = keys[i].attributes;
-				st = PARSEC_SUCCESS;
-				break;
-			}
-		}
-	}
-	free(keys);
-	return st;
-}
-
-psa_status_t
-lpsa_key_refusal(const struct lpsa_call *call)
-{
-	struct parsec_key_attributes pa;
-	struct op_key_attrs attrs;
-	psa_key_usage_t need = call->need;
-	int wire;
-
-	/* Without an answer about the key, the provider's refusal stands. */
-	if ((wire = lpsa_key_find(call->client, call->name, &pa)) != PARSEC_SUCCESS)
-		return wire == PARSEC_ERR_DOES_NOT_EXIST ? PSA_ERROR_INVALID_HANDLE :
-		    PSA_ERROR_NOT_SUPPORTED;
-	attrs.type = pa.type;
-	attrs.bits = pa.bits;
-	attrs.usage = pa.usage;
-	attrs.alg = pa.alg;
-	/* As in PSA, a public key may always be exported, whatever its usage flags. */
-	if (need == PSA_KEY_USAGE_EXPORT && PSA_KEY_TYPE_IS_PUBLIC_KEY(pa.type))
-		need = 0;
-	if ((prov_policy_usage_extended(pa.usage) & need) != need)
-		return PSA_ERROR_NOT_PERMITTED;
-	if (call->alg != PSA_ALG_NONE && !prov_policy_permits(&attrs, need, call->alg))
-		return PSA_ERROR_NOT_PERMITTED;
-	return PSA_ERROR_NOT_SUPPORTED;
-}
-
-/*
  * Whether the service holds key; its attributes into pa. An id no key has is
  * INVALID_HANDLE, or DOES_NOT_EXIST if absent_is_handle is 0.
  */
@@ -185,7 +123,7 @@ lpsa_key_lookup(psa_key_id_t key, struct parsec_key_attributes *pa, int absent_i
 	if ((st = lpsa_begin(&call, key)) != PSA_SUCCESS)
 		return st;
 	call.names_key = absent_is_handle;
-	return lpsa_end(&call, lpsa_key_find(call.client, call.name, pa));
+	return lpsa_end(&call, lpsa_key_find(call.client, lpsa_provider(), call.name, pa));
 }
 
 /*

@@ -9,7 +9,7 @@
 #include <psa/crypto.h>
 
 #include "der.h"
-#include "prov_policy.h"
+#include "key_policy.h"
 #include "testlib.h"
 #include "wire.h"
 
@@ -57,7 +57,7 @@ START_TEST(t_policy_check)
 {
 	const struct policy_case *c = &policy_cases[_i];
 	struct op_key_attrs a = sign_key(c->usage, c->key_alg);
-	uint32_t st = wire_status_of_psa(prov_policy_check(&a, c->opcode, c->alg));
+	uint32_t st = wire_status_of_psa(key_policy_check(&a, c->opcode, c->alg));
 
 	ck_assert_msg(st == c->status, "policy case %d: opcode %u, alg 0x%08x: status %u, "
 	    "expected %u", _i, c->opcode, c->alg, st, c->status);
@@ -69,7 +69,7 @@ START_TEST(t_policy_no_alg)
 {
 	struct op_key_attrs a = sign_key(PSA_KEY_USAGE_SIGN_HASH, PSA_ALG_NONE);
 
-	ck_assert_int_eq(prov_policy_permits(&a, PSA_KEY_USAGE_SIGN_HASH, PSA_ALG_NONE), 0);
+	ck_assert_int_eq(key_policy_permits(&a, PSA_KEY_USAGE_SIGN_HASH, PSA_ALG_NONE), 0);
 }
 END_TEST
 
@@ -128,7 +128,7 @@ START_TEST(t_policy_lengths)
 	const struct length_case *c = &length_cases[_i];
 	struct op_key_attrs a = { c->type, 0, PSA_KEY_USAGE_SIGN_MESSAGE |
 		PSA_KEY_USAGE_ENCRYPT | PSA_KEY_USAGE_DECRYPT, c->key_alg };
-	uint32_t st = wire_status_of_psa(prov_policy_check(&a, c->opcode, c->alg));
+	uint32_t st = wire_status_of_psa(key_policy_check(&a, c->opcode, c->alg));
 
 	ck_assert_msg(st == c->status, "length case %d: policy 0x%08x, alg 0x%08x: status %u, "
 	    "expected %u", _i, c->key_alg, c->alg, st, c->status);
@@ -216,13 +216,13 @@ END_TEST
 START_TEST(t_digest_info)
 {
 	size_t len;
-	const uint8_t *p = prov_policy_digest_info(PSA_ALG_SHA_256, &len);
+	const uint8_t *p = key_policy_digest_info(PSA_ALG_SHA_256, &len);
 
 	/* DigestInfo header + a 32-byte hash is the 51 bytes PKCS#1 v1.5 pads. */
 	ck_assert_ptr_nonnull(p);
 	ck_assert_uint_eq(len + 32, 51);
 	ck_assert_uint_eq(p[len - 1], 32);
-	ck_assert_ptr_null(prov_policy_digest_info(PSA_ALG_MD5, &len));
+	ck_assert_ptr_null(key_policy_digest_info(PSA_ALG_MD5, &len));
 }
 END_TEST
 

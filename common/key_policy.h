@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * PSA key policy for backends whose device keeps none (PKCS#11, TPM): the
- * usage flags and the permitted algorithm brokerd sends with each use.
+ * usage flags and the permitted algorithm brokerd sends with each use. Also
+ * linked into libparsec-psa, which judges with it which error Mbed TLS would
+ * give first when the service cannot do an operation.
  */
-#ifndef PROV_POLICY_H
-#define PROV_POLICY_H
+#ifndef KEY_POLICY_H
+#define KEY_POLICY_H
 
 #include <stdint.h>
 
@@ -13,21 +15,21 @@
 #include "op.h"
 
 /* The usage flag an operation needs, or 0 if it needs none (a public export). */
-uint32_t prov_policy_usage_needed(uint32_t opcode);
+uint32_t key_policy_usage_needed(uint32_t opcode);
 
 /*
  * Whether a key's usage flags hold need (a hash flag implies the message one)
  * and its permitted algorithm is alg, a hash wildcard of it, or a MAC or AEAD
  * tag length policy (an exact one, or "at least this length") that admits alg.
  */
-int prov_policy_permits(const struct op_key_attrs *attrs, uint32_t need, uint32_t alg);
+int key_policy_permits(const struct op_key_attrs *attrs, uint32_t need, uint32_t alg);
 
 /*
  * PSA_SUCCESS if a key with attrs may run opcode with alg, PSA_ERROR_NOT_PERMITTED
  * if its policy says no, PSA_ERROR_INVALID_ARGUMENT for a wildcard algorithm
  * (any hash, at least some MAC or tag length: a policy, never an operation).
  */
-psa_status_t prov_policy_check(const struct op_key_attrs *attrs, uint32_t opcode, uint32_t alg);
+psa_status_t key_policy_check(const struct op_key_attrs *attrs, uint32_t opcode, uint32_t alg);
 
 /*
  * The length of a hash to sign or verify, judged after the key's policy as PSA
@@ -35,13 +37,13 @@ psa_status_t prov_policy_check(const struct op_key_attrs *attrs, uint32_t opcode
  * of another length than alg's, or PSA_ERROR_INVALID_SIGNATURE for one to
  * verify with ECDSA (what mbedtls 2.28 answers there; such a hash is never accepted).
  */
-psa_status_t prov_policy_hash_length(const struct op_key_attrs *attrs, uint32_t opcode,
+psa_status_t key_policy_hash_length(const struct op_key_attrs *attrs, uint32_t opcode,
     uint32_t alg, size_t hash_len);
 
 /* The PKCS#1 v1.5 DigestInfo prefix for a PSA hash, or NULL. */
-const uint8_t *prov_policy_digest_info(uint32_t hash_alg, size_t *len);
+const uint8_t *key_policy_digest_info(uint32_t hash_alg, size_t *len);
 
 /* Usage flags as PSA extends them at a key's creation: a hash flag grants the message one. */
-uint32_t prov_policy_usage_extended(uint32_t usage);
+uint32_t key_policy_usage_extended(uint32_t usage);
 
 #endif

@@ -4,11 +4,11 @@
 
 #include <psa/crypto.h>
 
-#include "prov_policy.h"
+#include "key_policy.h"
 #include "wire.h"
 
 uint32_t
-prov_policy_usage_needed(uint32_t opcode)
+key_policy_usage_needed(uint32_t opcode)
 {
 	switch (opcode) {
 	case OP_PSA_SIGN_HASH:
@@ -38,7 +38,7 @@ prov_policy_usage_needed(uint32_t opcode)
 
 /* As PSA does: permission to sign (verify) a hash includes the message form. */
 uint32_t
-prov_policy_usage_extended(uint32_t usage)
+key_policy_usage_extended(uint32_t usage)
 {
 	if (usage & PSA_KEY_USAGE_SIGN_HASH)
 		usage |= PSA_KEY_USAGE_SIGN_MESSAGE;
@@ -49,7 +49,7 @@ prov_policy_usage_extended(uint32_t usage)
 
 /* A MAC or tag of at least some length: a policy, never an operation. */
 static int
-prov_policy_at_least(uint32_t alg)
+key_policy_at_least(uint32_t alg)
 {
 	return (PSA_ALG_IS_MAC(alg) && (alg & PSA_ALG_MAC_AT_LEAST_THIS_LENGTH_FLAG)) ||
 	    (PSA_ALG_IS_AEAD(alg) && (alg & PSA_ALG_AEAD_AT_LEAST_THIS_LENGTH_FLAG));
@@ -62,7 +62,7 @@ prov_policy_at_least(uint32_t alg)
  * allows any length from its own up, the default one included.
  */
 static int
-prov_policy_length_permits(uint32_t type, uint32_t policy, uint32_t alg)
+key_policy_length_permits(uint32_t type, uint32_t policy, uint32_t alg)
 {
 	if (PSA_ALG_IS_MAC(policy) && PSA_ALG_IS_MAC(alg) &&
 	    PSA_ALG_FULL_LENGTH_MAC(policy) == PSA_ALG_FULL_LENGTH_MAC(alg)) {
@@ -83,46 +83,46 @@ prov_policy_length_permits(uint32_t type, uint32_t policy, uint32_t alg)
  * of it, or a MAC or tag length policy that admits its length.
  */
 static int
-prov_policy_alg_permits(uint32_t type, uint32_t policy, uint32_t alg)
+key_policy_alg_permits(uint32_t type, uint32_t policy, uint32_t alg)
 {
-	if (prov_policy_at_least(alg))
+	if (key_policy_at_least(alg))
 		return 0;
 	if (policy == alg)
 		return alg != PSA_ALG_NONE;
 	if (PSA_ALG_IS_SIGN_HASH(policy) && PSA_ALG_SIGN_GET_HASH(policy) == PSA_ALG_ANY_HASH &&
 	    PSA_ALG_IS_SIGN_HASH(alg) && PSA_ALG_IS_HASH(PSA_ALG_SIGN_GET_HASH(alg)))
 		return (policy & ~PSA_ALG_HASH_MASK) == (alg & ~PSA_ALG_HASH_MASK);
-	return prov_policy_length_permits(type, policy, alg);
+	return key_policy_length_permits(type, policy, alg);
 }
 
 int
-prov_policy_permits(const struct op_key_attrs *attrs, uint32_t need, uint32_t alg)
+key_policy_permits(const struct op_key_attrs *attrs, uint32_t need, uint32_t alg)
 {
-	return (prov_policy_usage_extended(attrs->usage) & need) == need &&
-	    prov_policy_alg_permits(attrs->type, attrs->alg, alg);
+	return (key_policy_usage_extended(attrs->usage) & need) == need &&
+	    key_policy_alg_permits(attrs->type, attrs->alg, alg);
 }
 
 psa_status_t
-prov_policy_check(const struct op_key_attrs *attrs, uint32_t opcode, uint32_t alg)
+key_policy_check(const struct op_key_attrs *attrs, uint32_t opcode, uint32_t alg)
 {
-	uint32_t needed = prov_policy_usage_needed(opcode);
+	uint32_t needed = key_policy_usage_needed(opcode);
 
 	/* As in PSA, a public key may always be exported, whatever its usage flags. */
 	if (opcode == OP_PSA_EXPORT_KEY && PSA_KEY_TYPE_IS_PUBLIC_KEY(attrs->type))
 		needed = 0;
-	if ((prov_policy_usage_extended(attrs->usage) & needed) != needed)
+	if ((key_policy_usage_extended(attrs->usage) & needed) != needed)
 		return PSA_ERROR_NOT_PERMITTED;
 	if (opcode == OP_PSA_EXPORT_KEY || opcode == OP_PSA_EXPORT_PUBLIC_KEY ||
 	    opcode == OP_PSA_DESTROY_KEY)
 		return PSA_SUCCESS;
 	if ((PSA_ALG_IS_SIGN_HASH(alg) && PSA_ALG_SIGN_GET_HASH(alg) == PSA_ALG_ANY_HASH) ||
-	    prov_policy_at_least(alg))
+	    key_policy_at_least(alg))
 		return PSA_ERROR_INVALID_ARGUMENT;
-	return prov_policy_permits(attrs, needed, alg) ? PSA_SUCCESS : PSA_ERROR_NOT_PERMITTED;
+	return key_policy_permits(attrs, needed, alg) ? PSA_SUCCESS : PSA_ERROR_NOT_PERMITTED;
 }
 
 psa_status_t
-prov_policy_hash_length(const struct op_key_attrs *attrs, uint32_t opcode, uint32_t alg,
+key_policy_hash_length(const struct op_key_attrs *attrs, uint32_t opcode, uint32_t alg,
     size_t hash_len)
 {
 	psa_status_t st;
@@ -131,7 +131,7 @@ prov_policy_hash_length(const struct op_key_attrs *attrs, uint32_t opcode, uint3
 	    !PSA_ALG_IS_HASH_AND_SIGN(alg) ||
 	    hash_len == PSA_HASH_LENGTH(PSA_ALG_SIGN_GET_HASH(alg)))
 		return PSA_SUCCESS;
-	if ((st = prov_policy_check(attrs, opcode, alg)) != PSA_SUCCESS)
+	if ((st = key_policy_check(attrs, opcode, alg)) != PSA_SUCCESS)
 		return st;
 	/* mbedtls's ECDSA verifies a hash of any length, and refuses this one as a signature. */
 	return opcode == OP_PSA_VERIFY_HASH && PSA_ALG_IS_ECDSA(alg) ?
@@ -149,7 +149,7 @@ static const uint8_t prov_di_sha512[] = { 0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x
 	0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0x04, 0x40 };
 
 const uint8_t *
-prov_policy_digest_info(uint32_t hash_alg, size_t *len)
+key_policy_digest_info(uint32_t hash_alg, size_t *len)
 {
 	switch (hash_alg) {
 	case PSA_ALG_SHA_224:
