@@ -247,7 +247,7 @@ keys_refusals(psa_key_id_t id)
 	psa_key_attributes_t attr = PSA_KEY_ATTRIBUTES_INIT;
 	psa_cipher_operation_t cop = PSA_CIPHER_OPERATION_INIT;
 	psa_mac_operation_t mop = PSA_MAC_OPERATION_INIT;
-	static uint8_t in[64], out[TP_BUF];
+	static uint8_t in[65], out[TP_BUF];
 	psa_key_id_t copy = 0;
 	size_t len = 0;
 
