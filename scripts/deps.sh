@@ -5,7 +5,7 @@
 set -eu
 
 PACKAGES="gcc make autoconf automake pkg-config clang clang-14 libclang-rt-14-dev python3 \
-libevent-dev libseccomp-dev libcap-dev libmbedtls-dev nanopb libnanopb-dev \
+libevent-dev libseccomp-dev libmbedtls-dev nanopb libnanopb-dev \
 python3-protobuf python3-cryptography python3-grpcio protobuf-compiler libsqlite3-dev libbsd-dev check \
 p11-kit libp11-kit-dev softhsm2 opensc libtss2-dev swtpm swtpm-tools tpm2-tools \
 gnutls-bin libengine-pkcs11-openssl openssh-client openssh-server \
