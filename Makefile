@@ -128,7 +128,7 @@ LIBBSD_STATIC = -Wl,-Bstatic $(LIBBSD_LIBS) -Wl,-Bdynamic
 # 160 KiB less of the tree's resident memory). libm stays shared (SQLite's
 # math functions).
 SQLITE_STATIC = -Wl,-Bstatic $(SQLITE_LIBS) -Wl,-Bdynamic -lm
-BASE_LIBS = $(LIBEVENT_LIBS) $(LIBBSD_STATIC) $(NANOPB_LIBS) $(SECCOMP_LIBS)
+BASE_LIBS = $(LIBEVENT_LIBS) $(LIBBSD_STATIC) $(NANOPB_LIBS)
 
 # ---- libraries of more than one process -----------------------------------
 # The configuration (config.toml and its TOML reader, the -D default, the

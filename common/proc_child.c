@@ -66,6 +66,7 @@ proc_child_enter(struct proc_child *pc)
 	pc->sandbox(&sb);
 	if (sb.user == NULL)
 		fatalx("no user to run as");
+	sandbox_seccomp_open();
 	if (sb.open_as_root != NULL)
 		sb.open_as_root();
 	sandbox_drop(sb.user, sb.chroot_dir, sb.groups);

@@ -41,6 +41,11 @@ void sandbox_test_forbidden(enum sandbox_profile profile);
 #endif
 
 /*
+ * Loads libseccomp (unloaded again once the filter is in place): a child
+ * calls it before the chroot, after which the library is out of reach.
+ */
+void sandbox_seccomp_open(void);
+/*
  * The allow-list of profile plus extra, default kill or, relaxed, log; the
  * calls in refused fail with EACCES instead of killing (seccomp.c).
  */

@@ -70,11 +70,11 @@ def sandbox_status():
             check("%s runs as the service user" % comm, f["Uid"][0] != "0" and len(set(f["Uid"])) == 1, f["Uid"])
             check("%s has no capabilities" % comm, all(f[c] == ["0000000000000000"] for c in (
                 "CapEff", "CapPrm", "CapInh", "CapBnd", "CapAmb")), f["CapEff"])
-            # Memory: libcap is not mapped for one capset, nor SQLite's shared library
-            # (brokerd links its archive: the library's relocations cost each start).
+            # Memory: libcap is not mapped for one capset, libseccomp is unloaded once
+            # the filter is in, and brokerd links SQLite's archive, not its library.
             mapped = sorted({line.split()[-1] for line in open("/proc/%d/maps" % pid)
-                             if "libcap." in line or "libsqlite3" in line})
-            check("%s maps neither libcap nor libsqlite3.so" % comm, mapped == [], mapped)
+                             if any(n in line for n in ("libcap.", "libseccomp", "libsqlite3"))})
+            check("%s maps none of libcap, libseccomp, libsqlite3.so" % comm, mapped == [], mapped)
             check("%s has NO_NEW_PRIVS and a seccomp filter" % comm,
                   f["NoNewPrivs"] == ["1"] and f["Seccomp"] == ["2"], (f["NoNewPrivs"], f["Seccomp"]))
             root = os.readlink("/proc/%d/root" % pid)
