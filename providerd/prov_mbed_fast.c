@@ -18,13 +18,14 @@
  * here only if the public key its scalar gives is the one PSA exports: a
  * missing or stale file costs speed, not wrong signatures.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/ecdsa.h>
-#include <mbedtls/entropy.h>
 #include <mbedtls/platform_util.h>
 #include <psa/crypto.h>
 
@@ -49,7 +50,6 @@ struct fast_key {
 static struct fast_key fast_keys[FAST_SLOTS];
 static uint64_t fast_clock;
 static mbedtls_ctr_drbg_context fast_drbg;
-static mbedtls_entropy_context fast_entropy;
 static pid_t fast_drbg_pid; /* the process that seeded fast_drbg; 0 before */
 
 static void
@@ -65,6 +65,27 @@ fast_curve(size_t bits)
 	    bits == 521 ? MBEDTLS_ECP_DP_SECP521R1 : MBEDTLS_ECP_DP_NONE;
 }
 
+/*
+ * The DRBG's seed and reseeds, straight from the kernel's generator: an
+ * mbedtls_entropy_context would cost each worker 37 KiB (most of it the
+ * HAVEGE state, cleared in full at its init) to hash the same bytes.
+ */
+static int
+fast_entropy(void *unused, unsigned char *out, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = getrandom(out, len, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED;
+		out += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 /* The DRBG for nonces and scalars, seeded in this process (a fork must not reuse its stream). */
 static int
 fast_rng_ready(void)
@@ -75,15 +96,12 @@ fast_rng_ready(void)
 		return 1;
 	if (fast_drbg_pid != 0) {
 		mbedtls_ctr_drbg_free(&fast_drbg);
-		mbedtls_entropy_free(&fast_entropy);
 		fast_drbg_pid = 0;
 	}
-	mbedtls_entropy_init(&fast_entropy);
 	mbedtls_ctr_drbg_init(&fast_drbg);
-	if (mbedtls_ctr_drbg_seed(&fast_drbg, mbedtls_entropy_func, &fast_entropy,
+	if (mbedtls_ctr_drbg_seed(&fast_drbg, fast_entropy, NULL,
 	    (const unsigned char *)"parsecd-ecdsa", 13) != 0) {
 		mbedtls_ctr_drbg_free(&fast_drbg);
-		mbedtls_entropy_free(&fast_entropy);
 		return 0;
 	}
 	fast_drbg_pid = pid;
