@@ -272,7 +272,7 @@ PROGRAMS = parsecd/parsecd frontd/parsec-frontd brokerd/parsec-brokerd adopt/par
 	providerd/parsec-provider-mbed providerd/parsec-provider-pkcs11 \
 	providerd/parsec-provider-tpm tool/parsec-tool
 
-# The root parent links only what it uses (no sandbox, no seccomp or libcap: its children's).
+# The root parent links only what it uses (no sandbox, no seccomp: its children's).
 parsecd/parsecd: $(PARSECD_OBJS) $(CONFIG_LIB) $(COMMON_LIB)
 	$(msg) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -Wl,--as-needed -o $@ $^ $(BASE_LIBS)

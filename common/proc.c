@@ -2,7 +2,7 @@
 /*
  * The process table and fork + exec with fixed descriptors: what the parent
  * needs of proc.h. The start-up every child shares is proc_child.c, so the
- * parent links neither the sandbox nor libseccomp and libcap.
+ * parent links none of the sandbox (seccomp.c, sandbox.c).
  */
 #include <errno.h>
 #include <fcntl.h>
