@@ -573,14 +573,50 @@ kim_take_id(uint32_t provider_id, uint8_t *key_ref)
 	return kim_step_done(st);
 }
 
+/*
+ * Inside a group (kim_group_begin), the body runs under a savepoint: its
+ * failure undoes its own writes and leaves the group's others.
+ */
 int
 kim_transaction(int (*body)(void *arg), void *arg)
 {
-	if (kim_exec("BEGIN IMMEDIATE") == -1)
+	int group = kim_in_group();
+
+	if (kim_exec(group ? "SAVEPOINT kim_tx" : "BEGIN IMMEDIATE") == -1)
 		return -1;
-	if (body(arg) == 0 && kim_exec("COMMIT") == 0)
+	if (body(arg) == 0 && kim_exec(group ? "RELEASE kim_tx" : "COMMIT") == 0)
 		return 0;
-	kim_exec("ROLLBACK");
+	/* A failure SQLite ended the whole group's transaction for leaves nothing to undo. */
+	if (!group)
+		kim_exec("ROLLBACK");
+	else if (kim_in_group())
+		kim_exec("ROLLBACK TO kim_tx; RELEASE kim_tx");
+	return -1;
+}
+
+int
+kim_group_begin(void)
+{
+	return kim_exec("BEGIN IMMEDIATE");
+}
+
+int
+kim_in_group(void)
+{
+	return kim_db != NULL && !sqlite3_get_autocommit(kim_db);
+}
+
+int
+kim_group_commit(int *full)
+{
+	*full = 0;
+	if (!kim_in_group())
+		return -1;
+	if (kim_exec("COMMIT") == 0)
+		return 0;
+	*full = kim_full();
+	if (kim_in_group())
+		kim_exec("ROLLBACK");
 	return -1;
 }
 
