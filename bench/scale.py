@@ -160,14 +160,18 @@ def rate_beside_fresh(svc, imp, off, work, rounds=int(os.environ.get("BENCH_SCAL
     os.makedirs(os.path.join(work, "fresh"), exist_ok=True)
     fresh = eb.Service(auth="Direct", directory=os.path.join(work, "fresh"))
     first = max(KEYS, stored(svc, "SELECT MAX(CAST(SUBSTR(name, 2) AS INTEGER)) + 1 FROM keys"))
-    big, empty, loads = [], [], []
+    big, empty, loads, cpu_big, cpu_empty = [], [], [], [], []
     try:
         timed_start(fresh)
         for r in range(rounds):
+            c0 = start_cpu(fresh)
             _, s = run_client(fresh.sock, ops.OPS["import"], imp, off, "%d:%d" % (r * n, n))
             empty.append(s["ok"] / s["seconds"])
+            cpu_empty.append((start_cpu(fresh) - c0) * 1e6 / n)
+            c0 = start_cpu(svc)
             _, s = run_client(svc.sock, ops.OPS["import"], imp, off, "%d:%d" % (first + r * n, n))
             big.append(s["ok"] / s["seconds"])
+            cpu_big.append((start_cpu(svc) - c0) * 1e6 / n)
             loads.append(os.getloadavg()[0])
     finally:
         fresh.stop()
@@ -182,6 +186,9 @@ def rate_beside_fresh(svc, imp, off, work, rounds=int(os.environ.get("BENCH_SCAL
     print("# %d rounds of %d keys, alternated, load %.1f..%.1f; in store: %s/s; empty: %s/s; "
           "pairs' ratios: %s" % (rounds, n, min(loads), max(loads), spread(big), spread(empty),
                                  " ".join("%.2f" % x for x in ratios)), flush=True)
+    # CPU time of the service's processes per key, which the machine's load moves less.
+    report("service CPU per creation, in store / empty store",
+           "%s us / %s us" % (spread(cpu_big), spread(cpu_empty)), "")
 
 
 def median_call(svc, provider, opcode, body, app, times):
