@@ -7,11 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
 #include <psa/crypto.h>
 
 #include "kim.h"
 #include "broker_copy.h"
 #include "broker_life.h"
+#include "ipc.h"
 #include "key_ref.h"
 #include "log.h"
 #include "tree.h"
@@ -24,8 +26,24 @@
 #ifdef PARSEC_TEST_HOOKS
 void broker_fault(const char *point);
 #define BROKER_FAULT(point) broker_fault(point)
+/*
+ * "group-answered": the answers of a group commit of several answered
+ * creations are sent to frontd, which passes them on, before brokerd dies.
+ */
+static void
+broker_fault_answered(struct broker_ctx *b)
+{
+	const char *want = getenv("PARSEC_FAULT");
+
+	if (want == NULL || strcmp(want, "group-answered") != 0)
+		return;
+	ipc_chan_flush_now(b->proc.peer);
+	broker_fault("group-answered");
+}
+#define BROKER_FAULT_ANSWERED(b) broker_fault_answered(b)
 #else
 #define BROKER_FAULT(point) ((void)0)
+#define BROKER_FAULT_ANSWERED(b) ((void)0)
 #endif
 
 /* A client request (or a start-up task) made of one or more key operations. */
@@ -54,6 +72,15 @@ struct broker_keyop {
 	struct op_request op;
 	uint8_t *in_copy[OP_MAX_INPUTS];
 	uint32_t retries;
+	/*
+	 * Creation: waiting in b->group_first for the group commit, which reserves
+	 * the name (the provider not asked yet) or settles the provider's answer.
+	 */
+	struct broker_keyop *group_next;
+	int asked; /* the provider was asked: the group commit settles its answer */
+	uint32_t group_status;
+	struct broker_identity id; /* who asks, for the quota check at the reservation */
+	uint64_t conn_id, req_id;
 };
 
 /* Ids in a row a provider may turn down as taken before a creation gives up. */
@@ -211,16 +238,19 @@ broker_keyop_settle_create(struct broker_keyop *k)
 	return k->failure;
 }
 
-/* A key operation has all its answers: settle the key store, then the job. */
+static void broker_group_add(struct broker_keyop *k);
+
+/*
+ * A key operation has all its answers and, for a creation, its group commit
+ * is done (status its outcome): the job is settled.
+ */
 static void
-broker_keyop_finish(struct broker_keyop *k)
+broker_keyop_finish(struct broker_keyop *k, uint32_t status)
 {
 	struct broker_job *job = k->job;
 	struct kim_entry *orphan = NULL;
-	uint32_t status = ST_SUCCESS;
 
 	if (k->kind == KEYOP_CREATE) {
-		status = broker_keyop_settle_create(k);
 		/* A volatile key whose connection closed while it was made goes at once. */
 		if (status == ST_SUCCESS && k->key.volatile_conn != 0 &&
 		    broker_conn_find(job->b, k->key.volatile_conn) == NULL) {
@@ -266,8 +296,13 @@ broker_life_ack(void *arg, uint32_t status, const struct op_result *res)
 	} else if (k->failure == ST_SUCCESS || k->failure == ST_PSA_DOES_NOT_EXIST) {
 		k->failure = status;
 	}
-	if (--k->acks_left == 0)
-		broker_keyop_finish(k);
+	if (--k->acks_left != 0)
+		return;
+	/* A creation's answer waits for the group commit of its key store entry. */
+	if (k->kind == KEYOP_CREATE)
+		broker_group_add(k);
+	else
+		broker_keyop_finish(k, ST_SUCCESS);
 }
 
 /*
@@ -424,6 +459,119 @@ broker_volatile_admit(struct broker_ctx *b, uint64_t conn_id, uint64_t req_id,
 	return ST_SUCCESS;
 }
 
+/*
+ * Phase one of a creation, inside the group's transaction: the checks that
+ * read the key store (so earlier creations of the group count), then the
+ * name reserved as a pending entry with a fresh key id.
+ */
+static uint32_t
+broker_group_reserve(struct broker_keyop *k)
+{
+	struct broker_ctx *b = k->job->b;
+	struct kim_entry *e = &k->key;
+	uint32_t r;
+	int found;
+
+	if (!broker_prov_up(&b->providers[e->provider_id]))
+		return ST_PSA_COMMUNICATION_FAILURE;
+	if ((r = broker_quota_check(b, &k->id, &k->op)) != ST_SUCCESS)
+		return r;
+	if (broker_life_is_volatile(&k->op) &&
+	    (r = broker_volatile_admit(b, k->conn_id, k->req_id, e)) != ST_SUCCESS)
+		return r;
+	if ((found = kim_begin_create(e, e->key_ref, &e->key_ref_len)) != 0)
+		return found == 1 ? ST_PSA_ALREADY_EXISTS :
+		    kim_full() ? ST_PSA_INSUFFICIENT_STORAGE : ST_KEY_INFO_MANAGER_ERROR;
+	return ST_SUCCESS;
+}
+
+/* After the group commit: a reserved creation goes to its provider, a refused one ends. */
+static void
+broker_group_ask(struct broker_keyop *k, uint32_t status)
+{
+	struct broker_job *job = k->job;
+	struct broker_ctx *b = job->b;
+	struct kim_entry *e = &k->key;
+
+	if (status != ST_SUCCESS) {
+		job->status = status;
+		broker_keyop_free(k);
+		broker_job_release(job);
+		return;
+	}
+	BROKER_FAULT("create-after-pending");
+	k->asked = 1;
+	broker_route_submit(b, &b->providers[e->provider_id], e->auth_type, e->app, 0, 0,
+	    broker_life_ack, k, e->key_ref, e->key_ref_len, &k->op);
+}
+
+/*
+ * The group commit, once per turn of the event loop that queued creations:
+ * the reservations of new creations and the settlements of answered ones
+ * share one transaction, made durable by one sync. Only then does a
+ * reserved creation go to its provider and an answered one to its client,
+ * so a crash still leaves nothing unreserved at a provider and nothing
+ * answered that the key store lacks.
+ */
+static void
+broker_group_commit(evutil_socket_t fd, short events, void *arg)
+{
+	struct broker_ctx *b = arg;
+	struct broker_keyop *k, *next, *list = b->group_first;
+	int open, full = 0, answered = 0;
+	uint32_t failed = ST_KEY_INFO_MANAGER_ERROR;
+
+	b->group_first = NULL;
+	b->group_last = &b->group_first;
+	open = kim_group_begin() == 0;
+	for (k = list; k != NULL; k = k->group_next) {
+		/* SQLite may have ended the transaction on a failure: nothing more is written. */
+		if (!kim_in_group())
+			k->group_status = ST_KEY_INFO_MANAGER_ERROR;
+		else
+			k->group_status = k->asked ? broker_keyop_settle_create(k) :
+			    broker_group_reserve(k);
+	}
+	if (!open || kim_group_commit(&full) == -1) {
+		open = 0;
+		failed = full ? ST_PSA_INSUFFICIENT_STORAGE : ST_KEY_INFO_MANAGER_ERROR;
+		log_warnx("the key store could not commit %s creations",
+		    list != NULL && list->group_next != NULL ? "a group of" : "a");
+	}
+	for (k = list; k != NULL; k = next) {
+		uint32_t status = k->group_status;
+
+		next = k->group_next;
+		/* Rolled back: nothing reserved; a provider's key stays pending for reconciliation. */
+		if (!open && status == ST_SUCCESS)
+			status = failed;
+		answered += k->asked && status == ST_SUCCESS;
+		if (k->asked)
+			broker_keyop_finish(k, status);
+		else
+			broker_group_ask(k, status);
+	}
+	if (answered > 1)
+		BROKER_FAULT_ANSWERED(b);
+}
+
+static void
+broker_group_add(struct broker_keyop *k)
+{
+	struct broker_ctx *b = k->job->b;
+
+	if (b->group_commit == NULL &&
+	    (b->group_commit = event_new(b->proc.base, -1, 0, broker_group_commit, b)) == NULL)
+		fatalx("event_new failed");
+	if (b->group_first == NULL) {
+		b->group_last = &b->group_first;
+		event_active(b->group_commit, EV_TIMEOUT, 0);
+	}
+	k->group_next = NULL;
+	*b->group_last = k;
+	b->group_last = &k->group_next;
+}
+
 void
 broker_life_create(struct broker_ctx *b, struct broker_provider *p, uint64_t conn_id,
     uint64_t req_id, const struct broker_identity *id, struct op_request *op)
@@ -431,40 +579,32 @@ broker_life_create(struct broker_ctx *b, struct broker_provider *p, uint64_t con
 	struct kim_entry e;
 	struct broker_keyop *k;
 	size_t i;
-	int r;
+	uint32_t r;
 
 	if (!broker_prov_up(p)) {
 		broker_answer_status(b, conn_id, req_id, ST_PSA_COMMUNICATION_FAILURE);
 		return;
 	}
-	if ((r = (int)broker_life_size_check(op)) != ST_SUCCESS ||
-	    (r = (int)broker_quota_check(b, id, op)) != ST_SUCCESS) {
-		broker_answer_status(b, conn_id, req_id, (uint32_t)r);
+	if ((r = broker_life_size_check(op)) != ST_SUCCESS) {
+		broker_answer_status(b, conn_id, req_id, r);
 		return;
 	}
 	memset(&e, 0, sizeof(e));
-	if (broker_life_is_volatile(op) &&
-	    (r = (int)broker_volatile_admit(b, conn_id, req_id, &e)) != ST_SUCCESS) {
-		broker_answer_status(b, conn_id, req_id, (uint32_t)r);
-		return;
-	}
 	e.auth_type = id->auth_type;
 	strlcpy(e.app, id->app_name, sizeof(e.app));
 	strlcpy(e.name, op->key_name, sizeof(e.name));
 	e.provider_id = p->id;
 	e.attrs = op->attrs;
 	e.bytes = broker_quota_bytes(op);
-	r = kim_begin_create(&e, e.key_ref, &e.key_ref_len);
-	if (r != 0) {
-		broker_answer_status(b, conn_id, req_id, r == 1 ? ST_PSA_ALREADY_EXISTS :
-		    kim_full() ? ST_PSA_INSUFFICIENT_STORAGE : ST_KEY_INFO_MANAGER_ERROR);
-		return;
-	}
-	BROKER_FAULT("create-after-pending");
 	k = broker_keyop_new(KEYOP_CREATE, broker_job_new(b, conn_id, req_id), &e);
+	explicit_bzero(&e, sizeof(e));
 	k->acks_left = 1;
+	k->id = *id;
+	k->conn_id = conn_id;
+	k->req_id = req_id;
 	op->key_name[0] = '\0';
 	k->op = *op;
+	/* The request's buffer is gone after this turn of the loop: its inputs are kept. */
 	for (i = 0; i < OP_MAX_INPUTS; i++) {
 		if (op->in[i].len == 0)
 			continue;
@@ -473,9 +613,7 @@ broker_life_create(struct broker_ctx *b, struct broker_provider *p, uint64_t con
 		memcpy(k->in_copy[i], op->in[i].ptr, op->in[i].len);
 		k->op.in[i].ptr = k->in_copy[i];
 	}
-	broker_route_submit(b, p, e.auth_type, e.app, 0, 0, broker_life_ack, k, k->key.key_ref,
-	    k->key.key_ref_len, &k->op);
-	explicit_bzero(&e, sizeof(e));
+	broker_group_add(k);
 }
 
 void

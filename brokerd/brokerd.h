@@ -121,6 +121,13 @@ struct broker_ctx {
 	uint64_t keyop_last_seq;
 	size_t startup_jobs;
 	/*
+	 * broker_life.c: creations whose key store write waits for the next group
+	 * commit (the end of this turn of the event loop), and that commit's event.
+	 */
+	struct broker_keyop *group_first;
+	struct broker_keyop **group_last;
+	struct event *group_commit;
+	/*
 	 * broker_fair.c: applications with requests in flight or parked, the
 	 * requests counted until answered, the applications with parked ones in
 	 * turn; broker_dispatch.c's event sends parked requests on.

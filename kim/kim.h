@@ -2,7 +2,8 @@
 /*
  * The Key Info Manager: (authenticator, application, key name) to a
  * provider's opaque key reference and the key's attributes, in SQLite.
- * Every write is durable (synchronous=FULL) before the caller answers.
+ * Every write is durable (synchronous=FULL) before the caller answers; writes
+ * made together may share one commit (kim_group_begin).
  */
 #ifndef PARSEC_KIM_H
 #define PARSEC_KIM_H
@@ -56,8 +57,23 @@ int kim_open_readonly(const char *path);
 struct sqlite3 *kim_sqlite(void);
 /* Runs one statement without results on the open store (the error logged): 0 or -1. */
 int kim_exec(const char *sql);
-/* body(arg) inside BEGIN IMMEDIATE and COMMIT, rolled back unless both succeed: 0 or -1. */
+/*
+ * body(arg) inside BEGIN IMMEDIATE and COMMIT, rolled back unless both
+ * succeed: 0 or -1. Inside a group, under a savepoint of the group's
+ * transaction instead: durable only with the group's commit.
+ */
 int kim_transaction(int (*body)(void *arg), void *arg);
+/*
+ * A group commit: writes between kim_group_begin and kim_group_commit share
+ * one transaction and one sync. kim_in_group says whether it is still open
+ * (SQLite ends it on some failures, such as a full disk, and a write made
+ * after that would be made durable alone: the caller stops writing).
+ * kim_group_commit returns 0 once all of them are durable, -1 if none is
+ * (rolled back; *full set for a full file system).
+ */
+int kim_group_begin(void);
+int kim_in_group(void);
+int kim_group_commit(int *full);
 /* Inside a transaction: the next free key id of a provider (4 bytes into key_ref). */
 int kim_take_id(uint32_t provider_id, uint8_t *key_ref);
 

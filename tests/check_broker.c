@@ -81,10 +81,22 @@ broker_teardown(void)
 
 	kim_close();
 	event_free(b.fair_drain);
+	if (b.group_commit != NULL)
+		event_free(b.group_commit);
 	event_base_free(b.proc.base);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", kim_dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "cannot remove %s\n", kim_dir);
+}
+
+/*
+ * The end of brokerd's turn of the event loop after a message: the group
+ * commit of the creations it queued (broker_life.c) runs, as in brokerd.
+ */
+static void
+broker_turn_ends(void)
+{
+	ck_assert_int_ne(event_base_loop(b.proc.base, EVLOOP_NONBLOCK), -1);
 }
 
 /* frontd passes a request of application app on connection conn_id. */
@@ -107,6 +119,7 @@ broker_request(uint64_t conn_id, uint64_t req_id, const char *app, uint32_t prov
 	/* frontd's message is gone once brokerd has returned: nothing may point into it. */
 	explicit_bzero(data, len);
 	free(data);
+	broker_turn_ends();
 }
 
 static void
@@ -147,6 +160,7 @@ broker_answer_from(struct broker_worker *w, uint64_t prov_req_id, uint32_t statu
 	ipc_result_encode(&wr, &res);
 	ck_assert(buf_writer_ok(&wr));
 	broker_route_response(&b, w, prov_req_id, buf, wr.off);
+	broker_turn_ends();
 }
 
 /* The worker that was sent the send'th operation answers it with status. */
@@ -330,6 +344,7 @@ START_TEST(t_worker_death)
 	w = &b.providers[PROV].workers[0];
 	w->up = 0;
 	broker_route_worker_down(&b, w);
+	broker_turn_ends();
 	ck_assert_uint_eq(stub_out.reply_count, 3);
 	ck_assert_uint_eq(broker_reply_to(1, 1)->status, ST_PSA_COMMUNICATION_FAILURE);
 	ck_assert_uint_eq(broker_reply_to(1, 2)->status, ST_PSA_COMMUNICATION_FAILURE);
