@@ -60,8 +60,10 @@ front_local_random(uint8_t *out, size_t size)
 		n = getrandom(out + got, size - got, GRND_NONBLOCK);
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n <= 0) {
+			explicit_bzero(out, got);
 			return -1;
+		}
 		got += (size_t)n;
 	}
 	return 0;
