@@ -104,6 +104,7 @@ COMMON_OBJS += common/wipe.o # buffers that held secrets go back wiped
 COMMON_OBJS += common/hoptime.o # per-hop clock stamps, only in the bench-hops tree
 COMMON_OBJS += common/der.o # DER RSAPublicKey, read strictly: providers and the PKCS#11 module
 COMMON_OBJS += common/key_ref.o # the 4-byte key id reference, read and written alike
+COMMON_OBJS += common/authn.o # the Direct and UnixPeerCredentials checks: brokerd and frontd
 
 $(COMMON_LIB): $(COMMON_OBJS)
 	$(msg) AR $@
@@ -167,6 +168,7 @@ BROKERD_OBJS = brokerd/brokerd.o brokerd/broker_auth.o brokerd/broker_core.o bro
 	brokerd/broker_answer.o brokerd/broker_conn.o brokerd/broker_dispatch.o brokerd/broker_out.o \
 	brokerd/broker_prov.o brokerd/broker_copy.o
 BROKERD_OBJS += brokerd/broker_opstate.o # multipart operations' handles, pinned to their workers
+BROKERD_OBJS += brokerd/broker_front.o # what frontd may answer alone, told when it changes
 PROVIDERD_CORE_OBJS = providerd/providerd.o providerd/prov_multi.o
 PROV_MBED_OBJS = providerd/prov_mbed.o providerd/prov_mbed_fast.o providerd/prov_mbed_its.o \
 	common/key_policy.o providerd/mbed_main.o

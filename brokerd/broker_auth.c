@@ -7,11 +7,10 @@
  * configured; the request's auth type picks one, and the key store keeps each
  * authenticator's applications apart.
  */
-#include <stdio.h>
 #include <string.h>
 
+#include "authn.h"
 #include "brokerd.h"
-#include "utf8.h"
 
 uint32_t
 broker_authenticate(const struct broker_ctx *b, uint32_t auth_type, const uint8_t *auth,
@@ -27,24 +26,14 @@ broker_authenticate(const struct broker_ctx *b, uint32_t auth_type, const uint8_
 
 	switch (auth_type) {
 	case WIRE_AUTH_DIRECT:
-		if (auth_len == 0 || auth_len >= sizeof(id->app_name) ||
-		    !utf8_name_valid(auth, auth_len))
+		if (authn_direct(auth, auth_len, id->app_name, sizeof(id->app_name)) == -1)
 			return ST_AUTHENTICATION_ERROR;
-		memcpy(id->app_name, auth, auth_len);
-		id->app_name[auth_len] = '\0';
 		break;
-	case WIRE_AUTH_UNIX_PEER_CREDENTIALS: {
-		uint32_t claimed;
-
-		if (auth_len != 4 || !have_peer)
+	case WIRE_AUTH_UNIX_PEER_CREDENTIALS:
+		if (!have_peer || authn_peer_uid(auth, auth_len, peer_uid, id->app_name,
+		    sizeof(id->app_name)) == -1)
 			return ST_AUTHENTICATION_ERROR;
-		claimed = (uint32_t)auth[0] | (uint32_t)auth[1] << 8 | (uint32_t)auth[2] << 16 |
-		    (uint32_t)auth[3] << 24;
-		if (claimed != (uint32_t)peer_uid)
-			return ST_AUTHENTICATION_ERROR;
-		snprintf(id->app_name, sizeof(id->app_name), "%u", claimed);
 		break;
-	}
 	case WIRE_AUTH_JWT_SVID:
 		if (broker_jwt_authenticate(auth, auth_len, id->app_name) == -1)
 			return ST_AUTHENTICATION_ERROR;

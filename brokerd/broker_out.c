@@ -67,6 +67,12 @@ broker_out_worker_fault(struct broker_worker *w, const char *what)
 }
 
 void
+broker_out_front_local(struct broker_ctx *b, uint32_t random_auths)
+{
+	ipc_send_front_local(b->proc.peer, random_auths);
+}
+
+void
 broker_out_parent(struct broker_ctx *b, uint32_t type, const uint8_t *data, size_t len)
 {
 	ipc_send_ctl(b->proc.parent, type, 0, -1, data, len);

@@ -85,6 +85,7 @@ broker_worker_down(struct broker_worker *w)
 	}
 	w->up = 0;
 	broker_route_worker_down(&brokerd, w);
+	broker_front_update(&brokerd);
 	/* Reconciliation its requests were part of may have ended with them. */
 	broker_startup_progress(&brokerd);
 }
@@ -109,6 +110,7 @@ broker_worker_info(struct broker_worker *w, const uint8_t *data, size_t len)
 	/* Whatever an interruption left half-done in this provider is settled first. */
 	broker_life_reconcile(&brokerd, p);
 	broker_route_kick(&brokerd, p);
+	broker_front_update(&brokerd);
 	broker_startup_progress(&brokerd);
 }
 
@@ -186,6 +188,7 @@ broker_remove_provider(struct broker_provider *p)
 			broker_worker_down(&p->workers[i]);
 	log_info("%s removed", p->name);
 	broker_prov_forget(&brokerd, p);
+	broker_front_update(&brokerd);
 	/* a provider skipped at start-up is no longer awaited */
 	broker_startup_progress(&brokerd);
 }
@@ -281,6 +284,7 @@ broker_reload(struct broker_ctx *b, const uint8_t *data, size_t len)
 	b->setup.max_key_bytes_per_application = next.max_key_bytes_per_application;
 	b->setup.max_requests_per_application = next.max_requests_per_application;
 	broker_fair_resume(b);
+	broker_front_update(b);
 	log_info("reloaded: %u authenticators; per application at most %u keys, %llu bytes "
 	    "(0: no limit)", next.auth_count, next.max_keys_per_application,
 	    (unsigned long long)next.max_key_bytes_per_application);

@@ -149,6 +149,9 @@ struct broker_ctx {
 	uint32_t workers_linked;
 	int setup_done;
 	int ready_sent;
+	/* broker_front.c: what frontd was last told it may answer alone */
+	int front_told;
+	uint32_t front_random_auths;
 };
 
 /*
@@ -197,6 +200,8 @@ int broker_out_drop(struct broker_worker *w, uint64_t conn_id);
  * dropped, as if it had died; the event loop then reports it lost.
  */
 void broker_out_worker_fault(struct broker_worker *w, const char *what);
+/* IPC_FRONT_LOCAL to frontd. */
+void broker_out_front_local(struct broker_ctx *b, uint32_t random_auths);
 /* A control message to the parent. */
 void broker_out_parent(struct broker_ctx *b, uint32_t type, const uint8_t *data, size_t len);
 
@@ -245,6 +250,11 @@ int broker_is_admin(const struct broker_ctx *b, const struct broker_identity *id
 const struct setup_auth *broker_auth_find(const struct broker_ctx *b, uint32_t auth_type);
 /* Applies a setup's authenticators (start-up and reload). */
 void broker_auth_apply(struct broker_ctx *b, const struct setup_broker *next);
+/*
+ * broker_front.c: tells frontd what it may answer alone if that changed; called
+ * after whatever changes the providers, their workers or the authenticators.
+ */
+void broker_front_update(struct broker_ctx *b);
 /* broker_quota.c: a new key's charge, and ST_SUCCESS or why it does not fit. */
 uint64_t broker_quota_bytes(const struct op_request *op);
 uint32_t broker_quota_check(const struct broker_ctx *b, const struct broker_identity *id,

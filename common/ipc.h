@@ -13,7 +13,7 @@
 
 struct event_base;
 
-#define IPC_PROTOCOL_VERSION 5
+#define IPC_PROTOCOL_VERSION 6
 #define IPC_MAX_PAYLOAD (16u * 1024u * 1024u) /* checked on send and on receive */
 /*
  * The largest client request body the IPC can carry: the cap less 1 MiB kept
@@ -72,6 +72,10 @@ enum ipc_type {
 				  the operation (op_request) (ipc_request); the connection's
 				  first carries fd = dup of the client socket */
 	IPC_RESPONSE = 103,    /* brokerd -> frontd: a result (op_result) (ipc_result) */
+	IPC_FRONT_LOCAL = 104, /* brokerd -> frontd, whenever it changes: the auth types
+				  (a bit each) with which frontd may answer the software
+				  provider's PsaGenerateRandom alone, 0 for none: u32
+				  (ipc_front_local) */
 
 	/* 200..299: brokerd <-> provider */
 	IPC_PROV_INFO = 200,   /* provider -> brokerd, after setup: its provider item

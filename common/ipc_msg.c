@@ -40,6 +40,9 @@ static const struct buf_field ipc_provider_down_fields[] = {
 static const struct buf_field ipc_provider_removed_fields[] = {
 	BUF_F_U32(struct ipc_provider_removed, provider_id),
 };
+static const struct buf_field ipc_front_local_fields[] = {
+	BUF_F_U32(struct ipc_front_local, random_auths),
+};
 
 static int
 ipc_small_decode(const uint8_t *data, size_t len, void *m, const struct buf_field *fields,
@@ -75,6 +78,7 @@ IPC_SMALL_CODEC(hello, IPC_HELLO, IPC_HELLO_LEN)
 IPC_SMALL_CODEC(ready, IPC_READY, IPC_READY_MAX_LEN)
 IPC_SMALL_CODEC(provider_down, IPC_PROVIDER_DOWN, IPC_PROVIDER_DOWN_LEN)
 IPC_SMALL_CODEC(provider_removed, IPC_PROVIDER_REMOVED, IPC_PROVIDER_REMOVED_LEN)
+IPC_SMALL_CODEC(front_local, IPC_FRONT_LOCAL, IPC_FRONT_LOCAL_LEN)
 
 void
 ipc_send_hello(struct ipc_chan *chan)
@@ -113,6 +117,12 @@ void
 ipc_send_provider_removed(struct ipc_chan *chan, uint32_t provider_id)
 {
 	ipc_send_provider_removed_msg(chan, &(struct ipc_provider_removed){ provider_id });
+}
+
+void
+ipc_send_front_local(struct ipc_chan *chan, uint32_t random_auths)
+{
+	ipc_send_front_local_msg(chan, &(struct ipc_front_local){ random_auths });
 }
 
 /* REQUEST's head: provider, auth type, auth length, the header flags brokerd reads, the auth. */

@@ -43,6 +43,15 @@ struct ipc_provider_removed {
 	uint32_t provider_id;
 };
 
+/*
+ * FRONT_LOCAL: bit (1 << auth type) set when brokerd would admit the software
+ * provider's PsaGenerateRandom with that auth type (the field then judged by
+ * authn.h alone), now that the provider is up and serves it.
+ */
+struct ipc_front_local {
+	uint32_t random_auths;
+};
+
 struct ipc_request {
 	uint8_t provider;
 	uint8_t auth_type;
@@ -95,6 +104,7 @@ struct ipc_prov_info {
 #define IPC_PROVIDER_DOWN_LEN 8
 #define IPC_PROVIDER_REMOVED_LEN 4
 #define IPC_PROV_DROP_LEN 8
+#define IPC_FRONT_LOCAL_LEN 4
 
 /*
  * Encoders write into wr (sticky failure as buf.h); the *_len functions give
@@ -110,6 +120,8 @@ int ipc_provider_down_decode(const uint8_t *data, size_t len, struct ipc_provide
 void ipc_provider_removed_encode(struct buf_writer *wr, const struct ipc_provider_removed *m);
 int ipc_provider_removed_decode(const uint8_t *data, size_t len,
     struct ipc_provider_removed *m);
+void ipc_front_local_encode(struct buf_writer *wr, const struct ipc_front_local *m);
+int ipc_front_local_decode(const uint8_t *data, size_t len, struct ipc_front_local *m);
 size_t ipc_request_encoded_len(const struct ipc_request *m);
 void ipc_request_encode(struct buf_writer *wr, const struct ipc_request *m);
 /* Encoded into a malloc'd buffer of *len bytes (fatal if memory runs out). */
@@ -148,5 +160,6 @@ void ipc_send_provider_down(struct ipc_chan *chan, uint32_t provider_id, uint32_
 /* IPC_WORKER_FAULT, in PROVIDER_DOWN's layout (decoded by ipc_provider_down_decode). */
 void ipc_send_worker_fault(struct ipc_chan *chan, uint32_t provider_id, uint32_t worker);
 void ipc_send_provider_removed(struct ipc_chan *chan, uint32_t provider_id);
+void ipc_send_front_local(struct ipc_chan *chan, uint32_t random_auths);
 
 #endif

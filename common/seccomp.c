@@ -86,7 +86,7 @@ static const struct sc_rule sc_rules[] = {
 	{ "exit_group", ALL | ADOPT },
 	{ "futex", ALL | ADOPT },         /* libc and SQLite mutexes */
 	{ "sched_yield", ALL },
-	{ "getrandom", BROKER | PROVIDER | ADOPT }, /* mbedtls' entropy; SQLite's randomness */
+	{ "getrandom", ALL | ADOPT }, /* mbedtls' entropy; SQLite's; frontd's random answers */
 	/* files: the key store (brokerd) and the key files (providers, chrooted) */
 	{ "openat", BROKER | PROVIDER | ADOPT },
 	{ "newfstatat", BROKER | PROVIDER | ADOPT },

@@ -347,7 +347,9 @@ front_conn_forward(struct front_conn *conn, size_t total)
 {
 	struct front_request req;
 	struct op_result res;
+	uint8_t scratch[FRONT_LOCAL_RANDOM_MAX];
 	uint32_t status;
+	int rc;
 
 	status = front_parse_request(&conn->hdr, conn->hdr_check, conn->in, total, &req);
 	HOPTIME("f.parsed");
@@ -359,10 +361,13 @@ front_conn_forward(struct front_conn *conn, size_t total)
 			return front_conn_reply(conn, NULL, status, NULL, 0, 1);
 		return front_conn_reply(conn, &req.hdr, status, NULL, 0, 0);
 	}
-	if (front_local_answer(&req, &res)) {
+	if (front_local_answer(&req, conn->uid, &res, scratch)) {
 		pc_msg_free(req.storage);
 		front_conn_consume(conn, total);
-		return front_conn_answer(conn, &res);
+		rc = front_conn_answer(conn, &res);
+		/* The client's random bytes leave no copy behind. */
+		explicit_bzero(scratch, res.out[0].len);
+		return rc;
 	}
 	return front_conn_to_broker(conn, &req, total);
 }

@@ -100,6 +100,14 @@ frontd_broker_msg(struct ipc_chan *chan, struct ipc_msg *msg, void *arg)
 	case IPC_RESPONSE:
 		front_conn_response(msg->hdr.conn_id, msg->hdr.req_id, msg->data, msg->hdr.len);
 		break;
+	case IPC_FRONT_LOCAL: {
+		struct ipc_front_local m;
+
+		if (ipc_front_local_decode(msg->data, msg->hdr.len, &m) == -1)
+			fatalx("malformed %s from brokerd", ipc_type_name(msg->hdr.type));
+		front_local_set(m.random_auths);
+		break;
+	}
 	default:
 		fatalx("unexpected %s from brokerd", ipc_type_name(msg->hdr.type));
 	}

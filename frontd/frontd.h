@@ -48,10 +48,16 @@ uint32_t front_parse_request(const struct wire_hdr *hdr, enum wire_hdr_check che
     const uint8_t *buf, size_t len, struct front_request *req);
 
 /*
- * front_local.c: 1 with res filled if frontd answers req itself (it needs no
- * identity, key store or provider), else 0 and brokerd answers it.
+ * front_local.c: 1 with res filled if frontd answers req itself (brokerd's
+ * answer is certain from what frontd holds), else 0 and brokerd answers it.
+ * peer_uid is the connection's, from the kernel; random bytes are written to
+ * scratch (FRONT_LOCAL_RANDOM_MAX bytes), which res then points into.
  */
-int front_local_answer(const struct front_request *req, struct op_result *res);
+#define FRONT_LOCAL_RANDOM_MAX 4096
+int front_local_answer(const struct front_request *req, uid_t peer_uid, struct op_result *res,
+    uint8_t *scratch);
+/* brokerd's FRONT_LOCAL: the auth types (a bit each) of random requests answered here. */
+void front_local_set(uint32_t random_auths);
 
 /* front_conn.c */
 struct front_settings {

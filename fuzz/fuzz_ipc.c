@@ -29,6 +29,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ipc_ready ready;
 	struct ipc_provider_down down;
 	struct ipc_provider_removed removed;
+	struct ipc_front_local front_local;
 	struct ipc_request request;
 	struct ipc_prov_request prov_request;
 	struct ipc_prov_forget forget;
@@ -43,6 +44,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)ipc_ready_decode(data, size, &ready);
 	(void)ipc_provider_down_decode(data, size, &down);
 	(void)ipc_provider_removed_decode(data, size, &removed);
+	(void)ipc_front_local_decode(data, size, &front_local);
 	(void)ipc_request_decode(data, size, &request);
 	(void)ipc_prov_request_decode(data, size, &prov_request);
 	(void)ipc_prov_info_decode(data, size, &prov_info);

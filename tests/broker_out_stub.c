@@ -94,6 +94,14 @@ broker_out_worker_fault(struct broker_worker *w, const char *what)
 }
 
 void
+broker_out_front_local(struct broker_ctx *b, uint32_t random_auths)
+{
+	(void)b;
+	stub_out.front_random_auths = random_auths;
+	stub_out.front_local_count++;
+}
+
+void
 broker_out_parent(struct broker_ctx *b, uint32_t type, const uint8_t *data, size_t len)
 {
 	(void)b;

@@ -40,6 +40,8 @@ struct stub_out {
 	size_t fault_count;
 	uint32_t parent_types[STUB_MAX];
 	size_t parent_count;
+	uint32_t front_random_auths; /* the last FRONT_LOCAL */
+	size_t front_local_count;
 };
 
 extern struct stub_out stub_out;

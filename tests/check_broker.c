@@ -672,6 +672,61 @@ broker_mp(uint64_t conn_id, uint64_t req_id, const char *app, uint32_t opcode, u
  * A setup's operation lives in the worker that ran it: every step goes there,
  * however loaded, and only from its own connection; it dies with that worker.
  */
+/*
+ * Whether brokerd routes a Direct random request to a worker now (it would
+ * answer it Success), against what it tells frontd: the two must agree.
+ */
+static int
+broker_random_routed(uint64_t req_id)
+{
+	size_t sends = stub_out.send_count, replies = stub_out.reply_count;
+
+	broker_random(1, req_id, "app");
+	if (stub_out.send_count > sends)
+		return 1;
+	ck_assert_uint_eq(stub_out.reply_count, replies + 1);
+	ck_assert_uint_ne(stub_out.replies[replies].status, ST_SUCCESS);
+	return 0;
+}
+
+START_TEST(t_front_local)
+{
+	const uint32_t none = 1u << WIRE_AUTH_NONE, direct = 1u << WIRE_AUTH_DIRECT;
+	const uint32_t peer = 1u << WIRE_AUTH_UNIX_PEER_CREDENTIALS;
+	struct broker_provider *p = &b.providers[PROV];
+
+	broker_front_update(&b);
+	ck_assert_uint_eq(stub_out.front_local_count, 1);
+	ck_assert_uint_eq(stub_out.front_random_auths, none | direct);
+	ck_assert_int_eq(broker_random_routed(1), 1);
+	/* Told again only when it changes. */
+	broker_front_update(&b);
+	ck_assert_uint_eq(stub_out.front_local_count, 1);
+	b.setup.auths[1].type = WIRE_AUTH_UNIX_PEER_CREDENTIALS;
+	b.setup.auth_count = 2;
+	broker_front_update(&b);
+	ck_assert_uint_eq(stub_out.front_random_auths, none | direct | peer);
+	/* A reload without Direct: frontd stops answering Direct requests, brokerd refuses them. */
+	b.setup.auths[0].type = WIRE_AUTH_UNIX_PEER_CREDENTIALS;
+	b.setup.auth_count = 1;
+	broker_front_update(&b);
+	ck_assert_uint_eq(stub_out.front_random_auths, none | peer);
+	ck_assert_int_eq(broker_random_routed(2), 0);
+	b.setup.auths[0].type = WIRE_AUTH_DIRECT;
+	/* One worker of two down: the provider still serves. */
+	p->workers[0].up = 0;
+	broker_front_update(&b);
+	ck_assert_uint_eq(stub_out.front_random_auths, none | direct);
+	ck_assert_int_eq(broker_random_routed(3), 1);
+	/* Both down: brokerd answers CommunicationFailure, so frontd answers nothing. */
+	p->workers[1].up = 0;
+	broker_front_update(&b);
+	ck_assert_uint_eq(stub_out.front_random_auths, 0);
+	ck_assert_int_eq(broker_random_routed(4), 0);
+	ck_assert_uint_eq(stub_out.front_local_count, 5);
+}
+END_TEST
+
 START_TEST(t_opstate_pinned)
 {
 	uint32_t handle, worker, i;
@@ -762,7 +817,8 @@ main(void)
 			TEST(t_worker_death), TEST(t_reconcile), TEST(t_kim_indexed_answers),
 			TEST(t_kim_no_scan),
 			TEST(t_copy_policy_as_mbedtls),
-			TEST(t_opstate_pinned), TEST(t_opstate_bound_and_close)
+			TEST(t_opstate_pinned), TEST(t_opstate_bound_and_close),
+			TEST(t_front_local)
 		} },
 	};
 

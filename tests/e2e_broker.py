@@ -309,7 +309,8 @@ def worker_fault_tests():
     try:
         svc.start(tree=fault_tree, fault="answer-unknown")
         app = App(svc, "app")
-        st, _ = app._call(1, 0x0D, random_pb.Operation(size=32))
+        # 4097 bytes: past what frontd answers alone, so the worker is asked.
+        st, _ = app._call(1, 0x0D, random_pb.Operation(size=4097))
         check("a worker answering an unknown request id: that request gets "
               "PsaErrorCommunicationFailure", st == 1145, st)
         log = open(os.path.join(svc.dir, "parsecd.log")).read()

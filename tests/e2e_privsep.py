@@ -235,7 +235,8 @@ def misbehaving_worker(fault, towards, said):
         time.sleep(0.3)
         faulted_at = time.time()
         try:
-            st = app._call(1, 0x0D, random_pb.Operation(size=32))[0]
+            # 4097 bytes: past what frontd answers alone, so the worker is asked.
+            st = app._call(1, 0x0D, random_pb.Operation(size=4097))[0]
         except Exception as e:
             st = "no answer: %r" % e
         log = svc.wait_log("is serving again", 1)
