@@ -555,17 +555,17 @@ adopt_run(struct adopt_run *run)
 
 	if (adopt_sources(run) == -1)
 		return -1;
-	/* A dry run writes nothing and reads our store as it is, whoever owns it. */
 	/*
 	 * As brokerd's user, who owns our key store (parsecd lends it the software
-	 * and TPM providers' directories for the adoption).
+	 * and TPM providers' directories for the adoption); a dry run too, which
+	 * writes nothing: the store's bytes are what brokerd's user wrote, never
+	 * SQLite's to read as root.
 	 */
-	if ((!run->dry_run && adopt_become(run->uid, run->gid) == -1) ||
-	    adopt_open_store(run) == -1)
+	if (adopt_priv_drop(NULL, run->uid, run->gid) == -1 || adopt_open_store(run) == -1)
 		return -1;
 	/* Everything it opens from here is below what it has open: the key store, state_dir. */
 	sandbox_seccomp_adopt();
-	adopt_test_forbidden("adopt");
+	adopt_priv_forbidden("adopt");
 	if (run->snap.data != NULL && run->store_open && (kim_adopt_attach("upstream",
 	    run->snap.data, run->snap.len) == -1 || adopt_migrate(run) == -1))
 		r = -1;

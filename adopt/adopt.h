@@ -115,12 +115,15 @@ void adopt_snapshot_free(struct adopt_snapshot *snap);
 int adopt_keys(const struct parsec_config *cfg, int dry_run, uid_t uid, gid_t gid);
 /*
  * Just after the filter is loaded: in the test build, if PARSEC_FORBIDDEN
- * names job, a call the filter forbids (adopt_main.c); nothing otherwise.
+ * names job, a call the filter forbids (adopt_priv.c); nothing otherwise.
  */
-void adopt_test_forbidden(const char *job);
+void adopt_priv_forbidden(const char *job);
 int adopt_snap_classify(const char *path, uid_t uid, gid_t gid);
-/* Run as root: becomes uid:gid, no supplementary groups (adopt_main.c). 0, or -1 (said). */
-int adopt_become(uid_t uid, gid_t gid);
+/*
+ * Run as root: becomes uid:gid, with user's groups (NULL: none); not root, stays
+ * who it is (adopt_priv.c). 0, or -1 (said).
+ */
+int adopt_priv_drop(const char *user, uid_t uid, gid_t gid);
 int orphans_list(const struct parsec_config *cfg);
 /*
  * As root, before parsecd makes a thing: whether each role's user reaches the
