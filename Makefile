@@ -151,7 +151,8 @@ PARSECD_OBJS = parsecd/parsecd.o parsecd/spawn.o parsecd/settings.o parsecd/supe
 	parsecd/auth_setup.o parsecd/deploy.o
 PARSECD_OBJS += parsecd/secrets.o # the providers' secrets, read again for each worker
 ADOPT_OBJS = adopt/adopt_main.o adopt/adopt.o adopt/adopt_bincode.o adopt/adopt_ondisk.o \
-	adopt/adopt_snap.o adopt/adopt_tpm.o adopt/orphans.o adopt/adopt_reach.o adopt/adopt_priv.o
+	adopt/adopt_snap.o adopt/adopt_tpm.o adopt/orphans.o adopt/adopt_reach.o adopt/adopt_priv.o \
+	adopt/adopt_run.o
 FRONTD_OBJS = frontd/frontd.o frontd/front_conn.o frontd/front_codec.o frontd/front_list_keys.o \
 	frontd/front_local.o frontd/front_out.o
 # Each binary's objects by name: a new file joins a binary only when listed here.

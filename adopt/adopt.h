@@ -69,9 +69,12 @@ struct adopt_run {
 	size_t reason_count;
 };
 
+/*
+ * adopt_run.c, for the run's files: a new upstream key in the run, the
+ * authenticator's name, a skip counted and said, the provider's directory
+ * below state_dir (-1, said unless a dry run), a new entry.
+ */
 struct adopt_key *adopt_add_key(struct adopt_run *run);
-/* adopt.c, for the providers' files: the authenticator's name, a skip counted and said,
- * the provider's directory below state_dir (-1, said unless a dry run), a new entry. */
 const char *adopt_auth(const struct adopt_key *k);
 void adopt_count_skip(struct adopt_run *run, const struct adopt_key *k, const char *reason,
     const char *detail);
