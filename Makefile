@@ -158,7 +158,8 @@ PARSECD_OBJS = parsecd/parsecd.o parsecd/spawn.o parsecd/settings.o parsecd/supe
 	parsecd/auth_setup.o parsecd/deploy.o
 PARSECD_OBJS += parsecd/secrets.o # the providers' secrets, read again for each worker
 ADOPT_OBJS = adopt/adopt_main.o adopt/adopt.o adopt/adopt_bincode.o adopt/adopt_ondisk.o \
-	adopt/adopt_snap.o adopt/adopt_tpm.o adopt/orphans.o adopt/adopt_reach.o
+	adopt/adopt_snap.o adopt/adopt_tpm.o adopt/orphans.o adopt/adopt_reach.o adopt/adopt_priv.o \
+	adopt/adopt_run.o
 FRONTD_OBJS = frontd/frontd.o frontd/front_conn.o frontd/front_codec.o frontd/front_list_keys.o \
 	frontd/front_local.o frontd/front_out.o
 # Each binary's objects by name: a new file joins a binary only when listed here.
@@ -536,9 +537,11 @@ bench/bench_tpm.o: LOCAL_CFLAGS += $(TSS2_CFLAGS)
 bench/bench_p11.o: LOCAL_CFLAGS += -Ilibparsec $(P11KIT_CFLAGS)
 bench/bench_psa.o: LOCAL_CFLAGS += -Ilibparsec -Ipsa/include
 
-bench: deps all bench/parsec-bench bench/parsec-bench-scale $(PY_PB)
+# make bench: parsec-bench's figures, then make bench-scale's (after, not beside
+# them: two benchmarks at once on two cores would measure each other).
+bench: deps all bench/parsec-bench
 	./bench/parsec-bench
-	/usr/bin/python3 bench/scale.py $(CURDIR)
+	$(MAKE) bench-scale
 
 # make bench-scale: one key store grown to BENCH_SCALE_KEYS keys (default
 # 1,000,000) over BENCH_SCALE_APPS applications (10,000): create rate, start

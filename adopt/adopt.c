@@ -32,12 +32,6 @@ static const char *const adopt_uuids[] = {
 	[CFG_PROVIDER_TPM] = "1e4954a4-ff21-46d3-ab0c-661eeb667e1d",
 };
 
-const char *
-adopt_auth(const struct adopt_key *k)
-{
-	return config_auth_type_name((enum cfg_auth_type)k->auth_type);
-}
-
 /* Reads a whole small file below dirfd, not following links: its length, or -1. */
 static ssize_t
 adopt_read_file(int dirfd, const char *name, uint8_t *buf, size_t cap)
@@ -116,19 +110,6 @@ adopt_find_file(const struct adopt_run *run, uint32_t id)
 	return NULL;
 }
 
-struct adopt_key *
-adopt_add_key(struct adopt_run *run)
-{
-	struct adopt_key *k;
-
-	if ((k = reallocarray(run->keys, run->key_count + 1, sizeof(*k))) == NULL)
-		fatal("reallocarray");
-	run->keys = k;
-	k = &run->keys[run->key_count++];
-	memset(k, 0, sizeof(*k));
-	return k;
-}
-
 /* A row of upstream's SQLite key_mapping table. */
 static int
 adopt_take_row(const struct kim_upstream_row *row, void *arg)
@@ -169,28 +150,6 @@ adopt_provider(const struct adopt_run *run, const struct adopt_key *k)
 			return p;
 	}
 	return NULL;
-}
-
-void
-adopt_count_skip(struct adopt_run *run, const struct adopt_key *k, const char *reason,
-    const char *detail)
-{
-	size_t i;
-
-	for (i = 0; i < run->reason_count; i++)
-		if (run->reasons[i].text == reason)
-			break;
-	if (i == run->reason_count && run->reason_count < ADOPT_REASONS)
-		run->reasons[run->reason_count++].text = reason;
-	if (i < run->reason_count)
-		run->reasons[i].count++;
-	run->skipped++;
-	if (run->dry_run)
-		printf("skip %s %s %s: %s%s\n", adopt_auth(k), k->app, k->name,
-		    reason, detail);
-	else
-		log_warnx("upstream key %s/%s/%s not adopted: %s%s", adopt_auth(k),
-		    k->app, k->name, reason, detail);
 }
 
 /*
@@ -260,28 +219,6 @@ adopt_mbed_id(const struct adopt_run *run, int dirfd, uint32_t provider, uint32_
 		snprintf(name, sizeof(name), "%016llx.key", (unsigned long long)*id);
 	} while (faccessat(dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0);
 	return 0;
-}
-
-int
-adopt_state_dir(const struct adopt_run *run, const struct cfg_provider *p)
-{
-	char path[CFG_LONGPATH_MAX + CFG_NAME_MAX + 2];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", run->cfg->state_dir, p->name);
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd == -1 && !run->dry_run)
-		log_warn("%s", path);
-	return fd;
-}
-
-void
-adopt_entry(struct kim_entry *e, const struct adopt_key *k, const struct cfg_provider *p)
-{
-	e->auth_type = k->auth_type;
-	strlcpy(e->app, k->app, sizeof(e->app));
-	strlcpy(e->name, k->name, sizeof(e->name));
-	e->provider_id = (uint32_t)p->kind;
 }
 
 /*
@@ -555,17 +492,17 @@ adopt_run(struct adopt_run *run)
 
 	if (adopt_sources(run) == -1)
 		return -1;
-	/* A dry run writes nothing and reads our store as it is, whoever owns it. */
 	/*
 	 * As brokerd's user, who owns our key store (parsecd lends it the software
-	 * and TPM providers' directories for the adoption).
+	 * and TPM providers' directories for the adoption); a dry run too, which
+	 * writes nothing: the store's bytes are what brokerd's user wrote, never
+	 * SQLite's to read as root.
 	 */
-	if ((!run->dry_run && adopt_become(run->uid, run->gid) == -1) ||
-	    adopt_open_store(run) == -1)
+	if (adopt_priv_drop(NULL, run->uid, run->gid) == -1 || adopt_open_store(run) == -1)
 		return -1;
 	/* Everything it opens from here is below what it has open: the key store, state_dir. */
 	sandbox_seccomp_adopt();
-	adopt_test_forbidden("adopt");
+	adopt_priv_forbidden("adopt");
 	if (run->snap.data != NULL && run->store_open && (kim_adopt_attach("upstream",
 	    run->snap.data, run->snap.len) == -1 || adopt_migrate(run) == -1))
 		r = -1;

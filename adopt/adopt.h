@@ -69,9 +69,12 @@ struct adopt_run {
 	size_t reason_count;
 };
 
+/*
+ * adopt_run.c, for the run's files: a new upstream key in the run, the
+ * authenticator's name, a skip counted and said, the provider's directory
+ * below state_dir (-1, said unless a dry run), a new entry.
+ */
 struct adopt_key *adopt_add_key(struct adopt_run *run);
-/* adopt.c, for the providers' files: the authenticator's name, a skip counted and said,
- * the provider's directory below state_dir (-1, said unless a dry run), a new entry. */
 const char *adopt_auth(const struct adopt_key *k);
 void adopt_count_skip(struct adopt_run *run, const struct adopt_key *k, const char *reason,
     const char *detail);
@@ -115,12 +118,15 @@ void adopt_snapshot_free(struct adopt_snapshot *snap);
 int adopt_keys(const struct parsec_config *cfg, int dry_run, uid_t uid, gid_t gid);
 /*
  * Just after the filter is loaded: in the test build, if PARSEC_FORBIDDEN
- * names job, a call the filter forbids (adopt_main.c); nothing otherwise.
+ * names job, a call the filter forbids (adopt_priv.c); nothing otherwise.
  */
-void adopt_test_forbidden(const char *job);
+void adopt_priv_forbidden(const char *job);
 int adopt_snap_classify(const char *path, uid_t uid, gid_t gid);
-/* Run as root: becomes uid:gid, no supplementary groups (adopt_main.c). 0, or -1 (said). */
-int adopt_become(uid_t uid, gid_t gid);
+/*
+ * Run as root: becomes uid:gid, with user's groups (NULL: none); not root, stays
+ * who it is (adopt_priv.c). 0, or -1 (said).
+ */
+int adopt_priv_drop(const char *user, uid_t uid, gid_t gid);
 int orphans_list(const struct parsec_config *cfg);
 /*
  * As root, before parsecd makes a thing: whether each role's user reaches the

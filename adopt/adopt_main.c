@@ -13,7 +13,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,32 +104,6 @@ adopt_options(int argc, char **argv, struct adopt_opts *o)
 		adopt_usage();
 	if (o->level < LOG_LVL_ERROR || o->level > LOG_LVL_TRACE)
 		o->level = LOG_LVL_INFO;
-}
-
-void
-adopt_test_forbidden(const char *job)
-{
-#ifdef PARSEC_TEST_HOOKS
-	const char *target = getenv("PARSEC_FORBIDDEN");
-
-	if (target != NULL && strcmp(target, job) == 0)
-		(void)chown(".", (uid_t)-1, (gid_t)-1); /* a no-op, were it allowed */
-#else
-	(void)job;
-#endif
-}
-
-int
-adopt_become(uid_t uid, gid_t gid)
-{
-	if (geteuid() != 0)
-		return 0;
-	if (setgroups(0, NULL) == -1 || setresgid(gid, gid, gid) == -1 ||
-	    setresuid(uid, uid, uid) == -1) {
-		log_warn("dropping to uid %u", (unsigned)uid);
-		return -1;
-	}
-	return 0;
 }
 
 /* The configuration as parsecd read it, with the key store parsecd chose. */

@@ -120,8 +120,7 @@ reach_child(const struct users_entry *u, enum users_role role,
 	size_t i;
 	int len;
 
-	if ((role == USERS_ROLE_DEVICE ? initgroups(u->name, u->gid) : setgroups(0, NULL)) == -1 ||
-	    setresgid(u->gid, u->gid, u->gid) == -1 || setresuid(u->uid, u->uid, u->uid) == -1)
+	if (adopt_priv_drop(role == USERS_ROLE_DEVICE ? u->name : NULL, u->uid, u->gid) == -1)
 		_exit(2);
 	for (i = 0; i < n; i++) {
 		if (needs[i].role != role || !reach_blocked(&needs[i], blocker, sizeof(blocker)))

@@ -194,10 +194,10 @@ snap_classify_in_place(const char *path, uid_t uid, gid_t gid, int *kind)
 	int r;
 
 	if (lstat(path, &st) == -1 || !S_ISREG(st.st_mode) || st.st_uid != uid ||
-	    st.st_nlink != 1 || adopt_become(uid, gid) == -1 || kim_open_readonly(path) == -1)
+	    st.st_nlink != 1 || adopt_priv_drop(NULL, uid, gid) == -1 || kim_open_readonly(path) == -1)
 		return 0;
 	sandbox_seccomp_adopt();
-	adopt_test_forbidden("classify");
+	adopt_priv_forbidden("classify");
 	r = kim_adopt_is_upstream();
 	kim_close();
 	*kind = r == -1 ? CFG_STORE_UNREADABLE : r == 1 ? CFG_STORE_UPSTREAM : CFG_STORE_OURS;
@@ -223,11 +223,11 @@ adopt_snap_classify(const char *path, uid_t uid, gid_t gid)
 		return r == -1 ? CFG_STORE_UNREADABLE : CFG_STORE_OURS; /* empty: the start made it */
 	}
 	/* The file is brokerd's user's to write: parsed as that user, never as root. */
-	if (adopt_become(uid, gid) == -1 || kim_open_readonly(":memory:") == -1)
+	if (adopt_priv_drop(NULL, uid, gid) == -1 || kim_open_readonly(":memory:") == -1)
 		r = CFG_STORE_UNREADABLE;
 	else {
 		sandbox_seccomp_adopt();
-		adopt_test_forbidden("classify");
+		adopt_priv_forbidden("classify");
 		if (kim_adopt_attach("main", snap.data, snap.len) == -1)
 			r = CFG_STORE_UNREADABLE;
 		else if ((r = kim_adopt_is_upstream()) != -1)

@@ -9,7 +9,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -256,9 +255,8 @@ orphans_drop(const char *user)
 		return;
 	if ((pw = getpwnam(user)) == NULL)
 		fatalx("[privsep] user %s does not exist", user);
-	if (initgroups(user, pw->pw_gid) == -1 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) ==
-	    -1 || setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1)
-		fatal("becoming %s", user);
+	if (adopt_priv_drop(user, pw->pw_uid, pw->pw_gid) == -1)
+		fatalx("becoming %s", user);
 }
 
 int
@@ -287,7 +285,7 @@ orphans_list(const struct parsec_config *cfg)
 		r |= orphans_pkcs11(p);
 	/* The key store's bytes, a file anybody's process may have written, parsed under the filter. */
 	sandbox_seccomp_adopt();
-	adopt_test_forbidden("orphans");
+	adopt_priv_forbidden("orphans");
 	if (orphans_read_kim(cfg->key_managers[0].sqlite_db_path, &snap, &named) == -1) {
 		adopt_snapshot_free(&snap);
 		return 1;

@@ -55,17 +55,31 @@ key_policy_at_least(uint32_t alg)
 	    (PSA_ALG_IS_AEAD(alg) && (alg & PSA_ALG_AEAD_AT_LEAST_THIS_LENGTH_FLAG));
 }
 
+int
+key_policy_mac_key_fits(uint32_t alg, uint32_t type)
+{
+	if (PSA_ALG_IS_HMAC(alg))
+		return type == PSA_KEY_TYPE_HMAC;
+	if (PSA_ALG_IS_BLOCK_CIPHER_MAC(alg))
+		return (type & PSA_KEY_TYPE_CATEGORY_MASK) == PSA_KEY_TYPE_CATEGORY_SYMMETRIC &&
+		    PSA_BLOCK_CIPHER_BLOCK_LENGTH(type) > 1;
+	return 0;
+}
+
 /*
  * MAC and AEAD policies of one base algorithm, as mbedtls 2.28 compares them:
- * a MAC's length is what it makes on a key of type (the full length and its
- * explicit truncation to that length are one policy); an "at least" policy
- * allows any length from its own up, the default one included.
+ * a MAC policy admits nothing on a key it cannot run on; a MAC's length is
+ * what it makes on a key of type (the full length and its explicit truncation
+ * to that length are one policy); an "at least" policy allows any length from
+ * its own up, the default one included.
  */
 static int
 key_policy_length_permits(uint32_t type, uint32_t policy, uint32_t alg)
 {
 	if (PSA_ALG_IS_MAC(policy) && PSA_ALG_IS_MAC(alg) &&
 	    PSA_ALG_FULL_LENGTH_MAC(policy) == PSA_ALG_FULL_LENGTH_MAC(alg)) {
+		if (!key_policy_mac_key_fits(policy, type))
+			return 0;
 		if (policy & PSA_ALG_MAC_AT_LEAST_THIS_LENGTH_FLAG)
 			return PSA_MAC_TRUNCATED_LENGTH(policy) <= PSA_MAC_LENGTH(type, 0, alg);
 		return PSA_MAC_LENGTH(type, 0, policy) == PSA_MAC_LENGTH(type, 0, alg);

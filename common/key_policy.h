@@ -43,6 +43,9 @@ psa_status_t key_policy_hash_length(const struct op_key_attrs *attrs, uint32_t o
 /* The PKCS#1 v1.5 DigestInfo prefix for a PSA hash, or NULL. */
 const uint8_t *key_policy_digest_info(uint32_t hash_alg, size_t *len);
 
+/* PSA's pairing of a MAC and a key type: HMAC on an HMAC key, a block-cipher MAC on a block cipher's. */
+int key_policy_mac_key_fits(uint32_t alg, uint32_t type);
+
 /* Usage flags as PSA extends them at a key's creation: a hash flag grants the message one. */
 uint32_t key_policy_usage_extended(uint32_t usage);
 

@@ -80,6 +80,11 @@ static const struct sc_rule sc_rules[] = {
 	{ "clock_nanosleep", ALL },
 	{ "nanosleep", ALL },
 	{ "rt_sigreturn", ALL },  /* returning from SIGTERM's handler */
+	/*
+	 * The kernel resuming a sleep (nanosleep, SQLite's wait for a lock) that a
+	 * stop interrupted, at SIGCONT: refused, a stopped child died then.
+	 */
+	{ "restart_syscall", ALL | ADOPT },
 	{ "rt_sigprocmask", ALL | ADOPT },
 	{ "getpid", ALL | ADOPT },        /* log lines carry the pid */
 	{ "exit", ALL | ADOPT },

@@ -112,11 +112,11 @@ parsecd_adopt(const struct parsec_config *cfg, int dry_run)
 
 	if (cfg->key_manager_count == 0)
 		return 0;
-	if (!dry_run) {
-		u = adoption_owner(cfg, owner, sizeof(owner));
+	/* brokerd's user reads our key store, a dry run's too; only an adoption borrows dirs. */
+	u = adoption_owner(cfg, owner, sizeof(owner));
+	if (!dry_run)
 		parsecd_lend_provider_dirs(cfg, u->uid, u->gid);
-	}
-	adoption_args(argv, dry_run ? "dry-run" : "adopt", cfg, dry_run ? NULL : owner, level);
+	adoption_args(argv, dry_run ? "dry-run" : "adopt", cfg, owner, level);
 	r = adoption_exec(argv);
 	if (!dry_run)
 		parsecd_settle_provider_dirs(cfg, r != 0);

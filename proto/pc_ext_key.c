@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The codec rows of parsecd's key extensions (volatile keys, key copy),
- * found through pc_codec_find as every other row. ExtCopyKey carries the
+ * found by their opcode as every other row. ExtCopyKey carries the
  * new key as key_name and the existing one as client, as AttestKey carries
  * its second key, and whether the new key is volatile as number.
  */

@@ -5,7 +5,7 @@
  * brokerd as key "k": every string field, at any depth, must be UTF-8 without
  * a NUL byte. Numbers and byte fields are skipped; pb_decode judges the rest.
  * The field iterator runs without a message (nanopb 0.4 allows NULL): only the
- * descriptors are read.
+ * descriptors are read. Also a decoded name field into a key or client name.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -86,4 +86,15 @@ int
 pc_names_valid(const pb_msgdesc_t *desc, const uint8_t *body, size_t len)
 {
 	return names_walk(desc, body, len, 0);
+}
+
+int
+pc_name_get(char dst[OP_NAME_MAX], const char *field, size_t size)
+{
+	size_t len = strnlen(field, size);
+
+	if (len == size || len >= OP_NAME_MAX)
+		return -1;
+	memcpy(dst, field, len + 1);
+	return 0;
 }

@@ -281,17 +281,6 @@ pc_msg_free(struct pc_msg *m)
 	free(m);
 }
 
-int
-pc_name_get(char dst[OP_NAME_MAX], const char *field, size_t size)
-{
-	size_t len = strnlen(field, size);
-
-	if (len == size || len >= OP_NAME_MAX)
-		return -1;
-	memcpy(dst, field, len + 1);
-	return 0;
-}
-
 /* A decoded Operation into req: ST_SUCCESS or ST_INVALID_ENCODING. */
 static uint32_t
 pc_request_from(const struct pc_codec *k, const void *msg, struct op_request *req)

@@ -12,7 +12,7 @@
 #include <psa/crypto.h>
 
 #include "log.h"
-#include "prov_pkcs11.h"
+#include "prov_p11.h"
 #include "key_policy.h"
 #include "wire.h"
 

@@ -14,7 +14,7 @@
 
 #include "log.h"
 #include "der.h"
-#include "prov_pkcs11.h"
+#include "prov_p11.h"
 #include "wire.h"
 
 /* Room for the longest template below. */

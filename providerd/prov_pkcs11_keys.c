@@ -10,7 +10,7 @@
 
 #include "log.h"
 #include "der.h"
-#include "prov_pkcs11.h"
+#include "prov_p11.h"
 #include "wire.h"
 #include "wipe.h"
 
@@ -51,6 +51,17 @@ p11_find(CK_OBJECT_CLASS cls, const uint8_t *id, CK_OBJECT_HANDLE *obj, CK_RV *r
 	if ((*rv = p11_find_objects(tmpl, 3, obj, 1, &found)) != CKR_OK)
 		return -1;
 	return found == 1 ? 0 : 1;
+}
+
+psa_status_t
+p11_find_key(CK_OBJECT_CLASS cls, const uint8_t *id, CK_OBJECT_HANDLE *obj)
+{
+	CK_RV rv;
+	int r = p11_find(cls, id, obj, &rv);
+
+	if (r == 0)
+		return PSA_SUCCESS;
+	return r == 1 ? PSA_ERROR_DOES_NOT_EXIST : p11_status(rv);
 }
 
 CK_RV

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The PKCS#11 provider's MACs: PSA's rules for a MAC on a key (policy,
- * algorithm, length) judged here as Mbed TLS 2.28 judges them, since the
+ * algorithm, length) judged as Mbed TLS 2.28 judges them (the policy by
+ * common/key_policy.c, the rest here), since the
  * token keeps no PSA policy, and the one-shot PsaMacCompute and PsaMacVerify
  * on the token's HMAC (SHA-1, SHA-2) and AES-CMAC mechanisms. A truncated MAC
  * is the token's full MAC cut here: tokens refuse a shorter MAC to verify
@@ -13,49 +14,9 @@
 
 #include <psa/crypto.h>
 
-#include "prov_pkcs11.h"
+#include "prov_p11.h"
 #include "key_policy.h"
 #include "wire.h"
-
-/* PSA's pairing of a MAC and a key type: HMAC on an HMAC key, a block-cipher MAC on a block cipher's. */
-static int
-p11_mac_key_fits(uint32_t alg, uint32_t type)
-{
-	if (PSA_ALG_IS_HMAC(alg))
-		return type == PSA_KEY_TYPE_HMAC;
-	if (PSA_ALG_IS_BLOCK_CIPHER_MAC(alg))
-		return (type & PSA_KEY_TYPE_CATEGORY_MASK) == PSA_KEY_TYPE_CATEGORY_SYMMETRIC &&
-		    PSA_BLOCK_CIPHER_BLOCK_LENGTH(type) > 1;
-	return 0;
-}
-
-/*
- * Whether a key's permitted algorithm allows the MAC alg: the same one, or
- * the same MAC whose lengths agree (a policy of the full length takes only
- * the full length, however written; a truncated policy its own length, or
- * at least its length if it is a wildcard).
- */
-static int
-p11_mac_permits(uint32_t type, uint32_t policy, uint32_t alg)
-{
-	size_t want, full;
-
-	if (policy == alg)
-		return 1;
-	if (!PSA_ALG_IS_MAC(policy) || !PSA_ALG_IS_MAC(alg) ||
-	    PSA_ALG_FULL_LENGTH_MAC(policy) != PSA_ALG_FULL_LENGTH_MAC(alg) ||
-	    !p11_mac_key_fits(policy, type))
-		return 0;
-	want = PSA_MAC_LENGTH(type, 0, alg);
-	full = PSA_MAC_LENGTH(type, 0, PSA_ALG_FULL_LENGTH_MAC(alg));
-	if (PSA_MAC_TRUNCATED_LENGTH(policy) == 0)
-		return want == full;
-	if (PSA_MAC_TRUNCATED_LENGTH(alg) == 0 && PSA_MAC_TRUNCATED_LENGTH(policy) == full)
-		return 1;
-	if (policy & PSA_ALG_MAC_AT_LEAST_THIS_LENGTH_FLAG)
-		return PSA_MAC_TRUNCATED_LENGTH(policy) <= want;
-	return 0;
-}
 
 /* The token's mechanism for a MAC's full length, on a key of type. */
 static int
@@ -93,7 +54,7 @@ p11_mac_key_signs(const struct op_key_attrs *a)
 {
 	uint32_t usage = key_policy_usage_extended(a->usage);
 
-	if (!PSA_ALG_IS_MAC(a->alg) || !p11_mac_key_fits(a->alg, a->type))
+	if (!PSA_ALG_IS_MAC(a->alg) || !key_policy_mac_key_fits(a->alg, a->type))
 		return 0;
 	if (usage & PSA_KEY_USAGE_SIGN_MESSAGE)
 		return 1;
@@ -104,7 +65,7 @@ p11_mac_key_signs(const struct op_key_attrs *a)
 int
 p11_mac_key_verifies(const struct op_key_attrs *a)
 {
-	return PSA_ALG_IS_MAC(a->alg) && p11_mac_key_fits(a->alg, a->type) &&
+	return PSA_ALG_IS_MAC(a->alg) && key_policy_mac_key_fits(a->alg, a->type) &&
 	    (key_policy_usage_extended(a->usage) & PSA_KEY_USAGE_VERIFY_MESSAGE);
 }
 
@@ -123,9 +84,9 @@ p11_mac_prepare(const struct op_request *op, int verify, const uint8_t *key_ref,
 		return PSA_ERROR_NOT_PERMITTED;
 	if (op->alg != 0 && PSA_ALG_IS_WILDCARD(op->alg))
 		return PSA_ERROR_INVALID_ARGUMENT;
-	if (op->alg != 0 && !p11_mac_permits(a->type, a->alg, op->alg))
+	if (op->alg != 0 && !key_policy_permits(a, need, op->alg))
 		return PSA_ERROR_NOT_PERMITTED;
-	if (!PSA_ALG_IS_MAC(op->alg) || !p11_mac_key_fits(op->alg, a->type))
+	if (!PSA_ALG_IS_MAC(op->alg) || !key_policy_mac_key_fits(op->alg, a->type))
 		return PSA_ERROR_INVALID_ARGUMENT;
 	mac->len = PSA_MAC_LENGTH(a->type, a->bits, op->alg);
 	mac->full = PSA_MAC_LENGTH(a->type, a->bits, PSA_ALG_FULL_LENGTH_MAC(op->alg));

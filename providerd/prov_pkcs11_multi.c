@@ -15,7 +15,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "prov_multi.h"
-#include "prov_pkcs11.h"
+#include "prov_p11.h"
 #include "key_policy.h"
 #include "wipe.h"
 #include "wire.h"

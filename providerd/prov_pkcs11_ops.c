@@ -12,7 +12,7 @@
 
 #include "ipc.h"
 #include "log.h"
-#include "prov_pkcs11.h"
+#include "prov_p11.h"
 #include "key_policy.h"
 #include "wire.h"
 #include "wipe.h"
@@ -118,17 +118,6 @@ p11_sign_mech(const struct op_key_attrs *a, psa_algorithm_t alg, const uint8_t *
 		return PSA_SUCCESS;
 	}
 	return PSA_ERROR_INVALID_ARGUMENT;
-}
-
-psa_status_t
-p11_find_key(CK_OBJECT_CLASS cls, const uint8_t *id, CK_OBJECT_HANDLE *obj)
-{
-	CK_RV rv;
-	int r = p11_find(cls, id, obj, &rv);
-
-	if (r == 0)
-		return PSA_SUCCESS;
-	return r == 1 ? PSA_ERROR_DOES_NOT_EXIST : p11_status(rv);
 }
 
 static psa_status_t

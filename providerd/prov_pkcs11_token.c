@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "log.h"
-#include "prov_pkcs11.h"
+#include "prov_p11.h"
 #include "wire.h"
 
 struct p11_token p11;

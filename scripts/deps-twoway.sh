@@ -6,6 +6,8 @@
 # does not count) or names a function or global that B defines without
 # static (a call, or a function handed over as a pointer). Comments and
 # strings are not told apart from code: a name mentioned in a comment counts.
+# A program's main is nobody's dependency (no file calls it; SQLite's schema
+# "main" would otherwise tie every file that attaches one to it).
 # Usage: scripts/deps-twoway.sh DIR...  (prints pairs, then "N of M dependencies";
 # exit status 1 if a folder has a dependency that runs both ways).
 set -eu
@@ -20,7 +22,7 @@ deps_folder() {
 	# OpenBSD style), or a file-scope variable definition; static ones stay local.
 	for f in "${files[@]}"; do
 		defs=$(awk '
-			/^[a-z_][a-z0-9_]*\(/ && prev !~ /^static/ && prev !~ /^#/ {
+			/^[a-z_][a-z0-9_]*\(/ && !/^main\(/ && prev !~ /^static/ && prev !~ /^#/ {
 				sub(/\(.*/, ""); print }
 			/^(struct|int|uint[0-9]+_t|size_t|char|const) [^(;]* \**[a-z_][a-z0-9_]*( = .*)?;$/ && !/^static/ {
 				line = $0; sub(/( = .*)?;$/, "", line); n = split(line, w, /[ *]+/);

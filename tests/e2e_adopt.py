@@ -318,8 +318,9 @@ def sqlite_suite():
               and "made-by-parsecd" in listed(dep, who), dep.log()[-1500:])
         untouched(dep, pristine, "after new keys, a destroy, a restart and a reload")
         if ROOT:
-            # Upstream's second authenticator: the same store, now Unix peer credentials.
             dep.stop()
+            dry_run_as_owner(dep)
+            # Upstream's second authenticator: the same store, now Unix peer credentials.
             dep.start("UnixPeerCredentials")
             serves_upstream_keys(dep, "UnixPeerCredentials")
             other_namespaces(dep, "UnixPeerCredentials")
@@ -330,6 +331,26 @@ def sqlite_suite():
             print("# keys of uids 65534 and 4242 need root to run their clients; skipped")
     finally:
         dep.remove()
+
+
+def dry_run_as_owner(dep):
+    """--adopt-dry-run reads parsecd's key store as brokerd's user, who writes it, never as
+    root: a store only root may read is refused, as brokerd would refuse it."""
+    store = dep.own_store()
+    st = os.stat(store)
+    os.chown(store, 0, 0)
+    os.chmod(store, 0o600)
+    try:
+        r = dep.dry_run("Direct")
+        check("--adopt-dry-run cannot read a key store only root can read (it reads as "
+              "_parsec-broker)", r.returncode != 0 and "adopt " not in r.stdout,
+              (r.returncode, r.stdout[-500:], r.stderr[-800:]))
+    finally:
+        os.chown(store, st.st_uid, st.st_gid)
+        os.chmod(store, st.st_mode & 0o7777)
+    r = dep.dry_run("Direct")
+    check("and reads it once it is _parsec-broker's again", r.returncode == 0, (r.returncode,
+          r.stderr[-800:]))
 
 
 def as_earlier_version(dep):

@@ -12,6 +12,8 @@
 
 - Ping: without authentication frontd answers it alone (brokerd stopped);
   with an auth field brokerd still judges it.
+- A brokerd stopped (SIGSTOP) while it sleeps, waiting for the key store's
+  lock, and continued goes on and answers.
 - A kept connection whose first requests name a Direct application and whose
   later one claims a uid: the uid is still the kernel's (frontd passes the
   client socket with the first request that needs it).
@@ -23,6 +25,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2elib import (AUTH_PEER, TOP, App, Service, check, counts, ensure_user,  # noqa: E402,F401
@@ -352,7 +355,14 @@ def ping_tests():
                 st = "no answer"
             check("and a Ping with an auth field waits for brokerd", st == "no answer", st)
         finally:
-            os.kill(broker, signal.SIGCONT)
+            # Gone by now is a failure shown with the log, not a traceback that hides it.
+            try:
+                os.kill(broker, signal.SIGCONT)
+                gone = False
+            except ProcessLookupError:
+                gone = True
+        check("brokerd outlives being stopped: nothing killed it meanwhile", not gone,
+              (svc.proc.poll(), svc.log()[-3000:]))
         check("brokerd judges a Ping's auth field: an empty Direct name is AuthenticationError",
               eb.call(svc.sock, 0, 0x01, b"", eb.AUTH_DIRECT, b"")[0] == 11)
         check("and an authenticator not configured is AuthenticatorNotRegistered",
@@ -360,6 +370,42 @@ def ping_tests():
         check("a Ping to a crypto provider is PsaErrorNotSupported, as before",
               eb.call(svc.sock, 1, 0x01, b"", 0, b"")[0] == 1134)
     finally:
+        svc.stop()
+        svc.remove()
+
+
+def stopped_asleep_tests():
+    """A brokerd stopped while it sleeps (here waiting for the key store's lock) and continued
+    goes on: the kernel resumes such a sleep with restart_syscall, which the sandbox must allow
+    (without it the resumed brokerd dies of SIGSYS, and the service with it)."""
+    import signal
+    import sqlite3
+    import threading
+    import e2elib as eb
+    svc = Service()
+    svc.start()
+    broker = [pid for pid, comm in eb.service_pids(svc.proc.pid) if comm == "parsec-brokerd"][0]
+    app = App(svc, "app")
+    db = sqlite3.connect(os.path.join(svc.dir, "kim", "kim.sqlite3"), isolation_level=None)
+    try:
+        db.execute("BEGIN EXCLUSIVE")
+        got = []
+        creator = threading.Thread(target=lambda: got.append(app.generate("while-stopped")))
+        creator.start()
+        # brokerd retries the locked store in short sleeps: one of them is where it stops.
+        time.sleep(1)
+        os.kill(broker, signal.SIGSTOP)
+        time.sleep(0.3)
+        os.kill(broker, signal.SIGCONT)
+        time.sleep(0.3)
+        db.execute("COMMIT")
+        creator.join(30)
+        check("brokerd stopped and continued in a sleep keeps running (no SIGSYS)",
+              svc.proc.poll() is None and eb.service_pids(svc.proc.pid).count(
+                  (broker, "parsec-brokerd")) == 1, svc.log()[-1500:])
+        check("and the request it was waiting with is answered: Success", got == [0], got)
+    finally:
+        db.close()
         svc.stop()
         svc.remove()
 
@@ -401,6 +447,7 @@ def late_peer_tests():
 def main():
     late_peer_tests()
     ping_tests()
+    stopped_asleep_tests()
     worker_fault_tests()
     passed_listener_tests()
     admin_tests()

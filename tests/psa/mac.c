@@ -247,6 +247,15 @@ mac_errors(void)
 	tp_want("psa_mac_compute wrong-key-type", psa_mac_compute(id, hmac, mac_msg, 3, out,
 	    sizeof(out), &len), PSA_ERROR_INVALID_ARGUMENT);
 	tp_destroy(id);
+	/*
+	 * A MAC policy admits nothing on a key it cannot run on, even an algorithm
+	 * whose length agrees with it: the policy's refusal, not the wrong key type.
+	 */
+	id = tp_import("psa_import_key aes-for-hmac-truncated-32", PSA_KEY_TYPE_AES, MAC_USAGE,
+	    PSA_ALG_TRUNCATED_MAC(hmac, 32), "000102030405060708090a0b0c0d0e0f");
+	tp_st("psa_mac_compute wrong-key-type full-length", psa_mac_compute(id, hmac, mac_msg, 3,
+	    out, sizeof(out), &len));
+	tp_destroy(id);
 	tp_want("psa_mac_compute destroyed", psa_mac_compute(id, hmac, mac_msg, 3, out,
 	    sizeof(out), &len), PSA_ERROR_INVALID_HANDLE);
 }

@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Shared by the PKCS#11 backend's files: the open token and its helpers. */
-#ifndef PROV_PKCS11_H
-#define PROV_PKCS11_H
+/*
+ * Shared by the PKCS#11 backend's files (prov_pkcs11*.c): the open token and
+ * its helpers. Named for none of them, as the table in prov_pkcs11.c uses
+ * them all and they use none of it.
+ */
+#ifndef PROV_P11_H
+#define PROV_P11_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -49,6 +53,8 @@ int p11_mech_size_ok(CK_MECHANISM_TYPE mech, unsigned long size);
 extern CK_BBOOL p11_true, p11_false;
 /* The object of class cls with CKA_ID id: 0 found, 1 none, or a CKR_ in *rv. */
 int p11_find(CK_OBJECT_CLASS cls, const uint8_t *id, CK_OBJECT_HANDLE *obj, CK_RV *rv);
+/* The key object of class cls with CKA_ID id: DoesNotExist if none. */
+psa_status_t p11_find_key(CK_OBJECT_CLASS cls, const uint8_t *id, CK_OBJECT_HANDLE *obj);
 /* An attribute's value, malloc'd (wiped and freed by the caller with p11_free). */
 CK_RV p11_get_attr(CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_TYPE type, uint8_t **val, size_t *len);
 void p11_free(uint8_t *val, size_t len);
@@ -83,8 +89,6 @@ psa_status_t p11_create(const struct op_request *op, const uint8_t *id);
  */
 /* The token's hash mechanism and MGF1 for a PSA hash (PSS, OAEP): 0, or -1 if none. */
 int p11_hash_mech(uint32_t hash, CK_MECHANISM_TYPE *mech, CK_RSA_PKCS_MGF_TYPE *mgf);
-/* The key object of class cls with CKA_ID id: DoesNotExist if none. */
-psa_status_t p11_find_key(CK_OBJECT_CLASS cls, const uint8_t *id, CK_OBJECT_HANDLE *obj);
 /*
  * A failed unpadding or tag check comes back from modules in several ways
  * (SoftHSM says CKR_GENERAL_ERROR); for a decryption they all mean the
