@@ -162,7 +162,7 @@ BROKERD_OBJS = brokerd/brokerd.o brokerd/broker_auth.o brokerd/broker_core.o bro
 	brokerd/broker_prov.o brokerd/broker_copy.o
 BROKERD_OBJS += brokerd/broker_opstate.o # multipart operations' handles, pinned to their workers
 PROVIDERD_CORE_OBJS = providerd/providerd.o providerd/prov_multi.o
-PROV_MBED_OBJS = providerd/prov_mbed.o providerd/prov_mbed_fast.o providerd/prov_mbed_its.o \
+PROV_MBED_OBJS = providerd/prov_mbed.o providerd/prov_mbed_fast.o providerd/prov_mbed_rsa.o providerd/prov_mbed_its.o \
 	common/key_policy.o providerd/mbed_main.o
 PROV_MBED_OBJS += providerd/prov_mbed_multi.o # multipart operations and key derivation
 PROV_MBED_OBJS += providerd/prov_mbed_aead.o # multipart AEAD on mbedtls's low-level modes
