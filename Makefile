@@ -162,12 +162,13 @@ BROKERD_OBJS = brokerd/brokerd.o brokerd/broker_auth.o brokerd/broker_core.o bro
 	brokerd/broker_prov.o brokerd/broker_copy.o
 BROKERD_OBJS += brokerd/broker_opstate.o # multipart operations' handles, pinned to their workers
 PROVIDERD_CORE_OBJS = providerd/providerd.o providerd/prov_multi.o
-PROV_MBED_OBJS = providerd/prov_mbed.o providerd/prov_mbed_fast.o providerd/prov_mbed_rsa.o providerd/prov_mbed_its.o \
+PROV_MBED_OBJS = providerd/prov_mbed.o providerd/prov_mbed_fast.o providerd/prov_mbed_its.o \
 	common/key_policy.o providerd/mbed_main.o
 PROV_MBED_OBJS += providerd/prov_mbed_multi.o # multipart operations and key derivation
 PROV_MBED_OBJS += providerd/prov_mbed_aead.o # multipart AEAD on mbedtls's low-level modes
 PROV_MBED_OBJS += providerd/prov_mbed_hsusp.o # hash suspend and resume states
 PROV_MBED_OBJS += providerd/prov_mbed_ccm.o # CCM as a stream on the block cipher
+PROV_MBED_OBJS += providerd/prov_mbed_rsa.o # RSA key pairs kept parsed between requests
 # What the device backends share: PSA policy and the DER of RSA public keys.
 PROV_DEVICE_OBJS = common/key_policy.o
 PROV_PKCS11_OBJS = providerd/prov_pkcs11.o providerd/prov_pkcs11_create.o \

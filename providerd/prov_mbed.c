@@ -234,6 +234,9 @@ prov_mbed_crypt(const struct op_request *op, psa_key_id_t id, struct op_result *
 	case OP_PSA_ASYMMETRIC_DECRYPT:
 		cap = PSA_ASYMMETRIC_ENCRYPT_OUTPUT_MAX_SIZE;
 		*p = OUT(cap);
+		if (op->opcode == OP_PSA_ASYMMETRIC_DECRYPT && prov_mbed_rsa_decrypt(id, op->alg,
+		    in[0].ptr, in[0].len, in[1].ptr, in[1].len, *p, cap, len))
+			return PSA_SUCCESS;
 		return op->opcode == OP_PSA_ASYMMETRIC_ENCRYPT ?
 		    psa_asymmetric_encrypt(id, op->alg, in[0].ptr, in[0].len,
 		    in[1].len ? in[1].ptr : NULL, in[1].len, *p, cap, len) :

@@ -41,6 +41,13 @@ void prov_mbed_fast_drop_cached(psa_key_id_t id);
  */
 int prov_mbed_rsa_sign(psa_key_id_t id, psa_algorithm_t alg, const uint8_t *hash, size_t hash_len,
     uint8_t *sig, size_t sig_cap, size_t *sig_len, psa_status_t *status);
+/*
+ * Decrypts in (PKCS#1 v1.5, or OAEP with a SHA-2 hash and label) with a cached
+ * RSA key pair: 1 with the plaintext in out, or 0: the caller asks PSA, which
+ * also gives any refusal or failure in its own words.
+ */
+int prov_mbed_rsa_decrypt(psa_key_id_t id, psa_algorithm_t alg, const uint8_t *in, size_t in_len,
+    const uint8_t *label, size_t label_len, uint8_t *out, size_t out_cap, size_t *out_len);
 /* Drops a key from this worker's RSA cache (its numbers wiped). */
 void prov_mbed_rsa_drop(psa_key_id_t id);
 

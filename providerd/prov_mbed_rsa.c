@@ -3,7 +3,7 @@
  * The RSA hot path: psa_sign_hash and psa_asymmetric_decrypt in mbedtls 2.28
  * parse the key into a fresh RSA context on every call, and a fresh context
  * sets up its blinding values with a modular inverse that costs more than a
- * quarter of an RSA-2048 signature (measured with callgrind: 11 of 40
+ * quarter of an RSA-2048 signature or decryption (measured with callgrind: 11 of 40
  * million instructions). Here each worker keeps the parsed context of its
  * most recently used RSA key pairs; mbedtls renews a kept context's blinding
  * values by squaring them at each use, so blinding stays on at a fraction of
@@ -193,4 +193,35 @@ prov_mbed_rsa_sign(psa_key_id_t id, psa_algorithm_t alg, const uint8_t *hash, si
 	*sig_len = mbedtls_rsa_get_len(rsa);
 	*status = PSA_SUCCESS;
 	return 1;
+}
+
+int
+prov_mbed_rsa_decrypt(psa_key_id_t id, psa_algorithm_t alg, const uint8_t *in, size_t in_len,
+    const uint8_t *label, size_t label_len, uint8_t *out, size_t out_cap, size_t *out_len)
+{
+	mbedtls_rsa_context *rsa;
+	struct rsa_key *k;
+	int rc;
+
+	if (!(alg == PSA_ALG_RSA_PKCS1V15_CRYPT && label_len == 0) && !(PSA_ALG_IS_RSA_OAEP(alg) &&
+	    prov_mbed_md(PSA_ALG_RSA_OAEP_GET_HASH(alg)) != MBEDTLS_MD_NONE))
+		return 0;
+	if ((k = rsa_key_for(id, alg, PSA_KEY_USAGE_DECRYPT)) == NULL)
+		return 0;
+	rsa = mbedtls_pk_rsa(k->pk);
+	if (in_len != mbedtls_rsa_get_len(rsa))
+		return 0;
+	/* The padding PSA sets before each decryption (psa_crypto_rsa.c). */
+	if (alg == PSA_ALG_RSA_PKCS1V15_CRYPT) {
+		mbedtls_rsa_set_padding(rsa, MBEDTLS_RSA_PKCS_V15, MBEDTLS_MD_NONE);
+		rc = mbedtls_rsa_pkcs1_decrypt(rsa, mbedtls_psa_get_random,
+		    MBEDTLS_PSA_RANDOM_STATE, MBEDTLS_RSA_PRIVATE, out_len, in, out, out_cap);
+	} else {
+		mbedtls_rsa_set_padding(rsa, MBEDTLS_RSA_PKCS_V21,
+		    prov_mbed_md(PSA_ALG_RSA_OAEP_GET_HASH(alg)));
+		rc = mbedtls_rsa_rsaes_oaep_decrypt(rsa, mbedtls_psa_get_random,
+		    MBEDTLS_PSA_RANDOM_STATE, MBEDTLS_RSA_PRIVATE, label, label_len, out_len, in, out,
+		    out_cap);
+	}
+	return rc == 0;
 }

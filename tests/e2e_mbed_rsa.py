@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """End to end through a real parsecd: the software provider's workers keep
 recently used RSA key pairs parsed between requests. A kept key must sign
-exactly as PSA does (PKCS#1 v1.5 is deterministic: byte for byte, and as
+(and decrypt) exactly as PSA does (PKCS#1 v1.5 is deterministic: byte for byte, and as
 OpenSSL does), never outlive its destruction, never serve another
 application's key of the same name, stay bounded, and leave no copy of its
 numbers in the worker once destroyed or evicted.
@@ -132,6 +132,37 @@ def run_recreate(svc):
           (st3, other == mine))
 
 
+def run_decrypt(svc):
+    """A kept key decrypts OpenSSL's PKCS#1 v1.5 and OAEP (SHA-256, with and without a
+    label) ciphertexts, on a miss and on a hit; a ciphertext of bad padding is refused
+    in PSA's words, and the key then still decrypts."""
+    priv = new_key()
+    der = priv.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.TraditionalOpenSSL,
+                             serialization.NoEncryption())
+    v15 = A.AsymmetricEncryption(rsa_pkcs1v15_crypt=A.AsymmetricEncryption.RsaPkcs1v15Crypt())
+    oaep = A.AsymmetricEncryption(rsa_oaep=A.AsymmetricEncryption.RsaOaep(hash_alg=A.SHA_256))
+    for name, alg, label in (("v15", v15, None), ("oaep", oaep, None), ("oaep-label", oaep, b"a label")):
+        at = attrs(plain("rsa_key_pair"), 2048, ["decrypt"], ops.alg_of(asymmetric_encryption=alg))
+        st = call(svc, "import", ops.import_pb.Operation(key_name="dec-" + name, attributes=at, data=der))[0]
+        pad = padding.PKCS1v15() if alg is v15 else padding.OAEP(padding.MGF1(hashes.SHA256()), hashes.SHA256(),
+                                                                 label)
+        before = parsed(svc)
+        got = []
+        for i in range(2):
+            ct = priv.public_key().encrypt(b"secret %d" % i, pad)
+            st2, out = call(svc, "asym_decrypt", ops.asym_dec.Operation(key_name="dec-" + name, alg=alg,
+                                                                        ciphertext=ct, salt=label or b""))
+            got.append(ops.asym_dec.Result.FromString(out).plaintext if st2 == 0 else st2)
+        check("a kept key decrypts OpenSSL's %s ciphertexts, parsed once" % name,
+              st == 0 and got == [b"secret 0", b"secret 1"] and parsed(svc) - before == 1,
+              (st, got, parsed(svc) - before))
+    bad = call(svc, "asym_decrypt", ops.asym_dec.Operation(key_name="dec-v15", alg=v15, ciphertext=bytes(255) + b"\x02"))[0]
+    ct = priv.public_key().encrypt(b"after", padding.PKCS1v15())
+    st, out = call(svc, "asym_decrypt", ops.asym_dec.Operation(key_name="dec-v15", alg=v15, ciphertext=ct))
+    check("a ciphertext of bad padding is PsaErrorInvalidPadding, and the key still decrypts",
+          bad == 1150 and st == 0 and ops.asym_dec.Result.FromString(out).plaintext == b"after", (bad, st))
+
+
 def holders(svc, priv):
     """The worker processes whose memory holds the key's prime p, as mbedtls keeps it
     (little-endian limbs) or as the key's DER has it (big-endian)."""
@@ -190,6 +221,7 @@ def main():
     try:
         run_same_signature(svc)
         run_recreate(svc)
+        run_decrypt(svc)
         run_bounded(svc)
         run_concurrent(svc)
     finally:
