@@ -213,10 +213,12 @@ prov_mbed_sign(const struct op_request *op, psa_key_id_t id, struct op_result *r
 	if (op->opcode == OP_PSA_SIGN_HASH || op->opcode == OP_PSA_SIGN_MESSAGE)
 		*p = OUT(PSA_SIGNATURE_MAX_SIZE);
 	/* The fast paths sign with their own parsed keys: PSA loads nothing. */
-	if (op->opcode == OP_PSA_SIGN_HASH && (prov_mbed_fast_sign(id, op->alg, op->in[0].ptr,
-	    op->in[0].len, *p, PSA_SIGNATURE_MAX_SIZE, len, &st) ||
-	    prov_mbed_rsa_sign(id, op->alg, op->in[0].ptr, op->in[0].len, *p,
-	    PSA_SIGNATURE_MAX_SIZE, len, &st)))
+	if (op->opcode == OP_PSA_SIGN_HASH && prov_mbed_fast_sign(id, op->alg, op->in[0].ptr,
+	    op->in[0].len, *p, PSA_SIGNATURE_MAX_SIZE, len, &st))
+		return st;
+	if ((op->opcode == OP_PSA_SIGN_HASH || op->opcode == OP_PSA_SIGN_MESSAGE) &&
+	    prov_mbed_rsa_sign(id, op->alg, op->opcode == OP_PSA_SIGN_MESSAGE, op->in[0].ptr,
+	    op->in[0].len, *p, PSA_SIGNATURE_MAX_SIZE, len, &st))
 		return st;
 	return prov_mbed_signature(op, id, *p, len);
 }

@@ -36,11 +36,12 @@ void prov_mbed_fast_drop_cached(psa_key_id_t id);
 
 /*
  * prov_mbed_rsa.c: signs with a cached parsed RSA key pair (PKCS#1 v1.5 or
- * PSS on a hash). Returns 0 if this path does not apply (the caller uses
- * PSA), 1 with *status PSA_SUCCESS and the signature otherwise.
+ * PSS with a SHA-2 hash) a hash in[in_len], or a message when message is set.
+ * Returns 0 if this path does not apply (the caller uses PSA), 1 with
+ * *status PSA_SUCCESS and the signature otherwise.
  */
-int prov_mbed_rsa_sign(psa_key_id_t id, psa_algorithm_t alg, const uint8_t *hash, size_t hash_len,
-    uint8_t *sig, size_t sig_cap, size_t *sig_len, psa_status_t *status);
+int prov_mbed_rsa_sign(psa_key_id_t id, psa_algorithm_t alg, int message, const uint8_t *in,
+    size_t in_len, uint8_t *sig, size_t sig_cap, size_t *sig_len, psa_status_t *status);
 /*
  * Decrypts in (PKCS#1 v1.5, or OAEP with a SHA-2 hash and label) with a cached
  * RSA key pair: 1 with the plaintext in out, or 0: the caller asks PSA, which

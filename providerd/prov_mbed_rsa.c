@@ -160,33 +160,41 @@ rsa_key_for(psa_key_id_t id, psa_algorithm_t alg, psa_key_usage_t usage)
 }
 
 int
-prov_mbed_rsa_sign(psa_key_id_t id, psa_algorithm_t alg, const uint8_t *hash, size_t hash_len,
-    uint8_t *sig, size_t sig_cap, size_t *sig_len, psa_status_t *status)
+prov_mbed_rsa_sign(psa_key_id_t id, psa_algorithm_t alg, int message, const uint8_t *in,
+    size_t in_len, uint8_t *sig, size_t sig_cap, size_t *sig_len, psa_status_t *status)
 {
 	psa_algorithm_t hash_alg = PSA_ALG_SIGN_GET_HASH(alg);
 	mbedtls_md_type_t md = prov_mbed_md(hash_alg);
+	uint8_t hash[PSA_HASH_MAX_SIZE];
+	size_t hash_len = in_len;
 	mbedtls_rsa_context *rsa;
 	struct rsa_key *k;
 	int rc;
 
 	if (!(PSA_ALG_IS_RSA_PKCS1V15_SIGN(alg) || PSA_ALG_IS_RSA_PSS(alg)) ||
-	    md == MBEDTLS_MD_NONE || hash_len != PSA_HASH_LENGTH(hash_alg))
+	    md == MBEDTLS_MD_NONE || (!message && in_len != PSA_HASH_LENGTH(hash_alg)))
 		return 0; /* PSA decides: raw PKCS#1 v1.5, other hashes, wildcards, wrong lengths */
-	if ((k = rsa_key_for(id, alg, PSA_KEY_USAGE_SIGN_HASH)) == NULL)
+	if ((k = rsa_key_for(id, alg, message ? PSA_KEY_USAGE_SIGN_MESSAGE :
+	    PSA_KEY_USAGE_SIGN_HASH)) == NULL)
 		return 0;
 	rsa = mbedtls_pk_rsa(k->pk);
 	if (sig_cap < mbedtls_rsa_get_len(rsa))
 		return 0;
+	/* A message is hashed first, as psa_sign_message does once the policy allows it. */
+	if (message && psa_hash_compute(hash_alg, in, in_len, hash, sizeof(hash), &hash_len) !=
+	    PSA_SUCCESS)
+		return 0;
+	if (message)
+		in = hash;
 	/* The padding PSA sets before each signature (psa_crypto_rsa.c). */
 	if (PSA_ALG_IS_RSA_PKCS1V15_SIGN(alg)) {
 		mbedtls_rsa_set_padding(rsa, MBEDTLS_RSA_PKCS_V15, MBEDTLS_MD_NONE);
 		rc = mbedtls_rsa_pkcs1_sign(rsa, mbedtls_psa_get_random, MBEDTLS_PSA_RANDOM_STATE,
-		    MBEDTLS_RSA_PRIVATE, md, (unsigned int)hash_len, hash, sig);
+		    MBEDTLS_RSA_PRIVATE, md, (unsigned int)hash_len, in, sig);
 	} else {
 		mbedtls_rsa_set_padding(rsa, MBEDTLS_RSA_PKCS_V21, md);
 		rc = mbedtls_rsa_rsassa_pss_sign(rsa, mbedtls_psa_get_random,
-		    MBEDTLS_PSA_RANDOM_STATE, MBEDTLS_RSA_PRIVATE, md, (unsigned int)hash_len, hash,
-		    sig);
+		    MBEDTLS_PSA_RANDOM_STATE, MBEDTLS_RSA_PRIVATE, md, (unsigned int)hash_len, in, sig);
 	}
 	if (rc != 0)
 		return 0;

@@ -91,7 +91,13 @@ def run_same_signature(svc):
                         sign(svc, "same-raw", raw(), SHA256_INFO + digest), openssl_sign(priv, digest)))
     check("PKCS#1 v1.5 signatures of a kept key equal PSA's and OpenSSL's, byte for byte",
           all(isinstance(r[0], bytes) and len(set(r)) == 1 for r in results), results[0])
-    check("the key was parsed once for its six signatures", parsed(svc) - before == 1, parsed(svc) - before)
+    message = b"a message signed whole"
+    st, out = call(svc, "sign_message", ops.sign_msg_pb.Operation(key_name="same", alg=sign_alg("rsa_pkcs1v15_sign"),
+                                                                   message=message))
+    whole = ops.sign_msg_pb.Result.FromString(out).signature if st == 0 else st
+    check("a kept key signs a message as OpenSSL signs its SHA-256 hash, byte for byte",
+          whole == openssl_sign(priv, hashlib.sha256(message).digest()), whole)
+    check("the key was parsed once for its seven signatures", parsed(svc) - before == 1, parsed(svc) - before)
     pss = ops.alg_of(asymmetric_signature=sign_alg("rsa_pss"))
     at = attrs(plain("rsa_key_pair"), 2048, ["sign_hash"], pss)
     der = priv.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.TraditionalOpenSSL,
