@@ -177,6 +177,7 @@ PROV_MBED_OBJS += providerd/prov_mbed_multi.o # multipart operations and key der
 PROV_MBED_OBJS += providerd/prov_mbed_aead.o # multipart AEAD on mbedtls's low-level modes
 PROV_MBED_OBJS += providerd/prov_mbed_hsusp.o # hash suspend and resume states
 PROV_MBED_OBJS += providerd/prov_mbed_ccm.o # CCM as a stream on the block cipher
+PROV_MBED_OBJS += providerd/prov_mbed_rsa.o # RSA key pairs kept parsed between requests
 # What the device backends share: PSA policy and the DER of RSA public keys.
 PROV_DEVICE_OBJS = common/key_policy.o
 PROV_PKCS11_OBJS = providerd/prov_pkcs11.o providerd/prov_pkcs11_create.o \

@@ -178,6 +178,7 @@ prov_mbed_destroy(const struct op_request *op, psa_key_id_t id, struct op_result
 	psa_status_t st;
 
 	prov_mbed_fast_forget(id);
+	prov_mbed_rsa_drop(id);
 	(void)prov_its_take_error();
 	st = prov_mbed_storage_cause(psa_destroy_key(id));
 	/* A file PSA cannot load is still the client's to get rid of. */
@@ -211,8 +212,12 @@ prov_mbed_sign(const struct op_request *op, psa_key_id_t id, struct op_result *r
 		return st;
 	if (op->opcode == OP_PSA_SIGN_HASH || op->opcode == OP_PSA_SIGN_MESSAGE)
 		*p = OUT(PSA_SIGNATURE_MAX_SIZE);
-	/* The fast path signs with its own parsed key: PSA loads nothing. */
+	/* The fast paths sign with their own parsed keys: PSA loads nothing. */
 	if (op->opcode == OP_PSA_SIGN_HASH && prov_mbed_fast_sign(id, op->alg, op->in[0].ptr,
+	    op->in[0].len, *p, PSA_SIGNATURE_MAX_SIZE, len, &st))
+		return st;
+	if ((op->opcode == OP_PSA_SIGN_HASH || op->opcode == OP_PSA_SIGN_MESSAGE) &&
+	    prov_mbed_rsa_sign(id, op->alg, op->opcode == OP_PSA_SIGN_MESSAGE, op->in[0].ptr,
 	    op->in[0].len, *p, PSA_SIGNATURE_MAX_SIZE, len, &st))
 		return st;
 	return prov_mbed_signature(op, id, *p, len);
@@ -231,6 +236,9 @@ prov_mbed_crypt(const struct op_request *op, psa_key_id_t id, struct op_result *
 	case OP_PSA_ASYMMETRIC_DECRYPT:
 		cap = PSA_ASYMMETRIC_ENCRYPT_OUTPUT_MAX_SIZE;
 		*p = OUT(cap);
+		if (op->opcode == OP_PSA_ASYMMETRIC_DECRYPT && prov_mbed_rsa_decrypt(id, op->alg,
+		    in[0].ptr, in[0].len, in[1].ptr, in[1].len, *p, cap, len))
+			return PSA_SUCCESS;
 		return op->opcode == OP_PSA_ASYMMETRIC_ENCRYPT ?
 		    psa_asymmetric_encrypt(id, op->alg, in[0].ptr, in[0].len,
 		    in[1].len ? in[1].ptr : NULL, in[1].len, *p, cap, len) :
@@ -552,14 +560,16 @@ prov_mbed_op_can_do(const struct op_request *op, const uint8_t *key_ref, size_t 
 	return prov_mbed_can_do(op->number, &op->attrs);
 }
 
-/* Another worker destroys the key: its parsed scalar goes from this worker's cache. */
+/* Another worker destroys the key: what this worker keeps parsed of it goes. */
 static void
 prov_mbed_forget(const uint8_t *key_ref, size_t key_ref_len)
 {
 	psa_key_id_t id = prov_mbed_key_id(key_ref, key_ref_len);
 
-	if (id != 0)
+	if (id != 0) {
 		prov_mbed_fast_drop_cached(id);
+		prov_mbed_rsa_drop(id);
+	}
 }
 
 /* Every operation, in the order ListOpcodes names them. */

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include <mbedtls/ccm.h>
+#include <mbedtls/md.h>
 #include <psa/crypto.h>
 
 #include "providerd.h"
@@ -26,10 +27,30 @@ int prov_mbed_fast_sign(psa_key_id_t id, psa_algorithm_t alg, const uint8_t *has
  */
 int prov_mbed_fast_create(const psa_key_attributes_t *attrs, int generate, const uint8_t *data,
     size_t data_len, psa_key_id_t *made, psa_status_t *status);
+/* mbedtls's name of a SHA-2 hash the fast paths sign; MBEDTLS_MD_NONE for any other. */
+mbedtls_md_type_t prov_mbed_md(psa_algorithm_t hash);
 /* Drops a destroyed key from this worker's cache, and its file. */
 void prov_mbed_fast_forget(psa_key_id_t id);
 /* Drops a key another worker destroys from this worker's cache only. */
 void prov_mbed_fast_drop_cached(psa_key_id_t id);
+
+/*
+ * prov_mbed_rsa.c: signs with a cached parsed RSA key pair (PKCS#1 v1.5 or
+ * PSS with a SHA-2 hash) a hash in[in_len], or a message when message is set.
+ * Returns 0 if this path does not apply (the caller uses PSA), 1 with
+ * *status PSA_SUCCESS and the signature otherwise.
+ */
+int prov_mbed_rsa_sign(psa_key_id_t id, psa_algorithm_t alg, int message, const uint8_t *in,
+    size_t in_len, uint8_t *sig, size_t sig_cap, size_t *sig_len, psa_status_t *status);
+/*
+ * Decrypts in (PKCS#1 v1.5, or OAEP with a SHA-2 hash and label) with a cached
+ * RSA key pair: 1 with the plaintext in out, or 0: the caller asks PSA, which
+ * also gives any refusal or failure in its own words.
+ */
+int prov_mbed_rsa_decrypt(psa_key_id_t id, psa_algorithm_t alg, const uint8_t *in, size_t in_len,
+    const uint8_t *label, size_t label_len, uint8_t *out, size_t out_cap, size_t *out_len);
+/* Drops a key from this worker's RSA cache (its numbers wiped). */
+void prov_mbed_rsa_drop(psa_key_id_t id);
 
 /*
  * A persistent key's attributes under id, from the broker's: PSA_SUCCESS, or

@@ -299,6 +299,14 @@ fast_load(psa_key_id_t id)
 	return slot;
 }
 
+mbedtls_md_type_t
+prov_mbed_md(psa_algorithm_t hash)
+{
+	return hash == PSA_ALG_SHA_256 ? MBEDTLS_MD_SHA256 : hash == PSA_ALG_SHA_384 ?
+	    MBEDTLS_MD_SHA384 : hash == PSA_ALG_SHA_512 ? MBEDTLS_MD_SHA512 :
+	    hash == PSA_ALG_SHA_224 ? MBEDTLS_MD_SHA224 : MBEDTLS_MD_NONE;
+}
+
 /*
  * PSA's rule (psa_key_algorithm_permits) for a signature: the policy names
  * alg, or is the same scheme with the any-hash wildcard.
@@ -327,9 +335,7 @@ prov_mbed_fast_sign(psa_key_id_t id, psa_algorithm_t alg, const uint8_t *hash, s
 
 	if (!PSA_ALG_IS_ECDSA(alg))
 		return 0;
-	md = hash_alg == PSA_ALG_SHA_256 ? MBEDTLS_MD_SHA256 : hash_alg == PSA_ALG_SHA_384 ?
-	    MBEDTLS_MD_SHA384 : hash_alg == PSA_ALG_SHA_512 ? MBEDTLS_MD_SHA512 :
-	    hash_alg == PSA_ALG_SHA_224 ? MBEDTLS_MD_SHA224 : MBEDTLS_MD_NONE;
+	md = prov_mbed_md(hash_alg);
 	if (md == MBEDTLS_MD_NONE || !fast_rng_ready())
 		return 0; /* PSA decides: other hashes, wildcards, no hash at all */
 	for (i = 0; i < FAST_SLOTS; i++)
