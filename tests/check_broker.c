@@ -78,7 +78,11 @@ static void
 broker_teardown(void)
 {
 	char cmd[80];
+	uint32_t i;
 
+	/* What a test left at the workers ends as brokerd ends it when they die. */
+	for (i = 0; i < b.providers[PROV].worker_count; i++)
+		broker_route_worker_down(&b, &b.providers[PROV].workers[i]);
 	kim_close();
 	event_free(b.fair_drain);
 	if (b.group_commit != NULL)
