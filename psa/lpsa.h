@@ -40,6 +40,15 @@ struct lpsa_call {
 psa_status_t lpsa_ready(void);
 psa_status_t lpsa_begin(struct lpsa_call *call, psa_key_id_t key);
 /*
+ * The same for a one-shot request carrying inputs of len and len2 bytes: more
+ * than LPSA_ONESHOT_MAX may be over the service's body limit, which the
+ * service answers BodySizeExceedsLimit and then closes the connection; a
+ * closed connection takes the volatile keys it made with it. Such a call runs
+ * on a connection of its own, which made no key, closed at lpsa_end.
+ */
+psa_status_t lpsa_begin_sized(struct lpsa_call *call, psa_key_id_t key, size_t len,
+    size_t len2);
+/*
  * The connection an operation recorded in ref (lpsa_call_ref), or BAD_STATE
  * when that connection is gone (a fork, or the service hung up and a new one
  * took its place): the operation's handle meant nothing on another.
@@ -143,6 +152,12 @@ psa_status_t lpsa_mac_alg_refused(psa_key_id_t key, psa_algorithm_t alg);
  * configured otherwise): longer input goes in parts of this size.
  */
 #define LPSA_PART (256u * 1024)
+/*
+ * The longest input a one-shot request carries (with room for the rest of
+ * the request); longer input goes through a multipart operation where the
+ * service has one.
+ */
+#define LPSA_ONESHOT_MAX (2u * LPSA_PART)
 /* An update of in[len] in parts, each by update on the call's connection: the wire status. */
 int lpsa_mp_parts(struct lpsa_call *call, uint32_t handle,
     int (*update)(parsec_client *, uint32_t, const uint8_t *, size_t), const uint8_t *in,

@@ -19,6 +19,7 @@ struct lpsa_conn {
 	pthread_mutex_t lock;	/* held for a whole call */
 	parsec_client *client;	/* NULL until first used */
 	uint32_t generation;	/* a new one with each client: operations' refs name it */
+	int alone;		/* one call's own (lpsa_begin_sized), freed at its end */
 };
 
 static struct {
@@ -248,9 +249,33 @@ lpsa_begin_on(struct lpsa_call *call, struct lpsa_conn *conn)
 	return PSA_SUCCESS;
 }
 
-psa_status_t
-lpsa_begin(struct lpsa_call *call, psa_key_id_t key)
+/* A call's own connection's end: closed, and the service forgets it. */
+static void
+lpsa_conn_alone_free(struct lpsa_conn *conn)
 {
+	parsec_client_free(conn->client);
+	pthread_mutex_destroy(&conn->lock);
+	free(conn);
+}
+
+/* A connection for one call, locked; NULL without memory. */
+static struct lpsa_conn *
+lpsa_conn_alone(void)
+{
+	struct lpsa_conn *conn;
+
+	if ((conn = calloc(1, sizeof(*conn))) == NULL)
+		return NULL;
+	pthread_mutex_init(&conn->lock, NULL);
+	pthread_mutex_lock(&conn->lock);
+	conn->alone = 1;
+	return conn;
+}
+
+psa_status_t
+lpsa_begin_sized(struct lpsa_call *call, psa_key_id_t key, size_t len, size_t len2)
+{
+	struct lpsa_conn *conn;
 	psa_status_t st;
 
 	call->conn = NULL;
@@ -261,7 +286,19 @@ lpsa_begin(struct lpsa_call *call, psa_key_id_t key)
 		return st;
 	if (call->names_key && (st = lpsa_key_name(key, call->name)) != PSA_SUCCESS)
 		return st;
-	return lpsa_begin_on(call, lpsa_conn_take());
+	if (len <= LPSA_ONESHOT_MAX && len2 <= LPSA_ONESHOT_MAX - len)
+		return lpsa_begin_on(call, lpsa_conn_take());
+	if ((conn = lpsa_conn_alone()) == NULL)
+		return PSA_ERROR_INSUFFICIENT_MEMORY;
+	if ((st = lpsa_begin_on(call, conn)) != PSA_SUCCESS)
+		lpsa_conn_alone_free(conn);
+	return st;
+}
+
+psa_status_t
+lpsa_begin(struct lpsa_call *call, psa_key_id_t key)
+{
+	return lpsa_begin_sized(call, key, 0, 0);
 }
 
 psa_status_t
@@ -315,6 +352,8 @@ lpsa_end(struct lpsa_call *call, int wire)
 		st = lpsa_key_refusal(call, lpsa_provider());
 	if (call->conn != NULL)
 		pthread_mutex_unlock(&call->conn->lock);
+	if (call->conn != NULL && call->conn->alone)
+		lpsa_conn_alone_free(call->conn);
 	call->conn = NULL;
 	/* A name that the service does not know is an id that names no key. */
 	if (call->names_key && st == PSA_ERROR_DOES_NOT_EXIST)

@@ -24,7 +24,7 @@ lpsa_keyed(lpsa_keyed_fn fn, psa_key_usage_t need, psa_key_id_t key, psa_algorit
 	size_t len = 0;
 
 	*out_len = 0;
-	if ((st = lpsa_begin(&call, key)) != PSA_SUCCESS)
+	if ((st = lpsa_begin_sized(&call, key, in_len, 0)) != PSA_SUCCESS)
 		return st;
 	lpsa_call_policy(&call, need, alg);
 	st = lpsa_end(&call, fn(call.client, call.name, alg, in, in_len, out, out_size, &len));
@@ -40,18 +40,11 @@ lpsa_check(lpsa_check_fn fn, psa_key_usage_t need, psa_key_id_t key, psa_algorit
 	struct lpsa_call call;
 	psa_status_t st;
 
-	if ((st = lpsa_begin(&call, key)) != PSA_SUCCESS)
+	if ((st = lpsa_begin_sized(&call, key, in_len, ref_len)) != PSA_SUCCESS)
 		return st;
 	lpsa_call_policy(&call, need, alg);
 	return lpsa_end(&call, fn(call.client, call.name, alg, in, in_len, ref, ref_len));
 }
-
-/*
- * A request carries at most the service's body limit (1 MiB unless its
- * configuration says otherwise): a longer input to a hash or a MAC goes
- * through a multipart operation, in parts, where the service has them.
- */
-#define LPSA_ONESHOT_MAX (2u * LPSA_PART)
 
 /*
  * The hash of a long input: into hash, or (want set) compared with want.
@@ -100,7 +93,7 @@ psa_hash_compute(psa_algorithm_t alg, const uint8_t *input, size_t input_length,
 	if (input_length > LPSA_ONESHOT_MAX && (st = lpsa_hash_parts(alg, input, input_length,
 	    NULL, hash, hash_size, hash_length)) != PSA_ERROR_NOT_SUPPORTED)
 		return st;
-	if ((st = lpsa_begin(&call, LPSA_NO_KEY)) != PSA_SUCCESS)
+	if ((st = lpsa_begin_sized(&call, LPSA_NO_KEY, input_length, 0)) != PSA_SUCCESS)
 		return st;
 	st = lpsa_end(&call, parsec_hash_compute(call.client, alg, input, input_length, hash,
 	    hash_size, &len));
@@ -121,7 +114,8 @@ psa_hash_compare(psa_algorithm_t alg, const uint8_t *input, size_t input_length,
 	if (input_length > LPSA_ONESHOT_MAX && (st = lpsa_hash_parts(alg, input, input_length,
 	    hash, NULL, hash_length, NULL)) != PSA_ERROR_NOT_SUPPORTED)
 		return st;
-	if ((st = lpsa_begin(&call, LPSA_NO_KEY)) != PSA_SUCCESS)
+	st = lpsa_begin_sized(&call, LPSA_NO_KEY, input_length, hash_length);
+	if (st != PSA_SUCCESS)
 		return st;
 	return lpsa_end(&call, parsec_hash_compare(call.client, alg, input, input_length, hash,
 	    hash_length));
@@ -341,7 +335,7 @@ lpsa_asymmetric(int decrypt, psa_key_id_t key, psa_algorithm_t alg, const uint8_
 	int wire;
 
 	*output_length = 0;
-	if ((st = lpsa_begin(&call, key)) != PSA_SUCCESS)
+	if ((st = lpsa_begin_sized(&call, key, input_length, salt_length)) != PSA_SUCCESS)
 		return st;
 	lpsa_call_policy(&call, decrypt ? PSA_KEY_USAGE_DECRYPT : PSA_KEY_USAGE_ENCRYPT, alg);
 	wire = (decrypt ? parsec_asymmetric_decrypt : parsec_asymmetric_encrypt)(call.client,
@@ -463,7 +457,7 @@ lpsa_aead(int decrypt, psa_key_id_t key, psa_algorithm_t alg, const uint8_t *non
 	if ((input_length > LPSA_ONESHOT_MAX || ad_length > LPSA_ONESHOT_MAX - input_length) &&
 	    (st = lpsa_aead_parts(&args, output_length)) != PSA_ERROR_NOT_SUPPORTED)
 		return st;
-	if ((st = lpsa_begin(&call, key)) != PSA_SUCCESS)
+	if ((st = lpsa_begin_sized(&call, key, input_length, ad_length)) != PSA_SUCCESS)
 		return st;
 	lpsa_call_policy(&call, decrypt ? PSA_KEY_USAGE_DECRYPT : PSA_KEY_USAGE_ENCRYPT, alg);
 	wire = (decrypt ? parsec_aead_decrypt : parsec_aead_encrypt)(call.client, call.name, alg,

@@ -129,6 +129,24 @@ def kat_failures(lines):
     return [line for line in lines if line.startswith("kat ") and not line.endswith(" ok")]
 
 
+# Calls that make a key: where one is not supported, the case has no key to destroy.
+MAKES_KEY = ("psa_import_key", "psa_generate_key", "psa_copy_key", "psa_key_derivation_output_key")
+
+
+def key_lost(ref_rest, got_rest, call):
+    """A call the provider did not support leaves the key it named in place: no
+    psa_destroy_key of the case from there on finds its key gone where mbedtls's
+    found them all (a request refused as too long must not cost the application
+    its volatile key). The program may take another way after a refusal, so only
+    that answer is compared. Returns what differs, or None."""
+    gone = "psa_destroy_key PSA_ERROR_INVALID_HANDLE"
+    if call.startswith(MAKES_KEY) or gone in ref_rest or gone not in got_rest:
+        return None
+    return "a key went: mbedtls: %r; libparsec-psa: %r" % (
+        [line for line in ref_rest if line.startswith("psa_destroy_key ")],
+        [line for line in got_rest if line.startswith("psa_destroy_key ")])
+
+
 def compare(prog, ref, got, tally):
     """Differences between mbedtls's transcript ref and libparsec-psa's got, as
     plain sentences; counts the cases a provider did not support in tally."""
@@ -151,6 +169,10 @@ def compare(prog, ref, got, tally):
             # mbedtls refused it, the reason it gave is the answer.
             if gs == NOT_SUPPORTED and rc == gc and rs in ("PSA_SUCCESS", "ok"):
                 tally.append("%s / %s: %s" % (prog, name, gc))
+                lost = key_lost(rl[i:], gl[i:], gc)
+                if lost:
+                    diffs.append("%s / %s: after %s was not supported: %s" %
+                                 (prog, name, gc, lost))
                 break
             diffs.append("%s / %s, line %d: mbedtls: %r; libparsec-psa: %r" %
                          (prog, name, i + 1, r, g))
