@@ -194,6 +194,10 @@ def run_bounded(svc):
     check("every signature of both rounds is the key's own", rounds[0][1] == want and rounds[1][1] == want)
     check("the worker keeps at most 16 keys: the second round parses at least %d again" % (MANY - 16),
           rounds[0][0] == MANY and rounds[1][0] >= MANY - 16, [r[0] for r in rounds])
+    if os.environ.get("PARSEC_SANITIZED"):
+        # ASan's reserved shadow and heap cannot be read through; the plain build reads them.
+        print("# sanitizer build: the worker's memory is not read")
+        return
     # many-0 was evicted by the 39 keys after it; the last one is kept, then destroyed.
     evicted = holders(svc, keys[0])
     check("an evicted key leaves no copy of its prime in the worker", not evicted, evicted)

@@ -78,10 +78,12 @@ def concurrent(svc):
                                                     1e3 * tpm_op))
         check("%s signs throughout the TPM's work, without an error" % name,
               len(lat) >= 50 and errors == 0, (len(lat), errors))
-        # Behind a blocked broker most requests would wait out a TPM operation.
+        # Behind a blocked broker most requests would wait out a TPM operation. A sanitizer
+        # slows the service's own work two to four times but not swtpm's: a half there.
         p99 = lat[len(lat) * 99 // 100]
-        check("%s does not wait for the TPM (99th percentile %.2f ms, below a quarter of its "
-              "shortest operation)" % (name, 1e3 * p99), p99 < tpm_op / 4, (p99, tpm_op))
+        part = 2 if os.environ.get("PARSEC_SANITIZED") else 4
+        check("%s does not wait for the TPM (99th percentile %.2f ms, below 1/%d of its "
+              "shortest operation)" % (name, 1e3 * p99, part), p99 < tpm_op / part, (p99, tpm_op))
     tpm_signs = [st for st, _ in results[3]]
     check("the TPM also signed between its own generations", len(tpm_signs) >= 1 and
           all(st == 0 for st in tpm_signs), tpm_signs[:5])
