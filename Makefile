@@ -105,6 +105,7 @@ COMMON_OBJS += common/hoptime.o # per-hop clock stamps, only in the bench-hops t
 COMMON_OBJS += common/der.o # DER RSAPublicKey, read strictly: providers and the PKCS#11 module
 COMMON_OBJS += common/key_ref.o # the 4-byte key id reference, read and written alike
 COMMON_OBJS += common/authn.o # the Direct and UnixPeerCredentials checks: brokerd and frontd
+COMMON_OBJS += common/randfill.o # getrandom to the last byte: frontd's random answers, the ECDSA DRBG's seed
 
 $(COMMON_LIB): $(COMMON_OBJS)
 	$(msg) AR $@

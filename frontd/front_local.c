@@ -7,13 +7,13 @@
  * judged here by the same checks (authn.h), and the bytes come from the
  * kernel's generator, which also seeds the provider's.
  */
-#include <errno.h>
 #include <string.h>
 #include <sys/random.h>
 
 #include "authn.h"
 #include "frontd.h"
 #include "log.h"
+#include "randfill.h"
 
 /* Bit (1 << auth type): the auth types brokerd would admit a random request with. */
 static uint32_t front_local_random_auths;
@@ -46,29 +46,6 @@ front_local_admitted(const struct front_request *req, uid_t peer_uid)
 	}
 }
 
-/*
- * size bytes from the kernel's generator into out: 0, or -1 if it cannot give
- * them now (not yet seeded at boot: the provider's worker waits instead).
- */
-static int
-front_local_random(uint8_t *out, size_t size)
-{
-	size_t got = 0;
-	ssize_t n;
-
-	while (got < size) {
-		n = getrandom(out + got, size - got, GRND_NONBLOCK);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			explicit_bzero(out, got);
-			return -1;
-		}
-		got += (size_t)n;
-	}
-	return 0;
-}
-
 static int
 front_local_generate_random(const struct front_request *req, uid_t peer_uid,
     struct op_result *res, uint8_t *scratch)
@@ -81,7 +58,8 @@ front_local_generate_random(const struct front_request *req, uid_t peer_uid,
 	if (req->hdr.provider != WIRE_PROVIDER_MBED_CRYPTO || req->op.number == 0 ||
 	    req->op.number > FRONT_LOCAL_RANDOM_MAX || !front_local_admitted(req, peer_uid))
 		return 0;
-	if (front_local_random(scratch, (size_t)req->op.number) == -1)
+	/* The kernel's generator not yet seeded at boot: the provider's worker waits instead. */
+	if (randfill(scratch, (size_t)req->op.number, GRND_NONBLOCK) == -1)
 		return 0;
 	op_result_status(res, ST_SUCCESS);
 	res->out[0].ptr = scratch;

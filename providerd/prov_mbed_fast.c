@@ -21,7 +21,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #include <mbedtls/ctr_drbg.h>
@@ -32,6 +31,7 @@
 #include "log.h"
 #include "prov_mbed.h"
 #include "prov_mbed_its.h"
+#include "randfill.h"
 
 #define FAST_SLOTS 64
 #define FAST_MAGIC "PFK1"
@@ -73,17 +73,7 @@ fast_curve(size_t bits)
 static int
 fast_entropy(void *unused, unsigned char *out, size_t len)
 {
-	while (len > 0) {
-		ssize_t n = getrandom(out, len, 0);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED;
-		out += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return randfill(out, len, 0) == 0 ? 0 : MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED;
 }
 
 /* The DRBG for nonces and scalars, seeded in this process (a fork must not reuse its stream). */
